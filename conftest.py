@@ -1,0 +1,158 @@
+"""Test harness shared by every domain's tests (fixtures documented in docs/architecture.md)."""
+
+import os
+
+os.environ.setdefault("OMNICANAL_TESTING", "1")
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-use-000000")
+
+import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    from omnicanal.core import i18n
+
+    i18n.compile_all()
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass (make test-postgres)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    from django.db import connection
+
+    return f"omnicanal database: {connection.vendor} ({connection.settings_dict['NAME']})"
+
+
+@pytest.fixture(autouse=True)
+def _audit_purge_for_flush():
+    """Transactional tests flush tables between tests; only then may the audit log be emptied."""
+    from omnicanal.core import audit
+
+    audit.allow_purge_for_tests(True)
+    yield
+    audit.allow_purge_for_tests(True)
+
+
+@pytest.fixture
+def issue_key(db):
+    """issue_key(role, locations=()) -> a Bearer header dict for a fresh API key."""
+    from omnicanal.core.services import do_create_api_key
+
+    def issue(role="admin", locations=(), name="test"):
+        issued = do_create_api_key(role=role, locations=list(locations), name=name)
+        return {"HTTP_AUTHORIZATION": f"Bearer {issued.secret}"}
+
+    return issue
+
+
+@pytest.fixture
+def api(client, issue_key):
+    """A JSON client for /api/v1 authenticated as an admin key: api.post("/path", {...})."""
+    return ApiClient(client, issue_key("admin"))
+
+
+class ApiClient:
+    def __init__(self, client, auth):
+        self.client = client
+        self.auth = auth
+
+    def as_(self, auth):
+        return ApiClient(self.client, auth)
+
+    def _url(self, path):
+        if path.startswith("/api/"):
+            return path
+        return f"/api{path}" if path.startswith("/v1/") else f"/api/v1{path}"
+
+    def _send(self, method, path, body=None, headers=None, raw=None):
+        extra = {**self.auth, **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}}
+        import json
+
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        kwargs = {"content_type": "application/json"} if data is not None else {}
+        return getattr(self.client, method)(self._url(path), data, **kwargs, **extra) if data is not None else getattr(
+            self.client, method
+        )(self._url(path), **extra)
+
+    def get(self, path, **kw):
+        return self._send("get", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self._send("post", path, body, **kw)
+
+    def put(self, path, body=None, **kw):
+        return self._send("put", path, body, **kw)
+
+    def patch(self, path, body=None, **kw):
+        return self._send("patch", path, body, **kw)
+
+    def delete(self, path, **kw):
+        return self._send("delete", path, **kw)
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    """One headless Debian chromium for the session, driven by Playwright (never its own browser)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(executable):
+        pytest.fail(f"Debian's chromium is needed for browser tests (apt-get install -y chromium); not at {executable}")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(_chromium):
+    context = _chromium.new_context(locale="es-CL", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def staff(transactional_db):
+    """staff(role, locations=(), username=None) -> a console user whose password is 'secret-pass'."""
+    from omnicanal.core.services import do_create_staff_user
+
+    def make(role="admin", locations=(), username=None):
+        return do_create_staff_user(
+            username=username or f"{role}-user", password="secret-pass", role=role, locations=list(locations),
+            first_name=role.title(),
+        )
+
+    return make
+
+
+@pytest.fixture
+def console_login(page, live_server):
+    """console_login(user) signs a user into the console in the browser page and returns the page."""
+
+    def login(user, password="secret-pass"):
+        page.goto(f"{live_server.url}/console/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server.url}/console/**")
+        return page
+
+    return login

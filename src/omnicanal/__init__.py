@@ -1,0 +1,3 @@
+"""omnicanal: one core, many channels."""
+
+__version__ = "0.1.0"

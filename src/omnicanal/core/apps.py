@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "omnicanal.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from omnicanal.core import audit, outbox
+
+        audit.install_sqlite_guard()
+        outbox.autodiscover_handlers()

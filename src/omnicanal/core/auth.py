@@ -1,0 +1,125 @@
+"""Who is acting: staff users (console sessions) and API keys, as one `Principal`.
+
+Roles decide what a principal may do; a store_staff principal acts only on its locations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from omnicanal.core import clock
+from omnicanal.core.errors import Forbidden, Unauthorized
+from omnicanal.core.models import ApiKey, Role
+
+KEY_PREFIX = "ok"
+_LAST_USED_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    kind: str  # "user", "apikey" or "system"
+    id: str
+    name: str
+    role: str
+    # None: every location. A frozenset: only these location codes (store_staff).
+    locations: frozenset[str] | None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    def may_act_on(self, location_code: str) -> bool:
+        return self.locations is None or location_code in self.locations
+
+
+SYSTEM = Principal(kind="system", id="system", name="system", role=Role.ADMIN, locations=None)
+
+
+def _scope(role: str, codes: list[str]) -> frozenset[str] | None:
+    return frozenset(codes) if role == Role.STORE_STAFF else None
+
+
+def principal_for_user(user) -> Principal:
+    return Principal(
+        kind="user", id=str(user.pk), name=user.get_username(), role=user.role, locations=_scope(user.role, user.locations)
+    )
+
+
+def principal_for_key(key: ApiKey) -> Principal:
+    return Principal(kind="apikey", id=key.prefix, name=key.name or key.prefix, role=key.role, locations=_scope(key.role, key.locations))
+
+
+def hash_secret(secret: str) -> str:
+    # Keys carry 256 bits of randomness, so a fast hash is enough: nothing to brute-force.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_key(raw: str) -> tuple[str, str] | None:
+    parts = raw.strip().split("_")
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or not parts[2]:
+        return None
+    return parts[1], parts[2]
+
+
+def authenticate_key(raw: str) -> Principal | None:
+    parts = split_key(raw)
+    if parts is None:
+        return None
+    prefix, secret = parts
+    key = ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
+    if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
+        return None
+    now = clock.now()
+    if key.last_used_at is None or now - key.last_used_at > _LAST_USED_EVERY:
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+    return principal_for_key(key)
+
+
+class ApiKeyAuth(HttpBearer):
+    """`Authorization: Bearer ok_<prefix>_<secret>`; a logged-in console session works too."""
+
+    def __call__(self, request: HttpRequest):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not request.headers.get("Authorization"):
+            request.principal = principal_for_user(user)
+            return request.principal
+        return super().__call__(request)
+
+    def authenticate(self, request: HttpRequest, token: str):
+        principal = authenticate_key(token)
+        if principal is not None:
+            request.principal = principal
+        return principal
+
+
+def current_principal(request: HttpRequest) -> Principal:
+    principal = getattr(request, "principal", None)
+    if principal is None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            raise Unauthorized(detail="Sign in or send an API key.")
+        principal = principal_for_user(user)
+        request.principal = principal
+    return principal
+
+
+def require_role(request_or_principal, *roles: str) -> Principal:
+    """The principal, if its role is one of `roles` (admins always pass); else Forbidden."""
+    principal = (
+        request_or_principal if isinstance(request_or_principal, Principal) else current_principal(request_or_principal)
+    )
+    if principal.is_admin or principal.role in roles:
+        return principal
+    raise Forbidden(detail=f"The role '{principal.role}' may not do this.")
+
+
+def require_location(principal: Principal, location_code: str) -> Principal:
+    if not principal.may_act_on(location_code):
+        raise Forbidden(detail=f"This credential may not act on location '{location_code}'.")
+    return principal

@@ -1,0 +1,54 @@
+"""Helpers every domain's console views share: who may see a page, and problems as messages."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from omnicanal.core.auth import Principal, principal_for_user
+from omnicanal.core.errors import Problem
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """An entry of the console's top navigation, declared as `console_nav` on a domain's AppConfig."""
+
+    url_name: str
+    label: str  # a lazy translation
+    roles: tuple[str, ...] = ()  # empty: every staff role
+    order: int = 100
+
+
+def staff_required(*roles: str):
+    """Sign-in required; with roles, only those (admins always pass). Sets request.principal."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            user = request.user
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if roles and user.role not in roles and user.role != "admin":
+                raise PermissionDenied
+            request.principal = principal_for_user(user)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def principal(request: HttpRequest) -> Principal:
+    return getattr(request, "principal", None) or principal_for_user(request.user)
+
+
+def show_problem(request: HttpRequest, problem: Problem) -> None:
+    detail = problem.detail or problem.title
+    for error in problem.errors:
+        detail = f"{detail} — {error.field}: {error.message}"
+    messages.error(request, f"{problem.title}: {detail}" if problem.detail else str(problem.title))

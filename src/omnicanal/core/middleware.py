@@ -1,0 +1,142 @@
+"""Every API write is one transaction, and a POST may carry an Idempotency-Key.
+
+- A write request (POST, PUT, PATCH, DELETE under /api/) runs in one transaction that commits only
+  when the answer is a success: a 4xx or 5xx answer rolls everything back, so bad input never
+  leaves half-written data, whatever the handler did before it failed.
+- With `Idempotency-Key`, the first answer is stored in the same transaction as the effects and
+  replayed for 24 hours to retries with the same body; another body gets 422 idempotency-conflict;
+  a retry that arrives while the first is still running gets 409 request-in-progress (retryable).
+  Error answers (4xx but 401/403/429) are stored too, in a transaction of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+
+from omnicanal.core import clock
+from omnicanal.core.errors import IdempotencyConflict, Problem, RequestInProgress, ValidationFailed
+from omnicanal.core.models import IdempotencyRecord
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_LEASE = timedelta(seconds=60)  # an unfinished claim older than this was abandoned by a crash
+_NOT_STORED = {401, 403, 429}
+
+
+def problem_response(problem: Problem, request: HttpRequest | None = None) -> HttpResponse:
+    body = problem.as_dict(instance=request.path if request is not None else None)
+    response = HttpResponse(json.dumps(body), status=problem.status, content_type="application/problem+json")
+    if isinstance(problem, RequestInProgress):
+        response["Retry-After"] = "1"
+    return response
+
+
+class ApiTransactionMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in WRITE_METHODS or not request.path.startswith("/api/"):
+            return self.get_response(request)
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return self._atomic(request, record=None)
+        try:
+            record, replay = self._claim(request, key)
+        except Problem as problem:
+            return problem_response(problem, request)
+        if replay is not None:
+            return replay
+        return self._atomic(request, record=record)
+
+    def _atomic(self, request: HttpRequest, record: IdempotencyRecord | None) -> HttpResponse:
+        with transaction.atomic():
+            response = self.get_response(request)
+            succeeded = response.status_code < 400
+            if not succeeded:
+                transaction.set_rollback(True)
+            elif record is not None:
+                _complete(record, response)
+        if record is not None and not succeeded:
+            with transaction.atomic():
+                if response.status_code >= 500 or response.status_code in _NOT_STORED:
+                    IdempotencyRecord.objects.filter(pk=record.pk).delete()
+                else:
+                    _complete(record, response)
+        return response
+
+    def _claim(self, request: HttpRequest, key: str) -> tuple[IdempotencyRecord | None, HttpResponse | None]:
+        if not key or len(key) > 255:
+            raise ValidationFailed.on("Idempotency-Key", "must be 1 to 255 characters")
+        scope = _scope(request)
+        request_hash = _request_hash(request)
+        now = clock.now()
+        with transaction.atomic():
+            existing = IdempotencyRecord.objects.select_for_update().filter(scope=scope, key=key).first()
+            if existing is not None and (existing.expires_at <= now or _abandoned(existing, now)):
+                existing.delete()
+                existing = None
+            if existing is None:
+                try:
+                    with transaction.atomic():
+                        record = IdempotencyRecord.objects.create(
+                            scope=scope,
+                            key=key,
+                            request_hash=request_hash,
+                            created_at=now,
+                            expires_at=now + timedelta(hours=settings.OMNICANAL["IDEMPOTENCY_TTL_HOURS"]),
+                        )
+                    return record, None
+                except IntegrityError:
+                    existing = IdempotencyRecord.objects.get(scope=scope, key=key)
+        if existing.request_hash != request_hash:
+            raise IdempotencyConflict(detail="This Idempotency-Key was already used with a different request.")
+        if not existing.completed:
+            raise RequestInProgress(detail="A request with this Idempotency-Key is still being processed.")
+        return None, _replay(existing)
+
+
+def _abandoned(record: IdempotencyRecord, now) -> bool:
+    return not record.completed and record.created_at < now - _LEASE
+
+
+def _scope(request: HttpRequest) -> str:
+    """Keys are per credential, so two clients never see each other's answers."""
+    auth = request.headers.get("Authorization", "")
+    if not auth:
+        user = getattr(request, "user", None)
+        auth = f"user:{user.pk}" if user is not None and user.is_authenticated else "anonymous"
+    return hashlib.sha256(auth.encode()).hexdigest()
+
+
+def _request_hash(request: HttpRequest) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(b"\0" + request.get_full_path().encode() + b"\0")
+    digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _complete(record: IdempotencyRecord, response: HttpResponse) -> None:
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        completed=True,
+        response_status=response.status_code,
+        response_content_type=response.get("Content-Type", ""),
+        response_location=response.get("Location", ""),
+        response_body=response.content.decode("utf-8", errors="replace"),
+    )
+
+
+def _replay(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(
+        record.response_body, status=record.response_status, content_type=record.response_content_type or None
+    )
+    if record.response_location:
+        response["Location"] = record.response_location
+    response["Idempotent-Replayed"] = "true"
+    return response

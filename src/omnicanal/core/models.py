@@ -1,0 +1,156 @@
+"""Tables of the platform's own machinery: staff, API keys, outbox, idempotency, audit."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Administrator")
+    MANAGER = "manager", _("Manager")
+    AGENT = "agent", _("Service agent")
+    STORE_STAFF = "store_staff", _("Store staff")
+    MARKETER = "marketer", _("Marketer")
+    INTEGRATION = "integration", _("Integration")
+
+
+class User(AbstractUser):
+    """A staff member. Customers are not users: they live in the customers domain."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.AGENT)
+    # Location codes a store_staff member may act on; other roles act on every location.
+    locations = models.JSONField(_("locations"), default=list, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=[r.value for r in Role]), name="user_role_known"
+            ),
+        ]
+
+
+class ApiKey(models.Model):
+    """A machine credential. Only a SHA-256 of the secret is kept; the key is shown once."""
+
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    name = models.CharField(max_length=100, blank=True, default="")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    locations = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(role__in=[r.value for r in Role]), name="apikey_role_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.role} ({self.prefix}…)"
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    DONE = "done", _("Delivered")
+    FAILED = "failed", _("Failed")
+
+
+class OutboxEvent(models.Model):
+    """A domain event, written in the transaction that caused it and dispatched after commit."""
+
+    topic = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING)
+    done_handlers = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox event")
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk}"
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a request carrying an Idempotency-Key, replayed for its retries."""
+
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    completed = models.BooleanField(default=False)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_content_type = models.CharField(max_length=100, blank=True, default="")
+    response_location = models.CharField(max_length=500, blank=True, default="")
+    response_body = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_once_per_scope")]
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only.")
+
+    def bulk_update(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+
+class AuditEntry(models.Model):
+    """Append-only: the model refuses changes and the database triggers refuse UPDATE and DELETE."""
+
+    at = models.DateTimeField(db_index=True)
+    actor_kind = models.CharField(max_length=20)  # user, apikey, system
+    actor_id = models.CharField(max_length=64)
+    actor_name = models.CharField(max_length=150)
+    actor_role = models.CharField(max_length=20, blank=True, default="")
+    action = models.CharField(max_length=100, db_index=True)
+    target_type = models.CharField(max_length=50)
+    target_id = models.CharField(max_length=100, db_index=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    reason = models.TextField(blank=True, default="")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only.")
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per worker name, touched by a periodic task; /health reads it."""
+
+    name = models.CharField(max_length=50, unique=True)
+    seen_at = models.DateTimeField()
+
+
+class DemoStep(models.Model):
+    """Which app's demo data is loaded, so that `omnicanal demo` can be re-run harmlessly."""
+
+    app = models.CharField(max_length=50, unique=True)
+    seed = models.IntegerField()
+    loaded_at = models.DateTimeField()

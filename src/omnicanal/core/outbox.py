@@ -1,0 +1,211 @@
+"""The transactional outbox.
+
+`emit(event)` writes the event in the caller's transaction; nothing leaves before commit. After
+commit the events are dispatched to the handlers registered with `@handles("<app>.<Event>")`, each in
+a transaction of its own, so that a handler's writes and the note that it ran commit together (a
+handler runs once per event even when dispatch is retried). A failing handler is retried with
+exponential backoff by the periodic relay task; after OUTBOX_MAX_ATTEMPTS the event is marked
+failed and shows in the admin, which can retry it.
+
+Domains subscribe to each other's events by topic name, never by importing each other.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import traceback
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils.module_loading import autodiscover_modules
+
+from omnicanal.core import clock
+from omnicanal.core.models import OutboxEvent, OutboxStatus
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[["Envelope"], None]
+_handlers: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
+
+
+@dataclass(frozen=True)
+class Envelope:
+    id: int
+    topic: str
+    payload: dict[str, Any]
+    occurred_at: dt.datetime
+
+    def __getitem__(self, name: str) -> Any:
+        return self.payload[name]
+
+
+def topic_of(event_or_class: Any) -> str:
+    """'omnicanal.orders.events.OrderPaid' -> 'orders.OrderPaid'."""
+    cls = event_or_class if isinstance(event_or_class, type) else type(event_or_class)
+    parts = cls.__module__.split(".")
+    app = parts[1] if len(parts) > 2 and parts[0] == "omnicanal" else parts[0]
+    return f"{app}.{cls.__name__}"
+
+
+def _payload(event: Any) -> dict[str, Any]:
+    if not dataclasses.is_dataclass(event):
+        raise TypeError("events are dataclasses")
+    data = dataclasses.asdict(event)
+    # Round-trip through the JSON encoder so Decimal, datetime and UUID become plain strings.
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def emit(event: Any) -> OutboxEvent:
+    """Record `event` in the current transaction; it is dispatched only if that commits."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("emit() must run inside the caller's transaction (transaction.atomic)")
+    topic = topic_of(event)
+    row = OutboxEvent.objects.create(
+        topic=topic,
+        payload=_payload(event),
+        created_at=clock.now(),
+        status=OutboxStatus.PENDING if _handlers.get(topic) else OutboxStatus.DONE,
+    )
+    if row.status == OutboxStatus.PENDING:
+        _schedule_after_commit(row.pk)
+    return row
+
+
+def handles(topic_or_class: str | type) -> Callable[[Handler], Handler]:
+    """Register a reaction. Name the topic ('orders.OrderPaid') to react to another domain."""
+    topic = topic_or_class if isinstance(topic_or_class, str) else topic_of(topic_or_class)
+
+    def register(func: Handler) -> Handler:
+        name = f"{func.__module__}.{func.__qualname__}"
+        if name not in {n for n, _ in _handlers[topic]}:
+            _handlers[topic].append((name, func))
+        return func
+
+    return register
+
+
+def handlers_for(topic: str) -> list[tuple[str, Handler]]:
+    return list(_handlers.get(topic, []))
+
+
+def autodiscover_handlers() -> None:
+    autodiscover_modules("handlers")
+
+
+# --- dispatch --------------------------------------------------------------------------------
+
+_PENDING_ATTR = "_omnicanal_outbox_pending"
+
+
+class _Pending:
+    """The events one transaction wrote, flushed by a single on_commit callback."""
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+
+        def flush() -> None:
+            setattr(connection, _PENDING_ATTR, None)
+            for pk in self.ids:
+                try:
+                    dispatch(pk)
+                except Exception:  # the relay task retries; the commit already happened
+                    log.exception("outbox dispatch of event %s failed; the relay will retry", pk)
+
+        self.flush = flush
+
+
+def _schedule_after_commit(event_id: int) -> None:
+    pending: _Pending | None = getattr(connection, _PENDING_ATTR, None)
+    # Django drops on_commit callbacks of a rolled-back (sub)transaction; then start a new batch.
+    if pending is None or not any(entry[1] is pending.flush for entry in connection.run_on_commit):
+        pending = _Pending()
+        setattr(connection, _PENDING_ATTR, pending)
+        transaction.on_commit(pending.flush)
+    pending.ids.append(event_id)
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def dispatch(event_id: int) -> bool:
+    """Run the handlers of one event that have not run yet. True when the event is done."""
+    event = OutboxEvent.objects.filter(pk=event_id).only("topic", "status").first()
+    if event is None or event.status != OutboxStatus.PENDING:
+        return True
+    for name, handler in handlers_for(event.topic):
+        if not _run_handler(event_id, name, handler):
+            return False
+    with transaction.atomic():
+        OutboxEvent.objects.filter(pk=event_id, status=OutboxStatus.PENDING).update(
+            status=OutboxStatus.DONE, dispatched_at=clock.now(), next_attempt_at=None
+        )
+    return True
+
+
+def _run_handler(event_id: int, name: str, handler: Handler) -> bool:
+    try:
+        with transaction.atomic():
+            row = OutboxEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id).first()
+            if row is None:  # another dispatcher holds it; it will finish the job
+                return False
+            if name in row.done_handlers:
+                return True
+            handler(Envelope(id=row.pk, topic=row.topic, payload=row.payload, occurred_at=row.created_at))
+            row.done_handlers = [*row.done_handlers, name]
+            row.save(update_fields=["done_handlers"])
+        return True
+    except Exception as exc:
+        log.exception("outbox handler %s failed on event %s", name, event_id)
+        _record_failure(event_id, name, exc)
+        return False
+
+
+def _record_failure(event_id: int, name: str, exc: Exception) -> None:
+    with transaction.atomic():
+        row = OutboxEvent.objects.select_for_update().get(pk=event_id)
+        row.attempts += 1
+        row.last_error = f"{name}: {exc!r}\n{traceback.format_exc(limit=5)}"[:4000]
+        if row.attempts >= settings.OMNICANAL["OUTBOX_MAX_ATTEMPTS"]:
+            row.status = OutboxStatus.FAILED
+            row.next_attempt_at = None
+        else:
+            row.next_attempt_at = clock.now() + _backoff(row.attempts)
+        row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+
+
+def dispatch_due(limit: int = 500) -> int:
+    """The relay: dispatch pending events whose time has come (crash recovery and retries)."""
+    now = clock.now()
+    grace = now - dt.timedelta(seconds=5)  # let fresh events go through their own on_commit first
+    due = (
+        OutboxEvent.objects.filter(status=OutboxStatus.PENDING)
+        .filter(Q(next_attempt_at__isnull=True, created_at__lte=grace) | Q(next_attempt_at__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    done = 0
+    for pk in list(due):
+        done += dispatch(pk)
+    return done
+
+
+def retry_failed(event_ids: list[int]) -> int:
+    return OutboxEvent.objects.filter(pk__in=event_ids, status=OutboxStatus.FAILED).update(
+        status=OutboxStatus.PENDING, attempts=0, next_attempt_at=clock.now()
+    )
+
+
+def decimal(value: str) -> Decimal:
+    """Read back a Decimal field of a payload."""
+    return Decimal(value)

@@ -1,0 +1,101 @@
+"""Every API error answers RFC 9457 problem+json; installed on the NinjaAPI by the web root."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from omnicanal.core.errors import (
+    FieldError,
+    Forbidden,
+    MalformedRequest,
+    MethodNotAllowed,
+    NotFound,
+    Problem,
+    ServerError,
+    Unauthorized,
+    ValidationFailed,
+)
+from omnicanal.core.middleware import problem_response
+
+log = logging.getLogger(__name__)
+
+_SOURCES = {"body", "query", "path", "header", "cookie", "form", "file"}
+
+
+def field_name(loc: list | tuple, body_params: set[str] | None = None) -> str:
+    """('body', 'payload', 'lines', 0, 'sku') -> 'lines.0.sku'."""
+    parts = list(loc)
+    if parts and parts[0] in _SOURCES:
+        source = parts.pop(0)
+        # Ninja nests the body under the handler's parameter name.
+        if source in {"body", "form"} and len(parts) > 1 and isinstance(parts[0], str) and (
+            body_params is None or parts[0] in body_params
+        ):
+            parts.pop(0)
+    return ".".join(str(p) for p in parts) or "body"
+
+
+def _message(error: dict) -> str:
+    message = error.get("msg", "is invalid")
+    return message.removeprefix("Value error, ")
+
+
+def problem_from_validation(exc: NinjaValidationError) -> Problem:
+    errors = []
+    for error in exc.errors:
+        if error.get("type") == "json_invalid":
+            return MalformedRequest(detail="The body is not valid JSON.")
+        errors.append(FieldError(field_name(error.get("loc", ())), _message(error)))
+    summary = "; ".join(f"{e.field}: {e.message}" for e in errors[:5])
+    return ValidationFailed(detail=summary or "The request is invalid.", errors=errors)
+
+
+def install(api: NinjaAPI) -> None:
+    def respond(request: HttpRequest, problem: Problem):
+        return problem_response(problem, request)
+
+    @api.exception_handler(Problem)
+    def on_problem(request, exc: Problem):
+        return respond(request, exc)
+
+    @api.exception_handler(NinjaValidationError)
+    def on_validation(request, exc: NinjaValidationError):
+        return respond(request, problem_from_validation(exc))
+
+    @api.exception_handler(AuthenticationError)
+    def on_authentication(request, exc):
+        response = respond(request, Unauthorized(detail="Send 'Authorization: Bearer <API key>'."))
+        response["WWW-Authenticate"] = 'Bearer realm="omnicanal"'
+        return response
+
+    @api.exception_handler(AuthorizationError)
+    def on_authorization(request, exc):
+        return respond(request, Forbidden(detail=str(exc) or "You may not do this."))
+
+    @api.exception_handler(PermissionDenied)
+    def on_permission_denied(request, exc):
+        return respond(request, Forbidden(detail=str(exc) or "You may not do this."))
+
+    @api.exception_handler(Http404)
+    def on_not_found(request, exc):
+        return respond(request, NotFound(detail=str(exc) or "Not found."))
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request, exc: HttpError):
+        problem = {400: MalformedRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 405: MethodNotAllowed}.get(
+            exc.status_code, Problem
+        )(detail=str(exc))
+        if type(problem) is Problem:
+            problem.status = exc.status_code
+        return respond(request, problem)
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request, exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return respond(request, ServerError(detail="An unexpected error occurred; it has been logged."))

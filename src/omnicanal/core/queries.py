@@ -1,0 +1,50 @@
+"""Reads of the core domain: health and the machinery's state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from omnicanal.core import clock
+from omnicanal.core.models import OutboxEvent, OutboxStatus, WorkerHeartbeat
+
+WORKER_STALE_AFTER = timedelta(minutes=3)
+
+
+@dataclass(frozen=True)
+class Health:
+    database: bool
+    migrations: bool
+    worker_seen_at: datetime | None
+    pending_migrations: int = 0
+
+    @property
+    def worker_alive(self) -> bool:
+        return self.worker_seen_at is not None and clock.now() - self.worker_seen_at < WORKER_STALE_AFTER
+
+    @property
+    def ok(self) -> bool:
+        return self.database and self.migrations
+
+
+def health() -> Health:
+    try:
+        connection.ensure_connection()
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:
+        return Health(database=False, migrations=False, worker_seen_at=None)
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    beat = WorkerHeartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first() if not plan else None
+    return Health(database=True, migrations=not plan, worker_seen_at=beat, pending_migrations=len(plan))
+
+
+def outbox_counts() -> dict[str, int]:
+    return {
+        "pending": OutboxEvent.objects.filter(status=OutboxStatus.PENDING).count(),
+        "failed": OutboxEvent.objects.filter(status=OutboxStatus.FAILED).count(),
+    }

@@ -1,0 +1,97 @@
+"""Writers of the core domain: staff, API keys, worker heartbeats."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from omnicanal.core import audit, clock
+from omnicanal.core.auth import KEY_PREFIX, SYSTEM, Principal, hash_secret
+from omnicanal.core.errors import FieldError, NotFound, ValidationFailed
+from omnicanal.core.models import ApiKey, Role, WorkerHeartbeat
+
+LOCATION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: ApiKey
+    secret: str  # shown once, never stored
+
+
+def check_role_and_locations(role: str, locations: list[str]) -> list[str]:
+    errors = []
+    if role not in Role.values:
+        errors.append(FieldError("role", f"must be one of {', '.join(Role.values)}"))
+    bad = [code for code in locations if not LOCATION_CODE.match(code)]
+    if bad:
+        errors.append(FieldError("locations", f"not location codes: {', '.join(bad)}"))
+    if role == Role.STORE_STAFF and not locations:
+        errors.append(FieldError("locations", "store staff need at least one location"))
+    if errors:
+        raise ValidationFailed(detail="Invalid role or locations.", errors=errors)
+    return sorted(set(locations)) if role == Role.STORE_STAFF else []
+
+
+def do_create_api_key(
+    *, role: str, locations: list[str] | None = None, name: str = "", actor: Principal = SYSTEM, secret: str | None = None
+) -> IssuedKey:
+    """Issue a key. `secret` is only for deterministic demo keys; real keys are random."""
+    codes = check_role_and_locations(role, list(locations or []))
+    prefix = secrets.token_hex(4) if secret is None else hash_secret(secret)[:8]
+    secret = secret or secrets.token_urlsafe(32).replace("_", "").replace("-", "")
+    key = ApiKey.objects.create(
+        prefix=prefix, secret_hash=hash_secret(secret), name=name, role=role, locations=codes, created_at=clock.now()
+    )
+    audit.record(actor=actor, action="apikey.create", target_type="apikey", target_id=prefix, after={"role": role, "locations": codes})
+    return IssuedKey(key=key, secret=f"{KEY_PREFIX}_{prefix}_{secret}")
+
+
+def do_revoke_api_key(*, prefix: str, actor: Principal = SYSTEM) -> ApiKey:
+    key = ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
+    if key is None:
+        raise NotFound(detail=f"No active API key with prefix {prefix}.")
+    key.revoked_at = clock.now()
+    key.save(update_fields=["revoked_at"])
+    audit.record(actor=actor, action="apikey.revoke", target_type="apikey", target_id=prefix)
+    return key
+
+
+def do_create_staff_user(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    locations: list[str] | None = None,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    actor: Principal = SYSTEM,
+):
+    codes = check_role_and_locations(role, list(locations or []))
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise ValidationFailed.on("username", "is taken")
+    is_admin = role == Role.ADMIN
+    user = User.objects.create_user(
+        username=username,
+        password=password,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        locations=codes,
+        is_staff=is_admin,  # Django's is_staff opens /admin: admins only
+        is_superuser=is_admin,
+    )
+    audit.record(actor=actor, action="staff.create", target_type="user", target_id=str(user.pk), after={"role": role, "locations": codes})
+    return user
+
+
+def do_record_heartbeat(*, name: str = "worker") -> None:
+    with transaction.atomic():
+        WorkerHeartbeat.objects.update_or_create(name=name, defaults={"seen_at": clock.now()})

@@ -1,0 +1,32 @@
+"""Periodic machinery: the outbox relay, the worker heartbeat, expiry of idempotency records."""
+
+from datetime import timedelta
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, on_startup
+
+from omnicanal.core import clock, outbox
+from omnicanal.core.models import IdempotencyRecord, OutboxEvent, OutboxStatus
+from omnicanal.core.services import do_record_heartbeat
+
+
+@on_startup()
+def announce_worker() -> None:
+    do_record_heartbeat(name="worker")
+
+
+@db_periodic_task(crontab(minute="*"))
+def heartbeat() -> None:
+    do_record_heartbeat(name="worker")
+
+
+@db_periodic_task(crontab(minute="*"))
+def relay_outbox() -> int:
+    return outbox.dispatch_due()
+
+
+@db_periodic_task(crontab(minute="17"))
+def purge_expired() -> None:
+    now = clock.now()
+    IdempotencyRecord.objects.filter(expires_at__lt=now).delete()
+    OutboxEvent.objects.filter(status=OutboxStatus.DONE, created_at__lt=now - timedelta(days=7)).delete()

@@ -1,0 +1,88 @@
+"""Test helpers that more than one domain needs.
+
+`run_in_processes("pkg.module:function", [args, ...])` runs the function once per argument tuple, each
+in a fresh process connected to the current test database, all released at the same instant by a
+barrier. Promises about concurrency (no oversell, no double spend, one effect per Idempotency-Key)
+are proven with it on PostgreSQL, across processes and not only threads. Use it from tests marked
+`transactional_db` (the children only see committed data).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import traceback
+from typing import Any
+
+from django.db import connection
+
+
+def _child_env() -> dict[str, str]:
+    settings_dict = connection.settings_dict
+    env = {
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "omnicanal.web.settings"),
+        "OMNICANAL_TESTING": "1",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "tests-only"),
+    }
+    if connection.vendor == "postgresql":
+        user = settings_dict.get("USER") or ""
+        password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+        auth = f"{user}{password}@" if user else ""
+        host = settings_dict.get("HOST") or "127.0.0.1"
+        port = settings_dict.get("PORT") or "5432"
+        env["DATABASE_URL"] = f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
+        env["CONN_MAX_AGE"] = "0"
+    else:
+        env["DATABASE_URL"] = ""
+        env["SQLITE_PATH"] = str(settings_dict["NAME"])
+    return env
+
+
+def _child(target: str, index: int, args: tuple, barrier, queue, env: dict[str, str]) -> None:
+    for name, value in env.items():
+        if value:
+            os.environ[name] = value
+        else:
+            os.environ.pop(name, None)
+    import django
+
+    django.setup()
+    from django.db import connections
+    from django.utils.module_loading import import_string
+
+    func = import_string(target.replace(":", "."))
+    try:
+        barrier.wait(timeout=120)
+        queue.put((index, "ok", func(*args)))
+    except BaseException as exc:  # report everything; the parent decides
+        queue.put((index, "error", f"{exc!r}\n{traceback.format_exc()}"))
+    finally:
+        connections.close_all()
+
+
+def run_in_processes(target: str, args_list: list[tuple], timeout: float = 300) -> list[Any]:
+    """Results in the order of args_list; raises if a child failed or timed out."""
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(len(args_list))
+    queue = ctx.Queue()
+    env = _child_env()
+    processes = [
+        ctx.Process(target=_child, args=(target, i, args, barrier, queue, env), daemon=True)
+        for i, args in enumerate(args_list)
+    ]
+    for process in processes:
+        process.start()
+    results: dict[int, tuple[str, Any]] = {}
+    try:
+        for _ in processes:
+            index, status, value = queue.get(timeout=timeout)
+            results[index] = (status, value)
+    finally:
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+    errors = [value for status, value in results.values() if status == "error"]
+    if errors:
+        raise AssertionError(f"{len(errors)} child process(es) failed; first:\n{errors[0]}")
+    return [results[i][1] for i in range(len(args_list))]

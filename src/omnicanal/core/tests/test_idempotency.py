@@ -1,0 +1,96 @@
+import pytest
+
+from omnicanal.core.models import AuditEntry, IdempotencyRecord
+from omnicanal.core.testing import run_in_processes
+
+pytestmark = pytest.mark.urls("omnicanal.core.tests.testapi")
+
+THING = {"name": "tent", "quantity": 2}
+
+
+def made(name="tent"):
+    return AuditEntry.objects.filter(action="thing.make", target_id=name).count()
+
+
+@pytest.mark.django_db
+def test_a_retry_with_the_same_key_replays_the_first_answer_and_runs_nothing_twice(api):
+    first = api.post("/v1/things", THING, headers={"Idempotency-Key": "k-1"})
+    again = api.post("/v1/things", THING, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert made() == 1
+
+
+@pytest.mark.django_db
+def test_the_same_key_with_another_body_is_refused(api):
+    api.post("/v1/things", THING, headers={"Idempotency-Key": "k-2"})
+    response = api.post("/v1/things", {**THING, "quantity": 3}, headers={"Idempotency-Key": "k-2"})
+    assert response.status_code == 422
+    assert response.json()["type"].endswith("idempotency-conflict")
+    assert made() == 1
+
+
+@pytest.mark.django_db
+def test_keys_belong_to_one_credential(api, issue_key):
+    other = api.as_(issue_key("admin", name="other"))
+    api.post("/v1/things", THING, headers={"Idempotency-Key": "shared"})
+    assert other.post("/v1/things", THING, headers={"Idempotency-Key": "shared"}).status_code == 201
+    assert made() == 2
+
+
+@pytest.mark.django_db
+def test_an_error_answer_is_replayed_too_and_nothing_is_written(api):
+    first = api.post("/v1/things/half", {"name": "gel", "quantity": 9}, headers={"Idempotency-Key": "k-3"})
+    again = api.post("/v1/things/half", {"name": "gel", "quantity": 9}, headers={"Idempotency-Key": "k-3"})
+    assert first.status_code == again.status_code == 409
+    assert again["Idempotent-Replayed"] == "true"
+    assert made("gel") == 0
+
+
+@pytest.mark.django_db
+def test_a_server_error_is_not_stored_so_a_retry_runs_again(api):
+    api.post("/v1/things/crash", THING, headers={"Idempotency-Key": "k-4"})
+    assert not IdempotencyRecord.objects.filter(key="k-4").exists()
+
+
+@pytest.mark.django_db
+def test_an_expired_key_runs_again(api):
+    from datetime import timedelta
+
+    from omnicanal.core import clock
+
+    api.post("/v1/things", THING, headers={"Idempotency-Key": "k-5"})
+    with clock.frozen(clock.now() + timedelta(hours=25)):
+        assert api.post("/v1/things", THING, headers={"Idempotency-Key": "k-5"}).status_code == 201
+    assert made() == 2
+
+
+def post_with_key(auth_header: str, key: str, slow: str) -> tuple[int, dict]:
+    from django.test import Client, override_settings
+
+    with override_settings(ROOT_URLCONF="omnicanal.core.tests.testapi"):
+        response = Client().post(
+            f"/api/v1/things?slow={slow}", THING, content_type="application/json",
+            HTTP_AUTHORIZATION=auth_header, HTTP_IDEMPOTENCY_KEY=key,
+        )
+    return response.status_code, response.json()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicates_in_several_processes_have_one_effect(issue_key):
+    # given one credential and one key, sent by 6 processes at the same instant
+    auth = issue_key("admin")["HTTP_AUTHORIZATION"]
+    results = run_in_processes(
+        "omnicanal.core.tests.test_idempotency:post_with_key", [(auth, "dup-1", "0.3")] * 6
+    )
+    # then exactly one request ran; the others were told to retry, or were given its answer
+    statuses = sorted(status for status, _ in results)
+    assert made() == 1
+    assert statuses.count(201) >= 1
+    assert set(statuses) <= {201, 409}
+    assert all(body["type"].endswith("request-in-progress") for status, body in results if status == 409)
+    # and a retry after it finished replays the one answer
+    status, body = post_with_key(auth, "dup-1", "0.3")
+    assert status == 201 and body["entries"] == 1 and made() == 1

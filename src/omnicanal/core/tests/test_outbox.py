@@ -1,0 +1,113 @@
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from omnicanal.core import clock, outbox
+from omnicanal.core.models import OutboxEvent, OutboxStatus
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@dataclass(frozen=True)
+class ParcelSent:
+    parcel_id: str
+    weight: Decimal
+
+
+received: list[dict] = []
+failures_left = {"n": 0}
+
+
+@outbox.handles("core.ParcelSent")
+def remember(event: outbox.Envelope) -> None:
+    if failures_left["n"] > 0:
+        failures_left["n"] -= 1
+        raise ConnectionError("carrier down")
+    received.append(event.payload)
+
+
+@pytest.fixture(autouse=True)
+def _reset():
+    received.clear()
+    failures_left["n"] = 0
+
+
+def test_topics_name_the_domain_and_the_event():
+    assert outbox.topic_of(ParcelSent) == "core.ParcelSent"
+
+
+def test_nothing_is_emitted_for_a_rolled_back_transaction():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        outbox.emit(ParcelSent("p1", Decimal("1.5")))
+        raise RuntimeError("the caller failed")
+    assert received == []
+    assert not OutboxEvent.objects.exists()
+
+
+def test_events_are_delivered_after_commit_and_not_before():
+    with transaction.atomic():
+        outbox.emit(ParcelSent("p2", Decimal("2.25")))
+        assert received == []  # not while the transaction is open
+    assert received == [{"parcel_id": "p2", "weight": "2.25"}]
+    assert OutboxEvent.objects.get().status == OutboxStatus.DONE
+
+
+def test_a_rolled_back_savepoint_drops_only_its_own_events():
+    with transaction.atomic():
+        outbox.emit(ParcelSent("kept", Decimal(1)))
+        with pytest.raises(ValueError), transaction.atomic():
+            outbox.emit(ParcelSent("dropped", Decimal(1)))
+            raise ValueError
+    assert [p["parcel_id"] for p in received] == ["kept"]
+
+
+def test_emit_outside_a_transaction_is_a_programming_error():
+    with pytest.raises(RuntimeError):
+        outbox.emit(ParcelSent("p3", Decimal(1)))
+
+
+def test_a_failing_handler_is_retried_with_backoff_by_the_relay():
+    failures_left["n"] = 1
+    with transaction.atomic():
+        outbox.emit(ParcelSent("p4", Decimal(1)))
+    event = OutboxEvent.objects.get()
+    assert event.status == OutboxStatus.PENDING and event.attempts == 1 and "carrier down" in event.last_error
+    assert outbox.dispatch_due() == 0  # not yet: the backoff has not passed
+    with clock.frozen(clock.now() + timedelta(minutes=5)):
+        assert outbox.dispatch_due() == 1
+    assert [p["parcel_id"] for p in received] == ["p4"]
+    assert OutboxEvent.objects.get().status == OutboxStatus.DONE
+
+
+def test_an_event_fails_visibly_after_the_last_attempt_and_can_be_retried(settings):
+    settings.OMNICANAL = {**settings.OMNICANAL, "OUTBOX_MAX_ATTEMPTS": 2}
+    failures_left["n"] = 2
+    with transaction.atomic():
+        outbox.emit(ParcelSent("p5", Decimal(1)))
+    with clock.frozen(clock.now() + timedelta(hours=1)):
+        outbox.dispatch_due()
+    event = OutboxEvent.objects.get()
+    assert event.status == OutboxStatus.FAILED and event.attempts == 2
+    assert outbox.retry_failed([event.pk]) == 1
+    with clock.frozen(clock.now() + timedelta(hours=2)):
+        outbox.dispatch_due()
+    assert [p["parcel_id"] for p in received] == ["p5"]
+
+
+def test_an_event_left_behind_by_a_crash_is_relayed():
+    # given an event committed without its after-commit dispatch (the process died)
+    OutboxEvent.objects.create(topic="core.ParcelSent", payload={"parcel_id": "p6", "weight": "1"}, created_at=clock.now())
+    with clock.frozen(clock.now() + timedelta(seconds=30)):
+        outbox.dispatch_due()
+    assert [p["parcel_id"] for p in received] == ["p6"]
+
+
+def test_a_handler_runs_once_even_when_dispatched_twice():
+    with transaction.atomic():
+        event = outbox.emit(ParcelSent("p7", Decimal(1)))
+    OutboxEvent.objects.filter(pk=event.pk).update(status=OutboxStatus.PENDING)
+    outbox.dispatch(event.pk)
+    assert [p["parcel_id"] for p in received] == ["p7"]

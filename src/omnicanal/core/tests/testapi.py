@@ -1,0 +1,75 @@
+"""A tiny API used only by core's tests: the machinery (auth, problems, idempotency, atomic
+writes, location scope) is proven on it before any domain exists."""
+
+from dataclasses import dataclass
+
+from django.urls import path
+from ninja import NinjaAPI, Schema, Status
+from pydantic import Field
+
+from omnicanal.core import audit, outbox, problems
+from omnicanal.core.auth import ApiKeyAuth, current_principal, require_location, require_role
+from omnicanal.core.errors import InsufficientStock, NotFound, ValidationFailed
+
+api = NinjaAPI(urls_namespace="testapi", auth=ApiKeyAuth(), docs_url=None)
+problems.install(api)
+
+
+@dataclass(frozen=True)
+class ThingMade:
+    name: str
+    quantity: int
+
+
+class ThingIn(Schema):
+    name: str = Field(min_length=1, max_length=20)
+    quantity: int = Field(gt=0)
+
+
+@api.post("/v1/things", response={201: dict})
+def make_thing(request, body: ThingIn):
+    principal = current_principal(request)
+    audit.record(actor=principal, action="thing.make", target_type="thing", target_id=body.name, after=body.dict())
+    outbox.emit(ThingMade(name=body.name, quantity=body.quantity))
+    import time
+
+    time.sleep(float(request.GET.get("slow", "0")))
+    return Status(201, {"name": body.name, "quantity": body.quantity, "entries": audit_count(body.name)})
+
+
+@api.post("/v1/things/half")
+def half_write(request, body: ThingIn):
+    """Writes, then finds a problem: nothing of it may remain."""
+    audit.record(actor=current_principal(request), action="thing.make", target_type="thing", target_id=body.name)
+    if body.quantity > 5:
+        raise InsufficientStock(detail="Only 5 left.", extra={"lines": [{"sku": body.name, "available": 5}]})
+    raise ValidationFailed.on("name", "is taken")
+
+
+@api.post("/v1/things/crash")
+def crash(request, body: ThingIn):
+    audit.record(actor=current_principal(request), action="thing.make", target_type="thing", target_id=body.name)
+    raise RuntimeError("a bug")
+
+
+@api.get("/v1/things/{name}")
+def get_thing(request, name: str):
+    if not audit_count(name):
+        raise NotFound(detail=f"No thing {name}.")
+    return {"name": name}
+
+
+@api.post("/v1/locations/{code}/count")
+def count_at(request, code: str):
+    principal = require_role(request, "manager", "store_staff")
+    require_location(principal, code)
+    return {"location": code}
+
+
+def audit_count(name: str) -> int:
+    from omnicanal.core.models import AuditEntry
+
+    return AuditEntry.objects.filter(action="thing.make", target_id=name).count()
+
+
+urlpatterns = [path("api/", api.urls)]

@@ -1,0 +1,25 @@
+"""The ASGI entry point: HTTP through Django, WebSockets through Channels."""
+
+import os
+import warnings
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnicanal.web.settings")
+# WhiteNoise serves static files with a sync iterator; under ASGI Django says so on every file.
+warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
+
+from django.core.asgi import get_asgi_application  # noqa: E402
+
+django_asgi_app = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from omnicanal.web.discovery import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns()))),
+    }
+)

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+
+from omnicanal.web.discovery import console_nav
+
+
+def console(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not request.path.startswith("/console"):
+        return {"business_name": settings.OMNICANAL["BUSINESS_NAME"]}
+    nav = []
+    for item in console_nav():
+        if item.roles and user.role not in item.roles and user.role != "admin":
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        nav.append({"url": url, "label": item.label, "active": request.path.startswith(url)})
+    return {"business_name": settings.OMNICANAL["BUSINESS_NAME"], "console_nav": nav}

@@ -1,0 +1,59 @@
+"""How the composition root finds each domain's edges, so adding a domain never edits this app.
+
+For every app in settings.OMNICANAL_APPS, when the module exists:
+  <app>.api.router                  -> mounted under /api/v1/
+  <app>.views.urlpatterns           -> mounted under /console/<label>/ (URL namespace <label>)
+  <app>.consumers.websocket_urlpatterns -> the ASGI WebSocket router
+  AppConfig.console_nav             -> [core.console.NavItem(...)] entries in the console's navigation
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from django.apps import apps
+from django.conf import settings
+
+from omnicanal.core.console import NavItem
+
+
+def _optional_module(name: str):
+    if importlib.util.find_spec(name) is None:
+        return None
+    return importlib.import_module(name)
+
+
+def domain_modules(suffix: str):
+    for app_name in settings.OMNICANAL_APPS:
+        module = _optional_module(f"{app_name}.{suffix}")
+        if module is not None:
+            yield app_name.rsplit(".", 1)[-1], module
+
+
+def api_routers():
+    for label, module in domain_modules("api"):
+        router = getattr(module, "router", None)
+        if router is not None:
+            yield label, router
+
+
+def console_urlpatterns():
+    for label, module in domain_modules("views"):
+        patterns = getattr(module, "urlpatterns", None)
+        if patterns:
+            yield label, patterns
+
+
+def websocket_urlpatterns() -> list:
+    patterns: list = []
+    for _label, module in domain_modules("consumers"):
+        patterns.extend(getattr(module, "websocket_urlpatterns", []))
+    return patterns
+
+
+def console_nav() -> list[NavItem]:
+    items: list[NavItem] = []
+    for app_name in settings.OMNICANAL_APPS:
+        config = apps.get_app_config(app_name.rsplit(".", 1)[-1])
+        items.extend(getattr(config, "console_nav", []))
+    return sorted(items, key=lambda item: item.order)

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from omnicanal.web import views
+from omnicanal.web.api import api
+from omnicanal.web.discovery import console_urlpatterns
+
+app_name_patterns = [
+    path("", views.home, name="home"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(url="/console/", permanent=False)),
+    path("health", views.health, name="health"),
+    path("api/", api.urls),
+    path("console/", include((app_name_patterns, "web"))),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("problems/<slug:slug>", views.problem_type, name="problem-type"),
+    path("admin/", admin.site.urls),
+]
+
+for label, patterns in console_urlpatterns():
+    urlpatterns.append(path(f"console/{label}/", include((patterns, label))))
+
+handler404 = "omnicanal.web.views.not_found"
+handler500 = "omnicanal.web.views.server_error"
+handler403 = "omnicanal.web.views.forbidden"

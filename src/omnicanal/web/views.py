@@ -1,0 +1,65 @@
+"""The composition root's own pages: health, console sign-in and home, problem type docs."""
+
+from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpRequest, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+
+from omnicanal.core import queries
+from omnicanal.core.console import staff_required
+from omnicanal.core.errors import PROBLEM_CLASSES, NotFound, ServerError
+from omnicanal.core.middleware import problem_response
+
+
+@never_cache
+def health(request: HttpRequest):
+    state = queries.health()
+    body = {
+        "status": "ok" if state.ok else "unavailable",
+        "database": "ok" if state.database else "unreachable",
+        "migrations": "ok" if state.migrations else f"{state.pending_migrations} pending",
+        "worker": {
+            "status": "ok" if state.worker_alive else "not seen",
+            "last_seen": state.worker_seen_at.isoformat() if state.worker_seen_at else None,
+        },
+    }
+    return JsonResponse(body, status=200 if state.ok else 503)
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "web/login.html"
+    redirect_authenticated_user = True
+
+
+@staff_required()
+def home(request: HttpRequest):
+    state = queries.health()
+    return render(
+        request,
+        "web/home.html",
+        {"health": state, "outbox": queries.outbox_counts(), "title": _("Home")},
+    )
+
+
+def problem_type(request: HttpRequest, slug: str):
+    for cls in PROBLEM_CLASSES:
+        if cls.slug == slug:
+            return render(request, "web/problem.html", {"problem": cls, "slug": slug})
+    raise Http404
+
+
+def not_found(request: HttpRequest, exception=None):
+    if request.path.startswith("/api/"):
+        return problem_response(NotFound(detail=f"No such resource: {request.path}"), request)
+    return render(request, "web/error.html", {"status": 404, "message": _("This page does not exist.")}, status=404)
+
+
+def server_error(request: HttpRequest):
+    if request.path.startswith("/api/"):
+        return problem_response(ServerError(detail="An unexpected error occurred; it has been logged."), request)
+    return render(request, "web/error.html", {"status": 500, "message": _("Something went wrong on our side.")}, status=500)
+
+
+def forbidden(request: HttpRequest, exception=None):
+    return render(request, "web/error.html", {"status": 403, "message": _("You may not see this page.")}, status=403)
