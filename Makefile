@@ -1,5 +1,6 @@
 # omnicanal — two commands on a fresh machine: `make run` and `make test`.
-PYTHON ?= python3.11
+# Python 3.11: python3.11 if present, else python3 when it is 3.11.
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -10,8 +11,9 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 .PHONY: run test test-sqlite test-postgres lint install messages bench clean shell
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (looked for '$(PYTHON)')."; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+	@"$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
+		|| { echo "Python 3.11 is required (found: $(PYTHON))."; exit 1; }
+	"$(PYTHON)" -m venv $(VENV)
 
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
