@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+
 from django.apps import apps
 from django.conf import settings
 

@@ -60,8 +60,8 @@ def test_a_clerk_signs_in_and_sees_the_home_in_spanish(client):
     do_create_staff_user(username="clerk", password="secret-pass", role="store_staff", locations=["SCL-CENTRO"], first_name="Ana")
     response = client.post("/console/login/", {"username": "clerk", "password": "secret-pass"}, follow=True)
     assert response.status_code == 200
-    assert "Hola, Ana".encode() in response.content
-    assert "Estado del sistema".encode() in response.content
+    assert b"Hola, Ana" in response.content
+    assert b"Estado del sistema" in response.content
 
 
 def test_the_language_switch_turns_the_console_english(client):
