@@ -1,17 +1,22 @@
-"""Helpers every domain's console views share: who may see a page, and problems as messages."""
+"""Helpers every domain's console views share: who may see a page, and problems as messages.
+
+Importable from an AppConfig module (NavItem): nothing here touches models at import time.
+"""
 
 from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from omnicanal.core.auth import Principal, principal_for_user
 from omnicanal.core.errors import Problem
+
+if TYPE_CHECKING:
+    from omnicanal.core.auth import Principal
 
 
 @dataclass(frozen=True)
@@ -32,9 +37,13 @@ def staff_required(*roles: str):
         def wrapper(request: HttpRequest, *args, **kwargs):
             user = request.user
             if not user.is_authenticated:
+                from django.contrib.auth.views import redirect_to_login
+
                 return redirect_to_login(request.get_full_path())
             if roles and user.role not in roles and user.role != "admin":
                 raise PermissionDenied
+            from omnicanal.core.auth import principal_for_user
+
             request.principal = principal_for_user(user)
             return view(request, *args, **kwargs)
 
@@ -44,6 +53,8 @@ def staff_required(*roles: str):
 
 
 def principal(request: HttpRequest) -> Principal:
+    from omnicanal.core.auth import principal_for_user
+
     return getattr(request, "principal", None) or principal_for_user(request.user)
 
 

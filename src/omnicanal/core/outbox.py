@@ -35,7 +35,16 @@ from omnicanal.core.models import OutboxEvent, OutboxStatus
 log = logging.getLogger(__name__)
 
 Handler = Callable[["Envelope"], None]
-_handlers: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
+
+
+@dataclass(frozen=True)
+class _Registration:
+    name: str
+    func: Handler
+    background: bool
+
+
+_handlers: dict[str, list[_Registration]] = defaultdict(list)
 
 
 @dataclass(frozen=True)
@@ -81,20 +90,24 @@ def emit(event: Any) -> OutboxEvent:
     return row
 
 
-def handles(topic_or_class: str | type) -> Callable[[Handler], Handler]:
-    """Register a reaction. Name the topic ('orders.OrderPaid') to react to another domain."""
+def handles(topic_or_class: str | type, *, background: bool = False) -> Callable[[Handler], Handler]:
+    """Register a reaction. Name the topic ('orders.OrderPaid') to react to another domain.
+
+    In-process handlers run right after the commit, in the process that committed. Background
+    handlers (slow work: sending, rendering) run in the worker, through a huey task.
+    """
     topic = topic_or_class if isinstance(topic_or_class, str) else topic_of(topic_or_class)
 
     def register(func: Handler) -> Handler:
         name = f"{func.__module__}.{func.__qualname__}"
-        if name not in {n for n, _ in _handlers[topic]}:
-            _handlers[topic].append((name, func))
+        if name not in {r.name for r in _handlers[topic]}:
+            _handlers[topic].append(_Registration(name=name, func=func, background=background))
         return func
 
     return register
 
 
-def handlers_for(topic: str) -> list[tuple[str, Handler]]:
+def handlers_for(topic: str) -> list[_Registration]:
     return list(_handlers.get(topic, []))
 
 
@@ -138,14 +151,26 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def dispatch(event_id: int) -> bool:
-    """Run the handlers of one event that have not run yet. True when the event is done."""
+def dispatch(event_id: int, *, in_worker: bool = False) -> bool:
+    """Run the handlers of one event that have not run yet. True when the event is done.
+
+    Outside the worker, background handlers are handed to it as a huey task instead.
+    """
     event = OutboxEvent.objects.filter(pk=event_id).only("topic", "status").first()
     if event is None or event.status != OutboxStatus.PENDING:
         return True
-    for name, handler in handlers_for(event.topic):
-        if not _run_handler(event_id, name, handler):
+    handed_over = False
+    for registration in handlers_for(event.topic):
+        if registration.background and not in_worker:
+            handed_over = True
+            continue
+        if not _run_handler(event_id, registration.name, registration.func):
             return False
+    if handed_over:
+        from omnicanal.core.tasks import dispatch_in_worker
+
+        dispatch_in_worker(event_id)
+        return False
     with transaction.atomic():
         OutboxEvent.objects.filter(pk=event_id, status=OutboxStatus.PENDING).update(
             status=OutboxStatus.DONE, dispatched_at=clock.now(), next_attempt_at=None
@@ -196,7 +221,7 @@ def dispatch_due(limit: int = 500) -> int:
     )
     done = 0
     for pk in list(due):
-        done += dispatch(pk)
+        done += dispatch(pk, in_worker=True)
     return done
 
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, on_startup
+from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
 from omnicanal.core import clock, outbox
 from omnicanal.core.models import IdempotencyRecord, OutboxEvent, OutboxStatus
@@ -18,6 +18,12 @@ def announce_worker() -> None:
 @db_periodic_task(crontab(minute="*"))
 def heartbeat() -> None:
     do_record_heartbeat(name="worker")
+
+
+@db_task(retries=0)
+def dispatch_in_worker(event_id: int) -> bool:
+    """Background handlers of one event; a failure is retried by the relay with backoff."""
+    return outbox.dispatch(event_id, in_worker=True)
 
 
 @db_periodic_task(crontab(minute="*"))

@@ -111,3 +111,43 @@ def test_a_handler_runs_once_even_when_dispatched_twice():
     OutboxEvent.objects.filter(pk=event.pk).update(status=OutboxStatus.PENDING)
     outbox.dispatch(event.pk)
     assert [p["parcel_id"] for p in received] == ["p7"]
+
+
+slow_work: list[str] = []
+
+
+@dataclass(frozen=True)
+class ReceiptRequested:
+    order_number: str
+
+
+@outbox.handles("core.ReceiptRequested", background=True)
+def render_receipt(event: outbox.Envelope) -> None:
+    slow_work.append(event["order_number"])
+
+
+def test_background_handlers_run_in_the_worker_through_huey(settings):
+    # given huey in immediate mode (tests), the worker's task runs at once
+    slow_work.clear()
+    with transaction.atomic():
+        outbox.emit(ReceiptRequested("A-1001"))
+    assert slow_work == ["A-1001"]
+    assert OutboxEvent.objects.get(topic="core.ReceiptRequested").status == OutboxStatus.DONE
+
+
+def test_background_handlers_wait_for_the_worker_when_it_is_not_immediate():
+    from huey.contrib.djhuey import HUEY
+
+    slow_work.clear()
+    HUEY.immediate = False
+    try:
+        with transaction.atomic():
+            outbox.emit(ReceiptRequested("A-1002"))
+        assert slow_work == []  # queued for the worker, not run in the request
+        assert OutboxEvent.objects.get(topic="core.ReceiptRequested").status == OutboxStatus.PENDING
+        HUEY.flush()
+    finally:
+        HUEY.immediate = True
+    with clock.frozen(clock.now() + timedelta(seconds=30)):
+        outbox.dispatch_due()  # the relay, as the worker runs it
+    assert slow_work == ["A-1002"]
