@@ -11,7 +11,12 @@ import pytest  # noqa: E402
 def pytest_configure(config):
     from omnicanal.core import i18n
 
-    i18n.compile_all()
+    if i18n.compile_all():
+        # Django was set up before this hook and may have cached catalogues without the new .mo files.
+        from django.utils.translation import trans_real
+
+        trans_real._translations.clear()
+        trans_real._default = None
 
 
 def pytest_collection_modifyitems(config, items):

@@ -3,6 +3,7 @@
 For every app in settings.OMNICANAL_APPS, when the module exists:
   <app>.api.router                  -> mounted under /api/v1/
   <app>.views.urlpatterns           -> mounted under /console/<label>/ (URL namespace <label>)
+  <app>.webhooks.urlpatterns        -> mounted at the site root (full paths: "webhooks/sms", "shop/")
   <app>.consumers.websocket_urlpatterns -> the ASGI WebSocket router
   AppConfig.console_nav             -> [core.console.NavItem(...)] entries in the console's navigation
 """
@@ -43,6 +44,14 @@ def console_urlpatterns():
         patterns = getattr(module, "urlpatterns", None)
         if patterns:
             yield label, patterns
+
+
+def public_urlpatterns() -> list:
+    """Routes outside the console and the API: provider webhooks, the shop and chat widget shells."""
+    patterns: list = []
+    for _label, module in domain_modules("webhooks"):
+        patterns.extend(getattr(module, "urlpatterns", []))
+    return patterns
 
 
 def websocket_urlpatterns() -> list:

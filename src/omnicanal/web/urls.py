@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 
 from omnicanal.web import views
 from omnicanal.web.api import api
-from omnicanal.web.discovery import console_urlpatterns
+from omnicanal.web.discovery import console_urlpatterns, public_urlpatterns
 
 app_name_patterns = [
     path("", views.home, name="home"),
@@ -22,6 +22,8 @@ urlpatterns = [
     path("problems/<slug:slug>", views.problem_type, name="problem-type"),
     path("admin/", admin.site.urls),
 ]
+
+urlpatterns += public_urlpatterns()
 
 for label, patterns in console_urlpatterns():
     urlpatterns.append(path(f"console/{label}/", include((patterns, label))))
