@@ -16,5 +16,9 @@ def console(request):
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        nav.append({"url": url, "label": item.label, "active": request.path.startswith(url)})
+        nav.append({"url": url, "label": item.label, "active": False})
+    # Only the most specific entry that prefixes the path is active (/customers/ vs /customers/dups/).
+    matching = [entry for entry in nav if request.path.startswith(entry["url"])]
+    if matching:
+        max(matching, key=lambda entry: len(entry["url"]))["active"] = True
     return {"business_name": settings.OMNICANAL["BUSINESS_NAME"], "console_nav": nav}

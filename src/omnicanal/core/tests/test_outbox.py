@@ -151,3 +151,10 @@ def test_background_handlers_wait_for_the_worker_when_it_is_not_immediate():
     with clock.frozen(clock.now() + timedelta(seconds=30)):
         outbox.dispatch_due()  # the relay, as the worker runs it
     assert slow_work == ["A-1002"]
+
+
+def test_emit_many_writes_every_event_and_delivers_after_commit():
+    with transaction.atomic():
+        outbox.emit_many([ParcelSent("m1", Decimal(1)), ParcelSent("m2", Decimal(2))])
+        assert received == []
+    assert [p["parcel_id"] for p in received] == ["m1", "m2"]
