@@ -78,14 +78,15 @@ class ApiClient:
         return f"/api{path}" if path.startswith("/v1/") else f"/api/v1{path}"
 
     def _send(self, method, path, body=None, headers=None, raw=None):
-        extra = {**self.auth, **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}}
         import json
 
-        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        kwargs = {"content_type": "application/json"} if data is not None else {}
-        return getattr(self.client, method)(self._url(path), data, **kwargs, **extra) if data is not None else getattr(
-            self.client, method
-        )(self._url(path), **extra)
+        extra = {**self.auth, **{f"HTTP_{k.upper().replace('-', '_')}": v for k, v in (headers or {}).items()}}
+        call = getattr(self.client, method)
+        if method in {"get", "delete"} and body is None and raw is None:
+            return call(self._url(path), **extra)
+        # No body means an empty one, as an HTTP client sends it (not Django's empty multipart form).
+        data = raw if raw is not None else (json.dumps(body) if body is not None else "")
+        return call(self._url(path), data, content_type="application/json", **extra)
 
     def get(self, path, **kw):
         return self._send("get", path, **kw)

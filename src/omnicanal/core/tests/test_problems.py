@@ -27,6 +27,11 @@ def test_a_missing_field_is_named(api):
     assert [e["field"] for e in body["errors"]] == ["quantity"]
 
 
+def test_an_empty_body_where_one_is_required_is_a_validation_problem(api):
+    body = assert_problem(api.post("/v1/things"), 422, "validation")
+    assert [e["field"] for e in body["errors"]] == ["body"]
+
+
 def test_malformed_json_is_a_400_problem(api):
     assert_problem(api.post("/v1/things", raw="{not json"), 400, "malformed")
 
