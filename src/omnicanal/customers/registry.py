@@ -17,6 +17,14 @@ their data without customers importing them.
 
     registry.register_panel(name="loyalty", label=_("Loyalty"), render=render_panel, order=30)
     # render(request, customer_id) -> str (HTML fragment) for the customer 360 page
+
+    @registry.summary_provider("loyalty_summary")
+    def loyalty_summary(customer_id: str) -> dict: ...              # {"points": int, "stored_value": money}
+
+Summary sections of the single customer view (GET /customers/{id}) and who fills them:
+"loyalty_summary" (loyalty: {points, stored_value}), "cart" (orders: the active cart or None),
+"recent_orders" (orders: a short list), "open_conversation" (conversations: the open thread or None).
+Until a provider registers, the view answers the section's empty default.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ _merge_hooks: dict[str, MergeHook] = {}
 _export_hooks: dict[str, ExportHook] = {}
 _erase_hooks: dict[str, EraseHook] = {}
 _panels: dict[str, Panel] = {}
+_summaries: dict[str, Callable[[str], Any]] = {}
 
 
 def _name(func: Callable) -> str:
@@ -84,3 +93,27 @@ def erase_hooks() -> list[EraseHook]:
 
 def panels() -> list[Panel]:
     return sorted(_panels.values(), key=lambda p: p.order)
+
+
+def summary_provider(section: str) -> Callable[[Callable[[str], Any]], Callable[[str], Any]]:
+    """Register `provider(customer_id) -> JSON-ready value` for a section of the single view."""
+
+    def register(func: Callable[[str], Any]) -> Callable[[str], Any]:
+        _summaries[section] = func
+        return func
+
+    return register
+
+
+def register_summary(*, section: str, provider: Callable[[str], Any]) -> None:
+    _summaries[section] = provider
+
+
+def summary(section: str, customer_id: str, default: Any = None) -> Any:
+    """The section's value for the customer, or `default` while no domain provides it."""
+    provider = _summaries.get(section)
+    return default if provider is None else provider(customer_id)
+
+
+def summary_sections() -> list[str]:
+    return sorted(_summaries)

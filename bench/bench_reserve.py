@@ -1,0 +1,198 @@
+"""Hot-SKU reservations per second with 16 concurrent clients, beside the ceiling: a bare
+conditional `UPDATE … SET reserved = reserved + 1 WHERE id = … AND on_hand - reserved >= 1` loop on
+the same stock row, measured in the same run. Then an oversell check: the same 16 clients against
+a few hundred units must hold exactly that many.
+
+    .venv/bin/python bench/bench_reserve.py [--seconds 8] [--clients 16] [--locations 1]
+
+Creates (and drops) `omnicanal_bench_reserve` on DATABASE_URL's server (default
+postgres://postgres@127.0.0.1:5432). Clients are processes, each with its own connection.
+Goal: do_reserve at least half the ceiling, zero oversold.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import sys
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+DB_NAME = "omnicanal_bench_reserve"
+SKU = "HOT-SKU-1"
+
+
+def _urls() -> tuple[str, str]:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+
+
+def _django(url: str) -> None:
+    os.environ["DATABASE_URL"] = url
+    os.environ["CONN_MAX_AGE"] = "600"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnicanal.web.settings")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def _prepare(admin_url: str, bench_url: str, n_locations: int) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    _django(bench_url)
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from omnicanal.catalog import services as catalog
+    from omnicanal.core.money import Money
+    from omnicanal.inventory import services
+
+    call_command("migrate", verbosity=0)
+    with transaction.atomic():
+        catalog.do_ensure_default_channels()
+        category = catalog.do_ensure_category(ref="bench")
+        catalog.do_create_product(name_es="Zapatilla flash", category=category, price=Money.of("9990"),
+                                  variants=[catalog.VariantSpec(sku=SKU)])
+        for i in range(n_locations):
+            services.do_create_location(code=f"WH{i}", name=f"Bodega {i}", kind="warehouse", capabilities=["ship"])
+
+
+def _set_stock(units_per_location: int) -> list[int]:
+    """Fresh stock (and a fresh ledger) for a phase: every location gets `units_per_location`."""
+    from django.db import connection, transaction
+
+    from omnicanal.inventory import services
+    from omnicanal.inventory.models import Location, StockLevel
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE inventory_reservationline, inventory_reservation, inventory_stockmovement, "
+                       "inventory_stocklevel, core_outboxevent CASCADE")
+    with transaction.atomic():
+        for location in Location.objects.order_by("code"):
+            services.do_receive_stock(location=location, lines=[(SKU, units_per_location)], reference="bench")
+    return list(StockLevel.objects.order_by("pk").values_list("pk", flat=True))
+
+
+def _ceiling_client(url: str, row_id: int, seconds: float, barrier, queue) -> None:
+    import psycopg
+
+    done = 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        barrier.wait()
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            cur = conn.execute("UPDATE inventory_stocklevel SET reserved = reserved + 1 "
+                               "WHERE id = %s AND on_hand - reserved >= 1", (row_id,))
+            done += cur.rowcount
+    queue.put(done)
+
+
+def _reserve_client(url: str, worker: int, locations: list[str], seconds: float, limit: int | None, barrier,
+                    queue) -> None:
+    _django(url)
+    from django.db import connection, transaction
+
+    from omnicanal.core.errors import InsufficientStock
+    from omnicanal.inventory import services
+    from omnicanal.inventory.services import ReserveLine
+
+    held = refused = 0
+    connection.ensure_connection()
+    barrier.wait()
+    end = time.perf_counter() + seconds
+    i = 0
+    while time.perf_counter() < end and (limit is None or i < limit):
+        i += 1
+        try:
+            with transaction.atomic():
+                services.do_reserve(reference=f"b{worker}-{i}", channel="web", lines=[ReserveLine(SKU, 1)],
+                                    locations=locations, expires_in=None)
+            held += 1
+        except InsufficientStock:
+            refused += 1
+    connection.close()
+    queue.put((held, refused))
+
+
+def _run(target, args_for, clients: int) -> list:
+    ctx = mp.get_context("spawn")
+    barrier = ctx.Barrier(clients)
+    queue = ctx.Queue()
+    processes = [ctx.Process(target=target, args=(*args_for(i), barrier, queue)) for i in range(clients)]
+    for p in processes:
+        p.start()
+    results = [queue.get(timeout=600) for _ in processes]
+    for p in processes:
+        p.join()
+    return results
+
+
+def _check_ledger() -> tuple[int, int, bool]:
+    from django.db.models import F, Sum
+
+    from omnicanal.inventory.models import LineState, ReservationLine, StockLevel, StockMovement
+
+    reserved = StockLevel.objects.aggregate(n=Sum("reserved"))["n"] or 0
+    on_hand = StockLevel.objects.aggregate(n=Sum("on_hand"))["n"] or 0
+    held = ReservationLine.objects.filter(state=LineState.HELD).aggregate(n=Sum("quantity"))["n"] or 0
+    ledger = StockMovement.objects.aggregate(n=Sum("quantity"))["n"] or 0
+    consistent = reserved == held and on_hand == ledger and not StockLevel.objects.filter(
+        reserved__gt=F("on_hand")).exists()
+    return reserved, on_hand, consistent
+
+
+def main(argv: list[str]) -> None:
+    def opt(name: str, default: float) -> float:
+        return float(argv[argv.index(name) + 1]) if name in argv else default
+
+    seconds = opt("--seconds", 8)
+    clients = int(opt("--clients", 16))
+    n_locations = int(opt("--locations", 1))
+    admin_url, bench_url = _urls()
+    _prepare(admin_url, bench_url, n_locations)
+    locations = [f"WH{i}" for i in range(n_locations)]
+    try:
+        print(f"{clients} clients, {seconds:.0f} s per phase, hot SKU at {n_locations} location(s)", flush=True)
+        rows = _set_stock(10_000_000)
+        ceiling = _run(_ceiling_client, lambda i: (bench_url, rows[0], seconds), clients)
+        ceiling_rate = sum(ceiling) / seconds
+        print(f"  ceiling  bare conditional UPDATE (autocommit) : {ceiling_rate:8.0f} /s", flush=True)
+
+        _set_stock(10_000_000)
+        outcome = _run(_reserve_client, lambda i: (bench_url, i, locations, seconds, None), clients)
+        held = sum(h for h, _ in outcome)
+        rate = held / seconds
+        reserved, _on_hand, consistent = _check_ledger()
+        print(f"  do_reserve  (lock, UPDATE, 3 INSERTs, commit) : {rate:8.0f} /s   "
+              f"= {rate / ceiling_rate:.0%} of the ceiling   (reserved {reserved} = held {held}: "
+              f"{'ok' if consistent and reserved == held else 'MISMATCH'})", flush=True)
+
+        units = 500
+        _set_stock(units // n_locations)
+        total = units // n_locations * n_locations
+        outcome = _run(_reserve_client, lambda i: (bench_url, 10_000 + i, locations, 120, 100), clients)
+        held = sum(h for h, _ in outcome)
+        refused = sum(r for _, r in outcome)
+        reserved, on_hand, consistent = _check_ledger()
+        oversold = max(0, reserved - on_hand)
+        print(f"  oversell check: {clients}x100 attempts on {total} units -> held {held}, refused {refused}, "
+              f"reserved {reserved}, oversold {oversold}, ledger {'ok' if consistent else 'BROKEN'}", flush=True)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        if "--keep" not in argv:
+            import psycopg
+
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,49 @@
+"""Other domains' events, appended to the customer's timeline (subscribed by topic name only).
+
+A payload names its customer in `customer_id` (or `owner_id` when that is a customer id); events
+that name none are not about one customer and are skipped. Types and wording live in
+customers.timeline_texts, so a reader sees them in their own language. A domain may instead call
+services.do_append_timeline itself; an event with the same (type, ref) is never appended twice.
+"""
+
+from __future__ import annotations
+
+from omnicanal.core import outbox
+from omnicanal.core.errors import NotFound
+from omnicanal.customers import queries
+from omnicanal.customers.models import TimelineEvent
+from omnicanal.customers.services import do_append_timeline
+from omnicanal.customers.timeline_texts import TOPICS
+
+REF_KEYS = ("number", "order_number", "order_id", "reference", "order_ref", "ticket", "conversation_id", "id")
+
+
+def _customer_id(payload: dict) -> str | None:
+    for key in ("customer_id", "owner_id"):
+        value = payload.get(key)
+        if isinstance(value, str) and value.startswith("cus_"):
+            return value
+    return None
+
+
+def append_from_event(event: outbox.Envelope) -> None:
+    timeline_type, fields = TOPICS[event.topic]
+    customer_id = _customer_id(event.payload)
+    if customer_id is None:
+        return
+    try:
+        customer = queries.get_customer(customer_id)
+    except NotFound:  # an id we never issued: nothing to append to
+        return
+    ref = next((str(event.payload[k]) for k in REF_KEYS if event.payload.get(k)), "")[:100]
+    if ref and TimelineEvent.objects.filter(customer=customer, type=timeline_type, ref=ref).exists():
+        return
+    data = {name: event.payload.get(name) for name in fields if name in event.payload}
+    do_append_timeline(
+        customer_id=customer.public_id, type=timeline_type, channel=str(event.payload.get("channel") or "")[:20],
+        summary=f"{event.topic} {ref}".strip(), ref=ref, at=event.occurred_at, data=data,
+    )
+
+
+for _topic in TOPICS:
+    outbox.handles(_topic)(append_from_event)

@@ -1,0 +1,380 @@
+"""Reads of the customers domain, for other domains, the API and the console (no writes).
+
+Every read by id follows aliases: an id merged into another answers the survivor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils.translation import gettext
+
+from omnicanal.core import clock
+from omnicanal.core.errors import NotFound
+from omnicanal.core.money import Money
+from omnicanal.customers import matching, registry, timeline_texts
+from omnicanal.customers.models import (
+    Consent,
+    ContactChannel,
+    Customer,
+    Identity,
+    IdentityKind,
+    MergeRecord,
+    MergeSuggestion,
+    Purpose,
+    SuggestionStatus,
+    TimelineEvent,
+)
+from omnicanal.customers.normalize import PHONE_KINDS, contact_channel, phone_digits, try_normalize
+
+_MAX_HOPS = 10
+# Which identity kinds reach a person on each contact channel, best first.
+CHANNEL_KINDS = {
+    "email": ["email"], "sms": ["phone", "whatsapp"], "voice": ["phone", "whatsapp"], "whatsapp": ["whatsapp", "phone"],
+    "telegram": ["telegram"], "webchat": ["webchat"], "push": ["app_device"], "instagram": ["instagram"],
+    "facebook": ["facebook"],
+}
+
+
+def get_customer(customer_id: str) -> Customer:
+    """The customer for a public id, following aliases to the survivor; NotFound otherwise."""
+    customer = Customer.objects.filter(public_id=customer_id).first() if isinstance(customer_id, str) else None
+    if customer is None:
+        raise NotFound(detail=f"No customer {customer_id}.")
+    hops = 0
+    while customer.merged_into_id is not None and hops < _MAX_HOPS:
+        customer = Customer.objects.get(pk=customer.merged_into_id)
+        hops += 1
+    return customer
+
+
+def resolve_id(customer_id: str) -> str:
+    """The survivor's public id for any id it ever had."""
+    return get_customer(customer_id).public_id
+
+
+def find_by_identity(kind: str, value: str) -> Customer | None:
+    """The customer holding an identifier, given in any format (a phone under either phone kind)."""
+    normalized = try_normalize(kind, value)
+    if normalized is None:
+        return None
+    kinds = sorted(PHONE_KINDS) if kind in PHONE_KINDS else [kind]
+    row = (
+        Identity.objects.select_related("customer").filter(value=normalized, kind__in=kinds)
+        .order_by("kind" if kind != "whatsapp" else "-kind").first()
+    )
+    if row is None:
+        return None
+    return get_customer(row.customer.public_id) if row.customer.merged_into_id else row.customer
+
+
+# --- search ----------------------------------------------------------------------------------
+
+_ID = re.compile(r"^cus_[0-9a-z]{26}$")
+
+
+def search(q: str, *, limit: int = 25) -> list[Customer]:
+    """Customers by any identity in any format, by id, or by part of the name (accents ignored)."""
+    q = (q or "").strip()
+    base = Customer.objects.filter(merged_into__isnull=True)
+    if not q:
+        return list(base.order_by("-created_at")[:limit])
+    if _ID.match(q):
+        try:
+            return [get_customer(q)]
+        except NotFound:
+            return []
+    matches: dict[int, Customer] = {}
+    identity_filter = Q(value=q)
+    for kind in ("phone", "email"):
+        normalized = try_normalize(kind, q)
+        if normalized:
+            identity_filter |= Q(value=normalized)
+    digits = phone_digits(q)
+    if len(digits) >= 6 and len(digits) >= len(q.replace(" ", "")) - 3:  # a partial phone number
+        identity_filter |= Q(kind__in=PHONE_KINDS, value__endswith=digits[-8:]) | Q(kind__in=PHONE_KINDS, value__contains=digits)
+    if "@" in q:
+        identity_filter |= Q(kind="email", value__contains=q.lower())
+    owners = Identity.objects.filter(identity_filter).values_list("customer_id", flat=True)[: limit * 2]
+    for customer in Customer.objects.filter(pk__in=list(owners)):
+        survivor = customer if customer.merged_into_id is None else get_customer(customer.public_id)
+        matches[survivor.pk] = survivor
+    tokens = matching.fold(q).split()
+    if tokens and len(matches) < limit:
+        by_name = base.exclude(pk__in=list(matches))
+        for token in tokens[:5]:
+            by_name = by_name.filter(name_key__contains=token)
+        for customer in by_name.order_by("name_key")[: limit - len(matches)]:
+            matches[customer.pk] = customer
+    return list(matches.values())[:limit]
+
+
+def identities_by_customer(customer_pks: list[int]) -> dict[int, list[Identity]]:
+    rows = Identity.objects.filter(customer_id__in=customer_pks).order_by("kind", "first_seen_at")
+    grouped: dict[int, list[Identity]] = {pk: [] for pk in customer_pks}
+    for row in rows:
+        grouped[row.customer_id].append(row)
+    return grouped
+
+
+# --- contact -----------------------------------------------------------------------------------
+
+
+def _effective_zone(customer: Customer) -> zoneinfo.ZoneInfo:
+    name = customer.time_zone or settings.OMNICANAL.get("TIME_ZONE", "UTC")
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def within_contact_hours(customer: Customer, at: dt.datetime) -> bool:
+    if customer.contact_from is None or customer.contact_to is None:
+        return True
+    local = at.astimezone(_effective_zone(customer)).time()
+    start, end = customer.contact_from, customer.contact_to
+    return start <= local < end if start <= end else (local >= start or local < end)
+
+
+def may_contact(customer_id: str, channel: str, purpose: str, *, at: dt.datetime | None = None) -> bool:
+    """May we send this customer a message of this purpose on this channel (now, or at `at`)?
+
+    Marketing and surveys need an explicit grant on that channel; transactional messages may go
+    unless withdrawn. An erased or unknown customer is never contacted. With `at`, messages other
+    than transactional ones must also fall within the customer's contact hours.
+    """
+    channel = contact_channel(channel)
+    if channel is None or purpose not in Purpose.values:
+        return False
+    try:
+        customer = get_customer(customer_id)
+    except NotFound:
+        return False
+    if customer.erased_at:
+        return False
+    granted = (
+        Consent.objects.filter(customer=customer, channel=channel, purpose=purpose).values_list("granted", flat=True).first()
+    )
+    allowed = granted if granted is not None else purpose == Purpose.TRANSACTIONAL
+    if allowed and at is not None and purpose != Purpose.TRANSACTIONAL:
+        allowed = within_contact_hours(customer, at)
+    return bool(allowed)
+
+
+def reachable_on(customer_id: str, channel: str) -> str | None:
+    """The identifier to send to on a contact channel (verified first), or None."""
+    channel = contact_channel(channel)
+    customer = get_customer(customer_id)
+    kinds = CHANNEL_KINDS.get(channel or "", [])
+    rows = list(Identity.objects.filter(customer=customer, kind__in=kinds).order_by("-verified", "-last_seen_at"))
+    rows.sort(key=lambda r: (kinds.index(r.kind), not r.verified))
+    return rows[0].value if rows else None
+
+
+def consent_matrix(customer: Customer) -> list[dict[str, Any]]:
+    """One row per contact channel with each purpose's state: granted, withdrawn or default."""
+    stored = {(c.channel, c.purpose): c for c in Consent.objects.filter(customer=customer)}
+    rows = []
+    for channel, label in ContactChannel.choices:
+        cells = []
+        for purpose, purpose_label in Purpose.choices:
+            consent = stored.get((channel, purpose))
+            cells.append({
+                "purpose": purpose, "purpose_label": purpose_label, "consent": consent,
+                "granted": consent.granted if consent else purpose == Purpose.TRANSACTIONAL,
+                "explicit": consent is not None,
+            })
+        rows.append({"channel": channel, "label": label, "cells": cells})
+    return rows
+
+
+# --- timeline ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineItem:
+    at: dt.datetime
+    type: str
+    channel: str
+    summary: str
+    ref: str
+
+
+def render_summary(event: TimelineEvent) -> str:
+    """Our own event types read in the reader's language; other domains' summaries as written."""
+    data = event.data or {}
+    kinds = ", ".join(str(IdentityKind(k).label) for k in data.get("kinds", []) if k in IdentityKind.values)
+    if event.type == "customer.created" and "kinds" in data:
+        return gettext("Customer created via %(channel)s (%(kinds)s)") % {"channel": event.channel, "kinds": kinds}
+    if event.type == "identity.attached" and "kinds" in data:
+        return gettext("New identities: %(kinds)s") % {"kinds": kinds}
+    if event.type == "customer.merged" and "merged_id" in data:
+        return gettext("Merged with %(id)s; its history is now here") % {"id": data["merged_id"]}
+    if event.type in ("consent.granted", "consent.withdrawn") and "purpose" in data:
+        params = {"channel": str(_label(ContactChannel, data["channel"])), "purpose": str(_label(Purpose, data["purpose"])),
+                  "source": data.get("source", "")}
+        if event.type == "consent.granted":
+            return gettext("Consent granted: %(purpose)s on %(channel)s (%(source)s)") % params
+        return gettext("Consent withdrawn: %(purpose)s on %(channel)s (%(source)s)") % params
+    if data:
+        return timeline_texts.render(event.type, data, event.summary)
+    return event.summary
+
+
+def _label(choices, value: str) -> str:
+    return choices(value).label if value in choices.values else value
+
+
+def timeline(
+    customer_id: str, *, channel: str | None = None, type: str | None = None, limit: int = 100,  # noqa: A002
+    before: dt.datetime | None = None,
+) -> list[TimelineItem]:
+    """The customer's events in every channel, newest first; filter by channel and type (a type
+    ending in "." or a bare prefix like "order" matches "order.placed", "order.paid"…)."""
+    customer = get_customer(customer_id)
+    events = TimelineEvent.objects.filter(customer=customer)
+    if channel:
+        events = events.filter(channel=channel)
+    if type:
+        events = events.filter(Q(type=type) | Q(type__startswith=type.rstrip(".") + "."))
+    if before is not None:
+        events = events.filter(at__lt=before)
+    return [
+        TimelineItem(at=e.at, type=e.type, channel=e.channel, summary=render_summary(e), ref=e.ref)
+        for e in events.order_by("-at", "-id")[:limit]
+    ]
+
+
+def timeline_facets(customer: Customer) -> dict[str, list[str]]:
+    events = TimelineEvent.objects.filter(customer=customer)
+    return {
+        "channels": sorted(c for c in events.values_list("channel", flat=True).distinct() if c),
+        "types": sorted(set(events.values_list("type", flat=True).distinct())),
+    }
+
+
+# --- the single customer view -------------------------------------------------------------------
+
+
+def identity_dict(row: Identity) -> dict[str, Any]:
+    return {
+        "kind": row.kind, "value": row.value, "verified": row.verified, "source_channel": row.source_channel,
+        "first_seen": row.first_seen_at, "last_seen": row.last_seen_at,
+    }
+
+
+def consent_dict(row: Consent) -> dict[str, Any]:
+    return {"channel": row.channel, "purpose": row.purpose, "granted": row.granted, "source": row.source,
+            "proof": row.proof, "changed_at": row.changed_at}
+
+
+def preferences_dict(customer: Customer) -> dict[str, Any]:
+    return {
+        "language": customer.language or None,
+        "preferred_channels": customer.preferred_channels or {},
+        "contact_hours": {"from": customer.contact_from.isoformat(timespec="minutes"),
+                          "to": customer.contact_to.isoformat(timespec="minutes")}
+        if customer.contact_from and customer.contact_to else None,
+        "time_zone": customer.time_zone or settings.OMNICANAL.get("TIME_ZONE"),
+    }
+
+
+def address_dict(customer: Customer) -> dict[str, str] | None:
+    if not customer.address_line1:
+        return None
+    return {
+        "line1": customer.address_line1, "line2": customer.address_line2, "city": customer.address_city,
+        "region": customer.address_region, "postal_code": customer.address_postal_code,
+        "country": customer.address_country,
+    }
+
+
+def empty_loyalty() -> dict[str, Any]:
+    return {"points": 0, "stored_value": Money.zero().as_dict()}
+
+
+def sections(customer_id: str) -> dict[str, Any]:
+    """What later domains add to the single view (through registry summary providers)."""
+    return {
+        "loyalty": registry.summary("loyalty_summary", customer_id, empty_loyalty()),
+        "cart": registry.summary("cart", customer_id, None),
+        "recent_orders": registry.summary("recent_orders", customer_id, []),
+        "open_conversation": registry.summary("open_conversation", customer_id, None),
+    }
+
+
+def single_view(customer: Customer) -> dict[str, Any]:
+    identities = Identity.objects.filter(customer=customer).order_by("kind", "first_seen_at")
+    consents = Consent.objects.filter(customer=customer).order_by("channel", "purpose")
+    return {
+        "id": customer.public_id,
+        "name": customer.name,
+        "created_at": customer.created_at,
+        "erased": customer.erased_at is not None,
+        "address": address_dict(customer),
+        "preferences": preferences_dict(customer),
+        "identities": [identity_dict(i) for i in identities],
+        "consents": [consent_dict(c) for c in consents],
+        "aliases": list(Customer.objects.filter(merged_into=customer).values_list("public_id", flat=True)),
+        **sections(customer.public_id),
+    }
+
+
+# --- suggestions and merges ------------------------------------------------------------------------
+
+
+def open_suggestions(*, customer: Customer | None = None, limit: int = 50) -> list[MergeSuggestion]:
+    rows = MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).select_related("customer_a", "customer_b")
+    if customer is not None:
+        rows = rows.filter(Q(customer_a=customer) | Q(customer_b=customer))
+    return list(rows.order_by("-score", "created_at")[:limit])
+
+
+def count_open_suggestions() -> int:
+    return MergeSuggestion.objects.filter(status=SuggestionStatus.OPEN).count()
+
+
+def suggestion_reason_labels(suggestion: MergeSuggestion) -> list[str]:
+    labels = {
+        "email_variant": gettext("the same email written differently"),
+        "phone_variant": gettext("the same phone number under another channel"),
+        "similar_name": gettext("similar names"),
+        "same_address": gettext("the same address"),
+        "shared_identity": gettext("identifiers given together on one channel, not verified"),
+    }
+    return [labels.get(r.get("code"), r.get("code", "")) for r in suggestion.reasons or []]
+
+
+def merge_history(customer: Customer) -> list[MergeRecord]:
+    return list(MergeRecord.objects.filter(survivor=customer).select_related("merged").order_by("-at"))
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+
+def export_data(customer: Customer) -> dict[str, Any]:
+    """Everything held about the person here and, through registry.on_export, in every domain."""
+    people = [customer, *Customer.objects.filter(merged_into=customer)]
+    events = TimelineEvent.objects.filter(customer=customer).order_by("at", "id")
+    return {
+        "exported_at": clock.now(),
+        "customer": {
+            "id": customer.public_id, "name": customer.name, "created_at": customer.created_at,
+            "erased_at": customer.erased_at, "address": address_dict(customer),
+            "preferences": preferences_dict(customer),
+        },
+        "aliases": [{"id": c.public_id, "name": c.name, "merged_at": c.merged_at} for c in people[1:]],
+        "identities": [identity_dict(i) for i in Identity.objects.filter(customer=customer).order_by("kind")],
+        "consents": [consent_dict(c) for c in Consent.objects.filter(customer=customer).order_by("channel", "purpose")],
+        "timeline": [{"at": e.at, "type": e.type, "channel": e.channel, "summary": render_summary(e), "ref": e.ref}
+                     for e in events],
+        "merges": [{"merged_id": r.merged.public_id, "at": r.at, "reason": r.reason, "moved": r.moved}
+                   for r in merge_history(customer)],
+        "domains": {section: hook(customer.public_id) for section, hook in sorted(registry.export_hooks().items())},
+    }

@@ -1,0 +1,49 @@
+"""The only writers of the customers domain. Every channel and domain resolves customers through
+`do_identify` / `do_identify_many`; services run inside the caller's transaction."""
+
+from omnicanal.customers.services.consent import (
+    consent_keyword,
+    do_grant_consent,
+    do_set_consent,
+    do_update_preferences,
+    do_update_profile,
+    do_withdraw_consent,
+)
+from omnicanal.customers.services.duplicates import (
+    do_accept_suggestion,
+    do_find_duplicates,
+    do_reject_suggestion,
+    do_suggest_merge,
+)
+from omnicanal.customers.services.identify import (
+    IdentifyRequest,
+    IdentifyResult,
+    check_identities,
+    do_identify,
+    do_identify_many,
+)
+from omnicanal.customers.services.merge import do_merge_customers
+from omnicanal.customers.services.privacy import do_erase_customer, do_export_customer
+from omnicanal.customers.services.timeline import do_append_timeline
+
+__all__ = [
+    "IdentifyRequest",
+    "IdentifyResult",
+    "check_identities",
+    "consent_keyword",
+    "do_accept_suggestion",
+    "do_append_timeline",
+    "do_erase_customer",
+    "do_export_customer",
+    "do_find_duplicates",
+    "do_grant_consent",
+    "do_identify",
+    "do_identify_many",
+    "do_merge_customers",
+    "do_reject_suggestion",
+    "do_set_consent",
+    "do_suggest_merge",
+    "do_update_preferences",
+    "do_update_profile",
+    "do_withdraw_consent",
+]

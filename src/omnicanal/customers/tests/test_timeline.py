@@ -1,0 +1,44 @@
+import pytest
+from django.db import transaction
+
+from omnicanal.core import outbox
+from omnicanal.core.errors import ValidationFailed
+from omnicanal.customers import queries
+from omnicanal.customers.services import do_append_timeline
+
+
+def test_other_domains_append_through_the_service_and_aliases_land_on_the_survivor(customer, identify):
+    with transaction.atomic():
+        item = do_append_timeline(customer_id=customer.public_id, type="order.placed", channel="web",
+                                  summary="Pedido 1001 · $59.990", ref="1001")
+    assert item.customer_id == customer.pk
+    assert queries.timeline(customer.public_id, type="order.placed")[0].summary == "Pedido 1001 · $59.990"
+
+
+def test_bad_timeline_input_is_refused(customer):
+    with pytest.raises(ValidationFailed):
+        do_append_timeline(customer_id=customer.public_id, type="Order Placed!", channel="web", summary="x")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_of_other_domains_reach_the_timeline_by_topic():
+    from dataclasses import dataclass
+
+    from omnicanal.customers.services import do_identify
+
+    @dataclass(frozen=True)
+    class PointsEarned:  # stands in for loyalty's event: the topic is all that matters
+        customer_id: str
+        amount: int
+        unit: str
+        reference: str
+
+    PointsEarned.__module__ = "omnicanal.loyalty.events"
+    with transaction.atomic():
+        customer = do_identify(channel="web", identities=[{"kind": "email", "value": "a@example.cl"}]).customer
+    with transaction.atomic():
+        outbox.emit(PointsEarned(customer.public_id, 120, "points", "ord_1"))
+        outbox.emit(PointsEarned(customer.public_id, 120, "points", "ord_1"))  # the same fact twice
+    items = queries.timeline(customer.public_id, type="loyalty")
+    assert [(i.type, i.ref) for i in items] == [("loyalty.earned", "ord_1")]
+    assert "120" in items[0].summary

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from omnicanal.core.console import NavItem
+
+
+class InventoryConfig(AppConfig):
+    name = "omnicanal.inventory"
+    label = "inventory"
+    verbose_name = _("Inventory")
+    console_nav = [
+        NavItem("inventory:grid", _("Stock"), roles=("manager", "store_staff", "agent"), order=30),
+        NavItem("inventory:transfers", _("Transfers"), roles=("manager", "store_staff"), order=31),
+    ]

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from omnicanal.core.console import NavItem
+
+
+class LoyaltyConfig(AppConfig):
+    name = "omnicanal.loyalty"
+    label = "loyalty"
+    verbose_name = _("Loyalty")
+    console_nav = [
+        NavItem("loyalty:list", _("Loyalty"), roles=("manager", "marketer", "agent", "store_staff"), order=40),
+    ]

@@ -1,0 +1,208 @@
+"""Reads of the loyalty domain, for other domains, the API and the console (no writes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from omnicanal.core.money import Money, business_currency
+from omnicanal.loyalty.models import (
+    COINS,
+    POINTS,
+    Account,
+    AccountKind,
+    Coupon,
+    CouponBatch,
+    CouponUse,
+    Entry,
+    GiftCard,
+    Lot,
+    OwnerKind,
+    Tier,
+    TierState,
+    Transfer,
+    TransferStatus,
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    customer_id: str
+    points: int
+    points_held: int
+    coins: int
+    store_credit: Money
+    wallet: Money
+    tier: Tier | None
+    spend_12m: Money
+    next_expiry: dict | None = None  # {"points": n, "expires_at": datetime}
+
+    @property
+    def stored_value(self) -> Money:
+        return self.store_credit + self.wallet
+
+
+def _balance(accounts: dict, kind: str, unit: str) -> Decimal:
+    account = accounts.get((kind, unit))
+    return account.balance if account is not None else Decimal(0)
+
+
+def summary(customer_id: str) -> Summary:
+    """Balances of one customer: points, coins, stored value (store credit + wallet, business currency)."""
+    from omnicanal.loyalty.services.program import current_tier, get_program
+
+    currency = business_currency()
+    accounts = {(a.kind, a.unit): a for a in Account.objects.filter(owner_kind=OwnerKind.CUSTOMER, owner_id=customer_id)}
+    points = accounts.get((AccountKind.POINTS, POINTS))
+    state = TierState.objects.filter(owner_id=customer_id).first()
+    next_lot = None
+    if points is not None:
+        lot = Lot.objects.filter(account=points, remaining__gt=0, expires_at__isnull=False).order_by("expires_at").first()
+        if lot is not None:
+            same_day = Lot.objects.filter(account=points, remaining__gt=0, expires_at=lot.expires_at).aggregate(s=Sum("remaining"))["s"]
+            next_lot = {"points": int(same_day), "expires_at": lot.expires_at}
+    return Summary(
+        customer_id=customer_id,
+        points=int(points.balance) if points else 0,
+        points_held=int(points.pending) if points else 0,
+        coins=int(_balance(accounts, AccountKind.COINS, COINS)),
+        store_credit=Money(_balance(accounts, AccountKind.STORE_CREDIT, currency), currency),
+        wallet=Money(_balance(accounts, AccountKind.WALLET, currency), currency),
+        tier=current_tier(customer_id),
+        spend_12m=Money(state.spend_12m if state else 0, get_program().currency),
+        next_expiry=next_lot,
+    )
+
+
+@dataclass(frozen=True)
+class Line:
+    at: object
+    transfer_id: str
+    kind: str
+    kind_label: str
+    account: str
+    account_label: str
+    unit: str
+    amount: Decimal
+    balance_after: Decimal | None
+    reference: str
+    memo: str
+    channel: str
+    extra: dict = field(default_factory=dict)
+
+
+def entries(customer_id: str, limit: int = 50) -> list[Line]:
+    """The customer's statement, newest first, every unit."""
+    rows = (
+        Entry.objects.filter(account__owner_kind=OwnerKind.CUSTOMER, account__owner_id=customer_id)
+        .select_related("transfer", "account").order_by("-pk")[:limit]
+    )
+    return [
+        Line(at=e.created_at, transfer_id=e.transfer.public_id, kind=e.transfer.kind, kind_label=str(e.transfer.get_kind_display()),
+             account=e.account.kind, account_label=str(e.account.get_kind_display()), unit=e.unit, amount=e.amount, balance_after=e.balance_after, reference=e.transfer.reference,
+             memo=e.transfer.memo, channel=e.transfer.channel)
+        for e in rows
+    ]
+
+
+def open_holds(customer_id: str) -> list[Transfer]:
+    return list(
+        Transfer.objects.filter(status=TransferStatus.PENDING, resolution__isnull=True, debit__owner_id=customer_id)
+        .select_related("debit").order_by("pk")
+    )
+
+
+# --- the books -------------------------------------------------------------------------------
+
+
+def books_problems() -> list[str]:
+    """Every way the ledger could be wrong, checked from the entries up; [] when sound.
+
+    Each unit's entries add up to zero; each posted transfer's entries add up to zero and number
+    two; each cached balance equals the sum of its entries and is not negative; each held amount
+    equals the open holds; each account's lots add up to its balance."""
+    problems = []
+    for row in Entry.objects.values("unit").annotate(total=Sum("amount")).order_by("unit"):
+        if row["total"] != 0:
+            problems.append(f"unit {row['unit']} sums to {row['total']}")
+    unbalanced = (
+        Transfer.objects.filter(status=TransferStatus.POSTED).annotate(total=Sum("entries__amount"), lines=Count("entries"))
+        .exclude(total=0, lines=2).values_list("key", flat=True)[:20]
+    )
+    problems += [f"transfer {key} is not balanced" for key in unbalanced]
+    if Transfer.objects.exclude(status=TransferStatus.POSTED).filter(entries__isnull=False).exists():
+        problems.append("a pending or void transfer has entries")
+    derived = dict(Entry.objects.values_list("account_id").annotate(total=Sum("amount")).order_by())
+    held = dict(
+        Transfer.objects.filter(status=TransferStatus.PENDING, resolution__isnull=True)
+        .values_list("debit_id").annotate(total=Sum("amount")).order_by()
+    )
+    lots = dict(Lot.objects.values_list("account_id").annotate(total=Sum("remaining")).order_by())
+    for account in Account.objects.exclude(owner_kind=OwnerKind.SYSTEM).order_by("pk"):
+        entries_sum = derived.get(account.pk, Decimal(0))
+        if account.balance != entries_sum:
+            problems.append(f"account {account} caches {account.balance}, entries say {entries_sum}")
+        if account.balance < 0 or account.balance < account.pending:
+            problems.append(f"account {account} is overdrawn: {account.balance} held {account.pending}")
+        if account.pending != held.get(account.pk, Decimal(0)):
+            problems.append(f"account {account} holds {account.pending}, open holds say {held.get(account.pk, 0)}")
+        if lots.get(account.pk, Decimal(0)) != account.balance:
+            problems.append(f"account {account} lots sum to {lots.get(account.pk, 0)}, balance {account.balance}")
+    return problems
+
+
+def system_balances() -> list[dict]:
+    """Balances of the system accounts (derived from entries) per unit."""
+    rows = (
+        Entry.objects.filter(account__owner_kind=OwnerKind.SYSTEM)
+        .values("account__kind", "unit").annotate(total=Sum("amount")).order_by("unit", "account__kind")
+    )
+    labels = dict(AccountKind.choices)
+    return [{"kind": r["account__kind"], "label": labels.get(r["account__kind"]), "unit": r["unit"], "balance": r["total"]} for r in rows]
+
+
+def outstanding() -> dict:
+    """What customers and cards hold, per unit (the business's loyalty liability)."""
+    rows = (
+        Account.objects.exclude(owner_kind=OwnerKind.SYSTEM).values("kind", "unit")
+        .annotate(total=Sum("balance"), held=Sum("pending"), accounts=Count("pk", filter=Q(balance__gt=0))).order_by("kind")
+    )
+    labels = dict(AccountKind.choices)
+    return {f"{r['kind']}:{r['unit']}": {**r, "label": labels.get(r["kind"])} for r in rows}
+
+
+# --- coupons and gift cards ------------------------------------------------------------------
+
+
+def coupons(*, search: str = "", limit: int = 100):
+    qs = Coupon.objects.filter(batch__isnull=True).order_by("-created_at")
+    if search:
+        qs = qs.filter(code__icontains=search.strip())
+    return list(qs[:limit])
+
+
+def batches(limit: int = 50):
+    return list(
+        CouponBatch.objects.annotate(used=Sum("coupons__uses")).order_by("-created_at")[:limit]
+    )
+
+
+def batch_coupons(batch_id: str):
+    return Coupon.objects.filter(batch__public_id=batch_id).order_by("code")
+
+
+def coupon_usage(coupon: Coupon, limit: int = 200) -> list[CouponUse]:
+    return list(CouponUse.objects.filter(coupon=coupon).order_by("-used_at")[:limit])
+
+
+def usage_by_channel(coupon_filter: dict) -> list[dict]:
+    return list(
+        CouponUse.objects.filter(**coupon_filter, released_at__isnull=True).values("channel")
+        .annotate(uses=Count("pk"), discount=Sum("discount")).order_by("channel")
+    )
+
+
+def gift_cards(limit: int = 100) -> list[GiftCard]:
+    return list(GiftCard.objects.select_related("account").order_by("-issued_at")[:limit])

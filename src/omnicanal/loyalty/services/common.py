@@ -1,0 +1,115 @@
+"""Small pieces the loyalty services share: order lines as callers pass them, customer ids, events."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.apps import apps
+from django.utils.translation import gettext as _
+
+from omnicanal.core import outbox
+from omnicanal.core.errors import NotFound, ValidationFailed
+from omnicanal.core.money import Money
+from omnicanal.loyalty import events
+from omnicanal.loyalty.models import COINS, POINTS, Account, AccountKind, Transfer, TransferKind
+
+MONEY_KINDS = (AccountKind.STORE_CREDIT, AccountKind.WALLET, AccountKind.GIFT_CARD)
+
+
+@dataclass(frozen=True)
+class Line:
+    """An order line as the caller prices it: `amount` is the line total (after discounts).
+    `category` is the caller's category code string; loyalty never looks products up."""
+
+    sku: str
+    amount: Money
+    quantity: int = 1
+    category: str = ""
+
+    @property
+    def unit_price(self) -> Money:
+        return Money(self.amount.amount / max(self.quantity, 1), self.amount.currency)
+
+
+def lines_total(lines: list[Line], currency: str) -> Money:
+    total = Money.zero(currency)
+    for index, line in enumerate(lines):
+        if line.amount.currency != currency:
+            raise ValidationFailed.on(f"lines.{index}.amount", _("must be in %(currency)s") % {"currency": currency})
+        total += line.amount
+    return total
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def customers_installed() -> bool:
+    return apps.is_installed("omnicanal.customers")
+
+
+def survivor_id(customer_id: str) -> str:
+    """The id a customer's loyalty lives under: the merge survivor when the customers app knows
+    the id, else the id as given (the ledger itself only needs an owner id string)."""
+    if not customer_id or not customers_installed():
+        return customer_id
+    from omnicanal.customers import queries as customer_queries
+
+    try:
+        return customer_queries.resolve_id(customer_id)
+    except NotFound:
+        return customer_id
+
+
+def check_customer(customer_id: str) -> str:
+    """At the edges (API, console): the customer must exist; answers the survivor's id."""
+    if customers_installed():
+        from omnicanal.customers import queries as customer_queries
+
+        customer_queries.get_customer(customer_id)  # raises NotFound
+        return customer_queries.resolve_id(customer_id)
+    if not isinstance(customer_id, str) or not customer_id.startswith("cus_") or len(customer_id) > 40:
+        raise NotFound(detail=_("No customer %(id)s.") % {"id": customer_id})
+    return customer_id
+
+
+def unit_label(unit: str) -> str:
+    return {POINTS: "points", COINS: "coins"}.get(unit, unit)
+
+
+def announce(transfer: Transfer, account: Account, change: Decimal) -> None:
+    """Emit the event a customer-side movement means (points earned or spent, stored value changed)."""
+    if account.is_system or transfer.kind in (TransferKind.MERGE,):
+        return
+    balance = account.__class__.objects.only("balance").get(pk=account.pk).balance
+    if account.unit in (POINTS, COINS):
+        if account.owner_kind != "customer":
+            return
+        common = {"customer_id": account.owner_id, "amount": int(abs(change)), "unit": unit_label(account.unit)}
+        if change > 0:
+            outbox.emit(events.PointsEarned(**common, reason=transfer.kind, reference=transfer.reference,
+                                            transfer_id=transfer.public_id, balance=int(balance)))
+        elif transfer.kind in (TransferKind.EXPIRE, TransferKind.FORFEIT):
+            outbox.emit(events.PointsExpired(**common, transfer_id=transfer.public_id, balance=int(balance)))
+        else:
+            outbox.emit(events.PointsRedeemed(**common, reference=transfer.reference, transfer_id=transfer.public_id,
+                                              balance=int(balance)))
+        return
+    outbox.emit(
+        events.StoredValueChanged(
+            owner_id=account.owner_id, kind=account.kind, change=Money(change, account.unit).as_dict(),
+            balance=Money(balance, account.unit).as_dict(), reason=transfer.kind, transfer_id=transfer.public_id,
+        )
+    )
+
+
+def announce_transfer(transfer: Transfer) -> None:
+    """Announce both sides of a posted transfer (only customer and gift card sides speak)."""
+    for account, sign in ((transfer.debit, -1), (transfer.credit, 1)):
+        announce(transfer, account, transfer.amount * sign)

@@ -1,0 +1,140 @@
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from omnicanal.core import clock
+from omnicanal.core.auth import SYSTEM
+from omnicanal.core.errors import InsufficientBalance, ValidationFailed
+from omnicanal.core.models import AuditEntry, OutboxEvent
+from omnicanal.core.money import Money
+from omnicanal.loyalty import queries
+from omnicanal.loyalty.services import program
+from omnicanal.loyalty.services.common import Line
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def club():
+    """1 point per 100 CLP; tiers Base (0), Plata (500.000, ×1.5), Oro (1.500.000, ×2)."""
+    program.do_configure_program(name="Club Andes", earn_per=Decimal(100), earn_points=1, point_value=Decimal(1),
+                                 points_expire_months=12, expiry_notice_days=30)
+    program.do_set_tier(code="base", name="Base", min_spend=Decimal(0))
+    program.do_set_tier(code="plata", name="Plata", min_spend=Decimal(500_000), earn_multiplier=Decimal("1.5"))
+    program.do_set_tier(code="oro", name="Oro", min_spend=Decimal(1_500_000), earn_multiplier=Decimal(2))
+    return program.get_program()
+
+
+def line(sku, amount, category="", quantity=1):
+    return Line(sku=sku, amount=Money.of(amount, "CLP"), quantity=quantity, category=category)
+
+
+def points(customer_id):
+    return queries.summary(customer_id).points
+
+
+def test_a_paid_order_earns_points_per_amount_spent(club, cus):
+    ana = cus()
+    program.do_earn_for_order(customer_id=ana, order_ref="ord-1", lines=[line("ZAP-1", 45_990)], channel="web")
+    assert points(ana) == 459
+    assert OutboxEvent.objects.filter(topic="loyalty.PointsEarned").count() == 1
+
+
+def test_the_same_order_earns_once(club, cus):
+    ana = cus()
+    for _ in range(2):
+        program.do_earn_for_order(customer_id=ana, order_ref="ord-2", lines=[line("ZAP-1", 10_000)], channel="pos")
+    assert points(ana) == 100
+
+
+def test_category_multipliers_apply_in_every_channel_unless_scoped(club, cus):
+    program.do_add_rule(kind="category", name="Running x2", category="running", multiplier=Decimal(2))
+    program.do_add_rule(kind="category", name="App camping x3", category="camping", multiplier=Decimal(3), channels=["app"])
+    store, online = cus(), cus()
+    lines = [line("ZAP-1", 10_000, "running"), line("CARPA-1", 10_000, "camping")]
+    program.do_earn_for_order(customer_id=store, order_ref="o-store", lines=lines, channel="pos")
+    program.do_earn_for_order(customer_id=online, order_ref="o-app", lines=lines, channel="app")
+    assert points(store) == 200 + 100  # running ×2 in the store too; camping's ×3 is the app's only
+    assert points(online) == 200 + 300
+
+
+def test_tiers_follow_twelve_month_spend_and_multiply_earning(club, cus):
+    ana = cus()
+    program.do_earn_for_order(customer_id=ana, order_ref="big", lines=[line("BICI", 600_000)], channel="web")
+    assert queries.summary(ana).tier.code == "plata"
+    assert OutboxEvent.objects.filter(topic="loyalty.TierChanged").exists()
+    program.do_earn_for_order(customer_id=ana, order_ref="next", lines=[line("ZAP", 10_000)], channel="pos")
+    assert points(ana) == 6000 + 150  # Plata earns ×1.5
+    # a year and a day later the spend has left the window and she is Base again
+    with clock.frozen(clock.now() + timedelta(days=366)):
+        program.do_refresh_tiers()
+        assert queries.summary(ana).tier.code == "base"
+
+
+def test_a_return_takes_back_points_in_proportion(club, cus):
+    ana = cus()
+    program.do_earn_for_order(customer_id=ana, order_ref="o-r", lines=[line("A", 30_000), line("B", 10_000)], channel="web")
+    assert points(ana) == 400
+    result = program.do_reverse_earn_for_return(order_ref="o-r", return_ref="ret-1", amount=Money.of(10_000))
+    assert (result.points, result.shortfall) == (100, 0)
+    assert points(ana) == 300
+    # the same return again changes nothing
+    program.do_reverse_earn_for_return(order_ref="o-r", return_ref="ret-1", amount=Money.of(10_000))
+    assert points(ana) == 300
+    assert queries.books_problems() == []
+
+
+def test_a_return_after_the_points_were_spent_never_goes_below_zero(club, cus):
+    from omnicanal.loyalty.services import payments
+
+    ana = cus()
+    program.do_earn_for_order(customer_id=ana, order_ref="o-s", lines=[line("A", 20_000)], channel="web")
+    payments.do_hold_payment(payment="p-s", method="points", amount=Money.of(150), order_ref="o-t", customer_id=ana)
+    payments.do_capture_payment(payment="p-s")
+    result = program.do_reverse_earn_for_return(order_ref="o-s", return_ref="all", amount=Money.of(20_000))
+    assert (result.points, result.shortfall) == (50, 150)
+    assert points(ana) == 0
+
+
+def test_activities_earn_points_and_coins_with_limits(club, cus):
+    program.do_add_rule(kind="activity", name="Reseña", activity="review", reward=50)
+    program.do_add_rule(kind="activity", name="Perfil", activity="profile", reward=200, max_per_customer=1)
+    program.do_add_rule(kind="activity", name="Ruleta", activity="game", reward=30, unit="COIN")
+    ana = cus()
+    program.do_earn_activity(customer_id=ana, activity="review", reference="rev-1")
+    program.do_earn_activity(customer_id=ana, activity="review", reference="rev-1")  # same review: once
+    program.do_earn_activity(customer_id=ana, activity="profile", reference="p1")
+    with pytest.raises(ValidationFailed):
+        program.do_earn_activity(customer_id=ana, activity="profile", reference="p2")
+    program.do_earn_activity(customer_id=ana, activity="game", reference="g1", amount=12)
+    summary = queries.summary(ana)
+    assert (summary.points, summary.coins) == (250, 12)
+
+
+def test_a_manual_adjustment_needs_a_reason_and_is_audited(club, cus):
+    ana = cus()
+    with pytest.raises(ValidationFailed):
+        program.do_adjust(customer_id=ana, kind="points", amount=100, reason=" ", actor=SYSTEM)
+    program.do_adjust(customer_id=ana, kind="points", amount=100, reason="Compensación por demora", actor=SYSTEM)
+    with pytest.raises(InsufficientBalance):
+        program.do_adjust(customer_id=ana, kind="points", amount=-101, reason="error", actor=SYSTEM)
+    program.do_adjust(customer_id=ana, kind="points", amount=-40, reason="Duplicado", actor=SYSTEM)
+    assert points(ana) == 60
+    entries = AuditEntry.objects.filter(action="loyalty.adjust").order_by("at", "id")
+    assert [e.reason for e in entries] == ["Compensación por demora", "Duplicado"]
+
+
+def test_customers_hear_before_points_expire_and_then_they_expire(club, cus):
+    ana = cus()
+    start = clock.now()
+    program.do_earn_for_order(customer_id=ana, order_ref="o-e", lines=[line("A", 10_000)], channel="web")
+    with clock.frozen(start + timedelta(days=340)):
+        assert program.do_notify_expiring() == 1
+        assert program.do_notify_expiring() == 0  # once per lot
+    with clock.frozen(start + timedelta(days=370)):
+        assert program.do_expire_points() == 1
+    assert points(ana) == 0
+    topics = list(OutboxEvent.objects.filter(topic__startswith="loyalty.PointsExp").values_list("topic", flat=True))
+    assert sorted(topics) == ["loyalty.PointsExpired", "loyalty.PointsExpiring"]
+    assert queries.books_problems() == []

@@ -1,0 +1,58 @@
+"""Functions run in child processes by the concurrency tests (core.testing.run_in_processes)."""
+
+import json
+
+
+def use_coupon(code: str, channel: str, worker: int, attempts: int, auth: str | None) -> dict:
+    """Try `attempts` orders with the coupon, through the service (auth None) or the API."""
+    from django.db import transaction
+
+    from omnicanal.core.errors import CouponExhausted
+    from omnicanal.core.money import Money
+    from omnicanal.loyalty.services import coupons
+
+    counts = {"used": 0, "exhausted": 0, "other": []}
+    client = None
+    if auth:
+        from django.test import Client
+
+        client = Client()
+    for attempt in range(attempts):
+        order_ref = f"{channel}-{worker}-{attempt}"
+        if client is None:
+            try:
+                with transaction.atomic():
+                    coupons.do_use_coupon(code=code, order_ref=order_ref, channel=channel, subtotal=Money.of(50_000))
+                counts["used"] += 1
+            except CouponExhausted:
+                counts["exhausted"] += 1
+            continue
+        body = {"code": code, "order_ref": order_ref, "channel": channel, "subtotal": {"amount": "50000", "currency": "CLP"}}
+        response = client.post("/api/v1/coupons/redeem", json.dumps(body), content_type="application/json",
+                                HTTP_AUTHORIZATION=auth)
+        if response.status_code == 201:
+            counts["used"] += 1
+        elif response.status_code == 409 and response.json()["type"].endswith("coupon-exhausted"):
+            counts["exhausted"] += 1
+        else:
+            counts["other"].append(response.status_code)
+    return counts
+
+
+def spend_gift_card(code: str, pin: str, worker: int, attempts: int) -> dict:
+    from django.db import transaction
+
+    from omnicanal.core.errors import InsufficientBalance
+    from omnicanal.core.money import Money
+    from omnicanal.loyalty.services import stored_value
+
+    counts = {"spent": 0, "refused": 0}
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                stored_value.do_spend_gift_card(code=code, pin=pin, amount=Money.of(1000), key=f"spend-{worker}-{attempt}",
+                                                channel="pos")
+            counts["spent"] += 1
+        except InsufficientBalance:
+            counts["refused"] += 1
+    return counts
