@@ -134,34 +134,17 @@ def autodiscover_handlers() -> None:
 
 # --- dispatch --------------------------------------------------------------------------------
 
-_PENDING_ATTR = "_omnicanal_outbox_pending"
-
-
-class _Pending:
-    """The events one transaction wrote, flushed by a single on_commit callback."""
-
-    def __init__(self) -> None:
-        self.ids: list[int] = []
-
-        def flush() -> None:
-            setattr(connection, _PENDING_ATTR, None)
-            for pk in self.ids:
-                try:
-                    dispatch(pk)
-                except Exception:  # the relay task retries; the commit already happened
-                    log.exception("outbox dispatch of event %s failed; the relay will retry", pk)
-
-        self.flush = flush
-
-
 def _schedule_after_commit(event_id: int) -> None:
-    pending: _Pending | None = getattr(connection, _PENDING_ATTR, None)
-    # Django drops on_commit callbacks of a rolled-back (sub)transaction; then start a new batch.
-    if pending is None or not any(entry[1] is pending.flush for entry in connection.run_on_commit):
-        pending = _Pending()
-        setattr(connection, _PENDING_ATTR, pending)
-        transaction.on_commit(pending.flush)
-    pending.ids.append(event_id)
+    # One callback per event: Django keeps them in order, drops those of a rolled-back savepoint, and
+    # runs them only when the outermost transaction commits.
+    transaction.on_commit(lambda: _dispatch_after_commit(event_id))
+
+
+def _dispatch_after_commit(event_id: int) -> None:
+    try:
+        dispatch(event_id)
+    except Exception:  # the relay task retries; the commit already happened
+        log.exception("outbox dispatch of event %s failed; the relay will retry", event_id)
 
 
 def _backoff(attempts: int) -> dt.timedelta:

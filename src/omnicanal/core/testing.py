@@ -31,7 +31,6 @@ def _child_env() -> dict[str, str]:
         host = settings_dict.get("HOST") or "127.0.0.1"
         port = settings_dict.get("PORT") or "5432"
         env["DATABASE_URL"] = f"postgres://{auth}{host}:{port}/{settings_dict['NAME']}"
-        env["CONN_MAX_AGE"] = "0"
     else:
         env["DATABASE_URL"] = ""
         env["SQLITE_PATH"] = str(settings_dict["NAME"])

@@ -61,9 +61,14 @@ def websocket_urlpatterns() -> list:
     return patterns
 
 
+def app_config(app_name: str):
+    """By module name: a label may differ from it (omnicanal.channels is 'channel_adapters', since
+    Django Channels owns the label 'channels')."""
+    return next(config for config in apps.get_app_configs() if config.name == app_name)
+
+
 def console_nav() -> list[NavItem]:
     items: list[NavItem] = []
     for app_name in settings.OMNICANAL_APPS:
-        config = apps.get_app_config(app_name.rsplit(".", 1)[-1])
-        items.extend(getattr(config, "console_nav", []))
+        items.extend(getattr(app_config(app_name), "console_nav", []))
     return sorted(items, key=lambda item: item.order)

@@ -116,7 +116,7 @@ def _database() -> dict:
         sqlite_path = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "omnicanal.sqlite3"))
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path)}
     else:
-        config = dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")))
+        config = dj_database_url.parse(DATABASE_URL)
     if config["ENGINE"].endswith("sqlite3"):
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so
         # the server and the worker queue on the busy timeout instead of failing with "locked".
@@ -131,7 +131,12 @@ def _database() -> dict:
         config["TEST"] = {"NAME": test_name}
     else:
         config.setdefault("OPTIONS", {})
-        config["CONN_HEALTH_CHECKS"] = True
+        # Under ASGI every request runs in a thread of its own, so Django's persistent connections
+        # (CONN_MAX_AGE) would pile up one per thread; psycopg's pool shares them instead.
+        pool_size = int(os.environ.get("DB_POOL_SIZE", "10"))
+        config["CONN_MAX_AGE"] = 0
+        if pool_size > 0 and not TESTING:
+            config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
         if test_name := os.environ.get("TEST_DB_NAME"):
             config["TEST"] = {"NAME": test_name}
     return config

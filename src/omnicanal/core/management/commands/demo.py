@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, seed, quiet, **options):
         for app_name in settings.OMNICANAL_APPS:
-            config = apps.get_app_config(app_name.rsplit(".", 1)[-1])
+            config = next(c for c in apps.get_app_configs() if c.name == app_name)
             try:
                 loader = import_string(f"{app_name}.demo.load")
             except ImportError:

@@ -1,0 +1,43 @@
+"""Tables of the channels domain: the inboxes (one provider account each) and their settings."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from omnicanal.core.ids import PublicIdField
+
+
+class ChannelKind(models.TextChoices):
+    EMAIL = "email", _("Email")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TELEGRAM = "telegram", _("Telegram")
+    SMS = "sms", _("SMS")
+    WEBCHAT = "webchat", _("Web chat")
+    VOICE = "voice", _("Phone call")
+    INSTAGRAM = "instagram", _("Instagram")
+    FACEBOOK = "facebook", _("Messenger")
+
+
+class Inbox(models.Model):
+    """One account at one provider: its base URL, tokens and secrets live in `config`."""
+
+    public_id = PublicIdField(prefix="inb")
+    channel = models.CharField(_("channel"), max_length=20, choices=ChannelKind.choices)
+    name = models.CharField(_("name"), max_length=100)
+    config = models.JSONField(_("settings"), default=dict, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    team = models.CharField(_("team"), max_length=50, blank=True, default="")  # a conversations team slug
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("inbox")
+        verbose_name_plural = _("inboxes")
+        ordering = ["channel", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(channel__in=ChannelKind.values), name="inbox_channel_known"),
+        ]
+        indexes = [models.Index(fields=["channel", "active"], name="inbox_channel_active")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_channel_display()})"

@@ -1,0 +1,161 @@
+"""One notifier for transactional messages: order confirmed, ready for pickup, shipped with
+tracking, return received, refund issued.
+
+Each message has one template per language (templates/channels/notifications/<key>.<lang>.txt: the
+first line is the subject, the rest the body), rendered to each channel's format and limits: email
+gets subject and body, SMS one short paragraph (at most two segments), chat channels the body,
+WhatsApp outside its 24-hour window the inbox's approved template (config "templates": {key:
+{name, language}}) with the message's parameters. The channel is the customer's preferred one for
+transactional messages, then WhatsApp, email, SMS, Telegram, Messenger, Instagram: the first where
+they are reachable, have not withdrawn consent and the message can go now.
+
+The orders domain does not exist yet: the handlers subscribe to its topics by name and read the
+payload fields documented in docs/inbox.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.template import Context, Template
+from django.template.loader import get_template
+
+from omnicanal.channels.models import Inbox
+from omnicanal.conversations import services as conversations
+from omnicanal.conversations.contract import spec
+from omnicanal.core import outbox
+from omnicanal.core.errors import NotFound, Problem
+from omnicanal.core.money import Money
+from omnicanal.customers import queries as customers
+
+log = logging.getLogger(__name__)
+
+TOPICS = {
+    "orders.OrderPlaced": "order_confirmed",
+    "orders.FulfillmentReady": "ready_for_pickup",
+    "orders.FulfillmentShipped": "shipped",
+    "orders.ReturnReceived": "return_received",
+    "orders.RefundIssued": "refund_issued",
+}
+# Parameters of the WhatsApp template of each message, in order.
+TEMPLATE_PARAMETERS = {
+    "order_confirmed": ("order_number",),
+    "ready_for_pickup": ("order_number", "location", "pickup_code"),
+    "shipped": ("order_number", "carrier", "tracking"),
+    "return_received": ("order_number",),
+    "refund_issued": ("order_number", "amount"),
+}
+FALLBACK = ("whatsapp", "email", "sms", "telegram", "facebook", "instagram")
+SMS_LIMIT = 306  # two concatenated GSM-7 segments
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def render(key: str, language: str, context: dict) -> Rendered:
+    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    template = get_template(f"channels/notifications/{key}.{language}.txt")
+    text = Template(template.template.source).render(Context(context, autoescape=False))
+    subject, _, body = text.strip().partition("\n")
+    return Rendered(subject=subject.strip(), body=body.strip())
+
+
+def for_channel(channel: str, rendered: Rendered) -> str:
+    body = " ".join(rendered.body.split()) if channel == "sms" else rendered.body
+    limit = SMS_LIMIT if channel == "sms" else (spec(channel).max_text if spec(channel) else 4096)
+    return body if len(body) <= limit else body[: limit - 1].rstrip() + "…"
+
+
+def _money(value) -> str:
+    if isinstance(value, dict) and value.get("amount") is not None:
+        try:
+            return Money.of(value["amount"], value.get("currency")).format()
+        except (ValueError, TypeError):
+            return ""
+    return str(value or "")
+
+
+def context_for(payload: dict, customer) -> dict:
+    return {
+        "name": (customer.name or "").split(" ")[0],
+        "order_number": payload.get("order_number") or payload.get("number") or "",
+        "total": _money(payload.get("total")),
+        "amount": _money(payload.get("amount")),
+        "location": payload.get("location_name") or payload.get("location") or "",
+        "pickup_code": payload.get("pickup_code") or "",
+        "carrier": payload.get("carrier") or "",
+        "tracking": payload.get("tracking") or "",
+        "tracking_url": payload.get("tracking_url") or "",
+        "return_number": payload.get("return_number") or "",
+        "business": settings.OMNICANAL["BUSINESS_NAME"],
+    }
+
+
+def candidates(customer) -> list[str]:
+    preferred = (customer.preferred_channels or {}).get("transactional")
+    order = [preferred] if preferred else []
+    return [c for c in dict.fromkeys([*order, *FALLBACK]) if c]
+
+
+def _template(channel: str, key: str, context: dict, language: str) -> dict | None:
+    inbox = Inbox.objects.filter(channel=channel, active=True).order_by("pk").first()
+    configured = ((inbox.config.get("templates") or {}) if inbox else {}).get(key)
+    if not configured:
+        return None
+    return {"name": configured["name"], "language": configured.get("language", language),
+            "parameters": [context.get(p) or "-" for p in TEMPLATE_PARAMETERS[key]]}
+
+
+def do_send_notification(*, key: str, payload: dict, topic: str = "") -> str | None:
+    """Send one notification; returns the channel used, or None when no channel could take it."""
+    active = set(Inbox.objects.filter(active=True).values_list("channel", flat=True))
+    if not active:  # nothing set up yet (e.g. while the demo loads orders before the inboxes)
+        return None
+    try:
+        customer = customers.get_customer(str(payload.get("customer_id") or ""))
+    except NotFound:
+        log.warning("notification %s for an unknown customer %r skipped", key, payload.get("customer_id"))
+        return None
+    language = customer.language or settings.LANGUAGE_CODE
+    context = context_for(payload, customer)
+    rendered = render(key, language, context)
+    for channel in candidates(customer):
+        if channel not in active or not customers.reachable_on(customer.public_id, channel):
+            continue
+        if not customers.may_contact(customer.public_id, channel, "transactional"):
+            continue
+        text = for_channel(channel, rendered)
+        ways: list[dict | None] = [None]  # free text first; outside a reply window, the approved template
+        channel_spec = spec(channel)
+        if channel_spec is not None and channel_spec.reply_window is not None:
+            template = _template(channel, key, context, language)
+            if template is not None:
+                ways.append(template)
+        for template in ways:
+            try:
+                with transaction.atomic():
+                    conversations.do_notify(customer_id=customer.public_id, channel=channel, text=text, template=template,
+                                            topic=topic, subject=rendered.subject)
+                return channel
+            except Problem:
+                continue  # window closed, no address…: the next way, then the next channel
+    log.info("notification %s for %s found no channel", key, customer.public_id)
+    return None
+
+
+def _handler(topic: str, key: str):
+    def handle(event: outbox.Envelope) -> None:
+        do_send_notification(key=key, payload=event.payload, topic=topic)
+
+    handle.__name__ = handle.__qualname__ = f"notify_{key}"
+    return handle
+
+
+for _topic, _key in TOPICS.items():
+    outbox.handles(_topic)(_handler(_topic, _key))

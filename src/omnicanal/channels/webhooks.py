@@ -1,0 +1,185 @@
+"""Public routes of the channels app, mounted at the site root (web.discovery.public_urlpatterns):
+provider webhooks under /webhooks/, the web chat widget's endpoints under /webchat/, and the
+widget's demo page under /shop/chat-demo/.
+
+Every webhook is verified before its content is read into the database: a missing credential
+answers 401, a wrong one 403, and nothing is stored. These routes are not under /api/, so the
+API's transaction middleware does not wrap them: each stores in its own transaction.atomic() and
+answers at once; sending and fetching happen after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from omnicanal.channels import adapters, webchat_views
+from omnicanal.channels.base import WebhookRejected, WebhookRequest
+from omnicanal.channels.models import Inbox
+from omnicanal.channels.services import do_store_webhook
+from omnicanal.channels.whatsapp import adapter as whatsapp
+from omnicanal.core.errors import Problem
+
+log = logging.getLogger(__name__)
+
+
+def _reject(exc: WebhookRejected) -> HttpResponse:
+    log.info("webhook refused (%s): %s", exc.status, exc.reason)
+    return JsonResponse({"error": "unauthorized" if exc.status == 401 else "forbidden"}, status=exc.status)
+
+
+def _authenticate(channel: str, request: WebhookRequest, inbox_id: str = "") -> Inbox:
+    """The inbox whose secret verifies the request; tried over the channel's active inboxes."""
+    inboxes = Inbox.objects.filter(channel=channel, active=True)
+    if inbox_id:
+        inboxes = inboxes.filter(public_id=inbox_id)
+    module = adapters.adapter(channel)
+    worst = None
+    for inbox in inboxes.order_by("pk"):
+        try:
+            module.verify(request, inbox)
+            return inbox
+        except WebhookRejected as exc:
+            worst = exc if worst is None or exc.status > worst.status else worst
+    raise worst or WebhookRejected(403, "no inbox for this webhook")
+
+
+def _store(inbox: Inbox, request: WebhookRequest) -> HttpResponse:
+    try:
+        parsed = adapters.adapter(inbox.channel).parse(request, inbox)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning("unreadable %s webhook for %s: %r", inbox.channel, inbox.public_id, exc)
+        return JsonResponse({"error": "unreadable"}, status=400)
+    try:
+        with transaction.atomic():
+            received = do_store_webhook(inbox=inbox, parsed=parsed)
+    except Problem as problem:  # e.g. an identity customers refuses: the provider must not retry forever
+        log.warning("%s webhook for %s not stored: %s", inbox.channel, inbox.public_id, problem)
+        return JsonResponse({"error": problem.slug, "detail": str(problem.detail)}, status=422)
+    return JsonResponse({"received": len([r for r in received if not r.duplicate]), "duplicates":
+                         len([r for r in received if r.duplicate]), "statuses": len(parsed.statuses)})
+
+
+def _handle(channel: str, request: HttpRequest, inbox_id: str = "") -> HttpResponse:
+    webhook = WebhookRequest.from_django(request)
+    try:
+        inbox = _authenticate(channel, webhook, inbox_id)
+    except WebhookRejected as exc:
+        return _reject(exc)
+    return _store(inbox, webhook)
+
+
+def _meta_handshake(channels: tuple[str, ...], request: HttpRequest) -> HttpResponse:
+    worst = WebhookRejected(403, "no inbox")
+    for inbox in Inbox.objects.filter(channel__in=channels, active=True):
+        try:
+            challenge = whatsapp.handshake(request.GET.dict(), inbox.config.get("verify_token", ""))
+            return HttpResponse(challenge, content_type="text/plain")
+        except WebhookRejected as exc:
+            worst = exc if exc.status < worst.status else worst
+    return _reject(worst)
+
+
+def _whatsapp_inbox(webhook: WebhookRequest) -> Inbox:
+    """Several numbers may share one app (one secret): the verified inbox of the delivery's number."""
+    inbox = _authenticate("whatsapp", webhook)
+    try:
+        numbers = whatsapp.phone_number_ids(webhook)
+    except ValueError:
+        return inbox
+    if numbers and inbox.config.get("phone_number_id") not in numbers:
+        for other in Inbox.objects.filter(channel="whatsapp", active=True).exclude(pk=inbox.pk):
+            if other.config.get("phone_number_id") in numbers and other.config.get("app_secret") == inbox.config.get("app_secret"):
+                return other
+    return inbox
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _meta_handshake(("whatsapp",), request)
+    webhook = WebhookRequest.from_django(request)
+    try:
+        inbox = _whatsapp_inbox(webhook)
+    except WebhookRejected as exc:
+        return _reject(exc)
+    return _store(inbox, webhook)
+
+
+def _social(channel: str):
+    @csrf_exempt
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest) -> HttpResponse:
+        if request.method == "GET":
+            return _meta_handshake((channel,), request)
+        webhook = WebhookRequest.from_django(request)
+        try:
+            inbox = _authenticate(channel, webhook)
+        except WebhookRejected as exc:
+            return _reject(exc)
+        return _store(inbox, webhook)
+
+    view.__name__ = f"{channel}_webhook"
+    return view
+
+
+def _simple(channel: str):
+    @csrf_exempt
+    @require_http_methods(["POST"])
+    def view(request: HttpRequest, inbox_id: str = "") -> HttpResponse:
+        return _handle(channel, request, inbox_id)
+
+    view.__name__ = f"{channel}_webhook"
+    return view
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+def sms_webhook(request: HttpRequest, inbox_id: str = "") -> HttpResponse:
+    response = _handle("sms", request, inbox_id)
+    if response.status_code == 200:  # Twilio expects TwiML; an empty Response sends nothing back
+        return HttpResponse('<?xml version="1.0" encoding="UTF-8"?><Response></Response>', content_type="text/xml")
+    return response
+
+
+telegram_webhook = _simple("telegram")
+email_webhook = _simple("email")
+voice_webhook = _simple("voice")
+instagram_webhook = _social("instagram")
+messenger_webhook = _social("facebook")
+
+
+def webhook_paths(inbox: Inbox) -> list[str]:
+    """Where a provider must call for this inbox (shown on the inbox's console page)."""
+    by_channel = {
+        "whatsapp": ["/webhooks/whatsapp"],
+        "telegram": [f"/webhooks/telegram/{inbox.public_id}"],
+        "sms": [f"/webhooks/sms/{inbox.public_id}", "/webhooks/sms"],
+        "email": [f"/webhooks/email/{inbox.public_id}", "/webhooks/email"],
+        "voice": [f"/webhooks/voice/{inbox.public_id}"],
+        "instagram": ["/webhooks/instagram"],
+        "facebook": ["/webhooks/messenger"],
+        "webchat": [f"/webchat/{inbox.public_id}/"],
+    }
+    return by_channel.get(inbox.channel, [])
+
+
+urlpatterns = [
+    path("webhooks/whatsapp", whatsapp_webhook, name="webhook-whatsapp"),
+    path("webhooks/telegram/<str:inbox_id>", telegram_webhook, name="webhook-telegram"),
+    path("webhooks/sms", sms_webhook, name="webhook-sms"),
+    path("webhooks/sms/<str:inbox_id>", sms_webhook, name="webhook-sms-inbox"),
+    path("webhooks/email", email_webhook, name="webhook-email"),
+    path("webhooks/email/<str:inbox_id>", email_webhook, name="webhook-email-inbox"),
+    path("webhooks/voice", voice_webhook, name="webhook-voice"),
+    path("webhooks/voice/<str:inbox_id>", voice_webhook, name="webhook-voice-inbox"),
+    path("webhooks/instagram", instagram_webhook, name="webhook-instagram"),
+    path("webhooks/messenger", messenger_webhook, name="webhook-messenger"),
+    *webchat_views.urlpatterns,
+]

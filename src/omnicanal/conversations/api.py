@@ -1,0 +1,261 @@
+"""The conversations API (../shared/API.md, Conversations): parse, call one service, answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from django.contrib.auth import get_user_model
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from omnicanal.conversations import queries, services
+from omnicanal.conversations.contract import IdentityRef, InboundMessage
+from omnicanal.conversations.models import Conversation, Message, Ticket
+from omnicanal.core.auth import require_role
+from omnicanal.core.errors import NotFound, ValidationFailed
+
+router = Router(tags=["conversations"])
+
+READ_ROLES = ("agent", "manager", "integration", "store_staff")
+WRITE_ROLES = ("agent", "manager", "store_staff")
+INBOUND_ROLES = ("integration", "agent", "manager")
+CHANNEL = r"^[a-z][a-z0-9_]{0,19}$"
+
+
+class IdentityIn(Schema):
+    kind: str = Field(min_length=1, max_length=20, examples=["whatsapp"])
+    value: str = Field(min_length=1, max_length=200)
+    verified: bool = False
+
+
+class InboundIn(Schema):
+    channel: str = Field(pattern=CHANNEL, examples=["marketplace"])
+    identities: list[IdentityIn] = Field(min_length=1, max_length=20)
+    text: str = Field(default="", max_length=20000)
+    external_id: str = Field(default="", max_length=255)
+    name: str = Field(default="", max_length=200)
+    language: str = Field(default="", pattern=r"^([a-z]{2})?$")
+
+
+class InboundOut(Schema):
+    conversation_id: str
+    customer_id: str
+    message_id: str
+    duplicate: bool
+
+
+class MessageOut(Schema):
+    id: str
+    at: dt.datetime
+    direction: Literal["in", "out"]
+    channel: str
+    text: str
+    author: str
+    kind: str
+    status: str
+    private: bool
+    attachments: list[str]
+
+
+class TicketOut(Schema):
+    id: str
+    number: str
+    category: str
+    subject: str
+    status: str
+    order_ref: str
+    return_ref: str
+    first_response_due: dt.datetime | None
+    next_response_due: dt.datetime | None
+    resolution_due: dt.datetime | None
+    breached: list[str]
+
+
+class ConversationOut(Schema):
+    id: str
+    customer_id: str
+    status: str
+    priority: str
+    assignee: str | None
+    team: str | None
+    channel: str
+    subject: str
+    tags: list[str]
+    last_message_at: dt.datetime | None
+    ticket: TicketOut | None = None
+    messages: list[MessageOut] = []
+
+
+class ListOut(Schema):
+    items: list[ConversationOut]
+
+
+class ReplyIn(Schema):
+    text: str = Field(default="", max_length=100_000)
+    channel: str | None = Field(default=None, pattern=CHANNEL)
+    private: bool = False
+    template: dict | None = None
+
+
+class AssignIn(Schema):
+    assignee: str | None = Field(default=None, max_length=150, description="a staff username; null unassigns")
+    team: str | None = Field(default=None, max_length=50)
+
+
+class SnoozeIn(Schema):
+    until: dt.datetime
+
+
+class TicketIn(Schema):
+    category: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,39}$", examples=["delivery"])
+    subject: str = Field(default="", max_length=200)
+    order_ref: str = Field(default="", max_length=40)
+    return_ref: str = Field(default="", max_length=40)
+
+
+class TicketStatusIn(Schema):
+    status: Literal["new", "open", "pending", "solved", "closed"]
+
+
+def message_out(message: Message) -> dict:
+    return {
+        "id": message.public_id, "at": message.created_at, "direction": message.direction, "channel": message.channel,
+        "text": message.text, "author": message.author, "kind": message.kind, "status": message.status,
+        "private": message.private, "attachments": [a.filename for a in message.attachments.all()],
+    }
+
+
+def ticket_out(ticket: Ticket | None) -> dict | None:
+    if ticket is None:
+        return None
+    return {
+        "id": ticket.public_id, "number": ticket.display_number, "category": ticket.category, "subject": ticket.subject,
+        "status": ticket.status, "order_ref": ticket.order_ref, "return_ref": ticket.return_ref,
+        "first_response_due": ticket.first_response_due, "next_response_due": ticket.next_response_due,
+        "resolution_due": ticket.resolution_due, "breached": list(ticket.breached),
+    }
+
+
+def conversation_out(conversation: Conversation, *, messages: bool = False) -> dict:
+    body = {
+        "id": conversation.public_id, "customer_id": conversation.customer_id, "status": conversation.status,
+        "priority": conversation.priority,
+        "assignee": conversation.assignee.get_username() if conversation.assignee_id else None,
+        "team": conversation.team.slug if conversation.team_id else None, "channel": conversation.last_channel,
+        "subject": conversation.subject, "tags": sorted(t.name for t in conversation.tags.all()),
+        "last_message_at": conversation.last_message_at,
+    }
+    if messages:
+        body["ticket"] = ticket_out(queries.current_ticket(conversation))
+        body["messages"] = [message_out(m) for m in queries.thread(conversation)]
+    return body
+
+
+@router.post("/messages/inbound", response={202: InboundOut}, summary="A message from a generic channel")
+def inbound(request, body: InboundIn):
+    require_role(request, *INBOUND_ROLES)
+    message = InboundMessage(
+        channel=body.channel, identities=tuple(IdentityRef(i.kind, i.value, i.verified) for i in body.identities),
+        text=body.text, external_id=body.external_id, name=body.name, language=body.language,
+        address=body.identities[0].value,
+    )
+    received = services.do_receive_message(inbound=message)
+    return Status(202, {"conversation_id": received.conversation.public_id, "customer_id": received.customer_id,
+                        "message_id": received.message.public_id, "duplicate": received.duplicate})
+
+
+@router.get("/conversations", response=ListOut, summary="Conversations, newest activity first")
+def list_conversations(
+    request,
+    status: Literal["open", "snoozed", "resolved", "active", "all"] = "active",
+    view: Literal["all", "mine", "unassigned", "team", "sla"] = "all",
+    channel: str = Query("", pattern=r"^([a-z][a-z0-9_]{0,19})?$"),
+    customer_id: str = Query("", max_length=40),
+    limit: int = Query(50, ge=1, le=200),
+):
+    principal = require_role(request, *READ_ROLES)
+    user = request.user if principal.kind == "user" else None
+    if customer_id:
+        rows = [c for c in queries.conversations_of(customer_id, limit=limit) if status in ("all", "active") or c.status == status]
+    else:
+        rows = queries.inbox(user, queries.InboxFilter(view=view if user else "all", status=status, channel=channel), limit=limit)
+    return {"items": [conversation_out(c) for c in rows]}
+
+
+@router.get("/conversations/{conversation_id}", response=ConversationOut, summary="One conversation with its messages")
+def get_conversation(request, conversation_id: str):
+    require_role(request, *READ_ROLES)
+    return conversation_out(queries.get_conversation(conversation_id), messages=True)
+
+
+@router.post("/conversations/{conversation_id}/messages", response={201: MessageOut},
+             summary="Reply (on `channel`, else where the customer last wrote) or add an internal note")
+def reply(request, conversation_id: str, body: ReplyIn):
+    principal = require_role(request, *WRITE_ROLES)
+    conversation = queries.get_conversation(conversation_id)
+    user = request.user if principal.kind == "user" else None
+    if body.private:
+        message = services.do_add_note(conversation=conversation, text=body.text, actor=principal, user=user)
+    else:
+        message = services.do_reply(conversation=conversation, text=body.text, channel=body.channel, actor=principal,
+                                    user=user, template=body.template)
+    return Status(201, message_out(message))
+
+
+@router.post("/conversations/{conversation_id}/assign", response=ConversationOut, summary="Assign to a staff member or team")
+def assign(request, conversation_id: str, body: AssignIn):
+    principal = require_role(request, *WRITE_ROLES)
+    assignee_id = None
+    if body.assignee:
+        user = get_user_model().objects.filter(username=body.assignee).first()
+        if user is None:
+            raise ValidationFailed.on("assignee", "unknown staff member")
+        assignee_id = user.pk
+    conversation = services.do_assign(conversation=conversation_id, actor=principal, assignee_id=assignee_id,
+                                      team_slug=body.team)
+    return conversation_out(queries.get_conversation(conversation.public_id))
+
+
+@router.post("/conversations/{conversation_id}/resolve", response=ConversationOut, summary="Resolve")
+def resolve(request, conversation_id: str):
+    principal = require_role(request, *WRITE_ROLES)
+    services.do_resolve(conversation=queries.get_conversation(conversation_id), actor=principal)
+    return conversation_out(queries.get_conversation(conversation_id))
+
+
+@router.post("/conversations/{conversation_id}/reopen", response=ConversationOut, summary="Reopen")
+def reopen(request, conversation_id: str):
+    principal = require_role(request, *WRITE_ROLES)
+    services.do_reopen(conversation=queries.get_conversation(conversation_id), actor=principal)
+    return conversation_out(queries.get_conversation(conversation_id))
+
+
+@router.post("/conversations/{conversation_id}/snooze", response=ConversationOut, summary="Snooze until a time")
+def snooze(request, conversation_id: str, body: SnoozeIn):
+    principal = require_role(request, *WRITE_ROLES)
+    services.do_snooze(conversation=queries.get_conversation(conversation_id), until=body.until, actor=principal)
+    return conversation_out(queries.get_conversation(conversation_id))
+
+
+@router.post("/conversations/{conversation_id}/tickets", response={201: TicketOut}, summary="Open a numbered ticket")
+def open_ticket(request, conversation_id: str, body: TicketIn):
+    principal = require_role(request, *WRITE_ROLES)
+    ticket = services.do_open_ticket(conversation=queries.get_conversation(conversation_id), category=body.category,
+                                     subject=body.subject, order_ref=body.order_ref, return_ref=body.return_ref,
+                                     actor=principal)
+    return Status(201, ticket_out(ticket))
+
+
+@router.get("/tickets", response=list[TicketOut], summary="Tickets (unsolved by default)")
+def list_tickets(request, status: Literal["unsolved", "new", "open", "pending", "solved", "closed"] = "unsolved"):
+    require_role(request, *READ_ROLES)
+    return [ticket_out(t) for t in queries.tickets(status=status)]
+
+
+@router.put("/tickets/{ticket_id}", response=TicketOut, summary="Move a ticket: new, open, pending, solved, closed")
+def set_ticket_status(request, ticket_id: str, body: TicketStatusIn):
+    principal = require_role(request, *WRITE_ROLES)
+    if not Ticket.objects.filter(public_id=ticket_id).exists():
+        raise NotFound(detail=f"No ticket {ticket_id}.")
+    return ticket_out(services.do_set_ticket_status(ticket=ticket_id, status=body.status, actor=principal))

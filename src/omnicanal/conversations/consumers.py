@@ -1,0 +1,63 @@
+"""The agents' console WebSocket: ws/console/inbox/ (a signed-in staff session).
+
+It joins "inbox.all", the agent's own group and their teams' groups (conversations.push) and
+forwards each event as JSON; the page refreshes the list or the thread it concerns.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.urls import path
+
+from omnicanal.conversations import push
+
+ROLES = {"agent", "manager", "admin", "store_staff"}
+
+
+class InboxConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated or getattr(user, "role", "") not in ROLES:
+            await self.close(code=4401)
+            return
+        self.groups_joined = [push.ALL, push.staff_group(user.pk)]
+        teams = await database_sync_to_async(_teams_and_touch)(user)
+        self.groups_joined += [push.team_group(slug) for slug in teams]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await database_sync_to_async(_touch)(self.scope["user"])
+            await self.send_json({"type": "pong"})
+
+    async def inbox_event(self, event):
+        await self.send_json({"type": "event", **event["data"]})
+
+    async def inbox_notify(self, event):
+        await self.send_json({"type": "notify", **event["data"]})
+
+
+def _teams_and_touch(user) -> list[str]:
+    from omnicanal.conversations.models import Team
+
+    _touch(user)
+    return list(Team.objects.filter(agents__user=user).values_list("slug", flat=True))
+
+
+def _touch(user) -> None:
+    from django.db import transaction
+
+    from omnicanal.conversations.services import do_touch_presence
+
+    with transaction.atomic():
+        do_touch_presence(user=user)
+
+
+websocket_urlpatterns = [path("ws/console/inbox/", InboxConsumer.as_asgi())]

@@ -1,0 +1,157 @@
+"""Facts of the conversations domain, past tense. Topics read "conversations.<ClassName>".
+
+Payloads carry ids, channels and counts, never message text: events may leave for other systems.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class MessageReceived:
+    message_id: str
+    conversation_id: str
+    customer_id: str
+    channel: str
+    inbox_id: str
+    author: str
+    assignee_id: str  # staff user id as text, "" when unassigned
+    team: str
+    new_conversation: bool
+    reopened: bool
+
+
+@dataclass(frozen=True)
+class ConversationOpened:
+    conversation_id: str
+    customer_id: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class MessageSent:
+    """An agent, bot or the system wrote to the customer; the channels app delivers it after commit."""
+
+    message_id: str
+    conversation_id: str
+    customer_id: str
+    channel: str
+    inbox_id: str
+    author: str
+    assignee_id: str
+    team: str
+
+
+@dataclass(frozen=True)
+class NoteAdded:
+    message_id: str
+    conversation_id: str
+    assignee_id: str
+    team: str
+
+
+@dataclass(frozen=True)
+class DeliveryUpdated:
+    message_id: str
+    conversation_id: str
+    channel: str
+    status: str
+    assignee_id: str
+    team: str
+
+
+@dataclass(frozen=True)
+class ConversationAssigned:
+    conversation_id: str
+    assignee_id: str
+    previous_assignee_id: str
+    team: str
+    by: str  # "round_robin", or the staff member
+
+
+@dataclass(frozen=True)
+class ConversationResolved:
+    conversation_id: str
+    customer_id: str
+    assignee_id: str
+    team: str
+    channel: str  # the channel the customer last used
+
+
+@dataclass(frozen=True)
+class ConversationReopened:
+    conversation_id: str
+    customer_id: str
+    assignee_id: str
+    team: str
+
+
+@dataclass(frozen=True)
+class ConversationSnoozed:
+    conversation_id: str
+    until: str
+    assignee_id: str
+    team: str
+
+
+@dataclass(frozen=True)
+class TicketOpened:
+    ticket_id: str
+    number: str
+    conversation_id: str
+    customer_id: str
+    category: str
+    order_ref: str
+    return_ref: str
+
+
+@dataclass(frozen=True)
+class TicketStatusChanged:
+    ticket_id: str
+    number: str
+    conversation_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class SlaWarning:
+    ticket_id: str
+    number: str
+    conversation_id: str
+    timer: str  # first_response, next_response, resolution
+    due_at: str
+    assignee_id: str
+    team: str
+
+
+@dataclass(frozen=True)
+class SlaBreached:
+    ticket_id: str
+    number: str
+    conversation_id: str
+    timer: str
+    due_at: str
+    assignee_id: str
+    team: str
+
+
+@dataclass(frozen=True)
+class TicketEscalated:
+    ticket_id: str
+    number: str
+    conversation_id: str
+    timer: str
+
+
+@dataclass(frozen=True)
+class CsatRequested:
+    conversation_id: str
+    message_id: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class CsatRecorded:
+    conversation_id: str
+    customer_id: str
+    score: int
+    channel: str

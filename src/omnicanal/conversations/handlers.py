@@ -1,0 +1,74 @@
+"""Reactions of the conversations domain: live pushes to consoles, the satisfaction question after
+resolution, and conversations' part in customers' merge, export, erasure and single view."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from omnicanal.conversations import events, push, queries
+from omnicanal.conversations.services import do_ask_csat, do_erase_conversations, do_move_conversations
+from omnicanal.conversations.services.privacy import export_conversations
+from omnicanal.core import outbox
+from omnicanal.customers import registry
+
+PUSHED = (
+    events.MessageReceived, events.MessageSent, events.NoteAdded, events.DeliveryUpdated, events.ConversationAssigned,
+    events.ConversationResolved, events.ConversationReopened, events.ConversationSnoozed, events.TicketOpened,
+    events.TicketStatusChanged, events.SlaWarning, events.SlaBreached,
+)
+
+
+def push_to_consoles(event: outbox.Envelope) -> None:
+    push.push(event.topic, event.payload)
+
+
+for _event in PUSHED:
+    outbox.handles(_event)(push_to_consoles)
+
+
+@outbox.handles(events.ConversationResolved)
+def ask_satisfaction(event: outbox.Envelope) -> None:
+    do_ask_csat(conversation=event["conversation_id"])
+
+
+# --- the customers registry ----------------------------------------------------------------
+
+
+@registry.on_merge
+def move_conversations(*, survivor_id: str, merged_id: str) -> None:
+    do_move_conversations(survivor_id=survivor_id, merged_id=merged_id)
+
+
+@registry.on_export("conversations")
+def export(customer_id: str) -> list[dict]:
+    return export_conversations(customer_id)
+
+
+@registry.on_erase
+def erase(*, customer_id: str) -> None:
+    do_erase_conversations(customer_id=customer_id)
+
+
+def open_conversation(customer_id: str) -> dict | None:
+    conversation = queries.open_conversation_of(customer_id)
+    if conversation is None:
+        return None
+    return {
+        "id": conversation.public_id,
+        "status": conversation.status,
+        "channel": conversation.last_channel,
+        "assignee": conversation.assignee.get_username() if conversation.assignee_id else None,
+        "last_message_at": conversation.last_message_at.isoformat() if conversation.last_message_at else None,
+    }
+
+
+registry.register_summary(section="open_conversation", provider=open_conversation)
+
+
+def render_panel(request, customer_id: str) -> str:
+    rows = queries.conversations_of(customer_id, limit=8)
+    return render_to_string("conversations/_customer_panel.html", {"conversations": rows}, request=request)
+
+
+registry.register_panel(name="conversations", label=_("Conversations"), render=render_panel, order=20)

@@ -1,0 +1,50 @@
+"""Every SELECT … FOR UPDATE of the conversations domain, in a fixed order.
+
+Order: the customer's conversations (by primary key), then a team, then an agent profile, then
+the ticket sequence. A message's conversation is always locked before anything else of it.
+"""
+
+from __future__ import annotations
+
+from omnicanal.conversations.models import AgentProfile, Conversation, Team, Ticket, TicketSequence
+
+
+def lock_conversation(pk: int) -> Conversation:
+    return Conversation.objects.select_for_update().get(pk=pk)
+
+
+def lock_active_conversation(customer_id: str) -> Conversation | None:
+    return (
+        Conversation.objects.select_for_update()
+        .filter(customer_id=customer_id, status__in=["open", "snoozed"])
+        .order_by("pk")
+        .first()
+    )
+
+
+def lock_team(pk: int) -> Team:
+    return Team.objects.select_for_update().get(pk=pk)
+
+
+def lock_profiles(pks: list[int]) -> list[AgentProfile]:
+    return list(AgentProfile.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+
+
+def lock_ticket(pk: int) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=pk)
+
+
+def next_ticket_number(start: int = 10001) -> int:
+    sequence = TicketSequence.objects.select_for_update().filter(name="ticket").first()
+    if sequence is None:
+        from django.db import IntegrityError, transaction
+
+        try:
+            with transaction.atomic():
+                TicketSequence.objects.create(name="ticket", value=start - 1)
+        except IntegrityError:
+            pass
+        sequence = TicketSequence.objects.select_for_update().get(name="ticket")
+    sequence.value += 1
+    sequence.save(update_fields=["value"])
+    return sequence.value

@@ -1,0 +1,53 @@
+"""Live updates for agents' consoles over the channel layer (Django Channels).
+
+Groups: "inbox.all" (every open console: lists refresh), "staff.<user id>" (the assignee is told)
+and "team.<slug>" (SLA warnings reach the team). The in-memory layer reaches consoles served by
+the same process; several processes need the Redis layer (REDIS_URL).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from asgiref.sync import async_to_sync
+
+log = logging.getLogger(__name__)
+
+ALL = "inbox.all"
+
+
+def staff_group(user_id) -> str:
+    return f"staff.{user_id}"
+
+
+def team_group(slug: str) -> str:
+    return f"team.{slug}"
+
+
+def push(topic: str, payload: dict) -> None:
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    event = {
+        "event": topic.split(".", 1)[-1],
+        "conversation_id": payload.get("conversation_id", ""),
+        "message_id": payload.get("message_id", ""),
+        "channel": payload.get("channel", ""),
+        "assignee_id": payload.get("assignee_id", ""),
+        "team": payload.get("team", ""),
+        "sent_at": time.time(),
+    }
+    groups = [ALL]
+    if payload.get("assignee_id"):
+        groups.append(staff_group(payload["assignee_id"]))
+    if payload.get("team"):
+        groups.append(team_group(payload["team"]))
+    try:
+        send = async_to_sync(layer.group_send)
+        for index, group in enumerate(groups):
+            send(group, {"type": "inbox.event" if index == 0 else "inbox.notify", "data": event})
+    except Exception:  # a push is a courtesy: the console also refreshes on load
+        log.exception("push of %s failed", topic)

@@ -1,0 +1,219 @@
+"""Reads of the conversations domain, for the API, the console, the channels app and others."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from omnicanal.conversations import rules
+from omnicanal.conversations.models import (
+    ACTIVE_STATUSES,
+    OPEN_TICKET_STATUSES,
+    AgentProfile,
+    Attachment,
+    CannedReply,
+    Conversation,
+    Direction,
+    Message,
+    Team,
+    Ticket,
+)
+from omnicanal.core import clock
+from omnicanal.core.errors import NotFound
+
+
+def get_conversation(conversation_id: str) -> Conversation:
+    found = Conversation.objects.select_related("assignee", "team").filter(public_id=conversation_id).first()
+    if found is None:
+        raise NotFound(detail=f"No conversation {conversation_id}.")
+    return found
+
+
+def get_message(message_id: str) -> Message:
+    found = Message.objects.select_related("conversation").filter(public_id=message_id).first()
+    if found is None:
+        raise NotFound(detail=f"No message {message_id}.")
+    return found
+
+
+def open_conversation_of(customer_id: str) -> Conversation | None:
+    return Conversation.objects.filter(customer_id=customer_id, status__in=ACTIVE_STATUSES).first()
+
+
+def current_ticket(conversation: Conversation) -> Ticket | None:
+    tickets = Ticket.objects.filter(conversation=conversation).order_by("-pk")
+    return tickets.filter(status__in=OPEN_TICKET_STATUSES).first() or tickets.first()
+
+
+def thread(conversation: Conversation, *, include_private: bool = True) -> list[Message]:
+    rows = Message.objects.filter(conversation=conversation).select_related("author_user").prefetch_related("attachments")
+    if not include_private:
+        rows = rows.filter(private=False)
+    return list(rows.order_by("created_at", "pk"))
+
+
+@dataclass
+class InboxFilter:
+    view: str = "all"  # all, mine, unassigned, team, sla
+    status: str = "open"  # open, snoozed, resolved, all
+    channel: str = ""
+    team: str = ""
+    tag: str = ""
+    q: str = ""  # a conversation id, customer id or text in the subject
+
+
+def at_risk_ids(now: dt.datetime | None = None) -> QuerySet:
+    """Conversations with an unsolved ticket whose timer is warned, breached or due soon."""
+    now = now or clock.now()
+    soon = now + rules.sla_at_risk_window()
+    tickets = Ticket.objects.filter(status__in=OPEN_TICKET_STATUSES).filter(
+        Q(first_response_due__lte=soon) | Q(next_response_due__lte=soon) | Q(resolution_due__lte=soon)
+    )
+    return tickets.values("conversation_id")
+
+
+def inbox(user, spec: InboxFilter, *, limit: int = 100) -> list[Conversation]:
+    rows = Conversation.objects.select_related("assignee", "team")
+    if spec.status in ("open", "snoozed", "resolved"):
+        rows = rows.filter(status=spec.status)
+    elif spec.status == "active":
+        rows = rows.filter(status__in=ACTIVE_STATUSES)
+    if spec.view == "mine":
+        rows = rows.filter(assignee=user)
+    elif spec.view == "unassigned":
+        rows = rows.filter(assignee__isnull=True)
+    elif spec.view == "team":
+        slugs = spec.team and [spec.team] or list(
+            Team.objects.filter(agents__user=user).values_list("slug", flat=True)
+        )
+        rows = rows.filter(team__slug__in=slugs)
+    elif spec.view == "sla":
+        rows = rows.filter(pk__in=at_risk_ids())
+    if spec.channel:
+        rows = rows.filter(last_channel=spec.channel)
+    if spec.tag:
+        rows = rows.filter(tags__name=spec.tag)
+    if spec.q:
+        q = spec.q.strip()
+        rows = rows.filter(Q(public_id=q) | Q(customer_id=q) | Q(subject__icontains=q))
+    return list(rows.order_by("-last_message_at", "-pk")[:limit])
+
+
+def counts(user) -> dict[str, int]:
+    active = Conversation.objects.filter(status__in=ACTIVE_STATUSES)
+    return {
+        "mine": active.filter(assignee=user).count(),
+        "unassigned": active.filter(assignee__isnull=True).count(),
+        "team": active.filter(team__agents__user=user).count(),
+        "sla": active.filter(pk__in=at_risk_ids()).count(),
+        "all": active.count(),
+    }
+
+
+def last_messages(conversations: list[Conversation]) -> dict[int, Message]:
+    """The latest non-private message of each conversation (one query per page, newest first)."""
+    ids = [c.pk for c in conversations]
+    found: dict[int, Message] = {}
+    if not ids:
+        return found
+    rows = Message.objects.filter(conversation_id__in=ids, private=False).order_by("conversation_id", "-created_at", "-pk")
+    for message in rows.only("conversation_id", "text", "channel", "direction", "created_at", "kind", "author", "meta"):
+        found.setdefault(message.conversation_id, message)
+    return found
+
+
+def tickets_of(conversations: list[Conversation]) -> dict[int, Ticket]:
+    rows = Ticket.objects.filter(conversation_id__in=[c.pk for c in conversations], status__in=OPEN_TICKET_STATUSES)
+    return {t.conversation_id: t for t in rows}
+
+
+def tickets(*, status: str = "unsolved", limit: int = 200) -> list[Ticket]:
+    rows = Ticket.objects.select_related("conversation", "team", "policy")
+    if status == "unsolved":
+        rows = rows.filter(status__in=OPEN_TICKET_STATUSES)
+    elif status:
+        rows = rows.filter(status=status)
+    return list(rows.order_by("resolution_due", "number")[:limit])
+
+
+def conversations_of(customer_id: str, *, limit: int = 20) -> list[Conversation]:
+    return list(Conversation.objects.filter(customer_id=customer_id).order_by("-last_message_at", "-pk")[:limit])
+
+
+def agents_online(now: dt.datetime | None = None) -> bool:
+    now = now or clock.now()
+    return AgentProfile.objects.filter(
+        available=True, user__is_active=True, last_seen_at__gte=now - rules.online_window()
+    ).exists()
+
+
+def agents() -> list[AgentProfile]:
+    return list(AgentProfile.objects.select_related("user").prefetch_related("teams").order_by("user__first_name"))
+
+
+def canned_replies(language: str = "") -> list[CannedReply]:
+    rows = CannedReply.objects.all()
+    if language:
+        rows = rows.filter(language=language)
+    return list(rows)
+
+
+# --- for the channels app ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OutboundView:
+    message_id: str
+    conversation_id: str
+    customer_id: str
+    channel: str
+    inbox_id: str
+    address: str
+    text: str
+    status: str
+    author: str
+    kind: str
+    meta: dict
+    created_at: dt.datetime
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+def outbound(message_id: str) -> OutboundView | None:
+    message = (
+        Message.objects.select_related("conversation").prefetch_related("attachments")
+        .filter(public_id=message_id, direction=Direction.OUT, private=False).first()
+    )
+    if message is None:
+        return None
+    return OutboundView(
+        message_id=message.public_id, conversation_id=message.conversation.public_id,
+        customer_id=message.conversation.customer_id, channel=message.channel, inbox_id=message.inbox_id,
+        address=message.address, text=message.text, status=message.status, author=message.author, kind=message.kind,
+        meta=message.meta or {}, created_at=message.created_at, attachments=list(message.attachments.all()),
+    )
+
+
+def webchat_thread(device_id: str, *, after: str = "", limit: int = 100) -> tuple[Conversation | None, list[Message]]:
+    """The visitor's latest conversation and its web chat messages (after a message id, if given)."""
+    last = (
+        Message.objects.filter(channel="webchat", direction=Direction.IN, address=device_id)
+        .select_related("conversation").order_by("-created_at", "-pk").first()
+    )
+    if last is None:
+        return None, []
+    rows = Message.objects.filter(conversation=last.conversation, channel="webchat", private=False).prefetch_related(
+        "attachments"
+    ).order_by("created_at", "pk")
+    if after:
+        anchor = Message.objects.filter(public_id=after).values_list("created_at", "pk").first()
+        if anchor is not None:
+            rows = rows.filter(Q(created_at__gt=anchor[0]) | Q(created_at=anchor[0], pk__gt=anchor[1]))
+    return last.conversation, list(rows[:limit])
+
+
+def pending_remote_attachments(message_ids: list[str]) -> list[tuple[str, str, str, str]]:
+    """(attachment id, message channel, inbox id, remote ref) still to fetch."""
+    rows = Attachment.objects.filter(message__public_id__in=message_ids, file="").exclude(remote_ref="")
+    return [(a.public_id, a.message.channel, a.message.inbox_id, a.remote_ref) for a in rows.select_related("message")]

@@ -1,0 +1,225 @@
+"""Inbound: a normalized message from any channel joins the customer's one conversation.
+
+Order of work, all in the caller's transaction:
+1. a provider id already stored on that channel -> the replay changes nothing;
+2. the identities resolve to one customer (customers.do_identify: create, attach or merge);
+3. the customer's open conversation takes the message; none open -> the last resolved one reopens
+   when it was resolved within the reopen window, else a new conversation starts (and is routed);
+4. MessageReceived leaves through the outbox (console push, bot, SLA after commit).
+Two simultaneous first messages of one customer race on the "one open conversation" constraint;
+the loser's insert fails inside a savepoint and it joins the winner's conversation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from omnicanal.conversations import locks, rules
+from omnicanal.conversations.contract import DELIVERY_ORDER, InboundMessage, StatusUpdate
+from omnicanal.conversations.events import ConversationOpened, DeliveryUpdated, MessageReceived
+from omnicanal.conversations.models import Author, Conversation, Delivery, Direction, Message, Status
+from omnicanal.conversations.services.common import assignee_key, store_attachment, team_key
+from omnicanal.core import clock, outbox
+from omnicanal.customers import services as customers
+
+CSAT_ANSWERS = {"1", "2", "3", "4", "5"}
+
+
+@dataclass
+class Received:
+    message: Message
+    conversation: Conversation
+    customer_id: str
+    duplicate: bool = False
+    new_conversation: bool = False
+    reopened: bool = False
+    csat_answer: bool = False
+
+
+def _existing(channel: str, external_id: str) -> Message | None:
+    if not external_id:
+        return None
+    return Message.objects.select_related("conversation").filter(channel=channel, external_id=external_id).first()
+
+
+def do_receive_message(*, inbound: InboundMessage) -> Received:
+    """Store one inbound message (idempotent on channel + external id)."""
+    existing = _existing(inbound.channel, inbound.external_id)
+    if existing is not None:
+        return Received(existing, existing.conversation, existing.conversation.customer_id, duplicate=True)
+    traits = {"name": inbound.name, "language": inbound.language}
+    identified = customers.do_identify(channel=inbound.channel, identities=list(inbound.identities),
+                                       traits={k: v for k, v in traits.items() if v})
+    customer_id = identified.customer.public_id
+    now = clock.now()
+    conversation, new, reopened = _conversation_for(customer_id, inbound, now)
+    if not new and conversation.status == Status.RESOLVED and _is_csat_answer(conversation, inbound, now):
+        message = _store(conversation, inbound, now)
+        if message is None:
+            existing = _existing(inbound.channel, inbound.external_id)
+            return Received(existing, existing.conversation, customer_id, duplicate=True)
+        from omnicanal.conversations.services.csat import record_csat
+
+        record_csat(conversation=conversation, score=int(inbound.text.strip()), channel=inbound.channel)
+        return Received(message, conversation, customer_id, csat_answer=True)
+    if reopened or conversation.status == Status.SNOOZED:
+        conversation.status = Status.OPEN
+        conversation.snoozed_until = None
+        conversation.resolved_at = None
+    message = _store(conversation, inbound, now)
+    if message is None:  # a concurrent delivery of the same provider id won
+        existing = _existing(inbound.channel, inbound.external_id)
+        return Received(existing, existing.conversation, customer_id, duplicate=True)
+    conversation.last_channel = inbound.channel
+    conversation.last_inbox_id = inbound.inbox_id
+    conversation.reply_channel = ""  # writing again on a channel makes it the reply channel
+    conversation.last_message_at = now
+    conversation.last_inbound_at = now
+    conversation.message_count += 1
+    if inbound.author == Author.CUSTOMER and conversation.waiting_since is None:
+        conversation.waiting_since = now
+    if inbound.language and not conversation.language:
+        conversation.language = inbound.language
+    elif not conversation.language and identified.customer.language:
+        conversation.language = identified.customer.language
+    if inbound.store and not conversation.store:
+        conversation.store = inbound.store
+    if inbound.meta.get("subject") and not conversation.subject:
+        conversation.subject = str(inbound.meta["subject"])[:200]
+    conversation.updated_at = now
+    conversation.save()
+    from omnicanal.conversations.services.tickets import on_customer_message
+
+    on_customer_message(conversation=conversation, at=now)
+    if new:
+        outbox.emit(ConversationOpened(conversation_id=conversation.public_id, customer_id=customer_id,
+                                       channel=inbound.channel))
+    if new or (reopened and conversation.assignee_id is None):
+        from omnicanal.conversations.services.routing import do_auto_assign
+
+        do_auto_assign(conversation=conversation, team_hint=inbound.team)
+    outbox.emit(MessageReceived(
+        message_id=message.public_id, conversation_id=conversation.public_id, customer_id=customer_id,
+        channel=inbound.channel, inbox_id=inbound.inbox_id, author=message.author,
+        assignee_id=assignee_key(conversation), team=team_key(conversation), new_conversation=new, reopened=reopened,
+    ))
+    return Received(message, conversation, customer_id, new_conversation=new, reopened=reopened)
+
+
+def _conversation_for(customer_id: str, inbound: InboundMessage, now: dt.datetime) -> tuple[Conversation, bool, bool]:
+    active = locks.lock_active_conversation(customer_id)
+    if active is not None:
+        return active, False, False
+    last = Conversation.objects.filter(customer_id=customer_id, status=Status.RESOLVED).order_by("-resolved_at", "-pk").first()
+    if last is not None and last.resolved_at and now - last.resolved_at <= rules.reopen_window():
+        if _is_csat_answer(last, inbound, now):
+            return locks.lock_conversation(last.pk), False, False
+        try:
+            with transaction.atomic():
+                locked = locks.lock_conversation(last.pk)
+                locked.status = Status.OPEN
+                locked.save(update_fields=["status"])
+            return locked, False, True
+        except IntegrityError:  # another message opened one meanwhile
+            return locks.lock_active_conversation(customer_id), False, False
+    try:
+        with transaction.atomic():
+            conversation = Conversation.objects.create(
+                customer_id=customer_id, status=Status.OPEN, created_at=now, updated_at=now,
+                language=inbound.language, store=inbound.store,
+            )
+        return conversation, True, False
+    except IntegrityError:
+        return locks.lock_active_conversation(customer_id), False, False
+
+
+def _is_csat_answer(conversation: Conversation, inbound: InboundMessage, now: dt.datetime) -> bool:
+    return (
+        conversation.csat_asked_at is not None
+        and conversation.csat_score is None
+        and inbound.text.strip() in CSAT_ANSWERS
+        and now - conversation.csat_asked_at <= rules.csat_answer_window()
+    )
+
+
+def _store(conversation: Conversation, inbound: InboundMessage, now: dt.datetime) -> Message | None:
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                conversation=conversation, direction=Direction.IN, channel=inbound.channel, inbox_id=inbound.inbox_id,
+                address=inbound.address[:200], external_id=inbound.external_id[:255],
+                author=inbound.author if inbound.author in Author.values else Author.CUSTOMER,
+                author_name=inbound.name[:150], kind=inbound.kind[:20], text=inbound.text, meta=dict(inbound.meta),
+                status=Delivery.RECEIVED, created_at=now, sent_at=inbound.sent_at,
+            )
+    except IntegrityError:
+        return None
+    for attachment in inbound.attachments:
+        store_attachment(message, filename=attachment.filename, content_type=attachment.content_type,
+                         content=attachment.content, remote_ref=attachment.remote_ref)
+    return message
+
+
+def do_record_delivery(*, update: StatusUpdate | None = None, message_id: str = "", status: str = "",
+                       external_id: str = "", error: str = "", at: dt.datetime | None = None) -> Message | None:
+    """A provider's report (by its id) or our sender's result (by our id); statuses only move forward
+    (sent -> delivered -> read); failed applies until the message was delivered. Unknown ids: None."""
+    if update is not None:
+        rows = Message.objects.filter(channel=update.channel, external_id=update.external_id, direction=Direction.OUT)
+        status, error, at = update.status, update.error, update.at
+    else:
+        rows = Message.objects.filter(public_id=message_id)
+    message = rows.select_related("conversation").select_for_update().first()
+    if message is None or status not in Delivery.values:
+        return None
+    at = at or clock.now()
+    current = message.status
+    if status == Delivery.FAILED:
+        if current in (Delivery.DELIVERED, Delivery.READ, Delivery.FAILED):
+            return message
+    elif current == Delivery.FAILED and status == Delivery.SENT:
+        return message
+    elif DELIVERY_ORDER.get(status, -1) <= DELIVERY_ORDER.get(current, -1) and current != Delivery.FAILED:
+        return message
+    message.status = status
+    fields = ["status"]
+    if external_id and not message.external_id:
+        message.external_id = external_id[:255]
+        fields.append("external_id")
+    if status == Delivery.SENT:
+        message.sent_at = at
+        fields.append("sent_at")
+    if status in (Delivery.DELIVERED, Delivery.READ) and message.delivered_at is None:
+        message.delivered_at = at
+        fields.append("delivered_at")
+    if status == Delivery.READ:
+        message.read_at = at
+        fields.append("read_at")
+    if status == Delivery.FAILED:
+        message.error = error[:500]
+        fields.append("error")
+    message.save(update_fields=fields)
+    conversation = message.conversation
+    outbox.emit(DeliveryUpdated(
+        message_id=message.public_id, conversation_id=conversation.public_id, channel=message.channel, status=status,
+        assignee_id=assignee_key(conversation), team=team_key(conversation),
+    ))
+    return message
+
+
+def do_attach_fetched(*, attachment_id: str, content_type: str, content: bytes) -> None:
+    """A remote attachment (WhatsApp media id, MMS URL) fetched after commit, now stored locally."""
+    from django.core.files.base import ContentFile
+
+    from omnicanal.conversations.models import Attachment
+
+    attachment = Attachment.objects.select_for_update().filter(public_id=attachment_id).first()
+    if attachment is None or attachment.file:
+        return
+    attachment.content_type = (content_type or attachment.content_type)[:100]
+    attachment.size = len(content)
+    attachment.file.save(f"{attachment.message.public_id}-{attachment.filename}", ContentFile(content), save=False)
+    attachment.save(update_fields=["content_type", "size", "file"])

@@ -1,0 +1,101 @@
+"""Assignment: to a team (by store, skill or language, else the inbox's or the default team), then
+round robin among the team's available agents who speak the conversation's language and have its
+skill (least recently assigned first). A manual assignment always wins."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from omnicanal.conversations import locks
+from omnicanal.conversations.events import ConversationAssigned
+from omnicanal.conversations.models import AgentProfile, Conversation, Team
+from omnicanal.conversations.services.common import assignee_key, conversation_of, team_key
+from omnicanal.core import clock, outbox
+from omnicanal.core.auth import Principal
+from omnicanal.core.errors import ValidationFailed
+
+ANSWERING_ROLES = ("agent", "manager", "admin", "store_staff")
+
+
+def pick_team(conversation: Conversation, team_hint: str = "") -> Team | None:
+    teams = list(Team.objects.all())
+    if conversation.store:
+        for team in teams:
+            if conversation.store in (team.store_codes or []):
+                return team
+    if conversation.skill:
+        for team in teams:
+            if conversation.skill in (team.skills or []):
+                return team
+    if team_hint:
+        for team in teams:
+            if team.slug == team_hint:
+                return team
+    if conversation.language:
+        for team in teams:
+            if conversation.language in (team.languages or []) and not team.store_codes:
+                return team
+    return next((team for team in teams if team.is_default), None)
+
+
+def _candidates(conversation: Conversation, team: Team | None) -> list[AgentProfile]:
+    profiles = AgentProfile.objects.select_related("user").filter(
+        available=True, user__is_active=True, user__role__in=ANSWERING_ROLES
+    )
+    if team is not None:
+        profiles = profiles.filter(teams=team)
+    profiles = list(profiles)
+    for wanted, attribute in ((conversation.language, "languages"), (conversation.skill, "skills")):
+        if wanted:
+            matching = [p for p in profiles if wanted in (getattr(p, attribute) or [])]
+            profiles = matching or profiles  # nobody matches: anyone of the team rather than nobody
+    return profiles
+
+
+def do_auto_assign(*, conversation: Conversation, team_hint: str = "") -> Conversation:
+    team = conversation.team or pick_team(conversation, team_hint)
+    if team is not None:
+        locks.lock_team(team.pk)  # one round-robin turn at a time per team
+    candidates = _candidates(conversation, team)
+    previous = assignee_key(conversation)
+    chosen = None
+    if candidates:
+        chosen = min(candidates, key=lambda p: (p.last_assigned_at is not None, p.last_assigned_at or clock.now(), p.pk))
+        locks.lock_profiles([chosen.pk])
+        AgentProfile.objects.filter(pk=chosen.pk).update(last_assigned_at=clock.now())
+    conversation.team = team
+    conversation.assignee = chosen.user if chosen else None
+    conversation.save(update_fields=["team", "assignee"])
+    if chosen is not None or team is not None:
+        outbox.emit(ConversationAssigned(conversation_id=conversation.public_id, assignee_id=assignee_key(conversation),
+                                         previous_assignee_id=previous, team=team_key(conversation), by="round_robin"))
+    return conversation
+
+
+def do_assign(*, conversation: Conversation | str, actor: Principal, assignee_id: int | None = None,
+              team_slug: str | None = None) -> Conversation:
+    """Assign by hand (assignee_id None: unassign). A team change alone re-runs round robin in it."""
+    conversation = locks.lock_conversation(conversation_of(conversation).pk)
+    previous = assignee_key(conversation)
+    if team_slug is not None:
+        team = Team.objects.filter(slug=team_slug).first() if team_slug else None
+        if team_slug and team is None:
+            raise ValidationFailed.on("team", _("unknown team"))
+        conversation.team = team
+    if assignee_id is not None:
+        user = get_user_model().objects.filter(pk=assignee_id, is_active=True, role__in=ANSWERING_ROLES).first()
+        if user is None:
+            raise ValidationFailed.on("assignee", _("not a staff member who answers conversations"))
+        conversation.assignee = user
+        AgentProfile.objects.get_or_create(user=user)
+        AgentProfile.objects.filter(user=user).update(last_assigned_at=clock.now())
+    elif team_slug is None:
+        conversation.assignee = None
+    conversation.updated_at = clock.now()
+    conversation.save(update_fields=["team", "assignee", "updated_at"])
+    if assignee_id is None and team_slug:
+        return do_auto_assign(conversation=conversation)
+    outbox.emit(ConversationAssigned(conversation_id=conversation.public_id, assignee_id=assignee_key(conversation),
+                                     previous_assignee_id=previous, team=team_key(conversation), by=actor.name))
+    return conversation

@@ -1,0 +1,19 @@
+"""Periodic work of the conversations domain: SLA timers and snoozed conversations, every minute."""
+
+from django.db import transaction
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from omnicanal.conversations.services import do_check_sla, do_wake_snoozed
+
+
+@db_periodic_task(crontab(minute="*"))
+def check_sla() -> dict:
+    with transaction.atomic():
+        return do_check_sla()
+
+
+@db_periodic_task(crontab(minute="*"))
+def wake_snoozed() -> int:
+    with transaction.atomic():
+        return do_wake_snoozed()
