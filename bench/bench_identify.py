@@ -72,7 +72,7 @@ def _prepare_database(target: str) -> tuple[str, callable]:
 
     base, _, name = url.rpartition("/")
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
 
     def drop() -> None:
@@ -80,7 +80,7 @@ def _prepare_database(target: str) -> tuple[str, callable]:
 
         connections.close_all()
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     return f"PostgreSQL ({name})", drop
 
