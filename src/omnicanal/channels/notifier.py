@@ -158,4 +158,4 @@ def _handler(topic: str, key: str):
 
 
 for _topic, _key in TOPICS.items():
-    outbox.handles(_topic)(_handler(_topic, _key))
+    outbox.handles(_topic, background=True)(_handler(_topic, _key))

@@ -1,0 +1,349 @@
+"""The order book's HTTP API (/api/v1), per API.md "Carts and orders". Handlers parse, check the
+role (and a clerk's locations), call one service and answer; the middleware makes each write one
+transaction and handles Idempotency-Key."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema, Status
+from pydantic import Field, field_validator
+
+from omnicanal.core.auth import Principal, require_location, require_role
+from omnicanal.core.errors import Forbidden, NotFound
+from omnicanal.core.money import Money, business_currency
+from omnicanal.customers import queries as customers
+from omnicanal.orders import queries, services
+from omnicanal.orders.models import Order
+
+router = Router(tags=["orders"])
+
+SELLERS = ("integration", "store_staff", "manager", "agent")
+READERS = ("integration", "store_staff", "manager", "agent")
+FLOOR = ("integration", "store_staff", "manager")
+
+
+class MoneyIn(Schema):
+    amount: str = Field(max_length=20)
+    currency: str | None = Field(default=None, pattern="^[A-Z]{3}$")
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _amount(cls, value):
+        if isinstance(value, float):
+            raise ValueError("send the amount as a string or an integer")
+        try:
+            d = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise ValueError("is not an amount") from exc
+        if not d.is_finite() or d < 0:
+            raise ValueError("must be a non-negative amount")
+        return str(value)
+
+    def money(self) -> Money:
+        return Money.of(self.amount, self.currency or business_currency())
+
+
+class CartIn(Schema):
+    channel: str = Field(min_length=1, max_length=30)
+    customer_id: str | None = Field(default=None, max_length=32)
+    device_id: str | None = Field(default=None, max_length=120)
+
+
+class CartLineIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=0, le=999)
+    channel: str | None = Field(default=None, max_length=30)
+
+
+class CartCustomerIn(Schema):
+    customer_id: str = Field(min_length=1, max_length=32)
+
+
+class LineIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=999)
+
+
+class AddressIn(Schema):
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str = Field(pattern="^[A-Z]{2}$")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+
+class DeliveryIn(Schema):
+    method: Literal["ship", "pickup", "curbside", "pickup_point", "carry_out"]
+    location: str | None = Field(default=None, max_length=32)
+    address: AddressIn | None = None
+
+
+class PaymentIn(Schema):
+    method: Literal["card", "cash", "stored_value", "points", "gift_card", "store_credit", "wallet"]
+    amount: MoneyIn | None = None
+    gift_card_code: str | None = Field(default=None, max_length=40)
+    pin: str | None = Field(default=None, max_length=20)
+
+
+class OrderIn(Schema):
+    channel: str = Field(min_length=1, max_length=30)
+    customer_id: str | None = Field(default=None, max_length=32)
+    cart_id: str | None = Field(default=None, max_length=32)
+    lines: list[LineIn] | None = Field(default=None, max_length=100)
+    delivery: DeliveryIn
+    coupon: str | None = Field(default=None, max_length=40)
+    payments: list[PaymentIn] | None = Field(default=None, max_length=10)
+    contact: dict[str, str] | None = None
+
+
+class CancelIn(Schema):
+    reason: str = Field(default="", max_length=200)
+
+
+class RefundIn(Schema):
+    amount: MoneyIn
+    to: Literal["original", "store_credit"] = "original"
+    reason: str = Field(default="", max_length=200)
+
+
+class ActionIn(Schema):
+    carrier: str | None = Field(default=None, max_length=60)
+    tracking: str | None = Field(default=None, max_length=100)
+    code: str | None = Field(default=None, max_length=12)
+    parking_spot: str | None = Field(default=None, max_length=40)
+
+
+class ShortIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    missing: int = Field(ge=1, le=999)
+
+
+class ReturnLineIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=1, le=999)
+    reason: str = Field(min_length=1, max_length=60)
+
+
+class ReturnIn(Schema):
+    order_id: str = Field(min_length=1, max_length=32)
+    location: str = Field(min_length=1, max_length=32)
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=100)
+    refund_to: Literal["original", "store_credit"] = "original"
+    by_mail: bool = False
+
+
+class ReceiveLineIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(ge=0, le=999)
+    condition: Literal["resellable", "damaged"]
+
+
+class ReceiveIn(Schema):
+    lines: list[ReceiveLineIn] | None = Field(default=None, max_length=100)
+    exchange: list[LineIn] | None = Field(default=None, max_length=100)
+
+
+class DisputeIn(Schema):
+    kind: Literal["not_received", "defective"]
+    note: str = Field(default="", max_length=2000)
+
+
+class DecisionIn(Schema):
+    decision: Literal["refund", "partial_refund", "replacement", "reject"]
+    amount: MoneyIn | None = None
+
+
+def _touches(order: Order, principal: Principal) -> bool:
+    if principal.locations is None:
+        return True
+    codes = {order.delivery_location, *order.fulfillments.values_list("location", flat=True),
+             *order.fulfillments.values_list("handover_location", flat=True)}
+    return bool(codes & principal.locations)
+
+
+def _order_for(request: HttpRequest, order_id: str, *roles: str) -> tuple[Principal, Order]:
+    principal = require_role(request, *roles)
+    order = queries.get_order(order_id)
+    if not _touches(order, principal):
+        raise Forbidden(detail="This credential may not see this order.")
+    return principal, order
+
+
+# --- carts ---------------------------------------------------------------------------------------------
+
+
+@router.post("/carts", response={201: dict}, summary="The customer's one cart, or a device's anonymous cart")
+def create_cart(request: HttpRequest, body: CartIn):
+    require_role(request, *SELLERS)
+    cart = services.do_create_cart(channel=body.channel, customer_id=body.customer_id or "",
+                                   device_id=body.device_id or "")
+    return Status(201, queries.cart_dict(cart))
+
+
+@router.get("/carts/{cart_id}", response=dict)
+def get_cart(request: HttpRequest, cart_id: str):
+    require_role(request, *READERS)
+    return queries.cart_dict(queries.get_cart(cart_id))
+
+
+@router.put("/carts/{cart_id}/lines", response=dict, summary="Set a line's quantity (0 removes it)")
+def put_cart_line(request: HttpRequest, cart_id: str, body: CartLineIn):
+    require_role(request, *SELLERS)
+    cart = services.do_set_cart_line(cart_id=cart_id, sku=body.sku, quantity=body.quantity, channel=body.channel or "")
+    return queries.cart_dict(cart)
+
+
+@router.post("/carts/{cart_id}/customer", response=dict, summary="Identify: the device cart joins the customer's")
+def attach_cart(request: HttpRequest, cart_id: str, body: CartCustomerIn):
+    require_role(request, *SELLERS)
+    return queries.cart_dict(services.do_attach_cart(cart_id=cart_id, customer_id=body.customer_id))
+
+
+@router.post("/carts/{cart_id}/checkout", response=dict, summary="Hold the cart's stock for a few minutes")
+def checkout_cart(request: HttpRequest, cart_id: str):
+    require_role(request, *SELLERS)
+    hold = services.do_checkout_hold(cart_id=cart_id)
+    return {**queries.cart_dict(queries.get_cart(cart_id)), "hold": {
+        "reservation_id": hold["reservation_id"], "expires_at": hold["expires_at"].isoformat()}}
+
+
+@router.get("/customers/{customer_id}/cart", response=dict | None, summary="The customer's one active cart")
+def customer_cart(request: HttpRequest, customer_id: str):
+    require_role(request, *READERS)
+    customer = customers.get_customer(customer_id)
+    cart = queries.active_cart(customer.public_id)
+    if cart is None:
+        raise NotFound(detail=f"Customer {customer_id} has no cart.")
+    return queries.cart_dict(cart)
+
+
+# --- orders --------------------------------------------------------------------------------------------
+
+
+@router.post("/orders", response={201: dict}, summary="Place an order on any channel, with any delivery method")
+def place_order(request: HttpRequest, body: OrderIn):
+    principal = require_role(request, *SELLERS)
+    delivery = body.delivery.dict()
+    if body.delivery.method == "carry_out" and body.delivery.location:
+        require_location(principal, body.delivery.location.upper())
+    order = services.do_place_order(
+        channel=body.channel, customer_id=body.customer_id or "", cart_id=body.cart_id or "",
+        lines=[services.LineIn(sku=line.sku, quantity=line.quantity) for line in body.lines or []],
+        delivery=delivery, coupon=body.coupon or "", contact=body.contact, actor=principal,
+        payments=[services.PaymentIn(method=p.method, amount=p.amount.money() if p.amount else None,
+                                     gift_card_code=p.gift_card_code or "", pin=p.pin or "")
+                  for p in body.payments or []] or None,
+    )
+    return Status(201, queries.order_dict(order, full=False))
+
+
+@router.get("/orders", response=list[dict], summary="Orders, newest first; filters as the console's")
+def list_orders(request: HttpRequest, channel: str = "", status: str = "", location: str = "", method: str = "",
+                customer_id: str = "", limit: int = 50):
+    principal = require_role(request, *READERS)
+    qs = queries.search_orders(q=customer_id, channel=channel, status=status, location=location, method=method,
+                               locations=principal.locations)
+    return [queries.order_dict(o, full=False) for o in qs[: max(1, min(limit, 200))]]
+
+
+@router.get("/orders/{order_id}", response=dict, summary="The order with fulfillments, payments and returns")
+def get_order(request: HttpRequest, order_id: str):
+    _, order = _order_for(request, order_id, *READERS)
+    return queries.order_dict(order)
+
+
+@router.post("/orders/{order_id}/cancel", response=dict, summary="Release stock, refund, reverse points")
+def cancel_order(request: HttpRequest, order_id: str, body: CancelIn | None = None):
+    principal, order = _order_for(request, order_id, "manager", "agent", "integration", "store_staff")
+    services.do_cancel_order(order=order, reason=body.reason if body else "", actor=principal)
+    return queries.order_dict(queries.get_order(order.public_id))
+
+
+@router.post("/orders/{order_id}/refund", response={201: dict}, summary="Refund (never more than was paid)")
+def refund_order(request: HttpRequest, order_id: str, body: RefundIn):
+    principal, order = _order_for(request, order_id, "manager")
+    services.do_refund(order=order, amount=body.amount.money(), to=body.to, reason=body.reason,
+                       reference="manual", actor=principal)
+    return Status(201, queries.order_dict(order))
+
+
+@router.post("/orders/{order_id}/disputes", response={201: dict})
+def open_dispute(request: HttpRequest, order_id: str, body: DisputeIn):
+    _, order = _order_for(request, order_id, "manager", "agent", "integration")
+    dispute = services.do_open_dispute(order=order, kind=body.kind, note=body.note)
+    return Status(201, {"id": dispute.public_id, "kind": dispute.kind, "status": dispute.status})
+
+
+@router.post("/disputes/{dispute_id}/decide", response=dict, summary="A staff decision (audited)")
+def decide_dispute(request: HttpRequest, dispute_id: str, body: DecisionIn):
+    principal = require_role(request, "manager")
+    dispute = services.do_decide_dispute(dispute_id=dispute_id, decision=body.decision,
+                                         amount=body.amount.money() if body.amount else None, actor=principal)
+    return {"id": dispute.public_id, "status": dispute.status, "decision": dispute.decision,
+            "amount": Money(dispute.amount, dispute.order.currency).as_dict()}
+
+
+# --- fulfilments ---------------------------------------------------------------------------------------
+
+HANDOVER_ACTIONS = ("ready", "arrived", "handover")
+
+
+@router.post("/fulfillments/{fulfillment_id}/short", response=dict, summary="Units missing at picking")
+def short_pick(request: HttpRequest, fulfillment_id: str, body: ShortIn):
+    principal = require_role(request, *FLOOR)
+    f = queries.get_fulfillment(fulfillment_id)
+    require_location(principal, f.location)
+    outcome = services.do_short_pick(fulfillment_id=fulfillment_id, sku=body.sku, missing=body.missing,
+                                     actor=principal)
+    return {**outcome, "order": queries.order_dict(queries.get_order(f.order.public_id))}
+
+
+@router.post("/fulfillments/{fulfillment_id}/{action}", response=dict,
+             summary="pick, pack, ship {carrier, tracking}, ready, arrived, handover {code}, deliver")
+def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str, body: ActionIn | None = None):
+    principal = require_role(request, *FLOOR)
+    f = queries.get_fulfillment(fulfillment_id)
+    where = f.handover_location if action in HANDOVER_ACTIONS and f.handover_location else f.location
+    if action == "ready" and f.method == "ship_to_store":
+        where = f.handover_location
+    require_location(principal, where)
+    f = services.do_transition(fulfillment_id=fulfillment_id, action=action,
+                               data=body.dict() if body else {}, actor=principal)
+    return queries.fulfillment_dict(f, {s: q for s, q in queries.fulfillment_skus([f]).get(f.pk, [])})
+
+
+# --- returns -------------------------------------------------------------------------------------------
+
+
+@router.post("/returns", response={201: dict}, summary="Any channel's order, at any returns-capable location")
+def create_return(request: HttpRequest, body: ReturnIn):
+    principal = require_role(request, *SELLERS)
+    require_location(principal, body.location.upper())
+    order = queries.get_order(body.order_id)
+    ret = services.do_request_return(order=order, location=body.location, lines=[line.dict() for line in body.lines],
+                                     refund_to=body.refund_to, by_mail=body.by_mail, actor=principal)
+    return Status(201, queries.return_dict(ret))
+
+
+@router.get("/returns/{return_id}", response=dict)
+def get_return(request: HttpRequest, return_id: str):
+    require_role(request, *READERS)
+    return queries.return_dict(queries.get_return(return_id))
+
+
+@router.post("/returns/{return_id}/receive", response=dict, summary="Resellable units back in stock; refund issued")
+def receive_return(request: HttpRequest, return_id: str, body: ReceiveIn | None = None):
+    principal = require_role(request, *FLOOR)
+    ret = queries.get_return(return_id)
+    require_location(principal, ret.location)
+    ret = services.do_receive_return(return_id=return_id, lines=[line.dict() for line in body.lines]
+                                     if body and body.lines else None, actor=principal,
+                                     exchange=[services.LineIn(sku=x.sku, quantity=x.quantity)
+                                               for x in body.exchange] if body and body.exchange else None)
+    return queries.return_dict(ret)

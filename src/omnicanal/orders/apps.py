@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from omnicanal.core.console import NavItem
+
+
+class OrdersConfig(AppConfig):
+    name = "omnicanal.orders"
+    label = "orders"
+    verbose_name = _("Orders")
+    console_nav = [
+        NavItem("orders:list", _("Orders"), roles=("manager", "store_staff", "agent"), order=40),
+        NavItem("orders:pos", _("POS"), roles=("manager", "store_staff"), order=41),
+        NavItem("orders:pickups", _("Pickups"), roles=("manager", "store_staff"), order=42),
+        NavItem("orders:returns_desk", _("Returns"), roles=("manager", "store_staff"), order=43),
+    ]

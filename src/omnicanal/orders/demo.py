@@ -1,0 +1,220 @@
+"""About 2,000 orders over the last 12 months across channels and delivery methods, with
+cross-channel journeys (bought on the web, returned in a store; bought in the app, picked up in a
+store; a POS customer who later orders online) and open fulfilments so the queues have work.
+
+History is written with bulk_create (seconds, not minutes): its stock effects are already in the
+inventory demo's counts. The open orders, a few dozen, go through the real services, so their
+units are truly reserved and their events leave through the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.apps import apps
+from django.db import transaction
+
+from omnicanal.catalog.models import Variant
+from omnicanal.core import clock
+from omnicanal.core.demo import LOCATIONS
+from omnicanal.core.errors import Problem
+from omnicanal.core.ids import new_id
+from omnicanal.core.money import Money
+from omnicanal.orders import pricing, services
+from omnicanal.orders.models import (
+    Fulfillment,
+    FulfillmentLine,
+    Order,
+    OrderLine,
+    Payment,
+    Refund,
+    Return,
+    ReturnLine,
+)
+
+HISTORY = 1940
+OPEN = 60
+STORES = [loc.code for loc in LOCATIONS if loc.kind == "store"]
+WAREHOUSE, LOCKER, DARK = "WH-CENTRAL", "LOCKER-LOSLEONES", "DS-PROVI"
+CITIES = [("Av. Apoquindo 4500", "Las Condes"), ("Av. Grecia 2001", "Ñuñoa"), ("Av. Brasil 1200", "Valparaíso"),
+          ("Calle O'Higgins 800", "Concepción"), ("Av. Pajaritos 3100", "Maipú"), ("Av. Libertad 500", "Viña del Mar")]
+CHANNELS = [("web", 34), ("app", 20), ("marketplace", 14), ("pos", 22), ("mpos", 4), ("phone", 3), ("chat", 3)]
+REMOTE_METHODS = [("ship", 50), ("pickup", 18), ("curbside", 7), ("pickup_point", 10), ("ship_to_store", 15)]
+
+
+def _pick(rng: random.Random, weighted):
+    return rng.choices([v for v, _ in weighted], weights=[w for _, w in weighted])[0]
+
+
+def _address(rng):
+    line1, city = rng.choice(CITIES)
+    return {"line1": line1, "city": city, "country": "CL"}
+
+
+def load(*, seed: int, rng: random.Random, out) -> None:
+    Customer = apps.get_model("customers", "Customer")
+    customer_ids = list(Customer.objects.filter(merged_into__isnull=True).order_by("pk")
+                        .values_list("public_id", flat=True)[:500])
+    variants = list(Variant.objects.select_related("product__category").order_by("pk"))
+    if not variants:
+        out.write("orders demo: no catalog, skipped\n")
+        return
+    now = clock.now()
+    _history(rng, now, customer_ids, variants)
+    placed = _open_orders(rng, customer_ids, variants)
+    out.write(f"orders demo: {HISTORY} past orders, {placed} open ones in the queues\n")
+
+
+def _history(rng, now, customer_ids, variants) -> None:
+    orders, plans = [], []
+    for _ in range(HISTORY):
+        channel = _pick(rng, CHANNELS)
+        customer = rng.choice(customer_ids) if customer_ids and (channel not in ("pos", "mpos") or rng.random() < .6) \
+            else ""
+        if channel in ("pos", "mpos"):
+            method = "carry_out" if rng.random() < .85 else rng.choice(["pickup", "ship"])
+        elif channel == "marketplace":
+            method = "ship"
+        else:
+            method = _pick(rng, REMOTE_METHODS)
+        store = rng.choice(STORES)
+        placed_at = now - dt.timedelta(days=rng.uniform(4, 365), minutes=rng.randint(0, 600))
+        picks = rng.sample(variants, k=rng.choice([1, 1, 1, 2, 2, 3]))
+        lines = []
+        for v in picks:
+            price = v.price if v.price is not None else v.product.base_price
+            lines.append((v, rng.choice([1, 1, 1, 2]), Decimal(price)))
+        subtotal = sum(p * q for _, q, p in lines)
+        delivery = "ship" if method == "ship" else "pickup_point" if method == "pickup_point" else \
+            "pickup" if method == "ship_to_store" else method
+        shipping = pricing.shipping_fee(delivery, Money.of(subtotal)).amount
+        total = subtotal + shipping
+        fate = rng.random()
+        status = "cancelled" if fate < .04 else "completed"
+        source = store if method in ("carry_out", "pickup", "curbside") else \
+            WAREHOUSE if channel == "marketplace" or method in ("ship_to_store", "pickup_point") else \
+            rng.choice([WAREHOUSE, WAREHOUSE, DARK, store])
+        handover = LOCKER if method == "pickup_point" else store if method in ("pickup", "curbside", "ship_to_store",
+                                                                                 "carry_out") else ""
+        tax = pricing.tax_lines(Money.of(total))
+        orders.append(Order(
+            public_id=new_id("ord"), channel=channel, customer_id=customer, status=status, delivery_method=delivery,
+            delivery_location=handover, address=_address(rng) if delivery == "ship" else None, currency="CLP",
+            subtotal=subtotal, shipping=shipping, discount=0, total=total, tax=Decimal(tax[0]["amount"]["amount"]),
+            tax_lines=tax, placed_by="demo", placed_at=placed_at,
+            paid_at=placed_at + dt.timedelta(minutes=2) if status == "completed" else None,
+            cancelled_at=placed_at + dt.timedelta(hours=3) if status == "cancelled" else None,
+            sourcing=[{"location": source, "method": method, "reason": "demo"}]))
+        plans.append((lines, method, source, handover, fate, status))
+    Order.objects.bulk_create(orders, batch_size=500)
+    order_lines, fulfillments, payments = [], [], []
+    for order, (lines, method, source, handover, _fate, status) in zip(orders, plans, strict=True):
+        for v, q, p in lines:
+            order_lines.append(OrderLine(order=order, sku=v.sku, title=v.product.name_es[:200],
+                                         category=v.product.category.slug, quantity=q, unit_price=p, total=p * q,
+                                         cancelled=q if status == "cancelled" else 0))
+        final = "cancelled" if status == "cancelled" else "delivered" if method == "ship" else "picked_up"
+        t = order.placed_at
+        fulfillments.append(Fulfillment(
+            public_id=new_id("ful"), order=order, location=source, handover_location=handover, method=method,
+            status=final, reservation_ref=order.public_id, reason=_reason(method, source, handover),
+            pickup_code=f"{random.Random(order.public_id).randint(0, 999999):06d}" if handover else "",
+            carrier="Chilexpress" if method == "ship" else "", tracking=f"CX{order.placed_at:%y%m%d%H%M%S}"
+            if method == "ship" else "", created_at=t, updated_at=t + dt.timedelta(days=2),
+            history=[{"at": t.isoformat(), "status": "pending", "actor": "demo"},
+                     {"at": (t + dt.timedelta(days=2)).isoformat(), "status": final, "actor": "demo"}]))
+        order.sourcing[0]["reason"] = fulfillments[-1].reason
+        cash = order.channel in ("pos", "mpos") and len(payments) % 3 == 0
+        payments.append(Payment(
+            public_id=new_id("pay"), order=order, method="cash" if cash else "card_present"
+            if order.channel in ("pos", "mpos") else "card", provider="cash" if cash else "terminal"
+            if order.channel in ("pos", "mpos") else "testpay", status="captured" if status == "completed" else "voided",
+            amount=order.total, created_at=t, updated_at=t))
+    OrderLine.objects.bulk_create(order_lines, batch_size=1000)
+    Fulfillment.objects.bulk_create(fulfillments, batch_size=1000)
+    by_order: dict[int, list[OrderLine]] = {}
+    for line in order_lines:
+        by_order.setdefault(line.order_id, []).append(line)
+    FulfillmentLine.objects.bulk_create([
+        FulfillmentLine(fulfillment=f, order_line=line, sku=line.sku, quantity=line.quantity)
+        for f in fulfillments for line in by_order[f.order_id]], batch_size=1000)
+    Payment.objects.bulk_create(payments, batch_size=1000)
+    # Returns: about 6% of completed remote orders, most at a store (bought online, returned in person).
+    returns, return_lines, refunds = [], [], []
+    for order, pay, (_lines, _method, _source, _h, fate, status) in zip(orders, payments, plans, strict=True):
+        if status != "completed" or not (.04 <= fate < .10):
+            continue
+        line = by_order[order.pk][0]
+        credit = fate < .07 and bool(order.customer_id)
+        ret = Return(public_id=new_id("ret"), order=order, location=rng.choice(STORES + [WAREHOUSE]),
+                     refund_to="store_credit" if credit else "original", status="received",
+                     created_at=order.placed_at + dt.timedelta(days=6), received_at=order.placed_at + dt.timedelta(days=6),
+                     refunded=line.unit_price)
+        returns.append(ret)
+        return_lines.append((ret, ReturnLine(order_line=line, sku=line.sku, quantity=1, received=1,
+                                             reason=rng.choice(["size", "changed_mind", "defective"]),
+                                             condition="resellable")))
+        refunds.append(Refund(public_id=new_id("rfd"), order=order, payment=None if credit else pay,
+                              to="store_credit" if credit else "original", amount=line.unit_price, reason="return",
+                              reference=ret.public_id, created_at=ret.created_at))
+        if not credit:
+            pay.refunded = line.unit_price
+        OrderLine.objects.filter(pk=line.pk).update(returned=1)
+    Return.objects.bulk_create(returns)
+    for ret, rl in return_lines:
+        rl.ret = ret
+    ReturnLine.objects.bulk_create([rl for _, rl in return_lines])
+    Refund.objects.bulk_create(refunds)
+    Payment.objects.bulk_update([p for p in payments if p.refunded], ["refunded"], batch_size=500)
+    Order.objects.bulk_update(orders, ["sourcing"], batch_size=500)
+
+
+def _reason(method: str, source: str, handover: str) -> str:
+    if method == "ship_to_store":
+        return f"{handover} lacks stock: transfer from {source}, ready in 2 days"
+    if method == "carry_out":
+        return f"Carry-out: the goods leave {source} with the customer"
+    if method in ("pickup", "curbside"):
+        return f"{source}, the chosen store, has every line"
+    return f"{source} has every line; nearest"
+
+
+def _open_orders(rng, customer_ids, variants) -> int:
+    """Recent orders placed through the services, left at every step of their fulfilment."""
+    placed = 0
+    stocked = [v.sku for v in variants]
+    for i in range(OPEN):
+        channel = rng.choice(["web", "web", "app", "app", "marketplace", "phone"])
+        method = rng.choice(["ship", "ship", "pickup", "pickup", "curbside", "pickup_point"])
+        if channel == "marketplace":
+            method = "ship"
+        store = "SCL-CENTRO" if i % 2 == 0 else rng.choice(STORES)
+        delivery = {"method": method, "location": LOCKER if method == "pickup_point" else store}
+        if method == "ship":
+            delivery = {"method": "ship", "address": _address(rng)}
+        if method == "curbside" and store == "CCP-MALL":
+            delivery["location"] = "SCL-CENTRO"
+        try:
+            with transaction.atomic():
+                order = services.do_place_order(
+                    channel=channel, customer_id=rng.choice(customer_ids) if customer_ids else "", delivery=delivery,
+                    lines=[services.LineIn(sku, 1) for sku in rng.sample(stocked, k=rng.choice([1, 1, 2]))],
+                    payments=[services.PaymentIn(method="card")])
+                pay = Payment.objects.filter(order=order).first()
+                if pay is not None and i % 5:
+                    services.do_payment_event(provider="testpay", event_id=f"demo-{order.public_id}",
+                                              payment_id=pay.public_id, status="captured")
+                steps = {0: [], 1: ["pick"], 2: ["pick", "pack"], 3: ["pick", "pack", "ready"],
+                         4: ["pick", "pack", "ready", "arrived"], 5: ["pick", "pack", "ship"]}[i % 6]
+                for f in Fulfillment.objects.filter(order=order):
+                    for action in steps:
+                        step = services.GRAPH.get(f.method, {}).get(action)
+                        if step is None or f.status not in step[0]:
+                            continue
+                        data = {"carrier": "Chilexpress", "tracking": f"CX{i:06d}", "parking_spot": f"E{i % 12}"}
+                        f = services.do_transition(fulfillment_id=f.public_id, action=action, data=data)
+            placed += 1
+        except Problem:
+            continue
+    return placed

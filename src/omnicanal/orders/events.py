@@ -1,0 +1,100 @@
+"""Facts of the order book (topics "orders.<Name>"). Payload fields follow docs/inbox.md for the
+notifier: customer_id, order_number, location(_name), pickup_code, carrier, tracking, amount."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class OrderPlaced:
+    order_id: str
+    number: str
+    order_number: str
+    customer_id: str
+    channel: str
+    delivery_method: str
+    total: dict
+    lines: list = field(default_factory=list)  # [{sku, quantity, amount, category}]
+    receipt_email: str = ""  # the POS's "receipt by email" (the notifier's order confirmation)
+
+
+@dataclass(frozen=True)
+class OrderPaid:
+    order_id: str
+    number: str
+    order_number: str
+    customer_id: str
+    channel: str
+    total: dict
+
+
+@dataclass(frozen=True)
+class OrderCancelled:
+    order_id: str
+    number: str
+    order_number: str
+    customer_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FulfillmentChanged:
+    fulfillment_id: str
+    order_id: str
+    order_number: str
+    customer_id: str
+    location: str
+    method: str
+    status: str
+    previous: str
+
+
+@dataclass(frozen=True)
+class FulfillmentReady:
+    fulfillment_id: str
+    order_id: str
+    order_number: str
+    customer_id: str
+    location: str
+    location_name: str
+    pickup_code: str
+
+
+@dataclass(frozen=True)
+class FulfillmentShipped:
+    fulfillment_id: str
+    order_id: str
+    order_number: str
+    customer_id: str
+    carrier: str
+    tracking: str
+    tracking_url: str
+
+
+@dataclass(frozen=True)
+class ReturnReceived:
+    return_id: str
+    return_number: str
+    order_id: str
+    number: str
+    order_number: str
+    customer_id: str
+    location: str
+
+
+@dataclass(frozen=True)
+class RefundIssued:
+    refund_id: str
+    order_id: str
+    order_number: str
+    customer_id: str
+    amount: dict
+    to: str
+
+
+@dataclass(frozen=True)
+class CartAbandoned:
+    cart_id: str
+    customer_id: str
+    channel: str

@@ -1,0 +1,45 @@
+"""The order book's place in the customer's registry (merge, export, erasure, 360 panels and the
+single view's cart and recent orders) — registered here, found at start-up."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from omnicanal.customers import registry
+from omnicanal.orders import queries, services
+from omnicanal.orders.models import Order
+
+
+@registry.on_merge
+def merge_orders_and_carts(*, survivor_id: str, merged_id: str) -> None:
+    services.do_merge_customer_carts(survivor_id=survivor_id, merged_id=merged_id)
+
+
+@registry.on_export("orders")
+def export_orders(customer_id: str) -> dict:
+    return queries.export_customer(customer_id)
+
+
+@registry.on_erase
+def erase_orders(*, customer_id: str) -> None:
+    services.do_erase_customer(customer_id=customer_id)
+
+
+def _cart_summary(customer_id: str):
+    cart = queries.active_cart(customer_id)
+    return queries.cart_dict(cart) if cart is not None else None
+
+
+registry.register_summary(section="cart", provider=_cart_summary)
+registry.register_summary(section="recent_orders", provider=queries.recent_orders)
+
+
+def render_orders_panel(request, customer_id: str) -> str:
+    orders = list(Order.objects.filter(customer_id=customer_id).order_by("-placed_at")[:10])
+    cart = queries.active_cart(customer_id)
+    return render_to_string("orders/_customer_panel.html",
+                            {"orders": orders, "cart": queries.cart_dict(cart) if cart else None}, request=request)
+
+
+registry.register_panel(name="orders", label=_("Orders and cart"), render=render_orders_panel, order=20)

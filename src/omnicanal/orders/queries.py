@@ -1,0 +1,237 @@
+"""Reads of the order book for the API, the console and other domains (no writes)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from omnicanal.core.errors import NotFound
+from omnicanal.core.ids import has_prefix
+from omnicanal.core.money import Money
+from omnicanal.inventory import queries as inventory
+from omnicanal.orders import pricing
+from omnicanal.orders.models import (
+    Cart,
+    CartLine,
+    CartStatus,
+    Dispute,
+    Fulfillment,
+    FulfillmentLine,
+    FulfillmentStatus,
+    Order,
+    OrderLine,
+    Payment,
+    Refund,
+    Return,
+    ReturnLine,
+    pk_from_number,
+)
+
+PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
+
+
+def get_order(ref: str) -> Order:
+    """By public id (ord_…) or number (AS-100123)."""
+    order = None
+    if has_prefix(ref, "ord"):
+        order = Order.objects.filter(public_id=ref).first()
+    elif (pk := pk_from_number(ref or "")) is not None:
+        order = Order.objects.filter(pk=pk).first()
+    if order is None:
+        raise NotFound(detail=f"No order {ref}.")
+    return order
+
+
+def get_fulfillment(public_id: str) -> Fulfillment:
+    found = Fulfillment.objects.select_related("order").filter(public_id=public_id).first()
+    if found is None:
+        raise NotFound(detail=f"No fulfillment {public_id}.")
+    return found
+
+
+def get_return(public_id: str) -> Return:
+    found = Return.objects.select_related("order").filter(public_id=public_id).first()
+    if found is None:
+        raise NotFound(detail=f"No return {public_id}.")
+    return found
+
+
+def get_cart(public_id: str) -> Cart:
+    found = Cart.objects.filter(public_id=public_id).first()
+    if found is None:
+        raise NotFound(detail=f"No cart {public_id}.")
+    return found
+
+
+def _m(amount, currency: str) -> dict:
+    return Money(amount, currency).as_dict()
+
+
+def reason_for_reader(order: Order, f_id: str, fallback: str) -> str:
+    """The sourcing reason in the reader's language (stored language-neutral on the order)."""
+    from django.utils.translation import gettext
+
+    for entry in order.sourcing or []:
+        if entry.get("fulfillment") == f_id and entry.get("why"):
+            return gettext(entry["why"]["msg"]) % entry["why"]["params"]
+    return fallback
+
+
+def fulfillment_dict(f: Fulfillment, lines: dict[str, int], currency: str = "CLP") -> dict:
+    out = {"id": f.public_id, "location": f.location, "handover_location": f.handover_location or None,
+           "method": f.method, "status": f.status, "lines": [{"sku": s, "quantity": q} for s, q in lines.items()],
+           "reason": f.reason, "carrier": f.carrier or None, "tracking": f.tracking or None,
+           "transfer_id": f.transfer_id or None, "parking_spot": f.parking_spot or None,
+           "promised_at": f.promised_at.isoformat() if f.promised_at else None,
+           "order_id": f.order.public_id if "order" in f._state.fields_cache else None}
+    if f.pickup_code:
+        out["pickup_code"] = f.pickup_code
+    return out
+
+
+def order_dict(order: Order, *, full: bool = True) -> dict:
+    """The wire form of an order. Placement passes what it just wrote (no re-read)."""
+    c = order.currency
+    lines = getattr(order, "_lines", None)
+    if lines is None:
+        lines = list(OrderLine.objects.filter(order=order))
+    fulfillments = getattr(order, "_fulfillments", None)
+    f_lines = getattr(order, "_fulfillment_lines", None)
+    if fulfillments is None:
+        fulfillments = list(Fulfillment.objects.filter(order=order))
+        f_lines = defaultdict(dict)
+        for row in FulfillmentLine.objects.filter(fulfillment__order=order).select_related("fulfillment"):
+            f_lines[row.fulfillment.public_id][row.sku] = row.quantity
+    payments = getattr(order, "_payments", None)
+    if payments is None:
+        payments = list(Payment.objects.filter(order=order))
+    paid = sum((p.amount for p in payments if p.status == "captured"), Decimal(0))
+    refunds = list(Refund.objects.filter(order=order)) if full else []
+    refunded = sum((r.amount for r in refunds), Decimal(0))
+    out = {
+        "id": order.public_id, "number": order.number, "status": order.status, "channel": order.channel,
+        "customer_id": order.customer_id or None,
+        "delivery": {"method": order.delivery_method, "location": order.delivery_location or None,
+                     "address": order.address},
+        "lines": [{"sku": line.sku, "title": line.title, "quantity": line.quantity,
+                   "unit_price": _m(line.unit_price, c), "discount": _m(line.discount, c), "total": _m(line.total, c),
+                   "cancelled": line.cancelled, "returned": line.returned} for line in lines],
+        "totals": {"subtotal": _m(order.subtotal, c), "shipping": _m(order.shipping, c),
+                   "discount": _m(order.discount, c), "total": _m(order.total, c), "tax": _m(order.tax, c),
+                   "tax_lines": order.tax_lines, "paid": _m(paid, c), "refunded": _m(refunded, c)},
+        "coupon": order.coupon or None,
+        "fulfillments": [fulfillment_dict(f, dict(f_lines.get(f.public_id, {})), c) for f in fulfillments],
+        "payments": [{"id": p.public_id, "method": p.method, "provider": p.provider, "status": p.status,
+                      "amount": _m(p.amount, c), "refunded": _m(p.refunded, c)} for p in payments],
+        "sourcing": order.sourcing,
+        "placed_at": order.placed_at.isoformat(),
+    }
+    if full:
+        out["refunds"] = [{"id": r.public_id, "to": r.to, "amount": _m(r.amount, c), "reason": r.reason,
+                           "reference": r.reference, "payment_id": r.payment.public_id if r.payment_id else None,
+                           "at": r.created_at.isoformat()} for r in refunds]
+        out["returns"] = [return_dict(r) for r in Return.objects.filter(order=order)]
+        out["disputes"] = [{"id": d.public_id, "kind": d.kind, "status": d.status, "decision": d.decision or None,
+                            "amount": _m(d.amount, c)} for d in Dispute.objects.filter(order=order)]
+    return out
+
+
+def return_dict(ret: Return) -> dict:
+    return {"id": ret.public_id, "order_id": ret.order.public_id, "location": ret.location, "status": ret.status,
+            "refund_to": ret.refund_to, "refunded": _m(ret.refunded, ret.order.currency),
+            "exchange_order_id": ret.exchange_order_id or None,
+            "lines": [{"sku": rl.sku, "quantity": rl.quantity, "reason": rl.reason, "received": rl.received,
+                       "condition": rl.condition or None} for rl in ReturnLine.objects.filter(ret=ret)],
+            "created_at": ret.created_at.isoformat()}
+
+
+def cart_dict(cart: Cart) -> dict:
+    """Lines priced on the cart's channel, with live availability per line."""
+    lines = list(CartLine.objects.filter(cart=cart).order_by("pk"))
+    skus = [line.sku for line in lines]
+    priced = pricing.price_skus(skus, cart.channel) if skus else {}
+    stock = inventory.availability_many(skus=skus, channel=cart.channel) if skus else {}
+    currency = next(iter(priced.values())).unit_price.currency if priced else cart.currency
+    out_lines, subtotal = [], Money.zero(currency)
+    for line in lines:
+        p = priced[line.sku]
+        total = p.unit_price * line.quantity
+        subtotal = subtotal + total
+        available = stock[line.sku].available if line.sku in stock else 0
+        out_lines.append({"sku": line.sku, "title": p.title, "quantity": line.quantity,
+                          "unit_price": p.unit_price.as_dict(), "total": total.as_dict(), "available": available,
+                          "in_stock": available >= line.quantity})
+    return {"id": cart.public_id, "customer_id": cart.customer_id or None, "channel": cart.channel,
+            "status": cart.status, "lines": out_lines,
+            "totals": {"subtotal": subtotal.as_dict(), "total": subtotal.as_dict(),
+                       "tax_lines": pricing.tax_lines(subtotal)},
+            "updated_at": cart.updated_at.isoformat()}
+
+
+def active_cart(customer_id: str) -> Cart | None:
+    return Cart.objects.filter(customer_id=customer_id, status__in=(CartStatus.ACTIVE, CartStatus.ABANDONED)) \
+        .order_by("-updated_at").first()
+
+
+def recent_orders(customer_id: str, limit: int = 5) -> list[dict]:
+    return [{"id": o.public_id, "number": o.number, "status": o.status, "channel": o.channel,
+             "total": _m(o.total, o.currency), "placed_at": o.placed_at.isoformat()}
+            for o in Order.objects.filter(customer_id=customer_id).order_by("-placed_at")[:limit]]
+
+
+def search_orders(*, q: str = "", channel: str = "", status: str = "", location: str = "", method: str = "",
+                  locations: frozenset[str] | None = None) -> QuerySet[Order]:
+    """The console list. A clerk (locations given) sees only orders touching their stores."""
+    qs = Order.objects.all()
+    if q:
+        pk = pk_from_number(q)
+        qs = qs.filter(Q(public_id=q) | Q(customer_id=q) | (Q(pk=pk) if pk else Q(pk__in=[])))
+    if channel:
+        qs = qs.filter(channel=channel)
+    if status:
+        qs = qs.filter(status=status)
+    if method:
+        qs = qs.filter(delivery_method=method)
+    if location:
+        qs = qs.filter(Q(fulfillments__location=location) | Q(fulfillments__handover_location=location)
+                       | Q(delivery_location=location))
+    if locations is not None:
+        codes = list(locations)
+        qs = qs.filter(Q(fulfillments__location__in=codes) | Q(fulfillments__handover_location__in=codes)
+                       | Q(delivery_location__in=codes))
+    return qs.distinct().order_by("-placed_at", "-id")
+
+
+def queue(*, location: str, statuses: tuple[str, ...], methods: tuple[str, ...] | None = None,
+          handover: bool = False) -> QuerySet[Fulfillment]:
+    """Work of a location: to pick, to pack, to ship, ready for pickup, arrived at the curb."""
+    qs = Fulfillment.objects.select_related("order").filter(status__in=statuses).exclude(order__status="cancelled")
+    qs = qs.filter(handover_location=location) if handover else qs.filter(location=location)
+    if methods:
+        qs = qs.filter(method__in=methods)
+    return qs.order_by("created_at", "pk")
+
+
+def fulfillment_skus(fulfillments: list[Fulfillment]) -> dict[int, list[tuple[str, int]]]:
+    out: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    for row in FulfillmentLine.objects.filter(fulfillment__in=fulfillments).order_by("pk"):
+        out[row.fulfillment_id].append((row.sku, row.quantity))
+    return out
+
+
+def counts_by_status(location: str) -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = (Fulfillment.objects.filter(Q(location=location) | Q(handover_location=location))
+            .exclude(status__in=(FulfillmentStatus.CANCELLED, FulfillmentStatus.DELIVERED, FulfillmentStatus.PICKED_UP))
+            .values("status").annotate(n=Count("id")))
+    return {r["status"]: r["n"] for r in rows}
+
+
+def export_customer(customer_id: str) -> dict:
+    return {"orders": [order_dict(o) for o in Order.objects.filter(customer_id=customer_id)],
+            "carts": [{"id": c.public_id, "channel": c.channel, "status": c.status,
+                       "lines": [{"sku": line.sku, "quantity": line.quantity} for line in c.lines.all()]}
+                      for c in Cart.objects.filter(customer_id=customer_id)]}

@@ -1,0 +1,354 @@
+"""Console pages of the order book: the order list and detail (cancel, refund, fulfilment steps),
+work queues per location (pick, pack, ship), and the store screens: POS / mPOS, pickup desk with
+the curbside queue, and a returns desk that takes any channel's order.
+
+A store clerk works only at their own locations (the pages offer only those; services re-check)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from omnicanal.catalog.models import Variant
+from omnicanal.core.auth import require_location
+from omnicanal.core.console import show_problem, staff_required
+from omnicanal.core.errors import Forbidden, NotFound, Problem
+from omnicanal.core.money import Money
+from omnicanal.customers import queries as customers
+from omnicanal.customers import services as customer_services
+from omnicanal.inventory import queries as inventory
+from omnicanal.orders import queries, services
+from omnicanal.orders.models import DeliveryMethod, FulfillmentStatus, OrderStatus
+
+app_name = "orders"
+VIEWERS = ("manager", "store_staff", "agent")
+FLOOR = ("manager", "store_staff")
+POS_SESSION = "orders_pos"
+
+
+def _my_locations(request: HttpRequest) -> list[str]:
+    codes = request.principal.locations
+    if codes is not None:
+        return sorted(codes)
+    return [loc.code for loc in inventory.locations()]
+
+
+def _location(request: HttpRequest, source=None) -> str:
+    mine = _my_locations(request)
+    wanted = ((source or request.GET).get("location") or "").upper()
+    if wanted and wanted in mine:
+        return wanted
+    if request.principal.locations is not None:
+        return mine[0] if mine else ""
+    return wanted or next((c for c in mine if c.startswith("SCL")), mine[0] if mine else "")
+
+
+def _back(request: HttpRequest, default: str):
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect(default)
+
+
+# --- order console -------------------------------------------------------------------------------------
+
+
+@staff_required(*VIEWERS)
+def order_list(request: HttpRequest):
+    f = {k: request.GET.get(k, "").strip() for k in ("q", "channel", "status", "location", "method")}
+    qs = queries.search_orders(**f, locations=request.principal.locations)
+    rows = list(qs[:100])
+    return render(request, "orders/list.html", {
+        "title": _("Orders"), "orders": rows, "filters": f, "statuses": OrderStatus.choices,
+        "methods": DeliveryMethod.choices, "locations": _my_locations(request),
+        "channels": ["web", "app", "marketplace", "pos", "mpos", "chat", "phone"]})
+
+
+def _visible_order(request: HttpRequest, order_id: str):
+    try:
+        order = queries.get_order(order_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    codes = request.principal.locations
+    if codes is not None:
+        touched = {order.delivery_location, *order.fulfillments.values_list("location", flat=True),
+                   *order.fulfillments.values_list("handover_location", flat=True)}
+        if not touched & codes:
+            raise Http404
+    return order
+
+
+@staff_required(*VIEWERS)
+def order_detail(request: HttpRequest, order_id: str):
+    order = _visible_order(request, order_id)
+    data = queries.order_dict(order)
+    for f in data["fulfillments"]:
+        f["reason"] = queries.reason_for_reader(order, f["id"], f["reason"])
+    timeline = [{"at": order.placed_at.isoformat(), "what": _("Placed on %(channel)s") % {"channel": order.channel},
+                 "who": order.placed_by}]
+    for f in order.fulfillments.all():
+        for h in f.history:
+            timeline.append({"at": h["at"], "what": f"{f.public_id[:12]}… {h['status']}", "who": h.get("actor", "")})
+    for r in data["refunds"]:
+        timeline.append({"at": r["at"], "what": _("Refund %(amount)s") % {
+            "amount": Money.of(r["amount"]["amount"], r["amount"]["currency"]).format()}, "who": r["to"]})
+    timeline.sort(key=lambda e: e["at"], reverse=True)
+    customer = None
+    if order.customer_id:
+        try:
+            customer = customers.get_customer(order.customer_id)
+        except NotFound:
+            customer = None
+    return render(request, "orders/detail.html", {
+        "title": order.number, "order": order, "data": data, "timeline": timeline, "customer": customer,
+        "money": lambda m: Money.of(m["amount"], m["currency"]).format(),
+        "can_cancel": order.status != OrderStatus.CANCELLED and request.user.role in ("admin", "manager", "agent",
+                                                                                       "store_staff"),
+        "can_refund": request.user.role in ("admin", "manager")})
+
+
+@staff_required(*VIEWERS)
+@require_POST
+def order_cancel(request: HttpRequest, order_id: str):
+    order = _visible_order(request, order_id)
+    try:
+        with transaction.atomic():
+            services.do_cancel_order(order=order, reason=request.POST.get("reason", "")[:200],
+                                     actor=request.principal)
+        messages.success(request, _("Order %(n)s cancelled.") % {"n": order.number})
+    except Problem as problem:
+        show_problem(request, problem)
+    return redirect("orders:detail", order_id=order.public_id)
+
+
+@staff_required("manager")
+@require_POST
+def order_refund(request: HttpRequest, order_id: str):
+    order = _visible_order(request, order_id)
+    try:
+        amount = Money.of(request.POST.get("amount", "0") or "0", order.currency)
+        with transaction.atomic():
+            made = services.do_refund(order=order, amount=amount, to=request.POST.get("to", "original"),
+                                      reason=request.POST.get("reason", "")[:200], reference="console",
+                                      actor=request.principal)
+        messages.success(request, _("Refunded %(n)d time(s).") % {"n": len(made)})
+    except (Problem, ValueError) as problem:
+        if isinstance(problem, Problem):
+            show_problem(request, problem)
+        else:
+            messages.error(request, _("Not an amount."))
+    return redirect("orders:detail", order_id=order.public_id)
+
+
+@staff_required(*FLOOR)
+@require_POST
+def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str):
+    try:
+        f = queries.get_fulfillment(fulfillment_id)
+        where = f.handover_location if action in ("ready", "arrived", "handover") and f.handover_location else f.location
+        require_location(request.principal, where)
+        with transaction.atomic():
+            if action == "short":
+                outcome = services.do_short_pick(fulfillment_id=fulfillment_id, sku=request.POST.get("sku", ""),
+                                                 missing=int(request.POST.get("missing") or 1),
+                                                 actor=request.principal)
+                messages.info(request, _("Re-sourced.") if outcome["resourced_to"] else _("Cancelled and refunded."))
+            else:
+                data = {k: request.POST.get(k, "") for k in ("carrier", "tracking", "code", "parking_spot")}
+                f = services.do_transition(fulfillment_id=fulfillment_id, action=action, data=data,
+                                           actor=request.principal)
+                messages.success(request, _("%(order)s: %(status)s") % {"order": f.order.number,
+                                                                         "status": f.get_status_display()})
+    except (Problem, Forbidden) as problem:
+        show_problem(request, problem)
+    return _back(request, reverse("orders:list"))
+
+
+@staff_required(*FLOOR)
+def work_queue(request: HttpRequest):
+    location = _location(request)
+    ship_methods = ("ship", "drop_ship", "pickup_point", "ship_to_store")
+    sections = [
+        ("pick", _("To pick"), list(queries.queue(location=location, statuses=("pending",)))),
+        ("pack", _("To pack"), list(queries.queue(location=location, statuses=("picking",)))),
+        ("ship", _("To ship"), list(queries.queue(location=location, statuses=("packed",), methods=ship_methods))),
+        ("ready", _("To make ready"), list(queries.queue(location=location, statuses=("packed",),
+                                                           methods=("pickup", "curbside")))),
+    ]
+    skus = queries.fulfillment_skus([f for _, _, rows in sections for f in rows])
+    return render(request, "orders/queue.html", {
+        "title": _("Work queue"), "location": location, "locations": _my_locations(request),
+        "sections": [(key, label, [(f, skus.get(f.pk, [])) for f in rows]) for key, label, rows in sections]})
+
+
+# --- store screens ---------------------------------------------------------------------------------------
+
+
+@staff_required(*FLOOR)
+def pickups(request: HttpRequest):
+    location = _location(request)
+    ready = list(queries.queue(location=location, handover=True, statuses=(FulfillmentStatus.READY,)))
+    arrived = list(queries.queue(location=location, handover=True, statuses=(FulfillmentStatus.ARRIVED,)))
+    incoming = list(queries.queue(location=location, handover=True, statuses=(
+        "pending", "picking", "packed", "shipped")))
+    skus = queries.fulfillment_skus(ready + arrived + incoming)
+    return render(request, "orders/pickups.html", {
+        "title": _("Pickup desk"), "location": location, "locations": _my_locations(request),
+        "ready": [(f, skus.get(f.pk, [])) for f in ready], "arrived": [(f, skus.get(f.pk, [])) for f in arrived],
+        "incoming": [(f, skus.get(f.pk, [])) for f in incoming]})
+
+
+def _pos_state(request: HttpRequest) -> dict:
+    state = request.session.get(POS_SESSION) or {}
+    state.setdefault("lines", {})
+    state.setdefault("customer_id", "")
+    return state
+
+
+def _find_variant(code: str) -> Variant | None:
+    code = code.strip()
+    return Variant.objects.filter(sku=code).first() or Variant.objects.filter(gtin=code).first()
+
+
+def _identify(value: str):
+    value = value.strip()
+    kind = "email" if "@" in value else "loyalty_card" if value.upper().startswith("QR:") else "phone"
+    if kind == "loyalty_card":
+        value = value[3:]
+    found = customers.find_by_identity(kind, value)
+    if found is None and kind in ("phone", "email"):
+        found = customer_services.do_identify(channel="pos", identities=[{"kind": kind, "value": value}]).customer_id
+        return customers.get_customer(found)
+    return found
+
+
+@staff_required(*FLOOR)
+def pos(request: HttpRequest):
+    location = _location(request, request.POST if request.method == "POST" else None)
+    state = _pos_state(request)
+    receipt = None
+    if request.method == "POST":
+        op = request.POST.get("op")
+        try:
+            with transaction.atomic():
+                if op == "identify":
+                    customer = _identify(request.POST.get("who", ""))
+                    if customer is None:
+                        messages.error(request, _("No customer found."))
+                    else:
+                        state["customer_id"] = customer.public_id
+                elif op == "add":
+                    variant = _find_variant(request.POST.get("code", ""))
+                    if variant is None:
+                        messages.error(request, _("No product with that SKU or barcode."))
+                    else:
+                        state["lines"][variant.sku] = state["lines"].get(variant.sku, 0) + 1
+                elif op == "remove":
+                    state["lines"].pop(request.POST.get("sku", ""), None)
+                elif op == "clear":
+                    state = {"lines": {}, "customer_id": ""}
+                elif op == "sell":
+                    require_location(request.principal, location)
+                    method = request.POST.get("method", "carry_out")
+                    delivery = {"method": method, "location": request.POST.get("pickup_location") or location}
+                    if method == "ship":
+                        delivery = {"method": "ship", "address": {
+                            "line1": request.POST.get("line1", ""), "city": request.POST.get("city", ""),
+                            "country": "CL"}}
+                    pay = request.POST.get("payment", "cash")
+                    order = services.do_place_order(
+                        channel=request.POST.get("channel", "pos"), customer_id=state["customer_id"],
+                        lines=[services.LineIn(sku=s, quantity=q) for s, q in state["lines"].items()],
+                        delivery=delivery, payments=[services.PaymentIn(method=pay)], actor=request.principal,
+                        contact={"receipt_email": request.POST.get("receipt_email", "").strip()[:200]}
+                        if request.POST.get("receipt_email") else None)
+                    receipt = queries.order_dict(order, full=False)
+                    messages.success(request, _("Sold: order %(n)s.") % {"n": order.number})
+                    state = {"lines": {}, "customer_id": ""}
+        except Problem as problem:
+            show_problem(request, problem)
+        request.session[POS_SESSION] = state
+        if receipt is None:
+            return redirect(f"{reverse('orders:pos')}?location={location}")
+    customer = None
+    if state["customer_id"]:
+        try:
+            customer = customers.get_customer(state["customer_id"])
+        except NotFound:
+            customer = None
+    lines, total = [], Money.zero()
+    if state["lines"]:
+        from omnicanal.orders import pricing
+
+        priced = pricing.price_skus(list(state["lines"]), "pos")
+        stock = inventory.availability_many(skus=list(state["lines"]), channel="web")
+        for sku, qty in state["lines"].items():
+            here = next((p.on_hand - p.reserved for p in stock[sku].locations if p.code == location), 0)
+            elsewhere = [(p.code, p.available) for p in stock[sku].locations if p.code != location and p.available]
+            line_total = priced[sku].unit_price * qty
+            total = total + line_total
+            lines.append({"sku": sku, "title": priced[sku].title, "quantity": qty,
+                          "price": priced[sku].unit_price.format(), "total": line_total.format(), "here": here,
+                          "elsewhere": elsewhere})
+    return render(request, "orders/pos.html", {
+        "title": _("POS"), "location": location, "locations": _my_locations(request), "customer": customer,
+        "lines": lines, "total": total.format(), "receipt": receipt,
+        "pickup_locations": [loc for loc in inventory.locations() if loc.pickup],
+        "money": lambda m: Money.of(m["amount"], m["currency"]).format()})
+
+
+@staff_required(*FLOOR)
+def returns_desk(request: HttpRequest):
+    location = _location(request, request.POST if request.method == "POST" else None)
+    order, data = None, None
+    ref = (request.POST.get("order") or request.GET.get("order") or "").strip()
+    if ref:
+        try:
+            order = queries.get_order(ref)
+            data = queries.order_dict(order)
+        except NotFound:
+            messages.error(request, _("No order %(ref)s.") % {"ref": ref})
+    if request.method == "POST" and order is not None and request.POST.get("op") == "return":
+        lines = []
+        for line in data["lines"]:
+            qty = request.POST.get(f"qty_{line['sku']}", "0")
+            if qty.isdigit() and int(qty) > 0:
+                lines.append({"sku": line["sku"], "quantity": int(qty),
+                              "reason": request.POST.get(f"reason_{line['sku']}", "") or "other",
+                              "condition": request.POST.get(f"condition_{line['sku']}", "resellable")})
+        try:
+            require_location(request.principal, location)
+            with transaction.atomic():
+                ret = services.do_request_return(order=order, location=location, lines=lines,
+                                                 refund_to=request.POST.get("refund_to", "original"),
+                                                 actor=request.principal)
+                ret = services.do_receive_return(return_id=ret.public_id, actor=request.principal, lines=[
+                    {"sku": x["sku"], "quantity": x["quantity"], "condition": x["condition"]} for x in lines])
+            messages.success(request, _("Return received; refunded %(amount)s (%(to)s).") % {
+                "amount": Money(ret.refunded, order.currency).format(), "to": ret.get_refund_to_display()
+                if hasattr(ret, "get_refund_to_display") else ret.refund_to})
+        except Problem as problem:
+            show_problem(request, problem)
+        return redirect(f"{reverse('orders:returns_desk')}?location={location}&order={order.public_id}")
+    return render(request, "orders/returns_desk.html", {
+        "title": _("Returns desk"), "location": location, "locations": _my_locations(request), "order": order,
+        "data": data, "ref": ref, "money": lambda m: Money.of(m["amount"], m["currency"]).format()})
+
+
+urlpatterns = [
+    path("", order_list, name="list"),
+    path("queue/", work_queue, name="queue"),
+    path("pos/", pos, name="pos"),
+    path("pickups/", pickups, name="pickups"),
+    path("returns/", returns_desk, name="returns_desk"),
+    path("o/<str:order_id>/", order_detail, name="detail"),
+    path("o/<str:order_id>/cancel/", order_cancel, name="cancel"),
+    path("o/<str:order_id>/refund/", order_refund, name="refund"),
+    path("f/<str:fulfillment_id>/<str:action>/", fulfillment_action, name="action"),
+]

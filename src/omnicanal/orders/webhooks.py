@@ -1,0 +1,36 @@
+"""The test card provider's webhook: POST /webhooks/payments/testpay, HMAC-SHA256 signed."""
+
+from __future__ import annotations
+
+import json
+
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from omnicanal.core.errors import Problem
+from omnicanal.core.middleware import problem_response
+from omnicanal.orders import providers, services
+
+
+@csrf_exempt
+@require_POST
+def testpay(request: HttpRequest) -> HttpResponse:
+    if not providers.verify(request.body, request.headers.get("X-Testpay-Signature", "")):
+        return JsonResponse({"detail": "bad signature"}, status=401)
+    try:
+        event = json.loads(request.body)
+        status = str(event["type"]).removeprefix("payment.")
+        with transaction.atomic():
+            payment = services.do_payment_event(provider="testpay", event_id=str(event["id"]),
+                                                payment_id=str(event["payment"]), status=status)
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"detail": "malformed"}, status=400)
+    except Problem as problem:
+        return problem_response(problem, request)
+    return JsonResponse({"ok": True, "status": payment.status if payment else "replayed"})
+
+
+urlpatterns = [path("webhooks/payments/testpay", testpay, name="orders-testpay")]
