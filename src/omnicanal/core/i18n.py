@@ -22,7 +22,12 @@ def catalogues() -> list[Path]:
 def untranslated(po_path: Path) -> list[str]:
     with po_path.open("rb") as handle:
         catalog = read_po(handle)
-    return [str(m.id) for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    # A fuzzy entry is msgmerge's guess (often wrong) and is not compiled: it is not translated.
+    return [
+        str(m.id)
+        for m in catalog
+        if m.id and (m.fuzzy or not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
 
 
 def compile_all() -> int:

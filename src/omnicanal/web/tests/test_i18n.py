@@ -1,0 +1,45 @@
+"""Every string a person reads is in the Spanish catalogue of its app, translated."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+from django.conf import settings
+from django.db import connection
+
+PACKAGE = Path(__file__).resolve().parents[2]
+
+
+def app_dirs():
+    return [PACKAGE / name.rsplit(".", 1)[-1] for name in [*settings.OMNICANAL_APPS, "omnicanal.web"]]
+
+
+def msgids(po_path: Path) -> set[str]:
+    with po_path.open("rb") as handle:
+        return {str(m.id) for m in read_po(handle) if m.id}
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is needed to extract strings")
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the same on every database: checked in the SQLite pass")
+@pytest.mark.parametrize("app_dir", app_dirs(), ids=lambda p: p.name)
+def test_the_catalogue_holds_every_string_of_its_app(app_dir, tmp_path):
+    # given a copy of the app, its strings extracted afresh as a developer would
+    copy = tmp_path / app_dir.name
+    shutil.copytree(app_dir, copy, ignore=shutil.ignore_patterns("tests", "__pycache__", "*.mo", "var"))
+    shutil.rmtree(copy / "locale", ignore_errors=True)
+    (copy / "locale").mkdir()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings"}
+    # -P: the app folder must not shadow the standard library (channels/email vs email).
+    subprocess.run([sys.executable, "-P", "-m", "omnicanal.cli", "makemessages", "-l", "es"], cwd=copy, env=env,
+                   check=True, capture_output=True)
+    # then the committed catalogue already has every one of them
+    fresh = msgids(copy / "locale/es/LC_MESSAGES/django.po")
+    missing = fresh - msgids(app_dir / "locale/es/LC_MESSAGES/django.po")
+    assert not missing, (
+        f"run `cd src/omnicanal/{app_dir.name} && ../../../.venv/bin/omnicanal makemessages -l es -l en "
+        f"--no-obsolete` and translate: {sorted(missing)[:10]}"
+    )
