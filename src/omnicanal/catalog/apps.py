@@ -9,6 +9,6 @@ class CatalogConfig(AppConfig):
     label = "catalog"
     verbose_name = _("Catalog")
     console_nav = [
-        NavItem("catalog:list", _("Catalog"), roles=("manager", "marketer", "store_staff", "agent"), order=20),
-        NavItem("catalog:consistency", _("Consistency"), roles=("manager", "marketer"), order=21),
+        NavItem("catalog:list", _("Catalog"), roles=("manager", "marketer", "store_staff", "agent"), order=20, group="catalog"),
+        NavItem("catalog:consistency", _("Consistency"), roles=("manager", "marketer"), order=21, group="catalog"),
     ]

@@ -1,5 +1,6 @@
 """Demo inboxes of Andes Sport: one per channel, with the providers' real base URLs and placeholder
-secrets (replace them in Console → Channels before going live)."""
+secrets, in sandbox mode: outbound messages are recorded as sent and no provider is called. Replace
+the secrets and turn the sandbox off in Console → Channels before going live."""
 
 from __future__ import annotations
 
@@ -33,5 +34,5 @@ INBOXES = [
 
 def load(*, seed: int, rng: random.Random, out) -> None:
     for channel, name, team, config in INBOXES:
-        do_create_inbox(channel=channel, name=name, config=config, team=team)
-    out.write(f"  {len(INBOXES)} inboxes, one per channel (placeholder secrets)\n")
+        do_create_inbox(channel=channel, name=name, config={**config, "sandbox": True}, team=team)
+    out.write(f"  {len(INBOXES)} inboxes, one per channel (sandbox: placeholder secrets, nothing is sent)\n")

@@ -177,6 +177,13 @@ def do_deliver(*, message_id: str) -> str:
         with transaction.atomic():
             conversations.do_record_delivery(message_id=message_id, status="failed", error="no active inbox for this channel")
         return "failed"
+    if inbox.config.get("sandbox") and view.channel != "webchat":
+        # A sandboxed inbox (the demo's) records what it would send and calls no provider: nothing
+        # leaves the machine until real credentials replace the placeholders.
+        log.info("sandbox inbox %s: %s message %s recorded, not sent", inbox.public_id, view.channel, message_id)
+        with transaction.atomic():
+            conversations.do_record_delivery(message_id=message_id, status="sent", external_id=f"sandbox-{message_id}")
+        return "sent"
     try:
         result = adapters.adapter(view.channel).send(inbox, _outbound(view))
     except SendFailed as exc:

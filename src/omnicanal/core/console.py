@@ -27,6 +27,9 @@ class NavItem:
     label: str  # a lazy translation
     roles: tuple[str, ...] = ()  # empty: every staff role
     order: int = 100
+    # Items of one group share a single entry in the top bar (the first one the reader may see);
+    # inside the group, all of them show as tabs under it.
+    group: str = ""
 
 
 def staff_required(*roles: str):

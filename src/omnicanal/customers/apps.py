@@ -9,6 +9,6 @@ class CustomersConfig(AppConfig):
     label = "customers"
     verbose_name = _("Customers")
     console_nav = [
-        NavItem("customers:list", _("Customers"), roles=("agent", "store_staff", "manager", "marketer"), order=10),
-        NavItem("customers:duplicates", _("Duplicates"), roles=("agent", "manager"), order=11),
+        NavItem("customers:list", _("Customers"), roles=("agent", "store_staff", "manager", "marketer"), order=10, group="customers"),
+        NavItem("customers:duplicates", _("Duplicates"), roles=("agent", "manager"), order=11, group="customers"),
     ]

@@ -9,6 +9,6 @@ class InventoryConfig(AppConfig):
     label = "inventory"
     verbose_name = _("Inventory")
     console_nav = [
-        NavItem("inventory:grid", _("Stock"), roles=("manager", "store_staff", "agent"), order=30),
-        NavItem("inventory:transfers", _("Transfers"), roles=("manager", "store_staff"), order=31),
+        NavItem("inventory:grid", _("Stock"), roles=("manager", "store_staff", "agent"), order=30, group="inventory"),
+        NavItem("inventory:transfers", _("Transfers"), roles=("manager", "store_staff"), order=31, group="inventory"),
     ]

@@ -9,5 +9,5 @@ class LoyaltyConfig(AppConfig):
     label = "loyalty"
     verbose_name = _("Loyalty")
     console_nav = [
-        NavItem("loyalty:list", _("Loyalty"), roles=("manager", "marketer", "agent", "store_staff"), order=40),
+        NavItem("loyalty:list", _("Loyalty"), roles=("manager", "marketer", "agent", "store_staff"), order=40, group="loyalty"),
     ]

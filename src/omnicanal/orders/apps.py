@@ -9,8 +9,8 @@ class OrdersConfig(AppConfig):
     label = "orders"
     verbose_name = _("Orders")
     console_nav = [
-        NavItem("orders:list", _("Orders"), roles=("manager", "store_staff", "agent"), order=40),
-        NavItem("orders:pos", _("POS"), roles=("manager", "store_staff"), order=41),
-        NavItem("orders:pickups", _("Pickups"), roles=("manager", "store_staff"), order=42),
-        NavItem("orders:returns_desk", _("Returns"), roles=("manager", "store_staff"), order=43),
+        NavItem("orders:list", _("Orders"), roles=("manager", "store_staff", "agent"), order=40, group="orders"),
+        NavItem("orders:pos", _("POS"), roles=("manager", "store_staff"), order=41, group="orders"),
+        NavItem("orders:pickups", _("Pickups"), roles=("manager", "store_staff"), order=42, group="orders"),
+        NavItem("orders:returns_desk", _("Returns"), roles=("manager", "store_staff"), order=43, group="orders"),
     ]
