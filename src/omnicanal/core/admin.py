@@ -6,6 +6,19 @@ from omnicanal.core import outbox
 from omnicanal.core.models import ApiKey, AuditEntry, OutboxEvent, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through their domain's services (or never): the admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class StaffAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "locations", "is_active"]
@@ -34,16 +47,7 @@ class OutboxEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_name", "actor_role", "action", "target_type", "target_id"]
     list_filter = ["action", "actor_role"]
     search_fields = ["target_id", "actor_name", "action"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False

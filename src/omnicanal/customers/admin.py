@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from omnicanal.core.admin import ReadOnlyAdmin
 from omnicanal.customers.models import Customer, Identity, MergeRecord, MergeSuggestion
 
 
@@ -11,22 +12,13 @@ class IdentityInline(admin.TabularInline):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(ReadOnlyAdmin):
     """Read-only: customers change through services (console pages and the API), never here."""
 
     list_display = ["public_id", "name", "anonymous", "merged_into", "erased_at", "created_at"]
     search_fields = ["public_id", "name_key"]
     list_filter = ["anonymous"]
     inlines = [IdentityInline]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(MergeSuggestion)

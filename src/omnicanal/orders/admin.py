@@ -2,38 +2,28 @@
 
 from django.contrib import admin
 
+from omnicanal.core.admin import ReadOnlyAdmin
 from omnicanal.orders.models import Cart, Dispute, Fulfillment, Order, Payment, Refund, Return
 
 
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Order)
-class OrderAdmin(ReadOnly):
+class OrderAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "channel", "status", "delivery_method", "total", "placed_at")
     list_filter = ("channel", "status", "delivery_method")
     search_fields = ("public_id", "customer_id")
 
 
 @admin.register(Fulfillment)
-class FulfillmentAdmin(ReadOnly):
+class FulfillmentAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "location", "handover_location", "method", "status", "updated_at")
     list_filter = ("method", "status", "location")
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnly):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "method", "provider", "status", "amount", "refunded")
     list_filter = ("method", "provider", "status")
 
 
 for model in (Cart, Refund, Return, Dispute):
-    admin.site.register(model, ReadOnly)
+    admin.site.register(model, ReadOnlyAdmin)

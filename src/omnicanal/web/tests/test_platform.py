@@ -123,3 +123,15 @@ def test_the_embedded_default_generates_and_keeps_a_secret_key(tmp_path):
     again = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert first == again and len(first.strip()) > 40
     assert (tmp_path / "secret_key").exists()
+
+
+def test_every_admin_list_page_opens_for_an_admin(client):
+    from django.contrib import admin as django_admin
+    from django.urls import reverse
+
+    from omnicanal.core.services import do_create_staff_user
+
+    client.force_login(do_create_staff_user(username="a", password="secret-pass", role="admin"))
+    for model in django_admin.site._registry:
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        assert client.get(url).status_code == 200, url
