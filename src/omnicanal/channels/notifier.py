@@ -37,6 +37,7 @@ TOPICS = {
     "orders.OrderPlaced": "order_confirmed",
     "orders.FulfillmentReady": "ready_for_pickup",
     "orders.FulfillmentShipped": "shipped",
+    "orders.TrackingResent": "shipped",  # an agent sent the tracking again from the thread
     "orders.ReturnReceived": "return_received",
     "orders.RefundIssued": "refund_issued",
 }

@@ -127,7 +127,10 @@ def _canned(request: HttpRequest, conversation, customer) -> list[dict]:
     return [{"shortcut": r.shortcut, "title": r.title, "text": services.render_canned(r.body, variables)} for r in replies]
 
 
-def _panels(request: HttpRequest, customer_id: str) -> list[dict]:
+def _panels(request: HttpRequest, customer_id: str, conversation_id: str = "") -> list[dict]:
+    # Panels of other domains read this to offer actions for this thread (e.g. orders' "link to this
+    # conversation", which posts to conversations:link_order by URL name: no import either way).
+    request.conversation_id = conversation_id
     panels = []
     for panel in registry.panels():
         if panel.name == "conversations":
@@ -161,7 +164,7 @@ def _thread_context(request: HttpRequest, conversation) -> dict:
         "ticket": queries.current_ticket(conversation),
         "customer": customer,
         "customer_view": view,
-        "panels": _panels(request, conversation.customer_id) if customer else [],
+        "panels": _panels(request, conversation.customer_id, conversation.public_id) if customer else [],
         "reply_options": options,
         "reply_default": next((o["channel"] for o in options if o["default"]), options[0]["channel"] if options else ""),
         "canned": _canned(request, conversation, customer),
@@ -268,6 +271,20 @@ def open_ticket(request: HttpRequest, conversation_id: str) -> HttpResponse:
 
 
 @require_POST
+@staff_required("agent", "manager")
+def link_order(request: HttpRequest, conversation_id: str) -> HttpResponse:
+    """From a domain's side panel (orders): record the order or return on this conversation's ticket."""
+    def act(conversation, actor):
+        ticket = services.do_link_order(conversation=conversation, actor=actor,
+                                        order_ref=request.POST.get("order_ref", "").strip(),
+                                        return_ref=request.POST.get("return_ref", "").strip())
+        messages.success(request, _("%(ref)s is linked to ticket %(number)s.") % {
+            "ref": ticket.order_ref or ticket.return_ref, "number": ticket.display_number})
+
+    return _act(request, conversation_id, act)
+
+
+@require_POST
 @staff_required(*ROLES)
 def ticket_status(request: HttpRequest, ticket_id: str) -> HttpResponse:
     try:
@@ -340,4 +357,5 @@ urlpatterns = [
     path("<str:conversation_id>/assign/", assign, name="assign"),
     path("<str:conversation_id>/status/", status, name="status"),
     path("<str:conversation_id>/ticket/", open_ticket, name="ticket"),
+    path("<str:conversation_id>/link-order/", link_order, name="link_order"),
 ]

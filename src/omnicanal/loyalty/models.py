@@ -398,6 +398,8 @@ class Coupon(models.Model):
     public_id = PublicIdField(prefix="cpn")
     code = models.CharField(max_length=40, unique=True)  # upper case
     name = models.CharField(max_length=100, blank=True, default="")
+    # Made for one customer (service recovery): only they may use it. Empty: anyone.
+    owner_id = models.CharField(max_length=40, blank=True, default="")
     kind = models.CharField(max_length=14, choices=CouponKind.choices)
     value = models.DecimalField(**AMOUNT, default=0)  # the percent, or the amount in `currency`
     currency = models.CharField(max_length=3)

@@ -15,10 +15,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from omnicanal.core import audit
 from omnicanal.core.console import show_problem, staff_required
-from omnicanal.core.errors import Problem, ValidationFailed
+from omnicanal.core.errors import Forbidden, Problem, ValidationFailed
 from omnicanal.core.money import Money, business_currency
 from omnicanal.loyalty import panel, queries
 from omnicanal.loyalty.models import (
@@ -32,6 +33,12 @@ from omnicanal.loyalty.models import (
 )
 from omnicanal.loyalty.services import coupons, program, stored_value
 from omnicanal.loyalty.services.common import check_customer
+from omnicanal.loyalty.services.goodwill import (
+    CUSTOMER_COUPON_DAYS,
+    THREAD_ACTORS,
+    do_grant_goodwill_credit,
+    do_issue_customer_coupon,
+)
 
 STAFF = ("manager", "marketer", "agent", "store_staff")
 MARKETING = ("marketer", "manager")
@@ -266,6 +273,53 @@ def gift_cards(request: HttpRequest):
     return _render(request, "loyalty/gift_cards.html", {"title": _("Gift cards"), "cards": cards, "issued": issued})
 
 
+# --- actions from the loyalty panel (customer 360 and beside a conversation) -------------------------------
+# The rules (who may give what, up to which limit) live in services/goodwill.py.
+
+def _panel_after(request: HttpRequest, customer_id: str, *, notice: str = "", error: str = "") -> HttpResponse:
+    request.conversation_id = request.POST.get("conversation_id", "")[:40]
+    request.loyalty_notice, request.loyalty_error = notice, error
+    return HttpResponse(panel.render_panel(request, customer_id))
+
+
+def _problem_text(problem: Problem) -> str:
+    detail = problem.detail or problem.title
+    for error in problem.errors:
+        detail = f"{detail} — {error.field}: {error.message}"
+    return str(detail)
+
+
+@staff_required(*THREAD_ACTORS)
+@require_POST
+def panel_credit(request: HttpRequest, customer_id: str):
+    reference = request.POST.get("conversation_id", "") or "console"
+    try:
+        amount = Money(_decimal(request.POST.get("amount"), "amount"), business_currency())
+        with transaction.atomic():
+            do_grant_goodwill_credit(customer_id=customer_id, amount=amount, note=request.POST.get("note", ""),
+                                     reference=reference, actor=request.principal)
+        return _panel_after(request, customer_id, notice=_("Store credit of %(amount)s granted.") % {"amount": amount.format()})
+    except (Problem, Forbidden) as problem:
+        return _panel_after(request, customer_id, error=_problem_text(problem))
+
+
+@staff_required(*THREAD_ACTORS)
+@require_POST
+def panel_coupon(request: HttpRequest, customer_id: str):
+    reference = request.POST.get("conversation_id", "") or "console"
+    try:
+        kind = request.POST.get("kind", "amount")
+        value = _decimal(request.POST.get("value") or "0", "value")
+        with transaction.atomic():
+            coupon = do_issue_customer_coupon(customer_id=customer_id, kind=kind, value=value,
+                                              note=request.POST.get("note", ""), reference=reference,
+                                              actor=request.principal)
+        return _panel_after(request, customer_id, notice=_("Coupon %(code)s issued: single use, valid %(days)d days.")
+                            % {"code": coupon.code, "days": CUSTOMER_COUPON_DAYS})
+    except (Problem, Forbidden) as problem:
+        return _panel_after(request, customer_id, error=_problem_text(problem))
+
+
 urlpatterns = [
     path("", overview, name="list"),
     path("customers/<str:customer_id>/", customer, name="customer"),
@@ -276,4 +330,6 @@ urlpatterns = [
     path("batches/<str:batch_id>/", batch_detail, name="batch"),
     path("batches/<str:batch_id>/codes.csv", batch_csv, name="batch_csv"),
     path("gift-cards/", gift_cards, name="gift_cards"),
+    path("customers/<str:customer_id>/credit/", panel_credit, name="panel_credit"),
+    path("customers/<str:customer_id>/coupon/", panel_coupon, name="panel_coupon"),
 ]

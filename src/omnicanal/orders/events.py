@@ -98,3 +98,17 @@ class CartAbandoned:
     cart_id: str
     customer_id: str
     channel: str
+
+
+@dataclass(frozen=True)
+class TrackingResent:
+    """An agent sent a shipment's tracking again (the notifier's "shipped" message, same fields)."""
+
+    fulfillment_id: str
+    order_id: str
+    order_number: str
+    customer_id: str
+    carrier: str
+    tracking: str
+    tracking_url: str
+    actor: str = ""

@@ -3,12 +3,10 @@ single view's cart and recent orders) — registered here, found at start-up."""
 
 from __future__ import annotations
 
-from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.customers import registry
 from omnicanal.orders import queries, services
-from omnicanal.orders.models import Order
 
 
 @registry.on_merge
@@ -36,10 +34,11 @@ registry.register_summary(section="recent_orders", provider=queries.recent_order
 
 
 def render_orders_panel(request, customer_id: str) -> str:
-    orders = list(Order.objects.filter(customer_id=customer_id).order_by("-placed_at")[:10])
-    cart = queries.active_cart(customer_id)
-    return render_to_string("orders/_customer_panel.html",
-                            {"orders": orders, "cart": queries.cart_dict(cart) if cart else None}, request=request)
+    # The panel and its actions live in views (find an order, resend tracking, start a return, link
+    # it to the conversation open beside it).
+    from omnicanal.orders import views
+
+    return views.panel_html(request, customer_id)
 
 
 registry.register_panel(name="orders", label=_("Orders and cart"), render=render_orders_panel, order=20)

@@ -204,6 +204,17 @@ def search_orders(*, q: str = "", channel: str = "", status: str = "", location:
     return qs.distinct().order_by("-placed_at", "-id")
 
 
+def customer_orders(customer_id: str, *, q: str = "", limit: int = 10) -> list[Order]:
+    """The agent's side panel: a customer's latest orders, or those matching an order number, an
+    order id or a SKU (fulfilments and lines prefetched for status, tracking and returns)."""
+    qs = Order.objects.filter(customer_id=customer_id)
+    q = q.strip()
+    if q:
+        pk = pk_from_number(q)
+        qs = qs.filter(Q(public_id=q) | (Q(pk=pk) if pk else Q(pk__in=[])) | Q(lines__sku__iexact=q))
+    return list(qs.distinct().order_by("-placed_at", "-id").prefetch_related("fulfillments", "lines")[:limit])
+
+
 def queue(*, location: str, statuses: tuple[str, ...], methods: tuple[str, ...] | None = None,
           handover: bool = False) -> QuerySet[Fulfillment]:
     """Work of a location: to pick, to pack, to ship, ready for pickup, arrived at the curb."""

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 
 from omnicanal.catalog.models import Channel
 from omnicanal.core import audit, clock, outbox
-from omnicanal.core.auth import SYSTEM, Principal
+from omnicanal.core.auth import SYSTEM, Principal, require_role
 from omnicanal.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
 from omnicanal.core.money import Money
@@ -609,6 +609,30 @@ def _announce(f: Fulfillment, order: Order, previous: str) -> None:
                                                order_number=order.number, customer_id=order.customer_id,
                                                carrier=f.carrier, tracking=f.tracking, tracking_url=""))
     outbox.emit_many(batch)
+
+
+RESEND_ROLES = ("agent", "manager")
+
+
+def do_resend_tracking(*, fulfillment_id: str, actor: Principal) -> Fulfillment:
+    """Send a shipment's tracking to the customer again (an agent answering "where is my order?").
+    Emits TrackingResent, which the notifier treats like FulfillmentShipped: the customer's
+    preferred consented channel. Only a shipment that left with a tracking number qualifies."""
+    require_role(actor, *RESEND_ROLES)
+    f = Fulfillment.objects.select_related("order").filter(public_id=fulfillment_id).first()
+    if f is None:
+        raise NotFound(detail=_("No fulfillment %(id)s.") % {"id": fulfillment_id})
+    order = f.order
+    if not f.tracking or f.status not in (FulfillmentStatus.SHIPPED, FulfillmentStatus.DELIVERED):
+        raise InvalidTransition(detail=_("Only a shipped fulfillment with a tracking number can resend it."))
+    if not order.customer_id:
+        raise ValidationFailed.on("fulfillment_id", _("the order has no known customer to notify"))
+    outbox.emit(events.TrackingResent(fulfillment_id=f.public_id, order_id=order.public_id, order_number=order.number,
+                                      customer_id=order.customer_id, carrier=f.carrier, tracking=f.tracking,
+                                      tracking_url="", actor=_who(actor)))
+    audit.record(actor=actor, action="fulfillment.resend_tracking", target_type="fulfillment", target_id=f.public_id,
+                 after={"order": order.number, "tracking": f.tracking})
+    return f
 
 
 def _maybe_complete(order: Order) -> None:

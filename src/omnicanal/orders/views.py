@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
@@ -341,6 +342,90 @@ def returns_desk(request: HttpRequest):
         "data": data, "ref": ref, "money": lambda m: Money.of(m["amount"], m["currency"]).format()})
 
 
+# --- the side panel beside a conversation (and on the customer 360) ---------------------------------------
+# Rendered by handlers.render_orders_panel through customers.registry; its forms post here and get the
+# panel back (HTMX). Inside the agent's workspace, conversations sets request.conversation_id so the
+# panel can offer "link to this conversation" (a plain URL by name: orders never imports conversations).
+
+THREAD_ACTORS = ("agent", "manager")
+RETURN_REASONS = [("size", _("Wrong size")), ("changed_mind", _("Changed mind")), ("defective", _("Defective")),
+                  ("not_as_described", _("Not as described")), ("other", _("Other"))]
+
+
+def panel_html(request: HttpRequest, customer_id: str, *, q: str = "", notice: str = "", error: str = "") -> str:
+    conversation_id = getattr(request, "conversation_id", "") or ""
+    orders = queries.customer_orders(customer_id, q=q)
+    cart = queries.active_cart(customer_id) if not q else None
+    role = getattr(request.user, "role", "")
+    return render_to_string("orders/_customer_panel.html", {
+        "customer_id": customer_id, "orders": orders, "cart": queries.cart_dict(cart) if cart else None, "q": q,
+        "conversation_id": conversation_id, "notice": notice, "error": error,
+        "can_act": role in (*THREAD_ACTORS, "admin"), "reasons": RETURN_REASONS,
+        "return_locations": [loc for loc in inventory.locations() if loc.returns],
+    }, request=request)
+
+
+def _panel_response(request: HttpRequest, customer_id: str, **kw) -> HttpResponse:
+    source = request.POST if request.method == "POST" else request.GET
+    request.conversation_id = source.get("conversation_id", "")[:40]
+    return HttpResponse(panel_html(request, customer_id, q=source.get("q", "")[:60], **kw))
+
+
+def _problem_text(problem: Problem) -> str:
+    detail = problem.detail or problem.title
+    for error in problem.errors:
+        detail = f"{detail} — {error.field}: {error.message}"
+    return str(detail)
+
+
+@staff_required(*VIEWERS)
+def panel(request: HttpRequest, customer_id: str):
+    """The panel alone: the search box (order number, order id or SKU) swaps it in place."""
+    return _panel_response(request, customer_id)
+
+
+@staff_required(*THREAD_ACTORS)
+@require_POST
+def panel_resend_tracking(request: HttpRequest, fulfillment_id: str):
+    try:
+        f = queries.get_fulfillment(fulfillment_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    try:
+        with transaction.atomic():
+            services.do_resend_tracking(fulfillment_id=fulfillment_id, actor=request.principal)
+        notice = _("Tracking %(tracking)s of %(order)s sent again.") % {"tracking": f.tracking, "order": f.order.number}
+        return _panel_response(request, f.order.customer_id, notice=notice)
+    except (Problem, Forbidden) as problem:
+        return _panel_response(request, f.order.customer_id, error=_problem_text(problem))
+
+
+@staff_required(*THREAD_ACTORS)
+@require_POST
+def panel_start_return(request: HttpRequest, order_id: str):
+    order = _visible_order(request, order_id)
+    lines = []
+    for line in order.lines.all():
+        qty = request.POST.get(f"qty_{line.sku}", "0").strip()
+        if qty.isdigit() and int(qty) > 0:
+            lines.append({"sku": line.sku, "quantity": int(qty), "reason": request.POST.get("reason", "") or "other"})
+    by_mail = bool(request.POST.get("by_mail"))
+    location = request.POST.get("location", "")
+    if by_mail and not location:
+        location = next((loc.code for loc in inventory.locations()
+                         if loc.kind == "warehouse" and loc.returns), "")
+    try:
+        with transaction.atomic():
+            ret = services.do_request_return(order=order, location=location, lines=lines, by_mail=by_mail,
+                                             refund_to=request.POST.get("refund_to", "original"),
+                                             actor=request.principal)
+        notice = _("Return %(id)s requested for %(order)s: the customer brings or sends it to %(location)s.") % {
+            "id": ret.public_id, "order": order.number, "location": ret.location}
+        return _panel_response(request, order.customer_id, notice=notice)
+    except Problem as problem:
+        return _panel_response(request, order.customer_id, error=_problem_text(problem))
+
+
 urlpatterns = [
     path("", order_list, name="list"),
     path("queue/", work_queue, name="queue"),
@@ -351,4 +436,7 @@ urlpatterns = [
     path("o/<str:order_id>/cancel/", order_cancel, name="cancel"),
     path("o/<str:order_id>/refund/", order_refund, name="refund"),
     path("f/<str:fulfillment_id>/<str:action>/", fulfillment_action, name="action"),
+    path("panel/<str:customer_id>/", panel, name="panel"),
+    path("panel/f/<str:fulfillment_id>/resend-tracking/", panel_resend_tracking, name="panel_resend_tracking"),
+    path("panel/o/<str:order_id>/return/", panel_start_return, name="panel_return"),
 ]

@@ -20,7 +20,12 @@ from omnicanal.conversations.services.receive import (
 )
 from omnicanal.conversations.services.reply import do_add_note, do_reply, do_send, reply_options, window_open
 from omnicanal.conversations.services.routing import do_assign, do_auto_assign
-from omnicanal.conversations.services.tickets import do_check_sla, do_open_ticket, do_set_ticket_status
+from omnicanal.conversations.services.tickets import (
+    do_check_sla,
+    do_link_order,
+    do_open_ticket,
+    do_set_ticket_status,
+)
 from omnicanal.conversations.services.workflow import (
     do_leave_email,
     do_reopen,
@@ -45,6 +50,7 @@ __all__ = [
     "do_check_sla",
     "do_erase_conversations",
     "do_leave_email",
+    "do_link_order",
     "do_move_conversations",
     "do_notify",
     "do_open_ticket",

@@ -108,6 +108,28 @@ def do_open_ticket(*, conversation: Conversation | str, category: str, actor: Pr
     return ticket
 
 
+def do_link_order(*, conversation: Conversation | str, actor: Principal, order_ref: str = "",
+                  return_ref: str = "") -> Ticket:
+    """Record an order (or return) reference on the conversation's open ticket, opening one in the
+    category "order" when there is none. The reference is a string: conversations never reads orders."""
+    for name, value in (("order_ref", order_ref), ("return_ref", return_ref)):
+        if not REF.match(value or ""):
+            raise ValidationFailed.on(name, _("a reference such as A-10422"))
+    if not (order_ref or return_ref):
+        raise ValidationFailed.on("order_ref", _("name an order or a return"))
+    conversation = locks.lock_conversation(conversation_of(conversation).pk)
+    ticket = open_ticket_of(conversation)
+    if ticket is None:
+        return do_open_ticket(conversation=conversation, category="order", actor=actor, order_ref=order_ref,
+                              return_ref=return_ref)
+    ticket = locks.lock_ticket(ticket.pk)
+    ticket.order_ref = order_ref or ticket.order_ref
+    ticket.return_ref = return_ref or ticket.return_ref
+    ticket.updated_at = clock.now()
+    ticket.save(update_fields=["order_ref", "return_ref", "updated_at"])
+    return ticket
+
+
 def do_set_ticket_status(*, ticket: Ticket | str, status: str, actor: Principal) -> Ticket:
     found = ticket if isinstance(ticket, Ticket) else Ticket.objects.filter(public_id=ticket).first()
     if found is None:

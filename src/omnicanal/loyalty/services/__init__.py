@@ -7,4 +7,5 @@
   do_cancel_for_order — the service API the orders domain calls.
 - coupons: coupons, batches, validation, use counted at order placement, given back on cancel.
 - customer_data: merge, export and erasure (for the customers registry).
+- goodwill: service recovery from the thread (store credit, a coupon for one customer), with limits.
 """

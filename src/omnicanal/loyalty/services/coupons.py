@@ -88,7 +88,8 @@ def _fields(terms: Terms) -> dict:
 
 
 def do_create_coupon(
-    *, code: str, terms: Terms, max_uses: int | None = None, name: str = "", actor: Principal = SYSTEM
+    *, code: str, terms: Terms, max_uses: int | None = None, name: str = "", owner_id: str = "",
+    actor: Principal = SYSTEM,
 ) -> Coupon:
     code = normalize_code(code)
     if not CODE.match(code):
@@ -99,7 +100,8 @@ def do_create_coupon(
     if Coupon.objects.filter(code=code).exists():
         raise ValidationFailed.on("code", _("is taken"))
     coupon = Coupon.objects.create(
-        code=code, name=name, max_uses=max_uses, created_by=_label(actor), created_at=clock.now(), **_fields(terms)
+        code=code, name=name, owner_id=owner_id, max_uses=max_uses, created_by=_label(actor), created_at=clock.now(),
+        **_fields(terms),
     )
     audit.record(actor=actor, action="loyalty.coupon.create", target_type="coupon", target_id=coupon.public_id,
                  after={"code": code, "kind": terms.kind, "value": str(terms.value), "max_uses": max_uses})
@@ -201,6 +203,8 @@ def check_coupon(
         raise CouponExhausted(detail=_("This customer has used the coupon %(code)s as many times as allowed.") % {"code": coupon.code})
     if coupon.max_uses_per_customer is not None and not customer_id:
         raise ValidationFailed.on("customer_id", _("this coupon is limited per customer: name the customer"))
+    if coupon.owner_id and survivor_id(customer_id) != survivor_id(coupon.owner_id):
+        raise ValidationFailed.on("coupon", _("this coupon was made for another customer"))
     total = lines_total(lines, coupon.currency) if lines else subtotal
     if total is None:
         raise ValidationFailed.on("subtotal", _("give the order's lines or its subtotal"))
