@@ -24,6 +24,7 @@ from django.template import Context, Template
 from django.template.loader import get_template
 
 from omnicanal.channels.models import Inbox
+from omnicanal.conversations import queries as conversations_queries
 from omnicanal.conversations import services as conversations
 from omnicanal.conversations.contract import spec
 from omnicanal.core import outbox
@@ -113,8 +114,9 @@ def _template(channel: str, key: str, context: dict, language: str) -> dict | No
             "parameters": [context.get(p) or "-" for p in TEMPLATE_PARAMETERS[key]]}
 
 
-def do_send_notification(*, key: str, payload: dict, topic: str = "") -> str | None:
-    """Send one notification; returns the channel used, or None when no channel could take it."""
+def do_send_notification(*, key: str, payload: dict, topic: str = "", tried: tuple[str, ...] = ()) -> str | None:
+    """Send one notification; returns the channel used, or None when no channel could take it.
+    Channels in `tried` (a send that failed there) are skipped."""
     active = set(Inbox.objects.filter(active=True).values_list("channel", flat=True))
     if not active:  # nothing set up yet (e.g. while the demo loads orders before the inboxes)
         return None
@@ -127,6 +129,8 @@ def do_send_notification(*, key: str, payload: dict, topic: str = "") -> str | N
     context = context_for(payload, customer)
     rendered = render(key, language, context)
     for channel in candidates(customer):
+        if channel in tried:
+            continue
         if channel not in active or not customers.reachable_on(customer.public_id, channel):
             continue
         if not customers.may_contact(customer.public_id, channel, "transactional"):
@@ -142,7 +146,8 @@ def do_send_notification(*, key: str, payload: dict, topic: str = "") -> str | N
             try:
                 with transaction.atomic():
                     conversations.do_notify(customer_id=customer.public_id, channel=channel, text=text, template=template,
-                                            topic=topic, subject=rendered.subject)
+                                            topic=topic, subject=rendered.subject,
+                                            retry={"key": key, "payload": payload, "tried": [*tried, channel]})
                 return channel
             except Problem:
                 continue  # window closed, no address…: the next way, then the next channel
@@ -160,3 +165,17 @@ def _handler(topic: str, key: str):
 
 for _topic, _key in TOPICS.items():
     outbox.handles(_topic, background=True)(_handler(_topic, _key))
+
+
+@outbox.handles("conversations.DeliveryUpdated", background=True)
+def fall_back_after_a_failed_notification(event: outbox.Envelope) -> None:
+    """A notification the provider refused (a closed number, a bounced address) goes out again on
+    the customer's next consented channel, never twice on one."""
+    if event["status"] != "failed":
+        return
+    view = conversations_queries.outbound(event["message_id"])
+    retry = (view.meta or {}).get("retry") if view is not None else None
+    if not retry:
+        return
+    do_send_notification(key=retry["key"], payload=retry["payload"], topic=view.meta.get("notification", ""),
+                         tried=tuple(retry.get("tried") or ()))

@@ -86,3 +86,20 @@ def test_one_template_per_message_and_language_renders_each_format():
 def test_an_unknown_customer_is_skipped(db, deliver):
     emit(deliver, orders_event("RefundIssued", customer_id="cus_unknown", order_number="A-1"))
     assert not Message.objects.exists()
+
+
+def test_a_notification_the_provider_refuses_goes_out_on_the_next_channel(camila, make_inbox, whatsapp_server,
+                                                                          smtp_server, deliver):
+    # given WhatsApp first (an approved template), but the provider refuses our token, and email behind it
+    make_inbox("whatsapp", base_url=whatsapp_server.url, **{**WA, "access_token": "expired-token"},
+               templates={"shipped": {"name": "pedido_en_camino", "language": "es_CL"}})
+    make_inbox("email", smtp_host=smtp_server.host, smtp_port=smtp_server.port, **EMAIL)
+    # when the order ships
+    emit(deliver, orders_event("FulfillmentShipped", customer_id=camila.public_id, order_number="A-10424",
+                               carrier="Starken", tracking="ST999"))
+    # then WhatsApp was tried and failed, and the same news reached the customer by email, once
+    whatsapp, email = Message.objects.order_by("pk")
+    assert (whatsapp.channel, whatsapp.status) == ("whatsapp", "failed") and "401" in whatsapp.error
+    assert (email.channel, email.status) == ("email", "sent")
+    assert len(smtp_server.messages) == 1 and b"ST999" in smtp_server.messages[0].content
+    assert email.meta["retry"]["tried"] == ["whatsapp", "email"]
