@@ -66,6 +66,12 @@ class ProductIn(Schema):
         return str(value) if isinstance(value, float) else value
 
 
+def _not_null(value, info):
+    if value is None:
+        raise ValueError(f"{info.field_name} may be left out, not null")
+    return value
+
+
 class ProductPatch(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     description: str | None = Field(default=None, max_length=20000)
@@ -76,6 +82,8 @@ class ProductPatch(Schema):
     price: Amount | None = None
     active: bool | None = None
     variants: list[VariantIn] | None = Field(default=None, max_length=200, description="variants to add")
+
+    _no_nulls = field_validator("name", "category", "price", "active")(_not_null)
 
 
 class VariantOut(Schema):
@@ -194,6 +202,11 @@ class ChannelIn(Schema):
     allow_description_override: bool | None = None
     publish_by_default: bool | None = None
     mirror_reference: bool | None = None
+
+    _no_nulls = field_validator(
+        "name", "active", "allow_title_override", "allow_description_override", "publish_by_default",
+        "mirror_reference",
+    )(_not_null)
 
 
 class CategoryIn(Schema):

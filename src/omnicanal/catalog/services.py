@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+import secrets
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -135,7 +136,7 @@ def _unique_handle(wanted: str) -> str:
     handle = rules.handle_for(wanted)
     if not Product.objects.filter(handle=handle).exists():
         return handle
-    return f"{handle[:90]}-{new_id('x')[-6:]}"
+    return f"{handle[:90]}-{secrets.token_hex(3)}"
 
 
 def do_create_product(

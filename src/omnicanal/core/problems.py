@@ -5,12 +5,16 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
+from django.http.request import RawPostDataException
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from omnicanal.core.errors import (
+    Conflict,
     FieldError,
     Forbidden,
     MalformedRequest,
@@ -22,6 +26,7 @@ from omnicanal.core.errors import (
     ValidationFailed,
 )
 from omnicanal.core.middleware import problem_response
+from omnicanal.core.money import CurrencyError
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +99,29 @@ def install(api: NinjaAPI) -> None:
         if type(problem) is Problem:
             problem.status = exc.status_code
         return respond(request, problem)
+
+    # Safety nets: input a schema let through but the data layer refuses is still the caller's
+    # mistake (4xx), and the request's transaction is rolled back by the middleware.
+    @api.exception_handler(CurrencyError)
+    def on_currency(request, exc: CurrencyError):
+        return respond(request, ValidationFailed(detail=str(exc), errors=[FieldError("currency", str(exc))]))
+
+    @api.exception_handler(MultiPartParserError)
+    def on_multipart(request, exc):
+        return respond(request, MalformedRequest(detail=f"The multipart body could not be read: {exc}"))
+
+    @api.exception_handler(RawPostDataException)
+    def on_body_read_twice(request, exc):
+        return respond(request, MalformedRequest(detail="Send the file as multipart/form-data or JSON, as documented."))
+
+    @api.exception_handler(OverflowError)
+    def on_overflow(request, exc):
+        return respond(request, ValidationFailed(detail="A number is out of range."))
+
+    @api.exception_handler(IntegrityError)
+    def on_integrity(request, exc):
+        log.warning("integrity error on %s %s: %s", request.method, request.path, exc)
+        return respond(request, Conflict(detail="The request breaks a rule of the stored data; nothing was changed."))
 
     @api.exception_handler(Exception)
     def on_unexpected(request, exc: Exception):

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from omnicanal.core import audit
 from omnicanal.core.auth import require_role
@@ -75,6 +75,13 @@ class PreferencesIn(Schema):
     contact_from: dt.time | None = None
     contact_to: dt.time | None = None
     time_zone: str | None = Field(default=None, max_length=64)
+
+    @field_validator("contact_from", "contact_to")
+    @classmethod
+    def _local_time(cls, value: dt.time | None) -> dt.time | None:
+        if value is not None and value.tzinfo is not None:
+            raise ValueError("a local time without an offset (the zone goes in time_zone)")
+        return value
 
 
 class EraseIn(Schema):

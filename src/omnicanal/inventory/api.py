@@ -131,12 +131,18 @@ def get_stock(request: HttpRequest, location: str, sku: str):
     return queries.stock_level(location=location, sku=sku)
 
 
+def _check_page(limit: int, offset: int) -> None:
+    if not 1 <= limit <= 1000:
+        raise ValidationFailed.on("limit", "must be between 1 and 1000")
+    if not 0 <= offset <= 10_000_000:
+        raise ValidationFailed.on("offset", "must be between 0 and 10000000")
+
+
 @router.get("/stock", response=list[StockOut], summary="Stock rows; filter by sku, location, low (available ≤ low)")
 def list_stock(request: HttpRequest, sku: str = "", location: str = "", low: int | None = None, limit: int = 200,
                offset: int = 0):
     require_role(request, *READERS)
-    if not 1 <= limit <= 1000:
-        raise ValidationFailed.on("limit", "must be between 1 and 1000")
+    _check_page(limit, offset)
     rows = queries.stock_rows(sku=sku, location=location, low=low)[offset: offset + limit]
     return [{"location": r.location.code, "sku": r.variant.sku, "on_hand": r.on_hand, "reserved": r.reserved,
              "available": r.on_hand - r.reserved} for r in rows]
@@ -161,8 +167,7 @@ def post_adjustment(request: HttpRequest, location: str, body: AdjustmentIn):
 def list_movements(request: HttpRequest, location: str = "", sku: str = "", kind: str = "", reference: str = "",
                    limit: int = 100, offset: int = 0):
     principal = require_role(request, *STOCK_WRITERS)
-    if not 1 <= limit <= 1000:
-        raise ValidationFailed.on("limit", "must be between 1 and 1000")
+    _check_page(limit, offset)
     codes = sorted(principal.locations) if principal.locations is not None else None
     qs = queries.movements(location=location, sku=sku, kind=kind, reference=reference, location_codes=codes)
     return [movement_out(m) for m in qs[offset: offset + limit]]

@@ -65,3 +65,22 @@ def test_a_bug_answers_a_500_problem_and_leaves_nothing_written(api):
 def test_problem_types_document_themselves(client):
     response = client.get("/problems/insufficient-stock")
     assert response.status_code == 404  # testapi urls have no docs; the real urls do (web tests)
+
+
+def test_an_unknown_currency_is_a_validation_problem_on_currency(api):
+    body = assert_problem(api.post("/v1/things/unknown-currency"), 422, "validation")
+    assert body["errors"][0]["field"] == "currency"
+
+
+def test_input_the_database_refuses_is_a_409_and_leaves_nothing_written(api):
+    assert_problem(api.post("/v1/things/broken-rule"), 409, "conflict")
+    assert not AuditEntry.objects.filter(target_id="rule").exists()
+
+
+def test_a_number_out_of_range_is_a_validation_problem(api):
+    assert_problem(api.post("/v1/things/huge"), 422, "validation")
+
+
+def test_a_multipart_body_without_a_boundary_is_malformed(api):
+    response = api.client.post("/api/v1/things", b"--x", content_type="multipart/form-data", **api.auth)
+    assert_problem(response, 400, "malformed")

@@ -52,6 +52,26 @@ def crash(request, body: ThingIn):
     raise RuntimeError("a bug")
 
 
+@api.post("/v1/things/unknown-currency")
+def unknown_currency(request):
+    from omnicanal.core.money import Money
+
+    Money.of(1, "XQZ")
+
+
+@api.post("/v1/things/broken-rule")
+def broken_rule(request):
+    from django.db import IntegrityError
+
+    audit.record(actor=current_principal(request), action="thing.make", target_type="thing", target_id="rule")
+    raise IntegrityError("NOT NULL constraint failed: thing.name")
+
+
+@api.post("/v1/things/huge")
+def huge(request):
+    raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+
 @api.get("/v1/things/{name}")
 def get_thing(request, name: str):
     if not audit_count(name):
