@@ -3,7 +3,7 @@ conditional `UPDATE … SET reserved = reserved + 1 WHERE id = … AND on_hand -
 the same stock row, measured in the same run. Then an oversell check: the same 16 clients against
 a few hundred units must hold exactly that many.
 
-    .venv/bin/python bench/bench_reserve.py [--seconds 8] [--clients 16] [--locations 1]
+    .venv/bin/python bench/bench_reserve.py [--seconds 8] [--clients 16] [--locations 1] [--rounds 2]
 
 Creates (and drops) `omnicanal_bench_reserve` on DATABASE_URL's server (default
 postgres://postgres@127.0.0.1:5432). Clients are processes, each with its own connection.
@@ -16,6 +16,7 @@ import multiprocessing as mp
 import os
 import sys
 import time
+from contextlib import nullcontext
 from urllib.parse import urlsplit, urlunsplit
 
 DB_NAME = "omnicanal_bench_reserve"
@@ -93,8 +94,8 @@ def _ceiling_client(url: str, row_id: int, seconds: float, barrier, queue) -> No
     queue.put(done)
 
 
-def _reserve_client(url: str, worker: int, locations: list[str], seconds: float, limit: int | None, barrier,
-                    queue) -> None:
+def _reserve_client(url: str, worker: int, locations: list[str], seconds: float, limit: int | None, wrapped: bool,
+                    barrier, queue) -> None:
     _django(url)
     from django.db import connection, transaction
 
@@ -110,7 +111,8 @@ def _reserve_client(url: str, worker: int, locations: list[str], seconds: float,
     while time.perf_counter() < end and (limit is None or i < limit):
         i += 1
         try:
-            with transaction.atomic():
+            # As the service is called: a transaction of its own (autocommit), or inside a caller's.
+            with transaction.atomic() if wrapped else nullcontext():
                 services.do_reserve(reference=f"b{worker}-{i}", channel="web", lines=[ReserveLine(SKU, 1)],
                                     locations=locations, expires_in=None)
             held += 1
@@ -118,6 +120,17 @@ def _reserve_client(url: str, worker: int, locations: list[str], seconds: float,
             refused += 1
     connection.close()
     queue.put((held, refused))
+
+
+def _reserve_phase(url: str, locations: list[str], seconds: float, clients: int, *, wrapped: bool) -> float:
+    """Reservations per second; stops the run if the books do not balance afterwards."""
+    _set_stock(10_000_000)
+    outcome = _run(_reserve_client, lambda i: (url, i, locations, seconds, None, wrapped), clients)
+    held = sum(h for h, _ in outcome)
+    reserved, _on_hand, consistent = _check_ledger()
+    if not consistent or reserved != held:
+        raise SystemExit(f"MISMATCH: reserved {reserved}, held {held}, ledger consistent: {consistent}")
+    return held / seconds
 
 
 def _run(target, args_for, clients: int) -> list:
@@ -154,29 +167,35 @@ def main(argv: list[str]) -> None:
     seconds = opt("--seconds", 8)
     clients = int(opt("--clients", 16))
     n_locations = int(opt("--locations", 1))
+    rounds = int(opt("--rounds", 2))
     admin_url, bench_url = _urls()
     _prepare(admin_url, bench_url, n_locations)
     locations = [f"WH{i}" for i in range(n_locations)]
     try:
-        print(f"{clients} clients, {seconds:.0f} s per phase, hot SKU at {n_locations} location(s)", flush=True)
-        rows = _set_stock(10_000_000)
-        ceiling = _run(_ceiling_client, lambda i: (bench_url, rows[0], seconds), clients)
-        ceiling_rate = sum(ceiling) / seconds
+        print(f"{clients} clients, {seconds:.0f} s per phase, hot SKU at {n_locations} location(s); "
+              f"the ceiling and do_reserve alternate {rounds} times (a busy neighbour hits both)", flush=True)
+        totals = {"ceiling": 0.0, "own": 0.0}
+        for round_ in range(1, rounds + 1):
+            rows = _set_stock(10_000_000)
+            ceiling_rate = sum(_run(_ceiling_client, lambda i, row=rows[0]: (bench_url, row, seconds), clients)) / seconds
+            rate = _reserve_phase(bench_url, locations, seconds, clients, wrapped=False)
+            totals["ceiling"] += ceiling_rate
+            totals["own"] += rate
+            print(f"  round {round_}: ceiling (bare conditional UPDATE, autocommit) {ceiling_rate:7.0f} /s   "
+                  f"do_reserve (its own transaction) {rate:7.0f} /s   = {rate / ceiling_rate:.0%}", flush=True)
+        ceiling_rate, rate = totals["ceiling"] / rounds, totals["own"] / rounds
         print(f"  ceiling  bare conditional UPDATE (autocommit) : {ceiling_rate:8.0f} /s", flush=True)
-
-        _set_stock(10_000_000)
-        outcome = _run(_reserve_client, lambda i: (bench_url, i, locations, seconds, None), clients)
-        held = sum(h for h, _ in outcome)
-        rate = held / seconds
-        reserved, _on_hand, consistent = _check_ledger()
-        print(f"  do_reserve  (lock, UPDATE, 3 INSERTs, commit) : {rate:8.0f} /s   "
-              f"= {rate / ceiling_rate:.0%} of the ceiling   (reserved {reserved} = held {held}: "
-              f"{'ok' if consistent and reserved == held else 'MISMATCH'})", flush=True)
+        print(f"  do_reserve  its own transaction               : {rate:8.0f} /s   "
+              f"= {rate / ceiling_rate:.0%} of the ceiling", flush=True)
+        wrapped_rate = _reserve_phase(bench_url, locations, seconds, clients, wrapped=True)
+        print(f"  do_reserve  inside a caller's transaction     : {wrapped_rate:8.0f} /s   "
+              f"= {wrapped_rate / ceiling_rate:.0%} (BEGIN, SAVEPOINT … RELEASE, COMMIT: two more round trips "
+              "under the lock)", flush=True)
 
         units = 500
         _set_stock(units // n_locations)
         total = units // n_locations * n_locations
-        outcome = _run(_reserve_client, lambda i: (bench_url, 10_000 + i, locations, 120, 100), clients)
+        outcome = _run(_reserve_client, lambda i: (bench_url, 10_000 + i, locations, 120, 100, False), clients)
         held = sum(h for h, _ in outcome)
         refused = sum(r for _, r in outcome)
         reserved, on_hand, consistent = _check_ledger()

@@ -17,7 +17,16 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from omnicanal.inventory.models import Reservation, StockLevel, Transfer
+from omnicanal.catalog.models import Variant
+from omnicanal.core.models import OutboxEvent
+from omnicanal.inventory.models import (
+    Location,
+    LocationChannel,
+    Reservation,
+    ReservationLine,
+    StockLevel,
+    Transfer,
+)
 
 STOCK_FIELDS = ("pk", "variant_id", "location_id", "on_hand", "reserved")
 
@@ -51,60 +60,108 @@ def transfer(public_id: str) -> Transfer | None:
     )
 
 
+# The reserve hot path on PostgreSQL, as ONE statement. The caller names, for every line, the one
+# stock row it is to come from (SKU, location, units). The statement finds those rows and checks on
+# its snapshot that each still covers its units after the channel's safety stock; if so it writes
+# the reservation, its lines and its outbox event, and only then raises `reserved` on the stock
+# rows, which locks them. A row whose newest values no longer cover its units (another reservation
+# got there in between) is pushed past on_hand instead, so the CHECK reserved <= on_hand aborts the
+# whole statement and nothing of it is written. The row locks are therefore held for the UPDATE and
+# the commit only, as for a bare conditional UPDATE, and in autocommit the statement is the whole
+# transaction: no client round trip ever happens under a lock.
+#
+# Several rows are first locked FOR NO KEY UPDATE in primary-key order (the module's rule against
+# deadlocks); a single row, the common case, needs no order and is locked by its UPDATE alone,
+# which spares the hot row a second lock and its waiters a second wake-up. Either way the UPDATE
+# evaluates its CASE on the newest version of each row once it holds the lock.
+_FIND_AND_WRITE = f"""
+WITH target AS (
+  SELECT s.id, w.take, COALESCE(lc.safety_stock, 0) AS floor,
+         s.on_hand - s.reserved - COALESCE(lc.safety_stock, 0) >= w.take AS fits
+  FROM unnest(%(skus)s::text[], %(codes)s::text[], %(takes)s::int[]) AS w(sku, code, take)
+  JOIN {Variant._meta.db_table} v ON v.sku = w.sku
+  JOIN {Location._meta.db_table} l ON l.code = w.code AND l.active
+  JOIN {StockLevel._meta.db_table} s ON s.variant_id = v.id AND s.location_id = l.id
+  LEFT JOIN {LocationChannel._meta.db_table} lc ON lc.location_id = l.id AND lc.channel_id = %(channel)s
+), verdict AS (
+  SELECT count(*) = cardinality(%(skus)s::text[]) AND COALESCE(bool_and(fits), FALSE) AS go FROM target
+), reservation AS (
+  INSERT INTO {Reservation._meta.db_table} (public_id, reference, channel_id, status, created_at, expires_at, actor)
+  SELECT %(public_id)s, %(reference)s, %(channel)s, %(status)s, %(now)s, %(expires_at)s, %(actor)s
+  FROM verdict WHERE go
+  ON CONFLICT DO NOTHING
+  RETURNING id
+), held AS (
+  INSERT INTO {ReservationLine._meta.db_table} (reservation_id, stock_id, quantity, state)
+  SELECT r.id, t.id, t.take, %(line_state)s FROM reservation r, target t
+  RETURNING id
+), event AS (
+  INSERT INTO {OutboxEvent._meta.db_table} (topic, payload, created_at, status, done_handlers, attempts, last_error)
+  SELECT %(topic)s, %(payload)s::jsonb, %(now)s, %(event_status)s, '[]'::jsonb, 0, ''
+  FROM reservation
+  RETURNING id
+), written AS (
+  SELECT (SELECT go FROM verdict) AS go, (SELECT id FROM reservation) AS reservation_id,
+         (SELECT id FROM event) AS event_id, (SELECT count(*) FROM held) AS lines
+)"""
+_LOCK_IN_ORDER = f""", locked AS (
+  SELECT s.id FROM {StockLevel._meta.db_table} s
+  WHERE s.id IN (SELECT id FROM target) AND (SELECT reservation_id FROM written) IS NOT NULL
+  ORDER BY s.id
+  FOR NO KEY UPDATE
+)"""
+_RAISE_RESERVED = f""", changed AS (
+  UPDATE {StockLevel._meta.db_table} s
+  SET reserved = CASE WHEN s.on_hand - s.reserved - t.floor >= t.take THEN s.reserved + t.take
+                      ELSE s.on_hand + 1 END,
+      updated_at = %(now)s
+  FROM target t{{locked}}
+  WHERE s.id = t.id AND {{condition}}
+  RETURNING s.id
+)
+SELECT w.go, w.reservation_id, w.event_id, w.lines, (SELECT count(*) FROM changed) FROM written w
+"""
+_RESERVE_ONE_ROW = _FIND_AND_WRITE + _RAISE_RESERVED.format(
+    locked="", condition="(SELECT reservation_id FROM written) IS NOT NULL")
+_RESERVE_ROWS = _FIND_AND_WRITE + _LOCK_IN_ORDER + _RAISE_RESERVED.format(locked=", locked l", condition="l.id = t.id")
+STOCK_WITHIN_ON_HAND = "stock_reserved_within_on_hand"
 
-def _case(values: dict[int, int], params: list) -> str:
-    whens = []
-    for pk, value in values.items():
-        whens.append("WHEN %s THEN %s")
-        params.extend([pk, value])
-    return f"CASE id {' '.join(whens)} ELSE 0 END"
+
+class GaveWay(Exception):
+    """The one-statement reservation wrote nothing: a row is missing or does not cover its units
+    (on the statement's snapshot, or on its newest version once locked)."""
 
 
-def reserve_rows(*, lock_ids, changes: dict[int, int], floors: dict[int, int], now) -> tuple[dict[int, dict], set[int]]:
-    """The reserve hot path's lock, in ONE statement: lock every candidate stock row in primary-key
-    order (SELECT … FOR NO KEY UPDATE) and add `changes[pk]` to reserved wherever
-    on_hand − reserved − floors[pk] still covers it. Returns the rows as locked (before the change)
-    and the ids changed.
+def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event) -> tuple[int | None, int | None]:
+    """Run the one-statement reservation (PostgreSQL only) for `plan`: (SKU, location code, units),
+    one entry per stock row. Returns (reservation id, event id), both None when
+    `reservation.reference` already holds an active reservation (nothing written). Raises GaveWay
+    when the stock cannot be taken as planned (nothing written).
 
-    One statement, so no client round trip happens while the locks are held before the COMMIT: under
-    a saturated CPU a lock holder waiting for its turn to run would stall every other client of the
-    SKU. On SQLite (no row locks; the write lock was taken at BEGIN IMMEDIATE) a read and an UPDATE."""
+    A psycopg cursor of its own (server-side binding) so the statement is prepared once per
+    connection; it does not show in Django's query log."""
+    import psycopg
     from django.db import connection
 
-    table = connection.ops.quote_name(StockLevel._meta.db_table)
-    lock_ids = sorted(set(lock_ids))
-    taken = list(changes)
-    params: list = []
-    if connection.vendor == "postgresql":
-        locked = (f"SELECT id, on_hand, reserved FROM {table} WHERE id IN ({', '.join(['%s'] * len(lock_ids))}) "
-                  "ORDER BY id FOR NO KEY UPDATE")
-        params.extend(lock_ids)
-        increment = _case(changes, params)
-        params.append(now)
-        params.extend(taken)
-        floor = _case(floors, params).replace("CASE id", "CASE l.id")
-        need = _case(changes, params).replace("CASE id", "CASE l.id")
-        sql = (
-            f"WITH locked AS ({locked}), changed AS ("
-            f"UPDATE {table} s SET reserved = s.reserved + {increment.replace('CASE id', 'CASE s.id')}, "
-            "updated_at = %s FROM locked l "
-            f"WHERE s.id = l.id AND s.id IN ({', '.join(['%s'] * len(taken))}) "
-            f"AND l.on_hand - l.reserved - {floor} >= {need} RETURNING s.id) "
-            "SELECT l.id, l.on_hand, l.reserved, l.id IN (SELECT id FROM changed) FROM locked l ORDER BY l.id"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return ({pk: {"pk": pk, "on_hand": on_hand, "reserved": reserved} for pk, on_hand, reserved, _ in rows},
-                {pk for pk, _, _, changed in rows if changed})
-    fresh = {r["pk"]: r for r in stock_rows(lock_ids)}
-    fits = {pk: q for pk, q in changes.items()
-            if pk in fresh and fresh[pk]["on_hand"] - fresh[pk]["reserved"] - floors.get(pk, 0) >= q}
-    if fits:
-        increment = _case(fits, params)
-        params.append(now)
-        params.extend(fits)
-        with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET reserved = reserved + {increment}, updated_at = %s "
-                           f"WHERE id IN ({', '.join(['%s'] * len(fits))})", params)
-    return fresh, set(fits)
+    params = {
+        "skus": [sku for sku, _, _ in plan], "codes": [code for _, code, _ in plan],
+        "takes": [take for _, _, take in plan], "channel": reservation.channel_id,
+        "public_id": reservation.public_id, "reference": reservation.reference, "status": reservation.status,
+        "now": reservation.created_at, "expires_at": reservation.expires_at, "actor": reservation.actor,
+        "line_state": "held", "topic": event.topic, "payload": event.payload_json, "event_status": event.status,
+    }
+    connection.ensure_connection()
+    try:
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(_RESERVE_ONE_ROW if len(plan) == 1 else _RESERVE_ROWS, params, prepare=True)
+            go, reservation_id, event_id, lines, changed = cursor.fetchone()
+    except psycopg.errors.CheckViolation as error:
+        if error.diag.constraint_name == STOCK_WITHIN_ON_HAND:
+            raise GaveWay from error
+        raise
+    if not go:
+        raise GaveWay
+    if reservation_id is not None and (lines, changed) != (len(plan), len(plan)):
+        # Cannot happen: every row was found, written and changed, or the statement aborted.
+        raise RuntimeError(f"reserve_at_once wrote {lines} lines and changed {changed} rows of {len(plan)}")
+    return reservation_id, event_id

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -30,7 +31,6 @@ from omnicanal.core import audit, clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, InsufficientStock, InvalidTransition, NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
-from omnicanal.core.models import OutboxEvent
 from omnicanal.inventory import hours, locks, queries
 from omnicanal.inventory.events import (
     ReservationCommitted,
@@ -388,59 +388,104 @@ def do_reserve(
     for `channel`, by their priority for it. A line with its own `location` is held only there. Units
     held back as the channel's safety stock at a location are never promised. Raises
     InsufficientStock (409) naming the short lines in `extra["lines"]`, Conflict (409) when the
-    reference already holds an active reservation. Runs in the caller's transaction, which must roll
-    back on any problem raised (the API and console entry points do).
+    reference already holds an active reservation. Inside a transaction it is part of it (and leaves
+    nothing behind when it raises); called in autocommit it is a transaction of its own.
 
-    The hot path: one read of the candidate rows (no lock), the allocation, the INSERTs of the
-    reservation, its lines and the outbox event; only then locks.reserve_rows, ONE statement that
-    takes a SELECT … FOR NO KEY UPDATE over every candidate row in primary-key order and adds to
-    reserved where the locked values still cover the allocation. The locks are held for that
-    statement and the COMMIT, as for a bare conditional UPDATE. If a concurrent reservation took the
-    stock in between, the allocation is redone on the locked values (lines and event rewritten) or
-    refused.
+    The hot path (PostgreSQL): decide which stock row each line comes from — at once when each line
+    has one place to come from (pinned, or a single sourcing location), else by allocating on one
+    unlocked read of the candidate rows — then locks.reserve_at_once, ONE statement that writes the
+    reservation, its lines and its event and only then raises `reserved` on those rows, which locks
+    them: locks are held for that UPDATE and the commit, as for a bare conditional UPDATE. When the
+    stock moved in between, that statement writes nothing and the reservation is made under locks
+    (_reserve_under_locks: lock every candidate row, allocate on the locked values), the path
+    SQLite always takes.
     """
     reference = (reference or "").strip()
     if not reference or len(reference) > 64:
         raise ValidationFailed.on("reference", "is required (at most 64 characters)")
     wanted = _aggregate(lines)
     _check_channel(channel)
-    skus = sorted({sku for sku, _ in wanted})
-    scope = {"skus": skus, "channel": channel, "locations": list(locations or []) or None,
-             "pinned": sorted({code for _, code in wanted if code})}
-    rows = queries.reserve_candidates(**scope)
-    candidates = list(dict.fromkeys(locations)) if locations else _by_priority(rows)
-    rows_by_key = {(r[1], r[2]): r for r in rows}
-    taken, short = _allocate(wanted, rows_by_key, candidates)
-    if short:
-        _variants(skus)  # an unknown SKU is a 422, not a shortage
-        raise InsufficientStock(detail="Not every line can be promised; nothing was reserved.", extra={"lines": short})
+    order = list(dict.fromkeys(locations)) if locations else None
+    reservation = _new_reservation(reference=reference, channel=channel, expires_in=expires_in, actor=actor)
+    if connection.vendor == "postgresql":
+        plan = _one_place_each(wanted, order)
+        if plan is None:
+            rows, candidates = _candidates(wanted, channel, order)
+            taken, short = _allocate(wanted, {(r[1], r[2]): r for r in rows}, candidates)
+            if short:
+                _refuse(wanted, short)
+            by_pk = {r[0]: r for r in rows}
+            plan = [(by_pk[pk][1], by_pk[pk][2], q) for pk, q in taken.items()]
+        made = _reserve_at_once(reservation, plan)
+        if made is not None:
+            return made
+    with transaction.atomic():
+        return _reserve_under_locks(reservation, wanted, channel, order)
+
+
+def _one_place_each(wanted, order: list[str] | None) -> list[tuple[str, str, int]] | None:
+    """(SKU, location, units) per stock row when every line has exactly one place to come from —
+    pinned to a location, or sourcing named a single one — so no allocation is needed; else None."""
+    plan: dict[tuple[str, str], int] = {}
+    for (sku, pinned), quantity in wanted.items():
+        code = pinned or (order[0] if order and len(order) == 1 else None)
+        if code is None:
+            return None
+        plan[(sku, code)] = plan.get((sku, code), 0) + quantity
+    return [(sku, code, q) for (sku, code), q in plan.items()]
+
+
+def _candidates(wanted, channel: str, order: list[str] | None) -> tuple[list[tuple], list[str]]:
+    rows = queries.reserve_candidates(skus=sorted({sku for sku, _ in wanted}), channel=channel, locations=order,
+                                      pinned=sorted({code for _, code in wanted if code}))
+    return rows, order if order else _by_priority(rows)
+
+
+def _refuse(wanted, short: list[dict]) -> None:
+    _variants({sku for sku, _ in wanted})  # an unknown SKU is a 422, not a shortage
+    raise InsufficientStock(detail="Not every line can be promised; nothing was reserved.", extra={"lines": short})
+
+
+def _new_reservation(*, reference: str, channel: str, expires_in, actor: Principal) -> Reservation:
     now = clock.now()
-    reservation = _insert_reservation(reference=reference, channel=channel, now=now, expires_in=expires_in,
-                                      actor=actor)
-    event = _write_hold(reservation, taken, rows_by_key)
-    # Only now the locks: every candidate row, in primary-key order, checked and changed in one statement.
-    floors = {r[0]: r[5] for r in rows}
-    fresh, updated = locks.reserve_rows(lock_ids=[r[0] for r in rows], changes=taken, floors=floors, now=now)
-    if updated != set(taken):
-        # Another reservation got there between our read and our lock. Every candidate row is locked
-        # now: undo the partial change and allocate again on the locked values, or refuse.
-        if updated:
-            _apply(reserved={pk: -taken[pk] for pk in updated}, now=now)
-        rows_by_key = {key: (*r[:3], fresh[r[0]]["on_hand"], fresh[r[0]]["reserved"], *r[5:])
-                       for key, r in rows_by_key.items() if r[0] in fresh}
-        taken, short = _allocate(wanted, rows_by_key, candidates)
-        if short:
-            raise InsufficientStock(detail="Not every line can be promised; nothing was reserved.",
-                                    extra={"lines": short})
-        ReservationLine.objects.filter(reservation=reservation).delete()
-        OutboxEvent.objects.filter(pk=event.pk).delete()
-        _write_hold(reservation, taken, rows_by_key)
-        updated = (
-            StockLevel.objects.filter(pk__in=list(taken), on_hand__gte=F("reserved") + _case(taken))
-            .update(reserved=F("reserved") + _case(taken), updated_at=now)
-        )
-        if updated != len(taken):  # cannot happen under the locks; the CHECK would refuse it anyway
-            raise InsufficientStock(detail="Stock changed while reserving; nothing was reserved.")
+    return Reservation(public_id=new_id("rsv"), reference=reference, channel_id=channel, created_at=now,
+                       expires_at=now + expires_in if expires_in else None, actor=_who(actor),
+                       status=ReservationStatus.ACTIVE)
+
+
+def _reserve_at_once(reservation: Reservation, plan: list[tuple[str, str, int]]) -> Reservation | None:
+    """The one-statement reservation; None when it gave way (nothing written). In a caller's
+    transaction it runs in a savepoint, so a statement that aborts leaves that transaction usable."""
+    event = outbox.prepare(_reserved_event(reservation, [(code, sku, q) for sku, code, q in plan]))
+    in_transaction = connection.in_atomic_block or not connection.get_autocommit()
+    try:
+        with transaction.atomic() if in_transaction else nullcontext():
+            reservation_id, event_id = locks.reserve_at_once(reservation=reservation, plan=plan, event=event)
+    except locks.GaveWay:
+        return None
+    if reservation_id is None:
+        _refuse_duplicate(reservation.reference)
+    reservation.pk = reservation_id
+    reservation._state.adding = False
+    outbox.written(event, event_id)
+    return reservation
+
+
+def _reserve_under_locks(reservation: Reservation, wanted, channel: str, order: list[str] | None) -> Reservation:
+    """Lock every candidate row (primary-key order), allocate on the locked values, write."""
+    rows, candidates = _candidates(wanted, channel, order)
+    fresh = {r["pk"]: r for r in locks.stock_rows(r[0] for r in rows)}
+    rows = [(*r[:3], fresh[r[0]]["on_hand"], fresh[r[0]]["reserved"], *r[5:]) for r in rows if r[0] in fresh]
+    taken, short = _allocate(wanted, {(r[1], r[2]): r for r in rows}, candidates)
+    if short:
+        _refuse(wanted, short)
+    _insert_reservation(reservation)
+    ReservationLine.objects.bulk_create(
+        [ReservationLine(reservation=reservation, stock_id=pk, quantity=q) for pk, q in taken.items()]
+    )
+    by_pk = {r[0]: r for r in rows}
+    outbox.emit(_reserved_event(reservation, [(by_pk[pk][2], by_pk[pk][1], q) for pk, q in taken.items()]))
+    _apply(reserved=taken, now=reservation.created_at)
     return reservation
 
 
@@ -450,39 +495,35 @@ def _by_priority(rows: list[tuple]) -> list[str]:
     return sorted(order, key=lambda code: (order[code], code))
 
 
-def _insert_reservation(*, reference: str, channel: str, now, expires_in, actor: Principal) -> Reservation:
+def _refuse_duplicate(reference: str) -> None:
+    raise Conflict(detail=f"Reference {reference} already holds an active reservation.")
+
+
+def _insert_reservation(reservation: Reservation) -> None:
     """INSERT … ON CONFLICT DO NOTHING: a second active reservation for one reference is refused
-    without a savepoint (two round trips saved on the hot path)."""
-    reservation = Reservation(public_id=new_id("rsv"), reference=reference, channel_id=channel, created_at=now,
-                              expires_at=now + expires_in if expires_in else None, actor=_who(actor),
-                              status=ReservationStatus.ACTIVE)
+    without a savepoint."""
     table = connection.ops.quote_name(Reservation._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (public_id, reference, channel_id, status, created_at, expires_at, actor) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING id",
-            [reservation.public_id, reference, channel, reservation.status, now, reservation.expires_at,
-             reservation.actor],
+            [reservation.public_id, reservation.reference, reservation.channel_id, reservation.status,
+             reservation.created_at, reservation.expires_at, reservation.actor],
         )
         row = cursor.fetchone()
     if row is None:
-        raise Conflict(detail=f"Reference {reference} already holds an active reservation.")
+        _refuse_duplicate(reservation.reference)
     reservation.pk = row[0]
     reservation._state.adding = False
-    return reservation
 
 
-def _write_hold(reservation: Reservation, taken: dict[int, int], rows_by_key: dict[tuple[str, str], tuple]):
-    """The reservation's lines and its StockReserved event (one INSERT each)."""
-    ReservationLine.objects.bulk_create(
-        [ReservationLine(reservation=reservation, stock_id=pk, quantity=q) for pk, q in taken.items()]
-    )
-    by_pk = {r[0]: r for r in rows_by_key.values()}
-    return outbox.emit(StockReserved(
+def _reserved_event(reservation: Reservation, held: list[tuple[str, str, int]]) -> StockReserved:
+    """The StockReserved event of `held`: (location code, SKU, units) per stock row."""
+    return StockReserved(
         reservation_id=reservation.public_id, reference=reservation.reference, channel=reservation.channel_id,
         expires_at=reservation.expires_at.isoformat() if reservation.expires_at else None,
-        lines=tuple(StockLine(location=by_pk[pk][2], sku=by_pk[pk][1], quantity=q) for pk, q in taken.items()),
-    ))
+        lines=tuple(StockLine(location=code, sku=sku, quantity=q) for code, sku, q in held),
+    )
 
 
 def _find_reservation(*, reference: str | None, reservation_id: str | None) -> Reservation:

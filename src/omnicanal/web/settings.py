@@ -131,6 +131,14 @@ def _database() -> dict:
         config["TEST"] = {"NAME": test_name}
     else:
         config.setdefault("OPTIONS", {})
+        # Django binds parameters on the client and never prepares (its ClientCursor cannot). The few
+        # hot statements we prepare ourselves with a cursor of their own (inventory's one-statement
+        # reservation) have plans that do not depend on their parameters: one generic plan per
+        # connection saves re-planning them on every call. DB_PREPARE=0 turns preparing off (for a
+        # PgBouncer in transaction mode older than 1.21).
+        if os.environ.get("DB_PREPARE", "1") != "0":
+            config["OPTIONS"].setdefault("prepare_threshold", 5)
+            config["OPTIONS"].setdefault("options", "-c plan_cache_mode=force_generic_plan")
         # Under ASGI every request runs in a thread of its own, so Django's persistent connections
         # (CONN_MAX_AGE) would pile up one per thread; psycopg's pool shares them instead.
         pool_size = int(os.environ.get("DB_POOL_SIZE", "10"))
@@ -201,6 +209,11 @@ OMNICANAL = {
     "TIME_ZONE": os.environ.get("BUSINESS_TIME_ZONE", "America/Santiago"),
     "IDEMPOTENCY_TTL_HOURS": 24,
     "OUTBOX_MAX_ATTEMPTS": 10,
+    # Returns by mail: the carrier on our prepaid labels, how long the customer's signed label link
+    # works, and the address the customer's links start with (empty: links are relative paths).
+    "RETURN_CARRIER": os.environ.get("RETURN_CARRIER", "Correos de Chile"),
+    "RETURN_LABEL_DAYS": int(os.environ.get("RETURN_LABEL_DAYS", "30")),
+    "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
 }
 
 LOGGING = {

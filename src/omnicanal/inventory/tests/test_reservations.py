@@ -152,20 +152,32 @@ def test_reservations_over_the_api(api, chain):
 
 
 def _race(monkeypatch, thief):
-    """Let `thief` reserve right after do_reserve's unlocked read, as a concurrent order would."""
+    """Let `thief` reserve right after do_reserve decided where each line comes from (its unlocked
+    read, or the plan that needs no read) and before it writes, as a concurrent order would."""
     from omnicanal.inventory import queries
 
-    real = queries.reserve_candidates
     state = {"done": False}
 
-    def stale_read(**kwargs):
-        rows = real(**kwargs)
+    def first_time():
         if not state["done"]:
             state["done"] = True
             thief()
+
+    real_read, real_plan = queries.reserve_candidates, services._one_place_each
+
+    def stale_read(**kwargs):
+        rows = real_read(**kwargs)
+        first_time()
         return rows
 
+    def planned(*args):
+        plan = real_plan(*args)
+        if plan is not None:
+            first_time()
+        return plan
+
     monkeypatch.setattr(queries, "reserve_candidates", stale_read)
+    monkeypatch.setattr(services, "_one_place_each", planned)
 
 
 def test_a_reservation_that_loses_the_race_is_allocated_again_on_the_locked_rows(chain, monkeypatch):

@@ -1,0 +1,217 @@
+"""The two ways a reservation is written: the one-statement hot path (PostgreSQL) and the path under
+locks it falls back to when the stock moved between its read and its lock (and SQLite's only path).
+Each must hold the same promises: all or nothing, the same lines, the same event."""
+
+import pytest
+from django.db import connection, transaction
+
+from omnicanal.core.errors import Conflict, InsufficientStock
+from omnicanal.core.models import OutboxEvent
+from omnicanal.inventory import locks, queries, services
+from omnicanal.inventory.models import Reservation, ReservationLine, StockLevel
+from omnicanal.inventory.services import ReserveLine
+
+from .conftest import make_catalog, make_locations, receive, reserve
+
+
+def level(location, sku):
+    row = StockLevel.objects.get(location__code=location, variant__sku=sku)
+    return row.on_hand, row.reserved
+
+
+def _stale_read(monkeypatch, extra_free: int):
+    """The candidates read as another process saw them a moment ago: `extra_free` more units free
+    at every location than there really are (someone reserved them since)."""
+    real = queries.reserve_candidates
+
+    def stale(**kw):
+        return [(*r[:4], max(r[4] - extra_free, 0), *r[5:]) for r in real(**kw)]
+
+    monkeypatch.setattr(queries, "reserve_candidates", stale)
+    return _spy(monkeypatch)
+
+
+def _spy(monkeypatch) -> list[str]:
+    """What the one-statement path did, call by call (PostgreSQL only: SQLite never takes it)."""
+    outcomes: list[str] = []
+    real = locks.reserve_at_once
+
+    def spy(**kw):
+        try:
+            made = real(**kw)
+        except locks.GaveWay:
+            outcomes.append("gave way")
+            raise
+        outcomes.append("written" if made[0] else "duplicate")
+        return made
+
+    monkeypatch.setattr(locks, "reserve_at_once", spy)
+    return outcomes
+
+
+def _took_the_hot_path(outcomes, *expected):
+    assert outcomes == (list(expected) if connection.vendor == "postgresql" else [])
+
+
+@pytest.mark.django_db
+def test_stock_taken_between_the_read_and_the_lock_is_allocated_again_under_the_locks(chain, monkeypatch):
+    # given 2 at the warehouse and 2 at the dark store, of which 2 at the warehouse are already held
+    receive(chain["WH"], **{"SHOE-40": 2})
+    receive(chain["DS"], **{"SHOE-40": 2})
+    reserve("ord_0", ("SHOE-40", 2), locations=["WH"])
+    # when a reservation allocates on a read that still shows the warehouse units free
+    outcomes = _stale_read(monkeypatch, extra_free=2)
+    held = reserve("ord_1", ("SHOE-40", 2), locations=["WH", "DS"])
+    _took_the_hot_path(outcomes, "gave way")
+    # then it is made again on the locked values: from the dark store, nothing oversold
+    got = {line.stock.location.code: line.quantity for line in held.lines.select_related("stock__location")}
+    assert got == {"DS": 2}
+    assert level("WH", "SHOE-40") == (2, 2) and level("DS", "SHOE-40") == (2, 2)
+    event = OutboxEvent.objects.filter(topic="inventory.StockReserved").order_by("-pk").first()
+    assert event.payload["lines"] == [{"location": "DS", "sku": "SHOE-40", "quantity": 2, "on_hand": None, "reserved": None}]
+    assert Reservation.objects.count() == 2 and ReservationLine.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_stale_read_never_oversells_and_leaves_nothing_when_the_stock_is_gone(chain, monkeypatch):
+    receive(chain["WH"], **{"SHOE-40": 1})
+    reserve("ord_0", ("SHOE-40", 1), locations=["WH"])
+    outcomes = _stale_read(monkeypatch, extra_free=1)
+    with pytest.raises(InsufficientStock) as caught:
+        reserve("ord_1", ("SHOE-40", 1), locations=["WH"])
+    _took_the_hot_path(outcomes, "gave way")
+    assert caught.value.extra["lines"] == [{"sku": "SHOE-40", "location": None, "requested": 1, "available": 0}]
+    assert level("WH", "SHOE-40") == (1, 1)
+    assert list(Reservation.objects.values_list("reference", flat=True)) == ["ord_0"]
+    assert OutboxEvent.objects.filter(topic="inventory.StockReserved").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_caller_s_transaction_stays_usable_after_the_hot_path_gave_way(chain, monkeypatch):
+    # The hot path runs in a savepoint inside a caller's transaction: when it aborts, the caller's
+    # own earlier writes survive and the caller can go on.
+    receive(chain["WH"], **{"SHOE-40": 2})
+    reserve("ord_0", ("SHOE-40", 1), locations=["WH"])
+    outcomes = _stale_read(monkeypatch, extra_free=1)
+    with transaction.atomic():
+        first = services.do_reserve(reference="ord_1", channel="web", lines=[ReserveLine("SHOE-40", 1)],
+                                    locations=["WH"])
+        with pytest.raises(InsufficientStock):
+            services.do_reserve(reference="ord_2", channel="web", lines=[ReserveLine("SHOE-40", 1)],
+                                locations=["WH"])
+        assert Reservation.objects.filter(pk=first.pk).exists()
+    _took_the_hot_path(outcomes, "written", "gave way")
+    assert level("WH", "SHOE-40") == (2, 2)
+
+
+@pytest.mark.django_db
+def test_the_event_says_what_was_held_in_emit_s_format(chain):
+    receive(chain["WH"], **{"SHOE-40": 1, "SHOE-41": 2})
+    receive(chain["DS"], **{"SHOE-40": 2})
+    held = reserve("ord_1", ("SHOE-40", 2), ("SHOE-41", 1), locations=["WH", "DS"])
+    event = OutboxEvent.objects.get(topic="inventory.StockReserved")
+    assert event.payload == {
+        "reservation_id": held.public_id, "reference": "ord_1", "channel": "web",
+        "expires_at": held.expires_at.isoformat(),
+        "lines": [{"location": code, "sku": sku, "quantity": 1, "on_hand": None, "reserved": None}
+                  for code, sku in (("WH", "SHOE-40"), ("DS", "SHOE-40"), ("WH", "SHOE-41"))],
+    }
+    assert event.status == "done" and event.done_handlers == [] and event.attempts == 0
+
+
+@pytest.fixture
+def chain_committed(transactional_db):
+    with transaction.atomic():
+        make_catalog()
+        return make_locations()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_called_in_autocommit_a_reservation_is_a_transaction_of_its_own(chain_committed, monkeypatch):
+    outcomes = _spy(monkeypatch)
+    with transaction.atomic():
+        receive(chain_committed["WH"], **{"SHOE-40": 3})
+    assert connection.get_autocommit() and not connection.in_atomic_block
+
+    def bare(ref, quantity):
+        return services.do_reserve(reference=ref, channel="web", lines=[ReserveLine("SHOE-40", quantity)],
+                                   locations=["WH"], expires_in=None)
+
+    held = bare("ord_1", 2)
+    assert Reservation.objects.get(pk=held.pk).reference == "ord_1" and level("WH", "SHOE-40") == (3, 2)
+    # a second active reservation for the reference, or more than is left: refused, nothing written
+    with pytest.raises(Conflict):
+        bare("ord_1", 1)
+    with pytest.raises(InsufficientStock):
+        bare("ord_2", 2)
+    assert level("WH", "SHOE-40") == (3, 2)
+    _took_the_hot_path(outcomes, "written", "duplicate", "gave way")
+    assert Reservation.objects.count() == 1 and ReservationLine.objects.count() == 1
+    assert OutboxEvent.objects.filter(topic="inventory.StockReserved").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_row_taken_while_the_statement_waited_for_its_lock_aborts_it_and_nothing_is_written(chain_committed,
+                                                                                             monkeypatch):
+    """The hot path's guard, for real: the statement's snapshot still shows the last unit free, a
+    rival holds the row's lock and commits taking that unit; the statement's UPDATE then sees the
+    newest row, the CHECK refuses it, and the reservation falls back and is refused."""
+    import threading
+    import time
+
+    import psycopg
+    from django.db import connections
+
+    with transaction.atomic():
+        receive(chain_committed["WH"], **{"SHOE-40": 1})
+    stock_id = StockLevel.objects.get(location__code="WH", variant__sku="SHOE-40").pk
+    outcomes = _spy(monkeypatch)
+    causes: list[str] = []
+    real = locks.reserve_at_once
+
+    def cause(**kw):
+        try:
+            return real(**kw)
+        except locks.GaveWay as gave_way:
+            causes.append(type(gave_way.__cause__).__name__)
+            raise
+
+    monkeypatch.setattr(locks, "reserve_at_once", cause)
+    dsn = connection.get_connection_params()
+    dsn.pop("cursor_factory", None)
+    dsn.pop("prepare_threshold", None)
+    rival = psycopg.connect(**dsn)
+    watcher = psycopg.connect(**dsn, autocommit=True)
+    rival.execute("UPDATE inventory_stocklevel SET reserved = reserved + 1 WHERE id = %s", [stock_id])
+    result: dict = {}
+
+    def buyer():
+        try:
+            services.do_reserve(reference="ord_late", channel="web", lines=[ReserveLine("SHOE-40", 1)],
+                                locations=["WH"])
+            result["made"] = True
+        except InsufficientStock as refused:
+            result["refused"] = refused
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=buyer)
+    thread.start()
+    deadline = time.monotonic() + 10
+    waiting = 0
+    while not waiting and time.monotonic() < deadline:  # until the buyer's UPDATE waits for the row
+        waiting = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                  "AND pid <> %s", [rival.info.backend_pid]).fetchone()[0]
+        time.sleep(0.01)
+    rival.commit()
+    rival.close()
+    watcher.close()
+    thread.join(timeout=30)
+    assert waiting, f"the buyer never waited for the rival's lock: {result}"
+    assert "refused" in result and causes == ["CheckViolation"]
+    assert outcomes == ["gave way"]
+    assert level("WH", "SHOE-40") == (1, 1)
+    assert not Reservation.objects.filter(reference="ord_late").exists()
+    assert not ReservationLine.objects.exists()
+    assert OutboxEvent.objects.filter(topic="inventory.StockReserved").count() == 0
