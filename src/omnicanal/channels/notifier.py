@@ -9,12 +9,18 @@ WhatsApp outside its 24-hour window the inbox's approved template (config "templ
 transactional messages, then WhatsApp, email, SMS, Telegram, Messenger, Instagram: the first where
 they are reachable, have not withdrawn consent and the message can go now.
 
-The orders domain does not exist yet: the handlers subscribe to its topics by name and read the
-payload fields documented in docs/inbox.md.
+The handlers subscribe to the orders domain's topics by name (channels may not import orders) and
+read the payload fields documented in docs/inbox.md.
+
+A POS sale with "receipt by email" (OrderPlaced.receipt_email) gets the receipt instead of the order
+confirmation: by email, to exactly the address the buyer typed, whatever their preferred channel
+(they asked for it there and then). Only when it cannot go (no email inbox, email withdrawn) does the
+usual confirmation go instead; a bounce falls back like any notification.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -22,6 +28,8 @@ from django.conf import settings
 from django.db import transaction
 from django.template import Context, Template
 from django.template.loader import get_template
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from omnicanal.channels.models import Inbox
 from omnicanal.conversations import queries as conversations_queries
@@ -41,6 +49,7 @@ TOPICS = {
     "orders.TrackingResent": "shipped",  # an agent sent the tracking again from the thread
     "orders.ReturnReceived": "return_received",
     "orders.RefundIssued": "refund_issued",
+    "orders.ReturnLabelCreated": "return_label",  # a return by mail: the link to print its label
 }
 # Parameters of the WhatsApp template of each message, in order.
 TEMPLATE_PARAMETERS = {
@@ -49,6 +58,12 @@ TEMPLATE_PARAMETERS = {
     "shipped": ("order_number", "carrier", "tracking"),
     "return_received": ("order_number",),
     "refund_issued": ("order_number", "amount"),
+    "return_label": ("order_number", "carrier", "label_url"),
+}
+# The receipt's words for OrderPlaced's payment methods.
+PAYMENT_LABELS = {
+    "cash": _("Cash"), "card": _("Card"), "card_present": _("Card"), "stored_value": _("Stored value"),
+    "points": _("Points"), "gift_card": _("Gift card"), "store_credit": _("Store credit"), "wallet": _("Wallet"),
 }
 FALLBACK = ("whatsapp", "email", "sms", "telegram", "facebook", "instagram")
 SMS_LIMIT = 306  # two concatenated GSM-7 segments
@@ -95,6 +110,7 @@ def context_for(payload: dict, customer) -> dict:
         "tracking": payload.get("tracking") or "",
         "tracking_url": payload.get("tracking_url") or "",
         "return_number": payload.get("return_number") or "",
+        "label_url": payload.get("label_url") or "",
         "business": settings.OMNICANAL["BUSINESS_NAME"],
     }
 
@@ -155,8 +171,65 @@ def do_send_notification(*, key: str, payload: dict, topic: str = "", tried: tup
     return None
 
 
+def receipt_context(payload: dict, customer, language: str) -> dict:
+    """The receipt's facts from OrderPlaced (its `receipt` part), money in the reader's language."""
+    facts = payload.get("receipt") or {}
+
+    def money(value) -> str:
+        try:
+            return Money.of(value["amount"], value.get("currency")).format(language)
+        except (KeyError, TypeError, ValueError):
+            return ""
+
+    taxes = facts.get("tax_lines") or []
+    placed = facts.get("placed_at") or ""
+    with translation.override(language):
+        payments = [f"{PAYMENT_LABELS.get(p.get('method'), p.get('method'))} {money(p.get('amount'))}"
+                    for p in facts.get("payments") or []]
+    return {
+        **context_for(payload, customer),
+        "total": money(payload.get("total")),
+        "store": facts.get("location_name") or facts.get("location") or "",
+        "date": dt.datetime.fromisoformat(placed).strftime("%d-%m-%Y %H:%M") if placed else "",
+        "lines": [{"title": line.get("title") or line.get("sku", ""), "quantity": line.get("quantity"),
+                   "amount": money(line.get("amount"))} for line in facts.get("lines") or []],
+        "tax": money(taxes[0]["amount"]) if taxes else "",
+        "tax_rate": taxes[0].get("rate", "") if taxes else "",
+        "payments": ", ".join(payments),
+    }
+
+
+def do_send_receipt(*, payload: dict, topic: str = "") -> str | None:
+    """Email the receipt to OrderPlaced's receipt_email (the buyer's own profile holds the message,
+    even when the address belongs to another profile); returns "email", or None when it cannot go."""
+    address = str(payload.get("receipt_email") or "")
+    if not address or not Inbox.objects.filter(channel="email", active=True).exists():
+        return None
+    try:
+        customer = customers.get_customer(str(payload.get("customer_id") or ""))
+    except NotFound:
+        log.warning("receipt for an unknown customer %r skipped", payload.get("customer_id"))
+        return None
+    language = customer.language or settings.LANGUAGE_CODE
+    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    rendered = render("receipt", language, receipt_context(payload, customer, language))
+    try:
+        with transaction.atomic():
+            # A bounce falls back to the confirmation on the customer's other channels.
+            conversations.do_notify(customer_id=customer.public_id, channel="email", text=rendered.body, topic=topic,
+                                    subject=rendered.subject, to=address,
+                                    retry={"key": "order_confirmed", "payload": payload, "tried": ["email"]})
+    except Problem as problem:
+        log.info("receipt for %s not sent: %s", customer.public_id, problem)
+        return None
+    return "email"
+
+
 def _handler(topic: str, key: str):
     def handle(event: outbox.Envelope) -> None:
+        if key == "order_confirmed" and event.payload.get("receipt_email"):
+            if do_send_receipt(payload=event.payload, topic=topic) is not None:
+                return  # the receipt the buyer asked for replaces the confirmation
         do_send_notification(key=key, payload=event.payload, topic=topic)
 
     handle.__name__ = handle.__qualname__ = f"notify_{key}"

@@ -347,6 +347,7 @@ def suggestion_reason_labels(suggestion: MergeSuggestion) -> list[str]:
         "similar_name": gettext("similar names"),
         "same_address": gettext("the same address"),
         "shared_identity": gettext("identifiers given together on one channel, not verified"),
+        "identity_given_by_other": gettext("one gave the other's email or phone (e.g. for a receipt), not verified"),
     }
     return [labels.get(r.get("code"), r.get("code", "")) for r in suggestion.reasons or []]
 

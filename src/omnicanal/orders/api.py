@@ -147,6 +147,11 @@ class ReceiveLineIn(Schema):
 class ReceiveIn(Schema):
     lines: list[ReceiveLineIn] | None = Field(default=None, max_length=100)
     exchange: list[LineIn] | None = Field(default=None, max_length=100)
+    location: str | None = Field(default=None, max_length=32)  # where it arrived (default: its destination)
+
+
+class SentIn(Schema):
+    tracking: str | None = Field(default=None, max_length=40)
 
 
 class DisputeIn(Schema):
@@ -157,6 +162,7 @@ class DisputeIn(Schema):
 class DecisionIn(Schema):
     decision: Literal["refund", "partial_refund", "replacement", "reject"]
     amount: MoneyIn | None = None
+    note: str = Field(default="", max_length=500)
 
 
 def _touches(order: Order, principal: Principal) -> bool:
@@ -275,18 +281,29 @@ def refund_order(request: HttpRequest, order_id: str, body: RefundIn):
 
 @router.post("/orders/{order_id}/disputes", response={201: dict})
 def open_dispute(request: HttpRequest, order_id: str, body: DisputeIn):
-    _, order = _order_for(request, order_id, "manager", "agent", "integration")
-    dispute = services.do_open_dispute(order=order, kind=body.kind, note=body.note)
-    return Status(201, {"id": dispute.public_id, "kind": dispute.kind, "status": dispute.status})
+    principal, order = _order_for(request, order_id, *services.DISPUTE_OPENERS)
+    dispute = services.do_open_dispute(order=order, kind=body.kind, note=body.note, actor=principal)
+    return Status(201, queries.dispute_dict(dispute))
 
 
-@router.post("/disputes/{dispute_id}/decide", response=dict, summary="A staff decision (audited)")
+@router.get("/disputes", response=list[dict], summary="Disputes, oldest first: status open|decided, kind")
+def list_disputes(request: HttpRequest, status: Literal["open", "decided", ""] = "open", kind: str = ""):
+    require_role(request, "manager", "agent")
+    return [queries.dispute_dict(d) for d in queries.disputes_queue(status=status, kind=kind)]
+
+
+@router.get("/disputes/{dispute_id}", response=dict)
+def get_dispute(request: HttpRequest, dispute_id: str):
+    require_role(request, "manager", "agent")
+    return queries.dispute_dict(queries.get_dispute(dispute_id))
+
+
+@router.post("/disputes/{dispute_id}/decide", response=dict, summary="A manager's decision (audited)")
 def decide_dispute(request: HttpRequest, dispute_id: str, body: DecisionIn):
-    principal = require_role(request, "manager")
-    dispute = services.do_decide_dispute(dispute_id=dispute_id, decision=body.decision,
+    principal = require_role(request, *services.DISPUTE_DECIDERS)
+    dispute = services.do_decide_dispute(dispute_id=dispute_id, decision=body.decision, note=body.note,
                                          amount=body.amount.money() if body.amount else None, actor=principal)
-    return {"id": dispute.public_id, "status": dispute.status, "decision": dispute.decision,
-            "amount": Money(dispute.amount, dispute.order.currency).as_dict()}
+    return {**queries.dispute_dict(dispute), "amount": Money(dispute.amount, dispute.order.currency).as_dict()}
 
 
 # --- fulfilments ---------------------------------------------------------------------------------------
@@ -324,26 +341,37 @@ def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str, b
 @router.post("/returns", response={201: dict}, summary="Any channel's order, at any returns-capable location")
 def create_return(request: HttpRequest, body: ReturnIn):
     principal = require_role(request, *SELLERS)
-    require_location(principal, body.location.upper())
+    by_mail = body.by_mail or body.location.upper() == services.MAIL
+    if not by_mail:  # a counter return happens at the clerk's store; a parcel travels to the warehouse
+        require_location(principal, body.location.upper())
     order = queries.get_order(body.order_id)
     ret = services.do_request_return(order=order, location=body.location, lines=[line.dict() for line in body.lines],
-                                     refund_to=body.refund_to, by_mail=body.by_mail, actor=principal)
-    return Status(201, queries.return_dict(ret))
+                                     refund_to=body.refund_to, by_mail=by_mail, actor=principal)
+    return Status(201, queries.return_dict(ret, request))
 
 
 @router.get("/returns/{return_id}", response=dict)
 def get_return(request: HttpRequest, return_id: str):
     require_role(request, *READERS)
-    return queries.return_dict(queries.get_return(return_id))
+    return queries.return_dict(queries.get_return(return_id), request)
+
+
+@router.post("/returns/{return_id}/sent", response=dict, summary="A mail return's parcel is on its way")
+def return_sent(request: HttpRequest, return_id: str, body: SentIn | None = None):
+    principal = require_role(request, *SELLERS)
+    ret = services.do_mark_return_sent(return_id=return_id, tracking=(body.tracking or "") if body else "",
+                                       actor=principal)
+    return queries.return_dict(ret, request)
 
 
 @router.post("/returns/{return_id}/receive", response=dict, summary="Resellable units back in stock; refund issued")
 def receive_return(request: HttpRequest, return_id: str, body: ReceiveIn | None = None):
     principal = require_role(request, *FLOOR)
     ret = queries.get_return(return_id)
-    require_location(principal, ret.location)
+    where = ((body.location if body else None) or ret.location).upper()
+    require_location(principal, where)
     ret = services.do_receive_return(return_id=return_id, lines=[line.dict() for line in body.lines]
-                                     if body and body.lines else None, actor=principal,
+                                     if body and body.lines else None, actor=principal, location=where,
                                      exchange=[services.LineIn(sku=x.sku, quantity=x.quantity)
                                                for x in body.exchange] if body and body.exchange else None)
-    return queries.return_dict(ret)
+    return queries.return_dict(ret, request)

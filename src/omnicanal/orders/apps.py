@@ -13,4 +13,5 @@ class OrdersConfig(AppConfig):
         NavItem("orders:pos", _("POS"), roles=("manager", "store_staff"), order=41, group="orders"),
         NavItem("orders:pickups", _("Pickups"), roles=("manager", "store_staff"), order=42, group="orders"),
         NavItem("orders:returns_desk", _("Returns"), roles=("manager", "store_staff"), order=43, group="orders"),
+        NavItem("orders:disputes", _("Disputes"), roles=("manager", "agent"), order=44, group="orders"),
     ]

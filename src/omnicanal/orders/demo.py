@@ -63,7 +63,9 @@ def load(*, seed: int, rng: random.Random, out) -> None:
     now = clock.now()
     _history(rng, now, customer_ids, variants)
     placed = _open_orders(rng, customer_ids, variants)
-    out.write(f"orders demo: {HISTORY} past orders, {placed} open ones in the queues\n")
+    disputes, parcels = _disputes_and_mail_returns(rng, customer_ids, variants, now)
+    out.write(f"orders demo: {HISTORY} past orders, {placed} open ones in the queues, {disputes} disputes, "
+              f"{parcels} returns by mail\n")
 
 
 def _history(rng, now, customer_ids, variants) -> None:
@@ -218,3 +220,61 @@ def _open_orders(rng, customer_ids, variants) -> int:
         except Problem:
             continue
     return placed
+
+
+DISPUTE_NOTES = ["El courier dice que lo entregó, pero no recibí nada.", "Llevo dos semanas esperando.",
+                 "La suela se despegó al segundo uso.", "Vino con una costura rota."]
+
+
+def _paid_web_order(rng, customer_ids, stocked, at, *, deliver: bool):
+    """A web order placed `at`, paid, shipped from its location and (when `deliver`) delivered."""
+    with clock.frozen(at):
+        order = services.do_place_order(channel="web", customer_id=rng.choice(customer_ids), delivery={
+            "method": "ship", "address": _address(rng)}, lines=[services.LineIn(rng.choice(stocked), 1)],
+            payments=[services.PaymentIn(method="card")])
+        for pay in Payment.objects.filter(order=order):
+            services.do_payment_event(provider="testpay", event_id=f"demo-{order.public_id}",
+                                      payment_id=pay.public_id, status="captured")
+        if deliver:
+            for f in Fulfillment.objects.filter(order=order):
+                for action in ("pick", "pack", "ship", "deliver"):
+                    services.do_transition(fulfillment_id=f.public_id, action=action,
+                                           data={"carrier": "Chilexpress", "tracking": f"CX{order.pk:06d}"})
+    return order
+
+
+def _disputes_and_mail_returns(rng, customer_ids, variants, now) -> tuple[int, int]:
+    """Work for the disputes queue (late orders not received, defective goods, one decided) and the
+    returns desk (returns by mail with their label, one parcel already on its way)."""
+    if not customer_ids:
+        return 0, 0
+    stocked = [v.sku for v in variants[:40]]
+    disputes = parcels = 0
+    for i in range(5):
+        try:
+            with transaction.atomic():
+                late = i < 3
+                order = _paid_web_order(rng, customer_ids, stocked, now - dt.timedelta(days=12 + i), deliver=not late)
+                dispute = services.do_open_dispute(order=order, kind="not_received" if late else "defective",
+                                                   note=DISPUTE_NOTES[i % len(DISPUTE_NOTES)])
+                if i == 4:  # one already decided: a partial refund of a fifth of what was paid
+                    paid = services.paid_amount(order)
+                    services.do_decide_dispute(dispute_id=dispute.public_id, decision="partial_refund",
+                                               amount=Money((paid.amount / 5).quantize(Decimal(1)), paid.currency),
+                                               actor=services.SYSTEM, note="demo")
+            disputes += 1
+        except Problem:
+            continue
+    for i in range(3):
+        try:
+            with transaction.atomic():
+                order = _paid_web_order(rng, customer_ids, stocked, now - dt.timedelta(days=6 + i), deliver=True)
+                line = order.lines.first()
+                ret = services.do_request_return(order=order, location=services.MAIL, lines=[
+                    {"sku": line.sku, "quantity": 1, "reason": rng.choice(["size", "changed_mind"])}])
+                if i == 0:
+                    services.do_mark_return_sent(return_id=ret.public_id)
+            parcels += 1
+        except Problem:
+            continue
+    return disputes, parcels

@@ -16,7 +16,10 @@ class OrderPlaced:
     delivery_method: str
     total: dict
     lines: list = field(default_factory=list)  # [{sku, quantity, amount, category}]
-    receipt_email: str = ""  # the POS's "receipt by email" (the notifier's order confirmation)
+    receipt_email: str = ""  # the POS's "receipt by email": the notifier emails the receipt there
+    # With receipt_email: {placed_at, location, location_name, lines: [{sku, title, quantity, amount}],
+    # tax_lines, payments: [{method, amount}]}, what the receipt shows (channels may not read orders).
+    receipt: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,3 +115,33 @@ class TrackingResent:
     tracking: str
     tracking_url: str
     actor: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnLabelCreated:
+    """A return by mail got its prepaid label: the customer is sent the signed link to print it."""
+
+    return_id: str
+    return_number: str
+    order_id: str
+    order_number: str
+    customer_id: str
+    carrier: str
+    tracking: str
+    location: str  # the destination warehouse's code
+    location_name: str
+    label_url: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
+class ReturnInTransit:
+    """A mail return's parcel was scanned by the carrier (or marked sent by staff)."""
+
+    return_id: str
+    order_id: str
+    order_number: str
+    customer_id: str
+    carrier: str
+    tracking: str
+    location: str

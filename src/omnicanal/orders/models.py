@@ -250,6 +250,7 @@ class Refund(models.Model):
 
 class ReturnStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
+    IN_TRANSIT = "in_transit", _("In transit")  # a mail return's parcel is on its way
     RECEIVED = "received", _("Received")
     CANCELLED = "cancelled", _("Cancelled")
 
@@ -257,8 +258,16 @@ class ReturnStatus(models.TextChoices):
 class Return(models.Model):
     public_id = PublicIdField(prefix="ret")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
-    location = models.CharField(max_length=32, db_index=True)  # a returns-capable location, or MAIL
+    location = models.CharField(max_length=32, db_index=True)  # a returns-capable location (by mail: where to)
     refund_to = models.CharField(max_length=20, default="original")
+    # By mail: the parcel travels with our label (carrier and a tracking number we generate) to
+    # `location`; it may still be received elsewhere (`received_location` says where).
+    by_mail = models.BooleanField(default=False)
+    carrier = models.CharField(max_length=60, blank=True, default="")
+    tracking = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    received_location = models.CharField(max_length=32, blank=True, default="")
+    history = models.JSONField(default=list, blank=True)  # [{at, status, actor, …}]
     status = models.CharField(max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED)
     exchange_order_id = models.CharField(max_length=32, blank=True, default="")
     created_at = models.DateTimeField()
@@ -294,8 +303,13 @@ class Dispute(models.Model):
     decision = models.CharField(max_length=20, blank=True, default="")  # refund | partial_refund | replacement | reject
     amount = money_field(default=0)
     decided_by = models.CharField(max_length=100, blank=True, default="")
+    opened_by = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
+    history = models.JSONField(default=list, blank=True)  # [{at, status, actor, decision?, amount?, note?}]
+
+    class Meta:
+        ordering = ["created_at", "pk"]
 
 
 class ProviderEvent(models.Model):

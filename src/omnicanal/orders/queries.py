@@ -11,7 +11,7 @@ from omnicanal.core.errors import NotFound
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
 from omnicanal.inventory import queries as inventory
-from omnicanal.orders import pricing
+from omnicanal.orders import labels, pricing
 from omnicanal.orders.models import (
     Cart,
     CartLine,
@@ -138,13 +138,87 @@ def order_dict(order: Order, *, full: bool = True) -> dict:
     return out
 
 
-def return_dict(ret: Return) -> dict:
-    return {"id": ret.public_id, "order_id": ret.order.public_id, "location": ret.location, "status": ret.status,
-            "refund_to": ret.refund_to, "refunded": _m(ret.refunded, ret.order.currency),
-            "exchange_order_id": ret.exchange_order_id or None,
-            "lines": [{"sku": rl.sku, "quantity": rl.quantity, "reason": rl.reason, "received": rl.received,
-                       "condition": rl.condition or None} for rl in ReturnLine.objects.filter(ret=ret)],
-            "created_at": ret.created_at.isoformat()}
+def return_dict(ret: Return, request=None) -> dict:
+    """A return on the wire; by mail also its label: `carrier`, `tracking`, `ship_to` (the
+    destination) and `label_url` (the customer's signed link, valid `label_expires_at`)."""
+    out = {"id": ret.public_id, "order_id": ret.order.public_id, "location": ret.location, "status": ret.status,
+           "refund_to": ret.refund_to, "refunded": _m(ret.refunded, ret.order.currency),
+           "exchange_order_id": ret.exchange_order_id or None,
+           "lines": [{"sku": rl.sku, "quantity": rl.quantity, "reason": rl.reason, "received": rl.received,
+                      "condition": rl.condition or None} for rl in ReturnLine.objects.filter(ret=ret)],
+           "created_at": ret.created_at.isoformat(), "by_mail": ret.by_mail,
+           "received_location": ret.received_location or None,
+           "received_at": ret.received_at.isoformat() if ret.received_at else None}
+    if ret.by_mail:
+        out.update({"carrier": ret.carrier, "tracking": ret.tracking, "ship_to": ship_to(ret.location),
+                    "label_url": labels.url_for(ret.public_id, ret.created_at, request=request),
+                    "label_expires_at": labels.expires_at(ret.created_at).isoformat(),
+                    "sent_at": ret.sent_at.isoformat() if ret.sent_at else None})
+    return out
+
+
+def ship_to(code: str) -> dict:
+    """A return parcel's destination as printed on the label."""
+    try:
+        loc = inventory.get_location(code)
+    except NotFound:
+        return {"location": code, "name": code}
+    return {"location": loc.code, "name": loc.name, "line1": loc.line1, "line2": loc.line2 or None,
+            "city": loc.city, "region": loc.region or None, "postal_code": loc.postal_code or None,
+            "country": loc.country or None}
+
+
+def label_context(ret: Return) -> dict:
+    """What a printed return label shows (the console's and the customer's page)."""
+    order = ret.order
+    return {"ret": ret, "order": order, "ship_to": ship_to(ret.location), "sender": order.address or {},
+            "sender_name": (order.contact or {}).get("name", ""), "qr": labels.barcode_svg(ret.public_id),
+            "lines": list(ReturnLine.objects.filter(ret=ret)), "expires_at": labels.expires_at(ret.created_at)}
+
+
+def mail_returns_on_the_way(*, destination: str = "") -> QuerySet[Return]:
+    """Returns by mail not received yet (label made, or parcel in transit), oldest first; by destination."""
+    qs = Return.objects.select_related("order").filter(by_mail=True, status__in=("requested", "in_transit"))
+    if destination:
+        qs = qs.filter(location=destination)
+    return qs.order_by("created_at", "pk")
+
+
+DECIDED = ("resolved", "rejected")
+
+
+def disputes_queue(*, status: str = "open", kind: str = "", limit: int = 200) -> list[Dispute]:
+    """The disputes console: open (or decided) disputes, oldest first, with their order."""
+    qs = Dispute.objects.select_related("order")
+    if status == "open":
+        qs = qs.filter(status="open")
+    elif status == "decided":
+        qs = qs.filter(status__in=DECIDED)
+    if kind:
+        qs = qs.filter(kind=kind)
+    rows = list(qs.order_by("created_at", "pk")[:limit])
+    paid = defaultdict(Decimal)
+    for p in Payment.objects.filter(order_id__in={d.order_id for d in rows}, status="captured"):
+        paid[p.order_id] += p.amount
+    for d in rows:
+        d.paid = paid[d.order_id]
+    return rows
+
+
+def get_dispute(public_id: str) -> Dispute:
+    found = Dispute.objects.select_related("order").filter(public_id=public_id).first()
+    if found is None:
+        raise NotFound(detail=f"No dispute {public_id}.")
+    return found
+
+
+def dispute_dict(d: Dispute) -> dict:
+    c = d.order.currency
+    return {"id": d.public_id, "order_id": d.order.public_id, "order_number": d.order.number, "kind": d.kind,
+            "status": d.status, "note": d.note, "decision": d.decision or None, "amount": _m(d.amount, c),
+            "opened_by": d.opened_by or None, "decided_by": d.decided_by or None,
+            "created_at": d.created_at.isoformat(), "decided_at": d.decided_at.isoformat() if d.decided_at else None,
+            "history": d.history}
 
 
 def cart_dict(cart: Cart) -> dict:

@@ -19,10 +19,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import secrets
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -35,6 +37,7 @@ from omnicanal.core.errors import Conflict, Forbidden, InvalidTransition, NotFou
 from omnicanal.core.ids import new_id
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
+from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory_queries
 from omnicanal.inventory import services as inventory
 from omnicanal.inventory.services import ReserveLine
@@ -43,7 +46,7 @@ from omnicanal.loyalty.services import payments as loyalty_payments
 from omnicanal.loyalty.services import program as loyalty_program
 from omnicanal.loyalty.services import stored_value as loyalty_stored_value
 from omnicanal.loyalty.services.common import Line as LoyaltyLine
-from omnicanal.orders import events, locks, pricing, providers, sourcing
+from omnicanal.orders import events, labels, locks, pricing, providers, sourcing
 from omnicanal.orders.models import (
     Cart,
     CartLine,
@@ -202,6 +205,31 @@ def _provider_for(method: str, channel: str) -> str:
     return "loyalty"
 
 
+def _receipt_contact(contact: dict, customer_id: str, channel: str, actor: Principal) -> tuple[dict, str]:
+    """The buyer asked for the receipt by email: the address is checked (422 on `receipt_email`, before
+    anything is written) and joins their profile unverified (customers' rules); an anonymous sale
+    becomes the address owner's, or a new customer's, so the receipt and the history follow the person."""
+    given = customer_services.do_attach_identity(
+        customer_id=customer_id or None, value=contact["receipt_email"], channel=channel, source="receipt",
+        field_name="receipt_email", actor=actor)
+    return {**contact, "receipt_email": given.value, "receipt_outcome": given.outcome}, given.customer_id
+
+
+def _receipt_facts(order: Order, lines: list[OrderLine], payments: list[Payment]) -> dict:
+    """What the emailed receipt shows beyond OrderPlaced's own fields (the notifier may not read orders):
+    the store, the local time, each line's title, IVA and the payment methods."""
+    location = inventory_queries.get_location(order.delivery_location) if order.delivery_location else None
+    zone = zoneinfo.ZoneInfo(location.timezone if location else settings.OMNICANAL.get("TIME_ZONE", "UTC"))
+    return {
+        "placed_at": order.placed_at.astimezone(zone).isoformat(),
+        "location": order.delivery_location, "location_name": location.name if location else "",
+        "lines": [{"sku": line.sku, "title": line.title, "quantity": line.quantity,
+                   "amount": Money(line.total, order.currency).as_dict()} for line in lines],
+        "tax_lines": order.tax_lines,
+        "payments": [{"method": p.method, "amount": Money(p.amount, order.currency).as_dict()} for p in payments],
+    }
+
+
 def do_place_order(
     *,
     channel: str,
@@ -233,6 +261,8 @@ def do_place_order(
     wanted = _wanted(list(lines or []))
     if customer_id:
         customer_id = customers.get_customer(customer_id).public_id
+    if (contact or {}).get("receipt_email"):
+        contact, customer_id = _receipt_contact(contact, customer_id, channel, actor)
     if method == "carry_out" and not actor.may_act_on(location):
         raise Forbidden(detail=_("This credential may not sell at %(code)s.") % {"code": location})
     if cart is not None and inventory_queries.reservations(reference=cart.public_id, status="active").exists():
@@ -314,6 +344,7 @@ def do_place_order(
     batch = [events.OrderPlaced(
         order_id=order_pid, number=number, order_number=number, customer_id=customer_id, channel=channel,
         delivery_method=method, total=total.as_dict(), receipt_email=(contact or {}).get("receipt_email", ""),
+        receipt=_receipt_facts(order, order_lines, rows) if (contact or {}).get("receipt_email") else {},
         lines=[{"sku": line.sku, "quantity": line.quantity, "amount": str(line.total), "category": line.category}
                for line in order_lines])]
     outbox.emit_many(batch)
@@ -723,16 +754,44 @@ def _handed(order: Order) -> dict[int, int]:
     return handed
 
 
+MAIL = "MAIL"  # POST /returns {location: "MAIL"}: by mail, to the warehouse the rule chooses
+
+
+def return_destination(order: Order) -> str:
+    """Where a parcel returned by mail goes: a returns-capable location that ships for the order's
+    channel (its stock network, as sourcing: the POS's endless aisle draws on the web's), warehouses
+    first, then the nearest to the order's address, then the channel's priority (lower first), as
+    sourcing ranks them. ValidationFailed when no location can take it."""
+    network = sourcing.stock_channel(order.channel, order.delivery_method)
+    kinds = sourcing.CHANNEL_RULES.get(order.channel, {}).get("kinds", sourcing.DEFAULT_KINDS)
+    point = sourcing.address_point(order.address)
+    ranked = []
+    for loc in inventory_queries.locations():
+        link = next((c for c in loc.channel_links.all() if c.channel_id == network and c.ships), None)
+        if not loc.returns or link is None or loc.kind not in kinds:
+            continue
+        km = sourcing._km(point, (loc.lat, loc.lon) if loc.lat is not None else None)
+        ranked.append(((loc.kind != "warehouse", km is None, km or 0, link.priority, loc.code), loc.code))
+    if not ranked:
+        raise ValidationFailed.on("location", _("no warehouse takes returns by mail for this order"))
+    return min(ranked)[1]
+
+
 def do_request_return(*, order: Order, location: str, lines: list[dict], refund_to: str = "original",
                       by_mail: bool = False, actor: Principal = SYSTEM) -> Return:
-    """Any channel's order, at any returns-capable location (by mail: sent to one, usually the
-    warehouse; `by_mail` only widens nothing today), within the window of each line's category."""
-    del by_mail  # accepted on the wire; a parcel is received like a counter return at its location
+    """Any channel's order, at any returns-capable location, within the window of each line's
+    category. By mail (`by_mail`, or the location "MAIL"): the parcel goes to `location` when one is
+    named, else to return_destination(); the return gets a prepaid label (carrier, a tracking number
+    we generate, a signed link the customer prints it from) and ReturnLabelCreated tells them."""
+    location = (location or "").strip().upper()
+    by_mail = by_mail or location == MAIL
+    if by_mail and location in (MAIL, ""):
+        location = return_destination(order)
     if refund_to not in ("original", "store_credit"):
         raise ValidationFailed.on("refund_to", _("must be original or store_credit"))
-    where = sourcing.locations_info().get((location or "").upper())
+    where = sourcing.locations_info().get(location)
     if where is None or not where["returns"]:
-        raise ValidationFailed.on("location", _("%(code)s does not take returns") % {"code": location})
+        raise ValidationFailed.on("location", _("%(code)s does not take returns") % {"code": location or "-"})
     if refund_to == "store_credit" and not order.customer_id:
         raise ValidationFailed.on("refund_to", _("store credit needs a known customer"))
     if order.status == OrderStatus.CANCELLED:
@@ -763,22 +822,62 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
         rows.append(ReturnLine(order_line=line, sku=line.sku, quantity=quantity,
                                reason=str(item.get("reason") or "")[:60]))
     ret = Return.objects.create(order=order, location=where["code"], refund_to=refund_to, created_at=now,
-                                status=ReturnStatus.REQUESTED)
+                                status=ReturnStatus.REQUESTED, by_mail=by_mail,
+                                carrier=labels.carrier()[:60] if by_mail else "",
+                                tracking=labels.tracking_number() if by_mail else "",
+                                history=[_history(ReturnStatus.REQUESTED, actor, now, location=where["code"],
+                                                  by_mail=by_mail)])
     for row in rows:
         row.ret = ret
     ReturnLine.objects.bulk_create(rows)
+    if by_mail:
+        outbox.emit(events.ReturnLabelCreated(
+            return_id=ret.public_id, return_number=ret.public_id, order_id=order.public_id,
+            order_number=order.number, customer_id=order.customer_id, carrier=ret.carrier, tracking=ret.tracking,
+            location=where["code"], location_name=where["name"], label_url=labels.url_for(ret.public_id, now),
+            expires_at=labels.expires_at(now).isoformat()))
+    return ret
+
+
+def do_mark_return_sent(*, return_id: str, tracking: str = "", actor: Principal = SYSTEM) -> Return:
+    """A mail return's parcel is on its way (the carrier scanned it, or staff marks it sent; a carrier
+    that relabels gives its own tracking number)."""
+    ret = locks.ret(return_id)
+    if ret is None:
+        raise NotFound(detail=_("No return %(id)s.") % {"id": return_id})
+    if not ret.by_mail:
+        raise InvalidTransition(detail=_("The return %(id)s is not by mail.") % {"id": return_id})
+    if ret.status != ReturnStatus.REQUESTED:
+        raise InvalidTransition(detail=_("The return %(id)s is %(status)s.") % {"id": return_id, "status": ret.status})
+    now = clock.now()
+    if tracking.strip():
+        ret.tracking = tracking.strip()[:40]
+    ret.status, ret.sent_at = ReturnStatus.IN_TRANSIT, now
+    ret.history = [*ret.history, _history(ReturnStatus.IN_TRANSIT, actor, now, tracking=ret.tracking)]
+    ret.save(update_fields=["status", "sent_at", "tracking", "history"])
+    order = ret.order
+    outbox.emit(events.ReturnInTransit(return_id=ret.public_id, order_id=order.public_id, order_number=order.number,
+                                       customer_id=order.customer_id, carrier=ret.carrier, tracking=ret.tracking,
+                                       location=ret.location))
     return ret
 
 
 def do_receive_return(*, return_id: str, lines: list[dict] | None = None, exchange: list[LineIn] | None = None,
-                      actor: Principal = SYSTEM) -> Return:
+                      location: str = "", actor: Principal = SYSTEM) -> Return:
     """The goods are back: resellable units into the receiving location's stock, the refund issued
-    (to the original payments or as store credit), points taken back in proportion."""
+    (to the original payments or as store credit), points taken back in proportion. A parcel may
+    arrive at a returns-capable location other than its destination (`location`): taken, and the
+    difference recorded (history, received_location, audit)."""
     ret = locks.ret(return_id)
     if ret is None:
         raise NotFound(detail=_("No return %(id)s.") % {"id": return_id})
-    if ret.status != ReturnStatus.REQUESTED:
+    if ret.status not in (ReturnStatus.REQUESTED, ReturnStatus.IN_TRANSIT):
         raise InvalidTransition(detail=_("The return %(id)s is %(status)s.") % {"id": return_id, "status": ret.status})
+    where = (location or ret.location).strip().upper()
+    if where != ret.location:
+        info = sourcing.locations_info().get(where)
+        if info is None or not info["returns"]:
+            raise ValidationFailed.on("location", _("%(code)s does not take returns") % {"code": where})
     order = ret.order
     if exchange:
         if not order.customer_id:
@@ -806,14 +905,16 @@ def do_receive_return(*, return_id: str, lines: list[dict] | None = None, exchan
             if condition == "resellable":
                 resellable[rl.sku] += quantity
     if resellable:
-        inventory.do_receive_stock(location=inventory.get_location(ret.location), lines=list(resellable.items()),
+        inventory.do_receive_stock(location=inventory.get_location(where), lines=list(resellable.items()),
                                    kind="return", reference=ret.public_id, actor=actor)
     now = clock.now()
     made = do_refund(order=order, amount=Money(refund, order.currency), to=ret.refund_to, reference=ret.public_id,
                      reason="return", actor=actor) if refund else []
     ret.refunded = sum((r.amount for r in made), Decimal(0))
-    ret.status, ret.received_at = ReturnStatus.RECEIVED, now
-    ret.save(update_fields=["refunded", "status", "received_at"])
+    ret.status, ret.received_at, ret.received_location = ReturnStatus.RECEIVED, now, where
+    ret.history = [*ret.history, _history(ReturnStatus.RECEIVED, actor, now, location=where,
+                                          **({"destination": ret.location} if where != ret.location else {}))]
+    ret.save(update_fields=["refunded", "status", "received_at", "received_location", "history"])
     if order.customer_id and ret.refunded:
         loyalty_program.do_reverse_earn_for_return(order_ref=order.public_id, return_ref=ret.public_id,
                                                    amount=Money(ret.refunded, order.currency))
@@ -822,10 +923,11 @@ def do_receive_return(*, return_id: str, lines: list[dict] | None = None, exchan
         ret.save(update_fields=["exchange_order_id"])
     outbox.emit(events.ReturnReceived(return_id=ret.public_id, return_number=ret.public_id, order_id=order.public_id,
                                       number=order.number, order_number=order.number, customer_id=order.customer_id,
-                                      location=ret.location))
-    if _is_person(actor):
+                                      location=where))
+    if _is_person(actor) or where != ret.location:
         audit.record(actor=actor, action="return.receive", target_type="return", target_id=ret.public_id,
-                     after={"resellable": dict(resellable), "refunded": str(ret.refunded), "to": ret.refund_to})
+                     after={"resellable": dict(resellable), "refunded": str(ret.refunded), "to": ret.refund_to,
+                            "location": where, "destination": ret.location})
     return ret
 
 
@@ -840,13 +942,23 @@ def _exchange(ret: Return, order: Order, lines: list[LineIn], actor: Principal) 
     if total - credit:
         payments.append(PaymentIn(method="card", amount=total - credit))
     return do_place_order(channel="pos", customer_id=order.customer_id, delivery={
-        "method": "carry_out", "location": ret.location}, lines=lines, payments=payments, actor=actor)
+        "method": "carry_out", "location": ret.received_location or ret.location}, lines=lines, payments=payments,
+        actor=actor)
 
 
-def do_open_dispute(*, order: Order, kind: str, note: str = "") -> Dispute:
+DISPUTE_KINDS = ("not_received", "defective")
+DISPUTE_OPENERS = ("manager", "agent", "integration")
+DISPUTE_DECIDERS = ("manager",)  # as refunds: a manager (admins always)
+DECISIONS = ("refund", "partial_refund", "replacement", "reject")
+
+
+def do_open_dispute(*, order: Order, kind: str, note: str = "", actor: Principal = SYSTEM) -> Dispute:
     """not_received: only past the promised date plus DISPUTE_GRACE_DAYS with something undelivered;
-    defective: for goods that reached the customer."""
+    defective: for goods that reached the customer. One open dispute per order and kind."""
+    require_role(actor, *DISPUTE_OPENERS)
     now = clock.now()
+    if Dispute.objects.filter(order=order, kind=kind, status=DisputeStatus.OPEN).exists():
+        raise Conflict(detail=_("The order %(n)s already has an open dispute of this kind.") % {"n": order.number})
     fulfillments = list(Fulfillment.objects.filter(order=order))
     if kind == "not_received":
         late = [f for f in fulfillments if f.status not in FINAL and f.promised_at
@@ -858,23 +970,39 @@ def do_open_dispute(*, order: Order, kind: str, note: str = "") -> Dispute:
             raise ValidationFailed.on("kind", _("nothing of this order has reached the customer yet"))
     else:
         raise ValidationFailed.on("kind", _("must be not_received or defective"))
-    return Dispute.objects.create(order=order, kind=kind, note=note[:2000], created_at=now)
+    dispute = Dispute.objects.create(order=order, kind=kind, note=note[:2000], created_at=now, opened_by=_who(actor),
+                                     history=[_history(DisputeStatus.OPEN, actor, now, kind=kind)])
+    if _is_person(actor):
+        audit.record(actor=actor, action="dispute.open", target_type="dispute", target_id=dispute.public_id,
+                     after={"kind": kind, "order": order.public_id})
+    return dispute
 
 
-def do_decide_dispute(*, dispute_id: str, decision: str, amount: Money | None = None, actor: Principal) -> Dispute:
-    """A staff decision, audited: a total or partial refund, a replacement, or rejection."""
+def do_decide_dispute(*, dispute_id: str, decision: str, amount: Money | None = None, actor: Principal,
+                       note: str = "") -> Dispute:
+    """A manager's decision, audited: a total or partial refund (never more than is left to refund:
+    422 on `amount`, not silently cut), a replacement, or rejection."""
+    require_role(actor, *DISPUTE_DECIDERS)
     dispute = Dispute.objects.select_related("order").filter(public_id=dispute_id).first()
     if dispute is None:
         raise NotFound(detail=_("No dispute %(id)s.") % {"id": dispute_id})
+    order = locks.order(dispute.order_id)
+    dispute.refresh_from_db()  # under the order's lock: two managers deciding at once, one wins
     if dispute.status != DisputeStatus.OPEN:
         raise InvalidTransition(detail=_("The dispute is already decided."))
-    order = locks.order(dispute.order_id)
+    left = paid_amount(order) - refunded_amount(order)
     if decision == "refund":
-        amount = paid_amount(order) - refunded_amount(order)
+        amount = left
+        if amount.amount <= 0:
+            raise ValidationFailed.on("decision", _("nothing is left to refund on this order"))
     elif decision == "partial_refund":
         if amount is None or amount.amount <= 0:
             raise ValidationFailed.on("amount", _("is required for a partial refund"))
-    elif decision not in ("replacement", "reject"):
+        if amount.currency != order.currency:
+            raise ValidationFailed.on("amount", _("must be in %(currency)s") % {"currency": order.currency})
+        if amount > left:
+            raise ValidationFailed.on("amount", _("at most %(left)s is left to refund") % {"left": left.format()})
+    elif decision not in DECISIONS:
         raise ValidationFailed.on("decision", _("must be refund, partial_refund, replacement or reject"))
     refunds = []
     if decision == "replacement":
@@ -894,9 +1022,15 @@ def do_decide_dispute(*, dispute_id: str, decision: str, amount: Money | None = 
     dispute.amount = sum((r.amount for r in refunds), Decimal(0))
     dispute.status = DisputeStatus.REJECTED if decision == "reject" else DisputeStatus.RESOLVED
     dispute.decided_by, dispute.decided_at = _who(actor), clock.now()
+    extra = {"note": note.strip()[:500]} if note.strip() else {}
+    if decision == "replacement":
+        extra["replacement"] = replacement.public_id
+    dispute.history = [*dispute.history, _history(dispute.status, actor, dispute.decided_at, decision=decision,
+                                                  amount=str(dispute.amount), **extra)]
     dispute.save()
     audit.record(actor=actor, action="dispute.decide", target_type="dispute", target_id=dispute.public_id,
-                 after={"decision": decision, "amount": str(dispute.amount), "order": order.public_id})
+                 after={"decision": decision, "amount": str(dispute.amount), "order": order.public_id},
+                 reason=note.strip()[:200])
     return dispute
 
 

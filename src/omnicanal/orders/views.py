@@ -6,6 +6,8 @@ A store clerk works only at their own locations (the pages offer only those; ser
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,8 +26,8 @@ from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory
-from omnicanal.orders import queries, services
-from omnicanal.orders.models import DeliveryMethod, FulfillmentStatus, OrderStatus
+from omnicanal.orders import labels, queries, services
+from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
 app_name = "orders"
 VIEWERS = ("manager", "store_staff", "agent")
@@ -59,6 +61,16 @@ def _back(request: HttpRequest, default: str):
 
 # --- order console -------------------------------------------------------------------------------------
 
+
+
+def _customer_of(order):
+    """The order's customer for display, or None (anonymous, or erased since)."""
+    if not order.customer_id:
+        return None
+    try:
+        return customers.get_customer(order.customer_id)
+    except NotFound:
+        return None
 
 @staff_required(*VIEWERS)
 def order_list(request: HttpRequest):
@@ -99,19 +111,51 @@ def order_detail(request: HttpRequest, order_id: str):
     for r in data["refunds"]:
         timeline.append({"at": r["at"], "what": _("Refund %(amount)s") % {
             "amount": Money.of(r["amount"]["amount"], r["amount"]["currency"]).format()}, "who": r["to"]})
+    timeline += _returns_and_disputes_timeline(order)
     timeline.sort(key=lambda e: e["at"], reverse=True)
-    customer = None
-    if order.customer_id:
-        try:
-            customer = customers.get_customer(order.customer_id)
-        except NotFound:
-            customer = None
+    customer = _customer_of(order)
     return render(request, "orders/detail.html", {
         "title": order.number, "order": order, "data": data, "timeline": timeline, "customer": customer,
         "money": lambda m: Money.of(m["amount"], m["currency"]).format(),
         "can_cancel": order.status != OrderStatus.CANCELLED and request.user.role in ("admin", "manager", "agent",
                                                                                        "store_staff"),
-        "can_refund": request.user.role in ("admin", "manager")})
+        "can_refund": request.user.role in ("admin", "manager"),
+        "can_dispute": order.status != OrderStatus.CANCELLED and request.user.role in ("admin", *DISPUTE_STAFF),
+        "dispute_kinds": DISPUTE_KINDS, "returns": list(order.returns.all()),
+        "disputes": list(order.disputes.all())})
+
+
+DISPUTE_STAFF = ("manager", "agent")  # who opens disputes and reads the queue in the console
+DISPUTE_KINDS = [("not_received", _("Not received")), ("defective", _("Defective"))]
+DECISION_LABELS = {"refund": _("Total refund"), "partial_refund": _("Partial refund"),
+                   "replacement": _("Replacement"), "reject": _("Rejected")}
+
+
+def _returns_and_disputes_timeline(order) -> list[dict]:
+    """Each step of the order's returns (label, parcel sent, received) and disputes (opened, decided)."""
+    out = []
+    steps = {"requested": _("Return %(id)s requested"), "in_transit": _("Return %(id)s sent by mail"),
+             "received": _("Return %(id)s received at %(location)s")}
+    for ret in order.returns.all():
+        for h in ret.history:
+            what = steps.get(h.get("status"), "%(id)s") % {"id": ret.public_id[:12] + "…",
+                                                           "location": h.get("location", "")}
+            if h.get("status") == "requested" and h.get("by_mail"):
+                what += " — " + _("label %(carrier)s %(tracking)s") % {"carrier": ret.carrier, "tracking": ret.tracking}
+            if h.get("destination"):
+                what += " — " + _("addressed to %(code)s") % {"code": h["destination"]}
+            out.append({"at": h["at"], "what": what, "who": h.get("actor", "")})
+    for d in order.disputes.all():
+        for h in d.history:
+            if h.get("status") == DisputeStatus.OPEN:
+                what = _("Dispute opened: %(kind)s") % {"kind": dict(DISPUTE_KINDS).get(d.kind, d.kind)}
+            else:
+                what = _("Dispute decided: %(decision)s") % {
+                    "decision": DECISION_LABELS.get(h.get("decision", ""), h.get("decision", ""))}
+                if h.get("decision") in ("refund", "partial_refund"):
+                    what += f" {Money.of(h.get('amount') or '0', order.currency).format()}"
+            out.append({"at": h["at"], "what": what, "who": h.get("actor", "")})
+    return out
 
 
 @staff_required(*VIEWERS)
@@ -233,7 +277,7 @@ def _identify(value: str):
 def pos(request: HttpRequest):
     location = _location(request, request.POST if request.method == "POST" else None)
     state = _pos_state(request)
-    receipt = None
+    receipt, receipt_to = None, {}
     if request.method == "POST":
         op = request.POST.get("op")
         try:
@@ -270,6 +314,8 @@ def pos(request: HttpRequest):
                         contact={"receipt_email": request.POST.get("receipt_email", "").strip()[:200]}
                         if request.POST.get("receipt_email") else None)
                     receipt = queries.order_dict(order, full=False)
+                    receipt_to = {"address": order.contact.get("receipt_email", ""),
+                                  "elsewhere": order.contact.get("receipt_outcome") == "owned_by_another"}
                     messages.success(request, _("Sold: order %(n)s.") % {"n": order.number})
                     state = {"lines": {}, "customer_id": ""}
         except Problem as problem:
@@ -299,7 +345,7 @@ def pos(request: HttpRequest):
                           "elsewhere": elsewhere})
     return render(request, "orders/pos.html", {
         "title": _("POS"), "location": location, "locations": _my_locations(request), "customer": customer,
-        "lines": lines, "total": total.format(), "receipt": receipt,
+        "lines": lines, "total": total.format(), "receipt": receipt, "receipt_to": receipt_to,
         "pickup_locations": [loc for loc in inventory.locations() if loc.pickup],
         "money": lambda m: Money.of(m["amount"], m["currency"]).format()})
 
@@ -337,9 +383,14 @@ def returns_desk(request: HttpRequest):
         except Problem as problem:
             show_problem(request, problem)
         return redirect(f"{reverse('orders:returns_desk')}?location={location}&order={order.public_id}")
+    every = request.GET.get("mail") == "all"
+    on_the_way = list(queries.mail_returns_on_the_way(destination="" if every else location)
+                      .prefetch_related("lines")[:100])
     return render(request, "orders/returns_desk.html", {
         "title": _("Returns desk"), "location": location, "locations": _my_locations(request), "order": order,
-        "data": data, "ref": ref, "money": lambda m: Money.of(m["amount"], m["currency"]).format()})
+        "data": data, "ref": ref, "money": lambda m: Money.of(m["amount"], m["currency"]).format(),
+        "on_the_way": on_the_way, "every_destination": every,
+        "mail_returns": [r for r in (order.returns.all() if order is not None else []) if r.by_mail]})
 
 
 # --- the side panel beside a conversation (and on the customer 360) ---------------------------------------
@@ -412,8 +463,7 @@ def panel_start_return(request: HttpRequest, order_id: str):
     by_mail = bool(request.POST.get("by_mail"))
     location = request.POST.get("location", "")
     if by_mail and not location:
-        location = next((loc.code for loc in inventory.locations()
-                         if loc.kind == "warehouse" and loc.returns), "")
+        location = services.MAIL  # the rule picks the warehouse; the service makes the label
     try:
         with transaction.atomic():
             ret = services.do_request_return(order=order, location=location, lines=lines, by_mail=by_mail,
@@ -421,9 +471,188 @@ def panel_start_return(request: HttpRequest, order_id: str):
                                              actor=request.principal)
         notice = _("Return %(id)s requested for %(order)s: the customer brings or sends it to %(location)s.") % {
             "id": ret.public_id, "order": order.number, "location": ret.location}
+        if ret.by_mail:
+            notice += " " + _("Label: %(carrier)s %(tracking)s, sent to the customer.") % {
+                "carrier": ret.carrier, "tracking": ret.tracking}
         return _panel_response(request, order.customer_id, notice=notice)
     except Problem as problem:
         return _panel_response(request, order.customer_id, error=_problem_text(problem))
+
+
+# --- disputes ------------------------------------------------------------------------------------------
+# Agents and managers open disputes and read the queue; only managers decide (as refunds), and the
+# service re-checks the role: a store clerk or an agent posting the decide form gets 403.
+
+
+@staff_required(*DISPUTE_STAFF)
+def disputes(request: HttpRequest):
+    status = request.GET.get("status", "open")
+    status = status if status in ("open", "decided", "") else "open"
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in dict(DISPUTE_KINDS) else ""
+    rows = queries.disputes_queue(status=status, kind=kind)
+    names = {}
+    for customer_id in {d.order.customer_id for d in rows if d.order.customer_id}:
+        try:  # through customers' queries (merged ids answer the survivor); a queue is a few dozen rows
+            names[customer_id] = customers.get_customer(customer_id).name
+        except NotFound:
+            names[customer_id] = ""
+    for d in rows:
+        d.customer_name = names.get(d.order.customer_id, "") if d.order.customer_id else ""
+    return render(request, "orders/disputes.html", {
+        "title": _("Disputes"), "disputes": rows, "status": status, "kind": kind, "kinds": DISPUTE_KINDS,
+        "decisions": DECISION_LABELS})
+
+
+@staff_required(*DISPUTE_STAFF)
+def dispute_detail(request: HttpRequest, dispute_id: str):
+    try:
+        dispute = queries.get_dispute(dispute_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    order = dispute.order
+    data = queries.order_dict(order)
+    customer = _customer_of(order)
+    left = services.paid_amount(order) - services.refunded_amount(order)
+    return render(request, "orders/dispute_detail.html", {
+        "title": _("Dispute %(id)s") % {"id": dispute.public_id}, "dispute": dispute, "order": order, "data": data,
+        "customer": customer, "left": left, "kinds": dict(DISPUTE_KINDS), "decisions": DECISION_LABELS,
+        "can_decide": dispute.status == DisputeStatus.OPEN and request.user.role in ("admin",
+                                                                                      *services.DISPUTE_DECIDERS),
+        "history": [{**h, "decision_label": DECISION_LABELS.get(h.get("decision", ""), "")} for h in dispute.history],
+        "timeline": sorted(_returns_and_disputes_timeline(order), key=lambda e: e["at"], reverse=True)})
+
+
+@staff_required(*services.DISPUTE_DECIDERS)
+@require_POST
+def dispute_decide(request: HttpRequest, dispute_id: str):
+    try:
+        dispute = queries.get_dispute(dispute_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    decision = request.POST.get("decision", "")
+    try:
+        amount = None
+        if decision == "partial_refund":
+            amount = Money.of(_typed_amount(request.POST.get("amount", "")), dispute.order.currency)
+        with transaction.atomic():
+            dispute = services.do_decide_dispute(dispute_id=dispute.public_id, decision=decision, amount=amount,
+                                                 note=request.POST.get("note", "")[:500], actor=request.principal)
+        messages.success(request, _("Dispute decided: %(decision)s.") % {
+            "decision": DECISION_LABELS.get(dispute.decision, dispute.decision)})
+    except Problem as problem:
+        show_problem(request, problem)
+    except (ValueError, ArithmeticError):
+        messages.error(request, _("Not an amount."))
+    return redirect("orders:dispute", dispute_id=dispute.public_id)
+
+
+def _typed_amount(raw: str) -> str:
+    """An amount as staff type it in Chile: "20.000" is twenty thousand (dots group thousands), a
+    comma marks decimals ("19,90"); plain "20000" or "19.90" also work."""
+    raw = raw.strip().replace(" ", "").lstrip("$")
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", raw):
+        raw = raw.replace(".", "")
+    return raw.replace(",", ".") or "0"
+
+
+@staff_required(*DISPUTE_STAFF)
+@require_POST
+def dispute_open(request: HttpRequest, order_id: str):
+    order = _visible_order(request, order_id)
+    try:
+        with transaction.atomic():
+            dispute = services.do_open_dispute(order=order, kind=request.POST.get("kind", ""),
+                                               note=request.POST.get("note", "")[:2000], actor=request.principal)
+        messages.success(request, _("Dispute %(id)s opened.") % {"id": dispute.public_id})
+        return redirect("orders:dispute", dispute_id=dispute.public_id)
+    except Problem as problem:
+        show_problem(request, problem)
+    return redirect("orders:detail", order_id=order.public_id)
+
+
+# --- returns by mail -------------------------------------------------------------------------------------
+
+
+def _label_page(request: HttpRequest, ret, *, public: bool) -> HttpResponse:
+    context = queries.label_context(ret)
+    response = render(request, "orders/return_label.html", {
+        **context, "public": public, "title": _("Return label %(id)s") % {"id": ret.public_id}})
+    # the link is the key: never leak it to another site, never keep the customer's address in a cache
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _visible_return(request: HttpRequest, return_id: str):
+    """A mail return the reader may handle: a clerk sees those addressed to, or orders touching,
+    their stores."""
+    try:
+        ret = queries.get_return(return_id)
+    except NotFound as exc:
+        raise Http404 from exc
+    codes = request.principal.locations
+    if not ret.by_mail:
+        raise Http404
+    if codes is not None and ret.location not in codes:
+        _visible_order(request, ret.order.public_id)
+    return ret
+
+
+@staff_required(*VIEWERS)
+def return_label(request: HttpRequest, return_id: str):
+    """The printable label, from the console."""
+    return _label_page(request, _visible_return(request, return_id), public=False)
+
+
+def return_label_public(request: HttpRequest, token: str):
+    """The customer's signed link (no sign-in): a tampered link is 404, an expired one 403."""
+    try:
+        return_id = labels.read_token(token)
+        ret = queries.get_return(return_id)
+    except (labels.LabelInvalid, NotFound) as exc:
+        raise Http404 from exc
+    except labels.LabelExpired:
+        return render(request, "orders/return_label_expired.html", {"title": _("Return label")}, status=403)
+    if not ret.by_mail:
+        raise Http404
+    return _label_page(request, ret, public=True)
+
+
+@staff_required(*VIEWERS)
+@require_POST
+def return_sent(request: HttpRequest, return_id: str):
+    _visible_return(request, return_id)
+    try:
+        with transaction.atomic():
+            ret = services.do_mark_return_sent(return_id=return_id, tracking=request.POST.get("tracking", "")[:40],
+                                               actor=request.principal)
+        messages.success(request, _("Return %(id)s is on its way (%(tracking)s).") % {
+            "id": ret.public_id, "tracking": ret.tracking})
+    except Problem as problem:
+        show_problem(request, problem)
+    return _back(request, reverse("orders:returns_desk"))
+
+
+@staff_required(*FLOOR)
+@require_POST
+def return_receive(request: HttpRequest, return_id: str):
+    """A parcel arrives at this desk: its lines in the condition found, at this location (which may
+    not be the one on its label: taken, and recorded)."""
+    location = (request.POST.get("location") or "").upper()
+    try:
+        ret = queries.get_return(return_id)
+        require_location(request.principal, location)
+        lines = [{"sku": rl.sku, "quantity": rl.quantity,
+                  "condition": request.POST.get(f"condition_{rl.sku}", "resellable")} for rl in ret.lines.all()]
+        with transaction.atomic():
+            ret = services.do_receive_return(return_id=return_id, lines=lines, location=location,
+                                             actor=request.principal)
+        messages.success(request, _("Return received; refunded %(amount)s (%(to)s).") % {
+            "amount": Money(ret.refunded, ret.order.currency).format(), "to": ret.refund_to})
+    except (Problem, Forbidden) as problem:
+        show_problem(request, problem)
+    return _back(request, f"{reverse('orders:returns_desk')}?location={location}")
 
 
 urlpatterns = [
@@ -439,4 +668,12 @@ urlpatterns = [
     path("panel/<str:customer_id>/", panel, name="panel"),
     path("panel/f/<str:fulfillment_id>/resend-tracking/", panel_resend_tracking, name="panel_resend_tracking"),
     path("panel/o/<str:order_id>/return/", panel_start_return, name="panel_return"),
+    path("disputes/", disputes, name="disputes"),
+    path("disputes/<str:dispute_id>/", dispute_detail, name="dispute"),
+    path("disputes/<str:dispute_id>/decide/", dispute_decide, name="dispute_decide"),
+    path("o/<str:order_id>/dispute/", dispute_open, name="dispute_open"),
+    path("r/<str:return_id>/label/", return_label, name="return_label"),
+    path("r/<str:return_id>/sent/", return_sent, name="return_sent"),
+    path("r/<str:return_id>/receive/", return_receive, name="return_receive"),
+    # the customer's signed link: no sign-in (see labels.py)
 ]

@@ -1,4 +1,6 @@
-"""The test card provider's webhook: POST /webhooks/payments/testpay, HMAC-SHA256 signed."""
+"""The orders' routes at the site root, outside the console: the test card provider's webhook
+(POST /webhooks/payments/testpay, HMAC-SHA256 signed) and the customer's signed return-label link
+(GET /returns/label/<token>/, no sign-in)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from omnicanal.core.errors import Problem
 from omnicanal.core.middleware import problem_response
-from omnicanal.orders import providers, services
+from omnicanal.orders import providers, services, views
 
 
 @csrf_exempt
@@ -33,4 +35,7 @@ def testpay(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True, "status": payment.status if payment else "replayed"})
 
 
-urlpatterns = [path("webhooks/payments/testpay", testpay, name="orders-testpay")]
+urlpatterns = [
+    path("webhooks/payments/testpay", testpay, name="orders-testpay"),
+    path("returns/label/<str:token>/", views.return_label_public, name="orders-return-label"),
+]

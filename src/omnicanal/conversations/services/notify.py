@@ -30,13 +30,14 @@ def _thread_for(customer_id: str) -> Conversation:
 
 
 def do_notify(*, customer_id: str, channel: str, text: str, template: dict | None = None, topic: str = "",
-              subject: str = "", retry: dict | None = None) -> Message:
+              subject: str = "", retry: dict | None = None, to: str = "") -> Message:
     """Raises like do_send (window closed, no address, no consent) so the caller can fall back.
     `retry` (the notifier's key, payload and channels tried) is kept so that a later delivery failure
-    can be retried on another channel."""
+    can be retried on another channel. `to` sends to that address instead of the customer's own (a
+    receipt the customer asked for at the counter, to the address they typed)."""
     conversation = _thread_for(customer_id)
     meta = {"notification": topic, **({"retry": retry} if retry else {})}
     if subject:
         meta["subject"] = subject
     return do_send(conversation=conversation, text=text, channel=channel, author=Author.SYSTEM, template=template,
-                   kind="notification", meta=meta)
+                   kind="notification", meta=meta, to=to)

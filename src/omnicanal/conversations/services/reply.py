@@ -119,8 +119,10 @@ def do_send(
     kind: str = "text",
     meta: dict | None = None,
     check_consent: bool = True,
+    to: str = "",
 ) -> Message:
-    """Write one outbound message (queued); MessageSent makes the channels app deliver it."""
+    """Write one outbound message (queued); MessageSent makes the channels app deliver it. `to`: an
+    address the customer gave for this one message (a receipt typed at the counter), used as given."""
     conversation = conversation_of(conversation)
     chosen = reply_channel(conversation, channel)
     if not chosen:
@@ -130,6 +132,8 @@ def do_send(
     pull = is_pull(chosen)
     text = _check_text(chosen, text, bool(attachments) or template is not None)
     address, inbox_id, last = _address(conversation, chosen)
+    if to:  # not a reply to their last message there: no threading, the default inbox
+        address, inbox_id, last = to, "", None
     if pull and last is None:
         raise ValidationFailed.on("channel", _("the customer has not written on this channel"))
     if not pull and not address:

@@ -16,9 +16,11 @@ from omnicanal.customers.services.duplicates import (
     do_suggest_merge,
 )
 from omnicanal.customers.services.identify import (
+    AttachResult,
     IdentifyRequest,
     IdentifyResult,
     check_identities,
+    do_attach_identity,
     do_identify,
     do_identify_many,
 )
@@ -27,12 +29,14 @@ from omnicanal.customers.services.privacy import do_erase_customer, do_export_cu
 from omnicanal.customers.services.timeline import do_append_timeline
 
 __all__ = [
+    "AttachResult",
     "IdentifyRequest",
     "IdentifyResult",
     "check_identities",
     "consent_keyword",
     "do_accept_suggestion",
     "do_append_timeline",
+    "do_attach_identity",
     "do_erase_customer",
     "do_export_customer",
     "do_find_duplicates",

@@ -12,6 +12,9 @@ Rules (docs/customers.md):
 A (kind, value) has one owner (unique constraint). Two simultaneous calls with the same new email
 race on that constraint: the loser's insert fails inside a savepoint and it resolves again, now
 finding the winner's customer.
+
+`do_attach_identity` takes one identifier given for a purpose (the POS's receipt by email): it is
+attached to the identified buyer only when nobody holds it; another holder gets a merge suggestion.
 """
 
 from __future__ import annotations
@@ -27,13 +30,14 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from omnicanal.core import clock, outbox
+from omnicanal.core import audit, clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, FieldError, ValidationFailed
 from omnicanal.customers import matching
 from omnicanal.customers.events import CustomerCreated, IdentityAttached
 from omnicanal.customers.models import Customer, Identity, TimelineEvent
 from omnicanal.customers.normalize import ANONYMOUS_KINDS, KINDS, PHONE_KINDS, InvalidIdentity, normalize
+from omnicanal.customers.services.common import customer_of
 
 CHANNEL = re.compile(r"^[a-z][a-z0-9_]{0,19}$")
 MAX_IDENTITIES = 20
@@ -156,6 +160,86 @@ def do_identify(
     check_channel(channel)
     claims = check_identities(identities, channel)
     return _resolve(channel, claims, check_traits(traits), actor)
+
+
+# --- one identifier given for a purpose (a receipt's email at the counter) -------------------------
+
+ATTACHED = "attached"  # the identified customer now holds it (unverified)
+ALREADY_THEIRS = "already_theirs"
+OWNED_BY_ANOTHER = "owned_by_another"  # nothing moved; staff got a merge suggestion
+CREATED = "created"  # an anonymous buyer: a new customer holding it
+FOUND_OWNER = "found_owner"  # an anonymous buyer: the customer who holds it
+
+
+@dataclass
+class AttachResult:
+    """The customer the message (and the order) belongs to, and what became of the identifier."""
+
+    customer: Customer
+    outcome: str
+    value: str  # normalized
+    suggestion_id: str = ""
+
+    @property
+    def customer_id(self) -> str:
+        return self.customer.public_id
+
+
+def do_attach_identity(
+    *, customer_id: str | None, value: str, channel: str, source: str, kind: str = "email",
+    field_name: str = "value", actor: Principal = SYSTEM,
+) -> AttachResult:
+    """An identifier a customer gave for one purpose (the POS's receipt by email); never verified.
+
+    Identified buyer: attached when nobody holds it; when another customer does, nothing moves (a
+    typed address is no proof, and it may be a relative's): staff get a merge suggestion. Anonymous
+    buyer: do_identify's rules (its owner, else a new customer holding it). An invalid value is a
+    422 on `field_name`, before anything is written.
+    """
+    check_channel(channel)
+    claim = _single_claim(kind, value, field_name)
+    if not customer_id:
+        result = _resolve(channel, [claim], Traits(), actor)
+        return AttachResult(result.customer, CREATED if result.created else FOUND_OWNER, claim.value)
+    buyer = customer_of(customer_id=customer_id)
+    if buyer.erased_at:
+        raise Conflict(detail=str(_("This customer was erased.")))
+    for _attempt in range(_RETRIES):
+        try:
+            return _attach_given(buyer, claim, channel, source, actor)
+        except _Retry:  # merged away or the value taken meanwhile: read both again
+            buyer = customer_of(customer_id=buyer.public_id)
+    raise Conflict(detail="The customer changed concurrently too often; retry the request.")
+
+
+def _single_claim(kind: str, value: str, field_name: str) -> Claim:
+    if kind not in KINDS:
+        raise ValidationFailed.on(field_name, _("unknown identity kind"))
+    try:
+        return Claim(kind, normalize(kind, value), verified=False)
+    except InvalidIdentity as exc:
+        raise ValidationFailed.on(field_name, exc.message) from exc
+
+
+def _attach_given(buyer: Customer, claim: Claim, channel: str, source: str, actor: Principal) -> AttachResult:
+    now = clock.now()
+    found = _lookup([claim])
+    others = [_survivor(row.customer) for row in _matches_for(claim, found) if _owner_pk(row) != buyer.pk]
+    others = [c for c in others if c.pk != buyer.pk]
+    if others:
+        from omnicanal.customers.services.duplicates import do_suggest_merge
+
+        suggestion = do_suggest_merge(customer=buyer, other=others[0], score=60, reasons=[
+            {"code": "identity_given_by_other", "kind": claim.kind, "channel": channel, "source": source}])
+        return AttachResult(buyer, OWNED_BY_ANOTHER, claim.value, suggestion.public_id if suggestion else "")
+    if claim.key in found:
+        _touch([claim], {claim.key: found[claim.key]}, now)
+        return AttachResult(buyer, ALREADY_THEIRS, claim.value)
+    _attach(buyer, channel, [claim], now)
+    _apply_traits(buyer, Traits(), now, attached=[claim])  # an anonymous profile is known from now on
+    audit.record(actor=actor, action="customer.attach_identity", target_type="customer", target_id=buyer.public_id,
+                 after={"kind": claim.kind, "verified": False, "channel": channel, "source": source})
+    return AttachResult(buyer, ATTACHED, claim.value)
 
 
 def _resolve(channel: str, claims: list[Claim], traits: Traits, actor: Principal) -> IdentifyResult:

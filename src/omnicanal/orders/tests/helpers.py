@@ -38,3 +38,14 @@ def amount(money):
 def in_tx(func, *args, **kwargs):
     with transaction.atomic():
         return func(*args, **kwargs)
+
+
+def console_login(client, role, locations=(), name=""):
+    """A staff user of `role` signed in on Django's test client (console views)."""
+    from omnicanal.core.services import do_create_staff_user
+
+    with transaction.atomic():
+        user = do_create_staff_user(username=name or f"{role}-console", password="secret-pass", role=role,
+                                    locations=list(locations))
+    client.force_login(user)
+    return user

@@ -3,7 +3,7 @@
     .venv/bin/python -m omnicanal.orders.tests.screenshots
 
 Loads the demo into a temporary SQLite file, serves it, and photographs the POS, the pickup desk,
-the order list and an order's detail with Debian's chromium through Playwright."""
+the order list, an order's detail, the disputes queue, a dispute and a return label with Debian's chromium through Playwright."""
 
 import os
 import shutil
@@ -68,6 +68,14 @@ def main() -> None:
                                 "where f.order_id = o.id and f.status = 'packed') order by id desc limit 1").fetchone()[0]
             page.goto(f"{base}/console/orders/o/{order}/")
             page.screenshot(path=str(SHOTS / "orders-detail.png"), full_page=True)
+            page.goto(f"{base}/console/orders/disputes/")
+            page.screenshot(path=str(SHOTS / "orders-disputes.png"), full_page=True)
+            dispute = con.execute("select public_id from orders_dispute where status = 'open' order by id limit 1").fetchone()[0]
+            page.goto(f"{base}/console/orders/disputes/{dispute}/")
+            page.screenshot(path=str(SHOTS / "orders-dispute.png"), full_page=True)
+            mail = con.execute("select public_id from orders_return where by_mail order by id limit 1").fetchone()[0]
+            page.goto(f"{base}/console/orders/r/{mail}/label/")
+            page.screenshot(path=str(SHOTS / "orders-return-label.png"), full_page=True)
             browser.close()
     finally:
         server.terminate()

@@ -31,6 +31,26 @@ def test_a_clerk_sells_at_the_pos_identifying_the_customer_by_phone(staff, conso
     assert stock("SCL", "SOCK-1")["on_hand"] == 4 and stock("SCL", "SHOE-40")["on_hand"] == 2
 
 
+def test_a_clerk_sends_the_receipt_by_email_and_the_page_confirms_it(staff, console_login, live_server):
+    make_world()
+    customer_id = make_customer(phone="+56987654321")
+    page = console_login(staff("store_staff", ["SCL"], username="clerk"))
+    page.goto(f"{live_server.url}/console/orders/pos/?location=SCL")
+    page.fill("[data-testid=pos-who]", "9 8765 4321")
+    page.locator("[data-testid=pos-who]").press("Enter")
+    page.wait_for_selector("[data-testid=pos-customer]")
+    page.fill("[data-testid=pos-code]", "SOCK-1")
+    page.locator("[data-testid=pos-code]").press("Enter")
+    page.wait_for_selector("[data-testid=pos-lines] >> text=SOCK-1")
+    page.fill("#receipt_email", "Ana.Boletas@Example.cl")
+    page.click("[data-testid=pos-sell]")
+    confirmed = page.wait_for_selector("[data-testid=receipt-email]")
+    assert confirmed.inner_text() == "Boleta enviada a ana.boletas@example.cl"
+    assert page.locator("[data-testid=receipt-print]").is_visible()  # the printed receipt still works
+    order = Order.objects.get()
+    assert order.customer_id == customer_id and order.contact["receipt_email"] == "ana.boletas@example.cl"
+
+
 def test_a_clerk_hands_over_a_pickup_order_with_its_code(staff, console_login, live_server):
     make_world()
     customer_id = make_customer()
