@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 
 from omnicanal.catalog.models import Variant
 from omnicanal.core.models import OutboxEvent
+from omnicanal.inventory import queries
 from omnicanal.inventory.models import (
     Location,
     LocationChannel,
@@ -138,10 +139,8 @@ def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event) -> 
     `reservation.reference` already holds an active reservation (nothing written). Raises GaveWay
     when the stock cannot be taken as planned (nothing written).
 
-    A psycopg cursor of its own (server-side binding) so the statement is prepared once per
-    connection; it does not show in Django's query log."""
+    Prepared once per connection (queries.fetch_prepared)."""
     import psycopg
-    from django.db import connection
 
     params = {
         "skus": [sku for sku, _, _ in plan], "codes": [code for _, code, _ in plan],
@@ -150,11 +149,9 @@ def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event) -> 
         "now": reservation.created_at, "expires_at": reservation.expires_at, "actor": reservation.actor,
         "line_state": "held", "topic": event.topic, "payload": event.payload_json, "event_status": event.status,
     }
-    connection.ensure_connection()
     try:
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(_RESERVE_ONE_ROW if len(plan) == 1 else _RESERVE_ROWS, params, prepare=True)
-            go, reservation_id, event_id, lines, changed = cursor.fetchone()
+        [(go, reservation_id, event_id, lines, changed)] = queries.fetch_prepared(
+            _RESERVE_ONE_ROW if len(plan) == 1 else _RESERVE_ROWS, params)
     except psycopg.errors.CheckViolation as error:
         if error.diag.constraint_name == STOCK_WITHIN_ON_HAND:
             raise GaveWay from error

@@ -83,6 +83,18 @@ def _fetch(sql: str, params: list) -> list[tuple]:
         return cursor.fetchall()
 
 
+def fetch_prepared(sql: str, params) -> list[tuple]:
+    """Run a hot-path statement prepared once per connection (PostgreSQL, server-side binding,
+    see DB_PREPARE in docs/operations.md). A psycopg cursor of its own: Django's never prepares, and
+    the statement does not show in Django's query log."""
+    import psycopg
+
+    connection.ensure_connection()
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchall()
+
+
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance (haversine), in kilometres."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
@@ -359,14 +371,9 @@ def reserve_candidates(*, skus: list[str], channel: str, locations: list[str] | 
         f"LEFT JOIN {_table(LocationChannel)} lc ON lc.location_id = s.location_id AND lc.channel_id = %s "
     )
     if connection.vendor == "postgresql":
-        import psycopg
-
         sql = (head + "WHERE v.sku = ANY(%s::text[]) AND l.active "
                "AND (l.code = ANY(%s::text[]) OR (%s AND lc.ships))")
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as cursor:
-            cursor.execute(sql, [channel, list(skus), named, by_channel], prepare=True)
-            return cursor.fetchall()
+        return fetch_prepared(sql, [channel, list(skus), named, by_channel])
     params: list = [channel, *skus]
     sql = head + f"WHERE v.sku IN ({', '.join(['%s'] * len(skus))}) AND l.active AND "
     if not by_channel:

@@ -287,7 +287,8 @@ def open_dispute(request: HttpRequest, order_id: str, body: DisputeIn):
 
 
 @router.get("/disputes", response=list[dict], summary="Disputes, oldest first: status open|decided, kind")
-def list_disputes(request: HttpRequest, status: Literal["open", "decided", ""] = "open", kind: str = ""):
+def list_disputes(request: HttpRequest, status: Literal["open", "decided", ""] = "open",
+                  kind: Literal["not_received", "defective", ""] = ""):
     require_role(request, "manager", "agent")
     return [queries.dispute_dict(d) for d in queries.disputes_queue(status=status, kind=kind)]
 

@@ -208,3 +208,10 @@ def test_the_demo_leaves_disputes_and_mail_returns_to_work_on(customer_id):
     assert Dispute.objects.filter(status="resolved", decision="partial_refund").count() == 1
     assert sorted(Return.objects.filter(by_mail=True).values_list("status", flat=True)) == [
         "in_transit", "requested", "requested"]
+
+
+def test_the_disputes_queue_refuses_unknown_filters_field_by_field(api):
+    for query, field in (("status=bogus", "status"), ("kind=teleported", "kind")):
+        r = api.get(f"/disputes?{query}")
+        assert r.status_code == 422 and r.headers["Content-Type"].startswith("application/problem+json")
+        assert field in str(r.json())
