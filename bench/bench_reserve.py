@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from contextlib import nullcontext
+from queue import Empty
 from urllib.parse import urlsplit, urlunsplit
 
 DB_NAME = "omnicanal_bench_reserve"
@@ -80,18 +81,41 @@ def _set_stock(units_per_location: int) -> list[int]:
     return list(StockLevel.objects.order_by("pk").values_list("pk", flat=True))
 
 
+def _backend_cpu(pid: int) -> float | None:
+    """CPU seconds the server process `pid` has used, when the server runs on this machine."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class _Cpu:
+    """CPU used by this client process and by its server process, from start to `spent()`."""
+
+    def __init__(self, backend_pid: int):
+        self.pid = backend_pid
+        self.client, self.server = time.process_time(), _backend_cpu(backend_pid)
+
+    def spent(self) -> tuple[float, float | None]:
+        server = _backend_cpu(self.pid)
+        return time.process_time() - self.client, None if server is None else server - self.server
+
+
 def _ceiling_client(url: str, row_id: int, seconds: float, barrier, queue) -> None:
     import psycopg
 
     done = 0
     with psycopg.connect(url, autocommit=True) as conn:
         barrier.wait()
+        cpu = _Cpu(conn.info.backend_pid)
         end = time.perf_counter() + seconds
         while time.perf_counter() < end:
             cur = conn.execute("UPDATE inventory_stocklevel SET reserved = reserved + 1 "
                                "WHERE id = %s AND on_hand - reserved >= 1", (row_id,))
             done += cur.rowcount
-    queue.put(done)
+        queue.put((done, 0, *cpu.spent()))
 
 
 def _reserve_client(url: str, worker: int, locations: list[str], seconds: float, limit: int | None, wrapped: bool,
@@ -106,6 +130,7 @@ def _reserve_client(url: str, worker: int, locations: list[str], seconds: float,
     held = refused = 0
     connection.ensure_connection()
     barrier.wait()
+    cpu = _Cpu(connection.connection.info.backend_pid)
     end = time.perf_counter() + seconds
     i = 0
     while time.perf_counter() < end and (limit is None or i < limit):
@@ -118,19 +143,29 @@ def _reserve_client(url: str, worker: int, locations: list[str], seconds: float,
             held += 1
         except InsufficientStock:
             refused += 1
+    spent = cpu.spent()
     connection.close()
-    queue.put((held, refused))
+    queue.put((held, refused, *spent))
 
 
-def _reserve_phase(url: str, locations: list[str], seconds: float, clients: int, *, wrapped: bool) -> float:
-    """Reservations per second; stops the run if the books do not balance afterwards."""
+def _reserve_phase(url: str, locations: list[str], seconds: float, clients: int, *, wrapped: bool) -> tuple[float, str]:
+    """Reservations per second and their CPU; stops the run if the books do not balance afterwards."""
     _set_stock(10_000_000)
     outcome = _run(_reserve_client, lambda i: (url, i, locations, seconds, None, wrapped), clients)
-    held = sum(h for h, _ in outcome)
+    held = sum(o[0] for o in outcome)
     reserved, _on_hand, consistent = _check_ledger()
     if not consistent or reserved != held:
         raise SystemExit(f"MISMATCH: reserved {reserved}, held {held}, ledger consistent: {consistent}")
-    return held / seconds
+    return held / seconds, _cpu_per_op(outcome)
+
+
+def _cpu_per_op(outcome: list[tuple]) -> str:
+    """CPU per operation, client and server side, in microseconds (the server's only when it runs
+    on this machine): on a small box the clients and the server share the cores."""
+    done = sum(o[0] for o in outcome) or 1
+    client = sum(o[2] for o in outcome) / done * 1e6
+    server = None if any(o[3] is None for o in outcome) else sum(o[3] for o in outcome) / done * 1e6
+    return f"CPU/op client {client:4.0f} us" + ("" if server is None else f" server {server:4.0f} us")
 
 
 def _run(target, args_for, clients: int) -> list:
@@ -140,7 +175,17 @@ def _run(target, args_for, clients: int) -> list:
     processes = [ctx.Process(target=target, args=(*args_for(i), barrier, queue)) for i in range(clients)]
     for p in processes:
         p.start()
-    results = [queue.get(timeout=600) for _ in processes]
+    results = []
+    deadline = time.monotonic() + 600
+    while len(results) < clients:
+        try:
+            results.append(queue.get(timeout=1))
+        except Empty:
+            crashed = [p.exitcode for p in processes if p.exitcode not in (None, 0)]
+            if crashed or time.monotonic() > deadline:
+                for p in processes:
+                    p.kill()
+                raise SystemExit(f"a client failed (exit codes {crashed}); see its traceback above") from None
     for p in processes:
         p.join()
     return results
@@ -177,17 +222,18 @@ def main(argv: list[str]) -> None:
         totals = {"ceiling": 0.0, "own": 0.0}
         for round_ in range(1, rounds + 1):
             rows = _set_stock(10_000_000)
-            ceiling_rate = sum(_run(_ceiling_client, lambda i, row=rows[0]: (bench_url, row, seconds), clients)) / seconds
-            rate = _reserve_phase(bench_url, locations, seconds, clients, wrapped=False)
+            outcome = _run(_ceiling_client, lambda i, row=rows[0]: (bench_url, row, seconds), clients)
+            ceiling_rate = sum(o[0] for o in outcome) / seconds
+            rate, cpu = _reserve_phase(bench_url, locations, seconds, clients, wrapped=False)
             totals["ceiling"] += ceiling_rate
             totals["own"] += rate
-            print(f"  round {round_}: ceiling (bare conditional UPDATE, autocommit) {ceiling_rate:7.0f} /s   "
-                  f"do_reserve (its own transaction) {rate:7.0f} /s   = {rate / ceiling_rate:.0%}", flush=True)
+            print(f"  round {round_}: ceiling {ceiling_rate:5.0f} /s ({_cpu_per_op(outcome)})   "
+                  f"do_reserve {rate:5.0f} /s ({cpu})   = {rate / ceiling_rate:.0%}", flush=True)
         ceiling_rate, rate = totals["ceiling"] / rounds, totals["own"] / rounds
         print(f"  ceiling  bare conditional UPDATE (autocommit) : {ceiling_rate:8.0f} /s", flush=True)
         print(f"  do_reserve  its own transaction               : {rate:8.0f} /s   "
               f"= {rate / ceiling_rate:.0%} of the ceiling", flush=True)
-        wrapped_rate = _reserve_phase(bench_url, locations, seconds, clients, wrapped=True)
+        wrapped_rate, _ = _reserve_phase(bench_url, locations, seconds, clients, wrapped=True)
         print(f"  do_reserve  inside a caller's transaction     : {wrapped_rate:8.0f} /s   "
               f"= {wrapped_rate / ceiling_rate:.0%} (BEGIN, SAVEPOINT … RELEASE, COMMIT: two more round trips "
               "under the lock)", flush=True)
@@ -196,8 +242,8 @@ def main(argv: list[str]) -> None:
         _set_stock(units // n_locations)
         total = units // n_locations * n_locations
         outcome = _run(_reserve_client, lambda i: (bench_url, 10_000 + i, locations, 120, 100, False), clients)
-        held = sum(h for h, _ in outcome)
-        refused = sum(r for _, r in outcome)
+        held = sum(o[0] for o in outcome)
+        refused = sum(o[1] for o in outcome)
         reserved, on_hand, consistent = _check_ledger()
         oversold = max(0, reserved - on_hand)
         print(f"  oversell check: {clients}x100 attempts on {total} units -> held {held}, refused {refused}, "

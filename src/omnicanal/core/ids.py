@@ -48,6 +48,12 @@ class PublicIdField(models.CharField):
     def deconstruct(self):
         name, path, args, kwargs = super().deconstruct()
         kwargs["prefix"] = self.prefix
+        # unique=True is this field's default: spell out only the exception (a model that declares
+        # its uniqueness as a constraint), or migrations could not tell the two apart.
+        if self.unique:
+            kwargs.pop("unique", None)
+        else:
+            kwargs["unique"] = False
         return name, path, args, kwargs
 
     def pre_save(self, model_instance, add):

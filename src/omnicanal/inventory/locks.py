@@ -9,6 +9,10 @@ Stock rows are locked FOR NO KEY UPDATE: we never change their keys, and the wea
 wait for the KEY SHARE that PostgreSQL takes on a stock row when another transaction inserts a
 reservation line or movement pointing at it.
 
+The reserve hot path (below) first queues on each of its stock rows' advisory lock (STOCK_QUEUE), in
+primary-key order, then takes the row locks. Nothing takes an advisory lock while holding a stock row
+lock, so the queue adds no deadlock; it only spares waiters the row lock's hand-over.
+
 SQLite has no row locks: there every write transaction takes the database write lock at BEGIN
 (`transaction_mode=IMMEDIATE`), which serialises the same critical sections.
 """
@@ -30,6 +34,8 @@ from omnicanal.inventory.models import (
 )
 
 STOCK_FIELDS = ("pk", "variant_id", "location_id", "on_hand", "reserved")
+# The advisory-lock class of the reserve hot path's queue per stock row (the other key is the row id).
+STOCK_QUEUE = 0x5354
 
 
 def stock_rows(ids) -> list[dict]:
@@ -71,7 +77,10 @@ def transfer(public_id: str) -> Transfer | None:
 # the commit only, as for a bare conditional UPDATE, and in autocommit the statement is the whole
 # transaction: no client round trip ever happens under a lock.
 #
-# Several rows are first locked FOR NO KEY UPDATE in primary-key order (the module's rule against
+# Before the row locks, the statement waits its turn on each row's queue (an advisory lock held to
+# commit, in primary-key order): reservations of a hot row then wait in one queue that hands over at
+# commit, not all on the row lock, whose every hand-over sets the waiters fighting over the tuple
+# lock and the lock manager. Several rows are then locked FOR NO KEY UPDATE in primary-key order (the module's rule against
 # deadlocks); a single row, the common case, needs no order and is locked by its UPDATE alone,
 # which spares the hot row a second lock and its waiters a second wake-up. Either way the UPDATE
 # evaluates its CASE on the newest version of each row once it holds the lock.
@@ -105,9 +114,16 @@ WITH target AS (
   SELECT (SELECT go FROM verdict) AS go, (SELECT id FROM reservation) AS reservation_id,
          (SELECT id FROM event) AS event_id, (SELECT count(*) FROM held) AS lines
 )"""
+_QUEUE = f""", queued AS (
+  SELECT count(*) AS rows FROM (
+    SELECT pg_advisory_xact_lock({STOCK_QUEUE}, (id & 2147483647)::int) FROM target
+    WHERE (SELECT reservation_id FROM written) IS NOT NULL
+    ORDER BY id
+  ) q
+)"""
 _LOCK_IN_ORDER = f""", locked AS (
   SELECT s.id FROM {StockLevel._meta.db_table} s
-  WHERE s.id IN (SELECT id FROM target) AND (SELECT reservation_id FROM written) IS NOT NULL
+  WHERE s.id IN (SELECT id FROM target) AND (SELECT rows FROM queued) > 0
   ORDER BY s.id
   FOR NO KEY UPDATE
 )"""
@@ -122,9 +138,9 @@ _RAISE_RESERVED = f""", changed AS (
 )
 SELECT w.go, w.reservation_id, w.event_id, w.lines, (SELECT count(*) FROM changed) FROM written w
 """
-_RESERVE_ONE_ROW = _FIND_AND_WRITE + _RAISE_RESERVED.format(
-    locked="", condition="(SELECT reservation_id FROM written) IS NOT NULL")
-_RESERVE_ROWS = _FIND_AND_WRITE + _LOCK_IN_ORDER + _RAISE_RESERVED.format(locked=", locked l", condition="l.id = t.id")
+_RESERVE_ONE_ROW = _FIND_AND_WRITE + _QUEUE + _RAISE_RESERVED.format(locked="", condition="(SELECT rows FROM queued) > 0")
+_RESERVE_ROWS = _FIND_AND_WRITE + _QUEUE + _LOCK_IN_ORDER + _RAISE_RESERVED.format(locked=", locked l",
+                                                                                   condition="l.id = t.id")
 STOCK_WITHIN_ON_HAND = "stock_reserved_within_on_hand"
 
 

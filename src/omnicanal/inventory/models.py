@@ -155,7 +155,9 @@ class ReservationStatus(models.TextChoices):
 class Reservation(models.Model):
     """Units promised to an order or cart (`reference`), held until committed, released or expired."""
 
-    public_id = PublicIdField(prefix="rsv")
+    # Unique by a constraint, not unique=True, which on PostgreSQL adds a LIKE-pattern index that no
+    # query uses and every reservation would write.
+    public_id = PublicIdField(prefix="rsv", unique=False)
     reference = models.CharField(max_length=64)
     channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="+", db_index=False)  # never looked up by channel
     status = models.CharField(max_length=20, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE)
@@ -171,8 +173,11 @@ class Reservation(models.Model):
             # One live reservation per order or cart: a retried reserve cannot double the hold.
             models.UniqueConstraint(fields=["reference"], condition=Q(status="active"),
                                     name="one_active_reservation_per_reference"),
+            models.UniqueConstraint(fields=["public_id"], name="reservation_public_id_unique"),
         ]
-        indexes = [models.Index(fields=["status", "expires_at"], name="reservation_due")]
+        # Only what the expiry task looks for: an order's reservation (no expiry) is never written here.
+        indexes = [models.Index(fields=["expires_at"], condition=Q(status="active", expires_at__isnull=False),
+                                name="reservation_due")]
 
 
 class LineState(models.TextChoices):

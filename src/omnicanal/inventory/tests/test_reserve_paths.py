@@ -5,6 +5,7 @@ Each must hold the same promises: all or nothing, the same lines, the same event
 import pytest
 from django.db import connection, transaction
 
+from omnicanal.core import clock
 from omnicanal.core.errors import Conflict, InsufficientStock
 from omnicanal.core.models import OutboxEvent
 from omnicanal.inventory import locks, queries, services
@@ -150,19 +151,59 @@ def test_called_in_autocommit_a_reservation_is_a_transaction_of_its_own(chain_co
     assert OutboxEvent.objects.filter(topic="inventory.StockReserved").count() == 1
 
 
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_a_row_taken_while_the_statement_waited_for_its_lock_aborts_it_and_nothing_is_written(chain_committed,
-                                                                                             monkeypatch):
-    """The hot path's guard, for real: the statement's snapshot still shows the last unit free, a
-    rival holds the row's lock and commits taking that unit; the statement's UPDATE then sees the
-    newest row, the CHECK refuses it, and the reservation falls back and is refused."""
+def _buy_behind_a_rival(rival_sql: str, rival_params: list, *, lines, locations) -> tuple[dict, str | None]:
+    """A rival transaction runs `rival_sql` and stays open; a buyer reserves in a thread of its own
+    until it waits for a lock; then the rival commits. Returns what the buyer got and the wait event
+    (PostgreSQL's pg_stat_activity) it queued on."""
     import threading
     import time
 
     import psycopg
     from django.db import connections
 
+    dsn = connection.get_connection_params()
+    dsn.pop("cursor_factory", None)
+    dsn.pop("prepare_threshold", None)
+    rival = psycopg.connect(**dsn)
+    watcher = psycopg.connect(**dsn, autocommit=True)
+    rival.execute(rival_sql, rival_params)
+    result: dict = {}
+
+    def buyer():
+        try:
+            result["made"] = services.do_reserve(reference="ord_late", channel="web", lines=lines, locations=locations)
+        except InsufficientStock as refused:
+            result["refused"] = refused
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=buyer)
+    thread.start()
+    deadline = time.monotonic() + 10
+    waited_on = None
+    while waited_on is None and time.monotonic() < deadline:
+        row = watcher.execute("SELECT wait_event FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                              "AND pid <> %s", [rival.info.backend_pid]).fetchone()
+        waited_on = row[0] if row else None
+        time.sleep(0.01)
+    rival.commit()
+    rival.close()
+    watcher.close()
+    thread.join(timeout=30)
+    return result, waited_on
+
+
+def _queue_key(stock_id: int) -> list[int]:
+    return [locks.STOCK_QUEUE, stock_id & 0x7FFFFFFF]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_row_taken_while_the_statement_waited_for_its_lock_aborts_it_and_nothing_is_written(chain_committed,
+                                                                                              monkeypatch):
+    """The statement read one free unit and wrote its rows, then waited for the row's lock; a
+    rival holds the row's lock and commits taking that unit; the statement's UPDATE then sees the
+    newest row, the CHECK refuses it, and the reservation falls back and is refused."""
     with transaction.atomic():
         receive(chain_committed["WH"], **{"SHOE-40": 1})
     stock_id = StockLevel.objects.get(location__code="WH", variant__sku="SHOE-40").pk
@@ -178,40 +219,69 @@ def test_a_row_taken_while_the_statement_waited_for_its_lock_aborts_it_and_nothi
             raise
 
     monkeypatch.setattr(locks, "reserve_at_once", cause)
-    dsn = connection.get_connection_params()
-    dsn.pop("cursor_factory", None)
-    dsn.pop("prepare_threshold", None)
-    rival = psycopg.connect(**dsn)
-    watcher = psycopg.connect(**dsn, autocommit=True)
-    rival.execute("UPDATE inventory_stocklevel SET reserved = reserved + 1 WHERE id = %s", [stock_id])
-    result: dict = {}
-
-    def buyer():
-        try:
-            services.do_reserve(reference="ord_late", channel="web", lines=[ReserveLine("SHOE-40", 1)],
-                                locations=["WH"])
-            result["made"] = True
-        except InsufficientStock as refused:
-            result["refused"] = refused
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=buyer)
-    thread.start()
-    deadline = time.monotonic() + 10
-    waiting = 0
-    while not waiting and time.monotonic() < deadline:  # until the buyer's UPDATE waits for the row
-        waiting = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                  "AND pid <> %s", [rival.info.backend_pid]).fetchone()[0]
-        time.sleep(0.01)
-    rival.commit()
-    rival.close()
-    watcher.close()
-    thread.join(timeout=30)
-    assert waiting, f"the buyer never waited for the rival's lock: {result}"
+    result, waited_on = _buy_behind_a_rival(
+        "UPDATE inventory_stocklevel SET reserved = reserved + 1 WHERE id = %s", [stock_id],
+        lines=[ReserveLine("SHOE-40", 1)], locations=["WH"])
+    assert waited_on == "transactionid", f"the buyer never waited for the rival's row lock: {result}"
     assert "refused" in result and causes == ["CheckViolation"]
     assert outcomes == ["gave way"]
     assert level("WH", "SHOE-40") == (1, 1)
     assert not Reservation.objects.filter(reference="ord_late").exists()
     assert not ReservationLine.objects.exists()
     assert OutboxEvent.objects.filter(topic="inventory.StockReserved").count() == 0
+
+
+_AHEAD = ("WITH q AS (SELECT pg_advisory_xact_lock(%s, %s)) "
+          "UPDATE inventory_stocklevel SET reserved = reserved + 1 WHERE id = %s AND (SELECT count(*) FROM q) = 1")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("skus", [["SHOE-40"], ["SHOE-40", "SHOE-41"]], ids=["one row", "rows in key order"])
+def test_reservations_of_a_row_queue_on_its_advisory_lock_and_start_from_the_row_as_left(chain_committed,
+                                                                                         monkeypatch, skus):
+    """Hot-path reservations of a stock row wait for each other on the row's queue (an advisory lock
+    held to commit), not on the row lock: once the one ahead commits, the next one's UPDATE starts
+    from the row as that one left it (here one unit of two is left, so it is written)."""
+    with transaction.atomic():
+        receive(chain_committed["WH"], **{sku: 2 for sku in skus})
+    stock_id = StockLevel.objects.get(location__code="WH", variant__sku="SHOE-40").pk
+    outcomes = _spy(monkeypatch)
+    result, waited_on = _buy_behind_a_rival(_AHEAD, [*_queue_key(stock_id), stock_id],
+                                            lines=[ReserveLine(sku, 1) for sku in skus], locations=["WH"])
+    assert waited_on == "advisory", result
+    assert "made" in result and outcomes == ["written"]
+    assert level("WH", "SHOE-40") == (2, 2)
+    assert ReservationLine.objects.filter(reservation__reference="ord_late").count() == len(skus)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_reservation_queued_behind_one_that_took_the_last_unit_gives_way_and_is_refused(chain_committed,
+                                                                                          monkeypatch):
+    with transaction.atomic():
+        receive(chain_committed["WH"], **{"SHOE-40": 1})
+    stock_id = StockLevel.objects.get(location__code="WH", variant__sku="SHOE-40").pk
+    outcomes = _spy(monkeypatch)
+    result, waited_on = _buy_behind_a_rival(_AHEAD, [*_queue_key(stock_id), stock_id],
+                                            lines=[ReserveLine("SHOE-40", 1)], locations=["WH"])
+    assert waited_on == "advisory", result
+    assert "refused" in result and outcomes == ["gave way"]
+    assert level("WH", "SHOE-40") == (1, 1)
+    assert not Reservation.objects.filter(reference="ord_late").exists()
+    assert OutboxEvent.objects.filter(topic="inventory.StockReserved").count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_expiry_index_serves_the_expiry_task_and_leaves_out_reservations_that_never_expire(chain):
+    """An order's reservation has no expiry (held until fulfilled or released) and is never written
+    into the expiry index; the task's query (active, expires_at past) is still served by it."""
+    with transaction.atomic():  # rolled back with the test, index included
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            # On an empty table the planner may as well walk the other partial index on active rows.
+            cursor.execute("DROP INDEX one_active_reservation_per_reference")
+        due = Reservation.objects.filter(status="active", expires_at__lte=clock.now()).order_by("expires_at", "pk")
+        assert "reservation_due" in due.explain()
+        assert "reservation_due" not in Reservation.objects.filter(status="active", expires_at=None).explain()
