@@ -36,6 +36,12 @@ from omnicanal.inventory.models import (
 STOCK_FIELDS = ("pk", "variant_id", "location_id", "on_hand", "reserved")
 # The advisory-lock class of the reserve hot path's queue per stock row (the other key is the row id).
 STOCK_QUEUE = 0x5354
+_ROW_KEY_MASK = 0x7FFFFFFF  # the second key is an int4: row ids past it share a queue (a wait, never a wrong answer)
+
+
+def queue_key(stock_id: int) -> tuple[int, int]:
+    """The advisory-lock key of a stock row's queue, as the hot-path statement computes it."""
+    return STOCK_QUEUE, stock_id & _ROW_KEY_MASK
 
 
 def stock_rows(ids) -> list[dict]:
@@ -116,7 +122,7 @@ WITH target AS (
 )"""
 _QUEUE = f""", queued AS (
   SELECT count(*) AS rows FROM (
-    SELECT pg_advisory_xact_lock({STOCK_QUEUE}, (id & 2147483647)::int) FROM target
+    SELECT pg_advisory_xact_lock({STOCK_QUEUE}, (id & {_ROW_KEY_MASK})::int) FROM target
     WHERE (SELECT reservation_id FROM written) IS NOT NULL
     ORDER BY id
   ) q

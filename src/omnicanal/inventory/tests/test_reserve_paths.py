@@ -193,10 +193,6 @@ def _buy_behind_a_rival(rival_sql: str, rival_params: list, *, lines, locations)
     return result, waited_on
 
 
-def _queue_key(stock_id: int) -> list[int]:
-    return [locks.STOCK_QUEUE, stock_id & 0x7FFFFFFF]
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_row_taken_while_the_statement_waited_for_its_lock_aborts_it_and_nothing_is_written(chain_committed,
@@ -247,7 +243,7 @@ def test_reservations_of_a_row_queue_on_its_advisory_lock_and_start_from_the_row
         receive(chain_committed["WH"], **{sku: 2 for sku in skus})
     stock_id = StockLevel.objects.get(location__code="WH", variant__sku="SHOE-40").pk
     outcomes = _spy(monkeypatch)
-    result, waited_on = _buy_behind_a_rival(_AHEAD, [*_queue_key(stock_id), stock_id],
+    result, waited_on = _buy_behind_a_rival(_AHEAD, [*locks.queue_key(stock_id), stock_id],
                                             lines=[ReserveLine(sku, 1) for sku in skus], locations=["WH"])
     assert waited_on == "advisory", result
     assert "made" in result and outcomes == ["written"]
@@ -263,7 +259,7 @@ def test_a_reservation_queued_behind_one_that_took_the_last_unit_gives_way_and_i
         receive(chain_committed["WH"], **{"SHOE-40": 1})
     stock_id = StockLevel.objects.get(location__code="WH", variant__sku="SHOE-40").pk
     outcomes = _spy(monkeypatch)
-    result, waited_on = _buy_behind_a_rival(_AHEAD, [*_queue_key(stock_id), stock_id],
+    result, waited_on = _buy_behind_a_rival(_AHEAD, [*locks.queue_key(stock_id), stock_id],
                                             lines=[ReserveLine("SHOE-40", 1)], locations=["WH"])
     assert waited_on == "advisory", result
     assert "refused" in result and outcomes == ["gave way"]
