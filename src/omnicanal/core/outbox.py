@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import traceback
@@ -60,17 +61,38 @@ class Envelope:
 
 def topic_of(event_or_class: Any) -> str:
     """'omnicanal.orders.events.OrderPaid' -> 'orders.OrderPaid'."""
-    cls = event_or_class if isinstance(event_or_class, type) else type(event_or_class)
+    return _topic_of_class(event_or_class if isinstance(event_or_class, type) else type(event_or_class))
+
+
+@functools.cache
+def _topic_of_class(cls: type) -> str:
     parts = cls.__module__.split(".")
     app = parts[1] if len(parts) > 2 and parts[0] == "omnicanal" else parts[0]
     return f"{app}.{cls.__name__}"
 
 
+_LEAVES = (str, int, float, bool, type(None))
+# What json.dumps(..., cls=DjangoJSONEncoder) builds on every call, built once: it turns Decimal,
+# datetime and UUID into plain strings.
+_ENCODER = DjangoJSONEncoder()
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    """A dataclass's field names (None for any other class), looked up once per class."""
+    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
+
+
 def _plain(value: Any) -> Any:
     """dataclasses.asdict without its deep copies (events are frozen and hold plain values): nested
     events, lists, tuples and dicts become JSON-ready containers; leaves are left to the encoder."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, _LEAVES):
+        return value
+    if isinstance(value, type):
+        return value
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -81,8 +103,7 @@ def _plain(value: Any) -> Any:
 def _payload_json(event: Any) -> str:
     if not dataclasses.is_dataclass(event) or isinstance(event, type):
         raise TypeError("events are dataclasses")
-    # The encoder turns Decimal, datetime and UUID into plain strings.
-    return json.dumps(_plain(event), cls=DjangoJSONEncoder)
+    return _ENCODER.encode(_plain(event))
 
 
 def _payload(event: Any) -> dict[str, Any]:

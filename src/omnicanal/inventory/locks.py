@@ -21,14 +21,9 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from omnicanal.catalog.models import Variant
-from omnicanal.core.models import OutboxEvent
-from omnicanal.inventory import queries
+from omnicanal.core.libpq import HotStatement
 from omnicanal.inventory.models import (
-    Location,
-    LocationChannel,
     Reservation,
-    ReservationLine,
     StockLevel,
     Transfer,
 )
@@ -73,80 +68,35 @@ def transfer(public_id: str) -> Transfer | None:
     )
 
 
-# The reserve hot path on PostgreSQL, as ONE statement. The caller names, for every line, the one
-# stock row it is to come from (SKU, location, units). The statement finds those rows and checks on
-# its snapshot that each still covers its units after the channel's safety stock; if so it writes
-# the reservation, its lines and its outbox event, and only then raises `reserved` on the stock
-# rows, which locks them. A row whose newest values no longer cover its units (another reservation
-# got there in between) is pushed past on_hand instead, so the CHECK reserved <= on_hand aborts the
-# whole statement and nothing of it is written. The row locks are therefore held for the UPDATE and
-# the commit only, as for a bare conditional UPDATE, and in autocommit the statement is the whole
-# transaction: no client round trip ever happens under a lock.
+# The reserve hot path on PostgreSQL: ONE call of a PL/pgSQL function (migration 0005):
+# inventory_reserve_row for one stock row, the common case, inventory_reserve for several. The caller names, for every line, the one stock row it is to come from (SKU, location,
+# units). The function finds those rows and checks on its snapshot that each still covers its units
+# after the channel's safety stock; if so it writes the reservation, its lines and its outbox event,
+# waits its turn on each row's queue (an advisory lock held to commit, in primary-key order), and only
+# then raises `reserved` on the rows, in a statement whose snapshot is taken after the wait: it sees
+# each row as the previous holder left it. A row that no longer covers its units (another
+# reservation got there in between) makes it raise a check violation on stock_reserved_within_on_hand,
+# so the whole call is undone and nothing of it is written. Row locks are therefore held for that
+# UPDATE and the commit only, as for a bare conditional UPDATE, and in autocommit the call is the
+# whole transaction: no client round trip ever happens under a lock.
 #
-# Before the row locks, the statement waits its turn on each row's queue (an advisory lock held to
-# commit, in primary-key order): reservations of a hot row then wait in one queue that hands over at
-# commit, not all on the row lock, whose every hand-over sets the waiters fighting over the tuple
-# lock and the lock manager. Several rows are then locked FOR NO KEY UPDATE in primary-key order (the module's rule against
-# deadlocks); a single row, the common case, needs no order and is locked by its UPDATE alone,
-# which spares the hot row a second lock and its waiters a second wake-up. Either way the UPDATE
-# evaluates its CASE on the newest version of each row once it holds the lock.
-_FIND_AND_WRITE = f"""
-WITH target AS (
-  SELECT s.id, w.take, COALESCE(lc.safety_stock, 0) AS floor,
-         s.on_hand - s.reserved - COALESCE(lc.safety_stock, 0) >= w.take AS fits
-  FROM unnest(%(skus)s::text[], %(codes)s::text[], %(takes)s::int[]) AS w(sku, code, take)
-  JOIN {Variant._meta.db_table} v ON v.sku = w.sku
-  JOIN {Location._meta.db_table} l ON l.code = w.code AND l.active
-  JOIN {StockLevel._meta.db_table} s ON s.variant_id = v.id AND s.location_id = l.id
-  LEFT JOIN {LocationChannel._meta.db_table} lc ON lc.location_id = l.id AND lc.channel_id = %(channel)s
-), verdict AS (
-  SELECT count(*) = cardinality(%(skus)s::text[]) AND COALESCE(bool_and(fits), FALSE) AS go FROM target
-), reservation AS (
-  INSERT INTO {Reservation._meta.db_table} (public_id, reference, channel_id, status, created_at, expires_at, actor)
-  SELECT %(public_id)s, %(reference)s, %(channel)s, %(status)s, %(now)s, %(expires_at)s, %(actor)s
-  FROM verdict WHERE go
-  ON CONFLICT DO NOTHING
-  RETURNING id
-), held AS (
-  INSERT INTO {ReservationLine._meta.db_table} (reservation_id, stock_id, quantity, state)
-  SELECT r.id, t.id, t.take, %(line_state)s FROM reservation r, target t
-  RETURNING id
-), event AS (
-  INSERT INTO {OutboxEvent._meta.db_table} (topic, payload, created_at, status, done_handlers, attempts, last_error)
-  SELECT %(topic)s, %(payload)s::jsonb, %(now)s, %(event_status)s, '[]'::jsonb, 0, ''
-  FROM reservation
-  RETURNING id
-), written AS (
-  SELECT (SELECT go FROM verdict) AS go, (SELECT id FROM reservation) AS reservation_id,
-         (SELECT id FROM event) AS event_id, (SELECT count(*) FROM held) AS lines
-)"""
-_QUEUE = f""", queued AS (
-  SELECT count(*) AS rows FROM (
-    SELECT pg_advisory_xact_lock({STOCK_QUEUE}, (id & {_ROW_KEY_MASK})::int) FROM target
-    WHERE (SELECT reservation_id FROM written) IS NOT NULL
-    ORDER BY id
-  ) q
-)"""
-_LOCK_IN_ORDER = f""", locked AS (
-  SELECT s.id FROM {StockLevel._meta.db_table} s
-  WHERE s.id IN (SELECT id FROM target) AND (SELECT rows FROM queued) > 0
-  ORDER BY s.id
-  FOR NO KEY UPDATE
-)"""
-_RAISE_RESERVED = f""", changed AS (
-  UPDATE {StockLevel._meta.db_table} s
-  SET reserved = CASE WHEN s.on_hand - s.reserved - t.floor >= t.take THEN s.reserved + t.take
-                      ELSE s.on_hand + 1 END,
-      updated_at = %(now)s
-  FROM target t{{locked}}
-  WHERE s.id = t.id AND {{condition}}
-  RETURNING s.id
+# The queue: reservations of a hot row wait in one queue that hands over at commit, not all on the row
+# lock, whose every hand-over sets the waiters fighting over the tuple lock and the lock manager.
+# Several rows are then locked FOR NO KEY UPDATE in primary-key order (the module's rule against
+# deadlocks); a single row, the common case, is locked by its UPDATE alone.
+_WRITE_ARGS = ("%(channel)s::text, %(public_id)s::text, %(reference)s::text, %(status)s::text, %(now)s::timestamptz, "
+               "%(expires_at)s::timestamptz, %(actor)s::text, %(topic)s::text, %(payload)s::jsonb, "
+               "%(event_status)s::text")
+_RESERVE_ROW = HotStatement(
+    "omnicanal_reserve_row",
+    f"SELECT go, reservation_id, event_id FROM inventory_reserve_row(%(sku)s::text, %(code)s::text, %(take)s::int, "
+    f"{_WRITE_ARGS})",
 )
-SELECT w.go, w.reservation_id, w.event_id, w.lines, (SELECT count(*) FROM changed) FROM written w
-"""
-_RESERVE_ONE_ROW = _FIND_AND_WRITE + _QUEUE + _RAISE_RESERVED.format(locked="", condition="(SELECT rows FROM queued) > 0")
-_RESERVE_ROWS = _FIND_AND_WRITE + _QUEUE + _LOCK_IN_ORDER + _RAISE_RESERVED.format(locked=", locked l",
-                                                                                   condition="l.id = t.id")
+_RESERVE_ROWS = HotStatement(
+    "omnicanal_reserve_rows",
+    f"SELECT go, reservation_id, event_id FROM inventory_reserve(%(skus)s::text[], %(codes)s::text[], "
+    f"%(takes)s::int[], {_WRITE_ARGS})",
+)
 STOCK_WITHIN_ON_HAND = "stock_reserved_within_on_hand"
 
 
@@ -161,26 +111,29 @@ def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event) -> 
     `reservation.reference` already holds an active reservation (nothing written). Raises GaveWay
     when the stock cannot be taken as planned (nothing written).
 
-    Prepared once per connection (queries.fetch_prepared)."""
+    Prepared once per connection and run through libpq (core.libpq.HotStatement)."""
     import psycopg
 
     params = {
-        "skus": [sku for sku, _, _ in plan], "codes": [code for _, code, _ in plan],
-        "takes": [take for _, _, take in plan], "channel": reservation.channel_id,
-        "public_id": reservation.public_id, "reference": reservation.reference, "status": reservation.status,
-        "now": reservation.created_at, "expires_at": reservation.expires_at, "actor": reservation.actor,
-        "line_state": "held", "topic": event.topic, "payload": event.payload_json, "event_status": event.status,
+        "channel": reservation.channel_id, "public_id": reservation.public_id, "reference": reservation.reference,
+        "status": reservation.status, "now": reservation.created_at, "expires_at": reservation.expires_at,
+        "actor": reservation.actor, "topic": event.topic, "payload": event.payload_json, "event_status": event.status,
     }
+    if len(plan) == 1:
+        statement = _RESERVE_ROW
+        [(params["sku"], params["code"], params["take"])] = plan
+    else:
+        statement = _RESERVE_ROWS
+        params.update(skus=[sku for sku, _, _ in plan], codes=[code for _, code, _ in plan],
+                      takes=[take for _, _, take in plan])
     try:
-        [(go, reservation_id, event_id, lines, changed)] = queries.fetch_prepared(
-            _RESERVE_ONE_ROW if len(plan) == 1 else _RESERVE_ROWS, params)
+        [(go, reservation_id, event_id)] = statement.run(params)
     except psycopg.errors.CheckViolation as error:
         if error.diag.constraint_name == STOCK_WITHIN_ON_HAND:
             raise GaveWay from error
         raise
-    if not go:
+    if go != "t":
         raise GaveWay
-    if reservation_id is not None and (lines, changed) != (len(plan), len(plan)):
-        # Cannot happen: every row was found, written and changed, or the statement aborted.
-        raise RuntimeError(f"reserve_at_once wrote {lines} lines and changed {changed} rows of {len(plan)}")
-    return reservation_id, event_id
+    if reservation_id is None:
+        return None, None
+    return int(reservation_id), int(event_id)

@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet, Sum
 from omnicanal.catalog.models import Variant
 from omnicanal.core import clock
 from omnicanal.core.errors import NotFound, ValidationFailed
+from omnicanal.core.libpq import HotStatement
 from omnicanal.inventory import hours
 from omnicanal.inventory.models import (
     Location,
@@ -80,18 +81,6 @@ def _fetch(sql: str, params: list) -> list[tuple]:
     # moving 200 rows), so Django's own cursor is used and the query shows in connection.queries.
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def fetch_prepared(sql: str, params) -> list[tuple]:
-    """Run a hot-path statement prepared once per connection (PostgreSQL, server-side binding,
-    see DB_PREPARE in docs/operations.md). A psycopg cursor of its own: Django's never prepares, and
-    the statement does not show in Django's query log."""
-    import psycopg
-
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
         return cursor.fetchall()
 
 
@@ -349,6 +338,21 @@ def variance_report(count: StockCount) -> dict:
 
 # --- the reserve hot path's read ---------------------------------------------------------------------
 
+_CANDIDATES_HEAD = (
+    "SELECT s.id, v.sku, l.code, s.on_hand, s.reserved, COALESCE(lc.safety_stock, 0), "
+    "COALESCE(lc.priority, 0), COALESCE(lc.ships, FALSE) "
+    f"FROM {StockLevel._meta.db_table} s "
+    f"JOIN {Variant._meta.db_table} v ON v.id = s.variant_id "
+    f"JOIN {Location._meta.db_table} l ON l.id = s.location_id "
+    f"LEFT JOIN {LocationChannel._meta.db_table} lc ON lc.location_id = s.location_id AND lc.channel_id = {{channel}} "
+)
+_CANDIDATES = HotStatement(
+    "omnicanal_reserve_candidates",
+    _CANDIDATES_HEAD.format(channel="%(channel)s::text")
+    + "WHERE v.sku = ANY(%(skus)s::text[]) AND l.active "
+    "AND (l.code = ANY(%(named)s::text[]) OR (%(by_channel)s::boolean AND lc.ships))",
+)
+
 
 def reserve_candidates(*, skus: list[str], channel: str, locations: list[str] | None = None,
                        pinned: list[str] | None = None) -> list[tuple]:
@@ -358,22 +362,15 @@ def reserve_candidates(*, skus: list[str], channel: str, locations: list[str] | 
     plus the `pinned` locations of lines held at one place. No lock: services.do_reserve locks and
     re-checks afterwards.
 
-    On PostgreSQL one prepared statement whatever the number of SKUs and locations (arrays), read
-    with a cursor of its own: it is half of the reservation hot path's round trips."""
+    On PostgreSQL one prepared statement whatever the number of SKUs and locations (arrays), run
+    through libpq (core.libpq): it is half of the reservation hot path's round trips."""
     named = list(dict.fromkeys([*(locations or []), *(pinned or [])]))
     by_channel = not locations
-    head = (
-        "SELECT s.id, v.sku, l.code, s.on_hand, s.reserved, COALESCE(lc.safety_stock, 0), "
-        "COALESCE(lc.priority, 0), COALESCE(lc.ships, FALSE) "
-        f"FROM {_table(StockLevel)} s "
-        f"JOIN {_table(Variant)} v ON v.id = s.variant_id "
-        f"JOIN {_table(Location)} l ON l.id = s.location_id "
-        f"LEFT JOIN {_table(LocationChannel)} lc ON lc.location_id = s.location_id AND lc.channel_id = %s "
-    )
+    head = _CANDIDATES_HEAD.format(channel="%s")
     if connection.vendor == "postgresql":
-        sql = (head + "WHERE v.sku = ANY(%s::text[]) AND l.active "
-               "AND (l.code = ANY(%s::text[]) OR (%s AND lc.ships))")
-        return fetch_prepared(sql, [channel, list(skus), named, by_channel])
+        rows = _CANDIDATES.run({"channel": channel, "skus": list(skus), "named": named, "by_channel": by_channel})
+        return [(int(pk), sku, code, int(on_hand), int(reserved), int(safety), int(priority), ships == "t")
+                for pk, sku, code, on_hand, reserved, safety, priority, ships in rows]
     params: list = [channel, *skus]
     sql = head + f"WHERE v.sku IN ({', '.join(['%s'] * len(skus))}) AND l.active AND "
     if not by_channel:

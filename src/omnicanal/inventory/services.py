@@ -446,11 +446,17 @@ def _refuse(wanted, short: list[dict]) -> None:
     raise InsufficientStock(detail="Not every line can be promised; nothing was reserved.", extra={"lines": short})
 
 
+# Model.__init__ takes positional values in half the time of keywords: the reserve hot path builds one
+# Reservation per call.
+_RESERVATION_FIELDS = tuple(f.attname for f in Reservation._meta.concrete_fields)
+
+
 def _new_reservation(*, reference: str, channel: str, expires_in, actor: Principal) -> Reservation:
     now = clock.now()
-    return Reservation(public_id=new_id("rsv"), reference=reference, channel_id=channel, created_at=now,
-                       expires_at=now + expires_in if expires_in else None, actor=_who(actor),
-                       status=ReservationStatus.ACTIVE)
+    values = {"public_id": new_id("rsv"), "reference": reference, "channel_id": channel, "created_at": now,
+              "expires_at": now + expires_in if expires_in else None, "actor": _who(actor),
+              "status": ReservationStatus.ACTIVE}
+    return Reservation(*(values.get(name) for name in _RESERVATION_FIELDS))
 
 
 def _reserve_at_once(reservation: Reservation, plan: list[tuple[str, str, int]]) -> Reservation | None:

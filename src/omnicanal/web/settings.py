@@ -132,10 +132,11 @@ def _database() -> dict:
     else:
         config.setdefault("OPTIONS", {})
         # Django binds parameters on the client and never prepares (its ClientCursor cannot). The few
-        # hot statements we prepare ourselves with a cursor of their own (inventory's one-statement
-        # reservation) have plans that do not depend on their parameters: one generic plan per
-        # connection saves re-planning them on every call. DB_PREPARE=0 turns preparing off (for a
-        # PgBouncer in transaction mode older than 1.21).
+        # hot statements (core.libpq.HotStatement: inventory's reservation and its candidates read)
+        # are prepared once per connection through libpq; their plans do not depend on their
+        # parameters, so one generic plan per connection saves re-planning them on every call.
+        # DB_PREPARE=0 turns preparing off (for a PgBouncer in transaction mode older than 1.21):
+        # HotStatement reads psycopg's prepare_threshold as the switch.
         if os.environ.get("DB_PREPARE", "1") != "0":
             config["OPTIONS"].setdefault("prepare_threshold", 5)
             config["OPTIONS"].setdefault("options", "-c plan_cache_mode=force_generic_plan")

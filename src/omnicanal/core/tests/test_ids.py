@@ -1,3 +1,7 @@
+import os
+import time
+
+from omnicanal.core import ids
 from omnicanal.core.ids import has_prefix, new_id
 
 
@@ -6,3 +10,28 @@ def test_ids_are_prefixed_unique_and_sortable_by_time():
     assert len(set(ids)) == 1000
     assert all(has_prefix(i, "cus") for i in ids)
     assert ids[0][:14] <= ids[-1][:14]  # the time part only grows
+
+
+def test_the_time_part_is_the_first_ten_digits_and_the_rest_is_crockford_base32():
+    before = int(time.time() * 1000)
+    value = new_id("ord")[4:]
+    after = int(time.time() * 1000)
+    assert len(value) == 26 and set(value) <= set("0123456789abcdefghjkmnpqrstvwxyz")
+    millis = 0
+    for digit in value[:10]:
+        millis = millis * 32 + "0123456789abcdefghjkmnpqrstvwxyz".index(digit)
+    assert before <= millis <= after
+
+
+def test_a_forked_process_never_draws_the_random_bytes_its_parent_buffered():
+    """The random part comes from a buffer of the kernel's CSPRNG; a child forked after the parent
+    filled it must not hand out the same bytes (two workers would mint the same ids)."""
+    new_id("cus")  # the parent's buffer is now full
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its next draw and leave at once
+        os.write(write, ids._random.draw80().to_bytes(10, "big"))
+        os._exit(0)
+    os.waitpid(pid, 0)
+    child_draw = int.from_bytes(os.read(read, 10), "big")
+    assert child_draw != ids._random.draw80()

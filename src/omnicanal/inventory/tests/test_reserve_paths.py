@@ -1,4 +1,4 @@
-"""The two ways a reservation is written: the one-statement hot path (PostgreSQL) and the path under
+"""The two ways a reservation is written: the one-call hot path (PostgreSQL) and the path under
 locks it falls back to when the stock moved between its read and its lock (and SQLite's only path).
 Each must hold the same promises: all or nothing, the same lines, the same event."""
 
@@ -197,9 +197,9 @@ def _buy_behind_a_rival(rival_sql: str, rival_params: list, *, lines, locations)
 @pytest.mark.django_db(transaction=True)
 def test_a_row_taken_while_the_statement_waited_for_its_lock_aborts_it_and_nothing_is_written(chain_committed,
                                                                                               monkeypatch):
-    """The statement read one free unit and wrote its rows, then waited for the row's lock; a
-    rival holds the row's lock and commits taking that unit; the statement's UPDATE then sees the
-    newest row, the CHECK refuses it, and the reservation falls back and is refused."""
+    """The call read one free unit and wrote its rows, then waited for the row's lock; a rival
+    holds the row's lock and commits taking that unit; the call's UPDATE then finds the newest row
+    short, it raises the check violation, and the reservation falls back and is refused."""
     with transaction.atomic():
         receive(chain_committed["WH"], **{"SHOE-40": 1})
     stock_id = StockLevel.objects.get(location__code="WH", variant__sku="SHOE-40").pk
@@ -281,3 +281,28 @@ def test_the_expiry_index_serves_the_expiry_task_and_leaves_out_reservations_tha
         due = Reservation.objects.filter(status="active", expires_at__lte=clock.now()).order_by("expires_at", "pk")
         assert "reservation_due" in due.explain()
         assert "reservation_due" not in Reservation.objects.filter(status="active", expires_at=None).explain()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_open_reservation_leaves_its_channel_row_unlocked(chain_committed):
+    """Every reservation of a channel names the same row ('web'). A foreign key would share-lock it
+    for the life of each reservation's transaction, and PostgreSQL writes a new MultiXact each time
+    the set of lockers of a row changes: a hot spot shared by every SKU. Reservation.channel has no
+    database constraint for that reason; here a reservation still open leaves the row free."""
+    import psycopg
+
+    with transaction.atomic():
+        receive(chain_committed["WH"], **{"SHOE-40": 2})
+    dsn = connection.get_connection_params()
+    dsn.pop("cursor_factory", None)
+    dsn.pop("prepare_threshold", None)
+    with psycopg.connect(**dsn) as other, transaction.atomic():
+        made = services.do_reserve(reference="ord_open", channel="web", lines=[ReserveLine("SHOE-40", 1)],
+                                   locations=["WH"])
+        assert made.pk is not None
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a deferred foreign key would check (and lock) now
+        # FOR UPDATE conflicts with the FOR KEY SHARE a foreign-key check takes: NOWAIT fails at once if held.
+        assert other.execute("SELECT code FROM catalog_channel WHERE code = 'web' FOR UPDATE NOWAIT").fetchone()
+        other.rollback()
