@@ -101,12 +101,12 @@ STOCK_WITHIN_ON_HAND = "stock_reserved_within_on_hand"
 
 
 class GaveWay(Exception):
-    """The one-statement reservation wrote nothing: a row is missing or does not cover its units
+    """The one-call reservation wrote nothing: a row is missing or does not cover its units
     (on the statement's snapshot, or on its newest version once locked)."""
 
 
 def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event) -> tuple[int | None, int | None]:
-    """Run the one-statement reservation (PostgreSQL only) for `plan`: (SKU, location code, units),
+    """Run the one-call reservation (PostgreSQL only) for `plan`: (SKU, location code, units),
     one entry per stock row. Returns (reservation id, event id), both None when
     `reservation.reference` already holds an active reservation (nothing written). Raises GaveWay
     when the stock cannot be taken as planned (nothing written).

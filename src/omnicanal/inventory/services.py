@@ -393,10 +393,11 @@ def do_reserve(
 
     The hot path (PostgreSQL): decide which stock row each line comes from — at once when each line
     has one place to come from (pinned, or a single sourcing location), else by allocating on one
-    unlocked read of the candidate rows — then locks.reserve_at_once, ONE statement that writes the
-    reservation, its lines and its event and only then raises `reserved` on those rows, which locks
-    them: locks are held for that UPDATE and the commit, as for a bare conditional UPDATE. When the
-    stock moved in between, that statement writes nothing and the reservation is made under locks
+    unlocked read of the candidate rows — then locks.reserve_at_once, ONE call of a database function
+    that writes the reservation, its lines and its event, queues on each row, and only then raises
+    `reserved` on those rows, which locks them: locks are held for that UPDATE and the commit, as for
+    a bare conditional UPDATE. When the stock moved in between, that call writes nothing and the
+    reservation is made under locks
     (_reserve_under_locks: lock every candidate row, allocate on the locked values), the path
     SQLite always takes.
     """
@@ -460,7 +461,7 @@ def _new_reservation(*, reference: str, channel: str, expires_in, actor: Princip
 
 
 def _reserve_at_once(reservation: Reservation, plan: list[tuple[str, str, int]]) -> Reservation | None:
-    """The one-statement reservation; None when it gave way (nothing written). In a caller's
+    """The one-call reservation; None when it gave way (nothing written). In a caller's
     transaction it runs in a savepoint, so a statement that aborts leaves that transaction usable."""
     event = outbox.prepare(_reserved_event(reservation, [(code, sku, q) for sku, code, q in plan]))
     in_transaction = connection.in_atomic_block or not connection.get_autocommit()

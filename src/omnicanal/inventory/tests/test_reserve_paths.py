@@ -33,7 +33,7 @@ def _stale_read(monkeypatch, extra_free: int):
 
 
 def _spy(monkeypatch) -> list[str]:
-    """What the one-statement path did, call by call (PostgreSQL only: SQLite never takes it)."""
+    """What the one-call path did, call by call (PostgreSQL only: SQLite never takes it)."""
     outcomes: list[str] = []
     real = locks.reserve_at_once
 
