@@ -8,7 +8,7 @@ its few simple plans cost PostgreSQL less to start than one statement of seven C
 16 clients on one row: about a quarter less server CPU per reservation, and the one-row function,
 which needs no arrays, aggregates or ordering, another 15 % (docs/catalog-inventory.md).
 
-The function is frozen here, as migrations are: a change to it is a new migration.
+The functions are frozen here, as migrations are: a change to them is a new migration.
 """
 
 from django.db import migrations
