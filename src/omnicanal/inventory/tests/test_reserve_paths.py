@@ -151,6 +151,14 @@ def test_called_in_autocommit_a_reservation_is_a_transaction_of_its_own(chain_co
     assert OutboxEvent.objects.filter(topic="inventory.StockReserved").count() == 1
 
 
+def _plain_dsn() -> dict:
+    """The test database's connection parameters for a psycopg connection outside Django's."""
+    dsn = connection.get_connection_params()
+    dsn.pop("cursor_factory", None)
+    dsn.pop("prepare_threshold", None)
+    return dsn
+
+
 def _buy_behind_a_rival(rival_sql: str, rival_params: list, *, lines, locations) -> tuple[dict, str | None]:
     """A rival transaction runs `rival_sql` and stays open; a buyer reserves in a thread of its own
     until it waits for a lock; then the rival commits. Returns what the buyer got and the wait event
@@ -161,9 +169,7 @@ def _buy_behind_a_rival(rival_sql: str, rival_params: list, *, lines, locations)
     import psycopg
     from django.db import connections
 
-    dsn = connection.get_connection_params()
-    dsn.pop("cursor_factory", None)
-    dsn.pop("prepare_threshold", None)
+    dsn = _plain_dsn()
     rival = psycopg.connect(**dsn)
     watcher = psycopg.connect(**dsn, autocommit=True)
     rival.execute(rival_sql, rival_params)
@@ -294,9 +300,7 @@ def test_an_open_reservation_leaves_its_channel_row_unlocked(chain_committed):
 
     with transaction.atomic():
         receive(chain_committed["WH"], **{"SHOE-40": 2})
-    dsn = connection.get_connection_params()
-    dsn.pop("cursor_factory", None)
-    dsn.pop("prepare_threshold", None)
+    dsn = _plain_dsn()
     with psycopg.connect(**dsn) as other, transaction.atomic():
         made = services.do_reserve(reference="ord_open", channel="web", lines=[ReserveLine("SHOE-40", 1)],
                                    locations=["WH"])
