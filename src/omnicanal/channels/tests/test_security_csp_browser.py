@@ -75,3 +75,18 @@ def test_the_shop_page_with_the_chat_widget_has_no_violation(asgi_server, page, 
     assert "script-src 'self' 'nonce-" in answer.headers["content-security-policy"]
     assert page.locator("[data-testid=webchat]").evaluate("e => getComputedStyle(e).position") == "fixed"
     assert page.evaluate("() => window.__csp") == [] and errors == []
+
+
+def test_the_channel_form_shows_the_chosen_channels_settings_without_inline_handlers(page, live_server, staff,
+                                                                                     console_login):
+    # given a manager on the channels page (its settings fieldsets switch with the channel, console.js)
+    errors = _watch(page)
+    console_login(staff("manager", username="gerente"))
+    page.goto(f"{live_server.url}/console/channels/")
+    expect(page.locator("fieldset.cfg-email")).to_be_visible()
+    # when they pick WhatsApp
+    page.select_option("#i-channel", "whatsapp")
+    # then WhatsApp's settings show and email's hide, with no violation of the policy
+    expect(page.locator("fieldset.cfg-whatsapp")).to_be_visible()
+    expect(page.locator("fieldset.cfg-email")).to_be_hidden()
+    assert page.evaluate("() => window.__csp") == [] and errors == []
