@@ -219,6 +219,34 @@ OMNICANAL = {
     "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
 }
 
+# --- Deployment: TLS, cookies, sessions, secrets at rest (docs/operations.md, "Production settings").
+# OMNICANAL_ENV=production (the default whenever DATABASE_URL is set, outside the tests) turns on the
+# production defaults below; the embedded demo on http://127.0.0.1 stays plain HTTP. Each setting
+# can still be set on its own. `omnicanal check --deploy` is clean with the production defaults.
+OMNICANAL_ENV = os.environ.get("OMNICANAL_ENV", "production" if not EMBEDDED and not TESTING else "development")
+PRODUCTION = OMNICANAL_ENV.strip().lower() == "production"
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^health$"]  # a load balancer's plain-HTTP health probe
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(31536000 if PRODUCTION else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+# Behind the TLS proxy, which must set (overwrite) this header: "none" turns it off.
+_PROXY_SSL_HEADER = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if PRODUCTION else "none").strip()
+SECURE_PROXY_SSL_HEADER = (
+    None if _PROXY_SSL_HEADER.lower() in {"", "none"} else ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", _env_bool("SECURE_COOKIES", PRODUCTION))
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE)
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))  # a staff session: one working day
+SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS")
+# Channel secrets and provider tokens at rest (core.crypto): the first key encrypts, all decrypt;
+# none: keys derived from SECRET_KEY (then SECRET_KEY_FALLBACKS) with HKDF.
+ENCRYPTION_KEYS = _env_list("OMNICANAL_ENCRYPTION_KEY")
+# The demo's generated logins (0600), re-printed by `omnicanal demo --logins`.
+DEMO_LOGINS_FILE = Path(os.environ.get("DEMO_LOGINS_FILE") or (
+    Path(tempfile.gettempdir()) / f"omnicanal-test-{os.getpid()}-demo-logins.txt" if TESTING else VAR_DIR / "demo-logins.txt"))
+# --- end of deployment settings
+
 # Files and browser hardening (core/uploads.py, core/security_headers.py; docs/inbox.md, "Attachments").
 # The largest file kept per channel (inbound and agents' outbound); web chat visitors are anonymous.
 UPLOAD_MAX_BYTES = {
