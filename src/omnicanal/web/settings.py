@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "omnicanal.core.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "omnicanal.web.context.console",
+                "omnicanal.core.security_headers.csp_nonce",
             ],
         },
     }
@@ -244,6 +246,21 @@ ENCRYPTION_KEYS = _env_list("OMNICANAL_ENCRYPTION_KEY")
 DEMO_LOGINS_FILE = Path(os.environ.get("DEMO_LOGINS_FILE") or (
     Path(tempfile.gettempdir()) / f"omnicanal-test-{os.getpid()}-demo-logins.txt" if TESTING else VAR_DIR / "demo-logins.txt"))
 # --- end of deployment settings
+
+# Files and browser hardening (core/uploads.py, core/security_headers.py; docs/inbox.md, "Attachments").
+# The largest file kept per channel (inbound and agents' outbound); web chat visitors are anonymous.
+UPLOAD_MAX_BYTES = {
+    "default": int(os.environ.get("UPLOAD_MAX_MB", "16")) * 1024 * 1024,
+    "webchat": int(os.environ.get("WEBCHAT_UPLOAD_MAX_MB", "5")) * 1024 * 1024,
+    "email": 20 * 1024 * 1024,
+    "whatsapp": 16 * 1024 * 1024,
+    "telegram": 20 * 1024 * 1024,
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSP_REPORT_ONLY = _env_bool("CSP_REPORT_ONLY")  # to try a stricter policy on a live site first
+CSP_EXTRA_DIRECTIVES = [d.strip() for d in os.environ.get("CSP_EXTRA_DIRECTIVES", "").split(";") if d.strip()]
 
 LOGGING = {
     "version": 1,
