@@ -42,9 +42,10 @@ class Visitor:
 
 
 def issue_token(visitor: Visitor) -> str:
-    """A signed token for the visitor, stamped now (core.clock)."""
+    """A signed token for the visitor, stamped with its issued_at (else now, by core.clock)."""
+    issued_at = visitor.issued_at or int(clock.now().timestamp())
     return signing.dumps({"i": visitor.inbox_id, "d": visitor.device_id, "e": visitor.email,
-                          "g": visitor.generation, "t": int(clock.now().timestamp())}, salt=_SALT, compress=True)
+                          "g": visitor.generation, "t": issued_at}, salt=_SALT, compress=True)
 
 
 def read_token(token: str) -> Visitor | None:

@@ -47,6 +47,10 @@ def grace() -> dt.timedelta:
     return dt.timedelta(minutes=_setting("WEBCHAT_TOKEN_GRACE_MINUTES", 10))
 
 
+def _stamp() -> int:
+    return int(clock.now().timestamp())
+
+
 def _issued(visitor: webchat.Visitor) -> dt.datetime:
     return dt.datetime.fromtimestamp(visitor.issued_at, tz=dt.UTC)
 
@@ -90,7 +94,7 @@ def do_open_session(*, inbox_id: str, token: str = "", email: str = "") -> Sessi
     """Start or resume a visitor's session. `email` is the shop-vouched (HMAC-checked) email, or ""."""
     visitor = check_visitor(inbox_id, token) if token else None
     if visitor is None or (visitor.email and visitor.email != email):
-        fresh = webchat.Visitor(inbox_id, webchat.new_device_id(), email)
+        fresh = webchat.Visitor(inbox_id, webchat.new_device_id(), email, issued_at=_stamp())
         return Session(fresh, webchat.issue_token(fresh), new_device=True)
     if email != visitor.email or clock.now() - _issued(visitor) >= rotate_after():
         return _rotate(visitor, email)
@@ -114,7 +118,8 @@ def _rotate(visitor: webchat.Visitor, email: str) -> Session:
             device.generation += 1
             device.rotated_at = now
             device.save(update_fields=["generation", "rotated_at"])
-    fresh = webchat.Visitor(visitor.inbox_id, visitor.device_id, email, generation=device.generation)
+    fresh = webchat.Visitor(visitor.inbox_id, visitor.device_id, email, generation=device.generation,
+                            issued_at=_stamp())
     return Session(fresh, webchat.issue_token(fresh), new_device=False)
 
 
