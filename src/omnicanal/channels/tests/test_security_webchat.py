@@ -16,8 +16,9 @@ from omnicanal.channels.webchat import adapter as webchat
 from omnicanal.conversations import services
 from omnicanal.conversations.models import Conversation, Message
 from omnicanal.core import clock
+from omnicanal.core.models import OutboxEvent
+from omnicanal.customers import queries as customer_queries
 from omnicanal.customers import services as customer_services
-from omnicanal.customers.models import Customer, Identity, MergeSuggestion
 
 CAMILA = "camila.fuentes@example.cl"
 SECRET = "shop-secret"
@@ -40,8 +41,13 @@ def texts(answer) -> list[str]:
     return [m["text"] for m in answer.json()["messages"]]
 
 
-def profile(customer: Customer) -> set[tuple[str, str, bool]]:
-    return set(Identity.objects.filter(customer=customer).values_list("kind", "value", "verified"))
+def profile(customer_id: str) -> set[tuple[str, str, bool]]:
+    customer = customer_queries.get_customer(customer_id)
+    return {(i.kind, i.value, i.verified) for i in customer_queries.identities_by_customer([customer.pk]).get(customer.pk, [])}
+
+
+def created(topic: str) -> int:
+    return OutboxEvent.objects.filter(topic=f"customers.{topic}").count()
 
 
 def camila_chatted_signed_in(client, chat, actor, deliver):
@@ -59,7 +65,7 @@ def camila_chatted_signed_in(client, chat, actor, deliver):
 def test_an_email_typed_in_the_chat_opens_no_history_and_leaves_the_owners_profile_unchanged(client, chat, actor, deliver):
     # given Camila's earlier chat and the agent's answer with her address
     camila, camila_session = camila_chatted_signed_in(client, chat, actor, deliver)
-    before = profile(camila)
+    before = profile(camila.public_id)
     # when a visitor says something and then claims her email, over every door the widget has
     attacker = post(client, chat, "session", {}).json()
     deliver(post, client, chat, "messages", {"token": attacker["token"], "text": "hola", "client_id": "a1"})
@@ -72,13 +78,12 @@ def test_an_email_typed_in_the_chat_opens_no_history_and_leaves_the_owners_profi
     assert texts(poll(client, chat, claimed["token"])) == ["hola", "¿y mi pedido?"]
     assert [m["text"] for m in claimed["messages"]] == ["hola"]
     # and Camila's profile is untouched: no new identity, nothing verified, nothing merged into it
-    camila.refresh_from_db()
-    assert profile(camila) == before and camila.merged_into_id is None
-    assert not Customer.objects.filter(merged_into=camila).exists()
+    assert profile(camila.public_id) == before and customer_queries.resolve_id(camila.public_id) == camila.public_id
     intruder = Conversation.objects.exclude(customer_id=camila.public_id).get()
-    assert Customer.objects.get(public_id=intruder.customer_id).merged_into_id is None
-    assert set(Identity.objects.filter(customer__public_id=intruder.customer_id).values_list("kind", flat=True)) == {"webchat"}
-    assert not MergeSuggestion.objects.exists()
+    assert customer_queries.resolve_id(intruder.customer_id) == intruder.customer_id  # not merged into her
+    assert {kind for kind, _value, _verified in profile(intruder.customer_id)} == {"webchat"}
+    assert customer_queries.find_by_identity("email", CAMILA).public_id == camila.public_id
+    assert not customer_queries.open_suggestions()
     # and her conversation holds none of the visitor's messages; the next answer still goes to her device
     mine = Conversation.objects.get(customer_id=camila.public_id)
     assert list(mine.messages.filter(direction="in").values_list("text", flat=True)) == ["¿Dónde va mi pedido?"]
@@ -98,10 +103,10 @@ def test_an_email_claimed_before_its_owner_arrives_never_joins_them(client, chat
     owner = post(client, chat, "session", {"email": CAMILA, "user_hash": webchat.shopper_hash(SECRET, CAMILA)}).json()
     deliver(post, client, chat, "messages", {"token": owner["token"], "text": "Mi RUT es 12.345.678-5", "client_id": "o1"})
     # then the owner is a customer of their own, holding the email verified
-    email = Identity.objects.get(kind="email", value=CAMILA)
-    assert email.verified
-    intruder_customer = Conversation.objects.get(messages__text="hola").customer_id
-    assert email.customer.public_id != intruder_customer
+    owner_id = customer_queries.find_by_identity("email", CAMILA).public_id
+    assert ("email", CAMILA, True) in profile(owner_id)
+    intruder_id = Conversation.objects.get(messages__text="hola").customer_id
+    assert owner_id != intruder_id and {kind for kind, _v, _ok in profile(intruder_id)} == {"webchat"}
     # and the first visitor sees nothing of the owner's
     assert texts(poll(client, chat, attacker["token"])) == ["hola"]
 
@@ -125,7 +130,7 @@ def test_a_typed_email_gets_the_answer_and_the_agent_sees_it_is_unverified(clien
         deliver(services.do_reply, conversation=conversation, text="Sí, en 5 días hábiles.", actor=actor)
     # then the answer goes to the typed address, which is no identity of anyone
     assert smtp_server.messages[0].rcpt_tos == ["pedro@example.cl"]
-    assert not Identity.objects.filter(kind="email").exists()
+    assert customer_queries.find_by_identity("email", "pedro@example.cl") is None
 
 
 def test_fifty_anonymous_sessions_create_no_customer(client, chat):
@@ -136,9 +141,13 @@ def test_fifty_anonymous_sessions_create_no_customer(client, chat):
         poll(client, chat, session["token"])
         post(client, chat, "session", {"token": session["token"]})
         post(client, chat, "email", {"token": session["token"], "email": "alguien@example.cl"})
-    # then no customer, identity, conversation or device row exists
-    assert not Customer.objects.exists() and not Identity.objects.exists()
+    # then no customer was created (each creation emits CustomerCreated), nor any conversation or device row
+    assert created("CustomerCreated") == 0 and created("IdentityAttached") == 0
+    assert customer_queries.find_by_identity("email", "alguien@example.cl") is None
     assert not Conversation.objects.exists() and not WebchatDevice.objects.exists()
+    # and the first one who says something becomes a customer
+    post(client, chat, "messages", {"token": session["token"], "text": "Hola", "client_id": "1"})
+    assert created("CustomerCreated") == 1 and Conversation.objects.count() == 1
 
 
 def test_a_token_expires_after_the_session_lifetime(client, chat, settings):
