@@ -203,6 +203,29 @@ def test_a_resume_rotates_the_token_and_the_replaced_one_lasts_only_the_grace_pe
         assert poll(client, chat, third["token"]).status_code == 200
 
 
+def test_two_tabs_resuming_one_after_the_other_keep_the_device(client, chat, settings):
+    settings.OMNICANAL = {**settings.OMNICANAL, "WEBCHAT_TOKEN_ROTATE_MINUTES": 10, "WEBCHAT_TOKEN_GRACE_MINUTES": 10}
+    start = dt.datetime(2026, 3, 1, 12, tzinfo=dt.UTC)
+    with clock.frozen(start):
+        first = post(client, chat, "session", {}).json()
+    # given tab A rotated the token an hour later
+    with clock.frozen(start + dt.timedelta(hours=1)):
+        tab_a = post(client, chat, "session", {"token": first["token"]}).json()
+    # when tab B resumes a minute later with the token it still holds
+    with clock.frozen(start + dt.timedelta(hours=1, minutes=1)):
+        tab_b = post(client, chat, "session", {"token": first["token"]}).json()
+    # then B gets the newest generation of the same device, never the replaced token back
+    assert tab_b["device_id"] == first["device_id"] and tab_b["token"] not in (first["token"], tab_a["token"])
+    assert WebchatDevice.objects.get().generation == 3
+    # and, past the grace period, B's token works and A resuming with its own gets the device back too
+    with clock.frozen(start + dt.timedelta(hours=1, minutes=5)):
+        again_a = post(client, chat, "session", {"token": tab_a["token"]}).json()
+    with clock.frozen(start + dt.timedelta(hours=1, minutes=20)):
+        assert poll(client, chat, again_a["token"]).status_code == 200
+        assert poll(client, chat, tab_a["token"]).status_code == 403
+    assert again_a["device_id"] == first["device_id"]
+
+
 def test_a_signed_in_shoppers_device_is_not_kept_after_they_sign_out(client, chat, deliver):
     # given a shopper who chatted signed in
     shopper = post(client, chat, "session", {"email": CAMILA, "user_hash": webchat.shopper_hash(SECRET, CAMILA)}).json()

@@ -7,7 +7,8 @@ Rules (docs/channels.md, "Web chat"):
   every page load, so a visitor who comes back within that time keeps their device and thread; one
   who stays away longer starts over as a new device.
 - A resume with a token older than `WEBCHAT_TOKEN_ROTATE_MINUTES` (default 10) rotates it: the answer
-  carries a fresh token of the next generation. The replaced generation keeps working for
+  carries a fresh token of the next generation (so does a resume with the replaced generation,
+  whatever its age). The replaced generation keeps working for
   `WEBCHAT_TOKEN_GRACE_MINUTES` (default 10) after the rotation (tabs still holding it); every older
   generation is refused. Tabs of one browser share the newest token through localStorage.
 - The signed-in shopper the shop vouches for (HMAC, `verified_email`) is part of the device: a resume
@@ -62,21 +63,26 @@ def expires_at(visitor: webchat.Visitor) -> dt.datetime:
 def check_visitor(inbox_id: str, token: str) -> webchat.Visitor | None:
     """The visitor a token speaks for on this inbox, or None: forged, of another inbox, expired, or of
     a generation retired by a rotation (the one just replaced stays valid for the grace period)."""
+    return _check(inbox_id, token)[0]
+
+
+def _check(inbox_id: str, token: str) -> tuple[webchat.Visitor | None, bool]:
+    """(the visitor or None, whether the token is of the device's current generation)."""
     visitor = webchat.read_token(token)
     if visitor is None or visitor.inbox_id != inbox_id:
-        return None
+        return None, False
     now = clock.now()
     if now >= expires_at(visitor):
-        return None
+        return None, False
     device = WebchatDevice.objects.filter(device_id=visitor.device_id).values_list("generation", "rotated_at").first()
     if device is None:
-        return visitor if visitor.generation == 1 else None
+        return (visitor, True) if visitor.generation == 1 else (None, False)
     generation, rotated_at = device
     if visitor.generation == generation:
-        return visitor
+        return visitor, True
     if visitor.generation == generation - 1 and now <= rotated_at + grace():
-        return visitor
-    return None
+        return visitor, False
+    return None, False
 
 
 @dataclass(frozen=True)
@@ -92,11 +98,11 @@ class Session:
 
 def do_open_session(*, inbox_id: str, token: str = "", email: str = "") -> Session:
     """Start or resume a visitor's session. `email` is the shop-vouched (HMAC-checked) email, or ""."""
-    visitor = check_visitor(inbox_id, token) if token else None
+    visitor, current = _check(inbox_id, token) if token else (None, False)
     if visitor is None or (visitor.email and visitor.email != email):
         fresh = webchat.Visitor(inbox_id, webchat.new_device_id(), email, issued_at=_stamp())
         return Session(fresh, webchat.issue_token(fresh), new_device=True)
-    if email != visitor.email or clock.now() - _issued(visitor) >= rotate_after():
+    if not current or email != visitor.email or clock.now() - _issued(visitor) >= rotate_after():
         return _rotate(visitor, email)
     return Session(visitor, token, new_device=False)
 
