@@ -47,3 +47,15 @@ class Inbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_channel_display()})"
+
+
+class WebchatDevice(models.Model):
+    """A web chat device's token generation, written at its first rotation (a visitor who never
+    comes back writes nothing). Tokens of older generations are refused (channels/webchat/sessions.py)."""
+
+    device_id = models.CharField(max_length=64, unique=True)
+    generation = models.PositiveIntegerField()
+    rotated_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("web chat device")

@@ -215,6 +215,12 @@ OMNICANAL = {
     "RETURN_CARRIER": os.environ.get("RETURN_CARRIER", "Correos de Chile"),
     "RETURN_LABEL_DAYS": int(os.environ.get("RETURN_LABEL_DAYS", "30")),
     "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
+    # Web chat visitor tokens (docs/channels.md, "Web chat"): a token lives this many days from its
+    # issue; a resume with one older than ROTATE minutes gets a fresh one, and the replaced one keeps
+    # working GRACE minutes more (tabs still holding it).
+    "WEBCHAT_SESSION_DAYS": int(os.environ.get("WEBCHAT_SESSION_DAYS", "30")),
+    "WEBCHAT_TOKEN_ROTATE_MINUTES": int(os.environ.get("WEBCHAT_TOKEN_ROTATE_MINUTES", "10")),
+    "WEBCHAT_TOKEN_GRACE_MINUTES": int(os.environ.get("WEBCHAT_TOKEN_GRACE_MINUTES", "10")),
 }
 
 # --- Deployment: TLS, cookies, sessions, secrets at rest (docs/operations.md, "Production settings").
