@@ -27,6 +27,7 @@ from omnicanal.channels.webchat import adapter as webchat
 from omnicanal.conversations import queries as conversations_queries
 from omnicanal.conversations import services as conversations
 from omnicanal.conversations.contract import InboundAttachment
+from omnicanal.core import throttle
 from omnicanal.core.errors import Problem
 from omnicanal.customers.normalize import try_normalize
 
@@ -82,6 +83,16 @@ def widget_endpoint(view):
     return wrapper
 
 
+def _by_address(request: HttpRequest, inbox: Inbox, body: dict) -> str:
+    return throttle.client_address(request)
+
+
+def _by_token(request: HttpRequest, inbox: Inbox, body: dict) -> str:
+    """The visitor's token (the address when there is none): 429 problem+json with Retry-After past
+    the limit; widget_endpoint adds the CORS headers, so the widget can read it."""
+    return str(body.get("token") or "") or f"address:{throttle.client_address(request)}"
+
+
 def _needs_visitor(inbox: Inbox, body: dict) -> webchat.Visitor | JsonResponse:
     token = body.get("token") or ""
     visitor = _visitor(inbox, token)
@@ -100,6 +111,7 @@ def _state(inbox: Inbox, visitor: webchat.Visitor, after: str = "") -> dict:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_session", _by_address)
 def session(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     """Start or resume: a signed device token; a signed-in shopper's email when the shop vouches."""
     visitor = _visitor(inbox, body.get("token") or "")
@@ -144,6 +156,7 @@ def _texts(inbox: Inbox) -> dict[str, str]:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_message", _by_token)
 def messages(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     visitor = _needs_visitor(inbox, body)
     if isinstance(visitor, JsonResponse):
@@ -176,6 +189,7 @@ def _receive(inbox: Inbox, visitor: webchat.Visitor, **kwargs) -> HttpResponse:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_upload", _by_token)
 def upload(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     visitor = _needs_visitor(inbox, body)
     if isinstance(visitor, JsonResponse):
@@ -189,6 +203,7 @@ def upload(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_email", _by_token)
 def leave_email(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     visitor = _needs_visitor(inbox, body)
     if isinstance(visitor, JsonResponse):

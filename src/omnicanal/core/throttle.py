@@ -24,11 +24,11 @@ while a transaction is open is kept aside and written when the request is over, 
 from __future__ import annotations
 
 import contextvars
+import functools
 import hashlib
 import logging
 import math
 from dataclasses import dataclass, field
-from functools import cache
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -166,7 +166,7 @@ class RedisBackend:
         self.client.delete(self.prefix + key)
 
 
-@cache
+@functools.cache
 def backend() -> DatabaseBackend | RedisBackend:
     if settings.THROTTLE_BACKEND == "redis":
         return RedisBackend(settings.THROTTLE_REDIS_URL, settings.THROTTLE_KEY_PREFIX)
@@ -283,6 +283,32 @@ def attempt(name: str, subject: object) -> None:
     state = backend().hit(key_for(name, subject), limit(name), now)
     if state.hits > limit(name).max:
         raise _refuse(name, state.locked_until, now)
+
+
+def _address(request: HttpRequest, *args, **kwargs) -> str:
+    return client_address(request)
+
+
+def rate_limited(name: str, subject=_address):
+    """A view decorator: every request but a CORS preflight counts one attempt of `name` for
+    `subject(request, *args, **kwargs)` (default: the client address); past the limit the view is
+    not run and the answer is 429 problem+json with Retry-After."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if request.method != "OPTIONS":
+                try:
+                    attempt(name, subject(request, *args, **kwargs))
+                except TooManyRequests as exc:
+                    from omnicanal.core.middleware import problem_response
+
+                    return problem_response(exc, request)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 def _record(pairs) -> None:
