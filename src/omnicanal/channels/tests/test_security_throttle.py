@@ -4,10 +4,9 @@ address and inbox. Past the limit: 429 JSON (problem+json) with Retry-After, not
 import json
 
 import pytest
-
-from omnicanal.channels.tests.conftest import TG
 from django.apps import apps
 
+from omnicanal.channels.tests.conftest import TG
 from omnicanal.conversations.models import Message
 
 pytestmark = pytest.mark.django_db
