@@ -148,22 +148,36 @@ class RedisBackend:
     def __init__(self, url: str, prefix: str):
         import redis
 
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = prefix
         self.script = self.client.register_script(_LUA)
+        self.errors = redis.exceptions.RedisError
+
+    # Redis unreachable: the throttles let requests through (logged) rather than answer 500s.
 
     def hit(self, key: str, lim: Limit, now: float) -> State:
-        hits_value, locked_until = self.script(
-            keys=[self.prefix + key], args=[repr(now), lim.per_seconds, lim.max, lim.lockout_seconds]
-        )
+        try:
+            hits_value, locked_until = self.script(
+                keys=[self.prefix + key], args=[repr(now), lim.per_seconds, lim.max, lim.lockout_seconds]
+            )
+        except self.errors as exc:
+            log.warning("throttle: Redis unavailable, %s not counted: %s", key, exc)
+            return State(hits=0, locked_until=0.0)
         return State(hits=int(hits_value), locked_until=float(locked_until))
 
     def locked_until(self, key: str) -> float:
-        value = self.client.hget(self.prefix + key, "l")
+        try:
+            value = self.client.hget(self.prefix + key, "l")
+        except self.errors as exc:
+            log.warning("throttle: Redis unavailable, %s not checked: %s", key, exc)
+            return 0.0
         return float(value or 0)
 
     def reset(self, key: str) -> None:
-        self.client.delete(self.prefix + key)
+        try:
+            self.client.delete(self.prefix + key)
+        except self.errors as exc:
+            log.warning("throttle: Redis unavailable, %s not reset: %s", key, exc)
 
 
 @functools.cache

@@ -230,3 +230,14 @@ def test_counters_are_purged_once_over(db, limits):
     assert throttle.purge(now=(T0 + dt.timedelta(seconds=30)).timestamp()) == 0
     assert throttle.purge(now=(T0 + dt.timedelta(seconds=61)).timestamp()) == 1
     assert connection.vendor in {"sqlite", "postgresql"}
+
+
+def test_an_unreachable_redis_lets_requests_through_rather_than_fail(db, settings, limits):
+    # given a Redis backend pointed at a port where nothing listens
+    settings.THROTTLE_BACKEND = "redis"
+    settings.THROTTLE_REDIS_URL = "redis://127.0.0.1:1/0"
+    # then counting and checking neither raise nor lock
+    for _ in range(5):
+        throttle.failed(("test_limit", "x"))
+        throttle.attempt("test_limit", "y")
+    throttle.check(("test_limit", "x"))
