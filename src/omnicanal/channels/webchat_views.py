@@ -87,10 +87,15 @@ def _by_address(request: HttpRequest, inbox: Inbox, body: dict) -> str:
     return throttle.client_address(request)
 
 
+def device_subject(visitor: webchat.Visitor) -> str:
+    return f"device:{visitor.device_id}"
+
+
 def _by_token(request: HttpRequest, inbox: Inbox, body: dict) -> str:
-    """The visitor's token (the address when there is none): 429 problem+json with Retry-After past
-    the limit; widget_endpoint adds the CORS headers, so the widget can read it."""
-    return str(body.get("token") or "") or f"address:{throttle.client_address(request)}"
+    """The visitor's device (its token's; the address when there is no valid token): 429
+    problem+json with Retry-After past the limit; widget_endpoint adds the CORS headers."""
+    visitor = _visitor(inbox, str(body.get("token") or ""))
+    return device_subject(visitor) if visitor is not None else f"address:{throttle.client_address(request)}"
 
 
 def _needs_visitor(inbox: Inbox, body: dict) -> webchat.Visitor | JsonResponse:

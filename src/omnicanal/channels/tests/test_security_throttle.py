@@ -88,3 +88,17 @@ def test_forged_webhooks_are_limited_too(client, make_inbox, settings):
     codes = [client.post(f"/webhooks/telegram/{inbox.public_id}", "{}", content_type="application/json",
                          HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN="wrong").status_code for _ in range(3)]
     assert codes == [403, 403, 429]
+
+
+def test_web_chat_messages_over_the_socket_share_the_limit(chat, settings):
+    from omnicanal.channels import consumers
+    from omnicanal.channels.webchat import adapter as webchat
+    from omnicanal.core.errors import TooManyRequests
+
+    settings.THROTTLES = {**settings.THROTTLES, "webchat_message": {"max": 2, "per": 60, "lockout": 60}}
+    visitor = webchat.Visitor(chat.public_id, webchat.new_device_id())
+    consumers._receive(chat, visitor, "uno", "c1")
+    consumers._receive(chat, visitor, "dos", "c2")
+    with pytest.raises(TooManyRequests):
+        consumers._receive(chat, visitor, "tres", "c3")
+    assert not Message.objects.filter(text="tres").exists()
