@@ -241,3 +241,13 @@ def test_an_unreachable_redis_lets_requests_through_rather_than_fail(db, setting
         throttle.failed(("test_limit", "x"))
         throttle.attempt("test_limit", "y")
     throttle.check(("test_limit", "x"))
+
+
+def test_the_client_address_trusts_x_forwarded_for_only_behind_configured_proxies(rf, settings):
+    request = rf.get("/", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")
+    # without proxies configured, a client cannot pick its address with the header
+    settings.THROTTLE_TRUSTED_PROXIES = 0
+    assert throttle.client_address(request) == "10.0.0.1"
+    # behind one proxy, the address that proxy saw (the last one it appended)
+    settings.THROTTLE_TRUSTED_PROXIES = 1
+    assert throttle.client_address(request) == "203.0.113.9"
