@@ -73,7 +73,10 @@ def _check(inbox_id: str, token: str):
 
 
 def _receive(inbox, visitor, text: str, client_id: str) -> dict:
-    from omnicanal.channels.webchat_views import receive_visitor_message
+    from omnicanal.channels.webchat_views import device_subject, receive_visitor_message
+    from omnicanal.core import throttle
+
+    throttle.attempt("webchat_message", device_subject(visitor))  # the same count as over HTTP
 
     return receive_visitor_message(inbox, visitor, text=text, client_id=client_id)
 

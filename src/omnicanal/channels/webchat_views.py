@@ -30,7 +30,7 @@ from omnicanal.channels.webchat import sessions
 from omnicanal.conversations import queries as conversations_queries
 from omnicanal.conversations import services as conversations
 from omnicanal.conversations.contract import InboundAttachment
-from omnicanal.core import uploads
+from omnicanal.core import throttle, uploads
 from omnicanal.core.errors import FileTooLarge, FileTypeRefused, Problem
 from omnicanal.customers.normalize import try_normalize
 
@@ -84,6 +84,21 @@ def widget_endpoint(view):
     return wrapper
 
 
+def _by_address(request: HttpRequest, inbox: Inbox, body: dict) -> str:
+    return throttle.client_address(request)
+
+
+def device_subject(visitor: webchat.Visitor) -> str:
+    return f"device:{visitor.device_id}"
+
+
+def _by_token(request: HttpRequest, inbox: Inbox, body: dict) -> str:
+    """The visitor's device (its token's; the address when there is no valid token): 429
+    problem+json with Retry-After past the limit; widget_endpoint adds the CORS headers."""
+    visitor = _visitor(inbox, str(body.get("token") or ""))
+    return device_subject(visitor) if visitor is not None else f"address:{throttle.client_address(request)}"
+
+
 def _needs_visitor(inbox: Inbox, body: dict) -> webchat.Visitor | JsonResponse:
     token = body.get("token") or ""
     visitor = _visitor(inbox, token)
@@ -102,6 +117,7 @@ def _state(inbox: Inbox, visitor: webchat.Visitor, after: str = "") -> dict:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_session", _by_address)
 def session(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     """Start or resume: a signed device token; a signed-in shopper's email only when the shop vouches
     for it (user_hash). An email without a hash is ignored: typing an address signs nobody in."""
@@ -145,6 +161,7 @@ def _texts(inbox: Inbox) -> dict[str, str]:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_message", _by_token)
 def messages(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     visitor = _needs_visitor(inbox, body)
     if isinstance(visitor, JsonResponse):
@@ -177,6 +194,7 @@ def _receive(inbox: Inbox, visitor: webchat.Visitor, **kwargs) -> HttpResponse:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_upload", _by_token)
 def upload(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     visitor = _needs_visitor(inbox, body)
     if isinstance(visitor, JsonResponse):
@@ -196,6 +214,7 @@ def upload(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_email", _by_token)
 def leave_email(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     """"Answer me by email": the typed address becomes the reply address of this device's conversation.
     It is unproven, so it attaches nothing to anyone and shows no history (docs/channels.md)."""

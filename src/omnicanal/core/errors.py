@@ -123,6 +123,17 @@ class IdempotencyConflict(Problem):
     title = _("This Idempotency-Key was used with another request")
 
 
+@dataclass
+class TooManyRequests(Problem):
+    """A throttle refused: too many attempts of one kind from one subject (core.throttle)."""
+
+    retry_after: int = 1  # seconds, sent as the Retry-After header
+
+    status = 429
+    slug = "too-many-requests"
+    title = _("Too many attempts")
+
+
 class ServerError(Problem):
     status = 500
     slug = "server-error"
@@ -143,6 +154,7 @@ PROBLEM_CLASSES: list[type[Problem]] = [
     InvalidTransition,
     RequestInProgress,
     IdempotencyConflict,
+    TooManyRequests,
     ServerError,
 ]
 

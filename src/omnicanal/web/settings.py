@@ -84,12 +84,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "omnicanal.core.throttle.ThrottleMiddleware",  # outside the API's transaction (core/throttle.py)
     "omnicanal.core.middleware.ApiTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "omnicanal.web.urls"
 ASGI_APPLICATION = "omnicanal.web.asgi.application"
 AUTH_USER_MODEL = "core.User"
+# Refuses a locked account or address (core.throttle) wherever a password is checked: console, admin.
+AUTHENTICATION_BACKENDS = ["omnicanal.core.backends.ThrottledModelBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -265,6 +268,34 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 CSP_REPORT_ONLY = _env_bool("CSP_REPORT_ONLY")  # to try a stricter policy on a live site first
 CSP_EXTRA_DIRECTIVES = [d.strip() for d in os.environ.get("CSP_EXTRA_DIRECTIVES", "").split(";") if d.strip()]
+
+# Throttles (core/throttle.py; the table in docs/operations.md): per limit, at most `max` hits of one
+# subject in `per` seconds; the hit that reaches `max` locks it for `lockout` seconds. Redis when
+# REDIS_URL is set (the tests use the database unless a test opts in), else the database.
+THROTTLE_BACKEND = os.environ.get("THROTTLE_BACKEND") or ("redis" if REDIS_URL and not TESTING else "database")
+THROTTLE_REDIS_URL = os.environ.get("THROTTLE_REDIS_URL", REDIS_URL)
+THROTTLE_KEY_PREFIX = os.environ.get("THROTTLE_KEY_PREFIX", "omnicanal:throttle:")
+# Behind N reverse proxies that append to X-Forwarded-For, the client is the Nth address from the right.
+THROTTLE_TRUSTED_PROXIES = int(os.environ.get("THROTTLE_TRUSTED_PROXIES", "0"))
+THROTTLES = {
+    # failures (wrong secrets)
+    "login_account": {"max": 5, "per": 900, "lockout": 900},
+    "login_address": {"max": 20, "per": 900, "lockout": 900},
+    "api_key_address": {"max": 20, "per": 600, "lockout": 600},
+    "gift_card": {"max": 5, "per": 3600, "lockout": 3600},
+    "gift_card_address": {"max": 20, "per": 3600, "lockout": 3600},
+    "pickup_code": {"max": 5, "per": 86400, "lockout": 86400},
+    "coupon_address": {"max": 30, "per": 600, "lockout": 600},
+    "coupon_credential": {"max": 30, "per": 600, "lockout": 600},
+    "one_time_code": {"max": 5, "per": 900, "lockout": 900},
+    # attempts (rate limits)
+    "one_time_code_send": {"max": 5, "per": 3600, "lockout": 3600},
+    "webhook": {"max": 600, "per": 60, "lockout": 60},
+    "webchat_session": {"max": 30, "per": 600, "lockout": 600},
+    "webchat_message": {"max": 120, "per": 60, "lockout": 60},
+    "webchat_upload": {"max": 10, "per": 600, "lockout": 600},
+    "webchat_email": {"max": 10, "per": 600, "lockout": 600},
+}
 
 LOGGING = {
     "version": 1,
