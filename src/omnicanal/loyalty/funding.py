@@ -1,49 +1,62 @@
 """The payment that funds a gift card or a wallet top-up.
 
 Loyalty cannot read orders (orders depends on loyalty, never the reverse), so the orders app
-registers a verifier at start-up: `register(fn)` with `fn(reference) -> Money | None`, the amount
-captured (and not refunded) by a payment `pay_…` or an order `ord_…`, or None when it is not a
-captured payment. A reference funds value once (the ledger transfer's key is `funded:<reference>`)
-and never more than it captured.
+registers a verifier at start-up: `register(fn)` with `fn(reference) -> Funds | None`: the amount
+captured (and not refunded) by a payment `pay_…` or an order `ord_…`, and the order it belongs to;
+None when it is not a captured payment. A sale funds value once, whichever of its references is
+given (the ledger transfer's key is `funded:<order id>`, unique), and never more than it captured.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
 from omnicanal.core.errors import Conflict, ValidationFailed
 from omnicanal.core.money import Money
 
-_verifier: Callable[[str], Money | None] | None = None
 PREFIXES = ("pay_", "ord_")
 
 
-def register(verifier: Callable[[str], Money | None]) -> None:
+@dataclass(frozen=True)
+class Funds:
+    amount: Money
+    order_id: str  # the sale: it funds value once
+
+
+_verifier: Callable[[str], Funds | None] | None = None
+
+
+def register(verifier: Callable[[str], Funds | None]) -> None:
     global _verifier
     _verifier = verifier
 
 
-def funding_key(reference: str) -> str:
-    return f"funded:{reference}"
+def funding_key(order_id: str) -> str:
+    return f"funded:{order_id}"
 
 
 def looks_like_payment(reference: str) -> bool:
     return bool(reference) and reference.startswith(PREFIXES)
 
 
-def check_funding(reference: str, amount: Money, *, field: str = "reference") -> None:
-    """The reference is a captured payment that covers `amount` and funded nothing before."""
+def check_funding(reference: str, amount: Money, *, field: str = "reference") -> str:
+    """The reference is a captured payment that covers `amount` and funded nothing before; answers
+    the ledger key the funded transfer must use."""
     from omnicanal.loyalty.models import Transfer
 
     if not looks_like_payment(reference):
         raise ValidationFailed.on(field, _("name the captured payment (pay_… or ord_…) that paid for it"))
-    captured = _verifier(reference) if _verifier is not None else None
-    if captured is None:
+    funds = _verifier(reference) if _verifier is not None else None
+    if funds is None:
         raise ValidationFailed.on(field, _("is not a captured payment"))
+    captured = funds.amount
     if captured.currency != amount.currency or amount > captured:
         raise ValidationFailed.on(field, _("the payment captured %(captured)s, less than %(amount)s")
                                   % {"captured": captured.format(), "amount": amount.format()})
-    if Transfer.objects.filter(key=funding_key(reference)).exists():
+    key = funding_key(funds.order_id)
+    if Transfer.objects.filter(key=key).exists():
         raise Conflict(detail=_("The payment %(reference)s already funded a gift card or a top-up.") % {"reference": reference})
+    return key

@@ -322,10 +322,12 @@ def export_customer(customer_id: str) -> dict:
                       for c in Cart.objects.filter(customer_id=customer_id)]}
 
 
-def captured_funds(reference: str) -> Money | None:
+def captured_funds(reference: str):
     """What a payment `pay_…` or an order `ord_…` captured and kept (refunds deducted), from money
-    that came from outside loyalty (cash, card): the funds a gift card or a wallet top-up may be
-    issued against (loyalty.funding). None when nothing was captured."""
+    that came from outside loyalty (cash, card), and its order: the funds a gift card or a wallet
+    top-up may be issued against (loyalty.funding.Funds). None when nothing was captured."""
+    from omnicanal.loyalty.funding import Funds
+
     rows = Payment.objects.filter(status="captured").exclude(provider="loyalty").select_related("order")
     if has_prefix(reference, "pay"):
         rows = rows.filter(public_id=reference)
@@ -336,6 +338,6 @@ def captured_funds(reference: str) -> Money | None:
     rows = list(rows)
     if not rows:
         return None
-    currency = rows[0].order.currency
+    order = rows[0].order
     kept = sum((p.amount - p.refunded for p in rows), Decimal(0))
-    return Money(kept, currency) if kept > 0 else None
+    return Funds(amount=Money(kept, order.currency), order_id=order.public_id) if kept > 0 else None

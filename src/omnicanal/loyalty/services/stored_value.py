@@ -52,7 +52,7 @@ def do_issue_gift_card(
     check_business_currency(amount)
     if amount.amount <= 0:
         raise ValidationFailed.on("amount", _("must be more than zero"))
-    funded = _check_issue_rights(actor=actor, amount=amount, reference=reference)
+    funded_key = _check_issue_rights(actor=actor, amount=amount, reference=reference)
     if expires_at is not None and expires_at <= clock.now():
         raise ValidationFailed.on("expires_at", _("must be in the future"))
     code = normalize_card_code(code) if code else "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
@@ -70,24 +70,24 @@ def do_issue_gift_card(
         purchaser_id=survivor_id(purchaser_id), issued_at=clock.now(), expires_at=expires_at, account=account,
     )
     transfer = ledger.do_transfer(
-        key=funding.funding_key(reference) if funded else f"issue:{public_id}", kind=TransferKind.ISSUE, debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency),
+        key=funded_key or f"issue:{public_id}", kind=TransferKind.ISSUE, debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency),
         credit=account, amount=amount.amount, reference=reference, actor=ledger.actor_label(actor), lot_expires_at=expires_at,
     )
     outbox.emit(events.GiftCardIssued(gift_card_id=public_id, amount=amount.as_dict(), purchaser_id=card.purchaser_id,
                                       expires_at=expires_at.isoformat() if expires_at else None))
     audit.record(actor=actor, action="loyalty.gift_card.issue", target_type="gift_card", target_id=public_id,
-                 after={"amount": amount.as_dict(), "funded_by": reference if funded else "", "transfer": transfer.public_id})
+                 after={"amount": amount.as_dict(), "funded_by": reference if funded_key else "", "transfer": transfer.public_id})
     return IssuedGiftCard(card=card, code=code, pin=pin, transfer=transfer)
 
 
-def _check_issue_rights(*, actor: Principal, amount: Money, reference: str) -> bool:
-    """True when a captured payment funds the card; False for an allowed unfunded issue; else 403/422."""
+def _check_issue_rights(*, actor: Principal, amount: Money, reference: str) -> str:
+    """The funding key when a captured payment funds the card; "" for an allowed unfunded issue;
+    else 403/422."""
     if funding.looks_like_payment(reference):
         require_role(actor, *limits.GIFT_CARD_ROLES)
-        funding.check_funding(reference, amount)
-        return True
+        return funding.check_funding(reference, amount)
     if actor.kind == "system":  # the demo, imports: trusted code, not a person or a key
-        return False
+        return ""
     if not limits.may_issue_unfunded_gift_card(actor.role):
         raise Forbidden(detail=_("A gift card is issued against a captured payment: give its reference (pay_… or "
                                  "ord_…) in `reference`, or ask a manager."))
@@ -95,7 +95,7 @@ def _check_issue_rights(*, actor: Principal, amount: Money, reference: str) -> b
     if not limits.within(cap, amount.amount):
         raise Forbidden(detail=_("Without a payment, your role may issue gift cards of at most %(limit)s; ask an admin.")
                         % {"limit": Money.of(cap, amount.currency).format()})
-    return False
+    return ""
 
 
 def find_gift_card(code: str, pin: str) -> GiftCard:
@@ -181,11 +181,11 @@ def do_top_up_wallet(
         raise ValidationFailed.on("amount", _("must be more than zero"))
     customer_id = survivor_id(customer_id)
     account = ledger.customer_account(customer_id, AccountKind.WALLET, amount.currency)
-    key = key or funding.funding_key(reference)
-    fresh = not Transfer.objects.filter(key=key).exists()
-    if fresh and actor.kind != "system":
+    if actor.kind != "system":
         require_role(actor, *limits.TOP_UP_ROLES)
-        funding.check_funding(reference, amount)
+        key = funding.check_funding(reference, amount)
+    key = key or f"topup:{reference}"
+    fresh = not Transfer.objects.filter(key=key).exists()
     transfer = ledger.do_transfer(
         key=key, kind=TransferKind.TOP_UP, debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency), credit=account,
         amount=amount.amount, reference=reference, actor=ledger.actor_label(actor),
