@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _
 
-from omnicanal.core.auth import Principal
+from omnicanal.core.auth import Principal, require_role
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.money import Money, business_currency
 from omnicanal.loyalty import limits
@@ -33,8 +33,6 @@ def _note(note: str) -> str:
 def do_grant_goodwill_credit(*, customer_id: str, amount: Money, note: str, actor: Principal,
                              reference: str = "") -> GrantOutcome:
     """Store credit as service recovery: issued at once within the actor's caps, else pending."""
-    from omnicanal.core.auth import require_role
-
     require_role(actor, *THREAD_ACTORS)
     note = _note(note)
     customer_id = check_customer(customer_id)
@@ -46,8 +44,6 @@ def do_issue_customer_coupon(*, customer_id: str, kind: str, value: Decimal, not
                              reference: str = "") -> GrantOutcome:
     """A single-use coupon made for one customer: one use in all, only by them, valid 30 days. The
     code is shown to the agent to send (once issued; a pending one waits for a manager)."""
-    from omnicanal.core.auth import require_role
-
     require_role(actor, *THREAD_ACTORS)
     customer_id = check_customer(customer_id)
     value = Decimal(value)
