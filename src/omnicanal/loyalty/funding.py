@@ -9,9 +9,11 @@ given (the ledger transfer's key is `funded:<order id>`, unique), and never more
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from omnicanal.core.errors import Conflict, ValidationFailed
@@ -60,3 +62,15 @@ def check_funding(reference: str, amount: Money, *, field: str = "reference") ->
     if Transfer.objects.filter(key=key).exists():
         raise Conflict(detail=_("The payment %(reference)s already funded a gift card or a top-up.") % {"reference": reference})
     return key
+
+
+@contextmanager
+def once(reference: str) -> Iterator[None]:
+    """Around the funded transfer: when another request funded value from the same sale at the same
+    moment, the unique ledger key refuses the second one; answer 409, not a server error."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise Conflict(detail=_("The payment %(reference)s already funded a gift card or a top-up.")
+                       % {"reference": reference}) from None

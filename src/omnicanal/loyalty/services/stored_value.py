@@ -4,6 +4,7 @@ store credit (returns, service recovery) and wallet top-ups. All of it spends in
 from __future__ import annotations
 
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,10 +70,12 @@ def do_issue_gift_card(
         public_id=public_id, code=code, pin_hash=make_password(pin), currency=amount.currency, initial_amount=amount.amount,
         purchaser_id=survivor_id(purchaser_id), issued_at=clock.now(), expires_at=expires_at, account=account,
     )
-    transfer = ledger.do_transfer(
-        key=funded_key or f"issue:{public_id}", kind=TransferKind.ISSUE, debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency),
-        credit=account, amount=amount.amount, reference=reference, actor=ledger.actor_label(actor), lot_expires_at=expires_at,
-    )
+    with funding.once(reference) if funded_key else nullcontext():
+        transfer = ledger.do_transfer(
+            key=funded_key or f"issue:{public_id}", kind=TransferKind.ISSUE,
+            debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency), credit=account, amount=amount.amount,
+            reference=reference, actor=ledger.actor_label(actor), lot_expires_at=expires_at,
+        )
     outbox.emit(events.GiftCardIssued(gift_card_id=public_id, amount=amount.as_dict(), purchaser_id=card.purchaser_id,
                                       expires_at=expires_at.isoformat() if expires_at else None))
     audit.record(actor=actor, action="loyalty.gift_card.issue", target_type="gift_card", target_id=public_id,
@@ -186,10 +189,11 @@ def do_top_up_wallet(
         key = funding.check_funding(reference, amount)
     key = key or f"topup:{reference}"
     fresh = not Transfer.objects.filter(key=key).exists()
-    transfer = ledger.do_transfer(
-        key=key, kind=TransferKind.TOP_UP, debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency), credit=account,
-        amount=amount.amount, reference=reference, actor=ledger.actor_label(actor),
-    )
+    with funding.once(reference):
+        transfer = ledger.do_transfer(
+            key=key, kind=TransferKind.TOP_UP, debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency),
+            credit=account, amount=amount.amount, reference=reference, actor=ledger.actor_label(actor),
+        )
     if fresh:
         audit.record(actor=actor, action="loyalty.wallet.top_up", target_type="loyalty_account", target_id=account.public_id,
                      after={"amount": amount.as_dict(), "customer": customer_id, "funded_by": audit_ref(reference),

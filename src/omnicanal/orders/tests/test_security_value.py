@@ -163,3 +163,23 @@ def test_the_console_pos_takes_a_gift_card_with_its_pin(client, world):
     sold = client.post("/console/orders/pos/", {"location": "SCL", "op": "sell", "payment": "gift_card",
                                                 "gift_card_code": card.code, "pin": card.pin})
     assert sold.status_code == 200 and Order.objects.get().payments.get().method == "gift_card"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_one_payment_named_by_8_processes_at_once_funds_one_top_up(api, issue_key):
+    from omnicanal.core.testing import run_in_processes
+    from omnicanal.orders.tests.conftest import make_customer, make_world
+
+    # given a 5.000 cash sale and 8 customers
+    make_world()
+    _, _, payment_id = _cash_sale(api, issue_key)
+    people = [make_customer(phone=f"+5698765430{i}", email=f"p{i}@example.cl", name=f"P {i}") for i in range(8)]
+    auth = issue_key("store_staff", ["SCL"])["HTTP_AUTHORIZATION"]
+    # when 8 processes top up 8 wallets from that one payment at once
+    results = run_in_processes("omnicanal.orders.tests.workers:top_up_from", [(auth, c, payment_id) for c in people])
+    # then exactly one wallet is loaded; the others are told 409 (never a server error)
+    assert sorted(r["status"] for r in results) == [201] + [409] * 7
+    with transaction.atomic():
+        assert sum(loyalty.summary(c).wallet.amount for c in people) == 5000
+        assert loyalty.books_problems() == []
