@@ -7,8 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from omnicanal.core.money import Money
-from omnicanal.loyalty import qr, queries
-from omnicanal.loyalty.services import goodwill
+from omnicanal.loyalty import limits, qr, queries
 
 
 def panel_context(customer_id: str, limit: int = 15, compact: bool = False) -> dict:
@@ -23,7 +22,7 @@ def panel_context(customer_id: str, limit: int = 15, compact: bool = False) -> d
         "qr_token": token,
         "qr_expires_at": expires_at,
         "qr_svg": qr.qr_svg(token),
-        "agent_credit_limit": Money.of(goodwill.agent_credit_limit()).format(),
+        "agent_credit_limit": Money.of(limits.limits_for("agent").credit_per_action or 0).format(),
     }
 
 

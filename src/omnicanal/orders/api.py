@@ -12,9 +12,10 @@ from ninja import Router, Schema, Status
 from pydantic import Field, field_validator
 
 from omnicanal.core.auth import Principal, require_location, require_role
-from omnicanal.core.errors import Forbidden, NotFound
+from omnicanal.core.errors import Forbidden, NotFound, ValidationFailed
 from omnicanal.core.money import Money, business_currency
 from omnicanal.customers import queries as customers
+from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import pickup, queries, services
 from omnicanal.orders.models import Order
 
@@ -91,6 +92,12 @@ class PaymentIn(Schema):
     pin: str | None = Field(default=None, max_length=20)
 
 
+class PresenceIn(Schema):
+    """Proof the customer is here, needed to pay with their points, store credit or wallet."""
+
+    qr: str = Field(min_length=10, max_length=200, description="The customer's loyalty QR token, as scanned")
+
+
 class OrderIn(Schema):
     channel: str = Field(min_length=1, max_length=30)
     customer_id: str | None = Field(default=None, max_length=32)
@@ -100,6 +107,16 @@ class OrderIn(Schema):
     coupon: str | None = Field(default=None, max_length=40)
     payments: list[PaymentIn] | None = Field(default=None, max_length=10)
     contact: dict[str, str] | None = None
+    presence: PresenceIn | None = None
+
+
+def _presence(body: OrderIn) -> loyalty_presence.Presence | None:
+    if body.presence is None:
+        return None
+    try:
+        return loyalty_presence.from_qr(body.presence.qr)
+    except ValidationFailed as problem:
+        raise ValidationFailed.on("presence.qr", problem.errors[0].message) from None
 
 
 class CancelIn(Schema):
@@ -241,7 +258,7 @@ def place_order(request: HttpRequest, body: OrderIn):
     order = services.do_place_order(
         channel=body.channel, customer_id=body.customer_id or "", cart_id=body.cart_id or "",
         lines=[services.LineIn(sku=line.sku, quantity=line.quantity) for line in body.lines or []],
-        delivery=delivery, coupon=body.coupon or "", contact=body.contact, actor=principal,
+        delivery=delivery, coupon=body.coupon or "", contact=body.contact, actor=principal, presence=_presence(body),
         payments=[services.PaymentIn(method=p.method, amount=p.amount.money() if p.amount else None,
                                      gift_card_code=p.gift_card_code or "", pin=p.pin or "")
                   for p in body.payments or []] or None,

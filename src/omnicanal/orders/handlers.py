@@ -6,7 +6,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.customers import registry
+from omnicanal.loyalty import funding
 from omnicanal.orders import queries, services
+
+# Gift cards and wallet top-ups are issued only against a payment the order book captured.
+funding.register(queries.captured_funds)
 
 
 @registry.on_merge

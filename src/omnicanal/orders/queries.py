@@ -320,3 +320,24 @@ def export_customer(customer_id: str) -> dict:
             "carts": [{"id": c.public_id, "channel": c.channel, "status": c.status,
                        "lines": [{"sku": line.sku, "quantity": line.quantity} for line in c.lines.all()]}
                       for c in Cart.objects.filter(customer_id=customer_id)]}
+
+
+def captured_funds(reference: str):
+    """What a payment `pay_…` or an order `ord_…` captured and kept (refunds deducted), from money
+    that came from outside loyalty (cash, card), and its order: the funds a gift card or a wallet
+    top-up may be issued against (loyalty.funding.Funds). None when nothing was captured."""
+    from omnicanal.loyalty.funding import Funds
+
+    rows = Payment.objects.filter(status="captured").exclude(provider="loyalty").select_related("order")
+    if has_prefix(reference, "pay"):
+        rows = rows.filter(public_id=reference)
+    elif has_prefix(reference, "ord"):
+        rows = rows.filter(order__public_id=reference)
+    else:
+        return None
+    rows = list(rows)
+    if not rows:
+        return None
+    order = rows[0].order
+    kept = sum((p.amount - p.refunded for p in rows), Decimal(0))
+    return Funds(amount=Money(kept, order.currency), order_id=order.public_id) if kept > 0 else None

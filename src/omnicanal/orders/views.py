@@ -6,6 +6,7 @@ A store clerk works only at their own locations (the pages offer only those; ser
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from omnicanal.catalog.models import Variant
+from omnicanal.core import clock
 from omnicanal.core.auth import require_location
 from omnicanal.core.console import show_problem, staff_required
 from omnicanal.core.errors import Forbidden, NotFound, Problem
@@ -26,6 +28,7 @@ from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory
+from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import labels, pickup, queries, services
 from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
@@ -276,6 +279,29 @@ def _identify(value: str):
     return found
 
 
+POS_PRESENCE = dt.timedelta(minutes=10)  # a scanned loyalty QR proves the customer is at the till this long
+
+
+def _identify_or_scan(value: str):
+    """A typed phone or email identifies the customer; their scanned loyalty QR also proves they are
+    here (the POS may then take their points, store credit or wallet)."""
+    value = value.strip()
+    if value.startswith("cus_") and value.count(":") >= 2:
+        proof = loyalty_presence.from_qr(value)
+        return customers.get_customer(proof.customer_id), clock.now().isoformat()
+    return _identify(value), ""
+
+
+def _pos_presence(state: dict):
+    """The customer's presence, while a QR scanned at this till is fresh and names this customer."""
+    at = state.get("presence_at") or ""
+    if not at or not state.get("customer_id"):
+        return None
+    if clock.now() - dt.datetime.fromisoformat(at) > POS_PRESENCE:
+        return None
+    return loyalty_presence.Presence(customer_id=state["customer_id"], how="qr")
+
+
 @staff_required(*FLOOR)
 def pos(request: HttpRequest):
     location = _location(request, request.POST if request.method == "POST" else None)
@@ -286,11 +312,12 @@ def pos(request: HttpRequest):
         try:
             with transaction.atomic():
                 if op == "identify":
-                    customer = _identify(request.POST.get("who", ""))
+                    customer, proof = _identify_or_scan(request.POST.get("who", ""))
                     if customer is None:
                         messages.error(request, _("No customer found."))
                     else:
                         state["customer_id"] = customer.public_id
+                        state["presence_at"] = proof
                 elif op == "add":
                     variant = _find_variant(request.POST.get("code", ""))
                     if variant is None:
@@ -313,7 +340,9 @@ def pos(request: HttpRequest):
                     order = services.do_place_order(
                         channel=request.POST.get("channel", "pos"), customer_id=state["customer_id"],
                         lines=[services.LineIn(sku=s, quantity=q) for s, q in state["lines"].items()],
-                        delivery=delivery, payments=[services.PaymentIn(method=pay)], actor=request.principal,
+                        delivery=delivery, actor=request.principal, presence=_pos_presence(state),
+                        payments=[services.PaymentIn(method=pay, gift_card_code=request.POST.get("gift_card_code", "")[:40],
+                                                     pin=request.POST.get("pin", "")[:8])],
                         contact={"receipt_email": request.POST.get("receipt_email", "").strip()[:200]}
                         if request.POST.get("receipt_email") else None)
                     receipt = queries.order_dict(order, full=False)
@@ -349,6 +378,7 @@ def pos(request: HttpRequest):
     return render(request, "orders/pos.html", {
         "title": _("POS"), "location": location, "locations": _my_locations(request), "customer": customer,
         "lines": lines, "total": total.format(), "receipt": receipt, "receipt_to": receipt_to,
+        "present": _pos_presence(state) is not None,
         "pickup_locations": [loc for loc in inventory.locations() if loc.pickup],
         "money": lambda m: Money.of(m["amount"], m["currency"]).format()})
 
