@@ -163,8 +163,8 @@ def reject_suggestion(request, suggestion_id: str):
 
 @router.get("/customers/{customer_id}", summary="The single customer view (an alias answers its survivor)")
 def get_customer(request, customer_id: str):
-    require_role(request, *READ_ROLES)
-    return queries.single_view(queries.get_customer(customer_id))
+    principal = require_role(request, *READ_ROLES)
+    return queries.single_view(queries.get_customer(customer_id), principal)
 
 
 @router.get("/customers/{customer_id}/timeline", summary="Everything that happened to the customer, newest first")

@@ -299,17 +299,18 @@ def empty_loyalty() -> dict[str, Any]:
     return {"points": 0, "stored_value": Money.zero().as_dict()}
 
 
-def sections(customer_id: str) -> dict[str, Any]:
-    """What later domains add to the single view (through registry summary providers)."""
+def sections(customer_id: str, principal: Any = None) -> dict[str, Any]:
+    """What later domains add to the single view (through registry summary providers); `principal`
+    is the reader (a clerk sees only their stores' orders)."""
     return {
-        "loyalty": registry.summary("loyalty_summary", customer_id, empty_loyalty()),
-        "cart": registry.summary("cart", customer_id, None),
-        "recent_orders": registry.summary("recent_orders", customer_id, []),
-        "open_conversation": registry.summary("open_conversation", customer_id, None),
+        "loyalty": registry.summary("loyalty_summary", customer_id, empty_loyalty(), principal=principal),
+        "cart": registry.summary("cart", customer_id, None, principal=principal),
+        "recent_orders": registry.summary("recent_orders", customer_id, [], principal=principal),
+        "open_conversation": registry.summary("open_conversation", customer_id, None, principal=principal),
     }
 
 
-def single_view(customer: Customer) -> dict[str, Any]:
+def single_view(customer: Customer, principal: Any = None) -> dict[str, Any]:
     identities = Identity.objects.filter(customer=customer).order_by("kind", "first_seen_at")
     consents = Consent.objects.filter(customer=customer).order_by("channel", "purpose")
     return {
@@ -322,7 +323,7 @@ def single_view(customer: Customer) -> dict[str, Any]:
         "identities": [identity_dict(i) for i in identities],
         "consents": [consent_dict(c) for c in consents],
         "aliases": list(Customer.objects.filter(merged_into=customer).values_list("public_id", flat=True)),
-        **sections(customer.public_id),
+        **sections(customer.public_id, principal),
     }
 
 

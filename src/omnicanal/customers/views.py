@@ -77,7 +77,7 @@ def customer_detail(request: HttpRequest, customer_id: str):
         "consents": queries.consent_matrix(customer),
         "preferences": queries.preferences_dict(customer),
         "address": queries.address_dict(customer),
-        "sections": queries.sections(customer.public_id),
+        "sections": queries.sections(customer.public_id, principal(request)),
         "panels": panels,
         "suggestions": [(s, queries.suggestion_reason_labels(s)) for s in queries.open_suggestions(customer=customer)],
         "merges": queries.merge_history(customer),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.customers import registry
-from omnicanal.orders import queries, services
+from omnicanal.orders import queries, services, visibility
 
 
 @registry.on_merge
@@ -30,7 +30,8 @@ def _cart_summary(customer_id: str):
 
 
 registry.register_summary(section="cart", provider=_cart_summary)
-registry.register_summary(section="recent_orders", provider=queries.recent_orders)
+registry.register_summary(section="recent_orders", provider=queries.recent_orders)  # takes `principal`
+registry.register_order_visibility(visibility.visible_order_refs)
 
 
 def render_orders_panel(request, customer_id: str) -> str:
