@@ -169,9 +169,9 @@ def get_customer(request, customer_id: str):
 
 @router.get("/customers/{customer_id}/timeline", summary="Everything that happened to the customer, newest first")
 def get_timeline(request, customer_id: str, filters: Query[TimelineFilters]):
-    require_role(request, *READ_ROLES)
+    principal = require_role(request, *READ_ROLES)
     items = queries.timeline(customer_id, channel=filters.channel, type=filters.type, limit=filters.limit,
-                             before=filters.before)
+                             before=filters.before, principal=principal)
     return {"items": [{"at": i.at, "type": i.type, "channel": i.channel, "summary": i.summary, "ref": i.ref}
                       for i in items]}
 

@@ -233,10 +233,11 @@ def _label(choices, value: str) -> str:
 
 def timeline(
     customer_id: str, *, channel: str | None = None, type: str | None = None, limit: int = 100,  # noqa: A002
-    before: dt.datetime | None = None,
+    before: dt.datetime | None = None, principal: Any = None,
 ) -> list[TimelineItem]:
     """The customer's events in every channel, newest first; filter by channel and type (a type
-    ending in "." or a bare prefix like "order" matches "order.placed", "order.paid"…)."""
+    ending in "." or a bare prefix like "order" matches "order.placed", "order.paid"…). Events
+    naming an order `principal` may not see (a clerk: another store's) are left out."""
     customer = get_customer(customer_id)
     events = TimelineEvent.objects.filter(customer=customer)
     if channel:
@@ -245,9 +246,11 @@ def timeline(
         events = events.filter(Q(type=type) | Q(type__startswith=type.rstrip(".") + "."))
     if before is not None:
         events = events.filter(at__lt=before)
+    rows = list(events.order_by("-at", "-id")[:limit])
+    hidden = registry.hidden_order_refs(principal, {e.ref for e in rows}) if principal is not None else set()
     return [
         TimelineItem(at=e.at, type=e.type, channel=e.channel, summary=render_summary(e), ref=e.ref)
-        for e in events.order_by("-at", "-id")[:limit]
+        for e in rows if not (e.ref and e.ref in hidden)
     ]
 
 

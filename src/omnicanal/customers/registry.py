@@ -25,10 +25,11 @@ their data without customers importing them.
     # A provider that takes a keyword `principal` gets the reader (None: an internal reader) and
     # answers only what it may see; "recent_orders" does (a clerk: their stores' orders).
 
-    registry.register_order_visibility(visible_refs)
-    # visible_refs(principal, refs) -> set of the order ids (ord_…) the principal may see: the
-    # orders domain registers it, so that domains below it (loyalty's statement on the 360) can
-    # hide another store's orders without importing orders. `visible_order_refs` asks it.
+    registry.register_order_visibility(hidden_refs)
+    # hidden_refs(principal, refs) -> the references (free text: "ord_…", "AS-100123"…) naming an
+    # order the principal may not see: the orders domain registers it, so that the 360's other
+    # parts (loyalty's statement, the timeline) hide another store's orders without importing
+    # orders. `hidden_order_refs` asks it.
 
 Summary sections of the single customer view (GET /customers/{id}) and who fills them:
 "loyalty_summary" (loyalty: {points, stored_value}), "cart" (orders: the active cart or None),
@@ -142,13 +143,9 @@ def register_order_visibility(func: Callable[[Any, set[str]], set[str]]) -> None
     _order_visibility[:] = [func]
 
 
-def visible_order_refs(principal: Any, refs: set[str]) -> set[str]:
-    """Of these order ids, those `principal` may see (all of them until orders registers its rule)."""
-    refs = set(refs)
+def hidden_order_refs(principal: Any, refs: set[str]) -> set[str]:
+    """Of these references, those naming an order `principal` may not see (none until orders
+    registers its rule, or for an internal reader: principal None)."""
     if not _order_visibility or principal is None:
-        return refs
-    return set(_order_visibility[0](principal, refs))
-
-
-def summary_sections() -> list[str]:
-    return sorted(_summaries)
+        return set()
+    return set(_order_visibility[0](principal, set(refs)))

@@ -3,8 +3,6 @@ loyalty console's own customer page."""
 
 from __future__ import annotations
 
-import re
-
 from django.conf import settings
 from django.template.loader import render_to_string
 
@@ -14,17 +12,14 @@ from omnicanal.customers import registry
 from omnicanal.loyalty import qr, queries
 from omnicanal.loyalty.services import goodwill
 
-ORDER_REF = re.compile(r"ord_[0-9a-z]{26}")
-
 
 def visible_to(principal, rows: list, reference=lambda row: row.reference) -> list:
     """Rows whose references name no order hidden from `principal` (a store clerk sees only their
     stores' orders: the orders domain's rule, asked through customers.registry)."""
     if principal is None or getattr(principal, "locations", None) is None:
         return rows
-    named = {row_id: set(ORDER_REF.findall(reference(row) or "")) for row_id, row in enumerate(rows)}
-    seen = registry.visible_order_refs(principal, set().union(*named.values()) if named else set())
-    return [row for row_id, row in enumerate(rows) if named[row_id] <= seen]
+    hidden = registry.hidden_order_refs(principal, {reference(row) or "" for row in rows})
+    return [row for row in rows if (reference(row) or "") not in hidden]
 
 
 def panel_context(customer_id: str, limit: int = 15, compact: bool = False, principal=None) -> dict:

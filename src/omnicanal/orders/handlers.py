@@ -31,7 +31,7 @@ def _cart_summary(customer_id: str):
 
 registry.register_summary(section="cart", provider=_cart_summary)
 registry.register_summary(section="recent_orders", provider=queries.recent_orders)  # takes `principal`
-registry.register_order_visibility(visibility.visible_order_refs)
+registry.register_order_visibility(visibility.hidden_order_refs)
 
 
 def render_orders_panel(request, customer_id: str) -> str:

@@ -19,13 +19,14 @@ least-privilege rules, in one place (docs/orders.md, "Who sees what").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.db.models import Q, QuerySet
 
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import NotFound
-from omnicanal.orders.models import Fulfillment, Order, Return
+from omnicanal.orders.models import NUMBER_PREFIX, Fulfillment, Order, Return, pk_from_number
 
 PICKUP_DESK_ROLES = ("admin", "manager", "store_staff")
 
@@ -91,10 +92,25 @@ def sees_pii(principal: Principal | None) -> bool:
     return principal is None or principal.sees_pii
 
 
-def visible_order_refs(principal: Principal | None, refs: Iterable[str]) -> set[str]:
-    """Of these order public ids (ord_…), those the principal may see."""
+ORDER_ID = re.compile(r"\bord_[0-9a-z]{26}\b")
+ORDER_NUMBER = re.compile(r"\b" + re.escape(NUMBER_PREFIX) + r"\d+\b")
+
+
+def hidden_order_refs(principal: Principal | None, refs: Iterable[str]) -> set[str]:
+    """Of these references (free text: "ord_…", "order:ord_…", "AS-100123"…), those naming an order
+    the principal may not see. Registered in customers.registry for the 360's other panels
+    (loyalty's statement, the timeline), which must not import orders."""
     refs = {r for r in refs if r}
     if principal is None or principal.locations is None or not refs:
-        return refs
-    return set(Order.objects.filter(order_q(principal.locations), public_id__in=refs)
-               .values_list("public_id", flat=True).distinct())
+        return set()
+    named = {ref: ({*ORDER_ID.findall(ref)}, {pk_from_number(n) for n in ORDER_NUMBER.findall(ref)} - {None})
+             for ref in refs}
+    ids = set().union(*(i for i, _ in named.values()))
+    pks = set().union(*(p for _, p in named.values()))
+    if not ids and not pks:
+        return set()
+    mentioned = Order.objects.filter(Q(public_id__in=ids) | Q(pk__in=pks))
+    seen = set(mentioned.filter(order_q(principal.locations)).values_list("pk", flat=True).distinct())
+    hidden_pks = {pk for pk, _ in mentioned.values_list("pk", "public_id")} - seen
+    hidden_ids = set(mentioned.filter(pk__in=hidden_pks).values_list("public_id", flat=True))
+    return {ref for ref, (i, p) in named.items() if i & hidden_ids or p & hidden_pks}

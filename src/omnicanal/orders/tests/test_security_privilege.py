@@ -8,7 +8,9 @@ import json
 import pytest
 from django.db import transaction
 
+from omnicanal.core.auth import Principal
 from omnicanal.inventory import services as inventory
+from omnicanal.loyalty import panel as loyalty_panel
 from omnicanal.orders.tests.conftest import HOURS
 from omnicanal.orders.tests.helpers import ADDRESS, act, console_login, pay_by_webhook, place
 
@@ -94,24 +96,47 @@ def test_the_mail_returns_list_of_a_clerk_holds_only_their_destinations(api, cli
 
 
 def test_the_360_of_a_customer_with_orders_at_two_stores_shows_a_santiago_clerk_only_santiago_s(
-        api, client, issue_key, customer_id):
-    # given a customer with an order picked up in Santiago and one in Valparaíso
-    scl = pickup_at(api, "SCL", "SHOE-40", customer_id)
-    vap = pickup_at(api, "VAP", "SHOE-42", customer_id)
-    # when a Santiago clerk reads the single view and opens the 360 page and its orders panel
-    view = api.as_(issue_key("store_staff", ["SCL"])).get(f"/customers/{customer_id}")
+        api, client, issue_key, customer_id, django_capture_on_commit_callbacks):
+    # given a customer with a paid order picked up in Santiago and one in Valparaíso (their events
+    # on the timeline, their points on the loyalty statement)
+    with django_capture_on_commit_callbacks(execute=True):
+        scl = pickup_at(api, "SCL", "SHOE-40", customer_id)
+        vap = pickup_at(api, "VAP", "SHOE-42", customer_id)
+    for order in (scl, vap):
+        with django_capture_on_commit_callbacks(execute=True):
+            pay_by_webhook(client, order["payments"][0]["id"])
+    manager = api.as_(issue_key("manager"))
+    timeline = manager.get(f"/customers/{customer_id}/timeline").json()["items"]
+    assert {vap["number"], vap["id"]} & {i["ref"] for i in timeline}  # the timeline names it
+    # when a Santiago clerk reads the single view and the timeline, and opens the 360 page and its
+    # orders panel
+    santiago = api.as_(issue_key("store_staff", ["SCL"]))
+    view = santiago.get(f"/customers/{customer_id}")
     assert view.status_code == 200
+    own_timeline = santiago.get(f"/customers/{customer_id}/timeline").json()["items"]
     console_login(client, "store_staff", ["SCL"], "clerk-360")
     page = client.get(f"/console/customers/{customer_id}/").content.decode()
     panel = client.get(f"/console/orders/panel/{customer_id}/").content.decode()
-    # then only Santiago's order number shows, in each of them
+    # then only Santiago's order shows, in each of them
     assert [o["number"] for o in view.json()["recent_orders"]] == [scl["number"]]
+    assert not {vap["number"], vap["id"]} & {i["ref"] for i in own_timeline}
+    assert {scl["number"], scl["id"]} & {i["ref"] for i in own_timeline}
     for html in (page, panel):
         assert scl["number"] in html
-        assert vap["number"] not in html
+        assert vap["number"] not in html and vap["id"] not in html
     # while a manager sees both
-    every = api.as_(issue_key("manager")).get(f"/customers/{customer_id}").json()
+    every = manager.get(f"/customers/{customer_id}").json()
     assert {o["number"] for o in every["recent_orders"]} == {scl["number"], vap["number"]}
+    console_login(client, "manager", (), "manager-360")
+    manager_page = client.get(f"/console/customers/{customer_id}/").content.decode()
+    assert vap["number"] in manager_page and vap["id"] in manager_page
+    # and the loyalty statement's movements of Valparaíso's order are the ones left out for the clerk
+    clerk = Principal(kind="user", id="1", name="clerk", role="store_staff", locations=frozenset({"SCL"}))
+    with transaction.atomic():
+        every_ref = {e.reference for e in loyalty_panel.panel_context(customer_id)["entries"]}
+        clerk_refs = {e.reference for e in loyalty_panel.panel_context(customer_id, principal=clerk)["entries"]}
+    assert {scl["id"], vap["id"]} <= every_ref
+    assert scl["id"] in clerk_refs and vap["id"] not in clerk_refs
 
 
 # --- pickup codes ------------------------------------------------------------------------------------
