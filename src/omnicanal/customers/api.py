@@ -190,7 +190,10 @@ def put_consent(request, customer_id: str, body: ConsentIn):
         customer_id=customer_id, channel=body.channel, purpose=body.purpose, granted=body.granted,
         source=body.source, proof=body.proof, actor=actor,
     )
-    return queries.consent_dict(consent)
+    answer = queries.consent_dict(consent)
+    if not actor.sees_pii:  # an integration key without `customers-pii`: the proof may quote a phone or email
+        answer["proof"] = None
+    return answer
 
 
 @router.put("/customers/{customer_id}/preferences", summary="Language, preferred channels, contact hours, time zone")
