@@ -13,7 +13,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
 from omnicanal.core import clock
-from omnicanal.core.auth import require_role
+from omnicanal.core.auth import Principal
+from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money, business_currency
 from omnicanal.loyalty import qr, queries
@@ -22,6 +23,11 @@ from omnicanal.loyalty.services import coupons, ledger, program, stored_value
 from omnicanal.loyalty.services.common import Line, check_customer
 
 router = Router(tags=["loyalty"])
+SCOPE = "orders"  # an integration key needs it here: loyalty serves checkout (core.auth scopes)
+
+
+def require_role(request, *roles: str) -> Principal:
+    return _require_role(request, *roles, scope=SCOPE)
 
 READ_ROLES = ("agent", "store_staff", "manager", "marketer", "integration")
 COUPON_ROLES = ("marketer", "manager")

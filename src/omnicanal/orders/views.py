@@ -192,6 +192,8 @@ def order_refund(request: HttpRequest, order_id: str):
 def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str):
     try:
         f = queries.get_fulfillment(fulfillment_id)
+        if not visibility.may_see_order(request.principal, f.order):
+            raise Http404  # another store's order (visibility.py)
         where = f.handover_location if action in ("ready", "arrived", "handover") and f.handover_location else f.location
         require_location(request.principal, where)
         with transaction.atomic():

@@ -213,3 +213,22 @@ def test_an_integration_without_the_orders_scope_is_refused(api, issue_key, cust
                    place(stock_only, lines=[("SHOE-41", 1)], customer_id=customer_id)):
         assert answer.status_code == 403
         assert answer["Content-Type"].startswith("application/problem+json")
+
+
+def test_an_integration_reaches_loyalty_only_with_the_orders_scope(api, issue_key, customer_id):
+    # loyalty serves checkout (points, stored value, gift cards): the `orders` scope
+    url = f"/customers/{customer_id}/loyalty"
+    assert api.as_(issue_key("integration", scopes=["catalog"])).get(url).status_code == 403
+    assert api.as_(issue_key("integration", scopes=["orders"])).get(url).status_code == 200
+
+
+def test_a_clerk_posting_a_step_of_another_store_s_order_in_the_console_gets_404(api, client, customer_id):
+    # given a web order leaving from the warehouse
+    order = place(api, lines=[("SHOE-41", 1)], customer_id=customer_id).json()
+    fulfillment = order["fulfillments"][0]["id"]
+    # when a Santiago clerk posts its "pick" step, or opens its page
+    console_login(client, "store_staff", ["SCL"], "clerk-steps")
+    # then neither exists for them, and nothing moved
+    assert client.post(f"/console/orders/f/{fulfillment}/pick/").status_code == 404
+    assert client.get(f"/console/orders/o/{order['id']}/").status_code == 404
+    assert api.get(f"/orders/{order['id']}").json()["fulfillments"][0]["status"] == "pending"
