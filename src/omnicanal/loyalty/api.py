@@ -17,7 +17,7 @@ from omnicanal.core.auth import Principal
 from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money, business_currency
-from omnicanal.loyalty import qr, queries
+from omnicanal.loyalty import panel, qr, queries
 from omnicanal.loyalty.models import POINTS, Activity, Coupon, CouponKind, Tier, Transfer
 from omnicanal.loyalty.services import coupons, ledger, program, stored_value
 from omnicanal.loyalty.services.common import Line, check_customer
@@ -109,7 +109,8 @@ def tier_out(tier: Tier | None) -> dict | None:
     return {"code": tier.code, "name": tier.name, "earn_multiplier": str(tier.earn_multiplier), "benefits": list(tier.benefits)}
 
 
-def loyalty_out(customer_id: str, limit: int = 50) -> dict:
+def loyalty_out(customer_id: str, limit: int = 50, principal: Principal | None = None) -> dict:
+    """`principal`: the reader; a store clerk's statement leaves out other stores' orders."""
     summary = queries.summary(customer_id)
     return {
         "customer_id": customer_id,
@@ -129,7 +130,7 @@ def loyalty_out(customer_id: str, limit: int = 50) -> dict:
             {"at": e.at, "transfer_id": e.transfer_id, "kind": e.kind, "account": e.account, "unit": e.unit,
              "amount": _amount(e.unit, e.amount), "balance_after": _amount(e.unit, e.balance_after),
              "reference": e.reference, "channel": e.channel, "memo": e.memo}
-            for e in queries.entries(customer_id, limit=limit)
+            for e in panel.visible_to(principal, queries.entries(customer_id, limit=limit))
         ],
     }
 
@@ -143,8 +144,8 @@ class EntriesQuery(Schema):
 
 @router.get("/customers/{customer_id}/loyalty", response=LoyaltyOut, summary="A customer's points, stored value, tier and statement")
 def get_loyalty(request, customer_id: str, query: Query[EntriesQuery]):
-    require_role(request, *READ_ROLES)
-    return loyalty_out(check_customer(customer_id), limit=query.limit)
+    principal = require_role(request, *READ_ROLES)
+    return loyalty_out(check_customer(customer_id), limit=query.limit, principal=principal)
 
 
 class QrOut(Schema):

@@ -137,6 +137,8 @@ def test_the_360_of_a_customer_with_orders_at_two_stores_shows_a_santiago_clerk_
         clerk_refs = {e.reference for e in loyalty_panel.panel_context(customer_id, principal=clerk)["entries"]}
     assert {scl["id"], vap["id"]} <= every_ref
     assert scl["id"] in clerk_refs and vap["id"] not in clerk_refs
+    statement = {e["reference"] for e in santiago.get(f"/customers/{customer_id}/loyalty").json()["entries"]}
+    assert scl["id"] in statement and vap["id"] not in statement
 
 
 # --- pickup codes ------------------------------------------------------------------------------------
