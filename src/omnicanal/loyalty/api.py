@@ -13,15 +13,21 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
 from omnicanal.core import clock
-from omnicanal.core.auth import require_role
+from omnicanal.core.auth import Principal
+from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money, business_currency
-from omnicanal.loyalty import limits, qr, queries
+from omnicanal.loyalty import limits, panel, qr, queries
 from omnicanal.loyalty.models import POINTS, Activity, Coupon, CouponKind, GrantKind, Tier, Transfer
 from omnicanal.loyalty.services import approvals, coupons, ledger, program, stored_value
 from omnicanal.loyalty.services.common import Line, check_customer
 
 router = Router(tags=["loyalty"])
+SCOPE = "orders"  # an integration key needs it here: loyalty serves checkout (core.auth scopes)
+
+
+def require_role(request, *roles: str) -> Principal:
+    return _require_role(request, *roles, scope=SCOPE)
 
 READ_ROLES = ("agent", "store_staff", "manager", "marketer", "integration")
 COUPON_ROLES = ("marketer", "manager")
@@ -102,7 +108,8 @@ def tier_out(tier: Tier | None) -> dict | None:
     return {"code": tier.code, "name": tier.name, "earn_multiplier": str(tier.earn_multiplier), "benefits": list(tier.benefits)}
 
 
-def loyalty_out(customer_id: str, limit: int = 50) -> dict:
+def loyalty_out(customer_id: str, limit: int = 50, principal: Principal | None = None) -> dict:
+    """`principal`: the reader; a store clerk's statement leaves out other stores' orders."""
     summary = queries.summary(customer_id)
     return {
         "customer_id": customer_id,
@@ -122,7 +129,7 @@ def loyalty_out(customer_id: str, limit: int = 50) -> dict:
             {"at": e.at, "transfer_id": e.transfer_id, "kind": e.kind, "account": e.account, "unit": e.unit,
              "amount": _amount(e.unit, e.amount), "balance_after": _amount(e.unit, e.balance_after),
              "reference": e.reference, "channel": e.channel, "memo": e.memo}
-            for e in queries.entries(customer_id, limit=limit)
+            for e in panel.visible_to(principal, queries.entries(customer_id, limit=limit))
         ],
     }
 
@@ -136,8 +143,8 @@ class EntriesQuery(Schema):
 
 @router.get("/customers/{customer_id}/loyalty", response=LoyaltyOut, summary="A customer's points, stored value, tier and statement")
 def get_loyalty(request, customer_id: str, query: Query[EntriesQuery]):
-    require_role(request, *READ_ROLES)
-    return loyalty_out(check_customer(customer_id), limit=query.limit)
+    principal = require_role(request, *READ_ROLES)
+    return loyalty_out(check_customer(customer_id), limit=query.limit, principal=principal)
 
 
 class QrOut(Schema):

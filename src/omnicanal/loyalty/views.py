@@ -94,7 +94,8 @@ def overview(request: HttpRequest):
     p = program.get_program()
     return _render(request, "loyalty/overview.html", {
         "title": _("Loyalty"), "program": p, "tiers": list(p.tiers.all()), "outstanding": queries.outstanding(),
-        "system": queries.system_balances(), "recent": Transfer.objects.select_related("debit", "credit").order_by("-pk")[:15],
+        "system": queries.system_balances(), "recent": panel.visible_to(request.principal, list(
+            Transfer.objects.select_related("debit", "credit").order_by("-pk")[:15])),
     })
 
 
@@ -105,7 +106,7 @@ def customer(request: HttpRequest, customer_id: str):
     except Problem as problem:
         show_problem(request, problem)
         return redirect("loyalty:list")
-    context = panel.panel_context(customer_id, limit=50)
+    context = panel.panel_context(customer_id, limit=50, principal=request.principal)
     context.update({"title": _("Loyalty of %(id)s") % {"id": customer_id}, "kinds": _adjustable()})
     return _render(request, "loyalty/customer.html", context)
 
