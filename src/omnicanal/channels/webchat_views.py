@@ -8,7 +8,6 @@ they may come from the shop's own origin.
 
 from __future__ import annotations
 
-import json
 import secrets
 
 from django.conf import settings
@@ -28,6 +27,7 @@ from omnicanal.conversations import queries as conversations_queries
 from omnicanal.conversations import services as conversations
 from omnicanal.conversations.contract import InboundAttachment
 from omnicanal.core.errors import Problem
+from omnicanal.core.request_limits import loads
 from omnicanal.customers.normalize import try_normalize
 
 MAX_TEXT = 4000
@@ -52,7 +52,7 @@ def _inbox(inbox_id: str) -> Inbox | None:
 def _body(request: HttpRequest) -> dict:
     if request.content_type == "application/json":
         try:
-            body = json.loads(request.body or b"{}")
+            body = loads(request.body or b"{}")
         except ValueError:
             return {}
         return body if isinstance(body, dict) else {}

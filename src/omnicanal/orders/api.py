@@ -4,7 +4,6 @@ transaction and handles Idempotency-Key."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from django.http import HttpRequest
@@ -14,6 +13,7 @@ from pydantic import Field, field_validator
 from omnicanal.core.auth import Principal, require_location, require_role
 from omnicanal.core.errors import Forbidden, NotFound
 from omnicanal.core.money import Money, business_currency
+from omnicanal.core.schemas import Quantity, check_amount
 from omnicanal.customers import queries as customers
 from omnicanal.orders import queries, services
 from omnicanal.orders.models import Order
@@ -34,13 +34,12 @@ class MoneyIn(Schema):
     def _amount(cls, value):
         if isinstance(value, float):
             raise ValueError("send the amount as a string or an integer")
-        try:
-            d = Decimal(str(value))
-        except InvalidOperation as exc:
-            raise ValueError("is not an amount") from exc
-        if not d.is_finite() or d < 0:
+        d = check_amount(value)
+        if d < 0:
             raise ValueError("must be a non-negative amount")
-        return str(value)
+        if len(d.as_tuple().digits) > 14 or -d.as_tuple().exponent > 2:
+            raise ValueError("has more than 14 digits or 2 decimal places")
+        return str(d)
 
     def money(self) -> Money:
         return Money.of(self.amount, self.currency or business_currency())
@@ -54,7 +53,7 @@ class CartIn(Schema):
 
 class CartLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=0, le=999)
+    quantity: Quantity = Field(ge=0, le=999)
     channel: str | None = Field(default=None, max_length=30)
 
 
@@ -64,7 +63,7 @@ class CartCustomerIn(Schema):
 
 class LineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=999)
+    quantity: Quantity = Field(ge=1, le=999)
 
 
 class AddressIn(Schema):
@@ -121,12 +120,12 @@ class ActionIn(Schema):
 
 class ShortIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    missing: int = Field(ge=1, le=999)
+    missing: Quantity = Field(ge=1, le=999)
 
 
 class ReturnLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=999)
+    quantity: Quantity = Field(ge=1, le=999)
     reason: str = Field(min_length=1, max_length=60)
 
 
@@ -140,7 +139,7 @@ class ReturnIn(Schema):
 
 class ReceiveLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=0, le=999)
+    quantity: Quantity = Field(ge=0, le=999)
     condition: Literal["resellable", "damaged"]
 
 
