@@ -50,11 +50,9 @@ def _inbox(inbox_id: str) -> Inbox | None:
 
 
 def _body(request: HttpRequest) -> dict:
+    """The widget's JSON (or form) body; UnreadableJson (a ValueError) when it is not JSON we read."""
     if request.content_type == "application/json":
-        try:
-            body = loads(request.body or b"{}")
-        except ValueError:
-            return {}
+        body = loads(request.body or b"{}")
         return body if isinstance(body, dict) else {}
     return request.POST.dict()
 
@@ -74,7 +72,10 @@ def widget_endpoint(view):
             return _cors(HttpResponse(status=204), request, inbox)
         if inbox is None:
             return JsonResponse({"error": "not-found"}, status=404)
-        body = _body(request) if request.method == "POST" else request.GET.dict()
+        try:
+            body = _body(request) if request.method == "POST" else request.GET.dict()
+        except ValueError:
+            return _cors(JsonResponse({"error": "unreadable"}, status=400), request, inbox)
         response = view(request, inbox, body)
         return _cors(response, request, inbox)
 
