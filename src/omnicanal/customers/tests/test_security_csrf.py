@@ -94,3 +94,20 @@ def test_an_api_key_needs_no_csrf_token(api, customer_id):
 @pytest.mark.django_db
 def test_reads_with_the_console_session_need_no_token(console):
     assert console.get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.browser
+def test_in_chromium_the_console_page_calls_the_api_with_its_token_and_not_without(console_login, staff):
+    # given an admin signed into the console in chromium
+    page = console_login(staff("admin", username="csrf-browser"))
+    # when the page's own script posts JSON to the API with the CSRF cookie's token, and without it
+    statuses = page.evaluate("""async () => {
+        const token = document.cookie.split('; ').find((c) => c.startsWith('csrftoken=')).split('=')[1];
+        const body = JSON.stringify({channel: 'web', identities: [{kind: 'email', value: 'navegador@example.cl'}]});
+        const post = (headers) => fetch('/api/v1/customers/identify', {method: 'POST', body,
+            headers: {'Content-Type': 'application/json', ...headers}}).then((r) => r.status);
+        return [await post({'X-CSRFToken': token}), await post({}),
+                await fetch('/api/v1/customers/identify', {method: 'POST', body}).then((r) => r.status)];
+    }""")
+    # then with the token it works; without it, or as text/plain, it is refused
+    assert statuses == [200, 403, 415]
