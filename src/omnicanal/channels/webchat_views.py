@@ -26,12 +26,12 @@ from omnicanal.channels.webchat import adapter as webchat
 from omnicanal.conversations import queries as conversations_queries
 from omnicanal.conversations import services as conversations
 from omnicanal.conversations.contract import InboundAttachment
-from omnicanal.core.errors import Problem
+from omnicanal.core import uploads
+from omnicanal.core.errors import FileTooLarge, FileTypeRefused, Problem
 from omnicanal.core.request_limits import loads
 from omnicanal.customers.normalize import try_normalize
 
 MAX_TEXT = 4000
-MAX_UPLOAD = 10 * 1024 * 1024
 
 
 def _cors(response: HttpResponse, request: HttpRequest, inbox: Inbox | None) -> HttpResponse:
@@ -182,9 +182,15 @@ def upload(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     if isinstance(visitor, JsonResponse):
         return visitor
     file = request.FILES.get("file")
-    if file is None or file.size > MAX_UPLOAD:
+    if file is None:
         return JsonResponse({"error": "validation", "field": "file"}, status=422)
-    attachment = InboundAttachment(file.name, file.content_type or "application/octet-stream", file.read())
+    try:  # the size before reading it, then the type by its bytes (core.uploads; the receive path checks again)
+        uploads.check_size(file.size, channel="webchat")
+        checked = uploads.check_file(filename=file.name or "", content=file.read(), channel="webchat")
+    except (FileTooLarge, FileTypeRefused) as problem:
+        return JsonResponse({"error": problem.slug, "field": "file", "detail": str(problem.detail)}, status=problem.status)
+    file.seek(0)
+    attachment = InboundAttachment(checked.filename, checked.content_type, file.read())
     return _receive(inbox, visitor, text=str(body.get("text") or ""), attachments=(attachment,),
                     client_id=str(body.get("client_id") or secrets.token_hex(8)))
 

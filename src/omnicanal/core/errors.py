@@ -165,3 +165,26 @@ PROBLEM_CLASSES: list[type[Problem]] = [
     IdempotencyConflict,
     ServerError,
 ]
+
+
+# Files (core.uploads): refused by their content, or too large for the channel.
+class FileTypeRefused(ValidationFailed):
+    slug = "file-type-refused"
+    title = _("Files of this kind are not accepted")
+
+    @classmethod
+    def on(cls, field_name: str, message: str, **extra) -> FileTypeRefused:
+        return cls(detail=str(message), errors=[FieldError(field_name, message)], extra=extra)
+
+
+class FileTooLarge(Problem):
+    status = 413
+    slug = "file-too-large"
+    title = _("The file is too large")
+
+    @classmethod
+    def on(cls, field_name: str, message: str, **extra) -> FileTooLarge:
+        return cls(detail=str(message), errors=[FieldError(field_name, message)], extra=extra)
+
+
+PROBLEM_CLASSES += [FileTypeRefused, FileTooLarge]

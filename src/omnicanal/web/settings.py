@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "omnicanal.core.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omnicanal.core.request_limits.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -106,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "omnicanal.web.context.console",
+                "omnicanal.core.security_headers.csp_nonce",
             ],
         },
     }
@@ -186,8 +188,6 @@ MAX_BODY_BYTES = int(os.environ.get("MAX_BODY_BYTES", 2_621_440))  # console for
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(API_MAX_BODY_BYTES, WEBHOOK_MAX_BODY_BYTES, MAX_BODY_BYTES)
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -228,6 +228,49 @@ OMNICANAL = {
     "RETURN_LABEL_DAYS": int(os.environ.get("RETURN_LABEL_DAYS", "30")),
     "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
 }
+
+# --- Deployment: TLS, cookies, sessions, secrets at rest (docs/operations.md, "Production settings").
+# OMNICANAL_ENV=production (the default whenever DATABASE_URL is set, outside the tests) turns on the
+# production defaults below; the embedded demo on http://127.0.0.1 stays plain HTTP. Each setting
+# can still be set on its own. `omnicanal check --deploy` is clean with the production defaults.
+OMNICANAL_ENV = os.environ.get("OMNICANAL_ENV", "production" if not EMBEDDED and not TESTING else "development")
+PRODUCTION = OMNICANAL_ENV.strip().lower() == "production"
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^health$"]  # a load balancer's plain-HTTP health probe
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(31536000 if PRODUCTION else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+# Behind the TLS proxy, which must set (overwrite) this header: "none" turns it off.
+_PROXY_SSL_HEADER = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if PRODUCTION else "none").strip()
+SECURE_PROXY_SSL_HEADER = (
+    None if _PROXY_SSL_HEADER.lower() in {"", "none"} else ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", _env_bool("SECURE_COOKIES", PRODUCTION))
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE)
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))  # a staff session: one working day
+SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS")
+# Channel secrets and provider tokens at rest (core.crypto): the first key encrypts, all decrypt;
+# none: keys derived from SECRET_KEY (then SECRET_KEY_FALLBACKS) with HKDF.
+ENCRYPTION_KEYS = _env_list("OMNICANAL_ENCRYPTION_KEY")
+# The demo's generated logins (0600), re-printed by `omnicanal demo --logins`.
+DEMO_LOGINS_FILE = Path(os.environ.get("DEMO_LOGINS_FILE") or (
+    Path(tempfile.gettempdir()) / f"omnicanal-test-{os.getpid()}-demo-logins.txt" if TESTING else VAR_DIR / "demo-logins.txt"))
+# --- end of deployment settings
+
+# Files and browser hardening (core/uploads.py, core/security_headers.py; docs/inbox.md, "Attachments").
+# The largest file kept per channel (inbound and agents' outbound); web chat visitors are anonymous.
+UPLOAD_MAX_BYTES = {
+    "default": int(os.environ.get("UPLOAD_MAX_MB", "16")) * 1024 * 1024,
+    "webchat": int(os.environ.get("WEBCHAT_UPLOAD_MAX_MB", "5")) * 1024 * 1024,
+    "email": 20 * 1024 * 1024,
+    "whatsapp": 16 * 1024 * 1024,
+    "telegram": 20 * 1024 * 1024,
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSP_REPORT_ONLY = _env_bool("CSP_REPORT_ONLY")  # to try a stricter policy on a live site first
+CSP_EXTRA_DIRECTIVES = [d.strip() for d in os.environ.get("CSP_EXTRA_DIRECTIVES", "").split(";") if d.strip()]
 
 LOGGING = {
     "version": 1,

@@ -43,6 +43,7 @@
   .ocw-offline[hidden]{display:none}`;
 
   const style = document.createElement("style");
+  if (script.nonce) style.nonce = script.nonce;  // a page with a Content-Security-Policy gives its tag the nonce
   style.textContent = css;
   document.head.appendChild(style);
   const button = el("button", "ocw-button", {type: "button", "data-testid": "webchat-open"});
@@ -196,7 +197,12 @@
     data.append("token", token);
     data.append("file", file.files[0]);
     data.append("client_id", Math.random().toString(36).slice(2));
-    try { render((await api("upload", data)).message); } catch (e) { note(texts.error || "!"); }
+    try {
+      const response = await fetch(`${base}/webchat/${inbox}/upload`, {method: "POST", body: data});
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) note(answer.detail || texts.error || "!");  // a refused file says why (type, size)
+      else render(answer.message);
+    } catch (e) { note(texts.error || "!"); }
     file.value = "";
   });
 
