@@ -16,6 +16,7 @@ face. Helpers shared by several topics live in common.py. Points are not earned 
 them in its own handler of `orders.OrderPaid` (and takes them back on OrderCancelled, ReturnReceived).
 """
 
+from omnicanal.core.auth import SYSTEM
 from omnicanal.orders.services.cancellation import do_cancel_order
 from omnicanal.orders.services.carts import (
     ABANDONED_AFTER,
@@ -68,7 +69,7 @@ from omnicanal.orders.services.returns import (
 __all__ = [
     "ABANDONED_AFTER", "ACTIONS", "CHECKOUT_HOLD", "DECISIONS", "DISPUTE_DECIDERS", "DISPUTE_GRACE_DAYS",
     "DISPUTE_KINDS", "DISPUTE_OPENERS", "GRAPH", "IN_PERSON_CHANNELS", "MAIL", "MAX_LINES", "MAX_QUANTITY",
-    "PROMISE_DAYS", "RESEND_ROLES", "RETURN_WINDOW_DAYS", "LineIn", "PaymentIn", "check_channel",
+    "PROMISE_DAYS", "RESEND_ROLES", "RETURN_WINDOW_DAYS", "SYSTEM", "LineIn", "PaymentIn", "check_channel",
     "do_attach_cart", "do_cancel_order", "do_checkout_hold", "do_create_cart", "do_decide_dispute",
     "do_erase_customer", "do_mark_abandoned", "do_mark_return_sent", "do_merge_customer_carts",
     "do_open_dispute", "do_payment_event", "do_place_order", "do_receive_return", "do_refund",

@@ -1,4 +1,5 @@
-"""Cancelling an order before anything left: stock, payments, loyalty holds and coupons given back.
+"""Cancelling an order before anything left: stock, payments, loyalty holds and coupons given back;
+loyalty takes the points back in its handler of OrderCancelled.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from omnicanal.core.money import Money
 from omnicanal.inventory import services as inventory
 from omnicanal.loyalty.services import coupons as loyalty_coupons
 from omnicanal.loyalty.services import payments as loyalty_payments
-from omnicanal.loyalty.services import program as loyalty_program
 from omnicanal.orders import events, locks
 from omnicanal.orders.models import (
     Fulfillment,
@@ -57,17 +57,15 @@ def do_cancel_order(*, order: Order, reason: str = "", actor: Principal = SYSTEM
         pay.status = PaymentStatus.VOIDED
         pay.updated_at = now
         pay.save(update_fields=["status", "updated_at"])
-    if order.customer_id and order.paid_at:
-        loyalty_program.do_reverse_earn_for_return(order_ref=order.public_id, return_ref="cancel",
-                                                   amount=Money(order.total, order.currency))
     loyalty_coupons.do_release_coupon(order_ref=order.public_id)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = now
     order.cancel_reason = (reason or "")[:200]
     order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     OrderLine.objects.filter(order=order).update(cancelled=F("quantity") - F("returned"))
-    outbox.emit(events.OrderCancelled(order_id=order.public_id, number=order.number, order_number=order.number,
-                                      customer_id=order.customer_id, reason=order.cancel_reason))
+    outbox.emit(events.OrderCancelled(order_id=order.public_id, order_number=order.number,
+                                      customer_id=order.customer_id, reason=order.cancel_reason,
+                                      total=Money(order.total, order.currency), paid=order.paid_at is not None))
     if _is_person(actor):
         audit.record(actor=actor, action="order.cancel", target_type="order", target_id=order.public_id,
                      after={"total": str(order.total)}, reason=reason)

@@ -14,11 +14,13 @@ from omnicanal.core.auth import Principal
 from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
 from omnicanal.core.money import Money
 from omnicanal.inventory import services as inventory
+from omnicanal.orders import events
 from omnicanal.orders.models import (
     Fulfillment,
     FulfillmentLine,
     FulfillmentStatus,
     Order,
+    OrderLine,
     OrderStatus,
 )
 
@@ -45,6 +47,12 @@ GRAPH: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
 }
 GRAPH["drop_ship"] = GRAPH["ship"]
 ACTIONS = ("pick", "pack", "ship", "ready", "arrived", "handover", "deliver")
+
+
+def line_facts(lines: list[OrderLine], currency: str) -> tuple[events.LineFact, ...]:
+    """The order's lines as its events carry them (OrderPlaced, OrderPaid: loyalty earns on these)."""
+    return tuple(events.LineFact(sku=line.sku, quantity=line.quantity, amount=Money(line.total, currency),
+                                 category=line.category) for line in lines)
 
 
 @dataclass(frozen=True)

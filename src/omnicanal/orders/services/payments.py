@@ -12,8 +12,6 @@ from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.money import Money
 from omnicanal.loyalty.services import payments as loyalty_payments
-from omnicanal.loyalty.services import program as loyalty_program
-from omnicanal.loyalty.services.common import Line as LoyaltyLine
 from omnicanal.orders import events, locks
 from omnicanal.orders.models import (
     Order,
@@ -24,17 +22,12 @@ from omnicanal.orders.models import (
     ProviderEvent,
 )
 from omnicanal.orders.services.cancellation import do_cancel_order
-from omnicanal.orders.services.common import _maybe_complete
-
-
-def _loyalty_lines(order: Order) -> list[LoyaltyLine]:
-    currency = order.currency
-    return [LoyaltyLine(sku=line.sku, amount=Money(line.total, currency), quantity=line.quantity,
-                        category=line.category) for line in OrderLine.objects.filter(order=order)]
+from omnicanal.orders.services.common import _maybe_complete, line_facts
 
 
 def _settle(order: Order, *, actor: Principal = SYSTEM) -> None:
-    """When every non-loyalty payment is captured: capture loyalty holds, mark paid, earn points."""
+    """When every non-loyalty payment is captured: capture loyalty holds, mark paid, emit OrderPaid
+    (loyalty earns the points in its own handler, after the commit)."""
     pays = list(Payment.objects.filter(order=order).order_by("pk"))
     if any(p.provider != "loyalty" and p.status != PaymentStatus.CAPTURED for p in pays):
         return
@@ -48,12 +41,10 @@ def _settle(order: Order, *, actor: Principal = SYSTEM) -> None:
     order.status = OrderStatus.PAID
     order.paid_at = now
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.PAID, paid_at=now)
-    if order.customer_id:
-        loyalty_program.do_earn_for_order(customer_id=order.customer_id, order_ref=order.public_id,
-                                          lines=_loyalty_lines(order), channel=order.channel)
-    outbox.emit(events.OrderPaid(order_id=order.public_id, number=order.number, order_number=order.number,
-                                 customer_id=order.customer_id, channel=order.channel,
-                                 total=Money(order.total, order.currency).as_dict()))
+    lines = getattr(order, "_lines", None) or list(OrderLine.objects.filter(order=order).order_by("pk"))
+    outbox.emit(events.OrderPaid(order_id=order.public_id, order_number=order.number, customer_id=order.customer_id,
+                                 channel=order.channel, total=Money(order.total, order.currency),
+                                 lines=line_facts(lines, order.currency)))
 
 
 def do_payment_event(*, provider: str, event_id: str, payment_id: str, status: str) -> Payment | None:

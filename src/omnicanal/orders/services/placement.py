@@ -54,6 +54,7 @@ from omnicanal.orders.services.common import (
     _wanted,
     _who,
     check_channel,
+    line_facts,
 )
 from omnicanal.orders.services.payments import _settle
 
@@ -117,19 +118,25 @@ def _receipt_contact(contact: dict, customer_id: str, channel: str, actor: Princ
     return {**contact, "receipt_email": given.value, "receipt_outcome": given.outcome}, given.customer_id
 
 
-def _receipt_facts(order: Order, lines: list[OrderLine], payments: list[Payment]) -> dict:
+def _receipt_facts(order: Order, lines: list[OrderLine], payments: list[Payment]) -> events.Receipt:
     """What the emailed receipt shows beyond OrderPlaced's own fields (the notifier may not read orders):
     the store, the local time, each line's title, IVA and the payment methods."""
     location = inventory_queries.get_location(order.delivery_location) if order.delivery_location else None
     zone = zoneinfo.ZoneInfo(location.timezone if location else settings.OMNICANAL.get("TIME_ZONE", "UTC"))
-    return {
-        "placed_at": order.placed_at.astimezone(zone).isoformat(),
-        "location": order.delivery_location, "location_name": location.name if location else "",
-        "lines": [{"sku": line.sku, "title": line.title, "quantity": line.quantity,
-                   "amount": Money(line.total, order.currency).as_dict()} for line in lines],
-        "tax_lines": order.tax_lines,
-        "payments": [{"method": p.method, "amount": Money(p.amount, order.currency).as_dict()} for p in payments],
-    }
+    currency = order.currency
+
+    def money(value: dict) -> Money:
+        return Money.of(value["amount"], value["currency"])
+
+    return events.Receipt(
+        placed_at=order.placed_at.astimezone(zone).isoformat(),
+        location=order.delivery_location, location_name=location.name if location else "",
+        lines=tuple(events.ReceiptLine(sku=line.sku, title=line.title, quantity=line.quantity,
+                                       amount=Money(line.total, currency)) for line in lines),
+        tax_lines=tuple(events.TaxLine(name=t["name"], rate=t["rate"], included=t["included"], base=money(t["base"]),
+                                       amount=money(t["amount"])) for t in order.tax_lines),
+        payments=tuple(events.ReceiptPayment(method=p.method, amount=Money(p.amount, currency)) for p in payments),
+    )
 
 
 def do_place_order(
@@ -245,13 +252,11 @@ def do_place_order(
     Payment.objects.bulk_create(rows)
     if cart is not None:
         Cart.objects.filter(pk=cart.pk).update(status=CartStatus.ORDERED, order_id=order_pid, updated_at=now)
-    number = order.number
     batch = [events.OrderPlaced(
-        order_id=order_pid, number=number, order_number=number, customer_id=customer_id, channel=channel,
-        delivery_method=method, total=total.as_dict(), receipt_email=(contact or {}).get("receipt_email", ""),
-        receipt=_receipt_facts(order, order_lines, rows) if (contact or {}).get("receipt_email") else {},
-        lines=[{"sku": line.sku, "quantity": line.quantity, "amount": str(line.total), "category": line.category}
-               for line in order_lines])]
+        order_id=order_pid, order_number=order.number, customer_id=customer_id, channel=channel,
+        delivery_method=method, total=total, receipt_email=(contact or {}).get("receipt_email", ""),
+        receipt=_receipt_facts(order, order_lines, rows) if (contact or {}).get("receipt_email") else None,
+        lines=line_facts(order_lines, currency))]
     outbox.emit_many(batch)
     # Stock last: the row locks inventory takes are then held only for a few statements and the
     # COMMIT, so concurrent checkouts of a hot SKU queue as briefly as possible.

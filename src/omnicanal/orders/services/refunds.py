@@ -79,7 +79,7 @@ def do_refund(*, order: Order, amount: Money, to: str = "original", reference: s
     for refund in made:
         outbox.emit(events.RefundIssued(refund_id=refund.public_id, order_id=order.public_id,
                                         order_number=order.number, customer_id=order.customer_id,
-                                        amount=Money(refund.amount, order.currency).as_dict(), to=refund.to))
+                                        amount=Money(refund.amount, order.currency), to=refund.to))
         if _is_person(actor):
             audit.record(actor=actor, action="order.refund", target_type="order", target_id=order.public_id,
                          after={"refund": refund.public_id, "amount": str(refund.amount), "to": refund.to},

@@ -17,7 +17,6 @@ from omnicanal.core.money import Money
 from omnicanal.inventory import queries as inventory_queries
 from omnicanal.inventory import services as inventory
 from omnicanal.loyalty.presence import internal as internal_presence
-from omnicanal.loyalty.services import program as loyalty_program
 from omnicanal.orders import events, labels, locks, pricing, sourcing
 from omnicanal.orders.models import (
     Order,
@@ -201,15 +200,13 @@ def do_receive_return(*, return_id: str, lines: list[dict] | None = None, exchan
     ret.history = [*ret.history, _history(ReturnStatus.RECEIVED, actor, now, location=where,
                                           **({"destination": ret.location} if where != ret.location else {}))]
     ret.save(update_fields=["refunded", "status", "received_at", "received_location", "history"])
-    if order.customer_id and ret.refunded:
-        loyalty_program.do_reverse_earn_for_return(order_ref=order.public_id, return_ref=ret.public_id,
-                                                   amount=Money(ret.refunded, order.currency))
+    # Before the exchange's own events: loyalty takes this return's points back first, as it always did.
+    outbox.emit(events.ReturnReceived(return_id=ret.public_id, return_number=ret.public_id, order_id=order.public_id,
+                                      order_number=order.number, customer_id=order.customer_id, location=where,
+                                      refunded=Money(ret.refunded, order.currency), paid=order.paid_at is not None))
     if exchange:
         ret.exchange_order_id = _exchange(ret, order, exchange, actor).public_id
         ret.save(update_fields=["exchange_order_id"])
-    outbox.emit(events.ReturnReceived(return_id=ret.public_id, return_number=ret.public_id, order_id=order.public_id,
-                                      number=order.number, order_number=order.number, customer_id=order.customer_id,
-                                      location=where))
     if _is_person(actor) or where != ret.location:
         audit.record(actor=actor, action="return.receive", target_type="return", target_id=ret.public_id,
                      after={"resellable": dict(resellable), "refunded": str(ret.refunded), "to": ret.refund_to,
