@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.customers import registry
-from omnicanal.orders import queries, services
+from omnicanal.orders import privacy, queries, services
 
 
 @registry.on_merge
@@ -21,7 +21,10 @@ def export_orders(customer_id: str) -> dict:
 
 @registry.on_erase
 def erase_orders(*, customer_id: str) -> None:
-    services.do_erase_customer(customer_id=customer_id)
+    privacy.do_erase_customer(customer_id=customer_id)
+
+
+registry.personal_values(privacy.personal_values)
 
 
 def _cart_summary(customer_id: str):

@@ -73,7 +73,7 @@ def do_issue_gift_card(
     outbox.emit(events.GiftCardIssued(gift_card_id=public_id, amount=amount.as_dict(), purchaser_id=card.purchaser_id,
                                       expires_at=expires_at.isoformat() if expires_at else None))
     audit.record(actor=actor, action="loyalty.gift_card.issue", target_type="gift_card", target_id=public_id,
-                 after={"amount": amount.as_dict(), "reference": reference})
+                 after={"amount": amount.as_dict(), "transfer": transfer.public_id})
     return IssuedGiftCard(card=card, code=code, pin=pin, transfer=transfer)
 
 
@@ -139,7 +139,8 @@ def do_grant_store_credit(
     )
     if fresh:
         audit.record(actor=actor, action="loyalty.store_credit.grant", target_type="loyalty_account", target_id=account.public_id,
-                     after={"amount": amount.as_dict(), "reason": reason, "customer": customer_id, "reference": reference})
+                     after={"amount": amount.as_dict(), "reason": reason, "customer": customer_id,
+                            "transfer": transfer.public_id})
         announce(transfer, account, transfer.amount)
     return transfer
 
@@ -152,7 +153,7 @@ def do_top_up_wallet(
         raise ValidationFailed.on("reference", _("name the payment that funds the top-up"))
     customer_id = survivor_id(customer_id)
     account = ledger.customer_account(customer_id, AccountKind.WALLET, amount.currency)
-    key = key or f"topup:{reference}"
+    key = key or f"topup:{ledger.key_part(reference)}"
     fresh = not Transfer.objects.filter(key=key).exists()
     transfer = ledger.do_transfer(
         key=key, kind=TransferKind.TOP_UP, debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency), credit=account,

@@ -1,0 +1,86 @@
+"""Finding a person's data where it was copied as text: the traces an erasure scrubs.
+
+The customers domain gathers a person's former values (name, emails, phones, address lines) before
+it erases them, and every domain scrubs its copies with `Traces`: ids are matched exactly, values
+case-insensitively, and a phone in any writing (its last eight digits, any separators between).
+`do_scrub_core` scrubs core's own copies: stored Idempotency-Key answers and outbox payloads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+
+from omnicanal.core.models import IdempotencyRecord, OutboxEvent
+
+PHONE_CHARS = re.compile(r"^\+?[\d\s.()-]+$")
+SEPARATORS = r"[\s.()-]{0,3}"
+ID_LIKE = re.compile(r"^[A-Za-z0-9][\w:.#/-]*$")
+LONG_NUMBER = re.compile(r"\d{7,}")
+
+
+def free_text(text: str) -> bool:
+    """Whether a reference is free text (spaces, an @, a long number) rather than one of our ids
+    or codes (`ord_…`, `AS-100001`, `return:ord_…:ret_…`)."""
+    return bool(text) and (not ID_LIKE.match(text) or bool(LONG_NUMBER.search(text)))
+
+
+class Traces:
+    """A person's ids and former values, and the tests for text holding any of them."""
+
+    def __init__(self, ids: Iterable[str], values: Iterable[str]):
+        self.ids = sorted({i for i in ids if i})
+        cleaned = {v.strip() for v in values if v and len(v.strip()) >= 3}
+        patterns: list[str] = []
+        needles: set[str] = set()
+        for value in sorted(cleaned, key=len, reverse=True):
+            digits = re.sub(r"\D", "", value)
+            if PHONE_CHARS.match(value) and len(digits) >= 8:
+                patterns.append(SEPARATORS.join(digits[-8:]))
+                needles.update({digits, digits[-8:], value})
+            else:
+                patterns.append(r"\s+".join(re.escape(part) for part in value.split()))
+                needles.add(value)
+        self.values = sorted(needles | {json.dumps(n)[1:-1] for n in needles})
+        self._pattern = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
+
+    def touches(self, text: Any) -> bool:
+        return isinstance(text, str) and self._pattern is not None and bool(self._pattern.search(text))
+
+    def scrub_json(self, value: Any) -> Any:
+        """Every string holding a trace blanked, at any depth."""
+        if isinstance(value, str):
+            return "" if self.touches(value) else value
+        if isinstance(value, dict):
+            return {key: self.scrub_json(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.scrub_json(item) for item in value]
+        return value
+
+    def q(self, *fields: str, ids: bool = False) -> Q:
+        """Rows whose `fields` contain a value (or, with `ids`, an id): a superset; `touches` decides."""
+        query = Q(pk__in=[])
+        for field in fields:
+            for needle in [*self.values, *(self.ids if ids else [])]:
+                query |= Q(**{f"{field}__icontains": needle})
+        return query
+
+
+def do_scrub_core(traces: Traces) -> dict[str, int]:
+    """Stored Idempotency-Key answers that name the person go (a retry after erasure runs afresh);
+    outbox payloads keep their ids and lose every string holding one of the person's values."""
+    answers = IdempotencyRecord.objects.filter(traces.q("key", "response_body", ids=True)).delete()[0]
+    events = 0
+    rows = OutboxEvent.objects.annotate(text=Cast("payload", TextField())).filter(traces.q("text", "last_error"))
+    for event in rows:
+        payload = traces.scrub_json(event.payload)
+        error = "" if traces.touches(event.last_error) else event.last_error
+        if payload != event.payload or error != event.last_error:
+            OutboxEvent.objects.filter(pk=event.pk).update(payload=payload, last_error=error)
+            events += 1
+    return {"idempotency": answers, "outbox": events}
