@@ -30,6 +30,11 @@ def free_text(text: str) -> bool:
     return bool(text) and (not ID_LIKE.match(text) or bool(LONG_NUMBER.search(text)))
 
 
+def id_or_blank(text: str) -> str:
+    """A reference fit for the audit log: one of our ids or codes, else nothing."""
+    return "" if free_text(text) else text
+
+
 class Traces:
     """A person's ids and former values, and the tests for text holding any of them."""
 

@@ -47,7 +47,6 @@ from omnicanal.loyalty.services import program as loyalty_program
 from omnicanal.loyalty.services import stored_value as loyalty_stored_value
 from omnicanal.loyalty.services.common import Line as LoyaltyLine
 from omnicanal.orders import events, labels, locks, pricing, providers, sourcing
-from omnicanal.orders.privacy import do_erase_customer  # noqa: F401  (moved; its old name still works)
 from omnicanal.orders.models import (
     Cart,
     CartLine,
@@ -68,6 +67,7 @@ from omnicanal.orders.models import (
     ReturnLine,
     ReturnStatus,
 )
+from omnicanal.orders.privacy import do_erase_customer  # noqa: F401  (moved; its old name still works)
 
 MAX_LINES = 100
 MAX_QUANTITY = 999

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.db.models import Q, Sum
 
 from omnicanal.core import privacy
-
 from omnicanal.loyalty.models import (
     Account,
     CouponUse,

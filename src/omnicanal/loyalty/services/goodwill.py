@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from omnicanal.core import audit, clock
+from omnicanal.core import audit, clock, privacy
 from omnicanal.core.auth import Principal, require_role
 from omnicanal.core.errors import Forbidden, ValidationFailed
 from omnicanal.core.money import Money
@@ -57,7 +57,8 @@ def do_grant_goodwill_credit(*, customer_id: str, amount: Money, note: str, acto
     transfer = stored_value.do_grant_store_credit(customer_id=customer_id, amount=amount, reason="service_recovery",
                                                   reference=reference[:100], actor=actor)
     audit.record(actor=actor, action="loyalty.store_credit.goodwill", target_type="customer", target_id=customer_id,
-                 after={"amount": amount.as_dict(), "transfer": transfer.public_id}, reason=note, subject=customer_id)
+                 after={"amount": amount.as_dict(), "reference": privacy.id_or_blank(reference), "transfer": transfer.public_id},
+                 reason=note, subject=customer_id)
     return transfer
 
 
@@ -76,7 +77,8 @@ def do_issue_customer_coupon(*, customer_id: str, kind: str, value: Decimal, not
     coupon = coupons.do_create_coupon(code=code, terms=terms, max_uses=1, name=customer_id, owner_id=customer_id,
                                       actor=actor)
     audit.record(actor=actor, action="loyalty.coupon.issue_to_customer", target_type="coupon", target_id=coupon.public_id,
-                 after={"customer": customer_id, "code": coupon.code, "kind": kind, "value": str(value)},
+                 after={"customer": customer_id, "code": coupon.code, "kind": kind, "value": str(value),
+                        "reference": privacy.id_or_blank(reference)},
                  reason=note.strip()[:200], subject=customer_id)
     return coupon
 

@@ -10,7 +10,7 @@ from datetime import datetime
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils.translation import gettext as _
 
-from omnicanal.core import audit, clock, outbox
+from omnicanal.core import audit, clock, outbox, privacy
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
@@ -73,7 +73,7 @@ def do_issue_gift_card(
     outbox.emit(events.GiftCardIssued(gift_card_id=public_id, amount=amount.as_dict(), purchaser_id=card.purchaser_id,
                                       expires_at=expires_at.isoformat() if expires_at else None))
     audit.record(actor=actor, action="loyalty.gift_card.issue", target_type="gift_card", target_id=public_id,
-                 after={"amount": amount.as_dict(), "transfer": transfer.public_id})
+                 after={"amount": amount.as_dict(), "reference": privacy.id_or_blank(reference), "transfer": transfer.public_id})
     return IssuedGiftCard(card=card, code=code, pin=pin, transfer=transfer)
 
 
@@ -140,7 +140,7 @@ def do_grant_store_credit(
     if fresh:
         audit.record(actor=actor, action="loyalty.store_credit.grant", target_type="loyalty_account", target_id=account.public_id,
                      after={"amount": amount.as_dict(), "reason": reason, "customer": customer_id,
-                            "transfer": transfer.public_id})
+                            "reference": privacy.id_or_blank(reference), "transfer": transfer.public_id})
         announce(transfer, account, transfer.amount)
     return transfer
 

@@ -17,7 +17,6 @@ from django.db import connection, transaction
 from omnicanal.channels import testing
 from omnicanal.channels.tests.conftest import WA
 from omnicanal.channels.webchat import adapter as webchat
-from omnicanal.conversations import services as conversations
 from omnicanal.core.auth import principal_for_user
 from omnicanal.core.models import AuditEntry, OutboxEvent
 from omnicanal.core.money import Money
@@ -87,7 +86,7 @@ def act_everywhere(client, api) -> str:
         client.post(f"/webchat/{chat.public_id}/messages", json.dumps(
             {"token": session.json()["token"], "text": f"Soy {NAME}, vivo en {STREET}", "client_id": "1"}),
             content_type="application/json")
-        conversation_id = _created(api.get(f"/conversations?status=open"), 200)["items"][0]["id"]
+        conversation_id = _created(api.get("/conversations?status=open"), 200)["items"][0]["id"]
         # loyalty: points with a typed reason, a gift card bought with a reference, a top-up, an activity
         _created(api.post(f"/customers/{customer_id}/loyalty/adjustments",
                           {"kind": "points", "amount": "20000", "reason": f"Bienvenida para {NAME} {EMAIL}"}))
