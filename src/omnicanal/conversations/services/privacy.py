@@ -61,6 +61,6 @@ def do_erase_conversations(*, customer_id: str) -> None:
         if attachment.file:
             attachment.file.delete(save=False)
     Attachment.objects.filter(message__conversation__in=conversations).delete()
-    Message.objects.filter(conversation__in=conversations).update(text="", address="", meta={}, author_name="")
+    Message.objects.filter(conversation__in=conversations).update(text="", address="", meta={}, author_name="", error="")
     Ticket.objects.filter(customer_id=customer_id).update(subject="")
     conversations.update(subject="")
