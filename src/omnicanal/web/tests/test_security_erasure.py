@@ -196,3 +196,28 @@ def test_after_erasure_a_full_database_dump_holds_no_trace_of_the_person(client,
     assert not hits, "\n---\n".join(hits[:40])
     # and nothing failed on the way (no handler trips over the erased customer)
     assert not OutboxEvent.objects.filter(status="failed").exists()
+
+
+def test_events_about_an_erased_customer_never_fail_their_handlers(client, api):
+    # given a customer with a paid-later order, who is erased before paying
+    make_world()
+    with transaction.atomic():
+        program.do_configure_program(name="Club Andes", earn_per=100, earn_points=1, point_value=1,
+                                     points_expire_months=12, expiry_notice_days=30)
+    customer_id = _created(api.post("/customers/identify", {
+        "channel": "web", "identities": [{"kind": "email", "value": EMAIL}, {"kind": "phone", "value": PHONE}],
+        "traits": {"name": NAME}}), 200)["customer_id"]
+    placed = _created(api.post("/orders", {
+        "channel": "web", "customer_id": customer_id, "lines": [{"sku": "SHOE-40", "quantity": 1}],
+        "delivery": {"method": "ship", "address": {"line1": STREET, "city": "Santiago", "country": "CL"}},
+        "payments": [{"method": "card", "amount": {"amount": "50000"}}]}))
+    _created(api.post(f"/customers/{customer_id}/erase", {"reason": "Solicitud Ley 19.628"}), 200)
+    # when the payment arrives and the order ships (points, notifications, timeline react)
+    order = _created(api.get(f"/orders/{placed['id']}"), 200)
+    assert pay_by_webhook(client, order["payments"][0]["id"]).status_code == 200
+    fulfillment = order["fulfillments"][0]["id"]
+    for action, body in (("pick", None), ("pack", None), ("ship", {"carrier": "chilexpress", "tracking": "CX2"})):
+        _created(act(api, fulfillment, action, body), 200)
+    # then every handler completed, and nothing of the person came back
+    assert not list(OutboxEvent.objects.filter(status__in=["failed", "pending"]).values_list("topic", "last_error"))
+    assert not _found(_dump())
