@@ -2,7 +2,8 @@
 
 The customers domain gathers a person's former values (name, emails, phones, address lines) before
 it erases them, and every domain scrubs its copies with `Traces`: ids are matched exactly, values
-case-insensitively, and a phone in any writing (its last eight digits, any separators between).
+case-insensitively as whole words, and a phone in any writing (its last eight digits, any
+separators between).
 `do_scrub_core` scrubs core's own copies: stored Idempotency-Key answers and outbox payloads.
 """
 
@@ -48,8 +49,8 @@ class Traces:
             if PHONE_CHARS.match(value) and len(digits) >= 8:
                 patterns.append(SEPARATORS.join(digits[-8:]))
                 needles.update({digits, digits[-8:], value})
-            else:
-                patterns.append(r"\s+".join(re.escape(part) for part in value.split()))
+            elif " " in value or "@" in value or len(value) >= 4:  # a lone short word matches too much
+                patterns.append(r"(?<!\w)" + r"\s+".join(re.escape(part) for part in value.split()) + r"(?!\w)")
                 needles.add(value)
         self.values = sorted(needles | {json.dumps(n)[1:-1] for n in needles})
         self._pattern = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
