@@ -4,7 +4,8 @@ The customers domain gathers a person's former values (name, emails, phones, add
 it erases them, and every domain scrubs its copies with `Traces`: ids are matched exactly, values
 case-insensitively as whole words, and a phone in any writing (its last eight digits, any
 separators between).
-`do_scrub_core` scrubs core's own copies: stored Idempotency-Key answers and outbox payloads.
+`do_scrub_core` scrubs core's own copies: stored Idempotency-Key answers, outbox payloads and
+Django admin's change history.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
@@ -89,4 +91,18 @@ def do_scrub_core(traces: Traces) -> dict[str, int]:
         if payload != event.payload or error != event.last_error:
             OutboxEvent.objects.filter(pk=event.pk).update(payload=payload, last_error=error)
             events += 1
-    return {"idempotency": answers, "outbox": events}
+    return {"idempotency": answers, "outbox": events, "admin_log": _scrub_admin_log(traces)}
+
+
+def _scrub_admin_log(traces: Traces) -> int:
+    """Django admin's own history names the rows it changed (a customer's or message's text)."""
+    if not apps.is_installed("django.contrib.admin"):
+        return 0
+    from django.contrib.admin.models import LogEntry
+
+    scrubbed = 0
+    for row in LogEntry.objects.filter(traces.q("object_repr", "change_message")):
+        changes = {f: "" for f in ("object_repr", "change_message") if traces.touches(getattr(row, f))}
+        if changes:
+            scrubbed += LogEntry.objects.filter(pk=row.pk).update(**changes)
+    return scrubbed

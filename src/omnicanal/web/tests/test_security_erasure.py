@@ -140,6 +140,13 @@ def act_everywhere(client, api) -> str:
     assert Return.objects.get(public_id=returned["id"]).status == "received"
     assert {p["method"] for p in order["payments"]} >= {"points", "gift_card", "card"}
     assert IdempotencyRecord.objects.count() == 2 and AuditNote.objects.exists()
+    # and an admin once corrected a message of theirs in /admin (Django's own history names it)
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    LogEntry.objects.create(user_id=int(agent.id), content_type=ContentType.objects.get_for_model(Conversation),
+                            object_id="1", object_repr=f"Conversación de {NAME}", action_flag=CHANGE,
+                            change_message=f'[{{"changed": {{"fields": ["{EMAIL}"]}}}}]')
     return customer_id
 
 
