@@ -5,6 +5,7 @@ docs/operations.md for the targets and the figures measured on the reference mac
 """
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -19,6 +20,9 @@ def modules(names: list[str]) -> list[Path]:
 
 
 def main(argv: list[str]) -> int:
+    # Benchmarks serve plain HTTP on loopback against PostgreSQL: not the production TLS defaults
+    # that DATABASE_URL otherwise turns on (SSL redirect, secure cookies).
+    os.environ.setdefault("OMNICANAL_ENV", "development")
     names = [a for a in argv if not a.startswith("-")]
     paths = modules(names)
     if not paths:

@@ -2,6 +2,9 @@
 
 In: {"type": "message", "text": "...", "client_id": "..."} -> stored like any webhook, acked with
 {"type": "ack", "client_id", "id"}. Out: {"type": "message", "message": {...}} for each reply.
+The token is checked as over HTTP (webchat/sessions.py: expiry, retired generations) when the socket
+opens and again for each message; a token no longer valid gets {"type": "error", "error":
+"unauthorized"} and the socket closes (4403), so the widget resumes its session.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ class WebchatConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         inbox_id = self.scope["url_route"]["kwargs"]["inbox_id"]
         token = (parse_qs(self.scope.get("query_string", b"").decode()).get("token") or [""])[0]
-        visitor = webchat.read_token(token)
+        self.token = token
         self.inbox = await database_sync_to_async(_inbox)(inbox_id)
-        if visitor is None or self.inbox is None or visitor.inbox_id != inbox_id:
+        visitor = await database_sync_to_async(_check)(inbox_id, token) if self.inbox else None
+        if visitor is None:
             await self.close(code=4403)
             return
         self.visitor = visitor
@@ -41,6 +45,10 @@ class WebchatConsumer(AsyncJsonWebsocketConsumer):
         if not text or len(text) > 4000 or not client_id:
             await self.send_json({"type": "error", "client_id": client_id, "error": "validation"})
             return
+        if await database_sync_to_async(_check)(self.inbox.public_id, self.token) is None:
+            await self.send_json({"type": "error", "client_id": client_id, "error": "unauthorized"})
+            await self.close(code=4403)
+            return
         try:
             stored = await database_sync_to_async(_receive)(self.inbox, self.visitor, text, client_id)
         except Exception as exc:  # tell the widget; it falls back to HTTP
@@ -58,8 +66,17 @@ def _inbox(inbox_id: str):
     return Inbox.objects.filter(public_id=inbox_id, channel="webchat", active=True).first()
 
 
+def _check(inbox_id: str, token: str):
+    from omnicanal.channels.webchat import sessions
+
+    return sessions.check_visitor(inbox_id, token)
+
+
 def _receive(inbox, visitor, text: str, client_id: str) -> dict:
-    from omnicanal.channels.webchat_views import receive_visitor_message
+    from omnicanal.channels.webchat_views import device_subject, receive_visitor_message
+    from omnicanal.core import throttle
+
+    throttle.attempt("webchat_message", device_subject(visitor))  # the same count as over HTTP
 
     return receive_visitor_message(inbox, visitor, text=text, client_id=client_id)
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from omnicanal.channels import adapters
 from omnicanal.channels.base import Outbound, OutboundAttachment, Parsed, SendFailed
-from omnicanal.channels.models import ChannelKind, Inbox
+from omnicanal.channels.models import SECRET_KEYS, ChannelKind, Inbox
 from omnicanal.conversations import queries as conversations_queries
 from omnicanal.conversations import services as conversations
 from omnicanal.core import audit, clock
@@ -25,9 +25,6 @@ from omnicanal.customers import services as customers
 
 log = logging.getLogger(__name__)
 
-# Config keys that hold secrets: masked on screen, never logged.
-SECRET_KEYS = {"access_token", "app_secret", "verify_token", "bot_token", "secret_token", "auth_token", "smtp_password",
-               "imap_password", "webhook_secret", "identity_secret", "api_key"}
 OPT_OUT_PURPOSES = ("marketing", "surveys")
 
 

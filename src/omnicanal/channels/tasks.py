@@ -56,3 +56,12 @@ def poll_imap() -> int:
         except Exception:  # one broken mailbox must not stop the others
             log.exception("IMAP poll of inbox %s failed", inbox.public_id)
     return total
+
+
+@db_periodic_task(crontab(minute="23", hour="4"))
+def purge_webchat_devices() -> int:
+    """Daily: forget web chat devices whose every token has expired."""
+    from omnicanal.channels.webchat.sessions import do_purge_devices
+
+    with transaction.atomic():
+        return do_purge_devices()

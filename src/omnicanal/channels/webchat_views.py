@@ -3,7 +3,9 @@
 The widget (static/channels/webchat.js, one script tag) prefers the WebSocket (consumers.py) and
 falls back to these endpoints when the socket cannot open (another origin, a proxy). A visitor is
 identified by a token we sign; requests carry it in the body or the query, never in cookies, so
-they may come from the shop's own origin.
+they may come from the shop's own origin. Tokens expire and rotate (webchat/sessions.py). An
+address the visitor types is an unproven claim: it becomes the conversation's reply address and
+nothing else (no identity, no sign-in, no history).
 """
 
 from __future__ import annotations
@@ -24,14 +26,15 @@ from omnicanal.channels.base import Parsed
 from omnicanal.channels.models import Inbox
 from omnicanal.channels.services import do_store_webhook, webchat_wire
 from omnicanal.channels.webchat import adapter as webchat
+from omnicanal.channels.webchat import sessions
 from omnicanal.conversations import queries as conversations_queries
 from omnicanal.conversations import services as conversations
 from omnicanal.conversations.contract import InboundAttachment
-from omnicanal.core.errors import Problem
+from omnicanal.core import throttle, uploads
+from omnicanal.core.errors import FileTooLarge, FileTypeRefused, Problem
 from omnicanal.customers.normalize import try_normalize
 
 MAX_TEXT = 4000
-MAX_UPLOAD = 10 * 1024 * 1024
 
 
 def _cors(response: HttpResponse, request: HttpRequest, inbox: Inbox | None) -> HttpResponse:
@@ -60,8 +63,7 @@ def _body(request: HttpRequest) -> dict:
 
 
 def _visitor(inbox: Inbox, token: str) -> webchat.Visitor | None:
-    visitor = webchat.read_token(token)
-    return visitor if visitor is not None and visitor.inbox_id == inbox.public_id else None
+    return sessions.check_visitor(inbox.public_id, token)
 
 
 def widget_endpoint(view):
@@ -82,6 +84,21 @@ def widget_endpoint(view):
     return wrapper
 
 
+def _by_address(request: HttpRequest, inbox: Inbox, body: dict) -> str:
+    return throttle.client_address(request)
+
+
+def device_subject(visitor: webchat.Visitor) -> str:
+    return f"device:{visitor.device_id}"
+
+
+def _by_token(request: HttpRequest, inbox: Inbox, body: dict) -> str:
+    """The visitor's device (its token's; the address when there is no valid token): 429
+    problem+json with Retry-After past the limit; widget_endpoint adds the CORS headers."""
+    visitor = _visitor(inbox, str(body.get("token") or ""))
+    return device_subject(visitor) if visitor is not None else f"address:{throttle.client_address(request)}"
+
+
 def _needs_visitor(inbox: Inbox, body: dict) -> webchat.Visitor | JsonResponse:
     token = body.get("token") or ""
     visitor = _visitor(inbox, token)
@@ -100,22 +117,22 @@ def _state(inbox: Inbox, visitor: webchat.Visitor, after: str = "") -> dict:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_session", _by_address)
 def session(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
-    """Start or resume: a signed device token; a signed-in shopper's email when the shop vouches."""
-    visitor = _visitor(inbox, body.get("token") or "")
+    """Start or resume: a signed device token; a signed-in shopper's email only when the shop vouches
+    for it (user_hash). An email without a hash is ignored: typing an address signs nobody in."""
     email = webchat.verified_email(inbox, str(body.get("email") or ""), str(body.get("user_hash") or ""))
     if body.get("email") and body.get("user_hash") and email is None:
         return JsonResponse({"error": "forbidden"}, status=403)
-    if visitor is None:
-        visitor = webchat.Visitor(inbox.public_id, webchat.new_device_id(), email or "")
-    elif email and email != visitor.email:
-        visitor = webchat.Visitor(inbox.public_id, visitor.device_id, email)
+    opened = sessions.do_open_session(inbox_id=inbox.public_id, token=str(body.get("token") or ""), email=email or "")
+    visitor = opened.visitor
     language = str(body.get("lang") or "")[:2]
     with translation.override(language if language in dict(settings.LANGUAGES) else None):
         texts = _texts(inbox)
     return JsonResponse({
-        "token": webchat.issue_token(visitor),
+        "token": opened.token,
         "device_id": visitor.device_id,
+        "expires_at": opened.expires_at.isoformat(),
         "ws_path": f"/ws/webchat/{inbox.public_id}/",
         "texts": texts,
         **_state(inbox, visitor),
@@ -144,6 +161,7 @@ def _texts(inbox: Inbox) -> dict[str, str]:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_message", _by_token)
 def messages(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     visitor = _needs_visitor(inbox, body)
     if isinstance(visitor, JsonResponse):
@@ -176,20 +194,30 @@ def _receive(inbox: Inbox, visitor: webchat.Visitor, **kwargs) -> HttpResponse:
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_upload", _by_token)
 def upload(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
     visitor = _needs_visitor(inbox, body)
     if isinstance(visitor, JsonResponse):
         return visitor
     file = request.FILES.get("file")
-    if file is None or file.size > MAX_UPLOAD:
+    if file is None:
         return JsonResponse({"error": "validation", "field": "file"}, status=422)
-    attachment = InboundAttachment(file.name, file.content_type or "application/octet-stream", file.read())
+    try:  # the size before reading it, then the type by its bytes (core.uploads; the receive path checks again)
+        uploads.check_size(file.size, channel="webchat")
+        checked = uploads.check_file(filename=file.name or "", content=file.read(), channel="webchat")
+    except (FileTooLarge, FileTypeRefused) as problem:
+        return JsonResponse({"error": problem.slug, "field": "file", "detail": str(problem.detail)}, status=problem.status)
+    file.seek(0)
+    attachment = InboundAttachment(checked.filename, checked.content_type, file.read())
     return _receive(inbox, visitor, text=str(body.get("text") or ""), attachments=(attachment,),
                     client_id=str(body.get("client_id") or secrets.token_hex(8)))
 
 
 @widget_endpoint
+@throttle.rate_limited("webchat_email", _by_token)
 def leave_email(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
+    """"Answer me by email": the typed address becomes the reply address of this device's conversation.
+    It is unproven, so it attaches nothing to anyone and shows no history (docs/channels.md)."""
     visitor = _needs_visitor(inbox, body)
     if isinstance(visitor, JsonResponse):
         return visitor

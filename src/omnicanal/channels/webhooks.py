@@ -23,9 +23,18 @@ from omnicanal.channels.base import WebhookRejected, WebhookRequest
 from omnicanal.channels.models import Inbox
 from omnicanal.channels.services import do_store_webhook
 from omnicanal.channels.whatsapp import adapter as whatsapp
+from omnicanal.core import throttle
 from omnicanal.core.errors import Problem
 
 log = logging.getLogger(__name__)
+
+
+def _per_address_and_path(request: HttpRequest, *args, **kwargs) -> str:
+    return f"{throttle.client_address(request)} {request.path}"
+
+
+# Every webhook: at most THROTTLES["webhook"] requests a minute per client address and path (inbox).
+limited = throttle.rate_limited("webhook", _per_address_and_path)
 
 
 def _reject(exc: WebhookRejected) -> HttpResponse:
@@ -101,6 +110,7 @@ def _whatsapp_inbox(webhook: WebhookRequest) -> Inbox:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
+@limited
 def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _meta_handshake(("whatsapp",), request)
@@ -115,6 +125,7 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
 def _social(channel: str):
     @csrf_exempt
     @require_http_methods(["GET", "POST"])
+    @limited
     def view(request: HttpRequest) -> HttpResponse:
         if request.method == "GET":
             return _meta_handshake((channel,), request)
@@ -132,6 +143,7 @@ def _social(channel: str):
 def _simple(channel: str):
     @csrf_exempt
     @require_http_methods(["POST"])
+    @limited
     def view(request: HttpRequest, inbox_id: str = "") -> HttpResponse:
         return _handle(channel, request, inbox_id)
 
@@ -141,6 +153,7 @@ def _simple(channel: str):
 
 @csrf_exempt
 @require_http_methods(["POST"])
+@limited
 def sms_webhook(request: HttpRequest, inbox_id: str = "") -> HttpResponse:
     response = _handle("sms", request, inbox_id)
     if response.status_code == 200:  # Twilio expects TwiML; an empty Response sends nothing back

@@ -106,6 +106,9 @@ class Conversation(models.Model):
     last_channel = models.CharField(max_length=20, blank=True, default="")  # the customer last wrote here
     last_inbox_id = models.CharField(max_length=32, blank=True, default="")
     reply_channel = models.CharField(max_length=20, blank=True, default="")  # set when the visitor asks for another
+    # An address the visitor typed for the answer (web chat's "answer me by email"): unproven, so it is
+    # never a customer identity; replies on reply_channel go there.
+    reply_address = models.CharField(max_length=254, blank=True, default="")
     waiting_since = models.DateTimeField(null=True, blank=True)  # the customer waits for an answer since
     last_message_at = models.DateTimeField(null=True, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True)

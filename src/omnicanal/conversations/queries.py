@@ -196,14 +196,18 @@ def outbound(message_id: str) -> OutboundView | None:
 
 
 def webchat_thread(device_id: str, *, after: str = "", limit: int = 100) -> tuple[Conversation | None, list[Message]]:
-    """The visitor's latest conversation and its web chat messages (after a message id, if given)."""
+    """The web chat device's latest conversation and the messages of that device in it: what it sent
+    and the replies sent to it (after a message id, if given). Never the rest of the conversation nor
+    of the customer: a device sees only its own exchange, whoever it resolved to."""
     last = (
         Message.objects.filter(channel="webchat", direction=Direction.IN, address=device_id)
         .select_related("conversation").order_by("-created_at", "-pk").first()
     )
     if last is None:
         return None, []
-    rows = Message.objects.filter(conversation=last.conversation, channel="webchat", private=False).prefetch_related(
+    rows = Message.objects.filter(
+        conversation=last.conversation, channel="webchat", private=False, address=device_id
+    ).prefetch_related(
         "attachments"
     ).order_by("created_at", "pk")
     if after:

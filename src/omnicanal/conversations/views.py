@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from omnicanal.conversations import queries, services
 from omnicanal.conversations.contract import CHANNELS
 from omnicanal.conversations.models import Attachment, Priority, Team, TicketStatus
-from omnicanal.core import clock
+from omnicanal.core import clock, uploads
 from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import NotFound, Problem
 from omnicanal.customers import queries as customers
@@ -321,11 +321,20 @@ def availability(request: HttpRequest) -> HttpResponse:
 
 @staff_required(*ROLES)
 def attachment(request: HttpRequest, attachment_id: str) -> HttpResponse:
+    """A stored file, to staff only. Raster images and PDF (checked by their bytes) show inline; anything
+    else downloads. Every answer is sandboxed (core.uploads.serving_headers): no script of a file runs
+    as the signed-in agent, even one stored before files were checked by content."""
     row = Attachment.objects.filter(public_id=attachment_id).first()
     if row is None or not row.file:
         raise Http404
-    return FileResponse(row.file.open("rb"), filename=row.filename, content_type=row.content_type,
-                        as_attachment=not row.content_type.startswith("image/"))
+    handle = row.file.open("rb")
+    head = handle.read(4096)
+    handle.seek(0)
+    content_type, inline, headers = uploads.serving_headers(row.content_type, head)
+    response = FileResponse(handle, filename=row.filename, content_type=content_type, as_attachment=not inline)
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 @staff_required("agent", "manager")

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
-from omnicanal.core import clock
+from omnicanal.core import clock, throttle
 from omnicanal.core.errors import Forbidden, Unauthorized
 from omnicanal.core.models import ApiKey, Role
 
@@ -92,8 +92,13 @@ class ApiKeyAuth(HttpBearer):
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str):
+        # Wrong keys count per client address; a locked address is refused (429) before any lookup.
+        address = ("api_key_address", throttle.client_address(request))
+        throttle.check(address)
         principal = authenticate_key(token)
-        if principal is not None:
+        if principal is None:
+            throttle.failed(address)
+        else:
             request.principal = principal
         return principal
 

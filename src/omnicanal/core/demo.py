@@ -1,19 +1,30 @@
 """The demo business, "Andes Sport", shared by every domain's demo loader.
 
-Deterministic from a seed. Each installed app may ship `demo.py` with `load(*, seed, rng, out)`;
-`omnicanal demo` calls them in INSTALLED_APPS order, once each (core.DemoStep remembers).
+Deterministic from a seed, except its secrets. Each installed app may ship `demo.py` with
+`load(*, seed, rng, out)`; `omnicanal demo` calls them in INSTALLED_APPS order, once each
+(core.DemoStep remembers), and `rotate_secrets(*, out)` for `omnicanal demo --rotate-secrets`.
+
+The secrets are random on every install: the staff passwords and the admin API key are generated at
+the first load, printed, and kept in settings.DEMO_LOGINS_FILE (var/demo-logins.txt, mode 0600) so
+that `omnicanal demo` prints working logins again on every later run (the database keeps only hashes).
 """
 
 from __future__ import annotations
 
-import hashlib
+import os
 import random
+import re
+import secrets
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
 
 from omnicanal.core.models import Role
 
 BUSINESS = {"name": "Andes Sport", "currency": "CLP", "country": "CL", "time_zone": "America/Santiago"}
-DEMO_PASSWORD = "andes-demo"  # noqa: S105 (printed on purpose: demo logins)
+API_KEY_NAME = "demo"
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: typed from a terminal
 
 
 @dataclass(frozen=True)
@@ -70,9 +81,9 @@ STAFF: list[DemoStaff] = [
 ]
 
 
-def demo_api_secret(seed: int) -> str:
-    """The demo's admin API key secret: derived from the seed, so it is the same on every run."""
-    return hashlib.sha256(f"andes-sport-demo-{seed}".encode()).hexdigest()[:40]
+def new_password() -> str:
+    """A random demo password: three groups of four, about 59 bits."""
+    return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3))
 
 
 def rng_for(app: str, seed: int) -> random.Random:
@@ -80,29 +91,88 @@ def rng_for(app: str, seed: int) -> random.Random:
 
 
 def load(*, seed: int, rng: random.Random, out) -> None:
-    """Staff for every role and the demo API key."""
-    from omnicanal.core.models import ApiKey
-    from omnicanal.core.services import do_create_api_key, do_create_staff_user
+    """Staff for every role, with random passwords, and a random admin API key."""
+    from omnicanal.core.services import do_create_staff_user
 
+    passwords = {}
     for person in STAFF:
+        passwords[person.username] = new_password()
         do_create_staff_user(
             username=person.username,
-            password=DEMO_PASSWORD,
+            password=passwords[person.username],
             role=person.role,
             locations=list(person.locations),
             first_name=person.first_name,
             last_name=person.last_name,
             email=f"{person.username}@andessport.cl",
         )
-    secret = demo_api_secret(seed)
-    if not ApiKey.objects.filter(name="demo").exists():
-        do_create_api_key(role=Role.ADMIN, name="demo", secret=secret)
+    _keep_logins(passwords, _issue_api_key())
 
 
-def credentials(seed: int) -> list[str]:
-    lines = [f"  {p.username:<20} {DEMO_PASSWORD:<12} {p.role}{' ' + ','.join(p.locations) if p.locations else ''}" for p in STAFF]
-    secret = demo_api_secret(seed)
-    from omnicanal.core.auth import KEY_PREFIX, hash_secret
+def rotate_secrets(*, out) -> None:
+    """New passwords for the demo staff and a new admin API key (the old demo key is revoked)."""
+    from omnicanal.core.models import ApiKey, User
+    from omnicanal.core.services import do_revoke_api_key, do_set_staff_password
 
-    lines.append(f"  API key (admin): {KEY_PREFIX}_{hash_secret(secret)[:8]}_{secret}")
+    passwords = {}
+    present = set(User.objects.filter(username__in=[p.username for p in STAFF]).values_list("username", flat=True))
+    for person in STAFF:
+        if person.username not in present:  # a demo login removed since: stays removed
+            continue
+        passwords[person.username] = new_password()
+        do_set_staff_password(username=person.username, password=passwords[person.username])
+    for prefix in ApiKey.objects.filter(name=API_KEY_NAME, revoked_at__isnull=True).values_list("prefix", flat=True):
+        do_revoke_api_key(prefix=prefix)
+    _keep_logins(passwords, _issue_api_key())
+    out.write("  new passwords for the demo staff and a new admin API key (the old one is revoked)\n")
+
+
+def _issue_api_key() -> str:
+    from omnicanal.core.services import do_create_api_key
+
+    return do_create_api_key(role=Role.ADMIN, name=API_KEY_NAME).secret
+
+
+def logins_file() -> Path:
+    return Path(settings.DEMO_LOGINS_FILE)
+
+
+def _lines(passwords: dict[str, str], api_key: str) -> list[str]:
+    lines = [f"  {p.username:<20} {passwords[p.username]:<16} {p.role}{' ' + ','.join(p.locations) if p.locations else ''}"
+             for p in STAFF if p.username in passwords]
+    lines.append(f"  API key (admin): {api_key}")
+    return lines
+
+
+def _keep_logins(passwords: dict[str, str], api_key: str) -> None:
+    """Write the logins file with owner-only permissions (created 0600, never readable by others)."""
+    path = logins_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "\n".join(_lines(passwords, api_key)) + "\n"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    path.chmod(0o600)
+
+
+_KEY = re.compile(r"\bok_[0-9a-f]+_[A-Za-z0-9]+\b")
+
+
+def credentials() -> list[str] | None:
+    """The demo logins kept at the first load, or None when the file is missing or does not match
+    this database (another database's file, or secrets rotated elsewhere)."""
+    from omnicanal.core.auth import hash_secret, split_key
+    from omnicanal.core.models import ApiKey
+
+    path = logins_file()
+    if not path.is_file():
+        return None
+    lines = path.read_text().splitlines()
+    found = _KEY.search("\n".join(lines))
+    parts = split_key(found.group(0)) if found else None
+    if parts is None:
+        return None
+    prefix, secret = parts
+    if not ApiKey.objects.filter(prefix=prefix, secret_hash=hash_secret(secret), revoked_at__isnull=True).exists():
+        return None
     return lines

@@ -123,6 +123,17 @@ class IdempotencyConflict(Problem):
     title = _("This Idempotency-Key was used with another request")
 
 
+@dataclass
+class TooManyRequests(Problem):
+    """A throttle refused: too many attempts of one kind from one subject (core.throttle)."""
+
+    retry_after: int = 1  # seconds, sent as the Retry-After header
+
+    status = 429
+    slug = "too-many-requests"
+    title = _("Too many attempts")
+
+
 class ServerError(Problem):
     status = 500
     slug = "server-error"
@@ -143,5 +154,29 @@ PROBLEM_CLASSES: list[type[Problem]] = [
     InvalidTransition,
     RequestInProgress,
     IdempotencyConflict,
+    TooManyRequests,
     ServerError,
 ]
+
+
+# Files (core.uploads): refused by their content, or too large for the channel.
+class FileTypeRefused(ValidationFailed):
+    slug = "file-type-refused"
+    title = _("Files of this kind are not accepted")
+
+    @classmethod
+    def on(cls, field_name: str, message: str, **extra) -> FileTypeRefused:
+        return cls(detail=str(message), errors=[FieldError(field_name, message)], extra=extra)
+
+
+class FileTooLarge(Problem):
+    status = 413
+    slug = "file-too-large"
+    title = _("The file is too large")
+
+    @classmethod
+    def on(cls, field_name: str, message: str, **extra) -> FileTooLarge:
+        return cls(detail=str(message), errors=[FieldError(field_name, message)], extra=extra)
+
+
+PROBLEM_CLASSES += [FileTypeRefused, FileTooLarge]

@@ -33,6 +33,8 @@ def problem_response(problem: Problem, request: HttpRequest | None = None) -> Ht
     response = HttpResponse(json.dumps(body), status=problem.status, content_type="application/problem+json")
     if isinstance(problem, RequestInProgress):
         response["Retry-After"] = "1"
+    elif (retry_after := getattr(problem, "retry_after", None)) is not None:
+        response["Retry-After"] = str(int(retry_after))
     return response
 
 

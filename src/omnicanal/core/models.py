@@ -173,3 +173,13 @@ class DemoStep(models.Model):
     app = models.CharField(max_length=50, unique=True)
     seed = models.IntegerField()
     loaded_at = models.DateTimeField()
+
+
+class ThrottleCounter(models.Model):
+    """One throttle counter (core.throttle's database backend): hits of a (limit, hashed subject)
+    in the current window, and until when it is locked. Times are epoch seconds."""
+
+    key = models.CharField(max_length=120, unique=True)
+    hits = models.IntegerField(default=0)
+    window_ends = models.FloatField()
+    locked_until = models.FloatField(default=0)

@@ -95,3 +95,35 @@ def do_create_staff_user(
 def do_record_heartbeat(*, name: str = "worker") -> None:
     with transaction.atomic():
         WorkerHeartbeat.objects.update_or_create(name=name, defaults={"seen_at": clock.now()})
+
+
+def do_set_staff_password(*, username: str, password: str, actor: Principal = SYSTEM):
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound(detail=f"No staff member {username}.")
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record(actor=actor, action="staff.password", target_type="user", target_id=str(user.pk))
+    return user
+
+
+@dataclass(frozen=True)
+class Reencrypted:
+    rows: int  # rows rewritten
+    unreadable: int  # secrets no configured key opens (left as they were)
+
+
+def do_reencrypt_secrets(*, actor: Principal = SYSTEM) -> Reencrypted:
+    """Re-encrypt every stored secret under the first encryption key (core.crypto); the caller's transaction."""
+    from omnicanal.core import crypto
+
+    rows = unreadable = 0
+    for model, field in crypto.encrypted_fields():
+        for pk, value in model._default_manager.order_by("pk").values_list("pk", field.attname):
+            unreadable += len(crypto.unreadable_keys(value))
+            model._default_manager.filter(pk=pk).update(**{field.attname: value})
+            rows += 1
+    audit.record(actor=actor, action="secrets.reencrypt", target_type="system", target_id="encryption-keys",
+                 after={"rows": rows, "unreadable": unreadable})
+    return Reencrypted(rows=rows, unreadable=unreadable)

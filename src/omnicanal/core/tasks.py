@@ -1,11 +1,12 @@
-"""Periodic machinery: the outbox relay, the worker heartbeat, expiry of idempotency records."""
+"""Periodic machinery: the outbox relay, the worker heartbeat, expiry of idempotency records
+and of throttle counters."""
 
 from datetime import timedelta
 
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
-from omnicanal.core import clock, outbox
+from omnicanal.core import clock, outbox, throttle
 from omnicanal.core.models import IdempotencyRecord, OutboxEvent, OutboxStatus
 from omnicanal.core.services import do_record_heartbeat
 
@@ -36,3 +37,4 @@ def purge_expired() -> None:
     now = clock.now()
     IdempotencyRecord.objects.filter(expires_at__lt=now).delete()
     OutboxEvent.objects.filter(status=OutboxStatus.DONE, created_at__lt=now - timedelta(days=7)).delete()
+    throttle.purge()  # database throttle counters whose window and lockout are over

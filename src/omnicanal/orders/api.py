@@ -15,7 +15,7 @@ from omnicanal.core.auth import Principal, require_location, require_role
 from omnicanal.core.errors import Forbidden, NotFound
 from omnicanal.core.money import Money, business_currency
 from omnicanal.customers import queries as customers
-from omnicanal.orders import queries, services
+from omnicanal.orders import pickup, queries, services
 from omnicanal.orders.models import Order
 
 router = Router(tags=["orders"])
@@ -322,6 +322,15 @@ def short_pick(request: HttpRequest, fulfillment_id: str, body: ShortIn):
     return {**outcome, "order": queries.order_dict(queries.get_order(f.order.public_id))}
 
 
+@router.post("/fulfillments/{fulfillment_id}/pickup-code", response=dict,
+             summary="A new pickup code (the old one stops working; the customer is sent the new one)")
+def reissue_pickup_code(request: HttpRequest, fulfillment_id: str):
+    principal = require_role(request, *pickup.REISSUE_ROLES)
+    f = pickup.do_reissue_pickup_code(fulfillment_id=fulfillment_id, actor=principal)
+    return {"id": f.public_id, "status": f.status, "reissued": True}
+
+
+# After the fixed paths under /fulfillments/{id}/: Django tries URL patterns in order.
 @router.post("/fulfillments/{fulfillment_id}/{action}", response=dict,
              summary="pick, pack, ship {carrier, tracking}, ready, arrived, handover {code}, deliver")
 def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str, body: ActionIn | None = None):

@@ -26,7 +26,7 @@ from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory
-from omnicanal.orders import labels, queries, services
+from omnicanal.orders import labels, pickup, queries, services
 from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
 app_name = "orders"
@@ -196,7 +196,7 @@ def order_refund(request: HttpRequest, order_id: str):
 def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str):
     try:
         f = queries.get_fulfillment(fulfillment_id)
-        where = f.handover_location if action in ("ready", "arrived", "handover") and f.handover_location else f.location
+        where = f.handover_location if action in ("ready", "arrived", "handover", "pickup-code") and f.handover_location else f.location
         require_location(request.principal, where)
         with transaction.atomic():
             if action == "short":
@@ -204,6 +204,9 @@ def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str):
                                                  missing=int(request.POST.get("missing") or 1),
                                                  actor=request.principal)
                 messages.info(request, _("Re-sourced.") if outcome["resourced_to"] else _("Cancelled and refunded."))
+            elif action == "pickup-code":
+                pickup.do_reissue_pickup_code(fulfillment_id=fulfillment_id, actor=request.principal)
+                messages.success(request, _("A new pickup code was issued and sent to the customer."))
             else:
                 data = {k: request.POST.get(k, "") for k in ("carrier", "tracking", "code", "parking_spot")}
                 f = services.do_transition(fulfillment_id=fulfillment_id, action=action, data=data,

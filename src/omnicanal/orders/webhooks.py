@@ -12,6 +12,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from omnicanal.core import throttle
 from omnicanal.core.errors import Problem
 from omnicanal.core.middleware import problem_response
 from omnicanal.orders import providers, services, views
@@ -19,6 +20,7 @@ from omnicanal.orders import providers, services, views
 
 @csrf_exempt
 @require_POST
+@throttle.rate_limited("webhook", lambda request: f"{throttle.client_address(request)} {request.path}")
 def testpay(request: HttpRequest) -> HttpResponse:
     if not providers.verify(request.body, request.headers.get("X-Testpay-Signature", "")):
         return JsonResponse({"detail": "bad signature"}, status=401)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "omnicanal.core.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,12 +84,15 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "omnicanal.core.throttle.ThrottleMiddleware",  # outside the API's transaction (core/throttle.py)
     "omnicanal.core.middleware.ApiTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "omnicanal.web.urls"
 ASGI_APPLICATION = "omnicanal.web.asgi.application"
 AUTH_USER_MODEL = "core.User"
+# Refuses a locked account or address (core.throttle) wherever a password is checked: console, admin.
+AUTHENTICATION_BACKENDS = ["omnicanal.core.backends.ThrottledModelBackend"]
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -105,6 +109,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "omnicanal.web.context.console",
+                "omnicanal.core.security_headers.csp_nonce",
             ],
         },
     }
@@ -177,8 +182,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -215,6 +218,83 @@ OMNICANAL = {
     "RETURN_CARRIER": os.environ.get("RETURN_CARRIER", "Correos de Chile"),
     "RETURN_LABEL_DAYS": int(os.environ.get("RETURN_LABEL_DAYS", "30")),
     "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
+    # Web chat visitor tokens (docs/channels.md, "Web chat"): a token lives this many days from its
+    # issue; a resume with one older than ROTATE minutes gets a fresh one, and the replaced one keeps
+    # working GRACE minutes more (tabs still holding it).
+    "WEBCHAT_SESSION_DAYS": int(os.environ.get("WEBCHAT_SESSION_DAYS", "30")),
+    "WEBCHAT_TOKEN_ROTATE_MINUTES": int(os.environ.get("WEBCHAT_TOKEN_ROTATE_MINUTES", "10")),
+    "WEBCHAT_TOKEN_GRACE_MINUTES": int(os.environ.get("WEBCHAT_TOKEN_GRACE_MINUTES", "10")),
+}
+
+# --- Deployment: TLS, cookies, sessions, secrets at rest (docs/operations.md, "Production settings").
+# OMNICANAL_ENV=production (the default whenever DATABASE_URL is set, outside the tests) turns on the
+# production defaults below; the embedded demo on http://127.0.0.1 stays plain HTTP. Each setting
+# can still be set on its own. `omnicanal check --deploy` is clean with the production defaults.
+OMNICANAL_ENV = os.environ.get("OMNICANAL_ENV", "production" if not EMBEDDED and not TESTING else "development")
+PRODUCTION = OMNICANAL_ENV.strip().lower() == "production"
+SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^health$"]  # a load balancer's plain-HTTP health probe
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(31536000 if PRODUCTION else 0)))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
+# Behind the TLS proxy, which must set (overwrite) this header: "none" turns it off.
+_PROXY_SSL_HEADER = os.environ.get("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if PRODUCTION else "none").strip()
+SECURE_PROXY_SSL_HEADER = (
+    None if _PROXY_SSL_HEADER.lower() in {"", "none"} else ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
+)
+SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", _env_bool("SECURE_COOKIES", PRODUCTION))
+CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE)
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))  # a staff session: one working day
+SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS")
+# Channel secrets and provider tokens at rest (core.crypto): the first key encrypts, all decrypt;
+# none: keys derived from SECRET_KEY (then SECRET_KEY_FALLBACKS) with HKDF.
+ENCRYPTION_KEYS = _env_list("OMNICANAL_ENCRYPTION_KEY")
+# The demo's generated logins (0600), re-printed by `omnicanal demo --logins`.
+DEMO_LOGINS_FILE = Path(os.environ.get("DEMO_LOGINS_FILE") or (
+    Path(tempfile.gettempdir()) / f"omnicanal-test-{os.getpid()}-demo-logins.txt" if TESTING else VAR_DIR / "demo-logins.txt"))
+# --- end of deployment settings
+
+# Files and browser hardening (core/uploads.py, core/security_headers.py; docs/inbox.md, "Attachments").
+# The largest file kept per channel (inbound and agents' outbound); web chat visitors are anonymous.
+UPLOAD_MAX_BYTES = {
+    "default": int(os.environ.get("UPLOAD_MAX_MB", "16")) * 1024 * 1024,
+    "webchat": int(os.environ.get("WEBCHAT_UPLOAD_MAX_MB", "5")) * 1024 * 1024,
+    "email": 20 * 1024 * 1024,
+    "whatsapp": 16 * 1024 * 1024,
+    "telegram": 20 * 1024 * 1024,
+}
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+CSP_REPORT_ONLY = _env_bool("CSP_REPORT_ONLY")  # to try a stricter policy on a live site first
+CSP_EXTRA_DIRECTIVES = [d.strip() for d in os.environ.get("CSP_EXTRA_DIRECTIVES", "").split(";") if d.strip()]
+
+# Throttles (core/throttle.py; the table in docs/operations.md): per limit, at most `max` hits of one
+# subject in `per` seconds; the hit that reaches `max` locks it for `lockout` seconds. Redis when
+# REDIS_URL is set (the tests use the database unless a test opts in), else the database.
+THROTTLE_BACKEND = os.environ.get("THROTTLE_BACKEND") or ("redis" if REDIS_URL and not TESTING else "database")
+THROTTLE_REDIS_URL = os.environ.get("THROTTLE_REDIS_URL", REDIS_URL)
+THROTTLE_KEY_PREFIX = os.environ.get("THROTTLE_KEY_PREFIX", "omnicanal:throttle:")
+# Behind N reverse proxies that append to X-Forwarded-For, the client is the Nth address from the right.
+THROTTLE_TRUSTED_PROXIES = int(os.environ.get("THROTTLE_TRUSTED_PROXIES", "0"))
+THROTTLES = {
+    # failures (wrong secrets)
+    "login_account": {"max": 5, "per": 900, "lockout": 900},
+    "login_address": {"max": 20, "per": 900, "lockout": 900},
+    "api_key_address": {"max": 20, "per": 600, "lockout": 600},
+    "gift_card": {"max": 5, "per": 3600, "lockout": 3600},
+    "gift_card_address": {"max": 20, "per": 3600, "lockout": 3600},
+    "pickup_code": {"max": 5, "per": 86400, "lockout": 86400},
+    "coupon_address": {"max": 30, "per": 600, "lockout": 600},
+    "coupon_credential": {"max": 30, "per": 600, "lockout": 600},
+    "one_time_code": {"max": 5, "per": 900, "lockout": 900},
+    # attempts (rate limits)
+    "one_time_code_send": {"max": 5, "per": 3600, "lockout": 3600},
+    "webhook": {"max": 600, "per": 60, "lockout": 60},
+    "webchat_session": {"max": 30, "per": 600, "lockout": 600},
+    "webchat_message": {"max": 120, "per": 60, "lockout": 60},
+    "webchat_upload": {"max": 10, "per": 600, "lockout": 600},
+    "webchat_email": {"max": 10, "per": 600, "lockout": 600},
 }
 
 LOGGING = {

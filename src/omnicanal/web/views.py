@@ -6,9 +6,10 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from omnicanal.core import queries
+from omnicanal.core import queries, throttle
+from omnicanal.core.backends import login_pairs
 from omnicanal.core.console import staff_required
-from omnicanal.core.errors import PROBLEM_CLASSES, NotFound, ServerError
+from omnicanal.core.errors import PROBLEM_CLASSES, NotFound, ServerError, TooManyRequests
 from omnicanal.core.middleware import problem_response
 
 
@@ -30,6 +31,20 @@ def health(request: HttpRequest):
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        """A locked account or address (core.throttle) gets the form back with a message, HTTP 429;
+        the authentication backend refuses it too, wherever a password is checked."""
+        try:
+            throttle.check(*login_pairs(request, request.POST.get("username")))
+        except TooManyRequests as exc:
+            minutes = max(1, -(-exc.retry_after // 60))
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
+            locked = _("Too many failed sign-ins. Try again in %(minutes)d min.") % {"minutes": minutes}
+            response = self.render_to_response(self.get_context_data(form=form, locked=locked), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 @staff_required()

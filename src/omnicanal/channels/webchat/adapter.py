@@ -3,7 +3,10 @@
 A visitor is a device id the server issues and signs (so nobody can write as another device); a
 shopper who is signed in to the shop is vouched for by the shop with an HMAC of their email under
 the inbox's identity_secret (like other chat widgets' "user hash"), which makes the email a
-verified identity. Agent replies are pushed to the visitor's group and kept for polling.
+verified identity. That HMAC is the only way a visitor is signed in: an address typed in the chat
+proves nothing (webchat_views.leave_email keeps it as the conversation's reply address only).
+Tokens carry their generation and issue time; sessions.py expires and rotates them. Agent replies
+are pushed to the visitor's group and kept for polling.
 
 Inbox config: identity_secret, greeting, offline_message, allowed_origins (list; empty = any).
 """
@@ -19,6 +22,7 @@ from django.core import signing
 
 from omnicanal.channels.base import Outbound, SendResult, hmac_hex, same
 from omnicanal.conversations.contract import IdentityRef, InboundAttachment, InboundMessage
+from omnicanal.core import clock
 
 CHANNEL = "webchat"
 _SALT = "omnicanal.webchat.visitor"
@@ -33,21 +37,31 @@ class Visitor:
     inbox_id: str
     device_id: str
     email: str = ""  # verified by the shop's HMAC when the shopper is signed in
+    generation: int = 1  # sessions.py: a resume issues the next one; older ones are retired
+    issued_at: int = 0  # Unix seconds (core.clock), set by issue_token
 
 
 def issue_token(visitor: Visitor) -> str:
-    return signing.dumps({"i": visitor.inbox_id, "d": visitor.device_id, "e": visitor.email}, salt=_SALT, compress=True)
+    """A signed token for the visitor, stamped with its issued_at (else now, by core.clock)."""
+    issued_at = visitor.issued_at or int(clock.now().timestamp())
+    return signing.dumps({"i": visitor.inbox_id, "d": visitor.device_id, "e": visitor.email,
+                          "g": visitor.generation, "t": issued_at}, salt=_SALT, compress=True)
 
 
 def read_token(token: str) -> Visitor | None:
-    """The visitor of a token we issued, else None (forged or damaged)."""
+    """The visitor of a token we issued, else None (forged, damaged, or from before tokens expired).
+    It does not say whether the token is still valid: sessions.check_visitor does."""
     try:
         data = signing.loads(token or "", salt=_SALT)
     except signing.BadSignature:
         return None
     if not isinstance(data, dict) or not data.get("i") or not data.get("d"):
         return None
-    return Visitor(inbox_id=data["i"], device_id=data["d"], email=data.get("e") or "")
+    generation, issued_at = data.get("g"), data.get("t")
+    if not isinstance(generation, int) or not isinstance(issued_at, int):
+        return None
+    return Visitor(inbox_id=data["i"], device_id=data["d"], email=data.get("e") or "", generation=generation,
+                   issued_at=issued_at)
 
 
 def shopper_hash(identity_secret: str, email: str) -> str:

@@ -39,6 +39,7 @@ def export_conversations(customer_id: str) -> list[dict]:
             "status": conversation.status,
             "created_at": conversation.created_at.isoformat(),
             "csat_score": conversation.csat_score,
+            "reply_address": conversation.reply_address,
             "tickets": [
                 {"id": t.public_id, "number": t.display_number, "category": t.category, "status": t.status,
                  "order_ref": t.order_ref, "return_ref": t.return_ref}
@@ -63,4 +64,4 @@ def do_erase_conversations(*, customer_id: str) -> None:
     Attachment.objects.filter(message__conversation__in=conversations).delete()
     Message.objects.filter(conversation__in=conversations).update(text="", address="", meta={}, author_name="", error="")
     Ticket.objects.filter(customer_id=customer_id).update(subject="")
-    conversations.update(subject="")
+    conversations.update(subject="", reply_address="")

@@ -21,8 +21,14 @@ from omnicanal.conversations import locks, rules
 from omnicanal.conversations.contract import DELIVERY_ORDER, InboundMessage, StatusUpdate
 from omnicanal.conversations.events import ConversationOpened, DeliveryUpdated, MessageReceived
 from omnicanal.conversations.models import Author, Conversation, Delivery, Direction, Message, Status
-from omnicanal.conversations.services.common import assignee_key, store_attachment, team_key
-from omnicanal.core import clock, outbox
+from omnicanal.conversations.services.common import (
+    assignee_key,
+    note_refused_attachment,
+    store_attachment,
+    team_key,
+)
+from omnicanal.core import clock, outbox, uploads
+from omnicanal.core.errors import FileTooLarge, FileTypeRefused
 from omnicanal.customers import services as customers
 
 CSAT_ANSWERS = {"1", "2", "3", "4", "5"}
@@ -158,8 +164,12 @@ def _store(conversation: Conversation, inbound: InboundMessage, now: dt.datetime
     except IntegrityError:
         return None
     for attachment in inbound.attachments:
-        store_attachment(message, filename=attachment.filename, content_type=attachment.content_type,
-                         content=attachment.content, remote_ref=attachment.remote_ref)
+        try:
+            store_attachment(message, filename=attachment.filename, content_type=attachment.content_type,
+                             content=attachment.content, remote_ref=attachment.remote_ref)
+        except (FileTooLarge, FileTypeRefused) as problem:
+            # A provider's delivery is kept (answering 4xx would make it retry forever); the file is not.
+            note_refused_attachment(message, filename=attachment.filename, problem=problem)
     return message
 
 
@@ -216,10 +226,17 @@ def do_attach_fetched(*, attachment_id: str, content_type: str, content: bytes) 
 
     from omnicanal.conversations.models import Attachment
 
-    attachment = Attachment.objects.select_for_update().filter(public_id=attachment_id).first()
+    attachment = Attachment.objects.select_for_update().select_related("message").filter(public_id=attachment_id).first()
     if attachment is None or attachment.file:
         return
-    attachment.content_type = (content_type or attachment.content_type)[:100]
+    try:  # the provider's content type is a claim like any other: the bytes decide
+        checked = uploads.check_file(filename=attachment.filename, content=content, channel=attachment.message.channel)
+    except (FileTooLarge, FileTypeRefused) as problem:
+        note_refused_attachment(attachment.message, filename=attachment.filename, problem=problem)
+        attachment.delete()
+        return
+    attachment.filename = checked.filename
+    attachment.content_type = checked.content_type
     attachment.size = len(content)
     attachment.file.save(f"{attachment.message.public_id}-{attachment.filename}", ContentFile(content), save=False)
-    attachment.save(update_fields=["content_type", "size", "file"])
+    attachment.save(update_fields=["filename", "content_type", "size", "file"])

@@ -66,7 +66,7 @@ def reply_options(conversation: Conversation) -> list[dict]:
     for name, channel_spec in CHANNELS.items():
         if name in UNDELIVERABLE or is_pull(name):
             continue
-        if name in written or (
+        if name in written or _typed_address(conversation, name) or (
             customers.reachable_on(conversation.customer_id, name)
             and customers.may_contact(conversation.customer_id, name, "transactional")
         ):
@@ -75,12 +75,21 @@ def reply_options(conversation: Conversation) -> list[dict]:
     return options
 
 
+def _typed_address(conversation: Conversation, channel: str) -> str:
+    """The address the visitor typed for answers on `channel` (web chat's "answer me by email")."""
+    return conversation.reply_address if conversation.reply_address and channel == "email" else ""
+
+
 def _address(conversation: Conversation, channel: str) -> tuple[str, str, Message | None]:
-    """(address, inbox id, the customer's last message there) for sending on `channel`."""
+    """(address, inbox id, the customer's last message there) for sending on `channel`. While the
+    visitor's own request for email answers stands, the address they typed wins."""
+    typed = _typed_address(conversation, channel)
+    if typed and conversation.reply_channel == channel:
+        return typed, "", None
     last = last_inbound(conversation, channel)
     if last is not None and last.address:
         return last.address, last.inbox_id, last
-    address = customers.reachable_on(conversation.customer_id, channel) or ""
+    address = customers.reachable_on(conversation.customer_id, channel) or typed
     return address, "", last
 
 

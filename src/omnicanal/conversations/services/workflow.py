@@ -21,7 +21,7 @@ from omnicanal.conversations.services.common import assignee_key, conversation_o
 from omnicanal.core import clock, outbox
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import Conflict, InvalidTransition, ValidationFailed
-from omnicanal.customers import services as customers
+from omnicanal.customers.normalize import InvalidIdentity, normalize
 
 TAG = re.compile(r"^[\w-]{1,40}$")
 
@@ -115,25 +115,25 @@ def do_untag(*, conversation: Conversation | str, name: str, actor: Principal) -
 
 
 def do_leave_email(*, conversation: Conversation | str, email: str, channel: str = "webchat") -> Conversation:
-    """A web chat visitor left an email while nobody was online: the answer goes there."""
-    from omnicanal.conversations.services.reply import last_inbound
+    """A web chat visitor left an email while nobody was online: the answer goes there.
 
+    The address is typed, not proven: it becomes this conversation's reply address and nothing else.
+    It is never attached to a customer nor matched against one (whoever holds it keeps their profile
+    and history to themselves); staff see it, marked unverified, in the thread.
+    """
+    try:
+        address = normalize("email", email)
+    except InvalidIdentity as exc:
+        raise ValidationFailed.on("email", exc.message) from exc
     conversation = locks.lock_conversation(conversation_of(conversation).pk)
-    identities = [{"kind": "email", "value": email}]
-    last = last_inbound(conversation, channel)
-    if last is not None and last.address:
-        identities.append({"kind": channel, "value": last.address})
-    result = customers.do_identify(channel=channel, identities=identities)
-    if result.customer.public_id != conversation.customer_id:
-        # The email belonged to a known customer: the visitor joined them (merge moved this thread).
-        conversation = locks.lock_conversation(conversation.pk)
     conversation.reply_channel = "email"
+    conversation.reply_address = address
     conversation.updated_at = clock.now()
-    conversation.save(update_fields=["reply_channel", "updated_at"])
+    conversation.save(update_fields=["reply_channel", "reply_address", "updated_at"])
     from omnicanal.conversations.models import Delivery, Direction, Message
 
     Message.objects.create(
         conversation=conversation, direction=Direction.OUT, channel="", author=Author.SYSTEM, kind="system", private=True,
-        text="", meta={"event": "left_email", "from_channel": channel}, status=Delivery.NOTE, created_at=clock.now(),
+        text="", meta={"event": "left_email", "from_channel": channel, "address": address, "verified": False}, status=Delivery.NOTE, created_at=clock.now(),
     )
     return conversation

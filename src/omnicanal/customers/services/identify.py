@@ -2,8 +2,9 @@
 
 Rules (docs/customers.md):
 - no identifier known → a new customer holding all of them;
-- one customer matches → the new identifiers are attached to it (an anonymous visitor's email
-  given in chat, a card scanned at the POS);
+- one customer matches → the new identifiers are attached to it (a signed-in shopper's
+  shop-vouched email in the web chat, a card scanned at the POS; an address typed in the chat is
+  never passed here: it is the conversation's reply address only);
 - several customers match → they are merged automatically only when every match is verified
   evidence and their verified identities do not conflict (two different verified emails, phones…);
   otherwise staff get a merge suggestion and the call resolves to the best-evidenced customer.

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
-from omnicanal.core import audit, clock, outbox
+from omnicanal.core import audit, clock, outbox, throttle
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import CouponExhausted, InvalidTransition, NotFound, ValidationFailed
 from omnicanal.core.money import Money, business_currency, check_currency
@@ -165,11 +165,41 @@ class Discount:
     free_shipping: bool
 
 
+def _guessing() -> tuple[tuple[str, object], ...]:
+    """Unknown codes count per client address and per credential (core.throttle): validating,
+    looking up or redeeming codes cannot enumerate them; a locked caller gets 429."""
+    return (("coupon_address", throttle.current_address()), ("coupon_credential", throttle.current_credential()))
+
+
+def _unknown(code: str) -> NotFound:
+    throttle.failed(*_guessing())
+    return NotFound(detail=_("No coupon %(code)s.") % {"code": normalize_code(code)})
+
+
 def find_coupon(code: str) -> Coupon:
+    throttle.check(*_guessing())
     coupon = Coupon.objects.filter(code=normalize_code(code)).first()
     if coupon is None:
-        raise NotFound(detail=_("No coupon %(code)s.") % {"code": normalize_code(code)})
+        raise _unknown(code)
     return coupon
+
+
+def check_coupon_quietly(
+    *, code: str, channel: str, lines: list[Line], subtotal: Money | None = None, customer_id: str = "",
+) -> Discount:
+    """check_coupon for a caller who must not learn whether a code exists (the coming Store API, a
+    shopper): an unknown, inactive, expired, exhausted or someone else's coupon all answer the same
+    422 on `coupon`. Staff and integrations get the precise reason (they are authenticated and
+    throttled)."""
+    try:
+        return check_coupon(coupon=find_coupon(code), channel=channel, lines=lines, subtotal=subtotal,
+                            customer_id=customer_id)
+    except (NotFound, CouponExhausted) as exc:
+        raise ValidationFailed.on("coupon", _("this coupon cannot be used")) from exc
+    except ValidationFailed as exc:
+        if any(e.field in ("coupon", "customer_id") for e in exc.errors):
+            raise ValidationFailed.on("coupon", _("this coupon cannot be used")) from exc
+        raise
 
 
 def _in_scope(coupon: Coupon, line: Line) -> bool:
@@ -248,9 +278,10 @@ def do_use_coupon(
     if not order_ref:
         raise ValidationFailed.on("order_ref", _("is required"))
     customer_id = survivor_id(customer_id)
+    throttle.check(*_guessing())
     coupon = locks.lock_coupon(normalize_code(code))
     if coupon is None:
-        raise NotFound(detail=_("No coupon %(code)s.") % {"code": normalize_code(code)})
+        raise _unknown(code)
     existing = CouponUse.objects.filter(coupon=coupon, order_ref=order_ref).first()
     if existing is not None:
         if existing.released_at is not None:

@@ -3,14 +3,16 @@ store credit (returns, service recovery) and wallet top-ups. All of it spends in
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils.translation import gettext as _
 
-from omnicanal.core import audit, clock, outbox, privacy
+from omnicanal.core import audit, clock, outbox, privacy, throttle
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
@@ -77,11 +79,25 @@ def do_issue_gift_card(
     return IssuedGiftCard(card=card, code=code, pin=pin, transfer=transfer)
 
 
+@functools.cache
+def _dummy_pin_hash(hasher: str) -> str:
+    return make_password(secrets.token_hex(8))
+
+
 def find_gift_card(code: str, pin: str) -> GiftCard:
-    """The card for a code and its PIN. A wrong code and a wrong PIN answer alike (no oracle)."""
-    card = GiftCard.objects.filter(code=normalize_card_code(code)).select_related("account").first()
-    if card is None or not check_password(str(pin or ""), card.pin_hash):
+    """The card for a code and its PIN. A wrong code and a wrong PIN answer alike, in the same time
+    (an unknown code is checked against a dummy hash): no oracle. Wrong guesses count per code and
+    per client address (core.throttle "gift_card", "gift_card_address"); a locked one answers 429
+    even to the right PIN until the lockout is over."""
+    code = normalize_card_code(code)
+    pairs = (("gift_card", code), ("gift_card_address", throttle.current_address()))
+    throttle.check(*pairs)
+    card = GiftCard.objects.filter(code=code).select_related("account").first()
+    encoded = card.pin_hash if card is not None else _dummy_pin_hash(settings.PASSWORD_HASHERS[0])
+    if not check_password(str(pin or ""), encoded) or card is None:
+        throttle.failed(*pairs)
         raise NotFound(detail=_("No gift card matches that code and PIN."))
+    throttle.reset(pairs[0])
     return card
 
 

@@ -21,14 +21,19 @@ SHOTS = ROOT / "docs" / "screenshots"
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
-    db = Path(tempfile.mkdtemp()) / "demo.sqlite3"
-    env = dict(os.environ, SQLITE_PATH=str(db), DATABASE_URL="", SECRET_KEY="screenshots-only-" + "0" * 40)
+    var = Path(tempfile.mkdtemp())
+    db = var / "demo.sqlite3"
+    env = dict(os.environ, SQLITE_PATH=str(db), DATABASE_URL="", SECRET_KEY="screenshots-only-" + "0" * 40,
+               OMNICANAL_VAR=str(var), DEMO_LOGINS_FILE=str(var / "demo-logins.txt"))
     omnicanal = str(ROOT / ".venv/bin/omnicanal")
     subprocess.run([omnicanal, "migrate", "-v0"], env=env, check=True)
     subprocess.run([omnicanal, "demo"], env=env, check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen([omnicanal, "runserver", "127.0.0.1:8765", "--noreload"], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = "http://127.0.0.1:8765"
+    # the demo's passwords are generated at load: read them from its logins file
+    passwords = {line.split()[0]: line.split()[1] for line in (var / "demo-logins.txt").read_text().splitlines()
+                 if line.strip() and not line.strip().startswith("API key")}
     con = sqlite3.connect(db)
     try:
         time.sleep(4)
@@ -41,7 +46,7 @@ def main() -> None:
                 page.context.clear_cookies()
                 page.goto(f"{base}/console/login/")
                 page.fill("#id_username", user)
-                page.fill("#id_password", "andes-demo")
+                page.fill("#id_password", passwords[user])
                 page.click("button[type=submit]")
                 page.wait_for_url(f"{base}/console/**")
 

@@ -4,6 +4,8 @@
  * signed-in shopper data-email + data-user-hash (hex HMAC-SHA256 of the email with the inbox's
  * identity secret, computed by the shop's server). WebSocket first, HTTP polling as fallback.
  * Every text shown comes translated from the server (the session answer's `texts`).
+ * The visitor token expires and rotates (docs/channels.md): tabs share the newest one through
+ * localStorage, and a request refused with 401/403 resumes the session.
  */
 (function () {
   "use strict";
@@ -43,6 +45,7 @@
   .ocw-offline[hidden]{display:none}`;
 
   const style = document.createElement("style");
+  if (script.nonce) style.nonce = script.nonce;  // a page with a Content-Security-Policy gives its tag the nonce
   style.textContent = css;
   document.head.appendChild(style);
   const button = el("button", "ocw-button", {type: "button", "data-testid": "webchat-open"});
@@ -109,21 +112,42 @@
     list.scrollTop = list.scrollHeight;
   }
 
+  function latest() {
+    return localStorage.getItem(storeKey) || token;
+  }
+
   async function api(path, body, method) {
     const options = {method: method || "POST", headers: {}};
+    if (path !== "session") {
+      if (body instanceof FormData) body.set("token", latest());
+      else body.token = latest();
+    }
     let url = `${base}/webchat/${inbox}/${path}`;
     if (body instanceof FormData) options.body = body;
     else if (method === "GET") url += "?" + new URLSearchParams(body).toString();
     else { options.headers["Content-Type"] = "application/json"; options.body = JSON.stringify(body); }
     const response = await fetch(url, options);
-    if (!response.ok) throw new Error(String(response.status));
+    if (!response.ok) {
+      const error = new Error(String(response.status));
+      error.status = response.status;
+      throw error;
+    }
     return response.json();
   }
 
-  async function start() {
-    const state = await api("session", {token, lang, email: script.dataset.email || "", user_hash: script.dataset.userHash || ""});
+  async function resume() {
+    const state = await api("session", {token: latest(), lang, email: script.dataset.email || "", user_hash: script.dataset.userHash || ""});
     token = state.token;
     localStorage.setItem(storeKey, token);
+    return state;
+  }
+
+  function refused(error) {
+    if (error && (error.status === 401 || error.status === 403)) resume().catch(() => {});
+  }
+
+  async function start() {
+    const state = await resume();
     texts = state.texts || {};
     applyTexts();
     if (!state.messages.length) note(texts.greeting || "");
@@ -159,7 +183,7 @@
         const state = await api("messages", {token, after: lastId}, "GET");
         state.messages.forEach(render);
         showOffline(state);
-      } catch (e) { /* try again on the next tick */ }
+      } catch (e) { refused(e); /* and try again on the next tick */ }
     }, 3000);
   }
 
@@ -186,7 +210,7 @@
     try {
       const answer = await api("messages", {token, text, client_id: clientId});
       settle(clientId, answer.message);
-    } catch (e) { pending.remove(); note(texts.error || "!"); }
+    } catch (e) { pending.remove(); note(texts.error || "!"); refused(e); }
   });
 
   attach.addEventListener("click", () => file.click());
@@ -196,7 +220,12 @@
     data.append("token", token);
     data.append("file", file.files[0]);
     data.append("client_id", Math.random().toString(36).slice(2));
-    try { render((await api("upload", data)).message); } catch (e) { note(texts.error || "!"); }
+    try {
+      const response = await fetch(`${base}/webchat/${inbox}/upload`, {method: "POST", body: data});
+      const answer = await response.json().catch(() => ({}));
+      if (!response.ok) note(answer.detail || texts.error || "!");  // a refused file says why (type, size)
+      else render(answer.message);
+    } catch (e) { note(texts.error || "!"); }
     file.value = "";
   });
 

@@ -5,22 +5,37 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 
 from omnicanal.core import clock
-from omnicanal.core.demo import credentials, rng_for
+from omnicanal.core.demo import credentials, logins_file, rng_for
 from omnicanal.core.models import DemoStep
 
 
 class Command(BaseCommand):
-    help = "Load the Andes Sport demo business (each app once; re-running is harmless)."
+    help = ("Load the Andes Sport demo business (each app once; re-running is harmless) and print its logins, "
+            "generated at the first load.")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--quiet", action="store_true")
+        parser.add_argument("--quiet", action="store_true", help="load without printing the logins")
+        parser.add_argument("--logins", action="store_true", help="only print the demo logins again")
+        parser.add_argument("--rotate-secrets", action="store_true",
+                            help="new demo passwords, admin API key and channel secrets (the old ones stop working)")
 
-    def handle(self, *args, seed, quiet, **options):
+    def _app_configs(self):
         for app_name in settings.OMNICANAL_APPS:
-            config = next(c for c in apps.get_app_configs() if c.name == app_name)
+            yield next(c for c in apps.get_app_configs() if c.name == app_name)
+
+    def handle(self, *args, seed, quiet, logins, rotate_secrets, **options):
+        if rotate_secrets:
+            self._rotate()
+        elif not logins:
+            self._load(seed)
+        if not quiet or logins or rotate_secrets:
+            self._print_logins()
+
+    def _load(self, seed: int) -> None:
+        for config in self._app_configs():
             try:
-                loader = import_string(f"{app_name}.demo.load")
+                loader = import_string(f"{config.name}.demo.load")
             except ImportError:
                 continue
             if DemoStep.objects.filter(app=config.label).exists():
@@ -29,7 +44,28 @@ class Command(BaseCommand):
             with transaction.atomic():
                 loader(seed=seed, rng=rng_for(config.label, seed), out=self.stdout)
                 DemoStep.objects.create(app=config.label, seed=seed, loaded_at=clock.now())
-        if not quiet:
-            self.stdout.write("\nDemo logins (user, password, role):")
-            for line in credentials(seed):
-                self.stdout.write(line)
+
+    def _rotate(self) -> None:
+        for config in self._app_configs():
+            try:
+                rotate = import_string(f"{config.name}.demo.rotate_secrets")
+            except ImportError:
+                continue
+            if not DemoStep.objects.filter(app=config.label).exists():
+                continue
+            self.stdout.write(f"New demo secrets: {config.label}...")
+            with transaction.atomic():
+                rotate(out=self.stdout)
+
+    def _print_logins(self) -> None:
+        lines = credentials()
+        if lines is None:
+            self.stdout.write(
+                f"\nThe demo logins were printed when the demo was first loaded and kept in {logins_file()}, which is "
+                "missing or belongs to another database.\nNew ones: omnicanal demo --rotate-secrets"
+            )
+            return
+        self.stdout.write("\nDemo logins (user, password, role), generated for this install:")
+        for line in lines:
+            self.stdout.write(line)
+        self.stdout.write(f"(kept in {logins_file()}; print again: omnicanal demo --logins)")

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0004_hot_path_partial_indexes")]
+    dependencies = [("core", "0005_throttle_counter")]
 
     operations = [
         migrations.CreateModel(
