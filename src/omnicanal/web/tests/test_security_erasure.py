@@ -88,7 +88,15 @@ def act_everywhere(client, api) -> str:
         client.post(f"/webchat/{chat.public_id}/messages", json.dumps(
             {"token": session.json()["token"], "text": f"Soy {NAME}, vivo en {STREET}", "client_id": "1"}),
             content_type="application/json")
-        conversation_id = _created(api.get("/conversations?status=open"), 200)["items"][0]["id"]
+        # and, earlier, as an anonymous visitor who typed the email to be answered there
+        anonymous = client.post(f"/webchat/{chat.public_id}/session", "{}", content_type="application/json").json()
+        client.post(f"/webchat/{chat.public_id}/messages", json.dumps(
+            {"token": anonymous["token"], "text": f"¿Me responden a {EMAIL}? Soy {NAME}", "client_id": "a1"}),
+            content_type="application/json")
+        left = client.post(f"/webchat/{chat.public_id}/email", json.dumps({"token": anonymous["token"], "email": EMAIL}),
+                           content_type="application/json")
+        assert left.status_code == 200, left.content
+        conversation_id = Conversation.objects.get(customer_id=customer_id, status="open").public_id
         # loyalty: points with a typed reason, a gift card bought with a reference, a top-up, an activity
         _created(api.post(f"/customers/{customer_id}/loyalty/adjustments",
                           {"kind": "points", "amount": "20000", "reason": f"Bienvenida para {NAME} {EMAIL}"}))
