@@ -48,11 +48,13 @@ def _audit_purge_for_flush():
 
 @pytest.fixture
 def issue_key(db):
-    """issue_key(role, locations=()) -> a Bearer header dict for a fresh API key."""
+    """issue_key(role, locations=(), scopes=None) -> a Bearer header dict for a fresh API key
+    (integration keys: `scopes`, default orders, catalog and stock)."""
     from omnicanal.core.services import do_create_api_key
 
-    def issue(role="admin", locations=(), name="test"):
-        issued = do_create_api_key(role=role, locations=list(locations), name=name)
+    def issue(role="admin", locations=(), name="test", scopes=None):
+        issued = do_create_api_key(role=role, locations=list(locations), name=name,
+                                   scopes=list(scopes) if scopes is not None else None)
         return {"HTTP_AUTHORIZATION": f"Bearer {issued.secret}"}
 
     return issue

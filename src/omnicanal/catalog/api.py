@@ -24,7 +24,8 @@ from omnicanal.catalog.schemas import (
     ProductPatch,
     as_money,
 )
-from omnicanal.core.auth import require_role
+from omnicanal.core.auth import Principal
+from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.money import Money
 
@@ -32,6 +33,11 @@ router = Router(tags=["catalog"])
 
 READERS = ("manager", "marketer", "agent", "store_staff", "integration")
 EDITORS = ("manager", "marketer", "integration")
+SCOPE = "catalog"  # what an integration key needs for anything here (core.auth scopes)
+
+
+def require_role(request, *roles: str) -> Principal:
+    return _require_role(request, *roles, scope=SCOPE)
 
 
 def image_url(image) -> str:

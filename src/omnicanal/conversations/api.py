@@ -12,7 +12,8 @@ from pydantic import Field
 from omnicanal.conversations import queries, services
 from omnicanal.conversations.contract import IdentityRef, InboundMessage
 from omnicanal.conversations.models import Conversation, Message, Ticket
-from omnicanal.core.auth import require_role
+from omnicanal.core.auth import Principal
+from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["conversations"])
@@ -21,6 +22,11 @@ READ_ROLES = ("agent", "manager", "integration", "store_staff")
 WRITE_ROLES = ("agent", "manager", "store_staff")
 INBOUND_ROLES = ("integration", "agent", "manager")
 CHANNEL = r"^[a-z][a-z0-9_]{0,19}$"
+SCOPE = "conversations"  # what an integration key needs for anything here (core.auth scopes)
+
+
+def require_role(request, *roles: str) -> Principal:
+    return _require_role(request, *roles, scope=SCOPE)
 
 
 class IdentityIn(Schema):
@@ -137,7 +143,8 @@ def ticket_out(ticket: Ticket | None) -> dict | None:
     }
 
 
-def conversation_out(conversation: Conversation, *, messages: bool = False) -> dict:
+def conversation_out(conversation: Conversation, *, messages: bool = False, include_private: bool = True) -> dict:
+    """`include_private=False` leaves internal notes out (never shown to integration keys)."""
     body = {
         "id": conversation.public_id, "customer_id": conversation.customer_id, "status": conversation.status,
         "priority": conversation.priority,
@@ -148,7 +155,7 @@ def conversation_out(conversation: Conversation, *, messages: bool = False) -> d
     }
     if messages:
         body["ticket"] = ticket_out(queries.current_ticket(conversation))
-        body["messages"] = [message_out(m) for m in queries.thread(conversation)]
+        body["messages"] = [message_out(m) for m in queries.thread(conversation, include_private=include_private)]
     return body
 
 
@@ -185,8 +192,10 @@ def list_conversations(
 
 @router.get("/conversations/{conversation_id}", response=ConversationOut, summary="One conversation with its messages")
 def get_conversation(request, conversation_id: str):
-    require_role(request, *READ_ROLES)
-    return conversation_out(queries.get_conversation(conversation_id), messages=True)
+    principal = require_role(request, *READ_ROLES)
+    # internal notes are staff's own words: never to an integration, whatever its scopes
+    return conversation_out(queries.get_conversation(conversation_id), messages=True,
+                            include_private=not principal.is_integration)
 
 
 @router.post("/conversations/{conversation_id}/messages", response={201: MessageOut},

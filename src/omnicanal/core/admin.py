@@ -28,7 +28,7 @@ class StaffAdmin(UserAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(admin.ModelAdmin):
-    list_display = ["prefix", "name", "role", "locations", "created_at", "last_used_at", "revoked_at"]
+    list_display = ["prefix", "name", "role", "locations", "scopes", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "secret_hash", "created_at", "last_used_at"]
     list_filter = ["role"]
 

@@ -1,6 +1,8 @@
 """Who is acting: staff users (console sessions) and API keys, as one `Principal`.
 
-Roles decide what a principal may do; a store_staff principal acts only on its locations.
+Roles decide what a principal may do; a store_staff principal acts only on its locations; an
+integration key reaches only its scopes (orders, catalog, stock, customers-pii, conversations):
+each domain's API names its scope in `require_role(..., scope=...)` or `require_scope`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from ninja.security import HttpBearer
 
 from omnicanal.core import clock, throttle
 from omnicanal.core.errors import Forbidden, Unauthorized
-from omnicanal.core.models import ApiKey, Role
+from omnicanal.core.models import DEFAULT_INTEGRATION_SCOPES, ApiKey, Role, Scope
 
 KEY_PREFIX = "ok"
 _LAST_USED_EVERY = timedelta(minutes=1)
@@ -29,10 +31,25 @@ class Principal:
     role: str
     # None: every location. A frozenset: only these location codes (store_staff).
     locations: frozenset[str] | None
+    # None: not scoped (every role but integration). A frozenset: the integration key's scopes.
+    scopes: frozenset[str] | None = None
 
     @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
+
+    @property
+    def is_integration(self) -> bool:
+        return self.role == Role.INTEGRATION
+
+    def has_scope(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+    @property
+    def sees_pii(self) -> bool:
+        """Customers' names, emails, phones and addresses: every staff role, and integration keys
+        with the `customers-pii` scope."""
+        return self.has_scope(Scope.CUSTOMERS_PII)
 
     def may_act_on(self, location_code: str) -> bool:
         return self.locations is None or location_code in self.locations
@@ -51,8 +68,15 @@ def principal_for_user(user) -> Principal:
     )
 
 
+def _scopes(role: str, names: list[str] | None) -> frozenset[str] | None:
+    if role != Role.INTEGRATION:
+        return None
+    return frozenset(names if names is not None else DEFAULT_INTEGRATION_SCOPES)
+
+
 def principal_for_key(key: ApiKey) -> Principal:
-    return Principal(kind="apikey", id=key.prefix, name=key.name or key.prefix, role=key.role, locations=_scope(key.role, key.locations))
+    return Principal(kind="apikey", id=key.prefix, name=key.name or key.prefix, role=key.role,
+                     locations=_scope(key.role, key.locations), scopes=_scopes(key.role, key.scopes))
 
 
 def hash_secret(secret: str) -> str:
@@ -114,14 +138,29 @@ def current_principal(request: HttpRequest) -> Principal:
     return principal
 
 
-def require_role(request_or_principal, *roles: str) -> Principal:
-    """The principal, if its role is one of `roles` (admins always pass); else Forbidden."""
-    principal = (
-        request_or_principal if isinstance(request_or_principal, Principal) else current_principal(request_or_principal)
-    )
-    if principal.is_admin or principal.role in roles:
-        return principal
-    raise Forbidden(detail=f"The role '{principal.role}' may not do this.")
+def _principal(request_or_principal) -> Principal:
+    if isinstance(request_or_principal, Principal):
+        return request_or_principal
+    return current_principal(request_or_principal)
+
+
+def require_role(request_or_principal, *roles: str, scope: str | None = None) -> Principal:
+    """The principal, if its role is one of `roles` (admins always pass) and, for an integration
+    key, `scope` is one of its scopes; else Forbidden."""
+    principal = _principal(request_or_principal)
+    if not (principal.is_admin or principal.role in roles):
+        raise Forbidden(detail=f"The role '{principal.role}' may not do this.")
+    if scope is not None:
+        require_scope(principal, scope)
+    return principal
+
+
+def require_scope(request_or_principal, scope: str) -> Principal:
+    """The principal, if it is not scoped or holds `scope` (integration keys); else Forbidden."""
+    principal = _principal(request_or_principal)
+    if not principal.has_scope(scope):
+        raise Forbidden(detail=f"This API key lacks the scope '{scope}'.")
+    return principal
 
 
 def require_location(principal: Principal, location_code: str) -> Principal:

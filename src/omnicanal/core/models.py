@@ -14,6 +14,21 @@ class Role(models.TextChoices):
     INTEGRATION = "integration", _("Integration")
 
 
+class Scope(models.TextChoices):
+    """What an integration key may reach (Stripe's restricted keys); other roles are not scoped."""
+
+    ORDERS = "orders", _("Orders, carts, returns, loyalty at checkout")
+    CATALOG = "catalog", _("Catalogue")
+    STOCK = "stock", _("Stock, locations, reservations, transfers")
+    CUSTOMERS_PII = "customers-pii", _("Customers' personal data (names, emails, phones, addresses)")
+    CONVERSATIONS = "conversations", _("Conversations and tickets (never internal notes)")
+
+
+# An integration key issued without scopes, and every integration key that existed before scopes
+# (migration core/0005), gets these: no personal data, no conversations.
+DEFAULT_INTEGRATION_SCOPES = ("catalog", "orders", "stock")
+
+
 class User(AbstractUser):
     """A staff member. Customers are not users: they live in the customers domain."""
 
@@ -40,6 +55,8 @@ class ApiKey(models.Model):
     name = models.CharField(max_length=100, blank=True, default="")
     role = models.CharField(max_length=20, choices=Role.choices)
     locations = models.JSONField(default=list, blank=True)
+    # Scope names (Scope) an integration key may use; ignored for other roles.
+    scopes = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

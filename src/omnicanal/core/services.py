@@ -12,7 +12,7 @@ from django.db import transaction
 from omnicanal.core import audit, clock
 from omnicanal.core.auth import KEY_PREFIX, SYSTEM, Principal, hash_secret
 from omnicanal.core.errors import FieldError, NotFound, ValidationFailed
-from omnicanal.core.models import ApiKey, Role, WorkerHeartbeat
+from omnicanal.core.models import DEFAULT_INTEGRATION_SCOPES, ApiKey, Role, Scope, WorkerHeartbeat
 
 LOCATION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 
@@ -37,18 +37,52 @@ def check_role_and_locations(role: str, locations: list[str]) -> list[str]:
     return sorted(set(locations)) if role == Role.STORE_STAFF else []
 
 
+def check_scopes(role: str, scopes: list[str] | None) -> list[str]:
+    """An integration key's scopes (DEFAULT_INTEGRATION_SCOPES when none are named); [] otherwise."""
+    if role != Role.INTEGRATION:
+        if scopes:
+            raise ValidationFailed.on("scopes", "only integration keys have scopes")
+        return []
+    if scopes is None or not list(scopes):
+        return list(DEFAULT_INTEGRATION_SCOPES)
+    bad = [s for s in scopes if s not in Scope.values]
+    if bad:
+        raise ValidationFailed.on("scopes", f"unknown scopes: {', '.join(bad)} (known: {', '.join(Scope.values)})")
+    return sorted(set(scopes))
+
+
 def do_create_api_key(
-    *, role: str, locations: list[str] | None = None, name: str = "", actor: Principal = SYSTEM, secret: str | None = None
+    *, role: str, locations: list[str] | None = None, name: str = "", actor: Principal = SYSTEM, secret: str | None = None,
+    scopes: list[str] | None = None,
 ) -> IssuedKey:
-    """Issue a key. `secret` is only for deterministic demo keys; real keys are random."""
+    """Issue a key. `secret` is only for deterministic demo keys; real keys are random. An
+    integration key reaches only its `scopes` (default: orders, catalog, stock)."""
     codes = check_role_and_locations(role, list(locations or []))
+    scope_names = check_scopes(role, scopes)
     prefix = secrets.token_hex(4) if secret is None else hash_secret(secret)[:8]
     secret = secret or secrets.token_urlsafe(32).replace("_", "").replace("-", "")
     key = ApiKey.objects.create(
-        prefix=prefix, secret_hash=hash_secret(secret), name=name, role=role, locations=codes, created_at=clock.now()
+        prefix=prefix, secret_hash=hash_secret(secret), name=name, role=role, locations=codes, scopes=scope_names,
+        created_at=clock.now()
     )
-    audit.record(actor=actor, action="apikey.create", target_type="apikey", target_id=prefix, after={"role": role, "locations": codes})
+    audit.record(actor=actor, action="apikey.create", target_type="apikey", target_id=prefix,
+                 after={"role": role, "locations": codes, "scopes": scope_names})
     return IssuedKey(key=key, secret=f"{KEY_PREFIX}_{prefix}_{secret}")
+
+
+def do_set_api_key_scopes(*, prefix: str, scopes: list[str], actor: Principal = SYSTEM) -> ApiKey:
+    """Replace an active integration key's scopes (audited)."""
+    key = ApiKey.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
+    if key is None:
+        raise NotFound(detail=f"No active API key with prefix {prefix}.")
+    if key.role != Role.INTEGRATION:
+        raise ValidationFailed.on("scopes", "only integration keys have scopes")
+    before = list(key.scopes)
+    key.scopes = check_scopes(key.role, scopes)
+    key.save(update_fields=["scopes"])
+    audit.record(actor=actor, action="apikey.scopes", target_type="apikey", target_id=prefix,
+                 before={"scopes": before}, after={"scopes": key.scopes})
+    return key
 
 
 def do_revoke_api_key(*, prefix: str, actor: Principal = SYSTEM) -> ApiKey:

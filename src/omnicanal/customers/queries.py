@@ -233,10 +233,11 @@ def _label(choices, value: str) -> str:
 
 def timeline(
     customer_id: str, *, channel: str | None = None, type: str | None = None, limit: int = 100,  # noqa: A002
-    before: dt.datetime | None = None,
+    before: dt.datetime | None = None, principal: Any = None,
 ) -> list[TimelineItem]:
     """The customer's events in every channel, newest first; filter by channel and type (a type
-    ending in "." or a bare prefix like "order" matches "order.placed", "order.paid"…)."""
+    ending in "." or a bare prefix like "order" matches "order.placed", "order.paid"…). Events
+    naming an order `principal` may not see (a clerk: another store's) are left out."""
     customer = get_customer(customer_id)
     events = TimelineEvent.objects.filter(customer=customer)
     if channel:
@@ -245,9 +246,11 @@ def timeline(
         events = events.filter(Q(type=type) | Q(type__startswith=type.rstrip(".") + "."))
     if before is not None:
         events = events.filter(at__lt=before)
+    rows = list(events.order_by("-at", "-id")[:limit])
+    hidden = registry.hidden_order_refs(principal, {e.ref for e in rows}) if principal is not None else set()
     return [
         TimelineItem(at=e.at, type=e.type, channel=e.channel, summary=render_summary(e), ref=e.ref)
-        for e in events.order_by("-at", "-id")[:limit]
+        for e in rows if not (e.ref and e.ref in hidden)
     ]
 
 
@@ -299,17 +302,18 @@ def empty_loyalty() -> dict[str, Any]:
     return {"points": 0, "stored_value": Money.zero().as_dict()}
 
 
-def sections(customer_id: str) -> dict[str, Any]:
-    """What later domains add to the single view (through registry summary providers)."""
+def sections(customer_id: str, principal: Any = None) -> dict[str, Any]:
+    """What later domains add to the single view (through registry summary providers); `principal`
+    is the reader (a clerk sees only their stores' orders)."""
     return {
-        "loyalty": registry.summary("loyalty_summary", customer_id, empty_loyalty()),
-        "cart": registry.summary("cart", customer_id, None),
-        "recent_orders": registry.summary("recent_orders", customer_id, []),
-        "open_conversation": registry.summary("open_conversation", customer_id, None),
+        "loyalty": registry.summary("loyalty_summary", customer_id, empty_loyalty(), principal=principal),
+        "cart": registry.summary("cart", customer_id, None, principal=principal),
+        "recent_orders": registry.summary("recent_orders", customer_id, [], principal=principal),
+        "open_conversation": registry.summary("open_conversation", customer_id, None, principal=principal),
     }
 
 
-def single_view(customer: Customer) -> dict[str, Any]:
+def single_view(customer: Customer, principal: Any = None) -> dict[str, Any]:
     identities = Identity.objects.filter(customer=customer).order_by("kind", "first_seen_at")
     consents = Consent.objects.filter(customer=customer).order_by("channel", "purpose")
     return {
@@ -322,7 +326,7 @@ def single_view(customer: Customer) -> dict[str, Any]:
         "identities": [identity_dict(i) for i in identities],
         "consents": [consent_dict(c) for c in consents],
         "aliases": list(Customer.objects.filter(merged_into=customer).values_list("public_id", flat=True)),
-        **sections(customer.public_id),
+        **sections(customer.public_id, principal),
     }
 
 

@@ -24,10 +24,20 @@ their data without customers importing them.
     # address lines (every domain's personal_values too), for copies that cannot be found by id
 
     registry.register_panel(name="loyalty", label=_("Loyalty"), render=render_panel, order=30)
-    # render(request, customer_id) -> str (HTML fragment) for the customer 360 page
+    # render(request, customer_id) -> str (HTML fragment) for the customer 360 page. The reader is
+    # `request.principal` (set by core.console.staff_required; core.console.principal(request)):
+    # a panel shows only what it may see (a store clerk: their locations' orders).
 
     @registry.summary_provider("loyalty_summary")
     def loyalty_summary(customer_id: str) -> dict: ...              # {"points": int, "stored_value": money}
+    # A provider that takes a keyword `principal` gets the reader (None: an internal reader) and
+    # answers only what it may see; "recent_orders" does (a clerk: their stores' orders).
+
+    registry.register_order_visibility(hidden_refs)
+    # hidden_refs(principal, refs) -> the references (free text: "ord_…", "AS-100123"…) naming an
+    # order the principal may not see: the orders domain registers it, so that the 360's other
+    # parts (loyalty's statement, the timeline) hide another store's orders without importing
+    # orders. `hidden_order_refs` asks it.
 
 Summary sections of the single customer view (GET /customers/{id}) and who fills them:
 "loyalty_summary" (loyalty: {points, stored_value}), "cart" (orders: the active cart or None),
@@ -37,6 +47,7 @@ Until a provider registers, the view answers the section's empty default.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -138,11 +149,32 @@ def register_summary(*, section: str, provider: Callable[[str], Any]) -> None:
     _summaries[section] = provider
 
 
-def summary(section: str, customer_id: str, default: Any = None) -> Any:
-    """The section's value for the customer, or `default` while no domain provides it."""
+def _takes_principal(func: Callable) -> bool:
+    try:
+        return "principal" in inspect.signature(func).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def summary(section: str, customer_id: str, default: Any = None, *, principal: Any = None) -> Any:
+    """The section's value for the customer, or `default` while no domain provides it. Providers
+    that take `principal` answer only what that reader may see."""
     provider = _summaries.get(section)
-    return default if provider is None else provider(customer_id)
+    if provider is None:
+        return default
+    return provider(customer_id, principal=principal) if _takes_principal(provider) else provider(customer_id)
 
 
-def summary_sections() -> list[str]:
-    return sorted(_summaries)
+_order_visibility: list[Callable[[Any, set[str]], set[str]]] = []
+
+
+def register_order_visibility(func: Callable[[Any, set[str]], set[str]]) -> None:
+    _order_visibility[:] = [func]
+
+
+def hidden_order_refs(principal: Any, refs: set[str]) -> set[str]:
+    """Of these references, those naming an order `principal` may not see (none until orders
+    registers its rule, or for an internal reader: principal None)."""
+    if not _order_visibility or principal is None:
+        return set()
+    return set(_order_visibility[0](principal, set(refs)))

@@ -77,11 +77,11 @@ def customer_detail(request: HttpRequest, customer_id: str):
         "consents": queries.consent_matrix(customer),
         "preferences": queries.preferences_dict(customer),
         "address": queries.address_dict(customer),
-        "sections": queries.sections(customer.public_id),
+        "sections": queries.sections(customer.public_id, principal(request)),
         "panels": panels,
         "suggestions": [(s, queries.suggestion_reason_labels(s)) for s in queries.open_suggestions(customer=customer)],
         "merges": queries.merge_history(customer),
-        "timeline": queries.timeline(customer.public_id, limit=100),
+        "timeline": queries.timeline(customer.public_id, limit=100, principal=principal(request)),
         "facets": queries.timeline_facets(customer),
         "purposes": Purpose.choices,
         "channels": ContactChannel.choices,
@@ -100,7 +100,7 @@ def customer_timeline(request: HttpRequest, customer_id: str):
     customer = _customer_or_404(customer_id)
     channel = request.GET.get("channel") or None
     kind = request.GET.get("type") or None
-    items = queries.timeline(customer.public_id, channel=channel, type=kind, limit=200)
+    items = queries.timeline(customer.public_id, channel=channel, type=kind, limit=200, principal=principal(request))
     return render(request, "customers/_timeline.html", {"timeline": items, "customer": customer, "business_tz": settings.OMNICANAL["TIME_ZONE"]})
 
 

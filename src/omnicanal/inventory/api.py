@@ -11,8 +11,9 @@ from ninja import Query, Router, Status
 from pydantic import ValidationError as PydanticValidationError
 
 from omnicanal.catalog import queries as catalog
-from omnicanal.core.auth import Principal, require_location, require_role
-from omnicanal.core.errors import FieldError, ValidationFailed
+from omnicanal.core.auth import Principal, require_location
+from omnicanal.core.auth import require_role as _require_role
+from omnicanal.core.errors import FieldError, NotFound, ValidationFailed
 from omnicanal.core.money import Money
 from omnicanal.inventory import queries, services
 from omnicanal.inventory.models import Location, StockMovement
@@ -43,6 +44,19 @@ router = Router(tags=["inventory"])
 READERS = ("manager", "agent", "store_staff", "marketer", "integration")
 STOCK_WRITERS = ("manager", "store_staff", "integration")
 ORDER_SYSTEMS = ("manager", "integration")
+SCOPE = "stock"  # what an integration key needs for anything here (core.auth scopes)
+
+
+def require_role(request, *roles: str) -> Principal:
+    return _require_role(request, *roles, scope=SCOPE)
+
+
+def _visible_transfer(principal: Principal, transfer_id: str):
+    """A transfer from or to one of the principal's locations; between other stores it is 404."""
+    transfer = queries.get_transfer(transfer_id)
+    if not (principal.may_act_on(transfer.origin.code) or principal.may_act_on(transfer.destination.code)):
+        raise NotFound(detail=f"No transfer {transfer_id}.")
+    return transfer
 
 
 def location_out(location: Location) -> dict:
@@ -318,14 +332,14 @@ def list_transfers(request: HttpRequest, status: str = "", limit: int = 100):
 
 @router.get("/transfers/{transfer_id}", response=TransferOut)
 def get_transfer(request: HttpRequest, transfer_id: str):
-    require_role(request, *STOCK_WRITERS)
-    return transfer_out(queries.get_transfer(transfer_id))
+    principal = require_role(request, *STOCK_WRITERS)
+    return transfer_out(_visible_transfer(principal, transfer_id))
 
 
 @router.post("/transfers/{transfer_id}/ship", response=TransferOut)
 def ship_transfer(request: HttpRequest, transfer_id: str):
     principal = require_role(request, *STOCK_WRITERS)
-    require_location(principal, queries.get_transfer(transfer_id).origin.code)
+    require_location(principal, _visible_transfer(principal, transfer_id).origin.code)
     services.do_ship_transfer(transfer_id=transfer_id, actor=principal)
     return transfer_out(queries.get_transfer(transfer_id))
 
@@ -347,7 +361,7 @@ def _optional_body(request: HttpRequest, schema):
                  "$ref": "#/components/schemas/TransferReceiveIn"}}}}})
 def receive_transfer(request: HttpRequest, transfer_id: str):
     principal = require_role(request, *STOCK_WRITERS)
-    require_location(principal, queries.get_transfer(transfer_id).destination.code)
+    require_location(principal, _visible_transfer(principal, transfer_id).destination.code)
     body = _optional_body(request, TransferReceiveIn)
     received = {x.sku: x.quantity for x in body.lines} if body and body.lines is not None else None
     services.do_receive_transfer(transfer_id=transfer_id, received=received, actor=principal)
@@ -357,8 +371,6 @@ def receive_transfer(request: HttpRequest, transfer_id: str):
 @router.post("/transfers/{transfer_id}/cancel", response=TransferOut)
 def cancel_transfer(request: HttpRequest, transfer_id: str):
     principal = require_role(request, *STOCK_WRITERS)
-    transfer = queries.get_transfer(transfer_id)
-    if not (principal.may_act_on(transfer.origin.code) or principal.may_act_on(transfer.destination.code)):
-        require_location(principal, transfer.origin.code)
+    _visible_transfer(principal, transfer_id)
     services.do_cancel_transfer(transfer_id=transfer_id, actor=principal)
     return transfer_out(queries.get_transfer(transfer_id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from omnicanal.core.auth import require_location
 from omnicanal.core.console import show_problem, staff_required
-from omnicanal.core.errors import Problem
+from omnicanal.core.errors import NotFound, Problem
 from omnicanal.inventory import queries, services
 from omnicanal.inventory.forms import AdjustmentForm, CountForm, ReceiptForm, TransferForm
 from omnicanal.inventory.models import MovementKind, TransferStatus
@@ -54,7 +54,8 @@ def grid(request: HttpRequest):
 @staff_required(*VIEWERS)
 def movement_history(request: HttpRequest):
     filters = {k: request.GET.get(k, "").strip() for k in ("location", "sku", "kind", "reference")}
-    page = Paginator(queries.movements(**filters), 50).get_page(request.GET.get("page"))
+    # a clerk's ledger is their stores' (transfer references between other stores stay out of sight)
+    page = Paginator(queries.movements(**filters, location_codes=_codes(request)), 50).get_page(request.GET.get("page"))
     query = "&".join(f"{k}={v}" for k, v in filters.items())
     return render(request, "inventory/movements.html", {
         "title": _("Stock movements"), "page": page, "filters": filters, "query": query,
@@ -168,8 +169,13 @@ def transfer_list(request: HttpRequest):
 @staff_required(*WRITERS)
 @require_POST
 def transfer_action(request: HttpRequest, transfer_id: str, action: str):
-    moved = queries.get_transfer(transfer_id)
+    try:
+        moved = queries.get_transfer(transfer_id)
+    except NotFound as exc:
+        raise Http404 from exc
     principal = request.principal
+    if not (principal.may_act_on(moved.origin.code) or principal.may_act_on(moved.destination.code)):
+        raise Http404  # a transfer between other stores does not exist for this clerk
     try:
         with transaction.atomic():
             if action == "ship":

@@ -3,7 +3,17 @@
 from django.contrib import admin
 
 from omnicanal.core.admin import ReadOnlyAdmin
-from omnicanal.loyalty.models import Account, Coupon, CouponUse, Entry, GiftCard, Program, Tier, Transfer
+from omnicanal.loyalty.models import (
+    Account,
+    Coupon,
+    CouponUse,
+    Entry,
+    GiftCard,
+    Program,
+    Tier,
+    Transfer,
+    ValueGrant,
+)
 
 
 @admin.register(Account)
@@ -45,3 +55,10 @@ class CouponUseAdmin(ReadOnlyAdmin):
 
 admin.site.register(Program, ReadOnlyAdmin)
 admin.site.register(Tier, ReadOnlyAdmin)
+
+
+@admin.register(ValueGrant)
+class ValueGrantAdmin(ReadOnlyAdmin):
+    list_display = ("public_id", "kind", "status", "customer_id", "amount", "currency", "requested_by", "requested_at",
+                    "decided_by")
+    list_filter = ("status", "kind")

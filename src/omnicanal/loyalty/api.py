@@ -13,21 +13,26 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field, field_validator
 
 from omnicanal.core import clock
-from omnicanal.core.auth import require_role
+from omnicanal.core.auth import Principal
+from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money, business_currency
-from omnicanal.loyalty import qr, queries
-from omnicanal.loyalty.models import POINTS, Activity, Coupon, CouponKind, Tier, Transfer
-from omnicanal.loyalty.services import coupons, ledger, program, stored_value
+from omnicanal.loyalty import limits, panel, qr, queries
+from omnicanal.loyalty.models import POINTS, Activity, Coupon, CouponKind, GrantKind, Tier, Transfer
+from omnicanal.loyalty.services import approvals, coupons, ledger, program, stored_value
 from omnicanal.loyalty.services.common import Line, check_customer
 
 router = Router(tags=["loyalty"])
+SCOPE = "orders"  # an integration key needs it here: loyalty serves checkout (core.auth scopes)
+
+
+def require_role(request, *roles: str) -> Principal:
+    return _require_role(request, *roles, scope=SCOPE)
 
 READ_ROLES = ("agent", "store_staff", "manager", "marketer", "integration")
 COUPON_ROLES = ("marketer", "manager")
 CHECKOUT_ROLES = ("integration", "store_staff", "manager")
-GIFT_CARD_ROLES = ("store_staff", "manager", "integration")
-CREDIT_ROLES = ("manager", "agent", "store_staff")
+GIFT_CARD_ROLES = limits.GIFT_CARD_ROLES
 CHANNEL = r"^[a-z][a-z0-9_]{1,19}$"
 
 
@@ -103,7 +108,8 @@ def tier_out(tier: Tier | None) -> dict | None:
     return {"code": tier.code, "name": tier.name, "earn_multiplier": str(tier.earn_multiplier), "benefits": list(tier.benefits)}
 
 
-def loyalty_out(customer_id: str, limit: int = 50) -> dict:
+def loyalty_out(customer_id: str, limit: int = 50, principal: Principal | None = None) -> dict:
+    """`principal`: the reader; a store clerk's statement leaves out other stores' orders."""
     summary = queries.summary(customer_id)
     return {
         "customer_id": customer_id,
@@ -123,7 +129,7 @@ def loyalty_out(customer_id: str, limit: int = 50) -> dict:
             {"at": e.at, "transfer_id": e.transfer_id, "kind": e.kind, "account": e.account, "unit": e.unit,
              "amount": _amount(e.unit, e.amount), "balance_after": _amount(e.unit, e.balance_after),
              "reference": e.reference, "channel": e.channel, "memo": e.memo}
-            for e in queries.entries(customer_id, limit=limit)
+            for e in panel.visible_to(principal, queries.entries(customer_id, limit=limit))
         ],
     }
 
@@ -137,8 +143,8 @@ class EntriesQuery(Schema):
 
 @router.get("/customers/{customer_id}/loyalty", response=LoyaltyOut, summary="A customer's points, stored value, tier and statement")
 def get_loyalty(request, customer_id: str, query: Query[EntriesQuery]):
-    require_role(request, *READ_ROLES)
-    return loyalty_out(check_customer(customer_id), limit=query.limit)
+    principal = require_role(request, *READ_ROLES)
+    return loyalty_out(check_customer(customer_id), limit=query.limit, principal=principal)
 
 
 class QrOut(Schema):
@@ -236,25 +242,75 @@ class StoreCreditIn(Schema):
     reference: str = Field(default="", max_length=100)
 
 
-@router.post("/customers/{customer_id}/store-credit", response={201: MovementOut}, summary="Grant store credit (audited)")
+class GrantOut(Schema):
+    id: str
+    status: str
+    kind: str
+    customer_id: str
+    amount: MoneyOut
+    coupon_kind: str
+    percent: str
+    reason: str
+    reference: str
+    requested_by: str
+    requested_at: dt.datetime
+    decided_by: str
+    decided_at: dt.datetime | None
+    result: str
+
+
+def grant_out(grant) -> dict:
+    return {"id": grant.public_id, "status": grant.status, "kind": grant.kind, "customer_id": grant.customer_id,
+            "amount": Money(grant.amount, grant.currency).as_dict(), "coupon_kind": grant.coupon_kind,
+            "percent": str(grant.coupon_value.normalize()) if grant.coupon_value else "", "reason": grant.reason,
+            "reference": grant.reference, "requested_by": grant.requested_by, "requested_at": grant.requested_at,
+            "decided_by": grant.decided_by, "decided_at": grant.decided_at, "result": grant.result}
+
+
+@router.post("/customers/{customer_id}/store-credit", response={201: MovementOut, 202: GrantOut},
+             summary="Grant store credit (audited; above the role's limits it waits for a manager: 202)")
 def grant_store_credit(request, customer_id: str, body: StoreCreditIn):
-    principal = require_role(request, *CREDIT_ROLES, "integration")
+    principal = require_role(request, *limits.STORE_CREDIT_ROLES)
     customer_id = check_customer(customer_id)
-    money = body.amount.money()
-    transfer = stored_value.do_grant_store_credit(customer_id=customer_id, amount=money, reason=body.reason,
-                                                  reference=body.reference, actor=principal)
-    balance = ledger.customer_account(customer_id, "store_credit", money.currency).balance
-    return Status(201, movement_out(transfer, balance))
+    outcome = approvals.do_request_value(actor=principal, kind=GrantKind.STORE_CREDIT, customer_id=customer_id,
+                                         amount=body.amount.money(), reason=body.reason, reference=body.reference,
+                                         roles=limits.STORE_CREDIT_ROLES)
+    if outcome.pending:
+        return Status(202, grant_out(outcome.grant))
+    balance = ledger.customer_account(customer_id, "store_credit", outcome.transfer.unit).balance
+    return Status(201, movement_out(outcome.transfer, balance))
+
+
+class ApprovalsQuery(Schema):
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+@router.get("/loyalty/approvals", response=list[GrantOut], summary="Value waiting for a manager's approval")
+def list_approvals(request, query: Query[ApprovalsQuery]):
+    require_role(request, *limits.APPROVERS)
+    return [grant_out(g) for g in approvals.pending_grants(limit=query.limit)]
+
+
+@router.post("/loyalty/approvals/{grant_id}/approve", response=GrantOut, summary="Approve: the value is issued now (manager)")
+def approve_grant(request, grant_id: str):
+    principal = require_role(request, *limits.APPROVERS)
+    return grant_out(approvals.do_decide(grant_id=grant_id, approve=True, actor=principal).grant)
+
+
+@router.post("/loyalty/approvals/{grant_id}/reject", response=GrantOut, summary="Reject a pending grant (manager)")
+def reject_grant(request, grant_id: str):
+    principal = require_role(request, *limits.APPROVERS)
+    return grant_out(approvals.do_decide(grant_id=grant_id, approve=False, actor=principal).grant)
 
 
 class TopUpIn(Schema):
     amount: MoneyIn
-    reference: str = Field(min_length=1, max_length=100, description="The payment that funded the top-up")
+    reference: str = Field(min_length=1, max_length=100, description="The captured payment (pay_… or ord_…) that funded the top-up")
 
 
 @router.post("/customers/{customer_id}/wallet/top-ups", response={201: MovementOut}, summary="Load the customer's wallet")
 def top_up(request, customer_id: str, body: TopUpIn):
-    principal = require_role(request, "integration", "store_staff", "manager")
+    principal = require_role(request, *limits.TOP_UP_ROLES)
     customer_id = check_customer(customer_id)
     money = body.amount.money()
     transfer = stored_value.do_top_up_wallet(customer_id=customer_id, amount=money, reference=body.reference, actor=principal)
@@ -504,7 +560,8 @@ class GiftCardIn(Schema):
     amount: MoneyIn
     expires_at: dt.datetime | None = None
     purchaser_id: str | None = Field(default=None, max_length=40)
-    reference: str = Field(default="", max_length=100, description="The sale that paid for the card")
+    reference: str = Field(default="", max_length=100,
+                           description="The captured payment (pay_… or ord_…) that paid for the card; only managers issue without one")
 
 
 class GiftCardOut(Schema):
@@ -517,7 +574,7 @@ class GiftCardOut(Schema):
 
 @router.post("/gift-cards", response={201: GiftCardOut}, summary="Issue a gift card (code and PIN shown once)")
 def issue_gift_card(request, body: GiftCardIn):
-    principal = require_role(request, *GIFT_CARD_ROLES)
+    principal = require_role(request, *limits.GIFT_CARD_ROLES)
     purchaser = check_customer(body.purchaser_id) if body.purchaser_id else ""
     issued = stored_value.do_issue_gift_card(amount=body.amount.money(), purchaser_id=purchaser, expires_at=body.expires_at,
                                              reference=body.reference, actor=principal)

@@ -27,3 +27,9 @@ def lock_account(account: Account) -> Account:
 
 def lock_coupon(code: str) -> Coupon | None:
     return Coupon.objects.select_for_update().filter(code=code).first()
+
+
+def lock_grant(public_id: str):
+    from omnicanal.loyalty.models import ValueGrant
+
+    return ValueGrant.objects.select_for_update().filter(public_id=public_id).first()

@@ -129,7 +129,7 @@ class ImmutableQuerySet(models.QuerySet):
     def erase_text(self, **fields):
         """Erasure only: blank a transfer's descriptive text (memo, reference, metadata); amounts,
         accounts, keys, kinds, statuses, links and times never change (the triggers of migration
-        0004 let only these three columns change)."""
+        0005 let only these three columns change)."""
         if not set(fields) <= ERASABLE_TEXT:
             raise PermissionError("Ledger rows are immutable.")
         return super().update(**fields)
@@ -458,3 +458,64 @@ class CouponUse(models.Model):
         verbose_name = _("coupon use")
         constraints = [models.UniqueConstraint(fields=["coupon", "order_ref"], name="loyalty_coupon_once_per_order")]
         indexes = [models.Index(fields=["order_ref"], name="loyalty_coupon_use_order")]
+
+
+# --- value issued by staff: limits and approvals (loyalty/limits.py, services/approvals.py) ----
+
+
+class GrantKind(models.TextChoices):
+    STORE_CREDIT = "store_credit", _("Store credit")
+    COUPON = "coupon", _("Coupon")
+
+
+class GrantStatus(models.TextChoices):
+    ISSUED = "issued", _("Issued")  # within the actor's limits, at once
+    PENDING = "pending", _("Waiting for a manager")
+    APPROVED = "approved", _("Approved and issued")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ValueGrant(models.Model):
+    """Value a person gave by hand (store credit, a coupon for one customer): issued at once within
+    the actor's limits, else waiting for a manager's approval. `note` is staff-only free text, kept
+    here (never in the audit log) and scrubbed when the customer is erased."""
+
+    public_id = PublicIdField(prefix="vgr")
+    kind = models.CharField(max_length=14, choices=GrantKind.choices)
+    status = models.CharField(max_length=10, choices=GrantStatus.choices)
+    customer_id = models.CharField(max_length=40, db_index=True)
+    amount = models.DecimalField(**AMOUNT, default=0)  # money given (store credit, amount coupons)
+    currency = models.CharField(max_length=3)
+    coupon_kind = models.CharField(max_length=14, blank=True, default="")
+    coupon_value = models.DecimalField(**AMOUNT, default=0)  # the percent, for percent coupons
+    reason = models.CharField(max_length=20, blank=True, default="")  # return | service_recovery
+    reference = models.CharField(max_length=100, blank=True, default="")  # e.g. the conversation id
+    note = models.CharField(max_length=200, blank=True, default="")
+    requested_by = models.CharField(max_length=80)  # ledger.actor_label: "user:7", "apikey:ab12"
+    requested_role = models.CharField(max_length=20)
+    requested_at = models.DateTimeField()
+    decided_by = models.CharField(max_length=80, blank=True, default="")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=40, blank=True, default="")  # the transfer or coupon id issued
+
+    class Meta:
+        verbose_name = _("value grant")
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0) & Q(coupon_value__gte=0), name="loyalty_grant_amounts_sane")]
+        indexes = [models.Index(fields=["status", "requested_at"], name="loyalty_grant_status")]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+
+class Allowance(models.Model):
+    """What one staff member or key gave by hand on one day (business time zone): the daily caps
+    are enforced by a conditional UPDATE on this row, so concurrent grants never pass a cap together."""
+
+    actor = models.CharField(max_length=80)
+    day = models.DateField()
+    amount = models.DecimalField(**AMOUNT, default=0)
+    coupons = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("daily allowance")
+        constraints = [models.UniqueConstraint(fields=["actor", "day"], name="loyalty_allowance_once_per_day")]

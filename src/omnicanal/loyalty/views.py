@@ -28,10 +28,11 @@ from omnicanal.loyalty.models import (
     CouponBatch,
     CouponKind,
     EarnRule,
+    GrantStatus,
     Transfer,
     TransferKind,
 )
-from omnicanal.loyalty.services import coupons, program, stored_value
+from omnicanal.loyalty.services import approvals, coupons, program, stored_value
 from omnicanal.loyalty.services.common import check_customer
 from omnicanal.loyalty.services.goodwill import (
     CUSTOMER_COUPON_DAYS,
@@ -93,7 +94,8 @@ def overview(request: HttpRequest):
     p = program.get_program()
     return _render(request, "loyalty/overview.html", {
         "title": _("Loyalty"), "program": p, "tiers": list(p.tiers.all()), "outstanding": queries.outstanding(),
-        "system": queries.system_balances(), "recent": Transfer.objects.select_related("debit", "credit").order_by("-pk")[:15],
+        "system": queries.system_balances(), "recent": panel.visible_to(request.principal, list(
+            Transfer.objects.select_related("debit", "credit").order_by("-pk")[:15])),
     })
 
 
@@ -104,7 +106,7 @@ def customer(request: HttpRequest, customer_id: str):
     except Problem as problem:
         show_problem(request, problem)
         return redirect("loyalty:list")
-    context = panel.panel_context(customer_id, limit=50)
+    context = panel.panel_context(customer_id, limit=50, principal=request.principal)
     context.update({"title": _("Loyalty of %(id)s") % {"id": customer_id}, "kinds": _adjustable()})
     return _render(request, "loyalty/customer.html", context)
 
@@ -282,6 +284,10 @@ def _panel_after(request: HttpRequest, customer_id: str, *, notice: str = "", er
     return HttpResponse(panel.render_panel(request, customer_id))
 
 
+def _pending_text(grant) -> str:
+    return str(_("Above your limit: sent to a manager for approval (%(id)s).") % {"id": grant.public_id})
+
+
 def _problem_text(problem: Problem) -> str:
     detail = problem.detail or problem.title
     for error in problem.errors:
@@ -296,8 +302,10 @@ def panel_credit(request: HttpRequest, customer_id: str):
     try:
         amount = Money(_decimal(request.POST.get("amount"), "amount"), business_currency())
         with transaction.atomic():
-            do_grant_goodwill_credit(customer_id=customer_id, amount=amount, note=request.POST.get("note", ""),
-                                     reference=reference, actor=request.principal)
+            outcome = do_grant_goodwill_credit(customer_id=customer_id, amount=amount, note=request.POST.get("note", ""),
+                                               reference=reference, actor=request.principal)
+        if outcome.pending:
+            return _panel_after(request, customer_id, notice=_pending_text(outcome.grant))
         return _panel_after(request, customer_id, notice=_("Store credit of %(amount)s granted.") % {"amount": amount.format()})
     except (Problem, Forbidden) as problem:
         return _panel_after(request, customer_id, error=_problem_text(problem))
@@ -311,13 +319,34 @@ def panel_coupon(request: HttpRequest, customer_id: str):
         kind = request.POST.get("kind", "amount")
         value = _decimal(request.POST.get("value") or "0", "value")
         with transaction.atomic():
-            coupon = do_issue_customer_coupon(customer_id=customer_id, kind=kind, value=value,
-                                              note=request.POST.get("note", ""), reference=reference,
-                                              actor=request.principal)
+            outcome = do_issue_customer_coupon(customer_id=customer_id, kind=kind, value=value,
+                                               note=request.POST.get("note", ""), reference=reference,
+                                               actor=request.principal)
+        if outcome.pending:
+            return _panel_after(request, customer_id, notice=_pending_text(outcome.grant))
         return _panel_after(request, customer_id, notice=_("Coupon %(code)s issued: single use, valid %(days)d days.")
-                            % {"code": coupon.code, "days": CUSTOMER_COUPON_DAYS})
+                            % {"code": outcome.coupon.code, "days": CUSTOMER_COUPON_DAYS})
     except (Problem, Forbidden) as problem:
         return _panel_after(request, customer_id, error=_problem_text(problem))
+
+
+@staff_required("manager")
+def approvals_page(request: HttpRequest):
+    """Managers approve or reject value given above a person's limits (services/approvals.py)."""
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                outcome = approvals.do_decide(grant_id=request.POST.get("grant", ""),
+                                              approve=request.POST.get("decision") == "approve", actor=request.principal)
+            if outcome.grant.status == GrantStatus.APPROVED:
+                messages.success(request, _("Approved and issued: %(id)s.") % {"id": outcome.grant.public_id})
+            else:
+                messages.success(request, _("Rejected: %(id)s.") % {"id": outcome.grant.public_id})
+            return redirect("loyalty:approvals")
+        except Problem as problem:
+            show_problem(request, problem)
+    grants = [(g, Money(g.amount, g.currency)) for g in approvals.pending_grants()]
+    return _render(request, "loyalty/approvals.html", {"title": _("Approvals"), "grants": grants})
 
 
 urlpatterns = [
@@ -330,6 +359,7 @@ urlpatterns = [
     path("batches/<str:batch_id>/", batch_detail, name="batch"),
     path("batches/<str:batch_id>/codes.csv", batch_csv, name="batch_csv"),
     path("gift-cards/", gift_cards, name="gift_cards"),
+    path("approvals/", approvals_page, name="approvals"),
     path("customers/<str:customer_id>/credit/", panel_credit, name="panel_credit"),
     path("customers/<str:customer_id>/coupon/", panel_coupon, name="panel_coupon"),
 ]

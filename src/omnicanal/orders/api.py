@@ -11,11 +11,13 @@ from django.http import HttpRequest
 from ninja import Router, Schema, Status
 from pydantic import Field, field_validator
 
-from omnicanal.core.auth import Principal, require_location, require_role
-from omnicanal.core.errors import Forbidden, NotFound
+from omnicanal.core.auth import Principal, require_location
+from omnicanal.core.auth import require_role as _require_role
+from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.money import Money, business_currency
 from omnicanal.customers import queries as customers
-from omnicanal.orders import pickup, queries, services
+from omnicanal.loyalty import presence as loyalty_presence
+from omnicanal.orders import pickup, queries, services, visibility
 from omnicanal.orders.models import Order
 
 router = Router(tags=["orders"])
@@ -23,6 +25,11 @@ router = Router(tags=["orders"])
 SELLERS = ("integration", "store_staff", "manager", "agent")
 READERS = ("integration", "store_staff", "manager", "agent")
 FLOOR = ("integration", "store_staff", "manager")
+SCOPE = "orders"  # what an integration key needs for anything here (core.auth scopes)
+
+
+def require_role(request, *roles: str) -> Principal:
+    return _require_role(request, *roles, scope=SCOPE)
 
 
 class MoneyIn(Schema):
@@ -91,6 +98,12 @@ class PaymentIn(Schema):
     pin: str | None = Field(default=None, max_length=20)
 
 
+class PresenceIn(Schema):
+    """Proof the customer is here, needed to pay with their points, store credit or wallet."""
+
+    qr: str = Field(min_length=10, max_length=200, description="The customer's loyalty QR token, as scanned")
+
+
 class OrderIn(Schema):
     channel: str = Field(min_length=1, max_length=30)
     customer_id: str | None = Field(default=None, max_length=32)
@@ -100,6 +113,16 @@ class OrderIn(Schema):
     coupon: str | None = Field(default=None, max_length=40)
     payments: list[PaymentIn] | None = Field(default=None, max_length=10)
     contact: dict[str, str] | None = None
+    presence: PresenceIn | None = None
+
+
+def _presence(body: OrderIn) -> loyalty_presence.Presence | None:
+    if body.presence is None:
+        return None
+    try:
+        return loyalty_presence.from_qr(body.presence.qr)
+    except ValidationFailed as problem:
+        raise ValidationFailed.on("presence.qr", problem.errors[0].message) from None
 
 
 class CancelIn(Schema):
@@ -165,20 +188,14 @@ class DecisionIn(Schema):
     note: str = Field(default="", max_length=500)
 
 
-def _touches(order: Order, principal: Principal) -> bool:
-    if principal.locations is None:
-        return True
-    codes = {order.delivery_location, *order.fulfillments.values_list("location", flat=True),
-             *order.fulfillments.values_list("handover_location", flat=True)}
-    return bool(codes & principal.locations)
-
-
 def _order_for(request: HttpRequest, order_id: str, *roles: str) -> tuple[Principal, Order]:
+    """The order, if the principal may see it (visibility.py); another store's order is 404."""
     principal = require_role(request, *roles)
-    order = queries.get_order(order_id)
-    if not _touches(order, principal):
-        raise Forbidden(detail="This credential may not see this order.")
-    return principal, order
+    return principal, visibility.order_for(principal, queries.get_order(order_id))
+
+
+def _return_for(principal: Principal, return_id: str):
+    return visibility.return_for(principal, queries.get_return(return_id))
 
 
 # --- carts ---------------------------------------------------------------------------------------------
@@ -241,12 +258,12 @@ def place_order(request: HttpRequest, body: OrderIn):
     order = services.do_place_order(
         channel=body.channel, customer_id=body.customer_id or "", cart_id=body.cart_id or "",
         lines=[services.LineIn(sku=line.sku, quantity=line.quantity) for line in body.lines or []],
-        delivery=delivery, coupon=body.coupon or "", contact=body.contact, actor=principal,
+        delivery=delivery, coupon=body.coupon or "", contact=body.contact, actor=principal, presence=_presence(body),
         payments=[services.PaymentIn(method=p.method, amount=p.amount.money() if p.amount else None,
                                      gift_card_code=p.gift_card_code or "", pin=p.pin or "")
                   for p in body.payments or []] or None,
     )
-    return Status(201, queries.order_dict(order, full=False))
+    return Status(201, queries.order_dict(order, full=False, viewer=principal))
 
 
 @router.get("/orders", response=list[dict], summary="Orders, newest first; filters as the console's")
@@ -255,20 +272,20 @@ def list_orders(request: HttpRequest, channel: str = "", status: str = "", locat
     principal = require_role(request, *READERS)
     qs = queries.search_orders(q=customer_id, channel=channel, status=status, location=location, method=method,
                                locations=principal.locations)
-    return [queries.order_dict(o, full=False) for o in qs[: max(1, min(limit, 200))]]
+    return [queries.order_dict(o, full=False, viewer=principal) for o in qs[: max(1, min(limit, 200))]]
 
 
 @router.get("/orders/{order_id}", response=dict, summary="The order with fulfillments, payments and returns")
 def get_order(request: HttpRequest, order_id: str):
-    _, order = _order_for(request, order_id, *READERS)
-    return queries.order_dict(order)
+    principal, order = _order_for(request, order_id, *READERS)
+    return queries.order_dict(order, viewer=principal)
 
 
 @router.post("/orders/{order_id}/cancel", response=dict, summary="Release stock, refund, reverse points")
 def cancel_order(request: HttpRequest, order_id: str, body: CancelIn | None = None):
     principal, order = _order_for(request, order_id, "manager", "agent", "integration", "store_staff")
     services.do_cancel_order(order=order, reason=body.reason if body else "", actor=principal)
-    return queries.order_dict(queries.get_order(order.public_id))
+    return queries.order_dict(queries.get_order(order.public_id), viewer=principal)
 
 
 @router.post("/orders/{order_id}/refund", response={201: dict}, summary="Refund (never more than was paid)")
@@ -276,7 +293,7 @@ def refund_order(request: HttpRequest, order_id: str, body: RefundIn):
     principal, order = _order_for(request, order_id, "manager")
     services.do_refund(order=order, amount=body.amount.money(), to=body.to, reason=body.reason,
                        reference="manual", actor=principal)
-    return Status(201, queries.order_dict(order))
+    return Status(201, queries.order_dict(order, viewer=principal))
 
 
 @router.post("/orders/{order_id}/disputes", response={201: dict})
@@ -316,10 +333,11 @@ HANDOVER_ACTIONS = ("ready", "arrived", "handover")
 def short_pick(request: HttpRequest, fulfillment_id: str, body: ShortIn):
     principal = require_role(request, *FLOOR)
     f = queries.get_fulfillment(fulfillment_id)
+    visibility.order_for(principal, f.order)
     require_location(principal, f.location)
     outcome = services.do_short_pick(fulfillment_id=fulfillment_id, sku=body.sku, missing=body.missing,
                                      actor=principal)
-    return {**outcome, "order": queries.order_dict(queries.get_order(f.order.public_id))}
+    return {**outcome, "order": queries.order_dict(queries.get_order(f.order.public_id), viewer=principal)}
 
 
 @router.post("/fulfillments/{fulfillment_id}/pickup-code", response=dict,
@@ -336,13 +354,15 @@ def reissue_pickup_code(request: HttpRequest, fulfillment_id: str):
 def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str, body: ActionIn | None = None):
     principal = require_role(request, *FLOOR)
     f = queries.get_fulfillment(fulfillment_id)
+    visibility.order_for(principal, f.order)  # another store's order: 404
     where = f.handover_location if action in HANDOVER_ACTIONS and f.handover_location else f.location
     if action == "ready" and f.method == "ship_to_store":
         where = f.handover_location
     require_location(principal, where)
     f = services.do_transition(fulfillment_id=fulfillment_id, action=action,
                                data=body.dict() if body else {}, actor=principal)
-    return queries.fulfillment_dict(f, {s: q for s, q in queries.fulfillment_skus([f]).get(f.pk, [])})
+    return queries.fulfillment_dict(f, {s: q for s, q in queries.fulfillment_skus([f]).get(f.pk, [])},
+                                    viewer=principal)
 
 
 # --- returns -------------------------------------------------------------------------------------------
@@ -357,31 +377,35 @@ def create_return(request: HttpRequest, body: ReturnIn):
     order = queries.get_order(body.order_id)
     ret = services.do_request_return(order=order, location=body.location, lines=[line.dict() for line in body.lines],
                                      refund_to=body.refund_to, by_mail=by_mail, actor=principal)
-    return Status(201, queries.return_dict(ret, request))
+    return Status(201, queries.return_dict(ret, request, viewer=principal))
 
 
 @router.get("/returns/{return_id}", response=dict)
 def get_return(request: HttpRequest, return_id: str):
-    require_role(request, *READERS)
-    return queries.return_dict(queries.get_return(return_id), request)
+    principal = require_role(request, *READERS)
+    return queries.return_dict(_return_for(principal, return_id), request, viewer=principal)
 
 
 @router.post("/returns/{return_id}/sent", response=dict, summary="A mail return's parcel is on its way")
 def return_sent(request: HttpRequest, return_id: str, body: SentIn | None = None):
     principal = require_role(request, *SELLERS)
+    _return_for(principal, return_id)
     ret = services.do_mark_return_sent(return_id=return_id, tracking=(body.tracking or "") if body else "",
                                        actor=principal)
-    return queries.return_dict(ret, request)
+    return queries.return_dict(ret, request, viewer=principal)
 
 
 @router.post("/returns/{return_id}/receive", response=dict, summary="Resellable units back in stock; refund issued")
 def receive_return(request: HttpRequest, return_id: str, body: ReceiveIn | None = None):
     principal = require_role(request, *FLOOR)
     ret = queries.get_return(return_id)
+    if not (visibility.may_see_return(principal, ret) or body and body.location
+            and principal.may_act_on(body.location.upper())):
+        raise NotFound(detail="No such return.")  # a parcel may arrive at another desk than its label's
     where = ((body.location if body else None) or ret.location).upper()
     require_location(principal, where)
     ret = services.do_receive_return(return_id=return_id, lines=[line.dict() for line in body.lines]
                                      if body and body.lines else None, actor=principal, location=where,
                                      exchange=[services.LineIn(sku=x.sku, quantity=x.quantity)
                                                for x in body.exchange] if body and body.exchange else None)
-    return queries.return_dict(ret, request)
+    return queries.return_dict(ret, request, viewer=principal)

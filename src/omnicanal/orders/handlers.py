@@ -6,7 +6,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.customers import registry
-from omnicanal.orders import privacy, queries, services
+from omnicanal.loyalty import funding
+from omnicanal.orders import privacy, queries, services, visibility
+
+# Gift cards and wallet top-ups are issued only against a payment the order book captured.
+funding.register(queries.captured_funds)
 
 
 @registry.on_merge
@@ -33,7 +37,8 @@ def _cart_summary(customer_id: str):
 
 
 registry.register_summary(section="cart", provider=_cart_summary)
-registry.register_summary(section="recent_orders", provider=queries.recent_orders)
+registry.register_summary(section="recent_orders", provider=queries.recent_orders)  # takes `principal`
+registry.register_order_visibility(visibility.hidden_order_refs)
 
 
 def render_orders_panel(request, customer_id: str) -> str:

@@ -7,11 +7,12 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from omnicanal.core.auth import Principal
 from omnicanal.core.errors import NotFound
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
 from omnicanal.inventory import queries as inventory
-from omnicanal.orders import labels, pricing
+from omnicanal.orders import labels, pricing, visibility
 from omnicanal.orders.models import (
     Cart,
     CartLine,
@@ -79,7 +80,10 @@ def reason_for_reader(order: Order, f_id: str, fallback: str) -> str:
     return fallback
 
 
-def fulfillment_dict(f: Fulfillment, lines: dict[str, int], currency: str = "CLP") -> dict:
+def fulfillment_dict(f: Fulfillment, lines: dict[str, int], currency: str = "CLP", *,
+                     viewer: Principal | None = None) -> dict:
+    """The wire form of a fulfilment; `viewer` (None: an internal reader) decides whether its pickup
+    code shows (visibility.may_see_pickup_code): others get `pickup_code: null`."""
     out = {"id": f.public_id, "location": f.location, "handover_location": f.handover_location or None,
            "method": f.method, "status": f.status, "lines": [{"sku": s, "quantity": q} for s, q in lines.items()],
            "reason": f.reason, "carrier": f.carrier or None, "tracking": f.tracking or None,
@@ -87,12 +91,14 @@ def fulfillment_dict(f: Fulfillment, lines: dict[str, int], currency: str = "CLP
            "promised_at": f.promised_at.isoformat() if f.promised_at else None,
            "order_id": f.order.public_id if "order" in f._state.fields_cache else None}
     if f.pickup_code:
-        out["pickup_code"] = f.pickup_code
+        out["pickup_code"] = f.pickup_code if visibility.may_see_pickup_code(viewer, f) else None
     return out
 
 
-def order_dict(order: Order, *, full: bool = True) -> dict:
-    """The wire form of an order. Placement passes what it just wrote (no re-read)."""
+def order_dict(order: Order, *, full: bool = True, viewer: Principal | None = None) -> dict:
+    """The wire form of an order. Placement passes what it just wrote (no re-read). `viewer` is who
+    reads it (None: an internal reader, e.g. the customer's export): pickup codes and personal data
+    show only as visibility.py says."""
     c = order.currency
     lines = getattr(order, "_lines", None)
     if lines is None:
@@ -114,7 +120,7 @@ def order_dict(order: Order, *, full: bool = True) -> dict:
         "id": order.public_id, "number": order.number, "status": order.status, "channel": order.channel,
         "customer_id": order.customer_id or None,
         "delivery": {"method": order.delivery_method, "location": order.delivery_location or None,
-                     "address": order.address},
+                     "address": order.address if visibility.sees_pii(viewer) else None},
         "lines": [{"sku": line.sku, "title": line.title, "quantity": line.quantity,
                    "unit_price": _m(line.unit_price, c), "discount": _m(line.discount, c), "total": _m(line.total, c),
                    "cancelled": line.cancelled, "returned": line.returned} for line in lines],
@@ -122,7 +128,8 @@ def order_dict(order: Order, *, full: bool = True) -> dict:
                    "discount": _m(order.discount, c), "total": _m(order.total, c), "tax": _m(order.tax, c),
                    "tax_lines": order.tax_lines, "paid": _m(paid, c), "refunded": _m(refunded, c)},
         "coupon": order.coupon or None,
-        "fulfillments": [fulfillment_dict(f, dict(f_lines.get(f.public_id, {})), c) for f in fulfillments],
+        "fulfillments": [fulfillment_dict(f, dict(f_lines.get(f.public_id, {})), c, viewer=viewer)
+                         for f in fulfillments],
         "payments": [{"id": p.public_id, "method": p.method, "provider": p.provider, "status": p.status,
                       "amount": _m(p.amount, c), "refunded": _m(p.refunded, c)} for p in payments],
         "sourcing": order.sourcing,
@@ -132,15 +139,16 @@ def order_dict(order: Order, *, full: bool = True) -> dict:
         out["refunds"] = [{"id": r.public_id, "to": r.to, "amount": _m(r.amount, c), "reason": r.reason,
                            "reference": r.reference, "payment_id": r.payment.public_id if r.payment_id else None,
                            "at": r.created_at.isoformat()} for r in refunds]
-        out["returns"] = [return_dict(r) for r in Return.objects.filter(order=order)]
+        out["returns"] = [return_dict(r, viewer=viewer) for r in Return.objects.filter(order=order)]
         out["disputes"] = [{"id": d.public_id, "kind": d.kind, "status": d.status, "decision": d.decision or None,
                             "amount": _m(d.amount, c)} for d in Dispute.objects.filter(order=order)]
     return out
 
 
-def return_dict(ret: Return, request=None) -> dict:
+def return_dict(ret: Return, request=None, *, viewer: Principal | None = None) -> dict:
     """A return on the wire; by mail also its label: `carrier`, `tracking`, `ship_to` (the
-    destination) and `label_url` (the customer's signed link, valid `label_expires_at`)."""
+    destination) and `label_url` (the customer's signed link, valid `label_expires_at`; null for a
+    viewer who may not see personal data: the label prints the sender's name and address)."""
     out = {"id": ret.public_id, "order_id": ret.order.public_id, "location": ret.location, "status": ret.status,
            "refund_to": ret.refund_to, "refunded": _m(ret.refunded, ret.order.currency),
            "exchange_order_id": ret.exchange_order_id or None,
@@ -151,7 +159,8 @@ def return_dict(ret: Return, request=None) -> dict:
            "received_at": ret.received_at.isoformat() if ret.received_at else None}
     if ret.by_mail:
         out.update({"carrier": ret.carrier, "tracking": ret.tracking, "ship_to": ship_to(ret.location),
-                    "label_url": labels.url_for(ret.public_id, ret.created_at, request=request),
+                    "label_url": labels.url_for(ret.public_id, ret.created_at, request=request)
+                    if visibility.sees_pii(viewer) else None,
                     "label_expires_at": labels.expires_at(ret.created_at).isoformat(),
                     "sent_at": ret.sent_at.isoformat() if ret.sent_at else None})
     return out
@@ -176,9 +185,11 @@ def label_context(ret: Return) -> dict:
             "lines": list(ReturnLine.objects.filter(ret=ret)), "expires_at": labels.expires_at(ret.created_at)}
 
 
-def mail_returns_on_the_way(*, destination: str = "") -> QuerySet[Return]:
-    """Returns by mail not received yet (label made, or parcel in transit), oldest first; by destination."""
-    qs = Return.objects.select_related("order").filter(by_mail=True, status__in=("requested", "in_transit"))
+def mail_returns_on_the_way(*, destination: str = "", viewer: Principal | None = None) -> QuerySet[Return]:
+    """Returns by mail not received yet (label made, or parcel in transit), oldest first; by
+    destination; only those the viewer may see (a clerk: addressed to their stores)."""
+    qs = visibility.visible_returns(
+        Return.objects.select_related("order").filter(by_mail=True, status__in=("requested", "in_transit")), viewer)
     if destination:
         qs = qs.filter(location=destination)
     return qs.order_by("created_at", "pk")
@@ -249,15 +260,18 @@ def active_cart(customer_id: str) -> Cart | None:
         .order_by("-updated_at").first()
 
 
-def recent_orders(customer_id: str, limit: int = 5) -> list[dict]:
+def recent_orders(customer_id: str, limit: int = 5, *, principal: Principal | None = None) -> list[dict]:
+    """The single view's short list: only orders the principal may see (a clerk: their stores')."""
+    qs = visibility.visible_orders(Order.objects.filter(customer_id=customer_id), principal)
     return [{"id": o.public_id, "number": o.number, "status": o.status, "channel": o.channel,
              "total": _m(o.total, o.currency), "placed_at": o.placed_at.isoformat()}
-            for o in Order.objects.filter(customer_id=customer_id).order_by("-placed_at")[:limit]]
+            for o in qs.order_by("-placed_at")[:limit]]
 
 
 def search_orders(*, q: str = "", channel: str = "", status: str = "", location: str = "", method: str = "",
                   locations: frozenset[str] | None = None) -> QuerySet[Order]:
-    """The console list. A clerk (locations given) sees only orders touching their stores."""
+    """The console list. A clerk (locations given) sees only orders touching their stores
+    (visibility.order_q)."""
     qs = Order.objects.all()
     if q:
         pk = pk_from_number(q)
@@ -272,16 +286,16 @@ def search_orders(*, q: str = "", channel: str = "", status: str = "", location:
         qs = qs.filter(Q(fulfillments__location=location) | Q(fulfillments__handover_location=location)
                        | Q(delivery_location=location))
     if locations is not None:
-        codes = list(locations)
-        qs = qs.filter(Q(fulfillments__location__in=codes) | Q(fulfillments__handover_location__in=codes)
-                       | Q(delivery_location__in=codes))
+        qs = qs.filter(visibility.order_q(locations))
     return qs.distinct().order_by("-placed_at", "-id")
 
 
-def customer_orders(customer_id: str, *, q: str = "", limit: int = 10) -> list[Order]:
+def customer_orders(customer_id: str, *, q: str = "", limit: int = 10,
+                    principal: Principal | None = None) -> list[Order]:
     """The agent's side panel: a customer's latest orders, or those matching an order number, an
-    order id or a SKU (fulfilments and lines prefetched for status, tracking and returns)."""
-    qs = Order.objects.filter(customer_id=customer_id)
+    order id or a SKU (fulfilments and lines prefetched for status, tracking and returns); only
+    those the principal may see (a clerk: their stores')."""
+    qs = visibility.visible_orders(Order.objects.filter(customer_id=customer_id), principal)
     q = q.strip()
     if q:
         pk = pk_from_number(q)
@@ -320,3 +334,24 @@ def export_customer(customer_id: str) -> dict:
             "carts": [{"id": c.public_id, "channel": c.channel, "status": c.status,
                        "lines": [{"sku": line.sku, "quantity": line.quantity} for line in c.lines.all()]}
                       for c in Cart.objects.filter(customer_id=customer_id)]}
+
+
+def captured_funds(reference: str):
+    """What a payment `pay_…` or an order `ord_…` captured and kept (refunds deducted), from money
+    that came from outside loyalty (cash, card), and its order: the funds a gift card or a wallet
+    top-up may be issued against (loyalty.funding.Funds). None when nothing was captured."""
+    from omnicanal.loyalty.funding import Funds
+
+    rows = Payment.objects.filter(status="captured").exclude(provider="loyalty").select_related("order")
+    if has_prefix(reference, "pay"):
+        rows = rows.filter(public_id=reference)
+    elif has_prefix(reference, "ord"):
+        rows = rows.filter(order__public_id=reference)
+    else:
+        return None
+    rows = list(rows)
+    if not rows:
+        return None
+    order = rows[0].order
+    kept = sum((p.amount - p.refunded for p in rows), Decimal(0))
+    return Funds(amount=Money(kept, order.currency), order_id=order.public_id) if kept > 0 else None

@@ -41,6 +41,8 @@ from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory_queries
 from omnicanal.inventory import services as inventory
 from omnicanal.inventory.services import ReserveLine
+from omnicanal.loyalty.presence import Presence
+from omnicanal.loyalty.presence import internal as internal_presence
 from omnicanal.loyalty.services import coupons as loyalty_coupons
 from omnicanal.loyalty.services import payments as loyalty_payments
 from omnicanal.loyalty.services import program as loyalty_program
@@ -243,9 +245,11 @@ def do_place_order(
     contact: dict | None = None,
     replacement_of: str = "",
     actor: Principal = SYSTEM,
+    presence: Presence | None = None,
 ) -> Order:
     """Price, source, reserve and record an order on any channel, or raise and write nothing (the
-    caller's transaction rolls back). 409 insufficient-stock when it cannot be promised."""
+    caller's transaction rolls back). 409 insufficient-stock when it cannot be promised. Paying with
+    the customer's points, store credit or wallet needs `presence` (loyalty/presence.py), else 403."""
     check_channel(channel)
     method, location, address = _check_delivery(delivery, channel)
     cart = None
@@ -332,7 +336,8 @@ def do_place_order(
         if provider == "loyalty":
             loyalty_payments.do_hold_payment(payment=pay.public_id, method=p.method, amount=p.amount,
                                              order_ref=order_pid, customer_id=customer_id or None, channel=channel,
-                                             gift_card_code=p.gift_card_code or None, pin=p.pin or None)
+                                             gift_card_code=p.gift_card_code or None, pin=p.pin or None,
+                                             presence=presence)
             pay.status = PaymentStatus.PENDING
         else:
             pay.status = providers.provider(provider).authorize(pay)
@@ -943,7 +948,7 @@ def _exchange(ret: Return, order: Order, lines: list[LineIn], actor: Principal) 
         payments.append(PaymentIn(method="card", amount=total - credit))
     return do_place_order(channel="pos", customer_id=order.customer_id, delivery={
         "method": "carry_out", "location": ret.received_location or ret.location}, lines=lines, payments=payments,
-        actor=actor)
+        actor=actor, presence=internal_presence(order.customer_id, "exchange"))
 
 
 DISPUTE_KINDS = ("not_received", "defective")

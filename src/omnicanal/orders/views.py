@@ -6,6 +6,7 @@ A store clerk works only at their own locations (the pages offer only those; ser
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.contrib import messages
@@ -19,14 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from omnicanal.catalog.models import Variant
+from omnicanal.core import clock
 from omnicanal.core.auth import require_location
-from omnicanal.core.console import show_problem, staff_required
+from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, NotFound, Problem
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory
-from omnicanal.orders import labels, pickup, queries, services
+from omnicanal.loyalty import presence as loyalty_presence
+from omnicanal.orders import labels, pickup, queries, services, visibility
 from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
 app_name = "orders"
@@ -88,19 +91,15 @@ def _visible_order(request: HttpRequest, order_id: str):
         order = queries.get_order(order_id)
     except NotFound as exc:
         raise Http404 from exc
-    codes = request.principal.locations
-    if codes is not None:
-        touched = {order.delivery_location, *order.fulfillments.values_list("location", flat=True),
-                   *order.fulfillments.values_list("handover_location", flat=True)}
-        if not touched & codes:
-            raise Http404
+    if not visibility.may_see_order(request.principal, order):  # another store's order (visibility.py)
+        raise Http404
     return order
 
 
 @staff_required(*VIEWERS)
 def order_detail(request: HttpRequest, order_id: str):
     order = _visible_order(request, order_id)
-    data = queries.order_dict(order)
+    data = queries.order_dict(order, viewer=request.principal)
     for f in data["fulfillments"]:
         f["reason"] = queries.reason_for_reader(order, f["id"], f["reason"])
     timeline = [{"at": order.placed_at.isoformat(), "what": _("Placed on %(channel)s") % {"channel": order.channel},
@@ -196,6 +195,8 @@ def order_refund(request: HttpRequest, order_id: str):
 def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str):
     try:
         f = queries.get_fulfillment(fulfillment_id)
+        if not visibility.may_see_order(request.principal, f.order):
+            raise Http404  # another store's order (visibility.py)
         where = f.handover_location if action in ("ready", "arrived", "handover", "pickup-code") and f.handover_location else f.location
         require_location(request.principal, where)
         with transaction.atomic():
@@ -276,6 +277,29 @@ def _identify(value: str):
     return found
 
 
+POS_PRESENCE = dt.timedelta(minutes=10)  # a scanned loyalty QR proves the customer is at the till this long
+
+
+def _identify_or_scan(value: str):
+    """A typed phone or email identifies the customer; their scanned loyalty QR also proves they are
+    here (the POS may then take their points, store credit or wallet)."""
+    value = value.strip()
+    if value.startswith("cus_") and value.count(":") >= 2:
+        proof = loyalty_presence.from_qr(value)
+        return customers.get_customer(proof.customer_id), clock.now().isoformat()
+    return _identify(value), ""
+
+
+def _pos_presence(state: dict):
+    """The customer's presence, while a QR scanned at this till is fresh and names this customer."""
+    at = state.get("presence_at") or ""
+    if not at or not state.get("customer_id"):
+        return None
+    if clock.now() - dt.datetime.fromisoformat(at) > POS_PRESENCE:
+        return None
+    return loyalty_presence.Presence(customer_id=state["customer_id"], how="qr")
+
+
 @staff_required(*FLOOR)
 def pos(request: HttpRequest):
     location = _location(request, request.POST if request.method == "POST" else None)
@@ -286,11 +310,12 @@ def pos(request: HttpRequest):
         try:
             with transaction.atomic():
                 if op == "identify":
-                    customer = _identify(request.POST.get("who", ""))
+                    customer, proof = _identify_or_scan(request.POST.get("who", ""))
                     if customer is None:
                         messages.error(request, _("No customer found."))
                     else:
                         state["customer_id"] = customer.public_id
+                        state["presence_at"] = proof
                 elif op == "add":
                     variant = _find_variant(request.POST.get("code", ""))
                     if variant is None:
@@ -313,7 +338,9 @@ def pos(request: HttpRequest):
                     order = services.do_place_order(
                         channel=request.POST.get("channel", "pos"), customer_id=state["customer_id"],
                         lines=[services.LineIn(sku=s, quantity=q) for s, q in state["lines"].items()],
-                        delivery=delivery, payments=[services.PaymentIn(method=pay)], actor=request.principal,
+                        delivery=delivery, actor=request.principal, presence=_pos_presence(state),
+                        payments=[services.PaymentIn(method=pay, gift_card_code=request.POST.get("gift_card_code", "")[:40],
+                                                     pin=request.POST.get("pin", "")[:8])],
                         contact={"receipt_email": request.POST.get("receipt_email", "").strip()[:200]}
                         if request.POST.get("receipt_email") else None)
                     receipt = queries.order_dict(order, full=False)
@@ -349,6 +376,7 @@ def pos(request: HttpRequest):
     return render(request, "orders/pos.html", {
         "title": _("POS"), "location": location, "locations": _my_locations(request), "customer": customer,
         "lines": lines, "total": total.format(), "receipt": receipt, "receipt_to": receipt_to,
+        "present": _pos_presence(state) is not None,
         "pickup_locations": [loc for loc in inventory.locations() if loc.pickup],
         "money": lambda m: Money.of(m["amount"], m["currency"]).format()})
 
@@ -360,8 +388,8 @@ def returns_desk(request: HttpRequest):
     ref = (request.POST.get("order") or request.GET.get("order") or "").strip()
     if ref:
         try:
-            order = queries.get_order(ref)
-            data = queries.order_dict(order)
+            order = queries.get_order(ref)  # any channel's order, by the number the customer brings
+            data = queries.order_dict(order, viewer=request.principal)
         except NotFound:
             messages.error(request, _("No order %(ref)s.") % {"ref": ref})
     if request.method == "POST" and order is not None and request.POST.get("op") == "return":
@@ -387,7 +415,8 @@ def returns_desk(request: HttpRequest):
             show_problem(request, problem)
         return redirect(f"{reverse('orders:returns_desk')}?location={location}&order={order.public_id}")
     every = request.GET.get("mail") == "all"
-    on_the_way = list(queries.mail_returns_on_the_way(destination="" if every else location)
+    on_the_way = list(queries.mail_returns_on_the_way(destination="" if every else location,
+                                                      viewer=request.principal)
                       .prefetch_related("lines")[:100])
     return render(request, "orders/returns_desk.html", {
         "title": _("Returns desk"), "location": location, "locations": _my_locations(request), "order": order,
@@ -408,7 +437,8 @@ RETURN_REASONS = [("size", _("Wrong size")), ("changed_mind", _("Changed mind"))
 
 def panel_html(request: HttpRequest, customer_id: str, *, q: str = "", notice: str = "", error: str = "") -> str:
     conversation_id = getattr(request, "conversation_id", "") or ""
-    orders = queries.customer_orders(customer_id, q=q)
+    # request.principal is the reader (customers.registry: panels show only what it may see)
+    orders = queries.customer_orders(customer_id, q=q, principal=principal(request))
     cart = queries.active_cart(customer_id) if not q else None
     role = getattr(request.user, "role", "")
     return render_to_string("orders/_customer_panel.html", {
@@ -514,7 +544,7 @@ def dispute_detail(request: HttpRequest, dispute_id: str):
     except NotFound as exc:
         raise Http404 from exc
     order = dispute.order
-    data = queries.order_dict(order)
+    data = queries.order_dict(order, viewer=request.principal)
     customer = _customer_of(order)
     left = services.paid_amount(order) - services.refunded_amount(order)
     return render(request, "orders/dispute_detail.html", {
@@ -588,17 +618,14 @@ def _label_page(request: HttpRequest, ret, *, public: bool) -> HttpResponse:
 
 
 def _visible_return(request: HttpRequest, return_id: str):
-    """A mail return the reader may handle: a clerk sees those addressed to, or orders touching,
-    their stores."""
+    """A mail return the reader may handle: a clerk sees those addressed to, or received at, their
+    stores (visibility.may_see_return); another store's is 404."""
     try:
         ret = queries.get_return(return_id)
     except NotFound as exc:
         raise Http404 from exc
-    codes = request.principal.locations
-    if not ret.by_mail:
+    if not ret.by_mail or not visibility.may_see_return(request.principal, ret):
         raise Http404
-    if codes is not None and ret.location not in codes:
-        _visible_order(request, ret.order.public_id)
     return ret
 
 

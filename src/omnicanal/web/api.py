@@ -34,6 +34,7 @@ class MeOut(Schema):
     name: str
     role: str
     locations: list[str] | None
+    scopes: list[str] | None = None  # an integration key's scopes; null for other credentials
 
 
 @v1.get("/me", response=MeOut, tags=["platform"], summary="Who this credential is")
@@ -45,6 +46,7 @@ def me(request):
         name=principal.name,
         role=principal.role,
         locations=sorted(principal.locations) if principal.locations is not None else None,
+        scopes=sorted(principal.scopes) if principal.scopes is not None else None,
     )
 
 

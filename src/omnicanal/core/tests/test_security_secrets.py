@@ -154,7 +154,8 @@ def _settings_in_a_fresh_process(tmp_path, **env) -> subprocess.CompletedProcess
     clean = {k: v for k, v in os.environ.items()
              if k not in {"SECRET_KEY", "DATABASE_URL", "PYTEST_VERSION", "OMNICANAL_TESTING", "ALLOWED_HOSTS", "DEBUG",
                           "OMNICANAL_ENV", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_COOKIES",
-                          "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_AGE"}}
+                          "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_AGE",
+                          "DJANGO_ALLOW_ASYNC_UNSAFE"}}  # set by the browser tests in this process
     clean.update(OMNICANAL_VAR=str(tmp_path), DJANGO_SETTINGS_MODULE="omnicanal.web.settings",
                  PYTHONPATH=os.pathsep.join(p for p in [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")] if p), **env)
     code = """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from omnicanal.core import outbox
 from omnicanal.core.errors import NotFound, ValidationFailed
-from omnicanal.core.money import Money
+from omnicanal.core.money import Money, business_currency
 from omnicanal.loyalty import events
 from omnicanal.loyalty.models import COINS, POINTS, Account, AccountKind, Transfer, TransferKind
 
@@ -41,6 +42,22 @@ def lines_total(lines: list[Line], currency: str) -> Money:
             raise ValidationFailed.on(f"lines.{index}.amount", _("must be in %(currency)s") % {"currency": currency})
         total += line.amount
     return total
+
+
+def check_business_currency(money: Money, field: str = "amount.currency") -> Money:
+    """Value is issued and spent only in the business's currency (orders take only that one)."""
+    if money.currency != business_currency():
+        raise ValidationFailed.on(field, _("must be %(currency)s") % {"currency": business_currency()})
+    return money
+
+
+_ID = re.compile(r"^[a-z]{2,4}_[0-9A-Za-z]{1,40}$")
+
+
+def audit_ref(reference: str) -> str:
+    """A reference fit for the audit log: an id (cnv_…, ord_…, pay_…), else nothing (the audit log
+    holds ids, never free text that could name a person)."""
+    return reference if _ID.match(reference or "") else ""
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -16,6 +16,7 @@ from omnicanal.loyalty.models import (
     Spend,
     TierState,
     Transfer,
+    ValueGrant,
 )
 from omnicanal.loyalty.services import ledger, program
 
@@ -29,6 +30,7 @@ def do_merge_customers(*, survivor_id: str, merged_id: str) -> list[Transfer]:
     Spend.objects.filter(owner_id=merged_id).update(owner_id=survivor_id)
     CouponUse.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
     GiftCard.objects.filter(purchaser_id=merged_id).update(purchaser_id=survivor_id)
+    ValueGrant.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
     TierState.objects.filter(owner_id=merged_id).delete()
     program.do_refresh_tier(customer_id=survivor_id)
     return moved
@@ -46,6 +48,10 @@ def do_erase_customer(*, customer_id: str) -> list[Transfer]:
     TierState.objects.filter(owner_id=customer_id).delete()
     CouponUse.objects.filter(customer_id=customer_id).update(customer_id="")
     GiftCard.objects.filter(purchaser_id=customer_id).update(purchaser_id="")
+    ValueGrant.objects.filter(customer_id=customer_id).update(note="")  # staff notes may name the person
+    for grant in ValueGrant.objects.filter(customer_id=customer_id).exclude(reference="").only("pk", "reference"):
+        if privacy.free_text(grant.reference):
+            ValueGrant.objects.filter(pk=grant.pk).update(reference="")
     return closed
 
 

@@ -32,8 +32,9 @@ from omnicanal.loyalty.models import (
     TransferKind,
     TransferStatus,
 )
+from omnicanal.loyalty.presence import Presence, check_presence
 from omnicanal.loyalty.services import ledger, program, stored_value
-from omnicanal.loyalty.services.common import announce, survivor_id
+from omnicanal.loyalty.services.common import announce, check_business_currency, survivor_id
 
 METHODS = ("points", "store_credit", "wallet", "stored_value", "gift_card")
 HOLD_FOR = timedelta(minutes=30)
@@ -89,12 +90,18 @@ def do_hold_payment(
     pin: str | None = None,
     hold_for: timedelta = HOLD_FOR,
     actor: str = "system",
+    presence: Presence | None = None,
 ) -> PaymentHold:
-    """Hold the value of a payment at checkout (the same `payment` again returns the same holds)."""
+    """Hold the value of a payment at checkout (the same `payment` again returns the same holds).
+
+    The customer's own value (points, store credit, wallet, stored value) needs `presence`: proof
+    the customer is here or in their own session (loyalty/presence.py), else 403. A gift card needs
+    its PIN instead."""
     if method not in METHODS:
         raise ValidationFailed.on("method", _("must be one of %(values)s") % {"values": ", ".join(METHODS)})
     if amount.amount <= 0:
         raise ValidationFailed.on("amount", _("must be more than zero"))
+    check_business_currency(amount)
     existing = list(Transfer.objects.filter(payment=payment, kind=TransferKind.HOLD).order_by("pk"))
     if existing:
         return PaymentHold(payment=payment, method=existing[0].metadata.get("method", method), amount=amount, holds=existing)
@@ -102,6 +109,7 @@ def do_hold_payment(
         if not customer_id:
             raise ValidationFailed.on("customer_id", _("is required for this payment method"))
         customer_id = survivor_id(customer_id)
+        check_presence(presence, customer_id)
     expires_at = clock.now() + hold_for
     meta = {"method": method, "money": amount.as_dict()}
     if method == "points":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import secrets
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,15 +13,15 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.utils.translation import gettext as _
 
-from omnicanal.core import audit, clock, outbox, privacy, throttle
-from omnicanal.core.auth import SYSTEM, Principal
-from omnicanal.core.errors import Conflict, NotFound, ValidationFailed
+from omnicanal.core import audit, clock, outbox, throttle
+from omnicanal.core.auth import SYSTEM, Principal, require_role
+from omnicanal.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
-from omnicanal.core.money import Money, check_currency
-from omnicanal.loyalty import events
+from omnicanal.core.money import Money
+from omnicanal.loyalty import events, funding, limits
 from omnicanal.loyalty.models import AccountKind, GiftCard, OwnerKind, Transfer, TransferKind
 from omnicanal.loyalty.services import ledger
-from omnicanal.loyalty.services.common import announce, survivor_id
+from omnicanal.loyalty.services.common import announce, audit_ref, check_business_currency, survivor_id
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
 CREDIT_REASONS = ("return", "service_recovery")
@@ -48,10 +49,13 @@ def do_issue_gift_card(
     pin: str | None = None,
     actor: Principal = SYSTEM,
 ) -> IssuedGiftCard:
-    """Issue a card loaded with `amount` (the sale itself is the orders domain's business)."""
-    check_currency(amount.currency)
+    """Issue a card loaded with `amount` (the sale itself is the orders domain's business): against
+    a captured payment `reference` (pay_… or ord_…, once), or without one by a manager (within the
+    role's per-action cap) or an admin (loyalty/limits.py). Audited."""
+    check_business_currency(amount)
     if amount.amount <= 0:
         raise ValidationFailed.on("amount", _("must be more than zero"))
+    funded_key = _check_issue_rights(actor=actor, amount=amount, reference=reference)
     if expires_at is not None and expires_at <= clock.now():
         raise ValidationFailed.on("expires_at", _("must be in the future"))
     code = normalize_card_code(code) if code else "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
@@ -68,20 +72,40 @@ def do_issue_gift_card(
         public_id=public_id, code=code, pin_hash=make_password(pin), currency=amount.currency, initial_amount=amount.amount,
         purchaser_id=survivor_id(purchaser_id), issued_at=clock.now(), expires_at=expires_at, account=account,
     )
-    transfer = ledger.do_transfer(
-        key=f"issue:{public_id}", kind=TransferKind.ISSUE, debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency),
-        credit=account, amount=amount.amount, reference=reference, actor=ledger.actor_label(actor), lot_expires_at=expires_at,
-    )
+    with funding.once(reference) if funded_key else nullcontext():
+        transfer = ledger.do_transfer(
+            key=funded_key or f"issue:{public_id}", kind=TransferKind.ISSUE,
+            debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency), credit=account, amount=amount.amount,
+            reference=reference, actor=ledger.actor_label(actor), lot_expires_at=expires_at,
+        )
     outbox.emit(events.GiftCardIssued(gift_card_id=public_id, amount=amount.as_dict(), purchaser_id=card.purchaser_id,
                                       expires_at=expires_at.isoformat() if expires_at else None))
     audit.record(actor=actor, action="loyalty.gift_card.issue", target_type="gift_card", target_id=public_id,
-                 after={"amount": amount.as_dict(), "reference": privacy.id_or_blank(reference), "transfer": transfer.public_id})
+                 after={"amount": amount.as_dict(), "funded_by": reference if funded_key else "", "transfer": transfer.public_id})
     return IssuedGiftCard(card=card, code=code, pin=pin, transfer=transfer)
 
 
 @functools.cache
 def _dummy_pin_hash(hasher: str) -> str:
     return make_password(secrets.token_hex(8))
+
+
+def _check_issue_rights(*, actor: Principal, amount: Money, reference: str) -> str:
+    """The funding key when a captured payment funds the card; "" for an allowed unfunded issue;
+    else 403/422."""
+    if funding.looks_like_payment(reference):
+        require_role(actor, *limits.GIFT_CARD_ROLES)
+        return funding.check_funding(reference, amount)
+    if actor.kind == "system":  # the demo, imports: trusted code, not a person or a key
+        return ""
+    if not limits.may_issue_unfunded_gift_card(actor.role):
+        raise Forbidden(detail=_("A gift card is issued against a captured payment: give its reference (pay_… or "
+                                 "ord_…) in `reference`, or ask a manager."))
+    cap = limits.limits_for(actor.role).credit_per_action
+    if not limits.within(cap, amount.amount):
+        raise Forbidden(detail=_("Without a payment, your role may issue gift cards of at most %(limit)s; ask an admin.")
+                        % {"limit": Money.of(cap, amount.currency).format()})
+    return ""
 
 
 def find_gift_card(code: str, pin: str) -> GiftCard:
@@ -119,6 +143,7 @@ def do_spend_gift_card(
 ) -> Transfer:
     """Spend from a card at once (a till that captures immediately). Under the card's row lock:
     never more than its balance, whatever runs at the same time."""
+    check_business_currency(amount)
     card = check_usable(find_gift_card(code, pin))
     if amount.currency != card.currency:
         raise ValidationFailed.on("amount", _("must be in %(currency)s") % {"currency": card.currency})
@@ -145,6 +170,7 @@ def do_grant_store_credit(
     """Store credit for a return (refund_to=store_credit) or as service recovery (audited)."""
     if reason not in CREDIT_REASONS:
         raise ValidationFailed.on("reason", _("must be return or service_recovery"))
+    check_business_currency(amount)
     customer_id = survivor_id(customer_id)
     account = ledger.customer_account(customer_id, AccountKind.STORE_CREDIT, amount.currency)
     key = key or f"credit:{new_id('crd')}"
@@ -156,7 +182,7 @@ def do_grant_store_credit(
     if fresh:
         audit.record(actor=actor, action="loyalty.store_credit.grant", target_type="loyalty_account", target_id=account.public_id,
                      after={"amount": amount.as_dict(), "reason": reason, "customer": customer_id,
-                            "reference": privacy.id_or_blank(reference), "transfer": transfer.public_id})
+                            "reference": audit_ref(reference), "transfer": transfer.public_id})
         announce(transfer, account, transfer.amount)
     return transfer
 
@@ -164,17 +190,29 @@ def do_grant_store_credit(
 def do_top_up_wallet(
     *, customer_id: str, amount: Money, reference: str, key: str | None = None, actor: Principal = SYSTEM
 ) -> Transfer:
-    """Load the customer's wallet (the payment that funds it is taken elsewhere; `reference` names it)."""
+    """Load the customer's wallet from a captured payment (`reference`: pay_… or ord_…, verified
+    through loyalty.funding, funding once). Trusted internal code (SYSTEM) names its own reference.
+    Managers and admins correct a wallet with an audited adjustment instead (program.do_adjust)."""
     if not reference:
         raise ValidationFailed.on("reference", _("name the payment that funds the top-up"))
+    check_business_currency(amount)
+    if amount.amount <= 0:
+        raise ValidationFailed.on("amount", _("must be more than zero"))
     customer_id = survivor_id(customer_id)
     account = ledger.customer_account(customer_id, AccountKind.WALLET, amount.currency)
+    if actor.kind != "system":
+        require_role(actor, *limits.TOP_UP_ROLES)
+        key = funding.check_funding(reference, amount)
     key = key or f"topup:{ledger.key_part(reference)}"
     fresh = not Transfer.objects.filter(key=key).exists()
-    transfer = ledger.do_transfer(
-        key=key, kind=TransferKind.TOP_UP, debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency), credit=account,
-        amount=amount.amount, reference=reference, actor=ledger.actor_label(actor),
-    )
+    with funding.once(reference):
+        transfer = ledger.do_transfer(
+            key=key, kind=TransferKind.TOP_UP, debit=ledger.system_account(AccountKind.ISSUANCE, amount.currency),
+            credit=account, amount=amount.amount, reference=reference, actor=ledger.actor_label(actor),
+        )
     if fresh:
+        audit.record(actor=actor, action="loyalty.wallet.top_up", target_type="loyalty_account", target_id=account.public_id,
+                     after={"amount": amount.as_dict(), "customer": customer_id, "funded_by": audit_ref(reference),
+                            "transfer": transfer.public_id})
         announce(transfer, account, transfer.amount)
     return transfer

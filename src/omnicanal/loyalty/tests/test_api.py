@@ -80,8 +80,9 @@ def test_coupon_batches(api):
 
 
 def test_gift_cards_issue_and_balance_with_pin(api, issue_key):
+    # a manager issues without a payment (a clerk needs one: test_security_value.py)
     clerk = api.as_(issue_key("store_staff", ["VAP-PLAZA"]))
-    issued = clerk.post("/gift-cards", {"amount": {"amount": "20000", "currency": "CLP"}})
+    issued = api.as_(issue_key("manager")).post("/gift-cards", {"amount": {"amount": "20000", "currency": "CLP"}})
     assert issued.status_code == 201, issued.content
     card = issued.json()
     balance = clerk.post("/gift-cards/balance", {"code": card["code"], "pin": card["pin"]})
@@ -125,9 +126,11 @@ def test_activities_store_credit_and_wallet(api, make_customer):
     program.do_add_rule(kind="activity", name="Reseña", activity="review", reward=50)
     assert api.post(f"/customers/{ana}/loyalty/activities", {"activity": "review", "reference": "rev-9"}).status_code == 201
     assert api.post(f"/customers/{ana}/store-credit", {"amount": {"amount": "5000"}, "reason": "service_recovery"}).status_code == 201
-    assert api.post(f"/customers/{ana}/wallet/top-ups", {"amount": {"amount": "10000"}, "reference": "webpay-7"}).status_code == 201
+    # a top-up needs a captured payment of the order book (orders/tests/test_security_value.py)
+    topped = api.post(f"/customers/{ana}/wallet/top-ups", {"amount": {"amount": "10000"}, "reference": "webpay-7"})
+    assert topped.status_code == 422 and topped.json()["errors"][0]["field"] == "reference"
     body = api.get(f"/customers/{ana}/loyalty").json()
-    assert (body["points"], body["stored_value"]["amount"]) == (50, "15000")
+    assert (body["points"], body["stored_value"]["amount"]) == (50, "5000")
 
 
 def test_program_is_readable(api):

@@ -41,3 +41,13 @@ def test_a_gift_card_covering_10_spends_pays_exactly_10_of_100_concurrent_ones()
     assert sum(r["refused"] for r in results) == 90
     assert stored_value.gift_card_balance(issued.card) == Money.of(0)
     assert queries.books_problems() == []
+
+
+def test_one_agent_racing_in_8_processes_never_passes_the_daily_cap(make_customer):
+    # given an agent's daily cap of 50.000 and 40 grants of 10.000 by that agent from 8 processes at once
+    customer_id = make_customer()
+    results = run_in_processes("omnicanal.loyalty.tests.workers:grant_goodwill", [(customer_id, 5)] * 8)
+    # then exactly 5 were issued (50.000) and the 35 others wait for a manager
+    assert sum(r["issued"] for r in results) == 5 and sum(r["pending"] for r in results) == 35
+    assert queries.summary(customer_id).store_credit == Money.of(50_000)
+    assert queries.books_problems() == []

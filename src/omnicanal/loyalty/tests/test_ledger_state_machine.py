@@ -23,7 +23,7 @@ from hypothesis.stateful import (
 from omnicanal.core import clock
 from omnicanal.core.errors import InsufficientBalance, InvalidTransition, NotFound
 from omnicanal.core.money import Money
-from omnicanal.loyalty import queries
+from omnicanal.loyalty import presence, queries
 from omnicanal.loyalty.models import POINTS, Account, AccountKind, TransferKind
 from omnicanal.loyalty.services import ledger, payments
 
@@ -91,7 +91,7 @@ class LedgerMachine(RuleBasedStateMachine):
         with clock.frozen(self.now):
             try:
                 payments.do_hold_payment(payment=payment, method="points", amount=Money.of(amount, "CLP"), order_ref=payment,
-                                         customer_id=customer, hold_for=timedelta(minutes=minutes or 60 * 24 * 365))
+                                         customer_id=customer, presence=presence.session(customer), hold_for=timedelta(minutes=minutes or 60 * 24 * 365))
             except InsufficientBalance:
                 assert not fits
                 return payment

@@ -9,7 +9,7 @@ from omnicanal.core import clock
 from omnicanal.core.errors import Conflict, InsufficientBalance, InvalidTransition, NotFound
 from omnicanal.core.models import AuditEntry
 from omnicanal.core.money import Money
-from omnicanal.loyalty import queries
+from omnicanal.loyalty import presence, queries
 from omnicanal.loyalty.services import coupons, payments, program, stored_value
 from omnicanal.loyalty.services.common import Line
 
@@ -30,7 +30,7 @@ def test_points_pay_for_an_order_in_any_channel(cus):
     give_points(ana, 5000)
     # held at checkout in the store, captured when paid
     hold = payments.do_hold_payment(payment="ord-1:pay:1", method="points", amount=clp(3000), order_ref="ord-1",
-                                    customer_id=ana, channel="pos")
+                                    customer_id=ana, presence=presence.session(ana), channel="pos")
     assert [h.amount for h in hold.holds] == [3000]
     assert queries.summary(ana).points_held == 3000
     payments.do_capture_payment(payment="ord-1:pay:1")
@@ -41,7 +41,7 @@ def test_points_pay_for_an_order_in_any_channel(cus):
 def test_a_cancelled_checkout_releases_the_hold(cus):
     ana = cus()
     give_points(ana, 1000)
-    payments.do_hold_payment(payment="ord-2:pay", method="points", amount=clp(800), order_ref="ord-2", customer_id=ana)
+    payments.do_hold_payment(payment="ord-2:pay", method="points", amount=clp(800), order_ref="ord-2", customer_id=ana, presence=presence.session(ana))
     payments.do_cancel_for_order(order_ref="ord-2")
     summary = queries.summary(ana)
     assert (summary.points, summary.points_held) == (1000, 0)
@@ -50,7 +50,7 @@ def test_a_cancelled_checkout_releases_the_hold(cus):
 def test_an_unpaid_checkout_expires(cus):
     ana = cus()
     give_points(ana, 1000)
-    payments.do_hold_payment(payment="ord-3:pay", method="points", amount=clp(800), order_ref="ord-3", customer_id=ana)
+    payments.do_hold_payment(payment="ord-3:pay", method="points", amount=clp(800), order_ref="ord-3", customer_id=ana, presence=presence.session(ana))
     from omnicanal.loyalty.services import ledger
 
     ledger.do_expire_holds(now=clock.now() + timedelta(hours=1))
@@ -62,7 +62,7 @@ def test_an_unpaid_checkout_expires(cus):
 def test_a_partial_return_refunds_part_of_the_payment(cus):
     ana = cus()
     give_points(ana, 1000)
-    payments.do_hold_payment(payment="ord-4:pay", method="points", amount=clp(1000), order_ref="ord-4", customer_id=ana)
+    payments.do_hold_payment(payment="ord-4:pay", method="points", amount=clp(1000), order_ref="ord-4", customer_id=ana, presence=presence.session(ana))
     payments.do_capture_payment(payment="ord-4:pay")
     payments.do_refund_payment(payment="ord-4:pay", refund_ref="ret-1", amount=clp(400))
     payments.do_refund_payment(payment="ord-4:pay", refund_ref="ret-1", amount=clp(400))  # retried: once
@@ -78,8 +78,8 @@ def test_stored_value_pays_store_credit_first_then_the_wallet(cus):
     stored_value.do_grant_store_credit(customer_id=ana, amount=clp(3000), reason="return", reference="ret-9")
     stored_value.do_top_up_wallet(customer_id=ana, amount=clp(5000), reference="webpay-1")
     with pytest.raises(InsufficientBalance):
-        payments.do_hold_payment(payment="big", method="stored_value", amount=clp(9000), order_ref="o", customer_id=ana)
-    payments.do_hold_payment(payment="ord-5:pay", method="stored_value", amount=clp(4000), order_ref="ord-5", customer_id=ana)
+        payments.do_hold_payment(payment="big", method="stored_value", amount=clp(9000), order_ref="o", customer_id=ana, presence=presence.session(ana))
+    payments.do_hold_payment(payment="ord-5:pay", method="stored_value", amount=clp(4000), order_ref="ord-5", customer_id=ana, presence=presence.session(ana))
     payments.do_capture_payment(payment="ord-5:pay")
     summary = queries.summary(ana)
     assert (summary.store_credit, summary.wallet) == (clp(0), clp(4000))
@@ -113,7 +113,7 @@ def test_cancelling_a_paid_order_gives_everything_back(cus):
     coupons.do_create_coupon(code="VUELVE", terms=coupons.Terms(kind="amount", value=2000), max_uses=1)
     lines = [Line(sku="ZAP", amount=clp(50000))]
     coupons.do_use_coupon(code="VUELVE", order_ref="ord-7", channel="web", lines=lines, customer_id=ana)
-    payments.do_hold_payment(payment="ord-7:pay", method="points", amount=clp(1000), order_ref="ord-7", customer_id=ana)
+    payments.do_hold_payment(payment="ord-7:pay", method="points", amount=clp(1000), order_ref="ord-7", customer_id=ana, presence=presence.session(ana))
     payments.do_capture_payment(payment="ord-7:pay")
     program.do_earn_for_order(customer_id=ana, order_ref="ord-7", lines=lines, channel="web")
     assert queries.summary(ana).points == 500

@@ -8,7 +8,7 @@ from omnicanal.core.auth import SYSTEM
 from omnicanal.core.errors import InsufficientBalance, ValidationFailed
 from omnicanal.core.models import AuditEntry, OutboxEvent
 from omnicanal.core.money import Money
-from omnicanal.loyalty import queries
+from omnicanal.loyalty import presence, queries
 from omnicanal.loyalty.services import program
 from omnicanal.loyalty.services.common import Line
 
@@ -90,7 +90,7 @@ def test_a_return_after_the_points_were_spent_never_goes_below_zero(club, cus):
 
     ana = cus()
     program.do_earn_for_order(customer_id=ana, order_ref="o-s", lines=[line("A", 20_000)], channel="web")
-    payments.do_hold_payment(payment="p-s", method="points", amount=Money.of(150), order_ref="o-t", customer_id=ana)
+    payments.do_hold_payment(payment="p-s", method="points", amount=Money.of(150), order_ref="o-t", customer_id=ana, presence=presence.session(ana))
     payments.do_capture_payment(payment="p-s")
     result = program.do_reverse_earn_for_return(order_ref="o-s", return_ref="all", amount=Money.of(20_000))
     assert (result.points, result.shortfall) == (50, 150)

@@ -56,3 +56,21 @@ def spend_gift_card(code: str, pin: str, worker: int, attempts: int) -> dict:
         except InsufficientBalance:
             counts["refused"] += 1
     return counts
+
+
+def grant_goodwill(customer_id: str, attempts: int) -> dict:
+    """One agent (the same one in every process) grants 10.000 of goodwill credit `attempts` times."""
+    from django.db import transaction
+
+    from omnicanal.core.auth import Principal
+    from omnicanal.core.money import Money
+    from omnicanal.loyalty.services import goodwill
+
+    agent = Principal(kind="user", id="77", name="agent-race", role="agent", locations=None)
+    counts = {"issued": 0, "pending": 0}
+    for _ in range(attempts):
+        with transaction.atomic():
+            outcome = goodwill.do_grant_goodwill_credit(customer_id=customer_id, amount=Money.of(10_000), note="race",
+                                                        actor=agent)
+        counts["pending" if outcome.pending else "issued"] += 1
+    return counts

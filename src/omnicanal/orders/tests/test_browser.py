@@ -31,6 +31,40 @@ def test_a_clerk_sells_at_the_pos_identifying_the_customer_by_phone(staff, conso
     assert stock("SCL", "SOCK-1")["on_hand"] == 4 and stock("SCL", "SHOE-40")["on_hand"] == 2
 
 
+def test_a_clerk_takes_points_after_scanning_the_customer_s_loyalty_qr(staff, console_login, live_server):
+    from omnicanal.core.auth import SYSTEM
+    from omnicanal.loyalty import qr
+    from omnicanal.loyalty import queries as loyalty
+    from omnicanal.loyalty.services import program
+
+    make_world()
+    customer_id = make_customer(phone="+56987654321")
+    with transaction.atomic():
+        program.do_adjust(customer_id=customer_id, kind="points", amount=10000, reason="welcome", actor=SYSTEM)
+    page = console_login(staff("store_staff", ["SCL"], username="clerk"))
+    page.goto(f"{live_server.url}/console/orders/pos/?location=SCL")
+    # identified by phone, the customer's points are not offered
+    page.fill("[data-testid=pos-who]", "9 8765 4321")
+    page.locator("[data-testid=pos-who]").press("Enter")
+    page.wait_for_selector("[data-testid=pos-customer]")
+    page.fill("[data-testid=pos-code]", "SOCK-1")
+    page.locator("[data-testid=pos-code]").press("Enter")
+    page.wait_for_selector("[data-testid=pos-lines] >> text=SOCK-1")
+    assert page.locator("[data-testid=pos-payment] option[value=points]").count() == 0
+    # the scanner types the QR the customer shows on their phone
+    with transaction.atomic():
+        token = qr.make_token(customer_id)[0]
+    page.fill("[data-testid=pos-who]", token)
+    page.locator("[data-testid=pos-who]").press("Enter")
+    page.wait_for_selector("[data-testid=pos-present]")
+    page.select_option("[data-testid=pos-payment]", "points")
+    page.click("[data-testid=pos-sell]")
+    page.wait_for_selector("[data-testid=receipt]")
+    order = Order.objects.get()
+    assert order.customer_id == customer_id and order.payments.get().method == "points"
+    assert loyalty.summary(customer_id).points == 10000 - 5000 + 50
+
+
 def test_a_clerk_sends_the_receipt_by_email_and_the_page_confirms_it(staff, console_login, live_server):
     make_world()
     customer_id = make_customer(phone="+56987654321")

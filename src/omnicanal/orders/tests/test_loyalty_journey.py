@@ -25,10 +25,12 @@ def test_paid_at_the_pos_with_points_and_a_gift_card_then_returned_on_the_web(ap
                                      points_expire_months=12, expiry_notice_days=30)
         program.do_adjust(customer_id=customer_id, kind="points", amount=15000, reason="welcome", actor=SYSTEM)
         card = stored_value.do_issue_gift_card(amount=Money.of(20000))
-    # when a clerk in Santiago sells a 50,000 shoe paid with 10,000 in points, the gift card and a card
+    # when a clerk in Santiago sells a 50,000 shoe paid with 10,000 in points (the customer shows
+    # their loyalty QR), the gift card (its PIN) and a card
     clerk = api.as_(issue_key("store_staff", ["SCL"]))
+    token = api.post(f"/customers/{customer_id}/loyalty/qr").json()["token"]
     sold = place(clerk, lines=[("SHOE-40", 1)], method="carry_out", location="SCL", channel="pos",
-                 customer_id=customer_id,
+                 customer_id=customer_id, presence={"qr": token},
                  payments=[{"method": "points", "amount": {"amount": "10000"}},
                            {"method": "gift_card", "amount": {"amount": "20000"}, "gift_card_code": card.code,
                             "pin": card.pin},

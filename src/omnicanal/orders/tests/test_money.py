@@ -131,7 +131,8 @@ def test_points_pay_part_of_an_order_through_loyalty(api, client, customer_id):
 
     with transaction.atomic():
         program.do_adjust(customer_id=customer_id, kind="points", amount=5000, reason="test", actor=SYSTEM)
-    order = place(api, lines=[("SOCK-1", 2)], customer_id=customer_id,
+    token = api.post(f"/customers/{customer_id}/loyalty/qr").json()["token"]  # the customer's presence
+    order = place(api, lines=[("SOCK-1", 2)], customer_id=customer_id, presence={"qr": token},
                   payments=[{"method": "points", "amount": {"amount": "3000"}},
                             {"method": "card", "amount": {"amount": "10990"}}]).json()
     assert order["status"] == "pending_payment"

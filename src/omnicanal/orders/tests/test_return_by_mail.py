@@ -124,7 +124,8 @@ def test_a_parcel_in_transit_received_at_its_destination_restocks_there_and_refu
     assert api.post(f"/returns/{ret['id']}/sent").status_code == 409  # once
     before = stock("WH", "SHOE-41")["on_hand"]
     elsewhere = api.as_(issue_key("store_staff", ["SCL"]))
-    assert elsewhere.post(f"/returns/{ret['id']}/receive").status_code == 403  # not their warehouse
+    # another location's return does not exist for this clerk: 404, not 403 (issue 13, least privilege)
+    assert elsewhere.post(f"/returns/{ret['id']}/receive").status_code == 404  # not their warehouse
     wh = api.as_(issue_key("store_staff", ["WH"]))
     r = wh.post(f"/returns/{ret['id']}/receive", {"lines": [
         {"sku": "SHOE-41", "quantity": 1, "condition": "resellable"}]})  # one of the two came back

@@ -63,3 +63,15 @@ def flash_buyer(auth: str, worker: int, attempts: int) -> dict:
     finally:
         connection.close()
     return outcome
+
+
+def top_up_from(auth: str, customer_id: str, payment_id: str) -> dict:
+    """Top up one customer's wallet from a payment that every process names at the same moment."""
+    client = Client()
+    try:
+        r = client.post(f"/api/v1/customers/{customer_id}/wallet/top-ups",
+                        json.dumps({"amount": {"amount": "5000"}, "reference": payment_id}),
+                        content_type="application/json", HTTP_AUTHORIZATION=auth)
+        return {"status": r.status_code}
+    finally:
+        connection.close()

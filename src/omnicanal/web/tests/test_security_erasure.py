@@ -22,7 +22,7 @@ from omnicanal.core.auth import principal_for_user
 from omnicanal.core.models import AuditEntry, AuditNote, IdempotencyRecord, OutboxEvent
 from omnicanal.core.money import Money
 from omnicanal.core.services import do_create_staff_user
-from omnicanal.loyalty.services import goodwill, program
+from omnicanal.loyalty.services import goodwill, program, stored_value
 from omnicanal.orders.models import Return
 from omnicanal.orders.tests.conftest import make_world
 from omnicanal.orders.tests.helpers import act, pay_by_webhook
@@ -102,8 +102,8 @@ def act_everywhere(client, api) -> str:
                           {"kind": "points", "amount": "20000", "reason": f"Bienvenida para {NAME} {EMAIL}"}))
         card = _created(api.post("/gift-cards", {"amount": {"amount": "10000", "currency": "CLP"},
                                                  "purchaser_id": customer_id, "reference": f"venta {EMAIL}"}))
-        _created(api.post(f"/customers/{customer_id}/wallet/top-ups",
-                          {"amount": {"amount": "3000", "currency": "CLP"}, "reference": f"pago de {EMAIL}"}))
+        with transaction.atomic():  # trusted code (an import) may name its own reference, free text and all
+            stored_value.do_top_up_wallet(customer_id=customer_id, amount=Money.of(3000), reference=f"pago de {EMAIL}")
         _created(api.post(f"/customers/{customer_id}/loyalty/activities",
                           {"activity": "review", "reference": f"reseña de {NAME}"}), 201)
         _created(api.post("/coupons", {"code": "BIENVENIDA10", "kind": "percent", "value": 10}))
@@ -115,10 +115,12 @@ def act_everywhere(client, api) -> str:
                                               note=f"Para {NAME} ({EMAIL})", actor=agent, reference=conversation_id)
         # an order shipped to their street, paid with points, the gift card and a card, with a coupon
         address = {"line1": STREET, "line2": NAME, "city": "Santiago", "country": "CL"}
+        qr = _created(api.post(f"/customers/{customer_id}/loyalty/qr"), 200)["token"]  # the customer is present
         placed = _created(api.post("/orders", {
             "channel": "web", "customer_id": customer_id, "lines": [{"sku": "SHOE-40", "quantity": 1}],
             "delivery": {"method": "ship", "address": address}, "coupon": "BIENVENIDA10",
             "contact": {"name": NAME, "email": EMAIL, "phone": PHONE},
+            "presence": {"qr": qr},
             "payments": [{"method": "points", "amount": {"amount": "5000"}},
                          {"method": "gift_card", "amount": {"amount": "10000"}, "gift_card_code": card["code"],
                           "pin": card["pin"]},

@@ -54,5 +54,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("loyalty", "0003_coupon_owner")]
+    dependencies = [("loyalty", "0004_value_grants")]
     operations = [migrations.RunPython(forwards, backwards)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_hot_path_partial_indexes'),
+        ('core', '0005_apikey_scopes'),
     ]
 
     operations = [
