@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field, field_validator
 
 from omnicanal.core.money import Money
+from omnicanal.core.schemas import Quantity, StrictAmount
 
 
 class MoneyIn(Schema):
-    amount: Decimal = Field(ge=0, max_digits=14, decimal_places=2)
+    amount: StrictAmount = Field(ge=0, max_digits=14, decimal_places=2)
     currency: str = Field(min_length=3, max_length=3)
 
     def money(self) -> Money:
@@ -34,7 +36,7 @@ def as_money(value: MoneyIn | Decimal | None):
     return value.money() if isinstance(value, MoneyIn) else Money.of(value)
 
 
-Amount = MoneyIn | Decimal
+Amount = MoneyIn | Annotated[StrictAmount, Field(ge=0, max_digits=14, decimal_places=2)]
 
 
 class VariantIn(Schema):
@@ -196,8 +198,8 @@ class ChannelIn(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=80)
     active: bool | None = None
     reference: str | None = None
-    price_above_pct: Decimal | None = Field(default=None, ge=0, le=999)
-    price_below_pct: Decimal | None = Field(default=None, ge=0, le=100)
+    price_above_pct: StrictAmount | None = Field(default=None, ge=0, le=999)
+    price_below_pct: StrictAmount | None = Field(default=None, ge=0, le=100)
     allow_title_override: bool | None = None
     allow_description_override: bool | None = None
     publish_by_default: bool | None = None
@@ -215,7 +217,7 @@ class CategoryIn(Schema):
     name_en: str = Field(default="", max_length=120)
     parent: str | None = None
     purchase_cycle: str | None = Field(default=None, pattern="^(one_off|durable|replenishable)$")
-    replenish_days: int | None = Field(default=None, gt=0, le=3650)
+    replenish_days: Quantity | None = Field(default=None, gt=0, le=3650)
 
 
 class CategoryOut(Schema):

@@ -168,6 +168,7 @@ class WebhookRequest:
         return dict(self.form_pairs())
 
     def json(self) -> Any:
-        import json
+        """The body as JSON, read by core's safe reader (depth-limited); ValueError when unreadable."""
+        from omnicanal.core.request_limits import loads
 
-        return json.loads(self.body.decode("utf-8"))
+        return loads(self.body)

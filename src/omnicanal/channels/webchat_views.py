@@ -10,7 +10,6 @@ nothing else (no identity, no sign-in, no history).
 
 from __future__ import annotations
 
-import json
 import secrets
 
 from django.conf import settings
@@ -32,6 +31,7 @@ from omnicanal.conversations import services as conversations
 from omnicanal.conversations.contract import InboundAttachment
 from omnicanal.core import throttle, uploads
 from omnicanal.core.errors import FileTooLarge, FileTypeRefused, Problem
+from omnicanal.core.request_limits import loads
 from omnicanal.customers.normalize import try_normalize
 
 MAX_TEXT = 4000
@@ -53,11 +53,9 @@ def _inbox(inbox_id: str) -> Inbox | None:
 
 
 def _body(request: HttpRequest) -> dict:
+    """The widget's JSON (or form) body; UnreadableJson (a ValueError) when it is not JSON we read."""
     if request.content_type == "application/json":
-        try:
-            body = json.loads(request.body or b"{}")
-        except ValueError:
-            return {}
+        body = loads(request.body or b"{}")
         return body if isinstance(body, dict) else {}
     return request.POST.dict()
 
@@ -76,7 +74,10 @@ def widget_endpoint(view):
             return _cors(HttpResponse(status=204), request, inbox)
         if inbox is None:
             return JsonResponse({"error": "not-found"}, status=404)
-        body = _body(request) if request.method == "POST" else request.GET.dict()
+        try:
+            body = _body(request) if request.method == "POST" else request.GET.dict()
+        except ValueError:
+            return _cors(JsonResponse({"error": "unreadable"}, status=400), request, inbox)
         response = view(request, inbox, body)
         return _cors(response, request, inbox)
 

@@ -25,6 +25,7 @@ from omnicanal.channels.services import do_store_webhook
 from omnicanal.channels.whatsapp import adapter as whatsapp
 from omnicanal.core import throttle
 from omnicanal.core.errors import Problem
+from omnicanal.core.request_limits import is_json
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,25 @@ def _authenticate(channel: str, request: WebhookRequest, inbox_id: str = "") -> 
     raise worst or WebhookRejected(403, "no inbox for this webhook")
 
 
+# What each provider posts: JSON, Twilio's form encoding, or (email) JSON or raw MIME.
+JSON_CHANNELS = {"whatsapp", "telegram", "voice", "instagram", "facebook"}
+FORM_CHANNELS = {"sms"}
+
+
+def _wrong_media_type(channel: str, request: WebhookRequest) -> HttpResponse | None:
+    content_type = (request.header("Content-Type") or "").split(";")[0].strip().lower()
+    if channel in JSON_CHANNELS and not is_json(content_type):
+        expected = "application/json"
+    elif channel in FORM_CHANNELS and content_type != "application/x-www-form-urlencoded":
+        expected = "application/x-www-form-urlencoded"
+    else:
+        return None
+    return JsonResponse({"error": "unsupported-media-type", "detail": f"send {expected}"}, status=415)
+
+
 def _store(inbox: Inbox, request: WebhookRequest) -> HttpResponse:
+    if (refused := _wrong_media_type(inbox.channel, request)) is not None:
+        return refused
     try:
         parsed = adapters.adapter(inbox.channel).parse(request, inbox)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:

@@ -14,9 +14,10 @@ from datetime import timedelta
 
 from django.http import HttpRequest
 from ninja.security import HttpBearer
+from ninja.utils import check_csrf
 
 from omnicanal.core import clock, throttle
-from omnicanal.core.errors import Forbidden, Unauthorized
+from omnicanal.core.errors import CsrfFailed, Forbidden, Unauthorized
 from omnicanal.core.models import DEFAULT_INTEGRATION_SCOPES, ApiKey, Role, Scope
 
 KEY_PREFIX = "ok"
@@ -106,11 +107,20 @@ def authenticate_key(raw: str) -> Principal | None:
 
 
 class ApiKeyAuth(HttpBearer):
-    """`Authorization: Bearer ok_<prefix>_<secret>`; a logged-in console session works too."""
+    """`Authorization: Bearer ok_<prefix>_<secret>`; a logged-in console session works too, but only
+    with Django's CSRF check passing on writes: the `X-CSRFToken` header matching the CSRF cookie and,
+    when the browser sends an Origin (or, over HTTPS, a Referer), the site's own or one of
+    CSRF_TRUSTED_ORIGINS. A cookie alone, from another site, never acts. API keys need no CSRF token:
+    a browser never adds an Authorization header by itself."""
+
+    csrf = True  # tells Ninja's /api/docs page to send the token with "Try it out"
 
     def __call__(self, request: HttpRequest):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.headers.get("Authorization"):
+            if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
+                raise CsrfFailed(detail="A console session acts on the API only with its CSRF token (X-CSRFToken) "
+                                        "from the site's own pages; other clients send an API key.")
             request.principal = principal_for_user(user)
             return request.principal
         return super().__call__(request)

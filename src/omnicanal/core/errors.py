@@ -62,6 +62,18 @@ class MalformedRequest(Problem):
     title = _("The request could not be read")
 
 
+class PayloadTooLarge(Problem):
+    status = 413
+    slug = "payload-too-large"
+    title = _("The request body is too large")
+
+
+class UnsupportedMediaType(Problem):
+    status = 415
+    slug = "unsupported-media-type"
+    title = _("The body's media type is not accepted here")
+
+
 class Unauthorized(Problem):
     status = 401
     slug = "unauthorized"
@@ -72,6 +84,11 @@ class Forbidden(Problem):
     status = 403
     slug = "forbidden"
     title = _("You may not do this")
+
+
+class CsrfFailed(Forbidden):
+    slug = "csrf-failed"
+    title = _("The request's cross-site check failed")
 
 
 class NotFound(Problem):
@@ -143,8 +160,11 @@ class ServerError(Problem):
 PROBLEM_CLASSES: list[type[Problem]] = [
     ValidationFailed,
     MalformedRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
     Unauthorized,
     Forbidden,
+    CsrfFailed,
     NotFound,
     MethodNotAllowed,
     Conflict,

@@ -95,3 +95,14 @@ class PublicIdField(models.CharField):
             value = new_id(self.prefix)
             setattr(model_instance, self.attname, value)
         return value
+
+
+def external_key(value: str, max_length: int = 255) -> str:
+    """Another system's id as we store and look it up: itself when it fits the column, else
+    "sha256:" + its hex SHA-256 (71 characters). Used both when storing and when looking up, so an
+    id of any length is de-duplicated (a truncated id would miss its replay)."""
+    if len(value) <= max_length:
+        return value
+    import hashlib
+
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()

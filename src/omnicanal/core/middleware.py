@@ -7,10 +7,13 @@
   replayed for 24 hours to retries with the same body; another body gets 422 idempotency-conflict;
   a retry that arrives while the first is still running gets 409 request-in-progress (retryable).
   Error answers (4xx but 401/403/429) are stored too, in a transaction of their own.
+- A claim whose request died with its process is taken over by the next retry at once
+  (core.claims: an advisory lock on PostgreSQL, the owner's pid on SQLite).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from datetime import timedelta
@@ -19,12 +22,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 
-from omnicanal.core import clock
+from omnicanal.core import claims, clock
 from omnicanal.core.errors import IdempotencyConflict, Problem, RequestInProgress, ValidationFailed
 from omnicanal.core.models import IdempotencyRecord
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-_LEASE = timedelta(seconds=60)  # an unfinished claim older than this was abandoned by a crash
 _NOT_STORED = {401, 403, 429}
 
 
@@ -54,7 +56,14 @@ class ApiTransactionMiddleware:
             return problem_response(problem, request)
         if replay is not None:
             return replay
-        return self._atomic(request, record=record)
+        try:
+            return self._atomic(request, record=record)
+        except BaseException:  # Django answers exceptions itself; this is for the unforeseen
+            with contextlib.suppress(Exception):
+                IdempotencyRecord.objects.filter(pk=record.pk, completed=False).delete()
+            raise
+        finally:
+            claims.release(record.pk)
 
     def _atomic(self, request: HttpRequest, record: IdempotencyRecord | None) -> HttpResponse:
         with transaction.atomic():
@@ -80,9 +89,14 @@ class ApiTransactionMiddleware:
         now = clock.now()
         with transaction.atomic():
             existing = IdempotencyRecord.objects.select_for_update().filter(scope=scope, key=key).first()
-            if existing is not None and (existing.expires_at <= now or _abandoned(existing, now)):
+            if existing is not None and existing.expires_at <= now:
                 existing.delete()
                 existing = None
+            if (existing is not None and not existing.completed and existing.request_hash == request_hash
+                    and claims.take_over(existing)):
+                existing.owner, existing.created_at = claims.owner_token(), now
+                existing.save(update_fields=["owner", "created_at"])
+                return existing, None
             if existing is None:
                 try:
                     with transaction.atomic():
@@ -90,9 +104,11 @@ class ApiTransactionMiddleware:
                             scope=scope,
                             key=key,
                             request_hash=request_hash,
+                            owner=claims.owner_token(),
                             created_at=now,
                             expires_at=now + timedelta(hours=settings.OMNICANAL["IDEMPOTENCY_TTL_HOURS"]),
                         )
+                    claims.hold(record.pk)
                     return record, None
                 except IntegrityError:
                     existing = IdempotencyRecord.objects.get(scope=scope, key=key)
@@ -101,10 +117,6 @@ class ApiTransactionMiddleware:
         if not existing.completed:
             raise RequestInProgress(detail="A request with this Idempotency-Key is still being processed.")
         return None, _replay(existing)
-
-
-def _abandoned(record: IdempotencyRecord, now) -> bool:
-    return not record.completed and record.created_at < now - _LEASE
 
 
 def _scope(request: HttpRequest) -> str:

@@ -116,6 +116,9 @@ class IdempotencyRecord(models.Model):
     response_content_type = models.CharField(max_length=100, blank=True, default="")
     response_location = models.CharField(max_length=500, blank=True, default="")
     response_body = models.TextField(blank=True, default="")
+    # host:pid:start-time of the process running the request (core.claims): a dead owner's claim is
+    # taken over at once by a retry.
+    owner = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from decimal import InvalidOperation
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
@@ -20,6 +21,7 @@ from omnicanal.core.errors import (
     MalformedRequest,
     MethodNotAllowed,
     NotFound,
+    PayloadTooLarge,
     Problem,
     ServerError,
     Unauthorized,
@@ -93,6 +95,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, Problem):  # raised by our body parser (415, 400), wrapped by Ninja
+            return respond(request, exc.__cause__)
         problem = {400: MalformedRequest, 401: Unauthorized, 403: Forbidden, 404: NotFound, 405: MethodNotAllowed}.get(
             exc.status_code, Problem
         )(detail=str(exc))
@@ -113,6 +117,18 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(RawPostDataException)
     def on_body_read_twice(request, exc):
         return respond(request, MalformedRequest(detail="Send the file as multipart/form-data or JSON, as documented."))
+
+    @api.exception_handler(RequestDataTooBig)
+    def on_too_big(request, exc):
+        return respond(request, PayloadTooLarge(detail="The request body is too large."))
+
+    @api.exception_handler(RecursionError)
+    def on_recursion(request, exc):
+        return respond(request, MalformedRequest(detail="The request nests too deeply."))
+
+    @api.exception_handler(InvalidOperation)
+    def on_bad_decimal(request, exc):
+        return respond(request, ValidationFailed(detail="A number is out of range or not a number."))
 
     @api.exception_handler(OverflowError)
     def on_overflow(request, exc):

@@ -85,3 +85,15 @@ def run_in_processes(target: str, args_list: list[tuple], timeout: float = 300) 
     if errors:
         raise AssertionError(f"{len(errors)} child process(es) failed; first:\n{errors[0]}")
     return [results[i][1] for i in range(len(args_list))]
+
+
+def start_process(target: str, args: tuple = ()):
+    """Start `target(*args)` in one fresh process against the test database and return the running
+    `multiprocessing.Process`, not waited for: for crash tests that kill it mid-work (kill(), then
+    join() so it is reaped). Use it from `django_db(transaction=True)` tests."""
+    ctx = mp.get_context("spawn")
+    barrier, queue = ctx.Barrier(1), ctx.Queue()
+    process = ctx.Process(target=_child, args=(target, 0, args, barrier, queue, _child_env()), daemon=True)
+    process.start()
+    process.keep_alive = (barrier, queue)  # the child unpickles them after start(): keep them alive
+    return process

@@ -5,6 +5,8 @@ from __future__ import annotations
 from ninja import Schema
 from pydantic import Field
 
+from omnicanal.core.schemas import Quantity
+
 
 class AddressIn(Schema):
     line1: str = Field(min_length=1, max_length=200)
@@ -19,8 +21,8 @@ class ChannelLinkIn(Schema):
     channel: str = Field(min_length=1, max_length=30)
     ships: bool = True
     pickup: bool = False
-    safety_stock: int = Field(default=0, ge=0, le=100000)
-    priority: int = Field(default=100, ge=0, le=10000)
+    safety_stock: Quantity = Field(default=0, ge=0, le=100000)
+    priority: Quantity = Field(default=100, ge=0, le=10000)
 
 
 class LocationIn(Schema):
@@ -59,7 +61,7 @@ class LocationOut(Schema):
 
 
 class StockIn(Schema):
-    on_hand: int = Field(ge=0, le=10_000_000)
+    on_hand: Quantity = Field(ge=0, le=10_000_000)
     reason: str = Field(default="", max_length=200)
 
 
@@ -88,7 +90,7 @@ class StockOut(Schema):
 
 class QuantityLine(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: Quantity = Field(gt=0, le=1_000_000)
 
 
 class ReceiptIn(Schema):
@@ -100,13 +102,13 @@ class ReceiptIn(Schema):
 
 class AdjustmentIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    delta: int = Field(ge=-1_000_000, le=1_000_000)
+    delta: Quantity = Field(ge=-1_000_000, le=1_000_000)
     reason: str = Field(min_length=1, max_length=200)
 
 
 class CountLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    counted: int = Field(ge=0, le=10_000_000)
+    counted: Quantity = Field(ge=0, le=10_000_000)
 
 
 class CountIn(Schema):
@@ -148,7 +150,7 @@ class AvailabilityBulkOut(Schema):
 
 class ReserveLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=100_000)
+    quantity: Quantity = Field(gt=0, le=100_000)
     location: str | None = Field(default=None, max_length=32)
 
 
@@ -192,7 +194,7 @@ class TransferIn(Schema):
 
 class ReceiveLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=0, le=1_000_000)
+    quantity: Quantity = Field(ge=0, le=1_000_000)
 
 
 class TransferReceiveIn(Schema):

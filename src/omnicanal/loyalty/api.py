@@ -17,6 +17,7 @@ from omnicanal.core.auth import Principal
 from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money, business_currency
+from omnicanal.core.schemas import Quantity, StrictAmount
 from omnicanal.loyalty import limits, panel, qr, queries
 from omnicanal.loyalty.models import POINTS, Activity, Coupon, CouponKind, GrantKind, Tier, Transfer
 from omnicanal.loyalty.services import approvals, coupons, ledger, program, stored_value
@@ -40,7 +41,7 @@ CHANNEL = r"^[a-z][a-z0-9_]{1,19}$"
 
 
 class MoneyIn(Schema):
-    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2, examples=["12990"])
+    amount: StrictAmount = Field(gt=0, max_digits=14, decimal_places=2, examples=["12990"])
     currency: str = Field(default_factory=business_currency, pattern=r"^[A-Z]{3}$")
 
     def money(self) -> Money:
@@ -55,7 +56,7 @@ class MoneyOut(Schema):
 class LineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
     category: str = Field(default="", max_length=60)
-    quantity: int = Field(default=1, ge=1, le=10_000)
+    quantity: Quantity = Field(default=1, ge=1, le=10_000)
     amount: MoneyIn  # the line total
 
     def line(self) -> Line:
@@ -184,7 +185,7 @@ def resolve_qr(request, body: QrIn):
 
 class AdjustmentIn(Schema):
     kind: Literal["points", "coins", "store_credit", "wallet"] = "points"
-    amount: Decimal = Field(max_digits=14, decimal_places=2, examples=["500", "-200"])
+    amount: StrictAmount = Field(max_digits=14, decimal_places=2, examples=["500", "-200"])
     reason: str = Field(min_length=3, max_length=300)
 
     @field_validator("amount")
@@ -221,7 +222,7 @@ class ActivityIn(Schema):
     activity: Literal[tuple(Activity.values)]  # type: ignore[valid-type]
     reference: str = Field(min_length=1, max_length=100, description="The review, survey answer, referral or game play id")
     channel: str = Field(default="", max_length=20)
-    amount: int | None = Field(default=None, ge=1, description="A game's score, capped at the rule's reward")
+    amount: Quantity | None = Field(default=None, ge=1, description="A game's score, capped at the rule's reward")
 
 
 @router.post("/customers/{customer_id}/loyalty/activities", response={201: MovementOut, 200: dict}, summary="Reward an activity")
@@ -367,15 +368,15 @@ def get_program(request):
 
 class TermsIn(Schema):
     kind: Literal[tuple(CouponKind.values)]  # type: ignore[valid-type]
-    value: Decimal = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2,
+    value: StrictAmount = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2,
                            description="The percent, or the amount in the business currency")
-    max_uses_per_customer: int | None = Field(default=None, ge=1)
+    max_uses_per_customer: Quantity | None = Field(default=None, ge=1)
     channels: list[str] = Field(default_factory=list, max_length=20, description="Empty: every channel")
-    min_spend: Decimal = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2)
+    min_spend: StrictAmount = Field(default=Decimal(0), ge=0, max_digits=14, decimal_places=2)
     skus: list[str] = Field(default_factory=list, max_length=500)
     categories: list[str] = Field(default_factory=list, max_length=100)
-    buy_quantity: int = Field(default=0, ge=0, le=100)
-    get_quantity: int = Field(default=0, ge=0, le=100)
+    buy_quantity: Quantity = Field(default=0, ge=0, le=100)
+    get_quantity: Quantity = Field(default=0, ge=0, le=100)
     starts_at: dt.datetime | None = None
     ends_at: dt.datetime | None = None
 
@@ -401,7 +402,7 @@ class TermsIn(Schema):
 class CouponIn(TermsIn):
     code: str = Field(min_length=3, max_length=40, examples=["BIENVENIDA10"])
     name: str = Field(default="", max_length=100)
-    max_uses: int | None = Field(default=None, ge=1)
+    max_uses: Quantity | None = Field(default=None, ge=1)
 
 
 class CouponOut(Schema):
@@ -517,8 +518,8 @@ def get_coupon(request, code: str):
 class BatchIn(TermsIn):
     name: str = Field(min_length=1, max_length=100)
     prefix: str = Field(pattern=r"^[A-Za-z0-9]{2,12}$")
-    count: int = Field(ge=1, le=coupons.MAX_BATCH)
-    uses_per_code: int = Field(default=1, ge=1)
+    count: Quantity = Field(ge=1, le=coupons.MAX_BATCH)
+    uses_per_code: Quantity = Field(default=1, ge=1)
 
 
 class BatchOut(Schema):

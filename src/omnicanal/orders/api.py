@@ -4,7 +4,6 @@ transaction and handles Idempotency-Key."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Literal
 
 from django.http import HttpRequest
@@ -15,6 +14,7 @@ from omnicanal.core.auth import Principal, require_location
 from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.money import Money, business_currency
+from omnicanal.core.schemas import Quantity, check_amount
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import pickup, queries, services, visibility
@@ -41,13 +41,12 @@ class MoneyIn(Schema):
     def _amount(cls, value):
         if isinstance(value, float):
             raise ValueError("send the amount as a string or an integer")
-        try:
-            d = Decimal(str(value))
-        except InvalidOperation as exc:
-            raise ValueError("is not an amount") from exc
-        if not d.is_finite() or d < 0:
+        d = check_amount(value)
+        if d < 0:
             raise ValueError("must be a non-negative amount")
-        return str(value)
+        if len(d.as_tuple().digits) > 14 or -d.as_tuple().exponent > 2:
+            raise ValueError("has more than 14 digits or 2 decimal places")
+        return str(d)
 
     def money(self) -> Money:
         return Money.of(self.amount, self.currency or business_currency())
@@ -61,7 +60,7 @@ class CartIn(Schema):
 
 class CartLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=0, le=999)
+    quantity: Quantity = Field(ge=0, le=999)
     channel: str | None = Field(default=None, max_length=30)
 
 
@@ -71,7 +70,7 @@ class CartCustomerIn(Schema):
 
 class LineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=999)
+    quantity: Quantity = Field(ge=1, le=999)
 
 
 class AddressIn(Schema):
@@ -144,12 +143,12 @@ class ActionIn(Schema):
 
 class ShortIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    missing: int = Field(ge=1, le=999)
+    missing: Quantity = Field(ge=1, le=999)
 
 
 class ReturnLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=1, le=999)
+    quantity: Quantity = Field(ge=1, le=999)
     reason: str = Field(min_length=1, max_length=60)
 
 
@@ -163,7 +162,7 @@ class ReturnIn(Schema):
 
 class ReceiveLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(ge=0, le=999)
+    quantity: Quantity = Field(ge=0, le=999)
     condition: Literal["resellable", "damaged"]
 
 

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path
@@ -14,7 +12,9 @@ from django.views.decorators.http import require_POST
 
 from omnicanal.core import throttle
 from omnicanal.core.errors import Problem
+from omnicanal.core.ids import external_key
 from omnicanal.core.middleware import problem_response
+from omnicanal.core.request_limits import is_json, loads
 from omnicanal.orders import providers, services, views
 
 
@@ -24,11 +24,13 @@ from omnicanal.orders import providers, services, views
 def testpay(request: HttpRequest) -> HttpResponse:
     if not providers.verify(request.body, request.headers.get("X-Testpay-Signature", "")):
         return JsonResponse({"detail": "bad signature"}, status=401)
+    if not is_json(request.content_type):
+        return JsonResponse({"detail": "send application/json"}, status=415)
     try:
-        event = json.loads(request.body)
+        event = loads(request.body)
         status = str(event["type"]).removeprefix("payment.")
         with transaction.atomic():
-            payment = services.do_payment_event(provider="testpay", event_id=str(event["id"]),
+            payment = services.do_payment_event(provider="testpay", event_id=external_key(str(event["id"]), 100),
                                                 payment_id=str(event["payment"]), status=status)
     except (ValueError, KeyError, TypeError):
         return JsonResponse({"detail": "malformed"}, status=400)

@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Router, Schema
 from omnicanal import __version__
 from omnicanal.core import problems
 from omnicanal.core.auth import ApiKeyAuth, current_principal
+from omnicanal.core.request_limits import JsonParser
 from omnicanal.web.discovery import api_routers
 
 api = NinjaAPI(
@@ -19,6 +20,7 @@ api = NinjaAPI(
         )
     ),
     auth=ApiKeyAuth(),
+    parser=JsonParser(),
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",

@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "omnicanal.core.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "omnicanal.core.request_limits.RequestLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -181,6 +182,14 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# Request bodies (core.request_limits): larger ones answer 413 before they are read.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 2 * 1024 * 1024))
+WEBHOOK_MAX_BODY_BYTES = int(os.environ.get("WEBHOOK_MAX_BODY_BYTES", 25 * 1024 * 1024))  # raw MIME email
+UPLOAD_MAX_BODY_BYTES = int(os.environ.get("UPLOAD_MAX_BODY_BYTES", 25 * 1024 * 1024))  # any multipart body
+MAX_BODY_BYTES = int(os.environ.get("MAX_BODY_BYTES", 2_621_440))  # console forms, web chat
+# Django's own check, a backstop behind the middleware's per-path limits.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(API_MAX_BODY_BYTES, WEBHOOK_MAX_BODY_BYTES, MAX_BODY_BYTES)
+
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -212,6 +221,9 @@ OMNICANAL = {
     "COUNTRY": os.environ.get("BUSINESS_COUNTRY", "CL"),
     "TIME_ZONE": os.environ.get("BUSINESS_TIME_ZONE", "America/Santiago"),
     "IDEMPOTENCY_TTL_HOURS": 24,
+    # An unfinished Idempotency-Key claim whose owner cannot be checked (SQLite, another host) is
+    # taken over after this many seconds; a dead owner is detected at once (core.claims).
+    "IDEMPOTENCY_LEASE_SECONDS": int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", "10")),
     "OUTBOX_MAX_ATTEMPTS": 10,
     # Returns by mail: the carrier on our prepaid labels, how long the customer's signed label link
     # works, and the address the customer's links start with (empty: links are relative paths).

@@ -8,6 +8,8 @@ access_token, app_secret (signs webhooks), verify_token (the GET handshake), tem
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import mimetypes
 
 from omnicanal.channels.base import (
@@ -127,7 +129,7 @@ def _message(message: dict, names: dict, inbox) -> InboundMessage:
         channel=CHANNEL,
         identities=(IdentityRef("whatsapp", sender),),
         text=text,
-        external_id=str(message.get("id", "")),
+        external_id=str(message.get("id") or "") or _content_id(message),
         inbox_id=inbox.public_id,
         address=sender,
         sent_at=_at(message.get("timestamp")),
@@ -136,6 +138,13 @@ def _message(message: dict, names: dict, inbox) -> InboundMessage:
         kind=kind,
         meta=meta,
     )
+
+
+def _content_id(message: dict) -> str:
+    """A message without an id (never seen from Meta, but a retry must not store it twice): the
+    hash of its content, sender and timestamp, so each delivery of it gets the same id."""
+    canonical = json.dumps(message, sort_keys=True, ensure_ascii=False, default=str)
+    return "sha256-" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _base(inbox) -> str:

@@ -29,6 +29,7 @@ from omnicanal.conversations.services.common import (
 )
 from omnicanal.core import clock, outbox, uploads
 from omnicanal.core.errors import FileTooLarge, FileTypeRefused
+from omnicanal.core.ids import external_key
 from omnicanal.customers import services as customers
 
 CSAT_ANSWERS = {"1", "2", "3", "4", "5"}
@@ -48,7 +49,8 @@ class Received:
 def _existing(channel: str, external_id: str) -> Message | None:
     if not external_id:
         return None
-    return Message.objects.select_related("conversation").filter(channel=channel, external_id=external_id).first()
+    return (Message.objects.select_related("conversation")
+            .filter(channel=channel, external_id=external_key(external_id)).first())
 
 
 def do_receive_message(*, inbound: InboundMessage) -> Received:
@@ -156,7 +158,7 @@ def _store(conversation: Conversation, inbound: InboundMessage, now: dt.datetime
         with transaction.atomic():
             message = Message.objects.create(
                 conversation=conversation, direction=Direction.IN, channel=inbound.channel, inbox_id=inbound.inbox_id,
-                address=inbound.address[:200], external_id=inbound.external_id[:255],
+                address=inbound.address[:200], external_id=external_key(inbound.external_id),
                 author=inbound.author if inbound.author in Author.values else Author.CUSTOMER,
                 author_name=inbound.name[:150], kind=inbound.kind[:20], text=inbound.text, meta=dict(inbound.meta),
                 status=Delivery.RECEIVED, created_at=now, sent_at=inbound.sent_at,
@@ -178,7 +180,8 @@ def do_record_delivery(*, update: StatusUpdate | None = None, message_id: str = 
     """A provider's report (by its id) or our sender's result (by our id); statuses only move forward
     (sent -> delivered -> read); failed applies until the message was delivered. Unknown ids: None."""
     if update is not None:
-        rows = Message.objects.filter(channel=update.channel, external_id=update.external_id, direction=Direction.OUT)
+        rows = Message.objects.filter(channel=update.channel, external_id=external_key(update.external_id),
+                                      direction=Direction.OUT)
         status, error, at = update.status, update.error, update.at
     else:
         rows = Message.objects.filter(public_id=message_id)
@@ -197,7 +200,7 @@ def do_record_delivery(*, update: StatusUpdate | None = None, message_id: str = 
     message.status = status
     fields = ["status"]
     if external_id and not message.external_id:
-        message.external_id = external_id[:255]
+        message.external_id = external_key(external_id)
         fields.append("external_id")
     if status == Delivery.SENT:
         message.sent_at = at

@@ -82,5 +82,5 @@ def test_a_number_out_of_range_is_a_validation_problem(api):
 
 
 def test_a_multipart_body_without_a_boundary_is_malformed(api):
-    response = api.client.post("/api/v1/things", b"--x", content_type="multipart/form-data", **api.auth)
+    response = api.client.post("/api/v1/things/file", b"--x", content_type="multipart/form-data", **api.auth)
     assert_problem(response, 400, "malformed")

@@ -4,14 +4,15 @@ writes, location scope) is proven on it before any domain exists."""
 from dataclasses import dataclass
 
 from django.urls import path
-from ninja import NinjaAPI, Schema, Status
+from ninja import File, NinjaAPI, Schema, Status, UploadedFile
 from pydantic import Field
 
 from omnicanal.core import audit, outbox, problems
 from omnicanal.core.auth import ApiKeyAuth, current_principal, require_location, require_role
 from omnicanal.core.errors import InsufficientStock, NotFound, ValidationFailed
+from omnicanal.core.request_limits import JsonParser
 
-api = NinjaAPI(urls_namespace="testapi", auth=ApiKeyAuth(), docs_url=None)
+api = NinjaAPI(urls_namespace="testapi", auth=ApiKeyAuth(), parser=JsonParser(), docs_url=None)
 problems.install(api)
 
 
@@ -33,7 +34,7 @@ def make_thing(request, body: ThingIn):
     outbox.emit(ThingMade(name=body.name, quantity=body.quantity))
     import time
 
-    time.sleep(float(request.GET.get("slow", "0")))
+    time.sleep(float(request.GET.get("slow") or request.headers.get("X-Test-Slow") or "0"))
     return Status(201, {"name": body.name, "quantity": body.quantity, "entries": audit_count(body.name)})
 
 
@@ -70,6 +71,11 @@ def broken_rule(request):
 @api.post("/v1/things/huge")
 def huge(request):
     raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+
+@api.post("/v1/things/file")
+def upload_thing(request, file: File[UploadedFile]):
+    return {"name": file.name, "size": file.size}
 
 
 @api.get("/v1/things/{name}")

@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0006_throttle_counter")]
+    dependencies = [("core", "0007_idempotency_claim_owner")]
 
     operations = [
         migrations.CreateModel(

@@ -1,0 +1,94 @@
+"""Who holds an unfinished Idempotency-Key claim, and whether it is still alive.
+
+A request that carries an Idempotency-Key claims the key (an `IdempotencyRecord`, committed before
+the request's own transaction starts). If the process dies mid-request, its transaction rolls back
+but the claim stays unfinished; a retry must be able to tell that dead claim from a live one at
+once, not after a timeout:
+
+- **PostgreSQL**: the claiming request holds a session advisory lock (class `LOCK_CLASS`, key the
+  record's id) from inside the claim's transaction (so no one sees the claim without its lock) until
+  the request ends. The server drops a session's locks the moment its connection closes, so a
+  retry that can take the lock knows the owner is gone, and keeps the lock as the new owner; one
+  that cannot answers 409 request-in-progress.
+- **SQLite** (one machine by design): the claim records its owner `host:pid:start-time`; a retry
+  on the same host checks that the process still exists (and is the same one: its start time, so a
+  recycled pid does not count) and is not a zombie. An owner on another host, or a platform
+  without /proc, falls back to a lease of `IDEMPOTENCY_LEASE_SECONDS` from the claim's creation.
+
+No other code uses advisory locks in `LOCK_CLASS` (inventory's reservation queue is 0x5354).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+
+from omnicanal.core import clock
+
+LOCK_CLASS = 0x4944  # "ID"
+_KEY_MASK = 0x7FFFFFFF
+
+
+def _start_ticks(pid: int) -> str | None:
+    """The process's start time in clock ticks since boot (Linux /proc), or None when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    if fields and fields[0] in (b"Z", b"X"):  # a zombie or dead process: gone
+        return None
+    return fields[19].decode() if len(fields) > 19 else None
+
+
+def owner_token() -> str:
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid) or ''}"[:100]
+
+
+def _uses_locks() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _try_lock(record_id: int) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_CLASS, record_id & _KEY_MASK])
+        return bool(cursor.fetchone()[0])
+
+
+def hold(record_id: int) -> None:
+    """Inside the claim's transaction, right after the record is written: mark it as ours."""
+    if _uses_locks():
+        _try_lock(record_id)
+
+
+def release(record_id: int) -> None:
+    """When the request is over (answered, or failed in any way)."""
+    if not _uses_locks():
+        return
+    # A broken connection has released it already.
+    with contextlib.suppress(Exception), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, record_id & _KEY_MASK])
+
+
+def take_over(record) -> bool:
+    """True when the unfinished claim's owner is gone: the caller now owns the claim (on PostgreSQL
+    it holds its lock) and should record itself as owner. False: the owner is alive (409)."""
+    if _uses_locks():
+        return _try_lock(record.pk)
+    return not _alive(record.owner, record.created_at)
+
+
+def _alive(owner: str, created_at) -> bool:
+    parts = owner.rsplit(":", 2)
+    if len(parts) == 3:
+        host, pid_text, ticks = parts
+        if host == socket.gethostname() and pid_text.isdigit() and ticks:
+            return _start_ticks(int(pid_text)) == ticks
+    lease = timedelta(seconds=settings.OMNICANAL.get("IDEMPOTENCY_LEASE_SECONDS", 10))
+    return created_at > clock.now() - lease

@@ -1,0 +1,55 @@
+"""Strict number types for API input schemas (Pydantic), shared by every domain's api.py.
+
+Pydantic's lax mode turns `"1"` and `true` into the integer 1 and reads `"1e400"` as a decimal; on
+the wire we take neither:
+- `Quantity`: a JSON integer only (no strings, booleans or 1.0); use it for every count a caller sends.
+- `StrictAmount`: a Decimal from a JSON integer, a finite JSON number or a plain decimal string
+  ("12990", "-200", "12.50"); no exponent, no NaN/Infinity, no booleans, at most `MAX_AMOUNT_CHARS`
+  characters. Field constraints (max_digits, decimal_places, ge/gt) still apply after it.
+- `check_amount(value)`: the same rule as a function, for schemas that keep the amount as text.
+Each refusal is a field error (422), never a server error.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, StrictInt
+
+MAX_AMOUNT_CHARS = 32
+_PLAIN_DECIMAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+Quantity = StrictInt
+
+
+def check_amount(value: Any) -> Decimal:
+    """The Decimal an amount on the wire stands for; ValueError (a field error) when it is not one."""
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("must be a finite number")
+        return value
+    if isinstance(value, int):
+        if abs(value) >= 10**MAX_AMOUNT_CHARS:
+            raise ValueError("is too large")
+        return Decimal(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) > MAX_AMOUNT_CHARS or not _PLAIN_DECIMAL.match(text):
+            raise ValueError("must be a plain decimal number such as 12990 or 12.50")
+        try:
+            return Decimal(text)
+        except InvalidOperation as exc:  # pragma: no cover - the pattern admits only valid decimals
+            raise ValueError("is not a number") from exc
+    raise ValueError("must be a number")
+
+
+StrictAmount = Annotated[Decimal, BeforeValidator(check_amount)]
