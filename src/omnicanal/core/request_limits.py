@@ -92,7 +92,13 @@ class JsonParser(Parser):
             raise MalformedRequest(detail=_("The body could not be read: %(reason)s.") % {"reason": exc}) from exc
 
 
+_MULTIPART_OVERHEAD = 64 * 1024  # boundaries, headers and the text beside the file
+
+
 def body_limit(request: HttpRequest) -> int:
+    if request.path.startswith("/webchat/"):
+        # Anonymous visitors: refused by Content-Length before the file is taken in, not after.
+        return settings.UPLOAD_MAX_BYTES["webchat"] + _MULTIPART_OVERHEAD
     if (request.content_type or "").lower() == "multipart/form-data":
         return settings.UPLOAD_MAX_BODY_BYTES
     if request.path.startswith("/api/"):
