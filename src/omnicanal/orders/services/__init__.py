@@ -9,7 +9,7 @@
     do_request_return / do_mark_return_sent / do_receive_return                                 returns
     do_open_dispute / do_decide_dispute                                                         disputes
     do_create_cart, do_set_cart_line, do_attach_cart, do_checkout_hold, do_mark_abandoned       carts
-    do_merge_customer_carts, do_erase_customer             customers' registry hooks            customer_data
+    do_merge_customer_carts                                customers' merge hook (erasure: orders/privacy.py)
 
 Callers import the package (`from omnicanal.orders import services`); the names below are its public
 face. Helpers shared by several topics live in common.py. Points are not earned here: loyalty earns
@@ -17,6 +17,7 @@ them in its own handler of `orders.OrderPaid` (and takes them back on OrderCance
 """
 
 from omnicanal.core.auth import SYSTEM
+from omnicanal.orders.privacy import do_erase_customer  # erasure lives in orders/privacy.py
 from omnicanal.orders.services.cancellation import do_cancel_order
 from omnicanal.orders.services.carts import (
     ABANDONED_AFTER,
@@ -38,7 +39,7 @@ from omnicanal.orders.services.common import (
     PaymentIn,
     check_channel,
 )
-from omnicanal.orders.services.customer_data import do_erase_customer, do_merge_customer_carts
+from omnicanal.orders.services.customer_data import do_merge_customer_carts
 from omnicanal.orders.services.disputes import (
     DECISIONS,
     DISPUTE_DECIDERS,

@@ -68,5 +68,5 @@ def do_cancel_order(*, order: Order, reason: str = "", actor: Principal = SYSTEM
                                       total=Money(order.total, order.currency), paid=order.paid_at is not None))
     if _is_person(actor):
         audit.record(actor=actor, action="order.cancel", target_type="order", target_id=order.public_id,
-                     after={"total": str(order.total)}, reason=reason)
+                     after={"total": str(order.total)}, reason=reason, subject=order.customer_id)
     return order

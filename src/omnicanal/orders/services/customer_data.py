@@ -1,4 +1,4 @@
-"""The order book's part in customers' merge and erasure (customers.registry hooks).
+"""The order book's part in customers' merge (the customers.registry hook; erasure is orders/privacy.py).
 """
 
 from __future__ import annotations
@@ -19,9 +19,3 @@ def do_merge_customer_carts(*, survivor_id: str, merged_id: str) -> None:
     if theirs is not None and mine is not None:
         _combine(mine, theirs)
     Cart.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
-
-
-def do_erase_customer(*, customer_id: str) -> None:
-    """registry.on_erase: addresses and contact details go, order totals stay for the books."""
-    Order.objects.filter(customer_id=customer_id).update(address=None, contact={})
-    Cart.objects.filter(customer_id=customer_id).update(device_id="")

@@ -109,5 +109,5 @@ def do_decide_dispute(*, dispute_id: str, decision: str, amount: Money | None = 
     dispute.save()
     audit.record(actor=actor, action="dispute.decide", target_type="dispute", target_id=dispute.public_id,
                  after={"decision": decision, "amount": str(dispute.amount), "order": order.public_id},
-                 reason=note.strip()[:200])
+                 reason=note.strip()[:200], subject=order.customer_id)
     return dispute

@@ -83,5 +83,5 @@ def do_refund(*, order: Order, amount: Money, to: str = "original", reference: s
         if _is_person(actor):
             audit.record(actor=actor, action="order.refund", target_type="order", target_id=order.public_id,
                          after={"refund": refund.public_id, "amount": str(refund.amount), "to": refund.to},
-                         reason=reason)
+                         reason=reason, subject=order.customer_id)
     return made

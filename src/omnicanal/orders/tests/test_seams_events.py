@@ -13,7 +13,6 @@ from omnicanal.core.auth import SYSTEM
 from omnicanal.core.models import OutboxEvent, OutboxStatus
 from omnicanal.loyalty import handlers as loyalty_handlers
 from omnicanal.loyalty import queries as loyalty
-from omnicanal.loyalty.models import Transfer
 from omnicanal.loyalty.services import program
 from omnicanal.orders import events, services
 from omnicanal.orders.models import Payment
@@ -81,7 +80,7 @@ def test_points_are_earned_by_loyalty_after_the_order_commits_and_only_once(club
         loyalty_handlers.earn_on_order_paid(outbox.Envelope(id=paid.pk, topic=paid.topic, payload=paid.payload,
                                                             occurred_at=paid.created_at))
     assert points_of(customer_id) == 100
-    assert Transfer.objects.filter(key=f"earn:{order.public_id}").count() == 1
+    assert OutboxEvent.objects.filter(topic="loyalty.PointsEarned").count() == 1
 
 
 def test_loyalty_earns_on_an_order_paid_event_without_knowing_the_order_book(club, customer_id,
