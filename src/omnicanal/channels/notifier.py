@@ -101,7 +101,7 @@ def _money(value) -> str:
 def context_for(payload: dict, customer) -> dict:
     return {
         "name": (customer.name or "").split(" ")[0],
-        "order_number": payload.get("order_number") or payload.get("number") or "",
+        "order_number": payload.get("order_number") or "",
         "total": _money(payload.get("total")),
         "amount": _money(payload.get("amount")),
         "location": payload.get("location_name") or payload.get("location") or "",

@@ -9,10 +9,10 @@ TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "loyalty.PointsExpired": ("loyalty.expired", ("amount", "unit")),
     "loyalty.TierChanged": ("loyalty.tier", ("new_tier",)),
     "loyalty.CouponUsed": ("loyalty.coupon", ("code",)),
-    "orders.OrderPlaced": ("order.placed", ("number",)),
-    "orders.OrderPaid": ("order.paid", ("number",)),
-    "orders.OrderCancelled": ("order.cancelled", ("number",)),
-    "orders.ReturnReceived": ("order.returned", ("number",)),
+    "orders.OrderPlaced": ("order.placed", ("order_number",)),
+    "orders.OrderPaid": ("order.paid", ("order_number",)),
+    "orders.OrderCancelled": ("order.cancelled", ("order_number",)),
+    "orders.ReturnReceived": ("order.returned", ("order_number",)),
     "conversations.ConversationOpened": ("conversation.opened", ()),
     "engagement.SurveyAnswered": ("survey.answered", ()),
 }
@@ -36,6 +36,8 @@ def render(type_: str, data: dict, fallback: str) -> str:
     text = TEXTS.get(type_)
     if text is None:
         return fallback
+    if "order_number" in data:  # the texts name it `number`, as rows written before orders' events did
+        data = {"number": data["order_number"], **data}
     try:
         return str(text) % data if "%(" in str(text) else str(text)
     except (KeyError, TypeError, ValueError):

@@ -11,7 +11,6 @@ from decimal import Decimal
 from omnicanal.core import clock
 from omnicanal.core.money import Money
 from omnicanal.loyalty.services import coupons, program, stored_value
-from omnicanal.loyalty.services.common import customers_installed
 
 TIERS = [
     ("base", "Base", 0, "1", ["1 punto por cada $100 en cualquier canal", "Puntos valen como dinero en tienda y en línea"]),
@@ -75,8 +74,6 @@ def _gift_cards(rng: random.Random) -> list[tuple[str, str]]:
 
 def _opening_balances(rng: random.Random) -> int:
     """Some demo customers start with points, coins and store credit (service recovery)."""
-    if not customers_installed():
-        return 0
     from omnicanal.core.auth import SYSTEM
     from omnicanal.customers import queries as customer_queries
 

@@ -1,21 +1,66 @@
 """Loyalty's reactions and its hooks in the customers domain (autodiscovered at start-up).
 
+- The order book's events, by topic name (loyalty never imports orders): points are earned on
+  `orders.OrderPaid` and taken back on `orders.OrderCancelled` and `orders.ReturnReceived`. Each
+  handler runs once per event (the outbox notes it in the same transaction as its writes), and the
+  ledger's own keys (`earn:<order_id>`, `reverse:<order_id>:<return_id | cancel>`) make a replay
+  change nothing. Paying WITH points or stored value is not here: orders holds and captures those
+  synchronously (services.payments), since the money must be checked before the order exists.
 - customers.registry: merge moves balances through balanced transfers, export lists everything
   held, erasure closes the accounts with the books still balanced, the 360 page shows the loyalty
   panel, and GET /customers/{id} gets its `loyalty` summary from here.
-
-The registry is a plain module: registering is harmless while the customers app is not installed.
-Orders' events (OrderPaid, OrderCancelled, ReturnReceived) will be handled here when orders lands;
-until then the orders domain calls services.payments / services.program directly.
 """
 
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from omnicanal.core import outbox
+from omnicanal.core.money import Money
 from omnicanal.customers import registry
-from omnicanal.loyalty import panel
-from omnicanal.loyalty.services import customer_data
+from omnicanal.loyalty import panel, queries
+from omnicanal.loyalty.services import customer_data, program
+from omnicanal.loyalty.services.common import Line
+
+
+class EarnNotRecordedYet(RuntimeError):
+    """A reversal arrived before its order's earn ran (the earn's handler failed and waits for the
+    relay): the outbox retries the reversal later, so the points earned are still taken back."""
+
+
+def _money(value: dict) -> Money:
+    return Money.of(value["amount"], value["currency"])
+
+
+@outbox.handles("orders.OrderPaid")
+def earn_on_order_paid(event: outbox.Envelope) -> None:
+    """The points of a paid order (rules, multipliers, tier), and its spend for the tiers."""
+    if not event["customer_id"]:
+        return
+    lines = [Line(sku=line["sku"], amount=_money(line["amount"]), quantity=line["quantity"], category=line["category"])
+             for line in event["lines"]]
+    program.do_earn_for_order(customer_id=event["customer_id"], order_ref=event["order_id"], lines=lines,
+                              channel=event["channel"])
+
+
+def _reverse(event: outbox.Envelope, *, return_ref: str, amount: Money) -> None:
+    if not event["customer_id"] or not event["paid"] or not amount:
+        return
+    if not queries.order_earn_recorded(event["order_id"]):
+        raise EarnNotRecordedYet(event["order_id"])
+    program.do_reverse_earn_for_return(order_ref=event["order_id"], return_ref=return_ref, amount=amount)
+
+
+@outbox.handles("orders.OrderCancelled")
+def reverse_on_order_cancelled(event: outbox.Envelope) -> None:
+    """A cancellation takes back everything the order earned (a return of it all)."""
+    _reverse(event, return_ref="cancel", amount=_money(event["total"]))
+
+
+@outbox.handles("orders.ReturnReceived")
+def reverse_on_return_received(event: outbox.Envelope) -> None:
+    """A return takes back the points of what it refunded, in proportion (never more than earned)."""
+    _reverse(event, return_ref=event["return_id"], amount=_money(event["refunded"]))
 
 
 @registry.on_merge
@@ -51,5 +96,4 @@ def loyalty_summary(customer_id: str) -> dict:
 
 
 registry.register_panel(name="loyalty", label=_("Loyalty"), render=panel.render_panel, order=30)
-if hasattr(registry, "register_summary"):  # the single customer view's `loyalty` section
-    registry.register_summary(section="loyalty_summary", provider=loyalty_summary)
+registry.register_summary(section="loyalty_summary", provider=loyalty_summary)  # the single customer view

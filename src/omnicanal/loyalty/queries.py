@@ -20,6 +20,7 @@ from omnicanal.loyalty.models import (
     GiftCard,
     Lot,
     OwnerKind,
+    Spend,
     Tier,
     TierState,
     Transfer,
@@ -42,6 +43,11 @@ class Summary:
     @property
     def stored_value(self) -> Money:
         return self.store_credit + self.wallet
+
+
+def order_earn_recorded(order_ref: str) -> bool:
+    """Whether the earn of this order ran (it records the order's spend even when it earns 0 points)."""
+    return Spend.objects.filter(reference=f"order:{order_ref}").exists()
 
 
 def _balance(accounts: dict, kind: str, unit: str) -> Decimal:

@@ -1,44 +1,95 @@
 """Facts of the order book (topics "orders.<Name>"). Payload fields follow docs/inbox.md for the
-notifier: customer_id, order_number, location(_name), pickup_code, carrier, tracking, amount."""
+notifier: customer_id, order_number, location(_name), pickup_code, carrier, tracking, amount.
+
+Typed: money is a core Money (in the payload {"amount": "…", "currency": "…"}), lines and receipts
+are the dataclasses below, never loose dicts. The order's number is `order_number` in every event;
+`order_id` is its public id (loyalty keys the points of an order on it)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+from omnicanal.core.money import Money
+
+
+@dataclass(frozen=True)
+class LineFact:
+    """An order line as sold: its total after the coupon's share, and its category (earn rules)."""
+
+    sku: str
+    quantity: int
+    amount: Money
+    category: str
+
+
+@dataclass(frozen=True)
+class ReceiptLine:
+    sku: str
+    title: str
+    quantity: int
+    amount: Money
+
+
+@dataclass(frozen=True)
+class TaxLine:
+    name: str
+    rate: str
+    included: bool
+    base: Money
+    amount: Money
+
+
+@dataclass(frozen=True)
+class ReceiptPayment:
+    method: str
+    amount: Money
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """What the emailed receipt shows beyond OrderPlaced's own fields (channels may not read orders)."""
+
+    placed_at: str  # ISO 8601 in the store's time zone
+    location: str
+    location_name: str
+    lines: tuple[ReceiptLine, ...]
+    tax_lines: tuple[TaxLine, ...]
+    payments: tuple[ReceiptPayment, ...]
 
 
 @dataclass(frozen=True)
 class OrderPlaced:
     order_id: str
-    number: str
     order_number: str
     customer_id: str
     channel: str
     delivery_method: str
-    total: dict
-    lines: list = field(default_factory=list)  # [{sku, quantity, amount, category}]
+    total: Money
+    lines: tuple[LineFact, ...] = ()
     receipt_email: str = ""  # the POS's "receipt by email": the notifier emails the receipt there
-    # With receipt_email: {placed_at, location, location_name, lines: [{sku, title, quantity, amount}],
-    # tax_lines, payments: [{method, amount}]}, what the receipt shows (channels may not read orders).
-    receipt: dict = field(default_factory=dict)
+    receipt: Receipt | None = None  # with receipt_email
 
 
 @dataclass(frozen=True)
 class OrderPaid:
+    """Every payment captured. Loyalty earns the order's points on it (keyed on order_id)."""
+
     order_id: str
-    number: str
     order_number: str
     customer_id: str
     channel: str
-    total: dict
+    total: Money
+    lines: tuple[LineFact, ...] = ()
 
 
 @dataclass(frozen=True)
 class OrderCancelled:
     order_id: str
-    number: str
     order_number: str
     customer_id: str
     reason: str
+    total: Money
+    paid: bool  # it had been paid: loyalty takes back the points it earned
 
 
 @dataclass(frozen=True)
@@ -80,10 +131,11 @@ class ReturnReceived:
     return_id: str
     return_number: str
     order_id: str
-    number: str
     order_number: str
     customer_id: str
     location: str
+    refunded: Money  # loyalty takes back the points of this much of the order
+    paid: bool  # the order had been paid (and may have earned points)
 
 
 @dataclass(frozen=True)
@@ -92,7 +144,7 @@ class RefundIssued:
     order_id: str
     order_number: str
     customer_id: str
-    amount: dict
+    amount: Money
     to: str
 
 

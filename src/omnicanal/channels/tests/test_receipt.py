@@ -23,7 +23,7 @@ RECEIPT = {
 
 
 def placed(customer_id, receipt_email, number="AS-100007"):
-    return orders_event("OrderPlaced", order_id="ord_x", number=number, order_number=number, customer_id=customer_id,
+    return orders_event("OrderPlaced", order_id="ord_x", order_number=number, customer_id=customer_id,
                         channel="pos", delivery_method="carry_out", total={"amount": "60000", "currency": "CLP"},
                         lines=[], receipt_email=receipt_email, receipt=RECEIPT)
 

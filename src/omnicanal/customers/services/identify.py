@@ -494,13 +494,8 @@ def _attach(customer: Customer, channel: str, claims: list[Claim], now) -> None:
 
 
 def emit_all(events: list[Any]) -> None:
-    """Many events at once: core's outbox.emit_many (one INSERT) when it has it, else one by one."""
-    emit_many = getattr(outbox, "emit_many", None)
-    if emit_many is not None:
-        emit_many(events)
-        return
-    for event in events:
-        outbox.emit(event)
+    """Many events at once: one INSERT (core's outbox.emit_many)."""
+    outbox.emit_many(events)
 
 
 def _touch(claims: list[Claim], mine: dict[tuple[str, str], _Found], now) -> None:

@@ -163,7 +163,7 @@ def _race(monkeypatch, thief):
             state["done"] = True
             thief()
 
-    real_read, real_plan = queries.reserve_candidates, services._one_place_each
+    real_read, real_plan = queries.reserve_candidates, services.reservations._one_place_each
 
     def stale_read(**kwargs):
         rows = real_read(**kwargs)
@@ -177,7 +177,7 @@ def _race(monkeypatch, thief):
         return plan
 
     monkeypatch.setattr(queries, "reserve_candidates", stale_read)
-    monkeypatch.setattr(services, "_one_place_each", planned)
+    monkeypatch.setattr(services.reservations, "_one_place_each", planned)
 
 
 def test_a_reservation_that_loses_the_race_is_allocated_again_on_the_locked_rows(chain, monkeypatch):

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.apps import apps
 from django.utils.translation import gettext as _
 
 from omnicanal.core import outbox
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.money import Money, business_currency
+from omnicanal.customers import queries as customer_queries
 from omnicanal.loyalty import events
 from omnicanal.loyalty.models import COINS, POINTS, Account, AccountKind, Transfer, TransferKind
 
@@ -67,17 +67,11 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def customers_installed() -> bool:
-    return apps.is_installed("omnicanal.customers")
-
-
 def survivor_id(customer_id: str) -> str:
-    """The id a customer's loyalty lives under: the merge survivor when the customers app knows
-    the id, else the id as given (the ledger itself only needs an owner id string)."""
-    if not customer_id or not customers_installed():
+    """The id a customer's loyalty lives under: the merge survivor when customers knows the id,
+    else the id as given (the ledger itself only needs an owner id string)."""
+    if not customer_id:
         return customer_id
-    from omnicanal.customers import queries as customer_queries
-
     try:
         return customer_queries.resolve_id(customer_id)
     except NotFound:
@@ -86,14 +80,8 @@ def survivor_id(customer_id: str) -> str:
 
 def check_customer(customer_id: str) -> str:
     """At the edges (API, console): the customer must exist; answers the survivor's id."""
-    if customers_installed():
-        from omnicanal.customers import queries as customer_queries
-
-        customer_queries.get_customer(customer_id)  # raises NotFound
-        return customer_queries.resolve_id(customer_id)
-    if not isinstance(customer_id, str) or not customer_id.startswith("cus_") or len(customer_id) > 40:
-        raise NotFound(detail=_("No customer %(id)s.") % {"id": customer_id})
-    return customer_id
+    customer_queries.get_customer(customer_id)  # raises NotFound
+    return customer_queries.resolve_id(customer_id)
 
 
 def unit_label(unit: str) -> str:

@@ -275,8 +275,9 @@ def points_expiry(at: datetime | None = None) -> datetime | None:
 def do_earn_for_order(
     *, customer_id: str, order_ref: str, lines: list[Line], channel: str = "", actor: str = "system"
 ) -> Transfer | None:
-    """Earn on a paid order (orders calls this once the order is paid; the same order again earns
-    nothing more). Records the spend for tiers. None when the order earns no points."""
+    """Earn on a paid order (loyalty's handler of orders.OrderPaid calls this; the same order again
+    earns nothing more: the key is `earn:<order_ref>`). Records the spend for tiers. None when the
+    order earns no points."""
     customer_id = survivor_id(customer_id)
     quote = quote_earn(customer_id=customer_id, lines=lines, channel=channel)
     now = clock.now()

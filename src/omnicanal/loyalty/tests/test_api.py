@@ -7,7 +7,7 @@ from omnicanal.core.models import AuditEntry
 from omnicanal.core.money import Money
 from omnicanal.loyalty.models import Coupon
 from omnicanal.loyalty.services import program
-from omnicanal.loyalty.services.common import Line, customers_installed
+from omnicanal.loyalty.services.common import Line
 
 pytestmark = pytest.mark.django_db
 
@@ -138,7 +138,6 @@ def test_program_is_readable(api):
     assert body["currency"] == "CLP" and "tiers" in body
 
 
-@pytest.mark.skipif(not customers_installed(), reason="needs the customers app")
 def test_merging_customers_moves_their_points(api, make_customer):
     ana, dup = make_customer("Ana"), make_customer("Ana Dup")
     earn(ana, 10_000, ref="a")
@@ -149,7 +148,6 @@ def test_merging_customers_moves_their_points(api, make_customer):
     assert api.get(f"/customers/{dup}/loyalty").json()["customer_id"] == ana  # the alias answers the survivor
 
 
-@pytest.mark.skipif(not customers_installed(), reason="needs the customers app")
 def test_the_single_customer_view_and_export_carry_loyalty(api, make_customer):
     ana = make_customer()
     earn(ana, 10_000)
@@ -159,7 +157,6 @@ def test_the_single_customer_view_and_export_carry_loyalty(api, make_customer):
     assert "loyalty" in str(export)
 
 
-@pytest.mark.skipif(not customers_installed(), reason="needs the customers app")
 def test_erasure_keeps_the_books_balanced(api, make_customer):
     from omnicanal.loyalty import queries
 

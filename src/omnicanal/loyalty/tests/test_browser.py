@@ -2,19 +2,13 @@ import os
 
 import pytest
 
-from omnicanal.core.ids import new_id
-from omnicanal.loyalty.services.common import customers_installed
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_manager_adjusts_points_from_the_customers_loyalty_page(staff, console_login, live_server, api):
     # given a customer and a manager signed in to the console
-    if customers_installed():
-        response = api.post("/customers/identify", {"channel": "pos", "identities": [{"kind": "email", "value": "tomas@example.com"}]})
-        customer_id = response.json()["customer_id"]
-    else:
-        customer_id = new_id("cus")
+    response = api.post("/customers/identify", {"channel": "pos", "identities": [{"kind": "email", "value": "tomas@example.com"}]})
+    customer_id = response.json()["customer_id"]
     page = console_login(staff("manager"))
     # when they record an adjustment with a reason
     page.goto(f"{live_server.url}/console/loyalty/customers/{customer_id}/")

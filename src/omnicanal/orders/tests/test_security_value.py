@@ -125,7 +125,8 @@ def _clerk(client):
     client.force_login(user)
 
 
-def test_the_console_pos_takes_points_only_after_the_qr_is_scanned(client, api, customer_id):
+def test_the_console_pos_takes_points_only_after_the_qr_is_scanned(client, api, customer_id,
+                                                                  django_capture_on_commit_callbacks):
     # given a customer with points, identified at the till by phone
     with transaction.atomic():
         program.do_adjust(customer_id=customer_id, kind="points", amount=10000, reason="welcome", actor=SYSTEM)
@@ -144,7 +145,8 @@ def test_the_console_pos_takes_points_only_after_the_qr_is_scanned(client, api, 
     client.post("/console/orders/pos/", {"location": "SCL", "op": "identify", "who": token})
     page = client.get("/console/orders/pos/?location=SCL").content.decode()
     assert 'value="points"' in page and 'data-testid="pos-present"' in page
-    sold = client.post("/console/orders/pos/", {"location": "SCL", "op": "sell", "payment": "points"})
+    with django_capture_on_commit_callbacks(execute=True):  # loyalty earns on OrderPaid after the commit
+        sold = client.post("/console/orders/pos/", {"location": "SCL", "op": "sell", "payment": "points"})
     assert sold.status_code == 200, sold.content
     order = Order.objects.get()
     assert order.customer_id == customer_id and order.payments.get().method == "points"

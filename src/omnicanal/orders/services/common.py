@@ -1,0 +1,136 @@
+"""What several topics of the order book share: limits, the fulfilment state machine, the input
+lines, actors in history and audit, releasing a fulfilment's hold and completing a settled order.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+
+from omnicanal.catalog.models import Channel
+from omnicanal.core.auth import Principal
+from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
+from omnicanal.core.money import Money
+from omnicanal.inventory import services as inventory
+from omnicanal.orders import events
+from omnicanal.orders.models import (
+    Fulfillment,
+    FulfillmentLine,
+    FulfillmentStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+)
+
+MAX_LINES = 100
+MAX_QUANTITY = 999
+IN_PERSON_CHANNELS = ("pos", "mpos")
+PROMISE_DAYS = {"ship": 3, "drop_ship": 6, "pickup_point": 3, "ship_to_store": 2, "pickup": 0, "curbside": 0}
+FINAL = (FulfillmentStatus.DELIVERED, FulfillmentStatus.PICKED_UP, FulfillmentStatus.CANCELLED)
+LEFT = (FulfillmentStatus.SHIPPED, FulfillmentStatus.DELIVERED, FulfillmentStatus.PICKED_UP)
+# The state machine of each fulfilment method: action -> (from, to).
+_PICK = {"pick": ("pending", "picking"), "pack": ("picking", "packed")}
+GRAPH: dict[str, dict[str, tuple[tuple[str, ...], str]]] = {
+    "ship": {**{k: ((a,), b) for k, (a, b) in _PICK.items()}, "ship": (("packed",), "shipped"),
+             "deliver": (("shipped",), "delivered")},
+    "pickup": {**{k: ((a,), b) for k, (a, b) in _PICK.items()}, "ready": (("packed",), "ready_for_pickup"),
+               "handover": (("ready_for_pickup",), "picked_up")},
+    "curbside": {**{k: ((a,), b) for k, (a, b) in _PICK.items()}, "ready": (("packed",), "ready_for_pickup"),
+                 "arrived": (("ready_for_pickup",), "arrived"), "handover": (("arrived",), "picked_up")},
+    "pickup_point": {**{k: ((a,), b) for k, (a, b) in _PICK.items()}, "ship": (("packed",), "shipped"),
+                     "ready": (("shipped",), "ready_for_pickup"), "handover": (("ready_for_pickup",), "picked_up")},
+    "ship_to_store": {**{k: ((a,), b) for k, (a, b) in _PICK.items()}, "ship": (("packed",), "shipped"),
+                      "ready": (("shipped",), "ready_for_pickup"), "handover": (("ready_for_pickup",), "picked_up")},
+    "carry_out": {},
+}
+GRAPH["drop_ship"] = GRAPH["ship"]
+ACTIONS = ("pick", "pack", "ship", "ready", "arrived", "handover", "deliver")
+
+
+def line_facts(lines: list[OrderLine], currency: str) -> tuple[events.LineFact, ...]:
+    """The order's lines as its events carry them (OrderPlaced, OrderPaid: loyalty earns on these)."""
+    return tuple(events.LineFact(sku=line.sku, quantity=line.quantity, amount=Money(line.total, currency),
+                                 category=line.category) for line in lines)
+
+
+@dataclass(frozen=True)
+class LineIn:
+    sku: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class PaymentIn:
+    method: str
+    amount: Money | None = None
+    gift_card_code: str = ""
+    pin: str = ""
+
+
+def _who(actor: Principal) -> str:
+    return f"{actor.kind}:{actor.name}"[:100]
+
+
+def _is_person(actor: Principal) -> bool:
+    return actor.kind != "system"
+
+
+_known_channels: set[str] = set()
+
+
+def check_channel(channel: str) -> str:
+    if channel not in _known_channels:
+        _known_channels.update(Channel.objects.filter(active=True).values_list("code", flat=True))
+        if channel not in _known_channels:
+            raise ValidationFailed.on("channel", _("no channel %(channel)s") % {"channel": channel})
+    return channel
+
+
+def _wanted(lines: list[LineIn], field: str = "lines") -> dict[str, int]:
+    wanted: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or not 0 < line.quantity <= MAX_QUANTITY:
+            raise ValidationFailed.on(f"{field}.{i}.quantity", _("must be a whole number from 1 to %(max)d")
+                                      % {"max": MAX_QUANTITY})
+        sku = (line.sku or "").strip()
+        if not sku:
+            raise ValidationFailed.on(f"{field}.{i}.sku", _("is required"))
+        wanted[sku] = wanted.get(sku, 0) + line.quantity
+    if not wanted:
+        raise ValidationFailed.on(field, _("at least one line is required"))
+    if len(wanted) > MAX_LINES:
+        raise ValidationFailed.on(field, _("at most %(max)d lines") % {"max": MAX_LINES})
+    return wanted
+
+
+def _history(status: str, actor: Principal, now, **extra) -> dict:
+    return {"at": now.isoformat(), "status": status, "actor": _who(actor), **extra}
+
+
+def _release(f: Fulfillment) -> None:
+    """Give back what this fulfilment still holds (nothing when already released or committed)."""
+    code = f.handover_location if (f.method == "ship_to_store" and f.reservation_ref == f.public_id) else f.location
+    try:
+        inventory.do_release(reference=f.reservation_ref, location=code, reason="cancelled")
+    except (NotFound, InvalidTransition):
+        pass
+
+
+def _maybe_complete(order: Order) -> None:
+    if order.status != OrderStatus.PAID:
+        return
+    statuses = set(Fulfillment.objects.filter(order=order).values_list("status", flat=True))
+    if statuses and statuses <= set(FINAL) and statuses != {FulfillmentStatus.CANCELLED}:
+        order.status = OrderStatus.COMPLETED
+        Order.objects.filter(pk=order.pk).update(status=OrderStatus.COMPLETED)
+
+
+def _handed(order: Order) -> dict[int, int]:
+    """Units of each order line that reached the customer."""
+    handed: dict[int, int] = defaultdict(int)
+    for row in FulfillmentLine.objects.filter(fulfillment__order=order, fulfillment__status__in=(
+            FulfillmentStatus.DELIVERED, FulfillmentStatus.PICKED_UP)):
+        handed[row.order_line_id] += row.quantity
+    return handed
