@@ -48,6 +48,7 @@ def test_the_console_works_under_its_policy_with_no_violation(asgi_server, page,
     # and changes the priority (a select that submits its htmx form, console.js)
     page.select_option("select[name=priority]", "high")
     expect(page.locator("select[name=priority]")).to_have_value("high")
+    page.wait_for_load_state("networkidle")  # the list refresh it triggers may re-render the thread
     # and picks the canned reply into the composer (console.js) and sends it (an htmx post)
     page.select_option("#canned", index=1)
     expect(page.locator("#composer-text")).to_have_value("¡Hola! ¿En qué te ayudo?")
