@@ -68,7 +68,7 @@ def transfer(public_id: str) -> Transfer | None:
     )
 
 
-# The reserve hot path on PostgreSQL: ONE call of a PL/pgSQL function (migration 0005):
+# The reserve hot path on PostgreSQL: ONE call of a PL/pgSQL function (sql/*.sql, loaded by migration 0005):
 # inventory_reserve_row for one stock row, the common case, inventory_reserve for several. The caller names, for every line, the one stock row it is to come from (SKU, location,
 # units). The function finds those rows and checks on its snapshot that each still covers its units
 # after the channel's safety stock; if so it writes the reservation, its lines and its outbox event,
