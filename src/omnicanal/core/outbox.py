@@ -101,7 +101,7 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, type):
         return value
-    names = _field_names(type(value))
+    names = _field_names(type(value))  # type: ignore[arg-type]  # classes are hashable; the stubs say otherwise
     if names is not None:
         return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, list | tuple):
@@ -272,7 +272,7 @@ def _record_failure(event_id: int, name: str, exc: Exception) -> None:
         row = OutboxEvent.objects.select_for_update().get(pk=event_id)
         row.attempts += 1
         row.last_error = f"{name}: {exc!r}\n{traceback.format_exc(limit=5)}"[:4000]
-        if row.attempts >= settings.OMNICANAL["OUTBOX_MAX_ATTEMPTS"]:
+        if row.attempts >= int(settings.OMNICANAL["OUTBOX_MAX_ATTEMPTS"]):
             row.status = OutboxStatus.FAILED
             row.next_attempt_at = None
         else:

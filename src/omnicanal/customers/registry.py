@@ -44,6 +44,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+
 MergeHook = Callable[..., None]
 ExportHook = Callable[[str], Any]
 EraseHook = Callable[..., None]
@@ -52,7 +54,7 @@ EraseHook = Callable[..., None]
 @dataclass(frozen=True)
 class Panel:
     name: str
-    label: str
+    label: str | Promise
     render: Callable[[Any, str], str]
     order: int = 100
 
@@ -86,7 +88,7 @@ def on_erase(func: EraseHook) -> EraseHook:
     return func
 
 
-def register_panel(*, name: str, label: str, render: Callable[[Any, str], str], order: int = 100) -> None:
+def register_panel(*, name: str, label: str | Promise, render: Callable[[Any, str], str], order: int = 100) -> None:
     _panels[name] = Panel(name=name, label=label, render=render, order=order)
 
 

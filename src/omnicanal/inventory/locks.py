@@ -136,4 +136,5 @@ def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event) -> 
         raise GaveWay
     if reservation_id is None:
         return None, None
+    assert event_id is not None  # the function writes the event with the reservation
     return int(reservation_id), int(event_id)
