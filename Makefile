@@ -8,7 +8,10 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
-.PHONY: run test test-sqlite test-postgres lint install messages bench clean shell
+# mypy checks these (strictness rises domain by domain: pyproject.toml [tool.mypy]).
+MYPY_PACKAGES ?= core inventory orders loyalty
+
+.PHONY: run test test-sqlite test-postgres lint browser install messages bench clean shell
 
 $(BIN)/python:
 	@"$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
@@ -31,10 +34,30 @@ run: install
 	$(BIN)/omnicanal serve --host $(HOST) --port $(PORT)
 
 lint: install
-	$(BIN)/ruff check src bench
+	@echo "==> ruff: style, bugs, gettext (INT)"
+	$(BIN)/ruff check src bench tools
+	@echo "==> import-linter: domain boundaries, other domains' models and private parts, no cycles"
 	$(BIN)/lint-imports --no-cache
+	@echo "==> mypy (django-stubs): $(MYPY_PACKAGES)"
+	$(BIN)/mypy $(addprefix src/omnicanal/,$(MYPY_PACKAGES))
+
+# Browser tests drive Debian's chromium. When it is missing and we can (root, apt-get), it is
+# installed quietly; otherwise the browser tests skip with a banner (conftest.py), unless
+# REQUIRE_BROWSER=1 (CI), where they fail.
+browser:
+	@if [ -n "$${CHROMIUM_PATH:-}" ] && [ -x "$$CHROMIUM_PATH" ] || command -v chromium >/dev/null 2>&1; then \
+		:; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "==> installing Debian's chromium for the browser tests (apt-get, quietly)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		{ apt-get update -qq && apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+			|| echo "    could not install chromium: the browser tests will skip (see the banner)"; \
+	else \
+		echo "==> no chromium and no root to install it: the browser tests will skip (see the banner)"; \
+	fi
 
 test-sqlite: install
+	@echo "==> pytest on SQLite"
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 # The PostgreSQL pass: DATABASE_URL when set, else the local server. It skips loudly when no
@@ -42,6 +65,7 @@ test-sqlite: install
 test-postgres: install
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(BIN)/python -m omnicanal.core.dbcheck "$$url"; then \
+		echo "==> pytest on PostgreSQL ($$url)"; \
 		DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS); \
 	elif [ "$$REQUIRE_POSTGRES" = "1" ]; then \
 		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but $$url does not answer."; exit 1; \
@@ -54,7 +78,7 @@ test-postgres: install
 		echo ""; \
 	fi
 
-test: lint
+test: lint browser
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 

@@ -19,15 +19,45 @@ def pytest_configure(config):
         trans_real._default = None
 
 
+def chromium_path() -> str:
+    """Debian's chromium: CHROMIUM_PATH when set (only there), else `chromium` on the PATH."""
+    import shutil
+
+    return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+NO_BROWSER = "no chromium at {path}: the browser tests are skipped (REQUIRE_BROWSER=1 makes this a failure)"
+
+
 def pytest_collection_modifyitems(config, items):
     from django.db import connection
 
+    # Without Debian's chromium the browser tests skip, loudly (see pytest_terminal_summary), unless
+    # REQUIRE_BROWSER=1 (CI), where the `_chromium` fixture fails them.
+    path = chromium_path()
+    if os.environ.get("REQUIRE_BROWSER") != "1" and not os.path.exists(path):
+        skip_browser = pytest.mark.skip(reason=NO_BROWSER.format(path=path))
+        for item in items:
+            if "browser" in item.keywords or "_chromium" in getattr(item, "fixturenames", ()):
+                item.add_marker(skip_browser)
     if connection.vendor == "postgresql":
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass (make test-postgres)")
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "no chromium at" in str(r.longrepr)]
+    if skipped:
+        bar = "!" * 76
+        terminalreporter.write_line("")
+        terminalreporter.write_line(bar)
+        terminalreporter.write_line(f"!!  SKIPPED: {len(skipped)} browser tests. No chromium at {chromium_path()}")
+        terminalreporter.write_line("!!  Install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH.")
+        terminalreporter.write_line("!!  The console's pages are unproven in a browser.")
+        terminalreporter.write_line(bar)
 
 
 def pytest_report_header(config):
@@ -109,11 +139,9 @@ class ApiClient:
 @pytest.fixture(scope="session")
 def _chromium():
     """One headless Debian chromium for the session, driven by Playwright (never its own browser)."""
-    import shutil
-
     from playwright.sync_api import sync_playwright
 
-    executable = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    executable = chromium_path()
     if not os.path.exists(executable):
         pytest.fail(f"Debian's chromium is needed for browser tests (apt-get install -y chromium); not at {executable}")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop

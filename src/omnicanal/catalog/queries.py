@@ -164,5 +164,12 @@ def listing_matrix(product: Product) -> list[tuple[Variant, list[EffectiveListin
     return [(v, [effective(v, product, c, by_key.get((v.pk, c.pk))) for c in chans]) for v in variants]
 
 
+def sku_for_code(code: str) -> str | None:
+    """The SKU a scanned or typed code names: a SKU, else a GTIN (barcode); None when neither."""
+    code = code.strip()
+    found = Variant.objects.filter(sku=code).values_list("sku", flat=True).first()
+    return found or Variant.objects.filter(gtin=code).values_list("sku", flat=True).first()
+
+
 def variant_ids(skus: list[str]) -> dict[str, int]:
     return dict(Variant.objects.filter(sku__in=skus).values_list("sku", "id"))

@@ -12,3 +12,8 @@ class ChannelsConfig(AppConfig):
     name = "omnicanal.channels"
     label = "channel_adapters"
     verbose_name = _("Channels")
+
+    def ready(self) -> None:
+        from omnicanal.channels import services, tasks
+
+        services.fetch_with(tasks.fetch_attachment)

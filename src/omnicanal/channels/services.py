@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -94,22 +95,32 @@ def _consent_keyword(inbox: Inbox, address: str, change: str, word: str) -> None
                                        source=f"{inbox.channel}:{word.upper()}", proof=word)
 
 
-def _fetch_later(message_ids: list[str]) -> None:
-    from omnicanal.channels.tasks import fetch_attachment
+# Queues the download of a provider-held file: channels.tasks.fetch_attachment, a huey task, wired
+# by ChannelsConfig.ready() through fetch_with(). channels.tasks imports this module, so this module
+# does not import it (no import cycle; tests/test_seams_import_rules.py).
+_fetcher: Callable[[str], object] | None = None
 
+
+def fetch_with(enqueue: Callable[[str], object]) -> None:
+    """Name the callable that queues one attachment's download (a huey task)."""
+    global _fetcher
+    _fetcher = enqueue
+
+
+def _fetch_later(message_ids: list[str]) -> None:
+    if _fetcher is None:
+        raise RuntimeError("channels: no fetcher (ChannelsConfig.ready() wires channels.tasks.fetch_attachment)")
     for attachment_id, _channel, _inbox_id, _ref in conversations_queries.pending_remote_attachments(message_ids):
-        fetch_attachment(attachment_id)
+        _fetcher(attachment_id)
 
 
 def do_fetch_attachment(*, attachment_id: str) -> bool:
     """Download a provider-held file (WhatsApp media id, Telegram file id, MMS or Meta URL) and keep it."""
-    from omnicanal.conversations.models import Attachment
-
-    row = Attachment.objects.select_related("message").filter(public_id=attachment_id).first()
-    if row is None or row.file or not row.remote_ref:
+    row = conversations_queries.pending_remote_attachment(attachment_id)
+    if row is None:
         return False
-    inbox = Inbox.objects.filter(public_id=row.message.inbox_id).first()
-    module = adapters.adapter(row.message.channel) if row.message.channel in adapters.CHANNELS else None
+    inbox = Inbox.objects.filter(public_id=row.inbox_id).first()
+    module = adapters.adapter(row.channel) if row.channel in adapters.CHANNELS else None
     if inbox is None or module is None or not hasattr(module, "fetch_media"):
         return False
     content_type, content = module.fetch_media(inbox, row.remote_ref)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import Q, QuerySet
 
@@ -217,7 +218,29 @@ def webchat_thread(device_id: str, *, after: str = "", limit: int = 100) -> tupl
     return last.conversation, list(rows[:limit])
 
 
-def pending_remote_attachments(message_ids: list[str]) -> list[tuple[str, str, str, str]]:
-    """(attachment id, message channel, inbox id, remote ref) still to fetch."""
-    rows = Attachment.objects.filter(message__public_id__in=message_ids, file="").exclude(remote_ref="")
-    return [(a.public_id, a.message.channel, a.message.inbox_id, a.remote_ref) for a in rows.select_related("message")]
+class PendingAttachment(NamedTuple):
+    """A file a provider holds for a message, not fetched yet."""
+
+    id: str
+    channel: str
+    inbox_id: str
+    remote_ref: str
+
+
+def _pending_attachments() -> QuerySet[Attachment]:
+    return Attachment.objects.filter(file="").exclude(remote_ref="").select_related("message")
+
+
+def _pending(a: Attachment) -> PendingAttachment:
+    return PendingAttachment(a.public_id, a.message.channel, a.message.inbox_id, a.remote_ref)
+
+
+def pending_remote_attachments(message_ids: list[str]) -> list[PendingAttachment]:
+    """The attachments of these messages still to fetch."""
+    return [_pending(a) for a in _pending_attachments().filter(message__public_id__in=message_ids)]
+
+
+def pending_remote_attachment(attachment_id: str) -> PendingAttachment | None:
+    """One attachment still to fetch; None when unknown or already fetched."""
+    row = _pending_attachments().filter(public_id=attachment_id).first()
+    return None if row is None else _pending(row)

@@ -8,7 +8,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from omnicanal.core import audit, outbox
+        from omnicanal.core import audit, outbox, tasks
 
         audit.install_sqlite_guard()
+        outbox.to_worker(tasks.dispatch_in_worker)
         outbox.autodiscover_handlers()

@@ -122,8 +122,9 @@ class ApiKeyAuth(HttpBearer):
             if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
                 raise CsrfFailed(detail=_("A console session acts on the API only with its CSRF token (X-CSRFToken) "
                                           "from the site's own pages; other clients send an API key."))
-            request.principal = principal_for_user(user)
-            return request.principal
+            principal = principal_for_user(user)
+            request.principal = principal  # type: ignore[attr-defined]  # who acts, for handlers and views
+            return principal
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, token: str):
@@ -134,7 +135,7 @@ class ApiKeyAuth(HttpBearer):
         if principal is None:
             throttle.failed(address)
         else:
-            request.principal = principal
+            request.principal = principal  # type: ignore[attr-defined]
         return principal
 
 
@@ -145,7 +146,7 @@ def current_principal(request: HttpRequest) -> Principal:
         if user is None or not user.is_authenticated:
             raise Unauthorized(detail="Sign in or send an API key.")
         principal = principal_for_user(user)
-        request.principal = principal
+        request.principal = principal  # type: ignore[attr-defined]
     return principal
 
 

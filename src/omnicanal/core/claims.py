@@ -90,5 +90,5 @@ def _alive(owner: str, created_at) -> bool:
         host, pid_text, ticks = parts
         if host == socket.gethostname() and pid_text.isdigit() and ticks:
             return _start_ticks(int(pid_text)) == ticks
-    lease = timedelta(seconds=settings.OMNICANAL.get("IDEMPOTENCY_LEASE_SECONDS", 10))
+    lease = timedelta(seconds=int(settings.OMNICANAL.get("IDEMPOTENCY_LEASE_SECONDS", 10)))
     return created_at > clock.now() - lease

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.functional import Promise
 
 from omnicanal.core.errors import Problem
 
@@ -24,7 +25,7 @@ class NavItem:
     """An entry of the console's top navigation, declared as `console_nav` on a domain's AppConfig."""
 
     url_name: str
-    label: str  # a lazy translation
+    label: str | Promise  # a lazy translation
     roles: tuple[str, ...] = ()  # empty: every staff role
     order: int = 100
     # Items of one group share a single entry in the top bar (the first one the reader may see);
@@ -47,7 +48,7 @@ def staff_required(*roles: str):
                 raise PermissionDenied
             from omnicanal.core.auth import principal_for_user
 
-            request.principal = principal_for_user(user)
+            request.principal = principal_for_user(user)  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
 @dataclass
 class FieldError:
     field: str
-    message: str
+    message: str | Promise  # a lazy translation is welcome
 
 
 @dataclass
@@ -52,7 +53,7 @@ class ValidationFailed(Problem):
     title = _("The request has invalid fields")
 
     @classmethod
-    def on(cls, field_name: str, message: str) -> ValidationFailed:
+    def on(cls, field_name: str, message: str | Promise) -> ValidationFailed:
         return cls(detail=str(message), errors=[FieldError(field_name, message)])
 
 
@@ -185,7 +186,7 @@ class FileTypeRefused(ValidationFailed):
     title = _("Files of this kind are not accepted")
 
     @classmethod
-    def on(cls, field_name: str, message: str, **extra) -> FileTypeRefused:
+    def on(cls, field_name: str, message: str | Promise, **extra) -> FileTypeRefused:
         return cls(detail=str(message), errors=[FieldError(field_name, message)], extra=extra)
 
 
@@ -195,7 +196,7 @@ class FileTooLarge(Problem):
     title = _("The file is too large")
 
     @classmethod
-    def on(cls, field_name: str, message: str, **extra) -> FileTooLarge:
+    def on(cls, field_name: str, message: str | Promise, **extra) -> FileTooLarge:
         return cls(detail=str(message), errors=[FieldError(field_name, message)], extra=extra)
 
 

@@ -56,6 +56,7 @@ class ApiTransactionMiddleware:
             return problem_response(problem, request)
         if replay is not None:
             return replay
+        assert record is not None  # _claim returns a record or a replay
         try:
             return self._atomic(request, record=record)
         except BaseException:  # Django answers exceptions itself; this is for the unforeseen
@@ -106,7 +107,7 @@ class ApiTransactionMiddleware:
                             request_hash=request_hash,
                             owner=claims.owner_token(),
                             created_at=now,
-                            expires_at=now + timedelta(hours=settings.OMNICANAL["IDEMPOTENCY_TTL_HOURS"]),
+                            expires_at=now + timedelta(hours=int(settings.OMNICANAL["IDEMPOTENCY_TTL_HOURS"])),
                         )
                     claims.hold(record.pk)
                     return record, None
@@ -130,7 +131,7 @@ def _scope(request: HttpRequest) -> str:
 
 def _request_hash(request: HttpRequest) -> str:
     digest = hashlib.sha256()
-    digest.update(request.method.encode())
+    digest.update((request.method or "").encode())
     digest.update(b"\0" + request.get_full_path().encode() + b"\0")
     digest.update(request.body)
     return digest.hexdigest()

@@ -41,7 +41,7 @@ def _quantum(currency: str) -> Decimal:
 
 
 def business_currency() -> str:
-    return settings.OMNICANAL["CURRENCY"]
+    return str(settings.OMNICANAL["CURRENCY"])
 
 
 def to_decimal(value: Decimal | int | str) -> Decimal:

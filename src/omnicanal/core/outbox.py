@@ -47,6 +47,17 @@ class _Registration:
 
 _handlers: dict[str, list[_Registration]] = defaultdict(list)
 
+# How background handlers reach the worker: core.tasks.dispatch_in_worker, a huey task, wired by
+# CoreConfig.ready() through to_worker(). core.tasks imports this module, so this module does not
+# import core.tasks (no import cycle; tests/test_seams_import_rules.py).
+_worker_entry: Callable[[int], object] | None = None
+
+
+def to_worker(enqueue: Callable[[int], object]) -> None:
+    """Name the callable that hands an event id to the worker (a huey task)."""
+    global _worker_entry
+    _worker_entry = enqueue
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -90,7 +101,7 @@ def _plain(value: Any) -> Any:
         return value
     if isinstance(value, type):
         return value
-    names = _field_names(type(value))
+    names = _field_names(type(value))  # type: ignore[arg-type]  # classes are hashable; the stubs say otherwise
     if names is not None:
         return {name: _plain(getattr(value, name)) for name in names}
     if isinstance(value, list | tuple):
@@ -227,9 +238,9 @@ def dispatch(event_id: int, *, in_worker: bool = False) -> bool:
         if not _run_handler(event_id, registration.name, registration.func):
             return False
     if handed_over:
-        from omnicanal.core.tasks import dispatch_in_worker
-
-        dispatch_in_worker(event_id)
+        if _worker_entry is None:
+            raise RuntimeError("outbox: no worker entry (CoreConfig.ready() wires core.tasks.dispatch_in_worker)")
+        _worker_entry(event_id)
         return False
     with transaction.atomic():
         OutboxEvent.objects.filter(pk=event_id, status=OutboxStatus.PENDING).update(
@@ -261,7 +272,7 @@ def _record_failure(event_id: int, name: str, exc: Exception) -> None:
         row = OutboxEvent.objects.select_for_update().get(pk=event_id)
         row.attempts += 1
         row.last_error = f"{name}: {exc!r}\n{traceback.format_exc(limit=5)}"[:4000]
-        if row.attempts >= settings.OMNICANAL["OUTBOX_MAX_ATTEMPTS"]:
+        if row.attempts >= int(settings.OMNICANAL["OUTBOX_MAX_ATTEMPTS"]):
             row.status = OutboxStatus.FAILED
             row.next_attempt_at = None
         else:

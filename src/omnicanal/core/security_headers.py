@@ -47,13 +47,14 @@ class ContentSecurityPolicyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        request.csp_nonce = secrets.token_urlsafe(18)
+        nonce = secrets.token_urlsafe(18)
+        request.csp_nonce = nonce  # type: ignore[attr-defined]  # read by templates (core context processor)
         response = self.get_response(request)
         header = "Content-Security-Policy-Report-Only" if settings.CSP_REPORT_ONLY else "Content-Security-Policy"
         content_type = response.get("Content-Type", "")
         if (content_type.startswith("text/html") and "Content-Security-Policy" not in response
                 and header not in response):
-            response[header] = policy(request.csp_nonce, request)
+            response[header] = policy(nonce, request)
         return response
 
 

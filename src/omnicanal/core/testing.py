@@ -95,5 +95,5 @@ def start_process(target: str, args: tuple = ()):
     barrier, queue = ctx.Barrier(1), ctx.Queue()
     process = ctx.Process(target=_child, args=(target, 0, args, barrier, queue, _child_env()), daemon=True)
     process.start()
-    process.keep_alive = (barrier, queue)  # the child unpickles them after start(): keep them alive
+    process.keep_alive = (barrier, queue)  # type: ignore[attr-defined]  # the child unpickles them after start(): keep them alive
     return process

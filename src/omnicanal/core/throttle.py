@@ -29,6 +29,7 @@ import hashlib
 import logging
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
@@ -98,7 +99,7 @@ class DatabaseBackend:
             f"RETURNING hits, locked_until"
         )
         lock_at = now + lim.lockout_seconds
-        params = [
+        params: list[Any] = [
             key, now + lim.per_seconds, lock_at if lim.max <= 1 else 0.0,
             now, now, now, now, now, lim.max, lock_at,
             now, now,
@@ -333,12 +334,12 @@ def _record(pairs) -> None:
 
 def failed(*pairs: tuple[str, object]) -> None:
     """Count a failure of each (name, subject); the one that reaches the limit locks it."""
-    pairs = _pairs(pairs)
+    counted = _pairs(pairs)
     scope = _scope.get()
     if scope is not None and backend().transactional and connection.in_atomic_block:
-        scope.deferred.extend(pairs)
+        scope.deferred.extend(counted)
         return
-    _record(pairs)
+    _record(counted)
 
 
 def reset(*pairs: tuple[str, object]) -> None:

@@ -52,6 +52,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
+
 MergeHook = Callable[..., None]
 ExportHook = Callable[[str], Any]
 EraseHook = Callable[..., None]
@@ -61,7 +63,7 @@ ValuesProvider = Callable[[str], Iterable[str]]
 @dataclass(frozen=True)
 class Panel:
     name: str
-    label: str
+    label: str | Promise
     render: Callable[[Any, str], str]
     order: int = 100
 
@@ -115,7 +117,7 @@ def value_providers() -> list[ValuesProvider]:
     return list(_value_providers.values())
 
 
-def register_panel(*, name: str, label: str, render: Callable[[Any, str], str], order: int = 100) -> None:
+def register_panel(*, name: str, label: str | Promise, render: Callable[[Any, str], str], order: int = 100) -> None:
     _panels[name] = Panel(name=name, label=label, render=render, order=order)
 
 

@@ -15,6 +15,12 @@ def _choices(codes: list[str] | None) -> list[tuple[str, str]]:
     return [(loc.code, f"{loc.code} · {loc.name}") for loc in qs]
 
 
+def _choose(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
+
+
 class LinesField(forms.CharField):
     """One line per SKU: `SKU quantity` (a space, tab, comma or semicolon between)."""
 
@@ -47,7 +53,7 @@ class _AtLocation(forms.Form):
 
     def __init__(self, *args, codes: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["location"].choices = _choices(codes)
+        _choose(self, "location", _choices(codes))
 
 
 class ReceiptForm(_AtLocation):
@@ -77,8 +83,8 @@ class TransferForm(forms.Form):
     def __init__(self, *args, codes: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         every = _choices(None)
-        self.fields["origin"].choices = every
-        self.fields["destination"].choices = every
+        _choose(self, "origin", every)
+        _choose(self, "destination", every)
 
     def clean(self):
         data = super().clean()

@@ -68,7 +68,7 @@ def transfer(public_id: str) -> Transfer | None:
     )
 
 
-# The reserve hot path on PostgreSQL: ONE call of a PL/pgSQL function (migration 0005):
+# The reserve hot path on PostgreSQL: ONE call of a PL/pgSQL function (sql/*.sql, loaded by migration 0005):
 # inventory_reserve_row for one stock row, the common case, inventory_reserve for several. The caller names, for every line, the one stock row it is to come from (SKU, location,
 # units). The function finds those rows and checks on its snapshot that each still covers its units
 # after the channel's safety stock; if so it writes the reservation, its lines and its outbox event,
@@ -136,4 +136,5 @@ def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event) -> 
         raise GaveWay
     if reservation_id is None:
         return None, None
+    assert event_id is not None  # the function writes the event with the reservation
     return int(reservation_id), int(event_id)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 
@@ -53,7 +54,7 @@ NOTHING = Limits(Decimal(0), Decimal(0), Decimal(0), 0)  # integration, marketer
 def limits_for(role: str) -> Limits:
     base = DEFAULTS.get(role, NOTHING)
     override = (getattr(settings, "OMNICANAL", {}) or {}).get("VALUE_LIMITS", {}).get(role) or {}
-    changes = {}
+    changes: dict[str, Any] = {}
     for name, value in override.items():
         if name in Limits.__dataclass_fields__:
             changes[name] = None if value is None else (int(value) if name == "coupons_per_day" else Decimal(str(value)))

@@ -7,6 +7,8 @@ balance is the sum of its entries and may never go below zero (nor below what it
 transfers): the CHECK constraints below refuse it even if a service forgot.
 """
 
+from typing import TypedDict
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -16,7 +18,14 @@ from omnicanal.core.ids import PublicIdField
 POINTS = "PTS"
 COINS = "COIN"
 
-AMOUNT = {"max_digits": 18, "decimal_places": 2}
+
+
+class _Digits(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+AMOUNT: _Digits = {"max_digits": 18, "decimal_places": 2}
 
 
 class OwnerKind(models.TextChoices):

@@ -110,7 +110,9 @@ def _history(rng, now, customer_ids, variants) -> None:
             sourcing=[{"location": source, "method": method, "reason": "demo"}]))
         plans.append((lines, method, source, handover, fate, status))
     Order.objects.bulk_create(orders, batch_size=500)
-    order_lines, fulfillments, payments = [], [], []
+    order_lines: list[OrderLine] = []
+    fulfillments: list[Fulfillment] = []
+    payments: list[Payment] = []
     for order, (lines, method, source, handover, _fate, status) in zip(orders, plans, strict=True):
         for v, q, p in lines:
             order_lines.append(OrderLine(order=order, sku=v.sku, title=v.product.name_es[:200],

@@ -35,11 +35,12 @@ def _signer() -> signing.Signer:
 
 
 def valid_days() -> int:
-    return int(settings.OMNICANAL.get("RETURN_LABEL_DAYS", 30))
+    days: int = settings.OMNICANAL.get("RETURN_LABEL_DAYS", 30)
+    return int(days)
 
 
 def carrier() -> str:
-    return settings.OMNICANAL.get("RETURN_CARRIER") or "Correos de Chile"
+    return str(settings.OMNICANAL.get("RETURN_CARRIER") or "Correos de Chile")
 
 
 def tracking_number(country: str = "CL") -> str:

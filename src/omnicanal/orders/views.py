@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from omnicanal.catalog.models import Variant
+from omnicanal.catalog import queries as catalog_queries
 from omnicanal.core import clock
 from omnicanal.core.auth import require_location
 from omnicanal.core.console import principal, show_problem, staff_required
@@ -260,11 +260,6 @@ def _pos_state(request: HttpRequest) -> dict:
     return state
 
 
-def _find_variant(code: str) -> Variant | None:
-    code = code.strip()
-    return Variant.objects.filter(sku=code).first() or Variant.objects.filter(gtin=code).first()
-
-
 def _identify(value: str):
     value = value.strip()
     kind = "email" if "@" in value else "loyalty_card" if value.upper().startswith("QR:") else "phone"
@@ -317,11 +312,11 @@ def pos(request: HttpRequest):
                         state["customer_id"] = customer.public_id
                         state["presence_at"] = proof
                 elif op == "add":
-                    variant = _find_variant(request.POST.get("code", ""))
-                    if variant is None:
+                    sku = catalog_queries.sku_for_code(request.POST.get("code", ""))
+                    if sku is None:
                         messages.error(request, _("No product with that SKU or barcode."))
                     else:
-                        state["lines"][variant.sku] = state["lines"].get(variant.sku, 0) + 1
+                        state["lines"][sku] = state["lines"].get(sku, 0) + 1
                 elif op == "remove":
                     state["lines"].pop(request.POST.get("sku", ""), None)
                 elif op == "clear":

@@ -7,6 +7,7 @@ import os
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -215,7 +216,7 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # The business this installation serves.
-OMNICANAL = {
+OMNICANAL: dict[str, Any] = {
     "BUSINESS_NAME": os.environ.get("BUSINESS_NAME", "Andes Sport"),
     "CURRENCY": os.environ.get("BUSINESS_CURRENCY", "CLP"),
     "COUNTRY": os.environ.get("BUSINESS_COUNTRY", "CL"),

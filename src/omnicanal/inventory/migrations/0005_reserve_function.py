@@ -8,126 +8,18 @@ its few simple plans cost PostgreSQL less to start than one statement of seven C
 16 clients on one row: about a quarter less server CPU per reservation, and the one-row function,
 which needs no arrays, aggregates or ordering, another 15 % (docs/catalog-inventory.md).
 
-The functions are frozen here, as migrations are: a change to them is a new migration.
+Their text lives in inventory/sql/ (reserve.sql, reserve_row.sql), next to the code that calls them
+(inventory.locks.reserve_at_once), and this migration loads it. The files are the one definition: a
+change to one needs a new migration that loads them again (CREATE OR REPLACE; a changed signature
+also drops the old one), so that databases already past 0005 get it too.
 """
+
+from importlib.resources import files
 
 from django.db import migrations
 
-RESERVE = r"""
-CREATE OR REPLACE FUNCTION inventory_reserve(
-    p_skus text[], p_codes text[], p_takes int[], p_channel text,
-    p_public_id text, p_reference text, p_status text, p_now timestamptz, p_expires_at timestamptz, p_actor text,
-    p_topic text, p_payload jsonb, p_event_status text,
-    OUT go boolean, OUT reservation_id bigint, OUT event_id bigint)
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    v_ids bigint[];
-    v_takes int[];
-    v_floors int[];
-    v_found int;
-    v_fit boolean;
-    v_id bigint;
-    v_changed int;
-BEGIN
-    -- 1. Each line's stock row, checked on this snapshot (no lock yet): on hand - reserved - the
-    --    channel's safety stock there must cover it. Rows come out in primary-key order.
-    SELECT array_agg(s.id ORDER BY s.id), array_agg(w.take ORDER BY s.id),
-           array_agg(COALESCE(lc.safety_stock, 0) ORDER BY s.id), count(*),
-           COALESCE(bool_and(s.on_hand - s.reserved - COALESCE(lc.safety_stock, 0) >= w.take), FALSE)
-      INTO v_ids, v_takes, v_floors, v_found, v_fit
-      FROM unnest(p_skus, p_codes, p_takes) AS w(sku, code, take)
-      JOIN catalog_variant v ON v.sku = w.sku
-      JOIN inventory_location l ON l.code = w.code AND l.active
-      JOIN inventory_stocklevel s ON s.variant_id = v.id AND s.location_id = l.id
-      LEFT JOIN inventory_locationchannel lc ON lc.location_id = l.id AND lc.channel_id = p_channel;
-    go := v_found = cardinality(p_skus) AND v_fit;
-    IF NOT go THEN
-        RETURN;
-    END IF;
-
-    -- 2. The reservation, its lines and its event, before any stock lock is taken.
-    INSERT INTO inventory_reservation (public_id, reference, channel_id, status, created_at, expires_at, actor)
-    VALUES (p_public_id, p_reference, p_channel, p_status, p_now, p_expires_at, p_actor)
-    ON CONFLICT DO NOTHING
-    RETURNING id INTO reservation_id;
-    IF reservation_id IS NULL THEN
-        RETURN;  -- the reference already holds an active reservation; nothing written
-    END IF;
-    INSERT INTO inventory_reservationline (reservation_id, stock_id, quantity, state)
-    SELECT reservation_id, u.id, u.take, 'held' FROM unnest(v_ids, v_takes) AS u(id, take);
-    INSERT INTO core_outboxevent (topic, payload, created_at, status, done_handlers, attempts, last_error)
-    VALUES (p_topic, p_payload, p_now, p_event_status, '[]'::jsonb, 0, '')
-    RETURNING id INTO event_id;
-
-    -- 3. Wait our turn on each row's queue (STOCK_QUEUE = 0x5354 in inventory/locks.py), in key order.
-    FOREACH v_id IN ARRAY v_ids LOOP
-        PERFORM pg_advisory_xact_lock(21332, (v_id & 2147483647)::int);
-    END LOOP;
-
-    -- 4. Raise reserved on the newest version of each row (this statement's snapshot is taken now).
-    --    Several rows are locked in key order first, the module's rule against deadlocks.
-    IF cardinality(v_ids) > 1 THEN
-        PERFORM 1 FROM inventory_stocklevel WHERE id = ANY (v_ids) ORDER BY id FOR NO KEY UPDATE;
-    END IF;
-    UPDATE inventory_stocklevel s
-       SET reserved = s.reserved + u.take, updated_at = p_now
-      FROM unnest(v_ids, v_takes, v_floors) AS u(id, take, floor)
-     WHERE s.id = u.id AND s.on_hand - s.reserved - u.floor >= u.take;
-    GET DIAGNOSTICS v_changed = ROW_COUNT;
-    IF v_changed < cardinality(v_ids) THEN
-        -- Another reservation took the units in between: undo all of it, as the CHECK would.
-        RAISE EXCEPTION 'stock moved; the reservation gives way'
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'stock_reserved_within_on_hand';
-    END IF;
-END
-$$;
-"""
-
-RESERVE_ROW = r"""
-CREATE OR REPLACE FUNCTION inventory_reserve_row(
-    p_sku text, p_code text, p_take int, p_channel text,
-    p_public_id text, p_reference text, p_status text, p_now timestamptz, p_expires_at timestamptz, p_actor text,
-    p_topic text, p_payload jsonb, p_event_status text,
-    OUT go boolean, OUT reservation_id bigint, OUT event_id bigint)
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    v_id bigint;
-    v_floor int;
-BEGIN
-    -- The steps of inventory_reserve below, for one stock row.
-    SELECT s.id, COALESCE(lc.safety_stock, 0), s.on_hand - s.reserved - COALESCE(lc.safety_stock, 0) >= p_take
-      INTO v_id, v_floor, go
-      FROM catalog_variant v
-      JOIN inventory_stocklevel s ON s.variant_id = v.id
-      JOIN inventory_location l ON l.id = s.location_id AND l.code = p_code AND l.active
-      LEFT JOIN inventory_locationchannel lc ON lc.location_id = l.id AND lc.channel_id = p_channel
-     WHERE v.sku = p_sku;
-    go := COALESCE(go, FALSE);
-    IF NOT go THEN
-        RETURN;
-    END IF;
-    INSERT INTO inventory_reservation (public_id, reference, channel_id, status, created_at, expires_at, actor)
-    VALUES (p_public_id, p_reference, p_channel, p_status, p_now, p_expires_at, p_actor)
-    ON CONFLICT DO NOTHING
-    RETURNING id INTO reservation_id;
-    IF reservation_id IS NULL THEN
-        RETURN;
-    END IF;
-    INSERT INTO inventory_reservationline (reservation_id, stock_id, quantity, state)
-    VALUES (reservation_id, v_id, p_take, 'held');
-    INSERT INTO core_outboxevent (topic, payload, created_at, status, done_handlers, attempts, last_error)
-    VALUES (p_topic, p_payload, p_now, p_event_status, '[]'::jsonb, 0, '')
-    RETURNING id INTO event_id;
-    PERFORM pg_advisory_xact_lock(21332, (v_id & 2147483647)::int);
-    UPDATE inventory_stocklevel SET reserved = reserved + p_take, updated_at = p_now
-     WHERE id = v_id AND on_hand - reserved - v_floor >= p_take;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'stock moved; the reservation gives way'
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'stock_reserved_within_on_hand';
-    END IF;
-END
-$$;
-"""
+# Created in this order; each file holds one CREATE OR REPLACE FUNCTION statement.
+FILES = ("reserve.sql", "reserve_row.sql")
 
 SIGNATURES = (
     "inventory_reserve(text[], text[], int[], text, text, text, text, timestamptz, timestamptz, text, text, jsonb, "
@@ -136,10 +28,14 @@ SIGNATURES = (
 )
 
 
+def sql_file(name: str) -> str:
+    return (files("omnicanal.inventory") / "sql" / name).read_text(encoding="utf-8")
+
+
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(RESERVE)
-        schema_editor.execute(RESERVE_ROW)
+        for name in FILES:
+            schema_editor.execute(sql_file(name))
 
 
 def backwards(apps, schema_editor):
