@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
 
+from omnicanal.catalog import queries as catalog_queries
 from omnicanal.catalog.models import Variant
 from omnicanal.core import clock
 from omnicanal.core.errors import NotFound, ValidationFailed
@@ -324,8 +325,10 @@ def variance_report(count: StockCount) -> dict:
     """Per line: expected, counted, variance and its value at the variant's price."""
     lines = []
     units = value = 0
-    for line in count.lines.select_related("variant", "variant__product").order_by("variant__sku"):
-        price = line.variant.price if line.variant.price is not None else line.variant.product.base_price
+    rows = list(count.lines.select_related("variant", "variant__product").order_by("variant__sku"))
+    prices = catalog_queries.base_prices([line.variant.sku for line in rows])  # the catalog's price rule
+    for line in rows:
+        price = prices[line.variant.sku].amount
         variance = line.counted - line.expected
         lines.append({"sku": line.variant.sku, "name": line.variant.product.name_es, "expected": line.expected,
                       "counted": line.counted, "variance": variance, "value": variance * price})

@@ -26,7 +26,8 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.db.models import Case, F, IntegerField, Value, When
 
-from omnicanal.catalog.models import Channel, Variant
+from omnicanal.catalog import queries as catalog_queries
+from omnicanal.catalog.models import Variant
 from omnicanal.core import audit, clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, InsufficientStock, InvalidTransition, NotFound, ValidationFailed
@@ -121,7 +122,7 @@ def do_create_location(
     )
     if channels is None:
         channels = [{"channel": c, "ships": location.ships, "pickup": location.pickup}
-                    for c in Channel.objects.filter(active=True).values_list("code", flat=True)]
+                    for c in catalog_queries.channel_codes()]
     for link in channels:
         if link.get("ships", True) or link.get("pickup", False):
             do_link_channel(location=location, **link)
@@ -136,8 +137,7 @@ def do_link_channel(
 ) -> LocationChannel | None:
     """Which channel a location serves, how, and the units it keeps back from it. Neither shipping
     nor pickup removes the link."""
-    if not Channel.objects.filter(pk=channel).exists():
-        raise ValidationFailed.on("channel", f"no channel {channel}")
+    _check_channel_exists(channel)
     if safety_stock < 0:
         raise ValidationFailed.on("safety_stock", "may not be negative")
     ships = ships and location.ships
@@ -321,15 +321,10 @@ def do_count(*, location: Location, lines: Sequence[tuple[str, int]], reason: st
 # --- reservations -----------------------------------------------------------------------------------
 
 
-_known_channels: set[str] = set()
-
-
-def _check_channel(channel: str) -> None:
-    """Channels are few and never deleted: remember the known ones per process (a miss re-reads)."""
-    if channel in _known_channels:
-        return
-    _known_channels.update(Channel.objects.values_list("code", flat=True))
-    if channel not in _known_channels:
+def _check_channel_exists(channel: str) -> None:
+    """The reservation's channel is a row of the catalog (its foreign key has no database
+    constraint), active or not: an open order of a channel closed since still re-reserves."""
+    if not catalog_queries.channel_exists(channel):
         raise ValidationFailed.on("channel", f"no channel {channel}")
 
 
@@ -405,7 +400,7 @@ def do_reserve(
     if not reference or len(reference) > 64:
         raise ValidationFailed.on("reference", "is required (at most 64 characters)")
     wanted = _aggregate(lines)
-    _check_channel(channel)
+    _check_channel_exists(channel)
     order = list(dict.fromkeys(locations)) if locations else None
     reservation = _new_reservation(reference=reference, channel=channel, expires_in=expires_in, actor=actor)
     if connection.vendor == "postgresql":

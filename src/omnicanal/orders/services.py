@@ -30,7 +30,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from omnicanal.catalog.models import Channel
+from omnicanal.catalog.queries import check_channel
 from omnicanal.core import audit, clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal, require_role
 from omnicanal.core.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
@@ -121,17 +121,6 @@ def _who(actor: Principal) -> str:
 
 def _is_person(actor: Principal) -> bool:
     return actor.kind != "system"
-
-
-_known_channels: set[str] = set()
-
-
-def check_channel(channel: str) -> str:
-    if channel not in _known_channels:
-        _known_channels.update(Channel.objects.filter(active=True).values_list("code", flat=True))
-        if channel not in _known_channels:
-            raise ValidationFailed.on("channel", _("no channel %(channel)s") % {"channel": channel})
-    return channel
 
 
 def _wanted(lines: list[LineIn], field: str = "lines") -> dict[str, int]:

@@ -29,7 +29,7 @@ from omnicanal.customers import queries as customers
 from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory
 from omnicanal.loyalty import presence as loyalty_presence
-from omnicanal.orders import labels, pickup, queries, services, visibility
+from omnicanal.orders import labels, pickup, pricing, queries, services, visibility
 from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
 app_name = "orders"
@@ -321,6 +321,7 @@ def pos(request: HttpRequest):
                     if variant is None:
                         messages.error(request, _("No product with that SKU or barcode."))
                     else:
+                        pricing.price_skus([variant.sku], "pos", field="code")  # not sold at the till: 422
                         state["lines"][variant.sku] = state["lines"].get(variant.sku, 0) + 1
                 elif op == "remove":
                     state["lines"].pop(request.POST.get("sku", ""), None)
@@ -361,8 +362,6 @@ def pos(request: HttpRequest):
             customer = None
     lines, total = [], Money.zero()
     if state["lines"]:
-        from omnicanal.orders import pricing
-
         priced = pricing.price_skus(list(state["lines"]), "pos")
         stock = inventory.availability_many(skus=list(state["lines"]), channel="web")
         for sku, qty in state["lines"].items():
