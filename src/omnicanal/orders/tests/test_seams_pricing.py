@@ -88,7 +88,8 @@ def test_the_catalog_and_orders_agree_on_price_and_policy(world):
     assert (str(sock.price.amount), sock.policy, sock.published, str(sock.base_price.amount)) == \
         ("5400", catalog_queries.PricePolicy.LISTING, True, "5000")
     assert str(sock.listing_price.amount) == "5400"
-    assert market["SHOE-40"].published is False  # the marketplace publishes nothing by default
+    _set_default("chat", False)
+    assert catalog_queries.channel_prices(["SHOE-40"], "chat")["SHOE-40"].published is False  # no listing there
     assert (str(web.price.amount), web.policy, web.listing_price) == ("5000", catalog_queries.PricePolicy.PRODUCT, None)
     assert pricing.price_skus(["SOCK-1"], "marketplace")["SOCK-1"].unit_price == sock.price
 
