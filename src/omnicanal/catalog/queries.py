@@ -21,6 +21,7 @@ from omnicanal.catalog.models import Category, Channel, Listing, Product, Produc
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
+from omnicanal.core.queries import get_or_404
 
 
 class PricePolicy(StrEnum):
@@ -188,17 +189,11 @@ def get_product(ref: str) -> Product:
 
 
 def get_variant(sku: str) -> Variant:
-    variant = Variant.objects.select_related("product", "product__category").filter(sku=sku).first()
-    if variant is None:
-        raise NotFound(detail=f"No variant with SKU {sku}.")
-    return variant
+    return get_or_404(Variant.objects.select_related("product", "product__category"), f"No variant with SKU {sku}.", sku=sku)
 
 
 def get_channel(code: str) -> Channel:
-    channel = Channel.objects.filter(pk=code).first()
-    if channel is None:
-        raise NotFound(detail=f"No channel {code}.")
-    return channel
+    return get_or_404(Channel.objects.all(), f"No channel {code}.", pk=code)
 
 
 def channels(*, active_only: bool = True) -> list[Channel]:

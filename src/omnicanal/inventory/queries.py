@@ -17,8 +17,9 @@ from django.db.models import F, Q, QuerySet, Sum
 from omnicanal.catalog import queries as catalog_queries
 from omnicanal.catalog.models import Variant
 from omnicanal.core import clock
-from omnicanal.core.errors import NotFound, ValidationFailed
+from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.libpq import HotStatement
+from omnicanal.core.queries import get_or_404
 from omnicanal.inventory import hours
 from omnicanal.inventory.models import (
     Location,
@@ -171,10 +172,7 @@ def available_by_channel(skus: list[str] | None, channels: list[str]) -> dict[tu
 
 
 def get_location(code: str) -> Location:
-    location = Location.objects.filter(code=code).first()
-    if location is None:
-        raise NotFound(detail=f"No location {code}.")
-    return location
+    return get_or_404(Location.objects.all(), f"No location {code}.", code=code)
 
 
 def locations(*, active_only: bool = True) -> list[Location]:
@@ -185,9 +183,7 @@ def locations(*, active_only: bool = True) -> list[Location]:
 def stock_level(*, location: str, sku: str) -> dict:
     """One stock row (zeros when the SKU was never stocked there)."""
     loc = get_location(location)
-    variant = Variant.objects.filter(sku=sku).first()
-    if variant is None:
-        raise NotFound(detail=f"No variant with SKU {sku}.")
+    variant = catalog_queries.get_variant(sku)
     row = StockLevel.objects.filter(location=loc, variant=variant).values("on_hand", "reserved").first()
     row = row or {"on_hand": 0, "reserved": 0}
     return {"location": loc.code, "sku": sku, "on_hand": row["on_hand"], "reserved": row["reserved"],
@@ -266,10 +262,7 @@ def ledger_balance(*, location: str, sku: str) -> int:
 
 
 def get_reservation(public_id: str) -> Reservation:
-    found = Reservation.objects.filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound(detail=f"No reservation {public_id}.")
-    return found
+    return get_or_404(Reservation.objects.all(), f"No reservation {public_id}.", public_id=public_id)
 
 
 def reservation_lines(reservation: Reservation) -> list[dict]:
@@ -287,10 +280,7 @@ def reservations(*, reference: str = "", status: str = "") -> QuerySet[Reservati
 
 
 def get_transfer(public_id: str) -> Transfer:
-    found = Transfer.objects.select_related("origin", "destination").filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound(detail=f"No transfer {public_id}.")
-    return found
+    return get_or_404(Transfer.objects.select_related("origin", "destination"), f"No transfer {public_id}.", public_id=public_id)
 
 
 def transfer_lines(transfer: Transfer) -> list[dict]:
@@ -315,10 +305,7 @@ def in_transit(*, sku: str | None = None) -> int:
 
 
 def get_count(public_id: str) -> StockCount:
-    found = StockCount.objects.select_related("location").filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound(detail=f"No count {public_id}.")
-    return found
+    return get_or_404(StockCount.objects.select_related("location"), f"No count {public_id}.", public_id=public_id)
 
 
 def variance_report(count: StockCount) -> dict:

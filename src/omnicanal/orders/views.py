@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from omnicanal.catalog.models import Variant
 from omnicanal.core import clock
 from omnicanal.core.auth import require_location
-from omnicanal.core.console import principal, show_problem, staff_required
+from omnicanal.core.console import principal, problem_text, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, NotFound, Problem
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
@@ -454,13 +454,6 @@ def _panel_response(request: HttpRequest, customer_id: str, **kw) -> HttpRespons
     return HttpResponse(panel_html(request, customer_id, q=source.get("q", "")[:60], **kw))
 
 
-def _problem_text(problem: Problem) -> str:
-    detail = problem.detail or problem.title
-    for error in problem.errors:
-        detail = f"{detail} — {error.field}: {error.message}"
-    return str(detail)
-
-
 @staff_required(*VIEWERS)
 def panel(request: HttpRequest, customer_id: str):
     """The panel alone: the search box (order number, order id or SKU) swaps it in place."""
@@ -480,7 +473,7 @@ def panel_resend_tracking(request: HttpRequest, fulfillment_id: str):
         notice = _("Tracking %(tracking)s of %(order)s sent again.") % {"tracking": f.tracking, "order": f.order.number}
         return _panel_response(request, f.order.customer_id, notice=notice)
     except (Problem, Forbidden) as problem:
-        return _panel_response(request, f.order.customer_id, error=_problem_text(problem))
+        return _panel_response(request, f.order.customer_id, error=problem_text(problem))
 
 
 @staff_required(*THREAD_ACTORS)
@@ -508,7 +501,7 @@ def panel_start_return(request: HttpRequest, order_id: str):
                 "carrier": ret.carrier, "tracking": ret.tracking}
         return _panel_response(request, order.customer_id, notice=notice)
     except Problem as problem:
-        return _panel_response(request, order.customer_id, error=_problem_text(problem))
+        return _panel_response(request, order.customer_id, error=problem_text(problem))
 
 
 # --- disputes ------------------------------------------------------------------------------------------
