@@ -16,11 +16,10 @@ from django.db.models import F, Q, QuerySet, Sum
 
 from omnicanal.catalog import queries as catalog_queries
 from omnicanal.catalog.models import Variant
-from omnicanal.core import clock
+from omnicanal.core import clock, hours
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.libpq import HotStatement
 from omnicanal.core.queries import get_or_404
-from omnicanal.inventory import hours
 from omnicanal.inventory.models import (
     Location,
     LocationChannel,

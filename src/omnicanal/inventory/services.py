@@ -28,11 +28,11 @@ from django.db.models import Case, F, IntegerField, Value, When
 
 from omnicanal.catalog import queries as catalog_queries
 from omnicanal.catalog.models import Variant
-from omnicanal.core import audit, clock, outbox
+from omnicanal.core import audit, clock, hours, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, InsufficientStock, InvalidTransition, NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
-from omnicanal.inventory import hours, locks, queries
+from omnicanal.inventory import locks, queries
 from omnicanal.inventory.events import (
     ReservationCommitted,
     ReservationReleased,
