@@ -111,3 +111,20 @@ def test_the_till_refuses_to_ring_up_what_the_pos_does_not_sell(client, world):
     assert r.status_code == 200
     assert "SOCK-1" in r.content.decode()
     assert client.session.get(POS_SESSION, {}).get("lines", {}) == {}
+
+
+def test_an_inactive_channel_takes_no_new_order_but_its_open_orders_still_reserve(api, customer_id):
+    # given the chat channel closed by the catalog
+    with transaction.atomic():
+        catalog.do_set_channel_policy(channel=catalog_queries.get_channel("chat"), changes={"active": False})
+    # when an order is placed on it, then the one channel check refuses it
+    assert "channel" in _line_error(place(api, lines=[("SOCK-1", 1)], channel="chat", customer_id=customer_id))
+    # and inventory, which only needs the channel to exist, still reserves for it (an open order's re-reserve)
+    from omnicanal.inventory import services as inventory
+    from omnicanal.inventory.services import ReserveLine
+
+    with transaction.atomic():
+        held = inventory.do_reserve(reference="OPEN-CHAT-ORDER", channel="chat", lines=[ReserveLine("SOCK-1", 1)],
+                                    expires_in=None)
+    assert held.public_id.startswith("rsv_")
+    assert catalog_queries.channel_exists("chat") and not catalog_queries.channel_exists("fax")
