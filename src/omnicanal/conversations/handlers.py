@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from omnicanal.conversations import events, push, queries
 from omnicanal.conversations.services import do_ask_csat, do_erase_conversations, do_move_conversations
-from omnicanal.conversations.services.privacy import export_conversations
+from omnicanal.conversations.services.privacy import do_scrub_conversations, export_conversations
 from omnicanal.core import outbox
 from omnicanal.customers import registry
 
@@ -48,6 +48,11 @@ def export(customer_id: str) -> list[dict]:
 @registry.on_erase
 def erase(*, customer_id: str) -> None:
     do_erase_conversations(customer_id=customer_id)
+
+
+@registry.on_scrub
+def scrub(*, customer_ids: list[str], traces) -> None:
+    do_scrub_conversations(traces=traces)
 
 
 def open_conversation(customer_id: str) -> dict | None:

@@ -51,3 +51,11 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["at", "actor_name", "actor_role", "action", "target_type", "target_id"]
     list_filter = ["action", "actor_role"]
     search_fields = ["target_id", "actor_name", "action"]
+    readonly_fields = ["note_text"]
+
+    @admin.display(description=_("note"))
+    def note_text(self, obj: AuditEntry) -> str:
+        """The free-text reason about a person, kept beside the entry until that person is erased."""
+        from omnicanal.core import audit
+
+        return audit.reason_of(obj)

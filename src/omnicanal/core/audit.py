@@ -2,7 +2,13 @@
 
 Three guards: the model refuses save-after-create and delete, its queryset refuses update and
 delete, and database triggers refuse UPDATE and DELETE (migration 0002). Entries hold ids, never
-personal data, so that erasing a customer never needs to touch them.
+personal data, so that erasing a customer never needs to touch them:
+
+- `before` and `after` hold ids, codes, amounts and field names (never a name, email, phone or
+  address value); any string shaped like an email or a phone number is masked on the way in;
+- a free-text `reason` about a person (pass `subject=` their customer id) is kept beside the entry
+  in an `AuditNote`, which erasing that person deletes (`forget_subjects`); a reason without a
+  subject stays in the entry, masked the same way.
 
 SQLite's DELETE trigger asks a per-connection SQL function whether a purge is allowed; only the test
 harness's table flush turns it on (PostgreSQL flushes with TRUNCATE, which row triggers ignore).
@@ -10,15 +16,49 @@ harness's table flush turns it on (PostgreSQL flushes with TRUNCATE, which row t
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.backends.signals import connection_created
 
 from omnicanal.core import clock
 from omnicanal.core.auth import Principal
-from omnicanal.core.models import AuditEntry
+from omnicanal.core.models import AuditEntry, AuditNote
 
 _purge_allowed = False
+
+EMAIL_LIKE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A phone number (or a national id): 8+ digits, a leading + and spaces, dots, dashes or brackets
+# between them allowed; dates and plain numbers (amounts, counts) are left alone.
+PHONE_LIKE = re.compile(r"\+?\(?\d(?:[\s.()-]{0,2}\d){7,}")
+NOT_A_PHONE = re.compile(r"\d{4}-\d{2}-\d{2}.*|\d+(?:\.\d+)?")
+MASK_EMAIL = "[email]"
+MASK_PHONE = "[phone]"
+
+
+def _phone(match: re.Match, *, long_numbers: bool) -> str:
+    found = match.group(0)
+    if "+" in found or not NOT_A_PHONE.fullmatch(found):
+        return MASK_PHONE
+    return MASK_PHONE if long_numbers and found.isdigit() and len(found) >= 9 else found
+
+
+def mask(text: str, *, long_numbers: bool = True) -> str:
+    """The text with anything shaped like an email address or a phone number masked (in free text
+    a bare run of 9+ digits counts as a phone; in before/after values it is an amount)."""
+    text = EMAIL_LIKE.sub(MASK_EMAIL, text)
+    return PHONE_LIKE.sub(lambda match: _phone(match, long_numbers=long_numbers), text)
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask(value, long_numbers=False)
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_masked(item) for item in value]
+    return value
 
 
 def record(
@@ -30,8 +70,11 @@ def record(
     before: Any = None,
     after: Any = None,
     reason: str = "",
+    subject: str = "",
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    """Append one entry. `subject`: the customer the entry is about; their free-text `reason` goes
+    to an erasable AuditNote instead of the entry."""
+    entry = AuditEntry.objects.create(
         at=clock.now(),
         actor_kind=actor.kind,
         actor_id=actor.id,
@@ -40,10 +83,24 @@ def record(
         action=action,
         target_type=target_type,
         target_id=str(target_id),
-        before=before,
-        after=after,
-        reason=reason,
+        before=_masked(before),
+        after=_masked(after),
+        reason="" if subject else mask(reason),
     )
+    if subject and reason:
+        AuditNote.objects.create(entry=entry, subject_id=subject, text=mask(reason))
+    return entry
+
+
+def reason_of(entry: AuditEntry) -> str:
+    """The entry's reason, wherever it is kept (in the entry, or in its note until erasure)."""
+    note = AuditNote.objects.filter(entry=entry).first()
+    return note.text if note is not None else entry.reason
+
+
+def forget_subjects(subject_ids: Iterable[str]) -> int:
+    """Erasure: the free-text notes about these people go; their entries (ids only) stay."""
+    return AuditNote.objects.filter(subject_id__in=list(subject_ids)).delete()[0]
 
 
 def allow_purge_for_tests(allowed: bool) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
 from ninja.utils import check_csrf
 
@@ -119,8 +120,8 @@ class ApiKeyAuth(HttpBearer):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not request.headers.get("Authorization"):
             if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request) is not None:
-                raise CsrfFailed(detail="A console session acts on the API only with its CSRF token (X-CSRFToken) "
-                                        "from the site's own pages; other clients send an API key.")
+                raise CsrfFailed(detail=_("A console session acts on the API only with its CSRF token (X-CSRFToken) "
+                                          "from the site's own pages; other clients send an API key."))
             request.principal = principal_for_user(user)
             return request.principal
         return super().__call__(request)
@@ -169,7 +170,7 @@ def require_scope(request_or_principal, scope: str) -> Principal:
     """The principal, if it is not scoped or holds `scope` (integration keys); else Forbidden."""
     principal = _principal(request_or_principal)
     if not principal.has_scope(scope):
-        raise Forbidden(detail=f"This API key lacks the scope '{scope}'.")
+        raise Forbidden(detail=_("This API key lacks the scope '%(scope)s'.") % {"scope": scope})
     return principal
 
 

@@ -168,6 +168,18 @@ class AuditEntry(models.Model):
         raise PermissionError("The audit log is append-only.")
 
 
+class AuditNote(models.Model):
+    """The free-text reason of an audit entry about a person (`subject_id`, a customer's id): kept
+    beside the append-only entry, not in it, so that erasing the person deletes it."""
+
+    entry = models.OneToOneField(AuditEntry, on_delete=models.PROTECT, related_name="note")
+    subject_id = models.CharField(max_length=64, db_index=True)
+    text = models.TextField(blank=True, default="")
+
+    class Meta:
+        verbose_name = _("audit note")
+
+
 class WorkerHeartbeat(models.Model):
     """One row per worker name, touched by a periodic task; /health reads it."""
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
 from omnicanal.core.errors import MalformedRequest, PayloadTooLarge, Problem, UnsupportedMediaType
@@ -84,14 +85,20 @@ class JsonParser(Parser):
 
     def parse_body(self, request: HttpRequest):
         if not is_json(request.content_type):
-            raise UnsupportedMediaType(detail="Send the body as application/json.")
+            raise UnsupportedMediaType(detail=_("Send the body as application/json."))
         try:
             return loads(request.body)
         except UnreadableJson as exc:
-            raise MalformedRequest(detail=f"The body could not be read: {exc}.") from exc
+            raise MalformedRequest(detail=_("The body could not be read: %(reason)s.") % {"reason": exc}) from exc
+
+
+_MULTIPART_OVERHEAD = 64 * 1024  # boundaries, headers and the text beside the file
 
 
 def body_limit(request: HttpRequest) -> int:
+    if request.path.startswith("/webchat/"):
+        # Anonymous visitors: refused by Content-Length before the file is taken in, not after.
+        return settings.UPLOAD_MAX_BYTES["webchat"] + _MULTIPART_OVERHEAD
     if (request.content_type or "").lower() == "multipart/form-data":
         return settings.UPLOAD_MAX_BODY_BYTES
     if request.path.startswith("/api/"):
@@ -116,16 +123,17 @@ def check_request(request: HttpRequest) -> Problem | None:
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
-        return MalformedRequest(detail="The Content-Length header is not a number.")
+        return MalformedRequest(detail=_("The Content-Length header is not a number."))
     limit = body_limit(request)
     if length > limit:
-        return PayloadTooLarge(detail=f"The body is {length} bytes; at most {limit} are accepted here.",
+        return PayloadTooLarge(detail=_("The body is %(length)s bytes; at most %(limit)s are accepted here.")
+                               % {"length": length, "limit": limit},
                                extra={"limit": limit})
     if length and request.path.startswith("/api/"):
         content_type = (request.content_type or "").lower()
         if not is_json(content_type) and content_type != "multipart/form-data":
             return UnsupportedMediaType(
-                detail="Send the body as application/json (multipart/form-data where an endpoint takes files).")
+                detail=_("Send the body as application/json (multipart/form-data where an endpoint takes files)."))
     return None
 
 

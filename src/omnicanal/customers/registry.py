@@ -15,6 +15,14 @@ their data without customers importing them.
     @registry.on_erase
     def erase_loyalty(*, customer_id: str) -> None: ...                # inside the erasure transaction
 
+    @registry.personal_values
+    def order_addresses(customer_id: str) -> Iterable[str]: ...        # before any erasure hook runs
+
+    @registry.on_scrub
+    def scrub_loyalty(*, customer_ids: list[str], traces: core.privacy.Traces) -> None: ...
+    # after every on_erase hook; traces: the person's ids and former name, emails, phones and
+    # address lines (every domain's personal_values too), for copies that cannot be found by id
+
     registry.register_panel(name="loyalty", label=_("Loyalty"), render=render_panel, order=30)
     # render(request, customer_id) -> str (HTML fragment) for the customer 360 page. The reader is
     # `request.principal` (set by core.console.staff_required; core.console.principal(request)):
@@ -40,13 +48,14 @@ Until a provider registers, the view answers the section's empty default.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 MergeHook = Callable[..., None]
 ExportHook = Callable[[str], Any]
 EraseHook = Callable[..., None]
+ValuesProvider = Callable[[str], Iterable[str]]
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,8 @@ class Panel:
 _merge_hooks: dict[str, MergeHook] = {}
 _export_hooks: dict[str, ExportHook] = {}
 _erase_hooks: dict[str, EraseHook] = {}
+_scrub_hooks: dict[str, EraseHook] = {}
+_value_providers: dict[str, ValuesProvider] = {}
 _panels: dict[str, Panel] = {}
 _summaries: dict[str, Callable[[str], Any]] = {}
 
@@ -84,6 +95,24 @@ def on_export(section: str) -> Callable[[ExportHook], ExportHook]:
 def on_erase(func: EraseHook) -> EraseHook:
     _erase_hooks[_name(func)] = func
     return func
+
+
+def on_scrub(func: EraseHook) -> EraseHook:
+    _scrub_hooks[_name(func)] = func
+    return func
+
+
+def personal_values(func: ValuesProvider) -> ValuesProvider:
+    _value_providers[_name(func)] = func
+    return func
+
+
+def scrub_hooks() -> list[EraseHook]:
+    return list(_scrub_hooks.values())
+
+
+def value_providers() -> list[ValuesProvider]:
+    return list(_value_providers.values())
 
 
 def register_panel(*, name: str, label: str, render: Callable[[Any, str], str], order: int = 100) -> None:

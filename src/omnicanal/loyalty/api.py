@@ -605,7 +605,7 @@ class GiftCardSpendIn(GiftCardCheckIn):
 def spend_gift_card(request, body: GiftCardSpendIn):
     require_role(request, "store_staff", "integration", "manager")
     transfer = stored_value.do_spend_gift_card(
-        code=body.code, pin=body.pin, amount=body.amount.money(), key=f"spend:{body.reference}:{stored_value.normalize_card_code(body.code)}",
+        code=body.code, pin=body.pin, amount=body.amount.money(), key=f"spend:{ledger.key_part(body.reference)}:{stored_value.normalize_card_code(body.code)}",
         reference=body.reference, channel=body.channel, actor=ledger.actor_label(request.principal),
     )
     card = stored_value.find_gift_card(body.code, body.pin)

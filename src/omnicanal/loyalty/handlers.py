@@ -33,6 +33,11 @@ def erase_loyalty(*, customer_id: str) -> None:
     customer_data.do_erase_customer(customer_id=customer_id)
 
 
+@registry.on_scrub
+def scrub_loyalty(*, customer_ids: list[str], traces) -> None:
+    customer_data.do_scrub_transfers(traces=traces)
+
+
 def loyalty_summary(customer_id: str) -> dict:
     from omnicanal.loyalty import queries
 

@@ -113,6 +113,9 @@ class TransferKind(models.TextChoices):
     FORFEIT = "forfeit", _("Closed on erasure")
 
 
+ERASABLE_TEXT = {"memo", "reference", "metadata"}
+
+
 class ImmutableQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("Ledger rows are immutable.")
@@ -122,6 +125,14 @@ class ImmutableQuerySet(models.QuerySet):
 
     def bulk_update(self, *args, **kwargs):
         raise PermissionError("Ledger rows are immutable.")
+
+    def erase_text(self, **fields):
+        """Erasure only: blank a transfer's descriptive text (memo, reference, metadata); amounts,
+        accounts, keys, kinds, statuses, links and times never change (the triggers of migration
+        0005 let only these three columns change)."""
+        if not set(fields) <= ERASABLE_TEXT:
+            raise PermissionError("Ledger rows are immutable.")
+        return super().update(**fields)
 
 
 class Immutable(models.Model):

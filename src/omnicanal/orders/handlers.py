@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from omnicanal.customers import registry
 from omnicanal.loyalty import funding
-from omnicanal.orders import queries, services, visibility
+from omnicanal.orders import privacy, queries, services, visibility
 
 # Gift cards and wallet top-ups are issued only against a payment the order book captured.
 funding.register(queries.captured_funds)
@@ -25,7 +25,10 @@ def export_orders(customer_id: str) -> dict:
 
 @registry.on_erase
 def erase_orders(*, customer_id: str) -> None:
-    services.do_erase_customer(customer_id=customer_id)
+    privacy.do_erase_customer(customer_id=customer_id)
+
+
+registry.personal_values(privacy.personal_values)
 
 
 def _cart_summary(customer_id: str):

@@ -69,6 +69,7 @@ from omnicanal.orders.models import (
     ReturnLine,
     ReturnStatus,
 )
+from omnicanal.orders.privacy import do_erase_customer  # noqa: F401  (moved; its old name still works)
 
 MAX_LINES = 100
 MAX_QUANTITY = 999
@@ -490,7 +491,7 @@ def do_refund(*, order: Order, amount: Money, to: str = "original", reference: s
         if _is_person(actor):
             audit.record(actor=actor, action="order.refund", target_type="order", target_id=order.public_id,
                          after={"refund": refund.public_id, "amount": str(refund.amount), "to": refund.to},
-                         reason=reason)
+                         reason=reason, subject=order.customer_id)
     return made
 
 
@@ -539,7 +540,7 @@ def do_cancel_order(*, order: Order, reason: str = "", actor: Principal = SYSTEM
                                       customer_id=order.customer_id, reason=order.cancel_reason))
     if _is_person(actor):
         audit.record(actor=actor, action="order.cancel", target_type="order", target_id=order.public_id,
-                     after={"total": str(order.total)}, reason=reason)
+                     after={"total": str(order.total)}, reason=reason, subject=order.customer_id)
     return order
 
 
@@ -1023,7 +1024,7 @@ def do_decide_dispute(*, dispute_id: str, decision: str, amount: Money | None = 
     dispute.save()
     audit.record(actor=actor, action="dispute.decide", target_type="dispute", target_id=dispute.public_id,
                  after={"decision": decision, "amount": str(dispute.amount), "order": order.public_id},
-                 reason=note.strip()[:200])
+                 reason=note.strip()[:200], subject=order.customer_id)
     return dispute
 
 
@@ -1123,10 +1124,6 @@ def do_merge_customer_carts(*, survivor_id: str, merged_id: str) -> None:
     Cart.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
 
 
-def do_erase_customer(*, customer_id: str) -> None:
-    """registry.on_erase: addresses and contact details go, order totals stay for the books."""
-    Order.objects.filter(customer_id=customer_id).update(address=None, contact={})
-    Cart.objects.filter(customer_id=customer_id).update(device_id="")
 
 
 def do_checkout_hold(*, cart_id: str) -> dict:

@@ -56,7 +56,16 @@ def test_the_web_chat_takes_5_mb_and_answers_413_above(client, chat, settings):
     token = _token(client, chat)
     # when a visitor uploads a 6 MB picture
     answer = _upload(client, chat, token, "grande.png", PNG + b"\x00" * (6 * 1024 * 1024), "image/png")
-    # then 413, saying the limit, and nothing is stored
+    # then 413 from its Content-Length alone (the body is never taken in), saying the limit; nothing stored
+    assert answer.status_code == 413 and answer.json()["error"] == "payload-too-large"
+    assert str(settings.UPLOAD_MAX_BYTES["webchat"] + 64 * 1024) in answer.json()["detail"]
+    assert not Attachment.objects.exists() and not Message.objects.exists()
+
+
+def test_a_file_just_over_the_limit_within_the_body_allowance_is_refused_as_too_large(client, chat):
+    # given a visitor / when the file alone passes 5 MB by a few bytes (the body fits the multipart allowance)
+    answer = _upload(client, chat, _token(client, chat), "grande.png", PNG + b"\x00" * (5 * 1024 * 1024), "image/png")
+    # then the file check refuses it by its size, saying the limit, and nothing is stored
     assert answer.status_code == 413 and answer.json()["error"] == "file-too-large"
     assert "5" in answer.json()["detail"]
     assert not Attachment.objects.exists() and not Message.objects.exists()

@@ -10,7 +10,14 @@ from omnicanal.conversations import locks
 from omnicanal.conversations.events import CsatRecorded, CsatRequested
 from omnicanal.conversations.models import Author, Conversation, Message, Status
 from omnicanal.conversations.services.common import conversation_of
-from omnicanal.conversations.services.reply import UNDELIVERABLE, do_send, is_pull, last_inbound, window_open
+from omnicanal.conversations.services.reply import (
+    UNDELIVERABLE,
+    do_send,
+    is_pull,
+    last_inbound,
+    reachable,
+    window_open,
+)
 from omnicanal.core import clock, outbox
 
 QUESTION = _("How would you rate the help you got? Reply with a number from 1 (bad) to 5 (excellent).")
@@ -27,6 +34,7 @@ def do_ask_csat(*, conversation: Conversation | str) -> Message | None:
         or is_pull(channel)
         or last_inbound(conversation, channel) is None
         or not window_open(conversation, channel)  # never outside the channel's reply window
+        or not reachable(conversation, channel)  # an erased customer: nobody left to ask
     ):
         return None
     with translation.override(conversation.language or None):

@@ -62,6 +62,22 @@ def do_erase_conversations(*, customer_id: str) -> None:
         if attachment.file:
             attachment.file.delete(save=False)
     Attachment.objects.filter(message__conversation__in=conversations).delete()
-    Message.objects.filter(conversation__in=conversations).update(text="", address="", meta={}, author_name="")
+    Message.objects.filter(conversation__in=conversations).update(text="", address="", meta={}, author_name="", error="")
     Ticket.objects.filter(customer_id=customer_id).update(subject="")
     conversations.update(subject="", reply_address="")
+
+
+def do_scrub_conversations(*, traces) -> None:
+    """Someone else's thread that holds the erased person's values (an anonymous web chat visitor
+    who left their email, a message quoting their phone) loses those texts."""
+    fields = {Message: ("text", "address", "author_name", "error"), Conversation: ("subject", "reply_address"),
+              Ticket: ("subject",)}
+    for model, names in fields.items():
+        for row in model.objects.filter(traces.q(*names)).only("pk", *names):
+            changes = {name: "" for name in names if traces.touches(getattr(row, name))}
+            if changes:
+                model.objects.filter(pk=row.pk).update(**changes)
+    for message in Message.objects.filter(traces.q("meta")).only("pk", "meta"):
+        meta = traces.scrub_json(message.meta)
+        if meta != message.meta:
+            Message.objects.filter(pk=message.pk).update(meta=meta)

@@ -93,6 +93,11 @@ def _address(conversation: Conversation, channel: str) -> tuple[str, str, Messag
     return address, "", last
 
 
+def reachable(conversation: Conversation, channel: str) -> bool:
+    """Whether a message on `channel` has somewhere to go (never, once the customer was erased)."""
+    return bool(_address(conversation, channel)[0])
+
+
 def _email_threading(last: Message | None, conversation: Conversation) -> dict:
     if last is None or last.channel != "email":
         subject = conversation.subject

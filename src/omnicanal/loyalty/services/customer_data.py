@@ -3,8 +3,9 @@ handlers.py through customers.registry, inside the customers domain's transactio
 
 from __future__ import annotations
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
+from omnicanal.core import privacy
 from omnicanal.loyalty.models import (
     Account,
     CouponUse,
@@ -40,12 +41,41 @@ def do_erase_customer(*, customer_id: str) -> list[Transfer]:
     to the liability account), entries stay under the pseudonymous id; spend history and the
     link from coupon uses and gift cards to the person go."""
     closed = ledger.do_close_owner(owner_id=customer_id)
+    cards = GiftCard.objects.filter(purchaser_id=customer_id).values_list("account_id", flat=True)
+    accounts = Account.objects.filter(Q(owner_kind=OwnerKind.CUSTOMER, owner_id=customer_id) | Q(pk__in=cards))
+    _erase_text(Transfer.objects.filter(Q(debit__in=accounts) | Q(credit__in=accounts)))
     Spend.objects.filter(owner_id=customer_id).delete()
     TierState.objects.filter(owner_id=customer_id).delete()
     CouponUse.objects.filter(customer_id=customer_id).update(customer_id="")
     GiftCard.objects.filter(purchaser_id=customer_id).update(purchaser_id="")
     ValueGrant.objects.filter(customer_id=customer_id).update(note="")  # staff notes may name the person
+    for grant in ValueGrant.objects.filter(customer_id=customer_id).exclude(reference="").only("pk", "reference"):
+        if privacy.free_text(grant.reference):
+            ValueGrant.objects.filter(pk=grant.pk).update(reference="")
     return closed
+
+
+def do_scrub_transfers(*, traces: privacy.Traces) -> None:
+    """Transfers anywhere (a gift card the person spent, a system account) whose memo, reference or
+    metadata holds one of the person's former values lose that text."""
+    _erase_text(Transfer.objects.filter(traces.q("memo", "reference", "metadata")), drop=traces.touches)
+
+
+def _erase_text(transfers, *, drop=None) -> None:
+    """Without `drop` (the person's own transfers): the memo goes, and free-text references and
+    metadata (ids and codes stay: the books find orders by them). With it: whatever text it picks."""
+    def gone(text: str, memo: bool = False) -> bool:
+        if drop is not None:
+            return drop(text)
+        return memo or privacy.free_text(text)
+
+    for transfer in transfers.only("pk", "memo", "reference", "metadata"):
+        memo = "" if transfer.memo and gone(transfer.memo, memo=True) else transfer.memo
+        reference = "" if transfer.reference and gone(transfer.reference) else transfer.reference
+        metadata = {k: v for k, v in (transfer.metadata or {}).items()
+                    if not (k == "reason" and drop is None) and not (isinstance(v, str) and gone(v))}
+        if (memo, reference, metadata) != (transfer.memo, transfer.reference, transfer.metadata):
+            Transfer.objects.filter(pk=transfer.pk).erase_text(memo=memo, reference=reference, metadata=metadata)
 
 
 def export_customer(customer_id: str) -> dict:

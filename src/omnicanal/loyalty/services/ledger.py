@@ -15,10 +15,13 @@ overdraft even if this code had a bug.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
@@ -98,6 +101,13 @@ def actor_label(actor) -> str:
     if isinstance(actor, str):
         return actor
     return "system" if actor.kind == "system" else f"{actor.kind}:{actor.id}"
+
+
+def key_part(text: str) -> str:
+    """A caller's free text (a reference) as a part of a transfer's idempotency key: a keyed digest,
+    so that a key never holds personal data (the reference column keeps the text until erasure)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()
+    return f"h{digest[:40]}"
 
 
 # --- transfers -------------------------------------------------------------------------------

@@ -362,7 +362,7 @@ def do_earn_activity(
     rule = max(rules, key=lambda r: r.reward)
     kind = AccountKind.COINS if rule.unit == COINS else AccountKind.POINTS
     account = ledger.customer_account(customer_id, kind)
-    key = f"activity:{activity}:{customer_id}:{reference}"
+    key = f"activity:{activity}:{customer_id}:{ledger.key_part(reference)}"
     if (done := Transfer.objects.filter(key=key).first()) is not None:
         return done
     if rule.max_per_customer is not None:
@@ -412,7 +412,7 @@ def do_adjust(
     audit.record(actor=actor, action="loyalty.adjust", target_type="loyalty_account", target_id=account.public_id,
                  before={"balance": str(before), "unit": account.unit},
                  after={"balance": str(after), "unit": account.unit, "transfer": transfer.public_id, "customer": customer_id},
-                 reason=reason.strip())
+                 reason=reason.strip(), subject=customer_id)
     announce(transfer, account, value if signed > 0 else -value)
     return transfer
 

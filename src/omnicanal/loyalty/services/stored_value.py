@@ -203,7 +203,7 @@ def do_top_up_wallet(
     if actor.kind != "system":
         require_role(actor, *limits.TOP_UP_ROLES)
         key = funding.check_funding(reference, amount)
-    key = key or f"topup:{reference}"
+    key = key or f"topup:{ledger.key_part(reference)}"
     fresh = not Transfer.objects.filter(key=key).exists()
     with funding.once(reference):
         transfer = ledger.do_transfer(

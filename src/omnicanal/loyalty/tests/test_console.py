@@ -53,7 +53,7 @@ def test_managers_adjust_with_a_reason_in_the_audit_log(login, make_customer):
     ana = make_customer()
     client = login("manager")
     client.post("/console/loyalty/adjustments/", {"customer_id": ana, "kind": "points", "amount": "300", "reason": "Reclamo 123"})
-    assert AuditEntry.objects.filter(action="loyalty.adjust", reason="Reclamo 123").exists()
+    assert AuditEntry.objects.filter(action="loyalty.adjust", note__text="Reclamo 123").exists()
     page = client.get("/console/loyalty/adjustments/")
     assert "Reclamo 123" in page.content.decode()
 
