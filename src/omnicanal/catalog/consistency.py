@@ -13,7 +13,8 @@ the product itself):
 - name_en, description_en, title_en   a missing English translation
 
 Price, title and description are checked only where the variant is published: a hidden listing
-misleads nobody. Read-only; three queries plus the stock provider's.
+misleads nobody. Prices and publication come from `queries.channel_prices` (one query per channel),
+the texts from the listings. Read-only; three queries, one per channel, plus the stock provider's.
 """
 
 from __future__ import annotations
@@ -25,9 +26,8 @@ from decimal import Decimal
 
 from omnicanal.catalog import registry
 from omnicanal.catalog.models import Channel, Listing, Variant
-from omnicanal.catalog.queries import EffectiveListing, effective
+from omnicanal.catalog.queries import ChannelPrice, EffectiveListing, channel_prices, effective
 from omnicanal.catalog.registry import StockProvider
-from omnicanal.core.money import Money
 
 ALL_CHANNELS = "*"
 FIELDS = ("price", "title", "description", "published", "stock", "name_en", "description_en", "title_en")
@@ -51,7 +51,7 @@ def _price_ok(price: Decimal, reference: Decimal, channel: Channel) -> bool:
 
 
 def _variant_drifts(variant: Variant, chans: dict[str, Channel], shown: dict[str, EffectiveListing],
-                    stock: dict[tuple[str, str], int] | None) -> list[Drift]:
+                    priced: dict[str, ChannelPrice], stock: dict[tuple[str, str], int] | None) -> list[Drift]:
     product = variant.product
     out: list[Drift] = []
 
@@ -63,14 +63,14 @@ def _variant_drifts(variant: Variant, chans: dict[str, Channel], shown: dict[str
     if product.description_es and not product.description_en:
         drift(ALL_CHANNELS, "description_en", "", product.description_es[:120])
     for code, channel in chans.items():
-        mine = shown[code]
+        mine, my_price = shown[code], priced[code]
         ref = shown.get(channel.reference_id) if channel.reference_id else None
+        ref_price_of = priced.get(channel.reference_id) if ref is not None else None
         ref_code = channel.reference_id if ref is not None else ""
-        if mine.published:
-            ref_price = ref.price.amount if ref else Money(
-                variant.price if variant.price is not None else product.base_price, product.currency).amount
-            if not _price_ok(mine.price.amount, ref_price, channel):
-                drift(code, "price", mine.price.amount, ref_price, ref_code)
+        if my_price.published:
+            ref_price = ref_price_of.price.amount if ref_price_of else my_price.base_price.amount
+            if not _price_ok(my_price.price.amount, ref_price, channel):
+                drift(code, "price", my_price.price.amount, ref_price, ref_code)
             ref_title = ref.title if ref else product.name_es
             if mine.title != ref_title and not channel.allow_title_override:
                 drift(code, "title", mine.title, ref_title, ref_code)
@@ -81,10 +81,11 @@ def _variant_drifts(variant: Variant, chans: dict[str, Channel], shown: dict[str
                 drift(code, "title_en", "", mine.title)
             if stock is not None and stock.get((variant.sku, code), 0) <= 0:
                 drift(code, "stock", 0, "published")
-        if ref is not None and (
-            (mine.published and not ref.published) or (channel.mirror_reference and mine.published != ref.published)
+        if ref_price_of is not None and (
+            (my_price.published and not ref_price_of.published)
+            or (channel.mirror_reference and my_price.published != ref_price_of.published)
         ):
-            drift(code, "published", str(mine.published).lower(), str(ref.published).lower(), ref_code)
+            drift(code, "published", str(my_price.published).lower(), str(ref_price_of.published).lower(), ref_code)
     return out
 
 
@@ -102,7 +103,7 @@ def consistency_report(
     """
     provider = registry.current_stock_provider() if stock is True else (stock or None)
     chans = {c.code: c for c in Channel.objects.filter(active=True)}
-    variants = Variant.objects.select_related("product").filter(product__active=True).order_by("sku")
+    variants = Variant.objects.select_related("product", "product__category").filter(product__active=True).order_by("sku")
     if skus:
         variants = variants.filter(sku__in=skus)
     variants = list(variants)
@@ -111,12 +112,15 @@ def consistency_report(
         listings = listings.filter(variant__sku__in=skus)
     by_key = {(row.variant_id, row.channel_id): row for row in listings}
     available = provider(skus or None, list(chans)) if provider else None
+    sku_list = [v.sku for v in variants]
+    prices = {code: channel_prices(sku_list, code) for code in chans}
     wanted_channels = set(channels) if channels else None
     wanted_fields = set(fields) if fields else None
     report: list[Drift] = []
     for variant in variants:
         shown = {code: effective(variant, variant.product, c, by_key.get((variant.pk, code))) for code, c in chans.items()}
-        for item in _variant_drifts(variant, chans, shown, available):
+        priced = {code: prices[code][variant.sku] for code in chans}
+        for item in _variant_drifts(variant, chans, shown, priced, available):
             if wanted_channels and item.channel not in wanted_channels and item.channel != ALL_CHANNELS:
                 continue
             if wanted_fields and item.field not in wanted_fields:

@@ -1,16 +1,161 @@
-"""Reads of the catalog for other domains, the API and the console (no writes)."""
+"""Reads of the catalog for other domains, the API and the console (no writes).
+
+The catalog owns channels, channel prices and publication: `channel_prices(skus, channel)` is the
+one place that decides what a SKU costs on a channel and whether that channel sells it, and
+`check_channel(code)` the one place that decides what is a channel. Orders, inventory, the console
+and the consistency audit ask here (docs/catalog-inventory.md, "Who decides a channel price").
+"""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from omnicanal.catalog.models import Category, Channel, Listing, Product, ProductImage, Variant
-from omnicanal.core.errors import NotFound
+from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
+from omnicanal.core.queries import get_or_404
+
+
+class PricePolicy(StrEnum):
+    """Whose price a channel charges: the listing's own, else the variant's, else the product's."""
+
+    LISTING = "listing"
+    VARIANT = "variant"
+    PRODUCT = "product"
+
+
+@dataclass(frozen=True)
+class ChannelPrice:
+    """What one channel charges for one SKU and whether it sells it: decided only by `_decide`."""
+
+    sku: str
+    channel: str
+    price: Money  # the effective price on this channel
+    published: bool  # the listing's flag, else the channel's publish_by_default
+    listing_price: Money | None  # the listing's own price (the override), None when it has none
+    policy: PricePolicy  # which rule gave `price`
+    base_price: Money  # the price without the channel: the variant's, else the product's
+    has_listing: bool
+    active: bool  # the product is on sale at all; an inactive product is sold on no channel
+    title: str  # what the channel calls it: the listing's Spanish title, else the product's name
+    options: str  # the variant's attribute values, "42 negro"
+    category: str  # the product's category slug
+
+    @property
+    def sellable(self) -> bool:
+        """An order on this channel may take it."""
+        return self.active and self.published
+
+
+def _base_price(variant_price: Decimal | None, product_price: Decimal) -> tuple[Decimal, PricePolicy]:
+    if variant_price is not None:
+        return Decimal(variant_price), PricePolicy.VARIANT
+    return Decimal(product_price), PricePolicy.PRODUCT
+
+
+def _decide(*, sku: str, channel: str, currency: str, variant_price: Decimal | None, product_price: Decimal,
+            publish_by_default: bool, has_listing: bool, listing_price: Decimal | None, listing_published: bool,
+            active: bool, title: str, options: str, category: str) -> ChannelPrice:
+    """The rule: the listing's price, else the variant's, else the product's; published as the
+    listing says, else as the channel's publish_by_default says."""
+    base, policy = _base_price(variant_price, product_price)
+    override = Money(Decimal(listing_price), currency) if has_listing and listing_price is not None else None
+    return ChannelPrice(
+        sku=sku, channel=channel, price=override if override is not None else Money(base, currency),
+        published=bool(listing_published) if has_listing else bool(publish_by_default),
+        listing_price=override, policy=PricePolicy.LISTING if override is not None else policy,
+        base_price=Money(base, currency), has_listing=has_listing, active=bool(active), title=title,
+        options=options, category=category,
+    )
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _prices_sql(n: int) -> str:
+    return (
+        "SELECT v.sku, v.price, v.attributes, p.base_price, p.currency, p.name_es, p.active, c.slug, "
+        "l.id, l.price, l.published, l.title_es, ch.publish_by_default "
+        f"FROM {_table(Variant)} v JOIN {_table(Product)} p ON p.id = v.product_id "
+        f"JOIN {_table(Category)} c ON c.id = p.category_id "
+        f"LEFT JOIN {_table(Channel)} ch ON ch.code = %s "
+        f"LEFT JOIN {_table(Listing)} l ON l.variant_id = v.id AND l.channel_id = %s "
+        f"WHERE v.sku IN ({', '.join(['%s'] * n)})"
+    )
+
+
+def _options(attributes) -> str:
+    if isinstance(attributes, str):  # SQLite hands JSON back as text
+        attributes = json.loads(attributes or "{}")
+    return " ".join(str(v) for v in (attributes or {}).values())
+
+
+def channel_prices(skus: list[str], channel: str) -> dict[str, ChannelPrice]:
+    """{sku: ChannelPrice} on `channel`, in one query whatever the number of SKUs. Unknown SKUs are
+    left out; an unknown channel is a 422 on `channel`. Inactive channels still answer (their open
+    orders and carts are priced as before)."""
+    skus = list(dict.fromkeys(skus))
+    if not skus:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_prices_sql(len(skus)), [channel, channel, *skus])
+        rows = cursor.fetchall()
+    out = {}
+    for (sku, v_price, attributes, base, currency, name, active, category, l_id, l_price, l_published, l_title,
+         by_default) in rows:
+        if by_default is None:
+            raise ValidationFailed.on("channel", _("no channel %(channel)s") % {"channel": channel})
+        out[sku] = _decide(
+            sku=sku, channel=channel, currency=currency, variant_price=v_price, product_price=base,
+            publish_by_default=by_default, has_listing=l_id is not None, listing_price=l_price,
+            listing_published=l_published, active=active, title=l_title or name, options=_options(attributes),
+            category=category)
+    return out
+
+
+def base_prices(skus: list[str]) -> dict[str, Money]:
+    """{sku: the price without any channel} (the variant's, else the product's): stock valuation."""
+    rows = Variant.objects.filter(sku__in=list(dict.fromkeys(skus))).values_list(
+        "sku", "price", "product__base_price", "product__currency")
+    return {sku: Money(_base_price(v_price, p_price)[0], currency) for sku, v_price, p_price, currency in rows}
+
+
+# Channels are few and never deleted (PROTECT): each process remembers {code: active} and re-reads on a miss.
+_channel_state: dict[str, bool] = {}
+
+
+def _channel_active(code: str) -> bool | None:
+    if not _channel_state.get(code):
+        _channel_state.update(Channel.objects.values_list("code", "active"))
+    return _channel_state.get(code)
+
+
+def check_channel(code: str, *, field: str = "channel") -> str:
+    """`code` is a sales channel of the catalog that sells now (active), else a 422 on `field`. The
+    one meaning of "a channel" for carts, orders and the POS."""
+    if not isinstance(code, str) or not _channel_active(code):
+        raise ValidationFailed.on(field, _("no channel %(channel)s") % {"channel": code})
+    return code
+
+
+def channel_exists(code: str) -> bool:
+    """The code names a channel of the catalog, active or not (a reservation of an open order of a
+    channel closed since still refers to it)."""
+    return isinstance(code, str) and _channel_active(code) is not None
+
+
+def forget_channels() -> None:
+    """After a channel's row changes in this process (catalog services, tests)."""
+    _channel_state.clear()
 
 
 @dataclass(frozen=True)
@@ -44,17 +189,11 @@ def get_product(ref: str) -> Product:
 
 
 def get_variant(sku: str) -> Variant:
-    variant = Variant.objects.select_related("product", "product__category").filter(sku=sku).first()
-    if variant is None:
-        raise NotFound(detail=f"No variant with SKU {sku}.")
-    return variant
+    return get_or_404(Variant.objects.select_related("product", "product__category"), f"No variant with SKU {sku}.", sku=sku)
 
 
 def get_channel(code: str) -> Channel:
-    channel = Channel.objects.filter(pk=code).first()
-    if channel is None:
-        raise NotFound(detail=f"No channel {code}.")
-    return channel
+    return get_or_404(Channel.objects.all(), f"No channel {code}.", pk=code)
 
 
 def channels(*, active_only: bool = True) -> list[Channel]:
@@ -120,27 +259,37 @@ def product_with_variants(ref: str) -> Product:
 
 def variant_price(variant: Variant, product: Product | None = None) -> Decimal:
     product = product or variant.product
-    return variant.price if variant.price is not None else product.base_price
+    return _base_price(variant.price, product.base_price)[0]
+
+
+def channel_price(variant: Variant, product: Product, channel: Channel, listing: Listing | None) -> ChannelPrice:
+    """`channel_prices` for rows already loaded (the console's matrix, the audit): the same rule."""
+    return _decide(
+        sku=variant.sku, channel=channel.code, currency=product.currency, variant_price=variant.price,
+        product_price=product.base_price, publish_by_default=channel.publish_by_default,
+        has_listing=listing is not None, listing_price=listing.price if listing is not None else None,
+        listing_published=listing.published if listing is not None else False, active=product.active,
+        title=(listing.title_es if listing is not None else "") or product.name_es,
+        options=_options(variant.attributes), category=product.category.slug)
 
 
 def effective(variant: Variant, product: Product, channel: Channel, listing: Listing | None) -> EffectiveListing:
-    base = variant_price(variant, product)
+    priced = channel_price(variant, product, channel, listing)
     has = listing is not None
-    price_over = has and listing.price is not None
     title_over = has and bool(listing.title_es)
     desc_over = has and bool(listing.description_es)
     return EffectiveListing(
         channel=channel.code,
         sku=variant.sku,
-        price=Money(listing.price if price_over else base, product.currency),
+        price=priced.price,
         title=listing.title_es if title_over else product.name_es,
         title_en=(listing.title_en if has and listing.title_en else ("" if title_over else product.name_en)),
         description=listing.description_es if desc_over else product.description_es,
         description_en=(
             listing.description_en if has and listing.description_en else ("" if desc_over else product.description_en)
         ),
-        published=listing.published if has else channel.publish_by_default,
-        price_overridden=price_over,
+        published=priced.published,
+        price_overridden=priced.policy is PricePolicy.LISTING,
         title_overridden=title_over,
         description_overridden=desc_over,
         has_listing=has,

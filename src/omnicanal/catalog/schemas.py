@@ -9,15 +9,7 @@ from ninja import Schema
 from pydantic import Field, field_validator
 
 from omnicanal.core.money import Money
-from omnicanal.core.schemas import Quantity, StrictAmount
-
-
-class MoneyIn(Schema):
-    amount: StrictAmount = Field(ge=0, max_digits=14, decimal_places=2)
-    currency: str = Field(min_length=3, max_length=3)
-
-    def money(self) -> Money:
-        return Money.of(self.amount, self.currency)
+from omnicanal.core.schemas import MoneyIn, Quantity, StrictAmount
 
 
 class MoneyOut(Schema):

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils.text import slugify
 
-from omnicanal.catalog import rules
+from omnicanal.catalog import queries, rules
 from omnicanal.catalog.events import ListingChanged, ProductCreated
 from omnicanal.catalog.models import (
     Brand,
@@ -266,6 +266,7 @@ def do_set_channel_policy(*, channel: Channel, changes: dict, actor: Principal =
             raise ValidationFailed.on(key, "a channel cannot be its own reference")
         setattr(channel, key, value)
     channel.save()
+    queries.forget_channels()
     audit.record(actor=actor, action="channel.policy", target_type="channel", target_id=channel.code, before=before,
                  after={k: str(getattr(channel, k if k != "reference" else "reference_id")) for k in allowed})
     return channel

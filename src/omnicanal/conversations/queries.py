@@ -22,21 +22,15 @@ from omnicanal.conversations.models import (
     Ticket,
 )
 from omnicanal.core import clock
-from omnicanal.core.errors import NotFound
+from omnicanal.core.queries import get_or_404
 
 
 def get_conversation(conversation_id: str) -> Conversation:
-    found = Conversation.objects.select_related("assignee", "team").filter(public_id=conversation_id).first()
-    if found is None:
-        raise NotFound(detail=f"No conversation {conversation_id}.")
-    return found
+    return get_or_404(Conversation.objects.select_related("assignee", "team"), f"No conversation {conversation_id}.", public_id=conversation_id)
 
 
 def get_message(message_id: str) -> Message:
-    found = Message.objects.select_related("conversation").filter(public_id=message_id).first()
-    if found is None:
-        raise NotFound(detail=f"No message {message_id}.")
-    return found
+    return get_or_404(Message.objects.select_related("conversation"), f"No message {message_id}.", public_id=message_id)
 
 
 def open_conversation_of(customer_id: str) -> Conversation | None:

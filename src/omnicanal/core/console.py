@@ -62,8 +62,14 @@ def principal(request: HttpRequest) -> Principal:
     return getattr(request, "principal", None) or principal_for_user(request.user)
 
 
-def show_problem(request: HttpRequest, problem: Problem) -> None:
+def problem_text(problem: Problem) -> str:
+    """A problem as one line for a console page: its detail (else title), then each field error."""
     detail = problem.detail or problem.title
     for error in problem.errors:
         detail = f"{detail} — {error.field}: {error.message}"
+    return str(detail)
+
+
+def show_problem(request: HttpRequest, problem: Problem) -> None:
+    detail = problem_text(problem)
     messages.error(request, f"{problem.title}: {detail}" if problem.detail else str(problem.title))

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Model, QuerySet
 
 from omnicanal.core import clock
+from omnicanal.core.errors import NotFound
 from omnicanal.core.models import OutboxEvent, OutboxStatus, WorkerHeartbeat
 
 WORKER_STALE_AFTER = timedelta(minutes=3)
+M = TypeVar("M", bound=Model)
+
+
+def get_or_404(rows: QuerySet[M], detail: str, **lookup) -> M:
+    """The first row of `rows` matching `lookup`, else NotFound (404) saying `detail`: the one
+    get-or-404 of every domain's queries."""
+    found = rows.filter(**lookup).first()
+    if found is None:
+        raise NotFound(detail=detail)
+    return found
 
 
 @dataclass(frozen=True)

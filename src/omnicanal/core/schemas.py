@@ -7,6 +7,10 @@ the wire we take neither:
   ("12990", "-200", "12.50"); no exponent, no NaN/Infinity, no booleans, at most `MAX_AMOUNT_CHARS`
   characters. Field constraints (max_digits, decimal_places, ge/gt) still apply after it.
 - `check_amount(value)`: the same rule as a function, for schemas that keep the amount as text.
+- `MoneyIn`: the one money input of the API, `{amount, currency}`: a `StrictAmount` of at most 14
+  digits and 2 decimals, zero or more; `currency` three capitals, the business currency when absent.
+  `PositiveMoneyIn` is the same with an amount above zero (what is issued, topped up or refunded
+  by loyalty).
 Each refusal is a field error (422), never a server error.
 """
 
@@ -17,7 +21,10 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, StrictInt
+from ninja import Schema
+from pydantic import BeforeValidator, Field, StrictInt
+
+from omnicanal.core.money import Money, business_currency
 
 MAX_AMOUNT_CHARS = 32
 _PLAIN_DECIMAL = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -53,3 +60,15 @@ def check_amount(value: Any) -> Decimal:
 
 
 StrictAmount = Annotated[Decimal, BeforeValidator(check_amount)]
+
+
+class MoneyIn(Schema):
+    amount: StrictAmount = Field(ge=0, max_digits=14, decimal_places=2, examples=["12990"])
+    currency: str = Field(default_factory=business_currency, pattern=r"^[A-Z]{3}$")
+
+    def money(self) -> Money:
+        return Money.of(self.amount, self.currency)
+
+
+class PositiveMoneyIn(MoneyIn):
+    amount: StrictAmount = Field(gt=0, max_digits=14, decimal_places=2, examples=["12990"])

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
 
+from omnicanal.catalog import queries as catalog_queries
 from omnicanal.catalog.models import Variant
-from omnicanal.core import clock
-from omnicanal.core.errors import NotFound, ValidationFailed
+from omnicanal.core import clock, hours
+from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.libpq import HotStatement
-from omnicanal.inventory import hours
+from omnicanal.core.queries import get_or_404
 from omnicanal.inventory.models import (
     Location,
     LocationChannel,
@@ -170,10 +171,7 @@ def available_by_channel(skus: list[str] | None, channels: list[str]) -> dict[tu
 
 
 def get_location(code: str) -> Location:
-    location = Location.objects.filter(code=code).first()
-    if location is None:
-        raise NotFound(detail=f"No location {code}.")
-    return location
+    return get_or_404(Location.objects.all(), f"No location {code}.", code=code)
 
 
 def locations(*, active_only: bool = True) -> list[Location]:
@@ -184,9 +182,7 @@ def locations(*, active_only: bool = True) -> list[Location]:
 def stock_level(*, location: str, sku: str) -> dict:
     """One stock row (zeros when the SKU was never stocked there)."""
     loc = get_location(location)
-    variant = Variant.objects.filter(sku=sku).first()
-    if variant is None:
-        raise NotFound(detail=f"No variant with SKU {sku}.")
+    variant = catalog_queries.get_variant(sku)
     row = StockLevel.objects.filter(location=loc, variant=variant).values("on_hand", "reserved").first()
     row = row or {"on_hand": 0, "reserved": 0}
     return {"location": loc.code, "sku": sku, "on_hand": row["on_hand"], "reserved": row["reserved"],
@@ -265,10 +261,7 @@ def ledger_balance(*, location: str, sku: str) -> int:
 
 
 def get_reservation(public_id: str) -> Reservation:
-    found = Reservation.objects.filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound(detail=f"No reservation {public_id}.")
-    return found
+    return get_or_404(Reservation.objects.all(), f"No reservation {public_id}.", public_id=public_id)
 
 
 def reservation_lines(reservation: Reservation) -> list[dict]:
@@ -286,10 +279,7 @@ def reservations(*, reference: str = "", status: str = "") -> QuerySet[Reservati
 
 
 def get_transfer(public_id: str) -> Transfer:
-    found = Transfer.objects.select_related("origin", "destination").filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound(detail=f"No transfer {public_id}.")
-    return found
+    return get_or_404(Transfer.objects.select_related("origin", "destination"), f"No transfer {public_id}.", public_id=public_id)
 
 
 def transfer_lines(transfer: Transfer) -> list[dict]:
@@ -314,18 +304,17 @@ def in_transit(*, sku: str | None = None) -> int:
 
 
 def get_count(public_id: str) -> StockCount:
-    found = StockCount.objects.select_related("location").filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound(detail=f"No count {public_id}.")
-    return found
+    return get_or_404(StockCount.objects.select_related("location"), f"No count {public_id}.", public_id=public_id)
 
 
 def variance_report(count: StockCount) -> dict:
     """Per line: expected, counted, variance and its value at the variant's price."""
     lines = []
     units = value = 0
-    for line in count.lines.select_related("variant", "variant__product").order_by("variant__sku"):
-        price = line.variant.price if line.variant.price is not None else line.variant.product.base_price
+    rows = list(count.lines.select_related("variant", "variant__product").order_by("variant__sku"))
+    prices = catalog_queries.base_prices([line.variant.sku for line in rows])  # the catalog's price rule
+    for line in rows:
+        price = prices[line.variant.sku].amount
         variance = line.counted - line.expected
         lines.append({"sku": line.variant.sku, "name": line.variant.product.name_es, "expected": line.expected,
                       "counted": line.counted, "variance": variance, "value": variance * price})

@@ -17,7 +17,7 @@ from omnicanal.core.auth import Principal
 from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money, business_currency
-from omnicanal.core.schemas import Quantity, StrictAmount
+from omnicanal.core.schemas import PositiveMoneyIn, Quantity, StrictAmount
 from omnicanal.loyalty import limits, panel, qr, queries
 from omnicanal.loyalty.models import POINTS, Activity, Coupon, CouponKind, GrantKind, Tier, Transfer
 from omnicanal.loyalty.services import approvals, coupons, ledger, program, stored_value
@@ -40,14 +40,6 @@ CHANNEL = r"^[a-z][a-z0-9_]{1,19}$"
 # --- schemas ---------------------------------------------------------------------------------
 
 
-class MoneyIn(Schema):
-    amount: StrictAmount = Field(gt=0, max_digits=14, decimal_places=2, examples=["12990"])
-    currency: str = Field(default_factory=business_currency, pattern=r"^[A-Z]{3}$")
-
-    def money(self) -> Money:
-        return Money.of(self.amount, self.currency)
-
-
 class MoneyOut(Schema):
     amount: str
     currency: str
@@ -57,7 +49,7 @@ class LineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
     category: str = Field(default="", max_length=60)
     quantity: Quantity = Field(default=1, ge=1, le=10_000)
-    amount: MoneyIn  # the line total
+    amount: PositiveMoneyIn  # the line total
 
     def line(self) -> Line:
         return Line(sku=self.sku, category=self.category, quantity=self.quantity, amount=self.amount.money())
@@ -238,7 +230,7 @@ def reward_activity(request, customer_id: str, body: ActivityIn):
 
 
 class StoreCreditIn(Schema):
-    amount: MoneyIn
+    amount: PositiveMoneyIn
     reason: Literal["return", "service_recovery"]
     reference: str = Field(default="", max_length=100)
 
@@ -305,7 +297,7 @@ def reject_grant(request, grant_id: str):
 
 
 class TopUpIn(Schema):
-    amount: MoneyIn
+    amount: PositiveMoneyIn
     reference: str = Field(min_length=1, max_length=100, description="The captured payment (pay_… or ord_…) that funded the top-up")
 
 
@@ -446,7 +438,7 @@ class OrderIn(Schema):
     code: str = Field(min_length=1, max_length=40)
     channel: str = Field(pattern=CHANNEL, examples=["web"])
     customer_id: str | None = Field(default=None, max_length=40)
-    subtotal: MoneyIn | None = None
+    subtotal: PositiveMoneyIn | None = None
     lines: list[LineIn] = Field(default_factory=list, max_length=500)
 
 
@@ -558,7 +550,7 @@ def get_batch(request, batch_id: str):
 
 
 class GiftCardIn(Schema):
-    amount: MoneyIn
+    amount: PositiveMoneyIn
     expires_at: dt.datetime | None = None
     purchaser_id: str | None = Field(default=None, max_length=40)
     reference: str = Field(default="", max_length=100,
@@ -604,7 +596,7 @@ def gift_card_balance(request, body: GiftCardCheckIn):
 
 
 class GiftCardSpendIn(GiftCardCheckIn):
-    amount: MoneyIn
+    amount: PositiveMoneyIn
     reference: str = Field(min_length=1, max_length=100, description="The sale or order paid")
     channel: str = Field(default="", max_length=20)
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from omnicanal.core import audit
-from omnicanal.core.console import show_problem, staff_required
+from omnicanal.core.console import problem_text, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, Problem, ValidationFailed
 from omnicanal.core.money import Money, business_currency
 from omnicanal.loyalty import panel, queries
@@ -288,13 +288,6 @@ def _pending_text(grant) -> str:
     return str(_("Above your limit: sent to a manager for approval (%(id)s).") % {"id": grant.public_id})
 
 
-def _problem_text(problem: Problem) -> str:
-    detail = problem.detail or problem.title
-    for error in problem.errors:
-        detail = f"{detail} — {error.field}: {error.message}"
-    return str(detail)
-
-
 @staff_required(*THREAD_ACTORS)
 @require_POST
 def panel_credit(request: HttpRequest, customer_id: str):
@@ -308,7 +301,7 @@ def panel_credit(request: HttpRequest, customer_id: str):
             return _panel_after(request, customer_id, notice=_pending_text(outcome.grant))
         return _panel_after(request, customer_id, notice=_("Store credit of %(amount)s granted.") % {"amount": amount.format()})
     except (Problem, Forbidden) as problem:
-        return _panel_after(request, customer_id, error=_problem_text(problem))
+        return _panel_after(request, customer_id, error=problem_text(problem))
 
 
 @staff_required(*THREAD_ACTORS)
@@ -327,7 +320,7 @@ def panel_coupon(request: HttpRequest, customer_id: str):
         return _panel_after(request, customer_id, notice=_("Coupon %(code)s issued: single use, valid %(days)d days.")
                             % {"code": outcome.coupon.code, "days": CUSTOMER_COUPON_DAYS})
     except (Problem, Forbidden) as problem:
-        return _panel_after(request, customer_id, error=_problem_text(problem))
+        return _panel_after(request, customer_id, error=problem_text(problem))
 
 
 @staff_required("manager")

@@ -8,13 +8,13 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from omnicanal.core.auth import Principal, require_location
 from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound, ValidationFailed
-from omnicanal.core.money import Money, business_currency
-from omnicanal.core.schemas import Quantity, check_amount
+from omnicanal.core.money import Money
+from omnicanal.core.schemas import MoneyIn, Quantity
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import pickup, queries, services, visibility
@@ -30,26 +30,6 @@ SCOPE = "orders"  # what an integration key needs for anything here (core.auth s
 
 def require_role(request, *roles: str) -> Principal:
     return _require_role(request, *roles, scope=SCOPE)
-
-
-class MoneyIn(Schema):
-    amount: str = Field(max_length=20)
-    currency: str | None = Field(default=None, pattern="^[A-Z]{3}$")
-
-    @field_validator("amount", mode="before")
-    @classmethod
-    def _amount(cls, value):
-        if isinstance(value, float):
-            raise ValueError("send the amount as a string or an integer")
-        d = check_amount(value)
-        if d < 0:
-            raise ValueError("must be a non-negative amount")
-        if len(d.as_tuple().digits) > 14 or -d.as_tuple().exponent > 2:
-            raise ValueError("has more than 14 digits or 2 decimal places")
-        return str(d)
-
-    def money(self) -> Money:
-        return Money.of(self.amount, self.currency or business_currency())
 
 
 class CartIn(Schema):

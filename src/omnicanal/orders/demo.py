@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.apps import apps
 from django.db import transaction
 
+from omnicanal.catalog import queries as catalog_queries
 from omnicanal.catalog.models import Variant
 from omnicanal.core import clock
 from omnicanal.core.demo import LOCATIONS
@@ -70,6 +71,9 @@ def load(*, seed: int, rng: random.Random, out) -> None:
 
 def _history(rng, now, customer_ids, variants) -> None:
     orders, plans = [], []
+    skus = [v.sku for v in variants]
+    prices = {code: catalog_queries.channel_prices(skus, code) for code, _weight in CHANNELS}  # the catalog prices
+    on_marketplace = [v for v in variants if prices["marketplace"][v.sku].sellable]  # about half the range
     for _ in range(HISTORY):
         channel = _pick(rng, CHANNELS)
         customer = rng.choice(customer_ids) if customer_ids and (channel not in ("pos", "mpos") or rng.random() < .6) \
@@ -82,11 +86,10 @@ def _history(rng, now, customer_ids, variants) -> None:
             method = _pick(rng, REMOTE_METHODS)
         store = rng.choice(STORES)
         placed_at = now - dt.timedelta(days=rng.uniform(4, 365), minutes=rng.randint(0, 600))
-        picks = rng.sample(variants, k=rng.choice([1, 1, 1, 2, 2, 3]))
+        picks = rng.sample(on_marketplace if channel == "marketplace" else variants, k=rng.choice([1, 1, 1, 2, 2, 3]))
         lines = []
         for v in picks:
-            price = v.price if v.price is not None else v.product.base_price
-            lines.append((v, rng.choice([1, 1, 1, 2]), Decimal(price)))
+            lines.append((v, rng.choice([1, 1, 1, 2]), prices[channel][v.sku].price.amount))
         subtotal = sum(p * q for _, q, p in lines)
         delivery = "ship" if method == "ship" else "pickup_point" if method == "pickup_point" else \
             "pickup" if method == "ship_to_store" else method
@@ -188,8 +191,12 @@ def _open_orders(rng, customer_ids, variants) -> int:
     """Recent orders placed through the services, left at every step of their fulfilment."""
     placed = 0
     stocked = [v.sku for v in variants]
+    sold_on: dict[str, list[str]] = {}  # what each channel publishes (the marketplace carries about half)
     for i in range(OPEN):
         channel = rng.choice(["web", "web", "app", "app", "marketplace", "phone"])
+        if channel not in sold_on:
+            prices = catalog_queries.channel_prices(stocked, channel)
+            sold_on[channel] = [sku for sku in stocked if sku in prices and prices[sku].sellable]
         method = rng.choice(["ship", "ship", "pickup", "pickup", "curbside", "pickup_point"])
         if channel == "marketplace":
             method = "ship"
@@ -203,7 +210,7 @@ def _open_orders(rng, customer_ids, variants) -> int:
             with transaction.atomic():
                 order = services.do_place_order(
                     channel=channel, customer_id=rng.choice(customer_ids) if customer_ids else "", delivery=delivery,
-                    lines=[services.LineIn(sku, 1) for sku in rng.sample(stocked, k=rng.choice([1, 1, 2]))],
+                    lines=[services.LineIn(sku, 1) for sku in rng.sample(sold_on[channel], k=rng.choice([1, 1, 2]))],
                     payments=[services.PaymentIn(method="card")])
                 pay = Payment.objects.filter(order=order).first()
                 if pay is not None and i % 5:

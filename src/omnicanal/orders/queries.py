@@ -11,6 +11,7 @@ from omnicanal.core.auth import Principal
 from omnicanal.core.errors import NotFound
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
+from omnicanal.core.queries import get_or_404
 from omnicanal.inventory import queries as inventory
 from omnicanal.orders import labels, pricing, visibility
 from omnicanal.orders.models import (
@@ -35,35 +36,22 @@ PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
 
 def get_order(ref: str) -> Order:
     """By public id (ord_…) or number (AS-100123)."""
-    order = None
     if has_prefix(ref, "ord"):
-        order = Order.objects.filter(public_id=ref).first()
-    elif (pk := pk_from_number(ref or "")) is not None:
-        order = Order.objects.filter(pk=pk).first()
-    if order is None:
-        raise NotFound(detail=f"No order {ref}.")
-    return order
+        return get_or_404(Order.objects.all(), f"No order {ref}.", public_id=ref)
+    pk = pk_from_number(ref or "")
+    return get_or_404(Order.objects.all(), f"No order {ref}.", pk=pk if pk is not None else 0)
 
 
 def get_fulfillment(public_id: str) -> Fulfillment:
-    found = Fulfillment.objects.select_related("order").filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound(detail=f"No fulfillment {public_id}.")
-    return found
+    return get_or_404(Fulfillment.objects.select_related("order"), f"No fulfillment {public_id}.", public_id=public_id)
 
 
 def get_return(public_id: str) -> Return:
-    found = Return.objects.select_related("order").filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound(detail=f"No return {public_id}.")
-    return found
+    return get_or_404(Return.objects.select_related("order"), f"No return {public_id}.", public_id=public_id)
 
 
 def get_cart(public_id: str) -> Cart:
-    found = Cart.objects.filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound(detail=f"No cart {public_id}.")
-    return found
+    return get_or_404(Cart.objects.all(), f"No cart {public_id}.", public_id=public_id)
 
 
 def _m(amount, currency: str) -> dict:
@@ -217,10 +205,7 @@ def disputes_queue(*, status: str = "open", kind: str = "", limit: int = 200) ->
 
 
 def get_dispute(public_id: str) -> Dispute:
-    found = Dispute.objects.select_related("order").filter(public_id=public_id).first()
-    if found is None:
-        raise NotFound(detail=f"No dispute {public_id}.")
-    return found
+    return get_or_404(Dispute.objects.select_related("order"), f"No dispute {public_id}.", public_id=public_id)
 
 
 def dispute_dict(d: Dispute) -> dict:

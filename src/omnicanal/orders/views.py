@@ -22,14 +22,14 @@ from django.views.decorators.http import require_POST
 from omnicanal.catalog import queries as catalog_queries
 from omnicanal.core import clock
 from omnicanal.core.auth import require_location
-from omnicanal.core.console import principal, show_problem, staff_required
+from omnicanal.core.console import principal, problem_text, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, NotFound, Problem
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory
 from omnicanal.loyalty import presence as loyalty_presence
-from omnicanal.orders import labels, pickup, queries, services, visibility
+from omnicanal.orders import labels, pickup, pricing, queries, services, visibility
 from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
 app_name = "orders"
@@ -316,6 +316,7 @@ def pos(request: HttpRequest):
                     if sku is None:
                         messages.error(request, _("No product with that SKU or barcode."))
                     else:
+                        pricing.price_skus([sku], "pos", field="code")  # not sold at the till: 422
                         state["lines"][sku] = state["lines"].get(sku, 0) + 1
                 elif op == "remove":
                     state["lines"].pop(request.POST.get("sku", ""), None)
@@ -356,8 +357,6 @@ def pos(request: HttpRequest):
             customer = None
     lines, total = [], Money.zero()
     if state["lines"]:
-        from omnicanal.orders import pricing
-
         priced = pricing.price_skus(list(state["lines"]), "pos")
         stock = inventory.availability_many(skus=list(state["lines"]), channel="web")
         for sku, qty in state["lines"].items():
@@ -450,13 +449,6 @@ def _panel_response(request: HttpRequest, customer_id: str, **kw) -> HttpRespons
     return HttpResponse(panel_html(request, customer_id, q=source.get("q", "")[:60], **kw))
 
 
-def _problem_text(problem: Problem) -> str:
-    detail = problem.detail or problem.title
-    for error in problem.errors:
-        detail = f"{detail} — {error.field}: {error.message}"
-    return str(detail)
-
-
 @staff_required(*VIEWERS)
 def panel(request: HttpRequest, customer_id: str):
     """The panel alone: the search box (order number, order id or SKU) swaps it in place."""
@@ -476,7 +468,7 @@ def panel_resend_tracking(request: HttpRequest, fulfillment_id: str):
         notice = _("Tracking %(tracking)s of %(order)s sent again.") % {"tracking": f.tracking, "order": f.order.number}
         return _panel_response(request, f.order.customer_id, notice=notice)
     except (Problem, Forbidden) as problem:
-        return _panel_response(request, f.order.customer_id, error=_problem_text(problem))
+        return _panel_response(request, f.order.customer_id, error=problem_text(problem))
 
 
 @staff_required(*THREAD_ACTORS)
@@ -504,7 +496,7 @@ def panel_start_return(request: HttpRequest, order_id: str):
                 "carrier": ret.carrier, "tracking": ret.tracking}
         return _panel_response(request, order.customer_id, notice=notice)
     except Problem as problem:
-        return _panel_response(request, order.customer_id, error=_problem_text(problem))
+        return _panel_response(request, order.customer_id, error=problem_text(problem))
 
 
 # --- disputes ------------------------------------------------------------------------------------------

@@ -7,9 +7,8 @@ import re
 from django.template import Context, Template
 from django.utils.translation import gettext_lazy as _
 
-from omnicanal.conversations.business_hours import check_hours
 from omnicanal.conversations.models import AgentProfile, CannedReply, Team
-from omnicanal.core import clock
+from omnicanal.core import clock, hours
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import ValidationFailed
 
@@ -48,10 +47,7 @@ def do_save_agent(*, user, languages: list[str], skills: list[str], teams: list[
 
 def do_save_team(*, slug: str, name: str, languages=(), skills=(), store_codes=(), business_hours=None,
                  time_zone: str = "America/Santiago", is_default: bool = False, sla_policy=None) -> Team:
-    try:
-        check_hours(business_hours or {})
-    except ValueError as exc:
-        raise ValidationFailed.on("business_hours", str(exc)) from exc
+    hours.parse(business_hours or {}, field="business_hours")
     team, _created = Team.objects.update_or_create(slug=slug, defaults={
         "name": name, "languages": list(languages), "skills": list(skills), "store_codes": list(store_codes),
         "business_hours": business_hours or {}, "time_zone": time_zone, "is_default": is_default, "sla_policy": sla_policy,

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from omnicanal.conversations.models import Attachment, Conversation, Message
 from omnicanal.core import clock, uploads
-from omnicanal.core.errors import Conflict, NotFound, Problem
+from omnicanal.core.errors import Conflict, Problem
+from omnicanal.core.queries import get_or_404
 
 
 class ReplyWindowClosed(Conflict):
@@ -18,10 +19,7 @@ class ReplyWindowClosed(Conflict):
 def conversation_of(conversation: Conversation | str) -> Conversation:
     if isinstance(conversation, Conversation):
         return conversation
-    found = Conversation.objects.filter(public_id=conversation).first()
-    if found is None:
-        raise NotFound(detail=f"No conversation {conversation}.")
-    return found
+    return get_or_404(Conversation.objects.all(), f"No conversation {conversation}.", public_id=conversation)
 
 
 def assignee_key(conversation: Conversation) -> str:

@@ -17,7 +17,6 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.conversations import locks
-from omnicanal.conversations.business_hours import add_business_minutes
 from omnicanal.conversations.events import (
     SlaBreached,
     SlaWarning,
@@ -38,6 +37,7 @@ from omnicanal.conversations.services.common import assignee_key, conversation_o
 from omnicanal.core import clock, outbox
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import InvalidTransition, ValidationFailed
+from omnicanal.core.hours import add_business_minutes
 
 CATEGORY = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
 REF = re.compile(r"^[\w.-]{0,40}$")

@@ -3,10 +3,10 @@ import datetime as dt
 import pytest
 
 from omnicanal.conversations import services
-from omnicanal.conversations.business_hours import add_business_minutes, is_open
 from omnicanal.conversations.models import SlaPolicy
 from omnicanal.core import clock
 from omnicanal.core.errors import InvalidTransition
+from omnicanal.core.hours import add_business_minutes, is_open_or_always
 from omnicanal.core.models import OutboxEvent
 
 WEEKDAYS = {day: [["09:00", "18:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -18,7 +18,8 @@ def test_business_minutes_skip_nights_and_weekends():
     due = add_business_minutes(friday_1730, 60, WEEKDAYS, "America/Santiago")
     assert due == dt.datetime(2026, 3, 9, 12, 30, tzinfo=dt.UTC)  # Monday 09:30 local
     assert add_business_minutes(friday_1730, 60, {}, "America/Santiago") == friday_1730 + dt.timedelta(hours=1)
-    assert is_open(MONDAY_1730, WEEKDAYS, "America/Santiago") and not is_open(friday_1730 + dt.timedelta(days=1), WEEKDAYS, "America/Santiago")
+    assert is_open_or_always(WEEKDAYS, "America/Santiago", MONDAY_1730)
+    assert not is_open_or_always(WEEKDAYS, "America/Santiago", friday_1730 + dt.timedelta(days=1))
 
 
 def test_tickets_carry_sequential_human_numbers(receive, actor):

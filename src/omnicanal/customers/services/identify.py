@@ -105,7 +105,9 @@ def _get(item: Any, name: str, default: Any = None) -> Any:
     return getattr(item, name, default)
 
 
-def check_channel(channel: str, field_name: str = "channel") -> str:
+def check_contact_channel_name(channel: str, field_name: str = "channel") -> str:
+    """The shape of the name of the channel a customer reached us on ("whatsapp", "web"): not a
+    sales channel (those are the catalog's, catalog.queries.check_channel)."""
     if not isinstance(channel, str) or not CHANNEL.match(channel):
         raise ValidationFailed.on(field_name, _("must be a channel name (lower-case letters, digits, _)"))
     return channel
@@ -158,7 +160,7 @@ def do_identify(
     *, channel: str, identities: Iterable[Any], traits: Mapping[str, Any] | None = None, actor: Principal = SYSTEM
 ) -> IdentifyResult:
     """Resolve a channel's identifiers to one customer (creating, attaching or merging)."""
-    check_channel(channel)
+    check_contact_channel_name(channel)
     claims = check_identities(identities, channel)
     return _resolve(channel, claims, check_traits(traits), actor)
 
@@ -197,7 +199,7 @@ def do_attach_identity(
     buyer: do_identify's rules (its owner, else a new customer holding it). An invalid value is a
     422 on `field_name`, before anything is written.
     """
-    check_channel(channel)
+    check_contact_channel_name(channel)
     claim = _single_claim(kind, value, field_name)
     if not customer_id:
         result = _resolve(channel, [claim], Traits(), actor)
@@ -552,7 +554,7 @@ def do_identify_many(*, requests: Iterable[IdentifyRequest | Mapping[str, Any]],
     """
     parsed: list[tuple[str, list[Claim], Traits]] = []
     for index, request in enumerate(requests):
-        channel = check_channel(_get(request, "channel"), f"requests.{index}.channel")
+        channel = check_contact_channel_name(_get(request, "channel"), f"requests.{index}.channel")
         claims = check_identities(_get(request, "identities"), channel, prefix=f"requests.{index}.identities")
         parsed.append((channel, claims, check_traits(_get(request, "traits"))))
     if not parsed:

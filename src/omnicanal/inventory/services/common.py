@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from django.db.models import Case, F, IntegerField, Value, When
 
+from omnicanal.catalog import queries as catalog_queries
 from omnicanal.catalog.models import Variant
 from omnicanal.core import clock, outbox
 from omnicanal.core.auth import Principal
@@ -127,3 +128,10 @@ def _move(*, kind: str, location: Location, changes: dict[str, int], reference: 
     if lines:
         outbox.emit(StockChanged(kind=kind, reference=reference, lines=lines))
     return list(lines)
+
+
+def check_channel_exists(channel: str) -> None:
+    """The channel is a row of the catalog (the reservation's foreign key has no database
+    constraint), active or not: an open order of a channel closed since still re-reserves."""
+    if not catalog_queries.channel_exists(channel):
+        raise ValidationFailed.on("channel", f"no channel {channel}")

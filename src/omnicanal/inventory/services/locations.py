@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from omnicanal.catalog.models import Channel
-from omnicanal.core import audit
+from omnicanal.catalog import queries as catalog_queries
+from omnicanal.core import audit, hours
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import ValidationFailed
-from omnicanal.inventory import hours
 from omnicanal.inventory.models import (
     CAPABILITIES,
     Location,
     LocationChannel,
     LocationKind,
 )
+from omnicanal.inventory.services.common import check_channel_exists
 
 
 def do_create_location(
@@ -57,7 +57,7 @@ def do_create_location(
     )
     if channels is None:
         channels = [{"channel": c, "ships": location.ships, "pickup": location.pickup}
-                    for c in Channel.objects.filter(active=True).values_list("code", flat=True)]
+                    for c in catalog_queries.channel_codes()]
     for link in channels:
         if link.get("ships", True) or link.get("pickup", False):
             do_link_channel(location=location, **link)
@@ -72,8 +72,7 @@ def do_link_channel(
 ) -> LocationChannel | None:
     """Which channel a location serves, how, and the units it keeps back from it. Neither shipping
     nor pickup removes the link."""
-    if not Channel.objects.filter(pk=channel).exists():
-        raise ValidationFailed.on("channel", f"no channel {channel}")
+    check_channel_exists(channel)
     if safety_stock < 0:
         raise ValidationFailed.on("safety_stock", "may not be negative")
     ships = ships and location.ships

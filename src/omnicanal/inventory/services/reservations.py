@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 
-from omnicanal.catalog.models import Channel
 from omnicanal.core import clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, InsufficientStock, InvalidTransition, NotFound, ValidationFailed
@@ -33,7 +32,7 @@ from omnicanal.inventory.models import (
     ReservationStatus,
     StockMovement,
 )
-from omnicanal.inventory.services.common import MAX_LINES, _apply, _variants, _who
+from omnicanal.inventory.services.common import MAX_LINES, _apply, _variants, _who, check_channel_exists
 
 DEFAULT_HOLD = timedelta(minutes=30)
 
@@ -43,18 +42,6 @@ class ReserveLine:
     sku: str
     quantity: int
     location: str | None = None  # pinned by sourcing (pickup at this store); None: any serving location
-
-
-_known_channels: set[str] = set()
-
-
-def _check_channel(channel: str) -> None:
-    """Channels are few and never deleted: remember the known ones per process (a miss re-reads)."""
-    if channel in _known_channels:
-        return
-    _known_channels.update(Channel.objects.values_list("code", flat=True))
-    if channel not in _known_channels:
-        raise ValidationFailed.on("channel", f"no channel {channel}")
 
 
 def _aggregate(lines: Sequence[ReserveLine]) -> dict[tuple[str, str | None], int]:
@@ -129,7 +116,7 @@ def do_reserve(
     if not reference or len(reference) > 64:
         raise ValidationFailed.on("reference", "is required (at most 64 characters)")
     wanted = _aggregate(lines)
-    _check_channel(channel)
+    check_channel_exists(channel)
     order = list(dict.fromkeys(locations)) if locations else None
     reservation = _new_reservation(reference=reference, channel=channel, expires_in=expires_in, actor=actor)
     if connection.vendor == "postgresql":

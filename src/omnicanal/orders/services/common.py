@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from omnicanal.catalog.models import Channel
+from omnicanal.catalog.queries import (
+    check_channel as check_channel,  # re-exported: the one meaning of a channel
+)
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
 from omnicanal.core.money import Money
@@ -75,17 +77,6 @@ def _who(actor: Principal) -> str:
 
 def _is_person(actor: Principal) -> bool:
     return actor.kind != "system"
-
-
-_known_channels: set[str] = set()
-
-
-def check_channel(channel: str) -> str:
-    if channel not in _known_channels:
-        _known_channels.update(Channel.objects.filter(active=True).values_list("code", flat=True))
-        if channel not in _known_channels:
-            raise ValidationFailed.on("channel", _("no channel %(channel)s") % {"channel": channel})
-    return channel
 
 
 def _wanted(lines: list[LineIn], field: str = "lines") -> dict[str, int]:

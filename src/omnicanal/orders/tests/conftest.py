@@ -4,6 +4,7 @@ socks and a tent only the supplier holds, stock, and a customer."""
 import pytest
 from django.db import transaction
 
+from omnicanal.catalog import queries as catalog_queries
 from omnicanal.catalog import services as catalog
 from omnicanal.catalog.services import VariantSpec
 from omnicanal.core.money import Money
@@ -26,6 +27,9 @@ def _make_world():
                               variants=[VariantSpec(sku="SOCK-1", gtin="7800000000016")])
     catalog.do_create_product(name_es="Carpa 4P", category=catalog.do_ensure_category(ref="camping"),
                               price=Money.of("120000"), variants=[VariantSpec(sku="TENT-1")])
+    marketplace = catalog_queries.get_channel("marketplace")
+    for sku in ("SHOE-40", "SHOE-41", "SHOE-42", "SOCK-1", "TENT-1"):  # it publishes nothing by default
+        catalog.do_set_listing(channel=marketplace, variant=catalog_queries.get_variant(sku), published=True)
     locs = {}
     locs["WH"] = inventory.do_create_location(code="WH", name="Bodega", kind="warehouse", capabilities=["ship", "returns"],
                                               lat=-33.389, lon=-70.775)
