@@ -5,7 +5,7 @@ from omnicanal.catalog.models import Brand, Category, Channel, Listing, Product,
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["slug", "name_es", "parent", "purchase_cycle", "replenish_days"]
+    list_display = ["slug", "name_es", "parent", "purchase_cycle", "replenish_days", "return_window_days"]
     list_filter = ["purchase_cycle"]
 
 

@@ -34,6 +34,10 @@ CATEGORIES = [
     ("accesorios", None, "Accesorios", "Accessories", "one_off", None),
 ]
 
+# The demo business's return windows in days (0: not returnable); other categories take the
+# default, settings.OMNICANAL["RETURN_WINDOW_DAYS"] (30).
+RETURN_WINDOWS = {"nutricion": 0}
+
 BRANDS = ["Cóndor", "Huemul", "Volcán", "Austral", "Pehuén", "Licán", "Cumbre", "Atacama"]
 
 # category, family, kinds [(es, en)], models, price range, variant axis
@@ -107,7 +111,8 @@ def load(*, seed: int, rng: random.Random, out) -> None:
     cats: dict[str, Category] = {}
     for slug, parent, es, en, cycle, days in CATEGORIES:
         cats[slug] = Category.objects.create(slug=slug, parent=cats.get(parent), name_es=es, name_en=en,
-                                             purchase_cycle=cycle, replenish_days=days)
+                                             purchase_cycle=cycle, replenish_days=days,
+                                             return_window_days=RETURN_WINDOWS.get(slug))
     brands = {name: Brand.objects.create(slug=name.lower().replace("ó", "o").replace("é", "e").replace("á", "a"),
                                          name=name) for name in BRANDS}
     products: list[Product] = []

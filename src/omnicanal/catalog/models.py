@@ -24,6 +24,9 @@ class Category(models.Model):
     purchase_cycle = models.CharField(max_length=20, choices=PurchaseCycle.choices, default=PurchaseCycle.ONE_OFF)
     # Days between purchases of a replenishable good (an energy gel box lasts about a month).
     replenish_days = models.PositiveIntegerField(null=True, blank=True)
+    # Days a customer has to return a product of this category (0: not returnable); empty: the
+    # business's default, settings.OMNICANAL["RETURN_WINDOW_DAYS"]. Not inherited from the parent.
+    return_window_days = models.PositiveIntegerField(_("return window (days)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("category")

@@ -9,6 +9,7 @@ and the consistency audit ask here (docs/catalog-inventory.md, "Who decides a ch
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -207,6 +208,16 @@ def channel_codes() -> list[str]:
 
 def categories() -> list[Category]:
     return list(Category.objects.select_related("parent").annotate(product_count=Count("products")))
+
+
+def return_windows(slugs: Iterable[str]) -> dict[str, int]:
+    """{slug: days} of the categories among these that set their own return window (0: not
+    returnable); a category that sets none is absent: the business's default applies (orders)."""
+    wanted = {s for s in slugs if s}
+    if not wanted:
+        return {}
+    return dict(Category.objects.filter(slug__in=wanted, return_window_days__isnull=False)
+                .values_list("slug", "return_window_days"))
 
 
 def category_path(category: Category) -> list[Category]:

@@ -3,17 +3,23 @@ disputes. Rules live in services.py; every SELECT … FOR UPDATE lives in locks.
 
 Money is stored as DecimalField(14, 2) with the currency on the parent row (one currency per order).
 Order numbers are derived from the primary key (AS-100123): human-readable, unique, and free of a
-counter row that every concurrent checkout would queue on.
+counter row that every concurrent checkout would queue on. The prefix is the business's
+(settings.OMNICANAL["ORDER_NUMBER_PREFIX"]).
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.core.ids import PublicIdField
 
-NUMBER_PREFIX = "AS-"
 NUMBER_OFFSET = 100000
+
+
+def number_prefix() -> str:
+    """The business's order-number prefix (settings.OMNICANAL["ORDER_NUMBER_PREFIX"], "AS-" by default)."""
+    return str(settings.OMNICANAL.get("ORDER_NUMBER_PREFIX", "AS-"))
 
 
 def money_field(**kw):
@@ -111,13 +117,14 @@ class Order(models.Model):
 
     @property
     def number(self) -> str:
-        return f"{NUMBER_PREFIX}{NUMBER_OFFSET + self.pk}" if self.pk else ""
+        return f"{number_prefix()}{NUMBER_OFFSET + self.pk}" if self.pk else ""
 
 
 def pk_from_number(number: str) -> int | None:
     raw = number.strip().upper()
-    if raw.startswith(NUMBER_PREFIX):
-        raw = raw[len(NUMBER_PREFIX):]
+    prefix = number_prefix().upper()
+    if prefix and raw.startswith(prefix):
+        raw = raw[len(prefix):]
     if not raw.isdigit() or int(raw) <= NUMBER_OFFSET:
         return None
     return int(raw) - NUMBER_OFFSET

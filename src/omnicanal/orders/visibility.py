@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import NotFound
-from omnicanal.orders.models import NUMBER_PREFIX, Fulfillment, Order, Return, pk_from_number
+from omnicanal.orders.models import Fulfillment, Order, Return, number_prefix, pk_from_number
 
 PICKUP_DESK_ROLES = ("admin", "manager", "store_staff")
 
@@ -93,7 +93,11 @@ def sees_pii(principal: Principal | None) -> bool:
 
 
 ORDER_ID = re.compile(r"\bord_[0-9a-z]{26}\b")
-ORDER_NUMBER = re.compile(r"\b" + re.escape(NUMBER_PREFIX) + r"\d+\b")
+
+
+def _order_numbers(text: str) -> list[str]:
+    """The order numbers ("AS-100123", with the business's prefix) named in a free text."""
+    return re.findall(r"\b" + re.escape(number_prefix()) + r"\d+\b", text)
 
 
 def hidden_order_refs(principal: Principal | None, refs: Iterable[str]) -> set[str]:
@@ -103,7 +107,7 @@ def hidden_order_refs(principal: Principal | None, refs: Iterable[str]) -> set[s
     refs = {r for r in refs if r}
     if principal is None or principal.locations is None or not refs:
         return set()
-    named = {ref: ({*ORDER_ID.findall(ref)}, {pk_from_number(n) for n in ORDER_NUMBER.findall(ref)} - {None})
+    named = {ref: ({*ORDER_ID.findall(ref)}, {pk_from_number(n) for n in _order_numbers(ref)} - {None})
              for ref in refs}
     ids = set().union(*(i for i, _ in named.values()))
     pks = set().union(*(p for _, p in named.values()))

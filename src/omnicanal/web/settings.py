@@ -231,6 +231,10 @@ OMNICANAL: dict[str, Any] = {
     "RETURN_CARRIER": os.environ.get("RETURN_CARRIER", "Correos de Chile"),
     "RETURN_LABEL_DAYS": int(os.environ.get("RETURN_LABEL_DAYS", "30")),
     "PUBLIC_URL": os.environ.get("PUBLIC_URL", "").rstrip("/"),
+    # Orders: the prefix of every order number (AS-100123; numbers are the primary key + 100000),
+    # and the return window in days of a category that sets none of its own (Category.return_window_days).
+    "ORDER_NUMBER_PREFIX": os.environ.get("ORDER_NUMBER_PREFIX", "AS-"),
+    "RETURN_WINDOW_DAYS": int(os.environ.get("RETURN_WINDOW_DAYS", "30")),
     # Web chat visitor tokens (docs/channels.md, "Web chat"): a token lives this many days from its
     # issue; a resume with one older than ROTATE minutes gets a fresh one, and the replaced one keeps
     # working GRACE minutes more (tabs still holding it).

@@ -60,7 +60,6 @@ from omnicanal.orders.services.placement import do_place_order
 from omnicanal.orders.services.refunds import do_refund, paid_amount, refunded_amount
 from omnicanal.orders.services.returns import (
     MAIL,
-    RETURN_WINDOW_DAYS,
     do_mark_return_sent,
     do_receive_return,
     do_request_return,
@@ -70,7 +69,7 @@ from omnicanal.orders.services.returns import (
 __all__ = [
     "ABANDONED_AFTER", "ACTIONS", "CHECKOUT_HOLD", "DECISIONS", "DISPUTE_DECIDERS", "DISPUTE_GRACE_DAYS",
     "DISPUTE_KINDS", "DISPUTE_OPENERS", "GRAPH", "IN_PERSON_CHANNELS", "MAIL", "MAX_LINES", "MAX_QUANTITY",
-    "PROMISE_DAYS", "RESEND_ROLES", "RETURN_WINDOW_DAYS", "SYSTEM", "LineIn", "PaymentIn", "check_channel",
+    "PROMISE_DAYS", "RESEND_ROLES", "SYSTEM", "LineIn", "PaymentIn", "check_channel",
     "do_attach_cart", "do_cancel_order", "do_checkout_hold", "do_create_cart", "do_decide_dispute",
     "do_erase_customer", "do_mark_abandoned", "do_mark_return_sent", "do_merge_customer_carts",
     "do_open_dispute", "do_payment_event", "do_place_order", "do_receive_return", "do_refund",

@@ -7,9 +7,11 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import F
 from django.utils.translation import gettext as _
 
+from omnicanal.catalog import queries as catalog
 from omnicanal.core import audit, clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
@@ -38,7 +40,6 @@ from omnicanal.orders.services.common import (
 from omnicanal.orders.services.placement import do_place_order
 from omnicanal.orders.services.refunds import do_refund
 
-RETURN_WINDOW_DAYS = {"default": 30, "electronica": 10, "nutricion": 0}
 MAIL = "MAIL"  # POST /returns {location: "MAIL"}: by mail, to the warehouse the rule chooses
 
 
@@ -88,6 +89,8 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
         pending[rl.order_line_id] += rl.quantity
     now = clock.now()
     rows = []
+    windows = catalog.return_windows(line.category for line in order_lines.values())
+    default_window = int(settings.OMNICANAL.get("RETURN_WINDOW_DAYS", 30))
     if not lines:
         raise ValidationFailed.on("lines", _("at least one line is required"))
     for i, item in enumerate(lines):
@@ -99,7 +102,7 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
         if not isinstance(quantity, int) or not 0 < quantity <= returnable:
             raise ValidationFailed.on(f"lines.{i}.quantity", _("at most %(n)d units can be returned")
                                       % {"n": max(returnable, 0)})
-        days = RETURN_WINDOW_DAYS.get(line.category, RETURN_WINDOW_DAYS["default"])
+        days = windows.get(line.category, default_window)
         if now > order.placed_at + dt.timedelta(days=days + PROMISE_DAYS["drop_ship"]):
             raise ValidationFailed.on(f"lines.{i}.sku", _("the return window of %(days)d days has closed")
                                       % {"days": days})

@@ -1,0 +1,63 @@
+"""The business's own rules are settings or fields of the models they belong to (issue 14, item 5):
+the order-number prefix is a setting; a category's return window is a field of the category, with
+the business's default a setting."""
+
+import datetime as dt
+
+import pytest
+
+from omnicanal.catalog.models import Category
+from omnicanal.core import clock
+from omnicanal.orders import queries
+from omnicanal.orders.services import PROMISE_DAYS
+from omnicanal.orders.tests.helpers import place
+from omnicanal.orders.tests.test_returns import delivered_web_order
+
+pytestmark = pytest.mark.django_db
+
+# A return's window counts from the order's placement plus the longest delivery promise.
+GRACE = PROMISE_DAYS["drop_ship"]
+
+
+def _return_shoe(api, order):
+    return api.post("/returns", {"order_id": order["id"], "location": "SCL",
+                                 "lines": [{"sku": "SHOE-41", "quantity": 1, "reason": "changed my mind"}]})
+
+
+def test_the_order_number_prefix_is_the_businesss_setting(api, settings, customer_id):
+    # given a business whose order numbers start with "ZZ-"
+    settings.OMNICANAL = {**settings.OMNICANAL, "ORDER_NUMBER_PREFIX": "ZZ-"}
+    # when an order is placed
+    order = place(api, lines=[("SOCK-1", 1)], customer_id=customer_id).json()
+    # then its number carries the prefix, and the number finds the order
+    assert order["number"].startswith("ZZ-"), order["number"]
+    assert queries.get_order(order["number"]).public_id == order["id"]
+    assert api.get(f"/orders/{order['number']}").json()["id"] == order["id"]
+
+
+def test_a_categorys_own_return_window_decides_whether_a_return_is_accepted(api, client, customer_id):
+    # given shoes whose category gives 5 days to return them
+    Category.objects.filter(slug="zapatillas").update(return_window_days=5)
+    order = delivered_web_order(api, client, customer_id)
+    # when the customer comes back 7 days (plus the delivery promise) later
+    with clock.frozen(clock.now() + dt.timedelta(days=GRACE + 7)):
+        late = _return_shoe(api, order)
+    # then the category's window has closed, though the business's default (30 days) has not
+    assert late.status_code == 422 and late.json()["errors"][0]["field"] == "lines.0.sku"
+    assert " 5 " in late.json()["errors"][0]["message"]  # "… 5 días …" (the API answers in Spanish)
+    # and within the category's window the same return is accepted
+    Category.objects.filter(slug="zapatillas").update(return_window_days=10)
+    with clock.frozen(clock.now() + dt.timedelta(days=GRACE + 7)):
+        assert _return_shoe(api, order).status_code == 201
+
+
+def test_a_category_without_a_window_takes_the_businesss_default(api, client, settings, customer_id):
+    # given a business whose default window is 3 days, and shoes whose category sets none
+    settings.OMNICANAL = {**settings.OMNICANAL, "RETURN_WINDOW_DAYS": 3}
+    assert Category.objects.get(slug="zapatillas").return_window_days is None
+    order = delivered_web_order(api, client, customer_id)
+    # when the customer comes back 4 days (plus the delivery promise) later
+    with clock.frozen(clock.now() + dt.timedelta(days=GRACE + 4)):
+        r = _return_shoe(api, order)
+    # then the default window has closed
+    assert r.status_code == 422 and " 3 " in r.json()["errors"][0]["message"]
