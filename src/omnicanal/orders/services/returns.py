@@ -106,11 +106,11 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
         pending[line.pk] += quantity
         rows.append(ReturnLine(order_line=line, sku=line.sku, quantity=quantity,
                                reason=str(item.get("reason") or "")[:60]))
-    ret = Return.objects.create(order=order, location=where["code"], refund_to=refund_to, created_at=now,
+    ret = Return.objects.create(order=order, location=where.code, refund_to=refund_to, created_at=now,
                                 status=ReturnStatus.REQUESTED, by_mail=by_mail,
                                 carrier=labels.carrier()[:60] if by_mail else "",
                                 tracking=labels.tracking_number() if by_mail else "",
-                                history=[_history(ReturnStatus.REQUESTED, actor, now, location=where["code"],
+                                history=[_history(ReturnStatus.REQUESTED, actor, now, location=where.code,
                                                   by_mail=by_mail)])
     for row in rows:
         row.ret = ret
@@ -119,7 +119,7 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
         outbox.emit(events.ReturnLabelCreated(
             return_id=ret.public_id, return_number=ret.public_id, order_id=order.public_id,
             order_number=order.number, customer_id=order.customer_id, carrier=ret.carrier, tracking=ret.tracking,
-            location=where["code"], location_name=where["name"], label_url=labels.url_for(ret.public_id, now),
+            location=where.code, location_name=where.name, label_url=labels.url_for(ret.public_id, now),
             expires_at=labels.expires_at(now).isoformat()))
     return ret
 
