@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
@@ -34,6 +35,43 @@ from omnicanal.inventory.models import (
 )
 
 MAX_BULK_SKUS = 500
+
+
+@dataclass(frozen=True)
+class LocationInfo:
+    """A location as other domains see it (sourcing, returns, receipts): never the model row."""
+    code: str
+    name: str
+    kind: str
+    lat: float | None
+    lon: float | None
+    timezone: str
+    ships: bool
+    pickup: bool
+    curbside: bool
+    returns: bool
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        return (self.lat, self.lon) if self.lat is not None and self.lon is not None else None
+
+
+class StockCandidate(NamedTuple):
+    """One stock row a reservation may draw from, with the channel's terms at its location
+    (reserve_candidates). A NamedTuple: read by name; the hot path may still unpack it."""
+    pk: int
+    sku: str
+    location: str
+    on_hand: int
+    reserved: int
+    safety_stock: int
+    priority: int
+    ships: bool
+
+    @property
+    def free(self) -> int:
+        """Units the channel may promise here (may be negative when oversold)."""
+        return self.on_hand - self.reserved - self.safety_stock
 
 
 @dataclass(frozen=True)
@@ -177,6 +215,21 @@ def get_location(code: str) -> Location:
 def locations(*, active_only: bool = True) -> list[Location]:
     qs = Location.objects.prefetch_related("channel_links")
     return list(qs.filter(active=True) if active_only else qs)
+
+
+_LOCATION_INFO_FIELDS = ("code", "name", "kind", "lat", "lon", "timezone", "ships", "pickup", "curbside", "returns")
+
+
+def location_infos(*, active_only: bool = True) -> dict[str, LocationInfo]:
+    """{code: LocationInfo} of the (active) locations, in one query."""
+    qs = Location.objects.filter(active=True) if active_only else Location.objects.all()
+    return {row[0]: LocationInfo(*row) for row in qs.values_list(*_LOCATION_INFO_FIELDS)}
+
+
+def location_info(code: str) -> LocationInfo | None:
+    """One location, active or not; None when there is no such code."""
+    row = Location.objects.filter(code=code).values_list(*_LOCATION_INFO_FIELDS).first()
+    return LocationInfo(*row) if row else None
 
 
 def stock_level(*, location: str, sku: str) -> dict:
@@ -344,9 +397,9 @@ _CANDIDATES = HotStatement(
 
 
 def reserve_candidates(*, skus: list[str], channel: str, locations: list[str] | None = None,
-                       pinned: list[str] | None = None) -> list[tuple]:
+                       pinned: list[str] | None = None) -> list[StockCandidate]:
     """Stock rows a reservation may draw from, with the channel's terms there, in one query:
-    (pk, sku, location code, on_hand, reserved, safety stock, priority, ships). With `locations`
+    StockCandidate(pk, sku, location code, on_hand, reserved, safety stock, priority, ships). With `locations`
     (sourcing's decision) exactly those; else every active location that ships for the channel;
     plus the `pinned` locations of lines held at one place. No lock: services.do_reserve locks and
     re-checks afterwards.
@@ -358,7 +411,8 @@ def reserve_candidates(*, skus: list[str], channel: str, locations: list[str] | 
     head = _CANDIDATES_HEAD.format(channel="%s")
     if connection.vendor == "postgresql":
         rows = _CANDIDATES.run({"channel": channel, "skus": list(skus), "named": named, "by_channel": by_channel})
-        return [(int(pk), sku, code, int(on_hand), int(reserved), int(safety), int(priority), ships == "t")
+        return [StockCandidate(int(pk), sku, code, int(on_hand), int(reserved), int(safety), int(priority),
+                               ships == "t")
                 for pk, sku, code, on_hand, reserved, safety, priority, ships in rows]
     params: list = [channel, *skus]
     sql = head + f"WHERE v.sku IN ({', '.join(['%s'] * len(skus))}) AND l.active AND "
@@ -370,4 +424,5 @@ def reserve_candidates(*, skus: list[str], channel: str, locations: list[str] | 
         params += named
     else:
         sql += "lc.ships"
-    return _fetch(sql, params)
+    return [StockCandidate(pk, sku, code, on_hand, reserved, safety, priority, bool(ships))
+            for pk, sku, code, on_hand, reserved, safety, priority, ships in _fetch(sql, params)]

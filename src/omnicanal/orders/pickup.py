@@ -56,7 +56,7 @@ def do_reissue_pickup_code(*, fulfillment_id: str, actor: Principal) -> Fulfillm
     audit.record(actor=actor, action="fulfillment.pickup_code.reissue", target_type="fulfillment", target_id=f.public_id)
     if f.status in (FulfillmentStatus.READY, FulfillmentStatus.ARRIVED):
         order = f.order
-        name = sourcing.locations_info().get(where, {}).get("name", where)
+        name = sourcing.location_name(where)
         outbox.emit(events.FulfillmentReady(fulfillment_id=f.public_id, order_id=order.public_id, order_number=order.number,
                                             customer_id=order.customer_id, location=where, location_name=name,
                                             pickup_code=f.pickup_code))

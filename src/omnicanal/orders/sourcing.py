@@ -8,8 +8,9 @@ Rules, per channel (CHANNEL_RULES):
   respecting the channel's safety stock there; splits only when no single location can, and only
   when each part is worth at least SPLIT_MIN_VALUE; lines only a supplier holds are drop-shipped.
 
-Works on the rows inventory.queries.reserve_candidates returns (one query) and the locations' own
-attributes (one query); inventory.do_reserve then holds exactly what was chosen, under row locks.
+Works on the StockCandidate rows inventory.queries.reserve_candidates returns (one query) and the
+locations' LocationInfo (inventory.queries.location_infos, one query), both read by name;
+inventory.do_reserve then holds exactly what was chosen, under row locks.
 """
 
 from __future__ import annotations
@@ -17,18 +18,26 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypedDict
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from omnicanal.core.errors import InsufficientStock, ValidationFailed
 from omnicanal.inventory import queries as inventory
-from omnicanal.inventory.models import Location
+from omnicanal.inventory.queries import LocationInfo, StockCandidate
 
 SPLIT_MIN_VALUE = Decimal(10000)
 SHIP_TO_STORE_DAYS = 2
 DEFAULT_KINDS = ("warehouse", "dark_store", "store")
-CHANNEL_RULES = {
+
+
+class ChannelRule(TypedDict, total=False):
+    kinds: tuple[str, ...]  # the location kinds that may fulfil the channel's orders (default DEFAULT_KINDS)
+    network: str  # the channel whose stock network its remote orders draw on
+
+
+CHANNEL_RULES: dict[str, ChannelRule] = {
     # the marketplace's orders leave from the warehouse and the dark store only (their SLA and labels)
     "marketplace": {"kinds": ("warehouse", "dark_store")},
     # the endless aisle: a POS or mPOS order for delivery or pickup elsewhere draws on the web's
@@ -86,7 +95,8 @@ class Plan:
     parts: list[Part] = field(default_factory=list)
 
 
-def _km(a: tuple[float, float] | None, b: tuple[float, float] | None) -> float | None:
+def km(a: tuple[float, float] | None, b: tuple[float, float] | None) -> float | None:
+    """Great-circle distance in kilometres between two (lat, lon) points; None when either is unknown."""
     if a is None or b is None:
         return None
     p1, p2 = math.radians(a[0]), math.radians(b[0])
@@ -106,29 +116,42 @@ def address_point(address: dict | None) -> tuple[float, float] | None:
     return None
 
 
-def locations_info() -> dict[str, dict]:
-    return {row["code"]: row for row in Location.objects.filter(active=True).values(
-        "code", "name", "kind", "lat", "lon", "ships", "pickup", "curbside", "returns")}
+def locations_info() -> dict[str, LocationInfo]:
+    """The active locations by code (inventory's typed read)."""
+    return inventory.location_infos()
 
 
-def _point(info: dict) -> tuple[float, float] | None:
-    return (info["lat"], info["lon"]) if info.get("lat") is not None else None
+def location_name(code: str, info: dict[str, LocationInfo] | None = None) -> str:
+    """The active location's name, else its code."""
+    where = (locations_info() if info is None else info).get(code)
+    return where.name if where else code
 
 
-class _Stock:
-    def __init__(self, rows: list[tuple]):
+def _point(where: LocationInfo | None) -> tuple[float, float] | None:
+    return where.point if where else None
+
+
+def _kind(info: dict[str, LocationInfo], code: str) -> str | None:
+    where = info.get(code)
+    return where.kind if where else None
+
+
+class Stock:
+    """What each candidate location can promise of each SKU, and the channel's shipping priority."""
+
+    def __init__(self, rows: list[StockCandidate]):
         self.free: dict[tuple[str, str], int] = {}
         self.ships: dict[str, int] = {}  # code -> priority, for locations that ship on the channel
-        for _pk, sku, code, on_hand, reserved, safety, priority, ships in rows:
-            self.free[(sku, code)] = on_hand - reserved - safety
-            if ships:
-                self.ships[code] = priority
+        for row in rows:
+            self.free[(row.sku, row.location)] = row.free
+            if row.ships:
+                self.ships[row.location] = row.priority
 
     def has_all(self, code: str, wanted: dict[str, int]) -> bool:
         return all(self.free.get((sku, code), 0) >= q for sku, q in wanted.items())
 
 
-def _short(wanted: dict[str, int], stock: _Stock, codes: list[str]) -> InsufficientStock:
+def _short(wanted: dict[str, int], stock: Stock, codes: list[str]) -> InsufficientStock:
     lines = []
     for sku, quantity in wanted.items():
         best = max([stock.free.get((sku, c), 0) for c in codes] or [0])
@@ -138,21 +161,22 @@ def _short(wanted: dict[str, int], stock: _Stock, codes: list[str]) -> Insuffici
                              extra={"lines": lines or [{"sku": s, "requested": q} for s, q in wanted.items()]})
 
 
-def _nearest(codes: list[str], point, info: dict[str, dict], stock: _Stock) -> list[str]:
+def nearest(codes: list[str], point, info: dict[str, LocationInfo], stock: Stock) -> list[str]:
+    """The codes nearest `point` first, then by the channel's priority (unknown distance last)."""
     def key(code):
-        km = _km(point, _point(info.get(code, {})))
-        return (km is None, km or 0, stock.ships.get(code, 100), code)
+        distance = km(point, _point(info.get(code)))
+        return (distance is None, distance or 0, stock.ships.get(code, 100), code)
 
     return sorted(codes, key=key)
 
 
-def _describe(code: str, point, info: dict) -> str:
-    km = _km(point, _point(info.get(code, {})))
-    return f" ({km:.0f} km)" if km is not None else ""
+def _describe(code: str, point, info: dict[str, LocationInfo]) -> str:
+    distance = km(point, _point(info.get(code)))
+    return f" ({distance:.0f} km)" if distance is not None else ""
 
 
 def plan(*, channel: str, method: str, wanted: dict[str, int], prices: dict[str, Decimal],
-         location: str = "", address: dict | None = None) -> tuple[Plan, dict[str, dict]]:
+         location: str = "", address: dict | None = None) -> tuple[Plan, dict[str, LocationInfo]]:
     """Decide the fulfilments. Raises InsufficientStock (409) when the order cannot be promised."""
     info = locations_info()
     skus = sorted(wanted)
@@ -161,14 +185,14 @@ def plan(*, channel: str, method: str, wanted: dict[str, int], prices: dict[str,
         capability = {"pickup": "pickup", "curbside": "curbside", "carry_out": "pickup", "pickup_point": "pickup"}[method]
         if where is None:
             raise ValidationFailed.on("delivery.location", _("no active location %(code)s") % {"code": location or "-"})
-        if method != "carry_out" and not where[capability]:
+        if method != "carry_out" and not getattr(where, capability):
             raise ValidationFailed.on("delivery.location", _("%(code)s does not offer %(method)s")
                                       % {"code": location, "method": method})
     rows = inventory.reserve_candidates(skus=skus, channel=stock_channel(channel, method),
                                         pinned=[location] if location else None)
-    stock = _Stock(rows)
+    stock = Stock(rows)
     kinds = CHANNEL_RULES.get(channel, {}).get("kinds", DEFAULT_KINDS)
-    shippers = [c for c in stock.ships if info.get(c, {}).get("kind") in kinds and c != location]
+    shippers = [c for c in stock.ships if _kind(info, c) in kinds and c != location]
 
     if method == "carry_out":
         if not stock.has_all(location, wanted):
@@ -181,7 +205,7 @@ def plan(*, channel: str, method: str, wanted: dict[str, int], prices: dict[str,
             return Plan([Part(location=location, method=method, lines=dict(wanted), pinned=location,
                               handover_location=location,
                               reason_key=why(gettext_noop("%(code)s, the chosen store, has every line"), code=location))]), info
-        origins = [c for c in _nearest(shippers, _point(info[location]), info, stock) if stock.has_all(c, wanted)]
+        origins = [c for c in nearest(shippers, _point(info[location]), info, stock) if stock.has_all(c, wanted)]
         if not origins:
             raise _short(wanted, stock, [location, *shippers])
         origin = origins[0]
@@ -196,9 +220,9 @@ def plan(*, channel: str, method: str, wanted: dict[str, int], prices: dict[str,
     point = _point(info[location]) if method == "pickup_point" else address_point(address)
     part_method = "pickup_point" if method == "pickup_point" else "ship"
     handover = location if method == "pickup_point" else ""
-    own = [c for c in shippers if info[c]["kind"] != "supplier"]
-    suppliers = [c for c in stock.ships if info.get(c, {}).get("kind") == "supplier"]
-    full = [c for c in _nearest(own, point, info, stock) if stock.has_all(c, wanted)]
+    own = [c for c in shippers if info[c].kind != "supplier"]
+    suppliers = [c for c in stock.ships if _kind(info, c) == "supplier"]
+    full = [c for c in nearest(own, point, info, stock) if stock.has_all(c, wanted)]
     if full:
         code = full[0]
         reason = why(gettext_noop("%(code)s has every line; nearest%(km)s"), code=code,
@@ -226,7 +250,7 @@ def plan(*, channel: str, method: str, wanted: dict[str, int], prices: dict[str,
         def value_at(code):
             return sum(prices[s] * q for s, q in left.items() if stock.free.get((s, code), 0) >= q)
 
-        ranked = sorted(_nearest(own, point, info, stock), key=lambda c: -value_at(c))
+        ranked = sorted(nearest(own, point, info, stock), key=lambda c: -value_at(c))
         if not ranked or value_at(ranked[0]) == 0:
             raise _short(wanted, stock, own)
         code = ranked[0]

@@ -106,7 +106,7 @@ def _announce(f: Fulfillment, order: Order, previous: str) -> None:
                                        location=f.location, method=f.method, status=f.status, previous=previous)]
     if f.status == FulfillmentStatus.READY:
         where = f.handover_location or f.location
-        name = sourcing.locations_info().get(where, {}).get("name", where)
+        name = sourcing.location_name(where)
         batch.append(events.FulfillmentReady(fulfillment_id=f.public_id, order_id=order.public_id,
                                              order_number=order.number, customer_id=order.customer_id,
                                              location=where, location_name=name, pickup_code=f.pickup_code))
@@ -174,10 +174,10 @@ def do_short_pick(*, fulfillment_id: str, sku: str, missing: int, actor: Princip
     if f.method in ("ship", "drop_ship", "pickup_point"):
         info = sourcing.locations_info()
         rows = inventory_queries.reserve_candidates(skus=[sku], channel=sourcing.stock_channel(order.channel, order.delivery_method))
-        options = [r[2] for r in rows if r[7] and r[2] != f.location and r[3] - r[4] - r[5] >= missing
-                   and info.get(r[2], {}).get("kind") != "supplier"]
+        options = [r.location for r in rows if r.ships and r.location != f.location and r.free >= missing
+                   and (r.location not in info or info[r.location].kind != "supplier")]
         if options:
-            origin = sourcing._nearest(options, sourcing.address_point(order.address), info, sourcing._Stock(rows))[0]
+            origin = sourcing.nearest(options, sourcing.address_point(order.address), info, sourcing.Stock(rows))[0]
             resourced = sourcing.why(gettext_noop("Re-sourced from %(origin)s: %(sku)s missing at %(code)s"),
                                      origin=origin, sku=sku, code=f.location)
             new = Fulfillment.objects.create(

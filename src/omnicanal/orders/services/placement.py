@@ -121,7 +121,7 @@ def _receipt_contact(contact: dict, customer_id: str, channel: str, actor: Princ
 def _receipt_facts(order: Order, lines: list[OrderLine], payments: list[Payment]) -> events.Receipt:
     """What the emailed receipt shows beyond OrderPlaced's own fields (the notifier may not read orders):
     the store, the local time, each line's title, IVA and the payment methods."""
-    location = inventory_queries.get_location(order.delivery_location) if order.delivery_location else None
+    location = inventory_queries.location_info(order.delivery_location) if order.delivery_location else None
     zone = zoneinfo.ZoneInfo(location.timezone if location else settings.OMNICANAL.get("TIME_ZONE", "UTC"))
     currency = order.currency
 

@@ -56,7 +56,7 @@ def return_destination(order: Order) -> str:
         link = next((c for c in loc.channel_links.all() if c.channel_id == network and c.ships), None)
         if not loc.returns or link is None or loc.kind not in kinds:
             continue
-        km = sourcing._km(point, (loc.lat, loc.lon) if loc.lat is not None else None)
+        km = sourcing.km(point, (loc.lat, loc.lon) if loc.lat is not None else None)
         ranked.append(((loc.kind != "warehouse", km is None, km or 0, link.priority, loc.code), loc.code))
     if not ranked:
         raise ValidationFailed.on("location", _("no warehouse takes returns by mail for this order"))
@@ -76,7 +76,7 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
     if refund_to not in ("original", "store_credit"):
         raise ValidationFailed.on("refund_to", _("must be original or store_credit"))
     where = sourcing.locations_info().get(location)
-    if where is None or not where["returns"]:
+    if where is None or not where.returns:
         raise ValidationFailed.on("location", _("%(code)s does not take returns") % {"code": location or "-"})
     if refund_to == "store_credit" and not order.customer_id:
         raise ValidationFailed.on("refund_to", _("store credit needs a known customer"))
@@ -109,11 +109,11 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
         pending[line.pk] += quantity
         rows.append(ReturnLine(order_line=line, sku=line.sku, quantity=quantity,
                                reason=str(item.get("reason") or "")[:60]))
-    ret = Return.objects.create(order=order, location=where["code"], refund_to=refund_to, created_at=now,
+    ret = Return.objects.create(order=order, location=where.code, refund_to=refund_to, created_at=now,
                                 status=ReturnStatus.REQUESTED, by_mail=by_mail,
                                 carrier=labels.carrier()[:60] if by_mail else "",
                                 tracking=labels.tracking_number() if by_mail else "",
-                                history=[_history(ReturnStatus.REQUESTED, actor, now, location=where["code"],
+                                history=[_history(ReturnStatus.REQUESTED, actor, now, location=where.code,
                                                   by_mail=by_mail)])
     for row in rows:
         row.ret = ret
@@ -122,7 +122,7 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
         outbox.emit(events.ReturnLabelCreated(
             return_id=ret.public_id, return_number=ret.public_id, order_id=order.public_id,
             order_number=order.number, customer_id=order.customer_id, carrier=ret.carrier, tracking=ret.tracking,
-            location=where["code"], location_name=where["name"], label_url=labels.url_for(ret.public_id, now),
+            location=where.code, location_name=where.name, label_url=labels.url_for(ret.public_id, now),
             expires_at=labels.expires_at(now).isoformat()))
     return ret
 
@@ -164,7 +164,7 @@ def do_receive_return(*, return_id: str, lines: list[dict] | None = None, exchan
     where = (location or ret.location).strip().upper()
     if where != ret.location:
         info = sourcing.locations_info().get(where)
-        if info is None or not info["returns"]:
+        if info is None or not info.returns:
             raise ValidationFailed.on("location", _("%(code)s does not take returns") % {"code": where})
     order = ret.order
     if exchange:
