@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypedDict
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -52,17 +53,6 @@ def stock_channel(channel: str, method: str) -> str:
     if method == "carry_out":
         return channel
     return CHANNEL_RULES.get(channel, {}).get("network", channel)
-# Where an address is, when it gives no lat/lon: the cities the business delivers to most.
-CITY_POINTS = {
-    "santiago": (-33.4489, -70.6693), "providencia": (-33.4263, -70.6147), "las condes": (-33.4080, -70.5670),
-    "ñuñoa": (-33.4569, -70.5977), "nunoa": (-33.4569, -70.5977), "maipu": (-33.5110, -70.7580),
-    "maipú": (-33.5110, -70.7580), "pudahuel": (-33.4400, -70.7500), "puente alto": (-33.6110, -70.5750),
-    "valparaíso": (-33.0472, -71.6127), "valparaiso": (-33.0472, -71.6127), "viña del mar": (-33.0245, -71.5518),
-    "vina del mar": (-33.0245, -71.5518), "concepción": (-36.8201, -73.0444), "concepcion": (-36.8201, -73.0444),
-    "talcahuano": (-36.7249, -73.1168), "temuco": (-38.7359, -72.5904), "puerto montt": (-41.4693, -72.9424),
-    "la serena": (-29.9027, -71.2519), "antofagasta": (-23.6509, -70.3975), "rancagua": (-34.1708, -70.7444),
-    "talca": (-35.4264, -71.6554),
-}
 
 
 def why(msg: str, **params) -> dict:
@@ -110,7 +100,7 @@ def address_point(address: dict | None) -> tuple[float, float] | None:
     if address.get("lat") is not None and address.get("lon") is not None:
         return float(address["lat"]), float(address["lon"])
     for key in ("city", "region"):
-        point = CITY_POINTS.get(str(address.get(key) or "").strip().lower())
+        point = settings.OMNICANAL["CITY_POINTS"].get(str(address.get(key) or "").strip().lower())
         if point:
             return point
     return None

@@ -235,6 +235,17 @@ OMNICANAL: dict[str, Any] = {
     # and the return window in days of a category that sets none of its own (Category.return_window_days).
     "ORDER_NUMBER_PREFIX": os.environ.get("ORDER_NUMBER_PREFIX", "AS-"),
     "RETURN_WINDOW_DAYS": int(os.environ.get("RETURN_WINDOW_DAYS", "30")),
+    # Where an address is when it gives no lat/lon (sourcing's "nearest"): the business's cities, lower case.
+    "CITY_POINTS": {
+        "santiago": (-33.4489, -70.6693), "providencia": (-33.4263, -70.6147), "las condes": (-33.4080, -70.5670),
+        "ñuñoa": (-33.4569, -70.5977), "nunoa": (-33.4569, -70.5977), "maipu": (-33.5110, -70.7580),
+        "maipú": (-33.5110, -70.7580), "pudahuel": (-33.4400, -70.7500), "puente alto": (-33.6110, -70.5750),
+        "valparaíso": (-33.0472, -71.6127), "valparaiso": (-33.0472, -71.6127), "viña del mar": (-33.0245, -71.5518),
+        "vina del mar": (-33.0245, -71.5518), "concepción": (-36.8201, -73.0444), "concepcion": (-36.8201, -73.0444),
+        "talcahuano": (-36.7249, -73.1168), "temuco": (-38.7359, -72.5904), "puerto montt": (-41.4693, -72.9424),
+        "la serena": (-29.9027, -71.2519), "antofagasta": (-23.6509, -70.3975), "rancagua": (-34.1708, -70.7444),
+        "talca": (-35.4264, -71.6554),
+    },
     # Web chat visitor tokens (docs/channels.md, "Web chat"): a token lives this many days from its
     # issue; a resume with one older than ROTATE minutes gets a fresh one, and the replaced one keeps
     # working GRACE minutes more (tabs still holding it).

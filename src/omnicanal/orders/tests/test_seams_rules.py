@@ -61,3 +61,16 @@ def test_a_category_without_a_window_takes_the_businesss_default(api, client, se
         r = _return_shoe(api, order)
     # then the default window has closed
     assert r.status_code == 422 and " 3 " in r.json()["errors"][0]["message"]
+
+
+def test_the_cities_an_address_may_name_are_the_businesss_setting(settings):
+    from omnicanal.orders import sourcing
+
+    # given a business that delivers to a town the default list does not know
+    assert sourcing.address_point({"city": "Pucón"}) is None
+    settings.OMNICANAL = {**settings.OMNICANAL, "CITY_POINTS": {"pucón": (-39.2823, -71.9545)}}
+    # when an address names it without coordinates
+    point = sourcing.address_point({"line1": "O'Higgins 100", "city": " Pucón ", "country": "CL"})
+    # then it is placed there, and the towns no longer listed are not
+    assert point == (-39.2823, -71.9545)
+    assert sourcing.address_point({"city": "Santiago"}) is None
