@@ -12,7 +12,8 @@ from omnicanal.core.auth import Principal
 from omnicanal.inventory import services as inventory
 from omnicanal.loyalty import panel as loyalty_panel
 from omnicanal.orders.tests.conftest import HOURS
-from omnicanal.orders.tests.helpers import ADDRESS, act, console_login, pay_by_webhook, place
+from omnicanal.orders.tests.helpers import ADDRESS, console_login, pay_by_webhook, place
+from omnicanal.orders.tests.test_returns import delivered_web_order
 
 pytestmark = pytest.mark.django_db
 
@@ -26,14 +27,7 @@ def concepcion(world):
 
 
 def delivered(api, client, customer_id, lines=(("SHOE-41", 1),)):
-    order = place(api, lines=list(lines), customer_id=customer_id).json()
-    pay_by_webhook(client, order["payments"][0]["id"])
-    f = order["fulfillments"][0]
-    for step in ("pick", "pack"):
-        act(api, f["id"], step)
-    act(api, f["id"], "ship", {"carrier": "Starken", "tracking": "S1"})
-    act(api, f["id"], "deliver")
-    return order
+    return delivered_web_order(api, client, customer_id, lines=lines)
 
 
 def pickup_at(api, code, sku, customer_id):
