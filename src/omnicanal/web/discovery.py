@@ -4,6 +4,7 @@ For every app in settings.OMNICANAL_APPS, when the module exists:
   <app>.api.router                  -> mounted under /api/v1/
   <app>.views.urlpatterns           -> mounted under /console/<label>/ (URL namespace <label>)
   <app>.webhooks.urlpatterns        -> mounted at the site root (full paths: "webhooks/sms", "shop/")
+  <app>.urls.urlpatterns            -> mounted at the site root after everything else (the shop's pages)
   <app>.consumers.websocket_urlpatterns -> the ASGI WebSocket router
   AppConfig.console_nav             -> [core.console.NavItem(...)] entries in the console's navigation
 """
@@ -49,8 +50,9 @@ def console_urlpatterns():
 def public_urlpatterns() -> list:
     """Routes outside the console and the API: provider webhooks, the shop and chat widget shells."""
     patterns: list = []
-    for _label, module in domain_modules("webhooks"):
-        patterns.extend(getattr(module, "urlpatterns", []))
+    for suffix in ("webhooks", "urls"):
+        for _label, module in domain_modules(suffix):
+            patterns.extend(getattr(module, "urlpatterns", []))
     return patterns
 
 

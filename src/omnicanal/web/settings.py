@@ -54,7 +54,7 @@ CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
 # so a new domain needs no edit here. The composition root (web) discovers their edges from this list.
 DOMAIN_ORDER = [
     "core", "customers", "catalog", "inventory", "loyalty", "orders",
-    "conversations", "channels", "bot", "engagement", "analytics",
+    "conversations", "channels", "storefront", "bot", "engagement", "analytics",
 ]
 OMNICANAL_APPS = [f"omnicanal.{name}" for name in DOMAIN_ORDER if (PACKAGE_DIR / name / "apps.py").exists()]
 INSTALLED_APPS = [
@@ -218,6 +218,10 @@ else:
 # The business this installation serves.
 OMNICANAL: dict[str, Any] = {
     "BUSINESS_NAME": os.environ.get("BUSINESS_NAME", "Andes Sport"),
+    # The shop's brand (docs/storefront.md, "Theming"): a logo under static files, two colours.
+    "BRAND_LOGO": os.environ.get("BRAND_LOGO", "storefront/brand/logo.svg"),
+    "BRAND_COLOR": os.environ.get("BRAND_COLOR", "#0b5d3b"),
+    "BRAND_ACCENT": os.environ.get("BRAND_ACCENT", "#f2a900"),
     "CURRENCY": os.environ.get("BUSINESS_CURRENCY", "CLP"),
     "COUNTRY": os.environ.get("BUSINESS_COUNTRY", "CL"),
     "TIME_ZONE": os.environ.get("BUSINESS_TIME_ZONE", "America/Santiago"),

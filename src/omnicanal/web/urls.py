@@ -14,7 +14,6 @@ app_name_patterns = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/console/", permanent=False)),
     path("health", views.health, name="health"),
     path("api/", api.urls),
     path("console/", include((app_name_patterns, "web"))),
@@ -27,6 +26,9 @@ urlpatterns += public_urlpatterns()
 
 for label, patterns in console_urlpatterns():
     urlpatterns.append(path(f"console/{label}/", include((patterns, label))))
+
+# Without a shop (no storefront app), the site root is the console.
+urlpatterns.append(path("", RedirectView.as_view(url="/console/", permanent=False)))
 
 handler404 = "omnicanal.web.views.not_found"
 handler500 = "omnicanal.web.views.server_error"

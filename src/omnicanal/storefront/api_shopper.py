@@ -1,0 +1,5 @@
+"""Store API: sessions, cart, checkout, orders, returns and loyalty (mounted by store_api)."""
+
+from ninja import Router
+
+router = Router(tags=["store"])

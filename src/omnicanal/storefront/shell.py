@@ -1,0 +1,51 @@
+"""What every shop page shares: the brand, the shopper and their cart count, rendered in one place.
+
+Pages call `render_shop(request, template, context)`; the base template (storefront/base.html) reads
+the `shop` entry this module builds, so no page repeats the header's queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+@dataclass(frozen=True)
+class Brand:
+    name: str
+    logo: str
+    color: str
+    accent: str
+
+
+def brand() -> Brand:
+    config = settings.OMNICANAL
+    return Brand(
+        name=config["BUSINESS_NAME"], logo=config["BRAND_LOGO"], color=config["BRAND_COLOR"],
+        accent=config["BRAND_ACCENT"],
+    )
+
+
+def shop_context(request: HttpRequest) -> dict[str, Any]:
+    """The header's facts: who is shopping (anonymous until signed in) and how many units are in the cart."""
+    shopper = getattr(request, "shopper", None)
+    return {
+        "brand": brand(),
+        "shopper": shopper,
+        "cart_count": getattr(shopper, "cart_count", 0) if shopper is not None else 0,
+    }
+
+
+def shopper_channel(request: HttpRequest) -> str:
+    """The sales channel the shopper is on: their session's (web or app), the web shop by default."""
+    shopper = getattr(request, "shopper", None)
+    return getattr(shopper, "channel", None) or "web"
+
+
+def render_shop(request: HttpRequest, template: str, context: dict[str, Any] | None = None, *,
+                status: int = 200) -> HttpResponse:
+    return render(request, template, {"shop": shop_context(request), **(context or {})}, status=status)

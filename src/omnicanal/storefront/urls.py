@@ -1,0 +1,12 @@
+"""The shop's public pages and the Store API at the site root (web.discovery mounts `urlpatterns`
+after the console and the staff API, so /api/v1 and /console/ keep their paths)."""
+
+from django.urls import path
+
+from omnicanal.storefront import pages
+from omnicanal.storefront.store_api import store_api
+
+urlpatterns = [
+    path("api/store/v1/", store_api.urls),
+    path("", pages.home, name="shop-home"),
+]
