@@ -35,7 +35,7 @@ from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import queries as orders_queries
 from omnicanal.orders import services as orders
 from omnicanal.storefront.models import SessionChannel, ShopperSession, SignInCode
-from omnicanal.storefront.queries import TOKEN_PREFIX, Shopper, hash_token, shopper_of
+from omnicanal.storefront.queries import TOKEN_PREFIX, Shopper, hash_token
 
 CODE_TTL = timedelta(minutes=10)
 CODE_DIGITS = 6
