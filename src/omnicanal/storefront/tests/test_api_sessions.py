@@ -240,3 +240,35 @@ def test_a_shopper_token_is_refused_on_the_staff_api(client, device, ana, inboxe
 def test_no_token_or_a_forged_one_is_401(client, world):
     assert client.get(f"{STORE}/cart").status_code == 401
     assert client.get(f"{STORE}/cart", HTTP_AUTHORIZATION="Bearer shp_forged").status_code == 401
+
+
+def test_a_phone_code_goes_on_the_customers_preferred_whatsapp_and_falls_back_to_sms(device, ana, inboxes):
+    from omnicanal.customers import services as customer_services
+
+    with transaction.atomic():
+        customer_services.do_update_preferences(customer_id=ana, preferred_channels={"transactional": "whatsapp"})
+    shopper = device()
+
+    shopper.post("/sessions/code", {"phone": "+56987654321"})
+
+    # No WhatsApp conversation is open and no approved template is configured: free text cannot go
+    # there, so the code goes by SMS to the same number.
+    assert SignInCode.objects.get().sent_on == "sms"
+
+
+def test_a_phone_code_uses_the_approved_whatsapp_template_outside_the_window(device, ana, world):
+    from omnicanal.channels.services import do_create_inbox
+    from omnicanal.conversations.models import Message
+    from omnicanal.customers import services as customer_services
+
+    with transaction.atomic():
+        do_create_inbox(channel="whatsapp", name="wa", config={
+            "sandbox": True, "templates": {"sign_in_code": {"name": "codigo_acceso", "language": "es"}}})
+        customer_services.do_update_preferences(customer_id=ana, preferred_channels={"transactional": "whatsapp"})
+    shopper = device()
+
+    shopper.post("/sessions/code", {"phone": "+56987654321"})
+
+    assert SignInCode.objects.get().sent_on == "whatsapp"
+    template = Message.objects.get(meta__notification="storefront.sign_in_code").meta["template"]
+    assert template["name"] == "codigo_acceso" and template["parameters"][0].isdigit()
