@@ -65,7 +65,7 @@ class ShipAddressIn(Schema):
 
 class DeliveryIn(Schema):
     # No carry_out: that is a sale at the counter, never the shopper's own.
-    method: Literal["ship", "pickup", "curbside", "pickup_point", "ship_to_store"]
+    method: Literal["ship", "pickup", "curbside", "pickup_point"]
     location: str | None = Field(default=None, max_length=32)
     address: ShipAddressIn | None = None
 

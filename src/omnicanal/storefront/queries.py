@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 
 from omnicanal.core import clock
+from omnicanal.inventory import queries as inventory
 from omnicanal.orders import queries as orders
 from omnicanal.storefront.models import ShopperSession
 
@@ -77,3 +78,26 @@ def sessions_of(customer_id: str) -> list[SessionInfo]:
     """The customer's signed-in devices, most recently used first."""
     rows = ShopperSession.objects.filter(customer_id=customer_id, revoked_at__isnull=True).order_by("-last_seen_at")
     return [SessionInfo(r.public_id, r.channel, r.created_at, r.last_seen_at) for r in rows[:50]]
+
+
+@dataclass(frozen=True)
+class PickupStore:
+    code: str
+    name: str
+    pickup_today: bool  # open (or opening again) later today with every line in stock
+
+
+def pickup_stores(lines: list[tuple[str, int]], channel: str) -> list[PickupStore]:
+    """Stores where the whole cart can be collected now on this channel (each line in stock there),
+    those open today first: the checkout's pickup choice."""
+    if not lines:
+        return []
+    stock = inventory.availability_many(skus=[sku for sku, _quantity in lines], channel=channel)
+    per_store: dict[str, list] = {}
+    for sku, quantity in lines:
+        for place in stock[sku].locations if sku in stock else []:
+            if place.pickup and place.available >= quantity:
+                per_store.setdefault(place.code, []).append(place)
+    stores = [PickupStore(code=code, name=places[0].name, pickup_today=all(p.pickup_today for p in places))
+              for code, places in per_store.items() if len(places) == len(lines)]
+    return sorted(stores, key=lambda s: (not s.pickup_today, s.name))

@@ -16,4 +16,5 @@ urlpatterns = [
     path("account/sign-out-everywhere/", account_pages.sign_out_everywhere, name="shop-sign-out-everywhere"),
     path("cart/", account_pages.cart, name="shop-cart"),
     path("cart/lines/", account_pages.cart_line, name="shop-cart-line"),
+    path("checkout/", account_pages.checkout, name="shop-checkout"),
 ]

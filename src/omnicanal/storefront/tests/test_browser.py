@@ -1,5 +1,6 @@
 """In the browser, on a phone: an anonymous cart, sign-in with the code read from the outbound log
-(the sandboxed inbox), the cart kept and editable, the account, signing out."""
+(the sandboxed inbox), the cart kept and editable, checkout for pickup at a store with the stock,
+the order in the account, signing out everywhere."""
 
 import pytest
 from django.db import transaction
@@ -54,7 +55,17 @@ def test_a_shopper_on_a_phone_signs_in_with_a_code_and_keeps_their_cart(_chromiu
 
         assert orders.active_cart(customer_id).lines.get().quantity == 2
 
-        page.goto(f"{live_server.url}/account/")
+        page.click("[data-testid=to-checkout]")
+        page.check("input[name=location][value=SCL]")
+        page.click("[data-testid=place-order]")
+        page.wait_for_url(f"{live_server.url}/account/")
+        from omnicanal.orders.models import Order
+
+        order = Order.objects.get()
+        assert order.delivery_location == "SCL" and order.customer_id == customer_id
+        assert page.locator("[data-testid=orders]").inner_text().count(order.number) == 1
+        assert page.locator("[data-testid=cart-link] .cart-count").count() == 0
+
         page.click("text=Cerrar sesión en todos los dispositivos")
         page.wait_for_selector("[data-testid=sign-in-link]")
     finally:
