@@ -109,11 +109,12 @@ def verify(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             services.do_verify_code(session_id=shopper.session_id, code=request.POST.get("code", ""),
                                     **_address_fields(address))
+            token = services.do_rotate_token(session_id=shopper.session_id)
     except Problem as problem:
         context["error"] = _problem_text(problem)
         return render_shop(request, "storefront/account/verify.html", context, status=problem.status)
     messages.success(request, _("You are signed in."))
-    return HttpResponseRedirect(next_url)
+    return _redirect(next_url, token)
 
 
 @require_POST

@@ -110,6 +110,27 @@ def do_sign_out_everywhere(*, session_id: str) -> int:
         revoked_at=clock.now())
 
 
+def do_rotate_token(*, session_id: str) -> str:
+    """A new token for a live session (the old one stops working): the web shop's cookie changes on
+    sign-in, so a token planted in a browser before it never becomes a signed-in one."""
+    token = _new_token()
+    if not ShopperSession.objects.filter(public_id=session_id, revoked_at__isnull=True).update(
+            token_hash=hash_token(token)):
+        raise Unauthorized(detail=_("This session has ended; start a new one."))
+    return token
+
+
+def do_repoint_sessions(*, survivor_id: str, merged_id: str) -> int:
+    """A merge: the merged customer's devices stay signed in, as the survivor."""
+    return ShopperSession.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
+
+
+def do_forget_customer(*, customer_id: str) -> int:
+    """Erasure: every session of the customer ends and forgets whose it was."""
+    return ShopperSession.objects.filter(customer_id=customer_id).update(
+        customer_id="", revoked_at=clock.now())
+
+
 def _sign_in(row: ShopperSession, customer_id: str) -> None:
     """The session becomes the customer's; its anonymous cart merges into the customer's one cart."""
     if row.cart_id:

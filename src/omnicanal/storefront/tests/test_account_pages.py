@@ -162,3 +162,15 @@ def test_checkout_asks_an_anonymous_visitor_to_sign_in_first(client, world):
     response = client.get("/checkout/")
 
     assert response.status_code == 302 and response["Location"].startswith("/account/sign-in/?next=%2Fcheckout%2F")
+
+
+def test_signing_in_on_the_web_changes_the_cookies_token_and_the_old_one_stops_working(client, ana, inboxes):
+    client.post("/cart/lines/", {"sku": "SOCK-1", "quantity": "1"})
+    before = client.cookies[COOKIE].value
+
+    _sign_in(client)
+
+    after = client.cookies[COOKIE].value
+    assert after != before
+    assert queries.shopper_for_token(before) is None
+    assert queries.shopper_for_token(after).customer_id == ana
