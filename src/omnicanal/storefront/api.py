@@ -23,6 +23,7 @@ class SignInAsIn(Schema):
 def sign_in_as(request: HttpRequest, customer_id: str, body: SignInAsIn | None = None):
     # customers-pii: the key acts as the customer, who sees their own personal data.
     principal = require_role(request, "integration", scope="customers-pii")
+    services.check_no_replay(request.headers.get("Idempotency-Key"))
     started = services.do_sign_in_as(customer_id=customer_id, token=(body.token if body else None) or "",
                                      channel=body.channel if body else "app", actor=principal)
     return Status(201, {"token": started.token})

@@ -105,6 +105,7 @@ class ReturnIn(Schema):
 
 @router.post("/sessions", response={201: TokenOut}, summary="A new anonymous session for this device")
 def start_session(request: HttpRequest, body: SessionIn | None = None):
+    services.check_no_replay(request.headers.get("Idempotency-Key"))
     started = services.do_start_session(channel=body.channel if body else "web")
     return Status(201, {"token": started.token})
 

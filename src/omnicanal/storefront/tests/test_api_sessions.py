@@ -272,3 +272,17 @@ def test_a_phone_code_uses_the_approved_whatsapp_template_outside_the_window(dev
     assert SignInCode.objects.get().sent_on == "whatsapp"
     template = Message.objects.get(meta__notification="storefront.sign_in_code").meta["template"]
     assert template["name"] == "codigo_acceso" and template["parameters"][0].isdigit()
+
+
+def test_a_session_token_is_never_kept_for_an_idempotent_replay(client, world):
+    from omnicanal.core.models import IdempotencyRecord
+
+    def start():
+        return client.post(f"{STORE}/sessions", '{"channel": "web"}', content_type="application/json",
+                           HTTP_IDEMPOTENCY_KEY="same-key")
+
+    first, second = start(), start()
+
+    assert first.status_code == second.status_code == 422
+    assert not any("shp_" in r.response_body for r in IdempotencyRecord.objects.all())
+    assert client.post(f"{STORE}/sessions", '{}', content_type="application/json").status_code == 201

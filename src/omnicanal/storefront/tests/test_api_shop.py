@@ -247,3 +247,10 @@ def test_only_admin_and_integration_keys_with_personal_data_may_sign_in_as(api, 
     assert partner.post(f"/customers/{ana}/sessions", {}).status_code == 201
     assert api.post("/customers/cus_nobody/sessions", {}).status_code == 404
     assert api.post(f"/customers/{ana}/sessions", {"token": "shp_unknown"}).status_code == 422
+
+
+def test_the_staff_sign_in_refuses_an_idempotency_key_so_no_token_is_kept(api, ana):
+    response = api.post(f"/customers/{ana}/sessions", {}, headers={"Idempotency-Key": "k1"})
+
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert ShopperSession.objects.count() == 0
