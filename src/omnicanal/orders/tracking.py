@@ -154,11 +154,15 @@ def _label(choices, value: str) -> str:
         return value
 
 
+def business_zone() -> str:
+    return str(settings.OMNICANAL.get("TIME_ZONE") or settings.TIME_ZONE)
+
+
 def _zone(name: str) -> zoneinfo.ZoneInfo:
     try:
         return hours.zone(name)
     except Exception:  # an unknown zone stored by hand: the business's own
-        return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+        return zoneinfo.ZoneInfo(business_zone())
 
 
 def _place(code: str, now: dt.datetime) -> TrackingPlace | None:
@@ -215,7 +219,7 @@ def view_of(order: Order) -> TrackingView:
         if where and where not in places:
             places[where] = _place(where, now)
         place = places.get(where) if where else None
-        tz = _zone(place.timezone) if place else _zone(settings.TIME_ZONE)
+        tz = _zone(place.timezone) if place else _zone(business_zone())
         ready = f.status in CODE_SHOWN and order.status != OrderStatus.CANCELLED
         fulfilments.append(TrackingFulfilment(
             id=f.public_id, method=f.method, method_label=_label(FulfillmentMethod, f.method), status=f.status,
@@ -226,12 +230,12 @@ def view_of(order: Order) -> TrackingView:
             and order.status != OrderStatus.CANCELLED,
             arrived=f.status == FulfillmentStatus.ARRIVED, lines=tuple(f_lines.get(f.pk, ()))))
     returns = tuple(TrackingReturn(id=r.public_id, status=r.status, status_label=_label(ReturnStatus, r.status),
-                                   created_at=r.created_at.astimezone(_zone(settings.TIME_ZONE)))
+                                   created_at=r.created_at.astimezone(_zone(business_zone())))
                     for r in Return.objects.filter(order=order).order_by("pk"))
     return TrackingView(
         order_id=order.public_id, number=order.number, status=order.status,
         status_label=_label(OrderStatus, order.status),
-        placed_at=order.placed_at.astimezone(_zone(settings.TIME_ZONE)), total=Money(order.total, currency),
+        placed_at=order.placed_at.astimezone(_zone(business_zone())), total=Money(order.total, currency),
         lines=tuple(TrackingLine(sku=line.sku, title=line.title, quantity=line.quantity,
                                  total=Money(line.total, currency)) for line in lines),
         fulfilments=tuple(fulfilments), returns=returns)
