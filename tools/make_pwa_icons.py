@@ -147,7 +147,7 @@ def main(argv: list[str]) -> int:
     box, shapes = read_logo(logo)
     for name, size, share in (("icon-192.png", 192, 0.8), ("icon-512.png", 512, 0.8), ("maskable-512.png", 512, 0.6)):
         (out / name).write_bytes(png(draw(box, shapes, size, share), size))
-        print(f"wrote {out / name}")
+        sys.stdout.write(f"wrote {out / name}\n")
     return 0
 
 

@@ -5,8 +5,8 @@ import pytest
 from django.core import signing
 from django.db import transaction
 
-from omnicanal.core.models import OutboxEvent
 from omnicanal.core.errors import InvalidTransition, NotFound
+from omnicanal.core.models import OutboxEvent
 from omnicanal.orders import queries, tracking
 from omnicanal.orders import services as orders
 from omnicanal.orders.models import Order
