@@ -25,7 +25,7 @@ from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from omnicanal.storefront.shell import brand, render_shop
 
@@ -42,7 +42,7 @@ def shell_urls() -> list[str]:
             *(static(path) for path, _size, _purpose in ICONS)]
 
 
-@require_GET
+@require_safe
 def manifest(request: HttpRequest) -> HttpResponse:
     shop = brand()
     body = {
@@ -64,7 +64,7 @@ def manifest(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def service_worker(request: HttpRequest) -> HttpResponse:
     shell = [*shell_urls(), OFFLINE_PATH]
     version = hashlib.sha256(json.dumps([shell, brand().color, brand().name]).encode()).hexdigest()[:12]
@@ -77,6 +77,6 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def offline(request: HttpRequest) -> HttpResponse:
     return render_shop(request, "storefront/pwa/offline.html", {"title": _("You are offline")})

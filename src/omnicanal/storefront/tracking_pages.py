@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from omnicanal.core import throttle
 from omnicanal.core.errors import InvalidTransition, NotFound, TooManyRequests
@@ -41,7 +41,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render_shop(request, "storefront/tracking/not_found.html", {"title": _("Link not found")}, status=404)
 
 
-@require_GET
+@require_safe
 @never_cache
 def track(request: HttpRequest, token: str) -> HttpResponse:
     view = orders_queries.tracking_view(token)

@@ -43,13 +43,22 @@ def _fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def test_a_ready_pickup_shows_its_code_on_a_phone(phone, live_server):
-    order_id, _f, code = _ready_order("pickup")
+def test_a_ready_pickup_shows_its_code_on_a_phone_and_the_desk_accepts_it(phone, live_server):
+    order_id, f_id, code = _ready_order("pickup")
     phone.goto(f"{live_server.url}{_path(order_id)}")
-    assert phone.locator("[data-pickup-code]").inner_text() == code
+    assert phone.locator(".track-badge").inner_text() == "Listo para retiro"
+    shown = phone.locator("[data-pickup-code]").inner_text()
+    assert shown == code
     assert phone.locator(".track-qr svg").is_visible()
     assert phone.locator("h1").inner_text().startswith("Pedido ")
     assert _fits(phone)
+    # the code read off the phone opens the handover at the desk
+    with transaction.atomic():
+        handed = orders.do_transition(fulfillment_id=f_id, action="handover", data={"code": shown})
+    assert handed.status == "picked_up"
+    phone.reload()
+    assert phone.locator(".track-badge").inner_text() == "Retirado"
+    assert phone.locator("[data-pickup-code]").count() == 0
 
 
 def _path(order_id: str) -> str:
