@@ -326,13 +326,14 @@ def do_checkout(*, shopper: Shopper, delivery: dict, coupon: str = "",
 
 
 def do_arrived(*, shopper: Shopper, order_id: str, spot: str = ""):
-    """Curbside "I'm here": the order's curbside fulfilment moves to arrived (the store's queue)."""
+    """Curbside "I'm here" for the shopper's own order: orders' do_customer_arrived moves its curbside
+    fulfilment, ready for pickup, to arrived (the store's queue); 409 for another method or state."""
     order = own_order(shopper, order_id)
-    candidates = [f for f in order.fulfillments.all() if f.method == "curbside"]
-    if not candidates:
+    curbside = [f for f in order.fulfillments.all() if f.method == "curbside"]
+    if not curbside:
         raise InvalidTransition(detail=_("This order is not picked up at the curb."))
-    return orders.do_transition(fulfillment_id=candidates[0].public_id, action="arrived",
-                                data={"parking_spot": spot[:40]} if spot else {}, actor=shopper_principal(shopper))
+    return orders.do_customer_arrived(order_id=order.public_id, fulfillment_id=curbside[0].public_id,
+                                      parking_spot=spot)
 
 
 def own_order(shopper: Shopper | None, order_id: str):

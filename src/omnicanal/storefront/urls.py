@@ -3,7 +3,7 @@ after the console and the staff API, so /api/v1 and /console/ keep their paths).
 
 from django.urls import path
 
-from omnicanal.storefront import account_pages, pages
+from omnicanal.storefront import account_pages, pages, pwa, tracking_pages
 from omnicanal.storefront.store_api import store_api
 
 urlpatterns = [
@@ -17,4 +17,10 @@ urlpatterns = [
     path("cart/", account_pages.cart, name="shop-cart"),
     path("cart/lines/", account_pages.cart_line, name="shop-cart-line"),
     path("checkout/", account_pages.checkout, name="shop-checkout"),
+    # order tracking without signing in (the link orders.tracking signs) and the PWA
+    path("track/<str:token>/", tracking_pages.track, name="shop-track"),
+    path("track/<str:token>/arrived/", tracking_pages.arrived, name="shop-track-arrived"),
+    path("manifest.webmanifest", pwa.manifest, name="shop-manifest"),
+    path("sw.js", pwa.service_worker, name="shop-sw"),
+    path("offline/", pwa.offline, name="shop-offline"),
 ]
