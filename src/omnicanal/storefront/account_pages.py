@@ -186,7 +186,8 @@ def account(request: HttpRequest) -> HttpResponse:
     return render_shop(request, "storefront/account/home.html", {
         "title": _("Your account"),
         "customer_name": customer.name,
-        "orders": orders_queries.customer_orders(shopper.customer_id, limit=20),
+        "orders": [(order, orders_queries.tracking_url(order.public_id))
+                   for order in orders_queries.customer_orders(shopper.customer_id, limit=20)],
         "devices": queries.sessions_of(shopper.customer_id),
         "time_zone": customer.time_zone or settings.OMNICANAL["TIME_ZONE"],
     })

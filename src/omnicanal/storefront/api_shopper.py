@@ -185,7 +185,8 @@ def list_orders(request: HttpRequest, limit: int = 20):
 
 @router.get("/orders/{order_id}", response=dict, auth=shopper_auth, summary="One of the customer's orders (else 404)")
 def get_order(request: HttpRequest, order_id: str):
-    return orders_queries.order_dict(services.own_order(_shopper(request), order_id))
+    order = services.own_order(_shopper(request), order_id)
+    return {**orders_queries.order_dict(order), "tracking_url": orders_queries.tracking_url(order.public_id)}
 
 
 @router.post("/orders/{order_id}/arrived", response=dict, auth=shopper_auth,

@@ -127,6 +127,10 @@ def test_the_account_lists_the_customers_orders_with_status(client, ana, inboxes
     page = client.get("/account/").content.decode()
 
     assert order.number in page and 'data-testid="orders"' in page
+    from omnicanal.orders import queries as orders_queries
+
+    tracking = orders_queries.tracking_url(order.public_id)
+    assert f'href="{tracking}"' in page and client.get(tracking).status_code == 200
 
 
 def test_the_next_address_must_stay_on_the_site(client, ana, inboxes):

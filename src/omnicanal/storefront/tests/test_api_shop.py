@@ -113,7 +113,8 @@ def test_orders_list_and_show_only_the_customers_own(device, ana, inboxes):
     other.sign_in(email="other@example.cl")
 
     assert [o["id"] for o in mine.get("/orders").json()] == [order["id"]]
-    assert mine.get(f"/orders/{order['id']}").json()["number"] == order["number"]
+    shown = mine.get(f"/orders/{order['id']}").json()
+    assert shown["number"] == order["number"] and "/track/" in shown["tracking_url"]
     assert mine.get(f"/orders/{order['number']}").status_code == 200
     assert other.get("/orders").json() == []
     assert other.get(f"/orders/{order['id']}").status_code == 404
