@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from omnicanal.core import throttle
 from omnicanal.core.errors import Problem, TooManyRequests, ValidationFailed
@@ -69,15 +69,15 @@ def _address_fields(raw: str) -> dict[str, str]:
 # --- sign-in --------------------------------------------------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     """Step one: the address (an email or a mobile number); POST sends the code and shows step two."""
     next_url = _safe_next(request, reverse("shop-account"))
     shopper = auth.shopper_from_cookie(request)
-    if request.method == "GET" and shopper is not None and shopper.signed_in:
+    if request.method != "POST" and shopper is not None and shopper.signed_in:
         return HttpResponseRedirect(next_url)
     context = {"title": _("Sign in"), "next": next_url, "address": request.POST.get("address", "")}
-    if request.method == "GET":
+    if request.method != "POST":
         return render_shop(request, "storefront/account/sign_in.html", context)
     shopper, token = _ensure_shopper(request)
     try:
@@ -142,7 +142,7 @@ def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
 # --- cart -----------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def cart(request: HttpRequest) -> HttpResponse:
     shopper = auth.shopper_from_cookie(request)
     found = orders_queries.cart_dict(orders_queries.get_cart(shopper.cart_id)) if shopper and shopper.cart_id else None
@@ -177,7 +177,7 @@ def cart_line(request: HttpRequest) -> HttpResponse:
 # --- account --------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def account(request: HttpRequest) -> HttpResponse:
     shopper = auth.shopper_from_cookie(request)
     if shopper is None or not shopper.signed_in:
@@ -196,7 +196,7 @@ def account(request: HttpRequest) -> HttpResponse:
 # --- checkout: pickup at a store that has the whole cart -------------------------------------------
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def checkout(request: HttpRequest) -> HttpResponse:
     """Pick a store that holds every line and place the order for pickup there."""
     shopper = auth.shopper_from_cookie(request)

@@ -178,3 +178,10 @@ def test_signing_in_on_the_web_changes_the_cookies_token_and_the_old_one_stops_w
     assert after != before
     assert queries.shopper_for_token(before) is None
     assert queries.shopper_for_token(after).customer_id == ana
+
+
+def test_the_pages_answer_head_and_refuse_a_get_on_their_forms_targets(client, world):
+    for path in ("/account/sign-in/", "/cart/", "/account/", "/checkout/"):
+        assert client.head(path).status_code in (200, 302), path
+    for path in ("/account/sign-in/verify/", "/account/sign-out/", "/account/sign-out-everywhere/", "/cart/lines/"):
+        assert client.get(path).status_code == 405, path
