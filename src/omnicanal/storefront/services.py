@@ -288,7 +288,11 @@ def _cart_for_writing(shopper: Shopper) -> str:
     """The cart to change: the customer's one cart (made if need be), else the device's own."""
     if shopper.customer_id:
         return orders.do_create_cart(channel=shopper.channel, customer_id=shopper.customer_id).public_id
-    row = _live(shopper.session_id)
+    # The session's row lock: two first lines sent at once make one cart, not two.
+    row = ShopperSession.objects.select_for_update().filter(public_id=shopper.session_id,
+                                                            revoked_at__isnull=True).first()
+    if row is None:
+        raise Unauthorized(detail=_("This session has ended; start a new one."))
     if row.cart_id and _active(row.cart_id):
         return row.cart_id
     cart = orders.do_create_cart(channel=row.channel, device_id=row.public_id)
