@@ -16,7 +16,6 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
 
 from omnicanal.catalog import queries as catalog_queries
-from omnicanal.catalog.models import Variant
 from omnicanal.core import clock, hours
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.libpq import HotStatement
@@ -108,7 +107,7 @@ def _availability_sql(n_skus: int) -> str:
         "SELECT v.sku, l.code, l.name, l.kind, l.lat, l.lon, l.timezone, CAST(l.opening_hours AS TEXT), "
         "lc.ships, lc.pickup, lc.safety_stock, s.on_hand, s.reserved "
         f"FROM {_table(StockLevel)} s "
-        f"JOIN {_table(Variant)} v ON v.id = s.variant_id "
+        f"JOIN {catalog_queries.variant_table_sql()} v ON v.id = s.variant_id "
         f"JOIN {_table(Location)} l ON l.id = s.location_id "
         f"JOIN {_table(LocationChannel)} lc ON lc.location_id = s.location_id AND lc.channel_id = %s "
         f"WHERE v.sku IN ({marks}) AND l.active"
@@ -190,7 +189,7 @@ def available_by_channel(skus: list[str] | None, channels: list[str]) -> dict[tu
         "SELECT v.sku, lc.channel_id, SUM(CASE WHEN s.on_hand - s.reserved - lc.safety_stock > 0 "
         "THEN s.on_hand - s.reserved - lc.safety_stock ELSE 0 END) "
         f"FROM {_table(StockLevel)} s "
-        f"JOIN {_table(Variant)} v ON v.id = s.variant_id "
+        f"JOIN {catalog_queries.variant_table_sql()} v ON v.id = s.variant_id "
         f"JOIN {_table(Location)} l ON l.id = s.location_id "
         f"JOIN {_table(LocationChannel)} lc ON lc.location_id = s.location_id "
         f"WHERE l.active AND lc.channel_id IN ({chan_marks})"
@@ -235,8 +234,8 @@ def location_info(code: str) -> LocationInfo | None:
 def stock_level(*, location: str, sku: str) -> dict:
     """One stock row (zeros when the SKU was never stocked there)."""
     loc = get_location(location)
-    variant = catalog_queries.get_variant(sku)
-    row = StockLevel.objects.filter(location=loc, variant=variant).values("on_hand", "reserved").first()
+    variant = catalog_queries.variant_id(sku)  # 404 on an unknown SKU
+    row = StockLevel.objects.filter(location=loc, variant_id=variant).values("on_hand", "reserved").first()
     row = row or {"on_hand": 0, "reserved": 0}
     return {"location": loc.code, "sku": sku, "on_hand": row["on_hand"], "reserved": row["reserved"],
             "available": row["on_hand"] - row["reserved"]}
@@ -384,7 +383,7 @@ _CANDIDATES_HEAD = (
     "SELECT s.id, v.sku, l.code, s.on_hand, s.reserved, COALESCE(lc.safety_stock, 0), "
     "COALESCE(lc.priority, 0), COALESCE(lc.ships, FALSE) "
     f"FROM {StockLevel._meta.db_table} s "
-    f"JOIN {Variant._meta.db_table} v ON v.id = s.variant_id "
+    f"JOIN {catalog_queries.variant_table_sql()} v ON v.id = s.variant_id "
     f"JOIN {Location._meta.db_table} l ON l.id = s.location_id "
     f"LEFT JOIN {LocationChannel._meta.db_table} lc ON lc.location_id = s.location_id AND lc.channel_id = {{channel}} "
 )

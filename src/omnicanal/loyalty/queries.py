@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money, business_currency
+from omnicanal.customers import queries as customer_queries
 from omnicanal.loyalty.models import (
     COINS,
     POINTS,
@@ -20,12 +22,47 @@ from omnicanal.loyalty.models import (
     GiftCard,
     Lot,
     OwnerKind,
+    Program,
     Spend,
     Tier,
     TierState,
     Transfer,
     TransferStatus,
 )
+
+
+def survivor_id(customer_id: str) -> str:
+    """The id a customer's loyalty lives under: the merge survivor when customers knows the id,
+    else the id as given (the ledger itself only needs an owner id string)."""
+    if not customer_id:
+        return customer_id
+    try:
+        return customer_queries.resolve_id(customer_id)
+    except NotFound:
+        return customer_id
+
+
+def qr_ttl_seconds() -> int:
+    """How long a loyalty QR works: the active program's setting, else the field's default (a read:
+    the program row is created by services.program.get_program, not here)."""
+    program = _active_program()
+    return program.qr_ttl_seconds if program is not None else int(Program._meta.get_field("qr_ttl_seconds").default)
+
+
+def _active_program() -> Program | None:
+    """The program in force, read only (services.program.get_program creates a plain one on first need)."""
+    return Program.objects.filter(active=True).order_by("pk").first()
+
+
+def current_tier(customer_id: str) -> Tier | None:
+    """The customer's tier: as last refreshed, else the program's entry tier (min spend 0), if any."""
+    state = TierState.objects.filter(owner_id=customer_id).select_related("tier").first()
+    if state is not None:
+        return state.tier
+    program = _active_program()
+    if program is None:
+        return None
+    return Tier.objects.filter(program=program, min_spend__lte=0).order_by("-min_spend").first()
 
 
 @dataclass(frozen=True)
@@ -57,9 +94,8 @@ def _balance(accounts: dict, kind: str, unit: str) -> Decimal:
 
 def summary(customer_id: str) -> Summary:
     """Balances of one customer: points, coins, stored value (store credit + wallet, business currency)."""
-    from omnicanal.loyalty.services.program import current_tier, get_program
-
     currency = business_currency()
+    program = _active_program()
     accounts = {(a.kind, a.unit): a for a in Account.objects.filter(owner_kind=OwnerKind.CUSTOMER, owner_id=customer_id)}
     points = accounts.get((AccountKind.POINTS, POINTS))
     state = TierState.objects.filter(owner_id=customer_id).first()
@@ -77,7 +113,7 @@ def summary(customer_id: str) -> Summary:
         store_credit=Money(_balance(accounts, AccountKind.STORE_CREDIT, currency), currency),
         wallet=Money(_balance(accounts, AccountKind.WALLET, currency), currency),
         tier=current_tier(customer_id),
-        spend_12m=Money(state.spend_12m if state else 0, get_program().currency),
+        spend_12m=Money(state.spend_12m if state else 0, program.currency if program is not None else currency),
         next_expiry=next_lot,
     )
 
