@@ -25,6 +25,7 @@ from omnicanal.inventory.models import (
     LocationChannel,
     Reservation,
     ReservationLine,
+    ReservationStatus,
     StockCount,
     StockLevel,
     StockMovement,
@@ -38,7 +39,7 @@ MAX_BULK_SKUS = 500
 
 @dataclass(frozen=True)
 class LocationInfo:
-    """A location as other domains see it (sourcing, returns, receipts): never the model row."""
+    """A location as other domains see it (sourcing, returns, labels, receipts): never the model row."""
     code: str
     name: str
     kind: str
@@ -49,10 +50,35 @@ class LocationInfo:
     pickup: bool
     curbside: bool
     returns: bool
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2, "" when not set
+    active: bool = True
 
     @property
     def point(self) -> tuple[float, float] | None:
         return (self.lat, self.lon) if self.lat is not None and self.lon is not None else None
+
+    @property
+    def capabilities(self) -> list[str]:
+        """"ship", "pickup", "curbside", "returns": the ones this location offers (as the API names them)."""
+        return [name for name, has in (("ship", self.ships), ("pickup", self.pickup), ("curbside", self.curbside),
+                                       ("returns", self.returns)) if has]
+
+
+@dataclass(frozen=True)
+class ChannelTerms:
+    """How a location serves one channel (its link): whether it ships or hands over that channel's
+    orders, the units it keeps back for walk-ins, and its rank when sourcing (lower first)."""
+    location: str
+    channel: str
+    ships: bool
+    pickup: bool
+    safety_stock: int
+    priority: int
 
 
 class StockCandidate(NamedTuple):
@@ -216,7 +242,8 @@ def locations(*, active_only: bool = True) -> list[Location]:
     return list(qs.filter(active=True) if active_only else qs)
 
 
-_LOCATION_INFO_FIELDS = ("code", "name", "kind", "lat", "lon", "timezone", "ships", "pickup", "curbside", "returns")
+_LOCATION_INFO_FIELDS = ("code", "name", "kind", "lat", "lon", "timezone", "ships", "pickup", "curbside", "returns",
+                         "line1", "line2", "city", "region", "postal_code", "country", "active")
 
 
 def location_infos(*, active_only: bool = True) -> dict[str, LocationInfo]:
@@ -229,6 +256,17 @@ def location_info(code: str) -> LocationInfo | None:
     """One location, active or not; None when there is no such code."""
     row = Location.objects.filter(code=code).values_list(*_LOCATION_INFO_FIELDS).first()
     return LocationInfo(*row) if row else None
+
+
+def channel_terms(channel: str, *, active_only: bool = True) -> dict[str, ChannelTerms]:
+    """{location code: ChannelTerms} of the (active) locations linked to `channel`, in one query."""
+    qs = LocationChannel.objects.filter(channel_id=channel)
+    if active_only:
+        qs = qs.filter(location__active=True)
+    rows = qs.values_list("location__code", "ships", "pickup", "safety_stock", "priority")
+    return {code: ChannelTerms(location=code, channel=channel, ships=ships, pickup=pickup, safety_stock=safety,
+                               priority=priority)
+            for code, ships, pickup, safety, priority in rows}
 
 
 def stock_level(*, location: str, sku: str) -> dict:
@@ -314,6 +352,11 @@ def ledger_balance(*, location: str, sku: str) -> int:
 
 def get_reservation(public_id: str) -> Reservation:
     return get_or_404(Reservation.objects.all(), f"No reservation {public_id}.", public_id=public_id)
+
+
+def has_active_reservation(reference: str) -> bool:
+    """Whether units are held now under this reference (a cart's or an order's public id)."""
+    return Reservation.objects.filter(reference=reference, status=ReservationStatus.ACTIVE).exists()
 
 
 def reservation_lines(reservation: Reservation) -> list[dict]:

@@ -42,7 +42,7 @@ def _my_locations(request: HttpRequest) -> list[str]:
     codes = request.principal.locations
     if codes is not None:
         return sorted(codes)
-    return [loc.code for loc in inventory.locations()]
+    return list(inventory.location_infos())
 
 
 def _location(request: HttpRequest, source=None) -> str:
@@ -371,7 +371,7 @@ def pos(request: HttpRequest):
         "title": _("POS"), "location": location, "locations": _my_locations(request), "customer": customer,
         "lines": lines, "total": total.format(), "receipt": receipt, "receipt_to": receipt_to,
         "present": _pos_presence(state) is not None,
-        "pickup_locations": [loc for loc in inventory.locations() if loc.pickup],
+        "pickup_locations": [loc for loc in inventory.location_infos().values() if loc.pickup],
         "money": lambda m: Money.of(m["amount"], m["currency"]).format()})
 
 
@@ -439,7 +439,7 @@ def panel_html(request: HttpRequest, customer_id: str, *, q: str = "", notice: s
         "customer_id": customer_id, "orders": orders, "cart": queries.cart_dict(cart) if cart else None, "q": q,
         "conversation_id": conversation_id, "notice": notice, "error": error,
         "can_act": role in (*THREAD_ACTORS, "admin"), "reasons": RETURN_REASONS,
-        "return_locations": [loc for loc in inventory.locations() if loc.returns],
+        "return_locations": [loc for loc in inventory.location_infos().values() if loc.returns],
     }, request=request)
 
 

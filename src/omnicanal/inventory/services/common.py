@@ -68,6 +68,12 @@ def get_location(code: str) -> Location:
     return location
 
 
+def as_location(location: Location | str) -> Location:
+    """The services take a location by code (other domains hold codes, never our rows) or, from
+    inventory's own edges, as the row already read."""
+    return location if isinstance(location, Location) else get_location(location)
+
+
 def _locked_rows(location: Location, variant_ids: Iterable[int], now) -> dict[int, dict]:
     """Lock the stock rows of these variants at one location, creating the missing ones first."""
     variant_ids = set(variant_ids)
