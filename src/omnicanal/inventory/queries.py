@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from decimal import Decimal
+from typing import NamedTuple, cast
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
@@ -158,7 +159,7 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 def _check_point(lat: float | None, lon: float | None) -> None:
     if (lat is None) != (lon is None):
         raise ValidationFailed.on("lat", "give both lat and lon, or neither")
-    if lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValidationFailed.on("lat", "is not a point on Earth")
 
 
@@ -188,7 +189,8 @@ def availability_many(*, skus: list[str], channel: str, lat: float | None = None
         per_sku[sku].append(LocationAvailability(
             code=code, name=name, kind=kind, available=free, on_hand=on_hand, reserved=reserved, safety_stock=safety,
             ships=bool(ships), pickup=can_pickup, pickup_today=can_pickup and later_today, open_now=open_now,
-            distance_km=round(_km(lat, lon, l_lat, l_lon), 1) if lat is not None and l_lat is not None else None,
+            distance_km=round(_km(lat, lon, l_lat, l_lon), 1)
+            if lat is not None and lon is not None and l_lat is not None and l_lon is not None else None,
         ))
     result = {}
     for sku, places in per_sku.items():
@@ -273,8 +275,8 @@ def stock_level(*, location: str, sku: str) -> dict:
     """One stock row (zeros when the SKU was never stocked there)."""
     loc = get_location(location)
     variant = catalog_queries.variant_id(sku)  # 404 on an unknown SKU
-    row = StockLevel.objects.filter(location=loc, variant_id=variant).values("on_hand", "reserved").first()
-    row = row or {"on_hand": 0, "reserved": 0}
+    found = StockLevel.objects.filter(location=loc, variant_id=variant).values("on_hand", "reserved").first()
+    row = found or {"on_hand": 0, "reserved": 0}
     return {"location": loc.code, "sku": sku, "on_hand": row["on_hand"], "reserved": row["reserved"],
             "available": row["on_hand"] - row["reserved"]}
 
@@ -317,11 +319,11 @@ def stock_grid(*, sku: str = "", location: str = "", low: int | None = None, lim
         entry["reserved"] += c["reserved"]
     rows = []
     for vid in page_ids:
-        entry = by_variant.get(vid)
-        if entry:
-            entry["columns"] = [{"code": col.code, **entry["cells"][col.code]} if col.code in entry["cells"] else None
+        shown = by_variant.get(vid)
+        if shown:
+            shown["columns"] = [{"code": col.code, **shown["cells"][col.code]} if col.code in shown["cells"] else None
                                 for col in cols]
-            rows.append(entry)
+            rows.append(shown)
     return cols, rows, total
 
 
@@ -360,8 +362,8 @@ def has_active_reservation(reference: str) -> bool:
 
 
 def reservation_lines(reservation: Reservation) -> list[dict]:
-    return list(ReservationLine.objects.filter(reservation=reservation).order_by("pk").values(
-        "quantity", "state", sku=F("stock__variant__sku"), location=F("stock__location__code")))
+    return [dict(row) for row in ReservationLine.objects.filter(reservation=reservation).order_by("pk").values(
+        "quantity", "state", sku=F("stock__variant__sku"), location=F("stock__location__code"))]
 
 
 def reservations(*, reference: str = "", status: str = "") -> QuerySet[Reservation]:
@@ -378,8 +380,8 @@ def get_transfer(public_id: str) -> Transfer:
 
 
 def transfer_lines(transfer: Transfer) -> list[dict]:
-    return list(TransferLine.objects.filter(transfer=transfer).order_by("pk").values(
-        "quantity", "received", sku=F("variant__sku")))
+    return [dict(row) for row in TransferLine.objects.filter(transfer=transfer).order_by("pk").values(
+        "quantity", "received", sku=F("variant__sku"))]
 
 
 def transfers(*, status: str = "", location_codes: list[str] | None = None) -> QuerySet[Transfer]:
@@ -405,7 +407,8 @@ def get_count(public_id: str) -> StockCount:
 def variance_report(count: StockCount) -> dict:
     """Per line: expected, counted, variance and its value at the variant's price."""
     lines = []
-    units = value = 0
+    units = 0
+    value: Decimal | int = 0
     rows = list(count.lines.select_related("variant", "variant__product").order_by("variant__sku"))
     prices = catalog_queries.base_prices([line.variant.sku for line in rows])  # the catalog's price rule
     for line in rows:
@@ -452,7 +455,9 @@ def reserve_candidates(*, skus: list[str], channel: str, locations: list[str] | 
     by_channel = not locations
     head = _CANDIDATES_HEAD.format(channel="%s")
     if connection.vendor == "postgresql":
-        rows = _CANDIDATES.run({"channel": channel, "skus": list(skus), "named": named, "by_channel": by_channel})
+        # Every column of the statement is NOT NULL or COALESCEd: the text rows hold no None.
+        rows = cast(list[tuple[str, ...]], _CANDIDATES.run(
+            {"channel": channel, "skus": list(skus), "named": named, "by_channel": by_channel}))
         return [StockCandidate(int(pk), sku, code, int(on_hand), int(reserved), int(safety), int(priority),
                                ships == "t")
                 for pk, sku, code, on_hand, reserved, safety, priority, ships in rows]

@@ -104,16 +104,16 @@ def summary(customer_id: str) -> Summary:
         lot = Lot.objects.filter(account=points, remaining__gt=0, expires_at__isnull=False).order_by("expires_at").first()
         if lot is not None:
             same_day = Lot.objects.filter(account=points, remaining__gt=0, expires_at=lot.expires_at).aggregate(s=Sum("remaining"))["s"]
-            next_lot = {"points": int(same_day), "expires_at": lot.expires_at}
+            next_lot = {"points": int(same_day or 0), "expires_at": lot.expires_at}
     return Summary(
         customer_id=customer_id,
-        points=int(points.balance) if points else 0,
+        points=int(points.balance or 0) if points else 0,  # only system accounts cache no balance
         points_held=int(points.pending) if points else 0,
         coins=int(_balance(accounts, AccountKind.COINS, COINS)),
         store_credit=Money(_balance(accounts, AccountKind.STORE_CREDIT, currency), currency),
         wallet=Money(_balance(accounts, AccountKind.WALLET, currency), currency),
         tier=current_tier(customer_id),
-        spend_12m=Money(state.spend_12m if state else 0, program.currency if program is not None else currency),
+        spend_12m=Money(state.spend_12m if state else Decimal(0), program.currency if program is not None else currency),
         next_expiry=next_lot,
     )
 
@@ -184,9 +184,10 @@ def books_problems() -> list[str]:
     lots = dict(Lot.objects.values_list("account_id").annotate(total=Sum("remaining")).order_by())
     for account in Account.objects.exclude(owner_kind=OwnerKind.SYSTEM).order_by("pk"):
         entries_sum = derived.get(account.pk, Decimal(0))
-        if account.balance != entries_sum:
+        balance = account.balance  # NULL only on system accounts, excluded here: a NULL is itself a problem
+        if balance is None or balance != entries_sum:
             problems.append(f"account {account} caches {account.balance}, entries say {entries_sum}")
-        if account.balance < 0 or account.balance < account.pending:
+        if balance is not None and (balance < 0 or balance < account.pending):
             problems.append(f"account {account} is overdrawn: {account.balance} held {account.pending}")
         if account.pending != held.get(account.pk, Decimal(0)):
             problems.append(f"account {account} holds {account.pending}, open holds say {held.get(account.pk, 0)}")
@@ -240,10 +241,8 @@ def coupon_usage(coupon: Coupon, limit: int = 200) -> list[CouponUse]:
 
 
 def usage_by_channel(coupon_filter: dict) -> list[dict]:
-    return list(
-        CouponUse.objects.filter(**coupon_filter, released_at__isnull=True).values("channel")
-        .annotate(uses=Count("pk"), discount=Sum("discount")).order_by("channel")
-    )
+    return [dict(row) for row in CouponUse.objects.filter(**coupon_filter, released_at__isnull=True).values("channel")
+            .annotate(uses=Count("pk"), discount=Sum("discount")).order_by("channel")]
 
 
 def gift_cards(limit: int = 100) -> list[GiftCard]:

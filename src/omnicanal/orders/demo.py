@@ -12,7 +12,6 @@ import datetime as dt
 import random
 from decimal import Decimal
 
-from django.apps import apps
 from django.db import transaction
 
 from omnicanal.catalog import queries as catalog_queries
@@ -21,6 +20,7 @@ from omnicanal.core.demo import LOCATIONS
 from omnicanal.core.errors import Problem
 from omnicanal.core.ids import new_id
 from omnicanal.core.money import Money
+from omnicanal.customers import queries as customers
 from omnicanal.orders import pricing, services
 from omnicanal.orders.models import (
     Fulfillment,
@@ -53,9 +53,7 @@ def _address(rng):
 
 
 def load(*, seed: int, rng: random.Random, out) -> None:
-    Customer = apps.get_model("customers", "Customer")
-    customer_ids = list(Customer.objects.filter(merged_into__isnull=True).order_by("pk")
-                        .values_list("public_id", flat=True)[:500])
+    customer_ids = customers.customer_ids(limit=500)  # the oldest 500 that are not merged away
     variants = catalog_queries.variant_summaries()
     if not variants:
         out.write("orders demo: no catalog, skipped\n")

@@ -171,7 +171,7 @@ def do_place_order(
             raise ValidationFailed.on("cart_id", _("the cart is empty"))
     wanted = _wanted(list(lines or []))
     if customer_id:
-        customer_id = customers.get_customer(customer_id).public_id
+        customer_id = customers.resolve_id(customer_id)
     if (contact or {}).get("receipt_email"):
         contact, customer_id = _receipt_contact(contact, customer_id, channel, actor)
     if method == "carry_out" and not actor.may_act_on(location):
