@@ -91,3 +91,11 @@ def test_customer_ids_leave_merged_profiles_out(identify, customer):
         do_merge_customers(survivor=customer, other=other)
     assert queries.customer_ids(limit=10) == [customer.public_id, third.public_id]
     assert queries.customer_ids(limit=1, newest_first=True) == [third.public_id]
+
+
+def test_identities_by_id_reads_many_customers_at_once(identify, customer):
+    other = identify("web", ("email", "third@example.cl")).customer
+    found = queries.identities_by_id([customer.public_id, other.public_id, "cus_00000000000000000000000000"])
+    assert set(found) == {customer.public_id, other.public_id}
+    assert found[other.public_id] == [IdentityInfo(kind="email", value="third@example.cl", verified=False)]
+    assert [i.kind for i in found[customer.public_id]] == ["email", "phone"]
