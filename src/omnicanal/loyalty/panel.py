@@ -7,6 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from omnicanal.core import console
+from omnicanal.core.models import Role
 from omnicanal.core.money import Money
 from omnicanal.customers import registry
 from omnicanal.loyalty import limits, qr, queries
@@ -34,7 +35,9 @@ def panel_context(customer_id: str, limit: int = 15, compact: bool = False, prin
         "qr_token": token,
         "qr_expires_at": expires_at,
         "qr_svg": qr.qr_svg(token),
-        "agent_credit_limit": Money.of(limits.limits_for("agent").credit_per_action or 0).format(),
+        "agent_credit_limit": Money.of(limits.limits_for(Role.AGENT).credit_per_action or 0).format(),
+        # an agent reads the cap that applies to them beside the goodwill form
+        "agent_viewing": getattr(principal, "role", None) == Role.AGENT,
     }
 
 
