@@ -6,9 +6,11 @@ A store clerk acts only at their own locations (core.auth.require_location); an 
 also needs the `stock` scope (api.py's SCOPE).
 """
 
-# Locations, stock levels and availability: everyone who sells, answers or plans (a clerk sees the
-# whole grid, to tell a customer which store has the size).
-READ = ("manager", "agent", "store_staff", "marketer", "integration")
+# Locations, stock levels and availability: the people who sell or answer customers (a clerk sees
+# the whole grid, to tell a customer which store has the size) and the systems that sell. Not
+# marketers: campaigns need no stock per store (docs/security.md; the console never showed it to
+# them, and since issue 14 item 6 neither does the API).
+READ = ("manager", "agent", "store_staff", "integration")
 # Receipts, adjustments, counts, transfers and the movement ledger: the people and systems that
 # move goods (WMS/ERP keys); agents and marketers only read levels.
 STOCK_WRITE = ("manager", "store_staff", "integration")

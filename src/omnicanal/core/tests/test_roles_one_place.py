@@ -20,7 +20,7 @@ ROLE_NAMES = frozenset(Role.values)
 SRC = Path(__file__).resolve().parents[3]  # src/
 # The modules that decide who may act: the HTTP edges, the console's navigation and the services.
 EDGES = ("api.py", "views.py", "*_views.py", "apps.py", "consumers.py", "services.py", "services/**/*.py")
-# A template deciding by role instead of asking `user|may:"<app>.<RIGHT>"` (core.templatetags.rights).
+# A template deciding by role instead of asking `user|may:"<app>.<RIGHT>"` (web.templatetags.rights).
 TEMPLATE_ROLE_TEST = re.compile(r"\brole\s*(==|!=|\bin\b)|\.role\b")
 
 
@@ -76,3 +76,16 @@ def test_a_domain_s_templates_ask_may_not_the_role(domain):
 def test_the_scan_finds_a_role_literal_and_spares_data_and_docstrings():
     source = '"""Managers ("manager") only."""\nX = {"agent": 1}\ndef f(r):\n    return r in ("manager", "admin")\n'
     assert role_literals(source) == [(4, "manager"), (4, "admin")]
+
+
+def test_role_allows_admits_the_tuple_s_roles_and_admins_only():
+    from django.contrib.auth.models import AnonymousUser
+
+    from omnicanal.core.auth import SYSTEM, Principal, holders, role_allows
+
+    clerk = Principal(kind="user", id="1", name="c", role="store_staff", locations=frozenset({"SCL"}))
+    assert role_allows(clerk, ("store_staff", "manager")) and not role_allows(clerk, ("manager",))
+    assert role_allows(SYSTEM, ("manager",))  # admin
+    assert not role_allows(None, ("manager",)) and not role_allows(AnonymousUser(), ("manager",))
+    assert holders(("agent",)) == ("agent", "admin") and holders(("admin", "agent")) == ("admin", "agent")
+

@@ -2,7 +2,8 @@
 
 The right is "<app label>.<NAME>", a tuple in that domain's roles.py, the same one its API passes
 to require_role and its views to staff_required; core.auth.role_allows decides (admins always
-may). An unknown app or name is an error, never a silent "no".
+may). An unknown app or name is an error, never a silent "no". It lives in web, the composition
+root, because it finds each domain's roles.py by convention (as discovery finds its api.py).
 """
 
 from __future__ import annotations
