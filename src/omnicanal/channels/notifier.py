@@ -232,7 +232,7 @@ def do_send_code(*, customer_id: str, address: str, channels: tuple[str, ...], c
     `sign_in_code` template); returns that channel, or None. It is written into the customer's
     thread like any notification, so a sandboxed inbox (the demo) shows it in the outbound log."""
     active = set(Inbox.objects.filter(active=True).values_list("channel", flat=True))
-    customer = customers.get_customer(customer_id)
+    customer = customers.customer_summary(customer_id)
     language = customer.language or settings.LANGUAGE_CODE
     context = {"code": code, "minutes": minutes, "business": settings.OMNICANAL["BUSINESS_NAME"]}
     rendered = render("sign_in_code", language, context)
@@ -248,13 +248,13 @@ def do_send_code(*, customer_id: str, address: str, channels: tuple[str, ...], c
         for template in ways:
             try:
                 with transaction.atomic():
-                    conversations.do_notify(customer_id=customer.public_id, channel=channel,
+                    conversations.do_notify(customer_id=customer.id, channel=channel,
                                             text=for_channel(channel, rendered), template=template,
                                             topic="storefront.sign_in_code", subject=rendered.subject, to=address)
                 return channel
             except Problem:
                 continue  # window closed, consent withdrawn…: the next way, then the next channel
-    log.info("sign-in code for %s found no channel", customer.public_id)
+    log.info("sign-in code for %s found no channel", customer.id)
     return None
 
 

@@ -182,7 +182,7 @@ def account(request: HttpRequest) -> HttpResponse:
     shopper = auth.shopper_from_cookie(request)
     if shopper is None or not shopper.signed_in:
         return HttpResponseRedirect(f"{reverse('shop-sign-in')}?{urlencode({'next': request.get_full_path()})}")
-    customer = customers_queries.get_customer(shopper.customer_id)
+    customer = customers_queries.customer_summary(shopper.customer_id)
     return render_shop(request, "storefront/account/home.html", {
         "title": _("Your account"),
         "customer_name": customer.name,

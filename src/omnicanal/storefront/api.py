@@ -8,7 +8,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from omnicanal.core.auth import require_role
-from omnicanal.storefront import services
+from omnicanal.storefront import roles, services
 
 router = Router(tags=["storefront"])
 
@@ -22,7 +22,7 @@ class SignInAsIn(Schema):
              summary="Sign a shopper session (or a new one) in as the customer (admin, integration; audited)")
 def sign_in_as(request: HttpRequest, customer_id: str, body: SignInAsIn | None = None):
     # customers-pii: the key acts as the customer, who sees their own personal data.
-    principal = require_role(request, "integration", scope="customers-pii")
+    principal = require_role(request, *roles.SIGN_IN_AS, scope=roles.SIGN_IN_AS_SCOPE)
     services.check_no_replay(request.headers.get("Idempotency-Key"))
     started = services.do_sign_in_as(customer_id=customer_id, token=(body.token if body else None) or "",
                                      channel=body.channel if body else "app", actor=principal)

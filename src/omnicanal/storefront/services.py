@@ -156,7 +156,7 @@ def do_sign_in_as(*, customer_id: str, token: str = "", channel: str = SessionCh
                   actor: Principal) -> Started:
     """Staff side (an app or partner front-end with its own sign-in): that session, or a new one,
     signed in as the customer exactly as a verified code does (the cart merges); audited."""
-    customer_id = customers_queries.get_customer(customer_id).public_id
+    customer_id = customers_queries.resolve_id(customer_id)
     if token:
         row = ShopperSession.objects.filter(token_hash=hash_token(token), revoked_at__isnull=True).first()
         if row is None:
@@ -196,12 +196,12 @@ def _code_hash(address: Address, code: str) -> str:
 def _recipient(row: ShopperSession, address: Address) -> str | None:
     """The customer whose thread carries the code, or None: a signed-in device asking for another
     customer's address gets nothing sent (the answer stays the same)."""
-    owner = customers_queries.find_by_identity(address.kind, address.value)
+    owner = customers_queries.summary_by_identity(address.kind, address.value)
     if row.customer_id:
         mine = customers_queries.resolve_id(row.customer_id)
-        return mine if owner is None or owner.public_id == mine else None
+        return mine if owner is None or owner.id == mine else None
     if owner is not None:
-        return owner.public_id
+        return owner.id
     # A new address: its own (not yet verified) profile, which the right code verifies.
     return customers.do_identify(channel=row.channel, identities=[{"kind": address.kind, "value": address.value}]
                                  ).customer_id
@@ -210,8 +210,7 @@ def _recipient(row: ShopperSession, address: Address) -> str | None:
 def _channels_for(customer_id: str, address: Address) -> tuple[str, ...]:
     if address.kind == "email":
         return ("email",)
-    customer = customers_queries.get_customer(customer_id)
-    preferred = (customer.preferred_channels or {}).get("transactional")
+    preferred = customers_queries.customer_summary(customer_id).preferred_channel
     if preferred in PHONE_CHANNELS:
         return (preferred, *[c for c in PHONE_CHANNELS if c != preferred])
     if customers_queries.reachable_on(customer_id, "whatsapp") == address.value:
@@ -246,8 +245,8 @@ def _customer_for(row: ShopperSession, address: Address) -> str:
     if not row.customer_id:
         return customers.do_identify(channel=row.channel, identities=verified).customer_id
     mine = customers_queries.resolve_id(row.customer_id)
-    owner = customers_queries.find_by_identity(address.kind, address.value)
-    if owner is not None and owner.public_id != mine:
+    owner = customers_queries.summary_by_identity(address.kind, address.value)
+    if owner is not None and owner.id != mine:
         raise Conflict(detail=_("This address belongs to another account. Sign out to sign in with it."))
     if owner is None:
         customers.do_attach_identity(customer_id=mine, value=address.value, kind=address.kind, channel=row.channel,
