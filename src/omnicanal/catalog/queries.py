@@ -18,11 +18,28 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from omnicanal.catalog import search
 from omnicanal.catalog.models import Category, Channel, Listing, Product, ProductImage, Variant
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
 from omnicanal.core.queries import get_or_404
+
+# The shop's reads (catalog/search.py: text search, facets, product pages), asked for here like
+# every other read of the catalog.
+Facets = search.Facets
+FacetValue = search.FacetValue
+PriceRange = search.PriceRange
+ProductCard = search.ProductCard
+SearchResult = search.SearchResult
+ShopCategory = search.ShopCategory
+ShopImage = search.ShopImage
+ShopProduct = search.ShopProduct
+ShopVariant = search.ShopVariant
+search_catalog = search.search_catalog
+shop_categories = search.shop_categories
+shop_category = search.shop_category
+shop_product = search.shop_product
 
 
 class PricePolicy(StrEnum):
@@ -241,11 +258,15 @@ def purchase_cycle(sku: str) -> tuple[str, int | None]:
 def search_products(
     *, q: str = "", category: str = "", brand: str = "", active: bool | None = None
 ) -> QuerySet[Product]:
+    """The staff's product search (console, /api/v1/products): every product, active or not, by the
+    shop's text search (typos and accents forgiven), a piece of its name or handle, a SKU, a barcode or
+    its public id."""
     qs = Product.objects.select_related("category", "brand").annotate(variant_count=Count("variants", distinct=True))
     if q:
+        scores, _corrections = search.text_matches(q)
         qs = qs.filter(
-            Q(name_es__icontains=q) | Q(name_en__icontains=q) | Q(handle__icontains=q) | Q(variants__sku__iexact=q)
-            | Q(variants__gtin=q) | Q(public_id=q)
+            Q(pk__in=list(scores or {})) | Q(name_es__icontains=q) | Q(name_en__icontains=q) | Q(handle__icontains=q)
+            | Q(variants__sku__iexact=q) | Q(variants__gtin=q) | Q(public_id=q)
         ).distinct()
     if category:
         qs = qs.filter(Q(category__slug=category) | Q(category__parent__slug=category))
