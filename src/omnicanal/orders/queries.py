@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from omnicanal.core import clock, hours
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import NotFound
 from omnicanal.core.ids import has_prefix
@@ -30,8 +34,27 @@ from omnicanal.orders.models import (
     ReturnLine,
     pk_from_number,
 )
+from omnicanal.orders.services.common import PROMISE_DAYS
 
 PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
+
+
+@dataclass(frozen=True)
+class DeliveryPromise:
+    """When an order placed now would reach the customer by `method`: the date the order book
+    promises on its fulfilments (placed_at + PROMISE_DAYS), in the business's time zone."""
+    method: str
+    days: int
+    by: dt.date
+
+
+def delivery_promises(*, methods: tuple[str, ...] = ("ship", "pickup_point", "ship_to_store"),
+                      at: dt.datetime | None = None) -> list[DeliveryPromise]:
+    """The shop's "get it by" dates, from the same PROMISE_DAYS placement writes on a fulfilment."""
+    at = at or clock.now()
+    tz = hours.zone(settings.OMNICANAL["TIME_ZONE"])
+    return [DeliveryPromise(method=m, days=PROMISE_DAYS[m], by=(at + dt.timedelta(days=PROMISE_DAYS[m])).astimezone(tz).date())
+            for m in methods if m in PROMISE_DAYS]
 
 
 def get_order(ref: str) -> Order:
