@@ -37,6 +37,7 @@ ShopImage = search.ShopImage
 ShopProduct = search.ShopProduct
 ShopVariant = search.ShopVariant
 search_catalog = search.search_catalog
+SEARCH_SORTS = search.SORTS
 shop_categories = search.shop_categories
 shop_category = search.shop_category
 shop_product = search.shop_product

@@ -130,6 +130,14 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
+def distance_km(point: tuple[float, float], location: LocationInfo) -> float | None:
+    """Great-circle kilometres from a point to a location (None when it has no coordinates), rounded
+    as availability rounds them."""
+    if location.point is None:
+        return None
+    return round(_km(point[0], point[1], location.point[0], location.point[1]), 1)
+
+
 def _check_point(lat: float | None, lon: float | None) -> None:
     if (lat is None) != (lon is None):
         raise ValidationFailed.on("lat", "give both lat and lon, or neither")

@@ -9,4 +9,8 @@ from omnicanal.storefront.store_api import store_api
 urlpatterns = [
     path("api/store/v1/", store_api.urls),
     path("", pages.home, name="shop-home"),
+    path("c/", pages.categories, name="shop-categories"),
+    path("c/<slug:slug>/", pages.category, name="shop-category"),
+    path("search/", pages.search, name="shop-search"),
+    path("p/<slug:handle>/", pages.product, name="shop-product"),
 ]
