@@ -26,7 +26,7 @@ from omnicanal.core.money import Money
 from omnicanal.core.queries import get_or_404
 
 # The shop's reads (catalog/search.py: text search, facets, product pages), asked for here like
-# every other read of the catalog.
+# every other read of the catalog; search_catalog and shop_product (below) hand in channel_prices.
 Facets = search.Facets
 FacetValue = search.FacetValue
 PriceRange = search.PriceRange
@@ -36,11 +36,9 @@ ShopCategory = search.ShopCategory
 ShopImage = search.ShopImage
 ShopProduct = search.ShopProduct
 ShopVariant = search.ShopVariant
-search_catalog = search.search_catalog
 SEARCH_SORTS = search.SORTS
 shop_categories = search.shop_categories
 shop_category = search.shop_category
-shop_product = search.shop_product
 
 
 class PricePolicy(StrEnum):
@@ -355,3 +353,16 @@ def sku_for_code(code: str) -> str | None:
 
 def variant_ids(skus: list[str]) -> dict[str, int]:
     return dict(Variant.objects.filter(sku__in=skus).values_list("sku", "id"))
+
+
+def search_catalog(**filters) -> SearchResult:
+    """Products published on a channel, with facets: catalog.search.search_catalog's keywords
+    (channel, q, category, brands, sizes, colors, price_min, price_max, only_skus, handles, sort,
+    page, per_page, language), priced and published by `channel_prices`."""
+    return search.search_catalog(prices=channel_prices, **filters)
+
+
+def shop_product(handle: str, *, channel: str, language: str = "es") -> ShopProduct | None:
+    """A product page's facts on `channel` (its published variants at that channel's price); None
+    when it is unknown, inactive or has nothing published there."""
+    return search.shop_product(handle, prices=channel_prices, channel=channel, language=language)

@@ -1,7 +1,8 @@
 """The shop's reads of the catalog: product search with facets, a product's page, the category tree.
 
-Other domains reach these through catalog.queries (which re-exports them). Publication and price are
-never decided here: every variant passes through `queries.channel_prices`, the one rule.
+Other domains reach these through catalog.queries, which hands its price rule in. Publication and
+price are never decided here: every variant passes through `queries.channel_prices`, the one rule
+(this module does not import queries, so the two never form a cycle).
 
 Text search reads the index the migration 0003 keeps in sync by triggers:
 - SQLite: FTS5 (unicode61 with diacritics removed, so "nino" finds "niño"); a word that matches no
@@ -18,7 +19,7 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cache
@@ -280,12 +281,13 @@ def _size_key(value: str) -> tuple:
         return (2, 0, value)
 
 
-def _prices(skus: list[str], channel: str) -> dict:
-    from omnicanal.catalog import queries  # queries re-exports this module: import it when called
+PriceRule = Callable[[list[str], str], dict]  # queries.channel_prices: {sku: ChannelPrice}
 
+
+def _prices(skus: list[str], channel: str, rule: PriceRule) -> dict:
     out: dict = {}
     for start in range(0, len(skus), PRICE_CHUNK):
-        out.update(queries.channel_prices(skus[start:start + PRICE_CHUNK], channel))
+        out.update(rule(skus[start:start + PRICE_CHUNK], channel))
     return out
 
 
@@ -334,7 +336,7 @@ def _keep(hit: _Hit, *, sizes, colors, only_skus) -> list[tuple[str, dict, Money
 
 
 def _candidates(*, channel: str, scores: dict[int, float] | None, category: str, handles: Iterable[str] | None,
-                language: str) -> list[_Hit]:
+                language: str, prices: PriceRule) -> list[_Hit]:
     rows = Variant.objects.filter(product__active=True)
     if category:
         rows = rows.filter(product__category_id__in=_subtree_ids(category))
@@ -346,10 +348,10 @@ def _candidates(*, channel: str, scores: dict[int, float] | None, category: str,
         "product_id", "sku", "attributes", "product__handle", "product__name_es", "product__name_en",
         "product__brand__slug", "product__brand__name", "product__created_at")
     listed = list(rows)
-    prices = _prices([r[1] for r in listed], channel)
+    priced_skus = _prices([r[1] for r in listed], channel, prices)
     hits: dict[int, _Hit] = {}
     for pid, sku, attrs, handle, name_es, name_en, brand_slug, brand, created in listed:
-        priced = prices.get(sku)
+        priced = priced_skus.get(sku)
         if priced is None or not priced.sellable:  # the channel's rule: not published there, not shown
             continue
         hit = hits.get(pid)
@@ -382,14 +384,15 @@ def _sort(cards: list[tuple[_Hit, Money]], sort: str) -> None:
         cards.sort(key=lambda c: (-c[0].score, c[0].name))
 
 
-def search_catalog(*, channel: str, q: str = "", category: str = "", brands: Iterable[str] = (),
+def search_catalog(*, prices: PriceRule, channel: str, q: str = "", category: str = "", brands: Iterable[str] = (),
                    sizes: Iterable[str] = (), colors: Iterable[str] = (), price_min: Decimal | None = None,
                    price_max: Decimal | None = None, only_skus: Iterable[str] | None = None,
                    handles: Iterable[str] | None = None, sort: str = "relevance", page: int = 1,
                    per_page: int = 24, language: str = "es") -> SearchResult:
     """Products published on `channel` matching the words of `q` (typos and accents forgiven), in
     `category` or below, with facets over that set; then filtered by brand, size, colour, price and
-    `only_skus` (e.g. the SKUs a store can hand over today, from inventory) and paged."""
+    `only_skus` (e.g. the SKUs a store can hand over today, from inventory) and paged. `prices` is
+    the catalog's rule, queries.channel_prices, handed in by catalog.queries (which owns it)."""
     if sort not in SORTS:
         raise ValidationFailed.on("sort", f"one of {', '.join(SORTS)}")
     per_page = max(1, min(per_page, MAX_PER_PAGE))
@@ -397,7 +400,8 @@ def search_catalog(*, channel: str, q: str = "", category: str = "", brands: Ite
     if scores == {}:
         hits: list[_Hit] = []
     else:
-        hits = _candidates(channel=channel, scores=scores, category=category, handles=handles, language=language)
+        hits = _candidates(channel=channel, scores=scores, category=category, handles=handles, language=language,
+                           prices=prices)
     sizes, colors, brands = set(sizes), set(colors), set(brands)
     wanted = frozenset(only_skus) if only_skus is not None else None
     facets = _facets(hits, sizes=sizes, colors=colors, brands=brands)
@@ -430,16 +434,16 @@ def search_catalog(*, channel: str, q: str = "", category: str = "", brands: Ite
                         facets=facets, corrections=tuple(corrections))
 
 
-def shop_product(handle: str, *, channel: str, language: str = "es") -> ShopProduct | None:
+def shop_product(handle: str, *, prices: PriceRule, channel: str, language: str = "es") -> ShopProduct | None:
     """The product page's facts on `channel`; None when it is unknown, inactive or has no variant
     published there (the page is a 404, as if it did not exist)."""
     product = Product.objects.select_related("brand", "category").filter(handle=handle, active=True).first()
     if product is None:
         return None
     rows = list(product.variants.order_by("position", "id").values_list("sku", "attributes"))
-    prices = _prices([sku for sku, _a in rows], channel)
-    variants = tuple(ShopVariant(sku=sku, attributes=attrs or {}, price=prices[sku].price)
-                     for sku, attrs in rows if sku in prices and prices[sku].sellable)
+    priced = _prices([sku for sku, _a in rows], channel, prices)
+    variants = tuple(ShopVariant(sku=sku, attributes=attrs or {}, price=priced[sku].price)
+                     for sku, attrs in rows if sku in priced and priced[sku].sellable)
     if not variants:
         return None
     images = tuple(ShopImage(url=reverse("catalog:image", args=[img.public_id]),
