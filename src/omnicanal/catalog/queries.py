@@ -218,8 +218,9 @@ def channels(*, active_only: bool = True) -> list[Channel]:
     return list(qs.filter(active=True) if active_only else qs)
 
 
-def channel_codes() -> list[str]:
-    return list(Channel.objects.filter(active=True).values_list("code", flat=True))
+def channel_codes(*, active_only: bool = True) -> list[str]:
+    qs = Channel.objects.filter(active=True) if active_only else Channel.objects.all()
+    return list(qs.values_list("code", flat=True))
 
 
 def categories() -> list[Category]:
@@ -351,8 +352,47 @@ def sku_for_code(code: str) -> str | None:
     return found or Variant.objects.filter(gtin=code).values_list("sku", flat=True).first()
 
 
-def variant_ids(skus: list[str]) -> dict[str, int]:
-    return dict(Variant.objects.filter(sku__in=skus).values_list("sku", "id"))
+def variant_ids(skus: Iterable[str]) -> dict[str, int]:
+    """{sku: the variant's row id} of the known SKUs among these (unknown ones are left out): the key
+    other domains' rows point at the variant by (inventory's stock rows)."""
+    return dict(Variant.objects.filter(sku__in=list(skus)).values_list("sku", "id"))
+
+
+def variant_id(sku: str) -> int:
+    """The row id of one variant by SKU; NotFound (404) when the catalog has no such SKU."""
+    found = variant_ids([sku]).get(sku)
+    if found is None:
+        raise NotFound(detail=f"No variant with SKU {sku}.")
+    return found
+
+
+@dataclass(frozen=True)
+class VariantSummary:
+    """A variant as other domains see it (stocking, demo orders): never the model row."""
+
+    id: int  # the row id other domains' foreign keys hold
+    sku: str
+    name: str  # the product's Spanish name
+    category: str  # the product's category slug
+
+
+def variant_summaries() -> list[VariantSummary]:
+    """Every variant of the catalog, active or not, in catalog order (by row id), in one query."""
+    rows = Variant.objects.order_by("pk").values_list("pk", "sku", "product__name_es", "product__category__slug")
+    return [VariantSummary(id=pk, sku=sku, name=name, category=category) for pk, sku, name, category in rows]
+
+
+def listed_skus(channel: str, *, published: bool = True) -> list[str]:
+    """SKUs with a listing on `channel` in that publication state, in catalog order (by variant)."""
+    return list(Listing.objects.filter(channel_id=channel, published=published).order_by("variant_id")
+                .values_list("variant__sku", flat=True))
+
+
+def variant_table_sql() -> str:
+    """The quoted table name of the catalog's variants, for another domain's raw SQL that must join
+    a SKU to its row id in the same statement (inventory's availability and reserve hot path). The
+    catalog promises this table's `id` and `sku` columns; other columns are not part of the seam."""
+    return _table(Variant)
 
 
 def search_catalog(**filters) -> SearchResult:

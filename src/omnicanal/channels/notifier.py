@@ -98,7 +98,7 @@ def _money(value) -> str:
     return str(value or "")
 
 
-def context_for(payload: dict, customer) -> dict:
+def context_for(payload: dict, customer: customers.CustomerSummary) -> dict:
     return {
         "name": (customer.name or "").split(" ")[0],
         "order_number": payload.get("order_number") or "",
@@ -115,8 +115,8 @@ def context_for(payload: dict, customer) -> dict:
     }
 
 
-def candidates(customer) -> list[str]:
-    preferred = (customer.preferred_channels or {}).get("transactional")
+def candidates(customer: customers.CustomerSummary) -> list[str]:
+    preferred = customer.preferred_channel  # for transactional messages
     order = [preferred] if preferred else []
     return [c for c in dict.fromkeys([*order, *FALLBACK]) if c]
 
@@ -137,7 +137,7 @@ def do_send_notification(*, key: str, payload: dict, topic: str = "", tried: tup
     if not active:  # nothing set up yet (e.g. while the demo loads orders before the inboxes)
         return None
     try:
-        customer = customers.get_customer(str(payload.get("customer_id") or ""))
+        customer = customers.customer_summary(str(payload.get("customer_id") or ""))
     except NotFound:
         log.warning("notification %s for an unknown customer %r skipped", key, payload.get("customer_id"))
         return None
@@ -147,9 +147,9 @@ def do_send_notification(*, key: str, payload: dict, topic: str = "", tried: tup
     for channel in candidates(customer):
         if channel in tried:
             continue
-        if channel not in active or not customers.reachable_on(customer.public_id, channel):
+        if channel not in active or not customers.reachable_on(customer.id, channel):
             continue
-        if not customers.may_contact(customer.public_id, channel, "transactional"):
+        if not customers.may_contact(customer.id, channel, "transactional"):
             continue
         text = for_channel(channel, rendered)
         ways: list[dict | None] = [None]  # free text first; outside a reply window, the approved template
@@ -161,17 +161,17 @@ def do_send_notification(*, key: str, payload: dict, topic: str = "", tried: tup
         for template in ways:
             try:
                 with transaction.atomic():
-                    conversations.do_notify(customer_id=customer.public_id, channel=channel, text=text, template=template,
+                    conversations.do_notify(customer_id=customer.id, channel=channel, text=text, template=template,
                                             topic=topic, subject=rendered.subject,
                                             retry={"key": key, "payload": payload, "tried": [*tried, channel]})
                 return channel
             except Problem:
                 continue  # window closed, no address…: the next way, then the next channel
-    log.info("notification %s for %s found no channel", key, customer.public_id)
+    log.info("notification %s for %s found no channel", key, customer.id)
     return None
 
 
-def receipt_context(payload: dict, customer, language: str) -> dict:
+def receipt_context(payload: dict, customer: customers.CustomerSummary, language: str) -> dict:
     """The receipt's facts from OrderPlaced (its `receipt` part), money in the reader's language."""
     facts = payload.get("receipt") or {}
 
@@ -206,7 +206,7 @@ def do_send_receipt(*, payload: dict, topic: str = "") -> str | None:
     if not address or not Inbox.objects.filter(channel="email", active=True).exists():
         return None
     try:
-        customer = customers.get_customer(str(payload.get("customer_id") or ""))
+        customer = customers.customer_summary(str(payload.get("customer_id") or ""))
     except NotFound:
         log.warning("receipt for an unknown customer %r skipped", payload.get("customer_id"))
         return None
@@ -216,11 +216,11 @@ def do_send_receipt(*, payload: dict, topic: str = "") -> str | None:
     try:
         with transaction.atomic():
             # A bounce falls back to the confirmation on the customer's other channels.
-            conversations.do_notify(customer_id=customer.public_id, channel="email", text=rendered.body, topic=topic,
+            conversations.do_notify(customer_id=customer.id, channel="email", text=rendered.body, topic=topic,
                                     subject=rendered.subject, to=address,
                                     retry={"key": "order_confirmed", "payload": payload, "tried": ["email"]})
     except Problem as problem:
-        log.info("receipt for %s not sent: %s", customer.public_id, problem)
+        log.info("receipt for %s not sent: %s", customer.id, problem)
         return None
     return "email"
 

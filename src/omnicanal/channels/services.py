@@ -85,13 +85,13 @@ def do_store_webhook(*, inbox: Inbox, parsed: Parsed) -> list[conversations.Rece
 
 def _consent_keyword(inbox: Inbox, address: str, change: str, word: str) -> None:
     kind = {"sms": "phone", "whatsapp": "whatsapp"}.get(inbox.channel, inbox.channel)
-    customer = customers.do_identify(channel=inbox.channel, identities=[{"kind": kind, "value": address}]).customer
+    customer_id = customers.do_identify(channel=inbox.channel, identities=[{"kind": kind, "value": address}]).customer_id
     for purpose in OPT_OUT_PURPOSES:
         if change == "opt_out":
-            customers.do_withdraw_consent(customer=customer, channel=inbox.channel, purpose=purpose,
+            customers.do_withdraw_consent(customer_id=customer_id, channel=inbox.channel, purpose=purpose,
                                           source=f"{inbox.channel}:{word.upper()}", proof=word)
         else:
-            customers.do_grant_consent(customer=customer, channel=inbox.channel, purpose=purpose,
+            customers.do_grant_consent(customer_id=customer_id, channel=inbox.channel, purpose=purpose,
                                        source=f"{inbox.channel}:{word.upper()}", proof=word)
 
 

@@ -93,18 +93,19 @@ def _setup(rng: random.Random):
 def _customers():
     from omnicanal.customers import queries as customers
 
-    rows = customers.search("", limit=2000)
-    identities = customers.identities_by_customer([c.pk for c in rows])
+    ids = customers.customer_ids(limit=2000)  # oldest first
+    summaries = customers.customer_summaries(ids)
+    identities = customers.identities_by_id(ids)
     usable = []
-    for customer in rows:
+    for rank, customer_id in enumerate(ids):
         channels = {}
-        for identity in identities.get(customer.pk, []):
+        for identity in identities.get(customer_id, []):
             for channel in CHANNEL_OF_KIND.get(identity.kind, []):
                 channels.setdefault(channel, identity.value)
         if channels:
-            usable.append((customer, channels))
-    usable.sort(key=lambda pair: (not pair[0].name, pair[0].pk))  # known people first, anonymous visitors last
-    return usable
+            usable.append((rank, summaries[customer_id], channels))
+    usable.sort(key=lambda item: (not item[1].name, item[0]))  # known people first, anonymous visitors last
+    return [(customer, channels) for _rank, customer, channels in usable]
 
 
 def load(*, seed: int, rng: random.Random, out) -> None:
@@ -134,7 +135,7 @@ def load(*, seed: int, rng: random.Random, out) -> None:
         assignee = rng.choice(agents) if agents and (status == "resolved" or rng.random() < 0.6) else None
         team = teams["devoluciones"] if topic == "returns" else teams["servicio"]
         conversation = Conversation(
-            customer_id=customer.public_id, status=status, priority=rng.choice(["normal"] * 6 + ["high", "low", "urgent"]),
+            customer_id=customer.id, status=status, priority=rng.choice(["normal"] * 6 + ["high", "low", "urgent"]),
             assignee=assignee, team=team, language="es", subject="", last_channel=channels[-1],
             created_at=started, updated_at=started, csat_score=rng.choice([None, 4, 5, 5, 3, 2]) if status == "resolved" else None,
         )

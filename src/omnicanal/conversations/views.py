@@ -78,14 +78,7 @@ def _list_context(request: HttpRequest, selected: str = "") -> dict:
 
 
 def _customer_names(customer_ids: list[str]) -> dict[str, str]:
-    names = {}
-    for customer_id in set(customer_ids):
-        try:
-            customer = customers.get_customer(customer_id)
-        except NotFound:
-            continue
-        names[customer_id] = customer.name
-    return names
+    return {asked: found.name for asked, found in customers.customer_summaries(customer_ids).items()}
 
 
 @staff_required(*ROLES)
@@ -152,8 +145,8 @@ def _url(name: str, *args) -> str:
 
 def _thread_context(request: HttpRequest, conversation) -> dict:
     try:
-        customer = customers.get_customer(conversation.customer_id)
-        view = {"name": customer.name, "identities": customers.identities_by_customer([customer.pk])[customer.pk]}
+        customer = customers.customer_summary(conversation.customer_id)
+        view = {"name": customer.name, "identities": customers.identities_of(customer.id)}
     except NotFound:
         customer, view = None, None
     messages_ = queries.thread(conversation)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,6 +122,140 @@ def identities_by_customer(customer_pks: list[int]) -> dict[int, list[Identity]]
     for row in rows:
         grouped[row.customer_id].append(row)
     return grouped
+
+
+# --- summaries: what other domains (orders, loyalty, conversations, channels, the storefront) read ---
+
+
+@dataclass(frozen=True)
+class PostalAddress:
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str  # ISO 3166-1 alpha-2, "" when unknown
+
+
+@dataclass(frozen=True)
+class IdentityInfo:
+    """One identifier of a customer as other domains see it (never the Identity row)."""
+
+    kind: str
+    value: str  # normalized: E.164 for phones, lower-case for emails
+    verified: bool
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """A customer as other domains see it: the survivor of any merge, never the model row. Holds
+    what a console panel, a notification or a shop's account page shows."""
+
+    id: str  # the public id (cus_…) of the survivor
+    name: str  # "" when unknown (an anonymous visitor) or erased
+    email: str | None  # the best email identity: verified first, then the most recently seen
+    phone: str | None  # the best phone (E.164), from a phone or WhatsApp identity
+    language: str  # "es", "en"…; "" when unknown
+    time_zone: str  # "" when unknown (the business's zone applies)
+    preferred_channels: tuple[tuple[str, str], ...]  # (purpose, channel) pairs the customer chose
+    address: PostalAddress | None
+    created_at: dt.datetime
+    anonymous: bool  # only anonymous ids (web chat, app device) and no name known yet
+    erased: bool  # personal data erased on request; orders keep their totals
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else ""
+
+    @property
+    def preferred_channel(self) -> str | None:
+        """The channel the customer prefers for transactional messages (order updates), if any."""
+        return self.preferred_for(Purpose.TRANSACTIONAL)
+
+    def preferred_for(self, purpose: str) -> str | None:
+        return dict(self.preferred_channels).get(purpose)
+
+
+_CONTACT_KINDS = ("email", *sorted(PHONE_KINDS))
+
+
+def _best_contacts(customer_pks: list[int]) -> dict[int, dict[str, str]]:
+    """{pk: {"email": value, "phone": value}}: verified first, then the most recently seen; a phone
+    identity before a WhatsApp one. One query."""
+    rows = (Identity.objects.filter(customer_id__in=customer_pks, kind__in=_CONTACT_KINDS)
+            .order_by("customer_id", "-verified", "-last_seen_at").values_list("customer_id", "kind", "value", "verified"))
+    best: dict[int, dict[str, tuple]] = {}
+    for pk, kind, value, verified in rows:
+        slot = "email" if kind == "email" else "phone"
+        rank = (not verified, kind != "phone")  # rows come most recent first within a verified state
+        held = best.setdefault(pk, {}).get(slot)
+        if held is None or rank < held[0]:
+            best[pk][slot] = (rank, value)
+    return {pk: {slot: value for slot, (_rank, value) in slots.items()} for pk, slots in best.items()}
+
+
+def _summary(customer: Customer, contacts: dict[str, str]) -> CustomerSummary:
+    preferred = customer.preferred_channels if isinstance(customer.preferred_channels, dict) else {}
+    return CustomerSummary(
+        id=customer.public_id, name=customer.name, email=contacts.get("email"), phone=contacts.get("phone"),
+        language=customer.language, time_zone=customer.time_zone,
+        preferred_channels=tuple(sorted((str(k), str(v)) for k, v in preferred.items() if v)),
+        address=PostalAddress(line1=customer.address_line1, line2=customer.address_line2, city=customer.address_city,
+                              region=customer.address_region, postal_code=customer.address_postal_code,
+                              country=customer.address_country) if customer.address_line1 else None,
+        created_at=customer.created_at, anonymous=customer.anonymous, erased=customer.erased_at is not None,
+    )
+
+
+def customer_summary(customer_id: str) -> CustomerSummary:
+    """The customer for any id they ever had (merged ids answer the survivor); NotFound otherwise."""
+    customer = get_customer(customer_id)
+    return _summary(customer, _best_contacts([customer.pk]).get(customer.pk, {}))
+
+
+def customer_summaries(customer_ids: Iterable[str]) -> dict[str, CustomerSummary]:
+    """{asked id: summary} for many ids in a few queries (queues, lists); unknown ids are left out,
+    merged ids answer their survivor."""
+    wanted = {c for c in customer_ids if isinstance(c, str) and c}
+    found = {c.public_id: c for c in Customer.objects.filter(public_id__in=wanted)}
+    for asked, customer in list(found.items()):
+        if customer.merged_into_id is not None:  # rare: follow the aliases one by one
+            found[asked] = get_customer(asked)
+    contacts = _best_contacts([c.pk for c in found.values()])
+    return {asked: _summary(c, contacts.get(c.pk, {})) for asked, c in found.items()}
+
+
+def summary_by_identity(kind: str, value: str) -> CustomerSummary | None:
+    """The customer holding an identifier given in any format, or None (find_by_identity's answer)."""
+    customer = find_by_identity(kind, value)
+    if customer is None:
+        return None
+    return _summary(customer, _best_contacts([customer.pk]).get(customer.pk, {}))
+
+
+def identities_of(customer_id: str) -> list[IdentityInfo]:
+    """Every identifier of the customer (the survivor's), by kind then first seen; NotFound otherwise."""
+    customer = get_customer(customer_id)
+    rows = Identity.objects.filter(customer=customer).order_by("kind", "first_seen_at")
+    return [IdentityInfo(kind=r.kind, value=r.value, verified=r.verified) for r in rows]
+
+
+def identities_by_id(customer_ids: Iterable[str]) -> dict[str, list[IdentityInfo]]:
+    """{public id: its identifiers by kind then first seen} for many customers in one query; ids as
+    given (no alias is followed: pass survivors, e.g. from customer_ids); unknown ids are left out."""
+    rows = (Identity.objects.filter(customer__public_id__in=list(customer_ids)).order_by("kind", "first_seen_at")
+            .values_list("customer__public_id", "kind", "value", "verified"))
+    out: dict[str, list[IdentityInfo]] = {}
+    for public_id, kind, value, verified in rows:
+        out.setdefault(public_id, []).append(IdentityInfo(kind=kind, value=value, verified=verified))
+    return out
+
+
+def customer_ids(*, limit: int, newest_first: bool = False) -> list[str]:
+    """Public ids of customers that are not merged away, oldest first (or newest first): demos and
+    batch jobs of other domains that walk the customer base."""
+    rows = Customer.objects.filter(merged_into__isnull=True).order_by("-created_at" if newest_first else "pk")
+    return list(rows.values_list("public_id", flat=True)[:limit])
 
 
 # --- contact -----------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ import random
 
 from django.db.models import Count
 
-from omnicanal.catalog.models import Channel, Listing, Variant
+from omnicanal.catalog import queries as catalog_queries
+from omnicanal.catalog.queries import VariantSummary
 from omnicanal.core import clock
 from omnicanal.core.demo import BUSINESS, LOCATIONS
 from omnicanal.inventory import services
@@ -50,7 +51,7 @@ def _quantities(rng: random.Random, family: str, code: str) -> int:
 
 
 def load(*, seed: int, rng: random.Random, out) -> None:
-    channels = set(Channel.objects.values_list("code", flat=True))
+    channels = set(catalog_queries.channel_codes(active_only=False))
     locations: dict[str, Location] = {}
     for demo in LOCATIONS:
         locations[demo.code] = services.do_create_location(
@@ -66,21 +67,18 @@ def load(*, seed: int, rng: random.Random, out) -> None:
                                      safety_stock=safety, priority=priority)
 
     now = clock.now()
-    variants = list(Variant.objects.select_related("product__category").order_by("pk"))
+    variants = catalog_queries.variant_summaries()
     # Two variants the marketplace publishes are sold out everywhere it ships from (audit: stock).
-    sold_out = set(
-        Listing.objects.filter(channel_id="marketplace", published=True).order_by("variant_id")
-        .values_list("variant_id", flat=True)[10:12]
-    )
+    sold_out = set(catalog_queries.listed_skus("marketplace")[10:12])
     levels = []
     for variant in variants:
-        family = variant.product.category.slug
+        family = variant.category
         for code, location in locations.items():
             if code == LOCKER:
                 continue
-            quantity = 0 if variant.pk in sold_out and code in (WAREHOUSE, SUPPLIER) else _quantities(rng, family, code)
+            quantity = 0 if variant.sku in sold_out and code in (WAREHOUSE, SUPPLIER) else _quantities(rng, family, code)
             if quantity:
-                levels.append(StockLevel(location=location, variant=variant, on_hand=quantity, reserved=0,
+                levels.append(StockLevel(location=location, variant_id=variant.id, on_hand=quantity, reserved=0,
                                          updated_at=now))
     StockLevel.objects.bulk_create(levels, batch_size=2000)
     StockMovement.objects.bulk_create(
@@ -93,7 +91,7 @@ def load(*, seed: int, rng: random.Random, out) -> None:
     out.write(f"  {len(locations)} locations, {len(levels)} stock levels\n")
 
 
-def _a_little_life(rng: random.Random, locations: dict[str, Location], variants: list[Variant]) -> None:
+def _a_little_life(rng: random.Random, locations: dict[str, Location], variants: list[VariantSummary]) -> None:
     stocked = list(StockLevel.objects.filter(location__code=WAREHOUSE, on_hand__gte=10)
                    .values_list("variant__sku", flat=True).order_by("variant__sku")[:60])
     for i, sku in enumerate(stocked[:6]):

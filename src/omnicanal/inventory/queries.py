@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from decimal import Decimal
+from typing import NamedTuple, cast
 
 from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
 
 from omnicanal.catalog import queries as catalog_queries
-from omnicanal.catalog.models import Variant
 from omnicanal.core import clock, hours
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.libpq import HotStatement
@@ -26,6 +26,7 @@ from omnicanal.inventory.models import (
     LocationChannel,
     Reservation,
     ReservationLine,
+    ReservationStatus,
     StockCount,
     StockLevel,
     StockMovement,
@@ -39,7 +40,7 @@ MAX_BULK_SKUS = 500
 
 @dataclass(frozen=True)
 class LocationInfo:
-    """A location as other domains see it (sourcing, returns, receipts): never the model row."""
+    """A location as other domains see it (sourcing, returns, labels, receipts): never the model row."""
     code: str
     name: str
     kind: str
@@ -50,10 +51,35 @@ class LocationInfo:
     pickup: bool
     curbside: bool
     returns: bool
+    line1: str = ""
+    line2: str = ""
+    city: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2, "" when not set
+    active: bool = True
 
     @property
     def point(self) -> tuple[float, float] | None:
         return (self.lat, self.lon) if self.lat is not None and self.lon is not None else None
+
+    @property
+    def capabilities(self) -> list[str]:
+        """"ship", "pickup", "curbside", "returns": the ones this location offers (as the API names them)."""
+        return [name for name, has in (("ship", self.ships), ("pickup", self.pickup), ("curbside", self.curbside),
+                                       ("returns", self.returns)) if has]
+
+
+@dataclass(frozen=True)
+class ChannelTerms:
+    """How a location serves one channel (its link): whether it ships or hands over that channel's
+    orders, the units it keeps back for walk-ins, and its rank when sourcing (lower first)."""
+    location: str
+    channel: str
+    ships: bool
+    pickup: bool
+    safety_stock: int
+    priority: int
 
 
 class StockCandidate(NamedTuple):
@@ -108,7 +134,7 @@ def _availability_sql(n_skus: int) -> str:
         "SELECT v.sku, l.code, l.name, l.kind, l.lat, l.lon, l.timezone, CAST(l.opening_hours AS TEXT), "
         "lc.ships, lc.pickup, lc.safety_stock, s.on_hand, s.reserved "
         f"FROM {_table(StockLevel)} s "
-        f"JOIN {_table(Variant)} v ON v.id = s.variant_id "
+        f"JOIN {catalog_queries.variant_table_sql()} v ON v.id = s.variant_id "
         f"JOIN {_table(Location)} l ON l.id = s.location_id "
         f"JOIN {_table(LocationChannel)} lc ON lc.location_id = s.location_id AND lc.channel_id = %s "
         f"WHERE v.sku IN ({marks}) AND l.active"
@@ -141,7 +167,7 @@ def distance_km(point: tuple[float, float], location: LocationInfo) -> float | N
 def _check_point(lat: float | None, lon: float | None) -> None:
     if (lat is None) != (lon is None):
         raise ValidationFailed.on("lat", "give both lat and lon, or neither")
-    if lat is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+    if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise ValidationFailed.on("lat", "is not a point on Earth")
 
 
@@ -171,7 +197,8 @@ def availability_many(*, skus: list[str], channel: str, lat: float | None = None
         per_sku[sku].append(LocationAvailability(
             code=code, name=name, kind=kind, available=free, on_hand=on_hand, reserved=reserved, safety_stock=safety,
             ships=bool(ships), pickup=can_pickup, pickup_today=can_pickup and later_today, open_now=open_now,
-            distance_km=round(_km(lat, lon, l_lat, l_lon), 1) if lat is not None and l_lat is not None else None,
+            distance_km=round(_km(lat, lon, l_lat, l_lon), 1)
+            if lat is not None and lon is not None and l_lat is not None and l_lon is not None else None,
         ))
     result = {}
     for sku, places in per_sku.items():
@@ -198,7 +225,7 @@ def available_by_channel(skus: list[str] | None, channels: list[str]) -> dict[tu
         "SELECT v.sku, lc.channel_id, SUM(CASE WHEN s.on_hand - s.reserved - lc.safety_stock > 0 "
         "THEN s.on_hand - s.reserved - lc.safety_stock ELSE 0 END) "
         f"FROM {_table(StockLevel)} s "
-        f"JOIN {_table(Variant)} v ON v.id = s.variant_id "
+        f"JOIN {catalog_queries.variant_table_sql()} v ON v.id = s.variant_id "
         f"JOIN {_table(Location)} l ON l.id = s.location_id "
         f"JOIN {_table(LocationChannel)} lc ON lc.location_id = s.location_id "
         f"WHERE l.active AND lc.channel_id IN ({chan_marks})"
@@ -243,7 +270,7 @@ def pickup_today(*, channel: str, location: str, at: dt.datetime | None = None) 
     skus: frozenset[str] = frozenset()
     if open_today:
         rows = _fetch(
-            f"SELECT v.sku FROM {_table(StockLevel)} s JOIN {_table(Variant)} v ON v.id = s.variant_id "
+            f"SELECT v.sku FROM {_table(StockLevel)} s JOIN {catalog_queries.variant_table_sql()} v ON v.id = s.variant_id "
             f"JOIN {_table(LocationChannel)} lc ON lc.location_id = s.location_id AND lc.channel_id = %s "
             "WHERE s.location_id = %s AND s.on_hand - s.reserved - lc.safety_stock > 0", [channel, location_id])
         skus = frozenset(sku for (sku,) in rows)
@@ -261,7 +288,8 @@ def locations(*, active_only: bool = True) -> list[Location]:
     return list(qs.filter(active=True) if active_only else qs)
 
 
-_LOCATION_INFO_FIELDS = ("code", "name", "kind", "lat", "lon", "timezone", "ships", "pickup", "curbside", "returns")
+_LOCATION_INFO_FIELDS = ("code", "name", "kind", "lat", "lon", "timezone", "ships", "pickup", "curbside", "returns",
+                         "line1", "line2", "city", "region", "postal_code", "country", "active")
 
 
 def location_infos(*, active_only: bool = True) -> dict[str, LocationInfo]:
@@ -276,12 +304,23 @@ def location_info(code: str) -> LocationInfo | None:
     return LocationInfo(*row) if row else None
 
 
+def channel_terms(channel: str, *, active_only: bool = True) -> dict[str, ChannelTerms]:
+    """{location code: ChannelTerms} of the (active) locations linked to `channel`, in one query."""
+    qs = LocationChannel.objects.filter(channel_id=channel)
+    if active_only:
+        qs = qs.filter(location__active=True)
+    rows = qs.values_list("location__code", "ships", "pickup", "safety_stock", "priority")
+    return {code: ChannelTerms(location=code, channel=channel, ships=ships, pickup=pickup, safety_stock=safety,
+                               priority=priority)
+            for code, ships, pickup, safety, priority in rows}
+
+
 def stock_level(*, location: str, sku: str) -> dict:
     """One stock row (zeros when the SKU was never stocked there)."""
     loc = get_location(location)
-    variant = catalog_queries.get_variant(sku)
-    row = StockLevel.objects.filter(location=loc, variant=variant).values("on_hand", "reserved").first()
-    row = row or {"on_hand": 0, "reserved": 0}
+    variant = catalog_queries.variant_id(sku)  # 404 on an unknown SKU
+    found = StockLevel.objects.filter(location=loc, variant_id=variant).values("on_hand", "reserved").first()
+    row = found or {"on_hand": 0, "reserved": 0}
     return {"location": loc.code, "sku": sku, "on_hand": row["on_hand"], "reserved": row["reserved"],
             "available": row["on_hand"] - row["reserved"]}
 
@@ -324,11 +363,11 @@ def stock_grid(*, sku: str = "", location: str = "", low: int | None = None, lim
         entry["reserved"] += c["reserved"]
     rows = []
     for vid in page_ids:
-        entry = by_variant.get(vid)
-        if entry:
-            entry["columns"] = [{"code": col.code, **entry["cells"][col.code]} if col.code in entry["cells"] else None
+        shown = by_variant.get(vid)
+        if shown:
+            shown["columns"] = [{"code": col.code, **shown["cells"][col.code]} if col.code in shown["cells"] else None
                                 for col in cols]
-            rows.append(entry)
+            rows.append(shown)
     return cols, rows, total
 
 
@@ -361,9 +400,14 @@ def get_reservation(public_id: str) -> Reservation:
     return get_or_404(Reservation.objects.all(), f"No reservation {public_id}.", public_id=public_id)
 
 
+def has_active_reservation(reference: str) -> bool:
+    """Whether units are held now under this reference (a cart's or an order's public id)."""
+    return Reservation.objects.filter(reference=reference, status=ReservationStatus.ACTIVE).exists()
+
+
 def reservation_lines(reservation: Reservation) -> list[dict]:
-    return list(ReservationLine.objects.filter(reservation=reservation).order_by("pk").values(
-        "quantity", "state", sku=F("stock__variant__sku"), location=F("stock__location__code")))
+    return [dict(row) for row in ReservationLine.objects.filter(reservation=reservation).order_by("pk").values(
+        "quantity", "state", sku=F("stock__variant__sku"), location=F("stock__location__code"))]
 
 
 def reservations(*, reference: str = "", status: str = "") -> QuerySet[Reservation]:
@@ -380,8 +424,8 @@ def get_transfer(public_id: str) -> Transfer:
 
 
 def transfer_lines(transfer: Transfer) -> list[dict]:
-    return list(TransferLine.objects.filter(transfer=transfer).order_by("pk").values(
-        "quantity", "received", sku=F("variant__sku")))
+    return [dict(row) for row in TransferLine.objects.filter(transfer=transfer).order_by("pk").values(
+        "quantity", "received", sku=F("variant__sku"))]
 
 
 def transfers(*, status: str = "", location_codes: list[str] | None = None) -> QuerySet[Transfer]:
@@ -407,7 +451,8 @@ def get_count(public_id: str) -> StockCount:
 def variance_report(count: StockCount) -> dict:
     """Per line: expected, counted, variance and its value at the variant's price."""
     lines = []
-    units = value = 0
+    units = 0
+    value: Decimal | int = 0
     rows = list(count.lines.select_related("variant", "variant__product").order_by("variant__sku"))
     prices = catalog_queries.base_prices([line.variant.sku for line in rows])  # the catalog's price rule
     for line in rows:
@@ -428,7 +473,7 @@ _CANDIDATES_HEAD = (
     "SELECT s.id, v.sku, l.code, s.on_hand, s.reserved, COALESCE(lc.safety_stock, 0), "
     "COALESCE(lc.priority, 0), COALESCE(lc.ships, FALSE) "
     f"FROM {StockLevel._meta.db_table} s "
-    f"JOIN {Variant._meta.db_table} v ON v.id = s.variant_id "
+    f"JOIN {catalog_queries.variant_table_sql()} v ON v.id = s.variant_id "
     f"JOIN {Location._meta.db_table} l ON l.id = s.location_id "
     f"LEFT JOIN {LocationChannel._meta.db_table} lc ON lc.location_id = s.location_id AND lc.channel_id = {{channel}} "
 )
@@ -454,7 +499,9 @@ def reserve_candidates(*, skus: list[str], channel: str, locations: list[str] | 
     by_channel = not locations
     head = _CANDIDATES_HEAD.format(channel="%s")
     if connection.vendor == "postgresql":
-        rows = _CANDIDATES.run({"channel": channel, "skus": list(skus), "named": named, "by_channel": by_channel})
+        # Every column of the statement is NOT NULL or COALESCEd: the text rows hold no None.
+        rows = cast(list[tuple[str, ...]], _CANDIDATES.run(
+            {"channel": channel, "skus": list(skus), "named": named, "by_channel": by_channel}))
         return [StockCandidate(int(pk), sku, code, int(on_hand), int(reserved), int(safety), int(priority),
                                ships == "t")
                 for pk, sku, code, on_hand, reserved, safety, priority, ships in rows]

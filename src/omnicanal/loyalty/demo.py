@@ -77,9 +77,8 @@ def _opening_balances(rng: random.Random) -> int:
     from omnicanal.core.auth import SYSTEM
     from omnicanal.customers import queries as customer_queries
 
-    people = sorted(customer_queries.search("", limit=60), key=lambda c: c.public_id)
-    for index, person in enumerate(people):
-        customer_id = person.public_id
+    people = sorted(customer_queries.customer_ids(limit=60, newest_first=True))
+    for index, customer_id in enumerate(people):
         program.do_adjust(customer_id=customer_id, kind="points", amount=rng.randrange(200, 12_000, 10),
                           reason="Saldo inicial del programa (demo)", actor=SYSTEM, key=f"demo-opening:{customer_id}")
         if index % 3 == 0:

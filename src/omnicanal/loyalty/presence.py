@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from omnicanal.core.errors import Forbidden
 from omnicanal.loyalty import qr
+from omnicanal.loyalty.queries import survivor_id
 
 OWN_VALUE_METHODS = ("points", "store_credit", "wallet", "stored_value")
 
@@ -45,8 +46,6 @@ def internal(customer_id: str, why: str) -> Presence:
 
 def check_presence(presence: Presence | None, customer_id: str) -> Presence:
     """Refuse (403) spending `customer_id`'s own value without their presence proven."""
-    from omnicanal.loyalty.services.common import survivor_id
-
     if presence is None:
         raise Forbidden(detail=_("Paying with the customer's points, store credit or wallet needs the customer here: "
                                  "scan their loyalty QR (or let them pay in their own session)."))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from omnicanal.core import clock
 from omnicanal.core.errors import ValidationFailed
+from omnicanal.loyalty.queries import qr_ttl_seconds
 
 SALT = "omnicanal.loyalty.qr"
 
@@ -38,18 +39,14 @@ def _signer() -> ClockSigner:
 
 def make_token(customer_id: str) -> tuple[str, dt.datetime]:
     """A fresh token and when it stops working."""
-    from omnicanal.loyalty.services.program import get_program
-
     token = _signer().sign(customer_id)
-    return token, clock.now() + dt.timedelta(seconds=get_program().qr_ttl_seconds)
+    return token, clock.now() + dt.timedelta(seconds=qr_ttl_seconds())
 
 
 def read_token(token: str) -> str:
     """The customer id in a token that is genuine and fresh; ValidationFailed otherwise."""
-    from omnicanal.loyalty.services.program import get_program
-
     try:
-        customer_id, _issued = _signer().unsign_at(token.strip(), max_age=get_program().qr_ttl_seconds)
+        customer_id, _issued = _signer().unsign_at(token.strip(), max_age=qr_ttl_seconds())
     except signing.SignatureExpired:
         raise ValidationFailed.on("token", _("this QR code has expired; ask the customer to refresh it")) from None
     except (signing.BadSignature, ValueError):

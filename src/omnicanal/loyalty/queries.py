@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money, business_currency
+from omnicanal.customers import queries as customer_queries
 from omnicanal.loyalty.models import (
     COINS,
     POINTS,
@@ -20,12 +22,47 @@ from omnicanal.loyalty.models import (
     GiftCard,
     Lot,
     OwnerKind,
+    Program,
     Spend,
     Tier,
     TierState,
     Transfer,
     TransferStatus,
 )
+
+
+def survivor_id(customer_id: str) -> str:
+    """The id a customer's loyalty lives under: the merge survivor when customers knows the id,
+    else the id as given (the ledger itself only needs an owner id string)."""
+    if not customer_id:
+        return customer_id
+    try:
+        return customer_queries.resolve_id(customer_id)
+    except NotFound:
+        return customer_id
+
+
+def qr_ttl_seconds() -> int:
+    """How long a loyalty QR works: the active program's setting, else the field's default (a read:
+    the program row is created by services.program.get_program, not here)."""
+    program = _active_program()
+    return program.qr_ttl_seconds if program is not None else int(Program._meta.get_field("qr_ttl_seconds").default)
+
+
+def _active_program() -> Program | None:
+    """The program in force, read only (services.program.get_program creates a plain one on first need)."""
+    return Program.objects.filter(active=True).order_by("pk").first()
+
+
+def current_tier(customer_id: str) -> Tier | None:
+    """The customer's tier: as last refreshed, else the program's entry tier (min spend 0), if any."""
+    state = TierState.objects.filter(owner_id=customer_id).select_related("tier").first()
+    if state is not None:
+        return state.tier
+    program = _active_program()
+    if program is None:
+        return None
+    return Tier.objects.filter(program=program, min_spend__lte=0).order_by("-min_spend").first()
 
 
 @dataclass(frozen=True)
@@ -57,9 +94,8 @@ def _balance(accounts: dict, kind: str, unit: str) -> Decimal:
 
 def summary(customer_id: str) -> Summary:
     """Balances of one customer: points, coins, stored value (store credit + wallet, business currency)."""
-    from omnicanal.loyalty.services.program import current_tier, get_program
-
     currency = business_currency()
+    program = _active_program()
     accounts = {(a.kind, a.unit): a for a in Account.objects.filter(owner_kind=OwnerKind.CUSTOMER, owner_id=customer_id)}
     points = accounts.get((AccountKind.POINTS, POINTS))
     state = TierState.objects.filter(owner_id=customer_id).first()
@@ -68,16 +104,16 @@ def summary(customer_id: str) -> Summary:
         lot = Lot.objects.filter(account=points, remaining__gt=0, expires_at__isnull=False).order_by("expires_at").first()
         if lot is not None:
             same_day = Lot.objects.filter(account=points, remaining__gt=0, expires_at=lot.expires_at).aggregate(s=Sum("remaining"))["s"]
-            next_lot = {"points": int(same_day), "expires_at": lot.expires_at}
+            next_lot = {"points": int(same_day or 0), "expires_at": lot.expires_at}
     return Summary(
         customer_id=customer_id,
-        points=int(points.balance) if points else 0,
+        points=int(points.balance or 0) if points else 0,  # only system accounts cache no balance
         points_held=int(points.pending) if points else 0,
         coins=int(_balance(accounts, AccountKind.COINS, COINS)),
         store_credit=Money(_balance(accounts, AccountKind.STORE_CREDIT, currency), currency),
         wallet=Money(_balance(accounts, AccountKind.WALLET, currency), currency),
         tier=current_tier(customer_id),
-        spend_12m=Money(state.spend_12m if state else 0, get_program().currency),
+        spend_12m=Money(state.spend_12m if state else Decimal(0), program.currency if program is not None else currency),
         next_expiry=next_lot,
     )
 
@@ -148,9 +184,10 @@ def books_problems() -> list[str]:
     lots = dict(Lot.objects.values_list("account_id").annotate(total=Sum("remaining")).order_by())
     for account in Account.objects.exclude(owner_kind=OwnerKind.SYSTEM).order_by("pk"):
         entries_sum = derived.get(account.pk, Decimal(0))
-        if account.balance != entries_sum:
+        balance = account.balance  # NULL only on system accounts, excluded here: a NULL is itself a problem
+        if balance is None or balance != entries_sum:
             problems.append(f"account {account} caches {account.balance}, entries say {entries_sum}")
-        if account.balance < 0 or account.balance < account.pending:
+        if balance is not None and (balance < 0 or balance < account.pending):
             problems.append(f"account {account} is overdrawn: {account.balance} held {account.pending}")
         if account.pending != held.get(account.pk, Decimal(0)):
             problems.append(f"account {account} holds {account.pending}, open holds say {held.get(account.pk, 0)}")
@@ -204,10 +241,8 @@ def coupon_usage(coupon: Coupon, limit: int = 200) -> list[CouponUse]:
 
 
 def usage_by_channel(coupon_filter: dict) -> list[dict]:
-    return list(
-        CouponUse.objects.filter(**coupon_filter, released_at__isnull=True).values("channel")
-        .annotate(uses=Count("pk"), discount=Sum("discount")).order_by("channel")
-    )
+    return [dict(row) for row in CouponUse.objects.filter(**coupon_filter, released_at__isnull=True).values("channel")
+            .annotate(uses=Count("pk"), discount=Sum("discount")).order_by("channel")]
 
 
 def gift_cards(limit: int = 100) -> list[GiftCard]:

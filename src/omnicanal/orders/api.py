@@ -218,8 +218,7 @@ def checkout_cart(request: HttpRequest, cart_id: str):
 @router.get("/customers/{customer_id}/cart", response=dict | None, summary="The customer's one active cart")
 def customer_cart(request: HttpRequest, customer_id: str):
     require_role(request, *READERS)
-    customer = customers.get_customer(customer_id)
-    cart = queries.active_cart(customer.public_id)
+    cart = queries.active_cart(customers.resolve_id(customer_id))
     if cart is None:
         raise NotFound(detail=f"Customer {customer_id} has no cart.")
     return queries.cart_dict(cart)

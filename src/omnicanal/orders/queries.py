@@ -12,7 +12,6 @@ from django.db.models import Q, QuerySet
 
 from omnicanal.core import clock, hours
 from omnicanal.core.auth import Principal
-from omnicanal.core.errors import NotFound
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
 from omnicanal.core.queries import get_or_404
@@ -190,9 +189,8 @@ def return_dict(ret: Return, request=None, *, viewer: Principal | None = None) -
 
 def ship_to(code: str) -> dict:
     """A return parcel's destination as printed on the label."""
-    try:
-        loc = inventory.get_location(code)
-    except NotFound:
+    loc = inventory.location_info(code)
+    if loc is None:
         return {"location": code, "name": code}
     return {"location": loc.code, "name": loc.name, "line1": loc.line1, "line2": loc.line2 or None,
             "city": loc.city, "region": loc.region or None, "postal_code": loc.postal_code or None,

@@ -42,7 +42,7 @@ def _my_locations(request: HttpRequest) -> list[str]:
     codes = request.principal.locations
     if codes is not None:
         return sorted(codes)
-    return [loc.code for loc in inventory.locations()]
+    return list(inventory.location_infos())
 
 
 def _location(request: HttpRequest, source=None) -> str:
@@ -71,7 +71,7 @@ def _customer_of(order):
     if not order.customer_id:
         return None
     try:
-        return customers.get_customer(order.customer_id)
+        return customers.customer_summary(order.customer_id)
     except NotFound:
         return None
 
@@ -265,10 +265,10 @@ def _identify(value: str):
     kind = "email" if "@" in value else "loyalty_card" if value.upper().startswith("QR:") else "phone"
     if kind == "loyalty_card":
         value = value[3:]
-    found = customers.find_by_identity(kind, value)
+    found = customers.summary_by_identity(kind, value)
     if found is None and kind in ("phone", "email"):
         found = customer_services.do_identify(channel="pos", identities=[{"kind": kind, "value": value}]).customer_id
-        return customers.get_customer(found)
+        return customers.customer_summary(found)
     return found
 
 
@@ -281,7 +281,7 @@ def _identify_or_scan(value: str):
     value = value.strip()
     if value.startswith("cus_") and value.count(":") >= 2:
         proof = loyalty_presence.from_qr(value)
-        return customers.get_customer(proof.customer_id), clock.now().isoformat()
+        return customers.customer_summary(proof.customer_id), clock.now().isoformat()
     return _identify(value), ""
 
 
@@ -309,7 +309,7 @@ def pos(request: HttpRequest):
                     if customer is None:
                         messages.error(request, _("No customer found."))
                     else:
-                        state["customer_id"] = customer.public_id
+                        state["customer_id"] = customer.id
                         state["presence_at"] = proof
                 elif op == "add":
                     sku = catalog_queries.sku_for_code(request.POST.get("code", ""))
@@ -352,7 +352,7 @@ def pos(request: HttpRequest):
     customer = None
     if state["customer_id"]:
         try:
-            customer = customers.get_customer(state["customer_id"])
+            customer = customers.customer_summary(state["customer_id"])
         except NotFound:
             customer = None
     lines, total = [], Money.zero()
@@ -371,7 +371,7 @@ def pos(request: HttpRequest):
         "title": _("POS"), "location": location, "locations": _my_locations(request), "customer": customer,
         "lines": lines, "total": total.format(), "receipt": receipt, "receipt_to": receipt_to,
         "present": _pos_presence(state) is not None,
-        "pickup_locations": [loc for loc in inventory.locations() if loc.pickup],
+        "pickup_locations": [loc for loc in inventory.location_infos().values() if loc.pickup],
         "money": lambda m: Money.of(m["amount"], m["currency"]).format()})
 
 
@@ -439,7 +439,7 @@ def panel_html(request: HttpRequest, customer_id: str, *, q: str = "", notice: s
         "customer_id": customer_id, "orders": orders, "cart": queries.cart_dict(cart) if cart else None, "q": q,
         "conversation_id": conversation_id, "notice": notice, "error": error,
         "can_act": role in (*THREAD_ACTORS, "admin"), "reasons": RETURN_REASONS,
-        "return_locations": [loc for loc in inventory.locations() if loc.returns],
+        "return_locations": [loc for loc in inventory.location_infos().values() if loc.returns],
     }, request=request)
 
 
@@ -514,7 +514,7 @@ def disputes(request: HttpRequest):
     names = {}
     for customer_id in {d.order.customer_id for d in rows if d.order.customer_id}:
         try:  # through customers' queries (merged ids answer the survivor); a queue is a few dozen rows
-            names[customer_id] = customers.get_customer(customer_id).name
+            names[customer_id] = customers.customer_summary(customer_id).name
         except NotFound:
             names[customer_id] = ""
     for d in rows:

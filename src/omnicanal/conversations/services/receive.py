@@ -61,7 +61,7 @@ def do_receive_message(*, inbound: InboundMessage) -> Received:
     traits = {"name": inbound.name, "language": inbound.language}
     identified = customers.do_identify(channel=inbound.channel, identities=list(inbound.identities),
                                        traits={k: v for k, v in traits.items() if v})
-    customer_id = identified.customer.public_id
+    customer_id = identified.customer_id
     now = clock.now()
     conversation, new, reopened = _conversation_for(customer_id, inbound, now)
     if not new and conversation.status == Status.RESOLVED and _is_csat_answer(conversation, inbound, now):

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from django.db.models import Case, F, IntegerField, Value, When
 
 from omnicanal.catalog import queries as catalog_queries
-from omnicanal.catalog.models import Variant
 from omnicanal.core import clock, outbox
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import InsufficientStock, NotFound, ValidationFailed
@@ -55,7 +54,7 @@ def _apply(*, on_hand: dict[int, int] | None = None, reserved: dict[int, int] | 
 
 def _variants(skus: Iterable[str], field: str = "lines") -> dict[str, int]:
     skus = set(skus)
-    found = dict(Variant.objects.filter(sku__in=skus).values_list("sku", "id"))
+    found = catalog_queries.variant_ids(skus)  # the catalog owns what a SKU is
     missing = sorted(skus - set(found))
     if missing:
         raise ValidationFailed.on(field, f"unknown SKU: {', '.join(missing)}")
@@ -67,6 +66,12 @@ def get_location(code: str) -> Location:
     if location is None:
         raise NotFound(detail=f"No location {code}.")
     return location
+
+
+def as_location(location: Location | str) -> Location:
+    """The services take a location by code (other domains hold codes, never our rows) or, from
+    inventory's own edges, as the row already read."""
+    return location if isinstance(location, Location) else get_location(location)
 
 
 def _locked_rows(location: Location, variant_ids: Iterable[int], now) -> dict[int, dict]:

@@ -18,12 +18,22 @@ from omnicanal.inventory.models import (
     StockCount,
     StockCountLine,
 )
-from omnicanal.inventory.services.common import _is_person, _locked_rows, _move, _sum_lines, _variants, _who
+from omnicanal.inventory.services.common import (
+    _is_person,
+    _locked_rows,
+    _move,
+    _sum_lines,
+    _variants,
+    _who,
+    as_location,
+)
 
 
-def do_receive_stock(*, location: Location, lines: Sequence[tuple[str, int]], kind: str = MovementKind.RECEIPT,
+def do_receive_stock(*, location: Location | str, lines: Sequence[tuple[str, int]], kind: str = MovementKind.RECEIPT,
                      reference: str = "", reason: str = "", actor: Principal = SYSTEM) -> list[StockLine]:
-    """Goods in: a delivery (receipt) or a customer's return put back on the shelf (return)."""
+    """Goods in: a delivery (receipt) or a customer's return put back on the shelf (return).
+    `location`: its code, or the row."""
+    location = as_location(location)
     if kind not in (MovementKind.RECEIPT, MovementKind.RETURN):
         raise ValidationFailed.on("kind", "must be receipt or return")
     changes = _sum_lines(lines)

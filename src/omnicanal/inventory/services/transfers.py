@@ -22,11 +22,13 @@ from omnicanal.inventory.models import (
     TransferLine,
     TransferStatus,
 )
-from omnicanal.inventory.services.common import _move, _sum_lines, _variants, _who
+from omnicanal.inventory.services.common import _move, _sum_lines, _variants, _who, as_location
 
 
-def do_request_transfer(*, origin: Location, destination: Location, lines: Sequence[tuple[str, int]],
+def do_request_transfer(*, origin: Location | str, destination: Location | str, lines: Sequence[tuple[str, int]],
                         reference: str = "", note: str = "", actor: Principal = SYSTEM) -> Transfer:
+    """Ask for goods to move between two locations (each by code, or the row)."""
+    origin, destination = as_location(origin), as_location(destination)
     if origin.pk == destination.pk:
         raise ValidationFailed.on("destination", "must differ from the origin")
     wanted = _sum_lines(lines)

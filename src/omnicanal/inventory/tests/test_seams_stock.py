@@ -4,8 +4,10 @@ import dataclasses
 
 import pytest
 
-from omnicanal.inventory import queries
-from omnicanal.inventory.queries import LocationInfo, StockCandidate
+from omnicanal.core.errors import NotFound
+from omnicanal.inventory import queries, services
+from omnicanal.inventory.models import Location
+from omnicanal.inventory.queries import ChannelTerms, LocationInfo, StockCandidate
 
 from .conftest import receive, reserve
 
@@ -49,3 +51,58 @@ def test_locations_are_frozen_location_infos(chain):
     with pytest.raises(dataclasses.FrozenInstanceError):
         scl.name = "x"  # type: ignore[misc]
     assert queries.location_info("SCL") == scl and queries.location_info("NOPE") is None
+
+
+def test_location_infos_carry_the_address_capabilities_and_state(chain):
+    # given a returns desk with an address, then closed
+    services.do_create_location(code="RET", name="Mesón de devoluciones", kind="store", capabilities=["returns", "pickup"],
+                                address={"line1": "Av. Brasil 1200", "line2": "Local 4", "city": "Valparaíso",
+                                         "region": "Valparaíso", "postal_code": "2340000", "country": "CL"})
+    Location.objects.filter(code="RET").update(active=False)
+    # then the full list has it with what a label prints and the capabilities as the API names them
+    ret = queries.location_infos(active_only=False)["RET"]
+    assert (ret.line1, ret.line2, ret.city, ret.region, ret.postal_code, ret.country) == (
+        "Av. Brasil 1200", "Local 4", "Valparaíso", "Valparaíso", "2340000", "CL")
+    assert ret.capabilities == ["pickup", "returns"] and ret.active is False
+    # and the active list leaves it out
+    assert "RET" not in queries.location_infos()
+    assert queries.location_info("SCL").capabilities == ["ship", "pickup", "returns"]
+
+
+def test_channel_terms_say_how_each_location_serves_a_channel(chain):
+    # given the stores serve the web (one unit kept back, priority 50) and the POS (pickup only); the
+    # warehouse, made without links, serves every channel as its capabilities say
+    web = queries.channel_terms("web")
+    pos = queries.channel_terms("pos")
+    # then each answer is a frozen ChannelTerms by location code
+    assert isinstance(web["SCL"], ChannelTerms)
+    assert (web["SCL"].ships, web["SCL"].pickup, web["SCL"].safety_stock, web["SCL"].priority) == (True, True, 1, 50)
+    assert (pos["VAP"].ships, pos["VAP"].pickup) == (False, True)
+    assert (pos["WH"].ships, pos["WH"].pickup, pos["WH"].priority) == (True, False, 100)  # linked by default
+    # and a closed location's links are left out unless asked
+    Location.objects.filter(code="SCL").update(active=False)
+    assert "SCL" not in queries.channel_terms("web") and "SCL" in queries.channel_terms("web", active_only=False)
+
+
+def test_has_active_reservation_follows_the_hold(chain):
+    # given a cart holding a shoe
+    receive(chain["WH"], **{"SHOE-40": 2})
+    reserve("cart_1", ("SHOE-40", 1))
+    assert queries.has_active_reservation("cart_1") and not queries.has_active_reservation("cart_2")
+    # when it is released, nothing is held any more
+    services.do_release(reference="cart_1")
+    assert not queries.has_active_reservation("cart_1")
+
+
+def test_services_take_locations_by_code(chain):
+    # given other domains hold location codes, never inventory's rows
+    receive("WH", **{"SHOE-41": 4})
+    transfer = services.do_request_transfer(origin="WH", destination="SCL", lines=[("SHOE-41", 1)])
+    # then receipts and transfers accept the codes
+    assert queries.stock_level(location="WH", sku="SHOE-41")["on_hand"] == 4
+    assert (transfer.origin.code, transfer.destination.code) == ("WH", "SCL")
+
+
+def test_stock_level_refuses_an_unknown_sku(chain):
+    with pytest.raises(NotFound):
+        queries.stock_level(location="WH", sku="NOPE")

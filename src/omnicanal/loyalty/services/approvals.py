@@ -38,8 +38,9 @@ from omnicanal.loyalty.models import (
     Transfer,
     ValueGrant,
 )
+from omnicanal.loyalty.queries import survivor_id
 from omnicanal.loyalty.services import coupons, ledger, stored_value
-from omnicanal.loyalty.services.common import audit_ref, check_business_currency, survivor_id
+from omnicanal.loyalty.services.common import audit_ref, check_business_currency
 
 CUSTOMER_COUPON_DAYS = 30
 COUPON_KINDS = (CouponKind.PERCENT, CouponKind.AMOUNT, CouponKind.FREE_SHIPPING)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from omnicanal.core import outbox
-from omnicanal.core.errors import NotFound, ValidationFailed
+from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.money import Money, business_currency
 from omnicanal.customers import queries as customer_queries
 from omnicanal.loyalty import events
@@ -67,21 +67,9 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def survivor_id(customer_id: str) -> str:
-    """The id a customer's loyalty lives under: the merge survivor when customers knows the id,
-    else the id as given (the ledger itself only needs an owner id string)."""
-    if not customer_id:
-        return customer_id
-    try:
-        return customer_queries.resolve_id(customer_id)
-    except NotFound:
-        return customer_id
-
-
 def check_customer(customer_id: str) -> str:
     """At the edges (API, console): the customer must exist; answers the survivor's id."""
-    customer_queries.get_customer(customer_id)  # raises NotFound
-    return customer_queries.resolve_id(customer_id)
+    return customer_queries.resolve_id(customer_id)  # NotFound for an id customers never had
 
 
 def unit_label(unit: str) -> str:

@@ -23,7 +23,8 @@ from omnicanal.core.errors import CouponExhausted, InvalidTransition, NotFound, 
 from omnicanal.core.money import Money, business_currency, check_currency
 from omnicanal.loyalty import events, locks
 from omnicanal.loyalty.models import Coupon, CouponBatch, CouponKind, CouponUse
-from omnicanal.loyalty.services.common import Line, lines_total, survivor_id
+from omnicanal.loyalty.queries import survivor_id
+from omnicanal.loyalty.services.common import Line, lines_total
 from omnicanal.loyalty.services.stored_value import CODE_ALPHABET
 
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")

@@ -33,8 +33,9 @@ from omnicanal.loyalty.models import (
     TransferStatus,
 )
 from omnicanal.loyalty.presence import Presence, check_presence
+from omnicanal.loyalty.queries import survivor_id
 from omnicanal.loyalty.services import ledger, program, stored_value
-from omnicanal.loyalty.services.common import announce, check_business_currency, survivor_id
+from omnicanal.loyalty.services.common import announce, check_business_currency
 
 METHODS = ("points", "store_credit", "wallet", "stored_value", "gift_card")
 HOLD_FOR = timedelta(minutes=30)

@@ -32,8 +32,9 @@ from omnicanal.loyalty.models import (
     Transfer,
     TransferKind,
 )
+from omnicanal.loyalty.queries import current_tier, survivor_id
 from omnicanal.loyalty.services import ledger
-from omnicanal.loyalty.services.common import Line, add_months, announce, lines_total, survivor_id, unit_label
+from omnicanal.loyalty.services.common import Line, add_months, announce, lines_total, unit_label
 
 TIER_WINDOW = timedelta(days=365)
 
@@ -195,11 +196,6 @@ def spend_12m(customer_id: str, at: datetime | None = None) -> Decimal:
 
 def tier_for(spend: Decimal) -> Tier | None:
     return Tier.objects.filter(program=get_program(), min_spend__lte=spend).order_by("-min_spend").first()
-
-
-def current_tier(customer_id: str) -> Tier | None:
-    state = TierState.objects.filter(owner_id=customer_id).select_related("tier").first()
-    return state.tier if state is not None else tier_for(Decimal(0))
 
 
 def do_refresh_tier(*, customer_id: str, at: datetime | None = None) -> TierState:

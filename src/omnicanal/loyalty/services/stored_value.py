@@ -20,8 +20,9 @@ from omnicanal.core.ids import new_id
 from omnicanal.core.money import Money
 from omnicanal.loyalty import events, funding, limits
 from omnicanal.loyalty.models import AccountKind, GiftCard, OwnerKind, Transfer, TransferKind
+from omnicanal.loyalty.queries import survivor_id
 from omnicanal.loyalty.services import ledger
-from omnicanal.loyalty.services.common import announce, audit_ref, check_business_currency, survivor_id
+from omnicanal.loyalty.services.common import announce, audit_ref, check_business_currency
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
 CREDIT_REASONS = ("return", "service_recovery")

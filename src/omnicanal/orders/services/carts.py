@@ -30,7 +30,7 @@ def do_create_cart(*, channel: str, customer_id: str = "", device_id: str = "") 
     check_channel(channel)
     now = clock.now()
     if customer_id:
-        customer_id = customers.get_customer(customer_id).public_id
+        customer_id = customers.resolve_id(customer_id)
         existing = (Cart.objects.filter(customer_id=customer_id, status__in=(CartStatus.ACTIVE, CartStatus.ABANDONED))
                     .order_by("status", "-updated_at").first())  # "active" sorts first
         if existing is not None:
@@ -93,7 +93,7 @@ def _combine(into: Cart, other: Cart) -> None:
 def do_attach_cart(*, cart_id: str, customer_id: str) -> Cart:
     """The device's anonymous cart meets its customer: merged into their active cart, or becomes it."""
     cart = _active_cart(cart_id)
-    customer_id = customers.get_customer(customer_id).public_id
+    customer_id = customers.resolve_id(customer_id)
     if cart.customer_id == customer_id:
         return cart
     existing = Cart.objects.filter(customer_id=customer_id, status=CartStatus.ACTIVE).exclude(pk=cart.pk).first()

@@ -171,12 +171,12 @@ def do_place_order(
             raise ValidationFailed.on("cart_id", _("the cart is empty"))
     wanted = _wanted(list(lines or []))
     if customer_id:
-        customer_id = customers.get_customer(customer_id).public_id
+        customer_id = customers.resolve_id(customer_id)
     if (contact or {}).get("receipt_email"):
         contact, customer_id = _receipt_contact(contact, customer_id, channel, actor)
     if method == "carry_out" and not actor.may_act_on(location):
         raise Forbidden(detail=_("This credential may not sell at %(code)s.") % {"code": location})
-    if cart is not None and inventory_queries.reservations(reference=cart.public_id, status="active").exists():
+    if cart is not None and inventory_queries.has_active_reservation(cart.public_id):
         inventory.do_release(reference=cart.public_id, reason="ordered")  # the order holds it now
     skus = list(wanted)
     priced = pricing.price_skus(skus, channel)
@@ -269,7 +269,7 @@ def do_place_order(
             inventory.do_commit(reference=order_pid, location=f.location, actor=actor)
         elif f.method == "ship_to_store":
             transfer = inventory.do_request_transfer(
-                origin=inventory.get_location(f.location), destination=inventory.get_location(f.handover_location),
+                origin=f.location, destination=f.handover_location,
                 lines=[(sku, q) for sku, q in plan.parts[fulfillments.index(f)].lines.items()], reference=order_pid,
                 note=f.public_id, actor=actor)
             f.transfer_id = transfer.public_id

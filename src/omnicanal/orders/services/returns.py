@@ -52,11 +52,12 @@ def return_destination(order: Order) -> str:
     kinds = sourcing.CHANNEL_RULES.get(order.channel, {}).get("kinds", sourcing.DEFAULT_KINDS)
     point = sourcing.address_point(order.address)
     ranked = []
-    for loc in inventory_queries.locations():
-        link = next((c for c in loc.channel_links.all() if c.channel_id == network and c.ships), None)
-        if not loc.returns or link is None or loc.kind not in kinds:
+    terms = inventory_queries.channel_terms(network)
+    for loc in inventory_queries.location_infos().values():
+        link = terms.get(loc.code)
+        if not loc.returns or link is None or not link.ships or loc.kind not in kinds:
             continue
-        km = sourcing.km(point, (loc.lat, loc.lon) if loc.lat is not None else None)
+        km = sourcing.km(point, loc.point)
         ranked.append(((loc.kind != "warehouse", km is None, km or 0, link.priority, loc.code), loc.code))
     if not ranked:
         raise ValidationFailed.on("location", _("no warehouse takes returns by mail for this order"))
@@ -193,7 +194,7 @@ def do_receive_return(*, return_id: str, lines: list[dict] | None = None, exchan
             if condition == "resellable":
                 resellable[rl.sku] += quantity
     if resellable:
-        inventory.do_receive_stock(location=inventory.get_location(where), lines=list(resellable.items()),
+        inventory.do_receive_stock(location=where, lines=list(resellable.items()),
                                    kind="return", reference=ret.public_id, actor=actor)
     now = clock.now()
     made = do_refund(order=order, amount=Money(refund, order.currency), to=ret.refund_to, reference=ret.public_id,
