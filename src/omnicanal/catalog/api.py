@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import File, Router, Status, UploadedFile
 
-from omnicanal.catalog import consistency, csvio, queries, services
+from omnicanal.catalog import consistency, csvio, queries, roles, services
 from omnicanal.catalog.models import Product
 from omnicanal.catalog.schemas import (
     CategoryIn,
@@ -31,8 +31,6 @@ from omnicanal.core.money import Money
 
 router = Router(tags=["catalog"])
 
-READERS = ("manager", "marketer", "agent", "store_staff", "integration")
-EDITORS = ("manager", "marketer", "integration")
 SCOPE = "catalog"  # what an integration key needs for anything here (core.auth scopes)
 
 
@@ -90,7 +88,7 @@ def _variant_specs(variants) -> list[services.VariantSpec]:
 
 @router.post("/products", response={201: ProductOut}, summary="Create a product with its variants")
 def create_product(request: HttpRequest, body: ProductIn):
-    principal = require_role(request, *EDITORS)
+    principal = require_role(request, *roles.EDIT)
     product = services.do_create_product(
         name_es=body.name, name_en=body.name_en, description_es=body.description, description_en=body.description_en,
         category=services.do_ensure_category(ref=body.category), brand=services.do_ensure_brand(name=body.brand),
@@ -102,7 +100,7 @@ def create_product(request: HttpRequest, body: ProductIn):
 @router.get("/products", response=ProductPage, summary="Search products")
 def list_products(request: HttpRequest, q: str = "", category: str = "", brand: str = "", limit: int = 50,
                   offset: int = 0):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     if not 1 <= limit <= 500:
         raise ValidationFailed.on("limit", "must be between 1 and 500")
     if offset < 0:
@@ -119,7 +117,7 @@ def list_products(request: HttpRequest, q: str = "", category: str = "", brand: 
 
 @router.get("/products/export", summary="Every variant as CSV (one row per variant)")
 def export_products(request: HttpRequest):
-    require_role(request, *EDITORS)
+    require_role(request, *roles.EDIT)
     response = HttpResponse(csvio.export_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="catalog.csv"'
     return response
@@ -127,7 +125,7 @@ def export_products(request: HttpRequest):
 
 @router.post("/products/import", response=ImportOut, summary="Create or update products from CSV (all or nothing)")
 def import_products(request: HttpRequest, file: File[UploadedFile] = None):
-    principal = require_role(request, *EDITORS)
+    principal = require_role(request, *roles.EDIT)
     raw = file.read() if file is not None else request.body
     try:
         text = raw.decode("utf-8")
@@ -138,13 +136,13 @@ def import_products(request: HttpRequest, file: File[UploadedFile] = None):
 
 @router.get("/products/{ref}", response=ProductOut, summary="A product by id, handle or the SKU of a variant")
 def get_product(request: HttpRequest, ref: str):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     return product_out(queries.get_product(ref))
 
 
 @router.patch("/products/{ref}", response=ProductOut, summary="Change a product; `variants` adds variants")
 def patch_product(request: HttpRequest, ref: str, body: ProductPatch):
-    principal = require_role(request, *EDITORS)
+    principal = require_role(request, *roles.EDIT)
     product = queries.get_product(ref)
     data = body.dict(exclude_unset=True)
     changes = {}
@@ -166,7 +164,7 @@ def patch_product(request: HttpRequest, ref: str, body: ProductPatch):
 
 @router.post("/products/{ref}/images", response={201: ImageOut}, summary="Upload an image (multipart `file`)")
 def upload_image(request: HttpRequest, ref: str, file: File[UploadedFile]):
-    principal = require_role(request, *EDITORS)
+    principal = require_role(request, *roles.EDIT)
     product = queries.get_product(ref)
     image = services.do_add_image(product=product, filename=file.name or "image", content=file.read(), actor=principal)
     return Status(201, {"id": image.public_id, "url": image_url(image), "content_type": image.content_type,
@@ -175,7 +173,7 @@ def upload_image(request: HttpRequest, ref: str, file: File[UploadedFile]):
 
 @router.get("/categories", response=list[CategoryOut], summary="The category tree, flat")
 def list_categories(request: HttpRequest):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     return [category_out(c) for c in queries.categories()]
 
 
@@ -186,7 +184,7 @@ def category_out(c) -> dict:
 
 @router.post("/categories", response={201: CategoryOut}, summary="Create a category with its purchase cycle")
 def create_category(request: HttpRequest, body: CategoryIn):
-    require_role(request, *EDITORS)
+    require_role(request, *roles.EDIT)
     parent = None
     if body.parent:
         parent = next((c for c in queries.categories() if c.slug == body.parent), None)
@@ -208,13 +206,13 @@ def channel_out(c) -> dict:
 
 @router.get("/channels", response=list[ChannelOut], summary="The channel registry and each channel's policy")
 def list_channels(request: HttpRequest):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     return [channel_out(c) for c in queries.channels(active_only=False)]
 
 
 @router.put("/channels/{code}", response=ChannelOut, summary="Change a channel's publication and price policy")
 def put_channel(request: HttpRequest, code: str, body: ChannelIn):
-    principal = require_role(request, "manager")
+    principal = require_role(request, *roles.CHANNEL_POLICY)
     channel = queries.get_channel(code)
     changes = body.dict(exclude_unset=True)
     if "reference" in changes:
@@ -224,7 +222,7 @@ def put_channel(request: HttpRequest, code: str, body: ChannelIn):
 
 @router.put("/listings/{channel}/{sku}", response=ListingOut, summary="Set how a channel shows a variant")
 def put_listing(request: HttpRequest, channel: str, sku: str, body: ListingIn):
-    principal = require_role(request, *EDITORS)
+    principal = require_role(request, *roles.EDIT)
     chan = queries.get_channel(channel)
     variant = queries.get_variant(sku)
     services.do_set_listing(
@@ -237,13 +235,13 @@ def put_listing(request: HttpRequest, channel: str, sku: str, body: ListingIn):
 
 @router.get("/listings/{channel}/{sku}", response=ListingOut, summary="What a channel shows for a variant")
 def get_listing(request: HttpRequest, channel: str, sku: str):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     return listing_out(queries.effective_listing(sku=sku, channel=channel))
 
 
 @router.get("/catalog/consistency", response=ConsistencyOut, summary="Drift across channels (add ?format=csv)")
 def get_consistency(request: HttpRequest, sku: str = "", channel: str = "", field: str = "", format: str = "json"):
-    require_role(request, "manager", "marketer", "integration")
+    require_role(request, *roles.CONSISTENCY)
     report = consistency.consistency_report(
         skus=[s for s in sku.split(",") if s] or None,
         channels=[c for c in channel.split(",") if c] or None,

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from omnicanal.catalog import roles
 from omnicanal.core.console import NavItem
 
 
@@ -9,6 +10,6 @@ class CatalogConfig(AppConfig):
     label = "catalog"
     verbose_name = _("Catalog")
     console_nav = [
-        NavItem("catalog:list", _("Catalog"), roles=("manager", "marketer", "store_staff", "agent"), order=20, group="catalog"),
-        NavItem("catalog:consistency", _("Consistency"), roles=("manager", "marketer"), order=21, group="catalog"),
+        NavItem("catalog:list", _("Catalog"), roles=roles.READ, order=20, group="catalog"),
+        NavItem("catalog:consistency", _("Consistency"), roles=roles.CONSISTENCY, order=21, group="catalog"),
     ]

@@ -1,17 +1,18 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from omnicanal.channels import roles
+from omnicanal.core.console import NavItem
+
 
 class ChannelsConfig(AppConfig):
-    """Channel adapters. The label is not "channels": Django Channels (the WebSocket library) has it.
-
-    The console entry for inboxes is declared by conversations (discovery looks a config up by the
-    module name, which finds Django Channels' config here); URLs still live under /console/channels/.
-    """
+    """Channel adapters. The label is not "channels": Django Channels (the WebSocket library) has it;
+    discovery finds this config by its module name, and the console's URLs live under /console/channels/."""
 
     name = "omnicanal.channels"
     label = "channel_adapters"
     verbose_name = _("Channels")
+    console_nav = [NavItem("channels:inboxes", _("Channels"), roles=roles.CONFIGURE, order=90, group="inbox")]
 
     def ready(self) -> None:
         from omnicanal.channels import services, tasks

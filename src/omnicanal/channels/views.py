@@ -13,6 +13,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from omnicanal.channels import roles
 from omnicanal.channels.models import ChannelKind, Inbox
 from omnicanal.channels.services import SECRET_KEYS, do_click_to_call, do_create_inbox, do_update_inbox
 from omnicanal.channels.webhooks import webhook_paths
@@ -37,7 +38,7 @@ def _masked(config: dict) -> list[tuple[str, str]]:
     return [(k, "••••••" if k in SECRET_KEYS and v else json.dumps(v) if not isinstance(v, str) else v) for k, v in sorted(config.items())]
 
 
-@staff_required("manager")
+@staff_required(*roles.CONFIGURE)
 def inboxes(request: HttpRequest) -> HttpResponse:
     base = request.build_absolute_uri("/").rstrip("/")
     rows = [{"inbox": i, "urls": [base + p for p in webhook_paths(i)], "config": _masked(i.config)} for i in Inbox.objects.all()]
@@ -68,7 +69,7 @@ def _config_from(request: HttpRequest, channel: str) -> dict:
 
 
 @require_POST
-@staff_required("manager")
+@staff_required(*roles.CONFIGURE)
 def create_inbox(request: HttpRequest) -> HttpResponse:
     channel = request.POST.get("channel", "")
     try:
@@ -81,7 +82,7 @@ def create_inbox(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required("manager")
+@staff_required(*roles.CONFIGURE)
 def update_inbox(request: HttpRequest, inbox_id: str) -> HttpResponse:
     inbox = get_object_or_404(Inbox, public_id=inbox_id)
     try:
@@ -95,7 +96,7 @@ def update_inbox(request: HttpRequest, inbox_id: str) -> HttpResponse:
 
 
 @require_POST
-@staff_required("agent", "manager", "store_staff")
+@staff_required(*roles.CALL)
 def call(request: HttpRequest, conversation_id: str) -> HttpResponse:
     profile = getattr(request.user, "agent_profile", None)
     try:

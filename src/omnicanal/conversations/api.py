@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from omnicanal.conversations import queries, services
+from omnicanal.conversations import queries, roles, services
 from omnicanal.conversations.contract import IdentityRef, InboundMessage
 from omnicanal.conversations.models import Conversation, Message, Ticket
 from omnicanal.core.auth import Principal
@@ -18,9 +18,6 @@ from omnicanal.core.errors import NotFound, ValidationFailed
 
 router = Router(tags=["conversations"])
 
-READ_ROLES = ("agent", "manager", "integration", "store_staff")
-WRITE_ROLES = ("agent", "manager", "store_staff")
-INBOUND_ROLES = ("integration", "agent", "manager")
 CHANNEL = r"^[a-z][a-z0-9_]{0,19}$"
 SCOPE = "conversations"  # what an integration key needs for anything here (core.auth scopes)
 
@@ -161,7 +158,7 @@ def conversation_out(conversation: Conversation, *, messages: bool = False, incl
 
 @router.post("/messages/inbound", response={202: InboundOut}, summary="A message from a generic channel")
 def inbound(request, body: InboundIn):
-    require_role(request, *INBOUND_ROLES)
+    require_role(request, *roles.INBOUND)
     message = InboundMessage(
         channel=body.channel, identities=tuple(IdentityRef(i.kind, i.value, i.verified) for i in body.identities),
         text=body.text, external_id=body.external_id, name=body.name, language=body.language,
@@ -181,7 +178,7 @@ def list_conversations(
     customer_id: str = Query("", max_length=40),
     limit: int = Query(50, ge=1, le=200),
 ):
-    principal = require_role(request, *READ_ROLES)
+    principal = require_role(request, *roles.READ)
     user = request.user if principal.kind == "user" else None
     if customer_id:
         rows = [c for c in queries.conversations_of(customer_id, limit=limit) if status in ("all", "active") or c.status == status]
@@ -192,7 +189,7 @@ def list_conversations(
 
 @router.get("/conversations/{conversation_id}", response=ConversationOut, summary="One conversation with its messages")
 def get_conversation(request, conversation_id: str):
-    principal = require_role(request, *READ_ROLES)
+    principal = require_role(request, *roles.READ)
     # internal notes are staff's own words: never to an integration, whatever its scopes
     return conversation_out(queries.get_conversation(conversation_id), messages=True,
                             include_private=not principal.is_integration)
@@ -201,7 +198,7 @@ def get_conversation(request, conversation_id: str):
 @router.post("/conversations/{conversation_id}/messages", response={201: MessageOut},
              summary="Reply (on `channel`, else where the customer last wrote) or add an internal note")
 def reply(request, conversation_id: str, body: ReplyIn):
-    principal = require_role(request, *WRITE_ROLES)
+    principal = require_role(request, *roles.ANSWER)
     conversation = queries.get_conversation(conversation_id)
     user = request.user if principal.kind == "user" else None
     if body.private:
@@ -214,7 +211,7 @@ def reply(request, conversation_id: str, body: ReplyIn):
 
 @router.post("/conversations/{conversation_id}/assign", response=ConversationOut, summary="Assign to a staff member or team")
 def assign(request, conversation_id: str, body: AssignIn):
-    principal = require_role(request, *WRITE_ROLES)
+    principal = require_role(request, *roles.ANSWER)
     assignee_id = None
     if body.assignee:
         user = get_user_model().objects.filter(username=body.assignee).first()
@@ -228,28 +225,28 @@ def assign(request, conversation_id: str, body: AssignIn):
 
 @router.post("/conversations/{conversation_id}/resolve", response=ConversationOut, summary="Resolve")
 def resolve(request, conversation_id: str):
-    principal = require_role(request, *WRITE_ROLES)
+    principal = require_role(request, *roles.ANSWER)
     services.do_resolve(conversation=queries.get_conversation(conversation_id), actor=principal)
     return conversation_out(queries.get_conversation(conversation_id))
 
 
 @router.post("/conversations/{conversation_id}/reopen", response=ConversationOut, summary="Reopen")
 def reopen(request, conversation_id: str):
-    principal = require_role(request, *WRITE_ROLES)
+    principal = require_role(request, *roles.ANSWER)
     services.do_reopen(conversation=queries.get_conversation(conversation_id), actor=principal)
     return conversation_out(queries.get_conversation(conversation_id))
 
 
 @router.post("/conversations/{conversation_id}/snooze", response=ConversationOut, summary="Snooze until a time")
 def snooze(request, conversation_id: str, body: SnoozeIn):
-    principal = require_role(request, *WRITE_ROLES)
+    principal = require_role(request, *roles.ANSWER)
     services.do_snooze(conversation=queries.get_conversation(conversation_id), until=body.until, actor=principal)
     return conversation_out(queries.get_conversation(conversation_id))
 
 
 @router.post("/conversations/{conversation_id}/tickets", response={201: TicketOut}, summary="Open a numbered ticket")
 def open_ticket(request, conversation_id: str, body: TicketIn):
-    principal = require_role(request, *WRITE_ROLES)
+    principal = require_role(request, *roles.ANSWER)
     ticket = services.do_open_ticket(conversation=queries.get_conversation(conversation_id), category=body.category,
                                      subject=body.subject, order_ref=body.order_ref, return_ref=body.return_ref,
                                      actor=principal)
@@ -258,13 +255,13 @@ def open_ticket(request, conversation_id: str, body: TicketIn):
 
 @router.get("/tickets", response=list[TicketOut], summary="Tickets (unsolved by default)")
 def list_tickets(request, status: Literal["unsolved", "new", "open", "pending", "solved", "closed"] = "unsolved"):
-    require_role(request, *READ_ROLES)
+    require_role(request, *roles.READ)
     return [ticket_out(t) for t in queries.tickets(status=status)]
 
 
 @router.put("/tickets/{ticket_id}", response=TicketOut, summary="Move a ticket: new, open, pending, solved, closed")
 def set_ticket_status(request, ticket_id: str, body: TicketStatusIn):
-    principal = require_role(request, *WRITE_ROLES)
+    principal = require_role(request, *roles.ANSWER)
     if not Ticket.objects.filter(public_id=ticket_id).exists():
         raise NotFound(detail=f"No ticket {ticket_id}.")
     return ticket_out(services.do_set_ticket_status(ticket=ticket_id, status=body.status, actor=principal))

@@ -10,15 +10,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.urls import path
 
-from omnicanal.conversations import push
-
-ROLES = {"agent", "manager", "admin", "store_staff"}
+from omnicanal.conversations import push, roles
+from omnicanal.core.auth import role_allows
 
 
 class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self):
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated or getattr(user, "role", "") not in ROLES:
+        if user is None or not user.is_authenticated or not role_allows(user, roles.ANSWER):
             await self.close(code=4401)
             return
         self.groups_joined = [push.ALL, push.staff_group(user.pk)]

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 
+from omnicanal.conversations import roles
 from omnicanal.conversations.models import (
     AgentProfile,
     CannedReply,
@@ -22,6 +23,7 @@ from omnicanal.conversations.models import (
 )
 from omnicanal.conversations.services import do_save_team
 from omnicanal.core import clock
+from omnicanal.core.auth import role_allows
 from omnicanal.core.demo import STAFF
 
 CONVERSATIONS = 300
@@ -79,7 +81,7 @@ def _setup(rng: random.Random):
     users = {u.username: u for u in get_user_model().objects.filter(username__in=[s.username for s in STAFF])}
     for person in STAFF:
         user = users.get(person.username)
-        if user is None or person.role not in ("agent", "manager", "store_staff", "admin"):
+        if user is None or not role_allows(person, roles.ANSWER):  # only those who answer get a profile
             continue
         profile = AgentProfile.objects.create(user=user, available=person.role != "admin", languages=["es", "en"]
                                               if person.role != "store_staff" else ["es"], phone="+56229401234")

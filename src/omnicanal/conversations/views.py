@@ -19,16 +19,16 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from omnicanal.conversations import queries, services
+from omnicanal.conversations import queries, roles, services
 from omnicanal.conversations.contract import CHANNELS
 from omnicanal.conversations.models import Attachment, Priority, Team, TicketStatus
 from omnicanal.core import clock, uploads
+from omnicanal.core.auth import holders
 from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import NotFound, Problem
 from omnicanal.customers import queries as customers
 from omnicanal.customers import registry
 
-ROLES = ("agent", "manager", "store_staff")
 VIEWS = [("mine", _("Mine")), ("unassigned", _("Unassigned")), ("team", _("My teams")), ("sla", _("SLA at risk")),
          ("all", _("All"))]
 STATUSES = [("open", _("Open")), ("snoozed", _("Snoozed")), ("resolved", _("Resolved"))]
@@ -81,7 +81,7 @@ def _customer_names(customer_ids: list[str]) -> dict[str, str]:
     return {asked: found.name for asked, found in customers.customer_summaries(customer_ids).items()}
 
 
-@staff_required(*ROLES)
+@staff_required(*roles.ANSWER)
 @business_time
 def inbox(request: HttpRequest, conversation_id: str = "") -> HttpResponse:
     with transaction.atomic():
@@ -94,7 +94,7 @@ def inbox(request: HttpRequest, conversation_id: str = "") -> HttpResponse:
     return render(request, "conversations/inbox.html", context)
 
 
-@staff_required(*ROLES)
+@staff_required(*roles.ANSWER)
 @business_time
 def inbox_list(request: HttpRequest) -> HttpResponse:
     return render(request, "conversations/_list.html", _list_context(request, selected=request.GET.get("selected", "")))
@@ -161,7 +161,7 @@ def _thread_context(request: HttpRequest, conversation) -> dict:
         "reply_options": options,
         "reply_default": next((o["channel"] for o in options if o["default"]), options[0]["channel"] if options else ""),
         "canned": _canned(request, conversation, customer),
-        "agents": get_user_model().objects.filter(is_active=True, role__in=["agent", "manager", "store_staff", "admin"]).order_by("first_name"),
+        "agents": get_user_model().objects.filter(is_active=True, role__in=holders(roles.ANSWER)).order_by("first_name"),
         "teams": Team.objects.all(),
         "priorities": Priority.choices,
         "ticket_statuses": TicketStatus.choices,
@@ -174,7 +174,7 @@ def _thread_context(request: HttpRequest, conversation) -> dict:
     }
 
 
-@staff_required(*ROLES)
+@staff_required(*roles.ANSWER)
 @business_time
 def thread(request: HttpRequest, conversation_id: str) -> HttpResponse:
     conversation = _conversation_or_404(conversation_id)
@@ -198,7 +198,7 @@ def _act(request: HttpRequest, conversation_id: str, action) -> HttpResponse:
 
 
 @require_POST
-@staff_required(*ROLES)
+@staff_required(*roles.ANSWER)
 def reply(request: HttpRequest, conversation_id: str) -> HttpResponse:
     text = request.POST.get("text", "")
     files = [(f.name, f.content_type or "application/octet-stream", f.read()) for f in request.FILES.getlist("files")][:5]
@@ -214,7 +214,7 @@ def reply(request: HttpRequest, conversation_id: str) -> HttpResponse:
 
 
 @require_POST
-@staff_required(*ROLES)
+@staff_required(*roles.ANSWER)
 def assign(request: HttpRequest, conversation_id: str) -> HttpResponse:
     value = request.POST.get("assignee", "")
     team = request.POST.get("team")
@@ -228,7 +228,7 @@ def assign(request: HttpRequest, conversation_id: str) -> HttpResponse:
 
 
 @require_POST
-@staff_required(*ROLES)
+@staff_required(*roles.ANSWER)
 def status(request: HttpRequest, conversation_id: str) -> HttpResponse:
     action = request.POST.get("action")
 
@@ -252,7 +252,7 @@ def status(request: HttpRequest, conversation_id: str) -> HttpResponse:
 
 
 @require_POST
-@staff_required(*ROLES)
+@staff_required(*roles.ANSWER)
 def open_ticket(request: HttpRequest, conversation_id: str) -> HttpResponse:
     def act(conversation, actor):
         ticket = services.do_open_ticket(conversation=conversation, category=request.POST.get("category", "").strip(),
@@ -264,7 +264,7 @@ def open_ticket(request: HttpRequest, conversation_id: str) -> HttpResponse:
 
 
 @require_POST
-@staff_required("agent", "manager")
+@staff_required(*roles.SERVICE_DESK)
 def link_order(request: HttpRequest, conversation_id: str) -> HttpResponse:
     """From a domain's side panel (orders): record the order or return on this conversation's ticket."""
     def act(conversation, actor):
@@ -278,7 +278,7 @@ def link_order(request: HttpRequest, conversation_id: str) -> HttpResponse:
 
 
 @require_POST
-@staff_required(*ROLES)
+@staff_required(*roles.ANSWER)
 def ticket_status(request: HttpRequest, ticket_id: str) -> HttpResponse:
     try:
         with transaction.atomic():
@@ -292,7 +292,7 @@ def ticket_status(request: HttpRequest, ticket_id: str) -> HttpResponse:
     return redirect("conversations:tickets")
 
 
-@staff_required("agent", "manager")
+@staff_required(*roles.ANSWER)
 @business_time
 def tickets(request: HttpRequest) -> HttpResponse:
     wanted = request.GET.get("status", "unsolved")
@@ -305,14 +305,14 @@ def tickets(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@staff_required(*ROLES)
+@staff_required(*roles.ANSWER)
 def availability(request: HttpRequest) -> HttpResponse:
     with transaction.atomic():
         services.do_set_availability(user=request.user, available=request.POST.get("available") == "1")
     return redirect(request.POST.get("next") or "conversations:inbox")
 
 
-@staff_required(*ROLES)
+@staff_required(*roles.ANSWER)
 def attachment(request: HttpRequest, attachment_id: str) -> HttpResponse:
     """A stored file, to staff only. Raster images and PDF (checked by their bytes) show inline; anything
     else downloads. Every answer is sandboxed (core.uploads.serving_headers): no script of a file runs
@@ -330,7 +330,7 @@ def attachment(request: HttpRequest, attachment_id: str) -> HttpResponse:
     return response
 
 
-@staff_required("agent", "manager")
+@staff_required(*roles.SERVICE_DESK)
 def canned(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:

@@ -156,11 +156,25 @@ def _principal(request_or_principal) -> Principal:
     return current_principal(request_or_principal)
 
 
+def role_allows(who, roles: tuple[str, ...] | frozenset[str]) -> bool:
+    """Whether `who` (a staff user, a Principal, or None/anonymous) holds a right that `roles` (a
+    domain's roles.py tuple) grants; admins always do. The console asks this (views, nav, the
+    templates' `may` filter) with the same tuple its API passes to require_role, so they agree."""
+    role = getattr(who, "role", None)
+    return role is not None and (role == Role.ADMIN or role in roles)
+
+
+def holders(roles: tuple[str, ...]) -> tuple[str, ...]:
+    """Every role name holding a right: `roles` and admin (for database filters such as
+    `role__in`, where require_role is not asked)."""
+    return (*roles, Role.ADMIN.value) if Role.ADMIN not in roles else tuple(roles)
+
+
 def require_role(request_or_principal, *roles: str, scope: str | None = None) -> Principal:
     """The principal, if its role is one of `roles` (admins always pass) and, for an integration
     key, `scope` is one of its scopes; else Forbidden."""
     principal = _principal(request_or_principal)
-    if not (principal.is_admin or principal.role in roles):
+    if not role_allows(principal, roles):
         raise Forbidden(detail=f"The role '{principal.role}' may not do this.")
     if scope is not None:
         require_scope(principal, scope)

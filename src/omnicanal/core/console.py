@@ -26,7 +26,7 @@ class NavItem:
 
     url_name: str
     label: str | Promise  # a lazy translation
-    roles: tuple[str, ...] = ()  # empty: every staff role
+    roles: tuple[str, ...] = ()  # a domain's roles.py tuple (admins always see it); empty: every staff role
     order: int = 100
     # Items of one group share a single entry in the top bar (the first one the reader may see);
     # inside the group, all of them show as tabs under it.
@@ -34,7 +34,8 @@ class NavItem:
 
 
 def staff_required(*roles: str):
-    """Sign-in required; with roles, only those (admins always pass). Sets request.principal."""
+    """Sign-in required; with roles (a domain's roles.py tuple), only those (admins always pass,
+    core.auth.role_allows). Sets request.principal."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -44,9 +45,10 @@ def staff_required(*roles: str):
                 from django.contrib.auth.views import redirect_to_login
 
                 return redirect_to_login(request.get_full_path())
-            if roles and user.role not in roles and user.role != "admin":
+            from omnicanal.core.auth import principal_for_user, role_allows
+
+            if roles and not role_allows(user, roles):
                 raise PermissionDenied
-            from omnicanal.core.auth import principal_for_user
 
             request.principal = principal_for_user(user)  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)

@@ -15,7 +15,7 @@ from omnicanal.core.auth import Principal, require_location
 from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import FieldError, NotFound, ValidationFailed
 from omnicanal.core.money import Money
-from omnicanal.inventory import queries, services
+from omnicanal.inventory import queries, roles, services
 from omnicanal.inventory.models import Location, StockMovement
 from omnicanal.inventory.schemas import (
     AdjustmentIn,
@@ -41,9 +41,6 @@ from omnicanal.inventory.schemas import (
 
 router = Router(tags=["inventory"])
 
-READERS = ("manager", "agent", "store_staff", "marketer", "integration")
-STOCK_WRITERS = ("manager", "store_staff", "integration")
-ORDER_SYSTEMS = ("manager", "integration")
 SCOPE = "stock"  # what an integration key needs for anything here (core.auth scopes)
 
 
@@ -92,7 +89,7 @@ def _at_location(request: HttpRequest, code: str, *roles: str) -> tuple[Principa
 
 @router.post("/locations", response={201: LocationOut}, summary="Create a location and the channels it serves")
 def create_location(request: HttpRequest, body: LocationIn):
-    principal = require_role(request, "manager")
+    principal = require_role(request, *roles.LOCATIONS)
     location = services.do_create_location(
         code=body.code, name=body.name, kind=body.kind, capabilities=body.capabilities,
         address=body.address.dict() if body.address else None, lat=body.lat, lon=body.lon,
@@ -104,20 +101,20 @@ def create_location(request: HttpRequest, body: LocationIn):
 
 @router.get("/locations", response=list[LocationOut], summary="Every active location")
 def list_locations(request: HttpRequest):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     return [location_out(loc) for loc in queries.locations()]
 
 
 @router.get("/locations/{code}", response=LocationOut)
 def get_location(request: HttpRequest, code: str):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     return location_out(queries.get_location(code))
 
 
 @router.put("/locations/{code}/channels/{channel}", response=ChannelLinkOut | None,
             summary="How a location serves a channel (ships, pickup, safety stock); neither removes the link")
 def put_channel_link(request: HttpRequest, code: str, channel: str, body: ChannelLinkIn):
-    require_role(request, "manager")
+    require_role(request, *roles.LOCATIONS)
     location = queries.get_location(code)
     link = services.do_link_channel(location=location, channel=channel, ships=body.ships, pickup=body.pickup,
                                     safety_stock=body.safety_stock, priority=body.priority)
@@ -132,7 +129,7 @@ def put_channel_link(request: HttpRequest, code: str, channel: str, body: Channe
 
 @router.put("/stock/{location}/{sku}", response=StockOut, summary="Set the counted quantity; a movement records the difference")
 def put_stock(request: HttpRequest, location: str, sku: str, body: StockIn):
-    principal, loc = _at_location(request, location, *STOCK_WRITERS)
+    principal, loc = _at_location(request, location, *roles.STOCK_WRITE)
     count = services.do_count(location=loc, lines=[(sku, body.on_hand)], reason=body.reason or "api", actor=principal)
     movement = queries.movements(reference=count.public_id).first()
     return {**queries.stock_level(location=location, sku=sku), "count_id": count.public_id,
@@ -141,7 +138,7 @@ def put_stock(request: HttpRequest, location: str, sku: str, body: StockIn):
 
 @router.get("/stock/{location}/{sku}", response=StockOut)
 def get_stock(request: HttpRequest, location: str, sku: str):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     return queries.stock_level(location=location, sku=sku)
 
 
@@ -155,7 +152,7 @@ def _check_page(limit: int, offset: int) -> None:
 @router.get("/stock", response=list[StockOut], summary="Stock rows; filter by sku, location, low (available ≤ low)")
 def list_stock(request: HttpRequest, sku: str = "", location: str = "", low: int | None = None, limit: int = 200,
                offset: int = 0):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     _check_page(limit, offset)
     rows = queries.stock_rows(sku=sku, location=location, low=low)[offset: offset + limit]
     return [{"location": r.location.code, "sku": r.variant.sku, "on_hand": r.on_hand, "reserved": r.reserved,
@@ -164,7 +161,7 @@ def list_stock(request: HttpRequest, sku: str = "", location: str = "", low: int
 
 @router.post("/locations/{location}/receipts", response={201: list[StockOut]}, summary="Goods in: a delivery or a return")
 def post_receipt(request: HttpRequest, location: str, body: ReceiptIn):
-    principal, loc = _at_location(request, location, *STOCK_WRITERS)
+    principal, loc = _at_location(request, location, *roles.STOCK_WRITE)
     services.do_receive_stock(location=loc, lines=[(line.sku, line.quantity) for line in body.lines], kind=body.kind,
                               reference=body.reference, reason=body.reason, actor=principal)
     return Status(201, [queries.stock_level(location=location, sku=s) for s in dict.fromkeys(x.sku for x in body.lines)])
@@ -172,7 +169,7 @@ def post_receipt(request: HttpRequest, location: str, body: ReceiptIn):
 
 @router.post("/locations/{location}/adjustments", response={201: StockOut}, summary="A change with a reason (damaged, found)")
 def post_adjustment(request: HttpRequest, location: str, body: AdjustmentIn):
-    principal, loc = _at_location(request, location, *STOCK_WRITERS)
+    principal, loc = _at_location(request, location, *roles.STOCK_WRITE)
     services.do_adjust_stock(location=loc, sku=body.sku, delta=body.delta, reason=body.reason, actor=principal)
     return Status(201, queries.stock_level(location=location, sku=body.sku))
 
@@ -180,7 +177,7 @@ def post_adjustment(request: HttpRequest, location: str, body: AdjustmentIn):
 @router.get("/movements", response=list[MovementOut], summary="The stock ledger, newest first")
 def list_movements(request: HttpRequest, location: str = "", sku: str = "", kind: str = "", reference: str = "",
                    limit: int = 100, offset: int = 0):
-    principal = require_role(request, *STOCK_WRITERS)
+    principal = require_role(request, *roles.STOCK_WRITE)
     _check_page(limit, offset)
     codes = sorted(principal.locations) if principal.locations is not None else None
     qs = queries.movements(location=location, sku=sku, kind=kind, reference=reference, location_codes=codes)
@@ -189,7 +186,7 @@ def list_movements(request: HttpRequest, location: str = "", sku: str = "", kind
 
 @router.post("/counts", response={201: CountOut}, summary="A cycle count; answers the variance report")
 def post_count(request: HttpRequest, body: CountIn):
-    principal, loc = _at_location(request, body.location, *STOCK_WRITERS)
+    principal, loc = _at_location(request, body.location, *roles.STOCK_WRITE)
     count = services.do_count(location=loc, lines=[(line.sku, line.counted) for line in body.lines],
                               reason=body.reason, actor=principal)
     return Status(201, count_out(count))
@@ -197,7 +194,7 @@ def post_count(request: HttpRequest, body: CountIn):
 
 @router.get("/counts/{count_id}", response=CountOut)
 def get_count(request: HttpRequest, count_id: str):
-    principal = require_role(request, *STOCK_WRITERS)
+    principal = require_role(request, *roles.STOCK_WRITE)
     count = queries.get_count(count_id)
     require_location(principal, count.location.code)
     return count_out(count)
@@ -222,7 +219,7 @@ def availability_out(a: queries.Availability) -> dict:
             summary="What can be promised now on a channel; `skus=a,b,c` for several")
 def get_availability(request: HttpRequest, channel: str, sku: str = "", skus: str = "", lat: float | None = None,
                      lon: float | None = None):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     _known_channel(channel)
     if skus:
         wanted = [s for s in skus.split(",") if s]
@@ -236,7 +233,7 @@ def get_availability(request: HttpRequest, channel: str, sku: str = "", skus: st
 
 @router.post("/availability/bulk", response=AvailabilityBulkOut, summary="Availability of many SKUs in one call (feeds)")
 def post_availability_bulk(request: HttpRequest, body: AvailabilityBulkIn):
-    require_role(request, *READERS)
+    require_role(request, *roles.READ)
     _known_channel(body.channel)
     found = queries.availability_many(skus=body.skus, channel=body.channel, lat=body.lat, lon=body.lon)
     return {"channel": body.channel, "items": [availability_out(a) for a in found.values()]}
@@ -263,7 +260,7 @@ def reservation_out(r) -> dict:
 @router.post("/reservations", response={201: ReservationOut},
              summary="Hold every line or none (409 insufficient-stock names the short lines)")
 def create_reservation(request: HttpRequest, body: ReservationIn):
-    principal = require_role(request, *ORDER_SYSTEMS)
+    principal = require_role(request, *roles.RESERVE)
     reservation = services.do_reserve(
         reference=body.reference, channel=body.channel,
         lines=[services.ReserveLine(sku=x.sku, quantity=x.quantity, location=x.location) for x in body.lines],
@@ -275,26 +272,26 @@ def create_reservation(request: HttpRequest, body: ReservationIn):
 
 @router.get("/reservations", response=list[ReservationOut])
 def list_reservations(request: HttpRequest, reference: str = "", status: str = "", limit: int = 100):
-    require_role(request, *ORDER_SYSTEMS)
+    require_role(request, *roles.RESERVE)
     return [reservation_out(r) for r in queries.reservations(reference=reference, status=status)[: max(1, min(limit, 500))]]
 
 
 @router.get("/reservations/{reservation_id}", response=ReservationOut)
 def get_reservation(request: HttpRequest, reservation_id: str):
-    require_role(request, *ORDER_SYSTEMS)
+    require_role(request, *roles.RESERVE)
     return reservation_out(queries.get_reservation(reservation_id))
 
 
 @router.post("/reservations/{reservation_id}/release", response=ReservationOut)
 def release_reservation(request: HttpRequest, reservation_id: str, location: Query[str | None] = None):
-    principal = require_role(request, *ORDER_SYSTEMS)
+    principal = require_role(request, *roles.RESERVE)
     return reservation_out(services.do_release(reservation_id=reservation_id, location=location, actor=principal))
 
 
 @router.post("/reservations/{reservation_id}/commit", response=ReservationOut,
              summary="Fulfilment: the held units leave as sales (optionally only those at `location`)")
 def commit_reservation(request: HttpRequest, reservation_id: str, location: Query[str | None] = None):
-    principal = require_role(request, *ORDER_SYSTEMS)
+    principal = require_role(request, *roles.RESERVE)
     return reservation_out(services.do_commit(reservation_id=reservation_id, location=location, actor=principal))
 
 
@@ -310,7 +307,7 @@ def transfer_out(t) -> dict:
 
 @router.post("/transfers", response={201: TransferOut}, summary="Request a transfer (ship: true ships it at once)")
 def create_transfer(request: HttpRequest, body: TransferIn):
-    principal = require_role(request, *STOCK_WRITERS)
+    principal = require_role(request, *roles.STOCK_WRITE)
     if not (principal.may_act_on(body.origin) or principal.may_act_on(body.destination)):
         require_location(principal, body.origin)
     transfer = services.do_request_transfer(
@@ -325,20 +322,20 @@ def create_transfer(request: HttpRequest, body: TransferIn):
 
 @router.get("/transfers", response=list[TransferOut])
 def list_transfers(request: HttpRequest, status: str = "", limit: int = 100):
-    principal = require_role(request, *STOCK_WRITERS)
+    principal = require_role(request, *roles.STOCK_WRITE)
     codes = sorted(principal.locations) if principal.locations is not None else None
     return [transfer_out(t) for t in queries.transfers(status=status, location_codes=codes)[: max(1, min(limit, 500))]]
 
 
 @router.get("/transfers/{transfer_id}", response=TransferOut)
 def get_transfer(request: HttpRequest, transfer_id: str):
-    principal = require_role(request, *STOCK_WRITERS)
+    principal = require_role(request, *roles.STOCK_WRITE)
     return transfer_out(_visible_transfer(principal, transfer_id))
 
 
 @router.post("/transfers/{transfer_id}/ship", response=TransferOut)
 def ship_transfer(request: HttpRequest, transfer_id: str):
-    principal = require_role(request, *STOCK_WRITERS)
+    principal = require_role(request, *roles.STOCK_WRITE)
     require_location(principal, _visible_transfer(principal, transfer_id).origin.code)
     services.do_ship_transfer(transfer_id=transfer_id, actor=principal)
     return transfer_out(queries.get_transfer(transfer_id))
@@ -360,7 +357,7 @@ def _optional_body(request: HttpRequest, schema):
              openapi_extra={"requestBody": {"required": False, "content": {"application/json": {"schema": {
                  "$ref": "#/components/schemas/TransferReceiveIn"}}}}})
 def receive_transfer(request: HttpRequest, transfer_id: str):
-    principal = require_role(request, *STOCK_WRITERS)
+    principal = require_role(request, *roles.STOCK_WRITE)
     require_location(principal, _visible_transfer(principal, transfer_id).destination.code)
     body = _optional_body(request, TransferReceiveIn)
     received = {x.sku: x.quantity for x in body.lines} if body and body.lines is not None else None
@@ -370,7 +367,7 @@ def receive_transfer(request: HttpRequest, transfer_id: str):
 
 @router.post("/transfers/{transfer_id}/cancel", response=TransferOut)
 def cancel_transfer(request: HttpRequest, transfer_id: str):
-    principal = require_role(request, *STOCK_WRITERS)
+    principal = require_role(request, *roles.STOCK_WRITE)
     _visible_transfer(principal, transfer_id)
     services.do_cancel_transfer(transfer_id=transfer_id, actor=principal)
     return transfer_out(queries.get_transfer(transfer_id))

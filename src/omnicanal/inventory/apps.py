@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.core.console import NavItem
+from omnicanal.inventory import roles
 
 
 class InventoryConfig(AppConfig):
@@ -9,6 +10,6 @@ class InventoryConfig(AppConfig):
     label = "inventory"
     verbose_name = _("Inventory")
     console_nav = [
-        NavItem("inventory:grid", _("Stock"), roles=("manager", "store_staff", "agent"), order=30, group="inventory"),
-        NavItem("inventory:transfers", _("Transfers"), roles=("manager", "store_staff"), order=31, group="inventory"),
+        NavItem("inventory:grid", _("Stock"), roles=roles.READ, order=30, group="inventory"),
+        NavItem("inventory:transfers", _("Transfers"), roles=roles.STOCK_WRITE, order=31, group="inventory"),
     ]

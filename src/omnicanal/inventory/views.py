@@ -19,12 +19,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from omnicanal.core.auth import require_location
 from omnicanal.core.console import show_problem, staff_required
 from omnicanal.core.errors import NotFound, Problem
-from omnicanal.inventory import queries, services
+from omnicanal.inventory import queries, roles, services
 from omnicanal.inventory.forms import AdjustmentForm, CountForm, ReceiptForm, TransferForm
 from omnicanal.inventory.models import MovementKind, TransferStatus
 
-VIEWERS = ("manager", "store_staff", "agent")
-WRITERS = ("manager", "store_staff")
 LOW_STOCK = 2
 
 
@@ -33,7 +31,7 @@ def _codes(request: HttpRequest) -> list[str] | None:
     return sorted(locations) if locations is not None else None
 
 
-@staff_required(*VIEWERS)
+@staff_required(*roles.READ)
 def grid(request: HttpRequest):
     sku = request.GET.get("sku", "").strip()
     location = request.GET.get("location", "")
@@ -46,12 +44,12 @@ def grid(request: HttpRequest):
     return render(request, "inventory/grid.html", {
         "title": _("Stock"), "columns": columns, "rows": rows, "total": total, "sku": sku, "location": location,
         "low": bool(low), "low_stock": LOW_STOCK, "locations": queries.locations(), "page_number": page_number,
-        "pages": pages, "can_write": request.user.role in (*WRITERS, "admin"),
+        "pages": pages,
         "in_transit": queries.in_transit(),
     })
 
 
-@staff_required(*VIEWERS)
+@staff_required(*roles.STOCK_WRITE)  # the ledger, as GET /movements
 def movement_history(request: HttpRequest):
     filters = {k: request.GET.get(k, "").strip() for k in ("location", "sku", "kind", "reference")}
     # a clerk's ledger is their stores' (transfer references between other stores stay out of sight)
@@ -79,7 +77,7 @@ def _stock_form(request: HttpRequest, form_class, template_title, handle):
     return render(request, "inventory/form.html", {"title": template_title, "form": form})
 
 
-@staff_required(*WRITERS)
+@staff_required(*roles.STOCK_WRITE)
 @require_http_methods(["GET", "POST"])
 def receipt(request: HttpRequest):
     def handle(data, location):
@@ -90,7 +88,7 @@ def receipt(request: HttpRequest):
     return _stock_form(request, ReceiptForm, _("Receive stock"), handle)
 
 
-@staff_required(*WRITERS)
+@staff_required(*roles.STOCK_WRITE)
 @require_http_methods(["GET", "POST"])
 def adjustment(request: HttpRequest):
     def handle(data, location):
@@ -101,7 +99,7 @@ def adjustment(request: HttpRequest):
     return _stock_form(request, AdjustmentForm, _("Adjust stock"), handle)
 
 
-@staff_required(*WRITERS)
+@staff_required(*roles.STOCK_WRITE)
 @require_http_methods(["GET", "POST"])
 def count(request: HttpRequest):
     form = CountForm(request.POST or None, codes=_codes(request))
@@ -120,7 +118,7 @@ def count(request: HttpRequest):
     return render(request, "inventory/form.html", {"title": _("Cycle count"), "form": form})
 
 
-@staff_required(*WRITERS)
+@staff_required(*roles.STOCK_WRITE)
 def count_report(request: HttpRequest, count_id: str):
     counted = queries.get_count(count_id)
     if not request.principal.may_act_on(counted.location.code):
@@ -130,7 +128,7 @@ def count_report(request: HttpRequest, count_id: str):
                                                     "report": queries.variance_report(counted)})
 
 
-@staff_required(*WRITERS)
+@staff_required(*roles.STOCK_WRITE)
 @require_http_methods(["GET", "POST"])
 def transfer_new(request: HttpRequest):
     form = TransferForm(request.POST or None)
@@ -155,7 +153,7 @@ def transfer_new(request: HttpRequest):
     return render(request, "inventory/form.html", {"title": _("New transfer"), "form": form})
 
 
-@staff_required(*WRITERS)
+@staff_required(*roles.STOCK_WRITE)
 def transfer_list(request: HttpRequest):
     status = request.GET.get("status", "")
     page = Paginator(queries.transfers(status=status, location_codes=_codes(request)), 30).get_page(request.GET.get("page"))
@@ -166,7 +164,7 @@ def transfer_list(request: HttpRequest):
     })
 
 
-@staff_required(*WRITERS)
+@staff_required(*roles.STOCK_WRITE)
 @require_POST
 def transfer_action(request: HttpRequest, transfer_id: str, action: str):
     try:
@@ -195,12 +193,12 @@ def transfer_action(request: HttpRequest, transfer_id: str, action: str):
     return redirect("inventory:transfers")
 
 
-@staff_required(*VIEWERS)
+@staff_required(*roles.READ)
 def location_list(request: HttpRequest):
     return render(request, "inventory/locations.html", {"title": _("Locations"), "locations": queries.locations()})
 
 
-@staff_required("manager")
+@staff_required(*roles.RESERVE)
 def reservation_list(request: HttpRequest):
     status = request.GET.get("status", "active")
     page = Paginator(queries.reservations(status=status), 50).get_page(request.GET.get("page"))

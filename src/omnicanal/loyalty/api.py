@@ -18,7 +18,7 @@ from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money, business_currency
 from omnicanal.core.schemas import PositiveMoneyIn, Quantity, StrictAmount
-from omnicanal.loyalty import limits, panel, qr, queries
+from omnicanal.loyalty import panel, qr, queries, roles
 from omnicanal.loyalty.models import POINTS, Activity, Coupon, CouponKind, GrantKind, Tier, Transfer
 from omnicanal.loyalty.services import approvals, coupons, ledger, program, stored_value
 from omnicanal.loyalty.services.common import Line, check_customer
@@ -30,10 +30,6 @@ SCOPE = "orders"  # an integration key needs it here: loyalty serves checkout (c
 def require_role(request, *roles: str) -> Principal:
     return _require_role(request, *roles, scope=SCOPE)
 
-READ_ROLES = ("agent", "store_staff", "manager", "marketer", "integration")
-COUPON_ROLES = ("marketer", "manager")
-CHECKOUT_ROLES = ("integration", "store_staff", "manager")
-GIFT_CARD_ROLES = limits.GIFT_CARD_ROLES
 CHANNEL = r"^[a-z][a-z0-9_]{1,19}$"
 
 
@@ -136,7 +132,7 @@ class EntriesQuery(Schema):
 
 @router.get("/customers/{customer_id}/loyalty", response=LoyaltyOut, summary="A customer's points, stored value, tier and statement")
 def get_loyalty(request, customer_id: str, query: Query[EntriesQuery]):
-    principal = require_role(request, *READ_ROLES)
+    principal = require_role(request, *roles.READ)
     return loyalty_out(check_customer(customer_id), limit=query.limit, principal=principal)
 
 
@@ -148,7 +144,7 @@ class QrOut(Schema):
 
 @router.post("/customers/{customer_id}/loyalty/qr", response=QrOut, summary="A short-lived signed token for the loyalty QR")
 def make_qr(request, customer_id: str):
-    require_role(request, "integration", "store_staff", "agent", "manager")
+    require_role(request, *roles.QR)
     customer_id = check_customer(customer_id)
     token, expires_at = qr.make_token(customer_id)
     return {"customer_id": customer_id, "token": token, "expires_at": expires_at}
@@ -168,7 +164,7 @@ class QrCustomerOut(Schema):
 
 @router.post("/loyalty/qr/resolve", response=QrCustomerOut, summary="The customer behind a scanned loyalty QR (POS)")
 def resolve_qr(request, body: QrIn):
-    require_role(request, "store_staff", "manager", "integration")
+    require_role(request, *roles.QR_RESOLVE)
     customer_id = check_customer(qr.read_token(body.token))
     summary = queries.summary(customer_id)
     return {"customer_id": customer_id, "points": summary.points, "coins": summary.coins,
@@ -203,7 +199,7 @@ def movement_out(transfer: Transfer, account_balance: Decimal) -> dict:
 
 @router.post("/customers/{customer_id}/loyalty/adjustments", response={201: MovementOut}, summary="Manual adjustment (manager; audited)")
 def adjust(request, customer_id: str, body: AdjustmentIn):
-    principal = require_role(request, "manager")
+    principal = require_role(request, *roles.ADJUST)
     customer_id = check_customer(customer_id)
     transfer = program.do_adjust(customer_id=customer_id, kind=body.kind, amount=body.amount, reason=body.reason, actor=principal)
     balance = ledger.customer_account(customer_id, body.kind).balance
@@ -219,7 +215,7 @@ class ActivityIn(Schema):
 
 @router.post("/customers/{customer_id}/loyalty/activities", response={201: MovementOut, 200: dict}, summary="Reward an activity")
 def reward_activity(request, customer_id: str, body: ActivityIn):
-    require_role(request, "integration", "marketer", "manager")
+    require_role(request, *roles.ACTIVITIES)
     customer_id = check_customer(customer_id)
     transfer = program.do_earn_activity(customer_id=customer_id, activity=body.activity, reference=body.reference,
                                         channel=body.channel, amount=body.amount, actor=ledger.actor_label(request.principal))
@@ -263,11 +259,11 @@ def grant_out(grant) -> dict:
 @router.post("/customers/{customer_id}/store-credit", response={201: MovementOut, 202: GrantOut},
              summary="Grant store credit (audited; above the role's limits it waits for a manager: 202)")
 def grant_store_credit(request, customer_id: str, body: StoreCreditIn):
-    principal = require_role(request, *limits.STORE_CREDIT_ROLES)
+    principal = require_role(request, *roles.STORE_CREDIT)
     customer_id = check_customer(customer_id)
     outcome = approvals.do_request_value(actor=principal, kind=GrantKind.STORE_CREDIT, customer_id=customer_id,
                                          amount=body.amount.money(), reason=body.reason, reference=body.reference,
-                                         roles=limits.STORE_CREDIT_ROLES)
+                                         roles=roles.STORE_CREDIT)
     if outcome.pending:
         return Status(202, grant_out(outcome.grant))
     balance = ledger.customer_account(customer_id, "store_credit", outcome.transfer.unit).balance
@@ -280,19 +276,19 @@ class ApprovalsQuery(Schema):
 
 @router.get("/loyalty/approvals", response=list[GrantOut], summary="Value waiting for a manager's approval")
 def list_approvals(request, query: Query[ApprovalsQuery]):
-    require_role(request, *limits.APPROVERS)
+    require_role(request, *roles.APPROVE)
     return [grant_out(g) for g in approvals.pending_grants(limit=query.limit)]
 
 
 @router.post("/loyalty/approvals/{grant_id}/approve", response=GrantOut, summary="Approve: the value is issued now (manager)")
 def approve_grant(request, grant_id: str):
-    principal = require_role(request, *limits.APPROVERS)
+    principal = require_role(request, *roles.APPROVE)
     return grant_out(approvals.do_decide(grant_id=grant_id, approve=True, actor=principal).grant)
 
 
 @router.post("/loyalty/approvals/{grant_id}/reject", response=GrantOut, summary="Reject a pending grant (manager)")
 def reject_grant(request, grant_id: str):
-    principal = require_role(request, *limits.APPROVERS)
+    principal = require_role(request, *roles.APPROVE)
     return grant_out(approvals.do_decide(grant_id=grant_id, approve=False, actor=principal).grant)
 
 
@@ -303,7 +299,7 @@ class TopUpIn(Schema):
 
 @router.post("/customers/{customer_id}/wallet/top-ups", response={201: MovementOut}, summary="Load the customer's wallet")
 def top_up(request, customer_id: str, body: TopUpIn):
-    principal = require_role(request, *limits.TOP_UP_ROLES)
+    principal = require_role(request, *roles.TOP_UP)
     customer_id = check_customer(customer_id)
     money = body.amount.money()
     transfer = stored_value.do_top_up_wallet(customer_id=customer_id, amount=money, reference=body.reference, actor=principal)
@@ -341,7 +337,7 @@ class ProgramOut(Schema):
 
 @router.get("/loyalty/program", response=ProgramOut, summary="The program's terms, tiers and rules")
 def get_program(request):
-    require_role(request, *READ_ROLES)
+    require_role(request, *roles.READ)
     p = program.get_program()
     return {
         "code": p.code, "name": p.name, "currency": p.currency, "earn_per": str(p.earn_per), "earn_points": p.earn_points,
@@ -429,7 +425,7 @@ def coupon_out(coupon: Coupon) -> dict:
 
 @router.post("/coupons", response={201: CouponOut}, summary="Create a coupon (one shared code)")
 def create_coupon(request, body: CouponIn):
-    principal = require_role(request, *COUPON_ROLES)
+    principal = require_role(request, *roles.MARKETING)
     coupon = coupons.do_create_coupon(code=body.code, terms=body.terms(), max_uses=body.max_uses, name=body.name, actor=principal)
     return Status(201, coupon_out(coupon))
 
@@ -455,7 +451,7 @@ def _order_customer(customer_id: str | None) -> str:
 
 @router.post("/coupons/validate", response=DiscountOut, summary="Would this coupon apply to this order? (nothing is used)")
 def validate_coupon(request, body: OrderIn):
-    require_role(request, *CHECKOUT_ROLES, "agent")
+    require_role(request, *roles.COUPON_VALIDATE)
     discount = coupons.check_coupon(
         coupon=coupons.find_coupon(body.code), channel=body.channel, lines=[line.line() for line in body.lines],
         subtotal=body.subtotal.money() if body.subtotal else None, customer_id=_order_customer(body.customer_id),
@@ -479,7 +475,7 @@ class UseOut(Schema):
 
 @router.post("/coupons/redeem", response={201: UseOut}, summary="Count a coupon use for an order (at placement)")
 def redeem_coupon(request, body: RedeemIn):
-    require_role(request, *CHECKOUT_ROLES)
+    require_role(request, *roles.CHECKOUT)
     use = coupons.do_use_coupon(
         code=body.code, order_ref=body.order_ref, channel=body.channel, lines=[line.line() for line in body.lines],
         subtotal=body.subtotal.money() if body.subtotal else None, customer_id=_order_customer(body.customer_id),
@@ -495,7 +491,7 @@ class ReleaseIn(Schema):
 
 @router.post("/coupons/release", summary="Give back the coupon uses of a cancelled or returned order")
 def release_coupon(request, body: ReleaseIn):
-    require_role(request, *CHECKOUT_ROLES)
+    require_role(request, *roles.CHECKOUT)
     released = coupons.do_release_coupon(order_ref=body.order_ref)
     return {"order_ref": body.order_ref, "released": [use.coupon.code for use in released]}
 
@@ -503,7 +499,7 @@ def release_coupon(request, body: ReleaseIn):
 # After the POST routes under /coupons/: Django tries URL patterns in order.
 @router.get("/coupons/{code}", response=CouponOut, summary="A coupon and how often it was used")
 def get_coupon(request, code: str):
-    require_role(request, *COUPON_ROLES, "store_staff", "agent", "integration")
+    require_role(request, *roles.COUPON_READ)
     return coupon_out(coupons.find_coupon(code))
 
 
@@ -524,7 +520,7 @@ class BatchOut(Schema):
 
 @router.post("/coupon-batches", response={201: BatchOut}, summary="A batch of unique one-use codes")
 def create_batch(request, body: BatchIn):
-    principal = require_role(request, *COUPON_ROLES)
+    principal = require_role(request, *roles.MARKETING)
     batch = coupons.do_create_batch(name=body.name, prefix=body.prefix, count=body.count, terms=body.terms(),
                                     uses_per_code=body.uses_per_code, actor=principal)
     return Status(201, _batch_out(batch))
@@ -537,7 +533,7 @@ def _batch_out(batch) -> dict:
 
 @router.get("/coupon-batches/{batch_id}", response=BatchOut, summary="A batch and its codes")
 def get_batch(request, batch_id: str):
-    require_role(request, *COUPON_ROLES)
+    require_role(request, *roles.MARKETING)
     from omnicanal.loyalty.models import CouponBatch
 
     batch = CouponBatch.objects.filter(public_id=batch_id).first()
@@ -567,7 +563,7 @@ class GiftCardOut(Schema):
 
 @router.post("/gift-cards", response={201: GiftCardOut}, summary="Issue a gift card (code and PIN shown once)")
 def issue_gift_card(request, body: GiftCardIn):
-    principal = require_role(request, *limits.GIFT_CARD_ROLES)
+    principal = require_role(request, *roles.GIFT_CARDS)
     purchaser = check_customer(body.purchaser_id) if body.purchaser_id else ""
     issued = stored_value.do_issue_gift_card(amount=body.amount.money(), purchaser_id=purchaser, expires_at=body.expires_at,
                                              reference=body.reference, actor=principal)
@@ -589,7 +585,7 @@ class GiftCardBalanceOut(Schema):
 
 @router.post("/gift-cards/balance", response=GiftCardBalanceOut, summary="A gift card's balance (code and PIN)")
 def gift_card_balance(request, body: GiftCardCheckIn):
-    require_role(request, *GIFT_CARD_ROLES, "agent")
+    require_role(request, *roles.GIFT_CARD_BALANCE)
     card = stored_value.find_gift_card(body.code, body.pin)
     status = "blocked" if card.blocked_at else "expired" if card.expires_at and card.expires_at <= _now() else "active"
     return {"id": card.public_id, "balance": stored_value.gift_card_balance(card).as_dict(), "expires_at": card.expires_at, "status": status}
@@ -603,7 +599,7 @@ class GiftCardSpendIn(GiftCardCheckIn):
 
 @router.post("/gift-cards/spend", response={201: MovementOut}, summary="Pay with a gift card now (POS)")
 def spend_gift_card(request, body: GiftCardSpendIn):
-    require_role(request, "store_staff", "integration", "manager")
+    require_role(request, *roles.CHECKOUT)
     transfer = stored_value.do_spend_gift_card(
         code=body.code, pin=body.pin, amount=body.amount.money(), key=f"spend:{ledger.key_part(body.reference)}:{stored_value.normalize_card_code(body.code)}",
         reference=body.reference, channel=body.channel, actor=ledger.actor_label(request.principal),

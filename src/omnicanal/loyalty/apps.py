@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.core.console import NavItem
+from omnicanal.loyalty import roles
 
 
 class LoyaltyConfig(AppConfig):
@@ -9,5 +10,5 @@ class LoyaltyConfig(AppConfig):
     label = "loyalty"
     verbose_name = _("Loyalty")
     console_nav = [
-        NavItem("loyalty:list", _("Loyalty"), roles=("manager", "marketer", "agent", "store_staff"), order=40, group="loyalty"),
+        NavItem("loyalty:list", _("Loyalty"), roles=roles.READ, order=40, group="loyalty"),
     ]

@@ -1,4 +1,5 @@
-"""Who may issue or spend value, and how much: the one place the API and the console ask.
+"""How much value each role may issue: the one place the API and the console ask (who may at all:
+roles.py).
 
 Issuing value is a privileged, audited, limited act (after Shopify's gift-card and store-credit
 permissions):
@@ -24,14 +25,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-
-# Who may ask for each kind of value at all (admins always pass core.auth.require_role).
-GOODWILL_ROLES = ("agent", "manager")  # from a conversation or the 360 (services/goodwill.py)
-STORE_CREDIT_ROLES = ("manager", "agent", "store_staff", "integration")  # POST /customers/{id}/store-credit
-GIFT_CARD_ROLES = ("store_staff", "manager", "integration")
-UNFUNDED_GIFT_CARD_ROLES = ("manager",)  # and admin: a gift card without a payment
-TOP_UP_ROLES = ("integration", "store_staff", "manager")
-APPROVERS = ("manager",)  # and admin
 
 
 @dataclass(frozen=True)
@@ -63,7 +56,3 @@ def limits_for(role: str) -> Limits:
 
 def within(cap: Decimal | int | None, value: Decimal | int) -> bool:
     return cap is None or value <= cap
-
-
-def may_issue_unfunded_gift_card(role: str) -> bool:
-    return role == "admin" or role in UNFUNDED_GIFT_CARD_ROLES

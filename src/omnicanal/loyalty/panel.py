@@ -7,9 +7,10 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from omnicanal.core import console
+from omnicanal.core.auth import role_allows
 from omnicanal.core.money import Money
 from omnicanal.customers import registry
-from omnicanal.loyalty import limits, qr, queries
+from omnicanal.loyalty import limits, qr, queries, roles
 
 
 def visible_to(principal, rows: list, reference=lambda row: row.reference) -> list:
@@ -35,6 +36,8 @@ def panel_context(customer_id: str, limit: int = 15, compact: bool = False, prin
         "qr_expires_at": expires_at,
         "qr_svg": qr.qr_svg(token),
         "agent_credit_limit": Money.of(limits.limits_for("agent").credit_per_action or 0).format(),
+        # beside the goodwill form, whoever gives it but cannot approve (an agent) reads their cap
+        "capped_giver": role_allows(principal, roles.GOODWILL) and not role_allows(principal, roles.APPROVE),
     }
 
 

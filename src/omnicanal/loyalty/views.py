@@ -21,7 +21,7 @@ from omnicanal.core import audit
 from omnicanal.core.console import problem_text, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, Problem, ValidationFailed
 from omnicanal.core.money import Money, business_currency
-from omnicanal.loyalty import panel, queries
+from omnicanal.loyalty import panel, queries, roles
 from omnicanal.loyalty.models import (
     Activity,
     Coupon,
@@ -36,14 +36,9 @@ from omnicanal.loyalty.services import approvals, coupons, program, stored_value
 from omnicanal.loyalty.services.common import check_customer
 from omnicanal.loyalty.services.goodwill import (
     CUSTOMER_COUPON_DAYS,
-    THREAD_ACTORS,
     do_grant_goodwill_credit,
     do_issue_customer_coupon,
 )
-
-STAFF = ("manager", "marketer", "agent", "store_staff")
-MARKETING = ("marketer", "manager")
-
 
 _THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 
@@ -83,7 +78,7 @@ def _render(request: HttpRequest, template: str, context: dict):
     return render(request, template, {"business_tz": settings.OMNICANAL["TIME_ZONE"], **context})
 
 
-@staff_required(*STAFF)
+@staff_required(*roles.READ)
 def overview(request: HttpRequest):
     q = request.GET.get("customer", "").strip()
     if q:
@@ -99,7 +94,7 @@ def overview(request: HttpRequest):
     })
 
 
-@staff_required(*STAFF)
+@staff_required(*roles.READ)
 def customer(request: HttpRequest, customer_id: str):
     try:
         customer_id = check_customer(customer_id)
@@ -115,7 +110,7 @@ def _adjustable():
     return [("points", _("Points")), ("coins", _("Coins")), ("store_credit", _("Store credit")), ("wallet", _("Wallet"))]
 
 
-@staff_required("manager")
+@staff_required(*roles.ADJUST)
 def adjustments(request: HttpRequest):
     if request.method == "POST":
         try:
@@ -135,7 +130,7 @@ def adjustments(request: HttpRequest):
                                                         "form": request.POST})
 
 
-@staff_required(*MARKETING)
+@staff_required(*roles.MARKETING)
 def program_page(request: HttpRequest):
     if request.method == "POST":
         action = request.POST.get("action")
@@ -196,7 +191,7 @@ def _terms(post) -> coupons.Terms:
     )
 
 
-@staff_required(*MARKETING)
+@staff_required(*roles.MARKETING)
 def coupon_list(request: HttpRequest):
     if request.method == "POST":
         try:
@@ -223,7 +218,7 @@ def coupon_list(request: HttpRequest):
     })
 
 
-@staff_required(*MARKETING)
+@staff_required(*roles.MARKETING)
 def coupon_detail(request: HttpRequest, code: str):
     coupon = get_object_or_404(Coupon, code=coupons.normalize_code(code))
     if request.method == "POST":
@@ -236,7 +231,7 @@ def coupon_detail(request: HttpRequest, code: str):
     })
 
 
-@staff_required(*MARKETING)
+@staff_required(*roles.MARKETING)
 def batch_detail(request: HttpRequest, batch_id: str):
     batch = get_object_or_404(CouponBatch, public_id=batch_id)
     codes = queries.batch_coupons(batch_id)
@@ -246,7 +241,7 @@ def batch_detail(request: HttpRequest, batch_id: str):
     })
 
 
-@staff_required(*MARKETING)
+@staff_required(*roles.MARKETING)
 def batch_csv(request: HttpRequest, batch_id: str):
     batch = get_object_or_404(CouponBatch, public_id=batch_id)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -260,7 +255,7 @@ def batch_csv(request: HttpRequest, batch_id: str):
     return response
 
 
-@staff_required("manager", "store_staff")
+@staff_required(*roles.GIFT_CARDS)
 def gift_cards(request: HttpRequest):
     issued = None
     if request.method == "POST":
@@ -288,7 +283,7 @@ def _pending_text(grant) -> str:
     return str(_("Above your limit: sent to a manager for approval (%(id)s).") % {"id": grant.public_id})
 
 
-@staff_required(*THREAD_ACTORS)
+@staff_required(*roles.GOODWILL)
 @require_POST
 def panel_credit(request: HttpRequest, customer_id: str):
     reference = request.POST.get("conversation_id", "") or "console"
@@ -304,7 +299,7 @@ def panel_credit(request: HttpRequest, customer_id: str):
         return _panel_after(request, customer_id, error=problem_text(problem))
 
 
-@staff_required(*THREAD_ACTORS)
+@staff_required(*roles.GOODWILL)
 @require_POST
 def panel_coupon(request: HttpRequest, customer_id: str):
     reference = request.POST.get("conversation_id", "") or "console"
@@ -323,7 +318,7 @@ def panel_coupon(request: HttpRequest, customer_id: str):
         return _panel_after(request, customer_id, error=problem_text(problem))
 
 
-@staff_required("manager")
+@staff_required(*roles.APPROVE)
 def approvals_page(request: HttpRequest):
     """Managers approve or reject value given above a person's limits (services/approvals.py)."""
     if request.method == "POST":

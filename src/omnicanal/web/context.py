@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
 
+from omnicanal.core.auth import role_allows
 from omnicanal.web.discovery import console_nav
 
 
 def _visible_items(user):
     for item in console_nav():
-        if item.roles and user.role not in item.roles and user.role != "admin":
+        if item.roles and not role_allows(user, item.roles):
             continue
         try:
             url = reverse(item.url_name)

@@ -7,15 +7,15 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from omnicanal.conversations import locks
+from omnicanal.conversations import locks, roles
 from omnicanal.conversations.events import ConversationAssigned
 from omnicanal.conversations.models import AgentProfile, Conversation, Team
 from omnicanal.conversations.services.common import assignee_key, conversation_of, team_key
 from omnicanal.core import clock, outbox
-from omnicanal.core.auth import Principal
+from omnicanal.core.auth import Principal, holders
 from omnicanal.core.errors import ValidationFailed
 
-ANSWERING_ROLES = ("agent", "manager", "admin", "store_staff")
+ANSWERING_ROLES = holders(roles.ANSWER)  # a database filter: admin named too
 
 
 def pick_team(conversation: Conversation, team_hint: str = "") -> Team | None:

@@ -29,6 +29,7 @@ from omnicanal.core.auth import Principal, require_role
 from omnicanal.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from omnicanal.core.money import Money, business_currency
 from omnicanal.loyalty import limits, locks
+from omnicanal.loyalty import roles as loyalty_roles  # `roles` names a parameter here
 from omnicanal.loyalty.models import (
     Allowance,
     Coupon,
@@ -104,7 +105,7 @@ def _check_request(kind: str, amount: Money, coupon_kind: str, coupon_value: Dec
 def do_request_value(
     *, actor: Principal, kind: str, customer_id: str, amount: Money | None = None, reason: str = "service_recovery",
     coupon_kind: str = "", coupon_value: Decimal = Decimal(0), reference: str = "", note: str = "",
-    roles: tuple[str, ...] = limits.GOODWILL_ROLES,
+    roles: tuple[str, ...] = loyalty_roles.GOODWILL,
 ) -> GrantOutcome:
     """Give `customer_id` store credit or a one-use coupon: at once within the actor's caps, else
     a pending grant a manager approves (`outcome.pending`)."""
@@ -160,7 +161,7 @@ def _issue(grant: ValueGrant, *, actor: Principal, action: str) -> GrantOutcome:
 
 def do_decide(*, grant_id: str, approve: bool, actor: Principal) -> GrantOutcome:
     """A manager approves (the value is issued now) or rejects a pending grant."""
-    require_role(actor, *limits.APPROVERS)
+    require_role(actor, *loyalty_roles.APPROVE)
     grant = locks.lock_grant(grant_id)
     if grant is None:
         raise NotFound(detail=_("No value grant %(id)s.") % {"id": grant_id})

@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from omnicanal.core.auth import Principal, require_role
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.money import Money, business_currency
-from omnicanal.loyalty import limits
+from omnicanal.loyalty import roles
 from omnicanal.loyalty.models import CouponKind, GrantKind
 from omnicanal.loyalty.services.approvals import CUSTOMER_COUPON_DAYS, GrantOutcome, do_request_value
 from omnicanal.loyalty.services.common import check_customer
 
-THREAD_ACTORS = limits.GOODWILL_ROLES
+THREAD_ACTORS = roles.GOODWILL
 __all__ = ["CUSTOMER_COUPON_DAYS", "THREAD_ACTORS", "do_grant_goodwill_credit", "do_issue_customer_coupon"]
 
 

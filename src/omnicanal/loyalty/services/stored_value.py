@@ -14,11 +14,11 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.utils.translation import gettext as _
 
 from omnicanal.core import audit, clock, outbox, throttle
-from omnicanal.core.auth import SYSTEM, Principal, require_role
+from omnicanal.core.auth import SYSTEM, Principal, require_role, role_allows
 from omnicanal.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
 from omnicanal.core.money import Money
-from omnicanal.loyalty import events, funding, limits
+from omnicanal.loyalty import events, funding, limits, roles
 from omnicanal.loyalty.models import AccountKind, GiftCard, OwnerKind, Transfer, TransferKind
 from omnicanal.loyalty.queries import survivor_id
 from omnicanal.loyalty.services import ledger
@@ -95,11 +95,11 @@ def _check_issue_rights(*, actor: Principal, amount: Money, reference: str) -> s
     """The funding key when a captured payment funds the card; "" for an allowed unfunded issue;
     else 403/422."""
     if funding.looks_like_payment(reference):
-        require_role(actor, *limits.GIFT_CARD_ROLES)
+        require_role(actor, *roles.GIFT_CARDS)
         return funding.check_funding(reference, amount)
     if actor.kind == "system":  # the demo, imports: trusted code, not a person or a key
         return ""
-    if not limits.may_issue_unfunded_gift_card(actor.role):
+    if not role_allows(actor, roles.UNFUNDED_GIFT_CARD):
         raise Forbidden(detail=_("A gift card is issued against a captured payment: give its reference (pay_… or "
                                  "ord_…) in `reference`, or ask a manager."))
     cap = limits.limits_for(actor.role).credit_per_action
@@ -202,7 +202,7 @@ def do_top_up_wallet(
     customer_id = survivor_id(customer_id)
     account = ledger.customer_account(customer_id, AccountKind.WALLET, amount.currency)
     if actor.kind != "system":
-        require_role(actor, *limits.TOP_UP_ROLES)
+        require_role(actor, *roles.TOP_UP)
         key = funding.check_funding(reference, amount)
     key = key or f"topup:{ledger.key_part(reference)}"
     fresh = not Transfer.objects.filter(key=key).exists()
