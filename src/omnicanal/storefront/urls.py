@@ -9,6 +9,10 @@ from omnicanal.storefront.store_api import store_api
 urlpatterns = [
     path("api/store/v1/", store_api.urls),
     path("", pages.home, name="shop-home"),
+    path("c/", pages.categories, name="shop-categories"),
+    path("c/<slug:slug>/", pages.category, name="shop-category"),
+    path("search/", pages.search, name="shop-search"),
+    path("p/<slug:handle>/", pages.product, name="shop-product"),
     # order tracking without signing in (the link orders.tracking signs) and the PWA
     path("track/<str:token>/", tracking_pages.track, name="shop-track"),
     path("track/<str:token>/arrived/", tracking_pages.arrived, name="shop-track-arrived"),
