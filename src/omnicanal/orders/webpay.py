@@ -317,7 +317,7 @@ def _by_token(token: str) -> Payment | None:
 
 
 def _settled(pay: Payment, token: str = "") -> Outcome:
-    result = {PaymentStatus.CAPTURED: "approved", PaymentStatus.PENDING: "pending"}.get(pay.status, "rejected")
+    result = {"captured": "approved", "pending": "pending"}.get(str(pay.status), "rejected")
     return Outcome(result, payment_id=pay.public_id, order_id=pay.order.public_id, token=token)
 
 
