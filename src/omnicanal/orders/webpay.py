@@ -278,6 +278,8 @@ def start(payment_id: str, *, next_path: str = "/", return_base: str = "") -> Re
     pay = _pending(payment_id)
     base = cfg.return_url or return_base.rstrip("/")
     return_url = f"{base}{RETURN_PATH}?{urlencode({'next': sign_next(next_path)})}"
+    if len(return_url) > 255:  # Webpay's limit: a long `next` gives way to the shop's home
+        return_url = f"{base}{RETURN_PATH}?{urlencode({'next': sign_next('/')})}"
     try:
         answer = Client(cfg).create(buy_order=buy_order(pay), session_id=pay.order.public_id, amount=pay.amount,
                                     return_url=return_url)

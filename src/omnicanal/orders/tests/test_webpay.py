@@ -4,6 +4,7 @@ values or not answering; the sweep of payments never brought back; refunds. Stoc
 inventory's queries."""
 
 import re
+import secrets
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -288,3 +289,15 @@ def test_only_the_return_page_is_csrf_exempt(api, customer_id, fake_webpay):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(webpay.pay_link(pay_id, NEXT)).status_code == 403
     assert strict.post("/payments/webpay/return", {"token_ws": "f" * 64}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_next_path_too_long_for_webpay_gives_way_to_the_home_page(api, client, customer_id, fake_webpay):
+    order, pay_id = _order(api, customer_id)
+    redirect = webpay.start(pay_id, next_path="/" + secrets.token_hex(150))  # incompressible
+    return_url = fake_webpay.transactions[redirect.token]["return_url"]
+    assert len(return_url) <= 255
+    fake_webpay.decide(redirect.token, "approve")
+    back = client.post(_return_path(fake_webpay, redirect.token), {"token_ws": redirect.token})
+    assert back["Location"] == "/?payment=approved"
+    assert _status(order) == "paid"
