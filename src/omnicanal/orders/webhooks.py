@@ -2,7 +2,7 @@
 (POST /webhooks/payments/testpay, HMAC-SHA256 signed), the customer's signed return-label link
 (GET /returns/label/<token>/, no sign-in), and Webpay Plus's round trip (orders/webpay.py): the
 shop's signed pay link (/payments/webpay/pay/<signed>/), Webpay's return (/payments/webpay/return,
-GET or POST, the only CSRF-exempt page: Webpay's own page posts it) and the demo's sandbox page."""
+GET or POST, CSRF-exempt: Webpay's own page posts it) and the demo's sandbox page (webpay_sandbox.py)."""
 
 from __future__ import annotations
 

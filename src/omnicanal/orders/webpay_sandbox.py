@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from omnicanal.orders import webpay
@@ -140,9 +141,11 @@ def _only_in_sandbox() -> None:
         raise Http404
 
 
+@csrf_exempt  # like Webpay's page, it is reached by our redirect form, which carries only token_ws
 @require_http_methods(["GET", "POST"])
 def page(request: HttpRequest) -> HttpResponse:
-    """Webpay's form, played: the shopper arrives with token_ws (a form POST, like Webpay's)."""
+    """Webpay's form, played: the shopper arrives with token_ws (a form POST, like Webpay's). It only
+    renders; the buttons' form (decide) is CSRF-protected as any page of ours."""
     _only_in_sandbox()
     token = (request.POST.get("token_ws") or request.GET.get("token_ws") or "").strip()
     tx = _load(token) if webpay.TOKEN.match(token) else None

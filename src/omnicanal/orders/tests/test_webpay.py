@@ -284,7 +284,7 @@ def test_cancelling_a_paid_order_refunds_through_webpay(api, client, customer_id
 
 
 @pytest.mark.django_db
-def test_only_the_return_page_is_csrf_exempt(api, customer_id, fake_webpay):
+def test_the_pay_link_needs_our_csrf_token_and_the_return_page_does_not(api, customer_id, fake_webpay):
     order, pay_id = _order(api, customer_id)
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(webpay.pay_link(pay_id, NEXT)).status_code == 403

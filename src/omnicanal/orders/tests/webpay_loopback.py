@@ -9,8 +9,10 @@ import re
 import secrets
 import threading
 import time
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs
 
 from omnicanal.orders.webpay import API_PATH
 
@@ -121,17 +123,32 @@ class FakeWebpay:
         return 200, {**fixture("refund_nullified"), "nullified_amount": float(body["amount"]),
                      "balance": float(tx["amount"] - body["amount"])}
 
+    def _hosted_page(self, raw: bytes) -> tuple[int, bytes]:
+        """Webpay's form, for the browser tests: it receives token_ws by POST and its button posts
+        token_ws back to the return URL (the shopper's choice is set beforehand with `decide`)."""
+        token = parse_qs(raw.decode()).get("token_ws", [""])[0]
+        tx = self.transactions.get(token)
+        if tx is None:
+            return 404, b"<!doctype html><title>Webpay</title><p>Unknown token</p>"
+        page = (f'<!doctype html><title>Webpay loopback</title><form method="post" action="{escape(tx["return_url"])}">'
+                f'<input type="hidden" name="token_ws" value="{escape(token)}">'
+                f'<button type="submit" data-testid="webpay-form-pay">Pagar</button></form>')
+        return 200, page.encode()
+
     def _handler(self):
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def _serve(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                status, body = fake._answer(self.command, self.path, self.headers, raw)
-                data = json.dumps(body).encode()
+                if self.path.startswith("/webpayserver/"):
+                    status, data, kind = *fake._hosted_page(raw), "text/html; charset=utf-8"
+                else:
+                    status, body = fake._answer(self.command, self.path, self.headers, raw)
+                    data, kind = json.dumps(body).encode(), "application/json"
                 try:
                     self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Type", kind)
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     self.wfile.write(data)
