@@ -290,7 +290,7 @@ def start(payment_id: str, *, next_path: str = "/", return_base: str = "") -> Re
         log.error("webpay refused create %s: %s", payment_id, exc)
         raise ProviderUnavailable(detail=str(_("Webpay refused the payment; please try again later."))) from exc
     token, url = str(answer.get("token") or ""), str(answer.get("url") or "")
-    if not TOKEN.match(token) or not url:
+    if not TOKEN.match(token) or not url.startswith(("https://", "http://", "/")):
         raise ProviderUnavailable(detail=str(_("Webpay gave an answer we cannot use.")))
     with transaction.atomic():
         payment_services.do_start_provider_payment(payment_id=payment_id, provider=NAME, reference=token)
