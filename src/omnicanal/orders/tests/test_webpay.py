@@ -303,3 +303,42 @@ def test_a_next_path_too_long_for_webpay_gives_way_to_the_home_page(api, client,
     back = client.post(_return_path(fake_webpay, redirect.token), {"token_ws": redirect.token})
     assert back["Location"] == "/?payment=approved"
     assert _status(order) == "paid"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_returns_of_one_token_capture_once(fake_webpay):
+    import threading
+
+    from django.db import connection
+
+    from omnicanal.orders import services
+    from omnicanal.orders.tests.conftest import make_customer, make_world
+    from omnicanal.orders.tests.helpers import ADDRESS, in_tx
+
+    # given a paid-on-Webpay payment whose shopper's browser sends the return twice at once
+    make_world()
+    order = in_tx(services.do_place_order, channel="web", customer_id=make_customer(),
+                  lines=[services.LineIn("SHOE-41", 1)], delivery={"method": "ship", "address": ADDRESS})
+    pay_id = order.payments.get().public_id
+    token = webpay.start(pay_id, next_path=NEXT).token
+    fake_webpay.decide(token, "approve")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def shopper():
+        try:
+            barrier.wait()
+            outcomes.append(webpay.handle_return({"token_ws": token}).result)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=shopper) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    # then both see it approved, and it was captured once: one event, one OrderPaid
+    assert outcomes == ["approved", "approved"]
+    assert Order.objects.get(pk=order.pk).status == "paid"
+    assert ProviderEvent.objects.filter(provider="webpay").count() == 1
+    assert OutboxEvent.objects.filter(topic="orders.OrderPaid").count() == 1
