@@ -100,6 +100,11 @@ class Config:
     def sandbox(self) -> bool:
         return self.base_url == SANDBOX
 
+    @property
+    def sandbox_refused(self) -> bool:
+        """A production deployment never takes the sandbox's word for a payment (free goods)."""
+        return self.sandbox and bool(getattr(settings, "PRODUCTION", False))
+
 
 def config() -> Config:
     given = (settings.OMNICANAL.get("WEBPAY") or {}) if isinstance(settings.OMNICANAL, dict) else {}
@@ -122,6 +127,8 @@ class Client:
     def _http(self) -> httpx.Client:
         headers = {"Tbk-Api-Key-Id": self.cfg.commerce_code, "Tbk-Api-Key-Secret": self.cfg.api_key,
                    "Content-Type": "application/json", "Accept": "application/json"}
+        if self.cfg.sandbox_refused:
+            raise WebpayUnavailable("WEBPAY_BASE_URL is the sandbox in production: set Transbank's URL and keys")
         if self.cfg.sandbox:
             from omnicanal.orders import webpay_sandbox
 

@@ -3,7 +3,7 @@ in the same JSON as Transbank (orders/webpay.py cites the format) through an in-
 transport, and renders a tiny hosted page at /payments/sandbox/webpay/ with "Approve", "Reject" and
 "Cancel" buttons that send the shopper back exactly as Webpay does (token_ws, or TBK_TOKEN +
 TBK_ORDEN_COMPRA + TBK_ID_SESION when cancelled). Served only while OMNICANAL["WEBPAY"]["BASE_URL"]
-is "sandbox". Its transactions live in the default cache (shared across processes only when the cache is).
+is "sandbox", and never in production (OMNICANAL_ENV=production): there it would hand out free goods. Its transactions live in the default cache (shared across processes only when the cache is).
 """
 
 from __future__ import annotations
@@ -137,7 +137,8 @@ def _refund(tx: dict, body: dict) -> httpx.Response:
 
 
 def _only_in_sandbox() -> None:
-    if not webpay.config().sandbox:
+    cfg = webpay.config()
+    if not cfg.sandbox or cfg.sandbox_refused:
         raise Http404
 
 

@@ -82,3 +82,14 @@ def test_the_sandbox_pages_exist_only_in_sandbox_mode(client, settings):
     settings.OMNICANAL = {**settings.OMNICANAL, "WEBPAY": {"BASE_URL": "https://webpay3gint.transbank.cl"}}
     assert client.post("/payments/sandbox/webpay/pay", {"token_ws": "a" * 64}).status_code == 404
     assert client.post("/payments/sandbox/webpay/decide", {"token_ws": "a" * 64, "choice": "approve"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_production_never_takes_the_sandbox_s_word(api, client, customer_id, sandbox, settings):
+    settings.PRODUCTION = True
+    order = place(api, lines=[("SHOE-41", 1)], customer_id=customer_id).json()
+    pay_id = order["payments"][0]["id"]
+    answer = client.post(webpay.pay_link(pay_id, NEXT))
+    assert answer.status_code == 503
+    assert Payment.objects.get(public_id=pay_id).status == "pending"
+    assert client.post("/payments/sandbox/webpay/pay", {"token_ws": "a" * 64}).status_code == 404
