@@ -13,7 +13,7 @@ from django.test import Client
 
 from omnicanal.core import clock
 from omnicanal.core.models import OutboxEvent
-from omnicanal.orders import webpay
+from omnicanal.orders import tasks, webpay
 from omnicanal.orders.models import Order, Payment, ProviderEvent
 from omnicanal.orders.tests.conftest import stock
 from omnicanal.orders.tests.helpers import amount, place
@@ -267,7 +267,7 @@ def test_the_sweep_captures_a_payment_made_but_never_brought_back(api, client, c
     token, _ = _go_to_webpay(client, pay_id)
     fake_webpay.decide(token, "approve")  # paid on Webpay's page, then the browser was closed
     _age(pay_id)
-    assert webpay.sweep() == 1
+    assert tasks.settle_unreturned_webpay_payments.call_local() == 1  # the periodic task itself
     assert len(fake_webpay.calls_to("PUT")) == 1
     assert _status(order) == "paid"
 
