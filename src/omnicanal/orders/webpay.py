@@ -39,7 +39,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -47,23 +46,27 @@ from django.utils.translation import gettext_lazy as _
 from omnicanal.core import clock
 from omnicanal.core.errors import InvalidTransition, NotFound, Problem
 from omnicanal.core.money import Money
+from omnicanal.orders import providers
 from omnicanal.orders.models import Payment, PaymentStatus
 from omnicanal.orders.providers import Provider
+from omnicanal.orders.webpay_config import (  # noqa: F401  (re-exported: the shop and the tests use webpay.*)
+    API_PATH,
+    INTEGRATION_API_KEY,
+    INTEGRATION_COMMERCE_CODE,
+    INTEGRATION_URL,
+    PRODUCTION_URL,
+    SANDBOX,
+    TOKEN,
+    Config,
+    config,
+)
 
 log = logging.getLogger(__name__)
 
 NAME = "webpay"
-API_PATH = "/rswebpaytransaction/api/webpay/v1.2/transactions"
-SANDBOX = "sandbox"  # BASE_URL value: the in-process sandbox (webpay_sandbox.py), nothing leaves the machine
-INTEGRATION_URL = "https://webpay3gint.transbank.cl"
-PRODUCTION_URL = "https://webpay3g.transbank.cl"
-# Transbank's published integration credentials (the SDKs' defaults; useless for real money).
-INTEGRATION_COMMERCE_CODE = "597055555532"
-INTEGRATION_API_KEY = "579B532A7440BB0C9079DED94D31EA1615BACEB56610332264630D42D0A36B1C"
 RETURN_PATH = "/payments/webpay/return"
 NEXT_SALT = "omnicanal.orders.webpay.next"
 PAY_SALT = "omnicanal.orders.webpay.pay"
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 BUY_ORDER = re.compile(r"^[A-Za-z0-9]{1,26}$")
 
 
@@ -85,37 +88,6 @@ class WebpayUnavailable(WebpayError):
 
 class WebpayRefused(WebpayError):
     """A 4xx with Webpay's error_message: this call will not succeed as it is."""
-
-
-@dataclass(frozen=True)
-class Config:
-    base_url: str
-    commerce_code: str
-    api_key: str
-    return_url: str  # where Webpay sends the shopper back (scheme + host); empty: PUBLIC_URL or the request's
-    timeout: float
-    abandon_minutes: int
-
-    @property
-    def sandbox(self) -> bool:
-        return self.base_url == SANDBOX
-
-    @property
-    def sandbox_refused(self) -> bool:
-        """A production deployment never takes the sandbox's word for a payment (free goods)."""
-        return self.sandbox and bool(getattr(settings, "PRODUCTION", False))
-
-
-def config() -> Config:
-    given = (settings.OMNICANAL.get("WEBPAY") or {}) if isinstance(settings.OMNICANAL, dict) else {}
-    return Config(
-        base_url=str(given.get("BASE_URL") or SANDBOX).rstrip("/"),
-        commerce_code=str(given.get("COMMERCE_CODE") or INTEGRATION_COMMERCE_CODE),
-        api_key=str(given.get("API_KEY") or INTEGRATION_API_KEY),
-        return_url=str(given.get("RETURN_URL") or settings.OMNICANAL.get("PUBLIC_URL") or "").rstrip("/"),
-        timeout=float(given.get("TIMEOUT_SECONDS") or 10),
-        abandon_minutes=int(given.get("ABANDON_MINUTES") or 30),
-    )
 
 
 class Client:
@@ -195,6 +167,7 @@ class Webpay(Provider):
 
 
 PROVIDER = Webpay()
+providers.register(PROVIDER)  # the orders app imports this module when ready (apps.py)
 
 
 # --- the shopper's round trip ------------------------------------------------------------------

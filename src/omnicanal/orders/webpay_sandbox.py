@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from omnicanal.orders import webpay
+from omnicanal.orders import webpay_config as webpay
 
 KEY = "orders:webpay-sandbox:{}"
 TTL = 24 * 3600
