@@ -18,11 +18,27 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from omnicanal.catalog import search
 from omnicanal.catalog.models import Category, Channel, Listing, Product, ProductImage, Variant
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
 from omnicanal.core.queries import get_or_404
+
+# The shop's reads (catalog/search.py: text search, facets, product pages), asked for here like
+# every other read of the catalog; search_catalog and shop_product (below) hand in channel_prices.
+Facets = search.Facets
+FacetValue = search.FacetValue
+PriceRange = search.PriceRange
+ProductCard = search.ProductCard
+SearchResult = search.SearchResult
+ShopCategory = search.ShopCategory
+ShopImage = search.ShopImage
+ShopProduct = search.ShopProduct
+ShopVariant = search.ShopVariant
+SEARCH_SORTS = search.SORTS
+shop_categories = search.shop_categories
+shop_category = search.shop_category
 
 
 class PricePolicy(StrEnum):
@@ -242,11 +258,15 @@ def purchase_cycle(sku: str) -> tuple[str, int | None]:
 def search_products(
     *, q: str = "", category: str = "", brand: str = "", active: bool | None = None
 ) -> QuerySet[Product]:
+    """The staff's product search (console, /api/v1/products): every product, active or not, by the
+    shop's text search (typos and accents forgiven), a piece of its name or handle, a SKU, a barcode or
+    its public id."""
     qs = Product.objects.select_related("category", "brand").annotate(variant_count=Count("variants", distinct=True))
     if q:
+        scores, _corrections = search.text_matches(q)
         qs = qs.filter(
-            Q(name_es__icontains=q) | Q(name_en__icontains=q) | Q(handle__icontains=q) | Q(variants__sku__iexact=q)
-            | Q(variants__gtin=q) | Q(public_id=q)
+            Q(pk__in=list(scores or {})) | Q(name_es__icontains=q) | Q(name_en__icontains=q) | Q(handle__icontains=q)
+            | Q(variants__sku__iexact=q) | Q(variants__gtin=q) | Q(public_id=q)
         ).distinct()
     if category:
         qs = qs.filter(Q(category__slug=category) | Q(category__parent__slug=category))
@@ -373,3 +393,16 @@ def variant_table_sql() -> str:
     a SKU to its row id in the same statement (inventory's availability and reserve hot path). The
     catalog promises this table's `id` and `sku` columns; other columns are not part of the seam."""
     return _table(Variant)
+
+
+def search_catalog(**filters) -> SearchResult:
+    """Products published on a channel, with facets: catalog.search.search_catalog's keywords
+    (channel, q, category, brands, sizes, colors, price_min, price_max, only_skus, handles, sort,
+    page, per_page, language), priced and published by `channel_prices`."""
+    return search.search_catalog(prices=channel_prices, **filters)
+
+
+def shop_product(handle: str, *, channel: str, language: str = "es") -> ShopProduct | None:
+    """A product page's facts on `channel` (its published variants at that channel's price); None
+    when it is unknown, inactive or has nothing published there."""
+    return search.shop_product(handle, prices=channel_prices, channel=channel, language=language)

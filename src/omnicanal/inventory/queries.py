@@ -156,6 +156,14 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
+def distance_km(point: tuple[float, float], location: LocationInfo) -> float | None:
+    """Great-circle kilometres from a point to a location (None when it has no coordinates), rounded
+    as availability rounds them."""
+    if location.point is None:
+        return None
+    return round(_km(point[0], point[1], location.point[0], location.point[1]), 1)
+
+
 def _check_point(lat: float | None, lon: float | None) -> None:
     if (lat is None) != (lon is None):
         raise ValidationFailed.on("lat", "give both lat and lon, or neither")
@@ -231,6 +239,42 @@ def available_by_channel(skus: list[str] | None, channels: list[str]) -> dict[tu
         cursor.execute(sql, params)
         return {(sku, chan): int(n or 0) for sku, chan, n in cursor.fetchall()}
 
+
+
+@dataclass(frozen=True)
+class PickupToday:
+    """What one location can hand over today on a channel (the shop's "pickup today at <store>"):
+    the SKUs it has free to promise there, when it is open now or opens again before its day ends."""
+    code: str
+    name: str
+    open_today: bool
+    skus: frozenset[str]  # empty when the location is closed for the rest of its day
+
+
+def pickup_locations(*, channel: str) -> list[LocationInfo]:
+    """Active locations that hand over `channel`'s orders (pickup), by name: the shop's store picker."""
+    qs = Location.objects.filter(active=True, channel_links__channel_id=channel, channel_links__pickup=True)
+    return [LocationInfo(*row) for row in qs.order_by("name", "code").values_list(*_LOCATION_INFO_FIELDS)]
+
+
+def pickup_today(*, channel: str, location: str, at: dt.datetime | None = None) -> PickupToday | None:
+    """None when `location` is not an active pickup location of `channel`. Free units are counted as
+    availability counts them (on hand − reserved − the channel's safety stock there)."""
+    row = (Location.objects.filter(code=location, active=True, channel_links__channel_id=channel,
+                                   channel_links__pickup=True)
+           .values_list("id", "name", "opening_hours", "timezone").first())
+    if row is None:
+        return None
+    location_id, name, opening, tz = row
+    open_today = hours.open_later_today(opening or {}, tz, at or clock.now())
+    skus: frozenset[str] = frozenset()
+    if open_today:
+        rows = _fetch(
+            f"SELECT v.sku FROM {_table(StockLevel)} s JOIN {catalog_queries.variant_table_sql()} v ON v.id = s.variant_id "
+            f"JOIN {_table(LocationChannel)} lc ON lc.location_id = s.location_id AND lc.channel_id = %s "
+            "WHERE s.location_id = %s AND s.on_hand - s.reserved - lc.safety_stock > 0", [channel, location_id])
+        skus = frozenset(sku for (sku,) in rows)
+    return PickupToday(code=location, name=name, open_today=open_today, skus=skus)
 
 # --- locations and stock -----------------------------------------------------------------------------
 

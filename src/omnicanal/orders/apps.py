@@ -15,3 +15,6 @@ class OrdersConfig(AppConfig):
         NavItem("orders:returns_desk", _("Returns"), roles=("manager", "store_staff"), order=43, group="orders"),
         NavItem("orders:disputes", _("Disputes"), roles=("manager", "agent"), order=44, group="orders"),
     ]
+
+    def ready(self) -> None:
+        from omnicanal.orders import webpay  # noqa: F401  registers the Webpay provider (providers.register)

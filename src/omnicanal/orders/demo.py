@@ -211,7 +211,7 @@ def _open_orders(rng, customer_ids, variants) -> int:
                     payments=[services.PaymentIn(method="card")])
                 pay = Payment.objects.filter(order=order).first()
                 if pay is not None and i % 5:
-                    services.do_payment_event(provider="testpay", event_id=f"demo-{order.public_id}",
+                    services.do_payment_event(provider=pay.provider, event_id=f"demo-{order.public_id}",
                                               payment_id=pay.public_id, status="captured")
                 steps = {0: [], 1: ["pick"], 2: ["pick", "pack"], 3: ["pick", "pack", "ready"],
                          4: ["pick", "pack", "ready", "arrived"], 5: ["pick", "pack", "ship"]}[i % 6]
@@ -239,7 +239,7 @@ def _paid_web_order(rng, customer_ids, stocked, at, *, deliver: bool):
             "method": "ship", "address": _address(rng)}, lines=[services.LineIn(rng.choice(stocked), 1)],
             payments=[services.PaymentIn(method="card")])
         for pay in Payment.objects.filter(order=order):
-            services.do_payment_event(provider="testpay", event_id=f"demo-{order.public_id}",
+            services.do_payment_event(provider=pay.provider, event_id=f"demo-{order.public_id}",
                                       payment_id=pay.public_id, status="captured")
         if deliver:
             for f in Fulfillment.objects.filter(order=order):

@@ -3,9 +3,11 @@
     authorize(payment) -> status     at placement: "captured" (money in hand) or "pending"
     refund(payment, amount) -> None  give money back to the original method
 
-Built in: cash and a card-present terminal at the POS (captured at once), and "testpay", a
+Built in: cash and a card-present terminal at the POS (captured at once), "testpay", a
 card-not-present test provider whose outcome arrives later through a signed webhook (HMAC-SHA256
-of the raw body, header X-Testpay-Signature), like a real gateway's. Stored value, gift cards and
+of the raw body, header X-Testpay-Signature), like a real gateway's, and "webpay", Transbank
+Webpay Plus's hosted page (orders/webpay.py). OMNICANAL["CARD_PROVIDER"] picks the one that takes
+card-not-present payments (web, app, marketplace). Stored value, gift cards and
 points are paid through loyalty's services (services.py), not through a provider here.
 """
 
@@ -51,11 +53,25 @@ class TestPay(Provider):
         return "pending"
 
 
-PROVIDERS = {p.name: p for p in (Cash(), CardPresent(), TestPay())}
+PROVIDERS: dict[str, Provider] = {p.name: p for p in (Cash(), CardPresent(), TestPay())}
+
+
+CARD_PROVIDERS = ("testpay", "webpay")
+
+
+def register(one: Provider) -> None:
+    """A provider living in its own module (webpay.py) adds itself; the orders app imports it when ready."""
+    PROVIDERS[one.name] = one
 
 
 def provider(name: str) -> Provider:
     return PROVIDERS[name]
+
+
+def card_provider() -> str:
+    """The provider of card-not-present payments: OMNICANAL["CARD_PROVIDER"], testpay by default."""
+    name = settings.OMNICANAL.get("CARD_PROVIDER") if isinstance(settings.OMNICANAL, dict) else None
+    return name if name in CARD_PROVIDERS else "testpay"
 
 
 def testpay_secret() -> bytes:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from omnicanal.core import clock, hours
 from omnicanal.core.auth import Principal
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
@@ -29,6 +33,7 @@ from omnicanal.orders.models import (
     ReturnLine,
     pk_from_number,
 )
+from omnicanal.orders.services.common import PROMISE_DAYS
 
 PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
 TrackingView = tracking.TrackingView  # the tracking page's facts (orders/tracking.py)
@@ -42,6 +47,24 @@ def tracking_view(token: str) -> TrackingView | None:
 def tracking_url(order_id: str) -> str:
     """The customer's signed tracking link of an order (absolute from PUBLIC_URL), as messages carry it."""
     return tracking.tracking_url_for(order_id)
+
+
+@dataclass(frozen=True)
+class DeliveryPromise:
+    """When an order placed now would reach the customer by `method`: the date the order book
+    promises on its fulfilments (placed_at + PROMISE_DAYS), in the business's time zone."""
+    method: str
+    days: int
+    by: dt.date
+
+
+def delivery_promises(*, methods: tuple[str, ...] = ("ship", "pickup_point", "ship_to_store"),
+                      at: dt.datetime | None = None) -> list[DeliveryPromise]:
+    """The shop's "get it by" dates, from the same PROMISE_DAYS placement writes on a fulfilment."""
+    at = at or clock.now()
+    tz = hours.zone(settings.OMNICANAL["TIME_ZONE"])
+    return [DeliveryPromise(method=m, days=PROMISE_DAYS[m], by=(at + dt.timedelta(days=PROMISE_DAYS[m])).astimezone(tz).date())
+            for m in methods if m in PROMISE_DAYS]
 
 
 def get_order(ref: str) -> Order:

@@ -1,4 +1,5 @@
-"""Periodic work: mark abandoned carts (engagement reminds their customers)."""
+"""Periodic work: mark abandoned carts (engagement reminds their customers) and settle Webpay payments
+whose shoppers never came back (their stock is released unless Webpay says they paid)."""
 
 from django.db import transaction
 from huey import crontab
@@ -11,3 +12,11 @@ def mark_abandoned_carts() -> int:
 
     with transaction.atomic():
         return services.do_mark_abandoned()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def settle_unreturned_webpay_payments() -> int:
+    # Not in one transaction: it asks Webpay over HTTP per payment, and each settlement commits alone.
+    from omnicanal.orders import webpay
+
+    return webpay.sweep()

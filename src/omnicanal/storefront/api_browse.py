@@ -1,5 +1,126 @@
-"""Store API: products and search (mounted by store_api)."""
+"""Store API: products and search (mounted by store_api at /api/store/v1).
 
-from ninja import Router
+What the shop's pages show, for the app and partner front-ends: published on the session's channel
+(shell.shopper_channel), priced by the catalog's channel rule, stock per store from inventory.
+Anonymous sessions may browse.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Field, Query, Router, Schema
+
+from omnicanal.catalog import queries as catalog
+from omnicanal.core.errors import NotFound
+from omnicanal.inventory import queries as inventory
+from omnicanal.storefront import browsing
+from omnicanal.storefront.shell import shopper_channel
 
 router = Router(tags=["store"])
+PER_PAGE = 24
+
+
+class MoneyOut(Schema):
+    amount: str
+    currency: str
+
+
+class ProductItem(Schema):
+    handle: str
+    name: str
+    price: MoneyOut
+    url: str
+    image_url: str | None = None
+
+
+class ProductPage(Schema):
+    items: list[ProductItem]
+    total: int
+    page: int
+    pages: int
+
+
+class ProductsQuery(Schema):
+    q: str = Field("", max_length=200)
+    category: str = Field("", max_length=80)
+    page: int = Field(1, ge=1, le=10_000)
+
+
+class StoreOut(Schema):
+    code: str
+    name: str
+    available: int
+    pickup_today: bool
+    distance_km: float | None = None
+
+
+class VariantOut(Schema):
+    sku: str
+    attributes: dict
+    price: MoneyOut
+    available: int
+    stores: list[StoreOut]
+
+
+class RatingOut(Schema):
+    average: float | None
+    count: int
+
+
+class ProductOut(Schema):
+    handle: str
+    name: str
+    description: str
+    url: str
+    brand: str
+    category: str
+    images: list[str]
+    variants: list[VariantOut]
+    rating: RatingOut
+
+
+class PointQuery(Schema):
+    lat: float | None = Field(None, ge=-90, le=90)
+    lon: float | None = Field(None, ge=-180, le=180)
+
+
+def _url(request: HttpRequest, name: str, *args) -> str:
+    return request.build_absolute_uri(reverse(name, args=args))
+
+
+@router.get("/products", response=ProductPage, summary="Products published on the session's channel")
+def products(request: HttpRequest, query: Query[ProductsQuery]):
+    result = catalog.search_catalog(channel=shopper_channel(request), q=query.q, category=query.category,
+                                    page=query.page, per_page=PER_PAGE, language=browsing.language())
+    return {
+        "items": [{"handle": item.handle, "name": item.name, "price": item.price.as_dict(),
+                   "url": _url(request, "shop-product", item.handle),
+                   "image_url": request.build_absolute_uri(item.image_url) if item.image_url else None}
+                  for item in result.items],
+        "total": result.total, "page": result.page, "pages": result.pages,
+    }
+
+
+@router.get("/products/{handle}", response=ProductOut, summary="A product with its variants and stock per store")
+def product(request: HttpRequest, handle: str, point: Query[PointQuery]):
+    channel = shopper_channel(request)
+    found = catalog.shop_product(handle, channel=channel, language=browsing.language())
+    if found is None:
+        raise NotFound(detail=f"No product {handle}.")
+    stock = inventory.availability_many(skus=[v.sku for v in found.variants], channel=channel, lat=point.lat,
+                                        lon=point.lon)
+    located = (point.lat, point.lon) if point.lat is not None and point.lon is not None else None
+    pickup_locations = inventory.pickup_locations(channel=channel)
+    return {
+        "handle": found.handle, "name": found.name, "description": found.description,
+        "url": _url(request, "shop-product", found.handle), "brand": found.brand, "category": found.category,
+        "images": [request.build_absolute_uri(image.url) for image in found.images],
+        "variants": [{
+            "sku": v.sku, "attributes": v.attributes, "price": v.price.as_dict(), "available": stock[v.sku].available,
+            "stores": [{"code": s.code, "name": s.name, "available": s.available, "pickup_today": s.pickup_today,
+                        "distance_km": s.distance_km} for s in browsing.stores_for(stock[v.sku], pickup_locations=pickup_locations, point=located)],
+        } for v in found.variants],
+        # Reviews do not exist yet (the feedback domain will answer here): no average, no count.
+        "rating": {"average": None, "count": 0},
+    }

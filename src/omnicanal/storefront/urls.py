@@ -17,6 +17,10 @@ urlpatterns = [
     path("cart/", account_pages.cart, name="shop-cart"),
     path("cart/lines/", account_pages.cart_line, name="shop-cart-line"),
     path("checkout/", account_pages.checkout, name="shop-checkout"),
+    path("c/", pages.categories, name="shop-categories"),
+    path("c/<slug:slug>/", pages.category, name="shop-category"),
+    path("search/", pages.search, name="shop-search"),
+    path("p/<slug:handle>/", pages.product, name="shop-product"),
     # order tracking without signing in (the link orders.tracking signs) and the PWA
     path("track/<str:token>/", tracking_pages.track, name="shop-track"),
     path("track/<str:token>/arrived/", tracking_pages.arrived, name="shop-track-arrived"),

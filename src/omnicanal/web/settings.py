@@ -239,6 +239,19 @@ OMNICANAL: dict[str, Any] = {
     # and the return window in days of a category that sets none of its own (Category.return_window_days).
     "ORDER_NUMBER_PREFIX": os.environ.get("ORDER_NUMBER_PREFIX", "AS-"),
     "RETURN_WINDOW_DAYS": int(os.environ.get("RETURN_WINDOW_DAYS", "30")),
+    # Card payments online (docs/orders.md, "Card payments: Webpay Plus"): testpay (signed webhook) or
+    # webpay (Transbank Webpay Plus's hosted page). WEBPAY_BASE_URL: "sandbox" (in-process, nothing
+    # leaves the machine), https://webpay3gint.transbank.cl (integration) or https://webpay3g.transbank.cl
+    # (production, with the commerce code and secret key Transbank gives you, from the environment).
+    "CARD_PROVIDER": os.environ.get("CARD_PROVIDER", "testpay"),
+    "WEBPAY": {
+        "BASE_URL": os.environ.get("WEBPAY_BASE_URL", "sandbox"),
+        "COMMERCE_CODE": os.environ.get("WEBPAY_COMMERCE_CODE", "597055555532"),  # Transbank's integration code
+        "API_KEY": os.environ.get("WEBPAY_API_KEY", ""),  # secret; empty: Transbank's public integration key
+        "RETURN_URL": os.environ.get("WEBPAY_RETURN_URL", "").rstrip("/"),  # https://shop.example; empty: PUBLIC_URL
+        "TIMEOUT_SECONDS": float(os.environ.get("WEBPAY_TIMEOUT_SECONDS", "10")),
+        "ABANDON_MINUTES": int(os.environ.get("WEBPAY_ABANDON_MINUTES", "30")),
+    },
     # Where an address is when it gives no lat/lon (sourcing's "nearest"): the business's cities, lower case.
     "CITY_POINTS": {
         "santiago": (-33.4489, -70.6693), "providencia": (-33.4263, -70.6147), "las condes": (-33.4080, -70.5670),

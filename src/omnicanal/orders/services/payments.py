@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from omnicanal.core import clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
-from omnicanal.core.errors import NotFound, ValidationFailed
+from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
 from omnicanal.core.money import Money
 from omnicanal.loyalty.services import payments as loyalty_payments
 from omnicanal.orders import events, locks
@@ -71,4 +71,21 @@ def do_payment_event(*, provider: str, event_id: str, payment_id: str, status: s
         _maybe_complete(order)
     elif order.status == OrderStatus.PENDING_PAYMENT:
         do_cancel_order(order=order, reason="payment failed")
+    return pay
+
+
+def do_start_provider_payment(*, payment_id: str, provider: str, reference: str) -> Payment:
+    """A hosted-page provider opened its transaction for a pending payment: keep its reference (Webpay's
+    token), which the shopper's return must bring back. A newer start replaces an older one."""
+    pay = Payment.objects.filter(public_id=payment_id, provider=provider).first()
+    if pay is None:
+        raise NotFound(detail=_("No payment %(id)s.") % {"id": payment_id})
+    locks.order(pay.order_id)
+    pay.refresh_from_db()
+    if pay.status != PaymentStatus.PENDING:
+        raise InvalidTransition(detail=_("Payment %(id)s is already %(status)s.")
+                                % {"id": payment_id, "status": pay.get_status_display()})
+    pay.provider_ref = reference[:100]
+    pay.updated_at = clock.now()
+    pay.save(update_fields=["provider_ref", "updated_at"])
     return pay

@@ -104,7 +104,7 @@ def _provider_for(method: str, channel: str) -> str:
     if method == "cash":
         return "cash"
     if method == "card":
-        return "terminal" if channel in IN_PERSON_CHANNELS else "testpay"
+        return "terminal" if channel in IN_PERSON_CHANNELS else providers.card_provider()
     return "loyalty"
 
 

@@ -63,7 +63,7 @@ def test_the_offline_page_renders(client):
     assert "Estás sin conexión" in r.content.decode()
 
 
-def test_every_shop_page_links_the_manifest_and_the_registration_script(client):
+def test_every_shop_page_links_the_manifest_and_the_registration_script(client, db):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert '<link rel="manifest" href="/manifest.webmanifest">' in html
     assert 'src="/static/storefront/pwa.js" data-sw="/sw.js" data-install-label="Install the app" defer' in html

@@ -21,8 +21,9 @@ class Command(BaseCommand):
         base = f"http://{host}:{port}"
         self.stdout.write(
             f"\n{settings.OMNICANAL['BUSINESS_NAME']} on omnicanal\n"
+            f"  Shop:     {base}/\n"
             f"  Console:  {base}/console/\n"
-            f"  API docs: {base}/api/docs\n"
+            f"  API docs: {base}/api/docs (Store API: {base}/api/store/v1/docs)\n"
             f"  Health:   {base}/health\n"
             f"  Database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}\n"
             "Press Ctrl-C to stop.\n"

@@ -1,0 +1,191 @@
+"""The shop's catalog search (catalog/search.py): typos and accents forgiven, only what the channel
+publishes, facets, sorts and pages; the index follows the catalog's writes (triggers)."""
+
+from decimal import Decimal
+
+import pytest
+
+from omnicanal.catalog import queries, services
+from omnicanal.catalog.models import Channel, Variant
+from omnicanal.catalog.services import VariantSpec
+from omnicanal.core.errors import ValidationFailed
+from omnicanal.core.money import Money
+
+
+@pytest.fixture
+def shelf(db):
+    """Four products: two shoes (one for children), a tee and a jacket, two brands, sizes and colours."""
+    running = services.do_create_category(slug="running", name_es="Running", name_en="Running")
+    shoes = services.do_create_category(slug="zapatillas-running", name_es="Zapatillas de running",
+                                        name_en="Running shoes", parent=running)
+    tees = services.do_create_category(slug="poleras", name_es="Poleras", name_en="Tees", parent=running)
+    outdoor = services.do_create_category(slug="outdoor", name_es="Outdoor", name_en="Outdoor")
+    condor = services.do_ensure_brand(name="Cóndor")
+    huemul = services.do_ensure_brand(name="Huemul")
+
+    def make(handle, name_es, name_en, category, brand, price, variants):
+        return services.do_create_product(
+            name_es=name_es, name_en=name_en, description_es=f"{name_es}, liviana.", category=category,
+            brand=brand, price=Money.of(price), handle=handle,
+            variants=[VariantSpec(sku=sku, attributes=attrs, price=vprice) for sku, attrs, vprice in variants])
+
+    make("zapatilla-rayo", "Zapatilla de running Rayo", "Rayo running shoe", shoes, condor, "69990",
+         [("RAY-40", {"size": "40", "color": "negro"}, None), ("RAY-42", {"size": "42", "color": "azul"}, "74990")])
+    make("zapatilla-nino-chispa", "Zapatilla Niño Chispa", "Chispa kids shoe", shoes, huemul, "39990",
+         [("CHI-32", {"size": "32", "color": "rojo"}, None), ("CHI-34", {"size": "34", "color": "azul"}, None)])
+    make("polera-brisa", "Polera técnica Brisa", "Brisa technical tee", tees, condor, "19990",
+         [("BRI-S", {"size": "S", "color": "blanco"}, None), ("BRI-M", {"size": "M", "color": "negro"}, None)])
+    make("chaqueta-glaciar", "Chaqueta impermeable Glaciar", "Glaciar rain jacket", outdoor, huemul, "99990",
+         [("GLA-M", {"size": "M", "color": "azul"}, None)])
+
+
+def handles(result):
+    return [item.handle for item in result.items]
+
+
+def test_a_typo_still_finds_the_product(shelf):
+    assert "zapatilla-rayo" in handles(queries.search_catalog(channel="web", q="zapatila rayo"))
+    assert set(handles(queries.search_catalog(channel="web", q="zapatila"))) == {
+        "zapatilla-rayo", "zapatilla-nino-chispa"}
+
+
+def test_accents_are_forgiven_both_ways(shelf):
+    assert handles(queries.search_catalog(channel="web", q="nino")) == ["zapatilla-nino-chispa"]
+    assert handles(queries.search_catalog(channel="web", q="NIÑO")) == ["zapatilla-nino-chispa"]
+    assert handles(queries.search_catalog(channel="web", q="tecnica")) == ["polera-brisa"]
+    assert set(handles(queries.search_catalog(channel="web", q="condor"))) == {"polera-brisa", "zapatilla-rayo"}
+
+
+def test_every_word_must_match_and_nonsense_finds_nothing(shelf):
+    assert handles(queries.search_catalog(channel="web", q="zapatilla glaciar")) == []
+    assert queries.search_catalog(channel="web", q="xylofono").total == 0
+    assert queries.search_catalog(channel="web", q="  ").total == 4  # no words: the whole range
+
+
+def test_a_word_prefix_matches_and_english_names_too(shelf):
+    assert handles(queries.search_catalog(channel="web", q="chaq")) == ["chaqueta-glaciar"]
+    assert handles(queries.search_catalog(channel="web", q="rain jacket")) == ["chaqueta-glaciar"]
+
+
+def test_names_rank_above_descriptions(shelf):
+    services.do_create_product(
+        name_es="Calcetín Trote", category=services.do_ensure_category(ref="outdoor"), price=Money.of("4990"),
+        description_es="Para usar con tu zapatilla favorita.", handle="calcetin-trote",
+        variants=[VariantSpec(sku="CAL-1")])
+    found = handles(queries.search_catalog(channel="web", q="zapatilla"))
+    assert found[-1] == "calcetin-trote" and len(found) == 3
+
+
+def test_what_the_channel_does_not_publish_is_never_returned(shelf):
+    web = Channel.objects.get(pk="web")
+    for variant in Variant.objects.filter(product__handle="chaqueta-glaciar"):
+        services.do_set_listing(channel=web, variant=variant, published=False)
+    assert "chaqueta-glaciar" not in handles(queries.search_catalog(channel="web", q="chaqueta"))
+    assert "chaqueta-glaciar" not in handles(queries.search_catalog(channel="web"))
+    assert queries.shop_product("chaqueta-glaciar", channel="web") is None
+    # The app mirrors the web but has its own listing rows: with none it publishes by default.
+    assert handles(queries.search_catalog(channel="app", q="chaqueta")) == ["chaqueta-glaciar"]
+    # The marketplace publishes nothing by default.
+    assert queries.search_catalog(channel="marketplace").total == 0
+
+
+def test_one_unpublished_variant_leaves_the_others(shelf):
+    web = Channel.objects.get(pk="web")
+    services.do_set_listing(channel=web, variant=Variant.objects.get(sku="RAY-40"), published=False)
+    result = queries.search_catalog(channel="web", q="rayo")
+    assert result.items[0].skus == ("RAY-42",)
+    assert result.items[0].price == Money.of("74990")
+    product = queries.shop_product("zapatilla-rayo", channel="web")
+    assert [v.sku for v in product.variants] == ["RAY-42"]
+
+
+def test_an_inactive_product_is_sold_nowhere(shelf):
+    services.do_update_product(product=queries.get_product("polera-brisa"), changes={"active": False})
+    assert "polera-brisa" not in handles(queries.search_catalog(channel="web"))
+
+
+def test_the_channel_price_is_the_listing_override(shelf):
+    web = Channel.objects.get(pk="web")
+    services.do_set_listing(channel=web, variant=Variant.objects.get(sku="GLA-M"), published=True, price="89990")
+    item = queries.search_catalog(channel="web", q="glaciar").items[0]
+    assert item.price == Money.of("89990") and not item.price_varies
+    assert queries.shop_product("chaqueta-glaciar", channel="web").variants[0].price == Money.of("89990")
+
+
+def test_facets_count_products_and_filters_narrow(shelf):
+    result = queries.search_catalog(channel="web")
+    sizes = {f.value: f.count for f in result.facets.sizes}
+    assert sizes == {"32": 1, "34": 1, "40": 1, "42": 1, "S": 1, "M": 2}
+    assert [f.value for f in result.facets.sizes] == ["32", "34", "40", "42", "S", "M"]
+    colors = {f.value: f.count for f in result.facets.colors}
+    assert colors == {"azul": 3, "negro": 2, "rojo": 1, "blanco": 1}
+    assert {(f.value, f.label, f.count) for f in result.facets.brands} == {("condor", "Cóndor", 2), ("huemul", "Huemul", 2)}
+    assert result.facets.price.low == Money.of("19990") and result.facets.price.high == Money.of("99990")
+
+    assert handles(queries.search_catalog(channel="web", sizes=["M"], sort="price_asc")) == [
+        "polera-brisa", "chaqueta-glaciar"]
+    blue = queries.search_catalog(channel="web", colors=["azul"], sort="price_asc")
+    assert handles(blue) == ["zapatilla-nino-chispa", "zapatilla-rayo", "chaqueta-glaciar"]
+    assert blue.items[1].price == Money.of("74990")  # the blue one, not the cheaper black one
+    assert [f.selected for f in blue.facets.colors if f.value == "azul"] == [True]
+    assert handles(queries.search_catalog(channel="web", brands=["huemul"], sort="price_asc")) == [
+        "zapatilla-nino-chispa", "chaqueta-glaciar"]
+    assert handles(queries.search_catalog(channel="web", price_min=Decimal(30000), price_max=Decimal(70000),
+                                          sort="price_asc")) == ["zapatilla-nino-chispa", "zapatilla-rayo"]
+    assert handles(queries.search_catalog(channel="web", only_skus=["BRI-M", "GLA-M"], sort="price_desc")) == [
+        "chaqueta-glaciar", "polera-brisa"]
+
+
+def test_a_category_includes_its_children(shelf):
+    assert set(handles(queries.search_catalog(channel="web", category="running"))) == {
+        "zapatilla-rayo", "zapatilla-nino-chispa", "polera-brisa"}
+    assert handles(queries.search_catalog(channel="web", category="poleras")) == ["polera-brisa"]
+    assert queries.search_catalog(channel="web", category="no-such").total == 0
+
+
+def test_sorts_and_pages(shelf):
+    asc = queries.search_catalog(channel="web", sort="price_asc", per_page=3)
+    assert handles(asc) == ["polera-brisa", "zapatilla-nino-chispa", "zapatilla-rayo"]
+    assert (asc.total, asc.pages, asc.page) == (4, 2, 1)
+    assert asc.items[2].price_varies  # 69 990 and 74 990
+    second = queries.search_catalog(channel="web", sort="price_asc", per_page=3, page=2)
+    assert handles(second) == ["chaqueta-glaciar"]
+    assert handles(queries.search_catalog(channel="web", sort="price_desc"))[0] == "chaqueta-glaciar"
+    assert handles(queries.search_catalog(channel="web", sort="newest"))[0] == "chaqueta-glaciar"
+    assert queries.search_catalog(channel="web", page=99, per_page=3).page == 2
+    with pytest.raises(ValidationFailed):
+        queries.search_catalog(channel="web", sort="cheapest")
+
+
+def test_english_names_for_english_readers(shelf):
+    result = queries.search_catalog(channel="web", q="glaciar", language="en")
+    assert result.items[0].name == "Glaciar rain jacket"
+    assert queries.shop_product("chaqueta-glaciar", channel="web", language="en").name == "Glaciar rain jacket"
+
+
+def test_the_index_follows_renames_of_products_and_brands(shelf):
+    services.do_update_product(product=queries.get_product("polera-brisa"), changes={
+        "name_es": "Polera Huracán", "name_en": "Hurricane tee", "description_es": "Nueva."})
+    assert handles(queries.search_catalog(channel="web", q="huracan")) == ["polera-brisa"]
+    assert handles(queries.search_catalog(channel="web", q="brisa")) == []
+    brand = services.do_ensure_brand(name="Huemul")
+    brand.name = "Pudú"
+    brand.save()
+    assert set(handles(queries.search_catalog(channel="web", q="pudu"))) == {
+        "zapatilla-nino-chispa", "chaqueta-glaciar"}
+
+
+def test_the_staff_search_forgives_typos_and_still_finds_pieces_and_codes(shelf):
+    assert [p.handle for p in queries.search_products(q="chaqeta")] == ["chaqueta-glaciar"]
+    assert [p.handle for p in queries.search_products(q="aquet")] == ["chaqueta-glaciar"]
+    assert [p.handle for p in queries.search_products(q="RAY-42")] == ["zapatilla-rayo"]
+
+
+def test_the_category_tree_for_the_menu(shelf):
+    tree = queries.shop_categories()
+    assert [c.slug for c in tree] == ["outdoor", "running"]
+    running = tree[1]
+    assert [c.slug for c in running.children] == ["poleras", "zapatillas-running"]
+    shoes = queries.shop_category("zapatillas-running", language="en")
+    assert shoes.name == "Running shoes" and shoes.path == (("running", "Running"), ("zapatillas-running", "Running shoes"))
+    assert queries.shop_category("nope") is None

@@ -1,0 +1,146 @@
+"""What the shop's browse pages and the Store API's product endpoints share: the shopper's language,
+filters read from a query string, the device's recently viewed products and chosen store, and a
+product's availability per store as the shop shows it (nearest or chosen store first).
+
+"Continue where you left off" lives in the Django session (one per device) for now; the shopper
+helper may move it server-side: only `remember_viewed` and `recently_viewed` know where it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.http import HttpRequest, QueryDict
+from django.utils import translation
+
+from omnicanal.catalog import queries as catalog
+from omnicanal.inventory import queries as inventory
+
+RECENT_KEY = "storefront.recently_viewed"
+STORE_KEY = "storefront.store"
+RECENT_MAX = 12
+MAX_FILTER_VALUES = 20  # per facet: a query string never makes the search do unbounded work
+
+
+def language() -> str:
+    return "en" if (translation.get_language() or "es").startswith("en") else "es"
+
+
+def remember_viewed(request: HttpRequest, handle: str) -> None:
+    seen = [h for h in request.session.get(RECENT_KEY, []) if h != handle]
+    request.session[RECENT_KEY] = [handle, *seen][:RECENT_MAX]
+
+
+def recently_viewed(request: HttpRequest, *, channel: str, exclude: str = "", limit: int = 8) -> list:
+    """The device's recently viewed products still published on the channel, most recent first."""
+    handles = [h for h in request.session.get(RECENT_KEY, []) if h != exclude][:limit]
+    if not handles:
+        return []
+    found = {card.handle: card for card in catalog.search_catalog(
+        channel=channel, handles=handles, per_page=limit, language=language()).items}
+    return [found[h] for h in handles if h in found]
+
+
+def chosen_store(request: HttpRequest, *, channel: str) -> str:
+    """The store this device chose (?store= remembers it); '' when none or no longer a pickup store."""
+    wanted = request.GET.get("store")
+    if wanted is not None:
+        if wanted == "":
+            request.session.pop(STORE_KEY, None)
+        elif any(loc.code == wanted for loc in inventory.pickup_locations(channel=channel)):
+            request.session[STORE_KEY] = wanted
+    code = request.session.get(STORE_KEY, "")
+    return code if isinstance(code, str) else ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    sort: str = "relevance"
+    page: int = 1
+    sizes: tuple[str, ...] = ()
+    colors: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+    pickup: str = ""  # a store code: only what it can hand over today
+    errors: tuple[str, ...] = ()  # the names of the fields that were ignored as malformed
+
+
+def _amount(raw: str | None) -> tuple[Decimal | None, bool]:
+    if raw in (None, ""):
+        return None, True
+    try:
+        value = Decimal(raw.strip())
+    except (InvalidOperation, AttributeError):
+        return None, False
+    return (value, True) if value.is_finite() and 0 <= value < Decimal("1e12") else (None, False)
+
+
+def read_filters(params: QueryDict) -> Filters:
+    """The facet form (GET): malformed values are dropped and named in `errors`, never a 500."""
+    errors = []
+    price_min, ok = _amount(params.get("min"))
+    if not ok:
+        errors.append("min")
+    price_max, ok = _amount(params.get("max"))
+    if not ok:
+        errors.append("max")
+    try:
+        page = max(1, min(int(params.get("page") or 1), 10_000))
+    except ValueError:
+        page = 1
+        errors.append("page")
+    sort = params.get("sort") or "relevance"
+    if sort not in catalog.SEARCH_SORTS:
+        sort = "relevance"
+        errors.append("sort")
+
+    def many(name: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v[:40] for v in params.getlist(name) if v))[:MAX_FILTER_VALUES]
+
+    return Filters(q=(params.get("q") or "")[:200].strip(), sort=sort, page=page, sizes=many("size"),
+                   colors=many("color"), brands=many("brand"), price_min=price_min, price_max=price_max,
+                   pickup=(params.get("pickup") or "")[:30], errors=tuple(errors))
+
+
+def search(filters: Filters, *, channel: str, category: str = "", per_page: int = 24):
+    """(SearchResult, PickupToday | None) for the filters; an unknown pickup store filters nothing."""
+    pickup = inventory.pickup_today(channel=channel, location=filters.pickup) if filters.pickup else None
+    result = catalog.search_catalog(
+        channel=channel, q=filters.q, category=category, brands=filters.brands, sizes=filters.sizes,
+        colors=filters.colors, price_min=filters.price_min, price_max=filters.price_max,
+        only_skus=pickup.skus if pickup is not None else None, sort=filters.sort, page=filters.page,
+        per_page=per_page, language=language())
+    return result, pickup
+
+
+@dataclass(frozen=True)
+class StoreStock:
+    code: str
+    name: str
+    available: int
+    pickup_today: bool  # it has the unit free AND is open now or later today (never without stock)
+    open_now: bool
+    distance_km: float | None
+    chosen: bool
+
+
+def stores_for(availability, *, pickup_locations=(), point: tuple[float, float] | None = None,
+               chosen: str = "") -> list[StoreStock]:
+    """The stores and pickup points as the product page lists them: those with a stock row (from an
+    inventory Availability) and the channel's other pickup locations with nothing; nearest first when
+    the shopper gave a location, else their chosen store first, then the most available."""
+    rows = [StoreStock(code=loc.code, name=loc.name, available=loc.available, pickup_today=loc.pickup_today,
+                       open_now=loc.open_now, distance_km=loc.distance_km, chosen=loc.code == chosen)
+            for loc in availability.locations if loc.kind in ("store", "pickup_point")]
+    listed = {row.code for row in rows}
+    rows += [StoreStock(code=loc.code, name=loc.name, available=0, pickup_today=False, open_now=False,
+                        distance_km=inventory.distance_km(point, loc) if point else None, chosen=loc.code == chosen)
+             for loc in pickup_locations if loc.code not in listed]
+    if point is not None:
+        rows.sort(key=lambda s: (s.distance_km is None, s.distance_km or 0, s.code))
+    else:
+        rows.sort(key=lambda s: (not s.chosen, -s.available, s.name))
+    return rows
