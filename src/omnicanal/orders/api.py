@@ -17,7 +17,7 @@ from omnicanal.core.money import Money
 from omnicanal.core.schemas import MoneyIn, Quantity
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import presence as loyalty_presence
-from omnicanal.orders import pickup, queries, services, visibility
+from omnicanal.orders import pickup, queries, roles, services, visibility
 from omnicanal.orders.models import Order
 from omnicanal.orders.schemas import (
     CartOut,
@@ -32,9 +32,7 @@ from omnicanal.orders.schemas import (
 
 router = Router(tags=["orders"])
 
-SELLERS = ("integration", "store_staff", "manager", "agent")
-READERS = ("integration", "store_staff", "manager", "agent")
-FLOOR = ("integration", "store_staff", "manager")
+SELLERS, READERS, FLOOR = roles.SELLERS, roles.READERS, roles.FLOOR
 SCOPE = "orders"  # what an integration key needs for anything here (core.auth scopes)
 
 
@@ -272,14 +270,14 @@ def get_order(request: HttpRequest, order_id: str):
 
 @router.post("/orders/{order_id}/cancel", response=OrderOut, exclude_unset=True, summary="Release stock, refund, reverse points")
 def cancel_order(request: HttpRequest, order_id: str, body: CancelIn | None = None):
-    principal, order = _order_for(request, order_id, "manager", "agent", "integration", "store_staff")
+    principal, order = _order_for(request, order_id, *roles.CANCELLERS)
     services.do_cancel_order(order=order, reason=body.reason if body else "", actor=principal)
     return queries.order_dict(queries.get_order(order.public_id), viewer=principal)
 
 
 @router.post("/orders/{order_id}/refund", response={201: OrderOut}, exclude_unset=True, summary="Refund (never more than was paid)")
 def refund_order(request: HttpRequest, order_id: str, body: RefundIn):
-    principal, order = _order_for(request, order_id, "manager")
+    principal, order = _order_for(request, order_id, *roles.REFUNDERS)
     services.do_refund(order=order, amount=body.amount.money(), to=body.to, reason=body.reason,
                        reference="manual", actor=principal)
     return Status(201, queries.order_dict(order, viewer=principal))
@@ -287,7 +285,7 @@ def refund_order(request: HttpRequest, order_id: str, body: RefundIn):
 
 @router.post("/orders/{order_id}/disputes", response={201: DisputeOut}, exclude_unset=True)
 def open_dispute(request: HttpRequest, order_id: str, body: DisputeIn):
-    principal, order = _order_for(request, order_id, *services.DISPUTE_OPENERS)
+    principal, order = _order_for(request, order_id, *roles.DISPUTE_OPENERS)
     dispute = services.do_open_dispute(order=order, kind=body.kind, note=body.note, actor=principal)
     return Status(201, queries.dispute_dict(dispute))
 
@@ -295,19 +293,19 @@ def open_dispute(request: HttpRequest, order_id: str, body: DisputeIn):
 @router.get("/disputes", response=list[DisputeOut], exclude_unset=True, summary="Disputes, oldest first: status open|decided, kind")
 def list_disputes(request: HttpRequest, status: Literal["open", "decided", ""] = "open",
                   kind: Literal["not_received", "defective", ""] = ""):
-    require_role(request, "manager", "agent")
+    require_role(request, *roles.DISPUTE_READERS)
     return [queries.dispute_dict(d) for d in queries.disputes_queue(status=status, kind=kind)]
 
 
 @router.get("/disputes/{dispute_id}", response=DisputeOut, exclude_unset=True)
 def get_dispute(request: HttpRequest, dispute_id: str):
-    require_role(request, "manager", "agent")
+    require_role(request, *roles.DISPUTE_READERS)
     return queries.dispute_dict(queries.get_dispute(dispute_id))
 
 
 @router.post("/disputes/{dispute_id}/decide", response=DisputeOut, exclude_unset=True, summary="A manager's decision (audited)")
 def decide_dispute(request: HttpRequest, dispute_id: str, body: DecisionIn):
-    principal = require_role(request, *services.DISPUTE_DECIDERS)
+    principal = require_role(request, *roles.DISPUTE_DECIDERS)
     dispute = services.do_decide_dispute(dispute_id=dispute_id, decision=body.decision, note=body.note,
                                          amount=body.amount.money() if body.amount else None, actor=principal)
     return {**queries.dispute_dict(dispute), "amount": Money(dispute.amount, dispute.order.currency).as_dict()}
@@ -332,7 +330,7 @@ def short_pick(request: HttpRequest, fulfillment_id: str, body: ShortIn):
 @router.post("/fulfillments/{fulfillment_id}/pickup-code", response=PickupCodeOut, exclude_unset=True,
              summary="A new pickup code (the old one stops working; the customer is sent the new one)")
 def reissue_pickup_code(request: HttpRequest, fulfillment_id: str):
-    principal = require_role(request, *pickup.REISSUE_ROLES)
+    principal = require_role(request, *roles.REISSUE)
     f = pickup.do_reissue_pickup_code(fulfillment_id=fulfillment_id, actor=principal)
     return {"id": f.public_id, "status": f.status, "reissued": True}
 

@@ -16,7 +16,7 @@ from omnicanal.core.money import Money
 from omnicanal.inventory import queries as inventory_queries
 from omnicanal.inventory import services as inventory
 from omnicanal.inventory.services import ReserveLine
-from omnicanal.orders import events, locks, pickup, sourcing
+from omnicanal.orders import events, locks, pickup, roles, sourcing
 from omnicanal.orders.models import (
     Fulfillment,
     FulfillmentLine,
@@ -117,7 +117,7 @@ def _announce(f: Fulfillment, order: Order, previous: str) -> None:
     outbox.emit_many(batch)
 
 
-RESEND_ROLES = ("agent", "manager")
+RESEND_ROLES = roles.RESEND_TRACKING
 
 
 def do_resend_tracking(*, fulfillment_id: str, actor: Principal) -> Fulfillment:
