@@ -128,7 +128,6 @@ def order_detail(request: HttpRequest, order_id: str):
         "disputes": list(order.disputes.all())})
 
 
-DISPUTE_STAFF = roles.DISPUTE_READERS  # who reads the disputes queue in the console
 DISPUTE_KINDS = [("not_received", _("Not received")), ("defective", _("Defective"))]
 DECISION_LABELS = {"refund": _("Total refund"), "partial_refund": _("Partial refund"),
                    "replacement": _("Replacement"), "reject": _("Rejected")}
@@ -428,7 +427,6 @@ def returns_desk(request: HttpRequest):
 # panel back (HTMX). Inside the agent's workspace, conversations sets request.conversation_id so the
 # panel can offer "link to this conversation" (a plain URL by name: orders never imports conversations).
 
-THREAD_ACTORS = roles.THREAD_ACTORS
 RETURN_REASONS = [("size", _("Wrong size")), ("changed_mind", _("Changed mind")), ("defective", _("Defective")),
                   ("not_as_described", _("Not as described")), ("other", _("Other"))]
 
@@ -442,7 +440,7 @@ def panel_html(request: HttpRequest, customer_id: str, *, q: str = "", notice: s
     return render_to_string("orders/_customer_panel.html", {
         "customer_id": customer_id, "orders": orders, "cart": queries.cart_dict(cart) if cart else None, "q": q,
         "conversation_id": conversation_id, "notice": notice, "error": error,
-        "can_act": roles.allows(role, THREAD_ACTORS), "reasons": RETURN_REASONS,
+        "can_act": roles.allows(role, roles.THREAD_ACTORS), "reasons": RETURN_REASONS,
         "return_locations": [loc for loc in inventory.locations() if loc.returns],
     }, request=request)
 
@@ -459,7 +457,7 @@ def panel(request: HttpRequest, customer_id: str):
     return _panel_response(request, customer_id)
 
 
-@staff_required(*THREAD_ACTORS)
+@staff_required(*roles.THREAD_ACTORS)
 @require_POST
 def panel_resend_tracking(request: HttpRequest, fulfillment_id: str):
     try:
@@ -475,7 +473,7 @@ def panel_resend_tracking(request: HttpRequest, fulfillment_id: str):
         return _panel_response(request, f.order.customer_id, error=problem_text(problem))
 
 
-@staff_required(*THREAD_ACTORS)
+@staff_required(*roles.THREAD_ACTORS)
 @require_POST
 def panel_start_return(request: HttpRequest, order_id: str):
     order = _visible_order(request, order_id)
@@ -508,7 +506,7 @@ def panel_start_return(request: HttpRequest, order_id: str):
 # service re-checks the role: a store clerk or an agent posting the decide form gets 403.
 
 
-@staff_required(*DISPUTE_STAFF)
+@staff_required(*roles.DISPUTE_READERS)
 def disputes(request: HttpRequest):
     status = request.GET.get("status", "open")
     status = status if status in ("open", "decided", "") else "open"
@@ -528,7 +526,7 @@ def disputes(request: HttpRequest):
         "decisions": DECISION_LABELS})
 
 
-@staff_required(*DISPUTE_STAFF)
+@staff_required(*roles.DISPUTE_READERS)
 def dispute_detail(request: HttpRequest, dispute_id: str):
     try:
         dispute = queries.get_dispute(dispute_id)
