@@ -1,6 +1,7 @@
 """Test harness shared by every domain's tests (fixtures documented in docs/architecture.md)."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("OMNICANAL_TESTING", "1")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-use-000000")
@@ -192,3 +193,31 @@ def console_login(page, live_server):
         return page
 
     return login
+
+
+AXE_SOURCE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    return AXE_SOURCE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def axe(axe_source):
+    """axe(page) -> the serious and critical accessibility violations on the page (vendored axe-core,
+    evaluated through the DevTools protocol, so the page's CSP does not block it)."""
+
+    def run(page, *, impacts=("serious", "critical")) -> list[dict]:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(axe_source)
+        result = page.evaluate(
+            "async () => await axe.run(document, {resultTypes: ['violations']})"
+        )
+        return [
+            {"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in impacts
+        ]
+
+    return run

@@ -68,6 +68,7 @@ class OrderPlaced:
     lines: tuple[LineFact, ...] = ()
     receipt_email: str = ""  # the POS's "receipt by email": the notifier emails the receipt there
     receipt: Receipt | None = None  # with receipt_email
+    tracking_url: str = ""  # the customer's signed tracking link (orders.tracking)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class FulfillmentReady:
     location: str
     location_name: str
     pickup_code: str
+    tracking_url: str = ""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from omnicanal.core import audit, clock, outbox, throttle
 from omnicanal.core.auth import Principal, require_location, require_role
 from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
-from omnicanal.orders import events, locks, roles, sourcing
+from omnicanal.orders import events, locks, roles, sourcing, tracking
 from omnicanal.orders.models import Fulfillment, FulfillmentStatus
 
 REISSUE_ROLES = roles.REISSUE
@@ -59,5 +59,5 @@ def do_reissue_pickup_code(*, fulfillment_id: str, actor: Principal) -> Fulfillm
         name = sourcing.location_name(where)
         outbox.emit(events.FulfillmentReady(fulfillment_id=f.public_id, order_id=order.public_id, order_number=order.number,
                                             customer_id=order.customer_id, location=where, location_name=name,
-                                            pickup_code=f.pickup_code))
+                                            pickup_code=f.pickup_code, tracking_url=tracking.tracking_url(order)))
     return f

@@ -13,7 +13,7 @@ from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
 from omnicanal.core.queries import get_or_404
 from omnicanal.inventory import queries as inventory
-from omnicanal.orders import labels, pricing, visibility
+from omnicanal.orders import labels, pricing, tracking, visibility
 from omnicanal.orders.models import (
     Cart,
     CartLine,
@@ -32,6 +32,17 @@ from omnicanal.orders.models import (
 )
 
 PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
+TrackingView = tracking.TrackingView  # the tracking page's facts (orders/tracking.py)
+
+
+def tracking_view(token: str) -> TrackingView | None:
+    """What the customer's signed tracking link shows; None for a tampered or foreign token."""
+    return tracking.tracking_view(token)
+
+
+def tracking_url(order_id: str) -> str:
+    """The customer's signed tracking link of an order (absolute from PUBLIC_URL), as messages carry it."""
+    return tracking.tracking_url_for(order_id)
 
 
 def get_order(ref: str) -> Order:

@@ -327,6 +327,7 @@ THROTTLES = {
     "webchat_message": {"max": 120, "per": 60, "lockout": 60},
     "webchat_upload": {"max": 10, "per": 600, "lockout": 600},
     "webchat_email": {"max": 10, "per": 600, "lockout": 600},
+    "track_arrived": {"max": 10, "per": 600, "lockout": 600},  # the tracking page's "I'm here"
 }
 
 LOGGING = {

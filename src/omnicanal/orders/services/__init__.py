@@ -5,6 +5,7 @@
     do_refund(order=, amount=, to=, reference=)            never more than was paid                     refunds
     do_cancel_order(order=, reason=)                       stock released, payments refunded            cancellation
     do_transition(fulfillment_id=, action=, data=)         pick, pack, ship, ready, arrived, handover, deliver
+    do_customer_arrived(order_id=, fulfillment_id=, parking_spot=)  the customer's curbside "I'm here"
     do_short_pick(fulfillment_id=, sku=, missing=)         a unit missing at picking          fulfilment
     do_request_return / do_mark_return_sent / do_receive_return                                 returns
     do_open_dispute / do_decide_dispute                                                         disputes
@@ -51,6 +52,7 @@ from omnicanal.orders.services.disputes import (
 )
 from omnicanal.orders.services.fulfilment import (
     RESEND_ROLES,
+    do_customer_arrived,
     do_resend_tracking,
     do_short_pick,
     do_transition,
@@ -70,7 +72,7 @@ __all__ = [
     "ABANDONED_AFTER", "ACTIONS", "CHECKOUT_HOLD", "DECISIONS", "DISPUTE_DECIDERS", "DISPUTE_GRACE_DAYS",
     "DISPUTE_KINDS", "DISPUTE_OPENERS", "GRAPH", "IN_PERSON_CHANNELS", "MAIL", "MAX_LINES", "MAX_QUANTITY",
     "PROMISE_DAYS", "RESEND_ROLES", "SYSTEM", "LineIn", "PaymentIn", "check_channel",
-    "do_attach_cart", "do_cancel_order", "do_checkout_hold", "do_create_cart", "do_decide_dispute",
+    "do_attach_cart", "do_cancel_order", "do_checkout_hold", "do_create_cart", "do_customer_arrived", "do_decide_dispute",
     "do_erase_customer", "do_mark_abandoned", "do_mark_return_sent", "do_merge_customer_carts",
     "do_open_dispute", "do_payment_event", "do_place_order", "do_receive_return", "do_refund",
     "do_request_return", "do_resend_tracking", "do_set_cart_line", "do_short_pick", "do_transition",

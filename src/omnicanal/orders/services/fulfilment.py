@@ -16,7 +16,7 @@ from omnicanal.core.money import Money
 from omnicanal.inventory import queries as inventory_queries
 from omnicanal.inventory import services as inventory
 from omnicanal.inventory.services import ReserveLine
-from omnicanal.orders import events, locks, pickup, roles, sourcing
+from omnicanal.orders import events, locks, pickup, roles, sourcing, tracking
 from omnicanal.orders.models import (
     Fulfillment,
     FulfillmentLine,
@@ -109,12 +109,40 @@ def _announce(f: Fulfillment, order: Order, previous: str) -> None:
         name = sourcing.location_name(where)
         batch.append(events.FulfillmentReady(fulfillment_id=f.public_id, order_id=order.public_id,
                                              order_number=order.number, customer_id=order.customer_id,
-                                             location=where, location_name=name, pickup_code=f.pickup_code))
+                                             location=where, location_name=name, pickup_code=f.pickup_code,
+                                             tracking_url=tracking.tracking_url(order)))
     if f.status == FulfillmentStatus.SHIPPED and f.method in ("ship", "drop_ship"):
         batch.append(events.FulfillmentShipped(fulfillment_id=f.public_id, order_id=order.public_id,
                                                order_number=order.number, customer_id=order.customer_id,
-                                               carrier=f.carrier, tracking=f.tracking, tracking_url=""))
+                                               carrier=f.carrier, tracking=f.tracking,
+                                               tracking_url=tracking.tracking_url(order)))
     outbox.emit_many(batch)
+
+
+# The customer, acting through their signed tracking link or their shop session (history: "customer:…").
+CUSTOMER = Principal(kind="customer", id="customer", name="customer", role="", locations=frozenset())
+
+
+def do_customer_arrived(*, order_id: str, fulfillment_id: str, parking_spot: str = "") -> Fulfillment:
+    """The customer's "I'm here" at the curb: a curbside fulfilment of THEIR order (`order_id`, which the
+    caller proved: a signed tracking link, a shop session), ready for pickup, becomes `arrived` with the
+    parking spot, and so joins the store's curbside queue. Pressed again once arrived it changes nothing
+    (the spot may be corrected); any other method or state is a 409 that says why."""
+    f = locks.fulfillment(fulfillment_id)
+    if f is None or f.order.public_id != order_id:
+        raise NotFound(detail=_("No fulfillment %(id)s.") % {"id": fulfillment_id})
+    spot = str(parking_spot or "").strip()[:40]
+    if f.method != "curbside":
+        raise InvalidTransition(detail=_("Only a curbside pickup can tell the store you are here."))
+    if f.status == FulfillmentStatus.ARRIVED:
+        if spot and spot != f.parking_spot:
+            f.parking_spot = spot
+            f.save(update_fields=["parking_spot"])
+        return f
+    if f.status != FulfillmentStatus.READY:
+        raise InvalidTransition(detail=_("Your order is not ready for pickup yet: we will tell you when it is."),
+                                extra={"status": f.status})
+    return do_transition(fulfillment_id=fulfillment_id, action="arrived", data={"parking_spot": spot}, actor=CUSTOMER)
 
 
 RESEND_ROLES = roles.RESEND_TRACKING
@@ -135,7 +163,7 @@ def do_resend_tracking(*, fulfillment_id: str, actor: Principal) -> Fulfillment:
         raise ValidationFailed.on("fulfillment_id", _("the order has no known customer to notify"))
     outbox.emit(events.TrackingResent(fulfillment_id=f.public_id, order_id=order.public_id, order_number=order.number,
                                       customer_id=order.customer_id, carrier=f.carrier, tracking=f.tracking,
-                                      tracking_url="", actor=_who(actor)))
+                                      tracking_url=tracking.tracking_url(order), actor=_who(actor)))
     audit.record(actor=actor, action="fulfillment.resend_tracking", target_type="fulfillment", target_id=f.public_id,
                  after={"order": order.number, "tracking": f.tracking})
     return f

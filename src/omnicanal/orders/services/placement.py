@@ -30,7 +30,7 @@ from omnicanal.loyalty.presence import Presence
 from omnicanal.loyalty.services import coupons as loyalty_coupons
 from omnicanal.loyalty.services import payments as loyalty_payments
 from omnicanal.loyalty.services.common import Line as LoyaltyLine
-from omnicanal.orders import events, pricing, providers, sourcing
+from omnicanal.orders import events, pricing, providers, sourcing, tracking
 from omnicanal.orders.models import (
     Cart,
     CartStatus,
@@ -256,7 +256,7 @@ def do_place_order(
         order_id=order_pid, order_number=order.number, customer_id=customer_id, channel=channel,
         delivery_method=method, total=total, receipt_email=(contact or {}).get("receipt_email", ""),
         receipt=_receipt_facts(order, order_lines, rows) if (contact or {}).get("receipt_email") else None,
-        lines=line_facts(order_lines, currency))]
+        lines=line_facts(order_lines, currency), tracking_url=tracking.tracking_url(order))]
     outbox.emit_many(batch)
     # Stock last: the row locks inventory takes are then held only for a few statements and the
     # COMMIT, so concurrent checkouts of a hot SKU queue as briefly as possible.
