@@ -9,12 +9,7 @@ from ninja import Schema
 from pydantic import Field, field_validator
 
 from omnicanal.core.money import Money
-from omnicanal.core.schemas import MoneyIn, Quantity, StrictAmount
-
-
-class MoneyOut(Schema):
-    amount: str
-    currency: str
+from omnicanal.core.schemas import MoneyIn, MoneyOut, Quantity, StrictAmount
 
 
 def money_out(money: Money | None) -> dict | None:

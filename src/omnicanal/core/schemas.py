@@ -12,6 +12,14 @@ the wire we take neither:
   `PositiveMoneyIn` is the same with an amount above zero (what is issued, topped up or refunded
   by loyalty).
 Each refusal is a field error (422), never a server error.
+
+And the shared pieces of output schemas (what handlers answer, issue 14 item 6):
+- `Out`: the base of every `<Thing>Out`. It forbids fields it does not name, so an answer with a key
+  its schema forgot fails the tests instead of being dropped silently from the wire.
+- `StoredOut`: for JSON the database keeps as given (an order's address, its sourcing notes): the
+  known fields are named, others pass through.
+- `MoneyOut`: `{amount, currency}`, the amount a decimal string ("12990").
+- `Timestamp`: an ISO 8601 text the reads already formatted (kept as text so the wire stays byte-equal).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from ninja import Schema
-from pydantic import BeforeValidator, Field, StrictInt
+from pydantic import BeforeValidator, ConfigDict, Field, StrictInt, WithJsonSchema
 
 from omnicanal.core.money import Money, business_currency
 
@@ -72,3 +80,22 @@ class MoneyIn(Schema):
 
 class PositiveMoneyIn(MoneyIn):
     amount: StrictAmount = Field(gt=0, max_digits=14, decimal_places=2, examples=["12990"])
+
+
+# --- output ----------------------------------------------------------------------------------------
+
+
+class Out(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StoredOut(Schema):
+    model_config = ConfigDict(extra="allow")
+
+
+class MoneyOut(Out):
+    amount: str = Field(examples=["12990"], description="A decimal number as text")
+    currency: str = Field(examples=["CLP"])
+
+
+Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]

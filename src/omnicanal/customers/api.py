@@ -12,6 +12,18 @@ from omnicanal.core import audit
 from omnicanal.core.auth import require_role
 from omnicanal.customers import queries, roles, services
 from omnicanal.customers.models import ContactChannel, IdentityKind, Purpose
+from omnicanal.customers.schemas import (
+    ConsentOut,
+    CustomerOut,
+    CustomerPageOut,
+    ErasedOut,
+    ExportOut,
+    IdentifyOut,
+    PreferencesOut,
+    SuggestionDecisionOut,
+    SuggestionPageOut,
+    TimelineOut,
+)
 
 router = Router(tags=["customers"])
 
@@ -48,13 +60,6 @@ class IdentifyIn(Schema):
     channel: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$", examples=["whatsapp"])
     identities: list[IdentityIn] = Field(min_length=1, max_length=20)
     traits: TraitsIn | None = None
-
-
-class IdentifyOut(Schema):
-    customer_id: str
-    created: bool
-    merged_ids: list[str]
-    suggestion_ids: list[str] = []
 
 
 class MergeIn(Schema):
@@ -122,7 +127,7 @@ def identify(request, body: IdentifyIn):
                  "suggestion_ids": result.suggestion_ids}
 
 
-@router.get("/customers", summary="Search customers by any identity in any format, or by part of the name")
+@router.get("/customers", response=CustomerPageOut, summary="Search customers by any identity in any format, or by part of the name")
 def search(request, filters: Query[SearchFilters]):
     actor = require_role(request, *READ_ROLES)
     found = queries.search(filters.q, limit=filters.limit)
@@ -133,7 +138,7 @@ def search(request, filters: Query[SearchFilters]):
     return {"items": [_summary_row(c, identities[c.pk]) for c in found]}
 
 
-@router.get("/merge-suggestions", summary="The duplicate review queue")
+@router.get("/merge-suggestions", response=SuggestionPageOut, summary="The duplicate review queue")
 def suggestions(request, limit: int = 50):
     actor = require_role(request, *MERGE_ROLES)
     rows = queries.open_suggestions(limit=max(1, min(limit, 200)))
@@ -147,27 +152,29 @@ def suggestions(request, limit: int = 50):
     ]}
 
 
-@router.post("/merge-suggestions/{suggestion_id}/accept", summary="Merge the suggested pair")
+@router.post("/merge-suggestions/{suggestion_id}/accept", response=CustomerOut, summary="Merge the suggested pair")
 def accept_suggestion(request, suggestion_id: str):
     actor = require_role(request, *MERGE_ROLES)
     survivor = services.do_accept_suggestion(suggestion_id=suggestion_id, actor=actor)
     return queries.single_view(survivor)
 
 
-@router.post("/merge-suggestions/{suggestion_id}/reject", summary="Not one person: never suggest the pair again")
+@router.post("/merge-suggestions/{suggestion_id}/reject", response=SuggestionDecisionOut,
+             summary="Not one person: never suggest the pair again")
 def reject_suggestion(request, suggestion_id: str):
     actor = require_role(request, *MERGE_ROLES)
     suggestion = services.do_reject_suggestion(suggestion_id=suggestion_id, actor=actor)
     return {"id": suggestion.public_id, "status": suggestion.status}
 
 
-@router.get("/customers/{customer_id}", summary="The single customer view (an alias answers its survivor)")
+@router.get("/customers/{customer_id}", response=CustomerOut, summary="The single customer view (an alias answers its survivor)")
 def get_customer(request, customer_id: str):
     principal = require_role(request, *READ_ROLES)
     return queries.single_view(queries.get_customer(customer_id), principal)
 
 
-@router.get("/customers/{customer_id}/timeline", summary="Everything that happened to the customer, newest first")
+@router.get("/customers/{customer_id}/timeline", response=TimelineOut,
+            summary="Everything that happened to the customer, newest first")
 def get_timeline(request, customer_id: str, filters: Query[TimelineFilters]):
     principal = require_role(request, *READ_ROLES)
     items = queries.timeline(customer_id, channel=filters.channel, type=filters.type, limit=filters.limit,
@@ -176,14 +183,14 @@ def get_timeline(request, customer_id: str, filters: Query[TimelineFilters]):
                       for i in items]}
 
 
-@router.post("/customers/{customer_id}/merge", summary="Merge other_id into this customer; answers the survivor")
+@router.post("/customers/{customer_id}/merge", response=CustomerOut, summary="Merge other_id into this customer; answers the survivor")
 def merge(request, customer_id: str, body: MergeIn):
     actor = require_role(request, *MERGE_ROLES)
     survivor = services.do_merge_customers(survivor=customer_id, other=body.other_id, actor=actor, reason="api")
     return queries.single_view(survivor)
 
 
-@router.put("/customers/{customer_id}/consents", summary="Grant or withdraw consent for a channel and purpose")
+@router.put("/customers/{customer_id}/consents", response=ConsentOut, summary="Grant or withdraw consent for a channel and purpose")
 def put_consent(request, customer_id: str, body: ConsentIn):
     actor = require_role(request, *WRITE_ROLES)
     consent = services.do_set_consent(
@@ -196,7 +203,7 @@ def put_consent(request, customer_id: str, body: ConsentIn):
     return answer
 
 
-@router.put("/customers/{customer_id}/preferences", summary="Language, preferred channels, contact hours, time zone")
+@router.put("/customers/{customer_id}/preferences", response=PreferencesOut, summary="Language, preferred channels, contact hours, time zone")
 def put_preferences(request, customer_id: str, body: PreferencesIn):
     actor = require_role(request, *WRITE_ROLES)
     changes = body.dict(exclude_unset=True)
@@ -204,13 +211,13 @@ def put_preferences(request, customer_id: str, body: PreferencesIn):
     return queries.preferences_dict(customer)
 
 
-@router.get("/customers/{customer_id}/export", summary="Everything held about the person (audited)")
+@router.get("/customers/{customer_id}/export", response=ExportOut, summary="Everything held about the person (audited)")
 def export(request, customer_id: str):
     actor = require_role(request, *PRIVACY_ROLES)
     return services.do_export_customer(customer=customer_id, actor=actor)
 
 
-@router.post("/customers/{customer_id}/erase", summary="Erase personal data everywhere; order totals are kept")
+@router.post("/customers/{customer_id}/erase", response=ErasedOut, summary="Erase personal data everywhere; order totals are kept")
 def erase(request, customer_id: str, body: EraseIn | None = None):
     actor = require_role(request, *PRIVACY_ROLES)
     customer = services.do_erase_customer(customer=customer_id, actor=actor, reason=body.reason if body else "")

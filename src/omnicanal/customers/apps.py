@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.core.console import NavItem
+from omnicanal.customers import roles
 
 
 class CustomersConfig(AppConfig):
@@ -9,6 +10,6 @@ class CustomersConfig(AppConfig):
     label = "customers"
     verbose_name = _("Customers")
     console_nav = [
-        NavItem("customers:list", _("Customers"), roles=("agent", "store_staff", "manager", "marketer"), order=10, group="customers"),
-        NavItem("customers:duplicates", _("Duplicates"), roles=("agent", "manager"), order=11, group="customers"),
+        NavItem("customers:list", _("Customers"), roles=roles.READ, order=10, group="customers"),
+        NavItem("customers:duplicates", _("Duplicates"), roles=roles.MERGE, order=11, group="customers"),
     ]

@@ -25,7 +25,7 @@ from omnicanal.customers.models import ContactChannel, IdentityKind, Purpose
 
 
 def _can(request: HttpRequest, allowed: tuple[str, ...]) -> bool:
-    return request.user.role == "admin" or request.user.role in allowed
+    return roles.allows(request.user.role, allowed)
 
 
 def _back(request: HttpRequest, fallback: str) -> HttpResponse:

@@ -17,7 +17,7 @@ from omnicanal.core.auth import Principal
 from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money, business_currency
-from omnicanal.core.schemas import PositiveMoneyIn, Quantity, StrictAmount
+from omnicanal.core.schemas import MoneyOut, PositiveMoneyIn, Quantity, StrictAmount
 from omnicanal.loyalty import panel, qr, queries, roles
 from omnicanal.loyalty.models import POINTS, Activity, Coupon, CouponKind, GrantKind, Tier, Transfer
 from omnicanal.loyalty.services import approvals, coupons, ledger, program, stored_value
@@ -34,11 +34,6 @@ CHANNEL = r"^[a-z][a-z0-9_]{1,19}$"
 
 
 # --- schemas ---------------------------------------------------------------------------------
-
-
-class MoneyOut(Schema):
-    amount: str
-    currency: str
 
 
 class LineIn(Schema):
@@ -213,7 +208,11 @@ class ActivityIn(Schema):
     amount: Quantity | None = Field(default=None, ge=1, description="A game's score, capped at the rule's reward")
 
 
-@router.post("/customers/{customer_id}/loyalty/activities", response={201: MovementOut, 200: dict}, summary="Reward an activity")
+class NotRewardedOut(Schema):
+    rewarded: bool = Field(description="false: the activity was rewarded before, or no rule rewards it")
+
+
+@router.post("/customers/{customer_id}/loyalty/activities", response={201: MovementOut, 200: NotRewardedOut}, summary="Reward an activity")
 def reward_activity(request, customer_id: str, body: ActivityIn):
     require_role(request, *roles.ACTIVITIES)
     customer_id = check_customer(customer_id)
@@ -489,7 +488,12 @@ class ReleaseIn(Schema):
     order_ref: str = Field(min_length=1, max_length=100)
 
 
-@router.post("/coupons/release", summary="Give back the coupon uses of a cancelled or returned order")
+class ReleasedOut(Schema):
+    order_ref: str
+    released: list[str]  # the codes whose use was given back
+
+
+@router.post("/coupons/release", response=ReleasedOut, summary="Give back the coupon uses of a cancelled or returned order")
 def release_coupon(request, body: ReleaseIn):
     require_role(request, *roles.CHECKOUT)
     released = coupons.do_release_coupon(order_ref=body.order_ref)

@@ -17,14 +17,22 @@ from omnicanal.core.money import Money
 from omnicanal.core.schemas import MoneyIn, Quantity
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import presence as loyalty_presence
-from omnicanal.orders import pickup, queries, services, visibility
+from omnicanal.orders import pickup, queries, roles, services, visibility
 from omnicanal.orders.models import Order
+from omnicanal.orders.schemas import (
+    CartOut,
+    CheckoutOut,
+    DisputeOut,
+    FulfillmentOut,
+    OrderOut,
+    PickupCodeOut,
+    ReturnOut,
+    ShortPickOut,
+)
 
 router = Router(tags=["orders"])
 
-SELLERS = ("integration", "store_staff", "manager", "agent")
-READERS = ("integration", "store_staff", "manager", "agent")
-FLOOR = ("integration", "store_staff", "manager")
+SELLERS, READERS, FLOOR = roles.SELLERS, roles.READERS, roles.FLOOR
 SCOPE = "orders"  # what an integration key needs for anything here (core.auth scopes)
 
 
@@ -180,7 +188,7 @@ def _return_for(principal: Principal, return_id: str):
 # --- carts ---------------------------------------------------------------------------------------------
 
 
-@router.post("/carts", response={201: dict}, summary="The customer's one cart, or a device's anonymous cart")
+@router.post("/carts", response={201: CartOut}, exclude_unset=True, summary="The customer's one cart, or a device's anonymous cart")
 def create_cart(request: HttpRequest, body: CartIn):
     require_role(request, *SELLERS)
     cart = services.do_create_cart(channel=body.channel, customer_id=body.customer_id or "",
@@ -188,26 +196,26 @@ def create_cart(request: HttpRequest, body: CartIn):
     return Status(201, queries.cart_dict(cart))
 
 
-@router.get("/carts/{cart_id}", response=dict)
+@router.get("/carts/{cart_id}", response=CartOut, exclude_unset=True)
 def get_cart(request: HttpRequest, cart_id: str):
     require_role(request, *READERS)
     return queries.cart_dict(queries.get_cart(cart_id))
 
 
-@router.put("/carts/{cart_id}/lines", response=dict, summary="Set a line's quantity (0 removes it)")
+@router.put("/carts/{cart_id}/lines", response=CartOut, exclude_unset=True, summary="Set a line's quantity (0 removes it)")
 def put_cart_line(request: HttpRequest, cart_id: str, body: CartLineIn):
     require_role(request, *SELLERS)
     cart = services.do_set_cart_line(cart_id=cart_id, sku=body.sku, quantity=body.quantity, channel=body.channel or "")
     return queries.cart_dict(cart)
 
 
-@router.post("/carts/{cart_id}/customer", response=dict, summary="Identify: the device cart joins the customer's")
+@router.post("/carts/{cart_id}/customer", response=CartOut, exclude_unset=True, summary="Identify: the device cart joins the customer's")
 def attach_cart(request: HttpRequest, cart_id: str, body: CartCustomerIn):
     require_role(request, *SELLERS)
     return queries.cart_dict(services.do_attach_cart(cart_id=cart_id, customer_id=body.customer_id))
 
 
-@router.post("/carts/{cart_id}/checkout", response=dict, summary="Hold the cart's stock for a few minutes")
+@router.post("/carts/{cart_id}/checkout", response=CheckoutOut, exclude_unset=True, summary="Hold the cart's stock for a few minutes")
 def checkout_cart(request: HttpRequest, cart_id: str):
     require_role(request, *SELLERS)
     hold = services.do_checkout_hold(cart_id=cart_id)
@@ -215,7 +223,7 @@ def checkout_cart(request: HttpRequest, cart_id: str):
         "reservation_id": hold["reservation_id"], "expires_at": hold["expires_at"].isoformat()}}
 
 
-@router.get("/customers/{customer_id}/cart", response=dict | None, summary="The customer's one active cart")
+@router.get("/customers/{customer_id}/cart", response=CartOut, exclude_unset=True, summary="The customer's one active cart")
 def customer_cart(request: HttpRequest, customer_id: str):
     require_role(request, *READERS)
     cart = queries.active_cart(customers.resolve_id(customer_id))
@@ -227,7 +235,7 @@ def customer_cart(request: HttpRequest, customer_id: str):
 # --- orders --------------------------------------------------------------------------------------------
 
 
-@router.post("/orders", response={201: dict}, summary="Place an order on any channel, with any delivery method")
+@router.post("/orders", response={201: OrderOut}, exclude_unset=True, summary="Place an order on any channel, with any delivery method")
 def place_order(request: HttpRequest, body: OrderIn):
     principal = require_role(request, *SELLERS)
     delivery = body.delivery.dict()
@@ -244,7 +252,7 @@ def place_order(request: HttpRequest, body: OrderIn):
     return Status(201, queries.order_dict(order, full=False, viewer=principal))
 
 
-@router.get("/orders", response=list[dict], summary="Orders, newest first; filters as the console's")
+@router.get("/orders", response=list[OrderOut], exclude_unset=True, summary="Orders, newest first; filters as the console's")
 def list_orders(request: HttpRequest, channel: str = "", status: str = "", location: str = "", method: str = "",
                 customer_id: str = "", limit: int = 50):
     principal = require_role(request, *READERS)
@@ -253,50 +261,50 @@ def list_orders(request: HttpRequest, channel: str = "", status: str = "", locat
     return [queries.order_dict(o, full=False, viewer=principal) for o in qs[: max(1, min(limit, 200))]]
 
 
-@router.get("/orders/{order_id}", response=dict, summary="The order with fulfillments, payments and returns")
+@router.get("/orders/{order_id}", response=OrderOut, exclude_unset=True, summary="The order with fulfillments, payments and returns")
 def get_order(request: HttpRequest, order_id: str):
     principal, order = _order_for(request, order_id, *READERS)
     return queries.order_dict(order, viewer=principal)
 
 
-@router.post("/orders/{order_id}/cancel", response=dict, summary="Release stock, refund, reverse points")
+@router.post("/orders/{order_id}/cancel", response=OrderOut, exclude_unset=True, summary="Release stock, refund, reverse points")
 def cancel_order(request: HttpRequest, order_id: str, body: CancelIn | None = None):
-    principal, order = _order_for(request, order_id, "manager", "agent", "integration", "store_staff")
+    principal, order = _order_for(request, order_id, *roles.CANCELLERS)
     services.do_cancel_order(order=order, reason=body.reason if body else "", actor=principal)
     return queries.order_dict(queries.get_order(order.public_id), viewer=principal)
 
 
-@router.post("/orders/{order_id}/refund", response={201: dict}, summary="Refund (never more than was paid)")
+@router.post("/orders/{order_id}/refund", response={201: OrderOut}, exclude_unset=True, summary="Refund (never more than was paid)")
 def refund_order(request: HttpRequest, order_id: str, body: RefundIn):
-    principal, order = _order_for(request, order_id, "manager")
+    principal, order = _order_for(request, order_id, *roles.REFUNDERS)
     services.do_refund(order=order, amount=body.amount.money(), to=body.to, reason=body.reason,
                        reference="manual", actor=principal)
     return Status(201, queries.order_dict(order, viewer=principal))
 
 
-@router.post("/orders/{order_id}/disputes", response={201: dict})
+@router.post("/orders/{order_id}/disputes", response={201: DisputeOut}, exclude_unset=True)
 def open_dispute(request: HttpRequest, order_id: str, body: DisputeIn):
-    principal, order = _order_for(request, order_id, *services.DISPUTE_OPENERS)
+    principal, order = _order_for(request, order_id, *roles.DISPUTE_OPENERS)
     dispute = services.do_open_dispute(order=order, kind=body.kind, note=body.note, actor=principal)
     return Status(201, queries.dispute_dict(dispute))
 
 
-@router.get("/disputes", response=list[dict], summary="Disputes, oldest first: status open|decided, kind")
+@router.get("/disputes", response=list[DisputeOut], exclude_unset=True, summary="Disputes, oldest first: status open|decided, kind")
 def list_disputes(request: HttpRequest, status: Literal["open", "decided", ""] = "open",
                   kind: Literal["not_received", "defective", ""] = ""):
-    require_role(request, "manager", "agent")
+    require_role(request, *roles.DISPUTE_READERS)
     return [queries.dispute_dict(d) for d in queries.disputes_queue(status=status, kind=kind)]
 
 
-@router.get("/disputes/{dispute_id}", response=dict)
+@router.get("/disputes/{dispute_id}", response=DisputeOut, exclude_unset=True)
 def get_dispute(request: HttpRequest, dispute_id: str):
-    require_role(request, "manager", "agent")
+    require_role(request, *roles.DISPUTE_READERS)
     return queries.dispute_dict(queries.get_dispute(dispute_id))
 
 
-@router.post("/disputes/{dispute_id}/decide", response=dict, summary="A manager's decision (audited)")
+@router.post("/disputes/{dispute_id}/decide", response=DisputeOut, exclude_unset=True, summary="A manager's decision (audited)")
 def decide_dispute(request: HttpRequest, dispute_id: str, body: DecisionIn):
-    principal = require_role(request, *services.DISPUTE_DECIDERS)
+    principal = require_role(request, *roles.DISPUTE_DECIDERS)
     dispute = services.do_decide_dispute(dispute_id=dispute_id, decision=body.decision, note=body.note,
                                          amount=body.amount.money() if body.amount else None, actor=principal)
     return {**queries.dispute_dict(dispute), "amount": Money(dispute.amount, dispute.order.currency).as_dict()}
@@ -307,7 +315,7 @@ def decide_dispute(request: HttpRequest, dispute_id: str, body: DecisionIn):
 HANDOVER_ACTIONS = ("ready", "arrived", "handover")
 
 
-@router.post("/fulfillments/{fulfillment_id}/short", response=dict, summary="Units missing at picking")
+@router.post("/fulfillments/{fulfillment_id}/short", response=ShortPickOut, exclude_unset=True, summary="Units missing at picking")
 def short_pick(request: HttpRequest, fulfillment_id: str, body: ShortIn):
     principal = require_role(request, *FLOOR)
     f = queries.get_fulfillment(fulfillment_id)
@@ -318,16 +326,16 @@ def short_pick(request: HttpRequest, fulfillment_id: str, body: ShortIn):
     return {**outcome, "order": queries.order_dict(queries.get_order(f.order.public_id), viewer=principal)}
 
 
-@router.post("/fulfillments/{fulfillment_id}/pickup-code", response=dict,
+@router.post("/fulfillments/{fulfillment_id}/pickup-code", response=PickupCodeOut, exclude_unset=True,
              summary="A new pickup code (the old one stops working; the customer is sent the new one)")
 def reissue_pickup_code(request: HttpRequest, fulfillment_id: str):
-    principal = require_role(request, *pickup.REISSUE_ROLES)
+    principal = require_role(request, *roles.REISSUE)
     f = pickup.do_reissue_pickup_code(fulfillment_id=fulfillment_id, actor=principal)
     return {"id": f.public_id, "status": f.status, "reissued": True}
 
 
 # After the fixed paths under /fulfillments/{id}/: Django tries URL patterns in order.
-@router.post("/fulfillments/{fulfillment_id}/{action}", response=dict,
+@router.post("/fulfillments/{fulfillment_id}/{action}", response=FulfillmentOut, exclude_unset=True,
              summary="pick, pack, ship {carrier, tracking}, ready, arrived, handover {code}, deliver")
 def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str, body: ActionIn | None = None):
     principal = require_role(request, *FLOOR)
@@ -346,7 +354,7 @@ def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str, b
 # --- returns -------------------------------------------------------------------------------------------
 
 
-@router.post("/returns", response={201: dict}, summary="Any channel's order, at any returns-capable location")
+@router.post("/returns", response={201: ReturnOut}, exclude_unset=True, summary="Any channel's order, at any returns-capable location")
 def create_return(request: HttpRequest, body: ReturnIn):
     principal = require_role(request, *SELLERS)
     by_mail = body.by_mail or body.location.upper() == services.MAIL
@@ -358,13 +366,13 @@ def create_return(request: HttpRequest, body: ReturnIn):
     return Status(201, queries.return_dict(ret, request, viewer=principal))
 
 
-@router.get("/returns/{return_id}", response=dict)
+@router.get("/returns/{return_id}", response=ReturnOut, exclude_unset=True)
 def get_return(request: HttpRequest, return_id: str):
     principal = require_role(request, *READERS)
     return queries.return_dict(_return_for(principal, return_id), request, viewer=principal)
 
 
-@router.post("/returns/{return_id}/sent", response=dict, summary="A mail return's parcel is on its way")
+@router.post("/returns/{return_id}/sent", response=ReturnOut, exclude_unset=True, summary="A mail return's parcel is on its way")
 def return_sent(request: HttpRequest, return_id: str, body: SentIn | None = None):
     principal = require_role(request, *SELLERS)
     _return_for(principal, return_id)
@@ -373,7 +381,7 @@ def return_sent(request: HttpRequest, return_id: str, body: SentIn | None = None
     return queries.return_dict(ret, request, viewer=principal)
 
 
-@router.post("/returns/{return_id}/receive", response=dict, summary="Resellable units back in stock; refund issued")
+@router.post("/returns/{return_id}/receive", response=ReturnOut, exclude_unset=True, summary="Resellable units back in stock; refund issued")
 def receive_return(request: HttpRequest, return_id: str, body: ReceiveIn | None = None):
     principal = require_role(request, *FLOOR)
     ret = queries.get_return(return_id)

@@ -16,10 +16,10 @@ from django.utils.translation import gettext as _
 from omnicanal.core import audit, clock, outbox, throttle
 from omnicanal.core.auth import Principal, require_location, require_role
 from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
-from omnicanal.orders import events, locks, sourcing, tracking
+from omnicanal.orders import events, locks, roles, sourcing, tracking
 from omnicanal.orders.models import Fulfillment, FulfillmentStatus
 
-REISSUE_ROLES = ("store_staff", "manager")
+REISSUE_ROLES = roles.REISSUE
 # A code can still be handed over (so re-issued) in these states.
 OPEN = (FulfillmentStatus.PENDING, FulfillmentStatus.PICKING, FulfillmentStatus.PACKED, FulfillmentStatus.SHIPPED,
         FulfillmentStatus.READY, FulfillmentStatus.ARRIVED)

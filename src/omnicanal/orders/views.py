@@ -29,13 +29,18 @@ from omnicanal.customers import queries as customers
 from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory
 from omnicanal.loyalty import presence as loyalty_presence
-from omnicanal.orders import labels, pickup, pricing, queries, services, visibility
+from omnicanal.orders import labels, pickup, pricing, queries, roles, services, visibility
 from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
 app_name = "orders"
-VIEWERS = ("manager", "store_staff", "agent")
-FLOOR = ("manager", "store_staff")
+VIEWERS, FLOOR = roles.console(roles.READERS), roles.console(roles.FLOOR)  # orders.roles: as the API
 POS_SESSION = "orders_pos"
+
+
+def may(request: HttpRequest, right: tuple[str, ...]) -> bool:
+    """Whether the signed-in user holds `right` (orders.roles) here: what the page offers is what the
+    API allows."""
+    return roles.allows(request.user.role, roles.console(right))
 
 
 def _my_locations(request: HttpRequest) -> list[str]:
@@ -116,15 +121,13 @@ def order_detail(request: HttpRequest, order_id: str):
     return render(request, "orders/detail.html", {
         "title": order.number, "order": order, "data": data, "timeline": timeline, "customer": customer,
         "money": lambda m: Money.of(m["amount"], m["currency"]).format(),
-        "can_cancel": order.status != OrderStatus.CANCELLED and request.user.role in ("admin", "manager", "agent",
-                                                                                       "store_staff"),
-        "can_refund": request.user.role in ("admin", "manager"),
-        "can_dispute": order.status != OrderStatus.CANCELLED and request.user.role in ("admin", *DISPUTE_STAFF),
+        "can_cancel": order.status != OrderStatus.CANCELLED and may(request, roles.CANCELLERS),
+        "can_refund": may(request, roles.REFUNDERS),
+        "can_dispute": order.status != OrderStatus.CANCELLED and may(request, roles.DISPUTE_OPENERS),
         "dispute_kinds": DISPUTE_KINDS, "returns": list(order.returns.all()),
         "disputes": list(order.disputes.all())})
 
 
-DISPUTE_STAFF = ("manager", "agent")  # who opens disputes and reads the queue in the console
 DISPUTE_KINDS = [("not_received", _("Not received")), ("defective", _("Defective"))]
 DECISION_LABELS = {"refund": _("Total refund"), "partial_refund": _("Partial refund"),
                    "replacement": _("Replacement"), "reject": _("Rejected")}
@@ -171,7 +174,7 @@ def order_cancel(request: HttpRequest, order_id: str):
     return redirect("orders:detail", order_id=order.public_id)
 
 
-@staff_required("manager")
+@staff_required(*roles.REFUNDERS)
 @require_POST
 def order_refund(request: HttpRequest, order_id: str):
     order = _visible_order(request, order_id)
@@ -424,7 +427,6 @@ def returns_desk(request: HttpRequest):
 # panel back (HTMX). Inside the agent's workspace, conversations sets request.conversation_id so the
 # panel can offer "link to this conversation" (a plain URL by name: orders never imports conversations).
 
-THREAD_ACTORS = ("agent", "manager")
 RETURN_REASONS = [("size", _("Wrong size")), ("changed_mind", _("Changed mind")), ("defective", _("Defective")),
                   ("not_as_described", _("Not as described")), ("other", _("Other"))]
 
@@ -438,7 +440,7 @@ def panel_html(request: HttpRequest, customer_id: str, *, q: str = "", notice: s
     return render_to_string("orders/_customer_panel.html", {
         "customer_id": customer_id, "orders": orders, "cart": queries.cart_dict(cart) if cart else None, "q": q,
         "conversation_id": conversation_id, "notice": notice, "error": error,
-        "can_act": role in (*THREAD_ACTORS, "admin"), "reasons": RETURN_REASONS,
+        "can_act": roles.allows(role, roles.THREAD_ACTORS), "reasons": RETURN_REASONS,
         "return_locations": [loc for loc in inventory.location_infos().values() if loc.returns],
     }, request=request)
 
@@ -455,7 +457,7 @@ def panel(request: HttpRequest, customer_id: str):
     return _panel_response(request, customer_id)
 
 
-@staff_required(*THREAD_ACTORS)
+@staff_required(*roles.THREAD_ACTORS)
 @require_POST
 def panel_resend_tracking(request: HttpRequest, fulfillment_id: str):
     try:
@@ -471,7 +473,7 @@ def panel_resend_tracking(request: HttpRequest, fulfillment_id: str):
         return _panel_response(request, f.order.customer_id, error=problem_text(problem))
 
 
-@staff_required(*THREAD_ACTORS)
+@staff_required(*roles.THREAD_ACTORS)
 @require_POST
 def panel_start_return(request: HttpRequest, order_id: str):
     order = _visible_order(request, order_id)
@@ -504,7 +506,7 @@ def panel_start_return(request: HttpRequest, order_id: str):
 # service re-checks the role: a store clerk or an agent posting the decide form gets 403.
 
 
-@staff_required(*DISPUTE_STAFF)
+@staff_required(*roles.DISPUTE_READERS)
 def disputes(request: HttpRequest):
     status = request.GET.get("status", "open")
     status = status if status in ("open", "decided", "") else "open"
@@ -524,7 +526,7 @@ def disputes(request: HttpRequest):
         "decisions": DECISION_LABELS})
 
 
-@staff_required(*DISPUTE_STAFF)
+@staff_required(*roles.DISPUTE_READERS)
 def dispute_detail(request: HttpRequest, dispute_id: str):
     try:
         dispute = queries.get_dispute(dispute_id)
@@ -537,13 +539,12 @@ def dispute_detail(request: HttpRequest, dispute_id: str):
     return render(request, "orders/dispute_detail.html", {
         "title": _("Dispute %(id)s") % {"id": dispute.public_id}, "dispute": dispute, "order": order, "data": data,
         "customer": customer, "left": left, "kinds": dict(DISPUTE_KINDS), "decisions": DECISION_LABELS,
-        "can_decide": dispute.status == DisputeStatus.OPEN and request.user.role in ("admin",
-                                                                                      *services.DISPUTE_DECIDERS),
+        "can_decide": dispute.status == DisputeStatus.OPEN and may(request, roles.DISPUTE_DECIDERS),
         "history": [{**h, "decision_label": DECISION_LABELS.get(h.get("decision", ""), "")} for h in dispute.history],
         "timeline": sorted(_returns_and_disputes_timeline(order), key=lambda e: e["at"], reverse=True)})
 
 
-@staff_required(*services.DISPUTE_DECIDERS)
+@staff_required(*roles.DISPUTE_DECIDERS)
 @require_POST
 def dispute_decide(request: HttpRequest, dispute_id: str):
     try:
@@ -576,7 +577,7 @@ def _typed_amount(raw: str) -> str:
     return raw.replace(",", ".") or "0"
 
 
-@staff_required(*DISPUTE_STAFF)
+@staff_required(*roles.console(roles.DISPUTE_OPENERS))
 @require_POST
 def dispute_open(request: HttpRequest, order_id: str):
     order = _visible_order(request, order_id)

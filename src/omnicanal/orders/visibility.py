@@ -26,9 +26,8 @@ from django.db.models import Q, QuerySet
 
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import NotFound
+from omnicanal.orders import roles
 from omnicanal.orders.models import Fulfillment, Order, Return, number_prefix, pk_from_number
-
-PICKUP_DESK_ROLES = ("admin", "manager", "store_staff")
 
 
 def order_q(codes: Iterable[str]) -> Q:
@@ -85,7 +84,7 @@ def may_see_pickup_code(principal: Principal | None, f: Fulfillment) -> bool:
     """None: an internal reader (the customer's own notification, export)."""
     if principal is None:
         return True
-    return principal.role in PICKUP_DESK_ROLES and principal.may_act_on(pickup_desk(f))
+    return roles.allows(principal.role, roles.PICKUP_DESK) and principal.may_act_on(pickup_desk(f))
 
 
 def sees_pii(principal: Principal | None) -> bool:

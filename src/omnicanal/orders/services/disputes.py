@@ -12,7 +12,7 @@ from omnicanal.core import audit, clock
 from omnicanal.core.auth import SYSTEM, Principal, require_role
 from omnicanal.core.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from omnicanal.core.money import Money
-from omnicanal.orders import locks
+from omnicanal.orders import locks, roles
 from omnicanal.orders.models import (
     Dispute,
     DisputeStatus,
@@ -26,8 +26,7 @@ from omnicanal.orders.services.refunds import do_refund, paid_amount, refunded_a
 
 DISPUTE_GRACE_DAYS = 5
 DISPUTE_KINDS = ("not_received", "defective")
-DISPUTE_OPENERS = ("manager", "agent", "integration")
-DISPUTE_DECIDERS = ("manager",)  # as refunds: a manager (admins always)
+DISPUTE_OPENERS, DISPUTE_DECIDERS = roles.DISPUTE_OPENERS, roles.DISPUTE_DECIDERS
 DECISIONS = ("refund", "partial_refund", "replacement", "reject")
 
 

@@ -16,7 +16,7 @@ from omnicanal.core.money import Money
 from omnicanal.inventory import queries as inventory_queries
 from omnicanal.inventory import services as inventory
 from omnicanal.inventory.services import ReserveLine
-from omnicanal.orders import events, locks, pickup, sourcing, tracking
+from omnicanal.orders import events, locks, pickup, roles, sourcing, tracking
 from omnicanal.orders.models import (
     Fulfillment,
     FulfillmentLine,
@@ -145,7 +145,7 @@ def do_customer_arrived(*, order_id: str, fulfillment_id: str, parking_spot: str
     return do_transition(fulfillment_id=fulfillment_id, action="arrived", data={"parking_spot": spot}, actor=CUSTOMER)
 
 
-RESEND_ROLES = ("agent", "manager")
+RESEND_ROLES = roles.RESEND_TRACKING
 
 
 def do_resend_tracking(*, fulfillment_id: str, actor: Principal) -> Fulfillment:
