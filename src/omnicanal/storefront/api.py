@@ -8,9 +8,14 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from omnicanal.core.auth import require_role
+from omnicanal.core.schemas import Out
 from omnicanal.storefront import roles, services
 
 router = Router(tags=["storefront"])
+
+
+class TokenOut(Out):
+    token: str
 
 
 class SignInAsIn(Schema):
@@ -18,7 +23,7 @@ class SignInAsIn(Schema):
     channel: str = Field(default="app", pattern="^(web|app)$")
 
 
-@router.post("/customers/{customer_id}/sessions", response={201: dict},
+@router.post("/customers/{customer_id}/sessions", response={201: TokenOut},
              summary="Sign a shopper session (or a new one) in as the customer (admin, integration; audited)")
 def sign_in_as(request: HttpRequest, customer_id: str, body: SignInAsIn | None = None):
     # customers-pii: the key acts as the customer, who sees their own personal data.

@@ -16,11 +16,12 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from omnicanal.core import throttle
-from omnicanal.core.schemas import MoneyIn, Quantity
+from omnicanal.core.schemas import MoneyIn, MoneyOut, Out, Quantity, Timestamp
 from omnicanal.loyalty import qr as loyalty_qr
 from omnicanal.loyalty import queries as loyalty_queries
 from omnicanal.orders import queries as orders_queries
 from omnicanal.orders import services as orders
+from omnicanal.orders.schemas import CartLineOut, CartTotalsOut, FulfillmentOut, OrderOut, ReturnOut
 from omnicanal.storefront import services
 from omnicanal.storefront.auth import shopper_auth
 from omnicanal.storefront.queries import Shopper
@@ -100,6 +101,43 @@ class ReturnIn(Schema):
     location: str | None = Field(default=None, max_length=32)
 
 
+class DetailOut(Out):
+    detail: str
+
+
+class SignedInOut(Out):
+    customer_id: str
+
+
+class RevokedOut(Out):
+    revoked: int
+
+
+class StoreCartOut(Out):
+    """orders' cart (CartOut); before the first line there is no cart yet: id, totals and
+    updated_at are null."""
+
+    id: str | None
+    customer_id: str | None
+    channel: str
+    status: str
+    lines: list[CartLineOut]
+    totals: CartTotalsOut | None
+    updated_at: Timestamp | None
+
+
+class StoreOrderOut(OrderOut):
+    tracking_url: str = ""
+
+
+class LoyaltyOut(Out):
+    points: int
+    tier: str | None
+    stored_value: MoneyOut
+    card_qr_url: str
+    card_expires_at: Timestamp
+
+
 # --- sessions ------------------------------------------------------------------------------------
 
 
@@ -110,7 +148,7 @@ def start_session(request: HttpRequest, body: SessionIn | None = None):
     return Status(201, {"token": started.token})
 
 
-@router.post("/sessions/code", response={202: dict}, auth=shopper_auth,
+@router.post("/sessions/code", response={202: DetailOut}, auth=shopper_auth,
              summary="Send a one-time code to an email or phone (same answer whether or not it is known)")
 def request_code(request: HttpRequest, body: AddressIn):
     services.do_request_code(session_id=_shopper(request).session_id, email=body.email or "",
@@ -118,7 +156,7 @@ def request_code(request: HttpRequest, body: AddressIn):
     return Status(202, {"detail": _("If the address can receive messages, a code is on its way.")})
 
 
-@router.post("/sessions/verify", response=dict, auth=shopper_auth,
+@router.post("/sessions/verify", response=SignedInOut, auth=shopper_auth,
              summary="The code signs this session in; its cart merges into the customer's one cart")
 def verify_code(request: HttpRequest, body: VerifyIn):
     customer_id = services.do_verify_code(session_id=_shopper(request).session_id, code=body.code,
@@ -132,7 +170,7 @@ def sign_out(request: HttpRequest):
     return Status(204, None)
 
 
-@router.post("/sessions/revoke-all", response=dict, auth=shopper_auth,
+@router.post("/sessions/revoke-all", response=RevokedOut, auth=shopper_auth,
              summary="Sign out everywhere: every session of the customer ends")
 def sign_out_everywhere(request: HttpRequest):
     return {"revoked": services.do_sign_out_everywhere(session_id=_shopper(request).session_id)}
@@ -144,24 +182,24 @@ def sign_out_everywhere(request: HttpRequest):
 def _cart(cart_id: str, channel: str) -> dict:
     if not cart_id:
         return {"id": None, "customer_id": None, "channel": channel, "status": "active", "lines": [],
-                "totals": None}
+                "totals": None, "updated_at": None}
     return orders_queries.cart_dict(orders_queries.get_cart(cart_id))
 
 
-@router.get("/cart", response=dict, auth=shopper_auth, summary="The shopper's one cart (lines, availability, totals)")
+@router.get("/cart", response=StoreCartOut, auth=shopper_auth, summary="The shopper's one cart (lines, availability, totals)")
 def get_cart(request: HttpRequest):
     shopper = _shopper(request)
     return _cart(shopper.cart_id, shopper.channel)
 
 
-@router.put("/cart/lines", response=dict, auth=shopper_auth, summary="Set a line's quantity (0 removes it)")
+@router.put("/cart/lines", response=StoreCartOut, auth=shopper_auth, summary="Set a line's quantity (0 removes it)")
 def put_cart_line(request: HttpRequest, body: CartLineIn):
     shopper = _shopper(request)
     cart_id = services.do_set_cart_line(shopper=shopper, sku=body.sku, quantity=body.quantity)
     return _cart(cart_id, shopper.channel)
 
 
-@router.post("/checkout", response={201: dict}, auth=shopper_auth,
+@router.post("/checkout", response={201: OrderOut}, exclude_unset=True, auth=shopper_auth,
              summary="Place the cart as an order (as GET /api/v1/orders/{id} shows it)")
 def checkout(request: HttpRequest, body: CheckoutIn):
     order = services.do_checkout(
@@ -176,27 +214,27 @@ def checkout(request: HttpRequest, body: CheckoutIn):
 # --- orders, returns, loyalty --------------------------------------------------------------------
 
 
-@router.get("/orders", response=list[dict], auth=shopper_auth, summary="The signed-in customer's orders, newest first")
+@router.get("/orders", response=list[OrderOut], exclude_unset=True, auth=shopper_auth, summary="The signed-in customer's orders, newest first")
 def list_orders(request: HttpRequest, limit: int = 20):
     shopper = services.require_customer(_shopper(request))
     found = orders_queries.customer_orders(shopper.customer_id, limit=max(1, min(limit, 100)))
     return [orders_queries.order_dict(o, full=False) for o in found]
 
 
-@router.get("/orders/{order_id}", response=dict, auth=shopper_auth, summary="One of the customer's orders (else 404)")
+@router.get("/orders/{order_id}", response=StoreOrderOut, exclude_unset=True, auth=shopper_auth, summary="One of the customer's orders (else 404)")
 def get_order(request: HttpRequest, order_id: str):
     order = services.own_order(_shopper(request), order_id)
     return {**orders_queries.order_dict(order), "tracking_url": orders_queries.tracking_url(order.public_id)}
 
 
-@router.post("/orders/{order_id}/arrived", response=dict, auth=shopper_auth,
+@router.post("/orders/{order_id}/arrived", response=FulfillmentOut, exclude_unset=True, auth=shopper_auth,
              summary="Curbside: I'm here (the fulfilment, now arrived)")
 def arrived(request: HttpRequest, order_id: str, body: ArrivedIn | None = None):
     f = services.do_arrived(shopper=_shopper(request), order_id=order_id, spot=(body.spot if body else None) or "")
     return orders_queries.fulfillment_dict(f, {s: q for s, q in orders_queries.fulfillment_skus([f]).get(f.pk, [])})
 
 
-@router.post("/returns", response={201: dict}, auth=shopper_auth,
+@router.post("/returns", response={201: ReturnOut}, exclude_unset=True, auth=shopper_auth,
              summary="Return lines of the customer's order at a store or by mail")
 def create_return(request: HttpRequest, body: ReturnIn):
     ret = services.do_request_return(shopper=_shopper(request), order_id=body.order_id,
@@ -205,7 +243,7 @@ def create_return(request: HttpRequest, body: ReturnIn):
     return Status(201, orders_queries.return_dict(ret, request))
 
 
-@router.get("/loyalty", response=dict, auth=shopper_auth, summary="Points, tier, stored value and the QR card")
+@router.get("/loyalty", response=LoyaltyOut, auth=shopper_auth, summary="Points, tier, stored value and the QR card")
 def loyalty(request: HttpRequest):
     shopper = services.require_customer(_shopper(request))
     summary = loyalty_queries.summary(shopper.customer_id)
