@@ -59,6 +59,7 @@ TEMPLATE_PARAMETERS = {
     "return_received": ("order_number",),
     "refund_issued": ("order_number", "amount"),
     "return_label": ("order_number", "carrier", "label_url"),
+    "sign_in_code": ("code",),
 }
 # The receipt's words for OrderPlaced's payment methods.
 PAYMENT_LABELS = {
@@ -223,6 +224,38 @@ def do_send_receipt(*, payload: dict, topic: str = "") -> str | None:
         log.info("receipt for %s not sent: %s", customer.id, problem)
         return None
     return "email"
+
+
+def do_send_code(*, customer_id: str, address: str, channels: tuple[str, ...], code: str, minutes: int) -> str | None:
+    """A shop's one-time sign-in code (storefront), to exactly the address the shopper typed, on the
+    first of `channels` with an active inbox that takes it (WhatsApp outside its window: the approved
+    `sign_in_code` template); returns that channel, or None. It is written into the customer's
+    thread like any notification, so a sandboxed inbox (the demo) shows it in the outbound log."""
+    active = set(Inbox.objects.filter(active=True).values_list("channel", flat=True))
+    customer = customers.customer_summary(customer_id)
+    language = customer.language or settings.LANGUAGE_CODE
+    context = {"code": code, "minutes": minutes, "business": settings.OMNICANAL["BUSINESS_NAME"]}
+    rendered = render("sign_in_code", language, context)
+    for channel in channels:
+        if channel not in active:
+            continue
+        ways: list[dict | None] = [None]
+        channel_spec = spec(channel)
+        if channel_spec is not None and channel_spec.reply_window is not None:
+            template = _template(channel, "sign_in_code", context, language)
+            if template is not None:
+                ways.append(template)
+        for template in ways:
+            try:
+                with transaction.atomic():
+                    conversations.do_notify(customer_id=customer.id, channel=channel,
+                                            text=for_channel(channel, rendered), template=template,
+                                            topic="storefront.sign_in_code", subject=rendered.subject, to=address)
+                return channel
+            except Problem:
+                continue  # window closed, consent withdrawn…: the next way, then the next channel
+    log.info("sign-in code for %s found no channel", customer.id)
+    return None
 
 
 def _handler(topic: str, key: str):

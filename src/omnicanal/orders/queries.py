@@ -272,6 +272,15 @@ def cart_dict(cart: Cart) -> dict:
             "updated_at": cart.updated_at.isoformat()}
 
 
+def cart_units(cart_id: str) -> int:
+    """How many units a cart holds (the shop's header badge): 0 for a cart ordered, merged or unknown."""
+    from django.db.models import Sum
+
+    total = CartLine.objects.filter(cart__public_id=cart_id, cart__status__in=(CartStatus.ACTIVE, CartStatus.ABANDONED)) \
+        .aggregate(n=Sum("quantity"))["n"]
+    return int(total or 0)
+
+
 def active_cart(customer_id: str) -> Cart | None:
     return Cart.objects.filter(customer_id=customer_id, status__in=(CartStatus.ACTIVE, CartStatus.ABANDONED)) \
         .order_by("-updated_at").first()

@@ -13,6 +13,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from omnicanal.storefront.auth import shopper_from_cookie
+
 
 @dataclass(frozen=True)
 class Brand:
@@ -32,7 +34,7 @@ def brand() -> Brand:
 
 def shop_context(request: HttpRequest) -> dict[str, Any]:
     """The header's facts: who is shopping (anonymous until signed in) and how many units are in the cart."""
-    shopper = getattr(request, "shopper", None)
+    shopper = shopper_from_cookie(request)  # the session cookie (storefront/auth.py)
     return {
         "brand": brand(),
         "shopper": shopper,

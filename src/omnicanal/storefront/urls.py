@@ -3,12 +3,20 @@ after the console and the staff API, so /api/v1 and /console/ keep their paths).
 
 from django.urls import path
 
-from omnicanal.storefront import pages, pwa, tracking_pages
+from omnicanal.storefront import account_pages, pages, pwa, tracking_pages
 from omnicanal.storefront.store_api import store_api
 
 urlpatterns = [
     path("api/store/v1/", store_api.urls),
     path("", pages.home, name="shop-home"),
+    path("account/", account_pages.account, name="shop-account"),
+    path("account/sign-in/", account_pages.sign_in, name="shop-sign-in"),
+    path("account/sign-in/verify/", account_pages.verify, name="shop-verify"),
+    path("account/sign-out/", account_pages.sign_out, name="shop-sign-out"),
+    path("account/sign-out-everywhere/", account_pages.sign_out_everywhere, name="shop-sign-out-everywhere"),
+    path("cart/", account_pages.cart, name="shop-cart"),
+    path("cart/lines/", account_pages.cart_line, name="shop-cart-line"),
+    path("checkout/", account_pages.checkout, name="shop-checkout"),
     path("c/", pages.categories, name="shop-categories"),
     path("c/<slug:slug>/", pages.category, name="shop-category"),
     path("search/", pages.search, name="shop-search"),

@@ -335,6 +335,7 @@ THROTTLES = {
     "one_time_code": {"max": 5, "per": 900, "lockout": 900},
     # attempts (rate limits)
     "one_time_code_send": {"max": 5, "per": 3600, "lockout": 3600},
+    "one_time_code_send_address": {"max": 30, "per": 3600, "lockout": 3600},  # per client address (storefront)
     "webhook": {"max": 600, "per": 60, "lockout": 60},
     "webchat_session": {"max": 30, "per": 600, "lockout": 600},
     "webchat_message": {"max": 120, "per": 60, "lockout": 60},
