@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -38,8 +39,12 @@ def compile_all() -> int:
             continue
         with po_path.open("rb") as handle:
             catalog = read_po(handle)
-        with mo_path.open("wb") as handle:
+        # Written aside and renamed: a server or test process loading the catalogue meanwhile reads
+        # the old file or the new one, never a half-written one (which it would keep, untranslated).
+        partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+        with partial.open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
+        os.replace(partial, mo_path)
         count += 1
     return count
 
