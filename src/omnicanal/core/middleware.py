@@ -72,6 +72,8 @@ class ApiTransactionMiddleware:
             succeeded = response.status_code < 400
             if not succeeded:
                 transaction.set_rollback(True)
+            elif record is not None and _holds_secret(response):
+                IdempotencyRecord.objects.filter(pk=record.pk).delete()
             elif record is not None:
                 _complete(record, response)
         if record is not None and not succeeded:
@@ -118,6 +120,12 @@ class ApiTransactionMiddleware:
         if not existing.completed:
             raise RequestInProgress(detail="A request with this Idempotency-Key is still being processed.")
         return None, _replay(existing)
+
+
+def _holds_secret(response: HttpResponse) -> bool:
+    """An answer marked `Cache-Control: no-store` carries a secret (a new session token): it is never
+    kept for replay, so the key only kept two copies of the request from running at once."""
+    return "no-store" in response.get("Cache-Control", "")
 
 
 def _scope(request: HttpRequest) -> str:

@@ -3,13 +3,14 @@ partner front-end with its own sign-in signs a shopper session in as a customer.
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
 from omnicanal.core.auth import require_role
 from omnicanal.core.schemas import Out
 from omnicanal.storefront import roles, services
+from omnicanal.storefront.auth import mark_secret
 
 router = Router(tags=["storefront"])
 
@@ -25,10 +26,10 @@ class SignInAsIn(Schema):
 
 @router.post("/customers/{customer_id}/sessions", response={201: TokenOut},
              summary="Sign a shopper session (or a new one) in as the customer (admin, integration; audited)")
-def sign_in_as(request: HttpRequest, customer_id: str, body: SignInAsIn | None = None):
+def sign_in_as(request: HttpRequest, response: HttpResponse, customer_id: str, body: SignInAsIn | None = None):
     # customers-pii: the key acts as the customer, who sees their own personal data.
     principal = require_role(request, *roles.SIGN_IN_AS, scope=roles.SIGN_IN_AS_SCOPE)
-    services.check_no_replay(request.headers.get("Idempotency-Key"))
+    mark_secret(response)
     started = services.do_sign_in_as(customer_id=customer_id, token=(body.token if body else None) or "",
                                      channel=body.channel if body else "app", actor=principal)
     return Status(201, {"token": started.token})

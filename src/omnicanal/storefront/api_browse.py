@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.errors import NotFound
 from omnicanal.inventory import queries as inventory
 from omnicanal.storefront import browsing
+from omnicanal.storefront.auth import browse_auth
 from omnicanal.storefront.shell import shopper_channel
 
 router = Router(tags=["store"])
@@ -89,7 +91,7 @@ def _url(request: HttpRequest, name: str, *args) -> str:
     return request.build_absolute_uri(reverse(name, args=args))
 
 
-@router.get("/products", response=ProductPage, summary="Products published on the session's channel")
+@router.get("/products", response=ProductPage, auth=browse_auth, summary="Products published on the session's channel")
 def products(request: HttpRequest, query: Query[ProductsQuery]):
     result = catalog.search_catalog(channel=shopper_channel(request), q=query.q, category=query.category,
                                     page=query.page, per_page=PER_PAGE, language=browsing.language())
@@ -102,12 +104,12 @@ def products(request: HttpRequest, query: Query[ProductsQuery]):
     }
 
 
-@router.get("/products/{handle}", response=ProductOut, summary="A product with its variants and stock per store")
+@router.get("/products/{handle}", response=ProductOut, auth=browse_auth, summary="A product with its variants and stock per store")
 def product(request: HttpRequest, handle: str, point: Query[PointQuery]):
     channel = shopper_channel(request)
     found = catalog.shop_product(handle, channel=channel, language=browsing.language())
     if found is None:
-        raise NotFound(detail=f"No product {handle}.")
+        raise NotFound(detail=_("No product %(handle)s.") % {"handle": handle})
     stock = inventory.availability_many(skus=[v.sku for v in found.variants], channel=channel, lat=point.lat,
                                         lon=point.lon)
     located = (point.lat, point.lon) if point.lat is not None and point.lon is not None else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
@@ -23,7 +23,7 @@ from omnicanal.orders import queries as orders_queries
 from omnicanal.orders import services as orders
 from omnicanal.orders.schemas import CartLineOut, CartTotalsOut, FulfillmentOut, OrderOut, ReturnOut
 from omnicanal.storefront import services
-from omnicanal.storefront.auth import shopper_auth
+from omnicanal.storefront.auth import mark_secret, shopper_auth
 from omnicanal.storefront.queries import Shopper
 
 router = Router(tags=["store"])
@@ -142,8 +142,8 @@ class LoyaltyOut(Out):
 
 
 @router.post("/sessions", response={201: TokenOut}, summary="A new anonymous session for this device")
-def start_session(request: HttpRequest, body: SessionIn | None = None):
-    services.check_no_replay(request.headers.get("Idempotency-Key"))
+def start_session(request: HttpRequest, response: HttpResponse, body: SessionIn | None = None):
+    mark_secret(response)
     started = services.do_start_session(channel=body.channel if body else "web")
     return Status(201, {"token": started.token})
 

@@ -58,5 +58,22 @@ def set_cookie(response: HttpResponse, token: str) -> None:
                         secure=bool(settings.SESSION_COOKIE_SECURE))
 
 
+def mark_secret(response: HttpResponse) -> None:
+    """An answer carrying a new session token is never cached nor kept for an Idempotency-Key replay
+    (core.middleware): every anonymous caller shares one idempotency scope, and the token would be
+    replayed to anyone sending the same key. Starting a session twice does no harm."""
+    response["Cache-Control"] = "no-store"
+
+
 def clear_cookie(response: HttpResponse) -> None:
     response.delete_cookie(COOKIE, samesite="Lax")
+
+
+def no_session(request: HttpRequest) -> str | None:
+    """Browsing needs no session: without an Authorization header the caller is an anonymous web
+    shopper; a header with a wrong token is still refused (401)."""
+    return None if "Authorization" in request.headers else "anonymous"
+
+
+# Products and search: the session's channel when a token is sent (app prices), else the web's.
+browse_auth = [shopper_auth, no_session]

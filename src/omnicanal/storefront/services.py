@@ -61,15 +61,6 @@ class Address:
         return hmac.new(settings.SECRET_KEY.encode(), f"{self.kind}:{self.value}".encode(), hashlib.sha256).hexdigest()
 
 
-def check_no_replay(idempotency_key: str | None) -> None:
-    """Answers that carry a new session token refuse an Idempotency-Key: core.middleware would keep
-    the answer (the token in clear) for a day and replay it to anyone sending the same key (every
-    anonymous caller shares one idempotency scope). Starting a session twice does no harm."""
-    if idempotency_key is not None:
-        raise ValidationFailed.on("Idempotency-Key", _("not accepted here: a session token is never stored or "
-                                                       "replayed; retry without it"))
-
-
 def shopper_principal(shopper: Shopper) -> Principal:
     """The shopper as an actor in other domains' histories ("shopper:<customer>"); no staff role and
     no location (a carry-out or a desk action is never theirs)."""

@@ -77,3 +77,13 @@ def test_a_half_or_impossible_location_is_a_422(client, shop):
     assert client.get(f"{BASE}/products/zapatilla-nino-chispa", {"lat": "-33.4"}).status_code == 422
     assert client.get(f"{BASE}/products/zapatilla-nino-chispa", {"lat": "99", "lon": "0"}).status_code == 422
     assert client.get(f"{BASE}/products/zapatilla-nino-chispa", {"lat": "x", "lon": "0"}).status_code == 422
+
+
+def test_an_app_session_browses_the_apps_catalogue_and_a_wrong_token_is_refused(client, shop):
+    token = client.post(f"{BASE}/sessions", {"channel": "app"}, content_type="application/json").json()["token"]
+    app = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+    # The jacket is unpublished on the web only: the app's session finds it, an anonymous caller does not.
+    assert client.get(f"{BASE}/products", {"q": "chaqueta"}, **app).json()["total"] == 1
+    assert client.get(f"{BASE}/products", {"q": "chaqueta"}).json()["total"] == 0
+    assert client.get(f"{BASE}/products", HTTP_AUTHORIZATION="Bearer shp_wrong").status_code == 401

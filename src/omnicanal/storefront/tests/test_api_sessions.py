@@ -283,6 +283,9 @@ def test_a_session_token_is_never_kept_for_an_idempotent_replay(client, world):
 
     first, second = start(), start()
 
-    assert first.status_code == second.status_code == 422
-    assert not any("shp_" in r.response_body for r in IdempotencyRecord.objects.all())
+    # The key is accepted but the answer is not kept: a retry gets a fresh session, never another's token.
+    assert first.status_code == second.status_code == 201
+    assert first.json()["token"] != second.json()["token"]
+    assert first["Cache-Control"] == "no-store"
+    assert not any("shp_" in (r.response_body or "") for r in IdempotencyRecord.objects.all())
     assert client.post(f"{STORE}/sessions", '{}', content_type="application/json").status_code == 201

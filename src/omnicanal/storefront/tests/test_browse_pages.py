@@ -150,3 +150,15 @@ def test_the_product_image_is_served_locally_to_anyone(client, shop, settings, t
 def test_english_readers_get_english(client, shop):
     page = text(client.get("/p/zapatilla-nino-chispa/", HTTP_ACCEPT_LANGUAGE="en"))
     assert "Chispa kids shoe" in page and "Availability in stores" in page
+
+
+def test_the_product_page_adds_the_chosen_variant_to_the_cart_without_javascript(client, shop):
+    page = text(client.get("/p/zapatilla-nino-chispa/?sku=CHI-32"))
+    form = re.search(r'<form method="post" action="/cart/lines/" class="add-to-cart".*?</form>', page, re.S)
+    assert form and 'name="sku" value="CHI-32"' in form.group(0)
+
+    answer = client.post("/cart/lines/", {"sku": "CHI-32", "quantity": "2", "next": "/p/zapatilla-nino-chispa/?sku=CHI-32"})
+
+    assert answer.status_code == 302 and answer["Location"] == "/p/zapatilla-nino-chispa/?sku=CHI-32"
+    cart = text(client.get("/cart/"))
+    assert "Zapatilla Niño Chispa" in cart and re.search(r"value=\"2\"", cart)
