@@ -50,7 +50,8 @@ def test_a_signed_in_shopper_on_a_phone_chats_from_the_home_as_themselves(_chrom
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         page.fill("[data-testid=webchat-input]", "¿Tienen la parka en talla L?")
         page.click("[data-testid=webchat-send]")
-        page.wait_for_selector("[data-testid=webchat-messages] >> text=talla L")
+        # The server's copy (with its id), not the widget's pending bubble.
+        page.wait_for_selector("[data-testid=webchat-messages] .ocw-msg[data-id] >> text=talla L")
         conversation = Conversation.objects.get(messages__text="¿Tienen la parka en talla L?")
         assert conversation.customer_id == customer_id
         assert [e for e in errors if "Content Security Policy" in e] == []
