@@ -269,6 +269,8 @@ OMNICANAL: dict[str, Any] = {
     "WEBCHAT_SESSION_DAYS": int(os.environ.get("WEBCHAT_SESSION_DAYS", "30")),
     "WEBCHAT_TOKEN_ROTATE_MINUTES": int(os.environ.get("WEBCHAT_TOKEN_ROTATE_MINUTES", "10")),
     "WEBCHAT_TOKEN_GRACE_MINUTES": int(os.environ.get("WEBCHAT_TOKEN_GRACE_MINUTES", "10")),
+    # The shop's web chat widget: this web chat inbox's public id (empty: the oldest active web chat inbox).
+    "SHOP_WEBCHAT_INBOX": os.environ.get("SHOP_WEBCHAT_INBOX", ""),
 }
 
 # --- Deployment: TLS, cookies, sessions, secrets at rest (docs/operations.md, "Production settings").
