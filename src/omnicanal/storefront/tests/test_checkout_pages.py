@@ -158,3 +158,9 @@ def test_a_webpay_card_payment_sends_the_shopper_to_webpay_and_back_to_the_track
     payment_id, next_path = webpay.read_pay_link(placed["Location"].split("/")[-2])
     assert payment_id == payment.public_id and next_path in orders_queries.tracking_url(order.public_id)
     assert shopper.get(placed["Location"]).status_code == 200  # Webpay's confirm page
+
+
+def test_the_page_speaks_the_shoppers_language(shopper):
+    page = shopper.get("/checkout/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert "¿Cómo lo quieres recibir?" in page and "Despacho a domicilio" in page and "Retiro en auto" in page
