@@ -48,6 +48,7 @@ def test_a_curbside_order_from_a_phone_reaches_the_stores_curbside_queue(phone, 
     assert axe(phone) == []
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     phone.locator("[data-testid=method-curbside]").check()
+    assert not phone.locator("#address-line1").is_visible()  # only the chosen method's fields (CSS :has)
     phone.locator("[data-testid=curbside-SCL]").check()
     phone.click("[data-testid=place-order]")
     # off to Webpay (the sandbox), approved, back on the order's tracking page

@@ -164,3 +164,23 @@ def test_the_page_speaks_the_shoppers_language(shopper):
     page = shopper.get("/checkout/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
 
     assert "¿Cómo lo quieres recibir?" in page and "Despacho a domicilio" in page and "Retiro en auto" in page
+
+
+def test_a_coupon_takes_its_discount_and_an_inactive_one_is_an_error_next_to_the_field(shopper):
+    from omnicanal.core.auth import SYSTEM
+    from omnicanal.loyalty.services import coupons
+
+    with transaction.atomic():
+        coupons.do_create_coupon(code="VUELVE", terms=coupons.Terms(kind="amount", value=2000))
+        off = coupons.do_create_coupon(code="APAGADO", terms=coupons.Terms(kind="amount", value=2000))
+        coupons.do_set_coupon_active(coupon_id=off.public_id, active=False, actor=SYSTEM)
+
+    refused = shopper.post("/checkout/", {"method": "pickup", "location_pickup": "SCL", "coupon": "APAGADO"})
+    assert refused.status_code == 422 and b'data-testid="error-coupon"' in refused.content
+    assert b'value="APAGADO"' in refused.content  # kept for correcting
+
+    placed = shopper.post("/checkout/", {"method": "pickup", "location_pickup": "SCL", "coupon": "vuelve"})
+
+    assert placed.status_code == 302
+    order = _order()
+    assert order.coupon == "VUELVE" and order.discount == 2000
