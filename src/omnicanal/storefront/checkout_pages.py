@@ -59,7 +59,7 @@ class Options:
 
     @property
     def methods(self) -> list[str]:
-        return [m for m in METHODS if (self.ship if m == "ship" else getattr(self, m))]
+        return [m for m in METHODS if getattr(self, m)]
 
 
 def _days() -> dict[str, int]:
