@@ -243,7 +243,9 @@ OMNICANAL: dict[str, Any] = {
     # webpay (Transbank Webpay Plus's hosted page). WEBPAY_BASE_URL: "sandbox" (in-process, nothing
     # leaves the machine), https://webpay3gint.transbank.cl (integration) or https://webpay3g.transbank.cl
     # (production, with the commerce code and secret key Transbank gives you, from the environment).
-    "CARD_PROVIDER": os.environ.get("CARD_PROVIDER", "testpay"),
+    # The demo pays by card through Webpay's in-process sandbox; the tests choose their provider
+    # (testpay by default, webpay where they exercise it).
+    "CARD_PROVIDER": os.environ.get("CARD_PROVIDER", "testpay" if TESTING else "webpay"),
     "WEBPAY": {
         "BASE_URL": os.environ.get("WEBPAY_BASE_URL", "sandbox"),
         "COMMERCE_CODE": os.environ.get("WEBPAY_COMMERCE_CODE", "597055555532"),  # Transbank's integration code
