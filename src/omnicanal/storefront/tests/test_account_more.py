@@ -144,5 +144,6 @@ def test_the_rewards_page_shows_points_tier_store_credit_history_and_the_qr_card
     qr = re.search(r'<img src="([^"]+)"[^>]*data-testid="loyalty-qr"', html).group(1).replace("&amp;", "&")
     card = client.get(qr)
     assert card.status_code == 200 and card["Content-Type"].startswith("image/svg+xml")
+    assert b'xmlns="http://www.w3.org/2000/svg"' in card.content  # an image on its own, not only inline
     client.cookies.pop(COOKIE)
     assert client.get("/account/loyalty/").status_code == 302
