@@ -133,7 +133,7 @@ def order(request: HttpRequest, order_id: str) -> HttpResponse:
         "open_lines": [(line, range(line.returnable + 1)) for line in open_lines],
         "stores": _return_stores(), "reasons": RETURN_REASONS, "refund_choices": REFUND_TO,
         "tracking_url": orders_queries.tracking_url(found.public_id),
-        "time_zone": _time_zone(shopper.customer_id), "error": error, "form": request.POST,
+        "time_zone": _time_zone(shopper.customer_id), "error": error,
     }, status=422 if error else 200)
 
 
