@@ -32,6 +32,9 @@ def main(argv: list[str]) -> int:
         print(f"\n=== {path.stem} ===", flush=True)
         spec = importlib.util.spec_from_file_location(path.stem, path)
         module = importlib.util.module_from_spec(spec)
+        # Registered under its name, so benchmarks whose clients are spawned processes can pickle
+        # their module-level functions (multiprocessing looks them up by module name).
+        sys.modules[path.stem] = module
         spec.loader.exec_module(module)
         module.main([a for a in argv if a.startswith("-")])
     return 0

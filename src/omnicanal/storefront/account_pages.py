@@ -191,35 +191,3 @@ def account(request: HttpRequest) -> HttpResponse:
         "devices": queries.sessions_of(shopper.customer_id),
         "time_zone": customer.time_zone or settings.OMNICANAL["TIME_ZONE"],
     })
-
-
-# --- checkout: pickup at a store that has the whole cart -------------------------------------------
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-def checkout(request: HttpRequest) -> HttpResponse:
-    """Pick a store that holds every line and place the order for pickup there."""
-    shopper = auth.shopper_from_cookie(request)
-    if shopper is None or not shopper.signed_in:
-        return HttpResponseRedirect(f"{reverse('shop-sign-in')}?{urlencode({'next': reverse('shop-checkout')})}")
-    found = orders_queries.cart_dict(orders_queries.get_cart(shopper.cart_id)) if shopper.cart_id else None
-    if not found or not found["lines"]:
-        return HttpResponseRedirect(reverse("shop-cart"))
-    stores = queries.pickup_stores([(line["sku"], line["quantity"]) for line in found["lines"]], shopper.channel)
-    context = {"title": _("Checkout"), "cart": found, "stores": stores, "error": ""}
-    if request.method == "POST":
-        location = request.POST.get("location", "")
-        if location not in {store.code for store in stores}:
-            context["error"] = _("Choose one of the stores listed.")
-        else:
-            try:
-                with transaction.atomic():
-                    order = services.do_checkout(shopper=shopper, delivery={"method": "pickup", "location": location})
-            except Problem as problem:
-                context["error"] = _problem_text(problem)
-            else:
-                messages.success(request, _("Order %(number)s placed. We will let you know when it is ready for "
-                                            "pickup.") % {"number": order.number})
-                return HttpResponseRedirect(reverse("shop-account"))
-        return render_shop(request, "storefront/account/checkout.html", context, status=422)
-    return render_shop(request, "storefront/account/checkout.html", context)

@@ -3,7 +3,7 @@ after the console and the staff API, so /api/v1 and /console/ keep their paths).
 
 from django.urls import path
 
-from omnicanal.storefront import account_more, account_pages, pages, pwa, tracking_pages
+from omnicanal.storefront import account_more, account_pages, checkout_pages, pages, pwa, tracking_pages
 from omnicanal.storefront.store_api import store_api
 
 urlpatterns = [
@@ -16,7 +16,7 @@ urlpatterns = [
     path("account/sign-out-everywhere/", account_pages.sign_out_everywhere, name="shop-sign-out-everywhere"),
     path("cart/", account_pages.cart, name="shop-cart"),
     path("cart/lines/", account_pages.cart_line, name="shop-cart-line"),
-    path("checkout/", account_pages.checkout, name="shop-checkout"),
+    path("checkout/", checkout_pages.checkout, name="shop-checkout"),
     path("c/", pages.categories, name="shop-categories"),
     path("c/<slug:slug>/", pages.category, name="shop-category"),
     path("search/", pages.search, name="shop-search"),

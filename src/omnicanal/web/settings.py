@@ -243,7 +243,9 @@ OMNICANAL: dict[str, Any] = {
     # webpay (Transbank Webpay Plus's hosted page). WEBPAY_BASE_URL: "sandbox" (in-process, nothing
     # leaves the machine), https://webpay3gint.transbank.cl (integration) or https://webpay3g.transbank.cl
     # (production, with the commerce code and secret key Transbank gives you, from the environment).
-    "CARD_PROVIDER": os.environ.get("CARD_PROVIDER", "testpay"),
+    # The demo pays by card through Webpay's in-process sandbox; the tests choose their provider
+    # (testpay by default, webpay where they exercise it).
+    "CARD_PROVIDER": os.environ.get("CARD_PROVIDER", "testpay" if TESTING else "webpay"),
     "WEBPAY": {
         "BASE_URL": os.environ.get("WEBPAY_BASE_URL", "sandbox"),
         "COMMERCE_CODE": os.environ.get("WEBPAY_COMMERCE_CODE", "597055555532"),  # Transbank's integration code
@@ -269,6 +271,8 @@ OMNICANAL: dict[str, Any] = {
     "WEBCHAT_SESSION_DAYS": int(os.environ.get("WEBCHAT_SESSION_DAYS", "30")),
     "WEBCHAT_TOKEN_ROTATE_MINUTES": int(os.environ.get("WEBCHAT_TOKEN_ROTATE_MINUTES", "10")),
     "WEBCHAT_TOKEN_GRACE_MINUTES": int(os.environ.get("WEBCHAT_TOKEN_GRACE_MINUTES", "10")),
+    # The shop's web chat widget: this web chat inbox's public id (empty: the oldest active web chat inbox).
+    "SHOP_WEBCHAT_INBOX": os.environ.get("SHOP_WEBCHAT_INBOX", ""),
 }
 
 # --- Deployment: TLS, cookies, sessions, secrets at rest (docs/operations.md, "Production settings").

@@ -139,27 +139,6 @@ def test_the_next_address_must_stay_on_the_site(client, ana, inboxes):
     assert response["Location"] == "/account/"
 
 
-def test_checkout_offers_only_stores_holding_the_whole_cart_and_places_a_pickup_order(client, ana, inboxes):
-    from omnicanal.orders.models import Order
-
-    _sign_in(client)
-    client.post("/cart/lines/", {"sku": "SHOE-40", "quantity": "1"})
-    client.post("/cart/lines/", {"sku": "SOCK-1", "quantity": "1"})
-
-    page = client.get("/checkout/").content.decode()
-    assert 'value="SCL"' in page and 'value="VAP"' not in page and 'value="WH"' not in page
-
-    assert client.post("/checkout/", {"location": "VAP"}).status_code == 422
-    placed = client.post("/checkout/", {"location": "SCL"})
-
-    assert placed.status_code == 302 and placed["Location"] == "/account/"
-    order = Order.objects.get()
-    assert order.customer_id == ana and order.delivery_method == "pickup" and order.delivery_location == "SCL"
-    assert order.channel == "web"
-    assert order.number in client.get("/account/").content.decode()
-    assert client.get("/checkout/")["Location"] == "/cart/"  # the cart became the order
-
-
 def test_checkout_asks_an_anonymous_visitor_to_sign_in_first(client, world):
     client.post("/cart/lines/", {"sku": "SHOE-40", "quantity": "1"})
 

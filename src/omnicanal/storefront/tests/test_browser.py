@@ -56,9 +56,11 @@ def test_a_shopper_on_a_phone_signs_in_with_a_code_and_keeps_their_cart(_chromiu
         assert orders.active_cart(customer_id).lines.get().quantity == 2
 
         page.click("[data-testid=to-checkout]")
-        page.check("input[name=location][value=SCL]")
+        page.check("[data-testid=method-pickup]")
+        page.check("[data-testid=pickup-SCL]")
         page.click("[data-testid=place-order]")
-        page.wait_for_url(f"{live_server.url}/account/")
+        page.wait_for_url("**/track/**")  # the new order's tracking page
+        page.goto(f"{live_server.url}/account/")
         from omnicanal.orders.models import Order
 
         order = Order.objects.get()

@@ -85,6 +85,10 @@
   function applyTexts() {
     button.textContent = texts.open || "Chat";
     title.textContent = texts.title || "";
+    // Named for screen readers: the dialog by its title, the fields by their hints (no visible labels).
+    panel.setAttribute("aria-label", texts.title || texts.open || "Chat");
+    input.setAttribute("aria-label", texts.placeholder || "");
+    emailInput.setAttribute("aria-label", texts.email_placeholder || "");
     close.setAttribute("aria-label", texts.close || "Close");
     input.placeholder = texts.placeholder || "";
     send.textContent = texts.send || "➤";

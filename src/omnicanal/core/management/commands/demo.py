@@ -68,4 +68,16 @@ class Command(BaseCommand):
         self.stdout.write("\nDemo logins (user, password, role), generated for this install:")
         for line in lines:
             self.stdout.write(line)
+        for hint in self._login_hints():
+            self.stdout.write(hint)
         self.stdout.write(f"(kept in {logins_file()}; print again: omnicanal demo --logins)")
+
+    def _login_hints(self):
+        """Logins that are no passwords (the shop's demo shopper signs in with a one-time code): each
+        app's demo may name its own in `login_hints() -> list[str]`."""
+        for config in self._app_configs():
+            try:
+                hints = import_string(f"{config.name}.demo.login_hints")
+            except ImportError:
+                continue
+            yield from hints()

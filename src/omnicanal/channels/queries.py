@@ -1,0 +1,43 @@
+"""What other domains read about channels (frozen dataclasses, never the Inbox rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from omnicanal.channels.models import Inbox
+from omnicanal.channels.webchat import adapter as webchat
+
+
+@dataclass(frozen=True)
+class WebchatEmbed:
+    """What a shop page's widget tag carries: the inbox's public id and, for a signed-in shopper,
+    their email with the shop's HMAC of it (computed here: the identity secret never leaves the server)."""
+
+    inbox_id: str
+    email: str = ""
+    user_hash: str = ""
+
+
+def shop_webchat_inbox() -> Inbox | None:
+    """The business's web chat inbox: OMNICANAL["SHOP_WEBCHAT_INBOX"] when set (and active), else
+    the oldest active web chat inbox; None when there is none (the shop then shows no widget)."""
+    inboxes = Inbox.objects.filter(channel=webchat.CHANNEL, active=True)
+    chosen = settings.OMNICANAL.get("SHOP_WEBCHAT_INBOX") or ""
+    if chosen:
+        return inboxes.filter(public_id=chosen).first()
+    return inboxes.order_by("pk").first()
+
+
+def webchat_embed(*, email: str = "") -> WebchatEmbed | None:
+    """The widget tag's facts for the shop's web chat inbox; the email (a signed-in shopper's) is
+    vouched for only when the inbox has an identity secret, else the widget opens as a plain device."""
+    inbox = shop_webchat_inbox()
+    if inbox is None:
+        return None
+    secret = inbox.config.get("identity_secret", "")
+    email = email.strip().lower()
+    if not secret or not email:
+        return WebchatEmbed(inbox_id=inbox.public_id)
+    return WebchatEmbed(inbox_id=inbox.public_id, email=email, user_hash=webchat.shopper_hash(secret, email))
