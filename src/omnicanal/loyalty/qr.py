@@ -8,6 +8,7 @@ minutes by default) is refused: a screenshot from yesterday does not work.
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.core import signing
 from django.utils.translation import gettext as _
@@ -61,4 +62,8 @@ def qr_svg(token: str) -> str | None:
         import segno  # optional: pure Python, no dependencies
     except ImportError:
         return None
-    return segno.make(token, error="m").svg_inline(scale=4, dark="#1d2433")
+    # svg_inline() leaves out the SVG namespace: fine inside HTML, but a browser shows no image for
+    # it on its own (the Store API's /loyalty/card as an <img>); with the namespace it works in both.
+    out = io.BytesIO()
+    segno.make(token, error="m").save(out, kind="svg", xmldecl=False, nl=False, scale=4, dark="#1d2433")
+    return out.getvalue().decode()

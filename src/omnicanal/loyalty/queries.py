@@ -247,3 +247,24 @@ def usage_by_channel(coupon_filter: dict) -> list[dict]:
 
 def gift_cards(limit: int = 100) -> list[GiftCard]:
     return list(GiftCard.objects.select_related("account").order_by("-issued_at")[:limit])
+
+
+@dataclass(frozen=True)
+class CustomerGiftCard:
+    """A gift card the customer bought, as their account shows it: never the whole code nor the PIN."""
+    masked_code: str
+    balance: Money
+    initial: Money
+    issued_at: object
+    expires_at: object
+    blocked: bool
+
+
+def customer_gift_cards(customer_id: str, limit: int = 20) -> list[CustomerGiftCard]:
+    """The gift cards bought by this customer, newest first."""
+    ids = {customer_id, survivor_id(customer_id)}
+    rows = GiftCard.objects.filter(purchaser_id__in=ids).select_related("account").order_by("-issued_at")[:limit]
+    return [CustomerGiftCard(masked_code=str(card), balance=Money.of(card.account.balance or 0, card.currency),
+                             initial=Money.of(card.initial_amount, card.currency), issued_at=card.issued_at,
+                             expires_at=card.expires_at, blocked=card.blocked_at is not None)
+            for card in rows]

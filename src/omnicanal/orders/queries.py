@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Q, QuerySet
 
+from omnicanal.catalog import queries as catalog_queries
 from omnicanal.core import clock, hours
 from omnicanal.core.auth import Principal
 from omnicanal.core.ids import has_prefix
@@ -33,7 +34,7 @@ from omnicanal.orders.models import (
     ReturnLine,
     pk_from_number,
 )
-from omnicanal.orders.services.common import PROMISE_DAYS
+from omnicanal.orders.services.common import PROMISE_DAYS, return_closes_at
 
 PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
 TrackingView = tracking.TrackingView  # the tracking page's facts (orders/tracking.py)
@@ -203,6 +204,41 @@ def label_context(ret: Return) -> dict:
     return {"ret": ret, "order": order, "ship_to": ship_to(ret.location), "sender": order.address or {},
             "sender_name": (order.contact or {}).get("name", ""), "qr": labels.barcode_svg(ret.public_id),
             "lines": list(ReturnLine.objects.filter(ret=ret)), "expires_at": labels.expires_at(ret.created_at)}
+
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    """A line of an order as a return form offers it: the same counts and window the return service
+    checks (orders.services.returns.do_request_return), so the form never offers what it refuses."""
+    sku: str
+    title: str
+    handed: int  # units that reached the customer (delivered or picked up)
+    returnable: int  # handed − already returned − in returns still requested
+    closes_at: dt.datetime  # the return window of the line's category closes
+
+    @property
+    def open(self) -> bool:
+        return self.returnable > 0 and clock.now() <= self.closes_at
+
+
+def returnable_lines(order: Order) -> list[ReturnableLine]:
+    """The order's lines that reached the customer, with what can still be returned and until when."""
+    handed: dict[int, int] = defaultdict(int)
+    for line_id, quantity in FulfillmentLine.objects.filter(
+            fulfillment__order=order, fulfillment__status__in=(FulfillmentStatus.DELIVERED, FulfillmentStatus.PICKED_UP),
+    ).values_list("order_line_id", "quantity"):
+        handed[line_id] += quantity
+    pending: dict[int, int] = defaultdict(int)
+    for line_id, quantity in ReturnLine.objects.filter(ret__order=order, ret__status="requested").values_list(
+            "order_line_id", "quantity"):
+        pending[line_id] += quantity
+    lines = list(OrderLine.objects.filter(order=order))
+    windows = catalog_queries.return_windows(line.category for line in lines)
+    default_window = int(settings.OMNICANAL.get("RETURN_WINDOW_DAYS", 30))
+    return [ReturnableLine(sku=line.sku, title=line.title, handed=handed[line.pk],
+                           returnable=max(handed[line.pk] - line.returned - pending[line.pk], 0),
+                           closes_at=return_closes_at(order.placed_at, windows.get(line.category, default_window)))
+            for line in lines if handed[line.pk]]
 
 
 def mail_returns_on_the_way(*, destination: str = "", viewer: Principal | None = None) -> QuerySet[Return]:

@@ -344,12 +344,14 @@ def own_order(shopper: Shopper | None, order_id: str):
     return order
 
 
-def do_request_return(*, shopper: Shopper, order_id: str, lines: list[dict], method: str, location: str = ""):
-    """A return of the shopper's own order: at a store (any returns-capable one) or by mail (a label)."""
+def do_request_return(*, shopper: Shopper, order_id: str, lines: list[dict], method: str, location: str = "",
+                      refund_to: str = "original"):
+    """A return of the shopper's own order: at a store (any returns-capable one) or by mail (a label),
+    refunded to the original payment or as store credit when it is received."""
     order = own_order(shopper, order_id)
     by_mail = method == "mail"
     if not by_mail and not location:
         raise ValidationFailed.on("location", _("choose the store you will bring it to"))
     return orders.do_request_return(order=order, location=location or orders.MAIL, lines=lines, by_mail=by_mail,
-                                    actor=shopper_principal(shopper))
+                                    refund_to=refund_to, actor=shopper_principal(shopper))
 

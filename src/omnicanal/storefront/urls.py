@@ -3,7 +3,7 @@ after the console and the staff API, so /api/v1 and /console/ keep their paths).
 
 from django.urls import path
 
-from omnicanal.storefront import account_pages, checkout_pages, pages, pwa, tracking_pages
+from omnicanal.storefront import account_more, account_pages, checkout_pages, pages, pwa, tracking_pages
 from omnicanal.storefront.store_api import store_api
 
 urlpatterns = [
@@ -27,4 +27,7 @@ urlpatterns = [
     path("manifest.webmanifest", pwa.manifest, name="shop-manifest"),
     path("sw.js", pwa.service_worker, name="shop-sw"),
     path("offline/", pwa.offline, name="shop-offline"),
+    # the account's order page (returns) and rewards (storefront/account_more.py)
+    path("account/orders/<str:order_id>/", account_more.order, name="shop-account-order"),
+    path("account/loyalty/", account_more.loyalty, name="shop-account-loyalty"),
 ]

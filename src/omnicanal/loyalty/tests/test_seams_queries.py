@@ -56,3 +56,19 @@ def test_current_tier_is_the_refreshed_one_else_the_entry_tier():
     program.do_earn_for_order(customer_id="cus_big", order_ref="o1", channel="web",
                               lines=[Line(sku="BICI", amount=Money.of(600_000, "CLP"), quantity=1, category="")])
     assert queries.current_tier("cus_big").code == "plata"
+
+
+def test_customer_gift_cards_lists_the_cards_they_bought_masked_with_their_balance():
+    from omnicanal.loyalty.services import stored_value
+
+    ana, other = _customer("ana@example.cl"), _customer("other@example.cl")
+    with transaction.atomic():
+        issued = stored_value.do_issue_gift_card(amount=Money.of(20000, "CLP"), purchaser_id=ana,
+                                                 code="ABCD2345EFGH6789")
+        stored_value.do_issue_gift_card(amount=Money.of(5000, "CLP"), purchaser_id=other)
+
+    cards = queries.customer_gift_cards(ana)
+
+    assert [(c.balance, c.initial, c.blocked) for c in cards] == [(Money.of(20000, "CLP"), Money.of(20000, "CLP"), False)]
+    assert cards[0].masked_code == "ABCD…6789" and issued.code not in cards[0].masked_code
+    assert queries.customer_gift_cards(_customer("nobody@example.cl")) == []

@@ -4,6 +4,7 @@ lines, actors in history and audit, releasing a fulfilment's hold and completing
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -116,6 +117,12 @@ def _maybe_complete(order: Order) -> None:
     if statuses and statuses <= set(FINAL) and statuses != {FulfillmentStatus.CANCELLED}:
         order.status = OrderStatus.COMPLETED
         Order.objects.filter(pk=order.pk).update(status=OrderStatus.COMPLETED)
+
+
+def return_closes_at(placed_at, days: int):
+    """When a line's return window closes: `days` (its category's, else the business's) after the order
+    was placed, plus the longest delivery promise, so a late delivery never eats the window."""
+    return placed_at + dt.timedelta(days=days + PROMISE_DAYS["drop_ship"])
 
 
 def _handed(order: Order) -> dict[int, int]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
@@ -29,13 +28,13 @@ from omnicanal.orders.models import (
     ReturnStatus,
 )
 from omnicanal.orders.services.common import (
-    PROMISE_DAYS,
     LineIn,
     PaymentIn,
     _handed,
     _history,
     _is_person,
     _wanted,
+    return_closes_at,
 )
 from omnicanal.orders.services.placement import do_place_order
 from omnicanal.orders.services.refunds import do_refund
@@ -104,7 +103,7 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
             raise ValidationFailed.on(f"lines.{i}.quantity", _("at most %(n)d units can be returned")
                                       % {"n": max(returnable, 0)})
         days = windows.get(line.category, default_window)
-        if now > order.placed_at + dt.timedelta(days=days + PROMISE_DAYS["drop_ship"]):
+        if now > return_closes_at(order.placed_at, days):
             raise ValidationFailed.on(f"lines.{i}.sku", _("the return window of %(days)d days has closed")
                                       % {"days": days})
         pending[line.pk] += quantity

@@ -12,7 +12,7 @@ from omnicanal.loyalty import queries as loyalty
 from omnicanal.orders import services
 from omnicanal.orders.models import Order
 from omnicanal.orders.tests.conftest import stock
-from omnicanal.orders.tests.helpers import act, amount, pay_by_webhook, place
+from omnicanal.orders.tests.helpers import act, amount, console_login, pay_by_webhook, place
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +163,26 @@ def test_a_defective_dispute_decided_as_a_replacement_sends_the_goods_again_for_
     replacement = Order.objects.exclude(public_id=order["id"]).get()
     assert replacement.total == 0 and replacement.status == "paid"
     assert replacement.contact["replacement_of"] == order["id"]
+
+
+def test_the_returns_desk_receives_a_return_the_customer_announced_for_this_store(api, client, customer_id):
+    # given a return the customer asked for (e.g. in the shop's account) to bring to Santiago, as store credit
+    order = delivered_web_order(api, client, customer_id)
+    ret = api.post("/returns", {"order_id": order["id"], "location": "SCL", "refund_to": "store_credit",
+                                "lines": [{"sku": "SHOE-41", "quantity": 1, "reason": "size"}]}).json()
+    console_login(client, "store_staff", ["SCL"], "desk-clerk")
+    # when the clerk finds the order at the desk, the pending return shows with its receive form
+    desk = client.get(f"/console/orders/returns/?location=SCL&order={order['number']}").content.decode()
+    assert f'data-testid="receive-form-{ret["id"]}"' in desk
+    response = client.post(f"/console/orders/r/{ret['id']}/receive/", {
+        "location": "SCL", "condition_SHOE-41": "resellable",
+        "next": f"/console/orders/returns/?location=SCL&order={order['number']}"})
+    # then it is received at the store, restocked there, and refunded as store credit
+    assert response.status_code == 302
+    final = api.get(f"/returns/{ret['id']}").json()
+    assert final["status"] == "received" and final["received_location"] == "SCL"
+    assert stock("SCL", "SHOE-41")["on_hand"] == 1
+    with transaction.atomic():
+        assert loyalty.summary(customer_id).store_credit.amount == 50000
+    desk = client.get(f"/console/orders/returns/?location=SCL&order={order['number']}").content.decode()
+    assert f'data-testid="receive-form-{ret["id"]}"' not in desk

@@ -74,3 +74,28 @@ def test_the_cities_an_address_may_name_are_the_businesss_setting(settings):
     # then it is placed there, and the towns no longer listed are not
     assert point == (-39.2823, -71.9545)
     assert sourcing.address_point({"city": "Santiago"}) is None
+
+
+def test_returnable_lines_offer_what_the_return_service_accepts_until_the_window_closes(api, client, customer_id):
+    # given two delivered shoes whose category gives 5 days, one of them in a return still requested
+    Category.objects.filter(slug="zapatillas").update(return_window_days=5)
+    order = delivered_web_order(api, client, customer_id)
+    assert _return_shoe(api, order).status_code == 201
+    placed = queries.get_order(order["id"])
+
+    [line] = queries.returnable_lines(placed)
+
+    # then one unit is left to return, until 5 days plus the delivery promise after the order
+    assert (line.sku, line.handed, line.returnable) == ("SHOE-41", 2, 1)
+    assert line.closes_at == placed.placed_at + dt.timedelta(days=5 + GRACE) and line.open
+    with clock.frozen(line.closes_at + dt.timedelta(seconds=1)):
+        assert not line.open
+        assert _return_shoe(api, order).status_code == 422  # the service refuses exactly then
+    assert _return_shoe(api, order).status_code == 201
+    assert queries.returnable_lines(queries.get_order(order["id"]))[0].returnable == 0
+
+
+def test_returnable_lines_leave_out_what_never_reached_the_customer(api, customer_id):
+    order = place(api, lines=[("SHOE-41", 1)], customer_id=customer_id).json()
+
+    assert queries.returnable_lines(queries.get_order(order["id"])) == []
