@@ -31,7 +31,8 @@ DESKTOP = {"width": 1280, "height": 860}
 TRACKING_URL = """
 from omnicanal.orders.models import Fulfillment
 from omnicanal.orders.tracking import tracking_url
-f = Fulfillment.objects.filter(method__in=["pickup", "curbside"], status="ready").select_related("order").first()
+pickups = Fulfillment.objects.filter(method__in=["pickup", "curbside"]).select_related("order")
+f = pickups.filter(status="ready").first() or pickups.order_by("-pk").first()
 print(tracking_url(f.order) if f else "")
 """
 
@@ -56,7 +57,9 @@ def pages(env: dict) -> dict[str, str]:
     products = json.loads(urllib.request.urlopen(f"{BASE}/api/store/v1/products").read())
     product = urllib.parse.urlparse(products["items"][0]["url"]).path
     found = {"home": "/", "category": category, "product": product, "sign-in": "/account/sign-in/"}
-    tracking = omnicanal("shell", "-c", TRACKING_URL, env=env).strip()
+    # The shell may print a line of its own first (Django's automatic imports): the link is the last.
+    lines = omnicanal("shell", "-c", TRACKING_URL, env=env).strip().splitlines()
+    tracking = lines[-1] if lines and "/track/" in lines[-1] else ""
     if tracking:
         found["tracking"] = urllib.parse.urlparse(tracking).path
     return found

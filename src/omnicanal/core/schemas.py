@@ -70,6 +70,17 @@ def check_amount(value: Any) -> Decimal:
 StrictAmount = Annotated[Decimal, BeforeValidator(check_amount)]
 
 
+class AddressIn(Schema):
+    """A postal address as the API takes it (shared/API.md, Conventions): country ISO 3166-1 alpha-2."""
+
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str | None = Field(default=None, max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: str | None = Field(default=None, max_length=100)
+    postal_code: str | None = Field(default=None, max_length=20)
+    country: str = Field(pattern="^[A-Z]{2}$")
+
+
 class MoneyIn(Schema):
     amount: StrictAmount = Field(ge=0, max_digits=14, decimal_places=2, examples=["12990"])
     currency: str = Field(default_factory=business_currency, pattern=r"^[A-Z]{3}$")

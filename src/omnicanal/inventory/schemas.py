@@ -5,16 +5,7 @@ from __future__ import annotations
 from ninja import Schema
 from pydantic import Field
 
-from omnicanal.core.schemas import Quantity
-
-
-class AddressIn(Schema):
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str | None = Field(default=None, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    region: str | None = Field(default=None, max_length=100)
-    postal_code: str | None = Field(default=None, max_length=20)
-    country: str = Field(pattern="^[A-Z]{2}$")
+from omnicanal.core.schemas import AddressIn, Quantity
 
 
 class ChannelLinkIn(Schema):

@@ -14,7 +14,7 @@ from omnicanal.core.auth import Principal, require_location
 from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.money import Money
-from omnicanal.core.schemas import MoneyIn, Quantity
+from omnicanal.core.schemas import AddressIn, MoneyIn, Quantity
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import pickup, queries, roles, services, visibility
@@ -61,13 +61,7 @@ class LineIn(Schema):
     quantity: Quantity = Field(ge=1, le=999)
 
 
-class AddressIn(Schema):
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str | None = Field(default=None, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    region: str | None = Field(default=None, max_length=100)
-    postal_code: str | None = Field(default=None, max_length=20)
-    country: str = Field(pattern="^[A-Z]{2}$")
+class DeliveryAddressIn(AddressIn):
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
 
@@ -75,7 +69,7 @@ class AddressIn(Schema):
 class DeliveryIn(Schema):
     method: Literal["ship", "pickup", "curbside", "pickup_point", "carry_out"]
     location: str | None = Field(default=None, max_length=32)
-    address: AddressIn | None = None
+    address: DeliveryAddressIn | None = None
 
 
 class PaymentIn(Schema):

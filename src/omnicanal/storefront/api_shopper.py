@@ -16,7 +16,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from omnicanal.core import throttle
-from omnicanal.core.schemas import MoneyIn, MoneyOut, Out, Quantity, Timestamp
+from omnicanal.core.schemas import AddressIn, MoneyIn, MoneyOut, Out, Quantity, Timestamp
 from omnicanal.loyalty import qr as loyalty_qr
 from omnicanal.loyalty import queries as loyalty_queries
 from omnicanal.orders import queries as orders_queries
@@ -41,12 +41,12 @@ class TokenOut(Schema):
     token: str
 
 
-class AddressIn(Schema):
+class ContactIn(Schema):
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
 
 
-class VerifyIn(AddressIn):
+class VerifyIn(ContactIn):
     code: str = Field(min_length=1, max_length=12)
 
 
@@ -55,20 +55,11 @@ class CartLineIn(Schema):
     quantity: Quantity = Field(ge=0, le=999)
 
 
-class ShipAddressIn(Schema):
-    line1: str = Field(min_length=1, max_length=200)
-    line2: str | None = Field(default=None, max_length=200)
-    city: str = Field(min_length=1, max_length=100)
-    region: str | None = Field(default=None, max_length=100)
-    postal_code: str | None = Field(default=None, max_length=20)
-    country: str = Field(pattern="^[A-Z]{2}$")
-
-
 class DeliveryIn(Schema):
     # No carry_out: that is a sale at the counter, never the shopper's own.
     method: Literal["ship", "pickup", "curbside", "pickup_point"]
     location: str | None = Field(default=None, max_length=32)
-    address: ShipAddressIn | None = None
+    address: AddressIn | None = None
 
 
 class PaymentIn(Schema):
@@ -150,7 +141,7 @@ def start_session(request: HttpRequest, response: HttpResponse, body: SessionIn 
 
 @router.post("/sessions/code", response={202: DetailOut}, auth=shopper_auth,
              summary="Send a one-time code to an email or phone (same answer whether or not it is known)")
-def request_code(request: HttpRequest, body: AddressIn):
+def request_code(request: HttpRequest, body: ContactIn):
     services.do_request_code(session_id=_shopper(request).session_id, email=body.email or "",
                              phone=body.phone or "", client_address=throttle.client_address(request))
     return Status(202, {"detail": _("If the address can receive messages, a code is on its way.")})

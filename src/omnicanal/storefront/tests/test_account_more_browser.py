@@ -16,16 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def phone(_chromium):
-    context = _chromium.new_context(locale="es-CL", viewport=PHONE, is_mobile=True, has_touch=True,
-                                    device_scale_factor=2)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
 def _sign_in(phone, live_server, customer_id):
     """The phone's shop session, signed in as the customer (as a verified code does)."""
     with transaction.atomic():

@@ -15,16 +15,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def phone(_chromium):
-    context = _chromium.new_context(locale="es-CL", viewport=PHONE, is_mobile=True, has_touch=True,
-                                    device_scale_factor=2)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
-
-
 def _ready_order(method: str) -> tuple[str, str, str]:
     """A placed order at SCL, picked, packed and ready: (order id, fulfilment id, pickup code)."""
     make_world()
