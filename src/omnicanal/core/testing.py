@@ -97,3 +97,23 @@ def start_process(target: str, args: tuple = ()):
     process.start()
     process.keep_alive = (barrier, queue)  # type: ignore[attr-defined]  # the child unpickles them after start(): keep them alive
     return process
+
+
+def role_literals(domain: str) -> list[str]:
+    """`file:line 'role'` for each role name written as a string in a domain's code outside its
+    roles.py (tests and migrations aside): the domain's rights have one place (docs/architecture.md)."""
+    import ast
+    from pathlib import Path
+
+    from omnicanal.core.models import Role
+
+    names = {role.value for role in Role}
+    root = Path(__file__).resolve().parents[1] / domain
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "roles.py" or {"tests", "migrations"} & set(path.relative_to(root).parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
+                found.append(f"{domain}/{path.relative_to(root)}:{node.lineno} {node.value!r}")
+    return found

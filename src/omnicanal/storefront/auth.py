@@ -29,7 +29,7 @@ class ShopperAuth(HttpBearer):
         if row is None:
             throttle.failed(address)
             return None
-        services.do_touch(session_id=row.public_id)
+        services.do_touch(session_id=row.public_id, last_seen_at=row.last_seen_at)
         shopper = queries.shopper_of(row)
         request.shopper = shopper  # type: ignore[attr-defined]
         return shopper
@@ -46,7 +46,7 @@ def shopper_from_cookie(request: HttpRequest) -> Shopper | None:
     row = queries.live_session(request.COOKIES.get(COOKIE, ""))
     shopper = queries.shopper_of(row) if row is not None else None
     if row is not None:
-        services.do_touch(session_id=row.public_id)
+        services.do_touch(session_id=row.public_id, last_seen_at=row.last_seen_at)
     request.shopper = shopper  # type: ignore[attr-defined]
     return shopper
 

@@ -16,6 +16,7 @@ rolls the request's transaction back, and the throttle keeps the count outside i
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -91,9 +92,12 @@ def _live(session_id: str) -> ShopperSession:
     return row
 
 
-def do_touch(*, session_id: str) -> None:
-    """Note that the device is in use (at most once a minute: a page view costs no write)."""
+def do_touch(*, session_id: str, last_seen_at: dt.datetime | None = None) -> None:
+    """Note that the device is in use (at most once a minute: a page view costs no write). Given
+    the session's last_seen_at as just read, a recent one sends no statement at all."""
     now = clock.now()
+    if last_seen_at is not None and last_seen_at >= now - SEEN_EVERY:
+        return
     ShopperSession.objects.filter(public_id=session_id, last_seen_at__lt=now - SEEN_EVERY).update(last_seen_at=now)
 
 

@@ -1,14 +1,12 @@
 """Issue 14 item 6: customers' rights live in customers/roles.py only; the API and the console read
 the same tuples, so a role a right leaves out gets 403 from the API and no such action in the console."""
 
-import ast
-from pathlib import Path
 
 import pytest
 from django.db import transaction
 
-from omnicanal.core.models import Role
 from omnicanal.core.services import do_create_staff_user
+from omnicanal.core.testing import role_literals
 from omnicanal.customers import roles
 
 pytestmark = pytest.mark.django_db
@@ -53,20 +51,6 @@ def test_a_role_merging_leaves_out_gets_403_and_no_merge_form(api, client, issue
 def test_allows_is_the_tuple_plus_admins():
     assert roles.allows("admin", roles.PRIVACY) and roles.allows("manager", roles.PRIVACY)
     assert not roles.allows("marketer", roles.WRITE)
-
-
-def role_literals(domain: str) -> list[str]:
-    """`file:line 'role'` for each role name written as a string outside the domain's roles.py."""
-    names = {role.value for role in Role}
-    root = Path(__file__).resolve().parents[1]
-    found = []
-    for path in sorted(root.rglob("*.py")):
-        if path.name == "roles.py" or {"tests", "migrations"} & set(path.relative_to(root).parts):
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
-                found.append(f"{domain}/{path.relative_to(root)}:{node.lineno} {node.value!r}")
-    return found
 
 
 def test_no_role_name_is_written_outside_roles_py():

@@ -2,13 +2,11 @@
 their navigation read the same tuples, so a role a right leaves out gets 403 from the API and is
 offered no such action in the console."""
 
-import ast
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
-from omnicanal.core.models import Role
+from omnicanal.core.testing import role_literals
 from omnicanal.orders import roles
 from omnicanal.orders.tests.helpers import console_login, place
 
@@ -52,20 +50,6 @@ def test_a_role_the_dispute_queue_leaves_out_sees_neither_it_nor_its_menu_entry(
 def test_the_console_grants_the_api_rights_less_the_integration_keys():
     assert roles.console(roles.FLOOR) == ("store_staff", "manager")
     assert roles.allows("admin", roles.REFUNDERS) and not roles.allows("integration", roles.console(roles.SELLERS))
-
-
-def role_literals(domain: str) -> list[str]:
-    """`file:line 'role'` for each role name written as a string outside the domain's roles.py."""
-    names = {role.value for role in Role}
-    root = Path(__file__).resolve().parents[1]
-    found = []
-    for path in sorted(root.rglob("*.py")):
-        if path.name == "roles.py" or {"tests", "migrations"} & set(path.relative_to(root).parts):
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
-                found.append(f"{domain}/{path.relative_to(root)}:{node.lineno} {node.value!r}")
-    return found
 
 
 def test_no_role_name_is_written_outside_roles_py():
