@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class BotConfig(AppConfig):
+    """The bot: understands customers on every messaging channel and hands over to a person (docs/bot.md)."""
+
+    name = "omnicanal.bot"
+    label = "bot"
+    verbose_name = _("Bot")
