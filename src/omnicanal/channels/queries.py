@@ -13,10 +13,12 @@ from omnicanal.channels.webchat import adapter as webchat
 @dataclass(frozen=True)
 class WebchatEmbed:
     """What a shop page's widget tag carries: the inbox's public id and, for a signed-in shopper,
-    their email with the shop's HMAC of it (computed here: the identity secret never leaves the server)."""
+    their email (or, with none verified, their E.164 phone) with the shop's HMAC of it (computed here:
+    the identity secret never leaves the server)."""
 
     inbox_id: str
     email: str = ""
+    phone: str = ""
     user_hash: str = ""
 
 
@@ -30,14 +32,17 @@ def shop_webchat_inbox() -> Inbox | None:
     return inboxes.order_by("pk").first()
 
 
-def webchat_embed(*, email: str = "") -> WebchatEmbed | None:
-    """The widget tag's facts for the shop's web chat inbox; the email (a signed-in shopper's) is
-    vouched for only when the inbox has an identity secret, else the widget opens as a plain device."""
+def webchat_embed(*, email: str = "", phone: str = "") -> WebchatEmbed | None:
+    """The widget tag's facts for the shop's web chat inbox; a signed-in shopper's verified email (or,
+    without one, their verified E.164 phone) is vouched for only when the inbox has an identity
+    secret, else the widget opens as a plain device."""
     inbox = shop_webchat_inbox()
     if inbox is None:
         return None
     secret = inbox.config.get("identity_secret", "")
-    email = email.strip().lower()
-    if not secret or not email:
+    email, phone = email.strip().lower(), phone.strip()
+    if not secret or not (email or phone):
         return WebchatEmbed(inbox_id=inbox.public_id)
-    return WebchatEmbed(inbox_id=inbox.public_id, email=email, user_hash=webchat.shopper_hash(secret, email))
+    if email:
+        return WebchatEmbed(inbox_id=inbox.public_id, email=email, user_hash=webchat.shopper_hash(secret, email))
+    return WebchatEmbed(inbox_id=inbox.public_id, phone=phone, user_hash=webchat.shopper_hash(secret, phone))

@@ -120,12 +120,17 @@ def _state(inbox: Inbox, visitor: webchat.Visitor, after: str = "") -> dict:
 @widget_endpoint
 @throttle.rate_limited("webchat_session", _by_address)
 def session(request: HttpRequest, inbox: Inbox, body: dict) -> HttpResponse:
-    """Start or resume: a signed device token; a signed-in shopper's email only when the shop vouches
-    for it (user_hash). An email without a hash is ignored: typing an address signs nobody in."""
-    email = webchat.verified_email(inbox, str(body.get("email") or ""), str(body.get("user_hash") or ""))
-    if body.get("email") and body.get("user_hash") and email is None:
+    """Start or resume: a signed device token; a signed-in shopper's email (or phone, for one known by
+    phone only) only when the shop vouches for it (user_hash). An address without a hash is ignored:
+    typing an address signs nobody in."""
+    claimed_email, claimed_phone = str(body.get("email") or ""), str(body.get("phone") or "")
+    user_hash = str(body.get("user_hash") or "")
+    email = webchat.verified_email(inbox, claimed_email, user_hash) if claimed_email else None
+    phone = webchat.verified_phone(inbox, claimed_phone, user_hash) if claimed_phone and not claimed_email else None
+    if (claimed_email or claimed_phone) and user_hash and not (email or phone):
         return JsonResponse({"error": "forbidden"}, status=403)
-    opened = sessions.do_open_session(inbox_id=inbox.public_id, token=str(body.get("token") or ""), email=email or "")
+    opened = sessions.do_open_session(inbox_id=inbox.public_id, token=str(body.get("token") or ""),
+                                      email=email or "", phone=phone or "")
     visitor = opened.visitor
     language = str(body.get("lang") or "")[:2]
     with translation.override(language if language in dict(settings.LANGUAGES) else None):
@@ -181,7 +186,7 @@ def receive_visitor_message(inbox: Inbox, visitor: webchat.Visitor, *, text: str
                             attachments: tuple[InboundAttachment, ...] = ()) -> dict:
     """Store one message from the widget (HTTP or WebSocket); the same path as every webhook."""
     inbound = webchat.inbound(inbox, device_id=visitor.device_id, text=text, client_id=client_id[:64],
-                              email=visitor.email, attachments=attachments)
+                              email=visitor.email, phone=visitor.phone, attachments=attachments)
     with transaction.atomic():
         received = do_store_webhook(inbox=inbox, parsed=Parsed(messages=[inbound]))[0]
     return {"id": received.message.public_id, "client_id": client_id, "message": webchat_wire(received.message)}

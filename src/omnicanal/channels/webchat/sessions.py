@@ -96,18 +96,24 @@ class Session:
         return expires_at(self.visitor)
 
 
-def do_open_session(*, inbox_id: str, token: str = "", email: str = "") -> Session:
-    """Start or resume a visitor's session. `email` is the shop-vouched (HMAC-checked) email, or ""."""
+def do_open_session(*, inbox_id: str, token: str = "", email: str = "", phone: str = "") -> Session:
+    """Start or resume a visitor's session. `email` and `phone` are the shop-vouched (HMAC-checked)
+    addresses, or ""."""
     visitor, current = _check(inbox_id, token) if token else (None, False)
-    if visitor is None or (visitor.email and visitor.email != email):
-        fresh = webchat.Visitor(inbox_id, webchat.new_device_id(), email, issued_at=_stamp())
+    vouched = (email, phone)
+    if visitor is None or (any(_vouched(visitor)) and _vouched(visitor) != vouched):
+        fresh = webchat.Visitor(inbox_id, webchat.new_device_id(), email, phone, issued_at=_stamp())
         return Session(fresh, webchat.issue_token(fresh), new_device=True)
-    if not current or email != visitor.email or clock.now() - _issued(visitor) >= rotate_after():
-        return _rotate(visitor, email)
+    if not current or vouched != _vouched(visitor) or clock.now() - _issued(visitor) >= rotate_after():
+        return _rotate(visitor, email, phone)
     return Session(visitor, token, new_device=False)
 
 
-def _rotate(visitor: webchat.Visitor, email: str) -> Session:
+def _vouched(visitor: webchat.Visitor) -> tuple[str, str]:
+    return visitor.email, visitor.phone
+
+
+def _rotate(visitor: webchat.Visitor, email: str, phone: str) -> Session:
     now = clock.now()
     with transaction.atomic():
         device = WebchatDevice.objects.select_for_update().filter(device_id=visitor.device_id).first()
@@ -124,7 +130,7 @@ def _rotate(visitor: webchat.Visitor, email: str) -> Session:
             device.generation += 1
             device.rotated_at = now
             device.save(update_fields=["generation", "rotated_at"])
-    fresh = webchat.Visitor(visitor.inbox_id, visitor.device_id, email, generation=device.generation,
+    fresh = webchat.Visitor(visitor.inbox_id, visitor.device_id, email, phone, generation=device.generation,
                             issued_at=_stamp())
     return Session(fresh, webchat.issue_token(fresh), new_device=False)
 

@@ -77,10 +77,35 @@ def test_the_offline_page_has_no_widget_and_no_inbox_means_no_widget(chat, devic
     assert tag(page(browser)) == {}
 
 
-def test_a_shopper_signed_in_by_phone_only_chats_as_their_device(chat, device):
-    browser, _customer = signed_in_browser(device, phone="+56987651234")
+def test_a_shopper_signed_in_by_phone_only_chats_as_themselves(chat, device):
+    browser, customer_id = signed_in_browser(device, phone="+56987651234")
     attrs = tag(page(browser))
     assert attrs["data-inbox"] == chat.public_id and "data-email" not in attrs
+    assert attrs["data-phone"] == "+56987651234"
+    assert attrs["data-user-hash"] == webchat.shopper_hash(SECRET, "+56987651234")
+    widget = Client()
+    session = post(widget, chat.public_id, "session", {"phone": attrs["data-phone"], "user_hash": attrs["data-user-hash"]})
+    assert session.status_code == 200
+    sent = post(widget, chat.public_id, "messages",
+                {"token": session.json()["token"], "text": "Hola, soy yo por teléfono", "client_id": "p1"})
+    assert sent.status_code == 202
+    assert Conversation.objects.get(messages__text="Hola, soy yo por teléfono").customer_id == customer_id
+
+
+def test_a_forged_phone_hash_or_a_number_that_is_not_e164_is_refused(chat, device):
+    signed_in_browser(device, phone="+56987651234")
+    widget = Client()
+    forged = post(widget, chat.public_id, "session",
+                  {"phone": "+56987651234", "user_hash": webchat.shopper_hash("a-guessed-secret", "+56987651234")})
+    assert forged.status_code == 403
+    # The shop always sends E.164; any other spelling is not vouched for, even with the right hash.
+    local = post(widget, chat.public_id, "session",
+                 {"phone": "987651234", "user_hash": webchat.shopper_hash(SECRET, "987651234")})
+    assert local.status_code == 403
+    before = Message.objects.count()
+    plain = post(widget, chat.public_id, "session", {"phone": "+56987651234"}).json()  # no hash: a plain device
+    assert webchat.read_token(plain["token"]).phone == ""
+    assert Message.objects.count() == before
 
 
 def test_a_message_sent_with_the_pages_identity_lands_in_the_shoppers_own_conversation(chat, device):

@@ -2,7 +2,8 @@
  *   <script src="https://<omnicanal>/static/channels/webchat.js" data-inbox="inb_…" async></script>
  * Optional: data-base (omnicanal's URL when the shop is elsewhere), data-lang (es|en), and for a
  * signed-in shopper data-email + data-user-hash (hex HMAC-SHA256 of the email with the inbox's
- * identity secret, computed by the shop's server). WebSocket first, HTTP polling as fallback.
+ * identity secret, computed by the shop's server), or data-phone (E.164) + data-user-hash of the
+ * phone for a shopper known by phone only. WebSocket first, HTTP polling as fallback.
  * Every text shown comes translated from the server (the session answer's `texts`).
  * The visitor token expires and rotates (docs/channels.md): tabs share the newest one through
  * localStorage, and a request refused with 401/403 resumes the session.
@@ -140,7 +141,7 @@
   }
 
   async function resume() {
-    const state = await api("session", {token: latest(), lang, email: script.dataset.email || "", user_hash: script.dataset.userHash || ""});
+    const state = await api("session", {token: latest(), lang, email: script.dataset.email || "", phone: script.dataset.phone || "", user_hash: script.dataset.userHash || ""});
     token = state.token;
     localStorage.setItem(storeKey, token);
     return state;
