@@ -68,6 +68,9 @@ class PaymentIn(Schema):
     amount: MoneyIn | None = None
     gift_card_code: str | None = Field(default=None, max_length=40)
     pin: str | None = Field(default=None, max_length=20)
+    up_to: bool = Field(default=False, description=(
+        "At most `amount` (none: as much as the points, store credit or gift card cover), less when less "
+        "is left of the total, skipped when nothing is; on a card without amount: the rest, if any"))
 
 
 class CheckoutIn(Schema):
@@ -195,10 +198,10 @@ def put_cart_line(request: HttpRequest, body: CartLineIn):
              summary="Place the cart as an order (as GET /api/v1/orders/{id} shows it)")
 def checkout(request: HttpRequest, body: CheckoutIn):
     shopper = services.require_customer(_shopper(request))
-    payments = [orders.PaymentIn(method=p.method, amount=p.amount.money() if p.amount else None,
-                                 gift_card_code=p.gift_card_code or "", pin=p.pin or "")
-                for p in body.payments or []]
-    checkout_payments.check_api_payments(payments, shopper.customer_id)
+    payments = checkout_payments.check_api_payments(
+        [orders.PaymentIn(method=p.method, amount=p.amount.money() if p.amount else None,
+                          gift_card_code=p.gift_card_code or "", pin=p.pin or "", up_to=p.up_to)
+         for p in body.payments or []], shopper.customer_id)
     try:
         order = services.do_checkout(shopper=shopper, delivery=body.delivery.dict(), coupon=body.coupon or "",
                                      payments=payments or None)

@@ -7,7 +7,8 @@ Methods offered (only those the cart can be promised for, from inventory's avail
 - curbside: the same, at stores with the curbside capability;
 - pickup_point: a locker or partner point, when the cart can be shipped.
 The order is placed through storefront.services.do_checkout (orders' placement decides for real: a
-409 or 422 from it becomes a message next to the field). A pending Webpay card payment sends the
+409 or 422 from it becomes a message next to the field). Points, a gift card and store credit are
+storefront.checkout_payments' (the card pays the rest). A pending Webpay card payment sends the
 shopper to Webpay's pay link, coming back to the order's tracking page.
 """
 

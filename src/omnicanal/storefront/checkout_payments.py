@@ -16,7 +16,7 @@ Used by the shop's checkout page (fields below) and the Store API's POST /checko
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from django.http import QueryDict
@@ -121,7 +121,7 @@ def _gift_card(form: QueryDict, plan: Plan) -> None:
     if balance.amount <= 0:
         plan.errors["gift_card_code"] = _("This gift card has no balance left.")
     elif asked is not None and asked.amount > balance.amount:
-        plan.errors["gift_card_amount"] = _("The gift card has %(balance)s.") % {"balance": balance.format()}
+        plan.errors["gift_card_amount"] = _("The gift card has %(amount)s.") % {"amount": balance.format()}
     elif ok:
         plan.add(orders.PaymentIn(method="gift_card", amount=asked or balance, gift_card_code=code, pin=pin,
                                   up_to=asked is None), "gift_card_amount")
@@ -178,12 +178,15 @@ def form_errors(problem: Problem, plan: Plan) -> dict[str, str]:
 # --- the Store API ---------------------------------------------------------------------------------
 
 
-def check_api_payments(payments: list[orders.PaymentIn], customer_id: str) -> None:
+def check_api_payments(payments: list[orders.PaymentIn], customer_id: str) -> list[orders.PaymentIn]:
     """Before placing: each typed amount of the customer's own value or a gift card within its
     balance, and the gift card known — else 422 on `payments.<i>.…` (never a bare 404 or 409 from
-    the ledger for a shopper's typo). What is left of the total is placement's to check."""
+    the ledger for a shopper's typo). An `up_to` payment without amount becomes "at most the
+    balance". What is left of the total is placement's to check."""
+    checked: list[orders.PaymentIn] = []
     mine: Wallet | None = None
     for i, p in enumerate(payments):
+        balance: Money | None = None
         if p.method == "gift_card":
             try:
                 balance = gift_card_balance(p.gift_card_code, p.pin)
@@ -192,16 +195,21 @@ def check_api_payments(payments: list[orders.PaymentIn], customer_id: str) -> No
                                           _("That code and PIN match no gift card.")) from None
             except Conflict as problem:
                 raise ValidationFailed.on(f"payments.{i}.gift_card_code", str(problem.detail or problem.title)) from None
-            if p.amount is not None and p.amount.amount > balance.amount:
-                raise ValidationFailed.on(f"payments.{i}.amount", _("The gift card has %(balance)s.")
-                                          % {"balance": balance.format()})
-        elif p.method in ("points", "store_credit") and p.amount is not None:
+            message = _("The gift card has %(amount)s.")
+        elif p.method in ("points", "store_credit"):
             mine = mine or wallet(customer_id)
-            available = mine.points_value if p.method == "points" else mine.store_credit
-            if p.amount.amount > available.amount:
-                message = _("Your points cover up to %(amount)s.") if p.method == "points" else \
-                    _("You have %(amount)s of store credit.")
-                raise ValidationFailed.on(f"payments.{i}.amount", message % {"amount": available.format()})
+            balance = mine.points_value if p.method == "points" else mine.store_credit
+            message = _("Your points cover up to %(amount)s.") if p.method == "points" else \
+                _("You have %(amount)s of store credit.")
+        if balance is not None and p.amount is not None and p.amount.amount > balance.amount:
+            raise ValidationFailed.on(f"payments.{i}.amount", message % {"amount": balance.format()})
+        if balance is not None and p.up_to and p.amount is None:
+            if balance.amount <= 0:
+                continue  # nothing to take from it
+            checked.append(replace(p, amount=balance))
+            continue
+        checked.append(p)
+    return checked
 
 
 def api_balance_problem(problem: Problem, payments: list[orders.PaymentIn]) -> Problem:

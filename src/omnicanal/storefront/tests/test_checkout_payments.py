@@ -241,6 +241,21 @@ def test_the_api_pays_a_whole_order_with_store_credit_and_a_gift_card(app, ana):
     assert _card_balance(card) == 5000 and _spendable(ana).store_credit.amount == 0
 
 
+def test_the_api_takes_as_much_as_the_points_cover_up_to_the_total(app, ana):
+    _give(ana, points=10000, credit=100000)
+
+    some = _checkout(app, [{"method": "points", "up_to": True}, {"method": "card", "up_to": True}])
+
+    assert some.status_code == 201, some.json()
+    assert sorted((p["method"], amount(p["amount"])) for p in some.json()["payments"]) == [
+        ("card", 45000), ("points", 10000)]
+    app.add("SOCK-1", 1)  # a new cart, 5.000: the store credit covers it, no card is taken
+    whole = _checkout(app, [{"method": "store_credit", "up_to": True}, {"method": "card", "up_to": True}])
+    assert whole.status_code == 201, whole.json()
+    assert [(p["method"], amount(p["amount"])) for p in whole.json()["payments"]] == [("store_credit", 5000)]
+    assert whole.json()["status"] == "paid"
+
+
 @pytest.mark.parametrize(("payments", "field"), [
     ([{"method": "gift_card", "gift_card_code": "NOPE-NOPE", "pin": "1"}], "payments.0.gift_card_code"),
     ([{"method": "points", "amount": {"amount": "20000"}}, {"method": "card"}], "payments.0.amount"),
