@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 
 from django.db.models import Count, Q, Sum
 
 from omnicanal.core.errors import NotFound
-from omnicanal.core.money import Money, business_currency
+from omnicanal.core.money import Money, business_currency, minor_units
 from omnicanal.customers import queries as customer_queries
 from omnicanal.loyalty.models import (
     COINS,
@@ -268,3 +268,33 @@ def customer_gift_cards(customer_id: str, limit: int = 20) -> list[CustomerGiftC
                              initial=Money.of(card.initial_amount, card.currency), issued_at=card.issued_at,
                              expires_at=card.expires_at, blocked=card.blocked_at is not None)
             for card in rows]
+
+
+@dataclass(frozen=True)
+class Spendable:
+    """What a customer can pay an order with right now: points not held by a pending payment and
+    what they pay at the program's point value (loyalty's rule: a payment of X takes ⌈X / value⌉
+    points, so any X up to `points_value` is covered), and the store credit not held."""
+    points: int
+    points_value: Money
+    store_credit: Money
+
+
+def _point_value() -> Decimal:
+    """No program yet: nobody has earned points, and none pay anything."""
+    program = _active_program()
+    return program.point_value if program is not None else Decimal(0)
+
+
+def spendable(customer_id: str) -> Spendable:
+    currency = business_currency()
+    owner = survivor_id(customer_id)
+    accounts = {(a.kind, a.unit): a for a in Account.objects.filter(
+        owner_kind=OwnerKind.CUSTOMER, owner_id=owner, kind__in=(AccountKind.POINTS, AccountKind.STORE_CREDIT))}
+    points_account = accounts.get((AccountKind.POINTS, POINTS))
+    credit_account = accounts.get((AccountKind.STORE_CREDIT, currency))
+    points = max(int(points_account.available), 0) if points_account is not None else 0
+    credit = max(credit_account.available, Decimal(0)) if credit_account is not None else Decimal(0)
+    # down to the currency's smallest unit: never more than the points cover
+    worth = (Decimal(points) * (_point_value() if points else Decimal(0))).quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_DOWN)
+    return Spendable(points=points, points_value=Money(worth, currency), store_credit=Money(credit, currency))

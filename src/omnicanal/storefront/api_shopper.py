@@ -16,13 +16,14 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from omnicanal.core import throttle
+from omnicanal.core.errors import Problem
 from omnicanal.core.schemas import AddressIn, MoneyIn, MoneyOut, Out, Quantity, Timestamp
 from omnicanal.loyalty import qr as loyalty_qr
 from omnicanal.loyalty import queries as loyalty_queries
 from omnicanal.orders import queries as orders_queries
 from omnicanal.orders import services as orders
 from omnicanal.orders.schemas import CartLineOut, CartTotalsOut, FulfillmentOut, OrderOut, ReturnOut
-from omnicanal.storefront import services
+from omnicanal.storefront import checkout_payments, services
 from omnicanal.storefront.auth import mark_secret, shopper_auth
 from omnicanal.storefront.queries import Shopper
 
@@ -67,6 +68,9 @@ class PaymentIn(Schema):
     amount: MoneyIn | None = None
     gift_card_code: str | None = Field(default=None, max_length=40)
     pin: str | None = Field(default=None, max_length=20)
+    up_to: bool = Field(default=False, description=(
+        "At most `amount` (none: as much as the points, store credit or gift card cover), less when less "
+        "is left of the total, skipped when nothing is; on a card without amount: the rest, if any"))
 
 
 class CheckoutIn(Schema):
@@ -193,12 +197,16 @@ def put_cart_line(request: HttpRequest, body: CartLineIn):
 @router.post("/checkout", response={201: OrderOut}, exclude_unset=True, auth=shopper_auth,
              summary="Place the cart as an order (as GET /api/v1/orders/{id} shows it)")
 def checkout(request: HttpRequest, body: CheckoutIn):
-    order = services.do_checkout(
-        shopper=_shopper(request), delivery=body.delivery.dict(), coupon=body.coupon or "",
-        payments=[orders.PaymentIn(method=p.method, amount=p.amount.money() if p.amount else None,
-                                   gift_card_code=p.gift_card_code or "", pin=p.pin or "")
-                  for p in body.payments or []] or None,
-    )
+    shopper = services.require_customer(_shopper(request))
+    payments = checkout_payments.check_api_payments(
+        [orders.PaymentIn(method=p.method, amount=p.amount.money() if p.amount else None,
+                          gift_card_code=p.gift_card_code or "", pin=p.pin or "", up_to=p.up_to)
+         for p in body.payments or []], shopper.customer_id)
+    try:
+        order = services.do_checkout(shopper=shopper, delivery=body.delivery.dict(), coupon=body.coupon or "",
+                                     payments=payments or None)
+    except Problem as problem:
+        raise checkout_payments.api_balance_problem(problem, payments) from None
     return Status(201, orders_queries.order_dict(order, full=False))
 
 

@@ -7,7 +7,8 @@ Methods offered (only those the cart can be promised for, from inventory's avail
 - curbside: the same, at stores with the curbside capability;
 - pickup_point: a locker or partner point, when the cart can be shipped.
 The order is placed through storefront.services.do_checkout (orders' placement decides for real: a
-409 or 422 from it becomes a message next to the field). A pending Webpay card payment sends the
+409 or 422 from it becomes a message next to the field). Points, a gift card and store credit are
+storefront.checkout_payments' (the card pays the rest). A pending Webpay card payment sends the
 shopper to Webpay's pay link, coming back to the order's tracking page.
 """
 
@@ -28,7 +29,7 @@ from omnicanal.customers import queries as customers_queries
 from omnicanal.inventory import queries as inventory
 from omnicanal.orders import queries as orders_queries
 from omnicanal.orders import webpay
-from omnicanal.storefront import auth, queries, services
+from omnicanal.storefront import auth, checkout_payments, queries, services
 from omnicanal.storefront.queries import Shopper
 from omnicanal.storefront.shell import render_shop
 
@@ -167,18 +168,23 @@ def _place(request: HttpRequest, shopper: Shopper, options: Options, context: di
         context["address"] = delivery["address"]
     elif "location" in delivery:
         context["location"] = delivery["location"]
+    paying = checkout_payments.plan_from_form(request.POST, shopper.customer_id)
+    context.update(paying={name: request.POST.get(name, "") for name in checkout_payments.FIELDS if name != "gift_card_pin"})
+    errors.update(paying.errors)
     if errors:
+        context["status"] = paying.status if paying.errors else 422
         return None
     try:
         with transaction.atomic():
-            order = services.do_checkout(shopper=shopper, delivery=delivery, coupon=coupon)
+            order = services.do_checkout(shopper=shopper, delivery=delivery, coupon=coupon,
+                                         payments=paying.payments or None)
     except NotFound:
         # placement looks the coupon up last: an unknown code is its 404 (the shopper never learns
         # more than "cannot be used", as loyalty's check_coupon_quietly answers)
         errors["coupon" if coupon else "form"] = _("This coupon cannot be used.") if coupon else _("Try again.")
         return None
     except Problem as problem:
-        errors.update(_form_errors(problem))
+        errors.update(checkout_payments.form_errors(problem, paying) or _form_errors(problem))
         return None
     messages.success(request, _("Order %(number)s placed.") % {"number": order.number})
     return HttpResponseRedirect(_after_placing(order))
@@ -199,10 +205,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "title": _("Checkout"), "cart": found, "options": options, "methods": methods,
         "method": request.GET.get("method") if request.GET.get("method") in methods else (methods or [""])[0],
         "address": _saved_address(shopper.customer_id), "location": "", "coupon": "", "errors": {},
+        "wallet": checkout_payments.wallet(shopper.customer_id), "paying": {},
     }
     if request.method == "POST":
         placed = _place(request, shopper, options, context)
         if placed is not None:
             return placed
-        return _render(request, context, status=422)
+        return _render(request, context, status=context.get("status", 422))
     return _render(request, context)

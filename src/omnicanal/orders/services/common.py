@@ -66,10 +66,15 @@ class LineIn:
 
 @dataclass(frozen=True)
 class PaymentIn:
+    """One way the order is paid. `amount` None: what is left of the total. `up_to`: at most
+    `amount` (None: all that is left), less when less is left, and dropped when nothing is (a shop
+    applying "as much as my points cover", then the card for the rest, without knowing the total
+    placement works out: shipping, the coupon)."""
     method: str
     amount: Money | None = None
     gift_card_code: str = ""
     pin: str = ""
+    up_to: bool = False
 
 
 def _who(actor: Principal) -> str:

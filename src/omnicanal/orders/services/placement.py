@@ -83,11 +83,19 @@ def _payments_plan(payments: list[PaymentIn] | None, total: Money, channel: str,
         return [PaymentIn(method="card", amount=total)] if total.amount > 0 else []
     planned, paid = [], Money.zero(total.currency)
     for i, p in enumerate(payments):
-        amount = p.amount if p.amount is not None else total - paid
+        left = total - paid
+        if p.amount is not None and p.amount.currency != total.currency:
+            raise ValidationFailed.on(f"payments.{i}.amount", _("must be in %(c)s") % {"c": total.currency})
+        amount = p.amount if p.amount is not None else left
+        if p.up_to:
+            amount = min(amount, left, key=lambda m: m.amount)
+            if amount.amount <= 0:
+                continue  # nothing left for it to pay
         if amount.amount <= 0:
             raise ValidationFailed.on(f"payments.{i}.amount", _("must be more than zero"))
-        if amount.currency != total.currency:
-            raise ValidationFailed.on(f"payments.{i}.amount", _("must be in %(c)s") % {"c": total.currency})
+        if amount.amount > left.amount:
+            raise ValidationFailed.on(f"payments.{i}.amount", _("is more than what is left to pay (%(left)s)")
+                                      % {"left": left.format()})
         if p.method in ("stored_value", "points") and not customer_id:
             raise ValidationFailed.on("customer_id", _("is required to pay with stored value or points"))
         if p.method == "cash" and channel not in IN_PERSON_CHANNELS:
