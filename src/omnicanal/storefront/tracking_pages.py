@@ -10,6 +10,7 @@ form is throttled ("track_arrived": per client address and per order).
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -24,9 +25,14 @@ from omnicanal.orders import queries as orders_queries
 from omnicanal.orders import services as orders_services
 from omnicanal.storefront.shell import render_shop
 
-# Until every fulfilment is done the page refreshes itself (no JavaScript needed); not while the
-# curbside form is shown, so a half-typed parking spot is never wiped.
-REFRESH_SECONDS = 60
+# Until every fulfilment is done the page follows the order (static/storefront/tracking.js; without
+# JavaScript an "Update now" link); not while the curbside form is shown, so a half-typed parking
+# spot is never wiped.
+REFRESH_SECONDS = 60  # OMNICANAL["TRACK_REFRESH_SECONDS"] overrides it
+
+
+def _refresh_seconds() -> int:
+    return int(settings.OMNICANAL.get("TRACK_REFRESH_SECONDS") or REFRESH_SECONDS)
 DONE = ("delivered", "picked_up", "cancelled")
 
 
@@ -52,7 +58,7 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     return render_shop(request, "storefront/tracking/track.html", {
         "title": _("Order %(number)s") % {"number": view.number}, "order": view, "token": token,
         "fulfilments": [(f, _qr(f.pickup_code) if f.pickup_code else "") for f in view.fulfilments],
-        "refresh": 0 if (done or curbside_form) else REFRESH_SECONDS,
+        "refresh": 0 if (done or curbside_form) else _refresh_seconds(),
     })
 
 

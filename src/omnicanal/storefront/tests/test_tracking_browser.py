@@ -51,6 +51,25 @@ def test_a_ready_pickup_shows_its_code_on_a_phone_and_the_desk_accepts_it(phone,
     assert phone.locator("[data-pickup-code]").count() == 0
 
 
+def test_the_tracking_page_follows_the_order_without_a_reload_and_passes_axe(phone, live_server, settings, axe):
+    settings.OMNICANAL = {**settings.OMNICANAL, "TRACK_REFRESH_SECONDS": 1}
+    make_world()
+    customer_id = make_customer()
+    with transaction.atomic():
+        order = orders.do_place_order(channel="web", customer_id=customer_id, lines=[LineIn("SOCK-1", 1)],
+                                      delivery={"method": "pickup", "location": "SCL"}, actor=SYSTEM)
+    f = orders_queries.get_fulfillment(order.fulfillments.get().public_id)
+    phone.goto(f"{live_server.url}{_path(order.public_id)}")
+    assert axe(phone) == []  # no <meta refresh>: the reader keeps control of the page
+    phone.evaluate("window.__samePage = true")
+    for action in ("pick", "pack", "ready"):
+        with transaction.atomic():
+            orders.do_transition(fulfillment_id=f.public_id, action=action)
+    phone.locator(".track-badge", has_text="Listo para retiro").wait_for(timeout=10_000)
+    assert phone.evaluate("window.__samePage === true")  # swapped in, not reloaded
+    assert phone.locator("[data-pickup-code]").inner_text() == f.pickup_code
+
+
 def _path(order_id: str) -> str:
     url = orders_queries.tracking_url(order_id)
     return url[url.index("/track/"):]
