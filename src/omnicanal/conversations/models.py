@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omnicanal.core.ids import PublicIdField
 
@@ -46,7 +47,7 @@ class Delivery(models.TextChoices):
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")
     READ = "read", _("Read")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("message delivery", "Failed")
     NOTE = "note", _("Internal note")
 
 

@@ -17,6 +17,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from omnicanal.conversations import queries, roles, services
@@ -30,7 +31,7 @@ from omnicanal.customers import queries as customers
 from omnicanal.customers import registry
 
 VIEWS = [("mine", _("Mine")), ("unassigned", _("Unassigned")), ("team", _("My teams")), ("sla", _("SLA at risk")),
-         ("all", _("All"))]
+         ("all", pgettext_lazy("feminine", "All"))]
 STATUSES = [("open", _("Open")), ("snoozed", _("Snoozed")), ("resolved", _("Resolved"))]
 
 

@@ -12,6 +12,7 @@ from typing import TypedDict
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omnicanal.core.ids import PublicIdField
 
@@ -110,9 +111,9 @@ class TransferKind(models.TextChoices):
     POST = "post", _("Payment posted")
     VOID = "void", _("Hold released")
     HOLD_EXPIRED = "hold_expired", _("Hold expired")
-    EXPIRE = "expire", _("Expired")
+    EXPIRE = "expire", pgettext_lazy("points", "Expired")
     MERGE = "merge", _("Moved by a merge")
-    REFUND = "refund", _("Refunded")
+    REFUND = "refund", pgettext_lazy("points", "Refunded")
     REVERSE = "reverse", _("Reversed on a return")
     ADJUST = "adjust", _("Manual adjustment")
     ISSUE = "issue", _("Gift card issued")
@@ -188,7 +189,7 @@ class Transfer(Immutable):
     created_at = models.DateTimeField(db_index=True)
 
     class Meta(Immutable.Meta):
-        verbose_name = _("transfer")
+        verbose_name = pgettext_lazy("ledger", "transfer")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="loyalty_transfer_amount_positive"),
             models.CheckConstraint(condition=~Q(debit=F("credit")), name="loyalty_transfer_two_accounts"),

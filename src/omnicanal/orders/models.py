@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omnicanal.core.ids import PublicIdField
 
@@ -27,7 +28,7 @@ def money_field(**kw):
 
 
 class CartStatus(models.TextChoices):
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("cart", "Active")
     ORDERED = "ordered", _("Ordered")
     ABANDONED = "abandoned", _("Abandoned")
     MERGED = "merged", _("Merged")
@@ -71,7 +72,7 @@ class OrderStatus(models.TextChoices):
     PENDING_PAYMENT = "pending_payment", _("Pending payment")
     PAID = "paid", _("Paid")
     COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
 
 
 class DeliveryMethod(models.TextChoices):
@@ -166,7 +167,7 @@ class FulfillmentStatus(models.TextChoices):
     READY = "ready_for_pickup", _("Ready for pickup")
     ARRIVED = "arrived", _("Customer arrived")
     PICKED_UP = "picked_up", _("Picked up")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("order", "Cancelled")
 
 
 class Fulfillment(models.Model):
@@ -256,10 +257,10 @@ class Refund(models.Model):
 
 
 class ReturnStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
+    REQUESTED = "requested", pgettext_lazy("return", "Requested")
     IN_TRANSIT = "in_transit", _("In transit")  # a mail return's parcel is on its way
-    RECEIVED = "received", _("Received")
-    CANCELLED = "cancelled", _("Cancelled")
+    RECEIVED = "received", pgettext_lazy("return", "Received")
+    CANCELLED = "cancelled", pgettext_lazy("return", "Cancelled")
 
 
 class Return(models.Model):

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from omnicanal.core.errors import NotFound, Problem
@@ -37,8 +37,8 @@ from omnicanal.storefront.shell import render_shop
 RETURN_REASONS = (("size", gettext_lazy("Wrong size")), ("changed_mind", gettext_lazy("Changed my mind")),
                   ("defective", gettext_lazy("Defective")), ("other", gettext_lazy("Other")))
 REFUND_TO = (("original", gettext_lazy("To my original payment")), ("store_credit", gettext_lazy("As store credit")))
-RETURN_STATUS = {"requested": gettext_lazy("Requested"), "in_transit": gettext_lazy("On its way"),
-                 "received": gettext_lazy("Received"), "cancelled": gettext_lazy("Cancelled")}
+RETURN_STATUS = {"requested": pgettext_lazy("return", "Requested"), "in_transit": gettext_lazy("On its way"),
+                 "received": pgettext_lazy("return", "Received"), "cancelled": pgettext_lazy("return", "Cancelled")}
 HISTORY = 30  # statement lines on the loyalty page
 
 

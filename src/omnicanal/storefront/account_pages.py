@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from omnicanal.core import throttle
@@ -76,7 +77,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     shopper = auth.shopper_from_cookie(request)
     if request.method != "POST" and shopper is not None and shopper.signed_in:
         return HttpResponseRedirect(next_url)
-    context = {"title": _("Sign in"), "next": next_url, "address": request.POST.get("address", "")}
+    context = {"title": pgettext("shop", "Sign in"), "next": next_url, "address": request.POST.get("address", "")}
     if request.method != "POST":
         return render_shop(request, "storefront/account/sign_in.html", context)
     shopper, token = _ensure_shopper(request)

@@ -57,7 +57,12 @@ DOMAIN_ORDER = [
     "conversations", "channels", "storefront", "bot", "engagement", "analytics",
 ]
 OMNICANAL_APPS = [f"omnicanal.{name}" for name in DOMAIN_ORDER if (PACKAGE_DIR / name / "apps.py").exists()]
+# Our apps come first: Django merges every app's translation catalogue and the earliest app wins a
+# msgid, so "All", "Filter" or "Email" read as we translated them, not as django.contrib.admin did
+# (web/tests/test_i18n.py, test_every_app_reads_its_own_translation_at_run_time).
 INSTALLED_APPS = [
+    *OMNICANAL_APPS,
+    "omnicanal.web",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -69,8 +74,6 @@ INSTALLED_APPS = [
     "channels",
     "huey.contrib.djhuey",
     "ninja",
-    *OMNICANAL_APPS,
-    "omnicanal.web",
 ]
 
 MIDDLEWARE = [

@@ -43,3 +43,35 @@ def test_the_catalogue_holds_every_string_of_its_app(app_dir, tmp_path):
         f"run `cd src/omnicanal/{app_dir.name} && ../../../.venv/bin/omnicanal makemessages -l es -l en "
         f"--no-obsolete` and translate: {sorted(missing)[:10]}"
     )
+
+
+def _translated_entries(po_path: Path):
+    with po_path.open("rb") as handle:
+        for message in read_po(handle):
+            if message.id and message.string and not message.fuzzy and all(message.string):
+                yield message
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_every_app_reads_its_own_translation_at_run_time(language):
+    """Django merges every app's catalogue into one: a msgid two apps translate differently shows only
+    one of the translations everywhere ("Cancelled" a transfer or a return, masculine or feminine).
+    Such words need a context (pgettext / {% translate "All" context "feminine" %})."""
+    from django.utils import translation
+
+    clashes = []
+    with translation.override(language):
+        for app_dir in app_dirs():
+            po_path = app_dir / f"locale/{language}/LC_MESSAGES/django.po"
+            for message in _translated_entries(po_path) if po_path.exists() else ():
+                if isinstance(message.id, tuple):
+                    shown = translation.npgettext(message.context, *message.id, 1) if message.context \
+                        else translation.ngettext(*message.id, 1)
+                    wanted = message.string[0]
+                else:
+                    shown = translation.pgettext(message.context, message.id) if message.context \
+                        else translation.gettext(message.id)
+                    wanted = message.string
+                if shown != wanted:
+                    clashes.append(f"{app_dir.name}: {message.id!r} shows {shown!r}, not {wanted!r}")
+    assert not clashes, "\n".join(clashes)
