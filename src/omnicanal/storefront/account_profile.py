@@ -11,6 +11,7 @@ wishlist also works for an anonymous device (its own list, merged into the custo
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -103,7 +104,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
 # --- address book ------------------------------------------------------------------------------------
 
 
-def _address_rows(values: dict[str, str], errors: dict[str, str]) -> list[dict[str, str]]:
+def _address_rows(values: dict[str, str], errors: dict[str, str]) -> list[dict[str, Any]]:
     labels = {"label": (_("Name for this address (e.g. Home)"), "off"), "recipient": (_("Recipient"), "name"),
               "line1": (_("Street and number"), "address-line1"),
               "line2": (_("Apartment, floor (optional)"), "address-line2"),
