@@ -118,3 +118,33 @@ def test_a_shopper_walks_wishlist_addresses_preferences_a_claim_and_deletes_the_
     assert "/account/sign-in/" in phone.url
 
     assert {name: violations for name, violations in found.items() if violations} == {}
+
+
+def test_the_new_account_pages_on_a_desktop_have_no_serious_accessibility_violations(page, live_server, axe):
+    from omnicanal.customers import services as customer_services
+    from omnicanal.storefront.tests.test_account_more_browser import _sign_in
+
+    make_world()
+    customer_id = make_customer()
+    order = delivered_order(customer_id)
+    with transaction.atomic():
+        customer_services.do_add_address(customer_id=customer_id, address={
+            "label": "Casa", "line1": "Av. Apoquindo 4500", "city": "Las Condes"})
+    page.set_viewport_size({"width": 1280, "height": 900})
+    _sign_in(page, live_server, customer_id)
+    found = {}
+
+    for path in ("/account/", "/account/preferences/", "/account/addresses/", "/wishlist/", "/account/data/",
+                 f"/account/orders/{order.public_id}/"):
+        page.goto(f"{live_server.url}{path}")
+        found[path] = axe(page)
+    trail = next(i.handle for i in catalog.search_catalog(channel="web").items if i.name == "Zapatilla Trail")
+    page.goto(f"{live_server.url}/p/{trail}/")  # the wishlist button
+    found["product"] = axe(page)
+    page.click("[data-testid=add-to-cart] button[type=submit]")
+    page.wait_for_selector(".msg.success")
+    page.goto(f"{live_server.url}/checkout/?method=ship")  # the saved addresses
+    assert page.locator("[data-testid=saved-addresses]").is_visible()
+    found["checkout"] = axe(page)
+
+    assert {path: violations for path, violations in found.items() if violations} == {}
