@@ -179,3 +179,30 @@ class MergeRecord(models.Model):
     actor = models.CharField(max_length=200)
     reason = models.CharField(max_length=40)  # identify, api, console, suggestion
     moved = models.JSONField(default=dict)
+
+
+class SavedAddress(models.Model):
+    """One address of the customer's address book (shipping). At most one is the default; the
+    default is also the customer's profile address (Customer.address_*), kept in step by services."""
+
+    public_id = PublicIdField(prefix="adr")
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="addresses")
+    label = models.CharField(_("label"), max_length=60, blank=True, default="")  # "Casa", "Oficina"
+    recipient = models.CharField(_("recipient"), max_length=200, blank=True, default="")
+    line1 = models.CharField(_("address"), max_length=200)
+    line2 = models.CharField(max_length=200, blank=True, default="")
+    city = models.CharField(_("city"), max_length=100)
+    region = models.CharField(_("region"), max_length=100, blank=True, default="")
+    postal_code = models.CharField(max_length=20, blank=True, default="")
+    country = models.CharField(max_length=2)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("saved address")
+        verbose_name_plural = _("saved addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["customer"], condition=Q(is_default=True), name="one_default_address"),
+        ]
+        indexes = [models.Index(fields=["customer", "created_at"], name="address_book_order")]

@@ -29,6 +29,7 @@ from omnicanal.customers.models import (
     MergeRecord,
     MergeSuggestion,
     Purpose,
+    SavedAddress,
     SuggestionStatus,
     TimelineEvent,
 )
@@ -329,6 +330,88 @@ def consent_matrix(customer: Customer) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class ConsentState:
+    """One cell of a customer's consent: may we write to them on `channel` for `purpose`?"""
+
+    channel: str
+    channel_label: str
+    purpose: str
+    purpose_label: str
+    granted: bool  # the stored answer, else the default (transactional yes, the rest no)
+    explicit: bool  # the customer (or staff) said so; False: the default applies
+    changed_at: dt.datetime | None
+
+
+def consent_states(customer_id: str, channels: Iterable[str] | None = None) -> list[ConsentState]:
+    """The customer's consent per channel (all contact channels, or those given, in that order) and
+    purpose, with the defaults may_contact applies where nothing was said."""
+    customer = get_customer(customer_id)
+    stored = {(c.channel, c.purpose): c for c in Consent.objects.filter(customer=customer)}
+    labels = dict(ContactChannel.choices)
+    wanted = [c for c in (channels or labels) if c in labels]
+    out = []
+    for channel in wanted:
+        for purpose, purpose_label in Purpose.choices:
+            row = stored.get((channel, purpose))
+            out.append(ConsentState(
+                channel=channel, channel_label=str(labels[channel]), purpose=purpose, purpose_label=str(purpose_label),
+                granted=row.granted if row else purpose == Purpose.TRANSACTIONAL, explicit=row is not None,
+                changed_at=row.changed_at if row else None))
+    return out
+
+
+def contact_channels() -> list[tuple[str, str]]:
+    """(code, label) of every channel a customer may prefer or consent on."""
+    return [(code, str(label)) for code, label in ContactChannel.choices]
+
+
+# --- address book ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BookAddress:
+    """One entry of a customer's address book (customers.services.addresses)."""
+
+    id: str  # adr_…
+    label: str
+    recipient: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    is_default: bool
+
+    def as_delivery(self) -> dict[str, str]:
+        """The address as orders' delivery takes it (API.md's Address)."""
+        return {"line1": self.line1, "line2": self.line2, "city": self.city, "region": self.region,
+                "postal_code": self.postal_code, "country": self.country}
+
+
+def _book_address(row: SavedAddress) -> BookAddress:
+    return BookAddress(id=row.public_id, label=row.label, recipient=row.recipient, line1=row.line1, line2=row.line2,
+                       city=row.city, region=row.region, postal_code=row.postal_code, country=row.country,
+                       is_default=row.is_default)
+
+
+def address_book(customer_id: str) -> list[BookAddress]:
+    """The customer's saved addresses, the default first, then oldest first."""
+    customer = get_customer(customer_id)
+    rows = SavedAddress.objects.filter(customer=customer).order_by("-is_default", "created_at", "pk")
+    return [_book_address(row) for row in rows]
+
+
+def book_address(customer_id: str, address_id: str) -> BookAddress:
+    """One of the customer's own saved addresses; anyone else's (or none) is NotFound."""
+    customer = get_customer(customer_id)
+    row = SavedAddress.objects.filter(customer=customer, public_id=address_id).first()
+    if row is None:
+        raise NotFound(detail=gettext("No address %(id)s.") % {"id": address_id})
+    return _book_address(row)
+
+
 # --- timeline ----------------------------------------------------------------------------------
 
 
@@ -512,6 +595,8 @@ def export_data(customer: Customer) -> dict[str, Any]:
         "aliases": [{"id": c.public_id, "name": c.name, "merged_at": c.merged_at} for c in people[1:]],
         "identities": [identity_dict(i) for i in Identity.objects.filter(customer=customer).order_by("kind")],
         "consents": [consent_dict(c) for c in Consent.objects.filter(customer=customer).order_by("channel", "purpose")],
+        "addresses": [{"label": a.label, "recipient": a.recipient, **a.as_delivery(), "is_default": a.is_default}
+                      for a in address_book(customer.public_id)],
         "timeline": [{"at": e.at, "type": e.type, "channel": e.channel, "summary": render_summary(e), "ref": e.ref}
                      for e in events],
         "merges": [{"merged_id": r.merged.public_id, "at": r.at, "reason": r.reason, "moved": r.moved}

@@ -148,6 +148,20 @@ class ExportMergeOut(Out):
     moved: dict[str, Any]
 
 
+class SavedAddressOut(Out):
+    """An entry of the address book (its default is also the profile's `address`)."""
+
+    label: str
+    recipient: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    is_default: bool
+
+
 class ExportOut(Out):
     """Everything held about the person; `domains` is each domain's own export, by name."""
 
@@ -156,6 +170,7 @@ class ExportOut(Out):
     aliases: list[ExportAliasOut]
     identities: list[IdentityOut]
     consents: list[ConsentOut]
+    addresses: list[SavedAddressOut]
     timeline: list[TimelineItemOut]
     merges: list[ExportMergeOut]
     domains: dict[str, Any]

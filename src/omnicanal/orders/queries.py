@@ -23,6 +23,7 @@ from omnicanal.orders.models import (
     CartLine,
     CartStatus,
     Dispute,
+    DisputeStatus,
     Fulfillment,
     FulfillmentLine,
     FulfillmentStatus,
@@ -34,7 +35,7 @@ from omnicanal.orders.models import (
     ReturnLine,
     pk_from_number,
 )
-from omnicanal.orders.services.common import PROMISE_DAYS, return_closes_at
+from omnicanal.orders.services.common import DISPUTE_KINDS, PROMISE_DAYS, dispute_refusal, return_closes_at
 
 PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
 TrackingView = tracking.TrackingView  # the tracking page's facts (orders/tracking.py)
@@ -270,6 +271,14 @@ def disputes_queue(*, status: str = "open", kind: str = "", limit: int = 200) ->
     for d in rows:
         d.paid = paid[d.order_id]
     return rows
+
+
+def openable_dispute_kinds(order: Order) -> tuple[str, ...]:
+    """The dispute kinds the order may be disputed for now (the rule do_open_dispute applies), less
+    those it already has open: what a customer's form offers."""
+    now = clock.now()
+    open_kinds = set(Dispute.objects.filter(order=order, status=DisputeStatus.OPEN).values_list("kind", flat=True))
+    return tuple(kind for kind in DISPUTE_KINDS if kind not in open_kinds and dispute_refusal(order, kind, now) is None)
 
 
 def get_dispute(public_id: str) -> Dispute:

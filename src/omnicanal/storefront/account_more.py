@@ -134,6 +134,7 @@ def order(request: HttpRequest, order_id: str) -> HttpResponse:
         "stores": _return_stores(), "reasons": RETURN_REASONS, "refund_choices": REFUND_TO,
         "tracking_url": orders_queries.tracking_url(found.public_id),
         "time_zone": _time_zone(shopper.customer_id), "error": error,
+        "dispute_kinds": orders_queries.openable_dispute_kinds(found),  # the claim form (account_profile.dispute)
     }, status=422 if error else 200)
 
 

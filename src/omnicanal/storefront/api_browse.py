@@ -7,6 +7,7 @@ Anonymous sessions may browse.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.errors import NotFound
 from omnicanal.inventory import queries as inventory
-from omnicanal.storefront import browsing
+from omnicanal.storefront import browsing, lists
 from omnicanal.storefront.auth import browse_auth
 from omnicanal.storefront.shell import shopper_channel
 
@@ -110,6 +111,10 @@ def product(request: HttpRequest, handle: str, point: Query[PointQuery]):
     found = catalog.shop_product(handle, channel=channel, language=browsing.language())
     if found is None:
         raise NotFound(detail=_("No product %(handle)s.") % {"handle": handle})
+    shopper = getattr(request, "shopper", None)
+    if shopper is not None and shopper.signed_in:  # "continue where you left off" on every device
+        with transaction.atomic():
+            lists.do_remember_viewed(customer_id=shopper.customer_id, handle=found.handle)
     stock = inventory.availability_many(skus=[v.sku for v in found.variants], channel=channel, lat=point.lat,
                                         lon=point.lon)
     located = (point.lat, point.lon) if point.lat is not None and point.lon is not None else None

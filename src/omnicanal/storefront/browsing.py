@@ -2,8 +2,9 @@
 filters read from a query string, the device's recently viewed products and chosen store, and a
 product's availability per store as the shop shows it (nearest or chosen store first).
 
-"Continue where you left off" lives in the Django session (one per device) for now; the shopper
-helper may move it server-side: only `remember_viewed` and `recently_viewed` know where it is.
+"Continue where you left off": a signed-in customer's list is storefront.lists' table (it follows them
+to every device); an anonymous device's lives in its Django session and joins the customer's list the
+first time the device is seen signed in. Only `remember_viewed` and `recently_viewed` know where it is.
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.db import transaction
 from django.http import HttpRequest, QueryDict
 from django.utils import translation
 
 from omnicanal.catalog import queries as catalog
 from omnicanal.inventory import queries as inventory
+from omnicanal.storefront import lists
+from omnicanal.storefront.auth import shopper_from_cookie
 
 RECENT_KEY = "storefront.recently_viewed"
 STORE_KEY = "storefront.store"
@@ -27,14 +31,39 @@ def language() -> str:
     return "en" if (translation.get_language() or "es").startswith("en") else "es"
 
 
+def _signed_in_customer(request: HttpRequest) -> str:
+    """The signed-in customer of the request ('' when anonymous); the device's own list, if any,
+    joins theirs now."""
+    shopper = shopper_from_cookie(request)
+    customer_id = shopper.customer_id if shopper is not None else ""
+    if customer_id and request.session.get(RECENT_KEY):
+        with transaction.atomic():
+            lists.do_merge_viewed(customer_id=customer_id, handles=request.session.pop(RECENT_KEY))
+    return customer_id
+
+
 def remember_viewed(request: HttpRequest, handle: str) -> None:
+    customer_id = _signed_in_customer(request)
+    if customer_id:
+        with transaction.atomic():
+            lists.do_remember_viewed(customer_id=customer_id, handle=handle)
+        return
     seen = [h for h in request.session.get(RECENT_KEY, []) if h != handle]
     request.session[RECENT_KEY] = [handle, *seen][:RECENT_MAX]
 
 
+def recent_handles(request: HttpRequest) -> list[str]:
+    """The handles of "continue where you left off", most recent first: the customer's (every
+    device) when signed in, else this device's."""
+    customer_id = _signed_in_customer(request)
+    if customer_id:
+        return lists.viewed_handles(customer_id, limit=RECENT_MAX)
+    return list(request.session.get(RECENT_KEY, []))
+
+
 def recently_viewed(request: HttpRequest, *, channel: str, exclude: str = "", limit: int = 8) -> list:
-    """The device's recently viewed products still published on the channel, most recent first."""
-    handles = [h for h in request.session.get(RECENT_KEY, []) if h != exclude][:limit]
+    """The recently viewed products still published on the channel, most recent first."""
+    handles = [h for h in recent_handles(request) if h != exclude][:limit]
     if not handles:
         return []
     found = {card.handle: card for card in catalog.search_catalog(

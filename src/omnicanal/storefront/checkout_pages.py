@@ -1,7 +1,8 @@
 """The shop's checkout page: every delivery method the order book takes, then the card payment.
 
 Methods offered (only those the cart can be promised for, from inventory's availability):
-- ship: to an address (the customer's saved one prefilled) when the shipping locations hold every line;
+- ship: to one of the customer's saved addresses (the address book) or a new one typed in (the
+  default address prefilled) when the shipping locations hold every line;
 - pickup: at a store holding every line now, or — ship-to-store — at another store a single location
   can send the whole cart to (orders' sourcing makes the transfer; ready in the promised days);
 - curbside: the same, at stores with the curbside capability;
@@ -138,6 +139,8 @@ def _read_form(request: HttpRequest, options: Options) -> tuple[dict, str, dict[
     delivery: dict = {"method": method}
     if method not in options.methods:
         errors["method"] = _("Choose one of the delivery methods listed.")
+    elif method == "ship" and request.POST.get("saved_address", "new") not in ("", "new"):
+        delivery["saved_address"] = request.POST["saved_address"]  # one of the book's (_place reads it)
     elif method == "ship":
         address = {name: request.POST.get(name, "").strip() for name in ADDRESS_FIELDS}
         address["country"] = (address["country"] or "CL").upper()
@@ -163,6 +166,13 @@ def _after_placing(order) -> str:
 
 def _place(request: HttpRequest, shopper: Shopper, options: Options, context: dict) -> HttpResponse | None:
     delivery, coupon, errors = _read_form(request, options)
+    context["saved_address"] = request.POST.get("saved_address", "")
+    if "saved_address" in delivery:
+        saved = delivery.pop("saved_address")
+        try:
+            delivery["address"] = customers_queries.book_address(shopper.customer_id, saved).as_delivery()
+        except NotFound:
+            errors["saved_address"] = _("Choose one of your addresses.")
     context.update(method=delivery["method"], coupon=coupon, errors=errors)
     if "address" in delivery:
         context["address"] = delivery["address"]
@@ -206,6 +216,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
         "method": request.GET.get("method") if request.GET.get("method") in methods else (methods or [""])[0],
         "address": _saved_address(shopper.customer_id), "location": "", "coupon": "", "errors": {},
         "wallet": checkout_payments.wallet(shopper.customer_id), "paying": {},
+        "book": customers_queries.address_book(shopper.customer_id), "saved_address": "",
     }
     if request.method == "POST":
         placed = _place(request, shopper, options, context)

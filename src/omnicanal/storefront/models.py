@@ -49,3 +49,31 @@ class SignInCode(models.Model):
 
     class Meta:
         verbose_name = _("sign-in code")
+
+
+class WishlistItem(models.Model):
+    """A product the shopper keeps for later: the customer's (`owner` = cus_…) once signed in, the
+    device's (`owner` = its session, ssn_…) before; signing in moves the device's into the customer's."""
+
+    owner = models.CharField(max_length=32)
+    handle = models.CharField(max_length=200)
+    added_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("wishlist item")
+        constraints = [models.UniqueConstraint(fields=["owner", "handle"], name="wishlist_once_per_product")]
+        indexes = [models.Index(fields=["owner", "added_at"], name="wishlist_newest")]
+
+
+class ViewedProduct(models.Model):
+    """"Continue where you left off" of a signed-in customer, on every device (an anonymous device's
+    list stays in its Django session until it signs in)."""
+
+    customer_id = models.CharField(max_length=32)
+    handle = models.CharField(max_length=200)
+    viewed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("viewed product")
+        constraints = [models.UniqueConstraint(fields=["customer_id", "handle"], name="viewed_once_per_product")]
+        indexes = [models.Index(fields=["customer_id", "viewed_at"], name="viewed_newest")]

@@ -35,6 +35,7 @@ from omnicanal.customers import services as customers
 from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import queries as orders_queries
 from omnicanal.orders import services as orders
+from omnicanal.storefront import lists
 from omnicanal.storefront.models import SessionChannel, ShopperSession, SignInCode
 from omnicanal.storefront.queries import TOKEN_PREFIX, Shopper, hash_token
 
@@ -142,6 +143,7 @@ def _sign_in(row: ShopperSession, customer_id: str) -> None:
             orders.do_attach_cart(cart_id=row.cart_id, customer_id=customer_id)
         except (NotFound, Conflict):
             pass  # the device's cart was ordered or merged meanwhile: nothing to bring along
+    lists.do_claim_device_lists(session_id=row.public_id, customer_id=customer_id)
     now = clock.now()
     row.customer_id, row.cart_id, row.signed_in_at, row.last_seen_at = customer_id, "", now, now
     row.save(update_fields=["customer_id", "cart_id", "signed_in_at", "last_seen_at"])

@@ -1,7 +1,8 @@
 """The Store API at /api/store/v1: everything the shop does, for the app and partner front-ends.
 
-Routers by topic: api_browse (products, search) and api_shopper (sessions, cart, checkout, orders,
-returns, loyalty). Authentication is the shopper's session token (docs/storefront.md, "Store API").
+Routers by topic: api_browse (products, search), api_shopper (sessions, cart, checkout, orders,
+returns, loyalty) and api_account (preferences, addresses, disputes, wishlist, recently viewed, my
+data). Authentication is the shopper's session token (docs/storefront.md, "Store API").
 """
 
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,7 @@ from ninja import NinjaAPI
 from omnicanal import __version__
 from omnicanal.core import problems
 from omnicanal.core.request_limits import JsonParser
-from omnicanal.storefront import api_browse, api_shopper
+from omnicanal.storefront import api_account, api_browse, api_shopper
 
 store_api = NinjaAPI(
     title="omnicanal Store API",
@@ -27,3 +28,4 @@ store_api = NinjaAPI(
 problems.install(store_api)
 store_api.add_router("", api_browse.router)
 store_api.add_router("", api_shopper.router)
+store_api.add_router("", api_account.router)

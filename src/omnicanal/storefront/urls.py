@@ -3,7 +3,15 @@ after the console and the staff API, so /api/v1 and /console/ keep their paths).
 
 from django.urls import path
 
-from omnicanal.storefront import account_more, account_pages, checkout_pages, pages, pwa, tracking_pages
+from omnicanal.storefront import (
+    account_more,
+    account_pages,
+    account_profile,
+    checkout_pages,
+    pages,
+    pwa,
+    tracking_pages,
+)
 from omnicanal.storefront.store_api import store_api
 
 urlpatterns = [
@@ -30,4 +38,15 @@ urlpatterns = [
     # the account's order page (returns) and rewards (storefront/account_more.py)
     path("account/orders/<str:order_id>/", account_more.order, name="shop-account-order"),
     path("account/loyalty/", account_more.loyalty, name="shop-account-loyalty"),
+    # preferences, addresses, disputes, wishlist, my data (storefront/account_profile.py)
+    path("account/preferences/", account_profile.preferences, name="shop-account-preferences"),
+    path("account/addresses/", account_profile.addresses, name="shop-account-addresses"),
+    path("account/addresses/<str:address_id>/", account_profile.address, name="shop-account-address"),
+    path("account/addresses/<str:address_id>/action/", account_profile.address_action,
+         name="shop-account-address-action"),
+    path("account/orders/<str:order_id>/dispute/", account_profile.dispute, name="shop-account-dispute"),
+    path("wishlist/", account_profile.wishlist, name="shop-wishlist"),
+    path("account/data/", account_profile.my_data, name="shop-account-data"),
+    path("account/data/download/", account_profile.download_data, name="shop-account-data-download"),
+    path("account/delete/", account_profile.delete_account, name="shop-account-delete"),
 ]

@@ -1,6 +1,13 @@
 """The only writers of the customers domain. Every channel and domain resolves customers through
 `do_identify` / `do_identify_many`; services run inside the caller's transaction."""
 
+from omnicanal.customers.services.addresses import (
+    check_address,
+    do_add_address,
+    do_delete_address,
+    do_set_default_address,
+    do_update_address,
+)
 from omnicanal.customers.services.consent import (
     consent_keyword,
     do_grant_consent,
@@ -32,11 +39,14 @@ __all__ = [
     "AttachResult",
     "IdentifyRequest",
     "IdentifyResult",
+    "check_address",
     "check_identities",
     "consent_keyword",
     "do_accept_suggestion",
+    "do_add_address",
     "do_append_timeline",
     "do_attach_identity",
+    "do_delete_address",
     "do_erase_customer",
     "do_export_customer",
     "do_find_duplicates",
@@ -46,7 +56,9 @@ __all__ = [
     "do_merge_customers",
     "do_reject_suggestion",
     "do_set_consent",
+    "do_set_default_address",
     "do_suggest_merge",
+    "do_update_address",
     "do_update_preferences",
     "do_update_profile",
     "do_withdraw_consent",

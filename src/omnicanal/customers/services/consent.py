@@ -22,6 +22,7 @@ from omnicanal.customers import matching
 from omnicanal.customers.events import ConsentGranted, ConsentWithdrawn
 from omnicanal.customers.models import Consent, Customer, Purpose, TimelineEvent
 from omnicanal.customers.normalize import contact_channel
+from omnicanal.customers.services.addresses import sync_from_profile
 from omnicanal.customers.services.common import customer_of
 
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "baja", "darme de baja", "desuscribir",
@@ -166,4 +167,6 @@ def do_update_profile(
         Customer.objects.filter(pk=target.pk).update(**changes)
         for field_name, value in changes.items():
             setattr(target, field_name, value)
+        if address is not None:
+            sync_from_profile(target)  # the address book's default entry is the profile address
     return target

@@ -25,6 +25,7 @@ from omnicanal.customers.models import (
     SuggestionStatus,
     TimelineEvent,
 )
+from omnicanal.customers.services.addresses import move_addresses
 from omnicanal.customers.services.common import actor_label, customer_of
 
 PROFILE_FIELDS = [
@@ -66,6 +67,7 @@ def _merge(keep: Customer, gone: Customer, actor: Principal, reason: str, sugges
     aliases = list(Customer.objects.filter(merged_into=gone).values_list("public_id", flat=True))
     Customer.objects.filter(merged_into=gone).update(merged_into=keep)
     _merge_profile(keep, gone, now)
+    addresses = move_addresses(keep=keep, gone=gone)
     _repoint_suggestions(keep, gone, actor, now, suggestion)
 
     Customer.objects.filter(pk=gone.pk).update(merged_into=keep, merged_at=now, updated_at=now)
@@ -79,6 +81,7 @@ def _merge(keep: Customer, gone: Customer, actor: Principal, reason: str, sugges
         "consents_superseded": superseded,
         "timeline": timeline_count,
         "aliases": aliases,
+        "addresses": addresses,
     }
     MergeRecord.objects.create(survivor=keep, merged=gone, at=now, actor=actor_label(actor), reason=reason, moved=moved)
     TimelineEvent.objects.create(

@@ -27,6 +27,7 @@ from omnicanal.customers.models import (
     Customer,
     Identity,
     MergeSuggestion,
+    SavedAddress,
     SuggestionStatus,
     TimelineEvent,
 )
@@ -52,6 +53,7 @@ def do_erase_customer(*, customer: Customer | str, actor: Principal = SYSTEM, re
     traces = _traces(people)
     identities = Identity.objects.filter(customer_id__in=people).delete()[0]
     consents = Consent.objects.filter(customer_id__in=people).delete()[0]
+    addresses = SavedAddress.objects.filter(customer_id__in=people).delete()[0]
     timeline = TimelineEvent.objects.filter(customer_id__in=people).update(summary="", data={})
     for event in TimelineEvent.objects.filter(customer_id__in=people).exclude(ref=""):
         if privacy.free_text(event.ref) or traces.touches(event.ref):
@@ -75,7 +77,7 @@ def do_erase_customer(*, customer: Customer | str, actor: Principal = SYSTEM, re
     notes = audit.forget_subjects(traces.ids)
     audit.record(
         actor=actor, action="customer.erase", target_type="customer", target_id=target.public_id,
-        after={"identities": identities, "consents": consents, "timeline_anonymized": timeline, "aliases": aliases,
+        after={"identities": identities, "consents": consents, "addresses": addresses, "timeline_anonymized": timeline, "aliases": aliases,
                "audit_notes": notes, **scrubbed},
         reason="" if traces.touches(reason) else reason,
     )
@@ -89,6 +91,8 @@ def _traces(people: list[int]) -> privacy.Traces:
     customers = list(Customer.objects.filter(pk__in=people))
     ids = [c.public_id for c in customers]
     values = [v for c in customers for v in (c.name, c.address_line1, c.address_line2)]
+    for row in SavedAddress.objects.filter(customer_id__in=people):
+        values += [row.recipient, row.line1, row.line2]
     values += list(Identity.objects.filter(customer_id__in=people).values_list("value", flat=True))
     for provider in registry.value_providers():
         for customer_id in ids:

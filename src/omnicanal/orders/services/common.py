@@ -130,6 +130,23 @@ def return_closes_at(placed_at, days: int):
     return placed_at + dt.timedelta(days=days + PROMISE_DAYS["drop_ship"])
 
 
+DISPUTE_GRACE_DAYS = 5
+DISPUTE_KINDS = ("not_received", "defective")
+
+
+def dispute_refusal(order: Order, kind: str, now: dt.datetime) -> str | None:
+    """Why a dispute of `kind` cannot be opened on the order now (None: it can). not_received: only
+    past the promised date plus DISPUTE_GRACE_DAYS with something undelivered; defective: for goods
+    that reached the customer. The open-dispute service and the shop's form both ask this."""
+    if kind == "not_received":
+        late = [f for f in Fulfillment.objects.filter(order=order) if f.status not in FINAL and f.promised_at
+                and now > f.promised_at + dt.timedelta(days=DISPUTE_GRACE_DAYS)]
+        return None if late else _("the order is not late enough to be disputed as not received")
+    if kind == "defective":
+        return None if _handed(order) else _("nothing of this order has reached the customer yet")
+    return _("must be not_received or defective")
+
+
 def _handed(order: Order) -> dict[int, int]:
     """Units of each order line that reached the customer."""
     handed: dict[int, int] = defaultdict(int)

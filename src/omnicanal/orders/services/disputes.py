@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 from django.utils.translation import gettext as _
@@ -16,16 +15,21 @@ from omnicanal.orders import locks, roles
 from omnicanal.orders.models import (
     Dispute,
     DisputeStatus,
-    Fulfillment,
     Order,
     OrderLine,
 )
-from omnicanal.orders.services.common import FINAL, LineIn, _handed, _history, _is_person, _who
+from omnicanal.orders.services.common import (
+    DISPUTE_GRACE_DAYS,  # noqa: F401  (re-exported by orders.services)
+    DISPUTE_KINDS,  # noqa: F401
+    LineIn,
+    _history,
+    _is_person,
+    _who,
+    dispute_refusal,
+)
 from omnicanal.orders.services.placement import do_place_order
 from omnicanal.orders.services.refunds import do_refund, paid_amount, refunded_amount
 
-DISPUTE_GRACE_DAYS = 5
-DISPUTE_KINDS = ("not_received", "defective")
 DISPUTE_OPENERS, DISPUTE_DECIDERS = roles.DISPUTE_OPENERS, roles.DISPUTE_DECIDERS
 DECISIONS = ("refund", "partial_refund", "replacement", "reject")
 
@@ -37,17 +41,9 @@ def do_open_dispute(*, order: Order, kind: str, note: str = "", actor: Principal
     now = clock.now()
     if Dispute.objects.filter(order=order, kind=kind, status=DisputeStatus.OPEN).exists():
         raise Conflict(detail=_("The order %(n)s already has an open dispute of this kind.") % {"n": order.number})
-    fulfillments = list(Fulfillment.objects.filter(order=order))
-    if kind == "not_received":
-        late = [f for f in fulfillments if f.status not in FINAL and f.promised_at
-                and now > f.promised_at + dt.timedelta(days=DISPUTE_GRACE_DAYS)]
-        if not late:
-            raise ValidationFailed.on("kind", _("the order is not late enough to be disputed as not received"))
-    elif kind == "defective":
-        if not _handed(order):
-            raise ValidationFailed.on("kind", _("nothing of this order has reached the customer yet"))
-    else:
-        raise ValidationFailed.on("kind", _("must be not_received or defective"))
+    refusal = dispute_refusal(order, kind, now)
+    if refusal is not None:
+        raise ValidationFailed.on("kind", refusal)
     dispute = Dispute.objects.create(order=order, kind=kind, note=note[:2000], created_at=now, opened_by=_who(actor),
                                      history=[_history(DisputeStatus.OPEN, actor, now, kind=kind)])
     if _is_person(actor):

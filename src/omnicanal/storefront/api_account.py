@@ -1,0 +1,311 @@
+"""Store API: the shopper's own account (mounted by store_api): preferences, addresses, disputes,
+wishlist, recently viewed, "download my data" and "delete my account".
+
+Handlers parse, call one storefront.account_services writer or an owner's query, answer; each write
+is one transaction (ninja runs the handler outside any: `transaction.atomic` here). Customer-only
+endpoints answer an anonymous session 401; another customer's address or order 404. The wishlist
+also works for an anonymous session (the device's own list, merged into the customer's on sign-in).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.urls import reverse
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from omnicanal.catalog import queries as catalog
+from omnicanal.core.schemas import MoneyOut, Out, Timestamp
+from omnicanal.customers import queries as customers_queries
+from omnicanal.orders import queries as orders_queries
+from omnicanal.storefront import account_services, browsing, lists
+from omnicanal.storefront.auth import shopper_auth
+from omnicanal.storefront.queries import Shopper
+from omnicanal.storefront.services import own_order, require_customer
+
+router = Router(tags=["store account"])
+
+
+def _shopper(request: HttpRequest) -> Shopper:
+    return request.shopper  # type: ignore[attr-defined]  # set by ShopperAuth
+
+
+def _customer(request: HttpRequest) -> Shopper:
+    return require_customer(_shopper(request))
+
+
+# --- schemas -----------------------------------------------------------------------------------------
+
+
+class ConsentIn(Schema):
+    channel: str = Field(min_length=1, max_length=20)
+    purpose: Literal["transactional", "marketing", "surveys"]
+    granted: bool
+
+
+class PreferencesIn(Schema):
+    """Only what is sent changes; "" clears the preferred channel or the language."""
+
+    language: str | None = Field(default=None, max_length=8)
+    preferred_channel: str | None = Field(default=None, max_length=20)
+    consents: list[ConsentIn] | None = Field(default=None, max_length=60)
+
+
+class ConsentOut(Out):
+    channel: str
+    purpose: str
+    granted: bool
+    explicit: bool
+    changed_at: Timestamp | None
+
+
+class PreferencesOut(Out):
+    language: str | None
+    preferred_channel: str | None
+    consents: list[ConsentOut]
+
+
+class BookAddressIn(Schema):
+    label: str = Field(default="", max_length=60)
+    recipient: str = Field(default="", max_length=200)
+    line1: str = Field(min_length=1, max_length=200)
+    line2: str = Field(default="", max_length=200)
+    city: str = Field(min_length=1, max_length=100)
+    region: str = Field(default="", max_length=100)
+    postal_code: str = Field(default="", max_length=20)
+    country: str = Field(default="", pattern="^([A-Za-z]{2})?$")
+    default: bool = False
+
+
+class BookAddressOut(Out):
+    id: str
+    label: str
+    recipient: str
+    line1: str
+    line2: str
+    city: str
+    region: str
+    postal_code: str
+    country: str
+    is_default: bool
+
+
+class AddressBookOut(Out):
+    items: list[BookAddressOut]
+
+
+class DisputeIn(Schema):
+    kind: Literal["not_received", "defective"]
+    note: str = Field(default="", max_length=2000)
+
+
+class ShopperDisputeOut(Out):
+    """A dispute as its customer sees it (no staff names)."""
+
+    id: str
+    order_id: str
+    kind: str
+    status: str
+    decision: str | None
+    amount: MoneyOut
+    created_at: Timestamp
+    decided_at: Timestamp | None
+
+
+class DisputesOut(Out):
+    items: list[ShopperDisputeOut]
+    openable: list[str]  # the kinds the order may be disputed for now
+
+
+class ListItemOut(Out):
+    handle: str
+    name: str
+    price: MoneyOut
+    url: str
+    image_url: str | None
+
+
+class ProductListOut(Out):
+    items: list[ListItemOut]
+
+
+class EraseIn(Schema):
+    confirm: str = Field(min_length=1, max_length=60)
+
+
+class ErasedOut(Out):
+    customer_id: str
+    erased: bool
+
+
+# --- preferences ---------------------------------------------------------------------------------------
+
+
+def _preferences(customer_id: str) -> dict:
+    summary = customers_queries.customer_summary(customer_id)
+    return {"language": summary.language or None, "preferred_channel": summary.preferred_channel,
+            "consents": [{"channel": c.channel, "purpose": c.purpose, "granted": c.granted, "explicit": c.explicit,
+                          "changed_at": c.changed_at.isoformat() if c.changed_at else None}
+                         for c in customers_queries.consent_states(customer_id)]}
+
+
+@router.get("/preferences", response=PreferencesOut, auth=shopper_auth,
+            summary="Consent per channel and purpose, the preferred channel and the language")
+def get_preferences(request: HttpRequest):
+    return _preferences(_customer(request).customer_id)
+
+
+@router.put("/preferences", response=PreferencesOut, auth=shopper_auth,
+            summary="Change consents (each one sent), the preferred channel or the language")
+def put_preferences(request: HttpRequest, body: PreferencesIn):
+    shopper = _customer(request)
+    with transaction.atomic():
+        account_services.do_save_preferences(
+            shopper=shopper, preferred_channel=body.preferred_channel, language=body.language,
+            consents={(c.channel, c.purpose): c.granted for c in body.consents or []})
+    return _preferences(shopper.customer_id)
+
+
+# --- address book ------------------------------------------------------------------------------------
+
+
+def _address_out(found) -> dict:
+    return {"id": found.id, "label": found.label, "recipient": found.recipient, **found.as_delivery(),
+            "is_default": found.is_default}
+
+
+def _address_fields(body: BookAddressIn) -> dict:
+    return body.dict(exclude={"default"})
+
+
+@router.get("/addresses", response=AddressBookOut, auth=shopper_auth, summary="The address book, the default first")
+def list_addresses(request: HttpRequest):
+    return {"items": [_address_out(a) for a in customers_queries.address_book(_customer(request).customer_id)]}
+
+
+@router.post("/addresses", response={201: BookAddressOut}, auth=shopper_auth, summary="Add an address")
+def add_address(request: HttpRequest, body: BookAddressIn):
+    shopper = _customer(request)
+    with transaction.atomic():
+        row = account_services.do_add_address(shopper=shopper, address=_address_fields(body), default=body.default)
+    return Status(201, _address_out(customers_queries.book_address(shopper.customer_id, row.public_id)))
+
+
+@router.get("/addresses/{address_id}", response=BookAddressOut, auth=shopper_auth,
+            summary="One of the shopper's addresses (anyone else's: 404)")
+def get_address(request: HttpRequest, address_id: str):
+    return _address_out(customers_queries.book_address(_customer(request).customer_id, address_id))
+
+
+@router.put("/addresses/{address_id}", response=BookAddressOut, auth=shopper_auth, summary="Replace an address")
+def put_address(request: HttpRequest, address_id: str, body: BookAddressIn):
+    shopper = _customer(request)
+    with transaction.atomic():
+        account_services.do_update_address(shopper=shopper, address_id=address_id, address=_address_fields(body),
+                                           default=body.default)
+    return _address_out(customers_queries.book_address(shopper.customer_id, address_id))
+
+
+@router.post("/addresses/{address_id}/default", response=BookAddressOut, auth=shopper_auth,
+             summary="Make it the default address")
+def default_address(request: HttpRequest, address_id: str):
+    shopper = _customer(request)
+    with transaction.atomic():
+        account_services.do_set_default_address(shopper=shopper, address_id=address_id)
+    return _address_out(customers_queries.book_address(shopper.customer_id, address_id))
+
+
+@router.delete("/addresses/{address_id}", response={204: None}, auth=shopper_auth, summary="Delete an address")
+def delete_address(request: HttpRequest, address_id: str):
+    with transaction.atomic():
+        account_services.do_delete_address(shopper=_customer(request), address_id=address_id)
+    return Status(204, None)
+
+
+# --- disputes ------------------------------------------------------------------------------------------
+
+
+def _dispute_out(d) -> dict:
+    full = orders_queries.dispute_dict(d)
+    return {name: full[name] for name in ("id", "order_id", "kind", "status", "decision", "amount", "created_at",
+                                          "decided_at")}
+
+
+@router.get("/orders/{order_id}/disputes", response=DisputesOut, auth=shopper_auth,
+            summary="The order's disputes and the kinds it may be disputed for now")
+def list_disputes(request: HttpRequest, order_id: str):
+    order = own_order(_shopper(request), order_id)
+    return {"items": [_dispute_out(d) for d in order.disputes.all()],
+            "openable": list(orders_queries.openable_dispute_kinds(order))}
+
+
+@router.post("/orders/{order_id}/disputes", response={201: ShopperDisputeOut}, auth=shopper_auth,
+             summary="Open a dispute on the shopper's order: not received (late) or defective (delivered)")
+def open_dispute(request: HttpRequest, order_id: str, body: DisputeIn):
+    with transaction.atomic():
+        found = account_services.do_open_dispute(shopper=_shopper(request), order_id=order_id, kind=body.kind,
+                                                 note=body.note)
+    return Status(201, _dispute_out(orders_queries.get_dispute(found.public_id)))
+
+
+# --- wishlist and recently viewed ----------------------------------------------------------------------
+
+
+def _products(request: HttpRequest, handles: list[str], channel: str) -> dict:
+    if not handles:
+        return {"items": []}
+    found = {card.handle: card for card in catalog.search_catalog(
+        channel=channel, handles=handles, per_page=len(handles), language=browsing.language()).items}
+    return {"items": [{"handle": h, "name": found[h].name, "price": found[h].price.as_dict(),
+                       "url": request.build_absolute_uri(reverse("shop-product", args=[h])),
+                       "image_url": request.build_absolute_uri(found[h].image_url) if found[h].image_url else None}
+                      for h in handles if h in found]}
+
+
+@router.get("/wishlist", response=ProductListOut, auth=shopper_auth,
+            summary="Saved products still sold on the session's channel, newest first")
+def get_wishlist(request: HttpRequest):
+    shopper = _shopper(request)
+    return _products(request, lists.wishlist_handles(account_services.wishlist_owner(shopper)), shopper.channel)
+
+
+@router.put("/wishlist/{handle}", response=ProductListOut, auth=shopper_auth, summary="Save a product")
+def put_wishlist(request: HttpRequest, handle: str):
+    shopper = _shopper(request)
+    with transaction.atomic():
+        account_services.do_add_to_wishlist(shopper=shopper, handle=handle)
+    return _products(request, lists.wishlist_handles(account_services.wishlist_owner(shopper)), shopper.channel)
+
+
+@router.delete("/wishlist/{handle}", response={204: None}, auth=shopper_auth, summary="Remove a saved product")
+def delete_wishlist(request: HttpRequest, handle: str):
+    with transaction.atomic():
+        account_services.do_remove_from_wishlist(shopper=_shopper(request), handle=handle)
+    return Status(204, None)
+
+
+@router.get("/recently-viewed", response=ProductListOut, auth=shopper_auth,
+            summary="Continue where you left off: the customer's recently viewed products, on every device")
+def recently_viewed(request: HttpRequest):
+    shopper = _customer(request)
+    return _products(request, lists.viewed_handles(shopper.customer_id), shopper.channel)
+
+
+# --- my data, my account ---------------------------------------------------------------------------------
+
+
+@router.get("/account/export", auth=shopper_auth, summary="Download my data: everything held about me (JSON)")
+def export(request: HttpRequest):
+    with transaction.atomic():
+        return account_services.do_export_my_data(shopper=_customer(request))
+
+
+@router.post("/account/erase", response=ErasedOut, auth=shopper_auth,
+             summary='Delete my account: erased once `confirm` is the phrase ("DELETE MY ACCOUNT"); every session ends')
+def erase(request: HttpRequest, body: EraseIn):
+    with transaction.atomic():
+        customer_id = account_services.do_delete_my_account(shopper=_customer(request), confirm=body.confirm)
+    return {"customer_id": customer_id, "erased": True}
