@@ -67,7 +67,7 @@ class FuzzyIndex:
                     self.postings.setdefault(word, set()).add(i)
         n = max(1, len(self.entries))
         self.weight = {w: math.log(1 + n / len(ids)) for w, ids in self.postings.items()}
-        self.distinctive = {w for w, ids in self.postings.items() if len(ids) <= max(2, n // 10)}
+        self.distinctive = {w for w, ids in self.postings.items() if len(ids) == 1 or len(ids) <= n // 10}
         self.vocabulary = list(self.postings)
 
     def _match_word(self, word: str) -> str | None:
