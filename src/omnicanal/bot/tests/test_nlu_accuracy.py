@@ -85,3 +85,9 @@ def test_low_confidence_separates_junk_from_real_questions():
     for text in real:
         intent, confidence, _best = nlu.classify(text)
         assert intent != "other" and confidence >= nlu.LOW_CONFIDENCE, (text, intent, confidence)
+
+
+def test_empty_and_huge_texts_are_understood_as_nothing_in_particular():
+    assert nlu.classify("")[0] == "other" and nlu.detect_language("") == "es"
+    assert nlu.classify("🙂 " * 5000)[0] == "other"
+    assert nlu.classify("dónde está mi pedido " + "x" * 5000)[0] == "order_status"  # cut at MAX_TEXT
