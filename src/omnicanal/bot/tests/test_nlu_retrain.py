@@ -6,17 +6,17 @@ from omnicanal.bot import nlu
 
 pytestmark = pytest.mark.usefixtures("shipped_model")
 
-NEW_WAY = "me sale la tarjetita morada del club"  # how some customer asks for their balance
+NEW_WAY = "y el flurbo kiosko zeta?"  # words no shipped example has: staff teach what they mean
 
 
 def test_retraining_with_staff_examples_teaches_a_new_way_of_asking():
     before = nlu.classify(NEW_WAY)
-    assert before[0] != "loyalty_balance" or before[1] < 0.6
+    assert before[0] == "other"
     nlu.retrain([
-        ("la tarjetita morada del club", "loyalty_balance", "es"),
-        ("cuánto me sale en la tarjetita morada", "loyalty_balance", "es"),
-        ("ver mi tarjetita morada", "loyalty_balance", "es"),
-        ("the purple club card", "loyalty_balance", "en"),
+        ("flurbo kiosko zeta", "loyalty_balance", "es"),
+        ("mi flurbo kiosko", "loyalty_balance", "es"),
+        ("ver el flurbo zeta", "loyalty_balance", "es"),
+        ("my flurbo kiosko zeta", "loyalty_balance", "en"),
     ])
     intent, confidence, _ = nlu.classify(NEW_WAY)
     assert intent == "loyalty_balance" and confidence > before[1]
@@ -24,9 +24,9 @@ def test_retraining_with_staff_examples_teaches_a_new_way_of_asking():
 
 
 def test_retraining_replaces_the_previous_staff_examples():
-    nlu.retrain([("la tarjetita morada del club", "loyalty_balance", "es")] * 3)
+    nlu.retrain([("flurbo kiosko zeta", "loyalty_balance", "es")] * 3)
     nlu.retrain([])
-    assert nlu.classify(NEW_WAY)[0] != "loyalty_balance" or nlu.classify(NEW_WAY)[1] < 0.6
+    assert nlu.classify(NEW_WAY)[0] == "other"
 
 
 @pytest.mark.parametrize("bad", [
