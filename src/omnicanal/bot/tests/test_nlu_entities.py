@@ -81,3 +81,16 @@ def test_a_new_product_is_understood_once_the_cache_expires(shop, monkeypatch):
     monkeypatch.setattr(entities, "CACHE_SECONDS", 0.0)
     assert nlu.parse("tienen la mochila Araucaria?").first("product") == "mochila-araucaria"
 
+
+
+def test_a_withdrawn_product_is_not_named(shop, monkeypatch):
+    from omnicanal.catalog import queries as catalog_queries
+    from omnicanal.catalog import services as catalog
+
+    assert nlu.parse("tienen el casco Urbano?").first("product") == "casco-urbano"
+    catalog.do_update_product(product=catalog_queries.get_product("casco-urbano"), changes={"active": False})
+    monkeypatch.setattr(entities, "CACHE_SECONDS", 0.0)
+    assert nlu.parse("tienen el casco Urbano?").first("product") is None
+    assert "casco-urbano" not in {p.handle for p in catalog_queries.product_names()}
+    assert next(p for p in catalog_queries.product_names() if p.handle == "zapatilla-pampa").skus == (
+        "ZR-PAMPA-41", "ZR-PAMPA-42")
