@@ -91,6 +91,27 @@ def parse(text: str, language: str | None = None) -> Parse:
     )
 
 
+_YES = frozenset("si sip sii claro obvio dale ya bueno correcto exacto yes yep yeah yup sure ok okay correct right".split())
+_NO = frozenset("no nop nope nah nunca negativo".split())
+
+
+def affirmation(text: str) -> bool | None:
+    """A yes (True) or a no (False) to the bot's last question ("sí po", "dale", "nope"), else None.
+
+    Such answers have no intent of their own (they parse as "other"); the dialogue reads them here.
+    """
+    from omnicanal.bot.nlu.text import tokens
+
+    words = [w for w in tokens(text) if w.isalpha()]
+    if not words or len(words) > 4:
+        return None
+    if words[0] in _NO or (words[0] in ("po", "la") and len(words) > 1 and words[1] in _NO):
+        return False
+    if words[0] in _YES:
+        return not any(w in _NO for w in words[1:])
+    return None
+
+
 def retrain(extra_examples: Iterable[tuple[str, str, str]]) -> None:
     """Rebuild the in-process model with staff-added examples: (text, intent, language) triples.
 

@@ -47,6 +47,7 @@ _SIZE_AFTER = re.compile(
     r"\b(?:talla|tallas|size|sizes|numero|nro|n°|num|en|in|in a|a)\s+(\d{1,2}(?:[.,]5)?|xxs|xs|s|m|l|xl|xxl|"
     r"small|medium|large|chica|chico|mediana|mediano|grande)\b")
 _SIZE_BARE = re.compile(r"\b(xxs|xs|xl|xxl)\b")
+_SIZE_ALONE = re.compile(r"((?:[1-9]|[1-4]\d)(?:[.,]5)?|xxs|xs|s|m|l|xl|xxl|small|medium|large)")
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,10 @@ def order_numbers(text: str) -> list[str]:
 
 def sizes(text: str) -> list[str]:
     folded = fold(text)
+    alone = _SIZE_ALONE.fullmatch(folded.strip(" .!?¿¡"))
+    if alone:  # the answer to "¿en qué talla?" is often just "42" or "M"
+        raw = alone.group(1)
+        return [_SIZE_WORDS.get(raw) or raw.replace(",", ".")]
     found = []
     for match in _SIZE_AFTER.finditer(folded):
         raw = match.group(1)

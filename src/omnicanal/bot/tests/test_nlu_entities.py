@@ -59,6 +59,7 @@ def test_email_and_a_chilean_phone_written_any_way(db):
 @pytest.mark.parametrize("text, size", [
     ("talla 42", "42"), ("size 9", "9"), ("la polera en talla M", "M"), ("tienen en XL?", "XL"),
     ("do you have it in medium", "M"), ("número 44", "44"), ("in a 40", "40"),
+    ("42", "42"), ("M", "M"), ("xl!", "XL"), ("9.5", "9.5"),  # a bare answer to "which size?"
 ])
 def test_sizes(db, text, size):
     assert nlu.parse(text).first("size") == size
