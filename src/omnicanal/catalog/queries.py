@@ -382,6 +382,27 @@ def variant_summaries() -> list[VariantSummary]:
     return [VariantSummary(id=pk, sku=sku, name=name, category=category) for pk, sku, name, category in rows]
 
 
+@dataclass(frozen=True)
+class ProductNames:
+    """What a customer may call an active product (the bot's entity matching): never the model row."""
+
+    handle: str
+    name_es: str
+    name_en: str
+    skus: tuple[str, ...]  # its active variants' SKUs, in position order
+
+
+def product_names() -> list[ProductNames]:
+    """Every active product's handle, names and SKUs, in catalog order, in two queries."""
+    skus: dict[int, list[str]] = {}
+    for product_id, sku in (Variant.objects.filter(product__active=True).order_by("product_id", "position", "pk")
+                            .values_list("product_id", "sku")):
+        skus.setdefault(product_id, []).append(sku)
+    rows = Product.objects.filter(active=True).order_by("pk").values_list("pk", "handle", "name_es", "name_en")
+    return [ProductNames(handle=handle, name_es=es, name_en=en, skus=tuple(skus.get(pk, ())))
+            for pk, handle, es, en in rows]
+
+
 def listed_skus(channel: str, *, published: bool = True) -> list[str]:
     """SKUs with a listing on `channel` in that publication state, in catalog order (by variant)."""
     return list(Listing.objects.filter(channel_id=channel, published=published).order_by("variant_id")

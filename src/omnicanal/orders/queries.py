@@ -19,6 +19,7 @@ from omnicanal.core.queries import get_or_404
 from omnicanal.inventory import queries as inventory
 from omnicanal.orders import labels, pricing, tracking, visibility
 from omnicanal.orders.models import (
+    NUMBER_OFFSET,
     Cart,
     CartLine,
     CartStatus,
@@ -33,12 +34,24 @@ from omnicanal.orders.models import (
     Refund,
     Return,
     ReturnLine,
+    number_prefix,
     pk_from_number,
 )
 from omnicanal.orders.services.common import DISPUTE_KINDS, PROMISE_DAYS, dispute_refusal, return_closes_at
 
 PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
 TrackingView = tracking.TrackingView  # the tracking page's facts (orders/tracking.py)
+
+
+def order_number(raw: str) -> str | None:
+    """The canonical order number ("AS-100123") a customer's "as100123", "#100123" or "100123"
+    stands for, when it is well formed (no database read: it may not exist)."""
+    cleaned = raw.strip().lstrip("#").replace(" ", "")
+    prefix = number_prefix()
+    if prefix and cleaned.upper().startswith(prefix.rstrip("-").upper()) and not cleaned.upper().startswith(prefix.upper()):
+        cleaned = prefix + cleaned[len(prefix.rstrip("-")):]
+    pk = pk_from_number(cleaned)
+    return f"{prefix}{NUMBER_OFFSET + pk}" if pk is not None else None
 
 
 def tracking_view(token: str) -> TrackingView | None:
