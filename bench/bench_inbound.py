@@ -142,6 +142,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def _setup() -> str:
     """A WhatsApp inbox, an available agent, and that agent's console session (its cookie)."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.db import transaction
@@ -158,7 +159,7 @@ def _setup() -> str:
         do_save_agent(user=user, languages=["es"], skills=[], teams=["servicio"])
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]  # a backend not listed: anonymous
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     return session.session_key

@@ -3,7 +3,10 @@ provider webhooks under /webhooks/, the web chat widget's endpoints under /webch
 widget's demo page under /shop/chat-demo/.
 
 Every webhook is verified before its content is read into the database: a missing credential
-answers 401, a wrong one 403, and nothing is stored. These routes are not under /api/, so the
+answers 401, a wrong one 403, and nothing is stored. Only such refusals count toward the `webhook`
+throttle (per client address and path): past it, that address's unauthenticated deliveries get 429
+for the lockout, while a provider's correctly signed bursts (WhatsApp Cloud API posts hundreds a
+second from a few addresses) are never throttled. These routes are not under /api/, so the
 API's transaction middleware does not wrap them: each stores in its own transaction.atomic() and
 answers at once; sending and fetching happen after commit.
 """
@@ -24,21 +27,27 @@ from omnicanal.channels.models import Inbox
 from omnicanal.channels.services import do_store_webhook
 from omnicanal.channels.whatsapp import adapter as whatsapp
 from omnicanal.core import throttle
-from omnicanal.core.errors import Problem
+from omnicanal.core.errors import Problem, TooManyRequests
+from omnicanal.core.middleware import problem_response
 from omnicanal.core.request_limits import is_json
 
 log = logging.getLogger(__name__)
 
 
-def _per_address_and_path(request: HttpRequest, *args, **kwargs) -> str:
-    return f"{throttle.client_address(request)} {request.path}"
+def _per_address_and_path(request: HttpRequest) -> tuple[str, str]:
+    return ("webhook", f"{throttle.client_address(request)} {request.path}")
 
 
-# Every webhook: at most THROTTLES["webhook"] requests a minute per client address and path (inbox).
-limited = throttle.rate_limited("webhook", _per_address_and_path)
-
-
-def _reject(exc: WebhookRejected) -> HttpResponse:
+def _reject(exc: WebhookRejected, request: HttpRequest) -> HttpResponse:
+    """A delivery that failed verification: 401/403, counted toward THROTTLES["webhook"] for its
+    address and path; once they are locked out, 429 with Retry-After. Verified deliveries never
+    come here, so the lockout never refuses them."""
+    subject = _per_address_and_path(request)
+    try:
+        throttle.check(subject)
+    except TooManyRequests as refused:
+        return problem_response(refused, request)
+    throttle.failed(subject)
     log.info("webhook refused (%s): %s", exc.status, exc.reason)
     return JsonResponse({"error": "unauthorized" if exc.status == 401 else "forbidden"}, status=exc.status)
 
@@ -98,7 +107,7 @@ def _handle(channel: str, request: HttpRequest, inbox_id: str = "") -> HttpRespo
     try:
         inbox = _authenticate(channel, webhook, inbox_id)
     except WebhookRejected as exc:
-        return _reject(exc)
+        return _reject(exc, request)
     return _store(inbox, webhook)
 
 
@@ -110,7 +119,7 @@ def _meta_handshake(channels: tuple[str, ...], request: HttpRequest) -> HttpResp
             return HttpResponse(challenge, content_type="text/plain")
         except WebhookRejected as exc:
             worst = exc if exc.status < worst.status else worst
-    return _reject(worst)
+    return _reject(worst, request)
 
 
 def _whatsapp_inbox(webhook: WebhookRequest) -> Inbox:
@@ -129,7 +138,6 @@ def _whatsapp_inbox(webhook: WebhookRequest) -> Inbox:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-@limited
 def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _meta_handshake(("whatsapp",), request)
@@ -137,14 +145,13 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
     try:
         inbox = _whatsapp_inbox(webhook)
     except WebhookRejected as exc:
-        return _reject(exc)
+        return _reject(exc, request)
     return _store(inbox, webhook)
 
 
 def _social(channel: str):
     @csrf_exempt
     @require_http_methods(["GET", "POST"])
-    @limited
     def view(request: HttpRequest) -> HttpResponse:
         if request.method == "GET":
             return _meta_handshake((channel,), request)
@@ -152,7 +159,7 @@ def _social(channel: str):
         try:
             inbox = _authenticate(channel, webhook)
         except WebhookRejected as exc:
-            return _reject(exc)
+            return _reject(exc, request)
         return _store(inbox, webhook)
 
     view.__name__ = f"{channel}_webhook"
@@ -162,7 +169,6 @@ def _social(channel: str):
 def _simple(channel: str):
     @csrf_exempt
     @require_http_methods(["POST"])
-    @limited
     def view(request: HttpRequest, inbox_id: str = "") -> HttpResponse:
         return _handle(channel, request, inbox_id)
 
@@ -172,7 +178,6 @@ def _simple(channel: str):
 
 @csrf_exempt
 @require_http_methods(["POST"])
-@limited
 def sms_webhook(request: HttpRequest, inbox_id: str = "") -> HttpResponse:
     response = _handle("sms", request, inbox_id)
     if response.status_code == 200:  # Twilio expects TwiML; an empty Response sends nothing back

@@ -123,8 +123,8 @@ def identify(request, body: IdentifyIn):
         traits=body.traits.dict() if body.traits else None,
         actor=actor,
     )
-    return {"customer_id": result.customer_id, "created": result.created, "merged_ids": result.merged_ids,
-                 "suggestion_ids": result.suggestion_ids}
+    return {"customer_id": result.customer_id, "created": result.created, "merged_ids": list(result.merged_ids),
+            "suggestion_ids": list(result.suggestion_ids)}
 
 
 @router.get("/customers", response=CustomerPageOut, summary="Search customers by any identity in any format, or by part of the name")

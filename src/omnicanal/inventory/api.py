@@ -267,7 +267,7 @@ def create_reservation(request: HttpRequest, body: ReservationIn):
         locations=body.locations, expires_in=timedelta(seconds=body.ttl_seconds) if body.ttl_seconds else None,
         actor=principal,
     )
-    return Status(201, reservation_out(reservation))
+    return Status(201, reservation_out(queries.get_reservation(reservation.id)))
 
 
 @router.get("/reservations", response=list[ReservationOut])
@@ -316,8 +316,8 @@ def create_transfer(request: HttpRequest, body: TransferIn):
     )
     if body.ship:
         require_location(principal, body.origin)
-        transfer = services.do_ship_transfer(transfer_id=transfer.public_id, actor=principal)
-    return Status(201, transfer_out(queries.get_transfer(transfer.public_id)))
+        services.do_ship_transfer(transfer_id=transfer.id, actor=principal)
+    return Status(201, transfer_out(queries.get_transfer(transfer.id)))
 
 
 @router.get("/transfers", response=list[TransferOut])

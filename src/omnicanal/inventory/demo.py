@@ -98,11 +98,11 @@ def _a_little_life(rng: random.Random, locations: dict[str, Location], variants:
         services.do_reserve(reference=f"DEMO-CART-{i + 1}", channel="web", lines=[ReserveLine(sku, 1 + i % 2)])
     trip = services.do_request_transfer(origin=locations[WAREHOUSE], destination=locations["VAP-PLAZA"],
                                         lines=[(sku, 3) for sku in stocked[10:14]], note="Reposición semanal")
-    services.do_ship_transfer(transfer_id=trip.public_id)
+    services.do_ship_transfer(transfer_id=trip.id)
     done = services.do_request_transfer(origin=locations[WAREHOUSE], destination=locations["CCP-MALL"],
                                         lines=[(sku, 2) for sku in stocked[20:23]], note="Reposición")
-    services.do_ship_transfer(transfer_id=done.public_id)
-    services.do_receive_transfer(transfer_id=done.public_id)
+    services.do_ship_transfer(transfer_id=done.id)
+    services.do_receive_transfer(transfer_id=done.id)
     services.do_request_transfer(origin=locations["SCL-CENTRO"], destination=locations[DARK],
                                  lines=[(stocked[30], 1)], note="Pedido de la dark store")
     store_skus = list(StockLevel.objects.filter(location__code="SCL-CENTRO", on_hand__gte=2)

@@ -396,6 +396,41 @@ def ledger_balance(*, location: str, sku: str) -> int:
 # --- reservations, transfers, counts ---------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class ReservationInfo:
+    """A reservation as other domains see it (a cart's checkout hold, an order's units): never the row.
+    services.do_reserve hands it out."""
+    id: str  # rsv_…
+    reference: str  # the cart's or order's public id it holds units for
+    channel: str
+    status: str  # ReservationStatus: active, released, committed, expired
+    created_at: dt.datetime
+    expires_at: dt.datetime | None  # None: held until released or committed
+
+
+def reservation_info(row: Reservation) -> ReservationInfo:
+    return ReservationInfo(id=row.public_id, reference=row.reference, channel=row.channel_id, status=row.status,
+                           created_at=row.created_at, expires_at=row.expires_at)
+
+
+@dataclass(frozen=True)
+class TransferInfo:
+    """A transfer as other domains see it (an order's ship-to-store leg): never the row.
+    services.do_request_transfer hands it out."""
+    id: str  # trf_…
+    origin: str  # location codes
+    destination: str
+    status: str  # TransferStatus: requested, in_transit, received, cancelled
+    reference: str
+    note: str
+    created_at: dt.datetime
+
+
+def transfer_info(row: Transfer) -> TransferInfo:
+    return TransferInfo(id=row.public_id, origin=row.origin.code, destination=row.destination.code, status=row.status,
+                        reference=row.reference, note=row.note, created_at=row.created_at)
+
+
 def get_reservation(public_id: str) -> Reservation:
     return get_or_404(Reservation.objects.all(), f"No reservation {public_id}.", public_id=public_id)
 

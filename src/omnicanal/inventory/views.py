@@ -144,11 +144,11 @@ def transfer_new(request: HttpRequest):
                     lines=data["lines"], note=data["note"], actor=principal)
                 if data["ship_now"]:
                     require_location(principal, data["origin"])
-                    services.do_ship_transfer(transfer_id=moved.public_id, actor=principal)
+                    services.do_ship_transfer(transfer_id=moved.id, actor=principal)
         except Problem as problem:
             show_problem(request, problem)
         else:
-            messages.success(request, _("Transfer %(id)s created.") % {"id": moved.public_id})
+            messages.success(request, _("Transfer %(id)s created.") % {"id": moved.id})
             return redirect("inventory:transfers")
     return render(request, "inventory/form.html", {"title": _("New transfer"), "form": form})
 

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from omnicanal.catalog import queries as catalog_queries
 from omnicanal.core import clock, hours
@@ -34,6 +35,7 @@ from omnicanal.orders.models import (
     Refund,
     Return,
     ReturnLine,
+    money_field,
     number_prefix,
     pk_from_number,
 )
@@ -140,7 +142,7 @@ def order_dict(order: Order, *, full: bool = True, viewer: Principal | None = No
     if lines is None:
         lines = list(OrderLine.objects.filter(order=order))
     fulfillments = getattr(order, "_fulfillments", None)
-    f_lines = getattr(order, "_fulfillment_lines", None)
+    f_lines: dict[str, dict[str, int]] = getattr(order, "_fulfillment_lines", None) or {}
     if fulfillments is None:
         fulfillments = list(Fulfillment.objects.filter(order=order))
         f_lines = defaultdict(dict)
@@ -173,7 +175,7 @@ def order_dict(order: Order, *, full: bool = True, viewer: Principal | None = No
     }
     if full:
         out["refunds"] = [{"id": r.public_id, "to": r.to, "amount": _m(r.amount, c), "reason": r.reason,
-                           "reference": r.reference, "payment_id": r.payment.public_id if r.payment_id else None,
+                           "reference": r.reference, "payment_id": r.payment.public_id if r.payment is not None else None,
                            "at": r.created_at.isoformat()} for r in refunds]
         out["returns"] = [return_dict(r, viewer=viewer) for r in Return.objects.filter(order=order)]
         out["disputes"] = [{"id": d.public_id, "kind": d.kind, "status": d.status, "decision": d.decision or None,
@@ -269,21 +271,19 @@ DECIDED = ("resolved", "rejected")
 
 
 def disputes_queue(*, status: str = "open", kind: str = "", limit: int = 200) -> list[Dispute]:
-    """The disputes console: open (or decided) disputes, oldest first, with their order."""
-    qs = Dispute.objects.select_related("order")
+    """The disputes console: open (or decided) disputes, oldest first, with their order and what the
+    order's captured payments came to (`paid`)."""
+    captured = (Payment.objects.filter(order_id=OuterRef("order_id"), status="captured").order_by()
+                .values("order_id").annotate(total=Sum("amount")).values("total"))
+    qs = Dispute.objects.select_related("order").annotate(
+        paid=Coalesce(Subquery(captured), Value(Decimal(0)), output_field=money_field()))
     if status == "open":
         qs = qs.filter(status="open")
     elif status == "decided":
         qs = qs.filter(status__in=DECIDED)
     if kind:
         qs = qs.filter(kind=kind)
-    rows = list(qs.order_by("created_at", "pk")[:limit])
-    paid = defaultdict(Decimal)
-    for p in Payment.objects.filter(order_id__in={d.order_id for d in rows}, status="captured"):
-        paid[p.order_id] += p.amount
-    for d in rows:
-        d.paid = paid[d.order_id]
-    return rows
+    return list(qs.order_by("created_at", "pk")[:limit])
 
 
 def openable_dispute_kinds(order: Order) -> tuple[str, ...]:
@@ -433,9 +433,9 @@ def captured_funds(reference: str):
         rows = rows.filter(order__public_id=reference)
     else:
         return None
-    rows = list(rows)
-    if not rows:
+    captured = list(rows)
+    if not captured:
         return None
-    order = rows[0].order
-    kept = sum((p.amount - p.refunded for p in rows), Decimal(0))
+    order = captured[0].order
+    kept = sum((p.amount - p.refunded for p in captured), Decimal(0))
     return Funds(amount=Money(kept, order.currency), order_id=order.public_id) if kept > 0 else None

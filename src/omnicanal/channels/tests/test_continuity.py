@@ -17,7 +17,7 @@ def test_whatsapp_then_email_then_web_chat_is_one_conversation_and_the_reply_goe
     camila = customer_services.do_identify(channel="web", identities=[
         {"kind": "phone", "value": "+56987654321", "verified": True},
         {"kind": "email", "value": "camila.fuentes@example.cl", "verified": True},
-    ], traits={"name": "Camila Fuentes"}).customer
+    ], traits={"name": "Camila Fuentes"}).customer_id
     make_inbox("whatsapp", base_url=whatsapp_server.url, **WA)
     make_inbox("email", smtp_host=smtp_server.host, smtp_port=smtp_server.port, **EMAIL)
     chat = make_inbox("webchat", identity_secret="shop-secret")
@@ -39,7 +39,7 @@ def test_whatsapp_then_email_then_web_chat_is_one_conversation_and_the_reply_goe
     assert answer.status_code == 202
     # then the agent sees one thread, each message with its channel
     conversation = Conversation.objects.get()
-    assert conversation.customer_id == camila.public_id
+    assert conversation.customer_id == camila
     assert list(conversation.messages.values_list("channel", flat=True)) == ["whatsapp", "email", "webchat"]
     # and the reply goes out on the channel she last wrote from: the web chat
     pushed = []

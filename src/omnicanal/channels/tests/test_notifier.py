@@ -22,7 +22,7 @@ def camila(db):
     customer = customer_services.do_identify(channel="web", identities=[
         {"kind": "phone", "value": "+56987654321", "verified": True},
         {"kind": "email", "value": "camila.fuentes@example.cl", "verified": True},
-    ], traits={"name": "Camila Fuentes", "language": "es"}).customer
+    ], traits={"name": "Camila Fuentes", "language": "es"}).customer_id
     return customer
 
 
@@ -37,7 +37,7 @@ def emit(deliver, event):
 def test_shipped_goes_by_whatsapp_template_outside_the_window(camila, make_inbox, whatsapp_server, deliver):
     make_inbox("whatsapp", base_url=whatsapp_server.url, **WA,
                templates={"shipped": {"name": "pedido_en_camino", "language": "es_CL"}})
-    emit(deliver, orders_event("FulfillmentShipped", customer_id=camila.public_id, order_number="A-10422",
+    emit(deliver, orders_event("FulfillmentShipped", customer_id=camila, order_number="A-10422",
                                carrier="Starken", tracking="ST123456"))
     body = whatsapp_server.posts("/messages")[0].json()
     assert body["type"] == "template" and body["to"] == "56987654321"
@@ -51,7 +51,7 @@ def test_shipped_goes_by_whatsapp_template_outside_the_window(camila, make_inbox
 def test_without_an_approved_template_it_falls_back_to_email(camila, make_inbox, whatsapp_server, smtp_server, deliver):
     make_inbox("whatsapp", base_url=whatsapp_server.url, **WA)
     make_inbox("email", smtp_host=smtp_server.host, smtp_port=smtp_server.port, **EMAIL)
-    emit(deliver, orders_event("FulfillmentReady", customer_id=camila.public_id, order_number="A-10422",
+    emit(deliver, orders_event("FulfillmentReady", customer_id=camila, order_number="A-10422",
                                location_name="Andes Sport Valparaíso", pickup_code="4821"))
     assert not whatsapp_server.posts("/messages")
     sent = smtp_server.messages[0]
@@ -63,8 +63,8 @@ def test_a_withdrawn_channel_is_skipped_and_sms_is_kept_short(camila, make_inbox
     make_inbox("email", smtp_host=smtp_server.host, smtp_port=smtp_server.port, **EMAIL)
     make_inbox("sms", base_url=twilio_server.url, **SMS)
     with transaction.atomic():
-        customer_services.do_withdraw_consent(customer=camila, channel="email", purpose="transactional", source="test")
-    emit(deliver, orders_event("OrderPlaced", customer_id=camila.public_id, order_number="A-10423",
+        customer_services.do_withdraw_consent(customer_id=camila, channel="email", purpose="transactional", source="test")
+    emit(deliver, orders_event("OrderPlaced", customer_id=camila, order_number="A-10423",
                                total={"amount": "59990", "currency": "CLP"}))
     assert not smtp_server.messages
     body = twilio_server.posts("/Messages.json")[0].form()["Body"]
@@ -95,7 +95,7 @@ def test_a_notification_the_provider_refuses_goes_out_on_the_next_channel(camila
                templates={"shipped": {"name": "pedido_en_camino", "language": "es_CL"}})
     make_inbox("email", smtp_host=smtp_server.host, smtp_port=smtp_server.port, **EMAIL)
     # when the order ships
-    emit(deliver, orders_event("FulfillmentShipped", customer_id=camila.public_id, order_number="A-10424",
+    emit(deliver, orders_event("FulfillmentShipped", customer_id=camila, order_number="A-10424",
                                carrier="Starken", tracking="ST999"))
     # then WhatsApp was tried and failed, and the same news reached the customer by email, once
     whatsapp, email = Message.objects.order_by("pk")

@@ -35,8 +35,8 @@ def bruno(db):
         customer = customer_services.do_identify(channel="pos", identities=[
             {"kind": "phone", "value": "+56998765432", "verified": True},
             {"kind": "email", "value": "bruno@example.cl", "verified": True},
-        ], traits={"name": "Bruno Díaz"}).customer
-        customer_services.do_update_preferences(customer=customer, preferred_channels={"transactional": "sms"})
+        ], traits={"name": "Bruno Díaz"}).customer_id
+        customer_services.do_update_preferences(customer_id=customer, preferred_channels={"transactional": "sms"})
     return customer
 
 
@@ -50,7 +50,7 @@ def test_the_receipt_goes_by_email_to_the_typed_address_instead_of_the_confirmat
     make_inbox("email", smtp_host=smtp_server.host, smtp_port=smtp_server.port, **EMAIL)
     make_inbox("sms", base_url=twilio_server.url, **SMS)
     # when a sale carries a receipt address other than the one on file (another profile's, say)
-    emit(deliver, placed(bruno.public_id, "familia@example.cl"))
+    emit(deliver, placed(bruno, "familia@example.cl"))
     # then one email to exactly that address, and no confirmation by SMS (his preferred channel)
     assert [m.rcpt_tos for m in smtp_server.messages] == [["familia@example.cl"]]
     assert not twilio_server.posts("/Messages.json")
@@ -62,14 +62,14 @@ def test_the_receipt_goes_by_email_to_the_typed_address_instead_of_the_confirmat
         assert expected in body, expected
     sent = Message.objects.get()
     assert (sent.channel, sent.status, sent.address, sent.kind) == ("email", "sent", "familia@example.cl", "notification")
-    assert sent.conversation.customer_id == bruno.public_id  # the buyer's thread holds it
+    assert sent.conversation.customer_id == bruno  # the buyer's thread holds it
 
 
 def test_english_readers_get_the_english_receipt(bruno, make_inbox, smtp_server, deliver):
     make_inbox("email", smtp_host=smtp_server.host, smtp_port=smtp_server.port, **EMAIL)
     with transaction.atomic():
-        customer_services.do_update_preferences(customer=bruno, language="en")
-    emit(deliver, placed(bruno.public_id, "bruno@example.cl"))
+        customer_services.do_update_preferences(customer_id=bruno, language="en")
+    emit(deliver, placed(bruno, "bruno@example.cl"))
     message, body = text_of(smtp_server.messages[0])
     assert message["Subject"] == "Your receipt for order AS-100007 at Andes Sport"
     assert "Paid with: Card $60.000" in body and "VAT (IVA) included (19%): $9.580" in body
@@ -77,7 +77,7 @@ def test_english_readers_get_the_english_receipt(bruno, make_inbox, smtp_server,
 
 def test_without_an_email_inbox_the_usual_confirmation_goes_instead(bruno, make_inbox, twilio_server, deliver):
     make_inbox("sms", base_url=twilio_server.url, **SMS)
-    emit(deliver, placed(bruno.public_id, "bruno@example.cl"))
+    emit(deliver, placed(bruno, "bruno@example.cl"))
     body = twilio_server.posts("/Messages.json")[0].form()["Body"]
     assert "AS-100007" in body and "recibimos tu pedido" in body
 
@@ -86,7 +86,7 @@ def test_without_a_receipt_address_the_confirmation_goes_as_before(bruno, make_i
                                                                    deliver):
     make_inbox("email", smtp_host=smtp_server.host, smtp_port=smtp_server.port, **EMAIL)
     make_inbox("sms", base_url=twilio_server.url, **SMS)
-    emit(deliver, placed(bruno.public_id, ""))
+    emit(deliver, placed(bruno, ""))
     assert not smtp_server.messages and len(twilio_server.posts("/Messages.json")) == 1
 
 
@@ -117,7 +117,7 @@ def test_a_refused_receipt_falls_back_to_the_confirmation_on_another_channel(bru
     try:
         make_inbox("email", smtp_host="127.0.0.1", smtp_port=controller.port, **EMAIL)
         make_inbox("sms", base_url=twilio_server.url, **SMS)
-        emit(deliver, placed(bruno.public_id, "typo@example.cl"))
+        emit(deliver, placed(bruno, "typo@example.cl"))
     finally:
         controller.stop()
     receipt, confirmation = Message.objects.order_by("pk")

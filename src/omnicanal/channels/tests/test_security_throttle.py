@@ -57,29 +57,39 @@ def test_web_chat_messages_are_limited_per_token(client, chat, settings):
     assert post(client, chat, "messages", {"token": other, "text": "Hola", "client_id": "1"}).status_code == 202
 
 
-def test_a_webhook_is_limited_per_address_and_inbox(client, make_inbox, settings):
-    # given a telegram inbox and a small limit
+def test_only_refused_webhooks_count_toward_the_limit_per_address_and_inbox(client, make_inbox, settings):
+    # given two telegram inboxes and a small limit
     settings.THROTTLES = {**settings.THROTTLES, "webhook": {"max": 3, "per": 60, "lockout": 60}}
     inbox = make_inbox("telegram", **TG)
-    headers = {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": TG["secret_token"]}
+    other_inbox = make_inbox("telegram", **TG)
+    signed = {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": TG["secret_token"]}
+    forged = {"HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN": "guessed"}
 
-    def update(i, address="10.0.0.5"):
-        body = {"update_id": 1000 + i, "message": {"message_id": i, "date": 1714800000, "text": "hola",
+    def update(i, headers, address="10.0.0.5", to=inbox):
+        body = {"update_id": 1000 + i, "message": {"message_id": i, "date": 1714800000, "text": f"hola {i}",
                                                    "chat": {"id": 55, "type": "private"},
                                                    "from": {"id": 55, "first_name": "Ana"}}}
-        return client.post(f"/webhooks/telegram/{inbox.public_id}", json.dumps(body), content_type="application/json",
+        return client.post(f"/webhooks/telegram/{to.public_id}", json.dumps(body), content_type="application/json",
                            REMOTE_ADDR=address, **headers)
 
-    for i in range(3):
-        assert update(i).status_code == 200
-    # when a fourth delivery comes from the same address within the minute
-    refused = update(3)
-    # then 429 problem+json with Retry-After, and it was not stored
+    # when the provider delivers twice the limit within the minute, correctly signed, from one address
+    # then every one is stored: a provider's bursts are never throttled
+    assert [update(i, signed).status_code for i in range(6)] == [200] * 6
+    assert Message.objects.count() == 6
+    # when forged deliveries come from that address: refused, and the one reaching the limit locks it
+    assert [update(10 + i, forged).status_code for i in range(3)] == [403] * 3
+    refused = update(13, forged)
+    # then the next forged one is 429 problem+json with Retry-After, and nothing forged was stored
     assert refused.status_code == 429
     assert refused["Content-Type"] == "application/problem+json"
     assert int(refused["Retry-After"]) > 0
-    assert Message.objects.count() == 3
-    assert update(4, address="10.0.0.6").status_code == 200
+    assert Message.objects.count() == 6
+    # and the provider's signed deliveries from that same address still go through, past the limit again
+    assert [update(20 + i, signed).status_code for i in range(4)] == [200] * 4
+    assert Message.objects.count() == 10
+    # and the lockout is that address's on that inbox's path only
+    assert update(30, forged, address="10.0.0.6").status_code == 403
+    assert update(31, forged, to=other_inbox).status_code == 403
 
 
 def test_forged_webhooks_are_limited_too(client, make_inbox, settings):

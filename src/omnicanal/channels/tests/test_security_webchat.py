@@ -53,11 +53,11 @@ def created(topic: str) -> int:
 def camila_chatted_signed_in(client, chat, actor, deliver):
     """Camila, known by her verified email, chatted signed in to the shop and got an answer with her address."""
     camila = customer_services.do_identify(channel="web", identities=[{"kind": "email", "value": CAMILA, "verified": True}],
-                                           traits={"name": "Camila Fuentes"}).customer
+                                           traits={"name": "Camila Fuentes"}).customer_id
     session = post(client, chat, "session", {"email": CAMILA, "user_hash": webchat.shopper_hash(SECRET, CAMILA)}).json()
     deliver(post, client, chat, "messages", {"token": session["token"], "text": "¿Dónde va mi pedido?", "client_id": "c1"})
     with transaction.atomic():
-        deliver(services.do_reply, conversation=Conversation.objects.get(customer_id=camila.public_id),
+        deliver(services.do_reply, conversation=Conversation.objects.get(customer_id=camila),
                 text="Va a Av. Siempre Viva 742, llega mañana.", actor=actor)
     return camila, session
 
@@ -65,7 +65,7 @@ def camila_chatted_signed_in(client, chat, actor, deliver):
 def test_an_email_typed_in_the_chat_opens_no_history_and_leaves_the_owners_profile_unchanged(client, chat, actor, deliver):
     # given Camila's earlier chat and the agent's answer with her address
     camila, camila_session = camila_chatted_signed_in(client, chat, actor, deliver)
-    before = profile(camila.public_id)
+    before = profile(camila)
     # when a visitor says something and then claims her email, over every door the widget has
     attacker = post(client, chat, "session", {}).json()
     deliver(post, client, chat, "messages", {"token": attacker["token"], "text": "hola", "client_id": "a1"})
@@ -78,14 +78,14 @@ def test_an_email_typed_in_the_chat_opens_no_history_and_leaves_the_owners_profi
     assert texts(poll(client, chat, claimed["token"])) == ["hola", "¿y mi pedido?"]
     assert [m["text"] for m in claimed["messages"]] == ["hola"]
     # and Camila's profile is untouched: no new identity, nothing verified, nothing merged into it
-    assert profile(camila.public_id) == before and customer_queries.resolve_id(camila.public_id) == camila.public_id
-    intruder = Conversation.objects.exclude(customer_id=camila.public_id).get()
+    assert profile(camila) == before and customer_queries.resolve_id(camila) == camila
+    intruder = Conversation.objects.exclude(customer_id=camila).get()
     assert customer_queries.resolve_id(intruder.customer_id) == intruder.customer_id  # not merged into her
     assert {kind for kind, _value, _verified in profile(intruder.customer_id)} == {"webchat"}
-    assert customer_queries.find_by_identity("email", CAMILA).public_id == camila.public_id
+    assert customer_queries.find_by_identity("email", CAMILA).public_id == camila
     assert not customer_queries.open_suggestions()
     # and her conversation holds none of the visitor's messages; the next answer still goes to her device
-    mine = Conversation.objects.get(customer_id=camila.public_id)
+    mine = Conversation.objects.get(customer_id=camila)
     assert list(mine.messages.filter(direction="in").values_list("text", flat=True)) == ["¿Dónde va mi pedido?"]
     with transaction.atomic():
         reply = deliver(services.do_reply, conversation=mine, text="Tu boleta está lista.", actor=actor)

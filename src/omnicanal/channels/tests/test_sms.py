@@ -70,16 +70,16 @@ def test_the_configured_public_url_is_what_the_signature_covers(client, make_inb
 def test_stop_by_sms_withdraws_marketing_consent_at_once(client, inbox):
     # given a customer who accepted marketing by SMS
     customer = customer_services.do_identify(channel="sms", identities=[{"kind": "phone", "value": "+56987654321"}]).customer
-    customer_services.do_grant_consent(customer=customer, channel="sms", purpose="marketing", source="pos")
-    assert customers.may_contact(customer.public_id, "sms", "marketing")
+    customer_services.do_grant_consent(customer_id=customer.id, channel="sms", purpose="marketing", source="pos")
+    assert customers.may_contact(customer.id, "sms", "marketing")
     # when they answer STOP
     assert post(client, inbox, testing.fixture("sms/stop.txt")).status_code == 200
     # then no marketing may be sent to them by SMS, right away
-    assert not customers.may_contact(customer.public_id, "sms", "marketing")
+    assert not customers.may_contact(customer.id, "sms", "marketing")
     # and START (or ALTA) opts them back in
     body = testing.fixture("sms/stop.txt").replace(b"Body=STOP", b"Body=ALTA").replace(b"SM9c2a", b"SM9c2b")
     post(client, inbox, body)
-    assert customers.may_contact(customer.public_id, "sms", "marketing")
+    assert customers.may_contact(customer.id, "sms", "marketing")
 
 
 @pytest.mark.parametrize("word", ["STOP", "stopall", "Unsubscribe", "CANCEL", "end", "QUIT", "baja"])

@@ -27,6 +27,16 @@ def test_a_message_on_any_channel_joins_the_customers_one_open_conversation(rece
     assert (conversation.last_channel, conversation.message_count) == ("email", 3)
 
 
+def test_a_thread_without_a_language_takes_the_one_customers_knows(receive):
+    # given a customer who told the shop she reads English (customers hands the thread a frozen summary)
+    customer_services.do_identify(channel="web", identities=[{"kind": "phone", "value": "+56987654321"}],
+                                  traits={"language": "en"})
+    # when she writes on WhatsApp and the message says no language
+    received = receive("Hi, is my order on its way?")
+    # then the conversation speaks hers
+    assert Conversation.objects.get(pk=received.conversation.pk).language == "en"
+
+
 def test_a_replayed_provider_id_is_stored_once(receive):
     receive("Hola", external_id="wamid.1")
     again = receive("Hola", external_id="wamid.1")

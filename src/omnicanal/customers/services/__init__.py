@@ -24,6 +24,7 @@ from omnicanal.customers.services.duplicates import (
 )
 from omnicanal.customers.services.identify import (
     AttachResult,
+    IdentifiedCustomer,
     IdentifyRequest,
     IdentifyResult,
     check_identities,
@@ -37,6 +38,7 @@ from omnicanal.customers.services.timeline import do_append_timeline
 
 __all__ = [
     "AttachResult",
+    "IdentifiedCustomer",
     "IdentifyRequest",
     "IdentifyResult",
     "check_address",

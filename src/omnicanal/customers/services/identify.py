@@ -80,16 +80,49 @@ class IdentifyRequest:
     traits: Mapping[str, Any] | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
+class IdentifiedCustomer:
+    """The customer an identify call resolved to (the survivor of any merge), as other domains see
+    it: what resolution read anyway, never the model row. customers.queries.customer_summary has
+    the rest (contacts, preferences, address)."""
+
+    id: str  # the public id (cus_…)
+    name: str  # "" when unknown
+    language: str  # "" when unknown
+    time_zone: str  # "" when unknown
+    anonymous: bool
+    erased: bool
+
+
+def _identified(customer: Customer) -> IdentifiedCustomer:
+    return IdentifiedCustomer(id=customer.public_id, name=customer.name, language=customer.language,
+                              time_zone=customer.time_zone, anonymous=customer.anonymous,
+                              erased=customer.erased_at is not None)
+
+
+@dataclass(frozen=True)
 class IdentifyResult:
-    customer: Customer
+    customer: IdentifiedCustomer
+    created: bool = False
+    merged_ids: tuple[str, ...] = ()
+    suggestion_ids: tuple[str, ...] = ()
+
+    @property
+    def customer_id(self) -> str:
+        return self.customer.id
+
+
+@dataclass
+class _Resolution:
+    """A resolution under way: the customer's row, for this module's own writes."""
+
+    row: Customer
     created: bool = False
     merged_ids: list[str] = field(default_factory=list)
     suggestion_ids: list[str] = field(default_factory=list)
 
-    @property
-    def customer_id(self) -> str:
-        return self.customer.public_id
+    def result(self) -> IdentifyResult:
+        return IdentifyResult(_identified(self.row), self.created, tuple(self.merged_ids), tuple(self.suggestion_ids))
 
 
 class _Retry(Exception):
@@ -162,7 +195,7 @@ def do_identify(
     """Resolve a channel's identifiers to one customer (creating, attaching or merging)."""
     check_contact_channel_name(channel)
     claims = check_identities(identities, channel)
-    return _resolve(channel, claims, check_traits(traits), actor)
+    return _resolve(channel, claims, check_traits(traits), actor).result()
 
 
 # --- one identifier given for a purpose (a receipt's email at the counter) -------------------------
@@ -174,18 +207,18 @@ CREATED = "created"  # an anonymous buyer: a new customer holding it
 FOUND_OWNER = "found_owner"  # an anonymous buyer: the customer who holds it
 
 
-@dataclass
+@dataclass(frozen=True)
 class AttachResult:
     """The customer the message (and the order) belongs to, and what became of the identifier."""
 
-    customer: Customer
+    customer: IdentifiedCustomer
     outcome: str
     value: str  # normalized
     suggestion_id: str = ""
 
     @property
     def customer_id(self) -> str:
-        return self.customer.public_id
+        return self.customer.id
 
 
 def do_attach_identity(
@@ -202,8 +235,8 @@ def do_attach_identity(
     check_contact_channel_name(channel)
     claim = _single_claim(kind, value, field_name)
     if not customer_id:
-        result = _resolve(channel, [claim], Traits(), actor)
-        return AttachResult(result.customer, CREATED if result.created else FOUND_OWNER, claim.value)
+        resolved = _resolve(channel, [claim], Traits(), actor)
+        return AttachResult(_identified(resolved.row), CREATED if resolved.created else FOUND_OWNER, claim.value)
     buyer = customer_of(customer_id=customer_id)
     if buyer.erased_at:
         raise Conflict(detail=str(_("This customer was erased.")))
@@ -234,18 +267,18 @@ def _attach_given(buyer: Customer, claim: Claim, channel: str, source: str, acto
 
         suggestion = do_suggest_merge(customer=buyer, other=others[0], score=60, reasons=[
             {"code": "identity_given_by_other", "kind": claim.kind, "channel": channel, "source": source}])
-        return AttachResult(buyer, OWNED_BY_ANOTHER, claim.value, suggestion.public_id if suggestion else "")
+        return AttachResult(_identified(buyer), OWNED_BY_ANOTHER, claim.value, suggestion.public_id if suggestion else "")
     if claim.key in found:
         _touch([claim], {claim.key: found[claim.key]}, now)
-        return AttachResult(buyer, ALREADY_THEIRS, claim.value)
+        return AttachResult(_identified(buyer), ALREADY_THEIRS, claim.value)
     _attach(buyer, channel, [claim], now)
     _apply_traits(buyer, Traits(), now, attached=[claim])  # an anonymous profile is known from now on
     audit.record(actor=actor, action="customer.attach_identity", target_type="customer", target_id=buyer.public_id,
                  after={"kind": claim.kind, "verified": False, "channel": channel, "source": source})
-    return AttachResult(buyer, ATTACHED, claim.value)
+    return AttachResult(_identified(buyer), ATTACHED, claim.value)
 
 
-def _resolve(channel: str, claims: list[Claim], traits: Traits, actor: Principal) -> IdentifyResult:
+def _resolve(channel: str, claims: list[Claim], traits: Traits, actor: Principal) -> _Resolution:
     for _attempt in range(_RETRIES):
         try:
             return _identify_once(channel, claims, traits, actor)
@@ -341,11 +374,11 @@ def _survivor(customer: Customer) -> Customer:
     return customer
 
 
-def _identify_once(channel: str, claims: list[Claim], traits: Traits, actor: Principal) -> IdentifyResult:
+def _identify_once(channel: str, claims: list[Claim], traits: Traits, actor: Principal) -> _Resolution:
     now = clock.now()
     found = _lookup(claims)
     if not found:
-        return IdentifyResult(customer=_create(channel, claims, traits, now), created=True)
+        return _Resolution(row=_create(channel, claims, traits, now), created=True)
 
     # Which customers the evidence points to, and with which claims.
     customers: dict[int, Customer] = {}
@@ -359,7 +392,7 @@ def _identify_once(channel: str, claims: list[Claim], traits: Traits, actor: Pri
                 evidence[customer.pk].append(claim)
 
     primary, to_merge, unsure = _decide(customers, evidence)
-    result = IdentifyResult(customer=primary)
+    result = _Resolution(row=primary)
     if to_merge or unsure:
         from omnicanal.customers.services.duplicates import do_suggest_merge
         from omnicanal.customers.services.merge import do_merge_customers
@@ -373,7 +406,7 @@ def _identify_once(channel: str, claims: list[Claim], traits: Traits, actor: Pri
             )
             if suggestion is not None:
                 result.suggestion_ids.append(suggestion.public_id)
-        result.customer = primary
+        result.row = primary
         found = _lookup(claims)  # merges moved identities; read their owners again
 
     mine = {key: row for key, row in found.items() if _owner_pk(row) == primary.pk}
@@ -580,7 +613,7 @@ def do_identify_many(*, requests: Iterable[IdentifyRequest | Mapping[str, Any]],
         exact = all(c.key in found for c in claims)
         customer = matches[0].customer
         if len(owners) == 1 and exact and customer.merged_into_id is None and not _traits_fill(customer, traits):
-            results[index] = IdentifyResult(customer=customer)
+            results[index] = IdentifyResult(customer=_identified(customer))
             returning[index] = claims
 
     if creates:
@@ -589,7 +622,7 @@ def do_identify_many(*, requests: Iterable[IdentifyRequest | Mapping[str, Any]],
         _touch_many(returning, found, now)
     for index, (channel, claims, traits) in enumerate(parsed):
         if results[index] is None:
-            results[index] = _resolve(channel, claims, traits, actor)
+            results[index] = _resolve(channel, claims, traits, actor).result()
     return results  # type: ignore[return-value]
 
 
@@ -631,7 +664,7 @@ def _create_many(parsed, creates: list[int], results: list, now) -> None:
     emit_all([CustomerCreated(customer.public_id, parsed[i][0], sorted({c.kind for c in parsed[i][1]}))
               for customer, i in zip(customers, creates, strict=True)])
     for customer, i in zip(customers, creates, strict=True):
-        results[i] = IdentifyResult(customer=customer, created=True)
+        results[i] = IdentifyResult(customer=_identified(customer), created=True)
 
 
 def _touch_many(returning: dict[int, list[Claim]], found: dict[tuple[str, str], _Found], now) -> None:

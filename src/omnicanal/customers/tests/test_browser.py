@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
+from omnicanal.customers.models import Customer
 from omnicanal.customers.services import do_append_timeline, do_identify, do_suggest_merge
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,13 +18,14 @@ def test_search_by_phone_open_the_360_accept_a_suggestion_and_see_one_timeline(p
     with transaction.atomic():
         ana = do_identify(channel="web", identities=[{"kind": "phone", "value": "+56987654321"},
                                                      {"kind": "email", "value": "ana.rojas@example.cl"}],
-                          traits={"name": "Ana Rojas Soto"}).customer
+                          traits={"name": "Ana Rojas Soto"}).customer_id
         other = do_identify(channel="telegram", identities=[{"kind": "telegram", "value": "551234"}],
-                            traits={"name": "Ana Rojas"}).customer
-        do_append_timeline(customer_id=ana.public_id, type="order.placed", channel="web", summary="Pedido web 1001")
-        do_append_timeline(customer_id=other.public_id, type="message.in", channel="telegram",
+                            traits={"name": "Ana Rojas"}).customer_id
+        do_append_timeline(customer_id=ana, type="order.placed", channel="web", summary="Pedido web 1001")
+        do_append_timeline(customer_id=other, type="message.in", channel="telegram",
                            summary="Hola, ¿tienen zapatillas talla 38?")
-        do_suggest_merge(customer=ana, other=other, score=85, reasons=[{"code": "similar_name"}])
+        do_suggest_merge(customer=Customer.objects.get(public_id=ana), other=Customer.objects.get(public_id=other),
+                         score=85, reasons=[{"code": "similar_name"}])
     console_login(staff("agent"))
 
     page.goto(f"{live_server.url}/console/customers/")
@@ -36,7 +38,7 @@ def test_search_by_phone_open_the_360_accept_a_suggestion_and_see_one_timeline(p
     page.wait_for_selector("[data-testid=timeline]:has-text('Hola, ¿tienen zapatillas talla 38?')")
     timeline = page.inner_text("[data-testid=timeline]")
     assert "Pedido web 1001" in timeline
-    assert page.inner_text("[data-testid=customer-id]") == ana.public_id
+    assert page.inner_text("[data-testid=customer-id]") == ana
     identities = page.inner_text("[data-testid=identities]")
     assert "551234" in identities and "+56987654321" in identities
 

@@ -10,7 +10,7 @@ def test_unknown_identities_make_a_new_customer(identify):
     # given nothing known, when a WhatsApp number writes
     result = identify("whatsapp", ("whatsapp", "56987654321"))
     # then one customer holds it, normalized and verified by the channel itself
-    assert result.created and result.merged_ids == []
+    assert result.created and result.merged_ids == ()
     identity = Identity.objects.get()
     assert (identity.kind, identity.value, identity.verified, identity.source_channel) == (
         "whatsapp", "+56987654321", True, "whatsapp")
@@ -46,7 +46,7 @@ def test_an_anonymous_visitor_joins_the_known_customer_when_they_give_their_emai
     result = identify("webchat", ("webchat", "wc-123"), ("email", "ana.rojas@example.cl"))
     # then the visitor becomes the known customer
     assert result.customer_id == customer.public_id
-    assert result.merged_ids == [visitor.public_id]
+    assert result.merged_ids == (visitor.public_id,)
     assert queries.resolve_id(visitor.public_id) == customer.public_id
 
 
@@ -54,7 +54,7 @@ def test_two_known_customers_linked_only_by_unverified_evidence_go_to_staff(iden
     a = identify("web", ("email", "a@example.cl"), name="A").customer
     b = identify("pos", ("phone", "+56976543210"), name="B").customer
     result = identify("web", ("email", "a@example.cl"), ("phone", "+56976543210"))
-    assert result.merged_ids == []
+    assert result.merged_ids == ()
     assert len(result.suggestion_ids) == 1
     assert Customer.objects.filter(merged_into__isnull=True).count() == 2
     pair = MergeSuggestion.objects.get()
@@ -66,7 +66,7 @@ def test_verified_evidence_without_conflict_merges_automatically(identify):
     b = identify("whatsapp", ("whatsapp", "+56976543210"), name="B").customer
     result = identify("app", ("email", "a@example.cl", True), ("whatsapp", "+56976543210", True))
     assert result.customer_id == a.public_id
-    assert result.merged_ids == [b.public_id]
+    assert result.merged_ids == (b.public_id,)
 
 
 def test_two_different_verified_emails_never_auto_merge(identify):
@@ -74,7 +74,7 @@ def test_two_different_verified_emails_never_auto_merge(identify):
     b = identify("web", ("email", "b@example.cl", True), ("phone", "+56976543210", True), name="B").customer
     # the phone of B and the email of A, both verified, arrive together
     result = identify("app", ("email", "a@example.cl", True), ("phone", "+56976543210", True))
-    assert result.merged_ids == []
+    assert result.merged_ids == ()
     assert result.suggestion_ids
     assert queries.resolve_id(b.public_id) == b.public_id and queries.resolve_id(a.public_id) == a.public_id
 

@@ -47,4 +47,4 @@ def test_a_loyalty_card_scanned_at_the_pos_brings_the_app_visitor_home(identify,
     identify("pos", ("phone", "+56987654321"), ("loyalty_card", "7001234"))
     visitor = identify("app", ("app_device", "dev-9")).customer
     result = identify("pos", ("app_device", "dev-9"), ("loyalty_card", "7001234"))
-    assert result.customer_id == customer.public_id and result.merged_ids == [visitor.public_id]
+    assert result.customer_id == customer.public_id and result.merged_ids == (visitor.public_id,)

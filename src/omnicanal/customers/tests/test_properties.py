@@ -148,7 +148,8 @@ profile = st.fixed_dictionaries({
 def build(tag: str, spec: dict):
     identities = [{"kind": kind, "value": f"{tag}@example.cl" if kind == "email" else f"{tag}-{kind}"}
                   for kind in spec["identities"]]
-    customer = do_identify(channel="web", identities=identities, traits={"name": f"Person {tag}"}).customer
+    found = do_identify(channel="web", identities=identities, traits={"name": f"Person {tag}"})
+    customer = Customer.objects.get(public_id=found.customer_id)
     for channel, purpose, granted in spec["consents"]:
         (do_grant_consent if granted else do_withdraw_consent)(
             customer=customer, channel=channel, purpose=purpose, source="test")

@@ -3,13 +3,17 @@
 import dataclasses
 
 import pytest
-from django.db import transaction
+from django.db import models, transaction
 
 from omnicanal.core.errors import NotFound
 from omnicanal.customers import queries
 from omnicanal.customers.queries import CustomerSummary, IdentityInfo, PostalAddress
 from omnicanal.customers.services import (
+    IdentifiedCustomer,
+    do_attach_identity,
     do_erase_customer,
+    do_identify,
+    do_identify_many,
     do_merge_customers,
     do_update_preferences,
     do_update_profile,
@@ -99,3 +103,32 @@ def test_identities_by_id_reads_many_customers_at_once(identify, customer):
     assert set(found) == {customer.public_id, other.public_id}
     assert found[other.public_id] == [IdentityInfo(kind="email", value="third@example.cl", verified=False)]
     assert [i.kind for i in found[customer.public_id]] == ["email", "phone"]
+
+
+def _frozen_without_rows(value) -> None:
+    assert dataclasses.is_dataclass(value) and type(value).__dataclass_params__.frozen
+    for f in dataclasses.fields(value):
+        held = getattr(value, f.name)
+        assert not isinstance(held, models.Model), f"{type(value).__name__}.{f.name} is a model row"
+        if dataclasses.is_dataclass(held):
+            _frozen_without_rows(held)
+
+
+def test_identify_hands_other_domains_frozen_results_never_the_model_row(db):
+    # when a channel (another domain) resolves a new sender, a returning one, and a receipt's email
+    with transaction.atomic():
+        first = do_identify(channel="whatsapp", identities=[{"kind": "whatsapp", "value": "+56987654321"}],
+                            traits={"name": "Ana Rojas", "language": "es"})
+        again = do_identify(channel="whatsapp", identities=[{"kind": "whatsapp", "value": "+56987654321"}])
+        batch = do_identify_many(requests=[{"channel": "web", "identities": [{"kind": "email", "value": "b@example.cl"}]}])
+        given = do_attach_identity(customer_id=first.customer_id, value="ana@example.cl", channel="pos", source="receipt")
+    # then each answer is a frozen dataclass holding no model row, the customer as an IdentifiedCustomer
+    for result in (first, again, *batch, given):
+        _frozen_without_rows(result)
+        assert type(result.customer) is IdentifiedCustomer
+    assert first.created and not again.created and again.customer == first.customer
+    assert (first.customer.id, first.customer.name, first.customer.language) == (first.customer_id, "Ana Rojas", "es")
+    assert not first.customer.anonymous and not first.customer.erased
+    assert (given.customer_id, given.outcome) == (first.customer_id, "attached")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.customer.language = "en"  # type: ignore[misc]

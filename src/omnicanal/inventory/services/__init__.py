@@ -3,14 +3,18 @@
 The service API that orders (and ship-to-store, POS, returns) call:
 
     do_reserve(reference=, channel=, lines=[ReserveLine(sku, quantity, location=None)],
-               locations=None, expires_in=DEFAULT_HOLD)          -> Reservation   (all or nothing)  reservations
+               locations=None, expires_in=DEFAULT_HOLD)      -> ReservationInfo (all or nothing)  reservations
     do_release(reference=, location=None, reason="released")     -> Reservation | None
     do_commit(reference=, location=None)                          -> Reservation   (fulfilment: sold)
     do_receive_stock(location=, lines=[(sku, qty)], kind="receipt"|"return", reference=)           stock
     do_adjust_stock(location=, sku=, delta=, reason=)
     do_count(location=, lines=[(sku, counted)])                   -> StockCount (variance report)
-    do_request_transfer / do_ship_transfer / do_receive_transfer / do_cancel_transfer              transfers
+    do_request_transfer(origin=, destination=, lines=[(sku, qty)]) -> TransferInfo                  transfers
+    do_ship_transfer / do_receive_transfer / do_cancel_transfer
     do_create_location / do_link_channel                                                          locations
+
+What other domains get back is a frozen dataclass of queries.py (ReservationInfo, TransferInfo), never
+a row; the Reservation rows do_release and do_commit return are for inventory's own API and console.
 
 Every change of on_hand writes a StockMovement in the same statement batch, so on_hand always equals
 the sum of movements. Locks are taken only through locks.py, in its fixed order. Helpers shared by

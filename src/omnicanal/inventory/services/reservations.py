@@ -92,8 +92,8 @@ def do_reserve(
     locations: Sequence[str] | None = None,
     expires_in: timedelta | None = DEFAULT_HOLD,
     actor: Principal = SYSTEM,
-) -> Reservation:
-    """Hold every line of an order or cart, or nothing.
+) -> queries.ReservationInfo:
+    """Hold every line of an order or cart, or nothing (what was made, as a frozen ReservationInfo).
 
     `locations` is the sourcing decision, in preference order; without it, the locations that ship
     for `channel`, by their priority for it. A line with its own `location` is held only there. Units
@@ -130,9 +130,9 @@ def do_reserve(
             plan = [(by_pk[pk][1], by_pk[pk][2], q) for pk, q in taken.items()]
         made = _reserve_at_once(reservation, plan)
         if made is not None:
-            return made
+            return queries.reservation_info(made)
     with transaction.atomic():
-        return _reserve_under_locks(reservation, wanted, channel, order)
+        return queries.reservation_info(_reserve_under_locks(reservation, wanted, channel, order))
 
 
 def _one_place_each(wanted, order: list[str] | None) -> list[tuple[str, str, int]] | None:

@@ -9,7 +9,7 @@ from omnicanal.core import audit, clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
-from omnicanal.inventory import locks
+from omnicanal.inventory import locks, queries
 from omnicanal.inventory.events import (
     StockLine,
     TransferReceived,
@@ -26,8 +26,9 @@ from omnicanal.inventory.services.common import _move, _sum_lines, _variants, _w
 
 
 def do_request_transfer(*, origin: Location | str, destination: Location | str, lines: Sequence[tuple[str, int]],
-                        reference: str = "", note: str = "", actor: Principal = SYSTEM) -> Transfer:
-    """Ask for goods to move between two locations (each by code, or the row)."""
+                        reference: str = "", note: str = "", actor: Principal = SYSTEM) -> queries.TransferInfo:
+    """Ask for goods to move between two locations (each by code, or the row); what was asked, as a
+    frozen TransferInfo."""
     origin, destination = as_location(origin), as_location(destination)
     if origin.pk == destination.pk:
         raise ValidationFailed.on("destination", "must differ from the origin")
@@ -39,7 +40,7 @@ def do_request_transfer(*, origin: Location | str, destination: Location | str, 
                                       for sku, q in wanted.items()])
     audit.record(actor=actor, action="transfer.request", target_type="transfer", target_id=transfer.public_id,
                  after={"origin": origin.code, "destination": destination.code, "lines": wanted})
-    return transfer
+    return queries.transfer_info(transfer)
 
 
 def _transfer_lines(transfer: Transfer) -> list[TransferLine]:

@@ -100,7 +100,7 @@ def test_a_caller_s_transaction_stays_usable_after_the_hot_path_gave_way(chain, 
         with pytest.raises(InsufficientStock):
             services.do_reserve(reference="ord_2", channel="web", lines=[ReserveLine("SHOE-40", 1)],
                                 locations=["WH"])
-        assert Reservation.objects.filter(pk=first.pk).exists()
+        assert Reservation.objects.filter(public_id=first.id).exists()
     _took_the_hot_path(outcomes, "written", "gave way")
     assert level("WH", "SHOE-40") == (2, 2)
 
@@ -139,7 +139,7 @@ def test_called_in_autocommit_a_reservation_is_a_transaction_of_its_own(chain_co
                                    locations=["WH"], expires_in=None)
 
     held = bare("ord_1", 2)
-    assert Reservation.objects.get(pk=held.pk).reference == "ord_1" and level("WH", "SHOE-40") == (3, 2)
+    assert Reservation.objects.get(public_id=held.id).reference == "ord_1" and level("WH", "SHOE-40") == (3, 2)
     # a second active reservation for the reference, or more than is left: refused, nothing written
     with pytest.raises(Conflict):
         bare("ord_1", 1)
@@ -304,7 +304,7 @@ def test_an_open_reservation_leaves_its_channel_row_unlocked(chain_committed):
     with psycopg.connect(**dsn) as other, transaction.atomic():
         made = services.do_reserve(reference="ord_open", channel="web", lines=[ReserveLine("SHOE-40", 1)],
                                    locations=["WH"])
-        assert made.pk is not None
+        assert made.id.startswith("rsv_")
         with connection.cursor() as cursor:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # a deferred foreign key would check (and lock) now
         # FOR UPDATE conflicts with the FOR KEY SHARE a foreign-key check takes: NOWAIT fails at once if held.

@@ -3,11 +3,19 @@
 import dataclasses
 
 import pytest
+from django.db import models, transaction
 
 from omnicanal.core.errors import NotFound
 from omnicanal.inventory import queries, services
 from omnicanal.inventory.models import Location
-from omnicanal.inventory.queries import ChannelTerms, LocationInfo, StockCandidate
+from omnicanal.inventory.queries import (
+    ChannelTerms,
+    LocationInfo,
+    ReservationInfo,
+    StockCandidate,
+    TransferInfo,
+)
+from omnicanal.inventory.services import ReserveLine
 
 from .conftest import receive, reserve
 
@@ -100,9 +108,28 @@ def test_services_take_locations_by_code(chain):
     transfer = services.do_request_transfer(origin="WH", destination="SCL", lines=[("SHOE-41", 1)])
     # then receipts and transfers accept the codes
     assert queries.stock_level(location="WH", sku="SHOE-41")["on_hand"] == 4
-    assert (transfer.origin.code, transfer.destination.code) == ("WH", "SCL")
+    assert (transfer.origin, transfer.destination) == ("WH", "SCL")
 
 
 def test_stock_level_refuses_an_unknown_sku(chain):
     with pytest.raises(NotFound):
         queries.stock_level(location="WH", sku="NOPE")
+
+
+def test_reserving_and_asking_for_a_transfer_hand_out_frozen_infos_never_rows(chain):
+    # given shoes at the warehouse
+    receive(chain["WH"], **{"SHOE-40": 5})
+    # when orders (another domain) holds two for an order and asks for one to move to a store
+    with transaction.atomic():
+        held = services.do_reserve(reference="ord_9", channel="web", lines=[ReserveLine("SHOE-40", 2)], expires_in=None)
+        moved = services.do_request_transfer(origin="WH", destination="SCL", lines=[("SHOE-40", 1)], reference="ord_9")
+    # then it gets frozen ReservationInfo and TransferInfo values holding no model row, read by name
+    assert type(held) is ReservationInfo and type(moved) is TransferInfo
+    for value in (held, moved):
+        assert not any(isinstance(getattr(value, f.name), models.Model) for f in dataclasses.fields(value))
+    assert (held.reference, held.channel, held.status, held.expires_at) == ("ord_9", "web", "active", None)
+    assert queries.get_reservation(held.id).reference == "ord_9" and queries.has_active_reservation("ord_9")
+    assert (moved.origin, moved.destination, moved.status, moved.reference) == ("WH", "SCL", "requested", "ord_9")
+    assert queries.get_transfer(moved.id).status == "requested"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        held.status = "released"  # type: ignore[misc]

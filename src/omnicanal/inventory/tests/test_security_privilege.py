@@ -21,8 +21,8 @@ def valpo_to_concepcion(chain):
     receive(chain["VAP"], **{"SHOE-41": 4})
     transfer = services.do_request_transfer(origin=chain["VAP"], destination=chain["CCP"], lines=[("SHOE-41", 2)],
                                             reference="restock-ccp")
-    services.do_ship_transfer(transfer_id=transfer.public_id)
-    return transfer.public_id
+    services.do_ship_transfer(transfer_id=transfer.id)
+    return transfer.id
 
 
 def test_a_santiago_clerk_gets_404_for_a_transfer_between_other_stores(api, issue_key, valpo_to_concepcion):

@@ -148,11 +148,11 @@ class StockMachine(RuleBasedStateMachine):
         transfer = self._call(services.do_request_transfer, origin=self._location(origin),
                               destination=self._location(destination), lines=[(sku, quantity)])
         try:
-            self._call(services.do_ship_transfer, transfer_id=transfer.public_id)
+            self._call(services.do_ship_transfer, transfer_id=transfer.id)
         except InsufficientStock:
-            self._call(services.do_cancel_transfer, transfer_id=transfer.public_id)
+            self._call(services.do_cancel_transfer, transfer_id=transfer.id)
             return
-        self.in_transit.append(transfer.public_id)
+        self.in_transit.append(transfer.id)
 
     @precondition(lambda self: self.in_transit)
     @rule(data=st.data(), lost=st.integers(0, 1))

@@ -19,20 +19,20 @@ def test_a_transfer_leaves_the_origin_travels_and_arrives(chain):
     receive(chain["WH"], **{"SHOE-40": 5})
     transfer = services.do_request_transfer(origin=chain["WH"], destination=chain["SCL"], lines=[("SHOE-40", 3)],
                                             reference="ord_7")
-    assert transfer.public_id.startswith("trf_") and on_hand("WH", "SHOE-40") == 5
-    services.do_ship_transfer(transfer_id=transfer.public_id)
+    assert transfer.id.startswith("trf_") and on_hand("WH", "SHOE-40") == 5
+    services.do_ship_transfer(transfer_id=transfer.id)
     # in transit it belongs to neither location
     assert (on_hand("WH", "SHOE-40"), on_hand("SCL", "SHOE-40"), queries.in_transit(sku="SHOE-40")) == (2, 0, 3)
-    services.do_receive_transfer(transfer_id=transfer.public_id, received={"SHOE-40": 2})
+    services.do_receive_transfer(transfer_id=transfer.id, received={"SHOE-40": 2})
     assert (on_hand("SCL", "SHOE-40"), queries.in_transit(sku="SHOE-40")) == (2, 0)
-    assert queries.transfer_lines(queries.get_transfer(transfer.public_id)) == [
+    assert queries.transfer_lines(queries.get_transfer(transfer.id)) == [
         {"quantity": 3, "received": 2, "sku": "SHOE-40"}]
     assert queries.ledger_balance(location="SCL", sku="SHOE-40") == 2
     assert queries.ledger_balance(location="WH", sku="SHOE-40") == 2
-    assert set(AuditEntry.objects.filter(target_id=transfer.public_id).values_list("action", flat=True)) == {
+    assert set(AuditEntry.objects.filter(target_id=transfer.id).values_list("action", flat=True)) == {
         "transfer.request", "transfer.ship", "transfer.receive"}
     with pytest.raises(InvalidTransition):
-        services.do_receive_transfer(transfer_id=transfer.public_id)
+        services.do_receive_transfer(transfer_id=transfer.id)
 
 
 def test_reserved_units_cannot_be_shipped_away(chain):
@@ -42,7 +42,7 @@ def test_reserved_units_cannot_be_shipped_away(chain):
     reserve("ord_1", ("SHOE-40", 1), locations=["WH"])
     transfer = services.do_request_transfer(origin=chain["WH"], destination=chain["SCL"], lines=[("SHOE-40", 2)])
     with pytest.raises(InsufficientStock):
-        services.do_ship_transfer(transfer_id=transfer.public_id)
+        services.do_ship_transfer(transfer_id=transfer.id)
 
 
 def test_transfers_over_the_api_respect_the_clerk_s_locations(api, issue_key, chain):

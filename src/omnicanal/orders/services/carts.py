@@ -119,7 +119,7 @@ def do_checkout_hold(*, cart_id: str) -> dict:
         pass
     reservation = inventory.do_reserve(reference=cart.public_id, channel=cart.channel, expires_in=CHECKOUT_HOLD,
                                        lines=[ReserveLine(line.sku, line.quantity) for line in lines])
-    return {"reservation_id": reservation.public_id, "expires_at": reservation.expires_at}
+    return {"reservation_id": reservation.id, "expires_at": reservation.expires_at}
 
 
 def do_mark_abandoned(*, idle: dt.timedelta = ABANDONED_AFTER) -> int:

@@ -280,8 +280,8 @@ def do_place_order(
                 origin=f.location, destination=f.handover_location,
                 lines=[(sku, q) for sku, q in plan.parts[fulfillments.index(f)].lines.items()], reference=order_pid,
                 note=f.public_id, actor=actor)
-            f.transfer_id = transfer.public_id
-            Fulfillment.objects.filter(pk=f.pk).update(transfer_id=transfer.public_id)
+            f.transfer_id = transfer.id
+            Fulfillment.objects.filter(pk=f.pk).update(transfer_id=transfer.id)
     if _is_person(actor) and actor.kind == "user":
         audit.record(actor=actor, action="order.place", target_type="order", target_id=order_pid,
                      after={"total": total.as_dict(), "payments": [[p.method, str(p.amount)] for p in rows]})

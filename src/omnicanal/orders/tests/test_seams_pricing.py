@@ -126,5 +126,5 @@ def test_an_inactive_channel_takes_no_new_order_but_its_open_orders_still_reserv
     with transaction.atomic():
         held = inventory.do_reserve(reference="OPEN-CHAT-ORDER", channel="chat", lines=[ReserveLine("SOCK-1", 1)],
                                     expires_in=None)
-    assert held.public_id.startswith("rsv_")
+    assert held.id.startswith("rsv_")
     assert catalog_queries.channel_exists("chat") and not catalog_queries.channel_exists("fax")
