@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 from omnicanal import __version__
 from omnicanal.core import problems
 from omnicanal.core.request_limits import JsonParser
-from omnicanal.storefront import api_browse, api_shopper
+from omnicanal.storefront import api_browse, api_shopper, registry
 
 store_api = NinjaAPI(
     title="omnicanal Store API",
@@ -27,3 +27,5 @@ store_api = NinjaAPI(
 problems.install(store_api)
 store_api.add_router("", api_browse.router)
 store_api.add_router("", api_shopper.router)
+for _router in registry.store_routers():  # other domains' routes (storefront.registry: feedback's reviews)
+    store_api.add_router("", _router)
