@@ -23,8 +23,9 @@ PERSONAL_DATA = "personal_data"
 ANGRY = "angry"
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# A phone number: 8 or more digits, optionally after a + and split by spaces, dots, dashes or brackets.
-_PHONE = re.compile(r"(?<![\w.])\+?\(?\d(?:[\s().-]{0,2}\d){7,14}(?![\w])")
+# A phone number: 8 to 15 digits, optionally after a + and split by spaces, dashes or brackets (not
+# dots: "12.03.2026" and "12.345.678" are a date and an amount).
+_PHONE = re.compile(r"(?<![\w.])\+?\(?\d(?:[\s()-]{0,2}\d){7,14}(?!\w|\.\d)")
 _RUT = re.compile(r"(?<![\w.])(\d{1,2}(?:\.\d{3}){2}|\d{7,8})-([\dkK])(?!\w)")
 _WORD = re.compile(r"[a-z0-9ñ]+")
 

@@ -4,9 +4,15 @@ carry-out sale) or not yet (a shipment on its way), and a Store API device signe
 import pytest
 from django.db import transaction
 
+from omnicanal.conversations.tests.conftest import actor, make_agent, receive  # noqa: F401  (fixtures)
 from omnicanal.core.money import Money
 from omnicanal.orders.tests.conftest import make_customer, make_world
 from omnicanal.storefront.tests.conftest import Device
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 @pytest.fixture
