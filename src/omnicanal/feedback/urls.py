@@ -1,8 +1,9 @@
-"""Feedback's public routes (mounted at the site root by web.discovery): a published review's photo."""
+"""Feedback's public routes (mounted at the site root by web.discovery): a published review's photo
+and a survey's page from the customer's signed link."""
 
 from django.urls import path
 
-from omnicanal.feedback import views
+from omnicanal.feedback import answer_pages, views
 
 
 def public_photo(request, photo_id: str):
@@ -11,4 +12,5 @@ def public_photo(request, photo_id: str):
 
 urlpatterns = [
     path("reviews/photos/<str:photo_id>", public_photo, name="feedback-photo"),
+    path("s/<str:token>", answer_pages.answer, name="feedback-survey"),
 ]
