@@ -7,7 +7,7 @@ from django.db import transaction
 from omnicanal.conversations.tests.conftest import actor, make_agent, receive  # noqa: F401  (fixtures)
 from omnicanal.core.money import Money
 from omnicanal.orders.tests.conftest import make_customer, make_world
-from omnicanal.storefront.tests.conftest import Device
+from omnicanal.storefront.tests.conftest import Device, phone  # noqa: F401  (phone: a fixture)
 
 
 @pytest.fixture(autouse=True)
