@@ -11,7 +11,7 @@ from omnicanal.conversations import registry as conversations_registry
 from omnicanal.customers import registry as customers_registry
 from omnicanal.feedback import queries, store_api
 from omnicanal.feedback.models import ContactKind
-from omnicanal.feedback.services import budget, reviews
+from omnicanal.feedback.services import budget, reviews, surveys
 from omnicanal.storefront import registry as storefront_registry
 
 
@@ -46,16 +46,20 @@ def claim_csat(*, customer_id: str, conversation_id: str) -> bool:
 def move(*, survivor_id: str, merged_id: str) -> None:
     reviews.do_move_reviews(survivor_id=survivor_id, merged_id=merged_id)
     budget.do_move_ledger(survivor_id=survivor_id, merged_id=merged_id)
+    surveys.do_move_sends(survivor_id=survivor_id, merged_id=merged_id)
 
 
 @customers_registry.on_export("feedback")
 def export(customer_id: str) -> dict:
     return {"reviews": [{"id": r.id, "order_id": r.order_id, "sku": r.sku, "rating": r.rating, "text": r.text,
                          "status": r.status, "at": r.created_at.isoformat()}
-                        for r in queries.reviews_of_customer(customer_id)]}
+                        for r in queries.reviews_of_customer(customer_id)],
+            "survey_sends": [{"id": s.id, "survey": s.survey_name, "status": s.status, "sent_at": s.sent_at.isoformat(),
+                              "reward": s.reward_ref} for s in queries.sends_of_customer(customer_id)]}
 
 
 @customers_registry.on_erase
 def erase(*, customer_id: str) -> None:
     reviews.do_erase_reviews(customer_id=customer_id)
     budget.do_erase_ledger(customer_id=customer_id)
+    surveys.do_erase_sends(customer_id=customer_id)

@@ -121,8 +121,8 @@ def get_review(review_id: str) -> ReviewInfo:
 
 
 def photo_file(photo_id: str):
-    """(file, content type) of a photo whose review is published (or None); the console's view asks
-    `photo_file(..., published_only=False)`."""
+    """The stored photo row with its review (None: no such photo), for feedback's own serving view
+    (views.serve_photo decides who may see it); never handed to other domains."""
     from omnicanal.feedback.models import ReviewPhoto
 
     return ReviewPhoto.objects.select_related("review").filter(public_id=photo_id).first()
@@ -140,5 +140,18 @@ def reviewed_lines(customer_id: str) -> set[tuple[str, str]]:
 # --- surveys -----------------------------------------------------------------------------------
 
 
-def sends_of_customer(customer_id: str) -> list[SurveySend]:
-    return list(SurveySend.objects.filter(customer_id=customer_id).select_related("survey"))
+@dataclass(frozen=True)
+class SendInfo:
+    id: str
+    survey_id: str
+    survey_name: str
+    status: str
+    sent_at: dt.datetime
+    completed_at: dt.datetime | None
+    reward_ref: str
+
+
+def sends_of_customer(customer_id: str) -> list[SendInfo]:
+    return [SendInfo(id=s.public_id, survey_id=s.survey.public_id, survey_name=s.survey.name, status=s.status,
+                     sent_at=s.sent_at, completed_at=s.completed_at, reward_ref=s.reward_ref)
+            for s in SurveySend.objects.filter(customer_id=customer_id).select_related("survey")]

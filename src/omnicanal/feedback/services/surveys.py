@@ -214,3 +214,15 @@ def _reward(send: SurveySend) -> str:
                                             ends_at=clock.now() + dt.timedelta(days=60)))
         return code
     return ""
+
+
+# --- the customers registry: merge and erasure ---------------------------------------------------
+
+
+def do_move_sends(*, survivor_id: str, merged_id: str) -> int:
+    return SurveySend.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
+
+
+def do_erase_sends(*, customer_id: str) -> int:
+    """The answers are the person's (free text too); the send stays, anonymous, for response rates."""
+    return SurveySend.objects.filter(customer_id=customer_id).update(customer_id="", answers={})

@@ -19,13 +19,19 @@ def test_a_merge_moves_reviews_and_the_budget_to_the_survivor(ana, bea):
     assert not queries.eligibility(ana).eligible  # Bea was just asked: so was the person
 
 
-def test_erasure_removes_reviews_and_the_ledger(ana):
+def test_erasure_removes_reviews_the_ledger_and_survey_answers(ana):
+    from omnicanal.feedback.models import SurveySend
+    from omnicanal.feedback.services import surveys
+
     review(ana, 4, "Buenos")
     with transaction.atomic():
-        budget.do_claim_contact(customer_id=ana, kind="survey", ref="s1")
+        survey = surveys.do_create_survey(name="x", kind="csat")
+        sent = surveys.do_send_survey(survey_id=survey.public_id, customer_id=ana)
+        surveys.do_answer(send_id=sent.public_id, answers={"csat": 2})
     with transaction.atomic():
         customers.do_erase_customer(customer=ana)
     assert not Review.objects.exists() and not SurveyContact.objects.exists()
+    assert SurveySend.objects.get().customer_id == "" and SurveySend.objects.get().answers == {}
     assert queries.rating("calcetin").count == 0
 
 
