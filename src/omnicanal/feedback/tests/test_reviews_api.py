@@ -118,3 +118,11 @@ def test_eligibility_explains_the_decision(ana, api):
     body = api.get(f"/customers/{ana}/surveys/eligibility").json()
     assert body["eligible"] is True and body["next_eligible_at"] is None and body["reason"] == "never_asked"
     assert api.get("/customers/cus_nobody/surveys/eligibility").status_code == 404
+
+
+def test_a_retried_post_with_the_same_idempotency_key_answers_the_first_review(ana, shopper):
+    device = shopper(ana)
+    body = {"order_id": place(ana), "sku": "SOCK-1", "rating": 4, "text": "Bien"}
+    first = device.post("/reviews", body, headers={"Idempotency-Key": "rev-1"})
+    again = device.post("/reviews", body, headers={"Idempotency-Key": "rev-1"})
+    assert first.status_code == again.status_code == 201 and first.json()["id"] == again.json()["id"]
