@@ -439,3 +439,49 @@ def captured_funds(reference: str):
     order = captured[0].order
     kept = sum((p.amount - p.refunded for p in captured), Decimal(0))
     return Funds(amount=Money(kept, order.currency), order_id=order.public_id) if kept > 0 else None
+
+
+@dataclass(frozen=True)
+class ReceivedLine:
+    """A line of a customer's order that reached them, on any channel: delivered, picked up (a
+    pickup, curbside, locker or ship-to-store) or carried out of a store at the POS. What a
+    verified-buyer review (feedback) may be written for."""
+    order_id: str
+    order_number: str
+    channel: str
+    sku: str
+    title: str
+    quantity: int  # units that reached the customer
+    received_at: dt.datetime
+
+
+def lines_received_by(customer_id: str, *, order_id: str = "", sku: str = "") -> list[ReceivedLine]:
+    """The customer's order lines that reached them (optionally of one order, one SKU), newest first;
+    one entry per order and SKU. A line only partly handed over counts: some of it reached them."""
+    rows = FulfillmentLine.objects.filter(
+        fulfillment__order__customer_id=customer_id,
+        fulfillment__status__in=(FulfillmentStatus.DELIVERED, FulfillmentStatus.PICKED_UP),
+    ).select_related("fulfillment__order", "order_line")
+    if order_id:
+        pk = pk_from_number(order_id)
+        rows = rows.filter(Q(fulfillment__order__public_id=order_id) | (Q(fulfillment__order__pk=pk) if pk else Q(pk__in=[])))
+    if sku:
+        rows = rows.filter(sku=sku)
+    found: dict[tuple[str, str], ReceivedLine] = {}
+    for row in rows.order_by("pk"):
+        order = row.fulfillment.order
+        key = (order.public_id, row.sku)
+        previous = found.get(key)
+        found[key] = ReceivedLine(
+            order_id=order.public_id, order_number=order.number, channel=order.channel, sku=row.sku,
+            title=row.order_line.title, quantity=row.quantity + (previous.quantity if previous else 0),
+            received_at=max(row.fulfillment.updated_at, previous.received_at) if previous else row.fulfillment.updated_at,
+        )
+    return sorted(found.values(), key=lambda line: line.received_at, reverse=True)
+
+
+def order_belongs_to(order_id: str, customer_id: str) -> bool:
+    """Is this order (by id or number) the customer's? (a stranger's order is answered as missing)"""
+    pk = pk_from_number(order_id)
+    return Order.objects.filter(Q(public_id=order_id) | (Q(pk=pk) if pk else Q(pk__in=[])),
+                                customer_id=customer_id).exists()

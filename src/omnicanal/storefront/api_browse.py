@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.errors import NotFound
 from omnicanal.inventory import queries as inventory
-from omnicanal.storefront import browsing, lists
+from omnicanal.storefront import browsing, lists, registry
 from omnicanal.storefront.auth import browse_auth
 from omnicanal.storefront.shell import shopper_channel
 
@@ -88,6 +88,11 @@ class PointQuery(Schema):
     lon: float | None = Field(None, ge=-180, le=180)
 
 
+def _rating(handle: str) -> dict:
+    found = registry.rating(handle)
+    return {"average": found.average, "count": found.count}
+
+
 def _url(request: HttpRequest, name: str, *args) -> str:
     return request.build_absolute_uri(reverse(name, args=args))
 
@@ -128,6 +133,5 @@ def product(request: HttpRequest, handle: str, point: Query[PointQuery]):
             "stores": [{"code": s.code, "name": s.name, "available": s.available, "pickup_today": s.pickup_today,
                         "distance_km": s.distance_km} for s in browsing.stores_for(stock[v.sku], pickup_locations=pickup_locations, point=located)],
         } for v in found.variants],
-        # Reviews do not exist yet (the feedback domain will answer here): no average, no count.
-        "rating": {"average": None, "count": 0},
+        "rating": _rating(found.handle),  # from whoever registered (feedback's reviews)
     }

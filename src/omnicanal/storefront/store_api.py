@@ -11,7 +11,7 @@ from ninja import NinjaAPI
 from omnicanal import __version__
 from omnicanal.core import problems
 from omnicanal.core.request_limits import JsonParser
-from omnicanal.storefront import api_account, api_browse, api_shopper
+from omnicanal.storefront import api_account, api_browse, api_shopper, registry
 
 store_api = NinjaAPI(
     title="omnicanal Store API",
@@ -29,3 +29,5 @@ problems.install(store_api)
 store_api.add_router("", api_browse.router)
 store_api.add_router("", api_shopper.router)
 store_api.add_router("", api_account.router)
+for _router in registry.store_routers():  # other domains' routes (storefront.registry: feedback's reviews)
+    store_api.add_router("", _router)

@@ -54,7 +54,7 @@ CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
 # so a new domain needs no edit here. The composition root (web) discovers their edges from this list.
 DOMAIN_ORDER = [
     "core", "customers", "catalog", "inventory", "loyalty", "orders",
-    "conversations", "channels", "storefront", "bot", "engagement", "analytics",
+    "conversations", "channels", "storefront", "bot", "marketing", "feedback", "analytics",
 ]
 OMNICANAL_APPS = [f"omnicanal.{name}" for name in DOMAIN_ORDER if (PACKAGE_DIR / name / "apps.py").exists()]
 # Our apps come first: Django merges every app's translation catalogue and the earliest app wins a

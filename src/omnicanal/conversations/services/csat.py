@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from omnicanal.conversations import locks
+from omnicanal.conversations import locks, registry
 from omnicanal.conversations.events import CsatRecorded, CsatRequested
 from omnicanal.conversations.models import Author, Conversation, Message, Status
 from omnicanal.conversations.services.common import conversation_of
@@ -35,6 +35,8 @@ def do_ask_csat(*, conversation: Conversation | str) -> Message | None:
         or last_inbound(conversation, channel) is None
         or not window_open(conversation, channel)  # never outside the channel's reply window
         or not reachable(conversation, channel)  # an erased customer: nobody left to ask
+        # the customer's survey budget (feedback's fatigue governor, through the registry), asked last
+        or not registry.may_ask_csat(customer_id=conversation.customer_id, conversation_id=conversation.public_id)
     ):
         return None
     with translation.override(conversation.language or None):

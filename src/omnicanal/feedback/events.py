@@ -1,0 +1,58 @@
+"""Feedback's facts, past tense (topics "feedback.<Name>"; docs/feedback.md)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ReviewSubmitted:
+    review_id: str
+    customer_id: str
+    order_id: str
+    sku: str
+    product_handle: str
+    rating: int
+    status: str  # published at once, or pending (held)
+    flags: tuple[str, ...] = ()
+    alert: bool = False  # very negative: the inbox will open a ticket for it (next increment)
+
+
+@dataclass(frozen=True)
+class ReviewPublished:
+    review_id: str
+    customer_id: str
+    sku: str
+    product_handle: str
+    rating: int
+
+
+@dataclass(frozen=True)
+class ReviewRejected:
+    review_id: str
+    customer_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReviewReplied:
+    review_id: str
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class SurveyContacted:
+    """A customer was asked for their opinion (a survey sent or the inbox's CSAT question)."""
+
+    customer_id: str
+    kind: str  # survey | csat
+    ref: str
+
+
+@dataclass(frozen=True)
+class SurveyCompleted:
+    send_id: str
+    survey_id: str
+    customer_id: str
+    reward_kind: str
+    reward_ref: str

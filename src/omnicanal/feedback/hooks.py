@@ -1,0 +1,65 @@
+"""Feedback fills the lower domains' registries (imported by FeedbackConfig.ready()): the shop's
+rating and review panel and the Store API's review route (storefront.registry), the inbox's CSAT
+gate (conversations.registry), and customers' merge, export and erasure (customers.registry)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from omnicanal.conversations import registry as conversations_registry
+from omnicanal.customers import registry as customers_registry
+from omnicanal.feedback import queries, store_api
+from omnicanal.feedback.models import ContactKind
+from omnicanal.feedback.services import budget, reviews, surveys
+from omnicanal.storefront import registry as storefront_registry
+
+
+@storefront_registry.rating_source
+def rating(handle: str) -> storefront_registry.Rating:
+    found = queries.rating(handle)
+    return storefront_registry.Rating(average=found.average, count=found.count, distribution=found.distribution)
+
+
+def render_reviews(request, handle: str) -> str:
+    found = queries.rating(handle)
+    rows = [(stars, n, round(100 * n / found.count) if found.count else 0) for stars, n in found.distribution.items()]
+    return render_to_string("feedback/_product_reviews.html", {
+        "rating": found, "distribution": rows, "reviews": queries.published_reviews(handle, limit=20),
+    }, request=request)
+
+
+storefront_registry.register_product_panel(name="reviews", render=render_reviews, order=10)
+storefront_registry.register_store_router(store_api.router)
+
+
+@conversations_registry.csat_gate
+def claim_csat(*, customer_id: str, conversation_id: str) -> bool:
+    """The inbox's satisfaction question spends the same budget as any survey."""
+    if not customer_id:
+        return True
+    with transaction.atomic():
+        return budget.do_claim_contact(customer_id=customer_id, kind=ContactKind.CSAT, ref=conversation_id).eligible
+
+
+@customers_registry.on_merge
+def move(*, survivor_id: str, merged_id: str) -> None:
+    reviews.do_move_reviews(survivor_id=survivor_id, merged_id=merged_id)
+    budget.do_move_ledger(survivor_id=survivor_id, merged_id=merged_id)
+    surveys.do_move_sends(survivor_id=survivor_id, merged_id=merged_id)
+
+
+@customers_registry.on_export("feedback")
+def export(customer_id: str) -> dict:
+    return {"reviews": [{"id": r.id, "order_id": r.order_id, "sku": r.sku, "rating": r.rating, "text": r.text,
+                         "status": r.status, "at": r.created_at.isoformat()}
+                        for r in queries.reviews_of_customer(customer_id)],
+            "survey_sends": [{"id": s.id, "survey": s.survey_name, "status": s.status, "sent_at": s.sent_at.isoformat(),
+                              "reward": s.reward_ref} for s in queries.sends_of_customer(customer_id)]}
+
+
+@customers_registry.on_erase
+def erase(*, customer_id: str) -> None:
+    reviews.do_erase_reviews(customer_id=customer_id)
+    budget.do_erase_ledger(customer_id=customer_id)
+    surveys.do_erase_sends(customer_id=customer_id)

@@ -1,0 +1,170 @@
+"""Voice of the customer: reviews, the survey contact ledger (the fatigue governor's memory), the
+interaction tally it measures, surveys and their sends (docs/feedback.md). Tables only.
+
+Customers, orders and products are named by their public ids and SKUs (strings): other domains'
+tables are never joined here.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from omnicanal.core.ids import PublicIdField
+
+
+class ReviewStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for moderation")
+    PUBLISHED = "published", _("Published")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Review(models.Model):
+    """One review per order line (order and SKU) that reached the customer."""
+
+    public_id = PublicIdField(prefix="rev")
+    customer_id = models.CharField(max_length=32, db_index=True)
+    order_id = models.CharField(max_length=32)
+    order_number = models.CharField(max_length=32, blank=True, default="")
+    order_channel = models.CharField(max_length=30, blank=True, default="")
+    sku = models.CharField(max_length=64)
+    product_handle = models.CharField(max_length=120)
+    rating = models.PositiveSmallIntegerField()
+    text = models.TextField(blank=True, default="")
+    language = models.CharField(max_length=5, blank=True, default="")
+    author_name = models.CharField(max_length=60, blank=True, default="")  # as shown: "Ana P."
+    verified_buyer = models.BooleanField(default=True)
+    status = models.CharField(max_length=12, choices=ReviewStatus.choices, default=ReviewStatus.PENDING)
+    flags = models.JSONField(default=list, blank=True)  # why it was held: profanity, personal_data, angry
+    alert = models.BooleanField(default=False)  # very negative: someone should look now
+    reply = models.TextField(blank=True, default="")
+    replied_by = models.CharField(max_length=100, blank=True, default="")
+    replied_at = models.DateTimeField(null=True, blank=True)
+    moderated_by = models.CharField(max_length=100, blank=True, default="")
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    reject_reason = models.CharField(max_length=200, blank=True, default="")
+    created_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order_id", "sku"], name="feedback_one_review_per_order_line"),
+            models.CheckConstraint(condition=Q(rating__gte=1) & Q(rating__lte=5), name="feedback_review_rating_1_5"),
+        ]
+        indexes = [models.Index(fields=["product_handle", "status"], name="feedback_review_product")]
+
+
+def photo_path(instance, filename: str) -> str:
+    return f"feedback/reviews/{instance.public_id}-{filename}"
+
+
+class ReviewPhoto(models.Model):
+    """Stored under MEDIA_ROOT, served by feedback's own view (checked by its bytes: core.uploads)."""
+
+    public_id = PublicIdField(prefix="rph")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(upload_to=photo_path, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class Interaction(models.Model):
+    """One interaction of a customer with the business, on any channel (an order, a pickup, a
+    conversation), tallied from other domains' events: what the survey budget is measured on."""
+
+    customer_id = models.CharField(max_length=32, db_index=True)
+    kind = models.CharField(max_length=20)  # order | pickup | conversation
+    ref = models.CharField(max_length=64)  # the order, fulfilment or conversation id
+    channel = models.CharField(max_length=30, blank=True, default="")
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "ref"], name="feedback_interaction_once")]
+        indexes = [models.Index(fields=["customer_id", "at"], name="feedback_interaction_customer")]
+
+
+class ContactKind(models.TextChoices):
+    SURVEY = "survey", _("Survey")
+    CSAT = "csat", _("Inbox satisfaction question")
+
+
+class SurveyContact(models.Model):
+    """Every time a customer was asked for their opinion (a survey sent, the inbox's CSAT question):
+    the fatigue governor's memory. Append-only."""
+
+    customer_id = models.CharField(max_length=32)
+    kind = models.CharField(max_length=10, choices=ContactKind.choices)
+    ref = models.CharField(max_length=64)  # the survey send or the conversation
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "ref"], name="feedback_contact_once")]
+        indexes = [models.Index(fields=["customer_id", "at"], name="feedback_contact_customer")]
+
+
+class BudgetLock(models.Model):
+    """One row per customer, locked (SELECT … FOR UPDATE) while deciding whether they may be asked, so
+    that two triggers at once never both pass."""
+
+    customer_id = models.CharField(max_length=32, unique=True)
+
+
+class SurveyKind(models.TextChoices):
+    CSAT = "csat", _("Satisfaction (CSAT)")
+    NPS = "nps", _("Net Promoter Score (NPS)")
+    CES = "ces", _("Customer effort (CES)")
+    CUSTOM = "custom", _("Custom")
+
+
+class RewardKind(models.TextChoices):
+    NONE = "", _("No reward")
+    POINTS = "points", _("Points")
+    COUPON = "coupon", _("A single-use coupon")
+
+
+class Survey(models.Model):
+    """Questions: [{id, kind: scale|single|multiple|text, text: {es, en}, min?, max?, options?:
+    [{value, es, en}], required?}] (feedback.services.surveys checks them)."""
+
+    public_id = PublicIdField(prefix="srv")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=SurveyKind.choices)
+    questions = models.JSONField(default=list)
+    reward_kind = models.CharField(max_length=10, choices=RewardKind.choices, blank=True, default="")
+    reward_value = models.DecimalField(max_digits=12, decimal_places=2, default=0)  # points, or the coupon's %
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("survey")
+        ordering = ["-created_at", "-id"]
+
+
+class SendStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    PARTIAL = "partial", _("Partly answered")
+    COMPLETED = "completed", _("Completed")
+
+
+class SurveySend(models.Model):
+    """A survey offered to one customer (a signed link): at most one response, kept as it grows."""
+
+    public_id = PublicIdField(prefix="ssd")
+    survey = models.ForeignKey(Survey, on_delete=models.PROTECT, related_name="sends")
+    customer_id = models.CharField(max_length=32, db_index=True)
+    trigger = models.CharField(max_length=60, blank=True, default="")  # what asked: "manual", "pickup:ful_…"
+    language = models.CharField(max_length=5, default="es")
+    status = models.CharField(max_length=10, choices=SendStatus.choices, default=SendStatus.SENT)
+    answers = models.JSONField(default=dict, blank=True)  # {question id: value}
+    sent_at = models.DateTimeField()
+    completed_at = models.DateTimeField(null=True, blank=True)
+    reward_ref = models.CharField(max_length=64, blank=True, default="")  # the loyalty transfer or coupon code
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]

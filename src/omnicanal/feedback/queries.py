@@ -1,0 +1,157 @@
+"""Reads of the voice of the customer for the API, the console, the shop and other domains (no
+writes): frozen dataclasses, never models."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count
+from django.urls import reverse
+
+from omnicanal.core import clock
+from omnicanal.core.errors import NotFound
+from omnicanal.feedback import governor
+from omnicanal.feedback.models import Interaction, Review, ReviewStatus, SurveyContact, SurveySend
+
+Budget = governor.Budget
+
+
+# --- the fatigue governor ----------------------------------------------------------------------
+
+
+def eligibility(customer_id: str, *, at: dt.datetime | None = None) -> Budget:
+    """May this customer be asked for their opinion now (a survey, the inbox's CSAT), and if not, when."""
+    now = at or clock.now()
+    since = now - dt.timedelta(days=int(governor.config.get("INTERACTION_LOOKBACK_DAYS")))
+    days = [when.date() for when in Interaction.objects.filter(customer_id=customer_id, at__gte=since, at__lte=now)
+            .values_list("at", flat=True)]
+    last = (SurveyContact.objects.filter(customer_id=customer_id, at__lte=now).order_by("-at")
+            .values_list("at", flat=True).first())
+    return governor.decide(interaction_days=days, last_contact_at=last, now=now)
+
+
+# --- reviews -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rating:
+    average: float | None  # None: no published review
+    count: int
+    distribution: dict[int, int]  # stars -> published reviews, 5 to 1
+
+
+@dataclass(frozen=True)
+class PhotoInfo:
+    id: str
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class ReviewInfo:
+    id: str
+    customer_id: str
+    order_id: str
+    order_number: str
+    sku: str
+    product_handle: str
+    rating: int
+    text: str
+    author_name: str
+    verified_buyer: bool
+    status: str
+    flags: tuple[str, ...]
+    alert: bool
+    reply: str
+    replied_at: dt.datetime | None
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+    photos: tuple[PhotoInfo, ...]
+
+
+def _photo(photo) -> PhotoInfo:
+    return PhotoInfo(id=photo.public_id, url=reverse("feedback-photo", args=[photo.public_id]),
+                     content_type=photo.content_type)
+
+
+def _info(review: Review) -> ReviewInfo:
+    return ReviewInfo(
+        id=review.public_id, customer_id=review.customer_id, order_id=review.order_id,
+        order_number=review.order_number, sku=review.sku, product_handle=review.product_handle,
+        rating=review.rating, text=review.text, author_name=review.author_name,
+        verified_buyer=review.verified_buyer, status=review.status, flags=tuple(review.flags or ()),
+        alert=review.alert, reply=review.reply, replied_at=review.replied_at, created_at=review.created_at,
+        published_at=review.published_at, photos=tuple(_photo(p) for p in review.photos.all()),
+    )
+
+
+def rating(handle: str) -> Rating:
+    rows = (Review.objects.filter(product_handle=handle, status=ReviewStatus.PUBLISHED)
+            .values("rating").annotate(n=Count("id")))
+    distribution = {stars: 0 for stars in (5, 4, 3, 2, 1)}
+    for row in rows:
+        distribution[row["rating"]] = row["n"]
+    count = sum(distribution.values())
+    average = (Review.objects.filter(product_handle=handle, status=ReviewStatus.PUBLISHED)
+               .aggregate(avg=Avg("rating"))["avg"]) if count else None
+    return Rating(average=round(float(average), 1) if average is not None else None, count=count,
+                  distribution=distribution)
+
+
+def published_reviews(handle: str, *, limit: int = 50) -> list[ReviewInfo]:
+    """What anyone may read about a product: published reviews, newest first."""
+    qs = (Review.objects.filter(product_handle=handle, status=ReviewStatus.PUBLISHED)
+          .prefetch_related("photos").order_by("-published_at", "-id"))
+    return [_info(r) for r in qs[:limit]]
+
+
+def moderation_queue(*, status: str = ReviewStatus.PENDING, limit: int = 100) -> list[ReviewInfo]:
+    """Held reviews, alerts first, oldest first (they have waited longest)."""
+    qs = Review.objects.filter(status=status).prefetch_related("photos")
+    qs = qs.order_by("-alert", "created_at", "id") if status == ReviewStatus.PENDING else qs.order_by("-created_at")
+    return [_info(r) for r in qs[:limit]]
+
+
+def get_review(review_id: str) -> ReviewInfo:
+    review = Review.objects.prefetch_related("photos").filter(public_id=review_id).first()
+    if review is None:
+        raise NotFound(detail=f"No review {review_id}.")
+    return _info(review)
+
+
+def photo_file(photo_id: str):
+    """The stored photo row with its review (None: no such photo), for feedback's own serving view
+    (views.serve_photo decides who may see it); never handed to other domains."""
+    from omnicanal.feedback.models import ReviewPhoto
+
+    return ReviewPhoto.objects.select_related("review").filter(public_id=photo_id).first()
+
+
+def reviews_of_customer(customer_id: str) -> list[ReviewInfo]:
+    return [_info(r) for r in Review.objects.filter(customer_id=customer_id).prefetch_related("photos")]
+
+
+def reviewed_lines(customer_id: str) -> set[tuple[str, str]]:
+    """(order id, sku) the customer already reviewed."""
+    return set(Review.objects.filter(customer_id=customer_id).values_list("order_id", "sku"))
+
+
+# --- surveys -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SendInfo:
+    id: str
+    survey_id: str
+    survey_name: str
+    status: str
+    sent_at: dt.datetime
+    completed_at: dt.datetime | None
+    reward_ref: str
+
+
+def sends_of_customer(customer_id: str) -> list[SendInfo]:
+    return [SendInfo(id=s.public_id, survey_id=s.survey.public_id, survey_name=s.survey.name, status=s.status,
+                     sent_at=s.sent_at, completed_at=s.completed_at, reward_ref=s.reward_ref)
+            for s in SurveySend.objects.filter(customer_id=customer_id).select_related("survey")]

@@ -1,0 +1,9 @@
+"""Who may do what with the voice of the customer (admins always pass; core.auth.require_role /
+staff_required). The API, the console's views, its navigation and templates read these tuples."""
+
+# Reading reviews, the moderation queue and a customer's survey eligibility.
+READ = ("manager", "marketer", "agent", "integration")
+# Approving, rejecting and replying to reviews.
+MODERATE = ("manager", "marketer", "agent")
+# Creating surveys and sending them.
+SURVEYS = ("manager", "marketer", "integration")

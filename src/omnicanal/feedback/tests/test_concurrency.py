@@ -1,0 +1,44 @@
+"""A reward is granted exactly once per completed response, also when the last answer arrives many
+times at once from several processes (PostgreSQL)."""
+
+import pytest
+from django.db import transaction
+
+from omnicanal.core.testing import run_in_processes
+from omnicanal.feedback.models import SurveySend
+from omnicanal.feedback.services import surveys
+from omnicanal.loyalty import queries as loyalty
+from omnicanal.loyalty.models import Transfer
+from omnicanal.loyalty.services import program
+from omnicanal.orders.tests.conftest import make_customer, make_world
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+QUESTIONS = [
+    {"id": "nps", "kind": "scale", "min": 0, "max": 10, "text": {"es": "¿Nos recomendarías?", "en": "Recommend us?"}},
+    {"id": "canal", "kind": "single", "text": {"es": "¿Dónde?", "en": "Where?"},
+     "options": [{"value": "web", "es": "Web", "en": "Web"}, {"value": "tienda", "es": "Tienda", "en": "Store"}]},
+]
+
+
+def test_the_reward_is_granted_once_when_8_processes_complete_the_same_response(issue_key):
+    # given a customer half-way through a survey rewarded with 300 points
+    make_world()
+    customer_id = make_customer()
+    with transaction.atomic():
+        program.do_add_rule(kind="activity", name="Encuesta", activity="survey", reward=300)
+        survey = surveys.do_create_survey(name="Postventa", kind="custom", questions=QUESTIONS, reward_kind="points",
+                                          reward_value=300)
+        sent = surveys.do_send_survey(survey_id=survey.public_id, customer_id=customer_id)
+        surveys.do_answer(send_id=sent.public_id, answers={"nps": 8})
+    auth = issue_key("marketer")["HTTP_AUTHORIZATION"]
+    # when 8 processes (4 through the service, 4 through the API) send the last answer 5 times each
+    results = run_in_processes("omnicanal.feedback.tests.workers:complete_survey",
+                               [(sent.public_id, i, 5, auth if i >= 4 else None) for i in range(8)])
+    # then exactly one completed it, the 39 others were refused, and 300 points were earned once
+    assert sum(r["completed"] for r in results) == 1
+    assert sum(r["refused"] for r in results) == 39
+    assert [r["other"] for r in results] == [[]] * 8
+    assert SurveySend.objects.get().status == "completed"
+    assert loyalty.summary(customer_id).points == 300
+    assert Transfer.objects.filter(reference=sent.public_id).count() == 1

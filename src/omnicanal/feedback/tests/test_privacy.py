@@ -1,0 +1,43 @@
+"""Reviews and the survey budget follow the person: a merge moves them to the survivor, erasure
+removes them (through customers.registry), export lists them."""
+
+from django.db import transaction
+
+from omnicanal.customers import services as customers
+from omnicanal.feedback import queries
+from omnicanal.feedback.models import Review, SurveyContact
+from omnicanal.feedback.services import budget
+from omnicanal.feedback.tests.test_shop_page import review
+
+
+def test_a_merge_moves_reviews_and_the_budget_to_the_survivor(ana, bea):
+    review(bea, 5, "Muy buenos")
+    with transaction.atomic():
+        budget.do_claim_contact(customer_id=bea, kind="survey", ref="s1")
+        customers.do_merge_customers(survivor=ana, other=bea, reason="test")
+    assert Review.objects.get().customer_id == ana
+    assert not queries.eligibility(ana).eligible  # Bea was just asked: so was the person
+
+
+def test_erasure_removes_reviews_the_ledger_and_survey_answers(ana):
+    from omnicanal.feedback.models import SurveySend
+    from omnicanal.feedback.services import surveys
+
+    review(ana, 4, "Buenos")
+    with transaction.atomic():
+        survey = surveys.do_create_survey(name="x", kind="csat")
+        sent = surveys.do_send_survey(survey_id=survey.public_id, customer_id=ana)
+        surveys.do_answer(send_id=sent.public_id, answers={"csat": 2})
+    with transaction.atomic():
+        customers.do_erase_customer(customer=ana)
+    assert not Review.objects.exists() and not SurveyContact.objects.exists()
+    assert SurveySend.objects.get().customer_id == "" and SurveySend.objects.get().answers == {}
+    assert queries.rating("calcetin").count == 0
+
+
+def test_export_lists_the_persons_reviews(ana):
+    from omnicanal.customers import queries as customer_queries
+
+    review(ana, 4, "Buenos")
+    data = customer_queries.export_data(customer_queries.get_customer(ana))
+    assert data["domains"]["feedback"]["reviews"][0]["text"] == "Buenos"

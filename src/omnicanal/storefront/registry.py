@@ -1,0 +1,72 @@
+"""The storefront's extension points, for domains above it (feedback's reviews today).
+
+The shop's product page and the Store API show what other domains know about a product, without the
+storefront importing them. They register here from their AppConfig.ready():
+
+    from omnicanal.storefront import registry
+
+    @registry.rating_source
+    def rating(handle: str) -> registry.Rating: ...       # average (None: no reviews), count, distribution
+
+    registry.register_product_panel(name="reviews", render=render_reviews, order=10)
+    # render(request, handle) -> str: an HTML fragment the product page shows under the product
+    # ({% product_panels product.handle %} from the storefront_registry template tags)
+
+    registry.register_store_router(router)                # a ninja Router mounted at /api/store/v1
+    # (storefront.store_api adds them; e.g. POST /reviews). Routes use storefront.auth's shopper_auth.
+
+Until a source registers, a product has no rating (average None, count 0) and no panels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Rating:
+    average: float | None
+    count: int
+    distribution: dict[int, int] = field(default_factory=dict)  # stars -> reviews
+
+
+@dataclass(frozen=True)
+class ProductPanel:
+    name: str
+    render: Callable[[Any, str], str]
+    order: int = 100
+
+
+NO_RATING = Rating(average=None, count=0, distribution={})
+
+_rating_sources: dict[str, Callable[[str], Rating]] = {}
+_panels: dict[str, ProductPanel] = {}
+_routers: dict[int, Any] = {}
+
+
+def rating_source(func: Callable[[str], Rating]) -> Callable[[str], Rating]:
+    _rating_sources[f"{func.__module__}.{func.__qualname__}"] = func
+    return func
+
+
+def rating(handle: str) -> Rating:
+    """The product's rating (the last source registered wins: there is one)."""
+    return list(_rating_sources.values())[-1](handle) if _rating_sources else NO_RATING
+
+
+def register_product_panel(*, name: str, render: Callable[[Any, str], str], order: int = 100) -> None:
+    _panels[name] = ProductPanel(name=name, render=render, order=order)
+
+
+def product_panels() -> list[ProductPanel]:
+    return sorted(_panels.values(), key=lambda panel: panel.order)
+
+
+def register_store_router(router: Any) -> None:
+    _routers[id(router)] = router
+
+
+def store_routers() -> list[Any]:
+    return list(_routers.values())
