@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
 
 from omnicanal.conversations import registry as conversations_registry
 from omnicanal.customers import registry as customers_registry
@@ -31,6 +32,7 @@ def render_reviews(request, handle: str) -> str:
 
 storefront_registry.register_product_panel(name="reviews", render=render_reviews, order=10)
 storefront_registry.register_store_router(store_api.router)
+storefront_registry.register_account_link(url_name="shop-reviews", label=_("Your reviews"), order=30)
 
 
 @conversations_registry.csat_gate

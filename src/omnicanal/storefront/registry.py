@@ -15,6 +15,9 @@ storefront importing them. They register here from their AppConfig.ready():
     registry.register_store_router(router)                # a ninja Router mounted at /api/store/v1
     # (storefront.store_api adds them; e.g. POST /reviews). Routes use storefront.auth's shopper_auth.
 
+    registry.register_account_link(url_name="shop-reviews", label=_("Your reviews"), order=30)
+    # a link in the account's "Your profile" list ({% account_links %})
+
 Until a source registers, a product has no rating (average None, count 0) and no panels.
 """
 
@@ -39,11 +42,19 @@ class ProductPanel:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class AccountLink:
+    url_name: str
+    label: Any  # a lazy translation
+    order: int = 100
+
+
 NO_RATING = Rating(average=None, count=0, distribution={})
 
 _rating_sources: dict[str, Callable[[str], Rating]] = {}
 _panels: dict[str, ProductPanel] = {}
 _routers: dict[int, Any] = {}
+_account_links: dict[str, AccountLink] = {}
 
 
 def rating_source(func: Callable[[str], Rating]) -> Callable[[str], Rating]:
@@ -70,3 +81,11 @@ def register_store_router(router: Any) -> None:
 
 def store_routers() -> list[Any]:
     return list(_routers.values())
+
+
+def register_account_link(*, url_name: str, label: Any, order: int = 100) -> None:
+    _account_links[url_name] = AccountLink(url_name=url_name, label=label, order=order)
+
+
+def account_links() -> list[AccountLink]:
+    return sorted(_account_links.values(), key=lambda link: link.order)

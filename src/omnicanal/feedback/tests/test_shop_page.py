@@ -83,3 +83,9 @@ def test_the_console_queue_publishes_a_held_review(ana, client):
     assert response.status_code == 302
     page = client.get(reverse("shop-product", args=["calcetin"])).content.decode()
     assert "Pésimo" in page
+
+
+def test_the_account_links_to_your_reviews_through_the_shops_registry(ana, shopper):
+    browser = signed_in_client(shopper, ana)
+    page = browser.get(reverse("shop-account")).content.decode()
+    assert f'href="{reverse("shop-reviews")}"' in page and "Tus opiniones" in page
