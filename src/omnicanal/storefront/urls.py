@@ -3,7 +3,15 @@ after the console and the staff API, so /api/v1 and /console/ keep their paths).
 
 from django.urls import path
 
-from omnicanal.storefront import account_more, account_pages, checkout_pages, pages, pwa, tracking_pages
+from omnicanal.storefront import (
+    account_more,
+    account_pages,
+    cart_links,
+    checkout_pages,
+    pages,
+    pwa,
+    tracking_pages,
+)
 from omnicanal.storefront.store_api import store_api
 
 urlpatterns = [
@@ -16,6 +24,8 @@ urlpatterns = [
     path("account/sign-out-everywhere/", account_pages.sign_out_everywhere, name="shop-sign-out-everywhere"),
     path("cart/", account_pages.cart, name="shop-cart"),
     path("cart/lines/", account_pages.cart_line, name="shop-cart-line"),
+    # a chat answer's signed "the shop with your cart filled" (storefront/cart_links.py)
+    path("cart/link/<str:token>/", cart_links.open_cart_link, name="shop-cart-link"),
     path("checkout/", checkout_pages.checkout, name="shop-checkout"),
     path("c/", pages.categories, name="shop-categories"),
     path("c/<slug:slug>/", pages.category, name="shop-category"),

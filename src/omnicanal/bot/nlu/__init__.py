@@ -5,6 +5,7 @@ The interface other bot modules rely on. `parse` is in-process and offline.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -33,22 +34,78 @@ class Parse:
         return next((entity.value for entity in self.entities if entity.kind == kind), None)
 
 
-def parse(text: str, language: str | None = None) -> Parse:
-    """Stand-in until the trained classifier lands (bot-nlu branch replaces this body)."""
+_KEYWORDS = {
+    "start_return": ("devolver", "devolución", "devolucion", "return", "cambiar"),
+    "order_status": ("pedido", "order", "orden", "compra"),
+    "store_stock": ("tienen", "stock", "do you have", "hay"),
+    "store_hours": ("horario", "hours", "abren", "open", "cierran", "dirección", "address"),
+    "loyalty_balance": ("puntos", "points", "saldo", "balance", "gift card", "giftcard"),
+    "human": ("persona", "humano", "agent", "human", "ejecutivo"),
+    "greeting": ("hola", "hello", "hi", "buenas"),
+    "thanks": ("gracias", "thanks", "thank you"),
+}
+_NEGATIVE = ("pésimo", "pesimo", "terrible", "horrible", "furioso", "enojado", "awful", "angry", "worst", "estafa")
+_ORDER = re.compile(r"(?<![\d+])((?:[A-Z]{2,4}-)?\d{5,7})(?!\d)", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"\+?\d[\d ]{7,14}\d")
+_SIZE = re.compile(r"\b(?:talla|size|número|numero|n°)\s*([0-9]{1,2}(?:[.,]5)?|xs|s|m|l|xl|xxl)\b", re.IGNORECASE)
+
+
+def _has(lowered: str, word: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", lowered) is not None
+
+
+def _entities(text: str) -> tuple[Entity, ...]:
+    """Stand-in extraction (bot-nlu replaces it with the same kinds): regexes, and names of products
+    and stores looked up in the catalog and the locations."""
+    found: list[Entity] = []
+    rest = text
+    for match in _EMAIL.finditer(text):
+        found.append(Entity("email", match.group(0)))
+        rest = rest.replace(match.group(0), " ")
+    for match in _ORDER.finditer(rest):
+        found.append(Entity("order_number", match.group(1).upper()))
+        rest = rest.replace(match.group(0), " ")
+    for match in _PHONE.finditer(rest):
+        if len(re.sub(r"\D", "", match.group(0))) >= 8:
+            found.append(Entity("phone", match.group(0).replace(" ", "")))
+    for match in _SIZE.finditer(text):
+        found.append(Entity("size", match.group(1).upper()))
+    found += _names(text)
+    return tuple(found)
+
+
+def _names(text: str) -> list[Entity]:
+    from rapidfuzz import fuzz
+
+    from omnicanal.catalog import queries as catalog
+    from omnicanal.inventory import queries as inventory
+
     lowered = text.lower()
-    keywords = {
-        "order_status": ("pedido", "order", "orden"),
-        "store_stock": ("tienen", "stock", "do you have"),
-        "store_hours": ("horario", "hours", "abren", "open"),
-        "start_return": ("devolver", "devolución", "return"),
-        "loyalty_balance": ("puntos", "points", "saldo", "balance"),
-        "human": ("persona", "humano", "agent", "human"),
-        "greeting": ("hola", "hello", "hi"),
-        "thanks": ("gracias", "thanks", "thank you"),
-    }
-    intent = next((name for name, words in keywords.items() if any(w in lowered for w in words)), "other")
-    guessed = language or ("en" if any(w in lowered for w in ("the", "my", "where", "do you")) else "es")
-    return Parse(language=guessed, intent=intent, confidence=0.9 if intent != "other" else 0.2)
+    found = []
+    stores = [(loc.name, loc.code) for loc in inventory.location_infos().values()]
+    stores += [(loc.city, loc.code) for loc in inventory.location_infos().values() if loc.city]
+    best = max(((fuzz.partial_ratio(name.lower(), lowered), code) for name, code in stores if len(name) > 3),
+               default=(0, ""))
+    if best[0] >= 90:
+        found.append(Entity("location", best[1]))
+    for product in catalog.product_names():
+        words = [w for w in re.findall(r"\w+", product.name_es.lower()) if len(w) > 3]
+        if words and any(_has(lowered, w) for w in words[1:] or words):
+            found.append(Entity("product", product.handle))
+            break
+    return found
+
+
+def parse(text: str, language: str | None = None) -> Parse:
+    """Stand-in until the trained classifier lands (bot-nlu replaces this body)."""
+    lowered = text.lower()
+    intent = next((name for name, words in _KEYWORDS.items() if any(_has(lowered, w) for w in words)), "other")
+    guessed = language or ("en" if any(_has(lowered, w) for w in ("the", "my", "where", "do you", "is", "what"))
+                           else "es")
+    sentiment = -0.8 if any(w in lowered for w in _NEGATIVE) else 0.0
+    return Parse(language=guessed, intent=intent, confidence=0.9 if intent != "other" else 0.2,
+                 entities=_entities(text), sentiment=sentiment)
 
 
 def retrain(extra_examples: Iterable[tuple[str, str, str]]) -> None:
