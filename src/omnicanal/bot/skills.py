@@ -110,7 +110,7 @@ def order_status(turn: Turn, slots: dict) -> Answer:
         if tries >= 3:
             return Answer(_("I could not verify that order."), handoff="verification_failed")
         return Answer(_("I could not verify that order with those details. Check the order number and the email "
-                        "or phone used to buy."), slots={"tries": tries}, pending=True)
+                        "or phone used to buy."), slots={"order_number": number, "tries": tries}, pending=True)
     return Answer(_status_answer(view), verified_order=view.order_id)
 
 
@@ -152,7 +152,7 @@ def store_stock(turn: Turn, slots: dict) -> Answer:
     if variant is None:
         return Answer(_("%(name)s does not come in size %(size)s.") % {"name": name, "size": size},
                       slots={**slots, "size": "", "asked": "size"}, pending=True)
-    label = f"{name} {_('size')} {variant.size}" if variant.size else name
+    label = _("%(name)s size %(size)s") % {"name": name, "size": variant.size} if variant.size else name
     today = inventory.pickup_today(channel=stock_channel(), location=store)
     if today is None:
         return Answer(_("%(store)s does not hand over shop orders.") % {"store": _store_name(store)})
@@ -170,11 +170,12 @@ def store_stock(turn: Turn, slots: dict) -> Answer:
 def _hours_text(schedule: dict) -> str:
     names = {"mon": _("Mon"), "tue": _("Tue"), "wed": _("Wed"), "thu": _("Thu"), "fri": _("Fri"), "sat": _("Sat"),
              "sun": _("Sun")}
+    closed = _("closed")
     parts = []
     for key, value in schedule.items():
         days = "-".join(names.get(d, d) for d in str(key).split("-"))
         spans = value if isinstance(value, str) else ", ".join("-".join(pair) for pair in value)
-        parts.append(f"{days} {_('closed') if spans == 'closed' else spans}")
+        parts.append(f"{days} {closed if spans == 'closed' else spans}")
     order = {d: i for i, d in enumerate(DAYS)}
     return "; ".join(sorted(parts, key=lambda p: order.get(p[:3].lower(), 9)))
 

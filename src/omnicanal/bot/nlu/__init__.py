@@ -82,12 +82,18 @@ def _names(text: str) -> list[Entity]:
     from omnicanal.inventory import queries as inventory
 
     lowered = text.lower()
+    tokens = re.findall(r"\w+", lowered)
     found = []
-    stores = [(loc.name, loc.code) for loc in inventory.location_infos().values()]
-    stores += [(loc.city, loc.code) for loc in inventory.location_infos().values() if loc.city]
-    best = max(((fuzz.partial_ratio(name.lower(), lowered), code) for name, code in stores if len(name) > 3),
-               default=(0, ""))
-    if best[0] >= 90:
+    generic = {"tienda", "store", "local", "sucursal", "bodega", "mall"}
+    best = (0.0, "")
+    for loc in inventory.location_infos().values():
+        for word in re.findall(r"\w+", f"{loc.name} {loc.city}".lower()):
+            if len(word) < 4 or word in generic:
+                continue
+            score = max((fuzz.ratio(word, token) for token in tokens), default=0)
+            if score >= 85 and score > best[0]:
+                best = (score, loc.code)
+    if best[1]:
         found.append(Entity("location", best[1]))
     for product in catalog.product_names():
         words = [w for w in re.findall(r"\w+", product.name_es.lower()) if len(w) > 3]
