@@ -2,7 +2,7 @@
 
 `respond(message_id)` runs after the commit of the message (handlers.py) in a transaction of its
 own. It stays out of it when the message is not a customer's, the channel is not a messaging one,
-the inbox's bot is off, or a person handles the conversation (Conversation.bot == "handed_off").
+the inbox's bot is off (it is until staff turn it on), or a person handles the conversation (Conversation.bot == "handed_off").
 Otherwise: understand (nlu.parse), maybe hand off, continue the pending question or start the new
 intent's skill, answer, and remember the context (bot.models.DialogueContext, 30 minutes).
 
@@ -50,7 +50,7 @@ def respond(message_id: str) -> str | None:
 
 
 def _takes_part(turn: conversations.BotTurn) -> bool:
-    return (turn.author == "customer" and not turn.private and turn.channel in queries.MESSAGING
+    return (turn.author == "customer" and not turn.private and turn.channel in queries.CHANNELS
             and turn.status == "open" and turn.bot == "active" and bool(turn.text.strip()))
 
 

@@ -11,16 +11,21 @@ from rapidfuzz import fuzz, process, utils
 from omnicanal.bot.models import Article, DialogueContext, Example, InboxSettings, Unrecognised
 from omnicanal.core import clock
 
-# Channels the bot answers unless an inbox's settings say otherwise: messaging, not email or calls.
+# Channels whose inboxes the bot can serve: messaging ones, and email when staff turn it on for an
+# email inbox (never calls, nor the generic API whose integrations answer for themselves).
 MESSAGING = ("webchat", "whatsapp", "telegram", "sms", "instagram", "facebook")
+CHANNELS = (*MESSAGING, "email")
 DEFAULT_KEYWORDS = ("reclamo", "sernac", "abogado", "demanda", "complaint", "lawyer", "refund now")
 FAQ_THRESHOLD = 70  # rapidfuzz WRatio (0-100) an article must reach to be the answer
 
 
 @dataclass(frozen=True)
 class Settings:
+    """An inbox's bot settings. An inbox without stored settings has the bot off: turning it on is
+    the staff's decision (console, Bot), so a deployment never starts answering customers by itself."""
+
     inbox_id: str
-    enabled: bool = True
+    enabled: bool = False
     greeting_es: str = ""
     greeting_en: str = ""
     intents: tuple[str, ...] = ()  # empty: every intent

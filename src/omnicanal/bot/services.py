@@ -23,7 +23,7 @@ def _keywords(raw) -> list[str]:
 
 
 def do_save_settings(*, inbox_id: str, enabled: bool, greeting_es: str = "", greeting_en: str = "",
-                     intents=(), handoff_keywords=(), min_confidence: float = 0.5,
+                     intents=(), handoff_keywords=queries.DEFAULT_KEYWORDS, min_confidence: float = 0.5,
                      negative_sentiment: float = -0.5, actor: Principal) -> InboxSettings:
     unknown = [i for i in intents if i not in nlu.INTENTS]
     if unknown:

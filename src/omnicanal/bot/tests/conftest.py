@@ -45,11 +45,16 @@ def ana(world):
 
 @pytest.fixture
 def make_inbox(db):
+    """An inbox with the bot turned on (it is off until staff turn it on)."""
+    from omnicanal.bot import services as bot
     from omnicanal.channels.services import do_create_inbox
+    from omnicanal.core.auth import SYSTEM
 
     def make(channel: str, **config):
         with transaction.atomic():
-            return do_create_inbox(channel=channel, name=channel.title(), config=config, team="")
+            inbox = do_create_inbox(channel=channel, name=channel.title(), config=config, team="")
+            bot.do_save_settings(inbox_id=inbox.public_id, enabled=True, actor=SYSTEM)
+            return inbox
 
     return make
 
