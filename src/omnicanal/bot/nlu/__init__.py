@@ -44,6 +44,7 @@ _KEYWORDS = {
     "greeting": ("hola", "hello", "hi", "buenas"),
     "thanks": ("gracias", "thanks", "thank you"),
 }
+_LEARNED: dict[str, str] = {}  # the stand-in's "model": staff-added examples, matched exactly
 _NEGATIVE = ("pésimo", "pesimo", "terrible", "horrible", "furioso", "enojado", "awful", "angry", "worst", "estafa")
 _ORDER = re.compile(r"(?<![\d+])((?:[A-Z]{2,4}-)?\d{5,7})(?!\d)", re.IGNORECASE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -106,6 +107,9 @@ def _names(text: str) -> list[Entity]:
 def parse(text: str, language: str | None = None) -> Parse:
     """Stand-in until the trained classifier lands (bot-nlu replaces this body)."""
     lowered = text.lower()
+    if lowered.strip() in _LEARNED:
+        intent = _LEARNED[lowered.strip()]
+        return Parse(language=language or "es", intent=intent, confidence=1.0, entities=_entities(text))
     intent = next((name for name, words in _KEYWORDS.items() if any(_has(lowered, w) for w in words)), "other")
     guessed = language or ("en" if any(_has(lowered, w) for w in ("the", "my", "where", "do you", "is", "what"))
                            else "es")
@@ -116,4 +120,5 @@ def parse(text: str, language: str | None = None) -> Parse:
 
 def retrain(extra_examples: Iterable[tuple[str, str, str]]) -> None:
     """Rebuild the in-process model with staff-added examples: (text, intent, language) triples."""
-    list(extra_examples)
+    _LEARNED.clear()
+    _LEARNED.update({text.lower().strip(): intent for text, intent, _language in extra_examples})
