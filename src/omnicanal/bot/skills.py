@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from omnicanal.bot import links
 from omnicanal.bot.nlu import Parse
@@ -122,9 +123,9 @@ def _store_name(code: str) -> str:
 
 
 def _size_of(text: str) -> str:
-    match = re.fullmatch(r"\s*(?:talla|size|n[uú]mero)?\s*([0-9]{1,2}(?:[.,]5)?|xs|s|m|l|xl|xxl)\s*[.!]?\s*", text,
-                         re.IGNORECASE)
-    return match.group(1).upper() if match else ""
+    """A size in an answer to "which size?": "42", "talla 9.5", "M"."""
+    match = re.search(r"(?<![\w.,])([0-9]{1,2}(?:[.,]5)?|xs|s|m|l|xl|xxl)(?![\w.,])", text, re.IGNORECASE)
+    return match.group(1).upper().replace(",", ".") if match else ""
 
 
 def store_stock(turn: Turn, slots: dict) -> Answer:
@@ -190,7 +191,7 @@ def store_hours(turn: Turn, slots: dict) -> Answer:
         chosen = stores
     lines = []
     for s in chosen:
-        state = _("open now") if s.open_now else _("closed now")
+        state = pgettext("a store", "open now") if s.open_now else pgettext("a store", "closed now")
         lines.append(_("%(name)s (%(address)s): %(hours)s, %(state)s.")
                      % {"name": s.name, "address": s.address, "hours": _hours_text(s.opening_hours), "state": state})
     if not lines:

@@ -38,7 +38,7 @@ _KEYWORDS = {
     "start_return": ("devolver", "devolución", "devolucion", "return", "cambiar"),
     "order_status": ("pedido", "order", "orden", "compra"),
     "store_stock": ("tienen", "stock", "do you have", "hay"),
-    "store_hours": ("horario", "hours", "abren", "open", "cierran", "dirección", "address"),
+    "store_hours": ("horario", "hours", "abre", "abren", "open", "cierra", "cierran", "dirección", "address", "a qué hora"),
     "loyalty_balance": ("puntos", "points", "saldo", "balance", "gift card", "giftcard"),
     "human": ("persona", "humano", "agent", "human", "ejecutivo"),
     "greeting": ("hola", "hello", "hi", "buenas"),
