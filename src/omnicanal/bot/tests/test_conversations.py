@@ -29,7 +29,9 @@ def test_the_identified_customer_gets_her_order_status_on_whatsapp(api, client, 
     bot = Message.objects.get(direction="out", private=False)
     assert bot.author == "bot" and bot.channel == "whatsapp" and bot.status == "sent"
     conversation = Conversation.objects.get()
-    assert api.get(f"/conversations/{conversation.public_id}").json()["messages"][-1]["author"] == "bot"
+    body = api.get(f"/conversations/{conversation.public_id}").json()
+    assert body["messages"][-1]["author"] == "bot" and body["bot"] == "active"
+    assert conversation.first_response_at is None  # a bot's answer is not a person's first response
 
 
 def test_an_unknown_number_is_asked_to_verify_and_never_told_anothers_order(api, client, ana, whatsapp):
