@@ -141,3 +141,17 @@ def test_an_agent_returns_the_conversation_to_the_bot(api, client, ana, whatsapp
     body = api.post(f"/conversations/{conversation.public_id}/return-to-bot", {}).json()
     assert body["bot"] == "active"
     assert len(whatsapp("¿cuántos puntos tengo?")) == 1
+
+
+def test_the_inbox_thread_offers_return_to_the_bot_after_a_handoff(client, ana, whatsapp):
+    from omnicanal.orders.tests.helpers import console_login
+
+    whatsapp("quiero hablar con una persona")
+    conversation = Conversation.objects.get()
+    console_login(client, "agent")
+    thread = client.get(f"/console/conversations/{conversation.public_id}/").content.decode()
+    assert 'data-testid="return-to-bot"' in thread
+    client.post(f"/console/conversations/{conversation.public_id}/status/", {"action": "return_to_bot"})
+    conversation.refresh_from_db()
+    assert conversation.bot == "active"
+    assert 'data-testid="return-to-bot"' not in client.get(f"/console/conversations/{conversation.public_id}/").content.decode()
