@@ -10,8 +10,8 @@ from django.urls import reverse
 from omnicanal.storefront import cart_links
 
 
-def cart(sku: str, *, quantity: int = 1, store: str = "") -> str:
-    return cart_links.cart_url([(sku, quantity)], store=store)
+def cart(sku: str, *, quantity: int = 1) -> str:
+    return cart_links.cart_url([(sku, quantity)])
 
 
 def account_loyalty() -> str:

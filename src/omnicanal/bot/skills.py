@@ -160,7 +160,7 @@ def store_stock(turn: Turn, slots: dict) -> Answer:
     if variant.sku in today.skus:
         return Answer(_("Yes: %(item)s is available at %(store)s, pickup today. Reserve it for pickup or carry "
                         "on in the shop with it in your cart: %(link)s")
-                      % {"item": label, "store": today.name, "link": links.cart(variant.sku, store=store)})
+                      % {"item": label, "store": today.name, "link": links.cart(variant.sku)})
     if not today.open_today:
         return Answer(_("%(store)s is closed for the rest of the day; %(item)s can be ordered in the shop: %(link)s")
                       % {"store": today.name, "item": label, "link": links.cart(variant.sku)})

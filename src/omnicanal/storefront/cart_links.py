@@ -26,9 +26,9 @@ MAX_AGE = 7 * 24 * 3600
 MAX_LINES = 10
 
 
-def cart_url(lines: list[tuple[str, int]], *, store: str = "") -> str:
+def cart_url(lines: list[tuple[str, int]]) -> str:
     """An absolute link (from PUBLIC_URL, else the path) that fills the cart with `lines`."""
-    token = signing.dumps({"l": [[sku, int(q)] for sku, q in lines[:MAX_LINES]], "s": store}, salt=SALT, compress=True)
+    token = signing.dumps({"l": [[sku, int(q)] for sku, q in lines[:MAX_LINES]]}, salt=SALT, compress=True)
     return f"{settings.OMNICANAL.get('PUBLIC_URL') or ''}{reverse('shop-cart-link', args=[token])}"
 
 

@@ -17,7 +17,7 @@ def shop(db):
 
 
 def test_the_link_fills_the_devices_cart_and_shows_it(client, shop):
-    url = cart_links.cart_url([("CER-42", 1)], store="CENTRO")
+    url = cart_links.cart_url([("CER-42", 1)])
     opened = client.get(url.replace("http://testserver", ""))
     assert opened.status_code == 302 and opened["Location"] == "/cart/"
     cart = client.get("/cart/").content.decode()
