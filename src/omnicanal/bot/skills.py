@@ -128,7 +128,46 @@ def _size_of(text: str) -> str:
     return match.group(1).upper().replace(",", ".") if match else ""
 
 
+def location_code(value: str) -> str:
+    """A store named by its code, name or city (the parser may give any of them) -> its code."""
+    if not value:
+        return ""
+    infos = inventory.location_infos()
+    if value.upper() in infos:
+        return value.upper()
+    wanted = value.strip().lower()
+    for info in infos.values():
+        if wanted in (info.name.lower(), info.city.lower()) or wanted in info.name.lower():
+            return info.code
+    return ""
+
+
+def product_handle(value: str) -> str:
+    """A product named by its handle or its name (either language) -> its handle."""
+    if not value:
+        return ""
+    names = catalog.product_names()
+    wanted = value.strip().lower()
+    for p in names:
+        if wanted in (p.handle, p.name_es.lower(), p.name_en.lower()):
+            return p.handle
+    return next((p.handle for p in names if wanted in p.name_es.lower() or (p.name_en and wanted in p.name_en.lower())),
+                "")
+
+
+def _normalised(slots: dict) -> dict:
+    out = dict(slots)
+    if out.get("location"):
+        out["location"] = location_code(out["location"])
+    if out.get("product"):
+        out["product"] = product_handle(out["product"])
+    if out.get("size"):
+        out["size"] = _size_of(out["size"]) or out["size"]
+    return {k: v for k, v in out.items() if v not in ("", None)}
+
+
 def store_stock(turn: Turn, slots: dict) -> Answer:
+    slots = _normalised(slots)
     if not slots.get("product") and slots.get("sku"):
         hit = catalog.variant_hit(slots["sku"], language=turn.language)
         if hit is not None:
@@ -182,6 +221,7 @@ def _hours_text(schedule: dict) -> str:
 
 
 def store_hours(turn: Turn, slots: dict) -> Answer:
+    slots = _normalised(slots)
     stores = inventory.store_hours()
     chosen = [s for s in stores if s.code == slots.get("location")]
     if not chosen:
@@ -238,6 +278,7 @@ def start_return(turn: Turn, slots: dict) -> Answer:
         titles = ", ".join(i.title for i in items if i.sku in chosen)
         return Answer(_("Return %(items)s from order %(n)s: in a store or by mail?") % {"items": titles, "n": view.number},
                       slots={**slots, "items": chosen, "asked": "mode"}, pending=True)
+    slots = _normalised(slots)
     if mode == "store" and not slots.get("location"):
         return Answer(_("At which store will you bring it?"), slots={**slots, "items": chosen, "mode": mode,
                                                                       "asked": "location"}, pending=True)

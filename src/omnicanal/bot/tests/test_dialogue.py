@@ -37,3 +37,11 @@ def test_a_half_answered_question_is_forgotten_after_its_expiry(telegram, world)
     with clock.frozen(start + dt.timedelta(minutes=45)):
         late = telegram("42 en Providencia")[0]
     assert "Pegasus" not in late  # a new conversation turn, not the stale question
+
+
+@pytest.mark.parametrize("named", ["PRO", "Tienda Providencia", "providencia"])
+def test_a_store_and_a_product_are_understood_by_code_or_name(world, named):
+    from omnicanal.bot import skills
+
+    assert skills.location_code(named) == "PRO"
+    assert skills.product_handle("Zapatilla Pegasus") == skills.product_handle("pegasus") != ""
