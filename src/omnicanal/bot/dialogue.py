@@ -172,8 +172,7 @@ def summary(turn, understood: nlu.Parse, answer: skills.Answer, context: Context
         ]
         if slots:
             lines.append(_("Details: %(slots)s") % {"slots": ", ".join(f"{k}={v}" for k, v in slots.items())})
-        if answer.text:
-            lines.append(_("Last customer message: %(text)s") % {"text": turn.text[:300]})
+        lines.append(_("Last customer message: %(text)s") % {"text": turn.text[:300]})
         for said in context.answered[-3:]:
             lines.append(_("Already answered (%(intent)s): %(text)s") % {"intent": said["intent"], "text": said["text"]})
         if not context.answered:

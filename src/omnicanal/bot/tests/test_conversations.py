@@ -102,6 +102,7 @@ def test_a_handoff_leaves_the_summary_for_the_agent_in_the_inbox(api, client, an
     assert (body["status"], body["bot"]) == ("open", "handed_off")
     note = Message.objects.get(private=True)
     assert note.author == "bot" and "human" in note.text and "store_stock" in note.text and "product=" in note.text
+    assert "quiero hablar con una persona" in note.text  # the customer's last words
     # the agent sees it in the inbox's thread
     from omnicanal.orders.tests.helpers import console_login
 
