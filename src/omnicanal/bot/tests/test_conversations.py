@@ -156,3 +156,19 @@ def test_the_inbox_thread_offers_return_to_the_bot_after_a_handoff(client, ana, 
     conversation.refresh_from_db()
     assert conversation.bot == "active"
     assert 'data-testid="return-to-bot"' not in client.get(f"/console/conversations/{conversation.public_id}/").content.decode()
+
+
+def test_the_reply_path_refuses_the_bot_once_a_person_handles_the_conversation(ana, whatsapp):
+    """An agent's reply committed between the bot reading the conversation and answering wins."""
+    from django.db import transaction
+
+    from omnicanal.conversations import services
+    from omnicanal.core.errors import Conflict
+
+    whatsapp("hola")
+    conversation = Conversation.objects.get()
+    with transaction.atomic():
+        services.do_hand_to_person(conversation=conversation)
+    with pytest.raises(Conflict), transaction.atomic():
+        services.do_send(conversation=conversation.public_id, text="¿Algo más?", channel="whatsapp", author="bot")
+    assert Message.objects.filter(author="bot", private=False).count() == 1  # the greeting only

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext_lazy as _
 
+from omnicanal.conversations import locks
 from omnicanal.conversations.contract import CHANNELS, spec
 from omnicanal.conversations.events import MessageSent, NoteAdded
 from omnicanal.conversations.models import Author, BotState, Conversation, Delivery, Direction, Message
@@ -136,8 +137,14 @@ def do_send(
     to: str = "",
 ) -> Message:
     """Write one outbound message (queued); MessageSent makes the channels app deliver it. `to`: an
-    address the customer gave for this one message (a receipt typed at the counter), used as given."""
+    address the customer gave for this one message (a receipt typed at the counter), used as given.
+    The bot may not write once a person handles the conversation (checked under the conversation's
+    lock, so an agent's reply committed meanwhile wins)."""
     conversation = conversation_of(conversation)
+    if author == Author.BOT:
+        conversation = locks.lock_conversation(conversation.pk)
+        if conversation.bot == BotState.HANDED_OFF:
+            raise Conflict(detail=str(_("A person handles this conversation; the bot stays silent.")))
     chosen = reply_channel(conversation, channel)
     if not chosen:
         raise ValidationFailed.on("channel", _("the customer has not written on any channel yet; pick one"))
