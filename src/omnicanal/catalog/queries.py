@@ -427,3 +427,45 @@ def shop_product(handle: str, *, channel: str, language: str = "es") -> ShopProd
     """A product page's facts on `channel` (its published variants at that channel's price); None
     when it is unknown, inactive or has nothing published there."""
     return search.shop_product(handle, prices=channel_prices, channel=channel, language=language)
+
+
+# --- the bot's product lookup (bot/skills.py) -----------------------------------------------------
+
+@dataclass(frozen=True)
+class ProductName:
+    handle: str
+    name_es: str
+    name_en: str
+
+
+def product_names() -> list[ProductName]:
+    """The active products' names, for matching a name a customer typed (fuzzy, in the caller)."""
+    rows = Product.objects.filter(active=True).values_list("handle", "name_es", "name_en").order_by("id")
+    return [ProductName(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class VariantHit:
+    sku: str
+    handle: str
+    name: str  # the product's Spanish name (the English one when asked in English and set)
+    size: str  # attributes["size"], "" when the product has no sizes
+
+
+def variants_of(handle: str, *, language: str = "es") -> list[VariantHit]:
+    product = Product.objects.filter(handle=handle, active=True).first()
+    if product is None:
+        return []
+    name = product.name_en if language == "en" and product.name_en else product.name_es
+    return [VariantHit(sku=v.sku, handle=product.handle, name=name, size=str((v.attributes or {}).get("size") or ""))
+            for v in Variant.objects.filter(product=product).order_by("position", "id")]
+
+
+def variant_hit(sku: str, *, language: str = "es") -> VariantHit | None:
+    variant = Variant.objects.select_related("product").filter(sku__iexact=sku.strip()).first()
+    if variant is None:
+        return None
+    product = variant.product
+    name = product.name_en if language == "en" and product.name_en else product.name_es
+    return VariantHit(sku=variant.sku, handle=product.handle, name=name,
+                      size=str((variant.attributes or {}).get("size") or ""))

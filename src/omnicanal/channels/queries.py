@@ -46,3 +46,21 @@ def webchat_embed(*, email: str = "", phone: str = "") -> WebchatEmbed | None:
     if email:
         return WebchatEmbed(inbox_id=inbox.public_id, email=email, user_hash=webchat.shopper_hash(secret, email))
     return WebchatEmbed(inbox_id=inbox.public_id, phone=phone, user_hash=webchat.shopper_hash(secret, phone))
+
+
+@dataclass(frozen=True)
+class InboxInfo:
+    """An inbox as other domains list it (the bot's settings per inbox): never its secrets."""
+
+    inbox_id: str
+    channel: str
+    name: str
+    active: bool
+    address: str = ""  # an email inbox's from address ("" for other channels)
+
+
+def inboxes(*, active_only: bool = True) -> list[InboxInfo]:
+    rows = Inbox.objects.filter(active=True) if active_only else Inbox.objects.all()
+    return [InboxInfo(inbox_id=i.public_id, channel=i.channel, name=i.name, active=i.active,
+                      address=str(i.config.get("from_address", "")) if i.channel == "email" else "")
+            for i in rows.order_by("channel", "name")]

@@ -86,6 +86,7 @@ class ConversationOut(Schema):
     subject: str
     tags: list[str]
     last_message_at: dt.datetime | None
+    bot: str = Field(description="active: the bot answers; handed_off: a person does (docs/bot.md)")
     ticket: TicketOut | None = None
     messages: list[MessageOut] = []
 
@@ -148,7 +149,7 @@ def conversation_out(conversation: Conversation, *, messages: bool = False, incl
         "assignee": conversation.assignee.get_username() if conversation.assignee_id else None,
         "team": conversation.team.slug if conversation.team_id else None, "channel": conversation.last_channel,
         "subject": conversation.subject, "tags": sorted(t.name for t in conversation.tags.all()),
-        "last_message_at": conversation.last_message_at,
+        "last_message_at": conversation.last_message_at, "bot": conversation.bot,
     }
     if messages:
         body["ticket"] = ticket_out(queries.current_ticket(conversation))
@@ -234,6 +235,14 @@ def resolve(request, conversation_id: str):
 def reopen(request, conversation_id: str):
     principal = require_role(request, *roles.ANSWER)
     services.do_reopen(conversation=queries.get_conversation(conversation_id), actor=principal)
+    return conversation_out(queries.get_conversation(conversation_id))
+
+
+@router.post("/conversations/{conversation_id}/return-to-bot", response=ConversationOut,
+             summary="Give the conversation back to the bot (after a hand-off)")
+def return_to_bot(request, conversation_id: str):
+    principal = require_role(request, *roles.ANSWER)
+    services.do_return_to_bot(conversation=queries.get_conversation(conversation_id), actor=principal)
     return conversation_out(queries.get_conversation(conversation_id))
 
 

@@ -143,6 +143,24 @@ class TicketEscalated:
 
 
 @dataclass(frozen=True)
+class ConversationHandedOff:
+    """The bot stepped back: a person answers from now on (`reason`: human, low_confidence, ...)."""
+
+    conversation_id: str
+    reason: str
+    assignee_id: str
+    team: str
+
+
+@dataclass(frozen=True)
+class ConversationReturnedToBot:
+    conversation_id: str
+    by: str
+    assignee_id: str
+    team: str
+
+
+@dataclass(frozen=True)
 class CsatRequested:
     conversation_id: str
     message_id: str

@@ -15,7 +15,8 @@ from omnicanal.customers import registry
 PUSHED = (
     events.MessageReceived, events.MessageSent, events.NoteAdded, events.DeliveryUpdated, events.ConversationAssigned,
     events.ConversationResolved, events.ConversationReopened, events.ConversationSnoozed, events.TicketOpened,
-    events.TicketStatusChanged, events.SlaWarning, events.SlaBreached,
+    events.TicketStatusChanged, events.SlaWarning, events.SlaBreached, events.ConversationHandedOff,
+    events.ConversationReturnedToBot,
 )
 
 

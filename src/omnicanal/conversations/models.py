@@ -41,6 +41,14 @@ class Author(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+class BotState(models.TextChoices):
+    """Whether the bot (the bot domain) answers this conversation; the field lives here so that the
+    inbox, the API and the reply path read it without knowing the bot (docs/bot.md, Where state lives)."""
+
+    ACTIVE = "active", _("Bot answers")
+    HANDED_OFF = "handed_off", _("Handed to a person")
+
+
 class Delivery(models.TextChoices):
     RECEIVED = "received", _("Received")
     QUEUED = "queued", _("Queued")
@@ -121,6 +129,9 @@ class Conversation(models.Model):
     csat_channel = models.CharField(max_length=20, blank=True, default="")
     csat_score = models.PositiveSmallIntegerField(null=True, blank=True)
     message_count = models.PositiveIntegerField(default=0)
+    # A person answers (or was asked to): the bot stays silent until the conversation is resolved
+    # or an agent returns it to the bot.
+    bot = models.CharField(_("bot"), max_length=12, choices=BotState.choices, default=BotState.ACTIVE)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

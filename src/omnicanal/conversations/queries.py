@@ -21,7 +21,7 @@ from omnicanal.conversations.models import (
     Team,
     Ticket,
 )
-from omnicanal.core import clock
+from omnicanal.core import clock, hours
 from omnicanal.core.queries import get_or_404
 
 
@@ -153,6 +153,58 @@ def canned_replies(language: str = "") -> list[CannedReply]:
     if language:
         rows = rows.filter(language=language)
     return list(rows)
+
+
+# --- for the bot ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BotTurn:
+    """An inbound message as the bot sees it, with who answers the conversation now."""
+
+    message_id: str
+    conversation_id: str
+    customer_id: str
+    channel: str
+    inbox_id: str
+    author: str
+    text: str
+    kind: str
+    language: str  # the conversation's, "" when unknown
+    status: str
+    bot: str  # BotState: active | handed_off
+    private: bool
+
+
+def bot_turn(message_id: str) -> BotTurn | None:
+    message = Message.objects.select_related("conversation").filter(public_id=message_id).first()
+    if message is None:
+        return None
+    c = message.conversation
+    return BotTurn(message_id=message.public_id, conversation_id=c.public_id, customer_id=c.customer_id,
+                   channel=message.channel, inbox_id=message.inbox_id, author=message.author, text=message.text,
+                   kind=message.kind, language=c.language, status=c.status, bot=c.bot, private=message.private)
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """When people answer a conversation: its team's business hours (empty: around the clock)."""
+
+    hours: dict
+    time_zone: str
+    open_now: bool
+    next_open: dt.datetime  # now when open (or no hours), else when the team next opens
+
+
+def staffing(conversation_id: str, now: dt.datetime | None = None) -> Staffing:
+    now = now or clock.now()
+    row = Conversation.objects.select_related("team").filter(public_id=conversation_id).first()
+    team = row.team if row is not None and row.team_id else Team.objects.filter(is_default=True).first()
+    schedule, tz = (team.business_hours or {}, team.time_zone) if team is not None else ({}, "America/Santiago")
+    open_now = hours.is_open_or_always(schedule, tz, now)
+    # zero business minutes after now: the start of the next open span
+    next_open = now if open_now else hours.add_business_minutes(now, 0, schedule, tz)
+    return Staffing(hours=schedule, time_zone=tz, open_now=open_now, next_open=next_open)
 
 
 # --- for the channels app ---------------------------------------------------------------------

@@ -242,6 +242,8 @@ def status(request: HttpRequest, conversation_id: str) -> HttpResponse:
             hours = int(request.POST.get("hours") or 4)
             services.do_snooze(conversation=conversation, until=clock.now() + dt.timedelta(hours=max(1, min(hours, 24 * 14))),
                                actor=actor)
+        elif action == "return_to_bot":
+            services.do_return_to_bot(conversation=conversation, actor=actor)
         elif action == "priority":
             services.do_set_priority(conversation=conversation, priority=request.POST.get("priority", ""), actor=actor)
         elif action == "tag":

@@ -552,3 +552,28 @@ def reserve_candidates(*, skus: list[str], channel: str, locations: list[str] | 
         sql += "lc.ships"
     return [StockCandidate(pk, sku, code, on_hand, reserved, safety, priority, bool(ships))
             for pk, sku, code, on_hand, reserved, safety, priority, ships in _fetch(sql, params)]
+
+
+@dataclass(frozen=True)
+class StoreHours:
+    """A store's address and opening hours as a customer is told them (the bot, docs/bot.md)."""
+    code: str
+    name: str
+    address: str  # line1, line2 and city, as one line
+    city: str
+    timezone: str
+    opening_hours: dict  # as stored: {"mon-fri": "10:00-20:00", "sun": "closed"}
+    open_now: bool
+
+
+def store_hours(*, active_only: bool = True, at: dt.datetime | None = None) -> list[StoreHours]:
+    """Every location with a counter (opening hours set), by name."""
+    at = at or clock.now()
+    qs = Location.objects.filter(active=True) if active_only else Location.objects.all()
+    out = []
+    for loc in qs.exclude(opening_hours={}).order_by("name", "code"):
+        address = ", ".join(part for part in (loc.line1, loc.line2, loc.city) if part)
+        out.append(StoreHours(code=loc.code, name=loc.name, address=address, city=loc.city, timezone=loc.timezone,
+                              opening_hours=dict(loc.opening_hours or {}),
+                              open_now=hours.is_open(loc.opening_hours or {}, loc.timezone, at)))
+    return out

@@ -14,9 +14,12 @@ from django.db.models.functions import Coalesce
 from omnicanal.catalog import queries as catalog_queries
 from omnicanal.core import clock, hours
 from omnicanal.core.auth import Principal
+from omnicanal.core.errors import NotFound
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
 from omnicanal.core.queries import get_or_404
+from omnicanal.customers import queries as customers
+from omnicanal.customers.normalize import InvalidIdentity, normalize
 from omnicanal.inventory import queries as inventory
 from omnicanal.orders import labels, pricing, tracking, visibility
 from omnicanal.orders.models import (
@@ -485,3 +488,127 @@ def order_belongs_to(order_id: str, customer_id: str) -> bool:
     pk = pk_from_number(order_id)
     return Order.objects.filter(Q(public_id=order_id) | (Q(pk=pk) if pk else Q(pk__in=[])),
                                 customer_id=customer_id).exists()
+
+
+# --- the bot's self-service (bot/skills.py): typed answers, never rows ---------------------------
+
+@dataclass(frozen=True)
+class OrderStatusView:
+    """What a customer may be told of their own order in a chat."""
+    order_id: str
+    number: str
+    status: str  # the order's: pending_payment, paid, completed, cancelled
+    stage: str  # the furthest-behind live fulfilment's status ("" when none yet)
+    method: str
+    location: str  # the pickup store's code ("" for a delivery)
+    carrier: str
+    tracking: str
+    tracking_url: str  # the customer's signed link
+    placed_at: dt.datetime
+
+
+def _status_view(order: Order) -> OrderStatusView:
+    live = [f for f in order.fulfillments.all() if f.status != FulfillmentStatus.CANCELLED]
+    order_of_stages = list(FulfillmentStatus.values)
+    first = min(live, key=lambda f: order_of_stages.index(f.status), default=None)
+    return OrderStatusView(
+        order_id=order.public_id, number=order.number, status=order.status, stage=first.status if first else "",
+        method=order.delivery_method, location=(first.handover_location if first else "") or order.delivery_location,
+        carrier=first.carrier if first else "", tracking=first.tracking if first else "",
+        tracking_url=tracking.tracking_url(order), placed_at=order.placed_at)
+
+
+def order_statuses(customer_id: str, *, number: str = "", limit: int = 3) -> list[OrderStatusView]:
+    """The customer's own orders (newest first), or the one numbered `number` when it is theirs."""
+    if not customer_id:
+        return []
+    qs = Order.objects.filter(customer_id=customer_id).prefetch_related("fulfillments")
+    if number:
+        pk = pk_from_number(number)
+        if pk is None:
+            return []
+        qs = qs.filter(pk=pk)
+    return [_status_view(o) for o in qs.order_by("-placed_at", "-id")[:limit]]
+
+
+def _on_order(order: Order) -> set[tuple[str, str]]:
+    """The emails and phones an order was placed with: its contact, and its customer's own."""
+    contact = order.contact or {}
+    found = {("email", str(contact.get(k) or "")) for k in ("email", "receipt_email")}
+    found.add(("phone", str(contact.get("phone") or "")))
+    if order.customer_id:
+        try:
+            found |= {(i.kind, i.value) for i in customers.identities_of(order.customer_id)}
+        except NotFound:
+            pass
+    out = set()
+    for kind, value in found:
+        kind = "phone" if kind == "whatsapp" else kind  # a WhatsApp id is a phone number
+        if kind in ("email", "phone") and value:
+            try:
+                out.add((kind, normalize(kind, value)))
+            except InvalidIdentity:
+                continue
+    return out
+
+
+def _same_contact(order: Order, proof: str) -> bool:
+    kind = "email" if "@" in (proof or "") else "phone"
+    try:
+        given = normalize(kind, (proof or "").strip())
+    except InvalidIdentity:
+        return False
+    return (kind, given) in _on_order(order)
+
+
+def order_status_verified(number: str, proof: str) -> OrderStatusView | None:
+    """An unknown sender's order: only when `proof` (an email or phone) is the one on the order;
+    None otherwise, never saying whether the number exists."""
+    pk = pk_from_number(number or "")
+    order = Order.objects.filter(pk=pk).prefetch_related("fulfillments").first() if pk else None
+    if order is None or not _same_contact(order, proof):
+        return None
+    return _status_view(order)
+
+
+def order_status(order_id: str) -> OrderStatusView | None:
+    order = Order.objects.filter(public_id=order_id).prefetch_related("fulfillments").first()
+    return None if order is None else _status_view(order)
+
+
+@dataclass(frozen=True)
+class ReturnableItem:
+    sku: str
+    title: str
+    quantity: int  # still returnable
+    closes_at: dt.datetime
+
+
+def returnable_items(order_id: str) -> list[ReturnableItem]:
+    """The lines of an order the customer can still return, as do_request_return will accept them."""
+    order = Order.objects.filter(public_id=order_id).first()
+    if order is None:
+        return []
+    return [ReturnableItem(sku=line.sku, title=line.title, quantity=line.returnable, closes_at=line.closes_at)
+            for line in returnable_lines(order) if line.open]
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    return_id: str
+    order_number: str
+    by_mail: bool
+    location: str
+    location_name: str
+    label_url: str  # the customer's signed link ("" in store)
+    carrier: str
+    tracking: str
+
+
+def return_view(return_id: str) -> ReturnView:
+    ret = get_return(return_id)
+    where = inventory.location_info(ret.location)
+    return ReturnView(return_id=ret.public_id, order_number=ret.order.number, by_mail=ret.by_mail,
+                      location=ret.location, location_name=where.name if where else ret.location,
+                      label_url=labels.url_for(ret.public_id, ret.created_at) if ret.by_mail else "",
+                      carrier=ret.carrier, tracking=ret.tracking)

@@ -7,6 +7,7 @@ from omnicanal.storefront import (
     account_more,
     account_pages,
     account_profile,
+    cart_links,
     checkout_pages,
     pages,
     pwa,
@@ -24,6 +25,8 @@ urlpatterns = [
     path("account/sign-out-everywhere/", account_pages.sign_out_everywhere, name="shop-sign-out-everywhere"),
     path("cart/", account_pages.cart, name="shop-cart"),
     path("cart/lines/", account_pages.cart_line, name="shop-cart-line"),
+    # a chat answer's signed "the shop with your cart filled" (storefront/cart_links.py)
+    path("cart/link/<str:token>/", cart_links.open_cart_link, name="shop-cart-link"),
     path("checkout/", checkout_pages.checkout, name="shop-checkout"),
     path("c/", pages.categories, name="shop-categories"),
     path("c/<slug:slug>/", pages.category, name="shop-category"),

@@ -10,6 +10,7 @@ from omnicanal.conversations.services.admin import (
 )
 from omnicanal.conversations.services.common import ReplyWindowClosed, conversation_of
 from omnicanal.conversations.services.csat import do_ask_csat, record_csat
+from omnicanal.conversations.services.handover import do_hand_to_person, do_return_to_bot
 from omnicanal.conversations.services.notify import do_notify
 from omnicanal.conversations.services.privacy import do_erase_conversations, do_move_conversations
 from omnicanal.conversations.services.receive import (
@@ -49,6 +50,7 @@ __all__ = [
     "do_auto_assign",
     "do_check_sla",
     "do_erase_conversations",
+    "do_hand_to_person",
     "do_leave_email",
     "do_link_order",
     "do_move_conversations",
@@ -58,6 +60,7 @@ __all__ = [
     "do_record_delivery",
     "do_reopen",
     "do_reply",
+    "do_return_to_bot",
     "do_resolve",
     "do_save_agent",
     "do_save_canned_reply",

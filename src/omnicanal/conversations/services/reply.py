@@ -13,9 +13,10 @@ from collections.abc import Sequence
 
 from django.utils.translation import gettext_lazy as _
 
+from omnicanal.conversations import locks
 from omnicanal.conversations.contract import CHANNELS, spec
 from omnicanal.conversations.events import MessageSent, NoteAdded
-from omnicanal.conversations.models import Author, Conversation, Delivery, Direction, Message
+from omnicanal.conversations.models import Author, BotState, Conversation, Delivery, Direction, Message
 from omnicanal.conversations.services.common import (
     ReplyWindowClosed,
     assignee_key,
@@ -136,8 +137,14 @@ def do_send(
     to: str = "",
 ) -> Message:
     """Write one outbound message (queued); MessageSent makes the channels app deliver it. `to`: an
-    address the customer gave for this one message (a receipt typed at the counter), used as given."""
+    address the customer gave for this one message (a receipt typed at the counter), used as given.
+    The bot may not write once a person handles the conversation (checked under the conversation's
+    lock, so an agent's reply committed meanwhile wins)."""
     conversation = conversation_of(conversation)
+    if author == Author.BOT:
+        conversation = locks.lock_conversation(conversation.pk)
+        if conversation.bot == BotState.HANDED_OFF:
+            raise Conflict(detail=str(_("A person handles this conversation; the bot stays silent.")))
     chosen = reply_channel(conversation, channel)
     if not chosen:
         raise ValidationFailed.on("channel", _("the customer has not written on any channel yet; pick one"))
@@ -177,9 +184,15 @@ def do_send(
     if author in (Author.AGENT, Author.BOT):
         conversation.waiting_since = None
         fields.append("waiting_since")
+    # Only a person's answer counts as the first response (a bot's would flatter the figure) and
+    # makes the bot step back: it stays silent while a person handles the conversation.
+    if author == Author.AGENT:
         if conversation.first_response_at is None:
             conversation.first_response_at = now
             fields.append("first_response_at")
+        if conversation.bot != BotState.HANDED_OFF:
+            conversation.bot = BotState.HANDED_OFF
+            fields.append("bot")
     conversation.save(update_fields=fields)
     if author == Author.AGENT:
         from omnicanal.conversations.services.tickets import on_agent_reply
@@ -200,15 +213,16 @@ def do_reply(*, conversation: Conversation | str, text: str, actor: Principal, u
                    attachments=attachments, template=template)
 
 
-def do_add_note(*, conversation: Conversation | str, text: str, actor: Principal, user=None) -> Message:
-    """An internal note: visible to staff only, never sent."""
+def do_add_note(*, conversation: Conversation | str, text: str, actor: Principal, user=None,
+                author: str = Author.AGENT) -> Message:
+    """An internal note: visible to staff only, never sent (the bot leaves its hand-off summary so)."""
     conversation = conversation_of(conversation)
     text = (text or "").strip()
     if not text:
         raise ValidationFailed.on("text", _("write something"))
     now = clock.now()
     message = Message.objects.create(
-        conversation=conversation, direction=Direction.OUT, channel="", author=Author.AGENT, author_user=user,
+        conversation=conversation, direction=Direction.OUT, channel="", author=author, author_user=user,
         author_name=actor.name[:150], private=True, kind="note", text=text, status=Delivery.NOTE, created_at=now,
     )
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)

@@ -12,6 +12,7 @@ from omnicanal.conversations.events import ConversationReopened, ConversationRes
 from omnicanal.conversations.models import (
     ACTIVE_STATUSES,
     Author,
+    BotState,
     Conversation,
     ConversationTag,
     Priority,
@@ -62,7 +63,9 @@ def do_resolve(*, conversation: Conversation | str, actor: Principal) -> Convers
     now = clock.now()
     conversation.status, conversation.resolved_at, conversation.resolved_by = Status.RESOLVED, now, actor.name[:150]
     conversation.snoozed_until, conversation.waiting_since, conversation.updated_at = None, None, now
-    conversation.save(update_fields=["status", "resolved_at", "resolved_by", "snoozed_until", "waiting_since", "updated_at"])
+    conversation.bot = BotState.ACTIVE  # the bot answers again when the customer next writes
+    conversation.save(update_fields=["status", "resolved_at", "resolved_by", "snoozed_until", "waiting_since",
+                                     "bot", "updated_at"])
     outbox.emit(ConversationResolved(conversation_id=conversation.public_id, customer_id=conversation.customer_id,
                                      assignee_id=assignee_key(conversation), team=team_key(conversation),
                                      channel=conversation.last_channel))

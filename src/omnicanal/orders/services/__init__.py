@@ -65,6 +65,7 @@ from omnicanal.orders.services.returns import (
     do_mark_return_sent,
     do_receive_return,
     do_request_return,
+    do_start_return,
     return_destination,
 )
 
@@ -75,6 +76,6 @@ __all__ = [
     "do_attach_cart", "do_cancel_order", "do_checkout_hold", "do_create_cart", "do_customer_arrived", "do_decide_dispute",
     "do_erase_customer", "do_mark_abandoned", "do_mark_return_sent", "do_merge_customer_carts",
     "do_open_dispute", "do_payment_event", "do_place_order", "do_receive_return", "do_refund",
-    "do_request_return", "do_resend_tracking", "do_set_cart_line", "do_short_pick", "do_transition",
+    "do_request_return", "do_start_return", "do_resend_tracking", "do_set_cart_line", "do_short_pick", "do_transition",
     "paid_amount", "refunded_amount", "return_destination",
 ]

@@ -127,6 +127,17 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
     return ret
 
 
+def do_start_return(*, order_id: str, customer_id: str, lines: list[dict], by_mail: bool, location: str = "",
+                    actor: Principal = SYSTEM) -> Return:
+    """A customer's own return started from a self-service channel (the bot): only an order of
+    `customer_id` (else NotFound, as for an order that does not exist); then do_request_return's rules."""
+    order = Order.objects.filter(public_id=order_id, customer_id=customer_id).first() if customer_id else None
+    if order is None:
+        raise NotFound(detail=_("No order %(id)s.") % {"id": order_id})
+    return do_request_return(order=order, location=MAIL if by_mail else location, lines=lines, by_mail=by_mail,
+                             actor=actor)
+
+
 def do_mark_return_sent(*, return_id: str, tracking: str = "", actor: Principal = SYSTEM) -> Return:
     """A mail return's parcel is on its way (the carrier scanned it, or staff marks it sent; a carrier
     that relabels gives its own tracking number)."""

@@ -1,0 +1,53 @@
+"""Issue 16 item 4: the hand-off rules (the human intent, a keyword, negative sentiment, twice not
+understood), business hours (out of hours: when a person answers, and email), through the webhook."""
+
+import zoneinfo
+
+import pytest
+from django.db import transaction
+
+from omnicanal.bot.models import Unrecognised
+from omnicanal.conversations.models import Conversation, Message
+
+pytestmark = pytest.mark.django_db
+
+
+def handed_off() -> bool:
+    return Conversation.objects.get().bot == "handed_off"
+
+
+def note() -> str:
+    return Message.objects.get(private=True).text
+
+
+def test_a_keyword_of_the_list_hands_off(whatsapp, world):
+    whatsapp("voy a poner un reclamo en el Sernac")
+    assert handed_off() and "keyword" in note()
+
+
+def test_negative_sentiment_hands_off(whatsapp, world):
+    whatsapp("esto es pésimo, estoy furioso")
+    assert handed_off() and "negative_sentiment" in note()
+
+
+def test_twice_not_understood_hands_off_and_both_go_to_the_report(whatsapp, world):
+    first = whatsapp("asdf qwerty")
+    assert len(first) == 1 and not handed_off()
+    whatsapp("zxcv bnm")
+    assert handed_off() and "low_confidence" in note()
+    assert sorted(Unrecognised.objects.values_list("text", flat=True)) == ["asdf qwerty", "zxcv bnm"]
+
+
+def test_out_of_hours_it_says_when_a_person_answers_and_offers_email(whatsapp, world, make_inbox, settings):
+    from omnicanal.conversations.services import do_save_team
+    from omnicanal.core import clock
+
+    make_inbox("email", from_address="ayuda@andessport.cl", from_name="Andes Sport", webhook_secret="s")
+    now = clock.now().astimezone(zoneinfo.ZoneInfo("America/Santiago"))
+    closed_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(now.weekday() + 1) % 7]  # tomorrow only
+    with transaction.atomic():
+        do_save_team(slug="servicio", name="Servicio", business_hours={closed_day: [["09:00", "18:00"]]},
+                     time_zone="America/Santiago", is_default=True)
+    answers = whatsapp("quiero hablar con una persona")
+    assert "ayuda@andessport.cl" in answers[0] and "09:00" in answers[0]
+    assert handed_off()
