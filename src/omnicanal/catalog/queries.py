@@ -429,20 +429,7 @@ def shop_product(handle: str, *, channel: str, language: str = "es") -> ShopProd
     return search.shop_product(handle, prices=channel_prices, channel=channel, language=language)
 
 
-# --- the bot's product lookup (bot/skills.py) -----------------------------------------------------
-
-@dataclass(frozen=True)
-class ProductName:
-    handle: str
-    name_es: str
-    name_en: str
-
-
-def product_names() -> list[ProductName]:
-    """The active products' names, for matching a name a customer typed (fuzzy, in the caller)."""
-    rows = Product.objects.filter(active=True).values_list("handle", "name_es", "name_en").order_by("id")
-    return [ProductName(*row) for row in rows]
-
+# --- the bot's product lookup (bot/skills.py; product_names above) ----------------------------------
 
 @dataclass(frozen=True)
 class VariantHit:
