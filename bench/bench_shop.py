@@ -229,11 +229,13 @@ def _paths(handles: list[str], rng: random.Random, n: int) -> dict[str, list[str
     }
 
 
-def _server_times(handles: list[str], rng: random.Random, n: int) -> list[tuple[str, list[float], int]]:
+def _server_times(handles: list[str], rng: random.Random, n: int):
+    """(page, timings, queries) per kind of page, one kind at a time (printed as they come)."""
     from django.test import Client
 
     client = Client()
-    return [(label, *_time(client, paths)) for label, paths in _paths(handles, rng, n).items()]
+    for label, paths in _paths(handles, rng, n).items():
+        yield (label, *_time(client, paths))
 
 
 def _profile(handles: list[str], rng: random.Random) -> None:
