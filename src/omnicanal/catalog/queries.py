@@ -24,7 +24,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
-    Value,
+    Subquery,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -157,13 +157,14 @@ def priced_variants(channel: str) -> QuerySet[Variant]:
     shop's search filters, counts, sorts and pages in the database). Same rule: the listing's price,
     else the variant's, else the product's; published as the listing says, else as the channel's
     publish_by_default; never an inactive product. test_search checks both agree. Unknown channel: 422."""
-    by_default = Channel.objects.filter(code=channel).values_list("publish_by_default", flat=True).first()
-    if by_default is None:
+    if not channel_exists(channel):  # the process's channel list: no query once read
         raise ValidationFailed.on("channel", _("no channel %(channel)s") % {"channel": channel})
+    # The channel's default is read in the same statement (a subquery), never remembered here.
+    by_default = Subquery(Channel.objects.filter(code=channel).values("publish_by_default")[:1])
     return (Variant.objects.annotate(channel_listing=FilteredRelation("listings", condition=Q(listings__channel_id=channel)))
             .annotate(shop_price=Coalesce("channel_listing__price", "price", "product__base_price"),
                       shop_published=Case(When(channel_listing__id__isnull=False, then=F("channel_listing__published")),
-                                          default=Value(bool(by_default)), output_field=BooleanField()),
+                                          default=by_default, output_field=BooleanField()),
                       currency=F("product__currency"))
             .filter(product__active=True, shop_published=True))
 
