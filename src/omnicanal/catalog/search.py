@@ -27,7 +27,7 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Count, F, Max, Min, QuerySet, When
+from django.db.models import Case, CharField, Count, F, Max, Min, QuerySet, When, Window
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 from django.urls import reverse
@@ -391,12 +391,15 @@ def _ranked(grouped: QuerySet, *, sort: str, scores: dict[int, float] | None, pa
         pages = max(1, math.ceil(total / per_page))
         page = max(1, min(page, pages))
         return [r[:4] for r in every[(page - 1) * per_page: page * per_page]], total, page, pages
-    order = _ORDER.get(sort, _NEWEST)
-    total = grouped.count()
-    pages = max(1, math.ceil(total / per_page))
-    page = max(1, min(page, pages))
-    window = grouped.order_by(*order).values_list(*columns)[(page - 1) * per_page: page * per_page]
-    return list(window), total, page, pages
+    # The page and the total in one read (COUNT(*) OVER () counts the products, not the page); a
+    # page past the end (an old link) asks the count alone, then reads the last page.
+    counted = grouped.annotate(total=Window(Count("*"))).order_by(*_ORDER.get(sort, _NEWEST))
+    window = list(counted.values_list(*columns, "total")[(page - 1) * per_page: page * per_page])
+    if not window and page > 1:
+        pages = max(1, math.ceil(grouped.count() / per_page))
+        return _ranked(grouped, sort=sort, scores=scores, page=pages, per_page=per_page)
+    total = window[0][4] if window else 0
+    return [row[:4] for row in window], total, page, max(1, math.ceil(total / per_page))
 
 
 def _images(pids: list[int], language: str) -> dict[int, ShopImage]:
