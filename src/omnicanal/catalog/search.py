@@ -374,13 +374,14 @@ def _matching(rows: QuerySet, *, sizes, colors, brands, only_skus) -> QuerySet:
     return rows
 
 
-def _one_of(skus: list[str]) -> RawSQL:
-    """`sku IN (…)` as ONE parameter: a store's "pickup today" can hand over thousands of SKUs, and
-    thousands of placeholders cost more to bind than the query costs to run (bench_shop)."""
-    column = f"{connection.ops.quote_name('catalog_variant')}.{connection.ops.quote_name('sku')}"
+def _one_of(values: list, column: str = "sku") -> RawSQL:
+    """`catalog_variant.<column> IN (…)` as ONE parameter: a store's "pickup today" can hand over
+    thousands of SKUs and a common word matches thousands of products, and thousands of placeholders
+    cost more to bind than the query costs to run (bench_shop)."""
+    quoted = f"{connection.ops.quote_name('catalog_variant')}.{connection.ops.quote_name(column)}"
     if connection.vendor == "postgresql":
-        return RawSQL(f"{column} = ANY(%s)", [skus], output_field=BooleanField())
-    return RawSQL(f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(skus)], output_field=BooleanField())
+        return RawSQL(f"{quoted} = ANY(%s)", [values], output_field=BooleanField())
+    return RawSQL(f"{quoted} IN (SELECT value FROM json_each(%s))", [json.dumps(values)], output_field=BooleanField())
 
 
 _ORDER = {"price_asc": ("low", "name", "product_id"), "price_desc": ("-low", "name", "product_id")}
@@ -468,7 +469,7 @@ def search_catalog(*, priced: PricedVariants, channel: str, q: str = "", categor
     if category:
         rows = rows.filter(product__category_id__in=subtree)
     if scores is not None:
-        rows = rows.filter(product_id__in=list(scores))
+        rows = rows.alias(matched=_one_of(sorted(scores), "product_id")).filter(matched=True)
     if handles is not None:
         rows = rows.filter(product__handle__in=handles)
     sizes, colors, brands = set(sizes), set(colors), set(brands)
