@@ -31,6 +31,7 @@ import asyncio
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -416,6 +417,7 @@ def main(argv: list[str]) -> None:
     finally:
         if "--keep" not in argv:
             _drop(admin_url)
+            shutil.rmtree(media, ignore_errors=True)
 
 
 if __name__ == "__main__":
