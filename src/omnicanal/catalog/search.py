@@ -1,8 +1,10 @@
 """The shop's reads of the catalog: product search with facets, a product's page, the category tree.
 
 Other domains reach these through catalog.queries, which hands its price rule in. Publication and
-price are never decided here: every variant passes through `queries.channel_prices`, the one rule
-(this module does not import queries, so the two never form a cycle).
+price are never decided here: a product page's variants pass through `queries.channel_prices`, the
+one rule, and the search reads `queries.priced_variants`, the same rule as SQL annotations, so it
+filters, counts, sorts and pages in the database (this module does not import queries, so the two
+never form a cycle).
 
 Text search reads the index the migration 0003 keeps in sync by triggers:
 - SQLite: FTS5 (unicode61 with diacritics removed, so "nino" finds "niño"); a word that matches no
@@ -16,6 +18,7 @@ Every word of the query must match (by prefix, or its correction).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 import unicodedata
@@ -25,10 +28,15 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import connection, transaction
+from django.db.models import BooleanField, Case, CharField, Count, F, Max, Min, QuerySet, When, Window
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 from django.urls import reverse
 from rapidfuzz import fuzz, process
 
-from omnicanal.catalog.models import Category, Product, ProductImage, Variant
+from omnicanal.catalog.attributes import attribute_label, color_label
+from omnicanal.catalog.models import Category, Product, ProductImage
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.money import Money
 
@@ -99,12 +107,9 @@ class ShopImage:
 @dataclass(frozen=True)
 class ShopVariant:
     sku: str
-    attributes: dict
+    attributes: dict  # as stored (filters and the Store API use these values)
     price: Money
-
-    @property
-    def label(self) -> str:
-        return " · ".join(str(v) for v in self.attributes.values())
+    label: str = ""  # the attribute values in the reader's language: "42 · black"
 
 
 @dataclass(frozen=True)
@@ -197,18 +202,38 @@ def _postgres_matches(words: list[str]) -> tuple[dict[int, float], list[tuple[st
                "WHERE tsv @@ to_tsquery('simple', %s)")
         params: list = [query, query]
     else:
-        # Each word: a prefix of an indexed word, or close to a word of the names (pg_trgm's <%).
-        where = " AND ".join(["(tsv @@ to_tsquery('simple', %s) OR %s <%% names)"] * len(words))
-        score = " + ".join(["word_similarity(%s, names)"] * len(words))
-        sql = (f"SELECT product_id, ts_rank(tsv, to_tsquery('simple', %s)) + {score} "
-               f"FROM catalog_product_search WHERE {where}")
-        params = [" | ".join(f"{w}:*" for w in words), *words]
-        for word in words:
-            params += [f"{word}:*", word]
+        return _postgres_trigram_matches(words)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pid: float(score) for pid, score in cursor.fetchall()}, []
+
+
+def _postgres_trigram_matches(words: list[str]) -> tuple[dict[int, float], list[tuple[str, str]]]:
+    """Each word: a prefix of an indexed word (the tsvector's GIN index), else — a typo — close to a
+    word of the names (pg_trgm's <%). Measured (bench_shop, 5,700 products): word similarity costs
+    tens of microseconds a row, so it is asked only for the words no indexed word starts with, and
+    only of the rows the other words already matched when there are any."""
+    prefixes = [f"{w}:*" for w in words]
     with transaction.atomic(), connection.cursor() as cursor:
         # pg_trgm's default (0.6) misses one dropped letter in a short word ("chaqeta" is 0.55).
         cursor.execute(f"SET LOCAL pg_trgm.word_similarity_threshold = {TRIGRAM_THRESHOLD}")
-        cursor.execute(sql, params)
+        flags = ", ".join(["bool_or(tsv @@ to_tsquery('simple', %s))"] * len(words))
+        cursor.execute(f"SELECT {flags} FROM catalog_product_search WHERE tsv @@ to_tsquery('simple', %s)",
+                       [*prefixes, " | ".join(prefixes)])
+        hits = cursor.fetchone()  # one row, NULLs when nothing starts so (an aggregate without GROUP BY)
+        exact = [p for p, hit in zip(prefixes, hits, strict=True) if hit]
+        typos = [w for w, hit in zip(words, hits, strict=True) if not hit]
+        where, params = [], []
+        if exact:
+            where.append("tsv @@ to_tsquery('simple', %s)")
+            params.append(" & ".join(exact))
+        else:  # every word is a typo: only the trigram index can narrow the rows
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        where += ["%s <%% names"] * len(typos)
+        params += typos
+        score = " + ".join(["ts_rank(tsv, to_tsquery('simple', %s))"] + ["word_similarity(%s, names)"] * len(typos))
+        cursor.execute(f"SELECT product_id, {score} FROM catalog_product_search WHERE {' AND '.join(where)}",
+                       [" | ".join(prefixes), *typos, *params])
         return {pid: float(score) for pid, score in cursor.fetchall()}, []
 
 
@@ -291,16 +316,7 @@ def _prices(skus: list[str], channel: str, rule: PriceRule) -> dict:
     return out
 
 
-@dataclass
-class _Hit:
-    pid: int
-    handle: str
-    name: str
-    brand_slug: str
-    brand: str
-    created_at: dt.datetime
-    score: float = 0.0
-    variants: list[tuple[str, dict, Money]] = field(default_factory=list)  # published ones only
+PricedVariants = Callable[[str], QuerySet]  # queries.priced_variants: the rule as SQL annotations
 
 
 def _facet(counts: dict[str, int], labels: dict[str, str], selected: Iterable[str], key=None) -> tuple[FacetValue, ...]:
@@ -309,58 +325,93 @@ def _facet(counts: dict[str, int], labels: dict[str, str], selected: Iterable[st
                  for v in sorted(counts, key=key or (lambda v: labels.get(v, v).lower())))
 
 
-def _facets(hits: list[_Hit], *, sizes, colors, brands) -> Facets:
-    size_n: dict[str, int] = {}
-    color_n: dict[str, int] = {}
-    brand_n: dict[str, int] = {}
-    brand_names: dict[str, str] = {}
-    low = high = None
-    for hit in hits:
-        for attr, counter in (("size", size_n), ("color", color_n)):
-            for value in {str(a[attr]) for _s, a, _p in hit.variants if a.get(attr) not in (None, "")}:
-                counter[value] = counter.get(value, 0) + 1
-        if hit.brand_slug:
-            brand_n[hit.brand_slug] = brand_n.get(hit.brand_slug, 0) + 1
-            brand_names[hit.brand_slug] = hit.brand
-        cheapest = min(p for _s, _a, p in hit.variants)
-        low = cheapest if low is None or cheapest.amount < low.amount else low
-        high = cheapest if high is None or cheapest.amount > high.amount else high
-    return Facets(sizes=_facet(size_n, {}, sizes, key=_size_key), colors=_facet(color_n, {}, colors),
-                  brands=_facet(brand_n, brand_names, brands), price=PriceRange(low, high))
+def _value_counts(rows: QuerySet, attribute: str) -> dict[str, int]:
+    """{attribute value: products having it} over the variants `rows`, counted by the database."""
+    found = (rows.annotate(facet=_attribute(attribute)).values("facet")
+             .annotate(n=Count("product_id", distinct=True)).values_list("facet", "n"))
+    return {str(value): n for value, n in found if value not in (None, "")}
 
 
-def _keep(hit: _Hit, *, sizes, colors, only_skus) -> list[tuple[str, dict, Money]]:
-    return [(sku, attrs, price) for sku, attrs, price in hit.variants
-            if (not sizes or str(attrs.get("size")) in sizes) and (not colors or str(attrs.get("color")) in colors)
-            and (only_skus is None or sku in only_skus)]
+def _attribute(name: str) -> Cast:
+    """A variant attribute as plain text (a JSON number 42 reads "42"), comparable on both databases."""
+    return Cast(KeyTextTransform(name, "attributes"), output_field=CharField())
 
 
-def _candidates(*, channel: str, scores: dict[int, float] | None, category: str, handles: Iterable[str] | None,
-                language: str, prices: PriceRule) -> list[_Hit]:
-    rows = Variant.objects.filter(product__active=True)
-    if category:
-        rows = rows.filter(product__category_id__in=_subtree_ids(category))
-    if scores is not None:
-        rows = rows.filter(product_id__in=list(scores))
-    if handles is not None:
-        rows = rows.filter(product__handle__in=list(handles))
-    rows = rows.order_by("product_id", "position", "id").values_list(
-        "product_id", "sku", "attributes", "product__handle", "product__name_es", "product__name_en",
-        "product__brand__slug", "product__brand__name", "product__created_at")
-    listed = list(rows)
-    priced_skus = _prices([r[1] for r in listed], channel, prices)
-    hits: dict[int, _Hit] = {}
-    for pid, sku, attrs, handle, name_es, name_en, brand_slug, brand, created in listed:
-        priced = priced_skus.get(sku)
-        if priced is None or not priced.sellable:  # the channel's rule: not published there, not shown
-            continue
-        hit = hits.get(pid)
-        if hit is None:
-            hit = hits[pid] = _Hit(pid=pid, handle=handle, name=_name(name_es, name_en, language),
-                                   brand_slug=brand_slug or "", brand=brand or "", created_at=created,
-                                   score=(scores or {}).get(pid, 0.0))
-        hit.variants.append((sku, attrs or {}, priced.price))
-    return list(hits.values())
+def _facets(rows: QuerySet, *, sizes, colors, brands, language: str) -> Facets:
+    """Counts over the search before this page's facet filters: four grouped queries, whatever the size."""
+    brand_n, brand_names = {}, {}
+    for slug, name, n in (rows.filter(product__brand__isnull=False).values("product__brand__slug", "product__brand__name")
+                          .annotate(n=Count("product_id", distinct=True))
+                          .values_list("product__brand__slug", "product__brand__name", "n")):
+        brand_n[slug], brand_names[slug] = n, name
+    cheapest = rows.values("product_id").annotate(low=Min("shop_price"), cur=Max("currency"))
+    span = cheapest.aggregate(lowest=Min("low"), highest=Max("low"), currency=Max("cur"))
+    price = (PriceRange(Money(span["lowest"], span["currency"]), Money(span["highest"], span["currency"]))
+             if span["currency"]
+             else PriceRange(None, None))
+    color_n = _value_counts(rows, "color")
+    return Facets(sizes=_facet(_value_counts(rows, "size"), {}, sizes, key=_size_key),
+                  colors=_facet(color_n, {v: color_label(v, language) for v in color_n}, colors),
+                  brands=_facet(brand_n, brand_names, brands), price=price)
+
+
+def _shop_name(language: str):
+    """The product's name in the reader's language, as an expression (English falls back to Spanish)."""
+    if not language.startswith("en"):
+        return F("product__name_es")
+    return Case(When(product__name_en="", then=F("product__name_es")), default=F("product__name_en"))
+
+
+def _matching(rows: QuerySet, *, sizes, colors, brands, only_skus) -> QuerySet:
+    if sizes:
+        rows = rows.annotate(f_size=_attribute("size")).filter(f_size__in=sizes)
+    if colors:
+        rows = rows.annotate(f_color=_attribute("color")).filter(f_color__in=colors)
+    if brands:
+        rows = rows.filter(product__brand__slug__in=brands)
+    if only_skus is not None:
+        rows = rows.alias(listed=_one_of(sorted(only_skus))).filter(listed=True)
+    return rows
+
+
+def _one_of(values: list, column: str = "sku") -> RawSQL:
+    """`catalog_variant.<column> IN (…)` as ONE parameter: a store's "pickup today" can hand over
+    thousands of SKUs and a common word matches thousands of products, and thousands of placeholders
+    cost more to bind than the query costs to run (bench_shop)."""
+    quoted = f"{connection.ops.quote_name('catalog_variant')}.{connection.ops.quote_name(column)}"
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{quoted} = ANY(%s)", [values], output_field=BooleanField())
+    return RawSQL(f"{quoted} IN (SELECT value FROM json_each(%s))", [json.dumps(values)], output_field=BooleanField())
+
+
+_ORDER = {"price_asc": ("low", "name", "product_id"), "price_desc": ("-low", "name", "product_id")}
+_NEWEST = ("-created", "-product_id")  # newest, and relevance without words
+
+
+def _ranked(grouped: QuerySet, *, sort: str, scores: dict[int, float] | None, page: int,
+            per_page: int, few: bool = False) -> tuple[list[tuple[int, Decimal, Decimal, str]], int, int, int]:
+    """(the page's rows (product id, lowest, highest price, currency), total, page, pages). The
+    database sorts and pages; only relevance to typed words (scores from the text index) sorts here."""
+    columns = ("product_id", "low", "high", "cur")
+    # Few rows at most (the handles of "recently viewed"): one read, counted here, saves the COUNT.
+    if few and scores is None:
+        rows = list(grouped.order_by(*_ORDER.get(sort, _NEWEST)).values_list(*columns))
+        return rows, len(rows), 1, 1
+    if scores is not None and sort == "relevance":
+        every = sorted(grouped.values_list(*columns, "name"), key=lambda r: (-scores.get(r[0], 0.0), r[4], r[0]))
+        total = len(every)
+        pages = max(1, math.ceil(total / per_page))
+        page = max(1, min(page, pages))
+        return [r[:4] for r in every[(page - 1) * per_page: page * per_page]], total, page, pages
+    # The page and the total in one read (COUNT(*) OVER () counts the products, not the page); a
+    # page past the end (an old link) asks the count alone, then reads the last page.
+    counted = grouped.annotate(total=Window(Count("*"))).order_by(*_ORDER.get(sort, _NEWEST))
+    window = list(counted.values_list(*columns, "total")[(page - 1) * per_page: page * per_page])
+    if not window and page > 1:
+        pages = max(1, math.ceil(grouped.count() / per_page))
+        return _ranked(grouped, sort=sort, scores=scores, page=pages, per_page=per_page)
+    total = window[0][4] if window else 0
+    return [row[:4] for row in window], total, page, max(1, math.ceil(total / per_page))
 
 
 def _images(pids: list[int], language: str) -> dict[int, ShopImage]:
@@ -373,65 +424,68 @@ def _images(pids: list[int], language: str) -> dict[int, ShopImage]:
     return out
 
 
-def _sort(cards: list[tuple[_Hit, Money]], sort: str) -> None:
-    if sort == "price_asc":
-        cards.sort(key=lambda c: (c[1].amount, c[0].name))
-    elif sort == "price_desc":
-        cards.sort(key=lambda c: (-c[1].amount, c[0].name))
-    elif sort == "newest":
-        cards.sort(key=lambda c: (c[0].created_at, c[0].pid), reverse=True)
-    else:
-        cards.sort(key=lambda c: (-c[0].score, c[0].name))
+def _cards(window: list[tuple], kept: QuerySet, language: str) -> tuple[ProductCard, ...]:
+    pids = [row[0] for row in window]
+    if not pids:
+        return ()
+    facts = {pid: (handle, _name(es, en, language), brand or "") for pid, handle, es, en, brand in
+             Product.objects.filter(pk__in=pids).values_list("pk", "handle", "name_es", "name_en", "brand__name")}
+    skus: dict[int, list[str]] = {}
+    for pid, sku in kept.filter(product_id__in=pids).order_by("product_id", "position", "id").values_list(
+            "product_id", "sku"):
+        skus.setdefault(pid, []).append(sku)
+    images = _images(pids, language)
+    cards = []
+    for pid, low, high, currency in window:
+        handle, name, brand = facts[pid]
+        image = images.get(pid)
+        cards.append(ProductCard(handle=handle, name=name, brand=brand, price=Money(low, currency),
+                                 price_varies=low != high, image_url=image.url if image else "",
+                                 image_alt=image.alt if image else name, skus=tuple(skus.get(pid, ()))))
+    return tuple(cards)
 
 
-def search_catalog(*, prices: PriceRule, channel: str, q: str = "", category: str = "", brands: Iterable[str] = (),
-                   sizes: Iterable[str] = (), colors: Iterable[str] = (), price_min: Decimal | None = None,
-                   price_max: Decimal | None = None, only_skus: Iterable[str] | None = None,
-                   handles: Iterable[str] | None = None, sort: str = "relevance", page: int = 1,
-                   per_page: int = 24, language: str = "es") -> SearchResult:
+def search_catalog(*, priced: PricedVariants, channel: str, q: str = "", category: str = "",
+                   brands: Iterable[str] = (), sizes: Iterable[str] = (), colors: Iterable[str] = (),
+                   price_min: Decimal | None = None, price_max: Decimal | None = None,
+                   only_skus: Iterable[str] | None = None, handles: Iterable[str] | None = None,
+                   sort: str = "relevance", page: int = 1, per_page: int = 24, language: str = "es",
+                   facets: bool = True) -> SearchResult:
     """Products published on `channel` matching the words of `q` (typos and accents forgiven), in
-    `category` or below, with facets over that set; then filtered by brand, size, colour, price and
-    `only_skus` (e.g. the SKUs a store can hand over today, from inventory) and paged. `prices` is
-    the catalog's rule, queries.channel_prices, handed in by catalog.queries (which owns it)."""
+    `category` or below, with facets over that set (unless `facets` is False: the home page shows
+    none); then filtered by brand, size, colour, price and `only_skus` (e.g. the SKUs a store can hand
+    over today, from inventory) and paged. `priced` is the catalog's rule as a queryset,
+    queries.priced_variants, handed in by catalog.queries (which owns it). Set-based: the database
+    filters, counts, sorts and pages; Python sees one page of products, never every variant."""
     if sort not in SORTS:
         raise ValidationFailed.on("sort", f"one of {', '.join(SORTS)}")
     per_page = max(1, min(per_page, MAX_PER_PAGE))
+    handles = list(handles) if handles is not None else None
+    rows = priced(channel)  # an unknown channel is a 422 even when nothing matches
     scores, corrections = text_matches(q)
-    if scores == {}:
-        hits: list[_Hit] = []
-    else:
-        hits = _candidates(channel=channel, scores=scores, category=category, handles=handles, language=language,
-                           prices=prices)
+    if scores == {} or (category and not (subtree := _subtree_ids(category))):
+        return SearchResult(items=(), total=0, page=1, pages=1, per_page=per_page, sort=sort,
+                            corrections=tuple(corrections))
+    if category:
+        rows = rows.filter(product__category_id__in=subtree)
+    if scores is not None:
+        rows = rows.alias(matched=_one_of(sorted(scores), "product_id")).filter(matched=True)
+    if handles is not None:
+        rows = rows.filter(product__handle__in=handles)
     sizes, colors, brands = set(sizes), set(colors), set(brands)
-    wanted = frozenset(only_skus) if only_skus is not None else None
-    facets = _facets(hits, sizes=sizes, colors=colors, brands=brands)
-    kept: list[tuple[_Hit, Money, list]] = []
-    for hit in hits:
-        if brands and hit.brand_slug not in brands:
-            continue
-        variants = _keep(hit, sizes=sizes, colors=colors, only_skus=wanted)
-        if not variants:
-            continue
-        price = min((p for _s, _a, p in variants), key=lambda m: m.amount)
-        if (price_min is not None and price.amount < price_min) or (price_max is not None and price.amount > price_max):
-            continue
-        kept.append((hit, price, variants))
-    ranked = [(hit, price) for hit, price, _v in kept]
-    _sort(ranked, "newest" if sort == "relevance" and scores is None else sort)  # no words: newest first
-    matched = {hit.pid: v for hit, _p, v in kept}
-    pages = max(1, math.ceil(len(ranked) / per_page))
-    page = max(1, min(page, pages))
-    window = ranked[(page - 1) * per_page: page * per_page]
-    images = _images([hit.pid for hit, _p in window], language)
-    items = tuple(
-        ProductCard(handle=hit.handle, name=hit.name, brand=hit.brand, price=price,
-                    price_varies=len({p.amount for _s, _a, p in matched[hit.pid]}) > 1,
-                    image_url=images[hit.pid].url if hit.pid in images else "",
-                    image_alt=images[hit.pid].alt if hit.pid in images else hit.name,
-                    skus=tuple(s for s, _a, _p in matched[hit.pid]))
-        for hit, price in window)
-    return SearchResult(items=items, total=len(ranked), page=page, pages=pages, per_page=per_page, sort=sort,
-                        facets=facets, corrections=tuple(corrections))
+    found = _facets(rows, sizes=sizes, colors=colors, brands=brands, language=language) if facets else Facets()
+    kept = _matching(rows, sizes=sizes, colors=colors, brands=brands, only_skus=only_skus)
+    grouped = kept.values("product_id").annotate(
+        low=Min("shop_price"), high=Max("shop_price"), cur=Max("currency"), created=Max("product__created_at"),
+        name=Max(_shop_name(language)))
+    if price_min is not None:
+        grouped = grouped.filter(low__gte=price_min)
+    if price_max is not None:
+        grouped = grouped.filter(low__lte=price_max)
+    window, total, page, pages = _ranked(grouped, sort=sort, scores=scores, page=page, per_page=per_page,
+                                         few=handles is not None and len(set(handles)) <= per_page)
+    return SearchResult(items=_cards(window, kept, language), total=total, page=page, pages=pages,
+                        per_page=per_page, sort=sort, facets=found, corrections=tuple(corrections))
 
 
 def shop_product(handle: str, *, prices: PriceRule, channel: str, language: str = "es") -> ShopProduct | None:
@@ -442,7 +496,8 @@ def shop_product(handle: str, *, prices: PriceRule, channel: str, language: str 
         return None
     rows = list(product.variants.order_by("position", "id").values_list("sku", "attributes"))
     priced = _prices([sku for sku, _a in rows], channel, prices)
-    variants = tuple(ShopVariant(sku=sku, attributes=attrs or {}, price=priced[sku].price)
+    variants = tuple(ShopVariant(sku=sku, attributes=attrs or {}, price=priced[sku].price,
+                                 label=" · ".join(attribute_label(k, v, language) for k, v in (attrs or {}).items()))
                      for sku, attrs in rows if sku in priced and priced[sku].sellable)
     if not variants:
         return None

@@ -67,7 +67,7 @@ def recently_viewed(request: HttpRequest, *, channel: str, exclude: str = "", li
     if not handles:
         return []
     found = {card.handle: card for card in catalog.search_catalog(
-        channel=channel, handles=handles, per_page=limit, language=language()).items}
+        channel=channel, handles=handles, per_page=limit, language=language(), facets=False).items}
     return [found[h] for h in handles if h in found]
 
 

@@ -33,14 +33,26 @@ def _point(request: HttpRequest) -> tuple[float | None, float | None]:
     return lat, lon
 
 
-def _browse_context(request: HttpRequest) -> dict:
-    return {"menu": catalog.shop_categories(language=browsing.language())}
+def _browse_context(request: HttpRequest, menu=None) -> dict:
+    return {"menu": catalog.shop_categories(language=browsing.language()) if menu is None else menu}
+
+
+def _find(nodes, slug: str):
+    """The category `slug` in a tree already read (the menu), so a category page reads the tree once."""
+    stack = list(nodes)
+    while stack:
+        node = stack.pop()
+        if node.slug == slug:
+            return node
+        stack.extend(node.children)
+    return None
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     channel = shopper_channel(request)
-    featured = catalog.search_catalog(channel=channel, sort="newest", per_page=FEATURED, language=browsing.language())
+    featured = catalog.search_catalog(channel=channel, sort="newest", per_page=FEATURED, language=browsing.language(),
+                                      facets=False)
     return render_shop(request, "storefront/browse/home.html", {
         **_browse_context(request), "featured": featured.items,
         "recent": browsing.recently_viewed(request, channel=channel),
@@ -52,12 +64,12 @@ def categories(request: HttpRequest) -> HttpResponse:
     return render_shop(request, "storefront/browse/categories.html", _browse_context(request))
 
 
-def _listing(request: HttpRequest, template: str, *, category=None) -> HttpResponse:
+def _listing(request: HttpRequest, template: str, *, category=None, menu=None) -> HttpResponse:
     channel = shopper_channel(request)
     filters = browsing.read_filters(request.GET)
     result, pickup = browsing.search(filters, channel=channel, category=category.slug if category else "")
     return render_shop(request, template, {
-        **_browse_context(request), "category": category, "result": result, "filters": filters, "q": filters.q,
+        **_browse_context(request, menu), "category": category, "result": result, "filters": filters, "q": filters.q,
         "pickup": pickup, "pickup_stores": inventory.pickup_locations(channel=channel),
         "sorts": SORTS,
     })
@@ -65,10 +77,11 @@ def _listing(request: HttpRequest, template: str, *, category=None) -> HttpRespo
 
 @require_GET
 def category(request: HttpRequest, slug: str) -> HttpResponse:
-    found = catalog.shop_category(slug, language=browsing.language())
+    menu = catalog.shop_categories(language=browsing.language())
+    found = _find(menu, slug)
     if found is None:
         raise Http404
-    return _listing(request, "storefront/browse/category.html", category=found)
+    return _listing(request, "storefront/browse/category.html", category=found, menu=menu)
 
 
 @require_GET

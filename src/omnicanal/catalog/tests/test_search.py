@@ -189,3 +189,63 @@ def test_the_category_tree_for_the_menu(shelf):
     shoes = queries.shop_category("zapatillas-running", language="en")
     assert shoes.name == "Running shoes" and shoes.path == (("running", "Running"), ("zapatillas-running", "Running shoes"))
     assert queries.shop_category("nope") is None
+
+
+def test_the_set_based_rule_agrees_with_channel_prices(shelf):
+    """The search prices in SQL (queries.priced_variants); channel_prices decides in Python: every
+    case of the rule (listing price, variant price, product price; listing published or not; the
+    channel's default; an inactive product) must come out the same from both."""
+    web, app, marketplace = (Channel.objects.get(pk=code) for code in ("web", "app", "marketplace"))
+    services.do_set_listing(channel=web, variant=Variant.objects.get(sku="GLA-M"), published=True, price="89990")
+    services.do_set_listing(channel=web, variant=Variant.objects.get(sku="RAY-40"), published=False)
+    services.do_set_listing(channel=app, variant=Variant.objects.get(sku="RAY-42"), published=True)  # no price
+    services.do_set_listing(channel=marketplace, variant=Variant.objects.get(sku="CHI-32"), published=True,
+                            price="35990")
+    services.do_update_product(product=queries.get_product("polera-brisa"), changes={"active": False})
+    skus = list(Variant.objects.values_list("sku", flat=True))
+    for channel in ("web", "app", "marketplace"):
+        python = {sku: p.price for sku, p in queries.channel_prices(skus, channel).items() if p.sellable}
+        sql = {sku: Money(price, currency) for sku, price, currency in
+               queries.priced_variants(channel).values_list("sku", "shop_price", "currency")}
+        assert sql == python, channel
+    assert set(python) == {"CHI-32"}  # the marketplace publishes only what it lists
+    with pytest.raises(ValidationFailed):
+        queries.priced_variants("no-such-channel")
+
+
+def test_colour_facets_and_variant_labels_read_in_the_readers_language(shelf):
+    spanish = {f.value: f.label for f in queries.search_catalog(channel="web", language="es").facets.colors}
+    english = {f.value: f.label for f in queries.search_catalog(channel="web", language="en").facets.colors}
+    assert spanish == {"azul": "azul", "negro": "negro", "rojo": "rojo", "blanco": "blanco"}
+    assert english == {"azul": "blue", "negro": "black", "rojo": "red", "blanco": "white"}
+    # the filter keeps the stored value whatever the reader's language
+    assert handles(queries.search_catalog(channel="web", colors=["negro"], language="en", sort="price_asc")) == [
+        "polera-brisa", "zapatilla-rayo"]
+    rayo_en = queries.shop_product("zapatilla-rayo", channel="web", language="en")
+    rayo_es = queries.shop_product("zapatilla-rayo", channel="web", language="es")
+    assert [v.label for v in rayo_en.variants] == ["40 · black", "42 · blue"]
+    assert [v.label for v in rayo_es.variants] == ["40 · negro", "42 · azul"]
+    assert rayo_en.variants[0].attributes == {"size": "40", "color": "negro"}  # the data is not rewritten
+
+
+def test_colour_names_are_one_vocabulary_in_either_language():
+    from omnicanal.catalog.attributes import color_label
+
+    assert color_label("Negro", "en") == "black" and color_label("BLACK", "es") == "negro"
+    assert color_label("marrón", "en") == "brown" and color_label("café", "es") == "café"
+    assert color_label("arena/coral", "en") == "arena/coral"  # outside the vocabulary: as typed
+
+
+def test_a_search_costs_the_same_few_queries_however_many_products_match(shelf, django_assert_max_num_queries):
+    shoes = queries.shop_category("zapatillas-running")
+    for i in range(30):
+        services.do_create_product(
+            name_es=f"Zapatilla Extra {i}", category=services.do_ensure_category(ref=shoes.slug),
+            price=Money.of("50000"), variants=[VariantSpec(sku=f"EXT-{i}-{s}", attributes={"size": s, "color": "rojo"})
+                                               for s in ("40", "41")])
+    # the channel, the category tree, four facets, the count, the page, its names, SKUs and images
+    with django_assert_max_num_queries(11):
+        result = queries.search_catalog(channel="web", category="running", sizes=["40"], per_page=24)
+    assert result.total == 31 and len(result.items) == 24
+    with django_assert_max_num_queries(15):  # plus the text index (PostgreSQL: savepoint, setting, two reads)
+        assert queries.search_catalog(channel="web", q="zapatilla extra", sort="price_asc").total == 30

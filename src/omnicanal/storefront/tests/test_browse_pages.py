@@ -162,3 +162,36 @@ def test_the_product_page_adds_the_chosen_variant_to_the_cart_without_javascript
     assert answer.status_code == 302 and answer["Location"] == "/p/zapatilla-nino-chispa/?sku=CHI-32"
     cart = text(client.get("/cart/"))
     assert "Zapatilla Niño Chispa" in cart and re.search(r"value=\"2\"", cart)
+
+
+def _more_shoes(n: int) -> None:
+    shoes = catalog_services.do_ensure_category(ref="zapatillas")
+    for i in range(n):
+        catalog_services.do_create_product(
+            name_es=f"Zapatilla Extra {i}", category=shoes, price="50000", handle=f"zapatilla-extra-{i}",
+            variants=[catalog_services.VariantSpec(sku=f"EXT-{i}-{s}", attributes={"size": s, "color": "blanco"})
+                      for s in ("40", "41")])
+
+
+def test_browse_pages_cost_the_same_queries_however_big_the_catalog(client, shop, django_assert_max_num_queries):
+    """No query per product, variant or store: the page's queries are fixed (the cap is today's count)."""
+    _more_shoes(30)
+    client.get("/p/zapatilla-nino-chispa/")  # the session exists: the next pages only update it
+    # the category tree, the channel, the subtree, four facets, count, page, names, SKUs, images,
+    # pickup stores, session, chat inbox
+    with django_assert_max_num_queries(16):
+        assert client.get("/c/running/", {"size": "40", "sort": "price_asc"}).status_code == 200
+    with django_assert_max_num_queries(15):  # new in and recently viewed (no facets on the home)
+        assert client.get("/").status_code == 200
+    # product, variants, prices, images, stock, pickup stores, menu, session (read, write), chat inbox,
+    # and "recently viewed" (a search by handles: channel, count, page, names, SKUs, images)
+    with django_assert_max_num_queries(18):
+        assert client.get("/p/zapatilla-extra-7/").status_code == 200
+
+
+def test_colour_filters_read_in_the_readers_language(client, shop):
+    spanish = text(client.get("/c/running/"))
+    english = text(client.get("/c/running/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert re.search(r'name="color" value="negro"[^>]*> Negro ', spanish)
+    assert re.search(r'name="color" value="negro"[^>]*> Black ', english)
+    assert "34 · blue" in text(client.get("/p/zapatilla-nino-chispa/", HTTP_ACCEPT_LANGUAGE="en"))
