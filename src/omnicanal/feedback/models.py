@@ -10,13 +10,14 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omnicanal.core.ids import PublicIdField
 
 
 class ReviewStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for moderation")
-    PUBLISHED = "published", _("Published")
+    PUBLISHED = "published", pgettext_lazy("review", "Published")
     REJECTED = "rejected", _("Rejected")
 
 
@@ -147,9 +148,9 @@ class Survey(models.Model):
 
 
 class SendStatus(models.TextChoices):
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("survey", "Sent")
     PARTIAL = "partial", _("Partly answered")
-    COMPLETED = "completed", _("Completed")
+    COMPLETED = "completed", pgettext_lazy("survey", "Completed")
 
 
 class SurveySend(models.Model):

@@ -64,7 +64,7 @@ def test_a_withdrawn_channel_is_skipped_and_sms_is_kept_short(camila, make_inbox
     make_inbox("sms", base_url=twilio_server.url, **SMS)
     with transaction.atomic():
         customer_services.do_withdraw_consent(customer_id=camila, channel="email", purpose="transactional", source="test")
-    emit(deliver, orders_event("OrderPlaced", customer_id=camila, order_number="A-10423",
+    emit(deliver, orders_event("OrderPlaced", customer_id=camila, order_id="ord_a10423", order_number="A-10423", channel="web",
                                total={"amount": "59990", "currency": "CLP"}))
     assert not smtp_server.messages
     body = twilio_server.posts("/Messages.json")[0].form()["Body"]
