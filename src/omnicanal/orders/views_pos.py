@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from decimal import Decimal
-
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -231,6 +229,59 @@ def _op_sold(request: HttpRequest, state: dict) -> tuple[dict, object]:
     return state, order
 
 
+RETURN_REASONS = (("size", _("Wrong size")), ("changed_mind", _("Changed mind")), ("defective", _("Defective")),
+                  ("not_as_described", _("Not as described")), ("other", _("Other")))
+
+
+def _op_return_find(request: HttpRequest, state: dict) -> dict:
+    """The order the customer brings back, from any channel, by its number or id."""
+    ref = request.POST.get("order", "").strip()[:40]
+    try:
+        state["return_order"] = queries.get_order(ref).public_id
+    except NotFound:
+        raise ValidationFailed.on("order", _("No order %(ref)s.") % {"ref": ref}) from None
+    return state
+
+
+def _op_return(request: HttpRequest, state: dict, location: str) -> dict:
+    """Return at the till through the returns services: requested and received here at once; the
+    refund goes to the original payments or as store credit, or pays an exchange for what is in the
+    sale now (the returns service places it, paid from the credit and by card for any difference)."""
+    require_location(request.principal, location)
+    order = queries.get_order(state.get("return_order", ""))
+    lines = []
+    for line in order.lines.all():
+        qty = request.POST.get(f"ret_{line.sku}", "0").strip()
+        if qty.isdigit() and int(qty) > 0:
+            lines.append({"sku": line.sku, "quantity": int(qty), "reason": request.POST.get("reason", "") or "other",
+                          "condition": request.POST.get(f"cond_{line.sku}", "resellable")})
+    exchange = [services.LineIn(sku=s, quantity=q) for s, q in state["lines"].items()] \
+        if request.POST.get("exchange") and state["lines"] else None
+    ret = services.do_request_return(order=order, location=location, lines=lines, actor=request.principal,
+                                     refund_to="store_credit" if exchange else request.POST.get("refund_to", "original"))
+    ret = services.do_receive_return(return_id=ret.public_id, exchange=exchange, actor=request.principal, lines=[
+        {"sku": x["sku"], "quantity": x["quantity"], "condition": x["condition"]} for x in lines])
+    messages.success(request, _("Return received; refunded %(amount)s.") % {
+        "amount": Money(ret.refunded, order.currency).format()})
+    if ret.exchange_order_id:
+        messages.success(request, _("Exchange: order %(n)s.") % {"n": queries.get_order(ret.exchange_order_id).number})
+        return _empty()
+    state.pop("return_order", None)
+    return state
+
+
+def _return_context(state: dict, viewer) -> dict | None:
+    if not state.get("return_order"):
+        return None
+    try:
+        order = queries.get_order(state["return_order"])
+    except NotFound:
+        return None
+    data = queries.order_dict(order, viewer=viewer)
+    return {"number": order.number, "id": order.public_id, "lines": data["lines"], "reasons": RETURN_REASONS,
+            "has_customer": bool(order.customer_id)}
+
+
 def _receipt(order, received: Money | None, viewer) -> dict:
     data = queries.order_dict(order, full=False, viewer=viewer)
     cash = sum((Money.of(p["amount"]["amount"], p["amount"]["currency"]) for p in data.get("payments", [])
@@ -279,6 +330,12 @@ def pos(request: HttpRequest):
                     receipt_order, received = _op_sell(request, state, location)
                     messages.success(request, _("Sold: order %(n)s.") % {"n": receipt_order.number})
                     state = _empty()
+                elif op == "return_find":
+                    state = _op_return_find(request, state)
+                elif op == "return":
+                    state = _op_return(request, state, location)
+                elif op == "return_cancel":
+                    state.pop("return_order", None)
                 elif op == "sold":
                     state, receipt_order = _op_sold(request, state)
                     received = _received(request.POST.get("cash_received", ""), receipt_order.currency)
@@ -334,7 +391,7 @@ def _context(request: HttpRequest, state: dict, location: str, receipt_order, re
         "receipt": _receipt(receipt_order, received, request.principal) if receipt_order is not None else None,
         "receipt_to": _receipt_to(receipt_order),
         "pickup_locations": [loc for loc in inventory.location_infos().values() if loc.pickup],
-        "zero": Decimal(0),
+        "returning": _return_context(state, request.principal),
     }
 
 

@@ -133,3 +133,40 @@ def test_a_customer_is_created_at_the_till_with_a_name(client, world):
     client.post(POS, {"op": "forget", "location": "SCL"})
     page = client.post(POS, {"op": "create_customer", "name": " ", "location": "SCL"}, follow=True).content.decode()
     assert client.session[POS_SESSION]["customer_id"] == "" and "name" in page.lower()
+
+
+def test_a_return_at_the_till_refunds_as_store_credit_and_restocks(api, client, world):
+    # given a web order of a sock, picked up at Santiago
+    customer_id = make_customer()
+    sold = place(api, lines=[("SOCK-1", 1)], method="carry_out", location="SCL", channel="pos",
+                 customer_id=customer_id, payments=[{"method": "cash"}]).json()
+    clerk(client)
+    # when the clerk finds it at the till and takes the sock back as store credit
+    client.post(POS, {"op": "return_find", "order": sold["number"], "location": "SCL"})
+    page = client.get(f"{POS}?location=SCL").content.decode()
+    assert 'data-testid="pos-return-form"' in page and sold["number"] in page
+    client.post(POS, {"op": "return", "location": "SCL", "ret_SOCK-1": "1", "cond_SOCK-1": "resellable",
+                      "reason": "size", "refund_to": "store_credit"})
+    # then the returns service received it: credit given, the sock back on the shelf
+    from omnicanal.loyalty import queries as loyalty
+    from omnicanal.orders.tests.conftest import stock
+
+    assert loyalty.summary(customer_id).store_credit == Money.of(5000)
+    assert stock("SCL", "SOCK-1")["on_hand"] == 5
+    assert "return_order" not in client.session[POS_SESSION]
+
+
+def test_an_exchange_at_the_till_pays_the_new_sale_from_the_returned_goods(api, client, world):
+    customer_id = make_customer()
+    sold = place(api, lines=[("SOCK-1", 2)], method="carry_out", location="SCL", channel="pos",
+                 customer_id=customer_id, payments=[{"method": "cash"}]).json()
+    clerk(client)
+    # when the clerk rings up a new sock and exchanges one defective sock of the order for it
+    client.post(POS, {"op": "add", "code": "SOCK-1", "location": "SCL"})
+    client.post(POS, {"op": "return_find", "order": sold["number"], "location": "SCL"})
+    client.post(POS, {"op": "return", "location": "SCL", "ret_SOCK-1": "1", "cond_SOCK-1": "damaged",
+                      "reason": "defective", "exchange": "1"})
+    # then a new carry-out order paid from the return's credit, and the sale is empty
+    exchange = Order.objects.exclude(public_id=sold["id"]).get()
+    assert exchange.status == "completed" and [p.method for p in exchange.payments.all()] == ["stored_value"]
+    assert client.session[POS_SESSION]["lines"] == {}
