@@ -100,7 +100,7 @@ def main() -> None:
         server.wait()
         con.close()
         shutil.rmtree(var, ignore_errors=True)
-    print(OUT.relative_to(ROOT))
+    sys.stdout.write(f"{OUT.relative_to(ROOT)}\n")
 
 
 if __name__ == "__main__":

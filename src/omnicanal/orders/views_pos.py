@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest
