@@ -65,8 +65,10 @@ def main() -> None:
         skus = [r[0] for r in con.execute(
             "select v.sku from inventory_stocklevel s join catalog_variant v on v.id = s.variant_id "
             "join inventory_location l on l.id = s.location_id where l.code = ? and s.on_hand > 1 limit 2", (STORE,))]
-        name = con.execute("select name from customers_customer where name <> '' and merged_into_id is null "
-                           "order by id limit 1").fetchone()[0]
+        # a customer with points, so the till shows their tier and balance
+        name = con.execute("select c.name from customers_customer c join loyalty_account a on a.owner_id = c.public_id "
+                           "where a.kind = 'points' and a.balance > 0 and c.name <> '' and c.merged_into_id is null "
+                           "order by a.balance desc limit 1").fetchone()[0]
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium") or "/usr/bin/chromium",
                                         headless=True, args=["--no-sandbox"])
@@ -90,10 +92,11 @@ def main() -> None:
                 page.fill("[data-testid=pos-code]", sku)
                 page.locator("[data-testid=pos-code]").press("Enter")
                 page.wait_for_load_state()
-            page.fill("[data-testid=pos-cash-received]", "100.000")
-            page.locator("#pay").scroll_into_view_if_needed()
+            page.fill("[data-testid=pos-cash-received]", "300.000")
+            # one screen, as the clerk sees it: the sale, then the bar with the total and Sell
+            page.evaluate("document.getElementById('pos-sale-h').scrollIntoView()")
             OUT.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(OUT), full_page=True)
+            page.screenshot(path=str(OUT))
             browser.close()
     finally:
         server.terminate()

@@ -24,12 +24,12 @@ from omnicanal.core.errors import Forbidden, NotFound, Problem
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
-from omnicanal.orders import labels, pickup, queries, roles, services, visibility
+from omnicanal.orders import labels, pickup, queries, roles, services, views_pos, visibility
 from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
 app_name = "orders"
 VIEWERS, FLOOR = roles.console(roles.READERS), roles.console(roles.FLOOR)  # orders.roles: as the API
-POS_SESSION = "orders_pos"
+POS_SESSION = views_pos.POS_SESSION
 
 
 def may(request: HttpRequest, right: tuple[str, ...]) -> bool:
@@ -251,11 +251,11 @@ def pickups(request: HttpRequest):
         "incoming": [(f, skus.get(f.pk, [])) for f in incoming]})
 
 
+@staff_required(*FLOOR)
 def pos(request: HttpRequest):
-    """The till lives in views_pos.py (it reads this module's helpers, so it is imported when used)."""
-    from omnicanal.orders.views_pos import pos as till
-
-    return till(request)
+    """The till (views_pos.py), at the store asked for among the clerk's own."""
+    return views_pos.pos(request, location=_location(request, request.POST if request.method == "POST" else None),
+                         locations=_my_locations(request))
 
 
 @staff_required(*FLOOR)

@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from omnicanal.catalog import queries as catalog_queries
 from omnicanal.core import clock
 from omnicanal.core.auth import require_location
-from omnicanal.core.console import show_problem, staff_required
+from omnicanal.core.console import show_problem
 from omnicanal.core.errors import NotFound, Problem, ValidationFailed
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
@@ -32,8 +32,8 @@ from omnicanal.inventory import queries as inventory
 from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.loyalty import queries as loyalty
 from omnicanal.orders import pricing, queries, services, till, visibility
-from omnicanal.orders.views import FLOOR, POS_SESSION, _location, _my_locations
 
+POS_SESSION = "orders_pos"
 POS_PRESENCE = dt.timedelta(minutes=10)  # a scanned loyalty QR proves the customer is at the till this long
 MAX_FOUND = 8
 
@@ -305,9 +305,9 @@ def _received(raw: str, currency: str) -> Money | None:
 OPS = {"identify": _op_identify, "create_customer": _op_create_customer, "add": _op_add, "qty": _op_quantity}
 
 
-@staff_required(*FLOOR)
-def pos(request: HttpRequest):
-    location = _location(request, request.POST if request.method == "POST" else None)
+def pos(request: HttpRequest, *, location: str, locations: list[str]):
+    """The till at `location`, one of the signed-in clerk's `locations` (views.pos checks the role and
+    picks them, as for every store page)."""
     state = _pos_state(request)
     receipt_order, received = None, None
     if request.method == "POST":
@@ -345,7 +345,8 @@ def pos(request: HttpRequest):
         request.session[POS_SESSION] = state
         if receipt_order is None:
             return redirect(f"{reverse('orders:pos')}?location={location}")
-    return render(request, "orders/pos.html", _context(request, state, location, receipt_order, received))
+    return render(request, "orders/pos.html", {**_context(request, state, location, receipt_order, received),
+                                                "locations": locations})
 
 
 def _customer_panel(state: dict) -> dict | None:
@@ -382,7 +383,7 @@ def _context(request: HttpRequest, state: dict, location: str, receipt_order, re
     present = _pos_presence(state) is not None
     spendable = loyalty.spendable(state["customer_id"]) if present else None
     return {
-        "title": _("POS"), "location": location, "locations": _my_locations(request),
+        "title": _("POS"), "location": location,
         "customer": _customer_panel(state), "present": present, "qr": state.get("qr", "") if present else "",
         "spendable": spendable, "lines": lines, "total": total.format(), "total_amount": total.amount,
         "currency": total.currency, "sale_json": [{"sku": s, "quantity": q} for s, q in state["lines"].items()],
