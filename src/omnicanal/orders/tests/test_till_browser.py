@@ -76,7 +76,7 @@ def test_the_till_fits_the_screen_with_sell_in_reach_and_no_serious_violation(ti
     assert axe(page) == []
 
 
-def test_a_clerk_on_a_phone_sells_with_points_a_gift_card_and_cash_and_sees_the_change(till):
+def test_a_clerk_on_a_phone_sells_with_points_a_gift_card_and_cash_and_sees_the_change(till, axe):
     # given a customer with 10,000 points (a point pays a peso) and a 20,000 gift card
     make_world()
     customer_id = make_customer()
@@ -109,6 +109,8 @@ def test_a_clerk_on_a_phone_sells_with_points_a_gift_card_and_cash_and_sees_the_
     assert sorted((p.method, int(p.amount)) for p in order.payments.all()) == [
         ("cash", 20000), ("gift_card", 20000), ("points", 10000)]
     assert stock("SCL", "SHOE-40")["on_hand"] == 2
+    # the receipt fits the phone too
+    assert overflow(page, PHONE) <= 0 and axe(page) == []
 
 
 def test_a_sale_keyed_with_the_network_cut_is_placed_once_when_it_returns(till):
