@@ -195,10 +195,9 @@ def _delivery(request: HttpRequest, location: str) -> dict:
 
 def _op_sell(request: HttpRequest, state: dict, location: str):
     require_location(request.principal, location)
-    currency = pricing.price_skus(list(state["lines"]), "pos")[next(iter(state["lines"]))].unit_price.currency \
-        if state["lines"] else ""
-    if not currency:
+    if not state["lines"]:
         raise ValidationFailed.on("code", _("Scan a product to start."))
+    currency = next(iter(pricing.price_skus(list(state["lines"]), "pos").values())).unit_price.currency
     tenders = till.tenders_from_form(request.POST, currency)
     email = request.POST.get("receipt_email", "").strip()[:200]
     order = services.do_place_order(

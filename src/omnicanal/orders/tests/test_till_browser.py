@@ -153,3 +153,21 @@ def test_the_vendored_decoder_reads_a_qr_where_the_browser_has_no_barcode_detect
         return hit && hit.text;
     }""", data_url)
     assert text == "cus_demo:123:abc"
+
+
+def test_a_sale_the_api_refuses_leaves_the_device_queue_and_says_why(till):
+    # given a gift card, and a clerk who types the wrong PIN
+    make_world()
+    with transaction.atomic():
+        card = stored_value.do_issue_gift_card(amount=Money.of(20000))
+    page = till(PHONE)
+    add(page, "SOCK-1")
+    page.select_option("[data-testid=pos-payment]", "gift_card")
+    page.fill("[data-testid=pos-gift-code]", card.code)
+    page.fill("[data-testid=pos-gift-pin]", "000000" if card.pin != "000000" else "111111")
+    page.click("[data-testid=pos-sell]")
+    # then the problem shows, nothing is placed, nothing waits, and the sale can be keyed again
+    page.wait_for_selector("[data-testid=pos-error]:not([hidden])")
+    assert not Order.objects.exists()
+    assert page.locator("[data-testid=pos-queue]").is_hidden()
+    assert page.locator("[data-testid=pos-sell]").is_enabled()
