@@ -557,6 +557,7 @@ urlpatterns = [
     path("", order_list, name="list"),
     path("queue/", work_queue, name="queue"),
     path("pos/", pos, name="pos"),
+    path("pos/sw.js", views_pos.pos_worker, name="pos_worker"),
     path("pickups/", pickups, name="pickups"),
     path("returns/", returns_desk, name="returns_desk"),
     path("o/<str:order_id>/", order_detail, name="detail"),

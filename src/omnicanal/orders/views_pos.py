@@ -11,14 +11,18 @@ returns, then tells this page (`op=sold`) to take the sold lines out of the sess
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import secrets
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
 from omnicanal.catalog import queries as catalog_queries
 from omnicanal.core import clock
@@ -401,3 +405,21 @@ def _receipt_to(order) -> dict:
         return {}
     return {"address": order.contact.get("receipt_email", ""),
             "elsewhere": order.contact.get("receipt_outcome") == "owned_by_another"}
+
+
+POS_SHELL = ("web/console.css", "web/console.js", "orders/orders.css", "orders/pos.css", "orders/pos.js",
+             "orders/scanner.js")
+
+
+@require_safe
+def pos_worker(request: HttpRequest) -> HttpResponse:
+    """The till's service worker, served beside the till so its scope is the till (no secret in it)."""
+    page = reverse("orders:pos")
+    shell = [static(path) for path in POS_SHELL]
+    version = hashlib.sha256(json.dumps([page, shell]).encode()).hexdigest()[:12]
+    response = render(request, "orders/pos_sw.js", {
+        "version": version, "page": json.dumps(page), "shell": json.dumps(shell),
+        "static_prefix": json.dumps(static("")),
+    }, content_type="text/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"  # a new version must be picked up
+    return response

@@ -171,3 +171,26 @@ def test_a_sale_the_api_refuses_leaves_the_device_queue_and_says_why(till):
     assert not Order.objects.exists()
     assert page.locator("[data-testid=pos-queue]").is_hidden()
     assert page.locator("[data-testid=pos-sell]").is_enabled()
+
+
+def test_the_till_opens_without_a_network_and_its_sale_waits_on_the_device(till, live_server):
+    make_world()
+    page = till(PHONE)
+    add(page, "SOCK-1")
+    # once the till's service worker controls the page (scoped to the till)
+    scope = page.evaluate("navigator.serviceWorker.ready.then((r) => r.scope)")
+    assert scope == f"{live_server.url}/console/orders/pos/"
+    page.reload()
+    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    page.reload()  # this visit's page is the one kept
+    page.wait_for_selector("[data-testid=pos-lines] [data-sku='SOCK-1']")
+    # when the network is gone and the clerk opens the till again
+    page.context.set_offline(True)
+    page.reload()
+    # then the till shows, with its sale, and a sale keyed now waits on the device
+    page.wait_for_selector("[data-testid=pos-lines] [data-sku='SOCK-1']")
+    page.click("[data-testid=pos-sell]")
+    page.wait_for_selector("[data-testid=pos-queue]:not([hidden])")
+    page.context.set_offline(False)
+    page.wait_for_selector("[data-testid=receipt]", timeout=20000)
+    assert Order.objects.count() == 1

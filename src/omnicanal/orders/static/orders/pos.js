@@ -162,6 +162,10 @@
         flush();
       });
     }
+    if ("serviceWorker" in navigator && root.dataset.sw) {
+      // the till then opens without a network (pos_sw.js); it works without it too
+      navigator.serviceWorker.register(root.dataset.sw, {scope: root.dataset.swScope}).catch(function () {});
+    }
     window.addEventListener("online", flush);
     showQueue().then(function (sales) { if (sales.length) flush(); });
   });
