@@ -15,6 +15,7 @@ from omnicanal.orders.tests.conftest import make_customer, make_world, stock
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
+SMALL_PHONE = {"width": 360, "height": 740}
 LAPTOP = {"width": 1366, "height": 768}
 
 
@@ -53,11 +54,11 @@ def overflow(page, viewport) -> int:
     return page.evaluate("() => Math.max(document.documentElement.scrollWidth, window.innerWidth)") - viewport["width"]
 
 
-@pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
+@pytest.mark.parametrize("viewport", [SMALL_PHONE, PHONE, LAPTOP], ids=["small-phone", "phone", "laptop"])
 def test_the_till_fits_the_screen_with_sell_in_reach_and_no_serious_violation(till, axe, viewport):
     make_world()
     make_customer()
-    page = till(viewport, phone=viewport is PHONE)
+    page = till(viewport, phone=viewport is not LAPTOP)
     page.fill("[data-testid=pos-who]", "ana")
     page.locator("[data-testid=pos-who]").press("Enter")
     page.wait_for_selector("[data-testid=pos-customer]")
