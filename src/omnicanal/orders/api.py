@@ -77,6 +77,9 @@ class PaymentIn(Schema):
     amount: MoneyIn | None = None
     gift_card_code: str | None = Field(default=None, max_length=40)
     pin: str | None = Field(default=None, max_length=20)
+    up_to: bool = Field(default=False, description=(
+        "Pay at most `amount`, less when less is left (cash received at the till: the rest is change); "
+        "dropped when nothing is left"))
 
 
 class PresenceIn(Schema):
@@ -240,7 +243,7 @@ def place_order(request: HttpRequest, body: OrderIn):
         lines=[services.LineIn(sku=line.sku, quantity=line.quantity) for line in body.lines or []],
         delivery=delivery, coupon=body.coupon or "", contact=body.contact, actor=principal, presence=_presence(body),
         payments=[services.PaymentIn(method=p.method, amount=p.amount.money() if p.amount else None,
-                                     gift_card_code=p.gift_card_code or "", pin=p.pin or "")
+                                     gift_card_code=p.gift_card_code or "", pin=p.pin or "", up_to=p.up_to)
                   for p in body.payments or []] or None,
     )
     return Status(201, queries.order_dict(order, full=False, viewer=principal))

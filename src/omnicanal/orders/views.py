@@ -6,7 +6,6 @@ A store clerk works only at their own locations (the pages offer only those; ser
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 from django.contrib import messages
@@ -19,22 +18,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from omnicanal.catalog import queries as catalog_queries
-from omnicanal.core import clock
 from omnicanal.core.auth import require_location
 from omnicanal.core.console import principal, problem_text, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, NotFound, Problem
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
-from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory
-from omnicanal.loyalty import presence as loyalty_presence
-from omnicanal.orders import labels, pickup, pricing, queries, roles, services, visibility
+from omnicanal.orders import labels, pickup, queries, roles, services, views_pos, visibility
 from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
 app_name = "orders"
 VIEWERS, FLOOR = roles.console(roles.READERS), roles.console(roles.FLOOR)  # orders.roles: as the API
-POS_SESSION = "orders_pos"
+POS_SESSION = views_pos.POS_SESSION
 
 
 def may(request: HttpRequest, right: tuple[str, ...]) -> bool:
@@ -256,126 +251,11 @@ def pickups(request: HttpRequest):
         "incoming": [(f, skus.get(f.pk, [])) for f in incoming]})
 
 
-def _pos_state(request: HttpRequest) -> dict:
-    state = request.session.get(POS_SESSION) or {}
-    state.setdefault("lines", {})
-    state.setdefault("customer_id", "")
-    return state
-
-
-def _identify(value: str):
-    value = value.strip()
-    kind = "email" if "@" in value else "loyalty_card" if value.upper().startswith("QR:") else "phone"
-    if kind == "loyalty_card":
-        value = value[3:]
-    found = customers.summary_by_identity(kind, value)
-    if found is None and kind in ("phone", "email"):
-        found = customer_services.do_identify(channel="pos", identities=[{"kind": kind, "value": value}]).customer_id
-        return customers.customer_summary(found)
-    return found
-
-
-POS_PRESENCE = dt.timedelta(minutes=10)  # a scanned loyalty QR proves the customer is at the till this long
-
-
-def _identify_or_scan(value: str):
-    """A typed phone or email identifies the customer; their scanned loyalty QR also proves they are
-    here (the POS may then take their points, store credit or wallet)."""
-    value = value.strip()
-    if value.startswith("cus_") and value.count(":") >= 2:
-        proof = loyalty_presence.from_qr(value)
-        return customers.customer_summary(proof.customer_id), clock.now().isoformat()
-    return _identify(value), ""
-
-
-def _pos_presence(state: dict):
-    """The customer's presence, while a QR scanned at this till is fresh and names this customer."""
-    at = state.get("presence_at") or ""
-    if not at or not state.get("customer_id"):
-        return None
-    if clock.now() - dt.datetime.fromisoformat(at) > POS_PRESENCE:
-        return None
-    return loyalty_presence.Presence(customer_id=state["customer_id"], how="qr")
-
-
 @staff_required(*FLOOR)
 def pos(request: HttpRequest):
-    location = _location(request, request.POST if request.method == "POST" else None)
-    state = _pos_state(request)
-    receipt, receipt_to = None, {}
-    if request.method == "POST":
-        op = request.POST.get("op")
-        try:
-            with transaction.atomic():
-                if op == "identify":
-                    customer, proof = _identify_or_scan(request.POST.get("who", ""))
-                    if customer is None:
-                        messages.error(request, _("No customer found."))
-                    else:
-                        state["customer_id"] = customer.id
-                        state["presence_at"] = proof
-                elif op == "add":
-                    sku = catalog_queries.sku_for_code(request.POST.get("code", ""))
-                    if sku is None:
-                        messages.error(request, _("No product with that SKU or barcode."))
-                    else:
-                        pricing.price_skus([sku], "pos", field="code")  # not sold at the till: 422
-                        state["lines"][sku] = state["lines"].get(sku, 0) + 1
-                elif op == "remove":
-                    state["lines"].pop(request.POST.get("sku", ""), None)
-                elif op == "clear":
-                    state = {"lines": {}, "customer_id": ""}
-                elif op == "sell":
-                    require_location(request.principal, location)
-                    method = request.POST.get("method", "carry_out")
-                    delivery = {"method": method, "location": request.POST.get("pickup_location") or location}
-                    if method == "ship":
-                        delivery = {"method": "ship", "address": {
-                            "line1": request.POST.get("line1", ""), "city": request.POST.get("city", ""),
-                            "country": "CL"}}
-                    pay = request.POST.get("payment", "cash")
-                    order = services.do_place_order(
-                        channel=request.POST.get("channel", "pos"), customer_id=state["customer_id"],
-                        lines=[services.LineIn(sku=s, quantity=q) for s, q in state["lines"].items()],
-                        delivery=delivery, actor=request.principal, presence=_pos_presence(state),
-                        payments=[services.PaymentIn(method=pay, gift_card_code=request.POST.get("gift_card_code", "")[:40],
-                                                     pin=request.POST.get("pin", "")[:8])],
-                        contact={"receipt_email": request.POST.get("receipt_email", "").strip()[:200]}
-                        if request.POST.get("receipt_email") else None)
-                    receipt = queries.order_dict(order, full=False)
-                    receipt_to = {"address": order.contact.get("receipt_email", ""),
-                                  "elsewhere": order.contact.get("receipt_outcome") == "owned_by_another"}
-                    messages.success(request, _("Sold: order %(n)s.") % {"n": order.number})
-                    state = {"lines": {}, "customer_id": ""}
-        except Problem as problem:
-            show_problem(request, problem)
-        request.session[POS_SESSION] = state
-        if receipt is None:
-            return redirect(f"{reverse('orders:pos')}?location={location}")
-    customer = None
-    if state["customer_id"]:
-        try:
-            customer = customers.customer_summary(state["customer_id"])
-        except NotFound:
-            customer = None
-    lines, total = [], Money.zero()
-    if state["lines"]:
-        priced = pricing.price_skus(list(state["lines"]), "pos")
-        stock = inventory.availability_many(skus=list(state["lines"]), channel="web")
-        for sku, qty in state["lines"].items():
-            here = next((p.on_hand - p.reserved for p in stock[sku].locations if p.code == location), 0)
-            elsewhere = [(p.code, p.available) for p in stock[sku].locations if p.code != location and p.available]
-            line_total = priced[sku].unit_price * qty
-            total = total + line_total
-            lines.append({"sku": sku, "title": priced[sku].title, "quantity": qty,
-                          "price": priced[sku].unit_price.format(), "total": line_total.format(), "here": here,
-                          "elsewhere": elsewhere})
-    return render(request, "orders/pos.html", {
-        "title": _("POS"), "location": location, "locations": _my_locations(request), "customer": customer,
-        "lines": lines, "total": total.format(), "receipt": receipt, "receipt_to": receipt_to,
-        "present": _pos_presence(state) is not None,
-        "pickup_locations": [loc for loc in inventory.location_infos().values() if loc.pickup],
-        "money": lambda m: Money.of(m["amount"], m["currency"]).format()})
+    """The till (views_pos.py), at the store asked for among the clerk's own."""
+    return views_pos.pos(request, location=_location(request, request.POST if request.method == "POST" else None),
+                         locations=_my_locations(request))
 
 
 @staff_required(*FLOOR)
@@ -677,6 +557,7 @@ urlpatterns = [
     path("", order_list, name="list"),
     path("queue/", work_queue, name="queue"),
     path("pos/", pos, name="pos"),
+    path("pos/sw.js", views_pos.pos_worker, name="pos_worker"),
     path("pickups/", pickups, name="pickups"),
     path("returns/", returns_desk, name="returns_desk"),
     path("o/<str:order_id>/", order_detail, name="detail"),
