@@ -365,7 +365,8 @@ def _customer_panel(state: dict) -> dict | None:
 
 
 def _sale_lines(state: dict, location: str) -> tuple[list[dict], Money]:
-    lines, total = [], Money.zero()
+    lines: list[dict] = []
+    total = Money.zero()
     if not state["lines"]:
         return lines, total
     priced = pricing.price_skus(list(state["lines"]), "pos")
