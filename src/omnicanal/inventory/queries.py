@@ -564,6 +564,8 @@ class StoreHours:
     timezone: str
     opening_hours: dict  # as stored: {"mon-fri": "10:00-20:00", "sun": "closed"}
     open_now: bool
+    hours_today: str = ""  # "10:00–20:00" in the store's own time zone ("" when closed all day)
+    region: str = ""
 
 
 def store_hours(*, active_only: bool = True, at: dt.datetime | None = None) -> list[StoreHours]:
@@ -572,8 +574,26 @@ def store_hours(*, active_only: bool = True, at: dt.datetime | None = None) -> l
     qs = Location.objects.filter(active=True) if active_only else Location.objects.all()
     out = []
     for loc in qs.exclude(opening_hours={}).order_by("name", "code"):
-        address = ", ".join(part for part in (loc.line1, loc.line2, loc.city) if part)
-        out.append(StoreHours(code=loc.code, name=loc.name, address=address, city=loc.city, timezone=loc.timezone,
-                              opening_hours=dict(loc.opening_hours or {}),
-                              open_now=hours.is_open(loc.opening_hours or {}, loc.timezone, at)))
+        out.append(_store_hours(loc, at))
     return out
+
+
+def store_hours_of(code: str, *, at: dt.datetime | None = None) -> StoreHours | None:
+    """One location's address and hours as a customer is told them (the tracking page); None when
+    there is no such location. Malformed hours read as closed: they never break a customer's page."""
+    loc = Location.objects.filter(code=code).first()
+    return None if loc is None else _store_hours(loc, at or clock.now())
+
+
+def _store_hours(loc: Location, at: dt.datetime) -> StoreHours:
+    address = ", ".join(part for part in (loc.line1, loc.line2, loc.city) if part)
+    try:
+        local = at.astimezone(hours.zone(loc.timezone))
+        spans = hours.week_of(loc.opening_hours or {})[local.weekday()]
+        open_now = hours.is_open(loc.opening_hours or {}, loc.timezone, at)
+    except Exception:  # an unknown zone or malformed hours stored by hand
+        spans, open_now = (), False
+    today = ", ".join(f"{a:%H:%M}–{'24:00' if b == dt.time.max else f'{b:%H:%M}'}" for a, b in spans)
+    return StoreHours(code=loc.code, name=loc.name, address=address, city=loc.city, timezone=loc.timezone,
+                      opening_hours=dict(loc.opening_hours or {}), open_now=open_now, hours_today=today,
+                      region=loc.region)

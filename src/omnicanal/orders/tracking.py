@@ -166,20 +166,13 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
 
 
 def _place(code: str, now: dt.datetime) -> TrackingPlace | None:
-    try:
-        loc = inventory.get_location(code)
-    except NotFound:
+    """The store's address and today's hours, as inventory (their owner) tells a customer."""
+    store = inventory.store_hours_of(code, at=now)
+    if store is None:
         return None
-    local = now.astimezone(_zone(loc.timezone))
-    try:
-        spans = hours.week_of(loc.opening_hours or {})[local.weekday()]
-        open_now = hours.is_open(loc.opening_hours or {}, loc.timezone, now)
-    except Exception:  # malformed hours never break the customer's page
-        spans, open_now = (), False
-    today = ", ".join(f"{a:%H:%M}–{'24:00' if b == dt.time.max else f'{b:%H:%M}'}" for a, b in spans)
-    address = ", ".join(p for p in (loc.line1, loc.line2, loc.city, loc.region) if p)
-    return TrackingPlace(code=loc.code, name=loc.name, address=address, timezone=loc.timezone, hours_today=today,
-                         open_now=open_now)
+    address = ", ".join(p for p in (store.address, store.region) if p)
+    return TrackingPlace(code=store.code, name=store.name, address=address, timezone=store.timezone,
+                         hours_today=store.hours_today, open_now=store.open_now)
 
 
 def _timeline(f: Fulfillment, tz: zoneinfo.ZoneInfo) -> tuple[TrackingStep, ...]:
