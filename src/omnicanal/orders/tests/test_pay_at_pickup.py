@@ -110,3 +110,26 @@ def test_a_cancelled_order_allows_nothing(api, customer_id):
     order, _fid = _ready_pickup(api, customer_id)
     assert api.post(f"/orders/{order['id']}/cancel", {}).status_code == 200
     assert queries.allowed_actions(queries.get_order(order["id"])) == frozenset()
+
+
+@pytest.mark.django_db
+def test_the_console_desk_collects_without_js_and_resends_the_same_code(api, client, customer_id):
+    from omnicanal.core.models import OutboxEvent
+    from omnicanal.orders.tests.helpers import console_login
+
+    order, fid = _ready_pickup(api, customer_id)
+    code = _code(api, order["id"])
+    console_login(client, "store_staff", ["SCL"], name="desk")
+    page = client.get("/console/orders/pickups/?location=SCL").content.decode()
+    assert "Ana Pérez" in page and code in page and f'data-testid="handover-{fid}"' not in page
+    ready_before = OutboxEvent.objects.filter(topic="orders.FulfillmentReady").count()
+    client.post(f"/console/orders/f/{fid}/resend-code/", {"next": "/console/orders/pickups/"})
+    sent = OutboxEvent.objects.filter(topic="orders.FulfillmentReady").order_by("pk")
+    assert sent.count() == ready_before + 1 and sent.last().payload["pickup_code"] == code
+    assert _code(api, order["id"]) == code  # the same code, sent again
+    client.post(f"/console/orders/o/{order['id']}/collect/", {"method": "cash", "amount": "2.000"})
+    assert api.get(f"/orders/{order['id']}").json()["totals"]["due"]["amount"] == "3000"
+    client.post(f"/console/orders/o/{order['id']}/collect/", {"method": "card"})
+    assert Order.objects.get(public_id=order["id"]).status == "paid"
+    page = client.get("/console/orders/pickups/?location=SCL").content.decode()
+    assert f'data-testid="handover-{fid}"' in page
