@@ -7,7 +7,7 @@ from django.db import transaction
 
 from omnicanal.inventory import queries
 from omnicanal.inventory import services as inventory
-from omnicanal.orders.tests.conftest import make_world
+from omnicanal.inventory.tests.conftest import make_catalog, make_locations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,8 +19,10 @@ def _fits(page) -> bool:
 
 
 def test_stock_lookup_and_receiving_a_transfer_on_a_phone(staff, console_login, live_server, axe):
-    make_world()
     with transaction.atomic():
+        make_catalog()
+        locations = make_locations()
+        inventory.do_receive_stock(location=locations["WH"], lines=[("SHOE-41", 10), ("SHOE-40", 4)])
         transfer = inventory.do_request_transfer(origin="WH", destination="SCL", lines=[("SHOE-41", 2)],
                                                  reference="phone-test")
         inventory.do_ship_transfer(transfer_id=transfer.id)
