@@ -130,6 +130,13 @@ class InvalidTransition(Conflict):
     title = _("That step is not possible now")
 
 
+class PaymentDue(Conflict):
+    """Goods may not leave (ship, handover) while the order is not paid; `amount_due` says how much."""
+
+    slug = "payment-due"
+    title = _("The order is not paid yet")
+
+
 class RequestInProgress(Conflict):
     slug = "request-in-progress"
     title = _("The same request is still being processed; retry shortly")
@@ -173,6 +180,7 @@ PROBLEM_CLASSES: list[type[Problem]] = [
     CouponExhausted,
     InsufficientBalance,
     InvalidTransition,
+    PaymentDue,
     RequestInProgress,
     IdempotencyConflict,
     TooManyRequests,

@@ -25,6 +25,7 @@ from omnicanal.orders.schemas import (
     DisputeOut,
     FulfillmentOut,
     OrderOut,
+    PaymentOut,
     PickupCodeOut,
     ReturnOut,
     ShortPickOut,
@@ -100,13 +101,24 @@ class OrderIn(Schema):
     presence: PresenceIn | None = None
 
 
-def _presence(body: OrderIn) -> loyalty_presence.Presence | None:
+def _presence(body) -> loyalty_presence.Presence | None:
     if body.presence is None:
         return None
     try:
         return loyalty_presence.from_qr(body.presence.qr)
     except ValidationFailed as problem:
         raise ValidationFailed.on("presence.qr", problem.errors[0].message) from None
+
+
+class CollectIn(Schema):
+    """Pay at pickup: what the desk takes. `amount` omitted: all that is due."""
+
+    method: Literal["cash", "card", "card_present", "stored_value", "store_credit", "points", "gift_card"]
+    amount: MoneyIn | None = None
+    location: str | None = Field(default=None, max_length=32)
+    gift_card_code: str | None = Field(default=None, max_length=40)
+    pin: str | None = Field(default=None, max_length=20)
+    presence: PresenceIn | None = None
 
 
 class CancelIn(Schema):
@@ -269,6 +281,21 @@ def cancel_order(request: HttpRequest, order_id: str, body: CancelIn | None = No
     principal, order = _order_for(request, order_id, *roles.CANCELLERS)
     services.do_cancel_order(order=order, reason=body.reason if body else "", actor=principal)
     return queries.order_dict(queries.get_order(order.public_id), viewer=principal)
+
+
+@router.post("/orders/{order_id}/payments", response={201: PaymentOut}, exclude_unset=True,
+             summary="Pay at pickup: the desk collects what the order owes (cash, card, points, gift card, store credit)")
+def collect_payment(request: HttpRequest, order_id: str, body: CollectIn):
+    principal, order = _order_for(request, order_id, *FLOOR)
+    if body.location:
+        require_location(principal, body.location.upper())
+    pay = services.do_collect_payment(
+        order=order, method=body.method, amount=body.amount.money() if body.amount else None,
+        location=(body.location or "").upper(), gift_card_code=body.gift_card_code or "", pin=body.pin or "",
+        presence=_presence(body), actor=principal)
+    return Status(201, {"id": pay.public_id, "method": pay.method, "provider": pay.provider, "status": pay.status,
+                        "amount": Money(pay.amount, order.currency).as_dict(),
+                        "refunded": Money(pay.refunded, order.currency).as_dict()})
 
 
 @router.post("/orders/{order_id}/refund", response={201: OrderOut}, exclude_unset=True, summary="Refund (never more than was paid)")

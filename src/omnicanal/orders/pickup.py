@@ -1,4 +1,4 @@
-"""Pickup codes: checked at handover behind a lockout, and re-issued by the desk.
+"""Pickup codes: checked at handover behind a lockout, re-issued by the desk, or sent again unchanged.
 
 A wrong code counts against the fulfilment (core.throttle "pickup_code": 5 wrong codes lock it for
 a day); a locked code is refused, even when right, with 429 too-many-requests. The desk of the
@@ -60,4 +60,24 @@ def do_reissue_pickup_code(*, fulfillment_id: str, actor: Principal) -> Fulfillm
         outbox.emit(events.FulfillmentReady(fulfillment_id=f.public_id, order_id=order.public_id, order_number=order.number,
                                             customer_id=order.customer_id, location=where, location_name=name,
                                             pickup_code=f.pickup_code, tracking_url=tracking.tracking_url(order)))
+    return f
+
+
+def do_resend_pickup_code(*, fulfillment_id: str, actor: Principal) -> Fulfillment:
+    """Send the same pickup code to the customer again (they lost the message), through the notifier
+    (FulfillmentReady again); the code does not change. Only a pickup that is ready or arrived."""
+    require_role(actor, *REISSUE_ROLES)
+    f = locks.fulfillment(fulfillment_id)
+    if f is None:
+        raise NotFound(detail=_("No fulfillment %(id)s.") % {"id": fulfillment_id})
+    where = f.handover_location or f.location
+    require_location(actor, where)
+    if not f.pickup_code or f.status not in (FulfillmentStatus.READY, FulfillmentStatus.ARRIVED):
+        raise InvalidTransition(detail=_("Only a pickup ready at the store can have its code sent again."))
+    order = f.order
+    outbox.emit(events.FulfillmentReady(fulfillment_id=f.public_id, order_id=order.public_id, order_number=order.number,
+                                        customer_id=order.customer_id, location=where,
+                                        location_name=sourcing.location_name(where), pickup_code=f.pickup_code,
+                                        tracking_url=tracking.tracking_url(order)))
+    audit.record(actor=actor, action="fulfillment.pickup_code.resend", target_type="fulfillment", target_id=f.public_id)
     return f

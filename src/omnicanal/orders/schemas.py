@@ -208,6 +208,7 @@ class OrderTotalsOut(Out):
     tax_lines: list[TaxLineOut]
     paid: MoneyOut
     refunded: MoneyOut
+    due: MoneyOut | None = None  # what is left to pay before the goods may leave (pay at pickup)
 
 
 class PaymentOut(Out):

@@ -62,6 +62,15 @@ def _back(request: HttpRequest, default: str):
     return redirect(default)
 
 
+def _unconfirmed(request: HttpRequest) -> bool:
+    """What cannot be undone (cancel, refund, a dispute's decision) needs "confirm=yes": ticked in the
+    form's required checkbox without JS, or set by the confirmation <dialog> (web/console.js)."""
+    if request.POST.get("confirm") == "yes":
+        return False
+    messages.error(request, _("Nothing was done: confirm it first."))
+    return True
+
+
 # --- order console -------------------------------------------------------------------------------------
 
 
@@ -113,12 +122,17 @@ def order_detail(request: HttpRequest, order_id: str):
     timeline += _returns_and_disputes_timeline(order)
     timeline.sort(key=lambda e: e["at"], reverse=True)
     customer = _customer_of(order)
+    allowed = queries.allowed_actions(order)  # the rule lives in orders (services/dues.py)
     return render(request, "orders/detail.html", {
         "title": order.number, "order": order, "data": data, "timeline": timeline, "customer": customer,
         "money": lambda m: Money.of(m["amount"], m["currency"]).format(),
-        "can_cancel": order.status != OrderStatus.CANCELLED and may(request, roles.CANCELLERS),
-        "can_refund": may(request, roles.REFUNDERS),
-        "can_dispute": order.status != OrderStatus.CANCELLED and may(request, roles.DISPUTE_OPENERS),
+        "can_cancel": "cancel" in allowed and may(request, roles.CANCELLERS),
+        "can_refund": "refund" in allowed and may(request, roles.REFUNDERS),
+        "can_dispute": "dispute" in allowed and may(request, roles.DISPUTE_OPENERS),
+        "can_collect": "collect" in allowed and may(request, roles.FLOOR),
+        "can_return": "return" in allowed and may(request, roles.FLOOR),
+        "desk_location": _desk_location(order), "pay_methods": PAY_METHODS,
+        "due": Money.of(data["totals"]["due"]["amount"], order.currency),
         "dispute_kinds": DISPUTE_KINDS, "returns": list(order.returns.all()),
         "disputes": list(order.disputes.all())})
 
@@ -159,6 +173,8 @@ def _returns_and_disputes_timeline(order) -> list[dict]:
 @require_POST
 def order_cancel(request: HttpRequest, order_id: str):
     order = _visible_order(request, order_id)
+    if _unconfirmed(request):
+        return redirect("orders:detail", order_id=order.public_id)
     try:
         with transaction.atomic():
             services.do_cancel_order(order=order, reason=request.POST.get("reason", "")[:200],
@@ -169,10 +185,49 @@ def order_cancel(request: HttpRequest, order_id: str):
     return redirect("orders:detail", order_id=order.public_id)
 
 
+PAY_METHODS = [("cash", _("Cash")), ("card", _("Card (in person)")), ("points", _("Points")),
+               ("gift_card", _("Gift card")), ("store_credit", _("Store credit"))]
+
+
+def _desk_location(order) -> str:
+    """Where the order is handed over (its pickup desk), for the collect form and the audit."""
+    for f in order.fulfillments.all():
+        if f.pickup_code:
+            return f.handover_location or f.location
+    return order.delivery_location or ""
+
+
+@staff_required(*FLOOR)
+@require_POST
+def order_collect(request: HttpRequest, order_id: str):
+    """Pay at pickup from the console: the balance (or the amount typed) in the chosen method."""
+    order = _visible_order(request, order_id)
+    try:
+        raw = request.POST.get("amount", "").strip()
+        amount = Money.of(_typed_amount(raw), order.currency) if raw else None
+        presence = None
+        if request.POST.get("qr", "").strip():
+            presence = loyalty_presence.from_qr(request.POST["qr"].strip())
+        with transaction.atomic():
+            pay = services.do_collect_payment(
+                order=order, method=request.POST.get("method", ""), amount=amount,
+                location=_desk_location(order), gift_card_code=request.POST.get("gift_card_code", "").strip(),
+                pin=request.POST.get("pin", "").strip(), presence=presence, actor=request.principal)
+        messages.success(request, _("%(order)s: %(amount)s collected.") % {
+            "order": order.number, "amount": Money(pay.amount, order.currency).format()})
+    except Problem as problem:
+        show_problem(request, problem)
+    except (ValueError, ArithmeticError):
+        messages.error(request, _("Not an amount."))
+    return _back(request, reverse("orders:detail", args=[order.public_id]))
+
+
 @staff_required(*roles.REFUNDERS)
 @require_POST
 def order_refund(request: HttpRequest, order_id: str):
     order = _visible_order(request, order_id)
+    if _unconfirmed(request):
+        return redirect("orders:detail", order_id=order.public_id)
     try:
         amount = Money.of(request.POST.get("amount", "0") or "0", order.currency)
         with transaction.atomic():
@@ -195,7 +250,7 @@ def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str):
         f = queries.get_fulfillment(fulfillment_id)
         if not visibility.may_see_order(request.principal, f.order):
             raise Http404  # another store's order (visibility.py)
-        where = f.handover_location if action in ("ready", "arrived", "handover", "pickup-code") and f.handover_location else f.location
+        where = f.handover_location if action in ("ready", "arrived", "handover", "pickup-code", "resend-code") and f.handover_location else f.location
         require_location(request.principal, where)
         with transaction.atomic():
             if action == "short":
@@ -203,6 +258,9 @@ def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str):
                                                  missing=int(request.POST.get("missing") or 1),
                                                  actor=request.principal)
                 messages.info(request, _("Re-sourced.") if outcome["resourced_to"] else _("Cancelled and refunded."))
+            elif action == "resend-code":
+                pickup.do_resend_pickup_code(fulfillment_id=fulfillment_id, actor=request.principal)
+                messages.success(request, _("The pickup code was sent to the customer again."))
             elif action == "pickup-code":
                 pickup.do_reissue_pickup_code(fulfillment_id=fulfillment_id, actor=request.principal)
                 messages.success(request, _("A new pickup code was issued and sent to the customer."))
@@ -228,10 +286,9 @@ def work_queue(request: HttpRequest):
         ("ready", _("To make ready"), list(queries.queue(location=location, statuses=("packed",),
                                                            methods=("pickup", "curbside")))),
     ]
-    skus = queries.fulfillment_skus([f for _, _, rows in sections for f in rows])
     return render(request, "orders/queue.html", {
         "title": _("Work queue"), "location": location, "locations": _my_locations(request),
-        "sections": [(key, label, [(f, skus.get(f.pk, [])) for f in rows]) for key, label, rows in sections]})
+        "sections": [(key, label, queries.desk_rows(rows)) for key, label, rows in sections]})
 
 
 # --- store screens ---------------------------------------------------------------------------------------
@@ -239,16 +296,19 @@ def work_queue(request: HttpRequest):
 
 @staff_required(*FLOOR)
 def pickups(request: HttpRequest):
+    """The pickup desk: who is waiting outside, what is ready (with the customer's name, what is still
+    due and since when it waits), and what is on its way to this store."""
     location = _location(request)
     ready = list(queries.queue(location=location, handover=True, statuses=(FulfillmentStatus.READY,)))
     arrived = list(queries.queue(location=location, handover=True, statuses=(FulfillmentStatus.ARRIVED,)))
     incoming = list(queries.queue(location=location, handover=True, statuses=(
         "pending", "picking", "packed", "shipped")))
-    skus = queries.fulfillment_skus(ready + arrived + incoming)
+    codes = {f.pk for f in ready + arrived if visibility.may_see_pickup_code(request.principal, f)}
     return render(request, "orders/pickups.html", {
         "title": _("Pickup desk"), "location": location, "locations": _my_locations(request),
-        "ready": [(f, skus.get(f.pk, [])) for f in ready], "arrived": [(f, skus.get(f.pk, [])) for f in arrived],
-        "incoming": [(f, skus.get(f.pk, [])) for f in incoming]})
+        "ready": queries.desk_rows(ready), "arrived": queries.desk_rows(arrived),
+        "incoming": queries.desk_rows(incoming), "codes": codes, "pay_methods": PAY_METHODS,
+        "may_reissue": may(request, roles.REISSUE)})
 
 
 @staff_required(*FLOOR)
@@ -295,8 +355,14 @@ def returns_desk(request: HttpRequest):
     on_the_way = list(queries.mail_returns_on_the_way(destination="" if every else location,
                                                       viewer=request.principal)
                       .prefetch_related("lines")[:100])
+    names = customers.customer_summaries([r.order.customer_id for r in on_the_way]
+                                         + ([order.customer_id] if order is not None else []))
+    for r in on_the_way:
+        r.customer_name = names[r.order.customer_id].name if r.order.customer_id in names else ""
     return render(request, "orders/returns_desk.html", {
         "title": _("Returns desk"), "location": location, "locations": _my_locations(request), "order": order,
+        "can_return": order is not None and "return" in queries.allowed_actions(order),
+        "customer_name": names[order.customer_id].name if order is not None and order.customer_id in names else "",
         "data": data, "ref": ref, "money": lambda m: Money.of(m["amount"], m["currency"]).format(),
         "on_the_way": on_the_way, "every_destination": every,
         "mail_returns": [r for r in (order.returns.all() if order is not None else []) if r.by_mail]})
@@ -432,6 +498,8 @@ def dispute_decide(request: HttpRequest, dispute_id: str):
     except NotFound as exc:
         raise Http404 from exc
     decision = request.POST.get("decision", "")
+    if _unconfirmed(request):
+        return redirect("orders:dispute", dispute_id=dispute.public_id)
     try:
         amount = None
         if decision == "partial_refund":
@@ -563,6 +631,7 @@ urlpatterns = [
     path("o/<str:order_id>/", order_detail, name="detail"),
     path("o/<str:order_id>/cancel/", order_cancel, name="cancel"),
     path("o/<str:order_id>/refund/", order_refund, name="refund"),
+    path("o/<str:order_id>/collect/", order_collect, name="collect"),
     path("f/<str:fulfillment_id>/<str:action>/", fulfillment_action, name="action"),
     path("panel/<str:customer_id>/", panel, name="panel"),
     path("panel/f/<str:fulfillment_id>/resend-tracking/", panel_resend_tracking, name="panel_resend_tracking"),

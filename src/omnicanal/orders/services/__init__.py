@@ -2,6 +2,8 @@
 
     do_place_order(channel=, customer_id=, lines= | cart_id=, delivery=, coupon=, payments=)  -> Order   placement
     do_payment_event(provider=, event_id=, payment_id=, status=)   the provider's webhook               payments
+    do_collect_payment(order=, method=, amount=)           pay at pickup: the desk takes what is due    payments
+    amount_due(order), check_paid(order), allowed_actions(order)   goods never leave unpaid; desk actions  dues
     do_refund(order=, amount=, to=, reference=)            never more than was paid                     refunds
     do_cancel_order(order=, reason=)                       stock released, payments refunded            cancellation
     do_transition(fulfillment_id=, action=, data=)         pick, pack, ship, ready, arrived, handover, deliver
@@ -50,6 +52,8 @@ from omnicanal.orders.services.disputes import (
     do_decide_dispute,
     do_open_dispute,
 )
+from omnicanal.orders.services.dues import ACTIONS as DESK_ACTIONS
+from omnicanal.orders.services.dues import allowed_actions, amount_due, check_paid
 from omnicanal.orders.services.fulfilment import (
     RESEND_ROLES,
     do_customer_arrived,
@@ -57,7 +61,7 @@ from omnicanal.orders.services.fulfilment import (
     do_short_pick,
     do_transition,
 )
-from omnicanal.orders.services.payments import do_payment_event
+from omnicanal.orders.services.payments import DESK_METHODS, do_collect_payment, do_payment_event
 from omnicanal.orders.services.placement import do_place_order
 from omnicanal.orders.services.refunds import do_refund, paid_amount, refunded_amount
 from omnicanal.orders.services.returns import (
@@ -70,7 +74,8 @@ from omnicanal.orders.services.returns import (
 )
 
 __all__ = [
-    "ABANDONED_AFTER", "ACTIONS", "CHECKOUT_HOLD", "DECISIONS", "DISPUTE_DECIDERS", "DISPUTE_GRACE_DAYS",
+    "ABANDONED_AFTER", "ACTIONS", "DESK_ACTIONS", "DESK_METHODS", "allowed_actions", "amount_due", "check_paid",
+    "do_collect_payment", "CHECKOUT_HOLD", "DECISIONS", "DISPUTE_DECIDERS", "DISPUTE_GRACE_DAYS",
     "DISPUTE_KINDS", "DISPUTE_OPENERS", "GRAPH", "IN_PERSON_CHANNELS", "MAIL", "MAX_LINES", "MAX_QUANTITY",
     "PROMISE_DAYS", "RESEND_ROLES", "SYSTEM", "LineIn", "PaymentIn", "check_channel",
     "do_attach_cart", "do_cancel_order", "do_checkout_hold", "do_create_cart", "do_customer_arrived", "do_decide_dispute",

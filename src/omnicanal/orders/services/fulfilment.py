@@ -34,6 +34,7 @@ from omnicanal.orders.services.common import (
     _release,
     _who,
 )
+from omnicanal.orders.services.dues import check_paid
 from omnicanal.orders.services.refunds import do_refund
 
 
@@ -59,6 +60,8 @@ def do_transition(*, fulfillment_id: str, action: str, data: dict | None = None,
         raise InvalidTransition(detail=_("A %(method)s fulfillment that is %(status)s cannot %(action)s.")
                                 % {"method": f.method, "status": f.status, "action": action},
                                 extra={"status": f.status, "action": action})
+    if action == "handover" or (action == "ship" and f.method != "ship_to_store"):
+        check_paid(order)  # goods never leave unpaid; a ship-to-store transfer stays in the business
     previous, now = f.status, clock.now()
     fields = ["status", "history", "updated_at"]
     if action == "ship":

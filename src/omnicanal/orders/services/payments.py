@@ -7,12 +7,14 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from omnicanal.core import clock, outbox
+from omnicanal.core import audit, clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
+from omnicanal.core.ids import new_id
 from omnicanal.core.money import Money
+from omnicanal.loyalty.presence import Presence
 from omnicanal.loyalty.services import payments as loyalty_payments
-from omnicanal.orders import events, locks
+from omnicanal.orders import events, locks, providers
 from omnicanal.orders.models import (
     Order,
     OrderLine,
@@ -22,14 +24,16 @@ from omnicanal.orders.models import (
     ProviderEvent,
 )
 from omnicanal.orders.services.cancellation import do_cancel_order
-from omnicanal.orders.services.common import _maybe_complete, line_facts
+from omnicanal.orders.services.common import _is_person, _maybe_complete, line_facts
+from omnicanal.orders.services.dues import amount_due
 
 
 def _settle(order: Order, *, actor: Principal = SYSTEM) -> None:
     """When every non-loyalty payment is captured: capture loyalty holds, mark paid, emit OrderPaid
     (loyalty earns the points in its own handler, after the commit)."""
     pays = list(Payment.objects.filter(order=order).order_by("pk"))
-    if any(p.provider != "loyalty" and p.status != PaymentStatus.CAPTURED for p in pays):
+    # A voided card was replaced by money taken at the desk (do_collect_payment).
+    if any(p.provider != "loyalty" and p.status not in (PaymentStatus.CAPTURED, PaymentStatus.VOIDED) for p in pays):
         return
     if order.status != OrderStatus.PENDING_PAYMENT:
         return
@@ -88,4 +92,54 @@ def do_start_provider_payment(*, payment_id: str, provider: str, reference: str)
     pay.provider_ref = reference[:100]
     pay.updated_at = clock.now()
     pay.save(update_fields=["provider_ref", "updated_at"])
+    return pay
+
+
+DESK_METHODS = ("cash", "card", "card_present", "stored_value", "store_credit", "points", "gift_card")
+
+
+def do_collect_payment(*, order: Order, method: str, amount: Money | None = None, location: str = "",
+                       gift_card_code: str = "", pin: str = "", presence: Presence | None = None,
+                       actor: Principal = SYSTEM) -> Payment:
+    """Pay at pickup: the desk takes (part of) what the order owes (`dues.amount_due`; all of it when
+    `amount` is None) in cash, on the card terminal, or from the customer's points, store credit or
+    gift card, captured at once. Once nothing is due, a card payment still pending online is voided
+    (the money was taken here instead) and the order is settled, which then allows the handover."""
+    order = locks.order(order.pk)
+    if method not in DESK_METHODS:
+        raise ValidationFailed.on("method", _("must be one of %(values)s") % {"values": ", ".join(DESK_METHODS)})
+    pays = list(Payment.objects.filter(order=order).order_by("pk"))
+    due = amount_due(order, pays)
+    if due.amount <= 0:
+        raise InvalidTransition(detail=_("Order %(n)s owes nothing.") % {"n": order.number})
+    amount = due if amount is None else amount
+    if amount.currency != order.currency:
+        raise ValidationFailed.on("amount", _("must be in %(c)s") % {"c": order.currency})
+    if amount.amount <= 0:
+        raise ValidationFailed.on("amount", _("must be more than zero"))
+    if amount.amount > due.amount:
+        raise ValidationFailed.on("amount", _("is more than what is left to pay (%(left)s)") % {"left": due.format()})
+    now = clock.now()
+    provider = {"cash": "cash", "card": "terminal", "card_present": "terminal"}.get(method, "loyalty")
+    pay = Payment(public_id=new_id("pay"), order=order, method="card_present" if provider == "terminal" else method,
+                  provider=provider, amount=amount.amount, status=PaymentStatus.PENDING, created_at=now, updated_at=now)
+    pay.provider_ref = pay.public_id
+    if provider == "loyalty":
+        loyalty_payments.do_hold_payment(payment=pay.public_id, method=method, amount=amount, order_ref=order.public_id,
+                                         customer_id=order.customer_id or None, channel=order.channel,
+                                         gift_card_code=gift_card_code or None, pin=pin or None, presence=presence)
+        loyalty_payments.do_capture_payment(payment=pay.public_id)
+        pay.status = PaymentStatus.CAPTURED
+    else:
+        pay.status = providers.provider(provider).authorize(pay)
+    pay.save()
+    if amount_due(order, [*pays, pay]).amount <= 0:
+        for other in pays:
+            if other.provider != "loyalty" and other.status == PaymentStatus.PENDING:
+                other.status, other.updated_at = PaymentStatus.VOIDED, now
+                other.save(update_fields=["status", "updated_at"])
+        _settle(order, actor=actor)
+    if _is_person(actor):
+        audit.record(actor=actor, action="order.payment.collect", target_type="order", target_id=order.public_id,
+                     after={"method": pay.method, "amount": str(amount.amount), "location": location})
     return pay

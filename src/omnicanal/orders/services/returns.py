@@ -82,6 +82,9 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
         raise ValidationFailed.on("refund_to", _("store credit needs a known customer"))
     if order.status == OrderStatus.CANCELLED:
         raise InvalidTransition(detail=_("The order %(n)s is cancelled.") % {"n": order.number})
+    fresh = Order.objects.filter(pk=order.pk).values_list("status", flat=True).first()
+    if fresh == OrderStatus.PENDING_PAYMENT:  # dues.allowed_actions: no return of what is not paid
+        raise InvalidTransition(detail=_("The order %(n)s is not paid yet.") % {"n": order.number})
     order_lines = {line.sku: line for line in OrderLine.objects.filter(order=order)}
     handed = _handed(order)
     pending: dict[int, int] = defaultdict(int)

@@ -91,6 +91,7 @@ def test_a_clerk_hands_over_a_pickup_order_with_its_code(staff, console_login, l
     with transaction.atomic():
         order = services.do_place_order(channel="web", customer_id=customer_id, delivery={
             "method": "pickup", "location": "SCL"}, lines=[services.LineIn("SHOE-40", 1)])
+        services.do_collect_payment(order=order, method="card")  # paid: the goods may leave
         f = Fulfillment.objects.get(order=order)
         for action in ("pick", "pack", "ready"):
             services.do_transition(fulfillment_id=f.public_id, action=action)

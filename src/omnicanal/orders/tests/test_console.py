@@ -38,7 +38,7 @@ def test_console_fulfilment_steps_and_cancel_are_audited(api, client, customer_i
     login(client, "store_staff", ["WH"])
     client.post(f"/console/orders/f/{f['id']}/pick/")
     assert api.get(f"/orders/{order['id']}").json()["fulfillments"][0]["status"] == "picking"
-    client.post(f"/console/orders/o/{order['id']}/cancel/", {"reason": "duplicate"})
+    client.post(f"/console/orders/o/{order['id']}/cancel/", {"reason": "duplicate", "confirm": "yes"})
     assert api.get(f"/orders/{order['id']}").json()["status"] == "cancelled"
     assert AuditEntry.objects.filter(action="order.cancel").count() == 1
 

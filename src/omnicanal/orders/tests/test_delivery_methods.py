@@ -43,9 +43,10 @@ def test_ship_order_goes_pending_picking_packed_shipped_delivered(api, client, c
     assert act(api, f["id"], "deliver").status_code == 409
 
 
-def test_pickup_at_store_with_stock_hands_over_only_with_the_code(api, customer_id):
+def test_pickup_at_store_with_stock_hands_over_only_with_the_code(api, client, customer_id):
     # given a pickup order at a store that has the shoe
     order = place(api, lines=[("SHOE-40", 1)], method="pickup", location="SCL", customer_id=customer_id).json()
+    pay_by_webhook(client, order["payments"][0]["id"])  # goods never leave unpaid
     (f,) = order["fulfillments"]
     assert f["method"] == "pickup" and f["location"] == "SCL" and len(f["pickup_code"]) == 6
     assert "chosen store" in f["reason"]
@@ -61,8 +62,9 @@ def test_pickup_at_store_with_stock_hands_over_only_with_the_code(api, customer_
     assert stock("SCL", "SHOE-40")["on_hand"] == 2
 
 
-def test_curbside_adds_arrived_with_a_parking_spot(api, customer_id):
+def test_curbside_adds_arrived_with_a_parking_spot(api, client, customer_id):
     order = place(api, lines=[("SOCK-1", 2)], method="curbside", location="SCL", customer_id=customer_id).json()
+    pay_by_webhook(client, order["payments"][0]["id"])  # goods never leave unpaid
     (f,) = order["fulfillments"]
     assert f["method"] == "curbside"
     for step in ("pick", "pack", "ready"):
@@ -79,8 +81,9 @@ def test_curbside_needs_a_store_that_offers_it(api, customer_id):
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "delivery.location"
 
 
-def test_pickup_point_ships_to_the_locker_then_hands_over(api, customer_id):
+def test_pickup_point_ships_to_the_locker_then_hands_over(api, client, customer_id):
     order = place(api, lines=[("SOCK-1", 1)], method="pickup_point", location="LOCK", customer_id=customer_id).json()
+    pay_by_webhook(client, order["payments"][0]["id"])  # goods never leave unpaid
     (f,) = order["fulfillments"]
     assert f["method"] == "pickup_point" and f["handover_location"] == "LOCK" and f["pickup_code"]
     assert order["totals"]["shipping"]["amount"] == "1990"
@@ -105,9 +108,10 @@ def test_carry_out_at_the_pos_sells_from_that_store_and_is_done(api, issue_key, 
     assert place(clerk, lines=[("SHOE-42", 1)], method="carry_out", location="VAP", channel="pos").status_code == 403
 
 
-def test_ship_to_store_transfers_from_the_warehouse_with_a_promised_date(api, customer_id):
+def test_ship_to_store_transfers_from_the_warehouse_with_a_promised_date(api, client, customer_id):
     # given a pickup at Valparaíso, which lacks the SHOE-41
     order = place(api, lines=[("SHOE-41", 2)], method="pickup", location="VAP", customer_id=customer_id).json()
+    pay_by_webhook(client, order["payments"][0]["id"])  # goods never leave unpaid
     (f,) = order["fulfillments"]
     assert f["method"] == "ship_to_store" and f["location"] == "WH" and f["handover_location"] == "VAP"
     assert f["transfer_id"] and f["promised_at"] and "transfer" in f["reason"]

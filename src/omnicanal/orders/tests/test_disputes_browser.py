@@ -43,6 +43,7 @@ def test_a_manager_decides_a_partial_refund_from_the_disputes_queue(staff, conso
     page.check("[data-testid=decision-partial]")
     page.fill("[data-testid=decision-amount]", "20.000")
     page.click("[data-testid=decide-submit]")
+    page.click("dialog.confirm [data-testid=confirm-yes]")  # a decision is confirmed in a <dialog> first
     page.wait_for_selector("[data-testid=dispute-status] >> text=Resuelta")
     assert "20.000" in page.inner_text("[data-testid=dispute-decision]")
     dispute.refresh_from_db()

@@ -151,9 +151,12 @@ def test_a_manager_decides_a_partial_refund_in_the_console_audited_and_on_the_ti
     dispute = open_late(api, order)
     login(client, "manager")
     url = f"/console/orders/disputes/{dispute['id']}/decide/"
-    client.post(url, {"decision": "partial_refund", "amount": "60.000"})  # more than was paid: refused
+    client.post(url, {"decision": "partial_refund", "amount": "20.000"})  # not confirmed: nothing done
     assert Dispute.objects.get(public_id=dispute["id"]).status == "open"
-    client.post(url, {"decision": "partial_refund", "amount": "20.000", "note": "courier lost one box"})
+    client.post(url, {"decision": "partial_refund", "amount": "60.000", "confirm": "yes"})  # more than was paid
+    assert Dispute.objects.get(public_id=dispute["id"]).status == "open"
+    client.post(url, {"decision": "partial_refund", "amount": "20.000", "note": "courier lost one box",
+                      "confirm": "yes"})
     d = Dispute.objects.get(public_id=dispute["id"])
     assert d.status == "resolved" and d.decision == "partial_refund" and d.amount == 20000
     assert d.decided_by.startswith("user:manager")
@@ -168,7 +171,7 @@ def test_a_replacement_from_the_console_is_a_free_order(api, client, customer_id
     order = delivered(api, client, customer_id)
     dispute = api.post(f"/orders/{order['id']}/disputes", {"kind": "defective"}).json()
     login(client, "manager")
-    client.post(f"/console/orders/disputes/{dispute['id']}/decide/", {"decision": "replacement"})
+    client.post(f"/console/orders/disputes/{dispute['id']}/decide/", {"decision": "replacement", "confirm": "yes"})
     replacement = Order.objects.exclude(public_id=order["id"]).get()
     assert replacement.total == 0 and replacement.contact["replacement_of"] == order["id"]
     history = Dispute.objects.get(public_id=dispute["id"]).history

@@ -98,10 +98,11 @@ def test_cancel_before_shipping_releases_stock_and_refunds_the_card(api, client,
 
 def test_cancel_after_shipping_is_refused(api, client, customer_id):
     order = place(api, lines=[("SOCK-1", 1)], customer_id=customer_id).json()
+    pay_by_webhook(client, order["payments"][0]["id"])
     f = order["fulfillments"][0]
     for step in ("pick", "pack"):
         act(api, f["id"], step)
-    act(api, f["id"], "ship", {"carrier": "X", "tracking": "1"})
+    assert act(api, f["id"], "ship", {"carrier": "X", "tracking": "1"}).status_code == 200
     r = api.post(f"/orders/{order['id']}/cancel", {})
     assert r.status_code == 409 and r.json()["type"] == "/problems/invalid-transition"
 

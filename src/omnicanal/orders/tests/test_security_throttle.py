@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 def _ready_pickup(api, customer_id):
     order = place(api, lines=[("SHOE-40", 1)], method="pickup", location="SCL", customer_id=customer_id).json()
     (f,) = order["fulfillments"]
+    assert api.post(f"/orders/{order['id']}/payments", {"method": "cash"}).status_code == 201  # paid at the desk
     for step in ("pick", "pack", "ready"):
         assert act(api, f["id"], step).status_code == 200
     return f["id"], Fulfillment.objects.get(public_id=f["id"]).pickup_code

@@ -27,6 +27,7 @@ def test_an_agent_finds_the_order_links_it_and_grants_store_credit(api, staff, c
         order = services.do_place_order(channel="web", customer_id=customer_id,
                                         delivery={"method": "ship", "address": ADDRESS},
                                         lines=[services.LineIn("SHOE-41", 1)])
+        services.do_collect_payment(order=order, method="card")  # paid: it may ship
         f = Fulfillment.objects.get(order=order)
         for step in ("pick", "pack"):
             services.do_transition(fulfillment_id=f.public_id, action=step)

@@ -82,6 +82,7 @@ def test_the_view_shows_a_ready_pickup_with_its_code_place_and_timeline(api, cus
 
 def test_a_shipment_shows_carrier_and_tracking_number_never_a_code(api, customer_id):
     order = place(api, lines=[("SOCK-1", 1)], customer_id=customer_id).json()
+    assert api.post(f"/orders/{order['id']}/payments", {"method": "card"}).status_code == 201  # paid: it may ship
     (f,) = order["fulfillments"]
     _ready(api, f["id"], "pick", "pack")
     assert act(api, f["id"], "ship", {"carrier": "Starken", "tracking": "ST123"}).status_code == 200

@@ -6,7 +6,7 @@ from django.core import signing
 
 from omnicanal.orders import queries as orders_queries
 from omnicanal.orders.tests.conftest import make_customer, make_world
-from omnicanal.orders.tests.helpers import act, place
+from omnicanal.orders.tests.helpers import act, pay_by_webhook, place
 
 
 @pytest.fixture
@@ -52,6 +52,7 @@ def test_a_code_never_shows_before_it_is_ready(client, api, customer_id):
 
 def test_a_shipment_shows_carrier_and_tracking_number(client, api, customer_id):
     order = place(api, lines=[("SOCK-1", 1)], customer_id=customer_id).json()
+    pay_by_webhook(client, order["payments"][0]["id"])  # goods never leave unpaid (orders: payment-due)
     (f,) = order["fulfillments"]
     for step, body in (("pick", None), ("pack", None), ("ship", {"carrier": "Starken", "tracking": "ST-998877"})):
         assert act(api, f["id"], step, body).status_code == 200
