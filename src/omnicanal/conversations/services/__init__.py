@@ -25,6 +25,8 @@ from omnicanal.conversations.services.tickets import (
     do_link_order,
     do_open_ticket,
     do_set_ticket_status,
+    sla_deadline,
+    sla_state,
 )
 from omnicanal.conversations.services.workflow import (
     do_leave_email,
