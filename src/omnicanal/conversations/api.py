@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Literal
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from omnicanal.conversations import queries, roles, services
-from omnicanal.conversations.contract import IdentityRef, InboundMessage
+from omnicanal.conversations.contract import CHANNELS, GENERIC_CHANNELS, IdentityRef, InboundMessage, known_inbound_channel
 from omnicanal.conversations.models import Conversation, Message, Ticket
 from omnicanal.core.auth import Principal
 from omnicanal.core.auth import require_role as _require_role
@@ -159,6 +160,9 @@ def conversation_out(conversation: Conversation, *, messages: bool = False, incl
 @router.post("/messages/inbound", response={202: InboundOut}, summary="A message from a generic channel")
 def inbound(request, body: InboundIn):
     require_role(request, *roles.INBOUND)
+    if not known_inbound_channel(body.channel):
+        raise ValidationFailed.on("channel", _("unknown channel; one of: %(names)s") % {
+            "names": ", ".join(sorted({*CHANNELS, *GENERIC_CHANNELS}))})
     message = InboundMessage(
         channel=body.channel, identities=tuple(IdentityRef(i.kind, i.value, i.verified) for i in body.identities),
         text=body.text, external_id=body.external_id, name=body.name, language=body.language,
