@@ -64,7 +64,7 @@ def errors(*problems: type[Problem]) -> dict[int, type[Schema]]:
     return {status: _schema(status, tuple(sorted(slugs))) for status, slugs in by_status.items()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema(status: int, slugs: tuple[str, ...]) -> type[Schema]:
     name = f"Problem{status}" + "".join(slug.title().replace("-", "") for slug in slugs)
     _declared[name] = slugs

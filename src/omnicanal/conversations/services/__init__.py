@@ -44,6 +44,8 @@ __all__ = [
     "Received",
     "ReplyWindowClosed",
     "conversation_of",
+    "sla_deadline",
+    "sla_state",
     "do_add_note",
     "do_ask_csat",
     "do_assign",
