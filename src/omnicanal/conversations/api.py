@@ -8,7 +8,7 @@ from typing import Literal
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from omnicanal.conversations import queries, roles, services
 from omnicanal.conversations.contract import (
@@ -19,9 +19,11 @@ from omnicanal.conversations.contract import (
     known_inbound_channel,
 )
 from omnicanal.conversations.models import Conversation, Message, Ticket
+from omnicanal.conversations.services import ReplyWindowClosed
 from omnicanal.core.auth import Principal
 from omnicanal.core.auth import require_role as _require_role
-from omnicanal.core.errors import NotFound, ValidationFailed
+from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
+from omnicanal.core.openapi import errors
 
 router = Router(tags=["conversations"])
 
@@ -40,6 +42,12 @@ class IdentityIn(Schema):
 
 
 class InboundIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "channel": "marketplace", "identities": [{"kind": "marketplace", "value": "mlc-buyer-88231"},
+                                                 {"kind": "email", "value": "ana.rojas@gmail.com"}],
+        "text": "Hola, ¿la parka Andes Pro viene en talla M?", "external_id": "mlc-q-5521907",
+        "name": "Ana Rojas", "language": "es"}]})
+
     channel: str = Field(pattern=CHANNEL, examples=["marketplace"])
     identities: list[IdentityIn] = Field(min_length=1, max_length=20)
     text: str = Field(default="", max_length=20000)
@@ -213,7 +221,7 @@ def get_conversation(request, conversation_id: str):
                             include_private=not principal.is_integration)
 
 
-@router.post("/conversations/{conversation_id}/messages", response={201: MessageOut},
+@router.post("/conversations/{conversation_id}/messages", response={201: MessageOut, **errors(ReplyWindowClosed)},
              summary="Reply (on `channel`, else where the customer last wrote) or add an internal note")
 def reply(request, conversation_id: str, body: ReplyIn):
     """Sends a reply on `channel`, or on the channel the customer last wrote from; another channel needs an
@@ -291,7 +299,7 @@ def list_tickets(request, status: Literal["unsolved", "new", "open", "pending", 
     return [ticket_out(t) for t in queries.tickets(status=status)]
 
 
-@router.put("/tickets/{ticket_id}", response=TicketOut, summary="Move a ticket: new, open, pending, solved, closed")
+@router.put("/tickets/{ticket_id}", response={200: TicketOut, **errors(InvalidTransition)}, summary="Move a ticket: new, open, pending, solved, closed")
 def set_ticket_status(request, ticket_id: str, body: TicketStatusIn):
     """Moves a ticket: new → open, pending or solved; open ↔ pending → solved → closed, or back to open.
     Pending pauses its SLA timers (the business minutes left are kept) until the customer answers or it is

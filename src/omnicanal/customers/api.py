@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Query, Router, Schema
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from omnicanal.core import audit
 from omnicanal.core.auth import require_role
@@ -57,6 +57,11 @@ class TraitsIn(Schema):
 
 
 class IdentifyIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "channel": "whatsapp", "identities": [{"kind": "phone", "value": "+56 9 8765 4321", "verified": True},
+                                              {"kind": "email", "value": "Ana.Rojas@Gmail.com"}],
+        "traits": {"name": "Ana Rojas Soto", "language": "es"}}]})
+
     channel: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$", examples=["whatsapp"])
     identities: list[IdentityIn] = Field(min_length=1, max_length=20)
     traits: TraitsIn | None = None

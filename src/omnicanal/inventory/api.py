@@ -13,8 +13,9 @@ from pydantic import ValidationError as PydanticValidationError
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.auth import Principal, require_location
 from omnicanal.core.auth import require_role as _require_role
-from omnicanal.core.errors import FieldError, NotFound, ValidationFailed
+from omnicanal.core.errors import FieldError, InsufficientStock, NotFound, ValidationFailed
 from omnicanal.core.money import Money
+from omnicanal.core.openapi import errors
 from omnicanal.inventory import queries, roles, services
 from omnicanal.inventory.models import Location, StockMovement
 from omnicanal.inventory.schemas import (
@@ -277,7 +278,7 @@ def reservation_out(r) -> dict:
             "lines": queries.reservation_lines(r)}
 
 
-@router.post("/reservations", response={201: ReservationOut},
+@router.post("/reservations", response={201: ReservationOut, **errors(InsufficientStock)},
              summary="Hold every line or none (409 insufficient-stock names the short lines)")
 def create_reservation(request: HttpRequest, body: ReservationIn):
     """Holds stock for every line or for none, under row locks, until it expires; 409 `insufficient-stock`

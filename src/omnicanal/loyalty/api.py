@@ -15,8 +15,9 @@ from pydantic import Field, field_validator
 from omnicanal.core import clock
 from omnicanal.core.auth import Principal
 from omnicanal.core.auth import require_role as _require_role
-from omnicanal.core.errors import NotFound
+from omnicanal.core.errors import CouponExhausted, InsufficientBalance, NotFound
 from omnicanal.core.money import Money, business_currency
+from omnicanal.core.openapi import errors
 from omnicanal.core.schemas import MoneyOut, PositiveMoneyIn, Quantity, StrictAmount
 from omnicanal.loyalty import panel, qr, queries, roles
 from omnicanal.loyalty.models import POINTS, Activity, Coupon, CouponKind, GrantKind, Tier, Transfer
@@ -490,7 +491,7 @@ class UseOut(Schema):
     used_at: dt.datetime
 
 
-@router.post("/coupons/redeem", response={201: UseOut}, summary="Count a coupon use for an order (at placement)")
+@router.post("/coupons/redeem", response={201: UseOut, **errors(CouponExhausted)}, summary="Count a coupon use for an order (at placement)")
 def redeem_coupon(request, body: RedeemIn):
     """Counts one use of a coupon for an order at placement; refused once its limits are reached (409 `coupon-
     exhausted`)."""
@@ -627,7 +628,7 @@ class GiftCardSpendIn(GiftCardCheckIn):
     channel: str = Field(default="", max_length=20)
 
 
-@router.post("/gift-cards/spend", response={201: MovementOut}, summary="Pay with a gift card now (POS)")
+@router.post("/gift-cards/spend", response={201: MovementOut, **errors(InsufficientBalance)}, summary="Pay with a gift card now (POS)")
 def spend_gift_card(request, body: GiftCardSpendIn):
     """Pays with a gift card now (at a POS): the amount is taken from its balance, never below zero."""
     require_role(request, *roles.CHECKOUT)

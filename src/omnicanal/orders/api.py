@@ -8,12 +8,20 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from omnicanal.core.auth import Principal, require_location
 from omnicanal.core.auth import require_role as _require_role
-from omnicanal.core.errors import NotFound, ValidationFailed
+from omnicanal.core.errors import (
+    CouponExhausted,
+    InsufficientBalance,
+    InsufficientStock,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
 from omnicanal.core.money import Money
+from omnicanal.core.openapi import errors
 from omnicanal.core.schemas import AddressIn, MoneyIn, Quantity
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import presence as loyalty_presence
@@ -86,6 +94,17 @@ class PresenceIn(Schema):
 
 
 class OrderIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"channel": "web", "customer_id": "cus_8f3k2m9q1x7z",
+         "lines": [{"sku": "ZAP-TRAIL-38", "quantity": 1}, {"sku": "MOCH-30L-NEG", "quantity": 1}],
+         "delivery": {"method": "pickup", "location": "SCL-CENTRO"}, "coupon": "BIENVENIDA10",
+         "payments": [{"method": "points", "amount": {"amount": "5000", "currency": "CLP"}}, {"method": "card"}]},
+        {"channel": "app", "customer_id": "cus_8f3k2m9q1x7z", "lines": [{"sku": "PARKA-PRO-M-VER", "quantity": 1}],
+         "delivery": {"method": "ship", "address": {"line1": "Av. Providencia 1234, depto 56", "city": "Santiago",
+                                                    "region": "RM", "country": "CL"}},
+         "payments": [{"method": "card"}]},
+    ]})
+
     channel: str = Field(min_length=1, max_length=30)
     customer_id: str | None = Field(default=None, max_length=32)
     cart_id: str | None = Field(default=None, max_length=32)
@@ -236,7 +255,8 @@ def customer_cart(request: HttpRequest, customer_id: str):
 # --- orders --------------------------------------------------------------------------------------------
 
 
-@router.post("/orders", response={201: OrderOut}, exclude_unset=True, summary="Place an order on any channel, with any delivery method")
+@router.post("/orders", response={201: OrderOut, **errors(InsufficientStock, CouponExhausted, InsufficientBalance)},
+             exclude_unset=True, summary="Place an order on any channel, with any delivery method")
 def place_order(request: HttpRequest, body: OrderIn):
     """Places an order on any channel from a cart or from lines: priced with the channel's listing, the coupon
     and points; sourced to the locations that can serve the delivery method; stock reserved under row locks;
@@ -276,7 +296,8 @@ def get_order(request: HttpRequest, order_id: str):
     return queries.order_dict(order, viewer=principal)
 
 
-@router.post("/orders/{order_id}/cancel", response=OrderOut, exclude_unset=True, summary="Release stock, refund, reverse points")
+@router.post("/orders/{order_id}/cancel", response={200: OrderOut, **errors(InvalidTransition)}, exclude_unset=True,
+             summary="Release stock, refund, reverse points")
 def cancel_order(request: HttpRequest, order_id: str, body: CancelIn | None = None):
     """Cancels an order not yet completed: stock is released, payments refunded and points reversed; 409
     `invalid-transition` otherwise."""
@@ -355,7 +376,8 @@ def reissue_pickup_code(request: HttpRequest, fulfillment_id: str):
 
 
 # After the fixed paths under /fulfillments/{id}/: Django tries URL patterns in order.
-@router.post("/fulfillments/{fulfillment_id}/{action}", response=FulfillmentOut, exclude_unset=True,
+@router.post("/fulfillments/{fulfillment_id}/{action}", response={200: FulfillmentOut, **errors(InvalidTransition)},
+             exclude_unset=True,
              summary="pick, pack, ship {carrier, tracking}, ready, arrived, handover {code}, deliver")
 def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str, body: ActionIn | None = None):
     """Moves a fulfillment one step: pick, pack, ship (`{carrier, tracking}`), ready, arrived, handover

@@ -16,7 +16,14 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from omnicanal.core import throttle
-from omnicanal.core.errors import Problem
+from omnicanal.core.errors import (
+    CouponExhausted,
+    InsufficientBalance,
+    InsufficientStock,
+    Problem,
+    TooManyRequests,
+)
+from omnicanal.core.openapi import errors
 from omnicanal.core.schemas import AddressIn, MoneyIn, MoneyOut, Out, Quantity, Timestamp
 from omnicanal.loyalty import qr as loyalty_qr
 from omnicanal.loyalty import queries as loyalty_queries
@@ -155,7 +162,7 @@ def request_code(request: HttpRequest, body: ContactIn):
     return Status(202, {"detail": _("If the address can receive messages, a code is on its way.")})
 
 
-@router.post("/sessions/verify", response=SignedInOut, auth=shopper_auth,
+@router.post("/sessions/verify", response={200: SignedInOut, **errors(TooManyRequests)}, auth=shopper_auth,
              summary="The code signs this session in; its cart merges into the customer's one cart")
 def verify_code(request: HttpRequest, body: VerifyIn):
     """A correct one-time code signs this session in as the customer, and the session's cart merges into the
@@ -205,7 +212,8 @@ def put_cart_line(request: HttpRequest, body: CartLineIn):
     return _cart(cart_id, shopper.channel)
 
 
-@router.post("/checkout", response={201: OrderOut}, exclude_unset=True, auth=shopper_auth,
+@router.post("/checkout", response={201: OrderOut, **errors(InsufficientStock, CouponExhausted, InsufficientBalance)},
+             exclude_unset=True, auth=shopper_auth,
              summary="Place the cart as an order (as GET /api/v1/orders/{id} shows it)")
 def checkout(request: HttpRequest, body: CheckoutIn):
     """Places the shopper's cart as an order with a delivery method, an optional coupon and payments; the
