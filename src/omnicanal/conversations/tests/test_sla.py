@@ -105,3 +105,19 @@ def test_business_minutes_between_counts_only_open_time():
     assert business_minutes_between(friday_1730, utc(9, 12, 30), WEEKDAYS, SANTIAGO) == 60
     assert business_minutes_between(utc(9, 12, 30), friday_1730, WEEKDAYS, SANTIAGO) == 0
     assert business_minutes_between(friday_1730, utc(6, 21, 0), {}, SANTIAGO) == 30
+
+
+def test_the_tickets_page_names_the_overdue_timer_and_a_paused_one(client, make_agent, receive, actor, team):
+    with clock.frozen(utc(2, 13, 0)):
+        late = services.do_open_ticket(conversation=receive("Hola", value="+56987654301").conversation,
+                                       category="delivery", actor=actor)
+        waiting = services.do_open_ticket(conversation=receive("Hola", value="+56987654302").conversation,
+                                          category="returns", actor=actor)
+        services.do_set_ticket_status(ticket=waiting.public_id, status="pending", actor=actor)
+    with clock.frozen(utc(2, 14, 0)):  # Monday 11:00 local: the first hour has passed
+        services.do_check_sla()
+        client.force_login(make_agent("valentina"))
+        page = client.get("/console/conversations/tickets/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert late.display_number in page and waiting.display_number in page
+    assert "primera respuesta vencida" in page and "en pausa (pendiente)" in page
+    assert "America/Santiago" in page
