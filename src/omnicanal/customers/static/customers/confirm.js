@@ -8,7 +8,7 @@
     if (!dialog || typeof dialog.showModal !== "function") return;
     const confirmed = form.querySelector("input[name=confirmed]");
     form.addEventListener("submit", (event) => {
-      if (confirmed && confirmed.value === "1") return;
+      if (form.dataset.confirmed === "1" || (confirmed && confirmed.value === "1")) return;
       event.preventDefault();
       dialog.querySelectorAll("[data-confirm-value]").forEach((slot) => {
         const field = form.elements[slot.dataset.confirmValue];
@@ -23,6 +23,7 @@
       if (!button) return;
       dialog.close(button.value);
       if (button.value === "confirm") {
+        form.dataset.confirmed = "1";
         if (confirmed) confirmed.value = "1";
         form.requestSubmit ? form.requestSubmit() : form.submit();
       }
