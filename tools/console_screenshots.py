@@ -1,6 +1,6 @@
 """Phone screenshots of the console's store desks for the README and docs/orders.md, on the demo.
 
-    PYTHONPATH=src /work/main/.venv/bin/python tools/console_screenshots.py
+    PYTHONPATH=src .venv/bin/python tools/console_screenshots.py
     # writes docs/screenshots/console-pickups-phone.png (and console-returns-phone.png)
 
 Loads the demo into a scratch SQLite database, serves it on 127.0.0.1:8766 and drives Debian's

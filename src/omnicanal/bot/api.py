@@ -35,6 +35,9 @@ class ParseOut(Schema):
 
 @router.post("/bot/parse", response=ParseOut, summary="Language, intent, confidence and entities of a sentence")
 def parse(request, body: ParseIn):
+    """Reads a customer's sentence as the bot does: its language (es or en), the intent with a confidence
+    between 0 and 1, and the entities found (order numbers, SKUs, products, stores, sizes, emails, phones).
+    Nothing is stored."""
     require_role(request, *roles.PARSE)
     if not body.text.strip():
         raise ValidationFailed.on("text", _("Write a sentence to understand."))

@@ -88,6 +88,8 @@ def _variant_specs(variants) -> list[services.VariantSpec]:
 
 @router.post("/products", response={201: ProductOut}, summary="Create a product with its variants")
 def create_product(request: HttpRequest, body: ProductIn):
+    """Creates a product with one or more variants (SKU unique, optional GTIN and attributes) and its base
+    price; listings per channel then decide what each channel shows."""
     principal = require_role(request, *roles.EDIT)
     product = services.do_create_product(
         name_es=body.name, name_en=body.name_en, description_es=body.description, description_en=body.description_en,
@@ -100,6 +102,7 @@ def create_product(request: HttpRequest, body: ProductIn):
 @router.get("/products", response=ProductPage, summary="Search products")
 def list_products(request: HttpRequest, q: str = "", category: str = "", brand: str = "", limit: int = 50,
                   offset: int = 0):
+    """Products whose name, handle or SKU match the query."""
     require_role(request, *roles.READ)
     if not 1 <= limit <= 500:
         raise ValidationFailed.on("limit", "must be between 1 and 500")
@@ -121,6 +124,7 @@ CSV_ANSWER = {"responses": {200: {"description": "OK", "content": {"text/csv": {
 
 @router.get("/products/export", summary="Every variant as CSV (one row per variant)", openapi_extra=CSV_ANSWER)
 def export_products(request: HttpRequest):
+    """Every variant of every product as CSV, one row per variant."""
     require_role(request, *roles.EDIT)
     response = HttpResponse(csvio.export_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="catalog.csv"'
@@ -129,6 +133,8 @@ def export_products(request: HttpRequest):
 
 @router.post("/products/import", response=ImportOut, summary="Create or update products from CSV (all or nothing)")
 def import_products(request: HttpRequest, file: File[UploadedFile] = None):
+    """Creates or updates products from a CSV in the export's columns. All or nothing: one bad row refuses the
+    whole file with a field error per row and column."""
     principal = require_role(request, *roles.EDIT)
     raw = file.read() if file is not None else request.body
     try:
@@ -140,12 +146,15 @@ def import_products(request: HttpRequest, file: File[UploadedFile] = None):
 
 @router.get("/products/{ref}", response=ProductOut, summary="A product by id, handle or the SKU of a variant")
 def get_product(request: HttpRequest, ref: str):
+    """One product with its variants and images, found by its id, its handle or the SKU of any of its variants.
+    """
     require_role(request, *roles.READ)
     return product_out(queries.get_product(ref))
 
 
 @router.patch("/products/{ref}", response=ProductOut, summary="Change a product; `variants` adds variants")
 def patch_product(request: HttpRequest, ref: str, body: ProductPatch):
+    """Changes a product's fields; `variants` adds new variants to it."""
     principal = require_role(request, *roles.EDIT)
     product = queries.get_product(ref)
     data = body.dict(exclude_unset=True)
@@ -168,6 +177,7 @@ def patch_product(request: HttpRequest, ref: str, body: ProductPatch):
 
 @router.post("/products/{ref}/images", response={201: ImageOut}, summary="Upload an image (multipart `file`)")
 def upload_image(request: HttpRequest, ref: str, file: File[UploadedFile]):
+    """Adds an image to a product (multipart field `file`); the file is checked by its content and size."""
     principal = require_role(request, *roles.EDIT)
     product = queries.get_product(ref)
     image = services.do_add_image(product=product, filename=file.name or "image", content=file.read(), actor=principal)
@@ -177,6 +187,7 @@ def upload_image(request: HttpRequest, ref: str, file: File[UploadedFile]):
 
 @router.get("/categories", response=list[CategoryOut], summary="The category tree, flat")
 def list_categories(request: HttpRequest):
+    """Every category, flat, each with its parent and purchase cycle."""
     require_role(request, *roles.READ)
     return [category_out(c) for c in queries.categories()]
 
@@ -188,6 +199,8 @@ def category_out(c) -> dict:
 
 @router.post("/categories", response={201: CategoryOut}, summary="Create a category with its purchase cycle")
 def create_category(request: HttpRequest, body: CategoryIn):
+    """Creates a category with its purchase cycle (one-off, durable or replenishable), which recommendations
+    and campaigns read."""
     require_role(request, *roles.EDIT)
     parent = None
     if body.parent:
@@ -210,12 +223,15 @@ def channel_out(c) -> dict:
 
 @router.get("/channels", response=list[ChannelOut], summary="The channel registry and each channel's policy")
 def list_channels(request: HttpRequest):
+    """The sales channels (web, app, marketplace, pos, mpos, chat, phone and any added) and each one's
+    publication and price policy."""
     require_role(request, *roles.READ)
     return [channel_out(c) for c in queries.channels(active_only=False)]
 
 
 @router.put("/channels/{code}", response=ChannelOut, summary="Change a channel's publication and price policy")
 def put_channel(request: HttpRequest, code: str, body: ChannelIn):
+    """Changes a channel's publication and price policy, which its listings follow."""
     principal = require_role(request, *roles.CHANNEL_POLICY)
     channel = queries.get_channel(code)
     changes = body.dict(exclude_unset=True)
@@ -226,6 +242,8 @@ def put_channel(request: HttpRequest, code: str, body: ChannelIn):
 
 @router.put("/listings/{channel}/{sku}", response=ListingOut, summary="Set how a channel shows a variant")
 def put_listing(request: HttpRequest, channel: str, sku: str, body: ListingIn):
+    """Sets a variant's price, title, description and publication on one channel; absent fields keep the
+    product's own."""
     principal = require_role(request, *roles.EDIT)
     chan = queries.get_channel(channel)
     variant = queries.get_variant(sku)
@@ -239,12 +257,16 @@ def put_listing(request: HttpRequest, channel: str, sku: str, body: ListingIn):
 
 @router.get("/listings/{channel}/{sku}", response=ListingOut, summary="What a channel shows for a variant")
 def get_listing(request: HttpRequest, channel: str, sku: str):
+    """What one channel shows for a variant: its price (or the base price), title, description and whether it
+    is published there."""
     require_role(request, *roles.READ)
     return listing_out(queries.effective_listing(sku=sku, channel=channel))
 
 
 @router.get("/catalog/consistency", response=ConsistencyOut, summary="Drift across channels (add ?format=csv)")
 def get_consistency(request: HttpRequest, sku: str = "", channel: str = "", field: str = "", format: str = "json"):
+    """Where channels drift apart: for each SKU and channel, a field (price, title, publication) whose value
+    differs from the reference. JSON by default, CSV with `?format=csv`."""
     require_role(request, *roles.CONSISTENCY)
     report = consistency.consistency_report(
         skus=[s for s in sku.split(",") if s] or None,

@@ -6,15 +6,24 @@ import datetime as dt
 from typing import Literal
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from omnicanal.conversations import queries, roles, services
-from omnicanal.conversations.contract import IdentityRef, InboundMessage
+from omnicanal.conversations.contract import (
+    CHANNELS,
+    GENERIC_CHANNELS,
+    IdentityRef,
+    InboundMessage,
+    known_inbound_channel,
+)
 from omnicanal.conversations.models import Conversation, Message, Ticket
+from omnicanal.conversations.services import ReplyWindowClosed
 from omnicanal.core.auth import Principal
 from omnicanal.core.auth import require_role as _require_role
-from omnicanal.core.errors import NotFound, ValidationFailed
+from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
+from omnicanal.core.openapi import errors
 
 router = Router(tags=["conversations"])
 
@@ -33,6 +42,12 @@ class IdentityIn(Schema):
 
 
 class InboundIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "channel": "marketplace", "identities": [{"kind": "marketplace", "value": "mlc-buyer-88231"},
+                                                 {"kind": "email", "value": "ana.rojas@gmail.com"}],
+        "text": "Hola, ¿la parka Andes Pro viene en talla M?", "external_id": "mlc-q-5521907",
+        "name": "Ana Rojas", "language": "es"}]})
+
     channel: str = Field(pattern=CHANNEL, examples=["marketplace"])
     identities: list[IdentityIn] = Field(min_length=1, max_length=20)
     text: str = Field(default="", max_length=20000)
@@ -159,7 +174,14 @@ def conversation_out(conversation: Conversation, *, messages: bool = False, incl
 
 @router.post("/messages/inbound", response={202: InboundOut}, summary="A message from a generic channel")
 def inbound(request, body: InboundIn):
+    """A message from a channel without its own webhook (a marketplace's buyer question, the app's chat). The
+    identities resolve to one customer (created or merged as needed) and the message joins that customer's
+    one open conversation; a repeated `external_id` on the same channel is stored once (`duplicate: true`).
+    An unknown `channel` is refused with a field error."""
     require_role(request, *roles.INBOUND)
+    if not known_inbound_channel(body.channel):
+        raise ValidationFailed.on("channel", _("unknown channel; one of: %(names)s") % {
+            "names": ", ".join(sorted({*CHANNELS, *GENERIC_CHANNELS}))})
     message = InboundMessage(
         channel=body.channel, identities=tuple(IdentityRef(i.kind, i.value, i.verified) for i in body.identities),
         text=body.text, external_id=body.external_id, name=body.name, language=body.language,
@@ -179,6 +201,8 @@ def list_conversations(
     customer_id: str = Query("", max_length=40),
     limit: int = Query(50, ge=1, le=200),
 ):
+    """Conversations, newest activity first: by status (active: open or snoozed), a staff member's view (mine,
+    unassigned, team, sla at risk), channel or customer."""
     principal = require_role(request, *roles.READ)
     user = request.user if principal.kind == "user" else None
     if customer_id:
@@ -190,15 +214,21 @@ def list_conversations(
 
 @router.get("/conversations/{conversation_id}", response=ConversationOut, summary="One conversation with its messages")
 def get_conversation(request, conversation_id: str):
+    """The conversation with its messages across every channel, oldest first, and its open ticket with the SLA
+    due times and the timers breached. Internal notes are never shown to integration keys."""
     principal = require_role(request, *roles.READ)
     # internal notes are staff's own words: never to an integration, whatever its scopes
     return conversation_out(queries.get_conversation(conversation_id), messages=True,
                             include_private=not principal.is_integration)
 
 
-@router.post("/conversations/{conversation_id}/messages", response={201: MessageOut},
+@router.post("/conversations/{conversation_id}/messages", response={201: MessageOut, **errors(ReplyWindowClosed)},
              summary="Reply (on `channel`, else where the customer last wrote) or add an internal note")
 def reply(request, conversation_id: str, body: ReplyIn):
+    """Sends a reply on `channel`, or on the channel the customer last wrote from; another channel needs an
+    address and transactional consent, and a channel with a reply window (WhatsApp, Instagram, Messenger)
+    takes free text only within 24 h (409 `reply-window-closed`, send a `template`). `private: true` adds an
+    internal note instead, never sent."""
     principal = require_role(request, *roles.ANSWER)
     conversation = queries.get_conversation(conversation_id)
     user = request.user if principal.kind == "user" else None
@@ -212,6 +242,8 @@ def reply(request, conversation_id: str, body: ReplyIn):
 
 @router.post("/conversations/{conversation_id}/assign", response=ConversationOut, summary="Assign to a staff member or team")
 def assign(request, conversation_id: str, body: AssignIn):
+    """Assigns the conversation to a staff member (by username; null unassigns) and/or moves it to a team (by
+    its slug). The assignee is told in the console."""
     principal = require_role(request, *roles.ANSWER)
     assignee_id = None
     if body.assignee:
@@ -226,6 +258,8 @@ def assign(request, conversation_id: str, body: AssignIn):
 
 @router.post("/conversations/{conversation_id}/resolve", response=ConversationOut, summary="Resolve")
 def resolve(request, conversation_id: str):
+    """Resolves the conversation; the customer may be asked for their satisfaction, and writing again reopens
+    it."""
     principal = require_role(request, *roles.ANSWER)
     services.do_resolve(conversation=queries.get_conversation(conversation_id), actor=principal)
     return conversation_out(queries.get_conversation(conversation_id))
@@ -233,6 +267,7 @@ def resolve(request, conversation_id: str):
 
 @router.post("/conversations/{conversation_id}/reopen", response=ConversationOut, summary="Reopen")
 def reopen(request, conversation_id: str):
+    """Reopens a resolved conversation (it goes back to the inbox, assignee kept)."""
     principal = require_role(request, *roles.ANSWER)
     services.do_reopen(conversation=queries.get_conversation(conversation_id), actor=principal)
     return conversation_out(queries.get_conversation(conversation_id))
@@ -248,6 +283,7 @@ def return_to_bot(request, conversation_id: str):
 
 @router.post("/conversations/{conversation_id}/snooze", response=ConversationOut, summary="Snooze until a time")
 def snooze(request, conversation_id: str, body: SnoozeIn):
+    """Hides the conversation from the active inbox until `until`, when a periodic task wakes it."""
     principal = require_role(request, *roles.ANSWER)
     services.do_snooze(conversation=queries.get_conversation(conversation_id), until=body.until, actor=principal)
     return conversation_out(queries.get_conversation(conversation_id))
@@ -255,6 +291,9 @@ def snooze(request, conversation_id: str, body: SnoozeIn):
 
 @router.post("/conversations/{conversation_id}/tickets", response={201: TicketOut}, summary="Open a numbered ticket")
 def open_ticket(request, conversation_id: str, body: TicketIn):
+    """Opens a numbered ticket (T-10001…) on the conversation, in a category, with an optional order or return
+    reference; its SLA timers start from the team's policy, in business hours. An open ticket already there
+    is answered as it is."""
     principal = require_role(request, *roles.ANSWER)
     ticket = services.do_open_ticket(conversation=queries.get_conversation(conversation_id), category=body.category,
                                      subject=body.subject, order_ref=body.order_ref, return_ref=body.return_ref,
@@ -264,12 +303,16 @@ def open_ticket(request, conversation_id: str, body: TicketIn):
 
 @router.get("/tickets", response=list[TicketOut], summary="Tickets (unsolved by default)")
 def list_tickets(request, status: Literal["unsolved", "new", "open", "pending", "solved", "closed"] = "unsolved"):
+    """Tickets by status (unsolved: new, open and pending), with their SLA due times and breached timers."""
     require_role(request, *roles.READ)
     return [ticket_out(t) for t in queries.tickets(status=status)]
 
 
-@router.put("/tickets/{ticket_id}", response=TicketOut, summary="Move a ticket: new, open, pending, solved, closed")
+@router.put("/tickets/{ticket_id}", response={200: TicketOut, **errors(InvalidTransition)}, summary="Move a ticket: new, open, pending, solved, closed")
 def set_ticket_status(request, ticket_id: str, body: TicketStatusIn):
+    """Moves a ticket: new → open, pending or solved; open ↔ pending → solved → closed, or back to open.
+    Pending pauses its SLA timers (the business minutes left are kept) until the customer answers or it is
+    opened again. Any other step is 409 `invalid-transition`."""
     principal = require_role(request, *roles.ANSWER)
     if not Ticket.objects.filter(public_id=ticket_id).exists():
         raise NotFound(detail=f"No ticket {ticket_id}.")

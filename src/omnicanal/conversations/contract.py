@@ -91,6 +91,16 @@ CHANNELS: dict[str, ChannelSpec] = {
     ]
 }
 
+# Channels without an adapter here whose messages an integration relays through the generic
+# `POST /messages/inbound` (a marketplace's buyer questions, the app's or a store POS's chat); their
+# replies are stored as sent for the integration to read. Anything else is not a channel we know.
+GENERIC_CHANNELS = ("marketplace", "app", "web", "pos", "mpos")
+
+
+def known_inbound_channel(channel: str) -> bool:
+    return channel in CHANNELS or channel in GENERIC_CHANNELS
+
+
 DELIVERY_ORDER = {"queued": 0, "sent": 1, "delivered": 2, "read": 3}
 
 

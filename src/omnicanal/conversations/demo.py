@@ -21,7 +21,7 @@ from omnicanal.conversations.models import (
     Ticket,
     TicketSequence,
 )
-from omnicanal.conversations.services import do_save_team
+from omnicanal.conversations.services import do_save_team, sla_deadline, sla_state
 from omnicanal.core import clock
 from omnicanal.core.auth import role_allows
 from omnicanal.core.demo import STAFF
@@ -157,7 +157,7 @@ def load(*, seed: int, rng: random.Random, out) -> None:
     for conversation, (customer, addresses, topic, questions, answers, channels, started, _status) in zip(conversations, plans, strict=True):
         name = (customer.name or "").split(" ")[0]
         order = f"A-{rng.randint(10000, 19999)}"
-        at = started
+        at, first_reply_at = started, None
         for step, channel in enumerate(channels):
             text = rng.choice(questions).format(order=order, name=name) if step == 0 else rng.choice(
                 ["Te escribo por acá mejor", "Sigo por este canal", "¿Me pueden responder por aquí?"])
@@ -168,6 +168,7 @@ def load(*, seed: int, rng: random.Random, out) -> None:
                 messages.append(_message(conversation, "out", channel, addresses[channel], "agent", reply, at,
                                          conversation.assignee.first_name if conversation.assignee else "Valentina",
                                          user=conversation.assignee))
+                first_reply_at = first_reply_at or at
                 at += timedelta(minutes=rng.randint(2, 90))
         if conversation.status == "resolved":
             messages.append(_message(conversation, "in", channels[-1], addresses[channels[-1]], "customer", rng.choice(THANKS), at, customer.name))
@@ -175,7 +176,8 @@ def load(*, seed: int, rng: random.Random, out) -> None:
             conversation.resolved_by = conversation.assignee.username if conversation.assignee else "agente"
             conversation.first_response_at = started + timedelta(minutes=5)
         else:
-            conversation.waiting_since = at - timedelta(minutes=1)
+            conversation.waiting_since = min(at - timedelta(minutes=1), now)
+            conversation.first_response_at = first_reply_at if first_reply_at and first_reply_at < now else None
             if conversation.status == "snoozed":
                 conversation.snoozed_until = now + timedelta(hours=rng.randint(2, 30))
         conversation.last_message_at = conversation.last_inbound_at = min(at, now)
@@ -184,18 +186,25 @@ def load(*, seed: int, rng: random.Random, out) -> None:
         if topic in ("returns", "delivery", "payment") and (conversation.status != "resolved" or rng.random() < 0.2):
             number += 1
             open_ticket = conversation.status != "resolved"
-            due_offset = rng.choice([-40, 10, 25, 90, 300])  # minutes from now: breached, at risk, fine
-            tickets.append(Ticket(
+            ticket = Ticket(
                 number=number, conversation=conversation, customer_id=conversation.customer_id, category=topic,
                 subject=questions[0][:80].format(order=order, name=name), order_ref=order,
                 return_ref=f"R-{number}" if topic == "returns" else "", status="open" if open_ticket else "solved",
                 policy=policy, team=conversation.team, created_at=started, updated_at=started,
-                first_response_due=now + timedelta(minutes=due_offset) if open_ticket else None,
-                resolution_due=now + timedelta(minutes=due_offset + 600) if open_ticket else None,
                 solved_at=None if open_ticket else conversation.resolved_at,
-                breached=["first_response"] if open_ticket and due_offset < 0 else [],
-                warned=["first_response"] if open_ticket and due_offset < 30 else [],
-            ))
+            )
+            if open_ticket:
+                # Due times by the policy and the team's business hours from when the customer
+                # wrote, never "now + a few minutes": the SLA badge then says what the clock says.
+                waiting = conversation.waiting_since
+                if conversation.first_response_at is None:
+                    ticket.first_response_due = sla_deadline(waiting, policy.first_response_minutes, policy, conversation.team)
+                else:
+                    ticket.first_responded_at = conversation.first_response_at
+                    ticket.next_response_due = sla_deadline(waiting, policy.next_response_minutes, policy, conversation.team)
+                ticket.resolution_due = sla_deadline(started, policy.resolution_minutes, policy, conversation.team)
+                ticket.warned, ticket.breached = sla_state(ticket, now)
+            tickets.append(ticket)
     Message.objects.bulk_create(messages, batch_size=1000)
     Conversation.objects.bulk_update(conversations, ["resolved_at", "resolved_by", "first_response_at", "waiting_since",
                                                      "snoozed_until", "last_message_at", "last_inbound_at", "updated_at",

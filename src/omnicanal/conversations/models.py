@@ -270,6 +270,10 @@ class Ticket(models.Model):
     warned = models.JSONField(default=list, blank=True)  # timers already warned: ["first_response", ...]
     breached = models.JSONField(default=list, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    # Pending (waiting on the customer) pauses the timers: when it paused, and the business minutes
+    # each running timer still had then ({"resolution": 812.5, ...}); resuming gives them back.
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_minutes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -302,6 +302,7 @@ def tickets(request: HttpRequest) -> HttpResponse:
     rows = queries.tickets(status=wanted)
     return render(request, "conversations/tickets.html", {
         "title": _("Tickets"), "rows": rows, "status": wanted, "now": clock.now(),
+        "time_zone": settings.OMNICANAL["TIME_ZONE"],
         "statuses": [("unsolved", _("Unsolved")), ("solved", _("Solved")), ("closed", _("Closed"))],
         "names": _customer_names([t.customer_id for t in rows]),
     })

@@ -135,7 +135,7 @@ def is_open_or_always(hours: dict | None, timezone: str, at: dt.datetime) -> boo
     return True if not hours else is_open(hours, timezone, at)
 
 
-def add_business_minutes(start: dt.datetime, minutes: int, hours: dict | None, timezone: str) -> dt.datetime:
+def add_business_minutes(start: dt.datetime, minutes: float, hours: dict | None, timezone: str) -> dt.datetime:
     """`minutes` of open time after `start` (an SLA's due time); no schedule counts the clock around."""
     if not hours:
         return start + dt.timedelta(minutes=minutes)
@@ -156,3 +156,24 @@ def add_business_minutes(start: dt.datetime, minutes: int, hours: dict | None, t
             remaining -= available
         day += dt.timedelta(days=1)
     return start + dt.timedelta(minutes=minutes)  # a schedule with no open hours: wall time
+
+
+def business_minutes_between(start: dt.datetime, end: dt.datetime, hours: dict | None, timezone: str) -> float:
+    """Open minutes from `start` to `end` (0 when `end` is not later): what is left of an SLA timer
+    when it pauses, so that resuming it gives back exactly that much open time."""
+    if end <= start:
+        return 0
+    if not hours:
+        return (end - start).total_seconds() / 60
+    week, tz = week_of(hours), zone(timezone)
+    local_start, local_end = start.astimezone(tz), end.astimezone(tz)
+    total = dt.timedelta()
+    day = local_start.date()
+    while day <= local_end.date():
+        for open_at, close_at in week[day.weekday()]:
+            begin = max(dt.datetime.combine(day, open_at, tzinfo=tz), local_start)
+            finish = min(dt.datetime.combine(day, close_at, tzinfo=tz), local_end)
+            if finish > begin:
+                total += finish - begin
+        day += dt.timedelta(days=1)
+    return total.total_seconds() / 60

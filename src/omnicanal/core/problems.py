@@ -64,6 +64,10 @@ def problem_from_validation(exc: NinjaValidationError) -> Problem:
 
 
 def install(api: NinjaAPI) -> None:
+    from omnicanal.core import openapi
+
+    openapi.install(api)  # every error answer documented as problem+json
+
     def respond(request: HttpRequest, problem: Problem):
         return problem_response(problem, request)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Query, Router, Schema
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from omnicanal.core import audit
 from omnicanal.core.auth import require_role
@@ -57,6 +57,11 @@ class TraitsIn(Schema):
 
 
 class IdentifyIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "channel": "whatsapp", "identities": [{"kind": "phone", "value": "+56 9 8765 4321", "verified": True},
+                                              {"kind": "email", "value": "Ana.Rojas@Gmail.com"}],
+        "traits": {"name": "Ana Rojas Soto", "language": "es"}}]})
+
     channel: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$", examples=["whatsapp"])
     identities: list[IdentityIn] = Field(min_length=1, max_length=20)
     traits: TraitsIn | None = None
@@ -116,6 +121,10 @@ def _summary_row(customer, identities) -> dict[str, Any]:
 
 @router.post("/customers/identify", response={200: IdentifyOut}, summary="Resolve a channel's identities to one customer")
 def identify(request, body: IdentifyIn):
+    """Resolves a channel's identifiers to one customer: phones are normalized to E.164 and emails to lower
+    case; a known identifier answers its customer, a new one creates a customer, and identifiers of two
+    customers merge them unless they hold different verified identifiers of one kind (then a suggestion is
+    queued for review)."""
     actor = require_role(request, *IDENTIFY_ROLES)
     result = services.do_identify(
         channel=body.channel,
@@ -129,6 +138,8 @@ def identify(request, body: IdentifyIn):
 
 @router.get("/customers", response=CustomerPageOut, summary="Search customers by any identity in any format, or by part of the name")
 def search(request, filters: Query[SearchFilters]):
+    """Customers matching `q`: any identifier typed as people type it (a phone with spaces, an email in
+    capitals) or part of the name. Reading many customers at once is audited."""
     actor = require_role(request, *READ_ROLES)
     found = queries.search(filters.q, limit=filters.limit)
     identities = queries.identities_by_customer([c.pk for c in found])
@@ -140,6 +151,7 @@ def search(request, filters: Query[SearchFilters]):
 
 @router.get("/merge-suggestions", response=SuggestionPageOut, summary="The duplicate review queue")
 def suggestions(request, limit: int = 50):
+    """Open duplicate suggestions, the most likely first, with the reasons (same phone, similar name…)."""
     actor = require_role(request, *MERGE_ROLES)
     rows = queries.open_suggestions(limit=max(1, min(limit, 200)))
     if rows:
@@ -154,6 +166,8 @@ def suggestions(request, limit: int = 50):
 
 @router.post("/merge-suggestions/{suggestion_id}/accept", response=CustomerOut, summary="Merge the suggested pair")
 def accept_suggestion(request, suggestion_id: str):
+    """Accepts a duplicate suggestion: the two customers merge into the older one, losing nothing (identities,
+    orders, conversations, points, consents)."""
     actor = require_role(request, *MERGE_ROLES)
     survivor = services.do_accept_suggestion(suggestion_id=suggestion_id, actor=actor)
     return queries.single_view(survivor)
@@ -162,6 +176,7 @@ def accept_suggestion(request, suggestion_id: str):
 @router.post("/merge-suggestions/{suggestion_id}/reject", response=SuggestionDecisionOut,
              summary="Not one person: never suggest the pair again")
 def reject_suggestion(request, suggestion_id: str):
+    """Records that a suggested pair are two different people; the pair is never suggested again."""
     actor = require_role(request, *MERGE_ROLES)
     suggestion = services.do_reject_suggestion(suggestion_id=suggestion_id, actor=actor)
     return {"id": suggestion.public_id, "status": suggestion.status}
@@ -169,6 +184,8 @@ def reject_suggestion(request, suggestion_id: str):
 
 @router.get("/customers/{customer_id}", response=CustomerOut, summary="The single customer view (an alias answers its survivor)")
 def get_customer(request, customer_id: str):
+    """The single customer view: name, identities, consents, loyalty balances, cart, recent orders and open
+    conversation. An id merged into another answers the survivor (its `id` differs from the one asked)."""
     principal = require_role(request, *READ_ROLES)
     return queries.single_view(queries.get_customer(customer_id), principal)
 
@@ -176,6 +193,8 @@ def get_customer(request, customer_id: str):
 @router.get("/customers/{customer_id}/timeline", response=TimelineOut,
             summary="Everything that happened to the customer, newest first")
 def get_timeline(request, customer_id: str, filters: Query[TimelineFilters]):
+    """Everything that happened to the customer on every channel (orders, messages, visits, consents, loyalty),
+    newest first, each with its channel and a reference."""
     principal = require_role(request, *READ_ROLES)
     items = queries.timeline(customer_id, channel=filters.channel, type=filters.type, limit=filters.limit,
                              before=filters.before, principal=principal)
@@ -185,6 +204,9 @@ def get_timeline(request, customer_id: str, filters: Query[TimelineFilters]):
 
 @router.post("/customers/{customer_id}/merge", response=CustomerOut, summary="Merge other_id into this customer; answers the survivor")
 def merge(request, customer_id: str, body: MergeIn):
+    """Merges `other_id` into this customer and answers the survivor: identities, orders, conversations, points
+    and consents move; the other id stays an alias. Profiles with different verified identifiers of one kind
+    are refused."""
     actor = require_role(request, *MERGE_ROLES)
     survivor = services.do_merge_customers(survivor=customer_id, other=body.other_id, actor=actor, reason="api")
     return queries.single_view(survivor)
@@ -192,6 +214,8 @@ def merge(request, customer_id: str, body: MergeIn):
 
 @router.put("/customers/{customer_id}/consents", response=ConsentOut, summary="Grant or withdraw consent for a channel and purpose")
 def put_consent(request, customer_id: str, body: ConsentIn):
+    """Grants or withdraws the customer's consent for one channel and purpose (transactional, marketing,
+    surveys), recording the source and time."""
     actor = require_role(request, *WRITE_ROLES)
     consent = services.do_set_consent(
         customer_id=customer_id, channel=body.channel, purpose=body.purpose, granted=body.granted,
@@ -205,6 +229,8 @@ def put_consent(request, customer_id: str, body: ConsentIn):
 
 @router.put("/customers/{customer_id}/preferences", response=PreferencesOut, summary="Language, preferred channels, contact hours, time zone")
 def put_preferences(request, customer_id: str, body: PreferencesIn):
+    """Sets the customer's language, preferred channel per purpose, contact hours and time zone; absent fields
+    keep their value."""
     actor = require_role(request, *WRITE_ROLES)
     changes = body.dict(exclude_unset=True)
     customer = services.do_update_preferences(customer_id=customer_id, actor=actor, **changes)
@@ -213,12 +239,15 @@ def put_preferences(request, customer_id: str, body: PreferencesIn):
 
 @router.get("/customers/{customer_id}/export", response=ExportOut, summary="Everything held about the person (audited)")
 def export(request, customer_id: str):
+    """Everything held about the person, from every domain, as JSON (for a data-access request). Audited."""
     actor = require_role(request, *PRIVACY_ROLES)
     return services.do_export_customer(customer=customer_id, actor=actor)
 
 
 @router.post("/customers/{customer_id}/erase", response=ErasedOut, summary="Erase personal data everywhere; order totals are kept")
 def erase(request, customer_id: str, body: EraseIn | None = None):
+    """Erases the person's personal data in every domain (identities, consents, name, address, message texts);
+    order totals stay on the books under the same id. Audited; cannot be undone."""
     actor = require_role(request, *PRIVACY_ROLES)
     customer = services.do_erase_customer(customer=customer_id, actor=actor, reason=body.reason if body else "")
     return {"id": customer.public_id, "erased": True, "erased_at": customer.erased_at}

@@ -9,7 +9,7 @@ import datetime as dt
 import re
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -145,6 +145,7 @@ class IdentityInfo:
     kind: str
     value: str  # normalized: E.164 for phones, lower-case for emails
     verified: bool
+    label: str = field(default="", compare=False)  # the kind in the reader's language ("Teléfono"), for pages
 
 
 @dataclass(frozen=True)
@@ -238,7 +239,9 @@ def identities_of(customer_id: str) -> list[IdentityInfo]:
     """Every identifier of the customer (the survivor's), by kind then first seen; NotFound otherwise."""
     customer = get_customer(customer_id)
     rows = Identity.objects.filter(customer=customer).order_by("kind", "first_seen_at")
-    return [IdentityInfo(kind=r.kind, value=r.value, verified=r.verified) for r in rows]
+    labels = dict(IdentityKind.choices)
+    return [IdentityInfo(kind=r.kind, value=r.value, verified=r.verified, label=str(labels.get(r.kind, r.kind)))
+            for r in rows]
 
 
 def identities_by_id(customer_ids: Iterable[str]) -> dict[str, list[IdentityInfo]]:

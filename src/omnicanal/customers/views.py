@@ -145,13 +145,22 @@ def set_preferences(request: HttpRequest, customer_id: str):
 @require_POST
 @staff_required(*roles.MERGE)
 def merge(request: HttpRequest, customer_id: str):
+    """Merging cannot be undone: the console asks first (a <dialog> with JavaScript; without it, this
+    view answers a confirmation page naming both customers), and merges only a `confirmed` post."""
     customer = _customer_or_404(customer_id)
+    other_id = request.POST.get("other_id", "").strip()[:40]
+    if request.POST.get("confirmed") != "1":
+        try:
+            other = queries.get_customer(other_id)
+        except NotFound:
+            messages.error(request, _("No customer %(id)s.") % {"id": other_id or "—"})
+            return redirect("customers:detail", customer_id=customer.public_id)
+        return render(request, "customers/merge_confirm.html",
+                      {"title": _("Merge customers"), "customer": customer, "other": other})
     try:
         with transaction.atomic():
-            survivor = services.do_merge_customers(
-                survivor=customer, other=request.POST.get("other_id", "").strip(), actor=principal(request),
-                reason="console",
-            )
+            survivor = services.do_merge_customers(survivor=customer, other=other_id, actor=principal(request),
+                                                   reason="console")
         messages.success(request, _("Customers merged."))
         return redirect("customers:detail", customer_id=survivor.public_id)
     except Problem as problem:

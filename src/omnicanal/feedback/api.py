@@ -57,6 +57,8 @@ def _moderated(request, review: queries.ReviewInfo) -> dict:
 @router.get("/customers/{customer_id}/surveys/eligibility", response=EligibilityOut,
             summary="May this customer be asked for their opinion now (the fatigue governor), and why")
 def eligibility(request, customer_id: str):
+    """Whether the customer may be asked for their opinion now under the fatigue governor, when next, and why
+    not."""
     require_role(request, *roles.READ)
     budget = queries.eligibility(customers.customer_summary(customer_id).id)
     return {"eligible": budget.eligible, "next_eligible_at": budget.next_eligible_at,
@@ -67,18 +69,21 @@ def eligibility(request, customer_id: str):
 @router.get("/products/{handle}/reviews", response=schemas.ReviewsOut,
             summary="A product's published reviews, average and distribution")
 def product_reviews(request, handle: str):
+    """A product's published reviews, newest first, with the average rating and the count per star."""
     require_role(request, *roles.READ, "store_staff")
     return schemas.product_reviews(request, handle)
 
 
 @router.get("/reviews", response=list[ModeratedOut], summary="Reviews by status (pending: the moderation queue)")
 def list_reviews(request, status: ReviewStatus = ReviewStatus.PENDING):
+    """Reviews by status (pending is the moderation queue), newest first."""
     require_role(request, *roles.MODERATE)
     return [_moderated(request, r) for r in queries.moderation_queue(status=status)]
 
 
 @router.post("/reviews/{review_id}/approve", response=ModeratedOut, summary="Publish a held review")
 def approve(request, review_id: str):
+    """Publishes a review held for moderation; it then counts in the product's rating."""
     actor = require_role(request, *roles.MODERATE)
     with transaction.atomic():
         reviews.do_approve_review(review_id=review_id, actor=actor)
@@ -87,6 +92,7 @@ def approve(request, review_id: str):
 
 @router.post("/reviews/{review_id}/reject", response=ModeratedOut, summary="Keep a review off the shop")
 def reject(request, review_id: str, body: RejectIn):
+    """Keeps a review off the shop (it stays stored, not shown)."""
     actor = require_role(request, *roles.MODERATE)
     with transaction.atomic():
         reviews.do_reject_review(review_id=review_id, reason=body.reason, actor=actor)
@@ -95,6 +101,7 @@ def reject(request, review_id: str, body: RejectIn):
 
 @router.post("/reviews/{review_id}/reply", response=ModeratedOut, summary="The business's public answer")
 def reply(request, review_id: str, body: ReplyIn):
+    """Sets the business's public answer shown under a review."""
     actor = require_role(request, *roles.MODERATE)
     with transaction.atomic():
         reviews.do_reply_review(review_id=review_id, text=body.text, actor=actor)
@@ -152,6 +159,7 @@ def _send_out(request, send) -> dict:
 
 @router.post("/surveys", response={201: SurveyOut}, summary="A survey (CSAT, NPS, CES or custom questions, es and en)")
 def create_survey(request, body: SurveyIn):
+    """Creates a survey: CSAT, NPS, CES or custom questions, with its texts in Spanish and English."""
     actor = require_role(request, *roles.SURVEYS)
     reward = body.reward or RewardIn()
     with transaction.atomic():
@@ -164,6 +172,8 @@ def create_survey(request, body: SurveyIn):
 @router.post("/surveys/{survey_id}/sends", response={201: SendOut},
              summary="Offer a survey to a customer, if the fatigue governor allows (else 409 with when)")
 def send_survey(request, survey_id: str, body: SendIn):
+    """Offers a survey to a customer on a channel they consented to, if the fatigue governor allows it;
+    otherwise 409 with the next time it may."""
     require_role(request, *roles.SURVEYS)
     with transaction.atomic():
         send = surveys.do_send_survey(survey_id=survey_id, customer_id=body.customer_id, trigger=body.trigger,
@@ -179,6 +189,8 @@ def send_survey(request, survey_id: str, body: SendIn):
 @router.post("/survey-sends/{send_id}/answers", response=SendOut,
              summary="Answers for a send (partial answers are kept; the reward comes once, on completion)")
 def answer_survey(request, send_id: str, body: AnswersIn):
+    """Records answers for a survey send; partial answers are kept, and the reward (points or a coupon) is
+    given once, when the survey is complete."""
     require_role(request, *roles.SURVEYS)
     with transaction.atomic():
         send = surveys.do_answer(send_id=send_id, answers=body.answers)

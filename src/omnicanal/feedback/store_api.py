@@ -52,6 +52,8 @@ def _photos(items: list[PhotoIn]) -> list[reviews.PhotoIn]:
 @router.post("/reviews", response={201: ReviewCreated}, auth=shopper_auth,
              summary="Review a product of one of your orders that reached you (one review per order line)")
 def post_review(request: HttpRequest, body: ReviewIn):
+    """The signed-in customer reviews a product of one of their orders that reached them: a rating from 1 to 5
+    and a text, one review per order line. It may be held for moderation before it shows."""
     shopper = request.shopper  # type: ignore[attr-defined]  # set by ShopperAuth
     if not shopper.customer_id:
         from omnicanal.core.errors import Unauthorized
@@ -68,4 +70,5 @@ def post_review(request: HttpRequest, body: ReviewIn):
 @router.get("/products/{handle}/reviews", response=schemas.ReviewsOut, auth=browse_auth,
             summary="A product's published reviews, average and distribution")
 def product_reviews(request: HttpRequest, handle: str):
+    """A product's published reviews, newest first, with the average rating and the count per star."""
     return schemas.product_reviews(request, handle)

@@ -13,8 +13,9 @@ from pydantic import ValidationError as PydanticValidationError
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.auth import Principal, require_location
 from omnicanal.core.auth import require_role as _require_role
-from omnicanal.core.errors import FieldError, NotFound, ValidationFailed
+from omnicanal.core.errors import FieldError, InsufficientStock, NotFound, ValidationFailed
 from omnicanal.core.money import Money
+from omnicanal.core.openapi import errors
 from omnicanal.inventory import queries, roles, services
 from omnicanal.inventory.models import Location, StockMovement
 from omnicanal.inventory.schemas import (
@@ -89,6 +90,8 @@ def _at_location(request: HttpRequest, code: str, *roles: str) -> tuple[Principa
 
 @router.post("/locations", response={201: LocationOut}, summary="Create a location and the channels it serves")
 def create_location(request: HttpRequest, body: LocationIn):
+    """Creates a location (warehouse, store, dark store, supplier, pickup point) with its capabilities,
+    address, opening hours and time zone."""
     principal = require_role(request, *roles.LOCATIONS)
     location = services.do_create_location(
         code=body.code, name=body.name, kind=body.kind, capabilities=body.capabilities,
@@ -101,12 +104,14 @@ def create_location(request: HttpRequest, body: LocationIn):
 
 @router.get("/locations", response=list[LocationOut], summary="Every active location")
 def list_locations(request: HttpRequest):
+    """Every active location with its kind and capabilities."""
     require_role(request, *roles.READ)
     return [location_out(loc) for loc in queries.locations()]
 
 
 @router.get("/locations/{code}", response=LocationOut)
 def get_location(request: HttpRequest, code: str):
+    """A location with its capabilities, channels, address, opening hours and time zone."""
     require_role(request, *roles.READ)
     return location_out(queries.get_location(code))
 
@@ -114,6 +119,8 @@ def get_location(request: HttpRequest, code: str):
 @router.put("/locations/{code}/channels/{channel}", response=ChannelLinkOut | None,
             summary="How a location serves a channel (ships, pickup, safety stock); neither removes the link")
 def put_channel_link(request: HttpRequest, code: str, channel: str, body: ChannelLinkIn):
+    """Sets how a location serves a channel (ships, offers pickup, its safety stock); a link with neither is
+    kept, not removed."""
     require_role(request, *roles.LOCATIONS)
     location = queries.get_location(code)
     link = services.do_link_channel(location=location, channel=channel, ships=body.ships, pickup=body.pickup,
@@ -129,6 +136,7 @@ def put_channel_link(request: HttpRequest, code: str, channel: str, body: Channe
 
 @router.put("/stock/{location}/{sku}", response=StockOut, summary="Set the counted quantity; a movement records the difference")
 def put_stock(request: HttpRequest, location: str, sku: str, body: StockIn):
+    """Sets the counted quantity of a SKU at a location; a movement records the difference."""
     principal, loc = _at_location(request, location, *roles.STOCK_WRITE)
     count = services.do_count(location=loc, lines=[(sku, body.on_hand)], reason=body.reason or "api", actor=principal)
     movement = queries.movements(reference=count.public_id).first()
@@ -138,6 +146,7 @@ def put_stock(request: HttpRequest, location: str, sku: str, body: StockIn):
 
 @router.get("/stock/{location}/{sku}", response=StockOut)
 def get_stock(request: HttpRequest, location: str, sku: str):
+    """One SKU's stock at one location: on hand, reserved, safety stock and available."""
     require_role(request, *roles.READ)
     return queries.stock_level(location=location, sku=sku)
 
@@ -152,6 +161,7 @@ def _check_page(limit: int, offset: int) -> None:
 @router.get("/stock", response=list[StockOut], summary="Stock rows; filter by sku, location, low (available ≤ low)")
 def list_stock(request: HttpRequest, sku: str = "", location: str = "", low: int | None = None, limit: int = 200,
                offset: int = 0):
+    """Stock rows filtered by SKU, location, or `low` (available at or below it)."""
     require_role(request, *roles.READ)
     _check_page(limit, offset)
     rows = queries.stock_rows(sku=sku, location=location, low=low)[offset: offset + limit]
@@ -161,6 +171,7 @@ def list_stock(request: HttpRequest, sku: str = "", location: str = "", low: int
 
 @router.post("/locations/{location}/receipts", response={201: list[StockOut]}, summary="Goods in: a delivery or a return")
 def post_receipt(request: HttpRequest, location: str, body: ReceiptIn):
+    """Goods in at a location (a supplier's delivery or a return), recorded as stock movements."""
     principal, loc = _at_location(request, location, *roles.STOCK_WRITE)
     services.do_receive_stock(location=loc, lines=[(line.sku, line.quantity) for line in body.lines], kind=body.kind,
                               reference=body.reference, reason=body.reason, actor=principal)
@@ -169,6 +180,8 @@ def post_receipt(request: HttpRequest, location: str, body: ReceiptIn):
 
 @router.post("/locations/{location}/adjustments", response={201: StockOut}, summary="A change with a reason (damaged, found)")
 def post_adjustment(request: HttpRequest, location: str, body: AdjustmentIn):
+    """Changes a location's stock by a quantity with a reason (damaged, found, …), recorded in the ledger and
+    the audit log."""
     principal, loc = _at_location(request, location, *roles.STOCK_WRITE)
     services.do_adjust_stock(location=loc, sku=body.sku, delta=body.delta, reason=body.reason, actor=principal)
     return Status(201, queries.stock_level(location=location, sku=body.sku))
@@ -177,6 +190,8 @@ def post_adjustment(request: HttpRequest, location: str, body: AdjustmentIn):
 @router.get("/movements", response=list[MovementOut], summary="The stock ledger, newest first")
 def list_movements(request: HttpRequest, location: str = "", sku: str = "", kind: str = "", reference: str = "",
                    limit: int = 100, offset: int = 0):
+    """The stock ledger (sales, receipts, adjustments, transfers, counts), newest first, filtered by the query
+    parameters."""
     principal = require_role(request, *roles.STOCK_WRITE)
     _check_page(limit, offset)
     codes = sorted(principal.locations) if principal.locations is not None else None
@@ -186,6 +201,8 @@ def list_movements(request: HttpRequest, location: str = "", sku: str = "", kind
 
 @router.post("/counts", response={201: CountOut}, summary="A cycle count; answers the variance report")
 def post_count(request: HttpRequest, body: CountIn):
+    """Records a cycle count at a location; each counted quantity replaces the book quantity and the answer is
+    the variance report."""
     principal, loc = _at_location(request, body.location, *roles.STOCK_WRITE)
     count = services.do_count(location=loc, lines=[(line.sku, line.counted) for line in body.lines],
                               reason=body.reason, actor=principal)
@@ -194,6 +211,7 @@ def post_count(request: HttpRequest, body: CountIn):
 
 @router.get("/counts/{count_id}", response=CountOut)
 def get_count(request: HttpRequest, count_id: str):
+    """A cycle count with its lines and the variance it recorded."""
     principal = require_role(request, *roles.STOCK_WRITE)
     count = queries.get_count(count_id)
     require_location(principal, count.location.code)
@@ -219,6 +237,8 @@ def availability_out(a: queries.Availability) -> dict:
             summary="What can be promised now on a channel; `skus=a,b,c` for several")
 def get_availability(request: HttpRequest, channel: str, sku: str = "", skus: str = "", lat: float | None = None,
                      lon: float | None = None):
+    """What can be promised now on a channel: on hand minus reserved minus safety stock, in total and per
+    location, with whether each location offers pickup. `skus=a,b,c` asks for several."""
     require_role(request, *roles.READ)
     _known_channel(channel)
     if skus:
@@ -233,6 +253,7 @@ def get_availability(request: HttpRequest, channel: str, sku: str = "", skus: st
 
 @router.post("/availability/bulk", response=AvailabilityBulkOut, summary="Availability of many SKUs in one call (feeds)")
 def post_availability_bulk(request: HttpRequest, body: AvailabilityBulkIn):
+    """Availability of many SKUs on one channel in a single call, for feeds and marketplaces."""
     require_role(request, *roles.READ)
     _known_channel(body.channel)
     found = queries.availability_many(skus=body.skus, channel=body.channel, lat=body.lat, lon=body.lon)
@@ -257,9 +278,11 @@ def reservation_out(r) -> dict:
             "lines": queries.reservation_lines(r)}
 
 
-@router.post("/reservations", response={201: ReservationOut},
+@router.post("/reservations", response={201: ReservationOut, **errors(InsufficientStock)},
              summary="Hold every line or none (409 insufficient-stock names the short lines)")
 def create_reservation(request: HttpRequest, body: ReservationIn):
+    """Holds stock for every line or for none, under row locks, until it expires; 409 `insufficient-stock`
+    names the short lines."""
     principal = require_role(request, *roles.RESERVE)
     reservation = services.do_reserve(
         reference=body.reference, channel=body.channel,
@@ -272,18 +295,21 @@ def create_reservation(request: HttpRequest, body: ReservationIn):
 
 @router.get("/reservations", response=list[ReservationOut])
 def list_reservations(request: HttpRequest, reference: str = "", status: str = "", limit: int = 100):
+    """Reservations, newest first."""
     require_role(request, *roles.RESERVE)
     return [reservation_out(r) for r in queries.reservations(reference=reference, status=status)[: max(1, min(limit, 500))]]
 
 
 @router.get("/reservations/{reservation_id}", response=ReservationOut)
 def get_reservation(request: HttpRequest, reservation_id: str):
+    """A reservation with its lines, locations, status and expiry."""
     require_role(request, *roles.RESERVE)
     return reservation_out(queries.get_reservation(reservation_id))
 
 
 @router.post("/reservations/{reservation_id}/release", response=ReservationOut)
 def release_reservation(request: HttpRequest, reservation_id: str, location: Query[str | None] = None):
+    """Releases the units a reservation holds, back to available."""
     principal = require_role(request, *roles.RESERVE)
     return reservation_out(services.do_release(reservation_id=reservation_id, location=location, actor=principal))
 
@@ -291,6 +317,8 @@ def release_reservation(request: HttpRequest, reservation_id: str, location: Que
 @router.post("/reservations/{reservation_id}/commit", response=ReservationOut,
              summary="Fulfilment: the held units leave as sales (optionally only those at `location`)")
 def commit_reservation(request: HttpRequest, reservation_id: str, location: Query[str | None] = None):
+    """Fulfilment: the units a reservation holds leave as sales (all of them, or only those at `location`),
+    recorded as stock movements."""
     principal = require_role(request, *roles.RESERVE)
     return reservation_out(services.do_commit(reservation_id=reservation_id, location=location, actor=principal))
 
@@ -307,6 +335,7 @@ def transfer_out(t) -> dict:
 
 @router.post("/transfers", response={201: TransferOut}, summary="Request a transfer (ship: true ships it at once)")
 def create_transfer(request: HttpRequest, body: TransferIn):
+    """Requests a transfer of units between two locations; `ship: true` ships it at once."""
     principal = require_role(request, *roles.STOCK_WRITE)
     if not (principal.may_act_on(body.origin) or principal.may_act_on(body.destination)):
         require_location(principal, body.origin)
@@ -322,6 +351,7 @@ def create_transfer(request: HttpRequest, body: TransferIn):
 
 @router.get("/transfers", response=list[TransferOut])
 def list_transfers(request: HttpRequest, status: str = "", limit: int = 100):
+    """Transfers between locations, newest first."""
     principal = require_role(request, *roles.STOCK_WRITE)
     codes = sorted(principal.locations) if principal.locations is not None else None
     return [transfer_out(t) for t in queries.transfers(status=status, location_codes=codes)[: max(1, min(limit, 500))]]
@@ -329,12 +359,14 @@ def list_transfers(request: HttpRequest, status: str = "", limit: int = 100):
 
 @router.get("/transfers/{transfer_id}", response=TransferOut)
 def get_transfer(request: HttpRequest, transfer_id: str):
+    """A transfer with its lines and status (requested, shipped, received, cancelled)."""
     principal = require_role(request, *roles.STOCK_WRITE)
     return transfer_out(_visible_transfer(principal, transfer_id))
 
 
 @router.post("/transfers/{transfer_id}/ship", response=TransferOut)
 def ship_transfer(request: HttpRequest, transfer_id: str):
+    """Ships a requested transfer: its units leave the origin."""
     principal = require_role(request, *roles.STOCK_WRITE)
     require_location(principal, _visible_transfer(principal, transfer_id).origin.code)
     services.do_ship_transfer(transfer_id=transfer_id, actor=principal)
@@ -357,6 +389,8 @@ def _optional_body(request: HttpRequest, schema):
              openapi_extra={"requestBody": {"required": False, "content": {"application/json": {"schema": {
                  "$ref": "#/components/schemas/TransferReceiveIn"}}}}})
 def receive_transfer(request: HttpRequest, transfer_id: str):
+    """Records a transfer's arrival: `{lines: [{sku, quantity}]}` for what arrived, or no body when everything
+    did."""
     principal = require_role(request, *roles.STOCK_WRITE)
     require_location(principal, _visible_transfer(principal, transfer_id).destination.code)
     body = _optional_body(request, TransferReceiveIn)
@@ -367,6 +401,7 @@ def receive_transfer(request: HttpRequest, transfer_id: str):
 
 @router.post("/transfers/{transfer_id}/cancel", response=TransferOut)
 def cancel_transfer(request: HttpRequest, transfer_id: str):
+    """Cancels a transfer that has not shipped; nothing moves."""
     principal = require_role(request, *roles.STOCK_WRITE)
     _visible_transfer(principal, transfer_id)
     services.do_cancel_transfer(transfer_id=transfer_id, actor=principal)

@@ -15,8 +15,9 @@ from pydantic import Field, field_validator
 from omnicanal.core import clock
 from omnicanal.core.auth import Principal
 from omnicanal.core.auth import require_role as _require_role
-from omnicanal.core.errors import NotFound
+from omnicanal.core.errors import CouponExhausted, InsufficientBalance, NotFound
 from omnicanal.core.money import Money, business_currency
+from omnicanal.core.openapi import errors
 from omnicanal.core.schemas import MoneyOut, PositiveMoneyIn, Quantity, StrictAmount
 from omnicanal.loyalty import panel, qr, queries, roles
 from omnicanal.loyalty.models import POINTS, Activity, Coupon, CouponKind, GrantKind, Tier, Transfer
@@ -127,6 +128,8 @@ class EntriesQuery(Schema):
 
 @router.get("/customers/{customer_id}/loyalty", response=LoyaltyOut, summary="A customer's points, stored value, tier and statement")
 def get_loyalty(request, customer_id: str, query: Query[EntriesQuery]):
+    """A customer's points, stored value (gift cards, store credit, wallet), tier and statement of entries.
+    """
     principal = require_role(request, *roles.READ)
     return loyalty_out(check_customer(customer_id), limit=query.limit, principal=principal)
 
@@ -139,6 +142,7 @@ class QrOut(Schema):
 
 @router.post("/customers/{customer_id}/loyalty/qr", response=QrOut, summary="A short-lived signed token for the loyalty QR")
 def make_qr(request, customer_id: str):
+    """A short-lived signed token for the customer's loyalty QR, proof of presence at a till."""
     require_role(request, *roles.QR)
     customer_id = check_customer(customer_id)
     token, expires_at = qr.make_token(customer_id)
@@ -159,6 +163,7 @@ class QrCustomerOut(Schema):
 
 @router.post("/loyalty/qr/resolve", response=QrCustomerOut, summary="The customer behind a scanned loyalty QR (POS)")
 def resolve_qr(request, body: QrIn):
+    """The customer behind a scanned loyalty QR (at a POS), if the token is valid and not expired."""
     require_role(request, *roles.QR_RESOLVE)
     customer_id = check_customer(qr.read_token(body.token))
     summary = queries.summary(customer_id)
@@ -194,6 +199,8 @@ def movement_out(transfer: Transfer, account_balance: Decimal) -> dict:
 
 @router.post("/customers/{customer_id}/loyalty/adjustments", response={201: MovementOut}, summary="Manual adjustment (manager; audited)")
 def adjust(request, customer_id: str, body: AdjustmentIn):
+    """A manager's manual change of a customer's points or stored value, with a reason; audited, and never
+    below zero."""
     principal = require_role(request, *roles.ADJUST)
     customer_id = check_customer(customer_id)
     transfer = program.do_adjust(customer_id=customer_id, kind=body.kind, amount=body.amount, reason=body.reason, actor=principal)
@@ -214,6 +221,7 @@ class NotRewardedOut(Schema):
 
 @router.post("/customers/{customer_id}/loyalty/activities", response={201: MovementOut, 200: NotRewardedOut}, summary="Reward an activity")
 def reward_activity(request, customer_id: str, body: ActivityIn):
+    """Rewards a customer's activity with points, by the program's rules."""
     require_role(request, *roles.ACTIVITIES)
     customer_id = check_customer(customer_id)
     transfer = program.do_earn_activity(customer_id=customer_id, activity=body.activity, reference=body.reference,
@@ -258,6 +266,8 @@ def grant_out(grant) -> dict:
 @router.post("/customers/{customer_id}/store-credit", response={201: MovementOut, 202: GrantOut},
              summary="Grant store credit (audited; above the role's limits it waits for a manager: 202)")
 def grant_store_credit(request, customer_id: str, body: StoreCreditIn):
+    """Grants store credit to a customer (audited). Above the role's limit it waits for a manager's approval
+    and answers 202."""
     principal = require_role(request, *roles.STORE_CREDIT)
     customer_id = check_customer(customer_id)
     outcome = approvals.do_request_value(actor=principal, kind=GrantKind.STORE_CREDIT, customer_id=customer_id,
@@ -275,18 +285,21 @@ class ApprovalsQuery(Schema):
 
 @router.get("/loyalty/approvals", response=list[GrantOut], summary="Value waiting for a manager's approval")
 def list_approvals(request, query: Query[ApprovalsQuery]):
+    """Store credit waiting for a manager's approval."""
     require_role(request, *roles.APPROVE)
     return [grant_out(g) for g in approvals.pending_grants(limit=query.limit)]
 
 
 @router.post("/loyalty/approvals/{grant_id}/approve", response=GrantOut, summary="Approve: the value is issued now (manager)")
 def approve_grant(request, grant_id: str):
+    """A manager approves store credit that waited for approval; the value is issued now."""
     principal = require_role(request, *roles.APPROVE)
     return grant_out(approvals.do_decide(grant_id=grant_id, approve=True, actor=principal).grant)
 
 
 @router.post("/loyalty/approvals/{grant_id}/reject", response=GrantOut, summary="Reject a pending grant (manager)")
 def reject_grant(request, grant_id: str):
+    """A manager rejects store credit that waited for approval; nothing is issued."""
     principal = require_role(request, *roles.APPROVE)
     return grant_out(approvals.do_decide(grant_id=grant_id, approve=False, actor=principal).grant)
 
@@ -298,6 +311,7 @@ class TopUpIn(Schema):
 
 @router.post("/customers/{customer_id}/wallet/top-ups", response={201: MovementOut}, summary="Load the customer's wallet")
 def top_up(request, customer_id: str, body: TopUpIn):
+    """Loads the customer's wallet with an amount paid by another means."""
     principal = require_role(request, *roles.TOP_UP)
     customer_id = check_customer(customer_id)
     money = body.amount.money()
@@ -336,6 +350,7 @@ class ProgramOut(Schema):
 
 @router.get("/loyalty/program", response=ProgramOut, summary="The program's terms, tiers and rules")
 def get_program(request):
+    """The loyalty program's terms: earn and redeem rules, tiers and expiry."""
     require_role(request, *roles.READ)
     p = program.get_program()
     return {
@@ -424,6 +439,8 @@ def coupon_out(coupon: Coupon) -> dict:
 
 @router.post("/coupons", response={201: CouponOut}, summary="Create a coupon (one shared code)")
 def create_coupon(request, body: CouponIn):
+    """Creates a coupon with one shared code: percent, amount or free shipping, with total and per-customer
+    limits and the channels it works on."""
     principal = require_role(request, *roles.MARKETING)
     coupon = coupons.do_create_coupon(code=body.code, terms=body.terms(), max_uses=body.max_uses, name=body.name, actor=principal)
     return Status(201, coupon_out(coupon))
@@ -450,6 +467,8 @@ def _order_customer(customer_id: str | None) -> str:
 
 @router.post("/coupons/validate", response=DiscountOut, summary="Would this coupon apply to this order? (nothing is used)")
 def validate_coupon(request, body: OrderIn):
+    """Whether a coupon would apply to an order of this customer on this channel, and the discount; nothing is
+    used."""
     require_role(request, *roles.COUPON_VALIDATE)
     discount = coupons.check_coupon(
         coupon=coupons.find_coupon(body.code), channel=body.channel, lines=[line.line() for line in body.lines],
@@ -472,8 +491,10 @@ class UseOut(Schema):
     used_at: dt.datetime
 
 
-@router.post("/coupons/redeem", response={201: UseOut}, summary="Count a coupon use for an order (at placement)")
+@router.post("/coupons/redeem", response={201: UseOut, **errors(CouponExhausted)}, summary="Count a coupon use for an order (at placement)")
 def redeem_coupon(request, body: RedeemIn):
+    """Counts one use of a coupon for an order at placement; refused once its limits are reached (409 `coupon-
+    exhausted`)."""
     require_role(request, *roles.CHECKOUT)
     use = coupons.do_use_coupon(
         code=body.code, order_ref=body.order_ref, channel=body.channel, lines=[line.line() for line in body.lines],
@@ -495,6 +516,7 @@ class ReleasedOut(Schema):
 
 @router.post("/coupons/release", response=ReleasedOut, summary="Give back the coupon uses of a cancelled or returned order")
 def release_coupon(request, body: ReleaseIn):
+    """Gives back the coupon uses of a cancelled or returned order."""
     require_role(request, *roles.CHECKOUT)
     released = coupons.do_release_coupon(order_ref=body.order_ref)
     return {"order_ref": body.order_ref, "released": [use.coupon.code for use in released]}
@@ -503,6 +525,7 @@ def release_coupon(request, body: ReleaseIn):
 # After the POST routes under /coupons/: Django tries URL patterns in order.
 @router.get("/coupons/{code}", response=CouponOut, summary="A coupon and how often it was used")
 def get_coupon(request, code: str):
+    """A coupon's rule and how many times it was used."""
     require_role(request, *roles.COUPON_READ)
     return coupon_out(coupons.find_coupon(code))
 
@@ -524,6 +547,7 @@ class BatchOut(Schema):
 
 @router.post("/coupon-batches", response={201: BatchOut}, summary="A batch of unique one-use codes")
 def create_batch(request, body: BatchIn):
+    """Creates a batch of unique one-use coupon codes sharing one rule."""
     principal = require_role(request, *roles.MARKETING)
     batch = coupons.do_create_batch(name=body.name, prefix=body.prefix, count=body.count, terms=body.terms(),
                                     uses_per_code=body.uses_per_code, actor=principal)
@@ -537,6 +561,7 @@ def _batch_out(batch) -> dict:
 
 @router.get("/coupon-batches/{batch_id}", response=BatchOut, summary="A batch and its codes")
 def get_batch(request, batch_id: str):
+    """A coupon batch and its codes, each with whether it was used."""
     require_role(request, *roles.MARKETING)
     from omnicanal.loyalty.models import CouponBatch
 
@@ -567,6 +592,7 @@ class GiftCardOut(Schema):
 
 @router.post("/gift-cards", response={201: GiftCardOut}, summary="Issue a gift card (code and PIN shown once)")
 def issue_gift_card(request, body: GiftCardIn):
+    """Issues a gift card with an amount; its code and PIN are shown only in this answer."""
     principal = require_role(request, *roles.GIFT_CARDS)
     purchaser = check_customer(body.purchaser_id) if body.purchaser_id else ""
     issued = stored_value.do_issue_gift_card(amount=body.amount.money(), purchaser_id=purchaser, expires_at=body.expires_at,
@@ -589,6 +615,7 @@ class GiftCardBalanceOut(Schema):
 
 @router.post("/gift-cards/balance", response=GiftCardBalanceOut, summary="A gift card's balance (code and PIN)")
 def gift_card_balance(request, body: GiftCardCheckIn):
+    """A gift card's balance, given its code and PIN."""
     require_role(request, *roles.GIFT_CARD_BALANCE)
     card = stored_value.find_gift_card(body.code, body.pin)
     status = "blocked" if card.blocked_at else "expired" if card.expires_at and card.expires_at <= _now() else "active"
@@ -601,8 +628,9 @@ class GiftCardSpendIn(GiftCardCheckIn):
     channel: str = Field(default="", max_length=20)
 
 
-@router.post("/gift-cards/spend", response={201: MovementOut}, summary="Pay with a gift card now (POS)")
+@router.post("/gift-cards/spend", response={201: MovementOut, **errors(InsufficientBalance)}, summary="Pay with a gift card now (POS)")
 def spend_gift_card(request, body: GiftCardSpendIn):
+    """Pays with a gift card now (at a POS): the amount is taken from its balance, never below zero."""
     require_role(request, *roles.CHECKOUT)
     transfer = stored_value.do_spend_gift_card(
         code=body.code, pin=body.pin, amount=body.amount.money(), key=f"spend:{ledger.key_part(body.reference)}:{stored_value.normalize_card_code(body.code)}",

@@ -8,12 +8,20 @@ from typing import Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from omnicanal.core.auth import Principal, require_location
 from omnicanal.core.auth import require_role as _require_role
-from omnicanal.core.errors import NotFound, ValidationFailed
+from omnicanal.core.errors import (
+    CouponExhausted,
+    InsufficientBalance,
+    InsufficientStock,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
 from omnicanal.core.money import Money
+from omnicanal.core.openapi import errors
 from omnicanal.core.schemas import AddressIn, MoneyIn, Quantity
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import presence as loyalty_presence
@@ -90,6 +98,17 @@ class PresenceIn(Schema):
 
 
 class OrderIn(Schema):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"channel": "web", "customer_id": "cus_8f3k2m9q1x7z",
+         "lines": [{"sku": "ZAP-TRAIL-38", "quantity": 1}, {"sku": "MOCH-30L-NEG", "quantity": 1}],
+         "delivery": {"method": "pickup", "location": "SCL-CENTRO"}, "coupon": "BIENVENIDA10",
+         "payments": [{"method": "points", "amount": {"amount": "5000", "currency": "CLP"}}, {"method": "card"}]},
+        {"channel": "app", "customer_id": "cus_8f3k2m9q1x7z", "lines": [{"sku": "PARKA-PRO-M-VER", "quantity": 1}],
+         "delivery": {"method": "ship", "address": {"line1": "Av. Providencia 1234, depto 56", "city": "Santiago",
+                                                    "region": "RM", "country": "CL"}},
+         "payments": [{"method": "card"}]},
+    ]})
+
     channel: str = Field(min_length=1, max_length=30)
     customer_id: str | None = Field(default=None, max_length=32)
     cart_id: str | None = Field(default=None, max_length=32)
@@ -199,6 +218,7 @@ def _return_for(principal: Principal, return_id: str):
 
 @router.post("/carts", response={201: CartOut}, exclude_unset=True, summary="The customer's one cart, or a device's anonymous cart")
 def create_cart(request: HttpRequest, body: CartIn):
+    """The customer's one active cart across devices and channels, or an anonymous cart for a device."""
     require_role(request, *SELLERS)
     cart = services.do_create_cart(channel=body.channel, customer_id=body.customer_id or "",
                                    device_id=body.device_id or "")
@@ -207,12 +227,14 @@ def create_cart(request: HttpRequest, body: CartIn):
 
 @router.get("/carts/{cart_id}", response=CartOut, exclude_unset=True)
 def get_cart(request: HttpRequest, cart_id: str):
+    """A cart with its lines, availability and totals."""
     require_role(request, *READERS)
     return queries.cart_dict(queries.get_cart(cart_id))
 
 
 @router.put("/carts/{cart_id}/lines", response=CartOut, exclude_unset=True, summary="Set a line's quantity (0 removes it)")
 def put_cart_line(request: HttpRequest, cart_id: str, body: CartLineIn):
+    """Sets a line's quantity in the cart (0 removes it); the answer is the cart with its totals."""
     require_role(request, *SELLERS)
     cart = services.do_set_cart_line(cart_id=cart_id, sku=body.sku, quantity=body.quantity, channel=body.channel or "")
     return queries.cart_dict(cart)
@@ -220,12 +242,15 @@ def put_cart_line(request: HttpRequest, cart_id: str, body: CartLineIn):
 
 @router.post("/carts/{cart_id}/customer", response=CartOut, exclude_unset=True, summary="Identify: the device cart joins the customer's")
 def attach_cart(request: HttpRequest, cart_id: str, body: CartCustomerIn):
+    """Identifies the shopper: the device's anonymous cart joins the customer's one cart, lines merged."""
     require_role(request, *SELLERS)
     return queries.cart_dict(services.do_attach_cart(cart_id=cart_id, customer_id=body.customer_id))
 
 
 @router.post("/carts/{cart_id}/checkout", response=CheckoutOut, exclude_unset=True, summary="Hold the cart's stock for a few minutes")
 def checkout_cart(request: HttpRequest, cart_id: str):
+    """Holds the cart's stock for a few minutes before payment (a reservation), so that placing the order
+    cannot fail for stock."""
     require_role(request, *SELLERS)
     hold = services.do_checkout_hold(cart_id=cart_id)
     return {**queries.cart_dict(queries.get_cart(cart_id)), "hold": {
@@ -234,6 +259,7 @@ def checkout_cart(request: HttpRequest, cart_id: str):
 
 @router.get("/customers/{customer_id}/cart", response=CartOut, exclude_unset=True, summary="The customer's one active cart")
 def customer_cart(request: HttpRequest, customer_id: str):
+    """The customer's one active cart, whichever channel or device last touched it."""
     require_role(request, *READERS)
     cart = queries.active_cart(customers.resolve_id(customer_id))
     if cart is None:
@@ -244,8 +270,13 @@ def customer_cart(request: HttpRequest, customer_id: str):
 # --- orders --------------------------------------------------------------------------------------------
 
 
-@router.post("/orders", response={201: OrderOut}, exclude_unset=True, summary="Place an order on any channel, with any delivery method")
+@router.post("/orders", response={201: OrderOut, **errors(InsufficientStock, CouponExhausted, InsufficientBalance)},
+             exclude_unset=True, summary="Place an order on any channel, with any delivery method")
 def place_order(request: HttpRequest, body: OrderIn):
+    """Places an order on any channel from a cart or from lines: priced with the channel's listing, the coupon
+    and points; sourced to the locations that can serve the delivery method; stock reserved under row locks;
+    payments captured or left pending. Send an `Idempotency-Key`: a retry answers the first order. 409
+    `insufficient-stock` when it cannot be promised."""
     principal = require_role(request, *SELLERS)
     delivery = body.delivery.dict()
     if body.delivery.method == "carry_out" and body.delivery.location:
@@ -264,6 +295,8 @@ def place_order(request: HttpRequest, body: OrderIn):
 @router.get("/orders", response=list[OrderOut], exclude_unset=True, summary="Orders, newest first; filters as the console's")
 def list_orders(request: HttpRequest, channel: str = "", status: str = "", location: str = "", method: str = "",
                 customer_id: str = "", limit: int = 50):
+    """Orders, newest first, filtered by channel, status, location, delivery method or customer; a store clerk
+    sees only their stores' orders."""
     principal = require_role(request, *READERS)
     qs = queries.search_orders(q=customer_id, channel=channel, status=status, location=location, method=method,
                                locations=principal.locations)
@@ -272,12 +305,17 @@ def list_orders(request: HttpRequest, channel: str = "", status: str = "", locat
 
 @router.get("/orders/{order_id}", response=OrderOut, exclude_unset=True, summary="The order with fulfillments, payments and returns")
 def get_order(request: HttpRequest, order_id: str):
+    """The order with its lines, totals, fulfillments (with pickup codes for staff), payments, returns and
+    refunds."""
     principal, order = _order_for(request, order_id, *READERS)
     return queries.order_dict(order, viewer=principal)
 
 
-@router.post("/orders/{order_id}/cancel", response=OrderOut, exclude_unset=True, summary="Release stock, refund, reverse points")
+@router.post("/orders/{order_id}/cancel", response={200: OrderOut, **errors(InvalidTransition)}, exclude_unset=True,
+             summary="Release stock, refund, reverse points")
 def cancel_order(request: HttpRequest, order_id: str, body: CancelIn | None = None):
+    """Cancels an order not yet completed: stock is released, payments refunded and points reversed; 409
+    `invalid-transition` otherwise."""
     principal, order = _order_for(request, order_id, *roles.CANCELLERS)
     services.do_cancel_order(order=order, reason=body.reason if body else "", actor=principal)
     return queries.order_dict(queries.get_order(order.public_id), viewer=principal)
@@ -300,6 +338,7 @@ def collect_payment(request: HttpRequest, order_id: str, body: CollectIn):
 
 @router.post("/orders/{order_id}/refund", response={201: OrderOut}, exclude_unset=True, summary="Refund (never more than was paid)")
 def refund_order(request: HttpRequest, order_id: str, body: RefundIn):
+    """Refunds an amount of an order to its payments; never more than was paid."""
     principal, order = _order_for(request, order_id, *roles.REFUNDERS)
     services.do_refund(order=order, amount=body.amount.money(), to=body.to, reason=body.reason,
                        reference="manual", actor=principal)
@@ -308,6 +347,7 @@ def refund_order(request: HttpRequest, order_id: str, body: RefundIn):
 
 @router.post("/orders/{order_id}/disputes", response={201: DisputeOut}, exclude_unset=True)
 def open_dispute(request: HttpRequest, order_id: str, body: DisputeIn):
+    """Opens a dispute on an order on the customer's behalf."""
     principal, order = _order_for(request, order_id, *roles.DISPUTE_OPENERS)
     dispute = services.do_open_dispute(order=order, kind=body.kind, note=body.note, actor=principal)
     return Status(201, queries.dispute_dict(dispute))
@@ -316,18 +356,21 @@ def open_dispute(request: HttpRequest, order_id: str, body: DisputeIn):
 @router.get("/disputes", response=list[DisputeOut], exclude_unset=True, summary="Disputes, oldest first: status open|decided, kind")
 def list_disputes(request: HttpRequest, status: Literal["open", "decided", ""] = "open",
                   kind: Literal["not_received", "defective", ""] = ""):
+    """Disputes, oldest first, by status (open, decided) and kind."""
     require_role(request, *roles.DISPUTE_READERS)
     return [queries.dispute_dict(d) for d in queries.disputes_queue(status=status, kind=kind)]
 
 
 @router.get("/disputes/{dispute_id}", response=DisputeOut, exclude_unset=True)
 def get_dispute(request: HttpRequest, dispute_id: str):
+    """A dispute with its kind, status, messages and decision."""
     require_role(request, *roles.DISPUTE_READERS)
     return queries.dispute_dict(queries.get_dispute(dispute_id))
 
 
 @router.post("/disputes/{dispute_id}/decide", response=DisputeOut, exclude_unset=True, summary="A manager's decision (audited)")
 def decide_dispute(request: HttpRequest, dispute_id: str, body: DecisionIn):
+    """A manager decides an open dispute, with a note; the decision is audited."""
     principal = require_role(request, *roles.DISPUTE_DECIDERS)
     dispute = services.do_decide_dispute(dispute_id=dispute_id, decision=body.decision, note=body.note,
                                          amount=body.amount.money() if body.amount else None, actor=principal)
@@ -341,6 +384,8 @@ HANDOVER_ACTIONS = ("ready", "arrived", "handover")
 
 @router.post("/fulfillments/{fulfillment_id}/short", response=ShortPickOut, exclude_unset=True, summary="Units missing at picking")
 def short_pick(request: HttpRequest, fulfillment_id: str, body: ShortIn):
+    """Records units found missing while picking a fulfillment, so that what cannot be picked is not promised.
+    """
     principal = require_role(request, *FLOOR)
     f = queries.get_fulfillment(fulfillment_id)
     visibility.order_for(principal, f.order)
@@ -353,15 +398,20 @@ def short_pick(request: HttpRequest, fulfillment_id: str, body: ShortIn):
 @router.post("/fulfillments/{fulfillment_id}/pickup-code", response=PickupCodeOut, exclude_unset=True,
              summary="A new pickup code (the old one stops working; the customer is sent the new one)")
 def reissue_pickup_code(request: HttpRequest, fulfillment_id: str):
+    """A new pickup code for a fulfillment; the old one stops working and the customer is sent the new one.
+    """
     principal = require_role(request, *roles.REISSUE)
     f = pickup.do_reissue_pickup_code(fulfillment_id=fulfillment_id, actor=principal)
     return {"id": f.public_id, "status": f.status, "reissued": True}
 
 
 # After the fixed paths under /fulfillments/{id}/: Django tries URL patterns in order.
-@router.post("/fulfillments/{fulfillment_id}/{action}", response=FulfillmentOut, exclude_unset=True,
+@router.post("/fulfillments/{fulfillment_id}/{action}", response={200: FulfillmentOut, **errors(InvalidTransition)},
+             exclude_unset=True,
              summary="pick, pack, ship {carrier, tracking}, ready, arrived, handover {code}, deliver")
 def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str, body: ActionIn | None = None):
+    """Moves a fulfillment one step: pick, pack, ship (`{carrier, tracking}`), ready, arrived, handover
+    (`{code}`: the pickup code), deliver. A step out of order is 409 `invalid-transition`."""
     principal = require_role(request, *FLOOR)
     f = queries.get_fulfillment(fulfillment_id)
     visibility.order_for(principal, f.order)  # another store's order: 404
@@ -380,6 +430,8 @@ def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str, b
 
 @router.post("/returns", response={201: ReturnOut}, exclude_unset=True, summary="Any channel's order, at any returns-capable location")
 def create_return(request: HttpRequest, body: ReturnIn):
+    """Opens a return (RMA) for lines of an order of any channel, at any returns-capable location, refunding to
+    the original payment or as store credit."""
     principal = require_role(request, *SELLERS)
     by_mail = body.by_mail or body.location.upper() == services.MAIL
     if not by_mail:  # a counter return happens at the clerk's store; a parcel travels to the warehouse
@@ -392,12 +444,14 @@ def create_return(request: HttpRequest, body: ReturnIn):
 
 @router.get("/returns/{return_id}", response=ReturnOut, exclude_unset=True)
 def get_return(request: HttpRequest, return_id: str):
+    """A return with its lines, status, receiving location and refund."""
     principal = require_role(request, *READERS)
     return queries.return_dict(_return_for(principal, return_id), request, viewer=principal)
 
 
 @router.post("/returns/{return_id}/sent", response=ReturnOut, exclude_unset=True, summary="A mail return's parcel is on its way")
 def return_sent(request: HttpRequest, return_id: str, body: SentIn | None = None):
+    """Records that a mail return's parcel is on its way (tracking optional)."""
     principal = require_role(request, *SELLERS)
     _return_for(principal, return_id)
     ret = services.do_mark_return_sent(return_id=return_id, tracking=(body.tracking or "") if body else "",
@@ -407,6 +461,8 @@ def return_sent(request: HttpRequest, return_id: str, body: SentIn | None = None
 
 @router.post("/returns/{return_id}/receive", response=ReturnOut, exclude_unset=True, summary="Resellable units back in stock; refund issued")
 def receive_return(request: HttpRequest, return_id: str, body: ReceiveIn | None = None):
+    """Receives a return's units: resellable ones go back in stock where received, damaged ones do not, and the
+    refund is issued."""
     principal = require_role(request, *FLOOR)
     ret = queries.get_return(return_id)
     if not (visibility.may_see_return(principal, ret) or body and body.location

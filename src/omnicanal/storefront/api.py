@@ -27,6 +27,9 @@ class SignInAsIn(Schema):
 @router.post("/customers/{customer_id}/sessions", response={201: TokenOut},
              summary="Sign a shopper session (or a new one) in as the customer (admin, integration; audited)")
 def sign_in_as(request: HttpRequest, response: HttpResponse, customer_id: str, body: SignInAsIn | None = None):
+    """Staff side (admin or integration): signs a shopper session (or a new one) in as the customer, exactly as
+    a verified sign-in does (the cart merges); for an app or partner front-end with its own sign-in.
+    Audited."""
     # customers-pii: the key acts as the customer, who sees their own personal data.
     principal = require_role(request, *roles.SIGN_IN_AS, scope=roles.SIGN_IN_AS_SCOPE)
     mark_secret(response)

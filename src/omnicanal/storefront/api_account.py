@@ -155,12 +155,14 @@ def _preferences(customer_id: str) -> dict:
 @router.get("/preferences", response=PreferencesOut, auth=shopper_auth,
             summary="Consent per channel and purpose, the preferred channel and the language")
 def get_preferences(request: HttpRequest):
+    """The customer's consent per channel and purpose, preferred channel and language."""
     return _preferences(_customer(request).customer_id)
 
 
 @router.put("/preferences", response=PreferencesOut, auth=shopper_auth,
             summary="Change consents (each one sent), the preferred channel or the language")
 def put_preferences(request: HttpRequest, body: PreferencesIn):
+    """Changes the customer's consents (each one sent), preferred channel or language."""
     shopper = _customer(request)
     with transaction.atomic():
         account_services.do_save_preferences(
@@ -183,11 +185,13 @@ def _address_fields(body: BookAddressIn) -> dict:
 
 @router.get("/addresses", response=AddressBookOut, auth=shopper_auth, summary="The address book, the default first")
 def list_addresses(request: HttpRequest):
+    """The signed-in customer's address book, the default first."""
     return {"items": [_address_out(a) for a in customers_queries.address_book(_customer(request).customer_id)]}
 
 
 @router.post("/addresses", response={201: BookAddressOut}, auth=shopper_auth, summary="Add an address")
 def add_address(request: HttpRequest, body: BookAddressIn):
+    """Adds an address to the signed-in customer's address book."""
     shopper = _customer(request)
     with transaction.atomic():
         row = account_services.do_add_address(shopper=shopper, address=_address_fields(body), default=body.default)
@@ -197,11 +201,13 @@ def add_address(request: HttpRequest, body: BookAddressIn):
 @router.get("/addresses/{address_id}", response=BookAddressOut, auth=shopper_auth,
             summary="One of the shopper's addresses (anyone else's: 404)")
 def get_address(request: HttpRequest, address_id: str):
+    """One of the signed-in customer's addresses (anyone else's: 404)."""
     return _address_out(customers_queries.book_address(_customer(request).customer_id, address_id))
 
 
 @router.put("/addresses/{address_id}", response=BookAddressOut, auth=shopper_auth, summary="Replace an address")
 def put_address(request: HttpRequest, address_id: str, body: BookAddressIn):
+    """Replaces one of the customer's addresses."""
     shopper = _customer(request)
     with transaction.atomic():
         account_services.do_update_address(shopper=shopper, address_id=address_id, address=_address_fields(body),
@@ -212,6 +218,7 @@ def put_address(request: HttpRequest, address_id: str, body: BookAddressIn):
 @router.post("/addresses/{address_id}/default", response=BookAddressOut, auth=shopper_auth,
              summary="Make it the default address")
 def default_address(request: HttpRequest, address_id: str):
+    """Makes one of the customer's addresses the default for delivery."""
     shopper = _customer(request)
     with transaction.atomic():
         account_services.do_set_default_address(shopper=shopper, address_id=address_id)
@@ -220,6 +227,7 @@ def default_address(request: HttpRequest, address_id: str):
 
 @router.delete("/addresses/{address_id}", response={204: None}, auth=shopper_auth, summary="Delete an address")
 def delete_address(request: HttpRequest, address_id: str):
+    """Deletes one of the customer's addresses (anyone else's: 404)."""
     with transaction.atomic():
         account_services.do_delete_address(shopper=_customer(request), address_id=address_id)
     return Status(204, None)
@@ -237,6 +245,7 @@ def _dispute_out(d) -> dict:
 @router.get("/orders/{order_id}/disputes", response=DisputesOut, auth=shopper_auth,
             summary="The order's disputes and the kinds it may be disputed for now")
 def list_disputes(request: HttpRequest, order_id: str):
+    """The disputes on one of the customer's orders, and the kinds it may be disputed for now."""
     order = own_order(_shopper(request), order_id)
     return {"items": [_dispute_out(d) for d in order.disputes.all()],
             "openable": list(orders_queries.openable_dispute_kinds(order))}
@@ -245,6 +254,8 @@ def list_disputes(request: HttpRequest, order_id: str):
 @router.post("/orders/{order_id}/disputes", response={201: ShopperDisputeOut}, auth=shopper_auth,
              summary="Open a dispute on the shopper's order: not received (late) or defective (delivered)")
 def open_dispute(request: HttpRequest, order_id: str, body: DisputeIn):
+    """Opens a dispute on the customer's own order: not received (when it is late) or defective (once
+    delivered)."""
     with transaction.atomic():
         found = account_services.do_open_dispute(shopper=_shopper(request), order_id=order_id, kind=body.kind,
                                                  note=body.note)
@@ -268,12 +279,14 @@ def _products(request: HttpRequest, handles: list[str], channel: str) -> dict:
 @router.get("/wishlist", response=ProductListOut, auth=shopper_auth,
             summary="Saved products still sold on the session's channel, newest first")
 def get_wishlist(request: HttpRequest):
+    """The customer's saved products that are still sold on the session's channel, newest first."""
     shopper = _shopper(request)
     return _products(request, lists.wishlist_handles(account_services.wishlist_owner(shopper)), shopper.channel)
 
 
 @router.put("/wishlist/{handle}", response=ProductListOut, auth=shopper_auth, summary="Save a product")
 def put_wishlist(request: HttpRequest, handle: str):
+    """Saves a product to the customer's wishlist."""
     shopper = _shopper(request)
     with transaction.atomic():
         account_services.do_add_to_wishlist(shopper=shopper, handle=handle)
@@ -282,6 +295,7 @@ def put_wishlist(request: HttpRequest, handle: str):
 
 @router.delete("/wishlist/{handle}", response={204: None}, auth=shopper_auth, summary="Remove a saved product")
 def delete_wishlist(request: HttpRequest, handle: str):
+    """Removes a product from the customer's saved products."""
     with transaction.atomic():
         account_services.do_remove_from_wishlist(shopper=_shopper(request), handle=handle)
     return Status(204, None)
@@ -290,6 +304,7 @@ def delete_wishlist(request: HttpRequest, handle: str):
 @router.get("/recently-viewed", response=ProductListOut, auth=shopper_auth,
             summary="Continue where you left off: the customer's recently viewed products, on every device")
 def recently_viewed(request: HttpRequest):
+    """The customer's recently viewed products, on every device they signed in on, newest first."""
     shopper = _customer(request)
     return _products(request, lists.viewed_handles(shopper.customer_id), shopper.channel)
 
@@ -299,6 +314,7 @@ def recently_viewed(request: HttpRequest):
 
 @router.get("/account/export", auth=shopper_auth, summary="Download my data: everything held about me (JSON)")
 def export(request: HttpRequest):
+    """Everything held about the signed-in customer, as JSON."""
     with transaction.atomic():
         return account_services.do_export_my_data(shopper=_customer(request))
 
@@ -306,6 +322,8 @@ def export(request: HttpRequest):
 @router.post("/account/erase", response=ErasedOut, auth=shopper_auth,
              summary='Delete my account: erased once `confirm` is the phrase ("DELETE MY ACCOUNT"); every session ends')
 def erase(request: HttpRequest, body: EraseIn):
+    """Deletes the signed-in customer's account: their personal data is erased once `confirm` is the phrase
+    "DELETE MY ACCOUNT", and every session of theirs ends."""
     with transaction.atomic():
         customer_id = account_services.do_delete_my_account(shopper=_customer(request), confirm=body.confirm)
     return {"customer_id": customer_id, "erased": True}

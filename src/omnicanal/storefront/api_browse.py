@@ -99,6 +99,7 @@ def _url(request: HttpRequest, name: str, *args) -> str:
 
 @router.get("/products", response=ProductPage, auth=browse_auth, summary="Products published on the session's channel")
 def products(request: HttpRequest, query: Query[ProductsQuery]):
+    """Products published on the session's channel, by search text and category, a page at a time."""
     result = catalog.search_catalog(channel=shopper_channel(request), q=query.q, category=query.category,
                                     page=query.page, per_page=PER_PAGE, language=browsing.language(),
                                     facets=False)  # the answer carries no facets: four queries saved
@@ -113,6 +114,8 @@ def products(request: HttpRequest, query: Query[ProductsQuery]):
 
 @router.get("/products/{handle}", response=ProductOut, auth=browse_auth, summary="A product with its variants and stock per store")
 def product(request: HttpRequest, handle: str, point: Query[PointQuery]):
+    """A product published on the session's channel, with its variants, prices, availability and the stores
+    that have it (`lat`, `lon` sort them by distance), and its rating."""
     channel = shopper_channel(request)
     found = catalog.shop_product(handle, channel=channel, language=browsing.language())
     if found is None:

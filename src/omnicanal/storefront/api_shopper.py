@@ -16,7 +16,14 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from omnicanal.core import throttle
-from omnicanal.core.errors import Problem
+from omnicanal.core.errors import (
+    CouponExhausted,
+    InsufficientBalance,
+    InsufficientStock,
+    Problem,
+    TooManyRequests,
+)
+from omnicanal.core.openapi import errors
 from omnicanal.core.schemas import AddressIn, MoneyIn, MoneyOut, Out, Quantity, Timestamp
 from omnicanal.loyalty import qr as loyalty_qr
 from omnicanal.loyalty import queries as loyalty_queries
@@ -138,6 +145,8 @@ class LoyaltyOut(Out):
 
 @router.post("/sessions", response={201: TokenOut}, summary="A new anonymous session for this device")
 def start_session(request: HttpRequest, response: HttpResponse, body: SessionIn | None = None):
+    """A new anonymous session for this device (`web` or `app`); its token goes in `Authorization: Bearer`.
+    """
     mark_secret(response)
     started = services.do_start_session(channel=body.channel if body else "web")
     return Status(201, {"token": started.token})
@@ -146,14 +155,18 @@ def start_session(request: HttpRequest, response: HttpResponse, body: SessionIn 
 @router.post("/sessions/code", response={202: DetailOut}, auth=shopper_auth,
              summary="Send a one-time code to an email or phone (same answer whether or not it is known)")
 def request_code(request: HttpRequest, body: ContactIn):
+    """Sends a one-time sign-in code to an email or phone; the answer is the same whether or not the address is
+    known."""
     services.do_request_code(session_id=_shopper(request).session_id, email=body.email or "",
                              phone=body.phone or "", client_address=throttle.client_address(request))
     return Status(202, {"detail": _("If the address can receive messages, a code is on its way.")})
 
 
-@router.post("/sessions/verify", response=SignedInOut, auth=shopper_auth,
+@router.post("/sessions/verify", response={200: SignedInOut, **errors(TooManyRequests)}, auth=shopper_auth,
              summary="The code signs this session in; its cart merges into the customer's one cart")
 def verify_code(request: HttpRequest, body: VerifyIn):
+    """A correct one-time code signs this session in as the customer, and the session's cart merges into the
+    customer's one cart. A wrong code is 422; after 5 wrong codes for an address, 429."""
     customer_id = services.do_verify_code(session_id=_shopper(request).session_id, code=body.code,
                                           email=body.email or "", phone=body.phone or "")
     return {"customer_id": customer_id}
@@ -161,6 +174,7 @@ def verify_code(request: HttpRequest, body: VerifyIn):
 
 @router.delete("/sessions", response={204: None}, auth=shopper_auth, summary="Sign this device out")
 def sign_out(request: HttpRequest):
+    """Signs this device's session out."""
     services.do_sign_out(session_id=_shopper(request).session_id)
     return Status(204, None)
 
@@ -168,6 +182,7 @@ def sign_out(request: HttpRequest):
 @router.post("/sessions/revoke-all", response=RevokedOut, auth=shopper_auth,
              summary="Sign out everywhere: every session of the customer ends")
 def sign_out_everywhere(request: HttpRequest):
+    """Signs the customer out everywhere: every session of theirs ends."""
     return {"revoked": services.do_sign_out_everywhere(session_id=_shopper(request).session_id)}
 
 
@@ -183,20 +198,26 @@ def _cart(cart_id: str, channel: str) -> dict:
 
 @router.get("/cart", response=StoreCartOut, auth=shopper_auth, summary="The shopper's one cart (lines, availability, totals)")
 def get_cart(request: HttpRequest):
+    """The shopper's one cart (the customer's, whichever device last touched it): lines, availability and
+    totals."""
     shopper = _shopper(request)
     return _cart(shopper.cart_id, shopper.channel)
 
 
 @router.put("/cart/lines", response=StoreCartOut, auth=shopper_auth, summary="Set a line's quantity (0 removes it)")
 def put_cart_line(request: HttpRequest, body: CartLineIn):
+    """Sets a line's quantity in the shopper's cart (0 removes it); the answer is the cart."""
     shopper = _shopper(request)
     cart_id = services.do_set_cart_line(shopper=shopper, sku=body.sku, quantity=body.quantity)
     return _cart(cart_id, shopper.channel)
 
 
-@router.post("/checkout", response={201: OrderOut}, exclude_unset=True, auth=shopper_auth,
+@router.post("/checkout", response={201: OrderOut, **errors(InsufficientStock, CouponExhausted, InsufficientBalance)},
+             exclude_unset=True, auth=shopper_auth,
              summary="Place the cart as an order (as GET /api/v1/orders/{id} shows it)")
 def checkout(request: HttpRequest, body: CheckoutIn):
+    """Places the shopper's cart as an order with a delivery method, an optional coupon and payments; the
+    answer is the order as `GET /api/v1/orders/{id}` shows it. Send an `Idempotency-Key`."""
     shopper = services.require_customer(_shopper(request))
     payments = checkout_payments.check_api_payments(
         [orders.PaymentIn(method=p.method, amount=p.amount.money() if p.amount else None,
@@ -215,6 +236,7 @@ def checkout(request: HttpRequest, body: CheckoutIn):
 
 @router.get("/orders", response=list[OrderOut], exclude_unset=True, auth=shopper_auth, summary="The signed-in customer's orders, newest first")
 def list_orders(request: HttpRequest, limit: int = 20):
+    """The signed-in customer's orders, newest first."""
     shopper = services.require_customer(_shopper(request))
     found = orders_queries.customer_orders(shopper.customer_id, limit=max(1, min(limit, 100)))
     return [orders_queries.order_dict(o, full=False) for o in found]
@@ -222,6 +244,7 @@ def list_orders(request: HttpRequest, limit: int = 20):
 
 @router.get("/orders/{order_id}", response=StoreOrderOut, exclude_unset=True, auth=shopper_auth, summary="One of the customer's orders (else 404)")
 def get_order(request: HttpRequest, order_id: str):
+    """One of the signed-in customer's orders; anyone else's answers 404."""
     order = services.own_order(_shopper(request), order_id)
     return {**orders_queries.order_dict(order), "tracking_url": orders_queries.tracking_url(order.public_id)}
 
@@ -229,6 +252,8 @@ def get_order(request: HttpRequest, order_id: str):
 @router.post("/orders/{order_id}/arrived", response=FulfillmentOut, exclude_unset=True, auth=shopper_auth,
              summary="Curbside: I'm here (the fulfilment, now arrived)")
 def arrived(request: HttpRequest, order_id: str, body: ArrivedIn | None = None):
+    """Curbside: the customer says they are at the store (optionally their parking spot); the fulfilment
+    becomes `arrived` and the staff are told."""
     f = services.do_arrived(shopper=_shopper(request), order_id=order_id, spot=(body.spot if body else None) or "")
     return orders_queries.fulfillment_dict(f, {s: q for s, q in orders_queries.fulfillment_skus([f]).get(f.pk, [])})
 
@@ -236,6 +261,7 @@ def arrived(request: HttpRequest, order_id: str, body: ArrivedIn | None = None):
 @router.post("/returns", response={201: ReturnOut}, exclude_unset=True, auth=shopper_auth,
              summary="Return lines of the customer's order at a store or by mail")
 def create_return(request: HttpRequest, body: ReturnIn):
+    """Returns lines of the signed-in customer's order, at a store or by mail (a prepaid label)."""
     ret = services.do_request_return(shopper=_shopper(request), order_id=body.order_id,
                                      lines=[line.dict() for line in body.lines], method=body.method,
                                      location=body.location or "")
@@ -244,6 +270,7 @@ def create_return(request: HttpRequest, body: ReturnIn):
 
 @router.get("/loyalty", response=LoyaltyOut, auth=shopper_auth, summary="Points, tier, stored value and the QR card")
 def loyalty(request: HttpRequest):
+    """The signed-in customer's points, tier, stored value and the address of their loyalty QR card."""
     shopper = services.require_customer(_shopper(request))
     summary = loyalty_queries.summary(shopper.customer_id)
     token, expires_at = loyalty_qr.make_token(shopper.customer_id)
@@ -259,6 +286,7 @@ def loyalty(request: HttpRequest):
 @router.get("/loyalty/card", url_name="loyalty_card", auth=None,
             summary="The signed loyalty QR card (SVG, or the token as text without the QR package)")
 def loyalty_card(request: HttpRequest, token: str):
+    """The signed loyalty QR card as SVG (or the token as text when the QR package is not installed)."""
     from django.http import HttpResponse
 
     loyalty_qr.read_token(token)  # expired or forged: 422

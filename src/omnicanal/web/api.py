@@ -41,6 +41,8 @@ class MeOut(Schema):
 
 @v1.get("/me", response=MeOut, tags=["platform"], summary="Who this credential is")
 def me(request):
+    """Who the credential in `Authorization` is: a staff member or an API key, its role, its locations (store
+    staff) and an integration key's scopes."""
     principal = current_principal(request)
     return MeOut(
         kind=principal.kind,

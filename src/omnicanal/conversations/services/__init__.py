@@ -26,6 +26,8 @@ from omnicanal.conversations.services.tickets import (
     do_link_order,
     do_open_ticket,
     do_set_ticket_status,
+    sla_deadline,
+    sla_state,
 )
 from omnicanal.conversations.services.workflow import (
     do_leave_email,
@@ -43,6 +45,8 @@ __all__ = [
     "Received",
     "ReplyWindowClosed",
     "conversation_of",
+    "sla_deadline",
+    "sla_state",
     "do_add_note",
     "do_ask_csat",
     "do_assign",

@@ -65,3 +65,12 @@ def test_tickets_through_the_api(api):
     assert moved.status_code == 409 and moved.json()["type"] == "/problems/invalid-transition"
     assert api.post(f"/conversations/{conversation_id}/resolve").json()["status"] == "resolved"
     assert Conversation.objects.get().status == "resolved"
+
+
+def test_an_inbound_message_on_an_unknown_channel_is_refused_on_the_channel_field(api):
+    answer = inbound(api, channel="fax", kind="phone", value="+56987654321")
+    assert answer.status_code == 422
+    assert answer["Content-Type"].startswith("application/problem+json")
+    body = answer.json()
+    assert body["type"].endswith("/validation") and [e["field"] for e in body["errors"]] == ["channel"]
+    assert api.get("/conversations?customer_id=&status=all").json()["items"] == []  # nothing was written

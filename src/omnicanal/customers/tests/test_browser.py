@@ -35,6 +35,7 @@ def test_search_by_phone_open_the_360_accept_a_suggestion_and_see_one_timeline(p
     assert "Hola, ¿tienen zapatillas" not in page.inner_text("[data-testid=timeline]")
 
     page.click("[data-testid=customer-suggestions] [data-testid=accept]")
+    page.click("[data-testid=customer-suggestions] [data-testid=accept-confirm]")  # merging asks first
     page.wait_for_selector("[data-testid=timeline]:has-text('Hola, ¿tienen zapatillas talla 38?')")
     timeline = page.inner_text("[data-testid=timeline]")
     assert "Pedido web 1001" in timeline

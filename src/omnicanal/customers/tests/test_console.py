@@ -54,9 +54,21 @@ def test_timeline_filters_through_the_partial(signed_in, customer):
 def test_an_alias_redirects_to_the_survivor(signed_in, identify, customer):
     other = identify("telegram", ("telegram", "tg-1")).customer
     client = signed_in("manager")
-    client.post(f"/console/customers/{customer.public_id}/merge/", {"other_id": other.public_id})
+    client.post(f"/console/customers/{customer.public_id}/merge/", {"other_id": other.public_id, "confirmed": "1"})
     response = client.get(f"/console/customers/{other.public_id}/")
     assert response.status_code == 302 and response.url.endswith(f"/console/customers/{customer.public_id}/")
+
+
+def test_a_merge_without_confirmation_only_asks_naming_both_customers(signed_in, identify, customer):
+    # given a second customer, and a manager without JavaScript (no <dialog>) who sends the merge form
+    other = identify("telegram", ("telegram", "tg-2"), name="Ana R.").customer
+    response = signed_in("manager").post(f"/console/customers/{customer.public_id}/merge/", {"other_id": other.public_id})
+    # then a confirmation page names both, and nothing is merged yet
+    html = response.content.decode()
+    assert response.status_code == 200 and 'data-testid="merge-confirm-page"' in html
+    assert other.public_id in html and customer.public_id in html and 'name="confirmed" value="1"' in html
+    other.refresh_from_db()
+    assert other.merged_into_id is None
 
 
 def test_consent_toggle_and_preferences_from_the_console(signed_in, customer):
