@@ -276,6 +276,8 @@ def reopen(request, conversation_id: str):
 @router.post("/conversations/{conversation_id}/return-to-bot", response=ConversationOut,
              summary="Give the conversation back to the bot (after a hand-off)")
 def return_to_bot(request, conversation_id: str):
+    """After a hand-off, the agent gives the conversation back to the bot: it answers the customer's
+    next message again (`bot: "active"`)."""
     principal = require_role(request, *roles.ANSWER)
     services.do_return_to_bot(conversation=queries.get_conversation(conversation_id), actor=principal)
     return conversation_out(queries.get_conversation(conversation_id))

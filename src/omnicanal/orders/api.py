@@ -18,6 +18,7 @@ from omnicanal.core.errors import (
     InsufficientStock,
     InvalidTransition,
     NotFound,
+    PaymentDue,
     ValidationFailed,
 )
 from omnicanal.core.money import Money
@@ -321,9 +322,13 @@ def cancel_order(request: HttpRequest, order_id: str, body: CancelIn | None = No
     return queries.order_dict(queries.get_order(order.public_id), viewer=principal)
 
 
-@router.post("/orders/{order_id}/payments", response={201: PaymentOut}, exclude_unset=True,
+@router.post("/orders/{order_id}/payments", response={201: PaymentOut, **errors(InvalidTransition)}, exclude_unset=True,
              summary="Pay at pickup: the desk collects what the order owes (cash, card, points, gift card, store credit)")
 def collect_payment(request: HttpRequest, order_id: str, body: CollectIn):
+    """The desk collects what an order still owes (cash, card-present, points, gift card with its
+    PIN, store credit; points and store credit need the customer's loyalty QR, as at the till). It
+    never takes more than is due; once nothing is due a pending online card is voided and the order
+    may be handed over."""
     principal, order = _order_for(request, order_id, *FLOOR)
     if body.location:
         require_location(principal, body.location.upper())
@@ -406,12 +411,15 @@ def reissue_pickup_code(request: HttpRequest, fulfillment_id: str):
 
 
 # After the fixed paths under /fulfillments/{id}/: Django tries URL patterns in order.
-@router.post("/fulfillments/{fulfillment_id}/{action}", response={200: FulfillmentOut, **errors(InvalidTransition)},
+@router.post("/fulfillments/{fulfillment_id}/{action}",
+             response={200: FulfillmentOut, **errors(InvalidTransition, PaymentDue)},
              exclude_unset=True,
              summary="pick, pack, ship {carrier, tracking}, ready, arrived, handover {code}, deliver")
 def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str, body: ActionIn | None = None):
     """Moves a fulfillment one step: pick, pack, ship (`{carrier, tracking}`), ready, arrived, handover
-    (`{code}`: the pickup code), deliver. A step out of order is 409 `invalid-transition`."""
+    (`{code}`: the pickup code), deliver. A step out of order is 409 `invalid-transition`; handing over
+    or shipping an order that still owes money is 409 `payment-due` (collect it first:
+    `POST /orders/{id}/payments`)."""
     principal = require_role(request, *FLOOR)
     f = queries.get_fulfillment(fulfillment_id)
     visibility.order_for(principal, f.order)  # another store's order: 404

@@ -138,8 +138,6 @@ def test_merging_customers_asks_in_a_dialog_first(page, live_server, staff, cons
     assert queries.get_customer(other).public_id == ana  # the alias answers the survivor
 
 
-@pytest.mark.xfail(reason="the console's top bar (web/templates/web/base.html) does not collapse on phones yet: "
-                          "issue 22 item 1, the base layout's part; drop this mark once it does", strict=False)
 @pytest.mark.parametrize("path", ["/console/conversations/", "/console/customers/"])
 def test_the_whole_console_page_fits_a_phone(page, live_server, staff, console_login, path):
     page.set_viewport_size(PHONE)

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('conversations', '0002_conversation_reply_address'),
+        ('conversations', '0003_conversation_bot'),
     ]
 
     operations = [
