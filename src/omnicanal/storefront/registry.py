@@ -15,7 +15,14 @@ storefront importing them. They register here from their AppConfig.ready():
     registry.register_store_router(router)                # a ninja Router mounted at /api/store/v1
     # (storefront.store_api adds them; e.g. POST /reviews). Routes use storefront.auth's shopper_auth.
 
-Until a source registers, a product has no rating (average None, count 0) and no panels.
+    @registry.recommendation_source
+    def recommend(ask: registry.RecommendationAsk) -> list[registry.Recommendation]: ...
+    # what to show a shopper on `ask.channel` in `ask.context` ("home", "cart", "product"; with the
+    # product's handle), never what they may not buy there; the Store API's GET /recommendations and
+    # the shop's home, product and cart pages ask `registry.recommendations(ask)`
+
+Until a source registers, a product has no rating (average None, count 0), no panels and no
+recommendations.
 """
 
 from __future__ import annotations
@@ -70,3 +77,35 @@ def register_store_router(router: Any) -> None:
 
 def store_routers() -> list[Any]:
     return list(_routers.values())
+
+
+@dataclass(frozen=True)
+class RecommendationAsk:
+    customer_id: str  # "" for an anonymous shopper
+    channel: str  # the session's sales channel (web, app)
+    context: str  # home | cart | product
+    handle: str = ""  # the product page's product (context "product")
+    cart_skus: tuple[str, ...] = ()  # the shopper's cart (an anonymous device's too)
+    limit: int = 8
+    language: str = "es"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    sku: str
+    handle: str
+    name: str
+    reason: str  # in the asker's language ("Porque compraste …")
+
+
+_recommenders: dict[str, Callable[[RecommendationAsk], list[Recommendation]]] = {}
+
+
+def recommendation_source(func: Callable[[RecommendationAsk], list[Recommendation]]):
+    _recommenders[f"{func.__module__}.{func.__qualname__}"] = func
+    return func
+
+
+def recommendations(ask: RecommendationAsk) -> list[Recommendation]:
+    """What to recommend (the last source registered answers: there is one); none until one registers."""
+    return list(_recommenders.values())[-1](ask) if _recommenders else []
