@@ -22,7 +22,6 @@ class TrainedRecommender(models.Model):
 
 class ReminderStatus(models.TextChoices):
     SENT = "sent", _("Sent")
-    NO_CHANNEL = "no_channel", _("No consented channel")
 
 
 class Reminder(models.Model):
