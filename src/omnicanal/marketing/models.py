@@ -4,6 +4,7 @@ replenishment reminders sent (at most one per customer, category and due date)."
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class TrainedRecommender(models.Model):
@@ -21,7 +22,7 @@ class TrainedRecommender(models.Model):
 
 
 class ReminderStatus(models.TextChoices):
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("reminder", "Sent")
 
 
 class Reminder(models.Model):

@@ -193,7 +193,7 @@ def exclusions(customer_id: str, history: list[orders.PurchasedLine], handle_of:
                *, at: dt.datetime) -> Exclusions:
     """What this customer must not be recommended: a one-off or durable product they bought, any
     product of a category their purchase cycle suppresses, what they returned as unwanted."""
-    categories = category_infos()
+    categories = category_infos() if history else {}
     handles, skus = set(), set()
     for line in history:
         kind = categories.get(line.category, cycles.CategoryInfo(line.category, cycles.ONE_OFF, None)).cycle
@@ -256,7 +256,7 @@ def recommend(*, customer_id: str = "", channel: str = "web", context: str = "ho
         return (product is not None and product.active and candidate not in excluded.handles
                 and candidate not in in_cart and product.category not in excluded.categories)
 
-    scored = recommender.score(served.model, seeds, channel=channel, limit=limit * 3, allowed=allowed)
+    scored = recommender.score(served.model, seeds, channel=channel, limit=limit * 2, allowed=allowed)
     skus = [sku for s in scored for sku in served.products[s.handle].skus if sku not in excluded.skus]
     if not skus:
         return []
