@@ -84,3 +84,50 @@ def train(request):
     row = services.do_train_recommender()
     return Status(201, {"trained_at": row.trained_at, "purchases": row.purchases, "products": row.products,
                         "seconds": row.seconds})
+
+
+class SegmentIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    rules: list = Field(default_factory=list, description="[{field, op, value}]: docs/marketing.md, Segments")
+
+
+class SegmentCreated(Schema):
+    id: str
+    size: int
+
+
+class SegmentOut(Schema):
+    id: str
+    name: str
+    rules: list
+    size: int  # counted now
+    saved_size: int
+    created_at: dt.datetime
+
+
+class CountIn(Schema):
+    rules: list = Field(default_factory=list)
+
+
+class CountOut(Schema):
+    size: int
+
+
+@router.post("/segments", response={201: SegmentCreated},
+             summary="Save a segment: rules over the one customer (all must hold); answers its size")
+def create_segment(request, body: SegmentIn):
+    principal = require_role(request, *roles.SEGMENTS)
+    row = services.do_create_segment(name=body.name, rules=body.rules, actor_name=principal.name)
+    return Status(201, {"id": row.public_id, "size": row.size})
+
+
+@router.post("/segments/count", response=CountOut, summary="The live count of customers these rules select")
+def count_segment(request, body: CountIn):
+    require_role(request, *roles.SEGMENTS)
+    return {"size": len(queries.segment_members(services.check_rules(body.rules)))}
+
+
+@router.get("/segments/{segment_id}", response=SegmentOut, summary="A saved segment with its size counted now")
+def get_segment(request, segment_id: str):
+    require_role(request, *roles.SEGMENTS)
+    return queries.get_segment(segment_id)

@@ -6,6 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from omnicanal.core.ids import PublicIdField
+
 
 class TrainedRecommender(models.Model):
     """A recommender trained by the periodic task: every process serves the newest row's model."""
@@ -42,3 +44,19 @@ class Reminder(models.Model):
             models.UniqueConstraint(fields=["customer_id", "category", "due_on"], name="one_reminder_per_due_purchase"),
             models.CheckConstraint(condition=Q(status__in=ReminderStatus.values), name="reminder_status_known"),
         ]
+
+
+class Segment(models.Model):
+    """A saved set of rules over the one customer (marketing.segments); `size` is the count when it
+    was saved, the live count is asked again whenever it is read."""
+
+    public_id = PublicIdField(prefix="seg")
+    name = models.CharField(max_length=120)
+    rules = models.JSONField(default=list)
+    size = models.PositiveIntegerField(default=0)
+    created_by = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("segment")
+        ordering = ["-created_at", "-pk"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -18,8 +19,8 @@ from omnicanal.catalog import queries as catalog
 from omnicanal.core import clock
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
-from omnicanal.marketing import cycles, recommender
-from omnicanal.marketing.models import Reminder, TrainedRecommender
+from omnicanal.marketing import cycles, recommender, segments
+from omnicanal.marketing.models import Reminder, Segment, TrainedRecommender
 from omnicanal.orders import queries as orders
 from omnicanal.storefront import queries as storefront
 
@@ -288,3 +289,63 @@ def last_training() -> TrainingInfo | None:
     row = TrainedRecommender.objects.order_by("-trained_at", "-pk").only(
         "trained_at", "purchases", "products", "seconds").first()
     return TrainingInfo(row.trained_at, row.purchases, row.products, row.seconds) if row else None
+
+
+# --- segments ------------------------------------------------------------------------------------
+
+SEGMENT_BATCH = 1000
+
+
+def customer_facts(customer_ids: list[str]) -> list[segments.Facts]:
+    """What segment rules read about these customers, from the owners, in a few queries per batch."""
+    summaries = customers.customer_summaries(customer_ids)
+    consents = customers.granted_channels(customer_ids, "marketing")
+    bought: dict[str, list[orders.PurchasedLine]] = {}
+    wanted = set(customer_ids)
+    for line in orders.purchase_history():
+        if line.customer_id in wanted:
+            bought.setdefault(line.customer_id, []).append(line)
+    out = []
+    for cid in customer_ids:
+        summary = summaries.get(cid)
+        if summary is None or summary.erased:
+            continue
+        lines = bought.get(cid, [])
+        out.append(segments.Facts(
+            customer_id=cid, categories=frozenset(line.category for line in lines),
+            channels=frozenset(line.channel for line in lines), orders=len({line.order_id for line in lines}),
+            spend=sum((line.amount for line in lines), Decimal(0)),
+            last_purchase_at=max((line.placed_at for line in lines), default=None), language=summary.language,
+            city=summary.address.city if summary.address else "", consents=consents.get(cid, frozenset())))
+    return out
+
+
+def segment_members(rules: list[segments.Rule], *, at: dt.datetime | None = None) -> list[str]:
+    """Every customer (not merged away, not erased) all the rules hold for, oldest first."""
+    at = at or clock.now()
+    ids = customers.customer_ids(limit=10_000_000)
+    found: list[str] = []
+    for start in range(0, len(ids), SEGMENT_BATCH):
+        found += [f.customer_id for f in customer_facts(ids[start:start + SEGMENT_BATCH]) if segments.matches(f, rules, at=at)]
+    return found
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    id: str
+    name: str
+    rules: list
+    size: int  # live
+    saved_size: int
+    created_at: dt.datetime
+
+
+def get_segment(segment_id: str) -> SegmentInfo:
+    from omnicanal.core.errors import NotFound
+
+    row = Segment.objects.filter(public_id=segment_id).first()
+    if row is None:
+        raise NotFound(detail=_("No segment %(id)s.") % {"id": segment_id})
+    rules, _errors = segments.parse(row.rules)
+    return SegmentInfo(id=row.public_id, name=row.name, rules=row.rules, size=len(segment_members(rules)),
+                       saved_size=row.size, created_at=row.created_at)

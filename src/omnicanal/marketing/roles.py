@@ -8,3 +8,5 @@ OPERATE = ("manager", "marketer")
 # The 360 page's panel (recommendations to suggest in a conversation, purchase cycles): whoever
 # reads the 360 at the counter or in the inbox.
 PANEL = ("manager", "marketer", "agent", "store_staff")
+# Building, counting and saving segments (bulk reads of customers: not for agents or clerks).
+SEGMENTS = ("manager", "marketer")

@@ -21,11 +21,11 @@ from django.utils.translation import gettext as _
 from omnicanal.catalog import queries as catalog
 from omnicanal.conversations import services as conversations
 from omnicanal.core import clock, outbox
-from omnicanal.core.errors import NotFound, Problem
+from omnicanal.core.errors import FieldError, NotFound, Problem, ValidationFailed
 from omnicanal.customers import queries as customers
-from omnicanal.marketing import queries, recommender
+from omnicanal.marketing import queries, recommender, segments
 from omnicanal.marketing.events import RecommenderTrained, ReminderSent
-from omnicanal.marketing.models import Reminder, ReminderStatus, TrainedRecommender
+from omnicanal.marketing.models import Reminder, ReminderStatus, Segment, TrainedRecommender
 from omnicanal.orders import queries as orders
 from omnicanal.storefront import queries as storefront
 
@@ -141,6 +141,36 @@ def do_send_due_reminders(*, at: dt.datetime | None = None) -> int:
     """Every reminder due now (the periodic task); how many went out. Each send commits alone."""
     at = at or clock.now()
     return sum(do_send_reminder(due=due, at=at) is not None for due in queries.due_reminders(at=at))
+
+
+# --- segments -------------------------------------------------------------------------------------
+
+def _rule_problem(code: str) -> str:
+    return {
+        "not_a_list": _("must be a list of rules"),
+        "too_many": _("at most %(n)s rules") % {"n": segments.MAX_RULES},
+        "unknown_field": _("unknown field"),
+        "unknown_op": _("this field does not take that operator"),
+        "bad_value": _("not a valid value for this field and operator"),
+    }[code]
+
+
+def check_rules(raw) -> list[segments.Rule]:
+    """The parsed rules, else a 422 naming every bad part (rules.<i>.field|op|value)."""
+    rules, errors = segments.parse(raw)
+    if errors:
+        raise ValidationFailed(detail=_rule_problem(errors[0][1]),
+                               errors=[FieldError(path, _rule_problem(code)) for path, code in errors])
+    return rules
+
+
+def do_create_segment(*, name: str, rules: list, actor_name: str = "") -> Segment:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed.on("name", _("is required"))
+    parsed = check_rules(rules)
+    return Segment.objects.create(name=name[:120], rules=rules, size=len(queries.segment_members(parsed)),
+                                  created_by=actor_name[:100], created_at=clock.now())
 
 
 # --- the customer's data --------------------------------------------------------------------------

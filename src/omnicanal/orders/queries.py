@@ -500,6 +500,7 @@ class PurchasedLine:
     category: str  # the category slug the line was sold under
     quantity: int
     placed_at: dt.datetime
+    amount: Decimal = Decimal(0)  # the line's total for the units not cancelled, in the order's currency
 
 
 def purchase_history(*, customer_id: str = "", since: dt.datetime | None = None) -> list[PurchasedLine]:
@@ -511,10 +512,11 @@ def purchase_history(*, customer_id: str = "", since: dt.datetime | None = None)
         rows = rows.filter(order__placed_at__gte=since)
     values = rows.order_by("order__placed_at", "pk").values_list(
         "order__customer_id", "order__public_id", "order__channel", "sku", "category", "quantity", "cancelled",
-        "order__placed_at")
+        "order__placed_at", "total")
     return [PurchasedLine(customer_id=cid, order_id=oid, channel=channel, sku=sku, category=category,
-                          quantity=quantity - cancelled, placed_at=at)
-            for cid, oid, channel, sku, category, quantity, cancelled, at in values if quantity > cancelled]
+                          quantity=quantity - cancelled, placed_at=at,
+                          amount=Decimal(total) * (quantity - cancelled) / quantity)
+            for cid, oid, channel, sku, category, quantity, cancelled, at, total in values if quantity > cancelled]
 
 
 @dataclass(frozen=True)
