@@ -170,3 +170,15 @@ def test_the_console_previews_a_customer_and_retrains(client, ana):
     assert "Casco Ruta" in page and "Bicicletas" in page
     console_login(client, "agent", (), "agent-1")
     assert client.get(reverse("marketing:home")).status_code in (302, 403)
+
+
+def test_an_anonymous_cart_with_a_bicycle_is_offered_the_helmet(client, shop):
+    cyclists()
+    train(NOW)
+    device = Device(Client())
+    assert device.put("/cart/lines", {"sku": "BIKE-M", "quantity": 1}).status_code in (200, 201)
+    with clock.frozen(NOW):
+        items = device.get("/recommendations", context="cart", limit=2).json()["items"]
+    assert items[0]["sku"] == "HELMET-1"
+    assert items[0]["reason"] == "Combina con Bicicleta Cordillera de tu carro"
+    assert "BIKE-M" not in [i["sku"] for i in items]
