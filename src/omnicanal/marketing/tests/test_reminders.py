@@ -89,3 +89,17 @@ def test_the_sms_reminder_fits_one_segment(ana):
                                            due_on=dt.date(2026, 4, 1), channel="sms")
     assert len(body) <= services.SMS_LIMIT
     assert body.endswith("Responde STOP para no recibir más mensajes.")
+
+
+def test_the_reminder_goes_on_the_channel_preferred_for_marketing(ana):
+    from omnicanal.customers import services as customers
+
+    grant(ana, "email")
+    grant(ana, "sms")
+    with transaction.atomic():
+        customers.do_update_preferences(customer_id=ana, preferred_channels={"marketing": "sms"})
+    buy(ana, "GEL-1", at=START)
+    assert run(START + 27 * DAY) == 1
+    message = reminders(ana).get()
+    assert message.channel == "sms" and len(message.text) <= services.SMS_LIMIT
+    assert message.text.endswith("Responde STOP para no recibir más mensajes.")
