@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 NEIGHBOURS = 40  # kept per product
@@ -187,7 +187,7 @@ class Scored:
     link: str  # bought | viewed | similar | popular
 
 
-def seeds_for(*, bought: list[str], viewed: list[str] = (), cart: list[str] = (), product: str = "",
+def seeds_for(*, bought: Sequence[str], viewed: Sequence[str] = (), cart: Sequence[str] = (), product: str = "",
               max_seeds: int = 20) -> list[Seed]:
     """Seeds from most recent first lists of handles."""
     out: list[Seed] = []

@@ -110,7 +110,7 @@ def _value(facts: Facts, field: str, at: dt.datetime):
 def matches(facts: Facts, rules: list[Rule], *, at: dt.datetime) -> bool:
     for rule in rules:
         value = _value(facts, rule.field, at)
-        if rule.field in LIST_FIELDS:
+        if isinstance(rule.value, tuple):
             hit = bool(value & set(rule.value))
             if hit != (rule.op == "any_of"):
                 return False
