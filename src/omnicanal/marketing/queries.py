@@ -147,6 +147,7 @@ class Served:
     products: dict[str, catalog.ProductFeatures]
     handle_of: dict[str, str]  # sku -> handle
     loaded_at: float
+    categories: dict[str, cycles.CategoryInfo]
 
 
 _served: list[Served] = []
@@ -164,12 +165,14 @@ def served_model() -> Served:
         return _served[0]
     newest = TrainedRecommender.objects.order_by("-trained_at", "-pk").values_list("pk", flat=True).first() or 0
     if _served and _served[0].trained_id == newest:
-        _served[0] = Served(_served[0].trained_id, _served[0].model, _served[0].products, _served[0].handle_of, now)
+        _served[0] = Served(_served[0].trained_id, _served[0].model, _served[0].products, _served[0].handle_of, now,
+                            category_infos())
         return _served[0]
     data = TrainedRecommender.objects.get(pk=newest).model if newest else {}
     products = {p.handle: p for p in catalog.product_features()}
     served = Served(trained_id=newest, model=recommender.Model.from_json(data), products=products,
-                    handle_of={sku: p.handle for p in products.values() for sku in p.skus}, loaded_at=now)
+                    handle_of={sku: p.handle for p in products.values() for sku in p.skus}, loaded_at=now,
+                    categories=category_infos())
     _served[:] = [served]
     return served
 
@@ -191,10 +194,10 @@ class Exclusions:
 
 
 def exclusions(customer_id: str, history: list[orders.PurchasedLine], handle_of: dict[str, str],
-               *, at: dt.datetime) -> Exclusions:
+               *, at: dt.datetime, categories: dict[str, cycles.CategoryInfo] | None = None) -> Exclusions:
     """What this customer must not be recommended: a one-off or durable product they bought, any
     product of a category their purchase cycle suppresses, what they returned as unwanted."""
-    categories = category_infos() if history else {}
+    categories = (categories if categories is not None else category_infos()) if history else {}
     handles, skus = set(), set()
     for line in history:
         kind = categories.get(line.category, cycles.CategoryInfo(line.category, cycles.ONE_OFF, None)).cycle
@@ -244,7 +247,7 @@ def recommend(*, customer_id: str = "", channel: str = "web", context: str = "ho
         viewed = [v.handle for v in reversed(storefront.viewed_products(customer_id=customer_id))]
         if not cart_skus:
             cart_skus = orders.cart_skus(customer_id=customer_id)
-    excluded = exclusions(customer_id, history, served.handle_of, at=at) if customer_id else Exclusions(
+    excluded = exclusions(customer_id, history, served.handle_of, at=at, categories=served.categories) if customer_id else Exclusions(
         frozenset(), frozenset(), frozenset())
     bought = [served.handle_of[line.sku] for line in reversed(history) if line.sku in served.handle_of]
     cart = [served.handle_of[sku] for sku in cart_skus if sku in served.handle_of]
@@ -257,7 +260,7 @@ def recommend(*, customer_id: str = "", channel: str = "web", context: str = "ho
         return (product is not None and product.active and candidate not in excluded.handles
                 and candidate not in in_cart and product.category not in excluded.categories)
 
-    scored = recommender.score(served.model, seeds, channel=channel, limit=limit * 2, allowed=allowed)
+    scored = recommender.score(served.model, seeds, channel=channel, limit=limit + 6, allowed=allowed)
     skus = [sku for s in scored for sku in served.products[s.handle].skus if sku not in excluded.skus]
     if not skus:
         return []
