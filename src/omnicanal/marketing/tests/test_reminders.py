@@ -103,3 +103,16 @@ def test_the_reminder_goes_on_the_channel_preferred_for_marketing(ana):
     message = reminders(ana).get()
     assert message.channel == "sms" and len(message.text) <= services.SMS_LIMIT
     assert message.text.endswith("Responde STOP para no recibir más mensajes.")
+
+
+def test_a_due_reminder_found_by_two_runs_is_sent_once(ana):
+    # given two task runs that both found the same due reminder before either sent it
+    grant(ana, "email")
+    buy(ana, "GEL-1", at=START)
+    with clock.frozen(START + 27 * DAY):
+        [due] = queries.due_reminders()
+        assert queries.due_reminders() == [due]
+        # when both send it, the unique key lets one through
+        assert services.do_send_reminder(due=due) == "email"
+        assert services.do_send_reminder(due=due) is None
+    assert reminders(ana).count() == 1
