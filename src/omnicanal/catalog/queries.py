@@ -487,3 +487,58 @@ def variant_hit(sku: str, *, language: str = "es") -> VariantHit | None:
     name = product.name_en if language == "en" and product.name_en else product.name_es
     return VariantHit(sku=variant.sku, handle=product.handle, name=name,
                       size=str((variant.attributes or {}).get("size") or ""))
+
+
+@dataclass(frozen=True)
+class CategoryCycle:
+    """A category's purchase cycle as marketing reads it: how often it is bought again."""
+
+    slug: str
+    name_es: str
+    name_en: str
+    parent: str  # the parent's slug, "" at the root
+    cycle: str  # one_off | durable | replenishable
+    default_days: int | None  # the category's replenish_days: the expected interval (a durable good: its life)
+
+
+def category_cycles() -> dict[str, CategoryCycle]:
+    """{slug: CategoryCycle} of every category, in one query."""
+    rows = Category.objects.values_list("slug", "name_es", "name_en", "parent__slug", "purchase_cycle", "replenish_days")
+    return {slug: CategoryCycle(slug=slug, name_es=es, name_en=en or es, parent=parent or "", cycle=cycle,
+                                default_days=days)
+            for slug, es, en, parent, cycle, days in rows}
+
+
+@dataclass(frozen=True)
+class ProductFeatures:
+    """What content similarity compares (marketing's recommendations): never the model row."""
+
+    handle: str
+    name_es: str
+    name_en: str
+    category: str  # slug
+    parent_category: str  # slug, "" at the root
+    brand: str  # slug, "" without one
+    attributes: frozenset[str]  # "key=value" over its variants ("color=negro", "size=42")
+    skus: tuple[str, ...]  # its variants' SKUs in position order
+    active: bool
+
+
+def product_features() -> list[ProductFeatures]:
+    """Every product with its variants' SKUs and attribute values, in catalog order, in two queries."""
+    variants: dict[int, list[tuple[str, object]]] = {}
+    for product_id, sku, attributes in (Variant.objects.order_by("product_id", "position", "pk")
+                                        .values_list("product_id", "sku", "attributes")):
+        variants.setdefault(product_id, []).append((sku, attributes))
+    rows = Product.objects.order_by("pk").values_list("pk", "handle", "name_es", "name_en", "category__slug",
+                                                      "category__parent__slug", "brand__slug", "active")
+    out = []
+    for pk, handle, es, en, category, parent, brand, active in rows:
+        attrs: set[str] = set()
+        for _sku, raw in variants.get(pk, []):
+            values = json.loads(raw or "{}") if isinstance(raw, str) else (raw or {})
+            attrs.update(f"{k}={v}" for k, v in values.items())
+        out.append(ProductFeatures(handle=handle, name_es=es, name_en=en or es, category=category,
+                                   parent_category=parent or "", brand=brand or "", attributes=frozenset(attrs),
+                                   skus=tuple(sku for sku, _raw in variants.get(pk, [])), active=bool(active)))
+    return out

@@ -34,6 +34,7 @@ from omnicanal.orders.models import (
     FulfillmentStatus,
     Order,
     OrderLine,
+    OrderStatus,
     Payment,
     Refund,
     Return,
@@ -643,3 +644,68 @@ def return_view(return_id: str) -> ReturnView:
                       location=ret.location, location_name=where.name if where else ret.location,
                       label_url=labels.url_for(ret.public_id, ret.created_at) if ret.by_mail else "",
                       carrier=ret.carrier, tracking=ret.tracking)
+
+
+@dataclass(frozen=True)
+class PurchasedLine:
+    """An order line as bought, on any channel (marketing's purchase cycles and recommendations):
+    orders not cancelled, the units not cancelled."""
+
+    customer_id: str
+    order_id: str
+    channel: str
+    sku: str
+    category: str  # the category slug the line was sold under
+    quantity: int
+    placed_at: dt.datetime
+    amount: Decimal = Decimal(0)  # the line's total for the units not cancelled, in the order's currency
+
+
+def purchase_history(*, customer_id: str = "", since: dt.datetime | None = None) -> list[PurchasedLine]:
+    """Every customer's (or one customer's) bought lines, oldest first, in one query."""
+    rows = OrderLine.objects.exclude(order__status=OrderStatus.CANCELLED).exclude(order__customer_id="")
+    if customer_id:
+        rows = rows.filter(order__customer_id=customer_id)
+    if since is not None:
+        rows = rows.filter(order__placed_at__gte=since)
+    values = rows.order_by("order__placed_at", "pk").values_list(
+        "order__customer_id", "order__public_id", "order__channel", "sku", "category", "quantity", "cancelled",
+        "order__placed_at", "total")
+    return [PurchasedLine(customer_id=cid, order_id=oid, channel=channel, sku=sku, category=category,
+                          quantity=quantity - cancelled, placed_at=at,
+                          amount=Decimal(total) * (quantity - cancelled) / quantity)
+            for cid, oid, channel, sku, category, quantity, cancelled, at, total in values if quantity > cancelled]
+
+
+@dataclass(frozen=True)
+class ReturnedLine:
+    """A line a customer sent back (a return not cancelled), with the reason they gave."""
+
+    customer_id: str
+    sku: str
+    quantity: int
+    reason: str  # size, changed_mind, defective, not_as_described, other
+    at: dt.datetime
+
+
+def returned_lines(*, customer_id: str = "") -> list[ReturnedLine]:
+    """Every customer's (or one customer's) returned lines, oldest first."""
+    rows = ReturnLine.objects.exclude(ret__status="cancelled").exclude(ret__order__customer_id="")
+    if customer_id:
+        rows = rows.filter(ret__order__customer_id=customer_id)
+    values = rows.order_by("ret__created_at", "pk").values_list("ret__order__customer_id", "sku", "quantity",
+                                                                  "reason", "ret__created_at")
+    return [ReturnedLine(customer_id=cid, sku=sku, quantity=quantity, reason=reason, at=at)
+            for cid, sku, quantity, reason, at in values]
+
+
+def cart_skus(*, customer_id: str = "", cart_id: str = "") -> tuple[str, ...]:
+    """The SKUs in a cart (by id: an anonymous device's) or in the customer's one active cart (any
+    device or channel), oldest line first."""
+    if cart_id:
+        rows = CartLine.objects.filter(cart__public_id=cart_id)
+    elif customer_id:
+        rows = CartLine.objects.filter(cart__customer_id=customer_id, cart__status=CartStatus.ACTIVE)
+    else:
+        return ()
+    return tuple(rows.order_by("pk").values_list("sku", flat=True))

@@ -22,9 +22,9 @@ from omnicanal.core import throttle
 from omnicanal.core.errors import Problem, TooManyRequests, ValidationFailed
 from omnicanal.customers import queries as customers_queries
 from omnicanal.orders import queries as orders_queries
-from omnicanal.storefront import auth, queries, services
+from omnicanal.storefront import auth, browsing, queries, services
 from omnicanal.storefront.queries import Shopper
-from omnicanal.storefront.shell import render_shop
+from omnicanal.storefront.shell import render_shop, shopper_channel
 
 MAX_QUANTITY = 99  # per line on the page's quantity field (the order book allows more)
 
@@ -151,6 +151,8 @@ def cart(request: HttpRequest) -> HttpResponse:
     return render_shop(request, "storefront/account/cart.html", {
         "title": _("Your cart"), "cart": found, "lines": lines, "max_quantity": MAX_QUANTITY,
         "short": any(not line["in_stock"] for line in lines),
+        "recommended": browsing.recommended(request, channel=shopper_channel(request), context="cart",
+                                            cart_skus=tuple(line["sku"] for line in lines)) if lines else [],
     })
 
 

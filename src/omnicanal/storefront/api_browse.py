@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from omnicanal.catalog import queries as catalog
-from omnicanal.core.errors import NotFound
+from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.inventory import queries as inventory
+from omnicanal.orders import queries as orders
 from omnicanal.storefront import browsing, lists, registry
 from omnicanal.storefront.auth import browse_auth
 from omnicanal.storefront.shell import shopper_channel
@@ -139,3 +140,35 @@ def product(request: HttpRequest, handle: str, point: Query[PointQuery]):
         } for v in found.variants],
         "rating": _rating(found.handle),  # from whoever registered (feedback's reviews)
     }
+
+
+class RecommendationItem(Schema):
+    sku: str
+    handle: str
+    name: str
+    reason: str
+
+
+class RecommendationsOut(Schema):
+    items: list[RecommendationItem]
+
+
+class RecommendationsQuery(Schema):
+    context: str = Field("home", max_length=230, description="home, cart or product:{handle}")
+    limit: int = Field(8, ge=1, le=24)
+
+
+@router.get("/recommendations", response=RecommendationsOut, auth=browse_auth,
+            summary="What to suggest to this shopper (home, cart or a product page), never what they may not buy here")
+def recommendations(request: HttpRequest, query: Query[RecommendationsQuery]):
+    kind, _sep, handle = query.context.partition(":")
+    if kind not in ("home", "cart", "product") or (kind == "product") != bool(handle):
+        raise ValidationFailed.on("context", _("Use home, cart or product:{handle}."))
+    shopper = getattr(request, "shopper", None)
+    customer_id = shopper.customer_id if shopper is not None else ""
+    cart_id = shopper.cart_id if shopper is not None else ""
+    found = registry.recommendations(registry.RecommendationAsk(
+        customer_id=customer_id, channel=shopper_channel(request), context=kind, handle=handle,
+        cart_skus=orders.cart_skus(cart_id=cart_id) if cart_id else (), limit=query.limit,
+        language=browsing.language()))
+    return {"items": [{"sku": r.sku, "handle": r.handle, "name": r.name, "reason": r.reason} for r in found]}

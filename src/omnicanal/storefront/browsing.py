@@ -18,7 +18,7 @@ from django.utils import translation
 
 from omnicanal.catalog import queries as catalog
 from omnicanal.inventory import queries as inventory
-from omnicanal.storefront import lists
+from omnicanal.storefront import lists, registry
 from omnicanal.storefront.auth import shopper_from_cookie
 
 RECENT_KEY = "storefront.recently_viewed"
@@ -173,3 +173,27 @@ def stores_for(availability, *, pickup_locations=(), point: tuple[float, float] 
     else:
         rows.sort(key=lambda s: (not s.chosen, -s.available, s.name))
     return rows
+
+
+@dataclass(frozen=True)
+class Recommended:
+    """A recommended product's card (published on the channel) and why it is shown."""
+
+    card: catalog.ProductCard
+    reason: str
+
+
+def recommended(request: HttpRequest, *, channel: str, context: str, handle: str = "",
+                cart_skus: tuple[str, ...] = (), limit: int = 4) -> list[Recommended]:
+    """What the recommendation source (storefront.registry: marketing) suggests to this shopper,
+    as the shop's cards; empty while no source registered."""
+    shopper = shopper_from_cookie(request)
+    ask = registry.RecommendationAsk(customer_id=shopper.customer_id if shopper is not None else "", channel=channel,
+                                     context=context, handle=handle, cart_skus=tuple(cart_skus), limit=limit,
+                                     language=language())
+    found = registry.recommendations(ask)
+    if not found:
+        return []
+    cards = {card.handle: card for card in catalog.search_catalog(
+        channel=channel, handles=[r.handle for r in found], per_page=len(found), language=language()).items}
+    return [Recommended(card=cards[r.handle], reason=r.reason) for r in found if r.handle in cards]

@@ -56,6 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
     return render_shop(request, "storefront/browse/home.html", {
         **_browse_context(request), "featured": featured.items,
         "recent": browsing.recently_viewed(request, channel=channel),
+        "recommended": browsing.recommended(request, channel=channel, context="home"),
     })
 
 
@@ -113,4 +114,5 @@ def product(request: HttpRequest, handle: str) -> HttpResponse:
         "promises": orders.delivery_promises(methods=("ship",)),
         "pickup_stores": pickup_stores, "store": store,
         "recent": browsing.recently_viewed(request, channel=channel, exclude=found.handle, limit=4),
+        "recommended": browsing.recommended(request, channel=channel, context="product", handle=found.handle),
     })

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from omnicanal.core import clock
 from omnicanal.inventory import queries as inventory
 from omnicanal.orders import queries as orders
-from omnicanal.storefront.models import ShopperSession
+from omnicanal.storefront.models import ShopperSession, ViewedProduct
 
 TOKEN_PREFIX = "shp_"
 # A device unused this long signs in again (its anonymous cart stays the device's until then).
@@ -101,3 +101,21 @@ def pickup_stores(lines: list[tuple[str, int]], channel: str) -> list[PickupStor
     stores = [PickupStore(code=code, name=places[0].name, pickup_today=all(p.pickup_today for p in places))
               for code, places in per_store.items() if len(places) == len(lines)]
     return sorted(stores, key=lambda s: (not s.pickup_today, s.name))
+
+
+@dataclass(frozen=True)
+class ViewedItem:
+    """A product a signed-in customer viewed (their "recently viewed", at most the latest few each)."""
+
+    customer_id: str
+    handle: str
+    viewed_at: dt.datetime
+
+
+def viewed_products(*, customer_id: str = "") -> list[ViewedItem]:
+    """Every signed-in customer's (or one customer's) viewed products, oldest first (co-view)."""
+    rows = ViewedProduct.objects.all()
+    if customer_id:
+        rows = rows.filter(customer_id=customer_id)
+    return [ViewedItem(customer_id=cid, handle=handle, viewed_at=at)
+            for cid, handle, at in rows.order_by("viewed_at", "pk").values_list("customer_id", "handle", "viewed_at")]

@@ -18,7 +18,14 @@ storefront importing them. They register here from their AppConfig.ready():
     registry.register_account_link(url_name="shop-reviews", label=_("Your reviews"), order=30)
     # a link in the account's "Your profile" list ({% account_links %})
 
-Until a source registers, a product has no rating (average None, count 0) and no panels.
+    @registry.recommendation_source
+    def recommend(ask: registry.RecommendationAsk) -> list[registry.Recommendation]: ...
+    # what to show a shopper on `ask.channel` in `ask.context` ("home", "cart", "product"; with the
+    # product's handle), never what they may not buy there; the Store API's GET /recommendations and
+    # the shop's home, product and cart pages ask `registry.recommendations(ask)`
+
+Until a source registers, a product has no rating (average None, count 0), no panels and no
+recommendations.
 """
 
 from __future__ import annotations
@@ -89,3 +96,35 @@ def register_account_link(*, url_name: str, label: Any, order: int = 100) -> Non
 
 def account_links() -> list[AccountLink]:
     return sorted(_account_links.values(), key=lambda link: link.order)
+
+
+@dataclass(frozen=True)
+class RecommendationAsk:
+    customer_id: str  # "" for an anonymous shopper
+    channel: str  # the session's sales channel (web, app)
+    context: str  # home | cart | product
+    handle: str = ""  # the product page's product (context "product")
+    cart_skus: tuple[str, ...] = ()  # the shopper's cart (an anonymous device's too)
+    limit: int = 8
+    language: str = "es"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    sku: str
+    handle: str
+    name: str
+    reason: str  # in the asker's language ("Porque compraste …")
+
+
+_recommenders: dict[str, Callable[[RecommendationAsk], list[Recommendation]]] = {}
+
+
+def recommendation_source(func: Callable[[RecommendationAsk], list[Recommendation]]):
+    _recommenders[f"{func.__module__}.{func.__qualname__}"] = func
+    return func
+
+
+def recommendations(ask: RecommendationAsk) -> list[Recommendation]:
+    """What to recommend (the last source registered answers: there is one); none until one registers."""
+    return list(_recommenders.values())[-1](ask) if _recommenders else []

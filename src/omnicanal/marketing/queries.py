@@ -1,0 +1,354 @@
+"""Marketing's reads, for its API, console, tasks and the lower domains' registries (no writes).
+
+Everything it knows about a customer it asks the owners: the order book (orders.queries:
+purchase_history, returned_lines, cart_skus), the shop's views (storefront.queries), the catalog's
+categories, products and channel publication (catalog.queries) and the stock a channel may promise
+(inventory.queries). It hands out frozen dataclasses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from omnicanal.catalog import queries as catalog
+from omnicanal.core import clock
+from omnicanal.customers import queries as customers
+from omnicanal.inventory import queries as inventory
+from omnicanal.marketing import cycles, recommender, segments
+from omnicanal.marketing.models import Reminder, Segment, TrainedRecommender
+from omnicanal.orders import queries as orders
+from omnicanal.storefront import queries as storefront
+
+# A return for these reasons says "not this product" (size: "not this size": only that SKU).
+UNWANTED_REASONS = ("changed_mind", "defective", "not_as_described", "other")
+CACHE_SECONDS = 60  # how long a process serves its model before checking for a newer training
+
+
+# --- purchase cycles ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleInfo:
+    category: str
+    category_name: str
+    cycle: str
+    interval_days: int | None
+    purchases: int
+    last_purchase_at: dt.datetime
+    next_due_at: dt.datetime | None
+    suppressed_until: dt.datetime | None
+
+
+def category_infos() -> dict[str, cycles.CategoryInfo]:
+    return {slug: cycles.CategoryInfo(slug=slug, cycle=c.cycle, default_days=c.default_days)
+            for slug, c in catalog.category_cycles().items()}
+
+
+def learned_cycles(customer_id: str, *, history: list[orders.PurchasedLine] | None = None,
+                   categories: dict[str, cycles.CategoryInfo] | None = None) -> list[cycles.Cycle]:
+    """The customer's cycles per category they bought in (any channel), most recent first."""
+    lines = history if history is not None else orders.purchase_history(customer_id=customers.resolve_id(customer_id))
+    return cycles.cycles_of(((line.category, line.placed_at) for line in lines),
+                            categories if categories is not None else category_infos())
+
+
+def purchase_cycles(customer_id: str, *, language: str = "es") -> list[CycleInfo]:
+    """GET /customers/{id}/purchase-cycles and the 360 panel (NotFound for an unknown customer)."""
+    customer = customers.customer_summary(customer_id)
+    names = catalog.category_cycles()
+    out = []
+    for cycle in learned_cycles(customer.id):
+        name = names.get(cycle.category)
+        out.append(CycleInfo(
+            category=cycle.category,
+            category_name=(name.name_en if language == "en" else name.name_es) if name else cycle.category,
+            cycle=cycle.cycle, interval_days=round(cycle.interval_days) if cycle.interval_days is not None else None,
+            purchases=cycle.purchases, last_purchase_at=cycle.last_purchase_at, next_due_at=cycle.next_due_at,
+            suppressed_until=cycle.suppressed_until))
+    return out
+
+
+def suppressed_categories(customer_id: str, *, at: dt.datetime | None = None,
+                          history: list[orders.PurchasedLine] | None = None) -> set[str]:
+    """Categories the customer must not be promoted now (a durable good bought within its life)."""
+    at = at or clock.now()
+    return {c.category for c in learned_cycles(customer_id, history=history) if c.suppressed(at)}
+
+
+def promotable_skus(customer_id: str, skus: list[str], *, at: dt.datetime | None = None) -> list[str]:
+    """Of these SKUs, those a promotion may show this customer now: none of a category suppressed by
+    their purchase cycle (a second bicycle), the rest (a helmet for the bicycle) are welcome."""
+    blocked = suppressed_categories(customer_id, at=at)
+    if not blocked:
+        return list(skus)
+    served = served_model()
+    category = {sku: served.products[handle].category for sku, handle in served.handle_of.items()}
+    return [sku for sku in skus if category.get(sku) not in blocked]
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    customer_id: str
+    category: str
+    due_on: dt.date
+    last_sku: str
+
+
+def due_reminders(*, at: dt.datetime | None = None) -> list[DueReminder]:
+    """Replenishable cycles whose reminder is due now and not yet sent, over every customer."""
+    at = at or clock.now()
+    since = at - dt.timedelta(days=800)
+    categories = category_infos()
+    per_customer: dict[str, list[orders.PurchasedLine]] = {}
+    for line in orders.purchase_history(since=since):
+        if categories.get(line.category, cycles.CategoryInfo(line.category, cycles.ONE_OFF, None)).cycle == cycles.REPLENISHABLE:
+            per_customer.setdefault(line.customer_id, []).append(line)
+    due = []
+    for customer_id, lines in per_customer.items():
+        for cycle in cycles.cycles_of(((line.category, line.placed_at) for line in lines), categories):
+            if cycle.reminder_due(at) and cycle.next_due_at is not None:
+                last = [line.sku for line in lines if line.category == cycle.category][-1]
+                due.append(DueReminder(customer_id=customer_id, category=cycle.category,
+                                       due_on=cycle.next_due_at.date(), last_sku=last))
+    if not due:
+        return []
+    sent = set(Reminder.objects.filter(customer_id__in={d.customer_id for d in due})
+               .values_list("customer_id", "category", "due_on"))
+    return [d for d in due if (d.customer_id, d.category, d.due_on) not in sent]
+
+
+@dataclass(frozen=True)
+class ReminderInfo:
+    category: str
+    due_on: dt.date
+    channel: str
+    created_at: dt.datetime
+
+
+def reminders_of(customer_id: str) -> list[ReminderInfo]:
+    return [ReminderInfo(category=r.category, due_on=r.due_on, channel=r.channel, created_at=r.created_at)
+            for r in Reminder.objects.filter(customer_id=customer_id).order_by("-created_at", "-pk")]
+
+
+# --- recommendations ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Served:
+    """The model a process serves, with the catalog's facts it was trained beside."""
+
+    trained_id: int
+    model: recommender.Model
+    products: dict[str, catalog.ProductFeatures]
+    handle_of: dict[str, str]  # sku -> handle
+    loaded_at: float
+    categories: dict[str, cycles.CategoryInfo]
+
+
+_served: list[Served] = []
+
+
+def forget_model() -> None:
+    """After a training in this process (services) and in tests."""
+    _served.clear()
+
+
+def served_model() -> Served:
+    """The newest trained model (an empty one before the first training), re-read every CACHE_SECONDS."""
+    now = time.monotonic()
+    if _served and now - _served[0].loaded_at < CACHE_SECONDS:
+        return _served[0]
+    newest = TrainedRecommender.objects.order_by("-trained_at", "-pk").values_list("pk", flat=True).first() or 0
+    if _served and _served[0].trained_id == newest:
+        _served[0] = Served(_served[0].trained_id, _served[0].model, _served[0].products, _served[0].handle_of, now,
+                            category_infos())
+        return _served[0]
+    data = TrainedRecommender.objects.get(pk=newest).model if newest else {}
+    products = {p.handle: p for p in catalog.product_features()}
+    served = Served(trained_id=newest, model=recommender.Model.from_json(data), products=products,
+                    handle_of={sku: p.handle for p in products.values() for sku in p.skus}, loaded_at=now,
+                    categories=category_infos())
+    _served[:] = [served]
+    return served
+
+
+@dataclass(frozen=True)
+class RecommendationInfo:
+    sku: str
+    handle: str
+    name: str
+    score: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Exclusions:
+    handles: frozenset[str]
+    skus: frozenset[str]
+    categories: frozenset[str]
+
+
+def exclusions(customer_id: str, history: list[orders.PurchasedLine], handle_of: dict[str, str],
+               *, at: dt.datetime, categories: dict[str, cycles.CategoryInfo] | None = None) -> Exclusions:
+    """What this customer must not be recommended: a one-off or durable product they bought, any
+    product of a category their purchase cycle suppresses, what they returned as unwanted."""
+    categories = (categories if categories is not None else category_infos()) if history else {}
+    handles, skus = set(), set()
+    for line in history:
+        kind = categories.get(line.category, cycles.CategoryInfo(line.category, cycles.ONE_OFF, None)).cycle
+        if kind != cycles.REPLENISHABLE and line.sku in handle_of:
+            handles.add(handle_of[line.sku])
+    for ret in orders.returned_lines(customer_id=customer_id):
+        if ret.reason in UNWANTED_REASONS and ret.sku in handle_of:
+            handles.add(handle_of[ret.sku])
+        else:
+            skus.add(ret.sku)
+    blocked = {c.category for c in cycles.cycles_of(((line.category, line.placed_at) for line in history), categories)
+               if c.suppressed(at)}
+    return Exclusions(handles=frozenset(handles), skus=frozenset(skus), categories=frozenset(blocked))
+
+
+def _reason(scored: recommender.Scored, products: dict[str, catalog.ProductFeatures], language: str) -> str:
+    seed = products.get(scored.seed)
+    name = (seed.name_en if language == "en" else seed.name_es) if seed else ""
+    with translation.override(language):
+        if scored.seed_kind == "popular" or not name:
+            return _("Popular right now")
+        if scored.seed_kind == "bought":
+            return _("Because you bought %(name)s") % {"name": name}
+        if scored.seed_kind == "viewed":
+            return _("Because you viewed %(name)s") % {"name": name}
+        if scored.seed_kind == "cart":
+            return _("Goes well with %(name)s in your cart") % {"name": name}
+        if scored.link == "bought":
+            return _("Often bought with %(name)s") % {"name": name}
+        if scored.link == "viewed":
+            return _("Shoppers who viewed %(name)s viewed this too") % {"name": name}
+        return _("Similar to %(name)s") % {"name": name}
+
+
+def recommend(*, customer_id: str = "", channel: str = "web", context: str = "home", handle: str = "",
+              cart_skus: tuple[str, ...] = (), limit: int = 8, language: str = "es",
+              at: dt.datetime | None = None) -> list[RecommendationInfo]:
+    """Products to suggest, best first, each as one SKU the channel sells and can promise now:
+    never unpublished or unavailable there, never excluded for this customer (`exclusions`)."""
+    at = at or clock.now()
+    served = served_model()
+    history: list[orders.PurchasedLine] = []
+    viewed: list[str] = []
+    if customer_id:
+        customer_id = customers.resolve_id(customer_id)
+        history = orders.purchase_history(customer_id=customer_id)
+        viewed = [v.handle for v in reversed(storefront.viewed_products(customer_id=customer_id))]
+        if not cart_skus:
+            cart_skus = orders.cart_skus(customer_id=customer_id)
+    excluded = exclusions(customer_id, history, served.handle_of, at=at, categories=served.categories) if customer_id else Exclusions(
+        frozenset(), frozenset(), frozenset())
+    bought = [served.handle_of[line.sku] for line in reversed(history) if line.sku in served.handle_of]
+    cart = [served.handle_of[sku] for sku in cart_skus if sku in served.handle_of]
+    seeds = recommender.seeds_for(bought=bought, viewed=viewed, cart=cart,
+                                  product=handle if context == "product" else "")
+    in_cart = set(cart)
+
+    def allowed(candidate: str) -> bool:
+        product = served.products.get(candidate)
+        return (product is not None and product.active and candidate not in excluded.handles
+                and candidate not in in_cart and product.category not in excluded.categories)
+
+    scored = recommender.score(served.model, seeds, channel=channel, limit=limit + 6, allowed=allowed)
+    skus = [sku for s in scored for sku in served.products[s.handle].skus if sku not in excluded.skus]
+    if not skus:
+        return []
+    prices = catalog.channel_prices(skus, channel)
+    stock = inventory.available_by_channel(skus, [channel])
+    out = []
+    for s in scored:
+        sku = next((sku for sku in served.products[s.handle].skus if sku not in excluded.skus and sku in prices
+                    and prices[sku].sellable and stock.get((sku, channel), 0) > 0), None)
+        if sku is None:
+            continue
+        product = served.products[s.handle]
+        out.append(RecommendationInfo(sku=sku, handle=s.handle, name=product.name_en if language == "en" else product.name_es,
+                                      score=round(s.score, 4), reason=_reason(s, served.products, language)))
+        if len(out) >= limit:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class TrainingInfo:
+    trained_at: dt.datetime
+    purchases: int
+    products: int
+    seconds: float
+
+
+def last_training() -> TrainingInfo | None:
+    row = TrainedRecommender.objects.order_by("-trained_at", "-pk").only(
+        "trained_at", "purchases", "products", "seconds").first()
+    return TrainingInfo(row.trained_at, row.purchases, row.products, row.seconds) if row else None
+
+
+# --- segments ------------------------------------------------------------------------------------
+
+SEGMENT_BATCH = 1000
+
+
+def customer_facts(customer_ids: list[str]) -> list[segments.Facts]:
+    """What segment rules read about these customers, from the owners, in a few queries per batch."""
+    summaries = customers.customer_summaries(customer_ids)
+    consents = customers.granted_channels(customer_ids, "marketing")
+    bought: dict[str, list[orders.PurchasedLine]] = {}
+    wanted = set(customer_ids)
+    for line in orders.purchase_history():
+        if line.customer_id in wanted:
+            bought.setdefault(line.customer_id, []).append(line)
+    out = []
+    for cid in customer_ids:
+        summary = summaries.get(cid)
+        if summary is None or summary.erased:
+            continue
+        lines = bought.get(cid, [])
+        out.append(segments.Facts(
+            customer_id=cid, categories=frozenset(line.category for line in lines),
+            channels=frozenset(line.channel for line in lines), orders=len({line.order_id for line in lines}),
+            spend=sum((line.amount for line in lines), Decimal(0)),
+            last_purchase_at=max((line.placed_at for line in lines), default=None), language=summary.language,
+            city=summary.address.city if summary.address else "", consents=consents.get(cid, frozenset())))
+    return out
+
+
+def segment_members(rules: list[segments.Rule], *, at: dt.datetime | None = None) -> list[str]:
+    """Every customer (not merged away, not erased) all the rules hold for, oldest first."""
+    at = at or clock.now()
+    ids = customers.customer_ids(limit=10_000_000)
+    found: list[str] = []
+    for start in range(0, len(ids), SEGMENT_BATCH):
+        found += [f.customer_id for f in customer_facts(ids[start:start + SEGMENT_BATCH]) if segments.matches(f, rules, at=at)]
+    return found
+
+
+@dataclass(frozen=True)
+class SegmentInfo:
+    id: str
+    name: str
+    rules: list
+    size: int  # live
+    saved_size: int
+    created_at: dt.datetime
+
+
+def get_segment(segment_id: str) -> SegmentInfo:
+    from omnicanal.core.errors import NotFound
+
+    row = Segment.objects.filter(public_id=segment_id).first()
+    if row is None:
+        raise NotFound(detail=_("No segment %(id)s.") % {"id": segment_id})
+    rules, _errors = segments.parse(row.rules)
+    return SegmentInfo(id=row.public_id, name=row.name, rules=row.rules, size=len(segment_members(rules)),
+                       saved_size=row.size, created_at=row.created_at)

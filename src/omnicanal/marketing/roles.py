@@ -1,0 +1,12 @@
+"""Who may do what with marketing (admins always pass; core.auth.require_role / staff_required).
+The API, the console's views, its navigation and the 360 panel read these tuples."""
+
+# Reading a customer's recommendations and purchase cycles; the console's marketing pages.
+READ = ("manager", "marketer")
+# Retraining the recommender, sending reminders by hand.
+OPERATE = ("manager", "marketer")
+# The 360 page's panel (recommendations to suggest in a conversation, purchase cycles): whoever
+# reads the 360 at the counter or in the inbox.
+PANEL = ("manager", "marketer", "agent", "store_staff")
+# Building, counting and saving segments (bulk reads of customers: not for agents or clerks).
+SEGMENTS = ("manager", "marketer")

@@ -1,0 +1,119 @@
+"""Segment rules over the one customer: every condition must hold (AND). Pure functions over a
+customer's facts (queries.customer_facts gathers them from the owners); services validate.
+
+A rule is `{field, op, value}`:
+
+| field | ops | value |
+|---|---|---|
+| categories_bought, channels_used | any_of, none_of | list of category slugs / sales channels |
+| orders | gte, lte | a count of orders (any channel) |
+| spend | gte, lte | total spent, business currency, a decimal string or number |
+| days_since_last_purchase | gte, lte | days (a customer who never bought matches no bound) |
+| language | any_of, none_of | list of codes (es, en) |
+| city | any_of, none_of | list of city names (case and accents ignored) |
+| consent | any_of | list of channels where the customer granted marketing |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+LIST_FIELDS = {"categories_bought", "channels_used", "language", "city", "consent"}
+NUMBER_FIELDS = {"orders", "spend", "days_since_last_purchase"}
+FIELDS = LIST_FIELDS | NUMBER_FIELDS
+LIST_OPS = ("any_of", "none_of")
+NUMBER_OPS = ("gte", "lte")
+MAX_RULES = 20
+
+
+@dataclass(frozen=True)
+class Rule:
+    field: str
+    op: str
+    value: tuple[str, ...] | Decimal
+
+
+@dataclass(frozen=True)
+class Facts:
+    customer_id: str
+    categories: frozenset[str]
+    channels: frozenset[str]
+    orders: int
+    spend: Decimal
+    last_purchase_at: dt.datetime | None
+    language: str
+    city: str
+    consents: frozenset[str]  # channels with a marketing grant
+
+
+def fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.strip().lower()) if not unicodedata.combining(c))
+
+
+def parse(raw: list) -> tuple[list[Rule], list[tuple[str, str]]]:
+    """(rules, errors as (field path, problem code)); codes: not_a_list, too_many, unknown_field,
+    unknown_op, bad_value."""
+    if not isinstance(raw, list):
+        return [], [("rules", "not_a_list")]
+    if len(raw) > MAX_RULES:
+        return [], [("rules", "too_many")]
+    rules, errors = [], []
+    for i, item in enumerate(raw):
+        item = item if isinstance(item, dict) else {}
+        field, op, value = item.get("field"), item.get("op"), item.get("value")
+        if field not in FIELDS:
+            errors.append((f"rules.{i}.field", "unknown_field"))
+            continue
+        if op not in (LIST_OPS if field in LIST_FIELDS else NUMBER_OPS) or (field == "consent" and op != "any_of"):
+            errors.append((f"rules.{i}.op", "unknown_op"))
+            continue
+        if field in LIST_FIELDS:
+            if not isinstance(value, list) or not value or not all(isinstance(v, str) and 0 < len(v) <= 80 for v in value):
+                errors.append((f"rules.{i}.value", "bad_value"))
+                continue
+            rules.append(Rule(field, op, tuple(fold(v) if field == "city" else v for v in value[:100])))
+        else:
+            try:
+                number = Decimal(str(value)) if isinstance(value, int | float | str) and not isinstance(value, bool) else None
+            except InvalidOperation:
+                number = None
+            if number is None or not number.is_finite() or number < 0 or number > Decimal("1e12"):
+                errors.append((f"rules.{i}.value", "bad_value"))
+                continue
+            rules.append(Rule(field, op, number))
+    return rules, errors
+
+
+def _value(facts: Facts, field: str, at: dt.datetime):
+    if field == "categories_bought":
+        return facts.categories
+    if field == "channels_used":
+        return facts.channels
+    if field == "language":
+        return frozenset([facts.language]) if facts.language else frozenset()
+    if field == "city":
+        return frozenset([fold(facts.city)]) if facts.city else frozenset()
+    if field == "consent":
+        return facts.consents
+    if field == "orders":
+        return Decimal(facts.orders)
+    if field == "spend":
+        return facts.spend
+    if facts.last_purchase_at is None:
+        return None
+    return Decimal((at - facts.last_purchase_at).days)
+
+
+def matches(facts: Facts, rules: list[Rule], *, at: dt.datetime) -> bool:
+    for rule in rules:
+        value = _value(facts, rule.field, at)
+        if isinstance(rule.value, tuple):
+            hit = bool(value & set(rule.value))
+            if hit != (rule.op == "any_of"):
+                return False
+        elif value is None or (value < rule.value if rule.op == "gte" else value > rule.value):
+            return False
+    return True

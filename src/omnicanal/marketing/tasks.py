@@ -1,0 +1,22 @@
+"""Marketing's periodic work: retrain the recommender every night, send the replenishment reminders
+that are due every hour (a customer outside their contact hours gets it at a later run)."""
+
+from django.db import transaction
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+
+@db_periodic_task(crontab(hour="3", minute="30"))
+def retrain_recommender() -> int:
+    from omnicanal.marketing import services
+
+    with transaction.atomic():
+        return services.do_train_recommender().pk
+
+
+@db_periodic_task(crontab(minute="10"))
+def send_replenishment_reminders() -> int:
+    # Not one transaction: each reminder commits alone (services.do_send_reminder).
+    from omnicanal.marketing import services
+
+    return services.do_send_due_reminders()
