@@ -24,6 +24,7 @@ from omnicanal.core.errors import Forbidden, NotFound, Problem
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
+from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import labels, pickup, queries, roles, services, views_pos, visibility
 from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
