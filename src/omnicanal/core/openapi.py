@@ -69,7 +69,7 @@ def _schema(status: int, slugs: tuple[str, ...]) -> type[Schema]:
     name = f"Problem{status}" + "".join(slug.title().replace("-", "") for slug in slugs)
     _declared[name] = slugs
     kinds = Literal[tuple(f"/problems/{slug}" for slug in slugs)]  # type: ignore[valid-type]
-    return create_model(name, __base__=ProblemOut, type=(kinds, ...))
+    return create_model(name, __base__=ProblemOut, type=(kinds, ...))  # type: ignore[arg-type]
 
 
 def _defaults(method: str, operation: dict) -> dict[int, set[str]]:
