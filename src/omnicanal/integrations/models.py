@@ -3,6 +3,7 @@ the log of every attempt."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omnicanal.core.ids import PublicIdField
 
@@ -27,9 +28,9 @@ class WebhookEndpoint(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("pending")
-    DELIVERED = "delivered", _("delivered")
-    FAILED = "failed", _("failed")
+    PENDING = "pending", pgettext_lazy("webhook delivery", "pending")
+    DELIVERED = "delivered", pgettext_lazy("webhook delivery", "delivered")
+    FAILED = "failed", pgettext_lazy("webhook delivery", "failed")
 
 
 class WebhookDelivery(models.Model):
