@@ -185,6 +185,27 @@ def test_the_stream_is_off_by_default_and_the_worker_relays_nothing(db):
     assert tasks.stream_outbox.call_local() == 0
 
 
-def test_only_one_relay_runs_per_database(db):
-    with stream.single_relay() as first, stream.single_relay() as second:
-        assert first and not second
+def test_only_one_relay_runs_per_database(transactional_db):
+    import threading
+
+    from django.db import connections
+
+    def second_relay(out: list[bool]) -> None:  # another thread: another database connection
+        try:
+            with stream.single_relay() as mine:
+                out.append(mine)
+        finally:
+            connections.close_all()
+
+    with stream.single_relay() as first:
+        seen: list[bool] = []
+        thread = threading.Thread(target=second_relay, args=(seen,))
+        thread.start()
+        thread.join()
+    assert first and seen == [False]
+    # and once the first is done, the next one may run
+    after: list[bool] = []
+    thread = threading.Thread(target=second_relay, args=(after,))
+    thread.start()
+    thread.join()
+    assert after == [True]

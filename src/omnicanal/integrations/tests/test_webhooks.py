@@ -19,6 +19,7 @@ from django.db import transaction
 from omnicanal.conversations.events import TicketOpened
 from omnicanal.core import clock, outbox
 from omnicanal.core.money import Money
+from omnicanal.customers.events import CustomerErased
 from omnicanal.customers.services import do_identify
 from omnicanal.integrations import tasks
 from omnicanal.integrations.models import WebhookDelivery
@@ -262,3 +263,47 @@ def test_registering_an_endpoint_is_for_admins_and_integrations_and_checks_every
     listed = api.get("/webhook-endpoints").json()
     assert {e["url"] for e in listed} == {"https://erp.example/hooks", "https://bi.example/in"}
     assert all("secret" not in e for e in listed)
+
+
+def test_the_console_lists_endpoints_with_their_log_and_redelivers(transactional_db, api, receiver, staff, client):
+    # given an endpoint with one delivery
+    hook = receiver()
+    created = register(api, hook.url, ["order.paid"])
+    hook.secret = created["secret"]
+    emit_each(paid("ord_H08"))
+    (msg_id, _), = hook.accepted
+
+    # when an admin opens the console's webhooks page
+    client.force_login(staff("admin"))
+    page = client.get("/console/integrations/webhooks/", HTTP_ACCEPT_LANGUAGE="es")
+    # then it shows the endpoint, its delivery and its log in Spanish
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert hook.url in html and msg_id in html and "entregada" in html and "Reenviar" in html
+
+    # when the admin redelivers it and disables the endpoint
+    client.post(f"/console/integrations/webhooks/{created['id']}/redeliver", {"delivery": msg_id})
+    client.post(f"/console/integrations/webhooks/{created['id']}/disable")
+    # then it arrived again under the same webhook-id, and the endpoint is disabled
+    assert [m for m, _ in hook.accepted] == [msg_id, msg_id]
+    assert api.get(f"/webhook-endpoints/{created['id']}").json()["active"] is False
+
+    # and an agent may not see the page
+    client.force_login(staff("agent"))
+    assert client.get("/console/integrations/webhooks/").status_code in {302, 403}
+
+
+def test_erasing_a_customer_scrubs_the_stored_bodies_sent_with_the_pii_scope(transactional_db, api, receiver):
+    with transaction.atomic():
+        ana = do_identify(channel="web", identities=[{"kind": "email", "value": "ana.rojas@example.cl", "verified": True}],
+                          traits={"name": "Ana Rojas"}).customer_id
+    private = receiver()
+    private.secret = register(api, private.url, ["order.placed"], scopes=["pii"])["secret"]
+    emit_each(placed("ord_J09", customer=ana, receipt_email="ana.rojas@example.cl"))
+    assert "ana.rojas@example.cl" in WebhookDelivery.objects.get().body
+
+    emit_each(CustomerErased(customer_id=ana))
+
+    body = WebhookDelivery.objects.get().body
+    assert "ana.rojas@example.cl" not in body and "Ana Rojas" not in body
+    assert json.loads(body)["data"]["order_id"] == "ord_J09"
