@@ -82,10 +82,9 @@ async def _ceiling(rows, prefix: str) -> float:
 
 async def _delete(prefix: str, domains: list[str]) -> None:
     import nats
+    from nats.js.errors import NotFoundError
 
     from omnicanal.core import stream
-
-    from nats.js.errors import NotFoundError
 
     nc = await nats.connect(NATS_URL)
     for domain in domains:
