@@ -209,3 +209,37 @@ def test_only_one_relay_runs_per_database(transactional_db):
     thread.start()
     thread.join()
     assert after == [True]
+
+
+def test_the_documented_consumer_reads_the_relayed_orders_and_stock_once_in_order(transactional_db, prefix):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("stream_consumer", SRC.parent / "docs/examples/stream_consumer.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    # given 30 events relayed by the worker's relay
+    written = write_events(30)
+    relay = stream.Relay(url=NATS_URL, prefix=prefix, batch=7)
+    try:
+        assert relay.relay_pending() == 30
+    finally:
+        relay.close()
+
+    # when the example consumer reads both streams
+    got: list[dict] = []
+    streams = {d: stream.stream_name(prefix, d) for d in ("orders", "inventory")}
+    count = asyncio.run(example.consume(NATS_URL, "test", got.append, prefix=prefix, streams=streams,
+                                        stop_when_idle=True))
+
+    # then it handled each event once, each stream in order
+    assert count == 30 and sorted(e["id"] for e in got) == sorted(written)
+    orders = [e["id"] for e in got if e["topic"].startswith("orders.")]
+    assert orders == sorted(orders)
+
+
+def test_the_worker_relays_when_the_stream_is_on(transactional_db, prefix, settings):
+    settings.OMNICANAL = {**settings.OMNICANAL, "STREAM": {**settings.OMNICANAL["STREAM"], "ENABLED": True,
+                                                           "PREFIX": prefix, "NATS_URL": NATS_URL}}
+    write_events(12)
+    assert stream.relay_for(1.5) == 12
+    assert streamed() == 12
