@@ -11,7 +11,8 @@ from pydantic import Field
 
 from omnicanal.core.auth import require_role
 from omnicanal.core.schemas import Out
-from omnicanal.integrations import queries, roles, services, tasks
+from omnicanal.catalog import queries as catalog
+from omnicanal.integrations import feeds, queries, roles, services, tasks
 
 router = Router(tags=["integrations"])
 
@@ -110,3 +111,16 @@ def disable(request, endpoint_id: str):
     principal = require_role(request, *roles.MANAGE)
     services.do_set_active(actor=principal, endpoint_id=endpoint_id, active=False)
     return dataclasses.asdict(queries.endpoint(endpoint_id))
+
+
+class FeedOut(Out):
+    channel: str
+    xml: str = Field(description="Google Merchant Center RSS 2.0 feed, at a signed URL")
+    csv: str = Field(description="the same rows as CSV, at a signed URL")
+
+
+@router.get("/feeds", response=list[FeedOut], summary="Product feeds per channel, at signed URLs")
+def list_feeds(request):
+    require_role(request, *roles.READ)
+    return [{"channel": code, **{fmt: feeds.feed_path(code, fmt) for fmt in feeds.FORMATS}}
+            for code in catalog.channel_codes()]
