@@ -9,9 +9,9 @@ from django.db import transaction
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from omnicanal.catalog import queries as catalog
 from omnicanal.core.auth import require_role
 from omnicanal.core.schemas import Out
-from omnicanal.catalog import queries as catalog
 from omnicanal.integrations import feeds, queries, roles, services, tasks
 
 router = Router(tags=["integrations"])
