@@ -1,5 +1,7 @@
-"""Reactions to every domain's events, by topic name (never importing the domains): in the worker,
-after the commit that wrote the event, each subscribed endpoint gets its delivery, sent at once."""
+"""Reactions to every domain's events, by topic name (never importing the domains): after the
+commit that wrote the event, each subscribed endpoint gets its delivery row (a short in-process
+handler, so the outbox marks the event done at once, as before), and the worker sends it (a huey
+task: the network is never touched in the request's process)."""
 
 from django.db import transaction
 
@@ -14,9 +16,9 @@ def fan_out(event: outbox.Envelope) -> None:
 
 
 for _topic in catalogue.BY_TOPIC:
-    outbox.handles(_topic, background=True)(fan_out)
+    outbox.handles(_topic)(fan_out)
 
 
-@outbox.handles("customers.CustomerErased", background=True)
+@outbox.handles("customers.CustomerErased")
 def scrub_erased(event: outbox.Envelope) -> None:
     services.do_scrub_customer(event.payload["customer_id"])
