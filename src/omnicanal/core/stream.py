@@ -227,8 +227,17 @@ class Relay:
                     time.sleep(poll_seconds)
             except Exception:
                 log.exception("stream relay: publishing failed; retrying")
-                self._nc = None
+                self._drop_connection()
                 time.sleep(min(5.0, poll_seconds * 10))
+
+    def _drop_connection(self) -> None:
+        """Forget a connection in an unknown state (the next batch connects afresh)."""
+        nc, self._nc = self._nc, None
+        if nc is not None and not nc.is_closed:
+            try:
+                self._loop.run_until_complete(asyncio.wait_for(nc.close(), 5))
+            except Exception:  # already broken: nothing more to release
+                log.debug("stream relay: closing a broken connection failed", exc_info=True)
 
 
 def relay_for(seconds: float) -> int:
