@@ -240,7 +240,7 @@ OMNICANAL: dict[str, Any] = {
         "ENABLED": _env_bool("STREAM_ENABLED", False),
         "NATS_URL": os.environ.get("NATS_URL", "nats://127.0.0.1:4222"),
         "PREFIX": os.environ.get("STREAM_PREFIX", "omnicanal"),
-        "BATCH": int(os.environ.get("STREAM_BATCH", "1000")),
+        "BATCH": int(os.environ.get("STREAM_BATCH", "5000")),
         # JetStream forgets a Nats-Msg-Id after this long: a relay down longer than this between
         # publishing a batch and recording it could publish that batch twice.
         "DUPLICATE_WINDOW_SECONDS": int(os.environ.get("STREAM_DUPLICATE_WINDOW_SECONDS", "600")),
