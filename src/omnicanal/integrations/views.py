@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from omnicanal.core.console import show_problem, staff_required
 from omnicanal.core.errors import Problem
-from omnicanal.integrations import queries, roles, services, tasks
+from omnicanal.catalog import queries as catalog
+from omnicanal.integrations import feeds, queries, roles, services, tasks
 
 
 @staff_required(*roles.READ)
@@ -22,6 +23,7 @@ def webhooks(request: HttpRequest):
     return render(request, "integrations/webhooks.html", {
         "title": _("Webhooks"), "business_tz": settings.OMNICANAL["TIME_ZONE"],
         "endpoints": [(endpoint, queries.deliveries(endpoint.id, limit=20)) for endpoint in endpoints],
+        "feeds": [(code, feeds.feed_path(code, "xml"), feeds.feed_path(code, "csv")) for code in catalog.channel_codes()],
     })
 
 

@@ -280,6 +280,8 @@ def test_the_console_lists_endpoints_with_their_log_and_redelivers(transactional
     html = page.content.decode()
     assert page.status_code == 200
     assert hook.url in html and msg_id in html and "entregada" in html and "Reenviar" in html
+    # and the channels' product feeds at their signed links
+    assert "Feeds de productos" in html and "/feeds/web.xml?token=" in html
 
     # when the admin redelivers it and disables the endpoint
     client.post(f"/console/integrations/webhooks/{created['id']}/redeliver", {"delivery": msg_id})
