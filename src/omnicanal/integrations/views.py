@@ -11,9 +11,9 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from omnicanal.catalog import queries as catalog
 from omnicanal.core.console import show_problem, staff_required
 from omnicanal.core.errors import Problem
-from omnicanal.catalog import queries as catalog
 from omnicanal.integrations import feeds, queries, roles, services, tasks
 
 

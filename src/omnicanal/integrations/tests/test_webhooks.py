@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.db import transaction
 
+from omnicanal.catalog.services import do_ensure_default_channels
 from omnicanal.conversations.events import TicketOpened
 from omnicanal.core import clock, outbox
 from omnicanal.core.money import Money
@@ -266,7 +267,9 @@ def test_registering_an_endpoint_is_for_admins_and_integrations_and_checks_every
 
 
 def test_the_console_lists_endpoints_with_their_log_and_redelivers(transactional_db, api, receiver, staff, client):
-    # given an endpoint with one delivery
+    # given an endpoint with one delivery (and the sales channels: transactional tests flush them)
+    with transaction.atomic():
+        do_ensure_default_channels()
     hook = receiver()
     created = register(api, hook.url, ["order.paid"])
     hook.secret = created["secret"]
