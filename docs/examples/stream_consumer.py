@@ -18,7 +18,6 @@ import json
 from collections.abc import Callable
 
 import nats
-from nats.errors import TimeoutError as NoMessages
 
 STREAMS = {"orders": "OMNICANAL_ORDERS", "inventory": "OMNICANAL_INVENTORY"}
 
@@ -33,8 +32,9 @@ def show(event: dict) -> None:
 
 
 async def consume(url: str, durable: str, handle: Callable[[dict], None], *, prefix: str = "omnicanal",
-                  streams: dict[str, str] | None = None, stop_when_idle: bool = False) -> int:
-    """Hand every event of the streams to `handle` once, in order per stream; answers how many."""
+                  streams: dict[str, str] | None = None, stop_after: int | None = None) -> int:
+    """Hand every event of the streams to `handle` once, in order per stream; answers how many
+    (`stop_after`: stop once that many were handled)."""
     nc = await nats.connect(url)
     js = nc.jetstream()
     seen: set[str] = set()  # keep this in your own database beside what handle() writes
@@ -42,14 +42,12 @@ async def consume(url: str, durable: str, handle: Callable[[dict], None], *, pre
     subs = [await js.pull_subscribe(f"{prefix}.{domain}.>", durable=f"{durable}-{domain}", stream=name)
             for domain, name in (streams or STREAMS).items()]
     try:
-        while True:
-            idle = True
+        while stop_after is None or handled < stop_after:
             for sub in subs:
                 try:
                     messages = await sub.fetch(500, timeout=1)
-                except NoMessages:
+                except asyncio.TimeoutError:  # nothing new on this stream (nats' TimeoutError is one)
                     continue
-                idle = False
                 for msg in messages:
                     event_id = msg.headers["Nats-Msg-Id"]
                     if event_id not in seen:
@@ -57,8 +55,7 @@ async def consume(url: str, durable: str, handle: Callable[[dict], None], *, pre
                         seen.add(event_id)
                         handled += 1
                     await msg.ack()
-            if idle and stop_when_idle:
-                return handled
+        return handled
     finally:
         await nc.close()
 

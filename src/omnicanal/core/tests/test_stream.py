@@ -102,8 +102,13 @@ async def read_streams(prefix: str, domains: list[str]) -> dict[str, list[tuple[
             info = await js.stream_info(name)
             messages = []
             sub = await js.pull_subscribe(f"{prefix}.{domain}.>", stream=name)
-            while len(messages) < info.state.messages:
-                for msg in await sub.fetch(1000, timeout=5):
+            deadline = time.monotonic() + 120
+            while len(messages) < info.state.messages and time.monotonic() < deadline:
+                try:
+                    fetched = await sub.fetch(1000, timeout=5)
+                except asyncio.TimeoutError:  # a slow machine: ask again
+                    continue
+                for msg in fetched:
                     messages.append((msg.headers["Nats-Msg-Id"], json.loads(msg.data)))
                     await msg.ack()
             out[domain] = messages
@@ -228,8 +233,8 @@ def test_the_documented_consumer_reads_the_relayed_orders_and_stock_once_in_orde
     # when the example consumer reads both streams
     got: list[dict] = []
     streams = {d: stream.stream_name(prefix, d) for d in ("orders", "inventory")}
-    count = asyncio.run(example.consume(NATS_URL, "test", got.append, prefix=prefix, streams=streams,
-                                        stop_when_idle=True))
+    count = asyncio.run(asyncio.wait_for(
+        example.consume(NATS_URL, "test", got.append, prefix=prefix, streams=streams, stop_after=30), 120))
 
     # then it handled each event once, each stream in order
     assert count == 30 and sorted(e["id"] for e in got) == sorted(written)
