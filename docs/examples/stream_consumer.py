@@ -46,7 +46,7 @@ async def consume(url: str, durable: str, handle: Callable[[dict], None], *, pre
             for sub in subs:
                 try:
                     messages = await sub.fetch(500, timeout=1)
-                except asyncio.TimeoutError:  # nothing new on this stream (nats' TimeoutError is one)
+                except TimeoutError:  # nothing new on this stream (asyncio's and nats' are this one)
                     continue
                 for msg in messages:
                     event_id = msg.headers["Nats-Msg-Id"]
