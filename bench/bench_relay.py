@@ -93,8 +93,22 @@ async def _delete(prefix: str, domains: list[str]) -> None:
     await nc.close()
 
 
+def _nats_up() -> bool:
+    import socket
+
+    host_port = urlsplit(NATS_URL)
+    try:
+        socket.create_connection((host_port.hostname or "127.0.0.1", host_port.port or 4222), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 def main(argv: list[str]) -> None:
     count = 5_000 if "--small" in argv else 20_000
+    if not _nats_up():
+        print(f"skipped: no NATS server at {NATS_URL}")
+        return
     _setup_django()
     from omnicanal.core import stream
     from omnicanal.core.models import OutboxEvent
