@@ -12,7 +12,9 @@ WEBHOOK_DISABLE_AFTER_FAILURES attempts in a row is disabled.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -43,10 +45,23 @@ USER_AGENT = "omnicanal-webhooks/1"
 
 # --- endpoints -------------------------------------------------------------------------------
 
+def _not_public(host: str) -> bool:
+    """The host resolves to an address that is not on the public internet (SSRF guard)."""
+    if settings.OMNICANAL["WEBHOOK_ALLOW_PRIVATE_URLS"]:
+        return False
+    try:
+        resolved = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError):
+        return False  # unresolvable: sending fails by itself
+    return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in resolved)
+
+
 def check_endpoint(*, url: str, events: list[str], scopes: list[str]) -> None:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValidationFailed.on("url", _("Give an http or https address."))
+    if _not_public(parts.hostname):
+        raise ValidationFailed.on("url", _("Give a public address: this one is private or local."))
     for n, name in enumerate(events):
         if name not in catalogue.EVENTS:
             raise ValidationFailed.on(f"events.{n}", _("Unknown event: %(name)s.") % {"name": name})
@@ -191,7 +206,10 @@ def _claim(delivery: WebhookDelivery, now: dt.datetime) -> bool:
 def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, secret: str) -> bool:
     body = delivery.body.encode()
     started = time.monotonic()
-    code, error = _post(endpoint.url, body, signing.headers(secret, delivery.public_id, int(time.time()), body))
+    if _not_public(urlsplit(endpoint.url).hostname or ""):  # checked again: DNS may have changed
+        code, error = None, "refused: not a public address"
+    else:
+        code, error = _post(endpoint.url, body, signing.headers(secret, delivery.public_id, int(time.time()), body))
     ok = code is not None and 200 <= code < 300
     _record(endpoint, delivery, ok=ok, code=code, error=error, duration_ms=int((time.monotonic() - started) * 1000))
     return ok

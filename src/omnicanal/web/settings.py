@@ -249,6 +249,9 @@ OMNICANAL: dict[str, Any] = {
     # Outbound webhooks (integrations app, docs/integrations.md).
     "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10")),
     "WEBHOOK_DISABLE_AFTER_FAILURES": int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "30")),
+    # Webhook URLs resolving to loopback, private, link-local or reserved addresses (SSRF): refused
+    # outside the embedded demo and the tests unless allowed here.
+    "WEBHOOK_ALLOW_PRIVATE_URLS": _env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", EMBEDDED or TESTING),
     # Returns by mail: the carrier on our prepaid labels, how long the customer's signed label link
     # works, and the address the customer's links start with (empty: links are relative paths).
     "RETURN_CARRIER": os.environ.get("RETURN_CARRIER", "Correos de Chile"),

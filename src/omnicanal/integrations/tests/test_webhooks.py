@@ -312,3 +312,22 @@ def test_erasing_a_customer_scrubs_the_stored_bodies_sent_with_the_pii_scope(tra
     body = WebhookDelivery.objects.get().body
     assert "ana.rojas@example.cl" not in body and "Ana Rojas" not in body
     assert json.loads(body)["data"]["order_id"] == "ord_J09"
+
+
+def test_private_and_local_addresses_are_refused_where_not_allowed(transactional_db, api, receiver, settings):
+    # given an endpoint on loopback registered where that is allowed (the demo, the tests)
+    hook = receiver()
+    created = register(api, hook.url, ["order.paid"])
+    hook.secret = created["secret"]
+    # when private addresses are not allowed (production's default)
+    settings.OMNICANAL = {**settings.OMNICANAL, "WEBHOOK_ALLOW_PRIVATE_URLS": False}
+    # then loopback, private and link-local endpoints are refused field by field
+    for url in ("http://127.0.0.1:8000/x", "http://10.1.2.3/x", "http://169.254.169.254/latest", "http://[::1]/x",
+                "http://localhost/x"):
+        answer = api.post("/webhook-endpoints", {"url": url, "events": ["order.paid"]})
+        assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "url", url
+    # and the loopback endpoint already registered receives nothing: each attempt is refused and logged
+    emit_each(paid("ord_K10"))
+    assert hook.accepted == [] and hook.failed_ids == []
+    (delivery,) = api.get(f"/webhook-endpoints/{created['id']}/deliveries").json()
+    assert delivery["status"] == "pending" and delivery["log"][0]["error"].startswith("refused")
