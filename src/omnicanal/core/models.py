@@ -89,6 +89,9 @@ class OutboxEvent(models.Model):
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True, default="")
     dispatched_at = models.DateTimeField(null=True, blank=True)
+    # When the event stream's relay (core.stream) had NATS JetStream store it; None: not yet (or the
+    # stream is off). Apart from the handlers' status: the stream takes every event, handled or not.
+    streamed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox event")
@@ -99,6 +102,8 @@ class OutboxEvent(models.Model):
             # A plain index (db_index=True would add a second, LIKE-pattern one on PostgreSQL that no
             # query uses, written on every event).
             models.Index(fields=["topic"], name="outbox_topic"),
+            # The relay's queue: events not yet in the stream, oldest first.
+            models.Index(fields=["id"], condition=models.Q(streamed_at__isnull=True), name="outbox_unstreamed"),
         ]
 
     def __str__(self) -> str:

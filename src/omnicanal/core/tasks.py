@@ -6,7 +6,7 @@ from datetime import timedelta
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 
-from omnicanal.core import clock, outbox, throttle
+from omnicanal.core import clock, outbox, stream, throttle
 from omnicanal.core.models import IdempotencyRecord, OutboxEvent, OutboxStatus
 from omnicanal.core.services import do_record_heartbeat
 
@@ -32,9 +32,18 @@ def relay_outbox() -> int:
     return outbox.dispatch_due()
 
 
+@db_periodic_task(crontab(minute="*"))
+def stream_outbox() -> int:
+    """The event stream's relay in the worker, when it is on: a minute's turn (core.stream)."""
+    return stream.relay_for(55) if stream.enabled() else 0
+
+
 @db_periodic_task(crontab(minute="17"))
 def purge_expired() -> None:
     now = clock.now()
     IdempotencyRecord.objects.filter(expires_at__lt=now).delete()
-    OutboxEvent.objects.filter(status=OutboxStatus.DONE, created_at__lt=now - timedelta(days=7)).delete()
+    old = OutboxEvent.objects.filter(status=OutboxStatus.DONE, created_at__lt=now - timedelta(days=7))
+    if stream.enabled():  # the stream has not taken them yet: keep them for the relay
+        old = old.filter(streamed_at__isnull=False)
+    old.delete()
     throttle.purge()  # database throttle counters whose window and lockout are over

@@ -54,7 +54,7 @@ CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
 # so a new domain needs no edit here. The composition root (web) discovers their edges from this list.
 DOMAIN_ORDER = [
     "core", "customers", "catalog", "inventory", "loyalty", "orders",
-    "conversations", "channels", "storefront", "bot", "marketing", "feedback", "analytics",
+    "conversations", "channels", "storefront", "bot", "marketing", "feedback", "analytics", "integrations",
 ]
 OMNICANAL_APPS = [f"omnicanal.{name}" for name in DOMAIN_ORDER if (PACKAGE_DIR / name / "apps.py").exists()]
 # Our apps come first: Django merges every app's translation catalogue and the earliest app wins a
@@ -233,6 +233,25 @@ OMNICANAL: dict[str, Any] = {
     # taken over after this many seconds; a dead owner is detected at once (core.claims).
     "IDEMPOTENCY_LEASE_SECONDS": int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", "10")),
     "OUTBOX_MAX_ATTEMPTS": 10,
+    # The event stream (docs/integrations.md): every outbox event published to NATS JetStream, one
+    # stream per domain (<PREFIX>_<DOMAIN>, subjects <prefix>.<domain>.<Event>). Off by default: the
+    # embedded install needs no NATS. The worker runs the relay when on; `omnicanal relay` runs it alone.
+    "STREAM": {
+        "ENABLED": _env_bool("STREAM_ENABLED", False),
+        "NATS_URL": os.environ.get("NATS_URL", "nats://127.0.0.1:4222"),
+        "PREFIX": os.environ.get("STREAM_PREFIX", "omnicanal"),
+        "BATCH": int(os.environ.get("STREAM_BATCH", "5000")),
+        # JetStream forgets a Nats-Msg-Id after this long: a relay down longer than this between
+        # publishing a batch and recording it could publish that batch twice.
+        "DUPLICATE_WINDOW_SECONDS": int(os.environ.get("STREAM_DUPLICATE_WINDOW_SECONDS", "600")),
+        "MAX_AGE_DAYS": int(os.environ.get("STREAM_MAX_AGE_DAYS", "30")),
+    },
+    # Outbound webhooks (integrations app, docs/integrations.md).
+    "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10")),
+    "WEBHOOK_DISABLE_AFTER_FAILURES": int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "30")),
+    # Webhook URLs resolving to loopback, private, link-local or reserved addresses (SSRF): refused
+    # outside the embedded demo and the tests unless allowed here.
+    "WEBHOOK_ALLOW_PRIVATE_URLS": _env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", EMBEDDED or TESTING),
     # Returns by mail: the carrier on our prepaid labels, how long the customer's signed label link
     # works, and the address the customer's links start with (empty: links are relative paths).
     "RETURN_CARRIER": os.environ.get("RETURN_CARRIER", "Correos de Chile"),

@@ -1,0 +1,126 @@
+"""Outbound webhooks' API (../shared/API.md, "Integrations"): parse, call one service or query, answer."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from django.db import transaction
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from omnicanal.catalog import queries as catalog
+from omnicanal.core.auth import require_role
+from omnicanal.core.schemas import Out
+from omnicanal.integrations import feeds, queries, roles, services, tasks
+
+router = Router(tags=["integrations"])
+
+
+class EndpointIn(Schema):
+    url: str = Field(min_length=1, max_length=500)
+    events: list[str] = Field(max_length=50)
+    scopes: list[str] = Field(default_factory=list, max_length=5)
+
+
+class CreatedOut(Out):
+    id: str
+    secret: str = Field(description="whsec_<base64>: the signing key, shown only now")
+
+
+class EndpointOut(Out):
+    id: str
+    url: str
+    events: list[str]
+    scopes: list[str]
+    active: bool
+    disabled_reason: str
+    consecutive_failures: int
+    created_at: dt.datetime
+
+
+class AttemptOut(Out):
+    at: dt.datetime
+    status_code: int | None
+    error: str
+    duration_ms: int
+
+
+class DeliveryOut(Out):
+    id: str = Field(description="the webhook-id every attempt carries")
+    event: str
+    status: str
+    attempts: int
+    next_attempt_at: dt.datetime | None
+    last_status_code: int | None
+    last_error: str
+    created_at: dt.datetime
+    delivered_at: dt.datetime | None
+    log: list[AttemptOut]
+
+
+@router.post("/webhook-endpoints", response={201: CreatedOut}, summary="Register a webhook endpoint")
+def create_endpoint(request, body: EndpointIn):
+    principal = require_role(request, *roles.MANAGE)
+    endpoint_id, secret = services.do_create_endpoint(actor=principal, url=body.url, events=body.events,
+                                                      scopes=body.scopes)
+    return Status(201, {"id": endpoint_id, "secret": secret})
+
+
+@router.get("/webhook-endpoints", response=list[EndpointOut], summary="Webhook endpoints")
+def list_endpoints(request):
+    require_role(request, *roles.READ)
+    return [dataclasses.asdict(e) for e in queries.endpoints()]
+
+
+@router.get("/webhook-endpoints/{endpoint_id}", response=EndpointOut, summary="One webhook endpoint")
+def get_endpoint(request, endpoint_id: str):
+    require_role(request, *roles.READ)
+    return dataclasses.asdict(queries.endpoint(endpoint_id))
+
+
+@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response=list[DeliveryOut],
+            summary="An endpoint's delivery log, newest first")
+def list_deliveries(request, endpoint_id: str):
+    require_role(request, *roles.READ)
+    queries.endpoint(endpoint_id)
+    return [dataclasses.asdict(d) for d in queries.deliveries(endpoint_id)]
+
+
+def _deliver_after_commit(endpoint_pk: int) -> None:
+    transaction.on_commit(lambda: tasks.deliver_endpoint(endpoint_pk))
+
+
+@router.post("/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver", response={202: EndpointOut},
+             summary="Send a delivery again (same webhook-id and body)")
+def redeliver(request, endpoint_id: str, delivery_id: str):
+    principal = require_role(request, *roles.MANAGE)
+    _deliver_after_commit(services.do_redeliver(actor=principal, endpoint_id=endpoint_id, delivery_id=delivery_id))
+    return Status(202, dataclasses.asdict(queries.endpoint(endpoint_id)))
+
+
+@router.post("/webhook-endpoints/{endpoint_id}/enable", response=EndpointOut, summary="Enable an endpoint")
+def enable(request, endpoint_id: str):
+    principal = require_role(request, *roles.MANAGE)
+    _deliver_after_commit(services.do_set_active(actor=principal, endpoint_id=endpoint_id, active=True))
+    return dataclasses.asdict(queries.endpoint(endpoint_id))
+
+
+@router.post("/webhook-endpoints/{endpoint_id}/disable", response=EndpointOut, summary="Disable an endpoint")
+def disable(request, endpoint_id: str):
+    principal = require_role(request, *roles.MANAGE)
+    services.do_set_active(actor=principal, endpoint_id=endpoint_id, active=False)
+    return dataclasses.asdict(queries.endpoint(endpoint_id))
+
+
+class FeedOut(Out):
+    channel: str
+    xml: str = Field(description="Google Merchant Center RSS 2.0 feed, at a signed URL")
+    csv: str = Field(description="the same rows as CSV, at a signed URL")
+
+
+@router.get("/feeds", response=list[FeedOut], summary="Product feeds per channel, at signed URLs")
+def list_feeds(request):
+    require_role(request, *roles.READ)
+    return [{"channel": code, **{fmt: feeds.feed_path(code, fmt) for fmt in feeds.FORMATS}}
+            for code in catalog.channel_codes()]

@@ -1,0 +1,24 @@
+"""Reactions to every domain's events, by topic name (never importing the domains): after the
+commit that wrote the event, each subscribed endpoint gets its delivery row (a short in-process
+handler, so the outbox marks the event done at once, as before), and the worker sends it (a huey
+task: the network is never touched in the request's process)."""
+
+from django.db import transaction
+
+from omnicanal.core import outbox
+from omnicanal.integrations import catalogue, services, tasks
+
+
+def fan_out(event: outbox.Envelope) -> None:
+    endpoints = services.do_fan_out(event)
+    for endpoint_pk in endpoints:
+        transaction.on_commit(lambda pk=endpoint_pk: tasks.deliver_endpoint(pk))
+
+
+for _topic in catalogue.BY_TOPIC:
+    outbox.handles(_topic)(fan_out)
+
+
+@outbox.handles("customers.CustomerErased")
+def scrub_erased(event: outbox.Envelope) -> None:
+    services.do_scrub_customer(event.payload["customer_id"])
