@@ -61,6 +61,9 @@ class DeliveryOut(Out):
 
 @router.post("/webhook-endpoints", response={201: CreatedOut}, summary="Register a webhook endpoint")
 def create_endpoint(request, body: EndpointIn):
+    """Subscribe a URL to event types (`domain.fact`); the answer carries its signing secret
+    (`whsec_…`) once. Deliveries are signed per Standard Webhooks; personal data only with the `pii`
+    scope. Admins and integration keys only."""
     principal = require_role(request, *roles.MANAGE)
     endpoint_id, secret = services.do_create_endpoint(actor=principal, url=body.url, events=body.events,
                                                       scopes=body.scopes)
@@ -69,12 +72,14 @@ def create_endpoint(request, body: EndpointIn):
 
 @router.get("/webhook-endpoints", response=list[EndpointOut], summary="Webhook endpoints")
 def list_endpoints(request):
+    """Every webhook endpoint with its events, scopes, state and failures in a row (never its secret)."""
     require_role(request, *roles.READ)
     return [dataclasses.asdict(e) for e in queries.endpoints()]
 
 
 @router.get("/webhook-endpoints/{endpoint_id}", response=EndpointOut, summary="One webhook endpoint")
 def get_endpoint(request, endpoint_id: str):
+    """One webhook endpoint (never its secret)."""
     require_role(request, *roles.READ)
     return dataclasses.asdict(queries.endpoint(endpoint_id))
 
@@ -82,6 +87,8 @@ def get_endpoint(request, endpoint_id: str):
 @router.get("/webhook-endpoints/{endpoint_id}/deliveries", response=list[DeliveryOut],
             summary="An endpoint's delivery log, newest first")
 def list_deliveries(request, endpoint_id: str):
+    """The endpoint's delivery log, newest first: each event, its attempts, the last answer and when
+    the next retry is due."""
     require_role(request, *roles.READ)
     queries.endpoint(endpoint_id)
     return [dataclasses.asdict(d) for d in queries.deliveries(endpoint_id)]
@@ -94,6 +101,7 @@ def _deliver_after_commit(endpoint_pk: int) -> None:
 @router.post("/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver", response={202: EndpointOut},
              summary="Send a delivery again (same webhook-id and body)")
 def redeliver(request, endpoint_id: str, delivery_id: str):
+    """Send a delivery again now, with the same `webhook-id` (the receiver's de-duplication holds)."""
     principal = require_role(request, *roles.MANAGE)
     _deliver_after_commit(services.do_redeliver(actor=principal, endpoint_id=endpoint_id, delivery_id=delivery_id))
     return Status(202, dataclasses.asdict(queries.endpoint(endpoint_id)))
@@ -101,6 +109,7 @@ def redeliver(request, endpoint_id: str, delivery_id: str):
 
 @router.post("/webhook-endpoints/{endpoint_id}/enable", response=EndpointOut, summary="Enable an endpoint")
 def enable(request, endpoint_id: str):
+    """Turn an endpoint back on (also after the automatic disable); events from now on reach it."""
     principal = require_role(request, *roles.MANAGE)
     _deliver_after_commit(services.do_set_active(actor=principal, endpoint_id=endpoint_id, active=True))
     return dataclasses.asdict(queries.endpoint(endpoint_id))
@@ -108,6 +117,7 @@ def enable(request, endpoint_id: str):
 
 @router.post("/webhook-endpoints/{endpoint_id}/disable", response=EndpointOut, summary="Disable an endpoint")
 def disable(request, endpoint_id: str):
+    """Stop delivering to an endpoint; events while it is off are not queued for it."""
     principal = require_role(request, *roles.MANAGE)
     services.do_set_active(actor=principal, endpoint_id=endpoint_id, active=False)
     return dataclasses.asdict(queries.endpoint(endpoint_id))
@@ -121,6 +131,7 @@ class FeedOut(Out):
 
 @router.get("/feeds", response=list[FeedOut], summary="Product feeds per channel, at signed URLs")
 def list_feeds(request):
+    """Each channel's product feeds (Google Merchant Center XML and CSV) at their signed URLs."""
     require_role(request, *roles.READ)
     return [{"channel": code, **{fmt: feeds.feed_path(code, fmt) for fmt in feeds.FORMATS}}
             for code in catalog.channel_codes()]

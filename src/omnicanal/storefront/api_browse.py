@@ -161,6 +161,9 @@ class RecommendationsQuery(Schema):
 @router.get("/recommendations", response=RecommendationsOut, auth=browse_auth,
             summary="What to suggest to this shopper (home, cart or a product page), never what they may not buy here")
 def recommendations(request: HttpRequest, query: Query[RecommendationsQuery]):
+    """Suggestions for this shopper in a context (`home`, `cart` or `product:{handle}`), each with its
+    reason; never what they may not buy on the session's channel. A signed-in shopper's suggestions
+    follow their history on every channel."""
     kind, _sep, handle = query.context.partition(":")
     if kind not in ("home", "cart", "product") or (kind == "product") != bool(handle):
         raise ValidationFailed.on("context", _("Use home, cart or product:{handle}."))
