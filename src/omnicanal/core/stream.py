@@ -26,6 +26,7 @@ import fcntl
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -150,25 +151,35 @@ class Relay:
         self.batch = batch or int(cfg["BATCH"])
         self.duplicate_window = float(cfg["DUPLICATE_WINDOW_SECONDS"])
         self.max_age = float(cfg["MAX_AGE_DAYS"]) * 86400
+        # The relay's own event loop, on its own thread: the caller's thread may already run a loop
+        # (an ASGI process, a test after a browser test), where run_until_complete would refuse.
         self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="stream-relay", daemon=True)
+        self._thread.start()
         self._nc: Any = None
         self._js: Any = None
         self._streams: set[str] = set()
         self.published = 0
+
+    def _call(self, coroutine: Any) -> Any:
+        """Run a coroutine on the relay's loop and wait for its answer."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
     # --- connection and streams ---------------------------------------------------------------
     def connect(self) -> None:
         if self._nc is None or self._nc.is_closed:
             import nats  # the optional dependency: imported only when the stream is on
 
-            self._nc = self._loop.run_until_complete(nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=3))
+            self._nc = self._call(nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=3))
             self._js = self._nc.jetstream()
             self._streams.clear()
 
     def close(self) -> None:
         if self._nc is not None and not self._nc.is_closed:
-            self._loop.run_until_complete(self._nc.drain())
+            self._call(self._nc.drain())
         self._nc = None
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
         self._loop.close()
 
     async def _ensure_stream(self, domain: str) -> None:
@@ -208,9 +219,9 @@ class Relay:
         rows = fetch(self.batch)
         while rows and (deadline is None or time.monotonic() < deadline):
             self.connect()
-            acks = self._loop.run_until_complete(self._send(rows))
+            acks = self._call(self._send(rows))
             following = fetch(self.batch, after=rows[-1].id)
-            self._loop.run_until_complete(asyncio.gather(*acks))
+            self._call(_all(acks))
             mark_streamed([row.id for row in rows])
             total += len(rows)
             self.published += len(rows)
@@ -235,9 +246,13 @@ class Relay:
         nc, self._nc = self._nc, None
         if nc is not None and not nc.is_closed:
             try:
-                self._loop.run_until_complete(asyncio.wait_for(nc.close(), 5))
+                self._call(asyncio.wait_for(nc.close(), 5))
             except Exception:  # already broken: nothing more to release
                 log.debug("stream relay: closing a broken connection failed", exc_info=True)
+
+
+async def _all(acks: list[asyncio.Future]) -> list[Any]:
+    return await asyncio.gather(*acks)
 
 
 def relay_for(seconds: float) -> int:

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -23,6 +24,25 @@ from omnicanal.core.models import OutboxEvent, OutboxStatus
 
 NATS_URL = "nats://127.0.0.1:4222"
 SRC = Path(__file__).resolve().parents[3]
+
+
+def run_async(coroutine):
+    """asyncio.run on a thread of its own: earlier browser tests leave a running loop on this one."""
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = asyncio.run(coroutine)
+        except BaseException as error:  # raised again in the test's thread
+            box["error"] = error
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
 
 
 def nats_up() -> bool:
@@ -135,7 +155,7 @@ async def delete_streams(prefix: str, domains: list[str]) -> None:
 def prefix():
     name = f"t{uuid.uuid4().hex[:10]}"
     yield name
-    asyncio.run(delete_streams(name, ["orders", "inventory"]))
+    run_async(delete_streams(name, ["orders", "inventory"]))
 
 
 def test_ten_thousand_events_survive_a_killed_relay_once_each_in_order(transactional_db, prefix):
@@ -165,7 +185,7 @@ def test_ten_thousand_events_survive_a_killed_relay_once_each_in_order(transacti
         relay.wait()
 
     # then each domain's stream holds each of its events exactly once, in outbox order
-    got = asyncio.run(read_streams(prefix, ["orders", "inventory"]))
+    got = run_async(read_streams(prefix, ["orders", "inventory"]))
     for domain, messages in got.items():
         ids = [int(msg_id) for msg_id, _ in messages]
         expected = [pk for pk, (topic, _) in written.items() if topic.startswith(domain + ".")]
@@ -233,7 +253,7 @@ def test_the_documented_consumer_reads_the_relayed_orders_and_stock_once_in_orde
     # when the example consumer reads both streams
     got: list[dict] = []
     streams = {d: stream.stream_name(prefix, d) for d in ("orders", "inventory")}
-    count = asyncio.run(asyncio.wait_for(
+    count = run_async(asyncio.wait_for(
         example.consume(NATS_URL, "test", got.append, prefix=prefix, streams=streams, stop_after=30), 120))
 
     # then it handled each event once, each stream in order
