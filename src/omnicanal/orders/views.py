@@ -6,8 +6,6 @@ A store clerk works only at their own locations (the pages offer only those; ser
 
 from __future__ import annotations
 
-import re
-
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +23,7 @@ from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
 from omnicanal.loyalty import presence as loyalty_presence
-from omnicanal.orders import labels, pickup, queries, roles, services, views_pos, visibility
+from omnicanal.orders import labels, pickup, queries, roles, services, till, views_pos, visibility
 from omnicanal.orders.models import DeliveryMethod, DisputeStatus, FulfillmentStatus, OrderStatus
 
 app_name = "orders"
@@ -205,7 +203,8 @@ def order_collect(request: HttpRequest, order_id: str):
     order = _visible_order(request, order_id)
     try:
         raw = request.POST.get("amount", "").strip()
-        amount = Money.of(_typed_amount(raw), order.currency) if raw else None
+        typed = till.typed_amount(raw)
+        amount = Money.of(typed, order.currency) if typed is not None else None
         presence = None
         if request.POST.get("qr", "").strip():
             presence = loyalty_presence.from_qr(request.POST["qr"].strip())
@@ -504,7 +503,10 @@ def dispute_decide(request: HttpRequest, dispute_id: str):
     try:
         amount = None
         if decision == "partial_refund":
-            amount = Money.of(_typed_amount(request.POST.get("amount", "")), dispute.order.currency)
+            typed = till.typed_amount(request.POST.get("amount", ""))
+            if typed is None:
+                raise ValueError("no amount")
+            amount = Money.of(typed, dispute.order.currency)
         with transaction.atomic():
             dispute = services.do_decide_dispute(dispute_id=dispute.public_id, decision=decision, amount=amount,
                                                  note=request.POST.get("note", "")[:500], actor=request.principal)
@@ -515,15 +517,6 @@ def dispute_decide(request: HttpRequest, dispute_id: str):
     except (ValueError, ArithmeticError):
         messages.error(request, _("Not an amount."))
     return redirect("orders:dispute", dispute_id=dispute.public_id)
-
-
-def _typed_amount(raw: str) -> str:
-    """An amount as staff type it in Chile: "20.000" is twenty thousand (dots group thousands), a
-    comma marks decimals ("19,90"); plain "20000" or "19.90" also work."""
-    raw = raw.strip().replace(" ", "").lstrip("$")
-    if re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", raw):
-        raw = raw.replace(".", "")
-    return raw.replace(",", ".") or "0"
 
 
 @staff_required(*roles.console(roles.DISPUTE_OPENERS))
