@@ -34,6 +34,8 @@ ICONS = (("storefront/icons/icon-192.png", "192x192", "any"), ("storefront/icons
 OFFLINE_PATH = "/offline/"
 # Paths the service worker leaves alone entirely (never answered from a cache, never stored).
 NEVER_CACHED = ("/api/", "/account/", "/console/", "/track/", "/admin/", "/sign-in/", "/checkout/", "/cart/")
+# Inside the worker's scope but not the shop: the worker never answers for them, not even offline.
+NOT_THE_SHOP = ("/console/", "/admin/", "/api/")
 
 
 def shell_urls() -> list[str]:
@@ -70,7 +72,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
     version = hashlib.sha256(json.dumps([shell, brand().color, brand().name]).encode()).hexdigest()[:12]
     response = render(request, "storefront/pwa/sw.js", {
         "version": version, "shell": json.dumps(shell), "offline": json.dumps(OFFLINE_PATH),
-        "never": json.dumps(list(NEVER_CACHED)), "static_prefix": json.dumps(static("storefront/")),
+        "never": json.dumps(list(NEVER_CACHED)), "foreign": json.dumps(list(NOT_THE_SHOP)), "static_prefix": json.dumps(static("storefront/")),
     }, content_type="text/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"

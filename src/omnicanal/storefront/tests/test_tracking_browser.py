@@ -4,6 +4,7 @@ and shows the offline page without a network."""
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import Error as PlaywrightError
 
 from omnicanal.core.auth import SYSTEM
 from omnicanal.orders import queries as orders_queries
@@ -99,5 +100,8 @@ def test_the_service_worker_registers_and_serves_the_offline_page(phone, live_se
     try:
         phone.goto(f"{live_server.url}/some/page/")
         assert phone.locator("h1").inner_text() == "Estás sin conexión"
+        # the console lies inside the shop worker's scope but is not the shop's: left to the browser
+        with pytest.raises(PlaywrightError):
+            phone.goto(f"{live_server.url}/console/")
     finally:
         phone.context.set_offline(False)

@@ -5,6 +5,7 @@ const CACHE = "shop-{{ version }}";
 const SHELL = {{ shell|safe }};
 const OFFLINE = {{ offline|safe }};
 const NEVER = {{ never|safe }};
+const FOREIGN = {{ foreign|safe }};
 const STATIC = {{ static_prefix|safe }};
 
 self.addEventListener("install", (event) => {
@@ -22,6 +23,8 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET") return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  // The console and the API sit inside this worker's scope ("/") but are not the shop: untouched.
+  if (FOREIGN.some((prefix) => url.pathname.startsWith(prefix))) return;
   if (request.mode === "navigate") {
     // Always the network (pages are personal and live); the offline page only when it fails.
     event.respondWith(fetch(request).catch(() => caches.match(OFFLINE)));
