@@ -20,6 +20,7 @@ from pydantic import Field
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.schemas import MoneyOut, Out, Timestamp
 from omnicanal.customers import queries as customers_queries
+from omnicanal.customers.schemas import SavedAddressOut
 from omnicanal.orders import queries as orders_queries
 from omnicanal.storefront import account_services, browsing, lists
 from omnicanal.storefront.auth import shopper_auth
@@ -80,17 +81,10 @@ class BookAddressIn(Schema):
     default: bool = False
 
 
-class BookAddressOut(Out):
+class BookAddressOut(SavedAddressOut):
+    """An entry of the shopper's address book: the customers API's entry, with the id to edit it by."""
+
     id: str
-    label: str
-    recipient: str
-    line1: str
-    line2: str
-    city: str
-    region: str
-    postal_code: str
-    country: str
-    is_default: bool
 
 
 class AddressBookOut(Out):
