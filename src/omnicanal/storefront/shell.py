@@ -43,8 +43,9 @@ def shop_context(request: HttpRequest) -> dict[str, Any]:
 
 
 def shopper_channel(request: HttpRequest) -> str:
-    """The sales channel the shopper is on: their session's (web or app), the web shop by default."""
-    shopper = getattr(request, "shopper", None)
+    """The sales channel the shopper is on: their session's (web or app; the Store API's bearer or the
+    pages' cookie, which an app's web view carries), the web shop by default."""
+    shopper = shopper_from_cookie(request)  # the bearer's shopper when the Store API authenticated it
     return getattr(shopper, "channel", None) or "web"
 
 

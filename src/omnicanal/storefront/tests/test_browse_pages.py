@@ -195,3 +195,13 @@ def test_colour_filters_read_in_the_readers_language(client, shop):
     assert re.search(r'name="color" value="negro"[^>]*> Negro ', spanish)
     assert re.search(r'name="color" value="negro"[^>]*> Black ', english)
     assert "34 · blue" in text(client.get("/p/zapatilla-nino-chispa/", HTTP_ACCEPT_LANGUAGE="en"))
+
+
+def test_a_page_opened_with_an_app_session_cookie_shows_the_apps_catalogue(client, shop):
+    from omnicanal.storefront import auth, services
+
+    # The jacket is unpublished on the web only. The app's web view carries its session as the cookie.
+    assert client.get("/search/", {"q": "chaqueta"}).content.decode().count("Chaqueta Oculta") == 0
+    client.cookies[auth.COOKIE] = services.do_start_session(channel="app").token
+    assert "Chaqueta Oculta" in text(client.get("/search/", {"q": "chaqueta"}))
+    assert client.get("/p/chaqueta-oculta/").status_code == 200
