@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[4]
 BROWSER_TEST = "src/omnicanal/inventory/tests/test_browser.py"
 
@@ -17,6 +19,7 @@ def run_browser_tests(**env) -> subprocess.CompletedProcess:
                           env=child_env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.database_free
 def test_without_chromium_the_browser_tests_skip_with_a_banner():
     # Given no chromium where the tests look for it
     # When the browser tests run
@@ -27,6 +30,7 @@ def test_without_chromium_the_browser_tests_skip_with_a_banner():
     assert "!!  SKIPPED:" in result.stdout and "browser tests. No chromium at /nonexistent/chromium" in result.stdout
 
 
+@pytest.mark.database_free
 def test_without_chromium_the_browser_tests_fail_when_required():
     # Given no chromium, and REQUIRE_BROWSER=1 as CI sets it
     # When the browser tests run

@@ -180,6 +180,7 @@ PRODUCTION_ENV = {  # docs/operations.md, "Production settings"
 }
 
 
+@pytest.mark.database_free
 def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path):
     # when Django's deployment checklist runs with the production settings of docs/operations.md
     result = _settings_in_a_fresh_process(tmp_path, **PRODUCTION_ENV)
@@ -194,6 +195,7 @@ def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path)
     assert values["SESSION_COOKIE_AGE"] == 12 * 3600
 
 
+@pytest.mark.database_free
 def test_each_deployment_setting_can_be_set_and_the_embedded_demo_stays_plain_http(tmp_path):
     # when the settings load for the embedded demo (no DATABASE_URL), and for production with overrides
     demo = _settings_in_a_fresh_process(tmp_path)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 from django.conf import settings
-from django.db import connection
 
 PACKAGE = Path(__file__).resolve().parents[2]
 
@@ -24,7 +23,7 @@ def msgids(po_path: Path) -> set[str]:
 
 
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is needed to extract strings")
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the same on every database: checked in the SQLite pass")
+@pytest.mark.database_free
 @pytest.mark.parametrize("app_dir", app_dirs(), ids=lambda p: p.name)
 def test_the_catalogue_holds_every_string_of_its_app(app_dir, tmp_path):
     # given a copy of the app, its strings extracted afresh as a developer would
