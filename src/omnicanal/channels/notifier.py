@@ -35,8 +35,9 @@ from omnicanal.channels.models import Inbox
 from omnicanal.conversations import queries as conversations_queries
 from omnicanal.conversations import services as conversations
 from omnicanal.conversations.contract import spec
-from omnicanal.core import outbox
+from omnicanal.core import local_time, outbox
 from omnicanal.core.errors import NotFound, Problem
+from omnicanal.core.hours import zone
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 
@@ -191,7 +192,9 @@ def receipt_context(payload: dict, customer: customers.CustomerSummary, language
         **context_for(payload, customer),
         "total": money(payload.get("total")),
         "store": facts.get("location_name") or facts.get("location") or "",
-        "date": dt.datetime.fromisoformat(placed).strftime("%d-%m-%Y %H:%M") if placed else "",
+        # stored UTC; the customer reads the business's clock (core.local_time), not UTC
+        "date": (dt.datetime.fromisoformat(placed).astimezone(zone(local_time.business_zone_name()))
+                 .strftime("%d-%m-%Y %H:%M") if placed else ""),
         "lines": [{"title": line.get("title") or line.get("sku", ""), "quantity": line.get("quantity"),
                    "amount": money(line.get("amount"))} for line in facts.get("lines") or []],
         "tax": money(taxes[0]["amount"]) if taxes else "",

@@ -73,15 +73,12 @@ registry.register_summary(section="open_conversation", provider=open_conversatio
 
 
 def render_panel(request, customer_id: str) -> str:
-    from django.conf import settings
-    from django.utils import timezone
-
     from omnicanal.conversations.contract import CHANNELS
 
     rows = [{"c": c, "channel": CHANNELS[c.last_channel].label if c.last_channel in CHANNELS else c.last_channel}
             for c in queries.conversations_of(customer_id, limit=8)]
-    with timezone.override(settings.OMNICANAL["TIME_ZONE"]):  # the business's clock, as on the inbox
-        return render_to_string("conversations/_customer_panel.html", {"conversations": rows}, request=request)
+    # times in the reader's zone, activated for every request (core.local_time)
+    return render_to_string("conversations/_customer_panel.html", {"conversations": rows}, request=request)
 
 
 registry.register_panel(name="conversations", label=_("Conversations"), render=render_panel, order=20)

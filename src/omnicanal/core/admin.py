@@ -23,7 +23,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class StaffAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "locations", "is_active"]
     list_filter = ["role", "is_active"]
-    fieldsets = [*(UserAdmin.fieldsets or ()), (_("Role"), {"fields": ["role", "locations", "language"]})]
+    fieldsets = [*(UserAdmin.fieldsets or ()), (_("Role"), {"fields": ["role", "locations", "language", "time_zone"]})]
 
 
 @admin.register(ApiKey)

@@ -4,6 +4,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from omnicanal.core.local_time import validate_time_zone
+
 
 class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
@@ -36,6 +38,9 @@ class User(AbstractUser):
     # Location codes a store_staff member may act on; other roles act on every location.
     locations = models.JSONField(_("locations"), default=list, blank=True)
     language = models.CharField(_("language"), max_length=8, blank=True, default="")
+    # The zone this person reads the console in (an IANA name); empty: the business's (core.local_time).
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="",
+                                 validators=[validate_time_zone])
 
     class Meta:
         verbose_name = _("staff member")

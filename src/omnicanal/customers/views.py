@@ -90,7 +90,6 @@ def customer_detail(request: HttpRequest, customer_id: str):
         "can_merge": _can(request, roles.MERGE),
         "can_privacy": _can(request, roles.PRIVACY),
         "kinds": dict(IdentityKind.choices),
-        "business_tz": settings.OMNICANAL["TIME_ZONE"],
     }
     return render(request, "customers/detail.html", context)
 
@@ -101,7 +100,7 @@ def customer_timeline(request: HttpRequest, customer_id: str):
     channel = request.GET.get("channel") or None
     kind = request.GET.get("type") or None
     items = queries.timeline(customer.public_id, channel=channel, type=kind, limit=200, principal=principal(request))
-    return render(request, "customers/_timeline.html", {"timeline": items, "customer": customer, "business_tz": settings.OMNICANAL["TIME_ZONE"]})
+    return render(request, "customers/_timeline.html", {"timeline": items, "customer": customer})
 
 
 @require_POST

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest
@@ -28,7 +27,7 @@ def review_queue(request: HttpRequest):
         status = ReviewStatus.PENDING
     return render(request, "feedback/reviews.html", {
         "title": _("Reviews"), "status": status, "statuses": [(s, ReviewStatus(s).label) for s in STATUSES],
-        "reviews": queries.moderation_queue(status=status), "business_tz": settings.OMNICANAL["TIME_ZONE"],
+        "reviews": queries.moderation_queue(status=status),
     })
 
 

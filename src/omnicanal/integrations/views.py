@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import Http404, HttpRequest
@@ -21,7 +20,7 @@ from omnicanal.integrations import feeds, queries, roles, services, tasks
 def webhooks(request: HttpRequest):
     endpoints = queries.endpoints()
     return render(request, "integrations/webhooks.html", {
-        "title": _("Webhooks"), "business_tz": settings.OMNICANAL["TIME_ZONE"],
+        "title": _("Webhooks"),
         "endpoints": [(endpoint, queries.deliveries(endpoint.id, limit=20)) for endpoint in endpoints],
         "feeds": [(code, feeds.feed_path(code, "xml"), feeds.feed_path(code, "csv")) for code in catalog.channel_codes()],
     })

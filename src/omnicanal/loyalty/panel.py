@@ -3,7 +3,6 @@ loyalty console's own customer page."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.template.loader import render_to_string
 
 from omnicanal.core import console
@@ -28,7 +27,6 @@ def panel_context(customer_id: str, limit: int = 15, compact: bool = False, prin
     return {
         "customer_id": customer_id,
         "compact": compact,
-        "business_tz": settings.OMNICANAL["TIME_ZONE"],
         "summary": queries.summary(customer_id),
         "entries": visible_to(principal, queries.entries(customer_id, limit=limit)),
         "holds": visible_to(principal, queries.open_holds(customer_id)),

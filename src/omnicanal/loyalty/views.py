@@ -7,7 +7,6 @@ import csv
 import re
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -74,8 +73,8 @@ def _when(value: str | None):
 
 
 def _render(request: HttpRequest, template: str, context: dict):
-    """Console pages show times in the business's time zone."""
-    return render(request, template, {"business_tz": settings.OMNICANAL["TIME_ZONE"], **context})
+    """Console pages (times read in the viewer's zone: core.local_time's middleware)."""
+    return render(request, template, context)
 
 
 @staff_required(*roles.READ)

@@ -4,7 +4,6 @@ and cart pages) and the customer 360's panel (customers.registry). Neither impor
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +31,6 @@ def render_panel(request, customer_id: str) -> str:
         "cycles": queries.purchase_cycles(customer_id, language=language),
         "recommendations": queries.recommend(customer_id=customer_id, channel="web", limit=PANEL_ITEMS,
                                              language=language),
-        "business_tz": settings.OMNICANAL["TIME_ZONE"],
     }, request=request)
 
 

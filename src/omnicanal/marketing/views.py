@@ -3,7 +3,6 @@ shop and the reminders see them), the recommender's last training and a button t
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest
@@ -35,7 +34,6 @@ def home(request: HttpRequest):
     return render(request, "marketing/home.html", {
         "title": _("Marketing"), "customer_id": customer_id, "channel": channel, "channels": channels,
         "cycles": cycles, "recommendations": found, "error": error, "training": queries.last_training(),
-        "business_tz": settings.OMNICANAL["TIME_ZONE"],
     })
 
 

@@ -16,6 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from omnicanal.core import local_time
 from omnicanal.core.auth import require_location
 from omnicanal.core.console import principal, problem_text, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, NotFound, Problem
@@ -52,6 +53,13 @@ def _location(request: HttpRequest, source=None) -> str:
     if request.principal.locations is not None:
         return mine[0] if mine else ""
     return wanted or next((c for c in mine if c.startswith("SCL")), mine[0] if mine else "")
+
+
+def _at_store(location: str) -> str:
+    """A store page reads in its location's own time zone (core.local_time: the one rule)."""
+    info = inventory.location_info(location) if location else None
+    local_time.use_place_zone(info.timezone if info else "")
+    return location
 
 
 def _back(request: HttpRequest, default: str):
@@ -277,7 +285,7 @@ def fulfillment_action(request: HttpRequest, fulfillment_id: str, action: str):
 
 @staff_required(*FLOOR)
 def work_queue(request: HttpRequest):
-    location = _location(request)
+    location = _at_store(_location(request))
     ship_methods = ("ship", "drop_ship", "pickup_point", "ship_to_store")
     sections = [
         ("pick", _("To pick"), list(queries.queue(location=location, statuses=("pending",)))),
@@ -298,7 +306,7 @@ def work_queue(request: HttpRequest):
 def pickups(request: HttpRequest):
     """The pickup desk: who is waiting outside, what is ready (with the customer's name, what is still
     due and since when it waits), and what is on its way to this store."""
-    location = _location(request)
+    location = _at_store(_location(request))
     ready = list(queries.queue(location=location, handover=True, statuses=(FulfillmentStatus.READY,)))
     arrived = list(queries.queue(location=location, handover=True, statuses=(FulfillmentStatus.ARRIVED,)))
     incoming = list(queries.queue(location=location, handover=True, statuses=(
@@ -314,13 +322,13 @@ def pickups(request: HttpRequest):
 @staff_required(*FLOOR)
 def pos(request: HttpRequest):
     """The till (views_pos.py), at the store asked for among the clerk's own."""
-    return views_pos.pos(request, location=_location(request, request.POST if request.method == "POST" else None),
-                         locations=_my_locations(request))
+    location = _at_store(_location(request, request.POST if request.method == "POST" else None))
+    return views_pos.pos(request, location=location, locations=_my_locations(request))
 
 
 @staff_required(*FLOOR)
 def returns_desk(request: HttpRequest):
-    location = _location(request, request.POST if request.method == "POST" else None)
+    location = _at_store(_location(request, request.POST if request.method == "POST" else None))
     order, data = None, None
     ref = (request.POST.get("order") or request.GET.get("order") or "").strip()
     if ref:
