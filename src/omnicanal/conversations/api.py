@@ -35,7 +35,7 @@ def require_role(request, *roles: str) -> Principal:
     return _require_role(request, *roles, scope=SCOPE)
 
 
-class IdentityIn(Schema):
+class InboundIdentityIn(Schema):
     kind: str = Field(min_length=1, max_length=20, examples=["whatsapp"])
     value: str = Field(min_length=1, max_length=200)
     verified: bool = False
@@ -49,7 +49,7 @@ class InboundIn(Schema):
         "name": "Ana Rojas", "language": "es"}]})
 
     channel: str = Field(pattern=CHANNEL, examples=["marketplace"])
-    identities: list[IdentityIn] = Field(min_length=1, max_length=20)
+    identities: list[InboundIdentityIn] = Field(min_length=1, max_length=20)
     text: str = Field(default="", max_length=20000)
     external_id: str = Field(default="", max_length=255)
     name: str = Field(default="", max_length=200)

@@ -56,6 +56,25 @@ class ProblemOut(Schema):
     errors: list[FieldErrorOut] | None = Field(default=None, description="field by field, for `validation`")
 
 
+
+def inline_schema(model) -> dict:
+    """A model's JSON schema with its nested models written in place, for an operation's own
+    `openapi_extra` body: a `$ref` there would point at a component Ninja never registered."""
+    schema = model.model_json_schema()
+    definitions = schema.pop("$defs", {})
+
+    def resolve(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return resolve(definitions[node["$ref"].rsplit("/", 1)[1]])
+            return {key: resolve(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [resolve(value) for value in node]
+        return node
+
+    return resolve(schema)
+
+
 def errors(*problems: type[Problem]) -> dict[int, type[Schema]]:
     """The `response={...}` entries of the problems an operation's rules raise, grouped by status."""
     by_status: dict[int, set[str]] = defaultdict(set)

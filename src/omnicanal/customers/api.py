@@ -40,7 +40,7 @@ class IdentityIn(Schema):
     verified: bool = False
 
 
-class AddressIn(Schema):
+class TraitsAddressIn(Schema):
     line1: str = Field(min_length=1, max_length=200)
     line2: str | None = Field(default=None, max_length=200)
     city: str = Field(default="", max_length=100)
@@ -53,7 +53,7 @@ class TraitsIn(Schema):
     name: str | None = Field(default=None, max_length=200)
     language: str | None = Field(default=None, pattern=r"^[a-z]{2}(-[A-Za-z]{2})?$")
     time_zone: str | None = Field(default=None, max_length=64)
-    address: AddressIn | None = None
+    address: TraitsAddressIn | None = None
 
 
 class IdentifyIn(Schema):

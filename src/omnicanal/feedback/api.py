@@ -44,7 +44,7 @@ class RejectIn(Schema):
     reason: str = Field(min_length=1, max_length=200)
 
 
-class ReplyIn(Schema):
+class ReviewReplyIn(Schema):
     text: str = Field(min_length=1, max_length=2000)
 
 
@@ -100,7 +100,7 @@ def reject(request, review_id: str, body: RejectIn):
 
 
 @router.post("/reviews/{review_id}/reply", response=ModeratedOut, summary="The business's public answer")
-def reply(request, review_id: str, body: ReplyIn):
+def reply(request, review_id: str, body: ReviewReplyIn):
     """Sets the business's public answer shown under a review."""
     actor = require_role(request, *roles.MODERATE)
     with transaction.atomic():

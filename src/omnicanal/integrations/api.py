@@ -46,7 +46,7 @@ class AttemptOut(Out):
     duration_ms: int
 
 
-class DeliveryOut(Out):
+class WebhookDeliveryOut(Out):
     id: str = Field(description="the webhook-id every attempt carries")
     event: str
     status: str
@@ -84,7 +84,7 @@ def get_endpoint(request, endpoint_id: str):
     return dataclasses.asdict(queries.endpoint(endpoint_id))
 
 
-@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response=list[DeliveryOut],
+@router.get("/webhook-endpoints/{endpoint_id}/deliveries", response=list[WebhookDeliveryOut],
             summary="An endpoint's delivery log, newest first")
 def list_deliveries(request, endpoint_id: str):
     """The endpoint's delivery log, newest first: each event, its attempts, the last answer and when

@@ -15,7 +15,7 @@ from omnicanal.core.auth import Principal, require_location
 from omnicanal.core.auth import require_role as _require_role
 from omnicanal.core.errors import FieldError, InsufficientStock, NotFound, ValidationFailed
 from omnicanal.core.money import Money
-from omnicanal.core.openapi import errors
+from omnicanal.core.openapi import errors, inline_schema
 from omnicanal.inventory import queries, roles, services
 from omnicanal.inventory.models import Location, StockMovement
 from omnicanal.inventory.schemas import (
@@ -386,8 +386,8 @@ def _optional_body(request: HttpRequest, schema):
 
 @router.post("/transfers/{transfer_id}/receive", response=TransferOut,
              summary="Arrival at the destination; body `{lines: [{sku, quantity}]}`, or none: everything arrived",
-             openapi_extra={"requestBody": {"required": False, "content": {"application/json": {"schema": {
-                 "$ref": "#/components/schemas/TransferReceiveIn"}}}}})
+             openapi_extra={"requestBody": {"required": False, "content": {"application/json": {
+                 "schema": inline_schema(TransferReceiveIn)}}}})
 def receive_transfer(request: HttpRequest, transfer_id: str):
     """Records a transfer's arrival: `{lines: [{sku, quantity}]}` for what arrived, or no body when everything
     did."""

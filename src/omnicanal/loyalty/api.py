@@ -37,7 +37,7 @@ CHANNEL = r"^[a-z][a-z0-9_]{1,19}$"
 # --- schemas ---------------------------------------------------------------------------------
 
 
-class LineIn(Schema):
+class CouponLineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
     category: str = Field(default="", max_length=60)
     quantity: Quantity = Field(default=1, ge=1, le=10_000)
@@ -171,7 +171,7 @@ def resolve_qr(request, body: QrIn):
             "stored_value": summary.stored_value.as_dict(), "tier": tier_out(summary.tier)}
 
 
-class AdjustmentIn(Schema):
+class PointsAdjustmentIn(Schema):
     kind: Literal["points", "coins", "store_credit", "wallet"] = "points"
     amount: StrictAmount = Field(max_digits=14, decimal_places=2, examples=["500", "-200"])
     reason: str = Field(min_length=3, max_length=300)
@@ -184,7 +184,7 @@ class AdjustmentIn(Schema):
         return value
 
 
-class MovementOut(Schema):
+class LedgerMovementOut(Schema):
     transfer_id: str
     kind: str
     unit: str
@@ -197,8 +197,8 @@ def movement_out(transfer: Transfer, account_balance: Decimal) -> dict:
             "amount": _amount(transfer.unit, transfer.amount), "balance": _amount(transfer.unit, account_balance)}
 
 
-@router.post("/customers/{customer_id}/loyalty/adjustments", response={201: MovementOut}, summary="Manual adjustment (manager; audited)")
-def adjust(request, customer_id: str, body: AdjustmentIn):
+@router.post("/customers/{customer_id}/loyalty/adjustments", response={201: LedgerMovementOut}, summary="Manual adjustment (manager; audited)")
+def adjust(request, customer_id: str, body: PointsAdjustmentIn):
     """A manager's manual change of a customer's points or stored value, with a reason; audited, and never
     below zero."""
     principal = require_role(request, *roles.ADJUST)
@@ -219,7 +219,7 @@ class NotRewardedOut(Schema):
     rewarded: bool = Field(description="false: the activity was rewarded before, or no rule rewards it")
 
 
-@router.post("/customers/{customer_id}/loyalty/activities", response={201: MovementOut, 200: NotRewardedOut}, summary="Reward an activity")
+@router.post("/customers/{customer_id}/loyalty/activities", response={201: LedgerMovementOut, 200: NotRewardedOut}, summary="Reward an activity")
 def reward_activity(request, customer_id: str, body: ActivityIn):
     """Rewards a customer's activity with points, by the program's rules."""
     require_role(request, *roles.ACTIVITIES)
@@ -263,7 +263,7 @@ def grant_out(grant) -> dict:
             "decided_by": grant.decided_by, "decided_at": grant.decided_at, "result": grant.result}
 
 
-@router.post("/customers/{customer_id}/store-credit", response={201: MovementOut, 202: GrantOut},
+@router.post("/customers/{customer_id}/store-credit", response={201: LedgerMovementOut, 202: GrantOut},
              summary="Grant store credit (audited; above the role's limits it waits for a manager: 202)")
 def grant_store_credit(request, customer_id: str, body: StoreCreditIn):
     """Grants store credit to a customer (audited). Above the role's limit it waits for a manager's approval
@@ -309,7 +309,7 @@ class TopUpIn(Schema):
     reference: str = Field(min_length=1, max_length=100, description="The captured payment (pay_… or ord_…) that funded the top-up")
 
 
-@router.post("/customers/{customer_id}/wallet/top-ups", response={201: MovementOut}, summary="Load the customer's wallet")
+@router.post("/customers/{customer_id}/wallet/top-ups", response={201: LedgerMovementOut}, summary="Load the customer's wallet")
 def top_up(request, customer_id: str, body: TopUpIn):
     """Loads the customer's wallet with an amount paid by another means."""
     principal = require_role(request, *roles.TOP_UP)
@@ -446,12 +446,12 @@ def create_coupon(request, body: CouponIn):
     return Status(201, coupon_out(coupon))
 
 
-class OrderIn(Schema):
+class CouponOrderIn(Schema):
     code: str = Field(min_length=1, max_length=40)
     channel: str = Field(pattern=CHANNEL, examples=["web"])
     customer_id: str | None = Field(default=None, max_length=40)
     subtotal: PositiveMoneyIn | None = None
-    lines: list[LineIn] = Field(default_factory=list, max_length=500)
+    lines: list[CouponLineIn] = Field(default_factory=list, max_length=500)
 
 
 class DiscountOut(Schema):
@@ -466,7 +466,7 @@ def _order_customer(customer_id: str | None) -> str:
 
 
 @router.post("/coupons/validate", response=DiscountOut, summary="Would this coupon apply to this order? (nothing is used)")
-def validate_coupon(request, body: OrderIn):
+def validate_coupon(request, body: CouponOrderIn):
     """Whether a coupon would apply to an order of this customer on this channel, and the discount; nothing is
     used."""
     require_role(request, *roles.COUPON_VALIDATE)
@@ -477,7 +477,7 @@ def validate_coupon(request, body: OrderIn):
     return {"code": discount.coupon.code, "valid": True, "discount": discount.amount.as_dict(), "free_shipping": discount.free_shipping}
 
 
-class RedeemIn(OrderIn):
+class RedeemIn(CouponOrderIn):
     order_ref: str = Field(min_length=1, max_length=100, description="The order that uses the coupon")
 
 
@@ -628,7 +628,7 @@ class GiftCardSpendIn(GiftCardCheckIn):
     channel: str = Field(default="", max_length=20)
 
 
-@router.post("/gift-cards/spend", response={201: MovementOut, **errors(InsufficientBalance)}, summary="Pay with a gift card now (POS)")
+@router.post("/gift-cards/spend", response={201: LedgerMovementOut, **errors(InsufficientBalance)}, summary="Pay with a gift card now (POS)")
 def spend_gift_card(request, body: GiftCardSpendIn):
     """Pays with a gift card now (at a POS): the amount is taken from its balance, never below zero."""
     require_role(request, *roles.CHECKOUT)

@@ -113,11 +113,11 @@ class SegmentOut(Schema):
     created_at: dt.datetime
 
 
-class CountIn(Schema):
+class SegmentCountIn(Schema):
     rules: list = Field(default_factory=list)
 
 
-class CountOut(Schema):
+class SegmentCountOut(Schema):
     size: int
 
 
@@ -132,8 +132,8 @@ def create_segment(request, body: SegmentIn):
     return Status(201, {"id": row.public_id, "size": row.size})
 
 
-@router.post("/segments/count", response=CountOut, summary="The live count of customers these rules select")
-def count_segment(request, body: CountIn):
+@router.post("/segments/count", response=SegmentCountOut, summary="The live count of customers these rules select")
+def count_segment(request, body: SegmentCountIn):
     """How many customers these rules select right now, without saving them (the builder's live count)."""
     require_role(request, *roles.SEGMENTS)
     return {"size": len(queries.segment_members(services.check_rules(body.rules)))}

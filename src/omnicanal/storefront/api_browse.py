@@ -25,7 +25,7 @@ router = Router(tags=["store"])
 PER_PAGE = 24
 
 
-class MoneyOut(Schema):
+class PriceOut(Schema):
     amount: str
     currency: str
 
@@ -33,7 +33,7 @@ class MoneyOut(Schema):
 class ProductItem(Schema):
     handle: str
     name: str
-    price: MoneyOut
+    price: PriceOut
     url: str
     image_url: str | None = None
 
@@ -62,7 +62,7 @@ class StoreOut(Schema):
 class VariantOut(Schema):
     sku: str
     attributes: dict
-    price: MoneyOut
+    price: PriceOut
     available: int
     stores: list[StoreOut]
 
