@@ -70,7 +70,7 @@ def eligibility(request, customer_id: str):
             summary="A product's published reviews, average and distribution")
 def product_reviews(request, handle: str):
     """A product's published reviews, newest first, with the average rating and the count per star."""
-    require_role(request, *roles.READ, "store_staff")
+    require_role(request, *roles.PUBLISHED)
     return schemas.product_reviews(request, handle)
 
 

@@ -7,3 +7,5 @@ READ = ("manager", "marketer", "agent", "integration")
 MODERATE = ("manager", "marketer", "agent")
 # Creating surveys and sending them.
 SURVEYS = ("manager", "marketer", "integration")
+# Reading a product's published reviews: everyone who reads reviews, and the floor (a clerk shows them).
+PUBLISHED = (*READ, "store_staff")

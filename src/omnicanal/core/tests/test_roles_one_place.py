@@ -15,7 +15,7 @@ import pytest
 
 from omnicanal.core.models import Role
 
-DOMAINS = ["catalog", "inventory", "loyalty", "conversations", "channels", "orders", "customers", "bot", "marketing",
+DOMAINS = ["catalog", "inventory", "loyalty", "conversations", "channels", "orders", "customers", "bot", "marketing", "feedback",
            "integrations"]
 ROLE_NAMES = frozenset(Role.values)
 SRC = Path(__file__).resolve().parents[3]  # src/

@@ -158,7 +158,7 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "marketing_api_count_segment": ("marketing.SEGMENTS", None),
     "marketing_api_get_segment": ("marketing.SEGMENTS", None),
     "feedback_api_eligibility": ("feedback.READ", None),
-    "feedback_api_product_reviews": (("manager", "marketer", "agent", "integration", "store_staff"), None),
+    "feedback_api_product_reviews": ("feedback.PUBLISHED", None),
     "feedback_api_list_reviews": ("feedback.MODERATE", None),
     "feedback_api_approve": ("feedback.MODERATE", None),
     "feedback_api_reject": ("feedback.MODERATE", None),
