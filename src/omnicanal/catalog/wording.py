@@ -29,3 +29,8 @@ labels.register("catalog.field", {
     "description_en": _("Description (English)"),
     "title_en": _("Title (English)"),
 })
+# The values the audit reports for publication (consistency.py), beside prices and texts as they are.
+labels.register("catalog.value", {
+    "published": _("published"),
+    "hidden": _("hidden"),
+}, free_text=True)

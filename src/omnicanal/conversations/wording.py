@@ -1,7 +1,15 @@
 """The conversations domain's words for its codes (core/labels.py)."""
 
 from omnicanal.conversations.contract import CHANNELS
-from omnicanal.conversations.models import Author, BotState, Delivery, Direction, Priority, Status, TicketStatus
+from omnicanal.conversations.models import (
+    Author,
+    BotState,
+    Delivery,
+    Direction,
+    Priority,
+    Status,
+    TicketStatus,
+)
 from omnicanal.core import labels
 
 labels.register("conversations.status", Status.choices)

@@ -1,7 +1,13 @@
 """The inventory domain's words for its codes (core/labels.py)."""
 
 from omnicanal.core import labels
-from omnicanal.inventory.models import LineState, LocationKind, MovementKind, ReservationStatus, TransferStatus
+from omnicanal.inventory.models import (
+    LineState,
+    LocationKind,
+    MovementKind,
+    ReservationStatus,
+    TransferStatus,
+)
 
 labels.register("inventory.location_kind", LocationKind.choices)
 labels.register("inventory.movement_kind", MovementKind.choices)

@@ -21,8 +21,8 @@ from django.views.decorators.http import require_POST
 from omnicanal.core.auth import require_location
 from omnicanal.core.console import principal, problem_text, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, NotFound, Problem
-from omnicanal.core.money import Money
 from omnicanal.core.labels import label
+from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
 from omnicanal.loyalty import presence as loyalty_presence

@@ -37,27 +37,34 @@ ENGLISH_WORDS = {
 }
 # Codes that are also words of Spanish, names or units that read the same in both languages.
 SAME_IN_BOTH = {"CLP", "api", "app", "chat", "web", "pos", "mpos", "sms", "email", "whatsapp", "telegram",
-                "instagram", "facebook", "webchat", "marketplace", "voice", "nps", "csat", "ces", "no", "original",
+                "instagram", "facebook", "webchat", "marketplace", "voice", "nps", "csat", "ces", "no", "original", "stock",
                 "bot"}
 # Phrases Spanish-speaking retail staff use as they are (the es catalogue translates to them).
 SAME_PHRASES = ("Gift card", "gift card", "dark store", "Dark store")
 
-SKIP_TAGS = {"script", "style", "template", "noscript", "svg"}
+SKIP_TAGS = {"script", "style", "template", "noscript", "svg", "textarea"}  # a textarea holds a value
 
 
 class _Text(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
-        self._skip = 0
+        self._skip: list[str] = []  # the open elements whose text is not read
+        self._depth = 0  # nesting of the innermost skipped element's own tag inside it
 
     def handle_starttag(self, tag, attrs):
-        if tag in SKIP_TAGS:
-            self._skip += 1
+        if self._skip:
+            self._depth += tag == self._skip[-1]
+        elif tag in SKIP_TAGS or ("translate", "no") in attrs:  # translate="no": an identifier, on purpose
+            self._skip.append(tag)
+            self._depth = 0
 
     def handle_endtag(self, tag):
-        if tag in SKIP_TAGS and self._skip:
-            self._skip -= 1
+        if self._skip and tag == self._skip[-1]:
+            if self._depth:
+                self._depth -= 1
+            else:
+                self._skip.pop()
 
     def handle_data(self, data):
         if not self._skip:
@@ -68,6 +75,11 @@ def visible_text(html: str) -> str:
     parser = _Text()
     parser.feed(html)
     return " ".join(" ".join(parser.parts).split())
+
+
+def _reads_translate_no():
+    text = visible_text('<label>Servidor SMTP <code translate="no">smtp_host</code></label><p>a<b>b</b></p>')
+    assert text == "Servidor SMTP a b"
 
 
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_.]*[A-Za-z0-9]|[A-Za-z]")
@@ -177,6 +189,7 @@ def test_the_text_reader_keeps_visible_words_and_drops_markup():
             '<a href="/x?status=pending">Pendiente</a> <input value="Save">')
     text = visible_text(html)
     assert text == "Pago captured Pendiente"
+    _reads_translate_no()
     codes = {"captured", "carry_out", "pending"}
     assert offences(text, spanish=True, codes=codes) == {"captured"}
     assert offences("Retiro carry_out", spanish=False, codes=codes) == {"carry_out"}
