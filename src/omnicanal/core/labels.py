@@ -83,6 +83,24 @@ def actor(who: Any) -> str:
 ANY_CHANNEL = "catalog.channel,conversations.channel,customers.contact_channel"
 
 
+def field(path: str) -> str:
+    """A field path as staff read it: "identities.0.value" -> "Identity 1", "lines.2.sku" -> "SKU
+    (line 3)"… Each domain names its fields in a vocabulary "<app>.field", keyed by the path
+    without its indexes ("identities.value") or by the last name alone ("sku"); the first index
+    shows as a position (1-based). An unnamed field reads humanised."""
+    parts = str(path).split(".")
+    positions = [int(p) + 1 for p in parts if p.isdigit()]
+    names = [p for p in parts if not p.isdigit()]
+    vocabularies = [n for n in _vocabularies if n.endswith(".field")]
+    text = None
+    for key in (".".join(names), names[-1] if names else ""):
+        text = next((_vocabularies[v][key] for v in vocabularies if key in _vocabularies[v]), None)
+        if text is not None:
+            break
+    words = str(text) if text is not None else humanise(names[-1] if names else path)
+    return f"{words} {positions[0]}" if positions else words
+
+
 def known(name: str) -> bool:
     return name in _vocabularies
 

@@ -35,3 +35,15 @@ labels.register("customers.merge_reason", {
     "console": _("Merged in the console"),
     "suggestion": _("Accepted duplicate suggestion"),
 }, free_text=True)
+# Field names as staff read them beside a validation error (core.labels.field).
+labels.register("customers.field", {
+    "identities.value": _("Identity"),
+    "identities.kind": _("Identity kind"),
+    "identities": _("Identities"),
+    "name": _("Name"),
+    "email": _("Email"),
+    "phone": _("Phone"),
+    "channel": _("Channel"),
+    "purpose": _("Purpose"),
+    "other_id": _("Other customer"),
+})

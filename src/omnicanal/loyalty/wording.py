@@ -30,3 +30,10 @@ labels.register("loyalty.unit", {
     "coins": _("coins"),
     "CLP": "CLP",
 })
+# Field names as staff read them beside a validation error (core.labels.field).
+labels.register("loyalty.field", {
+    "points": _("Points"),
+    "pin": _("PIN"),
+    "code": _("Code"),
+    "max_uses": _("Maximum uses"),
+})

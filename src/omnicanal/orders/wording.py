@@ -62,3 +62,25 @@ labels.register("orders.payment_provider", {
     "terminal": _("Card terminal"),
     "loyalty": _("Loyalty programme"),
 }, free_text=True)
+# Field names as staff read them beside a validation error (core.labels.field).
+labels.register("orders.field", {
+    "lines.sku": _("Product"),
+    "lines.quantity": _("Quantity"),
+    "lines": _("Lines"),
+    "payments.amount.amount": _("Amount paid"),
+    "payments.method": _("Payment method"),
+    "payments": _("Payments"),
+    "amount": _("Amount"),
+    "location": _("Location"),
+    "delivery_method": _("Delivery"),
+    "method": _("Method"),
+    "coupon": _("Coupon"),
+    "reason": _("Reason"),
+    "kind": _("Kind"),
+    "code": _("Code"),
+    "address.line1": _("Address"),
+    "address.city": _("City"),
+    "address": _("Address"),
+    "refund_to": _("Refund to"),
+    "decision": _("Decision"),
+})
