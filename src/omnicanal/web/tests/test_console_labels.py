@@ -158,7 +158,18 @@ def _detail_pages(store: str) -> list[str]:
     if coupon:
         pages.append(reverse("loyalty:coupon", args=[coupon.code]))
     pages.append(reverse("orders:pickups") + f"?location={store}")
+    pages.append(reverse("bot:try") + "?text=hola")
+    pages.append(reverse("inventory:reservations") + "?status=")
     return pages
+
+
+def _clerk_pages(store: str) -> list[str]:
+    """A clerk's own store: an order of it and its desks."""
+    from omnicanal.orders.models import Order
+
+    order = Order.objects.filter(fulfillments__location=store).order_by("-pk").first()
+    pages = [reverse("orders:pickups") + f"?location={store}", reverse("orders:pos") + f"?location={store}"]
+    return pages + ([reverse("orders:detail", args=[order.public_id])] if order else [])
 
 
 def _nav_pages(user) -> list[str]:
@@ -225,7 +236,7 @@ def test_every_console_page_speaks_words_not_codes_in_spanish_and_english(client
     details = _detail_pages(store)
     found = {}
     for user in (admin, clerk):
-        pages = list(dict.fromkeys(_nav_pages(user) + (details if user is admin else [])))
+        pages = list(dict.fromkeys(_nav_pages(user) + (details if user is admin else _clerk_pages(store))))
         for language in ("es", "en"):
             for path, bad in walk(client, user, pages, language, codes).items():
                 found[f"{user.role} {language} {path}"] = sorted(bad)
