@@ -28,8 +28,7 @@ labels.register("loyalty.grant_status", GrantStatus.choices)
 labels.register("loyalty.unit", {
     "points": _("points"),
     "coins": _("coins"),
-    "CLP": "CLP",
-})
+})  # a stored-value amount's unit is its currency code (CLP), which reads the same everywhere
 # Field names as staff read them beside a validation error (core.labels.field).
 labels.register("loyalty.field", {
     "points": _("Points"),
