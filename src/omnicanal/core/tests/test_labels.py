@@ -41,14 +41,6 @@ def test_the_template_filter_and_the_actor_filter():
     assert text == "Saldo a favor · ana · Sistema"
 
 
-def test_a_timeline_sentence_names_the_unit_in_words():
-    from omnicanal.customers import timeline_texts
-
-    with translation.override("es"):
-        text = timeline_texts.render("loyalty.earned", {"amount": 10180, "unit": "points"}, "x")
-    assert text == "Ganó 10180 puntos"
-
-
 def test_a_field_path_reads_as_words_with_its_position():
     with translation.override("es"):
         assert labels.field("identities.0.value") == "Identidad 1"

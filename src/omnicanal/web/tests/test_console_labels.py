@@ -220,6 +220,17 @@ def test_every_registered_vocabulary_has_its_codes_in_both_languages():
             assert spanish and spanish != code or code in SAME_IN_BOTH or code.upper() == code, (name, code)
 
 
+def test_a_timeline_sentence_names_the_unit_in_words():
+    from django.utils import translation
+
+    from omnicanal.customers import timeline_texts
+
+    # "Ganó 10180 points" was seen on the 360: loyalty names its units in core.labels
+    with translation.override("es"):
+        text = timeline_texts.render("loyalty.earned", {"amount": 10180, "unit": "points"}, "x")
+    assert text == "Ganó 10180 puntos"
+
+
 @pytest.mark.django_db
 def test_every_console_page_speaks_words_not_codes_in_spanish_and_english(client):
     from omnicanal.core.services import do_create_staff_user
