@@ -8,8 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from omnicanal.core import audit, outbox, tasks
+        from omnicanal.core import audit, labels, outbox, tasks
 
         audit.install_sqlite_guard()
         outbox.to_worker(tasks.dispatch_in_worker)
         outbox.autodiscover_handlers()
+        labels.autodiscover()  # each domain's wording.py registers its vocabularies

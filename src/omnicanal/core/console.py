@@ -65,13 +65,20 @@ def principal(request: HttpRequest) -> Principal:
 
 
 def problem_text(problem: Problem) -> str:
-    """A problem as one line for a console page: its detail (else title), then each field error."""
-    detail = problem.detail or problem.title
-    for error in problem.errors:
-        detail = f"{detail} — {error.field}: {error.message}"
-    return str(detail)
+    """A problem as one line for a console page, each thing said once: its detail (else title),
+    unless the detail only repeats the field errors (the API's "lines.0.sku: …" summary), then
+    each field error with the field in words (core.labels.field: "Identidad 1: …")."""
+    from omnicanal.core.labels import field
+
+    detail = str(problem.detail or "")
+    messages_said = {str(e.message) for e in problem.errors}
+    repeats = detail in messages_said or any(f"{e.field}: " in detail for e in problem.errors)
+    parts = [] if (repeats and problem.errors) else [detail or str(problem.title)]
+    parts += [f"{field(e.field)}: {e.message}" for e in problem.errors]
+    return " — ".join(p for p in parts if p)
 
 
 def show_problem(request: HttpRequest, problem: Problem) -> None:
-    detail = problem_text(problem)
-    messages.error(request, f"{problem.title}: {detail}" if problem.detail else str(problem.title))
+    text = problem_text(problem)
+    title = str(problem.title)
+    messages.error(request, title if text in ("", title) else f"{title}: {text}")

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils.translation import gettext
 
-from omnicanal.core import clock
+from omnicanal.core import clock, labels
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money
 from omnicanal.customers import matching, registry, timeline_texts
@@ -432,7 +432,8 @@ def render_summary(event: TimelineEvent) -> str:
     data = event.data or {}
     kinds = ", ".join(str(IdentityKind(k).label) for k in data.get("kinds", []) if k in IdentityKind.values)
     if event.type == "customer.created" and "kinds" in data:
-        return gettext("Customer created via %(channel)s (%(kinds)s)") % {"channel": event.channel, "kinds": kinds}
+        return gettext("Customer created via %(channel)s (%(kinds)s)") % {
+            "channel": labels.label(labels.ANY_CHANNEL, event.channel), "kinds": kinds}
     if event.type == "identity.attached" and "kinds" in data:
         return gettext("New identities: %(kinds)s") % {"kinds": kinds}
     if event.type == "customer.merged" and "merged_id" in data:

@@ -3,6 +3,8 @@ and each type's sentence, translated when shown."""
 
 from django.utils.translation import gettext_lazy as _
 
+from omnicanal.core import labels
+
 TOPICS: dict[str, tuple[str, tuple[str, ...]]] = {
     "loyalty.PointsEarned": ("loyalty.earned", ("amount", "unit")),
     "loyalty.PointsRedeemed": ("loyalty.redeemed", ("amount", "unit")),
@@ -38,6 +40,8 @@ def render(type_: str, data: dict, fallback: str) -> str:
         return fallback
     if "order_number" in data:  # the texts name it `number`, as rows written before orders' events did
         data = {"number": data["order_number"], **data}
+    if "unit" in data:  # "points", "CLP": the unit in words (loyalty names its units in core.labels)
+        data = {**data, "unit": labels.label("loyalty.unit", data["unit"]) if labels.known("loyalty.unit") else data["unit"]}
     try:
         return str(text) % data if "%(" in str(text) else str(text)
     except (KeyError, TypeError, ValueError):

@@ -21,7 +21,7 @@ from omnicanal.core.queries import get_or_404
 from omnicanal.customers import queries as customers
 from omnicanal.customers.normalize import InvalidIdentity, normalize
 from omnicanal.inventory import queries as inventory
-from omnicanal.orders import labels, pricing, tracking, visibility
+from omnicanal.orders import labels, pricing, sourcing, tracking, visibility
 from omnicanal.orders.models import (
     NUMBER_OFFSET,
     Cart,
@@ -121,6 +121,8 @@ def reason_for_reader(order: Order, f_id: str, fallback: str) -> str:
     for entry in order.sourcing or []:
         if entry.get("fulfillment") == f_id and entry.get("why"):
             return gettext(entry["why"]["msg"]) % entry["why"]["params"]
+    if known := sourcing.reason_from_text(fallback):  # stored as English text only
+        return gettext(known["msg"]) % known["params"]
     return fallback
 
 

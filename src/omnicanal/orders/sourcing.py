@@ -16,6 +16,7 @@ inventory.do_reserve then holds exactly what was chosen, under row locks.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypedDict
@@ -63,6 +64,43 @@ def why(msg: str, **params) -> dict:
 
 def why_text(reason: dict) -> str:
     return reason["msg"] % reason["params"]
+
+
+# Every reason text why() is given (here and in services/fulfilment.py), so that a reason stored
+# only as English text (rows older than `why`, the demo's) is still read back in the reader's
+# language: reason_from_text matches the sentence against them.
+REASONS = (
+    "Carry-out: the goods leave %(code)s with the customer",
+    "%(code)s, the chosen store, has every line",
+    "%(store)s lacks stock: transfer from %(origin)s%(km)s, ready in %(days)d days",
+    "%(code)s has every line; nearest%(km)s",
+    "Drop-ship: only the supplier %(code)s holds these lines",
+    "Split: no single location has every line; %(code)s has the most value%(km)s",
+    "Re-sourced from %(origin)s: %(sku)s missing at %(code)s",
+)
+_PLACEHOLDER = re.compile(r"%\((\w+)\)([sd])")
+
+
+def _pattern(msg: str) -> re.Pattern:
+    parts, last = [], 0
+    for m in _PLACEHOLDER.finditer(msg):
+        parts.append(re.escape(msg[last:m.start()]))
+        parts.append(f"(?P<{m.group(1)}>\\d+)" if m.group(2) == "d" else f"(?P<{m.group(1)}>.*?)")
+        last = m.end()
+    parts.append(re.escape(msg[last:]))
+    return re.compile("".join(parts) + "$")
+
+
+_PATTERNS = [(msg, _pattern(msg)) for msg in REASONS]
+
+
+def reason_from_text(text: str) -> dict | None:
+    """The why() of an English reason sentence, or None when it is none of REASONS."""
+    for msg, pattern in _PATTERNS:
+        if m := pattern.match(text or ""):
+            params = {k: int(v) if f"%({k})d" in msg else v for k, v in m.groupdict().items()}
+            return why(msg, **params)
+    return None
 
 
 @dataclass

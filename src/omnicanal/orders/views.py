@@ -20,6 +20,7 @@ from omnicanal.core import local_time
 from omnicanal.core.auth import require_location
 from omnicanal.core.console import principal, problem_text, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, NotFound, Problem
+from omnicanal.core.labels import label
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
@@ -118,14 +119,17 @@ def order_detail(request: HttpRequest, order_id: str):
     data = queries.order_dict(order, viewer=request.principal)
     for f in data["fulfillments"]:
         f["reason"] = queries.reason_for_reader(order, f["id"], f["reason"])
-    timeline = [{"at": order.placed_at.isoformat(), "what": _("Placed on %(channel)s") % {"channel": order.channel},
+    placed_on = _("Placed on %(channel)s") % {"channel": label("catalog.channel", order.channel)}
+    timeline = [{"at": order.placed_at.isoformat(), "what": placed_on,
                  "who": order.placed_by}]
     for f in order.fulfillments.all():
         for h in f.history:
-            timeline.append({"at": h["at"], "what": f"{f.public_id[:12]}… {h['status']}", "who": h.get("actor", "")})
+            timeline.append({"at": h["at"], "what": f"{f.public_id[:12]}… {label('orders.fulfillment_status', h['status'])}",
+                             "who": h.get("actor", "")})
     for r in data["refunds"]:
         timeline.append({"at": r["at"], "what": _("Refund %(amount)s") % {
-            "amount": Money.of(r["amount"]["amount"], r["amount"]["currency"]).format()}, "who": r["to"]})
+            "amount": Money.of(r["amount"]["amount"], r["amount"]["currency"]).format()},
+                         "who": label("orders.refund_to", r["to"])})
     timeline += _returns_and_disputes_timeline(order)
     timeline.sort(key=lambda e: e["at"], reverse=True)
     customer = _customer_of(order)
@@ -354,8 +358,7 @@ def returns_desk(request: HttpRequest):
                 ret = services.do_receive_return(return_id=ret.public_id, actor=request.principal, lines=[
                     {"sku": x["sku"], "quantity": x["quantity"], "condition": x["condition"]} for x in lines])
             messages.success(request, _("Return received; refunded %(amount)s (%(to)s).") % {
-                "amount": Money(ret.refunded, order.currency).format(), "to": ret.get_refund_to_display()
-                if hasattr(ret, "get_refund_to_display") else ret.refund_to})
+                "amount": Money(ret.refunded, order.currency).format(), "to": label("orders.refund_to", ret.refund_to)})
         except Problem as problem:
             show_problem(request, problem)
         return redirect(f"{reverse('orders:returns_desk')}?location={location}&order={order.public_id}")
@@ -617,7 +620,7 @@ def return_receive(request: HttpRequest, return_id: str):
             ret = services.do_receive_return(return_id=return_id, lines=lines, location=location,
                                              actor=request.principal)
         messages.success(request, _("Return received; refunded %(amount)s (%(to)s).") % {
-            "amount": Money(ret.refunded, ret.order.currency).format(), "to": ret.refund_to})
+            "amount": Money(ret.refunded, ret.order.currency).format(), "to": label("orders.refund_to", ret.refund_to)})
     except (Problem, Forbidden) as problem:
         show_problem(request, problem)
     return _back(request, f"{reverse('orders:returns_desk')}?location={location}")

@@ -28,7 +28,7 @@ from omnicanal.catalog import queries as catalog_queries
 from omnicanal.core import clock
 from omnicanal.core.auth import require_location
 from omnicanal.core.console import show_problem
-from omnicanal.core.errors import NotFound, Problem, ValidationFailed
+from omnicanal.core.errors import FieldError, NotFound, Problem, ValidationFailed
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.customers import services as customer_services
@@ -149,8 +149,13 @@ def _op_create_customer(request: HttpRequest, state: dict) -> dict:
     contact = request.POST.get("contact", "").strip()[:200]
     if contact:
         identities.append({"kind": "email" if "@" in contact else "phone", "value": contact})
-    made = customer_services.do_identify(channel="pos", identities=identities, traits={"name": name},
-                                         actor=request.principal)
+    try:
+        made = customer_services.do_identify(channel="pos", identities=identities, traits={"name": name},
+                                             actor=request.principal)
+    except ValidationFailed as problem:  # the one contact box is the identity the clerk typed
+        raise ValidationFailed(detail=problem.detail, errors=[
+            FieldError("contact", e.message) if e.field.startswith("identities.") else e for e in problem.errors
+        ]) from problem
     messages.success(request, _("Customer %(name)s created.") % {"name": name})
     return {**state, "customer_id": made.customer_id, "presence_at": "", "qr": ""}
 
@@ -314,7 +319,7 @@ def pos(request: HttpRequest, *, location: str, locations: list[str]):
     state = _pos_state(request)
     receipt_order, received = None, None
     if request.method == "POST":
-        for key in ("found_customers", "searched_customer", "found_products", "searched_product"):
+        for key in ("found_customers", "searched_customer", "found_products", "searched_product", "new_customer"):
             state.pop(key, None)  # search results show until the clerk's next step
         op = request.POST.get("op")
         try:
@@ -344,7 +349,13 @@ def pos(request: HttpRequest, *, location: str, locations: list[str]):
                     state, receipt_order = _op_sold(request, state)
                     received = _received(request.POST.get("cash_received", ""), receipt_order.currency)
         except Problem as problem:
-            show_problem(request, problem)
+            if request.POST.get("op") == "create_customer" and problem.errors:
+                # said once, beside the box it concerns (the form stays open with what was typed)
+                state["new_customer"] = {"errors": {e.field: str(e.message) for e in problem.errors},
+                                         "name": request.POST.get("name", "")[:200],
+                                         "contact": request.POST.get("contact", "")[:200]}
+            else:
+                show_problem(request, problem)
         request.session[POS_SESSION] = state
         if receipt_order is None:
             return redirect(f"{reverse('orders:pos')}?location={location}")
@@ -392,7 +403,7 @@ def _context(request: HttpRequest, state: dict, location: str, receipt_order, re
         "spendable": spendable, "lines": lines, "total": total.format(), "total_amount": total.amount,
         "currency": total.currency, "sale_json": [{"sku": s, "quantity": q} for s, q in state["lines"].items()],
         "found_customers": [customers.customer_summary(i) for i in state.get("found_customers", [])],
-        "searched_customer": state.get("searched_customer", ""),
+        "searched_customer": state.get("searched_customer", ""), "new_customer": state.get("new_customer"),
         "found_products": state.get("found_products", []), "searched_product": state.get("searched_product", ""),
         "receipt": _receipt(receipt_order, received, request.principal) if receipt_order is not None else None,
         "receipt_to": _receipt_to(receipt_order),

@@ -1,0 +1,49 @@
+"""The customers domain's words for its codes (core/labels.py): identities, consents, timeline."""
+
+from django.utils.translation import gettext_lazy as _
+
+from omnicanal.core import labels
+from omnicanal.customers.models import ContactChannel, IdentityKind, Purpose, SuggestionStatus
+
+labels.register("customers.identity_kind", IdentityKind.choices)
+labels.register("customers.contact_channel", ContactChannel.choices)
+labels.register("customers.purpose", Purpose.choices)
+labels.register("customers.suggestion_status", SuggestionStatus.choices)
+# The timeline's event types (customers/timeline_texts.py says how each reads as a sentence).
+labels.register("customers.timeline_type", {
+    "customer.created": _("Customer created"),
+    "identity.attached": _("Identity added"),
+    "customer.merged": _("Customers merged"),
+    "consent.granted": _("Consent granted"),
+    "consent.withdrawn": _("Consent withdrawn"),
+    "loyalty.earned": _("Points earned"),
+    "loyalty.redeemed": _("Points redeemed"),
+    "loyalty.expired": _("Points expired"),
+    "loyalty.tier": _("Tier changed"),
+    "loyalty.coupon": _("Coupon used"),
+    "order.placed": _("Order placed"),
+    "order.paid": _("Order paid"),
+    "order.cancelled": _("Order cancelled"),
+    "order.returned": _("Return received"),
+    "conversation.opened": _("Conversation opened"),
+    "survey.answered": _("Survey answered"),
+})
+# Why two customers became one (MergeRecord.reason).
+labels.register("customers.merge_reason", {
+    "identify": _("Same identity seen on a channel"),
+    "api": _("Merged through the API"),
+    "console": _("Merged in the console"),
+    "suggestion": _("Accepted duplicate suggestion"),
+}, free_text=True)
+# Field names as staff read them beside a validation error (core.labels.field).
+labels.register("customers.field", {
+    "identities.value": _("Identity"),
+    "identities.kind": _("Identity kind"),
+    "identities": _("Identities"),
+    "name": _("Name"),
+    "email": _("Email"),
+    "phone": _("Phone"),
+    "channel": _("Channel"),
+    "purpose": _("Purpose"),
+    "other_id": _("Other customer"),
+})
