@@ -7,7 +7,8 @@ once per process, so two benchmarks in one process would share the first one's d
 spawned clients pickle their functions by module name, which only a script on its own path gives
 them. When a benchmark ends, whatever it left running in its group (servers, workers) is stopped
 and the `omnicanal_bench_*` databases it created are dropped, so the next one starts clean. Options
-(arguments starting with "-") go to every benchmark named. Before the first measurement a warm-up
+(arguments starting with "-") go to every benchmark named; BENCH_<NAME>_ARGS to one
+(`make bench BENCH_ARGS="reserve ledger" BENCH_LEDGER_ARGS="--transfers 50"`). Before the first measurement a warm-up
 compiles the bytecode, imports Django and wakes PostgreSQL; at the end a summary table lists each
 benchmark's status, time and headline figures (its last lines with a rate or a latency).
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 import compileall
 import os
 import re
+import shlex
 import signal
 import subprocess
 import sys
@@ -106,8 +108,14 @@ def stop_group(process: subprocess.Popen) -> None:
         time.sleep(1)
 
 
+def own_options(path: Path) -> list[str]:
+    """Options for one benchmark alone: BENCH_RESERVE_ARGS="--seconds 2" for bench_reserve."""
+    return shlex.split(os.environ.get(f"BENCH_{path.stem.removeprefix('bench_').upper()}_ARGS", ""))
+
+
 def run_one(path: Path, options: list[str], env: dict[str, str]) -> dict:
-    print(f"\n=== {path.stem} ===", flush=True)
+    options = [*options, *own_options(path)]
+    print(f"\n=== {path.stem} {shlex.join(options)}".rstrip() + " ===", flush=True)
     before = bench_databases()
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, str(path), *options], env=env, cwd=ROOT, stdout=subprocess.PIPE,
