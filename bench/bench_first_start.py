@@ -58,6 +58,7 @@ def start(clone: Path, port: int, log: Path) -> tuple[float, dict[str, float], l
     """`make run` in the clone until /health answers 200: (seconds, parts' seconds, output lines)."""
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "VIRTUAL_ENV", "PYTHONPATH", "OMNICANAL_VAR", "OMNICANAL_HOME", "SQLITE_PATH")}
+    env["PYTHONUNBUFFERED"] = "1"  # each part's time read as it is printed, not when the server stops
     lines: list[str] = []
     started = time.monotonic()
     process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=clone, env=env, stdout=subprocess.PIPE,

@@ -6,7 +6,8 @@ Each benchmark runs as its own script in its own process (and process group): Dj
 once per process, so two benchmarks in one process would share the first one's database, and
 spawned clients pickle their functions by module name, which only a script on its own path gives
 them. When a benchmark ends, whatever it left running in its group (servers, workers) is stopped
-and the `omnicanal_bench_*` databases it created are dropped, so the next one starts clean. Options
+and the databases it names (`omnicanal_bench_<name>`) that it left are dropped, so the next one
+starts clean. Options
 (arguments starting with "-") go to every benchmark named; BENCH_<NAME>_ARGS to one
 (`make bench BENCH_ARGS="reserve ledger" BENCH_LEDGER_ARGS="--transfers 50"`). Before the first measurement a warm-up
 compiles the bytecode, imports Django and wakes PostgreSQL; at the end a summary table lists each
@@ -63,13 +64,21 @@ def _admin_url() -> str:
     return f"{scheme}://{rest.split('/', 1)[0]}/postgres"
 
 
-def bench_databases() -> set[str] | None:
-    """The `omnicanal_bench_*` databases on the server (None when no PostgreSQL answers)."""
+def own_databases(path: Path) -> set[str]:
+    """The databases a benchmark names in its source (DB_NAME = "omnicanal_bench_reserve", …): the
+    only ones cleaned after it, never another `omnicanal_bench_*` that someone else's run made."""
+    return set(re.findall(r"\b(omnicanal_bench_[a-z0-9_]+)\b", path.read_text()))
+
+
+def existing(names: set[str]) -> set[str] | None:
+    """Which of these databases exist on the server (None when no PostgreSQL answers)."""
+    if not names:
+        return set()
     try:
         import psycopg
 
         with psycopg.connect(_admin_url(), autocommit=True, connect_timeout=3) as conn:
-            rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'omnicanal\\_bench\\_%'")
+            rows = conn.execute("SELECT datname FROM pg_database WHERE datname = ANY(%s)", [sorted(names)])
             return {name for (name,) in rows}
     except Exception:  # no server, no driver: nothing to clean
         return None
@@ -94,7 +103,7 @@ def warm_up(env: dict[str, str]) -> None:
              "django.setup(); import omnicanal.web.urls")
     subprocess.run([sys.executable, "-c", probe], env={**env, "DATABASE_URL": ""}, cwd=ROOT,
                    stdout=subprocess.DEVNULL, check=False)
-    bench_databases()
+    existing({"postgres"})
     print(f"warm-up: {time.monotonic() - started:.1f} s (bytecode, Django, PostgreSQL)", flush=True)
 
 
@@ -116,7 +125,6 @@ def own_options(path: Path) -> list[str]:
 def run_one(path: Path, options: list[str], env: dict[str, str]) -> dict:
     options = [*options, *own_options(path)]
     print(f"\n=== {path.stem} {shlex.join(options)}".rstrip() + " ===", flush=True)
-    before = bench_databases()
     started = time.monotonic()
     process = subprocess.Popen([sys.executable, str(path), *options], env=env, cwd=ROOT, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True)
@@ -133,10 +141,10 @@ def run_one(path: Path, options: list[str], env: dict[str, str]) -> dict:
     finally:
         seconds = time.monotonic() - started
         stop_group(process)
-        after = bench_databases()
-        if before is not None and after is not None and "--keep" not in options:
+        left = existing(own_databases(path))
+        if left and "--keep" not in options:
             with suppress(Exception):
-                drop_databases(after - before)
+                drop_databases(left)
     figures = [line.strip() for line in lines if FIGURE.search(line)][-FIGURES_PER_BENCH:]
     return {"name": path.stem.removeprefix("bench_"), "rc": process.returncode, "seconds": seconds,
             "figures": figures}
