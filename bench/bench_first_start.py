@@ -37,6 +37,7 @@ PARTS = {
     "install": re.compile(r"==> installed in ([\d.]+) s"),
     "migrate": re.compile(r"Migrated in ([\d.]+) s"),
     "demo load": re.compile(r"Demo loaded in ([\d.]+) s"),
+    "demo CPU": re.compile(r"Demo loaded in [\d.]+ s \(CPU ([\d.]+) s\)"),
 }
 
 
@@ -66,7 +67,7 @@ def start(clone: Path, port: int, log: Path) -> tuple[float, dict[str, float], l
 
     def read() -> None:
         assert process.stdout is not None
-        with log.open("a") as out:
+        with log.open("a", buffering=1) as out:  # line by line: the log can be followed
             for line in process.stdout:
                 out.write(line)
                 lines.append(line.rstrip())
@@ -108,7 +109,9 @@ def stop(process: subprocess.Popen) -> None:
 
 def report(label: str, seconds: float, parts: dict[str, float]) -> None:
     detail = ", ".join(f"{name} {value:.1f} s" for name, value in parts.items())
-    print(f"  {label:<14}: {seconds:6.1f} s to /health 200" + (f"  ({detail})" if detail else ""), flush=True)
+    # The load average says how far a busy machine stretched the wall clock (the CPU figure less so).
+    load = f", load average {os.getloadavg()[0]:.1f}"
+    print(f"  {label:<14}: {seconds:6.1f} s to /health 200  ({detail}{load})".replace("(, ", "("), flush=True)
 
 
 def main(argv: list[str]) -> None:
@@ -130,7 +133,7 @@ def main(argv: list[str]) -> None:
               f"({'met' if parts.get('demo load', 1e9) <= 15 else 'MISSED'})", flush=True)
         if not options.no_second:
             seconds, parts, lines = start(clone, free_port(), log)
-            redone = [name for name in ("migrate", "demo load") if name in parts]
+            redone = [name for name in ("install", "migrate", "demo load") if name in parts]
             report("second start", seconds, parts)
             print(f"  second start redid: {', '.join(redone) or 'nothing'}", flush=True)
     finally:
