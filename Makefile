@@ -18,9 +18,11 @@ $(BIN)/python:
 		|| { echo "Python 3.11 is required (found: $(PYTHON))."; exit 1; }
 	"$(PYTHON)" -m venv $(VENV)
 
+# uv (installed from PyPI by pip, pinned) installs the pinned constraints in seconds, with pip's
+# indexes and find-links from this machine's pip configuration; pip installs when uv fails.
+# INSTALLER=pip forces pip (tools/install.py).
 $(STAMP): $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/python tools/install.py $(BIN)/python
 	@touch $(STAMP)
 
 install: $(STAMP) messages
@@ -28,10 +30,9 @@ install: $(STAMP) messages
 messages: $(STAMP)
 	@$(BIN)/python -m omnicanal.core.i18n compile
 
+# Migrates and loads the demo only when not done yet (a second start checks, reloads nothing).
 run: install
-	$(BIN)/omnicanal migrate --noinput
-	$(BIN)/omnicanal demo
-	$(BIN)/omnicanal serve --host $(HOST) --port $(PORT)
+	$(BIN)/omnicanal serve --prepare --host $(HOST) --port $(PORT)
 
 lint: install
 	@echo "==> ruff: style, bugs, gettext (INT)"

@@ -108,7 +108,7 @@ def nlu_sentiment(text: str) -> float:
     """-1..1 from the bot's understanding (the one owner of sentiment)."""
     from omnicanal.bot import nlu
 
-    return float(nlu.parse(text).sentiment)
+    return float(nlu.sentiment_of(text))
 
 
 def check_review(text: str, rating: int, *, sentiment: Callable[[str], float] = nlu_sentiment,

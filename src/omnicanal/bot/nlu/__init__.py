@@ -91,6 +91,14 @@ def parse(text: str, language: str | None = None) -> Parse:
     )
 
 
+def sentiment_of(text: str) -> float:
+    """-1..1, as `parse(text).sentiment`, without training the intent and language models (review
+    moderation needs the sentiment alone; the first demo load moderates without paying the training)."""
+    from omnicanal.bot.nlu import sentiment
+
+    return sentiment.score((text or "")[:MAX_TEXT])
+
+
 _YES = frozenset("si sip sii claro obvio dale ya bueno correcto exacto yes yep yeah yup sure ok okay correct right".split())
 _NO = frozenset("no nop nope nah nunca negativo".split())
 

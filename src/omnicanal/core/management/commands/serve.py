@@ -6,6 +6,7 @@ import sys
 import uvicorn
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import connections
 
 
 class Command(BaseCommand):
@@ -16,8 +17,16 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
         parser.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+        parser.add_argument("--prepare", action="store_true",
+                            help="first migrate and load the demo, each only when not done yet (make run)")
 
-    def handle(self, *args, host, port, workers, no_worker, **options):
+    def handle(self, *args, host, port, workers, no_worker, prepare, **options):
+        if prepare:
+            # In this process: a second start pays a quick check, not two more Django start-ups.
+            from omnicanal.core.management.commands.prepare import prepare as prepare_database
+
+            prepare_database(self.stdout, verbosity=options["verbosity"])
+            connections.close_all()
         base = f"http://{host}:{port}"
         self.stdout.write(
             f"\n{settings.OMNICANAL['BUSINESS_NAME']} on omnicanal\n"
