@@ -105,6 +105,8 @@ class Journey:
     channel_switches: int
 
 
+# A carry-out hands the goods over with the sale itself: no pickup step of its own.
+PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
 REVIEW_CHANNEL = "web"  # reviews are written in the shop (Store API)
 
 
@@ -116,7 +118,7 @@ def _steps(customer_id: str) -> list[Step]:
     for fact in orders.order_facts(customer_ids=ids):
         steps.append(Step(at=fact.placed_at, channel=fact.channel, kind="order", ref=fact.order_id))
         steps += [Step(at=f.picked_up_at, channel=kpis.STORE, kind="pickup", ref=f.fulfillment_id)
-                  for f in fact.fulfillments if f.picked_up_at is not None]
+                  for f in fact.fulfillments if f.picked_up_at is not None and f.method in PICKUP_METHODS]
     steps += [Step(at=r.created_at, channel=raw.return_channel(r), kind="return", ref=r.return_id)
               for r in orders.return_facts(customer_ids=ids, received_only=False)]
     steps += [Step(at=r.created_at, channel=REVIEW_CHANNEL, kind="review", ref=r.id)

@@ -64,6 +64,11 @@ class Shop:
         return self._run(at, lambda: services.do_transition(fulfillment_id=f.fulfillment_id, action=action,
                                                             data=data or {}))
 
+    def ready(self, order_id, *, at):
+        """Pick, pack and mark the first fulfilment ready for pickup, all at `at`."""
+        for action in ("pick", "pack", "ready"):
+            self.step(order_id, action, at=at)
+
     def collect(self, order_id, *, at, method="cash"):
         from omnicanal.orders import queries, services
 
