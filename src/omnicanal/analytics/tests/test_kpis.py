@@ -139,3 +139,27 @@ def test_location_and_channel_filters_and_the_previous_period(shop, ana):
     # A period of part hours is answered from the facts, with the same numbers.
     odd = Filters(start=DAY + 9 * H + 30 * M, end=DAY + 10 * H + 30 * M)
     assert queries.report(odd).source == "raw" and queries.report(odd).kpis["orders"] == 1
+
+
+def test_a_cart_started_in_the_app_then_a_web_order_is_cross_channel(shop, ana):
+    from django.db import transaction
+
+    from omnicanal.core import clock
+    from omnicanal.orders import services
+
+    with clock.frozen(DAY + 8 * H), transaction.atomic():
+        services.do_create_cart(channel="app", customer_id=ana)
+    shop.place(ana, at=DAY + 9 * H, channel="web")
+    shop.place(ana, at=DAY + 10 * H, channel="app")  # the same channel as the cart: not cross
+
+    found = queries.report(day()).kpis
+    assert found["cross_channel_orders"] == 1 and found["cross_channel_order_share"] == 0.5
+
+
+def test_a_pickup_of_what_only_the_warehouse_holds_ships_to_the_store(shop, ana):
+    order = shop.place(ana, at=DAY + 9 * H, method="pickup", location="VAP", sku="SHOE-41")
+    shop.place(ana, at=DAY + 10 * H, method="pickup", location="VAP", sku="SOCK-1")
+
+    assert [f.method for f in orders.order_fact(order).fulfillments] == ["ship_to_store"]
+    found = queries.report(day()).kpis
+    assert found["ship_to_store_share"] == 0.5 and found["bopis_share"] == 1.0
