@@ -9,7 +9,7 @@ PORT   ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 
 # mypy checks these (strictness rises domain by domain: pyproject.toml [tool.mypy]).
-MYPY_PACKAGES ?= core inventory orders loyalty marketing
+MYPY_PACKAGES ?= core inventory orders loyalty marketing analytics
 
 .PHONY: run test test-sqlite test-postgres lint browser install messages bench clean shell
 

@@ -290,3 +290,68 @@ def pending_remote_attachment(attachment_id: str) -> PendingAttachment | None:
     """One attachment still to fetch; None when unknown or already fetched."""
     row = _pending_attachments().filter(public_id=attachment_id).first()
     return None if row is None else _pending(row)
+
+
+# --- facts for reporting (analytics reads these, never the tables) ------------------------------
+
+@dataclass(frozen=True)
+class ConversationFact:
+    conversation_id: str
+    customer_id: str
+    channel: str  # the channel of its first inbound message ("" when the customer never wrote)
+    opened_at: dt.datetime
+    first_inbound_at: dt.datetime | None
+    first_response_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class MessageTouch:
+    """A customer wrote on a channel in a conversation: the first inbound message per channel."""
+
+    customer_id: str
+    conversation_id: str
+    channel: str
+    at: dt.datetime
+
+
+def _first_inbound(conversation_ids: list[int]) -> dict[int, list[tuple[str, dt.datetime]]]:
+    """{conversation pk: [(channel, first inbound at)] oldest first}, one query."""
+    firsts: dict[int, dict[str, dt.datetime]] = {}
+    rows = (Message.objects.filter(conversation_id__in=conversation_ids, direction=Direction.IN)
+            .order_by("created_at", "pk").values_list("conversation_id", "channel", "created_at"))
+    for pk, channel, at in rows:
+        firsts.setdefault(pk, {}).setdefault(channel, at)
+    return {pk: sorted(by.items(), key=lambda item: item[1]) for pk, by in firsts.items()}
+
+
+def conversation_facts(*, opened_from: dt.datetime | None = None, opened_to: dt.datetime | None = None,
+                       customer_ids: list[str] | None = None) -> list[ConversationFact]:
+    """Conversations opened in [opened_from, opened_to) (of these customers), oldest first."""
+    qs = Conversation.objects.order_by("created_at", "pk")
+    if opened_from is not None:
+        qs = qs.filter(created_at__gte=opened_from)
+    if opened_to is not None:
+        qs = qs.filter(created_at__lt=opened_to)
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=customer_ids)
+    rows = list(qs.values_list("pk", "public_id", "customer_id", "created_at", "first_response_at", "resolved_at"))
+    firsts = _first_inbound([row[0] for row in rows])
+    out = []
+    for pk, public_id, customer_id, created_at, first_response_at, resolved_at in rows:
+        touches = firsts.get(pk, [])
+        out.append(ConversationFact(
+            conversation_id=public_id, customer_id=customer_id, channel=touches[0][0] if touches else "",
+            opened_at=created_at, first_inbound_at=touches[0][1] if touches else None,
+            first_response_at=first_response_at, resolved_at=resolved_at))
+    return out
+
+
+def message_touches(*, customer_ids: list[str], until: dt.datetime | None = None) -> list[MessageTouch]:
+    """Where and when these customers wrote to us: one touch per conversation and channel, oldest first."""
+    rows = list(Conversation.objects.filter(customer_id__in=customer_ids).values_list("pk", "public_id", "customer_id"))
+    firsts = _first_inbound([row[0] for row in rows])
+    touches = [MessageTouch(customer_id=customer_id, conversation_id=public_id, channel=channel, at=at)
+               for pk, public_id, customer_id in rows for channel, at in firsts.get(pk, [])
+               if until is None or at < until]
+    return sorted(touches, key=lambda t: (t.at, t.conversation_id))

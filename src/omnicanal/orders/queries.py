@@ -22,6 +22,18 @@ from omnicanal.customers import queries as customers
 from omnicanal.customers.normalize import InvalidIdentity, normalize
 from omnicanal.inventory import queries as inventory
 from omnicanal.orders import labels, pricing, sourcing, tracking, visibility
+from omnicanal.orders.facts import (  # re-exported: the order book as facts for reporting (analytics)
+    CartTouch as CartTouch,
+)
+from omnicanal.orders.facts import FulfillmentFact as FulfillmentFact
+from omnicanal.orders.facts import OrderFact as OrderFact
+from omnicanal.orders.facts import PaymentFact as PaymentFact
+from omnicanal.orders.facts import ReturnFact as ReturnFact
+from omnicanal.orders.facts import ReturnLineFact as ReturnLineFact
+from omnicanal.orders.facts import cart_touches as cart_touches
+from omnicanal.orders.facts import order_fact as order_fact
+from omnicanal.orders.facts import order_facts as order_facts
+from omnicanal.orders.facts import return_facts as return_facts
 from omnicanal.orders.models import (
     NUMBER_OFFSET,
     Cart,

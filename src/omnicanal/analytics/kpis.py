@@ -1,0 +1,97 @@
+"""Every KPI, defined once: its name (the key in GET /analytics/kpis), what it measures, its unit and
+where it is answered from. docs/analytics.md repeats these definitions; tests/test_kpi_registry.py
+checks that the page names every KPI here and that the report answers exactly these names.
+
+Units: `count`, `money` ({amount, currency}), `fraction` (0–1), `minutes`, and `breakdown` (an object
+keyed by channel, location, cause, reason or number of channels). Sources: `rollup` (additive: summed
+from the hourly/daily rollups when the period is whole hours, else from the raw facts, with the same
+answer) or `raw` (computed from the owning domains' facts: orders.queries, conversations.queries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+COUNT, MONEY, FRACTION, MINUTES, BREAKDOWN = "count", "money", "fraction", "minutes", "breakdown"
+ROLLUP, RAW = "rollup", "raw"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    formula: str | Promise
+    unit: str
+    source: str
+    domains: tuple[str, ...] = ("orders",)
+
+
+# The additive metrics the rollups keep per hour and day × channel × location (services.py).
+ORDERS, REVENUE = "orders", "revenue"
+SHIP_TO_STORE, SHIP_FROM_STORE = "ship_to_store", "ship_from_store"
+CANCELLATIONS, CANCELLED_REVENUE = "cancellations", "cancelled_revenue"
+RETURNS, REFUNDED = "returns", "refunded"
+METHOD = "method:"  # + the order's delivery method: method:pickup, method:curbside, …
+DELIVERY_METHODS = ("ship", "pickup", "curbside", "pickup_point", "carry_out")
+
+# Channels a customer writes to us on (conversations) beside the catalog's sales channels: a valid
+# `channel` filter is either.
+MESSAGING_CHANNELS = ("email", "whatsapp", "telegram", "sms", "webchat", "voice", "social", "instagram",
+                      "facebook", "messenger")
+# Sales channels where the customer stands in a store: a return at a store desk is on their channel.
+STORE_CHANNELS = ("pos", "mpos")
+STORE, MAIL = "store", "mail"  # the channels of physical touchpoints (pickups, returns)
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi("orders", _("Orders placed in the period, not cancelled since."), COUNT, ROLLUP),
+    Kpi("revenue", _("Sum of the totals of those orders (after discounts, with shipping)."), MONEY, ROLLUP),
+    Kpi("average_order_value", _("revenue ÷ orders."), MONEY, ROLLUP),
+    Kpi("orders_by_channel", _("orders per sales channel."), BREAKDOWN, ROLLUP),
+    Kpi("revenue_by_channel", _("revenue per sales channel."), BREAKDOWN, ROLLUP),
+    Kpi("bopis_share", _("Orders picked up in a store or at the curb (delivery pickup or curbside) ÷ orders."),
+        FRACTION, ROLLUP),
+    Kpi("curbside_share", _("Orders with curbside delivery ÷ orders."), FRACTION, ROLLUP),
+    Kpi("pickup_point_share", _("Orders delivered to a pickup point (locker) ÷ orders."), FRACTION, ROLLUP),
+    Kpi("ship_to_store_share", _("Orders with a fulfilment shipped to the pickup store from elsewhere ÷ orders."),
+        FRACTION, ROLLUP),
+    Kpi("ship_from_store_share", _("Orders with a fulfilment shipped from a store (not a warehouse) ÷ orders."),
+        FRACTION, ROLLUP, ("orders", "inventory")),
+    Kpi("cancellations", _("Orders cancelled in the period."), COUNT, ROLLUP),
+    Kpi("cancellations_by_cause", _("Orders cancelled in the period, per cancellation reason."), BREAKDOWN, RAW),
+    Kpi("returns", _("Returns received in the period."), COUNT, ROLLUP),
+    Kpi("refunded", _("Money refunded on the returns received in the period."), MONEY, ROLLUP),
+    Kpi("returns_rate", _("Orders placed in the period with a received return ÷ orders."), FRACTION, RAW),
+    Kpi("returns_rate_by_reason", _("Units returned for each reason ÷ units sold, orders placed in the period."),
+        BREAKDOWN, RAW),
+    Kpi("cross_channel_orders", _("Orders whose customer touched another channel (wrote to us or started a cart) "
+                                  "in the 30 days before placing it."), COUNT, RAW, ("orders", "conversations")),
+    Kpi("cross_channel_order_share", _("cross_channel_orders ÷ orders with a known customer."), FRACTION, RAW,
+        ("orders", "conversations")),
+    Kpi("cross_channel_returns", _("Returns received in the period on another channel than the sale's (a store "
+                                   "desk for an online order, the mail for a store sale)."), COUNT, RAW),
+    Kpi("cross_channel_return_share", _("cross_channel_returns ÷ returns."), FRACTION, RAW),
+    Kpi("cycle_times", _("Per location, p50 and p90 in minutes of placed → ready for pickup, ready → picked up "
+                         "and placed → delivered, over the fulfilments of orders placed in the period."),
+        BREAKDOWN, RAW),
+    Kpi("first_response_minutes_p50", _("Median minutes from a conversation's first customer message to our first "
+                                        "reply, conversations opened in the period."), MINUTES, RAW,
+        ("conversations",)),
+    Kpi("first_response_minutes_p90", _("90th percentile of the same."), MINUTES, RAW, ("conversations",)),
+    Kpi("resolution_minutes_p50", _("Median minutes from a conversation's first customer message to its "
+                                    "resolution, conversations opened and resolved."), MINUTES, RAW,
+        ("conversations",)),
+    Kpi("response_by_channel", _("Per channel of the first customer message: conversations, first response and "
+                                 "resolution p50/p90 in minutes."), BREAKDOWN, RAW, ("conversations",)),
+    Kpi("repeat_rate", _("Customers with two or more orders in the period ÷ customers with an order."), FRACTION, RAW),
+    Kpi("customers_by_channels_used", _("Customers with an order in the period, grouped by how many sales channels "
+                                        "they bought on, with their average spend."), BREAKDOWN, RAW),
+    Kpi("loyalty_redemption_by_channel", _("Per sales channel: orders paid partly with points, store credit or a "
+                                           "gift card, the amount so paid, and their share of the channel's orders."),
+        BREAKDOWN, RAW, ("orders", "loyalty")),
+)
+
+BY_NAME = {kpi.name: kpi for kpi in KPIS}
+# KPIs about conversations: they have no location, so a location filter leaves them out (null).
+WITHOUT_LOCATION = frozenset(kpi.name for kpi in KPIS if kpi.domains == ("conversations",))

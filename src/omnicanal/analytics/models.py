@@ -1,0 +1,55 @@
+"""Analytics' own tables: additive rollups per hour and day × channel × location, and the note of
+which orders and returns they already count (so a cancellation takes back exactly what its order
+added, whatever happened to the order since). No business rules here (services.py writes)."""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Grain(models.TextChoices):
+    HOUR = "hour", _("Hour")
+    DAY = "day", _("Day")
+
+
+def amount_field(**kw):
+    return models.DecimalField(max_digits=18, decimal_places=2, **kw)
+
+
+class RollupCell(models.Model):
+    """One additive metric (kpis.METRICS) in one UTC hour or day, for one channel and location."""
+
+    grain = models.CharField(max_length=4, choices=Grain.choices)
+    bucket = models.DateTimeField()  # the UTC hour or day it starts
+    channel = models.CharField(max_length=30)
+    location = models.CharField(max_length=32, blank=True, default="")
+    metric = models.CharField(max_length=40)
+    value = amount_field(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["grain", "bucket", "channel", "location", "metric"], name="one_rollup_cell"),
+            models.CheckConstraint(condition=Q(grain__in=["hour", "day"]), name="rollup_grain_known"),
+        ]
+        indexes = [models.Index(fields=["grain", "metric", "bucket"], name="rollup_by_metric")]
+
+
+class CountedOrder(models.Model):
+    """What an order added to the rollups when it was placed (taken back when it is cancelled)."""
+
+    order_id = models.CharField(max_length=32, unique=True)
+    placed_at = models.DateTimeField()
+    channel = models.CharField(max_length=30)
+    location = models.CharField(max_length=32, blank=True, default="")
+    delivery_method = models.CharField(max_length=20)
+    ship_to_store = models.BooleanField(default=False)
+    ship_from_store = models.BooleanField(default=False)
+    total = amount_field()
+    cancelled = models.BooleanField(default=False)  # out of the orders and revenue again
+    cancellation_counted = models.BooleanField(default=False)  # in the cancellations once
+
+
+class CountedReturn(models.Model):
+    """A received return already in the rollups (a replayed event adds nothing)."""
+
+    return_id = models.CharField(max_length=32, unique=True)

@@ -1,0 +1,137 @@
+"""Analytics' reads: the KPI report of a period (additive KPIs from the rollups, the rest from the
+owning domains' facts) and a customer's journey across channels. No writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from omnicanal.analytics import kpis, raw
+from omnicanal.analytics.totals import Filters, summed, totals
+from omnicanal.conversations import queries as conversations
+from omnicanal.core.money import Money, business_currency
+from omnicanal.customers import queries as customers
+from omnicanal.feedback import queries as feedback
+from omnicanal.orders import queries as orders
+
+
+def money(amount: Decimal) -> dict[str, str]:
+    return Money.of(amount, business_currency()).as_dict()
+
+
+def _additive(filters: Filters) -> tuple[dict[str, Any], str]:
+    per_channel, source = totals(filters)
+    m = summed(per_channel)
+    n = m.get(kpis.ORDERS, Decimal(0))
+    revenue = m.get(kpis.REVENUE, Decimal(0))
+
+    def share(*metrics: str) -> float | None:
+        return raw.ratio(sum((m.get(name, Decimal(0)) for name in metrics), Decimal(0)), n)
+
+    return {
+        "orders": int(n),
+        "revenue": money(revenue),
+        "average_order_value": money(revenue / n) if n else None,
+        "orders_by_channel": {ch: int(v.get(kpis.ORDERS, 0)) for ch, v in sorted(per_channel.items())
+                              if v.get(kpis.ORDERS)},
+        "revenue_by_channel": {ch: money(v.get(kpis.REVENUE, Decimal(0))) for ch, v in sorted(per_channel.items())
+                               if v.get(kpis.ORDERS)},
+        "bopis_share": share(kpis.METHOD + "pickup", kpis.METHOD + "curbside"),
+        "curbside_share": share(kpis.METHOD + "curbside"),
+        "pickup_point_share": share(kpis.METHOD + "pickup_point"),
+        "ship_to_store_share": share(kpis.SHIP_TO_STORE),
+        "ship_from_store_share": share(kpis.SHIP_FROM_STORE),
+        "cancellations": int(m.get(kpis.CANCELLATIONS, 0)),
+        "returns": int(m.get(kpis.RETURNS, 0)),
+        "refunded": money(m.get(kpis.REFUNDED, Decimal(0))),
+    }, source
+
+
+def _from_facts(filters: Filters) -> dict[str, Any]:
+    facts = raw.kept_orders(filters)
+    cross = raw.cross_channel_orders(facts)
+    known = sum(1 for fact in facts if fact.customer_id)
+    cross_returns, returns = raw.cross_channel_returns(filters)
+    rate, by_reason = raw.returns_rates(facts)
+    out: dict[str, Any] = {
+        "cancellations_by_cause": raw.cancellations_by_cause(filters),
+        "returns_rate": rate,
+        "returns_rate_by_reason": by_reason,
+        "cross_channel_orders": len(cross),
+        "cross_channel_order_share": raw.ratio(len(cross), known),
+        "cross_channel_returns": cross_returns,
+        "cross_channel_return_share": raw.ratio(cross_returns, returns),
+        "cycle_times": raw.cycle_times(facts, filters),
+        "loyalty_redemption_by_channel": raw.loyalty_redemption(facts, money),
+        **raw.customers_kpis(facts, money),
+    }
+    if filters.locations is None:
+        out.update(raw.response_times(filters))
+    else:  # conversations have no location
+        out.update({name: None for name in kpis.WITHOUT_LOCATION})
+    return out
+
+
+@dataclass(frozen=True)
+class Report:
+    filters: Filters
+    kpis: dict[str, Any]
+    source: str  # where the additive KPIs came from: day, hour (rollups) or raw
+
+
+def report(filters: Filters) -> Report:
+    additive, source = _additive(filters)
+    values = {**additive, **_from_facts(filters)}
+    return Report(filters=filters, kpis={kpi.name: values[kpi.name] for kpi in kpis.KPIS}, source=source)
+
+
+# --- the journey ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    at: dt.datetime
+    channel: str
+    kind: str  # message, cart, order, pickup, return, review
+    ref: str
+    switch: bool = False  # its channel differs from the step before
+
+
+@dataclass(frozen=True)
+class Journey:
+    customer_id: str
+    steps: tuple[Step, ...]
+    channel_switches: int
+
+
+# A carry-out hands the goods over with the sale itself: no pickup step of its own.
+PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
+REVIEW_CHANNEL = "web"  # reviews are written in the shop (Store API)
+
+
+def _steps(customer_id: str) -> list[Step]:
+    ids = [customer_id]
+    steps = [Step(at=t.at, channel=t.channel, kind="message", ref=t.conversation_id)
+             for t in conversations.message_touches(customer_ids=ids)]
+    steps += [Step(at=c.at, channel=c.channel, kind="cart", ref=c.cart_id) for c in orders.cart_touches(customer_ids=ids)]
+    for fact in orders.order_facts(customer_ids=ids):
+        steps.append(Step(at=fact.placed_at, channel=fact.channel, kind="order", ref=fact.order_id))
+        steps += [Step(at=f.picked_up_at, channel=kpis.STORE, kind="pickup", ref=f.fulfillment_id)
+                  for f in fact.fulfillments if f.picked_up_at is not None and f.method in PICKUP_METHODS]
+    steps += [Step(at=r.created_at, channel=raw.return_channel(r), kind="return", ref=r.return_id)
+              for r in orders.return_facts(customer_ids=ids, received_only=False)]
+    steps += [Step(at=r.created_at, channel=REVIEW_CHANNEL, kind="review", ref=r.id)
+              for r in feedback.reviews_of_customer(customer_id)]
+    return sorted(steps, key=lambda s: (s.at, s.kind, s.ref))
+
+
+def journey(customer_id: str) -> Journey:
+    """A customer's touchpoints on every channel, oldest first; a merged id answers the survivor
+    (NotFound for an unknown id)."""
+    survivor = customers.resolve_id(customer_id)
+    marked: list[Step] = []
+    for step in _steps(survivor):
+        switch = bool(marked) and marked[-1].channel != step.channel
+        marked.append(Step(at=step.at, channel=step.channel, kind=step.kind, ref=step.ref, switch=switch))
+    return Journey(customer_id=survivor, steps=tuple(marked), channel_switches=sum(s.switch for s in marked))

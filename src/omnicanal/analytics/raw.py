@@ -1,0 +1,187 @@
+"""The KPIs that are not additive (shares of customers, percentiles, cross-channel paths), computed
+from the owning domains' facts (orders.queries, conversations.queries) for a period and filters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from omnicanal.analytics import kpis
+from omnicanal.analytics.totals import Filters
+from omnicanal.conversations import queries as conversations
+from omnicanal.orders import queries as orders
+
+LOOKBACK = dt.timedelta(days=30)  # how long before an order a touch on another channel counts
+REDEEMING = ("points", "stored_value", "gift_card")  # loyalty's means of payment
+CAPTURED = "captured"
+
+
+def percentile(values: Iterable[float], q: float) -> float | None:
+    """The q-th quantile (0–1) by linear interpolation between closest ranks; None without values."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    rank = (len(ordered) - 1) * q
+    low, high = math.floor(rank), math.ceil(rank)
+    value = ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+    return round(value, 2)
+
+
+def minutes(later: dt.datetime | None, earlier: dt.datetime | None) -> float | None:
+    if later is None or earlier is None:
+        return None
+    return (later - earlier).total_seconds() / 60
+
+
+def ratio(part: float | Decimal | int, whole: float | Decimal | int) -> float | None:
+    return round(float(part) / float(whole), 4) if whole else None
+
+
+def sale_channel(order_channel: str) -> str:
+    """The channel a return is compared with: a store sale (POS, mobile POS) is the store's."""
+    return kpis.STORE if order_channel in kpis.STORE_CHANNELS else order_channel
+
+
+def return_channel(ret: orders.ReturnFact) -> str:
+    return kpis.MAIL if ret.by_mail else kpis.STORE
+
+
+def kept_orders(filters: Filters) -> list[orders.OrderFact]:
+    """Orders placed in the period, not cancelled, within the filters."""
+    return [fact for fact in orders.order_facts(placed_from=filters.start, placed_to=filters.end)
+            if not fact.cancelled and filters.keeps(channel=fact.channel, location=fact.location)]
+
+
+def cross_channel_orders(facts: list[orders.OrderFact]) -> list[str]:
+    """Ids of the orders whose customer wrote to us or started a cart on another channel in the
+    LOOKBACK before placing it."""
+    customers = sorted({f.customer_id for f in facts if f.customer_id})
+    if not customers:
+        return []
+    touches: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
+    for touch in conversations.message_touches(customer_ids=customers):
+        touches[touch.customer_id].append((touch.at, touch.channel))
+    for cart in orders.cart_touches(customer_ids=customers):
+        touches[cart.customer_id].append((cart.at, cart.channel))
+    return [fact.order_id for fact in facts if fact.customer_id and any(
+        fact.placed_at - LOOKBACK <= at < fact.placed_at and channel != fact.channel
+        for at, channel in touches[fact.customer_id])]
+
+
+def _cycle(values: list[float]) -> dict[str, float | None]:
+    return {"p50": percentile(values, 0.5), "p90": percentile(values, 0.9), "count": len(values)}
+
+
+def cycle_times(facts: list[orders.OrderFact], filters: Filters) -> dict[str, dict[str, Any]]:
+    """{location: {placed_to_ready, ready_to_picked_up, placed_to_delivered: {p50, p90, count}}}:
+    a pickup's location is where it is handed over; a shipment's, where it leaves from."""
+    spans: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for fact in facts:
+        for f in fact.fulfillments:
+            where = f.handover_location or f.location
+            if filters.locations is not None and where not in filters.locations:
+                continue
+            for name, value in (("placed_to_ready", minutes(f.ready_at, fact.placed_at)),
+                                ("ready_to_picked_up", minutes(f.picked_up_at, f.ready_at)),
+                                ("placed_to_delivered", minutes(f.delivered_at, fact.placed_at))):
+                if value is not None:
+                    spans[where][name].append(value)
+    return {where: {name: _cycle(values) for name, values in sorted(by.items())} for where, by in sorted(spans.items())}
+
+
+def cancellations_by_cause(filters: Filters) -> dict[str, int]:
+    causes: Counter[str] = Counter()
+    for fact in orders.order_facts(cancelled_from=filters.start, cancelled_to=filters.end):
+        if filters.keeps(channel=fact.channel, location=fact.location):
+            causes[fact.cancel_reason.strip() or "unspecified"] += 1
+    return dict(sorted(causes.items()))
+
+
+def returns_rates(facts: list[orders.OrderFact]) -> tuple[float | None, dict[str, float | None]]:
+    """(orders with a received return ÷ orders, {reason: units returned ÷ units sold}) for these orders."""
+    if not facts:
+        return None, {}
+    by_id = {fact.order_id: fact for fact in facts}
+    returned_orders: set[str] = set()
+    units: Counter[str] = Counter()
+    for ret in orders.return_facts(order_ids=sorted(by_id)):
+        returned_orders.add(ret.order_id)
+        for line in ret.lines:
+            units[line.reason or "unspecified"] += line.quantity
+    sold = sum(fact.units for fact in facts)
+    return ratio(len(returned_orders), len(facts)), {reason: ratio(n, sold) for reason, n in sorted(units.items())}
+
+
+def cross_channel_returns(filters: Filters) -> tuple[int, int]:
+    """(returns received on another channel than the sale's, returns received) in the period."""
+    rets = [ret for ret in orders.return_facts(received_from=filters.start, received_to=filters.end)
+            if filters.keeps(channel=ret.order_channel, location=ret.location)]
+    return sum(return_channel(ret) != sale_channel(ret.order_channel) for ret in rets), len(rets)
+
+
+def response_times(filters: Filters) -> dict[str, Any]:
+    """First response and resolution, overall and per channel of the first customer message."""
+    firsts: dict[str, list[float]] = defaultdict(list)
+    resolutions: dict[str, list[float]] = defaultdict(list)
+    count: Counter[str] = Counter()
+    for conv in conversations.conversation_facts(opened_from=filters.start, opened_to=filters.end):
+        if not conv.channel or (filters.channel is not None and conv.channel != filters.channel):
+            continue
+        count[conv.channel] += 1
+        first = minutes(conv.first_response_at, conv.first_inbound_at)
+        if first is not None and first >= 0:
+            firsts[conv.channel].append(first)
+        resolution = minutes(conv.resolved_at, conv.first_inbound_at)
+        if resolution is not None and resolution >= 0:
+            resolutions[conv.channel].append(resolution)
+    every_first = [v for values in firsts.values() for v in values]
+    every_resolution = [v for values in resolutions.values() for v in values]
+    return {
+        "first_response_minutes_p50": percentile(every_first, 0.5),
+        "first_response_minutes_p90": percentile(every_first, 0.9),
+        "resolution_minutes_p50": percentile(every_resolution, 0.5),
+        "response_by_channel": {channel: {
+            "conversations": n,
+            "first_response_minutes": _cycle(firsts[channel]),
+            "resolution_minutes": _cycle(resolutions[channel]),
+        } for channel, n in sorted(count.items())},
+    }
+
+
+def customers_kpis(facts: list[orders.OrderFact], money) -> dict[str, Any]:
+    """repeat_rate and customers_by_channels_used over the customers of these orders."""
+    count: Counter[str] = Counter()
+    channels: dict[str, set[str]] = defaultdict(set)
+    spend: dict[str, Decimal] = defaultdict(Decimal)
+    for fact in facts:
+        if fact.customer_id:
+            count[fact.customer_id] += 1
+            channels[fact.customer_id].add(fact.channel)
+            spend[fact.customer_id] += fact.total
+    groups: dict[int, list[str]] = defaultdict(list)
+    for customer, used in channels.items():
+        groups[len(used)].append(customer)
+    return {
+        "repeat_rate": ratio(sum(1 for n in count.values() if n >= 2), len(count)),
+        "customers_by_channels_used": {str(n): {
+            "customers": len(ids), "average_value": money(sum((spend[c] for c in ids), Decimal(0)) / len(ids)),
+        } for n, ids in sorted(groups.items())},
+    }
+
+
+def loyalty_redemption(facts: list[orders.OrderFact], money) -> dict[str, Any]:
+    per_channel: Counter[str] = Counter()
+    redeeming: Counter[str] = Counter()
+    amount: dict[str, Decimal] = defaultdict(Decimal)
+    for fact in facts:
+        per_channel[fact.channel] += 1
+        paid = [p.amount for p in fact.payments if p.method in REDEEMING and p.status == CAPTURED]
+        if paid:
+            redeeming[fact.channel] += 1
+            amount[fact.channel] += sum(paid, Decimal(0))
+    return {channel: {"orders": redeeming[channel], "amount": money(amount[channel]),
+                      "share": ratio(redeeming[channel], n)} for channel, n in sorted(per_channel.items())}

@@ -1,0 +1,121 @@
+"""The only writers of analytics: the rollups, kept incrementally by handlers.py from the order
+book's events, and rebuilt from the raw facts on demand (`omnicanal analytics_rebuild` after
+installing analytics on a shop with history). Each do_* runs inside its caller's transaction (the
+outbox runs each handler in one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from omnicanal.analytics import kpis
+from omnicanal.analytics.models import CountedOrder, CountedReturn, Grain, RollupCell
+from omnicanal.inventory import queries as inventory
+from omnicanal.orders import queries as orders
+
+STORE_KINDS = ("store",)
+
+
+def buckets(at: dt.datetime) -> tuple[tuple[str, dt.datetime], ...]:
+    """The UTC hour and day `at` falls in."""
+    utc = at.astimezone(dt.UTC)
+    hour = utc.replace(minute=0, second=0, microsecond=0)
+    return ((Grain.HOUR, hour), (Grain.DAY, hour.replace(hour=0)))
+
+
+def _add(*, at: dt.datetime, channel: str, location: str, deltas: dict[str, Decimal]) -> None:
+    for grain, bucket in buckets(at):
+        for metric, delta in deltas.items():
+            if not delta:
+                continue
+            key = {"grain": grain, "bucket": bucket, "channel": channel, "location": location, "metric": metric}
+            if RollupCell.objects.filter(**key).update(value=F("value") + delta):
+                continue
+            try:
+                with transaction.atomic():  # a concurrent handler may create the cell first
+                    RollupCell.objects.create(**key, value=delta)
+            except IntegrityError:
+                RollupCell.objects.filter(**key).update(value=F("value") + delta)
+
+
+def _order_deltas(counted: CountedOrder, sign: int) -> dict[str, Decimal]:
+    deltas = {kpis.ORDERS: Decimal(sign), kpis.REVENUE: counted.total * sign,
+              kpis.METHOD + counted.delivery_method: Decimal(sign)}
+    if counted.ship_to_store:
+        deltas[kpis.SHIP_TO_STORE] = Decimal(sign)
+    if counted.ship_from_store:
+        deltas[kpis.SHIP_FROM_STORE] = Decimal(sign)
+    return deltas
+
+
+def ships_from_store(fact: orders.OrderFact, kinds: dict[str, str]) -> bool:
+    """A fulfilment of the order is shipped (to an address) from a store, not a warehouse."""
+    return any(f.method == "ship" and kinds.get(f.location) in STORE_KINDS for f in fact.fulfillments)
+
+
+def location_kinds() -> dict[str, str]:
+    return {code: info.kind for code, info in inventory.location_infos(active_only=False).items()}
+
+
+def _defaults(fact: orders.OrderFact, kinds: dict[str, str]) -> dict:
+    return {"placed_at": fact.placed_at, "channel": fact.channel, "location": fact.location,
+            "delivery_method": fact.delivery_method, "total": fact.total,
+            "ship_to_store": any(f.method == "ship_to_store" for f in fact.fulfillments),
+            "ship_from_store": ships_from_store(fact, kinds), "cancelled": fact.cancelled}
+
+
+def do_count_order(*, fact: orders.OrderFact, kinds: dict[str, str] | None = None) -> bool:
+    """Add a placed order to the rollups once (False when it is already counted). An order already
+    cancelled when its placement is counted (a retried handler, a rebuild) adds nothing."""
+    kinds = location_kinds() if kinds is None else kinds
+    counted, created = CountedOrder.objects.get_or_create(order_id=fact.order_id, defaults=_defaults(fact, kinds))
+    if created and not counted.cancelled:
+        _add(at=counted.placed_at, channel=counted.channel, location=counted.location,
+             deltas=_order_deltas(counted, +1))
+    return created
+
+
+def do_count_cancellation(*, fact: orders.OrderFact) -> None:
+    """Take a cancelled order out of its placement's hour and day (what it added there, whatever
+    changed since), and count the cancellation when it happened, once."""
+    counted, created = CountedOrder.objects.get_or_create(
+        order_id=fact.order_id, defaults={**_defaults(fact, location_kinds()), "cancelled": True})
+    if counted.cancellation_counted:
+        return
+    if not created and not counted.cancelled:
+        _add(at=counted.placed_at, channel=counted.channel, location=counted.location,
+             deltas=_order_deltas(counted, -1))
+    CountedOrder.objects.filter(pk=counted.pk).update(cancelled=True, cancellation_counted=True)
+    _add(at=fact.cancelled_at or fact.placed_at, channel=counted.channel, location=counted.location,
+         deltas={kpis.CANCELLATIONS: Decimal(1), kpis.CANCELLED_REVENUE: counted.total})
+
+
+def do_count_return(*, fact: orders.ReturnFact) -> bool:
+    """Add a received return to the hour and day it was received, at that location, on the sale's channel."""
+    if fact.received_at is None:
+        return False
+    _, created = CountedReturn.objects.get_or_create(return_id=fact.return_id)
+    if created:
+        _add(at=fact.received_at, channel=fact.order_channel, location=fact.location,
+             deltas={kpis.RETURNS: Decimal(1), kpis.REFUNDED: fact.refunded})
+    return created
+
+
+def do_rebuild_rollups() -> int:
+    """Forget the rollups and count every order, cancellation and received return again (the same
+    steps the handlers take). Answers how many orders were counted."""
+    RollupCell.objects.all().delete()
+    CountedOrder.objects.all().delete()
+    CountedReturn.objects.all().delete()
+    kinds = location_kinds()
+    facts = orders.order_facts()
+    for fact in facts:
+        do_count_order(fact=fact, kinds=kinds)
+        if fact.cancelled:
+            do_count_cancellation(fact=fact)
+    for ret in orders.return_facts():
+        do_count_return(fact=ret)
+    return len(facts)

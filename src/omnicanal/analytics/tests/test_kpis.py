@@ -1,0 +1,165 @@
+"""KPIs on small hand-built scenarios whose answers are known (docs/analytics.md's definitions)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from omnicanal.analytics import kpis, queries
+from omnicanal.analytics.tests.conftest import DAY
+from omnicanal.analytics.totals import Filters
+from omnicanal.core.money import Money
+from omnicanal.orders import queries as orders
+
+H = dt.timedelta(hours=1)
+M = dt.timedelta(minutes=1)
+
+
+def day(**kw):
+    return Filters(start=DAY, end=DAY + dt.timedelta(days=1), **kw)
+
+
+def test_three_pickups_and_one_shipment_make_a_bopis_share_of_three_quarters(shop, ana):
+    for hour in (10, 11, 12):
+        shop.place(ana, at=DAY + hour * H, method="pickup", location="SCL")
+    shop.place(ana, at=DAY + 13 * H, method="ship")
+
+    report = queries.report(day())
+
+    assert report.source == "day"  # whole days: the daily rollups answered
+    assert report.kpis["orders"] == 4
+    assert report.kpis["bopis_share"] == 0.75
+    assert report.kpis["curbside_share"] == 0.0
+    assert Decimal(report.kpis["revenue"]["amount"]) == sum(fact.total for fact in orders.order_facts())
+    # CLP has no minor unit: the average is rounded as Money rounds.
+    assert report.kpis["average_order_value"] == Money.of(Decimal(report.kpis["revenue"]["amount"]) / 4).as_dict()
+
+
+def test_a_whatsapp_question_then_a_pos_purchase_is_one_cross_channel_order(shop, ana):
+    shop.write(at=DAY + 9 * H, channel="whatsapp")
+    shop.place(ana, at=DAY + 11 * H, method="carry_out", location="SCL", channel="pos", pay="cash", amount=5000)
+    shop.place(ana, at=DAY + 12 * H, method="ship", channel="web", pay="card")  # a web cart? none: not cross
+    report = queries.report(day())
+
+    assert report.kpis["cross_channel_orders"] == 2  # whatsapp ≠ pos, whatsapp ≠ web
+    assert report.kpis["cross_channel_order_share"] == 1.0
+
+
+def test_an_order_without_a_touch_elsewhere_is_not_cross_channel(shop, ana):
+    shop.place(ana, at=DAY + 11 * H, method="carry_out", location="SCL", channel="pos", pay="cash", amount=5000)
+
+    assert queries.report(day()).kpis["cross_channel_orders"] == 0
+
+
+def test_every_kpi_of_the_registry_is_answered_and_nothing_else(shop, ana):
+    shop.place(ana, at=DAY + 10 * H)
+
+    assert list(queries.report(day()).kpis) == [kpi.name for kpi in kpis.KPIS]
+
+
+def test_cancellations_leave_the_orders_and_count_by_cause(shop, ana):
+    kept = shop.place(ana, at=DAY + 8 * H)
+    for hour, reason in ((9, "customer"), (10, "customer"), (11, "no_stock")):
+        shop.cancel(shop.place(ana, at=DAY + hour * H), at=DAY + (hour + 1) * H, reason=reason)
+
+    found = queries.report(day()).kpis
+
+    assert found["orders"] == 1 and found["revenue"] == Money.of(orders.order_fact(kept).total).as_dict()
+    assert found["cancellations"] == 3
+    assert found["cancellations_by_cause"] == {"customer": 2, "no_stock": 1}
+
+
+def test_a_store_return_of_a_web_order_is_cross_channel_a_pos_sale_s_is_not(shop, ana):
+    web = shop.place(ana, at=DAY + 8 * H, method="pickup", location="SCL", quantity=2)
+    shop.ready(web, at=DAY + 9 * H)
+    shop.collect(web, at=DAY + 10 * H)  # paid at the desk
+    shop.step(web, "handover", at=DAY + 10 * H)
+    pos = shop.place(ana, at=DAY + 8 * H, method="carry_out", location="SCL", channel="pos", pay="cash", amount=5000)
+    shop.return_(web, at=DAY + 11 * H, reason="size")
+    shop.return_(pos, at=DAY + 12 * H, reason="defective")
+
+    found = queries.report(day()).kpis
+
+    assert found["returns"] == 2
+    assert found["cross_channel_returns"] == 1 and found["cross_channel_return_share"] == 0.5
+    assert found["returns_rate"] == 1.0  # both orders have a return
+    assert found["returns_rate_by_reason"] == {"defective": round(1 / 3, 4), "size": round(1 / 3, 4)}  # 3 units sold
+
+
+def test_cycle_times_per_location_are_percentiles_in_minutes(shop, ana):
+    first = shop.place(ana, at=DAY + 10 * H, method="pickup", location="SCL")
+    second = shop.place(ana, at=DAY + 10 * H, method="pickup", location="SCL")
+    shop.ready(first, at=DAY + 10 * H + 30 * M)
+    shop.collect(first, at=DAY + 12 * H)
+    shop.step(first, "handover", at=DAY + 12 * H)
+    shop.ready(second, at=DAY + 11 * H)
+
+    scl = queries.report(day()).kpis["cycle_times"]["SCL"]
+
+    assert scl["placed_to_ready"] == {"p50": 45.0, "p90": 57.0, "count": 2}
+    assert scl["ready_to_picked_up"] == {"p50": 90.0, "p90": 90.0, "count": 1}
+    assert "placed_to_delivered" not in scl
+
+
+def test_first_response_and_resolution_minutes_per_channel(shop, ana):
+    received = shop.write(at=DAY + 9 * H, channel="whatsapp")
+    conversation = received.conversation.public_id
+    shop.reply(conversation, at=DAY + 9 * H + 10 * M)
+    shop.resolve(conversation, at=DAY + 10 * H)
+
+    found = queries.report(day()).kpis
+
+    assert found["first_response_minutes_p50"] == 10.0
+    assert found["resolution_minutes_p50"] == 60.0
+    assert found["response_by_channel"]["whatsapp"]["conversations"] == 1
+    assert queries.report(day(locations=frozenset({"SCL"}))).kpis["first_response_minutes_p50"] is None
+
+
+def test_repeat_rate_and_customers_by_channels_used(shop, ana, bea):
+    a1 = shop.place(ana, at=DAY + 9 * H, channel="web")
+    a2 = shop.place(ana, at=DAY + 10 * H, method="carry_out", channel="pos", pay="cash", amount=5000)
+    b1 = shop.place(bea, at=DAY + 11 * H, channel="web")
+
+    found = queries.report(day()).kpis
+
+    assert found["repeat_rate"] == 0.5
+    spent_by_ana = orders.order_fact(a1).total + orders.order_fact(a2).total
+    assert found["customers_by_channels_used"] == {
+        "1": {"customers": 1, "average_value": Money.of(orders.order_fact(b1).total).as_dict()},
+        "2": {"customers": 1, "average_value": Money.of(spent_by_ana).as_dict()},
+    }
+
+
+def test_location_and_channel_filters_and_the_previous_period(shop, ana):
+    shop.place(ana, at=DAY + 9 * H, location="SCL")
+    shop.place(ana, at=DAY + 10 * H, location="VAP", channel="app")
+    shop.place(ana, at=DAY - 5 * H, location="VAP")  # the day before
+
+    assert queries.report(day(locations=frozenset({"VAP"}))).kpis["orders"] == 1
+    assert queries.report(day(channel="app")).kpis["orders_by_channel"] == {"app": 1}
+    assert queries.report(day().previous()).kpis["orders"] == 1
+    # A period of part hours is answered from the facts, with the same numbers.
+    odd = Filters(start=DAY + 9 * H + 30 * M, end=DAY + 10 * H + 30 * M)
+    assert queries.report(odd).source == "raw" and queries.report(odd).kpis["orders"] == 1
+
+
+def test_a_cart_started_in_the_app_then_a_web_order_is_cross_channel(shop, ana):
+    from django.db import transaction
+
+    from omnicanal.core import clock
+    from omnicanal.orders import services
+
+    with clock.frozen(DAY + 8 * H), transaction.atomic():
+        services.do_create_cart(channel="app", customer_id=ana)
+    shop.place(ana, at=DAY + 9 * H, channel="web")
+    shop.place(ana, at=DAY + 10 * H, channel="app")  # the same channel as the cart: not cross
+
+    found = queries.report(day()).kpis
+    assert found["cross_channel_orders"] == 1 and found["cross_channel_order_share"] == 0.5
+
+
+def test_a_pickup_of_what_only_the_warehouse_holds_ships_to_the_store(shop, ana):
+    order = shop.place(ana, at=DAY + 9 * H, method="pickup", location="VAP", sku="SHOE-41")
+    shop.place(ana, at=DAY + 10 * H, method="pickup", location="VAP", sku="SOCK-1")
+
+    assert [f.method for f in orders.order_fact(order).fulfillments] == ["ship_to_store"]
+    found = queries.report(day()).kpis
+    assert found["ship_to_store_share"] == 0.5 and found["bopis_share"] == 1.0

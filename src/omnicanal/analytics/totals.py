@@ -1,0 +1,108 @@
+"""The additive metrics (kpis.METRICS) of a period: summed from the rollups when the period is made
+of whole UTC hours (whole days read the daily cells), else counted from the raw facts. Both answer
+the same numbers (tests/test_rollups_agree.py); `raw_totals` is also the drill-down."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from omnicanal.analytics import kpis
+from omnicanal.analytics.models import Grain, RollupCell
+from omnicanal.analytics.services import location_kinds, ships_from_store
+from omnicanal.orders import queries as orders
+
+
+@dataclass(frozen=True)
+class Filters:
+    """A period [start, end) in UTC and the optional filters (None: every channel / location)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    channel: str | None = None
+    locations: frozenset[str] | None = None
+
+    def previous(self) -> Filters:
+        span = self.end - self.start
+        return Filters(start=self.start - span, end=self.start, channel=self.channel, locations=self.locations)
+
+    def keeps(self, *, channel: str, location: str) -> bool:
+        return ((self.channel is None or channel == self.channel)
+                and (self.locations is None or location in self.locations))
+
+
+# {channel: {metric: value}}
+Totals = dict[str, dict[str, Decimal]]
+
+
+def grain_for(start: dt.datetime, end: dt.datetime) -> str | None:
+    """The rollup grain that tiles [start, end) exactly, or None (the raw facts answer)."""
+    def whole(at: dt.datetime, unit: dt.timedelta) -> bool:
+        return (at.astimezone(dt.UTC) - dt.datetime(2000, 1, 1, tzinfo=dt.UTC)) % unit == dt.timedelta(0)
+    if whole(start, dt.timedelta(days=1)) and whole(end, dt.timedelta(days=1)):
+        return Grain.DAY
+    if whole(start, dt.timedelta(hours=1)) and whole(end, dt.timedelta(hours=1)):
+        return Grain.HOUR
+    return None
+
+
+def rollup_totals(filters: Filters, grain: str) -> Totals:
+    qs = RollupCell.objects.filter(grain=grain, bucket__gte=filters.start, bucket__lt=filters.end)
+    if filters.channel is not None:
+        qs = qs.filter(channel=filters.channel)
+    if filters.locations is not None:
+        qs = qs.filter(location__in=sorted(filters.locations))
+    out: Totals = defaultdict(lambda: defaultdict(Decimal))
+    for row in qs.values("channel", "metric").annotate(total=Sum("value")).order_by():
+        out[row["channel"]][row["metric"]] += row["total"] or Decimal(0)
+    return _plain(out)
+
+
+def raw_totals(filters: Filters) -> Totals:
+    """The same metrics counted from the order book's facts (placed, cancelled and received in the period)."""
+    out: Totals = defaultdict(lambda: defaultdict(Decimal))
+    kinds = location_kinds()
+    for fact in orders.order_facts(placed_from=filters.start, placed_to=filters.end):
+        if fact.cancelled or not filters.keeps(channel=fact.channel, location=fact.location):
+            continue
+        cell = out[fact.channel]
+        cell[kpis.ORDERS] += 1
+        cell[kpis.REVENUE] += fact.total
+        cell[kpis.METHOD + fact.delivery_method] += 1
+        cell[kpis.SHIP_TO_STORE] += any(f.method == "ship_to_store" for f in fact.fulfillments)
+        cell[kpis.SHIP_FROM_STORE] += ships_from_store(fact, kinds)
+    for fact in orders.order_facts(cancelled_from=filters.start, cancelled_to=filters.end):
+        if filters.keeps(channel=fact.channel, location=fact.location):
+            out[fact.channel][kpis.CANCELLATIONS] += 1
+            out[fact.channel][kpis.CANCELLED_REVENUE] += fact.total
+    for ret in orders.return_facts(received_from=filters.start, received_to=filters.end):
+        if filters.keeps(channel=ret.order_channel, location=ret.location):
+            out[ret.order_channel][kpis.RETURNS] += 1
+            out[ret.order_channel][kpis.REFUNDED] += ret.refunded
+    return _plain(out)
+
+
+def _plain(totals) -> Totals:
+    """Plain dicts without the zero cells (a rollup cell that went back to zero is no metric)."""
+    return {channel: {metric: Decimal(value) for metric, value in metrics.items() if value}
+            for channel, metrics in totals.items() if any(metrics.values())}
+
+
+def totals(filters: Filters) -> tuple[Totals, str]:
+    """The period's additive metrics per channel, and where they came from (day, hour or raw)."""
+    grain = grain_for(filters.start, filters.end)
+    if grain is None:
+        return raw_totals(filters), kpis.RAW
+    return rollup_totals(filters, grain), grain
+
+
+def summed(per_channel: Totals) -> dict[str, Decimal]:
+    out: dict[str, Decimal] = defaultdict(Decimal)
+    for metrics in per_channel.values():
+        for metric, value in metrics.items():
+            out[metric] += value
+    return dict(out)

@@ -1,0 +1,192 @@
+"""The order book as facts for reporting (analytics reads these through orders.queries, never the
+tables): orders with their fulfilments and payments, returns with their lines, and cart touches.
+Frozen dataclasses only; amounts are Decimals in the order's currency (one business currency)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from omnicanal.orders.models import Cart, Fulfillment, Order, Payment, Return
+
+# The statuses a fulfilment's history stamps that cycle times measure.
+READY, PICKED_UP, DELIVERED = "ready_for_pickup", "picked_up", "delivered"
+
+
+@dataclass(frozen=True)
+class FulfillmentFact:
+    fulfillment_id: str
+    method: str  # ship, pickup, curbside, pickup_point, ship_to_store, carry_out, drop_ship
+    location: str  # where the goods leave from
+    handover_location: str  # where they are picked up ("" when shipped)
+    status: str
+    ready_at: dt.datetime | None
+    picked_up_at: dt.datetime | None
+    delivered_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class PaymentFact:
+    method: str
+    status: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class OrderFact:
+    order_id: str
+    customer_id: str
+    channel: str
+    status: str
+    delivery_method: str
+    # The location that serves the order: the pickup store, locker or POS store it names, else the
+    # location its first fulfilment leaves from.
+    location: str
+    placed_at: dt.datetime
+    paid_at: dt.datetime | None
+    cancelled_at: dt.datetime | None
+    cancel_reason: str
+    total: Decimal
+    currency: str
+    units: int
+    fulfillments: tuple[FulfillmentFact, ...]
+    payments: tuple[PaymentFact, ...]
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+@dataclass(frozen=True)
+class ReturnLineFact:
+    sku: str
+    reason: str
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ReturnFact:
+    return_id: str
+    order_id: str
+    customer_id: str
+    order_channel: str
+    order_location: str
+    location: str  # where it was received (else where it is expected)
+    by_mail: bool
+    status: str
+    created_at: dt.datetime
+    received_at: dt.datetime | None
+    refunded: Decimal
+    lines: tuple[ReturnLineFact, ...]
+
+
+@dataclass(frozen=True)
+class CartTouch:
+    cart_id: str
+    customer_id: str
+    channel: str
+    at: dt.datetime  # when the cart was started
+
+
+def _stamp(history: list, status: str) -> dt.datetime | None:
+    """The first time the fulfilment reached `status` (its history keeps ISO 8601 stamps)."""
+    for step in history or ():
+        if step.get("status") == status and step.get("at"):
+            return dt.datetime.fromisoformat(step["at"])
+    return None
+
+
+def _fulfillment(f: Fulfillment) -> FulfillmentFact:
+    return FulfillmentFact(fulfillment_id=f.public_id, method=f.method, location=f.location,
+                           handover_location=f.handover_location, status=f.status,
+                           ready_at=_stamp(f.history, READY), picked_up_at=_stamp(f.history, PICKED_UP),
+                           delivered_at=_stamp(f.history, DELIVERED))
+
+
+def _fact(order: Order) -> OrderFact:
+    fulfillments = tuple(_fulfillment(f) for f in order.fulfillments.all())
+    location = order.delivery_location or (fulfillments[0].location if fulfillments else "")
+    return OrderFact(
+        order_id=order.public_id, customer_id=order.customer_id, channel=order.channel, status=order.status,
+        delivery_method=order.delivery_method, location=location, placed_at=order.placed_at,
+        paid_at=order.paid_at, cancelled_at=order.cancelled_at, cancel_reason=order.cancel_reason,
+        total=order.total, currency=order.currency, units=sum(line.quantity for line in order.lines.all()),
+        fulfillments=fulfillments,
+        payments=tuple(PaymentFact(method=p.method, status=p.status, amount=p.amount) for p in order.payments.all()),
+    )
+
+
+def _orders():
+    return Order.objects.order_by("placed_at", "pk").prefetch_related(
+        "lines", Prefetch("fulfillments", queryset=Fulfillment.objects.order_by("pk")),
+        Prefetch("payments", queryset=Payment.objects.order_by("pk")))
+
+
+def order_facts(*, placed_from: dt.datetime | None = None, placed_to: dt.datetime | None = None,
+                customer_ids: Iterable[str] | None = None, order_ids: Iterable[str] | None = None,
+                cancelled_from: dt.datetime | None = None, cancelled_to: dt.datetime | None = None,
+                ) -> list[OrderFact]:
+    """Orders placed in [placed_from, placed_to) (and/or cancelled in [cancelled_from, cancelled_to)),
+    of these customers or ids, oldest first."""
+    qs = _orders()
+    if placed_from is not None:
+        qs = qs.filter(placed_at__gte=placed_from)
+    if placed_to is not None:
+        qs = qs.filter(placed_at__lt=placed_to)
+    if cancelled_from is not None:
+        qs = qs.filter(cancelled_at__gte=cancelled_from)
+    if cancelled_to is not None:
+        qs = qs.filter(cancelled_at__lt=cancelled_to)
+    if customer_ids is not None:
+        qs = qs.filter(customer_id__in=list(customer_ids))
+    if order_ids is not None:
+        qs = qs.filter(public_id__in=list(order_ids))
+    return [_fact(order) for order in qs]
+
+
+def order_fact(order_id: str) -> OrderFact | None:
+    found = order_facts(order_ids=[order_id])
+    return found[0] if found else None
+
+
+def return_facts(*, received_from: dt.datetime | None = None, received_to: dt.datetime | None = None,
+                 customer_ids: Iterable[str] | None = None, return_ids: Iterable[str] | None = None,
+                 order_ids: Iterable[str] | None = None, received_only: bool = True) -> list[ReturnFact]:
+    """Returns (received ones only, by default) in [received_from, received_to), oldest first."""
+    qs = Return.objects.select_related("order").prefetch_related("lines").order_by("created_at", "pk")
+    if received_only:
+        qs = qs.filter(received_at__isnull=False)
+    if received_from is not None:
+        qs = qs.filter(received_at__gte=received_from)
+    if received_to is not None:
+        qs = qs.filter(received_at__lt=received_to)
+    if customer_ids is not None:
+        qs = qs.filter(order__customer_id__in=list(customer_ids))
+    if return_ids is not None:
+        qs = qs.filter(public_id__in=list(return_ids))
+    if order_ids is not None:
+        qs = qs.filter(order__public_id__in=list(order_ids))
+    out = []
+    for ret in qs:
+        order = ret.order
+        out.append(ReturnFact(
+            return_id=ret.public_id, order_id=order.public_id, customer_id=order.customer_id,
+            order_channel=order.channel, order_location=order.delivery_location, by_mail=ret.by_mail,
+            location=ret.received_location or ret.location, status=ret.status, created_at=ret.created_at,
+            received_at=ret.received_at, refunded=ret.refunded,
+            lines=tuple(ReturnLineFact(sku=line.sku, reason=line.reason, quantity=line.received or line.quantity)
+                        for line in ret.lines.all())))
+    return out
+
+
+def cart_touches(*, customer_ids: Iterable[str], until: dt.datetime | None = None) -> list[CartTouch]:
+    """The carts these customers started (on which channel, when), oldest first."""
+    qs = Cart.objects.filter(customer_id__in=list(customer_ids)).exclude(customer_id="").order_by("created_at", "pk")
+    if until is not None:
+        qs = qs.filter(created_at__lt=until)
+    return [CartTouch(cart_id=c.public_id, customer_id=c.customer_id, channel=c.channel, at=c.created_at)
+            for c in qs.only("public_id", "customer_id", "channel", "created_at")]
