@@ -220,6 +220,22 @@ def _hours_text(schedule: dict) -> str:
     return "; ".join(sorted(parts, key=lambda p: order.get(p[:3].lower(), 9)))
 
 
+def _exception_text(store: inventory.StoreHours, day: inventory.HoursException) -> str:
+    """"mañana 25 de diciembre cerrado (Navidad)": a holiday or special hours in the next days."""
+    ahead = (day.date - store.today).days if store.today else -1
+    if ahead == 0:
+        when = pgettext("a day", "today")
+    elif ahead == 1:
+        when = pgettext("a day", "tomorrow")
+    else:
+        when = formats.date_format(day.date, "l")
+    values = {"when": when, "date": formats.date_format(day.date, "MONTH_DAY_FORMAT"), "name": day.name,
+              "hours": day.hours}
+    if day.closed:
+        return _("%(when)s %(date)s closed (%(name)s)") % values
+    return _("%(when)s %(date)s open %(hours)s only (%(name)s)") % values
+
+
 def store_hours(turn: Turn, slots: dict) -> Answer:
     slots = _normalised(slots)
     stores = inventory.store_hours()
@@ -232,8 +248,11 @@ def store_hours(turn: Turn, slots: dict) -> Answer:
     lines = []
     for s in chosen:
         state = pgettext("a store", "open now") if s.open_now else pgettext("a store", "closed now")
-        lines.append(_("%(name)s (%(address)s): %(hours)s, %(state)s.")
-                     % {"name": s.name, "address": s.address, "hours": _hours_text(s.opening_hours), "state": state})
+        line = _("%(name)s (%(address)s): %(hours)s, %(state)s.") % {
+            "name": s.name, "address": s.address, "hours": _hours_text(s.opening_hours), "state": state}
+        if s.exceptions:
+            line += " " + _("Holidays: %(days)s.") % {"days": "; ".join(_exception_text(s, d) for d in s.exceptions)}
+        lines.append(line)
     if not lines:
         return Answer(_("We have no stores open to the public right now."))
     return Answer("\n".join(lines))
