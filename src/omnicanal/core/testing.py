@@ -14,6 +14,7 @@ import os
 import traceback
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 
@@ -22,7 +23,9 @@ def _child_env() -> dict[str, str]:
     env = {
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "omnicanal.web.settings"),
         "OMNICANAL_TESTING": "1",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "tests-only"),
+        # the parent's own key (settings may have read it from var/secret_key before the root conftest
+        # set the variable): children must decrypt what the parent stored (inbox secrets)
+        "SECRET_KEY": str(settings.SECRET_KEY),
     }
     if connection.vendor == "postgresql":
         user = settings_dict.get("USER") or ""
