@@ -40,11 +40,14 @@ def respond(message_id: str) -> str | None:
     bot_settings = queries.settings_for(turn.inbox_id)
     if not bot_settings.enabled:
         return None
-    understood = nlu.parse(turn.text, language=None)
     context = queries.context_of(turn.conversation_id)
+    # A message with no words to judge by (an email, an order number) is in the conversation's language.
+    wordless = not _words(turn.text)
+    understood = nlu.parse(turn.text, language=(context.language or turn.language or None) if wordless else None)
     with translation.override(understood.language):
         answer, context = decide(turn=_skill_turn(turn, understood, context), settings=bot_settings,
                                  context=context)
+        context = dataclasses.replace(context, language=understood.language)
         _deliver(turn, understood, answer, context)
     return answer.text
 
@@ -57,7 +60,7 @@ def _takes_part(turn: conversations.BotTurn) -> bool:
 def _skill_turn(turn, understood: nlu.Parse, context: Context) -> skills.Turn:
     return skills.Turn(conversation_id=turn.conversation_id, customer_id=turn.customer_id, channel=turn.channel,
                        text=turn.text, language=understood.language, parse=understood,
-                       verified_orders=context.verified_orders)
+                       verified_orders=context.verified_orders, verified_proofs=context.verified_proofs)
 
 
 def handoff_reason(text: str, understood: nlu.Parse, settings: Settings, context: Context) -> str:
@@ -89,7 +92,7 @@ def decide(*, turn: skills.Turn, settings: Settings, context: Context) -> tuple[
     confident = understood.confidence >= settings.min_confidence and understood.intent != "other"
     intent = understood.intent if confident else ""
     if context.intent and (not confident or intent == context.intent or intent in ("faq", "thanks", "greeting")
-                           and _fills_slot(understood)):
+                           and _fills_slot(understood) or _answers_the_question(turn.text, understood, context)):
         intent = context.intent  # the answer to the question the bot asked
     slots = _slots(context, understood) if intent == context.intent else _slots(Context(context.conversation_id), understood)
     if intent in skills.SKILLS:
@@ -97,10 +100,12 @@ def decide(*, turn: skills.Turn, settings: Settings, context: Context) -> tuple[
             return skills.Answer("", handoff="intent_off"), context
         answer = skills.SKILLS[intent](turn, slots)
         verified = (*context.verified_orders, answer.verified_order) if answer.verified_order else context.verified_orders
+        proofs = ({**context.verified_proofs, answer.verified_order: answer.verified_proof} if answer.verified_proof
+                  else context.verified_proofs)
         answered = (*context.answered, {"intent": intent, "text": answer.text[:300]})
         return answer, dataclasses.replace(
             context, intent=intent if answer.pending else "", slots=answer.slots if answer.pending else {},
-            low_confidence=0, verified_orders=verified, answered=answered)
+            low_confidence=0, verified_orders=verified, verified_proofs=proofs, answered=answered)
     if intent in ("greeting", "thanks"):
         text = _greeting(settings, turn.language) if intent == "greeting" else _("You're welcome! Anything else?")
         return skills.Answer(text), dataclasses.replace(context, intent="", slots={}, low_confidence=0, greeted=True)
@@ -120,6 +125,19 @@ def decide(*, turn: skills.Turn, settings: Settings, context: Context) -> tuple[
 
 def _fills_slot(understood: nlu.Parse) -> bool:
     return any(understood.first(kind) for kind in SLOT_KINDS)
+
+
+def _answers_the_question(text: str, understood: nlu.Parse, context: Context) -> bool:
+    """A reply that is little more than what the bot asked for ("perdón, es ana@example.cl", "el
+    pedido es AS-100001", "en tienda" after "in a store or by mail?"): the pending question
+    continues, whatever intent its few words suggest to the classifier."""
+    words = len(_words(text))
+    return (_fills_slot(understood) and words <= 3) or (bool(context.slots.get("asked")) and words <= 2)
+
+
+def _words(text: str) -> list[str]:
+    """The words of a message that are not an email, a number or a code."""
+    return [w for w in text.split() if not any(c.isdigit() or c == "@" for c in w)]
 
 
 def _greeting(settings: Settings, language: str) -> str:

@@ -94,6 +94,9 @@ class DialogueContext(models.Model):
     answered = models.JSONField(default=list, blank=True)  # [{"intent": ..., "text": ...}], the latest few
     low_confidence = models.PositiveSmallIntegerField(default=0)  # in a row
     verified_orders = models.JSONField(default=list, blank=True)  # order ids an unknown sender proved
+    # {order id: the email or phone that proved it}: orders re-checks it when a return is started
+    verified_proofs = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=2, blank=True, default="")  # of the last turn: a bare "ana@x.cl" keeps it
     greeted = models.BooleanField(default=False)
     expires_at = models.DateTimeField()
     updated_at = models.DateTimeField()

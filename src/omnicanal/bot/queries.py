@@ -107,6 +107,8 @@ class Context:
     low_confidence: int = 0
     verified_orders: tuple[str, ...] = ()
     greeted: bool = False
+    verified_proofs: dict = field(default_factory=dict)  # {order id: the email or phone that proved it}
+    language: str = ""  # the last turn's
 
 
 def context_of(conversation_id: str, now: dt.datetime | None = None) -> Context:
@@ -116,7 +118,8 @@ def context_of(conversation_id: str, now: dt.datetime | None = None) -> Context:
         return Context(conversation_id=conversation_id, greeted=bool(row and row.greeted))
     return Context(conversation_id=conversation_id, intent=row.intent, slots=dict(row.slots or {}),
                    answered=tuple(row.answered or ()), low_confidence=row.low_confidence,
-                   verified_orders=tuple(row.verified_orders or ()), greeted=row.greeted)
+                   verified_orders=tuple(row.verified_orders or ()), greeted=row.greeted,
+                   verified_proofs=dict(row.verified_proofs or {}), language=row.language)
 
 
 @dataclass(frozen=True)

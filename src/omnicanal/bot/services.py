@@ -69,7 +69,8 @@ def do_remember(*, context: queries.Context, now: dt.datetime | None = None) -> 
     DialogueContext.objects.update_or_create(conversation_id=context.conversation_id, defaults={
         "intent": context.intent, "slots": context.slots, "answered": list(context.answered)[-5:],
         "low_confidence": context.low_confidence, "verified_orders": list(context.verified_orders)[-10:],
-        "greeted": context.greeted, "expires_at": now + CONTEXT_TTL, "updated_at": now})
+        "verified_proofs": {k: v for k, v in context.verified_proofs.items() if k in context.verified_orders[-10:]},
+        "greeted": context.greeted, "language": context.language[:2], "expires_at": now + CONTEXT_TTL, "updated_at": now})
 
 
 def do_forget(*, conversation_id: str) -> None:

@@ -9,6 +9,7 @@ or phone on it (orders.queries.order_status_verified); nothing says whether anot
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -37,6 +38,7 @@ class Turn:
     language: str
     parse: Parse
     verified_orders: tuple[str, ...] = ()
+    verified_proofs: dict = field(default_factory=dict)  # {order id: the email or phone that proved it}
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Answer:
     pending: bool = False  # waiting for more slots: the intent stays in the context
     handoff: str = ""  # a reason: a person takes over
     verified_order: str = ""  # an order id an unknown sender just proved
+    verified_proof: str = ""  # with what (orders checks it again when a return is started)
     unrecognised: bool = False  # the bot could not place the message (the console's report)
 
 
@@ -100,6 +103,15 @@ def order_status(turn: Turn, slots: dict) -> Answer:
     if not number and not _proof(slots):
         return Answer(_("I can look it up: tell me the order number and the email or phone you used to buy."),
                       slots=slots, pending=True)
+    checked = _verify(number, slots)
+    if isinstance(checked, Answer):
+        return checked
+    return Answer(_status_answer(checked), verified_order=checked.order_id, verified_proof=_proof(slots))
+
+
+def _verify(number: str, slots: dict) -> orders.OrderStatusView | Answer:
+    """An unknown sender proving an order (its number, and the email or phone on it): the order,
+    or the question still to ask; three failures hand off. Never says whether the number exists."""
     if not number:
         return Answer(_("What is the order number?"), slots=slots, pending=True)
     if not _proof(slots):
@@ -111,8 +123,9 @@ def order_status(turn: Turn, slots: dict) -> Answer:
         if tries >= 3:
             return Answer(_("I could not verify that order."), handoff="verification_failed")
         return Answer(_("I could not verify that order with those details. Check the order number and the email "
-                        "or phone used to buy."), slots={"order_number": number, "tries": tries}, pending=True)
-    return Answer(_status_answer(view), verified_order=view.order_id)
+                        "or phone used to buy."), slots={**slots, "email": "", "phone": "", "tries": tries},
+                      pending=True)
+    return view
 
 
 # --- stores: stock, hours ---------------------------------------------------------------------
@@ -220,6 +233,22 @@ def _hours_text(schedule: dict) -> str:
     return "; ".join(sorted(parts, key=lambda p: order.get(p[:3].lower(), 9)))
 
 
+def _exception_text(store: inventory.StoreHours, day: inventory.HoursException) -> str:
+    """"mañana 25 de diciembre cerrado (Navidad)": a holiday or special hours in the next days."""
+    ahead = (day.date - store.today).days if store.today else -1
+    if ahead == 0:
+        when = pgettext("a day", "today")
+    elif ahead == 1:
+        when = pgettext("a day", "tomorrow")
+    else:
+        when = formats.date_format(day.date, "l")
+    values = {"when": when, "date": formats.date_format(day.date, "MONTH_DAY_FORMAT"), "name": day.name,
+              "hours": day.hours}
+    if day.closed:
+        return _("%(when)s %(date)s closed (%(name)s)") % values
+    return _("%(when)s %(date)s open %(hours)s only (%(name)s)") % values
+
+
 def store_hours(turn: Turn, slots: dict) -> Answer:
     slots = _normalised(slots)
     stores = inventory.store_hours()
@@ -232,8 +261,11 @@ def store_hours(turn: Turn, slots: dict) -> Answer:
     lines = []
     for s in chosen:
         state = pgettext("a store", "open now") if s.open_now else pgettext("a store", "closed now")
-        lines.append(_("%(name)s (%(address)s): %(hours)s, %(state)s.")
-                     % {"name": s.name, "address": s.address, "hours": _hours_text(s.opening_hours), "state": state})
+        line = _("%(name)s (%(address)s): %(hours)s, %(state)s.") % {
+            "name": s.name, "address": s.address, "hours": _hours_text(s.opening_hours), "state": state}
+        if s.exceptions:
+            line += " " + _("Holidays: %(days)s.") % {"days": "; ".join(_exception_text(s, d) for d in s.exceptions)}
+        lines.append(line)
     if not lines:
         return Answer(_("We have no stores open to the public right now."))
     return Answer("\n".join(lines))
@@ -250,12 +282,36 @@ def _mode(text: str) -> str:
     return ""
 
 
+def _verified_views(turn: Turn, number: str) -> list[orders.OrderStatusView]:
+    """The orders this sender proved earlier in the conversation (the one numbered `number`)."""
+    views = [orders.order_status(order_id) for order_id in turn.verified_orders]
+    return [v for v in views if v is not None and (not number or _same_number(v.number, number))]
+
+
 def start_return(turn: Turn, slots: dict) -> Answer:
-    own = orders.order_statuses(turn.customer_id, number=slots.get("order_number", ""), limit=5)
+    """A return of the customer's own order, or of one an unknown sender proved (order number and the
+    email or phone on it); orders checks the same proof again when it starts the return."""
+    number = slots.get("order_number", "")
+    own = orders.order_statuses(turn.customer_id, number=number, limit=5)
+    proofs: dict[str, str] = {}
     if not own:
-        return Answer(_("I can only start a return for an order of yours: sign in to the shop, or tell me the order "
-                        "number and I will pass you to a person."), handoff="return_unknown_customer"
-                      if slots.get("order_number") else "", slots=slots, pending=not slots.get("order_number"))
+        own = _verified_views(turn, number)
+        proofs = {v.order_id: turn.verified_proofs.get(v.order_id, "") for v in own}
+    if own:
+        return _return_of(turn, slots, own, proofs)
+    if not number and not _proof(slots):
+        return Answer(_("I can start a return of your order: tell me the order number and the email or phone you "
+                        "used to buy (or sign in to the shop)."), slots=slots, pending=True)
+    checked = _verify(number, slots)
+    if isinstance(checked, Answer):
+        return checked
+    proof = _proof(slots)
+    answer = _return_of(turn, {k: v for k, v in slots.items() if k not in ("email", "phone", "tries")}, [checked],
+                        {checked.order_id: proof})
+    return dataclasses.replace(answer, verified_order=checked.order_id, verified_proof=proof)
+
+
+def _return_of(turn: Turn, slots: dict, own: list[orders.OrderStatusView], proofs: dict[str, str]) -> Answer:
     candidates = [(view, orders.returnable_items(view.order_id)) for view in own]
     candidates = [(view, items) for view, items in candidates if items]
     if not candidates:
@@ -285,7 +341,8 @@ def start_return(turn: Turn, slots: dict) -> Answer:
     lines = [{"sku": i.sku, "quantity": i.quantity} for i in items if i.sku in chosen]
     try:
         ret = order_services.do_start_return(order_id=view.order_id, customer_id=turn.customer_id, lines=lines,
-                                             by_mail=mode == "mail", location=slots.get("location", ""))
+                                             by_mail=mode == "mail", location=slots.get("location", ""),
+                                             proof=proofs.get(view.order_id, ""))
     except Problem as problem:
         return Answer(_("I could not start that return: %(why)s") % {"why": problem.detail}, handoff="return_refused")
     started = orders.return_view(ret.public_id)

@@ -117,17 +117,27 @@ def week_of(hours: dict | str) -> Week:
     return _parsed(raw)
 
 
-def is_open(hours: dict | str, timezone: str, at: dt.datetime) -> bool:
+Overrides = dict[dt.date, tuple[Span, ...]]  # a date's own spans (a holiday: none), in the place's time zone
+
+
+def spans_on(hours: dict | str, day: dt.date, overrides: Overrides | None = None) -> tuple[Span, ...]:
+    """The open spans of one local date: its override when it has one (a holiday), else its weekday's."""
+    if overrides and day in overrides:
+        return overrides[day]
+    return week_of(hours)[day.weekday()]
+
+
+def is_open(hours: dict | str, timezone: str, at: dt.datetime, overrides: Overrides | None = None) -> bool:
     local = at.astimezone(zone(timezone))
     now = local.time()
-    return any(start <= now < end for start, end in week_of(hours)[local.weekday()])
+    return any(start <= now < end for start, end in spans_on(hours, local.date(), overrides))
 
 
-def open_later_today(hours: dict | str, timezone: str, at: dt.datetime) -> bool:
+def open_later_today(hours: dict | str, timezone: str, at: dt.datetime, overrides: Overrides | None = None) -> bool:
     """Open now, or opening again before the local day ends: a customer can still collect today."""
     local = at.astimezone(zone(timezone))
     now = local.time()
-    return any(now < end for _start, end in week_of(hours)[local.weekday()])
+    return any(now < end for _start, end in spans_on(hours, local.date(), overrides))
 
 
 def is_open_or_always(hours: dict | None, timezone: str, at: dt.datetime) -> bool:

@@ -14,6 +14,7 @@ import os
 import traceback
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 
 
@@ -22,7 +23,9 @@ def _child_env() -> dict[str, str]:
     env = {
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "omnicanal.web.settings"),
         "OMNICANAL_TESTING": "1",
-        "SECRET_KEY": os.environ.get("SECRET_KEY", "tests-only"),
+        # the parent's own key (settings may have read it from var/secret_key before the root conftest
+        # set the variable): children must decrypt what the parent stored (inbox secrets)
+        "SECRET_KEY": str(settings.SECRET_KEY),
     }
     if connection.vendor == "postgresql":
         user = settings_dict.get("USER") or ""
@@ -61,13 +64,19 @@ def _child(target: str, index: int, args: tuple, barrier, queue, env: dict[str, 
 
 def run_in_processes(target: str, args_list: list[tuple], timeout: float = 300) -> list[Any]:
     """Results in the order of args_list; raises if a child failed or timed out."""
+    return run_together([(target, args) for args in args_list], timeout=timeout)
+
+
+def run_together(jobs: list[tuple[str, tuple]], timeout: float = 300) -> list[Any]:
+    """`run_in_processes` for different functions: [("pkg.module:function", args), ...], one process
+    each, released together (a bot's turn against an agent's reply)."""
     ctx = mp.get_context("spawn")
-    barrier = ctx.Barrier(len(args_list))
+    barrier = ctx.Barrier(len(jobs))
     queue = ctx.Queue()
     env = _child_env()
     processes = [
         ctx.Process(target=_child, args=(target, i, args, barrier, queue, env), daemon=True)
-        for i, args in enumerate(args_list)
+        for i, (target, args) in enumerate(jobs)
     ]
     for process in processes:
         process.start()
@@ -84,7 +93,7 @@ def run_in_processes(target: str, args_list: list[tuple], timeout: float = 300) 
     errors = [value for status, value in results.values() if status == "error"]
     if errors:
         raise AssertionError(f"{len(errors)} child process(es) failed; first:\n{errors[0]}")
-    return [results[i][1] for i in range(len(args_list))]
+    return [results[i][1] for i in range(len(jobs))]
 
 
 def start_process(target: str, args: tuple = ()):

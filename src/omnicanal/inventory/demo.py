@@ -8,6 +8,7 @@ Two variants published on the marketplace are left without stock, for the consis
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 from django.db.models import Count
@@ -88,7 +89,31 @@ def load(*, seed: int, rng: random.Random, out) -> None:
         batch_size=2000,
     )
     _a_little_life(rng, locations, variants)
-    out.write(f"  {len(locations)} locations, {len(levels)} stock levels\n")
+    holidays = _chilean_holidays([locations[code] for code in STORES], now.year)
+    out.write(f"  {len(locations)} locations, {len(levels)} stock levels, {holidays} holidays\n")
+
+
+# Chile's fixed public holidays (Ley 19.973 and others) and the shortened eves the stores keep:
+# (month, day, name, special hours or None for closed).
+CHILEAN_HOLIDAYS = [
+    (1, 1, "Año Nuevo", None), (5, 1, "Día del Trabajo", None), (5, 21, "Día de las Glorias Navales", None),
+    (9, 18, "Fiestas Patrias", None), (9, 19, "Día de las Glorias del Ejército", None),
+    (12, 8, "Inmaculada Concepción", None), (12, 24, "Nochebuena", ("10:00", "16:00")),
+    (12, 25, "Navidad", None), (12, 31, "Fin de año", ("10:00", "15:00")),
+]
+
+
+def _chilean_holidays(stores: list[Location], year: int) -> int:
+    """This year's and next year's holidays at the stores (so the next days always have some ahead)."""
+    count = 0
+    for store in stores:
+        for y in (year, year + 1):
+            for month, day, name, special in CHILEAN_HOLIDAYS:
+                opens, closes = (dt.time.fromisoformat(t) for t in special) if special else (None, None)
+                services.do_set_holiday(location=store, date=dt.date(y, month, day), name=name,
+                                        closed=special is None, opens=opens, closes=closes)
+                count += 1
+    return count
 
 
 def _a_little_life(rng: random.Random, locations: dict[str, Location], variants: list[VariantSummary]) -> None:

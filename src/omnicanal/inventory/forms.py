@@ -91,3 +91,18 @@ class TransferForm(forms.Form):
         if data.get("origin") and data.get("origin") == data.get("destination"):
             raise forms.ValidationError(_("Origin and destination must differ."))
         return data
+
+
+class HolidayForm(forms.Form):
+    """A holiday or special hours of one location (the locations page; managers)."""
+
+    location = forms.ChoiceField(label=_("Location"))
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    name = forms.CharField(label=_("Name"), max_length=120)
+    closed = forms.BooleanField(label=_("Closed all day"), required=False, initial=True)
+    opens = forms.TimeField(label=_("Opens"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+    closes = forms.TimeField(label=_("Closes"), required=False, widget=forms.TimeInput(attrs={"type": "time"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _choose(self, "location", _choices(None))

@@ -67,6 +67,33 @@ class Location(models.Model):
         return [c for c in CAPABILITIES if getattr(self, "ships" if c == "ship" else c)]
 
 
+class LocationHoliday(models.Model):
+    """One date on which a location keeps other hours than its week's: closed (a public holiday) or
+    special hours (Christmas Eve until 14:00). The date is the location's own (its time zone)."""
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=120)
+    closed = models.BooleanField(default=True)
+    opens = models.TimeField(null=True, blank=True)  # only with closed=False
+    closes = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("holiday or special hours")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "date"], name="location_holiday_once_a_day"),
+            models.CheckConstraint(
+                condition=Q(closed=True, opens__isnull=True, closes__isnull=True)
+                | Q(closed=False, opens__isnull=False, closes__isnull=False, opens__lt=F("closes")),
+                name="location_holiday_hours_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location_id} {self.date} {self.name}"
+
+
 class LocationChannel(models.Model):
     """A location serves a channel: ships its orders and/or hands them over (pickup).
 

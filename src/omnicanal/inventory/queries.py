@@ -21,9 +21,11 @@ from omnicanal.core import clock, hours
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.libpq import HotStatement
 from omnicanal.core.queries import get_or_404
+from omnicanal.inventory import holidays
 from omnicanal.inventory.models import (
     Location,
     LocationChannel,
+    LocationHoliday,
     Reservation,
     ReservationLine,
     ReservationStatus,
@@ -184,15 +186,17 @@ def availability_many(*, skus: list[str], channel: str, lat: float | None = None
     at = at or clock.now()
     rows = _fetch(_availability_sql(len(skus)), [channel, *skus])
     per_sku: dict[str, list[LocationAvailability]] = {sku: [] for sku in skus}
-    opening: dict[tuple[str, str], tuple[bool, bool]] = {}  # most locations share hours: judge each once
+    opening: dict[tuple[str, str, str], tuple[bool, bool]] = {}  # most locations share hours: judge each once
+    special = _special_days({row[1] for row in rows if row[9]}, at)
     for (sku, code, name, kind, l_lat, l_lon, tz, raw_hours, ships, pickup, safety, on_hand, reserved) in rows:
         free = max(0, on_hand - reserved - safety)
         can_pickup = bool(pickup) and free > 0
         open_now = later_today = False
         if pickup:
-            key = (raw_hours or "{}", tz)
+            overrides = special.get(code)
+            key = (raw_hours or "{}", tz, code if overrides else "")
             if key not in opening:
-                opening[key] = (hours.is_open(key[0], tz, at), hours.open_later_today(key[0], tz, at))
+                opening[key] = (hours.is_open(key[0], tz, at, overrides), hours.open_later_today(key[0], tz, at, overrides))
             open_now, later_today = opening[key]
         per_sku[sku].append(LocationAvailability(
             code=code, name=name, kind=kind, available=free, on_hand=on_hand, reserved=reserved, safety_stock=safety,
@@ -209,6 +213,15 @@ def availability_many(*, skus: list[str], channel: str, lat: float | None = None
         result[sku] = Availability(sku=sku, channel=channel, available=sum(p.available for p in places),
                                    locations=places)
     return result
+
+
+def _special_days(codes: set[str], at: dt.datetime) -> dict[str, hours.Overrides]:
+    """{code: its holidays around `at`} of the locations among `codes` that have any (one query)."""
+    if not codes:
+        return {}
+    ids = dict(Location.objects.filter(code__in=codes).values_list("id", "code"))
+    first, last = holidays.around(at)
+    return {ids[pk]: holidays.overrides_of(rows) for pk, rows in holidays.rows_of(ids, first, last).items()}
 
 
 def availability(*, sku: str, channel: str, lat: float | None = None, lon: float | None = None,
@@ -266,7 +279,10 @@ def pickup_today(*, channel: str, location: str, at: dt.datetime | None = None) 
     if row is None:
         return None
     location_id, name, opening, tz = row
-    open_today = hours.open_later_today(opening or {}, tz, at or clock.now())
+    at = at or clock.now()
+    first, last = holidays.around(at)
+    overrides = holidays.overrides_of(holidays.rows_of([location_id], first, last).get(location_id, ()))
+    open_today = hours.open_later_today(opening or {}, tz, at, overrides)
     skus: frozenset[str] = frozenset()
     if open_today:
         rows = _fetch(
@@ -296,6 +312,12 @@ def location_infos(*, active_only: bool = True) -> dict[str, LocationInfo]:
     """{code: LocationInfo} of the (active) locations, in one query."""
     qs = Location.objects.filter(active=True) if active_only else Location.objects.all()
     return {row[0]: LocationInfo(*row) for row in qs.values_list(*_LOCATION_INFO_FIELDS)}
+
+
+def upcoming_holidays(*, at: dt.datetime | None = None) -> list[LocationHoliday]:
+    """Holidays and special hours from yesterday on, by date and location (the console)."""
+    first, _last = holidays.around(at or clock.now())
+    return list(LocationHoliday.objects.filter(date__gte=first).select_related("location").order_by("date", "location__code"))
 
 
 def location_info(code: str) -> LocationInfo | None:
@@ -555,8 +577,18 @@ def reserve_candidates(*, skus: list[str], channel: str, locations: list[str] | 
 
 
 @dataclass(frozen=True)
+class HoursException:
+    """A date on which a store keeps other hours than its week's (a holiday, special hours)."""
+    date: dt.date  # the store's local date
+    name: str  # "Navidad"
+    closed: bool
+    hours: str = ""  # "10:00–14:00" when open with special hours
+
+
+@dataclass(frozen=True)
 class StoreHours:
-    """A store's address and opening hours as a customer is told them (the bot, docs/bot.md)."""
+    """A store's address and opening hours as a customer is told them (the bot, docs/bot.md), with
+    its holidays and special hours from today to holidays.HORIZON_DAYS ahead (`exceptions`)."""
     code: str
     name: str
     address: str  # line1, line2 and city, as one line
@@ -566,34 +598,46 @@ class StoreHours:
     open_now: bool
     hours_today: str = ""  # "10:00–20:00" in the store's own time zone ("" when closed all day)
     region: str = ""
+    today: dt.date | None = None  # the store's local date
+    exceptions: tuple[HoursException, ...] = ()  # by date, today first when today is one
+    holiday_today: str = ""  # the name of today's exception ("" on an ordinary day)
 
 
 def store_hours(*, active_only: bool = True, at: dt.datetime | None = None) -> list[StoreHours]:
     """Every location with a counter (opening hours set), by name."""
     at = at or clock.now()
     qs = Location.objects.filter(active=True) if active_only else Location.objects.all()
-    out = []
-    for loc in qs.exclude(opening_hours={}).order_by("name", "code"):
-        out.append(_store_hours(loc, at))
-    return out
+    stores = list(qs.exclude(opening_hours={}).order_by("name", "code"))
+    first, last = holidays.around(at, holidays.HORIZON_DAYS)
+    special = holidays.rows_of([loc.pk for loc in stores], first, last)
+    return [_store_hours(loc, at, special.get(loc.pk, [])) for loc in stores]
 
 
 def store_hours_of(code: str, *, at: dt.datetime | None = None) -> StoreHours | None:
     """One location's address and hours as a customer is told them (the tracking page); None when
     there is no such location. Malformed hours read as closed: they never break a customer's page."""
     loc = Location.objects.filter(code=code).first()
-    return None if loc is None else _store_hours(loc, at or clock.now())
+    if loc is None:
+        return None
+    at = at or clock.now()
+    first, last = holidays.around(at, holidays.HORIZON_DAYS)
+    return _store_hours(loc, at, holidays.rows_of([loc.pk], first, last).get(loc.pk, []))
 
 
-def _store_hours(loc: Location, at: dt.datetime) -> StoreHours:
+def _store_hours(loc: Location, at: dt.datetime, special: list) -> StoreHours:
     address = ", ".join(part for part in (loc.line1, loc.line2, loc.city) if part)
+    overrides = holidays.overrides_of(special)
     try:
-        local = at.astimezone(hours.zone(loc.timezone))
-        spans = hours.week_of(loc.opening_hours or {})[local.weekday()]
-        open_now = hours.is_open(loc.opening_hours or {}, loc.timezone, at)
+        local = at.astimezone(hours.zone(loc.timezone)).date()
+        spans = hours.spans_on(loc.opening_hours or {}, local, overrides)
+        open_now = hours.is_open(loc.opening_hours or {}, loc.timezone, at, overrides)
     except Exception:  # an unknown zone or malformed hours stored by hand
-        spans, open_now = (), False
-    today = ", ".join(f"{a:%H:%M}–{'24:00' if b == dt.time.max else f'{b:%H:%M}'}" for a, b in spans)
+        local, spans, open_now = at.date(), (), False
+    horizon = local + dt.timedelta(days=holidays.HORIZON_DAYS - 1)
+    exceptions = tuple(HoursException(date=row.date, name=row.name, closed=not holidays.spans(row),
+                                      hours=holidays.span_text(holidays.spans(row)))
+                       for row in special if local <= row.date <= horizon)
     return StoreHours(code=loc.code, name=loc.name, address=address, city=loc.city, timezone=loc.timezone,
-                      opening_hours=dict(loc.opening_hours or {}), open_now=open_now, hours_today=today,
-                      region=loc.region)
+                      opening_hours=dict(loc.opening_hours or {}), open_now=open_now,
+                      hours_today=holidays.span_text(spans), region=loc.region, today=local, exceptions=exceptions,
+                      holiday_today=next((e.name for e in exceptions if e.date == local), ""))

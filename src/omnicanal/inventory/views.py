@@ -20,7 +20,7 @@ from omnicanal.core.auth import require_location
 from omnicanal.core.console import show_problem, staff_required
 from omnicanal.core.errors import NotFound, Problem
 from omnicanal.inventory import queries, roles, services
-from omnicanal.inventory.forms import AdjustmentForm, CountForm, ReceiptForm, TransferForm
+from omnicanal.inventory.forms import AdjustmentForm, CountForm, HolidayForm, ReceiptForm, TransferForm
 from omnicanal.inventory.models import MovementKind, TransferStatus
 
 LOW_STOCK = 2
@@ -194,8 +194,35 @@ def transfer_action(request: HttpRequest, transfer_id: str, action: str):
 
 
 @staff_required(*roles.READ)
-def location_list(request: HttpRequest):
-    return render(request, "inventory/locations.html", {"title": _("Locations"), "locations": queries.locations()})
+def location_list(request: HttpRequest, form: HolidayForm | None = None):
+    return render(request, "inventory/locations.html", {
+        "title": _("Locations"), "locations": queries.locations(), "holidays": queries.upcoming_holidays(),
+        "holiday_form": form or HolidayForm()})
+
+
+@staff_required(*roles.LOCATIONS)
+@require_POST
+def location_holiday(request: HttpRequest):
+    """Set (or, with `remove`, delete) a location's holiday or special hours on one date."""
+    form = HolidayForm(request.POST)
+    if request.POST.get("remove"):
+        form.fields["name"].required = False
+    if not form.is_valid():
+        return location_list(request, form=form)
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            location = queries.get_location(data["location"])
+            if request.POST.get("remove"):
+                services.do_remove_holiday(location=location, date=data["date"], actor=request.principal)
+            else:
+                services.do_set_holiday(location=location, date=data["date"], name=data["name"], closed=data["closed"],
+                                        opens=data["opens"], closes=data["closes"], actor=request.principal)
+    except Problem as problem:
+        show_problem(request, problem)
+        return location_list(request, form=form)
+    messages.success(request, _("Hours of %(code)s on %(date)s saved.") % {"code": data["location"], "date": data["date"]})
+    return redirect("inventory:locations")
 
 
 @staff_required(*roles.RESERVE)
@@ -218,5 +245,6 @@ urlpatterns = [
     path("transfers/new/", transfer_new, name="transfer-new"),
     path("transfers/<str:transfer_id>/<slug:action>/", transfer_action, name="transfer-action"),
     path("locations/", location_list, name="locations"),
+    path("locations/holidays/", location_holiday, name="location-holiday"),
     path("reservations/", reservation_list, name="reservations"),
 ]

@@ -14,12 +14,10 @@ from django.db.models.functions import Coalesce
 from omnicanal.catalog import queries as catalog_queries
 from omnicanal.core import clock, hours
 from omnicanal.core.auth import Principal
-from omnicanal.core.errors import NotFound
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
 from omnicanal.core.queries import get_or_404
 from omnicanal.customers import queries as customers
-from omnicanal.customers.normalize import InvalidIdentity, normalize
 from omnicanal.inventory import queries as inventory
 from omnicanal.orders import labels, pricing, sourcing, tracking, visibility
 from omnicanal.orders.facts import (  # re-exported: the order book as facts for reporting (analytics)
@@ -55,6 +53,7 @@ from omnicanal.orders.models import (
     number_prefix,
     pk_from_number,
 )
+from omnicanal.orders.proof import same_contact
 from omnicanal.orders.services.common import DISPUTE_KINDS, PROMISE_DAYS, dispute_refusal, return_closes_at
 from omnicanal.orders.services.dues import allowed_actions as allowed_actions  # re-exported: the desk's rule
 from omnicanal.orders.services.dues import amount_due
@@ -430,8 +429,6 @@ class DeskRow:
 
 def desk_rows(fulfillments: list[Fulfillment]) -> list[DeskRow]:
     """The desk's view of `fulfillments` (from `queue`), in their order: a few queries for all."""
-    from omnicanal.customers import queries as customers
-
     skus = fulfillment_skus(fulfillments)
     names = customers.customer_summaries(f.order.customer_id for f in fulfillments)
     pays: dict[int, list[Payment]] = defaultdict(list)
@@ -577,42 +574,12 @@ def order_statuses(customer_id: str, *, number: str = "", limit: int = 3) -> lis
     return [_status_view(o) for o in qs.order_by("-placed_at", "-id")[:limit]]
 
 
-def _on_order(order: Order) -> set[tuple[str, str]]:
-    """The emails and phones an order was placed with: its contact, and its customer's own."""
-    contact = order.contact or {}
-    found = {("email", str(contact.get(k) or "")) for k in ("email", "receipt_email")}
-    found.add(("phone", str(contact.get("phone") or "")))
-    if order.customer_id:
-        try:
-            found |= {(i.kind, i.value) for i in customers.identities_of(order.customer_id)}
-        except NotFound:
-            pass
-    out = set()
-    for kind, value in found:
-        kind = "phone" if kind == "whatsapp" else kind  # a WhatsApp id is a phone number
-        if kind in ("email", "phone") and value:
-            try:
-                out.add((kind, normalize(kind, value)))
-            except InvalidIdentity:
-                continue
-    return out
-
-
-def _same_contact(order: Order, proof: str) -> bool:
-    kind = "email" if "@" in (proof or "") else "phone"
-    try:
-        given = normalize(kind, (proof or "").strip())
-    except InvalidIdentity:
-        return False
-    return (kind, given) in _on_order(order)
-
-
 def order_status_verified(number: str, proof: str) -> OrderStatusView | None:
     """An unknown sender's order: only when `proof` (an email or phone) is the one on the order;
     None otherwise, never saying whether the number exists."""
     pk = pk_from_number(number or "")
     order = Order.objects.filter(pk=pk).prefetch_related("fulfillments").first() if pk else None
-    if order is None or not _same_contact(order, proof):
+    if order is None or not same_contact(order, proof):
         return None
     return _status_view(order)
 

@@ -98,6 +98,8 @@ class TrackingPlace:
     timezone: str
     hours_today: str  # "10:00–20:00", "" when closed today
     open_now: bool
+    holiday_today: str = ""  # "Navidad": why today's hours are not the week's
+    exceptions: tuple = ()  # inventory.queries.HoursException after today: holidays and special hours ahead
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,8 @@ def _place(code: str, now: dt.datetime) -> TrackingPlace | None:
         return None
     address = ", ".join(p for p in (store.address, store.region) if p)
     return TrackingPlace(code=store.code, name=store.name, address=address, timezone=store.timezone,
-                         hours_today=store.hours_today, open_now=store.open_now)
+                         hours_today=store.hours_today, open_now=store.open_now, holiday_today=store.holiday_today,
+                         exceptions=tuple(e for e in store.exceptions if e.date != store.today))
 
 
 def _timeline(f: Fulfillment, tz: zoneinfo.ZoneInfo) -> tuple[TrackingStep, ...]:

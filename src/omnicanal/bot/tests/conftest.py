@@ -1,6 +1,6 @@
 """Bot fixtures: the orders world (stores, shoes, a customer), a sized product in a named store,
-WhatsApp and Telegram inboxes pointed at loopback provider servers, and webhook posts in the
-providers' formats (channels/testing.py)."""
+WhatsApp and Telegram inboxes with the bot on, and webhook posts in the providers' formats. The
+loopback provider servers, `deliver` and the agent are the channels tests' own (channels/tests/plugin.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from django.db import transaction
 from omnicanal.bot import nlu
 from omnicanal.bot.nlu import entities
 from omnicanal.channels import testing
-from omnicanal.channels.tests.conftest import TG, WA
+from omnicanal.channels.tests.plugin import *  # noqa: F403  (loopback servers, deliver, the agent: shared, not copied)
+from omnicanal.channels.tests.plugin import TG, WA, create_inbox
 from omnicanal.orders.tests.conftest import make_customer, make_world
 
 _ids = itertools.count(1)
@@ -49,28 +50,15 @@ def ana(world):
 def make_inbox(db):
     """An inbox with the bot turned on (it is off until staff turn it on)."""
     from omnicanal.bot import services as bot
-    from omnicanal.channels.services import do_create_inbox
     from omnicanal.core.auth import SYSTEM
 
     def make(channel: str, **config):
         with transaction.atomic():
-            inbox = do_create_inbox(channel=channel, name=channel.title(), config=config, team="")
+            inbox = create_inbox(channel, **config)
             bot.do_save_settings(inbox_id=inbox.public_id, enabled=True, actor=SYSTEM)
             return inbox
 
     return make
-
-
-@pytest.fixture
-def whatsapp_server():
-    with testing.whatsapp(WA["access_token"]) as server:
-        yield server
-
-
-@pytest.fixture
-def telegram_server():
-    with testing.telegram(TG["bot_token"]) as server:
-        yield server
 
 
 @pytest.fixture
@@ -99,17 +87,6 @@ def telegram_body(text: str, user_id: int = 5120934871, first_name: str = "Tomá
     return json.dumps({"update_id": 734500000 + n, "message": {
         "message_id": n, "from": user, "chat": {"id": user_id, "first_name": first_name, "type": "private"},
         "date": 1749416383, "text": text}}).encode()
-
-
-@pytest.fixture
-def deliver(django_capture_on_commit_callbacks):
-    """Run `fn` and then what its commit triggers (the bot's reaction, the channel's sending)."""
-
-    def run(fn, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return fn(*args, **kwargs)
-
-    return run
 
 
 @pytest.fixture

@@ -138,13 +138,16 @@ def do_send(
 ) -> Message:
     """Write one outbound message (queued); MessageSent makes the channels app deliver it. `to`: an
     address the customer gave for this one message (a receipt typed at the counter), used as given.
-    The bot may not write once a person handles the conversation (checked under the conversation's
-    lock, so an agent's reply committed meanwhile wins)."""
-    conversation = conversation_of(conversation)
-    if author == Author.BOT:
-        conversation = locks.lock_conversation(conversation.pk)
-        if conversation.bot == BotState.HANDED_OFF:
-            raise Conflict(detail=str(_("A person handles this conversation; the bot stays silent.")))
+    The bot may not write once a person handles the conversation (docs/bot.md, "Races").
+
+    Every writer holds the conversation's row lock from here to its commit, whoever the author: an
+    agent's reply and a bot's answer racing on one conversation are serialised, so the bot either
+    committed its answer before the agent's reply was written (and is timestamped before it), or
+    finds the conversation handed to a person and stays silent; never an answer after the agent's,
+    and no lost update of the counters (message_count, waiting_since) read before the other's commit."""
+    conversation = locks.lock_conversation(conversation_of(conversation).pk)
+    if author == Author.BOT and conversation.bot == BotState.HANDED_OFF:
+        raise Conflict(detail=str(_("A person handles this conversation; the bot stays silent.")))
     chosen = reply_channel(conversation, channel)
     if not chosen:
         raise ValidationFailed.on("channel", _("the customer has not written on any channel yet; pick one"))

@@ -23,7 +23,12 @@ the topics live in common.py.
 
 from omnicanal.core.auth import SYSTEM
 from omnicanal.inventory.services.common import MAX_LINES, get_location
-from omnicanal.inventory.services.locations import do_create_location, do_link_channel
+from omnicanal.inventory.services.locations import (
+    do_create_location,
+    do_link_channel,
+    do_remove_holiday,
+    do_set_holiday,
+)
 from omnicanal.inventory.services.reservations import (
     DEFAULT_HOLD,
     ReserveLine,
@@ -42,6 +47,6 @@ from omnicanal.inventory.services.transfers import (
 
 __all__ = [
     "DEFAULT_HOLD", "MAX_LINES", "SYSTEM", "ReserveLine", "do_adjust_stock", "do_cancel_transfer", "do_commit",
-    "do_count", "do_create_location", "do_expire_reservations", "do_link_channel", "do_receive_stock",
+    "do_count", "do_create_location", "do_expire_reservations", "do_link_channel", "do_remove_holiday", "do_set_holiday", "do_receive_stock",
     "do_receive_transfer", "do_release", "do_request_transfer", "do_reserve", "do_ship_transfer", "get_location",
 ]

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
+
+from django.utils.translation import gettext_lazy as _
 
 from omnicanal.catalog import queries as catalog_queries
 from omnicanal.core import audit, hours
@@ -13,6 +16,7 @@ from omnicanal.inventory.models import (
     CAPABILITIES,
     Location,
     LocationChannel,
+    LocationHoliday,
     LocationKind,
 )
 from omnicanal.inventory.services.common import check_channel_exists
@@ -85,3 +89,32 @@ def do_link_channel(
         defaults={"ships": ships, "pickup": pickup, "safety_stock": safety_stock, "priority": priority},
     )
     return link
+
+
+def do_set_holiday(*, location: Location, date: dt.date, name: str, closed: bool = True,
+                   opens: dt.time | None = None, closes: dt.time | None = None,
+                   actor: Principal = SYSTEM) -> LocationHoliday:
+    """A location's hours on one of its dates: closed, or open only from `opens` to `closes`. Setting
+    the same date again replaces it (idempotent)."""
+    name = (name or "").strip()[:120]
+    if not name:
+        raise ValidationFailed.on("name", _("name the day (Navidad, Fiestas Patrias)"))
+    if closed:
+        opens = closes = None
+    elif opens is None or closes is None:
+        raise ValidationFailed.on("opens", _("give the special opening and closing times, or mark the day closed"))
+    elif opens >= closes:
+        raise ValidationFailed.on("closes", _("closes before it opens"))
+    row, _created = LocationHoliday.objects.update_or_create(
+        location=location, date=date, defaults={"name": name, "closed": closed, "opens": opens, "closes": closes})
+    audit.record(actor=actor, action="location.holiday", target_type="location", target_id=location.code,
+                 after={"date": date.isoformat(), "name": name, "closed": closed,
+                        "hours": f"{opens:%H:%M}-{closes:%H:%M}" if opens and closes else ""})
+    return row
+
+
+def do_remove_holiday(*, location: Location, date: dt.date, actor: Principal = SYSTEM) -> None:
+    deleted, _rows = LocationHoliday.objects.filter(location=location, date=date).delete()
+    if deleted:
+        audit.record(actor=actor, action="location.holiday_removed", target_type="location", target_id=location.code,
+                     after={"date": date.isoformat()})

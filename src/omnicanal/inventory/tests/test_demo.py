@@ -10,7 +10,7 @@ from omnicanal.catalog.consistency import consistency_report
 from omnicanal.catalog.models import Product, Variant
 from omnicanal.core.demo import LOCATIONS
 from omnicanal.inventory import demo as inventory_demo
-from omnicanal.inventory.models import Location, StockLevel, StockMovement
+from omnicanal.inventory.models import Location, LocationHoliday, StockLevel, StockMovement
 
 pytestmark = pytest.mark.django_db
 
@@ -30,6 +30,12 @@ def test_the_demo_loads_in_seconds_and_the_audit_finds_its_deliberate_drifts(set
     on_hand = StockLevel.objects.aggregate(n=Sum("on_hand"))["n"]
     assert on_hand == StockMovement.objects.aggregate(n=Sum("quantity"))["n"]
     assert _in_transit() > 0  # a transfer is on its way to Valparaíso
+    # Chilean holidays at the three stores: Christmas closed, its eve with short hours, this year and next
+    christmas = LocationHoliday.objects.filter(date__month=12, date__day=25, location__code="SCL-CENTRO")
+    assert christmas.count() == 2 and all(h.closed and h.name == "Navidad" for h in christmas)
+    assert LocationHoliday.objects.filter(date__month=9, date__day=18).values("location").distinct().count() == 3
+    assert not LocationHoliday.objects.get(date__month=12, date__day=24, date__year=christmas[0].date.year,
+                                           location__code="VAP-PLAZA").closed
     found = {d.field for d in consistency_report()}
     assert {"price", "title", "description", "published", "stock", "description_en"} <= found
 

@@ -27,6 +27,7 @@ from omnicanal.orders.models import (
     ReturnLine,
     ReturnStatus,
 )
+from omnicanal.orders.proof import same_contact
 from omnicanal.orders.services.common import (
     LineIn,
     PaymentIn,
@@ -131,11 +132,14 @@ def do_request_return(*, order: Order, location: str, lines: list[dict], refund_
 
 
 def do_start_return(*, order_id: str, customer_id: str, lines: list[dict], by_mail: bool, location: str = "",
-                    actor: Principal = SYSTEM) -> Return:
+                    proof: str = "", actor: Principal = SYSTEM) -> Return:
     """A customer's own return started from a self-service channel (the bot): only an order of
-    `customer_id` (else NotFound, as for an order that does not exist); then do_request_return's rules."""
-    order = Order.objects.filter(public_id=order_id, customer_id=customer_id).first() if customer_id else None
-    if order is None:
+    `customer_id`, or one whose email or phone is `proof` (an unknown sender who verified it, the
+    rule of queries.order_status_verified); else NotFound, as for an order that does not exist. Then
+    do_request_return's rules."""
+    order = Order.objects.filter(public_id=order_id).first() if order_id else None
+    owned = order is not None and bool(customer_id) and order.customer_id == customer_id
+    if order is None or not (owned or (proof and same_contact(order, proof))):
         raise NotFound(detail=_("No order %(id)s.") % {"id": order_id})
     return do_request_return(order=order, location=MAIL if by_mail else location, lines=lines, by_mail=by_mail,
                              actor=actor)

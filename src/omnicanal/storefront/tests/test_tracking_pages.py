@@ -125,3 +125,23 @@ def test_the_tracking_page_is_in_spanish_too(client, api, customer_id):
     _ready(api, order["fulfillments"][0]["id"])
     html = client.get(f"/track/{_token(order['id'])}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Muestra este código" in html and "Listo para retiro" in html
+
+
+def test_the_place_tells_todays_holiday_and_special_hours_ahead(client, api, customer_id):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from omnicanal.core import clock
+    from omnicanal.inventory import queries as inventory_queries
+    from omnicanal.inventory import services as inventory
+
+    order = place(api, lines=[("SHOE-40", 1)], method="pickup", location="SCL", customer_id=customer_id).json()
+    _ready(api, order["fulfillments"][0]["id"])
+    today = clock.now().astimezone(ZoneInfo("America/Santiago")).date()
+    store = inventory_queries.get_location("SCL")
+    inventory.do_set_holiday(location=store, date=today, name="Feriado de prueba")
+    inventory.do_set_holiday(location=store, date=today + dt.timedelta(days=2), name="Inventario anual",
+                             closed=False, opens=dt.time(10), closes=dt.time(14))
+    html = client.get(f"/track/{_token(order['id'])}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Closed today" in html and "(Feriado de prueba)" in html and "open now" not in html
+    assert "data-holidays" in html and "open 10:00–14:00 only (Inventario anual)" in html
