@@ -185,6 +185,13 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# After `omnicanal collectstatic`: hashed names, gzip copies, immutable caching (web/staticfiles.py);
+# development keeps plain names (a stale collected copy never hides an edited file).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "omnicanal.web.staticfiles.StaticFilesStorage"},
+}
 
 # Request bodies (core.request_limits): larger ones answer 413 before they are read.
 API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", 2 * 1024 * 1024))
