@@ -17,7 +17,7 @@ Prints, in one table:
   as served (with `Accept-Encoding: gzip, br`; static files collected first, as deployed: hashed
   names, gzip copies). Goal: <= 100 KB.
 
-Data: recreates `omnicanal_bench_shop` on DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432).
+Data: recreates `omnicanal_bench_shop` (or BENCH_SHOP_DB) on DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432).
 The catalog is the demo's shape scaled up (catalog.demo's categories, brands, product lines and
 variant axes; 3-4 variants a product) written with bulk inserts of the catalog's models, as the
 catalog's own demo loader does (its services write one product at a time: minutes for 20k variants);
@@ -43,7 +43,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-DB_NAME = "omnicanal_bench_shop"
+DB_NAME = os.environ.get("BENCH_SHOP_DB", "omnicanal_bench_shop")  # its own name: two runs never drop each other's
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_P99_MS = 50
 GOAL_KB = 100
