@@ -377,6 +377,8 @@ def _sizes(port: int, pages: list[tuple[str, str]]) -> list[tuple[str, int, int,
 
 
 def main(argv: list[str]) -> None:
+    # This checkout's code, in process as in the uvicorn workers (_env), whatever the venv has installed.
+    sys.path.insert(0, str(ROOT / "src"))
     small = "--small" in argv
     n_variants, workers, samples, seconds = (2000, 2, 100, 5) if small else (20000, 8, 300, 15)
     admin_url, url = _urls()
