@@ -58,7 +58,7 @@ def _urls() -> tuple[str, str]:
 def _env(url: str, media: str) -> dict:
     env = dict(os.environ)
     env.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings", "LOG_LEVEL": "WARNING",
-                "MEDIA_ROOT": media, "STATIC_ROOT": f"{media}-static", "OMNICANAL_ENV": "development", "DEBUG": "0"})
+                "MEDIA_ROOT": media, "STATIC_ROOT": f"{media}-static", "STATIC_HASHED": "1", "OMNICANAL_ENV": "development", "DEBUG": "0"})
     env.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p)
     return env

@@ -3,6 +3,9 @@
 holds no secret of the shopper, static files are served hashed, precompressed and cached for good."""
 
 import gzip
+import os
+import subprocess
+import sys
 
 import pytest
 from django.conf import settings
@@ -19,6 +22,7 @@ from omnicanal.storefront.tests.test_account_more import signed_in
 from .browse_data import make_shop
 
 GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, br"}
+HASHED = "omnicanal.web.staticfiles.StaticFilesStorage"
 
 
 @pytest.fixture
@@ -112,6 +116,7 @@ def test_cart_and_account_pages_are_never_compressed(client, shop):
 
 def test_collected_static_files_are_hashed_precompressed_and_cached_for_good(settings, tmp_path, shop):
     settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": HASHED}}  # production's (STATIC_HASHED)
     before = static("storefront/shop.css")
     assert before == "/static/storefront/shop.css"  # never collected: plain names, served from the app
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -125,3 +130,20 @@ def test_collected_static_files_are_hashed_precompressed_and_cached_for_good(set
     assert body == (tmp_path / hashed.removeprefix("/static/")).read_bytes()
     plain = Client().get(before)  # an old page's plain name still answers, briefly cached
     assert plain.status_code == 200 and "immutable" not in plain["Cache-Control"]
+
+
+def _storage_under(tmp_path, **env) -> str:
+    """The static files backend the settings choose in a fresh process with this environment."""
+    clean = {k: v for k, v in os.environ.items() if k not in ("PYTEST_VERSION", "OMNICANAL_TESTING", "DEBUG")}
+    clean.update({"OMNICANAL_VAR": str(tmp_path), "SECRET_KEY": "x" * 60, "DATABASE_URL": "postgres://u@127.0.0.1/none",
+                  "PYTHONPATH": os.pathsep.join(sys.path), **env})
+    code = "import omnicanal.web.settings as s; print(s.STORAGES['staticfiles']['BACKEND'])"
+    return subprocess.run([sys.executable, "-c", code], env=clean, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_static_names_are_hashed_in_production_only(tmp_path):
+    assert _storage_under(tmp_path, OMNICANAL_ENV="production") == HASHED
+    assert _storage_under(tmp_path, OMNICANAL_ENV="development") != HASHED
+    assert _storage_under(tmp_path, OMNICANAL_ENV="production", DEBUG="1") != HASHED
+    assert _storage_under(tmp_path, OMNICANAL_ENV="development", STATIC_HASHED="1") == HASHED  # the bench
