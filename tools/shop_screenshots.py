@@ -1,6 +1,6 @@
 """Screenshots of the shop for the README and docs/storefront.md, phone and desktop, on the demo.
 
-    .venv/bin/python tools/shop_screenshots.py      # writes docs/screenshots/shop-*.png
+    .venv/bin/python tools/shop_screenshots.py      # writes docs/screenshots/shop-*.png (the account signed in as the demo shopper)
 
 Loads the demo into a scratch SQLite database, serves it on 127.0.0.1:8765 and drives Debian's
 chromium through Playwright (CHROMIUM_PATH or `chromium` on the PATH).
