@@ -14,9 +14,10 @@ Prints, in one table:
   the same run: /manifest.webmanifest (the same server, middleware and client; a small view that
   reads no database) under the same load.
 - the transferred size of each page's first load (HTML + CSS + JS + fonts it links, before images),
-  as served (with `Accept-Encoding: gzip, br`). Goal: <= 100 KB.
+  as served (with `Accept-Encoding: gzip, br`; static files collected first, as deployed: hashed
+  names, gzip copies). Goal: <= 100 KB.
 
-Data: recreates `omnicanal_bench_shop` on DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432).
+Data: recreates `omnicanal_bench_shop` (or BENCH_SHOP_DB) on DATABASE_URL's server (default postgres://postgres@127.0.0.1:5432).
 The catalog is the demo's shape scaled up (catalog.demo's categories, brands, product lines and
 variant axes; 3-4 variants a product) written with bulk inserts of the catalog's models, as the
 catalog's own demo loader does (its services write one product at a time: minutes for 20k variants);
@@ -42,7 +43,7 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-DB_NAME = "omnicanal_bench_shop"
+DB_NAME = os.environ.get("BENCH_SHOP_DB", "omnicanal_bench_shop")  # its own name: two runs never drop each other's
 ROOT = Path(__file__).resolve().parent.parent
 GOAL_P99_MS = 50
 GOAL_KB = 100
@@ -57,7 +58,7 @@ def _urls() -> tuple[str, str]:
 def _env(url: str, media: str) -> dict:
     env = dict(os.environ)
     env.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings", "LOG_LEVEL": "WARNING",
-                "MEDIA_ROOT": media, "OMNICANAL_ENV": "development", "DEBUG": "0"})
+                "MEDIA_ROOT": media, "STATIC_ROOT": f"{media}-static", "STATIC_HASHED": "1", "OMNICANAL_ENV": "development", "DEBUG": "0"})
     env.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "src"), env.get("PYTHONPATH", "")) if p)
     return env
@@ -376,6 +377,8 @@ def _sizes(port: int, pages: list[tuple[str, str]]) -> list[tuple[str, int, int,
 
 
 def main(argv: list[str]) -> None:
+    # This checkout's code, in process as in the uvicorn workers (_env), whatever the venv has installed.
+    sys.path.insert(0, str(ROOT / "src"))
     small = "--small" in argv
     n_variants, workers, samples, seconds = (2000, 2, 100, 5) if small else (20000, 8, 300, 15)
     admin_url, url = _urls()
@@ -399,11 +402,19 @@ def main(argv: list[str]) -> None:
         from django.db import connections
 
         connections.close_all()
+        # As deployed (docs/operations.md): collected static files, hashed and gzipped (web/staticfiles.py).
+        from django.core.management import call_command
+
+        call_command("collectstatic", interactive=False, verbosity=0)
         server, port = _serve(url, os.environ["MEDIA_ROOT"], workers)
         try:
             print(f"\nthrough uvicorn, {workers} workers, httpx asyncio, 32 shoppers (own cookies each), {seconds} s each")
             for label, rate, failed in _throughput(port, handles, rng, seconds):
                 print(f"  {label:<26} {rate:>8.0f} pages/s" + (f"   ({failed} not 200)" if failed else ""), flush=True)
+            from django.contrib.sessions.models import Session
+
+            print(f"  session rows written by the anonymous shoppers: {Session.objects.count()}", flush=True)
+            connections.close_all()
             print(f"\nfirst load as served (HTML + CSS + JS + fonts, before images; headers included); goal <= {GOAL_KB} KB")
             print(f"  {'page':<26} {'HTML KB':>8} {'assets KB':>9} {'total KB':>9}  not compressed")
             pages = [("home", "/"), ("category", f"/c/{rng.choice(['running', 'ciclismo', 'outdoor'])}/"),
@@ -418,6 +429,7 @@ def main(argv: list[str]) -> None:
         if "--keep" not in argv:
             _drop(admin_url)
             shutil.rmtree(media, ignore_errors=True)
+            shutil.rmtree(f"{media}-static", ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Screenshots of the shop for the README and docs/storefront.md, phone and desktop, on the demo.
 
-    .venv/bin/python tools/shop_screenshots.py      # writes docs/screenshots/shop-*.png
+    .venv/bin/python tools/shop_screenshots.py      # writes docs/screenshots/shop-*.png (the account signed in as the demo shopper)
 
 Loads the demo into a scratch SQLite database, serves it on 127.0.0.1:8765 and drives Debian's
 chromium through Playwright (CHROMIUM_PATH or `chromium` on the PATH).
@@ -36,6 +36,18 @@ f = pickups.filter(status="ready").first() or pickups.order_by("-pk").first()
 print(tracking_url(f.order) if f else "")
 """
 
+# The account page: the demo shopper's device signed in (as a verified one-time code would).
+SHOPPER_TOKEN = """
+from django.db import transaction
+from omnicanal.core.auth import SYSTEM
+from omnicanal.customers.queries import find_by_identity
+from omnicanal.storefront.demo import DEMO_SHOPPER
+from omnicanal.storefront.services import do_sign_in_as
+customer = find_by_identity("email", DEMO_SHOPPER)
+with transaction.atomic():
+    print(do_sign_in_as(customer_id=customer.public_id, channel="web", actor=SYSTEM).token if customer else "")
+"""
+
 
 def omnicanal(*args: str, env: dict) -> str:
     return subprocess.run([str(BIN / "omnicanal"), *args], env=env, check=True, capture_output=True, text=True).stdout
@@ -62,6 +74,7 @@ def pages(env: dict) -> dict[str, str]:
     tracking = lines[-1] if lines and "/track/" in lines[-1] else ""
     if tracking:
         found["tracking"] = urllib.parse.urlparse(tracking).path
+    found["account"] = "/account/"  # last: shot signed in (main adds the cookie)
     return found
 
 
@@ -86,6 +99,9 @@ def main() -> int:
                 context = browser.new_context(viewport=viewport, locale="es-CL", device_scale_factor=1)
                 page = context.new_page()
                 for name, path in targets.items():
+                    if name == "account":
+                        token = omnicanal("shell", "-c", SHOPPER_TOKEN, env=env).strip().splitlines()[-1]
+                        context.add_cookies([{"name": "shop_session", "value": token, "url": BASE}])
                     page.goto(f"{BASE}{path}")
                     page.screenshot(path=str(SHOTS / f"shop-{name}-{device}.png"))
                     print(f"shop-{name}-{device}.png  {path}")  # noqa: T201

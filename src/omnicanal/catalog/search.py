@@ -28,13 +28,12 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, CharField, Count, F, Max, Min, QuerySet, When, Window
+from django.db.models import BooleanField, Case, Count, F, Max, Min, QuerySet, When, Window
 from django.db.models.expressions import RawSQL
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
 from django.urls import reverse
 from rapidfuzz import fuzz, process
 
+from omnicanal.catalog import facet_counts
 from omnicanal.catalog.attributes import attribute_label, color_label
 from omnicanal.catalog.models import Category, Product, ProductImage
 from omnicanal.core.errors import ValidationFailed
@@ -325,34 +324,15 @@ def _facet(counts: dict[str, int], labels: dict[str, str], selected: Iterable[st
                  for v in sorted(counts, key=key or (lambda v: labels.get(v, v).lower())))
 
 
-def _value_counts(rows: QuerySet, attribute: str) -> dict[str, int]:
-    """{attribute value: products having it} over the variants `rows`, counted by the database."""
-    found = (rows.annotate(facet=_attribute(attribute)).values("facet")
-             .annotate(n=Count("product_id", distinct=True)).values_list("facet", "n"))
-    return {str(value): n for value, n in found if value not in (None, "")}
-
-
-def _attribute(name: str) -> Cast:
-    """A variant attribute as plain text (a JSON number 42 reads "42"), comparable on both databases."""
-    return Cast(KeyTextTransform(name, "attributes"), output_field=CharField())
-
-
 def _facets(rows: QuerySet, *, sizes, colors, brands, language: str) -> Facets:
-    """Counts over the search before this page's facet filters: four grouped queries, whatever the size."""
-    brand_n, brand_names = {}, {}
-    for slug, name, n in (rows.filter(product__brand__isnull=False).values("product__brand__slug", "product__brand__name")
-                          .annotate(n=Count("product_id", distinct=True))
-                          .values_list("product__brand__slug", "product__brand__name", "n")):
-        brand_n[slug], brand_names[slug] = n, name
-    cheapest = rows.values("product_id").annotate(low=Min("shop_price"), cur=Max("currency"))
-    span = cheapest.aggregate(lowest=Min("low"), highest=Max("low"), currency=Max("cur"))
-    price = (PriceRange(Money(span["lowest"], span["currency"]), Money(span["highest"], span["currency"]))
-             if span["currency"]
+    """Counts over the search before this page's facet filters: one scan on PostgreSQL (catalog.facet_counts)."""
+    counts = facet_counts.count(rows)
+    price = (PriceRange(Money(counts.lowest, counts.currency), Money(counts.highest, counts.currency))
+             if counts.currency
              else PriceRange(None, None))
-    color_n = _value_counts(rows, "color")
-    return Facets(sizes=_facet(_value_counts(rows, "size"), {}, sizes, key=_size_key),
-                  colors=_facet(color_n, {v: color_label(v, language) for v in color_n}, colors),
-                  brands=_facet(brand_n, brand_names, brands), price=price)
+    return Facets(sizes=_facet(counts.sizes, {}, sizes, key=_size_key),
+                  colors=_facet(counts.colors, {v: color_label(v, language) for v in counts.colors}, colors),
+                  brands=_facet(counts.brands, counts.brand_names, brands), price=price)
 
 
 def _shop_name(language: str):
@@ -360,6 +340,9 @@ def _shop_name(language: str):
     if not language.startswith("en"):
         return F("product__name_es")
     return Case(When(product__name_en="", then=F("product__name_es")), default=F("product__name_en"))
+
+
+_attribute = facet_counts.attribute
 
 
 def _matching(rows: QuerySet, *, sizes, colors, brands, only_skus) -> QuerySet:

@@ -302,4 +302,5 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     messages.success(request, _("Your account was deleted. We are sorry to see you go."))
     response = HttpResponseRedirect(reverse("shop-home"))
     auth.clear_cookie(response)
+    response.delete_cookie(browsing.RECENT_COOKIE, samesite="Lax")
     return response

@@ -3,8 +3,10 @@ filters read from a query string, the device's recently viewed products and chos
 product's availability per store as the shop shows it (nearest or chosen store first).
 
 "Continue where you left off": a signed-in customer's list is storefront.lists' table (it follows them
-to every device); an anonymous device's lives in its Django session and joins the customer's list the
-first time the device is seen signed in. Only `remember_viewed` and `recently_viewed` know where it is.
+to every device); an anonymous device's lives in a signed cookie (`shop_recent`) and joins the
+customer's list the first time the device is seen signed in. A cookie, not the Django session: an
+anonymous shopper browsing creates no session row and costs no session write per page (bench_shop).
+Only `remember_viewed`, `recently_viewed` and `keep_device_list` know where it is.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.core import signing
 from django.db import transaction
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import translation
 
 from omnicanal.catalog import queries as catalog
@@ -21,8 +25,10 @@ from omnicanal.inventory import queries as inventory
 from omnicanal.storefront import lists, registry
 from omnicanal.storefront.auth import shopper_from_cookie
 
-RECENT_KEY = "storefront.recently_viewed"
 STORE_KEY = "storefront.store"
+RECENT_COOKIE = "shop_recent"
+RECENT_SALT = "omnicanal.storefront.recently_viewed"  # no other signed value of the site reads as this list
+RECENT_DAYS = 90
 RECENT_MAX = 12
 MAX_FILTER_VALUES = 20  # per facet: a query string never makes the search do unbounded work
 
@@ -36,20 +42,50 @@ def _signed_in_customer(request: HttpRequest) -> str:
     joins theirs now."""
     shopper = shopper_from_cookie(request)
     customer_id = shopper.customer_id if shopper is not None else ""
-    if customer_id and request.session.get(RECENT_KEY):
+    if customer_id and (device := _device_list(request)):
         with transaction.atomic():
-            lists.do_merge_viewed(customer_id=customer_id, handles=request.session.pop(RECENT_KEY))
+            lists.do_merge_viewed(customer_id=customer_id, handles=device)
+        request._shop_recent = []  # type: ignore[attr-defined]  # keep_device_list drops the cookie
     return customer_id
 
 
+def _device_list(request: HttpRequest) -> list[str]:
+    """This device's list: as changed during this request, else as its cookie says (a forged or
+    stale cookie is an empty list)."""
+    pending = getattr(request, "_shop_recent", None)
+    if pending is not None:
+        return pending
+    try:
+        value = signing.loads(request.COOKIES.get(RECENT_COOKIE, ""), salt=RECENT_SALT, max_age=RECENT_DAYS * 86400)
+    except signing.BadSignature:
+        return []
+    return [h for h in value if isinstance(h, str) and 0 < len(h) <= 200][:RECENT_MAX] if isinstance(value, list) else []
+
+
+def keep_device_list(request: HttpRequest, response: HttpResponse) -> None:
+    """Writes this device's list to its cookie when the request changed it (render_shop calls it)."""
+    pending = getattr(request, "_shop_recent", None)
+    if pending is None:
+        return
+    if not pending:
+        response.delete_cookie(RECENT_COOKIE, samesite="Lax")
+        return
+    response.set_cookie(RECENT_COOKIE, signing.dumps(pending, salt=RECENT_SALT, compress=True),
+                        max_age=RECENT_DAYS * 86400, httponly=True, samesite="Lax",
+                        secure=settings.SESSION_COOKIE_SECURE)
+
+
 def remember_viewed(request: HttpRequest, handle: str) -> None:
+    """The shopper viewed the product. Viewing again the product at the top of the list changes
+    nothing, so it writes nothing."""
     customer_id = _signed_in_customer(request)
     if customer_id:
         with transaction.atomic():
             lists.do_remember_viewed(customer_id=customer_id, handle=handle)
         return
-    seen = [h for h in request.session.get(RECENT_KEY, []) if h != handle]
-    request.session[RECENT_KEY] = [handle, *seen][:RECENT_MAX]
+    seen = _device_list(request)
+    if seen[:1] != [handle]:
+        request._shop_recent = [handle, *(h for h in seen if h != handle)][:RECENT_MAX]  # type: ignore[attr-defined]
 
 
 def recent_handles(request: HttpRequest) -> list[str]:
@@ -58,7 +94,7 @@ def recent_handles(request: HttpRequest) -> list[str]:
     customer_id = _signed_in_customer(request)
     if customer_id:
         return lists.viewed_handles(customer_id, limit=RECENT_MAX)
-    return list(request.session.get(RECENT_KEY, []))
+    return list(_device_list(request))
 
 
 def recently_viewed(request: HttpRequest, *, channel: str, exclude: str = "", limit: int = 8) -> list:
@@ -76,9 +112,10 @@ def chosen_store(request: HttpRequest, *, channel: str) -> str:
     wanted = request.GET.get("store")
     if wanted is not None:
         if wanted == "":
-            request.session.pop(STORE_KEY, None)
-        elif any(loc.code == wanted for loc in inventory.pickup_locations(channel=channel)):
-            request.session[STORE_KEY] = wanted
+            request.session.pop(STORE_KEY, None)  # marks the session changed only when it held one
+        elif request.session.get(STORE_KEY) != wanted and any(
+                loc.code == wanted for loc in inventory.pickup_locations(channel=channel)):
+            request.session[STORE_KEY] = wanted  # only a new choice writes the session
     code = request.session.get(STORE_KEY, "")
     return code if isinstance(code, str) else ""
 

@@ -15,6 +15,7 @@ from omnicanal.catalog import queries as catalog
 from omnicanal.inventory import queries as inventory
 from omnicanal.orders import queries as orders
 from omnicanal.storefront import browsing
+from omnicanal.storefront.compression import compressed_when_public
 from omnicanal.storefront.shell import render_shop, shopper_channel
 
 FEATURED = 8
@@ -49,6 +50,7 @@ def _find(nodes, slug: str):
 
 
 @require_GET
+@compressed_when_public
 def home(request: HttpRequest) -> HttpResponse:
     channel = shopper_channel(request)
     featured = catalog.search_catalog(channel=channel, sort="newest", per_page=FEATURED, language=browsing.language(),
@@ -61,6 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@compressed_when_public
 def categories(request: HttpRequest) -> HttpResponse:
     return render_shop(request, "storefront/browse/categories.html", _browse_context(request))
 
@@ -77,6 +80,7 @@ def _listing(request: HttpRequest, template: str, *, category=None, menu=None) -
 
 
 @require_GET
+@compressed_when_public
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     menu = catalog.shop_categories(language=browsing.language())
     found = _find(menu, slug)
@@ -86,11 +90,13 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@compressed_when_public
 def search(request: HttpRequest) -> HttpResponse:
     return _listing(request, "storefront/browse/search.html")
 
 
 @require_GET
+@compressed_when_public
 def product(request: HttpRequest, handle: str) -> HttpResponse:
     channel = shopper_channel(request)
     found = catalog.shop_product(handle, channel=channel, language=browsing.language())

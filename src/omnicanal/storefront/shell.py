@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from omnicanal.storefront import browsing
 from omnicanal.storefront.auth import shopper_from_cookie
 
 
@@ -51,4 +52,6 @@ def shopper_channel(request: HttpRequest) -> str:
 
 def render_shop(request: HttpRequest, template: str, context: dict[str, Any] | None = None, *,
                 status: int = 200) -> HttpResponse:
-    return render(request, template, {"shop": shop_context(request), **(context or {})}, status=status)
+    response = render(request, template, {"shop": shop_context(request), **(context or {})}, status=status)
+    browsing.keep_device_list(request, response)  # "recently viewed" of an anonymous device: its cookie
+    return response

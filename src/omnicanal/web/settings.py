@@ -318,6 +318,14 @@ SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", _env_bool("SECURE_COO
 CSRF_COOKIE_SECURE = _env_bool("CSRF_COOKIE_SECURE", SESSION_COOKIE_SECURE)
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))  # a staff session: one working day
 SECRET_KEY_FALLBACKS = _env_list("SECRET_KEY_FALLBACKS")
+# After `omnicanal collectstatic`: hashed names, gzip copies, immutable caching (web/staticfiles.py).
+# Production only by default: development keeps plain names (a stale collected copy never hides an edited file).
+STATIC_HASHED = _env_bool("STATIC_HASHED", PRODUCTION and not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "omnicanal.web.staticfiles.StaticFilesStorage" if STATIC_HASHED
+                    else "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Channel secrets and provider tokens at rest (core.crypto): the first key encrypts, all decrypt;
 # none: keys derived from SECRET_KEY (then SECRET_KEY_FALLBACKS) with HKDF.
 ENCRYPTION_KEYS = _env_list("OMNICANAL_ENCRYPTION_KEY")

@@ -18,6 +18,7 @@ from omnicanal.orders import services as orders
 from omnicanal.orders.tests.conftest import make_customer
 from omnicanal.storefront import queries as storefront_queries
 from omnicanal.storefront.auth import COOKIE
+from omnicanal.storefront.browsing import RECENT_COOKIE
 from omnicanal.storefront.tests.conftest import last_code
 from omnicanal.storefront.tests.test_account_more import delivered_order, signed_in
 
@@ -275,6 +276,7 @@ def test_delete_my_account_needs_the_phrase_then_erases_and_signs_out_everywhere
 
     assert done.status_code == 302 and done["Location"] == "/"
     assert done.cookies[COOKIE].value == ""
+    assert done.cookies[RECENT_COOKIE]["max-age"] == 0  # this device's own "recently viewed" goes too
     assert customers.customer_summary(ana).erased and customers.customer_summary(ana).name == ""
     assert storefront_queries.sessions_of(ana) == []
     assert phone.get("/account/").status_code == 302  # the other device is signed out too
