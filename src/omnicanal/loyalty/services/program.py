@@ -230,6 +230,34 @@ def do_refresh_tiers(*, at: datetime | None = None) -> int:
     return changed
 
 
+@dataclass(frozen=True)
+class PastSpend:
+    """A purchase (positive) or a refund of one (negative) made before the programme recorded it.
+    `reference` uses the keys an earn or a reversal would (`order:<order_id>`,
+    `return:<order_id>:<return_id>`), so the same order reaching the programme again counts once."""
+
+    reference: str
+    amount: Money
+    at: datetime
+
+
+def do_import_spend(*, customer_id: str, spends: list[PastSpend]) -> TierState | None:
+    """Past spend (an order history brought over from another system, or the demo's) counts for
+    the tier exactly as an earn's would, without earning points; the tier is then recomputed by
+    the programme's own rule. None while no programme is configured."""
+    if _active_program_or_none() is None:
+        return None
+    customer_id = survivor_id(customer_id)
+    Spend.objects.bulk_create([
+        Spend(owner_id=customer_id, reference=s.reference[:150], amount=s.amount.amount, currency=s.amount.currency,
+              at=s.at) for s in spends], ignore_conflicts=True)
+    return do_refresh_tier(customer_id=customer_id)
+
+
+def _active_program_or_none() -> Program | None:
+    return Program.objects.filter(active=True).order_by("pk").first()
+
+
 # --- earning ---------------------------------------------------------------------------------
 
 
