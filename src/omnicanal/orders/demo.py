@@ -186,7 +186,7 @@ def _history_spend_for_tiers() -> None:
     paid = Order.objects.filter(placed_by="demo", paid_at__isnull=False).exclude(customer_id="")
     for order in paid.only("public_id", "customer_id", "subtotal", "currency", "paid_at"):
         spends.setdefault(order.customer_id, []).append(program.PastSpend(
-            reference=f"order:{order.public_id}", amount=Money(order.subtotal, order.currency), at=order.paid_at))
+            reference=f"order:{order.public_id}", amount=Money(order.subtotal, order.currency), at=order.paid_at or order.placed_at))
     for ret in Return.objects.filter(order__in=paid, status="received").select_related("order"):
         order = ret.order
         spends[order.customer_id].append(program.PastSpend(
