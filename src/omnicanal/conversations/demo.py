@@ -33,7 +33,7 @@ CHANNEL_OF_KIND = {"phone": ["whatsapp", "sms", "voice"], "whatsapp": ["whatsapp
                    "telegram": ["telegram"], "webchat": ["webchat"], "instagram": ["instagram"], "facebook": ["facebook"]}
 
 TOPICS = [
-    ("delivery", ["Hola, ¿cuándo llega mi pedido {order}?", "Compré hace 5 días y todavía no me llega el pedido {order}",
+    ("delivery", ["Hola, ¿en qué va mi pedido {order}?", "¿Me pueden contar el estado del pedido {order}?",
                   "¿Me pueden dar el número de seguimiento del pedido {order}?"],
      ["Hola {name}, tu pedido {order} va en camino con Starken y llega mañana.",
       "Revisé tu pedido {order}: salió ayer de la bodega de Pudahuel, te comparto el seguimiento ST{num}."]),
@@ -55,6 +55,9 @@ TOPICS = [
       "Sí {name}, en el pago eliges «usar puntos» y se descuentan al tiro."]),
 ]
 NEEDS_ORDER = {"delivery"}  # whose questions name an order
+# The answer about an order that is already complete (delivered or picked up) says so.
+COMPLETED_ANSWERS = ["Hola {name}, revisé tu pedido {order} y figura entregado; ¿llegó todo bien?",
+                     "Tu pedido {order} ya fue entregado, {name}; si falta algo, te ayudo por aquí."]
 THANKS = ["¡Muchas gracias!", "Perfecto, gracias", "Buenísimo, quedo atento", "Gracias por la ayuda 🙌", "Ok, gracias"]
 CANNED = [
     ("saludo", "Saludo", "es", "¡Hola {{ customer.first_name }}! Soy {{ agent.first_name }} de {{ business.name }}, ¿en qué te puedo ayudar?"),
@@ -112,15 +115,16 @@ def _customers():
     return [(customer, channels) for _rank, customer, channels in usable]
 
 
-def _order_before(customer_id: str, started) -> str:
-    """The number of the customer's latest order placed before the conversation began, through the
-    single view's summary that orders provides (conversations never reads orders); "" without one."""
+def _order_before(customer_id: str, started) -> tuple[str, str]:
+    """The number and status of the customer's latest order placed before the conversation began,
+    through the single view's summary that orders provides (conversations never reads orders);
+    ("", "") without one."""
     from omnicanal.customers import registry
 
     for order in registry.summary("recent_orders", customer_id, default=[]):
         if datetime.fromisoformat(order["placed_at"]) < started:
-            return str(order["number"])
-    return ""
+            return str(order["number"]), str(order["status"])
+    return "", ""
 
 
 def load(*, seed: int, rng: random.Random, out) -> None:
@@ -143,9 +147,11 @@ def load(*, seed: int, rng: random.Random, out) -> None:
         customer, addresses = people[index % len(people)] if index < len(people) else rng.choice(people)
         age = timedelta(days=rng.uniform(0, 90)) if index >= 30 else timedelta(minutes=rng.uniform(5, 600))
         started = now - age
-        order = _order_before(customer.id, started)
+        order, order_status = _order_before(customer.id, started)
         # Only a customer with an order asks where it is: every order number written is theirs.
         topic, questions, answers = rng.choice(TOPICS if order else [t for t in TOPICS if t[0] not in NEEDS_ORDER])
+        if topic == "delivery" and order_status == "completed":
+            answers = COMPLETED_ANSWERS
         written = [c for c in addresses if c != "voice"] or list(addresses)
         channels = rng.sample(written, k=min(len(written), rng.choice([1, 1, 1, 2, 2, 3])))
         status = "resolved" if index >= 30 else rng.choice(["open", "open", "open", "snoozed"])
