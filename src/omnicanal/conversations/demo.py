@@ -116,13 +116,13 @@ def _customers():
 
 
 def _order_before(customer_id: str, started) -> tuple[str, str]:
-    """The number and status of the customer's latest order placed before the conversation began,
+    """The number and status of the customer's latest live order placed before the conversation began,
     through the single view's summary that orders provides (conversations never reads orders);
     ("", "") without one."""
     from omnicanal.customers import registry
 
     for order in registry.summary("recent_orders", customer_id, default=[]):
-        if datetime.fromisoformat(order["placed_at"]) < started:
+        if order["status"] != "cancelled" and datetime.fromisoformat(order["placed_at"]) < started:
             return str(order["number"]), str(order["status"])
     return "", ""
 
