@@ -178,8 +178,8 @@ def _history(rng, now, customer_ids, variants) -> None:
 def _history_spend_for_tiers() -> None:
     """The bulk-written history never passed through OrderPaid, so loyalty has not seen its spend:
     hand it over (paid line totals less what returns refunded, under the keys loyalty's own earn and
-    reversal use) and let the programme's tier rule place each customer. Points are not earned on
-    it: the loyalty demo's opening balances stand for them."""
+    reversal use) and let the programme's tier rule place each customer; the year's net spend earns
+    its points at the base rate, so an Oro customer does not stand at the till with none."""
     from omnicanal.loyalty.services import program
 
     spends: dict[str, list[program.PastSpend]] = {}
@@ -193,7 +193,7 @@ def _history_spend_for_tiers() -> None:
             reference=f"return:{order.public_id}:{ret.public_id}", amount=Money(-ret.refunded, order.currency),
             at=ret.received_at or ret.created_at))
     for customer_id in sorted(spends):
-        program.do_import_spend(customer_id=customer_id, spends=spends[customer_id])
+        program.do_import_spend(customer_id=customer_id, spends=spends[customer_id], earn_points=True)
 
 
 def _reason(method: str, source: str, handover: str) -> str:

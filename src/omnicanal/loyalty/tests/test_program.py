@@ -89,6 +89,16 @@ def test_imported_past_spend_places_the_tier_once_and_earns_no_points(club, cus)
     assert queries.summary(ana).tier.code == "oro"
 
 
+def test_imported_spend_may_earn_the_years_points_once_at_the_base_rate(club, cus):
+    ana, now = cus(), clock.now()
+    past = [program.PastSpend(reference="order:a", amount=Money.of(600_050), at=now - timedelta(days=30)),
+            program.PastSpend(reference="order:b", amount=Money.of(90_000), at=now - timedelta(days=500))]
+    program.do_import_spend(customer_id=ana, spends=past, earn_points=True)
+    program.do_import_spend(customer_id=ana, spends=past, earn_points=True)
+    assert points(ana) == 6000  # 1 per 100 of the last 12 months, no Plata multiplier, once
+    assert queries.books_problems() == []
+
+
 def test_importing_past_spend_without_a_programme_does_nothing(cus):
     assert program.do_import_spend(customer_id=cus(), spends=[]) is None
 
