@@ -1,4 +1,5 @@
-"""Draw the shop's PWA icons (PNG 192, 512 and a maskable 512) from the brand's logo.svg.
+"""Draw the shop's PWA icons (PNG 192, 512 and a maskable 512) and the favicons (a 32 px PNG
+fallback beside the SVG, for the shop and the console) from the brand's logo.svg.
 
     python tools/make_pwa_icons.py [logo.svg] [out_dir]
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 STATIC = ROOT / "src/omnicanal/storefront/static/storefront"
+CONSOLE = ROOT / "src/omnicanal/web/static/web"
 SAMPLES = 4
 Point = tuple[float, float]
 
@@ -145,9 +147,14 @@ def main(argv: list[str]) -> int:
     out = Path(argv[2]) if len(argv) > 2 else STATIC / "icons"
     out.mkdir(parents=True, exist_ok=True)
     box, shapes = read_logo(logo)
-    for name, size, share in (("icon-192.png", 192, 0.8), ("icon-512.png", 512, 0.8), ("maskable-512.png", 512, 0.6)):
+    for name, size, share in (("icon-192.png", 192, 0.8), ("icon-512.png", 512, 0.8), ("maskable-512.png", 512, 0.6),
+                              ("favicon-32.png", 32, 0.9)):
         (out / name).write_bytes(png(draw(box, shapes, size, share), size))
         sys.stdout.write(f"wrote {out / name}\n")
+    if len(argv) <= 2:  # the console's favicon: the same logo, SVG with a PNG fallback (web/base.html)
+        (CONSOLE / "favicon.svg").write_text(logo.read_text())
+        (CONSOLE / "favicon-32.png").write_bytes(png(draw(box, shapes, 32, 0.9), 32))
+        sys.stdout.write(f"wrote {CONSOLE / 'favicon.svg'} and favicon-32.png\n")
     return 0
 
 

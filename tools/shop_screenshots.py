@@ -2,30 +2,20 @@
 
     .venv/bin/python tools/shop_screenshots.py      # writes docs/screenshots/shop-*.png (the account signed in as the demo shopper)
 
-Loads the demo into a scratch SQLite database, serves it on 127.0.0.1:8765 and drives Debian's
-chromium through Playwright (CHROMIUM_PATH or `chromium` on the PATH).
+Serves the demo through tools/_demo_server.py and drives Debian's chromium through Playwright
+(CHROMIUM_PATH or `chromium` on the PATH).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-SHOTS = ROOT / "docs" / "screenshots"
-BIN = Path(sys.executable).parent
-PORT = 8765
-BASE = f"http://127.0.0.1:{PORT}"
-PHONE = {"width": 390, "height": 844}
+from _demo_server import PHONE, SHOTS, DemoServer, chromium_path, demo_server
+
 DESKTOP = {"width": 1280, "height": 860}
 
 TRACKING_URL = """
@@ -49,28 +39,14 @@ with transaction.atomic():
 """
 
 
-def omnicanal(*args: str, env: dict) -> str:
-    return subprocess.run([str(BIN / "omnicanal"), *args], env=env, check=True, capture_output=True, text=True).stdout
-
-
-def wait_for(url: str) -> None:
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"the server did not answer at {url}")
-
-
-def pages(env: dict) -> dict[str, str]:
-    home = urllib.request.urlopen(f"{BASE}/").read().decode()
+def pages(demo: DemoServer) -> dict[str, str]:
+    home = urllib.request.urlopen(f"{demo.base}/").read().decode()  # noqa: S310 (loopback)
     category = re.search(r'href="(/c/[a-z0-9-]+/)"', home).group(1)
-    products = json.loads(urllib.request.urlopen(f"{BASE}/api/store/v1/products").read())
+    products = json.loads(urllib.request.urlopen(f"{demo.base}/api/store/v1/products").read())  # noqa: S310
     product = urllib.parse.urlparse(products["items"][0]["url"]).path
     found = {"home": "/", "category": category, "product": product, "sign-in": "/account/sign-in/"}
     # The shell may print a line of its own first (Django's automatic imports): the link is the last.
-    lines = omnicanal("shell", "-c", TRACKING_URL, env=env).strip().splitlines()
+    lines = demo.omnicanal("shell", "-c", TRACKING_URL).strip().splitlines()
     tracking = lines[-1] if lines and "/track/" in lines[-1] else ""
     if tracking:
         found["tracking"] = urllib.parse.urlparse(tracking).path
@@ -81,36 +57,23 @@ def pages(env: dict) -> dict[str, str]:
 def main() -> int:
     from playwright.sync_api import sync_playwright
 
-    scratch = Path(tempfile.mkdtemp(prefix="omnicanal-shots-"))
-    env = {**os.environ, "OMNICANAL_VAR": str(scratch), "OMNICANAL_ENV": "development"}
-    env.pop("DATABASE_URL", None)
-    omnicanal("migrate", "--noinput", env=env)
-    omnicanal("demo", "--quiet", env=env)
-    server = subprocess.Popen([str(BIN / "omnicanal"), "serve", "--port", str(PORT), "--no-worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(f"{BASE}/health")
-        targets = pages(env)
-        chromium = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+    with demo_server() as demo:
+        targets = pages(demo)
         SHOTS.mkdir(parents=True, exist_ok=True)
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+            browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True, args=["--no-sandbox"])
             for device, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
                 context = browser.new_context(viewport=viewport, locale="es-CL", device_scale_factor=1)
                 page = context.new_page()
                 for name, path in targets.items():
                     if name == "account":
-                        token = omnicanal("shell", "-c", SHOPPER_TOKEN, env=env).strip().splitlines()[-1]
-                        context.add_cookies([{"name": "shop_session", "value": token, "url": BASE}])
-                    page.goto(f"{BASE}{path}")
+                        token = demo.omnicanal("shell", "-c", SHOPPER_TOKEN).strip().splitlines()[-1]
+                        context.add_cookies([{"name": "shop_session", "value": token, "url": demo.base}])
+                    page.goto(f"{demo.base}{path}")
                     page.screenshot(path=str(SHOTS / f"shop-{name}-{device}.png"))
                     print(f"shop-{name}-{device}.png  {path}")  # noqa: T201
                 context.close()
             browser.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
-        shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 

@@ -6,13 +6,14 @@ rows are bulk-created so it loads in seconds."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 
 from omnicanal.conversations import roles
 from omnicanal.conversations.models import (
     AgentProfile,
+    BotState,
     CannedReply,
     Conversation,
     Message,
@@ -32,7 +33,7 @@ CHANNEL_OF_KIND = {"phone": ["whatsapp", "sms", "voice"], "whatsapp": ["whatsapp
                    "telegram": ["telegram"], "webchat": ["webchat"], "instagram": ["instagram"], "facebook": ["facebook"]}
 
 TOPICS = [
-    ("delivery", ["Hola, ¿cuándo llega mi pedido {order}?", "Compré hace 5 días y todavía no me llega el pedido {order}",
+    ("delivery", ["Hola, ¿en qué va mi pedido {order}?", "¿Me pueden contar el estado del pedido {order}?",
                   "¿Me pueden dar el número de seguimiento del pedido {order}?"],
      ["Hola {name}, tu pedido {order} va en camino con Starken y llega mañana.",
       "Revisé tu pedido {order}: salió ayer de la bodega de Pudahuel, te comparto el seguimiento ST{num}."]),
@@ -53,6 +54,10 @@ TOPICS = [
      ["Revisé y el segundo cargo fue reversado; se verá en tu estado de cuenta en 48 horas.",
       "Sí {name}, en el pago eliges «usar puntos» y se descuentan al tiro."]),
 ]
+NEEDS_ORDER = {"delivery"}  # whose questions name an order
+# The answer about an order that is already complete (delivered or picked up) says so.
+COMPLETED_ANSWERS = ["Hola {name}, revisé tu pedido {order} y figura entregado; ¿llegó todo bien?",
+                     "Tu pedido {order} ya fue entregado, {name}; si falta algo, te ayudo por aquí."]
 THANKS = ["¡Muchas gracias!", "Perfecto, gracias", "Buenísimo, quedo atento", "Gracias por la ayuda 🙌", "Ok, gracias"]
 CANNED = [
     ("saludo", "Saludo", "es", "¡Hola {{ customer.first_name }}! Soy {{ agent.first_name }} de {{ business.name }}, ¿en qué te puedo ayudar?"),
@@ -110,6 +115,18 @@ def _customers():
     return [(customer, channels) for _rank, customer, channels in usable]
 
 
+def _order_before(customer_id: str, started) -> tuple[str, str]:
+    """The number and status of the customer's latest live order placed before the conversation began,
+    through the single view's summary that orders provides (conversations never reads orders);
+    ("", "") without one."""
+    from omnicanal.customers import registry
+
+    for order in registry.summary("recent_orders", customer_id, default=[]):
+        if order["status"] != "cancelled" and datetime.fromisoformat(order["placed_at"]) < started:
+            return str(order["number"]), str(order["status"])
+    return "", ""
+
+
 def load(*, seed: int, rng: random.Random, out) -> None:
     from django.apps import apps
 
@@ -128,11 +145,15 @@ def load(*, seed: int, rng: random.Random, out) -> None:
     plans = []
     for index in range(CONVERSATIONS):
         customer, addresses = people[index % len(people)] if index < len(people) else rng.choice(people)
-        topic, questions, answers = rng.choice(TOPICS)
-        written = [c for c in addresses if c != "voice"] or list(addresses)
-        channels = rng.sample(written, k=min(len(written), rng.choice([1, 1, 1, 2, 2, 3])))
         age = timedelta(days=rng.uniform(0, 90)) if index >= 30 else timedelta(minutes=rng.uniform(5, 600))
         started = now - age
+        order, order_status = _order_before(customer.id, started)
+        # Only a customer with an order asks where it is: every order number written is theirs.
+        topic, questions, answers = rng.choice(TOPICS if order else [t for t in TOPICS if t[0] not in NEEDS_ORDER])
+        if topic == "delivery" and order_status == "completed":
+            answers = COMPLETED_ANSWERS
+        written = [c for c in addresses if c != "voice"] or list(addresses)
+        channels = rng.sample(written, k=min(len(written), rng.choice([1, 1, 1, 2, 2, 3])))
         status = "resolved" if index >= 30 else rng.choice(["open", "open", "open", "snoozed"])
         assignee = rng.choice(agents) if agents and (status == "resolved" or rng.random() < 0.6) else None
         team = teams["devoluciones"] if topic == "returns" else teams["servicio"]
@@ -142,7 +163,7 @@ def load(*, seed: int, rng: random.Random, out) -> None:
             created_at=started, updated_at=started, csat_score=rng.choice([None, 4, 5, 5, 3, 2]) if status == "resolved" else None,
         )
         conversations.append(conversation)
-        plans.append((customer, addresses, topic, questions, answers, channels, started, status))
+        plans.append((customer, addresses, topic, questions, answers, channels, started, order))
     # One open conversation per customer: later duplicates of a customer are resolved ones.
     seen_open = set()
     for conversation in conversations:
@@ -153,9 +174,8 @@ def load(*, seed: int, rng: random.Random, out) -> None:
     messages: list[Message] = []
     tickets: list[Ticket] = []
     number = 10000
-    for conversation, (customer, addresses, topic, questions, answers, channels, started, _status) in zip(conversations, plans, strict=True):
+    for conversation, (customer, addresses, topic, questions, answers, channels, started, order) in zip(conversations, plans, strict=True):
         name = (customer.name or "").split(" ")[0]
-        order = f"A-{rng.randint(10000, 19999)}"
         at, first_reply_at = started, None
         first_message = len(messages)
         for step, channel in enumerate(channels):
@@ -176,6 +196,10 @@ def load(*, seed: int, rng: random.Random, out) -> None:
             conversation.resolved_by = conversation.assignee.username if conversation.assignee else "agente"
             conversation.first_response_at = started + timedelta(minutes=5)
         else:
+            # Waiting for a person, as the real flow leaves it: an agent's reply hands the
+            # conversation over (reply.do_send), and one nobody answered yet is in the queue because
+            # the bot handed it over (handover.do_hand_to_person). Resolving gives it back to the bot.
+            conversation.bot = BotState.HANDED_OFF
             conversation.waiting_since = min(at - timedelta(minutes=1), now)
             conversation.first_response_at = first_reply_at if first_reply_at and first_reply_at < now else None
             if conversation.status == "snoozed":
@@ -189,7 +213,7 @@ def load(*, seed: int, rng: random.Random, out) -> None:
             ticket = Ticket(
                 number=number, conversation=conversation, customer_id=conversation.customer_id, category=topic,
                 subject=questions[0][:80].format(order=order, name=name), order_ref=order,
-                return_ref=f"R-{number}" if topic == "returns" else "", status="open" if open_ticket else "solved",
+                status="open" if open_ticket else "solved",
                 policy=policy, team=conversation.team, created_at=started, updated_at=started,
                 solved_at=None if open_ticket else conversation.resolved_at,
             )

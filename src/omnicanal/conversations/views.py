@@ -158,6 +158,9 @@ def _thread_context(request: HttpRequest, conversation) -> dict:
         "call_url": _url("channels:call", conversation.public_id),
         "phone": customers.reachable_on(conversation.customer_id, "voice") if customer else None,
         "channel_labels": {name: s.label for name, s in CHANNELS.items()},
+        # The header names the customer and where they last wrote, never the conversation's raw id.
+        "channel_label": CHANNELS[conversation.last_channel].label if conversation.last_channel in CHANNELS
+        else conversation.last_channel,
     }
 
 

@@ -60,6 +60,7 @@ def load(*, seed: int, rng: random.Random, out) -> None:
         return
     now = clock.now()
     _history(rng, now, customer_ids, variants)
+    _history_spend_for_tiers()
     placed = _open_orders(rng, customer_ids, variants)
     disputes, parcels = _disputes_and_mail_returns(rng, customer_ids, variants, now)
     out.write(f"orders demo: {HISTORY} past orders, {placed} open ones in the queues, {disputes} disputes, "
@@ -172,6 +173,27 @@ def _history(rng, now, customer_ids, variants) -> None:
     ReturnLine.objects.bulk_create([rl for _, rl in return_lines])
     Refund.objects.bulk_create(refunds)
     Payment.objects.bulk_update([p for p in payments if p.refunded], ["refunded"], batch_size=500)
+
+
+def _history_spend_for_tiers() -> None:
+    """The bulk-written history never passed through OrderPaid, so loyalty has not seen its spend:
+    hand it over (paid line totals less what returns refunded, under the keys loyalty's own earn and
+    reversal use) and let the programme's tier rule place each customer; the year's net spend earns
+    its points at the base rate, so an Oro customer does not stand at the till with none."""
+    from omnicanal.loyalty.services import program
+
+    spends: dict[str, list[program.PastSpend]] = {}
+    paid = Order.objects.filter(placed_by="demo", paid_at__isnull=False).exclude(customer_id="")
+    for order in paid.only("public_id", "customer_id", "subtotal", "currency", "paid_at"):
+        spends.setdefault(order.customer_id, []).append(program.PastSpend(
+            reference=f"order:{order.public_id}", amount=Money(order.subtotal, order.currency), at=order.paid_at or order.placed_at))
+    for ret in Return.objects.filter(order__in=paid, status="received").select_related("order"):
+        order = ret.order
+        spends[order.customer_id].append(program.PastSpend(
+            reference=f"return:{order.public_id}:{ret.public_id}", amount=Money(-ret.refunded, order.currency),
+            at=ret.received_at or ret.created_at))
+    for customer_id in sorted(spends):
+        program.do_import_spend(customer_id=customer_id, spends=spends[customer_id], earn_points=True)
 
 
 def _reason(method: str, source: str, handover: str) -> str:

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "omnicanal.core.local_time.LocalTimeMiddleware",  # every page in the reader's zone (core/local_time.py)
+    "omnicanal.core.console_language.ConsoleLanguageMiddleware",  # the business's language unless chosen
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -171,7 +172,9 @@ AUTH_PASSWORD_VALIDATORS = [
 if TESTING:
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
-LANGUAGE_CODE = "es"
+# The business's language: the console speaks it unless a staff member chose another
+# (core/console_language.py); the shop and the API follow the reader's Accept-Language.
+LANGUAGE_CODE = os.environ.get("BUSINESS_LANGUAGE", "es")
 LANGUAGES = [("es", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [PACKAGE_DIR / "web" / "locale"]
 USE_I18N = True

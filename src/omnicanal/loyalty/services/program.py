@@ -230,6 +230,55 @@ def do_refresh_tiers(*, at: datetime | None = None) -> int:
     return changed
 
 
+@dataclass(frozen=True)
+class PastSpend:
+    """A purchase (positive) or a refund of one (negative) made before the programme recorded it.
+    `reference` uses the keys an earn or a reversal would (`order:<order_id>`,
+    `return:<order_id>:<return_id>`), so the same order reaching the programme again counts once."""
+
+    reference: str
+    amount: Money
+    at: datetime
+
+
+def do_import_spend(*, customer_id: str, spends: list[PastSpend], earn_points: bool = False) -> TierState | None:
+    """Past spend (an order history brought over from another system, or the demo's) counts for
+    the tier exactly as an earn's would; the tier is then recomputed by the programme's own rule.
+    With `earn_points`, the net spend of the last 12 months also earns its points at the base rate
+    (one transfer, once per customer and history: no category or tier multipliers, which the
+    history's own dates no longer tell). None while no programme is configured."""
+    if _active_program_or_none() is None:
+        return None
+    customer_id = survivor_id(customer_id)
+    Spend.objects.bulk_create([
+        Spend(owner_id=customer_id, reference=s.reference[:150], amount=s.amount.amount, currency=s.amount.currency,
+              at=s.at) for s in spends], ignore_conflicts=True)
+    if earn_points:
+        _earn_imported(customer_id, spends)
+    return do_refresh_tier(customer_id=customer_id)
+
+
+def _earn_imported(customer_id: str, spends: list[PastSpend]) -> None:
+    program, now = get_program(), clock.now()
+    net = sum((s.amount.amount for s in spends if s.at > now - TIER_WINDOW), Decimal(0))
+    points = int(max(net / program.earn_per * program.earn_points, Decimal(0)).to_integral_value(rounding=ROUND_FLOOR))
+    if points <= 0:
+        return
+    account = ledger.customer_account(customer_id, AccountKind.POINTS)
+    key = f"earn-import:{customer_id}"
+    if Transfer.objects.filter(key=key).exists():
+        return
+    transfer = ledger.do_transfer(
+        key=key, kind=TransferKind.EARN, debit=ledger.system_account(AccountKind.ISSUANCE, POINTS), credit=account,
+        amount=points, reference="import", actor="system", lot_expires_at=points_expiry(now),
+        metadata={"spend": str(net), "currency": program.currency, "imported": len(spends)})
+    announce(transfer, account, transfer.amount)
+
+
+def _active_program_or_none() -> Program | None:
+    return Program.objects.filter(active=True).order_by("pk").first()
+
+
 # --- earning ---------------------------------------------------------------------------------
 
 

@@ -72,6 +72,37 @@ def test_tiers_follow_twelve_month_spend_and_multiply_earning(club, cus):
         assert queries.summary(ana).tier.code == "base"
 
 
+def test_imported_past_spend_places_the_tier_once_and_earns_no_points(club, cus):
+    ana, now = cus(), clock.now()
+    past = [program.PastSpend(reference="order:ord-old", amount=Money.of(700_000), at=now - timedelta(days=200)),
+            program.PastSpend(reference="order:ord-gone", amount=Money.of(900_000), at=now - timedelta(days=400)),
+            program.PastSpend(reference="return:ord-old:ret-1", amount=Money.of(-100_000), at=now - timedelta(days=190))]
+    program.do_import_spend(customer_id=ana, spends=past)
+    assert queries.summary(ana).tier.code == "plata"  # 700.000 - 100.000 in the window; the older one left it
+    assert points(ana) == 0
+    program.do_import_spend(customer_id=ana, spends=past)  # the same history again counts once
+    # ... and so does the order when its own earn arrives later under the same key
+    program.do_earn_for_order(customer_id=ana, order_ref="ord-old", lines=[line("BICI", 700_000)], channel="web")
+    assert program.spend_12m(ana) == Decimal(600_000)
+    program.do_import_spend(customer_id=ana, spends=[
+        program.PastSpend(reference="order:ord-new", amount=Money.of(900_000), at=now - timedelta(days=1))])
+    assert queries.summary(ana).tier.code == "oro"
+
+
+def test_imported_spend_may_earn_the_years_points_once_at_the_base_rate(club, cus):
+    ana, now = cus(), clock.now()
+    past = [program.PastSpend(reference="order:a", amount=Money.of(600_050), at=now - timedelta(days=30)),
+            program.PastSpend(reference="order:b", amount=Money.of(90_000), at=now - timedelta(days=500))]
+    program.do_import_spend(customer_id=ana, spends=past, earn_points=True)
+    program.do_import_spend(customer_id=ana, spends=past, earn_points=True)
+    assert points(ana) == 6000  # 1 per 100 of the last 12 months, no Plata multiplier, once
+    assert queries.books_problems() == []
+
+
+def test_importing_past_spend_without_a_programme_does_nothing(cus):
+    assert program.do_import_spend(customer_id=cus(), spends=[]) is None
+
+
 def test_a_return_takes_back_points_in_proportion(club, cus):
     ana = cus()
     program.do_earn_for_order(customer_id=ana, order_ref="o-r", lines=[line("A", 30_000), line("B", 10_000)], channel="web")

@@ -1,6 +1,6 @@
 """In the browser: a POS sale identifying the customer by phone, a pickup handover with the code,
 and a web order returned at a store as store credit. (docs/screenshots/orders-*.png come from demo
-data: `python -m omnicanal.orders.tests.screenshots`.)"""
+data: `python tools/orders_screenshots.py`.)"""
 
 import pytest
 from django.db import transaction
