@@ -34,6 +34,11 @@ def product_list(request: HttpRequest):
     })
 
 
+# The product form's boxes, by the problem paths of do_create_product (core.console.show_problem).
+PRODUCT_FIELDS = {"name": "name_es", "price.amount": "price", "price.currency": "price", "base_price": "price",
+                  "variants.sku": "variants", "variants.gtin": "variants", "variants.attributes": "variants"}
+
+
 @staff_required(*roles.EDIT)
 @require_http_methods(["GET", "POST"])
 def product_new(request: HttpRequest):
@@ -49,7 +54,7 @@ def product_new(request: HttpRequest):
                     variants=data["variants"], actor=request.principal,
                 )
         except Problem as problem:
-            show_problem(request, problem)
+            show_problem(request, problem, fields=PRODUCT_FIELDS)
         else:
             messages.success(request, _("Product created."))
             return redirect("catalog:detail", ref=product.public_id)

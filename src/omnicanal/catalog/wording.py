@@ -28,6 +28,10 @@ labels.register("catalog.field", {
     "name_en": _("Name (English)"),
     "description_en": _("Description (English)"),
     "title_en": _("Title (English)"),
+    "name_es": _("Name (Spanish)"),
+    "variants": _("Variants"),
+    "category": _("Category"),
+    "brand": _("Brand"),
 })
 # The values the audit reports for publication (consistency.py), beside prices and texts as they are.
 labels.register("catalog.value", {

@@ -6,6 +6,7 @@ Importable from an AppConfig module (NavItem): nothing here touches models at im
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from omnicanal.core.errors import Problem
 
@@ -78,7 +81,52 @@ def problem_text(problem: Problem) -> str:
     return " — ".join(p for p in parts if p)
 
 
-def show_problem(request: HttpRequest, problem: Problem) -> None:
-    text = problem_text(problem)
+def _input_name(path: str, fields: Mapping[str, str]) -> str:
+    """The form input a problem's field path belongs to: `fields` by the exact path, else by the
+    path without its indexes ("lines.sku" names every line's SKU), else the path itself."""
+    if path in fields:
+        return fields[path]
+    indexless = ".".join(p for p in str(path).split(".") if not p.isdigit())
+    return fields.get(indexless, path)
+
+
+def problem_message(problem: Problem, fields: Mapping[str, str] | None = None, form: str = "") -> SafeString:
+    """A problem as a console message whose field errors can travel to their boxes.
+
+    Reads as problem_text does ("Title: Identidad 1: …"), but each field error is a
+    `<span class="field-error" data-field="<input name>">` (the name from `fields`, a problem path →
+    form input name mapping, else the path itself): console.js moves each one beside the input of
+    that name, so it is said once, there, and stays in this message when no such box is on the page
+    (and always without JavaScript). `form`, the path the form posted to, is `data-form`: of a page's
+    many forms with a box of that name (one reply box per review), the one that was sent is chosen.
+    Everything is escaped: messages may carry what a person typed."""
+    from omnicanal.core.labels import field
+
+    fields = fields or {}
     title = str(problem.title)
-    messages.error(request, title if text in ("", title) else f"{title}: {text}")
+    detail = str(problem.detail or "")
+    messages_said = {str(e.message) for e in problem.errors}
+    repeats = detail in messages_said or any(f"{e.field}: " in detail for e in problem.errors)
+    parts: list[SafeString] = []
+    if detail and detail != title and not (repeats and problem.errors):
+        parts.append(format_html('<span class="problem-detail">{}</span>', detail))
+    for error in problem.errors:
+        name = _input_name(error.field, fields)
+        said = format_html("{}: {}", field(error.field), error.message)
+        parts.append(format_html('<span class="field-error" data-field="{}" data-form="{}">{}</span>', name, form, said)
+                     if name
+                     else format_html('<span class="field-error">{}</span>', said))
+    if not parts:
+        return format_html('<span class="problem-title">{}</span>', title)
+    joined = mark_safe('<span class="problem-sep"> — </span>'.join(parts))  # noqa: S308 (each part escaped)
+    return format_html('<span class="problem-title">{}</span><span class="problem-rest">: {}</span>', title, joined)
+
+
+def show_problem(request: HttpRequest, problem: Problem, fields: Mapping[str, str] | None = None) -> None:
+    """Flash a problem on the next console page, field errors beside their boxes (problem_message).
+
+    `fields` maps a problem's field path to the form's input name where they differ
+    (`{"identities.0.value": "phone"}`); to "" when no box of this form holds it (the error stays in
+    the message rather than land beside another form's box of that name)."""
+    form = request.path if request.method == "POST" else ""
+    messages.error(request, problem_message(problem, fields, form))

@@ -46,4 +46,8 @@ labels.register("customers.field", {
     "channel": _("Channel"),
     "purpose": _("Purpose"),
     "other_id": _("Other customer"),
+    "language": _("Language"),
+    "time_zone": _("Time zone"),
+    "contact_from": _("Contact from"),
+    "contact_to": _("Contact until"),
 })

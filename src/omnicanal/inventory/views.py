@@ -61,6 +61,10 @@ def movement_history(request: HttpRequest):
     })
 
 
+# Problems name each line ("lines.2.sku"); the forms hold every line in one "lines" box.
+LINES = {"lines.sku": "lines", "lines.quantity": "lines", "lines.counted": "lines"}
+
+
 def _stock_form(request: HttpRequest, form_class, template_title, handle):
     form = form_class(request.POST or None, codes=_codes(request))
     if request.method == "POST" and form.is_valid():
@@ -70,7 +74,7 @@ def _stock_form(request: HttpRequest, form_class, template_title, handle):
                 require_location(request.principal, data["location"])
                 message = handle(data, queries.get_location(data["location"]))
         except Problem as problem:
-            show_problem(request, problem)
+            show_problem(request, problem, fields=LINES)
         else:
             messages.success(request, message)
             return redirect(request.path)
@@ -111,7 +115,7 @@ def count(request: HttpRequest):
                 counted = services.do_count(location=queries.get_location(data["location"]), lines=data["lines"],
                                             reason=data["reason"], actor=request.principal)
         except Problem as problem:
-            show_problem(request, problem)
+            show_problem(request, problem, fields=LINES)
         else:
             messages.success(request, _("Count recorded."))
             return redirect("inventory:count-report", count_id=counted.public_id)
@@ -146,7 +150,7 @@ def transfer_new(request: HttpRequest):
                     require_location(principal, data["origin"])
                     services.do_ship_transfer(transfer_id=moved.id, actor=principal)
         except Problem as problem:
-            show_problem(request, problem)
+            show_problem(request, problem, fields=LINES)
         else:
             messages.success(request, _("Transfer %(id)s created.") % {"id": moved.id})
             return redirect("inventory:transfers")

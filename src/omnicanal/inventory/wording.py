@@ -24,4 +24,8 @@ labels.register("inventory.field", {
     "origin": _("Origin"),
     "destination": _("Destination"),
     "note": _("Note"),
+    "date": _("Date"),
+    "opens": _("Opens"),
+    "closes": _("Closes"),
+    "delta": _("Change (+ or −)"),
 })

@@ -35,4 +35,10 @@ labels.register("loyalty.field", {
     "pin": _("PIN"),
     "code": _("Code"),
     "max_uses": _("Maximum uses"),
+    "customer_id": _("Customer id"),
+    "value": _("Value"),
+    "prefix": _("Prefix"),
+    "count": _("How many codes"),
+    "expires_at": _("Valid until"),
+    "ends_at": _("Valid until"),
 })

@@ -6,7 +6,10 @@
    - <button data-print>                 prints the page
    - <form data-confirm="question" data-confirm-yes="…" data-confirm-no="…">  asks in a native <dialog>
      before submitting; without JS the form's required "I confirm" checkbox ([data-confirm-check])
-     asks instead, so the JS hides that checkbox and ticks it when the dialog is answered yes. */
+     asks instead, so the JS hides that checkbox and ticks it when the dialog is answered yes.
+   - <span class="field-error" data-field="NAME"> inside a flash message (core.console.show_problem)
+     moves beside the page's box named NAME (aria-invalid, aria-describedby, the first one focused),
+     so each error is said once, by its field; with no such box (or no JS) it stays in the message. */
 (function () {
   "use strict";
   document.addEventListener("change", function (event) {
@@ -91,4 +94,65 @@
     enhanceConfirms(document);
   }
   document.addEventListener("htmx:afterSwap", function (event) { enhanceConfirms(event.target); });
+
+  let fieldErrorCount = 0;
+  function boxNamed(name, formPath) {
+    // Of the page's forms, the one that was sent (posted to formPath), when it is here; else any.
+    const forms = Array.from(document.querySelectorAll("main form")).filter(function (form) {
+      return !form.closest("[hidden], .messages");
+    });
+    const sent = forms.filter(function (form) {
+      // getAttribute: a form with a box named "action" hides the form.action property behind it
+      return formPath && new URL(form.getAttribute("action") || "", document.baseURI).pathname === formPath;
+    });
+    const selector = "[name=\"" + CSS.escape(name) + "\"]:not([type=hidden]):not([disabled])";
+    for (const form of (sent.length ? sent : forms)) {
+      const box = form.querySelector(selector);
+      if (box && !box.closest("[hidden]")) return box;
+    }
+    return null;
+  }
+  function tidyMessage(rest) {
+    // What stays in the message reads "Title: A — B" again, with nothing dangling.
+    const kept = Array.from(rest.children).filter(function (el) { return !el.classList.contains("problem-sep"); });
+    rest.textContent = "";
+    if (!kept.length) return;
+    rest.append(": ");
+    kept.forEach(function (el, i) {
+      if (i) {
+        const sep = document.createElement("span");
+        sep.className = "problem-sep";
+        sep.textContent = " — ";
+        rest.append(sep);
+      }
+      rest.append(el);
+    });
+  }
+  function placeFieldErrors(root) {
+    let first = null;
+    root.querySelectorAll(".messages .field-error[data-field]").forEach(function (error) {
+      const box = boxNamed(error.dataset.field, error.dataset.form);
+      if (!box) return;
+      const rest = error.closest(".problem-rest");
+      error.id = error.id || "field-error-" + (++fieldErrorCount);
+      error.setAttribute("data-testid", "field-error");
+      const group = box.type === "radio" || box.type === "checkbox" ? box.closest("fieldset") : null;
+      const after = group || box.closest("label") || box;
+      after.insertAdjacentElement("afterend", error);
+      box.setAttribute("aria-invalid", "true");
+      const described = (box.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+      if (described.indexOf(error.id) < 0) described.push(error.id);
+      box.setAttribute("aria-describedby", described.join(" "));
+      box.addEventListener("input", function () { box.removeAttribute("aria-invalid"); }, { once: true });
+      if (rest) tidyMessage(rest);
+      if (!first) first = box;
+    });
+    if (first) first.focus();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { placeFieldErrors(document); });
+  } else {
+    placeFieldErrors(document);
+  }
+  document.addEventListener("htmx:afterSwap", function (event) { placeFieldErrors(event.target); });
 })();
