@@ -5,6 +5,7 @@ The embedded default needs none: a SQLite file and a generated secret key under 
 
 import os
 import secrets
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -198,6 +199,15 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# This process's name in a cluster (/health says it, deploy/cluster.py sets web1, web2…): the host by default.
+OMNICANAL_NODE = os.environ.get("OMNICANAL_NODE") or socket.gethostname()
+
+# The cache every process shares when there are several (Redis), else each process's own memory.
+if REDIS_URL and not TESTING:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                    "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "omnicanal")}
+    }
 
 # Background work: huey in a file next to the database by default; Redis at scale.
 if REDIS_URL:
