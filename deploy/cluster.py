@@ -250,9 +250,9 @@ def _reap() -> None:
         pass
 
 
-def down(state_dir: Path) -> list[str]:
+def down(state_dir: Path, grace: float = 15) -> list[str]:
     """SIGTERM (SIGINT for the app: uvicorn and huey finish what they hold) to every recorded process,
-    then SIGKILL to any still alive after 15 s. Only the recorded pids, each with its session."""
+    then SIGKILL to any still alive after `grace` seconds. Only the recorded pids, each with its session."""
     try:
         state = load(state_dir)
     except ClusterError:
@@ -265,11 +265,12 @@ def down(state_dir: Path) -> list[str]:
         except ProcessLookupError:
             continue
         stopped.append(name)
-    for pid in _wait_dead(list(running.values()), 15):
+    for pid in _wait_dead(list(running.values()), grace):
         try:
             os.killpg(pid, signal.SIGKILL)
         except ProcessLookupError:
-            pass
+            continue
+        stopped = [f"{name} (SIGKILL after {grace:.0f} s)" if running[name] == pid else name for name in stopped]
     _wait_dead(list(running.values()), 5)
     state["pids"] = {}
     _save(state)

@@ -58,7 +58,7 @@ def cluster(django_db_setup, django_db_blocker):
             pytest.fail(f"the cluster did not start (HAProxy, PostgreSQL, Redis needed): {exc}", pytrace=False)
         yield tool, state
     finally:
-        tool.down(state_dir)
+        tool.down(state_dir, grace=8)
         _drop_database(tool, db)
         shutil.rmtree(state_dir, ignore_errors=True)
 
