@@ -110,6 +110,7 @@ def _ports(base: int) -> dict[str, int]:
 
 def _port_free(port: int) -> bool:
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: TIME_WAIT is no owner
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
@@ -229,6 +230,17 @@ def kill(state: dict, name: str) -> int:
     os.kill(pid, signal.SIGKILL)
     _wait_dead([pid], 10)
     return pid
+
+
+def sever_database(state: dict) -> int:
+    """What a PostgreSQL restart does to its clients, to this cluster's database only (the server is
+    shared): every connection to it terminated. The number of connections cut."""
+    import psycopg
+
+    admin_url, _ = _database_urls(state["database"])
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        return conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                            "WHERE datname = %s AND pid <> pg_backend_pid()", [state["database"]]).fetchone()[0]
 
 
 def _wait_dead(pids: list[int], timeout: float) -> list[int]:
@@ -477,7 +489,10 @@ def main(argv: list[str]) -> int:
             state = load(state_dir)
             for name, pid in state["pids"].items():
                 print(f"{name:9} pid {pid:<8} {'up' if _alive(pid) else 'DOWN'}")
-            print(json.dumps({node: health(state, node) for node in WEB}, indent=2))
+            try:
+                print(json.dumps({node: health(state, node) for node in WEB}, indent=2))
+            except OSError as exc:
+                print(f"the balancer does not answer: {exc}")
         elif args.action in {"kill", "start"}:
             state = load(state_dir)
             pid = (kill if args.action == "kill" else start)(state, args.name or "")

@@ -157,6 +157,10 @@ def _database() -> dict:
         config["CONN_MAX_AGE"] = 0
         if pool_size > 0 and not TESTING:
             config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
+        # A pooled connection is checked (an empty query) when a request takes it: after PostgreSQL
+        # restarts, or drops connections, a dead one is replaced instead of answering a 500 (one per
+        # pooled connection, seen on the cluster: docs/scaling.md). DB_HEALTH_CHECKS=0 saves the round trip.
+        config["CONN_HEALTH_CHECKS"] = _env_bool("DB_HEALTH_CHECKS", True)
         if test_name := os.environ.get("TEST_DB_NAME"):
             config["TEST"] = {"NAME": test_name}
     return config
