@@ -11,7 +11,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 # mypy checks these (strictness rises domain by domain: pyproject.toml [tool.mypy]).
 MYPY_PACKAGES ?= core inventory orders loyalty marketing analytics
 
-.PHONY: run test test-sqlite test-postgres lint browser install messages bench clean shell
+.PHONY: cluster cluster-stop cluster-status run test test-sqlite test-postgres lint browser install messages bench clean shell
 
 $(BIN)/python:
 	@"$(PYTHON)" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
@@ -36,7 +36,7 @@ run: install
 
 lint: install
 	@echo "==> ruff: style, bugs, gettext (INT)"
-	$(BIN)/ruff check src bench tools
+	$(BIN)/ruff check src bench tools deploy
 	@echo "==> import-linter: domain boundaries, other domains' models and private parts, no cycles"
 	$(BIN)/lint-imports --no-cache
 	@echo "==> mypy (django-stubs): $(MYPY_PACKAGES)"
@@ -87,6 +87,17 @@ test: lint browser
 
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Two web nodes and two workers behind HAProxy on PostgreSQL and Redis, on this machine
+# (deploy/cluster.py, docs/scaling.md): balancer on 127.0.0.1:18080. CLUSTER_ARGS=--fresh starts empty.
+cluster: install
+	$(BIN)/python deploy/cluster.py up $(CLUSTER_ARGS)
+
+cluster-stop:
+	$(BIN)/python deploy/cluster.py down
+
+cluster-status:
+	$(BIN)/python deploy/cluster.py status
 
 shell: install
 	$(BIN)/omnicanal shell

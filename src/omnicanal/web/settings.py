@@ -5,6 +5,7 @@ The embedded default needs none: a SQLite file and a generated secret key under 
 
 import os
 import secrets
+import socket
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -158,6 +159,10 @@ def _database() -> dict:
         config["CONN_MAX_AGE"] = 0
         if pool_size > 0 and not TESTING:
             config["OPTIONS"]["pool"] = {"min_size": 1, "max_size": pool_size, "timeout": 10}
+        # A pooled connection is checked (an empty query) when a request takes it: after PostgreSQL
+        # restarts, or drops connections, a dead one is replaced instead of answering a 500 (one per
+        # pooled connection, seen on the cluster: docs/scaling.md). DB_HEALTH_CHECKS=0 saves the round trip.
+        config["CONN_HEALTH_CHECKS"] = _env_bool("DB_HEALTH_CHECKS", True)
         if test_name := os.environ.get("TEST_DB_NAME"):
             config["TEST"] = {"NAME": test_name}
     return config
@@ -202,6 +207,15 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# This process's name in a cluster (/health says it, deploy/cluster.py sets web1, web2…): the host by default.
+OMNICANAL_NODE = os.environ.get("OMNICANAL_NODE") or socket.gethostname()
+
+# The cache every process shares when there are several (Redis), else each process's own memory.
+if REDIS_URL and not TESTING:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                    "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "omnicanal")}
+    }
 
 # Background work: huey in a file next to the database by default; Redis at scale.
 if REDIS_URL:

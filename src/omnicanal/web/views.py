@@ -1,5 +1,6 @@
 """The composition root's own pages: health, console sign-in and home, problem type docs."""
 
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import render
@@ -18,6 +19,8 @@ def health(request: HttpRequest):
     state = queries.health()
     body = {
         "status": "ok" if state.ok else "unavailable",
+        # Which process answered: behind a load balancer, the node a probe (or a person) reached.
+        "node": settings.OMNICANAL_NODE,
         "database": "ok" if state.database else "unreachable",
         "migrations": "ok" if state.migrations else f"{state.pending_migrations} pending",
         "worker": {
@@ -25,7 +28,9 @@ def health(request: HttpRequest):
             "last_seen": state.worker_seen_at.isoformat() if state.worker_seen_at else None,
         },
     }
-    return JsonResponse(body, status=200 if state.ok else 503)
+    response = JsonResponse(body, status=200 if state.ok else 503)
+    response["X-Omnicanal-Node"] = settings.OMNICANAL_NODE
+    return response
 
 
 class LoginView(auth_views.LoginView):

@@ -14,6 +14,13 @@ def test_health_reports_database_migrations_and_worker(client):
     assert body["worker"]["status"] == "not seen"
 
 
+def test_health_names_the_node_that_answered(client, settings):
+    settings.OMNICANAL_NODE = "web2"
+    response = client.get("/health")
+    assert response.json()["node"] == "web2"
+    assert response["X-Omnicanal-Node"] == "web2"
+
+
 def test_health_sees_the_worker_heartbeat(client):
     from omnicanal.core.services import do_record_heartbeat
 
