@@ -25,23 +25,6 @@ def _user(role, locations=()):
 
 
 @pytest.fixture
-def scenario(shop, ana, bea):
-    """A week at SCL and VAP: Ana asks on WhatsApp then buys at the SCL till; web pickups at SCL and
-    VAP; one web order cancelled; the week before, one web order at SCL."""
-    conv = shop.write(at=DAY + 8 * H).conversation
-    shop.reply(conv.public_id, at=DAY + 9 * H)
-    orders = {
-        "pos_scl": shop.place(ana, at=DAY + 10 * H, method="carry_out", location="SCL", channel="pos", pay="cash"),
-        "web_scl": shop.place(bea, at=DAY + 11 * H, method="pickup", location="SCL", channel="web"),
-        "web_vap": shop.place(bea, at=DAY + 12 * H, method="pickup", location="VAP", channel="web"),
-        "cancelled": shop.place(bea, at=DAY + 13 * H, method="pickup", location="SCL", channel="web"),
-        "before": shop.place(bea, at=DAY - 2 * 24 * H, method="pickup", location="SCL", channel="web"),
-    }
-    shop.cancel(orders["cancelled"], at=DAY + 14 * H)
-    return {"orders": orders, "conversation": conv.public_id}
-
-
-@pytest.fixture
 def manager_client(client, world):
     client.force_login(_user("manager"))
     return client
