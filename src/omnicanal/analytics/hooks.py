@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omnicanal.analytics import queries, roles
 from omnicanal.core.auth import role_allows
@@ -13,8 +14,9 @@ from omnicanal.core.console import principal
 from omnicanal.core.errors import NotFound
 from omnicanal.customers import registry as customers_registry
 
-KIND_LABELS = {"message": _("Wrote to us"), "cart": _("Started a cart"), "order": _("Ordered"),
-               "pickup": _("Picked up"), "return": _("Returned"), "review": _("Reviewed")}
+KIND_LABELS = {"message": pgettext_lazy("journey", "Wrote to us"), "cart": pgettext_lazy("journey", "Started a cart"),
+               "order": pgettext_lazy("journey", "Ordered"), "pickup": pgettext_lazy("journey", "Picked up"),
+               "return": pgettext_lazy("journey", "Returned"), "review": pgettext_lazy("journey", "Reviewed")}
 SHOWN_STEPS = 40  # the latest ones; the API answers every step
 
 
