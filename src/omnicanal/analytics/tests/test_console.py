@@ -42,6 +42,8 @@ def test_the_dashboard_shows_the_reports_numbers_beside_the_previous_period(mana
         assert f'data-testid="table-{name}"' in page and f'data-testid="csv-{name}"' in page
     assert 'data-chart="chart-channels"' in page and 'id="chart-channels"' in page
     assert "/static/analytics/vendor/chart.umd.min.js" in page
+    # every script is ours, from our static files: no CDN
+    assert all(src.startswith("/static/") for src in re.findall(r'<script[^>]* src="([^"]+)"', page))
 
 
 def test_a_drill_down_lists_exactly_the_orders_a_number_counts(manager_client, scenario):
