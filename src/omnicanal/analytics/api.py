@@ -77,13 +77,13 @@ def _period(query: KpiQuery) -> tuple[dt.datetime, dt.datetime]:
     return start, end
 
 
-def _channel(code: str | None) -> str | None:
+def checked_channel(code: str | None) -> str | None:
     if code is not None and code not in kpis.MESSAGING_CHANNELS and not catalog.channel_exists(code):
         raise ValidationFailed.on("channel", _("no channel %(code)s") % {"code": code})
     return code
 
 
-def _locations(principal: Principal, code: str | None) -> frozenset[str] | None:
+def scoped_locations(principal: Principal, code: str | None) -> frozenset[str] | None:
     """The filter's locations: the one asked for (if the credential may see it), else a store
     clerk's own stores, else every location (None)."""
     if code is not None:
@@ -107,8 +107,8 @@ def get_kpis(request, query: Query[KpiQuery]):
     Store staff see their own stores only."""
     principal = require_role(request, *roles.KPIS)
     start, end = _period(query)
-    filters = Filters(start=start, end=end, channel=_channel(query.channel),
-                      locations=_locations(principal, query.location))
+    filters = Filters(start=start, end=end, channel=checked_channel(query.channel),
+                      locations=scoped_locations(principal, query.location))
     now, before = queries.report(filters), queries.report(filters.previous())
     return {"from": start, "to": end, "kpis": now.kpis, "channel": filters.channel,
             "locations": sorted(filters.locations) if filters.locations is not None else None,

@@ -16,6 +16,7 @@ from omnicanal.core.money import Money
 from omnicanal.orders.tests.conftest import make_customer, make_world
 
 DAY = dt.datetime(2026, 3, 2, tzinfo=dt.UTC)  # a Monday, UTC midnight
+H = dt.timedelta(hours=1)
 ADDRESS = {"line1": "Av. Italia 1", "city": "Santiago", "country": "CL"}
 _ext = itertools.count(1)
 
@@ -131,3 +132,20 @@ def bea(world):
 @pytest.fixture
 def shop(world, django_capture_on_commit_callbacks):
     return Shop(django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def scenario(shop, ana, bea):
+    """A week at SCL and VAP: Ana asks on WhatsApp then buys at the SCL till; web pickups at SCL and
+    VAP; one web order cancelled; the week before, one web order at SCL."""
+    conv = shop.write(at=DAY + 8 * H).conversation
+    shop.reply(conv.public_id, at=DAY + 9 * H)
+    orders = {
+        "pos_scl": shop.place(ana, at=DAY + 10 * H, method="carry_out", location="SCL", channel="pos", pay="cash"),
+        "web_scl": shop.place(bea, at=DAY + 11 * H, method="pickup", location="SCL", channel="web"),
+        "web_vap": shop.place(bea, at=DAY + 12 * H, method="pickup", location="VAP", channel="web"),
+        "cancelled": shop.place(bea, at=DAY + 13 * H, method="pickup", location="SCL", channel="web"),
+        "before": shop.place(bea, at=DAY - 2 * 24 * H, method="pickup", location="SCL", channel="web"),
+    }
+    shop.cancel(orders["cancelled"], at=DAY + 14 * H)
+    return {"orders": orders, "conversation": conv.public_id}
