@@ -35,7 +35,8 @@ def _store_tokens(account: MarketplaceAccount, answer: dict) -> None:
     account.access_token = crypto.encrypt(str(answer["access_token"]))
     if answer.get("refresh_token"):
         account.refresh_token = crypto.encrypt(str(answer["refresh_token"]))
-    account.token_expires_at = now + dt.timedelta(seconds=int(answer.get("expires_in") or 21600))
+    lifetime = answer.get("expires_in")
+    account.token_expires_at = now + dt.timedelta(seconds=21600 if lifetime is None else int(lifetime))
     account.refreshed_at = now
     account.last_error = ""
     account.save()

@@ -22,7 +22,13 @@ from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory_queries
 from omnicanal.inventory import services as inventory
 from omnicanal.marketplaces import tasks
-from omnicanal.marketplaces.models import ApiCall, ListingState, MarketplaceListing, MarketplaceOrder, Notification
+from omnicanal.marketplaces.models import (
+    ApiCall,
+    ListingState,
+    MarketplaceListing,
+    MarketplaceOrder,
+    Notification,
+)
 from omnicanal.marketplaces.sandbox import fixture
 from omnicanal.marketplaces.services import calls, tokens
 from omnicanal.orders import queries as orders_queries

@@ -11,12 +11,12 @@ from omnicanal.marketplaces.tests.conftest import connect, ml_settings
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def test_six_processes_needing_an_expired_token_make_exactly_one_refresh_call(sandbox):
+def test_six_processes_needing_an_expired_token_make_exactly_one_refresh_call(sandbox, settings):
     # given a seller whose access token has expired
     account = connect(sandbox, expires_in=0)
     # when 6 processes each need a token at the same moment
     results = run_in_processes("omnicanal.marketplaces.tests.workers:need_token",
-                               [(account.pk, sandbox.url, ml_settings(sandbox.url)) for _ in range(6)])
+                               [(account.pk, sandbox.url, ml_settings(sandbox.url), settings.SECRET_KEY) for _ in range(6)])
     # then the loopback server saw one refresh, and all six use the token it issued
     assert [form["grant_type"] for form in sandbox.token_calls] == ["refresh_token"]
     assert len(set(results)) == 1 and results[0] in sandbox.live_tokens
