@@ -252,6 +252,8 @@ OMNICANAL: dict[str, Any] = {
     # gather before one push, and the in-place retries (seconds) of a 429 or 5xx before the queue waits.
     "MERCADOLIBRE": {
         "API_URL": os.environ.get("MERCADOLIBRE_API_URL", "https://api.mercadolibre.com"),
+        # The seller's consent page of the site (auth.mercadolibre.com.ar, .com.mx…; Chile's here).
+        "AUTH_URL": os.environ.get("MERCADOLIBRE_AUTH_URL", "https://auth.mercadolibre.cl/authorization"),
         "CLIENT_ID": os.environ.get("MERCADOLIBRE_CLIENT_ID", ""),
         "CLIENT_SECRET": os.environ.get("MERCADOLIBRE_CLIENT_SECRET", ""),
         "DEBOUNCE_SECONDS": float(os.environ.get("MERCADOLIBRE_DEBOUNCE_SECONDS", "10")),

@@ -13,11 +13,17 @@ from omnicanal.marketplaces.services.notifications import (
 from omnicanal.marketplaces.services.orders import do_import_order
 from omnicanal.marketplaces.services.questions import do_import_question, do_queue_answer
 from omnicanal.marketplaces.services.stock import do_mark_dirty, do_push_stock
-from omnicanal.marketplaces.services.tokens import access_token, do_authorize, do_connect_account, do_refresh
+from omnicanal.marketplaces.services.tokens import (
+    access_token,
+    do_authorize,
+    do_connect_account,
+    do_refresh,
+    get_account,
+)
 
 __all__ = [
     "TOPICS", "access_token", "account_for", "check_notification", "do_authorize", "do_connect_account",
     "do_enqueue", "do_import_order", "do_import_question", "do_link_listing", "do_mark_dirty", "do_process",
     "do_publish", "do_publish_skus", "do_push_stock", "do_queue_answer", "do_receive_notification", "do_refresh",
-    "do_send_due", "price_drift",
+    "do_send_due", "get_account", "price_drift",
 ]

@@ -12,7 +12,7 @@ CLIENT_ID = "5503910054141466"
 
 
 def ml_settings(url: str) -> dict:
-    return {"API_URL": url, "CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": "sandbox-secret", "DEBOUNCE_SECONDS": 10.0,
+    return {"API_URL": url, "AUTH_URL": "https://auth.mercadolibre.cl/authorization", "CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": "sandbox-secret", "DEBOUNCE_SECONDS": 10.0,
             "RETRY_DELAYS": [0.01, 0.02], "TIMEOUT_SECONDS": 5.0}
 
 

@@ -223,12 +223,3 @@ def test_a_notification_fetch_that_meets_an_outage_is_processed_later(client, sa
         tasks.sweep.call_local()
     assert Notification.objects.get().status == "done"
     assert MarketplaceOrder.objects.get().order_id
-
-
-def test_the_console_lists_the_accounts_with_their_token_and_errors(client, sandbox, seller, staff):
-    user = staff("admin")
-    client.force_login(user)
-    page = client.get("/console/marketplaces/accounts/")
-    assert page.status_code == 200
-    assert b"TIENDA-DEPORTES" in page.content and seller.public_id.encode() in page.content
-
