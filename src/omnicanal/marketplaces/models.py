@@ -6,19 +6,21 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from omnicanal.core.crypto import EncryptedSecretsJSONField
 from omnicanal.core.ids import PublicIdField
 
 
 class MarketplaceAccount(models.Model):
-    """One seller on one marketplace. Tokens are encrypted at rest (core.crypto)."""
+    """One seller on one marketplace."""
 
     public_id = PublicIdField(prefix="mpa")
     marketplace = models.CharField(max_length=30, default="mercadolibre")
     seller_id = models.CharField(max_length=40)  # the marketplace's user id of the seller
     site_id = models.CharField(max_length=10, default="MLC")  # Mercado Libre's site (MLC: Chile)
     nickname = models.CharField(max_length=100, blank=True, default="")
-    access_token = models.TextField(blank=True, default="")  # encrypted
-    refresh_token = models.TextField(blank=True, default="")  # encrypted; single-use on Mercado Libre
+    # {"access_token", "refresh_token"}: sealed at rest and re-encrypted by `omnicanal rotate-secrets`;
+    # Mercado Libre's refresh token is single-use.
+    tokens = EncryptedSecretsJSONField(default=dict, blank=True, secret_keys=("access_token", "refresh_token"))
     token_expires_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     refresh_count = models.PositiveIntegerField(default=0)

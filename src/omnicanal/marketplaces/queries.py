@@ -30,7 +30,7 @@ class AccountStatus:
 
 
 def _token_state(account: MarketplaceAccount, now: dt.datetime) -> str:
-    if not account.access_token or account.token_expires_at is None:
+    if not account.tokens.get("access_token") or account.token_expires_at is None:
         return "missing"
     return "valid" if account.token_expires_at > now + dt.timedelta(minutes=5) else "expiring"
 

@@ -14,7 +14,7 @@ import time
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from omnicanal.core import clock, crypto
+from omnicanal.core import clock
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.marketplaces import client, locks
 from omnicanal.marketplaces.models import MarketplaceAccount
@@ -32,9 +32,8 @@ def get_account(public_id: str) -> MarketplaceAccount:
 
 def _store_tokens(account: MarketplaceAccount, answer: dict) -> None:
     now = clock.now()
-    account.access_token = crypto.encrypt(str(answer["access_token"]))
-    if answer.get("refresh_token"):
-        account.refresh_token = crypto.encrypt(str(answer["refresh_token"]))
+    account.tokens = {"access_token": str(answer["access_token"]),
+                      "refresh_token": str(answer.get("refresh_token") or account.tokens.get("refresh_token") or "")}
     lifetime = answer.get("expires_in")
     account.token_expires_at = now + dt.timedelta(seconds=21600 if lifetime is None else int(lifetime))
     account.refreshed_at = now
@@ -67,11 +66,9 @@ def do_authorize(*, code: str, redirect_uri: str) -> MarketplaceAccount:
 
 def _fresh(account: MarketplaceAccount, failed: str) -> str:
     """The stored token when it is usable: not expiring and not the one the marketplace just refused."""
-    if not account.access_token or account.token_expires_at is None:
+    token = str(account.tokens.get("access_token") or "")
+    if not token or account.token_expires_at is None or account.token_expires_at <= clock.now() + MARGIN:
         return ""
-    if account.token_expires_at <= clock.now() + MARGIN:
-        return ""
-    token = crypto.decrypt(account.access_token)
     return "" if token == failed else token
 
 
@@ -94,7 +91,7 @@ def do_refresh(account_pk: int, *, failed: str = "") -> str:
             conf = client.config()
             answer = client.request("POST", "/oauth/token", form={
                 "grant_type": "refresh_token", "client_id": conf["CLIENT_ID"],
-                "client_secret": conf["CLIENT_SECRET"], "refresh_token": crypto.decrypt(account.refresh_token)})
+                "client_secret": conf["CLIENT_SECRET"], "refresh_token": str(account.tokens.get("refresh_token") or "")})
             account.refresh_count += 1
             _store_tokens(account, answer)
             return str(answer["access_token"])
