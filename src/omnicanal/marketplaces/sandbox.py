@@ -83,7 +83,15 @@ class Sandbox:
         self.items[str(item["id"])] = copy.deepcopy(item)
 
     # --- the server ----------------------------------------------------------------------
-    def start(self) -> str:
+    def seed_demo(self, seller_id: int | str = 468424240) -> dict:
+        """The recorded item, order, shipment and question, and tokens for the seller: a sandbox the
+        demo connects to (`omnicanal mercadolibre-sandbox`)."""
+        for name, put in (("item", self.put_item), ("order", self.put_order), ("shipment", self.put_shipment),
+                          ("question", self.put_question)):
+            put(fixture(name))
+        return self.issue_tokens(seller_id)
+
+    def start(self, port: int = 0) -> str:
         sandbox = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -112,7 +120,7 @@ class Sandbox:
             def do_PUT(self):
                 self._handle("PUT")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{self.server.server_port}"
 

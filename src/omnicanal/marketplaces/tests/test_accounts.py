@@ -1,6 +1,8 @@
 """Connecting a seller (the API with tokens, the console's OAuth round trip against the loopback
 server), linking a listing through the API, and the console's accounts page."""
 
+import json
+
 import pytest
 from django.db import connection, transaction
 
@@ -73,3 +75,29 @@ def test_the_accounts_page_shows_the_last_error(client, sandbox, staff):
     assert page.status_code == 200 and b"HTTP 503" in page.content
     client.force_login(staff("agent"))
     assert client.get("/console/marketplaces/accounts/").status_code in (302, 403)
+
+
+def test_the_demo_sandbox_command_serves_the_recorded_item_to_the_tokens_it_prints():
+    import io
+    import threading
+    import urllib.request
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    runner = threading.Thread(target=call_command, args=("mercadolibre-sandbox",),
+                              kwargs={"port": 0, "seconds": 3, "stdout": out}, daemon=True)
+    runner.start()
+    for _ in range(100):
+        if "POST /api/v1/marketplace-accounts" in out.getvalue():
+            break
+        threading.Event().wait(0.02)
+    lines = out.getvalue().splitlines()
+    url = lines[0].split("=", 1)[1]
+    connect_body = json.loads(lines[3].split(" ", 2)[2])
+    request = urllib.request.Request(f"{url}/items/MLC1122334455",
+                                     headers={"Authorization": f"Bearer {connect_body['access_token']}"})
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        assert json.loads(answer.read())["seller_custom_field"] == "SHOE-40"
+    assert connect_body["seller_id"] == str(SELLER)
+    runner.join(timeout=10)
