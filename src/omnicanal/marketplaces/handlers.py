@@ -25,12 +25,16 @@ for _topic in STOCK_TOPICS:
     outbox.handles(_topic)(stock_moved)
 
 
+def _send_after_commit(account_pk: int) -> None:
+    transaction.on_commit(lambda: tasks.send_calls(account_pk))
+
+
 @outbox.handles("catalog.ListingChanged")
 def listing_changed(event: outbox.Envelope) -> None:
     if event.payload.get("channel") != CHANNEL:
         return
     for account_pk in listings.do_publish_skus([event.payload["sku"]]):
-        transaction.on_commit(lambda pk=account_pk: tasks.send_calls(pk))
+        _send_after_commit(account_pk)
 
 
 @outbox.handles("conversations.MessageSent")
@@ -39,4 +43,4 @@ def answer_question(event: outbox.Envelope) -> None:
         return
     account_pk = questions.do_queue_answer(message_id=event.payload["message_id"])
     if account_pk is not None:
-        transaction.on_commit(lambda: tasks.send_calls(account_pk))
+        _send_after_commit(account_pk)

@@ -52,7 +52,7 @@ def send(call: ApiCall) -> bool:
         tokens.call(call.account_id, call.method, call.path, call.body)
     except client.ApiError as exc:
         attempts = call.attempts + 1
-        fields = {"attempts": attempts, "last_status_code": exc.status, "last_error": str(exc)[:500]}
+        fields: dict[str, object] = {"attempts": attempts, "last_status_code": exc.status, "last_error": str(exc)[:500]}
         if exc.retryable or exc.invalid_token:
             fields["next_attempt_at"] = clock.now() + backoff(attempts)
         else:

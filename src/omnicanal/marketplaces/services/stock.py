@@ -67,7 +67,7 @@ def do_push_stock(*, now: dt.datetime | None = None, force: bool = False) -> lis
 def dirty_window_left(now: dt.datetime | None = None) -> float | None:
     """Seconds until the oldest dirty listing is due (None: nothing waits): when to run the push."""
     oldest = MarketplaceListing.objects.filter(stock_dirty_since__isnull=False).order_by("stock_dirty_since").first()
-    if oldest is None:
+    if oldest is None or oldest.stock_dirty_since is None:
         return None
     left = (oldest.stock_dirty_since + debounce() - (now or clock.now())).total_seconds()
     return max(0.0, left)

@@ -32,6 +32,7 @@ from omnicanal.marketplaces.models import (
 from omnicanal.marketplaces.sandbox import fixture
 from omnicanal.marketplaces.services import calls, tokens
 from omnicanal.orders import queries as orders_queries
+from omnicanal.orders import services as orders
 
 pytestmark = pytest.mark.django_db
 
@@ -117,24 +118,27 @@ def test_a_notification_for_an_unknown_seller_or_application_stores_nothing(clie
     assert ("GET", "/orders/2000008452331") not in sandbox.requests
 
 
-def test_a_stock_change_updates_the_marketplace_once_after_the_debounce_window(sandbox, seller,
-                                                                               django_capture_on_commit_callbacks):
+def test_a_pos_sale_updates_the_marketplace_once_after_the_debounce_window(sandbox, seller,
+                                                                          django_capture_on_commit_callbacks):
     push_after_window()
     sent_before = len(quantities(sandbox))
-    wh = inventory_queries.get_location("WH")
-    # when the stock moves twice within the window (a receipt, then a count's correction)
+    before = available()
+    # when a store's POS sells one SHOE-40 and the warehouse receives 2, within the window
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        inventory.do_receive_stock(location=wh, lines=[("SHOE-40", 4)])
+        sale = orders.do_place_order(channel="pos", delivery={"method": "carry_out", "location": "SCL"},
+                                     lines=[orders.LineIn(sku="SHOE-40", quantity=1)],
+                                     payments=[orders.PaymentIn(method="cash")])
+    assert sale.status != "cancelled" and available() == before - 1
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        inventory.do_receive_stock(location=wh, lines=[("SHOE-40", 2)])
+        inventory.do_receive_stock(location=inventory_queries.get_location("WH"), lines=[("SHOE-40", 2)])
     # then nothing is sent inside the window
     tasks.push_stock.call_local()
     assert len(quantities(sandbox)) == sent_before
-    # and one call with the latest promisable figure after it
+    # and one call with the latest promisable figure (never on-hand) after it
     push_after_window()
     assert len(quantities(sandbox)) == sent_before + 1
-    assert quantities(sandbox)[-1] == available() == sandbox.items["MLC1122334455"]["available_quantity"]
-
+    assert quantities(sandbox)[-1] == available() == before + 1
+    assert sandbox.items["MLC1122334455"]["available_quantity"] == before + 1
 
 def test_a_price_out_of_the_channel_policy_is_not_pushed_and_shows_in_the_audit(sandbox, seller,
                                                                                 django_capture_on_commit_callbacks):
