@@ -227,3 +227,12 @@ def test_a_notification_fetch_that_meets_an_outage_is_processed_later(client, sa
         tasks.sweep.call_local()
     assert Notification.objects.get().status == "done"
     assert MarketplaceOrder.objects.get().order_id
+
+
+def test_only_a_marketplace_order_may_be_paid_to_the_marketplace(sandbox, seller):
+    # an order of another channel claiming the marketplace collected its money is paid as any card order
+    with transaction.atomic():
+        web = orders.do_place_order(channel="web", delivery={"method": "ship", "address": {"line1": "Av. 1"}},
+                                    lines=[orders.LineIn(sku="SOCK-1", quantity=1)],
+                                    payments=[orders.PaymentIn(method="card", provider="marketplace")])
+    assert [(p.provider, p.status) for p in web.payments.all()] == [("testpay", "pending")]
