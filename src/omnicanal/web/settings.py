@@ -56,6 +56,7 @@ CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS")
 DOMAIN_ORDER = [
     "core", "customers", "catalog", "inventory", "loyalty", "orders",
     "conversations", "channels", "storefront", "bot", "marketing", "feedback", "analytics", "integrations",
+    "marketplaces",
 ]
 OMNICANAL_APPS = [f"omnicanal.{name}" for name in DOMAIN_ORDER if (PACKAGE_DIR / name / "apps.py").exists()]
 # Our apps come first: Django merges every app's translation catalogue and the earliest app wins a
@@ -263,6 +264,19 @@ OMNICANAL: dict[str, Any] = {
         # publishing a batch and recording it could publish that batch twice.
         "DUPLICATE_WINDOW_SECONDS": int(os.environ.get("STREAM_DUPLICATE_WINDOW_SECONDS", "600")),
         "MAX_AGE_DAYS": int(os.environ.get("STREAM_MAX_AGE_DAYS", "30")),
+    },
+    # The Mercado Libre connector (marketplaces app, docs/integrations.md): the API's base URL (the
+    # loopback sandbox in tests and the demo), the application's credentials, how long stock changes
+    # gather before one push, and the in-place retries (seconds) of a 429 or 5xx before the queue waits.
+    "MERCADOLIBRE": {
+        "API_URL": os.environ.get("MERCADOLIBRE_API_URL", "https://api.mercadolibre.com"),
+        # The seller's consent page of the site (auth.mercadolibre.com.ar, .com.mx…; Chile's here).
+        "AUTH_URL": os.environ.get("MERCADOLIBRE_AUTH_URL", "https://auth.mercadolibre.cl/authorization"),
+        "CLIENT_ID": os.environ.get("MERCADOLIBRE_CLIENT_ID", ""),
+        "CLIENT_SECRET": os.environ.get("MERCADOLIBRE_CLIENT_SECRET", ""),
+        "DEBOUNCE_SECONDS": float(os.environ.get("MERCADOLIBRE_DEBOUNCE_SECONDS", "10")),
+        "RETRY_DELAYS": [float(x) for x in _env_list("MERCADOLIBRE_RETRY_DELAYS", "1,4")],
+        "TIMEOUT_SECONDS": float(os.environ.get("MERCADOLIBRE_TIMEOUT_SECONDS", "10")),
     },
     # Outbound webhooks (integrations app, docs/integrations.md).
     "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10")),

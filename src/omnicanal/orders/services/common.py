@@ -75,6 +75,8 @@ class PaymentIn:
     gift_card_code: str = ""
     pin: str = ""
     up_to: bool = False
+    # "marketplace": the marketplace collected the money (an imported order); only on that channel.
+    provider: str = ""
 
 
 def _who(actor: Principal) -> str:

@@ -100,7 +100,8 @@ def _payments_plan(payments: list[PaymentIn] | None, total: Money, channel: str,
             raise ValidationFailed.on("customer_id", _("is required to pay with stored value or points"))
         if p.method == "cash" and channel not in IN_PERSON_CHANNELS:
             raise ValidationFailed.on(f"payments.{i}.method", _("cash is taken only in person"))
-        planned.append(PaymentIn(method=p.method, amount=amount, gift_card_code=p.gift_card_code, pin=p.pin))
+        planned.append(PaymentIn(method=p.method, amount=amount, gift_card_code=p.gift_card_code, pin=p.pin,
+                                 provider=p.provider))
         paid = paid + amount
     if paid != total:
         raise ValidationFailed.on("payments", _("the payments add up to %(paid)s, the order to %(total)s")
@@ -108,7 +109,9 @@ def _payments_plan(payments: list[PaymentIn] | None, total: Money, channel: str,
     return planned
 
 
-def _provider_for(method: str, channel: str) -> str:
+def _provider_for(method: str, channel: str, provider: str = "") -> str:
+    if provider == "marketplace" and channel == "marketplace" and method == "card":
+        return "marketplace"  # an imported marketplace order: paid to the marketplace already
     if method == "cash":
         return "cash"
     if method == "card":
@@ -244,7 +247,7 @@ def do_place_order(
     ])
     rows = []
     for p in planned:
-        provider = _provider_for(p.method, channel)
+        provider = _provider_for(p.method, channel, p.provider)
         pay = Payment(public_id=new_id("pay"), order=order, method="card_present" if provider == "terminal" else p.method,
                       provider=provider, amount=p.amount.amount, created_at=now, updated_at=now)
         if provider == "loyalty":

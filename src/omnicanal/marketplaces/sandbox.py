@@ -1,0 +1,188 @@
+"""A loopback Mercado Libre: an HTTP server in a thread speaking the documented JSON of every call
+the connector makes, with its state in memory. The tests run against it; the demo's sandbox can
+point OMNICANAL["MERCADOLIBRE"]["API_URL"] at it (`Sandbox().start()`).
+
+    POST /oauth/token            grant_type=refresh_token|authorization_code (form) → the token JSON;
+                                 a refresh token works once (single-use, as the real one)
+    GET  /orders/{id}            the order JSON (order_items, buyer, shipping, payments, status)
+    GET  /shipments/{id}         the shipment JSON (status, logistic_type, receiver_address)
+    GET  /questions/{id}         the question JSON (id, seller_id, text, status, item_id, from)
+    POST /answers                {"question_id", "text"} → the question, now ANSWERED
+    GET  /items/{id}             the item JSON
+    PUT  /items/{id}             {"available_quantity"} / {"price"} / {"status"} → the item
+
+Every call needs `Authorization: Bearer <a live access token>` (else 401 invalid_token, as the real
+API). `fail_next(n, status)` makes the next n calls (not the token endpoint) answer 429 or 5xx.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import threading
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+FIXTURES = Path(__file__).parent / "tests" / "fixtures" / "mercadolibre"
+
+
+def fixture(name: str) -> dict:
+    """A recorded payload (tests/fixtures/mercadolibre/<name>.json)."""
+    return json.loads((FIXTURES / f"{name}.json").read_text())
+
+
+def _error(status: int, message: str, error: str) -> dict:
+    return {"message": message, "error": error, "status": status, "cause": []}
+
+
+class Sandbox:
+    def __init__(self, *, client_id: str = "5503910054141466", client_secret: str = "sandbox-secret") -> None:
+        self.client_id, self.client_secret = client_id, client_secret
+        self.orders: dict[str, dict] = {}
+        self.shipments: dict[str, dict] = {}
+        self.questions: dict[str, dict] = {}
+        self.items: dict[str, dict] = {}
+        self.answers: list[dict] = []
+        self.item_updates: list[tuple[str, dict]] = []
+        self.token_calls: list[dict] = []
+        self.requests: list[tuple[str, str]] = []
+        self.live_tokens: set[str] = set()
+        self.refresh_tokens: set[str] = set()
+        self._failures: list[int] = []
+        self._counter = itertools.count(1)
+        self.lock = threading.Lock()
+        self.server: ThreadingHTTPServer | None = None
+
+    # --- state ---------------------------------------------------------------------------
+    def issue_tokens(self, user_id: int | str) -> dict:
+        n = next(self._counter)
+        access, refresh = f"APP_USR-{self.client_id}-{n:06d}-sandbox-{user_id}", f"TG-{n:06d}-{user_id}"
+        self.live_tokens.add(access)
+        self.refresh_tokens.add(refresh)
+        return {"access_token": access, "token_type": "Bearer", "expires_in": 21600,
+                "scope": "offline_access read write", "user_id": int(user_id), "refresh_token": refresh}
+
+    def expire_tokens(self) -> None:
+        self.live_tokens.clear()
+
+    def fail_next(self, n: int, status: int = 429) -> None:
+        self._failures.extend([status] * n)
+
+    def put_order(self, order: dict) -> None:
+        self.orders[str(order["id"])] = copy.deepcopy(order)
+
+    def put_shipment(self, shipment: dict) -> None:
+        self.shipments[str(shipment["id"])] = copy.deepcopy(shipment)
+
+    def put_question(self, question: dict) -> None:
+        self.questions[str(question["id"])] = copy.deepcopy(question)
+
+    def put_item(self, item: dict) -> None:
+        self.items[str(item["id"])] = copy.deepcopy(item)
+
+    # --- the server ----------------------------------------------------------------------
+    def seed_demo(self, seller_id: int | str = 468424240) -> dict:
+        """The recorded item, order, shipment and question, and tokens for the seller: a sandbox the
+        demo connects to (`omnicanal mercadolibre-sandbox`)."""
+        for name, put in (("item", self.put_item), ("order", self.put_order), ("shipment", self.put_shipment),
+                          ("question", self.put_question)):
+            put(fixture(name))
+        return self.issue_tokens(seller_id)
+
+    def start(self, port: int = 0) -> str:
+        sandbox = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _answer(self, status: int, body: dict) -> None:
+                raw = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def _handle(self, method: str) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                status, body = sandbox.handle(method, self.path, dict(self.headers), raw)
+                self._answer(status, body)
+
+            def do_GET(self):
+                self._handle("GET")
+
+            def do_POST(self):
+                self._handle("POST")
+
+            def do_PUT(self):
+                self._handle("PUT")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_port}"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    # --- the API -------------------------------------------------------------------------
+    def handle(self, method: str, path: str, headers: dict, raw: bytes) -> tuple[int, dict]:
+        with self.lock:
+            self.requests.append((method, path))
+            if path == "/oauth/token" and method == "POST":
+                return self._token(dict(urllib.parse.parse_qsl(raw.decode())))
+            if self._failures:
+                status = self._failures.pop(0)
+                return status, _error(status, "Too many requests" if status == 429 else "Internal server error",
+                                      "too_many_requests" if status == 429 else "internal_error")
+            token = (headers.get("Authorization") or headers.get("authorization") or "").removeprefix("Bearer ")
+            if token not in self.live_tokens:
+                return 401, _error(401, "invalid access token", "invalid_token")
+            body = json.loads(raw) if raw else {}
+            return self._route(method, path.split("?")[0], body)
+
+    def _token(self, form: dict) -> tuple[int, dict]:
+        self.token_calls.append(form)
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+            return 401, _error(401, "invalid client_id or client_secret", "invalid_client")
+        if form.get("grant_type") == "refresh_token":
+            if form.get("refresh_token") not in self.refresh_tokens:
+                return 400, _error(400, "Error validating grant. Your authorization code or refresh token may be "
+                                   "expired or it was already used", "invalid_grant")
+            self.refresh_tokens.discard(form["refresh_token"])  # single-use
+            user_id = form["refresh_token"].rsplit("-", 1)[-1]
+            return 200, self.issue_tokens(user_id)
+        if form.get("grant_type") == "authorization_code" and form.get("code", "").startswith("TG-"):
+            return 200, self.issue_tokens(form["code"].rsplit("-", 1)[-1])
+        return 400, _error(400, "invalid grant", "invalid_grant")
+
+    def _route(self, method: str, path: str, body: dict) -> tuple[int, dict]:
+        parts = path.strip("/").split("/")
+        store = {"orders": self.orders, "shipments": self.shipments, "questions": self.questions, "items": self.items}
+        if method == "GET" and len(parts) == 2 and parts[0] in store:
+            found = store[parts[0]].get(parts[1])
+            if found is None:
+                return 404, _error(404, f"{parts[0][:-1]} {parts[1]} not found", "not_found")
+            return 200, copy.deepcopy(found)
+        if method == "PUT" and len(parts) == 2 and parts[0] == "items":
+            item = self.items.get(parts[1])
+            if item is None:
+                return 404, _error(404, f"Item with id {parts[1]} not found", "not_found")
+            self.item_updates.append((parts[1], body))
+            item.update({k: v for k, v in body.items() if k in ("available_quantity", "price", "status", "title")})
+            return 200, copy.deepcopy(item)
+        if method == "POST" and parts == ["answers"]:
+            question = self.questions.get(str(body.get("question_id")))
+            if question is None or not body.get("text"):
+                return 400, _error(400, "invalid question_id or text", "bad_request")
+            if question.get("status") == "ANSWERED":
+                return 400, _error(400, "The question was already answered", "bad_request")
+            self.answers.append(body)
+            question["status"] = "ANSWERED"
+            question["answer"] = {"text": body["text"], "status": "ACTIVE", "date_created": "2026-12-06T12:00:00.000-04:00"}
+            return 200, copy.deepcopy(question)
+        return 404, _error(404, f"Resource {path} not found", "not_found")
