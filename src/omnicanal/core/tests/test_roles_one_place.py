@@ -16,7 +16,7 @@ import pytest
 from omnicanal.core.models import Role
 
 DOMAINS = ["catalog", "inventory", "loyalty", "conversations", "channels", "orders", "customers", "bot", "marketing", "feedback",
-           "integrations", "analytics"]
+           "integrations", "analytics", "marketplaces"]
 ROLE_NAMES = frozenset(Role.values)
 SRC = Path(__file__).resolve().parents[3]  # src/
 # The modules that decide who may act: the HTTP edges, the console's navigation and the services.
