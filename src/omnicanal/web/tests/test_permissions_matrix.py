@@ -166,6 +166,12 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "feedback_api_create_survey": ("feedback.SURVEYS", None),
     "feedback_api_send_survey": ("feedback.SURVEYS", None),
     "feedback_api_answer_survey": ("feedback.SURVEYS", None),
+    # analytics (store staff: their own stores only, narrowed inside the KPIs), marketplaces
+    "analytics_api_get_kpis": ("analytics.KPIS", None),
+    "analytics_api_get_journey": ("analytics.JOURNEY", None),
+    "marketplaces_api_connect_account": ("marketplaces.MANAGE", None),
+    "marketplaces_api_link_listing": ("marketplaces.MANAGE", None),
+    "marketplaces_api_list_accounts": ("marketplaces.READ", None),
     "integrations_api_create_endpoint": ("integrations.MANAGE", None),
     "integrations_api_list_endpoints": ("integrations.READ", None),
     "integrations_api_get_endpoint": ("integrations.READ", None),
