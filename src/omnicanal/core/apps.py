@@ -8,9 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from omnicanal.core import audit, metrics, outbox, tasks
+        from omnicanal.core import audit, metrics, outbox, tasks, tracing
 
         audit.install_sqlite_guard()
         outbox.to_worker(tasks.dispatch_in_worker)
         outbox.autodiscover_handlers()
         metrics.autodiscover()  # each domain's metrics.py declares its figures
+        tracing.setup()  # nothing unless TRACING_ENABLED

@@ -41,7 +41,10 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from omnicanal.core import requestid, tracing
+
 log = logging.getLogger(__name__)
+access_log = logging.getLogger("omnicanal.access")
 
 PREFIX = "omnicanal_"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -145,15 +148,26 @@ class MetricsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         status = 500
-        try:
-            response = self.get_response(request)
-            status = response.status_code
-            return response
-        finally:
-            method = request.method if request.method in _METHODS else "other"
-            route = route_of(request)
-            HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-            HTTP_LATENCY.labels(method=method, route=route).observe(time.perf_counter() - started)
+        method = request.method if request.method in _METHODS else "other"
+        with tracing.span(f"HTTP {method}", headers=request.headers, server=True, **{
+                "http.request.method": method, "omnicanal.request_id": requestid.current()}) as span:
+            try:
+                response = self.get_response(request)
+                status = response.status_code
+                return response
+            finally:
+                route = route_of(request)
+                elapsed = time.perf_counter() - started
+                HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+                HTTP_LATENCY.labels(method=method, route=route).observe(elapsed)
+                if span is not None:
+                    span.update_name(f"{method} {route}")
+                    span.set_attributes({"http.route": route, "http.response.status_code": status})
+                if settings.ACCESS_LOG:
+                    # The route template, never the path or the query: no ids or personal data in the log.
+                    access_log.info("%s %s %s %.1f ms", method, route, status, elapsed * 1000,
+                                    extra={"method": method, "route": route, "status": status,
+                                           "duration_ms": round(elapsed * 1000, 1)})
 
 
 # --- who may scrape ------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
 
-from omnicanal.core import clock, metrics, requestid
+from omnicanal.core import clock, metrics, requestid, tracing
 from omnicanal.core.models import OutboxEvent, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -268,7 +268,10 @@ def _run_handler(event_id: int, name: str, handler: Handler) -> bool:
                 return False
             if name in row.done_handlers:
                 return True
-            handler(Envelope(id=row.pk, topic=row.topic, payload=row.payload, occurred_at=row.created_at))
+            attributes: dict[str, Any] = {"omnicanal.handler": name, "omnicanal.event_id": event_id,
+                                          "omnicanal.request_id": requestid.current()}
+            with tracing.span(f"outbox {row.topic}", **attributes):
+                handler(Envelope(id=row.pk, topic=row.topic, payload=row.payload, occurred_at=row.created_at))
             row.done_handlers = [*row.done_handlers, name]
             row.save(update_fields=["done_handlers"])
         return True

@@ -379,6 +379,12 @@ METRICS_ENABLED = _env_bool("METRICS_ENABLED", True)
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOWED_ADDRESSES = _env_list("METRICS_ALLOWED_ADDRESSES", "" if PRODUCTION else "127.0.0.1,::1")
 
+# Tracing (core/tracing.py): OpenTelemetry spans of requests and outbox handlers, off by default.
+TRACING_ENABLED = _env_bool("TRACING_ENABLED", False)
+TRACING_EXPORTER = os.environ.get("TRACING_EXPORTER", "console").strip().lower()  # console | otlp
+# One log line per request (route template, status, milliseconds, request id) on "omnicanal.access".
+ACCESS_LOG = _env_bool("ACCESS_LOG", False)
+
 # Logs: human-readable lines by default, one JSON object a line with LOG_FORMAT=json (for a log
 # shipper); both carry the request id (core/requestid.py).
 LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()

@@ -306,3 +306,56 @@ def test_the_plain_log_line_carries_the_request_id():
     with requestid.bound("req-plain-0001"):
         requestid.RequestIdFilter().filter(record)
     assert "[req-plain-0001]: hello" in formatter.format(record)
+
+
+# --- tracing and the access log -------------------------------------------------------------------
+
+
+@pytest.fixture
+def spans():
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from omnicanal.core import tracing
+
+    exporter = InMemorySpanExporter()
+    tracing.setup(exporter=exporter)
+    yield exporter
+    tracing.off()
+
+
+def test_traces_name_requests_by_route_join_the_callers_trace_and_cover_outbox_handlers(client, issue_key, spans):
+    seen.clear()
+    caller_trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    response = client.get("/api/v1/orders/AS-100777", HTTP_X_REQUEST_ID="req-trace-0001",
+                          HTTP_TRACEPARENT=f"00-{caller_trace}-00f067aa0ba902b7-01", **issue_key("admin"))
+    assert response.status_code == 404
+    [server] = [s for s in spans.get_finished_spans() if s.name.startswith("GET ")]
+    assert server.name == "GET /api/v1/orders/<order_id>" and "AS-100777" not in str(dict(server.attributes))
+    assert server.attributes["http.response.status_code"] == 404
+    assert server.attributes["omnicanal.request_id"] == "req-trace-0001"
+    assert format(server.context.trace_id, "032x") == caller_trace
+    with requestid.bound("req-trace-0002"), transaction.atomic():
+        outbox.emit(Knocked(door="side"))
+    outbox.dispatch(OutboxEvent.objects.get(topic="web.Knocked").pk, in_worker=True)
+    handled = [s for s in spans.get_finished_spans() if s.name == "outbox web.Knocked"]
+    assert handled and handled[0].attributes["omnicanal.request_id"] == "req-trace-0002"
+
+
+def test_tracing_is_off_by_default_and_then_records_nothing(client):
+    from django.conf import settings
+
+    from omnicanal.core import tracing
+
+    assert settings.TRACING_ENABLED is False and tracing._tracer is None
+    with tracing.span("anything") as nothing:
+        assert nothing is None
+
+
+def test_the_access_log_line_names_the_route_status_and_request_id_never_the_path(client, settings, caplog):
+    settings.ACCESS_LOG = True
+    with caplog.at_level(logging.INFO, logger="omnicanal.access"):
+        client.get("/no/such/thing/ana.perez@example.cl", HTTP_X_REQUEST_ID="req-access-0001")
+    [line] = [r for r in caplog.records if r.name == "omnicanal.access"]
+    assert line.route == "unmatched" and line.status == 404 and "ana.perez" not in line.getMessage()
+    assert requestid.JsonFormatter().format(line)  # formats to one JSON object
+    assert json.loads(requestid.JsonFormatter().format(line))["route"] == "unmatched"
