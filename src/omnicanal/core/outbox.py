@@ -160,18 +160,20 @@ def emit_many(events: list[Any]) -> list[OutboxEvent]:
 @dataclass(frozen=True)
 class PreparedEvent:
     """An event a domain writes inside one SQL statement of its own (a hot path that cannot afford
-    an extra round trip): insert `topic`, `payload_json` (the same JSON emit() stores), `status` and
-    created_at, then hand the new row's id to `written()`."""
+    an extra round trip): insert `topic`, `payload_json` (the same JSON emit() stores), `status`,
+    `request_id` and created_at, then hand the new row's id to `written()`."""
 
     topic: str
     payload_json: str
     status: str
+    request_id: str = ""
 
 
 def prepare(event: Any) -> PreparedEvent:
     topic = topic_of(event)
     status = OutboxStatus.PENDING if _handlers.get(topic) else OutboxStatus.DONE
-    return PreparedEvent(topic=topic, payload_json=_payload_json(event), status=str(status))
+    return PreparedEvent(topic=topic, payload_json=_payload_json(event), status=str(status),
+                         request_id=requestid.current())
 
 
 def written(prepared: PreparedEvent, event_id: int) -> None:

@@ -277,6 +277,12 @@ def test_the_request_id_follows_a_request_into_its_events_their_handlers_and_the
         assert response.status_code == 201, response.content
         assert response["X-Request-ID"] == "req-observe-0001"
         assert OutboxEvent.objects.filter(topic="inventory.StockChanged").latest("pk").request_id == "req-observe-0001"
+        # and so does a reservation, whose event PostgreSQL's one-call reservation writes in SQL
+        body = {"reference": "ord_rid", "channel": "web", "lines": [{"sku": "SHOE-40", "quantity": 1}]}
+        response = client.post("/api/v1/reservations", json.dumps(body), content_type="application/json",
+                               HTTP_X_REQUEST_ID="req-observe-0003", **issue_key("admin"))
+        assert response.status_code == 201, response.content
+        assert OutboxEvent.objects.get(topic="inventory.StockReserved").request_id == "req-observe-0003"
         # an event's handlers run under the id on its row, even in another process (the worker), and
         # the events they emit inherit it
         with requestid.bound("req-observe-0002"):
