@@ -146,28 +146,33 @@ class MetricsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        started = time.perf_counter()
-        status = 500
         method = request.method if request.method in _METHODS else "other"
+        if not tracing.active():  # the common case, without a context manager's cost
+            return self._answer(request, method, None)
         with tracing.span(f"HTTP {method}", headers=request.headers, server=True, **{
                 "http.request.method": method, "omnicanal.request_id": requestid.current()}) as span:
-            try:
-                response = self.get_response(request)
-                status = response.status_code
-                return response
-            finally:
-                route = route_of(request)
-                elapsed = time.perf_counter() - started
-                HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
-                HTTP_LATENCY.labels(method=method, route=route).observe(elapsed)
-                if span is not None:
-                    span.update_name(f"{method} {route}")
-                    span.set_attributes({"http.route": route, "http.response.status_code": status})
-                if settings.ACCESS_LOG:
-                    # The route template, never the path or the query: no ids or personal data in the log.
-                    access_log.info("%s %s %s %.1f ms", method, route, status, elapsed * 1000,
-                                    extra={"method": method, "route": route, "status": status,
-                                           "duration_ms": round(elapsed * 1000, 1)})
+            return self._answer(request, method, span)
+
+    def _answer(self, request: HttpRequest, method: str, span) -> HttpResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = self.get_response(request)
+            status = response.status_code
+            return response
+        finally:
+            route = route_of(request)
+            elapsed = time.perf_counter() - started
+            HTTP_REQUESTS.labels(method=method, route=route, status=str(status)).inc()
+            HTTP_LATENCY.labels(method=method, route=route).observe(elapsed)
+            if span is not None:
+                span.update_name(f"{method} {route}")
+                span.set_attributes({"http.route": route, "http.response.status_code": status})
+            if settings.ACCESS_LOG:
+                # The route template, never the path or the query: no ids or personal data in the log.
+                access_log.info("%s %s %s %.1f ms", method, route, status, elapsed * 1000,
+                                extra={"method": method, "route": route, "status": status,
+                                       "duration_ms": round(elapsed * 1000, 1)})
 
 
 # --- who may scrape ------------------------------------------------------------------------------

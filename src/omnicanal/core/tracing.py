@@ -39,6 +39,10 @@ def setup(exporter: Any = None) -> None:
     _tracer = provider.get_tracer("omnicanal")
 
 
+def active() -> bool:
+    return _tracer is not None
+
+
 def off() -> None:
     global _tracer
     _tracer = None
