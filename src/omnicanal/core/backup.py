@@ -65,9 +65,9 @@ def backup_sqlite(source: Path, target: Path) -> int:
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     live = _open_read_only(Path(source))
+    partial.touch(mode=0o600)  # private from its first byte
     copy = sqlite3.connect(partial)
     try:
-        partial.chmod(0o600)
         # One step (pages=-1): the copy is one read transaction, a snapshot the writers do not disturb.
         live.backup(copy)
         copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal beside it

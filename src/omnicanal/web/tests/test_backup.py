@@ -149,7 +149,9 @@ def test_pg_dump_and_pg_restore_round_trip_into_a_scratch_database(tmp_path):
     assert sound(invariants.problems())
     settings_dict = connection.settings_dict
     dump = tmp_path / "omnicanal.dump"
-    assert backup.backup_postgresql(settings_dict, dump) > 0
+    out = StringIO()
+    call_command("backup", str(dump), stdout=out)  # pg_dump, custom format
+    assert "backed up to" in out.getvalue() and dump.stat().st_mode & 0o777 == 0o600
 
     admin = dict(host=settings_dict["HOST"] or "127.0.0.1", port=settings_dict["PORT"] or 5432,
                  user=settings_dict["USER"] or "postgres", password=settings_dict["PASSWORD"] or None,
