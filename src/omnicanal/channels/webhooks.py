@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods
 
 from omnicanal.channels import adapters, webchat_views
 from omnicanal.channels.base import WebhookRejected, WebhookRequest
+from omnicanal.channels.metrics import WEBHOOK_VERIFICATION_FAILURES
 from omnicanal.channels.models import Inbox
 from omnicanal.channels.services import do_store_webhook
 from omnicanal.channels.whatsapp import adapter as whatsapp
@@ -38,10 +39,11 @@ def _per_address_and_path(request: HttpRequest) -> tuple[str, str]:
     return ("webhook", f"{throttle.client_address(request)} {request.path}")
 
 
-def _reject(exc: WebhookRejected, request: HttpRequest) -> HttpResponse:
+def _reject(exc: WebhookRejected, request: HttpRequest, channel: str) -> HttpResponse:
     """A delivery that failed verification: 401/403, counted toward THROTTLES["webhook"] for its
     address and path; once they are locked out, 429 with Retry-After. Verified deliveries never
     come here, so the lockout never refuses them."""
+    WEBHOOK_VERIFICATION_FAILURES.labels(channel=channel, status=str(exc.status)).inc()
     subject = _per_address_and_path(request)
     try:
         throttle.check(subject)
@@ -107,7 +109,7 @@ def _handle(channel: str, request: HttpRequest, inbox_id: str = "") -> HttpRespo
     try:
         inbox = _authenticate(channel, webhook, inbox_id)
     except WebhookRejected as exc:
-        return _reject(exc, request)
+        return _reject(exc, request, channel)
     return _store(inbox, webhook)
 
 
@@ -119,7 +121,7 @@ def _meta_handshake(channels: tuple[str, ...], request: HttpRequest) -> HttpResp
             return HttpResponse(challenge, content_type="text/plain")
         except WebhookRejected as exc:
             worst = exc if exc.status < worst.status else worst
-    return _reject(worst, request)
+    return _reject(worst, request, channels[0])
 
 
 def _whatsapp_inbox(webhook: WebhookRequest) -> Inbox:
@@ -145,7 +147,7 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
     try:
         inbox = _whatsapp_inbox(webhook)
     except WebhookRejected as exc:
-        return _reject(exc, request)
+        return _reject(exc, request, "whatsapp")
     return _store(inbox, webhook)
 
 
@@ -159,7 +161,7 @@ def _social(channel: str):
         try:
             inbox = _authenticate(channel, webhook)
         except WebhookRejected as exc:
-            return _reject(exc, request)
+            return _reject(exc, request, channel)
         return _store(inbox, webhook)
 
     view.__name__ = f"{channel}_webhook"

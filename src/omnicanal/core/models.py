@@ -97,6 +97,10 @@ class OutboxEvent(models.Model):
     # When the event stream's relay (core.stream) had NATS JetStream store it; None: not yet (or the
     # stream is off). Apart from the handlers' status: the stream takes every event, handled or not.
     streamed_at = models.DateTimeField(null=True, blank=True)
+    # The id of the request that wrote the event (core.requestid), "" when none did (a periodic job, a
+    # command). Its handlers run under it, so their logs and the events they emit carry it too. A
+    # database default as well: inventory's reservation function inserts rows without naming it.
+    request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("outbox event")

@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
 
-from omnicanal.core import clock
+from omnicanal.core import clock, metrics, requestid, tracing
 from omnicanal.core.models import OutboxEvent, OutboxStatus
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ def emit(event: Any) -> OutboxEvent:
         payload=_payload(event),
         created_at=clock.now(),
         status=OutboxStatus.PENDING if _handlers.get(topic) else OutboxStatus.DONE,
+        request_id=requestid.current(),
     )
     if row.status == OutboxStatus.PENDING:
         _schedule_after_commit(row.pk)
@@ -142,11 +143,13 @@ def emit_many(events: list[Any]) -> list[OutboxEvent]:
     if not connection.in_atomic_block:
         raise RuntimeError("emit_many() must run inside the caller's transaction (transaction.atomic)")
     now = clock.now()
+    request_id = requestid.current()
     rows = []
     for event in events:
         topic = topic_of(event)
         status = OutboxStatus.PENDING if _handlers.get(topic) else OutboxStatus.DONE
-        rows.append(OutboxEvent(topic=topic, payload=_payload(event), created_at=now, status=status))
+        rows.append(OutboxEvent(topic=topic, payload=_payload(event), created_at=now, status=status,
+                                request_id=request_id))
     OutboxEvent.objects.bulk_create(rows)
     for row in rows:
         if row.status == OutboxStatus.PENDING:
@@ -157,18 +160,20 @@ def emit_many(events: list[Any]) -> list[OutboxEvent]:
 @dataclass(frozen=True)
 class PreparedEvent:
     """An event a domain writes inside one SQL statement of its own (a hot path that cannot afford
-    an extra round trip): insert `topic`, `payload_json` (the same JSON emit() stores), `status` and
-    created_at, then hand the new row's id to `written()`."""
+    an extra round trip): insert `topic`, `payload_json` (the same JSON emit() stores), `status`,
+    `request_id` and created_at, then hand the new row's id to `written()`."""
 
     topic: str
     payload_json: str
     status: str
+    request_id: str = ""
 
 
 def prepare(event: Any) -> PreparedEvent:
     topic = topic_of(event)
     status = OutboxStatus.PENDING if _handlers.get(topic) else OutboxStatus.DONE
-    return PreparedEvent(topic=topic, payload_json=_payload_json(event), status=str(status))
+    return PreparedEvent(topic=topic, payload_json=_payload_json(event), status=str(status),
+                         request_id=requestid.current())
 
 
 def written(prepared: PreparedEvent, event_id: int) -> None:
@@ -227,11 +232,19 @@ def dispatch(event_id: int, *, in_worker: bool = False) -> bool:
 
     Outside the worker, background handlers are handed to it as a huey task instead.
     """
-    event = OutboxEvent.objects.filter(pk=event_id).only("topic", "status").first()
+    event = OutboxEvent.objects.filter(pk=event_id).only("topic", "status", "request_id").first()
     if event is None or event.status != OutboxStatus.PENDING:
         return True
+    # Under the id of the request that wrote the event: the handlers' logs (their failures too) and
+    # the events they emit carry it (core.requestid). An event written without one (inventory's
+    # one-call reservation) keeps the id of the request dispatching it, if any.
+    with requestid.bound(event.request_id or requestid.current()):
+        return _dispatch(event_id, event.topic, in_worker=in_worker)
+
+
+def _dispatch(event_id: int, topic: str, *, in_worker: bool) -> bool:
     handed_over = False
-    for registration in handlers_for(event.topic):
+    for registration in handlers_for(topic):
         if registration.background and not in_worker:
             handed_over = True
             continue
@@ -257,7 +270,10 @@ def _run_handler(event_id: int, name: str, handler: Handler) -> bool:
                 return False
             if name in row.done_handlers:
                 return True
-            handler(Envelope(id=row.pk, topic=row.topic, payload=row.payload, occurred_at=row.created_at))
+            attributes: dict[str, Any] = {"omnicanal.handler": name, "omnicanal.event_id": event_id,
+                                          "omnicanal.request_id": requestid.current()}
+            with tracing.span(f"outbox {row.topic}", **attributes):
+                handler(Envelope(id=row.pk, topic=row.topic, payload=row.payload, occurred_at=row.created_at))
             row.done_handlers = [*row.done_handlers, name]
             row.save(update_fields=["done_handlers"])
         return True
@@ -272,7 +288,9 @@ def _record_failure(event_id: int, name: str, exc: Exception) -> None:
         row = OutboxEvent.objects.select_for_update().get(pk=event_id)
         row.attempts += 1
         row.last_error = f"{name}: {exc!r}\n{traceback.format_exc(limit=5)}"[:4000]
+        metrics.OUTBOX_HANDLER_FAILURES.labels(topic=row.topic).inc()
         if row.attempts >= int(settings.OMNICANAL["OUTBOX_MAX_ATTEMPTS"]):
+            metrics.OUTBOX_EVENTS_FAILED.labels(topic=row.topic).inc()
             row.status = OutboxStatus.FAILED
             row.next_attempt_at = None
         else:

@@ -61,3 +61,16 @@ def outbox_counts() -> dict[str, int]:
         "pending": OutboxEvent.objects.filter(status=OutboxStatus.PENDING).count(),
         "failed": OutboxEvent.objects.filter(status=OutboxStatus.FAILED).count(),
     }
+
+
+def outbox_lag_seconds() -> float:
+    """How long the oldest pending event has waited (0 when none waits): the relay's lag."""
+    oldest = OutboxEvent.objects.filter(status=OutboxStatus.PENDING).order_by("pk").values_list(
+        "created_at", flat=True).first()
+    return max((clock.now() - oldest).total_seconds(), 0.0) if oldest else 0.0
+
+
+def worker_heartbeat_age_seconds() -> float:
+    """Seconds since the worker's last heartbeat; -1 when it was never seen."""
+    beat = WorkerHeartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
+    return max((clock.now() - beat).total_seconds(), 0.0) if beat else -1.0

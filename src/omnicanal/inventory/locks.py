@@ -86,7 +86,7 @@ def transfer(public_id: str) -> Transfer | None:
 # deadlocks); a single row, the common case, is locked by its UPDATE alone.
 _WRITE_ARGS = ("%(channel)s::text, %(public_id)s::text, %(reference)s::text, %(status)s::text, %(now)s::timestamptz, "
                "%(expires_at)s::timestamptz, %(actor)s::text, %(topic)s::text, %(payload)s::jsonb, "
-               "%(event_status)s::text")
+               "%(event_status)s::text, %(request_id)s::text")
 _RESERVE_ROW = HotStatement(
     "omnicanal_reserve_row",
     f"SELECT go, reservation_id, event_id FROM inventory_reserve_row(%(sku)s::text, %(code)s::text, %(take)s::int, "
@@ -118,6 +118,7 @@ def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event) -> 
         "channel": reservation.channel_id, "public_id": reservation.public_id, "reference": reservation.reference,
         "status": reservation.status, "now": reservation.created_at, "expires_at": reservation.expires_at,
         "actor": reservation.actor, "topic": event.topic, "payload": event.payload_json, "event_status": event.status,
+        "request_id": event.request_id,
     }
     if len(plan) == 1:
         statement = _RESERVE_ROW

@@ -23,6 +23,7 @@ from omnicanal.core.libpq import HotStatement
 from omnicanal.core.queries import get_or_404
 from omnicanal.inventory import holidays
 from omnicanal.inventory.models import (
+    LineState,
     Location,
     LocationChannel,
     LocationHoliday,
@@ -407,6 +408,25 @@ def movements(*, location: str = "", sku: str = "", kind: str = "", reference: s
     if reference:
         qs = qs.filter(reference=reference)
     return qs.order_by("-at", "-id")
+
+
+def stock_problems() -> list[str]:
+    """Every way the stock could be wrong, checked from the movements up; [] when sound (a restored
+    backup is checked with it: web.invariants). Each row's on hand is the sum of its movements and
+    not negative; reserved is within on hand and equals what active reservations hold there."""
+    problems = []
+    moved = dict(StockMovement.objects.values_list("stock_id").annotate(n=Sum("quantity")).order_by())
+    held = dict(ReservationLine.objects.filter(state=LineState.HELD, reservation__status=ReservationStatus.ACTIVE)
+                .values_list("stock_id").annotate(n=Sum("quantity")).order_by())
+    rows = StockLevel.objects.values_list("pk", "variant__sku", "location__code", "on_hand", "reserved").order_by("pk")
+    for pk, sku, code, on_hand, reserved in rows.iterator():
+        if on_hand != (moved.get(pk) or 0):
+            problems.append(f"{sku} at {code}: on hand {on_hand}, movements sum to {moved.get(pk) or 0}")
+        if not 0 <= reserved <= on_hand:
+            problems.append(f"{sku} at {code}: reserved {reserved} of {on_hand} on hand")
+        if reserved != (held.get(pk) or 0):
+            problems.append(f"{sku} at {code}: reserved {reserved}, active reservations hold {held.get(pk) or 0}")
+    return problems
 
 
 def ledger_balance(*, location: str, sku: str) -> int:

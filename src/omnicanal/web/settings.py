@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "omnicanal.core.requestid.RequestIdMiddleware",  # first: every later log line carries the id
+    "omnicanal.core.metrics.MetricsMiddleware",  # times the whole chain, redirects and refusals too
     "django.middleware.security.SecurityMiddleware",
     "omnicanal.core.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -336,7 +338,7 @@ OMNICANAL: dict[str, Any] = {
 OMNICANAL_ENV = os.environ.get("OMNICANAL_ENV", "production" if not EMBEDDED and not TESTING else "development")
 PRODUCTION = OMNICANAL_ENV.strip().lower() == "production"
 SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
-SECURE_REDIRECT_EXEMPT = [r"^health$"]  # a load balancer's plain-HTTP health probe
+SECURE_REDIRECT_EXEMPT = [r"^health$", r"^metrics$"]  # a load balancer's health probe, Prometheus's scrape
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(31536000 if PRODUCTION else 0)))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
@@ -410,11 +412,32 @@ THROTTLES = {
     "track_arrived": {"max": 10, "per": 600, "lockout": 600},  # the tracking page's "I'm here"
 }
 
+# Metrics (core/metrics.py; docs/operations.md, "Metrics"): /metrics answers a bearer token or an
+# allowed address. Development allows loopback; production allows no address unless told, so without
+# METRICS_TOKEN or METRICS_ALLOWED_ADDRESSES nobody reads it there.
+METRICS_ENABLED = _env_bool("METRICS_ENABLED", True)
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_ADDRESSES = _env_list("METRICS_ALLOWED_ADDRESSES", "" if PRODUCTION else "127.0.0.1,::1")
+
+# Tracing (core/tracing.py): OpenTelemetry spans of requests and outbox handlers, off by default.
+TRACING_ENABLED = _env_bool("TRACING_ENABLED", False)
+TRACING_EXPORTER = os.environ.get("TRACING_EXPORTER", "console").strip().lower()  # console | otlp
+# One log line per request (route template, status, milliseconds, request id) on "omnicanal.access".
+ACCESS_LOG = _env_bool("ACCESS_LOG", False)
+
+# Logs: human-readable lines by default, one JSON object a line with LOG_FORMAT=json (for a log
+# shipper); both carry the request id (core/requestid.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain").strip().lower()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "omnicanal.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {"()": "omnicanal.core.requestid.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_FORMAT == "json" else "plain",
+                             "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"huey": {"level": "WARNING"}, "django.request": {"level": "ERROR"}},
 }

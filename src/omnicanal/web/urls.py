@@ -15,6 +15,7 @@ app_name_patterns = [
 
 urlpatterns = [
     path("health", views.health, name="health"),
+    path("metrics", views.metrics, name="metrics"),
     path("api/", api.urls),
     path("console/", include((app_name_patterns, "web"))),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -2,15 +2,16 @@
 
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from omnicanal.core import metrics as prometheus
 from omnicanal.core import queries, throttle
 from omnicanal.core.backends import login_pairs
 from omnicanal.core.console import staff_required
-from omnicanal.core.errors import PROBLEM_CLASSES, NotFound, ServerError, TooManyRequests
+from omnicanal.core.errors import PROBLEM_CLASSES, NotFound, ServerError, TooManyRequests, Unauthorized
 from omnicanal.core.middleware import problem_response
 
 
@@ -31,6 +32,20 @@ def health(request: HttpRequest):
     response = JsonResponse(body, status=200 if state.ok else 503)
     response["X-Omnicanal-Node"] = settings.OMNICANAL_NODE
     return response
+
+
+@never_cache
+def metrics(request: HttpRequest):
+    """Prometheus's scrape (core/metrics.py): a bearer token (METRICS_TOKEN) or an allowed address."""
+    refused = prometheus.refusal(request, throttle.client_address(request))
+    if refused == 404:
+        return problem_response(NotFound(detail="Metrics are off (METRICS_ENABLED)."), request)
+    if refused is not None:
+        response = problem_response(Unauthorized(detail="Send the metrics bearer token."), request)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    body, content_type = prometheus.render()
+    return HttpResponse(body, content_type=content_type)
 
 
 class LoginView(auth_views.LoginView):

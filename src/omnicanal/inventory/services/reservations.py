@@ -24,6 +24,7 @@ from omnicanal.inventory.events import (
     StockLine,
     StockReserved,
 )
+from omnicanal.inventory.metrics import OVERSELL_GUARD_TRIPS, RESERVATIONS
 from omnicanal.inventory.models import (
     LineState,
     MovementKind,
@@ -130,9 +131,12 @@ def do_reserve(
             plan = [(by_pk[pk][1], by_pk[pk][2], q) for pk, q in taken.items()]
         made = _reserve_at_once(reservation, plan)
         if made is not None:
+            RESERVATIONS.labels(outcome="reserved").inc()
             return queries.reservation_info(made)
     with transaction.atomic():
-        return queries.reservation_info(_reserve_under_locks(reservation, wanted, channel, order))
+        info = queries.reservation_info(_reserve_under_locks(reservation, wanted, channel, order))
+    RESERVATIONS.labels(outcome="reserved").inc()
+    return info
 
 
 def _one_place_each(wanted, order: list[str] | None) -> list[tuple[str, str, int]] | None:
@@ -155,6 +159,8 @@ def _candidates(wanted, channel: str, order: list[str] | None) -> tuple[list[tup
 
 def _refuse(wanted, short: list[dict]) -> None:
     _variants({sku for sku, _ in wanted})  # an unknown SKU is a 422, not a shortage
+    RESERVATIONS.labels(outcome="short").inc()
+    OVERSELL_GUARD_TRIPS.labels(guard="allocation").inc()
     raise InsufficientStock(detail="Not every line can be promised; nothing was reserved.", extra={"lines": short})
 
 
@@ -180,6 +186,7 @@ def _reserve_at_once(reservation: Reservation, plan: list[tuple[str, str, int]])
         with transaction.atomic() if in_transaction else nullcontext():
             reservation_id, event_id = locks.reserve_at_once(reservation=reservation, plan=plan, event=event)
     except locks.GaveWay:
+        OVERSELL_GUARD_TRIPS.labels(guard="database").inc()
         return None
     if reservation_id is None:
         _refuse_duplicate(reservation.reference)
@@ -214,6 +221,7 @@ def _by_priority(rows: list[tuple]) -> list[str]:
 
 
 def _refuse_duplicate(reference: str) -> None:
+    RESERVATIONS.labels(outcome="duplicate").inc()
     raise Conflict(detail=f"Reference {reference} already holds an active reservation.")
 
 

@@ -1,9 +1,9 @@
 -- inventory_reserve: the reserve hot path for several stock rows (PostgreSQL only; SQLite reserves
 -- under row locks in Python). Called once per reservation by inventory.locks.reserve_at_once.
 --
--- Loaded by migration inventory/0005_reserve_function (CREATE OR REPLACE). The file is the function's
--- one definition: a change to it needs a new migration that loads the files again (databases that
--- already ran 0005 would not see it otherwise). Its contract with the Python side, checked by
+-- Loaded by migration inventory/0005_reserve_function (CREATE OR REPLACE), and again by 0006 (which
+-- added p_request_id). The file is the function's one definition: a change to it needs a new migration
+-- that loads the files again (databases that already ran 0006 would not see it otherwise). Its contract with the Python side, checked by
 -- inventory/tests/test_seams_reserve_sql.py:
 --   * INSERT INTO core_outboxevent names columns of core.OutboxEvent and every NOT NULL one;
 --   * pg_advisory_xact_lock(21332, id & 2147483647): 21332 is inventory.locks.STOCK_QUEUE (0x5354),
@@ -11,7 +11,7 @@
 CREATE OR REPLACE FUNCTION inventory_reserve(
     p_skus text[], p_codes text[], p_takes int[], p_channel text,
     p_public_id text, p_reference text, p_status text, p_now timestamptz, p_expires_at timestamptz, p_actor text,
-    p_topic text, p_payload jsonb, p_event_status text,
+    p_topic text, p_payload jsonb, p_event_status text, p_request_id text DEFAULT '',
     OUT go boolean, OUT reservation_id bigint, OUT event_id bigint)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -49,8 +49,8 @@ BEGIN
     END IF;
     INSERT INTO inventory_reservationline (reservation_id, stock_id, quantity, state)
     SELECT reservation_id, u.id, u.take, 'held' FROM unnest(v_ids, v_takes) AS u(id, take);
-    INSERT INTO core_outboxevent (topic, payload, created_at, status, done_handlers, attempts, last_error)
-    VALUES (p_topic, p_payload, p_now, p_event_status, '[]'::jsonb, 0, '')
+    INSERT INTO core_outboxevent (topic, payload, created_at, status, done_handlers, attempts, last_error, request_id)
+    VALUES (p_topic, p_payload, p_now, p_event_status, '[]'::jsonb, 0, '', p_request_id)
     RETURNING id INTO event_id;
 
     -- 3. Wait our turn on each row's queue (STOCK_QUEUE = 0x5354 in inventory/locks.py), in key order.

@@ -1,0 +1,33 @@
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from omnicanal.web import invariants
+
+
+class Command(BaseCommand):
+    help = ("Check the data's invariants (stock = sum of movements, the ledger balanced) and count every "
+            "table's rows; exits 1 when one does not hold.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", dest="as_json", help="print one JSON object: problems and row counts")
+
+    def handle(self, *args, as_json: bool = False, **options):
+        problems = invariants.problems()
+        if as_json:
+            self.stdout.write(_dumps({"problems": problems, "rows": invariants.row_counts()}))
+        else:
+            report(self.stdout, problems)
+        if any(problems.values()):
+            raise CommandError("some invariants do not hold")
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def report(out, problems: dict[str, list[str]]) -> None:
+    for name, found in problems.items():
+        out.write(f"{name}: {'ok' if not found else f'{len(found)} problem(s)'}")
+        for problem in found[:20]:
+            out.write(f"  - {problem}")
