@@ -314,8 +314,9 @@ def _answer(posting: Posting, call: hot.Call, outcome: hot.Outcome) -> Transfer:
         raise _short(posting.debit.unit, outcome.available, call.amount)
     if outcome.outcome == hot.CLOSED:
         raise Conflict(detail=_("The account %(id)s is closed.") % {"id": posting.credit.public_id})
-    existing = Transfer.objects.get(pk=outcome.transfer_id) if outcome.outcome == hot.EXISTING else None
-    if existing is not None:
+    assert outcome.transfer_id is not None  # posted or existing: the function names the transfer
+    if outcome.outcome == hot.EXISTING:
+        existing = Transfer.objects.get(pk=outcome.transfer_id)
         return _same(existing, kind=call.kind, debit=posting.debit, credit=posting.credit, amount=call.amount)
     # Written as asked: the row is what we sent, so it is built here instead of read back.
     transfer = Transfer(
