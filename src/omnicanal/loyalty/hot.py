@@ -16,6 +16,7 @@ tests run on both engines).
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -40,6 +41,12 @@ _POST_MANY = HotStatement(
 )
 
 POSTED, EXISTING, SHORT, CLOSED = "posted", "existing", "short", "closed"
+CLOSED_MEANWHILE = "loyalty_account_closed"
+
+
+class ClosedMeanwhile(Exception):
+    """A credited account was closed between the function's check and its lock (an erasure won the
+    race): nothing of the call was written, and the caller's transaction, if any, is aborted."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +101,8 @@ def post_at_once(call: Call) -> Outcome:
     params = {name: getattr(call, name) for name in _ARGS}
     params["amount"] = str(call.amount)
     params["metadata"] = json.dumps(call.metadata)
-    [row] = _POST.run(params)
+    with _closed_meanwhile():
+        [row] = _POST.run(params)
     return _outcome(row)
 
 
@@ -105,5 +113,18 @@ def post_many_at_once(calls: list[Call]) -> list[Outcome]:
          "lot_expires_at": call.lot_expires_at.isoformat() if call.lot_expires_at else None}
         for call in calls
     ]
-    rows = _POST_MANY.run({"items": json.dumps(items)})
+    with _closed_meanwhile():
+        rows = _POST_MANY.run({"items": json.dumps(items)})
     return [_outcome(row) for row in rows]
+
+
+@contextmanager
+def _closed_meanwhile():
+    import psycopg
+
+    try:
+        yield
+    except psycopg.errors.CheckViolation as error:
+        if error.diag.constraint_name == CLOSED_MEANWHILE:
+            raise ClosedMeanwhile from error
+        raise

@@ -289,10 +289,14 @@ def do_transfers(postings: list[Posting]) -> list[Transfer]:
     if not hot.in_use():
         return [_transfer_orm(posting, amount) for posting, amount in checked]
     calls = [_call(posting, amount) for posting, amount in checked]
-    if len(calls) == 1:
-        outcomes = [hot.post_at_once(calls[0])]
-    else:
-        outcomes = hot.post_many_at_once(calls) if calls else []
+    try:
+        if len(calls) == 1:
+            outcomes = [hot.post_at_once(calls[0])]
+        else:
+            outcomes = hot.post_many_at_once(calls) if calls else []
+    except hot.ClosedMeanwhile:
+        closed = sorted({posting.credit.public_id for posting, _amount in checked if not posting.credit.is_system})
+        raise Conflict(detail=_("The account %(id)s is closed.") % {"id": ", ".join(closed)}) from None
     return [_answer(posting, call, outcome) for (posting, _amount), call, outcome in zip(checked, calls, outcomes, strict=True)]
 
 

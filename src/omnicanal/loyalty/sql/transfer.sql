@@ -5,13 +5,17 @@
 --   2. the customer-side accounts are locked, in primary-key order when there are two; system
 --      accounts (issuance, redemption, expiry, liability…) never are: they carry no cached balance;
 --   3. the debited customer account must cover the amount beyond what it holds ('short', with what
---      is available), the credited one must be open ('closed'); the check and the lock are one
+--      is available), the credited one must be open ('closed'); the debit's check and lock are one
 --      conditional UPDATE, which sees the newest version of the row once it has waited for it;
 --   4. the transfer, its two entries, the cached balances, the lots: a debit spends lots oldest
 --      expiry first, a credit opens one lot (or carries the debited lots' expiry dates: merges).
--- Nothing is written on 'short', 'closed' or 'existing' (what step 3 wrote is given back under the
--- same lock). Each statement of a VOLATILE function takes a fresh snapshot, so what runs after a
--- wait sees the previous holder's lots and transfer.
+-- A credited customer account (an earn) is locked last, by its own UPDATE, after every other write:
+-- on a hot account the lock is held for that UPDATE, one INSERT and the commit, as for a bare
+-- conditional UPDATE. Nothing is written on 'short', 'closed' or 'existing' (what the debit took is
+-- given back under its lock); an account closed between the check and that UPDATE (an erasure won
+-- the race) raises a check violation on loyalty_account_closed, which undoes the call. Each
+-- statement of a VOLATILE function takes a fresh snapshot, so what runs after a wait sees the
+-- previous holder's lots and transfer.
 --
 -- Loaded by migration loyalty/0006_transfer_function (CREATE OR REPLACE). This file is the one
 -- definition: a change needs a new migration that loads it again. Its contract with the models is
@@ -56,18 +60,14 @@ BEGIN
             RETURN;
         END IF;
     END IF;
-    IF NOT p_credit_system THEN
-        UPDATE loyalty_account SET balance = balance + p_amount
-         WHERE id = p_credit AND closed_at IS NULL
-        RETURNING balance INTO v_credit_after;
-        IF NOT FOUND THEN
-            IF v_debit_after IS NOT NULL THEN
-                UPDATE loyalty_account SET balance = balance + p_amount WHERE id = p_debit;
-            END IF;
-            SELECT t.id INTO transfer_id FROM loyalty_transfer t WHERE t.key = p_key;
-            outcome := CASE WHEN FOUND THEN 'existing' ELSE 'closed' END;
-            RETURN;
+    IF NOT p_credit_system AND NOT EXISTS (
+            SELECT 1 FROM loyalty_account a WHERE a.id = p_credit AND a.closed_at IS NULL) THEN
+        IF v_debit_after IS NOT NULL THEN
+            UPDATE loyalty_account SET balance = balance + p_amount WHERE id = p_debit;
         END IF;
+        SELECT t.id INTO transfer_id FROM loyalty_transfer t WHERE t.key = p_key;
+        outcome := CASE WHEN FOUND THEN 'existing' ELSE 'closed' END;
+        RETURN;
     END IF;
     INSERT INTO loyalty_transfer (public_id, key, kind, status, unit, amount, debit_id, credit_id, resolves_id,
                                   reverses_id, expires_at, reference, payment, channel, memo, actor, metadata,
@@ -77,20 +77,14 @@ BEGIN
     ON CONFLICT (key) DO NOTHING
     RETURNING id INTO transfer_id;
     IF transfer_id IS NULL THEN
-        -- a twin with the same key committed after our first look: give back what step 3 took
+        -- a twin with the same key committed after our first look: give back what the debit took
         IF v_debit_after IS NOT NULL THEN
             UPDATE loyalty_account SET balance = balance + p_amount WHERE id = p_debit;
-        END IF;
-        IF v_credit_after IS NOT NULL THEN
-            UPDATE loyalty_account SET balance = balance - p_amount WHERE id = p_credit;
         END IF;
         SELECT t.id INTO transfer_id FROM loyalty_transfer t WHERE t.key = p_key;
         outcome := 'existing';
         RETURN;
     END IF;
-    INSERT INTO loyalty_entry (transfer_id, account_id, unit, amount, balance_after, created_at)
-    VALUES (transfer_id, p_debit, p_unit, -p_amount, v_debit_after, p_now),
-           (transfer_id, p_credit, p_unit, p_amount, v_credit_after, p_now);
     IF NOT p_debit_system THEN
         FOR v_lot IN
             SELECT l.id, l.remaining, l.expires_at FROM loyalty_lot l
@@ -109,6 +103,8 @@ BEGIN
         END IF;
     END IF;
     IF NOT p_credit_system THEN
+        -- The credit's new lot is invisible until commit, like the balance below: a credit needs no
+        -- lock for it, so the credited row is locked last, for its UPDATE, its entry and the commit.
         IF p_carry_lots AND cardinality(v_parts) > 0 THEN
             INSERT INTO loyalty_lot (account_id, transfer_id, amount, remaining, expires_at, notified_at, created_at)
             SELECT p_credit, transfer_id, part, part, expiry, NULL, p_now
@@ -117,7 +113,17 @@ BEGIN
             INSERT INTO loyalty_lot (account_id, transfer_id, amount, remaining, expires_at, notified_at, created_at)
             VALUES (p_credit, transfer_id, p_amount, p_amount, p_lot_expires_at, NULL, p_now);
         END IF;
+        UPDATE loyalty_account SET balance = balance + p_amount
+         WHERE id = p_credit AND closed_at IS NULL
+        RETURNING balance INTO v_credit_after;
+        IF NOT FOUND THEN  -- closed since the check above (an erasure won the race): undo it all
+            RAISE EXCEPTION 'the credited account was closed meanwhile'
+                USING ERRCODE = 'check_violation', CONSTRAINT = 'loyalty_account_closed';
+        END IF;
     END IF;
+    INSERT INTO loyalty_entry (transfer_id, account_id, unit, amount, balance_after, created_at)
+    VALUES (transfer_id, p_debit, p_unit, -p_amount, v_debit_after, p_now),
+           (transfer_id, p_credit, p_unit, p_amount, v_credit_after, p_now);
     outcome := 'posted';
 END
 $$;
