@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.utils.translation import gettext as _
 
@@ -30,7 +30,7 @@ from omnicanal.core import clock
 from omnicanal.core.errors import Conflict, InsufficientBalance, InvalidTransition, ValidationFailed
 from omnicanal.core.ids import new_id
 from omnicanal.core.money import business_currency, check_currency, minor_units, to_decimal
-from omnicanal.loyalty import locks
+from omnicanal.loyalty import hot, locks
 from omnicanal.loyalty.models import (
     COINS,
     POINTS,
@@ -142,11 +142,15 @@ def _check_available(account: Account, amount: Decimal) -> None:
         return
     available = account.balance - account.pending
     if amount > available:
-        raise InsufficientBalance(
-            detail=_("The balance is %(available)s %(unit)s; %(amount)s %(unit)s were asked.")
-            % {"available": _plain(available), "amount": _plain(amount), "unit": account.unit},
-            extra={"available": _plain(available), "unit": account.unit},
-        )
+        raise _short(account.unit, available, amount)
+
+
+def _short(unit: str, available: Decimal, amount: Decimal) -> InsufficientBalance:
+    return InsufficientBalance(
+        detail=_("The balance is %(available)s %(unit)s; %(amount)s %(unit)s were asked.")
+        % {"available": _plain(available), "amount": _plain(amount), "unit": unit},
+        extra={"available": _plain(available), "unit": unit},
+    )
 
 
 def _check_open(account: Account) -> None:
@@ -223,6 +227,26 @@ def _apply(transfer: Transfer, locked: dict[int, Account], *, lot_expires_at: da
     Entry.objects.bulk_create(entries)
 
 
+@dataclass(frozen=True)
+class Posting:
+    """One transfer to post now (do_transfer's arguments; do_transfers takes a list of them)."""
+
+    key: str
+    kind: str
+    debit: Account
+    credit: Account
+    amount: Decimal | int | str
+    reference: str = ""
+    payment: str = ""
+    channel: str = ""
+    memo: str = ""
+    actor: str = ""
+    metadata: dict | None = None
+    reverses: Transfer | None = None
+    lot_expires_at: datetime | None = None
+    carry_lots: bool = False
+
+
 def do_transfer(
     *,
     key: str,
@@ -242,9 +266,77 @@ def do_transfer(
 ) -> Transfer:
     """Move `amount` from `debit` to `credit` now. Same key again: the first transfer (or a Conflict
     if the key was used for something else). `carry_lots` gives the credited account the debited
-    lots' expiry dates (merges); otherwise the credit opens one lot expiring at `lot_expires_at`."""
-    _check_pair(debit, credit)
-    amount = check_amount(debit.unit, amount)
+    lots' expiry dates (merges); otherwise the credit opens one lot expiring at `lot_expires_at`.
+
+    On PostgreSQL one call of loyalty_transfer (loyalty.hot) does it all; on SQLite the ORM does the
+    same steps (_transfer_orm)."""
+    posting = Posting(key=key, kind=kind, debit=debit, credit=credit, amount=amount, reference=reference,
+                      payment=payment, channel=channel, memo=memo, actor=actor, metadata=metadata, reverses=reverses,
+                      lot_expires_at=lot_expires_at, carry_lots=carry_lots)
+    [transfer] = do_transfers([posting])
+    return transfer
+
+
+def do_transfers(postings: list[Posting]) -> list[Transfer]:
+    """Post many transfers in the caller's transaction, in order (the batched form: an import, the
+    earn of many paid orders). On PostgreSQL one call of loyalty_transfers for the lot; a refused
+    one (short, closed, a key used for another transfer) raises, and the caller's transaction undoes
+    the others."""
+    checked = []
+    for posting in postings:
+        _check_pair(posting.debit, posting.credit)
+        checked.append((posting, check_amount(posting.debit.unit, posting.amount)))
+    if not hot.in_use():
+        return [_transfer_orm(posting, amount) for posting, amount in checked]
+    calls = [_call(posting, amount) for posting, amount in checked]
+    try:
+        if len(calls) == 1:
+            outcomes = [hot.post_at_once(calls[0])]
+        else:
+            outcomes = hot.post_many_at_once(calls) if calls else []
+    except hot.ClosedMeanwhile:
+        closed = sorted({posting.credit.public_id for posting, _amount in checked if not posting.credit.is_system})
+        raise Conflict(detail=_("The account %(id)s is closed.") % {"id": ", ".join(closed)}) from None
+    return [_answer(posting, call, outcome) for (posting, _amount), call, outcome in zip(checked, calls, outcomes, strict=True)]
+
+
+def _call(posting: Posting, amount: Decimal) -> hot.Call:
+    return hot.Call(
+        key=posting.key, public_id=new_id("trx"), kind=posting.kind, unit=posting.debit.unit, amount=amount,
+        debit=posting.debit.pk, debit_system=posting.debit.is_system, credit=posting.credit.pk,
+        credit_system=posting.credit.is_system, reverses=posting.reverses.pk if posting.reverses else None,
+        reference=posting.reference, payment=posting.payment, channel=posting.channel, memo=posting.memo[:300],
+        actor=posting.actor, metadata=posting.metadata or {}, now=clock.now(), lot_expires_at=posting.lot_expires_at,
+        carry_lots=posting.carry_lots,
+    )
+
+
+def _answer(posting: Posting, call: hot.Call, outcome: hot.Outcome) -> Transfer:
+    """The Transfer the function wrote or found, or the refusal the ORM path would raise."""
+    if outcome.outcome == hot.SHORT:
+        assert outcome.available is not None
+        raise _short(posting.debit.unit, outcome.available, call.amount)
+    if outcome.outcome == hot.CLOSED:
+        raise Conflict(detail=_("The account %(id)s is closed.") % {"id": posting.credit.public_id})
+    assert outcome.transfer_id is not None  # posted or existing: the function names the transfer
+    if outcome.outcome == hot.EXISTING:
+        existing = Transfer.objects.get(pk=outcome.transfer_id)
+        return _same(existing, kind=call.kind, debit=posting.debit, credit=posting.credit, amount=call.amount)
+    # Written as asked: the row is what we sent, so it is built here instead of read back.
+    transfer = Transfer(
+        pk=outcome.transfer_id, public_id=call.public_id, key=call.key, kind=call.kind, status=TransferStatus.POSTED,
+        unit=call.unit, amount=call.amount, debit=posting.debit, credit=posting.credit, reverses=posting.reverses,
+        reference=call.reference, payment=call.payment, channel=call.channel, memo=call.memo, actor=call.actor,
+        metadata=call.metadata, created_at=call.now,
+    )
+    transfer._state.adding = False
+    transfer._state.db = DEFAULT_DB_ALIAS
+    return transfer
+
+
+def _transfer_orm(posting: Posting, amount: Decimal) -> Transfer:
+    """The same steps as loyalty_transfer (sql/transfer.sql), one query at a time (SQLite)."""
+    debit, credit, key, kind = posting.debit, posting.credit, posting.key, posting.kind
     locked = locks.lock_accounts([debit, credit])
     if (existing := _existing(key)) is not None:  # a retry, or a twin that committed while we waited
         return _same(existing, kind=kind, debit=debit, credit=credit, amount=amount)
@@ -255,13 +347,14 @@ def do_transfer(
     transfer, created = _create(
         {
             "key": key, "kind": kind, "status": TransferStatus.POSTED, "unit": debit.unit, "amount": amount,
-            "debit": debit, "credit": credit, "reverses": reverses, "reference": reference, "payment": payment,
-            "channel": channel, "memo": memo[:300], "actor": actor, "metadata": metadata or {}, "created_at": clock.now(),
+            "debit": debit, "credit": credit, "reverses": posting.reverses, "reference": posting.reference,
+            "payment": posting.payment, "channel": posting.channel, "memo": posting.memo[:300], "actor": posting.actor,
+            "metadata": posting.metadata or {}, "created_at": clock.now(),
         },
         locked=bool(locked),
     )
     if created:
-        _apply(transfer, locked, lot_expires_at=lot_expires_at, carry_lots=carry_lots)
+        _apply(transfer, locked, lot_expires_at=posting.lot_expires_at, carry_lots=posting.carry_lots)
     return transfer
 
 

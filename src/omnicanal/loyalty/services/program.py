@@ -317,34 +317,57 @@ def points_expiry(at: datetime | None = None) -> datetime | None:
     return add_months(at or clock.now(), months) if months else None
 
 
+@dataclass(frozen=True)
+class PaidOrder:
+    """One paid order to earn on (do_earn_for_orders)."""
+
+    customer_id: str
+    order_ref: str
+    lines: list[Line]
+    channel: str = ""
+
+
 def do_earn_for_order(
     *, customer_id: str, order_ref: str, lines: list[Line], channel: str = "", actor: str = "system"
 ) -> Transfer | None:
     """Earn on a paid order (loyalty's handler of orders.OrderPaid calls this; the same order again
     earns nothing more: the key is `earn:<order_ref>`). Records the spend for tiers. None when the
     order earns no points."""
-    customer_id = survivor_id(customer_id)
-    quote = quote_earn(customer_id=customer_id, lines=lines, channel=channel)
-    now = clock.now()
-    Spend.objects.get_or_create(
-        reference=f"order:{order_ref}",
-        defaults={"owner_id": customer_id, "amount": quote.spend.amount, "currency": quote.spend.currency, "at": now},
-    )
-    transfer = None
-    if quote.points > 0:
-        account = ledger.customer_account(customer_id, AccountKind.POINTS)
-        key = f"earn:{order_ref}"
-        fresh = not Transfer.objects.filter(key=key).exists()
-        transfer = ledger.do_transfer(
-            key=key, kind=TransferKind.EARN, debit=ledger.system_account(AccountKind.ISSUANCE, POINTS), credit=account,
-            amount=quote.points, reference=order_ref, channel=channel, actor=actor, lot_expires_at=points_expiry(now),
-            metadata={"spend": str(quote.spend.amount), "currency": quote.spend.currency, "tier": quote.tier,
-                      "multipliers": quote.multiplier_by_sku},
-        )
-        if fresh:
-            announce(transfer, account, transfer.amount)
-    do_refresh_tier(customer_id=customer_id)
+    [transfer] = do_earn_for_orders([PaidOrder(customer_id, order_ref, lines, channel)], actor=actor)
     return transfer
+
+
+def do_earn_for_orders(orders: list[PaidOrder], *, actor: str = "system") -> list[Transfer | None]:
+    """Earn on many paid orders in the caller's transaction, the points of all of them posted in one
+    batch (ledger.do_transfers: one call on PostgreSQL). Each order is quoted, its spend recorded and
+    its customer's tier refreshed in order, so an order sees the tier the ones before it reached, as
+    one call each would; PointsEarned carries the balance after the batch."""
+    now = clock.now()
+    issuance = ledger.system_account(AccountKind.ISSUANCE, POINTS)
+    postings: dict[int, ledger.Posting] = {}
+    for i, order in enumerate(orders):
+        customer_id = survivor_id(order.customer_id)
+        quote = quote_earn(customer_id=customer_id, lines=order.lines, channel=order.channel)
+        Spend.objects.get_or_create(
+            reference=f"order:{order.order_ref}",
+            defaults={"owner_id": customer_id, "amount": quote.spend.amount, "currency": quote.spend.currency, "at": now},
+        )
+        if quote.points > 0:
+            postings[i] = ledger.Posting(
+                key=f"earn:{order.order_ref}", kind=TransferKind.EARN, debit=issuance,
+                credit=ledger.customer_account(customer_id, AccountKind.POINTS), amount=quote.points,
+                reference=order.order_ref, channel=order.channel, actor=actor, lot_expires_at=points_expiry(now),
+                metadata={"spend": str(quote.spend.amount), "currency": quote.spend.currency, "tier": quote.tier,
+                          "multipliers": quote.multiplier_by_sku},
+            )
+        do_refresh_tier(customer_id=customer_id)
+    done = set(Transfer.objects.filter(key__in=[p.key for p in postings.values()]).values_list("key", flat=True))
+    transfers = dict(zip(postings, ledger.do_transfers(list(postings.values())), strict=True))
+    for i, transfer in transfers.items():
+        if transfer.key not in done:  # new, and announced once even if the batch names an order twice
+            done.add(transfer.key)
+            announce(transfer, postings[i].credit, transfer.amount)
+    return [transfers.get(i) for i in range(len(orders))]
 
 
 @dataclass(frozen=True)

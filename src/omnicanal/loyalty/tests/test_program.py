@@ -48,6 +48,25 @@ def test_the_same_order_earns_once(club, cus):
     assert points(ana) == 100
 
 
+def test_earning_on_many_paid_orders_at_once_gives_what_earning_on_each_gives(club, cus):
+    # given the same three orders for two pairs of customers: the big one lifts its customer to Plata
+    orders = [("big", 600_000), ("next", 10_000), ("small", 4_990)]
+    one_by_one, batched, other = cus(), cus(), cus()
+    for ref, amount in orders:
+        program.do_earn_for_order(customer_id=one_by_one, order_ref=f"a-{ref}", lines=[line("X", amount)], channel="web")
+    # when the other pair's orders are earned in one batch, one of them named twice
+    batch = [program.PaidOrder(customer_id=c, order_ref=f"{c}-{ref}", lines=[line("X", amount)], channel="web")
+             for ref, amount in orders for c in (batched, other)]
+    transfers = program.do_earn_for_orders([*batch, batch[-1]])
+    # then each customer holds what one call per order gives (the order after the big one earns ×1.5),
+    # with the same tier, one transfer per order and one PointsEarned each
+    assert points(batched) == points(other) == points(one_by_one) == 6000 + 150 + 74
+    assert queries.summary(batched).tier.code == queries.summary(one_by_one).tier.code == "plata"
+    assert transfers[-1].pk == transfers[-2].pk and len({t.pk for t in transfers}) == 6
+    assert OutboxEvent.objects.filter(topic="loyalty.PointsEarned").count() == 9
+    assert queries.books_problems() == []
+
+
 def test_category_multipliers_apply_in_every_channel_unless_scoped(club, cus):
     program.do_add_rule(kind="category", name="Running x2", category="running", multiplier=Decimal(2))
     program.do_add_rule(kind="category", name="App camping x3", category="camping", multiplier=Decimal(3), channels=["app"])

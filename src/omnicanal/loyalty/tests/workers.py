@@ -74,3 +74,51 @@ def grant_goodwill(customer_id: str, attempts: int) -> dict:
                                                         actor=agent)
         counts["pending" if outcome.pending else "issued"] += 1
     return counts
+
+
+def redeem_points(customer_id: str, worker: int, attempts: int) -> dict:
+    """Spend 1 point `attempts` times, each in its own transaction."""
+    from django.db import transaction
+
+    from omnicanal.core.errors import InsufficientBalance
+    from omnicanal.loyalty.models import POINTS, AccountKind, TransferKind
+    from omnicanal.loyalty.services import ledger
+
+    account = ledger.customer_account(customer_id, AccountKind.POINTS)
+    redemption = ledger.system_account(AccountKind.REDEMPTION, POINTS)
+    counts = {"spent": 0, "refused": 0}
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                ledger.do_transfer(key=f"race-redeem:{worker}:{attempt}", kind=TransferKind.REDEEM, debit=account,
+                                   credit=redemption, amount=1)
+            counts["spent"] += 1
+        except InsufficientBalance:
+            counts["refused"] += 1
+    return counts
+
+
+def post_batches(customer_ids: list[str], worker: int, batches: int) -> dict:
+    """Batches that earn 3 and spend 1 on every customer, in the order given (workers give opposite
+    orders), plus one key shared by every worker: posted once whoever wins."""
+    from django.db import transaction
+
+    from omnicanal.loyalty.models import POINTS, AccountKind, TransferKind
+    from omnicanal.loyalty.services import ledger
+    from omnicanal.loyalty.services.ledger import Posting
+
+    issuance = ledger.system_account(AccountKind.ISSUANCE, POINTS)
+    redemption = ledger.system_account(AccountKind.REDEMPTION, POINTS)
+    accounts = [ledger.customer_account(c, AccountKind.POINTS) for c in customer_ids]
+    shared = min(accounts, key=lambda account: account.pk)  # the same account in every worker
+    created = 0
+    for batch in range(batches):
+        postings = [Posting(key=f"shared:{batch}", kind=TransferKind.EARN, debit=issuance, credit=shared, amount=1)]
+        for i, account in enumerate(accounts):
+            postings.append(Posting(key=f"batch:{worker}:{batch}:{i}:earn", kind=TransferKind.EARN, debit=issuance,
+                                    credit=account, amount=3))
+            postings.append(Posting(key=f"batch:{worker}:{batch}:{i}:spend", kind=TransferKind.REDEEM, debit=account,
+                                    credit=redemption, amount=1))
+        with transaction.atomic():
+            created += len(ledger.do_transfers(postings))
+    return {"posted": created}
