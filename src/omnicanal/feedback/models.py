@@ -172,18 +172,18 @@ class SurveySend(models.Model):
 
 
 class FeedbackSource(models.TextChoices):
-    SOCIAL = "social", _("Social media")
-    APP_STORE = "app_store", _("App store")
-    CSV = "csv", _("CSV import")
-    CONVERSATION = "conversation", _("Conversation")
+    SOCIAL = "social", pgettext_lazy("feedback source", "Social media")
+    APP_STORE = "app_store", pgettext_lazy("feedback source", "App store")
+    CSV = "csv", pgettext_lazy("feedback source", "CSV import")
+    CONVERSATION = "conversation", pgettext_lazy("feedback source", "Conversation")
     REVIEW = "review", pgettext_lazy("feedback source", "Review")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("feedback source", "Other")
 
 
 class SentimentLabel(models.TextChoices):
-    NEGATIVE = "negative", _("Negative")
-    NEUTRAL = "neutral", _("Neutral")
-    POSITIVE = "positive", _("Positive")
+    NEGATIVE = "negative", pgettext_lazy("sentiment", "Negative")
+    NEUTRAL = "neutral", pgettext_lazy("sentiment", "Neutral")
+    POSITIVE = "positive", pgettext_lazy("sentiment", "Positive")
 
 
 class Feedback(models.Model):
@@ -210,7 +210,7 @@ class Feedback(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = _("feedback")
+        verbose_name = pgettext_lazy("unsolicited", "feedback")
         ordering = ["-at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["source", "ref"], condition=~Q(ref=""), name="feedback_item_once"),
@@ -223,8 +223,8 @@ class Feedback(models.Model):
 
 
 class TrendDimension(models.TextChoices):
-    STORE = "store", _("Store")
-    TOPIC = "topic", _("Topic")
+    STORE = "store", pgettext_lazy("feedback trend", "Store")
+    TOPIC = "topic", pgettext_lazy("feedback trend", "Topic")
 
 
 class TrendAlert(models.Model):

@@ -83,3 +83,23 @@ def test_a_store_whose_negative_share_jumps_raises_one_alert_a_day(db, api):
     done = api.post(f"/feedback/alerts/{store_alert.public_id}/acknowledge")
     assert done.status_code == 200 and done.json()["acknowledged_by"]
     assert [a["key"] for a in api.get("/feedback/alerts").json()] == ["delivery"]
+
+
+def test_the_console_stream_filters_and_shows_the_alert_banner(db, client):
+    from omnicanal.core.services import do_create_staff_user
+
+    now = clock.now()
+    _feedback(12, negative=1, store="SCL", text="el despacho", at=now - dt.timedelta(days=10))
+    _feedback(12, negative=9, store="SCL", text="el despacho", at=now - dt.timedelta(days=2))
+    Feedback.objects.create(source="app_store", text="la cajera fue amable", language="es", at=now, sentiment="positive",
+                            score=0.6, topics=["staff"], created_at=now)
+    with transaction.atomic():
+        alert = trends.do_check_trends(now=now)[0]
+    client.force_login(do_create_staff_user(username="jefa", password="secret-pass", role="manager", locations=[]))
+    page = client.get("/console/feedback/stream/?sentiment=positive&topic=staff").content.decode()
+    # the filter keeps only the positive item; the banner shows the open alert (Spanish: the demo's language)
+    assert "la cajera fue amable" in page and "el despacho" not in page and "Personal" in page
+    assert f'data-alert="{alert.public_id}"' in page and "Tienda de aplicaciones" in page
+    response = client.post(f"/console/feedback/alerts/{alert.public_id}/acknowledge/")
+    assert response.status_code == 302
+    assert f'data-alert="{alert.public_id}"' not in client.get("/console/feedback/stream/").content.decode()
