@@ -13,9 +13,19 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.utils.translation import pgettext_lazy
+
 WORDLISTS = Path(__file__).parent / "wordlists"
 TOPICS = ("delivery", "stock", "price", "staff", "product_quality", "returns")
 LANGUAGES = ("es", "en")
+LABELS = {
+    "delivery": pgettext_lazy("feedback topic", "Delivery"),
+    "stock": pgettext_lazy("feedback topic", "Stock"),
+    "price": pgettext_lazy("feedback topic", "Price"),
+    "staff": pgettext_lazy("feedback topic", "Staff"),
+    "product_quality": pgettext_lazy("feedback topic", "Product quality"),
+    "returns": pgettext_lazy("feedback topic", "Returns"),
+}
 _WORD = re.compile(r"[a-z0-9ñ]+")
 
 

@@ -9,7 +9,6 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from omnicanal.core import uploads
@@ -19,14 +18,7 @@ from omnicanal.feedback import queries, roles, topics
 from omnicanal.feedback.models import FeedbackSource, ReviewStatus, SentimentLabel, TrendDimension
 from omnicanal.feedback.services import reviews, trends
 
-TOPIC_LABELS = {
-    "delivery": pgettext_lazy("feedback topic", "Delivery"),
-    "stock": pgettext_lazy("feedback topic", "Stock"),
-    "price": pgettext_lazy("feedback topic", "Price"),
-    "staff": pgettext_lazy("feedback topic", "Staff"),
-    "product_quality": pgettext_lazy("feedback topic", "Product quality"),
-    "returns": pgettext_lazy("feedback topic", "Returns"),
-}
+TOPIC_LABELS = topics.LABELS
 
 STATUSES = (ReviewStatus.PENDING, ReviewStatus.PUBLISHED, ReviewStatus.REJECTED)
 

@@ -145,7 +145,7 @@ def ticket_note(row) -> str:
     parts = [_("Unsolicited feedback (%(source)s)") % {"source": FeedbackSource(row.source).label},
              _("Sentiment: %(label)s (%(score)+.2f)") % {"label": SentimentLabel(row.sentiment).label, "score": row.score}]
     if row.topics:
-        parts.append(_("Topics: %(topics)s") % {"topics": ", ".join(row.topics)})
+        parts.append(_("Topics: %(topics)s") % {"topics": ", ".join(str(topics.LABELS[t]) for t in row.topics)})
     if row.rating is not None:
         parts.append(_("Rating: %(n)d of 5") % {"n": row.rating})
     if row.store:
