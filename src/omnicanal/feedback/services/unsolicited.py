@@ -158,6 +158,20 @@ def ticket_note(row) -> str:
     return "\n".join([" · ".join(parts), "", row.text or "—"])
 
 
+# --- merge and erasure (customers.registry, hooks.py) ---------------------------------------------
+
+
+def do_move_feedback(*, survivor_id: str, merged_id: str) -> int:
+    return Feedback.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
+
+
+def do_erase_feedback(*, customer_id: str) -> int:
+    """The person's words and handles go; the label, score, topics, store and time stay (the trends
+    and the counts do not change)."""
+    return Feedback.objects.filter(customer_id=customer_id).update(
+        customer_id="", text="", author="", url="", ref="")
+
+
 # --- CSV import ----------------------------------------------------------------------------------
 
 CSV_COLUMNS = ("text", "source", "author", "url", "at", "customer_id", "store", "rating", "id")
