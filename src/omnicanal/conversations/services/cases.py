@@ -17,33 +17,35 @@ from omnicanal.core import clock
 from omnicanal.core.auth import Principal
 
 
-def _thread(customer_id: str, *, subject: str, language: str, store: str) -> Conversation:
+def _thread(customer_id: str, *, subject: str, language: str, store: str) -> tuple[Conversation, bool]:
     """The customer's open conversation, else a new open one waiting for an answer (the case is a
-    question for the inbox, its SLA runs from now)."""
+    question for the inbox, its SLA runs from now); and whether it is new."""
     active = locks.lock_active_conversation(customer_id)
     if active is not None:
-        return active
+        return active, False
     now = clock.now()
     try:
         with transaction.atomic():
             return Conversation.objects.create(
                 customer_id=customer_id, status=Status.OPEN, subject=subject[:200], language=language[:8],
-                store=store[:32], waiting_since=now, created_at=now, updated_at=now)
+                store=store[:32], waiting_since=now, created_at=now, updated_at=now), True
     except IntegrityError:  # a message opened one meanwhile
         found = locks.lock_active_conversation(customer_id)
         assert found is not None
-        return found
+        return found, False
 
 
 def do_open_case(*, customer_id: str, category: str, subject: str, note: str, actor: Principal,
                  conversation_id: str = "", language: str = "", store: str = "", team_hint: str = "") -> Ticket:
     """Opens (or reuses: one open ticket per conversation) a ticket on the conversation named, else on
-    the customer's open thread or a new one, leaves `note` on it for the agent, and routes it."""
+    the customer's open thread or a new one (routed like any new conversation), and leaves `note` on it
+    for the agent."""
+    new = False
     if conversation_id:
         conversation = locks.lock_conversation(conversation_of(conversation_id).pk)
     else:
-        conversation = _thread(customer_id, subject=subject, language=language, store=store)
-    if conversation.assignee_id is None:  # routed first, so the ticket takes the team and its SLA policy
+        conversation, new = _thread(customer_id, subject=subject, language=language, store=store)
+    if new:  # routed first, so the ticket takes the team and its SLA policy; a live thread keeps its own
         do_auto_assign(conversation=conversation, team_hint=team_hint)
     ticket = do_open_ticket(conversation=conversation, category=category, subject=subject, actor=actor)
     do_add_note(conversation=conversation, text=note, actor=actor, author=Author.SYSTEM)
