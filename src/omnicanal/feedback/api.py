@@ -239,7 +239,7 @@ class FeedbackOut(Schema):
     at: dt.datetime
 
 
-class ImportOut(Schema):
+class FeedbackImportOut(Schema):
     created: int
     duplicates: int
     ids: list[str]
@@ -295,7 +295,7 @@ def post_feedback(request, body: FeedbackIn):
     return Status(201 if created else 200, _feedback_out(queries.feedback_row(row.public_id)))
 
 
-@router.post("/feedback/import", response=ImportOut,
+@router.post("/feedback/import", response=FeedbackImportOut,
              summary="Unsolicited feedback from a CSV (a row per item; bad rows reported, good ones kept)")
 def import_feedback(request, file: File[UploadedFile] = None):
     """Records feedback from a UTF-8 CSV with a header: text (required), source, author, url, at, customer_id,
