@@ -139,6 +139,25 @@ def unrecognised(limit: int = 100) -> list[UnrecognisedView]:
                              conversation_id=u.conversation_id, created_at=u.created_at) for u in rows]
 
 
+@dataclass(frozen=True)
+class Sentiment:
+    """How a text feels (docs/feedback.md, Sentiment): the bot's understanding is the one owner."""
+
+    language: str  # es | en
+    label: str  # negative | neutral | positive
+    score: float  # -1 (angry) .. 1 (delighted)
+
+
+def sentiment(text: str, language: str | None = None) -> Sentiment:
+    """Language (the hint wins when it is es or en), sentiment label and score of a text; offline."""
+    from omnicanal.bot import nlu
+    from omnicanal.bot.nlu import sentiment as lexicon
+
+    score = nlu.sentiment_of(text)
+    return Sentiment(language=language if language in nlu.LANGUAGES else nlu.language_of(text),
+                     label=lexicon.label(score), score=score)
+
+
 def examples() -> list[tuple[str, str, str]]:
     """Staff-added examples as nlu.retrain takes them: (text, intent, language)."""
     return list(Example.objects.order_by("pk").values_list("text", "intent", "language"))

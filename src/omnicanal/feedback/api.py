@@ -8,15 +8,15 @@ import datetime as dt
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status, UploadedFile
 from pydantic import Field
 
 from omnicanal.core.auth import require_role
-from omnicanal.core.errors import Conflict
+from omnicanal.core.errors import Conflict, ValidationFailed
 from omnicanal.customers import queries as customers
 from omnicanal.feedback import queries, roles, schemas
 from omnicanal.feedback.models import ReviewStatus
-from omnicanal.feedback.services import reviews, surveys
+from omnicanal.feedback.services import reviews, surveys, trends, unsolicited
 
 router = Router(tags=["feedback"])
 
@@ -195,3 +195,147 @@ def answer_survey(request, send_id: str, body: AnswersIn):
     with transaction.atomic():
         send = surveys.do_answer(send_id=send_id, answers=body.answers)
     return _send_out(request, send)
+
+
+# --- unsolicited feedback, sentiment and trend alerts --------------------------------------------
+
+
+class SentimentIn(Schema):
+    text: str = Field(min_length=1, max_length=4000)
+
+
+class SentimentOut(Schema):
+    language: str
+    label: str
+    score: float
+
+
+class FeedbackIn(Schema):
+    source: str = Field(max_length=20)  # social | app_store | csv | other
+    text: str = Field(default="", max_length=4000)
+    author: str = Field(default="", max_length=200)
+    url: str = Field(default="", max_length=500)
+    at: dt.datetime | None = None
+    customer_id: str = Field(default="", max_length=40)
+    store: str = Field(default="", max_length=32)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    external_id: str = Field(default="", max_length=300)
+
+
+class FeedbackOut(Schema):
+    id: str
+    source: str
+    text: str
+    author: str
+    url: str
+    customer_id: str | None
+    store: str
+    rating: int | None
+    language: str
+    sentiment: SentimentOut
+    topics: list[str]
+    ticket_id: str | None
+    ticket_number: str | None
+    at: dt.datetime
+
+
+class FeedbackImportOut(Schema):
+    created: int
+    duplicates: int
+    ids: list[str]
+    errors: list[dict]
+
+
+class AlertOut(Schema):
+    id: str
+    dimension: str
+    key: str
+    share: float
+    previous_share: float
+    count: int
+    previous_count: int
+    period_start: dt.datetime
+    period_end: dt.datetime
+    acknowledged_by: str
+
+
+def _feedback_out(item: queries.FeedbackInfo) -> dict:
+    return {"id": item.id, "source": item.source, "text": item.text, "author": item.author, "url": item.url,
+            "customer_id": item.customer_id or None, "store": item.store, "rating": item.rating,
+            "language": item.language,
+            "sentiment": {"language": item.language, "label": item.sentiment, "score": item.score},
+            "topics": list(item.topics), "ticket_id": item.ticket_id or None,
+            "ticket_number": item.ticket_number or None, "at": item.at}
+
+
+@router.post("/sentiment", response=SentimentOut, summary="Language and sentiment of a text (es, en; offline)")
+def sentiment(request, body: SentimentIn):
+    """The language (es or en) and the sentiment of a text: negative, neutral or positive, with a score from
+    -1 to 1 (the bot's understanding; offline)."""
+    require_role(request, *roles.UNSOLICITED)
+    from omnicanal.bot import queries as bot
+
+    found = bot.sentiment(body.text)
+    return {"language": found.language, "label": found.label, "score": found.score}
+
+
+@router.post("/feedback", response={200: FeedbackOut, 201: FeedbackOut},
+             summary="Unsolicited feedback (a social mention, an app-store review): sentiment, topics, a ticket if negative")
+def post_feedback(request, body: FeedbackIn):
+    """Records unsolicited feedback with its language, sentiment and topics. Negative feedback (or 1-2 stars)
+    from an identified customer (customer_id, or an author email or phone we know) opens a ticket in the
+    inbox: ticket_id. The same external_id (or url) of a source again answers 200 with the first record."""
+    require_role(request, *roles.UNSOLICITED)
+    item = unsolicited.FeedbackIn(source=body.source, text=body.text, author=body.author, url=body.url, at=body.at,
+                                  customer_id=body.customer_id, store=body.store, rating=body.rating,
+                                  ref=body.external_id or body.url)
+    with transaction.atomic():
+        row, created = unsolicited.do_record_feedback(item=item)
+    # Read after the commit: the ticket was opened by the in-process handler right after it.
+    return Status(201 if created else 200, _feedback_out(queries.feedback_row(row.public_id)))
+
+
+@router.post("/feedback/import", response=FeedbackImportOut,
+             summary="Unsolicited feedback from a CSV (a row per item; bad rows reported, good ones kept)")
+def import_feedback(request, file: File[UploadedFile] = None):
+    """Records feedback from a UTF-8 CSV with a header: text (required), source, author, url, at, customer_id,
+    store, rating, id. Each row stands alone: a bad one is reported with its row number and field, the others
+    are recorded; an id already imported is counted as a duplicate."""
+    require_role(request, *roles.UNSOLICITED)
+    raw = file.read() if file is not None else request.body
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed.on("file", _("must be UTF-8 CSV")) from exc
+    with transaction.atomic():
+        result = unsolicited.do_import_csv(content=text)
+    return {"created": len(result.created), "duplicates": result.duplicates, "ids": result.created,
+            "errors": result.errors}
+
+
+@router.get("/feedback", response=list[FeedbackOut], summary="The feedback stream, newest first, with filters")
+def list_feedback(request, source: str = "", sentiment: str = "", topic: str = "", store: str = "",
+                  customer_id: str = "", since: dt.datetime | None = None, until: dt.datetime | None = None,
+                  limit: int = Query(100, ge=1, le=500)):
+    """Unsolicited feedback newest first, filtered by source, sentiment, topic, store, customer and time."""
+    require_role(request, *roles.READ)
+    spec = queries.StreamFilter(source=source, sentiment=sentiment, topic=topic, store=store,
+                                customer_id=customer_id, since=since, until=until)
+    return [_feedback_out(item) for item in queries.feedback_stream(spec, limit=limit)]
+
+
+@router.get("/feedback/alerts", response=list[AlertOut], summary="Trend alerts: a store's or topic's negative share jumped")
+def list_alerts(request, open_only: bool = True):
+    """Trend alerts, newest first: the negative share of a store's or a topic's feedback jumped against the
+    previous period (docs/feedback.md, Trend alerts). open_only leaves out acknowledged ones."""
+    require_role(request, *roles.READ)
+    return [alert.__dict__ for alert in queries.trend_alerts(open_only=open_only)]
+
+
+@router.post("/feedback/alerts/{alert_id}/acknowledge", response=AlertOut, summary="Acknowledge a trend alert")
+def acknowledge_alert(request, alert_id: str):
+    """Marks a trend alert as seen: it leaves the console's banner."""
+    actor = require_role(request, *roles.ALERTS)
+    with transaction.atomic():
+        trends.do_acknowledge(alert_id=alert_id, actor=actor)
+    return next(a.__dict__ for a in queries.trend_alerts(open_only=False, limit=500) if a.id == alert_id)

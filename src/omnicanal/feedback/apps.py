@@ -11,6 +11,7 @@ class FeedbackConfig(AppConfig):
     verbose_name = _("Voice of the customer")
     console_nav = [
         NavItem("feedback:reviews", _("Reviews"), roles=roles.MODERATE, order=70, group="feedback"),
+        NavItem("feedback:stream", _("Feedback stream"), roles=roles.READ, order=71, group="feedback"),
     ]
 
     def ready(self) -> None:

@@ -22,7 +22,22 @@ DEFAULTS: dict[str, Any] = {
     "ANGRY_SENTIMENT": -0.5,
     # How long a survey link works.
     "SURVEY_LINK_DAYS": 30,
+    # Unsolicited feedback: a review of at most TICKET_MAX_RATING stars, or a negative text, from an
+    # identified customer opens a ticket (category: its first topic, else FEEDBACK_CATEGORY), routed
+    # to TICKET_TEAM when set (a team's slug: "Experiencia del cliente"), else by the inbox's rules.
+    "TICKET_MAX_RATING": 2,
+    "TICKET_TEAM": "",
+    "FEEDBACK_TEXT_MAX": 4000,
+    "CSV_MAX_ROWS": 5000,
+    # Trend alerts (services.trends): the negative share of a store's or a topic's feedback over the
+    # last TREND_WINDOW_DAYS against the window before it; both windows need TREND_MIN_COUNT items;
+    # an alert when the share rose by TREND_JUMP (absolute) and is at least TREND_RATIO times the old one.
+    "TREND_WINDOW_DAYS": 7,
+    "TREND_MIN_COUNT": 10,
+    "TREND_JUMP": 0.15,
+    "TREND_RATIO": 1.5,
 }
+FEEDBACK_CATEGORY = "feedback"
 NEVER_TWO_IN_DAYS = 7
 
 

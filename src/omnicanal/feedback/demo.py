@@ -1,6 +1,6 @@
 """Demo voice of the customer for Andes Sport: reviews (in Spanish) of products that reached demo
 customers, some held for moderation, and a post-pickup satisfaction survey sent to a few customers
-within their budget. Needs the orders demo (it reviews what those orders handed over)."""
+within their budget, and a few social mentions and app-store reviews. Needs the orders demo (it reviews what those orders handed over)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import random
 from omnicanal.core.auth import SYSTEM
 from omnicanal.customers import queries as customers
 from omnicanal.feedback.models import RewardKind, SurveyKind
-from omnicanal.feedback.services import reviews, surveys
+from omnicanal.feedback.services import reviews, surveys, unsolicited
 from omnicanal.orders import queries as orders
 
 REVIEWS = [
@@ -21,6 +21,16 @@ REVIEWS = [
     (2, "El color no es igual al de la foto."),
     (1, "Se rompió a la semana, qué mierda de costura."),  # held: profanity
     (5, "Me encantó, cualquier consulta escríbanme a cliente.feliz@example.cl"),  # held: personal data
+]
+# Social mentions and app-store reviews from people we cannot identify (no ticket: nobody to answer in
+# the inbox), for the feedback stream.
+MENTIONS = [
+    ("social", "SCL-CENTRO", None, "La atención en Santiago Centro estuvo la raja, gracias!"),
+    ("social", "SCL-CENTRO", None, "Fui a retirar mi pedido y no estaba listo, perdí el viaje"),
+    ("social", "VAP-PLAZA", None, "No había stock de la talla 42 en Valparaíso, qué lata"),
+    ("app_store", "", 5, "Great app, checkout is fast and easy"),
+    ("app_store", "", 2, "La app se cae al pagar con tarjeta"),
+    ("social", "CCP-MALL", None, "Precios muy caros comparado con la web"),
 ]
 REPLY = "¡Gracias por contarnos! Te escribimos para ayudarte con el cambio."
 
@@ -41,4 +51,7 @@ def load(*, seed: int, rng: random.Random, out) -> None:
                                       reward_kind=RewardKind.COUPON, reward_value=10)
     sent = sum(surveys.do_send_survey(survey_id=survey.public_id, customer_id=customer_id, trigger="demo") is not None
                for customer_id in customers.customer_ids(limit=5))
-    out.write(f"  {written} reviews of received lines, {sent} survey sends\n")
+    for n, (source, store, rating, text) in enumerate(MENTIONS):
+        unsolicited.do_record_feedback(item=unsolicited.FeedbackIn(
+            source=source, text=text, store=store, rating=rating, author=f"@cliente{n + 1}", ref=f"demo-{n + 1}"))
+    out.write(f"  {written} reviews of received lines, {sent} survey sends, {len(MENTIONS)} mentions\n")

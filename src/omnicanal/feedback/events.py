@@ -56,3 +56,25 @@ class SurveyCompleted:
     customer_id: str
     reward_kind: str
     reward_ref: str
+
+
+@dataclass(frozen=True)
+class FeedbackRecorded:
+    feedback_id: str
+    source: str
+    customer_id: str  # "" when not identified
+    conversation_id: str
+    sentiment: str  # negative | neutral | positive
+    score: float
+    topics: tuple[str, ...]
+    rating: int | None
+    ticket_id: str  # the ticket it opened (negative, or 1-2 stars, from an identified customer), else ""
+
+
+@dataclass(frozen=True)
+class FeedbackTrendAlerted:
+    alert_id: str
+    dimension: str  # store | topic
+    key: str
+    share: float
+    previous_share: float

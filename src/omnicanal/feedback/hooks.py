@@ -1,6 +1,6 @@
 """Feedback fills the lower domains' registries (imported by FeedbackConfig.ready()): the shop's
 rating and review panel and the Store API's review route (storefront.registry), the inbox's CSAT
-gate (conversations.registry), and customers' merge, export and erasure (customers.registry)."""
+gate (conversations.registry), and customers' merge, export and erasure (customers.registry): reviews, the budget ledger, survey sends and unsolicited feedback."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from omnicanal.conversations import registry as conversations_registry
 from omnicanal.customers import registry as customers_registry
 from omnicanal.feedback import queries, store_api
 from omnicanal.feedback.models import ContactKind
-from omnicanal.feedback.services import budget, reviews, surveys
+from omnicanal.feedback.services import budget, reviews, surveys, unsolicited
 from omnicanal.storefront import registry as storefront_registry
 
 
@@ -49,6 +49,7 @@ def move(*, survivor_id: str, merged_id: str) -> None:
     reviews.do_move_reviews(survivor_id=survivor_id, merged_id=merged_id)
     budget.do_move_ledger(survivor_id=survivor_id, merged_id=merged_id)
     surveys.do_move_sends(survivor_id=survivor_id, merged_id=merged_id)
+    unsolicited.do_move_feedback(survivor_id=survivor_id, merged_id=merged_id)
 
 
 @customers_registry.on_export("feedback")
@@ -57,7 +58,11 @@ def export(customer_id: str) -> dict:
                          "status": r.status, "at": r.created_at.isoformat()}
                         for r in queries.reviews_of_customer(customer_id)],
             "survey_sends": [{"id": s.id, "survey": s.survey_name, "status": s.status, "sent_at": s.sent_at.isoformat(),
-                              "reward": s.reward_ref} for s in queries.sends_of_customer(customer_id)]}
+                              "reward": s.reward_ref} for s in queries.sends_of_customer(customer_id)],
+            "unsolicited_feedback": [{"id": f.id, "source": f.source, "text": f.text, "author": f.author, "url": f.url,
+                                      "sentiment": f.sentiment, "topics": list(f.topics), "at": f.at.isoformat()}
+                                     for f in queries.feedback_stream(queries.StreamFilter(customer_id=customer_id),
+                                                                      limit=10_000)]}
 
 
 @customers_registry.on_erase
@@ -65,3 +70,4 @@ def erase(*, customer_id: str) -> None:
     reviews.do_erase_reviews(customer_id=customer_id)
     budget.do_erase_ledger(customer_id=customer_id)
     surveys.do_erase_sends(customer_id=customer_id)
+    unsolicited.do_erase_feedback(customer_id=customer_id)

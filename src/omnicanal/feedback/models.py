@@ -169,3 +169,83 @@ class SurveySend(models.Model):
 
     class Meta:
         ordering = ["-sent_at", "-id"]
+
+
+class FeedbackSource(models.TextChoices):
+    SOCIAL = "social", pgettext_lazy("feedback source", "Social media")
+    APP_STORE = "app_store", pgettext_lazy("feedback source", "App store")
+    CSV = "csv", pgettext_lazy("feedback source", "CSV import")
+    CONVERSATION = "conversation", pgettext_lazy("feedback source", "Conversation")
+    REVIEW = "review", pgettext_lazy("feedback source", "Review")
+    OTHER = "other", pgettext_lazy("feedback source", "Other")
+
+
+class SentimentLabel(models.TextChoices):
+    NEGATIVE = "negative", pgettext_lazy("sentiment", "Negative")
+    NEUTRAL = "neutral", pgettext_lazy("sentiment", "Neutral")
+    POSITIVE = "positive", pgettext_lazy("sentiment", "Positive")
+
+
+class Feedback(models.Model):
+    """Unsolicited feedback: a social mention, an app-store review, a CSV row, an inbound message or a
+    low review, with its language, sentiment (bot's understanding) and topics (feedback.topics)."""
+
+    public_id = PublicIdField(prefix="fbk")
+    source = models.CharField(max_length=20, choices=FeedbackSource.choices)
+    ref = models.CharField(max_length=300, blank=True, default="")  # the message, review, post url or row id
+    text = models.TextField()
+    author = models.CharField(max_length=200, blank=True, default="")  # as given: a handle, an email, a phone
+    url = models.URLField(max_length=500, blank=True, default="")
+    customer_id = models.CharField(max_length=32, blank=True, default="", db_index=True)  # "" when not identified
+    conversation_id = models.CharField(max_length=32, blank=True, default="")
+    store = models.CharField(max_length=32, blank=True, default="")  # a location code
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    language = models.CharField(max_length=5)
+    sentiment = models.CharField(max_length=10, choices=SentimentLabel.choices)
+    score = models.FloatField()  # -1 .. 1
+    topics = models.JSONField(default=list, blank=True)
+    ticket_id = models.CharField(max_length=32, blank=True, default="")
+    ticket_number = models.CharField(max_length=20, blank=True, default="")
+    at = models.DateTimeField()  # when the customer said it
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = pgettext_lazy("unsolicited", "feedback")
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "ref"], condition=~Q(ref=""), name="feedback_item_once"),
+            models.CheckConstraint(condition=Q(score__gte=-1) & Q(score__lte=1), name="feedback_item_score_range"),
+            models.CheckConstraint(condition=Q(rating__isnull=True) | (Q(rating__gte=1) & Q(rating__lte=5)),
+                                   name="feedback_item_rating_1_5"),
+        ]
+        indexes = [models.Index(fields=["at"], name="feedback_item_at"),
+                   models.Index(fields=["store", "at"], name="feedback_item_store")]
+
+
+class TrendDimension(models.TextChoices):
+    STORE = "store", pgettext_lazy("feedback trend", "Store")
+    TOPIC = "topic", pgettext_lazy("feedback trend", "Topic")
+
+
+class TrendAlert(models.Model):
+    """The negative share of a store's or a topic's feedback jumped against the previous period
+    (services.trends): a banner on the console's feedback page until someone acknowledges it."""
+
+    public_id = PublicIdField(prefix="fta")
+    dimension = models.CharField(max_length=10, choices=TrendDimension.choices)
+    key = models.CharField(max_length=40)  # the store code or the topic
+    period_start = models.DateTimeField()
+    period_end = models.DateTimeField()
+    day = models.DateField()  # at most one alert per dimension, key and day
+    count = models.PositiveIntegerField()
+    negative = models.PositiveIntegerField()
+    share = models.FloatField()
+    previous_count = models.PositiveIntegerField()
+    previous_share = models.FloatField()
+    acknowledged_by = models.CharField(max_length=100, blank=True, default="")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["dimension", "key", "day"], name="feedback_trend_once_a_day")]

@@ -2,7 +2,7 @@
 en), personal data (an email address, a phone number, a Chilean RUT) and a very negative review (a
 low rating with angry text, which also raises an alert). Pure functions over text; no database.
 
-"Angry" is the bot's understanding's sentiment (omnicanal.bot.nlu: feedback never scores sentiment
+"Angry" is the bot's understanding's sentiment (omnicanal.bot.queries.sentiment: feedback never scores sentiment
 itself) at or under a threshold (settings), or shouting (capitals, "!!!"), or profanity.
 """
 
@@ -106,9 +106,9 @@ def shouting(text: str) -> bool:
 
 def nlu_sentiment(text: str) -> float:
     """-1..1 from the bot's understanding (the one owner of sentiment)."""
-    from omnicanal.bot import nlu
+    from omnicanal.bot import queries as bot
 
-    return float(nlu.sentiment_of(text))
+    return bot.sentiment(text, language="es").score  # the language is not needed for the score
 
 
 def check_review(text: str, rating: int, *, sentiment: Callable[[str], float] = nlu_sentiment,

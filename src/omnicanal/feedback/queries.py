@@ -12,7 +12,15 @@ from django.urls import reverse
 from omnicanal.core import clock
 from omnicanal.core.errors import NotFound
 from omnicanal.feedback import governor
-from omnicanal.feedback.models import Interaction, Review, ReviewStatus, SurveyContact, SurveySend
+from omnicanal.feedback.models import (
+    Feedback,
+    Interaction,
+    Review,
+    ReviewStatus,
+    SurveyContact,
+    SurveySend,
+    TrendAlert,
+)
 
 Budget = governor.Budget
 
@@ -155,3 +163,102 @@ def sends_of_customer(customer_id: str) -> list[SendInfo]:
     return [SendInfo(id=s.public_id, survey_id=s.survey.public_id, survey_name=s.survey.name, status=s.status,
                      sent_at=s.sent_at, completed_at=s.completed_at, reward_ref=s.reward_ref)
             for s in SurveySend.objects.filter(customer_id=customer_id).select_related("survey")]
+
+
+# --- unsolicited feedback and trend alerts -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedbackInfo:
+    id: str
+    source: str
+    text: str
+    author: str
+    url: str
+    customer_id: str
+    conversation_id: str
+    store: str
+    rating: int | None
+    language: str
+    sentiment: str
+    score: float
+    topics: tuple[str, ...]
+    ticket_id: str
+    ticket_number: str
+    at: dt.datetime
+
+
+def _feedback(row: Feedback) -> FeedbackInfo:
+    return FeedbackInfo(id=row.public_id, source=row.source, text=row.text, author=row.author, url=row.url,
+                        customer_id=row.customer_id, conversation_id=row.conversation_id, store=row.store,
+                        rating=row.rating, language=row.language, sentiment=row.sentiment, score=row.score,
+                        topics=tuple(row.topics or ()), ticket_id=row.ticket_id, ticket_number=row.ticket_number,
+                        at=row.at)
+
+
+def feedback_row(feedback_id: str) -> FeedbackInfo:
+    row = Feedback.objects.filter(public_id=feedback_id).first()
+    if row is None:
+        raise NotFound(detail=f"No feedback {feedback_id}.")
+    return _feedback(row)
+
+
+@dataclass(frozen=True)
+class StreamFilter:
+    source: str = ""
+    sentiment: str = ""
+    topic: str = ""
+    store: str = ""
+    customer_id: str = ""
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+
+
+def feedback_stream(spec: StreamFilter, *, limit: int = 100) -> list[FeedbackInfo]:
+    """Newest first. The topic filter is read in Python over the newest rows (topics are a JSON list,
+    queried alike on SQLite and PostgreSQL)."""
+    rows = Feedback.objects.all()
+    for name in ("source", "sentiment", "store", "customer_id"):
+        if getattr(spec, name):
+            rows = rows.filter(**{name: getattr(spec, name)})
+    if spec.since:
+        rows = rows.filter(at__gte=spec.since)
+    if spec.until:
+        rows = rows.filter(at__lt=spec.until)
+    found = []
+    for row in rows.order_by("-at", "-id").iterator(chunk_size=500):
+        if spec.topic and spec.topic not in (row.topics or ()):
+            continue
+        found.append(_feedback(row))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def feedback_stores() -> list[str]:
+    return list(Feedback.objects.exclude(store="").order_by("store").values_list("store", flat=True).distinct())
+
+
+@dataclass(frozen=True)
+class AlertInfo:
+    id: str
+    dimension: str
+    key: str
+    share: float
+    previous_share: float
+    count: int
+    previous_count: int
+    period_start: dt.datetime
+    period_end: dt.datetime
+    acknowledged_by: str
+    created_at: dt.datetime
+
+
+def trend_alerts(*, open_only: bool = True, limit: int = 50) -> list[AlertInfo]:
+    rows = TrendAlert.objects.all()
+    if open_only:
+        rows = rows.filter(acknowledged_at__isnull=True)
+    return [AlertInfo(id=a.public_id, dimension=a.dimension, key=a.key, share=a.share, previous_share=a.previous_share,
+                      count=a.count, previous_count=a.previous_count, period_start=a.period_start,
+                      period_end=a.period_end, acknowledged_by=a.acknowledged_by, created_at=a.created_at)
+            for a in rows.order_by("-created_at", "-id")[:limit]]

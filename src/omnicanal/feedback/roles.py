@@ -9,3 +9,7 @@ MODERATE = ("manager", "marketer", "agent")
 SURVEYS = ("manager", "marketer", "integration")
 # Reading a product's published reviews: everyone who reads reviews, and the floor (a clerk shows them).
 PUBLISHED = (*READ, "store_staff")
+# Sending unsolicited feedback (a social mention, an app-store review, a CSV import) and scoring a text.
+UNSOLICITED = ("manager", "marketer", "agent", "integration")
+# Acknowledging a trend alert.
+ALERTS = ("manager", "marketer")

@@ -1,4 +1,5 @@
-"""The console's moderation queue (reviews: approve, reject, reply) and its photo view."""
+"""The console's moderation queue (reviews: approve, reject, reply), its photo view, and the feedback
+stream (unsolicited feedback with sentiment, topics, source and customer; trend alerts as a banner)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from django.views.decorators.http import require_POST
 from omnicanal.core import uploads
 from omnicanal.core.console import show_problem, staff_required
 from omnicanal.core.errors import Problem
-from omnicanal.feedback import queries, roles
-from omnicanal.feedback.models import ReviewStatus
-from omnicanal.feedback.services import reviews
+from omnicanal.feedback import queries, roles, topics
+from omnicanal.feedback.models import FeedbackSource, ReviewStatus, SentimentLabel, TrendDimension
+from omnicanal.feedback.services import reviews, trends
+
+TOPIC_LABELS = topics.LABELS
 
 STATUSES = (ReviewStatus.PENDING, ReviewStatus.PUBLISHED, ReviewStatus.REJECTED)
 
@@ -75,7 +78,45 @@ def console_photo(request: HttpRequest, photo_id: str):
     return serve_photo(photo_id, published_only=False)
 
 
+def _choice(value: str, allowed) -> str:
+    return value if value in allowed else ""
+
+
+@staff_required(*roles.READ)
+def feedback_stream(request: HttpRequest):
+    spec = queries.StreamFilter(
+        source=_choice(request.GET.get("source", ""), FeedbackSource.values),
+        sentiment=_choice(request.GET.get("sentiment", ""), SentimentLabel.values),
+        topic=_choice(request.GET.get("topic", ""), topics.TOPICS),
+        store=_choice(request.GET.get("store", ""), queries.feedback_stores()))
+    items = [(item, [TOPIC_LABELS[t] for t in item.topics if t in TOPIC_LABELS],
+              FeedbackSource(item.source).label, SentimentLabel(item.sentiment).label)
+             for item in queries.feedback_stream(spec, limit=200)]
+    alerts = [(alert, TrendDimension(alert.dimension).label, TOPIC_LABELS.get(alert.key, alert.key))
+              for alert in queries.trend_alerts()]
+    return render(request, "feedback/stream.html", {
+        "title": _("Feedback stream"), "spec": spec, "items": items, "alerts": alerts,
+        "sources": FeedbackSource.choices, "sentiments": SentimentLabel.choices,
+        "topics": list(TOPIC_LABELS.items()), "stores": queries.feedback_stores(),
+        "may_acknowledge": request.principal.role in (*roles.ALERTS, "admin"),
+    })
+
+
+@require_POST
+@staff_required(*roles.ALERTS)
+def acknowledge_alert(request: HttpRequest, alert_id: str):
+    try:
+        with transaction.atomic():
+            trends.do_acknowledge(alert_id=alert_id, actor=request.principal)
+        messages.success(request, _("Alert acknowledged."))
+    except Problem as problem:
+        show_problem(request, problem)
+    return redirect(reverse("feedback:stream"))
+
+
 urlpatterns = [
+    path("stream/", feedback_stream, name="stream"),
+    path("alerts/<str:alert_id>/acknowledge/", acknowledge_alert, name="acknowledge_alert"),
     path("reviews/", review_queue, name="reviews"),
     path("reviews/<str:review_id>/<str:action>/", review_action, name="review_action"),
     path("photos/<str:photo_id>", console_photo, name="photo"),

@@ -91,6 +91,25 @@ def parse(text: str, language: str | None = None) -> Parse:
     )
 
 
+_language_only: object = None
+
+
+def language_of(text: str) -> str:
+    """es | en from the language model alone, trained from the shipped examples (naive Bayes: a
+    fraction of the intent model's training), for callers that want no intent (feedback)."""
+    global _language_only
+    from omnicanal.bot.nlu import classifier, data
+
+    model = _models.language if _models is not None else _language_only
+    if model is None:
+        with _lock:
+            if _language_only is None:
+                _language_only = classifier.LanguageModel(
+                    [classifier.Labelled(e.text, e.language) for e in data.training_examples()])
+            model = _language_only
+    return model.detect((text or "")[:MAX_TEXT])  # type: ignore[attr-defined]
+
+
 def sentiment_of(text: str) -> float:
     """-1..1, as `parse(text).sentiment`, without training the intent and language models (review
     moderation needs the sentiment alone; the first demo load moderates without paying the training)."""

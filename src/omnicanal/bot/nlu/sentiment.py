@@ -1,76 +1,139 @@
-"""Sentiment of a customer's message, -1 (angry) .. 1 (delighted), Spanish and English.
+"""Sentiment of a customer's text, -1 (angry) .. 1 (delighted), Spanish and English; and its label.
 
-A lexicon with negation ("no está bien", "not good") and intensifiers ("muy", "so", "!!", capitals),
-plus emoji. The bot hands a conversation to a person below HANDOFF_SENTIMENT (bot dialogue).
-Words are matched accent-free and lower case (text.fold), so "pésimo" and "pesimo" are one word.
+A lexicon kept in the repo (bot/data/sentiment.lexicon.tsv: words, word stems ending in `*` and
+phrases, es and en, Chilean included) with rules: negation ("no está bien", "not good") flips a word
+within three words after it; intensifiers ("muy", "so", "súper") scale the next word; the clause
+after "pero"/"but" counts more than the one before it; capitals or "!!" strengthen; emoji count.
+Words are matched accent-free and lower case (text.fold), so "pésimo" and "pesimo" are one word; an
+unknown word of six letters or more one typo away from a lexicon word counts as it ("exelente").
+Tuned on bot/data/sentiment.dev.tsv; measured on sentiment.heldout.tsv (bench/bench_sentiment.py).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
 
 from omnicanal.bot.nlu.text import fold
 
+LEXICON = Path(__file__).resolve().parent.parent / "data" / "sentiment.lexicon.tsv"
 NEGATIVE_THRESHOLD = -0.4  # at or below: clearly unhappy (the dialogue's hand-off rule reads this)
+# The three classes: at or below -LABEL_MARGIN negative, at or above LABEL_MARGIN positive, else
+# neutral. One lexicon word of weight 1 ("bueno", "slow") is enough to leave neutral (tanh(1/3) =
+# 0.32); a mild one of 0.5 ("buenas tardes") is not.
+LABEL_MARGIN = 0.2
+LABELS = ("negative", "neutral", "positive")
 
-_POSITIVE = {
-    # es
-    "gracias": 1, "bueno": 1, "buena": 1, "buenisimo": 2, "buenisima": 2, "excelente": 2, "genial": 2,
-    "perfecto": 1.5, "bacan": 2, "feliz": 2, "encanta": 2, "encanto": 2, "gusta": 1, "gusto": 1,
-    "rapido": 1, "rapida": 1, "amable": 1.5, "amables": 1.5, "maravilla": 2, "lindo": 1, "linda": 1,
-    "impeque": 2, "joya": 2, "contento": 2, "contenta": 2, "satisfecho": 2, "satisfecha": 2, "super": 1,
-    "recomiendo": 2, "raja": 1.5, "increible": 2, "agradezco": 1.5, "pasaste": 1.5,
-    # en
-    "thanks": 1, "thank": 1, "good": 1, "great": 2, "excellent": 2, "awesome": 2, "perfect": 1.5,
-    "love": 2, "loved": 2, "happy": 2, "nice": 1, "fast": 1, "kind": 1, "amazing": 2, "wonderful": 2,
-    "helpful": 1.5, "pleased": 2, "recommend": 2, "appreciate": 1.5, "fantastic": 2, "best": 1.5,
-}
-_NEGATIVE = {
-    # es
-    "malo": -1.5, "mala": -1.5, "pesimo": -2.5, "pesima": -2.5, "horrible": -2.5, "terrible": -2.5,
-    "enojado": -2, "enojada": -2, "molesto": -2, "molesta": -2, "furioso": -2.5, "furiosa": -2.5,
-    "estafa": -3, "estafadores": -3, "ladrones": -3, "reclamo": -1.5, "reclamar": -1.5, "denuncia": -2,
-    "sernac": -2.5, "verguenza": -2.5, "decepcionado": -2, "decepcionada": -2, "decepcion": -2,
-    "nunca": -1, "roto": -1.5, "rota": -1.5, "defectuoso": -1.5, "atrasado": -1, "tarde": -0.5,
-    "harto": -0.5, "cansado": -1.5, "cansada": -1.5, "odio": -2.5, "asco": -2.5, "mierda": -3,
-    "chucha": -2.5, "weon": -1, "wn": -1, "fome": -1, "peor": -2, "incompetentes": -2.5, "lento": -1,
-    "burla": -2.5, "inaceptable": -2.5, "frustrado": -2, "frustrada": -2, "desastre": -2.5,
-    # en
-    "bad": -1.5, "worst": -2.5, "awful": -2.5, "angry": -2, "upset": -2, "furious": -2.5, "scam": -3,
-    "fraud": -3, "complaint": -1.5, "complain": -1.5, "disappointed": -2, "disappointing": -2,
-    "never": -1, "broken": -1.5, "damaged": -1.5, "late": -1, "hate": -2.5, "useless": -2.5,
-    "ridiculous": -2, "unacceptable": -2.5, "shit": -3, "crap": -2.5, "slow": -1, "frustrated": -2,
-    "annoyed": -2, "joke": -1, "disgrace": -2.5, "incompetent": -2.5, "rude": -2, "sucks": -2.5,
-}
 _EMOJI = {"😡": -2.5, "🤬": -3, "😠": -2, "😤": -2, "😞": -1.5, "😢": -1.5, "😭": -1.5, "👎": -2,
           "🙏": 1, "😊": 1.5, "😀": 1.5, "😃": 1.5, "😍": 2, "❤": 2, "👍": 1.5, "🥰": 2, "🙌": 1.5}
-_NEGATIONS = {"no", "nunca", "ni", "tampoco", "not", "never", "no one", "dont", "don't", "isnt", "isn't",
-              "wasnt", "nothing", "nada", "sin", "without"}
+_NEGATIONS = frozenset({"no", "nunca", "ni", "tampoco", "jamas", "not", "never", "dont", "isnt", "wasnt", "didnt",
+                        "doesnt", "arent", "wont", "cant", "nothing", "nada", "sin", "without", "nobody", "nadie"})
 _INTENSIFIERS = {"muy": 1.5, "super": 1.5, "re": 1.3, "tan": 1.4, "demasiado": 1.5, "extremadamente": 2,
                  "so": 1.5, "very": 1.5, "really": 1.4, "extremely": 2, "totally": 1.5, "too": 1.3,
-                 "realmente": 1.4, "absolutamente": 1.8, "completely": 1.5}
-_WORD = re.compile(r"[a-zñ']+")
+                 "realmente": 1.4, "absolutamente": 1.8, "completely": 1.5, "way": 1.3, "bien": 1.2,
+                 "sumamente": 1.8, "terribly": 1.5, "taan": 1.4}
+_BUT = frozenset({"pero", "but", "aunque", "although", "however", "sin embargo"})
+_WORD = re.compile(r"[a-z0-9ñ]+(?:-[a-z]+)?")
+# Typo matching needs a long lexicon word (7+ letters): short ones have real neighbours ("pesado" and
+# "pasado"), and a word that merely extends another ("price", "pricey") is not a typo of it.
+TYPO_MIN_LENGTH = 7
+
+
+class Lexicon:
+    def __init__(self, path: Path = LEXICON):
+        self.words: dict[str, float] = {}
+        self.stems: list[tuple[str, float]] = []
+        self.phrases: dict[tuple[str, ...], float] = {}
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip() or line.startswith("#"):
+                continue
+            term, weight = line.rsplit("\t", 1)
+            words = tuple(_words(term.rstrip("*")))
+            if len(words) > 1:
+                self.phrases[words] = float(weight)
+            elif term.endswith("*"):
+                self.stems.append((words[0], float(weight)))
+            else:
+                self.words[words[0]] = float(weight)
+        self.longest_phrase = max((len(p) for p in self.phrases), default=1)
+        self.stems.sort(key=lambda s: -len(s[0]))  # the longest stem wins
+        self._typo_targets = [w for w in self.words if len(w) >= TYPO_MIN_LENGTH]
+
+    @functools.lru_cache(maxsize=20_000)  # noqa: B019 (one lexicon for the process)
+    def weight(self, word: str) -> float | None:
+        if word in self.words:
+            return self.words[word]
+        for stem, value in self.stems:
+            if word.startswith(stem):
+                return value
+        if len(word) >= TYPO_MIN_LENGTH and not word.isdigit():
+            for target in self._typo_targets:
+                if (abs(len(target) - len(word)) <= 1 and not target.startswith(word) and not word.startswith(target)
+                        and Levenshtein.distance(word, target, score_cutoff=1) <= 1):
+                    return self.words[target]
+        return None
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(fold(text).replace("’", "").replace("'", ""))
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    return Lexicon()
+
+
+def _terms(words: list[str], lex: Lexicon) -> list[tuple[int, float]]:
+    """(position, weight) of every lexicon phrase or word, longest phrase first, left to right."""
+    found: list[tuple[int, float]] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(lex.longest_phrase, len(words) - i), 1, -1):
+            value = lex.phrases.get(tuple(words[i:i + size]))
+            if value is not None:
+                found.append((-(i + 1), value))  # negative position: a phrase carries its own negation
+                i += size
+                break
+        else:
+            value = lex.weight(words[i])
+            if value is not None and words[i] not in _NEGATIONS:
+                found.append((i, value))
+            i += 1
+    return found
 
 
 def score(text: str) -> float:
-    """-1 .. 1; 0 when nothing in the message says how the customer feels."""
-    total = 0.0
-    for char, value in _EMOJI.items():
-        total += value * text.count(char)
-    words = _WORD.findall(fold(text).replace("’", "'"))
-    for i, word in enumerate(words):
-        value = _POSITIVE.get(word) or _NEGATIVE.get(word)
-        if value is None:
-            continue
-        window = words[max(0, i - 3):i]
-        if any(w in _INTENSIFIERS for w in window[-2:]):
-            value *= max(_INTENSIFIERS[w] for w in window[-2:] if w in _INTENSIFIERS)
-        if any(w in _NEGATIONS for w in window):
-            value = -value * 0.75  # "no está malo" is mildly good; "not great" is mildly bad
+    """-1 .. 1; 0 when nothing in the text says how the customer feels."""
+    lex = lexicon()
+    total = sum(value * text.count(char) for char, value in _EMOJI.items())
+    words = _words(text)
+    pivot = max((i for i, w in enumerate(words) if w in _BUT), default=-1)
+    for position, value in _terms(words, lex):
+        if position >= 0:  # a single word: intensifiers and negation before it apply
+            window = words[max(0, position - 3):position]
+            boost = [_INTENSIFIERS[w] for w in window[-2:] if w in _INTENSIFIERS]
+            if boost:
+                value *= max(boost)
+            if any(w in _NEGATIONS for w in window):
+                value = -value * 0.75  # "no está malo" is mildly good; "not great" is mildly bad
+        else:
+            position = -position - 1
+        if pivot >= 0:
+            value *= 1.5 if position > pivot else 0.5
         total += value
-    if total:
-        shouting = sum(1 for w in re.findall(r"[A-ZÑ]{3,}", text)) > 0 or "!!" in text
-        if shouting:
-            total *= 1.3
+    if total and (re.search(r"[A-ZÑ]{3,}", text) or "!!" in text):
+        total *= 1.3
     return round(math.tanh(total / 3.0), 3)
+
+
+def label(value: float) -> str:
+    """negative | neutral | positive for a score (LABEL_MARGIN)."""
+    if value <= -LABEL_MARGIN:
+        return "negative"
+    if value >= LABEL_MARGIN:
+        return "positive"
+    return "neutral"

@@ -8,6 +8,7 @@ from omnicanal.conversations.services.admin import (
     do_touch_presence,
     render_canned,
 )
+from omnicanal.conversations.services.cases import do_open_case
 from omnicanal.conversations.services.common import ReplyWindowClosed, conversation_of
 from omnicanal.conversations.services.csat import do_ask_csat, record_csat
 from omnicanal.conversations.services.handover import do_hand_to_person, do_return_to_bot
@@ -48,6 +49,7 @@ __all__ = [
     "sla_deadline",
     "sla_state",
     "do_add_note",
+    "do_open_case",
     "do_ask_csat",
     "do_assign",
     "do_attach_fetched",

@@ -5,7 +5,7 @@ import random
 from django.db import transaction
 
 from omnicanal.feedback import demo
-from omnicanal.feedback.models import Review, SurveySend
+from omnicanal.feedback.models import Feedback, Review, SurveySend
 from omnicanal.feedback.tests.conftest import place
 
 
@@ -28,3 +28,4 @@ def test_the_demo_reviews_received_lines_and_holds_the_rude_ones(ana, bea):
     held = Review.objects.filter(status="pending")
     assert all(r.flags for r in held)
     assert SurveySend.objects.count() >= 1
+    assert Feedback.objects.filter(source__in=["social", "app_store"]).count() == len(demo.MENTIONS)

@@ -41,3 +41,28 @@ def test_export_lists_the_persons_reviews(ana):
     review(ana, 4, "Buenos")
     data = customer_queries.export_data(customer_queries.get_customer(ana))
     assert data["domains"]["feedback"]["reviews"][0]["text"] == "Buenos"
+
+
+def _mention(customer_id, text):
+    from omnicanal.feedback.services import unsolicited
+
+    with transaction.atomic():
+        return unsolicited.do_record_feedback(item=unsolicited.FeedbackIn(
+            source="social", text=text, author="@ana_p", customer_id=customer_id, url="https://social.example/p/7"))[0]
+
+
+def test_unsolicited_feedback_follows_the_person_through_merge_export_and_erasure(ana, bea):
+    from omnicanal.customers import queries as customer_queries
+    from omnicanal.feedback.models import Feedback
+
+    _mention(bea, "me encantó la tienda de Viña")
+    with transaction.atomic():
+        customers.do_merge_customers(survivor=ana, other=bea, reason="test")
+    assert Feedback.objects.get().customer_id == ana
+    exported = customer_queries.export_data(customer_queries.get_customer(ana))["domains"]["feedback"]
+    assert exported["unsolicited_feedback"][0]["text"] == "me encantó la tienda de Viña"
+    with transaction.atomic():
+        customers.do_erase_customer(customer=ana)
+    row = Feedback.objects.get()
+    assert (row.customer_id, row.text, row.author, row.url) == ("", "", "", "")
+    assert row.sentiment == "positive"  # the counts behind the trends stay

@@ -166,6 +166,12 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "feedback_api_create_survey": ("feedback.SURVEYS", None),
     "feedback_api_send_survey": ("feedback.SURVEYS", None),
     "feedback_api_answer_survey": ("feedback.SURVEYS", None),
+    "feedback_api_sentiment": ("feedback.UNSOLICITED", None),
+    "feedback_api_post_feedback": ("feedback.UNSOLICITED", None),
+    "feedback_api_import_feedback": ("feedback.UNSOLICITED", None),
+    "feedback_api_list_feedback": ("feedback.READ", None),
+    "feedback_api_list_alerts": ("feedback.READ", None),
+    "feedback_api_acknowledge_alert": ("feedback.ALERTS", None),
     # analytics (store staff: their own stores only, narrowed inside the KPIs), marketplaces
     "analytics_api_get_kpis": ("analytics.KPIS", None),
     "analytics_api_get_journey": ("analytics.JOURNEY", None),
