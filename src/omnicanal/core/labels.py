@@ -101,6 +101,14 @@ def field(path: str) -> str:
     return f"{words} {positions[0]}" if positions else words
 
 
+def field_named(path: str) -> bool:
+    """Whether some domain's "<app>.field" vocabulary names this field (by its path without indexes
+    or its last name): the guard that every field an API takes reads as words, never humanised."""
+    names = [p for p in str(path).split(".") if not p.isdigit()]
+    keys = {".".join(names), names[-1] if names else ""}
+    return any(key in _vocabularies[v] for v in _vocabularies if v.endswith(".field") for key in keys)
+
+
 def known(name: str) -> bool:
     return name in _vocabularies
 
