@@ -122,8 +122,9 @@ def names() -> list[str]:
 
 
 def codes() -> set[str]:
-    """Every registered code of every vocabulary (the walker's list of words never to show)."""
-    return {code for entries in _vocabularies.values() for code in entries}
+    """Every registered code of every vocabulary (the walker's list of words never to show). Field
+    names are left out: they are input names ("max", "payment"), never a value a page shows."""
+    return {code for name, entries in _vocabularies.items() if not name.endswith(".field") for code in entries}
 
 
 def choices(name: str) -> list[tuple[str, str]]:

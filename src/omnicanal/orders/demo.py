@@ -284,9 +284,11 @@ def _disputes_and_mail_returns(rng, customer_ids, variants, now) -> tuple[int, i
                 late = i < 3
                 placed_at = now - dt.timedelta(days=12 + i)
                 order = _paid_web_order(rng, customer_ids, stocked, placed_at, deliver=not late)
-                # Opened days after the order (a parcel late after ten days, a defect seen once it
-                # arrived), never at the moment the demo loads: the dispute page shows when.
-                opened_at = placed_at + dt.timedelta(days=10 if late else 4, hours=rng.randint(1, 9))
+                # Opened days after the order (a late parcel claimed in the last day, once past its
+                # promised date and grace; a defect four days after it arrived), never at the moment
+                # the demo loads: the dispute page shows when.
+                opened_at = (now - dt.timedelta(hours=rng.randint(2, 20)) if late
+                             else placed_at + dt.timedelta(days=4, hours=rng.randint(1, 9)))
                 with clock.frozen(opened_at):
                     dispute = services.do_open_dispute(order=order, kind="not_received" if late else "defective",
                                                        note=DISPUTE_NOTES[i % len(DISPUTE_NOTES)])
