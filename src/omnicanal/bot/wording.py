@@ -17,3 +17,16 @@ labels.register("bot.intent", {
     "faq": _("Frequent question"),
     "other": pgettext_lazy("bot intent", "Not understood"),
 })
+
+# Field names as staff read them beside a validation error (core.labels.field); the guard
+# core/tests/test_field_labels.py fails on an API input field no vocabulary names.
+labels.register("bot.field", {
+    "intents": pgettext_lazy("field", "Intents"),
+    "intent": pgettext_lazy("field", "Intent"),
+    "phrasings": pgettext_lazy("field", "Phrasings"),
+    "greeting_es": pgettext_lazy("field", "Greeting (Spanish)"),
+    "greeting_en": pgettext_lazy("field", "Greeting (English)"),
+    "handoff_keywords": pgettext_lazy("field", "Hand-off keywords"),
+    "min_confidence": pgettext_lazy("field", "Minimum confidence"),
+    "negative_sentiment": pgettext_lazy("field", "Negative sentiment"),
+})

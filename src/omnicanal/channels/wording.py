@@ -1,6 +1,7 @@
 """The channels domain's words for its codes (core/labels.py)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omnicanal.channels.models import ChannelKind
 from omnicanal.core import labels
@@ -46,4 +47,15 @@ labels.register("channels.config_key", {
     "allowed_origins": _("Allowed sites (JSON list)"),
     "api_key": _("API key"),
     "account_id": _("Account id"),
+})
+
+# Field names as staff read them beside a validation error (core.labels.field); the guard
+# core/tests/test_field_labels.py fails on an API input field no vocabulary names.
+labels.register("channels.field", {
+    "allow_description_override": pgettext_lazy("field", "Allow own description"),
+    "allow_title_override": pgettext_lazy("field", "Allow own title"),
+    "mirror_reference": pgettext_lazy("field", "Mirror reference"),
+    "price_above_pct": pgettext_lazy("field", "Price at most above (%)"),
+    "price_below_pct": pgettext_lazy("field", "Price at most below (%)"),
+    "publish_by_default": pgettext_lazy("field", "Publish by default"),
 })

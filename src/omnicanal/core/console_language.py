@@ -6,7 +6,7 @@ on a phone set up in English would meet a Spanish business's words translated aw
 receipts and canned replies around them. So, for console pages only, the language is:
 
 1. the one picked in the console's language menu (Django's set_language cookie);
-2. else the staff member's own `language` (core.User, set by an admin);
+2. else the staff member's own `language` (core.User: "My preferences" or the admin);
 3. else the business's (settings.LANGUAGE_CODE, BUSINESS_LANGUAGE in the environment).
 
 Runs after AuthenticationMiddleware (it reads request.user); LocaleMiddleware still sets the

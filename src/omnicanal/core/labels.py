@@ -101,6 +101,14 @@ def field(path: str) -> str:
     return f"{words} {positions[0]}" if positions else words
 
 
+def field_named(path: str) -> bool:
+    """Whether some domain's "<app>.field" vocabulary names this field (by its path without indexes
+    or its last name): the guard that every field an API takes reads as words, never humanised."""
+    names = [p for p in str(path).split(".") if not p.isdigit()]
+    keys = {".".join(names), names[-1] if names else ""}
+    return any(key in _vocabularies[v] for v in _vocabularies if v.endswith(".field") for key in keys)
+
+
 def known(name: str) -> bool:
     return name in _vocabularies
 
@@ -114,8 +122,9 @@ def names() -> list[str]:
 
 
 def codes() -> set[str]:
-    """Every registered code of every vocabulary (the walker's list of words never to show)."""
-    return {code for entries in _vocabularies.values() for code in entries}
+    """Every registered code of every vocabulary (the walker's list of words never to show). Field
+    names are left out: they are input names ("max", "payment"), never a value a page shows."""
+    return {code for name, entries in _vocabularies.items() if not name.endswith(".field") for code in entries}
 
 
 def choices(name: str) -> list[tuple[str, str]]:

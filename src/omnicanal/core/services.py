@@ -6,12 +6,16 @@ import re
 import secrets
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from omnicanal.core import audit, clock
-from omnicanal.core.auth import KEY_PREFIX, SYSTEM, Principal, hash_secret
+from omnicanal.core.auth import KEY_PREFIX, SYSTEM, Principal, hash_secret, principal_for_user
 from omnicanal.core.errors import FieldError, NotFound, ValidationFailed
+from omnicanal.core.local_time import validate_time_zone
 from omnicanal.core.models import DEFAULT_INTEGRATION_SCOPES, ApiKey, Role, Scope, WorkerHeartbeat
 
 LOCATION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
@@ -130,6 +134,28 @@ def do_create_staff_user(
         user.save(update_fields=["password"])
     audit.record(actor=actor, action="staff.create", target_type="user", target_id=str(user.pk), after={"role": role, "locations": codes})
     return user
+
+
+def do_set_staff_preferences(*, user, time_zone: str, language: str) -> None:
+    """A staff member's own reading choices (the console's "My preferences"): the zone times are
+    shown in (an IANA name; "" for the business's, core.local_time) and the console's language ("" for
+    the business's, core.console_language). Both checked field by field before anything is saved."""
+    time_zone, language = time_zone.strip(), language.strip()
+    errors = []
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        errors.append(FieldError("time_zone", exc.messages[0]))
+    if language and language not in dict(settings.LANGUAGES):
+        errors.append(FieldError("language", gettext("Unknown language %(code)s.") % {"code": language}))
+    if errors:
+        raise ValidationFailed(detail="; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+    before = {"time_zone": user.time_zone, "language": user.language}
+    with transaction.atomic():
+        user.time_zone, user.language = time_zone, language
+        user.save(update_fields=["time_zone", "language"])
+        audit.record(actor=principal_for_user(user), action="staff.preferences", target_type="user",
+                     target_id=str(user.pk), before=before, after={"time_zone": time_zone, "language": language})
 
 
 def do_record_heartbeat(*, name: str = "worker") -> None:

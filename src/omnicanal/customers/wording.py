@@ -1,6 +1,7 @@
 """The customers domain's words for its codes (core/labels.py): identities, consents, timeline."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omnicanal.core import labels
 from omnicanal.customers.models import ContactChannel, IdentityKind, Purpose, SuggestionStatus
@@ -50,4 +51,22 @@ labels.register("customers.field", {
     "time_zone": _("Time zone"),
     "contact_from": _("Contact from"),
     "contact_to": _("Contact until"),
+})
+
+# Field names as staff read them beside a validation error (core.labels.field); the guard
+# core/tests/test_field_labels.py fails on an API input field no vocabulary names.
+labels.register("customers.field", {
+    "activity": pgettext_lazy("field", "Activity"),
+    "granted": pgettext_lazy("field", "Consent given"),
+    "identities.verified": pgettext_lazy("field", "Verified identity"),
+    "preferred_channels": pgettext_lazy("field", "Preferred channels"),
+    "preferred_channel": pgettext_lazy("field", "Preferred channel"),
+    "proof": pgettext_lazy("field", "Proof of consent"),
+    "source": pgettext_lazy("field", "Source"),
+    "token": pgettext_lazy("field", "Token"),
+    "traits": pgettext_lazy("field", "Traits"),
+    "consents": pgettext_lazy("field", "Consents"),
+    "label": pgettext_lazy("field", "Label"),
+    "default": pgettext_lazy("field", "Default"),
+    "reference": pgettext_lazy("field", "Reference"),
 })

@@ -1,6 +1,7 @@
 """The integrations domain's words for its codes (core/labels.py)."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from omnicanal.core import labels
 from omnicanal.integrations.models import DeliveryStatus
@@ -23,4 +24,13 @@ labels.register("integrations.event", {
     "ticket.created": _("Ticket created"),
     "ticket.status_changed": _("Ticket status changed"),
     "review.published": _("Review published"),
+})
+
+# Field names as staff read them beside a validation error (core.labels.field); the guard
+# core/tests/test_field_labels.py fails on an API input field no vocabulary names.
+labels.register("integrations.field", {
+    "events": pgettext_lazy("field", "Events"),
+    "scopes": pgettext_lazy("field", "Permissions"),
+    "url": pgettext_lazy("field", "Web address (URL)"),
+    "enabled": pgettext_lazy("field", "Enabled"),
 })

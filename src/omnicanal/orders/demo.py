@@ -282,14 +282,22 @@ def _disputes_and_mail_returns(rng, customer_ids, variants, now) -> tuple[int, i
         try:
             with transaction.atomic():
                 late = i < 3
-                order = _paid_web_order(rng, customer_ids, stocked, now - dt.timedelta(days=12 + i), deliver=not late)
-                dispute = services.do_open_dispute(order=order, kind="not_received" if late else "defective",
-                                                   note=DISPUTE_NOTES[i % len(DISPUTE_NOTES)])
-                if i == 4:  # one already decided: a partial refund of a fifth of what was paid
+                placed_at = now - dt.timedelta(days=12 + i)
+                order = _paid_web_order(rng, customer_ids, stocked, placed_at, deliver=not late)
+                # Opened days after the order (a late parcel claimed in the last day, once past its
+                # promised date and grace; a defect four days after it arrived), never at the moment
+                # the demo loads: the dispute page shows when.
+                opened_at = (now - dt.timedelta(hours=rng.randint(2, 20)) if late
+                             else placed_at + dt.timedelta(days=4, hours=rng.randint(1, 9)))
+                with clock.frozen(opened_at):
+                    dispute = services.do_open_dispute(order=order, kind="not_received" if late else "defective",
+                                                       note=DISPUTE_NOTES[i % len(DISPUTE_NOTES)])
+                if i == 4:  # one already decided, a day later: a partial refund of a fifth of what was paid
                     paid = services.paid_amount(order)
-                    services.do_decide_dispute(dispute_id=dispute.public_id, decision="partial_refund",
-                                               amount=Money((paid.amount / 5).quantize(Decimal(1)), paid.currency),
-                                               actor=services.SYSTEM, note="demo")
+                    with clock.frozen(opened_at + dt.timedelta(days=1)):
+                        services.do_decide_dispute(dispute_id=dispute.public_id, decision="partial_refund",
+                                                   amount=Money((paid.amount / 5).quantize(Decimal(1)), paid.currency),
+                                                   actor=services.SYSTEM, note="demo")
             disputes += 1
         except Problem:
             continue

@@ -1,18 +1,23 @@
-"""The composition root's own pages: health, console sign-in and home, problem type docs."""
+"""The composition root's own pages: health, console sign-in and home, my preferences, problem type docs."""
+
+import zoneinfo
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
+from omnicanal.core import clock, local_time, queries, throttle
 from omnicanal.core import metrics as prometheus
-from omnicanal.core import queries, throttle
 from omnicanal.core.backends import login_pairs
-from omnicanal.core.console import staff_required
-from omnicanal.core.errors import PROBLEM_CLASSES, NotFound, ServerError, TooManyRequests, Unauthorized
+from omnicanal.core.console import show_problem, staff_required
+from omnicanal.core.errors import PROBLEM_CLASSES, NotFound, Problem, ServerError, TooManyRequests, Unauthorized
 from omnicanal.core.middleware import problem_response
+from omnicanal.core.services import do_set_staff_preferences
 
 
 @never_cache
@@ -75,6 +80,43 @@ def home(request: HttpRequest):
         "web/home.html",
         {"health": state, "outbox": queries.outbox_counts(), "title": _("Home")},
     )
+
+
+def _zone_groups() -> list[tuple[str, list[str]]]:
+    """Every IANA zone name grouped by region, America first (the business sells in the Americas)."""
+    groups: dict[str, list[str]] = {}
+    for name in sorted(zoneinfo.available_timezones()):
+        region = name.split("/", 1)[0] if "/" in name else _("Other")
+        groups.setdefault(str(region), []).append(name)
+    return sorted(groups.items(), key=lambda item: (item[0] != "America", item[0]))
+
+
+@staff_required()
+def preferences(request: HttpRequest):
+    """My preferences: the staff member's own time zone and console language (User.time_zone,
+    User.language; core.local_time and core.console_language read them on every request)."""
+    if request.method == "POST":
+        try:
+            do_set_staff_preferences(user=request.user, time_zone=request.POST.get("time_zone", ""),
+                                     language=request.POST.get("language", ""))
+        except Problem as problem:
+            show_problem(request, problem)
+            return redirect("web:preferences")
+        # Said in the language just chosen (the message store keeps text, not a lazy translation).
+        with translation.override(request.user.language or settings.LANGUAGE_CODE):
+            messages.success(request, str(_("Your preferences are saved.")))
+        response = redirect("web:preferences")
+        # The language menu's cookie wins over User.language (core.console_language): set it to the
+        # choice, so the next page speaks it at once, or drop it for the business's language.
+        if request.user.language:
+            response.set_cookie(settings.LANGUAGE_COOKIE_NAME, request.user.language, samesite="Lax")
+        else:
+            response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+        return response
+    return render(request, "web/preferences.html", {
+        "title": _("My preferences"), "zones": _zone_groups(), "business_zone": local_time.business_zone_name(),
+        "languages": settings.LANGUAGES, "now": clock.now(),
+    })
 
 
 def problem_type(request: HttpRequest, slug: str):

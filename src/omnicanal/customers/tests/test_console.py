@@ -44,6 +44,12 @@ def test_the_360_shows_identities_consents_timeline_and_panels(signed_in, custom
     assert 'data-testid="consents"' in html and 'data-testid="export"' not in html  # agents do not export
 
 
+def test_the_360_is_headed_by_the_name_with_the_id_only_as_a_small_labelled_code(signed_in, customer):
+    html = signed_in("agent").get(f"/console/customers/{customer.public_id}/").content.decode()
+    assert '<h1 data-testid="customer-name">Ana Rojas</h1>' in html
+    assert f'ID <code translate="no" data-testid="customer-id">{customer.public_id}</code>' in html
+
+
 def test_timeline_filters_through_the_partial(signed_in, customer):
     with transaction.atomic():
         do_append_timeline(customer_id=customer.public_id, type="order.placed", channel="pos", summary="Pedido 77")

@@ -2,11 +2,12 @@
 dispute from the order, the partial-refund limit (422 on `amount`), audit and the order timeline."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import transaction
 
-from omnicanal.core import audit, clock
+from omnicanal.core import audit, clock, local_time
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import Forbidden, ValidationFailed
 from omnicanal.core.models import AuditEntry
@@ -144,6 +145,23 @@ def test_the_detail_shows_the_order_and_only_a_manager_gets_the_decide_form(api,
     assert Dispute.objects.get(public_id=dispute["id"]).status == "open"
     login(client, "manager")
     assert 'data-testid="decide-form"' in client.get(f"/console/orders/disputes/{dispute['id']}/").content.decode()
+
+
+def test_the_dispute_is_headed_by_its_order_in_words_its_id_only_as_a_small_code(api, client, customer_id):
+    import re
+
+    order = late_order(api, client, customer_id)
+    dispute = open_late(api, order)
+    login(client, "manager")
+    for language, heading in (("es", "Disputa del pedido"), ("en", "Dispute of order")):
+        client.cookies["omnicanal_language"] = language
+        page = client.get(f"/console/orders/disputes/{dispute['id']}/").content.decode()
+        h1 = re.search(r"<h1>(.*?)</h1>", page, re.S).group(1)
+        assert f"{heading} {order['number']}" in h1 and dispute["id"] not in h1
+        assert f'ID <code translate="no" data-testid="dispute-id">{dispute["id"]}</code>' in page
+        opened = Dispute.objects.get(public_id=dispute["id"]).created_at  # ten days after the order
+        shown = opened.astimezone(ZoneInfo(local_time.business_zone_name())).strftime("%d-%m-%Y %H:%M")
+        assert shown in page  # the "Opened" line: when it was opened, in the reader's zone
 
 
 def test_a_manager_decides_a_partial_refund_in_the_console_audited_and_on_the_timeline(api, client, customer_id):

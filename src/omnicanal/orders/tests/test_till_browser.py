@@ -77,6 +77,28 @@ def test_the_till_fits_the_screen_with_sell_in_reach_and_no_serious_violation(ti
     assert axe(page) == []
 
 
+@pytest.mark.parametrize("viewport", [LAPTOP, PHONE], ids=["laptop", "phone"])
+def test_no_payment_box_hides_behind_the_total_and_sell_bar(till, viewport):
+    make_world()
+    make_customer()
+    page = till(viewport, phone=viewport is not LAPTOP)
+    add(page, "SOCK-1")
+    # each box of the payment form, scrolled to the bottom edge of the screen the way the browser
+    # brings the next field into view, is the element under its own centre: never the bar
+    covered = page.evaluate("""() => [...document.querySelectorAll('[data-pos-sell] input:not([type=hidden]), [data-pos-sell] select')]
+        .filter(e => e.checkVisibility()).map(e => {
+            e.scrollIntoView({block: 'end'});
+            const r = e.getBoundingClientRect();
+            const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+            return hit === e ? null : `${e.name} under ${hit && hit.outerHTML.slice(0, 60)}`;
+        }).filter(Boolean)""")
+    assert covered == []
+    last = page.locator("[data-testid=pos-cash-received]")
+    last.scroll_into_view_if_needed()
+    assert page.evaluate("""() => { const e = document.querySelector('[data-testid=pos-cash-received]');
+        const r = e.getBoundingClientRect(); return document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2) === e; }""")
+
+
 def test_a_clerk_on_a_phone_sells_with_points_a_gift_card_and_cash_and_sees_the_change(till, axe):
     # given a customer with 10,000 points (a point pays a peso) and a 20,000 gift card
     make_world()
