@@ -15,7 +15,14 @@ from omnicanal.core import clock, local_time, queries, throttle
 from omnicanal.core import metrics as prometheus
 from omnicanal.core.backends import login_pairs
 from omnicanal.core.console import show_problem, staff_required
-from omnicanal.core.errors import PROBLEM_CLASSES, NotFound, Problem, ServerError, TooManyRequests, Unauthorized
+from omnicanal.core.errors import (
+    PROBLEM_CLASSES,
+    NotFound,
+    Problem,
+    ServerError,
+    TooManyRequests,
+    Unauthorized,
+)
 from omnicanal.core.middleware import problem_response
 from omnicanal.core.services import do_set_staff_preferences
 
