@@ -155,7 +155,8 @@ def do_create_campaign(*, name: str, segment_id: str, message, actor: Principal,
         created_by=actor.name[:100], created_at=clock.now())
     audit.record(actor=actor, action="marketing.campaign.create", target_type="campaign", target_id=row.public_id,
                  after={"name": row.name, "segment_id": segment_id, "channels": channels,
-                        "control_percent": row.control_percent, "scheduled_at": scheduled_at})
+                        "control_percent": row.control_percent,
+                        "scheduled_at": scheduled_at.isoformat() if scheduled_at else None})
     return row
 
 
@@ -177,7 +178,7 @@ def do_schedule_campaign(*, campaign_id: str, at: dt.datetime, actor: Principal)
     row.status, row.scheduled_at = CampaignStatus.SCHEDULED, at
     row.save(update_fields=["status", "scheduled_at"])
     audit.record(actor=actor, action="marketing.campaign.schedule", target_type="campaign", target_id=row.public_id,
-                 before={"scheduled_at": before}, after={"scheduled_at": at})
+                 before={"scheduled_at": before.isoformat() if before else None}, after={"scheduled_at": at.isoformat()})
     return row
 
 
@@ -281,10 +282,12 @@ def _ways(campaign: Campaign, summary: customers.CustomerSummary) -> tuple[list[
     reason there are none."""
     preferred = summary.preferred_for("marketing")
     order = [c for c in dict.fromkeys([*([preferred] if preferred else []), *campaign.channels]) if c in campaign.channels]
-    bounced = set(Bounce.objects.filter(customer_id=summary.id).values_list("channel", "address"))
+    granted = customers.granted_channels([summary.id], "marketing").get(summary.id, frozenset())
+    bounced = set(Bounce.objects.filter(customer_id=summary.id).values_list("channel", "address")) if granted else set()
     ways, reason = [], "no_consent"
     for channel in order:
-        if not customers.may_contact(summary.id, channel, "marketing"):
+        # One query finds the grants; may_contact stays the check of each channel actually used.
+        if channel not in granted or not customers.may_contact(summary.id, channel, "marketing"):
             continue
         address = customers.reachable_on(summary.id, channel)
         if channel == "webchat" and address is None:
@@ -384,14 +387,27 @@ def _context(campaign: Campaign, summary: customers.CustomerSummary, language: s
 
     with translation.override(language):
         name = summary.first_name or _("there")
+    used = _placeholders_used(campaign)
     products = []
-    if campaign.recommendations:
+    if campaign.recommendations and "products" in used:
         found = queries.recommend(customer_id=summary.id, channel=campaign.shop_channel,
                                   limit=campaign.recommendations, language=language)
         products = [r.name for r in found]
-    return {"name": name, "points": str(loyalty.summary(summary.id).points), "coupon": coupon_code,
+    points = str(loyalty.summary(summary.id).points) if "points" in used else ""
+    return {"name": name, "points": points, "coupon": coupon_code,
             "link": f"{settings.OMNICANAL.get('PUBLIC_URL') or ''}{campaign.link or '/'}", "products": ", ".join(products),
             "business": settings.OMNICANAL["BUSINESS_NAME"]}
+
+
+def _placeholders_used(campaign: Campaign) -> set[str]:
+    """What the campaign's texts ask for: points and recommendations cost queries, asked only then."""
+    texts = list(campaign.message.values())
+    for per_language in campaign.templates.values():
+        for spec in per_language.values():
+            texts += [v for v in spec.values() if isinstance(v, str)]
+    return set().union(*(governance.placeholders_in(t) for t in texts)) | {
+        p for per_language in campaign.templates.values() for spec in per_language.values()
+        for p in spec.get("params") or []}
 
 
 def content_for(campaign: Campaign, channel: str, language: str, context: dict[str, str]) -> Content:
@@ -473,10 +489,12 @@ def do_run_due(*, at: dt.datetime | None = None) -> int:
     """The worker's minute: launch the scheduled campaigns whose time came, send the held messages
     whose window opened. How many messages went."""
     at = at or clock.now()
+    sent = 0
     for campaign_id in Campaign.objects.filter(status=CampaignStatus.SCHEDULED, scheduled_at__lte=at).values_list(
             "public_id", flat=True):
-        do_launch_campaign(campaign_id=campaign_id, at=at)
-    sent = 0
+        campaign = _start(campaign_id, SYSTEM, at)
+        do_enroll(campaign=campaign)
+        sent += do_send_campaign(campaign=campaign, at=at)
     for campaign in Campaign.objects.filter(status=CampaignStatus.SENDING):
         sent += do_send_campaign(campaign=campaign, at=at)
     return sent

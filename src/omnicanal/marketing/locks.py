@@ -7,9 +7,10 @@ from omnicanal.marketing.models import ContactGate, Recipient, RecipientStatus
 
 
 def lock_due_recipient(pk: int) -> Recipient | None:
-    """The recipient if it still waits to be sent and no other process holds it (SKIP LOCKED: two
+    """The recipient if it still waits to be sent and no other process holds it (SKIP LOCKED, of its own
+    row only, not the campaign it joins: two
     launches of one campaign walk the same list; each row is taken by one of them)."""
-    return (Recipient.objects.select_for_update(skip_locked=True).select_related("campaign")
+    return (Recipient.objects.select_for_update(skip_locked=True, of=("self",)).select_related("campaign")
             .filter(pk=pk, status__in=[RecipientStatus.PENDING, RecipientStatus.HELD]).first())
 
 
