@@ -66,7 +66,7 @@ def _check_message(message) -> dict[str, str]:
     errors = [FieldError(f"message.{k}", _("unknown placeholder")) for k, text in out.items()
               if governance.placeholders_in(text) - set(governance.PLACEHOLDERS)]
     if errors:
-        raise ValidationFailed(detail=errors[0].message, errors=errors)
+        raise ValidationFailed(detail=str(errors[0].message), errors=errors)
     return out
 
 
@@ -109,7 +109,7 @@ def check_templates(raw) -> dict:
                 if len(fixed) + 1 + len(_stop(language)) > governance.SMS_LIMIT:
                     errors.append(FieldError(f"{path}.text", _("an SMS must fit 160 characters with the opt-out words")))
     if errors:
-        raise ValidationFailed(detail=errors[0].message, errors=errors)
+        raise ValidationFailed(detail=str(errors[0].message), errors=errors)
     return raw
 
 
@@ -340,7 +340,7 @@ def _process(pk: int, *, at: dt.datetime, run: _Run) -> str:
             return ""
         summary = customers.customer_summaries([row.customer_id]).get(row.customer_id)
         status, reason, until, ways = _decide(row, summary, at, run)
-        if status == RecipientStatus.SENT:
+        if status == RecipientStatus.SENT and summary is not None:
             if over_cap(summary.id, at):
                 status, reason = RecipientStatus.SUPPRESSED, "frequency_cap"
             else:
@@ -545,7 +545,7 @@ def do_attribute_order(*, order_id: str, customer_id: str, channel: str, total: 
                           window_start__lte=at))
     converted = 0
     for row in candidates:
-        if at > row.window_start + dt.timedelta(days=row.campaign.attribution_days):
+        if row.window_start is None or at > row.window_start + dt.timedelta(days=row.campaign.attribution_days):
             continue
         done = Recipient.objects.filter(pk=row.pk, converted_at__isnull=True).update(
             converted_at=at, order_id=order_id, order_channel=channel, revenue=Decimal(str(total.get("amount") or 0)),
