@@ -562,3 +562,43 @@ def do_undo_conversion(*, order_id: str) -> int:
     """A cancelled order converts nothing."""
     return Recipient.objects.filter(order_id=order_id).update(converted_at=None, order_id="", order_channel="",
                                                                revenue=0, currency="")
+
+
+# --- the customer's data (customers' registry: handlers.py) -------------------------------------------
+
+
+def do_move_customer(*, survivor_id: str, merged_id: str) -> None:
+    """A merge: the merged profile's campaign places, marketing touches (they still count against the
+    survivor's cap) and bounces become the survivor's. In a campaign both were in, the place that got
+    the message (or was held out) becomes the survivor's; the other stays under the merged id."""
+    reached = (RecipientStatus.SENT, RecipientStatus.HELD_OUT)
+    for row in Recipient.objects.filter(customer_id=merged_id):
+        mine = Recipient.objects.filter(campaign_id=row.campaign_id, customer_id=survivor_id).first()
+        if mine is not None and (mine.status in reached or row.status not in reached):
+            continue
+        if mine is not None:  # swap through a free id: (campaign, customer) is unique at every step
+            Recipient.objects.filter(pk=mine.pk).update(customer_id=f"merging-{mine.pk}")
+        Recipient.objects.filter(pk=row.pk).update(customer_id=survivor_id)
+        if mine is not None:
+            Recipient.objects.filter(pk=mine.pk).update(customer_id=merged_id)
+    Touch.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
+    for bounce in Bounce.objects.filter(customer_id=merged_id):
+        Bounce.objects.bulk_create([Bounce(customer_id=survivor_id, channel=bounce.channel, address=bounce.address,
+                                           at=bounce.at)], ignore_conflicts=True)
+    Bounce.objects.filter(customer_id=merged_id).delete()
+
+
+def do_erase_customer(*, customer_id: str) -> None:
+    """Erasure: bounced addresses and touches go; campaign places stay counted (the totals), no
+    longer naming the person (their id replaced, the coupon code kept for the books)."""
+    Bounce.objects.filter(customer_id=customer_id).delete()
+    Touch.objects.filter(customer_id=customer_id).delete()
+    for pk in Recipient.objects.filter(customer_id=customer_id).values_list("pk", flat=True):
+        Recipient.objects.filter(pk=pk).update(customer_id=f"erased-{pk}")
+
+
+def export_customer(customer_id: str) -> list[dict]:
+    return [{"campaign": r.campaign.name, "status": r.status, "reason": r.reason, "channel": r.channel,
+             "sent_at": r.window_start.isoformat() if r.window_start and r.status == RecipientStatus.SENT else None,
+             "coupon": r.coupon_code, "clicked": r.clicks > 0, "converted_order": r.order_id}
+            for r in Recipient.objects.select_related("campaign").filter(customer_id=customer_id).order_by("pk")]

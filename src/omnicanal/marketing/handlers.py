@@ -12,11 +12,13 @@ from omnicanal.marketing import campaigns, queries, services
 @registry.on_merge
 def move_reminders(*, survivor_id: str, merged_id: str) -> None:
     services.do_move_reminders(survivor_id=survivor_id, merged_id=merged_id)
+    campaigns.do_move_customer(survivor_id=survivor_id, merged_id=merged_id)
 
 
 @registry.on_erase
 def erase_reminders(*, customer_id: str) -> None:
     services.do_erase_reminders(customer_id=customer_id)
+    campaigns.do_erase_customer(customer_id=customer_id)
 
 
 @registry.on_export("marketing")
@@ -25,7 +27,8 @@ def export_reminders(customer_id: str) -> dict:
                                          "sent_at": r.created_at.isoformat()} for r in queries.reminders_of(customer_id)],
             "purchase_cycles": [{"category": c.category, "cycle": c.cycle, "interval_days": c.interval_days,
                                  "last_purchase_at": c.last_purchase_at.isoformat()}
-                                for c in queries.purchase_cycles(customer_id)]}
+                                for c in queries.purchase_cycles(customer_id)],
+            "campaigns": campaigns.export_customer(customer_id)}
 
 
 # --- campaigns' results: reactions to other domains' events (by topic; marketing imports none of them)
