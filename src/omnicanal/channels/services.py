@@ -146,6 +146,8 @@ def _outbound(view) -> Outbound:
     meta = view.meta
     template = meta.get("template")
     extra = {"wire": webchat_wire(view)} if view.channel == "webchat" else {}
+    if view.channel == "email" and meta.get("html"):
+        extra["html"] = meta["html"]
     return Outbound(
         message_id=view.message_id, to=view.address, text=view.text, attachments=tuple(attachments),
         subject=meta.get("subject", ""), in_reply_to=meta.get("in_reply_to", ""),

@@ -225,6 +225,7 @@ class OutboundView:
     meta: dict
     created_at: dt.datetime
     attachments: list[Attachment] = field(default_factory=list)
+    error: str = ""  # why a failed message failed (the provider's refusal, or no inbox to send it)
 
 
 def outbound(message_id: str) -> OutboundView | None:
@@ -239,6 +240,7 @@ def outbound(message_id: str) -> OutboundView | None:
         customer_id=message.conversation.customer_id, channel=message.channel, inbox_id=message.inbox_id,
         address=message.address, text=message.text, status=message.status, author=message.author, kind=message.kind,
         meta=message.meta or {}, created_at=message.created_at, attachments=list(message.attachments.all()),
+        error=message.error,
     )
 
 

@@ -306,6 +306,23 @@ def may_contact(customer_id: str, channel: str, purpose: str, *, at: dt.datetime
     return bool(allowed)
 
 
+@dataclass(frozen=True)
+class ContactWindow:
+    """When a customer may be contacted for anything but transactional messages: their time zone
+    (the business's when they gave none) and their own contact hours (None: any time)."""
+
+    time_zone: str
+    contact_from: dt.time | None
+    contact_to: dt.time | None
+
+
+def contact_window(customer_id: str) -> ContactWindow:
+    """Marketing holds a message until this window (and its quiet hours) opens; NotFound otherwise."""
+    customer = get_customer(customer_id)
+    return ContactWindow(time_zone=_effective_zone(customer).key, contact_from=customer.contact_from,
+                         contact_to=customer.contact_to)
+
+
 def reachable_on(customer_id: str, channel: str) -> str | None:
     """The identifier to send to on a contact channel (verified first), or None."""
     channel = contact_channel(channel)

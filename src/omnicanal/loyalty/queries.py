@@ -298,3 +298,10 @@ def spendable(customer_id: str) -> Spendable:
     # down to the currency's smallest unit: never more than the points cover
     worth = (Decimal(points) * (_point_value() if points else Decimal(0))).quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_DOWN)
     return Spendable(points=points, points_value=Money(worth, currency), store_credit=Money(credit, currency))
+
+
+def codes_used_on(order_ref: str) -> list[str]:
+    """The coupon codes an order used (not given back): marketing attributes an order to the
+    campaign whose unique code it carries, whoever placed it."""
+    return list(CouponUse.objects.filter(order_ref=order_ref, released_at__isnull=True)
+                .values_list("coupon__code", flat=True))

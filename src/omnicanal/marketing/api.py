@@ -10,7 +10,7 @@ from ninja import Field, Query, Router, Schema, Status
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.auth import require_role
 from omnicanal.customers import queries as customers
-from omnicanal.marketing import queries, roles, services
+from omnicanal.marketing import campaigns, queries, roles, services
 
 router = Router(tags=["marketing"])
 
@@ -144,3 +144,162 @@ def get_segment(request, segment_id: str):
     """A saved segment, its rules and its size counted now."""
     require_role(request, *roles.SEGMENTS)
     return queries.get_segment(segment_id)
+
+
+# --- campaigns -------------------------------------------------------------------------------------
+
+
+class CouponIn(Schema):
+    kind: str = Field(description="percent | amount | free_shipping")
+    value: str = "0"
+    days: int = Field(14, ge=1, le=365)
+
+
+class CampaignIn(Schema):
+    name: str = Field(min_length=1, max_length=120)
+    segment_id: str = Field(max_length=40)
+    message: dict[str, str] = Field(description="{es, en}: the text every channel falls back to; placeholders "
+                                                "{{ name }}, {{ points }}, {{ coupon }}, {{ link }}, {{ products }}")
+    channels: list[str] | None = Field(None, description="email, whatsapp, sms, webchat (default: all)")
+    control_percent: int = Field(0, ge=0, le=50)
+    templates: dict | None = Field(None, description="{channel: {language: {...}}}: docs/marketing.md, Campaigns")
+    promote_skus: list[str] = Field(default_factory=list)
+    shop_channel: str = Field("web", max_length=20)
+    link: str = Field("", max_length=300)
+    recommendations: int = Field(0, ge=0, le=6)
+    coupon: CouponIn | None = None
+    attribution_days: int | None = Field(None, ge=1, le=90)
+    scheduled_at: dt.datetime | None = None
+
+
+class CampaignCreated(Schema):
+    id: str
+    status: str
+
+
+class ScheduleIn(Schema):
+    at: dt.datetime
+
+
+class SuppressedOut(Schema):
+    no_consent: int
+    frequency_cap: int
+    quiet_hours: int
+    purchase_cycle: int
+    unavailable: int
+    bounced: int
+    no_channel: int
+
+
+class LaunchOut(Schema):
+    id: str
+    status: str
+    targeted: int
+    sent: int
+    held_out: int
+    suppressed: SuppressedOut
+
+
+class CampaignOut(LaunchOut):
+    name: str
+    segment_id: str
+    channels: list[str]
+    control_percent: int
+    attribution_days: int
+    scheduled_at: dt.datetime | None
+    launched_at: dt.datetime | None
+    held: int
+    delivered: int
+    clicked: int
+    converted: int
+    revenue: dict
+    conversion_rate: float | None
+    control_converted: int
+    control_conversion_rate: float | None
+    lift: float | None
+    by_channel: dict[str, int]
+
+
+class PreviewQuery(Schema):
+    customer_id: str = Field(max_length=40)
+
+
+class PreviewOut(Schema):
+    channel: str
+    language: str
+    subject: str
+    text: str
+    html: str
+    template: dict | None
+
+
+def _results(campaign_id: str) -> dict:
+    found = queries.campaign_results(campaign_id)
+    out = found.__dict__.copy()
+    out["revenue"] = {"amount": str(found.revenue), "currency": found.currency}
+    return out
+
+
+@router.post("/campaigns", response={201: CampaignCreated},
+             summary="Compose a campaign: one message per customer of a segment, per channel and language")
+def create_campaign(request, body: CampaignIn):
+    """Compose a campaign for a saved segment: its text per language, templates per channel (email
+    subject, text and HTML; WhatsApp's approved template and parameters; SMS within 160 characters;
+    web chat), a control group held out, what it promotes, a unique coupon per message. With
+    `scheduled_at` the worker launches it then; otherwise launch it."""
+    principal = require_role(request, *roles.CAMPAIGNS)
+    row = campaigns.do_create_campaign(
+        name=body.name, segment_id=body.segment_id, message=body.message, channels=body.channels,
+        control_percent=body.control_percent, templates=body.templates, promote_skus=body.promote_skus,
+        shop_channel=body.shop_channel, link=body.link, recommendations=body.recommendations,
+        coupon=body.coupon.dict() if body.coupon else None, attribution_days=body.attribution_days,
+        scheduled_at=body.scheduled_at, actor=principal)
+    return Status(201, {"id": row.public_id, "status": row.status})
+
+
+@router.get("/campaigns/{campaign_id}", response=CampaignOut,
+            summary="A campaign's results: sent, delivered, clicked, converted on any channel, revenue, lift")
+def get_campaign(request, campaign_id: str):
+    """Sent, delivered, clicked (signed tracked links), converted (an order on any channel within the
+    attribution window, by the customer or with the campaign's coupon), revenue, and the lift of the
+    conversion rate over the control group's; what was suppressed and why."""
+    require_role(request, *roles.CAMPAIGNS)
+    return _results(campaign_id)
+
+
+@router.post("/campaigns/{campaign_id}/launch", response=LaunchOut,
+             summary="Launch a campaign now; launching again resumes and never sends anyone twice")
+def launch_campaign(request, campaign_id: str):
+    """Send now to the segment's customers on their preferred consented channel, governed by consent,
+    bounces, purchase cycles, availability, the control group, quiet hours (held until the window
+    opens) and the weekly frequency cap; answers the counts."""
+    principal = require_role(request, *roles.CAMPAIGNS)
+    campaigns.do_launch_campaign(campaign_id=campaign_id, actor=principal)
+    return _results(campaign_id)
+
+
+@router.post("/campaigns/{campaign_id}/schedule", response=CampaignCreated,
+             summary="Schedule a draft campaign: the worker launches it at that time")
+def schedule_campaign(request, campaign_id: str, body: ScheduleIn):
+    """Set when the worker launches a draft or scheduled campaign (a time in the future)."""
+    principal = require_role(request, *roles.CAMPAIGNS)
+    row = campaigns.do_schedule_campaign(campaign_id=campaign_id, at=body.at, actor=principal)
+    return {"id": row.public_id, "status": row.status}
+
+
+@router.post("/campaigns/{campaign_id}/cancel", response=CampaignCreated,
+             summary="Cancel a campaign: nothing that still waits is sent")
+def cancel_campaign(request, campaign_id: str):
+    """Stop a campaign: scheduled or held messages are never sent; the ones that went stay counted."""
+    principal = require_role(request, *roles.CAMPAIGNS)
+    row = campaigns.do_cancel_campaign(campaign_id=campaign_id, actor=principal)
+    return {"id": row.public_id, "status": row.status}
+
+
+@router.get("/campaigns/{campaign_id}/preview", response=list[PreviewOut],
+            summary="The campaign's message for one customer on every channel it may use")
+def preview_campaign(request, campaign_id: str, query: Query[PreviewQuery]):
+    """What this customer would read on each of the campaign's channels, in their language (the
+    coupon shown as a sample code; nothing is sent or created)."""
+    require_role(request, *roles.CAMPAIGNS)
+    return campaigns.preview(campaign_id=campaign_id, customer_id=query.customer_id)

@@ -21,3 +21,30 @@ class ReminderSent:
     category: str
     due_on: str  # ISO date
     channel: str
+
+
+@dataclass(frozen=True)
+class CampaignLaunched:
+    campaign_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CampaignMessageSent:
+    """One campaign message went out (marketing purpose) on `channel`."""
+
+    campaign_id: str
+    customer_id: str
+    channel: str
+
+
+@dataclass(frozen=True)
+class CampaignConverted:
+    """An order on any channel within the attribution window, by the customer or with the campaign's coupon."""
+
+    campaign_id: str
+    customer_id: str
+    order_id: str
+    order_channel: str
+    control: bool  # a conversion of the held-out group (the baseline)
+    revenue: dict  # money

@@ -1,20 +1,24 @@
-"""Marketing's place in the customer's registry: a merge moves the reminders sent, erasure deletes
-them, the export lists them (customers never imports marketing)."""
+"""Marketing's place in the customer's registry (a merge moves the reminders sent, erasure deletes
+them, the export lists them: customers never imports marketing), and its reactions to the events
+campaigns' results come from (deliveries, orders on every channel)."""
 
 from __future__ import annotations
 
+from omnicanal.core import outbox
 from omnicanal.customers import registry
-from omnicanal.marketing import queries, services
+from omnicanal.marketing import campaigns, queries, services
 
 
 @registry.on_merge
 def move_reminders(*, survivor_id: str, merged_id: str) -> None:
     services.do_move_reminders(survivor_id=survivor_id, merged_id=merged_id)
+    campaigns.do_move_customer(survivor_id=survivor_id, merged_id=merged_id)
 
 
 @registry.on_erase
 def erase_reminders(*, customer_id: str) -> None:
     services.do_erase_reminders(customer_id=customer_id)
+    campaigns.do_erase_customer(customer_id=customer_id)
 
 
 @registry.on_export("marketing")
@@ -23,4 +27,25 @@ def export_reminders(customer_id: str) -> dict:
                                          "sent_at": r.created_at.isoformat()} for r in queries.reminders_of(customer_id)],
             "purchase_cycles": [{"category": c.category, "cycle": c.cycle, "interval_days": c.interval_days,
                                  "last_purchase_at": c.last_purchase_at.isoformat()}
-                                for c in queries.purchase_cycles(customer_id)]}
+                                for c in queries.purchase_cycles(customer_id)],
+            "campaigns": campaigns.export_customer(customer_id)}
+
+
+# --- campaigns' results: reactions to other domains' events (by topic; marketing imports none of them)
+
+
+@outbox.handles("conversations.DeliveryUpdated")
+def campaign_delivery(event: outbox.Envelope) -> None:
+    campaigns.do_record_delivery(message_id=event["message_id"], status=event["status"])
+
+
+@outbox.handles("orders.OrderPlaced")
+def campaign_conversion(event: outbox.Envelope) -> None:
+    """An order on ANY channel (web, app, POS, marketplace) converts the campaigns it falls after."""
+    campaigns.do_attribute_order(order_id=event["order_id"], customer_id=event["customer_id"] or "",
+                                 channel=event["channel"], total=event["total"] or {}, at=event.occurred_at)
+
+
+@outbox.handles("orders.OrderCancelled")
+def campaign_conversion_cancelled(event: outbox.Envelope) -> None:
+    campaigns.do_undo_conversion(order_id=event["order_id"])

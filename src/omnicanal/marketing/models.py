@@ -60,3 +60,125 @@ class Segment(models.Model):
     class Meta:
         verbose_name = _("segment")
         ordering = ["-created_at", "-pk"]
+
+
+# --- campaigns -------------------------------------------------------------------------------------
+
+
+class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("campaign", "Draft")
+    SCHEDULED = "scheduled", pgettext_lazy("campaign", "Scheduled")
+    SENDING = "sending", pgettext_lazy("campaign", "Sending")
+    DONE = "done", pgettext_lazy("campaign", "Done")
+    CANCELLED = "cancelled", pgettext_lazy("campaign", "Cancelled")
+
+
+class Campaign(models.Model):
+    """One message per customer of a segment, on their preferred consented channel (marketing.campaigns)."""
+
+    public_id = PublicIdField(prefix="cmp")
+    name = models.CharField(max_length=120)
+    segment_id = models.CharField(max_length=40)  # a Segment's public id
+    message = models.JSONField(default=dict)  # {es, en}: the plain text every channel falls back to
+    templates = models.JSONField(default=dict)  # {channel: {language: {...}}}: docs/marketing.md, Campaigns
+    channels = models.JSONField(default=list)  # the channels it may use, in the marketer's order
+    control_percent = models.PositiveSmallIntegerField(default=0)
+    promote_skus = models.JSONField(default=list)  # what it promotes (purchase cycles, availability)
+    shop_channel = models.CharField(max_length=20, default="web")  # where its links lead and sell
+    link = models.CharField(max_length=300, blank=True, default="")  # the main link (a path of the shop)
+    recommendations = models.PositiveSmallIntegerField(default=0)  # recommended products per message
+    coupon = models.JSONField(default=dict)  # {kind, value, days}: a unique code per message; {}: none
+    attribution_days = models.PositiveSmallIntegerField(default=7)
+    status = models.CharField(max_length=12, choices=CampaignStatus.choices, default=CampaignStatus.DRAFT)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    launched_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("campaign")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CampaignStatus.values), name="campaign_status_known"),
+            models.CheckConstraint(condition=Q(control_percent__lte=50), name="campaign_control_at_most_half"),
+        ]
+
+
+class RecipientStatus(models.TextChoices):
+    PENDING = "pending", pgettext_lazy("recipient", "Pending")
+    HELD = "held", pgettext_lazy("recipient", "Held (quiet hours)")
+    SENT = "sent", pgettext_lazy("recipient", "Sent")
+    HELD_OUT = "held_out", pgettext_lazy("recipient", "Control group")
+    SUPPRESSED = "suppressed", pgettext_lazy("recipient", "Suppressed")
+
+
+class Recipient(models.Model):
+    """One customer of one campaign: the unique key is what makes two launches (or two workers)
+    send each customer at most one message; `status` moves from pending/held once, by a conditional
+    UPDATE (services claim it before sending)."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="recipients")
+    customer_id = models.CharField(max_length=32)
+    control = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=RecipientStatus.choices, default=RecipientStatus.PENDING)
+    reason = models.CharField(max_length=20, blank=True, default="")  # why suppressed
+    not_before = models.DateTimeField(null=True, blank=True)  # held until the customer's window opens
+    channel = models.CharField(max_length=20, blank=True, default="")
+    message_id = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    coupon_code = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    window_start = models.DateTimeField(null=True, blank=True)  # sent (or held out) at: attribution starts
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    clicks = models.PositiveIntegerField(default=0)
+    converted_at = models.DateTimeField(null=True, blank=True)
+    order_id = models.CharField(max_length=40, blank=True, default="")
+    order_channel = models.CharField(max_length=20, blank=True, default="")
+    revenue = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    currency = models.CharField(max_length=3, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("campaign recipient")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "customer_id"], name="one_message_per_customer_and_campaign"),
+            models.CheckConstraint(condition=Q(status__in=RecipientStatus.values), name="recipient_status_known"),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status"], name="recipient_campaign_status"),
+            models.Index(fields=["customer_id", "window_start"], name="recipient_customer_window"),
+        ]
+
+
+class Touch(models.Model):
+    """Every marketing message sent to a customer (a campaign's, a reminder, a flow's): the weekly
+    frequency cap counts these, across all of them. Transactional messages never land here."""
+
+    customer_id = models.CharField(max_length=32)
+    kind = models.CharField(max_length=20)  # campaign, reminder, flow
+    ref = models.CharField(max_length=80, blank=True, default="")
+    channel = models.CharField(max_length=20)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("marketing message sent")
+        indexes = [models.Index(fields=["customer_id", "at"], name="touch_customer_at")]
+
+
+class ContactGate(models.Model):
+    """One row per customer contacted by marketing: locked (FOR UPDATE) while a send counts the
+    customer's touches against the cap, so two campaigns in two processes cannot both pass it."""
+
+    customer_id = models.CharField(max_length=32, unique=True)
+
+
+class Bounce(models.Model):
+    """An address that failed for good (a hard bounce, a closed number): marketing stops using it."""
+
+    customer_id = models.CharField(max_length=32)
+    channel = models.CharField(max_length=20)
+    address = models.CharField(max_length=200)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("hard bounce")
+        constraints = [models.UniqueConstraint(fields=["customer_id", "channel", "address"], name="one_bounce_per_address")]

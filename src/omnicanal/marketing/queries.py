@@ -352,3 +352,109 @@ def get_segment(segment_id: str) -> SegmentInfo:
     rules, _errors = segments.parse(row.rules)
     return SegmentInfo(id=row.public_id, name=row.name, rules=row.rules, size=len(segment_members(rules)),
                        saved_size=row.size, created_at=row.created_at)
+
+
+def get_segment_row(segment_id: str) -> Segment:
+    from omnicanal.core.errors import NotFound
+
+    row = Segment.objects.filter(public_id=segment_id).first()
+    if row is None:
+        raise NotFound(detail=_("No segment %(id)s.") % {"id": segment_id})
+    return row
+
+
+def segment_rules(segment_id: str) -> list[segments.Rule]:
+    rules, _errors = segments.parse(get_segment_row(segment_id).rules)
+    return rules
+
+
+# --- campaigns -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CampaignResults:
+    """GET /campaigns/{id}: counts over the recipients now. Rates are fractions 0–1; `lift` is the
+    treated rate over the control group's, minus one (None without a control conversion)."""
+
+    id: str
+    name: str
+    status: str
+    segment_id: str
+    channels: list[str]
+    control_percent: int
+    attribution_days: int
+    scheduled_at: dt.datetime | None
+    launched_at: dt.datetime | None
+    targeted: int
+    sent: int
+    held: int  # waiting for the customer's window to open
+    held_out: int
+    suppressed: dict[str, int]
+    delivered: int
+    clicked: int
+    converted: int
+    revenue: Decimal
+    currency: str
+    conversion_rate: float | None
+    control_converted: int
+    control_conversion_rate: float | None
+    lift: float | None
+    by_channel: dict[str, int]
+
+
+SUPPRESSION_REASONS = ("no_consent", "frequency_cap", "quiet_hours", "purchase_cycle", "unavailable", "bounced",
+                       "no_channel")
+
+
+def campaign_results(campaign_id: str) -> CampaignResults:
+    from django.db.models import Count, Sum
+
+    from omnicanal.core.errors import NotFound
+    from omnicanal.core.money import business_currency
+    from omnicanal.marketing.models import Campaign, Recipient
+
+    campaign = Campaign.objects.filter(public_id=campaign_id).first()
+    if campaign is None:
+        raise NotFound(detail=_("No campaign %(id)s.") % {"id": campaign_id})
+    rows = Recipient.objects.filter(campaign=campaign)
+    by_status = dict(rows.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    reasons = dict(rows.filter(status="suppressed").values_list("reason").annotate(n=Count("pk"))
+                   .values_list("reason", "n"))
+    sent_rows = rows.filter(status="sent")
+    control_rows = rows.filter(status="held_out")
+    sent, held_out = by_status.get("sent", 0), by_status.get("held_out", 0)
+    converted = sent_rows.filter(converted_at__isnull=False).count()
+    control_converted = control_rows.filter(converted_at__isnull=False).count()
+    rate = converted / sent if sent else None
+    control_rate = control_converted / held_out if held_out else None
+    suppressed = {reason: reasons.get(reason, 0) for reason in SUPPRESSION_REASONS}
+    suppressed["quiet_hours"] = by_status.get("held", 0)
+    return CampaignResults(
+        id=campaign.public_id, name=campaign.name, status=campaign.status, segment_id=campaign.segment_id,
+        channels=list(campaign.channels), control_percent=campaign.control_percent,
+        attribution_days=campaign.attribution_days, scheduled_at=campaign.scheduled_at,
+        launched_at=campaign.launched_at, targeted=rows.count(), sent=sent, held=by_status.get("held", 0),
+        held_out=held_out, suppressed=suppressed,
+        delivered=sent_rows.filter(delivered_at__isnull=False).count(),
+        clicked=sent_rows.filter(clicked_at__isnull=False).count(), converted=converted,
+        revenue=sent_rows.aggregate(s=Sum("revenue"))["s"] or Decimal(0), currency=business_currency(),
+        conversion_rate=rate, control_converted=control_converted, control_conversion_rate=control_rate,
+        lift=(rate / control_rate - 1) if rate is not None and control_rate else None,
+        by_channel=dict(sent_rows.values_list("channel").annotate(n=Count("pk")).values_list("channel", "n")))
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    id: str
+    name: str
+    status: str
+    scheduled_at: dt.datetime | None
+    launched_at: dt.datetime | None
+    created_at: dt.datetime
+
+
+def campaigns(limit: int = 100) -> list[CampaignRow]:
+    from omnicanal.marketing.models import Campaign
+
+    return [CampaignRow(c.public_id, c.name, c.status, c.scheduled_at, c.launched_at, c.created_at)
+            for c in Campaign.objects.order_by("-created_at", "-pk")[:limit]]

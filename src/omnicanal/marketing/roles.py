@@ -10,3 +10,5 @@ OPERATE = ("manager", "marketer")
 PANEL = ("manager", "marketer", "agent", "store_staff")
 # Building, counting and saving segments (bulk reads of customers: not for agents or clerks).
 SEGMENTS = ("manager", "marketer")
+# Composing, scheduling, launching and reading campaigns (their results name no one).
+CAMPAIGNS = ("manager", "marketer")

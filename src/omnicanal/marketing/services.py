@@ -5,7 +5,8 @@ marketing purpose and within their contact hours (customers.may_contact), on the
 channel for marketing first; it is written into their thread by conversations' do_notify (the
 channels deliver it after commit), once per customer, category and due date (Reminder's unique key).
 A customer outside their contact hours is tried again at the task's next run; one with no consented
-channel is not sent anything."""
+channel is not sent anything. A reminder counts against the weekly frequency cap like a campaign's
+message (campaigns.over_cap); a capped one waits for a later run while it is still due."""
 
 from __future__ import annotations
 
@@ -23,9 +24,9 @@ from omnicanal.conversations import services as conversations
 from omnicanal.core import clock, outbox
 from omnicanal.core.errors import FieldError, NotFound, Problem, ValidationFailed
 from omnicanal.customers import queries as customers
-from omnicanal.marketing import queries, recommender, segments
+from omnicanal.marketing import campaigns, queries, recommender, segments
 from omnicanal.marketing.events import RecommenderTrained, ReminderSent
-from omnicanal.marketing.models import Reminder, ReminderStatus, Segment, TrainedRecommender
+from omnicanal.marketing.models import Reminder, ReminderStatus, Segment, Touch, TrainedRecommender
 from omnicanal.orders import queries as orders
 from omnicanal.storefront import queries as storefront
 
@@ -122,6 +123,9 @@ def do_send_reminder(*, due: queries.DueReminder, at: dt.datetime | None = None)
                                       channel=channel)
         try:
             with transaction.atomic():
+                if campaigns.over_cap(customer.id, at):
+                    return None  # the week's marketing is spent; a later run tries again while it is due
+                Touch.objects.create(customer_id=customer.id, kind="reminder", ref=due.category, channel=channel, at=at)
                 Reminder.objects.create(customer_id=customer.id, category=due.category, due_on=due.due_on,
                                         status=ReminderStatus.SENT, channel=channel, created_at=at)
                 conversations.do_notify(customer_id=customer.id, channel=channel, text=body, subject=subject,

@@ -20,3 +20,12 @@ def send_replenishment_reminders() -> int:
     from omnicanal.marketing import services
 
     return services.do_send_due_reminders()
+
+
+@db_periodic_task(crontab(minute="*"))
+def run_campaigns() -> int:
+    # Scheduled campaigns launch, held messages go when the customer's window opens; each send
+    # commits alone (campaigns.do_send_campaign).
+    from omnicanal.marketing import campaigns
+
+    return campaigns.do_run_due()

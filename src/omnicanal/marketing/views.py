@@ -8,13 +8,15 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from omnicanal.catalog import queries as catalog
-from omnicanal.core.console import show_problem, staff_required
+from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import Problem
-from omnicanal.marketing import queries, roles, services
+from omnicanal.marketing import campaigns, queries, roles, services
 
 
 @staff_required(*roles.READ)
@@ -49,7 +51,69 @@ def retrain(request: HttpRequest):
     return redirect("marketing:home")
 
 
+# --- campaigns: compose, preview per channel, schedule or launch, results ----------------------------
+
+
+def _local_time(text: str):
+    """A datetime-local field's value, in the reader's time zone (core/local_time.py; None when empty)."""
+    at = parse_datetime(text.strip()) if text.strip() else None
+    if at is not None and at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.get_current_timezone())
+    return at
+
+
+@staff_required(*roles.CAMPAIGNS)
+def campaign_list(request: HttpRequest):
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                at = _local_time(request.POST.get("scheduled_at", ""))
+                row = campaigns.do_create_campaign(
+                    name=request.POST.get("name", ""), segment_id=request.POST.get("segment_id", "").strip(),
+                    message={k: request.POST.get(f"message_{k}", "") for k in campaigns.LANGUAGES},
+                    channels=request.POST.getlist("channels") or None,
+                    control_percent=int(request.POST.get("control_percent") or 0), scheduled_at=at,
+                    actor=principal(request))
+            return redirect("marketing:campaign", campaign_id=row.public_id)
+        except (Problem, ValueError) as problem:
+            if isinstance(problem, Problem):
+                show_problem(request, problem)
+            else:
+                messages.error(request, _("Check the numbers."))
+    return render(request, "marketing/campaigns.html", {
+        "title": _("Campaigns"), "campaigns": queries.campaigns(), "channels": campaigns.CHANNELS})
+
+
+@staff_required(*roles.CAMPAIGNS)
+def campaign(request: HttpRequest, campaign_id: str):
+    results = queries.campaign_results(campaign_id)
+    customer_id = request.GET.get("customer", "").strip()[:40]
+    previews, error = [], ""
+    if customer_id:
+        try:
+            previews = campaigns.preview(campaign_id=campaign_id, customer_id=customer_id)
+        except Problem as problem:
+            error = str(problem.detail)
+    return render(request, "marketing/campaign.html", {
+        "title": results.name, "c": results, "customer_id": customer_id, "previews": previews, "error": error})
+
+
+@require_POST
+@staff_required(*roles.CAMPAIGNS)
+def campaign_launch(request: HttpRequest, campaign_id: str):
+    try:
+        with transaction.atomic():
+            campaigns.do_launch_campaign(campaign_id=campaign_id, actor=principal(request))
+        messages.success(request, _("Campaign launched."))
+    except Problem as problem:
+        show_problem(request, problem)
+    return redirect("marketing:campaign", campaign_id=campaign_id)
+
+
 urlpatterns = [
     path("", home, name="home"),
     path("retrain/", retrain, name="retrain"),
+    path("campaigns/", campaign_list, name="campaigns"),
+    path("campaigns/<str:campaign_id>/", campaign, name="campaign"),
+    path("campaigns/<str:campaign_id>/launch/", campaign_launch, name="campaign-launch"),
 ]

@@ -153,6 +153,8 @@ def compose(inbox, outbound: Outbound) -> EmailMessage:
         message["In-Reply-To"] = outbound.in_reply_to
         message["References"] = " ".join([*outbound.references, outbound.in_reply_to][-10:])
     message.set_content(outbound.text)
+    if outbound.extra.get("html"):  # a campaign's HTML part, beside the text (multipart/alternative)
+        message.add_alternative(outbound.extra["html"], subtype="html")
     for attachment in outbound.attachments:
         major, _slash, minor = attachment.content_type.partition("/")
         message.add_attachment(attachment.content, maintype=major or "application", subtype=minor or "octet-stream",

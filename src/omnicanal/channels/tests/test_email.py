@@ -102,3 +102,21 @@ def test_a_customer_answer_to_our_email_joins_the_same_conversation(client, inbo
     post(client, answer, content_type="application/json")
     assert Conversation.objects.count() == 1
     assert Message.objects.filter(direction="in").count() == 2
+
+
+def test_a_notification_with_an_html_part_goes_as_text_and_html(inbox):
+    # given a message whose meta carries an HTML part (a marketing campaign's email)
+    from omnicanal.channels.email.adapter import compose
+    from omnicanal.channels.services import _outbound
+    from omnicanal.conversations import queries
+    from omnicanal.customers import services as customers
+
+    with transaction.atomic():
+        customer_id = customers.do_identify(channel="web", identities=[{"kind": "email", "value": "ana@example.cl"}]).customer_id
+        message = services.do_notify(customer_id=customer_id, channel="email", text="Hola Ana", subject="Oferta",
+                                     html="<p>Hola <b>Ana</b></p>", topic="marketing.campaign")
+    # when it is composed for SMTP
+    composed = compose(inbox, _outbound(queries.outbound(message.public_id)))
+    # then the text and the HTML travel as alternatives
+    assert composed.get_body(preferencelist=("plain",)).get_content().strip() == "Hola Ana"
+    assert "<b>Ana</b>" in composed.get_body(preferencelist=("html",)).get_content()

@@ -30,14 +30,17 @@ def _thread_for(customer_id: str) -> Conversation:
 
 
 def do_notify(*, customer_id: str, channel: str, text: str, template: dict | None = None, topic: str = "",
-              subject: str = "", retry: dict | None = None, to: str = "") -> Message:
+              subject: str = "", retry: dict | None = None, to: str = "", html: str = "") -> Message:
     """Raises like do_send (window closed, no address, no consent) so the caller can fall back.
     `retry` (the notifier's key, payload and channels tried) is kept so that a later delivery failure
     can be retried on another channel. `to` sends to that address instead of the customer's own (a
-    receipt the customer asked for at the counter, to the address they typed)."""
+    receipt the customer asked for at the counter, to the address they typed). `html`: an email's HTML
+    part (a marketing campaign's), kept beside the text in the message's meta."""
     conversation = _thread_for(customer_id)
     meta = {"notification": topic, **({"retry": retry} if retry else {})}
     if subject:
         meta["subject"] = subject
+    if html:
+        meta["html"] = html
     return do_send(conversation=conversation, text=text, channel=channel, author=Author.SYSTEM, template=template,
                    kind="notification", meta=meta, to=to)

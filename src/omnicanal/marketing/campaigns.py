@@ -1,0 +1,604 @@
+"""Campaigns' writers: compose, schedule, launch, send (one message per customer), and the results
+that come back (deliveries, clicks on signed links, conversions on any channel).
+
+Every send is governed, in this order, and whatever stops it is recorded on the recipient (never a
+silent skip): erased or no channel with a marketing grant → no_consent; every consented address
+failed for good → bounced; what the campaign promotes is suppressed by the customer's purchase
+cycle (a second bicycle) → purchase_cycle; none of it sellable and in stock on the campaign's shop
+channel → unavailable; the random control group → held_out; the customer's quiet or contact hours
+→ held until the window opens (status held, not_before; the worker sends it then); the weekly
+frequency cap across all campaigns, reminders and flows → frequency_cap. Consent is asked again at
+the moment of each send, so a STOP in the middle of a campaign stops the rest of it.
+
+Two launches of one campaign (two processes, a double click) send each customer at most one
+message: the recipients' unique key (campaign, customer) and the claim of each row (FOR UPDATE SKIP
+LOCKED, then a status that leaves pending/held once)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+import logging
+import secrets
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core import signing
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from omnicanal.catalog import queries as catalog
+from omnicanal.conversations import queries as conversations_queries
+from omnicanal.conversations import services as conversations
+from omnicanal.core import audit, clock, outbox
+from omnicanal.core.auth import SYSTEM, Principal
+from omnicanal.core.errors import FieldError, InvalidTransition, NotFound, Problem, ValidationFailed
+from omnicanal.customers import queries as customers
+from omnicanal.inventory import queries as inventory
+from omnicanal.loyalty import queries as loyalty
+from omnicanal.loyalty.services import coupons
+from omnicanal.marketing import governance, locks, queries
+from omnicanal.marketing.events import CampaignConverted, CampaignLaunched, CampaignMessageSent
+from omnicanal.marketing.models import Bounce, Campaign, CampaignStatus, Recipient, RecipientStatus, Touch
+
+log = logging.getLogger(__name__)
+
+CHANNELS = ("email", "whatsapp", "sms", "webchat")
+LANGUAGES = ("es", "en")
+TOPIC = "marketing.campaign"
+CLICK_SALT = "omnicanal.marketing.click"
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+# A message that failed for these reasons never reached a provider: not a bounce of the address.
+NOT_A_BOUNCE = ("no active inbox", "no adapter")
+WAITING = (RecipientStatus.PENDING, RecipientStatus.HELD)
+
+
+# --- compose ---------------------------------------------------------------------------------------
+
+
+def _check_message(message) -> dict[str, str]:
+    if not isinstance(message, dict) or not any(isinstance(message.get(k), str) and message[k].strip() for k in LANGUAGES):
+        raise ValidationFailed.on("message", _("give the text in Spanish (es) or English (en)"))
+    out = {k: message[k].strip() for k in LANGUAGES if isinstance(message.get(k), str) and message[k].strip()}
+    errors = [FieldError(f"message.{k}", _("unknown placeholder")) for k, text in out.items()
+              if governance.placeholders_in(text) - set(governance.PLACEHOLDERS)]
+    if errors:
+        raise ValidationFailed(detail=str(errors[0].message), errors=errors)
+    return out
+
+
+# What each channel's template takes: {field: required}.
+TEMPLATE_FIELDS = {"email": {"subject": True, "text": True, "html": False}, "sms": {"text": True},
+                   "webchat": {"text": True}, "whatsapp": {"template": True, "language": False, "params": False,
+                                                           "text": False}}
+
+
+def check_templates(raw) -> dict:
+    """{channel: {language: {...}}}; a 422 names every bad part (templates.<channel>.<lang>.<field>)."""
+    if raw in (None, {}):
+        return {}
+    if not isinstance(raw, dict):
+        raise ValidationFailed.on("templates", _("must be an object of channels"))
+    errors: list[FieldError] = []
+    for channel, per_language in raw.items():
+        if channel not in TEMPLATE_FIELDS or not isinstance(per_language, dict):
+            errors.append(FieldError(f"templates.{channel}", _("unknown channel")))
+            continue
+        for language, spec in per_language.items():
+            path = f"templates.{channel}.{language}"
+            if language not in LANGUAGES or not isinstance(spec, dict):
+                errors.append(FieldError(path, _("unknown language")))
+                continue
+            for name, required in TEMPLATE_FIELDS[channel].items():
+                value = spec.get(name)
+                if required and not value:
+                    errors.append(FieldError(f"{path}.{name}", _("is required")))
+                elif name == "params":
+                    if value is not None and (not isinstance(value, list)
+                                              or any(v not in governance.PLACEHOLDERS for v in value)):
+                        errors.append(FieldError(f"{path}.{name}", _("a list of placeholders")))
+                elif value is not None and (not isinstance(value, str) or len(value) > 100_000):
+                    errors.append(FieldError(f"{path}.{name}", _("must be text")))
+                elif isinstance(value, str) and governance.placeholders_in(value) - set(governance.PLACEHOLDERS):
+                    errors.append(FieldError(f"{path}.{name}", _("unknown placeholder")))
+            if channel == "sms" and isinstance(spec.get("text"), str):
+                fixed = governance.render(spec["text"], {})
+                if len(fixed) + 1 + len(_stop(language)) > governance.SMS_LIMIT:
+                    errors.append(FieldError(f"{path}.text", _("an SMS must fit 160 characters with the opt-out words")))
+    if errors:
+        raise ValidationFailed(detail=str(errors[0].message), errors=errors)
+    return raw
+
+
+def _check_coupon(raw) -> dict:
+    if not raw:
+        return {}
+    if not isinstance(raw, dict):
+        raise ValidationFailed.on("coupon", _("must be an object {kind, value, days}"))
+    days = raw.get("days", governance.setting("COUPON_DAYS"))
+    if not isinstance(days, int) or not 1 <= days <= 365:
+        raise ValidationFailed.on("coupon.days", _("between 1 and 365"))
+    terms = coupons.check_terms(coupons.Terms(kind=str(raw.get("kind", "")), value=Decimal(str(raw.get("value", 0)))))
+    return {"kind": terms.kind, "value": str(terms.value), "days": days}
+
+
+def do_create_campaign(*, name: str, segment_id: str, message, actor: Principal, channels=None,
+                       control_percent: int = 0, templates=None, promote_skus=(), shop_channel: str = "web",
+                       link: str = "", recommendations: int = 0, coupon=None, attribution_days: int | None = None,
+                       scheduled_at: dt.datetime | None = None) -> Campaign:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed.on("name", _("is required"))
+    queries.get_segment_row(segment_id)  # NotFound for an unknown segment
+    channels = list(dict.fromkeys(channels or CHANNELS))
+    if any(c not in CHANNELS for c in channels):
+        raise ValidationFailed.on("channels", _("only %(names)s") % {"names": ", ".join(CHANNELS)})
+    if not 0 <= int(control_percent) <= 50:
+        raise ValidationFailed.on("control_percent", _("between 0 and 50"))
+    if link and not link.startswith("/"):
+        raise ValidationFailed.on("link", _("a path of the shop, starting with /"))
+    skus = [str(s) for s in promote_skus or ()]
+    unknown = set(skus) - set(catalog.channel_prices(skus, catalog.check_channel(shop_channel)))
+    if unknown:
+        raise ValidationFailed.on("promote_skus", _("unknown SKUs: %(skus)s") % {"skus": ", ".join(sorted(unknown))})
+    if scheduled_at is not None and scheduled_at <= clock.now():
+        raise ValidationFailed.on("scheduled_at", _("must be in the future"))
+    row = Campaign.objects.create(
+        name=name[:120], segment_id=segment_id, message=_check_message(message), templates=check_templates(templates),
+        channels=channels, control_percent=int(control_percent), promote_skus=skus, shop_channel=shop_channel,
+        link=link[:300], recommendations=max(0, min(int(recommendations), 6)), coupon=_check_coupon(coupon),
+        attribution_days=attribution_days or governance.setting("ATTRIBUTION_DAYS"),
+        status=CampaignStatus.SCHEDULED if scheduled_at else CampaignStatus.DRAFT, scheduled_at=scheduled_at,
+        created_by=actor.name[:100], created_at=clock.now())
+    audit.record(actor=actor, action="marketing.campaign.create", target_type="campaign", target_id=row.public_id,
+                 after={"name": row.name, "segment_id": segment_id, "channels": channels,
+                        "control_percent": row.control_percent,
+                        "scheduled_at": scheduled_at.isoformat() if scheduled_at else None})
+    return row
+
+
+def _campaign(campaign_id: str, *, lock: bool = False) -> Campaign:
+    rows = Campaign.objects.select_for_update() if lock else Campaign.objects
+    row = rows.filter(public_id=campaign_id).first()
+    if row is None:
+        raise NotFound(detail=_("No campaign %(id)s.") % {"id": campaign_id})
+    return row
+
+
+def do_schedule_campaign(*, campaign_id: str, at: dt.datetime, actor: Principal) -> Campaign:
+    row = _campaign(campaign_id, lock=True)
+    if row.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+        raise InvalidTransition(detail=_("Only a draft or scheduled campaign can be scheduled."))
+    if at <= clock.now():
+        raise ValidationFailed.on("at", _("must be in the future"))
+    before = row.scheduled_at
+    row.status, row.scheduled_at = CampaignStatus.SCHEDULED, at
+    row.save(update_fields=["status", "scheduled_at"])
+    audit.record(actor=actor, action="marketing.campaign.schedule", target_type="campaign", target_id=row.public_id,
+                 before={"scheduled_at": before.isoformat() if before else None}, after={"scheduled_at": at.isoformat()})
+    return row
+
+
+# --- launch and send -------------------------------------------------------------------------------
+
+
+def _start(campaign_id: str, actor: Principal, at: dt.datetime) -> Campaign:
+    with transaction.atomic():
+        row = _campaign(campaign_id, lock=True)
+        if row.status == CampaignStatus.CANCELLED:
+            raise InvalidTransition(detail=_("This campaign was cancelled."))
+        if row.status in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+            row.status, row.launched_at = CampaignStatus.SENDING, at
+            row.save(update_fields=["status", "launched_at"])
+            audit.record(actor=actor, action="marketing.campaign.launch", target_type="campaign",
+                         target_id=row.public_id, after={"segment_id": row.segment_id})
+            outbox.emit(CampaignLaunched(campaign_id=row.public_id, name=row.name))
+        return row
+
+
+def do_enroll(*, campaign: Campaign) -> int:
+    """The segment's members now become the campaign's recipients (again: nothing changes)."""
+    members = queries.segment_members(queries.segment_rules(campaign.segment_id))
+    for start in range(0, len(members), 1000):
+        with transaction.atomic():
+            Recipient.objects.bulk_create(
+                [Recipient(campaign=campaign, customer_id=cid,
+                           control=governance.in_control(campaign.public_id, cid, campaign.control_percent))
+                 for cid in members[start:start + 1000]], ignore_conflicts=True)
+    return len(members)
+
+
+def do_launch_campaign(*, campaign_id: str, actor: Principal = SYSTEM, at: dt.datetime | None = None) -> Campaign:
+    """Launch now: enrol the segment, send what may go now, hold the rest for the worker. Launching
+    again (or twice at once) resumes; nobody gets a second message."""
+    at = at or clock.now()
+    campaign = _start(campaign_id, actor, at)
+    if campaign.status == CampaignStatus.SENDING:
+        do_enroll(campaign=campaign)
+        do_send_campaign(campaign=campaign, at=at)
+    return campaign
+
+
+def do_cancel_campaign(*, campaign_id: str, actor: Principal) -> Campaign:
+    """Stop a campaign: what waits (scheduled, held) is never sent; what went stays counted."""
+    with transaction.atomic():
+        row = _campaign(campaign_id, lock=True)
+        if row.status in (CampaignStatus.DONE, CampaignStatus.CANCELLED):
+            raise InvalidTransition(detail=_("This campaign has finished already."))
+        before = row.status
+        row.status, row.finished_at = CampaignStatus.CANCELLED, clock.now()
+        row.save(update_fields=["status", "finished_at"])
+        Recipient.objects.filter(campaign=row, status__in=WAITING).update(
+            status=RecipientStatus.SUPPRESSED, reason="cancelled")
+        audit.record(actor=actor, action="marketing.campaign.cancel", target_type="campaign", target_id=row.public_id,
+                     before={"status": before}, after={"status": row.status})
+    return row
+
+
+@dataclass
+class _Run:
+    """What one sending run learns once for the whole campaign (availability of what it promotes)."""
+
+    campaign: Campaign
+    available: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, campaign: Campaign) -> _Run:
+        run = cls(campaign)
+        if campaign.promote_skus:
+            prices = catalog.channel_prices(campaign.promote_skus, campaign.shop_channel)
+            stock = inventory.available_by_channel(campaign.promote_skus, [campaign.shop_channel])
+            run.available = {s for s in campaign.promote_skus if s in prices and prices[s].sellable
+                             and stock.get((s, campaign.shop_channel), 0) > 0}
+        return run
+
+
+def do_send_campaign(*, campaign: Campaign, at: dt.datetime | None = None, limit: int | None = None) -> int:
+    """Send (or hold, or suppress) every recipient due now, each in a transaction of its own; how
+    many messages went. The campaign is done when nobody waits any more."""
+    at = at or clock.now()
+    due = (Recipient.objects.filter(campaign=campaign, status__in=WAITING)
+           .filter(Q(not_before__isnull=True) | Q(not_before__lte=at)).order_by("pk").values_list("pk", flat=True))
+    run = _Run.of(campaign)
+    sent = 0
+    for pk in list(due[:limit] if limit else due):
+        sent += _process(pk, at=at, run=run) == RecipientStatus.SENT
+    if not Recipient.objects.filter(campaign=campaign, status__in=WAITING).exists():
+        Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(
+            status=CampaignStatus.DONE, finished_at=at)
+    return sent
+
+
+def _stop(language: str) -> str:
+    with translation.override(language):
+        return _("Reply STOP to opt out.")
+
+
+def _ways(campaign: Campaign, summary: customers.CustomerSummary) -> tuple[list[tuple[str, str]], str]:
+    """The (channel, address) pairs this customer may get marketing on, preferred first; or the
+    reason there are none."""
+    preferred = summary.preferred_for("marketing")
+    order = [c for c in dict.fromkeys([*([preferred] if preferred else []), *campaign.channels]) if c in campaign.channels]
+    granted = customers.granted_channels([summary.id], "marketing").get(summary.id, frozenset())
+    bounced = set(Bounce.objects.filter(customer_id=summary.id).values_list("channel", "address")) if granted else set()
+    ways, reason = [], "no_consent"
+    for channel in order:
+        # One query finds the grants; may_contact stays the check of each channel actually used.
+        if channel not in granted or not customers.may_contact(summary.id, channel, "marketing"):
+            continue
+        address = customers.reachable_on(summary.id, channel)
+        if channel == "webchat" and address is None:
+            reason = "no_channel" if reason == "no_consent" else reason
+            continue
+        if (channel, address) in bounced:
+            reason = "bounced"
+            continue
+        if address is None:
+            reason = "no_channel" if reason == "no_consent" else reason
+            continue
+        ways.append((channel, address))
+    return ways, reason
+
+
+def _decide(row: Recipient, summary: customers.CustomerSummary | None, at: dt.datetime, run: _Run):
+    """(status, reason, not_before, ways) for a claimed recipient, before the frequency cap."""
+    if summary is None or summary.erased:
+        return RecipientStatus.SUPPRESSED, "no_consent", None, []
+    ways, reason = _ways(run.campaign, summary)
+    if not ways:
+        return RecipientStatus.SUPPRESSED, reason, None, []
+    if run.campaign.promote_skus:
+        allowed = queries.promotable_skus(summary.id, run.campaign.promote_skus, at=at)
+        if not allowed:
+            return RecipientStatus.SUPPRESSED, "purchase_cycle", None, []
+        if not set(allowed) & run.available:
+            return RecipientStatus.SUPPRESSED, "unavailable", None, []
+    if row.control:
+        return RecipientStatus.HELD_OUT, "", None, []
+    contact = customers.contact_window(summary.id)
+    window = governance.window_for(time_zone=contact.time_zone, contact_from=contact.contact_from,
+                                   contact_to=contact.contact_to)
+    if not governance.is_open(window, at):
+        return RecipientStatus.HELD, "quiet_hours", governance.next_open(window, at), []
+    return RecipientStatus.SENT, "", None, ways
+
+
+def over_cap(customer_id: str, at: dt.datetime) -> bool:
+    """Under the customer's gate lock (the caller's transaction): has the week's cap been reached?"""
+    locks.lock_gate(customer_id)
+    sent = Touch.objects.filter(customer_id=customer_id, at__gt=at - governance.CAP_WINDOW, at__lte=at).count()
+    return sent >= int(governance.setting("FREQUENCY_CAP_PER_WEEK"))
+
+
+def _process(pk: int, *, at: dt.datetime, run: _Run) -> str:
+    with transaction.atomic():
+        row = locks.lock_due_recipient(pk)
+        if row is None or (row.not_before is not None and row.not_before > at):
+            return ""
+        summary = customers.customer_summaries([row.customer_id]).get(row.customer_id)
+        status, reason, until, ways = _decide(row, summary, at, run)
+        if status == RecipientStatus.SENT and summary is not None:
+            if over_cap(summary.id, at):
+                status, reason = RecipientStatus.SUPPRESSED, "frequency_cap"
+            else:
+                status, reason = _send(row, summary, ways, at, run)
+        row.status, row.reason, row.not_before = status, reason, until
+        if status == RecipientStatus.HELD_OUT:
+            row.window_start = at
+        row.save()
+        return status
+
+
+@dataclass(frozen=True)
+class Content:
+    text: str
+    subject: str = ""
+    html: str = ""
+    template: dict | None = None
+
+
+def tracked_link(recipient_pk: int, path: str) -> str:
+    """A signed link that counts the click and redirects to `path` of the shop; a tampered one names nothing."""
+    from django.conf import settings
+
+    token = signing.dumps({"r": recipient_pk, "u": path or "/"}, salt=CLICK_SALT, compress=True)
+    return f"{settings.OMNICANAL.get('PUBLIC_URL') or ''}{reverse('marketing-click', args=[token])}"
+
+
+def _product_path(handle: str) -> str:
+    try:
+        return reverse("shop-product", args=[handle])
+    except NoReverseMatch:  # a deployment without the shop
+        return "/"
+
+
+def context_for(row: Recipient, summary: customers.CustomerSummary, language: str, coupon_code: str) -> dict[str, str]:
+    """The placeholders' values for one customer (their name, points, recommended products, coupon)."""
+    context = _context(row.campaign, summary, language, coupon_code)
+    context["link"] = tracked_link(row.pk, row.campaign.link or "/")
+    return context
+
+
+def _context(campaign: Campaign, summary: customers.CustomerSummary, language: str, coupon_code: str) -> dict[str, str]:
+    from django.conf import settings
+
+    with translation.override(language):
+        name = summary.first_name or _("there")
+    used = _placeholders_used(campaign)
+    products = []
+    if campaign.recommendations and "products" in used:
+        found = queries.recommend(customer_id=summary.id, channel=campaign.shop_channel,
+                                  limit=campaign.recommendations, language=language)
+        products = [r.name for r in found]
+    points = str(loyalty.summary(summary.id).points) if "points" in used else ""
+    return {"name": name, "points": points, "coupon": coupon_code,
+            "link": f"{settings.OMNICANAL.get('PUBLIC_URL') or ''}{campaign.link or '/'}", "products": ", ".join(products),
+            "business": settings.OMNICANAL["BUSINESS_NAME"]}
+
+
+def _placeholders_used(campaign: Campaign) -> set[str]:
+    """What the campaign's texts ask for: points and recommendations cost queries, asked only then."""
+    texts = list(campaign.message.values())
+    for per_language in campaign.templates.values():
+        for spec in per_language.values():
+            texts += [v for v in spec.values() if isinstance(v, str)]
+    return set().union(*(governance.placeholders_in(t) for t in texts)) | {
+        p for per_language in campaign.templates.values() for spec in per_language.values()
+        for p in spec.get("params") or []}
+
+
+def content_for(campaign: Campaign, channel: str, language: str, context: dict[str, str]) -> Content:
+    """The message of one channel and language: its template, else the campaign's text."""
+    spec = (campaign.templates.get(channel) or {}).get(language) or {}
+    base = campaign.message.get(language) or next(iter(campaign.message.values()), "")
+    text = governance.render(spec.get("text") or base, context)
+    if channel == "email":
+        escaped = {k: html_lib.escape(v) for k, v in context.items()}
+        return Content(text=text, subject=governance.render(spec.get("subject") or campaign.name, context),
+                       html=governance.render(spec.get("html", ""), escaped))
+    if channel == "sms":
+        return Content(text=governance.fit_sms(text, _stop(language)))
+    if channel == "whatsapp":
+        template = None
+        if spec.get("template"):
+            template = {"name": spec["template"], "language": spec.get("language") or language,
+                        "parameters": [context.get(p) or "-" for p in spec.get("params") or []]}
+        return Content(text=f"{text} {_stop(language)}", template=template)
+    return Content(text=text)
+
+
+@dataclass(frozen=True)
+class Preview:
+    channel: str
+    language: str
+    subject: str
+    text: str
+    html: str
+    template: dict | None
+
+
+def preview(*, campaign_id: str, customer_id: str) -> list[Preview]:
+    """The message this customer would read on each of the campaign's channels (nothing is sent, no
+    coupon is made: a sample code stands in)."""
+    campaign = _campaign(campaign_id)
+    summary = customers.customer_summary(customer_id)
+    language = summary.language if summary.language in LANGUAGES else "es"
+    context = _context(campaign, summary, language, "MK-EJEMPLO" if campaign.coupon else "")
+    out = []
+    for channel in campaign.channels:
+        content = content_for(campaign, channel, language, context)
+        out.append(Preview(channel=channel, language=language, subject=content.subject, text=content.text,
+                           html=content.html, template=content.template))
+    return out
+
+
+def _new_coupon(campaign: Campaign, at: dt.datetime) -> str:
+    terms = coupons.Terms(kind=campaign.coupon["kind"], value=Decimal(campaign.coupon["value"]),
+                          ends_at=at + dt.timedelta(days=int(campaign.coupon["days"])))
+    code = "MK-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+    coupons.do_create_coupon(code=code, terms=terms, max_uses=1, name=f"{campaign.public_id} {campaign.name}"[:100])
+    return code
+
+
+def _send(row: Recipient, summary: customers.CustomerSummary, ways, at: dt.datetime, run: _Run) -> tuple[str, str]:
+    campaign = run.campaign
+    language = summary.language if summary.language in LANGUAGES else "es"
+    for channel, _address in ways:
+        try:
+            with transaction.atomic():
+                code = _new_coupon(campaign, at) if campaign.coupon else ""
+                content = content_for(campaign, channel, language, context_for(row, summary, language, code))
+                message = conversations.do_notify(customer_id=summary.id, channel=channel, text=content.text,
+                                                  subject=content.subject, html=content.html,
+                                                  template=content.template, topic=TOPIC)
+                Touch.objects.create(customer_id=summary.id, kind="campaign", ref=campaign.public_id, channel=channel,
+                                     at=at)
+                outbox.emit(CampaignMessageSent(campaign_id=campaign.public_id, customer_id=summary.id, channel=channel))
+        except Problem as problem:
+            log.info("campaign %s to %s not sent on %s: %s", campaign.public_id, summary.id, channel, problem)
+            continue
+        row.channel, row.message_id, row.coupon_code, row.window_start = channel, message.public_id, code, at
+        return RecipientStatus.SENT, ""
+    return RecipientStatus.SUPPRESSED, "no_channel"
+
+
+def do_run_due(*, at: dt.datetime | None = None) -> int:
+    """The worker's minute: launch the scheduled campaigns whose time came, send the held messages
+    whose window opened. How many messages went."""
+    at = at or clock.now()
+    sent = 0
+    for campaign_id in Campaign.objects.filter(status=CampaignStatus.SCHEDULED, scheduled_at__lte=at).values_list(
+            "public_id", flat=True):
+        campaign = _start(campaign_id, SYSTEM, at)
+        do_enroll(campaign=campaign)
+        sent += do_send_campaign(campaign=campaign, at=at)
+    for campaign in Campaign.objects.filter(status=CampaignStatus.SENDING):
+        sent += do_send_campaign(campaign=campaign, at=at)
+    return sent
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+def do_record_delivery(*, message_id: str, status: str, at: dt.datetime | None = None) -> None:
+    """A campaign message delivered (or read) counts as delivered; one that failed for good marks its
+    address bounced, for every campaign after it (whatever message it was)."""
+    at = at or clock.now()
+    if status in ("delivered", "read"):
+        Recipient.objects.filter(message_id=message_id, delivered_at__isnull=True).update(delivered_at=at)
+        return
+    if status != "failed":
+        return
+    view = conversations_queries.outbound(message_id)
+    if view is None or not view.address or any(view.error.startswith(p) for p in NOT_A_BOUNCE):
+        return
+    Bounce.objects.bulk_create([Bounce(customer_id=view.customer_id, channel=view.channel, address=view.address, at=at)],
+                               ignore_conflicts=True)
+    Recipient.objects.filter(message_id=message_id).update(reason="bounced")
+
+
+def do_record_click(*, token: str, at: dt.datetime | None = None) -> str | None:
+    """The path a genuine tracked link leads to (its click counted), None for a forged one."""
+    try:
+        found = signing.loads(token, salt=CLICK_SALT)
+    except signing.BadSignature:
+        return None
+    at = at or clock.now()
+    path = str(found.get("u") or "/")
+    Recipient.objects.filter(pk=found.get("r")).update(clicks=F("clicks") + 1)
+    Recipient.objects.filter(pk=found.get("r"), clicked_at__isnull=True).update(clicked_at=at)
+    return path if path.startswith("/") and not path.startswith("//") else "/"
+
+
+def do_attribute_order(*, order_id: str, customer_id: str, channel: str, total: dict, at: dt.datetime) -> int:
+    """An order on any channel converts every campaign message (and control-group place) whose window
+    it falls in: the customer's own, or the one whose unique coupon it used. How many it converted."""
+    codes = loyalty.codes_used_on(order_id)
+    who = Q(coupon_code__in=codes) if codes else Q(pk__in=[])
+    if customer_id:
+        who |= Q(customer_id=customer_id)
+    candidates = (Recipient.objects.select_related("campaign").filter(who)
+                  .filter(status__in=[RecipientStatus.SENT, RecipientStatus.HELD_OUT], converted_at__isnull=True,
+                          window_start__lte=at))
+    converted = 0
+    for row in candidates:
+        if row.window_start is None or at > row.window_start + dt.timedelta(days=row.campaign.attribution_days):
+            continue
+        done = Recipient.objects.filter(pk=row.pk, converted_at__isnull=True).update(
+            converted_at=at, order_id=order_id, order_channel=channel, revenue=Decimal(str(total.get("amount") or 0)),
+            currency=str(total.get("currency") or ""))
+        if done:
+            converted += 1
+            outbox.emit(CampaignConverted(campaign_id=row.campaign.public_id, customer_id=row.customer_id,
+                                          order_id=order_id, order_channel=channel, control=row.control,
+                                          revenue=total))
+    return converted
+
+
+def do_undo_conversion(*, order_id: str) -> int:
+    """A cancelled order converts nothing."""
+    return Recipient.objects.filter(order_id=order_id).update(converted_at=None, order_id="", order_channel="",
+                                                               revenue=0, currency="")
+
+
+# --- the customer's data (customers' registry: handlers.py) -------------------------------------------
+
+
+def do_move_customer(*, survivor_id: str, merged_id: str) -> None:
+    """A merge: the merged profile's campaign places, marketing touches (they still count against the
+    survivor's cap) and bounces become the survivor's. In a campaign both were in, the place that got
+    the message (or was held out) becomes the survivor's; the other stays under the merged id."""
+    reached = (RecipientStatus.SENT, RecipientStatus.HELD_OUT)
+    for row in Recipient.objects.filter(customer_id=merged_id):
+        mine = Recipient.objects.filter(campaign_id=row.campaign_id, customer_id=survivor_id).first()
+        if mine is not None and (mine.status in reached or row.status not in reached):
+            continue
+        if mine is not None:  # swap through a free id: (campaign, customer) is unique at every step
+            Recipient.objects.filter(pk=mine.pk).update(customer_id=f"merging-{mine.pk}")
+        Recipient.objects.filter(pk=row.pk).update(customer_id=survivor_id)
+        if mine is not None:
+            Recipient.objects.filter(pk=mine.pk).update(customer_id=merged_id)
+    Touch.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
+    for bounce in Bounce.objects.filter(customer_id=merged_id):
+        Bounce.objects.bulk_create([Bounce(customer_id=survivor_id, channel=bounce.channel, address=bounce.address,
+                                           at=bounce.at)], ignore_conflicts=True)
+    Bounce.objects.filter(customer_id=merged_id).delete()
+
+
+def do_erase_customer(*, customer_id: str) -> None:
+    """Erasure: bounced addresses and touches go; campaign places stay counted (the totals), no
+    longer naming the person (their id replaced, the coupon code kept for the books)."""
+    Bounce.objects.filter(customer_id=customer_id).delete()
+    Touch.objects.filter(customer_id=customer_id).delete()
+    for pk in Recipient.objects.filter(customer_id=customer_id).values_list("pk", flat=True):
+        Recipient.objects.filter(pk=pk).update(customer_id=f"erased-{pk}")
+
+
+def export_customer(customer_id: str) -> list[dict]:
+    return [{"campaign": r.campaign.name, "status": r.status, "reason": r.reason, "channel": r.channel,
+             "sent_at": r.window_start.isoformat() if r.window_start and r.status == RecipientStatus.SENT else None,
+             "coupon": r.coupon_code, "clicked": r.clicks > 0, "converted_order": r.order_id}
+            for r in Recipient.objects.select_related("campaign").filter(customer_id=customer_id).order_by("pk")]

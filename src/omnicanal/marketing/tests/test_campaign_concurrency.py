@@ -1,0 +1,61 @@
+"""On PostgreSQL, across processes: a campaign launched twice at once (a double click, two workers)
+sends each customer at most one message."""
+
+import datetime as dt
+
+import pytest
+from django.db import transaction
+from django.db.models import Count
+
+from omnicanal.core.auth import SYSTEM
+from omnicanal.core.testing import run_in_processes
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+CUSTOMERS = 2_000
+EVENING = dt.datetime(2026, 3, 2, 22, 0, tzinfo=dt.UTC)  # 19:00 in Santiago: no quiet hours
+
+
+def many_consenting_customers(n: int) -> None:
+    """n customers with an email and a marketing grant by email, written in bulk (the rules under test
+    are the campaign's, not identification's)."""
+    from omnicanal.core.ids import new_id
+    from omnicanal.customers.models import Consent, Customer, Identity
+
+    with transaction.atomic():
+        people = Customer.objects.bulk_create([
+            Customer(public_id=new_id("cus"), name=f"Cliente {i}", anonymous=False, created_at=EVENING,
+                     updated_at=EVENING) for i in range(n)])
+        Identity.objects.bulk_create([
+            Identity(customer=c, kind="email", value=f"c{i}@example.cl", verified=True, first_seen_at=EVENING,
+                     last_seen_at=EVENING) for i, c in enumerate(people)])
+        Consent.objects.bulk_create([
+            Consent(customer=c, channel="email", purpose="marketing", granted=True, source="test", changed_at=EVENING)
+            for c in people])
+
+
+def test_a_campaign_launched_twice_concurrently_sends_each_customer_at_most_one_message():
+    from omnicanal.conversations.models import Message
+    from omnicanal.marketing import campaigns, queries, services
+    from omnicanal.marketing.models import Recipient, Touch
+
+    # given 2,000 customers who accept marketing by email, and a campaign to all of them
+    many_consenting_customers(CUSTOMERS)
+    with transaction.atomic():
+        segment = services.do_create_segment(name="Todos", rules=[]).public_id
+        campaign_id = campaigns.do_create_campaign(name="Doble clic", segment_id=segment,
+                                                   message={"es": "Hola {{ name }}"}, actor=SYSTEM,
+                                                   control_percent=10).public_id
+    # when two processes launch it at the same moment
+    results = run_in_processes("omnicanal.marketing.tests.workers:launch", [(campaign_id, EVENING.isoformat())] * 2,
+                               timeout=1200)
+    # then every customer is a recipient once, and got at most one message (exactly one when treated)
+    assert [r["recipients"] for r in results] == [CUSTOMERS, CUSTOMERS]
+    per_customer = (Message.objects.filter(meta__notification=campaigns.TOPIC).values("conversation__customer_id")
+                    .annotate(n=Count("pk")))
+    assert max(row["n"] for row in per_customer) == 1
+    summary = queries.campaign_results(campaign_id)
+    assert summary.sent + summary.held_out == CUSTOMERS and summary.held_out > 0
+    assert len(per_customer) == summary.sent == Touch.objects.count()
+    assert Recipient.objects.filter(status__in=["pending", "held"]).count() == 0
+    assert summary.status == "done"

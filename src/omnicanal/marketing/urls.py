@@ -1,0 +1,21 @@
+"""Marketing's public route (web.discovery mounts it at the site root): a campaign's tracked link."""
+
+from django.db import transaction
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path
+from django.views.decorators.http import require_GET
+
+from omnicanal.marketing import campaigns
+
+
+@require_GET
+def click(request, token: str):
+    """Count the click of a signed link and redirect to the shop's page it names; a forged one is a 404."""
+    with transaction.atomic():
+        target = campaigns.do_record_click(token=token)
+    if target is None:
+        raise Http404
+    return HttpResponseRedirect(target)
+
+
+urlpatterns = [path("m/<str:token>/", click, name="marketing-click")]
