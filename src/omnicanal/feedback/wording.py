@@ -14,6 +14,7 @@ labels.register("feedback.send_status", SendStatus.choices)
 # Field names as staff read them beside a validation error (core.labels.field); the guard
 # core/tests/test_field_labels.py fails on an API input field no vocabulary names.
 labels.register("feedback.field", {
+    "author": pgettext_lazy("field", "Author"),
     "rating": pgettext_lazy("field", "Rating"),
     "questions": pgettext_lazy("field", "Questions"),
     "reward": pgettext_lazy("field", "Reward"),

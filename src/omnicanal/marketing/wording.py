@@ -18,3 +18,20 @@ labels.register("marketing.suppression", {
     "frequency_cap": pgettext_lazy("suppression", "Weekly message limit"),
     "cancelled": pgettext_lazy("suppression", "Campaign cancelled"),
 })
+
+# Field names as staff read them beside a validation error (core.labels.field).
+labels.register("marketing.field", {
+    "segment_id": pgettext_lazy("field", "Segment"),
+    "message": pgettext_lazy("field", "Message"),
+    "templates": pgettext_lazy("field", "Templates per channel"),
+    "control_percent": pgettext_lazy("field", "Control group (%)"),
+    "promote_skus": pgettext_lazy("field", "Promoted products"),
+    "shop_channel": pgettext_lazy("field", "Shop channel"),
+    "link": pgettext_lazy("field", "Link"),
+    "recommendations": pgettext_lazy("field", "Recommended products"),
+    "attribution_days": pgettext_lazy("field", "Attribution window (days)"),
+    "scheduled_at": pgettext_lazy("field", "Send at"),
+    "at": pgettext_lazy("field", "When"),
+    "days": pgettext_lazy("field", "Days valid"),
+    "coupon.days": pgettext_lazy("field", "Coupon days valid"),
+})
