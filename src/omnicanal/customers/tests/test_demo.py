@@ -1,6 +1,5 @@
 import random
 import sys
-import time
 
 import pytest
 from django.db import transaction
@@ -12,14 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_demo_loads_500_customers_known_on_several_channels_and_fills_the_queue():
-    started = time.monotonic()
     with transaction.atomic():
         demo.load(seed=2026, rng=random.Random("2026:customers"), out=sys.stdout)
-    elapsed = time.monotonic() - started
     people = Customer.objects.filter(merged_into__isnull=True, anonymous=False)
     assert people.count() >= demo.CUSTOMERS
     multi = sum(1 for c in people[:100] if c.identities.values("kind").distinct().count() >= 2)
     assert multi >= 80
     assert MergeSuggestion.objects.filter(status="open").count() >= 30
     assert queries.find_by_identity("phone", "9 8765 4321").name == "Ana Rojas Soto"
-    assert elapsed < 30  # a few seconds on the reference machine; generous under a loaded CI

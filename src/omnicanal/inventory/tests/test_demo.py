@@ -1,6 +1,5 @@
 import io
 import random
-import time
 
 import pytest
 from django.db.models import Sum
@@ -15,13 +14,10 @@ from omnicanal.inventory.models import Location, LocationHoliday, StockLevel, St
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_loads_in_seconds_and_the_audit_finds_its_deliberate_drifts(settings, tmp_path):
+def test_the_demo_loads_and_the_audit_finds_its_deliberate_drifts(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    started = time.monotonic()
     catalog_demo.load(seed=2026, rng=random.Random("2026:catalog"), out=io.StringIO())
     inventory_demo.load(seed=2026, rng=random.Random("2026:inventory"), out=io.StringIO())
-    elapsed = time.monotonic() - started
-    assert elapsed < 30  # seconds on a loaded CI machine; about 1.5 s on an idle one
     # about 200 products of 3-4 variants, stock at the seven demo locations
     assert 190 <= Product.objects.count() <= 210
     assert 3 <= Variant.objects.count() / Product.objects.count() <= 4

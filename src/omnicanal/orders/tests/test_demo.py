@@ -1,6 +1,5 @@
 """The demo loads about 2,000 orders across channels, with open work in the queues."""
 
-import time
 
 import pytest
 from django.db import transaction
@@ -24,10 +23,8 @@ def test_the_demo_loads_two_thousand_orders_with_open_work():
     for module, label in ((catalog_demo, "catalog"), (inventory_demo, "inventory"), (customers_demo, "customers")):
         with transaction.atomic():
             module.load(seed=7, rng=rng_for(label, 7), out=_Out())
-    started = time.monotonic()
     with transaction.atomic():
         demo.load(seed=7, rng=rng_for("orders", 7), out=_Out())
-    assert time.monotonic() - started < 60
     assert Order.objects.count() >= 1990
     assert set(Order.objects.values_list("channel", flat=True)) >= {"web", "app", "marketplace", "pos"}
     assert set(Order.objects.values_list("delivery_method", flat=True)) >= {"ship", "pickup", "carry_out"}

@@ -17,7 +17,7 @@ def test_every_domain_takes_money_through_the_core_schema():
 
     # then none defines its own money input: they all use core's
     assert orders_api.RefundIn.model_fields["amount"].annotation is MoneyIn
-    assert loyalty_api.LineIn.model_fields["amount"].annotation is PositiveMoneyIn
+    assert loyalty_api.CouponLineIn.model_fields["amount"].annotation is PositiveMoneyIn
     assert catalog_schemas.MoneyIn is MoneyIn
     for module in (catalog_schemas, loyalty_api, orders_api):
         assert getattr(module, "MoneyIn", MoneyIn) is MoneyIn
