@@ -143,5 +143,20 @@ def encrypted_fields() -> list[tuple[type[models.Model], EncryptedSecretsJSONFie
             if isinstance(field, EncryptedSecretsJSONField)]
 
 
+# Text columns holding one value encrypted by hand (encrypt()/decrypt()), as ("app_label.Model",
+# "field"); each app registers its own in AppConfig.ready so rotate-secrets re-encrypts them too.
+ENCRYPTED_TEXT: set[tuple[str, str]] = set()
+
+
+def register_encrypted_text(model_label: str, field: str) -> None:
+    ENCRYPTED_TEXT.add((model_label, field))
+
+
+def encrypted_text_fields() -> list[tuple[type[models.Model], str]]:
+    from django.apps import apps
+
+    return [(apps.get_model(label), field) for label, field in sorted(ENCRYPTED_TEXT)]
+
+
 def unreadable_keys(value: object) -> list[str]:
     return [k for k, v in value.items() if isinstance(v, Unreadable)] if isinstance(value, dict) else []

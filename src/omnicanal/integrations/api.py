@@ -21,6 +21,22 @@ class EndpointIn(Schema):
     url: str = Field(min_length=1, max_length=500)
     events: list[str] = Field(max_length=50)
     scopes: list[str] = Field(default_factory=list, max_length=5)
+    description: str = Field(default="", max_length=200)
+
+
+class EndpointPatch(Schema):
+    """Only the fields given change; each is validated as on creation."""
+    url: str | None = Field(default=None, min_length=1, max_length=500)
+    events: list[str] | None = Field(default=None, max_length=50)
+    scopes: list[str] | None = Field(default=None, max_length=5)
+    description: str | None = Field(default=None, max_length=200)
+
+
+class RotatedOut(Out):
+    id: str
+    secret: str = Field(description="the new whsec_<base64> signing key, shown only now")
+    previous_valid_until: dt.datetime = Field(
+        description="until then deliveries also carry a signature under the previous secret")
 
 
 class CreatedOut(Out):
@@ -31,12 +47,15 @@ class CreatedOut(Out):
 class EndpointOut(Out):
     id: str
     url: str
+    description: str
     events: list[str]
     scopes: list[str]
     active: bool
     disabled_reason: str
     consecutive_failures: int
     created_at: dt.datetime
+    previous_secret_until: dt.datetime | None = Field(
+        description="while set, a rotated-out secret still signs deliveries beside the current one")
 
 
 class AttemptOut(Out):
@@ -66,7 +85,7 @@ def create_endpoint(request, body: EndpointIn):
     scope. Admins and integration keys only."""
     principal = require_role(request, *roles.MANAGE)
     endpoint_id, secret = services.do_create_endpoint(actor=principal, url=body.url, events=body.events,
-                                                      scopes=body.scopes)
+                                                      scopes=body.scopes, description=body.description)
     return Status(201, {"id": endpoint_id, "secret": secret})
 
 
@@ -92,6 +111,35 @@ def list_deliveries(request, endpoint_id: str):
     require_role(request, *roles.READ)
     queries.endpoint(endpoint_id)
     return [dataclasses.asdict(d) for d in queries.deliveries(endpoint_id)]
+
+
+@router.patch("/webhook-endpoints/{endpoint_id}", response=EndpointOut, summary="Edit a webhook endpoint")
+def update_endpoint(request, endpoint_id: str, body: EndpointPatch):
+    """Change an endpoint's URL, event types, description or scopes (only the fields given), validated
+    as on creation. Deliveries already queued keep their body. Admins and integration keys only."""
+    principal = require_role(request, *roles.MANAGE)
+    services.do_update_endpoint(actor=principal, endpoint_id=endpoint_id, **body.dict(exclude_unset=True))
+    return dataclasses.asdict(queries.endpoint(endpoint_id))
+
+
+@router.delete("/webhook-endpoints/{endpoint_id}", response={204: None}, summary="Delete a webhook endpoint")
+def delete_endpoint(request, endpoint_id: str):
+    """Remove an endpoint: its pending deliveries are cancelled and its delivery log removed with it
+    (the audit log keeps what it was). Admins and integration keys only."""
+    principal = require_role(request, *roles.MANAGE)
+    services.do_delete_endpoint(actor=principal, endpoint_id=endpoint_id)
+    return Status(204, None)
+
+
+@router.post("/webhook-endpoints/{endpoint_id}/rotate-secret", response=RotatedOut,
+             summary="Rotate an endpoint's signing secret")
+def rotate_secret(request, endpoint_id: str):
+    """Issue a new signing secret, shown once. Until `previous_valid_until` (WEBHOOK_SECRET_GRACE_HOURS)
+    each delivery's `webhook-signature` carries signatures under both secrets, so the receiver can
+    switch without downtime; then only the new one. Admins and integration keys only."""
+    principal = require_role(request, *roles.MANAGE)
+    secret, until = services.do_rotate_secret(actor=principal, endpoint_id=endpoint_id)
+    return {"id": endpoint_id, "secret": secret, "previous_valid_until": until}
 
 
 def _deliver_after_commit(endpoint_pk: int) -> None:

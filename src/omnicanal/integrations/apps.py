@@ -12,3 +12,10 @@ class IntegrationsConfig(AppConfig):
     console_nav = [
         NavItem("integrations:webhooks", _("Webhooks"), roles=roles.READ, order=90, group="integrations"),
     ]
+
+    def ready(self) -> None:
+        from omnicanal.core import crypto
+
+        # Endpoint secrets are encrypted by hand (services): rotate-secrets re-encrypts them too.
+        crypto.register_encrypted_text("integrations.WebhookEndpoint", "secret")
+        crypto.register_encrypted_text("integrations.WebhookEndpoint", "previous_secret")

@@ -13,7 +13,12 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
     events = models.JSONField(default=list)  # event names (integrations.catalogue), e.g. ["order.paid"]
     scopes = models.JSONField(default=list)  # ["pii"]: personal data may be sent
+    description = models.CharField(max_length=200, blank=True, default="")
     secret = models.TextField()  # "whsec_…", encrypted at rest (core.crypto)
+    # After a rotation the old secret still signs (beside the new one) until previous_secret_until,
+    # so receivers switch without downtime (Standard Webhooks); encrypted like `secret`.
+    previous_secret = models.TextField(blank=True, default="")
+    previous_secret_until = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=200, blank=True, default="")
     consecutive_failures = models.PositiveIntegerField(default=0)

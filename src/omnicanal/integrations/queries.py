@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from omnicanal.core import clock
 from omnicanal.core.errors import NotFound
 from omnicanal.integrations.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -13,12 +14,14 @@ from omnicanal.integrations.models import WebhookAttempt, WebhookDelivery, Webho
 class EndpointInfo:
     id: str
     url: str
+    description: str
     events: tuple[str, ...]
     scopes: tuple[str, ...]
     active: bool
     disabled_reason: str
     consecutive_failures: int
     created_at: dt.datetime
+    previous_secret_until: dt.datetime | None  # a rotated-out secret still signs until then
 
 
 @dataclass(frozen=True)
@@ -46,7 +49,13 @@ class DeliveryInfo:
 def _info(row: WebhookEndpoint) -> EndpointInfo:
     return EndpointInfo(id=row.public_id, url=row.url, events=tuple(row.events), scopes=tuple(row.scopes),
                         active=row.active, disabled_reason=row.disabled_reason,
-                        consecutive_failures=row.consecutive_failures, created_at=row.created_at)
+                        consecutive_failures=row.consecutive_failures, created_at=row.created_at,
+                        description=row.description, previous_secret_until=_grace(row))
+
+
+def _grace(row: WebhookEndpoint) -> dt.datetime | None:
+    until = row.previous_secret_until
+    return until if row.previous_secret and until and until > clock.now() else None
 
 
 def endpoints() -> list[EndpointInfo]:

@@ -56,7 +56,9 @@ def _not_public(host: str) -> bool:
     return any(not ipaddress.ip_address(info[4][0].split("%")[0]).is_global for info in resolved)
 
 
-def check_endpoint(*, url: str, events: list[str], scopes: list[str]) -> None:
+def check_endpoint(*, url: str, events: list[str], scopes: list[str], description: str = "") -> None:
+    if len(description) > 200:
+        raise ValidationFailed.on("description", _("Keep the description under 200 characters."))
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValidationFailed.on("url", _("Give an http or https address."))
@@ -72,12 +74,14 @@ def check_endpoint(*, url: str, events: list[str], scopes: list[str]) -> None:
             raise ValidationFailed.on(f"scopes.{n}", _("Unknown scope: %(scope)s.") % {"scope": scope})
 
 
-def do_create_endpoint(*, actor: Principal, url: str, events: list[str], scopes: list[str]) -> tuple[str, str]:
+def do_create_endpoint(*, actor: Principal, url: str, events: list[str], scopes: list[str],
+                       description: str = "") -> tuple[str, str]:
     """A new endpoint; answers (its id, its secret). The secret is shown only here."""
-    check_endpoint(url=url, events=events, scopes=scopes)
+    check_endpoint(url=url, events=events, scopes=scopes, description=description)
     secret = signing.new_secret()
     endpoint = WebhookEndpoint.objects.create(
         url=url, events=sorted(set(events)), scopes=sorted(set(scopes)), secret=crypto.encrypt(secret),
+        description=description,
         created_at=clock.now(), created_by=f"{actor.kind}:{actor.id}",
     )
     audit.record(actor=actor, action="webhook.create", target_type="webhook_endpoint", target_id=endpoint.public_id,
@@ -104,6 +108,67 @@ def do_set_active(*, actor: Principal, endpoint_id: str, active: bool) -> int:
                  target_type="webhook_endpoint", target_id=endpoint.public_id, before={"active": before},
                  after={"active": active})
     return endpoint.pk
+
+
+def _settings(endpoint: WebhookEndpoint) -> dict:
+    return {"url": endpoint.url, "events": endpoint.events, "scopes": endpoint.scopes,
+            "description": endpoint.description}
+
+
+def do_update_endpoint(*, actor: Principal, endpoint_id: str, url: str | None = None, events: list[str] | None = None,
+                       scopes: list[str] | None = None, description: str | None = None) -> int:
+    """Change what an endpoint receives (fields left None keep their value), validated like creation;
+    deliveries already queued keep the body they were built with. Answers its row id."""
+    endpoint = _endpoint(endpoint_id)
+    before = _settings(endpoint)
+    url = endpoint.url if url is None else url
+    events = list(endpoint.events) if events is None else events
+    scopes = list(endpoint.scopes) if scopes is None else scopes
+    description = endpoint.description if description is None else description
+    check_endpoint(url=url, events=events, scopes=scopes, description=description)
+    endpoint.url, endpoint.events, endpoint.scopes = url, sorted(set(events)), sorted(set(scopes))
+    endpoint.description = description
+    endpoint.save(update_fields=["url", "events", "scopes", "description"])
+    audit.record(actor=actor, action="webhook.update", target_type="webhook_endpoint", target_id=endpoint.public_id,
+                 before=before, after=_settings(endpoint))
+    return endpoint.pk
+
+
+def do_delete_endpoint(*, actor: Principal, endpoint_id: str) -> int:
+    """Remove an endpoint with its deliveries and their log (nothing is sent to it again; a log
+    without its endpoint could not be read or redelivered). The audit entry keeps what it was and
+    how many deliveries were still pending. Answers how many deliveries went with it."""
+    endpoint = _endpoint(endpoint_id)
+    pending = endpoint.deliveries.filter(status=DeliveryStatus.PENDING).count()
+    total = endpoint.deliveries.count()
+    before = _settings(endpoint)
+    endpoint.delete()
+    audit.record(actor=actor, action="webhook.delete", target_type="webhook_endpoint", target_id=endpoint_id,
+                 before=before, after={"deliveries_removed": total, "pending_cancelled": pending})
+    return total
+
+
+def do_rotate_secret(*, actor: Principal, endpoint_id: str) -> tuple[str, dt.datetime]:
+    """A new signing secret, answered once with the end of the grace period during which deliveries
+    are signed with both the new and the previous secret (Standard Webhooks' zero-downtime rotation).
+    Rotating again inside a grace period drops the older secret: only the last two sign."""
+    endpoint = _endpoint(endpoint_id)
+    secret = signing.new_secret()
+    until = clock.now() + dt.timedelta(hours=float(settings.OMNICANAL["WEBHOOK_SECRET_GRACE_HOURS"]))
+    endpoint.previous_secret, endpoint.previous_secret_until = endpoint.secret, until
+    endpoint.secret = crypto.encrypt(secret)
+    endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_until"])
+    audit.record(actor=actor, action="webhook.rotate_secret", target_type="webhook_endpoint",
+                 target_id=endpoint.public_id, after={"previous_valid_until": until.isoformat()})
+    return secret, until
+
+
+def signing_secrets(endpoint: WebhookEndpoint, now: dt.datetime) -> tuple[str, ...]:
+    """The secrets a delivery is signed with now: the current one, and the previous one in its grace."""
+    current = crypto.decrypt(endpoint.secret)
+    if endpoint.previous_secret and endpoint.previous_secret_until and endpoint.previous_secret_until > now:
+        return (current, crypto.decrypt(endpoint.previous_secret))
+    return (current,)
 
 
 def do_redeliver(*, actor: Principal, endpoint_id: str, delivery_id: str) -> int:
@@ -203,13 +268,14 @@ def _claim(delivery: WebhookDelivery, now: dt.datetime) -> bool:
         Q(lease_until__isnull=True) | Q(lease_until__lt=now)).update(lease_until=lease))
 
 
-def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, secret: str) -> bool:
+def _attempt(endpoint: WebhookEndpoint, delivery: WebhookDelivery, secrets: tuple[str, ...]) -> bool:
     body = delivery.body.encode()
     started = time.monotonic()
     if _not_public(urlsplit(endpoint.url).hostname or ""):  # checked again: DNS may have changed
         code, error = None, "refused: not a public address"
     else:
-        code, error = _post(endpoint.url, body, signing.headers(secret, delivery.public_id, int(time.time()), body))
+        code, error = _post(endpoint.url, body, signing.headers(
+            secrets[0], delivery.public_id, int(time.time()), body, also=secrets[1:]))
     ok = code is not None and 200 <= code < 300
     _record(endpoint, delivery, ok=ok, code=code, error=error, duration_ms=int((time.monotonic() - started) * 1000))
     return ok
@@ -219,6 +285,9 @@ def _record(endpoint: WebhookEndpoint, delivery: WebhookDelivery, *, ok: bool, c
             duration_ms: int) -> None:
     now = clock.now()
     with transaction.atomic():
+        # The endpoint may have been deleted while this attempt was on the wire: nothing to record.
+        if not WebhookDelivery.objects.select_for_update().filter(pk=delivery.pk).exists():
+            return
         WebhookAttempt.objects.create(delivery=delivery, at=now, status_code=code, error=error, duration_ms=duration_ms)
         attempts = delivery.attempts + 1
         fields = {"attempts": attempts, "last_status_code": code, "last_error": error, "lease_until": None}
@@ -243,8 +312,8 @@ def do_deliver(endpoint_pk: int, *, limit: int = 500) -> int:
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_pk, active=True).first()
     if endpoint is None:
         return 0
-    secret = crypto.decrypt(endpoint.secret)
     now = clock.now()
+    secrets = signing_secrets(endpoint, now)
     blocked: set[str] = set()
     delivered = 0
     for delivery in WebhookDelivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING).order_by("pk")[:limit]:
@@ -253,7 +322,7 @@ def do_deliver(endpoint_pk: int, *, limit: int = 500) -> int:
         if delivery.next_attempt_at > now or not _claim(delivery, now):
             blocked.add(delivery.aggregate)  # an earlier one of this aggregate waits: so do the later ones
             continue
-        if _attempt(endpoint, delivery, secret):
+        if _attempt(endpoint, delivery, secrets):
             delivered += 1
         else:
             blocked.add(delivery.aggregate)

@@ -25,9 +25,11 @@ def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
     return "v1," + base64.b64encode(mac).decode()
 
 
-def headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
-    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(secret, msg_id, timestamp, body)}
+def headers(secret: str, msg_id: str, timestamp: int, body: bytes, *, also: tuple[str, ...] = ()) -> dict[str, str]:
+    """The three headers; `also` are further secrets (a rotated-out one during its grace period) whose
+    signatures follow the first's, space-separated, so a receiver holding either verifies."""
+    signatures = " ".join(sign(s, msg_id, timestamp, body) for s in (secret, *also))
+    return {"webhook-id": msg_id, "webhook-timestamp": str(timestamp), "webhook-signature": signatures}
 
 
 def verify(secret: str, msg_id: str, timestamp: str, signature_header: str, body: bytes) -> bool:

@@ -1,4 +1,5 @@
-"""The console's webhook endpoints: each with its delivery log, redelivery, enable and disable."""
+"""The console's webhook endpoints: each with its delivery log, redelivery, enable and disable, edit,
+delete (after a confirmation dialog) and signing-secret rotation (the new secret shown once)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_POST
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.console import show_problem, staff_required
 from omnicanal.core.errors import Problem
-from omnicanal.integrations import feeds, queries, roles, services, tasks
+from omnicanal.integrations import catalogue, feeds, queries, roles, services, tasks
 
 
 @staff_required(*roles.READ)
@@ -22,6 +23,7 @@ def webhooks(request: HttpRequest):
     return render(request, "integrations/webhooks.html", {
         "title": _("Webhooks"),
         "endpoints": [(endpoint, queries.deliveries(endpoint.id, limit=20)) for endpoint in endpoints],
+        "event_names": list(catalogue.EVENTS),
         "feeds": [(code, feeds.feed_path(code, "xml"), feeds.feed_path(code, "csv")) for code in catalog.channel_codes()],
     })
 
@@ -43,6 +45,21 @@ def endpoint_action(request: HttpRequest, endpoint_id: str, action: str):
                                            delivery_id=request.POST.get("delivery", ""))
                 transaction.on_commit(lambda: tasks.deliver_endpoint(pk))
                 messages.success(request, _("Delivery queued again."))
+            elif action == "edit":
+                services.do_update_endpoint(
+                    actor=request.principal, endpoint_id=endpoint_id, url=request.POST.get("url", "").strip(),
+                    events=request.POST.getlist("events"), scopes=request.POST.getlist("scopes"),
+                    description=request.POST.get("description", "").strip())
+                messages.success(request, _("Endpoint saved."))
+            elif action == "delete":
+                services.do_delete_endpoint(actor=request.principal, endpoint_id=endpoint_id)
+                messages.success(request, _("Endpoint deleted."))
+            elif action == "rotate":
+                secret, until = services.do_rotate_secret(actor=request.principal, endpoint_id=endpoint_id)
+                # Shown on this answer only (never stored in a message or the session).
+                return render(request, "integrations/secret.html", {
+                    "title": _("New signing secret"), "endpoint": queries.endpoint(endpoint_id),
+                    "secret": secret, "until": until})
             else:
                 raise Http404
     except Problem as problem:

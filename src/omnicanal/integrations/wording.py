@@ -33,4 +33,5 @@ labels.register("integrations.field", {
     "scopes": pgettext_lazy("field", "Permissions"),
     "url": pgettext_lazy("field", "Web address (URL)"),
     "enabled": pgettext_lazy("field", "Enabled"),
+    "description": pgettext_lazy("field", "Description"),
 })

@@ -283,6 +283,8 @@ OMNICANAL: dict[str, Any] = {
     # Outbound webhooks (integrations app, docs/integrations.md).
     "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10")),
     "WEBHOOK_DISABLE_AFTER_FAILURES": int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "30")),
+    # After a signing secret is rotated, deliveries carry signatures under both secrets this long.
+    "WEBHOOK_SECRET_GRACE_HOURS": float(os.environ.get("WEBHOOK_SECRET_GRACE_HOURS", "24")),
     # Webhook URLs resolving to loopback, private, link-local or reserved addresses (SSRF): refused
     # outside the embedded demo and the tests unless allowed here.
     "WEBHOOK_ALLOW_PRIVATE_URLS": _env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", EMBEDDED or TESTING),

@@ -191,6 +191,9 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "integrations_api_redeliver": ("integrations.MANAGE", None),
     "integrations_api_enable": ("integrations.MANAGE", None),
     "integrations_api_disable": ("integrations.MANAGE", None),
+    "integrations_api_update_endpoint": ("integrations.MANAGE", None),
+    "integrations_api_delete_endpoint": ("integrations.MANAGE", None),
+    "integrations_api_rotate_secret": ("integrations.MANAGE", None),
     "integrations_api_list_feeds": ("integrations.READ", None),
 }
 

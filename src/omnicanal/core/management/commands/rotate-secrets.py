@@ -12,7 +12,7 @@ from omnicanal.core.services import do_reencrypt_secrets
 
 
 class Command(BaseCommand):
-    help = "Re-encrypt channel secrets and provider tokens under the first encryption key (or print a new key)."
+    help = "Re-encrypt channel secrets, provider tokens and webhook signing secrets under the first encryption key (or print a new key)."
 
     def add_arguments(self, parser):
         parser.add_argument("--new-key", action="store_true", help="print a fresh encryption key and change nothing")
