@@ -53,3 +53,15 @@ class CountedReturn(models.Model):
     """A received return already in the rollups (a replayed event adds nothing)."""
 
     return_id = models.CharField(max_length=32, unique=True)
+
+
+class WeeklySummarySent(models.Model):
+    """A staff member's weekly summary for the week starting `week` (a Monday, the business's date):
+    written in the transaction that queues the email, so a second run that week sends nothing."""
+
+    user_id = models.BigIntegerField()  # core's User (a plain id: analytics keeps no key into core)
+    week = models.DateField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user_id", "week"], name="one_weekly_summary")]

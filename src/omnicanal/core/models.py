@@ -41,6 +41,8 @@ class User(AbstractUser):
     # The zone this person reads the console in (an IANA name); empty: the business's (core.local_time).
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True, default="",
                                  validators=[validate_time_zone])
+    # Opt-in: the Monday KPI summary by email (analytics.weekly), for those who may read the KPIs.
+    weekly_summary = models.BooleanField(_("weekly summary by email"), default=False)
 
     class Meta:
         verbose_name = _("staff member")

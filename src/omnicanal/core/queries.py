@@ -74,3 +74,25 @@ def worker_heartbeat_age_seconds() -> float:
     """Seconds since the worker's last heartbeat; -1 when it was never seen."""
     beat = WorkerHeartbeat.objects.filter(name="worker").values_list("seen_at", flat=True).first()
     return max((clock.now() - beat).total_seconds(), 0.0) if beat else -1.0
+
+
+@dataclass(frozen=True)
+class SummaryReader:
+    """A staff member who opted in to the weekly KPI summary (core.services.WEEKLY_SUMMARY_ROLES)."""
+
+    user_id: int
+    email: str
+    role: str
+    locations: tuple[str, ...]
+    language: str
+
+
+def weekly_summary_readers() -> list[SummaryReader]:
+    """Active staff who opted in, have an email and still hold a role that reads the KPIs."""
+    from omnicanal.core.models import User
+    from omnicanal.core.services import WEEKLY_SUMMARY_ROLES
+
+    rows = (User.objects.filter(weekly_summary=True, is_active=True, role__in=WEEKLY_SUMMARY_ROLES)
+            .exclude(email="").order_by("pk"))
+    return [SummaryReader(user_id=u.pk, email=u.email, role=u.role, locations=tuple(u.locations or ()),
+                          language=u.language) for u in rows]

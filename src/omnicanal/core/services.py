@@ -136,12 +136,19 @@ def do_create_staff_user(
     return user
 
 
-def do_set_staff_preferences(*, user, time_zone: str, language: str) -> None:
+# Who may opt in to the weekly KPI summary (those who read the KPIs: analytics.roles.KPIS, and admins).
+WEEKLY_SUMMARY_ROLES = ("admin", "manager", "store_staff")
+
+
+def do_set_staff_preferences(*, user, time_zone: str, language: str, weekly_summary: bool | None = None) -> None:
     """A staff member's own reading choices (the console's "My preferences"): the zone times are
-    shown in (an IANA name; "" for the business's, core.local_time) and the console's language ("" for
-    the business's, core.console_language). Both checked field by field before anything is saved."""
+    shown in (an IANA name; "" for the business's, core.local_time), the console's language ("" for
+    the business's, core.console_language) and, for those who read the KPIs, the weekly summary by
+    email (None: left as it is). All checked field by field before anything is saved."""
     time_zone, language = time_zone.strip(), language.strip()
     errors = []
+    if weekly_summary and user.role not in WEEKLY_SUMMARY_ROLES:
+        errors.append(FieldError("weekly_summary", gettext("Your role does not receive the weekly summary.")))
     try:
         validate_time_zone(time_zone)
     except ValidationError as exc:
@@ -150,12 +157,15 @@ def do_set_staff_preferences(*, user, time_zone: str, language: str) -> None:
         errors.append(FieldError("language", gettext("Unknown language %(code)s.") % {"code": language}))
     if errors:
         raise ValidationFailed(detail="; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
-    before = {"time_zone": user.time_zone, "language": user.language}
+    before = {"time_zone": user.time_zone, "language": user.language, "weekly_summary": user.weekly_summary}
     with transaction.atomic():
         user.time_zone, user.language = time_zone, language
-        user.save(update_fields=["time_zone", "language"])
+        if weekly_summary is not None:
+            user.weekly_summary = weekly_summary
+        user.save(update_fields=["time_zone", "language", "weekly_summary"])
         audit.record(actor=principal_for_user(user), action="staff.preferences", target_type="user",
-                     target_id=str(user.pk), before=before, after={"time_zone": time_zone, "language": language})
+                     target_id=str(user.pk), before=before,
+                     after={"time_zone": time_zone, "language": language, "weekly_summary": user.weekly_summary})
 
 
 def do_record_heartbeat(*, name: str = "worker") -> None:

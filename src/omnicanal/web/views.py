@@ -24,7 +24,7 @@ from omnicanal.core.errors import (
     Unauthorized,
 )
 from omnicanal.core.middleware import problem_response
-from omnicanal.core.services import do_set_staff_preferences
+from omnicanal.core.services import WEEKLY_SUMMARY_ROLES, do_set_staff_preferences
 
 
 @never_cache
@@ -101,11 +101,14 @@ def _zone_groups() -> list[tuple[str, list[str]]]:
 @staff_required()
 def preferences(request: HttpRequest):
     """My preferences: the staff member's own time zone and console language (User.time_zone,
-    User.language; core.local_time and core.console_language read them on every request)."""
+    User.language; core.local_time and core.console_language read them on every request) and, for
+    those who read the KPIs, the weekly summary by email (User.weekly_summary, analytics.weekly)."""
     if request.method == "POST":
         try:
+            # The weekly summary's box is on the page only for those who may have it (else left as is).
+            weekly = request.POST.get("weekly_summary") == "on" if request.user.role in WEEKLY_SUMMARY_ROLES else None
             do_set_staff_preferences(user=request.user, time_zone=request.POST.get("time_zone", ""),
-                                     language=request.POST.get("language", ""))
+                                     language=request.POST.get("language", ""), weekly_summary=weekly)
         except Problem as problem:
             show_problem(request, problem)
             return redirect("web:preferences")
@@ -123,6 +126,7 @@ def preferences(request: HttpRequest):
     return render(request, "web/preferences.html", {
         "title": _("My preferences"), "zones": _zone_groups(), "business_zone": local_time.business_zone_name(),
         "languages": settings.LANGUAGES, "now": clock.now(),
+        "weekly_summary_offered": request.user.role in WEEKLY_SUMMARY_ROLES,
     })
 
 

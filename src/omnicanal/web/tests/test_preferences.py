@@ -65,3 +65,41 @@ def test_an_unknown_zone_is_an_error_beside_its_box_and_nothing_changes(client, 
     assert f'<span class="field-error" data-field="language" data-form="{URL}">Idioma:' in page
     user = get_user_model().objects.get(pk=ana.pk)
     assert (user.time_zone, user.language) == ("", "")
+
+
+# --- the weekly summary by email (analytics.weekly): offered to those who read the KPIs, off by default
+
+@pytest.mark.parametrize("role,locations", [("manager", None), ("admin", None), ("store_staff", ["SCL"])])
+def test_kpi_readers_opt_in_to_the_weekly_summary(client, role, locations):
+    user = do_create_staff_user(username=f"{role}-weekly", password="secret-pass", role=role, locations=locations,
+                                email=f"{role}@andessport.cl")
+    client.force_login(user)
+    page = client.get(URL).content.decode()
+    assert 'data-testid="weekly-summary"' in page and "Resumen semanal por correo" in page
+    assert "enviados a " + f"{role}@andessport.cl" in page
+    assert not user.weekly_summary  # off until asked for
+    client.post(URL, {"time_zone": "", "language": "", "weekly_summary": "on"})
+    user.refresh_from_db()
+    assert user.weekly_summary
+    assert "checked" in client.get(URL).content.decode().split('data-testid="weekly-summary"')[0].rsplit("<input", 1)[1]
+    client.post(URL, {"time_zone": "", "language": ""})  # the box unticked
+    user.refresh_from_db()
+    assert not user.weekly_summary
+
+
+def test_an_agent_is_not_offered_the_weekly_summary(client, ana):
+    assert 'data-testid="weekly-summary"' not in client.get(URL).content.decode()
+    client.post(URL, {"time_zone": "", "language": "", "weekly_summary": "on"})
+    ana.refresh_from_db()
+    assert not ana.weekly_summary
+
+
+def test_the_service_refuses_the_summary_to_a_role_without_kpis(ana):
+    from omnicanal.core.errors import ValidationFailed
+    from omnicanal.core.services import do_set_staff_preferences
+
+    with pytest.raises(ValidationFailed) as raised:
+        do_set_staff_preferences(user=ana, time_zone="", language="", weekly_summary=True)
+    assert [e.field for e in raised.value.errors] == ["weekly_summary"]
+    ana.refresh_from_db()
+    assert not ana.weekly_summary
