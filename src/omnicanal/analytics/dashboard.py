@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from omnicanal.analytics.queries import Report
+from omnicanal.core import labels
 
 TEXT, COUNT, MONEY, FRACTION, MINUTES = "text", "count", "money", "fraction", "minutes"
 
@@ -187,7 +188,8 @@ def _causes(now: Report) -> Table:
 
 
 def _reasons(now: Report) -> Table:
-    rows = [{"reason": reason, "rate": rate} for reason, rate in now.kpis["returns_rate_by_reason"].items()]
+    rows = [{"reason": str(labels.label("orders.return_reason", reason)), "rate": rate}
+            for reason, rate in now.kpis["returns_rate_by_reason"].items()]
     return Table("return_reasons", _("Units returned by reason ÷ units sold"), (
         Column("reason", _("Reason")), Column("rate", _("Rate"), FRACTION),
     ), rows)

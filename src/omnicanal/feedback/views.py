@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from omnicanal.core import uploads
+from omnicanal.core.auth import role_allows
 from omnicanal.core.console import show_problem, staff_required
 from omnicanal.core.errors import Problem
 from omnicanal.feedback import queries, roles, topics
@@ -98,7 +99,7 @@ def feedback_stream(request: HttpRequest):
         "title": _("Feedback stream"), "spec": spec, "items": items, "alerts": alerts,
         "sources": FeedbackSource.choices, "sentiments": SentimentLabel.choices,
         "topics": list(TOPIC_LABELS.items()), "stores": queries.feedback_stores(),
-        "may_acknowledge": request.principal.role in (*roles.ALERTS, "admin"),
+        "may_acknowledge": role_allows(request.principal, roles.ALERTS),
     })
 
 

@@ -149,7 +149,7 @@ def get_segment(request, segment_id: str):
 # --- campaigns -------------------------------------------------------------------------------------
 
 
-class CouponIn(Schema):
+class CampaignCouponIn(Schema):
     kind: str = Field(description="percent | amount | free_shipping")
     value: str = "0"
     days: int = Field(14, ge=1, le=365)
@@ -167,7 +167,7 @@ class CampaignIn(Schema):
     shop_channel: str = Field("web", max_length=20)
     link: str = Field("", max_length=300)
     recommendations: int = Field(0, ge=0, le=6)
-    coupon: CouponIn | None = None
+    coupon: CampaignCouponIn | None = None
     attribution_days: int | None = Field(None, ge=1, le=90)
     scheduled_at: dt.datetime | None = None
 

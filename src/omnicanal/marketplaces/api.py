@@ -46,11 +46,11 @@ class AccountOut(Out):
     active_listings: int
 
 
-class ListingIn(Schema):
+class MarketplaceListingIn(Schema):
     item_id: str = Field(min_length=1, max_length=40, examples=["MLC1122334455"])
 
 
-class ListingOut(Out):
+class MarketplaceListingOut(Out):
     sku: str
     item_id: str
     state: str = Field(description="active, held (its price is outside the channel's policy) or unlisted")
@@ -83,9 +83,9 @@ def list_accounts(request):
     return [dataclasses.asdict(a) for a in queries.accounts()]
 
 
-@router.put("/marketplace-accounts/{account_id}/listings/{sku}", response=ListingOut,
+@router.put("/marketplace-accounts/{account_id}/listings/{sku}", response=MarketplaceListingOut,
             summary="Link a SKU to a marketplace item and publish it")
-def link_listing(request, account_id: str, sku: str, body: ListingIn):
+def link_listing(request, account_id: str, sku: str, body: MarketplaceListingIn):
     """The seller sells `sku` as this item: its price is published from the catalog's marketplace
     price (held when outside the channel's policy) and its available quantity follows the stock."""
     require_role(request, *roles.MANAGE)

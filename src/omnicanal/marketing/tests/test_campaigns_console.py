@@ -27,7 +27,7 @@ def test_a_marketer_composes_previews_launches_and_reads_results(client, ana, se
         assert "Responde STOP" in page  # the SMS preview
         assert client.post(detail + "launch/").status_code == 302
         page = client.get(detail).content.decode()
-    assert 'data-testid="status">done<' in page
+    assert 'data-testid="status">Terminada<' in page  # the status in words (marketing/wording.py)
     listing = client.get(reverse("marketing:campaigns")).content.decode()
     assert "Otoño" in listing
     console_login(client, "agent", (), "agent-1")
