@@ -1,6 +1,7 @@
 """Feedback fills the lower domains' registries (imported by FeedbackConfig.ready()): the shop's
 rating and review panel and the Store API's review route (storefront.registry), the inbox's CSAT
-gate (conversations.registry), and customers' merge, export and erasure (customers.registry): reviews, the budget ledger, survey sends and unsolicited feedback."""
+gate (conversations.registry), and customers' merge, export and erasure (customers.registry): reviews, the budget ledger, survey sends and unsolicited feedback,
+plus the scrub of other people's feedback that quotes the erased person (on_scrub)."""
 
 from __future__ import annotations
 
@@ -71,3 +72,8 @@ def erase(*, customer_id: str) -> None:
     budget.do_erase_ledger(customer_id=customer_id)
     surveys.do_erase_sends(customer_id=customer_id)
     unsolicited.do_erase_feedback(customer_id=customer_id)
+
+
+@customers_registry.on_scrub
+def scrub(*, customer_ids: list[str], traces) -> None:
+    unsolicited.do_scrub_feedback(traces=traces)

@@ -172,6 +172,19 @@ def do_erase_feedback(*, customer_id: str) -> int:
         customer_id="", text="", author="", url="", ref="")
 
 
+def do_scrub_feedback(*, traces) -> int:
+    """Someone else's feedback that quotes the erased person (an anonymous web chat visitor who typed
+    their email, a social post naming them) loses the fields that hold their values; found by value
+    (core.privacy.Traces), since no customer id links those rows to them."""
+    names = ("text", "author", "url", "ref")
+    scrubbed = 0
+    for row in Feedback.objects.filter(traces.q(*names)).only("pk", *names):
+        changes = {name: "" for name in names if traces.touches(getattr(row, name))}
+        if changes:
+            scrubbed += Feedback.objects.filter(pk=row.pk).update(**changes)
+    return scrubbed
+
+
 # --- CSV import ----------------------------------------------------------------------------------
 
 CSV_COLUMNS = ("text", "source", "author", "url", "at", "customer_id", "store", "rating", "id")

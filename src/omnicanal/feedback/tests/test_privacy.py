@@ -66,3 +66,16 @@ def test_unsolicited_feedback_follows_the_person_through_merge_export_and_erasur
     row = Feedback.objects.get()
     assert (row.customer_id, row.text, row.author, row.url) == ("", "", "", "")
     assert row.sentiment == "positive"  # the counts behind the trends stay
+
+
+def test_erasure_scrubs_someone_elses_feedback_that_quotes_the_person(ana, bea):
+
+    # an anonymous visitor (no customer link to Bea) typed Bea's email; Ana's own post names nobody
+    quoting = _mention("", "¿Me responden a bea@example.cl? Soy Bea Soto")
+    kept = _mention(ana, "me encantó la tienda de Viña")
+    with transaction.atomic():
+        customers.do_erase_customer(customer=bea)
+    quoting.refresh_from_db()
+    kept.refresh_from_db()
+    assert quoting.text == "" and quoting.sentiment  # the words go, the label behind the trends stays
+    assert (kept.text, kept.customer_id, kept.author) == ("me encantó la tienda de Viña", ana, "@ana_p")
