@@ -66,16 +66,24 @@
     actions.append(no, yes);
     dialog.append(text, actions);
     document.body.append(dialog);
-    dialog.addEventListener("close", function () {
+    let answered = false;
+    function finish(answer) {
+      // At once, not on the "close" event (a task later): whoever looks right after the answer
+      // (Escape, "Keep the order", a second click on the button) finds no dialog left behind.
+      if (answered) return;
+      answered = true;
+      if (dialog.open) dialog.close(answer);
       dialog.remove();
-      if (dialog.returnValue !== "yes" && submitter) submitter.focus();
-    });
-    no.addEventListener("click", function () { dialog.close("no"); });
+      if (answer !== "yes" && submitter) submitter.focus();
+    }
+    dialog.addEventListener("cancel", function (event) { event.preventDefault(); finish("no"); });
+    dialog.addEventListener("close", function () { finish(dialog.returnValue === "yes" ? "yes" : "no"); });
+    no.addEventListener("click", function () { finish("no"); });
     yes.addEventListener("click", function () {
       const box = form.querySelector("[data-confirm-check] input[type=checkbox]");
       if (box) box.checked = true;
       form.dataset.confirmed = "1";
-      dialog.close("yes");
+      finish("yes");
       form.requestSubmit(submitter || undefined);
     });
     dialog.showModal();
