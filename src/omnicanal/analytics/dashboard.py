@@ -24,6 +24,7 @@ class Column:
     key: str
     label: str | Promise
     unit: str = TEXT
+    words: str = ""  # the vocabulary (core.labels) its codes are shown with; the row keeps the code
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def cards(now: Report, before: Report) -> list[Card]:
 
 def _kpi_table(card_list: list[Card]) -> Table:
     columns = (Column("kpi", _("Indicator")), Column("value", _("This period")),
-               Column("previous", _("Previous period")), Column("unit", _("Unit")))
+               Column("previous", _("Previous period")), Column("unit", _("Unit"), words="analytics.unit"))
 
     def plain(card: Card, value: Any) -> Any:
         return amount(value) if card.unit == MONEY else value
@@ -120,7 +121,7 @@ def _channels(now: Report, before: Report) -> Table:
     rows = [{"channel": ch, "orders": orders.get(ch, 0), "previous_orders": previous.get(ch, 0),
              "revenue": amount(revenue.get(ch)) or Decimal(0)} for ch in sorted(set(orders) | set(previous))]
     return Table("channels", _("Orders by channel"), (
-        Column("channel", _("Channel")), Column("orders", _("Orders"), COUNT),
+        Column("channel", _("Channel"), words="catalog.channel"), Column("orders", _("Orders"), COUNT),
         Column("previous_orders", _("Orders, previous period"), COUNT), Column("revenue", _("Revenue"), MONEY),
     ), rows, chart=Chart("channel", ("orders", "previous_orders")), drills={"orders": "orders"})
 
@@ -144,7 +145,8 @@ def _response(now: Report) -> Table:
              "first_p50": v["first_response_minutes"]["p50"], "first_p90": v["first_response_minutes"]["p90"],
              "resolution_p50": v["resolution_minutes"]["p50"]} for ch, v in sorted(by_channel.items())]
     return Table("response", _("Conversations by channel"), (
-        Column("channel", _("Channel")), Column("conversations", _("Conversations"), COUNT),
+        Column("channel", _("Channel"), words="conversations.channel,catalog.channel"),
+        Column("conversations", _("Conversations"), COUNT),
         Column("first_p50", _("First response p50 (min)"), MINUTES),
         Column("first_p90", _("First response p90 (min)"), MINUTES),
         Column("resolution_p50", _("Resolution p50 (min)"), MINUTES),
@@ -199,7 +201,8 @@ def _loyalty(now: Report) -> Table:
     rows = [{"channel": ch, "orders": v["orders"], "amount": amount(v["amount"]), "share": v["share"]}
             for ch, v in now.kpis["loyalty_redemption_by_channel"].items()]
     return Table("loyalty", _("Loyalty redemption by channel"), (
-        Column("channel", _("Channel")), Column("orders", _("Orders paid with points or credit"), COUNT),
+        Column("channel", _("Channel"), words="catalog.channel"),
+        Column("orders", _("Orders paid with points or credit"), COUNT),
         Column("amount", _("Amount so paid"), MONEY), Column("share", _("Share of the channel's orders"), FRACTION),
     ), rows)
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from omnicanal.analytics import queries, roles
+from omnicanal.core import labels
 from omnicanal.core.auth import role_allows
 from omnicanal.core.console import principal
 from omnicanal.core.errors import NotFound
@@ -35,12 +36,15 @@ def render_panel(request, customer_id: str) -> str:
         found = queries.journey(customer_id)
     except NotFound:
         return ""
-    steps = [{"step": s, "label": KIND_LABELS.get(s.kind, s.kind), "href": _href(s.kind, s.ref)}
-             for s in found.steps[-SHOWN_STEPS:]]
+    steps = [{"step": s, "label": KIND_LABELS.get(s.kind, s.kind), "href": _href(s.kind, s.ref),
+              "channel": labels.label(CHANNEL_WORDS, s.channel)} for s in found.steps[-SHOWN_STEPS:]]
     return render_to_string("analytics/_journey.html", {
         "steps": steps, "switches": found.channel_switches, "total": len(found.steps),
-        "channels": sorted({s.channel for s in found.steps})}, request=request)
+        "channels": sorted({str(labels.label(CHANNEL_WORDS, s.channel)) for s in found.steps})}, request=request)
 
+
+# A touchpoint's channel: a sales channel, a messaging one, or a physical one (kpis.STORE, kpis.MAIL).
+CHANNEL_WORDS = "catalog.channel,conversations.channel,analytics.journey_channel"
 
 customers_registry.register_panel(name="journey", label=_("Journey across channels"), render=render_panel,
                                   order=15)

@@ -21,7 +21,7 @@ from omnicanal.analytics.api import MAX_SPAN, checked_channel, scoped_locations
 from omnicanal.analytics.dashboard import COUNT, FRACTION, MINUTES, MONEY, Card, Table
 from omnicanal.analytics.totals import Filters
 from omnicanal.catalog import queries as catalog
-from omnicanal.core import clock
+from omnicanal.core import clock, labels
 from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, Problem, ValidationFailed
 from omnicanal.core.money import Money
@@ -138,7 +138,8 @@ def _shown_table(table: Table, params: dict[str, str], limit: int | None = None)
         cells = []
         for i, col in enumerate(table.columns):
             value = row.get(col.key)
-            cell = {"text": show(value, units.get(col.key, col.unit)), "numeric": col.unit != "text", "href": ""}
+            text = labels.label(col.words, value) if col.words else show(value, units.get(col.key, col.unit))
+            cell = {"text": text, "numeric": col.unit != "text", "href": ""}
             if col.key in table.drills and value:
                 cell["href"] = _url("analytics:drill", [table.drills[col.key]], params,
                                     channel=row.get("channel", ""), location=row.get("location", ""))
