@@ -14,9 +14,11 @@ change to one needs a new migration that loads them again (CREATE OR REPLACE; a 
 also drops the old one), so that databases already past 0005 get it too.
 """
 
-from importlib.resources import files
+from functools import partial
 
 from django.db import migrations
+
+from omnicanal.core import sql_functions
 
 # Created in this order; each file holds one CREATE OR REPLACE FUNCTION statement.
 FILES = ("reserve.sql", "reserve_row.sql")
@@ -27,24 +29,10 @@ SIGNATURES = (
     "inventory_reserve_row(text, text, int, text, text, text, text, timestamptz, timestamptz, text, text, jsonb, text)",
 )
 
-
-def sql_file(name: str) -> str:
-    return (files("omnicanal.inventory") / "sql" / name).read_text(encoding="utf-8")
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name in FILES:
-            schema_editor.execute(sql_file(name))
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for signature in SIGNATURES:
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {signature}")
+sql_file = partial(sql_functions.sql_file, "omnicanal.inventory")
 
 
 class Migration(migrations.Migration):
     dependencies = [("inventory", "0004_reservation_channel_without_row_lock"), ("core", "0004_hot_path_partial_indexes")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [sql_functions.install("omnicanal.inventory", FILES, SIGNATURES)]

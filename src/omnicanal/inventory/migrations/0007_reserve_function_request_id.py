@@ -9,19 +9,13 @@ from importlib import import_module
 
 from django.db import migrations
 
+from omnicanal.core import sql_functions
+
 LOADER = import_module("omnicanal.inventory.migrations.0005_reserve_function")
-OLD_SIGNATURES = LOADER.SIGNATURES  # without p_request_id
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for signature in OLD_SIGNATURES:
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {signature}")
-        for name in LOADER.FILES:
-            schema_editor.execute(LOADER.sql_file(name))
 
 
 class Migration(migrations.Migration):
     dependencies = [("inventory", "0006_location_holidays"), ("core", "0011_outbox_request_id")]
 
-    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
+    # the old signatures (without p_request_id) dropped, the files loaded again
+    operations = [sql_functions.install("omnicanal.inventory", LOADER.FILES, replacing=LOADER.SIGNATURES)]

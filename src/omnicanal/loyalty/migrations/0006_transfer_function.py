@@ -6,9 +6,11 @@ Their text lives in loyalty/sql/ (transfer.sql, transfers.sql), next to the code
 new migration that loads them again (CREATE OR REPLACE; a changed signature also drops the old one).
 """
 
-from importlib.resources import files
+from functools import partial
 
 from django.db import migrations
+
+from omnicanal.core import sql_functions
 
 # Created in this order (transfers.sql calls loyalty_transfer); one CREATE OR REPLACE FUNCTION each.
 FILES = ("transfer.sql", "transfers.sql")
@@ -19,24 +21,10 @@ SIGNATURES = (
     "text, text, jsonb, timestamptz, timestamptz, boolean)",
 )
 
-
-def sql_file(name: str) -> str:
-    return (files("omnicanal.loyalty") / "sql" / name).read_text(encoding="utf-8")
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for name in FILES:
-            schema_editor.execute(sql_file(name))
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for signature in SIGNATURES:
-            schema_editor.execute(f"DROP FUNCTION IF EXISTS {signature}")
+sql_file = partial(sql_functions.sql_file, "omnicanal.loyalty")
 
 
 class Migration(migrations.Migration):
     dependencies = [("loyalty", "0005_transfer_text_erasable")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [sql_functions.install("omnicanal.loyalty", FILES, SIGNATURES)]
