@@ -344,8 +344,13 @@ def do_earn_for_orders(orders: list[PaidOrder], *, actor: str = "system") -> lis
     one call each would; PointsEarned carries the balance after the batch."""
     now = clock.now()
     issuance = ledger.system_account(AccountKind.ISSUANCE, POINTS)
+    # An order that already earned is answered with its transfer, not quoted again: its customer's
+    # tier may have changed since, and a new quote under the same key would be refused as a conflict.
+    earned = {t.key: t for t in Transfer.objects.filter(key__in=[f"earn:{o.order_ref}" for o in orders])}
     postings: dict[int, ledger.Posting] = {}
     for i, order in enumerate(orders):
+        if f"earn:{order.order_ref}" in earned:
+            continue
         customer_id = survivor_id(order.customer_id)
         quote = quote_earn(customer_id=customer_id, lines=order.lines, channel=order.channel)
         Spend.objects.get_or_create(
@@ -361,13 +366,13 @@ def do_earn_for_orders(orders: list[PaidOrder], *, actor: str = "system") -> lis
                           "multipliers": quote.multiplier_by_sku},
             )
         do_refresh_tier(customer_id=customer_id)
-    done = set(Transfer.objects.filter(key__in=[p.key for p in postings.values()]).values_list("key", flat=True))
+    done = set(earned)
     transfers = dict(zip(postings, ledger.do_transfers(list(postings.values())), strict=True))
     for i, transfer in transfers.items():
         if transfer.key not in done:  # new, and announced once even if the batch names an order twice
             done.add(transfer.key)
             announce(transfer, postings[i].credit, transfer.amount)
-    return [transfers.get(i) for i in range(len(orders))]
+    return [transfers.get(i) or earned.get(f"earn:{order.order_ref}") for i, order in enumerate(orders)]
 
 
 @dataclass(frozen=True)

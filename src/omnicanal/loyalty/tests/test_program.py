@@ -48,6 +48,20 @@ def test_the_same_order_earns_once(club, cus):
     assert points(ana) == 100
 
 
+def test_replaying_an_order_after_its_customer_changed_tier_answers_the_first_earn(club, cus):
+    # given an order earned at Base, then a big order lifting the customer to Plata
+    ana = cus()
+    first = program.do_earn_for_order(customer_id=ana, order_ref="ord-3", lines=[line("ZAP-1", 10_000)], channel="web")
+    program.do_earn_for_order(customer_id=ana, order_ref="ord-4", lines=[line("BICI", 600_000)], channel="web")
+    assert queries.summary(ana).tier.code == "plata"
+    # when the first order's payment is handled again (a redelivered event)
+    again = program.do_earn_for_order(customer_id=ana, order_ref="ord-3", lines=[line("ZAP-1", 10_000)], channel="web")
+    # then it answers the first earn (×1, not requoted at ×1.5 and refused as a conflict), nothing more
+    assert again.pk == first.pk and again.amount == 100
+    assert points(ana) == 100 + 6000
+    assert OutboxEvent.objects.filter(topic="loyalty.PointsEarned").count() == 2
+
+
 def test_earning_on_many_paid_orders_at_once_gives_what_earning_on_each_gives(club, cus):
     # given the same three orders for two pairs of customers: the big one lifts its customer to Plata
     orders = [("big", 600_000), ("next", 10_000), ("small", 4_990)]
