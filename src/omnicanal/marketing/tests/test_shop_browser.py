@@ -22,3 +22,29 @@ def test_a_phone_shows_the_recommendations_on_a_product_page(phone, live_server,
         assert "Se compra a menudo con Bicicleta Cordillera" in section.inner_text()
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert axe(phone) == []
+
+
+@pytest.mark.browser
+def test_an_agent_on_a_phone_reads_the_360s_suggestions_and_cycles_without_sideways_scrolling(
+        phone, live_server, transactional_db, staff, axe):  # noqa: F811
+    from omnicanal.marketing.tests.conftest import buy
+    from omnicanal.marketing.tests.test_recommendations import DAY
+    from omnicanal.marketing.tests.conftest import make_customer
+
+    make_shop()
+    cyclists()
+    ana = make_customer()
+    buy(ana, "BIKE-M", at=NOW - 7 * DAY)
+    train(NOW)
+    agent = staff("agent")
+    phone.goto(f"{live_server.url}/console/login/")
+    phone.fill("#id_username", agent.username)
+    phone.fill("#id_password", "secret-pass")
+    phone.click("button[type=submit]")
+    phone.wait_for_url(f"{live_server.url}/console/**")
+    with clock.frozen(NOW):
+        phone.goto(f"{live_server.url}/console/customers/{ana}/")
+        cycles = phone.get_by_test_id("purchase-cycles")
+        assert "Bicicletas" in cycles.inner_text()
+        assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert axe(phone) == []
