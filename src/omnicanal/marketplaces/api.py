@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 from django.db import transaction
 from ninja import Router, Schema, Status
@@ -48,6 +49,8 @@ class AccountOut(Out):
 
 class MarketplaceListingIn(Schema):
     item_id: str = Field(min_length=1, max_length=40, examples=["MLC1122334455"])
+    user_product_id: str = Field(default="", max_length=40, examples=["MLCU8000000001"],
+                                 description="the item's user product: needed for multi-warehouse stock")
 
 
 class MarketplaceListingOut(Out):
@@ -55,10 +58,42 @@ class MarketplaceListingOut(Out):
     item_id: str
     state: str = Field(description="active, held (its price is outside the channel's policy) or unlisted")
     held_reason: str
+    remote_status: str = Field(description="the item's status on the marketplace (active, paused, closed, "
+                                           "under_review); empty until a write answered")
+    paused: bool
+    created_here: bool = Field(description="created from the catalog (POST /items), not linked")
+    pushed_price: Decimal | None
+    pushed_quantity: int | None
+    last_error: str
+
+
+class ItemsIn(Schema):
+    sku: str = Field(default="", max_length=64, description="one variant; or give `product`")
+    product: str = Field(default="", max_length=120, description="every variant of a product (prd_…, handle)")
+    category_id: str = Field(min_length=1, max_length=40, examples=["MLC1276"])
+    listing_type_id: str = Field(default="gold_special", pattern=r"^[a-z_]{2,30}$")
+    condition: str = Field(default="new", pattern=r"^(new|used|not_specified)$")
+
+
+class WarehouseIn(Schema):
+    location: str = Field(min_length=1, max_length=32, examples=["WH"])
+    store_id: str = Field(min_length=1, max_length=40, examples=["12345678"])
+
+
+class WarehousesIn(Schema):
+    multi_warehouse: bool
+    warehouses: list[WarehouseIn] = Field(default_factory=list, max_length=200)
+
+
+class WarehousesOut(Out):
+    multi_warehouse: bool
+    warehouses: list[dict[str, str]]
 
 
 def _listing_out(row) -> dict:
-    return {"sku": row.sku, "item_id": row.item_id, "state": row.state, "held_reason": row.held_reason}
+    return {"sku": row.sku, "item_id": row.item_id, "state": row.state, "held_reason": row.held_reason,
+            "remote_status": row.remote_status, "paused": row.paused, "created_here": row.created_here,
+            "pushed_price": row.pushed_price, "pushed_quantity": row.pushed_quantity, "last_error": row.last_error}
 
 
 @router.post("/marketplace-accounts", response={201: AccountOut}, summary="Connect a Mercado Libre seller")
@@ -90,8 +125,89 @@ def link_listing(request, account_id: str, sku: str, body: MarketplaceListingIn)
     price (held when outside the channel's policy) and its available quantity follows the stock."""
     require_role(request, *roles.MANAGE)
     account = services.get_account(account_id)
-    row = services.do_link_listing(account=account, sku=sku, item_id=body.item_id)
+    row = services.do_link_listing(account=account, sku=sku, item_id=body.item_id,
+                                   user_product_id=body.user_product_id)
     if services.do_publish(listing=row):
         transaction.on_commit(lambda: tasks.send_calls(account.pk))
     row.refresh_from_db()
     return _listing_out(row)
+
+
+def _send(account) -> None:
+    transaction.on_commit(lambda: tasks.send_calls(account.pk))
+
+
+@router.post("/marketplace-accounts/{account_id}/listings", response={201: list[MarketplaceListingOut]},
+             summary="Publish a variant or a product as new marketplace items")
+def create_listings(request, account_id: str, body: ItemsIn):
+    """Create the seller's items from the catalog (`POST /items` there, by the worker): one item per
+    SKU with the catalog's title, pictures and marketplace price, and the quantity the channel may
+    promise. A price outside the channel's policy is held (nothing is sent; the consistency audit shows
+    it) and published once the catalog brings it back within. Then price and stock follow as for
+    linked items."""
+    principal = require_role(request, *roles.MANAGE)
+    account = services.get_account(account_id)
+    skus = queries.product_skus(body.product) if body.product else ([body.sku] if body.sku else [])
+    rows = services.do_create_listings(account=account, skus=skus, category_id=body.category_id,
+                                       listing_type_id=body.listing_type_id, condition=body.condition)
+    audit.record(actor=principal, action="marketplace.publish", target_type="marketplace_account",
+                 target_id=account.public_id, after={"skus": skus})
+    _send(account)
+    return Status(201, [_listing_out(row) for row in rows])
+
+
+@router.get("/marketplace-accounts/{account_id}/listings", response=list[MarketplaceListingOut],
+            summary="The seller's listings and their state")
+def list_listings(request, account_id: str, sku: str = ""):
+    require_role(request, *roles.READ)
+    account = services.get_account(account_id)
+    return [_listing_out(row) for row in queries.listings(account, sku=sku)]
+
+
+def _pause(request, account_id: str, sku: str, paused: bool):
+    principal = require_role(request, *roles.MANAGE)
+    account = services.get_account(account_id)
+    row = queries.get_listing(account, sku)
+    if services.do_set_paused(listing=row, paused=paused):
+        _send(account)
+    audit.record(actor=principal, action="marketplace.pause" if paused else "marketplace.resume",
+                 target_type="marketplace_listing", target_id=f"{account.public_id}:{sku}")
+    row.refresh_from_db()
+    return _listing_out(row)
+
+
+@router.post("/marketplace-accounts/{account_id}/listings/{sku}/pause", response=MarketplaceListingOut,
+             summary="Pause a marketplace item")
+def pause_listing(request, account_id: str, sku: str):
+    """Buyers no longer see it (`status: paused` there); price changes leave it paused."""
+    return _pause(request, account_id, sku, True)
+
+
+@router.post("/marketplace-accounts/{account_id}/listings/{sku}/resume", response=MarketplaceListingOut,
+             summary="Activate a paused marketplace item again")
+def resume_listing(request, account_id: str, sku: str):
+    return _pause(request, account_id, sku, False)
+
+
+@router.get("/marketplace-accounts/{account_id}/warehouses", response=WarehousesOut,
+            summary="The seller's warehouses and our locations mapped to them")
+def get_warehouses(request, account_id: str):
+    require_role(request, *roles.READ)
+    return queries.warehouses(services.get_account(account_id))
+
+
+@router.put("/marketplace-accounts/{account_id}/warehouses", response=WarehousesOut,
+            summary="Set multi-warehouse stock and map locations to the seller's warehouses")
+def set_warehouses(request, account_id: str, body: WarehousesIn):
+    """With `multi_warehouse`, the available quantity goes per warehouse (`PUT /user-products/{id}/stock/
+    type/seller_warehouse`): each mapped location's availability for the marketplace channel, to its
+    warehouse (`store_id`). The mapping replaces the previous one; every listing is pushed again."""
+    principal = require_role(request, *roles.MANAGE)
+    account = services.get_account(account_id)
+    services.do_set_warehouses(account=account, multi_warehouse=body.multi_warehouse,
+                               warehouses=[(w.location, w.store_id) for w in body.warehouses])
+    audit.record(actor=principal, action="marketplace.warehouses", target_type="marketplace_account",
+                 target_id=account.public_id,
+                 after={"multi_warehouse": body.multi_warehouse, "warehouses": [w.dict() for w in body.warehouses]})
+    transaction.on_commit(lambda: tasks.push_stock.schedule(delay=1.0))
+    return queries.warehouses(account)

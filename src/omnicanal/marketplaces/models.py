@@ -28,6 +28,9 @@ class MarketplaceAccount(models.Model):
     last_sync_at = models.DateTimeField(null=True, blank=True)  # the last call that worked
     last_error = models.CharField(max_length=500, blank=True, default="")
     last_error_at = models.DateTimeField(null=True, blank=True)
+    # Multi-origin stock (Mercado Libre's "multi-warehouse" sellers): quantities go per warehouse
+    # (PUT /user-products/{id}/stock/type/seller_warehouse), mapped from our locations (WarehouseMapping).
+    multi_warehouse = models.BooleanField(default=False)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -109,6 +112,14 @@ class MarketplaceListing(models.Model):
     stock_dirty_since = models.DateTimeField(null=True, blank=True)  # a stock change waits for the debounce
     stock_changed_at = models.DateTimeField(null=True, blank=True)  # the latest change (a push after it clears)
     remote_status = models.CharField(max_length=30, blank=True, default="")  # the item's status there
+    user_product_id = models.CharField(max_length=40, blank=True, default="")  # MLCU…: multi-origin stock
+    pushed_locations = models.JSONField(default=dict, blank=True)  # {store_id: quantity} last pushed
+    paused = models.BooleanField(default=False)  # paused by us: a price push leaves it paused
+    created_here = models.BooleanField(default=False)  # created from the catalog (POST /items), not linked
+    # What the catalog does not know and the item needs: {"category_id", "listing_type_id", "condition"}.
+    item_fields = models.JSONField(default=dict, blank=True)
+    last_error = models.CharField(max_length=500, blank=True, default="")  # the marketplace's last refusal
+    pushed_at = models.DateTimeField(null=True, blank=True)  # the last write that landed
     updated_at = models.DateTimeField()
 
     class Meta:
@@ -159,3 +170,19 @@ class ApiCall(models.Model):
                                     name="marketplace_call_pending_once"),
         ]
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="mp_call_due")]
+
+
+class WarehouseMapping(models.Model):
+    """One of our locations is this Mercado Libre warehouse (store) of a multi-warehouse seller:
+    its availability is pushed as that warehouse's quantity."""
+
+    account = models.ForeignKey(MarketplaceAccount, on_delete=models.CASCADE, related_name="warehouses")
+    location = models.CharField(max_length=32)  # inventory's location code
+    store_id = models.CharField(max_length=40)  # Mercado Libre's store / warehouse id
+
+    class Meta:
+        verbose_name = _("marketplace warehouse")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "location"], name="marketplace_warehouse_location_once"),
+            models.UniqueConstraint(fields=["account", "store_id"], name="marketplace_warehouse_store_once"),
+        ]

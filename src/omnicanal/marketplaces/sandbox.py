@@ -10,6 +10,13 @@ point OMNICANAL["MERCADOLIBRE"]["API_URL"] at it (`Sandbox().start()`).
     POST /answers                {"question_id", "text"} → the question, now ANSWERED
     GET  /items/{id}             the item JSON
     PUT  /items/{id}             {"available_quantity"} / {"price"} / {"status"} → the item
+    POST /items                  a new item (title, category_id, price, currency_id, available_quantity,
+                                 listing_type_id, condition, pictures, attributes) → 201 the item,
+                                 with its id and user_product_id; 400 with `cause` when a field lacks
+                                 (or the category is not among `categories`, when set)
+    GET  /user-products/{id}/stock                         the multi-origin stock: {"locations": […]}
+    PUT  /user-products/{id}/stock/type/seller_warehouse   {"locations": [{"store_id", "quantity"}]}
+                                 (a store not among `warehouses`, when set, is a 400)
 
 Every call needs `Authorization: Bearer <a live access token>` (else 401 invalid_token, as the real
 API). `fail_next(n, status)` makes the next n calls (not the token endpoint) answer 429 or 5xx.
@@ -46,6 +53,11 @@ class Sandbox:
         self.items: dict[str, dict] = {}
         self.answers: list[dict] = []
         self.item_updates: list[tuple[str, dict]] = []
+        self.created_items: list[dict] = []  # POST /items bodies, as received
+        self.user_product_stock: dict[str, dict[str, int]] = {}  # {user product: {store_id: quantity}}
+        self.stock_updates: list[tuple[str, dict]] = []
+        self.warehouses: set[str] = set()  # the seller's store ids (empty: any)
+        self.categories: set[str] = set()  # the site's category ids an item may use (empty: any)
         self.token_calls: list[dict] = []
         self.requests: list[tuple[str, str]] = []
         self.live_tokens: set[str] = set()
@@ -162,6 +174,9 @@ class Sandbox:
 
     def _route(self, method: str, path: str, body: dict) -> tuple[int, dict]:
         parts = path.strip("/").split("/")
+        handled = self._route_publishing(method, parts, body)
+        if handled is not None:
+            return handled
         store = {"orders": self.orders, "shipments": self.shipments, "questions": self.questions, "items": self.items}
         if method == "GET" and len(parts) == 2 and parts[0] in store:
             found = store[parts[0]].get(parts[1])
@@ -186,3 +201,58 @@ class Sandbox:
             question["answer"] = {"text": body["text"], "status": "ACTIVE", "date_created": "2026-12-06T12:00:00.000-04:00"}
             return 200, copy.deepcopy(question)
         return 404, _error(404, f"Resource {path} not found", "not_found")
+
+    # --- items created from the catalog, multi-origin stock (docs/integrations.md) ------------------
+    REQUIRED_ITEM_FIELDS = ("title", "category_id", "price", "currency_id", "available_quantity",
+                            "listing_type_id", "condition")
+
+    def _route_publishing(self, method: str, parts: list[str], body: dict) -> tuple[int, dict] | None:
+        if method == "POST" and parts == ["items"]:
+            return self._create_item(body)
+        if parts[:1] == ["user-products"] and len(parts) >= 3 and parts[2] == "stock":
+            if method == "GET" and len(parts) == 3:
+                stock = self.user_product_stock.get(parts[1])
+                if stock is None:
+                    return 404, _error(404, "stock-locations not found", "not_found")
+                return 200, {"id": parts[1], "locations": [{"type": "seller_warehouse", "store_id": s, "quantity": q}
+                                                            for s, q in stock.items()]}
+            if method == "PUT" and parts[3:] == ["type", "seller_warehouse"]:
+                return self._put_warehouse_stock(parts[1], body)
+        return None
+
+    def _create_item(self, body: dict) -> tuple[int, dict]:
+        missing = [name for name in self.REQUIRED_ITEM_FIELDS if body.get(name) in (None, "")]
+        if missing or not isinstance(body.get("price"), (int, float)) or body["price"] <= 0:
+            cause = [{"code": "item.attribute.missing", "message": f"{name} is required", "type": "error"}
+                     for name in missing] or [{"code": "item.price.invalid", "message": "price", "type": "error"}]
+            return 400, {**_error(400, "Validation error", "validation_error"), "cause": cause}
+        if self.categories and body["category_id"] not in self.categories:
+            return 400, {**_error(400, f"Category {body['category_id']} does not exist", "validation_error"),
+                         "cause": [{"code": "item.category_id.invalid", "type": "error"}]}
+        n = next(self._counter)
+        item = {**copy.deepcopy(body), "id": f"MLC{9000000000 + n}", "user_product_id": f"MLCU{8000000000 + n}",
+                "site_id": "MLC", "status": "active", "sold_quantity": 0}
+        self.created_items.append(copy.deepcopy(body))
+        self.items[item["id"]] = item
+        return 201, copy.deepcopy(item)
+
+    def _put_warehouse_stock(self, user_product_id: str, body: dict) -> tuple[int, dict]:
+        items = [item for item in self.items.values() if item.get("user_product_id") == user_product_id]
+        if not items:
+            return 404, _error(404, f"User product {user_product_id} not found", "not_found")
+        locations = body.get("locations")
+        if not isinstance(locations, list) or not locations:
+            return 400, _error(400, "locations is required", "bad_request")
+        for place in locations:
+            store, quantity = place.get("store_id"), place.get("quantity")
+            if not store or not isinstance(quantity, int) or quantity < 0:
+                return 400, _error(400, "each location needs store_id and a quantity >= 0", "bad_request")
+            if self.warehouses and store not in self.warehouses:
+                return 400, _error(400, f"store {store} does not belong to the seller", "bad_request")
+        self.stock_updates.append((user_product_id, copy.deepcopy(body)))
+        stock = self.user_product_stock.setdefault(user_product_id, {})
+        stock.update({place["store_id"]: place["quantity"] for place in locations})
+        for item in items:
+            item["available_quantity"] = sum(stock.values())
+        return 200, {"id": user_product_id, "locations": [{"type": "seller_warehouse", "store_id": s, "quantity": q}
+                                                          for s, q in stock.items()]}

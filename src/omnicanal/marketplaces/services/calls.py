@@ -17,6 +17,21 @@ from omnicanal.marketplaces.services import tokens
 
 LEASE = dt.timedelta(minutes=2)  # a sender holds a call this long (then another may take it)
 
+# What a landed (or finally refused) call means beyond the queue, by the key's prefix ("create:",
+# "status:"…): registered by the services that queue such calls (listings' publication), so this
+# module needs none of them. fn(call, answer) on success; fn(call, None, error) on a final refusal.
+_OUTCOMES: dict[str, object] = {}
+
+
+def on_outcome(prefix: str, fn) -> None:
+    _OUTCOMES[prefix] = fn
+
+
+def _outcome(call: ApiCall, answer, error: str = "") -> None:
+    fn = _OUTCOMES.get(call.key.split(":", 1)[0])
+    if fn is not None:
+        fn(call, answer, error)  # type: ignore[operator]
+
 
 def backoff(attempts: int) -> dt.timedelta:
     """10 s, 20 s, 40 s … up to an hour: the marketplace's rate limit or outage passes."""
@@ -49,7 +64,7 @@ def _claim(call: ApiCall, now: dt.datetime) -> bool:
 def send(call: ApiCall) -> bool:
     """Send one claimed call; record the outcome. True when it landed."""
     try:
-        tokens.call(call.account_id, call.method, call.path, call.body)
+        answer = tokens.call(call.account_id, call.method, call.path, call.body)
     except client.ApiError as exc:
         attempts = call.attempts + 1
         fields: dict[str, object] = {"attempts": attempts, "last_status_code": exc.status, "last_error": str(exc)[:500]}
@@ -58,9 +73,12 @@ def send(call: ApiCall) -> bool:
         else:
             fields.update(status=WorkStatus.FAILED, done_at=clock.now())
         ApiCall.objects.filter(pk=call.pk).update(**fields)
+        if not (exc.retryable or exc.invalid_token):
+            _outcome(call, None, str(exc)[:500])
         return False
     ApiCall.objects.filter(pk=call.pk).update(status=WorkStatus.DONE, attempts=call.attempts + 1, done_at=clock.now(),
                                               last_status_code=200, last_error="")
+    _outcome(call, answer)
     return True
 
 
