@@ -61,13 +61,18 @@ test-sqlite: install
 	@echo "==> pytest on SQLite"
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
+# The PostgreSQL pass is the longer one (its multi-process races, cluster and fuzzing): it runs on
+# PG_WORKERS pytest-xdist workers, whole files to a worker (each worker its own test database), so
+# that it takes the second core once the SQLite pass beside it ends. PG_WORKERS=0: one process.
+PG_WORKERS ?= 2
+PG_XDIST = $(if $(filter-out 0 1,$(PG_WORKERS)),-n $(PG_WORKERS) --dist loadfile,)
 # The PostgreSQL pass: DATABASE_URL when set, else the local server. It skips loudly when no
 # server answers, unless REQUIRE_POSTGRES=1 (CI), where it fails.
 test-postgres: install
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(BIN)/python -m omnicanal.core.dbcheck "$$url"; then \
-		echo "==> pytest on PostgreSQL ($$url)"; \
-		DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS); \
+		echo "==> pytest on PostgreSQL ($$url, $(PG_WORKERS) workers)"; \
+		DATABASE_URL="$$url" $(BIN)/pytest $(PG_XDIST) $(PYTEST_ARGS); \
 	elif [ "$$REQUIRE_POSTGRES" = "1" ]; then \
 		echo "PostgreSQL is required (REQUIRE_POSTGRES=1) but $$url does not answer."; exit 1; \
 	else \

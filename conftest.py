@@ -54,7 +54,29 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+REPORT = "ci_report"  # a user property: crosses from pytest-xdist's workers to the run's summary
+
+
+@pytest.fixture
+def ci_report(request):
+    """ci_report(text): a figure or report that belongs in `make test`'s output, passed or not (the
+    invariant report, the fuzzing and permission counts). Printed in the run's summary: output a
+    test prints itself is captured, and lost under pytest-xdist's workers."""
+
+    def add(text: str) -> None:
+        request.node.user_properties.append((REPORT, text))
+
+    return add
+
+
 def pytest_terminal_summary(terminalreporter):
+    reports = [(r.nodeid, value) for r in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get(
+        "failed", []) if r.when == "call" for key, value in r.user_properties if key == REPORT]
+    if reports:
+        terminalreporter.section("reports")
+        for nodeid, text in reports:
+            terminalreporter.write_line(f"{nodeid}:")
+            terminalreporter.write_line(text)
     skipped = [r for r in terminalreporter.stats.get("skipped", []) if "no chromium at" in str(r.longrepr)]
     if skipped:
         bar = "!" * 76

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -116,24 +115,23 @@ def _fuzz(schema, headers: dict[str, str]) -> Tally:
     return tally
 
 
-def _assert_clean(tally: Tally, name: str, capsys) -> None:
-    with capsys.disabled():  # the figures belong in `make test`'s output, captured or not
-        sys.stdout.write(f"\n{tally.report(name)}\n")
+def _assert_clean(tally: Tally, name: str, ci_report) -> None:
+    ci_report(tally.report(name))  # the figures belong in `make test`'s output, passed or not
     assert tally.operations > 0 and tally.cases >= tally.operations
     assert tally.server_errors == [], "\n".join(tally.server_errors)
     assert tally.schema_violations == [], "\n".join(tally.schema_violations)
 
 
-def test_the_staff_api_answers_no_5xx_and_keeps_its_schema(issue_key, capsys):
+def test_the_staff_api_answers_no_5xx_and_keeps_its_schema(issue_key, ci_report):
     from omnicanal.orders.tests.conftest import make_customer, make_world
 
     make_world()
     make_customer()
     token = issue_key("admin")["HTTP_AUTHORIZATION"]
-    _assert_clean(fuzz("/api/openapi.json", {"Authorization": token}), "/api/v1", capsys)
+    _assert_clean(fuzz("/api/openapi.json", {"Authorization": token}), "/api/v1", ci_report)
 
 
-def test_the_store_api_answers_no_5xx_and_keeps_its_schema(api, capsys):
+def test_the_store_api_answers_no_5xx_and_keeps_its_schema(api, ci_report):
     from omnicanal.orders.tests.conftest import make_customer, make_world
 
     make_world()
@@ -141,7 +139,7 @@ def test_the_store_api_answers_no_5xx_and_keeps_its_schema(api, capsys):
     session = api.post(f"/customers/{customer_id}/sessions", {})
     assert session.status_code in (200, 201), session.content
     _assert_clean(fuzz("/api/store/v1/openapi.json", {"Authorization": f"Bearer {session.json()['token']}"}),
-                  "/api/store/v1", capsys)
+                  "/api/store/v1", ci_report)
 
 
 @pytest.mark.parametrize("module, name", [("omnicanal.web.api", "api"), ("omnicanal.storefront.store_api", "store_api")])
