@@ -18,7 +18,7 @@ from omnicanal.catalog.forms import ChannelPolicyForm, ImageForm, ImportForm, Li
 from omnicanal.catalog.models import Category, Listing, ProductImage
 from omnicanal.core.auth import role_allows
 from omnicanal.core.console import show_problem, staff_required
-from omnicanal.core.errors import Problem
+from omnicanal.core.errors import NotFound, Problem
 from omnicanal.core.money import Money
 
 
@@ -183,7 +183,10 @@ def channel_list(request: HttpRequest):
     if request.method == "POST":
         if not role_allows(request.user, roles.CHANNEL_POLICY):
             return HttpResponse(status=403)
-        channel = queries.get_channel(request.POST.get("code", ""))
+        try:
+            channel = queries.get_channel(request.POST.get("code", ""))
+        except NotFound as exc:
+            raise Http404 from exc
         form = ChannelPolicyForm(request.POST)
         if form.is_valid():
             try:

@@ -126,8 +126,7 @@ def count(request: HttpRequest):
 def count_report(request: HttpRequest, count_id: str):
     counted = queries.get_count(count_id)
     if not request.principal.may_act_on(counted.location.code):
-        show_problem(request, Problem(detail=str(_("This count belongs to another location."))))
-        return redirect("inventory:grid")
+        raise Http404  # another store's count: as another store's order (the console's permissions matrix)
     return render(request, "inventory/count.html", {"title": _("Count variance"),
                                                     "report": queries.variance_report(counted)})
 

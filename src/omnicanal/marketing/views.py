@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.console import principal, show_problem, staff_required
-from omnicanal.core.errors import Problem
+from omnicanal.core.errors import NotFound, Problem
 from omnicanal.marketing import campaigns, queries, roles, services
 
 
@@ -86,7 +86,10 @@ def campaign_list(request: HttpRequest):
 
 @staff_required(*roles.CAMPAIGNS)
 def campaign(request: HttpRequest, campaign_id: str):
-    results = queries.campaign_results(campaign_id)
+    try:
+        results = queries.campaign_results(campaign_id)
+    except NotFound as exc:
+        raise Http404 from exc
     customer_id = request.GET.get("customer", "").strip()[:40]
     previews, error = [], ""
     if customer_id:
