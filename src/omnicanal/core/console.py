@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from omnicanal.core.errors import Problem
+from omnicanal.core.errors import NotFound, Problem
 
 if TYPE_CHECKING:
     from omnicanal.core.auth import Principal
@@ -37,8 +37,8 @@ class NavItem:
 
 
 def staff_required(*roles: str):
-    """Sign-in required; with roles (a domain's roles.py tuple), only those (admins always pass,
-    core.auth.role_allows). Sets request.principal."""
+    """Sign-in required, never an integration account; with roles (a domain's roles.py tuple), only
+    those (admins always pass, core.auth.role_allows). Sets request.principal."""
 
     def decorate(view):
         @functools.wraps(view)
@@ -50,11 +50,17 @@ def staff_required(*roles: str):
                 return redirect_to_login(request.get_full_path())
             from omnicanal.core.auth import principal_for_user, role_allows
 
-            if roles and not role_allows(user, roles):
+            who = principal_for_user(user)
+            # Integration accounts speak the API with their scopes; none of them works in the console,
+            # whatever right a domain shares with its API.
+            if who.is_integration or (roles and not role_allows(user, roles)):
                 raise PermissionDenied
 
-            request.principal = principal_for_user(user)  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            request.principal = who  # type: ignore[attr-defined]
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:  # a domain's "no such object" is the console's 404 page, never a 500
+                raise Http404(str(exc)) from exc
 
         return wrapper
 

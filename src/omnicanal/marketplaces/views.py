@@ -9,6 +9,7 @@ import urllib.parse
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
@@ -128,7 +129,7 @@ def warehouses(request: HttpRequest, account_id: str):
     account = services.get_account(account_id)
     if request.method == "POST":
         if not role_allows(principal(request), roles.MANAGE):
-            return redirect(reverse("marketplaces:accounts"))
+            raise PermissionDenied
         pairs = [(code, request.POST.get(f"store_{code}", "").strip())
                  for code in inventory.location_infos() if request.POST.get(f"store_{code}", "").strip()]
         try:

@@ -23,7 +23,6 @@ those apps' tests, not here.
 from __future__ import annotations
 
 import importlib
-import sys
 from collections import Counter
 
 import pytest
@@ -166,19 +165,22 @@ PAGES: dict[str, tuple] = {
     "marketplaces:accounts": ("marketplaces.READ", SAME, None),
     "marketplaces:connect": ("marketplaces.MANAGE", SAME, None),
     "marketplaces:oauth_callback": ("marketplaces.MANAGE", SAME, None),
+    "marketplaces:warehouses": ("marketplaces.READ", "marketplaces.MANAGE", None),
+    "marketplaces:product_lookup": ("marketplaces.READ", SAME, None),
+    "marketplaces:product": ("marketplaces.READ", SAME, None),
+    "marketplaces:publish": (None, "marketplaces.MANAGE", None),
+    "marketplaces:pause": (None, "marketplaces.MANAGE", None),
+    "marketplaces:resume": (None, "marketplaces.MANAGE", None),
 }
 
 
 def holders(right) -> frozenset[str]:
-    """The roles holding a right of the table (admins hold every right). The console's orders pages
-    grant the API's rights to staff only (orders.roles.console)."""
+    """The roles holding a right of the table in the console (admins hold every right; integration
+    accounts none, whatever right their domain shares with its API: core.console.staff_required)."""
     if isinstance(right, str):
         domain, name = right.split(".")
-        module = importlib.import_module(f"omnicanal.{domain}.roles")
-        right = getattr(module, name)
-        if domain == "orders":
-            right = module.console(right)
-    return frozenset((*right, Role.ADMIN.value))
+        right = getattr(importlib.import_module(f"omnicanal.{domain}.roles"), name)
+    return frozenset((*right, Role.ADMIN.value)) - {Role.INTEGRATION.value}
 
 
 def console_pages() -> list[tuple[str, URLPattern]]:
@@ -267,7 +269,7 @@ def outcome(response) -> str:
     return "success" if 200 <= status < 300 else f"other {status}"
 
 
-def test_no_role_opens_or_acts_on_a_console_page_outside_the_table(api, capsys):
+def test_no_role_opens_or_acts_on_a_console_page_outside_the_table(api, ci_report):
     pages = console_pages()
     missing = sorted(name for name, _ in pages if name not in PAGES and name not in PUBLIC)
     assert missing == [], f"console pages without a row in PAGES: {missing}"
@@ -303,13 +305,11 @@ def test_no_role_opens_or_acts_on_a_console_page_outside_the_table(api, capsys):
                     fine = {"refused", "method", "login"} if caller == ANONYMOUS else {"refused", "method"}
                     if got not in fine:
                         wrong.append(f"{method.upper()} {url} as {caller} ({code}) → {response.status_code} {got}")
-    with capsys.disabled():
-        sys.stdout.write(f"\npermissions matrix /console: {len(pages)} pages × GET/POST × {len(ROLES)} roles and "
-                         f"anonymous × own/another store's object = {tally['cases']} (page, method, role, object) "
-                         f"cases, {tally['sent']} sent (every case that must be refused, and admin's); admin reached "
-                         f"{len(reached)} (page, method); {len(wrong)} answers outside the table\n")
-        for line in crashed:
-            sys.stdout.write(f"  server error: {line}\n")
+    report = [f"permissions matrix /console: {len(pages)} pages × GET/POST × {len(ROLES)} roles and anonymous × "
+              f"own/another store's object = {tally['cases']} (page, method, role, object) cases, {tally['sent']} "
+              f"sent (every case that must be refused, and admin's); admin reached {len(reached)} (page, method); "
+              f"{len(wrong)} answers outside the table"]
+    ci_report("\n".join(report + [f"  server error: {line}" for line in crashed]))
     assert wrong == [], "\n".join(wrong)
     assert crashed == [], "\n".join(crashed)  # an empty form or an unknown object is a 4xx, never a 500
     assert len(reached) >= len(PAGES) // 2  # the requests reach the pages, not only the decorators

@@ -15,7 +15,6 @@ needs is proven apart (test_security_scopes.py).
 from __future__ import annotations
 
 import importlib
-import sys
 from collections import Counter
 
 import pytest
@@ -319,7 +318,7 @@ class Unknown(dict):
         return "none"
 
 
-def test_no_role_gets_a_2xx_outside_the_table_on_any_object(api, issue_key, client, capsys):
+def test_no_role_gets_a_2xx_outside_the_table_on_any_object(api, issue_key, client, ci_report):
     document = client.get("/api/openapi.json").json()
     operations = list(_operations(document))
     missing = sorted(op["operationId"].removeprefix("omnicanal_") for _, _, op in operations
@@ -351,11 +350,10 @@ def test_no_role_gets_a_2xx_outside_the_table_on_any_object(api, issue_key, clie
                     reached.add(name)
                     if not may:
                         wrong.append(f"{method.upper()} {url} as {role} ({code}) → {response.status_code}")
-    with capsys.disabled():
-        sys.stdout.write(f"\npermissions matrix /api/v1: {len(operations)} operations × {len(STAFF_ROLES)} roles × "
-                         f"own/another store's object = {tally['cells']} (operation, role, object) cases, "
-                         f"{tally['sent']} sent (every case that must not answer 2xx, and admin's); "
-                         f"{len(reached)} operations reached a 2xx; {len(wrong)} unauthorized 2xx\n")
+    ci_report(f"permissions matrix /api/v1: {len(operations)} operations × {len(STAFF_ROLES)} roles × "
+              f"own/another store's object = {tally['cells']} (operation, role, object) cases, "
+              f"{tally['sent']} sent (every case that must not answer 2xx, and admin's); "
+              f"{len(reached)} operations reached a 2xx; {len(wrong)} unauthorized 2xx")
     assert wrong == [], "\n".join(wrong)
     assert len(reached) >= len(operations) // 3  # the requests reach the handlers, not only the validators
 
@@ -376,7 +374,7 @@ SESSION = PUBLIC | {"storefront_api_shopper_request_code", "storefront_api_shopp
 OWNED = ("{order_id}", "{address_id}")  # path parameters naming the owner's object
 
 
-def test_no_shopper_gets_a_2xx_on_another_customer_s_object(api, client, capsys):
+def test_no_shopper_gets_a_2xx_on_another_customer_s_object(api, client, ci_report):
     from omnicanal.orders.tests.conftest import make_customer, make_world
 
     make_world()
@@ -416,9 +414,8 @@ def test_no_shopper_gets_a_2xx_on_another_customer_s_object(api, client, capsys)
         with transaction.atomic():
             owned += 200 <= send(Client(), method, url, query, body, owner).status_code < 300
             transaction.set_rollback(True)
-    with capsys.disabled():
-        sys.stdout.write(f"\npermissions matrix {STORE}: {cases} (operation, caller, object) cases (another customer, "
-                         f"an anonymous session, a staff key on the shopper's objects and account); "
-                         f"the owner reached a 2xx on {owned}; {len(wrong)} unauthorized 2xx\n")
+    ci_report(f"permissions matrix {STORE}: {cases} (operation, caller, object) cases (another customer, "
+              f"an anonymous session, a staff key on the shopper's objects and account); "
+              f"the owner reached a 2xx on {owned}; {len(wrong)} unauthorized 2xx")
     assert wrong == [], "\n".join(wrong)
     assert owned >= 10
