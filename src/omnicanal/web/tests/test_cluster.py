@@ -305,18 +305,23 @@ def _outcome(call: Call) -> str:
 
 def test_a_mixed_burst_survives_killing_a_web_node_a_worker_and_restarting_postgresql(cluster, capsys):
     tool, state = cluster
+    t0 = time.monotonic()
     customers = _seed_drill(tool, state)
     before = _settled(tool, state)["figures"]
     calls = _workload(customers)
+    t1 = time.monotonic()
     faults = _burst(tool, state, calls)
+    t2 = time.monotonic()
     after_report = _settled(tool, state)
+    seconds = {"cluster_up": state["up_in"], "seed": round(t1 - t0, 1), "burst": round(t2 - t1, 1),
+               "settled_and_checked": round(time.monotonic() - t2, 1)}
     after, problems = after_report["figures"], after_report["problems"]
 
     by_kind = {kind: [c for c in calls if c.kind == kind] for kind in ("order", "hold", "redeem", "earn", "whatsapp")}
     outcomes = {kind: dict(sorted(Counter(_outcome(c) for c in group).items())) for kind, group in by_kind.items()}
     delta = {name: after[name] - before[name] for name in after}
     report = {
-        "faults": faults, "calls": len(calls), "outcomes": outcomes,
+        "faults": faults, "calls": len(calls), "seconds": seconds, "outcomes": outcomes,
         "final_answers_by_node": dict(Counter(c.served_by for c in calls if c.final)),
         "retries": sum(c.attempts - 1 for c in calls),
         "retry_causes": dict(Counter(e for c in calls for e in c.errors)),
