@@ -94,7 +94,8 @@ bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Two web nodes and two workers behind HAProxy on PostgreSQL and Redis, on this machine
-# (deploy/cluster.py, docs/scaling.md): balancer on 127.0.0.1:18080. CLUSTER_ARGS=--fresh starts empty.
+# (deploy/cluster.py, docs/scaling.md): balancer on 127.0.0.1:18080. CLUSTER_ARGS=--fresh starts empty;
+# CLUSTER_ARGS=--own-postgres runs a PostgreSQL server of its own (one a fault drill may restart).
 cluster: install
 	$(BIN)/python deploy/cluster.py up $(CLUSTER_ARGS)
 

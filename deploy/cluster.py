@@ -1,17 +1,21 @@
 """A cluster on this machine: HAProxy in front of two web nodes and two workers on PostgreSQL and Redis.
 
     python deploy/cluster.py up      [--state var/cluster] [--port-base 18080] [--db omnicanal_cluster]
-                                     [--redis-db 12] [--fresh]
+                                     [--redis-db 12] [--fresh] [--own-postgres]
     python deploy/cluster.py down    [--state var/cluster]
     python deploy/cluster.py status  [--state var/cluster]
     python deploy/cluster.py kill NAME / start NAME   (kill -9 one process / start it again: web1, worker2…)
-    python deploy/cluster.py check   [--state var/cluster]   (the invariants, as JSON)
+    python deploy/cluster.py check   [--state var/cluster]   (`omnicanal invariants --settled --json`)
+    python deploy/cluster.py restart-postgres                (--own-postgres only: pg_ctl restart -m immediate)
 
 `make cluster` and `make cluster-stop` call `up` and `down`. The topology is deploy/'s own files: the
 balancer runs deploy/haproxy.cfg as it is (its addresses come from the environment), the processes get
 the keys of deploy/omnicanal.env.example with local values (written to <state>/omnicanal.env) and run
 the commands of deploy/systemd/. HAProxy is Debian's package, installed with apt-get when missing (as
-root); without it `up` fails and says why. Every process is started in its own session and stopped by
+root); without it `up` fails and says why. `--own-postgres` (or CLUSTER_OWN_POSTGRES=1) runs a private
+PostgreSQL server for the cluster (Debian's binaries, initdb into <state>/postgres, on the port block's
+base + 5) instead of a database on DATABASE_URL's shared server: that one the fault drill may restart.
+Every process is started in its own session and stopped by
 the pid recorded in <state>/state.json, never by name. docs/scaling.md.
 """
 
@@ -102,10 +106,98 @@ def haproxy_binary() -> str:
     return found
 
 
+# --- an own PostgreSQL server (--own-postgres) -------------------------------------------------
+
+PG_BIN = Path(os.environ.get("CLUSTER_PG_BIN", "/usr/lib/postgresql/15/bin"))
+# A throwaway server: durability traded for speed where only a crash of the machine would show it
+# (fsync off: the OS still holds what was written when the server crashes). synchronous_commit stays
+# on: off, a crash of the server itself (the drill's `restart -m immediate`) loses commits already
+# answered (seen: two webhook deliveries answered 200 and gone after the restart).
+PG_SETTINGS = {"listen_addresses": "'127.0.0.1'", "fsync": "off", "full_page_writes": "off",
+               "max_connections": "100", "shared_buffers": "64MB"}
+
+
+def _pg(name: str) -> str:
+    path = PG_BIN / name
+    if not path.exists():
+        raise ClusterError(f"no {path}: install Debian's postgresql-15 (or set CLUSTER_PG_BIN) for --own-postgres")
+    return str(path)
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: as root they run as the `postgres` user."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+def _pg_run(command: list[str], what: str, timeout: float = 90) -> None:
+    # its own session: the server pg_ctl leaves running is no child of ours to be signalled with us
+    done = subprocess.run(_as_postgres(command), capture_output=True, text=True, timeout=timeout,
+                          start_new_session=True, stdin=subprocess.DEVNULL)
+    if done.returncode:
+        raise ClusterError(f"{what} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+
+
+def postgres_up(state_dir: Path, port: int) -> dict:
+    """initdb into <state>/postgres (once) and start the server on `port`; its facts for state.json."""
+    data, log = state_dir / "postgres", state_dir / "postgres.log"
+    if os.geteuid() == 0:
+        import pwd
+
+        owner = pwd.getpwnam("postgres")
+        state_dir.chmod(state_dir.stat().st_mode | 0o011)  # the server (user postgres) reaches its data
+        log.touch()
+        os.chown(log, owner.pw_uid, owner.pw_gid)
+    if not (data / "PG_VERSION").exists():
+        data.mkdir(mode=0o700, exist_ok=True)
+        if os.geteuid() == 0:
+            os.chown(data, owner.pw_uid, owner.pw_gid)
+        _pg_run([_pg("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+                 "--locale=C.UTF-8", "--no-sync"], "initdb")
+    with open(data / "postgresql.conf", "a") as conf:  # the last setting of a name wins
+        conf.write("".join(f"{key} = {value}\n" for key, value in
+                           {**PG_SETTINGS, "port": str(port), "unix_socket_directories": f"'{data}'"}.items()))
+    running = subprocess.run(_as_postgres([_pg("pg_ctl"), "-D", str(data), "status"]), capture_output=True)
+    if running.returncode:  # 3: not running (a cluster left running keeps its server)
+        _pg_run([_pg("pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "start"], "pg_ctl start")
+    return {"data": str(data), "log": str(log), "port": port, "url": f"postgres://postgres@127.0.0.1:{port}/postgres"}
+
+
+def restart_postgres(state: dict, mode: str = "immediate") -> float:
+    """pg_ctl restart: `immediate` is a crash (no checkpoint, recovery at start), `fast` a clean stop.
+    Every client's connection dies either way. The seconds until the server accepts connections again."""
+    server = state.get("postgres")
+    if not server:
+        raise ClusterError("this cluster runs on a shared PostgreSQL, which is never restarted: up --own-postgres")
+    t0 = time.monotonic()
+    _pg_run([_pg("pg_ctl"), "-D", server["data"], "-l", server["log"], "-m", mode, "-w", "-t", "60", "restart"],
+            "pg_ctl restart")
+    return round(time.monotonic() - t0, 2)
+
+
+def postgres_down(state: dict) -> bool:
+    server = state.get("postgres")
+    if not server or not (Path(server["data"]) / "postmaster.pid").exists():
+        return False
+    _pg_run([_pg("pg_ctl"), "-D", server["data"], "-m", "fast", "-w", "-t", "30", "stop"], "pg_ctl stop")
+    return True
+
+
+def _copy_database(source_url: str, target_url: str) -> None:
+    """A migrated database copied across servers (schema and rows): pg_dump into psql."""
+    dump = subprocess.Popen([_pg("pg_dump"), "--no-owner", "--no-privileges", "-d", source_url],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    load = subprocess.run([_pg("psql"), "-q", "-X", "-v", "ON_ERROR_STOP=1", "-d", target_url], stdin=dump.stdout,
+                          capture_output=True, text=True)
+    dump.stdout.close()
+    dumped = dump.wait()
+    if dumped or load.returncode:
+        raise ClusterError(f"copying the database failed:\n{dump.stderr.read().decode()[-2000:]}{load.stderr[-2000:]}")
+
+
 # --- environment -------------------------------------------------------------------------------
 
 def _ports(base: int) -> dict[str, int]:
-    return {"balancer": base, "web1": base + 1, "web2": base + 2, "stats": base + 9}
+    return {"balancer": base, "web1": base + 1, "web2": base + 2, "postgres": base + 5, "stats": base + 9}
 
 
 def _port_free(port: int) -> bool:
@@ -118,14 +210,21 @@ def _port_free(port: int) -> bool:
     return True
 
 
-def _database_urls(db: str) -> tuple[str, str]:
-    base = os.environ.get("CLUSTER_DATABASE_URL") or os.environ.get("DATABASE_URL") \
+def _database_urls(db: str, server: str | None = None) -> tuple[str, str]:
+    """The server's admin URL and the cluster database's: `server` (the own PostgreSQL's), else
+    CLUSTER_DATABASE_URL's or DATABASE_URL's server, else the local one."""
+    base = server or os.environ.get("CLUSTER_DATABASE_URL") or os.environ.get("DATABASE_URL") \
         or "postgres://postgres@127.0.0.1:5432/postgres"
     parts = urlsplit(base)
     return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{db}"))
 
 
-def _create_database(admin_url: str, db: str, fresh: bool, template: str | None = None) -> None:
+def _urls(state: dict) -> tuple[str, str]:
+    return _database_urls(state["database"], (state.get("postgres") or {}).get("url"))
+
+
+def _create_database(admin_url: str, db: str, fresh: bool, template: str | None = None) -> bool:
+    """True when the database was created now (False: it was there already)."""
     import psycopg
 
     with psycopg.connect(admin_url, autocommit=True) as conn:
@@ -136,6 +235,7 @@ def _create_database(admin_url: str, db: str, fresh: bool, template: str | None 
         if not exists:
             # A migrated template (the tests' database) saves the migrations' half minute.
             conn.execute(f'CREATE DATABASE "{db}"' + (f' TEMPLATE "{template}"' if template else ""))
+    return not exists
 
 
 def _flush_redis(url: str) -> None:
@@ -233,11 +333,11 @@ def kill(state: dict, name: str) -> int:
 
 
 def sever_database(state: dict) -> int:
-    """What a PostgreSQL restart does to its clients, to this cluster's database only (the server is
-    shared): every connection to it terminated. The number of connections cut."""
+    """What a PostgreSQL restart does to its clients, to this cluster's database only (without
+    restarting a server other work may share): every connection to it terminated. The number cut."""
     import psycopg
 
-    admin_url, _ = _database_urls(state["database"])
+    admin_url, _ = _urls(state)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         return conn.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                             "WHERE datname = %s AND pid <> pg_backend_pid()", [state["database"]]).fetchone()[0]
@@ -284,6 +384,11 @@ def down(state_dir: Path, grace: float = 15) -> list[str]:
             continue
         stopped = [f"{name} (SIGKILL after {grace:.0f} s)" if running[name] == pid else name for name in stopped]
     _wait_dead(list(running.values()), 5)
+    try:
+        if postgres_down(state):  # last: the app's processes let go of their connections first
+            stopped.append("postgres")
+    except (ClusterError, subprocess.TimeoutExpired) as exc:
+        stopped.append(f"postgres (not stopped: {exc})")
     state["pids"] = {}
     _save(state)
     return stopped
@@ -359,7 +464,10 @@ def _seed() -> None:
 
 # --- up ----------------------------------------------------------------------------------------
 
-def up(state_dir: Path, port_base: int, db: str, redis_db: int, fresh: bool, template: str | None = None) -> dict:
+def up(state_dir: Path, port_base: int, db: str, redis_db: int, fresh: bool, template: str | None = None,
+       own_postgres: bool = False) -> dict:
+    """Start the cluster. `template`: a migrated database on the shared server to start from (a copy:
+    TEMPLATE on the same server, pg_dump into the own one). `own_postgres`: a private server (above)."""
     state_dir.mkdir(parents=True, exist_ok=True)
     (state_dir / "var").mkdir(exist_ok=True)
     try:
@@ -373,29 +481,25 @@ def up(state_dir: Path, port_base: int, db: str, redis_db: int, fresh: bool, tem
     if busy:
         raise ClusterError(f"ports in use: {', '.join(busy)} (choose another --port-base)")
     haproxy = haproxy_binary()
-    admin_url, url = _database_urls(db)
     redis_url = f"{os.environ.get('CLUSTER_REDIS_URL', 'redis://127.0.0.1:6379').rstrip('/')}/{redis_db}"
-    _create_database(admin_url, db, fresh, template)
-    if fresh:
-        _flush_redis(redis_url)
-    values = _env_file_values(state_dir, url, redis_url)
-    _write_env_file(state_dir, values)
     state = {"state_dir": str(state_dir), "ports": ports, "database": db, "redis_url": redis_url,
-             "python": sys.executable, "haproxy": haproxy, "env": values, "pids": {}}
-    _save(state)
+             "python": sys.executable, "haproxy": haproxy, "env": {}, "pids": {}}
     t0 = time.monotonic()
-    # From a migrated template there is nothing to apply (and /health would say so: 503, "N pending").
-    migrate = None if template else subprocess.run(
-        _omnicanal(state, "migrate", "--noinput"), env=process_env(state), cwd=ROOT, capture_output=True, text=True)
-    if migrate and migrate.returncode:
-        raise ClusterError(f"migrate failed:\n{migrate.stdout[-3000:]}{migrate.stderr[-3000:]}")
-    seeded = subprocess.run([sys.executable, __file__, "_seed"], env=process_env(state), cwd=ROOT,
-                            capture_output=True, text=True)
-    if seeded.returncode:
-        raise ClusterError(f"seeding failed:\n{seeded.stderr[-3000:]}")
-    state["seed"] = json.loads(seeded.stdout.strip().splitlines()[-1])
-    state["migrated_in"] = round(time.monotonic() - t0, 1)
     try:
+        if own_postgres:
+            state["postgres"] = postgres_up(state_dir, ports["postgres"])
+            _save(state)  # from here on `down` stops the server too
+        admin_url, url = _urls(state)
+        created = _create_database(admin_url, db, fresh, None if own_postgres else template)
+        if own_postgres and template and created:
+            _copy_database(_database_urls(template)[1], url)
+        if fresh:
+            _flush_redis(redis_url)
+        state["env"] = _env_file_values(state_dir, url, redis_url)
+        _write_env_file(state_dir, state["env"])
+        _save(state)
+        _migrate_and_seed(state, migrate=not template)
+        state["migrated_in"] = round(time.monotonic() - t0, 1)
         for name in (*WEB, *WORKERS, "balancer"):
             start(state, name)
         state["health"] = wait_healthy(state)
@@ -407,58 +511,34 @@ def up(state_dir: Path, port_base: int, db: str, redis_db: int, fresh: bool, tem
     return state
 
 
+def _migrate_and_seed(state: dict, migrate: bool) -> None:
+    # From a migrated template there is nothing to apply (and /health would say so: 503, "N pending").
+    if migrate:
+        done = subprocess.run(_omnicanal(state, "migrate", "--noinput"), env=process_env(state), cwd=ROOT,
+                              capture_output=True, text=True)
+        if done.returncode:
+            raise ClusterError(f"migrate failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+    seeded = subprocess.run([sys.executable, __file__, "_seed"], env=process_env(state), cwd=ROOT,
+                            capture_output=True, text=True)
+    if seeded.returncode:
+        raise ClusterError(f"seeding failed:\n{seeded.stderr[-3000:]}")
+    state["seed"] = json.loads(seeded.stdout.strip().splitlines()[-1])
+
+
 # --- invariants --------------------------------------------------------------------------------
 
 def check(state: dict) -> dict:
-    """The invariants, read with plain SQL (an auditor's view, apart from the application's code):
-    counts, and every violation found (each list must be empty)."""
-    import psycopg
-
-    _, url = _database_urls(state["database"])
-    with psycopg.connect(url) as conn:
-        def one(sql: str) -> int:
-            return conn.execute(sql).fetchone()[0]
-
-        def rows(sql: str) -> list:
-            return [list(row) for row in conn.execute(sql).fetchall()]
-
-        return {
-            "counts": {
-                "orders": one("SELECT count(*) FROM orders_order"),
-                "order_units": one("SELECT coalesce(sum(quantity), 0) FROM orders_orderline"),
-                "stock_on_hand": one("SELECT coalesce(sum(on_hand), 0) FROM inventory_stocklevel"),
-                "stock_reserved": one("SELECT coalesce(sum(reserved), 0) FROM inventory_stocklevel"),
-                "movements": one("SELECT count(*) FROM inventory_stockmovement"),
-                "held_units": one("SELECT coalesce(sum(quantity), 0) FROM inventory_reservationline "
-                                  "WHERE state = 'held'"),
-                "outbox_events": one("SELECT count(*) FROM core_outboxevent"),
-                "outbox_done": one("SELECT count(*) FROM core_outboxevent WHERE status = 'done'"),
-                "idempotency_keys": one("SELECT count(*) FROM core_idempotencyrecord"),
-            },
-            "violations": {
-                # on_hand is the sum of the ledger's signed movements, per stock level
-                "stock_not_sum_of_movements": rows(
-                    "SELECT s.id, s.on_hand, coalesce(sum(m.quantity), 0) FROM inventory_stocklevel s "
-                    "LEFT JOIN inventory_stockmovement m ON m.stock_id = s.id GROUP BY s.id, s.on_hand "
-                    "HAVING s.on_hand <> coalesce(sum(m.quantity), 0)"),
-                # nothing oversold: never more reserved than on hand, never negative
-                "oversold": rows("SELECT id, on_hand, reserved FROM inventory_stocklevel "
-                                 "WHERE reserved > on_hand OR on_hand < 0 OR reserved < 0"),
-                # what is reserved is what held reservation lines say
-                "reserved_not_held_lines": rows(
-                    "SELECT s.id, s.reserved, coalesce(sum(l.quantity), 0) FROM inventory_stocklevel s "
-                    "LEFT JOIN inventory_reservationline l ON l.stock_id = s.id AND l.state = 'held' "
-                    "GROUP BY s.id, s.reserved HAVING s.reserved <> coalesce(sum(l.quantity), 0)"),
-                # every outbox event handled, each handler once
-                "outbox_not_done": rows("SELECT id, topic, status, attempts FROM core_outboxevent "
-                                        "WHERE status <> 'done' ORDER BY id LIMIT 20"),
-                "outbox_handler_twice": rows(
-                    "SELECT id, topic, done_handlers FROM core_outboxevent WHERE jsonb_array_length("
-                    "done_handlers) <> (SELECT count(DISTINCT h) FROM jsonb_array_elements_text(done_handlers) h)"),
-                # an Idempotency-Key left claimed but unanswered
-                "idempotency_unfinished": rows("SELECT scope, key FROM core_idempotencyrecord WHERE NOT completed"),
-            },
-        }
+    """The invariants, asked of the application's own checker (web/invariants.py: each domain's
+    queries judge its own tables) in a process of the cluster's environment, as an operator would:
+    `omnicanal invariants --settled --json`. {"problems": {invariant: [...]}, "figures": {...},
+    "rows": {table: n}}; every problem list empty when the data is sound."""
+    done = subprocess.run(_omnicanal(state, "invariants", "--settled", "--json"), env=process_env(state), cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    try:
+        return json.loads(done.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        raise ClusterError(f"omnicanal invariants answered no report (exit {done.returncode}):\n"
+                           f"{done.stdout[-1000:]}{done.stderr[-3000:]}") from None
 
 
 # --- command line ------------------------------------------------------------------------------
@@ -468,7 +548,7 @@ def main(argv: list[str]) -> int:
         _seed()
         return 0
     parser = argparse.ArgumentParser(prog="deploy/cluster.py", description=__doc__.split("\n\n")[0])
-    parser.add_argument("action", choices=["up", "down", "status", "kill", "start", "check"])
+    parser.add_argument("action", choices=["up", "down", "status", "kill", "start", "check", "restart-postgres"])
     parser.add_argument("name", nargs="?")
     parser.add_argument("--state", default=os.environ.get("CLUSTER_STATE", str(ROOT / "var" / "cluster")))
     parser.add_argument("--port-base", type=int, default=int(os.environ.get("CLUSTER_PORT_BASE", "18080")))
@@ -476,11 +556,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--redis-db", type=int, default=int(os.environ.get("CLUSTER_REDIS_DB", "12")))
     parser.add_argument("--fresh", action="store_true", help="drop the database and flush the Redis db first")
     parser.add_argument("--template", help="create the database as a copy of this (migrated) one")
+    parser.add_argument("--own-postgres", action="store_true", default=os.environ.get("CLUSTER_OWN_POSTGRES") == "1",
+                        help="run a private PostgreSQL server for the cluster (one the fault drill may restart)")
     args = parser.parse_args(argv)
     state_dir = Path(args.state).resolve()
     try:
         if args.action == "up":
-            state = up(state_dir, args.port_base, args.db, args.redis_db, args.fresh, args.template)
+            state = up(state_dir, args.port_base, args.db, args.redis_db, args.fresh, args.template, args.own_postgres)
             _print_up(state)
         elif args.action == "down":
             stopped = down(state_dir)
@@ -498,7 +580,11 @@ def main(argv: list[str]) -> int:
             pid = (kill if args.action == "kill" else start)(state, args.name or "")
             print(f"{args.action} {args.name}: pid {pid}")
         elif args.action == "check":
-            print(json.dumps(check(load(state_dir)), indent=2))
+            report = check(load(state_dir))
+            print(json.dumps(report, indent=2))
+            return 1 if any(report["problems"].values()) else 0
+        elif args.action == "restart-postgres":
+            print(f"PostgreSQL restarted (immediate) in {restart_postgres(load(state_dir))} s")
     except ClusterError as exc:
         print(f"cluster: {exc}", file=sys.stderr)
         return 1
@@ -516,7 +602,9 @@ def _print_up(state: dict) -> None:
               f"(node {h['node']}, worker {h['worker']['status']})")
     for name in WORKERS:
         print(f"  {name}   pid {state['pids'][name]}")
-    print(f"  database  {state['database']} (PostgreSQL)   redis {state['redis_url']}")
+    server = f"own server 127.0.0.1:{state['postgres']['port']}, data {state['postgres']['data']}" \
+        if state.get("postgres") else "shared server"
+    print(f"  database  {state['database']} (PostgreSQL, {server})   redis {state['redis_url']}")
     print(f"  admin API key in {Path(state['state_dir']) / 'state.json'}; logs in {state['state_dir']}")
     print(f"  try: curl -s http://127.0.0.1:{ports['balancer']}/health   stop: make cluster-stop")
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from omnicanal.conversations import rules
 from omnicanal.conversations.models import (
@@ -357,3 +357,29 @@ def message_touches(*, customer_ids: list[str], until: dt.datetime | None = None
                for pk, public_id, customer_id in rows for channel, at in firsts.get(pk, [])
                if until is None or at < until]
     return sorted(touches, key=lambda t: (t.at, t.conversation_id))
+
+
+# --- invariants (web.invariants: after a restore, a drill) ------------------------------------------
+
+
+def message_figures() -> dict[str, int]:
+    """How many conversations and messages are stored, inbound apart (invariants' counts)."""
+    return {"conversations": Conversation.objects.count(), "messages": Message.objects.count(),
+            "messages_in": Message.objects.filter(direction=Direction.IN).count()}
+
+
+def message_problems() -> list[str]:
+    """Every way the threads could be wrong; [] when sound. Each inbound message a provider delivered
+    (its channel and provider id) is stored once, in a conversation of a customer, and a customer has
+    at most one active conversation (the constraints say so too: this checks what a restore or a
+    drill left, constraints included)."""
+    twice = (Message.objects.filter(direction=Direction.IN).exclude(external_id="").values("channel", "external_id")
+             .annotate(n=Count("pk")).filter(n__gt=1).order_by("channel", "external_id")[:50])
+    problems = [f"{row['channel']} message {row['external_id']} stored {row['n']} times" for row in twice]
+    problems += [f"message {public_id} is in conversation {conversation} of no customer" for public_id, conversation in
+                 Message.objects.filter(direction=Direction.IN, conversation__customer_id="")
+                 .values_list("public_id", "conversation__public_id").order_by("pk")[:50]]
+    active = (Conversation.objects.filter(status__in=ACTIVE_STATUSES).values("customer_id").annotate(n=Count("pk"))
+              .filter(n__gt=1).order_by("customer_id")[:50])
+    problems += [f"customer {row['customer_id']} has {row['n']} active conversations" for row in active]
+    return problems

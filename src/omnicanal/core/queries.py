@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -12,7 +13,7 @@ from django.db.models import Model, QuerySet
 
 from omnicanal.core import clock
 from omnicanal.core.errors import NotFound
-from omnicanal.core.models import OutboxEvent, OutboxStatus, WorkerHeartbeat
+from omnicanal.core.models import IdempotencyRecord, OutboxEvent, OutboxStatus, WorkerHeartbeat
 
 WORKER_STALE_AFTER = timedelta(minutes=3)
 M = TypeVar("M", bound=Model)
@@ -61,6 +62,45 @@ def outbox_counts() -> dict[str, int]:
         "pending": OutboxEvent.objects.filter(status=OutboxStatus.PENDING).count(),
         "failed": OutboxEvent.objects.filter(status=OutboxStatus.FAILED).count(),
     }
+
+
+def outbox_figures() -> dict[str, int]:
+    """How many events the outbox holds and how many every handler has run for (invariants' counts)."""
+    return {"events": OutboxEvent.objects.count(), "events_done": OutboxEvent.objects.filter(status=OutboxStatus.DONE).count()}
+
+
+def outbox_problems(*, settled: bool = False) -> list[str]:
+    """Every way the outbox could be wrong; [] when sound. A handler recorded twice on one event ran
+    twice (its effect and its note commit together: a second note is a second effect). Once the
+    system has settled (workers idle, nothing arriving), every event is done too."""
+    # In the database: the outbox is the largest table, and all but a few rows pass.
+    length, elements = (("jsonb_array_length", "jsonb_array_elements_text") if connection.vendor == "postgresql"
+                        else ("json_array_length", "json_each"))
+    distinct = "DISTINCT h" if connection.vendor == "postgresql" else "DISTINCT h.value"
+    table = connection.ops.quote_name(OutboxEvent._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, topic, done_handlers FROM {table} WHERE {length}(done_handlers) > "  # noqa: S608 (no input)
+                       f"(SELECT count({distinct}) FROM {elements}(done_handlers) h) ORDER BY id LIMIT 50")
+        twice = cursor.fetchall()
+    problems = []
+    for pk, topic, handlers in twice:
+        handlers = json.loads(handlers) if isinstance(handlers, str) else handlers
+        again = sorted({h for h in handlers if handlers.count(h) > 1})
+        problems.append(f"event {pk} ({topic}): handler ran twice: {', '.join(again)}")
+    if settled:
+        waiting = OutboxEvent.objects.exclude(status=OutboxStatus.DONE).values_list("pk", "topic", "status", "attempts")
+        problems += [f"event {pk} ({topic}) is {status} after {attempts} attempt(s)"
+                     for pk, topic, status, attempts in waiting.order_by("pk")[:50]]
+    return problems
+
+
+def idempotency_problems() -> list[str]:
+    """Idempotency-Keys claimed and never answered; [] when sound. While requests run some are, by
+    design; once the system has settled, each one is a request whose client never got an answer it
+    could replay (its order lost or, retried under a new key, made twice)."""
+    rows = IdempotencyRecord.objects.filter(completed=False).values_list("key", "owner", "created_at").order_by("pk")
+    return [f"Idempotency-Key {key!r} claimed by {owner or 'nobody'} at {at.isoformat()}, never answered"
+            for key, owner, at in rows[:50]]
 
 
 def outbox_lag_seconds() -> float:

@@ -429,6 +429,17 @@ def stock_problems() -> list[str]:
     return problems
 
 
+def stock_figures() -> dict[str, int]:
+    """The stock's totals (invariants' counts, compared before and after a drill): units on hand and
+    reserved, movements, active reservations and the units they hold, inventory transfers."""
+    levels = StockLevel.objects.aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
+    held = ReservationLine.objects.filter(state=LineState.HELD, reservation__status=ReservationStatus.ACTIVE)
+    return {"on_hand": levels["on_hand"] or 0, "reserved": levels["reserved"] or 0,
+            "movements": StockMovement.objects.count(),
+            "reservations_active": Reservation.objects.filter(status=ReservationStatus.ACTIVE).count(),
+            "held_units": held.aggregate(n=Sum("quantity"))["n"] or 0, "transfers": Transfer.objects.count()}
+
+
 def ledger_balance(*, location: str, sku: str) -> int:
     """The sum of movements of one stock row; equals its on_hand (the ledger's promise)."""
     return StockMovement.objects.filter(stock__location__code=location, stock__variant__sku=sku).aggregate(

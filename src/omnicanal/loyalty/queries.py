@@ -196,6 +196,14 @@ def books_problems() -> list[str]:
     return problems
 
 
+def books_figures() -> dict[str, int]:
+    """The ledger's size (invariants' counts, compared before and after a drill): transfers posted
+    and pending, entries."""
+    return {"transfers_posted": Transfer.objects.filter(status=TransferStatus.POSTED).count(),
+            "transfers_pending": Transfer.objects.filter(status=TransferStatus.PENDING).count(),
+            "entries": Entry.objects.count()}
+
+
 def system_balances() -> list[dict]:
     """Balances of the system accounts (derived from entries) per unit."""
     rows = (

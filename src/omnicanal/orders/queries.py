@@ -101,6 +101,13 @@ def delivery_promises(*, methods: tuple[str, ...] = ("ship", "pickup_point", "sh
             for m in methods if m in PROMISE_DAYS]
 
 
+def order_figures() -> dict[str, int]:
+    """How many orders and ordered units are stored (invariants' counts: a drill's orders, none lost
+    and none doubled, are the difference before and after)."""
+    return {"orders": Order.objects.count(),
+            "order_units": OrderLine.objects.aggregate(n=Sum("quantity"))["n"] or 0}
+
+
 def get_order(ref: str) -> Order:
     """By public id (ord_…) or number (AS-100123)."""
     if has_prefix(ref, "ord"):

@@ -48,3 +48,15 @@ def test_the_balancer_config_checks_and_pins_nodes(tool):
     if not binary:  # never installed from here: the PostgreSQL pass installs it, or fails loudly
         pytest.skip("no haproxy here: the cluster tests (PostgreSQL pass) install it or fail")
     assert subprocess.run([binary, "-c", "-q", "-f", str(tool.HAPROXY_CFG)]).returncode == 0
+
+
+@pytest.mark.database_free
+def test_only_an_own_postgresql_is_ever_restarted_and_it_keeps_commits_it_answered(tool):
+    # the machine's server is shared: a cluster on it refuses the drill's restart
+    with pytest.raises(tool.ClusterError, match="never restarted"):
+        tool.restart_postgres({"database": "omnicanal_cluster"})
+    # speed, but no answered commit lost to a crash of the server (synchronous_commit off would)
+    assert tool.PG_SETTINGS["fsync"] == "off" and "synchronous_commit" not in tool.PG_SETTINGS
+    assert tool._ports(18200)["postgres"] == 18205
+    assert tool._database_urls("omnicanal_cluster", "postgres://postgres@127.0.0.1:18205/postgres") == (
+        "postgres://postgres@127.0.0.1:18205/postgres", "postgres://postgres@127.0.0.1:18205/omnicanal_cluster")
