@@ -192,7 +192,7 @@ def do_place_order(
     skus = list(wanted)
     priced = pricing.price_skus(skus, channel)
     currency = priced[skus[0]].unit_price.currency
-    externally_priced = any(line.unit_price is not None for line in lines or [])
+    externally_priced = any(getattr(line, "unit_price", None) is not None for line in lines or [])
     if externally_priced:  # the marketplace's price, and its own shipping (charged and paid there)
         priced = pricing.external_prices(lines, channel, priced)
     if replacement_of:  # a dispute's replacement: the goods again, nothing to pay
