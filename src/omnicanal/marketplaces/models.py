@@ -186,3 +186,28 @@ class WarehouseMapping(models.Model):
             models.UniqueConstraint(fields=["account", "location"], name="marketplace_warehouse_location_once"),
             models.UniqueConstraint(fields=["account", "store_id"], name="marketplace_warehouse_store_once"),
         ]
+
+
+class MarketplaceClaim(models.Model):
+    """A buyer's claim on the marketplace (and its return) and what it became in our book: a dispute
+    on the order, a return once the buyer ships the goods back. One row per claim: a replayed
+    notification finds it and changes nothing."""
+
+    account = models.ForeignKey(MarketplaceAccount, on_delete=models.CASCADE, related_name="claims")
+    claim_id = models.CharField(max_length=40)
+    external_order_id = models.CharField(max_length=40, blank=True, default="")  # the claim's resource_id
+    reason_id = models.CharField(max_length=20, blank=True, default="")  # PNR… (not received), PDD… (defective)
+    status = models.CharField(max_length=20, blank=True, default="")  # opened | closed (the marketplace's)
+    stage = models.CharField(max_length=20, blank=True, default="")  # claim | dispute | recontact…
+    resolution = models.CharField(max_length=60, blank=True, default="")  # the closing reason there
+    dispute_id = models.CharField(max_length=32, blank=True, default="")  # dsp_…
+    return_id = models.CharField(max_length=32, blank=True, default="")  # ret_…
+    return_status = models.CharField(max_length=30, blank=True, default="")  # the return's status there
+    return_tracking = models.CharField(max_length=60, blank=True, default="")
+    note = models.CharField(max_length=300, blank=True, default="")  # why it is not (yet) in the book
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("marketplace claim")
+        constraints = [models.UniqueConstraint(fields=["account", "claim_id"], name="marketplace_claim_once")]

@@ -17,6 +17,9 @@ point OMNICANAL["MERCADOLIBRE"]["API_URL"] at it (`Sandbox().start()`).
     GET  /user-products/{id}/stock                         the multi-origin stock: {"locations": […]}
     PUT  /user-products/{id}/stock/type/seller_warehouse   {"locations": [{"store_id", "quantity"}]}
                                  (a store not among `warehouses`, when set, is a 400)
+    GET  /post-purchase/v1/claims/search?resource_id=…   {"paging", "data": [claims]}
+    GET  /post-purchase/v1/claims/{id}                   the claim JSON (reason_id, status, resolution…)
+    GET  /post-purchase/v2/claims/{id}/returns           the claim's return (status, shipping, orders)
 
 Every call needs `Authorization: Bearer <a live access token>` (else 401 invalid_token, as the real
 API). `fail_next(n, status)` makes the next n calls (not the token endpoint) answer 429 or 5xx.
@@ -51,6 +54,8 @@ class Sandbox:
         self.shipments: dict[str, dict] = {}
         self.questions: dict[str, dict] = {}
         self.items: dict[str, dict] = {}
+        self.claims: dict[str, dict] = {}  # claim id → the claim (post-purchase)
+        self.claim_returns: dict[str, dict] = {}  # claim id → its return
         self.answers: list[dict] = []
         self.item_updates: list[tuple[str, dict]] = []
         self.created_items: list[dict] = []  # POST /items bodies, as received
@@ -93,6 +98,11 @@ class Sandbox:
 
     def put_item(self, item: dict) -> None:
         self.items[str(item["id"])] = copy.deepcopy(item)
+
+    def put_claim(self, claim: dict, returned: dict | None = None) -> None:
+        self.claims[str(claim["id"])] = copy.deepcopy(claim)
+        if returned is not None:
+            self.claim_returns[str(claim["id"])] = copy.deepcopy(returned)
 
     # --- the server ----------------------------------------------------------------------
     def seed_demo(self, seller_id: int | str = 468424240) -> dict:
@@ -155,6 +165,8 @@ class Sandbox:
             if token not in self.live_tokens:
                 return 401, _error(401, "invalid access token", "invalid_token")
             body = json.loads(raw) if raw else {}
+            if path.startswith("/post-purchase/"):
+                return self._post_purchase(method, path)
             return self._route(method, path.split("?")[0], body)
 
     def _token(self, form: dict) -> tuple[int, dict]:
@@ -256,3 +268,32 @@ class Sandbox:
             item["available_quantity"] = sum(stock.values())
         return 200, {"id": user_product_id, "locations": [{"type": "seller_warehouse", "store_id": s, "quantity": q}
                                                           for s, q in stock.items()]}
+    # --- post-purchase: claims and returns (kept apart from the rest for merges) -----------
+    def _post_purchase(self, method: str, path: str) -> tuple[int, dict]:
+        """GET /post-purchase/v1/claims/search?resource_id=…&status=…, GET /post-purchase/v1/claims/{id},
+        GET /post-purchase/v2/claims/{id}/returns (404 when the claim has no return)."""
+        route, _sep, query = path.partition("?")
+        parts = route.strip("/").split("/")
+        if method != "GET":
+            return 405, _error(405, "Method not allowed", "method_not_allowed")
+        if parts == ["post-purchase", "v1", "claims", "search"]:
+            return 200, self._search_claims(dict(urllib.parse.parse_qsl(query)))
+        if len(parts) == 4 and parts[:3] == ["post-purchase", "v1", "claims"]:
+            claim = self.claims.get(parts[3])
+            if claim is None:
+                return 404, _error(404, f"Claim {parts[3]} not found", "not_found")
+            return 200, copy.deepcopy(claim)
+        if len(parts) == 5 and parts[:3] == ["post-purchase", "v2", "claims"] and parts[4] == "returns":
+            returned = self.claim_returns.get(parts[3])
+            if returned is None:
+                return 404, _error(404, f"Return of claim {parts[3]} not found", "not_found")
+            return 200, copy.deepcopy(returned)
+        return 404, _error(404, f"Resource {route} not found", "not_found")
+
+    def _search_claims(self, query: dict) -> dict:
+        found = [c for c in self.claims.values()
+                 if all(str(c.get(k)) == v for k, v in query.items() if k in ("resource_id", "resource", "status",
+                                                                                "stage", "type", "id"))]
+        offset, limit = int(query.get("offset") or 0), int(query.get("limit") or 30)
+        return {"paging": {"offset": offset, "limit": limit, "total": len(found)},
+                "data": copy.deepcopy(found[offset:offset + limit])}

@@ -315,6 +315,9 @@ class Dispute(models.Model):
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
     history = models.JSONField(default=list, blank=True)  # [{at, status, actor, decision?, amount?, note?}]
+    # A marketplace's claim this dispute mirrors ("mercadolibre:5298893830"): opened there under the
+    # marketplace's own rules, once per reference.
+    external_ref = models.CharField(max_length=80, blank=True, default="", db_index=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -48,6 +48,37 @@ def price_skus(skus: list[str], channel: str, *, field: str = "lines") -> dict[s
     return priced
 
 
+# Channels whose sale price is set where the buyer bought (a marketplace): an imported order's lines
+# carry the unit price the buyer paid there, and the order is booked at it, not at our catalog's.
+EXTERNAL_PRICE_CHANNELS = ("marketplace",)
+
+
+def external_prices(lines, channel: str, priced: dict[str, PricedSku]) -> dict[str, PricedSku]:
+    """`priced` with the unit prices the lines bring (LineIn.unit_price), when the channel takes them:
+    elsewhere a given price is a 422 on `lines.N.unit_price` (a shop never names its own price), as is
+    a negative price, another currency than the catalog's, or two prices for one SKU. The catalog still
+    decides that the SKU exists and is published there (title and category too)."""
+    given: dict[str, Money] = {}
+    for i, line in enumerate(lines):
+        price = getattr(line, "unit_price", None)
+        if price is None:
+            continue
+        field = f"lines.{i}.unit_price"
+        if channel not in EXTERNAL_PRICE_CHANNELS:
+            raise ValidationFailed.on(field, _("a price is set by the catalog on %(channel)s") % {"channel": channel})
+        sku = (line.sku or "").strip()
+        currency = priced[sku].unit_price.currency
+        if price.amount < 0 or price.currency != currency:
+            raise ValidationFailed.on(field, _("must be a price in %(currency)s") % {"currency": currency})
+        if given.get(sku, price) != price:
+            raise ValidationFailed.on(field, _("two prices for %(sku)s") % {"sku": sku})
+        given[sku] = price
+    if not given:
+        return priced
+    return {sku: PricedSku(sku=p.sku, title=p.title, category=p.category, unit_price=given.get(sku, p.unit_price))
+            for sku, p in priced.items()}
+
+
 def shipping_fee(method: str, subtotal: Money, *, free_shipping: bool = False) -> Money:
     fee = SHIPPING_FEES.get(method)
     if fee is None or free_shipping or subtotal.amount >= FREE_SHIPPING_FROM:

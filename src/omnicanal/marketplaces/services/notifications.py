@@ -4,7 +4,8 @@ Mercado Libre posts {"resource": "/orders/123", "user_id": …, "topic": "orders
 …, "attempts": 1, "sent": …, "received": …} and wants a 200 at once (else it retries, and after many
 failures stops sending). The webhook only stores the notification (one row per key: the `_id` when
 sent, else topic|resource|sent, so a replay is the same row) and answers; the worker fetches the
-resource and acts. A fetch that meets 429/5xx waits with backoff (calls.backoff) and the sweep
+resource and acts (orders_v2: the order, its shipment's status and, when it has any, its claims;
+shipments: our fulfilment; claims: a dispute and its return). A fetch that meets 429/5xx waits with backoff (calls.backoff) and the sweep
 tries again."""
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from omnicanal.marketplaces.models import (
     Notification,
     WorkStatus,
 )
-from omnicanal.marketplaces.services import calls, orders, questions, tokens
+from omnicanal.marketplaces.services import calls, claims, orders, questions, shipments, tokens
 
-TOPICS = ("orders_v2", "items", "questions", "shipments")
+TOPICS = ("orders_v2", "items", "questions", "shipments", "claims")
 LEASE = dt.timedelta(minutes=2)
 
 
@@ -67,14 +68,42 @@ def _claim(pk: int, now: dt.datetime) -> Notification | None:
     return Notification.objects.select_related("account").get(pk=pk) if claimed else None
 
 
+def _order_claims(account: MarketplaceAccount, data: dict) -> None:
+    """An order that says it has claims (`mediations`): each claim fetched and brought in."""
+    if not data.get("mediations"):
+        return
+    for claim_id in claims.search_order_claims(account.pk, str(data["id"])):
+        _bring_claim(account, claim_id)
+
+
+def _bring_claim(account: MarketplaceAccount, claim_id: str) -> None:
+    claim, returned = claims.fetch(account.pk, claim_id)
+    # The order's shipment first: a return needs the goods delivered in our book.
+    link = MarketplaceOrder.objects.filter(account=account, external_id=str(claim.get("resource_id") or "-")).first()
+    if link is not None and link.shipment_id and claim.get("resource") == "order":
+        shipment = tokens.call(account.pk, "GET", f"/shipments/{link.shipment_id}")
+        with transaction.atomic():
+            shipments.do_apply_shipment(account=account, shipment=shipment)
+    with transaction.atomic():
+        claims.do_import_claim(account_pk=account.pk, claim=claim, returned=returned)
+
+
 def _act(notification: Notification) -> None:
     account = notification.account
+    if notification.topic == "claims":
+        claim_id = claims.claim_id_of(notification.resource)
+        if claim_id:
+            _bring_claim(account, claim_id)
+        return
     data = tokens.call(account.pk, "GET", notification.resource)
     if notification.topic == "orders_v2":
         shipping_id = (data.get("shipping") or {}).get("id")
         shipment = tokens.call(account.pk, "GET", f"/shipments/{shipping_id}") if shipping_id else None
         with transaction.atomic():
-            orders.do_import_order(account_pk=account.pk, data=data, shipment=shipment)
+            row = orders.do_import_order(account_pk=account.pk, data=data, shipment=shipment)
+            if shipment and row.order_id:
+                shipments.do_apply_shipment(account=account, shipment=shipment)
+        _order_claims(account, data)
     elif notification.topic == "questions":
         with transaction.atomic():
             questions.do_import_question(account=account, data=data)
@@ -82,9 +111,8 @@ def _act(notification: Notification) -> None:
         MarketplaceListing.objects.filter(account=account, item_id=str(data.get("id") or "")).update(
             remote_status=str(data.get("status") or "")[:30], updated_at=clock.now())
     elif notification.topic == "shipments":
-        MarketplaceOrder.objects.filter(account=account, shipment_id=str(data.get("id") or "")).update(
-            shipment_status=str(data.get("status") or "")[:40],
-            logistic_type=str(data.get("logistic_type") or "")[:40], updated_at=clock.now())
+        with transaction.atomic():
+            shipments.do_apply_shipment(account=account, shipment=data)
 
 
 def do_process(pk: int) -> bool:

@@ -3,7 +3,9 @@
 The marketplace's order (GET /orders/{id}) becomes one order on channel `marketplace`: the buyer
 resolved by customers as a `marketplace` identity ("MLC-<buyer id>"), each line by its SKU (the
 item's seller_sku, else the SKU the item is linked to here), shipped to the shipment's receiver
-address, paid to the marketplace (orders' `marketplace` provider: captured). Its sale fees are kept
+address, paid to the marketplace (orders' `marketplace` provider: captured), each line at the
+`unit_price` the buyer paid there (orders' external price: the catalog still says the SKU is sold
+on the channel; the marketplace's own shipping is not charged again). Its sale fees are kept
 on our MarketplaceOrder row and in the order's contact facts (`contact.marketplace`), since orders has
 no fee ledger. The import runs under the seller's row lock and the (account, marketplace order) row
 is unique, so a replayed or concurrent notification finds the order already there and changes
@@ -18,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from omnicanal.core import clock
 from omnicanal.core.errors import Problem
+from omnicanal.core.money import Money
 from omnicanal.customers import services as customers
 from omnicanal.marketplaces import locks
 from omnicanal.marketplaces.models import MarketplaceAccount, MarketplaceListing, MarketplaceOrder
@@ -62,12 +65,15 @@ def _fees(data: dict) -> Decimal:
 
 def _place(account: MarketplaceAccount, row: MarketplaceOrder, data: dict, shipment: dict | None) -> None:
     lines: dict[str, int] = {}
+    prices: dict[str, Money] = {}
     for entry in data.get("order_items") or []:
         sku = _sku_of(account, entry.get("item") or {})
         if not sku:
             row.note = _("A line has no SKU we know (item %(item)s).") % {"item": (entry.get("item") or {}).get("id")}
             return
         lines[sku] = lines.get(sku, 0) + int(entry.get("quantity") or 0)
+        if entry.get("unit_price") is not None:  # the price the buyer paid there (orders takes it)
+            prices[sku] = Money(Decimal(str(entry["unit_price"])), str(entry.get("currency_id") or row.currency))
     buyer = data.get("buyer") or {}
     name = " ".join(str(buyer.get(k) or "") for k in ("first_name", "last_name")).strip() or buyer.get("nickname", "")
     identified = customers.do_identify(
@@ -79,7 +85,7 @@ def _place(account: MarketplaceAccount, row: MarketplaceOrder, data: dict, shipm
         with transaction.atomic():  # a refusal (no stock, unknown SKU) undoes only the placement
             order = orders.do_place_order(
                 channel=CHANNEL, customer_id=identified.customer_id,
-                lines=[orders.LineIn(sku=sku, quantity=q) for sku, q in lines.items()],
+                lines=[orders.LineIn(sku=sku, quantity=q, unit_price=prices.get(sku)) for sku, q in lines.items()],
                 delivery={"method": "ship", "address": _address(shipment)}, contact=contact,
                 payments=[orders.PaymentIn(method="card", provider="marketplace")])
     except Problem as problem:
@@ -89,7 +95,9 @@ def _place(account: MarketplaceAccount, row: MarketplaceOrder, data: dict, shipm
     row.note = ""
 
 
-def _cancel(row: MarketplaceOrder) -> None:
+def cancel(row: MarketplaceOrder) -> None:
+    """Cancel our order of a marketplace order cancelled there (nothing once cancelled; a refusal,
+    because part of it already left, is noted on the row)."""
     order = orders_queries.get_order(row.order_id)
     if order.cancelled_at is not None:
         return
@@ -121,7 +129,7 @@ def do_import_order(*, account_pk: int, data: dict, shipment: dict | None = None
     if not row.order_id and status in PLACE_WHEN:
         _place(account, row, data, shipment)
     elif row.order_id and status in CANCELLED:
-        _cancel(row)
+        cancel(row)
     row.save()
     return row
 

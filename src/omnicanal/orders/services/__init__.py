@@ -7,6 +7,7 @@
     do_refund(order=, amount=, to=, reference=)            never more than was paid                     refunds
     do_cancel_order(order=, reason=)                       stock released, payments refunded            cancellation
     do_transition(fulfillment_id=, action=, data=)         pick, pack, ship, ready, arrived, handover, deliver
+    do_carrier_report(fulfillment_id=, status=, tracking=)  a carrier's shipped/delivered/not_delivered, forward only
     do_customer_arrived(order_id=, fulfillment_id=, parking_spot=)  the customer's curbside "I'm here"
     do_short_pick(fulfillment_id=, sku=, missing=)         a unit missing at picking          fulfilment
     do_request_return / do_mark_return_sent / do_receive_return                                 returns
@@ -55,7 +56,9 @@ from omnicanal.orders.services.disputes import (
 from omnicanal.orders.services.dues import ACTIONS as DESK_ACTIONS
 from omnicanal.orders.services.dues import allowed_actions, amount_due, check_paid
 from omnicanal.orders.services.fulfilment import (
+    CARRIER_REPORTS,
     RESEND_ROLES,
+    do_carrier_report,
     do_customer_arrived,
     do_resend_tracking,
     do_short_pick,
@@ -74,7 +77,7 @@ from omnicanal.orders.services.returns import (
 )
 
 __all__ = [
-    "ABANDONED_AFTER", "ACTIONS", "DESK_ACTIONS", "DESK_METHODS", "allowed_actions", "amount_due", "check_paid",
+    "ABANDONED_AFTER", "ACTIONS", "CARRIER_REPORTS", "do_carrier_report", "DESK_ACTIONS", "DESK_METHODS", "allowed_actions", "amount_due", "check_paid",
     "do_collect_payment", "CHECKOUT_HOLD", "DECISIONS", "DISPUTE_DECIDERS", "DISPUTE_GRACE_DAYS",
     "DISPUTE_KINDS", "DISPUTE_OPENERS", "GRAPH", "IN_PERSON_CHANNELS", "MAIL", "MAX_LINES", "MAX_QUANTITY",
     "PROMISE_DAYS", "RESEND_ROLES", "SYSTEM", "LineIn", "PaymentIn", "check_channel",

@@ -60,8 +60,11 @@ def line_facts(lines: list[OrderLine], currency: str) -> tuple[events.LineFact, 
 
 @dataclass(frozen=True)
 class LineIn:
+    """A line to order. `unit_price`: the price the buyer already paid elsewhere (a marketplace's
+    order), taken instead of the catalog's only on EXTERNAL_PRICE_CHANNELS (pricing.external_prices)."""
     sku: str
     quantity: int
+    unit_price: Money | None = None
 
 
 @dataclass(frozen=True)

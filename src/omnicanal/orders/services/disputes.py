@@ -20,7 +20,7 @@ from omnicanal.orders.models import (
 )
 from omnicanal.orders.services.common import (
     DISPUTE_GRACE_DAYS,  # noqa: F401  (re-exported by orders.services)
-    DISPUTE_KINDS,  # noqa: F401
+    DISPUTE_KINDS,
     LineIn,
     _history,
     _is_person,
@@ -34,18 +34,38 @@ DISPUTE_OPENERS, DISPUTE_DECIDERS = roles.DISPUTE_OPENERS, roles.DISPUTE_DECIDER
 DECISIONS = ("refund", "partial_refund", "replacement", "reject")
 
 
-def do_open_dispute(*, order: Order, kind: str, note: str = "", actor: Principal = SYSTEM) -> Dispute:
+def do_open_dispute(*, order: Order, kind: str, note: str = "", actor: Principal = SYSTEM,
+                    external_ref: str = "") -> Dispute:
     """not_received: only past the promised date plus DISPUTE_GRACE_DAYS with something undelivered;
-    defective: for goods that reached the customer. One open dispute per order and kind."""
+    defective: for goods that reached the customer. One open dispute per order and kind.
+
+    `external_ref`: a marketplace's claim (its buyer claimed there, under its rules, so our timing
+    rule does not apply; the kind must still be one of ours). The same reference answers the dispute
+    already made for it, and an open dispute of that kind takes the reference instead of a second one."""
     require_role(actor, *DISPUTE_OPENERS)
     now = clock.now()
+    external_ref = external_ref.strip()[:80]
+    if external_ref:
+        if kind not in DISPUTE_KINDS:
+            raise ValidationFailed.on("kind", _("must be not_received or defective"))
+        known = Dispute.objects.filter(order=order, external_ref=external_ref).first()
+        if known is not None:
+            return known
+        taken = Dispute.objects.filter(order=order, kind=kind, status=DisputeStatus.OPEN, external_ref="").first()
+        if taken is not None:
+            taken.external_ref = external_ref
+            taken.history = [*taken.history, _history(DisputeStatus.OPEN, actor, now, external_ref=external_ref)]
+            taken.save(update_fields=["external_ref", "history"])
+            return taken
     if Dispute.objects.filter(order=order, kind=kind, status=DisputeStatus.OPEN).exists():
         raise Conflict(detail=_("The order %(n)s already has an open dispute of this kind.") % {"n": order.number})
-    refusal = dispute_refusal(order, kind, now)
+    refusal = None if external_ref else dispute_refusal(order, kind, now)
     if refusal is not None:
         raise ValidationFailed.on("kind", refusal)
+    extra = {"external_ref": external_ref} if external_ref else {}
     dispute = Dispute.objects.create(order=order, kind=kind, note=note[:2000], created_at=now, opened_by=_who(actor),
-                                     history=[_history(DisputeStatus.OPEN, actor, now, kind=kind)])
+                                     external_ref=external_ref,
+                                     history=[_history(DisputeStatus.OPEN, actor, now, kind=kind, **extra)])
     if _is_person(actor):
         audit.record(actor=actor, action="dispute.open", target_type="dispute", target_id=dispute.public_id,
                      after={"kind": kind, "order": order.public_id})
@@ -67,7 +87,9 @@ def do_decide_dispute(*, dispute_id: str, decision: str, amount: Money | None = 
     left = paid_amount(order) - refunded_amount(order)
     if decision == "refund":
         amount = left
-        if amount.amount <= 0:
+        # A marketplace's claim closed with a refund after its return was received and refunded here:
+        # nothing moves, the dispute is resolved as refunded.
+        if amount.amount <= 0 and not dispute.external_ref:
             raise ValidationFailed.on("decision", _("nothing is left to refund on this order"))
     elif decision == "partial_refund":
         if amount is None or amount.amount <= 0:
@@ -89,7 +111,7 @@ def do_decide_dispute(*, dispute_id: str, decision: str, amount: Money | None = 
             delivery={"method": order.delivery_method, "location": order.delivery_location, "address": order.address},
             actor=actor)
         dispute.note = f"{dispute.note}\nreplacement: {replacement.public_id}".strip()
-    if decision in ("refund", "partial_refund"):
+    if decision in ("refund", "partial_refund") and amount.amount > 0:
         refunds = do_refund(order=order, amount=amount, reference=dispute.public_id, reason=f"dispute {dispute.kind}",
                             actor=actor)
     dispute.decision = decision

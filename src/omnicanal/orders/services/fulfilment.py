@@ -237,3 +237,39 @@ def do_short_pick(*, fulfillment_id: str, sku: str, missing: int, actor: Princip
                      after={"sku": sku, "missing": missing, **outcome})
     _maybe_complete(order)
     return outcome
+
+
+# A carrier's (or a marketplace's shipping service's) report, and the steps that lead to it from
+# each status of a shipped method: a report never moves a fulfilment backwards.
+CARRIER_REPORTS = ("shipped", "delivered", "not_delivered")
+_TO_SHIPPED = {"pending": ("pick", "pack", "ship"), "picking": ("pack", "ship"), "packed": ("ship",)}
+
+
+def do_carrier_report(*, fulfillment_id: str, status: str, carrier: str = "", tracking: str = "", detail: str = "",
+                      actor: Principal = SYSTEM) -> Fulfillment:
+    """The carrier says where a shipment is: `shipped` (with its tracking) walks a pending, picking
+    or packed fulfilment through the missing steps to shipped (stock leaves as at any ship);
+    `delivered` walks it on to delivered; `not_delivered` (the parcel failed or is on its way back)
+    is written to the history once while the fulfilment stays shipped, so a late-delivery dispute
+    stays possible. A report behind the current status, repeated or out of order, changes nothing."""
+    if status not in CARRIER_REPORTS:
+        raise ValidationFailed.on("status", _("must be shipped, delivered or not_delivered"))
+    f = locks.fulfillment(fulfillment_id)
+    if f is None:
+        raise NotFound(detail=_("No fulfillment %(id)s.") % {"id": fulfillment_id})
+    if f.method not in ("ship", "drop_ship") or f.status == FulfillmentStatus.CANCELLED:
+        return f
+    for action in _TO_SHIPPED.get(f.status, ()):
+        f = do_transition(fulfillment_id=fulfillment_id, action=action, actor=actor,
+                          data={"carrier": carrier or "-", "tracking": tracking or "-"})
+    if status == "delivered" and f.status == FulfillmentStatus.SHIPPED:
+        f = do_transition(fulfillment_id=fulfillment_id, action="deliver", actor=actor)
+    elif status == "not_delivered" and f.status == FulfillmentStatus.SHIPPED:
+        last = next((h for h in reversed(f.history) if h.get("carrier_report")), None)
+        if last is None or last.get("carrier_report") != status or last.get("detail") != detail[:60]:
+            f.history = [*f.history, _history(f.status, actor, clock.now(), carrier_report=status, detail=detail[:60])]
+            f.save(update_fields=["history"])
+    if tracking and f.status in (FulfillmentStatus.SHIPPED, FulfillmentStatus.DELIVERED) and f.tracking in ("", "-"):
+        f.tracking, f.carrier = tracking[:100], (carrier or f.carrier)[:60]
+        f.save(update_fields=["tracking", "carrier"])
+    return f

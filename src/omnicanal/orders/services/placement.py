@@ -192,6 +192,9 @@ def do_place_order(
     skus = list(wanted)
     priced = pricing.price_skus(skus, channel)
     currency = priced[skus[0]].unit_price.currency
+    externally_priced = any(getattr(line, "unit_price", None) is not None for line in lines or [])
+    if externally_priced:  # the marketplace's price, and its own shipping (charged and paid there)
+        priced = pricing.external_prices(lines, channel, priced)
     if replacement_of:  # a dispute's replacement: the goods again, nothing to pay
         priced = {s: dataclasses.replace(p, unit_price=Money.zero(currency)) for s, p in priced.items()}
         contact = {**(contact or {}), "replacement_of": replacement_of}
@@ -208,7 +211,8 @@ def do_place_order(
             code=coupon, order_ref=order_pid, channel=channel, customer_id=customer_id,
             lines=[LoyaltyLine(sku=s, amount=gross[s], quantity=q, category=priced[s].category) for s, q in wanted.items()])
         discount, free_shipping, code = min(Money(use.discount, currency), subtotal), use.free_shipping, use.coupon.code
-    shipping = pricing.shipping_fee(method, subtotal, free_shipping=free_shipping or bool(replacement_of))
+    shipping = pricing.shipping_fee(method, subtotal,
+                                    free_shipping=free_shipping or bool(replacement_of) or externally_priced)
     total = subtotal + shipping - discount
     planned = _payments_plan(payments, total, channel, customer_id)
     order = Order.objects.create(
