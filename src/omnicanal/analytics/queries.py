@@ -64,13 +64,11 @@ def _from_facts(filters: Filters) -> dict[str, Any]:
         "cross_channel_returns": cross_returns,
         "cross_channel_return_share": raw.ratio(cross_returns, returns),
         "cycle_times": raw.cycle_times(facts, filters),
+        "on_time_rate": raw.on_time_rate(facts, filters),
         "loyalty_redemption_by_channel": raw.loyalty_redemption(facts, money),
         **raw.customers_kpis(facts, money),
     }
-    if filters.locations is None:
-        out.update(raw.response_times(filters))
-    else:  # conversations have no location
-        out.update({name: None for name in kpis.WITHOUT_LOCATION})
+    out.update(raw.response_times(filters))
     return out
 
 
@@ -93,7 +91,7 @@ def report(filters: Filters) -> Report:
 class Step:
     at: dt.datetime
     channel: str
-    kind: str  # message, cart, order, pickup, return, review
+    kind: str  # message, cart, order, shipped, delivered, ready, arrived, pickup, return, review
     ref: str
     switch: bool = False  # its channel differs from the step before
 
@@ -107,7 +105,22 @@ class Journey:
 
 # A carry-out hands the goods over with the sale itself: no pickup step of its own.
 PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
+# Methods whose "shipped" leaves for the customer (a ship-to-store's is a transfer to the store: no touchpoint).
+SHIPPED_TO_CUSTOMER = ("ship", "drop_ship", "pickup_point")
+
+
+def _delivery_steps(f: orders.FulfillmentFact) -> list[Step]:
+    """A fulfilment's transitions the customer meets: shipped and delivered (channel `delivery`),
+    ready for pickup, arrived at the curb and picked up (channel `store`: the store or locker)."""
+    stamps = (("shipped", kpis.DELIVERY, f.shipped_at if f.method in SHIPPED_TO_CUSTOMER else None),
+              ("delivered", kpis.DELIVERY, f.delivered_at),
+              ("ready", kpis.STORE, f.ready_at if f.method in PICKUP_METHODS else None),
+              ("arrived", kpis.STORE, f.arrived_at),
+              ("pickup", kpis.STORE, f.picked_up_at if f.method in PICKUP_METHODS else None))
+    return [Step(at=at, channel=channel, kind=kind, ref=f.fulfillment_id) for kind, channel, at in stamps if at]
 REVIEW_CHANNEL = "web"  # reviews are written in the shop (Store API)
+# Steps at the same instant keep the fulfilment's order (pick, pack and ready are often one click).
+KIND_ORDER = {"order": 1, "shipped": 2, "ready": 3, "arrived": 4, "delivered": 5, "pickup": 6}
 
 
 def _steps(customer_id: str) -> list[Step]:
@@ -117,13 +130,12 @@ def _steps(customer_id: str) -> list[Step]:
     steps += [Step(at=c.at, channel=c.channel, kind="cart", ref=c.cart_id) for c in orders.cart_touches(customer_ids=ids)]
     for fact in orders.order_facts(customer_ids=ids):
         steps.append(Step(at=fact.placed_at, channel=fact.channel, kind="order", ref=fact.order_id))
-        steps += [Step(at=f.picked_up_at, channel=kpis.STORE, kind="pickup", ref=f.fulfillment_id)
-                  for f in fact.fulfillments if f.picked_up_at is not None and f.method in PICKUP_METHODS]
+        steps += [step for f in fact.fulfillments for step in _delivery_steps(f)]
     steps += [Step(at=r.created_at, channel=raw.return_channel(r), kind="return", ref=r.return_id)
               for r in orders.return_facts(customer_ids=ids, received_only=False)]
     steps += [Step(at=r.created_at, channel=REVIEW_CHANNEL, kind="review", ref=r.id)
               for r in feedback.reviews_of_customer(customer_id)]
-    return sorted(steps, key=lambda s: (s.at, s.kind, s.ref))
+    return sorted(steps, key=lambda s: (s.at, KIND_ORDER.get(s.kind, 0), s.kind, s.ref))
 
 
 def journey(customer_id: str) -> Journey:
