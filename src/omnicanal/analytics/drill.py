@@ -9,6 +9,7 @@ from django.utils.translation import pgettext_lazy
 
 from omnicanal.analytics import raw
 from omnicanal.analytics.dashboard import MINUTES, MONEY, Column, Table
+from omnicanal.analytics.replica import on_replica
 from omnicanal.analytics.totals import Filters
 from omnicanal.orders import queries as orders
 
@@ -79,6 +80,7 @@ BUILDERS = {"orders": _orders, "cross_channel": _cross_channel, "cancellations":
             "returns": _returns, "conversations": _conversations}
 
 
+@on_replica
 def table(kind: str, filters: Filters) -> Table:
     return BUILDERS[kind](filters)
 

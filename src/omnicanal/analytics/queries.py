@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from omnicanal.analytics import kpis, raw
+from omnicanal.analytics.replica import on_replica
 from omnicanal.analytics.totals import Filters, summed, totals
 from omnicanal.conversations import queries as conversations
 from omnicanal.core.money import Money, business_currency
@@ -79,6 +80,7 @@ class Report:
     source: str  # where the additive KPIs came from: day, hour (rollups) or raw
 
 
+@on_replica
 def report(filters: Filters) -> Report:
     additive, source = _additive(filters)
     values = {**additive, **_from_facts(filters)}
@@ -138,6 +140,7 @@ def _steps(customer_id: str) -> list[Step]:
     return sorted(steps, key=lambda s: (s.at, KIND_ORDER.get(s.kind, 0), s.kind, s.ref))
 
 
+@on_replica
 def journey(customer_id: str) -> Journey:
     """A customer's touchpoints on every channel, oldest first; a merged id answers the survivor
     (NotFound for an unknown id)."""

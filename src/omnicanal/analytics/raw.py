@@ -13,9 +13,9 @@ from typing import Any
 from django.conf import settings
 
 from omnicanal.analytics import kpis
-from omnicanal.core import clock, hours
 from omnicanal.analytics.totals import Filters
 from omnicanal.conversations import queries as conversations
+from omnicanal.core import clock, hours
 from omnicanal.orders import queries as orders
 
 LOOKBACK = dt.timedelta(days=30)  # how long before an order a touch on another channel counts
