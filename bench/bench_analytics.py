@@ -17,7 +17,8 @@ that is the rollup's cost per event. Measured, p50/p99 over --runs:
   goal <= 300 ms;
 - the whole report (rollups + the raw KPIs read from the facts: cross-channel, cycle times, on-time,
   returns rate, conversations) for one day, and GET /api/v1/analytics/kpis for one day (in process,
-  Django's test client); --full-days N also times one whole report of N days;
+  Django's test client), --report-runs each (these read the facts through the ORM: seconds, not
+  milliseconds; docs/analytics.md); --full-days N also times one whole report of N days;
 - the handler per event beside a ceiling: the same six cell UPDATEs alone in a transaction.
 """
 
@@ -47,11 +48,14 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--sample", type=int, default=1000, help="orders counted by the real handler")
     parser.add_argument("--full-days", type=int, default=0, help="also time one whole report of N days")
+    parser.add_argument("--report-runs", type=int, default=3, help="runs of the whole report and the API call")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="measure a database a --keep run left (no seeding, "
+                                                             "no handler run)")
     return parser.parse_args(argv)
 
 
-def _setup() -> str:
+def _setup(reuse: bool = False) -> str:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnicanal.web.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-000000000000")
     os.environ.setdefault("OMNICANAL_VAR", tempfile.mkdtemp(prefix="omnicanal-bench-var-"))
@@ -63,9 +67,10 @@ def _setup() -> str:
     server = base.rsplit("/", 1)[0]
     import psycopg
 
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    if not reuse:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     os.environ["DATABASE_URL"] = f"{server}/{DB_NAME}"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     import django
@@ -307,7 +312,7 @@ def measure_reports(args) -> None:
     from omnicanal.core.services import do_create_api_key
 
     day = Filters(start=END - dt.timedelta(days=1), end=END)
-    runs = max(5, args.runs // 3)
+    runs = args.report_runs
     print(f"\nThe whole report (rollups + raw KPIs from the facts), {runs} runs:", flush=True)
     p50, p99 = _measure(lambda: (queries.report(day), queries.report(day.previous())), runs)
     _line("dashboard KPIs, one day (+ the day before), ~2,700 orders a day", p50, p99)
@@ -364,13 +369,15 @@ def measure_handler(args) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = parse(list(argv if argv is not None else sys.argv[1:]))
     print(f"load average: {open('/proc/loadavg').read().split(' ', 3)[:3]}", flush=True)
-    server = _setup()
+    server = _setup(args.reuse)
     t0 = time.perf_counter()
     try:
-        seed(args)
-        print(f"  data ready in {time.perf_counter() - t0:,.0f} s", flush=True)
+        if not args.reuse:
+            seed(args)
+            print(f"  data ready in {time.perf_counter() - t0:,.0f} s", flush=True)
         measure_rollups(args)
-        measure_handler(args)
+        if not args.reuse:
+            measure_handler(args)
         measure_reports(args)
     finally:
         print(f"load average: {open('/proc/loadavg').read().split(' ', 3)[:3]}; total {time.perf_counter() - t0:,.0f} s",
