@@ -93,8 +93,11 @@ CARDS: tuple[tuple[str, Any, str, str], ...] = (
     ("returns", pgettext_lazy("kpi", "Returns"), COUNT, "returns"),
     ("returns_rate", _("Returns rate"), FRACTION, "returns"),
     ("refunded", _("Refunded"), MONEY, "returns"),
+    ("on_time_rate", _("On time (as promised)"), FRACTION, "orders"),
     ("first_response_minutes_p50", _("First response (median, min)"), MINUTES, "conversations"),
     ("resolution_minutes_p50", _("Resolution (median, min)"), MINUTES, "conversations"),
+    ("reopen_rate", _("Conversations reopened"), FRACTION, "conversations"),
+    ("bot_containment", _("Answered by the bot alone"), FRACTION, "conversations"),
 )
 
 

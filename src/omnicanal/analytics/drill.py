@@ -9,8 +9,8 @@ from django.utils.translation import pgettext_lazy
 
 from omnicanal.analytics import raw
 from omnicanal.analytics.dashboard import MINUTES, MONEY, Column, Table
+from omnicanal.analytics.replica import on_replica
 from omnicanal.analytics.totals import Filters
-from omnicanal.conversations import queries as conversations
 from omnicanal.orders import queries as orders
 
 KINDS = ("orders", "cross_channel", "cancellations", "returns", "conversations")
@@ -64,15 +64,11 @@ def _returns(filters: Filters) -> Table:
 
 
 def _conversations(filters: Filters) -> Table:
-    rows = []
-    if filters.locations is None:  # conversations have no location (docs/analytics.md)
-        for c in conversations.conversation_facts(opened_from=filters.start, opened_to=filters.end):
-            if not c.channel or (filters.channel is not None and c.channel != filters.channel):
-                continue
-            rows.append({"conversation": c.conversation_id, AT: c.opened_at, "channel": c.channel,
-                         "first_response": raw.minutes(c.first_response_at, c.first_inbound_at),
-                         "resolution": raw.minutes(c.resolved_at, c.first_inbound_at),
-                         "_link": ("conversation", c.conversation_id)})
+    # The same conversations the KPIs count (a location filter keeps those of its stores: raw.conversation_locations).
+    rows = [{"conversation": c.conversation_id, AT: c.opened_at, "channel": c.channel,
+             "first_response": raw.minutes(c.first_response_at, c.first_inbound_at),
+             "resolution": raw.minutes(c.resolved_at, c.first_inbound_at),
+             "_link": ("conversation", c.conversation_id)} for c in raw.conversations_kept(filters)]
     return Table("drill_conversations", _("Conversations opened"), (
         Column("conversation", _("Conversation")), Column(AT, _("Opened (UTC)")), Column("channel", _("Channel")),
         Column("first_response", _("First response (min)"), MINUTES),
@@ -84,6 +80,7 @@ BUILDERS = {"orders": _orders, "cross_channel": _cross_channel, "cancellations":
             "returns": _returns, "conversations": _conversations}
 
 
+@on_replica
 def table(kind: str, filters: Filters) -> Table:
     return BUILDERS[kind](filters)
 

@@ -17,6 +17,9 @@ from omnicanal.customers import registry as customers_registry
 
 KIND_LABELS = {"message": pgettext_lazy("journey", "Wrote to us"), "cart": pgettext_lazy("journey", "Started a cart"),
                "order": pgettext_lazy("journey", "Ordered"), "pickup": pgettext_lazy("journey", "Picked up"),
+               "shipped": pgettext_lazy("journey", "Shipped"), "delivered": pgettext_lazy("journey", "Delivered"),
+               "ready": pgettext_lazy("journey", "Ready for pickup"),
+               "arrived": pgettext_lazy("journey", "Arrived at the curb"),
                "return": pgettext_lazy("journey", "Returned"), "review": pgettext_lazy("journey", "Reviewed")}
 SHOWN_STEPS = 40  # the latest ones; the API answers every step
 

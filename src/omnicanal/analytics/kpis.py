@@ -43,6 +43,7 @@ MESSAGING_CHANNELS = ("email", "whatsapp", "telegram", "sms", "webchat", "voice"
 # Sales channels where the customer stands in a store: a return at a store desk is on their channel.
 STORE_CHANNELS = ("pos", "mpos")
 STORE, MAIL = "store", "mail"  # the channels of physical touchpoints (pickups, returns)
+DELIVERY = "delivery"  # a journey's shipped and delivered steps (the carrier at the customer's door)
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("orders", _("Orders placed in the period, not cancelled since."), COUNT, ROLLUP),
@@ -75,6 +76,9 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("cycle_times", _("Per location, p50 and p90 in minutes of placed → ready for pickup, ready → picked up "
                          "and placed → delivered, over the fulfilments of orders placed in the period."),
         BREAKDOWN, RAW),
+    Kpi("on_time_rate", _("Fulfilments delivered (shipments) or ready to collect (pickups, lockers) on or before "
+                          "the date promised when the order was placed ÷ fulfilments due (done, or undone past "
+                          "that date), orders placed in the period."), FRACTION, RAW),
     Kpi("first_response_minutes_p50", _("Median minutes from a conversation's first customer message to our first "
                                         "reply, conversations opened in the period."), MINUTES, RAW,
         ("conversations",)),
@@ -82,6 +86,10 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("resolution_minutes_p50", _("Median minutes from a conversation's first customer message to its "
                                     "resolution, conversations opened and resolved."), MINUTES, RAW,
         ("conversations",)),
+    Kpi("reopen_rate", _("Conversations opened in the period and reopened after being resolved ÷ those resolved "
+                         "at least once."), FRACTION, RAW, ("conversations",)),
+    Kpi("bot_containment", _("Conversations opened in the period the bot answered and no agent did ÷ those the "
+                             "bot answered."), FRACTION, RAW, ("conversations",)),
     Kpi("response_by_channel", _("Per channel of the first customer message: conversations, first response and "
                                  "resolution p50/p90 in minutes."), BREAKDOWN, RAW, ("conversations",)),
     Kpi("repeat_rate", _("Customers with two or more orders in the period ÷ customers with an order."), FRACTION, RAW),
@@ -93,5 +101,6 @@ KPIS: tuple[Kpi, ...] = (
 )
 
 BY_NAME = {kpi.name: kpi for kpi in KPIS}
-# KPIs about conversations: they have no location, so a location filter leaves them out (null).
-WITHOUT_LOCATION = frozenset(kpi.name for kpi in KPIS if kpi.domains == ("conversations",))
+# KPIs about conversations: with a location filter they count the conversations of those locations
+# (raw.conversation_locations).
+CONVERSATION_KPIS = frozenset(kpi.name for kpi in KPIS if kpi.domains == ("conversations",))

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from omnicanal.analytics import kpis, raw
+from omnicanal.analytics.replica import on_replica
 from omnicanal.analytics.totals import Filters, summed, totals
 from omnicanal.conversations import queries as conversations
 from omnicanal.core.money import Money, business_currency
@@ -64,13 +65,11 @@ def _from_facts(filters: Filters) -> dict[str, Any]:
         "cross_channel_returns": cross_returns,
         "cross_channel_return_share": raw.ratio(cross_returns, returns),
         "cycle_times": raw.cycle_times(facts, filters),
+        "on_time_rate": raw.on_time_rate(facts, filters),
         "loyalty_redemption_by_channel": raw.loyalty_redemption(facts, money),
         **raw.customers_kpis(facts, money),
     }
-    if filters.locations is None:
-        out.update(raw.response_times(filters))
-    else:  # conversations have no location
-        out.update({name: None for name in kpis.WITHOUT_LOCATION})
+    out.update(raw.response_times(filters))
     return out
 
 
@@ -81,6 +80,7 @@ class Report:
     source: str  # where the additive KPIs came from: day, hour (rollups) or raw
 
 
+@on_replica
 def report(filters: Filters) -> Report:
     additive, source = _additive(filters)
     values = {**additive, **_from_facts(filters)}
@@ -93,7 +93,7 @@ def report(filters: Filters) -> Report:
 class Step:
     at: dt.datetime
     channel: str
-    kind: str  # message, cart, order, pickup, return, review
+    kind: str  # message, cart, order, shipped, delivered, ready, arrived, pickup, return, review
     ref: str
     switch: bool = False  # its channel differs from the step before
 
@@ -107,7 +107,22 @@ class Journey:
 
 # A carry-out hands the goods over with the sale itself: no pickup step of its own.
 PICKUP_METHODS = ("pickup", "curbside", "pickup_point", "ship_to_store")
+# Methods whose "shipped" leaves for the customer (a ship-to-store's is a transfer to the store: no touchpoint).
+SHIPPED_TO_CUSTOMER = ("ship", "drop_ship", "pickup_point")
+
+
+def _delivery_steps(f: orders.FulfillmentFact) -> list[Step]:
+    """A fulfilment's transitions the customer meets: shipped and delivered (channel `delivery`),
+    ready for pickup, arrived at the curb and picked up (channel `store`: the store or locker)."""
+    stamps = (("shipped", kpis.DELIVERY, f.shipped_at if f.method in SHIPPED_TO_CUSTOMER else None),
+              ("delivered", kpis.DELIVERY, f.delivered_at),
+              ("ready", kpis.STORE, f.ready_at if f.method in PICKUP_METHODS else None),
+              ("arrived", kpis.STORE, f.arrived_at),
+              ("pickup", kpis.STORE, f.picked_up_at if f.method in PICKUP_METHODS else None))
+    return [Step(at=at, channel=channel, kind=kind, ref=f.fulfillment_id) for kind, channel, at in stamps if at]
 REVIEW_CHANNEL = "web"  # reviews are written in the shop (Store API)
+# Steps at the same instant keep the fulfilment's order (pick, pack and ready are often one click).
+KIND_ORDER = {"order": 1, "shipped": 2, "ready": 3, "arrived": 4, "delivered": 5, "pickup": 6}
 
 
 def _steps(customer_id: str) -> list[Step]:
@@ -117,15 +132,15 @@ def _steps(customer_id: str) -> list[Step]:
     steps += [Step(at=c.at, channel=c.channel, kind="cart", ref=c.cart_id) for c in orders.cart_touches(customer_ids=ids)]
     for fact in orders.order_facts(customer_ids=ids):
         steps.append(Step(at=fact.placed_at, channel=fact.channel, kind="order", ref=fact.order_id))
-        steps += [Step(at=f.picked_up_at, channel=kpis.STORE, kind="pickup", ref=f.fulfillment_id)
-                  for f in fact.fulfillments if f.picked_up_at is not None and f.method in PICKUP_METHODS]
+        steps += [step for f in fact.fulfillments for step in _delivery_steps(f)]
     steps += [Step(at=r.created_at, channel=raw.return_channel(r), kind="return", ref=r.return_id)
               for r in orders.return_facts(customer_ids=ids, received_only=False)]
     steps += [Step(at=r.created_at, channel=REVIEW_CHANNEL, kind="review", ref=r.id)
               for r in feedback.reviews_of_customer(customer_id)]
-    return sorted(steps, key=lambda s: (s.at, s.kind, s.ref))
+    return sorted(steps, key=lambda s: (s.at, KIND_ORDER.get(s.kind, 0), s.kind, s.ref))
 
 
+@on_replica
 def journey(customer_id: str) -> Journey:
     """A customer's touchpoints on every channel, oldest first; a merged id answers the survivor
     (NotFound for an unknown id)."""

@@ -10,9 +10,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+
 from omnicanal.analytics import kpis
 from omnicanal.analytics.totals import Filters
 from omnicanal.conversations import queries as conversations
+from omnicanal.core import clock, hours
 from omnicanal.orders import queries as orders
 
 LOOKBACK = dt.timedelta(days=30)  # how long before an order a touch on another channel counts
@@ -93,6 +96,40 @@ def cycle_times(facts: list[orders.OrderFact], filters: Filters) -> dict[str, di
     return {where: {name: _cycle(values) for name, values in sorted(by.items())} for where, by in sorted(spans.items())}
 
 
+# What keeps a fulfilment's promise: the goods at the door (a shipment), else ready to collect at the
+# store, curb or locker (the date the shop's "get it by" names for those methods).
+DELIVERED_METHODS = ("ship", "drop_ship")
+CANCELLED = "cancelled"
+
+
+def kept_promise_at(f: orders.FulfillmentFact) -> dt.datetime | None:
+    return f.delivered_at if f.method in DELIVERED_METHODS else f.ready_at
+
+
+def on_time_rate(facts: list[orders.OrderFact], filters: Filters, now: dt.datetime | None = None) -> float | None:
+    """Fulfilments delivered (shipments) or ready (pickups, curbside, lockers, ship-to-store) on or
+    before their promised date ÷ fulfilments due: done, or still undone after their promised date.
+    Dates are the business's (the promise is a day: "get it by Tuesday"); a fulfilment neither done
+    nor late yet, cancelled, or without a promise (carry-out) is not counted. The location is the
+    handover location, else the leaving one (as cycle_times)."""
+    tz = hours.zone(settings.OMNICANAL["TIME_ZONE"])
+    today = (now or clock.now()).astimezone(tz).date()
+    due = kept = 0
+    for fact in facts:
+        for f in fact.fulfillments:
+            if f.promised_at is None or f.status == CANCELLED:
+                continue
+            if filters.locations is not None and (f.handover_location or f.location) not in filters.locations:
+                continue
+            promised, done = f.promised_at.astimezone(tz).date(), kept_promise_at(f)
+            if done is not None:
+                due += 1
+                kept += done.astimezone(tz).date() <= promised
+            elif today > promised:
+                due += 1
+    return ratio(kept, due)
+
+
 def cancellations_by_cause(filters: Filters) -> dict[str, int]:
     causes: Counter[str] = Counter()
     for fact in orders.order_facts(cancelled_from=filters.start, cancelled_to=filters.end):
@@ -123,14 +160,40 @@ def cross_channel_returns(filters: Filters) -> tuple[int, int]:
     return sum(return_channel(ret) != sale_channel(ret.order_channel) for ret in rets), len(rets)
 
 
+def conversation_locations(convs: list[conversations.ConversationFact]) -> dict[str, str]:
+    """{conversation id: the location it belongs to} (docs/analytics.md, "Filters"): the store it is
+    about (conversations' `store`: the store's inbox it came through, or set by routing or staff),
+    else the location of the first order its tickets name, else its team's store when the team
+    answers for exactly one; "" when none (counted only without a location filter)."""
+    refs = {conv.order_refs[0] for conv in convs if not conv.store and conv.order_refs}
+    where = orders.order_locations(refs) if refs else {}
+    out = {}
+    for conv in convs:
+        by_order = where.get(conv.order_refs[0], "") if conv.order_refs else ""
+        by_team = conv.team_stores[0] if len(conv.team_stores) == 1 else ""
+        out[conv.conversation_id] = conv.store or by_order or by_team
+    return out
+
+
+def conversations_kept(filters: Filters) -> list[conversations.ConversationFact]:
+    """Conversations opened in the period where the customer wrote, on the channel and at the
+    locations of the filters."""
+    convs = [conv for conv in conversations.conversation_facts(opened_from=filters.start, opened_to=filters.end)
+             if conv.channel and (filters.channel is None or conv.channel == filters.channel)]
+    if filters.locations is None:
+        return convs
+    where = conversation_locations(convs)
+    return [conv for conv in convs if where[conv.conversation_id] in filters.locations]
+
+
 def response_times(filters: Filters) -> dict[str, Any]:
-    """First response and resolution, overall and per channel of the first customer message."""
+    """First response and resolution, overall and per channel of the first customer message; the
+    reopen rate and the bot's containment."""
     firsts: dict[str, list[float]] = defaultdict(list)
     resolutions: dict[str, list[float]] = defaultdict(list)
     count: Counter[str] = Counter()
-    for conv in conversations.conversation_facts(opened_from=filters.start, opened_to=filters.end):
-        if not conv.channel or (filters.channel is not None and conv.channel != filters.channel):
-            continue
+    kept = conversations_kept(filters)
+    for conv in kept:
         count[conv.channel] += 1
         first = minutes(conv.first_response_at, conv.first_inbound_at)
         if first is not None and first >= 0:
@@ -140,10 +203,14 @@ def response_times(filters: Filters) -> dict[str, Any]:
             resolutions[conv.channel].append(resolution)
     every_first = [v for values in firsts.values() for v in values]
     every_resolution = [v for values in resolutions.values() for v in values]
+    resolved_once = [conv for conv in kept if conv.resolved_at is not None or conv.reopens]
+    bot_answered = [conv for conv in kept if conv.bot_replied]
     return {
         "first_response_minutes_p50": percentile(every_first, 0.5),
         "first_response_minutes_p90": percentile(every_first, 0.9),
         "resolution_minutes_p50": percentile(every_resolution, 0.5),
+        "reopen_rate": ratio(sum(1 for conv in resolved_once if conv.reopens), len(resolved_once)),
+        "bot_containment": ratio(sum(1 for conv in bot_answered if not conv.agent_replied), len(bot_answered)),
         "response_by_channel": {channel: {
             "conversations": n,
             "first_response_minutes": _cycle(firsts[channel]),

@@ -18,4 +18,5 @@ labels.register("analytics.unit", {
 labels.register("analytics.journey_channel", {
     "store": pgettext_lazy("journey", "in store"),
     "mail": pgettext_lazy("journey", "by mail"),
+    "delivery": pgettext_lazy("journey", "delivery"),
 })

@@ -132,6 +132,9 @@ class Conversation(models.Model):
     # A person answers (or was asked to): the bot stays silent until the conversation is resolved
     # or an agent returns it to the bot.
     bot = models.CharField(_("bot"), max_length=12, choices=BotState.choices, default=BotState.ACTIVE)
+    # Times it was reopened after being resolved (the customer wrote again within the reopen window,
+    # or staff reopened it): analytics' reopen rate. A snoozed conversation waking is no reopen.
+    reopens = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -14,6 +14,7 @@ from omnicanal.conversations.models import (
     OPEN_TICKET_STATUSES,
     AgentProfile,
     Attachment,
+    Author,
     CannedReply,
     Conversation,
     Direction,
@@ -305,6 +306,12 @@ class ConversationFact:
     first_inbound_at: dt.datetime | None
     first_response_at: dt.datetime | None
     resolved_at: dt.datetime | None
+    store: str = ""  # the store it is about: the store's inbox it came through, or routing's (a location code)
+    team_stores: tuple[str, ...] = ()  # the stores its team answers for
+    order_refs: tuple[str, ...] = ()  # the orders its tickets are about (ids or numbers), oldest first
+    reopens: int = 0  # times reopened after being resolved
+    bot_replied: bool = False  # the bot wrote to the customer
+    agent_replied: bool = False  # a person (an agent) wrote to the customer
 
 
 @dataclass(frozen=True)
@@ -337,15 +344,28 @@ def conversation_facts(*, opened_from: dt.datetime | None = None, opened_to: dt.
         qs = qs.filter(created_at__lt=opened_to)
     if customer_ids is not None:
         qs = qs.filter(customer_id__in=customer_ids)
-    rows = list(qs.values_list("pk", "public_id", "customer_id", "created_at", "first_response_at", "resolved_at"))
-    firsts = _first_inbound([row[0] for row in rows])
+    rows = list(qs.values_list("pk", "public_id", "customer_id", "created_at", "first_response_at", "resolved_at",
+                               "store", "team__store_codes", "reopens"))
+    pks = [row[0] for row in rows]
+    firsts = _first_inbound(pks)
+    refs: dict[int, list[str]] = {}
+    for pk, ref in (Ticket.objects.filter(conversation_id__in=pks).exclude(order_ref="")
+                    .order_by("created_at", "pk").values_list("conversation_id", "order_ref")):
+        refs.setdefault(pk, []).append(ref)
+    authors: dict[int, set[str]] = {}
+    for pk, author in (Message.objects.filter(conversation_id__in=pks, direction=Direction.OUT, private=False,
+                                              author__in=(Author.AGENT, Author.BOT))
+                       .values_list("conversation_id", "author").distinct()):
+        authors.setdefault(pk, set()).add(author)
     out = []
-    for pk, public_id, customer_id, created_at, first_response_at, resolved_at in rows:
+    for pk, public_id, customer_id, created_at, first_response_at, resolved_at, store, team_stores, reopens in rows:
         touches = firsts.get(pk, [])
         out.append(ConversationFact(
             conversation_id=public_id, customer_id=customer_id, channel=touches[0][0] if touches else "",
             opened_at=created_at, first_inbound_at=touches[0][1] if touches else None,
-            first_response_at=first_response_at, resolved_at=resolved_at))
+            first_response_at=first_response_at, resolved_at=resolved_at, store=store,
+            team_stores=tuple(team_stores or ()), order_refs=tuple(refs.get(pk, ())), reopens=reopens,
+            bot_replied=Author.BOT in authors.get(pk, ()), agent_replied=Author.AGENT in authors.get(pk, ())))
     return out
 
 

@@ -9,12 +9,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
-from omnicanal.orders.models import Cart, Fulfillment, Order, Payment, Return
+from omnicanal.orders.models import Cart, Fulfillment, Order, Payment, Return, pk_from_number
 
 # The statuses a fulfilment's history stamps that cycle times measure.
 READY, PICKED_UP, DELIVERED = "ready_for_pickup", "picked_up", "delivered"
+SHIPPED, ARRIVED = "shipped", "arrived"
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class FulfillmentFact:
     ready_at: dt.datetime | None
     picked_up_at: dt.datetime | None
     delivered_at: dt.datetime | None
+    # The promise made when the order was placed (placement's PROMISE_DAYS, the shop's "get it by"
+    # date: orders.queries.delivery_promises); None for a carry-out.
+    promised_at: dt.datetime | None = None
+    shipped_at: dt.datetime | None = None
+    arrived_at: dt.datetime | None = None  # the customer said "I'm here" at the curb
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,8 @@ def _fulfillment(f: Fulfillment) -> FulfillmentFact:
     return FulfillmentFact(fulfillment_id=f.public_id, method=f.method, location=f.location,
                            handover_location=f.handover_location, status=f.status,
                            ready_at=_stamp(f.history, READY), picked_up_at=_stamp(f.history, PICKED_UP),
-                           delivered_at=_stamp(f.history, DELIVERED))
+                           delivered_at=_stamp(f.history, DELIVERED), promised_at=f.promised_at,
+                           shipped_at=_stamp(f.history, SHIPPED), arrived_at=_stamp(f.history, ARRIVED))
 
 
 def _fact(order: Order) -> OrderFact:
@@ -190,3 +197,21 @@ def cart_touches(*, customer_ids: Iterable[str], until: dt.datetime | None = Non
         qs = qs.filter(created_at__lt=until)
     return [CartTouch(cart_id=c.public_id, customer_id=c.customer_id, channel=c.channel, at=c.created_at)
             for c in qs.only("public_id", "customer_id", "channel", "created_at")]
+
+
+def order_locations(refs: Iterable[str]) -> dict[str, str]:
+    """{ref: the location that serves the order (as OrderFact.location)} for order ids or numbers
+    (a ticket's order reference); unknown refs are left out. Two queries."""
+    refs = {ref.strip() for ref in refs if ref and ref.strip()}
+    by_pk = {pk: ref for ref in refs if (pk := pk_from_number(ref)) is not None}
+    qs = Order.objects.filter(Q(public_id__in=sorted(refs)) | Q(pk__in=sorted(by_pk)))
+    rows = list(qs.values_list("pk", "public_id", "delivery_location"))
+    first_leaving = dict(Fulfillment.objects.filter(order_id__in=[pk for pk, _, where in rows if not where])
+                         .order_by("-pk").values_list("order_id", "location"))  # the lowest pk wins
+    out = {}
+    for pk, public_id, where in rows:
+        where = where or first_leaving.get(pk, "")
+        for ref in (public_id, by_pk.get(pk)):
+            if ref in refs:
+                out[ref] = where
+    return out

@@ -31,6 +31,7 @@ from omnicanal.orders.facts import ReturnLineFact as ReturnLineFact
 from omnicanal.orders.facts import cart_touches as cart_touches
 from omnicanal.orders.facts import order_fact as order_fact
 from omnicanal.orders.facts import order_facts as order_facts
+from omnicanal.orders.facts import order_locations as order_locations
 from omnicanal.orders.facts import return_facts as return_facts
 from omnicanal.orders.models import (
     NUMBER_OFFSET,

@@ -127,12 +127,12 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
-    if EMBEDDED:
+def _database(url: str = "") -> dict:
+    if EMBEDDED and not url:
         sqlite_path = Path(os.environ.get("SQLITE_PATH", VAR_DIR / "omnicanal.sqlite3"))
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(sqlite_path)}
     else:
-        config = dj_database_url.parse(DATABASE_URL)
+        config = dj_database_url.parse(url or DATABASE_URL)
     if config["ENGINE"].endswith("sqlite3"):
         # WAL lets readers run beside the one writer; IMMEDIATE takes the write lock at BEGIN, so
         # the server and the worker queue on the busy timeout instead of failing with "locked".
@@ -172,6 +172,16 @@ def _database() -> dict:
 
 
 DATABASES = {"default": _database()}
+# A read replica for analytics' reads (the dashboard, the KPI API, drill-downs, the journey:
+# analytics/replica.py); unset, they read `default`. Under pytest the alias mirrors the test database
+# (TEST MIRROR) and is used only where a test turns ANALYTICS_READ_REPLICA on (analytics/tests/test_replica.py).
+ANALYTICS_DATABASE_URL = os.environ.get("ANALYTICS_DATABASE_URL", "")
+ANALYTICS_READ_REPLICA = bool(ANALYTICS_DATABASE_URL) and not TESTING
+if ANALYTICS_READ_REPLICA:
+    DATABASES["analytics"] = _database(ANALYTICS_DATABASE_URL)
+elif TESTING:
+    DATABASES["analytics"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["omnicanal.analytics.replica.ReadRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -91,14 +91,15 @@ class Shop:
             return_id=ret.public_id, lines=[{"sku": sku, "quantity": quantity, "condition": "resellable"}]))
         return ret.public_id
 
-    def write(self, *, at, channel="whatsapp", value="+56987654321", text="¿Tienen calcetines?"):
-        """The customer writes on a messaging channel (resolved to the customer holding that phone)."""
+    def write(self, *, at, channel="whatsapp", value="+56987654321", text="¿Tienen calcetines?", store=""):
+        """The customer writes on a messaging channel (resolved to the customer holding that phone);
+        `store`: through that store's inbox."""
         from omnicanal.conversations.contract import IdentityRef, InboundMessage
         from omnicanal.conversations.services import do_receive_message
 
         kind = {"sms": "phone", "voice": "phone"}.get(channel, channel)
         inbound = InboundMessage(channel=channel, identities=(IdentityRef(kind, value),), text=text,
-                                 external_id=f"an-{next(_ext)}", address=value)
+                                 external_id=f"an-{next(_ext)}", address=value, store=store)
         return self._run(at, lambda: do_receive_message(inbound=inbound))
 
     def reply(self, conversation_id, *, at, text="Sí, en SCL"):
@@ -106,6 +107,20 @@ class Shop:
         from omnicanal.core.auth import SYSTEM
 
         return self._run(at, lambda: do_reply(conversation=conversation_id, text=text, actor=SYSTEM))
+
+    def bot_reply(self, conversation_id, *, at, text="Hola, soy el asistente"):
+        from omnicanal.conversations.models import Author
+        from omnicanal.conversations.services import do_send
+        from omnicanal.core.auth import SYSTEM
+
+        return self._run(at, lambda: do_send(conversation=conversation_id, text=text, author=Author.BOT, actor=SYSTEM))
+
+    def ticket(self, conversation_id, order_ref, *, at):
+        from omnicanal.conversations.services import do_open_ticket
+        from omnicanal.core.auth import SYSTEM
+
+        return self._run(at, lambda: do_open_ticket(conversation=conversation_id, category="order", actor=SYSTEM,
+                                                    order_ref=order_ref))
 
     def resolve(self, conversation_id, *, at):
         from omnicanal.conversations.services import do_resolve

@@ -163,3 +163,36 @@ def test_a_pickup_of_what_only_the_warehouse_holds_ships_to_the_store(shop, ana)
     assert [f.method for f in orders.order_fact(order).fulfillments] == ["ship_to_store"]
     found = queries.report(day()).kpis
     assert found["ship_to_store_share"] == 0.5 and found["bopis_share"] == 1.0
+
+
+def _ship(shop, customer, *, at, delivered=None):
+    order = shop.place(customer, at=at, method="ship", channel="web", pay=None)
+    shop.collect(order, at=at)
+    for action in ("pick", "pack"):
+        shop.step(order, action, at=at)
+    shop.step(order, "ship", at=at + H, data={"carrier": "manual", "tracking": "T-1"})
+    if delivered is not None:
+        shop.step(order, "deliver", at=delivered)
+    return order
+
+
+def test_on_time_rate_compares_delivery_or_readiness_with_the_promised_business_date(shop, ana):
+    from omnicanal.analytics import raw
+
+    d = dt.timedelta(days=1)
+    _ship(shop, ana, at=DAY + 12 * H, delivered=DAY + 2 * d + 12 * H)  # promised 3 days: on time
+    _ship(shop, ana, at=DAY + 13 * H, delivered=DAY + 5 * d + 12 * H)  # two days late
+    _ship(shop, ana, at=DAY + 16 * H)  # never delivered: late once its date is past
+    scl = shop.place(ana, at=DAY + 14 * H, method="pickup", location="SCL")  # promised the same day
+    shop.ready(scl, at=DAY + 20 * H)
+    vap = shop.place(ana, at=DAY + 15 * H, method="pickup", location="VAP")
+    # 02:00 UTC the next day is still 23:00 of the promised day in Santiago: on time.
+    shop.ready(vap, at=DAY + 26 * H)
+    shop.place(ana, at=DAY + 17 * H, method="carry_out", location="SCL", channel="pos", pay="cash")  # no promise
+
+    assert queries.report(day()).kpis["on_time_rate"] == 0.6  # 3 kept of 5 due (today is long after)
+    assert queries.report(day(locations=frozenset({"VAP"}))).kpis["on_time_rate"] == 1.0
+    facts = orders.order_facts()
+    # The day after: the undelivered shipment is not late yet (not due), the others are done.
+    assert raw.on_time_rate(facts, day(), now=DAY + d + 12 * H) == 0.75
+    assert raw.on_time_rate([], day()) is None

@@ -94,7 +94,7 @@ def test_a_store_clerk_reads_only_their_store(scenario, mail, django_capture_on_
     assert "Tus tiendas: VAP" in text
     assert "Pedidos: 1 (antes: 0; —)" in text  # only web_vap; SCL's orders and last week's are not theirs
     assert f"{revenue_label('es')}: $5.000 (antes: $0; —)" in text
-    assert "Primera respuesta (mediana, min): — (antes: —; —)" in text  # conversations have no store
+    assert "Primera respuesta (mediana, min): — (antes: —; —)" in text  # the conversation is about no store of theirs
 
 
 def test_english_readers_get_it_in_english(scenario, mail, django_capture_on_commit_callbacks):

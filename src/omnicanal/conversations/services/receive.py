@@ -74,6 +74,7 @@ def do_receive_message(*, inbound: InboundMessage) -> Received:
         record_csat(conversation=conversation, score=int(inbound.text.strip()), channel=inbound.channel)
         return Received(message, conversation, customer_id, csat_answer=True)
     if reopened or conversation.status == Status.SNOOZED:
+        conversation.reopens += reopened
         conversation.status = Status.OPEN
         conversation.snoozed_until = None
         conversation.resolved_at = None

@@ -79,7 +79,8 @@ def do_reopen(*, conversation: Conversation | str, actor: Principal) -> Conversa
     if Conversation.objects.filter(customer_id=conversation.customer_id, status__in=ACTIVE_STATUSES).exists():
         raise Conflict(detail=str(_("The customer already has an open conversation.")))
     conversation.status, conversation.resolved_at, conversation.updated_at = Status.OPEN, None, clock.now()
-    conversation.save(update_fields=["status", "resolved_at", "updated_at"])
+    conversation.reopens += 1
+    conversation.save(update_fields=["status", "resolved_at", "updated_at", "reopens"])
     outbox.emit(ConversationReopened(conversation_id=conversation.public_id, customer_id=conversation.customer_id,
                                      assignee_id=assignee_key(conversation), team=team_key(conversation)))
     return conversation

@@ -1,0 +1,390 @@
+"""Analytics at scale: the dashboard's KPIs for a year at 1M orders, 200k customers and 500k messages.
+
+    make bench BENCH_ARGS=analytics
+    .venv/bin/python bench/bench_analytics.py --orders 1000000 --runs 30
+
+PostgreSQL only (DATABASE_URL's server, database omnicanal_bench_analytics, created and dropped by
+the bench; --keep keeps it). The bulk data goes straight into the tables with generate_series (one
+INSERT … SELECT per table: orders, lines, fulfilments with their history and promise, customers,
+conversations, messages); the rollups are built in bulk by SQL that mirrors analytics.services
+(orders, revenue, method:<delivery>, ship_from_store per UTC hour and day × channel × location, and
+the cancellations), except for the last --sample orders, which the real handler
+(analytics.handlers.count_order_placed, one transaction per event, as the outbox runs it) counts:
+that is the rollup's cost per event. Measured, p50/p99 over --runs:
+
+- the dashboard's rollup KPIs for a year (the additive cards, charts by channel: queries' `_additive`
+  for the period and the previous one) beside a ceiling, the same GROUP BY through a bare cursor;
+  goal <= 300 ms;
+- the whole report (rollups + the raw KPIs read from the facts: cross-channel, cycle times, on-time,
+  returns rate, conversations) for one day, and GET /api/v1/analytics/kpis for one day (in process,
+  Django's test client), --report-runs each (these read the facts through the ORM: seconds, not
+  milliseconds; docs/analytics.md); --full-days N also times one whole report of N days;
+- the handler per event beside a ceiling: the same six cell UPDATEs alone in a transaction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+DB_NAME = "omnicanal_bench_analytics"
+END = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+YEAR = dt.timedelta(days=365)
+STORES = 20
+GOAL_MS = 300.0
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench_analytics", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=200_000)
+    parser.add_argument("--messages", type=int, default=500_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--sample", type=int, default=1000, help="orders counted by the real handler")
+    parser.add_argument("--full-days", type=int, default=0, help="also time one whole report of N days")
+    parser.add_argument("--report-runs", type=int, default=3, help="runs of the whole report and the API call")
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="measure a database a --keep run left (no seeding, "
+                                                             "no handler run)")
+    return parser.parse_args(argv)
+
+
+def _setup(reuse: bool = False) -> str:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnicanal.web.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-000000000000")
+    os.environ.setdefault("OMNICANAL_VAR", tempfile.mkdtemp(prefix="omnicanal-bench-var-"))
+    os.environ.setdefault("OMNICANAL_ENV", "development")
+    os.environ["DB_POOL_SIZE"] = "0"
+    base = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
+    if not base.startswith("postgres"):
+        base = "postgres://postgres@127.0.0.1:5432/postgres"
+    server = base.rsplit("/", 1)[0]
+    import psycopg
+
+    if not reuse:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    os.environ["DATABASE_URL"] = f"{server}/{DB_NAME}"
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+    import django
+
+    django.setup()
+    return server
+
+
+def _drop(server: str) -> None:
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+
+
+def _sql(statement: str, params: dict | None = None) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if params:  # the driver formats: a modulo is written %%
+            cursor.execute(statement.replace(" % ", " %% "), params)
+        else:
+            cursor.execute(statement)
+
+
+def _timed(label: str, fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    took = time.perf_counter() - t0
+    print(f"  {label}: {took:.1f} s", flush=True)
+    return took
+
+
+# --- the data ------------------------------------------------------------------------------------
+
+def _locations() -> None:
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from omnicanal.catalog import services as catalog
+    from omnicanal.inventory import services as inventory
+
+    call_command("migrate", verbosity=0)
+    with transaction.atomic():
+        catalog.do_ensure_default_channels()
+        inventory.do_create_location(code="WH", name="Bodega", kind="warehouse", capabilities=["ship"])
+        for n in range(1, STORES + 1):
+            inventory.do_create_location(code=f"S{n:02d}", name=f"Tienda {n}", kind="store",
+                                         capabilities=["ship", "pickup", "curbside", "returns"])
+
+
+# Order i (1..N): placed evenly over the year; delivery method by i % 4 (ship, pickup, curbside,
+# carry-out at the till); channel web/app (pos for carry-out); store S01..S20 by i % 20; a ship
+# leaves from the warehouse, or from the store every third one; every 50th order is cancelled.
+ORDERS_SQL = """
+INSERT INTO orders_order (id, public_id, channel, customer_id, status, delivery_method, delivery_location,
+  contact, currency, subtotal, shipping, discount, total, tax, tax_lines, coupon, cart_id, sourcing, placed_by,
+  placed_at, paid_at, cancelled_at, cancel_reason)
+SELECT i, 'ord_b' || i,
+  CASE WHEN i % 4 = 3 THEN 'pos' WHEN (i / 4) % 2 = 0 THEN 'web' ELSE 'app' END,
+  'cus_b' || (i % %(customers)s), CASE WHEN i % 50 = 0 THEN 'cancelled' ELSE 'completed' END,
+  (ARRAY['ship', 'pickup', 'curbside', 'carry_out'])[1 + i % 4],
+  CASE WHEN i % 4 = 0 THEN '' ELSE 'S' || lpad((1 + i % 20)::text, 2, '0') END,
+  '{}'::jsonb, 'CLP', 5000 + (i % 50) * 1000, 0, 0, 5000 + (i % 50) * 1000, 0, '[]'::jsonb, '', '', '{}'::jsonb,
+  'bench', %(start)s + make_interval(secs => (i - 1)::float8 * %(span)s / %(n)s),
+  %(start)s + make_interval(secs => (i - 1)::float8 * %(span)s / %(n)s),
+  CASE WHEN i % 50 = 0 THEN %(start)s + make_interval(secs => (i - 1)::float8 * %(span)s / %(n)s + 3600) END,
+  CASE WHEN i % 50 = 0 THEN 'customer' ELSE '' END
+FROM generate_series(1, %(n)s) AS i
+"""
+LINES_SQL = """
+INSERT INTO orders_orderline (id, order_id, sku, title, category, quantity, unit_price, discount, total, cancelled,
+  returned)
+SELECT id, id, 'SKU-' || (id % 500), 'Producto', 'bench', 1, total, 0, total, 0, 0 FROM orders_order
+"""
+# One fulfilment per order, its history stamped as the state machine does (ready or shipped 3 hours
+# after placing, picked up or delivered a day later; a third of the shipments late), its promise
+# as placement writes it (PROMISE_DAYS: ship 3 days, pickup and curbside the same day).
+FULFILMENTS_SQL = """
+INSERT INTO orders_fulfillment (id, public_id, order_id, location, handover_location, method, status,
+  reservation_ref, reason, pickup_code, carrier, tracking, transfer_id, parking_spot, created_at, updated_at,
+  history, promised_at)
+SELECT o.id, 'ful_b' || o.id, o.id,
+  CASE WHEN o.delivery_method <> 'ship' THEN o.delivery_location WHEN o.id % 3 = 0 THEN 'S' || lpad((1 + o.id % 20)::text, 2, '0') ELSE 'WH' END,
+  CASE WHEN o.delivery_method IN ('pickup', 'curbside') THEN o.delivery_location ELSE '' END,
+  o.delivery_method,
+  CASE WHEN o.status = 'cancelled' THEN 'cancelled' WHEN o.delivery_method = 'ship' THEN 'delivered' ELSE 'picked_up' END,
+  o.public_id, '', '', '', '', '', '', o.placed_at, o.placed_at,
+  CASE
+    WHEN o.delivery_method = 'carry_out' THEN jsonb_build_array(jsonb_build_object('status', 'picked_up', 'at', o.placed_at))
+    WHEN o.delivery_method = 'ship' THEN jsonb_build_array(
+      jsonb_build_object('status', 'pending', 'at', o.placed_at),
+      jsonb_build_object('status', 'shipped', 'at', o.placed_at + interval '3 hours'),
+      jsonb_build_object('status', 'delivered', 'at', o.placed_at + CASE WHEN o.id % 3 = 1 THEN interval '5 days' ELSE interval '1 day' END))
+    ELSE jsonb_build_array(
+      jsonb_build_object('status', 'pending', 'at', o.placed_at),
+      jsonb_build_object('status', 'ready_for_pickup', 'at', o.placed_at + interval '3 hours'),
+      jsonb_build_object('status', 'picked_up', 'at', o.placed_at + interval '1 day'))
+  END,
+  CASE WHEN o.delivery_method = 'ship' THEN o.placed_at + interval '3 days'
+       WHEN o.delivery_method IN ('pickup', 'curbside') THEN o.placed_at END
+FROM orders_order o
+"""
+CUSTOMERS_SQL = """
+INSERT INTO customers_customer (id, public_id, name, name_key, language, time_zone, preferred_channels, address_line1,
+  address_line2, address_city, address_region, address_postal_code, address_country, anonymous, created_at, updated_at)
+SELECT i + 1, 'cus_b' || i, 'Cliente ' || i, 'cliente ' || i, 'es', 'America/Santiago', '[]'::jsonb, '', '', '', '', '',
+  'CL', false, %(start)s, %(start)s
+FROM generate_series(0, %(n)s - 1) AS i
+"""
+# Conversations of two messages each (the customer's, then an agent's or, one in three, the bot's),
+# opened evenly over the year; half about a store (its inbox), every tenth reopened once.
+CONVERSATIONS_SQL = """
+INSERT INTO conversations_conversation (id, public_id, customer_id, status, priority, language, store, skill, subject,
+  last_channel, last_inbox_id, reply_channel, reply_address, resolved_by, csat_channel, message_count, bot, reopens,
+  created_at, updated_at, first_response_at, resolved_at, last_message_at, last_inbound_at)
+SELECT i, 'cnv_b' || i, 'cus_b' || (i % %(customers)s), 'resolved', 'normal', 'es',
+  CASE WHEN i % 2 = 0 THEN 'S' || lpad((1 + i % 20)::text, 2, '0') ELSE '' END, '', '',
+  (ARRAY['whatsapp', 'webchat', 'email'])[1 + i % 3], '', '', '', 'bench', '', 2, 'active',
+  CASE WHEN i % 10 = 0 THEN 1 ELSE 0 END, t, t, CASE WHEN i % 3 <> 0 THEN t + make_interval(mins => (5 + i % 60)::int) END,
+  t + make_interval(hours => (1 + i % 24)::int), t, t
+FROM (SELECT i, %(start)s + make_interval(secs => (i - 1)::float8 * %(span)s / %(n)s) AS t
+      FROM generate_series(1, %(n)s) AS i) AS s
+"""
+MESSAGES_SQL = """
+INSERT INTO conversations_message (id, public_id, conversation_id, direction, channel, inbox_id, address, external_id,
+  author, author_name, private, kind, text, meta, status, error, created_at)
+SELECT 2 * c.id - 1 + k, 'msg_b' || (2 * c.id - 1 + k), c.id, CASE WHEN k = 0 THEN 'in' ELSE 'out' END, c.last_channel,
+  '', '', 'b' || (2 * c.id - 1 + k), CASE WHEN k = 0 THEN 'customer' WHEN c.id % 3 = 0 THEN 'bot' ELSE 'agent' END, '',
+  false, 'text', 'hola', '{}'::jsonb, 'delivered', '', c.created_at + make_interval(mins => (k * (5 + c.id % 60))::int)
+FROM conversations_conversation c CROSS JOIN generate_series(0, 1) AS k
+"""
+# The bulk rebuild: analytics.services' cells from the orders, in SQL (every order but the sample).
+ROLLUP_SQL = """
+INSERT INTO analytics_rollupcell (grain, bucket, channel, location, metric, value)
+SELECT g.grain, CASE g.grain WHEN 'hour' THEN date_trunc('hour', x.at AT TIME ZONE 'UTC')
+                             ELSE date_trunc('day', x.at AT TIME ZONE 'UTC') END AT TIME ZONE 'UTC',
+       x.channel, x.location, x.metric, sum(x.value)
+FROM (
+  SELECT o.placed_at AS at, o.channel, coalesce(nullif(o.delivery_location, ''), f.location) AS location, m.metric, m.value
+  FROM orders_order o JOIN orders_fulfillment f ON f.order_id = o.id
+  CROSS JOIN LATERAL (VALUES ('orders', 1::numeric), ('revenue', o.total), ('method:' || o.delivery_method, 1::numeric),
+                             ('ship_from_store', CASE WHEN o.delivery_method = 'ship' AND f.location <> 'WH' THEN 1 ELSE 0 END))
+       AS m(metric, value)
+  WHERE o.cancelled_at IS NULL AND o.id <= %(counted)s
+  UNION ALL
+  SELECT o.cancelled_at, o.channel, coalesce(nullif(o.delivery_location, ''), f.location), m.metric, m.value
+  FROM orders_order o JOIN orders_fulfillment f ON f.order_id = o.id
+  CROSS JOIN LATERAL (VALUES ('cancellations', 1::numeric), ('cancelled_revenue', o.total)) AS m(metric, value)
+  WHERE o.cancelled_at IS NOT NULL AND o.id <= %(counted)s
+) AS x CROSS JOIN (VALUES ('hour'), ('day')) AS g(grain)
+WHERE x.value <> 0
+GROUP BY 1, 2, 3, 4, 5
+"""
+
+
+def seed(args) -> None:
+    from django.db import transaction
+
+    start = END - YEAR
+    common = {"start": start, "span": YEAR.total_seconds()}
+    print(f"Seeding {args.orders:,} orders, {args.customers:,} customers, {args.messages:,} messages:", flush=True)
+    _timed("migrate, channels, 21 locations", _locations)
+    with transaction.atomic():
+        _timed("orders", lambda: _sql(ORDERS_SQL, {**common, "n": args.orders, "customers": args.customers}))
+        _timed("lines", lambda: _sql(LINES_SQL))
+        _timed("fulfilments", lambda: _sql(FULFILMENTS_SQL))
+        _timed("customers", lambda: _sql(CUSTOMERS_SQL, {**common, "n": args.customers}))
+        _timed("conversations", lambda: _sql(CONVERSATIONS_SQL, {**common, "n": args.messages // 2,
+                                                                 "customers": args.customers}))
+        _timed("messages", lambda: _sql(MESSAGES_SQL))
+        _timed("rollups (bulk, SQL)", lambda: _sql(ROLLUP_SQL, {"counted": args.orders - args.sample}))
+        for table in ("orders_order", "orders_fulfillment", "orders_orderline", "customers_customer",
+                      "conversations_conversation", "conversations_message"):
+            _sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
+    _timed("analyze", lambda: _sql("ANALYZE"))
+
+
+# --- the measurements ----------------------------------------------------------------------------
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p99
+
+
+def _measure(fn, runs: int) -> tuple[float, float]:
+    fn()  # warm: plans, caches
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return _percentiles(times)
+
+
+def _line(label: str, p50: float, p99: float, extra: str = "") -> None:
+    print(f"  {label}: p50 {p50:,.1f} ms, p99 {p99:,.1f} ms{extra}", flush=True)
+
+
+def measure_rollups(args) -> None:
+    from django.db import connection
+
+    from omnicanal.analytics import queries
+    from omnicanal.analytics.totals import Filters
+
+    year = Filters(start=END - YEAR, end=END)
+
+    def dashboard_rollups():
+        queries._additive(year)
+        queries._additive(year.previous())
+
+    def bare():
+        with connection.cursor() as cursor:
+            for start, end in ((year.start, year.end), (year.previous().start, year.previous().end)):
+                cursor.execute("SELECT channel, metric, sum(value) FROM analytics_rollupcell WHERE grain = 'day' "
+                               "AND bucket >= %s AND bucket < %s GROUP BY channel, metric", [start, end])
+                cursor.fetchall()
+
+    from omnicanal.analytics.models import RollupCell
+
+    cells = RollupCell.objects.count()
+    print(f"\nThe dashboard's rollup KPIs for a year and the year before ({cells:,} cells, daily grain), "
+          f"{args.runs} runs:", flush=True)
+    p50, p99 = _measure(dashboard_rollups, args.runs)
+    c50, c99 = _measure(bare, args.runs)
+    _line("dashboard rollup KPIs (this year + previous)", p50, p99,
+          f" (goal <= {GOAL_MS:.0f} ms: {'met' if p99 <= GOAL_MS else 'NOT met'})")
+    _line("ceiling: the same GROUP BY, bare cursor", c50, c99, f" ({100 * c50 / p50:.0f}% of the code's p50)")
+
+
+def measure_reports(args) -> None:
+    from django.test import Client
+
+    from omnicanal.analytics import queries
+    from omnicanal.analytics.totals import Filters
+    from omnicanal.core.services import do_create_api_key
+
+    day = Filters(start=END - dt.timedelta(days=1), end=END)
+    runs = args.report_runs
+    print(f"\nThe whole report (rollups + raw KPIs from the facts), {runs} runs:", flush=True)
+    p50, p99 = _measure(lambda: (queries.report(day), queries.report(day.previous())), runs)
+    _line("dashboard KPIs, one day (+ the day before), ~2,700 orders a day", p50, p99)
+    key = do_create_api_key(role="manager", name="bench")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key.secret}")
+    url = f"/api/v1/analytics/kpis?from={day.start.isoformat()}&to={day.end.isoformat()}".replace("+", "%2B")
+
+    def api():
+        answer = client.get(url)
+        assert answer.status_code == 200, answer.content[:300]
+
+    p50, p99 = _measure(api, runs)
+    _line("GET /api/v1/analytics/kpis, one day", p50, p99)
+    if args.full_days:
+        span = Filters(start=END - dt.timedelta(days=args.full_days), end=END)
+        t0 = time.perf_counter()
+        queries.report(span)
+        queries.report(span.previous())
+        print(f"  dashboard KPIs, {args.full_days} days (+ previous), once: {time.perf_counter() - t0:,.1f} s", flush=True)
+
+
+def measure_handler(args) -> None:
+    from django.db import connection, transaction
+
+    from omnicanal.analytics import handlers
+    from omnicanal.core.outbox import Envelope
+
+    ids = list(range(args.orders - args.sample + 1, args.orders + 1))
+    times = []
+    for i in ids:
+        envelope = Envelope(id=i, topic="orders.OrderPlaced", payload={"order_id": f"ord_b{i}"}, occurred_at=END)
+        t0 = time.perf_counter()
+        with transaction.atomic():
+            handlers.count_order_placed(envelope)
+        times.append((time.perf_counter() - t0) * 1000)
+    p50, p99 = _percentiles(times)
+    bucket = (END - dt.timedelta(hours=1)).replace(minute=0)
+
+    def bare():
+        with transaction.atomic(), connection.cursor() as cursor:
+            for grain, at in (("hour", bucket), ("day", bucket.replace(hour=0))):
+                for metric, value in (("orders", 1), ("revenue", 5000), ("method:pickup", 1)):
+                    cursor.execute("UPDATE analytics_rollupcell SET value = value + %s WHERE grain = %s AND "
+                                   "bucket = %s AND channel = 'web' AND location = 'S02' AND metric = %s",
+                                   [value, grain, at, metric])
+
+    c50, c99 = _measure(bare, min(args.sample, 500))
+    print(f"\nThe rollup's cost per event ({args.sample:,} orders counted by the real handler, one transaction each):",
+          flush=True)
+    _line("orders.OrderPlaced handler", p50, p99, f" ({1000 / p50:,.0f} events/s on one connection)")
+    _line("ceiling: the six cell UPDATEs alone", c50, c99, f" ({100 * c50 / p50:.0f}% of the handler's p50)")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(list(argv if argv is not None else sys.argv[1:]))
+    print(f"load average: {open('/proc/loadavg').read().split(' ', 3)[:3]}", flush=True)
+    server = _setup(args.reuse)
+    t0 = time.perf_counter()
+    try:
+        if not args.reuse:
+            seed(args)
+            print(f"  data ready in {time.perf_counter() - t0:,.0f} s", flush=True)
+        measure_rollups(args)
+        if not args.reuse:
+            measure_handler(args)
+        measure_reports(args)
+    finally:
+        print(f"load average: {open('/proc/loadavg').read().split(' ', 3)[:3]}; total {time.perf_counter() - t0:,.0f} s",
+              flush=True)
+        if not args.keep:
+            _drop(server)
+
+
+if __name__ == "__main__":
+    main()
