@@ -104,6 +104,17 @@ def _audit_purge_for_flush():
     audit.allow_purge_for_tests(True)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_memos():
+    """Per-process memos (core/memo.py) start empty in every test: a rolled back or flushed database
+    sends no signal to forget what the last test read."""
+    from omnicanal.core import memo
+
+    memo.forget_all()
+    yield
+    memo.forget_all()
+
+
 @pytest.fixture
 def issue_key(db):
     """issue_key(role, locations=(), scopes=None) -> a Bearer header dict for a fresh API key

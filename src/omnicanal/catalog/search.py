@@ -28,7 +28,19 @@ from decimal import Decimal
 from functools import cache
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, F, Max, Min, QuerySet, When, Window
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    When,
+    Window,
+)
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from rapidfuzz import fuzz, process
@@ -36,6 +48,7 @@ from rapidfuzz import fuzz, process
 from omnicanal.catalog import facet_counts
 from omnicanal.catalog.attributes import attribute_label, color_label
 from omnicanal.catalog.models import Category, Product, ProductImage
+from omnicanal.core import memo
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.money import Money
 
@@ -253,16 +266,31 @@ def _name(es: str, en: str, language: str) -> str:
     return en if language.startswith("en") and en else es
 
 
+# The category tree changes a few times a year and every shop page shows it (the menu): read once per
+# process, forgotten when any Category row changes (CatalogConfig.ready; core/memo.py).
+CATEGORIES = memo.Memo("catalog.categories")
+
+
+def _category_rows() -> tuple[tuple[int, str, str, str, int | None], ...]:
+    """Every category's (id, slug, name_es, name_en, parent id), memoized."""
+    return CATEGORIES.get("rows", lambda: tuple(Category.objects.values_list("id", "slug", "name_es", "name_en",
+                                                                             "parent_id")))
+
+
 def shop_categories(*, language: str = "es") -> tuple[ShopCategory, ...]:
     """The category tree, roots first, children by name."""
-    rows = list(Category.objects.values_list("slug", "name_es", "name_en", "parent__slug"))
+    return CATEGORIES.get(("tree", language), lambda: _build_tree(_category_rows(), language))
+
+
+def _build_tree(rows, language: str) -> tuple[ShopCategory, ...]:
+    slugs = {pk: slug for pk, slug, _es, _en, _p in rows}
     kids: dict[str | None, list[tuple]] = {}
-    for row in rows:
-        kids.setdefault(row[3], []).append(row)
+    for _pk, slug, es, en, parent in rows:
+        kids.setdefault(slugs.get(parent) if parent is not None else None, []).append((slug, es, en))
 
     def build(parent: str | None, path: tuple) -> tuple[ShopCategory, ...]:
         out = []
-        for slug, es, en, _p in sorted(kids.get(parent, []), key=lambda r: _name(r[1], r[2], language)):
+        for slug, es, en in sorted(kids.get(parent, []), key=lambda r: _name(r[1], r[2], language)):
             name = _name(es, en, language)
             here = (*path, (slug, name))
             out.append(ShopCategory(slug=slug, name=name, parent=parent, children=build(slug, here), path=here))
@@ -282,7 +310,8 @@ def shop_category(slug: str, *, language: str = "es") -> ShopCategory | None:
 
 
 def _subtree_ids(slug: str) -> list[int]:
-    rows = list(Category.objects.values_list("id", "slug", "parent_id"))
+    """The category and every one below it, from the memoized rows (no query once read)."""
+    rows = [(pk, s, parent) for pk, s, _es, _en, parent in _category_rows()]
     root = next((pk for pk, s, _p in rows if s == slug), None)
     if root is None:
         return []
@@ -397,31 +426,34 @@ def _ranked(grouped: QuerySet, *, sort: str, scores: dict[int, float] | None, pa
     return [row[:4] for row in window], total, page, max(1, math.ceil(total / per_page))
 
 
-def _images(pids: list[int], language: str) -> dict[int, ShopImage]:
-    out: dict[int, ShopImage] = {}
-    rows = ProductImage.objects.filter(product_id__in=pids).order_by("product_id", "position", "id").values_list(
-        "product_id", "public_id", "alt_es", "alt_en")
-    for pid, public_id, alt_es, alt_en in rows:
-        if pid not in out:
-            out[pid] = ShopImage(url=reverse("catalog:image", args=[public_id]), alt=_name(alt_es, alt_en, language))
-    return out
+def _first_image(column: str) -> Subquery:
+    return Subquery(ProductImage.objects.filter(product_id=OuterRef("product_id")).order_by("position", "id")
+                    .values(column)[:1])
 
 
 def _cards(window: list[tuple], kept: QuerySet, language: str) -> tuple[ProductCard, ...]:
+    """The page's cards in one read: each matching variant's SKU with its product's handle, names,
+    brand and first image (a page, a home's "new in", "recently viewed" cost one query, not three)."""
     pids = [row[0] for row in window]
     if not pids:
         return ()
-    facts = {pid: (handle, _name(es, en, language), brand or "") for pid, handle, es, en, brand in
-             Product.objects.filter(pk__in=pids).values_list("pk", "handle", "name_es", "name_en", "brand__name")}
+    rows = (kept.filter(product_id__in=pids)
+            .annotate(image_id=_first_image("public_id"), image_es=_first_image("alt_es"),
+                      image_en=_first_image("alt_en"))
+            .order_by("product_id", "position", "id")
+            .values_list("product_id", "sku", "product__handle", "product__name_es", "product__name_en",
+                         "product__brand__name", "image_id", "image_es", "image_en"))
+    facts: dict[int, tuple] = {}
     skus: dict[int, list[str]] = {}
-    for pid, sku in kept.filter(product_id__in=pids).order_by("product_id", "position", "id").values_list(
-            "product_id", "sku"):
+    for pid, sku, handle, es, en, brand, image_id, alt_es, alt_en in rows:
         skus.setdefault(pid, []).append(sku)
-    images = _images(pids, language)
+        if pid not in facts:
+            image = ShopImage(url=reverse("catalog:image", args=[image_id]),
+                              alt=_name(alt_es, alt_en, language)) if image_id else None
+            facts[pid] = (handle, _name(es, en, language), brand or "", image)
     cards = []
     for pid, low, high, currency in window:
-        handle, name, brand = facts[pid]
-        image = images.get(pid)
+        handle, name, brand, image = facts[pid]
         cards.append(ProductCard(handle=handle, name=name, brand=brand, price=Money(low, currency),
                                  price_varies=low != high, image_url=image.url if image else "",
                                  image_alt=image.alt if image else name, skus=tuple(skus.get(pid, ()))))

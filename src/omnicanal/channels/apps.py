@@ -15,6 +15,12 @@ class ChannelsConfig(AppConfig):
     console_nav = [NavItem("channels:inboxes", _("Channels"), roles=roles.CONFIGURE, order=90, group="inbox")]
 
     def ready(self) -> None:
-        from omnicanal.channels import services, tasks
+        from django.db.models.signals import post_delete, post_save
+
+        from omnicanal.channels import queries, services, tasks
+        from omnicanal.channels.models import Inbox
 
         services.fetch_with(tasks.fetch_attachment)
+        # The shop's memoized web chat inbox (channels.queries.SHOP_INBOX): any write of an inbox forgets it.
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(queries.SHOP_INBOX.forget, sender=Inbox, weak=False, dispatch_uid=f"memo-inbox-{name}")

@@ -8,6 +8,7 @@ from django.conf import settings
 
 from omnicanal.channels.models import Inbox
 from omnicanal.channels.webchat import adapter as webchat
+from omnicanal.core import memo
 
 
 @dataclass(frozen=True)
@@ -32,20 +33,36 @@ def shop_webchat_inbox() -> Inbox | None:
     return inboxes.order_by("pk").first()
 
 
+# Every shop page names the web chat inbox: read once per process, forgotten when any Inbox row changes
+# (ChannelsConfig.ready connects the signals; core/memo.py says how other processes learn it).
+SHOP_INBOX = memo.Memo("channels.shop_webchat_inbox")
+
+
+def _shop_inbox_facts() -> tuple[str, str] | None:
+    """(public id, identity secret) of the shop's web chat inbox, memoized in this process only."""
+    chosen = settings.OMNICANAL.get("SHOP_WEBCHAT_INBOX") or ""
+
+    def read() -> tuple[str, str] | None:
+        inbox = shop_webchat_inbox()
+        return None if inbox is None else (inbox.public_id, str(inbox.config.get("identity_secret", "") or ""))
+
+    return SHOP_INBOX.get(chosen, read)
+
+
 def webchat_embed(*, email: str = "", phone: str = "") -> WebchatEmbed | None:
     """The widget tag's facts for the shop's web chat inbox; a signed-in shopper's verified email (or,
     without one, their verified E.164 phone) is vouched for only when the inbox has an identity
     secret, else the widget opens as a plain device."""
-    inbox = shop_webchat_inbox()
-    if inbox is None:
+    facts = _shop_inbox_facts()
+    if facts is None:
         return None
-    secret = inbox.config.get("identity_secret", "")
+    inbox_id, secret = facts
     email, phone = email.strip().lower(), phone.strip()
     if not secret or not (email or phone):
-        return WebchatEmbed(inbox_id=inbox.public_id)
+        return WebchatEmbed(inbox_id=inbox_id)
     if email:
-        return WebchatEmbed(inbox_id=inbox.public_id, email=email, user_hash=webchat.shopper_hash(secret, email))
-    return WebchatEmbed(inbox_id=inbox.public_id, phone=phone, user_hash=webchat.shopper_hash(secret, phone))
+        return WebchatEmbed(inbox_id=inbox_id, email=email, user_hash=webchat.shopper_hash(secret, email))
+    return WebchatEmbed(inbox_id=inbox_id, phone=phone, user_hash=webchat.shopper_hash(secret, phone))
 
 
 @dataclass(frozen=True)

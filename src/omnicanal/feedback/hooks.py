@@ -26,8 +26,10 @@ def rating(handle: str) -> storefront_registry.Rating:
 def render_reviews(request, handle: str) -> str:
     found = queries.rating(handle)
     rows = [(stars, n, round(100 * n / found.count) if found.count else 0) for stars, n in found.distribution.items()]
+    # No review counted, none to list: a product without reviews costs one query here, not two.
     return render_to_string("feedback/_product_reviews.html", {
-        "rating": found, "distribution": rows, "reviews": queries.published_reviews(handle, limit=20),
+        "rating": found, "distribution": rows,
+        "reviews": queries.published_reviews(handle, limit=20) if found.count else [],
     }, request=request)
 
 

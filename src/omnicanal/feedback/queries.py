@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count
+from django.db.models import Count
 from django.urls import reverse
 
 from omnicanal.core import clock
@@ -101,8 +101,8 @@ def rating(handle: str) -> Rating:
     for row in rows:
         distribution[row["rating"]] = row["n"]
     count = sum(distribution.values())
-    average = (Review.objects.filter(product_handle=handle, status=ReviewStatus.PUBLISHED)
-               .aggregate(avg=Avg("rating"))["avg"]) if count else None
+    # The average from the distribution already read (a second aggregate was one more round trip per page).
+    average = sum(stars * n for stars, n in distribution.items()) / count if count else None
     return Rating(average=round(float(average), 1) if average is not None else None, count=count,
                   distribution=distribution)
 

@@ -13,3 +13,16 @@ class InventoryConfig(AppConfig):
         NavItem("inventory:grid", _("Stock"), roles=roles.READ, order=30, group="inventory"),
         NavItem("inventory:transfers", _("Transfers"), roles=roles.STOCK_WRITE, order=31, group="inventory"),
     ]
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_delete, post_save
+
+        from omnicanal.inventory import queries
+        from omnicanal.inventory.models import Location, LocationChannel
+
+        # The memoized pickup stores (inventory.queries.PICKUP_LOCATIONS): any write of a location or
+        # of its channel links forgets them.
+        for model in (Location, LocationChannel):
+            for name, signal in (("save", post_save), ("delete", post_delete)):
+                signal.connect(queries.PICKUP_LOCATIONS.forget, sender=model, weak=False,
+                               dispatch_uid=f"memo-pickup-{model.__name__}-{name}")

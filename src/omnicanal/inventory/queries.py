@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet, Sum
 
 from omnicanal.catalog import queries as catalog_queries
-from omnicanal.core import clock, hours
+from omnicanal.core import clock, hours, memo
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.libpq import HotStatement
 from omnicanal.core.queries import get_or_404
@@ -265,10 +265,20 @@ class PickupToday:
     skus: frozenset[str]  # empty when the location is closed for the rest of its day
 
 
+# Every shop listing and product page lists the channel's pickup stores (never their stock nor hours,
+# read live): once per process, forgotten when any Location or LocationChannel row changes
+# (InventoryConfig.ready; core/memo.py).
+PICKUP_LOCATIONS = memo.Memo("inventory.pickup_locations")
+
+
 def pickup_locations(*, channel: str) -> list[LocationInfo]:
     """Active locations that hand over `channel`'s orders (pickup), by name: the shop's store picker."""
-    qs = Location.objects.filter(active=True, channel_links__channel_id=channel, channel_links__pickup=True)
-    return [LocationInfo(*row) for row in qs.order_by("name", "code").values_list(*_LOCATION_INFO_FIELDS)]
+
+    def read() -> tuple[LocationInfo, ...]:
+        qs = Location.objects.filter(active=True, channel_links__channel_id=channel, channel_links__pickup=True)
+        return tuple(LocationInfo(*row) for row in qs.order_by("name", "code").values_list(*_LOCATION_INFO_FIELDS))
+
+    return list(PICKUP_LOCATIONS.get(channel, read))
 
 
 def pickup_today(*, channel: str, location: str, at: dt.datetime | None = None) -> PickupToday | None:
