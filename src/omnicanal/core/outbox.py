@@ -345,11 +345,25 @@ def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50) -> int
 
 def _claim(topic: str, limit: int) -> list[OutboxEvent]:
     now = clock.now()
+    due = (OutboxEvent.objects.filter(topic=topic, status=OutboxStatus.PENDING)
+           .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).order_by("pk"))
+    others = {r.name for r in handlers_for(topic) if not r.batch}
+    if others:
+        # The topic's one-at-a-time handlers run first (in the process that committed, or in the
+        # worker's task): a drain that locked an event meanwhile would make them skip it. So take
+        # only the run of oldest events they are done with (or that waited past the relay's grace:
+        # crash recovery), and stop at the first that is not ready, which keeps the order.
+        grace = now - dt.timedelta(seconds=5)
+        ready = []
+        for pk, done, created_at in due.values_list("pk", "done_handlers", "created_at")[:limit]:
+            if not (others <= set(done) or created_at <= grace):
+                break
+            ready.append(pk)
+        if not ready:
+            return []
+        due = due.filter(pk__in=ready)
     return list(
-        OutboxEvent.objects.select_for_update()
-        .filter(topic=topic, status=OutboxStatus.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .order_by("pk")
+        due.select_for_update()
         .only("id", "topic", "payload", "created_at", "done_handlers", "status", "request_id", "dispatched_at",
               "next_attempt_at")[:limit]
     )

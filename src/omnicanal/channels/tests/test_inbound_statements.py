@@ -32,11 +32,12 @@ def inbox(make_inbox, whatsapp_server):
     return make_inbox("whatsapp", base_url=whatsapp_server.url, **WA)
 
 
-# Today's counts (SQLite and PostgreSQL alike, but for PostgreSQL's one advisory lock per batch):
-# the webhook's request 24 statements for a new customer (customer, identities, timeline, a new
-# conversation and its routing), 12 for a returning one (inbox, dedupe, identity, conversation lock,
-# message, conversation, ticket, outbox event, savepoints), 4 for a replay; its reactions (push, bot
-# turn, unsolicited feedback, the outbox's bookkeeping) about 55 / 35. A cap a little above each.
+# Today's counts on SQLite (PostgreSQL adds its pool's connection check and, per batch, the topic's
+# advisory lock): the webhook's request 24 statements for a new customer (customer, identities,
+# timeline, a new conversation and its routing), 12 for a returning one (inbox, dedupe, identity,
+# conversation lock, message, conversation, ticket, outbox event, savepoints), 4 for a replay; its
+# reactions (push, bot turn, unsolicited feedback, the outbox's bookkeeping) about 55 / 34. Caps a
+# little above each.
 WEBHOOK_NEW, WEBHOOK_RETURNING, WEBHOOK_REPLAY = 26, 13, 4
 REACTIONS_NEW, REACTIONS_RETURNING = 58, 38
 

@@ -21,7 +21,7 @@ class ChatLine:
 
 batches: list[list[int]] = []
 singles: list[int] = []
-broken = {"n": set()}
+broken = {"n": set(), "note": set()}
 
 
 @outbox.handles("core.ChatLine", batch=True)
@@ -33,6 +33,8 @@ def tally(batch: list[outbox.Envelope]) -> None:
 
 @outbox.handles("core.ChatLine")
 def note(event: outbox.Envelope) -> None:
+    if event["n"] in broken["note"]:
+        raise ConnectionError("the note is down")
     singles.append(event["n"])
 
 
@@ -41,6 +43,7 @@ def _reset():
     batches.clear()
     singles.clear()
     broken["n"] = set()
+    broken["note"] = set()
 
 
 @pytest.fixture
@@ -126,3 +129,35 @@ def test_a_rolled_back_transaction_hands_nothing_to_the_batch():
         outbox.emit(ChatLine("cnv_1", 9))
         raise RuntimeError("the caller failed")
     assert batches == [] and not OutboxEvent.objects.filter(topic="core.ChatLine").exists()
+
+
+def test_a_drain_stops_before_an_event_whose_one_at_a_time_handlers_have_not_run_yet(queued_worker):
+    for n in range(3):
+        with transaction.atomic():
+            outbox.emit(ChatLine("cnv_1", n))
+    # given the second line just committed: its in-process handler has not run yet
+    second = OutboxEvent.objects.filter(topic="core.ChatLine").order_by("pk")[1]
+    OutboxEvent.objects.filter(pk=second.pk).update(done_handlers=[])
+    # when a drain runs, it takes the first line only: the third waits behind the second (order)
+    outbox.run_batches("core.ChatLine")
+    assert batches == [[0]]
+    # then once the second's own dispatch ran its handler, the drain takes the rest in order
+    outbox.dispatch(second.pk, in_worker=True)
+    assert batches == [[0], [1, 2]]
+    assert set(OutboxEvent.objects.filter(topic="core.ChatLine").values_list("status", flat=True)) == {OutboxStatus.DONE}
+
+
+def test_an_event_in_backoff_holds_up_no_other(queued_worker):
+    # given the second line's in-process handler failed: it waits for the relay's retry
+    broken["note"] = {1}
+    for n in range(3):
+        with transaction.atomic():
+            outbox.emit(ChatLine("cnv_1", n))
+    outbox.run_batches("core.ChatLine")
+    assert batches == [[0, 2]]
+    broken["note"] = set()
+    with clock.frozen(clock.now() + timedelta(minutes=5)):
+        outbox.dispatch_due()
+    assert batches == [[0, 2], [1]] and sorted(singles) == [0, 1, 2]
+    for done in _done_handlers():
+        assert len(done) == len(set(done)) == 2
