@@ -14,7 +14,13 @@ from omnicanal.core.errors import Problem
 log = logging.getLogger(__name__)
 
 
-@outbox.handles("conversations.MessageReceived")
+@outbox.handles("conversations.MessageReceived", batch=True)
+def answer_the_customers(batch: list[outbox.Envelope]) -> None:
+    """In the worker, several messages at a time (oldest first: a conversation's turns in order)."""
+    for event in batch:
+        answer_the_customer(event)
+
+
 def answer_the_customer(event: outbox.Envelope) -> None:
     if event["author"] != "customer":
         return

@@ -77,7 +77,10 @@ def do_store_webhook(*, inbox: Inbox, parsed: Parsed) -> list[conversations.Rece
         _consent_keyword(inbox, address, change, word)
     for update in parsed.statuses:
         conversations.do_record_delivery(update=update)
-    fresh = [r.message.public_id for r in received if not r.duplicate]
+    # Only messages that came with a provider-held file have something to fetch (a text message
+    # costs no statement after the commit).
+    fresh = [r.message.public_id for r, m in zip(received, parsed.messages, strict=True)
+             if not r.duplicate and any(a.remote_ref for a in m.attachments)]
     if fresh:
         transaction.on_commit(lambda: _fetch_later(fresh))
     return received

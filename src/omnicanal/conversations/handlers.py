@@ -24,8 +24,19 @@ def push_to_consoles(event: outbox.Envelope) -> None:
     push.push(event.topic, event.payload)
 
 
+def push_many_to_consoles(batch: list[outbox.Envelope]) -> None:
+    push.push_many([(event.topic, event.payload) for event in batch])
+
+
 for _event in PUSHED:
-    outbox.handles(_event)(push_to_consoles)
+    if _event is events.MessageReceived and push.shared_layer():
+        # The inbound hot path: with a shared channel layer (Redis) any process reaches every
+        # console, so the worker pushes the webhook's messages in batches and the webhook answers
+        # right after its one transaction. The in-memory layer reaches only the consoles of the
+        # process that pushes: there the push stays in the web process, after the commit.
+        outbox.handles(_event, batch=True)(push_many_to_consoles)
+    else:
+        outbox.handles(_event)(push_to_consoles)
 
 
 @outbox.handles(events.ConversationResolved)

@@ -25,12 +25,44 @@ def team_group(slug: str) -> str:
     return f"team.{slug}"
 
 
+def shared_layer() -> bool:
+    """True when the channel layer reaches other processes (Redis), not only this one's consoles."""
+    from django.conf import settings
+
+    backend = getattr(settings, "CHANNEL_LAYERS", {}).get("default", {}).get("BACKEND", "")
+    return bool(backend) and "InMemory" not in backend
+
+
 def push(topic: str, payload: dict) -> None:
+    push_many([(topic, payload)])
+
+
+def push_many(items: list[tuple[str, dict]]) -> None:
+    """Several events in one event-loop round trip (a batch of inbound messages from the worker)."""
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not items:
         return
+    sends = []
+    for topic, payload in items:
+        for group, message in _messages(topic, payload):
+            sends.append((group, message))
+
+    async def send_all() -> None:
+        for group, message in sends:
+            try:
+                await layer.group_send(group, message)
+            except Exception:  # a push is a courtesy: the console also refreshes on load
+                log.exception("push to %s failed", group)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:
+        log.exception("push of %s events failed", len(items))
+
+
+def _messages(topic: str, payload: dict) -> list[tuple[str, dict]]:
     event = {
         "event": topic.split(".", 1)[-1],
         "conversation_id": payload.get("conversation_id", ""),
@@ -45,9 +77,5 @@ def push(topic: str, payload: dict) -> None:
         groups.append(staff_group(payload["assignee_id"]))
     if payload.get("team"):
         groups.append(team_group(payload["team"]))
-    try:
-        send = async_to_sync(layer.group_send)
-        for index, group in enumerate(groups):
-            send(group, {"type": "inbox.event" if index == 0 else "inbox.notify", "data": event})
-    except Exception:  # a push is a courtesy: the console also refreshes on load
-        log.exception("push of %s failed", topic)
+    return [(group, {"type": "inbox.event" if index == 0 else "inbox.notify", "data": event})
+            for index, group in enumerate(groups)]

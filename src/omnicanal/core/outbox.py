@@ -8,6 +8,12 @@ exponential backoff by the periodic relay task; after OUTBOX_MAX_ATTEMPTS the ev
 failed and shows in the admin, which can retry it.
 
 Domains subscribe to each other's events by topic name, never by importing each other.
+
+Batched handlers (`@handles(topic, batch=True)`) take a list of envelopes and run in the worker: a
+hot topic's events (an inbound message's reactions) are claimed several at a time in one
+transaction, handed over in the order they were written (the topic's drain holds a lock of its own,
+so events of one conversation or order are never handled out of order or by two workers at once),
+and each is marked done for that handler in the same transaction, once.
 """
 
 from __future__ import annotations
@@ -36,13 +42,15 @@ from omnicanal.core.models import OutboxEvent, OutboxStatus
 log = logging.getLogger(__name__)
 
 Handler = Callable[["Envelope"], None]
+BatchHandler = Callable[[list["Envelope"]], None]
 
 
 @dataclass(frozen=True)
 class _Registration:
     name: str
-    func: Handler
+    func: Any  # Handler, or BatchHandler when batch
     background: bool
+    batch: bool = False
 
 
 _handlers: dict[str, list[_Registration]] = defaultdict(list)
@@ -134,7 +142,7 @@ def emit(event: Any) -> OutboxEvent:
         request_id=requestid.current(),
     )
     if row.status == OutboxStatus.PENDING:
-        _schedule_after_commit(row.pk)
+        _schedule_after_commit(row.pk, topic)
     return row
 
 
@@ -153,7 +161,7 @@ def emit_many(events: list[Any]) -> list[OutboxEvent]:
     OutboxEvent.objects.bulk_create(rows)
     for row in rows:
         if row.status == OutboxStatus.PENDING:
-            _schedule_after_commit(row.pk)
+            _schedule_after_commit(row.pk, row.topic)
     return rows
 
 
@@ -180,21 +188,22 @@ def written(prepared: PreparedEvent, event_id: int) -> None:
     """Dispatch a prepared event like emit() does: after the commit (at once when the statement that
     wrote it ran in autocommit and is therefore committed already)."""
     if prepared.status == OutboxStatus.PENDING:
-        _schedule_after_commit(event_id)
+        _schedule_after_commit(event_id, prepared.topic)
 
 
-def handles(topic_or_class: str | type, *, background: bool = False) -> Callable[[Handler], Handler]:
+def handles(topic_or_class: str | type, *, background: bool = False, batch: bool = False) -> Callable[[Any], Any]:
     """Register a reaction. Name the topic ('orders.OrderPaid') to react to another domain.
 
     In-process handlers run right after the commit, in the process that committed. Background
-    handlers (slow work: sending, rendering) run in the worker, through a huey task.
+    handlers (slow work: sending, rendering) run in the worker, through a huey task. Batch handlers
+    take a list of envelopes (oldest first) and always run in the worker (see run_batches).
     """
     topic = topic_or_class if isinstance(topic_or_class, str) else topic_of(topic_or_class)
 
-    def register(func: Handler) -> Handler:
+    def register(func: Any) -> Any:
         name = f"{func.__module__}.{func.__qualname__}"
         if name not in {r.name for r in _handlers[topic]}:
-            _handlers[topic].append(_Registration(name=name, func=func, background=background))
+            _handlers[topic].append(_Registration(name=name, func=func, background=background or batch, batch=batch))
         return func
 
     return register
@@ -210,14 +219,24 @@ def autodiscover_handlers() -> None:
 
 # --- dispatch --------------------------------------------------------------------------------
 
-def _schedule_after_commit(event_id: int) -> None:
+def _schedule_after_commit(event_id: int, topic: str = "") -> None:
     # One callback per event: Django keeps them in order, drops those of a rolled-back savepoint, and
     # runs them only when the outermost transaction commits.
-    transaction.on_commit(lambda: _dispatch_after_commit(event_id))
+    transaction.on_commit(lambda: _dispatch_after_commit(event_id, topic))
 
 
-def _dispatch_after_commit(event_id: int) -> None:
+def _only_in_worker(topic: str) -> bool:
+    registrations = _handlers.get(topic)
+    return bool(registrations) and all(r.background for r in registrations)
+
+
+def _dispatch_after_commit(event_id: int, topic: str = "") -> None:
     try:
+        if topic and _only_in_worker(topic) and _worker_entry is not None:
+            # Nothing runs in this process: hand the id to the worker without reading the row back
+            # (the webhook's answer waits for this callback).
+            _worker_entry(event_id)
+            return
         dispatch(event_id)
     except Exception:  # the relay task retries; the commit already happened
         log.exception("outbox dispatch of event %s failed; the relay will retry", event_id)
@@ -244,12 +263,21 @@ def dispatch(event_id: int, *, in_worker: bool = False) -> bool:
 
 def _dispatch(event_id: int, topic: str, *, in_worker: bool) -> bool:
     handed_over = False
+    batched = False
     for registration in handlers_for(topic):
         if registration.background and not in_worker:
             handed_over = True
             continue
+        if registration.batch:
+            batched = True
+            continue
         if not _run_handler(event_id, registration.name, registration.func):
             return False
+    if batched:
+        # This event's batch handlers run with the topic's other pending events; whoever finishes
+        # an event's last handler marks it done (run_batches).
+        run_batches(topic)
+        return _finish_if_complete(event_id, topic)
     if handed_over:
         if _worker_entry is None:
             raise RuntimeError("outbox: no worker entry (CoreConfig.ready() wires core.tasks.dispatch_in_worker)")
@@ -281,6 +309,119 @@ def _run_handler(event_id: int, name: str, handler: Handler) -> bool:
         log.exception("outbox handler %s failed on event %s", name, event_id)
         _record_failure(event_id, name, exc)
         return False
+
+
+# --- batched handlers ------------------------------------------------------------------------------
+
+BATCH_SIZE = 200
+
+
+def _topic_lock(topic: str) -> None:
+    """Serialize a topic's drains (one worker at a time hands its events over, in order). PostgreSQL:
+    a transaction-scoped advisory lock; SQLite's writers are serialized by the database already."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"outbox:{topic}"])
+
+
+def _names(topic: str) -> set[str]:
+    return {r.name for r in handlers_for(topic)}
+
+
+def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50) -> int:
+    """Hand the topic's pending events to its batch handlers, `limit` at a time, until none is left
+    (or `rounds` batches ran). Returns how many events were handed over."""
+    batch_handlers = [r for r in handlers_for(topic) if r.batch]
+    if not batch_handlers:
+        return 0
+    total = 0
+    for _ in range(rounds):
+        handled = _run_one_batch(topic, batch_handlers, limit)
+        total += handled
+        if handled < limit:
+            break
+    return total
+
+
+def _claim(topic: str, limit: int) -> list[OutboxEvent]:
+    now = clock.now()
+    due = (OutboxEvent.objects.filter(topic=topic, status=OutboxStatus.PENDING)
+           .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).order_by("pk"))
+    others = {r.name for r in handlers_for(topic) if not r.batch}
+    if others:
+        # The topic's one-at-a-time handlers run first (in the process that committed, or in the
+        # worker's task): a drain that locked an event meanwhile would make them skip it. So take
+        # only the run of oldest events they are done with (or that waited past the relay's grace:
+        # crash recovery), and stop at the first that is not ready, which keeps the order.
+        grace = now - dt.timedelta(seconds=5)
+        ready = []
+        for pk, done, created_at in due.values_list("pk", "done_handlers", "created_at")[:limit]:
+            if not (others <= set(done) or created_at <= grace):
+                break
+            ready.append(pk)
+        if not ready:
+            return []
+        due = due.filter(pk__in=ready)
+    return list(
+        due.select_for_update()
+        .only("id", "topic", "payload", "created_at", "done_handlers", "status", "request_id", "dispatched_at",
+              "next_attempt_at")[:limit]
+    )
+
+
+def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int) -> int:
+    failed: list[tuple[_Registration, list[OutboxEvent]]] = []
+    with transaction.atomic():
+        _topic_lock(topic)
+        rows = _claim(topic, limit)
+        if not rows:
+            return 0
+        for registration in batch_handlers:
+            todo = [row for row in rows if registration.name not in row.done_handlers]
+            if not todo:
+                continue
+            try:
+                with transaction.atomic(), tracing.span(f"outbox batch {topic}", **{
+                        "omnicanal.handler": registration.name, "omnicanal.batch": len(todo)}):
+                    registration.func([_envelope(row) for row in todo])
+            except Exception:
+                log.exception("outbox batch handler %s failed on %s events; retrying them one by one",
+                              registration.name, len(todo))
+                failed.append((registration, todo))
+                continue
+            for row in todo:
+                row.done_handlers = [*row.done_handlers, registration.name]
+        names = _names(topic)
+        finished = clock.now()
+        for row in rows:
+            if names <= set(row.done_handlers):
+                row.status = OutboxStatus.DONE
+                row.dispatched_at = finished
+                row.next_attempt_at = None
+        OutboxEvent.objects.bulk_update(rows, ["done_handlers", "status", "dispatched_at", "next_attempt_at"])
+    for registration, todo in failed:  # one at a time: a bad event must not hold up the others
+        for row in todo:
+            with requestid.bound(row.request_id or requestid.current()):
+                if _run_handler(row.pk, registration.name, lambda envelope, r=registration: r.func([envelope])):
+                    _finish_if_complete(row.pk, topic)
+    return len(rows)
+
+
+def _envelope(row: OutboxEvent) -> Envelope:
+    return Envelope(id=row.pk, topic=row.topic, payload=row.payload, occurred_at=row.created_at)
+
+
+def _finish_if_complete(event_id: int, topic: str) -> bool:
+    """Mark an event done when every handler of its topic has run on it."""
+    with transaction.atomic():
+        row = OutboxEvent.objects.select_for_update().filter(pk=event_id).only("status", "done_handlers").first()
+        if row is None or row.status == OutboxStatus.DONE:
+            return True
+        if not _names(topic) <= set(row.done_handlers):
+            return False
+        OutboxEvent.objects.filter(pk=event_id).update(status=OutboxStatus.DONE, dispatched_at=clock.now(),
+                                                       next_attempt_at=None)
+    return True
 
 
 def _record_failure(event_id: int, name: str, exc: Exception) -> None:

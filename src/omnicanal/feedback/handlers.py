@@ -45,7 +45,13 @@ def count_conversation(event: outbox.Envelope) -> None:
 _NOT_WORDS = ("csat", "call", "location")
 
 
-@outbox.handles("conversations.MessageReceived")
+@outbox.handles("conversations.MessageReceived", batch=True)
+def read_the_messages(batch: list[outbox.Envelope]) -> None:
+    """In the worker, several messages at a time (the sentiment models load once per process)."""
+    for event in batch:
+        read_the_message(event)
+
+
 def read_the_message(event: outbox.Envelope) -> None:
     """Every inbound customer message is feedback too (its sentiment and topics)."""
     if event["author"] != "customer":
