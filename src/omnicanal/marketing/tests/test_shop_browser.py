@@ -27,9 +27,8 @@ def test_a_phone_shows_the_recommendations_on_a_product_page(phone, live_server,
 @pytest.mark.browser
 def test_an_agent_on_a_phone_reads_the_360s_suggestions_and_cycles_without_sideways_scrolling(
         phone, live_server, transactional_db, staff, axe):  # noqa: F811
-    from omnicanal.marketing.tests.conftest import buy
+    from omnicanal.marketing.tests.conftest import buy, make_customer
     from omnicanal.marketing.tests.test_recommendations import DAY
-    from omnicanal.marketing.tests.conftest import make_customer
 
     make_shop()
     cyclists()
