@@ -303,7 +303,7 @@ def _outcome(call: Call) -> str:
     return f"{status} {answer.get('type', '').rsplit('/', 1)[-1]}".strip()
 
 
-def test_a_mixed_burst_survives_killing_a_web_node_a_worker_and_restarting_postgresql(cluster, capsys):
+def test_a_mixed_burst_survives_killing_a_web_node_a_worker_and_restarting_postgresql(cluster, ci_report):
     tool, state = cluster
     t0 = time.monotonic()
     customers = _seed_drill(tool, state)
@@ -328,8 +328,8 @@ def test_a_mixed_burst_survives_killing_a_web_node_a_worker_and_restarting_postg
         "before": before, "after": after, "difference": {k: v for k, v in delta.items() if v},
         "problems": problems,
     }
-    with capsys.disabled():  # the report belongs in CI's output, passed or not
-        print(f"\ncluster invariant report (cluster up in {state['up_in']} s):\n{json.dumps(report, indent=2)}")  # noqa: T201
+    # the report belongs in CI's output, passed or not
+    ci_report(f"cluster invariant report (cluster up in {state['up_in']} s):\n{json.dumps(report, indent=2)}")
 
     # every client got a final answer, and only the answers the limits allow
     orders, holds, redeems, earns, messages = by_kind.values()
