@@ -112,7 +112,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_up(port: int, timeout: float = 60) -> None:
+def _wait_up(port: int, timeout: float = 600) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
