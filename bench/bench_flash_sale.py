@@ -52,6 +52,7 @@ def _env(url: str) -> dict:
     # Under ASGI each request may run in another thread: Django's docs say persistent connections
     # leak there, so the server closes its connection after each request (CONN_MAX_AGE=0).
     env.update({"DATABASE_URL": url, "CONN_MAX_AGE": "0", "DJANGO_SETTINGS_MODULE": "flash_sale_site",
+                "OMNICANAL_ENV": "development",
                 "LOG_LEVEL": "WARNING", "OMNICANAL_VAR": VAR_DIR,
                 "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "bench"), str(ROOT / "src"),
                                                             env.get("PYTHONPATH", "")) if p)})
