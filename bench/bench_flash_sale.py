@@ -1,12 +1,21 @@
-"""A flash sale over HTTP: 400 buyers, 16 concurrent clients, 100 units, several uvicorn workers on
-PostgreSQL. Prints orders (placement answers) per second, p50/p99 latency, and units oversold (must
-be 0).
+"""A flash sale over HTTP: buyers POST /api/v1/orders for one hot SKU through several uvicorn workers on
+PostgreSQL, with the background worker running. Beside it, in the same run, the bare HTTP ceiling:
+the same workers answering `POST /bench/bare` (bench/flash_sale_site.py, a bench-only view: one
+conditional UPDATE and one INSERT in one statement) for the same number of buyers and units, once
+before and once after the sale (their mean is the ceiling).
+
+Prints buyers answered/s (every answer, 201 or 409) and orders placed/s (201s while the stock
+lasted: from the start to the last 201), the same two for the ceiling and their ratios, latency
+p50/p99, units oversold (must be 0), the peak memory (VmHWM, the peak RSS) of every uvicorn worker
+and of the background worker, and the load average (the machine is shared).
 
     .venv/bin/python bench/bench_flash_sale.py [--buyers 400] [--clients 16] [--units 100] [--workers 8]
+    .venv/bin/python bench/bench_flash_sale.py --big      # 4,000 buyers, 64 clients, 1,000 units
 
 Recreates `omnicanal_bench_flash_sale` on DATABASE_URL's server (default
 postgres://postgres@127.0.0.1:5432). Each buyer POSTs /api/v1/orders with its own Idempotency-Key;
-expected: exactly `units` answers 201 and the rest 409 insufficient-stock.
+expected: exactly `units` answers 201 and the rest 409 insufficient-stock. Goals: both rates >= 50 %
+of the ceiling's, 0 oversold, peak RSS <= 200 MB per process.
 """
 
 from __future__ import annotations
@@ -14,10 +23,12 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,6 +37,8 @@ from urllib.parse import urlsplit, urlunsplit
 DB_NAME = "omnicanal_bench_flash_sale"
 SKU = "FLASH-1"
 ROOT = Path(__file__).resolve().parent.parent
+# The server and the background worker share this huey file (no Redis needed); removed at the end.
+VAR_DIR = tempfile.mkdtemp(prefix="omnicanal-bench-flash-")
 
 
 def _urls() -> tuple[str, str]:
@@ -38,8 +51,11 @@ def _env(url: str) -> dict:
     env = dict(os.environ)
     # Under ASGI each request may run in another thread: Django's docs say persistent connections
     # leak there, so the server closes its connection after each request (CONN_MAX_AGE=0).
-    env.update({"DATABASE_URL": url, "CONN_MAX_AGE": "0", "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings",
-                "LOG_LEVEL": "WARNING"})
+    env.update({"DATABASE_URL": url, "CONN_MAX_AGE": "0", "DJANGO_SETTINGS_MODULE": "flash_sale_site",
+                "OMNICANAL_ENV": "development",
+                "LOG_LEVEL": "WARNING", "OMNICANAL_VAR": VAR_DIR,
+                "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "bench"), str(ROOT / "src"),
+                                                            env.get("PYTHONPATH", "")) if p)})
     env.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
     return env
 
@@ -51,6 +67,7 @@ def _prepare(admin_url: str, url: str, units: int) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
     os.environ.update(_env(url))
+    sys.path[:0] = [str(ROOT / "bench"), str(ROOT / "src")]
     import django
 
     django.setup()
@@ -71,10 +88,23 @@ def _prepare(admin_url: str, url: str, units: int) -> str:
                                           lat=-33.389, lon=-70.775)
         inventory.do_receive_stock(location=wh, lines=[(SKU, units)], reference="bench")
         key = do_create_api_key(role="integration", name="bench")
-    from django.db import connections
+    from django.db import connection, connections
 
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_flash_stock (id int PRIMARY KEY, units int NOT NULL)")
+        cursor.execute("CREATE TABLE bench_flash_sold (id bigserial PRIMARY KEY, buyer text NOT NULL, "
+                       "at timestamptz NOT NULL DEFAULT now())")
     connections.close_all()
     return f"Bearer {key.secret}"
+
+
+def _reset_bare(units: int) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE bench_flash_sold")
+        cursor.execute("DELETE FROM bench_flash_stock")
+        cursor.execute("INSERT INTO bench_flash_stock VALUES (1, %s)", [units])
 
 
 def _free_port() -> int:
@@ -83,7 +113,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_up(port: int, timeout: float = 60) -> None:
+def _wait_up(port: int, timeout: float = 600) -> None:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         try:
@@ -96,27 +126,95 @@ def _wait_up(port: int, timeout: float = 60) -> None:
     raise RuntimeError("uvicorn did not start")
 
 
-def _client(port: int, auth: str, jobs: list[int], out: list, lock: threading.Lock, start: threading.Barrier):
-    body = {"channel": "web", "lines": [{"sku": SKU, "quantity": 1}],
-            "delivery": {"method": "ship", "address": {"line1": "Av 1", "city": "Santiago", "country": "CL"}}}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+ORDER_BODY = json.dumps({"channel": "web", "lines": [{"sku": SKU, "quantity": 1}],
+                         "delivery": {"method": "ship", "address": {"line1": "Av 1", "city": "Santiago",
+                                                                    "country": "CL"}}})
+
+
+def _client(port: int, auth: str, path: str, jobs: list[int], out: list, lock: threading.Lock,
+            start: threading.Barrier, t0: list):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     mine = []
     start.wait()
     for buyer in jobs:
-        t0 = time.perf_counter()
-        conn.request("POST", "/api/v1/orders", json.dumps(body), {
-            "Content-Type": "application/json", "Authorization": auth, "Idempotency-Key": f"buyer-{buyer}"})
+        sent = time.perf_counter()
+        conn.request("POST", path, ORDER_BODY, {
+            "Content-Type": "application/json", "Authorization": auth, "Idempotency-Key": f"{path}-buyer-{buyer}"})
         r = conn.getresponse()
         payload = r.read()
-        mine.append((time.perf_counter() - t0, r.status, payload[:200]))
+        done = time.perf_counter()
+        mine.append((done - sent, r.status, payload[:200], done))
     with lock:
         out.extend(mine)
 
 
+def _sale(port: int, auth: str, path: str, buyers: int, clients: int) -> tuple[list, float]:
+    """Every buyer once, `clients` at a time: (answers, seconds). An answer: (latency, status, body, end)."""
+    results: list = []
+    lock = threading.Lock()
+    start = threading.Barrier(clients + 1)
+    t0: list = []
+    threads = [threading.Thread(target=_client, args=(port, auth, path, list(range(i, buyers, clients)), results,
+                                                      lock, start, t0)) for i in range(clients)]
+    for t in threads:
+        t.start()
+    start.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - began
+    return [(lat, status, body, end - began) for lat, status, body, end in results], elapsed
+
+
+def _rates(results: list, elapsed: float) -> tuple[float, float, int]:
+    """(buyers answered/s, orders placed/s while the stock lasted, placed)."""
+    placed = [end for _, status, _, end in results if status == 201]
+    lasted = max(placed) if placed else elapsed
+    return len(results) / elapsed, (len(placed) / lasted if placed else 0.0), len(placed)
+
+
+def _loadavg() -> str:
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+def _peak_rss_mb(pid: int) -> float | None:
+    """The process's peak resident set size (VmHWM) in MB, from /proc."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def _pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * q))]
+
+
 def main(argv: list[str]) -> None:
+    big = "--big" in argv
+    argv = [a for a in argv if a != "--big"]
     args = dict(zip(argv[::2], argv[1::2], strict=False))
-    buyers, clients = int(args.get("--buyers", 400)), int(args.get("--clients", 16))
-    units, workers = int(args.get("--units", 100)), int(args.get("--workers", 8))
+    buyers = int(args.get("--buyers", 4000 if big else 400))
+    clients = int(args.get("--clients", 64 if big else 16))
+    units = int(args.get("--units", 1000 if big else 100))
+    workers = int(args.get("--workers", 8))
     admin_url, url = _urls()
     auth = _prepare(admin_url, url, units)
     port = _free_port()
@@ -124,6 +222,9 @@ def main(argv: list[str]) -> None:
         [str(ROOT / ".venv/bin/uvicorn"), "omnicanal.web.asgi:application", "--host", "127.0.0.1", "--port",
          str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
         env=_env(url), cwd=ROOT)
+    worker = subprocess.Popen([str(ROOT / ".venv/bin/omnicanal"), "worker"], env=_env(url), cwd=ROOT,
+                              stdout=subprocess.DEVNULL)
+    load_before = _loadavg()
     try:
         _wait_up(port)
         # warm every worker (imports, connections) before the clock starts
@@ -132,46 +233,60 @@ def main(argv: list[str]) -> None:
             t.start()
         for t in warm:
             t.join()
-        results: list = []
-        lock = threading.Lock()
-        start = threading.Barrier(clients + 1)
-        threads = [threading.Thread(target=_client, args=(port, auth, list(range(i, buyers, clients)), results, lock,
-                                                          start)) for i in range(clients)]
-        for t in threads:
-            t.start()
-        start.wait()
-        t0 = time.perf_counter()
-        for t in threads:
-            t.join()
-        elapsed = time.perf_counter() - t0
+        _reset_bare(units)
+        bare_before, bare_before_s = _sale(port, auth, "/bench/bare", buyers, clients)
+        results, elapsed = _sale(port, auth, "/api/v1/orders", buyers, clients)
+        _reset_bare(units)
+        bare_after, bare_after_s = _sale(port, auth, "/bench/bare", buyers, clients)
+        time.sleep(2)  # let the background worker take the sale's events
+        web_pids = _children(server.pid)
+        web_rss = [r for r in (_peak_rss_mb(pid) for pid in web_pids) if r is not None]
+        worker_pids = [worker.pid, *_children(worker.pid)]
+        worker_rss = [r for r in (_peak_rss_mb(pid) for pid in worker_pids) if r is not None]
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        for process in (server, worker):
+            process.terminate()
+        for process in (server, worker):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
     from django.db.models import F
 
     from omnicanal.inventory.models import StockLevel
     from omnicanal.orders.models import Order
 
-    ok = sum(1 for _, status, _ in results if status == 201)
-    short = sum(1 for _, status, body in results if status == 409 and b"insufficient-stock" in body)
-    other = [(status, body) for _, status, body in results if status not in (201, 409)]
-    latencies = sorted(lat * 1000 for lat, _, _ in results)
+    answered, placed_rate, ok = _rates(results, elapsed)
+    ceilings = [_rates(bare_before, bare_before_s), _rates(bare_after, bare_after_s)]
+    bare_answered = sum(c[0] for c in ceilings) / 2
+    bare_placed = sum(c[1] for c in ceilings) / 2
+    short = sum(1 for _, status, body, _ in results if status == 409 and b"insufficient-stock" in body)
+    other = [(status, body) for _, status, body, _ in results if status not in (201, 409)]
+    latencies = sorted(lat * 1000 for lat, _, _, _ in results)
     row = StockLevel.objects.get()
     orders = Order.objects.count()
     oversold = max(0, orders - units) + StockLevel.objects.filter(reserved__gt=F("on_hand")).count()
-    print(f"flash sale: {buyers} buyers, {clients} clients, {units} units, {workers} uvicorn workers, PostgreSQL")
-    print(f"  orders answered/s : {len(results) / elapsed:8.1f}  ({len(results)} in {elapsed:.2f} s)")
+    print(f"flash sale: {buyers} buyers, {clients} clients, {units} units, {workers} uvicorn workers + the "
+          f"background worker, PostgreSQL; load average {load_before} before, {_loadavg()} after")
+    print(f"  buyers answered/s : {answered:8.1f}  ({len(results)} in {elapsed:.2f} s)   ceiling {bare_answered:8.1f}"
+          f"  = {answered / bare_answered:.0%}")
+    print(f"  orders placed/s   : {placed_rate:8.1f}  ({ok} while the stock lasted)      ceiling {bare_placed:8.1f}"
+          f"  = {placed_rate / bare_placed if bare_placed else 0:.0%}")
+    print(f"  ceiling runs      : bare UPDATE+INSERT endpoint, before {ceilings[0][0]:.1f} / after {ceilings[1][0]:.1f}"
+          f" answered/s, {ceilings[0][2]} / {ceilings[1][2]} sold")
     print(f"  orders placed     : {ok} (201)   refused insufficient-stock: {short} (409)   other: {len(other)}")
-    print(f"  latency p50 / p99 : {statistics.median(latencies):.1f} ms / "
-          f"{latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]:.1f} ms")
+    print(f"  latency p50 / p99 : {statistics.median(latencies):.1f} ms / {_pct(latencies, 0.99):.1f} ms")
     for label, code in (("placed (201)", 201), ("refused (409)", 409)):
-        some = sorted(lat * 1000 for lat, status, _ in results if status == code)
+        some = sorted(lat * 1000 for lat, status, _, _ in results if status == code)
         if some:
-            print(f"  {label:<17} : p50 {statistics.median(some):.1f} ms, p99 "
-                  f"{some[min(len(some) - 1, int(len(some) * 0.99))]:.1f} ms")
+            print(f"  {label:<17} : p50 {statistics.median(some):.1f} ms, p99 {_pct(some, 0.99):.1f} ms")
     print(f"  units oversold    : {oversold}   (reserved {row.reserved} of {row.on_hand} on hand, {orders} orders)")
+    print(f"  peak RSS          : web processes {', '.join(f'{r:.0f}' for r in sorted(web_rss))} MB "
+          f"(max {max(web_rss, default=0):.0f} MB); background worker "
+          f"{', '.join(f'{r:.0f}' for r in worker_rss)} MB (goal <= 200 MB each)")
     if other:
         print(f"  first unexpected answer: {other[0]}")
+    shutil.rmtree(VAR_DIR, ignore_errors=True)
 
 
 def _ping(port: int, auth: str) -> None:

@@ -32,6 +32,9 @@ from omnicanal.core import clock
 
 LOCK_CLASS = 0x4944  # "ID"
 _KEY_MASK = 0x7FFFFFFF
+# hold() as an SQL expression over a record's `id`, for a statement that writes the claim and takes
+# its lock at once (core.middleware's fresh claim).
+LOCK_SQL = f"pg_try_advisory_lock({LOCK_CLASS}, (id & {_KEY_MASK})::int)"
 
 
 def _start_ticks(pid: int) -> str | None:

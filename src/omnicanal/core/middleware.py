@@ -19,7 +19,7 @@ import json
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 
 from omnicanal.core import claims, clock
@@ -90,6 +90,9 @@ class ApiTransactionMiddleware:
         scope = _scope(request)
         request_hash = _request_hash(request)
         now = clock.now()
+        fresh = _claim_fresh(scope, key, request_hash, now)
+        if fresh is not None:
+            return fresh, None
         with transaction.atomic():
             existing = IdempotencyRecord.objects.select_for_update().filter(scope=scope, key=key).first()
             if existing is not None and existing.expires_at <= now:
@@ -120,6 +123,35 @@ class ApiTransactionMiddleware:
         if not existing.completed:
             raise RequestInProgress(detail="A request with this Idempotency-Key is still being processed.")
         return None, _replay(existing)
+
+
+def _claim_fresh(scope: str, key: str, request_hash: str, now) -> IdempotencyRecord | None:
+    """The common case, a key never seen, in ONE statement on PostgreSQL (autocommit): the record
+    inserted and its claim's advisory lock taken in the same transaction (core.claims), instead of a
+    transaction of six round trips (BEGIN, SELECT … FOR UPDATE, SAVEPOINT, INSERT, RELEASE, COMMIT)
+    and the lock's own. None when the key exists (or elsewhere than PostgreSQL, or inside a
+    transaction): the caller's general path decides then (replay, conflict, in progress, take over)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return None
+    expires_at = now + timedelta(hours=int(settings.OMNICANAL["IDEMPOTENCY_TTL_HOURS"]))
+    owner = claims.owner_token()
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH claimed AS (INSERT INTO {table} (scope, key, request_hash, completed, response_status, "
+            "response_content_type, response_location, response_body, owner, created_at, expires_at) "
+            "VALUES (%s, %s, %s, FALSE, NULL, '', '', '', %s, %s, %s) "
+            "ON CONFLICT (scope, key) DO NOTHING RETURNING id) "
+            f"SELECT id, {claims.LOCK_SQL} FROM claimed",
+            [scope, key, request_hash, owner, now, expires_at],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record = IdempotencyRecord(pk=row[0], scope=scope, key=key, request_hash=request_hash, owner=owner,
+                               created_at=now, expires_at=expires_at)
+    record._state.adding = False
+    return record
 
 
 def _holds_secret(response: HttpResponse) -> bool:

@@ -75,8 +75,8 @@ def transfer(public_id: str) -> Transfer | None:
 # waits its turn on each row's queue (an advisory lock held to commit, in primary-key order), and only
 # then raises `reserved` on the rows, in a statement whose snapshot is taken after the wait: it sees
 # each row as the previous holder left it. A row that no longer covers its units (another
-# reservation got there in between) makes it raise a check violation on stock_reserved_within_on_hand,
-# so the whole call is undone and nothing of it is written. Row locks are therefore held for that
+# reservation got there in between) makes it delete the rows it wrote and answer go = false (migration
+# 0008; it raised a check violation before, which needed a savepoint in a caller's transaction). Row locks are therefore held for that
 # UPDATE and the commit only, as for a bare conditional UPDATE, and in autocommit the call is the
 # whole transaction: no client round trip ever happens under a lock.
 #
@@ -97,7 +97,6 @@ _RESERVE_ROWS = HotStatement(
     f"SELECT go, reservation_id, event_id FROM inventory_reserve(%(skus)s::text[], %(codes)s::text[], "
     f"%(takes)s::int[], {_WRITE_ARGS})",
 )
-STOCK_WITHIN_ON_HAND = "stock_reserved_within_on_hand"
 
 
 class GaveWay(Exception):
@@ -112,8 +111,6 @@ def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event) -> 
     when the stock cannot be taken as planned (nothing written).
 
     Prepared once per connection and run through libpq (core.libpq.HotStatement)."""
-    import psycopg
-
     params = {
         "channel": reservation.channel_id, "public_id": reservation.public_id, "reference": reservation.reference,
         "status": reservation.status, "now": reservation.created_at, "expires_at": reservation.expires_at,
@@ -127,12 +124,9 @@ def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event) -> 
         statement = _RESERVE_ROWS
         params.update(skus=[sku for sku, _, _ in plan], codes=[code for _, code, _ in plan],
                       takes=[take for _, _, take in plan])
-    try:
-        [(go, reservation_id, event_id)] = statement.run(params)
-    except psycopg.errors.CheckViolation as error:
-        if error.diag.constraint_name == STOCK_WITHIN_ON_HAND:
-            raise GaveWay from error
-        raise
+    # The function never raises to give way (it undoes its own rows and answers go = false): an error
+    # here would abort a caller's transaction, which runs the call without a savepoint.
+    [(go, reservation_id, event_id)] = statement.run(params)
     if go != "t":
         raise GaveWay
     if reservation_id is None:

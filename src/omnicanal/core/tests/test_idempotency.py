@@ -94,3 +94,25 @@ def test_concurrent_duplicates_in_several_processes_have_one_effect(issue_key):
     # and a retry after it finished replays the one answer
     status, body = post_with_key(auth, "dup-1", "0.3")
     assert status == 201 and body["entries"] == 1 and made() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_fresh_key_is_claimed_in_one_statement_that_also_takes_its_lock(api):
+    # given a key never seen, sent outside any transaction (as a server runs requests)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # when the request runs
+    with CaptureQueriesContext(connection) as sent:
+        first = api.post("/v1/things", THING, headers={"Idempotency-Key": "k-fresh"})
+    # then the claim was one statement (record and its lock together), with no claim transaction
+    claims = [q["sql"] for q in sent.captured_queries if "core_idempotencyrecord" in q["sql"]
+              and "INSERT" in q["sql"].upper()]
+    assert len(claims) == 1 and "pg_try_advisory_lock" in claims[0]
+    assert not [q["sql"] for q in sent.captured_queries if "FOR UPDATE" in q["sql"].upper()
+                and "core_idempotencyrecord" in q["sql"]]
+    # and the key works as ever: a retry replays the first answer, the request ran once
+    again = api.post("/v1/things", THING, headers={"Idempotency-Key": "k-fresh"})
+    assert first.status_code == again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert made() == 1

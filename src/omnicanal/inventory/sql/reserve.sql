@@ -1,9 +1,9 @@
 -- inventory_reserve: the reserve hot path for several stock rows (PostgreSQL only; SQLite reserves
 -- under row locks in Python). Called once per reservation by inventory.locks.reserve_at_once.
 --
--- Loaded by migration inventory/0005_reserve_function (CREATE OR REPLACE), and again by 0006 (which
--- added p_request_id). The file is the function's one definition: a change to it needs a new migration
--- that loads the files again (databases that already ran 0006 would not see it otherwise). Its contract with the Python side, checked by
+-- Loaded by migration inventory/0005_reserve_function (CREATE OR REPLACE), again by 0007 (which
+-- added p_request_id) and by 0008 (gives way without raising). The file is the function's one definition: a change to it needs a new migration
+-- that loads the files again (databases past the last one would not see it otherwise). Its contract with the Python side, checked by
 -- inventory/tests/test_seams_reserve_sql.py:
 --   * INSERT INTO core_outboxevent names columns of core.OutboxEvent and every NOT NULL one;
 --   * pg_advisory_xact_lock(21332, id & 2147483647): 21332 is inventory.locks.STOCK_QUEUE (0x5354),
@@ -58,19 +58,33 @@ BEGIN
         PERFORM pg_advisory_xact_lock(21332, (v_id & 2147483647)::int);
     END LOOP;
 
-    -- 4. Raise reserved on the newest version of each row (this statement's snapshot is taken now).
-    --    Several rows are locked in key order first, the module's rule against deadlocks.
-    IF cardinality(v_ids) > 1 THEN
-        PERFORM 1 FROM inventory_stocklevel WHERE id = ANY (v_ids) ORDER BY id FOR NO KEY UPDATE;
+    -- 4. Lock the rows in key order (the module's rule against deadlocks) and check them again: this
+    --    statement's snapshot is taken after the locks, so it sees each row as its last holder left it.
+    PERFORM 1 FROM inventory_stocklevel WHERE id = ANY (v_ids) ORDER BY id FOR NO KEY UPDATE;
+    SELECT count(*) INTO v_changed
+      FROM inventory_stocklevel s JOIN unnest(v_ids, v_takes, v_floors) AS u(id, take, floor) ON s.id = u.id
+     WHERE s.on_hand - s.reserved - u.floor >= u.take;
+    IF v_changed < cardinality(v_ids) THEN
+        -- Another reservation took the units in between: undo our own rows and say so, without
+        -- raising, so a caller's transaction needs no savepoint around the call (inventory/0008).
+        DELETE FROM core_outboxevent WHERE id = event_id;
+        DELETE FROM inventory_reservationline WHERE inventory_reservationline.reservation_id = inventory_reserve.reservation_id;
+        DELETE FROM inventory_reservation WHERE id = inventory_reserve.reservation_id;
+        go := FALSE;
+        reservation_id := NULL;
+        event_id := NULL;
+        RETURN;
     END IF;
+
+    -- 5. Raise reserved on the locked rows.
     UPDATE inventory_stocklevel s
        SET reserved = s.reserved + u.take, updated_at = p_now
       FROM unnest(v_ids, v_takes, v_floors) AS u(id, take, floor)
      WHERE s.id = u.id AND s.on_hand - s.reserved - u.floor >= u.take;
     GET DIAGNOSTICS v_changed = ROW_COUNT;
     IF v_changed < cardinality(v_ids) THEN
-        -- Another reservation took the units in between: undo all of it, as the CHECK would.
-        RAISE EXCEPTION 'stock moved; the reservation gives way'
+        -- Cannot happen (the rows are locked and were just checked); refuse loudly rather than oversell.
+        RAISE EXCEPTION 'stock moved under a lock'
             USING ERRCODE = 'check_violation', CONSTRAINT = 'stock_reserved_within_on_hand';
     END IF;
 END

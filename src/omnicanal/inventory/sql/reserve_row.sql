@@ -1,9 +1,9 @@
 -- inventory_reserve_row: the reserve hot path for one stock row, the common case (PostgreSQL only).
 -- Called once per reservation by inventory.locks.reserve_at_once.
 --
--- Loaded by migration inventory/0005_reserve_function (CREATE OR REPLACE), and again by 0006 (which
--- added p_request_id). The file is the function's one definition: a change to it needs a new migration
--- that loads the files again (databases that already ran 0006 would not see it otherwise). Its contract with the Python side, checked by
+-- Loaded by migration inventory/0005_reserve_function (CREATE OR REPLACE), again by 0007 (which
+-- added p_request_id) and by 0008 (gives way without raising). The file is the function's one definition: a change to it needs a new migration
+-- that loads the files again (databases past the last one would not see it otherwise). Its contract with the Python side, checked by
 -- inventory/tests/test_seams_reserve_sql.py:
 --   * INSERT INTO core_outboxevent names columns of core.OutboxEvent and every NOT NULL one;
 --   * pg_advisory_xact_lock(21332, id & 2147483647): 21332 is inventory.locks.STOCK_QUEUE (0x5354),
@@ -46,8 +46,14 @@ BEGIN
     UPDATE inventory_stocklevel SET reserved = reserved + p_take, updated_at = p_now
      WHERE id = v_id AND on_hand - reserved - v_floor >= p_take;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'stock moved; the reservation gives way'
-            USING ERRCODE = 'check_violation', CONSTRAINT = 'stock_reserved_within_on_hand';
+        -- Another reservation took the units in between: undo our own rows and say so, without
+        -- raising, so a caller's transaction needs no savepoint around the call (inventory/0008).
+        DELETE FROM core_outboxevent WHERE id = event_id;
+        DELETE FROM inventory_reservationline WHERE inventory_reservationline.reservation_id = inventory_reserve_row.reservation_id;
+        DELETE FROM inventory_reservation WHERE id = inventory_reserve_row.reservation_id;
+        go := FALSE;
+        reservation_id := NULL;
+        event_id := NULL;
     END IF;
 END
 $$;

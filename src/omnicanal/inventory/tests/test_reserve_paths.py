@@ -89,8 +89,8 @@ def test_a_stale_read_never_oversells_and_leaves_nothing_when_the_stock_is_gone(
 
 @pytest.mark.django_db
 def test_a_caller_s_transaction_stays_usable_after_the_hot_path_gave_way(chain, monkeypatch):
-    # The hot path runs in a savepoint inside a caller's transaction: when it aborts, the caller's
-    # own earlier writes survive and the caller can go on.
+    # The hot path gives way without raising (no savepoint around it): the caller's own earlier
+    # writes survive and the caller can go on.
     receive(chain["WH"], **{"SHOE-40": 2})
     reserve("ord_0", ("SHOE-40", 1), locations=["WH"])
     outcomes = _stale_read(monkeypatch, extra_free=1)
@@ -163,10 +163,12 @@ def _plain_dsn() -> dict:
     return dsn
 
 
-def _buy_behind_a_rival(rival_sql: str, rival_params: list, *, lines, locations) -> tuple[dict, str | None]:
+def _buy_behind_a_rival(rival_sql: str, rival_params: list, *, lines, locations,
+                        first: ReserveLine | None = None) -> tuple[dict, str | None]:
     """A rival transaction runs `rival_sql` and stays open; a buyer reserves in a thread of its own
     until it waits for a lock; then the rival commits. Returns what the buyer got and the wait event
-    (PostgreSQL's pg_stat_activity) it queued on."""
+    (PostgreSQL's pg_stat_activity) it queued on. With `first`, the buyer works inside a transaction
+    of its own: it reserves `first` (reference ord_first), then the lines, then commits."""
     import threading
     import time
 
@@ -179,11 +181,20 @@ def _buy_behind_a_rival(rival_sql: str, rival_params: list, *, lines, locations)
     rival.execute(rival_sql, rival_params)
     result: dict = {}
 
-    def buyer():
+    def buy():
         try:
             result["made"] = services.do_reserve(reference="ord_late", channel="web", lines=lines, locations=locations)
         except InsufficientStock as refused:
             result["refused"] = refused
+
+    def buyer():
+        try:
+            if first is None:
+                buy()
+                return
+            with transaction.atomic():
+                services.do_reserve(reference="ord_first", channel="web", lines=[first], locations=locations)
+                buy()
         finally:
             connections.close_all()
 
@@ -205,36 +216,64 @@ def _buy_behind_a_rival(rival_sql: str, rival_params: list, *, lines, locations)
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_row_taken_while_the_statement_waited_for_its_lock_aborts_it_and_nothing_is_written(chain_committed,
+def test_a_row_taken_while_the_statement_waited_for_its_lock_gives_way_and_nothing_is_written(chain_committed,
                                                                                               monkeypatch):
     """The call read one free unit and wrote its rows, then waited for the row's lock; a rival
     holds the row's lock and commits taking that unit; the call's UPDATE then finds the newest row
-    short, it raises the check violation, and the reservation falls back and is refused."""
+    short, the function deletes what it wrote and answers "gave way" (it never raises, so no savepoint
+    is needed around it), and the reservation falls back and is refused."""
     with transaction.atomic():
         receive(chain_committed["WH"], **{"SHOE-40": 1})
     stock_id = StockLevel.objects.get(location__code="WH", variant__sku="SHOE-40").pk
     outcomes = _spy(monkeypatch)
-    causes: list[str] = []
-    real = locks.reserve_at_once
-
-    def cause(**kw):
-        try:
-            return real(**kw)
-        except locks.GaveWay as gave_way:
-            causes.append(type(gave_way.__cause__).__name__)
-            raise
-
-    monkeypatch.setattr(locks, "reserve_at_once", cause)
     result, waited_on = _buy_behind_a_rival(
         "UPDATE inventory_stocklevel SET reserved = reserved + 1 WHERE id = %s", [stock_id],
         lines=[ReserveLine("SHOE-40", 1)], locations=["WH"])
     assert waited_on == "transactionid", f"the buyer never waited for the rival's row lock: {result}"
-    assert "refused" in result and causes == ["CheckViolation"]
+    assert "refused" in result
     assert outcomes == ["gave way"]
     assert level("WH", "SHOE-40") == (1, 1)
     assert not Reservation.objects.filter(reference="ord_late").exists()
     assert not ReservationLine.objects.exists()
     assert OutboxEvent.objects.filter(topic="inventory.StockReserved").count() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("skus", [["SHOE-40"], ["SHOE-40", "SHOE-41"]], ids=["one row", "rows in key order"])
+def test_inside_a_caller_s_transaction_a_row_taken_while_waiting_gives_way_and_the_caller_goes_on(chain_committed,
+                                                                                                 monkeypatch, skus):
+    """The same race inside a caller's transaction, with no savepoint around the call: the caller's
+    earlier reservation survives, this one is refused, nothing of it is written, nothing oversold."""
+    with transaction.atomic():
+        receive(chain_committed["WH"], **{sku: 1 for sku in skus}, **{"SHOE-42": 1})
+    stock_id = StockLevel.objects.get(location__code="WH", variant__sku="SHOE-40").pk
+    outcomes = _spy(monkeypatch)
+    result, waited_on = _buy_behind_a_rival(
+        "UPDATE inventory_stocklevel SET reserved = reserved + 1 WHERE id = %s", [stock_id],
+        lines=[ReserveLine(sku, 1) for sku in skus], locations=["WH"], first=ReserveLine("SHOE-42", 1))
+    assert waited_on == "transactionid", f"the buyer never waited for the rival's row lock: {result}"
+    assert "refused" in result
+    assert outcomes == ["written", "gave way"]
+    assert level("WH", "SHOE-40") == (1, 1) and level("WH", "SHOE-42") == (1, 1)
+    assert Reservation.objects.filter(reference="ord_first").exists()
+    assert not Reservation.objects.filter(reference="ord_late").exists()
+    assert ReservationLine.objects.count() == 1
+    assert OutboxEvent.objects.filter(topic="inventory.StockReserved").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_inside_a_caller_s_transaction_the_hot_path_takes_no_savepoint(chain, monkeypatch):
+    """One round trip for the call: a savepoint would add two, one of them under the hot row's lock."""
+    from django.test.utils import CaptureQueriesContext
+
+    receive(chain["WH"], **{"SHOE-40": 2})
+    outcomes = _spy(monkeypatch)
+    with transaction.atomic(), CaptureQueriesContext(connection) as sent:
+        services.do_reserve(reference="ord_1", channel="web", lines=[ReserveLine("SHOE-40", 1)], locations=["WH"])
+    assert outcomes == ["written"]
+    assert not [q["sql"] for q in sent.captured_queries if "SAVEPOINT" in q["sql"].upper()]
 
 
 _AHEAD = ("WITH q AS (SELECT pg_advisory_xact_lock(%s, %s)) "
