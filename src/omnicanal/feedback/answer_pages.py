@@ -13,6 +13,7 @@ from django.utils import translation
 from django.views.decorators.http import require_http_methods
 
 from omnicanal.core.errors import Conflict, Problem
+from omnicanal.core.money import Money
 from omnicanal.feedback.models import RewardKind, SendStatus
 from omnicanal.feedback.services import surveys
 
@@ -72,5 +73,6 @@ def _thanks(request: HttpRequest, send) -> HttpResponse:
     return render(request, "feedback/survey_thanks.html", {
         "send": send, "reward_kind": send.survey.reward_kind, "reward_ref": send.reward_ref,
         "points": int(send.survey.reward_value), "coupon": send.survey.reward_kind == RewardKind.COUPON,
+        "credit": Money.of(send.survey.reward_value).format() if send.survey.reward_kind == RewardKind.STORE_CREDIT else "",
         "business": settings.OMNICANAL.get("BUSINESS_NAME", ""),
     })

@@ -112,7 +112,7 @@ def reply(request, review_id: str, body: ReviewReplyIn):
 
 
 class RewardIn(Schema):
-    kind: str = Field(default="", max_length=10)  # "", points, coupon
+    kind: str = Field(default="", max_length=20)  # "", points, coupon, store_credit
     value: float = Field(default=0, ge=0, le=1_000_000)
 
 
@@ -145,6 +145,9 @@ class SendOut(Schema):
     link: str
     answers: dict
     reward_ref: str
+    channel: str = ""  # where it was delivered: email, whatsapp, sms, webchat (inline), pos (a tablet link)
+    delivery: str = ""  # "" on its way | delivered | not_sent
+    delivery_reason: str = ""  # not_sent: no_consent | no_channel
 
 
 class AnswersIn(Schema):
@@ -153,7 +156,8 @@ class AnswersIn(Schema):
 
 def _send_out(request, send) -> dict:
     return {"id": send.public_id, "survey_id": send.survey.public_id, "customer_id": send.customer_id,
-            "status": send.status, "answers": send.answers, "reward_ref": send.reward_ref,
+            "status": send.status, "answers": send.answers, "reward_ref": send.reward_ref, "channel": send.channel,
+            "delivery": send.delivery, "delivery_reason": send.delivery_reason,
             "link": request.build_absolute_uri(reverse("feedback-survey", args=[surveys.link_token(send)]))}
 
 
@@ -339,3 +343,114 @@ def acknowledge_alert(request, alert_id: str):
     with transaction.atomic():
         trends.do_acknowledge(alert_id=alert_id, actor=actor)
     return next(a.__dict__ for a in queries.trend_alerts(open_only=False, limit=500) if a.id == alert_id)
+
+
+# --- survey triggers, segment sends, the POS's tablet link (services.triggers, services.delivery) ----
+
+
+class TriggerIn(Schema):
+    event: str = Field(max_length=30)  # picked_up | delivered | return_received | ticket_solved | …
+    delay_hours: int = Field(default=0, ge=0, le=2160)
+    channel: str = Field(default="", max_length=20)
+    curbside: bool = False
+    bot: bool = False
+    store: str = Field(default="", max_length=32)
+
+
+class TriggerOut(Schema):
+    id: str
+    survey_id: str
+    event: str
+    delay_hours: int
+    channel: str
+    curbside: bool
+    bot: bool
+    store: str
+    active: bool
+
+
+class SegmentSendIn(Schema):
+    segment_id: str = Field(min_length=1, max_length=40)
+
+
+class SegmentSendOut(Schema):
+    scheduled: int
+
+
+class PosSendIn(Schema):
+    order_id: str = Field(min_length=1, max_length=40)
+
+
+class PosSendOut(SendOut):
+    qr_svg: str
+
+
+def _trigger_out(trigger) -> dict:
+    return {"id": trigger.public_id, "survey_id": trigger.survey.public_id, "event": trigger.event,
+            "delay_hours": trigger.delay_hours, "channel": trigger.channel, "curbside": trigger.curbside,
+            "bot": trigger.bot, "store": trigger.store, "active": trigger.active}
+
+
+@router.post("/surveys/{survey_id}/triggers", response={201: TriggerOut},
+             summary="Send the survey after an event, with a delay, to the customers it targets")
+def create_trigger(request, survey_id: str, body: TriggerIn):
+    """A trigger: after an event (a pickup completed, a delivery, a return received, a ticket solved, an
+    agent conversation resolved, a bot conversation ended), `delay_hours` later, to the customers who
+    used `channel`, curbside, the bot alone or `store` (empty: everyone)."""
+    require_role(request, *roles.SURVEYS)
+    from omnicanal.feedback.services import triggers
+
+    with transaction.atomic():
+        trigger = triggers.do_create_trigger(survey_id=survey_id, **body.dict())
+    return Status(201, _trigger_out(trigger))
+
+
+@router.get("/surveys/{survey_id}/triggers", response=list[TriggerOut], summary="A survey's triggers")
+def list_triggers(request, survey_id: str):
+    require_role(request, *roles.SURVEYS)
+    from omnicanal.feedback.models import SurveyTrigger
+
+    return [_trigger_out(t) for t in SurveyTrigger.objects.filter(survey__public_id=survey_id).select_related("survey")]
+
+
+@router.post("/surveys/{survey_id}/segment-sends", response={202: SegmentSendOut},
+             summary="Send the survey once to a marketing segment (the worker sends, the governor decides each)")
+def send_to_segment(request, survey_id: str, body: SegmentSendIn):
+    """Schedules the survey for every customer of the segment now; the worker sends them within minutes,
+    each only if that customer's survey budget allows."""
+    require_role(request, *roles.SURVEYS)
+    from omnicanal.feedback.services import triggers
+
+    with transaction.atomic():
+        count = triggers.do_schedule_segment(survey_id=survey_id, segment_id=body.segment_id)
+    return Status(202, {"scheduled": count})
+
+
+@router.post("/surveys/{survey_id}/pos-sends", response={201: PosSendOut},
+             summary="The survey for a POS sale's customer: a link and QR for the tablet (else 409 with when)")
+def pos_send(request, survey_id: str, body: PosSendIn):
+    """At the POS's end: the survey for the sale's customer, shown on the tablet as a link and a QR
+    (nothing is messaged), if the fatigue governor allows; otherwise 409 with the next time it may."""
+    require_role(request, *roles.POS_SURVEY)
+    import segno
+
+    from omnicanal.core.errors import NotFound, Problem
+    from omnicanal.orders import queries as orders
+
+    try:
+        order = orders.get_order(body.order_id)
+    except Problem:
+        raise NotFound(detail=_("No order %(order)s.") % {"order": body.order_id}) from None
+    if not order.customer_id:
+        raise ValidationFailed.on("order_id", _("The sale has no customer to ask."))
+    with transaction.atomic():
+        send = surveys.do_send_survey(survey_id=survey_id, customer_id=order.customer_id,
+                                      trigger=f"pos:{order.public_id}", deliver=False,
+                                      context={"order_id": order.public_id, "channel": order.channel})
+    if send is None:
+        budget = queries.eligibility(customers.customer_summary(order.customer_id).id)
+        raise Conflict(detail=_("The customer's survey budget does not allow another survey now."),
+                       extra={"reason": budget.reason, "next_eligible_at": budget.next_eligible_at.isoformat()
+                              if budget.next_eligible_at else None})
+    out = _send_out(request, send)
+    return Status(201, {**out, "qr_svg": segno.make(out["link"], error="m").svg_inline(scale=4)})

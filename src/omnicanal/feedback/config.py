@@ -36,6 +36,14 @@ DEFAULTS: dict[str, Any] = {
     "TREND_MIN_COUNT": 10,
     "TREND_JUMP": 0.15,
     "TREND_RATIO": 1.5,
+    # Review requests (services.triggers): asked the product's usage time after it reached the customer,
+    # by category slug (a parent's value applies to its children), else the default; held while the
+    # customer has an open conversation or the order an open return, looked at again every REVIEW_HOLD_HOURS.
+    "REVIEW_USAGE_DAYS": {},
+    "REVIEW_DEFAULT_USAGE_DAYS": 14,
+    "REVIEW_HOLD_HOURS": 24,
+    # Due survey sends and review requests sent per run of the worker's task (every 5 minutes).
+    "DUE_BATCH": 500,
 }
 FEEDBACK_CATEGORY = "feedback"
 NEVER_TWO_IN_DAYS = 7

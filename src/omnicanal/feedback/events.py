@@ -50,6 +50,26 @@ class SurveyContacted:
 
 
 @dataclass(frozen=True)
+class SurveySent:
+    """A survey send was made (the budget allowed it): services.delivery takes its link to the customer."""
+
+    send_id: str
+    survey_id: str
+    customer_id: str
+    trigger: str
+
+
+@dataclass(frozen=True)
+class ReviewRequested:
+    """A review request was claimed against the budget: services.delivery takes it to the customer."""
+
+    due_id: int
+    customer_id: str
+    order_id: str
+    sku: str
+
+
+@dataclass(frozen=True)
 class SurveyCompleted:
     send_id: str
     survey_id: str

@@ -13,7 +13,7 @@ from omnicanal.conversations import registry as conversations_registry
 from omnicanal.customers import registry as customers_registry
 from omnicanal.feedback import queries, store_api
 from omnicanal.feedback.models import ContactKind
-from omnicanal.feedback.services import budget, reviews, surveys, unsolicited
+from omnicanal.feedback.services import budget, reviews, surveys, triggers, unsolicited
 from omnicanal.storefront import registry as storefront_registry
 
 
@@ -53,6 +53,7 @@ def move(*, survivor_id: str, merged_id: str) -> None:
     budget.do_move_ledger(survivor_id=survivor_id, merged_id=merged_id)
     surveys.do_move_sends(survivor_id=survivor_id, merged_id=merged_id)
     unsolicited.do_move_feedback(survivor_id=survivor_id, merged_id=merged_id)
+    triggers.do_move_due(survivor_id=survivor_id, merged_id=merged_id)
 
 
 @customers_registry.on_export("feedback")
@@ -74,6 +75,7 @@ def erase(*, customer_id: str) -> None:
     budget.do_erase_ledger(customer_id=customer_id)
     surveys.do_erase_sends(customer_id=customer_id)
     unsolicited.do_erase_feedback(customer_id=customer_id)
+    triggers.do_erase_due(customer_id=customer_id)
 
 
 @customers_registry.on_scrub

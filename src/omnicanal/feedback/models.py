@@ -93,6 +93,7 @@ class Interaction(models.Model):
 class ContactKind(models.TextChoices):
     SURVEY = "survey", _("Survey")
     CSAT = "csat", _("Inbox satisfaction question")
+    REVIEW_REQUEST = "review_request", _("Review request")
 
 
 class SurveyContact(models.Model):
@@ -100,8 +101,8 @@ class SurveyContact(models.Model):
     the fatigue governor's memory. Append-only."""
 
     customer_id = models.CharField(max_length=32)
-    kind = models.CharField(max_length=10, choices=ContactKind.choices)
-    ref = models.CharField(max_length=64)  # the survey send or the conversation
+    kind = models.CharField(max_length=20, choices=ContactKind.choices)
+    ref = models.CharField(max_length=64)  # the survey send, the conversation or the review request
     at = models.DateTimeField()
 
     class Meta:
@@ -127,6 +128,7 @@ class RewardKind(models.TextChoices):
     NONE = "", _("No reward")
     POINTS = "points", _("Points")
     COUPON = "coupon", _("A single-use coupon")
+    STORE_CREDIT = "store_credit", _("Store credit")
 
 
 class Survey(models.Model):
@@ -137,8 +139,9 @@ class Survey(models.Model):
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=10, choices=SurveyKind.choices)
     questions = models.JSONField(default=list)
-    reward_kind = models.CharField(max_length=10, choices=RewardKind.choices, blank=True, default="")
-    reward_value = models.DecimalField(max_digits=12, decimal_places=2, default=0)  # points, or the coupon's %
+    reward_kind = models.CharField(max_length=20, choices=RewardKind.choices, blank=True, default="")
+    # points, the coupon's %, or the store credit's amount (the business's currency)
+    reward_value = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
 
@@ -166,6 +169,13 @@ class SurveySend(models.Model):
     sent_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
     reward_ref = models.CharField(max_length=64, blank=True, default="")  # the loyalty transfer or coupon code
+    # Delivery (services.delivery): the channel it went on (email, whatsapp, sms, webchat inline, pos
+    # for a tablet link), the message written, or why it was not delivered (no_consent, no_channel).
+    channel = models.CharField(max_length=20, blank=True, default="")
+    message_id = models.CharField(max_length=32, blank=True, default="")
+    delivery = models.CharField(max_length=12, blank=True, default="")  # "" pending | delivered | not_sent
+    delivery_reason = models.CharField(max_length=30, blank=True, default="")
+    context = models.JSONField(default=dict, blank=True)  # the trigger's facts: conversation, order, store
 
     class Meta:
         ordering = ["-sent_at", "-id"]
@@ -249,3 +259,68 @@ class TrendAlert(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["dimension", "key", "day"], name="feedback_trend_once_a_day")]
+
+
+# --- delivery and triggers (services.triggers, services.delivery) ---------------------------------
+
+
+class TriggerEvent(models.TextChoices):
+    PICKED_UP = "picked_up", _("Pickup completed")
+    DELIVERED = "delivered", _("Delivered")
+    RETURN_RECEIVED = "return_received", _("Return received")
+    TICKET_SOLVED = "ticket_solved", _("Ticket solved")
+    CONVERSATION_RESOLVED = "conversation_resolved", _("Agent conversation resolved")
+    BOT_ENDED = "bot_ended", _("Bot conversation ended")
+
+
+class SurveyTrigger(models.Model):
+    """Send the survey `delay_hours` after an event, to the customers it targets: what they used (a
+    channel, curbside, the bot alone) and where (a store's location code). Empty targeting: everyone."""
+
+    public_id = PublicIdField(prefix="stg")
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="triggers")
+    event = models.CharField(max_length=30, choices=TriggerEvent.choices)
+    delay_hours = models.PositiveIntegerField(default=0)
+    channel = models.CharField(max_length=20, blank=True, default="")  # the order's or conversation's channel
+    curbside = models.BooleanField(default=False)  # only curbside pickups
+    bot = models.BooleanField(default=False)  # only conversations the bot handled alone
+    store = models.CharField(max_length=32, blank=True, default="")  # a location code
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+
+
+class DueKind(models.TextChoices):
+    SURVEY = "survey", _("Survey")
+    REVIEW_REQUEST = "review_request", _("Review request")
+
+
+class DueStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    SENT = "sent", pgettext_lazy("survey", "Sent")
+    SKIPPED = "skipped", _("Not sent")
+
+
+class DueSend(models.Model):
+    """A survey or review request to send at `due_at` (a trigger's delay, the product's usage time, a
+    segment's one-off send); the worker sends the due ones, asking the fatigue governor then. `key`
+    makes an event counted twice (the outbox's retry) schedule once."""
+
+    kind = models.CharField(max_length=20, choices=DueKind.choices)
+    key = models.CharField(max_length=120, unique=True)
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, null=True, blank=True, related_name="due")
+    customer_id = models.CharField(max_length=32, db_index=True)
+    trigger = models.CharField(max_length=60, blank=True, default="")
+    context = models.JSONField(default=dict, blank=True)  # conversation_id, channel, order_id, sku, store
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=DueStatus.choices, default=DueStatus.PENDING)
+    reason = models.CharField(max_length=30, blank=True, default="")  # why skipped, or why held last
+    send_id = models.CharField(max_length=32, blank=True, default="")  # the survey send made
+    channel = models.CharField(max_length=20, blank=True, default="")  # a review request's delivery
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        indexes = [models.Index(fields=["status", "due_at"], name="feedback_due_pending")]

@@ -13,3 +13,5 @@ PUBLISHED = (*READ, "store_staff")
 UNSOLICITED = ("manager", "marketer", "agent", "integration")
 # Acknowledging a trend alert.
 ALERTS = ("manager", "marketer")
+# The survey at the POS's end (a tablet link for the sale's customer): the floor and the back office.
+POS_SURVEY = ("manager", "store_staff", "integration")

@@ -3,7 +3,15 @@
 from django.utils.translation import pgettext_lazy
 
 from omnicanal.core import labels
-from omnicanal.feedback.models import ContactKind, ReviewStatus, RewardKind, SendStatus, SurveyKind
+from omnicanal.feedback.models import (
+    ContactKind,
+    DueStatus,
+    ReviewStatus,
+    RewardKind,
+    SendStatus,
+    SurveyKind,
+    TriggerEvent,
+)
 
 labels.register("feedback.review_status", ReviewStatus.choices)
 labels.register("feedback.contact_kind", ContactKind.choices)
@@ -22,4 +30,14 @@ labels.register("feedback.field", {
     "answers": pgettext_lazy("field", "Answers"),
     "answer": pgettext_lazy("field", "Answer"),
     "question": pgettext_lazy("field", "Question"),
+    "event": pgettext_lazy("field", "Event"),
+    "delay_hours": pgettext_lazy("field", "Delay (hours)"),
+    "channel": pgettext_lazy("field", "Channel"),
+    "curbside": pgettext_lazy("field", "Curbside only"),
+    "bot": pgettext_lazy("field", "Bot conversations only"),
+    "store": pgettext_lazy("field", "Store"),
+    "segment_id": pgettext_lazy("field", "Segment"),
+    "order_id": pgettext_lazy("field", "Order"),
 })
+labels.register("feedback.trigger_event", TriggerEvent.choices)
+labels.register("feedback.due_status", DueStatus.choices)

@@ -50,6 +50,7 @@ from omnicanal.orders.models import (
     Refund,
     Return,
     ReturnLine,
+    ReturnStatus,
     money_field,
     number_prefix,
     pk_from_number,
@@ -698,3 +699,10 @@ def cart_skus(*, customer_id: str = "", cart_id: str = "") -> tuple[str, ...]:
     else:
         return ()
     return tuple(rows.order_by("pk").values_list("sku", flat=True))
+
+
+def has_open_return(order_id: str) -> bool:
+    """Is a return of this order requested or on its way (not yet received nor cancelled)? Feedback
+    holds a review request while one is."""
+    return Return.objects.filter(order__public_id=order_id,
+                                 status__in=(ReturnStatus.REQUESTED, ReturnStatus.IN_TRANSIT)).exists()

@@ -14,17 +14,19 @@ from django.utils.translation import gettext as _
 from omnicanal.core import clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, FieldError, NotFound, ValidationFailed
+from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
 from omnicanal.feedback import config
-from omnicanal.feedback.events import SurveyCompleted
+from omnicanal.feedback.events import SurveyCompleted, SurveySent
 from omnicanal.feedback.models import ContactKind, RewardKind, SendStatus, Survey, SurveyKind, SurveySend
 from omnicanal.feedback.services import budget
-from omnicanal.loyalty.services import coupons, program
+from omnicanal.loyalty.services import coupons, program, stored_value
 
 QUESTION_KINDS = ("scale", "single", "multiple", "text")
 LANGUAGES = ("es", "en")
 SALT = "feedback.survey-link"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+MAX_STORE_CREDIT = Decimal(1_000_000)
 
 # The standard one-question surveys, in both languages.
 STANDARD = {
@@ -88,13 +90,15 @@ def do_create_survey(*, name: str, kind: str, questions: list | None = None, rew
     if kind not in SurveyKind.values:
         errors.append(FieldError("kind", _("Must be csat, nps, ces or custom.")))
     if reward_kind not in RewardKind.values:
-        errors.append(FieldError("reward.kind", _("Must be points or coupon.")))
+        errors.append(FieldError("reward.kind", _("Must be points, coupon or store_credit.")))
     try:
         value = Decimal(str(reward_value))
     except InvalidOperation:
         value = Decimal(-1)
     if value < 0 or (reward_kind == RewardKind.COUPON and not 0 < value <= 100):
         errors.append(FieldError("reward.value", _("Points (a whole number), or the coupon's percent (1 to 100).")))
+    elif reward_kind == RewardKind.STORE_CREDIT and not 0 < value <= MAX_STORE_CREDIT:
+        errors.append(FieldError("reward.value", _("The store credit's amount, more than zero.")))
     if errors:
         raise ValidationFailed(detail=str(errors[0].message), errors=errors)
     if not questions:
@@ -122,19 +126,28 @@ def send_for_token(token: str) -> SurveySend | None:
     return SurveySend.objects.select_related("survey").filter(public_id=public_id).first()
 
 
-def do_send_survey(*, survey_id: str, customer_id: str, trigger: str = "manual", language: str = "") -> SurveySend | None:
-    """Offer the survey to the customer if their budget allows (None otherwise: nothing is sent)."""
+def do_send_survey(*, survey_id: str, customer_id: str, trigger: str = "manual", language: str = "",
+                   context: dict | None = None, deliver: bool = True) -> SurveySend | None:
+    """Offer the survey to the customer if their budget allows (None otherwise: nothing is sent).
+    With `deliver`, SurveySent makes services.delivery take the link to the customer after the commit
+    (inline in the web chat when `context` names a web chat conversation, else by their preferred
+    consented channel); without it (the POS's tablet) the caller shows the link."""
     survey = Survey.objects.filter(public_id=survey_id, active=True).first()
     if survey is None:
         raise NotFound(detail=_("No survey %(id)s.") % {"id": survey_id})
     summary = customers.customer_summary(customer_id)
     send = SurveySend(survey=survey, customer_id=summary.id, trigger=trigger[:60], sent_at=clock.now(),
                       language=language if language in LANGUAGES else (summary.language if summary.language in LANGUAGES
-                                                                        else "es"))
+                                                                        else "es"),
+                      context=dict(context or {}), channel="" if deliver else "pos",
+                      delivery="" if deliver else "delivered")
     send.public_id = SurveySend._meta.get_field("public_id").pre_save(send, add=True)
     if not budget.do_claim_contact(customer_id=summary.id, kind=ContactKind.SURVEY, ref=send.public_id).eligible:
         return None
     send.save()
+    if deliver:
+        outbox.emit(SurveySent(send_id=send.public_id, survey_id=survey.public_id, customer_id=send.customer_id,
+                               trigger=send.trigger))
     return send
 
 
@@ -213,6 +226,11 @@ def _reward(send: SurveySend) -> str:
             max_uses=1, terms=coupons.Terms(kind="percent", value=survey.reward_value, max_uses_per_customer=1,
                                             ends_at=clock.now() + dt.timedelta(days=60)))
         return code
+    if survey.reward_kind == RewardKind.STORE_CREDIT:
+        transfer = stored_value.do_grant_store_credit(
+            customer_id=send.customer_id, amount=Money.of(survey.reward_value), reason="survey",
+            reference=send.public_id, key=f"survey-credit:{send.public_id}")
+        return transfer.public_id
     return ""
 
 

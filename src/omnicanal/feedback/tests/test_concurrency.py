@@ -42,3 +42,30 @@ def test_the_reward_is_granted_once_when_8_processes_complete_the_same_response(
     assert SurveySend.objects.get().status == "completed"
     assert loyalty.summary(customer_id).points == 300
     assert Transfer.objects.filter(reference=sent.public_id).count() == 1
+
+
+def test_four_workers_running_the_due_sends_at_once_send_each_customer_one_survey():
+    # given 10 customers, each with two surveys due now (two triggers of one event)
+    import datetime as dt
+
+    from omnicanal.core import clock
+    from omnicanal.feedback.models import DueSend, DueStatus, SurveyContact
+    from omnicanal.feedback.services import triggers
+
+    make_world()
+    people = [make_customer(phone=f"+5698000{i:04d}", name=f"Cliente {i}", email=f"c{i}@example.cl") for i in range(10)]
+    with transaction.atomic():
+        for name in ("Uno", "Dos"):
+            survey = surveys.do_create_survey(name=name, kind="csat")
+            triggers.do_create_trigger(survey_id=survey.public_id, event="delivered")
+        for i, customer_id in enumerate(people):
+            triggers.do_schedule_for_event(event="delivered", customer_id=customer_id, ref=f"ful_{i}",
+                                           at=clock.now() - dt.timedelta(minutes=1), facts=triggers.Facts())
+    assert DueSend.objects.count() == 20
+    # when four workers run the task at the same moment
+    results = run_in_processes("omnicanal.feedback.tests.workers:run_due", [(i,) for i in range(4)])
+    # then every due row was handled once: one survey per customer, the other skipped by the governor
+    assert sum(results) == 20
+    assert SurveySend.objects.count() == 10 and len(set(SurveySend.objects.values_list("customer_id", flat=True))) == 10
+    assert DueSend.objects.filter(status=DueStatus.SKIPPED, reason="budget").count() == 10
+    assert SurveyContact.objects.filter(kind="survey").count() == 10

@@ -35,3 +35,10 @@ def complete_survey(send_id: str, worker: int, attempts: int, auth: str | None) 
         else:
             counts["other"].append(response.status_code)
     return counts
+
+
+def run_due(worker: int) -> int:
+    """The worker's task, as one of several workers running it at the same moment."""
+    from omnicanal.feedback.tasks import send_due_surveys
+
+    return send_due_surveys.call_local()

@@ -25,7 +25,9 @@ from omnicanal.loyalty.services import ledger
 from omnicanal.loyalty.services.common import announce, audit_ref, check_business_currency
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud at a till
-CREDIT_REASONS = ("return", "service_recovery")
+CREDIT_REASONS = ("return", "service_recovery")  # what staff may grant (approvals, the API)
+# What the platform may grant: staff's reasons, and a survey's reward (feedback, once per completed response).
+GRANT_REASONS = (*CREDIT_REASONS, "survey")
 
 
 def normalize_card_code(code: str) -> str:
@@ -168,9 +170,10 @@ def do_block_gift_card(*, gift_card_id: str, actor: Principal) -> GiftCard:
 def do_grant_store_credit(
     *, customer_id: str, amount: Money, reason: str, reference: str = "", key: str | None = None, actor: Principal = SYSTEM
 ) -> Transfer:
-    """Store credit for a return (refund_to=store_credit) or as service recovery (audited)."""
-    if reason not in CREDIT_REASONS:
-        raise ValidationFailed.on("reason", _("must be return or service_recovery"))
+    """Store credit for a return (refund_to=store_credit), as service recovery, or a survey's reward
+    (audited). The same `key` grants once."""
+    if reason not in GRANT_REASONS:
+        raise ValidationFailed.on("reason", _("must be return, service_recovery or survey"))
     check_business_currency(amount)
     customer_id = survivor_id(customer_id)
     account = ledger.customer_account(customer_id, AccountKind.STORE_CREDIT, amount.currency)

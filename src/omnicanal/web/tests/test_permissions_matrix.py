@@ -177,6 +177,10 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "feedback_api_list_feedback": ("feedback.READ", None),
     "feedback_api_list_alerts": ("feedback.READ", None),
     "feedback_api_acknowledge_alert": ("feedback.ALERTS", None),
+    "feedback_api_create_trigger": ("feedback.SURVEYS", None),
+    "feedback_api_list_triggers": ("feedback.SURVEYS", None),
+    "feedback_api_send_to_segment": ("feedback.SURVEYS", None),
+    "feedback_api_pos_send": ("feedback.POS_SURVEY", None),
     # analytics (store staff: their own stores only, narrowed inside the KPIs), marketplaces
     "analytics_api_get_kpis": ("analytics.KPIS", None),
     "analytics_api_get_journey": ("analytics.JOURNEY", None),

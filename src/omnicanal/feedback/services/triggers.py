@@ -1,0 +1,212 @@
+"""When surveys and review requests go out (docs/feedback.md, "Triggers"): a survey's triggers (an
+event, a delay in hours, targeting by what the customer used and where), a one-off send to a
+marketing segment, and the review request after a line reached the customer, timed by the product's
+usage time. Each schedules a DueSend (key: once per trigger and event); the worker's task sends the
+due ones, each asking the fatigue governor at that moment (services.budget)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from omnicanal.catalog import queries as catalog
+from omnicanal.conversations import queries as conversations_queries
+from omnicanal.core import clock, outbox
+from omnicanal.core.errors import FieldError, NotFound, Problem, ValidationFailed
+from omnicanal.feedback import config
+from omnicanal.feedback.events import ReviewRequested
+from omnicanal.feedback.models import (
+    ContactKind,
+    DueKind,
+    DueSend,
+    DueStatus,
+    Review,
+    Survey,
+    SurveyTrigger,
+    TriggerEvent,
+)
+from omnicanal.feedback.services import budget, delivery, surveys
+from omnicanal.orders import queries as orders
+
+MAX_DELAY_HOURS = 24 * 90
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the customer used, for targeting: the order's or conversation's channel, curbside, the
+    bot alone, the store (a location code); conversation_id for the web chat's inline delivery."""
+
+    channel: str = ""
+    curbside: bool = False
+    bot: bool = False
+    store: str = ""
+    conversation_id: str = ""
+
+
+def do_create_trigger(*, survey_id: str, event: str, delay_hours: int = 0, channel: str = "", curbside: bool = False,
+                      bot: bool = False, store: str = "") -> SurveyTrigger:
+    survey = Survey.objects.filter(public_id=survey_id).first()
+    if survey is None:
+        raise NotFound(detail=_("No survey %(id)s.") % {"id": survey_id})
+    errors = []
+    if event not in TriggerEvent.values:
+        errors.append(FieldError("event", _("Not an event a survey can follow.")))
+    if not isinstance(delay_hours, int) or not 0 <= delay_hours <= MAX_DELAY_HOURS:
+        errors.append(FieldError("delay_hours", _("From 0 to 2160 hours (90 days).")))
+    if errors:
+        raise ValidationFailed(detail=str(errors[0].message), errors=errors)
+    return SurveyTrigger.objects.create(survey=survey, event=event, delay_hours=delay_hours, channel=channel[:20],
+                                        curbside=bool(curbside), bot=bool(bot), store=store[:32],
+                                        created_at=clock.now())
+
+
+def _targets(trigger: SurveyTrigger, facts: Facts) -> bool:
+    return ((not trigger.channel or trigger.channel == facts.channel)
+            and (not trigger.curbside or facts.curbside)
+            and (not trigger.bot or facts.bot)
+            and (not trigger.store or trigger.store == facts.store))
+
+
+def do_schedule_for_event(*, event: str, customer_id: str, ref: str, at: dt.datetime, facts: Facts) -> int:
+    """Schedule every active trigger of this event that targets the customer; how many were new."""
+    if not customer_id:
+        return 0
+    made = 0
+    for trigger in SurveyTrigger.objects.filter(event=event, active=True, survey__active=True).select_related("survey"):
+        if not _targets(trigger, facts):
+            continue
+        _row, created = DueSend.objects.get_or_create(key=f"trg:{trigger.pk}:{ref}"[:120], defaults={
+            "kind": DueKind.SURVEY, "survey": trigger.survey, "customer_id": customer_id,
+            "trigger": f"{event}:{ref}"[:60], "due_at": at + dt.timedelta(hours=trigger.delay_hours),
+            "context": {"channel": facts.channel, "store": facts.store, "conversation_id": facts.conversation_id}})
+        made += created
+    return made
+
+
+def do_schedule_segment(*, survey_id: str, segment_id: str, at: dt.datetime | None = None) -> int:
+    """A one-off send to a marketing segment's customers (read through marketing.queries), due now:
+    the worker sends them, each asking the governor. A segment scheduled twice the same day, once."""
+    from omnicanal.marketing import queries as marketing
+
+    at = at or clock.now()
+    survey = Survey.objects.filter(public_id=survey_id, active=True).first()
+    if survey is None:
+        raise NotFound(detail=_("No survey %(id)s.") % {"id": survey_id})
+    members = marketing.segment_members(marketing.segment_rules(segment_id), at=at)
+    rows = [DueSend(kind=DueKind.SURVEY, key=f"seg:{survey.pk}:{segment_id}:{at.date()}:{customer_id}"[:120],
+                    survey=survey, customer_id=customer_id, trigger=f"segment:{segment_id}"[:60], due_at=at)
+            for customer_id in members]
+    DueSend.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+# --- review requests ---------------------------------------------------------------------------
+
+
+def usage_days(sku: str) -> int:
+    """How long a product is used before its review is asked: the nearest category (or parent) named
+    in REVIEW_USAGE_DAYS, else REVIEW_DEFAULT_USAGE_DAYS (the catalog keeps no usage time)."""
+    table = config.get("REVIEW_USAGE_DAYS") or {}
+    default = int(config.get("REVIEW_DEFAULT_USAGE_DAYS"))
+    try:
+        category = catalog.get_variant(sku).product.category
+    except Problem:
+        return default
+    for node in reversed(catalog.category_path(category) if category else []):
+        if node.slug in table:
+            return int(table[node.slug])
+    return default
+
+
+def do_schedule_review_requests(*, customer_id: str, order_id: str, at: dt.datetime) -> int:
+    """Every line of the order that reached the customer gets a review request, due after its usage
+    time; a line asked once (the key), whatever later fulfilments do."""
+    if not customer_id:
+        return 0
+    made = 0
+    for line in orders.lines_received_by(customer_id, order_id=order_id):
+        _row, created = DueSend.objects.get_or_create(key=f"rev:{line.order_id}:{line.sku}"[:120], defaults={
+            "kind": DueKind.REVIEW_REQUEST, "customer_id": customer_id, "trigger": f"review:{line.order_id}"[:60],
+            "due_at": at + dt.timedelta(days=usage_days(line.sku)),
+            "context": {"order_id": line.order_id, "sku": line.sku, "title": line.title}})
+        made += created
+    return made
+
+
+def review_link(order_id: str, sku: str) -> str:
+    return delivery.absolute(f"{reverse('shop-reviews')}?{urlencode({'order': order_id, 'sku': sku})}#to-review")
+
+
+def _hold(row: DueSend, reason: str, at: dt.datetime) -> str:
+    row.due_at = at + dt.timedelta(hours=int(config.get("REVIEW_HOLD_HOURS")))
+    row.reason = reason
+    row.save(update_fields=["due_at", "reason"])
+    return "held"
+
+
+def _review_request(row: DueSend, at: dt.datetime) -> str:
+    order_id, sku = row.context.get("order_id", ""), row.context.get("sku", "")
+    if Review.objects.filter(order_id=order_id, sku=sku).exists():
+        return _done(row, DueStatus.SKIPPED, "reviewed", at)
+    if conversations_queries.open_conversation_of(row.customer_id) is not None:
+        return _hold(row, "held_conversation", at)
+    if orders.has_open_return(order_id):
+        return _hold(row, "held_return", at)
+    if not budget.do_claim_contact(customer_id=row.customer_id, kind=ContactKind.REVIEW_REQUEST,
+                                   ref=f"rev-{row.pk}", at=at).eligible:
+        return _done(row, DueStatus.SKIPPED, "budget", at)
+    outbox.emit(ReviewRequested(due_id=row.pk, customer_id=row.customer_id, order_id=order_id, sku=sku))
+    return _done(row, DueStatus.SENT, "", at)
+
+
+# --- the worker --------------------------------------------------------------------------------
+
+
+def _done(row: DueSend, status: str, reason: str, at: dt.datetime, send_id: str = "") -> str:
+    row.status, row.reason, row.done_at, row.send_id = status, reason, at, send_id
+    row.save(update_fields=["status", "reason", "done_at", "send_id"])
+    return status
+
+
+def _survey(row: DueSend, at: dt.datetime) -> str:
+    if row.survey is None or not row.survey.active:
+        return _done(row, DueStatus.SKIPPED, "inactive", at)
+    try:
+        send = surveys.do_send_survey(survey_id=row.survey.public_id, customer_id=row.customer_id,
+                                      trigger=row.trigger, context=row.context)
+    except NotFound:  # the customer was erased or the survey removed meanwhile
+        return _done(row, DueStatus.SKIPPED, "gone", at)
+    if send is None:
+        return _done(row, DueStatus.SKIPPED, "budget", at)
+    return _done(row, DueStatus.SENT, "", at, send.public_id)
+
+
+def do_send_one(*, pk: int, at: dt.datetime) -> str | None:
+    """Send one due row (in the caller's transaction; locked, skipped when another worker has it)."""
+    row = (DueSend.objects.select_for_update(skip_locked=True, of=("self",)).select_related("survey")
+           .filter(pk=pk, status=DueStatus.PENDING, due_at__lte=at).first())
+    if row is None:
+        return None
+    return _survey(row, at) if row.kind == DueKind.SURVEY else _review_request(row, at)
+
+
+def due_ids(at: dt.datetime, limit: int) -> list[int]:
+    return list(DueSend.objects.filter(status=DueStatus.PENDING, due_at__lte=at).order_by("due_at", "pk")
+                .values_list("pk", flat=True)[:limit])
+
+
+# --- the customers registry: merge and erasure ---------------------------------------------------
+
+
+def do_move_due(*, survivor_id: str, merged_id: str) -> int:
+    return DueSend.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
+
+
+def do_erase_due(*, customer_id: str) -> int:
+    """What was still to be sent to the person is not sent; what was sent stays, anonymous."""
+    DueSend.objects.filter(customer_id=customer_id, status=DueStatus.PENDING).delete()
+    return DueSend.objects.filter(customer_id=customer_id).update(customer_id="", context={})
