@@ -72,3 +72,6 @@ def read_the_review(event: outbox.Envelope) -> None:
             item=unsolicited.FeedbackIn(source=FeedbackSource.REVIEW, text=review.text, rating=review.rating,
                                         ref=review.id, customer_id=review.customer_id),
             sources=(FeedbackSource.REVIEW,))
+
+
+from omnicanal.feedback import suggestion_handlers  # noqa: E402,F401  (the suggestions box's reactions)

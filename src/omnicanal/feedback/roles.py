@@ -13,3 +13,5 @@ PUBLISHED = (*READ, "store_staff")
 UNSOLICITED = ("manager", "marketer", "agent", "integration")
 # Acknowledging a trend alert.
 ALERTS = ("manager", "marketer")
+# The suggestions board: status, reply, merge, and filing one for a customer (from a chat).
+SUGGESTIONS = ("manager", "marketer", "agent")

@@ -122,3 +122,7 @@ urlpatterns = [
     path("reviews/<str:review_id>/<str:action>/", review_action, name="review_action"),
     path("photos/<str:photo_id>", console_photo, name="photo"),
 ]
+
+from omnicanal.feedback import suggestion_views  # noqa: E402  (the suggestions board)
+
+urlpatterns += suggestion_views.urlpatterns

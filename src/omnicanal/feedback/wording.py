@@ -23,3 +23,18 @@ labels.register("feedback.field", {
     "answer": pgettext_lazy("field", "Answer"),
     "question": pgettext_lazy("field", "Question"),
 })
+
+from omnicanal.feedback.models import SuggestionKind, SuggestionSource, SuggestionStatus  # noqa: E402
+
+labels.register("feedback.suggestion_status", SuggestionStatus.choices)
+labels.register("feedback.suggestion_kind", SuggestionKind.choices)
+labels.register("feedback.suggestion_source", SuggestionSource.choices)
+labels.register("feedback.suggestion.field", {
+    "title": pgettext_lazy("field", "Title"),
+    "text": pgettext_lazy("field", "Text"),
+    "kind": pgettext_lazy("field", "Kind"),
+    "status": pgettext_lazy("field", "Status"),
+    "reply": pgettext_lazy("field", "Reply"),
+    "into": pgettext_lazy("field", "Merge into"),
+    "conversation_id": pgettext_lazy("field", "Conversation"),
+})
