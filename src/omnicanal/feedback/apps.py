@@ -13,6 +13,7 @@ class FeedbackConfig(AppConfig):
         NavItem("feedback:reviews", _("Reviews"), roles=roles.MODERATE, order=70, group="feedback"),
         NavItem("feedback:stream", _("Feedback stream"), roles=roles.READ, order=71, group="feedback"),
         NavItem("feedback:suggestions", _("Suggestions"), roles=roles.READ, order=72, group="feedback"),
+        NavItem("feedback:surveys", _("Surveys"), roles=roles.READ, order=73, group="feedback"),
     ]
 
     def ready(self) -> None:

@@ -74,4 +74,4 @@ def read_the_review(event: outbox.Envelope) -> None:
             sources=(FeedbackSource.REVIEW,))
 
 
-from omnicanal.feedback import suggestion_handlers  # noqa: E402,F401  (the suggestions box's reactions)
+from omnicanal.feedback import notify_handlers  # noqa: E402,F401  (suggestion statuses, trend alert mail)

@@ -335,3 +335,21 @@ class SuggestionNotice(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["change", "customer_id"], name="feedback_notice_once")]
+
+
+class AlertSubscriber(models.Model):
+    """A staff member (core's user id) who asked for trend alerts by email (opt-in, like the weekly summary)."""
+
+    user_id = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField()
+
+
+class AlertMail(models.Model):
+    """A trend alert emailed to one subscriber: once each, whatever the retries."""
+
+    alert = models.ForeignKey(TrendAlert, on_delete=models.CASCADE, related_name="mails")
+    user_id = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "user_id"], name="feedback_alert_mail_once")]
