@@ -77,7 +77,7 @@ def board(request: HttpRequest) -> HttpResponse:
     return render_shop(request, "feedback/shop_suggestions.html", {
         "title": _("Suggestions"), "items": items, "status": status, "order": order, "signed_in": bool(customer_id),
         "statuses": [(s, SuggestionStatus(s).label) for s in SHOWN], "kinds": SuggestionKind.choices,
-        "errors": errors, "posted": request.POST if errors else {}, "sent": request.GET.get("sent") == "1",
+        "errors": errors, "general_error": errors.get("", ""), "posted": request.POST if errors else {}, "sent": request.GET.get("sent") == "1",
         "source": SuggestionSource.ACCOUNT if request.GET.get("from") == "account" else SuggestionSource.SHOP,
         "sign_in": f"{reverse('shop-sign-in')}?{urlencode({'next': request.get_full_path()})}",
     }, status=422 if errors else 200)
