@@ -136,3 +136,15 @@ def weekly_summary_readers() -> list[SummaryReader]:
             .exclude(email="").order_by("pk"))
     return [SummaryReader(user_id=u.pk, email=u.email, role=u.role, locations=tuple(u.locations or ()),
                           language=u.language) for u in rows]
+
+
+def staff_mail_readers(user_ids, roles) -> list[SummaryReader]:
+    """Active staff among `user_ids` with an email who still hold one of `roles` (admins always do): the
+    recipients of a domain's own opt-in staff email (feedback's trend alerts)."""
+    from omnicanal.core.models import User
+
+    ids = [int(i) for i in user_ids if str(i).isdigit()]
+    rows = (User.objects.filter(pk__in=ids, is_active=True, role__in=[*roles, "admin"]).exclude(email="")
+            .order_by("pk"))
+    return [SummaryReader(user_id=u.pk, email=u.email, role=u.role, locations=tuple(u.locations or ()),
+                          language=u.language) for u in rows]

@@ -454,3 +454,107 @@ def pos_send(request, survey_id: str, body: PosSendIn):
                               if budget.next_eligible_at else None})
     out = _send_out(request, send)
     return Status(201, {**out, "qr_svg": segno.make(out["link"], error="m").svg_inline(scale=4)})
+
+# --- the suggestions box ------------------------------------------------------------------------------
+
+
+class SuggestionOut(Schema):
+    id: str
+    title: str
+    text: str
+    kind: str
+    source: str
+    status: str
+    votes: int
+    customer_id: str | None
+    conversation_id: str | None
+    merged_into: str | None
+    reply: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class SuggestionForCustomerIn(Schema):
+    title: str = Field(min_length=1, max_length=120)
+    text: str = Field(default="", max_length=2000)
+    kind: str = Field(default="product", max_length=10)  # product | feature
+    conversation_id: str = Field(default="", max_length=32)
+
+
+class SuggestionStatusIn(Schema):
+    status: str = Field(max_length=14)  # open | under_review | planned | done | declined
+    reply: str = Field(default="", max_length=2000)
+
+
+class SuggestionMergeIn(Schema):
+    into: str = Field(min_length=1, max_length=32)
+
+
+class SuggestionReplyIn(Schema):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+def _suggestion_out(item: queries.SuggestionInfo) -> dict:
+    return {"id": item.id, "title": item.title, "text": item.text, "kind": item.kind, "source": item.source,
+            "status": item.status, "votes": item.votes, "customer_id": item.customer_id or None,
+            "conversation_id": item.conversation_id or None, "merged_into": item.merged_into or None,
+            "reply": item.reply, "created_at": item.created_at, "updated_at": item.updated_at}
+
+
+@router.get("/suggestions", response=list[SuggestionOut], summary="The suggestions board, most voted first")
+def list_suggestions(request, status: str = "", q: str = "", limit: int = Query(100, ge=1, le=500)):
+    """Suggestions most voted first; `status` filters (merged ones only when asked for), `q` searches titles."""
+    require_role(request, *roles.READ)
+    return [_suggestion_out(s) for s in queries.suggestions(status=status, query=q, limit=limit)]
+
+
+@router.post("/customers/{customer_id}/suggestions", response={201: SuggestionOut},
+             summary="File a suggestion for a customer (from a chat: an agent or the bot)")
+def file_suggestion(request, customer_id: str, body: SuggestionForCustomerIn):
+    """Files a suggestion in the customer's name, with their vote: what an agent or the bot does when a customer
+    proposes something in a conversation."""
+    from omnicanal.feedback.services import suggestions
+
+    require_role(request, *roles.SUGGESTIONS)
+    with transaction.atomic():
+        row = suggestions.do_propose(customer_id=customer_id, title=body.title, text=body.text, kind=body.kind,
+                                     source="chat", conversation_id=body.conversation_id)
+    return Status(201, _suggestion_out(queries.get_suggestion(row.public_id)))
+
+
+@router.post("/suggestions/{suggestion_id}/status", response=SuggestionOut,
+             summary="Set a suggestion's status (the author and voters are told on their consented channel)")
+def set_suggestion_status(request, suggestion_id: str, body: SuggestionStatusIn):
+    """Sets the status (under review, planned, done, declined; open again) with an optional public reply; the
+    author and every voter are told after the commit, on their consented channel."""
+    from omnicanal.feedback.services import suggestions
+
+    actor = require_role(request, *roles.SUGGESTIONS)
+    with transaction.atomic():
+        suggestions.do_set_status(suggestion_id=suggestion_id, status=body.status, reply=body.reply, actor=actor)
+    return _suggestion_out(queries.get_suggestion(suggestion_id))
+
+
+@router.post("/suggestions/{suggestion_id}/merge", response=SuggestionOut,
+             summary="Merge a duplicate into another suggestion (votes move, each customer counted once)")
+def merge_suggestion(request, suggestion_id: str, body: SuggestionMergeIn):
+    """Merges this suggestion into `into`: its votes move there (a customer who voted both counts once) and it
+    closes as merged. Answers the surviving suggestion."""
+    from omnicanal.feedback.services import suggestions
+
+    actor = require_role(request, *roles.SUGGESTIONS)
+    with transaction.atomic():
+        survivor = suggestions.do_merge(suggestion_id=suggestion_id, into_id=body.into, actor=actor)
+    return _suggestion_out(queries.get_suggestion(survivor.public_id))
+
+
+@router.post("/suggestions/{suggestion_id}/reply", response=SuggestionOut,
+             summary="The business's public answer on a suggestion")
+def reply_suggestion(request, suggestion_id: str, body: SuggestionReplyIn):
+    """Sets the public answer shown on the board under the suggestion (no status change, nobody told)."""
+    from omnicanal.feedback.services import suggestions
+
+    actor = require_role(request, *roles.SUGGESTIONS)
+    with transaction.atomic():
+        suggestions.do_reply(suggestion_id=suggestion_id, text=body.text, actor=actor)
+    return _suggestion_out(queries.get_suggestion(suggestion_id))

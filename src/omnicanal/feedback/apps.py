@@ -12,6 +12,8 @@ class FeedbackConfig(AppConfig):
     console_nav = [
         NavItem("feedback:reviews", _("Reviews"), roles=roles.MODERATE, order=70, group="feedback"),
         NavItem("feedback:stream", _("Feedback stream"), roles=roles.READ, order=71, group="feedback"),
+        NavItem("feedback:suggestions", _("Suggestions"), roles=roles.READ, order=72, group="feedback"),
+        NavItem("feedback:surveys", _("Surveys"), roles=roles.READ, order=73, group="feedback"),
     ]
 
     def ready(self) -> None:

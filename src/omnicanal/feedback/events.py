@@ -98,3 +98,26 @@ class FeedbackTrendAlerted:
     key: str
     share: float
     previous_share: float
+
+
+@dataclass(frozen=True)
+class SuggestionProposed:
+    suggestion_id: str
+    customer_id: str
+    kind: str
+    source: str
+
+
+@dataclass(frozen=True)
+class SuggestionStatusChanged:
+    suggestion_id: str
+    change_id: int
+    from_status: str
+    to_status: str
+
+
+@dataclass(frozen=True)
+class SuggestionsMerged:
+    suggestion_id: str  # the duplicate
+    into_id: str
+    votes_moved: int

@@ -186,3 +186,5 @@ def reward_the_review(event: outbox.Envelope) -> None:
                                      channel="web")
         except Problem:  # no rule rewards reviews now: nothing to give
             return
+
+from omnicanal.feedback import notify_handlers  # noqa: E402,F401  (suggestion statuses, trend alert mail)

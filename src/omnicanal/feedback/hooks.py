@@ -81,3 +81,29 @@ def erase(*, customer_id: str) -> None:
 @customers_registry.on_scrub
 def scrub(*, customer_ids: list[str], traces) -> None:
     unsolicited.do_scrub_feedback(traces=traces)
+
+
+# --- the suggestions box --------------------------------------------------------------------------
+
+storefront_registry.register_account_link(url_name="shop-suggestions", label=_("Suggestions"), order=35)
+
+
+@customers_registry.on_merge
+def move_suggestions(*, survivor_id: str, merged_id: str) -> None:
+    from omnicanal.feedback.services import suggestions
+
+    suggestions.do_move_suggestions(survivor_id=survivor_id, merged_id=merged_id)
+
+
+@customers_registry.on_export("feedback_suggestions")
+def export_suggestions(customer_id: str) -> dict:
+    return {"suggestions": [{"id": s.id, "title": s.title, "text": s.text, "status": s.status,
+                             "at": s.created_at.isoformat()} for s in queries.suggestions_of_customer(customer_id)],
+            "votes": queries.votes_of_customer(customer_id)}
+
+
+@customers_registry.on_erase
+def erase_suggestions(*, customer_id: str) -> None:
+    from omnicanal.feedback.services import suggestions
+
+    suggestions.do_erase_suggestions(customer_id=customer_id)

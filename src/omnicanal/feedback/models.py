@@ -324,3 +324,106 @@ class DueSend(models.Model):
     class Meta:
         ordering = ["due_at", "pk"]
         indexes = [models.Index(fields=["status", "due_at"], name="feedback_due_pending")]
+
+# --- the suggestions box (services/suggestions.py) -------------------------------------------------
+
+
+class SuggestionStatus(models.TextChoices):
+    OPEN = "open", pgettext_lazy("suggestion", "New")
+    UNDER_REVIEW = "under_review", pgettext_lazy("suggestion", "Under review")
+    PLANNED = "planned", pgettext_lazy("suggestion", "Planned")
+    DONE = "done", pgettext_lazy("suggestion", "Done")
+    DECLINED = "declined", pgettext_lazy("suggestion", "Declined")
+    MERGED = "merged", pgettext_lazy("suggestion", "Merged into another")
+
+
+class SuggestionKind(models.TextChoices):
+    PRODUCT = "product", pgettext_lazy("suggestion", "A product")
+    FEATURE = "feature", pgettext_lazy("suggestion", "A feature or service")
+
+
+class SuggestionSource(models.TextChoices):
+    SHOP = "shop", pgettext_lazy("suggestion source", "Shop")
+    ACCOUNT = "account", pgettext_lazy("suggestion source", "Account")
+    CHAT = "chat", pgettext_lazy("suggestion source", "Chat")
+    APP = "app", pgettext_lazy("suggestion source", "App")
+
+
+class Suggestion(models.Model):
+    """A product or feature a customer proposes; others vote (one vote per customer, the author's
+    own included); staff set its status, reply, or merge it into another (merged_into)."""
+
+    public_id = PublicIdField(prefix="sug")
+    customer_id = models.CharField(max_length=32, blank=True, default="", db_index=True)  # "" once erased
+    title = models.CharField(max_length=120)
+    text = models.TextField(blank=True, default="")
+    kind = models.CharField(max_length=10, choices=SuggestionKind.choices, default=SuggestionKind.PRODUCT)
+    source = models.CharField(max_length=10, choices=SuggestionSource.choices, default=SuggestionSource.SHOP)
+    conversation_id = models.CharField(max_length=32, blank=True, default="")  # filed from a chat
+    language = models.CharField(max_length=5, blank=True, default="")
+    status = models.CharField(max_length=14, choices=SuggestionStatus.choices, default=SuggestionStatus.OPEN)
+    votes = models.PositiveIntegerField(default=0)  # the count of SuggestionVote rows, kept under the row lock
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged")
+    reply = models.TextField(blank=True, default="")
+    replied_by = models.CharField(max_length=100, blank=True, default="")
+    replied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("suggestion")
+        ordering = ["-votes", "-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "votes"], name="feedback_suggestion_board")]
+
+
+class SuggestionVote(models.Model):
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="vote_rows")
+    customer_id = models.CharField(max_length=32, db_index=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["suggestion", "customer_id"], name="feedback_one_vote_each")]
+
+
+class SuggestionChange(models.Model):
+    """A status change (the history the board shows), with the reply given with it."""
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="changes")
+    from_status = models.CharField(max_length=14)
+    to_status = models.CharField(max_length=14)
+    reply = models.TextField(blank=True, default="")
+    actor = models.CharField(max_length=100, blank=True, default="")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class SuggestionNotice(models.Model):
+    """Who was told of a status change: once each, even when the handler runs twice (the relay)."""
+
+    change = models.ForeignKey(SuggestionChange, on_delete=models.CASCADE, related_name="notices")
+    customer_id = models.CharField(max_length=32)
+    channel = models.CharField(max_length=20, blank=True, default="")  # "" when no consented channel took it
+    at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["change", "customer_id"], name="feedback_notice_once")]
+
+
+class AlertSubscriber(models.Model):
+    """A staff member (core's user id) who asked for trend alerts by email (opt-in, like the weekly summary)."""
+
+    user_id = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField()
+
+
+class AlertMail(models.Model):
+    """A trend alert emailed to one subscriber: once each, whatever the retries."""
+
+    alert = models.ForeignKey(TrendAlert, on_delete=models.CASCADE, related_name="mails")
+    user_id = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["alert", "user_id"], name="feedback_alert_mail_once")]

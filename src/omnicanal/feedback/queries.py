@@ -262,3 +262,109 @@ def trend_alerts(*, open_only: bool = True, limit: int = 50) -> list[AlertInfo]:
                       count=a.count, previous_count=a.previous_count, period_start=a.period_start,
                       period_end=a.period_end, acknowledged_by=a.acknowledged_by, created_at=a.created_at)
             for a in rows.order_by("-created_at", "-id")[:limit]]
+
+
+# --- the suggestions box ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SuggestionInfo:
+    id: str
+    title: str
+    text: str
+    kind: str
+    source: str
+    status: str
+    votes: int
+    customer_id: str
+    conversation_id: str
+    merged_into: str  # the survivor's id, "" when not merged
+    reply: str
+    replied_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    voted: bool = False  # by the customer the board is read for
+
+
+def _suggestion(row, voted: set[int] = frozenset()) -> SuggestionInfo:
+    return SuggestionInfo(id=row.public_id, title=row.title, text=row.text, kind=row.kind, source=row.source,
+                          status=row.status, votes=row.votes, customer_id=row.customer_id,
+                          conversation_id=row.conversation_id,
+                          merged_into=row.merged_into.public_id if row.merged_into_id else "", reply=row.reply,
+                          replied_at=row.replied_at, created_at=row.created_at, updated_at=row.updated_at,
+                          voted=row.pk in voted)
+
+
+def suggestions(*, status: str = "", for_customer: str = "", include_merged: bool = False, query: str = "",
+                order: str = "votes", limit: int = 100) -> list[SuggestionInfo]:
+    """The board: most voted first (or newest first with order="new"); `status` filters; merged ones only
+    when asked; `for_customer` marks what that customer voted for."""
+    from omnicanal.feedback.models import Suggestion, SuggestionStatus, SuggestionVote
+
+    rows = Suggestion.objects.select_related("merged_into")
+    if status:
+        rows = rows.filter(status=status)
+    elif not include_merged:
+        rows = rows.exclude(status=SuggestionStatus.MERGED)
+    if query:
+        rows = rows.filter(title__icontains=query)
+    rows = rows.order_by("-created_at", "-id") if order == "new" else rows.order_by("-votes", "-created_at", "-id")
+    rows = list(rows[:limit])
+    voted = set(SuggestionVote.objects.filter(customer_id=for_customer, suggestion__in=rows)
+                .values_list("suggestion_id", flat=True)) if for_customer else set()
+    return [_suggestion(row, voted) for row in rows]
+
+
+def get_suggestion(suggestion_id: str, *, for_customer: str = "") -> SuggestionInfo:
+    from omnicanal.feedback.models import Suggestion, SuggestionVote
+
+    row = Suggestion.objects.select_related("merged_into").filter(public_id=suggestion_id).first()
+    if row is None:
+        raise NotFound(detail=f"No suggestion {suggestion_id}.")
+    voted = {row.pk} if for_customer and SuggestionVote.objects.filter(
+        suggestion=row, customer_id=for_customer).exists() else set()
+    return _suggestion(row, voted)
+
+
+@dataclass(frozen=True)
+class SuggestionChangeInfo:
+    from_status: str
+    to_status: str
+    reply: str
+    actor: str
+    at: dt.datetime
+
+
+def suggestion_history(suggestion_id: str) -> list[SuggestionChangeInfo]:
+    from omnicanal.feedback.models import SuggestionChange
+
+    return [SuggestionChangeInfo(from_status=c.from_status, to_status=c.to_status, reply=c.reply, actor=c.actor, at=c.at)
+            for c in SuggestionChange.objects.filter(suggestion__public_id=suggestion_id)]
+
+
+def suggestion_counts() -> dict[str, int]:
+    """{status: how many}: the console board's tabs."""
+    from omnicanal.feedback.models import Suggestion
+
+    return dict(Suggestion.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+
+
+def suggestion_notices(suggestion_id: str) -> list[tuple[str, str, str]]:
+    """[(customer id, new status, channel used or "")]: who was told of what (tests, the console)."""
+    from omnicanal.feedback.models import SuggestionNotice
+
+    return [(n.customer_id, n.change.to_status, n.channel) for n in SuggestionNotice.objects.select_related("change")
+            .filter(change__suggestion__public_id=suggestion_id).order_by("pk")]
+
+
+def suggestions_of_customer(customer_id: str) -> list[SuggestionInfo]:
+    """What the customer proposed (export, the account)."""
+    from omnicanal.feedback.models import Suggestion
+
+    return [_suggestion(row) for row in Suggestion.objects.select_related("merged_into").filter(customer_id=customer_id)]
+
+
+def votes_of_customer(customer_id: str) -> list[str]:
+    from omnicanal.feedback.models import SuggestionVote
+
+    return list(SuggestionVote.objects.filter(customer_id=customer_id).values_list("suggestion__public_id", flat=True))

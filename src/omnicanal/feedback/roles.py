@@ -15,3 +15,5 @@ UNSOLICITED = ("manager", "marketer", "agent", "integration")
 ALERTS = ("manager", "marketer")
 # The survey at the POS's end (a tablet link for the sale's customer): the floor and the back office.
 POS_SURVEY = ("manager", "store_staff", "integration")
+# The suggestions board: status, reply, merge, and filing one for a customer (from a chat).
+SUGGESTIONS = ("manager", "marketer", "agent")

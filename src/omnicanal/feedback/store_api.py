@@ -72,3 +72,90 @@ def post_review(request: HttpRequest, body: ReviewIn):
 def product_reviews(request: HttpRequest, handle: str):
     """A product's published reviews, newest first, with the average rating and the count per star."""
     return schemas.product_reviews(request, handle)
+
+
+# --- the suggestions box --------------------------------------------------------------------------------
+
+
+class ShopSuggestionIn(Schema):
+    title: str = Field(min_length=1, max_length=120)
+    text: str = Field(default="", max_length=2000)
+    kind: str = Field(default="product", max_length=10)  # product | feature
+
+
+class ShopSuggestionOut(Schema):
+    id: str
+    title: str
+    text: str
+    kind: str
+    status: str
+    votes: int
+    voted: bool
+    merged_into: str | None
+    reply: str
+    created_at: str
+
+
+def _shop_suggestion(item: queries.SuggestionInfo) -> dict:
+    return {"id": item.id, "title": item.title, "text": item.text, "kind": item.kind, "status": item.status,
+            "votes": item.votes, "voted": item.voted, "merged_into": item.merged_into or None, "reply": item.reply,
+            "created_at": item.created_at.isoformat()}
+
+
+def _signed_in(request: HttpRequest) -> str:
+    from omnicanal.core.errors import Unauthorized
+
+    shopper = getattr(request, "shopper", None)
+    if shopper is None or not shopper.customer_id or not getattr(shopper, "signed_in", True):
+        raise Unauthorized(detail=_("Sign in to do this."))
+    return shopper.customer_id
+
+
+def _reader(request: HttpRequest) -> str:
+    shopper = getattr(request, "shopper", None)
+    return (shopper.customer_id or "") if shopper is not None else ""
+
+
+@router.get("/suggestions", response=list[ShopSuggestionOut], auth=browse_auth,
+            summary="The suggestions box: what customers propose, most voted first")
+def shop_suggestions(request: HttpRequest, status: str = "", order: str = "votes"):
+    """Suggestions most voted first (order=new: newest first); `voted` says whether the signed-in shopper voted."""
+    return [_shop_suggestion(s) for s in queries.suggestions(status=status if status != "merged" else "",
+                                                             order=order, for_customer=_reader(request), limit=100)]
+
+
+@router.post("/suggestions", response={201: ShopSuggestionOut}, auth=shopper_auth,
+             summary="Propose a product or a feature (your vote counts at once)")
+def propose(request: HttpRequest, body: ShopSuggestionIn):
+    """The signed-in customer proposes a product or a feature; their own vote counts at once."""
+    from omnicanal.feedback.services import suggestions
+
+    customer_id = _signed_in(request)
+    with transaction.atomic():
+        row = suggestions.do_propose(customer_id=customer_id, title=body.title, text=body.text, kind=body.kind,
+                                     source="app", language=(get_language() or "es")[:2])
+    return Status(201, _shop_suggestion(queries.get_suggestion(row.public_id, for_customer=customer_id)))
+
+
+@router.post("/suggestions/{suggestion_id}/vote", response=ShopSuggestionOut, auth=shopper_auth,
+             summary="Vote for a suggestion (once; again changes nothing)")
+def vote(request: HttpRequest, suggestion_id: str):
+    """The signed-in customer's vote (one per customer; a merged suggestion's goes to the one it joined)."""
+    from omnicanal.feedback.services import suggestions
+
+    customer_id = _signed_in(request)
+    with transaction.atomic():
+        row = suggestions.do_vote(suggestion_id=suggestion_id, customer_id=customer_id)
+    return _shop_suggestion(queries.get_suggestion(row.public_id, for_customer=customer_id))
+
+
+@router.delete("/suggestions/{suggestion_id}/vote", response=ShopSuggestionOut, auth=shopper_auth,
+               summary="Take back your vote")
+def unvote(request: HttpRequest, suggestion_id: str):
+    """Takes back the signed-in customer's vote."""
+    from omnicanal.feedback.services import suggestions
+
+    customer_id = _signed_in(request)
+    with transaction.atomic():
+        suggestions.do_unvote(suggestion_id=suggestion_id, customer_id=customer_id)
+    return _shop_suggestion(queries.get_suggestion(suggestion_id, for_customer=customer_id))

@@ -15,3 +15,9 @@ urlpatterns = [
     path("s/<str:token>", answer_pages.answer, name="feedback-survey"),
     path("account/reviews/", shop_pages.my_reviews, name="shop-reviews"),
 ]
+
+from omnicanal.feedback import suggestion_pages  # noqa: E402  (the suggestions box)
+
+urlpatterns += [
+    path("suggestions/", suggestion_pages.board, name="shop-suggestions"),
+]

@@ -17,7 +17,7 @@ from omnicanal.core.console import show_problem, staff_required
 from omnicanal.core.errors import Problem
 from omnicanal.feedback import queries, roles, topics
 from omnicanal.feedback.models import FeedbackSource, ReviewStatus, SentimentLabel, TrendDimension
-from omnicanal.feedback.services import reviews, trends
+from omnicanal.feedback.services import alert_mail, reviews, trends
 
 TOPIC_LABELS = topics.LABELS
 
@@ -100,6 +100,7 @@ def feedback_stream(request: HttpRequest):
         "sources": FeedbackSource.choices, "sentiments": SentimentLabel.choices,
         "topics": list(TOPIC_LABELS.items()), "stores": queries.feedback_stores(),
         "may_acknowledge": role_allows(request.principal, roles.ALERTS),
+        "alert_mail": alert_mail.subscribed(request.principal.id) if request.principal.kind == "user" else None,
     })
 
 
@@ -122,3 +123,24 @@ urlpatterns = [
     path("reviews/<str:review_id>/<str:action>/", review_action, name="review_action"),
     path("photos/<str:photo_id>", console_photo, name="photo"),
 ]
+
+from omnicanal.feedback import suggestion_views  # noqa: E402  (the suggestions board)
+
+urlpatterns += suggestion_views.urlpatterns
+
+from omnicanal.feedback import survey_views  # noqa: E402  (surveys: list, builder, results)
+
+urlpatterns += survey_views.urlpatterns
+
+
+@require_POST
+@staff_required(*roles.ALERTS)
+def alert_mail_subscription(request: HttpRequest):
+    """Opt in or out of trend alerts by email (services.alert_mail)."""
+    with transaction.atomic():
+        alert_mail.do_subscribe(actor=request.principal, on=request.POST.get("email") == "on")
+    messages.success(request, _("Saved."))
+    return redirect(reverse("feedback:stream"))
+
+
+urlpatterns += [path("alerts/email/", alert_mail_subscription, name="alert_mail")]

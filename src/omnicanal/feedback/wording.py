@@ -41,3 +41,19 @@ labels.register("feedback.field", {
 })
 labels.register("feedback.trigger_event", TriggerEvent.choices)
 labels.register("feedback.due_status", DueStatus.choices)
+
+
+from omnicanal.feedback.models import SuggestionKind, SuggestionSource, SuggestionStatus  # noqa: E402
+
+labels.register("feedback.suggestion_status", SuggestionStatus.choices)
+labels.register("feedback.suggestion_kind", SuggestionKind.choices)
+labels.register("feedback.suggestion_source", SuggestionSource.choices)
+labels.register("feedback.suggestion.field", {
+    "title": pgettext_lazy("field", "Title"),
+    "text": pgettext_lazy("field", "Text"),
+    "kind": pgettext_lazy("field", "Kind"),
+    "status": pgettext_lazy("field", "Status"),
+    "reply": pgettext_lazy("field", "Reply"),
+    "into": pgettext_lazy("field", "Merge into"),
+    "conversation_id": pgettext_lazy("field", "Conversation"),
+})

@@ -181,6 +181,11 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "feedback_api_list_triggers": ("feedback.SURVEYS", None),
     "feedback_api_send_to_segment": ("feedback.SURVEYS", None),
     "feedback_api_pos_send": ("feedback.POS_SURVEY", None),
+    "feedback_api_list_suggestions": ("feedback.READ", None),
+    "feedback_api_file_suggestion": ("feedback.SUGGESTIONS", None),
+    "feedback_api_set_suggestion_status": ("feedback.SUGGESTIONS", None),
+    "feedback_api_merge_suggestion": ("feedback.SUGGESTIONS", None),
+    "feedback_api_reply_suggestion": ("feedback.SUGGESTIONS", None),
     # analytics (store staff: their own stores only, narrowed inside the KPIs), marketplaces
     "analytics_api_get_kpis": ("analytics.KPIS", None),
     "analytics_api_get_journey": ("analytics.JOURNEY", None),
@@ -368,7 +373,7 @@ STORE = "/api/store/v1"
 # What a caller that is not the object's owner may still read: the shop's public pages.
 PUBLIC = {"storefront_api_browse_products", "storefront_api_browse_product", "storefront_api_browse_recommendations",
           "storefront_api_shopper_start_session", "storefront_api_shopper_loyalty_card",
-          "feedback_store_api_product_reviews"}
+          "feedback_store_api_product_reviews", "feedback_store_api_shop_suggestions"}
 # Asking for a sign-in code or verifying one is what an anonymous session is for.
 SESSION = PUBLIC | {"storefront_api_shopper_request_code", "storefront_api_shopper_verify_code",
                     "storefront_api_shopper_sign_out", "storefront_api_shopper_sign_out_everywhere",
