@@ -272,6 +272,12 @@ def _decide(entry: FlowEntry, summary, at: dt.datetime) -> tuple[str, str, dt.da
         return FlowEntryStatus.SUPPRESSED, "no_consent", None, []
     if entry.due_at and at - entry.due_at > MAX_LATE:
         return FlowEntryStatus.SUPPRESSED, "expired", None, []
+    # An order the event did not tell us about in time (placed before the hourly enrolment saw the
+    # view, or its handler still queued) stops the flow as well: asked again at the send.
+    if entry.flow.kind in STOPPED_BY_ORDER and any(
+            line.order_id != entry.context.get("order_id")  # cross-sell: not the order it follows
+            for line in orders.purchase_history(customer_id=summary.id, since=entry.created_at)):
+        return FlowEntryStatus.STOPPED, "ordered", None, []
     ways, reason = messaging.ways(entry.flow, summary)
     if not ways:
         return FlowEntryStatus.SUPPRESSED, reason, None, []

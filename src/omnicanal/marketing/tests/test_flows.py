@@ -253,3 +253,24 @@ def test_flow_edits_are_checked(db):
     row = flows.do_update_flow(kind=FlowKind.WIN_BACK, actor=SYSTEM, message={"es": "Vuelve {{ name }} a {{ store }}"})
     assert row.message == {"es": "Vuelve {{ name }} a {{ store }}"}
     assert [f.kind for f in flows.all_flows()] == FlowKind.values
+
+
+def test_browse_abandonment_after_a_view_and_an_order_stops_it(ana, bea):
+    from omnicanal.storefront import lists
+
+    enable(FlowKind.BROWSE_ABANDONMENT, delay_minutes=240)
+    grant(ana, "email")
+    grant(bea, "email")
+    # given both viewed the helmet at noon; Bea bought something an hour later (at a store)
+    for who in (ana, bea):
+        with clock.frozen(NOON), transaction.atomic():
+            lists.do_remember_viewed(customer_id=who, handle="casco-ruta")
+    buy(bea, "PUMP-1", at=NOON + HOUR)
+    # when the hourly enrolment runs after that, then both enter, but only Ana is written to
+    with clock.frozen(NOON + 2 * HOUR):
+        assert flows.do_enrol_periodic() == 2
+    assert run(NOON + 3 * HOUR) == 0  # the delay
+    assert run(NOON + 4 * HOUR) == 1
+    assert "Casco Ruta" in flow_messages(ana).get().text
+    assert (entry(bea, FlowKind.BROWSE_ABANDONMENT).status, entry(bea, FlowKind.BROWSE_ABANDONMENT).reason) == (
+        "stopped", "ordered")
