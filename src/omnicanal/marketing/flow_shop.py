@@ -55,15 +55,15 @@ def render_panel(request: HttpRequest, handle: str) -> str:
     """The product page's "tell me when it is back at my store" form, when the flow is on."""
     if not Flow.objects.filter(kind=FlowKind.BACK_IN_STOCK, enabled=True).exists():
         return ""
-    product = next((p for p in catalog.product_features() if p.handle == handle), None)
+    variants = catalog.variants_of(handle, language=(getattr(request, "LANGUAGE_CODE", "") or "es")[:2])
     shopper = auth.shopper_from_cookie(request)
-    if product is None:
+    if not variants:
         return ""
     stores = inventory.pickup_locations(channel=shopper.channel if shopper else "web")
     if not stores:
         return ""
     return render_to_string("marketing/_back_in_stock.html", {
-        "handle": handle, "skus": product.skus, "stores": stores, "signed_in": bool(shopper and shopper.signed_in),
+        "handle": handle, "variants": variants, "stores": stores, "signed_in": bool(shopper and shopper.signed_in),
         "done": request.GET.get("alert") == "ok",
     }, request=request)
 

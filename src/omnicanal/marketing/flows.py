@@ -249,8 +249,7 @@ def _skus(entry: FlowEntry) -> list[str]:
     if entry.flow.kind == FlowKind.ABANDONED_CART:
         return list(orders.cart_skus(cart_id=entry.context.get("cart_id", "")))
     if entry.flow.kind == FlowKind.BROWSE_ABANDONMENT:
-        found = [p for p in catalog.product_features() if p.handle == entry.context.get("handle")]
-        return list(found[0].skus) if found else []
+        return [v.sku for v in catalog.variants_of(entry.context.get("handle", ""))]
     if entry.context.get("sku"):
         return [entry.context["sku"]]
     return list(entry.context.get("skus") or [])
