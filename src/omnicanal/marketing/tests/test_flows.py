@@ -274,3 +274,21 @@ def test_browse_abandonment_after_a_view_and_an_order_stops_it(ana, bea):
     assert "Casco Ruta" in flow_messages(ana).get().text
     assert (entry(bea, FlowKind.BROWSE_ABANDONMENT).status, entry(bea, FlowKind.BROWSE_ABANDONMENT).reason) == (
         "stopped", "ordered")
+
+
+def test_flow_entries_show_in_the_export_follow_a_merge_and_go_with_erasure(ana):
+    from omnicanal.customers import services as customers
+    from omnicanal.orders.tests.conftest import make_customer
+
+    enable(FlowKind.TIER_CHANGE)
+    other = make_customer(phone="+56998761234", name="Ana P", email="ana.p@example.cl")
+    with transaction.atomic():
+        flows.on_tier_changed(customer_id=other, new_tier="Oro", at=NOON)
+        customers.do_merge_customers(survivor=ana, other=other, reason="test")
+    assert entry(ana, FlowKind.TIER_CHANGE).status == "waiting"
+    with transaction.atomic():
+        exported = customers.do_export_customer(customer=ana)
+    assert exported["domains"]["marketing"]["flows"][0]["flow"] == "tier_change"
+    with transaction.atomic():
+        customers.do_erase_customer(customer=ana)
+    assert not FlowEntry.objects.exists()
