@@ -303,3 +303,93 @@ def preview_campaign(request, campaign_id: str, query: Query[PreviewQuery]):
     coupon shown as a sample code; nothing is sent or created)."""
     require_role(request, *roles.CAMPAIGNS)
     return campaigns.preview(campaign_id=campaign_id, customer_id=query.customer_id)
+
+
+# --- flows (automated journeys: marketing.flows) ------------------------------------------------------
+
+
+class FlowOut(Schema):
+    kind: str
+    enabled: bool
+    delay_minutes: int
+    channels: list[str]
+    message: dict
+    templates: dict
+    link: str
+    recommendations: int
+    waiting: int
+    sent: int
+    converted: int
+    stopped: int
+    suppressed: dict
+
+
+class FlowsOut(Schema):
+    items: list[FlowOut]
+
+
+class FlowIn(Schema):
+    enabled: bool | None = None
+    delay_minutes: int | None = None
+    message: dict | None = None
+    templates: dict | None = None
+    channels: list[str] | None = None
+    link: str | None = None
+    recommendations: int | None = None
+
+
+class FlowEntryOut(Schema):
+    flow: str
+    status: str
+    reason: str
+    due_at: dt.datetime | None
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    channel: str
+    converted: bool
+
+
+class FlowEntriesOut(Schema):
+    items: list[FlowEntryOut]
+
+
+def _flow_out(row, results) -> dict:
+    return {"kind": row.kind, "enabled": row.enabled, "delay_minutes": row.delay_minutes, "channels": row.channels,
+            "message": row.message, "templates": row.templates, "link": row.link,
+            "recommendations": row.recommendations, **results[row.kind]}
+
+
+@router.get("/flows", response=FlowsOut, summary="The automated journeys, their settings and results")
+def list_flows(request):
+    """Every flow (abandoned cart, browse, back in stock, replenishment, cross-sell, win-back,
+    birthday, tier change), enabled or not, with its entries waiting, sent, converted, stopped and
+    suppressed by reason."""
+    from omnicanal.marketing import flows
+
+    require_role(request, *roles.CAMPAIGNS)
+    results = flows.flow_results()
+    return {"items": [_flow_out(row, results) for row in flows.all_flows()]}
+
+
+@router.patch("/flows/{kind}", response=FlowOut, summary="Enable, disable or edit a flow")
+def update_flow(request, kind: str, body: FlowIn):
+    """Only the fields given change; message and templates are checked as a campaign's (audited
+    marketing.flow.update)."""
+    from omnicanal.marketing import flows
+
+    principal = require_role(request, *roles.CAMPAIGNS)
+    row = flows.do_update_flow(kind=kind, actor=principal, **body.dict(exclude_none=True))
+    return _flow_out(row, flows.flow_results())
+
+
+@router.get("/customers/{customer_id}/flow-entries", response=FlowEntriesOut,
+            summary="A customer's places in the automated journeys, with each decision's reason")
+def customer_flow_entries(request, customer_id: str):
+    """Newest first: waiting (and until when), sent (on which channel), stopped or suppressed (why)."""
+    from omnicanal.marketing import flows
+
+    require_role(request, *roles.CAMPAIGNS)
+    customer_id = customers.resolve_id(customer_id)
+    return {"items": [{"flow": e.flow.kind, "status": e.status, "reason": e.reason, "due_at": e.due_at,
+                       "created_at": e.created_at, "decided_at": e.decided_at, "channel": e.channel,
+                       "converted": e.converted_at is not None} for e in flows.entries_of(customer_id)]}

@@ -48,3 +48,12 @@ class CampaignConverted:
     order_channel: str
     control: bool  # a conversion of the held-out group (the baseline)
     revenue: dict  # money
+
+
+@dataclass(frozen=True)
+class FlowMessageSent:
+    """An automated journey's message went out (marketing purpose) on `channel`."""
+
+    flow: str  # the FlowKind
+    customer_id: str
+    channel: str

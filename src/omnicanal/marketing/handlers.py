@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from omnicanal.core import outbox
 from omnicanal.customers import registry
-from omnicanal.marketing import campaigns, queries, services
+from omnicanal.marketing import campaigns, flows, queries, services
 
 
 @registry.on_merge
 def move_reminders(*, survivor_id: str, merged_id: str) -> None:
     services.do_move_reminders(survivor_id=survivor_id, merged_id=merged_id)
     campaigns.do_move_customer(survivor_id=survivor_id, merged_id=merged_id)
+    flows.do_move_customer(survivor_id=survivor_id, merged_id=merged_id)
 
 
 @registry.on_erase
 def erase_reminders(*, customer_id: str) -> None:
     services.do_erase_reminders(customer_id=customer_id)
     campaigns.do_erase_customer(customer_id=customer_id)
+    flows.do_erase_customer(customer_id=customer_id)
 
 
 @registry.on_export("marketing")
@@ -28,7 +30,7 @@ def export_reminders(customer_id: str) -> dict:
             "purchase_cycles": [{"category": c.category, "cycle": c.cycle, "interval_days": c.interval_days,
                                  "last_purchase_at": c.last_purchase_at.isoformat()}
                                 for c in queries.purchase_cycles(customer_id)],
-            "campaigns": campaigns.export_customer(customer_id)}
+            "campaigns": campaigns.export_customer(customer_id), "flows": flows.export_customer(customer_id)}
 
 
 # --- campaigns' results: reactions to other domains' events (by topic; marketing imports none of them)
@@ -49,3 +51,45 @@ def campaign_conversion(event: outbox.Envelope) -> None:
 @outbox.handles("orders.OrderCancelled")
 def campaign_conversion_cancelled(event: outbox.Envelope) -> None:
     campaigns.do_undo_conversion(order_id=event["order_id"])
+
+
+# --- flows (automated journeys): entering, stopping and converting on other domains' events ------------
+
+
+@outbox.handles("orders.CartAbandoned")
+def flow_cart_abandoned(event: outbox.Envelope) -> None:
+    flows.on_cart_abandoned(cart_id=event["cart_id"], customer_id=event["customer_id"] or "",
+                            channel=event["channel"], at=event.occurred_at)
+
+
+@outbox.handles("orders.OrderPlaced")
+def flow_order_placed(event: outbox.Envelope) -> None:
+    """An order on ANY channel (a store's POS too) stops the cart, browse, cross-sell and win-back flows."""
+    flows.on_order_placed(customer_id=event["customer_id"] or "", order_id=event["order_id"],
+                          categories={line.get("category", "") for line in event["lines"] or []},
+                          total=event["total"] or {}, at=event.occurred_at)
+
+
+@outbox.handles("orders.FulfillmentChanged")
+def flow_delivered(event: outbox.Envelope) -> None:
+    if event["status"] in ("delivered", "picked_up", "completed") and event["customer_id"]:
+        flows.on_delivered(customer_id=event["customer_id"], order_id=event["order_id"], at=event.occurred_at)
+
+
+@outbox.handles("inventory.StockChanged")
+def flow_stock_back(event: outbox.Envelope) -> None:
+    for line in event["lines"] or []:
+        if line.get("quantity", 0) > 0 and (line.get("on_hand") is None or line["on_hand"] > 0):
+            flows.on_stock_back(location=line["location"], sku=line["sku"], at=event.occurred_at)
+
+
+@outbox.handles("inventory.TransferReceived")
+def flow_stock_transferred(event: outbox.Envelope) -> None:
+    for line in event["lines"] or []:
+        if line.get("quantity", 0) > 0:
+            flows.on_stock_back(location=event["destination"], sku=line["sku"], at=event.occurred_at)
+
+
+@outbox.handles("loyalty.TierChanged")
+def flow_tier_changed(event: outbox.Envelope) -> None:
+    flows.on_tier_changed(customer_id=event["customer_id"], new_tier=event["new_tier"], at=event.occurred_at)

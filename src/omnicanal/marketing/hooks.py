@@ -36,3 +36,10 @@ def render_panel(request, customer_id: str) -> str:
 
 customers_registry.register_panel(name="marketing", label=_("Recommendations and purchase cycles"),
                                   render=render_panel, order=60)
+
+
+# Flows: back in stock at my store, from the product page and the Store API (marketing.flow_shop).
+from omnicanal.marketing import flow_shop  # noqa: E402
+
+storefront_registry.register_product_panel(name="back_in_stock", render=flow_shop.render_panel, order=40)
+storefront_registry.register_store_router(flow_shop.router)

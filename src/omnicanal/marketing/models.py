@@ -182,3 +182,80 @@ class Bounce(models.Model):
     class Meta:
         verbose_name = _("hard bounce")
         constraints = [models.UniqueConstraint(fields=["customer_id", "channel", "address"], name="one_bounce_per_address")]
+
+
+# --- flows (automated journeys: marketing.flows) ---------------------------------------------------
+
+
+class FlowKind(models.TextChoices):
+    ABANDONED_CART = "abandoned_cart", _("Abandoned cart")
+    BROWSE_ABANDONMENT = "browse_abandonment", _("Browse abandonment")
+    BACK_IN_STOCK = "back_in_stock", _("Back in stock at my store")
+    REPLENISHMENT = "replenishment", _("Replenishment reminder")
+    CROSS_SELL = "cross_sell", _("Post-purchase cross-sell")
+    WIN_BACK = "win_back", _("Win-back")
+    BIRTHDAY = "birthday", _("Birthday")
+    TIER_CHANGE = "tier_change", _("Tier change")
+
+
+class Flow(models.Model):
+    """One automated journey per kind: off until a marketer enables it; `delay_minutes` after its
+    trigger the entry is due. Message and templates have the campaigns' shape (marketing.messaging)."""
+
+    kind = models.CharField(max_length=24, choices=FlowKind.choices, unique=True)
+    enabled = models.BooleanField(default=False)
+    delay_minutes = models.PositiveIntegerField(default=0)
+    message = models.JSONField(default=dict)  # {es, en}; empty: the kind's default text
+    templates = models.JSONField(default=dict)  # {channel: {language: {...}}}
+    channels = models.JSONField(default=list)  # in the marketer's order
+    recommendations = models.PositiveSmallIntegerField(default=0)
+    shop_channel = models.CharField(max_length=20, default="web")
+    link = models.CharField(max_length=300, blank=True, default="")
+    attribution_days = models.PositiveSmallIntegerField(default=7)
+    updated_by = models.CharField(max_length=100, blank=True, default="")
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("flow")
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=FlowKind.values), name="flow_kind_known")]
+
+    @property
+    def name(self) -> str:  # the e-mail subject's fallback (messaging.content_for)
+        return str(FlowKind(self.kind).label)
+
+
+class FlowEntryStatus(models.TextChoices):
+    WAITING = "waiting", pgettext_lazy("flow entry", "Waiting")
+    SENT = "sent", pgettext_lazy("flow entry", "Sent")
+    STOPPED = "stopped", pgettext_lazy("flow entry", "Stopped")
+    SUPPRESSED = "suppressed", pgettext_lazy("flow entry", "Suppressed")
+
+
+class FlowEntry(models.Model):
+    """A customer in a flow for one trigger (`key`: the cart, the SKU at a store, the category and due
+    date…): the unique key makes a repeated event enrol them once. Leaves `waiting` once, with its
+    reason when it was stopped (the customer bought) or suppressed (a governance rule)."""
+
+    flow = models.ForeignKey(Flow, on_delete=models.CASCADE, related_name="entries")
+    customer_id = models.CharField(max_length=32)
+    key = models.CharField(max_length=160)
+    status = models.CharField(max_length=12, choices=FlowEntryStatus.choices, default=FlowEntryStatus.WAITING)
+    reason = models.CharField(max_length=24, blank=True, default="")
+    due_at = models.DateTimeField(null=True, blank=True)  # None: waits for its trigger (stock back)
+    context = models.JSONField(default=dict)  # what the message names: skus, location, category, due_on, tier
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    channel = models.CharField(max_length=20, blank=True, default="")
+    message_id = models.CharField(max_length=40, blank=True, default="")
+    converted_at = models.DateTimeField(null=True, blank=True)
+    order_id = models.CharField(max_length=40, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("flow entry")
+        constraints = [
+            models.UniqueConstraint(fields=["flow", "customer_id", "key"], name="one_flow_entry_per_trigger"),
+            models.CheckConstraint(condition=Q(status__in=FlowEntryStatus.values), name="flow_entry_status_known"),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="flow_entry_due"),
+                   models.Index(fields=["customer_id", "status"], name="flow_entry_customer")]

@@ -26,7 +26,15 @@ from omnicanal.core.errors import FieldError, NotFound, Problem, ValidationFaile
 from omnicanal.customers import queries as customers
 from omnicanal.marketing import campaigns, queries, recommender, segments
 from omnicanal.marketing.events import RecommenderTrained, ReminderSent
-from omnicanal.marketing.models import Reminder, ReminderStatus, Segment, Touch, TrainedRecommender
+from omnicanal.marketing.models import (
+    Flow,
+    FlowKind,
+    Reminder,
+    ReminderStatus,
+    Segment,
+    Touch,
+    TrainedRecommender,
+)
 from omnicanal.orders import queries as orders
 from omnicanal.storefront import queries as storefront
 
@@ -144,6 +152,8 @@ def do_send_reminder(*, due: queries.DueReminder, at: dt.datetime | None = None)
 def do_send_due_reminders(*, at: dt.datetime | None = None) -> int:
     """Every reminder due now (the periodic task); how many went out. Each send commits alone."""
     at = at or clock.now()
+    if Flow.objects.filter(kind=FlowKind.REPLENISHMENT, enabled=True).exists():
+        return 0  # the replenishment flow sends them (marketing.flows): never both
     return sum(do_send_reminder(due=due, at=at) is not None for due in queries.due_reminders(at=at))
 
 

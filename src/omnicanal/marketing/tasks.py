@@ -29,3 +29,19 @@ def run_campaigns() -> int:
     from omnicanal.marketing import campaigns
 
     return campaigns.do_run_due()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def run_flows() -> int:
+    # Entries due now are decided and sent, each in its own transaction (flows.do_run_flows).
+    from omnicanal.marketing import flows
+
+    return flows.do_run_flows()
+
+
+@db_periodic_task(crontab(minute="20"))
+def enrol_flows() -> int:
+    # Hourly: the state-triggered flows (browse, replenishment, win-back); idempotent.
+    from omnicanal.marketing import flows
+
+    return flows.do_enrol_periodic()

@@ -19,3 +19,8 @@ def click(request, token: str):
 
 
 urlpatterns = [path("m/<str:token>/", click, name="marketing-click")]
+
+# Flows: the product page's "tell me when it is back at my store" form (marketing.flow_shop).
+from omnicanal.marketing import flow_shop  # noqa: E402
+
+urlpatterns += [path("alerts/back-in-stock/", flow_shop.subscribe_page, name="shop-back-in-stock")]

@@ -120,3 +120,8 @@ urlpatterns = [
     path("campaigns/<str:campaign_id>/", campaign, name="campaign"),
     path("campaigns/<str:campaign_id>/launch/", campaign_launch, name="campaign-launch"),
 ]
+
+# Flows (automated journeys): marketing.flow_views.
+from omnicanal.marketing import flow_views  # noqa: E402
+
+urlpatterns += [path("flows/", flow_views.flow_list, name="flows")]

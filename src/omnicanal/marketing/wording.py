@@ -3,7 +3,7 @@
 from django.utils.translation import pgettext_lazy
 
 from omnicanal.core import labels
-from omnicanal.marketing.models import CampaignStatus, RecipientStatus
+from omnicanal.marketing.models import CampaignStatus, FlowEntryStatus, FlowKind, RecipientStatus
 
 labels.register("marketing.campaign_status", CampaignStatus.choices)
 labels.register("marketing.recipient_status", RecipientStatus.choices)
@@ -34,4 +34,17 @@ labels.register("marketing.field", {
     "at": pgettext_lazy("field", "When"),
     "days": pgettext_lazy("field", "Days valid"),
     "coupon.days": pgettext_lazy("field", "Coupon days valid"),
+    "enabled": pgettext_lazy("field", "Enabled"),
+    "delay_minutes": pgettext_lazy("field", "Delay (minutes)"),
+    "channels": pgettext_lazy("field", "Channels"),
+})
+
+# Flows (marketing.flows): their kinds, their entries' states and why one stopped or waits.
+labels.register("marketing.flow_kind", FlowKind.choices)
+labels.register("marketing.flow_entry_status", FlowEntryStatus.choices)
+labels.register("marketing.flow_reason", {
+    "ordered": pgettext_lazy("flow", "The customer bought"),
+    "one_per_day": pgettext_lazy("flow", "One flow message a day"),
+    "expired": pgettext_lazy("flow", "Too late to send"),
+    "nothing_left": pgettext_lazy("flow", "Nothing left to remind"),
 })

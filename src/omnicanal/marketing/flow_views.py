@@ -1,0 +1,48 @@
+"""The console's Flows page (marketer and manager): every automated journey with its enable toggle,
+delay, channels and texts, and its results (waiting, sent, converted, stopped, suppressed by reason).
+Each flow is its own small form; saving one changes only it (audited marketing.flow.update)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from omnicanal.core.console import principal, show_problem, staff_required
+from omnicanal.core.errors import Problem, ValidationFailed
+from omnicanal.marketing import flows, roles
+
+
+def _changes(post) -> dict:
+    try:
+        delay = int(post.get("delay_minutes") or 0)
+    except ValueError:
+        raise ValidationFailed.on("delay_minutes", _("a whole number of minutes")) from None
+    message = {lang: post.get(f"message_{lang}", "").strip() for lang in ("es", "en")}
+    return {"enabled": post.get("enabled") == "on", "delay_minutes": delay,
+            "channels": post.getlist("channels"), "message": {k: v for k, v in message.items() if v}}
+
+
+@staff_required(*roles.CAMPAIGNS)
+def flow_list(request: HttpRequest):
+    if request.method == "POST":
+        try:
+            with transaction.atomic():
+                row = flows.do_update_flow(kind=request.POST.get("kind", ""), actor=principal(request),
+                                           **_changes(request.POST))
+            messages.success(request, _("Flow saved."))
+            return redirect(f"{request.path}#flow-{row.kind}")
+        except Problem as problem:
+            show_problem(request, problem, fields={"message.es": "message_es", "message.en": "message_en"})
+            return redirect(request.path)
+    results = flows.flow_results()
+    rows = []
+    for flow in flows.all_flows():
+        shown = flows.default_message if not flow.message else None
+        rows.append({"flow": flow, "results": results[flow.kind],
+                     "suppressed": sorted(results[flow.kind]["suppressed"].items()),
+                     "message_es": flow.message.get("es") or (shown(flow.kind, "es") if shown else ""),
+                     "message_en": flow.message.get("en") or (shown(flow.kind, "en") if shown else "")})
+    return render(request, "marketing/flows.html", {"title": _("Flows"), "rows": rows, "channels": flows.CHANNELS})
