@@ -303,3 +303,9 @@ def preview_campaign(request, campaign_id: str, query: Query[PreviewQuery]):
     coupon shown as a sample code; nothing is sent or created)."""
     require_role(request, *roles.CAMPAIGNS)
     return campaigns.preview(campaign_id=campaign_id, customer_id=query.customer_id)
+
+
+# Subscriptions' staff routes live in their own module (subscription_api.py).
+from omnicanal.marketing import subscription_api  # noqa: E402
+
+router.add_router("", subscription_api.router)

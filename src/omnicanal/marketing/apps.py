@@ -16,4 +16,4 @@ class MarketingConfig(AppConfig):
     def ready(self) -> None:
         # Fill the lower domains' registries (the shop's recommendations, the 360's panel): they
         # never import marketing.
-        from omnicanal.marketing import hooks  # noqa: F401
+        from omnicanal.marketing import hooks, subscription_hooks  # noqa: F401

@@ -48,3 +48,17 @@ class CampaignConverted:
     order_channel: str
     control: bool  # a conversion of the held-out group (the baseline)
     revenue: dict  # money
+
+
+@dataclass(frozen=True)
+class SubscriptionChanged:
+    """A subscription was created, skipped, paused, resumed, changed, cancelled, or placed its cycle's
+    order (`action`); `by` is who: customer, staff, system."""
+
+    subscription_id: str
+    customer_id: str
+    action: str
+    state: str
+    next_date: str  # ISO date
+    order_id: str = ""
+    by: str = ""

@@ -29,3 +29,12 @@ def run_campaigns() -> int:
     from omnicanal.marketing import campaigns
 
     return campaigns.do_run_due()
+
+
+@db_periodic_task(crontab(minute="20"))
+def run_subscriptions() -> int:
+    # Reserve ahead, remind, place the cycle's orders; each subscription commits alone
+    # (subscriptions.do_run_subscription).
+    from omnicanal.marketing import subscriptions
+
+    return subscriptions.do_run_due()

@@ -3,7 +3,7 @@
 from django.utils.translation import pgettext_lazy
 
 from omnicanal.core import labels
-from omnicanal.marketing.models import CampaignStatus, RecipientStatus
+from omnicanal.marketing.models import CampaignStatus, RecipientStatus, SubscriptionState
 
 labels.register("marketing.campaign_status", CampaignStatus.choices)
 labels.register("marketing.recipient_status", RecipientStatus.choices)
@@ -34,4 +34,14 @@ labels.register("marketing.field", {
     "at": pgettext_lazy("field", "When"),
     "days": pgettext_lazy("field", "Days valid"),
     "coupon.days": pgettext_lazy("field", "Coupon days valid"),
+    "interval_days": pgettext_lazy("field", "Every (days)"),
+    "next_date": pgettext_lazy("field", "Next order on"),
+})
+
+# Subscriptions (subscriptions.py): their states and why one is paused.
+labels.register("marketing.subscription_state", SubscriptionState.choices)
+labels.register("marketing.pause_reason", {
+    "customer": pgettext_lazy("pause reason", "Paused by the customer"),
+    "payment_failed": pgettext_lazy("pause reason", "Payment failed"),
+    "staff": pgettext_lazy("pause reason", "Paused by staff"),
 })
