@@ -11,6 +11,7 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
     console_nav = [
         NavItem("marketing:home", _("Marketing"), roles=roles.READ, order=65, group="marketing"),
+        NavItem("marketing:subscriptions", _("Subscriptions"), roles=roles.SUBSCRIBE, order=66, group="marketing"),
     ]
 
     def ready(self) -> None:

@@ -193,7 +193,8 @@ def do_skip_next(*, subscription_id: str, by: str = "customer") -> Subscription:
     return _save(sub, "skipped", by)
 
 
-def do_pause(*, subscription_id: str, by: str = "customer", reason: str = "customer") -> Subscription:
+def do_pause(*, subscription_id: str, by: str = "customer", reason: str = "") -> Subscription:
+    reason = reason or ("staff" if by.startswith("staff") else "customer")
     sub = _locked(subscription_id)
     _check_open(sub)
     _release(sub, "paused")

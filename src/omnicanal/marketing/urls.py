@@ -19,3 +19,8 @@ def click(request, token: str):
 
 
 urlpatterns = [path("m/<str:token>/", click, name="marketing-click")]
+
+# The shop's "your subscriptions" page (subscription_pages.py).
+from omnicanal.marketing import subscription_pages  # noqa: E402
+
+urlpatterns.append(path("account/subscriptions/", subscription_pages.my_subscriptions, name="shop-subscriptions"))

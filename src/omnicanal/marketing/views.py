@@ -117,3 +117,13 @@ urlpatterns = [
     path("campaigns/<str:campaign_id>/", campaign, name="campaign"),
     path("campaigns/<str:campaign_id>/launch/", campaign_launch, name="campaign-launch"),
 ]
+
+
+# Subscriptions' console page lives in its own module (subscription_views.py).
+from omnicanal.marketing import subscription_views  # noqa: E402
+
+urlpatterns += [
+    path("subscriptions/", subscription_views.subscription_list, name="subscriptions"),
+    path("subscriptions/<str:subscription_id>/<str:action>/", subscription_views.subscription_action,
+         name="subscription-action"),
+]
