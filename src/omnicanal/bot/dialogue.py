@@ -20,7 +20,7 @@ from django.conf import settings as django_settings
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from omnicanal.bot import nlu, queries, services, skills
+from omnicanal.bot import nlu, queries, registry, services, skills
 from omnicanal.bot.queries import Context, Settings
 from omnicanal.channels import queries as channels
 from omnicanal.conversations import queries as conversations
@@ -35,6 +35,9 @@ SLOT_KINDS = ("order_number", "sku", "product", "location", "size", "email", "ph
 def respond(message_id: str) -> str | None:
     """Answer one inbound message; the text it sent (None when it stayed silent)."""
     turn = conversations.bot_turn(message_id)
+    claimed = _claimed(turn) if turn is not None else None
+    if claimed:
+        return claimed
     if turn is None or not _takes_part(turn):
         return None
     bot_settings = queries.settings_for(turn.inbox_id)
@@ -50,6 +53,18 @@ def respond(message_id: str) -> str | None:
         context = dataclasses.replace(context, language=understood.language)
         _deliver(turn, understood, answer, context)
     return answer.text
+
+
+def _claimed(turn: conversations.BotTurn) -> str | None:
+    """An answer to another domain's question (registry.py): that domain acts and confirms."""
+    if turn.author != "customer" or turn.private or not turn.customer_id or not turn.text.strip():
+        return None
+    answer = registry.claim(customer_id=turn.customer_id, channel=turn.channel, text=turn.text,
+                            language=turn.language)
+    if answer:
+        conversation_services.do_send(conversation=turn.conversation_id, text=answer, channel=turn.channel,
+                                      author="bot", actor=BOT, meta={"bot": {"claimed": True}})
+    return answer
 
 
 def _takes_part(turn: conversations.BotTurn) -> bool:

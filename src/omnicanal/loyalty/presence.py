@@ -8,7 +8,8 @@ may spend them only with the customer's presence proven by
   sessions (one-time codes) will satisfy; nothing calls it from a staff credential.
 
 A gift card needs no presence object: its PIN is the proof (services/stored_value.find_gift_card).
-`internal(customer_id, why)` is for flows where the value spent was created by the same act and
+`mandate(customer_id, ref)` is a subscription's recurring order, which the customer authorised
+when subscribing (marketing/subscriptions.py). `internal(customer_id, why)` is for flows where the value spent was created by the same act and
 the customer is at the desk (an exchange paid by the return it comes from).
 """
 
@@ -42,6 +43,12 @@ def session(customer_id: str) -> Presence:
 
 def internal(customer_id: str, why: str) -> Presence:
     return Presence(customer_id=customer_id, how=f"internal:{why}")
+
+
+def mandate(customer_id: str, ref: str) -> Presence:
+    """The customer's standing instruction, given in their own session or with their QR at the POS
+    when they subscribed (`ref`: the subscription), to pay each recurring order with their value."""
+    return Presence(customer_id=customer_id, how=f"mandate:{ref}")
 
 
 def check_presence(presence: Presence | None, customer_id: str) -> Presence:

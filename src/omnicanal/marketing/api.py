@@ -393,3 +393,9 @@ def customer_flow_entries(request, customer_id: str):
     return {"items": [{"flow": e.flow.kind, "status": e.status, "reason": e.reason, "due_at": e.due_at,
                        "created_at": e.created_at, "decided_at": e.decided_at, "channel": e.channel,
                        "converted": e.converted_at is not None} for e in flows.entries_of(customer_id)]}
+
+
+# Subscriptions' staff routes live in their own module (subscription_api.py).
+from omnicanal.marketing import subscription_api  # noqa: E402
+
+router.add_router("", subscription_api.router)

@@ -11,9 +11,10 @@ class MarketingConfig(AppConfig):
     verbose_name = _("Marketing")
     console_nav = [
         NavItem("marketing:home", _("Marketing"), roles=roles.READ, order=65, group="marketing"),
+        NavItem("marketing:subscriptions", _("Subscriptions"), roles=roles.SUBSCRIBE, order=66, group="marketing"),
     ]
 
     def ready(self) -> None:
         # Fill the lower domains' registries (the shop's recommendations, the 360's panel): they
         # never import marketing.
-        from omnicanal.marketing import hooks  # noqa: F401
+        from omnicanal.marketing import hooks, subscription_hooks  # noqa: F401

@@ -57,3 +57,17 @@ class FlowMessageSent:
     flow: str  # the FlowKind
     customer_id: str
     channel: str
+
+
+@dataclass(frozen=True)
+class SubscriptionChanged:
+    """A subscription was created, skipped, paused, resumed, changed, cancelled, or placed its cycle's
+    order (`action`); `by` is who: customer, staff, system."""
+
+    subscription_id: str
+    customer_id: str
+    action: str
+    state: str
+    next_date: str  # ISO date
+    order_id: str = ""
+    by: str = ""

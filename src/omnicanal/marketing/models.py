@@ -259,3 +259,52 @@ class FlowEntry(models.Model):
         ]
         indexes = [models.Index(fields=["status", "due_at"], name="flow_entry_due"),
                    models.Index(fields=["customer_id", "status"], name="flow_entry_customer")]
+
+
+# --- subscriptions (marketing.subscriptions) -------------------------------------------------------
+
+
+class SubscriptionState(models.TextChoices):
+    ACTIVE = "active", pgettext_lazy("subscription", "Active")
+    PAUSED = "paused", pgettext_lazy("subscription", "Paused")
+    CANCELLED = "cancelled", pgettext_lazy("subscription", "Cancelled")
+
+
+class Subscription(models.Model):
+    """A recurring order intent: these lines every `interval_days`, shipped or picked up at a store,
+    paid with the customer's stored value. Each cycle (the date `next_date`) is reserved ahead,
+    reminded, then placed through orders' services; the `*_for` dates say which cycle each step
+    already did, so the hourly task does each step once per cycle."""
+
+    public_id = PublicIdField(prefix="sub")
+    customer_id = models.CharField(max_length=32, db_index=True)
+    lines = models.JSONField(default=list)  # [{"sku": …, "quantity": …}]
+    interval_days = models.PositiveIntegerField()
+    channel = models.CharField(max_length=20, default="web")  # the sales channel its orders are placed on
+    delivery_method = models.CharField(max_length=12)  # ship | pickup
+    location = models.CharField(max_length=20, blank=True, default="")  # the store, for pickup
+    address = models.JSONField(null=True, blank=True)  # for ship
+    payment_source = models.CharField(max_length=20, default="stored_value")
+    state = models.CharField(max_length=12, choices=SubscriptionState.choices, default=SubscriptionState.ACTIVE)
+    pause_reason = models.CharField(max_length=30, blank=True, default="")  # customer | payment_failed | staff
+    next_date = models.DateField()
+    reserved_for = models.DateField(null=True, blank=True)
+    reminded_for = models.DateField(null=True, blank=True)
+    failures = models.PositiveSmallIntegerField(default=0)  # failed attempts of the current cycle
+    retry_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True, default="")
+    last_order_id = models.CharField(max_length=32, blank=True, default="")
+    orders_placed = models.PositiveIntegerField(default=0)
+    created_by = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("subscription")
+        ordering = ["next_date", "pk"]
+        indexes = [models.Index(fields=["state", "next_date"], name="subscription_due")]
+        constraints = [
+            models.CheckConstraint(condition=Q(state__in=SubscriptionState.values), name="subscription_state_known"),
+            models.CheckConstraint(condition=Q(delivery_method__in=["ship", "pickup"]),
+                                   name="subscription_delivery_known"),
+        ]

@@ -12,3 +12,7 @@ PANEL = ("manager", "marketer", "agent", "store_staff")
 SEGMENTS = ("manager", "marketer")
 # Composing, scheduling, launching and reading campaigns (their results name no one).
 CAMPAIGNS = ("manager", "marketer")
+# Reading, skipping, pausing, resuming and cancelling customers' subscriptions.
+SUBSCRIPTIONS = ("manager", "marketer")
+# Subscribing a customer who is there (the POS tablet; their loyalty QR is the mandate).
+SUBSCRIBE = ("manager", "marketer", "store_staff")

@@ -45,3 +45,12 @@ def enrol_flows() -> int:
     from omnicanal.marketing import flows
 
     return flows.do_enrol_periodic()
+
+
+@db_periodic_task(crontab(minute="20"))
+def run_subscriptions() -> int:
+    # Reserve ahead, remind, place the cycle's orders; each subscription commits alone
+    # (subscriptions.do_run_subscription).
+    from omnicanal.marketing import subscriptions
+
+    return subscriptions.do_run_due()

@@ -24,3 +24,8 @@ urlpatterns = [path("m/<str:token>/", click, name="marketing-click")]
 from omnicanal.marketing import flow_shop  # noqa: E402
 
 urlpatterns += [path("alerts/back-in-stock/", flow_shop.subscribe_page, name="shop-back-in-stock")]
+
+# The shop's "your subscriptions" page (subscription_pages.py).
+from omnicanal.marketing import subscription_pages  # noqa: E402
+
+urlpatterns.append(path("account/subscriptions/", subscription_pages.my_subscriptions, name="shop-subscriptions"))

@@ -125,3 +125,13 @@ urlpatterns = [
 from omnicanal.marketing import flow_views  # noqa: E402
 
 urlpatterns += [path("flows/", flow_views.flow_list, name="flows")]
+
+
+# Subscriptions' console page lives in its own module (subscription_views.py).
+from omnicanal.marketing import subscription_views  # noqa: E402
+
+urlpatterns += [
+    path("subscriptions/", subscription_views.subscription_list, name="subscriptions"),
+    path("subscriptions/<str:subscription_id>/<str:action>/", subscription_views.subscription_action,
+         name="subscription-action"),
+]

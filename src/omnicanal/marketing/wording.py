@@ -3,7 +3,13 @@
 from django.utils.translation import pgettext_lazy
 
 from omnicanal.core import labels
-from omnicanal.marketing.models import CampaignStatus, FlowEntryStatus, FlowKind, RecipientStatus
+from omnicanal.marketing.models import (
+    CampaignStatus,
+    FlowEntryStatus,
+    FlowKind,
+    RecipientStatus,
+    SubscriptionState,
+)
 
 labels.register("marketing.campaign_status", CampaignStatus.choices)
 labels.register("marketing.recipient_status", RecipientStatus.choices)
@@ -37,6 +43,8 @@ labels.register("marketing.field", {
     "enabled": pgettext_lazy("field", "Enabled"),
     "delay_minutes": pgettext_lazy("field", "Delay (minutes)"),
     "channels": pgettext_lazy("field", "Channels"),
+    "interval_days": pgettext_lazy("field", "Every (days)"),
+    "next_date": pgettext_lazy("field", "Next order on"),
 })
 
 # Flows (marketing.flows): their kinds, their entries' states and why one stopped or waits.
@@ -47,4 +55,12 @@ labels.register("marketing.flow_reason", {
     "one_per_day": pgettext_lazy("flow", "One flow message a day"),
     "expired": pgettext_lazy("flow", "Too late to send"),
     "nothing_left": pgettext_lazy("flow", "Nothing left to remind"),
+})
+
+# Subscriptions (subscriptions.py): their states and why one is paused.
+labels.register("marketing.subscription_state", SubscriptionState.choices)
+labels.register("marketing.pause_reason", {
+    "customer": pgettext_lazy("pause reason", "Paused by the customer"),
+    "payment_failed": pgettext_lazy("pause reason", "Payment failed"),
+    "staff": pgettext_lazy("pause reason", "Paused by staff"),
 })

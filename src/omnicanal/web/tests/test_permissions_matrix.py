@@ -165,6 +165,9 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "marketing_api_create_segment": ("marketing.SEGMENTS", None),
     "marketing_api_count_segment": ("marketing.SEGMENTS", None),
     "marketing_api_get_segment": ("marketing.SEGMENTS", None),
+    "marketing_subscription_api_list_subscriptions": ("marketing.SUBSCRIPTIONS", None),
+    "marketing_subscription_api_subscribe_customer": ("marketing.SUBSCRIBE", None),
+    "marketing_subscription_api_act_on_subscription": ("marketing.SUBSCRIPTIONS", None),
     "feedback_api_eligibility": ("feedback.READ", None),
     "feedback_api_product_reviews": ("feedback.PUBLISHED", None),
     "feedback_api_list_reviews": ("feedback.MODERATE", None),
@@ -383,7 +386,7 @@ SESSION = PUBLIC | {"storefront_api_shopper_request_code", "storefront_api_shopp
                     "storefront_api_shopper_get_cart", "storefront_api_shopper_put_cart_line",
                     "storefront_api_account_get_wishlist", "storefront_api_account_put_wishlist",
                     "storefront_api_account_delete_wishlist"}  # a guest's wishlist lives on the session
-OWNED = ("{order_id}", "{address_id}")  # path parameters naming the owner's object
+OWNED = ("{order_id}", "{address_id}", "{subscription_id}")  # path parameters naming the owner's object
 
 
 def test_no_shopper_gets_a_2xx_on_another_customer_s_object(api, client, ci_report):
@@ -406,7 +409,12 @@ def test_no_shopper_gets_a_2xx_on_another_customer_s_object(api, client, ci_repo
     address = send(client, "post", f"{STORE}/addresses", None, {"label": "Casa", "line1": "Av. Apoquindo 4500",
                                                                 "city": "Las Condes", "country": "CL"}, owner)
     assert address.status_code == 201, address.content
-    params = Unknown(order_id=order.json()["id"], address_id=address.json()["id"], handle="none")
+    subscription = send(client, "post", f"{STORE}/subscriptions", None, {
+        "lines": [{"sku": "SOCK-1", "quantity": 1}], "interval_days": 30, "delivery_method": "pickup",
+        "location": OWN}, owner)
+    assert subscription.status_code == 201, subscription.content
+    params = Unknown(order_id=order.json()["id"], address_id=address.json()["id"], handle="none",
+                     subscription_id=subscription.json()["id"], action="pause")
     document = client.get(f"{STORE}/openapi.json").json()
     cases, owned, wrong = 0, 0, []
     for path, method, operation in _operations(document):

@@ -1,0 +1,80 @@
+"""The console's subscriptions page: marketers and managers list them (by state or customer) and
+skip, pause, resume or cancel one; store staff (and they) subscribe a customer who is at the till,
+whose loyalty QR scanned into the form identifies them and is their mandate to be charged."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from omnicanal.core.auth import role_allows
+from omnicanal.core.console import principal, show_problem, staff_required
+from omnicanal.core.errors import Forbidden, Problem
+from omnicanal.loyalty import presence
+from omnicanal.marketing import roles, subscriptions
+from omnicanal.marketing.models import SubscriptionState
+from omnicanal.marketing.subscription_api import ACTIONS
+
+FORM_FIELDS = {"qr": _("Customer's loyalty QR"), "lines": _("Product"), "lines.0.sku": _("Product"),
+               "lines.0.quantity": _("Quantity"), "interval_days": _("Every (days)"), "location": _("Store"),
+               "delivery_method": _("Store"), "next_date": _("First order on")}
+
+
+@staff_required(*roles.SUBSCRIBE)
+def subscription_list(request: HttpRequest):
+    who = principal(request)
+    may_manage = role_allows(who, roles.SUBSCRIPTIONS)
+    if request.method == "POST":
+        try:
+            sub = _subscribe_at_the_till(request, who)
+            messages.success(request, _("Subscribed: first order on %(date)s.") % {"date": sub.next_date})
+            return redirect("marketing:subscriptions")
+        except (Problem, ValueError) as problem:
+            if isinstance(problem, Problem):
+                show_problem(request, problem, fields=FORM_FIELDS)
+            else:
+                messages.error(request, _("Check the numbers."))
+    state = request.GET.get("state", "")
+    customer_id = request.GET.get("customer", "").strip()[:40]
+    rows, error = [], ""
+    if may_manage:
+        try:
+            rows = subscriptions.listed(customer_id=customer_id, state=state if state in SubscriptionState.values else "",
+                                        limit=200)
+        except Problem as problem:
+            error = str(problem.detail)
+    stores = sorted(who.locations) if who.locations is not None else []
+    return render(request, "marketing/subscriptions.html", {
+        "title": _("Subscriptions"), "rows": rows, "may_manage": may_manage, "state": state, "customer_id": customer_id,
+        "states": SubscriptionState.values, "error": error, "stores": stores,
+    })
+
+
+def _subscribe_at_the_till(request: HttpRequest, who) -> object:
+    proven = presence.from_qr(request.POST.get("qr", "").strip())
+    location = request.POST.get("location", "").strip().upper()
+    if who.locations is not None and location not in who.locations:
+        raise Forbidden(detail=_("This credential may not take subscriptions for another store."))
+    with transaction.atomic():
+        return subscriptions.do_subscribe(
+            customer_id=proven.customer_id,
+            lines=[subscriptions.LineSpec(request.POST.get("sku", "").strip(), int(request.POST.get("quantity") or 1))],
+            interval_days=int(request.POST.get("interval_days") or 30), delivery_method="pickup", location=location,
+            channel="pos", by="staff", actor=who)
+
+
+@require_POST
+@staff_required(*roles.SUBSCRIPTIONS)
+def subscription_action(request: HttpRequest, subscription_id: str, action: str):
+    if action in ACTIONS:
+        try:
+            with transaction.atomic():
+                ACTIONS[action](subscription_id=subscription_id, by="staff")
+            messages.success(request, _("Subscription updated."))
+        except Problem as problem:
+            show_problem(request, problem)
+    return redirect("marketing:subscriptions")
