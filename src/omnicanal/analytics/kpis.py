@@ -34,6 +34,9 @@ SHIP_TO_STORE, SHIP_FROM_STORE = "ship_to_store", "ship_from_store"
 CANCELLATIONS, CANCELLED_REVENUE = "cancellations", "cancelled_revenue"
 RETURNS, REFUNDED = "returns", "refunded"
 METHOD = "method:"  # + the order's delivery method: method:pickup, method:curbside, …
+CAUSE = "cause:"  # + a cancellation's reason (kept with the cancellations: cancellations_by_cause)
+CROSS_CHANNEL_RETURNS = "cross_channel_returns"  # kept with the returns, when they are received
+UNSPECIFIED = "unspecified"
 DELIVERY_METHODS = ("ship", "pickup", "curbside", "pickup_point", "carry_out")
 
 # Channels a customer writes to us on (conversations) beside the catalog's sales channels: a valid
@@ -44,6 +47,20 @@ MESSAGING_CHANNELS = ("email", "whatsapp", "telegram", "sms", "webchat", "voice"
 STORE_CHANNELS = ("pos", "mpos")
 STORE, MAIL = "store", "mail"  # the channels of physical touchpoints (pickups, returns)
 DELIVERY = "delivery"  # a journey's shipped and delivered steps (the carrier at the customer's door)
+
+
+def sale_channel(order_channel: str) -> str:
+    """The channel a return is compared with: a store sale (POS, mobile POS) is the store's."""
+    return STORE if order_channel in STORE_CHANNELS else order_channel
+
+
+def return_channel(by_mail: bool) -> str:
+    """A return's channel: the mail, else the store desk that took it."""
+    return MAIL if by_mail else STORE
+
+
+def cancel_cause(reason: str) -> str:
+    return reason.strip() or UNSPECIFIED
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("orders", _("Orders placed in the period, not cancelled since."), COUNT, ROLLUP),
@@ -60,7 +77,7 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("ship_from_store_share", _("Orders with a fulfilment shipped from a store (not a warehouse) ÷ orders."),
         FRACTION, ROLLUP, ("orders", "inventory")),
     Kpi("cancellations", _("Orders cancelled in the period."), COUNT, ROLLUP),
-    Kpi("cancellations_by_cause", _("Orders cancelled in the period, per cancellation reason."), BREAKDOWN, RAW),
+    Kpi("cancellations_by_cause", _("Orders cancelled in the period, per cancellation reason."), BREAKDOWN, ROLLUP),
     Kpi("returns", _("Returns received in the period."), COUNT, ROLLUP),
     Kpi("refunded", _("Money refunded on the returns received in the period."), MONEY, ROLLUP),
     Kpi("returns_rate", _("Orders placed in the period with a received return ÷ orders."), FRACTION, RAW),
@@ -71,8 +88,8 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("cross_channel_order_share", _("cross_channel_orders ÷ orders with a known customer."), FRACTION, RAW,
         ("orders", "conversations")),
     Kpi("cross_channel_returns", _("Returns received in the period on another channel than the sale's (a store "
-                                   "desk for an online order, the mail for a store sale)."), COUNT, RAW),
-    Kpi("cross_channel_return_share", _("cross_channel_returns ÷ returns."), FRACTION, RAW),
+                                   "desk for an online order, the mail for a store sale)."), COUNT, ROLLUP),
+    Kpi("cross_channel_return_share", _("cross_channel_returns ÷ returns."), FRACTION, ROLLUP),
     Kpi("cycle_times", _("Per location, p50 and p90 in minutes of placed → ready for pickup, ready → picked up "
                          "and placed → delivered, over the fulfilments of orders placed in the period."),
         BREAKDOWN, RAW),

@@ -23,7 +23,7 @@ class RollupCell(models.Model):
     bucket = models.DateTimeField()  # the UTC hour or day it starts
     channel = models.CharField(max_length=30)
     location = models.CharField(max_length=32, blank=True, default="")
-    metric = models.CharField(max_length=40)
+    metric = models.CharField(max_length=210)  # kpis: a name, or a prefix and a code (cause: + up to 200)
     value = amount_field(default=0)
 
     class Meta:
@@ -31,7 +31,9 @@ class RollupCell(models.Model):
             models.UniqueConstraint(fields=["grain", "bucket", "channel", "location", "metric"], name="one_rollup_cell"),
             models.CheckConstraint(condition=Q(grain__in=["hour", "day"]), name="rollup_grain_known"),
         ]
-        indexes = [models.Index(fields=["grain", "metric", "bucket"], name="rollup_by_metric")]
+        # by metric: a KPI's cells; by bucket: the dashboard's scan of a period (every metric at once)
+        indexes = [models.Index(fields=["grain", "metric", "bucket"], name="rollup_by_metric"),
+                   models.Index(fields=["grain", "bucket"], name="rollup_by_bucket")]
 
 
 class CountedOrder(models.Model):

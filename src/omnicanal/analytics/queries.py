@@ -47,6 +47,11 @@ def _additive(filters: Filters) -> tuple[dict[str, Any], str]:
         "cancellations": int(m.get(kpis.CANCELLATIONS, 0)),
         "returns": int(m.get(kpis.RETURNS, 0)),
         "refunded": money(m.get(kpis.REFUNDED, Decimal(0))),
+        "cancellations_by_cause": {metric.removeprefix(kpis.CAUSE): int(value) for metric, value in sorted(m.items())
+                                   if metric.startswith(kpis.CAUSE) and value},
+        "cross_channel_returns": int(m.get(kpis.CROSS_CHANNEL_RETURNS, 0)),
+        "cross_channel_return_share": raw.ratio(m.get(kpis.CROSS_CHANNEL_RETURNS, Decimal(0)),
+                                                m.get(kpis.RETURNS, Decimal(0))),
     }, source
 
 
@@ -54,16 +59,12 @@ def _from_facts(filters: Filters) -> dict[str, Any]:
     facts = raw.kept_orders(filters)
     cross = raw.cross_channel_orders(facts)
     known = sum(1 for fact in facts if fact.customer_id)
-    cross_returns, returns = raw.cross_channel_returns(filters)
     rate, by_reason = raw.returns_rates(facts)
     out: dict[str, Any] = {
-        "cancellations_by_cause": raw.cancellations_by_cause(filters),
         "returns_rate": rate,
         "returns_rate_by_reason": by_reason,
         "cross_channel_orders": len(cross),
         "cross_channel_order_share": raw.ratio(len(cross), known),
-        "cross_channel_returns": cross_returns,
-        "cross_channel_return_share": raw.ratio(cross_returns, returns),
         "cycle_times": raw.cycle_times(facts, filters),
         "on_time_rate": raw.on_time_rate(facts, filters),
         "loyalty_redemption_by_channel": raw.loyalty_redemption(facts, money),

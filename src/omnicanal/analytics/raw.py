@@ -44,13 +44,11 @@ def ratio(part: float | Decimal | int, whole: float | Decimal | int) -> float | 
     return round(float(part) / float(whole), 4) if whole else None
 
 
-def sale_channel(order_channel: str) -> str:
-    """The channel a return is compared with: a store sale (POS, mobile POS) is the store's."""
-    return kpis.STORE if order_channel in kpis.STORE_CHANNELS else order_channel
+sale_channel = kpis.sale_channel
 
 
 def return_channel(ret: orders.ReturnFact) -> str:
-    return kpis.MAIL if ret.by_mail else kpis.STORE
+    return kpis.return_channel(ret.by_mail)
 
 
 def kept_orders(filters: Filters) -> list[orders.OrderFact]:
@@ -130,14 +128,6 @@ def on_time_rate(facts: list[orders.OrderFact], filters: Filters, now: dt.dateti
     return ratio(kept, due)
 
 
-def cancellations_by_cause(filters: Filters) -> dict[str, int]:
-    causes: Counter[str] = Counter()
-    for fact in orders.order_facts(cancelled_from=filters.start, cancelled_to=filters.end):
-        if filters.keeps(channel=fact.channel, location=fact.location):
-            causes[fact.cancel_reason.strip() or "unspecified"] += 1
-    return dict(sorted(causes.items()))
-
-
 def returns_rates(facts: list[orders.OrderFact]) -> tuple[float | None, dict[str, float | None]]:
     """(orders with a received return ÷ orders, {reason: units returned ÷ units sold}) for these orders."""
     if not facts:
@@ -151,13 +141,6 @@ def returns_rates(facts: list[orders.OrderFact]) -> tuple[float | None, dict[str
             units[line.reason or "unspecified"] += line.quantity
     sold = sum(fact.units for fact in facts)
     return ratio(len(returned_orders), len(facts)), {reason: ratio(n, sold) for reason, n in sorted(units.items())}
-
-
-def cross_channel_returns(filters: Filters) -> tuple[int, int]:
-    """(returns received on another channel than the sale's, returns received) in the period."""
-    rets = [ret for ret in orders.return_facts(received_from=filters.start, received_to=filters.end)
-            if filters.keeps(channel=ret.order_channel, location=ret.location)]
-    return sum(return_channel(ret) != sale_channel(ret.order_channel) for ret in rets), len(rets)
 
 
 def conversation_locations(convs: list[conversations.ConversationFact]) -> dict[str, str]:

@@ -90,7 +90,8 @@ def do_count_cancellation(*, fact: orders.OrderFact) -> None:
              deltas=_order_deltas(counted, -1))
     CountedOrder.objects.filter(pk=counted.pk).update(cancelled=True, cancellation_counted=True)
     _add(at=fact.cancelled_at or fact.placed_at, channel=counted.channel, location=counted.location,
-         deltas={kpis.CANCELLATIONS: Decimal(1), kpis.CANCELLED_REVENUE: counted.total})
+         deltas={kpis.CANCELLATIONS: Decimal(1), kpis.CANCELLED_REVENUE: counted.total,
+                 kpis.CAUSE + kpis.cancel_cause(fact.cancel_reason): Decimal(1)})
 
 
 def do_count_return(*, fact: orders.ReturnFact) -> bool:
@@ -99,8 +100,10 @@ def do_count_return(*, fact: orders.ReturnFact) -> bool:
         return False
     _, created = CountedReturn.objects.get_or_create(return_id=fact.return_id)
     if created:
+        cross = kpis.return_channel(fact.by_mail) != kpis.sale_channel(fact.order_channel)
         _add(at=fact.received_at, channel=fact.order_channel, location=fact.location,
-             deltas={kpis.RETURNS: Decimal(1), kpis.REFUNDED: fact.refunded})
+             deltas={kpis.RETURNS: Decimal(1), kpis.REFUNDED: fact.refunded,
+                     kpis.CROSS_CHANNEL_RETURNS: Decimal(cross)})
     return created
 
 

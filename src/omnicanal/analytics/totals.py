@@ -79,10 +79,13 @@ def raw_totals(filters: Filters) -> Totals:
         if filters.keeps(channel=fact.channel, location=fact.location):
             out[fact.channel][kpis.CANCELLATIONS] += 1
             out[fact.channel][kpis.CANCELLED_REVENUE] += fact.total
+            out[fact.channel][kpis.CAUSE + kpis.cancel_cause(fact.cancel_reason)] += 1
     for ret in orders.return_facts(received_from=filters.start, received_to=filters.end):
         if filters.keeps(channel=ret.order_channel, location=ret.location):
             out[ret.order_channel][kpis.RETURNS] += 1
             out[ret.order_channel][kpis.REFUNDED] += ret.refunded
+            out[ret.order_channel][kpis.CROSS_CHANNEL_RETURNS] += (
+                kpis.return_channel(ret.by_mail) != kpis.sale_channel(ret.order_channel))
     return _plain(out)
 
 
