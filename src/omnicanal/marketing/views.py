@@ -117,3 +117,9 @@ urlpatterns = [
     path("campaigns/<str:campaign_id>/", campaign, name="campaign"),
     path("campaigns/<str:campaign_id>/launch/", campaign_launch, name="campaign-launch"),
 ]
+
+
+# The segment builder (segment_views.py): its own module, mounted here.
+from omnicanal.marketing import segment_views  # noqa: E402
+
+urlpatterns += segment_views.urlpatterns

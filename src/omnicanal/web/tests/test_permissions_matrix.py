@@ -163,6 +163,8 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "marketing_api_create_segment": ("marketing.SEGMENTS", None),
     "marketing_api_count_segment": ("marketing.SEGMENTS", None),
     "marketing_api_get_segment": ("marketing.SEGMENTS", None),
+    "marketing_api_export_segment": ("marketing.SEGMENTS", None),
+    "marketing_api_segment_audience": ("marketing.SEGMENTS", None),
     "feedback_api_eligibility": ("feedback.READ", None),
     "feedback_api_product_reviews": ("feedback.PUBLISHED", None),
     "feedback_api_list_reviews": ("feedback.MODERATE", None),
