@@ -498,3 +498,20 @@ def campaigns(limit: int = 100) -> list[CampaignRow]:
 
     return [CampaignRow(c.public_id, c.name, c.status, c.scheduled_at, c.launched_at, c.created_at)
             for c in Campaign.objects.order_by("-created_at", "-pk")[:limit]]
+
+
+def promoted_stock_at(store: str, skus: list[str]) -> set[str] | None:
+    """Of these SKUs, those with units available at a store (a customer's preferred store); None when
+    the code is no active location any more (the campaign's channel check alone applies then)."""
+    from omnicanal.core.errors import NotFound
+
+    if inventory.location_info(store) is None:
+        return None
+    found = set()
+    for sku in skus:
+        try:
+            if inventory.stock_level(location=store, sku=sku)["available"] > 0:
+                found.add(sku)
+        except NotFound:
+            continue
+    return found
