@@ -64,3 +64,19 @@ labels.register("marketing.audience_platform", {
     "google": pgettext_lazy("audience", "Google Ads (Customer Match)"),
     "meta": pgettext_lazy("audience", "Meta (custom audience)"),
 })
+
+# The campaign form's template boxes (campaign_forms.TEMPLATE_BOXES) and languages.
+labels.register("marketing.template_field", {
+    "subject": pgettext_lazy("template", "Subject"),
+    "text": pgettext_lazy("template", "Text"),
+    "html": pgettext_lazy("template", "HTML"),
+    "template": pgettext_lazy("template", "Approved template name"),
+    "params": pgettext_lazy("template", "Parameters (placeholders, in order, comma-separated)"),
+})
+labels.register("marketing.language", {"es": pgettext_lazy("language", "Spanish"),
+                                       "en": pgettext_lazy("language", "English")})
+labels.register("marketing.coupon_kind", {
+    "percent": pgettext_lazy("coupon", "Percent off"),
+    "amount": pgettext_lazy("coupon", "Amount off"),
+    "free_shipping": pgettext_lazy("coupon", "Free shipping"),
+})
