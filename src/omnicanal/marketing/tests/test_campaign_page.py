@@ -13,7 +13,7 @@ from django.urls import reverse
 from omnicanal.core import clock
 from omnicanal.marketing import services
 from omnicanal.marketing.models import Campaign
-from omnicanal.marketing.tests.conftest import START, grant, make_shop
+from omnicanal.marketing.tests.conftest import grant, make_shop
 from omnicanal.orders.tests.conftest import make_customer
 from omnicanal.orders.tests.helpers import console_login
 
