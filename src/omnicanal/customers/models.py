@@ -53,6 +53,8 @@ class Customer(models.Model):
     contact_from = models.TimeField(_("contact from"), null=True, blank=True)
     contact_to = models.TimeField(_("contact until"), null=True, blank=True)
     preferred_channels = models.JSONField(_("preferred channel per purpose"), default=dict, blank=True)
+    # The store the customer shops at (a location code chosen in the shop); marketing checks stock there.
+    preferred_store = models.CharField(_("preferred store"), max_length=32, blank=True, default="")
     address_line1 = models.CharField(_("address"), max_length=200, blank=True, default="")
     address_line2 = models.CharField(max_length=200, blank=True, default="")
     address_city = models.CharField(_("city"), max_length=100, blank=True, default="")

@@ -164,6 +164,7 @@ class CustomerSummary:
     created_at: dt.datetime
     anonymous: bool  # only anonymous ids (web chat, app device) and no name known yet
     erased: bool  # personal data erased on request; orders keep their totals
+    preferred_store: str = ""  # a location code the customer chose in the shop ("" none)
 
     @property
     def first_name(self) -> str:
@@ -206,6 +207,7 @@ def _summary(customer: Customer, contacts: dict[str, str]) -> CustomerSummary:
                               region=customer.address_region, postal_code=customer.address_postal_code,
                               country=customer.address_country) if customer.address_line1 else None,
         created_at=customer.created_at, anonymous=customer.anonymous, erased=customer.erased_at is not None,
+        preferred_store=customer.preferred_store,
     )
 
 

@@ -313,3 +313,25 @@ def codes_used_on(order_ref: str) -> list[str]:
     campaign whose unique code it carries, whoever placed it."""
     return list(CouponUse.objects.filter(order_ref=order_ref, released_at__isnull=True)
                 .values_list("coupon__code", flat=True))
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A customer's tier (its code, "" without one) and points balance, as marketing's segments read them."""
+
+    tier: str
+    points: int
+
+
+def standings(customer_ids: list[str]) -> dict[str, Standing]:
+    """{customer id: Standing} for many customers in two queries; a customer the program never saw
+    holds the entry tier (min spend 0) if any, and 0 points."""
+    ids = list(customer_ids)
+    program = _active_program()
+    entry = (Tier.objects.filter(program=program, min_spend__lte=0).order_by("-min_spend").values_list("code", flat=True)
+             .first() if program is not None else None)
+    tiers = dict(TierState.objects.filter(owner_id__in=ids).values_list("owner_id", "tier__code"))  # as current_tier
+    points = dict(Account.objects.filter(owner_kind=OwnerKind.CUSTOMER, owner_id__in=ids, kind=AccountKind.POINTS,
+                                         unit=POINTS).values_list("owner_id", "balance"))
+    return {cid: Standing(tier=(tiers[cid] or "") if cid in tiers else (entry or ""), points=int(points.get(cid) or 0))
+            for cid in ids}

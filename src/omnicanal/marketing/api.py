@@ -399,3 +399,44 @@ def customer_flow_entries(request, customer_id: str):
 from omnicanal.marketing import subscription_api  # noqa: E402
 
 router.add_router("", subscription_api.router)
+
+
+# --- segments out of the platform: export and ad audiences (marketing.audiences) ---------------------
+
+SEGMENT_CSV = {"responses": {200: {"description": "OK", "content": {"text/csv": {"schema": {"type": "string"}}}}}}
+
+
+class AudienceQuery(Schema):
+    platform: str = Field(max_length=10, description="google (Customer Match: Email, Phone) | meta (EMAIL, PHONE)")
+
+
+def _download(found):
+    from django.http import HttpResponse
+
+    response = HttpResponse(found.content, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response["X-Rows"] = str(found.rows)
+    return response
+
+
+@router.get("/segments/{segment_id}/export", summary="The segment's members now as CSV (audited)",
+            openapi_extra=SEGMENT_CSV)
+def export_segment(request, segment_id: str):
+    """The segment's members counted now, as CSV: id, name, best email and phone, language, city and
+    the channels with a marketing grant. Every download is audited (who, when, how many)."""
+    from omnicanal.marketing import audiences
+
+    principal = require_role(request, *roles.SEGMENTS)
+    return _download(audiences.do_export_segment(segment_id=segment_id, actor=principal))
+
+
+@router.get("/segments/{segment_id}/audience", summary="The segment as a hashed ad audience (Google Ads, Meta; audited)",
+            openapi_extra=SEGMENT_CSV)
+def segment_audience(request, segment_id: str, query: Query[AudienceQuery]):
+    """The segment's consented members as a customer-match CSV for Google Ads (Email, Phone) or Meta
+    (EMAIL, PHONE): SHA-256 of the trimmed lower-case email and of the E.164 phone (Meta: its digits);
+    an email only with a marketing grant on email, a phone only with one on SMS or WhatsApp. Audited."""
+    from omnicanal.marketing import audiences
+
+    principal = require_role(request, *roles.SEGMENTS)
+    return _download(audiences.do_export_audience(segment_id=segment_id, platform=query.platform, actor=principal))

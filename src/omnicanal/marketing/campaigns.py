@@ -205,6 +205,13 @@ class _Run:
 
     campaign: Campaign
     available: set[str] = field(default_factory=set)
+    at_store: dict[str, set[str]] = field(default_factory=dict)  # store → promoted SKUs in stock there
+
+    def available_at(self, store: str) -> set[str] | None:
+        """The promoted SKUs in stock at the customer's preferred store (None: not a known location)."""
+        if store not in self.at_store:
+            self.at_store[store] = queries.promoted_stock_at(store, list(self.campaign.promote_skus))
+        return self.at_store[store]
 
     @classmethod
     def of(cls, campaign: Campaign) -> _Run:
@@ -250,6 +257,9 @@ def _decide(row: Recipient, summary: customers.CustomerSummary | None, at: dt.da
             return RecipientStatus.SUPPRESSED, "purchase_cycle", None, []
         if not set(allowed) & run.available:
             return RecipientStatus.SUPPRESSED, "unavailable", None, []
+        at_store = run.available_at(summary.preferred_store) if summary.preferred_store else None
+        if at_store is not None and not set(allowed) & run.available & at_store:
+            return RecipientStatus.SUPPRESSED, "unavailable", None, []  # not at the store they shop at
     if row.control:
         return RecipientStatus.HELD_OUT, "", None, []
     contact = customers.contact_window(summary.id)

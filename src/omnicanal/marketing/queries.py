@@ -19,7 +19,8 @@ from omnicanal.catalog import queries as catalog
 from omnicanal.core import clock
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
-from omnicanal.marketing import cycles, recommender, segments
+from omnicanal.loyalty import queries as loyalty
+from omnicanal.marketing import cycles, recommender, registry, segments
 from omnicanal.marketing.models import Reminder, Segment, TrainedRecommender
 from omnicanal.orders import queries as orders
 from omnicanal.storefront import queries as storefront
@@ -299,13 +300,42 @@ def last_training() -> TrainingInfo | None:
 SEGMENT_BATCH = 1000
 
 
-def customer_facts(customer_ids: list[str]) -> list[segments.Facts]:
-    """What segment rules read about these customers, from the owners, in a few queries per batch."""
+def parse_rules(raw) -> tuple[list[segments.Rule], list[tuple[str, str]]]:
+    """segments.parse with the fields higher domains registered (registry.rule_sources)."""
+    return segments.parse(raw, {name: source.kind for name, source in registry.rule_sources().items()})
+
+
+def _rfm_population(history: list[orders.PurchasedLine]) -> dict[str, tuple[int, int, int]]:
+    """RFM scores over every customer who bought (not erased: their orders keep totals but they are
+    no one to market to)."""
+    stats: dict[str, list] = {}
+    for line in history:
+        held = stats.setdefault(line.customer_id, [line.placed_at, set(), Decimal(0)])
+        held[0] = max(held[0], line.placed_at)
+        held[1].add(line.order_id)
+        held[2] += line.amount
+    return segments.rfm_scores({cid: (last, len(order_ids), spend) for cid, (last, order_ids, spend) in stats.items()})
+
+
+def customer_facts(customer_ids: list[str], *, history: list[orders.PurchasedLine] | None = None,
+                   rfm: dict[str, tuple[int, int, int]] | None = None,
+                   wanted_fields: set[str] | None = None) -> list[segments.Facts]:
+    """What segment rules read about these customers, from the owners, in a few queries per batch
+    (`history`/`rfm`: read once by the caller for many batches; `wanted_fields`: the registered
+    fields to ask, None for all)."""
     summaries = customers.customer_summaries(customer_ids)
     consents = customers.granted_channels(customer_ids, "marketing")
+    standings = loyalty.standings(customer_ids)
+    carts = orders.abandoned_carts(customer_ids)
+    if history is None:
+        history = orders.purchase_history()
+    if rfm is None:
+        rfm = _rfm_population(history)
+    extra = {name: source.values(customer_ids) for name, source in registry.rule_sources().items()
+             if wanted_fields is None or name in wanted_fields}
     bought: dict[str, list[orders.PurchasedLine]] = {}
     wanted = set(customer_ids)
-    for line in orders.purchase_history():
+    for line in history:
         if line.customer_id in wanted:
             bought.setdefault(line.customer_id, []).append(line)
     out = []
@@ -314,22 +344,32 @@ def customer_facts(customer_ids: list[str]) -> list[segments.Facts]:
         if summary is None or summary.erased:
             continue
         lines = bought.get(cid, [])
+        standing = standings.get(cid)
         out.append(segments.Facts(
             customer_id=cid, categories=frozenset(line.category for line in lines),
             channels=frozenset(line.channel for line in lines), orders=len({line.order_id for line in lines}),
             spend=sum((line.amount for line in lines), Decimal(0)),
             last_purchase_at=max((line.placed_at for line in lines), default=None), language=summary.language,
-            city=summary.address.city if summary.address else "", consents=consents.get(cid, frozenset())))
+            city=summary.address.city if summary.address else "", consents=consents.get(cid, frozenset()),
+            stores=frozenset(line.store for line in lines if line.store),
+            tier=standing.tier if standing else "", points=standing.points if standing else 0,
+            cart_abandoned_at=carts.get(cid), rfm=rfm.get(cid),
+            extra={name: values[cid] for name, values in extra.items() if cid in values}))
     return out
 
 
 def segment_members(rules: list[segments.Rule], *, at: dt.datetime | None = None) -> list[str]:
-    """Every customer (not merged away, not erased) all the rules hold for, oldest first."""
+    """Every customer (not merged away, not erased) all the rules hold for, oldest first. The order
+    history is read once (RFM needs the whole population); the rest per batch of customers."""
     at = at or clock.now()
     ids = customers.customer_ids(limit=10_000_000)
+    history = orders.purchase_history()
+    rfm = _rfm_population(history)
+    wanted_fields = {rule.field for rule in rules}
     found: list[str] = []
     for start in range(0, len(ids), SEGMENT_BATCH):
-        found += [f.customer_id for f in customer_facts(ids[start:start + SEGMENT_BATCH]) if segments.matches(f, rules, at=at)]
+        batch = customer_facts(ids[start:start + SEGMENT_BATCH], history=history, rfm=rfm, wanted_fields=wanted_fields)
+        found += [f.customer_id for f in batch if segments.matches(f, rules, at=at)]
     return found
 
 
@@ -349,7 +389,7 @@ def get_segment(segment_id: str) -> SegmentInfo:
     row = Segment.objects.filter(public_id=segment_id).first()
     if row is None:
         raise NotFound(detail=_("No segment %(id)s.") % {"id": segment_id})
-    rules, _errors = segments.parse(row.rules)
+    rules, _errors = parse_rules(row.rules)
     return SegmentInfo(id=row.public_id, name=row.name, rules=row.rules, size=len(segment_members(rules)),
                        saved_size=row.size, created_at=row.created_at)
 
@@ -364,7 +404,7 @@ def get_segment_row(segment_id: str) -> Segment:
 
 
 def segment_rules(segment_id: str) -> list[segments.Rule]:
-    rules, _errors = segments.parse(get_segment_row(segment_id).rules)
+    rules, _errors = parse_rules(get_segment_row(segment_id).rules)
     return rules
 
 
@@ -458,3 +498,20 @@ def campaigns(limit: int = 100) -> list[CampaignRow]:
 
     return [CampaignRow(c.public_id, c.name, c.status, c.scheduled_at, c.launched_at, c.created_at)
             for c in Campaign.objects.order_by("-created_at", "-pk")[:limit]]
+
+
+def promoted_stock_at(store: str, skus: list[str]) -> set[str] | None:
+    """Of these SKUs, those with units available at a store (a customer's preferred store); None when
+    the code is no active location any more (the campaign's channel check alone applies then)."""
+    from omnicanal.core.errors import NotFound
+
+    if inventory.location_info(store) is None:
+        return None
+    found = set()
+    for sku in skus:
+        try:
+            if inventory.stock_level(location=store, sku=sku)["available"] > 0:
+                found.add(sku)
+        except NotFound:
+            continue
+    return found

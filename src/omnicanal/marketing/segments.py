@@ -12,17 +12,29 @@ A rule is `{field, op, value}`:
 | language | any_of, none_of | list of codes (es, en) |
 | city | any_of, none_of | list of city names (case and accents ignored) |
 | consent | any_of | list of channels where the customer granted marketing |
+| stores_visited | any_of, none_of | store codes where they bought at the POS or picked up / curbside |
+| tier | any_of, none_of | loyalty tier codes |
+| points | gte, lte | loyalty points balance |
+| days_since_cart_abandoned | gte, lte | days since their cart was left (no abandoned cart: no bound) |
+| rfm_recency, rfm_frequency, rfm_monetary | gte, lte | 1–5, the quintile among customers who bought |
+| <owner>.<name> (registry) | by the source's kind | fields registered by higher domains (survey answers) |
+
+RFM: a score is ⌈5 × the fraction of buying customers whose value is ≤ theirs⌉ (ties share a score;
+recency's value is the last purchase's time, so the most recent get 5); never bought: no score.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import unicodedata
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-LIST_FIELDS = {"categories_bought", "channels_used", "language", "city", "consent"}
-NUMBER_FIELDS = {"orders", "spend", "days_since_last_purchase"}
+LIST_FIELDS = {"categories_bought", "channels_used", "language", "city", "consent", "stores_visited", "tier"}
+RFM_FIELDS = {"rfm_recency", "rfm_frequency", "rfm_monetary"}
+NUMBER_FIELDS = {"orders", "spend", "days_since_last_purchase", "points", "days_since_cart_abandoned"} | RFM_FIELDS
 FIELDS = LIST_FIELDS | NUMBER_FIELDS
 LIST_OPS = ("any_of", "none_of")
 NUMBER_OPS = ("gte", "lte")
@@ -47,15 +59,37 @@ class Facts:
     language: str
     city: str
     consents: frozenset[str]  # channels with a marketing grant
+    stores: frozenset[str] = frozenset()  # store codes visited (POS, pickup, curbside)
+    tier: str = ""
+    points: int = 0
+    cart_abandoned_at: dt.datetime | None = None
+    rfm: tuple[int, int, int] | None = None  # recency, frequency, monetary 1–5; None: never bought
+    extra: dict = field(default_factory=dict)  # registered fields' values (registry.RuleSource)
 
+
+def rfm_scores(stats: dict[str, tuple[dt.datetime, int, Decimal]]) -> dict[str, tuple[int, int, int]]:
+    """{customer: (R, F, M)} from {customer: (last purchase, orders, spend)} over the buying customers."""
+    n = len(stats)
+    if not n:
+        return {}
+    columns = [sorted(v[i].timestamp() if i == 0 else v[i] for v in stats.values()) for i in range(3)]
+
+    def score(i: int, value) -> int:
+        return max(1, math.ceil(5 * bisect_right(columns[i], value) / n))
+
+    return {cid: (score(0, last.timestamp()), score(1, orders), score(2, spend))
+            for cid, (last, orders, spend) in stats.items()}
 
 def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text.strip().lower()) if not unicodedata.combining(c))
 
 
-def parse(raw: list) -> tuple[list[Rule], list[tuple[str, str]]]:
+def parse(raw: list, extra: dict[str, str] | None = None) -> tuple[list[Rule], list[tuple[str, str]]]:
     """(rules, errors as (field path, problem code)); codes: not_a_list, too_many, unknown_field,
-    unknown_op, bad_value."""
+    unknown_op, bad_value. `extra`: registered fields and their kind ("list" or "number")."""
+    extra = extra or {}
+    list_fields = LIST_FIELDS | {f for f, kind in extra.items() if kind == "list"}
+    fields = FIELDS | set(extra)
     if not isinstance(raw, list):
         return [], [("rules", "not_a_list")]
     if len(raw) > MAX_RULES:
@@ -64,13 +98,13 @@ def parse(raw: list) -> tuple[list[Rule], list[tuple[str, str]]]:
     for i, item in enumerate(raw):
         item = item if isinstance(item, dict) else {}
         field, op, value = item.get("field"), item.get("op"), item.get("value")
-        if field not in FIELDS:
+        if not isinstance(field, str) or field not in fields:
             errors.append((f"rules.{i}.field", "unknown_field"))
             continue
-        if op not in (LIST_OPS if field in LIST_FIELDS else NUMBER_OPS) or (field == "consent" and op != "any_of"):
+        if op not in (LIST_OPS if field in list_fields else NUMBER_OPS) or (field == "consent" and op != "any_of"):
             errors.append((f"rules.{i}.op", "unknown_op"))
             continue
-        if field in LIST_FIELDS:
+        if field in list_fields:
             if not isinstance(value, list) or not value or not all(isinstance(v, str) and 0 < len(v) <= 80 for v in value):
                 errors.append((f"rules.{i}.value", "bad_value"))
                 continue
@@ -80,7 +114,8 @@ def parse(raw: list) -> tuple[list[Rule], list[tuple[str, str]]]:
                 number = Decimal(str(value)) if isinstance(value, int | float | str) and not isinstance(value, bool) else None
             except InvalidOperation:
                 number = None
-            if number is None or not number.is_finite() or number < 0 or number > Decimal("1e12"):
+            if (number is None or not number.is_finite() or number < 0 or number > Decimal("1e12")
+                    or (field in RFM_FIELDS and not (1 <= number <= 5))):
                 errors.append((f"rules.{i}.value", "bad_value"))
                 continue
             rules.append(Rule(field, op, number))
@@ -88,6 +123,18 @@ def parse(raw: list) -> tuple[list[Rule], list[tuple[str, str]]]:
 
 
 def _value(facts: Facts, field: str, at: dt.datetime):
+    if field in facts.extra or "." in field:
+        return facts.extra.get(field)
+    if field in RFM_FIELDS:
+        return Decimal(facts.rfm[("rfm_recency", "rfm_frequency", "rfm_monetary").index(field)]) if facts.rfm else None
+    if field == "stores_visited":
+        return facts.stores
+    if field == "tier":
+        return frozenset([facts.tier]) if facts.tier else frozenset()
+    if field == "points":
+        return Decimal(facts.points)
+    if field == "days_since_cart_abandoned":
+        return Decimal((at - facts.cart_abandoned_at).days) if facts.cart_abandoned_at else None
     if field == "categories_bought":
         return facts.categories
     if field == "channels_used":
@@ -111,7 +158,7 @@ def matches(facts: Facts, rules: list[Rule], *, at: dt.datetime) -> bool:
     for rule in rules:
         value = _value(facts, rule.field, at)
         if isinstance(rule.value, tuple):
-            hit = bool(value & set(rule.value))
+            hit = bool(value and set(value) & set(rule.value))
             if hit != (rule.op == "any_of"):
                 return False
         elif value is None or (value < rule.value if rule.op == "gte" else value > rule.value):

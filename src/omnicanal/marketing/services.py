@@ -171,7 +171,7 @@ def _rule_problem(code: str) -> str:
 
 def check_rules(raw) -> list[segments.Rule]:
     """The parsed rules, else a 422 naming every bad part (rules.<i>.field|op|value)."""
-    rules, errors = segments.parse(raw)
+    rules, errors = queries.parse_rules(raw)
     if errors:
         raise ValidationFailed(detail=_rule_problem(errors[0][1]),
                                errors=[FieldError(path, _rule_problem(code)) for path, code in errors])

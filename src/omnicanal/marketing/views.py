@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import NotFound, Problem
-from omnicanal.marketing import campaigns, queries, roles, services
+from omnicanal.marketing import campaign_forms, campaigns, queries, roles, services
 
 
 @staff_required(*roles.READ)
@@ -73,7 +73,12 @@ def campaign_list(request: HttpRequest):
                     message={k: request.POST.get(f"message_{k}", "") for k in campaigns.LANGUAGES},
                     channels=request.POST.getlist("channels") or None,
                     control_percent=int(request.POST.get("control_percent") or 0), scheduled_at=at,
-                    actor=principal(request))
+                    templates=campaign_forms.templates_from_form(request.POST),
+                    promote_skus=campaign_forms.skus_from_form(request.POST),
+                    shop_channel=request.POST.get("shop_channel", "web") or "web",
+                    link=request.POST.get("link", "").strip(),
+                    recommendations=int(request.POST.get("recommendations") or 0),
+                    coupon=campaign_forms.coupon_from_form(request.POST), actor=principal(request))
             return redirect("marketing:campaign", campaign_id=row.public_id)
         except (Problem, ValueError) as problem:
             if isinstance(problem, Problem):
@@ -81,7 +86,9 @@ def campaign_list(request: HttpRequest):
             else:
                 messages.error(request, _("Check the numbers."))
     return render(request, "marketing/campaigns.html", {
-        "title": _("Campaigns"), "campaigns": queries.campaigns(), "channels": campaigns.CHANNELS})
+        "title": _("Campaigns"), "campaigns": queries.campaigns(), "channels": campaigns.CHANNELS,
+        "boxes": campaign_forms.boxes(request.POST), "shop_channels": catalog.channel_codes(), "form": request.POST,
+        "coupon_kinds": campaign_forms.COUPON_KINDS})
 
 
 @staff_required(*roles.CAMPAIGNS)
@@ -98,7 +105,25 @@ def campaign(request: HttpRequest, campaign_id: str):
         except Problem as problem:
             error = str(problem.detail)
     return render(request, "marketing/campaign.html", {
-        "title": results.name, "c": results, "customer_id": customer_id, "previews": previews, "error": error})
+        "title": results.name, "c": results, "customer_id": customer_id, "previews": previews, "error": error,
+        "setup": campaign_forms.setup(campaign_id), "chart": campaign_forms.chart(results)})
+
+
+@require_POST
+@staff_required(*roles.CAMPAIGNS)
+def campaign_schedule(request: HttpRequest, campaign_id: str):
+    """Schedule (or move) a draft: the worker launches it then."""
+    at = _local_time(request.POST.get("scheduled_at", ""))
+    if at is None:
+        messages.error(request, _("Give a date and time."))
+        return redirect("marketing:campaign", campaign_id=campaign_id)
+    try:
+        with transaction.atomic():
+            campaigns.do_schedule_campaign(campaign_id=campaign_id, at=at, actor=principal(request))
+        messages.success(request, _("Campaign scheduled."))
+    except Problem as problem:
+        show_problem(request, problem, fields={"at": "scheduled_at"})
+    return redirect("marketing:campaign", campaign_id=campaign_id)
 
 
 @require_POST
@@ -119,6 +144,7 @@ urlpatterns = [
     path("campaigns/", campaign_list, name="campaigns"),
     path("campaigns/<str:campaign_id>/", campaign, name="campaign"),
     path("campaigns/<str:campaign_id>/launch/", campaign_launch, name="campaign-launch"),
+    path("campaigns/<str:campaign_id>/schedule/", campaign_schedule, name="campaign-schedule"),
 ]
 
 # Flows (automated journeys): marketing.flow_views.
@@ -135,3 +161,8 @@ urlpatterns += [
     path("subscriptions/<str:subscription_id>/<str:action>/", subscription_views.subscription_action,
          name="subscription-action"),
 ]
+
+# The segment builder (segment_views.py): its own module, mounted here.
+from omnicanal.marketing import segment_views  # noqa: E402
+
+urlpatterns += segment_views.urlpatterns

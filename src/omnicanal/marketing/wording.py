@@ -64,3 +64,48 @@ labels.register("marketing.pause_reason", {
     "payment_failed": pgettext_lazy("pause reason", "Payment failed"),
     "staff": pgettext_lazy("pause reason", "Paused by staff"),
 })
+
+# The segment builder's fields and operators (segments.py; registry.register_rule adds its own).
+labels.register("marketing.segment_field", {
+    "categories_bought": pgettext_lazy("segment", "Categories bought"),
+    "channels_used": pgettext_lazy("segment", "Channels bought on"),
+    "orders": pgettext_lazy("segment", "Orders"),
+    "spend": pgettext_lazy("segment", "Total spent"),
+    "days_since_last_purchase": pgettext_lazy("segment", "Days since the last purchase"),
+    "language": pgettext_lazy("segment", "Language"),
+    "city": pgettext_lazy("segment", "City"),
+    "consent": pgettext_lazy("segment", "Marketing consent on"),
+    "stores_visited": pgettext_lazy("segment", "Stores visited"),
+    "tier": pgettext_lazy("segment", "Loyalty tier"),
+    "points": pgettext_lazy("segment", "Loyalty points"),
+    "days_since_cart_abandoned": pgettext_lazy("segment", "Days since the cart was abandoned"),
+    "rfm_recency": pgettext_lazy("segment", "RFM recency (1–5)"),
+    "rfm_frequency": pgettext_lazy("segment", "RFM frequency (1–5)"),
+    "rfm_monetary": pgettext_lazy("segment", "RFM monetary (1–5)"),
+})
+labels.register("marketing.segment_op", {
+    "any_of": pgettext_lazy("segment", "is any of"),
+    "none_of": pgettext_lazy("segment", "is none of"),
+    "gte": pgettext_lazy("segment", "at least"),
+    "lte": pgettext_lazy("segment", "at most"),
+})
+labels.register("marketing.audience_platform", {
+    "google": pgettext_lazy("audience", "Google Ads (Customer Match)"),
+    "meta": pgettext_lazy("audience", "Meta (custom audience)"),
+})
+
+# The campaign form's template boxes (campaign_forms.TEMPLATE_BOXES) and languages.
+labels.register("marketing.template_field", {
+    "subject": pgettext_lazy("template", "Subject"),
+    "text": pgettext_lazy("template", "Text"),
+    "html": pgettext_lazy("template", "HTML"),
+    "template": pgettext_lazy("template", "Approved template name"),
+    "params": pgettext_lazy("template", "Parameters (placeholders, in order, comma-separated)"),
+})
+labels.register("marketing.language", {"es": pgettext_lazy("language", "Spanish"),
+                                       "en": pgettext_lazy("language", "English")})
+labels.register("marketing.coupon_kind", {
+    "percent": pgettext_lazy("coupon", "Percent off"),
+    "amount": pgettext_lazy("coupon", "Amount off"),
+    "free_shipping": pgettext_lazy("coupon", "Free shipping"),
+})

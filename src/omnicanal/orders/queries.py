@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -38,6 +39,7 @@ from omnicanal.orders.models import (
     Cart,
     CartLine,
     CartStatus,
+    DeliveryMethod,
     Dispute,
     DisputeStatus,
     Fulfillment,
@@ -649,6 +651,11 @@ class PurchasedLine:
     quantity: int
     placed_at: dt.datetime
     amount: Decimal = Decimal(0)  # the line's total for the units not cancelled, in the order's currency
+    store: str = ""  # the store the customer came to (a POS sale, a pickup or curbside there), else ""
+
+
+# Delivery methods where the customer walks into the order's location (a pickup point is a locker).
+STORE_VISIT_METHODS = (DeliveryMethod.CARRY_OUT, DeliveryMethod.PICKUP, DeliveryMethod.CURBSIDE)
 
 
 def purchase_history(*, customer_id: str = "", since: dt.datetime | None = None) -> list[PurchasedLine]:
@@ -660,11 +667,13 @@ def purchase_history(*, customer_id: str = "", since: dt.datetime | None = None)
         rows = rows.filter(order__placed_at__gte=since)
     values = rows.order_by("order__placed_at", "pk").values_list(
         "order__customer_id", "order__public_id", "order__channel", "sku", "category", "quantity", "cancelled",
-        "order__placed_at", "total")
+        "order__placed_at", "total", "order__delivery_method", "order__delivery_location")
     return [PurchasedLine(customer_id=cid, order_id=oid, channel=channel, sku=sku, category=category,
                           quantity=quantity - cancelled, placed_at=at,
-                          amount=Decimal(total) * (quantity - cancelled) / quantity)
-            for cid, oid, channel, sku, category, quantity, cancelled, at, total in values if quantity > cancelled]
+                          amount=Decimal(total) * (quantity - cancelled) / quantity,
+                          store=location if method in STORE_VISIT_METHODS else "")
+            for cid, oid, channel, sku, category, quantity, cancelled, at, total, method, location in values
+            if quantity > cancelled]
 
 
 @dataclass(frozen=True)
@@ -706,3 +715,15 @@ def has_open_return(order_id: str) -> bool:
     holds a review request while one is."""
     return Return.objects.filter(order__public_id=order_id,
                                  status__in=(ReturnStatus.REQUESTED, ReturnStatus.IN_TRANSIT)).exists()
+
+
+def abandoned_carts(customer_ids: Iterable[str] | None = None) -> dict[str, dt.datetime]:
+    """{customer id: when their cart was left} for the customers whose one cart is abandoned now (idle
+    past carts.ABANDONED_AFTER with lines in it and not ordered since): marketing's segments."""
+    rows = Cart.objects.filter(status=CartStatus.ABANDONED, abandoned_at__isnull=False).exclude(customer_id="")
+    if customer_ids is not None:
+        rows = rows.filter(customer_id__in=list(customer_ids))
+    out: dict[str, dt.datetime] = {}
+    for customer_id, at in rows.order_by("abandoned_at").values_list("customer_id", "abandoned_at"):
+        out[customer_id] = at  # the latest wins
+    return out

@@ -21,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import translation
 
 from omnicanal.catalog import queries as catalog
+from omnicanal.customers import queries as customers_queries
 from omnicanal.inventory import queries as inventory
 from omnicanal.storefront import lists, registry
 from omnicanal.storefront.auth import shopper_from_cookie
@@ -108,16 +109,34 @@ def recently_viewed(request: HttpRequest, *, channel: str, exclude: str = "", li
 
 
 def chosen_store(request: HttpRequest, *, channel: str) -> str:
-    """The store this device chose (?store= remembers it); '' when none or no longer a pickup store."""
+    """The store this device chose (?store= remembers it); '' when none or no longer a pickup store.
+    A signed-in customer's new choice becomes their preferred store (customers owns it: marketing
+    checks promotions' stock there), and a device that chose none starts from it."""
     wanted = request.GET.get("store")
+    shopper = shopper_from_cookie(request)
+    customer_id = shopper.customer_id if shopper is not None else ""
     if wanted is not None:
         if wanted == "":
             request.session.pop(STORE_KEY, None)  # marks the session changed only when it held one
-        elif request.session.get(STORE_KEY) != wanted and any(
+        elif (request.session.get(STORE_KEY) != wanted or customer_id) and any(
                 loc.code == wanted for loc in inventory.pickup_locations(channel=channel)):
-            request.session[STORE_KEY] = wanted  # only a new choice writes the session
+            if request.session.get(STORE_KEY) != wanted:
+                request.session[STORE_KEY] = wanted  # only a new choice writes the session
+            if customer_id:
+                _remember_store(customer_id, wanted)  # writes only when it differs
+    elif STORE_KEY not in request.session and customer_id:
+        preferred = customers_queries.customer_summary(customer_id).preferred_store
+        if preferred and any(loc.code == preferred for loc in inventory.pickup_locations(channel=channel)):
+            request.session[STORE_KEY] = preferred
     code = request.session.get(STORE_KEY, "")
     return code if isinstance(code, str) else ""
+
+
+def _remember_store(customer_id: str, store: str) -> None:
+    from omnicanal.customers import services as customers
+
+    with transaction.atomic():
+        customers.do_set_preferred_store(customer_id=customer_id, store=store)
 
 
 @dataclass(frozen=True)

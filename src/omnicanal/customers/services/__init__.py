@@ -34,9 +34,11 @@ from omnicanal.customers.services.identify import (
 )
 from omnicanal.customers.services.merge import do_merge_customers
 from omnicanal.customers.services.privacy import do_erase_customer, do_export_customer
+from omnicanal.customers.services.stores import do_set_preferred_store
 from omnicanal.customers.services.timeline import do_append_timeline
 
 __all__ = [
+    "do_set_preferred_store",
     "AttachResult",
     "IdentifiedCustomer",
     "IdentifyRequest",

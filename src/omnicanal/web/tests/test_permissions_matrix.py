@@ -168,6 +168,8 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "marketing_subscription_api_list_subscriptions": ("marketing.SUBSCRIPTIONS", None),
     "marketing_subscription_api_subscribe_customer": ("marketing.SUBSCRIBE", None),
     "marketing_subscription_api_act_on_subscription": ("marketing.SUBSCRIPTIONS", None),
+    "marketing_api_export_segment": ("marketing.SEGMENTS", None),
+    "marketing_api_segment_audience": ("marketing.SEGMENTS", None),
     "feedback_api_eligibility": ("feedback.READ", None),
     "feedback_api_product_reviews": ("feedback.PUBLISHED", None),
     "feedback_api_list_reviews": ("feedback.MODERATE", None),
