@@ -34,7 +34,7 @@ from omnicanal.customers.services.identify import (
 )
 from omnicanal.customers.services.merge import do_merge_customers
 from omnicanal.customers.services.privacy import do_erase_customer, do_export_customer
-from omnicanal.customers.services.timeline import do_append_timeline
+from omnicanal.customers.services.timeline import TimelineEntry, do_append_timeline, do_append_timelines
 
 __all__ = [
     "AttachResult",
@@ -47,6 +47,8 @@ __all__ = [
     "do_accept_suggestion",
     "do_add_address",
     "do_append_timeline",
+    "do_append_timelines",
+    "TimelineEntry",
     "do_attach_identity",
     "do_delete_address",
     "do_erase_customer",
