@@ -304,8 +304,8 @@ def _refresh_tiers_of(customer_ids: list[str]) -> None:
                 .values_list("owner_id").annotate(s=Sum("amount")).values_list("owner_id", "s"))
     program = get_program()
     tiers = list(Tier.objects.filter(program=program).order_by("-min_spend"))
-    states = {s.owner_id: s for s in TierState.objects.select_for_update().select_related("tier")
-              .filter(owner_id__in=customer_ids)}
+    codes = {t.pk: t.code for t in tiers}
+    states = {s.owner_id: s for s in TierState.objects.select_for_update().filter(owner_id__in=customer_ids)}
     created, updated, changes = [], [], []
     for customer_id in customer_ids:
         spend = max(sums.get(customer_id) or Decimal(0), Decimal(0))
@@ -315,7 +315,7 @@ def _refresh_tiers_of(customer_ids: list[str]) -> None:
             created.append(TierState(owner_id=customer_id, tier=tier, spend_12m=spend, since=now, updated_at=now))
             old, changed = None, tier is not None and tier.min_spend > 0
         else:
-            old = state.tier.code if state.tier else None
+            old = codes.get(state.tier_id) if state.tier_id else None
             changed = state.tier_id != (tier.pk if tier else None)
             state.spend_12m, state.updated_at = spend, now
             if changed:
