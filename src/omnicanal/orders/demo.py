@@ -192,8 +192,7 @@ def _history_spend_for_tiers() -> None:
         spends[order.customer_id].append(program.PastSpend(
             reference=f"return:{order.public_id}:{ret.public_id}", amount=Money(-ret.refunded, order.currency),
             at=ret.received_at or ret.created_at))
-    for customer_id in sorted(spends):
-        program.do_import_spend(customer_id=customer_id, spends=spends[customer_id], earn_points=True)
+    program.do_import_spends(histories={c: spends[c] for c in sorted(spends)}, earn_points=True)
 
 
 def _reason(method: str, source: str, handover: str) -> str:

@@ -35,7 +35,7 @@ from omnicanal.customers.services.identify import (
 from omnicanal.customers.services.merge import do_merge_customers
 from omnicanal.customers.services.privacy import do_erase_customer, do_export_customer
 from omnicanal.customers.services.stores import do_set_preferred_store
-from omnicanal.customers.services.timeline import do_append_timeline
+from omnicanal.customers.services.timeline import TimelineEntry, do_append_timeline, do_append_timelines
 
 __all__ = [
     "do_set_preferred_store",
@@ -49,6 +49,8 @@ __all__ = [
     "do_accept_suggestion",
     "do_add_address",
     "do_append_timeline",
+    "do_append_timelines",
+    "TimelineEntry",
     "do_attach_identity",
     "do_delete_address",
     "do_erase_customer",

@@ -42,3 +42,23 @@ def test_events_of_other_domains_reach_the_timeline_by_topic():
     items = queries.timeline(customer_id, type="loyalty")
     assert [(i.type, i.ref) for i in items] == [("loyalty.earned", "ord_1")]
     assert "120" in items[0].summary
+
+
+def test_many_events_append_as_one_at_a_time_would_and_a_ref_only_once(customer):
+    from omnicanal.customers.handlers import append_from_event, append_many_from_events
+
+    def envelope(pk, topic, **payload):
+        return outbox.Envelope(id=pk, topic=topic, payload=payload, occurred_at=customer.created_at)
+
+    with transaction.atomic():
+        append_from_event(envelope(1, "loyalty.PointsEarned", customer_id=customer.public_id, amount=10,
+                                   reference="ord_1"))
+        append_many_from_events([
+            envelope(2, "loyalty.PointsEarned", customer_id=customer.public_id, amount=10, reference="ord_1"),
+            envelope(3, "loyalty.PointsEarned", customer_id=customer.public_id, amount=20, reference="ord_2"),
+            envelope(4, "loyalty.PointsEarned", customer_id=customer.public_id, amount=20, reference="ord_2"),
+            envelope(5, "loyalty.PointsEarned", customer_id="cus_unknown", amount=5, reference="ord_3"),
+            envelope(6, "loyalty.PointsEarned", amount=5, reference="ord_4"),
+        ])
+    refs = sorted(item.ref for item in queries.timeline(customer.public_id))
+    assert refs.count("ord_1") == 1 and refs.count("ord_2") == 1 and "ord_3" not in refs

@@ -76,6 +76,22 @@ def customer_account(customer_id: str, kind: str, unit: str | None = None) -> Ac
     return owner_account(owner_kind=OwnerKind.CUSTOMER, owner_id=customer_id, kind=kind, unit=unit)
 
 
+def customer_accounts(customer_ids: list[str], kind: str, unit: str | None = None) -> dict[str, Account]:
+    """customer_account for many customers (an import): one read, one INSERT of the missing ones
+    (a twin created meanwhile is kept), one read back."""
+    unit = unit or default_unit(kind)
+    mine = Account.objects.filter(owner_kind=OwnerKind.CUSTOMER, kind=kind, unit=unit)
+    found = {a.owner_id: a for a in mine.filter(owner_id__in=customer_ids)}
+    missing = [c for c in dict.fromkeys(customer_ids) if c not in found]
+    if missing:
+        now = clock.now()
+        Account.objects.bulk_create([
+            Account(owner_kind=OwnerKind.CUSTOMER, owner_id=c, kind=kind, unit=unit, balance=Decimal(0), created_at=now)
+            for c in missing], ignore_conflicts=True, batch_size=500)
+        found.update({a.owner_id: a for a in mine.filter(owner_id__in=missing)})
+    return found
+
+
 def check_amount(unit: str, amount: Decimal | int | str, field: str = "amount") -> Decimal:
     """A positive amount valid for the unit: whole for points and coins, minor units for money."""
     try:

@@ -247,32 +247,87 @@ def do_import_spend(*, customer_id: str, spends: list[PastSpend], earn_points: b
     With `earn_points`, the net spend of the last 12 months also earns its points at the base rate
     (one transfer, once per customer and history: no category or tier multipliers, which the
     history's own dates no longer tell). None while no programme is configured."""
-    if _active_program_or_none() is None:
+    if not do_import_spends(histories={customer_id: spends}, earn_points=earn_points):
         return None
-    customer_id = survivor_id(customer_id)
+    return TierState.objects.get(owner_id=survivor_id(customer_id))
+
+
+def do_import_spends(*, histories: dict[str, list[PastSpend]], earn_points: bool = False) -> int:
+    """do_import_spend for many customers in the caller's transaction (the batched form: an order
+    history brought over, the demo's): one INSERT of the spend, the earns posted together, each
+    tier computed by the same rule from one read of the window's spend. The same events as one
+    call per customer. Returns how many customers were imported (0 while no programme is configured)."""
+    if _active_program_or_none() is None:
+        return 0
+    merged: dict[str, list[PastSpend]] = {}
+    for customer_id, spends in histories.items():
+        merged.setdefault(survivor_id(customer_id), []).extend(spends)
     Spend.objects.bulk_create([
         Spend(owner_id=customer_id, reference=s.reference[:150], amount=s.amount.amount, currency=s.amount.currency,
-              at=s.at) for s in spends], ignore_conflicts=True)
+              at=s.at) for customer_id, spends in merged.items() for s in spends], ignore_conflicts=True, batch_size=500)
     if earn_points:
-        _earn_imported(customer_id, spends)
-    return do_refresh_tier(customer_id=customer_id)
+        _earn_imported_many(merged)
+    _refresh_tiers_of(sorted(merged))
+    return len(merged)
 
 
-def _earn_imported(customer_id: str, spends: list[PastSpend]) -> None:
-    program, now = get_program(), clock.now()
+def _imported_points(program: Program, spends: list[PastSpend], now: datetime) -> int:
     net = sum((s.amount.amount for s in spends if s.at > now - TIER_WINDOW), Decimal(0))
-    points = int(max(net / program.earn_per * program.earn_points, Decimal(0)).to_integral_value(rounding=ROUND_FLOOR))
-    if points <= 0:
+    return int(max(net / program.earn_per * program.earn_points, Decimal(0)).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def _earn_imported_many(histories: dict[str, list[PastSpend]]) -> None:
+    program, now = get_program(), clock.now()
+    points = {customer_id: _imported_points(program, spends, now) for customer_id, spends in histories.items()}
+    keys = {f"earn-import:{customer_id}": customer_id for customer_id, p in points.items() if p > 0}
+    for key in Transfer.objects.filter(key__in=list(keys)).values_list("key", flat=True):
+        del keys[key]  # earned at an earlier import: once per customer
+    if not keys:
         return
-    account = ledger.customer_account(customer_id, AccountKind.POINTS)
-    key = f"earn-import:{customer_id}"
-    if Transfer.objects.filter(key=key).exists():
-        return
-    transfer = ledger.do_transfer(
-        key=key, kind=TransferKind.EARN, debit=ledger.system_account(AccountKind.ISSUANCE, POINTS), credit=account,
-        amount=points, reference="import", actor="system", lot_expires_at=points_expiry(now),
-        metadata={"spend": str(net), "currency": program.currency, "imported": len(spends)})
-    announce(transfer, account, transfer.amount)
+    issuance, expires = ledger.system_account(AccountKind.ISSUANCE, POINTS), points_expiry(now)
+    accounts = ledger.customer_accounts(list(keys.values()), AccountKind.POINTS)
+    postings = [ledger.Posting(
+        key=key, kind=TransferKind.EARN, debit=issuance, credit=accounts[customer_id], amount=points[customer_id],
+        reference="import", actor="system", lot_expires_at=expires,
+        metadata={"spend": str(sum((s.amount.amount for s in histories[customer_id] if s.at > now - TIER_WINDOW),
+                                   Decimal(0))),
+                  "currency": program.currency, "imported": len(histories[customer_id])},
+    ) for key, customer_id in keys.items()]
+    for transfer, posting in zip(ledger.do_transfers(postings), postings, strict=True):
+        announce(transfer, posting.credit, transfer.amount)
+
+
+def _refresh_tiers_of(customer_ids: list[str]) -> None:
+    """do_refresh_tier for many customers: the same rule and events, the reads and writes batched."""
+    now = clock.now()
+    sums = dict(Spend.objects.filter(owner_id__in=customer_ids, at__gt=now - TIER_WINDOW, at__lte=now)
+                .values_list("owner_id").annotate(s=Sum("amount")).values_list("owner_id", "s"))
+    program = get_program()
+    tiers = list(Tier.objects.filter(program=program).order_by("-min_spend"))
+    codes = {t.pk: t.code for t in tiers}
+    states = {s.owner_id: s for s in TierState.objects.select_for_update().filter(owner_id__in=customer_ids)}
+    created, updated, changes = [], [], []
+    for customer_id in customer_ids:
+        spend = max(sums.get(customer_id) or Decimal(0), Decimal(0))
+        tier = next((t for t in tiers if t.min_spend <= spend), None)
+        state = states.get(customer_id)
+        if state is None:
+            created.append(TierState(owner_id=customer_id, tier=tier, spend_12m=spend, since=now, updated_at=now))
+            old, changed = None, tier is not None and tier.min_spend > 0
+        else:
+            old = codes.get(state.tier_id) if state.tier_id else None
+            changed = state.tier_id != (tier.pk if tier else None)
+            state.spend_12m, state.updated_at = spend, now
+            if changed:
+                state.tier, state.since = tier, now
+            updated.append(state)
+        if changed:
+            changes.append(events.TierChanged(customer_id=customer_id, old_tier=old, new_tier=tier.code if tier else None,
+                                              spend_12m=Money(spend, program.currency).as_dict()))
+    TierState.objects.bulk_create(created, batch_size=500)
+    TierState.objects.bulk_update(updated, ["tier", "spend_12m", "since", "updated_at"], batch_size=500)
+    if changes:
+        outbox.emit_many(changes)
 
 
 def _active_program_or_none() -> Program | None:

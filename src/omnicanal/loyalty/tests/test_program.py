@@ -202,3 +202,21 @@ def test_customers_hear_before_points_expire_and_then_they_expire(club, cus):
     topics = list(OutboxEvent.objects.filter(topic__startswith="loyalty.PointsExp").values_list("topic", flat=True))
     assert sorted(topics) == ["loyalty.PointsExpired", "loyalty.PointsExpiring"]
     assert queries.books_problems() == []
+
+
+def test_importing_many_histories_at_once_is_the_same_as_one_at_a_time(club, cus):
+    ana, ben, eva, now = cus(), cus(), cus(), clock.now()
+    histories = {
+        ana: [program.PastSpend(reference="order:a1", amount=Money.of(700_000), at=now - timedelta(days=20))],
+        ben: [program.PastSpend(reference="order:b1", amount=Money.of(1_600_000), at=now - timedelta(days=5)),
+              program.PastSpend(reference="return:b1:r1", amount=Money.of(-50_000), at=now - timedelta(days=2))],
+        eva: [program.PastSpend(reference="order:e1", amount=Money.of(90_000), at=now - timedelta(days=500))],
+    }
+    assert program.do_import_spends(histories=histories, earn_points=True) == 3
+    assert program.do_import_spends(histories=histories, earn_points=True) == 3  # again: counts once
+    assert [queries.summary(c).tier.code for c in (ana, ben, eva)] == ["plata", "oro", "base"]
+    assert [points(c) for c in (ana, ben, eva)] == [7000, 15500, 0]
+    changed = OutboxEvent.objects.filter(topic="loyalty.TierChanged").values_list("payload", flat=True)
+    assert sorted((p["customer_id"], p["new_tier"]) for p in changed) == sorted([(ana, "plata"), (ben, "oro")])
+    assert OutboxEvent.objects.filter(topic="loyalty.PointsEarned").count() == 2
+    assert queries.books_problems() == []
