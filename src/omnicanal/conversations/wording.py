@@ -40,3 +40,6 @@ labels.register("conversations.field", {
     "who": pgettext_lazy("field", "Who"),
     "conversation_id": pgettext_lazy("field", "Conversation"),
 })
+# A ticket's category: the words an agent typed, or a code another domain files tickets under (feedback
+# adds its topics): shown as typed when no domain names it.
+labels.register("conversations.ticket_category", {}, free_text=True)

@@ -57,3 +57,13 @@ labels.register("feedback.suggestion.field", {
     "into": pgettext_lazy("field", "Merge into"),
     "conversation_id": pgettext_lazy("field", "Conversation"),
 })
+
+# The tickets feedback opens are filed under a topic (its code, "-" for "_") or "feedback": named in
+# conversations' ticket category vocabulary.
+from omnicanal.feedback import config as _config  # noqa: E402
+from omnicanal.feedback import topics as _topics  # noqa: E402
+
+labels.register("conversations.ticket_category", {
+    **{code.replace("_", "-"): text for code, text in _topics.LABELS.items()},
+    _config.FEEDBACK_CATEGORY: pgettext_lazy("ticket category", "Feedback"),
+})
