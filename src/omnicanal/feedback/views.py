@@ -134,6 +134,7 @@ urlpatterns += survey_views.urlpatterns
 
 
 @require_POST
+@require_POST
 @staff_required(*roles.ALERTS)
 def alert_mail_subscription(request: HttpRequest):
     """Opt in or out of trend alerts by email (services.alert_mail)."""

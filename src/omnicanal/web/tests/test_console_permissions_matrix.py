@@ -171,6 +171,22 @@ PAGES: dict[str, tuple] = {
     "marketplaces:publish": (None, "marketplaces.MANAGE", None),
     "marketplaces:pause": (None, "marketplaces.MANAGE", None),
     "marketplaces:resume": (None, "marketplaces.MANAGE", None),
+    "marketing:campaign-schedule": (None, "marketing.CAMPAIGNS", None),
+    "marketing:flows": ("marketing.CAMPAIGNS", "marketing.CAMPAIGNS", None),
+    "marketing:subscriptions": ("marketing.SUBSCRIBE", "marketing.SUBSCRIBE", None),
+    "marketing:subscription-action": (None, "marketing.SUBSCRIPTIONS", None),
+    "marketing:segments": ("marketing.SEGMENTS", "marketing.SEGMENTS", None),
+    "marketing:segment-count": (None, "marketing.SEGMENTS", None),
+    "marketing:segment-export": ("marketing.SEGMENTS", SAME, None),
+    "marketing:segment-audience": ("marketing.SEGMENTS", SAME, None),
+    "feedback:suggestions": ("feedback.READ", SAME, None),
+    "feedback:suggestion_file": (None, "feedback.SUGGESTIONS", None),
+    "feedback:suggestion_action": (None, "feedback.SUGGESTIONS", None),
+    "feedback:surveys": ("feedback.READ", SAME, None),
+    "feedback:survey_new": ("feedback.SURVEYS", "feedback.SURVEYS", None),
+    "feedback:survey_edit": ("feedback.SURVEYS", "feedback.SURVEYS", None),
+    "feedback:survey_results": ("feedback.READ", SAME, None),
+    "feedback:alert_mail": (None, "feedback.ALERTS", None),
 }
 
 
