@@ -104,8 +104,8 @@ def _run_chunk(rows: list[OutboxEvent]) -> None:
         if {r.name for r in outbox.handlers_for(row.topic)} <= set(row.done_handlers):
             row.status, row.dispatched_at, row.next_attempt_at = OutboxStatus.DONE, now, None
         groups[(tuple(row.done_handlers), row.status)].append(row.pk)
-    for (done, status), pks in groups.items():
-        changes: dict[str, Any] = {"done_handlers": list(done)}
+    for (handlers_done, status), pks in groups.items():
+        changes: dict[str, Any] = {"done_handlers": list(handlers_done)}
         if status == OutboxStatus.DONE:
             changes.update(status=status, dispatched_at=now, next_attempt_at=None)
         OutboxEvent.objects.filter(pk__in=pks).update(**changes)

@@ -225,8 +225,13 @@ def _schedule_after_commit(event_id: int, topic: str = "") -> None:
     transaction.on_commit(lambda: _dispatch_after_commit(event_id, topic))
 
 
+def _one_of_a_batch(registration: _Registration) -> Callable[[Envelope], Any]:
+    """A batched handler run on one event (retrying a failed batch one event at a time)."""
+    return lambda envelope: registration.func([envelope])
+
+
 def _only_in_worker(topic: str) -> bool:
-    registrations = _handlers.get(topic)
+    registrations = _handlers.get(topic) or []
     return bool(registrations) and all(r.background for r in registrations)
 
 
@@ -381,8 +386,8 @@ def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int) 
             if not todo:
                 continue
             try:
-                with transaction.atomic(), tracing.span(f"outbox batch {topic}", **{
-                        "omnicanal.handler": registration.name, "omnicanal.batch": len(todo)}):
+                attributes: dict[str, Any] = {"omnicanal.handler": registration.name, "omnicanal.batch": len(todo)}
+                with transaction.atomic(), tracing.span(f"outbox batch {topic}", **attributes):
                     registration.func([_envelope(row) for row in todo])
             except Exception:
                 log.exception("outbox batch handler %s failed on %s events; retrying them one by one",
@@ -402,7 +407,7 @@ def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int) 
     for registration, todo in failed:  # one at a time: a bad event must not hold up the others
         for row in todo:
             with requestid.bound(row.request_id or requestid.current()):
-                if _run_handler(row.pk, registration.name, lambda envelope, r=registration: r.func([envelope])):
+                if _run_handler(row.pk, registration.name, _one_of_a_batch(registration)):
                     _finish_if_complete(row.pk, topic)
     return len(rows)
 

@@ -205,7 +205,7 @@ class _Run:
 
     campaign: Campaign
     available: set[str] = field(default_factory=set)
-    at_store: dict[str, set[str]] = field(default_factory=dict)  # store → promoted SKUs in stock there
+    at_store: dict[str, set[str] | None] = field(default_factory=dict)  # store → promoted SKUs in stock there
 
     def available_at(self, store: str) -> set[str] | None:
         """The promoted SKUs in stock at the customer's preferred store (None: not a known location)."""

@@ -15,6 +15,7 @@ decision is kept on the entry with its reason; nothing is dropped silently."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 import logging
 
 from django.db import transaction
@@ -45,13 +46,13 @@ WIN_BACK_DAYS = 90  # no purchase in this many days: the win-back message
 WIN_BACK_WINDOW = 30  # … if the last purchase is at most this many days older than that
 # Kinds an order (any channel) ends: the customer did what the message would ask.
 STOPPED_BY_ORDER = (FlowKind.ABANDONED_CART, FlowKind.BROWSE_ABANDONMENT, FlowKind.CROSS_SELL, FlowKind.WIN_BACK)
-DEFAULT_DELAY = {FlowKind.ABANDONED_CART: 60, FlowKind.BROWSE_ABANDONMENT: 240, FlowKind.CROSS_SELL: 3 * 24 * 60}
-DEFAULT_CHANNELS = {FlowKind.ABANDONED_CART: ["whatsapp", "email", "sms"]}
+DEFAULT_DELAY: dict[str, int] = {FlowKind.ABANDONED_CART: 60, FlowKind.BROWSE_ABANDONMENT: 240, FlowKind.CROSS_SELL: 3 * 24 * 60}
+DEFAULT_CHANNELS: dict[str, list[str]] = {FlowKind.ABANDONED_CART: ["whatsapp", "email", "sms"]}
 
 
 def default_message(kind: str, language: str) -> str:
     with translation.override(language):
-        return {
+        messages: dict[str, str] = {
             FlowKind.ABANDONED_CART: _("Hi {{ name }}, you left {{ products }} in your cart. It is waiting for you: "
                                        "{{ link }}"),
             FlowKind.BROWSE_ABANDONMENT: _("Hi {{ name }}, still thinking about {{ product }}? {{ link }}"),
@@ -63,7 +64,8 @@ def default_message(kind: str, language: str) -> str:
             FlowKind.WIN_BACK: _("Hi {{ name }}, we miss you at {{ business }}. Come and see what is new: {{ link }}"),
             FlowKind.BIRTHDAY: _("Happy birthday, {{ name }}! A gift from {{ business }} is waiting for you."),
             FlowKind.TIER_CHANGE: _("Hi {{ name }}, you are now {{ tier }}. Thank you for choosing {{ business }}!"),
-        }[kind]
+        }
+        return messages[kind]
 
 
 # --- the flows themselves -----------------------------------------------------------------------------
@@ -158,7 +160,7 @@ def on_order_placed(*, customer_id: str, order_id: str, categories: set[str], to
                 status=FlowEntryStatus.STOPPED, reason="ordered", decided_at=at)
     for entry in FlowEntry.objects.select_related("flow").filter(customer_id=customer_id, status=FlowEntryStatus.SENT,
                                                                  converted_at__isnull=True, decided_at__lte=at):
-        if at <= entry.decided_at + dt.timedelta(days=entry.flow.attribution_days):
+        if entry.decided_at is not None and at <= entry.decided_at + dt.timedelta(days=entry.flow.attribution_days):
             FlowEntry.objects.filter(pk=entry.pk, converted_at__isnull=True).update(converted_at=at, order_id=order_id)
 
 
@@ -179,8 +181,11 @@ def do_subscribe_back_in_stock(*, customer_id: str, sku: str, location: str, at:
     if not Flow.objects.filter(kind=FlowKind.BACK_IN_STOCK, enabled=True).exists():
         raise ValidationFailed.on("sku", _("back-in-stock alerts are not available"))
     inventory.stock_level(location=location, sku=sku)  # 404 on an unknown store or SKU
-    return enrol(FlowKind.BACK_IN_STOCK, customer_id=customer_id, key=f"{sku}@{location}", at=at,
-                 context={"sku": sku, "location": location}, waits_for_trigger=True)
+    entry = enrol(FlowKind.BACK_IN_STOCK, customer_id=customer_id, key=f"{sku}@{location}", at=at,
+                  context={"sku": sku, "location": location}, waits_for_trigger=True)
+    if entry is None:  # the flow is on (checked above): no one to write to
+        raise ValidationFailed.on("sku", _("back-in-stock alerts are not available"))
+    return entry
 
 
 def on_stock_back(*, location: str, sku: str, at: dt.datetime) -> int:
@@ -309,7 +314,7 @@ def _process(pk: int, *, at: dt.datetime) -> str:
             return ""
         summary = customers.customer_summaries([entry.customer_id]).get(entry.customer_id)
         status, reason, until, ways = _decide(entry, summary, at)
-        if status == FlowEntryStatus.SENT:
+        if status == FlowEntryStatus.SENT and summary is not None:
             locks.lock_gate(summary.id)  # the cap and the day's flow message counted under one lock
             last = _last_flow_message(summary.id, at)
             if last is not None:
@@ -381,7 +386,7 @@ def _send(entry: FlowEntry, summary, ways, at: dt.datetime) -> tuple[str, str]:
 # --- results and the customer's data --------------------------------------------------------------------
 
 
-def flow_results() -> dict[str, dict[str, int]]:
+def flow_results() -> dict[str, dict[str, Any]]:
     """Per flow: entries waiting, sent, converted, stopped, suppressed (by reason)."""
     out: dict[str, dict] = {k: {"waiting": 0, "sent": 0, "converted": 0, "stopped": 0, "suppressed": {}}
                             for k in FlowKind.values}

@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.functional import Promise
+
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]{0,30}\.[a-z][a-z0-9_]{0,40}$")  # "<owner>.<name>": never a built-in's
 KINDS = ("list", "number")
 
@@ -25,7 +27,7 @@ KINDS = ("list", "number")
 class RuleSource:
     field: str
     kind: str
-    label: object  # a (lazy) string in the reader's language
+    label: str | Promise  # a (lazy) string in the reader's language
     values: Callable[[list[str]], dict[str, frozenset[str] | Decimal]]
 
 

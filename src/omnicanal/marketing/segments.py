@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
+from typing import Any
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -72,7 +73,9 @@ def rfm_scores(stats: dict[str, tuple[dt.datetime, int, Decimal]]) -> dict[str, 
     n = len(stats)
     if not n:
         return {}
-    columns = [sorted(v[i].timestamp() if i == 0 else v[i] for v in stats.values()) for i in range(3)]
+    columns: list[list[Any]] = [sorted(last.timestamp() for last, _, _ in stats.values()),
+               sorted(orders for _, orders, _ in stats.values()),
+               sorted(spend for _, _, spend in stats.values())]
 
     def score(i: int, value) -> int:
         return max(1, math.ceil(5 * bisect_right(columns[i], value) / n))

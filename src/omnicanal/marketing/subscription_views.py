@@ -16,12 +16,13 @@ from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, Problem
 from omnicanal.loyalty import presence
 from omnicanal.marketing import roles, subscriptions
-from omnicanal.marketing.models import SubscriptionState
+from omnicanal.marketing.models import Subscription, SubscriptionState
 from omnicanal.marketing.subscription_api import ACTIONS
 
-FORM_FIELDS = {"qr": _("Customer's loyalty QR"), "lines": _("Product"), "lines.0.sku": _("Product"),
-               "lines.0.quantity": _("Quantity"), "interval_days": _("Every (days)"), "location": _("Store"),
-               "delivery_method": _("Store"), "next_date": _("First order on")}
+# The API's field paths → this form's boxes (show_problem puts each error beside its box).
+FORM_FIELDS = {"qr": "qr", "lines": "sku", "lines.0.sku": "sku", "lines.0.quantity": "quantity",
+               "interval_days": "interval_days", "location": "location", "delivery_method": "location",
+               "next_date": ""}
 
 
 @staff_required(*roles.SUBSCRIBE)
@@ -54,11 +55,11 @@ def subscription_list(request: HttpRequest):
     })
 
 
-def _subscribe_at_the_till(request: HttpRequest, who) -> object:
+def _subscribe_at_the_till(request: HttpRequest, who) -> Subscription:
     proven = presence.from_qr(request.POST.get("qr", "").strip())
     location = request.POST.get("location", "").strip().upper()
     if who.locations is not None and location not in who.locations:
-        raise Forbidden(detail=_("This credential may not take subscriptions for another store."))
+        raise Forbidden(detail=str(_("This credential may not take subscriptions for another store.")))
     with transaction.atomic():
         return subscriptions.do_subscribe(
             customer_id=proven.customer_id,

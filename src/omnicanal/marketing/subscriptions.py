@@ -362,7 +362,7 @@ def _failed(sub: Subscription, problem: Problem, at: dt.datetime) -> str:
 def do_run_subscription(*, subscription_id: str, at: dt.datetime | None = None) -> list[str]:
     """Do what is due for one subscription now (reserve, remind, place); the steps done."""
     at = at or clock.now()
-    done = []
+    done: list[str] = []
     with transaction.atomic():
         sub = _locked(subscription_id)
         if sub.state != SubscriptionState.ACTIVE:

@@ -725,5 +725,6 @@ def abandoned_carts(customer_ids: Iterable[str] | None = None) -> dict[str, dt.d
         rows = rows.filter(customer_id__in=list(customer_ids))
     out: dict[str, dt.datetime] = {}
     for customer_id, at in rows.order_by("abandoned_at").values_list("customer_id", "abandoned_at"):
-        out[customer_id] = at  # the latest wins
+        if at is not None:
+            out[customer_id] = at  # the latest wins
     return out
