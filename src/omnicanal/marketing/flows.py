@@ -15,8 +15,8 @@ decision is kept on the entry with its reason; nothing is dropped silently."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 import logging
+from typing import Any
 
 from django.db import transaction
 from django.utils import formats, translation

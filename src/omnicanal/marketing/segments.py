@@ -28,10 +28,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
-from typing import Any
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 LIST_FIELDS = {"categories_bought", "channels_used", "language", "city", "consent", "stores_visited", "tier"}
 RFM_FIELDS = {"rfm_recency", "rfm_frequency", "rfm_monetary"}
