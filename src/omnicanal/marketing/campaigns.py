@@ -50,6 +50,7 @@ from omnicanal.marketing.messaging import (  # noqa: F401
 )
 from omnicanal.marketing.messaging import check_message as _check_message
 from omnicanal.marketing.messaging import context_of as _context
+from omnicanal.marketing.messaging import quiet_until as _quiet_until
 from omnicanal.marketing.messaging import ways as _ways
 from omnicanal.marketing.models import Bounce, Campaign, CampaignStatus, Recipient, RecipientStatus, Touch
 
@@ -262,11 +263,8 @@ def _decide(row: Recipient, summary: customers.CustomerSummary | None, at: dt.da
             return RecipientStatus.SUPPRESSED, "unavailable", None, []  # not at the store they shop at
     if row.control:
         return RecipientStatus.HELD_OUT, "", None, []
-    contact = customers.contact_window(summary.id)
-    window = governance.window_for(time_zone=contact.time_zone, contact_from=contact.contact_from,
-                                   contact_to=contact.contact_to)
-    if not governance.is_open(window, at):
-        return RecipientStatus.HELD, "quiet_hours", governance.next_open(window, at), []
+    if (opens := _quiet_until(summary.id, at)) is not None:
+        return RecipientStatus.HELD, "quiet_hours", opens, []
     return RecipientStatus.SENT, "", None, ways
 
 

@@ -294,11 +294,8 @@ def _decide(entry: FlowEntry, summary, at: dt.datetime) -> tuple[str, str, dt.da
             return FlowEntryStatus.SUPPRESSED, "purchase_cycle", None, []
         if not _available(entry, list(allowed)):
             return FlowEntryStatus.SUPPRESSED, "unavailable", None, []
-    contact = customers.contact_window(summary.id)
-    window = governance.window_for(time_zone=contact.time_zone, contact_from=contact.contact_from,
-                                   contact_to=contact.contact_to)
-    if not governance.is_open(window, at):
-        return FlowEntryStatus.WAITING, "quiet_hours", governance.next_open(window, at), []
+    if (opens := messaging.quiet_until(summary.id, at)) is not None:
+        return FlowEntryStatus.WAITING, "quiet_hours", opens, []
     return FlowEntryStatus.SENT, "", None, ways
 
 
