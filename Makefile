@@ -64,7 +64,7 @@ test-sqlite: install
 # The PostgreSQL pass is the longer one (its multi-process races, cluster and fuzzing): it runs on
 # PG_WORKERS pytest-xdist workers, whole files to a worker (each worker its own test database), so
 # that it takes the second core once the SQLite pass beside it ends. PG_WORKERS=0: one process.
-PG_WORKERS ?= 2
+PG_WORKERS ?= 1
 PG_XDIST = $(if $(filter-out 0 1,$(PG_WORKERS)),-n $(PG_WORKERS) --dist loadfile,)
 # The PostgreSQL pass: DATABASE_URL when set, else the local server. It skips loudly when no
 # server answers, unless REQUIRE_POSTGRES=1 (CI), where it fails.

@@ -407,6 +407,7 @@ def create_trigger(request, survey_id: str, body: TriggerIn):
 
 @router.get("/surveys/{survey_id}/triggers", response=list[TriggerOut], summary="A survey's triggers")
 def list_triggers(request, survey_id: str):
+    """The survey's triggers: the event, the delay and whom each targets."""
     require_role(request, *roles.SURVEYS)
     from omnicanal.feedback.models import SurveyTrigger
 
@@ -458,7 +459,7 @@ def pos_send(request, survey_id: str, body: PosSendIn):
 # --- the suggestions box ------------------------------------------------------------------------------
 
 
-class SuggestionOut(Schema):
+class BoardSuggestionOut(Schema):
     id: str
     title: str
     text: str
@@ -501,14 +502,14 @@ def _suggestion_out(item: queries.SuggestionInfo) -> dict:
             "reply": item.reply, "created_at": item.created_at, "updated_at": item.updated_at}
 
 
-@router.get("/suggestions", response=list[SuggestionOut], summary="The suggestions board, most voted first")
+@router.get("/suggestions", response=list[BoardSuggestionOut], summary="The suggestions board, most voted first")
 def list_suggestions(request, status: str = "", q: str = "", limit: int = Query(100, ge=1, le=500)):
     """Suggestions most voted first; `status` filters (merged ones only when asked for), `q` searches titles."""
     require_role(request, *roles.READ)
     return [_suggestion_out(s) for s in queries.suggestions(status=status, query=q, limit=limit)]
 
 
-@router.post("/customers/{customer_id}/suggestions", response={201: SuggestionOut},
+@router.post("/customers/{customer_id}/suggestions", response={201: BoardSuggestionOut},
              summary="File a suggestion for a customer (from a chat: an agent or the bot)")
 def file_suggestion(request, customer_id: str, body: SuggestionForCustomerIn):
     """Files a suggestion in the customer's name, with their vote: what an agent or the bot does when a customer
@@ -522,7 +523,7 @@ def file_suggestion(request, customer_id: str, body: SuggestionForCustomerIn):
     return Status(201, _suggestion_out(queries.get_suggestion(row.public_id)))
 
 
-@router.post("/suggestions/{suggestion_id}/status", response=SuggestionOut,
+@router.post("/suggestions/{suggestion_id}/status", response=BoardSuggestionOut,
              summary="Set a suggestion's status (the author and voters are told on their consented channel)")
 def set_suggestion_status(request, suggestion_id: str, body: SuggestionStatusIn):
     """Sets the status (under review, planned, done, declined; open again) with an optional public reply; the
@@ -535,7 +536,7 @@ def set_suggestion_status(request, suggestion_id: str, body: SuggestionStatusIn)
     return _suggestion_out(queries.get_suggestion(suggestion_id))
 
 
-@router.post("/suggestions/{suggestion_id}/merge", response=SuggestionOut,
+@router.post("/suggestions/{suggestion_id}/merge", response=BoardSuggestionOut,
              summary="Merge a duplicate into another suggestion (votes move, each customer counted once)")
 def merge_suggestion(request, suggestion_id: str, body: SuggestionMergeIn):
     """Merges this suggestion into `into`: its votes move there (a customer who voted both counts once) and it
@@ -548,7 +549,7 @@ def merge_suggestion(request, suggestion_id: str, body: SuggestionMergeIn):
     return _suggestion_out(queries.get_suggestion(survivor.public_id))
 
 
-@router.post("/suggestions/{suggestion_id}/reply", response=SuggestionOut,
+@router.post("/suggestions/{suggestion_id}/reply", response=BoardSuggestionOut,
              summary="The business's public answer on a suggestion")
 def reply_suggestion(request, suggestion_id: str, body: SuggestionReplyIn):
     """Sets the public answer shown on the board under the suggestion (no status change, nobody told)."""

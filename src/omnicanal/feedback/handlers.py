@@ -113,7 +113,7 @@ def schedule_after_fulfilment(event: outbox.Envelope) -> None:
 @outbox.handles(order_events.OrderPlaced)
 def schedule_after_carry_out(event: outbox.Envelope) -> None:
     """A POS carry-out reached the customer at the counter: its lines' review requests."""
-    if event["delivery_method"] == "carry_out" and event["customer_id"]:
+    if event.payload.get("delivery_method") == "carry_out" and event["customer_id"]:
         with transaction.atomic():
             triggers.do_schedule_review_requests(customer_id=event["customer_id"], order_id=event["order_id"],
                                                  at=event.occurred_at)

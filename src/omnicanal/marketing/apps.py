@@ -17,4 +17,12 @@ class MarketingConfig(AppConfig):
     def ready(self) -> None:
         # Fill the lower domains' registries (the shop's recommendations, the 360's panel): they
         # never import marketing.
+        from django.db.models.signals import post_delete, post_save
+
         from omnicanal.marketing import hooks, subscription_hooks  # noqa: F401
+        from omnicanal.marketing.flow_shop import BACK_IN_STOCK_ON
+        from omnicanal.marketing.models import Flow
+
+        for name, signal in (("save", post_save), ("delete", post_delete)):
+            signal.connect(BACK_IN_STOCK_ON.forget, sender=Flow, weak=False,
+                           dispatch_uid=f"marketing.back_in_stock_on.{name}")

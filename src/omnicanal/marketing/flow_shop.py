@@ -17,6 +17,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from omnicanal.catalog import queries as catalog
+from omnicanal.core import memo
 from omnicanal.core.errors import Problem, Unauthorized
 from omnicanal.inventory import queries as inventory
 from omnicanal.marketing import flows
@@ -51,9 +52,14 @@ def subscribe_back_in_stock(request: HttpRequest, body: BackInStockIn):
     return Status(201, {"sku": body.sku, "location": body.location, "status": entry.status})
 
 
+# Whether back-in-stock alerts are on: read by every product page, changed a few times a year (the
+# flows' post_save/post_delete forget it: MarketingConfig.ready).
+BACK_IN_STOCK_ON = memo.Memo("marketing.back_in_stock_on")
+
+
 def render_panel(request: HttpRequest, handle: str) -> str:
     """The product page's "tell me when it is back at my store" form, when the flow is on."""
-    if not Flow.objects.filter(kind=FlowKind.BACK_IN_STOCK, enabled=True).exists():
+    if not BACK_IN_STOCK_ON.get((), lambda: Flow.objects.filter(kind=FlowKind.BACK_IN_STOCK, enabled=True).exists()):
         return ""
     variants = catalog.variants_of(handle, language=(getattr(request, "LANGUAGE_CODE", "") or "es")[:2])
     shopper = auth.shopper_from_cookie(request)

@@ -65,9 +65,11 @@ def flow_cart_abandoned(event: outbox.Envelope) -> None:
 @outbox.handles("orders.OrderPlaced")
 def flow_order_placed(event: outbox.Envelope) -> None:
     """An order on ANY channel (a store's POS too) stops the cart, browse, cross-sell and win-back flows."""
+    # An event written before OrderPlaced carried its lines (the outbox keeps old rows) has none.
+    lines = event.payload.get("lines") or []
     flows.on_order_placed(customer_id=event["customer_id"] or "", order_id=event["order_id"],
-                          categories={line.get("category", "") for line in event["lines"] or []},
-                          total=event["total"] or {}, at=event.occurred_at)
+                          categories={line.get("category", "") for line in lines},
+                          total=event.payload.get("total") or {}, at=event.occurred_at)
 
 
 @outbox.handles("orders.FulfillmentChanged")

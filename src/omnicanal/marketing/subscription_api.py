@@ -174,6 +174,7 @@ def my_subscribe(request: HttpRequest, body: SubscriptionIn):
 @store_router.patch("/subscriptions/{subscription_id}", response=SubscriptionOut, auth=shopper_auth,
                     summary="Change your subscription: products, interval, store, next date")
 def my_change(request: HttpRequest, subscription_id: str, body: SubscriptionChangeIn):
+    """Change one of the shopper's own subscriptions: its products, interval or next date."""
     _own(request, subscription_id)
     with transaction.atomic():
         sub = subscriptions.do_change(
@@ -186,6 +187,7 @@ def my_change(request: HttpRequest, subscription_id: str, body: SubscriptionChan
 @store_router.post("/subscriptions/{subscription_id}/{action}", response=SubscriptionOut, auth=shopper_auth,
                    summary="Skip your next order, pause, resume or cancel your subscription")
 def my_action(request: HttpRequest, subscription_id: str, action: str):
+    """Skip the next order, pause, resume or cancel one of the shopper's own subscriptions."""
     _own(request, subscription_id)
     if action not in ACTIONS:
         raise NotFound(detail=_("No action %(action)s.") % {"action": action})

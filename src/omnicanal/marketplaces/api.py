@@ -159,6 +159,8 @@ def create_listings(request, account_id: str, body: ItemsIn):
 @router.get("/marketplace-accounts/{account_id}/listings", response=list[MarketplaceListingOut],
             summary="The seller's listings and their state")
 def list_listings(request, account_id: str, sku: str = ""):
+    """The account's listings (one SKU with `sku`): our state and the marketplace's, the last price and
+    quantity pushed, why a change is held, the last error."""
     require_role(request, *roles.READ)
     account = services.get_account(account_id)
     return [_listing_out(row) for row in queries.listings(account, sku=sku)]
@@ -186,12 +188,15 @@ def pause_listing(request, account_id: str, sku: str):
 @router.post("/marketplace-accounts/{account_id}/listings/{sku}/resume", response=MarketplaceListingOut,
              summary="Activate a paused marketplace item again")
 def resume_listing(request, account_id: str, sku: str):
+    """Put a paused listing on sale again on the marketplace (its price and quantity pushed as they are now)."""
     return _pause(request, account_id, sku, False)
 
 
 @router.get("/marketplace-accounts/{account_id}/warehouses", response=WarehousesOut,
             summary="The seller's warehouses and our locations mapped to them")
 def get_warehouses(request, account_id: str):
+    """Multi-origin stock: whether the seller uses several warehouses, and which of our locations is which
+    of the seller's Mercado Libre stores."""
     require_role(request, *roles.READ)
     return queries.warehouses(services.get_account(account_id))
 

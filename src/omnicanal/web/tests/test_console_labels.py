@@ -38,7 +38,8 @@ ENGLISH_WORDS = {
 # Codes that are also words of Spanish, names or units that read the same in both languages.
 SAME_IN_BOTH = {"CLP", "api", "app", "chat", "web", "pos", "mpos", "sms", "email", "whatsapp", "telegram",
                 "instagram", "facebook", "webchat", "marketplace", "voice", "nps", "csat", "ces", "no", "original", "stock",
-                "bot"}
+                "bot",
+                "es", "en"}  # language codes, and Spanish words ("está en tienda", "es")
 # Phrases Spanish-speaking retail staff use as they are (the es catalogue translates to them).
 SAME_PHRASES = ("Gift card", "gift card", "dark store", "Dark store")
 
