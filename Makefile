@@ -61,9 +61,9 @@ test-sqlite: install
 	@echo "==> pytest on SQLite"
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
-# The PostgreSQL pass is the longer one (its multi-process races, cluster and fuzzing): it runs on
-# PG_WORKERS pytest-xdist workers, whole files to a worker (each worker its own test database), so
-# that it takes the second core once the SQLite pass beside it ends. PG_WORKERS=0: one process.
+# PG_WORKERS=2 runs the PostgreSQL pass on pytest-xdist workers, whole files to a worker (each its own
+# test database). One process by default: under xdist a worker runs flushing (transactional) tests
+# before tests that read the rows migrations seed, which fail then (README, "make test").
 PG_WORKERS ?= 1
 PG_XDIST = $(if $(filter-out 0 1,$(PG_WORKERS)),-n $(PG_WORKERS) --dist loadfile,)
 # The PostgreSQL pass: DATABASE_URL when set, else the local server. It skips loudly when no
