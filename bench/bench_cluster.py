@@ -116,21 +116,9 @@ def _flash_sale(port: int, auth: str, args: argparse.Namespace, first_buyer: int
         t.start()
     for t in warm:
         t.join()
-    results: list = []
-    lock = threading.Lock()
-    start = threading.Barrier(args.clients + 1)
-    buyers = range(first_buyer, first_buyer + args.buyers)
-    threads = [threading.Thread(target=flash._client, args=(port, auth, list(buyers[i::args.clients]), results, lock,
-                                                            start)) for i in range(args.clients)]
-    for t in threads:
-        t.start()
-    start.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
-    statuses = Counter(status for _, status, _ in results)
-    latencies = sorted(lat * 1000 for lat, _, _ in results)
+    results, elapsed = flash._sale(port, auth, "/api/v1/orders", args.buyers, args.clients, first_buyer)
+    statuses = Counter(status for _, status, _, _ in results)
+    latencies = sorted(lat * 1000 for lat, _, _, _ in results)
     return {"rate": len(results) / elapsed, "seconds": elapsed, "placed": statuses[201], "refused": statuses[409],
             "other": sum(n for s, n in statuses.items() if s not in (201, 409)),
             "p50": latencies[len(latencies) // 2], "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]}

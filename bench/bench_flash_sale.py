@@ -148,13 +148,14 @@ def _client(port: int, auth: str, path: str, jobs: list[int], out: list, lock: t
         out.extend(mine)
 
 
-def _sale(port: int, auth: str, path: str, buyers: int, clients: int) -> tuple[list, float]:
-    """Every buyer once, `clients` at a time: (answers, seconds). An answer: (latency, status, body, end)."""
+def _sale(port: int, auth: str, path: str, buyers: int, clients: int, first: int = 0) -> tuple[list, float]:
+    """Every buyer once, `clients` at a time: (answers, seconds). An answer: (latency, status, body, end).
+    Buyers are numbered from `first` (their Idempotency-Keys), so a second sale on the same site is new."""
     results: list = []
     lock = threading.Lock()
     start = threading.Barrier(clients + 1)
     t0: list = []
-    threads = [threading.Thread(target=_client, args=(port, auth, path, list(range(i, buyers, clients)), results,
+    threads = [threading.Thread(target=_client, args=(port, auth, path, list(range(first + i, first + buyers, clients)), results,
                                                       lock, start, t0)) for i in range(clients)]
     for t in threads:
         t.start()

@@ -7,7 +7,7 @@ the agent's push.
 PostgreSQL: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/omnicanal_bench_inbound (created,
 migrated and dropped by the bench); Redis: BENCH_REDIS_URL, else redis://127.0.0.1:6379/9 (huey's
 queue and the channel layer, as a multi-process installation runs). The application runs as
-`omnicanal serve` runs it at scale: uvicorn with --workers 4 (bench/bench_inbound_app.py: the
+`omnicanal serve` runs it at scale: uvicorn with --workers 4 (bench/inbound_app.py: the
 product's ASGI app plus the bench-only ceiling route) and 2 worker processes (`omnicanal worker`).
 The bench then
 1. statements: one webhook for a new and one for a returning sender, through Django's test client
@@ -147,14 +147,14 @@ def main(argv: list[str] | None = None) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    import bench_inbound_app
+    import inbound_app
 
-    bench_inbound_app.create_table()
+    inbound_app.create_table()
     session_key = _setup()
     statements = _statements()
     port = _free_port()
     processes = [subprocess.Popen(  # noqa: S603 (our own application)
-        [sys.executable, "-m", "uvicorn", "bench_inbound_app:application", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "uvicorn", "inbound_app:application", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(args.web_workers), "--log-level", "warning", "--lifespan", "off",
          "--ws", "websockets-sansio"], env=env, cwd=BENCH_DIR)]
     for _ in range(args.workers):

@@ -14,15 +14,17 @@ STOCK_TOPICS = ("inventory.StockChanged", "inventory.StockReserved", "inventory.
                 "inventory.ReservationCommitted", "inventory.TransferShipped", "inventory.TransferReceived")
 
 
-def stock_moved(event: outbox.Envelope) -> None:
-    skus = {line["sku"] for line in event.payload.get("lines") or [] if line.get("sku")}
+def stock_moved(events: list[outbox.Envelope]) -> None:
+    """In the worker, many events at once: a hot SKU's reservations during a sale must not cost the
+    checkout that commits them a dispatch of their own (the push is debounced anyway)."""
+    skus = {line["sku"] for event in events for line in event.payload.get("lines") or [] if line.get("sku")}
     if stock.do_mark_dirty(skus):
         delay = stock.dirty_window_left()
         transaction.on_commit(lambda: tasks.push_stock.schedule(delay=max(1.0, delay or 0.0)))
 
 
 for _topic in STOCK_TOPICS:
-    outbox.handles(_topic)(stock_moved)
+    outbox.handles(_topic, batch=True)(stock_moved)
 
 
 def _send_after_commit(account_pk: int) -> None:
