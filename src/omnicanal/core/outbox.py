@@ -4,7 +4,7 @@
 commit the events are dispatched to the handlers registered with `@handles("<app>.<Event>")`, each in
 a transaction of its own, so that a handler's writes and the note that it ran commit together (a
 handler runs once per event even when dispatch is retried). A failing handler is retried with
-exponential backoff by the periodic relay task; after OUTBOX_MAX_ATTEMPTS the event is marked
+exponential backoff by the periodic relay task (the topic's other handlers run meanwhile); after OUTBOX_MAX_ATTEMPTS the event is marked
 failed and shows in the admin, which can retry it.
 
 Domains subscribe to each other's events by topic name, never by importing each other.
@@ -267,8 +267,7 @@ def dispatch(event_id: int, *, in_worker: bool = False) -> bool:
 
 
 def _dispatch(event_id: int, topic: str, *, in_worker: bool) -> bool:
-    handed_over = False
-    batched = False
+    handed_over = batched = stalled = False
     for registration in handlers_for(topic):
         if registration.background and not in_worker:
             handed_over = True
@@ -276,17 +275,21 @@ def _dispatch(event_id: int, topic: str, *, in_worker: bool) -> bool:
         if registration.batch:
             batched = True
             continue
+        # One domain's failing reaction must not hold up another's (the notifier behind a broken
+        # rollup): the others run now, the failed one is retried by the relay with backoff.
         if not _run_handler(event_id, registration.name, registration.func):
-            return False
+            stalled = True
+    if handed_over:
+        if _worker_entry is None:
+            raise RuntimeError("outbox: no worker entry (CoreConfig.ready() wires core.tasks.dispatch_in_worker)")
+        _worker_entry(event_id)
+        return False
     if batched:
         # This event's batch handlers run with the topic's other pending events; whoever finishes
         # an event's last handler marks it done (run_batches).
         run_batches(topic)
         return _finish_if_complete(event_id, topic)
-    if handed_over:
-        if _worker_entry is None:
-            raise RuntimeError("outbox: no worker entry (CoreConfig.ready() wires core.tasks.dispatch_in_worker)")
-        _worker_entry(event_id)
+    if stalled:
         return False
     with transaction.atomic():
         OutboxEvent.objects.filter(pk=event_id, status=OutboxStatus.PENDING).update(

@@ -82,6 +82,28 @@ def test_a_failing_handler_is_retried_with_backoff_by_the_relay():
     assert OutboxEvent.objects.get().status == OutboxStatus.DONE
 
 
+also_received: list[str] = []
+
+
+@outbox.handles("core.ParcelSent")
+def remember_too(event: outbox.Envelope) -> None:
+    also_received.append(event["parcel_id"])
+
+
+def test_a_failing_handler_does_not_hold_up_the_topics_other_handlers():
+    also_received.clear()
+    failures_left["n"] = 1
+    with transaction.atomic():
+        outbox.emit(ParcelSent("p9", Decimal(1)))
+    event = OutboxEvent.objects.get()
+    assert also_received == ["p9"] and received == []  # the second handler ran although the first failed
+    assert event.status == OutboxStatus.PENDING and event.done_handlers == [f"{__name__}.remember_too"]
+    with clock.frozen(clock.now() + timedelta(minutes=5)):
+        assert outbox.dispatch_due() == 1
+    assert [p["parcel_id"] for p in received] == ["p9"] and also_received == ["p9"]  # each ran once
+    assert OutboxEvent.objects.get().status == OutboxStatus.DONE
+
+
 def test_an_event_fails_visibly_after_the_last_attempt_and_can_be_retried(settings):
     settings.OMNICANAL = {**settings.OMNICANAL, "OUTBOX_MAX_ATTEMPTS": 2}
     failures_left["n"] = 2
