@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.utils.text import slugify
 
-from omnicanal.catalog import rules
+from omnicanal.catalog import rules, search
 from omnicanal.catalog.events import ProductCreated
 from omnicanal.catalog.models import Brand, Category, Product, Variant
 from omnicanal.catalog.services import do_ensure_brand, do_ensure_category
@@ -177,6 +177,7 @@ def do_import_csv(*, text: str, actor: Principal = SYSTEM) -> ImportResult:
             changed_variants.append(known)
     Variant.objects.bulk_update(changed_variants, ["gtin", "price", "attributes"], batch_size=500)
     Variant.objects.bulk_create(new_variants, batch_size=500)
+    search.FACET_COUNTS.forget()  # bulk writes send no signal
     new_handles = {p.handle for p in new_products}
     for product in new_products:
         product = by_handle[product.handle]

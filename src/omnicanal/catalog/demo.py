@@ -15,6 +15,7 @@ from django.core.files.storage import default_storage
 from omnicanal.catalog.models import Brand, Category, Channel, Listing, Product, ProductImage, Variant
 from omnicanal.catalog.placeholders import svg_card
 from omnicanal.catalog.rules import gtin_check_digit
+from omnicanal.catalog.search import FACET_COUNTS
 from omnicanal.catalog.services import do_ensure_default_channels
 from omnicanal.core import clock
 from omnicanal.core.ids import new_id
@@ -169,6 +170,7 @@ def load(*, seed: int, rng: random.Random, out) -> None:
 
     listings = _listings(rng, variants, now)
     Listing.objects.bulk_create(listings, batch_size=1000)
+    FACET_COUNTS.forget()  # bulk writes send no signal
     out.write(f"  {len(products)} products, {len(variants)} variants, {len(listings)} channel listings\n")
 
 

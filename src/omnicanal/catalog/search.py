@@ -271,6 +271,13 @@ def _name(es: str, en: str, language: str) -> str:
 CATEGORIES = memo.Memo("catalog.categories")
 
 
+# The facet counts of a listing (a category, a search) do not change with its page, sort or the
+# shopper's facet choices, and cost the listing's biggest query: held per process, forgotten when a
+# product, variant, listing, brand or category is written (CatalogConfig.ready, and the catalog's bulk
+# writers), at most MAX_AGE behind writes no signal sees.
+FACET_COUNTS = memo.Memo("catalog.facet_counts", max_entries=512)
+
+
 def _category_rows() -> tuple[tuple[int, str, str, str, int | None], ...]:
     """Every category's (id, slug, name_es, name_en, parent id), memoized."""
     return CATEGORIES.get("rows", lambda: tuple(Category.objects.values_list("id", "slug", "name_es", "name_en",
@@ -353,9 +360,10 @@ def _facet(counts: dict[str, int], labels: dict[str, str], selected: Iterable[st
                  for v in sorted(counts, key=key or (lambda v: labels.get(v, v).lower())))
 
 
-def _facets(rows: QuerySet, *, sizes, colors, brands, language: str) -> Facets:
-    """Counts over the search before this page's facet filters: one scan on PostgreSQL (catalog.facet_counts)."""
-    counts = facet_counts.count(rows)
+def _facets(rows: QuerySet, *, key: tuple, sizes, colors, brands, language: str) -> Facets:
+    """Counts over the search before this page's facet filters: one scan on PostgreSQL
+    (catalog.facet_counts), memoized under `key` (what selects `rows`)."""
+    counts = FACET_COUNTS.get(key, lambda: facet_counts.count(rows))
     price = (PriceRange(Money(counts.lowest, counts.currency), Money(counts.highest, counts.currency))
              if counts.currency
              else PriceRange(None, None))
@@ -488,7 +496,9 @@ def search_catalog(*, priced: PricedVariants, channel: str, q: str = "", categor
     if handles is not None:
         rows = rows.filter(product__handle__in=handles)
     sizes, colors, brands = set(sizes), set(colors), set(brands)
-    found = _facets(rows, sizes=sizes, colors=colors, brands=brands, language=language) if facets else Facets()
+    listing = (channel, category, " ".join(q.lower().split()), tuple(handles) if handles is not None else None)
+    found = (_facets(rows, key=listing, sizes=sizes, colors=colors, brands=brands, language=language)
+             if facets else Facets())
     kept = _matching(rows, sizes=sizes, colors=colors, brands=brands, only_skus=only_skus)
     grouped = kept.values("product_id").annotate(
         low=Min("shop_price"), high=Max("shop_price"), cur=Max("currency"), created=Max("product__created_at"),

@@ -11,7 +11,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Q
 from django.utils.text import slugify
 
-from omnicanal.catalog import queries, rules
+from omnicanal.catalog import queries, rules, search
 from omnicanal.catalog.events import ListingChanged, ProductCreated
 from omnicanal.catalog.models import (
     Brand,
@@ -214,6 +214,7 @@ def do_add_variants(*, product: Product, variants: list[VariantSpec]) -> list[Va
     start = product.variants.count()
     rows = [Variant(public_id=new_id("var"), product=product, position=start + i, **c) for i, c in enumerate(clean)]
     Variant.objects.bulk_create(rows)
+    search.FACET_COUNTS.forget()  # bulk_create sends no signal
     return rows
 
 

@@ -40,9 +40,10 @@ T = TypeVar("T")
 
 
 class Memo:
-    def __init__(self, name: str, *, max_age: float = MAX_AGE) -> None:
+    def __init__(self, name: str, *, max_age: float = MAX_AGE, max_entries: int | None = None) -> None:
         self.name = name
         self.max_age = max_age
+        self.max_entries = max_entries  # keys from shoppers' input (a search) must not grow a process
         self._key = f"memo:{name}:version"
         self._values: dict[Hashable, tuple[Any, float, Any]] = {}  # key -> (version, expires, value)
         _memos.append(self)
@@ -61,9 +62,14 @@ class Memo:
         now = time.monotonic()
         held = self._values.get(key)
         if held is not None and held[0] == version and held[1] > now:
+            if self.max_entries is not None:  # the least recently read goes first
+                self._values[key] = self._values.pop(key)
             return held[2]
         value = compute()
+        self._values.pop(key, None)  # re-inserted last: the oldest entries go first
         self._values[key] = (version, now + self.max_age, value)
+        if self.max_entries is not None and len(self._values) > self.max_entries:
+            del self._values[next(iter(self._values))]
         return value
 
     def _bump(self) -> None:

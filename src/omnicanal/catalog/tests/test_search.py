@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from omnicanal.catalog import queries, services
-from omnicanal.catalog.models import Channel, Variant
+from omnicanal.catalog.models import Channel, Product, Variant
 from omnicanal.catalog.services import VariantSpec
 from omnicanal.core.errors import ValidationFailed
 from omnicanal.core.money import Money
@@ -134,6 +134,29 @@ def test_facets_count_products_and_filters_narrow(shelf):
                                           sort="price_asc")) == ["zapatilla-nino-chispa", "zapatilla-rayo"]
     assert handles(queries.search_catalog(channel="web", only_skus=["BRI-M", "GLA-M"], sort="price_desc")) == [
         "chaqueta-glaciar", "polera-brisa"]
+
+
+def test_facet_counts_are_read_once_per_listing_and_follow_the_catalogs_writes(shelf, monkeypatch):
+    from omnicanal.catalog import facet_counts
+
+    counted = []
+    real = facet_counts.count
+    monkeypatch.setattr(facet_counts, "count", lambda rows: counted.append(1) or real(rows))
+    first = queries.search_catalog(channel="web", category="running")
+    second = queries.search_catalog(channel="web", category="running", sizes=["M"], sort="price_desc", page=2)
+    assert len(counted) == 1  # another page, sort and facet choice of the same listing: the counts are held
+    assert [f.value for f in second.facets.sizes if f.selected] == ["M"]  # the choice is still marked
+    assert {f.value: f.count for f in first.facets.sizes} == {"32": 1, "34": 1, "40": 1, "42": 1, "S": 1, "M": 1}
+    queries.search_catalog(channel="web", category="outdoor")
+    assert len(counted) == 2  # another listing counts its own
+
+    product = Product.objects.get(handle="polera-brisa")
+    services.do_add_variants(product=product, variants=[VariantSpec(sku="BRI-L", attributes={"size": "L",
+                                                                                              "color": "gris"})])
+    again = queries.search_catalog(channel="web", category="running")
+    assert len(counted) == 3  # a bulk write forgets the counts too
+    assert {f.value: f.count for f in again.facets.sizes}.get("L") == 1
+    assert "gris" in {f.value for f in again.facets.colors}
 
 
 def test_a_category_includes_its_children(shelf):

@@ -80,3 +80,17 @@ def test_forget_all_empties_every_memo_of_the_process():
     memo.forget_all()
     held.get("k", read)
     assert read.count == 2
+
+
+def test_a_bounded_memo_keeps_its_most_recent_keys():
+    searches, read = memo.Memo("test.searches", max_entries=2), Reads()
+    searches.get("a", read)
+    searches.get("b", read)
+    searches.get("a", read)  # read again: now the most recent
+    searches.get("c", read)  # over the bound: "b", the oldest, goes
+    assert read.count == 3
+    searches.get("a", read)
+    searches.get("c", read)
+    assert read.count == 3
+    searches.get("b", read)
+    assert read.count == 4
