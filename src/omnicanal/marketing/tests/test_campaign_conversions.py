@@ -11,7 +11,7 @@ from django.db import transaction
 from omnicanal.core import clock
 from omnicanal.core.auth import SYSTEM
 from omnicanal.core.money import Money
-from omnicanal.marketing import campaigns, queries, services
+from omnicanal.marketing import campaigns, governance, queries, services
 from omnicanal.marketing.models import Recipient
 from omnicanal.marketing.tests.conftest import PRICES, START, buy, grant
 from omnicanal.orders.tests.conftest import make_customer
@@ -45,11 +45,14 @@ def pos_sale(customer_id, sku, *, at, coupon=""):
 
 
 def test_a_whatsapp_message_then_a_pos_purchase_converts_and_the_control_rate_is_reported(
-        shop, django_capture_on_commit_callbacks):
+        shop, django_capture_on_commit_callbacks, monkeypatch):
     # given ten customers who accept marketing on WhatsApp, and a campaign holding out half of them
     people = [make_customer(phone=f"+5699877000{i}", name=f"Cliente {i}", email=f"w{i}@example.cl") for i in range(10)]
     for cid in people:
         grant(cid, "whatsapp")
+    # the hash draw over a random campaign id puts all ten on one side once in ~500 runs: this test is
+    # about conversions, so the draw is fixed here (test_control_draw.py covers the draw itself)
+    monkeypatch.setattr(governance, "in_control", lambda campaign_id, customer_id, percent: customer_id in people[::2])
     campaign_id = whatsapp_campaign(control_percent=50)
     sent = list(Recipient.objects.filter(status="sent").values_list("customer_id", flat=True))
     control = list(Recipient.objects.filter(status="held_out").values_list("customer_id", flat=True))
