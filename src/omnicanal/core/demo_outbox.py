@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 
 from omnicanal.core import clock, outbox
 from omnicanal.core.models import OutboxEvent, OutboxStatus
@@ -27,17 +27,6 @@ from omnicanal.core.models import OutboxEvent, OutboxStatus
 log = logging.getLogger(__name__)
 
 CHUNK = 500
-
-
-def _is_outbox_hook(func: Callable[[], Any]) -> bool:
-    return getattr(func, "__module__", "") == outbox.__name__
-
-
-def _drop_outbox_hooks() -> None:
-    """Forget core.outbox's after-commit dispatch callbacks of the current transaction (the drain
-    runs those events instead); every other callback stays. Django keeps them as
-    (savepoint ids, callable, robust) in connection.run_on_commit."""
-    connection.run_on_commit = [hook for hook in connection.run_on_commit if not _is_outbox_hook(hook[1])]
 
 
 def last_event_id() -> int:
@@ -49,9 +38,8 @@ def load_then_drain(load: Callable[[], None], *, after_commit: Callable[[], None
     Returns how many events the drain dispatched. Inside a caller's transaction (a test's), the
     drain runs at the end of it instead."""
     since = last_event_id()
-    with transaction.atomic():
+    with outbox.deferred_dispatch(), transaction.atomic():
         load()
-        _drop_outbox_hooks()
     after_commit()
     return drain(since)
 
@@ -67,9 +55,8 @@ def drain(since: int) -> int:
             break
         since = rows[-1].pk
         try:
-            with transaction.atomic():
-                _run_chunk(rows)
-                _drop_outbox_hooks()  # the events these handlers wrote: the next chunks
+            with outbox.deferred_dispatch(), transaction.atomic():
+                _run_chunk(rows)  # the events these handlers write: the next chunks
         except Exception:
             log.exception("demo outbox drain: a chunk of %s events failed; dispatching them one by one", len(rows))
             rows = list(OutboxEvent.objects.filter(pk__in=[r.pk for r in rows]).only("id", "status"))

@@ -18,6 +18,8 @@ and each is marked done for that handler in the same transaction, once.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
 import functools
@@ -25,7 +27,7 @@ import json
 import logging
 import traceback
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -219,7 +221,25 @@ def autodiscover_handlers() -> None:
 
 # --- dispatch --------------------------------------------------------------------------------
 
+# Set by deferred_dispatch(): events written meanwhile wait for the caller's own drain.
+_deferred: contextvars.ContextVar[bool] = contextvars.ContextVar("outbox_deferred", default=False)
+
+
+@contextlib.contextmanager
+def deferred_dispatch() -> Iterator[None]:
+    """Events written inside are not dispatched after their commit, one by one: the caller hands
+    them to their handlers itself, several per transaction (core.demo_outbox's drain); the relay
+    picks up whatever the caller leaves pending."""
+    token = _deferred.set(True)
+    try:
+        yield
+    finally:
+        _deferred.reset(token)
+
+
 def _schedule_after_commit(event_id: int, topic: str = "") -> None:
+    if _deferred.get():
+        return
     # One callback per event: Django keeps them in order, drops those of a rolled-back savepoint, and
     # runs them only when the outermost transaction commits.
     transaction.on_commit(lambda: _dispatch_after_commit(event_id, topic))
