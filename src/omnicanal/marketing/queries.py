@@ -230,6 +230,8 @@ def _reason(scored: recommender.Scored, products: dict[str, catalog.ProductFeatu
             return _("Often bought with %(name)s") % {"name": name}
         if scored.link == "viewed":
             return _("Shoppers who viewed %(name)s viewed this too") % {"name": name}
+        if scored.link == "next":
+            return _("Often bought after %(name)s") % {"name": name}
         return _("Similar to %(name)s") % {"name": name}
 
 

@@ -135,7 +135,7 @@ def test_the_store_api_recommends_on_a_product_page_and_refuses_an_unknown_conte
     assert response.status_code == 200, response.content
     items = response.json()["items"]
     assert items[0] == {"sku": "HELMET-1", "handle": "casco-ruta", "name": "Casco Ruta",
-                        "reason": "Se compra a menudo con Bicicleta Cordillera"}
+                        "reason": "Se suele comprar después de Bicicleta Cordillera"}
     assert "bicicleta-cordillera" not in [i["handle"] for i in items]
     bad = device.get("/recommendations", context="checkout")
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"].endswith("context")
@@ -146,7 +146,7 @@ def test_the_shop_s_product_page_shows_the_recommendations(client, ana):
     train(NOW)
     page = client.get(reverse("shop-product", args=["bicicleta-cordillera"])).content.decode()
     assert "Recomendado para ti" in page and "Casco Ruta" in page
-    assert "Se compra a menudo con Bicicleta Cordillera" in page
+    assert "Se suele comprar después de Bicicleta Cordillera" in page
 
 
 def test_the_360_shows_an_agent_what_to_suggest_and_the_purchase_cycles(client, ana):

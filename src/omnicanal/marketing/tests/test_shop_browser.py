@@ -19,7 +19,7 @@ def test_a_phone_shows_the_recommendations_on_a_product_page(phone, live_server,
         section = phone.get_by_test_id("recommended")
         assert section.is_visible()
         assert "Casco Ruta" in section.inner_text()
-        assert "Se compra a menudo con Bicicleta Cordillera" in section.inner_text()
+        assert "Se suele comprar después de Bicicleta Cordillera" in section.inner_text()
         assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert axe(phone) == []
 
