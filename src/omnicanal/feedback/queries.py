@@ -94,17 +94,35 @@ def _info(review: Review) -> ReviewInfo:
     )
 
 
+def _rating(distribution: dict[int, int]) -> Rating:
+    count = sum(distribution.values())
+    # The average from the distribution already read (a second aggregate was one more round trip per page).
+    average = sum(stars * n for stars, n in distribution.items()) / count if count else None
+    return Rating(average=round(float(average), 1) if average is not None else None, count=count,
+                  distribution=distribution)
+
+
 def rating(handle: str) -> Rating:
     rows = (Review.objects.filter(product_handle=handle, status=ReviewStatus.PUBLISHED)
             .values("rating").annotate(n=Count("id")))
     distribution = {stars: 0 for stars in (5, 4, 3, 2, 1)}
     for row in rows:
         distribution[row["rating"]] = row["n"]
-    count = sum(distribution.values())
-    # The average from the distribution already read (a second aggregate was one more round trip per page).
-    average = sum(stars * n for stars, n in distribution.items()) / count if count else None
-    return Rating(average=round(float(average), 1) if average is not None else None, count=count,
-                  distribution=distribution)
+    return _rating(distribution)
+
+
+def ratings(handles) -> dict[str, Rating]:
+    """Published reviews' rating of many products at once, one query (a product feed's every row):
+    handle -> Rating; a product without a published review is left out."""
+    wanted = sorted(set(handles))
+    if not wanted:
+        return {}
+    rows = (Review.objects.filter(product_handle__in=wanted, status=ReviewStatus.PUBLISHED)
+            .values("product_handle", "rating").annotate(n=Count("id")))
+    found: dict[str, dict[int, int]] = {}
+    for row in rows:
+        found.setdefault(row["product_handle"], {stars: 0 for stars in (5, 4, 3, 2, 1)})[row["rating"]] = row["n"]
+    return {handle: _rating(distribution) for handle, distribution in found.items()}
 
 
 def published_reviews(handle: str, *, limit: int = 50) -> list[ReviewInfo]:

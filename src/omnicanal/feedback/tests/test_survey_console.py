@@ -83,7 +83,7 @@ def test_the_builder_creates_and_edits_a_custom_survey_with_a_preview(world, cli
             "q0_min": "1", "q0_max": "5", "q0_required": "1", "q1_kind": "single", "q1_es": "¿Volverías?",
             "q1_en": "Would you come back?", "q1_options_es": "Sí\nNo", "q1_options_en": "Yes\nNo"}
     preview = client.post("/console/feedback/surveys/new/", {**form, "action": "preview"}).content.decode()
-    assert "¿Cómo fue el retiro?" in preview and "How was the pickup?" in preview and "100 puntos" in preview
+    assert "¿Cómo fue el retiro?" in preview and "How was the pickup?" in preview and "hasta 100 puntos" in preview and "Hola Ana!" in preview
     assert 'data-channel="sms"' in preview and not Survey.objects.exists()
     saved = client.post("/console/feedback/surveys/new/", {**form, "action": "save"})
     assert saved.status_code == 302
