@@ -460,17 +460,17 @@ def due_sends(*, status: str = "", survey_id: str = "", customer_id: str = "", d
     from omnicanal.customers import queries as customers
     from omnicanal.feedback.models import DueSend, DueStatus
 
-    rows = DueSend.objects.select_related("survey")
+    qs = DueSend.objects.select_related("survey")
     if status:
-        rows = rows.filter(status=status)
+        qs = qs.filter(status=status)
     if survey_id:
-        rows = rows.filter(survey__public_id=survey_id)
+        qs = qs.filter(survey__public_id=survey_id)
     if customer_id:
-        rows = rows.filter(customer_id=customer_id)
+        qs = qs.filter(customer_id=customer_id)
     if due_id is not None:
-        rows = rows.filter(pk=due_id)
-    rows = rows.order_by("due_at", "pk") if status == DueStatus.PENDING else rows.order_by("-due_at", "-pk")
-    rows = list(rows[:limit])
+        qs = qs.filter(pk=due_id)
+    qs = qs.order_by("due_at", "pk") if status == DueStatus.PENDING else qs.order_by("-due_at", "-pk")
+    rows = list(qs[:limit])
     sends = dict(SurveySend.objects.filter(public_id__in=[r.send_id for r in rows if r.send_id])
                  .values_list("public_id", "channel"))
     names = {cid: s.name for cid, s in customers.customer_summaries(r.customer_id for r in rows).items()}

@@ -9,8 +9,8 @@ import pytest
 from django.db import transaction
 
 from omnicanal.core import clock
-from omnicanal.core.models import AuditEntry
 from omnicanal.core.auth import SYSTEM
+from omnicanal.core.models import AuditEntry
 from omnicanal.feedback.models import DueSend, SurveyTrigger
 from omnicanal.feedback.services import triggers
 from omnicanal.feedback.tests.test_surveys import make_survey
