@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from omnicanal.conversations import services as conversations
 from omnicanal.core.errors import NotFound, Problem
+from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
-from omnicanal.feedback.models import DueSend, SurveySend
+from omnicanal.feedback.models import DueSend, RewardKind, SurveySend
 
 log = logging.getLogger(__name__)
 
@@ -69,9 +70,6 @@ def ways(customer_id: str) -> tuple[list[str], str]:
 def reward_line(reward_kind: str, reward_value) -> str:
     """What answering earns, in the active language ("" without a reward). Points say "up to": loyalty's
     `survey` rule may give fewer than the survey's value, never more."""
-    from omnicanal.core.money import Money
-    from omnicanal.feedback.models import RewardKind
-
     value = Decimal(reward_value or 0)
     if reward_kind == RewardKind.POINTS:
         return (_("Answering earns you up to %(n)s points.") % {"n": int(value)} if value
