@@ -468,7 +468,7 @@ def due_sends(*, status: str = "", survey_id: str = "", customer_id: str = "", d
     if customer_id:
         qs = qs.filter(customer_id=customer_id)
     if due_id is not None:
-        qs = qs.filter(pk=due_id)
+        qs = qs.filter(pk=due_id if 0 < due_id < 2**63 else 0)  # an id beyond the column's range is no row
     qs = qs.order_by("due_at", "pk") if status == DueStatus.PENDING else qs.order_by("-due_at", "-pk")
     rows = list(qs[:limit])
     sends = dict(SurveySend.objects.filter(public_id__in=[r.send_id for r in rows if r.send_id])

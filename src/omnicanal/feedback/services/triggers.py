@@ -34,6 +34,7 @@ from omnicanal.feedback.services import budget, delivery, surveys
 from omnicanal.orders import queries as orders
 
 MAX_DELAY_HOURS = 24 * 90
+MAX_ROW_ID = 2**63 - 1  # a bigger id from a URL is no row (and never reaches the database)
 CANCELLED = "cancelled"  # a due send staff cancelled (status skipped)
 
 
@@ -111,7 +112,8 @@ def do_update_trigger(*, trigger_id: str, actor: Principal, **changes) -> Survey
 def do_cancel_due(*, due_id: int, actor: Principal) -> DueSend:
     """A waiting send is not made: it ends `skipped` with the reason `cancelled` (the governor's budget is
     untouched: nothing was claimed yet). One already sent or skipped: 409."""
-    row = DueSend.objects.select_for_update(of=("self",)).select_related("survey").filter(pk=due_id).first()
+    row = (DueSend.objects.select_for_update(of=("self",)).select_related("survey").filter(pk=due_id).first()
+           if 0 < due_id <= MAX_ROW_ID else None)
     if row is None:
         raise NotFound(detail=_("No due send %(id)s.") % {"id": due_id})
     if row.status != DueStatus.PENDING:

@@ -82,6 +82,7 @@ def test_a_due_send_is_listed_and_cancelled_once_and_the_worker_skips_it(ana, ap
         "skipped", "cancelled")
     assert api.post(f"/due-sends/{due.pk}/cancel").status_code == 409
     assert api.post("/due-sends/999999/cancel").status_code == 404
+    assert api.post(f"/due-sends/{10**30}/cancel").status_code == 404
     # the worker sends nothing and the budget is untouched
     assert run_worker(clock.now() + dt.timedelta(hours=2), commits) == 0
     assert api.get(f"/customers/{ana}/surveys/eligibility").json()["reason"] == "never_asked"
