@@ -397,12 +397,85 @@ def create_trigger(request, survey_id: str, body: TriggerIn):
     """A trigger: after an event (a pickup completed, a delivery, a return received, a ticket solved, an
     agent conversation resolved, a bot conversation ended), `delay_hours` later, to the customers who
     used `channel`, curbside, the bot alone or `store` (empty: everyone)."""
-    require_role(request, *roles.SURVEYS)
+    actor = require_role(request, *roles.SURVEYS)
     from omnicanal.feedback.services import triggers
 
     with transaction.atomic():
-        trigger = triggers.do_create_trigger(survey_id=survey_id, **body.dict())
+        trigger = triggers.do_create_trigger(survey_id=survey_id, actor=actor, **body.dict())
     return Status(201, _trigger_out(trigger))
+
+
+class TriggerPatch(Schema):
+    event: str | None = Field(default=None, max_length=30)
+    delay_hours: int | None = Field(default=None, ge=0, le=2160)
+    channel: str | None = Field(default=None, max_length=20)
+    curbside: bool | None = None
+    bot: bool | None = None
+    store: str | None = Field(default=None, max_length=32)
+    active: bool | None = None
+
+
+@router.patch("/survey-triggers/{trigger_id}", response=TriggerOut,
+              summary="Change a trigger's event, delay or targeting, or pause it (active false)")
+def update_trigger(request, trigger_id: str, body: TriggerPatch):
+    """Only the fields sent change. `active: false` pauses the trigger (events schedule nothing new),
+    `true` resumes it; sends it already scheduled keep their due time (cancel them one by one)."""
+    actor = require_role(request, *roles.SURVEYS)
+    from omnicanal.feedback.services import triggers
+
+    with transaction.atomic():
+        trigger = triggers.do_update_trigger(trigger_id=trigger_id, actor=actor, **body.dict(exclude_none=True))
+    return _trigger_out(trigger)
+
+
+class DueSendOut(Schema):
+    id: int
+    kind: str = Field(description="survey | review_request")
+    survey_id: str
+    customer_id: str
+    trigger: str
+    due_at: dt.datetime
+    status: str = Field(description="pending | sent | skipped")
+    reason: str = Field(description="why skipped (budget, cancelled, reviewed…) or why held last")
+    channel: str = Field(description="where it went; webchat while waiting to answer in that chat")
+    send_id: str
+
+
+def _due_out(info) -> dict:
+    return {"id": info.id, "kind": info.kind, "survey_id": info.survey_id, "customer_id": info.customer_id,
+            "trigger": info.trigger, "due_at": info.due_at, "status": info.status, "reason": info.reason,
+            "channel": info.channel, "send_id": info.send_id}
+
+
+class DueFilter(Schema):
+    status: str = Field(default="pending", max_length=10)
+    survey_id: str = Field(default="", max_length=32)
+    customer_id: str = Field(default="", max_length=32)
+    limit: int = Field(default=100, ge=1, le=500)
+
+
+@router.get("/due-sends", response=list[DueSendOut], summary="Surveys and review requests waiting to be sent")
+def list_due_sends(request, filters: Query[DueFilter]):
+    """Due sends by state (pending: the next due first; sent or skipped: the latest first), of one survey or
+    customer when asked."""
+    require_role(request, *roles.SURVEYS)
+    from omnicanal.feedback.models import DueStatus
+
+    if filters.status not in DueStatus.values:
+        raise ValidationFailed.on("status", _("One of pending, sent, skipped."))
+    return [_due_out(d) for d in queries.due_sends(status=filters.status, survey_id=filters.survey_id,
+                                                   customer_id=filters.customer_id, limit=filters.limit)]
+
+
+@router.post("/due-sends/{due_id}/cancel", response=DueSendOut, summary="Cancel a waiting survey or review request")
+def cancel_due_send(request, due_id: int):
+    """The send is not made: it ends `skipped` with the reason `cancelled`. Already sent or skipped: 409."""
+    actor = require_role(request, *roles.SURVEYS)
+    from omnicanal.feedback.services import triggers
+
+    with transaction.atomic():
+        triggers.do_cancel_due(due_id=due_id, actor=actor)
+    return _due_out(next(d for d in queries.due_sends(limit=1, due_id=due_id)))
 
 
 @router.get("/surveys/{survey_id}/triggers", response=list[TriggerOut], summary="A survey's triggers")

@@ -88,6 +88,17 @@ def scrub(*, customer_ids: list[str], traces) -> None:
 storefront_registry.register_account_link(url_name="shop-suggestions", label=_("Suggestions"), order=35)
 
 
+def render_suggestion_panel(request, customer_id: str) -> str:
+    # The panel and its action live in suggestion_views ("File a suggestion" in the inbox's thread).
+    from omnicanal.feedback import suggestion_views
+
+    return suggestion_views.panel_html(request, customer_id)
+
+
+customers_registry.register_panel(name="suggestions", label=_("Suggestions"), render=render_suggestion_panel,
+                                  order=60)
+
+
 @customers_registry.on_merge
 def move_suggestions(*, survivor_id: str, merged_id: str) -> None:
     from omnicanal.feedback.services import suggestions

@@ -94,17 +94,35 @@ def _info(review: Review) -> ReviewInfo:
     )
 
 
+def _rating(distribution: dict[int, int]) -> Rating:
+    count = sum(distribution.values())
+    # The average from the distribution already read (a second aggregate was one more round trip per page).
+    average = sum(stars * n for stars, n in distribution.items()) / count if count else None
+    return Rating(average=round(float(average), 1) if average is not None else None, count=count,
+                  distribution=distribution)
+
+
 def rating(handle: str) -> Rating:
     rows = (Review.objects.filter(product_handle=handle, status=ReviewStatus.PUBLISHED)
             .values("rating").annotate(n=Count("id")))
     distribution = {stars: 0 for stars in (5, 4, 3, 2, 1)}
     for row in rows:
         distribution[row["rating"]] = row["n"]
-    count = sum(distribution.values())
-    # The average from the distribution already read (a second aggregate was one more round trip per page).
-    average = sum(stars * n for stars, n in distribution.items()) / count if count else None
-    return Rating(average=round(float(average), 1) if average is not None else None, count=count,
-                  distribution=distribution)
+    return _rating(distribution)
+
+
+def ratings(handles) -> dict[str, Rating]:
+    """Published reviews' rating of many products at once, one query (a product feed's every row):
+    handle -> Rating; a product without a published review is left out."""
+    wanted = sorted(set(handles))
+    if not wanted:
+        return {}
+    rows = (Review.objects.filter(product_handle__in=wanted, status=ReviewStatus.PUBLISHED)
+            .values("product_handle", "rating").annotate(n=Count("id")))
+    found: dict[str, dict[int, int]] = {}
+    for row in rows:
+        found.setdefault(row["product_handle"], {stars: 0 for stars in (5, 4, 3, 2, 1)})[row["rating"]] = row["n"]
+    return {handle: _rating(distribution) for handle, distribution in found.items()}
 
 
 def published_reviews(handle: str, *, limit: int = 50) -> list[ReviewInfo]:
@@ -368,3 +386,110 @@ def votes_of_customer(customer_id: str) -> list[str]:
     from omnicanal.feedback.models import SuggestionVote
 
     return list(SuggestionVote.objects.filter(customer_id=customer_id).values_list("suggestion__public_id", flat=True))
+
+
+# --- survey triggers and due sends (the console's pages, the API) ------------------------------
+
+
+@dataclass(frozen=True)
+class TriggerInfo:
+    id: str
+    survey_id: str
+    survey_name: str
+    event: str
+    delay_hours: int
+    channel: str  # targeting: what the customer used ("" anyone)
+    curbside: bool
+    bot: bool
+    store: str  # a location code ("" any)
+    active: bool
+    created_at: dt.datetime
+
+
+def _trigger(row) -> TriggerInfo:
+    return TriggerInfo(id=row.public_id, survey_id=row.survey.public_id, survey_name=row.survey.name, event=row.event,
+                       delay_hours=row.delay_hours, channel=row.channel, curbside=row.curbside, bot=row.bot,
+                       store=row.store, active=row.active, created_at=row.created_at)
+
+
+def survey_triggers(*, survey_id: str = "") -> list[TriggerInfo]:
+    """Every trigger (one survey's with survey_id), by survey then as created."""
+    from omnicanal.feedback.models import SurveyTrigger
+
+    rows = SurveyTrigger.objects.select_related("survey").order_by("survey__name", "pk")
+    if survey_id:
+        rows = rows.filter(survey__public_id=survey_id)
+    return [_trigger(row) for row in rows[:500]]
+
+
+def survey_trigger(trigger_id: str) -> TriggerInfo | None:
+    from omnicanal.feedback.models import SurveyTrigger
+
+    row = SurveyTrigger.objects.select_related("survey").filter(public_id=trigger_id).first()
+    return _trigger(row) if row else None
+
+
+def survey_names() -> list[tuple[str, str]]:
+    """(id, name) of every survey, by name: what a trigger may send."""
+    from omnicanal.feedback.models import Survey
+
+    return list(Survey.objects.order_by("name", "pk").values_list("public_id", "name"))
+
+
+@dataclass(frozen=True)
+class DueInfo:
+    id: int
+    kind: str  # survey | review_request
+    survey_id: str  # "" for a review request
+    survey_name: str
+    customer_id: str
+    customer_name: str  # "" unknown or erased
+    trigger: str  # "<event>:<ref>", "segment:<id>", "review:<order>"
+    due_at: dt.datetime
+    status: str
+    reason: str  # why skipped (budget, cancelled…), or why held last
+    channel: str  # where it went; while waiting, "webchat" when it will answer in that chat, else ""
+    send_id: str
+    product: str  # a review request's product title
+
+
+def due_sends(*, status: str = "", survey_id: str = "", customer_id: str = "", due_id: int | None = None,
+              limit: int = 200) -> list[DueInfo]:
+    """Due sends, the next due first (done ones: the latest first), with the customer's name (one read
+    of customers.queries for the page)."""
+    from omnicanal.customers import queries as customers
+    from omnicanal.feedback.models import DueSend, DueStatus
+
+    qs = DueSend.objects.select_related("survey")
+    if status:
+        qs = qs.filter(status=status)
+    if survey_id:
+        qs = qs.filter(survey__public_id=survey_id)
+    if customer_id:
+        qs = qs.filter(customer_id=customer_id)
+    if due_id is not None:
+        qs = qs.filter(pk=due_id if 0 < due_id < 2**63 else 0)  # an id beyond the column's range is no row
+    qs = qs.order_by("due_at", "pk") if status == DueStatus.PENDING else qs.order_by("-due_at", "-pk")
+    rows = list(qs[:limit])
+    sends = dict(SurveySend.objects.filter(public_id__in=[r.send_id for r in rows if r.send_id])
+                 .values_list("public_id", "channel"))
+    names = {cid: s.name for cid, s in customers.customer_summaries(r.customer_id for r in rows).items()}
+    out = []
+    for row in rows:
+        context = row.context or {}
+        channel = row.channel or sends.get(row.send_id, "")
+        if not channel and row.status == DueStatus.PENDING and context.get("channel") == "webchat" \
+                and context.get("conversation_id"):
+            channel = "webchat"
+        out.append(DueInfo(id=row.pk, kind=row.kind, survey_id=row.survey.public_id if row.survey else "",
+                           survey_name=row.survey.name if row.survey else "", customer_id=row.customer_id,
+                           customer_name=names.get(row.customer_id, ""), trigger=row.trigger, due_at=row.due_at,
+                           status=row.status, reason=row.reason, channel=channel, send_id=row.send_id,
+                           product=context.get("title") or context.get("sku", "")))
+    return out
+
+
+def due_counts() -> dict[str, int]:
+    from omnicanal.feedback.models import DueSend
+
+    return dict(DueSend.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))

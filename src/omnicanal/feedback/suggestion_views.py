@@ -1,6 +1,8 @@
 """The console's suggestions board (Console → Voice of the customer → Suggestions): filter by status,
 set a status with a reply (the author and voters are told), reply, merge a duplicate, and file a
-suggestion for a customer who proposed it in a chat. Mounted by views.py's urlpatterns."""
+suggestion for a customer who proposed it in a chat; and the customer's side panel (customers.registry, shown
+in the inbox's thread and the customer page) with "File a suggestion" linked to the open conversation.
+Mounted by views.py's urlpatterns."""
 
 from __future__ import annotations
 
@@ -8,14 +10,15 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from omnicanal.core.auth import role_allows
-from omnicanal.core.console import show_problem, staff_required
+from omnicanal.core.console import problem_message, show_problem, staff_required
 from omnicanal.core.errors import Problem
 from omnicanal.feedback import queries, roles
 from omnicanal.feedback.models import SuggestionKind, SuggestionStatus
@@ -84,8 +87,54 @@ def file_for_customer(request: HttpRequest):
     return redirect(reverse("feedback:suggestions"))
 
 
+# --- the customer's side panel (the inbox's thread, the customer page) ----------------------------
+
+PANEL_ITEMS = 5
+
+
+def panel_html(request: HttpRequest, customer_id: str, *, notice: str = "", error: str = "",
+               form: dict | None = None) -> str:
+    """Registered in hooks.py; request.conversation_id is the thread's (conversations' views set it)."""
+    principal = getattr(request, "principal", None) or request.user
+    return render_to_string("feedback/_suggestion_panel.html", {
+        "customer_id": customer_id, "conversation_id": getattr(request, "conversation_id", "") or "",
+        "items": queries.suggestions_of_customer(customer_id)[:PANEL_ITEMS], "kinds": SuggestionKind.choices,
+        "may_file": role_allows(principal, roles.SUGGESTIONS), "notice": notice, "error": error,
+        "form": form or {},
+    }, request=request)
+
+
+@require_POST
+@staff_required(*roles.SUGGESTIONS)
+def panel_file(request: HttpRequest, customer_id: str):
+    """"File a suggestion" from the thread: in the customer's name with their vote, linked to the conversation
+    (source chat). htmx swaps the panel in place; without JavaScript, back to the thread."""
+    conversation_id = request.POST.get("conversation_id", "").strip()[:32]
+    request.conversation_id = conversation_id  # type: ignore[attr-defined]
+    form = {"title": request.POST.get("title", ""), "text": request.POST.get("text", ""),
+            "kind": request.POST.get("kind", SuggestionKind.PRODUCT)}
+    notice, error, problem = "", "", None
+    try:
+        with transaction.atomic():
+            suggestions.do_propose(customer_id=customer_id, title=form["title"], text=form["text"], kind=form["kind"],
+                                   source="chat", conversation_id=conversation_id)
+        notice, form = str(_("Suggestion filed for the customer.")), {}
+    except Problem as refused:
+        problem, error = refused, problem_message(refused)  # field by field, escaped
+    if request.headers.get("HX-Request"):
+        return HttpResponse(panel_html(request, customer_id, notice=notice, error=error, form=form))
+    if problem is not None:
+        show_problem(request, problem)
+    else:
+        messages.success(request, notice)
+    back = reverse("conversations:conversation", args=[conversation_id]) if conversation_id else reverse(
+        "customers:detail", args=[customer_id])
+    return redirect(back)
+
+
 urlpatterns = [
     path("suggestions/", board, name="suggestions"),
+    path("suggestions/panel/<str:customer_id>/", panel_file, name="suggestion_panel_file"),
     path("suggestions/file/", file_for_customer, name="suggestion_file"),
     path("suggestions/<str:suggestion_id>/<str:what>/", action, name="suggestion_action"),
 ]

@@ -132,6 +132,10 @@ from omnicanal.feedback import survey_views  # noqa: E402  (surveys: list, build
 
 urlpatterns += survey_views.urlpatterns
 
+from omnicanal.feedback import trigger_views  # noqa: E402  (survey triggers and due sends)
+
+urlpatterns += trigger_views.urlpatterns
+
 
 @require_POST
 @require_POST

@@ -34,6 +34,7 @@ labels.register("feedback.field", {
     "delay_hours": pgettext_lazy("field", "Delay (hours)"),
     "channel": pgettext_lazy("field", "Channel"),
     "curbside": pgettext_lazy("field", "Curbside only"),
+    "active": pgettext_lazy("field", "Active"),
     "bot": pgettext_lazy("field", "Bot conversations only"),
     "store": pgettext_lazy("field", "Store"),
     "segment_id": pgettext_lazy("field", "Segment"),
@@ -41,6 +42,18 @@ labels.register("feedback.field", {
 })
 labels.register("feedback.trigger_event", TriggerEvent.choices)
 labels.register("feedback.due_status", DueStatus.choices)
+# Why a due send was skipped or held (DueSend.reason; services.triggers and delivery write them).
+labels.register("feedback.due_reason", {
+    "budget": pgettext_lazy("due reason", "asked too recently"),
+    "cancelled": pgettext_lazy("due reason", "cancelled by staff"),
+    "reviewed": pgettext_lazy("due reason", "already reviewed"),
+    "inactive": pgettext_lazy("due reason", "survey inactive"),
+    "gone": pgettext_lazy("due reason", "customer or survey gone"),
+    "held_conversation": pgettext_lazy("due reason", "held: open conversation"),
+    "held_return": pgettext_lazy("due reason", "held: return in progress"),
+    "no_consent": pgettext_lazy("due reason", "no consent"),
+    "no_channel": pgettext_lazy("due reason", "no channel took it"),
+})
 
 
 from omnicanal.feedback.models import SuggestionKind, SuggestionSource, SuggestionStatus  # noqa: E402

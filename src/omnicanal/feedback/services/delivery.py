@@ -12,6 +12,7 @@ send; granted but nowhere reachable: `no_channel`. Written through conversations
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -21,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from omnicanal.conversations import services as conversations
 from omnicanal.core.errors import NotFound, Problem
+from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
-from omnicanal.feedback.models import DueSend, SurveySend
+from omnicanal.feedback.models import DueSend, RewardKind, SurveySend
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,24 @@ def ways(customer_id: str) -> tuple[list[str], str]:
     return found, reason
 
 
-def _text(language: str, name: str, link: str, *, review_of: str = "") -> tuple[str, str]:
+def reward_line(reward_kind: str, reward_value) -> str:
+    """What answering earns, in the active language ("" without a reward). Points say "up to": loyalty's
+    `survey` rule may give fewer than the survey's value, never more."""
+    value = Decimal(reward_value or 0)
+    if reward_kind == RewardKind.POINTS:
+        return (_("Answering earns you up to %(n)s points.") % {"n": int(value)} if value
+                else _("Answering earns you points."))
+    if reward_kind == RewardKind.COUPON:
+        return _("Answering earns you a %(n)s%% discount coupon.") % {"n": f"{value.normalize():f}"}
+    if reward_kind == RewardKind.STORE_CREDIT:
+        return _("Answering earns you %(amount)s in store credit.") % {"amount": Money.of(value).format()}
+    return ""
+
+
+def invitation(language: str, name: str, link: str, *, review_of: str = "", reward_kind: str = "",
+               reward_value=0) -> tuple[str, str]:
+    """(subject, text): the invitation every channel carries (the email's subject; the link last). The
+    console builder's preview renders through this very function, so what it shows is what is sent."""
     with translation.override(language):
         first = (name or "").split(" ")[0]
         hello = _("Hi %(name)s!") % {"name": first} if first else _("Hi!")
@@ -76,6 +95,8 @@ def _text(language: str, name: str, link: str, *, review_of: str = "") -> tuple[
         else:
             subject = _("Tell us how we did")
             text = _("How was your experience? It takes a minute: %(link)s") % {"link": link}
+            reward = reward_line(reward_kind, reward_value)
+            hello = f"{hello} {reward}" if reward else hello
     return subject, f"{hello} {text}"
 
 
@@ -118,7 +139,8 @@ def do_deliver_send(*, send_id: str) -> SurveySend | None:
         name = customers.customer_summary(send.customer_id).name
     except NotFound:
         name = ""
-    subject, text = _text(send.language, name, survey_link(send))
+    subject, text = invitation(send.language, name, survey_link(send), reward_kind=send.survey.reward_kind,
+                               reward_value=send.survey.reward_value)
     channel, message_id, reason = _write(send.customer_id, send.context, subject, text, SURVEY_TOPIC)
     send.channel, send.message_id = channel, message_id
     send.delivery, send.delivery_reason = (DELIVERED, "") if channel else (NOT_SENT, reason)
@@ -138,7 +160,7 @@ def do_deliver_review_request(*, due_id: int, link: str) -> DueSend | None:
         due.save(update_fields=["reason"])
         return due
     language = summary.language if summary.language in ("es", "en") else "es"
-    subject, text = _text(language, summary.name, link, review_of=due.context.get("title") or due.context.get("sku", ""))
+    subject, text = invitation(language, summary.name, link, review_of=due.context.get("title") or due.context.get("sku", ""))
     channel, _message_id, reason = _write(due.customer_id, due.context, subject, text, REVIEW_TOPIC)
     due.channel, due.reason = channel, reason
     due.save(update_fields=["channel", "reason"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -18,7 +17,7 @@ from omnicanal.core import audit
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import FieldError, ValidationFailed
 from omnicanal.feedback.models import RewardKind, SendStatus, Survey, SurveyKind, SurveySend
-from omnicanal.feedback.services import surveys
+from omnicanal.feedback.services import delivery, surveys
 
 SLOTS = 5
 SMS_LIMIT = 160  # one GSM-7 segment: an invitation should not cost two
@@ -27,7 +26,7 @@ QUESTION_KIND_CHOICES = (("", gettext_lazy("(unused)")), ("scale", gettext_lazy(
                          ("text", gettext_lazy("Short text")))
 # Where a service's field error shows on the form (show_problem's `fields`).
 FORM_FIELDS = {"reward.kind": "reward_kind", "reward.value": "reward_value"}
-EXAMPLE_LINK = "https://…/s/…"
+EXAMPLE_LINK = "https://…/s/…"  # the signed link, made at the send
 
 
 @dataclass
@@ -147,31 +146,29 @@ def do_save_survey(*, survey: Survey | None, data, actor: Principal) -> Survey:
 # --- the preview ------------------------------------------------------------------------------------
 
 
-def _reward_line(draft: Draft) -> str:
-    if draft.reward_kind == RewardKind.POINTS:
-        return _("You earn %(n)s points for answering.") % {"n": draft.reward_value}
-    if draft.reward_kind == RewardKind.COUPON:
-        return _("You earn a %(n)s%% discount coupon for answering.") % {"n": draft.reward_value}
-    return ""
+EXAMPLE_NAME = "Ana Pérez"
 
 
 def previews(draft: Draft, language: str) -> dict:
-    """{email: (subject, body), whatsapp, sms, page: (question, answers)} in the active language (the caller
-    overrides it): what the customer reads, with an example name and link."""
-    business = settings.OMNICANAL["BUSINESS_NAME"]
-    count = len(draft.questions) or 1
-    ask = _("Hi Ana, how did it go? Tell us in %(n)s quick question(s).") % {"n": count}
-    reward = _reward_line(draft)
-    body = " ".join(p for p in (ask, reward) if p)
-    sms = f"{business}: {body} {EXAMPLE_LINK}"
-    if len(sms) > SMS_LIMIT:
-        sms = f"{business}: {ask} {EXAMPLE_LINK}"[:SMS_LIMIT]
+    """{email: (subject, body), whatsapp, sms, sms_length, sms_segments, page: (question, answers)}: the
+    invitation exactly as survey delivery sends it (services.delivery.invitation renders both, with an
+    example name and link; every channel carries the same text, the email with its subject) and the
+    page's first question."""
+    subject, text = delivery.invitation(language, EXAMPLE_NAME, EXAMPLE_LINK, reward_kind=draft.reward_kind,
+                                        reward_value=_preview_value(draft.reward_value))
     first = draft.questions[0] if draft.questions else {}
-    text = (first.get("text") or {}).get(language, "")
+    question = (first.get("text") or {}).get(language, "")
     if first.get("kind") == "scale":
         answers = [str(n) for n in range(int(first.get("min", 1)), int(first.get("max", 5)) + 1)]
     else:
         answers = [o.get(language, "") for o in first.get("options") or []]
-    return {"email": (_("Your opinion about %(business)s") % {"business": business},
-                      f"{body}\n\n{EXAMPLE_LINK}\n\n{business}"),
-            "whatsapp": f"{body}\n{EXAMPLE_LINK}", "sms": sms, "sms_length": len(sms), "page": (text, answers)}
+    return {"email": (subject, text), "whatsapp": text, "sms": text, "sms_length": len(text),
+            "sms_segments": -(-len(text) // SMS_LIMIT), "page": (question, answers)}
+
+
+def _preview_value(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw or 0)
+    except InvalidOperation:
+        return Decimal(0)
+    return value if value.is_finite() and value >= 0 else Decimal(0)

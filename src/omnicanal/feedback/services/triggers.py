@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from omnicanal.catalog import queries as catalog
 from omnicanal.conversations import queries as conversations_queries
-from omnicanal.core import clock, outbox
-from omnicanal.core.errors import FieldError, NotFound, Problem, ValidationFailed
+from omnicanal.core import audit, clock, outbox
+from omnicanal.core.auth import Principal
+from omnicanal.core.errors import Conflict, FieldError, NotFound, Problem, ValidationFailed
 from omnicanal.feedback import config
 from omnicanal.feedback.events import ReviewRequested
 from omnicanal.feedback.models import (
@@ -33,6 +34,8 @@ from omnicanal.feedback.services import budget, delivery, surveys
 from omnicanal.orders import queries as orders
 
 MAX_DELAY_HOURS = 24 * 90
+MAX_ROW_ID = 2**63 - 1  # a bigger id from a URL is no row (and never reaches the database)
+CANCELLED = "cancelled"  # a due send staff cancelled (status skipped)
 
 
 @dataclass(frozen=True)
@@ -47,21 +50,78 @@ class Facts:
     conversation_id: str = ""
 
 
-def do_create_trigger(*, survey_id: str, event: str, delay_hours: int = 0, channel: str = "", curbside: bool = False,
-                      bot: bool = False, store: str = "") -> SurveyTrigger:
-    survey = Survey.objects.filter(public_id=survey_id).first()
-    if survey is None:
-        raise NotFound(detail=_("No survey %(id)s.") % {"id": survey_id})
+def _check_trigger(event: str, delay_hours) -> None:
     errors = []
     if event not in TriggerEvent.values:
         errors.append(FieldError("event", _("Not an event a survey can follow.")))
-    if not isinstance(delay_hours, int) or not 0 <= delay_hours <= MAX_DELAY_HOURS:
+    if isinstance(delay_hours, bool) or not isinstance(delay_hours, int) or not 0 <= delay_hours <= MAX_DELAY_HOURS:
         errors.append(FieldError("delay_hours", _("From 0 to 2160 hours (90 days).")))
     if errors:
         raise ValidationFailed(detail=str(errors[0].message), errors=errors)
-    return SurveyTrigger.objects.create(survey=survey, event=event, delay_hours=delay_hours, channel=channel[:20],
-                                        curbside=bool(curbside), bot=bool(bot), store=store[:32],
-                                        created_at=clock.now())
+
+
+def do_create_trigger(*, survey_id: str, event: str, delay_hours: int = 0, channel: str = "", curbside: bool = False,
+                      bot: bool = False, store: str = "", actor: Principal | None = None) -> SurveyTrigger:
+    survey = Survey.objects.filter(public_id=survey_id).first()
+    if survey is None:
+        raise NotFound(detail=_("No survey %(id)s.") % {"id": survey_id})
+    _check_trigger(event, delay_hours)
+    trigger = SurveyTrigger.objects.create(survey=survey, event=event, delay_hours=delay_hours, channel=channel[:20],
+                                           curbside=bool(curbside), bot=bool(bot), store=store[:32],
+                                           created_at=clock.now())
+    if actor is not None:
+        audit.record(actor=actor, action="feedback.trigger.create", target_type="survey_trigger",
+                     target_id=trigger.public_id, after=_trigger_facts(trigger))
+    return trigger
+
+
+def _trigger_facts(trigger: SurveyTrigger) -> dict:
+    return {"survey": trigger.survey.public_id, "event": trigger.event, "delay_hours": trigger.delay_hours,
+            "channel": trigger.channel, "curbside": trigger.curbside, "bot": trigger.bot, "store": trigger.store,
+            "active": trigger.active}
+
+
+def _locked_trigger(trigger_id: str) -> SurveyTrigger:
+    trigger = SurveyTrigger.objects.select_for_update().select_related("survey").filter(public_id=trigger_id).first()
+    if trigger is None:
+        raise NotFound(detail=_("No survey trigger %(id)s.") % {"id": trigger_id})
+    return trigger
+
+
+def do_update_trigger(*, trigger_id: str, actor: Principal, **changes) -> SurveyTrigger:
+    """Change a trigger's event, delay, targeting or being active (pause: active False). What it already
+    scheduled keeps its due time (cancel a due send on its own); events from now on follow the change."""
+    trigger = _locked_trigger(trigger_id)
+    before = _trigger_facts(trigger)
+    unknown = set(changes) - {"event", "delay_hours", "channel", "curbside", "bot", "store", "active"}
+    if unknown:
+        raise ValidationFailed.on(sorted(unknown)[0], _("Not a field of a trigger."))
+    event, delay = changes.get("event", trigger.event), changes.get("delay_hours", trigger.delay_hours)
+    _check_trigger(event, delay)
+    trigger.event, trigger.delay_hours = event, delay
+    trigger.channel = str(changes.get("channel", trigger.channel) or "")[:20]
+    trigger.store = str(changes.get("store", trigger.store) or "")[:32]
+    for flag in ("curbside", "bot", "active"):
+        setattr(trigger, flag, bool(changes.get(flag, getattr(trigger, flag))))
+    trigger.save(update_fields=["event", "delay_hours", "channel", "store", "curbside", "bot", "active"])
+    audit.record(actor=actor, action="feedback.trigger.edit", target_type="survey_trigger", target_id=trigger_id,
+                 before=before, after=_trigger_facts(trigger))
+    return trigger
+
+
+def do_cancel_due(*, due_id: int, actor: Principal) -> DueSend:
+    """A waiting send is not made: it ends `skipped` with the reason `cancelled` (the governor's budget is
+    untouched: nothing was claimed yet). One already sent or skipped: 409."""
+    row = (DueSend.objects.select_for_update(of=("self",)).select_related("survey").filter(pk=due_id).first()
+           if 0 < due_id <= MAX_ROW_ID else None)
+    if row is None:
+        raise NotFound(detail=_("No due send %(id)s.") % {"id": due_id})
+    if row.status != DueStatus.PENDING:
+        raise Conflict(detail=_("This send is no longer waiting: it was sent or skipped already."))
+    _done(row, DueStatus.SKIPPED, CANCELLED, clock.now())
+    audit.record(actor=actor, action="feedback.due.cancel", target_type="due_send", target_id=str(row.pk),
+                 before={"due_at": row.due_at.isoformat(), "customer": row.customer_id, "trigger": row.trigger})
+    return row
 
 
 def _targets(trigger: SurveyTrigger, facts: Facts) -> bool:

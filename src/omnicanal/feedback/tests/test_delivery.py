@@ -55,6 +55,7 @@ def test_a_send_goes_by_the_preferred_consented_channel_with_its_link_in_her_lan
     [message] = survey_messages(ana)
     assert message.channel == "sms" and message.public_id == row.message_id
     assert "/s/" in message.text and "Hola Ana!" in message.text  # Spanish, her first name
+    assert "Al responder ganas hasta 200 puntos." in message.text  # the survey's reward, named
     # the link in the message opens her survey
     link = message.text.split()[-1]
     from django.test import Client

@@ -83,7 +83,7 @@ def test_the_builder_creates_and_edits_a_custom_survey_with_a_preview(world, cli
             "q0_min": "1", "q0_max": "5", "q0_required": "1", "q1_kind": "single", "q1_es": "¿Volverías?",
             "q1_en": "Would you come back?", "q1_options_es": "Sí\nNo", "q1_options_en": "Yes\nNo"}
     preview = client.post("/console/feedback/surveys/new/", {**form, "action": "preview"}).content.decode()
-    assert "¿Cómo fue el retiro?" in preview and "How was the pickup?" in preview and "100 puntos" in preview
+    assert "¿Cómo fue el retiro?" in preview and "How was the pickup?" in preview and "hasta 100 puntos" in preview and "Hola Ana!" in preview
     assert 'data-channel="sms"' in preview and not Survey.objects.exists()
     saved = client.post("/console/feedback/surveys/new/", {**form, "action": "save"})
     assert saved.status_code == 302
@@ -103,3 +103,17 @@ def test_the_builder_creates_and_edits_a_custom_survey_with_a_preview(world, cli
     # a survey without a Spanish text is refused on its field
     bad = client.post("/console/feedback/surveys/new/", {**form, "q0_es": "", "action": "save"}, follow=True)
     assert Survey.objects.count() == 1 and "español" in bad.content.decode().lower()
+
+
+def test_the_preview_is_the_invitation_delivery_sends(world):
+    from omnicanal.feedback.services import delivery, survey_builder
+
+    draft = survey_builder.Draft(kind="csat", reward_kind="coupon", reward_value="15",
+                                 questions=[surveys.STANDARD["csat"]])
+    shown = survey_builder.previews(draft, "en")
+    subject, text = delivery.invitation("en", "Ana Pérez", survey_builder.EXAMPLE_LINK, reward_kind="coupon",
+                                        reward_value=15)
+    assert shown["email"] == (subject, text) and shown["whatsapp"] == shown["sms"] == text
+    assert text.startswith("Hi Ana! Answering earns you a 15% discount coupon.") and text.endswith(
+        survey_builder.EXAMPLE_LINK)
+    assert shown["page"][0] == surveys.STANDARD["csat"]["text"]["en"]

@@ -63,3 +63,38 @@ def test_a_feed_url_works_only_with_its_own_signature(shop, client):
     assert client.get(f"/feeds/pos.csv?token={token}").status_code == 404
     assert client.get(f"/feeds/web.xml?token={token}").status_code == 404
     assert client.get(f"/feeds/nochannel.csv?token={feeds.signature('nochannel', 'csv')}").status_code == 404
+
+
+def _review(sku: str, rating: int, status: str, n: int) -> None:
+    from omnicanal.core import clock
+    from omnicanal.feedback.models import Review
+
+    Review.objects.create(customer_id=f"cus_{n}", order_id=f"ord_{n}", sku=sku, product_handle="zapatilla-test",
+                          rating=rating, status=status, created_at=clock.now())
+
+
+def test_the_feeds_carry_the_products_rating_from_published_reviews_only(shop, client):
+    # given two published reviews of the product (5 and 4 stars), one held and one rejected
+    _review("SHOE-40", 5, "published", 1)
+    _review("SHOE-41", 4, "published", 2)
+    _review("SHOE-40", 1, "pending", 3)
+    _review("SHOE-41", 1, "rejected", 4)
+
+    # then every variant of the product carries the product's average and count, in both formats
+    xml = client.get(feeds.feed_path("web", "xml"))
+    items = {i.find(f"{G}id").text: i for i in ET.fromstring(xml.content).iter("item")}
+    assert items["SHOE-40"].find(f"{G}product_rating").text == "4.5"
+    assert items["SHOE-41"].find(f"{G}product_review_count").text == "2"
+    rows = list(csv.DictReader(io.StringIO(client.get(feeds.feed_path("web", "csv")).content.decode())))
+    assert {(r["id"], r["product_rating"], r["product_review_count"]) for r in rows} == {
+        ("SHOE-40", "4.5", "2"), ("SHOE-41", "4.5", "2")}
+
+
+def test_a_product_without_published_reviews_has_no_rating_attribute(shop, client):
+    _review("SHOE-40", 2, "pending", 1)
+    xml = client.get(feeds.feed_path("web", "xml"))
+    items = {i.find(f"{G}id").text: i for i in ET.fromstring(xml.content).iter("item")}
+    assert items["SHOE-40"].find(f"{G}product_rating") is None
+    assert items["SHOE-40"].find(f"{G}product_review_count") is None
+    rows = list(csv.DictReader(io.StringIO(client.get(feeds.feed_path("web", "csv")).content.decode())))
+    assert {r["product_rating"] for r in rows} == {""}

@@ -186,6 +186,12 @@ PAGES: dict[str, tuple] = {
     "feedback:survey_new": ("feedback.SURVEYS", "feedback.SURVEYS", None),
     "feedback:survey_edit": ("feedback.SURVEYS", "feedback.SURVEYS", None),
     "feedback:survey_results": ("feedback.READ", SAME, None),
+    "feedback:survey_triggers": ("feedback.SURVEYS", "feedback.SURVEYS", None),
+    "feedback:survey_trigger_edit": ("feedback.SURVEYS", "feedback.SURVEYS", None),
+    "feedback:survey_trigger_active": (None, "feedback.SURVEYS", None),
+    "feedback:due_sends": ("feedback.SURVEYS", SAME, None),
+    "feedback:due_send_cancel": (None, "feedback.SURVEYS", None),
+    "feedback:suggestion_panel_file": (None, "feedback.SUGGESTIONS", None),
     "feedback:alert_mail": (None, "feedback.ALERTS", None),
 }
 
