@@ -5,13 +5,16 @@ Where: inline in the web chat when the trigger was a web chat conversation (the 
 the message goes into that conversation, like the inbox's CSAT question, without asking for a
 `surveys` grant); otherwise by the customer's preferred channel for `surveys`, then email, WhatsApp,
 SMS: the first where they granted `surveys`, are reachable and the message can go now (WhatsApp's
-free text only inside its 24-hour window). Nothing granted: not sent, `no_consent` recorded on the
-send; granted but nowhere reachable: `no_channel`. Written through conversations' notifier
-(`do_notify`), so the agent sees what the customer was sent; es/en by the send's language."""
+free text inside its 24-hour window; outside it the approved template the WhatsApp inbox names for
+`survey` or `review_request`, through the channels notifier's `ways`: TEMPLATE_PARAMETERS below).
+Nothing granted: not sent, `no_consent` recorded on the send; granted but nowhere reachable:
+`no_channel`. Written through conversations' notifier (`do_notify`), so the agent sees what the
+customer was sent; es/en by the send's language."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -31,6 +34,9 @@ CHANNELS = ("email", "whatsapp", "sms")  # where a link can go, after the prefer
 SURVEY_TOPIC = "survey"
 REVIEW_TOPIC = "review_request"
 DELIVERED, NOT_SENT = "delivered", "not_sent"
+# The approved WhatsApp templates' parameters, in order ({{1}}, {{2}}…): the first name, the product
+# (a review request), the absolute link. hooks.py declares them to the channels notifier.
+TEMPLATE_PARAMETERS = {SURVEY_TOPIC: ("name", "link"), REVIEW_TOPIC: ("name", "product", "link")}
 
 
 def absolute(path: str) -> str:
@@ -65,9 +71,21 @@ def ways(customer_id: str) -> tuple[list[str], str]:
     return found, reason
 
 
-def _text(language: str, name: str, link: str, *, review_of: str = "") -> tuple[str, str]:
+@dataclass(frozen=True)
+class Invitation:
+    """One message in the customer's language: the email's subject, the text, and the values an
+    approved template takes (TEMPLATE_PARAMETERS)."""
+
+    topic: str
+    language: str
+    subject: str
+    text: str
+    values: dict
+
+
+def _text(language: str, name: str, link: str, *, review_of: str = "") -> Invitation:
+    first = (name or "").split(" ")[0]
     with translation.override(language):
-        first = (name or "").split(" ")[0]
         hello = _("Hi %(name)s!") % {"name": first} if first else _("Hi!")
         if review_of:
             subject = _("How is your %(product)s working out?") % {"product": review_of}
@@ -76,7 +94,8 @@ def _text(language: str, name: str, link: str, *, review_of: str = "") -> tuple[
         else:
             subject = _("Tell us how we did")
             text = _("How was your experience? It takes a minute: %(link)s") % {"link": link}
-    return subject, f"{hello} {text}"
+    return Invitation(topic=REVIEW_TOPIC if review_of else SURVEY_TOPIC, language=language, subject=subject,
+                      text=f"{hello} {text}", values={"name": first, "product": review_of, "link": link})
 
 
 def _inline(context: dict) -> str:
@@ -84,8 +103,11 @@ def _inline(context: dict) -> str:
     return context.get("conversation_id", "") if context.get("channel") == "webchat" else ""
 
 
-def _write(customer_id: str, context: dict, subject: str, text: str, topic: str) -> tuple[str, str, str]:
+def _write(customer_id: str, context: dict, invitation: Invitation) -> tuple[str, str, str]:
     """(channel, message id, reason): the first way that takes the message."""
+    from omnicanal.channels import notifier
+
+    topic, text = invitation.topic, invitation.text
     conversation_id = _inline(context)
     if conversation_id:
         try:
@@ -98,14 +120,17 @@ def _write(customer_id: str, context: dict, subject: str, text: str, topic: str)
             log.info("inline %s in %s not written: %s", topic, conversation_id, problem)
     channels, reason = ways(customer_id)
     for channel in channels:
-        try:
-            with transaction.atomic():
-                message = conversations.do_notify(customer_id=customer_id, channel=channel, text=text,
-                                                  subject=subject if channel == "email" else "", topic=topic)
-            return channel, message.public_id, ""
-        except Problem as problem:  # WhatsApp's window closed, no address…: the next channel
-            log.info("%s for %s not sent on %s: %s", topic, customer_id, channel, problem)
-            reason = "no_channel"
+        # free text first; outside WhatsApp's window, the approved template (when its inbox names one)
+        for template in notifier.ways(channel, topic, invitation.values, invitation.language):
+            try:
+                with transaction.atomic():
+                    message = conversations.do_notify(
+                        customer_id=customer_id, channel=channel, text=text, template=template, topic=topic,
+                        subject=invitation.subject if channel == "email" else "")
+                return channel, message.public_id, ""
+            except Problem as problem:  # the window closed, no address…: the next way, then the next channel
+                log.info("%s for %s not sent on %s: %s", topic, customer_id, channel, problem)
+                reason = "no_channel"
     return "", "", reason
 
 
@@ -118,8 +143,8 @@ def do_deliver_send(*, send_id: str) -> SurveySend | None:
         name = customers.customer_summary(send.customer_id).name
     except NotFound:
         name = ""
-    subject, text = _text(send.language, name, survey_link(send))
-    channel, message_id, reason = _write(send.customer_id, send.context, subject, text, SURVEY_TOPIC)
+    invitation = _text(send.language, name, survey_link(send))
+    channel, message_id, reason = _write(send.customer_id, send.context, invitation)
     send.channel, send.message_id = channel, message_id
     send.delivery, send.delivery_reason = (DELIVERED, "") if channel else (NOT_SENT, reason)
     send.save(update_fields=["channel", "message_id", "delivery", "delivery_reason"])
@@ -138,8 +163,8 @@ def do_deliver_review_request(*, due_id: int, link: str) -> DueSend | None:
         due.save(update_fields=["reason"])
         return due
     language = summary.language if summary.language in ("es", "en") else "es"
-    subject, text = _text(language, summary.name, link, review_of=due.context.get("title") or due.context.get("sku", ""))
-    channel, _message_id, reason = _write(due.customer_id, due.context, subject, text, REVIEW_TOPIC)
+    invitation = _text(language, summary.name, link, review_of=due.context.get("title") or due.context.get("sku", ""))
+    channel, _message_id, reason = _write(due.customer_id, due.context, invitation)
     due.channel, due.reason = channel, reason
     due.save(update_fields=["channel", "reason"])
     return due
