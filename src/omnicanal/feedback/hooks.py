@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from omnicanal.channels import notifier
 from omnicanal.conversations import registry as conversations_registry
 from omnicanal.customers import registry as customers_registry
-from omnicanal.feedback import queries, store_api
+from omnicanal.feedback import queries, segment_rules, store_api
 from omnicanal.feedback.models import ContactKind
 from omnicanal.feedback.services import budget, delivery, reviews, surveys, triggers, unsolicited
 from omnicanal.storefront import registry as storefront_registry
@@ -42,6 +42,9 @@ storefront_registry.register_account_link(url_name="shop-reviews", label=_("Your
 # these keys (config "templates": {"survey": {name, language}, "review_request": {…}}).
 for _key, _parameters in delivery.TEMPLATE_PARAMETERS.items():
     notifier.register_template(_key, _parameters)
+
+# Survey answers as marketing segment rules (segment_rules.py: answered, score, NPS detractor…).
+segment_rules.register()
 
 
 @conversations_registry.csat_gate
