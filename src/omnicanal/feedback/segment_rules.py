@@ -24,15 +24,18 @@ from omnicanal.feedback.models import SendStatus, Survey, SurveyKind, SurveySend
 from omnicanal.feedback.survey_results import DETRACTOR_MAX, SCORE_QUESTION
 
 
+Values = dict[str, frozenset[str] | Decimal]  # what marketing.registry's RuleSource.values answers
+
+
 def _score_question(kind: str, questions: list) -> dict | None:
-    wanted = SCORE_QUESTION.get(kind, "")
+    wanted = SCORE_QUESTION.get(SurveyKind(kind), "") if kind in SurveyKind.values else ""
     for question in questions or []:
         if (question.get("id") == wanted) if wanted else question.get("kind") == "scale":
             return question
     return None
 
 
-def _responses(customer_ids: list[str]) -> list[tuple[str, str, str, int | None, int, dt.datetime]]:
+def _responses(customer_ids: list[str]) -> list[tuple[str, str, str, int | None, int, dt.datetime | None]]:
     """(customer, survey id, survey kind, score or None, scale's top, completed at), oldest first."""
     rows = list(SurveySend.objects.filter(customer_id__in=customer_ids, status=SendStatus.COMPLETED)
                 .order_by("completed_at", "pk").values_list("customer_id", "survey_id", "answers", "completed_at"))
@@ -49,14 +52,14 @@ def _responses(customer_ids: list[str]) -> list[tuple[str, str, str, int | None,
     return out
 
 
-def answered(customer_ids: list[str]) -> dict[str, frozenset[str]]:
+def answered(customer_ids: list[str]) -> Values:
     found: dict[str, set[str]] = {}
     for customer_id, survey_id, *_rest in _responses(customer_ids):
         found.setdefault(customer_id, set()).add(survey_id)
     return {cid: frozenset(ids) for cid, ids in found.items()}
 
 
-def score_at_most(customer_ids: list[str]) -> dict[str, frozenset[str]]:
+def score_at_most(customer_ids: list[str]) -> Values:
     latest: dict[tuple[str, str], tuple[int | None, int]] = {}
     for customer_id, survey_id, _kind, score, top, _at in _responses(customer_ids):
         latest[(customer_id, survey_id)] = (score, top)  # oldest first: the latest stays
@@ -68,17 +71,18 @@ def score_at_most(customer_ids: list[str]) -> dict[str, frozenset[str]]:
 
 
 def _latest(kind: str):
-    def values(customer_ids: list[str]) -> dict[str, Decimal]:
+    def values(customer_ids: list[str]) -> Values:
         return {customer_id: Decimal(score) for customer_id, _survey, survey_kind, score, _top, _at
                 in _responses(customer_ids) if survey_kind == kind and score is not None}
 
     return values
 
 
-def days_since_detractor(customer_ids: list[str]) -> dict[str, Decimal]:
+def days_since_detractor(customer_ids: list[str]) -> Values:
     now = clock.now()
     return {customer_id: Decimal(max(0, (now - at).days)) for customer_id, _survey, kind, score, _top, at
-            in _responses(customer_ids) if kind == SurveyKind.NPS and score is not None and score <= DETRACTOR_MAX}
+            in _responses(customer_ids)
+            if kind == SurveyKind.NPS and score is not None and score <= DETRACTOR_MAX and at is not None}
 
 
 def register() -> None:
