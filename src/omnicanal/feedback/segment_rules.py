@@ -23,7 +23,6 @@ from omnicanal.core import clock
 from omnicanal.feedback.models import SendStatus, Survey, SurveyKind, SurveySend
 from omnicanal.feedback.survey_results import DETRACTOR_MAX, SCORE_QUESTION
 
-
 Values = dict[str, frozenset[str] | Decimal]  # what marketing.registry's RuleSource.values answers
 
 
