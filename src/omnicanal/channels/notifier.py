@@ -62,6 +62,13 @@ TEMPLATE_PARAMETERS = {
     "return_label": ("order_number", "carrier", "label_url"),
     "sign_in_code": ("code",),
 }
+
+
+def register_template(key: str, parameters: tuple[str, ...]) -> None:
+    """A higher domain's message that may go as an approved WhatsApp template outside the window (the
+    inbox's config "templates": {key: {name, language}}), with these context values as its parameters
+    in order: feedback's survey invitation and review request (feedback/hooks.py)."""
+    TEMPLATE_PARAMETERS[key] = tuple(parameters)
 # The receipt's words for OrderPlaced's payment methods.
 PAYMENT_LABELS = {
     "cash": _("Cash"), "card": _("Card"), "card_present": _("Card"), "stored_value": _("Stored value"),
@@ -123,13 +130,26 @@ def candidates(customer: customers.CustomerSummary) -> list[str]:
     return [c for c in dict.fromkeys([*order, *FALLBACK]) if c]
 
 
-def _template(channel: str, key: str, context: dict, language: str) -> dict | None:
+def approved_template(channel: str, key: str, context: dict, language: str) -> dict | None:
+    """The approved template the channel's inbox names for `key` with its parameters, or None."""
     inbox = Inbox.objects.filter(channel=channel, active=True).order_by("pk").first()
     configured = ((inbox.config.get("templates") or {}) if inbox else {}).get(key)
     if not configured:
         return None
     return {"name": configured["name"], "language": configured.get("language", language),
             "parameters": [context.get(p) or "-" for p in TEMPLATE_PARAMETERS[key]]}
+
+
+def ways(channel: str, key: str, context: dict, language: str) -> list[dict | None]:
+    """How a message may go on a channel, in order: free text (None), then, on a channel with a reply
+    window (WhatsApp), the approved template for `key` when its inbox names one."""
+    found: list[dict | None] = [None]
+    channel_spec = spec(channel)
+    if channel_spec is not None and channel_spec.reply_window is not None:
+        template = approved_template(channel, key, context, language)
+        if template is not None:
+            found.append(template)
+    return found
 
 
 def do_send_notification(*, key: str, payload: dict, topic: str = "", tried: tuple[str, ...] = ()) -> str | None:
@@ -154,13 +174,8 @@ def do_send_notification(*, key: str, payload: dict, topic: str = "", tried: tup
         if not customers.may_contact(customer.id, channel, "transactional"):
             continue
         text = for_channel(channel, rendered)
-        ways: list[dict | None] = [None]  # free text first; outside a reply window, the approved template
-        channel_spec = spec(channel)
-        if channel_spec is not None and channel_spec.reply_window is not None:
-            template = _template(channel, key, context, language)
-            if template is not None:
-                ways.append(template)
-        for template in ways:
+        # free text first; outside a reply window, the approved template
+        for template in ways(channel, key, context, language):
             try:
                 with transaction.atomic():
                     conversations.do_notify(customer_id=customer.id, channel=channel, text=text, template=template,
@@ -242,13 +257,7 @@ def do_send_code(*, customer_id: str, address: str, channels: tuple[str, ...], c
     for channel in channels:
         if channel not in active:
             continue
-        ways: list[dict | None] = [None]
-        channel_spec = spec(channel)
-        if channel_spec is not None and channel_spec.reply_window is not None:
-            template = _template(channel, "sign_in_code", context, language)
-            if template is not None:
-                ways.append(template)
-        for template in ways:
+        for template in ways(channel, "sign_in_code", context, language):
             try:
                 with transaction.atomic():
                     conversations.do_notify(customer_id=customer.id, channel=channel,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from omnicanal.core import clock, labels
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money
-from omnicanal.customers import matching, registry, timeline_texts
+from omnicanal.customers import contact_hours, matching, registry, timeline_texts
 from omnicanal.customers.models import (
     Consent,
     ContactChannel,
@@ -267,20 +267,22 @@ def customer_ids(*, limit: int, newest_first: bool = False) -> list[str]:
 # --- contact -----------------------------------------------------------------------------------
 
 
-def _effective_zone(customer: Customer) -> zoneinfo.ZoneInfo:
-    name = customer.time_zone or settings.OMNICANAL.get("TIME_ZONE", "UTC")
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
+def _effective_zone(customer: Customer, fallback: str = "") -> zoneinfo.ZoneInfo:
+    """The customer's own zone, else `fallback` (a store's), else the business's; UTC at worst."""
+    for name in (customer.time_zone, fallback, settings.OMNICANAL.get("TIME_ZONE", "UTC")):
+        if name:
+            try:
+                return zoneinfo.ZoneInfo(name)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                continue
+    return zoneinfo.ZoneInfo("UTC")
 
 
 def within_contact_hours(customer: Customer, at: dt.datetime) -> bool:
     if customer.contact_from is None or customer.contact_to is None:
         return True
     local = at.astimezone(_effective_zone(customer)).time()
-    start, end = customer.contact_from, customer.contact_to
-    return start <= local < end if start <= end else (local >= start or local < end)
+    return contact_hours.within(local, customer.contact_from, customer.contact_to)
 
 
 def may_contact(customer_id: str, channel: str, purpose: str, *, at: dt.datetime | None = None) -> bool:
@@ -308,21 +310,15 @@ def may_contact(customer_id: str, channel: str, purpose: str, *, at: dt.datetime
     return bool(allowed)
 
 
-@dataclass(frozen=True)
-class ContactWindow:
-    """When a customer may be contacted for anything but transactional messages: their time zone
-    (the business's when they gave none) and their own contact hours (None: any time)."""
-
-    time_zone: str
-    contact_from: dt.time | None
-    contact_to: dt.time | None
-
-
-def contact_window(customer_id: str) -> ContactWindow:
-    """Marketing holds a message until this window (and its quiet hours) opens; NotFound otherwise."""
+def quiet_until(customer_id: str, at: dt.datetime, *, zone: str = "") -> dt.datetime | None:
+    """When the customer may next be reached for anything but a transactional message (marketing,
+    surveys), held by the quiet hours and their own contact hours in their time zone (else `zone`,
+    e.g. the store the message is about, else the business's); None while that is now. A message
+    held is sent then, never dropped. NotFound for an unknown customer."""
     customer = get_customer(customer_id)
-    return ContactWindow(time_zone=_effective_zone(customer).key, contact_from=customer.contact_from,
-                         contact_to=customer.contact_to)
+    window = contact_hours.window_for(time_zone=_effective_zone(customer, zone).key,
+                                      contact_from=customer.contact_from, contact_to=customer.contact_to)
+    return None if contact_hours.is_open(window, at) else contact_hours.next_open(window, at)
 
 
 def reachable_on(customer_id: str, channel: str) -> str | None:

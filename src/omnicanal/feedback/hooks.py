@@ -9,11 +9,12 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
+from omnicanal.channels import notifier
 from omnicanal.conversations import registry as conversations_registry
 from omnicanal.customers import registry as customers_registry
-from omnicanal.feedback import queries, store_api
+from omnicanal.feedback import queries, segment_rules, store_api
 from omnicanal.feedback.models import ContactKind
-from omnicanal.feedback.services import budget, reviews, surveys, triggers, unsolicited
+from omnicanal.feedback.services import budget, delivery, reviews, surveys, triggers, unsolicited
 from omnicanal.storefront import registry as storefront_registry
 
 
@@ -36,6 +37,14 @@ def render_reviews(request, handle: str) -> str:
 storefront_registry.register_product_panel(name="reviews", render=render_reviews, order=10)
 storefront_registry.register_store_router(store_api.router)
 storefront_registry.register_account_link(url_name="shop-reviews", label=_("Your reviews"), order=30)
+
+# Outside WhatsApp's 24-hour window the invitation goes as the approved template the inbox names for
+# these keys (config "templates": {"survey": {name, language}, "review_request": {…}}).
+for _key, _parameters in delivery.TEMPLATE_PARAMETERS.items():
+    notifier.register_template(_key, _parameters)
+
+# Survey answers as marketing segment rules (segment_rules.py: answered, score, NPS detractor…).
+segment_rules.register()
 
 
 @conversations_registry.csat_gate

@@ -1,6 +1,7 @@
 """The shop's "your reviews" page (a feedback page in the shop's layout: storefront.shell): the
 signed-in customer's products that reached them, each with a short form (stars, text, photos), and
-the reviews they wrote with their state. Plain forms; works without JavaScript."""
+the reviews they wrote with their state. Plain forms; works without JavaScript. A review request's
+link (`?order=&sku=#to-review`) puts its line first, marked "the product we asked you about"."""
 
 from __future__ import annotations
 
@@ -50,8 +51,13 @@ def my_reviews(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(f"{reverse('shop-reviews')}?{urlencode({'sent': review.status})}")
     done = queries.reviewed_lines(shopper.customer_id)
     lines = [line for line in orders.lines_received_by(shopper.customer_id) if (line.order_id, line.sku) not in done]
+    # The review request's link (?order=&sku=) preselects its line: first, marked, whatever its place.
+    wanted = (request.GET.get("order", ""), request.GET.get("sku", ""))
+    lines.sort(key=lambda line: (line.order_id, line.sku) != wanted)
     return render_shop(request, "feedback/shop_reviews.html", {
         "title": _("Your reviews"), "lines": [(line, errors.get((line.order_id, line.sku), "")) for line in lines[:MAX_LINES]],
         "written": queries.reviews_of_customer(shopper.customer_id), "sent": request.GET.get("sent", ""),
         "posted": request.POST if posted else {}, "stars": (5, 4, 3, 2, 1),
+        "selected": wanted if wanted in {(line.order_id, line.sku) for line in lines} else None,
+        "already_reviewed": wanted in done,
     }, status=422 if errors else 200)

@@ -13,6 +13,7 @@ from omnicanal.feedback.models import SendStatus, SurveyKind, SurveySend
 DIMENSIONS = ("channel", "store", "agent", "period")
 # The standard question of each kind (services.surveys.STANDARD) carries the score.
 SCORE_QUESTION = {SurveyKind.CSAT: "csat", SurveyKind.NPS: "nps", SurveyKind.CES: "ces"}
+PROMOTER_MIN, DETRACTOR_MAX = 9, 6  # NPS: 9–10 promoters, 0–6 detractors (segment_rules reads them too)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,8 @@ def score(kind: str, values: list[int]) -> float | None:
     if kind == SurveyKind.CSAT:
         return round(100 * sum(1 for v in values if v >= 4) / n, 1)
     if kind == SurveyKind.NPS:
-        return round(100 * (sum(1 for v in values if v >= 9) - sum(1 for v in values if v <= 6)) / n, 1)
+        return round(100 * (sum(1 for v in values if v >= PROMOTER_MIN) - sum(1 for v in values if v <= DETRACTOR_MAX))
+                     / n, 1)
     if kind == SurveyKind.CES:
         return round(sum(values) / n, 2)
     return None

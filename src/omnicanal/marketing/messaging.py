@@ -112,12 +112,10 @@ def ways(campaign, summary: customers.CustomerSummary) -> tuple[list[tuple[str, 
 
 
 def quiet_until(customer_id: str, at: dt.datetime) -> dt.datetime | None:
-    """When the customer's contact window next opens, in their time zone; None while it is open. A
-    message in quiet hours is held until then, never dropped (campaigns and flows alike)."""
-    contact = customers.contact_window(customer_id)
-    window = governance.window_for(time_zone=contact.time_zone, contact_from=contact.contact_from,
-                                   contact_to=contact.contact_to)
-    return None if governance.is_open(window, at) else governance.next_open(window, at)
+    """When the customer's contact window next opens (customers own the quiet and contact hours);
+    None while it is open. A message in quiet hours is held until then, never dropped (campaigns
+    and flows alike)."""
+    return customers.quiet_until(customer_id, at)
 
 
 def over_cap(customer_id: str, at: dt.datetime) -> bool:

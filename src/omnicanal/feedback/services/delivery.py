@@ -5,14 +5,17 @@ Where: inline in the web chat when the trigger was a web chat conversation (the 
 the message goes into that conversation, like the inbox's CSAT question, without asking for a
 `surveys` grant); otherwise by the customer's preferred channel for `surveys`, then email, WhatsApp,
 SMS: the first where they granted `surveys`, are reachable and the message can go now (WhatsApp's
-free text only inside its 24-hour window). Nothing granted: not sent, `no_consent` recorded on the
-send; granted but nowhere reachable: `no_channel`. Written through conversations' notifier
-(`do_notify`), so the agent sees what the customer was sent; es/en by the send's language."""
+free text inside its 24-hour window; outside it the approved template the WhatsApp inbox names for
+`survey` or `review_request`, through the channels notifier's `ways`: TEMPLATE_PARAMETERS below).
+Nothing granted: not sent, `no_consent` recorded on the send; granted but nowhere reachable:
+`no_channel`. Written through conversations' notifier (`do_notify`), so the agent sees what the
+customer was sent; es/en by the send's language."""
 
 from __future__ import annotations
 
 import logging
 from decimal import Decimal
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -33,6 +36,9 @@ CHANNELS = ("email", "whatsapp", "sms")  # where a link can go, after the prefer
 SURVEY_TOPIC = "survey"
 REVIEW_TOPIC = "review_request"
 DELIVERED, NOT_SENT = "delivered", "not_sent"
+# The approved WhatsApp templates' parameters, in order ({{1}}, {{2}}…): the first name, the product
+# (a review request), the absolute link. hooks.py declares them to the channels notifier.
+TEMPLATE_PARAMETERS = {SURVEY_TOPIC: ("name", "link"), REVIEW_TOPIC: ("name", "product", "link")}
 
 
 def absolute(path: str) -> str:
@@ -81,12 +87,25 @@ def reward_line(reward_kind: str, reward_value) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class Invitation:
+    """One message in the customer's language: the email's subject, the text, and the values an
+    approved template takes (TEMPLATE_PARAMETERS)."""
+
+    topic: str
+    language: str
+    subject: str
+    text: str
+    values: dict
+
+
 def invitation(language: str, name: str, link: str, *, review_of: str = "", reward_kind: str = "",
-               reward_value=0) -> tuple[str, str]:
-    """(subject, text): the invitation every channel carries (the email's subject; the link last). The
-    console builder's preview renders through this very function, so what it shows is what is sent."""
+               reward_value=0) -> Invitation:
+    """The invitation every channel carries (the email's subject; the link last; the values an approved
+    template takes). The console builder's preview renders through this very function, so what it
+    shows is what is sent."""
+    first = (name or "").split(" ")[0]
     with translation.override(language):
-        first = (name or "").split(" ")[0]
         hello = _("Hi %(name)s!") % {"name": first} if first else _("Hi!")
         if review_of:
             subject = _("How is your %(product)s working out?") % {"product": review_of}
@@ -97,7 +116,8 @@ def invitation(language: str, name: str, link: str, *, review_of: str = "", rewa
             text = _("How was your experience? It takes a minute: %(link)s") % {"link": link}
             reward = reward_line(reward_kind, reward_value)
             hello = f"{hello} {reward}" if reward else hello
-    return subject, f"{hello} {text}"
+    return Invitation(topic=REVIEW_TOPIC if review_of else SURVEY_TOPIC, language=language, subject=subject,
+                      text=f"{hello} {text}", values={"name": first, "product": review_of, "link": link})
 
 
 def _inline(context: dict) -> str:
@@ -105,8 +125,11 @@ def _inline(context: dict) -> str:
     return context.get("conversation_id", "") if context.get("channel") == "webchat" else ""
 
 
-def _write(customer_id: str, context: dict, subject: str, text: str, topic: str) -> tuple[str, str, str]:
+def _write(customer_id: str, context: dict, invitation: Invitation) -> tuple[str, str, str]:
     """(channel, message id, reason): the first way that takes the message."""
+    from omnicanal.channels import notifier
+
+    topic, text = invitation.topic, invitation.text
     conversation_id = _inline(context)
     if conversation_id:
         try:
@@ -119,14 +142,17 @@ def _write(customer_id: str, context: dict, subject: str, text: str, topic: str)
             log.info("inline %s in %s not written: %s", topic, conversation_id, problem)
     channels, reason = ways(customer_id)
     for channel in channels:
-        try:
-            with transaction.atomic():
-                message = conversations.do_notify(customer_id=customer_id, channel=channel, text=text,
-                                                  subject=subject if channel == "email" else "", topic=topic)
-            return channel, message.public_id, ""
-        except Problem as problem:  # WhatsApp's window closed, no address…: the next channel
-            log.info("%s for %s not sent on %s: %s", topic, customer_id, channel, problem)
-            reason = "no_channel"
+        # free text first; outside WhatsApp's window, the approved template (when its inbox names one)
+        for template in notifier.ways(channel, topic, invitation.values, invitation.language):
+            try:
+                with transaction.atomic():
+                    message = conversations.do_notify(
+                        customer_id=customer_id, channel=channel, text=text, template=template, topic=topic,
+                        subject=invitation.subject if channel == "email" else "")
+                return channel, message.public_id, ""
+            except Problem as problem:  # the window closed, no address…: the next way, then the next channel
+                log.info("%s for %s not sent on %s: %s", topic, customer_id, channel, problem)
+                reason = "no_channel"
     return "", "", reason
 
 
@@ -139,9 +165,9 @@ def do_deliver_send(*, send_id: str) -> SurveySend | None:
         name = customers.customer_summary(send.customer_id).name
     except NotFound:
         name = ""
-    subject, text = invitation(send.language, name, survey_link(send), reward_kind=send.survey.reward_kind,
-                               reward_value=send.survey.reward_value)
-    channel, message_id, reason = _write(send.customer_id, send.context, subject, text, SURVEY_TOPIC)
+    message = invitation(send.language, name, survey_link(send), reward_kind=send.survey.reward_kind,
+                         reward_value=send.survey.reward_value)
+    channel, message_id, reason = _write(send.customer_id, send.context, message)
     send.channel, send.message_id = channel, message_id
     send.delivery, send.delivery_reason = (DELIVERED, "") if channel else (NOT_SENT, reason)
     send.save(update_fields=["channel", "message_id", "delivery", "delivery_reason"])
@@ -160,8 +186,9 @@ def do_deliver_review_request(*, due_id: int, link: str) -> DueSend | None:
         due.save(update_fields=["reason"])
         return due
     language = summary.language if summary.language in ("es", "en") else "es"
-    subject, text = invitation(language, summary.name, link, review_of=due.context.get("title") or due.context.get("sku", ""))
-    channel, _message_id, reason = _write(due.customer_id, due.context, subject, text, REVIEW_TOPIC)
+    message = invitation(language, summary.name, link,
+                         review_of=due.context.get("title") or due.context.get("sku", ""))
+    channel, _message_id, reason = _write(due.customer_id, due.context, message)
     due.channel, due.reason = channel, reason
     due.save(update_fields=["channel", "reason"])
     return due

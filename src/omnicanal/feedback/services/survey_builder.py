@@ -154,8 +154,9 @@ def previews(draft: Draft, language: str) -> dict:
     invitation exactly as survey delivery sends it (services.delivery.invitation renders both, with an
     example name and link; every channel carries the same text, the email with its subject) and the
     page's first question."""
-    subject, text = delivery.invitation(language, EXAMPLE_NAME, EXAMPLE_LINK, reward_kind=draft.reward_kind,
-                                        reward_value=_preview_value(draft.reward_value))
+    message = delivery.invitation(language, EXAMPLE_NAME, EXAMPLE_LINK, reward_kind=draft.reward_kind,
+                                  reward_value=_preview_value(draft.reward_value))
+    subject, text = message.subject, message.text
     first = draft.questions[0] if draft.questions else {}
     question = (first.get("text") or {}).get(language, "")
     if first.get("kind") == "scale":

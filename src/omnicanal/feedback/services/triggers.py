@@ -2,7 +2,8 @@
 event, a delay in hours, targeting by what the customer used and where), a one-off send to a
 marketing segment, and the review request after a line reached the customer, timed by the product's
 usage time. Each schedules a DueSend (key: once per trigger and event); the worker's task sends the
-due ones, each asking the fatigue governor at that moment (services.budget)."""
+due ones, each asking the fatigue governor at that moment (services.budget), and holds those that
+fall in the customer's quiet hours until they end (customers.queries.quiet_until)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from omnicanal.conversations import queries as conversations_queries
 from omnicanal.core import audit, clock, outbox
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import Conflict, FieldError, NotFound, Problem, ValidationFailed
+from omnicanal.customers import queries as customers
 from omnicanal.feedback import config
 from omnicanal.feedback.events import ReviewRequested
 from omnicanal.feedback.models import (
@@ -31,6 +33,7 @@ from omnicanal.feedback.models import (
     TriggerEvent,
 )
 from omnicanal.feedback.services import budget, delivery, surveys
+from omnicanal.inventory import queries as inventory
 from omnicanal.orders import queries as orders
 
 MAX_DELAY_HOURS = 24 * 90
@@ -245,12 +248,29 @@ def _survey(row: DueSend, at: dt.datetime) -> str:
     return _done(row, DueStatus.SENT, "", at, send.public_id)
 
 
+def quiet_until(row: DueSend, at: dt.datetime) -> dt.datetime | None:
+    """When the customer's quiet hours (or outside their own contact hours) end, or None now: customers
+    own the rule (`customers.queries.quiet_until`), read in the customer's time zone, else that of
+    the store the survey is about, else the business's."""
+    store = row.context.get("store", "")
+    location = inventory.location_info(store) if store else None
+    try:
+        return customers.quiet_until(row.customer_id, at, zone=location.timezone if location else "")
+    except NotFound:  # erased or merged away: the send itself finds out
+        return None
+
+
 def do_send_one(*, pk: int, at: dt.datetime) -> str | None:
-    """Send one due row (in the caller's transaction; locked, skipped when another worker has it)."""
+    """Send one due row (in the caller's transaction; locked, skipped when another worker has it).
+    Inside the customer's quiet hours it is held until they end (reason `quiet_hours`), never dropped."""
     row = (DueSend.objects.select_for_update(skip_locked=True, of=("self",)).select_related("survey")
            .filter(pk=pk, status=DueStatus.PENDING, due_at__lte=at).first())
     if row is None:
         return None
+    if (opens := quiet_until(row, at)) is not None:
+        row.due_at, row.reason = opens, "quiet_hours"
+        row.save(update_fields=["due_at", "reason"])
+        return "held"
     return _survey(row, at) if row.kind == DueKind.SURVEY else _review_request(row, at)
 
 

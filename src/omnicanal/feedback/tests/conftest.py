@@ -4,6 +4,7 @@ carry-out sale) or not yet (a shipment on its way), and a Store API device signe
 import pytest
 from django.db import transaction
 
+from omnicanal.channels.tests.plugin import whatsapp_server  # noqa: F401  (a fixture: the loopback WhatsApp Cloud API)
 from omnicanal.conversations.tests.conftest import actor, make_agent, receive  # noqa: F401  (fixtures)
 from omnicanal.core.money import Money
 from omnicanal.orders.tests.conftest import make_customer, make_world
@@ -13,6 +14,13 @@ from omnicanal.storefront.tests.conftest import Device, phone  # noqa: F401  (ph
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture(autouse=True)
+def _no_quiet_hours(settings):
+    """The worker runs at "now + a delay", whatever the hour the suite runs at: no quiet hours unless
+    a test asks for them (test_quiet_hours.py sets them and fixed instants)."""
+    settings.OMNICANAL = {**settings.OMNICANAL, "QUIET_HOURS": None}
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@ after the commit, in their language, with the signed link; nothing consented, no
 reason kept; inline in the web chat; the POS's tablet link; store credit as a reward; points for a
 published review."""
 
+import json
+from pathlib import Path
+
 import pytest
 from django.db import transaction
 
@@ -190,3 +193,70 @@ def test_a_held_review_earns_when_published(ana, shopper, api, commits):
     with commits():
         assert api.post(f"/reviews/{review['id']}/approve").status_code == 200
     assert loyalty.summary(ana).points == 150
+
+
+# --- WhatsApp outside its 24-hour window: the approved template ----------------------------------------
+
+
+@pytest.fixture
+def whatsapp_inbox(db, whatsapp_server):
+    """A WhatsApp inbox on the loopback Cloud API server, naming approved templates for feedback's keys."""
+    from omnicanal.channels.tests.plugin import WA, create_inbox
+
+    create_inbox("whatsapp", base_url=whatsapp_server.url, **WA, templates={
+        "survey": {"name": "encuesta_experiencia", "language": "es_CL"},
+        "review_request": {"name": "resena_producto", "language": "es_CL"}})
+    return whatsapp_server
+
+
+def test_outside_the_window_a_survey_goes_as_the_approved_template(ana, api, commits, whatsapp_inbox, settings):
+    settings.OMNICANAL = {**settings.OMNICANAL, "PUBLIC_URL": "https://tienda.example.cl"}
+    grant(ana, "whatsapp")
+    grant(ana, "email")
+    prefer(ana, "whatsapp")  # she never wrote on WhatsApp: its window is closed
+    row = send(api, make_survey(api), ana, commits)
+    row.refresh_from_db()
+    assert (row.delivery, row.channel) == ("delivered", "whatsapp")  # not moved on to email
+    [posted] = whatsapp_inbox.posts("/messages")
+    body = posted.json()
+    parameters = body["template"]["components"][0]["parameters"]
+    link = parameters[1]["text"]
+    assert link.startswith("https://tienda.example.cl/s/")  # absolute: it is read outside the shop
+    parameters[1]["text"] = "<link>"  # the signed link differs each run
+    recorded = json.loads((Path(__file__).parent / "fixtures/whatsapp/survey_template.json").read_text())
+    assert body == recorded  # the Cloud API's template message, as recorded
+    [message] = survey_messages(ana)
+    assert message.channel == "whatsapp" and message.meta["template"]["name"] == "encuesta_experiencia"
+
+
+def test_a_review_request_outside_the_window_goes_as_its_template(ana, commits, whatsapp_inbox):
+    import datetime as dt
+
+    from omnicanal.core import clock
+    from omnicanal.feedback.models import DueSend
+    from omnicanal.feedback.tests.test_triggers import run_worker
+
+    grant(ana, "whatsapp")
+    prefer(ana, "whatsapp")
+    with commits():
+        order_id = place(ana)
+    run_worker(clock.now() + dt.timedelta(days=15), commits)
+    [due] = DueSend.objects.filter(kind="review_request")
+    assert (due.status, due.channel) == ("sent", "whatsapp")
+    template = whatsapp_inbox.posts("/messages")[0].json()["template"]
+    assert template["name"] == "resena_producto"
+    name, product, link = (p["text"] for p in template["components"][0]["parameters"])
+    assert (name, product) == ("Ana", "Calcetín")
+    assert f"order={order_id}" in link and "sku=SOCK-1" in link
+
+
+def test_without_an_approved_template_a_closed_window_still_moves_on(ana, api, commits, whatsapp_server):
+    from omnicanal.channels.tests.plugin import WA, create_inbox
+
+    create_inbox("whatsapp", base_url=whatsapp_server.url, **WA)  # no templates named
+    grant(ana, "whatsapp")
+    grant(ana, "email")
+    prefer(ana, "whatsapp")
+    row = send(api, make_survey(api), ana, commits)
+    row.refresh_from_db()
+    assert row.channel == "email" and whatsapp_server.posts("/messages") == []
