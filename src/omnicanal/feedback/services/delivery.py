@@ -14,8 +14,8 @@ customer was sent; es/en by the send's language."""
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
