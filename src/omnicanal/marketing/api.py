@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
@@ -317,6 +318,8 @@ class FlowOut(Schema):
     templates: dict
     link: str
     recommendations: int
+    attribution_days: int
+    tier_changes: str
     waiting: int
     sent: int
     converted: int
@@ -336,6 +339,8 @@ class FlowIn(Schema):
     channels: list[str] | None = None
     link: str | None = None
     recommendations: int | None = None
+    attribution_days: int | None = Field(None, ge=1, le=90)
+    tier_changes: Literal["upgrade", "any"] | None = None
 
 
 class FlowEntryOut(Schema):
@@ -356,7 +361,8 @@ class FlowEntriesOut(Schema):
 def _flow_out(row, results) -> dict:
     return {"kind": row.kind, "enabled": row.enabled, "delay_minutes": row.delay_minutes, "channels": row.channels,
             "message": row.message, "templates": row.templates, "link": row.link,
-            "recommendations": row.recommendations, **results[row.kind]}
+            "recommendations": row.recommendations, "attribution_days": row.attribution_days,
+            "tier_changes": row.tier_changes, **results[row.kind]}
 
 
 @router.get("/flows", response=FlowsOut, summary="The automated journeys, their settings and results")
@@ -373,8 +379,10 @@ def list_flows(request):
 
 @router.patch("/flows/{kind}", response=FlowOut, summary="Enable, disable or edit a flow")
 def update_flow(request, kind: str, body: FlowIn):
-    """Only the fields given change; message and templates are checked as a campaign's (audited
-    marketing.flow.update)."""
+    """Only the fields given change; message and templates are checked as a campaign's;
+    `attribution_days` (1–90) is how long after a message an order counts as its conversion;
+    `tier_changes` (tier_change only: `upgrade`, the default, or `any`) says whether a downgrade
+    starts the flow too (audited marketing.flow.update)."""
     from omnicanal.marketing import flows
 
     principal = require_role(request, *roles.CAMPAIGNS)
