@@ -173,6 +173,11 @@ class CampaignIn(Schema):
     scheduled_at: dt.datetime | None = None
 
 
+class CampaignEditIn(Schema):
+    message: dict[str, str] | None = Field(None, description="{es, en}: the text every channel falls back to")
+    templates: dict | None = Field(None, description="{channel: {language: {...}}}: replaces them all; {} clears")
+
+
 class CampaignCreated(Schema):
     id: str
     status: str
@@ -265,6 +270,19 @@ def get_campaign(request, campaign_id: str):
     attribution window, by the customer or with the campaign's coupon), revenue, and the lift of the
     conversion rate over the control group's; what was suppressed and why."""
     require_role(request, *roles.CAMPAIGNS)
+    return _results(campaign_id)
+
+
+@router.patch("/campaigns/{campaign_id}", response=CampaignOut,
+              summary="Edit a draft or scheduled campaign's message and templates per channel")
+def update_campaign(request, campaign_id: str, body: CampaignEditIn):
+    """Change the text per language and the templates per channel and language of a campaign that
+    has not started (checked as at creation: placeholders, the SMS within 160 characters with the
+    opt-out words, WhatsApp's template name). Absent fields keep their value; `templates` replaces
+    them all. 409 once the campaign is sending or done; audited marketing.campaign.update."""
+    principal = require_role(request, *roles.CAMPAIGNS)
+    campaigns.do_update_campaign(campaign_id=campaign_id, actor=principal, message=body.message,
+                                 templates=body.templates)
     return _results(campaign_id)
 
 

@@ -100,6 +100,7 @@ labels.register("marketing.template_field", {
     "text": pgettext_lazy("template", "Text"),
     "html": pgettext_lazy("template", "HTML"),
     "template": pgettext_lazy("template", "Approved template name"),
+    "language": pgettext_lazy("template", "Template language code (e.g. es, en_US)"),
     "params": pgettext_lazy("template", "Parameters (placeholders, in order, comma-separated)"),
 })
 labels.register("marketing.language", {"es": pgettext_lazy("language", "Spanish"),
