@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.core.errors import ValidationFailed
@@ -34,6 +35,11 @@ class BirthDate:
             return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
         return f"--{self.month:02d}-{self.day:02d}"
 
+    def label(self) -> str:
+        """As people read it, in the active language: "17 de mayo de 1990", "17 de mayo"."""
+        shown = dt.date(self.year or 2000, self.month, self.day)
+        return formats.date_format(shown, "DATE_FORMAT" if self.year else "MONTH_DAY_FORMAT")
+
     def birthday_in(self, year: int) -> dt.date:
         """The day it is celebrated in `year` (29 February → 28 February in a common year)."""
         if self.month == 2 and self.day == 29 and not calendar.isleap(year):
@@ -46,6 +52,19 @@ def of(month: int | None, day: int | None, year: int | None) -> BirthDate | None
     if not month or not day:
         return None
     return BirthDate(month=month, day=day, year=year or None)
+
+
+def from_parts(day: str, month: str, year: str) -> str:
+    """A form's day, month and optional year boxes as the wire form for `parse` ("" when all are
+    empty: cleared); a 422 on `birth_date` when only one of day and month is given."""
+    day, month, year = (day or "").strip(), (month or "").strip(), (year or "").strip()
+    if not (day or month or year):
+        return ""
+    if not (day and month):
+        raise ValidationFailed.on(FIELD, _("give both the day and the month (the year is optional)"))
+    if not (day.isdigit() and month.isdigit() and (not year or year.isdigit())):
+        raise ValidationFailed.on(FIELD, _("a date such as 1990-05-17, or --05-17 without the year"))
+    return f"{year.zfill(4) if year else '-'}-{month.zfill(2)}-{day.zfill(2)}"
 
 
 def parse(value: Any, *, today: dt.date) -> BirthDate | None:

@@ -4,6 +4,7 @@ erased, merged whole, and found on the day in the customer's own time zone."""
 import datetime as dt
 
 import pytest
+from django.db import transaction
 from django.utils import translation
 
 from omnicanal.core import clock
@@ -135,3 +136,70 @@ def test_a_future_birth_date_is_judged_by_the_customers_calendar():
     with clock.frozen(dt.datetime(2026, 6, 1, 20, tzinfo=dt.UTC)):  # already 2 June in Tokyo
         services.do_update_preferences(customer_id=customer, birth_date="2026-06-02")
     assert queries.preferences_dict(queries.get_customer(customer))["birth_date"] == "2026-06-02"
+
+
+@pytest.mark.database_free
+def test_the_forms_day_month_and_year_boxes_make_the_wire_form():
+    assert birthdays.from_parts("7", "5", "") == "--05-07"
+    assert birthdays.from_parts("17", "05", "1990") == "1990-05-17"
+    assert birthdays.from_parts("", "", "") == ""
+    for parts in (("7", "", ""), ("", "5", "1990"), ("", "", "1990")):
+        with pytest.raises(ValidationFailed) as caught:
+            birthdays.from_parts(*parts)
+        assert caught.value.errors[0].field == "birth_date"
+
+
+@pytest.mark.django_db
+def test_staff_set_and_clear_the_birth_date_on_the_360(client):
+    from omnicanal.core.services import do_create_staff_user
+
+    customer = make()
+    client.force_login(do_create_staff_user(username="agent-1", password="secret-pass", role="agent"))
+    url = f"/console/customers/{customer}/"
+    form = {"name": "Ana Rojas", "language": "es", "time_zone": "", "contact_from": "", "contact_to": ""}
+    client.post(f"{url}preferences/", {**form, "birth_day": "17", "birth_month": "5", "birth_year": ""})
+    page = client.get(url).content.decode()
+    assert queries.preferences_dict(queries.get_customer(customer))["birth_date"] == "--05-17"
+    assert 'id="birth_day" name="birth_day" type="number" inputmode="numeric" min="1" max="31" value="17"' in page
+    assert '<option value="5" selected>' in page
+    # 30 February: refused beside the day box, in the reader's language; the saved date stays
+    bad = client.post(f"{url}preferences/", {**form, "birth_day": "30", "birth_month": "2", "birth_year": "1990"},
+                      follow=True, HTTP_ACCEPT_LANGUAGE="es")
+    assert "ese mes no tiene ese día" in bad.content.decode()
+    assert queries.preferences_dict(queries.get_customer(customer))["birth_date"] == "--05-17"
+    client.post(f"{url}preferences/", {**form, "birth_day": "", "birth_month": "", "birth_year": ""})
+    assert queries.preferences_dict(queries.get_customer(customer))["birth_date"] is None
+    # a form without the boxes (an older page) keeps it
+    services.do_update_preferences(customer_id=customer, birth_date="1990-05-17")
+    client.post(f"{url}preferences/", form)
+    assert queries.preferences_dict(queries.get_customer(customer))["birth_date"] == "1990-05-17"
+
+
+@pytest.mark.django_db
+def test_a_reader_without_write_sees_the_birth_date_in_words(client):
+    from omnicanal.core.services import do_create_staff_user
+
+    customer = make()
+    services.do_update_preferences(customer_id=customer, birth_date="1990-05-17")
+    client.force_login(do_create_staff_user(username="mkt-1", password="secret-pass", role="marketer"))
+    page = client.get(f"/console/customers/{customer}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<dd data-testid="birth-date">17 de mayo de 1990</dd>' in page
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}],
+                         ids=["phone", "desktop"])
+def test_the_birth_date_on_the_360_in_a_browser(staff, console_login, live_server, axe, viewport):
+    with transaction.atomic():
+        customer = make()
+    page = console_login(staff("agent"))
+    page.set_viewport_size(viewport)
+    page.goto(f"{live_server.url}/console/customers/{customer}/")
+    assert axe(page) == []
+    page.fill("#birth_day", "29")
+    page.select_option("#birth_month", "2")
+    page.locator("[data-testid=birth-date]").locator("xpath=ancestor::form").locator("button[type=submit]").click()
+    page.wait_for_selector("#birth_day[value='29']")
+    assert queries.preferences_dict(queries.get_customer(customer))["birth_date"] == "--02-29"
+    assert axe(page) == []
