@@ -275,6 +275,12 @@ def _effective_zone(customer: Customer) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
+def birth_date_of(customer_id: str) -> birthdays.BirthDate | None:
+    """The customer's birth date (month, day, the year if given; `label()` in words), or None."""
+    customer = get_customer(customer_id)
+    return birthdays.of(customer.birth_month, customer.birth_day, customer.birth_year)
+
+
 @dataclass(frozen=True)
 class BirthdayToday:
     """A customer whose birthday it is at some instant, in their own time zone."""

@@ -128,8 +128,7 @@ def _birth_date(post) -> dict:
     """The form's day, month and year boxes (absent from an older form: the birth date is kept)."""
     if "birth_day" not in post:
         return {}
-    return {"birth_date": birthdays.from_parts(post.get("birth_day", ""), post.get("birth_month", ""),
-                                               post.get("birth_year", ""))}
+    return {"birth_date": {part: post.get(f"birth_{part}", "") for part in ("day", "month", "year")}}
 
 
 @require_POST

@@ -112,10 +112,14 @@ def do_update_preferences(
     time_zone: str | None = _UNSET, birth_date: Any = _UNSET, actor: Principal = SYSTEM,
 ) -> Customer:
     """Change only the preferences given; None or "" clears one. `birth_date` is ISO 8601
-    (`1990-05-17`, or `--05-17` without the year: customers.birthdays)."""
+    (`1990-05-17`, or `--05-17` without the year: customers.birthdays) or a form's boxes
+    `{day, month, year}` (the year may be empty)."""
     target = customer_of(customer, customer_id)
     changes: dict[str, Any] = {}
     if birth_date is not _UNSET:
+        if isinstance(birth_date, Mapping):  # a form's day, month and optional year boxes
+            birth_date = birthdays.from_parts(birth_date.get("day", ""), birth_date.get("month", ""),
+                                              birth_date.get("year", ""))
         zone = zoneinfo.ZoneInfo(target.time_zone or settings.OMNICANAL["TIME_ZONE"])
         born = birthdays.parse(birth_date, today=clock.now().astimezone(zone).date())
         changes.update(birth_month=born.month if born else None, birth_day=born.day if born else None,
