@@ -36,6 +36,7 @@ labels.register("marketing.field", {
     "link": pgettext_lazy("field", "Link"),
     "recommendations": pgettext_lazy("field", "Recommended products"),
     "attribution_days": pgettext_lazy("field", "Attribution window (days)"),
+    "tier_changes": pgettext_lazy("field", "Tier changes that start it"),
     "scheduled_at": pgettext_lazy("field", "Send at"),
     "at": pgettext_lazy("field", "When"),
     "days": pgettext_lazy("field", "Days valid"),

@@ -104,7 +104,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if errors:  # what was typed comes back
         birth = {part: request.POST.get(f"birth_{part}", "") for part in BIRTH_PARTS}
     else:
-        birth = {"day": born.day, "month": str(born.month), "year": born.year or ""} if born else {}
+        birth = {"day": str(born.day), "month": str(born.month), "year": str(born.year or "")} if born else {}
     return render_shop(request, "storefront/account/preferences.html", {
         "title": _("Your preferences"), "rows": _consent_rows(shopper.customer_id),
         "purposes": [(cell.purpose, cell.purpose_label) for cell in
