@@ -85,6 +85,8 @@ class PreferencesIn(Schema):
     contact_from: dt.time | None = None
     contact_to: dt.time | None = None
     time_zone: str | None = Field(default=None, max_length=64)
+    birth_date: str | None = Field(default=None, max_length=10, examples=["1990-05-17", "--05-17"],
+                                   description="ISO 8601: YYYY-MM-DD, or --MM-DD without the year; null clears it")
 
     @field_validator("contact_from", "contact_to")
     @classmethod
@@ -227,10 +229,11 @@ def put_consent(request, customer_id: str, body: ConsentIn):
     return answer
 
 
-@router.put("/customers/{customer_id}/preferences", response=PreferencesOut, summary="Language, preferred channels, contact hours, time zone")
+@router.put("/customers/{customer_id}/preferences", response=PreferencesOut, summary="Language, preferred channels, contact hours, time zone, birth date")
 def put_preferences(request, customer_id: str, body: PreferencesIn):
-    """Sets the customer's language, preferred channel per purpose, contact hours and time zone; absent fields
-    keep their value."""
+    """Sets the customer's language, preferred channel per purpose, contact hours, time zone and birth date
+    (`1990-05-17`, or `--05-17` when the customer gives no year; not in the future, no 30 February; null
+    clears it); absent fields keep their value."""
     actor = require_role(request, *WRITE_ROLES)
     changes = body.dict(exclude_unset=True)
     customer = services.do_update_preferences(customer_id=customer_id, actor=actor, **changes)

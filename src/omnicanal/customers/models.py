@@ -55,6 +55,11 @@ class Customer(models.Model):
     preferred_channels = models.JSONField(_("preferred channel per purpose"), default=dict, blank=True)
     # The store the customer shops at (a location code chosen in the shop); marketing checks stock there.
     preferred_store = models.CharField(_("preferred store"), max_length=32, blank=True, default="")
+    # The birthday: month and day together, the year only if the customer gave it (marketing's
+    # birthday flow needs the day; the age is nobody's business unless they say it).
+    birth_month = models.PositiveSmallIntegerField(_("birth month"), null=True, blank=True)
+    birth_day = models.PositiveSmallIntegerField(_("birth day"), null=True, blank=True)
+    birth_year = models.PositiveSmallIntegerField(_("birth year"), null=True, blank=True)
     address_line1 = models.CharField(_("address"), max_length=200, blank=True, default="")
     address_line2 = models.CharField(max_length=200, blank=True, default="")
     address_city = models.CharField(_("city"), max_length=100, blank=True, default="")
@@ -77,7 +82,12 @@ class Customer(models.Model):
         verbose_name_plural = _("customers")
         constraints = [
             models.CheckConstraint(condition=~Q(merged_into=F("id")), name="customer_not_merged_into_itself"),
+            models.CheckConstraint(
+                condition=(Q(birth_month__isnull=True, birth_day__isnull=True, birth_year__isnull=True)
+                           | Q(birth_month__gte=1, birth_month__lte=12, birth_day__gte=1, birth_day__lte=31)),
+                name="customer_birth_date_whole"),
         ]
+        indexes = [models.Index(fields=["birth_month", "birth_day"], name="customer_birthday")]
 
     def __str__(self) -> str:
         return self.name or self.public_id

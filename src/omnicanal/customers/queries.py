@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from omnicanal.core import clock, labels
 from omnicanal.core.errors import NotFound
 from omnicanal.core.money import Money
-from omnicanal.customers import contact_hours, matching, registry, timeline_texts
+from omnicanal.customers import birthdays, contact_hours, matching, registry, timeline_texts
 from omnicanal.customers.models import (
     Consent,
     ContactChannel,
@@ -278,6 +278,38 @@ def _effective_zone(customer: Customer, fallback: str = "") -> zoneinfo.ZoneInfo
     return zoneinfo.ZoneInfo("UTC")
 
 
+def birth_date_of(customer_id: str) -> birthdays.BirthDate | None:
+    """The customer's birth date (month, day, the year if given; `label()` in words), or None."""
+    customer = get_customer(customer_id)
+    return birthdays.of(customer.birth_month, customer.birth_day, customer.birth_year)
+
+
+@dataclass(frozen=True)
+class BirthdayToday:
+    """A customer whose birthday it is at some instant, in their own time zone."""
+
+    customer_id: str
+    on: dt.date  # the local day it is celebrated (28 February for a leap-day birthday in a common year)
+
+
+def birthdays_at(at: dt.datetime) -> list[BirthdayToday]:
+    """Customers (survivors, not erased) whose birthday it is at `at` in their time zone (else the
+    business's): one indexed query over the month/days the zones can be on."""
+    days = {(at + dt.timedelta(days=shift)).date() for shift in (-1, 0, 1)}  # UTC−12…+14 lie within
+    pairs = {(d.month, d.day) for d in days} | {(2, 29) for d in days if (d.month, d.day) == (2, 28)}
+    match = Q(pk__in=[])
+    for month, day in pairs:
+        match |= Q(birth_month=month, birth_day=day)
+    rows = Customer.objects.filter(match, merged_into__isnull=True, erased_at__isnull=True)
+    found = []
+    for customer in rows.only("public_id", "time_zone", "birth_month", "birth_day", "birth_year"):
+        born = birthdays.of(customer.birth_month, customer.birth_day, customer.birth_year)
+        local = at.astimezone(_effective_zone(customer)).date()
+        if born is not None and born.birthday_in(local.year) == local:
+            found.append(BirthdayToday(customer_id=customer.public_id, on=local))
+    return found
+
+
 def within_contact_hours(customer: Customer, at: dt.datetime) -> bool:
     if customer.contact_from is None or customer.contact_to is None:
         return True
@@ -522,6 +554,8 @@ def preferences_dict(customer: Customer) -> dict[str, Any]:
                           "to": customer.contact_to.isoformat(timespec="minutes")}
         if customer.contact_from and customer.contact_to else None,
         "time_zone": customer.time_zone or settings.OMNICANAL.get("TIME_ZONE"),
+        "birth_date": born.iso() if (born := birthdays.of(customer.birth_month, customer.birth_day,
+                                                         customer.birth_year)) else None,
     }
 
 

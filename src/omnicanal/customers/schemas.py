@@ -84,6 +84,7 @@ class PreferencesOut(Out):
     preferred_channels: dict[str, str]
     contact_hours: ContactHoursOut | None  # type: ignore[valid-type]
     time_zone: str | None
+    birth_date: str | None = None  # 1990-05-17, or --05-17 without the year
 
 
 class CustomerAddressOut(Out):

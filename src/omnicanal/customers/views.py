@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils.dates import MONTHS
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 from omnicanal.core import audit
 from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import NotFound, Problem
-from omnicanal.customers import queries, registry, roles, services
+from omnicanal.customers import birthdays, queries, registry, roles, services
 from omnicanal.customers.models import ContactChannel, IdentityKind, Purpose
 
 
@@ -76,6 +77,8 @@ def customer_detail(request: HttpRequest, customer_id: str):
         "identities": identities,
         "consents": queries.consent_matrix(customer),
         "preferences": queries.preferences_dict(customer),
+        "birth": birthdays.of(customer.birth_month, customer.birth_day, customer.birth_year),
+        "months": list(MONTHS.items()),
         "address": queries.address_dict(customer),
         "sections": queries.sections(customer.public_id, principal(request)),
         "panels": panels,
@@ -121,6 +124,13 @@ def set_consent(request: HttpRequest, customer_id: str):
     return redirect("customers:detail", customer_id=customer.public_id)
 
 
+def _birth_date(post) -> dict:
+    """The form's day, month and year boxes (absent from an older form: the birth date is kept)."""
+    if "birth_day" not in post:
+        return {}
+    return {"birth_date": {part: post.get(f"birth_{part}", "") for part in ("day", "month", "year")}}
+
+
 @require_POST
 @staff_required(*roles.WRITE)
 def set_preferences(request: HttpRequest, customer_id: str):
@@ -132,12 +142,13 @@ def set_preferences(request: HttpRequest, customer_id: str):
                 customer=customer, language=request.POST.get("language", ""),
                 time_zone=request.POST.get("time_zone", ""), contact_from=request.POST.get("contact_from", ""),
                 contact_to=request.POST.get("contact_to", ""), preferred_channels=preferred, actor=principal(request),
+                **_birth_date(request.POST),
             )
             if "name" in request.POST:
                 services.do_update_profile(customer=customer, name=request.POST["name"], actor=principal(request))
         messages.success(request, _("Preferences saved."))
     except Problem as problem:
-        show_problem(request, problem)
+        show_problem(request, problem, fields={"birth_date": "birth_day"})
     return redirect("customers:detail", customer_id=customer.public_id)
 
 

@@ -69,4 +69,5 @@ labels.register("customers.field", {
     "label": pgettext_lazy("field", "Label"),
     "default": pgettext_lazy("field", "Default"),
     "reference": pgettext_lazy("field", "Reference"),
+    "birth_date": pgettext_lazy("field", "Birth date"),
 })

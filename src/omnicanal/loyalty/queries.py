@@ -65,6 +65,15 @@ def current_tier(customer_id: str) -> Tier | None:
     return Tier.objects.filter(program=program, min_spend__lte=0).order_by("-min_spend").first()
 
 
+def tier_codes() -> list[str]:
+    """The active program's tier codes, lowest first (by minimum spend): how a reader tells an
+    upgrade from a downgrade (marketing's tier-change flow)."""
+    program = _active_program()
+    if program is None:
+        return []
+    return list(Tier.objects.filter(program=program).order_by("min_spend", "pk").values_list("code", flat=True))
+
+
 @dataclass(frozen=True)
 class Summary:
     customer_id: str

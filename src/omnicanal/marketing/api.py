@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
@@ -172,6 +173,11 @@ class CampaignIn(Schema):
     scheduled_at: dt.datetime | None = None
 
 
+class CampaignEditIn(Schema):
+    message: dict[str, str] | None = Field(None, description="{es, en}: the text every channel falls back to")
+    templates: dict | None = Field(None, description="{channel: {language: {...}}}: replaces them all; {} clears")
+
+
 class CampaignCreated(Schema):
     id: str
     status: str
@@ -267,6 +273,19 @@ def get_campaign(request, campaign_id: str):
     return _results(campaign_id)
 
 
+@router.patch("/campaigns/{campaign_id}", response=CampaignOut,
+              summary="Edit a draft or scheduled campaign's message and templates per channel")
+def update_campaign(request, campaign_id: str, body: CampaignEditIn):
+    """Change the text per language and the templates per channel and language of a campaign that
+    has not started (checked as at creation: placeholders, the SMS within 160 characters with the
+    opt-out words, WhatsApp's template name). Absent fields keep their value; `templates` replaces
+    them all. 409 once the campaign is sending or done; audited marketing.campaign.update."""
+    principal = require_role(request, *roles.CAMPAIGNS)
+    campaigns.do_update_campaign(campaign_id=campaign_id, actor=principal, message=body.message,
+                                 templates=body.templates)
+    return _results(campaign_id)
+
+
 @router.post("/campaigns/{campaign_id}/launch", response=LaunchOut,
              summary="Launch a campaign now; launching again resumes and never sends anyone twice")
 def launch_campaign(request, campaign_id: str):
@@ -317,6 +336,8 @@ class FlowOut(Schema):
     templates: dict
     link: str
     recommendations: int
+    attribution_days: int
+    tier_changes: str
     waiting: int
     sent: int
     converted: int
@@ -336,6 +357,8 @@ class FlowIn(Schema):
     channels: list[str] | None = None
     link: str | None = None
     recommendations: int | None = None
+    attribution_days: int | None = Field(None, ge=1, le=90)
+    tier_changes: Literal["upgrade", "any"] | None = None
 
 
 class FlowEntryOut(Schema):
@@ -356,7 +379,8 @@ class FlowEntriesOut(Schema):
 def _flow_out(row, results) -> dict:
     return {"kind": row.kind, "enabled": row.enabled, "delay_minutes": row.delay_minutes, "channels": row.channels,
             "message": row.message, "templates": row.templates, "link": row.link,
-            "recommendations": row.recommendations, **results[row.kind]}
+            "recommendations": row.recommendations, "attribution_days": row.attribution_days,
+            "tier_changes": row.tier_changes, **results[row.kind]}
 
 
 @router.get("/flows", response=FlowsOut, summary="The automated journeys, their settings and results")
@@ -373,8 +397,10 @@ def list_flows(request):
 
 @router.patch("/flows/{kind}", response=FlowOut, summary="Enable, disable or edit a flow")
 def update_flow(request, kind: str, body: FlowIn):
-    """Only the fields given change; message and templates are checked as a campaign's (audited
-    marketing.flow.update)."""
+    """Only the fields given change; message and templates are checked as a campaign's;
+    `attribution_days` (1–90) is how long after a message an order counts as its conversion;
+    `tier_changes` (tier_change only: `upgrade`, the default, or `any`) says whether a downgrade
+    starts the flow too (audited marketing.flow.update)."""
     from omnicanal.marketing import flows
 
     principal = require_role(request, *roles.CAMPAIGNS)

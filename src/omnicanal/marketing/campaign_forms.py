@@ -18,7 +18,8 @@ from omnicanal.marketing.models import Campaign
 # (channel, field, kind of box) in the order the form shows them.
 TEMPLATE_BOXES = (
     ("email", "subject", "line"), ("email", "text", "area"), ("email", "html", "area"),
-    ("whatsapp", "template", "line"), ("whatsapp", "params", "line"), ("whatsapp", "text", "area"),
+    ("whatsapp", "template", "line"), ("whatsapp", "language", "line"), ("whatsapp", "params", "line"),
+    ("whatsapp", "text", "area"),
     ("sms", "text", "area"), ("webchat", "text", "area"),
 )
 
@@ -30,13 +31,26 @@ def box_name(channel: str, language: str, field: str) -> str:
 COUPON_KINDS = ("percent", "amount", "free_shipping")
 
 
-def boxes(data=None) -> list[dict]:
+def boxes(data=None, *, prefix: str = "") -> list[dict]:
     """The form's template boxes, one group per channel and language (holding what was typed when
-    the form comes back with an error)."""
+    the form comes back with an error, or the saved templates: `form_values`). `prefix` keeps the
+    element ids unique where several forms share a page (the flows)."""
     data = data or {}
     return [{"channel": channel, "language": language, "field": field, "kind": kind,
-             "name": box_name(channel, language, field), "value": data.get(box_name(channel, language, field), "")}
+             "name": box_name(channel, language, field), "id": prefix + box_name(channel, language, field),
+             "value": data.get(box_name(channel, language, field), "")}
             for channel, field, kind in TEMPLATE_BOXES for language in campaigns.LANGUAGES]
+
+
+def form_values(templates: dict, message: dict | None = None) -> dict[str, str]:
+    """Saved templates (and message) as the form's values: the boxes show what is there to edit."""
+    out = {f"message_{language}": text for language, text in (message or {}).items()}
+    for channel, field, _kind in TEMPLATE_BOXES:
+        for language in campaigns.LANGUAGES:
+            value = ((templates or {}).get(channel) or {}).get(language, {}).get(field)
+            if value:
+                out[box_name(channel, language, field)] = ", ".join(value) if isinstance(value, list) else str(value)
+    return out
 
 
 def templates_from_form(data) -> dict | None:

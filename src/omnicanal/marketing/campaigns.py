@@ -122,6 +122,24 @@ def do_create_campaign(*, name: str, segment_id: str, message, actor: Principal,
     return row
 
 
+def do_update_campaign(*, campaign_id: str, actor: Principal, message=None, templates=None) -> Campaign:
+    """Edit a campaign that has not started: its text per language and its templates per channel
+    (checked as at creation; `templates` replaces them all, {} clears them). A 409 once it is sending
+    or done (audited marketing.campaign.update)."""
+    row = _campaign(campaign_id, lock=True)
+    if row.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+        raise InvalidTransition(detail=_("Only a draft or scheduled campaign can be edited."))
+    before = {"languages": sorted(row.message), "templates": sorted(row.templates)}
+    if message is not None:
+        row.message = _check_message(message)
+    if templates is not None:
+        row.templates = check_templates(templates)
+    row.save(update_fields=["message", "templates"])
+    audit.record(actor=actor, action="marketing.campaign.update", target_type="campaign", target_id=row.public_id,
+                 before=before, after={"languages": sorted(row.message), "templates": sorted(row.templates)})
+    return row
+
+
 def _campaign(campaign_id: str, *, lock: bool = False) -> Campaign:
     rows = Campaign.objects.select_for_update() if lock else Campaign.objects
     row = rows.filter(public_id=campaign_id).first()

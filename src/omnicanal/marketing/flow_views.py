@@ -1,6 +1,8 @@
 """The console's Flows page (marketer and manager): every automated journey with its enable toggle,
-delay, channels and texts, and its results (waiting, sent, converted, stopped, suppressed by reason).
-Each flow is its own small form; saving one changes only it (audited marketing.flow.update)."""
+delay, channels, texts, templates per channel and language (the campaigns' boxes), attribution window
+and, for the tier change, whether a downgrade starts it; and its results (waiting, sent, converted,
+stopped, suppressed by reason). Each flow is its own small form; saving one changes only it (audited
+marketing.flow.update)."""
 
 from __future__ import annotations
 
@@ -12,17 +14,28 @@ from django.utils.translation import gettext_lazy as _
 
 from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import Problem, ValidationFailed
-from omnicanal.marketing import flows, roles
+from omnicanal.marketing import campaign_forms, flows, roles
+from omnicanal.marketing.models import FlowKind, TierChanges
+
+
+def _whole(post, name: str, default: int, message) -> int:
+    try:
+        return int(post.get(name) or default)
+    except ValueError:
+        raise ValidationFailed.on(name, message) from None
 
 
 def _changes(post) -> dict:
-    try:
-        delay = int(post.get("delay_minutes") or 0)
-    except ValueError:
-        raise ValidationFailed.on("delay_minutes", _("a whole number of minutes")) from None
+    delay = _whole(post, "delay_minutes", 0, _("a whole number of minutes"))
     message = {lang: post.get(f"message_{lang}", "").strip() for lang in ("es", "en")}
-    return {"enabled": post.get("enabled") == "on", "delay_minutes": delay,
-            "channels": post.getlist("channels"), "message": {k: v for k, v in message.items() if v}}
+    changes = {"enabled": post.get("enabled") == "on", "delay_minutes": delay,
+               "channels": post.getlist("channels"), "message": {k: v for k, v in message.items() if v},
+               "templates": campaign_forms.templates_from_form(post) or {}}
+    if "attribution_days" in post:
+        changes["attribution_days"] = _whole(post, "attribution_days", 7, _("a whole number of days"))
+    if post.get("tier_changes"):
+        changes["tier_changes"] = post["tier_changes"]
+    return changes
 
 
 @staff_required(*roles.CAMPAIGNS)
@@ -36,7 +49,7 @@ def flow_list(request: HttpRequest):
             return redirect(f"{request.path}#flow-{row.kind}")
         except Problem as problem:
             show_problem(request, problem, fields={"message.es": "message_es", "message.en": "message_en"})
-            return redirect(request.path)
+            return redirect(f"{request.path}#flow-{request.POST.get('kind', '')}")
     results = flows.flow_results()
     rows = []
     for flow in flows.all_flows():
@@ -44,5 +57,8 @@ def flow_list(request: HttpRequest):
         rows.append({"flow": flow, "results": results[flow.kind],
                      "suppressed": sorted(results[flow.kind]["suppressed"].items()),
                      "message_es": flow.message.get("es") or (shown(flow.kind, "es") if shown else ""),
-                     "message_en": flow.message.get("en") or (shown(flow.kind, "en") if shown else "")})
-    return render(request, "marketing/flows.html", {"title": _("Flows"), "rows": rows, "channels": flows.CHANNELS})
+                     "message_en": flow.message.get("en") or (shown(flow.kind, "en") if shown else ""),
+                     "boxes": campaign_forms.boxes(campaign_forms.form_values(flow.templates), prefix=f"{flow.kind}-"),
+                     "tier_choice": flow.kind == FlowKind.TIER_CHANGE})
+    return render(request, "marketing/flows.html", {"title": _("Flows"), "rows": rows, "channels": flows.CHANNELS,
+                                                    "tier_changes": TierChanges.choices})

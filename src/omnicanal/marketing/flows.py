@@ -1,6 +1,6 @@
 """Automated journeys (issue 18, item 6): a customer enters a flow when something happens to them
 (a cart abandoned, a product viewed, stock back at their store, a purchase cycle due, an order
-delivered, months without buying, a new loyalty tier) and gets one message `delay_minutes` later,
+delivered, months without buying, a new loyalty tier, their birthday) and gets one message `delay_minutes` later,
 unless they bought first (an order on ANY channel stops the cart, browse, cross-sell and win-back
 flows; a purchase in the category stops the replenishment reminder).
 
@@ -29,9 +29,10 @@ from omnicanal.core.auth import Principal
 from omnicanal.core.errors import NotFound, Problem, ValidationFailed
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
+from omnicanal.loyalty import queries as loyalty
 from omnicanal.marketing import governance, locks, messaging, queries
 from omnicanal.marketing.events import FlowMessageSent
-from omnicanal.marketing.models import Flow, FlowEntry, FlowEntryStatus, FlowKind, Touch
+from omnicanal.marketing.models import Flow, FlowEntry, FlowEntryStatus, FlowKind, TierChanges, Touch
 from omnicanal.orders import queries as orders
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ MAX_LATE = dt.timedelta(days=3)  # a message held past this is stale: suppressed
 BROWSE_LOOKBACK = dt.timedelta(days=2)
 WIN_BACK_DAYS = 90  # no purchase in this many days: the win-back message
 WIN_BACK_WINDOW = 30  # … if the last purchase is at most this many days older than that
+MAX_ATTRIBUTION_DAYS = 90  # as campaigns' attribution_days
 # Kinds an order (any channel) ends: the customer did what the message would ask.
 STOPPED_BY_ORDER = (FlowKind.ABANDONED_CART, FlowKind.BROWSE_ABANDONMENT, FlowKind.CROSS_SELL, FlowKind.WIN_BACK)
 DEFAULT_DELAY: dict[str, int] = {FlowKind.ABANDONED_CART: 60, FlowKind.BROWSE_ABANDONMENT: 240, FlowKind.CROSS_SELL: 3 * 24 * 60}
@@ -90,11 +92,12 @@ def get_flow(kind: str) -> Flow:
 
 def do_update_flow(*, kind: str, actor: Principal, enabled: bool | None = None, delay_minutes: int | None = None,
                    message=None, templates=None, channels=None, link: str | None = None,
-                   recommendations: int | None = None) -> Flow:
+                   recommendations: int | None = None, attribution_days: int | None = None,
+                   tier_changes: str | None = None) -> Flow:
     """Enable, disable or edit a flow (audited marketing.flow.update). Checks as campaigns do."""
     get_flow(kind)
     row = Flow.objects.select_for_update().get(kind=kind)
-    before = {"enabled": row.enabled, "delay_minutes": row.delay_minutes}
+    before = _audited(row)
     if enabled is not None:
         row.enabled = bool(enabled)
     if delay_minutes is not None:
@@ -116,11 +119,26 @@ def do_update_flow(*, kind: str, actor: Principal, enabled: bool | None = None, 
         row.link = link[:300]
     if recommendations is not None:
         row.recommendations = max(0, min(int(recommendations), 6))
+    if attribution_days is not None:
+        if not 1 <= int(attribution_days) <= MAX_ATTRIBUTION_DAYS:
+            raise ValidationFailed.on("attribution_days", _("between 1 and 90 days"))
+        row.attribution_days = int(attribution_days)
+    if tier_changes is not None:
+        if tier_changes not in TierChanges.values:
+            raise ValidationFailed.on("tier_changes", _("upgrade or any"))
+        row.tier_changes = tier_changes
     row.updated_by, row.updated_at = actor.name[:100], clock.now()
     row.save()
     audit.record(actor=actor, action="marketing.flow.update", target_type="flow", target_id=kind, before=before,
-                 after={"enabled": row.enabled, "delay_minutes": row.delay_minutes})
+                 after=_audited(row))
     return row
+
+
+def _audited(row: Flow) -> dict[str, Any]:
+    """What the audit keeps of a flow's settings (texts and templates left out: they are long)."""
+    return {"enabled": row.enabled, "delay_minutes": row.delay_minutes, "attribution_days": row.attribution_days,
+            "tier_changes": row.tier_changes, "channels": list(row.channels or []),
+            "templates": sorted(row.templates or {})}
 
 
 # --- entering a flow (marketing's handlers and the periodic enrolment call these) -----------------------
@@ -168,10 +186,24 @@ def on_delivered(*, customer_id: str, order_id: str, at: dt.datetime) -> None:
     enrol(FlowKind.CROSS_SELL, customer_id=customer_id, key=order_id, at=at, context={"order_id": order_id})
 
 
-def on_tier_changed(*, customer_id: str, new_tier: str | None, at: dt.datetime) -> None:
-    if new_tier:
-        enrol(FlowKind.TIER_CHANGE, customer_id=customer_id, key=f"{new_tier}@{at.date().isoformat()}", at=at,
-              context={"tier": new_tier})
+def on_tier_changed(*, customer_id: str, new_tier: str | None, at: dt.datetime, old_tier: str | None = None) -> None:
+    """A new tier enrols the customer; a downgrade only when the flow says "on any change"."""
+    if not new_tier:
+        return
+    flow = Flow.objects.filter(kind=FlowKind.TIER_CHANGE, enabled=True).first()
+    if flow is None or (flow.tier_changes == TierChanges.UPGRADE and is_downgrade(old_tier, new_tier)):
+        return
+    enrol(FlowKind.TIER_CHANGE, customer_id=customer_id, key=f"{new_tier}@{at.date().isoformat()}", at=at,
+          context={"tier": new_tier})
+
+
+def is_downgrade(old_tier: str | None, new_tier: str) -> bool:
+    """True when the new tier ranks below the old one in the loyalty program (by minimum spend); a
+    first tier, or a code the program no longer has, is not a downgrade we can tell."""
+    ranks = {code: rank for rank, code in enumerate(loyalty.tier_codes())}
+    if not old_tier or old_tier not in ranks or new_tier not in ranks:
+        return False
+    return ranks[new_tier] < ranks[old_tier]
 
 
 def do_subscribe_back_in_stock(*, customer_id: str, sku: str, location: str, at: dt.datetime | None = None
@@ -201,7 +233,7 @@ def on_stock_back(*, location: str, sku: str, at: dt.datetime) -> int:
 
 def do_enrol_periodic(*, at: dt.datetime | None = None) -> int:
     """The flows whose trigger is a state rather than an event: products viewed and not bought,
-    purchase cycles coming due, customers gone quiet. Idempotent (the entries' unique key)."""
+    purchase cycles coming due, birthdays, customers gone quiet. Idempotent (the entries' unique key)."""
     at = at or clock.now()
     flows = {f.kind for f in Flow.objects.filter(enabled=True)}
     made = 0
@@ -216,6 +248,10 @@ def do_enrol_periodic(*, at: dt.datetime | None = None) -> int:
                                key=f"{due.category}@{due.due_on.isoformat()}", at=at,
                                context={"category": due.category, "skus": [due.last_sku],
                                         "due_on": due.due_on.isoformat()}))
+    if FlowKind.BIRTHDAY in flows:  # once a year (the key), on the customer's day in their time zone
+        for birthday in customers.birthdays_at(at):
+            made += bool(enrol(FlowKind.BIRTHDAY, customer_id=birthday.customer_id,
+                               key=f"birthday@{birthday.on.year}", at=at, context={"on": birthday.on.isoformat()}))
     if FlowKind.WIN_BACK in flows:
         last: dict[str, dt.datetime] = {}
         for line in orders.purchase_history(since=at - dt.timedelta(days=WIN_BACK_DAYS + WIN_BACK_WINDOW)):

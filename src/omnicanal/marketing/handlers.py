@@ -94,4 +94,5 @@ def flow_stock_transferred(event: outbox.Envelope) -> None:
 
 @outbox.handles("loyalty.TierChanged")
 def flow_tier_changed(event: outbox.Envelope) -> None:
-    flows.on_tier_changed(customer_id=event["customer_id"], new_tier=event["new_tier"], at=event.occurred_at)
+    flows.on_tier_changed(customer_id=event["customer_id"], new_tier=event["new_tier"],
+                          old_tier=event.payload.get("old_tier"), at=event.occurred_at)

@@ -198,6 +198,13 @@ class FlowKind(models.TextChoices):
     TIER_CHANGE = "tier_change", _("Tier change")
 
 
+class TierChanges(models.TextChoices):
+    """Which tier changes start the tier-change flow."""
+
+    UPGRADE = "upgrade", _("On upgrade")
+    ANY = "any", _("On any change")
+
+
 class Flow(models.Model):
     """One automated journey per kind: off until a marketer enables it; `delay_minutes` after its
     trigger the entry is due. Message and templates have the campaigns' shape (marketing.messaging)."""
@@ -212,13 +219,17 @@ class Flow(models.Model):
     shop_channel = models.CharField(max_length=20, default="web")
     link = models.CharField(max_length=300, blank=True, default="")
     attribution_days = models.PositiveSmallIntegerField(default=7)
+    # tier_change only: a downgrade ("you are now Silver") is no news to celebrate unless asked for.
+    tier_changes = models.CharField(max_length=12, choices=TierChanges.choices, default=TierChanges.UPGRADE)
     updated_by = models.CharField(max_length=100, blank=True, default="")
     updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("flow")
         ordering = ["pk"]
-        constraints = [models.CheckConstraint(condition=Q(kind__in=FlowKind.values), name="flow_kind_known")]
+        constraints = [models.CheckConstraint(condition=Q(kind__in=FlowKind.values), name="flow_kind_known"),
+                       models.CheckConstraint(condition=Q(tier_changes__in=TierChanges.values),
+                                              name="flow_tier_changes_known")]
 
     @property
     def name(self) -> str:  # the e-mail subject's fallback (messaging.content_for)

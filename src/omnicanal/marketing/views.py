@@ -93,6 +93,12 @@ def campaign_list(request: HttpRequest):
 
 @staff_required(*roles.CAMPAIGNS)
 def campaign(request: HttpRequest, campaign_id: str):
+    return _campaign_page(request, campaign_id)
+
+
+def _campaign_page(request: HttpRequest, campaign_id: str, edited=None, status: int = 200):
+    """The campaign's page; `edited` is what the marketer typed in the edit form when it came back
+    with an error (shown again, open), else the saved message and templates fill it."""
     try:
         results = queries.campaign_results(campaign_id)
     except NotFound as exc:
@@ -104,9 +110,34 @@ def campaign(request: HttpRequest, campaign_id: str):
             previews = campaigns.preview(campaign_id=campaign_id, customer_id=customer_id)
         except Problem as problem:
             error = str(problem.detail)
+    setup = campaign_forms.setup(campaign_id)
+    editable = results.status in ("draft", "scheduled")
+    form = edited if edited is not None else campaign_forms.form_values(setup.templates, setup.message)
     return render(request, "marketing/campaign.html", {
         "title": results.name, "c": results, "customer_id": customer_id, "previews": previews, "error": error,
-        "setup": campaign_forms.setup(campaign_id), "chart": campaign_forms.chart(results)})
+        "setup": setup, "chart": campaign_forms.chart(results),
+        "edit_boxes": campaign_forms.boxes(form, prefix="edit-") if editable else None, "edit_form": form,
+        "edit_open": edited is not None}, status=status)
+
+
+@require_POST
+@staff_required(*roles.CAMPAIGNS)
+def campaign_templates(request: HttpRequest, campaign_id: str):
+    """Edit a draft's (or scheduled one's) message and templates per channel; a bad one comes back
+    with the error and what was typed."""
+    try:
+        with transaction.atomic():
+            campaigns.do_update_campaign(
+                campaign_id=campaign_id, actor=principal(request),
+                message={k: request.POST.get(f"message_{k}", "") for k in campaigns.LANGUAGES},
+                templates=campaign_forms.templates_from_form(request.POST) or {})
+    except NotFound as exc:
+        raise Http404 from exc
+    except Problem as problem:
+        show_problem(request, problem)
+        return _campaign_page(request, campaign_id, edited=request.POST, status=problem.status)
+    messages.success(request, _("Campaign saved."))
+    return redirect("marketing:campaign", campaign_id=campaign_id)
 
 
 @require_POST
@@ -145,6 +176,7 @@ urlpatterns = [
     path("campaigns/<str:campaign_id>/", campaign, name="campaign"),
     path("campaigns/<str:campaign_id>/launch/", campaign_launch, name="campaign-launch"),
     path("campaigns/<str:campaign_id>/schedule/", campaign_schedule, name="campaign-schedule"),
+    path("campaigns/<str:campaign_id>/templates/", campaign_templates, name="campaign-templates"),
 ]
 
 # Flows (automated journeys): marketing.flow_views.

@@ -36,6 +36,7 @@ labels.register("marketing.field", {
     "link": pgettext_lazy("field", "Link"),
     "recommendations": pgettext_lazy("field", "Recommended products"),
     "attribution_days": pgettext_lazy("field", "Attribution window (days)"),
+    "tier_changes": pgettext_lazy("field", "Tier changes that start it"),
     "scheduled_at": pgettext_lazy("field", "Send at"),
     "at": pgettext_lazy("field", "When"),
     "days": pgettext_lazy("field", "Days valid"),
@@ -100,6 +101,7 @@ labels.register("marketing.template_field", {
     "text": pgettext_lazy("template", "Text"),
     "html": pgettext_lazy("template", "HTML"),
     "template": pgettext_lazy("template", "Approved template name"),
+    "language": pgettext_lazy("template", "Template language code (e.g. es, en_US)"),
     "params": pgettext_lazy("template", "Parameters (placeholders, in order, comma-separated)"),
 })
 labels.register("marketing.language", {"es": pgettext_lazy("language", "Spanish"),

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import translation
+from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -33,6 +34,7 @@ from omnicanal.storefront.shell import render_shop
 
 ADDRESS_FIELDS = ("label", "recipient", "line1", "line2", "city", "region", "postal_code", "country")
 PURPOSES = ("transactional", "marketing", "surveys")
+BIRTH_PARTS = ("day", "month", "year")
 
 
 def _field_errors(problem: Problem) -> dict[str, str]:
@@ -58,6 +60,13 @@ def _consent_rows(customer_id: str) -> list[dict]:
     return list(rows.values())
 
 
+def _posted_birth_date(post) -> dict[str, str] | None:
+    """The day, month and optional year boxes (None when the form has none: left as it is)."""
+    if "birth_day" not in post:
+        return None
+    return {part: post.get(f"birth_{part}", "") for part in BIRTH_PARTS}
+
+
 def _posted_consents(post) -> dict[tuple[str, str], bool]:
     """Every cell the form shows: a ticked box grants, an unticked one withdraws."""
     return {(channel, purpose): post.get(f"consent_{channel}_{purpose}") == "on"
@@ -77,7 +86,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
             with transaction.atomic():
                 account_services.do_save_preferences(
                     shopper=shopper, consents=_posted_consents(request.POST),
-                    preferred_channel=request.POST.get("preferred_channel", ""), language=language)
+                    preferred_channel=request.POST.get("preferred_channel", ""), language=language,
+                    birth_date=_posted_birth_date(request.POST))
         except Problem as problem:
             errors = _field_errors(problem)
         else:
@@ -90,6 +100,11 @@ def preferences(request: HttpRequest) -> HttpResponse:
                                     max_age=365 * 24 * 3600)
             return response
     summary = customers_queries.customer_summary(shopper.customer_id)
+    born = customers_queries.birth_date_of(shopper.customer_id)
+    if errors:  # what was typed comes back
+        birth = {part: request.POST.get(f"birth_{part}", "") for part in BIRTH_PARTS}
+    else:
+        birth = {"day": str(born.day), "month": str(born.month), "year": str(born.year or "")} if born else {}
     return render_shop(request, "storefront/account/preferences.html", {
         "title": _("Your preferences"), "rows": _consent_rows(shopper.customer_id),
         "purposes": [(cell.purpose, cell.purpose_label) for cell in
@@ -98,6 +113,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
                      if code in account_services.CONSENT_CHANNELS],
         "preferred": request.POST.get("preferred_channel") if errors else (summary.preferred_channel or ""),
         "language": summary.language, "languages": settings.LANGUAGES, "errors": errors,
+        "birth": birth, "months": list(MONTHS.items()),
     }, status=422 if errors else 200)
 
 

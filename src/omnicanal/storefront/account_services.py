@@ -38,10 +38,12 @@ def shop_languages() -> tuple[str, ...]:
 
 
 def do_save_preferences(*, shopper: Shopper, consents: Mapping[tuple[str, str], bool] | None = None,
-                        preferred_channel: str | None = None, language: str | None = None) -> None:
+                        preferred_channel: str | None = None, language: str | None = None,
+                        birth_date: Mapping[str, str] | str | None = None) -> None:
     """Consent per channel and purpose (only the cells that change are recorded, each a consent
     change of customers' with its source), the preferred channel (for every purpose: the channel
-    the customer wants to hear from us on; "" clears it) and the shop's language. None: unchanged."""
+    the customer wants to hear from us on; "" clears it), the shop's language and the birth date
+    (customers checks it: the form's `{day, month, year}` or ISO 8601). None: unchanged."""
     shopper = require_customer(shopper)
     actor = shopper_principal(shopper)
     customer_id = shopper.customer_id
@@ -68,6 +70,8 @@ def do_save_preferences(*, shopper: Shopper, consents: Mapping[tuple[str, str], 
         changes["preferred_channels"] = {p: preferred_channel for p in purposes} if preferred_channel else {}
     if language is not None:
         changes["language"] = language
+    if birth_date is not None:
+        changes["birth_date"] = birth_date
     if changes:
         customers.do_update_preferences(customer_id=customer_id, actor=actor, **changes)
 

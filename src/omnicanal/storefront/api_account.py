@@ -48,11 +48,13 @@ class ConsentIn(Schema):
 
 
 class PreferencesIn(Schema):
-    """Only what is sent changes; "" clears the preferred channel or the language."""
+    """Only what is sent changes; "" clears the preferred channel, the language or the birth date."""
 
     language: str | None = Field(default=None, max_length=8)
     preferred_channel: str | None = Field(default=None, max_length=20)
     consents: list[ConsentIn] | None = Field(default=None, max_length=60)
+    birth_date: str | None = Field(default=None, max_length=10, examples=["1990-05-17", "--05-17"],
+                                   description="ISO 8601: YYYY-MM-DD, or --MM-DD without the year")
 
 
 class ConsentOut(Out):
@@ -67,6 +69,7 @@ class PreferencesOut(Out):
     language: str | None
     preferred_channel: str | None
     consents: list[ConsentOut]
+    birth_date: str | None = None  # 1990-05-17, or --05-17 without the year
 
 
 class BookAddressIn(Schema):
@@ -140,28 +143,33 @@ class ErasedOut(Out):
 
 def _preferences(customer_id: str) -> dict:
     summary = customers_queries.customer_summary(customer_id)
+    born = customers_queries.birth_date_of(customer_id)
     return {"language": summary.language or None, "preferred_channel": summary.preferred_channel,
+            "birth_date": born.iso() if born else None,
             "consents": [{"channel": c.channel, "purpose": c.purpose, "granted": c.granted, "explicit": c.explicit,
                           "changed_at": c.changed_at.isoformat() if c.changed_at else None}
                          for c in customers_queries.consent_states(customer_id)]}
 
 
 @router.get("/preferences", response=PreferencesOut, auth=shopper_auth,
-            summary="Consent per channel and purpose, the preferred channel and the language")
+            summary="Consent per channel and purpose, the preferred channel, the language and the birth date")
 def get_preferences(request: HttpRequest):
-    """The customer's consent per channel and purpose, preferred channel and language."""
+    """The customer's consent per channel and purpose, preferred channel, language and birth date."""
     return _preferences(_customer(request).customer_id)
 
 
 @router.put("/preferences", response=PreferencesOut, auth=shopper_auth,
-            summary="Change consents (each one sent), the preferred channel or the language")
+            summary="Change consents (each one sent), the preferred channel, the language or the birth date")
 def put_preferences(request: HttpRequest, body: PreferencesIn):
-    """Changes the customer's consents (each one sent), preferred channel or language."""
+    """Changes the customer's consents (each one sent), preferred channel, language or birth date
+    (`1990-05-17`, or `--05-17` without the year; null or "" clears it; 422 on `birth_date` for a
+    day the month does not have or a date to come)."""
     shopper = _customer(request)
+    birth_date = (body.birth_date or "") if "birth_date" in body.model_fields_set else None
     with transaction.atomic():
         account_services.do_save_preferences(
             shopper=shopper, preferred_channel=body.preferred_channel, language=body.language,
-            consents={(c.channel, c.purpose): c.granted for c in body.consents or []})
+            consents={(c.channel, c.purpose): c.granted for c in body.consents or []}, birth_date=birth_date)
     return _preferences(shopper.customer_id)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from omnicanal.core import clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, FieldError, ValidationFailed
-from omnicanal.customers import matching
+from omnicanal.customers import birthdays, matching
 from omnicanal.customers.events import ConsentGranted, ConsentWithdrawn
 from omnicanal.customers.models import Consent, Customer, Purpose, TimelineEvent
 from omnicanal.customers.normalize import contact_channel
@@ -109,11 +109,21 @@ _UNSET: Any = object()
 def do_update_preferences(
     *, customer: Customer | str | None = None, customer_id: str | None = None, language: str | None = _UNSET,
     preferred_channels: Mapping[str, str] | None = _UNSET, contact_from: Any = _UNSET, contact_to: Any = _UNSET,
-    time_zone: str | None = _UNSET, actor: Principal = SYSTEM,
+    time_zone: str | None = _UNSET, birth_date: Any = _UNSET, actor: Principal = SYSTEM,
 ) -> Customer:
-    """Change only the preferences given; None or "" clears one."""
+    """Change only the preferences given; None or "" clears one. `birth_date` is ISO 8601
+    (`1990-05-17`, or `--05-17` without the year: customers.birthdays) or a form's boxes
+    `{day, month, year}` (the year may be empty)."""
     target = customer_of(customer, customer_id)
     changes: dict[str, Any] = {}
+    if birth_date is not _UNSET:
+        if isinstance(birth_date, Mapping):  # a form's day, month and optional year boxes
+            birth_date = birthdays.from_parts(birth_date.get("day", ""), birth_date.get("month", ""),
+                                              birth_date.get("year", ""))
+        zone = zoneinfo.ZoneInfo(target.time_zone or settings.OMNICANAL["TIME_ZONE"])
+        born = birthdays.parse(birth_date, today=clock.now().astimezone(zone).date())
+        changes.update(birth_month=born.month if born else None, birth_day=born.day if born else None,
+                       birth_year=born.year if born else None)
     if language is not _UNSET:
         language = (language or "").lower()
         if language and not LANGUAGE.match(language):

@@ -30,9 +30,11 @@ from omnicanal.customers.services.common import actor_label, customer_of
 
 PROFILE_FIELDS = [
     "name", "name_key", "language", "time_zone", "contact_from", "contact_to", "address_line1", "address_line2",
-    "address_city", "address_region", "address_postal_code", "address_country",
+    "address_city", "address_region", "address_postal_code", "address_country", "birth_month", "birth_day",
+    "birth_year",
 ]
 ADDRESS_FIELDS = [f for f in PROFILE_FIELDS if f.startswith("address_")]
+BIRTH_FIELDS = ["birth_month", "birth_day", "birth_year"]
 
 
 def do_merge_customers(
@@ -129,12 +131,14 @@ def _merge_consents(keep: Customer, gone: Customer) -> tuple[list[dict], list[di
 def _merge_profile(keep: Customer, gone: Customer, now) -> None:
     changes = {}
     for name in PROFILE_FIELDS:
-        if name in ADDRESS_FIELDS:
+        if name in ADDRESS_FIELDS or name in BIRTH_FIELDS:
             continue
         if getattr(keep, name) in ("", None) and getattr(gone, name) not in ("", None):
             changes[name] = getattr(gone, name)
     if not keep.address_line1 and gone.address_line1:  # an address moves whole, never field by field
         changes.update({name: getattr(gone, name) for name in ADDRESS_FIELDS})
+    if keep.birth_month is None and gone.birth_month is not None:  # a birth date moves whole too
+        changes.update({name: getattr(gone, name) for name in BIRTH_FIELDS})
     preferred = {**(gone.preferred_channels or {}), **(keep.preferred_channels or {})}
     if preferred != keep.preferred_channels:
         changes["preferred_channels"] = preferred

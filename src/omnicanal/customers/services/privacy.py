@@ -64,7 +64,7 @@ def do_erase_customer(*, customer: Customer | str, actor: Principal = SYSTEM, re
     Customer.objects.filter(pk__in=people).update(
         name="", name_key="", language="", time_zone="", contact_from=None, contact_to=None, preferred_channels={},
         address_line1="", address_line2="", address_city="", address_region="", address_postal_code="",
-        address_country="", erased_at=now, updated_at=now,
+        address_country="", birth_month=None, birth_day=None, birth_year=None, erased_at=now, updated_at=now,
     )
     aliases = list(Customer.objects.filter(merged_into=target).values_list("public_id", flat=True))
     for hook in registry.erase_hooks():

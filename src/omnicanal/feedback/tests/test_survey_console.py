@@ -111,8 +111,8 @@ def test_the_preview_is_the_invitation_delivery_sends(world):
     draft = survey_builder.Draft(kind="csat", reward_kind="coupon", reward_value="15",
                                  questions=[surveys.STANDARD["csat"]])
     shown = survey_builder.previews(draft, "en")
-    subject, text = delivery.invitation("en", "Ana Pérez", survey_builder.EXAMPLE_LINK, reward_kind="coupon",
-                                        reward_value=15)
+    sent = delivery.invitation("en", "Ana Pérez", survey_builder.EXAMPLE_LINK, reward_kind="coupon", reward_value=15)
+    subject, text = sent.subject, sent.text
     assert shown["email"] == (subject, text) and shown["whatsapp"] == shown["sms"] == text
     assert text.startswith("Hi Ana! Answering earns you a 15% discount coupon.") and text.endswith(
         survey_builder.EXAMPLE_LINK)

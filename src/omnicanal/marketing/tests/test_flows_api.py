@@ -29,3 +29,18 @@ def test_an_agent_may_not_and_bad_input_names_the_field(api, issue_key, db):
     bad = manager.patch("/flows/win_back", {"message": {"es": "Hola {{ nombre }}"}})
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "message.es"
     assert manager.patch("/flows/nope", {"enabled": True}).status_code == 404
+
+
+def test_the_attribution_window_and_the_tier_choice_through_the_api(api, issue_key, db):
+    marketer = api.as_(issue_key("marketer"))
+    tier = next(f for f in marketer.get("/flows").json()["items"] if f["kind"] == "tier_change")
+    assert (tier["attribution_days"], tier["tier_changes"]) == (7, "upgrade")
+    changed = marketer.patch("/flows/tier_change", {"attribution_days": 21, "tier_changes": "any"})
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["attribution_days"], changed.json()["tier_changes"]) == (21, "any")
+    audit = AuditEntry.objects.filter(action="marketing.flow.update", target_id="tier_change").latest("pk")
+    assert audit.after["attribution_days"] == 21 and audit.after["tier_changes"] == "any"
+    for body, field in (({"attribution_days": 0}, "attribution_days"), ({"attribution_days": 91}, "attribution_days"),
+                        ({"tier_changes": "down"}, "tier_changes")):
+        bad = marketer.patch("/flows/tier_change", body)
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"].endswith(field), bad.content

@@ -69,6 +69,16 @@ def test_bad_preferences_are_422_field_by_field_and_change_nothing(device, ana, 
     assert customers.customer_summary(ana).language == "" and not customers.may_contact(ana, "email", "marketing")
 
 
+def test_the_birth_date_over_the_api(device, ana, inboxes):
+    phone = signed_in(device, "ana@example.cl")
+    assert phone.get("/preferences").json()["birth_date"] is None
+    assert phone.put("/preferences", {"birth_date": "--05-17"}).json()["birth_date"] == "--05-17"
+    assert phone.put("/preferences", {"language": "es"}).json()["birth_date"] == "--05-17"  # not sent: kept
+    body = problem(phone.put("/preferences", {"birth_date": "1990-02-30"}), 422)
+    assert [e["field"] for e in body["errors"]] == ["birth_date"]
+    assert phone.put("/preferences", {"birth_date": None}).json()["birth_date"] is None
+
+
 def test_the_address_book_over_the_api(device, ana, inboxes):
     phone = signed_in(device, "ana@example.cl")
 

@@ -172,6 +172,7 @@ PAGES: dict[str, tuple] = {
     "marketplaces:pause": (None, "marketplaces.MANAGE", None),
     "marketplaces:resume": (None, "marketplaces.MANAGE", None),
     "marketing:campaign-schedule": (None, "marketing.CAMPAIGNS", None),
+    "marketing:campaign-templates": (None, "marketing.CAMPAIGNS", None),
     "marketing:flows": ("marketing.CAMPAIGNS", "marketing.CAMPAIGNS", None),
     "marketing:subscriptions": ("marketing.SUBSCRIBE", "marketing.SUBSCRIBE", None),
     "marketing:subscription-action": (None, "marketing.SUBSCRIPTIONS", None),
