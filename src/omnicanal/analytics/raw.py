@@ -12,15 +12,13 @@ from typing import Any
 
 from django.conf import settings
 
-from omnicanal.analytics import kpis
+from omnicanal.analytics import kpis, order_rollups
 from omnicanal.analytics.totals import Filters
 from omnicanal.conversations import queries as conversations
 from omnicanal.core import clock, hours
 from omnicanal.orders import queries as orders
 
-LOOKBACK = dt.timedelta(days=30)  # how long before an order a touch on another channel counts
-REDEEMING = ("points", "stored_value", "gift_card")  # loyalty's means of payment
-CAPTURED = "captured"
+LOOKBACK, REDEEMING, CAPTURED = order_rollups.LOOKBACK, order_rollups.REDEEMING, order_rollups.CAPTURED
 
 
 def percentile(values: Iterable[float], q: float) -> float | None:
@@ -59,18 +57,8 @@ def kept_orders(filters: Filters) -> list[orders.OrderFact]:
 
 def cross_channel_orders(facts: list[orders.OrderFact]) -> list[str]:
     """Ids of the orders whose customer wrote to us or started a cart on another channel in the
-    LOOKBACK before placing it."""
-    customers = sorted({f.customer_id for f in facts if f.customer_id})
-    if not customers:
-        return []
-    touches: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
-    for touch in conversations.message_touches(customer_ids=customers):
-        touches[touch.customer_id].append((touch.at, touch.channel))
-    for cart in orders.cart_touches(customer_ids=customers):
-        touches[cart.customer_id].append((cart.at, cart.channel))
-    return [fact.order_id for fact in facts if fact.customer_id and any(
-        fact.placed_at - LOOKBACK <= at < fact.placed_at and channel != fact.channel
-        for at, channel in touches[fact.customer_id])]
+    LOOKBACK before placing it (the rule order_rollups decides at placement)."""
+    return order_rollups.cross_channel_ids(facts)
 
 
 def _cycle(values: list[float]) -> dict[str, float | None]:
@@ -94,14 +82,8 @@ def cycle_times(facts: list[orders.OrderFact], filters: Filters) -> dict[str, di
     return {where: {name: _cycle(values) for name, values in sorted(by.items())} for where, by in sorted(spans.items())}
 
 
-# What keeps a fulfilment's promise: the goods at the door (a shipment), else ready to collect at the
-# store, curb or locker (the date the shop's "get it by" names for those methods).
-DELIVERED_METHODS = ("ship", "drop_ship")
-CANCELLED = "cancelled"
-
-
-def kept_promise_at(f: orders.FulfillmentFact) -> dt.datetime | None:
-    return f.delivered_at if f.method in DELIVERED_METHODS else f.ready_at
+DELIVERED_METHODS, CANCELLED = order_rollups.DELIVERED_METHODS, order_rollups.CANCELLED
+kept_promise_at = order_rollups.kept_promise_at
 
 
 def on_time_rate(facts: list[orders.OrderFact], filters: Filters, now: dt.datetime | None = None) -> float | None:

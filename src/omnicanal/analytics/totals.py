@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from omnicanal.analytics import kpis
+from omnicanal.analytics import kpis, order_rollups
 from omnicanal.analytics.models import Grain, RollupCell
 from omnicanal.analytics.services import location_kinds, ships_from_store
 from omnicanal.orders import queries as orders
@@ -63,12 +63,16 @@ def rollup_totals(filters: Filters, grain: str) -> Totals:
 
 
 def raw_totals(filters: Filters) -> Totals:
-    """The same metrics counted from the order book's facts (placed, cancelled and received in the period)."""
+    """The same metrics counted from the order book's facts (placed, cancelled and received in the
+    period; order_rollups' of the orders placed in it)."""
     out: Totals = defaultdict(lambda: defaultdict(Decimal))
     kinds = location_kinds()
-    for fact in orders.order_facts(placed_from=filters.start, placed_to=filters.end):
-        if fact.cancelled or not filters.keeps(channel=fact.channel, location=fact.location):
-            continue
+    kept = [fact for fact in orders.order_facts(placed_from=filters.start, placed_to=filters.end)
+            if not fact.cancelled and filters.keeps(channel=fact.channel, location=fact.location)]
+    for fact, metrics in _order_rollup_metrics(kept):
+        for metric, value in metrics.items():
+            out[fact.channel][metric] += value
+    for fact in kept:
         cell = out[fact.channel]
         cell[kpis.ORDERS] += 1
         cell[kpis.REVENUE] += fact.total
@@ -87,6 +91,18 @@ def raw_totals(filters: Filters) -> Totals:
             out[ret.order_channel][kpis.CROSS_CHANNEL_RETURNS] += (
                 kpis.return_channel(ret.by_mail) != kpis.sale_channel(ret.order_channel))
     return _plain(out)
+
+
+def _order_rollup_metrics(kept: list[orders.OrderFact]):
+    """order_rollups' metrics of these orders, as its handlers and periodic task count them."""
+    if not kept:
+        return []
+    returns: dict[str, list[orders.ReturnFact]] = defaultdict(list)
+    for ret in orders.return_facts(order_ids=[fact.order_id for fact in kept]):
+        returns[ret.order_id].append(ret)
+    cross, today = set(order_rollups.cross_channel_ids(kept)), order_rollups.business_today()
+    return [(fact, order_rollups.order_metrics(fact, returns[fact.order_id], today=today,
+                                               cross=fact.order_id in cross)) for fact in kept]
 
 
 def _plain(totals) -> Totals:
