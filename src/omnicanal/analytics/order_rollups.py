@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from omnicanal.analytics import kpis, services
+from omnicanal.analytics import cells, kpis
 from omnicanal.analytics.models import CountedOrder, CustomerHour
 from omnicanal.conversations import queries as conversations
 from omnicanal.core import clock, hours
@@ -174,7 +174,7 @@ def cross_channel_ids(facts: list[orders.OrderFact], *, until: dt.datetime | Non
 # --- the writers ---------------------------------------------------------------------------------
 
 def _add_customer(counted: CountedOrder, customer_id: str, orders_delta: int, spend: Decimal) -> None:
-    bucket = services.buckets(counted.placed_at)[0][1]
+    bucket = cells.buckets(counted.placed_at)[0][1]
     key = {"customer_id": customer_id, "bucket": bucket, "channel": counted.channel, "location": counted.location}
     if CustomerHour.objects.filter(**key).update(orders=F("orders") + orders_delta, spend=F("spend") + spend):
         return
@@ -188,22 +188,22 @@ def _add_customer(counted: CountedOrder, customer_id: str, orders_delta: int, sp
 def _sync(counted: CountedOrder, fact: orders.OrderFact | None, returns: Iterable[orders.ReturnFact], *,
           today: dt.date, cross: bool | None = None) -> None:
     """Bring what the order added (cells, its customer's hour) to what its facts say now."""
-    live = fact is not None and not counted.cancelled and not fact.cancelled
-    if live and counted.cross_channel is None:  # decided once, with the touches known at placement
-        counted.cross_channel = bool(cross_channel_ids([fact], until=fact.placed_at)) if cross is None else cross
-    want = order_metrics(fact, returns, today=today, cross=bool(counted.cross_channel)) if live else {}
+    live = fact if fact is not None and not counted.cancelled and not fact.cancelled else None
+    if live is not None and counted.cross_channel is None:  # decided once, with the touches known at placement
+        counted.cross_channel = bool(cross_channel_ids([live], until=live.placed_at)) if cross is None else cross
+    want = order_metrics(live, returns, today=today, cross=bool(counted.cross_channel)) if live else {}
     had = {metric: Decimal(value) for metric, value in counted.added.items()}
     deltas = {metric: want.get(metric, Decimal(0)) - had.get(metric, Decimal(0)) for metric in sorted({*want, *had})}
-    services.add_cells(at=counted.placed_at, channel=counted.channel, location=counted.location, deltas=deltas)
-    customer = fact.customer_id if live and fact.customer_id else ""
-    spend = fact.total if customer else Decimal(0)
+    cells.add(at=counted.placed_at, channel=counted.channel, location=counted.location, deltas=deltas)
+    customer = live.customer_id if live is not None else ""
+    spend = live.total if live is not None and customer else Decimal(0)
     if (customer, spend) != (counted.counted_customer, counted.counted_spend):
         if counted.counted_customer:
             _add_customer(counted, counted.counted_customer, -1, -counted.counted_spend)
         if customer:
             _add_customer(counted, customer, 1, spend)
     counted.added = {metric: str(value) for metric, value in want.items()}
-    counted.next_due = pending_promise(fact, today) if live else None
+    counted.next_due = pending_promise(live, today) if live is not None else None
     counted.counted_customer, counted.counted_spend = customer, spend
     counted.save(update_fields=["added", "cross_channel", "next_due", "counted_customer", "counted_spend"])
 
