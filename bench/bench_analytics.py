@@ -180,10 +180,11 @@ SELECT o.id, 'ful_b' || o.id, o.id,
 FROM orders_order o
 """
 CUSTOMERS_SQL = """
-INSERT INTO customers_customer (id, public_id, name, name_key, language, time_zone, preferred_channels, address_line1,
-  address_line2, address_city, address_region, address_postal_code, address_country, anonymous, created_at, updated_at)
+INSERT INTO customers_customer (id, public_id, name, name_key, language, time_zone, preferred_channels, preferred_store,
+  address_line1, address_line2, address_city, address_region, address_postal_code, address_country, anonymous, created_at,
+  updated_at)
 SELECT i + 1, 'cus_b' || i, 'Cliente ' || i, 'cliente ' || i, 'es', 'America/Santiago', '[]'::jsonb, '', '', '', '', '',
-  'CL', false, %(start)s, %(start)s
+  '', 'CL', false, %(start)s, %(start)s
 FROM generate_series(0, %(n)s - 1) AS i
 """
 # Conversations of two messages each (the customer's, then an agent's or, one in three, the bot's),
