@@ -62,14 +62,14 @@ def rollup_totals(filters: Filters, grain: str) -> Totals:
     return _plain(out)
 
 
-def raw_totals(filters: Filters) -> Totals:
+def raw_totals(filters: Filters, *, order_metrics: bool = True) -> Totals:
     """The same metrics counted from the order book's facts (placed, cancelled and received in the
     period; order_rollups' of the orders placed in it)."""
     out: Totals = defaultdict(lambda: defaultdict(Decimal))
     kinds = location_kinds()
     kept = [fact for fact in orders.order_facts(placed_from=filters.start, placed_to=filters.end)
             if not fact.cancelled and filters.keeps(channel=fact.channel, location=fact.location)]
-    for fact, metrics in _order_rollup_metrics(kept):
+    for fact, metrics in _order_rollup_metrics(kept) if order_metrics else ():
         for metric, value in metrics.items():
             out[fact.channel][metric] += value
     for fact in kept:
@@ -111,11 +111,12 @@ def _plain(totals) -> Totals:
             for channel, metrics in totals.items() if any(metrics.values())}
 
 
-def totals(filters: Filters) -> tuple[Totals, str]:
-    """The period's additive metrics per channel, and where they came from (day, hour or raw)."""
+def totals(filters: Filters, *, order_metrics: bool = True) -> tuple[Totals, str]:
+    """The period's additive metrics per channel, and where they came from (day, hour or raw);
+    without order_rollups' metrics from the facts when the caller computes those KPIs from them."""
     grain = grain_for(filters.start, filters.end)
     if grain is None:
-        return raw_totals(filters), kpis.RAW
+        return raw_totals(filters, order_metrics=order_metrics), kpis.RAW
     return rollup_totals(filters, grain), grain
 
 
