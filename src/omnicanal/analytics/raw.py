@@ -10,12 +10,9 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-
 from omnicanal.analytics import kpis, order_rollups
 from omnicanal.analytics.totals import Filters
 from omnicanal.conversations import queries as conversations
-from omnicanal.core import clock, hours
 from omnicanal.orders import queries as orders
 
 LOOKBACK, REDEEMING, CAPTURED = order_rollups.LOOKBACK, order_rollups.REDEEMING, order_rollups.CAPTURED
@@ -71,12 +68,10 @@ def cycle_times(facts: list[orders.OrderFact], filters: Filters) -> dict[str, di
     spans: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for fact in facts:
         for f in fact.fulfillments:
-            where = f.handover_location or f.location
+            where = order_rollups.where(f)
             if filters.locations is not None and where not in filters.locations:
                 continue
-            for name, value in (("placed_to_ready", minutes(f.ready_at, fact.placed_at)),
-                                ("ready_to_picked_up", minutes(f.picked_up_at, f.ready_at)),
-                                ("placed_to_delivered", minutes(f.delivered_at, fact.placed_at))):
+            for name, value in order_rollups.spans(fact, f):
                 if value is not None:
                     spans[where][name].append(value)
     return {where: {name: _cycle(values) for name, values in sorted(by.items())} for where, by in sorted(spans.items())}
@@ -92,21 +87,15 @@ def on_time_rate(facts: list[orders.OrderFact], filters: Filters, now: dt.dateti
     Dates are the business's (the promise is a day: "get it by Tuesday"); a fulfilment neither done
     nor late yet, cancelled, or without a promise (carry-out) is not counted. The location is the
     handover location, else the leaving one (as cycle_times)."""
-    tz = hours.zone(settings.OMNICANAL["TIME_ZONE"])
-    today = (now or clock.now()).astimezone(tz).date()
+    today = order_rollups.business_today(now)
     due = kept = 0
     for fact in facts:
         for f in fact.fulfillments:
-            if f.promised_at is None or f.status == CANCELLED:
+            if filters.locations is not None and order_rollups.where(f) not in filters.locations:
                 continue
-            if filters.locations is not None and (f.handover_location or f.location) not in filters.locations:
-                continue
-            promised, done = f.promised_at.astimezone(tz).date(), kept_promise_at(f)
-            if done is not None:
-                due += 1
-                kept += done.astimezone(tz).date() <= promised
-            elif today > promised:
-                due += 1
+            is_due, is_kept, _ = order_rollups.promise_state(f, today)  # the rollups' rule, today
+            due += is_due
+            kept += is_kept
     return ratio(kept, due)
 
 
