@@ -204,8 +204,9 @@ def test_on_time_rate_compares_delivery_or_readiness_with_the_promised_business_
 
     # Until the periodic task sees its promised day passed, the undelivered shipment is not due.
     assert queries.report(day()).kpis["on_time_rate"] == 0.75
-    count_overdue_promises.call_local()
+    assert count_overdue_promises.call_local() == 1  # the one order with a promise past and undone
     assert queries.report(day()).kpis["on_time_rate"] == 0.6  # 3 kept of 5 due (today is long after)
+    assert count_overdue_promises.call_local() == 0  # counted once
     assert raw.on_time_rate(orders.order_facts(), day()) == 0.6  # the facts agree
     assert queries.report(day(locations=frozenset({"VAP"}))).kpis["on_time_rate"] == 1.0
     facts = orders.order_facts()
