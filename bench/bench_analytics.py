@@ -7,10 +7,12 @@ PostgreSQL only (DATABASE_URL's server, database omnicanal_bench_analytics, crea
 the bench; --keep keeps it). The bulk data goes straight into the tables with generate_series (one
 INSERT … SELECT per table: orders, lines, fulfilments with their history and promise, customers,
 conversations, messages); the rollups are built in bulk by SQL that mirrors analytics.services
-(orders, revenue, method:<delivery>, ship_from_store per UTC hour and day × channel × location, and
-the cancellations), except for the last --sample orders, which the real handler
-(analytics.handlers.count_order_placed, one transaction per event, as the outbox runs it) counts:
-that is the rollup's cost per event. Measured, p50/p99 over --runs:
+(orders, revenue, method:<delivery>, ship_from_store per UTC hour and day × channel × location, the
+cancellations, and analytics.order_rollups' metrics: units, known-customer and cross-channel orders,
+cycle-time histograms, on-time due/kept; and the customers' hours, CustomerHour), except for the last
+--sample orders, which the real handler (analytics.handlers.count_order_placed, one transaction per
+event, as the outbox runs it: the count and order_rollups' sync) counts: that is the rollup's cost
+per event. Measured, p50/p99 over --runs:
 
 - the dashboard's rollup KPIs for a year (the additive cards, charts by channel: queries' `_additive`
   for the period and the previous one) beside a ceiling, the same GROUP BY through a bare cursor;
@@ -18,8 +20,8 @@ that is the rollup's cost per event. Measured, p50/p99 over --runs:
 - the whole dashboard (both reports, the period and the one before, and every card and table
   `dashboard.tables` builds) for --report-days (a year by default), without filters and with a
   channel and a store, and GET /api/v1/analytics/kpis for the same period (in process, Django's
-  test client), --report-runs each; goal <= 300 ms (the KPIs read from the facts are not rolled up
-  yet: docs/analytics.md);
+  test client), --report-runs each; goal <= 300 ms (the order KPIs come from the rollups; the
+  conversation KPIs still from the facts unless rolled up: docs/analytics.md);
 - the handler per event beside a ceiling: the same six cell UPDATEs alone in a transaction.
 """
 
@@ -178,10 +180,11 @@ SELECT o.id, 'ful_b' || o.id, o.id,
 FROM orders_order o
 """
 CUSTOMERS_SQL = """
-INSERT INTO customers_customer (id, public_id, name, name_key, language, time_zone, preferred_channels, address_line1,
-  address_line2, address_city, address_region, address_postal_code, address_country, anonymous, created_at, updated_at)
+INSERT INTO customers_customer (id, public_id, name, name_key, language, time_zone, preferred_channels, preferred_store,
+  address_line1, address_line2, address_city, address_region, address_postal_code, address_country, anonymous, created_at,
+  updated_at)
 SELECT i + 1, 'cus_b' || i, 'Cliente ' || i, 'cliente ' || i, 'es', 'America/Santiago', '[]'::jsonb, '', '', '', '', '',
-  'CL', false, %(start)s, %(start)s
+  '', 'CL', false, %(start)s, %(start)s
 FROM generate_series(0, %(n)s - 1) AS i
 """
 # Conversations of two messages each (the customer's, then an agent's or, one in three, the bot's),
@@ -226,9 +229,64 @@ FROM (
                              ('cause:' || coalesce(nullif(btrim(o.cancel_reason), ''), 'unspecified'), 1::numeric))
                              AS m(metric, value)
   WHERE o.cancelled_at IS NOT NULL AND o.id <= %(counted)s
+  UNION ALL
+  -- analytics.order_rollups.order_metrics of the live orders (the bench has no returns, loyalty
+  -- payments nor carts: their metrics stay empty; one fulfilment per order, so `units` once)
+  SELECT o.placed_at, o.channel, coalesce(nullif(o.delivery_location, ''), f.location), m.metric, m.value
+  FROM orders_order o JOIN orders_fulfillment f ON f.order_id = o.id
+  CROSS JOIN LATERAL (SELECT {ready} AS ready_at, {picked_up} AS picked_up_at, {delivered} AS delivered_at,
+                             coalesce(nullif(f.handover_location, ''), f.location) AS place,
+                             (f.promised_at AT TIME ZONE %(tz)s)::date AS promised) AS s
+  CROSS JOIN LATERAL (SELECT CASE WHEN f.method IN ('ship', 'drop_ship') THEN s.delivered_at ELSE s.ready_at END
+                      AS done) AS d
+  CROSS JOIN LATERAL (VALUES
+    ('units', (SELECT sum(l.quantity) FROM orders_orderline l WHERE l.order_id = o.id)::numeric),
+    ('known_customer_orders', CASE WHEN o.customer_id <> '' THEN 1 ELSE 0 END),
+    ('cross_channel_orders', CASE WHEN o.customer_id <> '' AND EXISTS (
+       SELECT 1 FROM conversations_conversation c JOIN conversations_message msg ON msg.conversation_id = c.id
+       WHERE c.customer_id = o.customer_id AND msg.direction = 'in' AND msg.channel <> o.channel
+         AND msg.created_at >= o.placed_at - interval '30 days' AND msg.created_at < o.placed_at) THEN 1 ELSE 0 END),
+    ('cycle:placed_to_ready:' || s.place || ':' || {bucket_ready}, CASE WHEN s.ready_at IS NULL THEN 0 ELSE 1 END),
+    ('cycle:ready_to_picked_up:' || s.place || ':' || {bucket_picked},
+     CASE WHEN s.picked_up_at IS NULL OR s.ready_at IS NULL THEN 0 ELSE 1 END),
+    ('cycle:placed_to_delivered:' || s.place || ':' || {bucket_delivered},
+     CASE WHEN s.delivered_at IS NULL THEN 0 ELSE 1 END),
+    ('on_time_due:' || s.place, CASE WHEN f.promised_at IS NOT NULL AND f.status <> 'cancelled'
+                                     AND (d.done IS NOT NULL OR %(today)s > s.promised) THEN 1 ELSE 0 END),
+    ('on_time_kept:' || s.place, CASE WHEN f.promised_at IS NOT NULL AND f.status <> 'cancelled'
+                                      AND (d.done AT TIME ZONE %(tz)s)::date <= s.promised THEN 1 ELSE 0 END)
+  ) AS m(metric, value)
+  WHERE o.cancelled_at IS NULL AND o.id <= %(counted)s
 ) AS x CROSS JOIN (VALUES ('hour'), ('day')) AS g(grain)
 WHERE x.value <> 0
 GROUP BY 1, 2, 3, 4, 5
+"""
+
+
+def _stamp_sql(status: str) -> str:
+    """orders.facts._stamp: the first time the fulfilment's history reached `status`."""
+    return ("(SELECT (h.e ->> 'at')::timestamptz FROM jsonb_array_elements(f.history) WITH ORDINALITY AS h(e, n) "
+            f"WHERE h.e ->> 'status' = '{status}' ORDER BY h.n LIMIT 1)")
+
+
+def _bucket_sql(later: str, earlier: str) -> str:
+    """order_rollups.cycle_bucket of the minutes between two stamps (0 under a minute, then 5 % wide)."""
+    minutes = f"(extract(epoch FROM {later} - {earlier}) / 60)"
+    return f"(CASE WHEN {minutes} < 1 THEN 0 ELSE floor(ln({minutes}) / ln(1.05))::int + 1 END)::text"
+
+
+ROLLUP_SQL = ROLLUP_SQL.format(
+    ready=_stamp_sql("ready_for_pickup"), picked_up=_stamp_sql("picked_up"), delivered=_stamp_sql("delivered"),
+    bucket_ready=_bucket_sql("s.ready_at", "o.placed_at"), bucket_picked=_bucket_sql("s.picked_up_at", "s.ready_at"),
+    bucket_delivered=_bucket_sql("s.delivered_at", "o.placed_at"))
+# analytics.models.CustomerHour: the live orders of known customers per hour, channel and location.
+CUSTOMER_HOURS_SQL = """
+INSERT INTO analytics_customerhour (customer_id, bucket, channel, location, orders, spend)
+SELECT o.customer_id, date_trunc('hour', o.placed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', o.channel,
+       coalesce(nullif(o.delivery_location, ''), f.location), count(*), sum(o.total)
+FROM orders_order o JOIN orders_fulfillment f ON f.order_id = o.id
+WHERE o.cancelled_at IS NULL AND o.customer_id <> '' AND o.id <= %(counted)s
+GROUP BY 1, 2, 3, 4
 """
 
 
@@ -247,7 +305,14 @@ def seed(args) -> None:
         _timed("conversations", lambda: _sql(CONVERSATIONS_SQL, {**common, "n": args.messages // 2,
                                                                  "customers": args.customers}))
         _timed("messages", lambda: _sql(MESSAGES_SQL))
-        _timed("rollups (bulk, SQL)", lambda: _sql(ROLLUP_SQL, {"counted": args.orders - args.sample}))
+        from django.conf import settings
+
+        from omnicanal.analytics.order_rollups import business_today
+
+        counted = args.orders - args.sample
+        _timed("rollups (bulk, SQL)", lambda: _sql(ROLLUP_SQL, {
+            "counted": counted, "tz": settings.OMNICANAL["TIME_ZONE"], "today": business_today()}))
+        _timed("customers' hours (bulk, SQL)", lambda: _sql(CUSTOMER_HOURS_SQL, {"counted": counted}))
         for table in ("orders_order", "orders_fulfillment", "orders_orderline", "customers_customer",
                       "conversations_conversation", "conversations_message"):
             _sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608

@@ -3,9 +3,10 @@ where it is answered from. docs/analytics.md repeats these definitions; tests/te
 checks that the page names every KPI here and that the report answers exactly these names.
 
 Units: `count`, `money` ({amount, currency}), `fraction` (0–1), `minutes`, and `breakdown` (an object
-keyed by channel, location, cause, reason or number of channels). Sources: `rollup` (additive: summed
-from the hourly/daily rollups when the period is whole hours, else from the raw facts, with the same
-answer) or `raw` (computed from the owning domains' facts: orders.queries, conversations.queries).
+keyed by channel, location, cause, reason or number of channels). Sources: `rollup` (read off the
+hourly/daily rollups when the period is whole hours, else from the raw facts, with the same answer:
+the additive metrics summed, order_rollups' ones too, cycle times within their histogram's 5 %) or
+`raw` (computed from the owning domains' facts: orders.queries, conversations.queries).
 """
 
 from __future__ import annotations
@@ -80,22 +81,23 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("cancellations_by_cause", _("Orders cancelled in the period, per cancellation reason."), BREAKDOWN, ROLLUP),
     Kpi("returns", _("Returns received in the period."), COUNT, ROLLUP),
     Kpi("refunded", _("Money refunded on the returns received in the period."), MONEY, ROLLUP),
-    Kpi("returns_rate", _("Orders placed in the period with a received return ÷ orders."), FRACTION, RAW),
+    Kpi("returns_rate", _("Orders placed in the period with a received return ÷ orders."), FRACTION, ROLLUP),
     Kpi("returns_rate_by_reason", _("Units returned for each reason ÷ units sold, orders placed in the period."),
-        BREAKDOWN, RAW),
+        BREAKDOWN, ROLLUP),
     Kpi("cross_channel_orders", _("Orders whose customer touched another channel (wrote to us or started a cart) "
-                                  "in the 30 days before placing it."), COUNT, RAW, ("orders", "conversations")),
-    Kpi("cross_channel_order_share", _("cross_channel_orders ÷ orders with a known customer."), FRACTION, RAW,
+                                  "in the 30 days before placing it."), COUNT, ROLLUP, ("orders", "conversations")),
+    Kpi("cross_channel_order_share", _("cross_channel_orders ÷ orders with a known customer."), FRACTION, ROLLUP,
         ("orders", "conversations")),
     Kpi("cross_channel_returns", _("Returns received in the period on another channel than the sale's (a store "
                                    "desk for an online order, the mail for a store sale)."), COUNT, ROLLUP),
     Kpi("cross_channel_return_share", _("cross_channel_returns ÷ returns."), FRACTION, ROLLUP),
     Kpi("cycle_times", _("Per location, p50 and p90 in minutes of placed → ready for pickup, ready → picked up "
-                         "and placed → delivered, over the fulfilments of orders placed in the period."),
-        BREAKDOWN, RAW),
+                         "and placed → delivered, over the fulfilments of orders placed in the period (for whole hours read off "
+                         "histograms of 5 % wide buckets: within 5 %, or a minute)."),
+        BREAKDOWN, ROLLUP),
     Kpi("on_time_rate", _("Fulfilments delivered (shipments) or ready to collect (pickups, lockers) on or before "
                           "the date promised when the order was placed ÷ fulfilments due (done, or undone past "
-                          "that date), orders placed in the period."), FRACTION, RAW),
+                          "that date), orders placed in the period."), FRACTION, ROLLUP),
     Kpi("first_response_minutes_p50", _("Median minutes from a conversation's first customer message to our first "
                                         "reply, conversations opened in the period."), MINUTES, RAW,
         ("conversations",)),
@@ -109,12 +111,12 @@ KPIS: tuple[Kpi, ...] = (
                              "bot answered."), FRACTION, RAW, ("conversations",)),
     Kpi("response_by_channel", _("Per channel of the first customer message: conversations, first response and "
                                  "resolution p50/p90 in minutes."), BREAKDOWN, RAW, ("conversations",)),
-    Kpi("repeat_rate", _("Customers with two or more orders in the period ÷ customers with an order."), FRACTION, RAW),
+    Kpi("repeat_rate", _("Customers with two or more orders in the period ÷ customers with an order."), FRACTION, ROLLUP),
     Kpi("customers_by_channels_used", _("Customers with an order in the period, grouped by how many sales channels "
-                                        "they bought on, with their average spend."), BREAKDOWN, RAW),
+                                        "they bought on, with their average spend."), BREAKDOWN, ROLLUP),
     Kpi("loyalty_redemption_by_channel", _("Per sales channel: orders paid partly with points, store credit or a "
                                            "gift card, the amount so paid, and their share of the channel's orders."),
-        BREAKDOWN, RAW, ("orders", "loyalty")),
+        BREAKDOWN, ROLLUP, ("orders", "loyalty")),
 )
 
 BY_NAME = {kpi.name: kpi for kpi in KPIS}

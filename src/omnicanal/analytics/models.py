@@ -49,6 +49,35 @@ class CountedOrder(models.Model):
     total = amount_field()
     cancelled = models.BooleanField(default=False)  # out of the orders and revenue again
     cancellation_counted = models.BooleanField(default=False)  # in the cancellations once
+    # What order_rollups added on the placement's cells for the metrics that follow the order's life
+    # (returns, redemption, cycle histograms, on-time): {metric: value as a string}; a sync adds the
+    # difference to what the order's facts say now.
+    added = models.JSONField(default=dict)
+    # Decided once, when the order is counted: its customer touched another channel in the 30 days before.
+    cross_channel = models.BooleanField(null=True, default=None)
+    # The earliest promised business date of a fulfilment still undone and not yet counted due:
+    # the periodic task re-syncs the order once that day has passed.
+    next_due = models.DateField(null=True, default=None, db_index=True)
+    # The CustomerHour row this order is in ("" when none: no customer, or cancelled) and its spend there.
+    counted_customer = models.CharField(max_length=32, blank=True, default="")
+    counted_spend = amount_field(default=0)
+
+
+class CustomerHour(models.Model):
+    """A customer's orders (not cancelled) and spend placed in one UTC hour, on one channel, at one
+    location: repeat_rate and customers_by_channels_used are one GROUP BY customer over a period."""
+
+    customer_id = models.CharField(max_length=32)
+    bucket = models.DateTimeField()  # the UTC hour the orders were placed in
+    channel = models.CharField(max_length=30)
+    location = models.CharField(max_length=32, blank=True, default="")
+    orders = models.IntegerField(default=0)
+    spend = amount_field(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer_id", "bucket", "channel", "location"],
+                                               name="one_customer_hour")]
+        indexes = [models.Index(fields=["bucket"], name="customer_hour_by_bucket")]
 
 
 class CountedReturn(models.Model):

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from omnicanal.analytics import kpis, raw
+from omnicanal.analytics import kpis, order_kpis, raw
 from omnicanal.analytics.replica import on_replica
-from omnicanal.analytics.totals import Filters, summed, totals
+from omnicanal.analytics.totals import Filters, Totals, summed, totals
 from omnicanal.conversations import queries as conversations
 from omnicanal.core.money import Money, business_currency
 from omnicanal.customers import queries as customers
@@ -24,6 +24,10 @@ def money(amount: Decimal) -> dict[str, str]:
 
 def _additive(filters: Filters) -> tuple[dict[str, Any], str]:
     per_channel, source = totals(filters)
+    return _additive_of(per_channel), source
+
+
+def _additive_of(per_channel: Totals) -> dict[str, Any]:
     m = summed(per_channel)
     n = m.get(kpis.ORDERS, Decimal(0))
     revenue = m.get(kpis.REVENUE, Decimal(0))
@@ -52,10 +56,18 @@ def _additive(filters: Filters) -> tuple[dict[str, Any], str]:
         "cross_channel_returns": int(m.get(kpis.CROSS_CHANNEL_RETURNS, 0)),
         "cross_channel_return_share": raw.ratio(m.get(kpis.CROSS_CHANNEL_RETURNS, Decimal(0)),
                                                 m.get(kpis.RETURNS, Decimal(0))),
-    }, source
+    }
 
 
-def _from_facts(filters: Filters) -> dict[str, Any]:
+def _from_facts(filters: Filters, cells: Totals | None = None) -> dict[str, Any]:
+    """The KPIs that are not plain sums: the order ones off the period's cells when it is whole
+    hours (`cells`: order_kpis), else from the facts; the conversation ones from the facts."""
+    out = _orders_from_facts(filters) if cells is None else order_kpis.from_rollups(filters, cells, money)
+    out.update(raw.response_times(filters))
+    return out
+
+
+def _orders_from_facts(filters: Filters) -> dict[str, Any]:
     facts = raw.kept_orders(filters)
     cross = raw.cross_channel_orders(facts)
     known = sum(1 for fact in facts if fact.customer_id)
@@ -70,7 +82,6 @@ def _from_facts(filters: Filters) -> dict[str, Any]:
         "loyalty_redemption_by_channel": raw.loyalty_redemption(facts, money),
         **raw.customers_kpis(facts, money),
     }
-    out.update(raw.response_times(filters))
     return out
 
 
@@ -83,8 +94,9 @@ class Report:
 
 @on_replica
 def report(filters: Filters) -> Report:
-    additive, source = _additive(filters)
-    values = {**additive, **_from_facts(filters)}
+    per_channel, source = totals(filters, order_metrics=False)  # from the facts, _orders_from_facts counts them
+    cells = None if source == kpis.RAW else per_channel
+    values = {**_additive_of(per_channel), **_from_facts(filters, cells)}
     return Report(filters=filters, kpis={kpi.name: values[kpi.name] for kpi in kpis.KPIS}, source=source)
 
 

@@ -10,17 +10,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-
-from omnicanal.analytics import kpis
+from omnicanal.analytics import kpis, order_rollups
 from omnicanal.analytics.totals import Filters
 from omnicanal.conversations import queries as conversations
-from omnicanal.core import clock, hours
 from omnicanal.orders import queries as orders
 
-LOOKBACK = dt.timedelta(days=30)  # how long before an order a touch on another channel counts
-REDEEMING = ("points", "stored_value", "gift_card")  # loyalty's means of payment
-CAPTURED = "captured"
+LOOKBACK, REDEEMING, CAPTURED = order_rollups.LOOKBACK, order_rollups.REDEEMING, order_rollups.CAPTURED
 
 
 def percentile(values: Iterable[float], q: float) -> float | None:
@@ -59,18 +54,8 @@ def kept_orders(filters: Filters) -> list[orders.OrderFact]:
 
 def cross_channel_orders(facts: list[orders.OrderFact]) -> list[str]:
     """Ids of the orders whose customer wrote to us or started a cart on another channel in the
-    LOOKBACK before placing it."""
-    customers = sorted({f.customer_id for f in facts if f.customer_id})
-    if not customers:
-        return []
-    touches: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
-    for touch in conversations.message_touches(customer_ids=customers):
-        touches[touch.customer_id].append((touch.at, touch.channel))
-    for cart in orders.cart_touches(customer_ids=customers):
-        touches[cart.customer_id].append((cart.at, cart.channel))
-    return [fact.order_id for fact in facts if fact.customer_id and any(
-        fact.placed_at - LOOKBACK <= at < fact.placed_at and channel != fact.channel
-        for at, channel in touches[fact.customer_id])]
+    LOOKBACK before placing it (the rule order_rollups decides at placement)."""
+    return order_rollups.cross_channel_ids(facts)
 
 
 def _cycle(values: list[float]) -> dict[str, float | None]:
@@ -83,25 +68,17 @@ def cycle_times(facts: list[orders.OrderFact], filters: Filters) -> dict[str, di
     spans: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     for fact in facts:
         for f in fact.fulfillments:
-            where = f.handover_location or f.location
+            where = order_rollups.where(f)
             if filters.locations is not None and where not in filters.locations:
                 continue
-            for name, value in (("placed_to_ready", minutes(f.ready_at, fact.placed_at)),
-                                ("ready_to_picked_up", minutes(f.picked_up_at, f.ready_at)),
-                                ("placed_to_delivered", minutes(f.delivered_at, fact.placed_at))):
+            for name, value in order_rollups.spans(fact, f):
                 if value is not None:
                     spans[where][name].append(value)
     return {where: {name: _cycle(values) for name, values in sorted(by.items())} for where, by in sorted(spans.items())}
 
 
-# What keeps a fulfilment's promise: the goods at the door (a shipment), else ready to collect at the
-# store, curb or locker (the date the shop's "get it by" names for those methods).
-DELIVERED_METHODS = ("ship", "drop_ship")
-CANCELLED = "cancelled"
-
-
-def kept_promise_at(f: orders.FulfillmentFact) -> dt.datetime | None:
-    return f.delivered_at if f.method in DELIVERED_METHODS else f.ready_at
+DELIVERED_METHODS, CANCELLED = order_rollups.DELIVERED_METHODS, order_rollups.CANCELLED
+kept_promise_at = order_rollups.kept_promise_at
 
 
 def on_time_rate(facts: list[orders.OrderFact], filters: Filters, now: dt.datetime | None = None) -> float | None:
@@ -110,21 +87,15 @@ def on_time_rate(facts: list[orders.OrderFact], filters: Filters, now: dt.dateti
     Dates are the business's (the promise is a day: "get it by Tuesday"); a fulfilment neither done
     nor late yet, cancelled, or without a promise (carry-out) is not counted. The location is the
     handover location, else the leaving one (as cycle_times)."""
-    tz = hours.zone(settings.OMNICANAL["TIME_ZONE"])
-    today = (now or clock.now()).astimezone(tz).date()
+    today = order_rollups.business_today(now)
     due = kept = 0
     for fact in facts:
         for f in fact.fulfillments:
-            if f.promised_at is None or f.status == CANCELLED:
+            if filters.locations is not None and order_rollups.where(f) not in filters.locations:
                 continue
-            if filters.locations is not None and (f.handover_location or f.location) not in filters.locations:
-                continue
-            promised, done = f.promised_at.astimezone(tz).date(), kept_promise_at(f)
-            if done is not None:
-                due += 1
-                kept += done.astimezone(tz).date() <= promised
-            elif today > promised:
-                due += 1
+            is_due, is_kept, _ = order_rollups.promise_state(f, today)  # the rollups' rule, today
+            due += is_due
+            kept += is_kept
     return ratio(kept, due)
 
 

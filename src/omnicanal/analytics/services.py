@@ -5,40 +5,16 @@ outbox runs each handler in one)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
-
-from omnicanal.analytics import kpis
-from omnicanal.analytics.models import CountedOrder, CountedReturn, Grain, RollupCell
+from omnicanal.analytics import kpis, order_rollups
+from omnicanal.analytics.cells import add as _add
+from omnicanal.analytics.cells import buckets as buckets
+from omnicanal.analytics.models import CountedOrder, CountedReturn, RollupCell
 from omnicanal.inventory import queries as inventory
 from omnicanal.orders import queries as orders
 
 STORE_KINDS = ("store",)
-
-
-def buckets(at: dt.datetime) -> tuple[tuple[str, dt.datetime], ...]:
-    """The UTC hour and day `at` falls in."""
-    utc = at.astimezone(dt.UTC)
-    hour = utc.replace(minute=0, second=0, microsecond=0)
-    return ((Grain.HOUR, hour), (Grain.DAY, hour.replace(hour=0)))
-
-
-def _add(*, at: dt.datetime, channel: str, location: str, deltas: dict[str, Decimal]) -> None:
-    for grain, bucket in buckets(at):
-        for metric, delta in deltas.items():
-            if not delta:
-                continue
-            key = {"grain": grain, "bucket": bucket, "channel": channel, "location": location, "metric": metric}
-            if RollupCell.objects.filter(**key).update(value=F("value") + delta):
-                continue
-            try:
-                with transaction.atomic():  # a concurrent handler may create the cell first
-                    RollupCell.objects.create(**key, value=delta)
-            except IntegrityError:
-                RollupCell.objects.filter(**key).update(value=F("value") + delta)
 
 
 def _order_deltas(counted: CountedOrder, sign: int) -> dict[str, Decimal]:
@@ -109,7 +85,7 @@ def do_count_return(*, fact: orders.ReturnFact) -> bool:
 
 def do_rebuild_rollups() -> int:
     """Forget the rollups and count every order, cancellation and received return again (the same
-    steps the handlers take). Answers how many orders were counted."""
+    steps the handlers take, order_rollups' too). Answers how many orders were counted."""
     RollupCell.objects.all().delete()
     CountedOrder.objects.all().delete()
     CountedReturn.objects.all().delete()
@@ -121,4 +97,5 @@ def do_rebuild_rollups() -> int:
             do_count_cancellation(fact=fact)
     for ret in orders.return_facts():
         do_count_return(fact=ret)
+    order_rollups.do_rebuild_order_rollups(facts)
     return len(facts)

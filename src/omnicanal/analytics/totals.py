@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from omnicanal.analytics import kpis
+from omnicanal.analytics import kpis, order_rollups
 from omnicanal.analytics.models import Grain, RollupCell
 from omnicanal.analytics.services import location_kinds, ships_from_store
 from omnicanal.orders import queries as orders
@@ -62,13 +62,17 @@ def rollup_totals(filters: Filters, grain: str) -> Totals:
     return _plain(out)
 
 
-def raw_totals(filters: Filters) -> Totals:
-    """The same metrics counted from the order book's facts (placed, cancelled and received in the period)."""
+def raw_totals(filters: Filters, *, order_metrics: bool = True) -> Totals:
+    """The same metrics counted from the order book's facts (placed, cancelled and received in the
+    period; order_rollups' of the orders placed in it)."""
     out: Totals = defaultdict(lambda: defaultdict(Decimal))
     kinds = location_kinds()
-    for fact in orders.order_facts(placed_from=filters.start, placed_to=filters.end):
-        if fact.cancelled or not filters.keeps(channel=fact.channel, location=fact.location):
-            continue
+    kept = [fact for fact in orders.order_facts(placed_from=filters.start, placed_to=filters.end)
+            if not fact.cancelled and filters.keeps(channel=fact.channel, location=fact.location)]
+    for fact, metrics in _order_rollup_metrics(kept) if order_metrics else ():
+        for metric, value in metrics.items():
+            out[fact.channel][metric] += value
+    for fact in kept:
         cell = out[fact.channel]
         cell[kpis.ORDERS] += 1
         cell[kpis.REVENUE] += fact.total
@@ -89,17 +93,30 @@ def raw_totals(filters: Filters) -> Totals:
     return _plain(out)
 
 
+def _order_rollup_metrics(kept: list[orders.OrderFact]):
+    """order_rollups' metrics of these orders, as its handlers and periodic task count them."""
+    if not kept:
+        return []
+    returns: dict[str, list[orders.ReturnFact]] = defaultdict(list)
+    for ret in orders.return_facts(order_ids=[fact.order_id for fact in kept]):
+        returns[ret.order_id].append(ret)
+    cross, today = set(order_rollups.cross_channel_ids(kept)), order_rollups.business_today()
+    return [(fact, order_rollups.order_metrics(fact, returns[fact.order_id], today=today,
+                                               cross=fact.order_id in cross)) for fact in kept]
+
+
 def _plain(totals) -> Totals:
     """Plain dicts without the zero cells (a rollup cell that went back to zero is no metric)."""
     return {channel: {metric: Decimal(value) for metric, value in metrics.items() if value}
             for channel, metrics in totals.items() if any(metrics.values())}
 
 
-def totals(filters: Filters) -> tuple[Totals, str]:
-    """The period's additive metrics per channel, and where they came from (day, hour or raw)."""
+def totals(filters: Filters, *, order_metrics: bool = True) -> tuple[Totals, str]:
+    """The period's additive metrics per channel, and where they came from (day, hour or raw);
+    without order_rollups' metrics from the facts when the caller computes those KPIs from them."""
     grain = grain_for(filters.start, filters.end)
     if grain is None:
-        return raw_totals(filters), kpis.RAW
+        return raw_totals(filters, order_metrics=order_metrics), kpis.RAW
     return rollup_totals(filters, grain), grain
 
 
