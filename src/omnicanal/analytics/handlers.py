@@ -4,7 +4,10 @@ order's facts through orders.queries (the events do not carry the locations and 
 
 from __future__ import annotations
 
-from omnicanal.analytics import services
+from omnicanal.analytics import (
+    conversation_handlers,  # noqa: F401 - registers conversations' topics
+    services,
+)
 from omnicanal.core import outbox
 from omnicanal.orders import queries as orders
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from omnicanal.analytics import kpis, raw
+from omnicanal.analytics import conversation_kpis, kpis, raw
 from omnicanal.analytics.replica import on_replica
 from omnicanal.analytics.totals import Filters, summed, totals
 from omnicanal.conversations import queries as conversations
@@ -70,7 +70,7 @@ def _from_facts(filters: Filters) -> dict[str, Any]:
         "loyalty_redemption_by_channel": raw.loyalty_redemption(facts, money),
         **raw.customers_kpis(facts, money),
     }
-    out.update(raw.response_times(filters))
+    out.update(conversation_kpis.response_times(filters))  # from the conversation cells for whole hours
     return out
 
 
