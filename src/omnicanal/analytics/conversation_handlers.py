@@ -10,10 +10,11 @@ from __future__ import annotations
 from omnicanal.analytics import conversation_rollups
 from omnicanal.core import outbox
 
-# Every event after which a conversation may count differently: its first message and channel, a
+# Every event after which a conversation may count differently: its first message and channel (a
+# new conversation's ConversationOpened comes with its MessageReceived, in the same commit), a
 # person's or the bot's reply, a resolution or reopening, the store, order or team that decide its
 # location, a merge that moved its messages.
-TOPICS = ("conversations.ConversationOpened", "conversations.MessageReceived", "conversations.MessageSent",
+TOPICS = ("conversations.MessageReceived", "conversations.MessageSent",
           "conversations.ConversationResolved", "conversations.ConversationReopened",
           "conversations.ConversationAssigned", "conversations.ConversationRouted", "conversations.TicketOpened",
           "conversations.TicketLinked", "conversations.ConversationMerged")

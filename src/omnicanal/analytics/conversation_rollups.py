@@ -16,8 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from omnicanal.analytics import raw
 from omnicanal.analytics.conversation_kpis import metrics_of
@@ -34,19 +33,21 @@ def _cells(channel: str, location: str, metrics) -> Counter[Cell]:
 
 
 def _add(deltas: dict[Key, int]) -> None:
-    """Apply the deltas in one fixed order (sorted: hour before day, then bucket and cell), after
+    """Apply the deltas in one statement (an upsert adding to each cell: PostgreSQL and SQLite speak
+    the same ON CONFLICT), its rows sorted (hour before day, then bucket and cell) and written after
     every note is locked, so that concurrent recounts queue on a cell but never deadlock."""
-    for (grain, bucket, channel, location, metric), delta in sorted(deltas.items()):
-        if not delta:
-            continue
-        key = {"grain": grain, "bucket": bucket, "channel": channel, "location": location, "metric": metric}
-        if ConversationCell.objects.filter(**key).update(value=F("value") + delta):
-            continue
-        try:
-            with transaction.atomic():  # a concurrent recount may create the cell first
-                ConversationCell.objects.create(**key, value=delta)
-        except IntegrityError:
-            ConversationCell.objects.filter(**key).update(value=F("value") + delta)
+    adapt = connection.ops.adapt_datetimefield_value  # as the ORM stores a bucket (raw SQL below)
+    rows = [(grain, adapt(bucket), channel, location, metric, delta)
+            for (grain, bucket, channel, location, metric), delta in sorted(deltas.items()) if delta]
+    if not rows:
+        return
+    table = connection.ops.quote_name(ConversationCell._meta.db_table)
+    values = ", ".join(["(%s, %s, %s, %s, %s, %s)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (grain, bucket, channel, location, metric, value) VALUES {values} "
+            f"ON CONFLICT (grain, bucket, channel, location, metric) DO UPDATE SET value = {table}.value + "
+            "excluded.value", [value for row in rows for value in row])
 
 
 def _now_counted(fact: conversations.ConversationFact | None) -> tuple[str, str, tuple[str, ...]]:
@@ -64,47 +65,46 @@ def _fact(conversation_id: str) -> conversations.ConversationFact | None:
     return found[0] if found else None
 
 
-def _note_and_fact(conversation_id: str) -> tuple[CountedConversation | None, conversations.ConversationFact | None]:
-    """The conversation's note, locked before its facts are read (created when it starts counting;
-    None while it counts nothing), and its facts."""
+def _difference(opened_at: dt.datetime, before: Counter[Cell], after: Counter[Cell]) -> dict[Key, int]:
+    return {(grain, bucket, *cell): after[cell] - before[cell]
+            for cell in before.keys() | after.keys() if after[cell] != before[cell]
+            for grain, bucket in buckets(opened_at)}
+
+
+def _recount(conversation_id: str) -> dict[Key, int]:
+    """The cells' deltas of one conversation, its note brought up to date. The note is locked before
+    the facts are read, so two recounts of one conversation run one after the other and the second
+    sees what the first did not."""
     counted = CountedConversation.objects.select_for_update().filter(conversation_id=conversation_id).first()
     fact = _fact(conversation_id)
-    if counted is not None or fact is None or not metrics_of(fact):
-        return counted, fact
-    try:
-        with transaction.atomic():
-            return CountedConversation.objects.create(conversation_id=conversation_id, opened_at=fact.opened_at), fact
-    except IntegrityError:  # a concurrent recount noted it first: wait for it, then read again
-        counted = CountedConversation.objects.select_for_update().filter(conversation_id=conversation_id).first()
-        return counted, _fact(conversation_id)
-
-
-def _difference(counted: CountedConversation, channel: str, location: str, metrics) -> dict[Key, int]:
-    before = _cells(counted.channel, counted.location, counted.metrics)
+    channel, location, metrics = _now_counted(fact)
     after = _cells(channel, location, metrics)
-    return {(grain, bucket, *cell): after[cell] - before[cell]  # type: ignore[misc]
-            for cell in before.keys() | after.keys() if after[cell] != before[cell]
-            for grain, bucket in buckets(counted.opened_at)}
+    if counted is None:
+        if fact is None or not metrics:
+            return {}
+        try:
+            with transaction.atomic():  # noted with what it counts: nothing was counted before
+                CountedConversation.objects.create(conversation_id=conversation_id, opened_at=fact.opened_at,
+                                                   channel=channel, location=location, metrics=list(metrics))
+            return _difference(fact.opened_at, Counter(), after)
+        except IntegrityError:  # a concurrent recount noted it first: wait for it, then recount
+            return _recount(conversation_id)
+    difference = _difference(counted.opened_at, _cells(counted.channel, counted.location, counted.metrics), after)
+    if difference:
+        CountedConversation.objects.filter(pk=counted.pk).update(channel=channel, location=location,
+                                                                 metrics=list(metrics))
+    return difference
 
 
 def do_recount_conversations(*, conversation_ids) -> int:
-    """Bring these conversations' contributions to the cells up to date with their facts; answers how
-    many changed. Each conversation's note is locked before its facts are read, so two recounts of
-    one conversation run one after the other and the second sees what the first did not."""
+    """Bring these conversations' contributions to the cells up to date with their facts (notes
+    locked in one order, then the cells written at once); answers how many changed."""
     deltas: Counter[Key] = Counter()
     changed = 0
-    for conversation_id in sorted(set(conversation_ids)):  # notes locked in one order
-        counted, fact = _note_and_fact(conversation_id)
-        if counted is None:
-            continue
-        channel, location, metrics = _now_counted(fact)
-        difference = _difference(counted, channel, location, metrics)
-        if not difference:
-            continue
+    for conversation_id in sorted(set(conversation_ids)):
+        difference = _recount(conversation_id)
         deltas.update(difference)
-        changed += 1
-        CountedConversation.objects.filter(pk=counted.pk).update(channel=channel, location=location,
-                                                                 metrics=list(metrics))
+        changed += bool(difference)
     _add(deltas)
     return changed
 
