@@ -82,3 +82,22 @@ def test_bot_containment_counts_what_the_bot_answered_alone(shop, ana, bea):
     assert kpis["bot_containment"] == 0.5
     assert kpis["first_response_minutes_p50"] == bucketed(5)  # a person's answer is the first response, not the bot's
     assert queries.report(at("VAP")).kpis["bot_containment"] is None
+
+
+def test_a_customers_merge_moves_the_emptied_conversations_count_into_the_survivors(shop, ana, bea):
+    from django.db import transaction
+
+    from omnicanal.analytics import conversation_kpis
+    from omnicanal.customers.services import do_merge_customers
+
+    kept = shop.write(at=DAY + 9 * H, value=ANA, store="SCL").conversation.public_id
+    emptied = shop.write(at=DAY + 10 * H, value=BEA, channel="sms", store="VAP").conversation.public_id
+    assert conversation_kpis.rollup_counts(at("VAP"), "day") == {"sms": {"conversations": 1}}
+
+    with shop.capture(execute=True), transaction.atomic():
+        do_merge_customers(survivor=ana, other=bea)
+
+    # Bea's messages joined Ana's open conversation: hers no longer counts (no customer message left)
+    assert conversation_kpis.rollup_counts(at("VAP"), "day") == {}
+    assert conversation_kpis.rollup_counts(day(), "day") == conversation_kpis.fact_counts(day())
+    assert [c.conversation_id for c in raw.conversations_kept(day())] == [kept] != [emptied]
