@@ -20,9 +20,12 @@ per event. Measured, p50/p99 over --runs:
 - the whole dashboard (both reports, the period and the one before, and every card and table
   `dashboard.tables` builds) for --report-days (a year by default), without filters and with a
   channel and a store, and GET /api/v1/analytics/kpis for the same period (in process, Django's
-  test client), --report-runs each; goal <= 300 ms (the order KPIs come from the rollups; the
-  conversation KPIs still from the facts unless rolled up: docs/analytics.md);
-- the handler per event beside a ceiling: the same six cell UPDATEs alone in a transaction.
+  test client), --report-runs each; goal <= 300 ms (the order KPIs come from the rollups, the
+  conversation KPIs from their cells: docs/analytics.md);
+- the handler per event beside a ceiling: the same six cell UPDATEs alone in a transaction;
+- the conversation KPIs for a year and the year before from their cells (built in bulk by SQL that
+  mirrors analytics.conversation_kpis.metrics_of, but for the last --sample conversations, which the
+  real batch handler recounts, priced per event), beside the same from conversations' facts.
 """
 
 from __future__ import annotations
@@ -262,6 +265,52 @@ WHERE x.value <> 0
 GROUP BY 1, 2, 3, 4, 5
 """
 
+# The bulk rebuild of the conversation cells: conversation_kpis.metrics_of in SQL, on the opening's hour
+# and day × the first customer message's channel × the location (the conversation's store, else its
+# team's one store; the bench's conversations have no tickets naming orders), for every conversation
+# but the last --sample, which the real handler recounts (measure_conversation_handler).
+def conversation_sql() -> tuple[str, str]:
+    """(the cells' INSERT, the notes' INSERT), with histogram.bucket_sql (after django.setup())."""
+    from omnicanal.analytics import histogram
+
+    metrics = f"""
+SELECT c.public_id AS conversation_id, c.created_at AS at, fi.channel,
+       coalesce(nullif(c.store, ''), CASE WHEN jsonb_array_length(t.store_codes) = 1 THEN t.store_codes ->> 0 END,
+                '') AS location, m.metric
+FROM conversations_conversation c
+LEFT JOIN conversations_team t ON t.id = c.team_id
+JOIN LATERAL (SELECT channel, created_at FROM conversations_message
+              WHERE conversation_id = c.id AND direction = 'in' ORDER BY created_at, id LIMIT 1) AS fi ON true
+CROSS JOIN LATERAL (SELECT coalesce(bool_or(author = 'bot'), false) AS bot,
+                           coalesce(bool_or(author = 'agent'), false) AS agent
+                    FROM conversations_message WHERE conversation_id = c.id AND direction = 'out' AND NOT private
+                      AND author IN ('agent', 'bot')) AS a
+CROSS JOIN LATERAL (VALUES
+  ('conversations'),
+  (CASE WHEN c.first_response_at >= fi.created_at THEN 'first_response:' || ({histogram.bucket_sql(
+      "extract(epoch FROM c.first_response_at - fi.created_at) / 60")}) END),
+  (CASE WHEN c.resolved_at >= fi.created_at THEN 'resolution:' || ({histogram.bucket_sql(
+      "extract(epoch FROM c.resolved_at - fi.created_at) / 60")}) END),
+  (CASE WHEN c.resolved_at IS NOT NULL OR c.reopens > 0 THEN 'resolved_once' END),
+  (CASE WHEN c.reopens > 0 THEN 'reopened' END),
+  (CASE WHEN a.bot THEN 'bot_answered' END),
+  (CASE WHEN a.bot AND NOT a.agent THEN 'bot_contained' END)) AS m(metric)
+WHERE m.metric IS NOT NULL AND c.id <= %(counted)s
+"""
+    cells = f"""
+INSERT INTO analytics_conversationcell (grain, bucket, channel, location, metric, value)
+SELECT g.grain, date_trunc(g.grain, x.at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', x.channel, x.location, x.metric,
+       count(*)
+FROM ({metrics}) AS x CROSS JOIN (VALUES ('hour'), ('day')) AS g(grain)
+GROUP BY 1, 2, 3, 4, 5
+"""
+    notes = f"""
+INSERT INTO analytics_countedconversation (conversation_id, opened_at, channel, location, metrics)
+SELECT x.conversation_id, min(x.at), min(x.channel), min(x.location), jsonb_agg(x.metric)
+FROM ({metrics}) AS x GROUP BY x.conversation_id
+"""
+
+    return cells, notes
 
 def _stamp_sql(status: str) -> str:
     """orders.facts._stamp: the first time the fulfilment's history reached `status`."""
@@ -313,6 +362,10 @@ def seed(args) -> None:
         _timed("rollups (bulk, SQL)", lambda: _sql(ROLLUP_SQL, {
             "counted": counted, "tz": settings.OMNICANAL["TIME_ZONE"], "today": business_today()}))
         _timed("customers' hours (bulk, SQL)", lambda: _sql(CUSTOMER_HOURS_SQL, {"counted": counted}))
+        talked = args.messages // 2 - args.sample
+        cells_sql, notes_sql = conversation_sql()
+        _timed("conversation cells (bulk, SQL)", lambda: _sql(cells_sql, {"counted": talked}))
+        _timed("conversation notes (bulk, SQL)", lambda: _sql(notes_sql, {"counted": talked}))
         for table in ("orders_order", "orders_fulfillment", "orders_orderline", "customers_customer",
                       "conversations_conversation", "conversations_message"):
             _sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")  # noqa: S608
@@ -438,6 +491,55 @@ def measure_handler(args) -> None:
     _line("ceiling: the six cell UPDATEs alone", c50, c99, f" ({100 * c50 / p50:.0f}% of the handler's p50)")
 
 
+def measure_conversation_handler(args) -> None:
+    """The last --sample conversations recounted by the real batch handler, one event (one
+    transaction) each: a first message's recount (note created, cells upserted), then the same
+    event again (nothing changes: the note locked and the facts read)."""
+    from django.db import transaction
+
+    from omnicanal.analytics import conversation_handlers
+    from omnicanal.core.outbox import Envelope
+
+    n = args.messages // 2
+    ids = list(range(n - args.sample + 1, n + 1))
+    first, again = [], []
+    for times in (first, again):
+        for i in ids:
+            envelope = Envelope(id=i, topic="conversations.MessageReceived",
+                                payload={"conversation_id": f"cnv_b{i}"}, occurred_at=END)
+            t0 = time.perf_counter()
+            with transaction.atomic():
+                conversation_handlers.recount_conversations([envelope])
+            times.append((time.perf_counter() - t0) * 1000)
+    print(f"\nThe conversation cells' cost per event ({args.sample:,} conversations recounted by the real handler, "
+          "one transaction each):", flush=True)
+    _line("a conversation's first recount (note and cells written)", *_percentiles(first))
+    _line("a recount that changes nothing (note locked, facts read)", *_percentiles(again))
+
+
+def measure_conversation_kpis(args) -> None:
+    """The conversation KPIs of a year and the year before from their cells, and a check that the
+    bulk SQL mirrors metrics_of: the cells and the facts agree on the year's first 30 days (the
+    last --sample conversations wait for measure_conversation_handler)."""
+    from omnicanal.analytics import conversation_kpis
+    from omnicanal.analytics.models import ConversationCell
+    from omnicanal.analytics.totals import Filters
+
+    year = Filters(start=END - YEAR, end=END)
+    month = Filters(start=END - YEAR, end=END - YEAR + dt.timedelta(days=30))
+    agree = conversation_kpis.rollup_counts(month, "day") == conversation_kpis.fact_counts(month)
+    print(f"\nThe conversation KPIs for a year and the year before ({ConversationCell.objects.count():,} cells; "
+          f"cells and facts agree on the first 30 days: {'yes' if agree else 'NO'}), {args.runs} runs:", flush=True)
+    p50, p99 = _measure(lambda: (conversation_kpis.response_times(year),
+                                 conversation_kpis.response_times(year.previous())), args.runs)
+    _line("conversation KPIs (this year + previous)", p50, p99,
+          f" (goal <= {GOAL_MS:.0f} ms: {'met' if p99 <= GOAL_MS else 'NOT met'})")
+    f50, f99 = _measure(lambda: (conversation_kpis.kpis_of(conversation_kpis.fact_counts(year)),
+                                 conversation_kpis.kpis_of(conversation_kpis.fact_counts(year.previous()))),
+                        max(1, args.report_runs))
+    _line("the same from conversations' facts (the report's way before the cells)", f50, f99)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse(list(argv if argv is not None else sys.argv[1:]))
     print(f"load average: {open('/proc/loadavg').read().split(' ', 3)[:3]}", flush=True)
@@ -448,8 +550,10 @@ def main(argv: list[str] | None = None) -> None:
             seed(args)
             print(f"  data ready in {time.perf_counter() - t0:,.0f} s", flush=True)
         measure_rollups(args)
+        measure_conversation_kpis(args)
         if not args.reuse:
             measure_handler(args)
+            measure_conversation_handler(args)
         measure_reports(args)
     finally:
         print(f"load average: {open('/proc/loadavg').read().split(' ', 3)[:3]}; total {time.perf_counter() - t0:,.0f} s",

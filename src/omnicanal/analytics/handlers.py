@@ -4,7 +4,11 @@ order's facts through orders.queries (the events do not carry the locations and 
 
 from __future__ import annotations
 
-from omnicanal.analytics import order_rollups, services
+from omnicanal.analytics import (
+    conversation_handlers,  # noqa: F401 - registers conversations' topics
+    order_rollups,
+    services,
+)
 from omnicanal.core import outbox
 from omnicanal.orders import queries as orders
 

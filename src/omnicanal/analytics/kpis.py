@@ -5,8 +5,10 @@ checks that the page names every KPI here and that the report answers exactly th
 Units: `count`, `money` ({amount, currency}), `fraction` (0–1), `minutes`, and `breakdown` (an object
 keyed by channel, location, cause, reason or number of channels). Sources: `rollup` (read off the
 hourly/daily rollups when the period is whole hours, else from the raw facts, with the same answer:
-the additive metrics summed, order_rollups' ones too, cycle times within their histogram's 5 %) or
-`raw` (computed from the owning domains' facts: orders.queries, conversations.queries).
+the additive metrics summed, order_rollups' ones too, in RollupCell; the conversation counts and
+percentile histograms in ConversationCell, conversation_kpis.py; cycle times and response times
+within their histogram's 5 %) or `raw` (computed from the owning domains' facts: orders.queries,
+conversations.queries).
 """
 
 from __future__ import annotations
@@ -99,18 +101,20 @@ KPIS: tuple[Kpi, ...] = (
                           "the date promised when the order was placed ÷ fulfilments due (done, or undone past "
                           "that date), orders placed in the period."), FRACTION, ROLLUP),
     Kpi("first_response_minutes_p50", _("Median minutes from a conversation's first customer message to our first "
-                                        "reply, conversations opened in the period."), MINUTES, RAW,
+                                        "reply by a person, conversations opened in the period (read off buckets "
+                                        "5 % wide: within 5 %)."), MINUTES, ROLLUP, ("conversations",)),
+    Kpi("first_response_minutes_p90", _("90th percentile of the same (within 5 %)."), MINUTES, ROLLUP,
         ("conversations",)),
-    Kpi("first_response_minutes_p90", _("90th percentile of the same."), MINUTES, RAW, ("conversations",)),
     Kpi("resolution_minutes_p50", _("Median minutes from a conversation's first customer message to its "
-                                    "resolution, conversations opened and resolved."), MINUTES, RAW,
+                                    "resolution, conversations opened and resolved (within 5 %)."), MINUTES, ROLLUP,
         ("conversations",)),
     Kpi("reopen_rate", _("Conversations opened in the period and reopened after being resolved ÷ those resolved "
-                         "at least once."), FRACTION, RAW, ("conversations",)),
+                         "at least once."), FRACTION, ROLLUP, ("conversations",)),
     Kpi("bot_containment", _("Conversations opened in the period the bot answered and no agent did ÷ those the "
-                             "bot answered."), FRACTION, RAW, ("conversations",)),
+                             "bot answered."), FRACTION, ROLLUP, ("conversations",)),
     Kpi("response_by_channel", _("Per channel of the first customer message: conversations, first response and "
-                                 "resolution p50/p90 in minutes."), BREAKDOWN, RAW, ("conversations",)),
+                                 "resolution p50/p90 in minutes (within 5 %)."), BREAKDOWN, ROLLUP,
+        ("conversations",)),
     Kpi("repeat_rate", _("Customers with two or more orders in the period ÷ customers with an order."), FRACTION, ROLLUP),
     Kpi("customers_by_channels_used", _("Customers with an order in the period, grouped by how many sales channels "
                                         "they bought on, with their average spend."), BREAKDOWN, ROLLUP),

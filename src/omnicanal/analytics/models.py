@@ -86,6 +86,39 @@ class CountedReturn(models.Model):
     return_id = models.CharField(max_length=32, unique=True)
 
 
+class ConversationCell(models.Model):
+    """How many conversations opened in one UTC hour or day, on one channel (of the customer's first
+    message) at one location, count towards one metric (conversation_kpis: `conversations`,
+    `first_response:<bucket>`, `resolution:<bucket>`, `resolved_once`, `reopened`, `bot_answered`,
+    `bot_contained`)."""
+
+    grain = models.CharField(max_length=4, choices=Grain.choices)
+    bucket = models.DateTimeField()  # the UTC hour or day the conversations were opened in
+    channel = models.CharField(max_length=30)
+    location = models.CharField(max_length=32, blank=True, default="")
+    metric = models.CharField(max_length=40)
+    value = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["grain", "bucket", "channel", "location", "metric"],
+                                    name="one_conversation_cell"),
+            models.CheckConstraint(condition=Q(grain__in=["hour", "day"]), name="conversation_cell_grain_known"),
+        ]
+        indexes = [models.Index(fields=["grain", "bucket"], name="conversation_cell_by_bucket")]
+
+
+class CountedConversation(models.Model):
+    """What a conversation adds to the conversation cells now (a later event takes back the
+    difference): its opening, channel, location and metrics."""
+
+    conversation_id = models.CharField(max_length=32, unique=True)
+    opened_at = models.DateTimeField()
+    channel = models.CharField(max_length=30, blank=True, default="")
+    location = models.CharField(max_length=32, blank=True, default="")
+    metrics = models.JSONField(default=list)
+
+
 class WeeklySummarySent(models.Model):
     """A staff member's weekly summary for the week starting `week` (a Monday, the business's date):
     written in the transaction that queues the email, so a second run that week sends nothing."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from omnicanal.analytics import kpis, order_kpis, raw
+from omnicanal.analytics import conversation_kpis, kpis, order_kpis, raw
 from omnicanal.analytics.replica import on_replica
 from omnicanal.analytics.totals import Filters, Totals, summed, totals
 from omnicanal.conversations import queries as conversations
@@ -61,9 +61,10 @@ def _additive_of(per_channel: Totals) -> dict[str, Any]:
 
 def _from_facts(filters: Filters, cells: Totals | None = None) -> dict[str, Any]:
     """The KPIs that are not plain sums: the order ones off the period's cells when it is whole
-    hours (`cells`: order_kpis), else from the facts; the conversation ones from the facts."""
+    hours (`cells`: order_kpis), else from the facts; the conversation ones off their own cells for
+    whole hours, else from the facts (conversation_kpis)."""
     out = _orders_from_facts(filters) if cells is None else order_kpis.from_rollups(filters, cells, money)
-    out.update(raw.response_times(filters))
+    out.update(conversation_kpis.response_times(filters))
     return out
 
 

@@ -140,39 +140,6 @@ def conversations_kept(filters: Filters) -> list[conversations.ConversationFact]
     return [conv for conv in convs if where[conv.conversation_id] in filters.locations]
 
 
-def response_times(filters: Filters) -> dict[str, Any]:
-    """First response and resolution, overall and per channel of the first customer message; the
-    reopen rate and the bot's containment."""
-    firsts: dict[str, list[float]] = defaultdict(list)
-    resolutions: dict[str, list[float]] = defaultdict(list)
-    count: Counter[str] = Counter()
-    kept = conversations_kept(filters)
-    for conv in kept:
-        count[conv.channel] += 1
-        first = minutes(conv.first_response_at, conv.first_inbound_at)
-        if first is not None and first >= 0:
-            firsts[conv.channel].append(first)
-        resolution = minutes(conv.resolved_at, conv.first_inbound_at)
-        if resolution is not None and resolution >= 0:
-            resolutions[conv.channel].append(resolution)
-    every_first = [v for values in firsts.values() for v in values]
-    every_resolution = [v for values in resolutions.values() for v in values]
-    resolved_once = [conv for conv in kept if conv.resolved_at is not None or conv.reopens]
-    bot_answered = [conv for conv in kept if conv.bot_replied]
-    return {
-        "first_response_minutes_p50": percentile(every_first, 0.5),
-        "first_response_minutes_p90": percentile(every_first, 0.9),
-        "resolution_minutes_p50": percentile(every_resolution, 0.5),
-        "reopen_rate": ratio(sum(1 for conv in resolved_once if conv.reopens), len(resolved_once)),
-        "bot_containment": ratio(sum(1 for conv in bot_answered if not conv.agent_replied), len(bot_answered)),
-        "response_by_channel": {channel: {
-            "conversations": n,
-            "first_response_minutes": _cycle(firsts[channel]),
-            "resolution_minutes": _cycle(resolutions[channel]),
-        } for channel, n in sorted(count.items())},
-    }
-
-
 def customers_kpis(facts: list[orders.OrderFact], money) -> dict[str, Any]:
     """repeat_rate and customers_by_channels_used over the customers of these orders."""
     count: Counter[str] = Counter()

@@ -86,6 +86,24 @@ class ConversationReopened:
 
 
 @dataclass(frozen=True)
+class ConversationRouted:
+    """Staff or an integration changed what routes the conversation (the store it is about, a skill, a language)."""
+
+    conversation_id: str
+    store: str
+    skill: str
+    language: str
+
+
+@dataclass(frozen=True)
+class ConversationMerged:
+    """A customers' merge moved this (emptied, now resolved) conversation's messages and tickets into another."""
+
+    conversation_id: str
+    into_conversation_id: str
+
+
+@dataclass(frozen=True)
 class ConversationSnoozed:
     conversation_id: str
     until: str
@@ -100,6 +118,17 @@ class TicketOpened:
     conversation_id: str
     customer_id: str
     category: str
+    order_ref: str
+    return_ref: str
+
+
+@dataclass(frozen=True)
+class TicketLinked:
+    """An order or return reference recorded on a ticket that was already open."""
+
+    ticket_id: str
+    number: str
+    conversation_id: str
     order_ref: str
     return_ref: str
 

@@ -335,9 +335,13 @@ def _first_inbound(conversation_ids: list[int]) -> dict[int, list[tuple[str, dt.
 
 
 def conversation_facts(*, opened_from: dt.datetime | None = None, opened_to: dt.datetime | None = None,
-                       customer_ids: list[str] | None = None) -> list[ConversationFact]:
-    """Conversations opened in [opened_from, opened_to) (of these customers), oldest first."""
+                       customer_ids: list[str] | None = None,
+                       conversation_ids: list[str] | None = None) -> list[ConversationFact]:
+    """Conversations opened in [opened_from, opened_to) (of these customers; with these public ids),
+    oldest first."""
     qs = Conversation.objects.order_by("created_at", "pk")
+    if conversation_ids is not None:
+        qs = qs.filter(public_id__in=conversation_ids)
     if opened_from is not None:
         qs = qs.filter(created_at__gte=opened_from)
     if opened_to is not None:

@@ -128,6 +128,28 @@ class Shop:
 
         return self._run(at, lambda: do_resolve(conversation=conversation_id, actor=SYSTEM))
 
+    def reopen(self, conversation_id, *, at):
+        from omnicanal.conversations.services import do_reopen
+        from omnicanal.core.auth import SYSTEM
+
+        return self._run(at, lambda: do_reopen(conversation=conversation_id, actor=SYSTEM))
+
+    def link(self, conversation_id, order_ref, *, at):
+        """Name an order on the conversation's open ticket (opening one when there is none)."""
+        from omnicanal.conversations.services import do_link_order
+        from omnicanal.core.auth import SYSTEM
+
+        return self._run(at, lambda: do_link_order(conversation=conversation_id, actor=SYSTEM, order_ref=order_ref))
+
+    def route(self, conversation_id, *, at, store="", team=None):
+        """Staff set the store the conversation is about (routing), or hand it to a team."""
+        from omnicanal.conversations.services import do_assign, do_set_routing
+        from omnicanal.core.auth import SYSTEM
+
+        if team is not None:
+            return self._run(at, lambda: do_assign(conversation=conversation_id, actor=SYSTEM, team_slug=team))
+        return self._run(at, lambda: do_set_routing(conversation=conversation_id, actor=SYSTEM, store=store))
+
 
 @pytest.fixture
 def world(db):

@@ -1,7 +1,9 @@
 """The rollups (kept incrementally by the outbox handlers and the overdue promises' task) agree with the
 raw facts after any sequence of orders, payments, fulfilment steps, cancellations and returns (every
 metric, order_rollups' too, and the KPIs read off them: the customers' table exactly, cycle times
-within a bucket); and a rebuild from the facts lands on the same cells."""
+within a bucket), and the conversation cells with conversations' facts after any sequence of
+messages, replies, resolutions, reopenings, linked orders and routing; and a rebuild from the facts
+lands on the same cells."""
 
 import datetime as dt
 
@@ -9,8 +11,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from omnicanal.analytics import order_kpis, order_rollups, queries, services
-from omnicanal.analytics.models import CustomerHour, RollupCell
+from omnicanal.analytics import (
+    conversation_kpis,
+    conversation_rollups,
+    order_kpis,
+    order_rollups,
+    queries,
+    services,
+)
+from omnicanal.analytics.models import ConversationCell, CustomerHour, RollupCell
 from omnicanal.analytics.tests.conftest import DAY
 from omnicanal.analytics.totals import Filters, raw_totals, rollup_totals
 
@@ -136,3 +145,122 @@ def test_the_rebuild_command_counts_the_history(shop, ana):
     assert "counted 2 orders" in out.getvalue()
     filters = Filters(start=DAY, end=DAY + dt.timedelta(days=1))
     assert rollup_totals(filters, "day") == raw_totals(filters) != {}
+
+
+# --- the conversation cells --------------------------------------------------------------------
+
+PHONES = ("+56987654321", "+56998761234")  # Ana's and Bea's
+STORES = ("", "SCL", "VAP")
+M = dt.timedelta(minutes=1)
+
+talk = st.one_of(
+    # a customer writes (a new conversation, the open one, or a reopening within the window), on a
+    # channel, through a store's inbox or the shop's
+    st.tuples(st.just("write"), st.integers(0, 1), st.sampled_from(("whatsapp", "sms")), st.sampled_from(STORES)),
+    st.tuples(st.sampled_from(("reply", "bot", "resolve", "reopen")), st.integers(0, 9), st.just(0), st.just("")),
+    # staff name an order (its store: SCL or VAP), set the store, or hand it to a one-store team
+    st.tuples(st.sampled_from(("link", "route", "team")), st.integers(0, 9), st.integers(0, 1),
+              st.sampled_from(STORES)),
+)
+
+
+def _talk(shop, orders, plan):
+    """Each step some minutes after the one before (crossing hours and a day); refusals are skipped."""
+    conversations: list[str] = []
+    at = DAY + 22 * H
+    for kind, a, b, store in plan:
+        at += (37 + 53 * a) * M
+        try:
+            if kind == "write":
+                received = shop.write(at=at, value=PHONES[a], channel=b, store=store)
+                if received.conversation.public_id not in conversations:
+                    conversations.append(received.conversation.public_id)
+                continue
+            if not conversations:
+                continue
+            conv = conversations[a % len(conversations)]
+            if kind == "reply":
+                shop.reply(conv, at=at)
+            elif kind == "bot":
+                shop.bot_reply(conv, at=at)
+            elif kind == "resolve":
+                shop.resolve(conv, at=at)
+            elif kind == "reopen":
+                shop.reopen(conv, at=at)
+            elif kind == "link":
+                shop.link(conv, orders[b], at=at)
+            elif kind == "route":
+                shop.route(conv, at=at, store=store)
+            else:
+                shop.route(conv, at=at, team=("scl-team", "all-team")[b])
+        except Exception as exc:  # noqa: BLE001 - only the inbox's own refusals are expected
+            assert getattr(exc, "status", 0) in (403, 404, 409, 422), repr(exc)
+
+
+def _conversation_views(start, end):
+    return [Filters(start=start, end=end), Filters(start=start, end=end, channel="whatsapp"),
+            Filters(start=start, end=end, locations=frozenset({"SCL"})),
+            Filters(start=start, end=end, locations=frozenset({"VAP"})),
+            Filters(start=start, end=end, channel="sms", locations=frozenset({"SCL", "VAP"}))]
+
+
+def _conversation_cells():
+    return sorted(c for c in ConversationCell.objects.values_list("grain", "bucket", "channel", "location", "metric",
+                                                                  "value") if c[-1])
+
+
+@pytest.fixture
+def talk_world(shop, ana, bea):
+    from django.db import transaction
+
+    from omnicanal.conversations.services import do_save_team
+
+    with transaction.atomic():
+        do_save_team(slug="scl-team", name="SCL", store_codes=["SCL"])
+        do_save_team(slug="all-team", name="Todas", store_codes=["SCL", "VAP"])
+    return [shop.place(ana, at=DAY + 20 * H, location="SCL"), shop.place(bea, at=DAY + 20 * H, location="VAP")]
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(plan=st.lists(talk, min_size=1, max_size=12))
+def test_conversation_cells_agree_with_the_facts_after_any_sequence(shop, talk_world, plan):
+    conversation_rollups.do_rebuild_conversation_rollups()  # the examples share one database
+    _talk(shop, talk_world, plan)
+
+    for filters in _conversation_views(DAY, DAY + dt.timedelta(days=3)):
+        assert conversation_kpis.rollup_counts(filters, "day") == conversation_kpis.fact_counts(filters), filters
+    for filters in _conversation_views(DAY + 23 * H, DAY + 40 * H):
+        assert conversation_kpis.rollup_counts(filters, "hour") == conversation_kpis.fact_counts(filters), filters
+    incremental = _conversation_cells()
+    conversation_rollups.do_rebuild_conversation_rollups()
+    assert _conversation_cells() == incremental
+
+
+def test_an_agent_answering_after_the_bot_takes_the_containment_back(shop, ana):
+    conv = shop.write(at=DAY + 9 * H, store="SCL").conversation.public_id
+    shop.bot_reply(conv, at=DAY + 9 * H + M)
+    day = Filters(start=DAY, end=DAY + dt.timedelta(days=1))
+    assert conversation_kpis.rollup_counts(day, "day")["whatsapp"]["bot_contained"] == 1
+
+    shop.reply(conv, at=DAY + 9 * H + 5 * M)
+
+    counts = conversation_kpis.rollup_counts(day, "day")["whatsapp"]
+    assert "bot_contained" not in counts and counts["bot_answered"] == 1
+    assert conversation_kpis.kpis_of(conversation_kpis.rollup_counts(day, "day"))["bot_containment"] == 0.0
+
+
+def test_the_rebuild_command_counts_the_conversations(shop, ana):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    shop.reply(shop.write(at=DAY + 9 * H).conversation.public_id, at=DAY + 9 * H + 5 * M)
+    ConversationCell.objects.all().delete()
+    out = StringIO()
+
+    call_command("analytics_rebuild", stdout=out)
+
+    assert "counted 1 conversations" in out.getvalue()
+    filters = Filters(start=DAY, end=DAY + dt.timedelta(days=1))
+    assert conversation_kpis.rollup_counts(filters, "day") == conversation_kpis.fact_counts(filters) != {}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.db.models import F
 
+from omnicanal.conversations.events import ConversationMerged
 from omnicanal.conversations.models import ACTIVE_STATUSES, Attachment, Conversation, Message, Status, Ticket
-from omnicanal.core import clock
+from omnicanal.core import clock, outbox
 
 
 def do_move_conversations(*, survivor_id: str, merged_id: str) -> None:
@@ -26,6 +27,7 @@ def do_move_conversations(*, survivor_id: str, merged_id: str) -> None:
         Conversation.objects.filter(pk=merged_open.pk).update(
             status=Status.RESOLVED, resolved_at=now, resolved_by="merge", message_count=0, updated_at=now
         )
+        outbox.emit(ConversationMerged(conversation_id=merged_open.public_id, into_conversation_id=survivor_open.public_id))
     Conversation.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
     Ticket.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
 

@@ -23,6 +23,7 @@ from omnicanal.conversations.events import (
     SlaBreached,
     SlaWarning,
     TicketEscalated,
+    TicketLinked,
     TicketOpened,
     TicketStatusChanged,
 )
@@ -167,6 +168,9 @@ def do_link_order(*, conversation: Conversation | str, actor: Principal, order_r
     ticket.return_ref = return_ref or ticket.return_ref
     ticket.updated_at = clock.now()
     ticket.save(update_fields=["order_ref", "return_ref", "updated_at"])
+    outbox.emit(TicketLinked(ticket_id=ticket.public_id, number=ticket.display_number,
+                             conversation_id=conversation.public_id, order_ref=ticket.order_ref,
+                             return_ref=ticket.return_ref))
     return ticket
 
 

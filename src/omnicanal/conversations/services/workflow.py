@@ -8,7 +8,12 @@ import re
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.conversations import locks
-from omnicanal.conversations.events import ConversationReopened, ConversationResolved, ConversationSnoozed
+from omnicanal.conversations.events import (
+    ConversationReopened,
+    ConversationResolved,
+    ConversationRouted,
+    ConversationSnoozed,
+)
 from omnicanal.conversations.models import (
     ACTIVE_STATUSES,
     Author,
@@ -103,6 +108,8 @@ def do_set_routing(*, conversation: Conversation | str, actor: Principal, store:
         Conversation.objects.filter(pk=conversation.pk).update(**changes, updated_at=clock.now())
         for name, value in changes.items():
             setattr(conversation, name, value)
+        outbox.emit(ConversationRouted(conversation_id=conversation.public_id, store=conversation.store,
+                                       skill=conversation.skill, language=conversation.language))
     return conversation
 
 
