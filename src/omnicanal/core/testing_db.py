@@ -1,0 +1,95 @@
+"""How the test harness empties the database between transactional tests (conftest.py installs it).
+
+Django's TransactionTestCase (pytest-django's `transactional_db`, `live_server`) ends each test with
+`flush`: on PostgreSQL one `TRUNCATE` of every table (about 140, with nearly 600 indexes). TRUNCATE
+gives each table and index a new file and fsyncs them all at COMMIT: 3-7 s per flush on the 2-core
+reference machine (and hundreds of transactional tests), where SQLite's `DELETE FROM` of tables that
+are mostly empty costs milliseconds. That was most of why the PostgreSQL pass took 2.3 times the
+SQLite one (docs/operations.md, "The test run").
+
+`row_flush_sql` empties the same tables with `DELETE` instead, and only those that hold a row: the
+same end state (every table empty; sequences untouched, as Django's TRUNCATE without RESTART
+IDENTITY leaves them). As TRUNCATE fires no row trigger, the flush's own transaction runs with
+`session_replication_role = replica`, so the append-only triggers (audit log, ledger) and the
+foreign-key checks stay quiet for it alone. That setting needs a superuser (the suite's `postgres`);
+any other role keeps Django's TRUNCATE.
+
+`reseed(seeds)` puts back, after every flush, the rows data migrations seed (conftest.py lists the
+seeding functions): a flush removes them, and under pytest-xdist a worker runs a file that reads them
+after another file's flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+SUPERUSER_ONLY = "session_replication_role"
+
+
+def _is_superuser(connection) -> bool:
+    cached = getattr(connection, "_omnicanal_superuser", None)
+    if cached is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+            cached = bool(cursor.fetchone()[0])
+        connection._omnicanal_superuser = cached
+    return cached
+
+
+def _tables_with_rows(connection, tables: list[str]) -> list[str]:
+    """One round trip: which of these tables hold at least one row."""
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(
+        f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {quote(table)})" for i, table in enumerate(tables)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [tables[i] for (i,) in cursor.fetchall()]
+
+
+def row_flush_sql(original: Callable) -> Callable:
+    """A PostgreSQL `DatabaseOperations.sql_flush` that deletes rows instead of truncating files."""
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        if not tables or reset_sequences or not _is_superuser(self.connection):
+            return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        filled = _tables_with_rows(self.connection, sorted(tables))
+        if not filled:
+            return []
+        quote = self.quote_name
+        # SET LOCAL ends with the transaction; set back at the end too, for a flush inside an outer one.
+        return ([f"SET LOCAL {SUPERUSER_ONLY} = replica"]
+                + [f"DELETE FROM {quote(table)}" for table in filled]
+                + [f"SET LOCAL {SUPERUSER_ONLY} = origin"])
+
+    sql_flush.omnicanal_row_flush = True  # type: ignore[attr-defined]
+    return sql_flush
+
+
+def install_row_flush() -> None:
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    if not getattr(DatabaseOperations.sql_flush, "omnicanal_row_flush", False):
+        DatabaseOperations.sql_flush = row_flush_sql(DatabaseOperations.sql_flush)  # type: ignore[method-assign]
+
+
+
+def reseed(seeds: dict[str, list[str]]) -> Callable:
+    """A post_migrate receiver (Django's flush sends post_migrate after emptying the tables) that calls
+    the seeding functions of data migrations, {app label: ["pkg.migrations.0001_x:function"]}, with
+    the project's app registry, as the migration calls them with its historical one (idempotent)."""
+
+    def receiver(sender=None, using: str = "default", **kwargs) -> None:
+        from importlib import import_module
+        from types import SimpleNamespace
+
+        from django.apps import apps
+        from django.db import connections
+
+        # a data migration reads only schema_editor.connection, if anything (no DDL here)
+        editor = SimpleNamespace(connection=connections[using])
+        for target in seeds.get(getattr(sender, "label", ""), []):
+            module, function = target.split(":")
+            getattr(import_module(module), function)(apps, editor)
+
+    return receiver
