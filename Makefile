@@ -62,8 +62,9 @@ test-sqlite: install
 	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 # PG_WORKERS=2 runs the PostgreSQL pass on pytest-xdist workers, whole files to a worker (each its own
-# test database). One process by default: under xdist a worker runs flushing (transactional) tests
-# before tests that read the rows migrations seed, which fail then (README, "make test").
+# test database). A worker may run flushing (transactional) files before files that read the rows
+# migrations seed: conftest.py puts those rows back after every flush (core/testing_db.py). One
+# process by default until two workers have passed repeated clean runs (README, "make test").
 PG_WORKERS ?= 1
 PG_XDIST = $(if $(filter-out 0 1,$(PG_WORKERS)),-n $(PG_WORKERS) --dist loadfile,)
 # The PostgreSQL pass: DATABASE_URL when set, else the local server. It skips loudly when no

@@ -8,9 +8,21 @@ os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-us
 
 import pytest  # noqa: E402
 
+# The rows data migrations seed, put back after each flush of a transactional test (core/testing_db.py):
+# {app label: ["module:function"]}, the function the migration's RunPython calls.
+MIGRATION_SEEDS = {"catalog": ["omnicanal.catalog.migrations.0001_initial:create_default_channels"]}
+
 
 def pytest_configure(config):
-    from omnicanal.core import i18n
+    from django.db.models.signals import post_migrate
+
+    from omnicanal.core import i18n, testing_db
+
+    # Empty the PostgreSQL tables between transactional tests with DELETE, not TRUNCATE (seconds each).
+    # TEST_FLUSH=truncate keeps Django's TRUNCATE (to compare, or to rule the harness out).
+    if os.environ.get("TEST_FLUSH") != "truncate":
+        testing_db.install_row_flush()
+    post_migrate.connect(testing_db.reseed(MIGRATION_SEEDS), weak=False, dispatch_uid="omnicanal_test_reseed")
 
     if i18n.compile_all():
         # Django was set up before this hook and may have cached catalogues without the new .mo files.

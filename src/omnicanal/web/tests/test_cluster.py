@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 
@@ -133,7 +134,10 @@ def test_a_websocket_on_node_b_gets_the_push_of_a_message_that_arrived_on_node_a
                     return event, body
             raise AssertionError("no push for the message within 30 s")
 
-    event, body = asyncio.run(scenario())
+    # on a thread of its own: a browser test run earlier by this process (pytest-xdist's worker, say)
+    # leaves Playwright's event loop running on this one
+    with ThreadPoolExecutor(1) as pool:
+        event, body = pool.submit(asyncio.run, scenario()).result()
     assert event["conversation_id"] == body["conversation_id"]
 
 

@@ -1,0 +1,129 @@
+"""How the test harness empties the database between transactional tests (conftest.py installs it).
+
+Django's TransactionTestCase (pytest-django's `transactional_db`, `live_server`) ends each test with
+`flush`: on PostgreSQL one `TRUNCATE` of every table (about 140, with nearly 600 indexes). TRUNCATE
+gives each table and index a new file and fsyncs them all at COMMIT: 3-7 s per flush on the 2-core
+reference machine (and hundreds of transactional tests), where SQLite's `DELETE FROM` of tables that
+are mostly empty costs milliseconds. That was most of why the PostgreSQL pass took 2.3 times the
+SQLite one (docs/operations.md, "The test run").
+
+`row_flush_sql` empties the same tables with `DELETE` instead, and only those that hold a row, plus
+the tables beside them that TRUNCATE triggers empty (catalog's search index): the same end state
+(every table empty; sequences untouched, as Django's TRUNCATE without RESTART IDENTITY leaves them). As TRUNCATE fires no row trigger, the flush's own transaction runs with
+`session_replication_role = replica`, so the append-only triggers (audit log, ledger) and the
+foreign-key checks stay quiet for it alone. That setting needs a superuser (the suite's `postgres`);
+any other role keeps Django's TRUNCATE.
+
+Both vendors keep the content types and permissions (STATIC_TABLES): post_migrate, which the flush
+sends, would write the same rows back; it finds them and only checks.
+
+`reseed(seeds)` puts back, after every flush, the rows data migrations seed (conftest.py lists the
+seeding functions): a flush removes them, and under pytest-xdist a worker runs a file that reads them
+after another file's flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+SUPERUSER_ONLY = "session_replication_role"
+# Rows post_migrate writes after every flush, the same each time (content types, permissions): kept,
+# so that it only checks them (76 queries, not 190: about 0.4 s a flush under load).
+STATIC_TABLES = frozenset({"django_content_type", "auth_permission"})
+
+
+def _is_superuser(connection) -> bool:
+    cached = getattr(connection, "_omnicanal_superuser", None)
+    if cached is None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+            cached = bool(cursor.fetchone()[0])
+        connection._omnicanal_superuser = cached
+    return cached
+
+
+def _tables_beside_django(connection) -> set[str]:
+    """Tables of the schema that no model names (catalog's search index, kept by triggers): a
+    TRUNCATE of the models' tables empties them through TRUNCATE triggers, which a DELETE under
+    `replica` does not fire. The migrations' own bookkeeping stays."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+        every = {name for (name,) in cursor.fetchall()}
+    known = set(connection.introspection.django_table_names(only_existing=True, include_views=False))
+    return every - known - {"django_migrations"}
+
+
+def _tables_with_rows(connection, tables: list[str]) -> list[str]:
+    """One round trip: which of these tables hold at least one row."""
+    quote = connection.ops.quote_name
+    sql = " UNION ALL ".join(
+        f"SELECT {i} WHERE EXISTS (SELECT 1 FROM {quote(table)})" for i, table in enumerate(tables)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [tables[i] for (i,) in cursor.fetchall()]
+
+
+def row_flush_sql(original: Callable) -> Callable:
+    """A PostgreSQL `DatabaseOperations.sql_flush` that deletes rows instead of truncating files."""
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        tables = [table for table in tables if table not in STATIC_TABLES]
+        if not tables or reset_sequences or not _is_superuser(self.connection):
+            return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        filled = _tables_with_rows(self.connection, sorted(set(tables) | _tables_beside_django(self.connection)))
+        if not filled:
+            return []
+        quote = self.quote_name
+        # SET LOCAL ends with the transaction; set back at the end too, for a flush inside an outer one.
+        return ([f"SET LOCAL {SUPERUSER_ONLY} = replica"]
+                + [f"DELETE FROM {quote(table)}" for table in filled]
+                + [f"SET LOCAL {SUPERUSER_ONLY} = origin"])
+
+    sql_flush.omnicanal_row_flush = True  # type: ignore[attr-defined]
+    return sql_flush
+
+
+def static_rows_kept(original: Callable) -> Callable:
+    """SQLite's `sql_flush` (DELETE FROM each table) without the STATIC_TABLES."""
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        tables = [table for table in tables if table not in STATIC_TABLES]
+        return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+
+    sql_flush.omnicanal_row_flush = True  # type: ignore[attr-defined]
+    return sql_flush
+
+
+def install_row_flush() -> None:
+    """On the operations class of each configured database's backend."""
+    from django.db import connections
+
+    for alias in connections:
+        connection = connections[alias]
+        wrap = {"postgresql": row_flush_sql, "sqlite": static_rows_kept}.get(connection.vendor)
+        operations = type(connection.ops)
+        if wrap and not getattr(operations.sql_flush, "omnicanal_row_flush", False):
+            operations.sql_flush = wrap(operations.sql_flush)  # type: ignore[method-assign]
+
+
+
+def reseed(seeds: dict[str, list[str]]) -> Callable:
+    """A post_migrate receiver (Django's flush sends post_migrate after emptying the tables) that calls
+    the seeding functions of data migrations, {app label: ["pkg.migrations.0001_x:function"]}, with
+    the project's app registry, as the migration calls them with its historical one (idempotent)."""
+
+    def receiver(sender=None, using: str = "default", **kwargs) -> None:
+        from importlib import import_module
+        from types import SimpleNamespace
+
+        from django.apps import apps
+        from django.db import connections
+
+        # a data migration reads only schema_editor.connection, if anything (no DDL here)
+        editor = SimpleNamespace(connection=connections[using])
+        for target in seeds.get(getattr(sender, "label", ""), []):
+            module, function = target.split(":")
+            getattr(import_module(module), function)(apps, editor)
+
+    return receiver
