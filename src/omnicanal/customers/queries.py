@@ -638,3 +638,43 @@ def granted_channels(customer_ids: Iterable[str], purpose: str) -> dict[str, fro
     for customer_id, channel in rows.values_list("customer__public_id", "channel"):
         out[customer_id].add(channel)
     return {c: frozenset(found) for c, found in out.items()}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How a batch sender may reach one customer for a purpose: what `granted_channels`,
+    `reachable_on` and `contact_window` answer one by one, read for many customers at once."""
+
+    granted: frozenset[str]  # channels with an explicit grant of the purpose (none once erased)
+    addresses: dict[str, str]  # channel → the identifier to send to (reachable_on's choice)
+    window: ContactWindow
+
+
+def reach_many(customer_ids: Iterable[str], purpose: str, channels: Iterable[str]) -> dict[str, Reach]:
+    """{public id: Reach} in three queries (a campaign's chunk of a thousand customers); ids as given
+    (no alias is followed: pass survivors); unknown ids are left out. `may_contact` stays the rule:
+    this is the same consent read in bulk (an explicit grant, never after erasure)."""
+    wanted = [c for c in customer_ids if c]
+    people = {c.public_id: c for c in Customer.objects.filter(public_id__in=wanted)
+              .only("pk", "public_id", "erased_at", "time_zone", "contact_from", "contact_to")}
+    granted = granted_channels(list(people), purpose)
+    wanted_channels = {c: contact_channel(c) for c in channels}
+    kinds = {k for c in wanted_channels.values() for k in CHANNEL_KINDS.get(c or "", [])}
+    by_pk: dict[int, list[Identity]] = {}
+    for row in (Identity.objects.filter(customer_id__in=[c.pk for c in people.values()], kind__in=kinds)
+                .order_by("-verified", "-last_seen_at")):
+        by_pk.setdefault(row.customer_id, []).append(row)
+    out = {}
+    for public_id, customer in people.items():
+        addresses = {}
+        for channel, contact in wanted_channels.items():
+            order = CHANNEL_KINDS.get(contact or "", [])
+            rows = sorted((r for r in by_pk.get(customer.pk, []) if r.kind in order),
+                          key=lambda r: (order.index(r.kind), not r.verified))  # stable: recency kept
+            if rows:
+                addresses[channel] = rows[0].value
+        out[public_id] = Reach(granted=granted.get(public_id, frozenset()), addresses=addresses,
+                               window=ContactWindow(time_zone=_effective_zone(customer).key,
+                                                    contact_from=customer.contact_from,
+                                                    contact_to=customer.contact_to))
+    return out
