@@ -48,9 +48,9 @@ from omnicanal.marketing.messaging import (  # noqa: F401
     over_cap,
     placeholders_used,
 )
+from omnicanal.marketing.messaging import bounced_of as _bounced_of
 from omnicanal.marketing.messaging import check_message as _check_message
 from omnicanal.marketing.messaging import context_of as _context
-from omnicanal.marketing.messaging import bounced_of as _bounced_of
 from omnicanal.marketing.messaging import quiet_until_in as _quiet_until_in
 from omnicanal.marketing.messaging import touches_within_cap as _touches_within_cap
 from omnicanal.marketing.messaging import ways_of as _ways_of

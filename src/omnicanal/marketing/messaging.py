@@ -108,7 +108,8 @@ def ways_of(campaign, summary: customers.CustomerSummary, reach: customers.Reach
     `may_contact`'s rule for marketing without hours, and the addresses; the bounces)."""
     preferred = summary.preferred_for("marketing")
     order = [c for c in dict.fromkeys([*([preferred] if preferred else []), *campaign.channels]) if c in campaign.channels]
-    ways, reason = [], "no_consent"
+    ways: list[tuple[str, str]] = []
+    reason = "no_consent"
     if reach is None or summary.erased:
         return ways, reason
     for channel in order:
