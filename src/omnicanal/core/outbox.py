@@ -237,8 +237,29 @@ def deferred_dispatch() -> Iterator[None]:
         _deferred.reset(token)
 
 
+# Set by collected_dispatch(): the ids of the events written meanwhile, for dispatch_many().
+_collected: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("outbox_collected", default=None)
+
+
+@contextlib.contextmanager
+def collected_dispatch() -> Iterator[list[int]]:
+    """Like deferred_dispatch(), and yields the list of the pending events written inside (in
+    order), for the caller to hand to dispatch_many() after its commit: a batch service (a campaign's
+    chunk of messages) whose events would cost a transaction per event and handler one by one."""
+    ids: list[int] = []
+    token, deferred = _collected.set(ids), _deferred.set(True)
+    try:
+        yield ids
+    finally:
+        _deferred.reset(deferred)
+        _collected.reset(token)
+
+
 def _schedule_after_commit(event_id: int, topic: str = "") -> None:
     if _deferred.get():
+        collected = _collected.get()
+        if collected is not None:
+            collected.append(event_id)
         return
     # One callback per event: Django keeps them in order, drops those of a rolled-back savepoint, and
     # runs them only when the outermost transaction commits.
@@ -265,6 +286,70 @@ def _dispatch_after_commit(event_id: int, topic: str = "") -> None:
         dispatch(event_id)
     except Exception:  # the relay task retries; the commit already happened
         log.exception("outbox dispatch of event %s failed; the relay will retry", event_id)
+
+
+def dispatch_many(event_ids: list[int]) -> int:
+    """After the commit that wrote them (collected_dispatch()): run the events' in-process handlers
+    for all of them in one transaction (the rows locked, SKIP LOCKED, so an event another dispatcher
+    holds is left to it), noted in done_handlers and marked done as dispatch() would; then hand the
+    worker's part over, event by event, as the commit's callbacks would have. If a handler fails,
+    the chunk's transaction rolls back and each event goes through dispatch() alone (its failure
+    recorded, retried with backoff). Returns how many events were finished here."""
+    if not event_ids:
+        return 0
+    try:
+        finished, to_worker_only, leftovers = _run_in_process(event_ids)
+    except Exception:
+        log.exception("outbox: a handler failed on a chunk of %s events; dispatching them one by one", len(event_ids))
+        finished, to_worker_only, leftovers = 0, [], list(event_ids)
+    for pk in to_worker_only:  # what is left runs in the worker: hand the id over, as after a commit
+        if _worker_entry is None:
+            leftovers.append(pk)
+            continue
+        try:
+            _worker_entry(pk)
+        except Exception:  # the relay retries; the commit already happened
+            log.exception("outbox hand-over of event %s failed; the relay will retry", pk)
+    for pk in leftovers:  # batch handlers, a failed chunk: one at a time, as dispatch() does
+        try:
+            finished += dispatch(pk)
+        except Exception:  # the relay retries; the commit already happened
+            log.exception("outbox dispatch of event %s failed; the relay will retry", pk)
+    return finished
+
+
+def _run_in_process(event_ids: list[int]) -> tuple[int, list[int], list[int]]:
+    """dispatch_many's transaction: (events finished, events left to the worker, events left to dispatch())."""
+    finished, to_worker_only, leftovers = 0, [], []
+    with transaction.atomic():
+        rows = list(OutboxEvent.objects.select_for_update(skip_locked=True)
+                    .filter(pk__in=event_ids, status=OutboxStatus.PENDING).order_by("pk")
+                    .only("id", "topic", "payload", "created_at", "done_handlers", "status", "request_id"))
+        groups: dict[tuple[tuple[str, ...], bool], list[int]] = defaultdict(list)
+        for row in rows:
+            done = list(row.done_handlers)
+            registrations = handlers_for(row.topic)
+            with requestid.bound(row.request_id or requestid.current()):
+                for registration in registrations:
+                    if registration.background or registration.batch or registration.name in done:
+                        continue
+                    registration.func(_envelope(row))
+                    done.append(registration.name)
+            complete = {r.name for r in registrations} <= set(done)
+            if any(r.batch for r in registrations if r.name not in done):
+                leftovers.append(row.pk)
+            elif not complete:
+                to_worker_only.append(row.pk)
+            finished += complete
+            groups[(tuple(done), complete)].append(row.pk)
+        now = clock.now()
+        # One UPDATE per set of handlers run (a topic's events share it), not one per event.
+        for (done_names, complete), pks in groups.items():
+            changes: dict[str, Any] = {"done_handlers": list(done_names)}
+            if complete:
+                changes.update(status=OutboxStatus.DONE, dispatched_at=now, next_attempt_at=None)
+            OutboxEvent.objects.filter(pk__in=pks).update(**changes)
+    return finished, to_worker_only, leftovers
 
 
 def _backoff(attempts: int) -> dt.timedelta:

@@ -48,10 +48,12 @@ from omnicanal.marketing.messaging import (  # noqa: F401
     over_cap,
     placeholders_used,
 )
+from omnicanal.marketing.messaging import bounced_of as _bounced_of
 from omnicanal.marketing.messaging import check_message as _check_message
 from omnicanal.marketing.messaging import context_of as _context
-from omnicanal.marketing.messaging import quiet_until as _quiet_until
-from omnicanal.marketing.messaging import ways as _ways
+from omnicanal.marketing.messaging import quiet_until_in as _quiet_until_in
+from omnicanal.marketing.messaging import touches_within_cap as _touches_within_cap
+from omnicanal.marketing.messaging import ways_of as _ways_of
 from omnicanal.marketing.models import Bounce, Campaign, CampaignStatus, Recipient, RecipientStatus, Touch
 
 log = logging.getLogger(__name__)
@@ -243,32 +245,51 @@ class _Run:
         return run
 
 
+# Recipients sent per transaction: the thread, touch, event and status writes of a chunk share one
+# commit, its reads (summaries, consent, addresses, bounces, the cap) are a few queries, and its
+# events are dispatched together after it (outbox.dispatch_many).
+CHUNK = 200
+
+
 def do_send_campaign(*, campaign: Campaign, at: dt.datetime | None = None, limit: int | None = None) -> int:
-    """Send (or hold, or suppress) every recipient due now, each in a transaction of its own; how
-    many messages went. The campaign is done when nobody waits any more."""
+    """Send (or hold, or suppress) every recipient due now, CHUNK per transaction; how many messages
+    went. The campaign is done when nobody waits any more."""
     at = at or clock.now()
     due = (Recipient.objects.filter(campaign=campaign, status__in=WAITING)
            .filter(Q(not_before__isnull=True) | Q(not_before__lte=at)).order_by("pk").values_list("pk", flat=True))
     run = _Run.of(campaign)
+    pks = list(due[:limit] if limit else due)
     sent = 0
-    for pk in list(due[:limit] if limit else due):
-        sent += _process(pk, at=at, run=run) == RecipientStatus.SENT
+    for start in range(0, len(pks), CHUNK):
+        sent += _process_chunk(pks[start:start + CHUNK], at=at, run=run)
     if not Recipient.objects.filter(campaign=campaign, status__in=WAITING).exists():
         Campaign.objects.filter(pk=campaign.pk, status=CampaignStatus.SENDING).update(
             status=CampaignStatus.DONE, finished_at=at)
     return sent
 
 
+@dataclass
+class _Facts:
+    """What a chunk reads of its customers at once: their summaries, how to reach them, bounces."""
+
+    summaries: dict[str, customers.CustomerSummary]
+    reach: dict[str, customers.Reach]
+    bounced: dict[str, set[tuple[str, str]]]
+
+    @classmethod
+    def of(cls, rows: list[Recipient], channels) -> _Facts:
+        summaries = customers.customer_summaries([r.customer_id for r in rows])
+        ids = [s.id for s in summaries.values()]
+        return cls(summaries, customers.reach_many(ids, "marketing", channels), _bounced_of(ids))
 
 
-
-
-def _decide(row: Recipient, summary: customers.CustomerSummary | None, at: dt.datetime, run: _Run):
+def _decide(row: Recipient, summary: customers.CustomerSummary | None, at: dt.datetime, run: _Run, facts: _Facts):
     """(status, reason, not_before, ways) for a claimed recipient, before the frequency cap."""
     if summary is None or summary.erased:
         return RecipientStatus.SUPPRESSED, "no_consent", None, []
-    ways, reason = _ways(run.campaign, summary)
-    if not ways:
+    reach = facts.reach.get(summary.id)
+    ways, reason = _ways_of(run.campaign, summary, reach, facts.bounced.get(summary.id, set()))
+    if not ways or reach is None:
         return RecipientStatus.SUPPRESSED, reason, None, []
     if run.campaign.promote_skus:
         allowed = queries.promotable_skus(summary.id, run.campaign.promote_skus, at=at)
@@ -281,32 +302,48 @@ def _decide(row: Recipient, summary: customers.CustomerSummary | None, at: dt.da
             return RecipientStatus.SUPPRESSED, "unavailable", None, []  # not at the store they shop at
     if row.control:
         return RecipientStatus.HELD_OUT, "", None, []
-    if (opens := _quiet_until(summary.id, at)) is not None:
+    if (opens := _quiet_until_in(reach.window, at)) is not None:
         return RecipientStatus.HELD, "quiet_hours", opens, []
     return RecipientStatus.SENT, "", None, ways
 
 
-
-
-def _process(pk: int, *, at: dt.datetime, run: _Run) -> str:
-    with transaction.atomic():
-        row = locks.lock_due_recipient(pk)
-        if row is None or (row.not_before is not None and row.not_before > at):
-            return ""
-        summary = customers.customer_summaries([row.customer_id]).get(row.customer_id)
-        status, reason, until, ways = _decide(row, summary, at, run)
-        if status == RecipientStatus.SENT and summary is not None:
-            if over_cap(summary.id, at):
-                status, reason = RecipientStatus.SUPPRESSED, "frequency_cap"
-            else:
-                status, reason = _send(row, summary, ways, at, run)
-        row.status, row.reason, row.not_before = status, reason, until
-        if status == RecipientStatus.HELD_OUT:
-            row.window_start = at
-        row.save()
-        return status
-
-
+def _process_chunk(pks: list[int], *, at: dt.datetime, run: _Run) -> int:
+    """One transaction for a chunk of recipients: claim those still waiting (SKIP LOCKED: another
+    launch's are its own), decide each, count the week's cap under the gates of those about to get a
+    message, write the messages, then the touches, events and statuses in bulk. How many went."""
+    cap = int(governance.setting("FREQUENCY_CAP_PER_WEEK"))
+    sent: list[Recipient] = []
+    with outbox.collected_dispatch() as events, transaction.atomic():
+        rows = [r for r in locks.lock_due_recipients(pks) if r.not_before is None or r.not_before <= at]
+        if not rows:
+            return 0
+        facts = _Facts.of(rows, run.campaign.channels)
+        decided = [(row, facts.summaries.get(row.customer_id)) for row in rows]
+        verdicts = [_decide(row, summary, at, run, facts) for row, summary in decided]
+        week = _touches_within_cap([s.id for (_r, s), v in zip(decided, verdicts, strict=True)
+                                    if v[0] == RecipientStatus.SENT and s is not None], at)
+        for (row, summary), (status, reason, until, ways) in zip(decided, verdicts, strict=True):
+            if status == RecipientStatus.SENT and summary is not None:
+                if week.get(summary.id, 0) >= cap:
+                    status, reason = RecipientStatus.SUPPRESSED, "frequency_cap"
+                else:
+                    status, reason = _send(row, summary, ways, at, run)
+            row.status, row.reason, row.not_before = status, reason, until
+            if status == RecipientStatus.HELD_OUT:
+                row.window_start = at
+            if status == RecipientStatus.SENT:
+                sent.append(row)
+        campaign = run.campaign
+        Touch.objects.bulk_create([Touch(customer_id=facts.summaries[r.customer_id].id, kind="campaign",
+                                         ref=campaign.public_id, channel=r.channel, at=at) for r in sent])
+        outbox.emit_many([CampaignMessageSent(campaign_id=campaign.public_id,
+                                              customer_id=facts.summaries[r.customer_id].id, channel=r.channel)
+                          for r in sent])
+        Recipient.objects.bulk_update(rows, ["status", "reason", "not_before", "window_start", "channel",
+                                             "message_id", "coupon_code"])
+        # After the outermost commit (a launch inside the API request's transaction waits for it).
+        transaction.on_commit(lambda: outbox.dispatch_many(events))
+    return len(sent)
 
 
 def tracked_link(recipient_pk: int, path: str) -> str:
@@ -381,9 +418,6 @@ def _send(row: Recipient, summary: customers.CustomerSummary, ways, at: dt.datet
                 message = conversations.do_notify(customer_id=summary.id, channel=channel, text=content.text,
                                                   subject=content.subject, html=content.html,
                                                   template=content.template, topic=TOPIC)
-                Touch.objects.create(customer_id=summary.id, kind="campaign", ref=campaign.public_id, channel=channel,
-                                     at=at)
-                outbox.emit(CampaignMessageSent(campaign_id=campaign.public_id, customer_id=summary.id, channel=channel))
         except Problem as problem:
             log.info("campaign %s to %s not sent on %s: %s", campaign.public_id, summary.id, channel, problem)
             continue

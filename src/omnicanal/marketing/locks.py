@@ -18,3 +18,16 @@ def lock_gate(customer_id: str) -> ContactGate:
     """The customer's gate row, created on first use; held until the caller's transaction ends."""
     ContactGate.objects.bulk_create([ContactGate(customer_id=customer_id)], ignore_conflicts=True)
     return ContactGate.objects.select_for_update().get(customer_id=customer_id)
+
+
+def lock_due_recipients(pks: list[int]) -> list[Recipient]:
+    """A chunk of `lock_due_recipient`: those of `pks` still waiting that no other process holds, by
+    id (two launches walking one list split it between them, row by row)."""
+    return list(Recipient.objects.select_for_update(skip_locked=True, of=("self",)).select_related("campaign")
+                .filter(pk__in=pks, status__in=[RecipientStatus.PENDING, RecipientStatus.HELD]).order_by("pk"))
+
+
+def lock_gates(customer_ids: list[str]) -> list[ContactGate]:
+    """Many customers' gates, created on first use, locked in id order (a batch sender's chunk)."""
+    ContactGate.objects.bulk_create([ContactGate(customer_id=c) for c in customer_ids], ignore_conflicts=True)
+    return list(ContactGate.objects.select_for_update().filter(customer_id__in=customer_ids).order_by("customer_id"))

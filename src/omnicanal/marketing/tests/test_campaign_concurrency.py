@@ -12,7 +12,7 @@ from omnicanal.core.testing import run_in_processes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-CUSTOMERS = 200  # enough for the two launchers to overlap (each message is ~90 queries)
+CUSTOMERS = 200  # enough for the two launchers to overlap (chunks of 200: both launchers take some)
 EVENING = dt.datetime(2026, 3, 2, 22, 0, tzinfo=dt.UTC)  # 19:00 in Santiago: no quiet hours
 
 
