@@ -22,4 +22,5 @@ def test_names_are_unique_and_units_and_sources_known():
     names = [kpi.name for kpi in kpis.KPIS]
     assert len(names) == len(set(names))
     assert {kpi.unit for kpi in kpis.KPIS} <= {kpis.COUNT, kpis.MONEY, kpis.FRACTION, kpis.MINUTES, kpis.BREAKDOWN}
-    assert {kpi.source for kpi in kpis.KPIS} == {kpis.ROLLUP, kpis.RAW}
+    # every KPI is read off the rollups for a period of whole hours (the facts only for other periods)
+    assert {kpi.source for kpi in kpis.KPIS} == {kpis.ROLLUP}
