@@ -10,7 +10,7 @@ conversations, messages); the rollups are built in bulk by SQL that mirrors anal
 (orders, revenue, method:<delivery>, ship_from_store per UTC hour and day × channel × location, the
 cancellations, and analytics.order_rollups' metrics: units, known-customer and cross-channel orders,
 cycle-time histograms, on-time due/kept; and the customers' hours, CustomerHour), except for the last
---sample orders, which the real handler (analytics.handlers.count_order_placed, one transaction per
+--sample orders, which the real handler (analytics.handlers.count_orders_placed, one transaction per
 event, as the outbox runs it: the count and order_rollups' sync) counts: that is the rollup's cost
 per event. Measured, p50/p99 over --runs:
 
@@ -471,7 +471,7 @@ def measure_handler(args) -> None:
         envelope = Envelope(id=i, topic="orders.OrderPlaced", payload={"order_id": f"ord_b{i}"}, occurred_at=END)
         t0 = time.perf_counter()
         with transaction.atomic():
-            handlers.count_order_placed(envelope)
+            handlers.count_orders_placed([envelope])
         times.append((time.perf_counter() - t0) * 1000)
     p50, p99 = _percentiles(times)
     bucket = (END - dt.timedelta(hours=1)).replace(minute=0)
