@@ -286,9 +286,12 @@ async def _post_all(port: int, path: str, bodies: list[bytes], concurrency: int)
 
 
 def _pending_reactions() -> int:
+    """Events still waiting for the workers: kept deliveries not yet stored, stored messages whose
+    reactions (bot turn, feedback) have not run."""
     from omnicanal.core.models import OutboxEvent, OutboxStatus
 
-    return OutboxEvent.objects.filter(topic="conversations.MessageReceived", status=OutboxStatus.PENDING).count()
+    return OutboxEvent.objects.filter(topic__in=["conversations.InboundAccepted", "conversations.MessageReceived"],
+                                      status=OutboxStatus.PENDING).count()
 
 
 def _throughput(port: int, args: argparse.Namespace) -> None:

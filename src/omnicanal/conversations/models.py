@@ -207,6 +207,25 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
 
 
+class InboundDelivery(models.Model):
+    """A provider's message as the webhook acknowledged it (docs/inbox.md, "Where a message is
+    stored"): written by one INSERT … ON CONFLICT DO NOTHING together with its InboundAccepted
+    event, deduplicated on the provider's id per channel; the worker turns it into the thread's
+    Message (identity, conversation, routing, SLA) in order. `message_id` is set then; `refused`
+    holds why it could not be stored (an identity the customers domain refuses)."""
+
+    channel = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=255)
+    payload = models.JSONField()  # the normalized InboundMessage (services/accept.py), text included
+    received_at = models.DateTimeField()
+    message_id = models.CharField(max_length=32, blank=True, default="")
+    refused = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="inbound_delivery_once")]
+        indexes = [models.Index(fields=["received_at"], name="inbound_delivery_age")]
+
+
 class Attachment(models.Model):
     """A file of a message, stored locally (MEDIA_ROOT); `remote_ref` until it is fetched."""
 

@@ -321,12 +321,24 @@ def _run_handler(event_id: int, name: str, handler: Handler) -> bool:
 BATCH_SIZE = 200
 
 
-def _topic_lock(topic: str) -> None:
+def _topic_lock(topic: str, *, wait: bool = True) -> bool:
     """Serialize a topic's drains (one worker at a time hands its events over, in order). PostgreSQL:
-    a transaction-scoped advisory lock; SQLite's writers are serialized by the database already."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    a transaction-scoped advisory lock; SQLite's writers are serialized by the database already.
+    With wait=False, False when another drain holds it (nothing waits)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"outbox:{topic}"])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [f"outbox:{topic}"])
+        return bool(cursor.fetchone()[0])
+
+
+def _due(topic: str) -> bool:
+    now = clock.now()
+    return (OutboxEvent.objects.filter(topic=topic, status=OutboxStatus.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).exists())
 
 
 def _names(topic: str) -> set[str]:
@@ -339,11 +351,19 @@ def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50) -> int
     batch_handlers = [r for r in handlers_for(topic) if r.batch]
     if not batch_handlers:
         return 0
+    # A topic whose handlers are all batched never makes a drain wait for another: every event wakes
+    # a worker task, and tasks queued behind one slow drain (the bot, sentiment) would hold every
+    # worker thread on the lock while other topics' tasks (storing inbound messages) wait. A task
+    # that finds the topic busy leaves; the drain holding it looks again after releasing it (the last
+    # look below), so an event committed before that task ran is never left behind.
+    wait = len(batch_handlers) < len(handlers_for(topic))
     total = 0
     for _ in range(rounds):
-        handled = _run_one_batch(topic, batch_handlers, limit)
+        handled = _run_one_batch(topic, batch_handlers, limit, wait=wait)
+        if handled is None:  # another drain holds the topic and will look again when done
+            break
         total += handled
-        if handled < limit:
+        if handled < limit and (wait or not _due(topic)):
             break
     return total
 
@@ -374,10 +394,11 @@ def _claim(topic: str, limit: int) -> list[OutboxEvent]:
     )
 
 
-def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int) -> int:
+def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int, *, wait: bool = True) -> int | None:
     failed: list[tuple[_Registration, list[OutboxEvent]]] = []
     with transaction.atomic():
-        _topic_lock(topic)
+        if not _topic_lock(topic, wait=wait):
+            return None
         rows = _claim(topic, limit)
         if not rows:
             return 0
@@ -419,8 +440,13 @@ def _envelope(row: OutboxEvent) -> Envelope:
 def _finish_if_complete(event_id: int, topic: str) -> bool:
     """Mark an event done when every handler of its topic has run on it."""
     with transaction.atomic():
-        row = OutboxEvent.objects.select_for_update().filter(pk=event_id).only("status", "done_handlers").first()
-        if row is None or row.status == OutboxStatus.DONE:
+        # skip_locked: a drain under way holds the row (and will finish it); waiting for it would
+        # hold this worker thread as long as that drain's slowest handler.
+        row = (OutboxEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id)
+               .only("status", "done_handlers").first())
+        if row is None:
+            return False
+        if row.status == OutboxStatus.DONE:
             return True
         if not _names(topic) <= set(row.done_handlers):
             return False
