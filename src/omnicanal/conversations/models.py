@@ -211,14 +211,13 @@ class InboundDelivery(models.Model):
     """A provider's message as the webhook acknowledged it (docs/inbox.md, "Where a message is
     stored"): written by one INSERT … ON CONFLICT DO NOTHING together with its InboundAccepted
     event, deduplicated on the provider's id per channel; the worker turns it into the thread's
-    Message (identity, conversation, routing, SLA) in order. `message_id` is set then; `refused`
-    holds why it could not be stored (an identity the customers domain refuses)."""
+    Message (identity, conversation, routing, SLA) in order and deletes it; `refused` holds why it
+    could not be stored (an identity the customers domain refuses), kept a week."""
 
     channel = models.CharField(max_length=20)
     external_id = models.CharField(max_length=255)
     payload = models.JSONField()  # the normalized InboundMessage (services/accept.py), text included
     received_at = models.DateTimeField()
-    message_id = models.CharField(max_length=32, blank=True, default="")
     refused = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:

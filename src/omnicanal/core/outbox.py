@@ -23,6 +23,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import threading
 import traceback
 from collections import defaultdict
 from collections.abc import Callable
@@ -222,7 +223,30 @@ def autodiscover_handlers() -> None:
 def _schedule_after_commit(event_id: int, topic: str = "") -> None:
     # One callback per event: Django keeps them in order, drops those of a rolled-back savepoint, and
     # runs them only when the outermost transaction commits.
+    wakeups = getattr(_drain, "wakeups", None)
+    if wakeups is not None and topic and _batched_only(topic):
+        # Inside a batch drain's transaction, a topic drained in batches needs one wake-up for the
+        # commit, not one per event: the worker's drain takes every pending event of the topic (a
+        # batch storing 200 inbound messages writes 200 MessageReceived; 199 more tasks would each
+        # find them taken, ~8 statements apiece). Registered again if its savepoint rolled back
+        # (Django then dropped it from run_on_commit).
+        registered = wakeups.get(topic)
+        if registered is not None and any(func is registered for _sids, func, _robust in connection.run_on_commit):
+            return
+        wake = functools.partial(_dispatch_after_commit, event_id, topic)
+        wakeups[topic] = wake
+        transaction.on_commit(wake)
+        return
     transaction.on_commit(lambda: _dispatch_after_commit(event_id, topic))
+
+
+# Per thread: while a batch drain's transaction is open, topic -> its pending wake-up (_run_one_batch).
+_drain = threading.local()
+
+
+def _batched_only(topic: str) -> bool:
+    registrations = _handlers.get(topic) or []
+    return bool(registrations) and all(r.batch for r in registrations)
 
 
 def _one_of_a_batch(registration: _Registration) -> Callable[[Envelope], Any]:
@@ -402,35 +426,45 @@ def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int, 
         rows = _claim(topic, limit)
         if not rows:
             return 0
-        for registration in batch_handlers:
-            todo = [row for row in rows if registration.name not in row.done_handlers]
-            if not todo:
-                continue
-            try:
-                attributes: dict[str, Any] = {"omnicanal.handler": registration.name, "omnicanal.batch": len(todo)}
-                with transaction.atomic(), tracing.span(f"outbox batch {topic}", **attributes):
-                    registration.func([_envelope(row) for row in todo])
-            except Exception:
-                log.exception("outbox batch handler %s failed on %s events; retrying them one by one",
-                              registration.name, len(todo))
-                failed.append((registration, todo))
-                continue
-            for row in todo:
-                row.done_handlers = [*row.done_handlers, registration.name]
-        names = _names(topic)
-        finished = clock.now()
-        for row in rows:
-            if names <= set(row.done_handlers):
-                row.status = OutboxStatus.DONE
-                row.dispatched_at = finished
-                row.next_attempt_at = None
-        OutboxEvent.objects.bulk_update(rows, ["done_handlers", "status", "dispatched_at", "next_attempt_at"])
+        _drain.wakeups = {}
+        try:
+            _hand_over(topic, batch_handlers, rows, failed)
+        finally:
+            _drain.wakeups = None
     for registration, todo in failed:  # one at a time: a bad event must not hold up the others
         for row in todo:
             with requestid.bound(row.request_id or requestid.current()):
                 if _run_handler(row.pk, registration.name, _one_of_a_batch(registration)):
                     _finish_if_complete(row.pk, topic)
     return len(rows)
+
+
+def _hand_over(topic: str, batch_handlers: list[_Registration], rows: list[OutboxEvent],
+               failed: list[tuple[_Registration, list[OutboxEvent]]]) -> None:
+    """Run each batch handler on the claimed rows and record what ran (the drain's transaction)."""
+    for registration in batch_handlers:
+        todo = [row for row in rows if registration.name not in row.done_handlers]
+        if not todo:
+            continue
+        try:
+            attributes: dict[str, Any] = {"omnicanal.handler": registration.name, "omnicanal.batch": len(todo)}
+            with transaction.atomic(), tracing.span(f"outbox batch {topic}", **attributes):
+                registration.func([_envelope(row) for row in todo])
+        except Exception:
+            log.exception("outbox batch handler %s failed on %s events; retrying them one by one",
+                          registration.name, len(todo))
+            failed.append((registration, todo))
+            continue
+        for row in todo:
+            row.done_handlers = [*row.done_handlers, registration.name]
+    names = _names(topic)
+    finished = clock.now()
+    for row in rows:
+        if names <= set(row.done_handlers):
+            row.status = OutboxStatus.DONE
+            row.dispatched_at = finished
+            row.next_attempt_at = None
+    OutboxEvent.objects.bulk_update(rows, ["done_handlers", "status", "dispatched_at", "next_attempt_at"])
 
 
 def _envelope(row: OutboxEvent) -> Envelope:

@@ -51,7 +51,7 @@ def test_the_webhook_keeps_the_message_and_the_worker_stores_it(client, inbox, d
     # then it is acknowledged once kept: the delivery and its event, no message in a thread yet
     assert answer.status_code == 200 and answer.json() == {"received": 1, "duplicates": 0, "statuses": 0}
     delivery = InboundDelivery.objects.get()
-    assert (delivery.channel, delivery.external_id, delivery.message_id) == ("whatsapp", "wamid.QUEUE000001", "")
+    assert (delivery.channel, delivery.external_id) == ("whatsapp", "wamid.QUEUE000001")
     assert OutboxEvent.objects.get(topic=ACCEPTED).status == OutboxStatus.PENDING
     assert not Message.objects.exists()
     # when the worker runs
@@ -61,8 +61,8 @@ def test_the_webhook_keeps_the_message_and_the_worker_stores_it(client, inbox, d
     # then the message is in the customer's conversation and MessageReceived follows (bot, feedback)
     message = Message.objects.get()
     assert message.text.startswith("Hola") and message.conversation.last_channel == "whatsapp"
-    delivery.refresh_from_db()
-    assert delivery.message_id == message.public_id
+    # and the delivery, its work done (it holds the customer's words), is gone
+    assert not InboundDelivery.objects.exists()
     assert OutboxEvent.objects.get(topic=ACCEPTED).status == OutboxStatus.DONE
     received = OutboxEvent.objects.get(topic="conversations.MessageReceived")
     assert received.payload["message_id"] == message.public_id and received.payload["new_conversation"] is True
@@ -75,10 +75,11 @@ def test_a_replay_is_refused_at_the_door_before_the_worker_ran(client, inbox, de
         first, second = post(client, _body(1)), post(client, _body(1))
     assert first.json()["received"] == 1 and second.json() == {"received": 0, "duplicates": 1, "statuses": 0}
     assert InboundDelivery.objects.count() == 1 and OutboxEvent.objects.filter(topic=ACCEPTED).count() == 1
-    # and a replay after the worker stored it is refused the same way
+    # and a replay after the worker stored it (its delivery gone) is refused by the stored message
     deliver(post, client, _body(2))
     assert deliver(post, client, _body(2)).json()["duplicates"] == 1
     assert Message.objects.filter(external_id="wamid.QUEUE000002").count() == 1
+    assert OutboxEvent.objects.filter(topic=ACCEPTED).count() == 2
 
 
 def test_a_forgery_keeps_nothing(client, inbox):
@@ -146,9 +147,9 @@ def test_a_message_the_customers_domain_refuses_is_marked_and_the_others_stored(
         patch.setattr("omnicanal.conversations.services.receive.customers.do_identify", refuse_one)
         with django_capture_on_commit_callbacks(execute=True):
             callbacks[0]()
-    refused, kept = InboundDelivery.objects.order_by("pk")
-    assert refused.refused and not refused.message_id
-    assert kept.message_id and Message.objects.get().public_id == kept.message_id
+    refused = InboundDelivery.objects.get()
+    assert refused.refused and refused.external_id == "wamid.QUEUE000001"
+    assert Message.objects.get().external_id == "wamid.QUEUE000002"
     assert not OutboxEvent.objects.filter(topic=ACCEPTED, status=OutboxStatus.PENDING).exists()
 
 
@@ -156,7 +157,22 @@ def test_media_of_a_kept_message_is_fetched_once_the_worker_stored_it(client, in
     deliver(post, client, testing.fixture("whatsapp/image.json"))
     attachment = Attachment.objects.get()
     assert attachment.file and attachment.size > 0
-    assert InboundDelivery.objects.get().message_id == attachment.message.public_id
+    assert attachment.message.external_id and not InboundDelivery.objects.exists()
+
+
+def test_refused_deliveries_are_purged_after_a_week(client, inbox):
+    import datetime as dt
+
+    from omnicanal.conversations.services.accept import do_purge_refused_deliveries
+    from omnicanal.core import clock
+
+    post(client, _body(1))
+    post(client, _body(2))
+    InboundDelivery.objects.update(refused="an identity refused")
+    InboundDelivery.objects.filter(external_id="wamid.QUEUE000001").update(
+        received_at=clock.now() - dt.timedelta(days=8))
+    assert do_purge_refused_deliveries() == 1
+    assert InboundDelivery.objects.get().external_id == "wamid.QUEUE000002"
 
 
 def test_a_delivery_report_or_a_keyword_still_goes_through_the_one_transaction_path(client, inbox, deliver):
@@ -169,3 +185,26 @@ def test_a_delivery_report_or_a_keyword_still_goes_through_the_one_transaction_p
     assert only_queued(Parsed(messages=[message]))
     assert not only_queued(Parsed(messages=[message], statuses=[StatusUpdate("whatsapp", "wamid.Y", "read")]))
     assert not only_queued(Parsed(messages=[message], consent_changes=[("56987654321", "opt_out", "STOP")]))
+
+
+def test_a_drain_wakes_the_worker_once_for_the_events_it_wrote(client, inbox, django_capture_on_commit_callbacks):
+    from omnicanal.core import outbox
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n in range(5):
+            post(client, _body(n, phone=f"5698765001{n}"))
+    woken = []
+    real = outbox._worker_entry
+
+    def counting(event_id):
+        woken.append(OutboxEvent.objects.get(pk=event_id).topic)
+        return real(event_id)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbox, "_worker_entry", counting)
+        with django_capture_on_commit_callbacks(execute=True):
+            callbacks[0]()
+    # one drain stored the five; its five MessageReceived woke the worker once, not five times
+    assert Message.objects.count() == 5
+    assert woken.count("conversations.MessageReceived") == 1
+    assert not OutboxEvent.objects.filter(status=OutboxStatus.PENDING).exists()

@@ -1,16 +1,16 @@
 """The inbound hot path, in two steps (docs/inbox.md, "Where a message is stored").
 
 1. `do_accept_inbound` (the webhook's request): one statement keeps the provider's message as an
-   `InboundDelivery`, deduplicated on (channel, provider id), and writes its `InboundAccepted`
-   event: on PostgreSQL one INSERT … ON CONFLICT DO NOTHING whose RETURNING feeds the outbox's
+   `InboundDelivery`, deduplicated on (channel, provider id) against the deliveries waiting and the
+   messages stored, and writes its `InboundAccepted` event: on PostgreSQL one INSERT … ON CONFLICT DO NOTHING whose RETURNING feeds the outbox's
    INSERT (a data-modifying CTE), one round trip and, in autocommit, its own commit. The webhook
    answers after it: what the provider sent is durable and kept once.
 2. `store_accepted` (a batched outbox handler in the worker, the topic's events in the order they
    were written, so a conversation's messages stay in order): the senders of the whole batch are
    identified in one call (customers.do_identify_many), then each delivery goes through
    `do_receive_message` as any inbound message does (conversation, reopening, routing, SLA timers,
-   MessageReceived for the bot and feedback), and after the batch's commit the consoles get one
-   push for all of them.
+   MessageReceived for the bot and feedback), the stored deliveries are deleted, and after the
+   batch's commit the consoles get one push for all of them.
 """
 
 from __future__ import annotations
@@ -75,13 +75,15 @@ def from_payload(data: dict) -> InboundMessage:
 
 _INSERT_PG = """
 WITH kept AS (
-    INSERT INTO conversations_inbounddelivery (channel, external_id, payload, received_at, message_id, refused)
-    VALUES (%s, %s, %s::jsonb, %s, '', '')
+    INSERT INTO conversations_inbounddelivery (channel, external_id, payload, received_at, refused)
+    SELECT %(channel)s, %(key)s, %(payload)s::jsonb, %(now)s, ''
+    WHERE NOT EXISTS (SELECT 1 FROM conversations_message WHERE channel = %(channel)s AND external_id = %(key)s)
     ON CONFLICT (channel, external_id) DO NOTHING
     RETURNING id
 )
 INSERT INTO core_outboxevent (topic, payload, created_at, status, done_handlers, attempts, last_error, request_id)
-SELECT %s, jsonb_build_object('delivery_id', kept.id, 'channel', %s::text), %s, %s, '[]'::jsonb, 0, '', %s FROM kept
+SELECT %(topic)s, jsonb_build_object('delivery_id', kept.id, 'channel', %(channel)s::text), %(now)s, %(status)s,
+       '[]'::jsonb, 0, '', %(request_id)s FROM kept
 RETURNING id, (payload->>'delivery_id')::bigint
 """
 
@@ -100,8 +102,8 @@ def do_accept_inbound(*, inbound: InboundMessage) -> Accepted:
     event = outbox.prepare(InboundAccepted(delivery_id=0, channel=inbound.channel))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_INSERT_PG, [inbound.channel, key, payload, now, event.topic, inbound.channel, now,
-                                        event.status, event.request_id])
+            cursor.execute(_INSERT_PG, {"channel": inbound.channel, "key": key, "payload": payload, "now": now,
+                                        "topic": event.topic, "status": event.status, "request_id": event.request_id})
             row = cursor.fetchone()
         if row is None:
             return Accepted(None, duplicate=True)
@@ -112,9 +114,10 @@ def do_accept_inbound(*, inbound: InboundMessage) -> Accepted:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
-                "INSERT INTO conversations_inbounddelivery (channel, external_id, payload, received_at, message_id, "
-                "refused) VALUES (%s, %s, %s, %s, '', '') ON CONFLICT (channel, external_id) DO NOTHING RETURNING id",
-                [inbound.channel, key, payload, now])
+                "INSERT INTO conversations_inbounddelivery (channel, external_id, payload, received_at, refused) "
+                "SELECT %s, %s, %s, %s, '' WHERE NOT EXISTS (SELECT 1 FROM conversations_message WHERE channel = %s "
+                "AND external_id = %s) ON CONFLICT (channel, external_id) DO NOTHING RETURNING id",
+                [inbound.channel, key, payload, now, inbound.channel, key])
             row = cursor.fetchone()
         if row is None:
             return Accepted(None, duplicate=True)
@@ -137,7 +140,7 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
     """The worker's step: store the deliveries named (oldest first) as messages of their customers'
     conversations, in the caller's transaction. A delivery already stored is skipped; one the
     customers domain refuses is marked `refused` and skipped (retrying would not change it)."""
-    deliveries = list(InboundDelivery.objects.filter(pk__in=delivery_ids, message_id="", refused="").order_by("pk"))
+    deliveries = list(InboundDelivery.objects.filter(pk__in=delivery_ids, refused="").order_by("pk"))
     messages = [from_payload(d.payload) for d in deliveries]
     identified = _identify_all(messages)
     received: list[tuple[Received, InboundMessage]] = []
@@ -149,10 +152,15 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
             log.warning("inbound %s %s not stored: %s", inbound.channel, delivery.external_id, problem)
             delivery.refused = str(problem.detail)[:300]
             continue
-        delivery.message_id = result.message.public_id
         received.append((result, inbound))
-    if deliveries:
-        InboundDelivery.objects.bulk_update(deliveries, ["message_id", "refused"])
+    # A stored delivery has done its work (the Message's own unique provider id dedupes a later
+    # replay) and holds a customer's words and number: gone in the same transaction. A refused one
+    # stays for staff to see why, until the daily purge (purge_refused_deliveries).
+    refused = [d for d in deliveries if d.refused]
+    if refused:
+        InboundDelivery.objects.bulk_update(refused, ["refused"])
+    if len(refused) < len(deliveries):
+        InboundDelivery.objects.filter(pk__in=[d.pk for d in deliveries if not d.refused]).delete()
     # One push for the batch, after its commit (a console shows only what is committed).
     events = [received_event(r) for r, _m in received if not r.duplicate and not r.csat_answer]
     if events:
@@ -178,3 +186,12 @@ def _identify_all(messages: list[InboundMessage]) -> list[object | None]:
             return list(customers.do_identify_many(requests=requests))
     except Problem:
         return [None] * len(messages)
+
+
+REFUSED_KEPT_DAYS = 7
+
+
+def do_purge_refused_deliveries() -> int:
+    """Refused deliveries older than a week (they hold a customer's words): gone."""
+    return InboundDelivery.objects.exclude(refused="").filter(
+        received_at__lt=clock.now() - dt.timedelta(days=REFUSED_KEPT_DAYS)).delete()[0]
