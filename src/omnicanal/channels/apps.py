@@ -21,6 +21,12 @@ class ChannelsConfig(AppConfig):
         from omnicanal.channels.models import Inbox
 
         services.fetch_with(tasks.fetch_attachment)
+        # Files of messages the worker stores from kept webhook deliveries (conversations/services/accept.py).
+        from omnicanal.conversations.services import accept
+
+        accept.fetch_media_with(services.fetch_later)
         # The shop's memoized web chat inbox (channels.queries.SHOP_INBOX): any write of an inbox forgets it.
         for name, signal in (("save", post_save), ("delete", post_delete)):
             signal.connect(queries.SHOP_INBOX.forget, sender=Inbox, weak=False, dispatch_uid=f"memo-inbox-{name}")
+            signal.connect(queries.WEBHOOK_INBOXES.forget, sender=Inbox, weak=False,
+                           dispatch_uid=f"memo-webhook-inboxes-{name}")

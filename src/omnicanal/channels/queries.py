@@ -33,6 +33,17 @@ def shop_webchat_inbox() -> Inbox | None:
     return inboxes.order_by("pk").first()
 
 
+# Every provider webhook looks its inbox up to verify the signature (WhatsApp: hundreds a second):
+# the channel's active inboxes, read once per process and version, forgotten when any Inbox row
+# changes (the same signals as below). Secrets stay in this process (core/memo.py).
+WEBHOOK_INBOXES = memo.Memo("channels.webhook_inboxes")
+
+
+def active_inboxes(channel: str) -> list[Inbox]:
+    """The channel's active inboxes, oldest first (memoized: WEBHOOK_INBOXES)."""
+    return WEBHOOK_INBOXES.get(channel, lambda: list(Inbox.objects.filter(channel=channel, active=True).order_by("pk")))
+
+
 # Every shop page names the web chat inbox: read once per process, forgotten when any Inbox row changes
 # (ChannelsConfig.ready connects the signals; core/memo.py says how other processes learn it).
 SHOP_INBOX = memo.Memo("channels.shop_webchat_inbox")

@@ -18,6 +18,7 @@ from omnicanal.channels import adapters
 from omnicanal.channels.base import Outbound, OutboundAttachment, Parsed, SendFailed
 from omnicanal.channels.models import SECRET_KEYS, ChannelKind, Inbox
 from omnicanal.conversations import queries as conversations_queries
+from omnicanal.conversations import rules as conversations_rules
 from omnicanal.conversations import services as conversations
 from omnicanal.core import audit, clock
 from omnicanal.core.auth import SYSTEM, Principal
@@ -66,13 +67,35 @@ def do_update_inbox(*, inbox: Inbox, name: str | None = None, config: dict | Non
     return inbox
 
 
-def do_store_webhook(*, inbox: Inbox, parsed: Parsed) -> list[conversations.Received]:
-    """Store a verified webhook's messages, consent keywords and delivery reports (caller's transaction)."""
-    received = []
+def _for_inbox(inbox: Inbox, parsed: Parsed) -> list:
     store = inbox.config.get("store", "")
-    for message in parsed.messages:
-        message = dataclasses.replace(message, team=message.team or inbox.team, store=message.store or store)
-        received.append(conversations.do_receive_message(inbound=message))
+    return [dataclasses.replace(m, team=m.team or inbox.team, store=m.store or store) for m in parsed.messages]
+
+
+def only_queued(parsed: Parsed) -> bool:
+    """A delivery the webhook keeps with one statement per message and nothing else (no delivery
+    report, no consent keyword, no file bytes): it needs no transaction of its own."""
+    return (bool(parsed.messages) and not parsed.statuses and not parsed.consent_changes
+            and conversations_rules.inbound_queued() and all(conversations.queueable(m) for m in parsed.messages))
+
+
+def do_accept_webhook(*, inbox: Inbox, parsed: Parsed) -> list[conversations.Accepted]:
+    """The hot path (only_queued): each message kept and deduplicated by one statement (in autocommit
+    on PostgreSQL, its own commit); the worker stores them in their conversations (docs/inbox.md)."""
+    return [conversations.do_accept_inbound(inbound=message) for message in _for_inbox(inbox, parsed)]
+
+
+def do_store_webhook(*, inbox: Inbox, parsed: Parsed) -> list:
+    """Store a verified webhook's messages, consent keywords and delivery reports (caller's transaction).
+    With the two-step path on (conversations.rules.inbound_queued) a message without file bytes is
+    kept for the worker (conversations.Accepted), else stored now (conversations.Received)."""
+    received: list = []
+    queued = conversations_rules.inbound_queued()
+    for message in _for_inbox(inbox, parsed):
+        if queued and conversations.queueable(message):
+            received.append(conversations.do_accept_inbound(inbound=message))
+        else:
+            received.append(conversations.do_receive_message(inbound=message))
     for address, change, word in parsed.consent_changes:
         _consent_keyword(inbox, address, change, word)
     for update in parsed.statuses:
@@ -80,9 +103,9 @@ def do_store_webhook(*, inbox: Inbox, parsed: Parsed) -> list[conversations.Rece
     # Only messages that came with a provider-held file have something to fetch (a text message
     # costs no statement after the commit).
     fresh = [r.message.public_id for r, m in zip(received, parsed.messages, strict=True)
-             if not r.duplicate and any(a.remote_ref for a in m.attachments)]
+             if isinstance(r, conversations.Received) and not r.duplicate and any(a.remote_ref for a in m.attachments)]
     if fresh:
-        transaction.on_commit(lambda: _fetch_later(fresh))
+        transaction.on_commit(lambda: fetch_later(fresh))
     return received
 
 
@@ -110,7 +133,8 @@ def fetch_with(enqueue: Callable[[str], object]) -> None:
     _fetcher = enqueue
 
 
-def _fetch_later(message_ids: list[str]) -> None:
+def fetch_later(message_ids: list[str]) -> None:
+    """Queue the download of these messages' provider-held files (after the commit that stored them)."""
     if _fetcher is None:
         raise RuntimeError("channels: no fetcher (ChannelsConfig.ready() wires channels.tasks.fetch_attachment)")
     for attachment_id, _channel, _inbox_id, _ref in conversations_queries.pending_remote_attachments(message_ids):

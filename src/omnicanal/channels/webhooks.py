@@ -21,11 +21,11 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from omnicanal.channels import adapters, webchat_views
+from omnicanal.channels import adapters, queries, webchat_views
 from omnicanal.channels.base import WebhookRejected, WebhookRequest
 from omnicanal.channels.metrics import WEBHOOK_VERIFICATION_FAILURES
 from omnicanal.channels.models import Inbox
-from omnicanal.channels.services import do_store_webhook
+from omnicanal.channels.services import do_accept_webhook, do_store_webhook, only_queued
 from omnicanal.channels.whatsapp import adapter as whatsapp
 from omnicanal.core import throttle
 from omnicanal.core.errors import Problem, TooManyRequests
@@ -56,12 +56,12 @@ def _reject(exc: WebhookRejected, request: HttpRequest, channel: str) -> HttpRes
 
 def _authenticate(channel: str, request: WebhookRequest, inbox_id: str = "") -> Inbox:
     """The inbox whose secret verifies the request; tried over the channel's active inboxes."""
-    inboxes = Inbox.objects.filter(channel=channel, active=True)
+    inboxes = queries.active_inboxes(channel)
     if inbox_id:
-        inboxes = inboxes.filter(public_id=inbox_id)
+        inboxes = [inbox for inbox in inboxes if inbox.public_id == inbox_id]
     module = adapters.adapter(channel)
     worst = None
-    for inbox in inboxes.order_by("pk"):
+    for inbox in inboxes:
         try:
             module.verify(request, inbox)
             return inbox
@@ -95,8 +95,11 @@ def _store(inbox: Inbox, request: WebhookRequest) -> HttpResponse:
         log.warning("unreadable %s webhook for %s: %r", inbox.channel, inbox.public_id, exc)
         return JsonResponse({"error": "unreadable"}, status=400)
     try:
-        with transaction.atomic():
-            received = do_store_webhook(inbox=inbox, parsed=parsed)
+        if only_queued(parsed):  # one statement per message, each its own commit (PostgreSQL)
+            received = do_accept_webhook(inbox=inbox, parsed=parsed)
+        else:
+            with transaction.atomic():
+                received = do_store_webhook(inbox=inbox, parsed=parsed)
     except Problem as problem:  # e.g. an identity customers refuses: the provider must not retry forever
         log.warning("%s webhook for %s not stored: %s", inbox.channel, inbox.public_id, problem)
         return JsonResponse({"error": problem.slug, "detail": str(problem.detail)}, status=422)
@@ -132,7 +135,7 @@ def _whatsapp_inbox(webhook: WebhookRequest) -> Inbox:
     except ValueError:
         return inbox
     if numbers and inbox.config.get("phone_number_id") not in numbers:
-        for other in Inbox.objects.filter(channel="whatsapp", active=True).exclude(pk=inbox.pk):
+        for other in [i for i in queries.active_inboxes("whatsapp") if i.pk != inbox.pk]:
             if other.config.get("phone_number_id") in numbers and other.config.get("app_secret") == inbox.config.get("app_secret"):
                 return other
     return inbox

@@ -42,6 +42,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def inbox_notify(self, event):
         await self.send_json({"type": "notify", **event["data"]})
 
+    async def inbox_batch(self, event):
+        """Several events in one channel-layer message (conversations.push.push_many)."""
+        for message in event["messages"]:
+            kind = "event" if message["type"] == "inbox.event" else "notify"
+            await self.send_json({"type": kind, **message["data"]})
+
 
 def _teams_and_touch(user) -> list[str]:
     from omnicanal.conversations.models import Team

@@ -21,6 +21,15 @@ class MessageReceived:
 
 
 @dataclass(frozen=True)
+class InboundAccepted:
+    """A webhook's message was acknowledged and kept (an InboundDelivery row): the worker stores it
+    in the customer's conversation, then MessageReceived follows."""
+
+    delivery_id: int
+    channel: str
+
+
+@dataclass(frozen=True)
 class ConversationOpened:
     conversation_id: str
     customer_id: str

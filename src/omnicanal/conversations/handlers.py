@@ -8,12 +8,16 @@ from django.utils.translation import gettext_lazy as _
 
 from omnicanal.conversations import events, push, queries
 from omnicanal.conversations.services import do_ask_csat, do_erase_conversations, do_move_conversations
+from omnicanal.conversations.services.accept import store_accepted
 from omnicanal.conversations.services.privacy import do_scrub_conversations, export_conversations
 from omnicanal.core import outbox
 from omnicanal.customers import registry
 
+# MessageReceived is pushed by the service that stores the message, right after its commit
+# (services/receive.py, services/accept.py): as an outbox handler it waited behind the topic's other
+# batch handlers (the bot's turn, the sentiment of feedback), seconds at 100 messages/s.
 PUSHED = (
-    events.MessageReceived, events.MessageSent, events.NoteAdded, events.DeliveryUpdated, events.ConversationAssigned,
+    events.MessageSent, events.NoteAdded, events.DeliveryUpdated, events.ConversationAssigned,
     events.ConversationResolved, events.ConversationReopened, events.ConversationSnoozed, events.TicketOpened,
     events.TicketStatusChanged, events.SlaWarning, events.SlaBreached, events.ConversationHandedOff,
     events.ConversationReturnedToBot,
@@ -24,19 +28,15 @@ def push_to_consoles(event: outbox.Envelope) -> None:
     push.push(event.topic, event.payload)
 
 
-def push_many_to_consoles(batch: list[outbox.Envelope]) -> None:
-    push.push_many([(event.topic, event.payload) for event in batch])
-
-
 for _event in PUSHED:
-    if _event is events.MessageReceived and push.shared_layer():
-        # The inbound hot path: with a shared channel layer (Redis) any process reaches every
-        # console, so the worker pushes the webhook's messages in batches and the webhook answers
-        # right after its one transaction. The in-memory layer reaches only the consoles of the
-        # process that pushes: there the push stays in the web process, after the commit.
-        outbox.handles(_event, batch=True)(push_many_to_consoles)
-    else:
-        outbox.handles(_event)(push_to_consoles)
+    outbox.handles(_event)(push_to_consoles)
+
+
+@outbox.handles(events.InboundAccepted, batch=True)
+def store_accepted_messages(batch: list[outbox.Envelope]) -> None:
+    """The webhook kept these deliveries; store them as messages, in the order they came (the
+    worker, a batch per transaction: services/accept.py)."""
+    store_accepted([event["delivery_id"] for event in batch])
 
 
 @outbox.handles(events.ConversationResolved)

@@ -207,6 +207,24 @@ class Message(models.Model):
         ordering = ["created_at", "id"]
 
 
+class InboundDelivery(models.Model):
+    """A provider's message as the webhook acknowledged it (docs/inbox.md, "Where a message is
+    stored"): written by one INSERT … ON CONFLICT DO NOTHING together with its InboundAccepted
+    event, deduplicated on the provider's id per channel; the worker turns it into the thread's
+    Message (identity, conversation, routing, SLA) in order and deletes it; `refused` holds why it
+    could not be stored (an identity the customers domain refuses), kept a week."""
+
+    channel = models.CharField(max_length=20)
+    external_id = models.CharField(max_length=255)
+    payload = models.JSONField()  # the normalized InboundMessage (services/accept.py), text included
+    received_at = models.DateTimeField()
+    refused = models.CharField(max_length=300, blank=True, default="")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="inbound_delivery_once")]
+        indexes = [models.Index(fields=["received_at"], name="inbound_delivery_age")]
+
+
 class Attachment(models.Model):
     """A file of a message, stored locally (MEDIA_ROOT); `remote_ref` until it is fetched."""
 

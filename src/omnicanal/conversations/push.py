@@ -38,16 +38,21 @@ def push(topic: str, payload: dict) -> None:
 
 
 def push_many(items: list[tuple[str, dict]]) -> None:
-    """Several events in one event-loop round trip (a batch of inbound messages from the worker)."""
+    """Several events in one event-loop round trip and one channel-layer message per group (a batch
+    of inbound messages from the worker): with channels_redis each group_send costs four Redis round
+    trips and a slot of the console's channel (capacity CHANNEL_CAPACITY), so a batch of 200
+    messages must not become 200 sends per group."""
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
     if layer is None or not items:
         return
-    sends = []
+    by_group: dict[str, list[dict]] = {}
     for topic, payload in items:
         for group, message in _messages(topic, payload):
-            sends.append((group, message))
+            by_group.setdefault(group, []).append(message)
+    sends = [(group, messages[0] if len(messages) == 1 else {"type": "inbox.batch", "messages": messages})
+             for group, messages in by_group.items()]
 
     async def send_all() -> None:
         for group, message in sends:

@@ -32,3 +32,20 @@ def online_window() -> dt.timedelta:
 
 def sla_at_risk_window() -> dt.timedelta:
     return dt.timedelta(minutes=_setting("SLA_AT_RISK_MINUTES", 30))
+
+
+def inbound_queued() -> bool:
+    """Whether webhooks' messages take the two-step path (kept by the request, stored by the worker:
+    services/accept.py). INBOUND_QUEUE "on", "off", or "auto" (the default): on when the channel
+    layer is shared (Redis), since the worker then reaches every console with its push; with the
+    in-memory layer (one process, `omnicanal serve` without Redis) the webhook stores the message
+    itself and the push leaves from the web process that holds the consoles."""
+    value = settings.OMNICANAL.get("INBOUND_QUEUE") if isinstance(getattr(settings, "OMNICANAL", None), dict) else None
+    value = str(value or os.environ.get("INBOUND_QUEUE") or "auto").lower()
+    if value in ("on", "1", "true"):
+        return True
+    if value in ("off", "0", "false"):
+        return False
+    from omnicanal.conversations import push
+
+    return push.shared_layer()

@@ -17,3 +17,11 @@ def check_sla() -> dict:
 def wake_snoozed() -> int:
     with transaction.atomic():
         return do_wake_snoozed()
+
+
+@db_periodic_task(crontab(minute="23", hour="4"))
+def purge_refused_deliveries() -> int:
+    from omnicanal.conversations.services.accept import do_purge_refused_deliveries
+
+    with transaction.atomic():
+        return do_purge_refused_deliveries()

@@ -25,6 +25,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import threading
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -263,7 +264,30 @@ def _schedule_after_commit(event_id: int, topic: str = "") -> None:
         return
     # One callback per event: Django keeps them in order, drops those of a rolled-back savepoint, and
     # runs them only when the outermost transaction commits.
+    wakeups = getattr(_drain, "wakeups", None)
+    if wakeups is not None and topic and _batched_only(topic):
+        # Inside a batch drain's transaction, a topic drained in batches needs one wake-up for the
+        # commit, not one per event: the worker's drain takes every pending event of the topic (a
+        # batch storing 200 inbound messages writes 200 MessageReceived; 199 more tasks would each
+        # find them taken, ~8 statements apiece). Registered again if its savepoint rolled back
+        # (Django then dropped it from run_on_commit).
+        registered = wakeups.get(topic)
+        if registered is not None and any(func is registered for _sids, func, _robust in connection.run_on_commit):
+            return
+        wake = functools.partial(_dispatch_after_commit, event_id, topic)
+        wakeups[topic] = wake
+        transaction.on_commit(wake)
+        return
     transaction.on_commit(lambda: _dispatch_after_commit(event_id, topic))
+
+
+# Per thread: while a batch drain's transaction is open, topic -> its pending wake-up (_run_one_batch).
+_drain = threading.local()
+
+
+def _batched_only(topic: str) -> bool:
+    registrations = _handlers.get(topic) or []
+    return bool(registrations) and all(r.batch for r in registrations)
 
 
 def _one_of_a_batch(registration: _Registration) -> Callable[[Envelope], Any]:
@@ -429,12 +453,24 @@ def _run_handler(event_id: int, name: str, handler: Handler) -> bool:
 BATCH_SIZE = 200
 
 
-def _topic_lock(topic: str) -> None:
+def _topic_lock(topic: str, *, wait: bool = True) -> bool:
     """Serialize a topic's drains (one worker at a time hands its events over, in order). PostgreSQL:
-    a transaction-scoped advisory lock; SQLite's writers are serialized by the database already."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    a transaction-scoped advisory lock; SQLite's writers are serialized by the database already.
+    With wait=False, False when another drain holds it (nothing waits)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        if wait:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"outbox:{topic}"])
+            return True
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [f"outbox:{topic}"])
+        return bool(cursor.fetchone()[0])
+
+
+def _due(topic: str) -> bool:
+    now = clock.now()
+    return (OutboxEvent.objects.filter(topic=topic, status=OutboxStatus.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).exists())
 
 
 def _names(topic: str) -> set[str]:
@@ -447,11 +483,19 @@ def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50) -> int
     batch_handlers = [r for r in handlers_for(topic) if r.batch]
     if not batch_handlers:
         return 0
+    # A topic whose handlers are all batched never makes a drain wait for another: every event wakes
+    # a worker task, and tasks queued behind one slow drain (the bot, sentiment) would hold every
+    # worker thread on the lock while other topics' tasks (storing inbound messages) wait. A task
+    # that finds the topic busy leaves; the drain holding it looks again after releasing it (the last
+    # look below), so an event committed before that task ran is never left behind.
+    wait = len(batch_handlers) < len(handlers_for(topic))
     total = 0
     for _ in range(rounds):
-        handled = _run_one_batch(topic, batch_handlers, limit)
+        handled = _run_one_batch(topic, batch_handlers, limit, wait=wait)
+        if handled is None:  # another drain holds the topic and will look again when done
+            break
         total += handled
-        if handled < limit:
+        if handled < limit and (wait or not _due(topic)):
             break
     return total
 
@@ -482,42 +526,53 @@ def _claim(topic: str, limit: int) -> list[OutboxEvent]:
     )
 
 
-def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int) -> int:
+def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int, *, wait: bool = True) -> int | None:
     failed: list[tuple[_Registration, list[OutboxEvent]]] = []
     with transaction.atomic():
-        _topic_lock(topic)
+        if not _topic_lock(topic, wait=wait):
+            return None
         rows = _claim(topic, limit)
         if not rows:
             return 0
-        for registration in batch_handlers:
-            todo = [row for row in rows if registration.name not in row.done_handlers]
-            if not todo:
-                continue
-            try:
-                attributes: dict[str, Any] = {"omnicanal.handler": registration.name, "omnicanal.batch": len(todo)}
-                with transaction.atomic(), tracing.span(f"outbox batch {topic}", **attributes):
-                    registration.func([_envelope(row) for row in todo])
-            except Exception:
-                log.exception("outbox batch handler %s failed on %s events; retrying them one by one",
-                              registration.name, len(todo))
-                failed.append((registration, todo))
-                continue
-            for row in todo:
-                row.done_handlers = [*row.done_handlers, registration.name]
-        names = _names(topic)
-        finished = clock.now()
-        for row in rows:
-            if names <= set(row.done_handlers):
-                row.status = OutboxStatus.DONE
-                row.dispatched_at = finished
-                row.next_attempt_at = None
-        OutboxEvent.objects.bulk_update(rows, ["done_handlers", "status", "dispatched_at", "next_attempt_at"])
+        _drain.wakeups = {}
+        try:
+            _hand_over(topic, batch_handlers, rows, failed)
+        finally:
+            _drain.wakeups = None
     for registration, todo in failed:  # one at a time: a bad event must not hold up the others
         for row in todo:
             with requestid.bound(row.request_id or requestid.current()):
                 if _run_handler(row.pk, registration.name, _one_of_a_batch(registration)):
                     _finish_if_complete(row.pk, topic)
     return len(rows)
+
+
+def _hand_over(topic: str, batch_handlers: list[_Registration], rows: list[OutboxEvent],
+               failed: list[tuple[_Registration, list[OutboxEvent]]]) -> None:
+    """Run each batch handler on the claimed rows and record what ran (the drain's transaction)."""
+    for registration in batch_handlers:
+        todo = [row for row in rows if registration.name not in row.done_handlers]
+        if not todo:
+            continue
+        try:
+            attributes: dict[str, Any] = {"omnicanal.handler": registration.name, "omnicanal.batch": len(todo)}
+            with transaction.atomic(), tracing.span(f"outbox batch {topic}", **attributes):
+                registration.func([_envelope(row) for row in todo])
+        except Exception:
+            log.exception("outbox batch handler %s failed on %s events; retrying them one by one",
+                          registration.name, len(todo))
+            failed.append((registration, todo))
+            continue
+        for row in todo:
+            row.done_handlers = [*row.done_handlers, registration.name]
+    names = _names(topic)
+    finished = clock.now()
+    for row in rows:
+        if names <= set(row.done_handlers):
+            row.status = OutboxStatus.DONE
+            row.dispatched_at = finished
+            row.next_attempt_at = None
+    OutboxEvent.objects.bulk_update(rows, ["done_handlers", "status", "dispatched_at", "next_attempt_at"])
 
 
 def _envelope(row: OutboxEvent) -> Envelope:
@@ -527,8 +582,13 @@ def _envelope(row: OutboxEvent) -> Envelope:
 def _finish_if_complete(event_id: int, topic: str) -> bool:
     """Mark an event done when every handler of its topic has run on it."""
     with transaction.atomic():
-        row = OutboxEvent.objects.select_for_update().filter(pk=event_id).only("status", "done_handlers").first()
-        if row is None or row.status == OutboxStatus.DONE:
+        # skip_locked: a drain under way holds the row (and will finish it); waiting for it would
+        # hold this worker thread as long as that drain's slowest handler.
+        row = (OutboxEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id)
+               .only("status", "done_handlers").first())
+        if row is None:
+            return False
+        if row.status == OutboxStatus.DONE:
             return True
         if not _names(topic) <= set(row.done_handlers):
             return False

@@ -253,8 +253,14 @@ else:
 HUEY["consumer"] = {"workers": int(os.environ.get("WORKER_THREADS", "2")), "worker_type": "thread", "verbose": False}
 
 if REDIS_URL:
+    # socket_timeout: channels_redis waits for a console's next message with BZPOPMIN for 5 s
+    # (brpop_timeout), and redis-py (since 6) gives every socket read a 5 s timeout by default: a
+    # console idle for 5 s lost the race, its receive raised `TimeoutError: Timeout reading from …`
+    # and the socket died (issue 23: a third of the pushes never arrived). capacity: a console's
+    # channel holds 100 messages by default; a burst beyond it was dropped without a word.
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "capacity": 1000}}
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -62,3 +62,24 @@ def test_an_inbound_message_costs_a_capped_number_of_statements(
     assert len([q for q in webhook if "customers_" in q["sql"]]) == 1
     replay, reactions = _measure(client, _body(2), capture, WEBHOOK_REPLAY, 0, cap)
     assert reactions == [] and Message.objects.count() == 2
+
+
+# The two-step path (conversations/services/accept.py), on wherever the channel layer is shared: the
+# request keeps the delivery and its event (SQLite: two statements and the savepoint's; PostgreSQL:
+# one statement) after the inbox's lookup; the worker's batch stores it (a batch of one here: a
+# batch of many shares the identification and the bookkeeping).
+QUEUED_WEBHOOK, QUEUED_REPLAY = 5, 4
+QUEUED_REACTIONS_NEW, QUEUED_REACTIONS_RETURNING = 42, 28
+
+
+def test_a_kept_message_costs_the_request_a_few_statements(
+        client, inbox, settings, django_capture_on_commit_callbacks, django_assert_max_num_queries):
+    settings.OMNICANAL = {**settings.OMNICANAL, "INBOUND_QUEUE": "on"}
+    capture, cap = django_capture_on_commit_callbacks, django_assert_max_num_queries
+    webhook, _reactions = _measure(client, _body(1), capture, QUEUED_WEBHOOK, QUEUED_REACTIONS_NEW, cap)
+    # nothing of the customer or the thread is read or written in the request (the stored messages'
+    # provider ids are read, inside the one INSERT, for the dedupe)
+    assert not [q for q in webhook if "customers_" in q["sql"] or "INSERT INTO conversations_message" in q["sql"]]
+    _measure(client, _body(2), capture, QUEUED_WEBHOOK, QUEUED_REACTIONS_RETURNING, cap)
+    _replay, reactions = _measure(client, _body(2), capture, QUEUED_REPLAY, 0, cap)
+    assert reactions == [] and Message.objects.count() == 2

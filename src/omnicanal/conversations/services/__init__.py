@@ -1,5 +1,6 @@
 """The only writers of the conversations domain; they run inside the caller's transaction."""
 
+from omnicanal.conversations.services.accept import Accepted, do_accept_inbound, queueable
 from omnicanal.conversations.services.admin import (
     do_save_agent,
     do_save_canned_reply,
@@ -43,7 +44,10 @@ from omnicanal.conversations.services.workflow import (
 )
 
 __all__ = [
+    "Accepted",
     "Received",
+    "do_accept_inbound",
+    "queueable",
     "ReplyWindowClosed",
     "conversation_of",
     "sla_deadline",

@@ -5,19 +5,20 @@ Order of work, all in the caller's transaction:
 2. the identities resolve to one customer (customers.do_identify: create, attach or merge);
 3. the customer's open conversation takes the message; none open -> the last resolved one reopens
    when it was resolved within the reopen window, else a new conversation starts (and is routed);
-4. MessageReceived leaves through the outbox (console push, bot, SLA after commit).
+4. MessageReceived leaves through the outbox (bot, feedback); the consoles are pushed after commit.
 Two simultaneous first messages of one customer race on the "one open conversation" constraint;
 the loser's insert fails inside a savepoint and it joins the winner's conversation.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from omnicanal.conversations import locks, rules
+from omnicanal.conversations import locks, push, rules
 from omnicanal.conversations.contract import DELIVERY_ORDER, InboundMessage, StatusUpdate
 from omnicanal.conversations.events import ConversationOpened, DeliveryUpdated, MessageReceived
 from omnicanal.conversations.models import Author, Conversation, Delivery, Direction, Message, Status
@@ -53,14 +54,20 @@ def _existing(channel: str, external_id: str) -> Message | None:
             .filter(channel=channel, external_id=external_key(external_id)).first())
 
 
-def do_receive_message(*, inbound: InboundMessage) -> Received:
-    """Store one inbound message (idempotent on channel + external id)."""
+def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_commit: bool = True) -> Received:
+    """Store one inbound message (idempotent on channel + external id).
+
+    `identified`: the sender already resolved (customers.do_identify's result; the worker resolves a
+    batch's senders in one call). `push_after_commit`: tell the consoles once this commits; the
+    worker's batch pushes all its messages together instead (services/accept.py).
+    """
     existing = _existing(inbound.channel, inbound.external_id)
     if existing is not None:
         return Received(existing, existing.conversation, existing.conversation.customer_id, duplicate=True)
-    traits = {"name": inbound.name, "language": inbound.language}
-    identified = customers.do_identify(channel=inbound.channel, identities=list(inbound.identities),
-                                       traits={k: v for k, v in traits.items() if v})
+    if identified is None:
+        traits = {"name": inbound.name, "language": inbound.language}
+        identified = customers.do_identify(channel=inbound.channel, identities=list(inbound.identities),
+                                           traits={k: v for k, v in traits.items() if v})
     customer_id = identified.customer_id
     now = clock.now()
     conversation, new, reopened = _conversation_for(customer_id, inbound, now)
@@ -110,12 +117,26 @@ def do_receive_message(*, inbound: InboundMessage) -> Received:
         from omnicanal.conversations.services.routing import do_auto_assign
 
         do_auto_assign(conversation=conversation, team_hint=inbound.team)
-    outbox.emit(MessageReceived(
-        message_id=message.public_id, conversation_id=conversation.public_id, customer_id=customer_id,
-        channel=inbound.channel, inbox_id=inbound.inbox_id, author=message.author,
-        assignee_id=assignee_key(conversation), team=team_key(conversation), new_conversation=new, reopened=reopened,
-    ))
-    return Received(message, conversation, customer_id, new_conversation=new, reopened=reopened)
+    received = Received(message, conversation, customer_id, new_conversation=new, reopened=reopened)
+    event = received_event(received)
+    outbox.emit(event)
+    if push_after_commit:
+        # The consoles' push is no outbox handler: it must not wait behind the bot's turn and the
+        # sentiment of the topic's batch (docs/inbox.md, "The push"); a push lost with its process
+        # is a courtesy lost, the console refreshes on load and every minute.
+        payload = dataclasses.asdict(event)
+        transaction.on_commit(lambda: push.push(outbox.topic_of(event), payload))
+    return received
+
+
+def received_event(received: Received) -> MessageReceived:
+    message, conversation = received.message, received.conversation
+    return MessageReceived(
+        message_id=message.public_id, conversation_id=conversation.public_id, customer_id=received.customer_id,
+        channel=message.channel, inbox_id=message.inbox_id, author=message.author,
+        assignee_id=assignee_key(conversation), team=team_key(conversation),
+        new_conversation=received.new_conversation, reopened=received.reopened,
+    )
 
 
 def _conversation_for(customer_id: str, inbound: InboundMessage, now: dt.datetime) -> tuple[Conversation, bool, bool]:

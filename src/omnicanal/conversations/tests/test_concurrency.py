@@ -31,3 +31,40 @@ def test_a_webhook_delivered_twice_at_once_is_stored_once():
                                [("Hola", "wamid.SAME"), ("Hola", "wamid.SAME")])
     assert len(set(results)) == 1
     assert Message.objects.count() == 1
+
+
+PHONES = ("56987650101", "56987650102", "56987650103")
+
+
+def accept_all(count: int) -> int:
+    """Runs in a child process: the same `count` webhook messages of three customers, kept as a
+    webhook keeps them (one statement each, autocommit); huey runs in-process in tests, so every
+    acceptance also drains the topic, racing the other processes' drains."""
+    from omnicanal.conversations.contract import IdentityRef, InboundMessage
+    from omnicanal.conversations.services import do_accept_inbound
+
+    kept = 0
+    for n in range(count):
+        phone = PHONES[n % len(PHONES)]
+        inbound = InboundMessage(channel="whatsapp", identities=(IdentityRef("whatsapp", phone),), text=f"m{n:03d}",
+                                 external_id=f"wamid.RACE{n:03d}", address=phone)
+        kept += not do_accept_inbound(inbound=inbound).duplicate
+    return kept
+
+
+def test_deliveries_kept_and_drained_by_several_processes_are_stored_once_in_order():
+    from omnicanal.conversations.models import InboundDelivery
+    from omnicanal.core.models import OutboxEvent
+
+    # given three processes receiving the same 30 deliveries at once (a provider's retries)
+    kept = run_in_processes("omnicanal.conversations.tests.test_concurrency:accept_all", [(30,), (30,), (30,)])
+    # then no drain left an event behind for the relay (a drain that finds the topic busy leaves it to
+    # the one holding it, which looks again after releasing it: outbox.run_batches),
+    assert not OutboxEvent.objects.filter(topic="conversations.InboundAccepted", status="pending").exists()
+    # and each was kept once and stored once, every customer in one conversation, in order
+    assert sum(kept) == 30 and OutboxEvent.objects.filter(topic="conversations.InboundAccepted").count() == 30
+    assert Message.objects.count() == 30 and Conversation.objects.count() == 3
+    assert not InboundDelivery.objects.exists()
+    for conversation in Conversation.objects.all():
+        by_time = list(conversation.messages.order_by("created_at", "pk").values_list("text", flat=True))
+        assert by_time == sorted(by_time) and len(by_time) == 10

@@ -1,0 +1,210 @@
+"""The two-step inbound path (conversations/services/accept.py, docs/inbox.md "Where a message is
+stored"): the webhook keeps a verified message with one statement and answers; the worker stores it
+in the customer's conversation, in order, once. On whenever the channel layer is shared (Redis);
+these tests turn it on with the in-memory layer and run the worker's task as huey does in tests
+(immediate), through the commit callbacks."""
+
+import json
+
+import pytest
+
+from omnicanal.channels import testing
+from omnicanal.channels.tests.conftest import WA
+from omnicanal.conversations.models import Attachment, Conversation, InboundDelivery, Message
+from omnicanal.core.models import OutboxEvent, OutboxStatus
+
+pytestmark = pytest.mark.django_db
+
+ACCEPTED = "conversations.InboundAccepted"
+
+
+@pytest.fixture(autouse=True)
+def _queued(settings):
+    settings.OMNICANAL = {**settings.OMNICANAL, "INBOUND_QUEUE": "on"}
+
+
+@pytest.fixture
+def inbox(make_inbox, whatsapp_server):
+    return make_inbox("whatsapp", base_url=whatsapp_server.url, **WA)
+
+
+def _body(n: int, phone: str = "56987654321", text: str = "") -> bytes:
+    body = json.loads(testing.fixture("whatsapp/text.json"))
+    message = body["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["id"] = f"wamid.QUEUE{n:06d}"
+    message["from"] = phone
+    if text:
+        message["text"]["body"] = text
+    body["entry"][0]["changes"][0]["value"]["contacts"][0]["wa_id"] = phone
+    return json.dumps(body).encode()
+
+
+def post(client, body: bytes, secret: str = WA["app_secret"]):
+    return client.post("/webhooks/whatsapp", body, content_type="application/json",
+                       HTTP_X_HUB_SIGNATURE_256=testing.hub_signature(body, secret))
+
+
+def test_the_webhook_keeps_the_message_and_the_worker_stores_it(client, inbox, django_capture_on_commit_callbacks):
+    # when a signed message arrives
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        answer = post(client, _body(1))
+    # then it is acknowledged once kept: the delivery and its event, no message in a thread yet
+    assert answer.status_code == 200 and answer.json() == {"received": 1, "duplicates": 0, "statuses": 0}
+    delivery = InboundDelivery.objects.get()
+    assert (delivery.channel, delivery.external_id) == ("whatsapp", "wamid.QUEUE000001")
+    assert OutboxEvent.objects.get(topic=ACCEPTED).status == OutboxStatus.PENDING
+    assert not Message.objects.exists()
+    # when the worker runs
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:
+            callback()
+    # then the message is in the customer's conversation and MessageReceived follows (bot, feedback)
+    message = Message.objects.get()
+    assert message.text.startswith("Hola") and message.conversation.last_channel == "whatsapp"
+    # and the delivery, its work done (it holds the customer's words), is gone
+    assert not InboundDelivery.objects.exists()
+    assert OutboxEvent.objects.get(topic=ACCEPTED).status == OutboxStatus.DONE
+    received = OutboxEvent.objects.get(topic="conversations.MessageReceived")
+    assert received.payload["message_id"] == message.public_id and received.payload["new_conversation"] is True
+
+
+def test_a_replay_is_refused_at_the_door_before_the_worker_ran(client, inbox, deliver):
+    with pytest.MonkeyPatch.context() as patch:
+        # the worker has not run yet when the provider retries
+        patch.setattr("omnicanal.core.outbox._worker_entry", lambda event_id: None)
+        first, second = post(client, _body(1)), post(client, _body(1))
+    assert first.json()["received"] == 1 and second.json() == {"received": 0, "duplicates": 1, "statuses": 0}
+    assert InboundDelivery.objects.count() == 1 and OutboxEvent.objects.filter(topic=ACCEPTED).count() == 1
+    # and a replay after the worker stored it (its delivery gone) is refused by the stored message
+    deliver(post, client, _body(2))
+    assert deliver(post, client, _body(2)).json()["duplicates"] == 1
+    assert Message.objects.filter(external_id="wamid.QUEUE000002").count() == 1
+    assert OutboxEvent.objects.filter(topic=ACCEPTED).count() == 2
+
+
+def test_a_forgery_keeps_nothing(client, inbox):
+    answer = post(client, _body(1), secret="not-the-app-secret")
+    assert answer.status_code == 403
+    assert not InboundDelivery.objects.exists() and not OutboxEvent.objects.exists()
+
+
+def test_a_batch_is_stored_in_the_order_it_came_one_conversation_per_customer(client, inbox, deliver,
+                                                                               django_capture_on_commit_callbacks):
+    # given the worker is busy while six messages of two customers arrive
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n in range(6):
+            post(client, _body(n, phone="56987650001" if n % 2 else "56987650002", text=f"mensaje {n}"))
+    # when it drains them (one batch)
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()
+    # then each customer has one conversation with their messages in order
+    assert Conversation.objects.count() == 2
+    for conversation in Conversation.objects.all():
+        texts = list(conversation.messages.order_by("created_at", "pk").values_list("text", flat=True))
+        assert texts == sorted(texts) and len(texts) == 3
+        assert conversation.message_count == 3
+    assert OutboxEvent.objects.filter(topic="conversations.MessageReceived").count() == 6
+    assert not OutboxEvent.objects.filter(topic=ACCEPTED, status=OutboxStatus.PENDING).exists()
+
+
+def test_the_consoles_get_one_push_per_group_for_a_batch(client, inbox, django_capture_on_commit_callbacks):
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from omnicanal.conversations import push
+
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(push.ALL, channel)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n in range(3):
+            post(client, _body(n, phone=f"5698765000{n}"))
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()
+    message = async_to_sync(layer.receive)(channel)
+    assert message["type"] == "inbox.batch" and len(message["messages"]) == 3
+    pushed = {m["data"]["message_id"] for m in message["messages"]}
+    assert pushed == set(Message.objects.values_list("public_id", flat=True))
+
+
+def test_a_message_the_customers_domain_refuses_is_marked_and_the_others_stored(client, inbox, deliver,
+                                                                                django_capture_on_commit_callbacks):
+    from omnicanal.core.errors import ValidationFailed
+
+    real = __import__("omnicanal.customers.services", fromlist=["do_identify"]).do_identify
+
+    def refuse_one(*, channel, identities, **kwargs):
+        if any(i.value == "56987650009" for i in identities):
+            raise ValidationFailed.on("identities", "refused")
+        return real(channel=channel, identities=identities, **kwargs)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        post(client, _body(1, phone="56987650009"))
+        post(client, _body(2, phone="56987650008"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("omnicanal.customers.services.do_identify_many",
+                      lambda **kwargs: (_ for _ in ()).throw(ValidationFailed.on("identities", "refused")))
+        patch.setattr("omnicanal.conversations.services.receive.customers.do_identify", refuse_one)
+        with django_capture_on_commit_callbacks(execute=True):
+            callbacks[0]()
+    refused = InboundDelivery.objects.get()
+    assert refused.refused and refused.external_id == "wamid.QUEUE000001"
+    assert Message.objects.get().external_id == "wamid.QUEUE000002"
+    assert not OutboxEvent.objects.filter(topic=ACCEPTED, status=OutboxStatus.PENDING).exists()
+
+
+def test_media_of_a_kept_message_is_fetched_once_the_worker_stored_it(client, inbox, deliver):
+    deliver(post, client, testing.fixture("whatsapp/image.json"))
+    attachment = Attachment.objects.get()
+    assert attachment.file and attachment.size > 0
+    assert attachment.message.external_id and not InboundDelivery.objects.exists()
+
+
+def test_refused_deliveries_are_purged_after_a_week(client, inbox):
+    import datetime as dt
+
+    from omnicanal.conversations.services.accept import do_purge_refused_deliveries
+    from omnicanal.core import clock
+
+    post(client, _body(1))
+    post(client, _body(2))
+    InboundDelivery.objects.update(refused="an identity refused")
+    InboundDelivery.objects.filter(external_id="wamid.QUEUE000001").update(
+        received_at=clock.now() - dt.timedelta(days=8))
+    assert do_purge_refused_deliveries() == 1
+    assert InboundDelivery.objects.get().external_id == "wamid.QUEUE000002"
+
+
+def test_a_delivery_report_or_a_keyword_still_goes_through_the_one_transaction_path(client, inbox, deliver):
+    from omnicanal.channels.base import Parsed
+    from omnicanal.channels.services import only_queued
+    from omnicanal.conversations.contract import IdentityRef, InboundMessage, StatusUpdate
+
+    message = InboundMessage(channel="whatsapp", identities=(IdentityRef("whatsapp", "56987654321"),), text="Hola",
+                             external_id="wamid.X")
+    assert only_queued(Parsed(messages=[message]))
+    assert not only_queued(Parsed(messages=[message], statuses=[StatusUpdate("whatsapp", "wamid.Y", "read")]))
+    assert not only_queued(Parsed(messages=[message], consent_changes=[("56987654321", "opt_out", "STOP")]))
+
+
+def test_a_drain_wakes_the_worker_once_for_the_events_it_wrote(client, inbox, django_capture_on_commit_callbacks):
+    from omnicanal.core import outbox
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n in range(5):
+            post(client, _body(n, phone=f"5698765001{n}"))
+    woken = []
+    real = outbox._worker_entry
+
+    def counting(event_id):
+        woken.append(OutboxEvent.objects.get(pk=event_id).topic)
+        return real(event_id)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(outbox, "_worker_entry", counting)
+        with django_capture_on_commit_callbacks(execute=True):
+            callbacks[0]()
+    # one drain stored the five; its five MessageReceived woke the worker once, not five times
+    assert Message.objects.count() == 5
+    assert woken.count("conversations.MessageReceived") == 1
+    assert not OutboxEvent.objects.filter(status=OutboxStatus.PENDING).exists()
