@@ -6,7 +6,7 @@ import logging
 from decimal import InvalidOperation
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest
 from django.http.multipartparser import MultiPartParserError
 from django.http.request import RawPostDataException
@@ -193,6 +193,14 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(OverflowError)
     def on_overflow(request, exc):
         return respond(request, ValidationFailed(detail=str(_("A number is out of range."))))
+
+    @api.exception_handler(DataError)
+    def on_data_error(request, exc):
+        # PostgreSQL refuses what Python let through: a zone offset beyond ±15:59, a date before year 1
+        # in a zone, a number past its column. The caller's value, not our fault.
+        log.warning("data error on %s %s: %s", request.method, request.path, exc)
+        return respond(request, ValidationFailed(detail=str(_("A value is out of the range that can be stored "
+                                                              "(a date, its time zone offset or a number)."))))
 
     @api.exception_handler(IntegrityError)
     def on_integrity(request, exc):

@@ -7,6 +7,8 @@
 - **Media type**: an API write that carries a body sends `application/json` (or `+json`), or
   `multipart/form-data` where the endpoint takes files; anything else answers 415. A JSON endpoint
   refuses multipart too (`JsonParser`).
+- **NUL**: PostgreSQL stores no text holding U+0000: an API path, query parameter or JSON text with
+  one answers 422 on that field.
 - **JSON**: `loads()` is the one JSON reader of request bodies (the API and every webhook): it
   refuses nesting deeper than `MAX_JSON_DEPTH` before the recursive parser sees it, NaN and
   Infinity, and a body that is not UTF-8.
@@ -25,7 +27,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
-from omnicanal.core.errors import MalformedRequest, PayloadTooLarge, Problem, UnsupportedMediaType
+from omnicanal.core.errors import MalformedRequest, PayloadTooLarge, Problem, UnsupportedMediaType, ValidationFailed
 
 MAX_JSON_DEPTH = 64
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -80,16 +82,42 @@ def loads(body: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise UnreadableJson(f"the body is not valid JSON ({exc})") from exc
 
 
+def nul_at(value: Any, path: str = "") -> str | None:
+    """The field path ("lines.0.sku"; "body" for the top) of the first text holding a NUL character,
+    which PostgreSQL cannot store, or None."""
+    if isinstance(value, str):
+        return (path or "body") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return path or "body"
+            if (found := nul_at(item, f"{path}.{key}" if path else key)) is not None:
+                return found
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if (found := nul_at(item, f"{path}.{index}" if path else str(index))) is not None:
+                return found
+    return None
+
+
+def _nul_refused(field: str) -> ValidationFailed:
+    return ValidationFailed.on(field, _("must not contain the NUL character (U+0000)"))
+
+
 class JsonParser(Parser):
-    """The NinjaAPI's body parser: JSON bodies only, read with `loads()`."""
+    """The NinjaAPI's body parser: JSON bodies only, read with `loads()`; a text holding NUL is a
+    422 on its field (JSON escapes it as \\u0000: the walk runs only when that appears)."""
 
     def parse_body(self, request: HttpRequest):
         if not is_json(request.content_type):
             raise UnsupportedMediaType(detail=_("Send the body as application/json."))
         try:
-            return loads(request.body)
+            data = loads(request.body)
         except UnreadableJson as exc:
             raise MalformedRequest(detail=_("The body could not be read: %(reason)s.") % {"reason": exc}) from exc
+        if b"\\u0000" in request.body and (field := nul_at(data)) is not None:
+            raise _nul_refused(field)
+        return data
 
 
 _MULTIPART_OVERHEAD = 64 * 1024  # boundaries, headers and the text beside the file
@@ -117,7 +145,18 @@ def refusal(problem: Problem, request: HttpRequest) -> HttpResponse:
     return JsonResponse({"error": problem.slug, "detail": str(problem.detail)}, status=problem.status)
 
 
+def _nul_in_query(request: HttpRequest) -> Problem | None:
+    if "\x00" in request.path:
+        return _nul_refused("path")
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return _nul_refused(key.replace("\x00", "") or "query")
+    return None
+
+
 def check_request(request: HttpRequest) -> Problem | None:
+    if request.path.startswith("/api/") and (problem := _nul_in_query(request)) is not None:
+        return problem
     if request.method not in BODY_METHODS:
         return None
     try:
@@ -138,7 +177,8 @@ def check_request(request: HttpRequest) -> Problem | None:
 
 
 class RequestLimitsMiddleware:
-    """Refuses too large bodies (413) and non-JSON API bodies (415) before anything reads them."""
+    """Refuses too large bodies (413), non-JSON API bodies (415) and an API path or query holding NUL
+    (422) before anything reads them."""
 
     def __init__(self, get_response):
         self.get_response = get_response

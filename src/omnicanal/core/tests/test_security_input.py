@@ -107,3 +107,4 @@ def test_an_amount_is_a_plain_finite_decimal(value):
                                                  (12990, "12990"), (12.5, "12.5")])
 def test_plain_amounts_are_read_exactly(value, expected):
     assert str(check_amount(value)) == expected
+
