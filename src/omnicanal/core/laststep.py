@@ -59,7 +59,7 @@ def run() -> None:
     skipped). A write's exception propagates: the caller rolls the transaction back."""
     steps = getattr(connection, _ATTR, None) or []
     setattr(connection, _ATTR, [])
-    alive = {id(func) for _sids, func, _robust in connection.run_on_commit}
+    alive = {id(entry[1]) for entry in connection.run_on_commit}  # (savepoint ids, func, robust)
     for marker, write in steps:
         if id(marker) in alive:
             write()
