@@ -1,5 +1,5 @@
 """A flash sale over HTTP: buyers POST /api/v1/orders for one hot SKU through several uvicorn workers on
-PostgreSQL, with the background worker running. Beside it, in the same run, the bare HTTP ceiling:
+PostgreSQL, with the background worker running and Redis as in production (huey's queue, the cache). Beside it, in the same run, the bare HTTP ceiling:
 the same workers answering `POST /bench/bare` (bench/flash_sale_site.py, a bench-only view: one
 conditional UPDATE and one INSERT in one statement) for the same number of buyers and units, once
 before and once after the sale (their mean is the ceiling).
@@ -13,7 +13,8 @@ and of the background worker, and the load average (the machine is shared).
     .venv/bin/python bench/bench_flash_sale.py --big      # 4,000 buyers, 64 clients, 1,000 units
 
 Recreates `omnicanal_bench_flash_sale` on DATABASE_URL's server (default
-postgres://postgres@127.0.0.1:5432). Each buyer POSTs /api/v1/orders with its own Idempotency-Key;
+postgres://postgres@127.0.0.1:5432) and empties Redis database 10 (BENCH_FLASH_SALE_REDIS_URL to change it)
+before and after. Each buyer POSTs /api/v1/orders with its own Idempotency-Key;
 expected: exactly `units` answers 201 and the rest 409 insufficient-stock. Goals: both rates >= 50 %
 of the ceiling's, 0 oversold, peak RSS <= 200 MB per process.
 """
@@ -37,8 +38,11 @@ from urllib.parse import urlsplit, urlunsplit
 DB_NAME = "omnicanal_bench_flash_sale"
 SKU = "FLASH-1"
 ROOT = Path(__file__).resolve().parent.parent
-# The server and the background worker share this huey file (no Redis needed); removed at the end.
+# The server's and the worker's files (media, locks); removed at the end.
 VAR_DIR = tempfile.mkdtemp(prefix="omnicanal-bench-flash-")
+# Redis as in production (huey's queue, the cache, the channel layer, throttles), on a database number
+# of the bench's own (bench_inbound uses 9, bench_cluster 14), emptied before and after the run.
+REDIS_URL = os.environ.get("BENCH_FLASH_SALE_REDIS_URL") or "redis://127.0.0.1:6379/10"
 
 
 def _urls() -> tuple[str, str]:
@@ -53,7 +57,7 @@ def _env(url: str) -> dict:
     # leak there, so the server closes its connection after each request (CONN_MAX_AGE=0).
     env.update({"DATABASE_URL": url, "CONN_MAX_AGE": "0", "DJANGO_SETTINGS_MODULE": "flash_sale_site",
                 "OMNICANAL_ENV": "development",
-                "LOG_LEVEL": "WARNING", "OMNICANAL_VAR": VAR_DIR,
+                "LOG_LEVEL": "WARNING", "OMNICANAL_VAR": VAR_DIR, "REDIS_URL": REDIS_URL,
                 "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "bench"), str(ROOT / "src"),
                                                             env.get("PYTHONPATH", "")) if p)})
     env.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
@@ -96,6 +100,12 @@ def _prepare(admin_url: str, url: str, units: int) -> str:
                        "at timestamptz NOT NULL DEFAULT now())")
     connections.close_all()
     return f"Bearer {key.secret}"
+
+
+def _clear_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 def _reset_bare(units: int) -> None:
@@ -217,6 +227,7 @@ def main(argv: list[str]) -> None:
     units = int(args.get("--units", 1000 if big else 100))
     workers = int(args.get("--workers", 8))
     admin_url, url = _urls()
+    _clear_redis()
     auth = _prepare(admin_url, url, units)
     port = _free_port()
     server = subprocess.Popen(
@@ -268,7 +279,7 @@ def main(argv: list[str]) -> None:
     orders = Order.objects.count()
     oversold = max(0, orders - units) + StockLevel.objects.filter(reserved__gt=F("on_hand")).count()
     print(f"flash sale: {buyers} buyers, {clients} clients, {units} units, {workers} uvicorn workers + the "
-          f"background worker, PostgreSQL; load average {load_before} before, {_loadavg()} after")
+          f"background worker, PostgreSQL, Redis ({REDIS_URL}); load average {load_before} before, {_loadavg()} after")
     print(f"  buyers answered/s : {answered:8.1f}  ({len(results)} in {elapsed:.2f} s)   ceiling {bare_answered:8.1f}"
           f"  = {answered / bare_answered:.0%}")
     print(f"  orders placed/s   : {placed_rate:8.1f}  ({ok} while the stock lasted)      ceiling {bare_placed:8.1f}"
@@ -288,6 +299,7 @@ def main(argv: list[str]) -> None:
     if other:
         print(f"  first unexpected answer: {other[0]}")
     shutil.rmtree(VAR_DIR, ignore_errors=True)
+    _clear_redis()
 
 
 def _ping(port: int, auth: str) -> None:

@@ -6,7 +6,8 @@ a few hundred units must hold exactly that many.
     .venv/bin/python bench/bench_reserve.py [--seconds 8] [--clients 16] [--locations 1] [--rounds 2]
 
 Creates (and drops) `omnicanal_bench_reserve` on DATABASE_URL's server (default
-postgres://postgres@127.0.0.1:5432). Clients are processes, each with its own connection.
+postgres://postgres@127.0.0.1:5432), and uses Redis database 11 as huey's queue, as production
+does (BENCH_RESERVE_REDIS_URL to change it). Clients are processes, each with its own connection.
 Each round runs the ceiling, do_reserve alone (autocommit: its own transaction) and do_reserve inside
 a caller's transaction (`atomic()` around the call). Goals: alone >= 60 % of the ceiling, inside a
 caller's transaction >= 50 %, zero oversold. The load average is printed beside: the machine is shared.
@@ -23,6 +24,9 @@ from queue import Empty
 from urllib.parse import urlsplit, urlunsplit
 
 DB_NAME = "omnicanal_bench_reserve"
+# Redis as in production: a reservation's commit wakes the worker for its batched stock handler
+# through huey's queue there. A database number of the bench's own, emptied before and after.
+REDIS_URL = os.environ.get("BENCH_RESERVE_REDIS_URL") or "redis://127.0.0.1:6379/11"
 SKU = "HOT-SKU-1"
 
 
@@ -35,6 +39,7 @@ def _urls() -> tuple[str, str]:
 def _django(url: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["CONN_MAX_AGE"] = "600"
+    os.environ["REDIS_URL"] = REDIS_URL
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnicanal.web.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -65,6 +70,12 @@ def _prepare(admin_url: str, bench_url: str, n_locations: int) -> None:
                                   variants=[catalog.VariantSpec(sku=SKU)])
         for i in range(n_locations):
             services.do_create_location(code=f"WH{i}", name=f"Bodega {i}", kind="warehouse", capabilities=["ship"])
+
+
+def _clear_redis() -> None:
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 def _set_stock(units_per_location: int) -> list[int]:
@@ -221,6 +232,7 @@ def main(argv: list[str]) -> None:
     n_locations = int(opt("--locations", 1))
     rounds = int(opt("--rounds", 2))
     admin_url, bench_url = _urls()
+    _clear_redis()
     _prepare(admin_url, bench_url, n_locations)
     locations = [f"WH{i}" for i in range(n_locations)]
     try:
@@ -266,6 +278,7 @@ def main(argv: list[str]) -> None:
         from django.db import connections
 
         connections.close_all()
+        _clear_redis()
         if "--keep" not in argv:
             import psycopg
 

@@ -7,6 +7,9 @@
   replayed for 24 hours to retries with the same body; another body gets 422 idempotency-conflict;
   a retry that arrives while the first is still running gets 409 request-in-progress (retryable).
   Error answers (4xx but 401/403/429) are stored too, in a transaction of their own.
+- A service may defer the write that locks a hot row to the transaction's last statement (core.laststep):
+  it runs after the answer and its idempotency record are ready; its refusal (a Problem) becomes the
+  answer and rolls everything back.
 - A claim whose request died with its process is taken over by the next retry at once
   (core.claims: an advisory lock on PostgreSQL, the owner's pid on SQLite).
 """
@@ -22,7 +25,7 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest, HttpResponse
 
-from omnicanal.core import claims, clock
+from omnicanal.core import claims, clock, laststep
 from omnicanal.core.errors import IdempotencyConflict, Problem, RequestInProgress, ValidationFailed
 from omnicanal.core.models import IdempotencyRecord
 
@@ -67,15 +70,22 @@ class ApiTransactionMiddleware:
             claims.release(record.pk)
 
     def _atomic(self, request: HttpRequest, record: IdempotencyRecord | None) -> HttpResponse:
-        with transaction.atomic():
+        with transaction.atomic(), laststep.scope():
             response = self.get_response(request)
             succeeded = response.status_code < 400
+            if succeeded and record is not None and _holds_secret(response):
+                IdempotencyRecord.objects.filter(pk=record.pk).delete()
+            elif succeeded and record is not None:
+                _complete(record, response)
+            if succeeded:
+                # The hot rows' writes, last: their locks are held for them and the COMMIT only
+                # (core.laststep). A refusal is the answer, and everything above rolls back.
+                try:
+                    laststep.run()
+                except Problem as problem:
+                    response, succeeded = problem_response(problem, request), False
             if not succeeded:
                 transaction.set_rollback(True)
-            elif record is not None and _holds_secret(response):
-                IdempotencyRecord.objects.filter(pk=record.pk).delete()
-            elif record is not None:
-                _complete(record, response)
         if record is not None and not succeeded:
             with transaction.atomic():
                 if response.status_code >= 500 or response.status_code in _NOT_STORED:

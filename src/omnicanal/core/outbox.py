@@ -25,7 +25,9 @@ import datetime as dt
 import functools
 import json
 import logging
+import os
 import threading
+import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -304,8 +306,11 @@ def _dispatch_after_commit(event_id: int, topic: str = "") -> None:
     try:
         if topic and _only_in_worker(topic) and _worker_entry is not None:
             # Nothing runs in this process: hand the id to the worker without reading the row back
-            # (the webhook's answer waits for this callback).
-            _worker_entry(event_id)
+            # (the webhook's answer waits for this callback); a batch topic's wake-up is coalesced.
+            if _all_batched(topic):
+                _wakes.wake(topic, event_id)
+            else:
+                _worker_entry(event_id)
             return
         dispatch(event_id)
     except Exception:  # the relay task retries; the commit already happened
@@ -376,6 +381,88 @@ def _run_in_process(event_ids: list[int]) -> tuple[int, list[int], list[int]]:
     return finished, to_worker_only, leftovers
 
 
+def _all_batched(topic: str) -> bool:
+    return all(r.batch for r in _handlers.get(topic) or [])
+
+
+class _Wakes:
+    """Wake-ups of the worker for batch topics, coalesced per process: at most one huey task per
+    topic per `window` seconds instead of one per event (a Redis round trip after every hot-SKU
+    reservation's commit, and a task that drains the same topic again). The first event of a quiet
+    topic wakes the worker at once; events committed within the window after it are covered by ONE
+    trailing wake-up at the window's end (sent by one thread per process), which the worker's drain
+    therefore runs after all of them committed: every committed event is drained by a task enqueued
+    after its commit. If the process dies with a trailing wake-up pending, the relay (dispatch_due)
+    takes the events. window = 0 (huey's immediate mode, the tests): every event wakes the worker at
+    once, as before."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.sent: dict[str, float] = {}  # topic -> monotonic time of its last wake-up
+        self.pending: dict[str, int] = {}  # topic -> newest event id waiting for the trailing wake-up
+        self.window: float | None = None
+        self.thread_pid = 0  # the process whose flusher thread runs (a forked child starts its own)
+
+    def _window(self) -> float:
+        if self.window is None:
+            immediate = bool(getattr(settings, "HUEY", {}).get("immediate"))
+            self.window = 0.0 if immediate else int(settings.OMNICANAL.get("OUTBOX_BATCH_WAKE_MS", 20)) / 1000
+        return self.window
+
+    def wake(self, topic: str, event_id: int) -> None:
+        window = self._window()
+        if window <= 0:
+            _enqueue(event_id)
+            return
+        now = time.monotonic()
+        with self.cond:
+            if topic in self.pending:  # a trailing wake-up is due: it covers this event too
+                self.pending[topic] = event_id
+                return
+            if now - self.sent.get(topic, -window) < window:
+                self.pending[topic] = event_id
+                if self.thread_pid != os.getpid():
+                    self.thread_pid = os.getpid()
+                    threading.Thread(target=self._flusher, name="outbox-wakes", daemon=True).start()
+                self.cond.notify()
+                return
+            self.sent[topic] = now
+        _enqueue(event_id)
+
+    def _due(self) -> tuple[list[tuple[str, int]], float | None]:
+        """(topic, event id) of the trailing wake-ups due now, and the seconds until the next one."""
+        now, due, wait = time.monotonic(), [], None
+        for topic in list(self.pending):
+            left = self.sent.get(topic, 0.0) + (self.window or 0.0) - now
+            if left <= 0:
+                due.append((topic, self.pending.pop(topic)))
+                self.sent[topic] = now
+            else:
+                wait = left if wait is None else min(wait, left)
+        return due, wait
+
+    def _flusher(self) -> None:
+        while True:
+            with self.cond:
+                due, wait = self._due()
+                if not due:
+                    self.cond.wait(wait)
+                    continue
+            for topic, event_id in due:
+                try:
+                    _enqueue(event_id)
+                except Exception:  # the relay takes the events
+                    log.exception("outbox: waking the worker for %s failed; the relay will take its events", topic)
+
+
+def _enqueue(event_id: int) -> None:
+    assert _worker_entry is not None
+    _worker_entry(event_id)
+
+
+_wakes = _Wakes()
+
+
 def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
 
@@ -386,7 +473,13 @@ def dispatch(event_id: int, *, in_worker: bool = False) -> bool:
     Outside the worker, background handlers are handed to it as a huey task instead.
     """
     event = OutboxEvent.objects.filter(pk=event_id).only("topic", "status", "request_id").first()
-    if event is None or event.status != OutboxStatus.PENDING:
+    if event is None:
+        return True
+    if event.status != OutboxStatus.PENDING:
+        if in_worker and _all_batched(event.topic):
+            # A coalesced wake-up (_Wakes) names one event but stands for the topic's others too,
+            # which may have committed after an earlier drain took this one.
+            run_batches(event.topic)
         return True
     # Under the id of the request that wrote the event: the handlers' logs (their failures too) and
     # the events they emit carry it (core.requestid). An event written without one (inventory's

@@ -21,7 +21,8 @@ from omnicanal.orders import queries as order_queries
 PICKUP_DONE = "picked_up"
 
 
-@outbox.handles(order_events.OrderPlaced)
+# In the worker: an order's answer (a flash sale's buyers) never waits for this (docs/orders.md).
+@outbox.handles(order_events.OrderPlaced, background=True)
 def count_order(event: outbox.Envelope) -> None:
     budget.do_record_interaction(customer_id=event["customer_id"], kind="order", ref=event["order_id"],
                                  channel=event["channel"], at=event.occurred_at)
@@ -110,7 +111,8 @@ def schedule_after_fulfilment(event: outbox.Envelope) -> None:
                                              at=event.occurred_at)
 
 
-@outbox.handles(order_events.OrderPlaced)
+# In the worker: an order's answer (a flash sale's buyers) never waits for this (docs/orders.md).
+@outbox.handles(order_events.OrderPlaced, background=True)
 def schedule_after_carry_out(event: outbox.Envelope) -> None:
     """A POS carry-out reached the customer at the counter: its lines' review requests."""
     if event.payload.get("delivery_method") == "carry_out" and event["customer_id"]:

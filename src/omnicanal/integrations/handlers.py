@@ -15,8 +15,11 @@ def fan_out(event: outbox.Envelope) -> None:
         transaction.on_commit(lambda pk=endpoint_pk: tasks.deliver_endpoint(pk))
 
 
+# An order's deliveries are fanned out in the worker: the order's answer (a flash sale's buyers) never
+# waits for it (docs/orders.md).
+IN_WORKER = {"orders.OrderPlaced"}
 for _topic in catalogue.BY_TOPIC:
-    outbox.handles(_topic)(fan_out)
+    outbox.handles(_topic, background=_topic in IN_WORKER)(fan_out)
 
 
 @outbox.handles("customers.CustomerErased")

@@ -41,7 +41,8 @@ def campaign_delivery(event: outbox.Envelope) -> None:
     campaigns.do_record_delivery(message_id=event["message_id"], status=event["status"])
 
 
-@outbox.handles("orders.OrderPlaced")
+# In the worker: an order's answer (a flash sale's buyers) never waits for this (docs/orders.md).
+@outbox.handles("orders.OrderPlaced", background=True)
 def campaign_conversion(event: outbox.Envelope) -> None:
     """An order on ANY channel (web, app, POS, marketplace) converts the campaigns it falls after."""
     campaigns.do_attribute_order(order_id=event["order_id"], customer_id=event["customer_id"] or "",
@@ -62,7 +63,8 @@ def flow_cart_abandoned(event: outbox.Envelope) -> None:
                             channel=event["channel"], at=event.occurred_at)
 
 
-@outbox.handles("orders.OrderPlaced")
+# In the worker: an order's answer (a flash sale's buyers) never waits for this (docs/orders.md).
+@outbox.handles("orders.OrderPlaced", background=True)
 def flow_order_placed(event: outbox.Envelope) -> None:
     """An order on ANY channel (a store's POS too) stops the cart, browse, cross-sell and win-back flows."""
     # An event written before OrderPlaced carried its lines (the outbox keeps old rows) has none.

@@ -280,6 +280,9 @@ OMNICANAL: dict[str, Any] = {
     # taken over after this many seconds; a dead owner is detected at once (core.claims).
     "IDEMPOTENCY_LEASE_SECONDS": int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", "10")),
     "OUTBOX_MAX_ATTEMPTS": 10,
+    # A batch topic's worker wake-ups, coalesced per process: one per topic per this many ms
+    # (core.outbox._Wakes; docs/catalog-inventory.md, "After the commit").
+    "OUTBOX_BATCH_WAKE_MS": int(os.environ.get("OUTBOX_BATCH_WAKE_MS", "20")),
     # The event stream (docs/integrations.md): every outbox event published to NATS JetStream, one
     # stream per domain (<PREFIX>_<DOMAIN>, subjects <prefix>.<domain>.<Event>). Off by default: the
     # embedded install needs no NATS. The worker runs the relay when on; `omnicanal relay` runs it alone.

@@ -47,6 +47,40 @@ def half_write(request, body: ThingIn):
     raise ValidationFailed.on("name", "is taken")
 
 
+@api.post("/v1/things/last", response={201: dict})
+def last_write(request, body: ThingIn):
+    """Writes, answers, and defers its hot write to the transaction's last statement (core.laststep),
+    which refuses more than 5: the answer is then that 409 and nothing of the request remains."""
+    from django.db import transaction
+
+    from omnicanal.core import laststep
+    from omnicanal.core.models import IdempotencyRecord
+
+    principal = current_principal(request)
+    audit.record(actor=principal, action="thing.make", target_type="thing", target_id=body.name)
+
+    def hot_write() -> None:
+        # what the deferred write saw: whether the answer was already stored for replay
+        seen["completed"] = list(IdempotencyRecord.objects.values_list("completed", flat=True))
+        if body.quantity > 5:
+            raise InsufficientStock(detail="Only 5 left.", extra={"lines": [{"sku": body.name, "available": 5}]})
+        audit.record(actor=principal, action="thing.hot", target_type="thing", target_id=body.name)
+
+    if request.headers.get("X-Test-Dropped"):  # deferred inside a savepoint that rolls back: never runs
+        try:
+            with transaction.atomic():
+                laststep.defer(hot_write)
+                raise ValueError("undo")
+        except ValueError:
+            pass
+    elif not laststep.defer(hot_write):
+        hot_write()
+    return Status(201, {"name": body.name})
+
+
+seen: dict = {}
+
+
 @api.post("/v1/things/crash")
 def crash(request, body: ThingIn):
     audit.record(actor=current_principal(request), action="thing.make", target_type="thing", target_id=body.name)

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from django.db import connection, transaction
 
-from omnicanal.core import clock, outbox
+from omnicanal.core import clock, laststep, outbox
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, InsufficientStock, InvalidTransition, NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
@@ -92,6 +92,7 @@ def do_reserve(
     locations: Sequence[str] | None = None,
     expires_in: timedelta | None = DEFAULT_HOLD,
     actor: Principal = SYSTEM,
+    at_commit: bool = False,
 ) -> queries.ReservationInfo:
     """Hold every line of an order or cart, or nothing (what was made, as a frozen ReservationInfo).
 
@@ -111,6 +112,13 @@ def do_reserve(
     reservation is made under locks
     (_reserve_under_locks: lock every candidate row, allocate on the locked values), the path
     SQLite always takes.
+
+    `at_commit=True` (a caller whose transaction reads nothing of the reservation afterwards: an
+    order's placement) lets an API write request's transaction run that call as its very last
+    statement, after the answer is ready (core.laststep): the hot row's lock is then held for that
+    statement and the COMMIT only. What it returns is then the reservation about to be written; a
+    shortage found then is the request's 409 and rolls the whole request back. Elsewhere the flag
+    changes nothing. The shortages visible before (on the unlocked read) still raise at once.
     """
     reference = (reference or "").strip()
     if not reference or len(reference) > 64:
@@ -128,14 +136,23 @@ def do_reserve(
                 _refuse(wanted, short)
             by_pk = {r[0]: r for r in rows}
             plan = [(by_pk[pk][1], by_pk[pk][2], q) for pk, q in taken.items()]
-        made = _reserve_at_once(reservation, plan)
-        if made is not None:
-            RESERVATIONS.labels(outcome="reserved").inc()
-            return queries.reservation_info(made)
+        if at_commit and laststep.defer(lambda: _reserve_now(reservation, plan, wanted, channel, order)):
+            return queries.reservation_info(reservation)
+        return queries.reservation_info(_reserve_now(reservation, plan, wanted, channel, order))
     with transaction.atomic():
         info = queries.reservation_info(_reserve_under_locks(reservation, wanted, channel, order))
     RESERVATIONS.labels(outcome="reserved").inc()
     return info
+
+
+def _reserve_now(reservation: Reservation, plan, wanted, channel: str, order: list[str] | None) -> Reservation:
+    """PostgreSQL: the one-call reservation of `plan`, or under locks when the stock moved meanwhile."""
+    made = _reserve_at_once(reservation, plan)
+    if made is None:
+        with transaction.atomic():
+            made = _reserve_under_locks(reservation, wanted, channel, order)
+    RESERVATIONS.labels(outcome="reserved").inc()
+    return made
 
 
 def _one_place_each(wanted, order: list[str] | None) -> list[tuple[str, str, int]] | None:

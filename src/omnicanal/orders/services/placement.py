@@ -274,9 +274,12 @@ def do_place_order(
         lines=line_facts(order_lines, currency), tracking_url=tracking.tracking_url(order))]
     outbox.emit_many(batch)
     # Stock last: the row locks inventory takes are then held only for a few statements and the
-    # COMMIT, so concurrent checkouts of a hot SKU queue as briefly as possible.
+    # COMMIT, so concurrent checkouts of a hot SKU queue as briefly as possible. When nothing below
+    # reads the reservation (no carry-out to commit, no ship-to-store transfer), an API request runs
+    # it as its transaction's very last statement, after the answer is ready (core.laststep).
+    reads_it_back = any(f.method in ("carry_out", "ship_to_store") for f in fulfillments)
     inventory.do_reserve(reference=order_pid, channel=sourcing.stock_channel(channel, method), expires_in=None,
-                         actor=actor,
+                         actor=actor, at_commit=not reads_it_back,
                          lines=[ReserveLine(sku, q, location=part.pinned) for part in plan.parts
                                 for sku, q in part.lines.items()])
     for f in fulfillments:

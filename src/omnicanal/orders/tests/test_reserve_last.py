@@ -1,0 +1,67 @@
+"""PostgreSQL: an order placed through the API reserves its stock as the transaction's very last
+statement (core.laststep), after the answer and its idempotency record are ready; stock taken by
+another buyer in between makes that order's answer the 409 and leaves nothing of it behind.
+
+The moment is observed in the database (a trigger on the reservation's INSERT), not by patching
+inventory's internals."""
+
+import pytest
+from django.db import connection
+
+from omnicanal.inventory.models import Reservation, StockLevel
+from omnicanal.orders.models import Order
+from omnicanal.orders.tests.test_concurrency import flash_stock
+from omnicanal.orders.tests.workers import ORDER
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+@pytest.fixture
+def buyer(api):
+    return api.as_({"HTTP_AUTHORIZATION": flash_stock(1)})
+
+
+def _watch(*, take_the_stock: bool = False) -> None:
+    """When a reservation row is inserted, note whether the request's answer was already stored for
+    replay; with `take_the_stock`, another buyer takes every unit at that moment."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE test_seen (completed boolean[])")
+        cursor.execute(f"""
+            CREATE FUNCTION test_watch() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO test_seen SELECT array_agg(completed) FROM core_idempotencyrecord;
+                {"UPDATE inventory_stocklevel SET reserved = on_hand;" if take_the_stock else ""}
+                RETURN NEW;
+            END $$""")
+        cursor.execute("CREATE TRIGGER test_watch BEFORE INSERT ON inventory_reservation "
+                       "FOR EACH ROW EXECUTE FUNCTION test_watch()")
+
+
+def _seen() -> list:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT completed FROM test_seen")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_reservation_runs_after_the_answer_is_stored(buyer):
+    _watch()
+    response = buyer.post("/orders", ORDER, headers={"Idempotency-Key": "buyer-1"})
+    assert response.status_code == 201
+    assert _seen() == [[True]]  # the answer was stored for replay before the hot row was touched
+    assert StockLevel.objects.get().reserved == 1
+    assert Reservation.objects.get().reference == response.json()["id"]
+
+
+def test_stock_gone_by_the_last_statement_makes_the_answer_409_and_nothing_remains(buyer):
+    _watch(take_the_stock=True)
+    response = buyer.post("/orders", ORDER, headers={"Idempotency-Key": "buyer-2"})
+    assert response.status_code == 409
+    assert response.json()["type"] == "/problems/insufficient-stock"
+    # nothing of the request remains (the other buyer's write rode in the same transaction: gone too)
+    assert _seen() == []
+    assert Order.objects.count() == 0 and Reservation.objects.count() == 0
+    assert StockLevel.objects.get().reserved == 0
+    # and the retry is answered the 409 again, running nothing
+    again = buyer.post("/orders", ORDER, headers={"Idempotency-Key": "buyer-2"})
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == response.json() and Order.objects.count() == 0
