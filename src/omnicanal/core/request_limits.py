@@ -27,7 +27,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
-from omnicanal.core.errors import MalformedRequest, PayloadTooLarge, Problem, UnsupportedMediaType, ValidationFailed
+from omnicanal.core.errors import (
+    MalformedRequest,
+    PayloadTooLarge,
+    Problem,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 
 MAX_JSON_DEPTH = 64
 BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
