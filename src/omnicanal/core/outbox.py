@@ -274,7 +274,7 @@ def _schedule_after_commit(event_id: int, topic: str = "") -> None:
         # find them taken, ~8 statements apiece). Registered again if its savepoint rolled back
         # (Django then dropped it from run_on_commit).
         registered = wakeups.get(topic)
-        if registered is not None and any(func is registered for _sids, func, _robust in connection.run_on_commit):
+        if registered is not None and any(entry[1] is registered for entry in connection.run_on_commit):
             return
         wake = functools.partial(_dispatch_after_commit, event_id, topic)
         wakeups[topic] = wake
