@@ -36,7 +36,7 @@ MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 
 def examples() -> int:
     if connection.vendor == "postgresql":
-        return int(os.environ.get("FUZZ_EXAMPLES_POSTGRES", "3"))
+        return int(os.environ.get("FUZZ_EXAMPLES_POSTGRES", "6"))
     return int(os.environ.get("FUZZ_EXAMPLES", "3"))
 
 
