@@ -472,7 +472,8 @@ def dispatch(event_id: int, *, in_worker: bool = False) -> bool:
 
     Outside the worker, background handlers are handed to it as a huey task instead.
     """
-    event = OutboxEvent.objects.filter(pk=event_id).only("topic", "status", "request_id").first()
+    event = (OutboxEvent.objects.filter(pk=event_id)
+             .only("topic", "status", "request_id", "next_attempt_at", "done_handlers").first())
     if event is None:
         return True
     if event.status != OutboxStatus.PENDING:
@@ -484,11 +485,17 @@ def dispatch(event_id: int, *, in_worker: bool = False) -> bool:
     # Under the id of the request that wrote the event: the handlers' logs (their failures too) and
     # the events they emit carry it (core.requestid). An event written without one (inventory's
     # one-call reservation) keeps the id of the request dispatching it, if any.
+    waiting: frozenset[str] = frozenset()
+    if in_worker and event.next_attempt_at is not None and event.next_attempt_at > clock.now():
+        waiting = frozenset(r.name for r in handlers_for(event.topic)
+                            if not r.background and r.name not in event.done_handlers)
     with requestid.bound(event.request_id or requestid.current()):
-        return _dispatch(event_id, event.topic, in_worker=in_worker)
+        return _dispatch(event_id, event.topic, in_worker=in_worker, waiting=waiting,
+                         retried=event.next_attempt_at is not None)
 
 
-def _dispatch(event_id: int, topic: str, *, in_worker: bool) -> bool:
+def _dispatch(event_id: int, topic: str, *, in_worker: bool, waiting: frozenset[str] = frozenset(),
+              retried: bool = False) -> bool:
     handed_over = batched = stalled = False
     for registration in handlers_for(topic):
         if registration.background and not in_worker:
@@ -497,10 +504,19 @@ def _dispatch(event_id: int, topic: str, *, in_worker: bool) -> bool:
         if registration.batch:
             batched = True
             continue
+        if registration.name in waiting:
+            # Failed in the process that committed, which then handed the worker its part: the
+            # failed handler waits for its backoff (the relay), it is not tried again at once here.
+            stalled = True
+            continue
         # One domain's failing reaction must not hold up another's (the notifier behind a broken
         # rollup): the others run now, the failed one is retried by the relay with backoff.
         if not _run_handler(event_id, registration.name, registration.func):
             stalled = True
+    if retried and not stalled:
+        # The failed handler has now run: the event's other parts (batch drains) need not wait out
+        # its backoff any more.
+        OutboxEvent.objects.filter(pk=event_id, status=OutboxStatus.PENDING).update(next_attempt_at=None)
     if handed_over:
         if _worker_entry is None:
             raise RuntimeError("outbox: no worker entry (CoreConfig.ready() wires core.tasks.dispatch_in_worker)")

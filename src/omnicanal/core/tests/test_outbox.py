@@ -219,3 +219,34 @@ def test_a_failing_handler_in_a_collected_chunk_falls_back_to_one_event_at_a_tim
     assert sorted(p["parcel_id"] for p in received) == ["f0", "f1", "f2"]
     assert sorted(also_received) == ["f0", "f1", "f2"]
     assert set(OutboxEvent.objects.values_list("status", flat=True)) == {OutboxStatus.DONE}
+
+
+def test_a_handler_that_failed_waits_for_its_backoff_while_the_worker_runs_the_background_ones():
+    slow_work.clear()
+    failures_left["n"] = 1
+    with transaction.atomic():
+        outbox.emit(ReceiptRequestedToo("R-9"))
+    event = OutboxEvent.objects.get()
+    # the in-process handler failed once; the worker (immediate in tests) ran the background one and
+    # did not try the failed one again at once: one attempt, retried by the relay after the backoff
+    assert slow_work == ["R-9"] and event.attempts == 1 and event.status == OutboxStatus.PENDING
+    with clock.frozen(clock.now() + timedelta(minutes=5)):
+        assert outbox.dispatch_due() == 1
+    assert OutboxEvent.objects.get().status == OutboxStatus.DONE and slow_work == ["R-9"]
+
+
+@dataclass(frozen=True)
+class ReceiptRequestedToo:
+    order_number: str
+
+
+@outbox.handles("core.ReceiptRequestedToo")
+def fail_first(event: outbox.Envelope) -> None:
+    if failures_left["n"] > 0:
+        failures_left["n"] -= 1
+        raise ConnectionError("rollup down")
+
+
+@outbox.handles("core.ReceiptRequestedToo", background=True)
+def render_receipt_too(event: outbox.Envelope) -> None:
+    slow_work.append(event["order_number"])
