@@ -155,6 +155,7 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "marketing_api_train": ("marketing.OPERATE", None),
     "marketing_api_create_campaign": ("marketing.CAMPAIGNS", None),
     "marketing_api_get_campaign": ("marketing.CAMPAIGNS", None),
+    "marketing_api_update_campaign": ("marketing.CAMPAIGNS", None),
     "marketing_api_launch_campaign": ("marketing.CAMPAIGNS", None),
     "marketing_api_schedule_campaign": ("marketing.CAMPAIGNS", None),
     "marketing_api_cancel_campaign": ("marketing.CAMPAIGNS", None),
