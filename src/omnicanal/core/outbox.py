@@ -339,7 +339,7 @@ def dispatch_many(event_ids: list[int]) -> int:
             _worker_entry(pk)
         except Exception:  # the relay retries; the commit already happened
             log.exception("outbox hand-over of event %s failed; the relay will retry", pk)
-    for pk in leftovers:  # batch handlers, a failed chunk: one at a time, as dispatch() does
+    for pk in leftovers:  # a failed chunk, no worker: one at a time, as dispatch() does
         try:
             finished += dispatch(pk)
         except Exception:  # the relay retries; the commit already happened
@@ -365,9 +365,7 @@ def _run_in_process(event_ids: list[int]) -> tuple[int, list[int], list[int]]:
                     registration.func(_envelope(row))
                     done.append(registration.name)
             complete = {r.name for r in registrations} <= set(done)
-            if any(r.batch for r in registrations if r.name not in done):
-                leftovers.append(row.pk)
-            elif not complete:
+            if not complete:  # the worker's part, batch handlers included (its dispatch drains them)
                 to_worker_only.append(row.pk)
             finished += complete
             groups[(tuple(done), complete)].append(row.pk)
