@@ -134,7 +134,7 @@ def order_metrics(fact: orders.OrderFact, returns: Iterable[orders.ReturnFact], 
     out[RETURNED_ORDERS] += bool(received)
     for ret in received:
         for line in ret.lines:
-            out[UNITS_RETURNED + (line.reason or kpis.UNSPECIFIED)] += line.quantity
+            out[UNITS_RETURNED + (orders.return_reason_code(line.reason) or kpis.UNSPECIFIED)] += line.quantity
     paid = [p.amount for p in fact.payments if p.method in REDEEMING and p.status == CAPTURED]
     if paid:
         out[REDEEMING_ORDERS] += 1

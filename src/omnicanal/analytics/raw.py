@@ -109,7 +109,7 @@ def returns_rates(facts: list[orders.OrderFact]) -> tuple[float | None, dict[str
     for ret in orders.return_facts(order_ids=sorted(by_id)):
         returned_orders.add(ret.order_id)
         for line in ret.lines:
-            units[line.reason or "unspecified"] += line.quantity
+            units[orders.return_reason_code(line.reason) or "unspecified"] += line.quantity
     sold = sum(fact.units for fact in facts)
     return ratio(len(returned_orders), len(facts)), {reason: ratio(n, sold) for reason, n in sorted(units.items())}
 

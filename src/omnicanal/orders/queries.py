@@ -676,6 +676,18 @@ def purchase_history(*, customer_id: str = "", since: dt.datetime | None = None)
             if quantity > cancelled]
 
 
+# A return line's reason as a code (the console and the till offer these; the API takes any text up
+# to 60 characters). Readers that count or keep reasons beyond the order (analytics) use the code:
+# free text may hold a person's words, which erasure must not have to chase elsewhere.
+RETURN_REASON_CODES = ("size", "changed_mind", "defective", "not_as_described", "other")
+
+
+def return_reason_code(reason: str) -> str:
+    """`reason` when it is one of RETURN_REASON_CODES; "" when none was given; else "other"."""
+    reason = (reason or "").strip()
+    return reason if reason in RETURN_REASON_CODES or not reason else "other"
+
+
 @dataclass(frozen=True)
 class ReturnedLine:
     """A line a customer sent back (a return not cancelled), with the reason they gave."""
