@@ -38,28 +38,30 @@ def bucket_sql(minutes_sql: str) -> str:
             f"1 + floor(ln(({minutes_sql}) / {FLOOR!r}) / ln({GROWTH!r}))::int) END")
 
 
-def _value_at(ordered: list[tuple[int, int]], position: int) -> float:
+def _value_at(ordered: list[tuple[int, int]], position: int, bounds_of) -> float:
     """The position-th smallest value (0-based), its bucket's count spread evenly across the bucket."""
     seen = 0
     for index, count in ordered:
         if position < seen + count:
-            lower, upper = bounds(index)
+            lower, upper = bounds_of(index)
             return lower + (upper - lower) * (position - seen + 0.5) / count
         seen += count
     raise IndexError(position)
 
 
-def percentile(counts: Mapping[int, int], q: float) -> float | None:
+def percentile(counts: Mapping[int, int], q: float, bounds_of=bounds) -> float | None:
     """The q-th quantile (0–1) of a histogram {bucket: count}, interpolated linearly between the
-    closest ranks like raw.percentile; None when it counts nothing. Rounded to hundredths."""
+    closest ranks like raw.percentile; None when it counts nothing. Rounded to hundredths.
+    `bounds_of`: the histogram's bucket shape (these buckets by default; the order rollups' cycle
+    times start at a minute, order_rollups.bucket_range)."""
     ordered = sorted((index, count) for index, count in counts.items() if count > 0)
     n = sum(count for _, count in ordered)
     if not n:
         return None
     rank = (n - 1) * q
     low, high = math.floor(rank), math.ceil(rank)
-    at_low = _value_at(ordered, low)
-    value = at_low + (_value_at(ordered, high) - at_low) * (rank - low)
+    at_low = _value_at(ordered, low, bounds_of)
+    value = at_low + (_value_at(ordered, high, bounds_of) - at_low) * (rank - low)
     return round(value, 2)
 
 
