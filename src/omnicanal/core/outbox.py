@@ -326,8 +326,9 @@ def dispatch_many(event_ids: list[int]) -> int:
     recorded, retried with backoff). Returns how many events were finished here."""
     if not event_ids:
         return 0
+    leftovers: list[int] = []
     try:
-        finished, to_worker_only, leftovers = _run_in_process(event_ids)
+        finished, to_worker_only = _run_in_process(event_ids)
     except Exception:
         log.exception("outbox: a handler failed on a chunk of %s events; dispatching them one by one", len(event_ids))
         finished, to_worker_only, leftovers = 0, [], list(event_ids)
@@ -347,9 +348,9 @@ def dispatch_many(event_ids: list[int]) -> int:
     return finished
 
 
-def _run_in_process(event_ids: list[int]) -> tuple[int, list[int], list[int]]:
-    """dispatch_many's transaction: (events finished, events left to the worker, events left to dispatch())."""
-    finished, to_worker_only, leftovers = 0, [], []
+def _run_in_process(event_ids: list[int]) -> tuple[int, list[int]]:
+    """dispatch_many's transaction: (events finished, events whose other part is the worker's)."""
+    finished, to_worker_only = 0, []
     with transaction.atomic():
         rows = list(OutboxEvent.objects.select_for_update(skip_locked=True)
                     .filter(pk__in=event_ids, status=OutboxStatus.PENDING).order_by("pk")
@@ -376,7 +377,7 @@ def _run_in_process(event_ids: list[int]) -> tuple[int, list[int], list[int]]:
             if complete:
                 changes.update(status=OutboxStatus.DONE, dispatched_at=now, next_attempt_at=None)
             OutboxEvent.objects.filter(pk__in=pks).update(**changes)
-    return finished, to_worker_only, leftovers
+    return finished, to_worker_only
 
 
 def _all_batched(topic: str) -> bool:
