@@ -28,13 +28,20 @@ Budget = governor.Budget
 # --- the fatigue governor ----------------------------------------------------------------------
 
 
-def eligibility(customer_id: str, *, at: dt.datetime | None = None) -> Budget:
-    """May this customer be asked for their opinion now (a survey, the inbox's CSAT), and if not, when."""
+CLAIM_SKEW = dt.timedelta(minutes=5)
+
+
+def eligibility(customer_id: str, *, at: dt.datetime | None = None, claiming: bool = False) -> Budget:
+    """May this customer be asked for their opinion now (a survey, the inbox's CSAT), and if not, when.
+    `claiming` (the governor's claim, under the customer's lock): a contact another worker stamped a
+    moment later than this one's `at` counts too (workers take their `at` when their run starts, a
+    few seconds apart: CLAIM_SKEW)."""
     now = at or clock.now()
     since = now - dt.timedelta(days=int(governor.config.get("INTERACTION_LOOKBACK_DAYS")))
     days = [when.date() for when in Interaction.objects.filter(customer_id=customer_id, at__gte=since, at__lte=now)
             .values_list("at", flat=True)]
-    last = (SurveyContact.objects.filter(customer_id=customer_id, at__lte=now).order_by("-at")
+    upto = now + CLAIM_SKEW if claiming else now
+    last = (SurveyContact.objects.filter(customer_id=customer_id, at__lte=upto).order_by("-at")
             .values_list("at", flat=True).first())
     return governor.decide(interaction_days=days, last_contact_at=last, now=now)
 

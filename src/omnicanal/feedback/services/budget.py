@@ -43,7 +43,7 @@ def do_claim_contact(*, customer_id: str, kind: str, ref: str, at: dt.datetime |
         budget = queries.eligibility(customer_id, at=now)
         return queries.Budget(True, budget.next_eligible_at, budget.interactions_per_month, budget.interval_days,
                               budget.last_contact_at, "already_claimed")
-    budget = queries.eligibility(customer_id, at=now)
+    budget = queries.eligibility(customer_id, at=now, claiming=True)
     if budget.eligible:
         SurveyContact.objects.create(customer_id=customer_id, kind=kind, ref=ref[:64], at=now)
         outbox.emit(SurveyContacted(customer_id=customer_id, kind=kind, ref=ref[:64]))
