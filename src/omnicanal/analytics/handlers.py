@@ -16,22 +16,23 @@ from omnicanal.core import outbox
 from omnicanal.orders import queries as orders
 
 
-@outbox.handles("orders.OrderPlaced", batch=True)
-def count_orders_placed(events: list[outbox.Envelope]) -> None:
+def _count_each_order(events: list[outbox.Envelope], count) -> None:
+    """`count` (a services.do_count_*) each event's order, then sync what order_rollups keeps of it."""
     for event in events:
         fact = orders.order_fact(event["order_id"])
         if fact is not None:
-            services.do_count_order(fact=fact)
+            count(fact=fact)
             order_rollups.do_sync_order(order_id=fact.order_id)
+
+
+@outbox.handles("orders.OrderPlaced", batch=True)
+def count_orders_placed(events: list[outbox.Envelope]) -> None:
+    _count_each_order(events, services.do_count_order)
 
 
 @outbox.handles("orders.OrderCancelled", batch=True)
 def count_orders_cancelled(events: list[outbox.Envelope]) -> None:
-    for event in events:
-        fact = orders.order_fact(event["order_id"])
-        if fact is not None:
-            services.do_count_cancellation(fact=fact)
-            order_rollups.do_sync_order(order_id=fact.order_id)
+    _count_each_order(events, services.do_count_cancellation)
 
 
 @outbox.handles("orders.ReturnReceived", batch=True)
