@@ -16,8 +16,6 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from omnicanal.catalog import queries as catalog
-from omnicanal.conversations.contract import CHANNELS as MESSAGING
 from omnicanal.core.console import show_problem, staff_required
 from omnicanal.core.errors import Problem
 from omnicanal.feedback import queries, roles
@@ -26,12 +24,12 @@ from omnicanal.feedback.services import triggers
 from omnicanal.inventory import queries as inventory
 
 # Where an error of the service lands on the form (show_problem's `fields`): the same names.
-FORM_FIELDS = {"event": "event", "delay_hours": "delay_hours"}
+FORM_FIELDS = {"event": "event", "delay_hours": "delay_hours", "channel": "channel", "store": "store"}
 
 
 def _choices() -> dict:
     """What the targeting boxes offer: sale channels and messaging channels, and the stores."""
-    channels = sorted({*catalog.channel_codes(), *MESSAGING})
+    channels = triggers.targeting_channels()
     stores = sorted((info.code, info.name) for info in inventory.location_infos().values())
     return {"events": TriggerEvent.choices, "channels": channels, "stores": stores}
 

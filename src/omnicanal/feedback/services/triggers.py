@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from omnicanal.catalog import queries as catalog
 from omnicanal.conversations import queries as conversations_queries
+from omnicanal.conversations.contract import CHANNELS as MESSAGING_CHANNELS
 from omnicanal.core import audit, clock, outbox
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import Conflict, FieldError, NotFound, Problem, ValidationFailed
@@ -53,12 +54,24 @@ class Facts:
     conversation_id: str = ""
 
 
-def _check_trigger(event: str, delay_hours) -> None:
+def targeting_channels() -> list[str]:
+    """The channels a trigger can target: the sale channels (an order's) and the messaging ones (a
+    conversation's)."""
+    return sorted({*catalog.channel_codes(active_only=False), *MESSAGING_CHANNELS})
+
+
+def _check_trigger(event: str, delay_hours, channel: str = "", store: str = "") -> None:
+    """Every field at once, so a form shows every mistake; a channel or store no facts can carry would
+    make a trigger that never fires, so it is refused, not kept."""
     errors = []
     if event not in TriggerEvent.values:
         errors.append(FieldError("event", _("Not an event a survey can follow.")))
     if isinstance(delay_hours, bool) or not isinstance(delay_hours, int) or not 0 <= delay_hours <= MAX_DELAY_HOURS:
         errors.append(FieldError("delay_hours", _("From 0 to 2160 hours (90 days).")))
+    if channel and channel not in targeting_channels():
+        errors.append(FieldError("channel", _("Not a sale or messaging channel of this business.")))
+    if store and inventory.location_info(store) is None:
+        errors.append(FieldError("store", _("No store with this code.")))
     if errors:
         raise ValidationFailed(detail=str(errors[0].message), errors=errors)
 
@@ -68,9 +81,9 @@ def do_create_trigger(*, survey_id: str, event: str, delay_hours: int = 0, chann
     survey = Survey.objects.filter(public_id=survey_id).first()
     if survey is None:
         raise NotFound(detail=_("No survey %(id)s.") % {"id": survey_id})
-    _check_trigger(event, delay_hours)
-    trigger = SurveyTrigger.objects.create(survey=survey, event=event, delay_hours=delay_hours, channel=channel[:20],
-                                           curbside=bool(curbside), bot=bool(bot), store=store[:32],
+    _check_trigger(event, delay_hours, channel, store)
+    trigger = SurveyTrigger.objects.create(survey=survey, event=event, delay_hours=delay_hours, channel=channel,
+                                           curbside=bool(curbside), bot=bool(bot), store=store,
                                            created_at=clock.now())
     if actor is not None:
         audit.record(actor=actor, action="feedback.trigger.create", target_type="survey_trigger",
@@ -100,10 +113,10 @@ def do_update_trigger(*, trigger_id: str, actor: Principal, **changes) -> Survey
     if unknown:
         raise ValidationFailed.on(sorted(unknown)[0], _("Not a field of a trigger."))
     event, delay = changes.get("event", trigger.event), changes.get("delay_hours", trigger.delay_hours)
-    _check_trigger(event, delay)
-    trigger.event, trigger.delay_hours = event, delay
-    trigger.channel = str(changes.get("channel", trigger.channel) or "")[:20]
-    trigger.store = str(changes.get("store", trigger.store) or "")[:32]
+    channel = str(changes.get("channel", trigger.channel) or "")
+    store = str(changes.get("store", trigger.store) or "")
+    _check_trigger(event, delay, channel, store)
+    trigger.event, trigger.delay_hours, trigger.channel, trigger.store = event, delay, channel, store
     for flag in ("curbside", "bot", "active"):
         setattr(trigger, flag, bool(changes.get(flag, getattr(trigger, flag))))
     trigger.save(update_fields=["event", "delay_hours", "channel", "store", "curbside", "bot", "active"])

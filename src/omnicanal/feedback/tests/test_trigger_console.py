@@ -68,6 +68,19 @@ def test_a_trigger_edit_is_checked_field_by_field(api, world):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "event"
     assert api.patch(f"/survey-triggers/{made['id']}", {"delay_hours": 5000}).status_code == 422
     assert api.patch("/survey-triggers/stg_nope", {"active": False}).status_code == 404
+
+
+def test_a_trigger_for_an_unknown_channel_or_store_is_refused_on_its_field(api, world):
+    """A channel or store no order or conversation carries would make a trigger that never fires."""
+    survey_id = make_survey(api)
+    bad = api.post(f"/surveys/{survey_id}/triggers", {"event": "delivered", "channel": "whatsap", "store": "SCL-NADA"})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"channel", "store"}
+    assert not SurveyTrigger.objects.exists()
+    made = trigger(api, survey_id, event="delivered")
+    assert api.patch(f"/survey-triggers/{made['id']}", {"store": "SCL-NADA"}).json()["errors"][0]["field"] == "store"
+    for channel in ("whatsapp", "webchat"):  # a messaging channel (a conversation's)
+        assert api.patch(f"/survey-triggers/{made['id']}", {"channel": channel}).json()["channel"] == channel
     assert SurveyTrigger.objects.get().event == "delivered"
 
 
