@@ -7,7 +7,9 @@ the same process; several processes need the Redis layer (REDIS_URL).
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import time
 
 from asgiref.sync import async_to_sync
@@ -62,9 +64,33 @@ def push_many(items: list[tuple[str, dict]]) -> None:
                 log.exception("push to %s failed", group)
 
     try:
-        async_to_sync(send_all)()
+        _run_blocking(async_to_sync(send_all))
     except Exception:
         log.exception("push of %s events failed", len(items))
+
+
+def _run_blocking(call) -> None:
+    """AsyncToSync refuses to block a thread whose own event loop is running (a sync service called
+    from such a thread: a test driving the browser through Playwright's sync API, sync code inside an
+    async server's loop): there the sends go from a short-lived thread of their own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        call()
+        return
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as exc:  # noqa: BLE001  # re-raised in the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="push", daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
 
 
 def _messages(topic: str, payload: dict) -> list[tuple[str, dict]]:
