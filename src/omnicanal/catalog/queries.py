@@ -48,6 +48,7 @@ ShopCategory = search.ShopCategory
 ShopImage = search.ShopImage
 ShopProduct = search.ShopProduct
 ShopVariant = search.ShopVariant
+VariantQuery = search.VariantQuery
 SEARCH_SORTS = search.SORTS
 shop_categories = search.shop_categories
 shop_category = search.shop_category
@@ -448,7 +449,7 @@ def variant_table_sql() -> str:
 
 def search_catalog(**filters) -> SearchResult:
     """Products published on a channel, with facets: catalog.search.search_catalog's keywords
-    (channel, q, category, brands, sizes, colors, price_min, price_max, only_skus, handles, sort,
+    (channel, q, category, brands, sizes, colors, price_min, price_max, only_skus, only_variants, handles, sort,
     page, per_page, language, facets), priced and published by `priced_variants` (channel_prices' rule
     in SQL: the search counts, sorts and pages in the database)."""
     return search.search_catalog(priced=priced_variants, **filters)

@@ -71,6 +71,18 @@ class FacetValue:
 
 
 @dataclass(frozen=True)
+class VariantQuery:
+    """Another domain's SQL that selects catalog variant ids (one column), with its parameters: the
+    search keeps the variants it selects in the same statement, `variant.id IN (<sql>)`. The domain
+    that owns the rule writes the SQL and the catalog only places it (inventory's "free to hand over
+    at this store": the database joins the stock rows of the category's candidates, so no store-wide
+    list of SKUs travels to Python and back as a parameter, and the answer is as live as the page's
+    own read). The catalog promises its variants' `id` column (queries.variant_table_sql)."""
+    sql: str
+    params: tuple = ()
+
+
+@dataclass(frozen=True)
 class PriceRange:
     low: Money | None
     high: Money | None
@@ -382,7 +394,7 @@ def _shop_name(language: str):
 _attribute = facet_counts.attribute
 
 
-def _matching(rows: QuerySet, *, sizes, colors, brands, only_skus) -> QuerySet:
+def _matching(rows: QuerySet, *, sizes, colors, brands, only_skus, only_variants: VariantQuery | None = None) -> QuerySet:
     if sizes:
         rows = rows.annotate(f_size=_attribute("size")).filter(f_size__in=sizes)
     if colors:
@@ -391,7 +403,16 @@ def _matching(rows: QuerySet, *, sizes, colors, brands, only_skus) -> QuerySet:
         rows = rows.filter(product__brand__slug__in=brands)
     if only_skus is not None:
         rows = rows.alias(listed=_one_of(sorted(only_skus))).filter(listed=True)
+    if only_variants is not None:
+        rows = rows.alias(chosen=_selected_by(only_variants)).filter(chosen=True)
     return rows
+
+
+def _selected_by(query: VariantQuery) -> RawSQL:
+    """`catalog_variant.id IN (<another domain's SQL>)`: a semi-join the planner runs from the
+    candidates it already narrowed (category, facets) through the other table's index."""
+    quoted = f"{connection.ops.quote_name('catalog_variant')}.{connection.ops.quote_name('id')}"
+    return RawSQL(f"{quoted} IN ({query.sql})", list(query.params), output_field=BooleanField())
 
 
 def _one_of(values: list, column: str = "sku") -> RawSQL:
@@ -471,13 +492,14 @@ def _cards(window: list[tuple], kept: QuerySet, language: str) -> tuple[ProductC
 def search_catalog(*, priced: PricedVariants, channel: str, q: str = "", category: str = "",
                    brands: Iterable[str] = (), sizes: Iterable[str] = (), colors: Iterable[str] = (),
                    price_min: Decimal | None = None, price_max: Decimal | None = None,
-                   only_skus: Iterable[str] | None = None, handles: Iterable[str] | None = None,
+                   only_skus: Iterable[str] | None = None, only_variants: VariantQuery | None = None,
+                   handles: Iterable[str] | None = None,
                    sort: str = "relevance", page: int = 1, per_page: int = 24, language: str = "es",
                    facets: bool = True) -> SearchResult:
     """Products published on `channel` matching the words of `q` (typos and accents forgiven), in
     `category` or below, with facets over that set (unless `facets` is False: the home page shows
-    none); then filtered by brand, size, colour, price and `only_skus` (e.g. the SKUs a store can hand
-    over today, from inventory) and paged. `priced` is the catalog's rule as a queryset,
+    none); then filtered by brand, size, colour, price, `only_skus` (a list of SKUs) and `only_variants`
+    (another domain's SQL over variant ids, e.g. what a store can hand over today, from inventory) and paged. `priced` is the catalog's rule as a queryset,
     queries.priced_variants, handed in by catalog.queries (which owns it). Set-based: the database
     filters, counts, sorts and pages; Python sees one page of products, never every variant."""
     if sort not in SORTS:
@@ -499,7 +521,7 @@ def search_catalog(*, priced: PricedVariants, channel: str, q: str = "", categor
     listing = (channel, category, " ".join(q.lower().split()), tuple(handles) if handles is not None else None)
     found = (_facets(rows, key=listing, sizes=sizes, colors=colors, brands=brands, language=language)
              if facets else Facets())
-    kept = _matching(rows, sizes=sizes, colors=colors, brands=brands, only_skus=only_skus)
+    kept = _matching(rows, sizes=sizes, colors=colors, brands=brands, only_skus=only_skus, only_variants=only_variants)
     grouped = kept.values("product_id").annotate(
         low=Min("shop_price"), high=Max("shop_price"), cur=Max("currency"), created=Max("product__created_at"),
         name=Max(_shop_name(language)))

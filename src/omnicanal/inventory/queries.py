@@ -281,9 +281,8 @@ def pickup_locations(*, channel: str) -> list[LocationInfo]:
     return list(PICKUP_LOCATIONS.get(channel, read))
 
 
-def pickup_today(*, channel: str, location: str, at: dt.datetime | None = None) -> PickupToday | None:
-    """None when `location` is not an active pickup location of `channel`. Free units are counted as
-    availability counts them (on hand − reserved − the channel's safety stock there)."""
+def _pickup_place(channel: str, location: str, at: dt.datetime | None) -> tuple[int, str, bool] | None:
+    """(id, name, open later today) of an active pickup location of `channel`; None when it is not one."""
     row = (Location.objects.filter(code=location, active=True, channel_links__channel_id=channel,
                                    channel_links__pickup=True)
            .values_list("id", "name", "opening_hours", "timezone").first())
@@ -293,15 +292,52 @@ def pickup_today(*, channel: str, location: str, at: dt.datetime | None = None) 
     at = at or clock.now()
     first, last = holidays.around(at)
     overrides = holidays.overrides_of(holidays.rows_of([location_id], first, last).get(location_id, ()))
-    open_today = hours.open_later_today(opening or {}, tz, at, overrides)
+    return location_id, name, hours.open_later_today(opening or {}, tz, at, overrides)
+
+
+def _free_here_sql(column: str, join: str = "") -> str:
+    """The stock rows of one location (second %s) with units free for one channel (first %s, its
+    safety stock there kept back): the one rule of "free to hand over", as SQL for both readers below."""
+    return (f"SELECT {column} FROM {_table(StockLevel)} s {join}"
+            f"JOIN {_table(LocationChannel)} lc ON lc.location_id = s.location_id AND lc.channel_id = %s "
+            "WHERE s.location_id = %s AND s.on_hand - s.reserved - lc.safety_stock > 0")
+
+
+def pickup_today(*, channel: str, location: str, at: dt.datetime | None = None) -> PickupToday | None:
+    """None when `location` is not an active pickup location of `channel`. Free units are counted as
+    availability counts them (on hand − reserved − the channel's safety stock there)."""
+    place = _pickup_place(channel, location, at)
+    if place is None:
+        return None
+    location_id, name, open_today = place
     skus: frozenset[str] = frozenset()
     if open_today:
-        rows = _fetch(
-            f"SELECT v.sku FROM {_table(StockLevel)} s JOIN {catalog_queries.variant_table_sql()} v ON v.id = s.variant_id "
-            f"JOIN {_table(LocationChannel)} lc ON lc.location_id = s.location_id AND lc.channel_id = %s "
-            "WHERE s.location_id = %s AND s.on_hand - s.reserved - lc.safety_stock > 0", [channel, location_id])
-        skus = frozenset(sku for (sku,) in rows)
+        sql = _free_here_sql("v.sku", f"JOIN {catalog_queries.variant_table_sql()} v ON v.id = s.variant_id ")
+        skus = frozenset(sku for (sku,) in _fetch(sql, [channel, location_id]))
     return PickupToday(code=location, name=name, open_today=open_today, skus=skus)
+
+
+@dataclass(frozen=True)
+class PickupFilter:
+    """The shop's "available for pickup today at <store>" facet for catalog.search_catalog: the store,
+    whether it hands over anything more today, and `variants`, the SQL selecting the variants it has
+    free (None when it is closed for the rest of its day: nothing passes)."""
+    code: str
+    name: str
+    open_today: bool
+    variants: catalog_queries.VariantQuery | None
+
+
+def pickup_filter(*, channel: str, location: str, at: dt.datetime | None = None) -> PickupFilter | None:
+    """pickup_today as a filter the search runs in its own statement (no store-wide SKU list read):
+    live, what the page's own read of the stock rows says. None when `location` is not an active
+    pickup location of `channel`."""
+    place = _pickup_place(channel, location, at)
+    if place is None:
+        return None
+    location_id, name, open_today = place
+    variants = catalog_queries.VariantQuery(_free_here_sql("s.variant_id"), (channel, location_id)) if open_today else None
+    return PickupFilter(code=location, name=name, open_today=open_today, variants=variants)
 
 # --- locations and stock -----------------------------------------------------------------------------
 

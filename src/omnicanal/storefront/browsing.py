@@ -191,13 +191,16 @@ def read_filters(params: QueryDict) -> Filters:
 
 
 def search(filters: Filters, *, channel: str, category: str = "", per_page: int = 24):
-    """(SearchResult, PickupToday | None) for the filters; an unknown pickup store filters nothing."""
-    pickup = inventory.pickup_today(channel=channel, location=filters.pickup) if filters.pickup else None
+    """(SearchResult, PickupFilter | None) for the filters; an unknown pickup store filters nothing.
+    The pickup store's stock is inventory's SQL run inside the search's statement: live (the same
+    read as the page's), never a copy of the store's SKUs (docs/storefront.md, "Speed")."""
+    pickup = inventory.pickup_filter(channel=channel, location=filters.pickup) if filters.pickup else None
+    closed = pickup is not None and pickup.variants is None  # closed for the rest of its day: nothing today
     result = catalog.search_catalog(
         channel=channel, q=filters.q, category=category, brands=filters.brands, sizes=filters.sizes,
         colors=filters.colors, price_min=filters.price_min, price_max=filters.price_max,
-        only_skus=pickup.skus if pickup is not None else None, sort=filters.sort, page=filters.page,
-        per_page=per_page, language=language())
+        only_skus=() if closed else None, only_variants=pickup.variants if pickup is not None else None,
+        sort=filters.sort, page=filters.page, per_page=per_page, language=language())
     return result, pickup
 
 

@@ -44,3 +44,37 @@ def test_only_pickup_locations_of_the_channel(chain):
     assert queries.pickup_today(channel="web", location="NOPE", at=WEDNESDAY_AFTERNOON) is None
     assert [loc.code for loc in queries.pickup_locations(channel="web")] == ["LOCK", "SCL", "VAP"]  # by name: Locker, Tienda…
     assert all(loc.pickup for loc in queries.pickup_locations(channel="web"))
+
+
+def _selected(pickup) -> set[str]:
+    """The SKUs of the variants a PickupFilter's SQL selects (as the catalog's search runs it)."""
+    from django.db import connection
+
+    from omnicanal.catalog.models import Variant
+
+    with connection.cursor() as cursor:
+        cursor.execute(pickup.variants.sql, list(pickup.variants.params))
+        ids = [pk for (pk,) in cursor.fetchall()]
+    return set(Variant.objects.filter(pk__in=ids).values_list("sku", flat=True))
+
+
+def test_the_shops_filter_selects_what_pickup_today_lists(chain):
+    receive(chain["SCL"], **{"SHOE-40": 4, "SHOE-41": 1})  # SHOE-41: the web's walk-in unit only
+    receive(chain["VAP"], **{"SHOE-42": 5})  # another store's stock
+    reserve("ord_1", ("SHOE-40", 2), locations=["SCL"])
+    for channel in ("web", "pos"):
+        today = queries.pickup_today(channel=channel, location="SCL", at=WEDNESDAY_AFTERNOON)
+        found = queries.pickup_filter(channel=channel, location="SCL", at=WEDNESDAY_AFTERNOON)
+        assert (found.code, found.name, found.open_today) == (today.code, today.name, today.open_today)
+        assert _selected(found) == set(today.skus)
+    assert _selected(queries.pickup_filter(channel="web", location="SCL", at=WEDNESDAY_AFTERNOON)) == {"SHOE-40"}
+    reserve("ord_2", ("SHOE-40", 1), locations=["SCL"])  # the last free unit: none left, at once
+    assert _selected(queries.pickup_filter(channel="web", location="SCL", at=WEDNESDAY_AFTERNOON)) == set()
+
+
+def test_the_shops_filter_passes_nothing_when_closed_and_is_none_off_the_channel(chain):
+    receive(chain["SCL"], **{"SHOE-40": 5})
+    night = queries.pickup_filter(channel="web", location="SCL", at=WEDNESDAY_NIGHT)
+    assert not night.open_today and night.variants is None
+    assert queries.pickup_filter(channel="web", location="WH", at=WEDNESDAY_AFTERNOON) is None
+    assert queries.pickup_filter(channel="web", location="NOPE", at=WEDNESDAY_AFTERNOON) is None
