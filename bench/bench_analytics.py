@@ -136,7 +136,7 @@ def _locations() -> None:
 ORDERS_SQL = """
 INSERT INTO orders_order (id, public_id, channel, customer_id, status, delivery_method, delivery_location,
   contact, currency, subtotal, shipping, discount, total, tax, tax_lines, coupon, cart_id, sourcing, placed_by,
-  placed_at, paid_at, cancelled_at, cancel_reason)
+  placed_at, paid_at, cancelled_at, cancel_reason, cancel_cause)
 SELECT i, 'ord_b' || i,
   CASE WHEN i % 4 = 3 THEN 'pos' WHEN (i / 4) % 2 = 0 THEN 'web' ELSE 'app' END,
   'cus_b' || (i % %(customers)s), CASE WHEN i % 50 = 0 THEN 'cancelled' ELSE 'completed' END,
@@ -146,7 +146,7 @@ SELECT i, 'ord_b' || i,
   'bench', %(start)s + make_interval(secs => (i - 1)::float8 * %(span)s / %(n)s),
   %(start)s + make_interval(secs => (i - 1)::float8 * %(span)s / %(n)s),
   CASE WHEN i % 50 = 0 THEN %(start)s + make_interval(secs => (i - 1)::float8 * %(span)s / %(n)s + 3600) END,
-  CASE WHEN i % 50 = 0 THEN 'customer' ELSE '' END
+  CASE WHEN i % 50 = 0 THEN 'customer' ELSE '' END, CASE WHEN i % 50 = 0 THEN 'customer_request' ELSE '' END
 FROM generate_series(1, %(n)s) AS i
 """
 LINES_SQL = """
@@ -229,7 +229,7 @@ FROM (
   SELECT o.cancelled_at, o.channel, coalesce(nullif(o.delivery_location, ''), f.location), m.metric, m.value
   FROM orders_order o JOIN orders_fulfillment f ON f.order_id = o.id
   CROSS JOIN LATERAL (VALUES ('cancellations', 1::numeric), ('cancelled_revenue', o.total),
-                             ('cause:' || coalesce(nullif(btrim(o.cancel_reason), ''), 'unspecified'), 1::numeric))
+                             ('cause:' || coalesce(nullif(o.cancel_cause, ''), 'unspecified'), 1::numeric))
                              AS m(metric, value)
   WHERE o.cancelled_at IS NOT NULL AND o.id <= %(counted)s
   UNION ALL

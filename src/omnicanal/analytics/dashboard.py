@@ -185,15 +185,21 @@ def _cycle_times(now: Report) -> Table:
     ), rows, chart=Chart("location", ("placed_to_ready_p50", "ready_to_picked_up_p50")))
 
 
+# The words of a breakdown's codes: the owner's vocabulary, then analytics' own for `unspecified`.
+CAUSE_WORDS = "orders.cancel_cause,analytics.breakdown"
+REASON_WORDS = "orders.return_reason,analytics.breakdown"
+
+
 def _causes(now: Report) -> Table:
     rows = [{"cause": cause, "cancellations": n} for cause, n in now.kpis["cancellations_by_cause"].items()]
     return Table("cancellations", _("Cancellations by cause"), (
-        Column("cause", _("Cause")), Column("cancellations", pgettext_lazy("kpi", "Cancellations"), COUNT),
+        Column("cause", _("Cause"), words=CAUSE_WORDS),
+        Column("cancellations", pgettext_lazy("kpi", "Cancellations"), COUNT),
     ), rows, drills={"cancellations": "cancellations"})
 
 
 def _reasons(now: Report) -> Table:
-    rows = [{"reason": str(labels.label("orders.return_reason", reason)), "rate": rate}
+    rows = [{"reason": str(labels.label(REASON_WORDS, reason)), "rate": rate}
             for reason, rate in now.kpis["returns_rate_by_reason"].items()]
     return Table("return_reasons", _("Units returned by reason ÷ units sold"), (
         Column("reason", _("Reason")), Column("rate", _("Rate"), FRACTION),

@@ -7,8 +7,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from omnicanal.analytics import raw
-from omnicanal.analytics.dashboard import MINUTES, MONEY, Column, Table
+from omnicanal.analytics import kpis, raw
+from omnicanal.analytics.dashboard import CAUSE_WORDS, MINUTES, MONEY, Column, Table
 from omnicanal.analytics.replica import on_replica
 from omnicanal.analytics.totals import Filters
 from omnicanal.orders import queries as orders
@@ -42,11 +42,11 @@ def _cancellations(filters: Filters) -> Table:
     facts = [f for f in orders.order_facts(cancelled_from=filters.start, cancelled_to=filters.end)
              if filters.keeps(channel=f.channel, location=f.location)]
     rows = [{"order": f.order_id, AT: f.cancelled_at, "channel": f.channel, "location": f.location,
-             "cause": f.cancel_reason.strip() or "unspecified", "total": f.total, "_link": ("order", f.order_id)}
+             "cause": kpis.cancel_cause(f.cancel_cause), "total": f.total, "_link": ("order", f.order_id)}
             for f in facts]
     return Table("drill_cancellations", pgettext_lazy("kpi", "Cancellations"), (
         Column("order", _("Order")), Column(AT, _("Cancelled (UTC)")), Column("channel", _("Channel")),
-        Column("location", _("Location")), Column("cause", _("Cause")), Column("total", _("Total"), MONEY),
+        Column("location", _("Location")), Column("cause", _("Cause"), words=CAUSE_WORDS), Column("total", _("Total"), MONEY),
     ), rows)
 
 

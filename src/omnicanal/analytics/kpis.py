@@ -37,7 +37,7 @@ SHIP_TO_STORE, SHIP_FROM_STORE = "ship_to_store", "ship_from_store"
 CANCELLATIONS, CANCELLED_REVENUE = "cancellations", "cancelled_revenue"
 RETURNS, REFUNDED = "returns", "refunded"
 METHOD = "method:"  # + the order's delivery method: method:pickup, method:curbside, …
-CAUSE = "cause:"  # + a cancellation's reason (kept with the cancellations: cancellations_by_cause)
+CAUSE = "cause:"  # + a cancellation's cause code, orders.queries.CANCEL_CAUSE_CODES (cancellations_by_cause)
 CROSS_CHANNEL_RETURNS = "cross_channel_returns"  # kept with the returns, when they are received
 UNSPECIFIED = "unspecified"
 DELIVERY_METHODS = ("ship", "pickup", "curbside", "pickup_point", "carry_out")
@@ -62,8 +62,11 @@ def return_channel(by_mail: bool) -> str:
     return MAIL if by_mail else STORE
 
 
-def cancel_cause(reason: str) -> str:
-    return reason.strip() or UNSPECIFIED
+def cancel_cause(code: str) -> str:
+    """The breakdown key of a cancellation's cause: orders' code (never words a person typed), or
+    `unspecified` when none was given."""
+    return code or UNSPECIFIED
+
 
 KPIS: tuple[Kpi, ...] = (
     Kpi("orders", _("Orders placed in the period, not cancelled since."), COUNT, ROLLUP),
@@ -80,7 +83,9 @@ KPIS: tuple[Kpi, ...] = (
     Kpi("ship_from_store_share", _("Orders with a fulfilment shipped from a store (not a warehouse) ÷ orders."),
         FRACTION, ROLLUP, ("orders", "inventory")),
     Kpi("cancellations", _("Orders cancelled in the period."), COUNT, ROLLUP),
-    Kpi("cancellations_by_cause", _("Orders cancelled in the period, per cancellation reason."), BREAKDOWN, ROLLUP),
+    Kpi("cancellations_by_cause", _("Orders cancelled in the period, per cancellation cause (a code: customer_request, out_of_stock, "
+                                            "suspected_fraud, payment_failed, payment_abandoned, marketplace, other, or "
+                                            "unspecified)."), BREAKDOWN, ROLLUP),
     Kpi("returns", _("Returns received in the period."), COUNT, ROLLUP),
     Kpi("refunded", _("Money refunded on the returns received in the period."), MONEY, ROLLUP),
     Kpi("returns_rate", _("Orders placed in the period with a received return ÷ orders."), FRACTION, ROLLUP),

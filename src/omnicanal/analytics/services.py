@@ -67,7 +67,7 @@ def do_count_cancellation(*, fact: orders.OrderFact) -> None:
     CountedOrder.objects.filter(pk=counted.pk).update(cancelled=True, cancellation_counted=True)
     _add(at=fact.cancelled_at or fact.placed_at, channel=counted.channel, location=counted.location,
          deltas={kpis.CANCELLATIONS: Decimal(1), kpis.CANCELLED_REVENUE: counted.total,
-                 kpis.CAUSE + kpis.cancel_cause(fact.cancel_reason): Decimal(1)})
+                 kpis.CAUSE + kpis.cancel_cause(fact.cancel_cause): Decimal(1)})
 
 
 def do_count_return(*, fact: orders.ReturnFact) -> bool:

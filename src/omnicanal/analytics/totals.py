@@ -83,7 +83,7 @@ def raw_totals(filters: Filters, *, order_metrics: bool = True) -> Totals:
         if filters.keeps(channel=fact.channel, location=fact.location):
             out[fact.channel][kpis.CANCELLATIONS] += 1
             out[fact.channel][kpis.CANCELLED_REVENUE] += fact.total
-            out[fact.channel][kpis.CAUSE + kpis.cancel_cause(fact.cancel_reason)] += 1
+            out[fact.channel][kpis.CAUSE + kpis.cancel_cause(fact.cancel_cause)] += 1
     for ret in orders.return_facts(received_from=filters.start, received_to=filters.end):
         if filters.keeps(channel=ret.order_channel, location=ret.location):
             out[ret.order_channel][kpis.RETURNS] += 1

@@ -14,6 +14,13 @@ labels.register("analytics.unit", {
     "text": pgettext_lazy("unit", "text"),
 })
 
+# A breakdown's key when the owning domain had none to give (kpis.UNSPECIFIED): a cancellation
+# without a cause, a return line without a reason. Read after the owner's vocabulary
+# ("orders.cancel_cause,analytics.breakdown").
+labels.register("analytics.breakdown", {
+    "unspecified": pgettext_lazy("cause", "Not given"),
+})
+
 # The physical touchpoints of a journey (kpis.STORE, kpis.MAIL): a pickup or a return in a store, by mail.
 labels.register("analytics.journey_channel", {
     "store": pgettext_lazy("journey", "in store"),

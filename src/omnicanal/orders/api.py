@@ -27,7 +27,7 @@ from omnicanal.core.schemas import AddressIn, MoneyIn, Quantity
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import pickup, queries, roles, services, visibility
-from omnicanal.orders.models import Order
+from omnicanal.orders.models import CancelCause, Order
 from omnicanal.orders.schemas import (
     CartOut,
     CheckoutOut,
@@ -142,7 +142,9 @@ class CollectIn(Schema):
 
 
 class CancelIn(Schema):
-    reason: str = Field(default="", max_length=200)
+    reason: str = Field(default="", max_length=200, description="Words as given; kept on the order only (erasure "
+                        "blanks them). Without `cause`, a reason that is a cause code counts as it, any other as `other`.")
+    cause: CancelCause | None = Field(default=None, description="Why, as a code: what reports count.")
 
 
 class RefundIn(Schema):
@@ -316,9 +318,11 @@ def get_order(request: HttpRequest, order_id: str):
              summary="Release stock, refund, reverse points")
 def cancel_order(request: HttpRequest, order_id: str, body: CancelIn | None = None):
     """Cancels an order not yet completed: stock is released, payments refunded and points reversed; 409
-    `invalid-transition` otherwise."""
+    `invalid-transition` otherwise. `cause` is the code reports count (customer_request, out_of_stock,
+    suspected_fraud, other, …); `reason` the words, kept on the order only."""
     principal, order = _order_for(request, order_id, *roles.CANCELLERS)
-    services.do_cancel_order(order=order, reason=body.reason if body else "", actor=principal)
+    services.do_cancel_order(order=order, reason=body.reason if body else "",
+                             cause=body.cause.value if body and body.cause else "", actor=principal)
     return queries.order_dict(queries.get_order(order.public_id), viewer=principal)
 
 

@@ -108,6 +108,7 @@ def _history(rng, now, customer_ids, variants) -> None:
             tax_lines=tax, placed_by="demo", placed_at=placed_at,
             paid_at=placed_at + dt.timedelta(minutes=2) if status == "completed" else None,
             cancelled_at=placed_at + dt.timedelta(hours=3) if status == "cancelled" else None,
+            cancel_cause=_demo_cause(fate) if status == "cancelled" else "",
             # The reason is known here: a bulk_update of 1,940 JSON fields afterwards cost seconds.
             sourcing=[{"location": source, "method": method, "reason": _reason(method, source, handover)}]))
         plans.append((lines, method, source, handover, fate, status))
@@ -193,6 +194,13 @@ def _history_spend_for_tiers() -> None:
             reference=f"return:{order.public_id}:{ret.public_id}", amount=Money(-ret.refunded, order.currency),
             at=ret.received_at or ret.created_at))
     program.do_import_spends(histories={c: spends[c] for c in sorted(spends)}, earn_points=True)
+
+
+def _demo_cause(fate: float) -> str:
+    """A cancelled order's cause from the draw that cancelled it (fate < .04): no draw of its own, so
+    the rest of the demo stays as it was."""
+    return ("customer_request" if fate < .015 else "out_of_stock" if fate < .025
+            else "payment_abandoned" if fate < .035 else "other")
 
 
 def _reason(method: str, source: str, handover: str) -> str:

@@ -91,6 +91,7 @@ class OrderCancelled:
     reason: str
     total: Money
     paid: bool  # it had been paid: loyalty takes back the points it earned
+    cause: str = ""  # the code (orders.queries.CANCEL_CAUSE_CODES); `reason` is the words as given
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,9 @@ class OrderFact:
     placed_at: dt.datetime
     paid_at: dt.datetime | None
     cancelled_at: dt.datetime | None
-    cancel_reason: str
+    # Why it was cancelled, as a code (orders.queries.CANCEL_CAUSE_CODES; "" if none was given): never
+    # the words a person typed, which stay on the order and go with its customer's erasure.
+    cancel_cause: str
     total: Decimal
     currency: str
     units: int
@@ -110,7 +112,7 @@ def _stamp(history: list, status: str) -> dt.datetime | None:
 FULFILLMENT_FIELDS = ("order_id", "public_id", "method", "location", "handover_location", "status", "history",
                       "promised_at")
 ORDER_FIELDS = ("pk", "public_id", "customer_id", "channel", "status", "delivery_method", "delivery_location",
-                "placed_at", "paid_at", "cancelled_at", "cancel_reason", "total", "currency")
+                "placed_at", "paid_at", "cancelled_at", "cancel_cause", "total", "currency")
 
 
 def _fulfillment(f: dict) -> FulfillmentFact:
@@ -129,7 +131,7 @@ def _fact(order: dict, fulfillments: tuple[FulfillmentFact, ...], units: int,
         order_id=order["public_id"], customer_id=order["customer_id"], channel=order["channel"],
         status=order["status"], delivery_method=order["delivery_method"], location=location,
         placed_at=order["placed_at"], paid_at=order["paid_at"], cancelled_at=order["cancelled_at"],
-        cancel_reason=order["cancel_reason"], total=order["total"], currency=order["currency"], units=units,
+        cancel_cause=order["cancel_cause"], total=order["total"], currency=order["currency"], units=units,
         fulfillments=fulfillments, payments=payments)
 
 

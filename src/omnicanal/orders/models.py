@@ -83,6 +83,19 @@ class DeliveryMethod(models.TextChoices):
     CARRY_OUT = "carry_out", _("Carry-out")
 
 
+class CancelCause(models.TextChoices):
+    """Why an order was cancelled, as a code (orders.queries.CANCEL_CAUSE_CODES): what analytics counts
+    and keeps; the words a person typed stay in Order.cancel_reason, which erasure blanks."""
+
+    CUSTOMER_REQUEST = "customer_request", _("Customer asked")
+    OUT_OF_STOCK = "out_of_stock", _("Out of stock")
+    SUSPECTED_FRAUD = "suspected_fraud", _("Suspected fraud")
+    PAYMENT_FAILED = "payment_failed", _("Payment declined")
+    PAYMENT_ABANDONED = "payment_abandoned", _("Payment not completed")
+    MARKETPLACE = "marketplace", _("Cancelled on the marketplace")
+    OTHER = "other", pgettext_lazy("cancellation cause", "Other")
+
+
 class Order(models.Model):
     public_id = PublicIdField(prefix="ord")
     channel = models.CharField(max_length=30, db_index=True)
@@ -106,7 +119,8 @@ class Order(models.Model):
     placed_at = models.DateTimeField(db_index=True)
     paid_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.CharField(max_length=200, blank=True, default="")
+    cancel_reason = models.CharField(max_length=200, blank=True, default="")  # as typed; blanked on erasure
+    cancel_cause = models.CharField(max_length=20, choices=CancelCause.choices, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("order")

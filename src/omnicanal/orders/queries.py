@@ -21,6 +21,11 @@ from omnicanal.core.queries import get_or_404
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
 from omnicanal.orders import labels, pricing, sourcing, tracking, visibility
+from omnicanal.orders.causes import (  # re-exported: cancellation causes as codes (analytics)
+    CANCEL_CAUSE_CODES as CANCEL_CAUSE_CODES,
+)
+from omnicanal.orders.causes import STAFF_CANCEL_CAUSES as STAFF_CANCEL_CAUSES
+from omnicanal.orders.causes import cancel_cause_code as cancel_cause_code
 from omnicanal.orders.facts import (  # re-exported: the order book as facts for reporting (analytics)
     CartTouch as CartTouch,
 )

@@ -137,7 +137,7 @@ def order_detail(request: HttpRequest, order_id: str):
     return render(request, "orders/detail.html", {
         "title": order.number, "order": order, "data": data, "timeline": timeline, "customer": customer,
         "money": lambda m: Money.of(m["amount"], m["currency"]).format(),
-        "can_cancel": "cancel" in allowed and may(request, roles.CANCELLERS),
+        "can_cancel": "cancel" in allowed and may(request, roles.CANCELLERS), "cancel_causes": queries.STAFF_CANCEL_CAUSES,
         "can_refund": "refund" in allowed and may(request, roles.REFUNDERS),
         "can_dispute": "dispute" in allowed and may(request, roles.DISPUTE_OPENERS),
         "can_collect": "collect" in allowed and may(request, roles.FLOOR),
@@ -189,7 +189,7 @@ def order_cancel(request: HttpRequest, order_id: str):
     try:
         with transaction.atomic():
             services.do_cancel_order(order=order, reason=request.POST.get("reason", "")[:200],
-                                     actor=request.principal)
+                                     cause=request.POST.get("cause", ""), actor=request.principal)
         messages.success(request, _("Order %(n)s cancelled.") % {"n": order.number})
     except Problem as problem:
         show_problem(request, problem)

@@ -303,11 +303,17 @@ def _settled(pay: Payment, token: str = "") -> Outcome:
     return Outcome(result, payment_id=pay.public_id, order_id=pay.order.public_id, token=token)
 
 
+# The events of a shopper who gave up (aborted on Webpay's page, let it time out) or never came back
+# (the sweep): their order is cancelled as `payment_abandoned`, not as declined.
+ABANDONED = ("abort:", "timeout:", "sweep:")
+
+
 def _apply(pay: Payment, status: str, event_id: str) -> Outcome:
     from omnicanal.orders.services import payments as payment_services
 
     with transaction.atomic():
-        payment_services.do_payment_event(provider=NAME, event_id=event_id, payment_id=pay.public_id, status=status)
+        payment_services.do_payment_event(provider=NAME, event_id=event_id, payment_id=pay.public_id, status=status,
+                                          abandoned=event_id.startswith(ABANDONED))
     pay.refresh_from_db()
     outcome = _settled(pay)
     if status == "failed" and outcome.result == "rejected" and event_id.startswith(("abort:", "timeout:")):

@@ -5,6 +5,7 @@ from django.utils.translation import pgettext_lazy
 
 from omnicanal.core import labels
 from omnicanal.orders.models import (
+    CancelCause,
     CartStatus,
     DeliveryMethod,
     DisputeStatus,
@@ -35,6 +36,7 @@ labels.register("orders.dispute_kind", {
     "not_received": _("Not received"),
     "defective": _("Defective"),
 })
+labels.register("orders.cancel_cause", CancelCause.choices)
 labels.register("orders.return_reason", {
     "size": _("Wrong size"),
     "changed_mind": _("Changed mind"),
@@ -76,6 +78,7 @@ labels.register("orders.field", {
     "method": _("Method"),
     "coupon": _("Coupon"),
     "reason": _("Reason"),
+    "cause": pgettext_lazy("field", "Cancellation cause"),
     "kind": _("Kind"),
     "code": _("Code"),
     "address.line1": _("Address"),

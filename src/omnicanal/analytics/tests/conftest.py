@@ -75,10 +75,11 @@ class Shop:
 
         return self._run(at, lambda: services.do_collect_payment(order=queries.get_order(order_id), method=method))
 
-    def cancel(self, order_id, *, at, reason="customer"):
+    def cancel(self, order_id, *, at, reason="customer", cause=""):
         from omnicanal.orders import queries, services
 
-        return self._run(at, lambda: services.do_cancel_order(order=queries.get_order(order_id), reason=reason))
+        return self._run(at, lambda: services.do_cancel_order(order=queries.get_order(order_id), reason=reason,
+                                                              cause=cause))
 
     def return_(self, order_id, *, at, location="SCL", quantity=1, reason="size", by_mail=False, sku="SOCK-1"):
         """Request and receive a return at `location` (by mail: received at its destination)."""
@@ -184,5 +185,5 @@ def scenario(shop, ana, bea):
         "cancelled": shop.place(bea, at=DAY + 13 * H, method="pickup", location="SCL", channel="web"),
         "before": shop.place(bea, at=DAY - 2 * 24 * H, method="pickup", location="SCL", channel="web"),
     }
-    shop.cancel(orders["cancelled"], at=DAY + 14 * H)
+    shop.cancel(orders["cancelled"], at=DAY + 14 * H, cause="customer_request")
     return {"orders": orders, "conversation": conv.public_id}

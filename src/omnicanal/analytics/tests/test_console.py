@@ -55,7 +55,7 @@ def test_a_drill_down_lists_exactly_the_orders_a_number_counts(manager_client, s
     cross = manager_client.get("/console/analytics/drill/cross_channel/", PERIOD).content.decode()
     assert ids["pos_scl"] in cross and ids["web_scl"] not in cross
     cancelled = manager_client.get("/console/analytics/drill/cancellations/", PERIOD).content.decode()
-    assert ids["cancelled"] in cancelled and "customer" in cancelled
+    assert ids["cancelled"] in cancelled and "El cliente lo pidió" in cancelled  # the cause in words, not its code
     convs = manager_client.get("/console/analytics/drill/conversations/", PERIOD).content.decode()
     assert f'href="/console/conversations/{scenario["conversation"]}/"' in convs
     assert manager_client.get("/console/analytics/drill/nothing/", PERIOD).status_code == 404

@@ -57,16 +57,20 @@ def test_every_kpi_of_the_registry_is_answered_and_nothing_else(shop, ana):
     assert list(queries.report(day()).kpis) == [kpi.name for kpi in kpis.KPIS]
 
 
-def test_cancellations_leave_the_orders_and_count_by_cause(shop, ana):
+def test_cancellations_leave_the_orders_and_count_by_cause_code(shop, ana):
     kept = shop.place(ana, at=DAY + 8 * H)
-    for hour, reason in ((9, "customer"), (10, "customer"), (11, "no_stock")):
-        shop.cancel(shop.place(ana, at=DAY + hour * H), at=DAY + (hour + 1) * H, reason=reason)
+    for hour, reason, cause in ((9, "she called", "customer_request"), (10, "", "customer_request"),
+                                (11, "last pair sold in store", "out_of_stock"), (12, "Ana changed her mind", ""),
+                                (13, "out_of_stock", ""), (14, "", "")):
+        shop.cancel(shop.place(ana, at=DAY + hour * H), at=DAY + (hour + 1) * H, reason=reason, cause=cause)
 
     found = queries.report(day()).kpis
 
     assert found["orders"] == 1 and found["revenue"] == Money.of(orders.order_fact(kept).total).as_dict()
-    assert found["cancellations"] == 3
-    assert found["cancellations_by_cause"] == {"customer": 2, "no_stock": 1}
+    assert found["cancellations"] == 6
+    # the code as picked; a reason that is a code counts as it; other words as "other"; none, unspecified
+    assert found["cancellations_by_cause"] == {"customer_request": 2, "other": 1, "out_of_stock": 2,
+                                               "unspecified": 1}
 
 
 def test_a_store_return_of_a_web_order_is_cross_channel_a_pos_sale_s_is_not(shop, ana):

@@ -16,7 +16,7 @@ def money(amount):
 
 def order(order_id, *, channel="web", payments=(), fulfillments=()):
     return OrderFact(order_id=order_id, customer_id="cus_1", channel=channel, status="paid", delivery_method="ship",
-                     location="WH", placed_at=AT, paid_at=AT, cancelled_at=None, cancel_reason="", total=Decimal(10000),
+                     location="WH", placed_at=AT, paid_at=AT, cancelled_at=None, cancel_cause="", total=Decimal(10000),
                      currency="CLP", units=1, fulfillments=tuple(fulfillments), payments=tuple(payments))
 
 

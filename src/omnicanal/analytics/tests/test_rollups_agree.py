@@ -54,7 +54,8 @@ def _apply(shop, customer, plan):
             elif placed and kind == "pay":
                 shop.collect(placed[a % len(placed)], at=at)
             elif placed and kind == "cancel":
-                shop.cancel(placed[a % len(placed)], at=at, reason=("customer", "no_stock", "fraud")[b])
+                shop.cancel(placed[a % len(placed)], at=at, reason=("customer", "no_stock", "Ana's words")[b],
+                            cause=("customer_request", "", "")[b])
             elif placed and kind == "return":  # handed to the customer first (when not done yet)
                 _hand(shop, placed[a % len(placed)], at=at)
                 shop.return_(placed[a % len(placed)], at=at + H)

@@ -112,7 +112,7 @@ def paid(order: str) -> OrderPaid:
 
 def cancelled(order: str) -> OrderCancelled:
     return OrderCancelled(order_id=order, order_number=f"AS-{order[-3:]}", customer_id="cus_x", reason="customer",
-                          total=clp(12990), paid=True)
+                          total=clp(12990), paid=True, cause="customer_request")
 
 
 def stock(reference: str) -> StockChanged:
@@ -331,3 +331,12 @@ def test_private_and_local_addresses_are_refused_where_not_allowed(transactional
     assert hook.accepted == [] and hook.failed_ids == []
     (delivery,) = api.get(f"/webhook-endpoints/{created['id']}/deliveries").json()
     assert delivery["status"] == "pending" and delivery["log"][0]["error"].startswith("refused")
+
+
+def test_order_cancelled_sends_its_cause_code_to_every_endpoint():
+    from omnicanal.integrations.catalogue import EVENTS, data_for
+
+    payload = {"order_id": "ord_1", "order_number": "AS-1", "customer_id": "cus_x", "reason": "", "total": {},
+               "paid": False, "cause": "out_of_stock"}
+
+    assert data_for(EVENTS["order.cancelled"], payload, pii=False)["cause"] == "out_of_stock"

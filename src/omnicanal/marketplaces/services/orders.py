@@ -103,7 +103,7 @@ def cancel(row: MarketplaceOrder) -> None:
         return
     try:
         with transaction.atomic():
-            orders.do_cancel_order(order=order, reason=_("Cancelled on Mercado Libre"))
+            orders.do_cancel_order(order=order, reason=_("Cancelled on Mercado Libre"), cause="marketplace")
     except Problem as problem:  # part of it already left: a claim, not a cancellation
         row.note = str(problem.detail or problem.title)[:300]
 

@@ -103,6 +103,7 @@ def test_a_cancellation_on_the_marketplace_cancels_ours_and_frees_the_stock(clie
     link = MarketplaceOrder.objects.get()
     assert link.status == "cancelled"
     assert orders_queries.get_order(link.order_id).status == "cancelled"
+    assert orders_queries.order_fact(link.order_id).cancel_cause == "marketplace"  # what reports count
     assert available() == before + 1
 
 

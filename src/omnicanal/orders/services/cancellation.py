@@ -9,12 +9,13 @@ from django.utils.translation import gettext as _
 
 from omnicanal.core import audit, clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
-from omnicanal.core.errors import InvalidTransition
+from omnicanal.core.errors import InvalidTransition, ValidationFailed
 from omnicanal.core.money import Money
 from omnicanal.inventory import services as inventory
 from omnicanal.loyalty.services import coupons as loyalty_coupons
 from omnicanal.loyalty.services import payments as loyalty_payments
 from omnicanal.orders import events, locks
+from omnicanal.orders.causes import CANCEL_CAUSE_CODES, cancel_cause_code
 from omnicanal.orders.models import (
     Fulfillment,
     FulfillmentStatus,
@@ -28,9 +29,17 @@ from omnicanal.orders.services.common import LEFT, _history, _is_person, _releas
 from omnicanal.orders.services.refunds import do_refund, paid_amount
 
 
-def do_cancel_order(*, order: Order, reason: str = "", actor: Principal = SYSTEM) -> Order:
+def check_cancel_cause(cause: str) -> None:
+    """A cause, when given, is one of CANCEL_CAUSE_CODES (422 on `cause` otherwise)."""
+    if cause and cause not in CANCEL_CAUSE_CODES:
+        raise ValidationFailed.on("cause", _("must be one of: %(codes)s") % {"codes": ", ".join(CANCEL_CAUSE_CODES)})
+
+
+def do_cancel_order(*, order: Order, reason: str = "", cause: str = "", actor: Principal = SYSTEM) -> Order:
     """Before anything left: stock released, captured money refunded to where it came from, pending
-    payments voided, loyalty holds released, points reversed and coupons given back."""
+    payments voided, loyalty holds released, points reversed and coupons given back. `cause` is the
+    code (orders.causes); without one, a `reason` that is a code is taken as it, other words as "other"."""
+    check_cancel_cause(cause)
     order = locks.order(order.pk)
     if order.status == OrderStatus.CANCELLED:
         return order
@@ -61,10 +70,12 @@ def do_cancel_order(*, order: Order, reason: str = "", actor: Principal = SYSTEM
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = now
     order.cancel_reason = (reason or "")[:200]
-    order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    order.cancel_cause = cause or cancel_cause_code(reason)
+    order.save(update_fields=["status", "cancelled_at", "cancel_reason", "cancel_cause"])
     OrderLine.objects.filter(order=order).update(cancelled=F("quantity") - F("returned"))
     outbox.emit(events.OrderCancelled(order_id=order.public_id, order_number=order.number,
                                       customer_id=order.customer_id, reason=order.cancel_reason,
+                                      cause=order.cancel_cause,
                                       total=Money(order.total, order.currency), paid=order.paid_at is not None))
     if _is_person(actor):
         audit.record(actor=actor, action="order.cancel", target_type="order", target_id=order.public_id,

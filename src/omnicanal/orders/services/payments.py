@@ -16,6 +16,7 @@ from omnicanal.loyalty.presence import Presence
 from omnicanal.loyalty.services import payments as loyalty_payments
 from omnicanal.orders import events, locks, providers
 from omnicanal.orders.models import (
+    CancelCause,
     Order,
     OrderLine,
     OrderStatus,
@@ -51,8 +52,11 @@ def _settle(order: Order, *, actor: Principal = SYSTEM) -> None:
                                  lines=line_facts(lines, order.currency)))
 
 
-def do_payment_event(*, provider: str, event_id: str, payment_id: str, status: str) -> Payment | None:
-    """The provider's webhook (signature already checked): captured or failed, once per event."""
+def do_payment_event(*, provider: str, event_id: str, payment_id: str, status: str,
+                     abandoned: bool = False) -> Payment | None:
+    """The provider's webhook (signature already checked): captured or failed, once per event. A
+    failure cancels an order still waiting for it: cause `payment_abandoned` when the shopper gave up
+    or never came back (`abandoned`), else `payment_failed` (declined)."""
     if status not in ("captured", "failed"):
         raise ValidationFailed.on("type", _("must be payment.captured or payment.failed"))
     try:
@@ -74,7 +78,8 @@ def do_payment_event(*, provider: str, event_id: str, payment_id: str, status: s
         _settle(order)
         _maybe_complete(order)
     elif order.status == OrderStatus.PENDING_PAYMENT:
-        do_cancel_order(order=order, reason="payment failed")
+        cause = CancelCause.PAYMENT_ABANDONED if abandoned else CancelCause.PAYMENT_FAILED
+        do_cancel_order(order=order, reason="payment failed", cause=cause)
     return pay
 
 

@@ -58,6 +58,10 @@ def _status(order):
     return Order.objects.get(public_id=order["id"]).status
 
 
+def _cause(order):
+    return Order.objects.get(public_id=order["id"]).cancel_cause
+
+
 @pytest.mark.django_db
 def test_an_approved_round_trip_pays_the_order_once(api, client, customer_id, fake_webpay):
     # given a web order paid by card through Webpay: pending, its stock reserved
@@ -102,7 +106,7 @@ def test_a_rejected_card_cancels_the_order_and_releases_its_stock(api, client, c
     back = client.post(_return_path(fake_webpay, token), {"token_ws": token})
     assert back["Location"] == f"{NEXT}?payment=rejected"
     assert len(fake_webpay.calls_to("PUT")) == 1
-    assert _status(order) == "cancelled"
+    assert _status(order) == "cancelled" and _cause(order) == "payment_failed"  # declined
     assert Payment.objects.get(public_id=pay_id).status == "failed"
     assert stock("WH", "SHOE-41")["reserved"] == 0
 
@@ -117,7 +121,7 @@ def test_an_abandoned_payment_is_not_committed_and_releases_its_stock(api, clien
     # then no commit was sent, the order is cancelled and the stock is free again
     assert back["Location"] == f"{NEXT}?payment=cancelled"
     assert fake_webpay.calls_to("PUT") == []
-    assert _status(order) == "cancelled"
+    assert _status(order) == "cancelled" and _cause(order) == "payment_abandoned"
     assert stock("WH", "SHOE-41")["reserved"] == 0
 
 
@@ -132,7 +136,7 @@ def test_a_timed_out_form_asks_webpay_and_releases_the_stock(api, client, custom
     assert back["Location"] == f"{NEXT}?payment=cancelled"
     assert [c["path"] for c in fake_webpay.calls_to("GET")] == [f"{webpay.API_PATH}/{token}"]
     assert fake_webpay.calls_to("PUT") == []
-    assert _status(order) == "cancelled"
+    assert _status(order) == "cancelled" and _cause(order) == "payment_abandoned"
     assert stock("WH", "SHOE-41")["reserved"] == 0
 
 
@@ -257,6 +261,7 @@ def test_the_sweep_releases_payments_never_brought_back(api, client, customer_id
     assert [c["path"] for c in fake_webpay.calls_to("GET")[gets:]] == [f"{webpay.API_PATH}/{token}"]
     assert fake_webpay.calls_to("PUT") == []
     assert _status(left) == _status(never) == "cancelled"
+    assert _cause(left) == _cause(never) == "payment_abandoned"  # never brought back, not declined
     assert _status(fresh) == "pending_payment"
     assert stock("WH", "SHOE-41")["reserved"] == 1  # the fresh one's
 

@@ -139,6 +139,11 @@ def act_everywhere(client, api) -> str:
             "lines": [{"sku": "SHOE-40", "quantity": 1, "reason": f"{NAME} cambió de idea"}]}))
         _created(api.post(f"/returns/{returned['id']}/receive",
                           {"lines": [{"sku": "SHOE-40", "quantity": 1, "condition": "resellable"}]}), 200)
+        # a second order, cancelled by staff with words that name them (analytics counts the cause)
+        second = _created(api.post("/orders", {
+            "channel": "web", "customer_id": customer_id, "lines": [{"sku": "SOCK-1", "quantity": 1}],
+            "delivery": {"method": "pickup", "location": "SCL"}}))
+        _created(api.post(f"/orders/{second['id']}/cancel", {"reason": f"{NAME} llamó desde {STREET}"}), 200)
         # the agent answers by name, resolves, and the customer rates the help on WhatsApp
         _created(api.post(f"/conversations/{conversation_id}/messages", {"text": f"Hola {NAME}, listo."}))
         _created(api.post(f"/conversations/{conversation_id}/resolve"), 200)
