@@ -28,7 +28,8 @@ EVENTS: dict[str, EventSpec] = {spec.name: spec for spec in (
     EventSpec("order.placed", "orders.OrderPlaced", "order_id",
               (*_ORDER, "channel", "delivery_method", "total", "lines"), ("receipt_email", "tracking_url")),
     EventSpec("order.paid", "orders.OrderPaid", "order_id", (*_ORDER, "channel", "total", "lines")),
-    EventSpec("order.cancelled", "orders.OrderCancelled", "order_id", (*_ORDER, "reason", "cause", "total", "paid")),
+    # The cause is a code (orders.causes); the staff's words may name the customer: personal.
+    EventSpec("order.cancelled", "orders.OrderCancelled", "order_id", (*_ORDER, "cause", "total", "paid"), ("reason",)),
     EventSpec("fulfillment.changed", "orders.FulfillmentChanged", "order_id",
               ("fulfillment_id", *_ORDER, "location", "method", "status", "previous")),
     EventSpec("fulfillment.ready", "orders.FulfillmentReady", "order_id",

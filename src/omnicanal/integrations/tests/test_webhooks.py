@@ -333,10 +333,12 @@ def test_private_and_local_addresses_are_refused_where_not_allowed(transactional
     assert delivery["status"] == "pending" and delivery["log"][0]["error"].startswith("refused")
 
 
-def test_order_cancelled_sends_its_cause_code_to_every_endpoint():
+def test_order_cancelled_sends_its_cause_code_to_every_endpoint_and_the_words_only_with_pii():
     from omnicanal.integrations.catalogue import EVENTS, data_for
 
-    payload = {"order_id": "ord_1", "order_number": "AS-1", "customer_id": "cus_x", "reason": "", "total": {},
-               "paid": False, "cause": "out_of_stock"}
+    payload = {"order_id": "ord_1", "order_number": "AS-1", "customer_id": "cus_x", "total": {},
+               "reason": "Ana llamó desde el +56 9 1234 5678", "paid": False, "cause": "out_of_stock"}
 
-    assert data_for(EVENTS["order.cancelled"], payload, pii=False)["cause"] == "out_of_stock"
+    plain = data_for(EVENTS["order.cancelled"], payload, pii=False)
+    assert plain["cause"] == "out_of_stock" and "reason" not in plain
+    assert data_for(EVENTS["order.cancelled"], payload, pii=True)["reason"] == payload["reason"]
