@@ -19,7 +19,7 @@ from omnicanal.analytics.models import Grain
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # a UTC midnight starting a month
 COARSEST_FIRST = (Grain.MONTH, Grain.DAY, Grain.HOUR)
-UNITS = {Grain.HOUR: dt.timedelta(hours=1), Grain.DAY: dt.timedelta(days=1)}
+UNITS: dict[str, dt.timedelta] = {Grain.HOUR: dt.timedelta(hours=1), Grain.DAY: dt.timedelta(days=1)}
 
 Tile = tuple[str, dt.datetime, dt.datetime]  # (grain, first bucket, end excluded)
 
