@@ -56,6 +56,8 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--report-days", type=int, default=365, help="the whole dashboard's and API's period")
     parser.add_argument("--report-runs", type=int, default=3, help="runs of the whole report and the API call")
     parser.add_argument("--db", default=DB_NAME, help="the bench's database (its own name per helper)")
+    parser.add_argument("--skip-facts", action="store_true", help="no conversation KPIs from the facts (slow at "
+                                                                     "full scale: the before figure)")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="measure a database a --keep run left (no seeding, "
                                                              "no handler run)")
@@ -536,6 +538,8 @@ def measure_conversation_kpis(args) -> None:
                                  conversation_kpis.response_times(year.previous())), args.runs)
     _line("conversation KPIs (this year + previous)", p50, p99,
           f" (goal <= {GOAL_MS:.0f} ms: {'met' if p99 <= GOAL_MS else 'NOT met'})")
+    if args.skip_facts:
+        return
     f50, f99 = _measure(lambda: (conversation_kpis.kpis_of(conversation_kpis.fact_counts(year)),
                                  conversation_kpis.kpis_of(conversation_kpis.fact_counts(year.previous()))),
                         max(1, args.report_runs))

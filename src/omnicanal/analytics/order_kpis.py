@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connections
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 
 from omnicanal.analytics import kpis
 from omnicanal.analytics import order_rollups as r
@@ -47,27 +47,23 @@ def on_time_rate(m: dict[str, Decimal], filters: Filters) -> float | None:
 
 
 def customers_kpis(filters: Filters, money) -> dict[str, Any]:
-    """repeat_rate and customers_by_channels_used over the period's CustomerHour rows, in one query:
-    per customer and channel (orders, spend), per customer (channels with an order, orders, spend),
-    then per number of channels. Distinct customers are not additive across hours, so these rows are
-    read for every period (no coarser grain holds fewer: a customer rarely orders twice a month).
-    Two plain GROUP BYs rather than a COUNT(DISTINCT channel) per customer, which PostgreSQL can
-    only answer by sorting the period's rows (a year: the bulk of the dashboard's time)."""
+    """repeat_rate and customers_by_channels_used: per customer over the period's CustomerHour rows
+    (orders, channels with an order, spend), then per number of channels, in one query."""
     rows = CustomerHour.objects.filter(bucket__gte=filters.start, bucket__lt=filters.end)
     if filters.channel is not None:
         rows = rows.filter(channel=filters.channel)
     if filters.locations is not None:
         rows = rows.filter(location__in=sorted(filters.locations))
-    # a row's orders go back to 0 (with its spend) when they are cancelled: a channel counts with an order
-    per_channel = (rows.order_by().values("customer_id", "channel").annotate(placed=Sum("orders"), spent=Sum("spend"))
-                   .filter(placed__gt=0))
-    alias = per_channel.db  # the replica inside replica.reads()
-    inner, params = per_channel.query.get_compiler(using=alias).as_sql()
+    per_customer = (rows.order_by().values("customer_id")
+                    .annotate(used=Count("channel", distinct=True, filter=Q(orders__gt=0)), placed=Sum("orders"),
+                              spent=Sum("spend"))
+                    .filter(placed__gt=0))
+    alias = per_customer.db  # the replica inside replica.reads()
+    inner, params = per_customer.query.get_compiler(using=alias).as_sql()
     with connections[alias].cursor() as cursor:
-        cursor.execute(  # the outer GROUP BYs: Django's ORM does not aggregate over an aggregate
+        cursor.execute(  # the outer GROUP BY: Django's ORM does not aggregate over an aggregate
             "SELECT c.used, COUNT(*), SUM(c.spent), SUM(CASE WHEN c.placed >= 2 THEN 1 ELSE 0 END) "  # noqa: S608
-            "FROM (SELECT ch.customer_id, COUNT(*) AS used, SUM(ch.placed) AS placed, SUM(ch.spent) AS spent "
-            f"FROM ({inner}) ch GROUP BY ch.customer_id) c GROUP BY c.used ORDER BY c.used", params)
+            f"FROM ({inner}) c GROUP BY c.used ORDER BY c.used", params)
         groups = cursor.fetchall()
     customers = sum(n for _, n, _, _ in groups)
     return {
