@@ -7,7 +7,7 @@ PostgreSQL only (DATABASE_URL's server, database omnicanal_bench_analytics, crea
 the bench; --keep keeps it). The bulk data goes straight into the tables with generate_series (one
 INSERT … SELECT per table: orders, lines, fulfilments with their history and promise, customers,
 conversations, messages); the rollups are built in bulk by SQL that mirrors analytics.services
-(orders, revenue, method:<delivery>, ship_from_store per UTC hour and day × channel × location, the
+(orders, revenue, method:<delivery>, ship_from_store per UTC hour, day and month × channel × location, the
 cancellations, and analytics.order_rollups' metrics: units, known-customer and cross-channel orders,
 cycle-time histograms, on-time due/kept; and the customers' hours, CustomerHour), except for the last
 --sample orders, which the real handler (analytics.handlers.count_orders_placed, one transaction per
@@ -22,7 +22,7 @@ per event. Measured, p50/p99 over --runs:
   channel and a store, and GET /api/v1/analytics/kpis for the same period (in process, Django's
   test client), --report-runs each; goal <= 300 ms (the order KPIs come from the rollups, the
   conversation KPIs from their cells: docs/analytics.md);
-- the handler per event beside a ceiling: the same six cell UPDATEs alone in a transaction;
+- the handler per event beside a ceiling: the same nine cell UPDATEs (three metrics × hour, day, month) alone in a transaction;
 - the conversation KPIs for a year and the year before from their cells (built in bulk by SQL that
   mirrors analytics.conversation_kpis.metrics_of, but for the last --sample conversations, which the
   real batch handler recounts, priced per event), beside the same from conversations' facts.
@@ -55,13 +55,16 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--sample", type=int, default=1000, help="orders counted by the real handler")
     parser.add_argument("--report-days", type=int, default=365, help="the whole dashboard's and API's period")
     parser.add_argument("--report-runs", type=int, default=3, help="runs of the whole report and the API call")
+    parser.add_argument("--db", default=DB_NAME, help="the bench's database (its own name per helper)")
+    parser.add_argument("--skip-facts", action="store_true", help="no conversation KPIs from the facts (slow at "
+                                                                     "full scale: the before figure)")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true", help="measure a database a --keep run left (no seeding, "
                                                              "no handler run)")
     return parser.parse_args(argv)
 
 
-def _setup(reuse: bool = False) -> str:
+def _setup(reuse: bool = False, db: str = DB_NAME) -> str:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnicanal.web.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-000000000000")
     os.environ.setdefault("OMNICANAL_VAR", tempfile.mkdtemp(prefix="omnicanal-bench-var-"))
@@ -75,9 +78,9 @@ def _setup(reuse: bool = False) -> str:
 
     if not reuse:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    os.environ["DATABASE_URL"] = f"{server}/{DB_NAME}"
+            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{db}"')
+    os.environ["DATABASE_URL"] = f"{server}/{db}"
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     import django
 
@@ -85,13 +88,13 @@ def _setup(reuse: bool = False) -> str:
     return server
 
 
-def _drop(server: str) -> None:
+def _drop(server: str, db: str = DB_NAME) -> None:
     import psycopg
     from django.db import connections
 
     connections.close_all()
     with psycopg.connect(f"{server}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 def _sql(statement: str, params: dict | None = None) -> None:
@@ -215,8 +218,7 @@ FROM conversations_conversation c CROSS JOIN generate_series(0, 1) AS k
 # The bulk rebuild: analytics.services' cells from the orders, in SQL (every order but the sample).
 ROLLUP_SQL = """
 INSERT INTO analytics_rollupcell (grain, bucket, channel, location, metric, value)
-SELECT g.grain, CASE g.grain WHEN 'hour' THEN date_trunc('hour', x.at AT TIME ZONE 'UTC')
-                             ELSE date_trunc('day', x.at AT TIME ZONE 'UTC') END AT TIME ZONE 'UTC',
+SELECT g.grain, date_trunc(g.grain, x.at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC',
        x.channel, x.location, x.metric, sum(x.value)
 FROM (
   SELECT o.placed_at AS at, o.channel, coalesce(nullif(o.delivery_location, ''), f.location) AS location, m.metric, m.value
@@ -260,7 +262,7 @@ FROM (
                                       AND (d.done AT TIME ZONE %(tz)s)::date <= s.promised THEN 1 ELSE 0 END)
   ) AS m(metric, value)
   WHERE o.cancelled_at IS NULL AND o.id <= %(counted)s
-) AS x CROSS JOIN (VALUES ('hour'), ('day')) AS g(grain)
+) AS x CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g(grain)
 WHERE x.value <> 0
 GROUP BY 1, 2, 3, 4, 5
 """
@@ -301,7 +303,7 @@ WHERE m.metric IS NOT NULL AND c.id <= %(counted)s
 INSERT INTO analytics_conversationcell (grain, bucket, channel, location, metric, value)
 SELECT g.grain, date_trunc(g.grain, x.at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC', x.channel, x.location, x.metric,
        count(*)
-FROM ({metrics}) AS x CROSS JOIN (VALUES ('hour'), ('day')) AS g(grain)
+FROM ({metrics}) AS x CROSS JOIN (VALUES ('hour'), ('day'), ('month')) AS g(grain)
 GROUP BY 1, 2, 3, 4, 5
 """
     notes = f"""
@@ -396,8 +398,10 @@ def _line(label: str, p50: float, p99: float, extra: str = "") -> None:
 
 def measure_rollups(args) -> None:
     from django.db import connection
+    from django.db.models import Sum
 
-    from omnicanal.analytics import queries
+    from omnicanal.analytics import queries, tiling
+    from omnicanal.analytics.models import RollupCell
     from omnicanal.analytics.totals import Filters
 
     year = Filters(start=END - YEAR, end=END)
@@ -406,17 +410,17 @@ def measure_rollups(args) -> None:
         queries._additive(year)
         queries._additive(year.previous())
 
-    def bare():
+    def bare():  # the code's own statements (the tiles of each period), through a bare cursor
         with connection.cursor() as cursor:
-            for start, end in ((year.start, year.end), (year.previous().start, year.previous().end)):
-                cursor.execute("SELECT channel, metric, sum(value) FROM analytics_rollupcell WHERE grain = 'day' "
-                               "AND bucket >= %s AND bucket < %s GROUP BY channel, metric", [start, end])
+            for period in (year, year.previous()):
+                cells = RollupCell.objects.filter(tiling.cells_of(period.start, period.end))
+                sql, params = cells.values("channel", "metric").annotate(total=Sum("value")).order_by().query.sql_with_params()
+                cursor.execute(sql, params)
                 cursor.fetchall()
 
-    from omnicanal.analytics.models import RollupCell
-
     cells = RollupCell.objects.count()
-    print(f"\nThe dashboard's rollup KPIs for a year and the year before ({cells:,} cells, daily grain), "
+    print(f"\nThe dashboard's rollup KPIs for a year and the year before ({cells:,} cells; read: months, days, "
+          "hours at the ends), "
           f"{args.runs} runs:", flush=True)
     p50, p99 = _measure(dashboard_rollups, args.runs)
     c50, c99 = _measure(bare, args.runs)
@@ -478,7 +482,7 @@ def measure_handler(args) -> None:
 
     def bare():
         with transaction.atomic(), connection.cursor() as cursor:
-            for grain, at in (("hour", bucket), ("day", bucket.replace(hour=0))):
+            for grain, at in (("hour", bucket), ("day", bucket.replace(hour=0)), ("month", bucket.replace(day=1, hour=0))):
                 for metric, value in (("orders", 1), ("revenue", 5000), ("method:pickup", 1)):
                     cursor.execute("UPDATE analytics_rollupcell SET value = value + %s WHERE grain = %s AND "
                                    "bucket = %s AND channel = 'web' AND location = 'S02' AND metric = %s",
@@ -488,7 +492,7 @@ def measure_handler(args) -> None:
     print(f"\nThe rollup's cost per event ({args.sample:,} orders counted by the real handler, one transaction each):",
           flush=True)
     _line("orders.OrderPlaced handler", p50, p99, f" ({1000 / p50:,.0f} events/s on one connection)")
-    _line("ceiling: the six cell UPDATEs alone", c50, c99, f" ({100 * c50 / p50:.0f}% of the handler's p50)")
+    _line("ceiling: the nine cell UPDATEs alone", c50, c99, f" ({100 * c50 / p50:.0f}% of the handler's p50)")
 
 
 def measure_conversation_handler(args) -> None:
@@ -534,6 +538,8 @@ def measure_conversation_kpis(args) -> None:
                                  conversation_kpis.response_times(year.previous())), args.runs)
     _line("conversation KPIs (this year + previous)", p50, p99,
           f" (goal <= {GOAL_MS:.0f} ms: {'met' if p99 <= GOAL_MS else 'NOT met'})")
+    if args.skip_facts:
+        return
     f50, f99 = _measure(lambda: (conversation_kpis.kpis_of(conversation_kpis.fact_counts(year)),
                                  conversation_kpis.kpis_of(conversation_kpis.fact_counts(year.previous()))),
                         max(1, args.report_runs))
@@ -543,7 +549,7 @@ def measure_conversation_kpis(args) -> None:
 def main(argv: list[str] | None = None) -> None:
     args = parse(list(argv if argv is not None else sys.argv[1:]))
     print(f"load average: {open('/proc/loadavg').read().split(' ', 3)[:3]}", flush=True)
-    server = _setup(args.reuse)
+    server = _setup(args.reuse, args.db)
     t0 = time.perf_counter()
     try:
         if not args.reuse:
@@ -559,7 +565,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"load average: {open('/proc/loadavg').read().split(' ', 3)[:3]}; total {time.perf_counter() - t0:,.0f} s",
               flush=True)
         if not args.keep:
-            _drop(server)
+            _drop(server, args.db)
 
 
 if __name__ == "__main__":

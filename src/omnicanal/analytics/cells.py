@@ -1,5 +1,5 @@
 """The one way to add to the rollups' cells (RollupCell), shared by services.py and order_rollups.py:
-an UPDATE of the hour's then the day's cell per metric, created when missing."""
+an UPDATE of the hour's, the day's and the month's cell per metric (UTC), created when missing."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from omnicanal.analytics.models import Grain, RollupCell
 
 
 def buckets(at: dt.datetime) -> tuple[tuple[str, dt.datetime], ...]:
-    """The UTC hour and day `at` falls in."""
+    """The UTC hour, day and month `at` falls in (every cell a metric is added to, finest first)."""
     utc = at.astimezone(dt.UTC)
     hour = utc.replace(minute=0, second=0, microsecond=0)
-    return ((Grain.HOUR, hour), (Grain.DAY, hour.replace(hour=0)))
+    return ((Grain.HOUR, hour), (Grain.DAY, hour.replace(hour=0)), (Grain.MONTH, hour.replace(day=1, hour=0)))
 
 
 def add(*, at: dt.datetime, channel: str, location: str, deltas: dict[str, Decimal]) -> None:

@@ -1,10 +1,10 @@
 """The conversation KPIs (first response and resolution percentiles, reopen rate, bot containment,
 response by channel) of a period: read off the conversation cells (conversation_rollups.py) when
-the period is whole UTC hours (whole days: the daily cells), else counted the same way from
+the period is whole UTC hours (through the coarsest cells that tile it: tiling.py), else counted the same way from
 conversations' facts. Both go through `metrics_of` and `kpis_of`, so they answer the same numbers
 (tests/test_rollups_agree.py); the percentiles carry the histogram's precision (histogram.py: 5 %).
 
-A conversation counts on the cells of the hour and day it was opened in, the channel of the
+A conversation counts on the cells of the hour, day and month it was opened in, the channel of the
 customer's first message and its location (raw.conversation_locations), once per metric it meets
 now (`metrics_of`); conversation_rollups.py takes a metric back when it stops being true.
 """
@@ -16,8 +16,8 @@ from typing import Any
 
 from django.db.models import Sum
 
-from omnicanal.analytics import histogram, raw
-from omnicanal.analytics.models import ConversationCell
+from omnicanal.analytics import histogram, raw, tiling
+from omnicanal.analytics.models import ConversationCell, Grain
 from omnicanal.analytics.totals import Filters, grain_for
 from omnicanal.conversations import queries as conversations
 
@@ -55,8 +55,12 @@ def metrics_of(fact: conversations.ConversationFact) -> tuple[str, ...]:
     return tuple(out)
 
 
-def rollup_counts(filters: Filters, grain: str) -> Counts:
-    qs = ConversationCell.objects.filter(grain=grain, bucket__gte=filters.start, bucket__lt=filters.end)
+def rollup_counts(filters: Filters, coarsest: str = Grain.MONTH) -> Counts:
+    """The period's counts per channel off the cells that tile it (none coarser than `coarsest`)."""
+    cells = tiling.cells_of(filters.start, filters.end, coarsest)
+    if cells is None:
+        return {}
+    qs = ConversationCell.objects.filter(cells)
     if filters.channel is not None:
         qs = qs.filter(channel=filters.channel)
     if filters.locations is not None:
@@ -84,7 +88,7 @@ def _plain(counts) -> Counts:
 
 def counts(filters: Filters) -> Counts:
     grain = grain_for(filters.start, filters.end)
-    return fact_counts(filters) if grain is None else rollup_counts(filters, grain)
+    return fact_counts(filters) if grain is None else rollup_counts(filters)
 
 
 def _histogram(metrics: dict[str, int], prefix: str) -> dict[int, int]:

@@ -1,4 +1,4 @@
-"""Analytics' own tables: additive rollups per hour and day × channel × location, and the note of
+"""Analytics' own tables: additive rollups per UTC hour, day and month × channel × location, and the note of
 which orders and returns they already count (so a cancellation takes back exactly what its order
 added, whatever happened to the order since). No business rules here (services.py writes)."""
 
@@ -10,6 +10,10 @@ from django.utils.translation import gettext_lazy as _
 class Grain(models.TextChoices):
     HOUR = "hour", _("Hour")
     DAY = "day", _("Day")
+    MONTH = "month", _("Month")
+
+
+GRAINS = ["hour", "day", "month"]  # finest first
 
 
 def amount_field(**kw):
@@ -17,10 +21,10 @@ def amount_field(**kw):
 
 
 class RollupCell(models.Model):
-    """One additive metric (kpis.METRICS) in one UTC hour or day, for one channel and location."""
+    """One additive metric (kpis.METRICS) in one UTC hour, day or month, for one channel and location."""
 
-    grain = models.CharField(max_length=4, choices=Grain.choices)
-    bucket = models.DateTimeField()  # the UTC hour or day it starts
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    bucket = models.DateTimeField()  # the UTC hour, day or month it starts
     channel = models.CharField(max_length=30)
     location = models.CharField(max_length=32, blank=True, default="")
     metric = models.CharField(max_length=210)  # kpis: a name, or a prefix and a code (cause: + up to 200)
@@ -29,7 +33,7 @@ class RollupCell(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["grain", "bucket", "channel", "location", "metric"], name="one_rollup_cell"),
-            models.CheckConstraint(condition=Q(grain__in=["hour", "day"]), name="rollup_grain_known"),
+            models.CheckConstraint(condition=Q(grain__in=GRAINS), name="rollup_grain_known"),
         ]
         # by metric: a KPI's cells; by bucket: the dashboard's scan of a period (every metric at once)
         indexes = [models.Index(fields=["grain", "metric", "bucket"], name="rollup_by_metric"),
@@ -87,13 +91,13 @@ class CountedReturn(models.Model):
 
 
 class ConversationCell(models.Model):
-    """How many conversations opened in one UTC hour or day, on one channel (of the customer's first
+    """How many conversations opened in one UTC hour, day or month, on one channel (of the customer's first
     message) at one location, count towards one metric (conversation_kpis: `conversations`,
     `first_response:<bucket>`, `resolution:<bucket>`, `resolved_once`, `reopened`, `bot_answered`,
     `bot_contained`)."""
 
-    grain = models.CharField(max_length=4, choices=Grain.choices)
-    bucket = models.DateTimeField()  # the UTC hour or day the conversations were opened in
+    grain = models.CharField(max_length=5, choices=Grain.choices)
+    bucket = models.DateTimeField()  # the UTC hour, day or month the conversations were opened in
     channel = models.CharField(max_length=30)
     location = models.CharField(max_length=32, blank=True, default="")
     metric = models.CharField(max_length=40)
@@ -103,7 +107,7 @@ class ConversationCell(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["grain", "bucket", "channel", "location", "metric"],
                                     name="one_conversation_cell"),
-            models.CheckConstraint(condition=Q(grain__in=["hour", "day"]), name="conversation_cell_grain_known"),
+            models.CheckConstraint(condition=Q(grain__in=GRAINS), name="conversation_cell_grain_known"),
         ]
         indexes = [models.Index(fields=["grain", "bucket"], name="conversation_cell_by_bucket")]
 

@@ -1,5 +1,6 @@
 """The additive metrics (kpis.METRICS) of a period: summed from the rollups when the period is made
-of whole UTC hours (whole days read the daily cells), else counted from the raw facts. Both answer
+of whole UTC hours (read through the coarsest cells that tile it: tiling.py), else counted from the
+raw facts. Both answer
 the same numbers (tests/test_rollups_agree.py); `raw_totals` is also the drill-down."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from omnicanal.analytics import kpis, order_rollups
+from omnicanal.analytics import kpis, order_rollups, tiling
 from omnicanal.analytics.models import Grain, RollupCell
 from omnicanal.analytics.services import location_kinds, ships_from_store
 from omnicanal.orders import queries as orders
@@ -40,18 +41,17 @@ Totals = dict[str, dict[str, Decimal]]
 
 
 def grain_for(start: dt.datetime, end: dt.datetime) -> str | None:
-    """The rollup grain that tiles [start, end) exactly, or None (the raw facts answer)."""
-    def whole(at: dt.datetime, unit: dt.timedelta) -> bool:
-        return (at.astimezone(dt.UTC) - dt.datetime(2000, 1, 1, tzinfo=dt.UTC)) % unit == dt.timedelta(0)
-    if whole(start, dt.timedelta(days=1)) and whole(end, dt.timedelta(days=1)):
-        return Grain.DAY
-    if whole(start, dt.timedelta(hours=1)) and whole(end, dt.timedelta(hours=1)):
-        return Grain.HOUR
-    return None
+    """The rollup grain whose cells alone tile [start, end) (month, day or hour: the report's
+    `source`), or None (the raw facts answer). Coarser cells serve its inside (tiling.py)."""
+    return tiling.single_grain(start, end)
 
 
-def rollup_totals(filters: Filters, grain: str) -> Totals:
-    qs = RollupCell.objects.filter(grain=grain, bucket__gte=filters.start, bucket__lt=filters.end)
+def rollup_totals(filters: Filters, coarsest: str = Grain.MONTH) -> Totals:
+    """The period's metrics per channel off the cells that tile it (none coarser than `coarsest`)."""
+    cells = tiling.cells_of(filters.start, filters.end, coarsest)
+    if cells is None:
+        return {}
+    qs = RollupCell.objects.filter(cells)
     if filters.channel is not None:
         qs = qs.filter(channel=filters.channel)
     if filters.locations is not None:
@@ -112,12 +112,12 @@ def _plain(totals) -> Totals:
 
 
 def totals(filters: Filters, *, order_metrics: bool = True) -> tuple[Totals, str]:
-    """The period's additive metrics per channel, and where they came from (day, hour or raw);
+    """The period's additive metrics per channel, and where they came from (month, day, hour or raw);
     without order_rollups' metrics from the facts when the caller computes those KPIs from them."""
     grain = grain_for(filters.start, filters.end)
     if grain is None:
         return raw_totals(filters, order_metrics=order_metrics), kpis.RAW
-    return rollup_totals(filters, grain), grain
+    return rollup_totals(filters), grain
 
 
 def summed(per_channel: Totals) -> dict[str, Decimal]:

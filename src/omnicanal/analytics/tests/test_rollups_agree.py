@@ -6,6 +6,7 @@ messages, replies, resolutions, reopenings, linked orders and routing; and a reb
 lands on the same cells."""
 
 import datetime as dt
+import zoneinfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,6 +25,12 @@ from omnicanal.analytics.tests.conftest import DAY
 from omnicanal.analytics.totals import Filters, raw_totals, rollup_totals
 
 H = dt.timedelta(hours=1)
+# Periods read through the monthly cells: March in UTC with hours either side (hours, the month,
+# hours), and March in Santiago (UTC-3 then: hours, UTC days, hours).
+MARCH = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+MONTHS = ((MARCH - 5 * H, dt.datetime(2026, 4, 1, 3, tzinfo=dt.UTC)),
+          (dt.datetime(2026, 3, 1, tzinfo=zoneinfo.ZoneInfo("America/Santiago")),
+           dt.datetime(2026, 4, 1, tzinfo=zoneinfo.ZoneInfo("America/Santiago"))))
 # (method, location, channel) of an order: store pickups, curbside, the locker, shipments, POS sales.
 KINDS = [("pickup", "SCL", "web"), ("pickup", "VAP", "app"), ("curbside", "SCL", "web"),
          ("pickup_point", "LOCK", "web"), ("ship", "", "web"), ("carry_out", "SCL", "pos")]
@@ -103,6 +110,10 @@ def test_rollups_agree_with_the_raw_facts_after_any_sequence(shop, ana, plan):
     for filters in _every_view(DAY + 5 * H, DAY + 30 * H):
         assert rollup_totals(filters, "hour") == raw_totals(filters), filters
         _same_kpis(filters, "hour")
+    for start, end in MONTHS:  # the monthly cells, with days and hours at the ends
+        for filters in _every_view(start, end):
+            assert rollup_totals(filters, "month") == raw_totals(filters), filters
+            _same_kpis(filters, "month")
     incremental = _cells()
     services.do_rebuild_rollups()
     assert incremental == _cells()
@@ -233,6 +244,8 @@ def test_conversation_cells_agree_with_the_facts_after_any_sequence(shop, talk_w
         assert conversation_kpis.rollup_counts(filters, "day") == conversation_kpis.fact_counts(filters), filters
     for filters in _conversation_views(DAY + 23 * H, DAY + 40 * H):
         assert conversation_kpis.rollup_counts(filters, "hour") == conversation_kpis.fact_counts(filters), filters
+    for filters in (view for start, end in MONTHS for view in _conversation_views(start, end)):
+        assert conversation_kpis.rollup_counts(filters, "month") == conversation_kpis.fact_counts(filters), filters
     incremental = _conversation_cells()
     conversation_rollups.do_rebuild_conversation_rollups()
     assert _conversation_cells() == incremental
