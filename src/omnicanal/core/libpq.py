@@ -11,10 +11,14 @@ half the client CPU of a psycopg cursor per call (docs/catalog-inventory.md, "Th
 Parameters are `None`, `str`, `int`, `bool`, aware `datetime` or lists of `str`/`int` (sent as
 array literals); the statement casts each one (`%(skus)s::text[]`). With `DB_PREPARE=0` (an old
 PgBouncer in transaction mode) the statement is sent unnamed each time instead of prepared.
+
+Inside Django's atomic(), when the statement is the transaction's first, it sends the BEGIN psycopg
+would have sent, in the same round trip (a libpq pipeline: BEGIN, the statement, one Sync).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
@@ -22,12 +26,14 @@ from collections.abc import Mapping, Sequence
 import psycopg.errors
 from django.db import connection
 from psycopg.errors import InvalidSqlStatementName
-from psycopg.pq import TransactionStatus
+from psycopg.pq import ExecStatus, TransactionStatus
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 _OK = (1, 2)  # PGRES_COMMAND_OK, PGRES_TUPLES_OK
 _PREPARED_ATTR = "_omnicanal_hot_statements"
 _IDLE = TransactionStatus.IDLE
+_PIPELINE_SYNC = ExecStatus.PIPELINE_SYNC
+_PIPELINE_ABORTED = ExecStatus.PIPELINE_ABORTED
 
 
 def _text(value) -> bytes | None:
@@ -79,7 +85,9 @@ class HotStatement:
         connection.ensure_connection()
         conn = connection.connection
         values = [_text(params[n]) for n in self.names]
-        _begin_if_due(conn)
+        begin = _begin_due(conn)
+        if begin is not None:
+            return self._run_after(conn, begin, values)
         if conn.prepare_threshold is None:
             return _rows(_checked(conn.pgconn.exec_params(self.sql, values)))
         try:
@@ -93,6 +101,31 @@ class HotStatement:
                 raise
             return self._run_prepared(conn, values)
 
+    def _run_after(self, conn, begin: bytes, values: list[bytes | None]) -> list[tuple[str | None, ...]]:
+        """BEGIN and the statement (and its PREPARE, the first time) in ONE round trip: a libpq
+        pipeline. The first failure raises; what followed it was skipped by the server, and the
+        transaction, opened, is aborted for the caller to roll back, as after a separate BEGIN."""
+        pgconn = conn.pgconn
+        sends = [lambda: pgconn.send_query_params(begin, None)]
+        prepared = _prepared_on(conn)
+        preparing = conn.prepare_threshold is not None and self.name not in prepared
+        if conn.prepare_threshold is None:
+            sends.append(lambda: pgconn.send_query_params(self.sql, values))
+        else:
+            if preparing:
+                sends.append(lambda: pgconn.send_prepare(self.name, self.sql))
+            sends.append(lambda: pgconn.send_query_prepared(self.name, values))
+        results = _pipeline(pgconn, sends)
+        if preparing and results[1].status in _OK:
+            prepared.add(self.name)
+        for result in results:
+            if result.status not in _OK and result.status != _PIPELINE_ABORTED:
+                error = psycopg.errors.error_from_result(result)
+                if isinstance(error, InvalidSqlStatementName):
+                    prepared.discard(self.name)  # deallocated behind our back: prepared again next time
+                raise error
+        return _rows(results[-1])
+
     def _run_prepared(self, conn, values: list[bytes | None]) -> list[tuple[str | None, ...]]:
         prepared = _prepared_on(conn)
         if self.name not in prepared:
@@ -101,15 +134,37 @@ class HotStatement:
         return _rows(_checked(conn.pgconn.exec_prepared(self.name, values)))
 
 
-def _begin_if_due(conn) -> None:
-    """Open the transaction psycopg would open before this statement: inside Django's atomic() the
+def _begin_due(conn) -> bytes | None:
+    """The BEGIN psycopg would send before this statement, or None: inside Django's atomic() the
     connection is out of autocommit, and psycopg sends BEGIN lazily, with the first statement it runs.
-    Without this, a HotStatement that came first would run (and commit) on its own."""
+    Without it, a HotStatement that came first would run (and commit) on its own."""
     if conn.autocommit or conn.pgconn.transaction_status != _IDLE:
-        return
+        return None
     level = conn.isolation_level
-    _checked(conn.pgconn.exec_(b"BEGIN" if level is None else f"BEGIN ISOLATION LEVEL {level.name.replace('_', ' ')}"
-                               .encode()))
+    return b"BEGIN" if level is None else f"BEGIN ISOLATION LEVEL {level.name.replace('_', ' ')}".encode()
+
+
+def _pipeline(pgconn, sends: list) -> list:
+    """Send every command, then one Sync, and read each command's result: one round trip. A command
+    after a failed one comes back PIPELINE_ABORTED (the server skipped it)."""
+    pgconn.enter_pipeline_mode()
+    try:
+        for send in sends:
+            send()
+        pgconn.pipeline_sync()
+        results = []
+        for _ in sends:
+            results.append(pgconn.get_result())
+            while pgconn.get_result() is not None:  # each command's results end with a NULL
+                pass
+        if pgconn.get_result().status != _PIPELINE_SYNC:
+            raise psycopg.OperationalError("libpq pipeline out of step")
+    except BaseException:
+        with contextlib.suppress(Exception):  # the connection is likely gone: its error is the one to see
+            pgconn.exit_pipeline_mode()
+        raise
+    pgconn.exit_pipeline_mode()
+    return results
 
 
 def _prepared_on(conn) -> set[bytes]:

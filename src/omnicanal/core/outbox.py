@@ -405,7 +405,7 @@ class _Wakes:
     def _window(self) -> float:
         if self.window is None:
             immediate = bool(getattr(settings, "HUEY", {}).get("immediate"))
-            self.window = 0.0 if immediate else int(settings.OMNICANAL.get("OUTBOX_BATCH_WAKE_MS", 20)) / 1000
+            self.window = 0.0 if immediate else int(settings.OMNICANAL.get("OUTBOX_BATCH_WAKE_MS", 100)) / 1000
         return self.window
 
     def wake(self, topic: str, event_id: int) -> None:

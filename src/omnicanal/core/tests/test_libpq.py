@@ -104,3 +104,68 @@ def test_as_the_first_statement_of_a_callers_transaction_it_is_part_of_it():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM core_outboxevent WHERE topic = 'test.Rolled'")
         assert cursor.fetchone() == (0,)
+
+
+class _Counting:
+    """The connection's libpq handle, counting the calls that wait for the server's answer."""
+
+    def __init__(self, pgconn):
+        self.pgconn, self.waits = pgconn, []
+
+    def __getattr__(self, name):
+        attr = getattr(self.pgconn, name)
+        if name in ("exec_", "exec_params", "exec_prepared", "prepare", "pipeline_sync"):
+            def counted(*args):
+                self.waits.append(name)
+                return attr(*args)
+            return counted
+        return attr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_begin_it_sends_for_a_callers_transaction_shares_the_statements_round_trip(monkeypatch):
+    statement = HotStatement("test_one_trip", "SELECT %(v)s::int + 1, txid_current_if_assigned() IS NULL")
+    with transaction.atomic():
+        connection.ensure_connection()
+        counting = _Counting(connection.connection.pgconn)
+        monkeypatch.setattr(connection.connection, "pgconn", counting)
+        assert statement.run({"v": 1}) == [("2", "t")]  # prepared, BEGIN and run: one Sync
+        assert counting.waits == ["pipeline_sync"]
+        assert counting.pipeline_status == 0  # pipeline mode left
+        assert counting.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        monkeypatch.undo()
+    assert "test_one_trip" in _prepared_names()
+    with transaction.atomic():
+        assert statement.run({"v": 2}) == [("3", "t")]  # prepared already: BEGIN and run
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_statement_that_fails_raises_its_error_and_leaves_the_transaction_to_roll_back():
+    statement = HotStatement("test_first_fails", "SELECT 1 / %(v)s::int")
+    with pytest.raises(psycopg.errors.DivisionByZero) as failed, transaction.atomic():
+        statement.run({"v": 0})
+    assert failed.value.sqlstate == "22012"
+    assert connection.connection.pgconn.pipeline_status == 0
+    assert statement.run({"v": 1}) == [("1",)]  # prepared by the failed pipeline: the connection goes on
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_statement_lost_behind_its_back_is_an_error_and_prepared_again_next_time():
+    statement = HotStatement("test_first_lost", "SELECT %(v)s::int * 3")
+    statement.run({"v": 1})
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    with pytest.raises(psycopg.errors.InvalidSqlStatementName), transaction.atomic():
+        statement.run({"v": 2})
+    with transaction.atomic():
+        assert statement.run({"v": 4}) == [("12",)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_preparing_turned_off_the_first_statement_of_a_transaction_runs_unnamed(monkeypatch):
+    connection.ensure_connection()
+    monkeypatch.setattr(connection.connection, "prepare_threshold", None)
+    statement = HotStatement("test_first_unnamed", "SELECT %(v)s::int - 1")
+    with transaction.atomic():
+        assert statement.run({"v": 1}) == [("0",)]
+    assert "test_first_unnamed" not in _prepared_names()
