@@ -3,8 +3,8 @@ that imports these fixtures, instead of once per test (core/testing_db.py, Share
 starts from them as built, its own changes rolled back after it. For modules whose tests read the
 week and have no transactional test.
 
-    from omnicanal.analytics.tests.shared_week import _week  # noqa: F401
-    from omnicanal.analytics.tests.shared_week import world as _shared_world  # noqa: F401  (and ana, bea, scenario)
+    from omnicanal.analytics.tests.shared_week import (  # noqa: F401  (fixtures: world, ana, bea, scenario)
+        _week, shared_ana, shared_bea, shared_scenario, shared_world)
 """
 
 import pytest
@@ -18,21 +18,21 @@ def _week(django_db_setup, django_db_blocker):
     yield from SharedRows(django_db_blocker).around(make_week)
 
 
-@pytest.fixture
-def world(db, _week):
+@pytest.fixture(name="world")
+def shared_world(db, _week):
     return _week["world"]
 
 
-@pytest.fixture
-def ana(db, _week):
+@pytest.fixture(name="ana")
+def shared_ana(db, _week):
     return _week["ana"]
 
 
-@pytest.fixture
-def bea(db, _week):
+@pytest.fixture(name="bea")
+def shared_bea(db, _week):
     return _week["bea"]
 
 
-@pytest.fixture
-def scenario(db, _week):
+@pytest.fixture(name="scenario")
+def shared_scenario(db, _week):
     return _week["scenario"]

@@ -12,11 +12,7 @@ from django.utils import translation
 
 from omnicanal.analytics import dashboard, histogram
 from omnicanal.analytics.tests.conftest import DAY, H
-from omnicanal.analytics.tests.shared_week import _week  # noqa: F401  (the week's rows, built once for the module)
-from omnicanal.analytics.tests.shared_week import ana as _shared_ana  # noqa: F401  (pytest knows them by their own names)
-from omnicanal.analytics.tests.shared_week import bea as _shared_bea  # noqa: F401
-from omnicanal.analytics.tests.shared_week import scenario as _shared_scenario  # noqa: F401
-from omnicanal.analytics.tests.shared_week import world as _shared_world  # noqa: F401
+from omnicanal.analytics.tests.shared_week import _week, shared_ana, shared_bea, shared_scenario, shared_world  # noqa: F401 (once a file)
 from omnicanal.analytics.weekly import do_send_weekly_summaries, due_week
 from omnicanal.channels.tests.plugin import SmtpSink, free_port, smtp_server  # noqa: F401  (fixtures)
 from omnicanal.core.services import do_create_staff_user
