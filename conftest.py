@@ -22,6 +22,9 @@ def pytest_configure(config):
     # TEST_FLUSH=truncate keeps Django's TRUNCATE (to compare, or to rule the harness out).
     if os.environ.get("TEST_FLUSH") != "truncate":
         testing_db.install_row_flush()
+    # COMMIT without waiting for the disk (PostgreSQL; core/testing_db.py). TEST_SYNC_COMMIT=1: wait.
+    if os.environ.get("TEST_SYNC_COMMIT") != "1":
+        testing_db.commits_skip_the_disk_wait()
     post_migrate.connect(testing_db.reseed(MIGRATION_SEEDS), weak=False, dispatch_uid="omnicanal_test_reseed")
 
     if i18n.compile_all():
@@ -30,6 +33,21 @@ def pytest_configure(config):
 
         trans_real._translations.clear()
         trans_real._default = None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, with later sessions' commits not waiting for the disk either
+    (the worker subprocesses of the multi-process tests; core/testing_db.py)."""
+    from django.db import connections
+
+    from omnicanal.core import testing_db
+
+    if os.environ.get("TEST_SYNC_COMMIT") != "1":
+        with django_db_blocker.unblock():
+            for alias in connections:
+                if not connections[alias].settings_dict.get("TEST", {}).get("MIRROR"):
+                    testing_db.database_skips_the_disk_wait(connections[alias])
 
 
 def chromium_path() -> str:

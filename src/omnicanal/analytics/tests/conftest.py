@@ -164,7 +164,22 @@ def ana(world):
 
 @pytest.fixture
 def bea(world):
+    return make_bea()
+
+
+def make_bea():
     return make_customer(phone="+56998761234", name="Bea Soto", email="bea@example.cl")
+
+
+def make_week() -> dict:
+    """The `world`, `ana`, `bea` and `scenario` fixtures' rows in one go, for a module that shares
+    them (core/testing_db.py, SharedRows): {"world", "ana", "bea", "scenario"}."""
+    from django.test import TestCase
+
+    world = make_stocked_world()
+    ana, bea = make_customer(), make_bea()
+    return {"world": world, "ana": ana, "bea": bea,
+            "scenario": make_scenario(Shop(TestCase.captureOnCommitCallbacks), ana, bea)}
 
 
 @pytest.fixture
@@ -174,6 +189,10 @@ def shop(world, django_capture_on_commit_callbacks):
 
 @pytest.fixture
 def scenario(shop, ana, bea):
+    return make_scenario(shop, ana, bea)
+
+
+def make_scenario(shop, ana, bea):
     """A week at SCL and VAP: Ana asks on WhatsApp then buys at the SCL till; web pickups at SCL and
     VAP; one web order cancelled; the week before, one web order at SCL."""
     conv = shop.write(at=DAY + 8 * H).conversation

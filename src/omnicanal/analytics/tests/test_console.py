@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from omnicanal.analytics import dashboard, queries
 from omnicanal.analytics.tests.conftest import DAY
+from omnicanal.analytics.tests.shared_week import _week, shared_ana, shared_bea, shared_scenario, shared_world  # noqa: F401 (once a file)
 from omnicanal.analytics.totals import Filters
 from omnicanal.core.services import do_create_staff_user
 

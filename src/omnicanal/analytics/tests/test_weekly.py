@@ -12,6 +12,7 @@ from django.utils import translation
 
 from omnicanal.analytics import dashboard, histogram
 from omnicanal.analytics.tests.conftest import DAY, H
+from omnicanal.analytics.tests.shared_week import _week, shared_ana, shared_bea, shared_scenario, shared_world  # noqa: F401 (once a file)
 from omnicanal.analytics.weekly import do_send_weekly_summaries, due_week
 from omnicanal.channels.tests.plugin import SmtpSink, free_port, smtp_server  # noqa: F401  (fixtures)
 from omnicanal.core.services import do_create_staff_user

@@ -86,3 +86,23 @@ def test_after_the_flush_the_audit_log_is_append_only_again():
     with connection.cursor() as cursor:
         cursor.execute("SHOW session_replication_role")
         assert cursor.fetchone()[0] == "origin"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_test_database_commits_without_waiting_for_the_disk():
+    # the suite's own connections (from their startup options) and any later session of the test
+    # database (a worker subprocess's) alike; TEST_SYNC_COMMIT=1 turns it off (to compare)
+    import os
+
+    import psycopg
+
+    expected = "on" if os.environ.get("TEST_SYNC_COMMIT") == "1" else "off"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == expected
+    params = connection.get_connection_params()
+    params.pop("options", None)  # a session that was not given the option: the database's setting
+    params.pop("prepare_threshold", None)
+    with psycopg.connect(**params) as other:
+        assert other.execute("SHOW synchronous_commit").fetchone()[0] == expected
