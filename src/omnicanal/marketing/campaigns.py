@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -339,11 +340,27 @@ def _process_chunk(pks: list[int], *, at: dt.datetime, run: _Run) -> int:
         outbox.emit_many([CampaignMessageSent(campaign_id=campaign.public_id,
                                               customer_id=facts.summaries[r.customer_id].id, channel=r.channel)
                           for r in sent])
-        Recipient.objects.bulk_update(rows, ["status", "reason", "not_before", "window_start", "channel",
-                                             "message_id", "coupon_code"])
+        _save_outcomes(rows)
         # After the outermost commit (a launch inside the API request's transaction waits for it).
         transaction.on_commit(lambda: outbox.dispatch_many(events))
     return len(sent)
+
+
+def _save_outcomes(rows: list[Recipient]) -> None:
+    """The chunk's recipients as decided: one UPDATE per outcome (status, reason, not_before,
+    window_start, channel: a handful per chunk), then the message ids and coupon codes of those sent
+    in one bulk_update. Its CASE over the primary key is built in Python per row and field (~20 ms a
+    row for seven fields on the loaded bench machine): only what differs per row goes through it."""
+    outcomes: dict[tuple, list[int]] = defaultdict(list)
+    for row in rows:
+        outcomes[(row.status, row.reason, row.not_before, row.window_start, row.channel)].append(row.pk)
+    for (status, reason, not_before, window_start, channel), pks in outcomes.items():
+        Recipient.objects.filter(pk__in=pks).update(status=status, reason=reason, not_before=not_before,
+                                                    window_start=window_start, channel=channel)
+    sent = [row for row in rows if row.message_id]
+    if sent:
+        Recipient.objects.bulk_update(sent, ["message_id", "coupon_code"] if any(r.coupon_code for r in sent)
+                                      else ["message_id"])
 
 
 def tracked_link(recipient_pk: int, path: str) -> str:
