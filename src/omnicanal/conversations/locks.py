@@ -13,6 +13,11 @@ def lock_conversation(pk: int) -> Conversation:
     return Conversation.objects.select_for_update().get(pk=pk)
 
 
+def lock_conversations(pks: list[int]) -> list[Conversation]:
+    """Many customers' conversations at once, in primary-key order (a batch of notifications)."""
+    return list(Conversation.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+
+
 def lock_active_conversation(customer_id: str) -> Conversation | None:
     return (
         Conversation.objects.select_for_update()

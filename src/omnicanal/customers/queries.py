@@ -700,21 +700,61 @@ def reach_many(customer_ids: Iterable[str], purpose: str, channels: Iterable[str
     people = {c.public_id: c for c in Customer.objects.filter(public_id__in=wanted)
               .only("pk", "public_id", "erased_at", "time_zone", "contact_from", "contact_to")}
     granted = granted_channels(list(people), purpose)
+    addresses = _addresses_many({c.public_id: c.pk for c in people.values()}, channels)
+    return {public_id: Reach(granted=granted.get(public_id, frozenset()), addresses=addresses[public_id],
+                             window=_window_of(customer))
+            for public_id, customer in people.items()}
+
+
+def _addresses_many(people: dict[str, int], channels: Iterable[str]) -> dict[str, dict[str, str]]:
+    """{public id: {channel: reachable_on's choice}} for customers given as {public id: pk}, one query."""
     wanted_channels = {c: contact_channel(c) for c in channels}
     kinds = {k for c in wanted_channels.values() for k in CHANNEL_KINDS.get(c or "", [])}
     by_pk: dict[int, list[Identity]] = {}
-    for row in (Identity.objects.filter(customer_id__in=[c.pk for c in people.values()], kind__in=kinds)
+    for row in (Identity.objects.filter(customer_id__in=list(people.values()), kind__in=kinds)
                 .order_by("-verified", "-last_seen_at")):
         by_pk.setdefault(row.customer_id, []).append(row)
-    out = {}
-    for public_id, customer in people.items():
-        addresses = {}
+    out: dict[str, dict[str, str]] = {}
+    for public_id, pk in people.items():
+        addresses = out[public_id] = {}
         for channel, contact in wanted_channels.items():
             order = CHANNEL_KINDS.get(contact or "", [])
-            rows = sorted((r for r in by_pk.get(customer.pk, []) if r.kind in order),
+            rows = sorted((r for r in by_pk.get(pk, []) if r.kind in order),
                           key=lambda r: (order.index(r.kind), not r.verified))  # stable: recency kept
             if rows:
                 addresses[channel] = rows[0].value
-        out[public_id] = Reach(granted=granted.get(public_id, frozenset()), addresses=addresses,
-                               window=_window_of(customer))
+    return out
+
+
+@dataclass(frozen=True)
+class Contactable:
+    """What `may_contact` (without hours) and `reachable_on` answer for one customer, read in bulk."""
+
+    allowed: frozenset[str]  # the channels a message of the purpose may go on
+    addresses: dict[str, str]  # channel → the identifier to send to
+
+
+def contactable_many(customer_ids: Iterable[str], purpose: str, channels: Iterable[str]) -> dict[str, Contactable]:
+    """{public id: Contactable} in three queries (a batch of notifications): `may_contact`'s rule
+    without the hours (an explicit answer on the channel wins; with none, only transactional messages
+    may go; never to an erased customer) and `reachable_on`'s address. Unknown and merged ids are
+    left out (ask `may_contact` and `reachable_on` for them: they follow the alias to the survivor)."""
+    wanted = [c for c in customer_ids if c]
+    channels = list(channels)
+    people = {c.public_id: c for c in Customer.objects.filter(public_id__in=wanted, merged_into__isnull=True)
+              .only("pk", "public_id", "erased_at")}
+    answers = {(pk, channel): granted for pk, channel, granted in Consent.objects.filter(
+        customer_id__in=[c.pk for c in people.values() if not c.erased_at], purpose=purpose).values_list(
+        "customer_id", "channel", "granted")}
+    addresses = _addresses_many({c.public_id: c.pk for c in people.values()}, channels)
+    out = {}
+    for public_id, customer in people.items():
+        allowed = set()
+        for channel in channels:
+            contact = contact_channel(channel)
+            if customer.erased_at or contact is None or purpose not in Purpose.values:
+                continue
+            if answers.get((customer.pk, contact), purpose == Purpose.TRANSACTIONAL):
+                allowed.add(channel)
+        out[public_id] = Contactable(allowed=frozenset(allowed), addresses=addresses[public_id])
     return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -322,28 +323,44 @@ def _process_chunk(pks: list[int], *, at: dt.datetime, run: _Run) -> int:
         verdicts = [_decide(row, summary, at, run, facts) for row, summary in decided]
         week = _touches_within_cap([s.id for (_r, s), v in zip(decided, verdicts, strict=True)
                                     if v[0] == RecipientStatus.SENT and s is not None], at)
+        to_send: list[tuple[Recipient, customers.CustomerSummary, list[tuple[str, str]]]] = []
         for (row, summary), (status, reason, until, ways) in zip(decided, verdicts, strict=True):
             if status == RecipientStatus.SENT and summary is not None:
                 if week.get(summary.id, 0) >= cap:
                     status, reason = RecipientStatus.SUPPRESSED, "frequency_cap"
                 else:
-                    status, reason = _send(row, summary, ways, at, run)
+                    to_send.append((row, summary, ways))
             row.status, row.reason, row.not_before = status, reason, until
             if status == RecipientStatus.HELD_OUT:
                 row.window_start = at
-            if status == RecipientStatus.SENT:
-                sent.append(row)
+        sent = _send_many(to_send, at, run)
         campaign = run.campaign
         Touch.objects.bulk_create([Touch(customer_id=facts.summaries[r.customer_id].id, kind="campaign",
                                          ref=campaign.public_id, channel=r.channel, at=at) for r in sent])
         outbox.emit_many([CampaignMessageSent(campaign_id=campaign.public_id,
                                               customer_id=facts.summaries[r.customer_id].id, channel=r.channel)
                           for r in sent])
-        Recipient.objects.bulk_update(rows, ["status", "reason", "not_before", "window_start", "channel",
-                                             "message_id", "coupon_code"])
+        _save_outcomes(rows)
         # After the outermost commit (a launch inside the API request's transaction waits for it).
         transaction.on_commit(lambda: outbox.dispatch_many(events))
     return len(sent)
+
+
+def _save_outcomes(rows: list[Recipient]) -> None:
+    """The chunk's recipients as decided: one UPDATE per outcome (status, reason, not_before,
+    window_start, channel: a handful per chunk), then the message ids and coupon codes of those sent
+    in one bulk_update. Its CASE over the primary key is built in Python per row and field (~20 ms a
+    row for seven fields on the loaded bench machine): only what differs per row goes through it."""
+    outcomes: dict[tuple, list[int]] = defaultdict(list)
+    for row in rows:
+        outcomes[(row.status, row.reason, row.not_before, row.window_start, row.channel)].append(row.pk)
+    for (status, reason, not_before, window_start, channel), pks in outcomes.items():
+        Recipient.objects.filter(pk__in=pks).update(status=status, reason=reason, not_before=not_before,
+                                                    window_start=window_start, channel=channel)
+    sent = [row for row in rows if row.message_id]
+    if sent:
+        Recipient.objects.bulk_update(sent, ["message_id", "coupon_code"] if any(r.coupon_code for r in sent)
+                                      else ["message_id"])
 
 
 def tracked_link(recipient_pk: int, path: str) -> str:
@@ -399,31 +416,78 @@ def preview(*, campaign_id: str, customer_id: str) -> list[Preview]:
     return out
 
 
-def _new_coupon(campaign: Campaign, at: dt.datetime) -> str:
+def _coupon_code() -> str:
+    return "MK-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
+
+
+def _new_coupon(campaign: Campaign, code: str, at: dt.datetime) -> None:
     terms = coupons.Terms(kind=campaign.coupon["kind"], value=Decimal(campaign.coupon["value"]),
                           ends_at=at + dt.timedelta(days=int(campaign.coupon["days"])))
-    code = "MK-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(10))
     coupons.do_create_coupon(code=code, terms=terms, max_uses=1, name=f"{campaign.public_id} {campaign.name}"[:100])
-    return code
 
 
-def _send(row: Recipient, summary: customers.CustomerSummary, ways, at: dt.datetime, run: _Run) -> tuple[str, str]:
+@dataclass
+class _Attempt:
+    """A recipient about to be sent: the ways left to try, its coupon code, its placeholders' values."""
+
+    row: Recipient
+    summary: customers.CustomerSummary
+    ways: list[tuple[str, str]]
+    code: str
+    context: dict[str, str] | None = None
+
+    @property
+    def language(self) -> str:
+        return self.summary.language if self.summary.language in LANGUAGES else "es"
+
+
+def _send_many(batch: list[tuple[Recipient, customers.CustomerSummary, list[tuple[str, str]]]], at: dt.datetime,
+               run: _Run) -> list[Recipient]:
+    """Each recipient's message on the first of its ways that takes it: one conversations.do_notify_many
+    per round, those refused on a channel (no address there, a closed window...) trying their next
+    one in the next round; a recipient out of ways is suppressed no_channel. A coupon campaign's
+    unique code is drawn first (it is in the text) and the coupon made for those reached. Sets each
+    row's status; the rows sent."""
     campaign = run.campaign
-    language = summary.language if summary.language in LANGUAGES else "es"
-    for channel, _address in ways:
-        try:
-            with transaction.atomic():
-                code = _new_coupon(campaign, at) if campaign.coupon else ""
-                content = content_for(campaign, channel, language, context_for(row, summary, language, code))
-                message = conversations.do_notify(customer_id=summary.id, channel=channel, text=content.text,
-                                                  subject=content.subject, html=content.html,
-                                                  template=content.template, topic=TOPIC)
-        except Problem as problem:
-            log.info("campaign %s to %s not sent on %s: %s", campaign.public_id, summary.id, channel, problem)
-            continue
-        row.channel, row.message_id, row.coupon_code, row.window_start = channel, message.public_id, code, at
-        return RecipientStatus.SENT, ""
-    return RecipientStatus.SUPPRESSED, "no_channel"
+    waiting = [_Attempt(row, summary, list(ways), _coupon_code() if campaign.coupon else "")
+               for row, summary, ways in batch]
+    sent: list[Recipient] = []
+    while waiting:
+        tried, notices = [], []
+        for attempt in waiting:
+            row = attempt.row
+            row.status, row.reason = RecipientStatus.SUPPRESSED, "no_channel"
+            while attempt.ways:
+                channel = attempt.ways.pop(0)[0]
+                try:
+                    if attempt.context is None:
+                        attempt.context = context_for(row, attempt.summary, attempt.language, attempt.code)
+                    content = content_for(campaign, channel, attempt.language, attempt.context)
+                except Problem as problem:
+                    log.info("campaign %s to %s not sent on %s: %s", campaign.public_id, attempt.summary.id, channel,
+                             problem)
+                    continue
+                tried.append((attempt, channel))
+                notices.append(conversations.Notice(customer_id=attempt.summary.id, channel=channel, text=content.text,
+                                                    subject=content.subject, html=content.html,
+                                                    template=content.template))
+                break
+        waiting = []
+        for (attempt, channel), answer in zip(tried, conversations.do_notify_many(notices=notices, topic=TOPIC),
+                                              strict=True):
+            if isinstance(answer, Problem):
+                log.info("campaign %s to %s not sent on %s: %s", campaign.public_id, attempt.summary.id, channel,
+                         answer)
+                waiting.append(attempt)
+                continue
+            row = attempt.row
+            row.status, row.reason = RecipientStatus.SENT, ""
+            row.channel, row.message_id, row.coupon_code, row.window_start = channel, answer.public_id, attempt.code, at
+            sent.append(row)
+    for row in sent:
+        if row.coupon_code:
+            _new_coupon(campaign, row.coupon_code, at)
+    return sent
 
 
 def do_run_due(*, at: dt.datetime | None = None) -> int:

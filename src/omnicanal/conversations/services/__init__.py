@@ -13,7 +13,7 @@ from omnicanal.conversations.services.cases import do_open_case
 from omnicanal.conversations.services.common import ReplyWindowClosed, conversation_of
 from omnicanal.conversations.services.csat import do_ask_csat, record_csat
 from omnicanal.conversations.services.handover import do_hand_to_person, do_return_to_bot
-from omnicanal.conversations.services.notify import do_notify
+from omnicanal.conversations.services.notify import Notice, do_notify, do_notify_many
 from omnicanal.conversations.services.privacy import do_erase_conversations, do_move_conversations
 from omnicanal.conversations.services.receive import (
     Received,
@@ -64,7 +64,9 @@ __all__ = [
     "do_leave_email",
     "do_link_order",
     "do_move_conversations",
+    "Notice",
     "do_notify",
+    "do_notify_many",
     "do_open_ticket",
     "do_receive_message",
     "do_record_delivery",

@@ -53,7 +53,14 @@ def window_open(conversation: Conversation, channel: str, at: dt.datetime | None
     channel_spec = spec(channel)
     if channel_spec is None or channel_spec.reply_window is None:
         return True
-    last = last_inbound(conversation, channel)
+    return window_after(last_inbound(conversation, channel), channel, at)
+
+
+def window_after(last: Message | None, channel: str, at: dt.datetime | None = None) -> bool:
+    """window_open given the customer's last message on `channel` (read in bulk by a batch sender)."""
+    channel_spec = spec(channel)
+    if channel_spec is None or channel_spec.reply_window is None:
+        return True
     return last is not None and (at or clock.now()) - last.created_at <= channel_spec.reply_window
 
 

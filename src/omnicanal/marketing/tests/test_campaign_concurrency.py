@@ -1,5 +1,5 @@
 """On PostgreSQL, across processes: a campaign launched twice at once (a double click, two workers)
-sends each customer at most one message."""
+sends each customer at most one message, its chunks written through conversations' do_notify_many."""
 
 import datetime as dt
 
@@ -12,7 +12,8 @@ from omnicanal.core.testing import run_in_processes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-CUSTOMERS = 200  # enough for the two launchers to overlap (chunks of 200: both launchers take some)
+CUSTOMERS = 200
+CHUNK = 25  # eight chunks, each one call of conversations' do_notify_many: the two launchers interleave
 EVENING = dt.datetime(2026, 3, 2, 22, 0, tzinfo=dt.UTC)  # 19:00 in Santiago: no quiet hours
 
 
@@ -47,7 +48,7 @@ def test_a_campaign_launched_twice_concurrently_sends_each_customer_at_most_one_
                                                    message={"es": "Hola {{ name }}"}, actor=SYSTEM,
                                                    control_percent=10).public_id
     # when two processes launch it at the same moment
-    results = run_in_processes("omnicanal.marketing.tests.workers:launch", [(campaign_id, EVENING.isoformat())] * 2,
+    results = run_in_processes("omnicanal.marketing.tests.workers:launch", [(campaign_id, EVENING.isoformat(), CHUNK)] * 2,
                                timeout=1200)
     # then every customer is a recipient once, and got at most one message (exactly one when treated)
     assert [r["recipients"] for r in results] == [CUSTOMERS, CUSTOMERS]

@@ -1,6 +1,7 @@
 """A campaign's cost per message stays bounded: its recipients are sent in chunks (one transaction,
 bulk reads of consent, addresses, bounces and the weekly cap, bulk writes of touches, events and
-statuses) and the chunk's events are dispatched together after the commit. A statement count, not a
+statuses, the threads and messages through conversations' do_notify_many) and the chunk's events are
+dispatched together after the commit. A statement count, not a
 timing (bench/bench_campaign.py measures the time on PostgreSQL)."""
 
 import pytest
@@ -14,9 +15,10 @@ from omnicanal.marketing.tests.test_campaign_concurrency import EVENING, many_co
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
 CUSTOMERS = 60
-# Statements per message sent, the worker's delivery left out: the thread and the message
-# (conversations' do_notify, ~12) plus a share of the chunk's bulk reads and writes. One by one it was ~100.
-CAP_PER_MESSAGE = 20
+# Statements per message sent, the worker's delivery left out: a share of the chunk's bulk reads and
+# writes, the threads and messages included (conversations' do_notify_many: a few statements per
+# chunk). One by one it was ~100, with do_notify per message ~17; issue 18 asks for at most 3.
+CAP_PER_MESSAGE = 3
 
 
 def test_a_campaign_costs_a_bounded_number_of_statements_per_message(monkeypatch):
