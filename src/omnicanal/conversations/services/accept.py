@@ -7,10 +7,11 @@
    answers after it: what the provider sent is durable and kept once.
 2. `store_accepted` (a batched outbox handler in the worker, the topic's events in the order they
    were written, so a conversation's messages stay in order): the senders of the whole batch are
-   identified in one call (customers.do_identify_many), then each delivery goes through
-   `do_receive_message` as any inbound message does (conversation, reopening, routing, SLA timers,
-   MessageReceived for the bot and feedback), the stored deliveries are deleted, and after the
-   batch's commit the consoles get one push for all of them.
+   identified in one call (customers.do_identify_many) and their provider ids looked up in one
+   query, then each delivery goes through `do_receive_message` as any inbound message does
+   (conversation, reopening, routing, SLA timers, MessageReceived for the bot and feedback), the
+   batch's events are written with one INSERT (outbox.buffered_emits), the stored deliveries are
+   deleted, and the first thing after the batch's commit is one push to the consoles for all of them.
 """
 
 from __future__ import annotations
