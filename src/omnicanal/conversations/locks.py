@@ -19,8 +19,10 @@ def lock_conversations(pks: list[int]) -> list[Conversation]:
 
 
 def lock_active_conversation(customer_id: str) -> Conversation | None:
+    # Its team comes along (the inbound path reads its slug for the push and the events); only the
+    # conversation's row is locked (of=self): the team is locked, when it is, by lock_team.
     return (
-        Conversation.objects.select_for_update()
+        Conversation.objects.select_for_update(of=("self",)).select_related("team")
         .filter(customer_id=customer_id, status__in=["open", "snoozed"])
         .order_by("pk")
         .first()

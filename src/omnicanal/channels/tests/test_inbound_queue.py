@@ -208,3 +208,95 @@ def test_a_drain_wakes_the_worker_once_for_the_events_it_wrote(client, inbox, dj
     assert Message.objects.count() == 5
     assert woken.count("conversations.MessageReceived") == 1
     assert not OutboxEvent.objects.filter(status=OutboxStatus.PENDING).exists()
+
+
+def test_the_consoles_are_pushed_before_the_batchs_other_reactions_run(client, inbox,
+                                                                         django_capture_on_commit_callbacks):
+    # given three first messages kept while the worker was busy (three new conversations, each with
+    # events whose in-process reactions run after the drain's commit)
+    from omnicanal.conversations import push
+    from omnicanal.core import outbox
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n in range(3):
+            post(client, _body(n, phone=f"5698765002{n}"))
+    order = []
+    real_push, real_dispatch = push.push_many, outbox._dispatch_after_commit
+
+    def pushing(items):
+        order.append("push")
+        return real_push(items)
+
+    def dispatching(event_id, topic=""):
+        order.append(topic)
+        return real_dispatch(event_id, topic)
+
+    # when the worker stores them
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(push, "push_many", pushing)
+        patch.setattr(outbox, "_dispatch_after_commit", dispatching)
+        with django_capture_on_commit_callbacks(execute=True):
+            callbacks[0]()
+    # then the agents' push is the first thing after the commit, not behind the other reactions
+    assert Message.objects.count() == 3
+    # (order[0]: the wake-up that started the drain)
+    assert order[:2] == [ACCEPTED, "push"] and order.count("push") == 1
+    assert "conversations.ConversationOpened" in order[2:]
+
+
+def test_a_batch_writes_its_events_together_and_no_savepoint_per_message(client, inbox,
+                                                                          django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given five customers who wrote before (their conversations open)
+    phones = [f"5698765003{n}" for n in range(5)]
+    for n, phone in enumerate(phones):
+        with django_capture_on_commit_callbacks(execute=True):
+            post(client, _body(100 + n, phone=phone))
+    # when five more of their messages are stored in one batch
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n, phone in enumerate(phones):
+            post(client, _body(200 + n, phone=phone))
+    with CaptureQueriesContext(connection) as drain, django_capture_on_commit_callbacks(execute=False):
+        callbacks[0]()
+    # then the five MessageReceived events are one INSERT, and each message costs its lock, its row,
+    # its ticket look-up and its conversation's update (no lookup of its provider id, no savepoint)
+    sql = [q["sql"] for q in drain.captured_queries]
+    assert len([s for s in sql if s.startswith('INSERT INTO "core_outboxevent"')]) == 1
+    # the batch's few (the drain, its handler, the senders' identification), none per message
+    assert len([s for s in sql if s.startswith("SAVEPOINT")]) < 5
+    assert len(sql) <= 5 * 4 + 20, "\n".join(sql)  # the batch's own ~18: claim, identify, bulk update…
+    assert Message.objects.count() == 10
+    assert OutboxEvent.objects.filter(topic="conversations.MessageReceived").count() == 10
+
+
+def test_a_refusal_inside_an_unguarded_batch_redoes_it_one_message_at_a_time(client, inbox,
+                                                                             django_capture_on_commit_callbacks):
+    from omnicanal.conversations.services import accept
+    from omnicanal.core.errors import ValidationFailed
+
+    real = accept.do_receive_message
+
+    def refuse_one(*, inbound, **kwargs):
+        if inbound.external_id == "wamid.QUEUE000002":
+            raise ValidationFailed.on("text", "refused")
+        return real(inbound=inbound, **kwargs)
+
+    # given three messages identified together, one of which the store step refuses
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n in range(1, 4):
+            post(client, _body(n, phone=f"5698765004{n}"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accept, "do_receive_message", refuse_one)
+        with django_capture_on_commit_callbacks(execute=True):
+            callbacks[0]()
+    # then the batch (no savepoint per message) is redone one message at a time: the refused one is
+    # marked, the others stored once with their events once, nothing half-written
+    refused = InboundDelivery.objects.get()
+    assert refused.refused and refused.external_id == "wamid.QUEUE000002"
+    assert sorted(Message.objects.values_list("external_id", flat=True)) == ["wamid.QUEUE000001", "wamid.QUEUE000003"]
+    assert Conversation.objects.count() == 2
+    assert OutboxEvent.objects.filter(topic="conversations.MessageReceived").count() == 2
+    assert OutboxEvent.objects.filter(topic="conversations.ConversationOpened").count() == 2
+    assert not OutboxEvent.objects.filter(topic=ACCEPTED, status=OutboxStatus.PENDING).exists()

@@ -7,14 +7,16 @@
    answers after it: what the provider sent is durable and kept once.
 2. `store_accepted` (a batched outbox handler in the worker, the topic's events in the order they
    were written, so a conversation's messages stay in order): the senders of the whole batch are
-   identified in one call (customers.do_identify_many), then each delivery goes through
-   `do_receive_message` as any inbound message does (conversation, reopening, routing, SLA timers,
-   MessageReceived for the bot and feedback), the stored deliveries are deleted, and after the
-   batch's commit the consoles get one push for all of them.
+   identified in one call (customers.do_identify_many) and their provider ids looked up in one
+   query, then each delivery goes through `do_receive_message` as any inbound message does
+   (conversation, reopening, routing, SLA timers, MessageReceived for the bot and feedback), the
+   batch's events are written with one INSERT (outbox.buffered_emits), the stored deliveries are
+   deleted, and the first thing after the batch's commit is one push to the consoles for all of them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -26,7 +28,7 @@ from django.db import connection, transaction
 from omnicanal.conversations import push
 from omnicanal.conversations.contract import IdentityRef, InboundAttachment, InboundMessage
 from omnicanal.conversations.events import InboundAccepted
-from omnicanal.conversations.models import InboundDelivery
+from omnicanal.conversations.models import InboundDelivery, Message
 from omnicanal.conversations.services.receive import Received, do_receive_message, received_event
 from omnicanal.core import clock, outbox
 from omnicanal.core.errors import Problem
@@ -141,18 +143,34 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
     conversations, in the caller's transaction. A delivery already stored is skipped; one the
     customers domain refuses is marked `refused` and skipped (retrying would not change it)."""
     deliveries = list(InboundDelivery.objects.filter(pk__in=delivery_ids, refused="").order_by("pk"))
+    # The consoles' push is the first thing after the batch's commit: registered before the messages'
+    # events, whose in-process reactions (a new conversation's, its assignment's) would otherwise run
+    # first, a few statements each, while the agents wait (docs/inbox.md, "The push").
+    pushes: list[tuple[str, dict]] = []
+    transaction.on_commit(lambda: push.push_many(pushes) if pushes else None)
     messages = [from_payload(d.payload) for d in deliveries]
+    stored = _stored_already(messages)
     identified = _identify_all(messages)
     received: list[tuple[Received, InboundMessage]] = []
-    for delivery, inbound, who in zip(deliveries, messages, identified, strict=True):
-        try:
-            with transaction.atomic():
-                result = do_receive_message(inbound=inbound, identified=who, push_after_commit=False)
-        except Problem as problem:
-            log.warning("inbound %s %s not stored: %s", inbound.channel, delivery.external_id, problem)
-            delivery.refused = str(problem.detail)[:300]
-            continue
-        received.append((result, inbound))
+    # A savepoint per message only where a refusal is expected: a sender the batch's identification
+    # did not resolve (customers refused one of them). Elsewhere a refusal fails the whole batch and
+    # the outbox hands its deliveries over again one at a time, each then guarded (two statements
+    # per message saved on the common path).
+    guarded = len(deliveries) == 1 or any(who is None for who in identified)
+    with outbox.buffered_emits():  # the batch's events: one INSERT before the drain commits
+        for delivery, inbound, who in zip(deliveries, messages, identified, strict=True):
+            try:
+                # a refused message's events go with its savepoint
+                with transaction.atomic() if guarded else contextlib.nullcontext(), outbox.buffered_emits():
+                    result = do_receive_message(inbound=inbound, identified=who, push_after_commit=False,
+                                                known_new=(inbound.channel, external_key(inbound.external_id)) not in stored)
+            except Problem as problem:
+                if not guarded:
+                    raise
+                log.warning("inbound %s %s not stored: %s", inbound.channel, delivery.external_id, problem)
+                delivery.refused = str(problem.detail)[:300]
+                continue
+            received.append((result, inbound))
     # A stored delivery has done its work (the Message's own unique provider id dedupes a later
     # replay) and holds a customer's words and number: gone in the same transaction. A refused one
     # stays for staff to see why, until the daily purge (purge_refused_deliveries).
@@ -162,15 +180,25 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
     if len(refused) < len(deliveries):
         InboundDelivery.objects.filter(pk__in=[d.pk for d in deliveries if not d.refused]).delete()
     # One push for the batch, after its commit (a console shows only what is committed).
-    events = [received_event(r) for r, _m in received if not r.duplicate and not r.csat_answer]
-    if events:
-        items = [(outbox.topic_of(event), dataclasses.asdict(event)) for event in events]
-        transaction.on_commit(lambda: push.push_many(items))
+    pushes.extend((outbox.topic_of(event), dataclasses.asdict(event))
+                  for event in (received_event(r) for r, _m in received if not r.duplicate and not r.csat_answer))
     with_media = [r.message.public_id for r, m in received
                   if not r.duplicate and any(a.remote_ref for a in m.attachments)]
     if with_media and _fetch_media is not None:
         transaction.on_commit(lambda: _fetch_media(with_media))
     return [r for r, _m in received]
+
+
+def _stored_already(messages: list[InboundMessage]) -> set[tuple[str, str]]:
+    """(channel, provider id) of the batch's messages already in a thread (a delivery kept again
+    after its message was stored, or stored by the one-step path), in one query for the batch."""
+    keys: dict[str, list[str]] = {}
+    for m in messages:
+        keys.setdefault(m.channel, []).append(external_key(m.external_id))
+    stored: set[tuple[str, str]] = set()
+    for channel, ids in keys.items():
+        stored.update(Message.objects.filter(channel=channel, external_id__in=ids).values_list("channel", "external_id"))
+    return stored
 
 
 def _identify_all(messages: list[InboundMessage]) -> list[object | None]:

@@ -12,6 +12,7 @@ the loser's insert fails inside a savepoint and it joins the winner's conversati
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass
@@ -54,14 +55,17 @@ def _existing(channel: str, external_id: str) -> Message | None:
             .filter(channel=channel, external_id=external_key(external_id)).first())
 
 
-def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_commit: bool = True) -> Received:
+def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_commit: bool = True,
+                       known_new: bool = False) -> Received:
     """Store one inbound message (idempotent on channel + external id).
 
     `identified`: the sender already resolved (customers.do_identify's result; the worker resolves a
     batch's senders in one call). `push_after_commit`: tell the consoles once this commits; the
-    worker's batch pushes all its messages together instead (services/accept.py).
+    worker's batch pushes all its messages together instead (services/accept.py). `known_new`: the caller
+    looked the provider id up already (the worker, for its whole batch); a concurrent store of the
+    same id still loses on the Message's unique constraint below.
     """
-    existing = _existing(inbound.channel, inbound.external_id)
+    existing = None if known_new else _existing(inbound.channel, inbound.external_id)
     if existing is not None:
         return Received(existing, existing.conversation, existing.conversation.customer_id, duplicate=True)
     if identified is None:
@@ -72,7 +76,7 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
     now = clock.now()
     conversation, new, reopened = _conversation_for(customer_id, inbound, now)
     if not new and conversation.status == Status.RESOLVED and _is_csat_answer(conversation, inbound, now):
-        message = _store(conversation, inbound, now)
+        message = _store(conversation, inbound, now, guard=not known_new)
         if message is None:
             existing = _existing(inbound.channel, inbound.external_id)
             return Received(existing, existing.conversation, customer_id, duplicate=True)
@@ -85,7 +89,7 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
         conversation.status = Status.OPEN
         conversation.snoozed_until = None
         conversation.resolved_at = None
-    message = _store(conversation, inbound, now)
+    message = _store(conversation, inbound, now, guard=not known_new)
     if message is None:  # a concurrent delivery of the same provider id won
         existing = _existing(inbound.channel, inbound.external_id)
         return Received(existing, existing.conversation, customer_id, duplicate=True)
@@ -175,9 +179,12 @@ def _is_csat_answer(conversation: Conversation, inbound: InboundMessage, now: dt
     )
 
 
-def _store(conversation: Conversation, inbound: InboundMessage, now: dt.datetime) -> Message | None:
+def _store(conversation: Conversation, inbound: InboundMessage, now: dt.datetime, *, guard: bool = True) -> Message | None:
+    """The message's row; None when a concurrent delivery of its provider id was stored first. Without
+    `guard` (the worker's batch, which looked the id up under its topic's lock) there is no savepoint:
+    the unexpected duplicate fails the batch, which the outbox then retries one message at a time."""
     try:
-        with transaction.atomic():
+        with transaction.atomic() if guard else contextlib.nullcontext():
             message = Message.objects.create(
                 conversation=conversation, direction=Direction.IN, channel=inbound.channel, inbox_id=inbound.inbox_id,
                 address=inbound.address[:200], external_id=external_key(inbound.external_id),
@@ -186,6 +193,8 @@ def _store(conversation: Conversation, inbound: InboundMessage, now: dt.datetime
                 status=Delivery.RECEIVED, created_at=now, sent_at=inbound.sent_at,
             )
     except IntegrityError:
+        if not guard:
+            raise
         return None
     for attachment in inbound.attachments:
         try:

@@ -161,3 +161,20 @@ def test_an_event_in_backoff_holds_up_no_other(queued_worker):
     assert batches == [[0, 2], [1]] and sorted(singles) == [0, 1, 2]
     for done in _done_handlers():
         assert len(done) == len(set(done)) == 2
+
+
+def test_buffered_emits_write_one_insert_in_order_and_drop_a_failed_blocks_events(queued_worker):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries, transaction.atomic(), outbox.buffered_emits():
+        outbox.emit(ChatLine(conversation_id="c1", n=1))
+        with pytest.raises(ValueError), transaction.atomic(), outbox.buffered_emits():
+            outbox.emit(ChatLine(conversation_id="c1", n=2))
+            raise ValueError("this item is refused")
+        with transaction.atomic(), outbox.buffered_emits():
+            outbox.emit(ChatLine(conversation_id="c1", n=3))
+        assert not OutboxEvent.objects.exists()  # nothing written before the outer block ends
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "core_outboxevent"')]
+    assert len(inserts) == 1
+    assert [e.payload["n"] for e in OutboxEvent.objects.order_by("pk")] == [1, 3]
