@@ -25,7 +25,7 @@ from omnicanal.catalog import queries as catalog
 from omnicanal.core.errors import NotFound, Problem, ValidationFailed
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
-from omnicanal.marketing import cycles, queries, subscriptions
+from omnicanal.marketing import queries, subscriptions
 from omnicanal.storefront import auth
 
 INTERVALS = (7, 14, 21, 30, 45, 60, 90)  # days; the customer's own cycle is added when it is none of these
@@ -87,17 +87,15 @@ def default_interval(customer_id: str, category: str, category_days: int | None)
 
 
 def _replenishable(handle: str, channel: str, language: str) -> tuple[list, str, int | None]:
-    """(variants sold on the channel, category, its default days) of a replenishable product, else ([], "", None)."""
+    """(variants sold on the channel, category, its default days) of a replenishable product, else
+    ([], "", None). Any other product costs no query (catalog memoizes which are replenishable)."""
+    cycle = catalog.product_cycle(handle)
+    if cycle is None:
+        return [], "", None
     variants = catalog.variants_of(handle, language=language)
     prices = catalog.channel_prices([v.sku for v in variants], channel)
     sold = [v for v in variants if v.sku in prices and prices[v.sku].active and prices[v.sku].published]
-    if not sold:
-        return [], "", None
-    category = prices[sold[0].sku].category
-    info = catalog.category_cycles().get(category)
-    if info is None or info.cycle != cycles.REPLENISHABLE:
-        return [], "", None
-    return sold, category, info.default_days
+    return (sold, cycle.slug, cycle.default_days) if sold else ([], "", None)
 
 
 def render_panel(request: HttpRequest, handle: str) -> str:

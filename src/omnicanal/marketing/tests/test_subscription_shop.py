@@ -38,6 +38,17 @@ def test_only_a_replenishable_product_offers_a_subscription(ana):
     assert "Suscríbete y recíbelo" not in browser.get(BIKE_PAGE).content.decode()
 
 
+def test_a_category_made_replenishable_offers_it_on_the_next_page(ana):
+    from omnicanal.catalog.models import Category
+
+    browser = browser_for(ana)
+    assert "Suscríbete y recíbelo" not in browser.get(BIKE_PAGE).content.decode()  # memoized: not replenishable
+    bikes = Category.objects.get(slug="bicicletas")
+    bikes.purchase_cycle, bikes.replenish_days = "replenishable", 60
+    bikes.save()  # forgets catalog's memo of replenishable products
+    assert 'value="60" selected' in browser.get(BIKE_PAGE).content.decode()
+
+
 def test_the_interval_offered_first_is_her_own_cycle(ana):
     now = clock.now()
     for days_ago in (40, 20, 0):  # a gel every 20 days
