@@ -37,12 +37,12 @@ def _subscriptions(rng: random.Random) -> int:
         sold = catalog.channel_prices(by_category.get(category, [])[:4], "web")
         skus = [sku for sku, price in sold.items() if price.active and price.published]
         address = customers.customer_summary(customer_id).address
-        if not skus or (not store and not (address and address.line1)):
+        if not skus or (not store and (address is None or not address.line1)):
             continue
         subscriptions.do_subscribe(
             customer_id=customer_id, lines=[subscriptions.LineSpec(sku=rng.choice(sorted(skus)), quantity=quantity)],
             interval_days=days, delivery_method="pickup" if store else "ship", location=store,
-            address=None if store else dataclasses.asdict(address),
+            address=dataclasses.asdict(address) if address is not None and not store else None,
             next_date=subscriptions.today() + dt.timedelta(days=rng.randrange(3, 12)), by="demo")
         made += 1
     return made

@@ -63,6 +63,7 @@ class SubscriptionOut(Schema):
     interval_days: int
     delivery_method: str
     location: str
+    address: dict | None  # where it ships (delivery_method ship), as orders take it
     payment_source: str
     state: str  # active | paused | cancelled
     pause_reason: str
@@ -84,7 +85,8 @@ class SubscriptionsQuery(Schema):
 
 def out(sub: Subscription) -> dict:
     return {"id": sub.public_id, "customer_id": sub.customer_id, "lines": sub.lines, "interval_days": sub.interval_days,
-            "delivery_method": sub.delivery_method, "location": sub.location, "payment_source": sub.payment_source,
+            "delivery_method": sub.delivery_method, "location": sub.location, "address": sub.address,
+            "payment_source": sub.payment_source,
             "state": sub.state, "pause_reason": sub.pause_reason, "next_date": sub.next_date,
             "estimate": subscriptions.estimate(sub).as_dict(), "failures": sub.failures,
             "last_order_id": sub.last_order_id, "orders_placed": sub.orders_placed}

@@ -13,10 +13,10 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from omnicanal.catalog import queries as catalog
 from omnicanal.core.auth import role_allows
 from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, Problem
-from omnicanal.catalog import queries as catalog
 from omnicanal.loyalty import presence
 from omnicanal.marketing import roles, subscriptions
 from omnicanal.marketing.models import Subscription, SubscriptionState

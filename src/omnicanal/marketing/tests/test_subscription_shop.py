@@ -154,6 +154,7 @@ def test_the_store_api_patch_takes_an_address(ana):
     answer = api.patch(url, {"delivery_method": "ship", "address": {"line1": "Irarrázaval 5000", "city": "Ñuñoa"}},
                        content_type="application/json")
     assert answer.status_code == 200, answer.content
+    assert answer.json()["address"]["line1"] == "Irarrázaval 5000"
     row = Subscription.objects.get(public_id=sub)
     assert (row.delivery_method, row.address["line1"], row.address["country"]) == ("ship", "Irarrázaval 5000", "CL")
     bad = api.patch(url, {"address": {"line1": "", "city": "Ñuñoa"}}, content_type="application/json")
