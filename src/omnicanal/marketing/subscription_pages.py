@@ -32,10 +32,10 @@ KEEP = "keep"  # the place option "where it goes now" when that address is none 
 PLACE_FIELDS = ("place", "delivery_method", "location", "address")
 
 
-def _row(sub, customer_id: str, channel: str, errors: dict[str, str] | None = None) -> dict:
+def _row(sub, customer_id: str, places: tuple[list, list], errors: dict[str, str] | None = None) -> dict:
     prices = catalog.channel_prices([line["sku"] for line in sub.lines], sub.channel)
     items = [(line["quantity"], prices[line["sku"]].title if line["sku"] in prices else line["sku"]) for line in sub.lines]
-    stores, book = subscription_shop.places(customer_id, channel)
+    stores, book = places
     errors = errors or {}
     return {"sub": sub, "items": items, "estimate": subscriptions.estimate(sub), "errors": errors,
             "lines": [{"field": f"lines.{i}.quantity", "title": title, "quantity": quantity,
@@ -89,7 +89,8 @@ def my_subscriptions(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(f"{reverse('shop-subscriptions')}?{urlencode({'done': action})}")
         else:
             error, status = _("That subscription is not yours."), 409
-    rows = [_row(s, shopper.customer_id, shopper.channel, errors if s.public_id == failed_id else None)
+    places = subscription_shop.places(shopper.customer_id, shopper.channel)  # read once for every row's form
+    rows = [_row(s, shopper.customer_id, places, errors if s.public_id == failed_id else None)
             for s in subscriptions.listed(customer_id=shopper.customer_id)]
     return render_shop(request, "marketing/shop_subscriptions.html", {
         "title": _("Your subscriptions"), "error": "" if errors else error, "keep": KEEP, "rows": rows,
