@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from omnicanal.catalog import search
 from omnicanal.catalog.models import Category, Channel, Listing, Product, ProductImage, Variant
+from omnicanal.core import memo
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.ids import has_prefix
 from omnicanal.core.money import Money
@@ -508,6 +509,26 @@ def category_cycles() -> dict[str, CategoryCycle]:
     return {slug: CategoryCycle(slug=slug, name_es=es, name_en=en or es, parent=parent or "", cycle=cycle,
                                 default_days=days)
             for slug, es, en, parent, cycle, days in rows}
+
+
+# The active products of replenishable categories: every product page asks whether its product is
+# one (marketing's "subscribe" panel), and a category's cycle or a product's category changes seldom.
+# Read once per process; forgotten when a product or category row is written (CatalogConfig.ready).
+REPLENISHABLE = memo.Memo("catalog.replenishable_products")
+
+
+def product_cycle(handle: str) -> CategoryCycle | None:
+    """The category cycle of an active product whose category is replenishable, else None."""
+
+    def read() -> dict[str, CategoryCycle]:
+        rows = (Product.objects.filter(active=True, category__purchase_cycle="replenishable")
+                .values_list("handle", "category__slug", "category__name_es", "category__name_en",
+                             "category__parent__slug", "category__replenish_days"))
+        return {handle: CategoryCycle(slug=slug, name_es=es, name_en=en or es, parent=parent or "",
+                                      cycle="replenishable", default_days=days)
+                for handle, slug, es, en, parent, days in rows}
+
+    return REPLENISHABLE.get((), read).get(handle)
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ class SubscriptionChangeIn(Schema):
     interval_days: int | None = Field(None, ge=subscriptions.MIN_INTERVAL, le=subscriptions.MAX_INTERVAL)
     delivery_method: str | None = Field(None, max_length=12)
     location: str | None = Field(None, max_length=20)
+    address: dict | None = None  # where to ship (with delivery_method ship), as orders take it
     next_date: dt.date | None = None
 
 
@@ -62,6 +63,7 @@ class SubscriptionOut(Schema):
     interval_days: int
     delivery_method: str
     location: str
+    address: dict | None  # where it ships (delivery_method ship), as orders take it
     payment_source: str
     state: str  # active | paused | cancelled
     pause_reason: str
@@ -83,7 +85,8 @@ class SubscriptionsQuery(Schema):
 
 def out(sub: Subscription) -> dict:
     return {"id": sub.public_id, "customer_id": sub.customer_id, "lines": sub.lines, "interval_days": sub.interval_days,
-            "delivery_method": sub.delivery_method, "location": sub.location, "payment_source": sub.payment_source,
+            "delivery_method": sub.delivery_method, "location": sub.location, "address": sub.address,
+            "payment_source": sub.payment_source,
             "state": sub.state, "pause_reason": sub.pause_reason, "next_date": sub.next_date,
             "estimate": subscriptions.estimate(sub).as_dict(), "failures": sub.failures,
             "last_order_id": sub.last_order_id, "orders_placed": sub.orders_placed}
@@ -172,15 +175,16 @@ def my_subscribe(request: HttpRequest, body: SubscriptionIn):
 
 
 @store_router.patch("/subscriptions/{subscription_id}", response=SubscriptionOut, auth=shopper_auth,
-                    summary="Change your subscription: products, interval, store, next date")
+                    summary="Change your subscription: products, interval, store or address, next date")
 def my_change(request: HttpRequest, subscription_id: str, body: SubscriptionChangeIn):
-    """Change one of the shopper's own subscriptions: its products, interval or next date."""
+    """Change one of the shopper's own subscriptions: its products, interval, where it goes (a
+    pickup `location`, or an `address` to ship to) or next date; 422 names each bad field."""
     _own(request, subscription_id)
     with transaction.atomic():
         sub = subscriptions.do_change(
             subscription_id=subscription_id, by="customer", lines=_lines(body.lines) if body.lines else None,
             interval_days=body.interval_days, delivery_method=body.delivery_method, location=body.location,
-            next_date=body.next_date)
+            address=body.address, next_date=body.next_date)
     return out(sub)
 
 

@@ -1,6 +1,7 @@
 """The console's subscriptions page: marketers and managers list them (by state or customer) and
 skip, pause, resume or cancel one; store staff (and they) subscribe a customer who is at the till,
-whose loyalty QR scanned into the form identifies them and is their mandate to be charged."""
+whose loyalty QR scanned into the form identifies them and is their mandate to be charged; and the
+customer 360's panel of one customer's subscriptions (registered by subscription_hooks.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from omnicanal.catalog import queries as catalog
 from omnicanal.core.auth import role_allows
 from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import Forbidden, Problem
@@ -79,3 +82,19 @@ def subscription_action(request: HttpRequest, subscription_id: str, action: str)
         except Problem as problem:
             show_problem(request, problem)
     return redirect("marketing:subscriptions")
+
+
+def render_360(request: HttpRequest, customer_id: str) -> str:
+    """The 360's panel: the customer's subscriptions (state, next order, products), for whoever reads
+    the 360 (an agent asked "when is my next order?"); acting on them stays on the subscriptions page."""
+    who = principal(request)
+    if not role_allows(who, roles.PANEL):
+        return ""
+    rows = subscriptions.listed(customer_id=customer_id, limit=20)
+    skus = sorted({line["sku"] for sub in rows for line in sub.lines})
+    titles = {sku: price.title for sku, price in catalog.channel_prices(skus, "web").items()} if skus else {}
+    return render_to_string("marketing/_subscriptions_360.html", {
+        "rows": [{"sub": sub, "items": [(line["quantity"], titles.get(line["sku"], line["sku"])) for line in sub.lines]}
+                 for sub in rows],
+        "may_manage": role_allows(who, roles.SUBSCRIPTIONS), "customer_id": customer_id,
+    }, request=request)

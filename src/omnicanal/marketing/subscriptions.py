@@ -35,9 +35,10 @@ from omnicanal.catalog import queries as catalog
 from omnicanal.conversations import services as conversations
 from omnicanal.core import clock, outbox
 from omnicanal.core.auth import SYSTEM, Principal
-from omnicanal.core.errors import Conflict, NotFound, Problem, ValidationFailed
+from omnicanal.core.errors import Conflict, FieldError, NotFound, Problem, ValidationFailed
 from omnicanal.core.money import Money
 from omnicanal.customers import queries as customers
+from omnicanal.customers import services as customer_services
 from omnicanal.inventory import queries as inventory_queries
 from omnicanal.inventory import services as inventory
 from omnicanal.loyalty import presence
@@ -112,7 +113,18 @@ def _check_delivery(method: str, location: str, address: dict | None, channel: s
         return method, location, None
     if not address:
         raise ValidationFailed.on("address", _("is required to ship"))
-    return method, "", address
+    return method, "", _checked_address(address)
+
+
+def _checked_address(address: dict) -> dict:
+    """The address as customers check a saved one (street and city required), fields named address.*."""
+    try:
+        clean = customer_services.check_address(address)
+    except ValidationFailed as failed:
+        failed.errors = [FieldError(f"address.{e.field}", e.message) for e in failed.errors]
+        raise
+    clean.pop("label", None), clean.pop("recipient", None)
+    return clean
 
 
 def _check_next_date(next_date: dt.date | None, at: dt.datetime) -> dt.date:
@@ -457,6 +469,13 @@ def listed(*, customer_id: str = "", state: str = "", limit: int = 500) -> list[
     if state:
         rows = rows.filter(state=state)
     return list(rows.order_by("state", "next_date", "pk")[:limit])
+
+
+def one(subscription_id: str) -> Subscription:
+    found = Subscription.objects.filter(public_id=subscription_id).first()
+    if found is None:
+        raise NotFound(detail=_("No subscription %(id)s.") % {"id": subscription_id})
+    return found
 
 
 def owned_by(subscription_id: str, customer_id: str) -> bool:

@@ -29,3 +29,8 @@ urlpatterns += [path("alerts/back-in-stock/", flow_shop.subscribe_page, name="sh
 from omnicanal.marketing import subscription_pages  # noqa: E402
 
 urlpatterns.append(path("account/subscriptions/", subscription_pages.my_subscriptions, name="shop-subscriptions"))
+
+# The product page's "subscribe and get it every N days" form (subscription_shop.py).
+from omnicanal.marketing import subscription_shop  # noqa: E402
+
+urlpatterns.append(path("subscriptions/new/", subscription_shop.subscribe_page, name="shop-subscribe"))
