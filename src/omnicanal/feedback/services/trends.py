@@ -18,6 +18,8 @@ from django.db import IntegrityError, transaction
 from omnicanal.core import clock, outbox
 from omnicanal.core.auth import Principal
 from omnicanal.core.errors import NotFound
+from omnicanal.core.hours import zone
+from omnicanal.core.local_time import business_zone_name
 from omnicanal.feedback import config
 from omnicanal.feedback.events import FeedbackTrendAlerted
 from omnicanal.feedback.models import Feedback, SentimentLabel, TrendAlert
@@ -53,6 +55,12 @@ def _tally(start: dt.datetime, end: dt.datetime) -> dict[tuple[str, str], Window
     return {key: Window(totals[key], negatives[key]) for key in totals}
 
 
+def business_day(moment: dt.datetime) -> dt.date:
+    """"Once a day" is the business's day (OMNICANAL["TIME_ZONE"]), not UTC's: in Santiago the UTC date
+    turns at 20:00 or 21:00, and the evening's hourly check raised the same alerts again."""
+    return moment.astimezone(zone(business_zone_name())).date()
+
+
 def do_check_trends(*, now: dt.datetime | None = None) -> list[TrendAlert]:
     """Raises the alerts due now (the periodic task runs it hourly); returns the new ones."""
     now = now or clock.now()
@@ -66,7 +74,7 @@ def do_check_trends(*, now: dt.datetime | None = None) -> list[TrendAlert]:
         try:
             with transaction.atomic():
                 alert = TrendAlert.objects.create(
-                    dimension=dimension, key=key[:40], period_start=now - window, period_end=now, day=now.date(),
+                    dimension=dimension, key=key[:40], period_start=now - window, period_end=now, day=business_day(now),
                     count=found.count, negative=found.negative, share=round(found.share, 4),
                     previous_count=before.count, previous_share=round(before.share, 4), created_at=now)
         except IntegrityError:  # already raised today

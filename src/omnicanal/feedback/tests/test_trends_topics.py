@@ -60,7 +60,8 @@ def _feedback(n, *, negative, store, text, at):
 
 
 def test_a_store_whose_negative_share_jumps_raises_one_alert_a_day(db, api):
-    now = clock.now()
+    # 23:30 UTC, 20:30 in Santiago: the next hourly check is another UTC day, the same business day
+    now = clock.now().replace(hour=23, minute=30, second=0, microsecond=0)
     last_week, this_week = now - dt.timedelta(days=10), now - dt.timedelta(days=3)
     # given SCL went from 1 in 12 negative to 9 in 12 about delivery; VAP stayed the same
     _feedback(12, negative=1, store="SCL", text="el despacho", at=last_week)
