@@ -24,6 +24,7 @@ from omnicanal.marketing import flows
 from omnicanal.marketing.models import Flow, FlowKind
 from omnicanal.storefront import auth
 from omnicanal.storefront.auth import shopper_auth
+from omnicanal.storefront.queries import Shopper
 
 router = Router(tags=["store"])
 
@@ -74,14 +75,23 @@ def render_panel(request: HttpRequest, handle: str) -> str:
     }, request=request)
 
 
-@require_POST
-def subscribe_page(request: HttpRequest) -> HttpResponse:
-    """The panel's form: subscribe, then back to the product page saying so."""
+def posting_shopper(request: HttpRequest) -> tuple[Shopper | None, str, HttpResponse | None]:
+    """A product page panel's form: the signed-in shopper and the product page to go back to, or the
+    sign-in page that returns there (a panel's form never acts for an anonymous visitor)."""
     handle = request.POST.get("handle", "")
     back = reverse("shop-product", args=[handle]) if handle else "/"
     shopper = auth.shopper_from_cookie(request)
     if shopper is None or not shopper.signed_in:
-        return HttpResponseRedirect(f"{reverse('shop-sign-in')}?{urlencode({'next': back})}")
+        return None, back, HttpResponseRedirect(f"{reverse('shop-sign-in')}?{urlencode({'next': back})}")
+    return shopper, back, None
+
+
+@require_POST
+def subscribe_page(request: HttpRequest) -> HttpResponse:
+    """The panel's form: subscribe, then back to the product page saying so."""
+    shopper, back, sign_in = posting_shopper(request)
+    if sign_in is not None or shopper is None:
+        return sign_in or HttpResponseRedirect(back)
     try:
         with transaction.atomic():
             flows.do_subscribe_back_in_stock(customer_id=shopper.customer_id, sku=request.POST.get("sku", ""),

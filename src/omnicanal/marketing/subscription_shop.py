@@ -26,6 +26,7 @@ from omnicanal.core.errors import NotFound, Problem, ValidationFailed
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
 from omnicanal.marketing import queries, subscriptions
+from omnicanal.marketing.flow_shop import posting_shopper
 from omnicanal.storefront import auth
 
 INTERVALS = (7, 14, 21, 30, 45, 60, 90)  # days; the customer's own cycle is added when it is none of these
@@ -136,11 +137,9 @@ FAILED = {"lines.0.quantity": gettext_lazy("Choose between 1 and 99 units."),
 def subscribe_page(request: HttpRequest) -> HttpResponse:
     """The panel's form: subscribing in the shopper's own session is the mandate to pay each order
     with their balance (as the Store API's POST /subscriptions); then the account's subscriptions."""
-    handle = request.POST.get("handle", "")
-    back = reverse("shop-product", args=[handle]) if handle else "/"
-    shopper = auth.shopper_from_cookie(request)
-    if shopper is None or not shopper.signed_in:
-        return HttpResponseRedirect(f"{reverse('shop-sign-in')}?{urlencode({'next': back})}")
+    shopper, back, sign_in = posting_shopper(request)
+    if sign_in is not None or shopper is None:
+        return sign_in or HttpResponseRedirect(back)
     try:
         method, location, address = parse_place(request.POST.get("place", ""), shopper.customer_id)
         lines = [subscriptions.LineSpec(sku=request.POST.get("sku", ""),
