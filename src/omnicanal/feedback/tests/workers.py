@@ -37,8 +37,12 @@ def complete_survey(send_id: str, worker: int, attempts: int, auth: str | None) 
     return counts
 
 
-def run_due(worker: int) -> int:
-    """The worker's task, as one of several workers running it at the same moment."""
+def run_due(worker: int, at: str) -> int:
+    """The worker's task, as one of several workers running it at the same moment (`at`, ISO 8601)."""
+    import datetime as dt
+
+    from omnicanal.core import clock
     from omnicanal.feedback.tasks import send_due_surveys
 
-    return send_due_surveys.call_local()
+    with clock.frozen(dt.datetime.fromisoformat(at)):
+        return send_due_surveys.call_local()
