@@ -41,11 +41,16 @@ class RecommendationOut(Schema):
 
 class RecommendationsOut(Schema):
     items: list[RecommendationOut]
+    kind: str = "for_you"
 
 
 class RecommendationsQuery(Schema):
     limit: int = Field(10, ge=1, le=50)
     channel: str = Field("web", max_length=30)
+    kind: str = Field("for_you", max_length=30,
+                      description="for_you (every signal) or because_viewed (like the customer's recently viewed products)")
+    store: str = Field("", max_length=40, description="the asking store's code (a POS): only what it has now, "
+                                                      "topped up with its own best sellers")
 
 
 class TrainingOut(Schema):
@@ -73,15 +78,18 @@ def purchase_cycles(request, customer_id: str):
             summary="Products to suggest to the customer on a channel, best first, with the reason")
 def recommendations(request, customer_id: str, query: Query[RecommendationsQuery]):
     """What to suggest to this customer on a channel, each with its reason in the reader's language;
-    never what is unpublished or unavailable there, a one-off or durable product already bought, or
-    what they returned as unwanted."""
+    never what is unpublished or unavailable there (at the asking `store`, when given), a one-off or
+    durable product already bought, or what they returned as unwanted. `kind=because_viewed`: only
+    what is like their recently viewed products, each reason naming one."""
     require_role(request, *roles.READ)
     customer = customers.customer_summary(customer_id)
     channel = catalog.check_channel(query.channel)
+    kind = queries.check_kind(query.kind)
+    store = queries.check_store(query.store) if query.store else ""
     found = queries.recommend(customer_id=customer.id, channel=channel, context="home", limit=query.limit,
-                              language=_language())
-    return {"items": [{"sku": r.sku, "product": r.handle, "name": r.name, "score": r.score, "reason": r.reason}
-                      for r in found]}
+                              language=_language(), kind=kind, store=store)
+    return {"kind": kind, "items": [{"sku": r.sku, "product": r.handle, "name": r.name, "score": r.score,
+                                     "reason": r.reason} for r in found]}
 
 
 @router.post("/recommender/train", response={201: TrainingOut},

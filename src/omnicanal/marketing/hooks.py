@@ -19,7 +19,8 @@ PANEL_ITEMS = 6
 @storefront_registry.recommendation_source
 def recommend(ask: storefront_registry.RecommendationAsk) -> list[storefront_registry.Recommendation]:
     found = queries.recommend(customer_id=ask.customer_id, channel=ask.channel, context=ask.context, handle=ask.handle,
-                              cart_skus=ask.cart_skus, limit=ask.limit, language=ask.language)
+                              cart_skus=ask.cart_skus, limit=ask.limit, language=ask.language, kind=ask.kind,
+                              store=ask.store)
     return [storefront_registry.Recommendation(sku=r.sku, handle=r.handle, name=r.name, reason=r.reason) for r in found]
 
 

@@ -214,10 +214,13 @@ def exclusions(customer_id: str, history: list[orders.PurchasedLine], handle_of:
     return Exclusions(handles=frozenset(handles), skus=frozenset(skus), categories=frozenset(blocked))
 
 
-def _reason(scored: recommender.Scored, products: dict[str, catalog.ProductFeatures], language: str) -> str:
+def _reason(scored: recommender.Scored, products: dict[str, catalog.ProductFeatures], language: str,
+            store_name: str = "") -> str:
     seed = products.get(scored.seed)
     name = (seed.name_en if language == "en" else seed.name_es) if seed else ""
     with translation.override(language):
+        if scored.link == "store" and store_name:
+            return _("Popular at %(store)s") % {"store": store_name}
         if scored.seed_kind == "popular" or not name:
             return _("Popular right now")
         if scored.seed_kind == "bought":
@@ -235,27 +238,60 @@ def _reason(scored: recommender.Scored, products: dict[str, catalog.ProductFeatu
         return _("Similar to %(name)s") % {"name": name}
 
 
+FOR_YOU = "for_you"
+BECAUSE_VIEWED = "because_viewed"
+KINDS = (FOR_YOU, BECAUSE_VIEWED)  # "for you": every signal; "because you viewed": views and likeness only
+
+
+def check_store(code: str) -> str:
+    """A store asking for recommendations (a POS, a store's tablet): an active location's code, else a
+    422 on `store`."""
+    from omnicanal.core.errors import ValidationFailed
+
+    found = inventory.location_info(code.strip().upper()) if code.strip() else None
+    if found is None or not found.active:
+        raise ValidationFailed.on("store", _("No store %(code)s.") % {"code": code})
+    return found.code
+
+
+def check_kind(kind: str) -> str:
+    from omnicanal.core.errors import ValidationFailed
+
+    if kind not in KINDS:
+        raise ValidationFailed.on("kind", _("Use for_you or because_viewed."))
+    return kind
+
+
 def recommend(*, customer_id: str = "", channel: str = "web", context: str = "home", handle: str = "",
               cart_skus: tuple[str, ...] = (), limit: int = 8, language: str = "es",
-              at: dt.datetime | None = None) -> list[RecommendationInfo]:
+              at: dt.datetime | None = None, kind: str = FOR_YOU, store: str = "") -> list[RecommendationInfo]:
     """Products to suggest, best first, each as one SKU the channel sells and can promise now:
-    never unpublished or unavailable there, never excluded for this customer (`exclusions`)."""
+    never unpublished or unavailable there, never excluded for this customer (`exclusions`).
+
+    `kind` "for_you" blends every signal and tops up with popularity: of the asking `store` (a POS,
+    a store's tablet), else of the customer's preferred store, then the channel's, then everyone's.
+    "because_viewed" is only what is like, or viewed with, the customer's recently viewed products,
+    each reason naming one (empty without views). With a `store`, only what that store has for the
+    channel now (inventory's availability there)."""
     at = at or clock.now()
     served = served_model()
     history: list[orders.PurchasedLine] = []
     viewed: list[str] = []
+    preferred_store = ""
     if customer_id:
-        customer_id = customers.resolve_id(customer_id)
-        history = orders.purchase_history(customer_id=customer_id)
+        customer = customers.customer_summary(customer_id)  # merged ids answer the survivor
+        customer_id, preferred_store = customer.id, customer.preferred_store
         viewed = [v.handle for v in reversed(storefront.viewed_products(customer_id=customer_id))]
+        if kind == BECAUSE_VIEWED and not viewed:
+            return []
+        history = orders.purchase_history(customer_id=customer_id)
         if not cart_skus:
             cart_skus = orders.cart_skus(customer_id=customer_id)
+    elif kind == BECAUSE_VIEWED:
+        return []  # an anonymous device's views are its own cookie's, not ours
     excluded = exclusions(customer_id, history, served.handle_of, at=at, categories=served.categories) if customer_id else Exclusions(
         frozenset(), frozenset(), frozenset())
-    bought = [served.handle_of[line.sku] for line in reversed(history) if line.sku in served.handle_of]
     cart = [served.handle_of[sku] for sku in cart_skus if sku in served.handle_of]
-    seeds = recommender.seeds_for(bought=bought, viewed=viewed, cart=cart,
-                                  product=handle if context == "product" else "")
     in_cart = set(cart)
 
     def allowed(candidate: str) -> bool:
@@ -263,21 +299,45 @@ def recommend(*, customer_id: str = "", channel: str = "web", context: str = "ho
         return (product is not None and product.active and candidate not in excluded.handles
                 and candidate not in in_cart and product.category not in excluded.categories)
 
-    scored = recommender.score(served.model, seeds, channel=channel, limit=limit + 6, allowed=allowed)
-    skus = [sku for s in scored for sku in served.products[s.handle].skus if sku not in excluded.skus]
+    if kind == BECAUSE_VIEWED:
+        scored = recommender.because_viewed(served.model, viewed, limit=limit + 6, allowed=allowed)
+    else:
+        bought = [served.handle_of[line.sku] for line in reversed(history) if line.sku in served.handle_of]
+        seeds = recommender.seeds_for(bought=bought, viewed=viewed, cart=cart,
+                                      product=handle if context == "product" else "")
+        scored = recommender.score(served.model, seeds, channel=channel, store=store or preferred_store,
+                                   limit=limit + 6, allowed=allowed)
+    return _shown(scored, served, excluded.skus, channel=channel, store=store, popular_store=store or preferred_store,
+                  limit=limit, language=language)
+
+
+def _shown(scored: list[recommender.Scored], served: Served, excluded_skus: frozenset[str], *, channel: str,
+           store: str, popular_store: str, limit: int, language: str) -> list[RecommendationInfo]:
+    """The scored products as the first SKU of each the channel sells and can promise now (at the
+    asking store when there is one), at most `limit`; `popular_store` names the store whose
+    popularity topped them up ("Popular en Tienda Providencia")."""
+    skus = [sku for s in scored for sku in served.products[s.handle].skus if sku not in excluded_skus]
     if not skus:
         return []
     prices = catalog.channel_prices(skus, channel)
-    stock = inventory.available_by_channel(skus, [channel])
+    if store:  # what this store can hand over on the channel, not what the chain has somewhere
+        stock = {sku: next((place.available for place in found.locations if place.code == store), 0)
+                 for sku, found in inventory.availability_many(skus=skus[:inventory.MAX_BULK_SKUS], channel=channel).items()}
+    else:
+        stock = {sku: n for (sku, _channel), n in inventory.available_by_channel(skus, [channel]).items()}
+    store_name = ""
+    if any(s.link == "store" for s in scored):
+        found = inventory.location_info(popular_store)
+        store_name = found.name if found else ""
     out = []
     for s in scored:
-        sku = next((sku for sku in served.products[s.handle].skus if sku not in excluded.skus and sku in prices
-                    and prices[sku].sellable and stock.get((sku, channel), 0) > 0), None)
+        sku = next((sku for sku in served.products[s.handle].skus if sku not in excluded_skus and sku in prices
+                    and prices[sku].sellable and stock.get(sku, 0) > 0), None)
         if sku is None:
             continue
         product = served.products[s.handle]
         out.append(RecommendationInfo(sku=sku, handle=s.handle, name=product.name_en if language == "en" else product.name_es,
-                                      score=round(s.score, 4), reason=_reason(s, served.products, language)))
+                                      score=round(s.score, 4), reason=_reason(s, served.products, language, store_name)))
         if len(out) >= limit:
             break
     return out

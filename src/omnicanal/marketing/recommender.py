@@ -7,7 +7,9 @@ Training builds, for every product, its nearest neighbours by a blend of
   order counts double: "frequently bought together"),
 - co-view: signed-in customers who viewed both (the shop's "recently viewed" lists),
 - content: same category, same family (parent category), same brand, shared attribute values;
-and the most bought products per channel (recent purchases weigh more): the fallback.
+and the most bought products per store, per channel and over all (recent purchases weigh more): the
+fallback, in that order (`popular_chain`). Apart, for every product, what shoppers also viewed and
+what is like it (co-view and content only): the "because you viewed" list (`because_viewed`).
 
 Scoring sums, over the customer's seeds (what they bought, most recent first; viewed; in the cart;
 the product on screen), each seed's weight times its neighbours' similarity, and keeps, for every
@@ -29,7 +31,12 @@ DAMPING = 1.0  # co-occurrence count that halves a pair's similarity: two strang
 # sells (a better hit rate), higher toward the niche (more coverage).
 POPULARITY_ALPHA = 0.5
 WEIGHTS = {"bought": 1.0, "viewed": 0.6, "similar": 0.05, "next": 1.0}
-POPULAR = 60  # kept per channel
+POPULAR = 60  # kept per channel and per store
+ALSO_VIEWED = 20  # kept per product for "because you viewed"
+# "Because you viewed": co-view first; content weighs more than in the blend, since a shopper who
+# looked at a product is often still choosing among its like (and a new shop has no views yet).
+VIEWED_WEIGHTS = {"viewed": 1.0, "similar": 0.3}
+VIEWED_SEEDS = 5  # the most recently viewed products that seed it
 POPULAR_HALF_LIFE_DAYS = 90
 SEED_DECAY = 0.9  # each older purchase counts this much less
 SEED_WEIGHT = {"bought": 1.0, "viewed": 0.5, "cart": 1.3, "product": 2.0}
@@ -52,6 +59,7 @@ class Purchase:
     handle: str
     channel: str
     at: dt.datetime
+    store: str = ""  # the store the customer came to (a POS sale, a pickup there), else ""
 
 
 @dataclass(frozen=True)
@@ -63,23 +71,43 @@ class View:
 
 @dataclass
 class Model:
-    """{handle: [(neighbour, similarity, link)]} best first; link: bought | viewed | next | similar."""
+    """{handle: [(neighbour, similarity, link)]} best first; link: bought | viewed | next | similar.
+    `also_viewed` is the same shape from co-view and content only ("because you viewed")."""
 
     neighbours: dict[str, list[tuple[str, float, str]]] = field(default_factory=dict)
     popular: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # channel ("*": all) -> best first
     trained_at: str = ""
     purchases: int = 0
+    popular_stores: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # store code -> best first
+    also_viewed: dict[str, list[tuple[str, float, str]]] = field(default_factory=dict)
 
     def as_json(self) -> dict:
-        return {"neighbours": {h: [[n, round(s, 5), k] for n, s, k in found] for h, found in self.neighbours.items()},
-                "popular": {c: [[h, round(s, 4)] for h, s in found] for c, found in self.popular.items()},
+        return {"neighbours": _links_json(self.neighbours), "popular": _ranks_json(self.popular),
+                "popular_stores": _ranks_json(self.popular_stores), "also_viewed": _links_json(self.also_viewed),
                 "trained_at": self.trained_at, "purchases": self.purchases}
 
     @classmethod
     def from_json(cls, data: dict) -> Model:
-        return cls(neighbours={h: [(n, float(s), k) for n, s, k in found] for h, found in data.get("neighbours", {}).items()},
-                   popular={c: [(h, float(s)) for h, s in found] for c, found in data.get("popular", {}).items()},
+        """A stored model; one trained before a table existed reads it empty (until the next training)."""
+        return cls(neighbours=_links(data.get("neighbours", {})), popular=_ranks(data.get("popular", {})),
+                   popular_stores=_ranks(data.get("popular_stores", {})), also_viewed=_links(data.get("also_viewed", {})),
                    trained_at=data.get("trained_at", ""), purchases=int(data.get("purchases", 0)))
+
+
+def _links_json(table: dict[str, list[tuple[str, float, str]]]) -> dict:
+    return {h: [[n, round(s, 5), k] for n, s, k in found] for h, found in table.items()}
+
+
+def _ranks_json(table: dict[str, list[tuple[str, float]]]) -> dict:
+    return {c: [[h, round(s, 4)] for h, s in found] for c, found in table.items()}
+
+
+def _links(data: dict) -> dict[str, list[tuple[str, float, str]]]:
+    return {h: [(n, float(s), k) for n, s, k in found] for h, found in data.items()}
+
+
+def _ranks(data: dict) -> dict[str, list[tuple[str, float]]]:
+    return {c: [(h, float(s)) for h, s in found] for c, found in data.items()}
 
 
 def _cooccurrence(baskets: Iterable[list[str]], *, bonus: dict[tuple[str, str], int] | None = None
@@ -152,13 +180,33 @@ def _baskets(events: Iterable[tuple[str, str, dt.datetime]]) -> list[list[str]]:
     return [sorted(found, key=found.__getitem__, reverse=True) for found in latest.values()]
 
 
-def _popular(purchases: list[Purchase], now: dt.datetime) -> dict[str, list[tuple[str, float]]]:
+def _popular(purchases: list[Purchase], now: dt.datetime
+             ) -> tuple[dict[str, list[tuple[str, float]]], dict[str, list[tuple[str, float]]]]:
+    """The most bought products per channel (and over all, "*") and per store the customers came to,
+    each purchase weighing half as much every POPULAR_HALF_LIFE_DAYS."""
     scores: dict[str, Counter[str]] = defaultdict(Counter)
+    stores: dict[str, Counter[str]] = defaultdict(Counter)
     for p in purchases:
         weight = 0.5 ** (max(0.0, (now - p.at).total_seconds()) / 86400 / POPULAR_HALF_LIFE_DAYS)
         scores[p.channel][p.handle] += weight
         scores[ANY_CHANNEL][p.handle] += weight
-    return {channel: [(h, s) for h, s in found.most_common(POPULAR)] for channel, found in scores.items()}
+        if p.store:
+            stores[p.store][p.handle] += weight
+    return ({channel: [(h, s) for h, s in found.most_common(POPULAR)] for channel, found in scores.items()},
+            {store: [(h, s) for h, s in found.most_common(POPULAR)] for store, found in stores.items()})
+
+
+def _blend(handle: str, tables: Iterable[tuple[str, float, dict[str, dict[str, float]]]], keep: int
+           ) -> list[tuple[str, float, str]]:
+    """A product's `keep` best neighbours over weighted tables, each with the link that gave most."""
+    blend: dict[str, tuple[float, str, float]] = {}
+    for link, weight, table in tables:
+        for other, sim in table.get(handle, {}).items():
+            part = weight * sim
+            total, best_link, best = blend.get(other, (0.0, link, 0.0))
+            blend[other] = (total + part, link if part > best else best_link, max(best, part))
+    ranked = sorted(blend.items(), key=lambda kv: (-kv[1][0], kv[0]))[:keep]
+    return [(other, total, link) for other, (total, link, _best) in ranked]
 
 
 def train(*, items: list[Item], purchases: list[Purchase], views: list[View], now: dt.datetime) -> Model:
@@ -178,19 +226,19 @@ def train(*, items: list[Item], purchases: list[Purchase], views: list[View], no
     viewed = _cooccurrence(_baskets((v.customer_id, v.handle, v.at) for v in views if v.handle in known))
     similar = _content(items)
     following = _sequences(purchases)
+    tables = [(link, WEIGHTS[link], table) for link, table in
+              (("bought", bought), ("viewed", viewed), ("similar", similar), ("next", following))]
+    looked = [(link, VIEWED_WEIGHTS[link], table) for link, table in (("viewed", viewed), ("similar", similar))]
     neighbours: dict[str, list[tuple[str, float, str]]] = {}
+    also_viewed: dict[str, list[tuple[str, float, str]]] = {}
     for handle in known:
-        blend: dict[str, tuple[float, str, float]] = {}
-        for link, table in (("bought", bought), ("viewed", viewed), ("similar", similar), ("next", following)):
-            for other, sim in table.get(handle, {}).items():
-                part = WEIGHTS[link] * sim
-                total, best_link, best = blend.get(other, (0.0, link, 0.0))
-                blend[other] = (total + part, link if part > best else best_link, max(best, part))
-        ranked = sorted(blend.items(), key=lambda kv: (-kv[1][0], kv[0]))[:NEIGHBOURS]
-        if ranked:
-            neighbours[handle] = [(other, total, link) for other, (total, link, _best) in ranked]
-    return Model(neighbours=neighbours, popular=_popular(purchases, now), trained_at=now.isoformat(),
-                 purchases=len(purchases))
+        if ranked := _blend(handle, tables, NEIGHBOURS):
+            neighbours[handle] = ranked
+        if ranked := _blend(handle, looked, ALSO_VIEWED):
+            also_viewed[handle] = ranked
+    popular, popular_stores = _popular(purchases, now)
+    return Model(neighbours=neighbours, popular=popular, popular_stores=popular_stores, also_viewed=also_viewed,
+                 trained_at=now.isoformat(), purchases=len(purchases))
 
 
 @dataclass(frozen=True)
@@ -206,7 +254,7 @@ class Scored:
     score: float
     seed: str  # the seed's handle that gave most ("" for a popular pick)
     seed_kind: str  # bought | viewed | cart | product | popular
-    link: str  # bought | viewed | next | similar | popular
+    link: str  # bought | viewed | next | similar | popular | store (popular at the store)
 
 
 def seeds_for(*, bought: Sequence[str], viewed: Sequence[str] = (), cart: Sequence[str] = (), product: str = "",
@@ -221,10 +269,18 @@ def seeds_for(*, bought: Sequence[str], viewed: Sequence[str] = (), cart: Sequen
     return out[:max_seeds]
 
 
+def popular_chain(model: Model, *, channel: str, store: str = "") -> list[tuple[str, list[tuple[str, float]]]]:
+    """The fallback's sources, in the order they are asked: the store's popularity when there is a
+    store (the one asking, or the shopper's own), then the channel's, then every channel's; each as
+    (link, ranked handles). A store or channel nothing was bought at gives an empty list."""
+    chain = [("store", model.popular_stores.get(store, []))] if store else []
+    return chain + [("popular", model.popular.get(channel, [])), ("popular", model.popular.get(ANY_CHANNEL, []))]
+
+
 def score(model: Model, seeds: list[Seed], *, channel: str, limit: int,
-          allowed: Callable[[str], bool] = lambda handle: True) -> list[Scored]:
+          allowed: Callable[[str], bool] = lambda handle: True, store: str = "") -> list[Scored]:
     """The best `limit` products for these seeds that `allowed` lets through, topped up with the
-    channel's popular products (then any channel's)."""
+    popular products of the store (if any), then the channel's, then any channel's."""
     totals: dict[str, float] = defaultdict(float)
     best: dict[str, tuple[float, Seed, str]] = {}
     seeded = {s.handle for s in seeds if s.kind in ("product", "cart")}
@@ -244,12 +300,39 @@ def score(model: Model, seeds: list[Seed], *, channel: str, limit: int,
         taken.add(handle)
         if len(out) >= limit:
             return out
-    for source in (channel, ANY_CHANNEL):
-        for handle, _weight in model.popular.get(source, ()):
+    for link, ranked in popular_chain(model, channel=channel, store=store):
+        for handle, _weight in ranked:
             if handle in taken or handle in seeded or not allowed(handle):
                 continue
-            out.append(Scored(handle=handle, score=0.0, seed="", seed_kind="popular", link="popular"))
+            out.append(Scored(handle=handle, score=0.0, seed="", seed_kind="popular", link=link))
             taken.add(handle)
             if len(out) >= limit:
                 return out
+    return out
+
+
+def because_viewed(model: Model, viewed: Sequence[str], *, limit: int,
+                   allowed: Callable[[str], bool] = lambda handle: True) -> list[Scored]:
+    """"Because you viewed …": what shoppers also viewed and what is like the shopper's most recently
+    viewed products (most recent first; each older one counts SEED_DECAY less), never those products
+    themselves; each with the viewed product that gave it most (its reason). No popular top-up: every
+    item names a product the shopper looked at, and without views the list is empty."""
+    seen = set(viewed)
+    totals: dict[str, float] = defaultdict(float)
+    best: dict[str, tuple[float, str, str]] = {}
+    for i, seed in enumerate(list(dict.fromkeys(viewed))[:VIEWED_SEEDS]):
+        weight = SEED_DECAY ** i
+        for other, sim, link in model.also_viewed.get(seed, ()):
+            part = weight * sim
+            totals[other] += part
+            if other not in best or part > best[other][0]:
+                best[other] = (part, seed, link)
+    out: list[Scored] = []
+    for handle in sorted(totals, key=lambda h: (-totals[h], h)):
+        if handle in seen or not allowed(handle):
+            continue
+        _part, seed, link = best[handle]
+        out.append(Scored(handle=handle, score=totals[handle], seed=seed, seed_kind="viewed", link=link))
+        if len(out) >= limit:
+            break
     return out

@@ -56,7 +56,7 @@ def training_data() -> tuple[list[recommender.Item], list[recommender.Purchase],
     items = [recommender.Item(handle=p.handle, category=p.category, parent=p.parent_category, brand=p.brand,
                               attributes=p.attributes) for p in products if p.active]
     purchases = [recommender.Purchase(customer_id=line.customer_id, order_id=line.order_id, handle=handle_of[line.sku],
-                                      channel=line.channel, at=line.placed_at)
+                                      channel=line.channel, at=line.placed_at, store=line.store)
                  for line in orders.purchase_history() if line.sku in handle_of]
     views = [recommender.View(customer_id=v.customer_id, handle=v.handle, at=v.viewed_at)
              for v in storefront.viewed_products()]

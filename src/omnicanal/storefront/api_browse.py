@@ -151,11 +151,17 @@ class RecommendationItem(Schema):
 
 class RecommendationsOut(Schema):
     items: list[RecommendationItem]
+    kind: str = "for_you"
 
 
 class RecommendationsQuery(Schema):
     context: str = Field("home", max_length=230, description="home, cart or product:{handle}")
     limit: int = Field(8, ge=1, le=24)
+    kind: str = Field("for_you", max_length=30,
+                      description="for_you (every signal) or because_viewed (like the signed-in shopper's recently "
+                                  "viewed products; empty for an anonymous device)")
+    store: str = Field("", max_length=40,
+                       description="a store asking (its tablet, a pickup there): only what it can hand over now")
 
 
 @router.get("/recommendations", response=RecommendationsOut, auth=browse_auth,
@@ -167,11 +173,17 @@ def recommendations(request: HttpRequest, query: Query[RecommendationsQuery]):
     kind, _sep, handle = query.context.partition(":")
     if kind not in ("home", "cart", "product") or (kind == "product") != bool(handle):
         raise ValidationFailed.on("context", _("Use home, cart or product:{handle}."))
+    if query.kind not in registry.RECOMMENDATION_KINDS:
+        raise ValidationFailed.on("kind", _("Use for_you or because_viewed."))
+    store = query.store.strip().upper()
+    if store and ((found_store := inventory.location_info(store)) is None or not found_store.active):
+        raise ValidationFailed.on("store", _("No store %(code)s.") % {"code": query.store})
     shopper = getattr(request, "shopper", None)
     customer_id = shopper.customer_id if shopper is not None else ""
     cart_id = shopper.cart_id if shopper is not None else ""
     found = registry.recommendations(registry.RecommendationAsk(
         customer_id=customer_id, channel=shopper_channel(request), context=kind, handle=handle,
         cart_skus=orders.cart_skus(cart_id=cart_id) if cart_id else (), limit=query.limit,
-        language=browsing.language()))
-    return {"items": [{"sku": r.sku, "handle": r.handle, "name": r.name, "reason": r.reason} for r in found]}
+        language=browsing.language(), kind=query.kind, store=store))
+    return {"kind": query.kind,
+            "items": [{"sku": r.sku, "handle": r.handle, "name": r.name, "reason": r.reason} for r in found]}

@@ -243,13 +243,16 @@ class Recommended:
 
 
 def recommended(request: HttpRequest, *, channel: str, context: str, handle: str = "",
-                cart_skus: tuple[str, ...] = (), limit: int = 4) -> list[Recommended]:
+                cart_skus: tuple[str, ...] = (), limit: int = 4, kind: str = "for_you") -> list[Recommended]:
     """What the recommendation source (storefront.registry: marketing) suggests to this shopper,
-    as the shop's cards; empty while no source registered."""
+    as the shop's cards; empty while no source registered. "because_viewed" is asked only for a
+    signed-in shopper (the source keeps their views; an anonymous device's are its cookie's)."""
     shopper = shopper_from_cookie(request)
-    ask = registry.RecommendationAsk(customer_id=shopper.customer_id if shopper is not None else "", channel=channel,
-                                     context=context, handle=handle, cart_skus=tuple(cart_skus), limit=limit,
-                                     language=language())
+    customer_id = shopper.customer_id if shopper is not None else ""
+    if kind == "because_viewed" and not customer_id:
+        return []
+    ask = registry.RecommendationAsk(customer_id=customer_id, channel=channel, context=context, handle=handle,
+                                     cart_skus=tuple(cart_skus), limit=limit, language=language(), kind=kind)
     found = registry.recommendations(ask)
     if not found:
         return []

@@ -55,10 +55,15 @@ def home(request: HttpRequest) -> HttpResponse:
     channel = shopper_channel(request)
     featured = catalog.search_catalog(channel=channel, sort="newest", per_page=FEATURED, language=browsing.language(),
                                       facets=False)
+    because_viewed = browsing.recommended(request, channel=channel, context="home", kind="because_viewed")
+    shown = {found.card.handle for found in because_viewed}  # a card once on the page: in the list that says why best
     return render_shop(request, "storefront/browse/home.html", {
         **_browse_context(request), "featured": featured.items,
         "recent": browsing.recently_viewed(request, channel=channel),
-        "recommended": browsing.recommended(request, channel=channel, context="home"),
+        "because_viewed": because_viewed,
+        "recommended": [found for found in browsing.recommended(request, channel=channel, context="home",
+                                                                limit=4 + len(shown))
+                        if found.card.handle not in shown][:4],
     })
 
 

@@ -22,7 +22,9 @@ storefront importing them. They register here from their AppConfig.ready():
     def recommend(ask: registry.RecommendationAsk) -> list[registry.Recommendation]: ...
     # what to show a shopper on `ask.channel` in `ask.context` ("home", "cart", "product"; with the
     # product's handle), never what they may not buy there; the Store API's GET /recommendations and
-    # the shop's home, product and cart pages ask `registry.recommendations(ask)`
+    # the shop's home, product and cart pages ask `registry.recommendations(ask)`. `ask.kind` is one of
+    # RECOMMENDATION_KINDS ("for_you"; "because_viewed": only what is like the shopper's recently
+    # viewed products); `ask.store`, a store asking (a store's tablet): only what it has now.
 
 Until a source registers, a product has no rating (average None, count 0), no panels and no
 recommendations.
@@ -107,6 +109,13 @@ class RecommendationAsk:
     cart_skus: tuple[str, ...] = ()  # the shopper's cart (an anonymous device's too)
     limit: int = 8
     language: str = "es"
+    kind: str = "for_you"  # one of RECOMMENDATION_KINDS
+    store: str = ""  # the asking store's location code ("" none): only what it can hand over now
+
+
+# "for_you": every signal the source has; "because_viewed": what is like, or was viewed with, the
+# signed-in shopper's recently viewed products, each reason naming one (none for an anonymous device).
+RECOMMENDATION_KINDS = ("for_you", "because_viewed")
 
 
 @dataclass(frozen=True)
