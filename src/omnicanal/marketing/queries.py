@@ -292,12 +292,12 @@ def recommend(*, customer_id: str = "", channel: str = "web", context: str = "ho
     excluded = exclusions(customer_id, history, served.handle_of, at=at, categories=served.categories) if customer_id else Exclusions(
         frozenset(), frozenset(), frozenset())
     cart = [served.handle_of[sku] for sku in cart_skus if sku in served.handle_of]
-    in_cart = set(cart)
+    hidden = set(cart) | ({handle} if context == "product" and handle else set())  # in the cart, on screen
 
     def allowed(candidate: str) -> bool:
         product = served.products.get(candidate)
         return (product is not None and product.active and candidate not in excluded.handles
-                and candidate not in in_cart and product.category not in excluded.categories)
+                and candidate not in hidden and product.category not in excluded.categories)
 
     if kind == BECAUSE_VIEWED:
         scored = recommender.because_viewed(served.model, viewed, limit=limit + 6, allowed=allowed)

@@ -155,6 +155,8 @@ def test_the_store_api_takes_a_store_and_a_kind(ana):
             services.do_sign_in_as(customer_id=ana, token=tablet.token, channel="web", actor=SYSTEM)
         items = tablet.get("/recommendations", kind="because_viewed").json()["items"]
         assert items[0]["handle"] == "casco-ruta" and items[0]["reason"] == "Porque viste Bombín Pro"
+        on_page = tablet.get("/recommendations", kind="because_viewed", context="product:casco-ruta").json()["items"]
+        assert "casco-ruta" not in [i["handle"] for i in on_page]  # never the product on screen
         for params, field in (({"store": "NOPE"}, "store"), ({"kind": "soon"}, "kind")):
             refused = tablet.get("/recommendations", **params)
             assert refused.status_code == 422 and refused.json()["errors"][0]["field"].endswith(field)
