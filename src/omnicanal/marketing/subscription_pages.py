@@ -58,7 +58,8 @@ def _row(sub, customer_id: str, places: tuple[list, list], errors: dict[str, str
                        "error": errors.get(f"lines.{i}.quantity", "")} for i, (quantity, title) in enumerate(items)],
             "intervals": subscription_shop.interval_choices(sub.interval_days), "stores": stores, "book": book,
             "place": subscription_shop.place_of(sub, customer_id) or KEEP, "pay": subscription_shop.pay_of(sub),
-            "place_error": next((errors[f] for f in PLACE_FIELDS if f in errors), "")}
+            "place_error": next((errors[f] for f in PLACE_FIELDS if f in errors), ""),
+            "pay_error": errors.get("card_id") or errors.get("payment_source", "")}
 
 
 def _change(sub, customer_id: str, form) -> None:
