@@ -126,8 +126,9 @@ def oneclick_return(request: HttpRequest) -> HttpResponse:
             return _webpay_page(request, "result.html", {"heading": problem.title, "text": problem.detail,
                                                          "next": next_path}, status=problem.status)
         result = "failed"
-    joiner = "&" if "?" in next_path else "?"
-    return HttpResponseRedirect(f"{next_path}{joiner}{urlencode({'card': result})}")
+    path_part, hash_mark, fragment = next_path.partition("#")  # the query goes before a #fragment
+    joiner = "&" if "?" in path_part else "?"
+    return HttpResponseRedirect(f"{path_part}{joiner}{urlencode({'card': result})}{hash_mark}{fragment}")
 
 
 urlpatterns = [

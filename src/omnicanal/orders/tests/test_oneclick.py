@@ -22,7 +22,7 @@ from omnicanal.orders.tests.conftest import make_customer, stock
 from omnicanal.orders.webpay import ProviderUnavailable
 from omnicanal.orders.webpay_config import REJECTED_TEST_CARD, TEST_CARD
 
-NEXT = "/account/subscriptions/"
+NEXT = "/account/subscriptions/"  # with "#cards": the fragment stays last
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def sandbox(settings):
 def save_card(client, customer_id, number=TEST_CARD, choice="save"):
     """The shopper's round trip: start, Transbank's page (the sandbox's), back to our return."""
     redirect = services.do_start_card_inscription(customer_id=customer_id, email="ana@example.cl",
-                                                  return_base="http://testserver/", next_path=NEXT)
+                                                  return_base="http://testserver/", next_path=f"{NEXT}#cards")
     assert redirect.url == oneclick_sandbox.PAGE and re.fullmatch(r"[0-9a-f]{64}", redirect.token)
     page = client.post(redirect.url, {"TBK_TOKEN": redirect.token})
     assert page.status_code == 200 and TEST_CARD in page.content.decode()
@@ -61,7 +61,7 @@ def only_card(customer_id):
 @pytest.mark.django_db
 def test_saving_a_card_keeps_only_its_brand_last_four_and_the_encrypted_tbk_user(client, customer_id, sandbox):
     token, landed = save_card(client, customer_id)
-    assert landed.status_code == 302 and landed["Location"] == f"{NEXT}?card=saved"
+    assert landed.status_code == 302 and landed["Location"] == f"{NEXT}?card=saved#cards"
     card = only_card(customer_id)
     assert (card.card_type, card.last4, card.label) == ("Visa", "6623", "Visa •••• 6623")
     row = StoredCard.objects.get(public_id=card.id)
@@ -77,7 +77,7 @@ def test_saving_a_card_keeps_only_its_brand_last_four_and_the_encrypted_tbk_user
 @pytest.mark.django_db
 def test_a_cancelled_inscription_saves_nothing(client, customer_id, sandbox):
     _, landed = save_card(client, customer_id, choice="cancel")
-    assert landed["Location"] == f"{NEXT}?card=failed"
+    assert landed["Location"] == f"{NEXT}?card=failed#cards"
     assert queries.stored_cards(customer_id) == [] and not StoredCard.objects.exists()
 
 
