@@ -63,6 +63,8 @@ def do_start_card_inscription(*, customer_id: str, email: str, return_base: str 
         raise ProviderUnavailable(detail=_("Transbank gave an answer we cannot use."))
     now = clock.now()
     with transaction.atomic():
+        # A newer start replaces an unfinished older one (its cardholder left Transbank's form).
+        StoredCard.objects.filter(customer_id=customer_id, status=StoredCardStatus.PENDING).delete()
         StoredCard.objects.create(public_id=new_id("crd"), customer_id=customer_id, username=customer_id,
                                   status=StoredCardStatus.PENDING, token=token, created_at=now, updated_at=now)
     return Redirect(url=url, token=token)

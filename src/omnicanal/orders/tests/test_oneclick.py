@@ -152,6 +152,11 @@ def test_an_inscription_needs_an_email_and_a_signed_token(client, customer_id, s
     with pytest.raises(ValidationFailed) as failed:
         services.do_start_card_inscription(customer_id=customer_id, email="", return_base="http://testserver/")
     assert failed.value.errors[0].field == "email"
+    # a second start replaces the first, unfinished one; the first's token then saves nothing
+    first, second = (services.do_start_card_inscription(customer_id=customer_id, email="ana@example.cl",
+                                                        return_base="http://testserver/") for _ in range(2))
+    assert list(StoredCard.objects.values_list("token", flat=True)) == [second.token]
+    assert client.post(oneclick.RETURN_PATH, {"TBK_TOKEN": first.token}).status_code == 404
     assert client.post(oneclick.RETURN_PATH, {"TBK_TOKEN": "f" * 64}).status_code == 404
     assert client.post(oneclick.RETURN_PATH, {"TBK_TOKEN": "<script>"}).status_code == 404
 
