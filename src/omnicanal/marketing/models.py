@@ -283,7 +283,7 @@ class SubscriptionState(models.TextChoices):
 
 class Subscription(models.Model):
     """A recurring order intent: these lines every `interval_days`, shipped or picked up at a store,
-    paid with the customer's stored value. Each cycle (the date `next_date`) is reserved ahead,
+    paid with the customer's stored value or a card they saved. Each cycle (the date `next_date`) is reserved ahead,
     reminded, then placed through orders' services; the `*_for` dates say which cycle each step
     already did, so the hourly task does each step once per cycle."""
 
@@ -295,7 +295,8 @@ class Subscription(models.Model):
     delivery_method = models.CharField(max_length=12)  # ship | pickup
     location = models.CharField(max_length=20, blank=True, default="")  # the store, for pickup
     address = models.JSONField(null=True, blank=True)  # for ship
-    payment_source = models.CharField(max_length=20, default="stored_value")
+    payment_source = models.CharField(max_length=20, default="stored_value")  # stored_value | card
+    card_id = models.CharField(max_length=32, blank=True, default="")  # orders' saved card (crd_…), for card
     state = models.CharField(max_length=12, choices=SubscriptionState.choices, default=SubscriptionState.ACTIVE)
     pause_reason = models.CharField(max_length=30, blank=True, default="")  # customer | payment_failed | staff
     next_date = models.DateField()

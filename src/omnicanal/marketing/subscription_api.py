@@ -17,6 +17,7 @@ from omnicanal.core.schemas import MoneyOut
 from omnicanal.loyalty import presence
 from omnicanal.marketing import roles, subscriptions
 from omnicanal.marketing.models import Subscription
+from omnicanal.orders import queries as order_queries
 from omnicanal.storefront.auth import shopper_auth
 from omnicanal.storefront.services import require_customer
 
@@ -36,6 +37,8 @@ class SubscriptionIn(Schema):
     location: str = Field("", max_length=20)  # the store, for pickup
     address: dict | None = None  # for ship, as orders take it
     next_date: dt.date | None = None  # the first order's date (default tomorrow)
+    payment_source: str = Field("stored_value", max_length=20)  # stored_value | card
+    card_id: str = Field("", max_length=32)  # with card: one of the customer's saved cards (GET /cards)
 
 
 class StaffSubscriptionIn(SubscriptionIn):
@@ -49,6 +52,8 @@ class SubscriptionChangeIn(Schema):
     location: str | None = Field(None, max_length=20)
     address: dict | None = None  # where to ship (with delivery_method ship), as orders take it
     next_date: dt.date | None = None
+    payment_source: str | None = Field(None, max_length=20)  # stored_value | card
+    card_id: str | None = Field(None, max_length=32)
 
 
 class SubscriptionLineOut(Schema):
@@ -64,7 +69,8 @@ class SubscriptionOut(Schema):
     delivery_method: str
     location: str
     address: dict | None  # where it ships (delivery_method ship), as orders take it
-    payment_source: str
+    payment_source: str  # stored_value | card
+    card_id: str  # the saved card that pays it (payment_source card), else ""
     state: str  # active | paused | cancelled
     pause_reason: str
     next_date: dt.date
@@ -86,7 +92,7 @@ class SubscriptionsQuery(Schema):
 def out(sub: Subscription) -> dict:
     return {"id": sub.public_id, "customer_id": sub.customer_id, "lines": sub.lines, "interval_days": sub.interval_days,
             "delivery_method": sub.delivery_method, "location": sub.location, "address": sub.address,
-            "payment_source": sub.payment_source,
+            "payment_source": sub.payment_source, "card_id": sub.card_id,
             "state": sub.state, "pause_reason": sub.pause_reason, "next_date": sub.next_date,
             "estimate": subscriptions.estimate(sub).as_dict(), "failures": sub.failures,
             "last_order_id": sub.last_order_id, "orders_placed": sub.orders_placed}
@@ -130,7 +136,8 @@ def subscribe_customer(request, customer_id: str, body: StaffSubscriptionIn):
         sub = subscriptions.do_subscribe(
             customer_id=customer_id, lines=_lines(body.lines), interval_days=body.interval_days,
             delivery_method=body.delivery_method, location=body.location, address=body.address,
-            next_date=body.next_date, by="staff", actor=principal)
+            next_date=body.next_date, payment_source=body.payment_source, card_id=body.card_id, by="staff",
+            actor=principal)
     return Status(201, out(sub))
 
 
@@ -162,15 +169,17 @@ def my_subscriptions(request: HttpRequest):
 
 
 @store_router.post("/subscriptions", response={201: SubscriptionOut}, auth=shopper_auth,
-                   summary="Subscribe: these products every N days, paid with your balance")
+                   summary="Subscribe: these products every N days, paid with your balance or a saved card")
 def my_subscribe(request: HttpRequest, body: SubscriptionIn):
-    """Subscribing in your own session is your mandate to pay each order with your stored value."""
+    """Subscribing in your own session is your mandate to pay each order with your stored value, or
+    (`payment_source` card) with the saved card `card_id`."""
     shopper = require_customer(request.shopper)  # type: ignore[attr-defined]
     with transaction.atomic():
         sub = subscriptions.do_subscribe(
             customer_id=shopper.customer_id, lines=_lines(body.lines), interval_days=body.interval_days,
             delivery_method=body.delivery_method, location=body.location, address=body.address,
-            next_date=body.next_date, channel=shopper.channel, by="customer")
+            next_date=body.next_date, channel=shopper.channel, payment_source=body.payment_source,
+            card_id=body.card_id, by="customer")
     return Status(201, out(sub))
 
 
@@ -178,13 +187,15 @@ def my_subscribe(request: HttpRequest, body: SubscriptionIn):
                     summary="Change your subscription: products, interval, store or address, next date")
 def my_change(request: HttpRequest, subscription_id: str, body: SubscriptionChangeIn):
     """Change one of the shopper's own subscriptions: its products, interval, where it goes (a
-    pickup `location`, or an `address` to ship to) or next date; 422 names each bad field."""
+    pickup `location`, or an `address` to ship to), next date or how it is paid (`payment_source`,
+    `card_id`); 422 names each bad field."""
     _own(request, subscription_id)
     with transaction.atomic():
         sub = subscriptions.do_change(
             subscription_id=subscription_id, by="customer", lines=_lines(body.lines) if body.lines else None,
             interval_days=body.interval_days, delivery_method=body.delivery_method, location=body.location,
-            address=body.address, next_date=body.next_date)
+            address=body.address, next_date=body.next_date, payment_source=body.payment_source,
+            card_id=body.card_id)
     return out(sub)
 
 
@@ -196,3 +207,23 @@ def my_action(request: HttpRequest, subscription_id: str, action: str):
     if action not in ACTIONS:
         raise NotFound(detail=_("No action %(action)s.") % {"action": action})
     return out(_act(action, subscription_id, "customer"))
+
+
+class CardOut(Schema):
+    id: str
+    card_type: str
+    last4: str
+    created_at: dt.datetime
+
+
+class CardsOut(Schema):
+    items: list[CardOut]
+
+
+@store_router.get("/cards", response=CardsOut, auth=shopper_auth, summary="Your saved cards (to pay subscriptions)")
+def my_cards(request: HttpRequest):
+    """The signed-in customer's saved cards (Webpay Oneclick): brand and last four digits only. A
+    card is saved through the shop's account page (Transbank's own form takes the number)."""
+    shopper = require_customer(request.shopper)  # type: ignore[attr-defined]
+    return {"items": [{"id": c.id, "card_type": c.card_type, "last4": c.last4, "created_at": c.created_at}
+                      for c in order_queries.stored_cards(shopper.customer_id)]}

@@ -1,25 +1,37 @@
 """The shop's "your subscriptions" page (a marketing page in the shop's layout: storefront.shell):
 the signed-in customer's subscriptions with their next order, what it should cost, buttons to
 skip the next one, pause, resume or cancel, and a form to change the quantities, the interval,
-where the orders go (a store or a saved address) and the next date: a 422 names each bad field
-beside it. Plain forms (POST, then redirect); works without JavaScript; phone first."""
+where the orders go (a store or a saved address), the next date and how it is paid (the balance or
+a saved card): a 422 names each bad field beside it. Plain forms (POST, then redirect); works
+without JavaScript; phone first.
+
+Its "Your saved cards" section saves a card through Transbank's own form (Webpay Oneclick: the
+number is typed there, never here): "Save a card" opens the inscription (orders' service) and sends
+the browser to Transbank by a form POST of TBK_TOKEN; Transbank sends it back to orders' return
+(/payments/oneclick/return), which keeps the card and comes back here with card=saved|failed."""
 
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from omnicanal.catalog import queries as catalog
 from omnicanal.core.errors import Problem, ValidationFailed
+from omnicanal.core.security_headers import policy
+from omnicanal.customers import queries as customers
 from omnicanal.marketing import subscription_shop, subscriptions
 from omnicanal.marketing.subscription_api import ACTIONS
+from omnicanal.orders import queries as order_queries
+from omnicanal.orders import services as orders
 from omnicanal.storefront import auth
 from omnicanal.storefront.shell import render_shop
 
@@ -27,7 +39,11 @@ DONE = {"skip": gettext_lazy("Done: the next order is skipped."), "pause": gette
         "resume": gettext_lazy("Your subscription is active again."),
         "cancel": gettext_lazy("Your subscription is cancelled."),
         "subscribe": gettext_lazy("Done: you are subscribed. We will remind you before each order."),
-        "change": gettext_lazy("Your subscription is changed.")}
+        "change": gettext_lazy("Your subscription is changed."),
+        "remove_card": gettext_lazy("The card is removed.")}
+CARD_SAVED = gettext_lazy("Your card is saved: choose it to pay a subscription.")
+CARD_FAILED = gettext_lazy("The card was not saved. You can try again.")
+CARD_ACTIONS = ("save_card", "remove_card")
 KEEP = "keep"  # the place option "where it goes now" when that address is none of the saved ones
 PLACE_FIELDS = ("place", "delivery_method", "location", "address")
 
@@ -41,8 +57,9 @@ def _row(sub, customer_id: str, places: tuple[list, list], errors: dict[str, str
             "lines": [{"field": f"lines.{i}.quantity", "title": title, "quantity": quantity,
                        "error": errors.get(f"lines.{i}.quantity", "")} for i, (quantity, title) in enumerate(items)],
             "intervals": subscription_shop.interval_choices(sub.interval_days), "stores": stores, "book": book,
-            "place": subscription_shop.place_of(sub, customer_id) or KEEP,
-            "place_error": next((errors[f] for f in PLACE_FIELDS if f in errors), "")}
+            "place": subscription_shop.place_of(sub, customer_id) or KEEP, "pay": subscription_shop.pay_of(sub),
+            "place_error": next((errors[f] for f in PLACE_FIELDS if f in errors), ""),
+            "pay_error": errors.get("card_id") or errors.get("payment_source", "")}
 
 
 def _change(sub, customer_id: str, form) -> None:
@@ -59,8 +76,12 @@ def _change(sub, customer_id: str, form) -> None:
         next_date = dt.date.fromisoformat(form.get("next_date", ""))
     except ValueError:
         raise ValidationFailed.on("next_date", _("is not a date")) from None
+    payment: dict = {}
+    if form.get("pay") and form["pay"] != subscription_shop.pay_of(sub):
+        source, card_id = subscription_shop.parse_pay(form["pay"])
+        payment = {"payment_source": source, "card_id": card_id}
     subscriptions.do_change(subscription_id=sub.public_id, by="customer:web", lines=lines, interval_days=interval,
-                            next_date=next_date if next_date != sub.next_date else None, **delivery)
+                            next_date=next_date if next_date != sub.next_date else None, **delivery, **payment)
 
 
 def _act(action: str, subscription_id: str, customer_id: str, form) -> None:
@@ -71,6 +92,30 @@ def _act(action: str, subscription_id: str, customer_id: str, form) -> None:
             ACTIONS[action](subscription_id=subscription_id, by="customer:web")
 
 
+def _save_card(request: HttpRequest, customer_id: str) -> HttpResponse:
+    """Open the inscription and send the browser to Transbank's form (our CSP lets this one form
+    leave for Transbank's host); raises a Problem when it cannot start."""
+    summary = customers.customer_summary(customer_id)
+    redirect = orders.do_start_card_inscription(
+        customer_id=customer_id, email=summary.email or "", return_base=request.build_absolute_uri("/"),
+        next_path=reverse("shop-subscriptions") + "#cards-title")
+    response = render(request, "marketing/card_redirect.html", {"title": _("Save a card"), "redirect": redirect})
+    target = urlsplit(redirect.url)
+    if target.scheme and target.netloc:
+        nonce = getattr(request, "csp_nonce", "")
+        response["Content-Security-Policy"] = policy(nonce, request).replace(
+            "form-action 'self'", f"form-action 'self' {target.scheme}://{target.netloc}")
+    return response
+
+
+def _card_action(request: HttpRequest, action: str, customer_id: str) -> HttpResponse:
+    if action == "save_card":
+        return _save_card(request, customer_id)
+    with transaction.atomic():
+        orders.do_remove_card(customer_id=customer_id, card_id=request.POST.get("card_id", ""))
+    return HttpResponseRedirect(f"{reverse('shop-subscriptions')}?{urlencode({'done': action})}#cards-title")
+
+
 @require_http_methods(["GET", "POST"])
 def my_subscriptions(request: HttpRequest) -> HttpResponse:
     shopper = auth.shopper_from_cookie(request)
@@ -79,7 +124,12 @@ def my_subscriptions(request: HttpRequest) -> HttpResponse:
     error, status, failed_id, errors = "", 200, "", {}
     if request.method == "POST":
         action, subscription_id = request.POST.get("action", ""), request.POST.get("subscription_id", "")
-        if (action in ACTIONS or action == "change") and subscriptions.owned_by(subscription_id, shopper.customer_id):
+        if action in CARD_ACTIONS:
+            try:
+                return _card_action(request, action, shopper.customer_id)
+            except Problem as problem:
+                error, status = capfirst(str(problem.errors[0].message)) if problem.errors else problem.detail, problem.status
+        elif (action in ACTIONS or action == "change") and subscriptions.owned_by(subscription_id, shopper.customer_id):
             try:
                 _act(action, subscription_id, shopper.customer_id, request.POST)
             except Problem as problem:
@@ -90,9 +140,13 @@ def my_subscriptions(request: HttpRequest) -> HttpResponse:
         else:
             error, status = _("That subscription is not yours."), 409
     places = subscription_shop.places(shopper.customer_id, shopper.channel)  # read once for every row's form
+    cards = order_queries.stored_cards(shopper.customer_id)
+    pays = subscription_shop.pay_choices(shopper.customer_id, cards)
     rows = [_row(s, shopper.customer_id, places, errors if s.public_id == failed_id else None)
             for s in subscriptions.listed(customer_id=shopper.customer_id)]
     return render_shop(request, "marketing/shop_subscriptions.html", {
         "title": _("Your subscriptions"), "error": "" if errors else error, "keep": KEEP, "rows": rows,
-        "done": DONE.get(request.GET.get("done", ""), ""),
+        "done": DONE.get(request.GET.get("done", ""), "") or (CARD_SAVED if request.GET.get("card") == "saved" else ""),
+        "card_failed": CARD_FAILED if request.GET.get("card") == "failed" else "",
+        "cards": cards, "pays": pays, "pay_values": [p.value for p in pays],
     }, status=status)

@@ -27,6 +27,7 @@ from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
 from omnicanal.marketing import queries, subscriptions
 from omnicanal.marketing.flow_shop import posting_shopper
+from omnicanal.orders import queries as order_queries
 from omnicanal.storefront import auth
 
 INTERVALS = (7, 14, 21, 30, 45, 60, 90)  # days; the customer's own cycle is added when it is none of these
@@ -68,6 +69,28 @@ def place_of(sub, customer_id: str) -> str:
         if entry.as_delivery() == sub.address:
             return f"ship:{entry.id}"
     return ""
+
+
+STORED_VALUE = "stored_value"  # the "pay with" option of the balance; a saved card's is "card:<crd_…>"
+
+
+def pay_choices(customer_id: str, cards: list | None = None) -> list[Place]:
+    """How the customer may pay a subscription: their balance, then each card they saved (`cards`,
+    when the caller read them already)."""
+    if cards is None:
+        cards = order_queries.stored_cards(customer_id) if customer_id else []
+    return [Place(STORED_VALUE, _("Your balance (store credit and wallet)")),
+            *(Place(f"card:{c.id}", _("Card %(card)s") % {"card": c.label}) for c in cards)]
+
+
+def parse_pay(value: str) -> tuple[str, str]:
+    """(payment_source, card_id) from a "pay with" option; the writer checks the card is theirs."""
+    kind, _sep, ref = (value or STORED_VALUE).partition(":")
+    return ("card", ref) if kind == "card" else (STORED_VALUE, "")
+
+
+def pay_of(sub) -> str:
+    return f"card:{sub.card_id}" if sub.payment_source == "card" else STORED_VALUE
 
 
 def interval_choices(current: int) -> list[int]:
@@ -112,6 +135,7 @@ def render_panel(request: HttpRequest, handle: str) -> str:
     return render_to_string("marketing/_subscribe.html", {
         "handle": handle, "variants": variants, "signed_in": bool(customer_id), "interval": interval,
         "intervals": interval_choices(interval), "stores": stores, "book": book,
+        "pays": pay_choices(customer_id),
         "failed": FAILED.get(request.GET.get("field", ""), _("We could not subscribe you: try again."))
         if request.GET.get("subscribe") == "error" else "",
     }, request=request)
@@ -130,25 +154,30 @@ FAILED = {"lines.0.quantity": gettext_lazy("Choose between 1 and 99 units."),
           "interval_days": gettext_lazy("Choose how often: every 7 to 180 days."),
           "place": gettext_lazy("Choose a store or one of your addresses."),
           "location": gettext_lazy("That store does not hand over orders: choose another."),
-          "lines.0.sku": gettext_lazy("This product cannot be subscribed to on this channel.")}
+          "lines.0.sku": gettext_lazy("This product cannot be subscribed to on this channel."),
+          "card_id": gettext_lazy("Choose one of your saved cards."),
+          "payment_source": gettext_lazy("Choose how to pay.")}
 
 
 @require_POST
 def subscribe_page(request: HttpRequest) -> HttpResponse:
     """The panel's form: subscribing in the shopper's own session is the mandate to pay each order
-    with their balance (as the Store API's POST /subscriptions); then the account's subscriptions."""
+    with their balance or the saved card chosen (as the Store API's POST /subscriptions); then the
+    account's subscriptions."""
     shopper, back, sign_in = posting_shopper(request)
     if sign_in is not None or shopper is None:
         return sign_in or HttpResponseRedirect(back)
     try:
         method, location, address = parse_place(request.POST.get("place", ""), shopper.customer_id)
+        payment_source, card_id = parse_pay(request.POST.get("pay", ""))
         lines = [subscriptions.LineSpec(sku=request.POST.get("sku", ""),
                                         quantity=whole(request.POST.get("quantity", ""), "lines.0.quantity"))]
         with transaction.atomic():
             subscriptions.do_subscribe(
                 customer_id=shopper.customer_id, lines=lines, interval_days=whole(
                     request.POST.get("interval_days", ""), "interval_days"),
-                delivery_method=method, location=location, address=address, channel=shopper.channel, by="customer")
+                delivery_method=method, location=location, address=address, channel=shopper.channel,
+                payment_source=payment_source, card_id=card_id, by="customer")
     except Problem as problem:
         field = problem.errors[0].field if problem.errors else ""
         return HttpResponseRedirect(f"{back}?{urlencode({'subscribe': 'error', 'field': field})}#subscribe-title")

@@ -1,5 +1,6 @@
 """Subscriptions (issue 18, item 8): a customer gets the same lines every N days, shipped or picked
-up at a store, paid with their stored value (store credit, then wallet: loyalty's `stored_value`).
+up at a store, paid with their stored value (store credit, then wallet: loyalty's `stored_value`)
+or with a card they saved (`card`: Webpay Oneclick, orders' stored cards).
 
 A subscription is a recurring order intent; orders owns the orders. Each cycle (`next_date`):
 
@@ -9,9 +10,11 @@ A subscription is a recurring order intent; orders owns the orders. Each cycle (
    where they may be told and are reachable: their preferred one for transactional, then WhatsApp,
    email, SMS) and may answer SKIP or PAUSE (bot.registry: the claimer below);
 3. on the date, the reservation is handed to the order: `orders.services.do_place_order` with the
-   stored value under the customer's mandate (loyalty.presence.mandate). A failure (no balance, no
-   stock, a product no longer sold) is retried after `RETRY_HOURS` (12, 24, 48); after the last it
-   pauses the subscription and tells the customer.
+   stored value under the customer's mandate (loyalty.presence.mandate), or with a pending card
+   payment that `orders.services.do_charge_stored_card` charges to the saved card at once. A failure
+   (no balance, a declined card, no stock, a product no longer sold) rolls the order back and is
+   retried after `RETRY_HOURS` (12, 24, 48); after the last it pauses the subscription
+   (`pause_reason` payment_failed) and tells the customer.
 
 Every step locks the subscription's row (one transaction each), and the `*_for` dates say which
 cycle a step already did, so two workers running the hourly task do each step once.
@@ -44,6 +47,7 @@ from omnicanal.inventory import services as inventory
 from omnicanal.loyalty import presence
 from omnicanal.marketing.events import SubscriptionChanged
 from omnicanal.marketing.models import Subscription, SubscriptionState
+from omnicanal.orders import queries as order_queries
 from omnicanal.orders import services as orders
 
 log = logging.getLogger(__name__)
@@ -54,7 +58,7 @@ TOPIC = "marketing.subscription"
 MIN_INTERVAL, MAX_INTERVAL = 7, 180
 MAX_LINES = 10
 DELIVERY = ("ship", "pickup")
-PAYMENT_SOURCES = ("stored_value",)
+PAYMENT_SOURCES = ("stored_value", "card")
 SKIP_WORDS = {"saltar", "salta", "skip", "omitir"}
 PAUSE_WORDS = {"pausar", "pausa", "pause"}
 
@@ -127,6 +131,20 @@ def _checked_address(address: dict) -> dict:
     return clean
 
 
+def _check_payment(payment_source: str, card_id: str, customer_id: str) -> tuple[str, str]:
+    """(payment_source, card_id): a card must be one the customer saved (orders' stored cards)."""
+    if payment_source not in PAYMENT_SOURCES:
+        raise ValidationFailed.on("payment_source", _("must be stored_value or card"))
+    if payment_source != "card":
+        return payment_source, ""
+    card_id = (card_id or "").strip()
+    if not card_id:
+        raise ValidationFailed.on("card_id", _("choose one of your saved cards"))
+    if not any(card.id == card_id for card in order_queries.stored_cards(customer_id)):
+        raise ValidationFailed.on("card_id", _("is not one of your saved cards"))
+    return payment_source, card_id
+
+
 def _check_next_date(next_date: dt.date | None, at: dt.datetime) -> dt.date:
     first = today(at) + dt.timedelta(days=1)
     if next_date is None:
@@ -164,20 +182,19 @@ def _release(sub: Subscription, reason: str) -> None:
 
 def do_subscribe(*, customer_id: str, lines: list[LineSpec], interval_days: int, delivery_method: str,
                  location: str = "", address: dict | None = None, next_date: dt.date | None = None,
-                 channel: str = "web", payment_source: str = "stored_value", by: str = "customer",
-                 actor: Principal = SYSTEM) -> Subscription:
+                 channel: str = "web", payment_source: str = "stored_value", card_id: str = "",
+                 by: str = "customer", actor: Principal = SYSTEM) -> Subscription:
     """A new active subscription. The customer's own act (their session, or staff at the POS with
     the customer's loyalty QR: the caller checks the presence) is the mandate to pay each cycle."""
     now = clock.now()
     customer_id = customers.resolve_id(customer_id)
-    if payment_source not in PAYMENT_SOURCES:
-        raise ValidationFailed.on("payment_source", _("must be stored_value"))
+    payment_source, card_id = _check_payment(payment_source, card_id, customer_id)
     checked_lines = _check_lines(lines, channel)
     method, location, address = _check_delivery(delivery_method, location, address, channel)
     sub = Subscription.objects.create(
         customer_id=customer_id, lines=checked_lines, interval_days=_check_interval(interval_days), channel=channel,
         delivery_method=method, location=location, address=address, payment_source=payment_source,
-        next_date=_check_next_date(next_date, now), created_by=(actor.name or by)[:100], created_at=now,
+        card_id=card_id, next_date=_check_next_date(next_date, now), created_by=(actor.name or by)[:100], created_at=now,
         updated_at=now)
     _emit(sub, "subscribed", by)
     return sub
@@ -229,8 +246,10 @@ def do_resume(*, subscription_id: str, by: str = "customer", next_date: dt.date 
 
 def do_change(*, subscription_id: str, by: str = "customer", lines: list[LineSpec] | None = None,
               interval_days: int | None = None, delivery_method: str | None = None, location: str | None = None,
-              address: dict | None = None, next_date: dt.date | None = None) -> Subscription:
-    """What, how often, where and when; the held units are given back (the next run reserves anew)."""
+              address: dict | None = None, next_date: dt.date | None = None, payment_source: str | None = None,
+              card_id: str | None = None) -> Subscription:
+    """What, how often, where, when and how it is paid; the held units are given back (the next run
+    reserves anew)."""
     sub = _locked(subscription_id)
     _check_open(sub)
     _release(sub, "changed")
@@ -244,6 +263,9 @@ def do_change(*, subscription_id: str, by: str = "customer", lines: list[LineSpe
             address if address is not None else sub.address, sub.channel)
     if next_date is not None:
         sub.next_date = _check_next_date(next_date, clock.now())
+    if payment_source is not None or card_id is not None:
+        sub.payment_source, sub.card_id = _check_payment(
+            payment_source or sub.payment_source, card_id if card_id is not None else sub.card_id, sub.customer_id)
     sub.reminded_for = None if sub.reminded_for != sub.next_date else sub.reminded_for
     return _save(sub, "changed", by)
 
@@ -315,8 +337,12 @@ def _text(sub: Subscription, kind: str, first_name: str, *, replies: bool) -> tu
     hello = _("Hi %(name)s,") % {"name": first_name or _("there")}
     if kind == "reminder":
         subject = _("Your subscription: next order on %(date)s") % {"date": when}
-        body = _("%(hello)s on %(date)s we will place your subscription's order (%(items)s), paid with your "
-                 "balance.") % {"hello": hello, "date": when, "items": _names(sub)}
+        if sub.payment_source == "card":
+            body = _("%(hello)s on %(date)s we will place your subscription's order (%(items)s), paid with your "
+                     "saved card.") % {"hello": hello, "date": when, "items": _names(sub)}
+        else:
+            body = _("%(hello)s on %(date)s we will place your subscription's order (%(items)s), paid with your "
+                     "balance.") % {"hello": hello, "date": when, "items": _names(sub)}
         if replies:
             body += " " + _("Reply SKIP to skip this one or PAUSE to pause the subscription.")
         else:
@@ -325,9 +351,22 @@ def _text(sub: Subscription, kind: str, first_name: str, *, replies: bool) -> tu
     subject = _("Your subscription is paused")
     body = _("%(hello)s we could not place your subscription's order (%(items)s): %(why)s. We paused it; "
              "resume it from your account when you are ready.") % {
-        "hello": hello, "items": _names(sub), "why": _("your balance was not enough") if "balance" in sub.last_error
-        else _("it could not be completed")}
+        "hello": hello, "items": _names(sub), "why": _failure_words(sub.last_error)}
     return subject, body
+
+
+def _failure_words(last_error: str) -> str:
+    if last_error.startswith("payment-declined"):
+        return _("your card was declined")
+    if "balance" in last_error:
+        return _("your balance was not enough")
+    return _("it could not be completed")
+
+
+def _payments(sub: Subscription) -> list[orders.PaymentIn]:
+    if sub.payment_source == "card":  # pending at placement; charged to the saved card right after
+        return [orders.PaymentIn(method="card", amount=None, provider="oneclick")]
+    return [orders.PaymentIn(method=sub.payment_source, amount=None)]
 
 
 def _place(sub: Subscription, at: dt.datetime) -> str:
@@ -341,9 +380,10 @@ def _place(sub: Subscription, at: dt.datetime) -> str:
             order = orders.do_place_order(
                 channel=sub.channel, delivery=delivery, customer_id=sub.customer_id,
                 lines=[orders.LineIn(sku=line["sku"], quantity=line["quantity"]) for line in sub.lines],
-                payments=[orders.PaymentIn(method=sub.payment_source, amount=None)],
-                contact={"subscription": sub.public_id},
+                payments=_payments(sub), contact={"subscription": sub.public_id},
                 presence=presence.mandate(sub.customer_id, sub.public_id))
+            if sub.payment_source == "card":  # a decline raises: the order above rolls back with it
+                orders.do_charge_stored_card(order=order, card_id=sub.card_id)
     except Problem as problem:
         sub.reserved_for = held  # the release rolled back with the order: the units are still held
         return _failed(sub, problem, at)

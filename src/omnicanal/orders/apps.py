@@ -19,4 +19,7 @@ class OrdersConfig(AppConfig):
     ]
 
     def ready(self) -> None:
-        from omnicanal.orders import webpay  # noqa: F401  registers the Webpay provider (providers.register)
+        from omnicanal.core import crypto
+        from omnicanal.orders import oneclick, webpay  # noqa: F401  register their providers (providers.register)
+
+        crypto.register_encrypted_text("orders.StoredCard", "tbk_user")  # rotate-secrets re-encrypts it too

@@ -346,3 +346,32 @@ class ProviderEvent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="one_provider_event")]
+
+
+class StoredCardStatus(models.TextChoices):
+    PENDING = "pending", _("Being saved")  # the inscription was started; the cardholder is on Transbank's page
+    ACTIVE = "active", pgettext_lazy("card", "Saved")
+
+
+class StoredCard(models.Model):
+    """A customer's card kept at Transbank (Webpay Oneclick Mall, orders/oneclick.py): we hold only
+    Transbank's `tbk_user` (encrypted at rest), the Oneclick username it was enrolled under, the
+    card's brand and last four digits — never the card number. A pending row is an inscription in
+    progress, found again by Transbank's `token` when the cardholder comes back."""
+
+    public_id = PublicIdField(prefix="crd")
+    customer_id = models.CharField(max_length=32, db_index=True)
+    username = models.CharField(max_length=40)  # the Oneclick username (stays when customers merge)
+    status = models.CharField(max_length=10, choices=StoredCardStatus.choices, default=StoredCardStatus.PENDING)
+    token = models.CharField(max_length=64, blank=True, default="", db_index=True)  # the inscription's, while pending
+    tbk_user = models.TextField(blank=True, default="")  # core.crypto: "fernet:…"
+    card_type = models.CharField(max_length=20, blank=True, default="")  # Visa, Mastercard, …
+    last4 = models.CharField(max_length=4, blank=True, default="")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=["pending", "active"]), name="stored_card_status_known"),
+        ]

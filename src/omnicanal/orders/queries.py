@@ -475,8 +475,32 @@ def counts_by_status(location: str) -> dict[str, int]:
     return {r["status"]: r["n"] for r in rows}
 
 
+@dataclass(frozen=True)
+class StoredCardInfo:
+    """A customer's saved card (Webpay Oneclick): what may be shown; never a number beyond its last four."""
+
+    id: str
+    card_type: str
+    last4: str
+    created_at: dt.datetime
+
+    @property
+    def label(self) -> str:
+        return f"{self.card_type or '•'} •••• {self.last4}"
+
+
+def stored_cards(customer_id: str) -> list[StoredCardInfo]:
+    """The customer's saved cards (inscriptions finished), oldest first."""
+    from omnicanal.orders.models import StoredCard
+
+    return [StoredCardInfo(id=c.public_id, card_type=c.card_type, last4=c.last4, created_at=c.created_at)
+            for c in StoredCard.objects.filter(customer_id=customer_id, status="active").order_by("pk")]
+
+
 def export_customer(customer_id: str) -> dict:
     return {"orders": [order_dict(o) for o in Order.objects.filter(customer_id=customer_id)],
+            "stored_cards": [{"id": c.id, "card_type": c.card_type, "last4": c.last4,
+                              "created_at": c.created_at.isoformat()} for c in stored_cards(customer_id)],
             "carts": [{"id": c.public_id, "channel": c.channel, "status": c.status,
                        "lines": [{"sku": line.sku, "quantity": line.quantity} for line in c.lines.all()]}
                       for c in Cart.objects.filter(customer_id=customer_id)]}

@@ -2,7 +2,8 @@
 (POST /webhooks/payments/testpay, HMAC-SHA256 signed), the customer's signed return-label link
 (GET /returns/label/<token>/, no sign-in), and Webpay Plus's round trip (orders/webpay.py): the
 shop's signed pay link (/payments/webpay/pay/<signed>/), Webpay's return (/payments/webpay/return,
-GET or POST, CSRF-exempt: Webpay's own page posts it) and the demo's sandbox page (webpay_sandbox.py)."""
+GET or POST, CSRF-exempt: Webpay's own page posts it) and the demo's sandbox page (webpay_sandbox.py);
+Oneclick's inscription return (/payments/oneclick/return, orders/oneclick.py) and its sandbox page."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from omnicanal.core.ids import external_key
 from omnicanal.core.middleware import problem_response
 from omnicanal.core.request_limits import is_json, loads
 from omnicanal.core.security_headers import policy
-from omnicanal.orders import providers, services, views, webpay, webpay_sandbox
+from omnicanal.orders import oneclick_sandbox, providers, services, views, webpay, webpay_sandbox
 
 
 @csrf_exempt
@@ -107,7 +108,33 @@ def webpay_pay(request: HttpRequest, signed: str) -> HttpResponse:
     return response
 
 
+@csrf_exempt  # Transbank's page posts TBK_TOKEN here without our CSRF token; the token is the proof
+@require_http_methods(["GET", "POST"])
+@throttle.rate_limited("webhook", lambda request: f"{throttle.client_address(request)} {request.path}")
+def oneclick_return(request: HttpRequest) -> HttpResponse:
+    """Transbank sends the cardholder back from the inscription page: keep the card (or not), then
+    on to the shop's page in our signed `next` with card=saved|failed."""
+    token = (request.POST.get("TBK_TOKEN") or request.GET.get("TBK_TOKEN") or "").strip()
+    next_path = webpay.read_next(request.GET.get("next", ""))
+    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts={request.get_host()}):
+        next_path = "/"
+    try:
+        services.do_finish_card_inscription(token=token)
+        result = "saved"
+    except Problem as problem:
+        if problem.status in (404, 503):
+            return _webpay_page(request, "result.html", {"heading": problem.title, "text": problem.detail,
+                                                         "next": next_path}, status=problem.status)
+        result = "failed"
+    path_part, hash_mark, fragment = next_path.partition("#")  # the query goes before a #fragment
+    joiner = "&" if "?" in path_part else "?"
+    return HttpResponseRedirect(f"{path_part}{joiner}{urlencode({'card': result})}{hash_mark}{fragment}")
+
+
 urlpatterns = [
+    path("payments/oneclick/return", oneclick_return, name="orders-oneclick-return"),
+    path("payments/sandbox/oneclick/inscription", oneclick_sandbox.page, name="orders-oneclick-sandbox"),
+    path("payments/sandbox/oneclick/decide", oneclick_sandbox.decide, name="orders-oneclick-sandbox-decide"),
     path("payments/webpay/return", webpay_return, name="orders-webpay-return"),
     path("payments/webpay/pay/<str:signed>/", webpay_pay, name="orders-webpay-pay"),
     path("payments/sandbox/webpay/pay", webpay_sandbox.page, name="orders-webpay-sandbox"),

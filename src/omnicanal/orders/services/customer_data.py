@@ -7,6 +7,7 @@ from omnicanal.orders.models import (
     Cart,
     CartStatus,
     Order,
+    StoredCard,
 )
 from omnicanal.orders.services.carts import _combine
 
@@ -19,3 +20,5 @@ def do_merge_customer_carts(*, survivor_id: str, merged_id: str) -> None:
     if theirs is not None and mine is not None:
         _combine(mine, theirs)
     Cart.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)
+    # Saved cards follow too; each keeps the Oneclick username it was enrolled under.
+    StoredCard.objects.filter(customer_id=merged_id).update(customer_id=survivor_id)

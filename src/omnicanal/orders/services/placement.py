@@ -112,6 +112,8 @@ def _payments_plan(payments: list[PaymentIn] | None, total: Money, channel: str,
 def _provider_for(method: str, channel: str, provider: str = "") -> str:
     if provider == "marketplace" and channel == "marketplace" and method == "card":
         return "marketplace"  # an imported marketplace order: paid to the marketplace already
+    if provider == "oneclick" and method == "card" and channel not in IN_PERSON_CHANNELS:
+        return "oneclick"  # a saved card, charged by do_charge_stored_card (a subscription's cycle)
     if method == "cash":
         return "cash"
     if method == "card":
