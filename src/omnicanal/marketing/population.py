@@ -157,8 +157,11 @@ def count(rules: list[segments.Rule], *, at: dt.datetime | None = None) -> int:
     """How many customers the rules select, from the kept population (the live count)."""
     at = at or clock.now()
     facts = kept()
-    extra = {field: KEPT.get(_key("extra", field), lambda field=field: extra_values(field, [f.customer_id for f in facts]))
-             for field in _registered(rules)}
+
+    def read(field: str) -> Extra:
+        return KEPT.get(_key("extra", field), lambda: extra_values(field, [f.customer_id for f in facts]))
+
+    extra = {field: read(field) for field in _registered(rules)}
     return sum(1 for f in facts if segments.matches(f, rules, at=at, extra=extra))
 
 
