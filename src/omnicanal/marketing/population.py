@@ -29,9 +29,9 @@ same Redis without its own CACHE_KEY_PREFIX) never serve each other's."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 
@@ -41,8 +41,23 @@ from omnicanal.loyalty import queries as loyalty
 from omnicanal.marketing import governance, registry, segments
 from omnicanal.orders import queries as orders
 
+T = TypeVar("T")
 BATCH = 1000  # customers whose facts are read from the owners per round (a few queries each)
-KEPT = memo.Memo("marketing.segment_population", max_age=3600.0, max_entries=32)  # the window bounds it
+
+
+class _WindowMemo(memo.Memo):
+    """A memo whose keys carry the clock's window (third part): once a window's value is stored, the
+    older windows' (never read again, each a whole population) leave this process's memory."""
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        value = super().get(key, compute)
+        window = key[2] if isinstance(key, tuple) else None
+        for old in [k for k in self._values if isinstance(k, tuple) and k[2] != window]:
+            del self._values[old]
+        return value
+
+
+KEPT = _WindowMemo("marketing.segment_population", max_age=3600.0)  # the window bounds the age
 
 Extra = dict[str, frozenset[str] | Decimal]  # a registered field's value per customer
 

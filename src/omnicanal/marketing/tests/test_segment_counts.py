@@ -11,7 +11,7 @@ from django.db import transaction
 
 from omnicanal.core import clock
 from omnicanal.core.models import AuditEntry
-from omnicanal.marketing import queries
+from omnicanal.marketing import population, queries
 from omnicanal.marketing.tests.conftest import START, buy, grant
 from omnicanal.orders.tests.conftest import make_customer
 from omnicanal.orders.tests.helpers import console_login
@@ -53,6 +53,8 @@ def test_a_new_order_shows_in_the_count_after_the_window_and_at_once_where_membe
         assert set(queries.segment_members(queries.parse_rules(GELS)[0])) == {ana, bea}
     # and the next window's count sees her
     assert counted(marketer, GELS, START + 60 * SECOND) == 2
+    # and only that window's population stays in the process's memory
+    assert {key[2] for key in population.KEPT._values} == {int((START + 60 * SECOND).timestamp() // 60)}
 
 
 def test_a_shorter_window_is_a_setting(api, issue_key, ana, bea, settings):
