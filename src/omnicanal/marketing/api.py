@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.db import transaction
 from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 
@@ -143,9 +144,12 @@ def create_segment(request, body: SegmentIn):
 
 @router.post("/segments/count", response=SegmentCountOut, summary="The live count of customers these rules select")
 def count_segment(request, body: SegmentCountIn):
-    """How many customers these rules select right now, without saving them (the builder's live count)."""
-    require_role(request, *roles.SEGMENTS)
-    return {"size": len(queries.segment_members(services.check_rules(body.rules)))}
+    """How many customers these rules select, without saving them (the builder's live count): counted
+    over the population kept for counting, at most SEGMENT_COUNT_SECONDS (60) old; audited
+    `segment.count` (small counts always, others once a minute per caller)."""
+    principal = require_role(request, *roles.SEGMENTS)
+    with transaction.atomic():
+        return {"size": services.do_count_segment(rules=body.rules, actor=principal, via="api")}
 
 
 @router.get("/segments/{segment_id}", response=SegmentOut, summary="A saved segment with its size counted now")

@@ -10,6 +10,8 @@ Settings (`OMNICANAL["MARKETING"]`, each optional):
 | FREQUENCY_CAP_PER_WEEK | 3 | marketing messages a customer gets in any 7 days, all campaigns, reminders and flows together |
 | ATTRIBUTION_DAYS | 7 | an order this many days after the message (any channel) converts it, unless the campaign sets its own |
 | COUPON_DAYS | 14 | how long a campaign's unique coupon is valid |
+| SEGMENT_COUNT_SECONDS | 60 | how old the population a live segment count filters may be (marketing/population.py) |
+| SEGMENT_COUNT_AUDIT_BELOW | 10 | a live count smaller than this is always audited (it may single people out); larger ones once a minute per staff member |
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import re
 
 from django.conf import settings
 
-DEFAULTS = {"FREQUENCY_CAP_PER_WEEK": 3, "ATTRIBUTION_DAYS": 7, "COUPON_DAYS": 14}
+DEFAULTS = {"FREQUENCY_CAP_PER_WEEK": 3, "ATTRIBUTION_DAYS": 7, "COUPON_DAYS": 14, "SEGMENT_COUNT_SECONDS": 60,
+            "SEGMENT_COUNT_AUDIT_BELOW": 10}
 CAP_WINDOW = dt.timedelta(days=7)
 PLACEHOLDERS = ("name", "points", "coupon", "link", "products", "business")
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\s*\}\}")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from omnicanal.core import outbox
 from omnicanal.customers import registry
-from omnicanal.marketing import campaigns, flows, queries, services
+from omnicanal.marketing import campaigns, flows, population, queries, services
 
 
 @registry.on_merge
 def move_reminders(*, survivor_id: str, merged_id: str) -> None:
+    population.forget()  # the merged-away customer is counted no more, in any process
     services.do_move_reminders(survivor_id=survivor_id, merged_id=merged_id)
     campaigns.do_move_customer(survivor_id=survivor_id, merged_id=merged_id)
     flows.do_move_customer(survivor_id=survivor_id, merged_id=merged_id)
@@ -18,6 +19,7 @@ def move_reminders(*, survivor_id: str, merged_id: str) -> None:
 
 @registry.on_erase
 def erase_reminders(*, customer_id: str) -> None:
+    population.forget()  # the erased customer is counted no more, in any process
     services.do_erase_reminders(customer_id=customer_id)
     campaigns.do_erase_customer(customer_id=customer_id)
     flows.do_erase_customer(customer_id=customer_id)

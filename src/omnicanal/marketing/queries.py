@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils import translation
@@ -19,8 +19,7 @@ from omnicanal.catalog import queries as catalog
 from omnicanal.core import clock
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
-from omnicanal.loyalty import queries as loyalty
-from omnicanal.marketing import cycles, recommender, registry, segments
+from omnicanal.marketing import cycles, population, recommender, registry, segments
 from omnicanal.marketing.models import Reminder, Segment, TrainedRecommender
 from omnicanal.orders import queries as orders
 from omnicanal.storefront import queries as storefront
@@ -359,7 +358,7 @@ def last_training() -> TrainingInfo | None:
 
 # --- segments ------------------------------------------------------------------------------------
 
-SEGMENT_BATCH = 1000
+SEGMENT_BATCH = population.BATCH
 
 
 def parse_rules(raw) -> tuple[list[segments.Rule], list[tuple[str, str]]]:
@@ -367,72 +366,33 @@ def parse_rules(raw) -> tuple[list[segments.Rule], list[tuple[str, str]]]:
     return segments.parse(raw, {name: source.kind for name, source in registry.rule_sources().items()})
 
 
-def _rfm_population(history: list[orders.PurchasedLine]) -> dict[str, tuple[int, int, int]]:
-    """RFM scores over every customer who bought (not erased: their orders keep totals but they are
-    no one to market to)."""
-    stats: dict[str, list] = {}
-    for line in history:
-        held = stats.setdefault(line.customer_id, [line.placed_at, set(), Decimal(0)])
-        held[0] = max(held[0], line.placed_at)
-        held[1].add(line.order_id)
-        held[2] += line.amount
-    return segments.rfm_scores({cid: (last, len(order_ids), spend) for cid, (last, order_ids, spend) in stats.items()})
-
-
 def customer_facts(customer_ids: list[str], *, history: list[orders.PurchasedLine] | None = None,
                    rfm: dict[str, tuple[int, int, int]] | None = None,
                    wanted_fields: set[str] | None = None) -> list[segments.Facts]:
-    """What segment rules read about these customers, from the owners, in a few queries per batch
-    (`history`/`rfm`: read once by the caller for many batches; `wanted_fields`: the registered
-    fields to ask, None for all)."""
-    summaries = customers.customer_summaries(customer_ids)
-    consents = customers.granted_channels(customer_ids, "marketing")
-    standings = loyalty.standings(customer_ids)
-    carts = orders.abandoned_carts(customer_ids)
+    """What segment rules read about these customers, from the owners, in a few queries (`history`/
+    `rfm`: read once by the caller, else now; `wanted_fields`: the registered fields to ask, None for
+    all). Counting and listing a segment read the whole population: `population`."""
     if history is None:
         history = orders.purchase_history()
     if rfm is None:
-        rfm = _rfm_population(history)
-    extra = {name: source.values(customer_ids) for name, source in registry.rule_sources().items()
-             if wanted_fields is None or name in wanted_fields}
-    bought: dict[str, list[orders.PurchasedLine]] = {}
-    wanted = set(customer_ids)
-    for line in history:
-        if line.customer_id in wanted:
-            bought.setdefault(line.customer_id, []).append(line)
-    out = []
-    for cid in customer_ids:
-        summary = summaries.get(cid)
-        if summary is None or summary.erased:
-            continue
-        lines = bought.get(cid, [])
-        standing = standings.get(cid)
-        out.append(segments.Facts(
-            customer_id=cid, categories=frozenset(line.category for line in lines),
-            channels=frozenset(line.channel for line in lines), orders=len({line.order_id for line in lines}),
-            spend=sum((line.amount for line in lines), Decimal(0)),
-            last_purchase_at=max((line.placed_at for line in lines), default=None), language=summary.language,
-            city=summary.address.city if summary.address else "", consents=consents.get(cid, frozenset()),
-            stores=frozenset(line.store for line in lines if line.store),
-            tier=standing.tier if standing else "", points=standing.points if standing else 0,
-            cart_abandoned_at=carts.get(cid), rfm=rfm.get(cid),
-            extra={name: values[cid] for name, values in extra.items() if cid in values}))
-    return out
+        rfm = population.rfm_population(history)
+    facts = population.facts_of(customer_ids, population.by_customer(history), rfm)
+    extra = {name: population.extra_values(name, [f.customer_id for f in facts])
+             for name in registry.rule_sources() if wanted_fields is None or name in wanted_fields}
+    return [replace(f, extra={name: values[f.customer_id] for name, values in extra.items() if f.customer_id in values})
+            for f in facts]
 
 
 def segment_members(rules: list[segments.Rule], *, at: dt.datetime | None = None) -> list[str]:
-    """Every customer (not merged away, not erased) all the rules hold for, oldest first. The order
-    history is read once (RFM needs the whole population); the rest per batch of customers."""
-    at = at or clock.now()
-    ids = customers.customer_ids(limit=10_000_000)
-    history = orders.purchase_history()
-    rfm = _rfm_population(history)
-    wanted_fields = {rule.field for rule in rules}
-    found: list[str] = []
-    for start in range(0, len(ids), SEGMENT_BATCH):
-        batch = customer_facts(ids[start:start + SEGMENT_BATCH], history=history, rfm=rfm, wanted_fields=wanted_fields)
-        found += [f.customer_id for f in batch if segments.matches(f, rules, at=at)]
-    return found
+    """Every customer (not merged away, not erased) all the rules hold for, oldest first, read now:
+    for whoever acts on them (a campaign's enrolment, exports, a save's size)."""
+    return population.members(rules, at=at)
+
+
+def segment_count(rules: list[segments.Rule], *, at: dt.datetime | None = None) -> int:
+    """How many customers the rules select, from the population kept for the live count (at most
+    SEGMENT_COUNT_SECONDS old: marketing/population.py)."""
+    return population.count(rules, at=at)
 
 
 @dataclass(frozen=True)
@@ -452,7 +412,7 @@ def get_segment(segment_id: str) -> SegmentInfo:
     if row is None:
         raise NotFound(detail=_("No segment %(id)s.") % {"id": segment_id})
     rules, _errors = parse_rules(row.rules)
-    return SegmentInfo(id=row.public_id, name=row.name, rules=row.rules, size=len(segment_members(rules)),
+    return SegmentInfo(id=row.public_id, name=row.name, rules=row.rules, size=segment_count(rules),
                        saved_size=row.size, created_at=row.created_at)
 
 

@@ -1,6 +1,7 @@
 """The console's segment builder: saved segments (with their export and ad-audience downloads) and a
-form of rule rows (field, operator, value) whose live count HTMX asks on every change; saving it is
-audited. Marketer and manager only (roles.SEGMENTS)."""
+form of rule rows (field, operator, value) whose live count HTMX asks on every change (counted over
+the population kept a minute, marketing/population.py; audited as services.do_count_segment says);
+saving it is audited. Marketer and manager only (roles.SEGMENTS)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.views.decorators.http import require_POST
 from omnicanal.core import audit
 from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import Problem
-from omnicanal.marketing import audiences, queries, registry, roles, segments, services
+from omnicanal.marketing import audiences, registry, roles, segments, services
 from omnicanal.marketing.models import Segment
 
 ROWS = 3  # empty rows a new builder shows; "Add a rule" adds one more
@@ -47,10 +48,12 @@ def _rows(data, count: int) -> list[dict]:
              "value": data.get(f"value_{i}", "")} for i in range(count)]
 
 
-def _count_context(data) -> dict:
+def _count_context(request: HttpRequest, data) -> dict:
+    """The live count of the rows (audited as services.do_count_segment says), or what is wrong."""
     try:
-        return {"size": len(queries.segment_members(services.check_rules(rules_from_form(data)))), "problem": None,
-                "row_errors": []}
+        with transaction.atomic():
+            size = services.do_count_segment(rules=rules_from_form(data), actor=principal(request), via="console")
+        return {"size": size, "problem": None, "row_errors": []}
     except Problem as problem:
         return {"size": None, "problem": problem, "row_errors": [_row_error(e.field, e.message) for e in problem.errors]}
 
@@ -83,14 +86,14 @@ def segment_list(request: HttpRequest):
     return render(request, "marketing/segments.html", {
         "title": _("Segments"), "segments": Segment.objects.order_by("-created_at", "-pk")[:100],
         "rows": _rows(data, count), "row_count": count, "fields": _field_choices(), "ops": OPS,
-        "name": data.get("name", ""), "platforms": sorted(audiences.PLATFORMS), **_count_context(data)})
+        "name": data.get("name", ""), "platforms": sorted(audiences.PLATFORMS), **_count_context(request, data)})
 
 
 @require_POST
 @staff_required(*roles.SEGMENTS)
 def segment_count(request: HttpRequest):
     """The live count (HTMX): the number of customers the rows select now, or what is wrong with them."""
-    return render(request, "marketing/_segment_count.html", _count_context(request.POST))
+    return render(request, "marketing/_segment_count.html", _count_context(request, request.POST))
 
 
 def do_save_segment(*, name: str, rules: list, actor) -> Segment:

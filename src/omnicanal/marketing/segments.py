@@ -29,6 +29,7 @@ import datetime as dt
 import math
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -125,7 +126,9 @@ def parse(raw: list, extra: dict[str, str] | None = None) -> tuple[list[Rule], l
     return rules, errors
 
 
-def _value(facts: Facts, field: str, at: dt.datetime):
+def _value(facts: Facts, field: str, at: dt.datetime, extra: Mapping[str, Mapping[str, Any]] | None):
+    if extra is not None and field in extra:
+        return extra[field].get(facts.customer_id)
     if field in facts.extra or "." in field:
         return facts.extra.get(field)
     if field in RFM_FIELDS:
@@ -157,9 +160,12 @@ def _value(facts: Facts, field: str, at: dt.datetime):
     return Decimal((at - facts.last_purchase_at).days)
 
 
-def matches(facts: Facts, rules: list[Rule], *, at: dt.datetime) -> bool:
+def matches(facts: Facts, rules: list[Rule], *, at: dt.datetime,
+            extra: Mapping[str, Mapping[str, Any]] | None = None) -> bool:
+    """Whether every rule holds for the customer at `at`. `extra`: registered fields' values
+    {field: {customer id: value}} read apart from the facts (a kept population's), else facts.extra."""
     for rule in rules:
-        value = _value(facts, rule.field, at)
+        value = _value(facts, rule.field, at, extra)
         if isinstance(rule.value, tuple):
             hit = bool(value and set(value) & set(rule.value))
             if hit != (rule.op == "any_of"):

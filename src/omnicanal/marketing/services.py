@@ -15,16 +15,18 @@ import logging
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
 from omnicanal.catalog import queries as catalog
 from omnicanal.conversations import services as conversations
-from omnicanal.core import clock, outbox
+from omnicanal.core import audit, clock, outbox
+from omnicanal.core.auth import Principal
 from omnicanal.core.errors import FieldError, NotFound, Problem, ValidationFailed
 from omnicanal.customers import queries as customers
-from omnicanal.marketing import campaigns, queries, recommender, segments
+from omnicanal.marketing import campaigns, governance, queries, recommender, segments
 from omnicanal.marketing.events import RecommenderTrained, ReminderSent
 from omnicanal.marketing.models import (
     Flow,
@@ -176,6 +178,39 @@ def check_rules(raw) -> list[segments.Rule]:
         raise ValidationFailed(detail=_rule_problem(errors[0][1]),
                                errors=[FieldError(path, _rule_problem(code)) for path, code in errors])
     return rules
+
+
+def _count_audited(actor: Principal, size: int) -> bool:
+    """Whether this live count gets its own audit entry: always when it is small (a count of a few
+    may single people out: "the one customer in this city who spent over a million"), else the first
+    of each minute per staff member (the builder asks on every change of a row: one entry per
+    keystroke would bury the log). Without a reachable cache every count is audited."""
+    if size < int(governance.setting("SEGMENT_COUNT_AUDIT_BELOW")):
+        return True
+    minute = int(clock.now().timestamp() // 60)
+    try:
+        return bool(cache.add(f"marketing:segment-count-audit:{actor.kind}:{actor.id}:{minute}", 1, timeout=120))
+    except Exception:  # noqa: BLE001  # a cache down costs log volume, never an unaudited count
+        log.warning("segment count audit: cache unreachable, auditing every count", exc_info=True)
+        return True
+
+
+def _rules_for_audit(rules: list[segments.Rule]) -> list[dict]:
+    return [{"field": r.field, "op": r.op,
+             "value": [v[:80] for v in r.value[:20]] if isinstance(r.value, tuple) else str(r.value)} for r in rules]
+
+
+def do_count_segment(*, rules: list, actor: Principal, via: str) -> int:
+    """The live count of these rules (the console's builder, `POST /segments/count`): the customers
+    they select in the population kept for counting (at most SEGMENT_COUNT_SECONDS old), audited
+    `segment.count` (the rules, the size, `via`) as `_count_audited` says. A bad rule is a 422 and
+    counts nothing. Runs inside the caller's transaction (the audit entry)."""
+    parsed = check_rules(rules)
+    size = queries.segment_count(parsed)
+    if _count_audited(actor, size):
+        audit.record(actor=actor, action="segment.count", target_type="segment", target_id="live",
+                     after={"rules": _rules_for_audit(parsed), "size": size, "via": via})
+    return size
 
 
 def do_create_segment(*, name: str, rules: list, actor_name: str = "") -> Segment:

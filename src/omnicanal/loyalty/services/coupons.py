@@ -1,4 +1,5 @@
-"""Coupons and promotions: one shared code with a use limit, or batches of unique codes.
+"""Coupons and promotions: one shared code with a use limit, batches of unique codes, or many unique
+codes drawn by another domain (a campaign's one per message: `new_code`, then `do_create_coupons`).
 
 A use is counted when the order is placed (do_use_coupon), under the coupon's row lock and by a
 conditional UPDATE, and the database's CHECK refuses a count above max_uses: N uses at most, however
@@ -30,6 +31,11 @@ from omnicanal.loyalty.services.stored_value import CODE_ALPHABET
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{2,39}$")
 CHANNEL = re.compile(r"^[a-z][a-z0-9_]{1,19}$")
 MAX_BATCH = 10_000
+# A unique code's random part: CODE_ALPHABET (no 0/O, 1/I: read aloud at a till). 8 characters after
+# a batch's prefix (32⁸), 10 for codes drawn one message at a time (32¹⁰: two launches drawing at
+# once never meet in practice; the table's unique index refuses it if they ever do).
+BATCH_CODE_LENGTH = 8
+DRAWN_CODE_LENGTH = 10
 
 
 def normalize_code(code: str) -> str:
@@ -109,6 +115,44 @@ def do_create_coupon(
     return coupon
 
 
+def new_code(prefix: str, *, length: int = DRAWN_CODE_LENGTH) -> str:
+    """A fresh random code PREFIX-XXXXXXXXXX (the one rule for unique codes: alphabet and length). Not
+    checked against the table: the caller may put it in a message first, then make the coupons with
+    `do_create_coupons`, which refuses a taken one."""
+    return f"{normalize_code(prefix)}-{''.join(secrets.choice(CODE_ALPHABET) for _ in range(length))}"
+
+
+def do_create_coupons(
+    *, codes: list[str], terms: Terms, max_uses: int | None = 1, name: str = "", actor: Principal = SYSTEM,
+) -> list[Coupon]:
+    """Many coupons sharing `terms`, one per code (e.g. `new_code` drawn for each message of a
+    campaign), in three statements whatever their number: one check that no code is taken, one
+    INSERT of the coupons, one audit entry naming them. Codes are checked as `do_create_coupon`
+    checks one (format, not taken) and must differ from each other; a code taken by a concurrent
+    writer between the check and the INSERT is refused by the table's unique index (the caller's
+    transaction rolls back). Runs inside the caller's transaction."""
+    wanted = [normalize_code(code) for code in codes]
+    if not 1 <= len(wanted) <= MAX_BATCH:
+        raise ValidationFailed.on("codes", _("must be between 1 and %(max)d") % {"max": MAX_BATCH})
+    if len(set(wanted)) != len(wanted):
+        raise ValidationFailed.on("codes", _("each code must be different"))
+    if not all(CODE.match(code) for code in wanted):
+        raise ValidationFailed.on("codes", _("3 to 40 letters, digits, - or _"))
+    if max_uses is not None and max_uses < 1:
+        raise ValidationFailed.on("max_uses", _("must be at least 1"))
+    terms = check_terms(terms)
+    if Coupon.objects.filter(code__in=wanted).exists():
+        raise ValidationFailed.on("codes", _("is taken"))
+    now, label = clock.now(), _label(actor)
+    made = Coupon.objects.bulk_create([
+        Coupon(code=code, name=name[:100], max_uses=max_uses, created_by=label, created_at=now,
+               public_id=_new_coupon_id(), **_fields(terms)) for code in wanted])
+    audit.record(actor=actor, action="loyalty.coupon.create_many", target_type="coupon", target_id=made[0].public_id,
+                 after={"count": len(made), "codes": wanted, "kind": terms.kind, "value": str(terms.value),
+                        "max_uses": max_uses, "name": name[:100]})
+    return made
+
+
 def do_create_batch(
     *, name: str, prefix: str, count: int, terms: Terms, uses_per_code: int = 1, actor: Principal = SYSTEM
 ) -> CouponBatch:
@@ -125,7 +169,7 @@ def do_create_batch(
     batch = CouponBatch.objects.create(name=name.strip() or prefix, prefix=prefix, count=count, created_by=_label(actor), created_at=now)
     codes: set[str] = set()
     while len(codes) < count:
-        fresh = {f"{prefix}-{''.join(secrets.choice(CODE_ALPHABET) for _ in range(8))}" for _ in range(count - len(codes))}
+        fresh = {new_code(prefix, length=BATCH_CODE_LENGTH) for _ in range(count - len(codes))}
         taken = set(Coupon.objects.filter(code__in=fresh).values_list("code", flat=True))
         codes |= fresh - taken
     Coupon.objects.bulk_create(

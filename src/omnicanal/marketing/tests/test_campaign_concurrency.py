@@ -60,3 +60,34 @@ def test_a_campaign_launched_twice_concurrently_sends_each_customer_at_most_one_
     assert len(per_customer) == summary.sent == Touch.objects.count()
     assert Recipient.objects.filter(status__in=["pending", "held"]).count() == 0
     assert summary.status == "done"
+
+
+def test_a_coupon_campaign_launched_twice_concurrently_makes_one_unique_coupon_per_message():
+    from omnicanal.conversations.models import Message
+    from omnicanal.loyalty.models import Coupon
+    from omnicanal.marketing import campaigns, queries, services
+    from omnicanal.marketing.models import Recipient
+
+    # given customers who accept marketing by email, and a campaign with a unique coupon per message
+    many_consenting_customers(CUSTOMERS)
+    with transaction.atomic():
+        segment = services.do_create_segment(name="Todos", rules=[]).public_id
+        campaign_id = campaigns.do_create_campaign(name="Cupones", segment_id=segment,
+                                                   message={"es": "Hola {{ name }}, tu cupón {{ coupon }}"},
+                                                   coupon={"kind": "percent", "value": 10, "days": 14},
+                                                   actor=SYSTEM).public_id
+    # when two processes launch it at the same moment, each making its chunks' coupons in bulk
+    run_in_processes("omnicanal.marketing.tests.workers:launch", [(campaign_id, EVENING.isoformat(), CHUNK)] * 2,
+                     timeout=1200)
+    # then every customer got one message carrying a code of their own, each a single-use coupon
+    summary = queries.campaign_results(campaign_id)
+    assert summary.sent == CUSTOMERS and summary.status == "done"
+    codes = list(Recipient.objects.filter(campaign__public_id=campaign_id, status="sent")
+                 .values_list("customer_id", "coupon_code"))
+    assert len({code for _c, code in codes}) == CUSTOMERS and all(code for _c, code in codes)
+    coupons = Coupon.objects.filter(name__startswith=campaign_id)
+    assert coupons.count() == CUSTOMERS and set(coupons.values_list("max_uses", "uses")) == {(1, 0)}
+    assert set(coupons.values_list("code", flat=True)) == {code for _c, code in codes}
+    texts = dict(Message.objects.filter(meta__notification=campaigns.TOPIC)
+                 .values_list("conversation__customer_id", "text"))
+    assert all(code in texts[customer] for customer, code in codes)
