@@ -1,9 +1,9 @@
 """Human words on every console page: no raw code, and no English left on a Spanish page.
 
 The walker (test_loaded_demo.py, on the whole demo loaded once for that module) signs in as an admin
-and as a store clerk of its own, and reads, in Spanish and in English, every page
-the navigation offers plus one detail page of each kind (order, customer 360, conversation thread,
-dispute, stock transfer, return, loyalty account, coupon). It reads the visible text only: tags,
+and as a store clerk of its own, and reads, in Spanish and in English, every page the navigation
+offers plus one detail page of each kind (order, customer 360, conversation thread, dispute, stock
+transfer, return, loyalty account, coupon). It reads the visible text only: tags,
 scripts, styles and attributes (URLs, values, data-*) are left out.
 
 It fails on
