@@ -14,7 +14,7 @@ Python, `{% load labels %}{{ p.method|label:"orders.payment_method" }}` in a tem
 web.templatetags.labels). Nobody imports another domain's wording.py: the name is the contract.
 
 An unknown code falls back to a humanised form ("drop_ship" → "Drop ship") so a new code never
-breaks a page, but the console walker (web/tests/test_console_labels.py) reads every registered code
+breaks a page, but the console walker (web/tests/test_loaded_demo.py, its rules in test_console_labels.py) reads every registered code
 and fails when one shows raw on a page, in Spanish or English.
 """
 

@@ -1,6 +1,11 @@
 """The demo's tickets tell the truth about their SLA (issue 22): due times follow the policy in the
 team's business hours from when the customer wrote, and a timer is breached exactly when its due
-time has passed, whatever day the demo is loaded."""
+time has passed, whatever day the demo is loaded.
+
+The customers' demo, which the conversations' one reads, is loaded once for the module (core/testing_db.py,
+SharedRows), at the first test's instant: its rows are times relative to the load (oldest first, in
+the same order whatever the day), and what the conversations' demo reads of them (names, channels)
+does not depend on the day. Each test loads the conversations at its own instant."""
 
 import datetime as dt
 import random
@@ -13,22 +18,40 @@ from omnicanal.conversations import demo as conversations_demo
 from omnicanal.conversations.models import Ticket
 from omnicanal.conversations.services import sla_deadline
 from omnicanal.core import clock
+from omnicanal.core.testing_db import SharedRows
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("customers")]
 TIMERS = ("first_response", "next_response", "resolution")
 
 
-def load_at(instant):
+SUNDAY_NOON = dt.datetime(2026, 12, 6, 15, 0, tzinfo=dt.UTC)  # 12:00 in Santiago; the team opens Monday 09:00
+
+
+def _load_customers() -> None:
     from omnicanal.customers import demo as customers_demo
 
-    with clock.frozen(instant), transaction.atomic():
+    with clock.frozen(SUNDAY_NOON), transaction.atomic():
         customers_demo.load(seed=2026, rng=random.Random("2026:customers"), out=sys.stdout)
+
+
+@pytest.fixture(scope="module")
+def _customers(django_db_setup, django_db_blocker):
+    yield from SharedRows(django_db_blocker).around(_load_customers)
+
+
+@pytest.fixture
+def customers(db, _customers):
+    """The customers' demo, loaded once for the module."""
+
+
+def load_at(instant):
+    with clock.frozen(instant), transaction.atomic():
         conversations_demo.load(seed=2026, rng=random.Random("2026:conversations"), out=sys.stdout)
     return list(Ticket.objects.filter(status="open").select_related("conversation", "policy", "team"))
 
 
 def test_loaded_on_a_sunday_no_ticket_is_breached_while_the_team_is_closed():
-    sunday_noon = dt.datetime(2026, 12, 6, 15, 0, tzinfo=dt.UTC)  # 12:00 in Santiago; the team opens Monday 09:00
+    sunday_noon = SUNDAY_NOON
     tickets = load_at(sunday_noon)
     assert tickets
     monday_nine = dt.datetime(2026, 12, 7, 12, 0, tzinfo=dt.UTC)

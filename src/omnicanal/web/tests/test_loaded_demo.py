@@ -1,10 +1,17 @@
-"""The demo tells a true story (issue 22, item 8): every order number a ticket or a message names is
-an order of that same customer; each customer's tier is the one their last 12 months of spend earn
-under the programme's tier rule; no conversation a person answered is shown as one the bot answers.
+"""The whole demo, loaded once for this module's tests (`omnicanal demo`, about a minute quiet, many
+on a busy machine; core/testing_db.py, SharedRows): each test starts from it as loaded, its own
+changes rolled back after it. It was loaded three times, once per test, in three files.
 
-The whole demo is loaded once (about a minute), with its after-commit event handlers run as they
-are in a real load (loyalty earns on the open orders' OrderPaid), at one frozen instant, so the
-12-month window the test reads is the one the demo was loaded in."""
+- The demo loads once and a re-run is harmless (was core/tests/test_cli.py).
+- The demo tells a true story (issue 22, item 8; was test_demo_story.py): every order number a ticket
+  or a message names is an order of that same customer; each customer's tier is the one their last
+  12 months of spend earn under the programme's tier rule; no conversation a person answered is shown
+  as one the bot answers. The load runs its after-commit event handlers as a real load does (loyalty
+  earns on the open orders' OrderPaid), at one frozen instant, so the 12-month window the test reads
+  is the one the demo was loaded in.
+- Every console page speaks words, not codes, in Spanish and English (the walker, whose reader and
+  rules are test_console_labels.py's).
+"""
 
 import datetime as dt
 import re
@@ -15,13 +22,50 @@ from django.core.management import call_command
 from django.db.models import Sum
 
 from omnicanal.conversations.models import BotState, Conversation, Message, Ticket
-from omnicanal.core import clock
-from omnicanal.core.models import User
+from omnicanal.core import clock, labels
+from omnicanal.core.auth import authenticate_key
+from omnicanal.core.models import DemoStep, User
+from omnicanal.core.testing_db import SharedRows
 from omnicanal.loyalty import queries as loyalty
 from omnicanal.loyalty.models import Tier
 from omnicanal.orders.models import Order, OrderLine, Return, number_prefix, pk_from_number
+from omnicanal.web.tests.test_console_labels import clerk_pages, detail_pages, nav_pages, walk
 
 pytestmark = pytest.mark.django_db
+
+
+def _load_demo() -> dict:
+    """`omnicanal demo --quiet` at one frozen instant, its commit callbacks run (no commit happens
+    inside the module's transaction): {"now": that instant, "users": how many users it made}."""
+    from django.test import TestCase
+
+    now = clock.now().replace(microsecond=0)
+    with clock.frozen(now), TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("demo", "--quiet")
+    return {"now": now, "users": User.objects.count()}
+
+
+@pytest.fixture(scope="module")
+def _demo(django_db_setup, django_db_blocker):
+    yield from SharedRows(django_db_blocker).around(_load_demo)
+
+
+@pytest.fixture
+def demo(db, _demo):
+    return _demo
+
+
+def test_demo_loads_once_and_reruns_harmlessly(demo, capsys):
+    users = User.objects.count()
+    assert users == demo["users"] >= 7  # the rows as the first load left them
+    call_command("demo")
+    assert User.objects.count() == users
+    assert set(User.objects.values_list("role", flat=True)) >= {"admin", "manager", "agent", "store_staff", "marketer"}
+    assert DemoStep.objects.filter(app="core").count() == 1
+    # the re-run prints the logins generated at the first load, and they work
+    printed = capsys.readouterr().out
+    key = next(word for line in printed.splitlines() if "API key" in line for word in line.split() if word.startswith("ok_"))
+    assert authenticate_key(key) is not None
 
 
 def _order_numbers(text: str) -> list[str]:
@@ -58,12 +102,10 @@ def _tier_earned(spend: Decimal, tiers: list[Tier]) -> str | None:
     return max(reached, key=lambda t: t.min_spend).code if reached else None
 
 
-def test_the_demo_tells_a_true_story(django_capture_on_commit_callbacks, client):
-    now = clock.now().replace(microsecond=0)
+def test_the_demo_tells_a_true_story(demo, client):
+    """Issue 22, item 8 (the module's docstring)."""
+    now = demo["now"]
     with clock.frozen(now):
-        with django_capture_on_commit_callbacks(execute=True):
-            call_command("demo", "--quiet")
-
         # 1. Order numbers named in tickets and messages are orders of that same customer.
         mentions = _mentions()
         assert len(mentions) >= 20, "the demo's conversations should talk about real orders"
@@ -98,3 +140,24 @@ def test_the_demo_tells_a_true_story(django_capture_on_commit_callbacks, client)
             header = page.split('class="thread-head"', 1)[1].split("</header>", 1)[0]
             assert str(shown_as_bot) not in header and "Responde el bot" not in header, conversation.public_id
             assert conversation.public_id not in re.sub(r'"[^"]*"', "", header), "the header shows a raw id"
+
+
+def test_every_console_page_speaks_words_not_codes_in_spanish_and_english(demo, client):
+    from omnicanal.core.services import do_create_staff_user
+    from omnicanal.inventory.models import Location
+
+    store = Location.objects.filter(kind="store").order_by("code").values_list("code", flat=True).first()
+    admin = do_create_staff_user(username="walker-admin", password="walker-pass-1", role="admin", locations=[],
+                                 first_name="Ada")
+    clerk = do_create_staff_user(username="walker-clerk", password="walker-pass-1", role="store_staff",
+                                 locations=[store], first_name="Clara")
+    codes = labels.codes()
+    assert {"carry_out", "captured", "store_credit", "order.placed"} <= codes
+    details = detail_pages(store)
+    found = {}
+    for user in (admin, clerk):
+        pages = list(dict.fromkeys(nav_pages(user) + (details if user is admin else clerk_pages(store))))
+        for language in ("es", "en"):
+            for path, bad in walk(client, user, pages, language, codes).items():
+                found[f"{user.role} {language} {path}"] = sorted(bad)
+    assert not found, "\n".join(f"{where}: {bad}" for where, bad in sorted(found.items()))
