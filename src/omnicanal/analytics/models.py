@@ -84,6 +84,34 @@ class CustomerHour(models.Model):
         indexes = [models.Index(fields=["bucket"], name="customer_hour_by_bucket")]
 
 
+class CustomerMonth(models.Model):
+    """A customer's CustomerHour rows of one UTC month folded into one row (orders, spend, the channels
+    with an order as a bit mask: ChannelBit), recounted from them whenever one changes: the whole
+    months of an unfiltered period read a row per customer and month, summed as integers, rather
+    than an hour row per order with a distinct count (order_kpis.customers_kpis; issue 19)."""
+
+    customer_id = models.CharField(max_length=32)
+    month = models.DateTimeField()  # the UTC month it starts
+    orders = models.IntegerField(default=0)
+    spend_cents = models.BigIntegerField(default=0)  # hundredths of the currency (amount_field's precision)
+    channels = models.BigIntegerField(default=0)  # 1 << ChannelBit.bit for each channel with an order
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["customer_id", "month"], name="one_customer_month")]
+        # covering: a period's GROUP BY customer is an index-only scan in customer order
+        indexes = [models.Index(fields=["month"], name="customer_month_by_month"),
+                   models.Index(fields=["customer_id", "month", "orders", "spend_cents", "channels"],
+                                name="customer_month_covering")]
+
+
+class ChannelBit(models.Model):
+    """The bit a sales channel sets in CustomerMonth.channels: given on the channel's first counted
+    order (the next free one), never changed or reused, so every month row keeps its meaning."""
+
+    channel = models.CharField(max_length=30, unique=True)
+    bit = models.PositiveSmallIntegerField(unique=True)  # 0..62 (a signed bigint's bits)
+
+
 class CountedReturn(models.Model):
     """A received return already in the rollups (a replayed event adds nothing)."""
 

@@ -1,6 +1,6 @@
 """The order-side KPIs that are not plain sums, read from the rollups order_rollups keeps, for a
 period of whole hours (the same cells as the additive KPIs, already summed per channel, and one
-GROUP BY customer over CustomerHour): no order fact is read. Other periods: raw.py, from the facts."""
+GROUP BY customer over CustomerMonth or CustomerHour): no order fact is read. Other periods: raw.py, from the facts."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import Count, Q, Sum
 
-from omnicanal.analytics import kpis
+from omnicanal.analytics import customer_months, kpis
 from omnicanal.analytics import order_rollups as r
 from omnicanal.analytics.models import CustomerHour
 from omnicanal.analytics.totals import Filters, Totals, summed
@@ -47,8 +47,27 @@ def on_time_rate(m: dict[str, Decimal], filters: Filters) -> float | None:
 
 
 def customers_kpis(filters: Filters, money) -> dict[str, Any]:
-    """repeat_rate and customers_by_channels_used: per customer over the period's CustomerHour rows
-    (orders, channels with an order, spend), then per number of channels, in one query."""
+    """repeat_rate and customers_by_channels_used, in one query: per customer over the period
+    (orders, channels with an order, spend), then per number of channels. Unfiltered whole UTC
+    months: the CustomerMonth rows (customer_months); any other period: its CustomerHour rows (of
+    the channel and locations asked)."""
+    if filters.channel is None and filters.locations is None and customer_months.whole_months(filters.start,
+                                                                                             filters.end):
+        groups = [(used, n, Decimal(cents) / customer_months.CENTS, repeat)
+                  for used, n, cents, repeat in customer_months.customers_table(filters.start, filters.end)]
+    else:
+        groups = _hourly_customers(filters)
+    customers = sum(n for _, n, _, _ in groups)
+    return {
+        "repeat_rate": ratio(sum(repeat for *_, repeat in groups), customers),
+        "customers_by_channels_used": {str(used): {
+            "customers": n, "average_value": money(spent / n),
+        } for used, n, spent, _ in groups},
+    }
+
+
+def _hourly_customers(filters: Filters) -> list[tuple[int, int, Decimal, int]]:
+    """(channels used, customers, spend, customers with two orders or more) off CustomerHour."""
     rows = CustomerHour.objects.filter(bucket__gte=filters.start, bucket__lt=filters.end)
     if filters.channel is not None:
         rows = rows.filter(channel=filters.channel)
@@ -64,14 +83,7 @@ def customers_kpis(filters: Filters, money) -> dict[str, Any]:
         cursor.execute(  # the outer GROUP BY: Django's ORM does not aggregate over an aggregate
             "SELECT c.used, COUNT(*), SUM(c.spent), SUM(CASE WHEN c.placed >= 2 THEN 1 ELSE 0 END) "  # noqa: S608
             f"FROM ({inner}) c GROUP BY c.used ORDER BY c.used", params)
-        groups = cursor.fetchall()
-    customers = sum(n for _, n, _, _ in groups)
-    return {
-        "repeat_rate": ratio(sum(repeat for *_, repeat in groups), customers),
-        "customers_by_channels_used": {str(used): {
-            "customers": n, "average_value": money(Decimal(str(spent)) / n),
-        } for used, n, spent, _ in groups},
-    }
+        return [(int(used), int(n), Decimal(str(spent)), int(repeat)) for used, n, spent, repeat in cursor.fetchall()]
 
 
 def loyalty_redemption(per_channel: Totals, money) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from omnicanal.analytics import cells, histogram, kpis
-from omnicanal.analytics.models import CountedOrder, CustomerHour
+from omnicanal.analytics import cells, customer_months, histogram, kpis
+from omnicanal.analytics.models import CountedOrder, CustomerHour, CustomerMonth
 from omnicanal.conversations import queries as conversations
 from omnicanal.core import clock, hours
 from omnicanal.orders import queries as orders
@@ -157,15 +157,18 @@ def cross_channel_ids(facts: list[orders.OrderFact], *, until: dt.datetime | Non
 # --- the writers ---------------------------------------------------------------------------------
 
 def _add_customer(counted: CountedOrder, customer_id: str, orders_delta: int, spend: Decimal) -> None:
+    """Add to the customer's hour row, then recount its month row (customer_months) from its hours."""
     bucket = cells.buckets(counted.placed_at)[0][1]
+    month = customer_months.month_of(bucket)
+    customer_months.lock(customer_id, month)  # before the hour: concurrent handlers recount in turn
     key = {"customer_id": customer_id, "bucket": bucket, "channel": counted.channel, "location": counted.location}
-    if CustomerHour.objects.filter(**key).update(orders=F("orders") + orders_delta, spend=F("spend") + spend):
-        return
-    try:
-        with transaction.atomic():  # a concurrent handler may create the row first
-            CustomerHour.objects.create(**key, orders=orders_delta, spend=spend)
-    except IntegrityError:
-        CustomerHour.objects.filter(**key).update(orders=F("orders") + orders_delta, spend=F("spend") + spend)
+    if not CustomerHour.objects.filter(**key).update(orders=F("orders") + orders_delta, spend=F("spend") + spend):
+        try:
+            with transaction.atomic():  # a concurrent handler may create the row first
+                CustomerHour.objects.create(**key, orders=orders_delta, spend=spend)
+        except IntegrityError:
+            CustomerHour.objects.filter(**key).update(orders=F("orders") + orders_delta, spend=F("spend") + spend)
+    customer_months.recount(customer_id, month)
 
 
 def _sync(counted: CountedOrder, fact: orders.OrderFact | None, returns: Iterable[orders.ReturnFact], *,
@@ -234,8 +237,9 @@ def do_count_overdue_promises(*, today: dt.date | None = None) -> int:
 
 def do_rebuild_order_rollups(facts: list[orders.OrderFact]) -> None:
     """After services.do_rebuild_rollups counted the orders again: sync every one (the customers'
-    hours start empty; cross-channel flags from the touches known now)."""
+    hours and months start empty; cross-channel flags from the touches known now)."""
     CustomerHour.objects.all().delete()
+    CustomerMonth.objects.all().delete()
     today = business_today()
     cross = set(cross_channel_ids([fact for fact in facts if not fact.cancelled]))
     ids = [fact.order_id for fact in facts]

@@ -1,7 +1,8 @@
 """The rollups (kept incrementally by the outbox handlers and the overdue promises' task) agree with the
 raw facts after any sequence of orders, payments, fulfilment steps, cancellations and returns (every
 metric, order_rollups' too, and the KPIs read off them: the customers' table exactly, cycle times
-within a bucket), and the conversation cells with conversations' facts after any sequence of
+within a bucket; the customers' month rows are their hours folded, and an unfiltered period of whole
+months reads them), and the conversation cells with conversations' facts after any sequence of
 messages, replies, resolutions, reopenings, linked orders and routing; and a rebuild from the facts
 lands on the same cells."""
 
@@ -22,13 +23,15 @@ from omnicanal.analytics import (
 )
 from omnicanal.analytics.models import ConversationCell, CustomerHour, RollupCell
 from omnicanal.analytics.tests.conftest import DAY
+from omnicanal.analytics.tests.test_customer_months import folded_hours, month_rows
 from omnicanal.analytics.totals import Filters, raw_totals, rollup_totals
 
 H = dt.timedelta(hours=1)
 # Periods read through the monthly cells: March in UTC with hours either side (hours, the month,
-# hours), and March in Santiago (UTC-3 then: hours, UTC days, hours).
+# hours), March in Santiago (UTC-3 then: hours, UTC days, hours), and March in UTC (the month alone:
+# the customers' month rows answer the customers' table).
 MARCH = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
-MONTHS = ((MARCH - 5 * H, dt.datetime(2026, 4, 1, 3, tzinfo=dt.UTC)),
+MONTHS = ((MARCH - 5 * H, dt.datetime(2026, 4, 1, 3, tzinfo=dt.UTC)), (MARCH, dt.datetime(2026, 4, 1, tzinfo=dt.UTC)),
           (dt.datetime(2026, 3, 1, tzinfo=zoneinfo.ZoneInfo("America/Santiago")),
            dt.datetime(2026, 4, 1, tzinfo=zoneinfo.ZoneInfo("America/Santiago"))))
 # (method, location, channel) of an order: store pickups, curbside, the locker, shipments, POS sales.
@@ -103,6 +106,7 @@ def test_rollups_agree_with_the_raw_facts_after_any_sequence(shop, ana, plan):
     services.do_rebuild_rollups()  # the examples share one database: start from what it holds
     _apply(shop, ana, plan)
     order_rollups.do_count_overdue_promises()  # the periodic task, today (long after the plan's days)
+    assert month_rows() == folded_hours()  # each customer's month row is its hours folded
 
     for filters in _every_view(DAY, DAY + dt.timedelta(days=3)):
         assert rollup_totals(filters, "day") == raw_totals(filters), filters
@@ -123,7 +127,7 @@ def _cells():
     cells = sorted(RollupCell.objects.values_list("grain", "bucket", "channel", "location", "metric", "value"))
     customers = sorted(CustomerHour.objects.values_list("customer_id", "bucket", "channel", "location", "orders",
                                                         "spend"))
-    return [c for c in cells if c[-1]], [c for c in customers if c[-2]]
+    return [c for c in cells if c[-1]], [c for c in customers if c[-2]], sorted(month_rows().items())
 
 
 def _same_kpis(filters, grain):
