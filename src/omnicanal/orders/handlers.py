@@ -26,6 +26,7 @@ def export_orders(customer_id: str) -> dict:
 @registry.on_erase
 def erase_orders(*, customer_id: str) -> None:
     privacy.do_erase_customer(customer_id=customer_id)
+    services.do_erase_cards(customer_id=customer_id)  # saved cards go, here and (after the commit) at Transbank
 
 
 registry.personal_values(privacy.personal_values)

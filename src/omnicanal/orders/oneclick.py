@@ -39,8 +39,8 @@ from django.utils.translation import gettext_lazy as _
 from omnicanal.core.errors import Problem
 from omnicanal.orders import providers
 from omnicanal.orders.providers import Provider
-from omnicanal.orders.webpay import WebpayError, WebpayRefused, WebpayUnavailable, wire_amount
 from omnicanal.orders.webpay_config import ONECLICK_API_PATH, OneclickConfig, oneclick_config
+from omnicanal.orders.webpay_wire import WebpayError, WebpayRefused, WebpayUnavailable, wire_amount
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +157,7 @@ class Oneclick(Provider):
     def refund(self, payment, amount) -> None:
         """Runs inside do_refund's transaction: a refusal or silence rolls the refund back."""
         from omnicanal.core.errors import InvalidTransition
-        from omnicanal.orders.webpay import ProviderUnavailable
+        from omnicanal.orders.webpay_wire import ProviderUnavailable
 
         try:
             OneclickClient().refund(buy_order=payment.public_id.removeprefix("pay_"), amount=Decimal(amount))

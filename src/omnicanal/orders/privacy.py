@@ -35,6 +35,3 @@ def do_erase_customer(*, customer_id: str) -> None:
         if history != ret.history:
             Return.objects.filter(pk=ret.pk).update(history=history)
     Cart.objects.filter(customer_id=customer_id).update(device_id="")
-    from omnicanal.orders.services.cards import do_erase_cards  # services imports this module
-
-    do_erase_cards(customer_id=customer_id)  # saved cards go, here and (after the commit) at Transbank

@@ -31,20 +31,18 @@ send one for a payment that is no longer pending, and a refused commit is settle
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-import httpx
 from django.core import signing
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from omnicanal.core import clock
-from omnicanal.core.errors import InvalidTransition, NotFound, Problem
+from omnicanal.core.errors import InvalidTransition, NotFound
 from omnicanal.core.money import Money
 from omnicanal.orders import providers
 from omnicanal.orders.models import Payment, PaymentStatus
@@ -60,90 +58,24 @@ from omnicanal.orders.webpay_config import (  # noqa: F401  (re-exported: the sh
     Config,
     config,
 )
+from omnicanal.orders.webpay_wire import (  # noqa: F401  (re-exported: callers and tests use webpay.*)
+    BUY_ORDER,
+    NAME,
+    NEXT_SALT,
+    PAY_SALT,
+    RETURN_PATH,
+    Client,
+    ProviderUnavailable,
+    Redirect,
+    WebpayError,
+    WebpayRefused,
+    WebpayUnavailable,
+    read_next,
+    sign_next,
+    wire_amount,
+)
 
 log = logging.getLogger(__name__)
-
-NAME = "webpay"
-RETURN_PATH = "/payments/webpay/return"
-NEXT_SALT = "omnicanal.orders.webpay.next"
-PAY_SALT = "omnicanal.orders.webpay.pay"
-BUY_ORDER = re.compile(r"^[A-Za-z0-9]{1,26}$")
-
-
-class ProviderUnavailable(Problem):
-    status = 503
-    slug = "payment-provider-unavailable"
-    title = _("The payment provider did not answer")
-
-
-class WebpayError(Exception):
-    def __init__(self, message: str, status: int | None = None):
-        super().__init__(message)
-        self.status = status
-
-
-class WebpayUnavailable(WebpayError):
-    """No answer in time, a network error or a 5xx: try again later, nothing is decided."""
-
-
-class WebpayRefused(WebpayError):
-    """A 4xx with Webpay's error_message: this call will not succeed as it is."""
-
-
-class Client:
-    """Webpay Plus REST over httpx. The sandbox is the same client over an in-process transport."""
-
-    def __init__(self, cfg: Config | None = None):
-        self.cfg = cfg or config()
-
-    def _http(self) -> httpx.Client:
-        headers = {"Tbk-Api-Key-Id": self.cfg.commerce_code, "Tbk-Api-Key-Secret": self.cfg.api_key,
-                   "Content-Type": "application/json", "Accept": "application/json"}
-        if self.cfg.sandbox_refused:
-            raise WebpayUnavailable("WEBPAY_BASE_URL is the sandbox in production: set Transbank's URL and keys")
-        if self.cfg.sandbox:
-            from omnicanal.orders import webpay_sandbox
-
-            return httpx.Client(base_url="http://webpay.sandbox", headers=headers, timeout=self.cfg.timeout,
-                                transport=httpx.MockTransport(webpay_sandbox.handle))
-        return httpx.Client(base_url=self.cfg.base_url, headers=headers, timeout=self.cfg.timeout)
-
-    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
-        try:
-            with self._http() as http:
-                answer = http.request(method, API_PATH + path, json=body)
-        except httpx.HTTPError as exc:  # timeouts, refused connections, protocol errors
-            raise WebpayUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        try:
-            data = answer.json() if answer.content else {}
-        except ValueError:
-            data = {}
-        if answer.status_code >= 500:
-            raise WebpayUnavailable(str(data.get("error_message") or answer.status_code), answer.status_code)
-        if answer.status_code >= 400:
-            raise WebpayRefused(str(data.get("error_message") or answer.text[:200]), answer.status_code)
-        if not isinstance(data, dict):
-            raise WebpayUnavailable("the answer is not a JSON object", answer.status_code)
-        return data
-
-    def create(self, *, buy_order: str, session_id: str, amount: Decimal, return_url: str) -> dict:
-        return self._call("POST", "", {"buy_order": buy_order, "session_id": session_id,
-                                       "amount": wire_amount(amount), "return_url": return_url})
-
-    def commit(self, token: str) -> dict:
-        return self._call("PUT", f"/{token}")
-
-    def status(self, token: str) -> dict:
-        return self._call("GET", f"/{token}")
-
-    def refund(self, token: str, amount: Decimal) -> dict:
-        return self._call("POST", f"/{token}/refunds", {"amount": wire_amount(amount)})
-
-
-def wire_amount(amount: Decimal) -> int | float:
-    """CLP has no minor unit: Webpay takes whole pesos as a JSON number."""
-    return int(amount) if amount == amount.to_integral_value() else float(amount)
-
 
 class Webpay(Provider):
     """Pending at placement; captured or failed when the shopper comes back (or the sweep decides)."""
@@ -174,14 +106,6 @@ providers.register(PROVIDER)  # the orders app imports this module when ready (a
 
 
 @dataclass(frozen=True)
-class Redirect:
-    """Send the browser to `url` with a form POST of token_ws=`token`."""
-
-    url: str
-    token: str
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What a return meant: approved, rejected, cancelled, pending (undecided), unknown, malformed or
     unavailable (Webpay did not answer; the shopper may retry with `token`)."""
@@ -199,18 +123,6 @@ class Outcome:
 def buy_order(payment: Payment) -> str:
     """Our payment id without its prefix: 26 characters, exactly Webpay's limit, and unique."""
     return payment.public_id.removeprefix("pay_")
-
-
-def sign_next(next_path: str) -> str:
-    return signing.dumps(next_path or "/", salt=NEXT_SALT, compress=True)
-
-
-def read_next(signed: str) -> str:
-    try:
-        value = signing.loads(signed or "", salt=NEXT_SALT)
-    except signing.BadSignature:
-        return "/"
-    return value if isinstance(value, str) and value.startswith("/") and not value.startswith("//") else "/"
 
 
 def pay_link(payment_id: str, next_path: str = "/") -> str:

@@ -24,7 +24,8 @@ from omnicanal.orders import oneclick
 from omnicanal.orders.models import Order, Payment, PaymentStatus, StoredCard, StoredCardStatus
 from omnicanal.orders.oneclick import CardDeclined, CardNotSaved, OneclickClient
 from omnicanal.orders.services.payments import do_payment_event
-from omnicanal.orders.webpay import (
+from omnicanal.orders.webpay_config import EMAIL_MAX, RESPONSE_URL_MAX, TOKEN, oneclick_config
+from omnicanal.orders.webpay_wire import (
     ProviderUnavailable,
     Redirect,
     WebpayError,
@@ -32,7 +33,6 @@ from omnicanal.orders.webpay import (
     WebpayUnavailable,
     sign_next,
 )
-from omnicanal.orders.webpay_config import EMAIL_MAX, RESPONSE_URL_MAX, TOKEN, oneclick_config
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def do_remove_card(*, customer_id: str, card_id: str) -> None:
 
 
 def do_erase_cards(*, customer_id: str) -> None:
-    """Erasure (orders/privacy.py): every card of the person goes, here and then at Transbank."""
+    """Erasure (orders/handlers.py, beside privacy.do_erase_customer): every card of the person goes, here and then at Transbank."""
     cards = StoredCard.objects.filter(customer_id=customer_id)
     doomed = [(tbk_user, username) for tbk_user, username in cards.values_list("tbk_user", "username") if tbk_user]
     cards.delete()
