@@ -180,23 +180,43 @@ def emit(event: Any) -> OutboxEvent:
     return row
 
 
-def emit_many(events: list[Any]) -> list[OutboxEvent]:
-    """Record many events with one INSERT (batch services); dispatched like emit()."""
+def emit_many(events: list[Any]) -> list[int]:
+    """Record many events with one INSERT (batch services); dispatched like emit(). Returns their ids.
+
+    The INSERT is written here, not by the ORM: every placed order runs it, and the ORM's way
+    encoded each payload, decoded it and encoded it again, then composed the statement, for more CPU
+    than the database's work (issue 23). The rows are the same: each payload the JSON emit() stores,
+    the model's defaults for the rest."""
     if not connection.in_atomic_block:
         raise RuntimeError("emit_many() must run inside the caller's transaction (transaction.atomic)")
-    now = clock.now()
+    if not events:
+        return []
+    created_at = connection.ops.adapt_datetimefield_value(clock.now())
     request_id = requestid.current()
-    rows = []
-    for event in events:
-        topic = topic_of(event)
-        status = OutboxStatus.PENDING if _handlers.get(topic) else OutboxStatus.DONE
-        rows.append(OutboxEvent(topic=topic, payload=_payload(event), created_at=now, status=status,
-                                request_id=request_id))
-    OutboxEvent.objects.bulk_create(rows)
-    for row in rows:
-        if row.status == OutboxStatus.PENDING:
-            _schedule_after_commit(row.pk, row.topic)
-    return rows
+    topics = [topic_of(event) for event in events]
+    statuses = [str(OutboxStatus.PENDING if _handlers.get(topic) else OutboxStatus.DONE) for topic in topics]
+    params: list[Any] = []
+    for event, topic, status in zip(events, topics, statuses, strict=True):
+        params += [topic, _payload_json(event), created_at, status, request_id]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_events_sql(len(events)), params)
+        ids = [row[0] for row in cursor.fetchall()]
+    for pk, topic, status in zip(ids, topics, statuses, strict=True):
+        if status == OutboxStatus.PENDING:
+            _schedule_after_commit(pk, topic)
+    return ids
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_events_sql(count: int) -> str:
+    """The INSERT of `count` events (topic, payload as JSON text, created_at, status, request_id),
+    the other columns at the model's defaults, returning the ids in the rows' order."""
+    json_value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    empty_list = "'[]'::jsonb" if connection.vendor == "postgresql" else "'[]'"
+    row = f"(%s, {json_value}, %s, %s, {empty_list}, 0, NULL, '', NULL, NULL, %s)"
+    table = connection.ops.quote_name(OutboxEvent._meta.db_table)
+    return (f"INSERT INTO {table} (topic, payload, created_at, status, done_handlers, attempts, next_attempt_at, "
+            f"last_error, dispatched_at, streamed_at, request_id) VALUES {', '.join([row] * count)} RETURNING id")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from omnicanal.core import audit, clock, outbox
+from omnicanal.core import rows as core_rows
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, Forbidden, ValidationFailed
 from omnicanal.core.ids import new_id
@@ -217,7 +218,8 @@ def do_place_order(
                                     free_shipping=free_shipping or bool(replacement_of) or externally_priced)
     total = subtotal + shipping - discount
     planned = _payments_plan(payments, total, channel, customer_id)
-    order = Order.objects.create(
+    # The order's rows: INSERTs composed once per shape (core.rows), as bulk_create would write them.
+    order = Order(
         public_id=order_pid, channel=channel, customer_id=customer_id, delivery_method=method,
         delivery_location=location, address=address, contact=contact or {}, currency=currency,
         subtotal=subtotal.amount, shipping=shipping.amount, discount=discount.amount, total=total.amount,
@@ -227,9 +229,10 @@ def do_place_order(
                    "why": p.reason_key}
                   for fid, p in zip(fulfillment_ids, plan.parts, strict=True)],
     )
+    core_rows.insert([order])
     shares = (discount.allocate([int(gross[s].amount) or 0 for s in skus])
               if discount.amount and subtotal.amount else [Money.zero(currency)] * len(skus))
-    order_lines = OrderLine.objects.bulk_create([
+    order_lines = core_rows.insert([
         OrderLine(order=order, sku=s, title=priced[s].title, category=priced[s].category, quantity=wanted[s],
                   unit_price=priced[s].unit_price.amount, discount=shares[i].amount, total=(gross[s] - shares[i]).amount)
         for i, s in enumerate(skus)
@@ -246,8 +249,8 @@ def do_place_order(
             promised_at=now + dt.timedelta(days=days) if days is not None else None, created_at=now, updated_at=now,
             history=[_history(status, actor, now)],
         ))
-    Fulfillment.objects.bulk_create(fulfillments)
-    FulfillmentLine.objects.bulk_create([
+    core_rows.insert(fulfillments)
+    core_rows.insert([
         FulfillmentLine(fulfillment=f, order_line=by_sku[sku], sku=sku, quantity=q)
         for f, part in zip(fulfillments, plan.parts, strict=True) for sku, q in part.lines.items()
     ])
@@ -266,7 +269,7 @@ def do_place_order(
             pay.status = providers.provider(provider).authorize(pay)
         pay.provider_ref = pay.public_id
         rows.append(pay)
-    Payment.objects.bulk_create(rows)
+    core_rows.insert(rows)
     if cart is not None:
         Cart.objects.filter(pk=cart.pk).update(status=CartStatus.ORDERED, order_id=order_pid, updated_at=now)
     batch = [events.OrderPlaced(

@@ -1,0 +1,203 @@
+"""One order's cost through the API, independent of the machine's load: statements and Python function
+calls per `POST /api/v1/orders`, in one process, through Django's own WSGI handler (every middleware,
+the pooled connection taken and given back per request, as a server does), on PostgreSQL with Redis as
+in production (the cache, throttles and huey's queue; database 12, emptied before and after).
+
+    .venv/bin/python bench/bench_order_cpu.py [--orders 200] [--lines 1] [--profile 30] [--reuse]
+    BENCH_ORDER_CPU_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no --zero-before=math_perm \
+        --dump-before=math_comb .venv/bin/python bench/bench_order_cpu.py --reuse --orders 20 --profile 0
+        # instructions: the dump ending in .1 holds the 20 orders' alone ("summary:" / 20)
+
+Prints, per placed order: statements (and the distinct statement shapes with their counts), Python
+function calls (cProfile's count, which does not depend on the load), the CPU time per order (that one
+does) and the top functions by own time and by calls. `--lines 3` places multi-line orders (three SKUs),
+the bench's flash sale places one line. `--reuse` keeps the database `omnicanal_bench_order_cpu` seeded
+by an earlier run (under valgrind: seed it first without).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import json
+import math
+import os
+import pstats
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+DB_NAME = "omnicanal_bench_order_cpu"
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("BENCH_ORDER_CPU_REDIS_URL") or "redis://127.0.0.1:6379/12"
+SKUS = ["CPU-1", "CPU-2", "CPU-3"]
+
+
+def _urls() -> tuple[str, str]:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+
+
+def _setup(admin_url: str, url: str, reuse: bool) -> None:
+    import psycopg
+
+    if not reuse:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    os.environ.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings",
+                       "OMNICANAL_ENV": "development", "LOG_LEVEL": "WARNING", "REDIS_URL": REDIS_URL})
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
+    sys.path[:0] = [str(ROOT / "src")]
+    import django
+
+    django.setup()
+
+
+def _seed() -> str:
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from omnicanal.catalog import services as catalog
+    from omnicanal.core.money import Money
+    from omnicanal.core.services import do_create_api_key
+    from omnicanal.inventory import services as inventory
+
+    call_command("migrate", verbosity=0)
+    with transaction.atomic():
+        catalog.do_ensure_default_channels()
+        category = catalog.do_ensure_category(ref="bench")
+        for sku in SKUS:
+            catalog.do_create_product(name_es=f"Producto {sku}", category=category, price=Money.of("39990"),
+                                      variants=[catalog.VariantSpec(sku=sku)])
+        wh = inventory.do_create_location(code="WH", name="Bodega", kind="warehouse", capabilities=["ship"],
+                                          lat=-33.389, lon=-70.775)
+        inventory.do_receive_stock(location=wh, lines=[(sku, 1_000_000) for sku in SKUS], reference="bench")
+        key = do_create_api_key(role="integration", name="bench")
+    (Path(os.environ.get("OMNICANAL_VAR", "/tmp")) / "omnicanal-bench-order-cpu.key").write_text(key.secret)
+    return key.secret
+
+
+def _secret() -> str:
+    return (Path(os.environ.get("OMNICANAL_VAR", "/tmp")) / "omnicanal-bench-order-cpu.key").read_text()
+
+
+def _body(lines: int) -> bytes:
+    return json.dumps({"channel": "web", "lines": [{"sku": sku, "quantity": 1} for sku in SKUS[:lines]],
+                       "delivery": {"method": "ship", "address": {"line1": "Av 1", "city": "Santiago",
+                                                                  "country": "CL"}}}).encode()
+
+
+class _Server:
+    """Django's WSGI handler called as a server calls it (request_started/finished fire: the pooled
+    connection is taken and given back per request)."""
+
+    def __init__(self, secret: str, body: bytes):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.handler = WSGIHandler()
+        self.secret = secret
+        self.body = body
+        self.n = 0
+        self.run = os.urandom(4).hex()
+
+    def order(self) -> tuple[str, bytes]:
+        self.n += 1
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/orders", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
+            "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(self.body), "wsgi.errors": sys.stderr,
+            "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(self.body)),
+            "HTTP_HOST": "127.0.0.1:8000", "HTTP_AUTHORIZATION": f"Bearer {self.secret}",
+            "HTTP_IDEMPOTENCY_KEY": f"cpu-{self.run}-{self.n}",
+        }
+        status = []
+        response = self.handler(environ, lambda s, h, *a: status.append(s))
+        content = b"".join(response)
+        response.close()
+        return status[0], content
+
+
+def _callgrind_on() -> None:
+    """Under callgrind started with --instr-atstart=no (CALLGRIND=1): instrument from here on, the
+    start-up and the warm-up ran uninstrumented (fast). Spins until callgrind took the order."""
+    if not os.environ.get("BENCH_ORDER_CPU_CALLGRIND"):
+        return
+    control = subprocess.Popen(["callgrind_control", "-i", "on", str(os.getpid())], stdout=subprocess.DEVNULL)
+    while control.poll() is None:
+        pass
+
+
+def _shape(sql: str) -> str:
+    sql = re.sub(r"'[^']*'", "?", sql)
+    sql = re.sub(r"\b\d+(\.\d+)?\b", "?", sql)
+    return sql[:150]
+
+
+def main(argv: list[str]) -> None:
+    reuse = "--reuse" in argv
+    argv = [a for a in argv if a != "--reuse"]
+    args = dict(zip(argv[::2], argv[1::2], strict=False))
+    orders, lines, profiled = int(args.get("--orders", 200)), int(args.get("--lines", 1)), int(args.get("--profile", 30))
+    admin_url, url = _urls()
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    _setup(admin_url, url, reuse)
+    secret = _secret() if reuse else _seed()
+    from django.db import connection
+
+    server = _Server(secret, _body(lines))
+    for _ in range(5):  # warm: imports, translations, compiled schemas, the pool
+        status, content = server.order()
+        assert status.startswith("201"), (status, content[:300])
+    statements: list[str] = []
+
+    def count(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        status, _ = server.order()
+    per_order = list(statements)
+    statements.clear()
+    if orders:
+        _callgrind_on()
+        math.perm(5, 2)  # callgrind --zero-before=math_perm: the count starts here
+        began, cpu = time.perf_counter(), time.process_time()
+        for _ in range(orders):
+            server.order()
+        wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+        math.comb(5, 2)  # callgrind --dump-before=math_comb: the orders' count is dumped here
+        print(f"order CPU: {orders} orders of {lines} line(s), one process, WSGI handler, PostgreSQL, Redis; "
+              f"load average {open('/proc/loadavg').read().split()[:3]}")
+        print(f"  CPU per order      : {cpu / orders * 1000:.2f} ms (wall {wall / orders * 1000:.2f} ms)  [load-dependent]")
+    print(f"  statements/order   : {len(per_order)}")
+    for shape, n in Counter(_shape(s) for s in per_order).most_common():
+        print(f"      {n} x {shape}")
+    if profiled:
+        profile = cProfile.Profile(time.process_time)  # CPU, not the waits on the database
+        profile.enable()
+        for _ in range(profiled):
+            server.order()
+        profile.disable()
+        stats = pstats.Stats(profile)
+        print(f"  Python calls/order : {stats.total_calls / profiled:,.0f} "
+              f"({stats.prim_calls / profiled:,.0f} primitive)  [cProfile, {profiled} orders]")
+        out = io.StringIO()
+        stats.stream = out
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(40)
+        if "--verbose" in sys.argv or os.environ.get("BENCH_ORDER_CPU_VERBOSE"):
+            print(out.getvalue())
+        stats.dump_stats(os.environ.get("BENCH_ORDER_CPU_PSTATS", "/tmp/omnicanal-bench-order-cpu.pstats"))
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
