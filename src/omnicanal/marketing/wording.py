@@ -46,6 +46,8 @@ labels.register("marketing.field", {
     "channels": pgettext_lazy("field", "Channels"),
     "interval_days": pgettext_lazy("field", "Every (days)"),
     "next_date": pgettext_lazy("field", "Next order on"),
+    "payment_source": pgettext_lazy("field", "Pay with"),
+    "card_id": pgettext_lazy("field", "Saved card"),
 })
 
 # Flows (marketing.flows): their kinds, their entries' states and why one stopped or waits.
