@@ -30,6 +30,7 @@ order and store.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -40,7 +41,13 @@ from omnicanal.core.errors import Problem
 from omnicanal.orders import providers
 from omnicanal.orders.providers import Provider
 from omnicanal.orders.webpay_config import ONECLICK_API_PATH, OneclickConfig, oneclick_config
-from omnicanal.orders.webpay_wire import WebpayError, WebpayRefused, WebpayUnavailable, wire_amount
+from omnicanal.orders.webpay_wire import (
+    TransbankClient,
+    WebpayError,
+    WebpayRefused,
+    WebpayUnavailable,
+    wire_amount,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,41 +67,23 @@ class CardNotSaved(Problem):
     title = _("The card was not saved")
 
 
-class OneclickClient:
-    """Oneclick Mall REST over httpx; the sandbox (oneclick_sandbox.py) answers in process."""
+class OneclickClient(TransbankClient):
+    """Oneclick Mall REST v1.2; the sandbox (oneclick_sandbox.py) answers in process."""
+
+    api_path = ONECLICK_API_PATH
+    sandbox_host = "http://oneclick.sandbox"
+    base_url_setting = "ONECLICK BASE_URL"
 
     def __init__(self, cfg: OneclickConfig | None = None):
-        self.cfg = cfg or oneclick_config()
+        super().__init__(cfg)
 
-    def _http(self) -> httpx.Client:
-        headers = {"Tbk-Api-Key-Id": self.cfg.commerce_code, "Tbk-Api-Key-Secret": self.cfg.api_key,
-                   "Content-Type": "application/json", "Accept": "application/json"}
-        if self.cfg.sandbox_refused:
-            raise WebpayUnavailable("ONECLICK BASE_URL is the sandbox in production: set Transbank's URL and keys")
-        if self.cfg.sandbox:
-            from omnicanal.orders import oneclick_sandbox
+    def default_config(self) -> OneclickConfig:
+        return oneclick_config()
 
-            return httpx.Client(base_url="http://oneclick.sandbox", headers=headers, timeout=self.cfg.timeout,
-                                transport=httpx.MockTransport(oneclick_sandbox.handle))
-        return httpx.Client(base_url=self.cfg.base_url, headers=headers, timeout=self.cfg.timeout)
+    def sandbox_handler(self) -> Callable[[httpx.Request], httpx.Response]:
+        from omnicanal.orders import oneclick_sandbox
 
-    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
-        try:
-            with self._http() as http:
-                answer = http.request(method, ONECLICK_API_PATH + path, json=body)
-        except httpx.HTTPError as exc:
-            raise WebpayUnavailable(f"{type(exc).__name__}: {exc}") from exc
-        try:
-            data = answer.json() if answer.content else {}
-        except ValueError:
-            data = {}
-        if answer.status_code >= 500:
-            raise WebpayUnavailable(str(data.get("error_message") or answer.status_code), answer.status_code)
-        if answer.status_code >= 400:
-            raise WebpayRefused(str(data.get("error_message") or answer.text[:200]), answer.status_code)
-        if not isinstance(data, dict):
-            raise WebpayUnavailable("the answer is not a JSON object", answer.status_code)
-        return data
+        return oneclick_sandbox.handle
 
     def start_inscription(self, *, username: str, email: str, response_url: str) -> dict:
         return self._call("POST", "/inscriptions", {"username": username, "email": email,

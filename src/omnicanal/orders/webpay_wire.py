@@ -6,8 +6,10 @@ through services (webpay.py's round trip calls services)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import httpx
 from django.core import signing
@@ -43,28 +45,38 @@ class WebpayRefused(WebpayError):
     """A 4xx with Webpay's error_message: this call will not succeed as it is."""
 
 
-class Client:
-    """Webpay Plus REST over httpx. The sandbox is the same client over an in-process transport."""
+class TransbankClient:
+    """Transbank's REST APIs (Webpay Plus here, Oneclick Mall in oneclick.py) over httpx: the keys in
+    headers, the answers and errors read one way. The sandbox is the same client over an in-process
+    transport. Subclasses name their API path, sandbox and configuration."""
 
-    def __init__(self, cfg: Config | None = None):
-        self.cfg = cfg or config()
+    api_path = ""
+    sandbox_host = ""
+    base_url_setting = ""  # named when the sandbox is configured in production
+
+    def __init__(self, cfg: Any = None):
+        self.cfg = cfg or self.default_config()
+
+    def default_config(self) -> Any:
+        raise NotImplementedError
+
+    def sandbox_handler(self) -> Callable[[httpx.Request], httpx.Response]:
+        raise NotImplementedError
 
     def _http(self) -> httpx.Client:
         headers = {"Tbk-Api-Key-Id": self.cfg.commerce_code, "Tbk-Api-Key-Secret": self.cfg.api_key,
                    "Content-Type": "application/json", "Accept": "application/json"}
         if self.cfg.sandbox_refused:
-            raise WebpayUnavailable("WEBPAY_BASE_URL is the sandbox in production: set Transbank's URL and keys")
+            raise WebpayUnavailable(f"{self.base_url_setting} is the sandbox in production: set Transbank's URL and keys")
         if self.cfg.sandbox:
-            from omnicanal.orders import webpay_sandbox
-
-            return httpx.Client(base_url="http://webpay.sandbox", headers=headers, timeout=self.cfg.timeout,
-                                transport=httpx.MockTransport(webpay_sandbox.handle))
+            return httpx.Client(base_url=self.sandbox_host, headers=headers, timeout=self.cfg.timeout,
+                                transport=httpx.MockTransport(self.sandbox_handler()))
         return httpx.Client(base_url=self.cfg.base_url, headers=headers, timeout=self.cfg.timeout)
 
     def _call(self, method: str, path: str, body: dict | None = None) -> dict:
         try:
             with self._http() as http:
-                answer = http.request(method, API_PATH + path, json=body)
+                answer = http.request(method, self.api_path + path, json=body)
         except httpx.HTTPError as exc:  # timeouts, refused connections, protocol errors
             raise WebpayUnavailable(f"{type(exc).__name__}: {exc}") from exc
         try:
@@ -78,6 +90,25 @@ class Client:
         if not isinstance(data, dict):
             raise WebpayUnavailable("the answer is not a JSON object", answer.status_code)
         return data
+
+
+class Client(TransbankClient):
+    """Webpay Plus REST v1.2."""
+
+    api_path = API_PATH
+    sandbox_host = "http://webpay.sandbox"
+    base_url_setting = "WEBPAY_BASE_URL"
+
+    def __init__(self, cfg: Config | None = None):
+        super().__init__(cfg)
+
+    def default_config(self) -> Config:
+        return config()
+
+    def sandbox_handler(self) -> Callable[[httpx.Request], httpx.Response]:
+        from omnicanal.orders import webpay_sandbox
+
+        return webpay_sandbox.handle
 
     def create(self, *, buy_order: str, session_id: str, amount: Decimal, return_url: str) -> dict:
         return self._call("POST", "", {"buy_order": buy_order, "session_id": session_id,
