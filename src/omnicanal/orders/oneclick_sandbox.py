@@ -9,7 +9,6 @@ in the default cache (shared across processes only when the cache is)."""
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import uuid
@@ -25,6 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from omnicanal.orders import webpay_config as cfgs
+from omnicanal.orders.webpay_sandbox import _error, _json, read_call
 
 KEY = "orders:oneclick-sandbox:{}:{}"
 TTL = 30 * 24 * 3600
@@ -42,29 +42,13 @@ def _save(kind: str, ref: str, value: dict) -> None:
     cache.set(KEY.format(kind, ref), value, TTL)
 
 
-def _json(status: int, body: dict | None) -> httpx.Response:
-    if body is None:
-        return httpx.Response(status)
-    return httpx.Response(status, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
-
-
-def _error(status: int, message: str) -> httpx.Response:
-    return _json(status, {"error_message": message})
-
-
 def handle(request: httpx.Request) -> httpx.Response:
     """The REST side, checked like Transbank checks it (headers, lengths, known users)."""
     cfg = cfgs.oneclick_config()
-    if (request.headers.get("Tbk-Api-Key-Id") != cfg.commerce_code
-            or request.headers.get("Tbk-Api-Key-Secret") != cfg.api_key):
-        return _error(401, "Not Authorized")
-    match = ROUTE.match(request.url.path)
-    if match is None:
-        return _error(404, "Not found")
-    try:
-        body = json.loads(request.content) if request.content else {}
-    except ValueError:
-        return _error(400, "Invalid JSON")
+    read = read_call(request, cfg, ROUTE)
+    if isinstance(read, httpx.Response):
+        return read
+    match, body = read
     kind, ref, method = match["kind"], match["ref"], request.method
     if kind == "inscriptions":
         if ref is None and method == "POST":

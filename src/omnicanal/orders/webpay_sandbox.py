@@ -38,7 +38,9 @@ def _save(tx: dict) -> None:
     cache.set(KEY.format(tx["token"]), tx, TTL)
 
 
-def _json(status: int, body: dict) -> httpx.Response:
+def _json(status: int, body: dict | None) -> httpx.Response:
+    if body is None:
+        return httpx.Response(status)
     return httpx.Response(status, content=json.dumps(body).encode(), headers={"Content-Type": "application/json"})
 
 
@@ -46,20 +48,29 @@ def _error(status: int, message: str) -> httpx.Response:
     return _json(status, {"error_message": message})
 
 
-def handle(request: httpx.Request) -> httpx.Response:
-    """The REST side: POST create, PUT commit, GET status, POST refunds — checked like Webpay checks them."""
-    cfg = webpay.config()
+def read_call(request: httpx.Request, cfg, route: re.Pattern) -> tuple[re.Match, dict] | httpx.Response:
+    """Transbank's first checks on any call (Webpay Plus, Oneclick Mall): its keys, a known path, a JSON
+    body; else the error answer to send."""
     if (request.headers.get("Tbk-Api-Key-Id") != cfg.commerce_code
             or request.headers.get("Tbk-Api-Key-Secret") != cfg.api_key):
         return _error(401, "Not Authorized")
-    match = ROUTE.match(request.url.path)
+    match = route.match(request.url.path)
     if match is None:
         return _error(404, "Not found")
-    token, refunds = match["token"], match["refunds"]
     try:
         body = json.loads(request.content) if request.content else {}
     except ValueError:
         return _error(400, "Invalid JSON")
+    return match, body
+
+
+def handle(request: httpx.Request) -> httpx.Response:
+    """The REST side: POST create, PUT commit, GET status, POST refunds — checked like Webpay checks them."""
+    read = read_call(request, webpay.config(), ROUTE)
+    if isinstance(read, httpx.Response):
+        return read
+    match, body = read
+    token, refunds = match["token"], match["refunds"]
     if token is None:
         return _create(body) if request.method == "POST" else _error(405, "Method not allowed")
     tx = _load(token)
