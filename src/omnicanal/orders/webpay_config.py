@@ -18,14 +18,10 @@ INTEGRATION_API_KEY = "579B532A7440BB0C9079DED94D31EA1615BACEB56610332264630D42D
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
-@dataclass(frozen=True)
-class Config:
+class TransbankHost:
+    """Where a Transbank configuration points (`base_url`): the in-process sandbox or Transbank."""
+
     base_url: str
-    commerce_code: str
-    api_key: str
-    return_url: str  # where Webpay sends the shopper back (scheme + host); empty: PUBLIC_URL or the request's
-    timeout: float
-    abandon_minutes: int
 
     @property
     def sandbox(self) -> bool:
@@ -35,6 +31,16 @@ class Config:
     def sandbox_refused(self) -> bool:
         """A production deployment never takes the sandbox's word for a payment (free goods)."""
         return self.sandbox and bool(getattr(settings, "PRODUCTION", False))
+
+
+@dataclass(frozen=True)
+class Config(TransbankHost):
+    base_url: str
+    commerce_code: str
+    api_key: str
+    return_url: str  # where Webpay sends the shopper back (scheme + host); empty: PUBLIC_URL or the request's
+    timeout: float
+    abandon_minutes: int
 
 
 def config() -> Config:
@@ -62,7 +68,7 @@ USERNAME_MAX, EMAIL_MAX, TBK_USER_MAX, BUY_ORDER_MAX, RESPONSE_URL_MAX = 40, 100
 
 
 @dataclass(frozen=True)
-class OneclickConfig:
+class OneclickConfig(TransbankHost):
     base_url: str
     commerce_code: str  # the mall's: it authenticates every call (Tbk-Api-Key-Id)
     child_commerce_code: str  # the store inside the mall that sells (each detail's commerce_code)
@@ -70,14 +76,6 @@ class OneclickConfig:
     return_url: str
     timeout: float
     rejected_card: str  # the sandbox declines charges to this card number (the demo's "card that fails")
-
-    @property
-    def sandbox(self) -> bool:
-        return self.base_url == SANDBOX
-
-    @property
-    def sandbox_refused(self) -> bool:
-        return self.sandbox and bool(getattr(settings, "PRODUCTION", False))
 
 
 def oneclick_config() -> OneclickConfig:
