@@ -211,18 +211,23 @@ class InboundDelivery(models.Model):
     """A provider's message as the webhook acknowledged it (docs/inbox.md, "Where a message is
     stored"): written by one INSERT … ON CONFLICT DO NOTHING together with its InboundAccepted
     event, deduplicated on the provider's id per channel; the worker turns it into the thread's
-    Message (identity, conversation, routing, SLA) in order and deletes it; `refused` holds why it
-    could not be stored (an identity the customers domain refuses), kept a week."""
+    Message (identity, conversation, routing, SLA) in order and leaves a tombstone (`stored_at` set,
+    the payload emptied) that keeps the provider's id taken until a minute has passed (see
+    services/accept.py, "Why a tombstone"); `refused` holds why it could not be stored (an identity
+    the customers domain refuses), kept a week."""
 
     channel = models.CharField(max_length=20)
     external_id = models.CharField(max_length=255)
     payload = models.JSONField()  # the normalized InboundMessage (services/accept.py), text included
     received_at = models.DateTimeField()
     refused = models.CharField(max_length=300, blank=True, default="")
+    stored_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["channel", "external_id"], name="inbound_delivery_once")]
-        indexes = [models.Index(fields=["received_at"], name="inbound_delivery_age")]
+        indexes = [models.Index(fields=["received_at"], name="inbound_delivery_age"),
+                   models.Index(fields=["stored_at"], name="inbound_delivery_tombstones",
+                                condition=models.Q(stored_at__isnull=False))]
 
 
 class Attachment(models.Model):

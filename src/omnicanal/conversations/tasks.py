@@ -1,4 +1,5 @@
-"""Periodic work of the conversations domain: SLA timers and snoozed conversations, every minute."""
+"""Periodic work of the conversations domain: SLA timers, snoozed conversations and the stored
+deliveries' tombstones every minute; refused deliveries daily."""
 
 from django.db import transaction
 from huey import crontab
@@ -17,6 +18,13 @@ def check_sla() -> dict:
 def wake_snoozed() -> int:
     with transaction.atomic():
         return do_wake_snoozed()
+
+
+@db_periodic_task(crontab(minute="*"))
+def purge_delivery_tombstones() -> int:
+    from omnicanal.conversations.services.accept import do_purge_tombstones
+
+    return do_purge_tombstones()
 
 
 @db_periodic_task(crontab(minute="23", hour="4"))

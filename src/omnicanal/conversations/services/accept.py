@@ -11,7 +11,8 @@
    query, then each delivery goes through `do_receive_message` as any inbound message does
    (conversation, reopening, routing, SLA timers, MessageReceived for the bot and feedback), the
    batch's events are written with one INSERT (outbox.buffered_emits), the stored deliveries are
-   deleted, and the first thing after the batch's commit is one push to the consoles for all of them.
+   left as tombstones for a minute ("Why a tombstone"), and the first thing after the batch's commit is
+   one push to the consoles for all of them.
 """
 
 from __future__ import annotations
@@ -142,7 +143,8 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
     """The worker's step: store the deliveries named (oldest first) as messages of their customers'
     conversations, in the caller's transaction. A delivery already stored is skipped; one the
     customers domain refuses is marked `refused` and skipped (retrying would not change it)."""
-    deliveries = list(InboundDelivery.objects.filter(pk__in=delivery_ids, refused="").order_by("pk"))
+    deliveries = list(InboundDelivery.objects.filter(pk__in=delivery_ids, refused="", stored_at__isnull=True)
+                      .order_by("pk"))
     # The consoles' push is the first thing after the batch's commit: registered before the messages'
     # events, whose in-process reactions (a new conversation's, its assignment's) would otherwise run
     # first, a few statements each, while the agents wait (docs/inbox.md, "The push").
@@ -171,14 +173,15 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
                 delivery.refused = str(problem.detail)[:300]
                 continue
             received.append((result, inbound))
-    # A stored delivery has done its work (the Message's own unique provider id dedupes a later
-    # replay) and holds a customer's words and number: gone in the same transaction. A refused one
-    # stays for staff to see why, until the daily purge (purge_refused_deliveries).
+    # A stored delivery has done its work and holds a customer's words and number: its payload goes
+    # in the same transaction, its row stays a minute as a tombstone (see "Why a tombstone" below). A
+    # refused one stays for staff to see why, until the daily purge (purge_refused_deliveries).
     refused = [d for d in deliveries if d.refused]
     if refused:
         InboundDelivery.objects.bulk_update(refused, ["refused"])
     if len(refused) < len(deliveries):
-        InboundDelivery.objects.filter(pk__in=[d.pk for d in deliveries if not d.refused]).delete()
+        InboundDelivery.objects.filter(pk__in=[d.pk for d in deliveries if not d.refused]).update(
+            payload={}, stored_at=clock.now())
     # One push for the batch, after its commit (a console shows only what is committed).
     pushes.extend((outbox.topic_of(event), dataclasses.asdict(event))
                   for event in (received_event(r) for r, _m in received if not r.duplicate and not r.csat_answer))
@@ -216,7 +219,22 @@ def _identify_all(messages: list[InboundMessage]) -> list[object | None]:
         return [None] * len(messages)
 
 
+# Why a tombstone: a stored delivery leaves one rather than being deleted with its message's commit.
+# The webhook's statement checks "not stored yet" (NOT EXISTS among messages) on its snapshot, taken when
+# the statement starts, and "not kept yet" (ON CONFLICT) on the delivery's row as it is when the
+# INSERT reaches it. A statement that started before the worker's commit does not see the message,
+# waits on the row the worker is changing, and then finds it: a deleted row would let it in (the
+# same provider id kept twice, a second event); a tombstone conflicts. A minute later no statement
+# that began before the commit is still running, and the stored message alone dedupes a replay.
+TOMBSTONE_SECONDS = 60
+
 REFUSED_KEPT_DAYS = 7
+
+
+def do_purge_tombstones(*, at: dt.datetime | None = None) -> int:
+    """Deliveries stored more than TOMBSTONE_SECONDS ago: gone (their payload went at storing)."""
+    before = (at or clock.now()) - dt.timedelta(seconds=TOMBSTONE_SECONDS)
+    return InboundDelivery.objects.filter(stored_at__lt=before).delete()[0]
 
 
 def do_purge_refused_deliveries() -> int:

@@ -64,7 +64,52 @@ def test_deliveries_kept_and_drained_by_several_processes_are_stored_once_in_ord
     # and each was kept once and stored once, every customer in one conversation, in order
     assert sum(kept) == 30 and OutboxEvent.objects.filter(topic="conversations.InboundAccepted").count() == 30
     assert Message.objects.count() == 30 and Conversation.objects.count() == 3
-    assert not InboundDelivery.objects.exists()
+    assert not InboundDelivery.objects.filter(stored_at__isnull=True).exists()
     for conversation in Conversation.objects.all():
         by_time = list(conversation.messages.order_by("created_at", "pk").values_list("text", flat=True))
         assert by_time == sorted(by_time) and len(by_time) == 10
+
+
+def test_a_replay_whose_statement_starts_before_the_workers_commit_is_still_a_duplicate(monkeypatch):
+    """The webhook's statement cannot see a message the worker has not committed; it reaches the
+    delivery's row while the worker holds it and must find it there (a tombstone), not a gap."""
+    import threading
+    import time
+
+    from django.db import connection, transaction
+
+    from omnicanal.conversations.contract import IdentityRef, InboundMessage
+    from omnicanal.conversations.models import InboundDelivery
+    from omnicanal.conversations.services.accept import do_accept_inbound, store_accepted
+
+    monkeypatch.setattr("omnicanal.core.outbox._worker_entry", lambda event_id: None)  # we are the worker
+    inbound = InboundMessage(channel="whatsapp", identities=(IdentityRef("whatsapp", PHONES[0]),), text="Hola",
+                             external_id="wamid.LATE", address=PHONES[0])
+    kept = do_accept_inbound(inbound=inbound)
+    replay: list[bool] = []
+
+    def provider_retries() -> None:
+        try:
+            replay.append(do_accept_inbound(inbound=inbound).duplicate)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        store_accepted([kept.delivery_id])  # stored, not committed yet
+        retry = threading.Thread(target=provider_retries)
+        retry.start()
+        deadline = time.monotonic() + 20
+        with connection.cursor() as cursor:  # until the replay's INSERT waits on the row we hold
+            while time.monotonic() < deadline:
+                cursor.execute("SELECT pg_stat_clear_snapshot()")  # the view is read once per transaction
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                               "AND datname = current_database()")
+                if cursor.fetchone()[0]:
+                    break
+                time.sleep(0.02)
+            else:
+                raise AssertionError("the replay never waited on the delivery's row")
+    retry.join(20)
+    assert replay == [True]
+    assert Message.objects.filter(external_id="wamid.LATE").count() == 1
+    assert InboundDelivery.objects.filter(stored_at__isnull=False).count() == 1
