@@ -37,6 +37,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from omnicanal.catalog import queries as catalog
 from omnicanal.conversations import services as conversations
@@ -378,7 +379,7 @@ class ChargeDeclined(Problem):
 
     status = 402
     slug = "payment-declined"
-    title = _("The card was declined")
+    title = gettext_lazy("The card was declined")
 
 
 def _place(sub: Subscription, at: dt.datetime) -> str:
