@@ -421,13 +421,13 @@ def _placed(sub: Subscription, order_id: str) -> str:
 
 
 def _settle_charge(sub: Subscription, at: dt.datetime) -> str:
-    """The awaited card charge's outcome, from orders (its row locked by the caller): "ordered",
+    """The awaited card charge's outcome, from orders (its row locked by the caller): "paid",
     "failed", or "" while Transbank's answer is not known yet."""
     order_id = sub.charging_order_id
     state = order_queries.card_charge(order_id)
     if state == "paid":
         _placed(sub, order_id)
-        return "ordered"
+        return "paid"
     if state in ("cancelled", ""):
         sub.charging_order_id = ""
         if sub.state != SubscriptionState.ACTIVE:  # paused or cancelled meanwhile: nothing to retry
@@ -447,6 +447,8 @@ def _charge(subscription_id: str, at: dt.datetime) -> str:
         return ""
     charge = orders.do_charge_stored_card(order_id=sub.charging_order_id, card_id=sub.card_id)
     do_settle_charge(subscription_id=subscription_id, at=at)  # (orders' OrderPaid handler may have already)
+    if not charge.decided:  # another worker sent it: its run says how it ended
+        return "charging" if charge.result == "pending" else ""
     return {"captured": "ordered", "declined": "failed"}.get(charge.result, "charging")
 
 
@@ -482,8 +484,9 @@ def _failed(sub: Subscription, problem: Problem, at: dt.datetime) -> str:
 
 
 def do_run_subscription(*, subscription_id: str, at: dt.datetime | None = None) -> list[str]:
-    """Do what is due for one subscription now (settle an awaited charge, reserve, remind, place,
-    then charge a card's order after the commit); the steps done."""
+    """Do what is due for one subscription now (settle an awaited charge: "paid" or "failed";
+    reserve, remind, place, then charge a card's order after the commit: "ordered", "failed" or
+    "charging" while Transbank's answer is unknown); the steps done."""
     at = at or clock.now()
     done: list[str] = []
     with transaction.atomic():
@@ -508,7 +511,8 @@ def do_run_subscription(*, subscription_id: str, at: dt.datetime | None = None) 
             done.append("failed" if not placed else "charging" if sub.charging_order_id else "ordered")
         charging = bool(sub.charging_order_id)
     if charging:  # committed: the card is charged now, outside the transaction
-        done = [step for step in done if step != "charging"] + [_charge(subscription_id, at)]
+        outcome = _charge(subscription_id, at)
+        done = [step for step in done if step != "charging"] + ([outcome] if outcome else [])
     return done
 
 

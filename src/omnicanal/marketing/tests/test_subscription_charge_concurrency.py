@@ -2,21 +2,18 @@
 place the cycle's order once and send its card charge to Transbank once (issue 18)."""
 
 import pytest
-from django.core.cache import cache
 
 from omnicanal.core import crypto
 from omnicanal.core.testing import run_in_processes
-from omnicanal.marketing.tests.test_subscription_card import save_card_in_the_shop, subscribe_with_card
+from omnicanal.marketing.tests.test_subscription_card import (  # noqa: F401  (sandbox: the autouse fixture)
+    sandbox,
+    save_card_in_the_shop,
+    subscribe_with_card,
+)
 from omnicanal.marketing.tests.test_subscriptions import FIRST, at_noon, get
 from omnicanal.orders.webpay_config import TEST_CARD
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def sandbox(settings):
-    cache.clear()
-    settings.OMNICANAL = {**settings.OMNICANAL, "WEBPAY": {"BASE_URL": "sandbox", "RETURN_URL": ""}, "ONECLICK": {}}
 
 
 def test_two_workers_running_the_due_task_at_once_charge_the_card_once(ana):

@@ -46,11 +46,13 @@ NOT_FOUND = (404, 422)  # how Transbank answers a buy order it does not know
 
 @dataclasses.dataclass(frozen=True)
 class CardCharge:
-    """Where a charge stands after a call: captured, declined (the order cancelled) or pending."""
+    """Where a charge stands after a call: captured, declined (the order cancelled) or pending;
+    `decided`: this call settled it (another worker's, or an earlier call's, outcome is not)."""
 
     order_id: str
     result: str
     detail: str = ""
+    decided: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,7 +84,7 @@ def do_charge_stored_card(*, order_id: str, card_id: str) -> CardCharge:
         return _by_status(claim.payment_id, claim.order_id, claim.buy_order, claim.amount, event="charge")
     result = _decide(claim.payment_id, claim.buy_order, claim.amount, answer, event="charge")
     detail = _("The card ending in %(last4)s was declined.") % {"last4": claim.last4} if result == "declined" else ""
-    return CardCharge(claim.order_id, result, detail)
+    return CardCharge(claim.order_id, result, detail, decided=True)
 
 
 def _sent(pay: Payment) -> bool:
@@ -109,7 +111,7 @@ def _claim(order_id: str, card_id: str) -> _Claim | CardCharge:
         if card is None or not tbk_user:  # nothing can be charged: the order goes, its units with it
             do_payment_event(provider=oneclick.NAME, event_id=f"nocard:{pay.public_id}", payment_id=pay.public_id,
                              status="failed")
-            return CardCharge(order_id, "declined", _("The card is no longer saved."))
+            return CardCharge(order_id, "declined", _("The card is no longer saved."), decided=True)
         buy_order = pay.public_id.removeprefix("pay_")
         Payment.objects.filter(pk=pay.pk).update(provider_ref=buy_order, updated_at=clock.now())
     return _Claim(payment_id=pay.public_id, order_id=order_id, buy_order=buy_order, amount=pay.amount,
@@ -146,7 +148,7 @@ def _by_status(payment_id: str, order_id: str, buy_order: str, amount: Decimal, 
             log.error("oneclick status %s refused: %s", payment_id, exc)
             return CardCharge(order_id, "pending", str(exc))
         answer = None  # Transbank never took this buy order: nothing was charged
-    return CardCharge(order_id, _decide(payment_id, buy_order, amount, answer, event=event))
+    return CardCharge(order_id, _decide(payment_id, buy_order, amount, answer, event=event), decided=True)
 
 
 def _fail_unclaimed(payment_id: str) -> bool:
