@@ -177,3 +177,20 @@ def test_an_approval_arriving_after_the_sweep_cancelled_the_order_is_given_back(
                                 event="charge") == "declined"
     order.refresh_from_db()
     assert order.status == "cancelled" and transbank_status(order) == "REVERSED"
+
+
+def test_an_order_cancelled_while_the_subscription_is_paused_counts_no_failure(ana, monkeypatch):
+    from omnicanal.marketing import subscriptions as subs
+
+    sub = subscribe_with_card(ana, save_card_in_the_shop(ana))
+    monkeypatch.setattr(OneclickClient, "authorize", lambda self, **kwargs: dies())
+    with pytest.raises(RuntimeError):
+        run(sub, WHEN)
+    monkeypatch.undo()
+    # the customer pauses while the charge's outcome is unknown; the sweep finds nothing was charged
+    subs.do_pause(subscription_id=sub)
+    assert sweep(LATER) == 1
+    # the paused subscription lets the order go without counting a failed attempt or a retry
+    assert run(sub, LATER + dt.timedelta(hours=1)) == ["failed"]
+    row = get(sub)
+    assert (row.state, row.failures, row.retry_at, row.charging_order_id) == ("paused", 0, None, "")
