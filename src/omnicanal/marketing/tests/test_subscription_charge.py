@@ -46,14 +46,37 @@ def sweep(at):
         return order_services.do_settle_card_charges(now=at)
 
 
+def run_with(monkeypatch, sub, target, name, replacement, *, raises=None):
+    """The cycle's run on its date with `target.name` replaced (a dying worker, a silent Transbank)."""
+    monkeypatch.setattr(target, name, replacement)
+    try:
+        if raises is None:
+            return run(sub, WHEN)
+        with pytest.raises(raises):
+            run(sub, WHEN)
+    finally:
+        monkeypatch.undo()
+
+
+def silent(*, reached: bool, late: list | None = None):
+    """Transbank's authorization timing out: after charging (`reached`), or kept for later (`late`)."""
+    authorize = OneclickClient.authorize
+
+    def times_out(self, **kwargs):
+        if late is not None:
+            late.append((self, kwargs))
+        elif reached:  # Transbank charged it, its answer was lost on the way back
+            authorize(self, **kwargs)
+        raise WebpayUnavailable("ReadTimeout: timed out")
+
+    return times_out
+
+
 def test_a_crash_after_transbank_approved_ends_with_the_order_paid_by_the_sweep(ana, monkeypatch):
     sub = subscribe_with_card(ana, save_card_in_the_shop(ana))
 
     # given the process dies right after Transbank approved, before the approval is recorded
-    monkeypatch.setattr(card_charges, "_decide", dies)
-    with pytest.raises(RuntimeError):
-        run(sub, WHEN)
-    monkeypatch.undo()
+    run_with(monkeypatch, sub, card_charges, "_decide", dies, raises=RuntimeError)
     # then the charge exists with its order, committed and waiting: never a charge without its order
     [order] = Order.objects.all()
     assert transbank_status(order) == "AUTHORIZED" and order.status == "pending_payment"
@@ -77,10 +100,7 @@ def test_a_crash_before_the_charge_was_sent_is_charged_by_the_next_run(ana, monk
     sub = subscribe_with_card(ana, save_card_in_the_shop(ana))
 
     # given the process dies after the order committed, before the charge was claimed
-    monkeypatch.setattr(order_services, "do_charge_stored_card", dies)
-    with pytest.raises(RuntimeError):
-        run(sub, WHEN)
-    monkeypatch.undo()
+    run_with(monkeypatch, sub, order_services, "do_charge_stored_card", dies, raises=RuntimeError)
     [order] = Order.objects.all()
     assert order_queries.card_charge(order.public_id) == "awaiting" and transbank_status(order) is None
     # the sweep leaves an unsent charge to the subscription's run (it fails it only hours later)
@@ -93,10 +113,7 @@ def test_a_crash_before_the_charge_was_sent_is_charged_by_the_next_run(ana, monk
 
 def test_a_charge_never_sent_is_cancelled_by_the_sweep_hours_later_and_the_cycle_retried(ana, monkeypatch):
     sub = subscribe_with_card(ana, save_card_in_the_shop(ana))
-    monkeypatch.setattr(order_services, "do_charge_stored_card", dies)
-    with pytest.raises(RuntimeError):
-        run(sub, WHEN)
-    monkeypatch.undo()
+    run_with(monkeypatch, sub, order_services, "do_charge_stored_card", dies, raises=RuntimeError)
     [order] = Order.objects.all()
     # nobody ran it again for UNCLAIMED_HOURS: nothing was charged, the order is cancelled
     assert sweep(WHEN + dt.timedelta(hours=card_charges.UNCLAIMED_HOURS, minutes=1)) == 1
@@ -111,17 +128,8 @@ def test_a_charge_never_sent_is_cancelled_by_the_sweep_hours_later_and_the_cycle
 @pytest.mark.parametrize("reached", [True, False], ids=["charged-then-silent", "never-reached"])
 def test_a_silent_transbank_leaves_the_payment_pending_then_the_sweep_decides(ana, monkeypatch, reached):
     sub = subscribe_with_card(ana, save_card_in_the_shop(ana))
-    authorize = OneclickClient.authorize
-
-    def silent(self, **kwargs):
-        if reached:  # Transbank charged it, its answer was lost on the way back
-            authorize(self, **kwargs)
-        raise WebpayUnavailable("ReadTimeout: timed out")
-
-    monkeypatch.setattr(OneclickClient, "authorize", silent)
     # the run ends with the charge pending: the order committed, nothing decided
-    assert run(sub, WHEN) == ["charging"]
-    monkeypatch.undo()
+    assert run_with(monkeypatch, sub, OneclickClient, "authorize", silent(reached=reached)) == ["charging"]
     [order] = Order.objects.all()
     assert order.status == "pending_payment" and order_queries.card_charge(order.public_id) == "charging"
     # Transbank silent at the sweep too: still pending
@@ -140,15 +148,7 @@ def test_a_silent_transbank_leaves_the_payment_pending_then_the_sweep_decides(an
 
 def test_orders_events_tell_the_subscription_at_once(ana, monkeypatch, django_capture_on_commit_callbacks):
     sub = subscribe_with_card(ana, save_card_in_the_shop(ana))
-    authorize = OneclickClient.authorize
-
-    def silent(self, **kwargs):
-        authorize(self, **kwargs)
-        raise WebpayUnavailable("ReadTimeout: timed out")
-
-    monkeypatch.setattr(OneclickClient, "authorize", silent)
-    assert run(sub, WHEN) == ["charging"]
-    monkeypatch.undo()
+    assert run_with(monkeypatch, sub, OneclickClient, "authorize", silent(reached=True)) == ["charging"]
     # the sweep's commit emits OrderPaid: marketing's handler settles the subscription, no run needed
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep(LATER) == 1
@@ -158,21 +158,13 @@ def test_orders_events_tell_the_subscription_at_once(ana, monkeypatch, django_ca
 
 def test_an_approval_arriving_after_the_sweep_cancelled_the_order_is_given_back(ana, monkeypatch):
     sub = subscribe_with_card(ana, save_card_in_the_shop(ana))
-    authorize = OneclickClient.authorize
-    late: list = []
-
-    def slow(self, **kwargs):  # the answer comes back only after the sweep decided
-        late.append((self, kwargs))
-        raise WebpayUnavailable("ReadTimeout: timed out")
-
-    monkeypatch.setattr(OneclickClient, "authorize", slow)
-    assert run(sub, WHEN) == ["charging"]
-    monkeypatch.undo()
+    late: list = []  # the request reaches Transbank only after the sweep decided
+    assert run_with(monkeypatch, sub, OneclickClient, "authorize", silent(reached=False, late=late)) == ["charging"]
     [order] = Order.objects.all()
     assert sweep(LATER) == 1  # Transbank does not know the buy order yet: failed, order cancelled
     # the request lands at Transbank afterwards and is approved: the approval is reversed, never kept
     self, kwargs = late[0]
-    answer = authorize(self, **kwargs)
+    answer = OneclickClient.authorize(self, **kwargs)
     assert card_charges._decide(order.payments.get().public_id, kwargs["buy_order"], kwargs["amount"], answer,
                                 event="charge") == "declined"
     order.refresh_from_db()
@@ -183,10 +175,7 @@ def test_an_order_cancelled_while_the_subscription_is_paused_counts_no_failure(a
     from omnicanal.marketing import subscriptions as subs
 
     sub = subscribe_with_card(ana, save_card_in_the_shop(ana))
-    monkeypatch.setattr(OneclickClient, "authorize", lambda self, **kwargs: dies())
-    with pytest.raises(RuntimeError):
-        run(sub, WHEN)
-    monkeypatch.undo()
+    run_with(monkeypatch, sub, OneclickClient, "authorize", lambda self, **kwargs: dies(), raises=RuntimeError)
     # the customer pauses while the charge's outcome is unknown; the sweep finds nothing was charged
     subs.do_pause(subscription_id=sub)
     assert sweep(LATER) == 1
