@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from omnicanal.core import outbox
 from omnicanal.customers import registry
-from omnicanal.marketing import campaigns, flows, population, queries, services
+from omnicanal.marketing import campaigns, flows, population, queries, services, subscriptions
 
 
 @registry.on_merge
@@ -54,6 +54,20 @@ def campaign_conversion(event: outbox.Envelope) -> None:
 @outbox.handles("orders.OrderCancelled")
 def campaign_conversion_cancelled(event: outbox.Envelope) -> None:
     campaigns.do_undo_conversion(order_id=event["order_id"])
+
+
+# --- subscriptions: a cycle's order awaiting its card charge learns the outcome orders recorded later
+# (its reconciliation sweep asked Transbank); the hourly run would find it too, this is at once.
+
+
+@outbox.handles("orders.OrderPaid")
+def subscription_order_paid(event: outbox.Envelope) -> None:
+    subscriptions.settle_order(order_id=event["order_id"], customer_id=event["customer_id"] or "")
+
+
+@outbox.handles("orders.OrderCancelled")
+def subscription_order_cancelled(event: outbox.Envelope) -> None:
+    subscriptions.settle_order(order_id=event["order_id"], customer_id=event["customer_id"] or "")
 
 
 # --- flows (automated journeys): entering, stopping and converting on other domains' events ------------

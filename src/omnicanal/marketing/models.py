@@ -306,6 +306,8 @@ class Subscription(models.Model):
     retry_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True, default="")
     last_order_id = models.CharField(max_length=32, blank=True, default="")
+    # the current cycle's order, placed and committed, while its card charge is not settled (paid or cancelled)
+    charging_order_id = models.CharField(max_length=32, blank=True, default="")
     orders_placed = models.PositiveIntegerField(default=0)
     created_by = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField()

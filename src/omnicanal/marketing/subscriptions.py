@@ -11,10 +11,14 @@ A subscription is a recurring order intent; orders owns the orders. Each cycle (
    email, SMS) and may answer SKIP or PAUSE (bot.registry: the claimer below);
 3. on the date, the reservation is handed to the order: `orders.services.do_place_order` with the
    stored value under the customer's mandate (loyalty.presence.mandate), or with a pending card
-   payment that `orders.services.do_charge_stored_card` charges to the saved card at once. A failure
-   (no balance, a declined card, no stock, a product no longer sold) rolls the order back and is
-   retried after `RETRY_HOURS` (12, 24, 48); after the last it pauses the subscription
-   (`pause_reason` payment_failed) and tells the customer.
+   payment. A card's order commits first (`charging_order_id` records it as awaiting its charge);
+   then, outside any transaction, `orders.services.do_charge_stored_card` charges it (once, however
+   many workers ask) and the outcome is read back through `orders.queries.card_charge`: paid → the
+   cycle is done; cancelled (declined) → a failure; unknown → the next run (or orders' `OrderPaid` /
+   `OrderCancelled`, handlers.py) settles it after orders' sweep asked Transbank. So a crash at any
+   point leaves a paid order or no charge. A failure (no balance, a declined card, no stock, a product
+   no longer sold) is retried after `RETRY_HOURS` (12, 24, 48); after the last it pauses the
+   subscription (`pause_reason` payment_failed) and tells the customer.
 
 Every step locks the subscription's row (one transaction each), and the `*_for` dates say which
 cycle a step already did, so two workers running the hourly task do each step once.
@@ -33,6 +37,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from omnicanal.catalog import queries as catalog
 from omnicanal.conversations import services as conversations
@@ -369,12 +374,24 @@ def _payments(sub: Subscription) -> list[orders.PaymentIn]:
     return [orders.PaymentIn(method=sub.payment_source, amount=None)]
 
 
+class ChargeDeclined(Problem):
+    """The cycle's order was cancelled instead of paid (orders: the card declined, or never charged)."""
+
+    status = 402
+    slug = "payment-declined"
+    title = gettext_lazy("The card was declined")
+
+
 def _place(sub: Subscription, at: dt.datetime) -> str:
     """Place the cycle's order (the reservation hands its units to the order), or record the failure:
-    retried after RETRY_HOURS, then paused with the customer told. The order's id, or ""."""
+    retried after RETRY_HOURS, then paused with the customer told. The order's id, or "". A card's
+    order is left awaiting its charge (`charging_order_id`), made after this transaction commits."""
     held = sub.reserved_for
     try:
         with transaction.atomic():
+            if sub.payment_source == "card" and not any(c.id == sub.card_id
+                                                        for c in order_queries.stored_cards(sub.customer_id)):
+                raise ValidationFailed.on("card_id", _("is not one of your saved cards"))
             _release(sub, "ordered")  # the order reserves the same units in the same transaction
             delivery = {"method": sub.delivery_method, "location": sub.location, "address": sub.address}
             order = orders.do_place_order(
@@ -382,17 +399,72 @@ def _place(sub: Subscription, at: dt.datetime) -> str:
                 lines=[orders.LineIn(sku=line["sku"], quantity=line["quantity"]) for line in sub.lines],
                 payments=_payments(sub), contact={"subscription": sub.public_id},
                 presence=presence.mandate(sub.customer_id, sub.public_id))
-            if sub.payment_source == "card":  # a decline raises: the order above rolls back with it
-                orders.do_charge_stored_card(order=order, card_id=sub.card_id)
     except Problem as problem:
         sub.reserved_for = held  # the release rolled back with the order: the units are still held
         return _failed(sub, problem, at)
+    if sub.payment_source == "card":
+        sub.charging_order_id, sub.reserved_for = order.public_id, None
+        _save(sub, "charging", "system", order.public_id)
+        return order.public_id
+    return _placed(sub, order.public_id)
+
+
+def _placed(sub: Subscription, order_id: str) -> str:
+    """The cycle's order is placed and paid: the cycle is done, the next one is due an interval on."""
     placed_for = sub.next_date
-    sub.last_order_id, sub.orders_placed = order.public_id, sub.orders_placed + 1
+    sub.last_order_id, sub.orders_placed = order_id, sub.orders_placed + 1
     sub.next_date = placed_for + dt.timedelta(days=sub.interval_days)
     sub.failures, sub.retry_at, sub.last_error, sub.reserved_for = 0, None, "", None
-    _save(sub, "ordered", "system", order.public_id)
-    return order.public_id
+    sub.charging_order_id = ""
+    _save(sub, "ordered", "system", order_id)
+    return order_id
+
+
+def _settle_charge(sub: Subscription, at: dt.datetime) -> str:
+    """The awaited card charge's outcome, from orders (its row locked by the caller): "paid",
+    "failed", or "" while Transbank's answer is not known yet."""
+    order_id = sub.charging_order_id
+    state = order_queries.card_charge(order_id)
+    if state == "paid":
+        _placed(sub, order_id)
+        return "paid"
+    if state in ("cancelled", ""):
+        sub.charging_order_id = ""
+        if sub.state != SubscriptionState.ACTIVE:  # paused or cancelled meanwhile: nothing to retry
+            _save(sub, "failed", "system", order_id)
+            return "failed"
+        _failed(sub, ChargeDeclined(detail=_("The order %(id)s was cancelled: the card was not charged.")
+                                    % {"id": order_id}), at)
+        return "failed"
+    return ""
+
+
+def _charge(subscription_id: str, at: dt.datetime) -> str:
+    """After the placement committed, outside any transaction: charge the awaited order (orders
+    charges it once), then settle the subscription by the outcome in a transaction of its own."""
+    sub = Subscription.objects.filter(public_id=subscription_id).first()
+    if sub is None or not sub.charging_order_id:
+        return ""
+    charge = orders.do_charge_stored_card(order_id=sub.charging_order_id, card_id=sub.card_id)
+    do_settle_charge(subscription_id=subscription_id, at=at)  # (orders' OrderPaid handler may have already)
+    if not charge.decided:  # another worker sent it: its run says how it ended
+        return "charging" if charge.result == "pending" else ""
+    return {"captured": "ordered", "declined": "failed"}.get(charge.result, "charging")
+
+
+def settle_order(*, order_id: str, customer_id: str) -> str:
+    """Orders settled an order (paid or cancelled): the subscription awaiting it, if any, learns it."""
+    awaiting = (Subscription.objects.filter(customer_id=customer_id, charging_order_id=order_id)
+                .values_list("public_id", flat=True).first()) if order_id else None
+    return do_settle_charge(subscription_id=awaiting) if awaiting else ""
+
+
+def do_settle_charge(*, subscription_id: str, at: dt.datetime | None = None) -> str:
+    """Apply the outcome of the subscription's awaited card charge, if it is known; makes its own
+    transaction (the run after a charge, and handlers.py on orders' OrderPaid / OrderCancelled)."""
+    with transaction.atomic():
+        sub = _locked(subscription_id)
+        return _settle_charge(sub, at or clock.now()) if sub.charging_order_id else ""
 
 
 def _failed(sub: Subscription, problem: Problem, at: dt.datetime) -> str:
@@ -412,11 +484,15 @@ def _failed(sub: Subscription, problem: Problem, at: dt.datetime) -> str:
 
 
 def do_run_subscription(*, subscription_id: str, at: dt.datetime | None = None) -> list[str]:
-    """Do what is due for one subscription now (reserve, remind, place); the steps done."""
+    """Do what is due for one subscription now (settle an awaited charge: "paid" or "failed";
+    reserve, remind, place, then charge a card's order after the commit: "ordered", "failed" or
+    "charging" while Transbank's answer is unknown); the steps done."""
     at = at or clock.now()
     done: list[str] = []
     with transaction.atomic():
         sub = _locked(subscription_id)
+        if sub.charging_order_id:  # a charge left unknown by an earlier run: orders' sweep may know it now
+            done += [step for step in [_settle_charge(sub, at)] if step]
         if sub.state != SubscriptionState.ACTIVE:
             return done
         day = today(at)
@@ -430,8 +506,13 @@ def do_run_subscription(*, subscription_id: str, at: dt.datetime | None = None) 
             if _tell(sub, "reminder", at):
                 done.append("reminded")
         sub.save()
-        if day >= sub.next_date and (sub.retry_at is None or sub.retry_at <= at):
-            done.append("ordered" if _place(sub, at) else "failed")
+        if not sub.charging_order_id and day >= sub.next_date and (sub.retry_at is None or sub.retry_at <= at):
+            placed = _place(sub, at)
+            done.append("failed" if not placed else "charging" if sub.charging_order_id else "ordered")
+        charging = bool(sub.charging_order_id)
+    if charging:  # committed: the card is charged now, outside the transaction
+        outcome = _charge(subscription_id, at)
+        done = [step for step in done if step != "charging"] + ([outcome] if outcome else [])
     return done
 
 

@@ -55,12 +55,6 @@ NAME = "oneclick"
 RETURN_PATH = "/payments/oneclick/return"
 
 
-class CardDeclined(Problem):
-    status = 402
-    slug = "payment-declined"
-    title = _("The card was declined")
-
-
 class CardNotSaved(Problem):
     status = 409
     slug = "card-not-saved"
@@ -136,7 +130,8 @@ def reverse(buy_order: str, amount: Decimal) -> None:
 
 
 class Oneclick(Provider):
-    """Pending at placement; captured (or the placement rolled back) by services.do_charge_stored_card."""
+    """Pending at placement; captured or failed after the placement committed, by
+    services.do_charge_stored_card or its reconciliation sweep (services/card_charges.py)."""
 
     name = NAME
 

@@ -4,7 +4,9 @@ through an in-process httpx transport, and renders Transbank's inscription page,
 /payments/sandbox/oneclick/inscription: the cardholder types a card number (the test Visa is
 filled in) and saves it or cancels; the browser is sent back to the response URL with TBK_TOKEN, as
 Transbank does. Charges to OMNICANAL["ONECLICK"]["REJECTED_CARD"] (the test Mastercard by default)
-are declined. Served only while the base URL is "sandbox", never in production. Its state lives
+are declined. The status call (GET …/transactions/{buy_order}, what the charges' reconciliation
+sweep asks) answers the authorization as it stands, or a 422 for a buy order never taken, as
+Transbank does. Served only while the base URL is "sandbox", never in production. Its state lives
 in the default cache (shared across processes only when the cache is)."""
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from omnicanal.catalog import queries as catalog_queries
@@ -495,6 +495,22 @@ def stored_cards(customer_id: str) -> list[StoredCardInfo]:
 
     return [StoredCardInfo(id=c.public_id, card_type=c.card_type, last4=c.last4, created_at=c.created_at)
             for c in StoredCard.objects.filter(customer_id=customer_id, status="active").order_by("pk")]
+
+
+def card_charge(order_id: str) -> str:
+    """Where the saved-card charge of an order stands (services/card_charges.py): awaiting (not yet
+    sent to Transbank), charging (sent, its outcome not recorded yet), paid, cancelled (declined,
+    never charged, or cancelled otherwise), or "" when there is no such order."""
+    order = Order.objects.filter(public_id=order_id).only("pk", "status").first()
+    if order is None:
+        return ""
+    if order.status == "cancelled":
+        return "cancelled"
+    if order.status != "pending_payment":
+        return "paid"
+    sent = (Payment.objects.filter(order=order, provider="oneclick", status="pending")  # claimed: ref = buy order
+            .exclude(provider_ref="").exclude(provider_ref=F("public_id")))
+    return "charging" if sent.exists() else "awaiting"
 
 
 def export_customer(customer_id: str) -> dict:

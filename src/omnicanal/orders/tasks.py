@@ -1,5 +1,6 @@
-"""Periodic work: mark abandoned carts (engagement reminds their customers) and settle Webpay payments
-whose shoppers never came back (their stock is released unless Webpay says they paid)."""
+"""Periodic work: mark abandoned carts (engagement reminds their customers), settle Webpay payments
+whose shoppers never came back (their stock is released unless Webpay says they paid) and settle
+saved-card charges left pending (Transbank's status says captured or never charged)."""
 
 from django.db import transaction
 from huey import crontab
@@ -20,3 +21,11 @@ def settle_unreturned_webpay_payments() -> int:
     from omnicanal.orders import webpay
 
     return webpay.sweep()
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def settle_pending_card_charges() -> int:
+    # Not in one transaction: it asks Transbank over HTTP per payment, and each settlement commits alone.
+    from omnicanal.orders import services
+
+    return services.do_settle_card_charges()

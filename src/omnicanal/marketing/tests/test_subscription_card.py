@@ -1,7 +1,7 @@
 """Subscriptions paid by a saved card (Webpay Oneclick Mall, through the sandbox): the shop's account
 page saves a card (Transbank's page and back), a subscription is set to it, each cycle's order is
-charged to it; a declined card rolls the order back, is retried, then pauses the subscription and
-the customer is told; the Store API chooses the card and lists the cards; nobody pays with another
+charged to it after the order committed; a declined card cancels that order, is retried, then pauses
+the subscription and the customer is told; the Store API chooses the card and lists the cards; nobody pays with another
 customer's card."""
 
 import datetime as dt
@@ -79,18 +79,22 @@ def test_a_declined_card_is_retried_then_the_subscription_pauses_and_the_custome
     sub = subscribe_with_card(ana, save_card_in_the_shop(ana, REJECTED_TEST_CARD))
     assert run(sub, at_noon(FIRST - 3 * DAY)) == ["reserved"]
     when = at_noon(FIRST)
-    # the charge is declined: no order stays, the units stay held for the retry
+    # the order was placed and committed before the charge; declined, it is cancelled and its units released
     assert run(sub, when) == ["failed"]
     row = get(sub)
     assert row.failures == 1 and row.last_error.startswith("payment-declined") and row.retry_at is not None
-    assert not Order.objects.exists() and held(sub, FIRST)
+    assert row.charging_order_id == "" and row.orders_placed == 0 and row.next_date == FIRST
+    [order] = Order.objects.all()
+    assert order.status == "cancelled" and order.cancel_cause == "payment_failed" and not held(sub, FIRST)
+    assert [(p.provider, p.status) for p in order.payments.all()] == [("oneclick", "failed")]
     assert run(sub, when + dt.timedelta(hours=11)) == []
     assert run(sub, when + dt.timedelta(hours=12)) == ["failed"]
     assert run(sub, when + dt.timedelta(hours=36)) == ["failed"]
     assert notices(ana, "paused").count() == 0
     assert run(sub, when + dt.timedelta(hours=84)) == ["failed"]
     row = get(sub)
-    assert row.state == "paused" and row.pause_reason == "payment_failed" and not Order.objects.exists()
+    assert row.state == "paused" and row.pause_reason == "payment_failed"
+    assert list(Order.objects.values_list("status", flat=True)) == ["cancelled"] * 4  # one per attempt
     assert "tarjeta fue rechazada" in notices(ana, "paused").get().text
 
 

@@ -15,7 +15,8 @@
     do_create_cart, do_set_cart_line, do_attach_cart, do_checkout_hold, do_mark_abandoned       carts
     do_merge_customer_carts                                customers' merge hook (erasure: orders/privacy.py)
     do_start_card_inscription / do_finish_card_inscription / do_remove_card   stored cards (Oneclick)  cards
-    do_charge_stored_card(order=, card_id=)                a saved card pays an order (subscriptions)   cards
+    do_charge_stored_card(order_id=, card_id=)  -> CardCharge   a saved card pays a committed order,     card_charges
+        outside any transaction; do_settle_card_charges() the sweep that settles what it left pending
 
 Callers import the package (`from omnicanal.orders import services`); the names below are its public
 face. Helpers shared by several topics live in common.py. Points are not earned here: loyalty earns
@@ -25,9 +26,9 @@ them in its own handler of `orders.OrderPaid` (and takes them back on OrderCance
 from omnicanal.core.auth import SYSTEM
 from omnicanal.orders.privacy import do_erase_customer  # erasure lives in orders/privacy.py
 from omnicanal.orders.services.cancellation import do_cancel_order
+from omnicanal.orders.services.card_charges import CardCharge, do_charge_stored_card, do_settle_card_charges
 from omnicanal.orders.services.cards import (
     MAX_CARDS,
-    do_charge_stored_card,
     do_erase_cards,
     do_finish_card_inscription,
     do_remove_card,
@@ -87,7 +88,8 @@ from omnicanal.orders.services.returns import (
 )
 
 __all__ = [
-    "ABANDONED_AFTER", "ACTIONS", "MAX_CARDS", "do_charge_stored_card", "do_erase_cards", "do_finish_card_inscription",
+    "ABANDONED_AFTER", "ACTIONS", "MAX_CARDS", "CardCharge", "do_charge_stored_card", "do_settle_card_charges",
+    "do_erase_cards", "do_finish_card_inscription",
     "do_remove_card", "do_start_card_inscription", "CARRIER_REPORTS", "do_carrier_report", "DESK_ACTIONS", "DESK_METHODS", "allowed_actions", "amount_due", "check_paid",
     "do_collect_payment", "CHECKOUT_HOLD", "DECISIONS", "DISPUTE_DECIDERS", "DISPUTE_GRACE_DAYS",
     "DISPUTE_KINDS", "DISPUTE_OPENERS", "GRAPH", "IN_PERSON_CHANNELS", "MAIL", "MAX_LINES", "MAX_QUANTITY",

@@ -1,11 +1,8 @@
 """Stored cards (Webpay Oneclick Mall, orders/oneclick.py): saving one (the inscription's round
-trip), removing one, and charging one for an order nobody is present to pay (a subscription's cycle).
+trip) and removing one. Charging one is card_charges.py.
 
 The inscription's two calls to Transbank are made outside any transaction (the cardholder waits on
 a page; a lock held meanwhile would stall others); each writes in its own short transaction after.
-The charge runs in the caller's transaction, on purpose: a decline raises, so the caller's savepoint
-rolls the order back (its stock stays held for the retry) instead of leaving a cancelled order per
-attempt; once Transbank approved, a failure on our side reverses the charge before it is re-raised.
 """
 
 from __future__ import annotations
@@ -17,13 +14,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from omnicanal.core import clock, crypto
-from omnicanal.core.errors import InvalidTransition, NotFound, ValidationFailed
+from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
 from omnicanal.customers import queries as customers
 from omnicanal.orders import oneclick
-from omnicanal.orders.models import Order, Payment, PaymentStatus, StoredCard, StoredCardStatus
-from omnicanal.orders.oneclick import CardDeclined, CardNotSaved, OneclickClient
-from omnicanal.orders.services.payments import do_payment_event
+from omnicanal.orders.models import StoredCard, StoredCardStatus
+from omnicanal.orders.oneclick import CardNotSaved, OneclickClient
 from omnicanal.orders.webpay_config import EMAIL_MAX, RESPONSE_URL_MAX, TOKEN, oneclick_config
 from omnicanal.orders.webpay_wire import (
     ProviderUnavailable,
@@ -132,43 +128,3 @@ def do_erase_cards(*, customer_id: str) -> None:
     cards.delete()
     if doomed:
         transaction.on_commit(lambda: _forget_at_transbank(doomed))
-
-
-def do_charge_stored_card(*, order: Order, card_id: str) -> Payment:
-    """Charge the order's pending Oneclick payment to the customer's saved card, in the caller's
-    transaction: approved → captured (the order is paid); declined → CardDeclined (402) and the
-    caller rolls back; Transbank silent → ProviderUnavailable (503), the charge reversed in case it
-    went through. Only the order's own customer's card may pay it."""
-    pay = Payment.objects.filter(order=order, provider=oneclick.NAME, status=PaymentStatus.PENDING).first()
-    if pay is None:
-        raise InvalidTransition(detail=_("Order %(n)s has no card payment waiting.") % {"n": order.number})
-    card = StoredCard.objects.filter(public_id=card_id, customer_id=order.customer_id,
-                                     status=StoredCardStatus.ACTIVE).first()
-    tbk_user = crypto.decrypt(card.tbk_user) if card is not None else ""
-    if card is None or not tbk_user:
-        raise ValidationFailed.on("card_id", _("is not a saved card of this customer"))
-    buy_order = pay.public_id.removeprefix("pay_")
-    client = OneclickClient()
-    try:
-        answer = client.authorize(username=card.username, tbk_user=tbk_user, buy_order=buy_order, amount=pay.amount)
-    except WebpayUnavailable as exc:
-        log.warning("oneclick authorize %s: %s", pay.public_id, exc)
-        oneclick.reverse(buy_order, pay.amount)
-        raise ProviderUnavailable(detail=_("Transbank did not answer the charge; it will be tried again.")) from exc
-    except WebpayRefused as exc:
-        raise CardDeclined(detail=_("Transbank refused the charge: %(why)s") % {"why": exc}) from exc
-    if not oneclick.charge_approved(answer, buy_order=buy_order, amount=pay.amount,
-                                    child_code=client.cfg.child_commerce_code):
-        details = answer.get("details") or [{}]
-        if isinstance(details[0], dict) and details[0].get("status") == "AUTHORIZED":
-            log.error("oneclick answer for %s does not match ours: %s", pay.public_id, details[0])
-            oneclick.reverse(buy_order, pay.amount)
-        raise CardDeclined(detail=_("The card ending in %(last4)s was declined.") % {"last4": card.last4})
-    try:
-        do_payment_event(provider=oneclick.NAME, event_id=f"authorize:{buy_order}", payment_id=pay.public_id,
-                         status="captured")
-    except Exception:
-        oneclick.reverse(buy_order, pay.amount)  # approved at Transbank, not recorded here: give it back
-        raise
-    pay.refresh_from_db()
-    return pay

@@ -79,7 +79,7 @@ class PaymentIn:
     pin: str = ""
     up_to: bool = False
     # "marketplace": the marketplace collected the money (an imported order); only on that channel.
-    # "oneclick": a saved card, charged after placement by do_charge_stored_card (never a shopper's choice).
+    # "oneclick": a saved card, charged after placement commits, by do_charge_stored_card (never a shopper's choice).
     provider: str = ""
 
 

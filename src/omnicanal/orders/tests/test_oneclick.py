@@ -1,6 +1,6 @@
 """Stored cards (Webpay Oneclick Mall): the inscription's round trip through the sandbox's page keeps
 only Transbank's tbk_user (encrypted), the brand and the last four digits; a saved card pays an
-order nobody is present for, or is declined and nothing is written; removal and erasure forget the
+order already committed, or is declined and the order cancelled; removal and erasure forget the
 card here and at Transbank; the client speaks real HTTP with Transbank's headers."""
 
 import json
@@ -17,10 +17,11 @@ from django.db import connection, transaction
 from omnicanal.core.errors import Problem, ValidationFailed
 from omnicanal.orders import oneclick, oneclick_sandbox, queries, services
 from omnicanal.orders.models import Order, Payment, StoredCard
-from omnicanal.orders.oneclick import CardDeclined, OneclickClient
+from omnicanal.orders.oneclick import OneclickClient
 from omnicanal.orders.tests.conftest import make_customer, stock
 from omnicanal.orders.webpay import ProviderUnavailable
 from omnicanal.orders.webpay_config import REJECTED_TEST_CARD, TEST_CARD
+from omnicanal.orders.webpay_wire import WebpayRefused
 
 NEXT = "/account/subscriptions/"  # with "#cards": the fragment stays last
 
@@ -86,10 +87,13 @@ def test_a_saved_card_pays_the_order(client, customer_id, sandbox):
     save_card(client, customer_id)
     order = pending_order(customer_id)
     assert order.status == "pending_payment"
-    with transaction.atomic():
-        pay = services.do_charge_stored_card(order=order, card_id=only_card(customer_id).id)
+    charge = services.do_charge_stored_card(order_id=order.public_id, card_id=only_card(customer_id).id)
+    assert (charge.order_id, charge.result) == (order.public_id, "captured")
+    pay = Payment.objects.get(order=order)
     assert (pay.provider, pay.status) == ("oneclick", "captured")
-    assert Order.objects.get(pk=order.pk).status == "paid"
+    assert Order.objects.get(pk=order.pk).status == "paid" and queries.card_charge(order.public_id) == "paid"
+    # asked again (a second worker, a retried run): nothing is sent twice
+    assert services.do_charge_stored_card(order_id=order.public_id, card_id=only_card(customer_id).id).result == "captured"
     # and a cancellation gives the money back through Oneclick's refunds call
     with transaction.atomic():
         services.do_cancel_order(order=Order.objects.get(pk=order.pk), reason="test")
@@ -99,25 +103,29 @@ def test_a_saved_card_pays_the_order(client, customer_id, sandbox):
 
 
 @pytest.mark.django_db
-def test_a_declined_card_raises_and_the_callers_savepoint_leaves_no_order(client, customer_id, sandbox):
+def test_a_declined_card_cancels_the_committed_order_and_releases_its_units(client, customer_id, sandbox):
     save_card(client, customer_id, number=REJECTED_TEST_CARD)
     card = only_card(customer_id)
     assert card.card_type == "Mastercard"
     before = stock("SCL", "SOCK-1")
-    with pytest.raises(CardDeclined) as declined:
-        with transaction.atomic():
-            services.do_charge_stored_card(order=pending_order(customer_id), card_id=card.id)
-    assert declined.value.status == 402 and "0568" in declined.value.detail
-    assert not Order.objects.exists() and stock("SCL", "SOCK-1") == before
+    order = pending_order(customer_id)
+    assert queries.card_charge(order.public_id) == "awaiting"
+    charge = services.do_charge_stored_card(order_id=order.public_id, card_id=card.id)
+    assert charge.result == "declined" and "0568" in charge.detail
+    order.refresh_from_db()
+    assert (order.status, order.cancel_cause) == ("cancelled", "payment_failed")
+    assert stock("SCL", "SOCK-1") == before and queries.card_charge(order.public_id) == "cancelled"
 
 
 @pytest.mark.django_db
 def test_only_the_orders_own_customer_s_card_may_pay_it(client, customer_id, sandbox):
     save_card(client, customer_id)
     other = make_customer(phone="+56998761234", name="Bea Soto", email="bea@example.cl")
-    with pytest.raises(ValidationFailed) as refused, transaction.atomic():
-        services.do_charge_stored_card(order=pending_order(other), card_id=only_card(customer_id).id)
-    assert refused.value.errors[0].field == "card_id"
+    order = pending_order(other)
+    charge = services.do_charge_stored_card(order_id=order.public_id, card_id=only_card(customer_id).id)
+    assert charge.result == "declined" and Order.objects.get(pk=order.pk).status == "cancelled"
+    with pytest.raises(WebpayRefused):  # nothing was sent to Transbank for it
+        OneclickClient().status(Payment.objects.get(order=order).public_id.removeprefix("pay_"))
 
 
 @pytest.mark.django_db(transaction=True)
