@@ -298,7 +298,7 @@ class Subscription(models.Model):
     payment_source = models.CharField(max_length=20, default="stored_value")  # stored_value | card
     card_id = models.CharField(max_length=32, blank=True, default="")  # orders' saved card (crd_…), for card
     state = models.CharField(max_length=12, choices=SubscriptionState.choices, default=SubscriptionState.ACTIVE)
-    pause_reason = models.CharField(max_length=30, blank=True, default="")  # customer | payment_failed | staff
+    pause_reason = models.CharField(max_length=30, blank=True, default="")  # customer | payment_failed | staff | card_removed
     next_date = models.DateField()
     reserved_for = models.DateField(null=True, blank=True)
     reminded_for = models.DateField(null=True, blank=True)
