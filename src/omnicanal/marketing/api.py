@@ -136,9 +136,10 @@ class SegmentCountOut(Schema):
 def create_segment(request, body: SegmentIn):
     """Save a segment: rules over the one customer (categories bought, channels used, orders, spend,
     days since the last purchase, language, city, marketing consent); answers its size now. A bad rule
-    is a 422 naming it."""
+    is a 422 naming it. Audited `segment.save` (`via: api`), as the console's save."""
     principal = require_role(request, *roles.SEGMENTS)
-    row = services.do_create_segment(name=body.name, rules=body.rules, actor_name=principal.name)
+    with transaction.atomic():
+        row = services.do_create_segment(name=body.name, rules=body.rules, actor=principal, via="api")
     return Status(201, {"id": row.public_id, "size": row.size})
 
 
