@@ -351,6 +351,7 @@ class FlowOut(Schema):
     recommendations: int
     attribution_days: int
     tier_changes: str
+    coupon: dict
     waiting: int
     sent: int
     converted: int
@@ -372,6 +373,8 @@ class FlowIn(Schema):
     recommendations: int | None = None
     attribution_days: int | None = Field(None, ge=1, le=90)
     tier_changes: Literal["upgrade", "any"] | None = None
+    coupon: dict | None = Field(None, description="birthday only: {kind, value, days}, a unique coupon per message; "
+                                                  "{} gives none")
 
 
 class FlowEntryOut(Schema):
@@ -393,7 +396,7 @@ def _flow_out(row, results) -> dict:
     return {"kind": row.kind, "enabled": row.enabled, "delay_minutes": row.delay_minutes, "channels": row.channels,
             "message": row.message, "templates": row.templates, "link": row.link,
             "recommendations": row.recommendations, "attribution_days": row.attribution_days,
-            "tier_changes": row.tier_changes, **results[row.kind]}
+            "tier_changes": row.tier_changes, "coupon": row.coupon, **results[row.kind]}
 
 
 @router.get("/flows", response=FlowsOut, summary="The automated journeys, their settings and results")

@@ -221,6 +221,8 @@ class Flow(models.Model):
     attribution_days = models.PositiveSmallIntegerField(default=7)
     # tier_change only: a downgrade ("you are now Silver") is no news to celebrate unless asked for.
     tier_changes = models.CharField(max_length=12, choices=TierChanges.choices, default=TierChanges.UPGRADE)
+    # birthday only: {kind, value, days}, a unique single-use coupon in each message (campaigns' shape); {}: none
+    coupon = models.JSONField(default=dict, blank=True)
     updated_by = models.CharField(max_length=100, blank=True, default="")
     updated_at = models.DateTimeField(null=True, blank=True)
 
