@@ -57,21 +57,12 @@ def test_the_cards_of_a_list_are_read_at_once(ana, bea, django_assert_num_querie
 
 @pytest.mark.django_db
 def test_the_demo_shopper_saves_the_test_card_and_pays_her_subscription_with_it():
-    from omnicanal.catalog import demo as catalog_demo
-    from omnicanal.core.demo import rng_for
-    from omnicanal.customers import demo as customers_demo
     from omnicanal.customers import queries as customers
-    from omnicanal.inventory import demo as inventory_demo
     from omnicanal.marketing import demo
+    from omnicanal.marketing.tests.test_subscription_360 import load_demo_customers
     from omnicanal.orders import demo as orders_demo
 
-    class Out:
-        def write(self, text):
-            pass
-
-    for module, label in ((catalog_demo, "catalog"), (inventory_demo, "inventory"), (customers_demo, "customers")):
-        with transaction.atomic():
-            module.load(seed=7, rng=rng_for(label, 7), out=Out())
+    load_demo_customers()
     shopper = customers.customer_ids(limit=1)[0]
     with transaction.atomic():
         card = orders_demo._saved_card(shopper)
