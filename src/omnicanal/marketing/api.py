@@ -136,9 +136,10 @@ class SegmentCountOut(Schema):
 def create_segment(request, body: SegmentIn):
     """Save a segment: rules over the one customer (categories bought, channels used, orders, spend,
     days since the last purchase, language, city, marketing consent); answers its size now. A bad rule
-    is a 422 naming it."""
+    is a 422 naming it. Audited `segment.save` (`via: api`), as the console's save."""
     principal = require_role(request, *roles.SEGMENTS)
-    row = services.do_create_segment(name=body.name, rules=body.rules, actor_name=principal.name)
+    with transaction.atomic():
+        row = services.do_create_segment(name=body.name, rules=body.rules, actor=principal, via="api")
     return Status(201, {"id": row.public_id, "size": row.size})
 
 
@@ -350,6 +351,7 @@ class FlowOut(Schema):
     recommendations: int
     attribution_days: int
     tier_changes: str
+    coupon: dict
     waiting: int
     sent: int
     converted: int
@@ -371,6 +373,8 @@ class FlowIn(Schema):
     recommendations: int | None = None
     attribution_days: int | None = Field(None, ge=1, le=90)
     tier_changes: Literal["upgrade", "any"] | None = None
+    coupon: dict | None = Field(None, description="birthday only: {kind, value, days}, a unique coupon per message; "
+                                                  "{} gives none")
 
 
 class FlowEntryOut(Schema):
@@ -392,7 +396,7 @@ def _flow_out(row, results) -> dict:
     return {"kind": row.kind, "enabled": row.enabled, "delay_minutes": row.delay_minutes, "channels": row.channels,
             "message": row.message, "templates": row.templates, "link": row.link,
             "recommendations": row.recommendations, "attribution_days": row.attribution_days,
-            "tier_changes": row.tier_changes, **results[row.kind]}
+            "tier_changes": row.tier_changes, "coupon": row.coupon, **results[row.kind]}
 
 
 @router.get("/flows", response=FlowsOut, summary="The automated journeys, their settings and results")

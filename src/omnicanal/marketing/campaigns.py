@@ -38,7 +38,7 @@ from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
 from omnicanal.loyalty import queries as loyalty
 from omnicanal.loyalty.services import coupons
-from omnicanal.marketing import governance, locks, queries
+from omnicanal.marketing import governance, locks, messaging, queries
 from omnicanal.marketing.events import CampaignConverted, CampaignLaunched, CampaignMessageSent
 from omnicanal.marketing.messaging import (  # noqa: F401
     TEMPLATE_FIELDS,
@@ -77,18 +77,6 @@ WAITING = (RecipientStatus.PENDING, RecipientStatus.HELD)
 
 
 
-def _check_coupon(raw) -> dict:
-    if not raw:
-        return {}
-    if not isinstance(raw, dict):
-        raise ValidationFailed.on("coupon", _("must be an object {kind, value, days}"))
-    days = raw.get("days", governance.setting("COUPON_DAYS"))
-    if not isinstance(days, int) or not 1 <= days <= 365:
-        raise ValidationFailed.on("coupon.days", _("between 1 and 365"))
-    terms = coupons.check_terms(coupons.Terms(kind=str(raw.get("kind", "")), value=Decimal(str(raw.get("value", 0)))))
-    return {"kind": terms.kind, "value": str(terms.value), "days": days}
-
-
 def do_create_campaign(*, name: str, segment_id: str, message, actor: Principal, channels=None,
                        control_percent: int = 0, templates=None, promote_skus=(), shop_channel: str = "web",
                        link: str = "", recommendations: int = 0, coupon=None, attribution_days: int | None = None,
@@ -113,7 +101,7 @@ def do_create_campaign(*, name: str, segment_id: str, message, actor: Principal,
     row = Campaign.objects.create(
         name=name[:120], segment_id=segment_id, message=_check_message(message), templates=check_templates(templates),
         channels=channels, control_percent=int(control_percent), promote_skus=skus, shop_channel=shop_channel,
-        link=link[:300], recommendations=max(0, min(int(recommendations), 6)), coupon=_check_coupon(coupon),
+        link=link[:300], recommendations=max(0, min(int(recommendations), 6)), coupon=messaging.check_coupon(coupon),
         attribution_days=attribution_days or governance.setting("ATTRIBUTION_DAYS"),
         status=CampaignStatus.SCHEDULED if scheduled_at else CampaignStatus.DRAFT, scheduled_at=scheduled_at,
         created_by=actor.name[:100], created_at=clock.now())
@@ -424,9 +412,8 @@ def _new_coupons(campaign: Campaign, codes: list[str], at: dt.datetime) -> None:
     (three statements for the chunk, where one by one it was three per message)."""
     if not codes:
         return
-    terms = coupons.Terms(kind=campaign.coupon["kind"], value=Decimal(campaign.coupon["value"]),
-                          ends_at=at + dt.timedelta(days=int(campaign.coupon["days"])))
-    coupons.do_create_coupons(codes=codes, terms=terms, max_uses=1, name=f"{campaign.public_id} {campaign.name}"[:100])
+    coupons.do_create_coupons(codes=codes, terms=messaging.coupon_terms(campaign.coupon, at), max_uses=1,
+                              name=f"{campaign.public_id} {campaign.name}"[:100])
 
 
 @dataclass

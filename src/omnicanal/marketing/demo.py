@@ -1,7 +1,8 @@
 """Demo marketing for Andes Sport: the recommender trained on the demo's order history and views,
 so the shop, the 360 and the console show recommendations from the start; and two subscriptions
-(energy gels picked up at Santiago Centro, protein shipped home) so the account page, the 360 and
-the console's list have something to show. Needs the orders demo."""
+(energy gels picked up at Santiago Centro, paid with the card the demo shopper saved in orders'
+demo; protein shipped home, paid with the balance) so the account page, the 360 and the console's
+list have something to show. Needs the orders demo."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import random
 from omnicanal.catalog import queries as catalog
 from omnicanal.customers import queries as customers
 from omnicanal.marketing import services, subscriptions
+from omnicanal.orders import queries as order_queries
 
 # (category, quantity, every N days, pickup store or "" to ship to the customer's address)
 DEMO_SUBSCRIPTIONS = (("geles-energeticos", 6, 30, "SCL-CENTRO"), ("proteinas", 1, 45, ""))
@@ -39,7 +41,9 @@ def _subscriptions(rng: random.Random) -> int:
         address = customers.customer_summary(customer_id).address
         if not skus or (not store and (address is None or not address.line1)):
             continue
+        card = next(iter(order_queries.stored_cards(customer_id)), None)  # the demo shopper's (orders' demo)
         subscriptions.do_subscribe(
+            payment_source="card" if card is not None else "stored_value", card_id=card.id if card is not None else "",
             customer_id=customer_id, lines=[subscriptions.LineSpec(sku=rng.choice(sorted(skus)), quantity=quantity)],
             interval_days=days, delivery_method="pickup" if store else "ship", location=store,
             address=dataclasses.asdict(address) if address is not None and not store else None,

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zoneinfo
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
@@ -30,6 +32,7 @@ from omnicanal.core.errors import NotFound, Problem, ValidationFailed
 from omnicanal.customers import queries as customers
 from omnicanal.inventory import queries as inventory
 from omnicanal.loyalty import queries as loyalty
+from omnicanal.loyalty.services import coupons
 from omnicanal.marketing import governance, locks, messaging, queries
 from omnicanal.marketing.events import FlowMessageSent
 from omnicanal.marketing.models import Flow, FlowEntry, FlowEntryStatus, FlowKind, TierChanges, Touch
@@ -50,10 +53,17 @@ MAX_ATTRIBUTION_DAYS = 90  # as campaigns' attribution_days
 STOPPED_BY_ORDER = (FlowKind.ABANDONED_CART, FlowKind.BROWSE_ABANDONMENT, FlowKind.CROSS_SELL, FlowKind.WIN_BACK)
 DEFAULT_DELAY: dict[str, int] = {FlowKind.ABANDONED_CART: 60, FlowKind.BROWSE_ABANDONMENT: 240, FlowKind.CROSS_SELL: 3 * 24 * 60}
 DEFAULT_CHANNELS: dict[str, list[str]] = {FlowKind.ABANDONED_CART: ["whatsapp", "email", "sms"]}
+# The birthday's gift until a marketer sets another (or none, {}): a unique single-use code per message,
+# BD-XXXXXXXXXX (loyalty's code rule), the customer's own, valid on every channel for `days` from the send.
+BIRTHDAY_COUPON = {"kind": "percent", "value": "10", "days": 30}
+COUPON_PREFIX = "BD"
 
 
-def default_message(kind: str, language: str) -> str:
+def default_message(kind: str, language: str, *, coupon: bool = False) -> str:
     with translation.override(language):
+        if kind == FlowKind.BIRTHDAY and coupon:
+            return _("Happy birthday, {{ name }}! Your gift from {{ business }}: the code {{ coupon }}, for a "
+                     "purchase online or in our stores until {{ date }}.")
         messages: dict[str, str] = {
             FlowKind.ABANDONED_CART: _("Hi {{ name }}, you left {{ products }} in your cart. It is waiting for you: "
                                        "{{ link }}"),
@@ -77,7 +87,8 @@ def all_flows() -> list[Flow]:
     """One row per kind (created, disabled, on first read)."""
     existing = {f.kind for f in Flow.objects.all()}
     missing = [Flow(kind=k, delay_minutes=DEFAULT_DELAY.get(k, 0), channels=DEFAULT_CHANNELS.get(k, list(CHANNELS)),
-                    recommendations=3 if k in (FlowKind.CROSS_SELL, FlowKind.ABANDONED_CART) else 0)
+                    recommendations=3 if k in (FlowKind.CROSS_SELL, FlowKind.ABANDONED_CART) else 0,
+                    coupon=dict(BIRTHDAY_COUPON) if k == FlowKind.BIRTHDAY else {})
                for k in FlowKind.values if k not in existing]
     if missing:
         Flow.objects.bulk_create(missing, ignore_conflicts=True)
@@ -93,8 +104,9 @@ def get_flow(kind: str) -> Flow:
 def do_update_flow(*, kind: str, actor: Principal, enabled: bool | None = None, delay_minutes: int | None = None,
                    message=None, templates=None, channels=None, link: str | None = None,
                    recommendations: int | None = None, attribution_days: int | None = None,
-                   tier_changes: str | None = None) -> Flow:
-    """Enable, disable or edit a flow (audited marketing.flow.update). Checks as campaigns do."""
+                   tier_changes: str | None = None, coupon: dict | None = None) -> Flow:
+    """Enable, disable or edit a flow (audited marketing.flow.update). Checks as campaigns do; only
+    the birthday flow gives a coupon, and a text of its own then says {{ coupon }}."""
     get_flow(kind)
     row = Flow.objects.select_for_update().get(kind=kind)
     before = _audited(row)
@@ -127,6 +139,11 @@ def do_update_flow(*, kind: str, actor: Principal, enabled: bool | None = None, 
         if tier_changes not in TierChanges.values:
             raise ValidationFailed.on("tier_changes", _("upgrade or any"))
         row.tier_changes = tier_changes
+    if coupon is not None:
+        if coupon and kind != FlowKind.BIRTHDAY:
+            raise ValidationFailed.on("coupon", _("only the birthday flow gives a coupon"))
+        row.coupon = messaging.check_coupon(coupon)
+    _check_coupon_said(row)
     row.updated_by, row.updated_at = actor.name[:100], clock.now()
     row.save()
     audit.record(actor=actor, action="marketing.flow.update", target_type="flow", target_id=kind, before=before,
@@ -134,11 +151,20 @@ def do_update_flow(*, kind: str, actor: Principal, enabled: bool | None = None, 
     return row
 
 
+def _check_coupon_said(row: Flow) -> None:
+    """A coupon nobody reads is no gift: the marketer's own text must carry its code."""
+    if not row.coupon:
+        return
+    silent = [lang for lang, text in (row.message or {}).items() if "coupon" not in governance.placeholders_in(text)]
+    if silent:
+        raise ValidationFailed.on(f"message.{silent[0]}", _("must say {{ coupon }}: the flow gives a coupon"))
+
+
 def _audited(row: Flow) -> dict[str, Any]:
     """What the audit keeps of a flow's settings (texts and templates left out: they are long)."""
     return {"enabled": row.enabled, "delay_minutes": row.delay_minutes, "attribution_days": row.attribution_days,
             "tier_changes": row.tier_changes, "channels": list(row.channels or []),
-            "templates": sorted(row.templates or {})}
+            "templates": sorted(row.templates or {}), "coupon": dict(row.coupon or {})}
 
 
 # --- entering a flow (marketing's handlers and the periodic enrolment call these) -----------------------
@@ -388,15 +414,30 @@ def _extra(entry: FlowEntry, language: str) -> dict[str, str]:
 def _message_spec(flow: Flow) -> Flow:
     """The flow with its kind's default text where the marketer wrote none."""
     if not flow.message:
-        flow.message = {lang: default_message(flow.kind, lang) for lang in messaging.LANGUAGES}
+        flow.message = {lang: default_message(flow.kind, lang, coupon=bool(flow.coupon)) for lang in messaging.LANGUAGES}
     return flow
+
+
+def _gift(flow: Flow, summary, language: str, at: dt.datetime) -> tuple[str, str]:
+    """(code, the day it ends in the customer's time zone, in words) of the birthday's coupon, drawn
+    for this message; ("", "") when the flow gives none. The coupon is made once the message is sent."""
+    if flow.kind != FlowKind.BIRTHDAY or not flow.coupon:
+        return "", ""
+    ends = messaging.coupon_terms(flow.coupon, at).ends_at or at
+    zone = zoneinfo.ZoneInfo(summary.time_zone or settings.OMNICANAL.get("TIME_ZONE", "UTC"))
+    with translation.override(language):
+        until = formats.date_format(ends.astimezone(zone).date(), "MONTH_DAY_FORMAT")
+    return coupons.new_code(COUPON_PREFIX), until
 
 
 def _send(entry: FlowEntry, summary, ways, at: dt.datetime) -> tuple[str, str]:
     flow = _message_spec(entry.flow)
     language = summary.language if summary.language in messaging.LANGUAGES else "es"
     extra = _extra(entry, language)
-    context = messaging.context_of(flow, summary, language, "", extra)
+    code, until = _gift(flow, summary, language, at)
+    if code:
+        extra["date"] = until
+    context = messaging.context_of(flow, summary, language, code, extra)
     if extra.get("products") and entry.flow.kind == FlowKind.ABANDONED_CART:
         context["products"] = extra["products"]
     for channel, _address in ways:
@@ -407,11 +448,16 @@ def _send(entry: FlowEntry, summary, ways, at: dt.datetime) -> tuple[str, str]:
                                                   subject=content.subject, html=content.html,
                                                   template=content.template, topic=TOPIC)
                 Touch.objects.create(customer_id=summary.id, kind="flow", ref=flow.kind, channel=channel, at=at)
+                if code:  # redeemable once the message leaves, by its customer only (a personal gift)
+                    coupons.do_create_coupon(code=code, terms=messaging.coupon_terms(flow.coupon, at), max_uses=1,
+                                             name=f"{flow.kind} {at.year}", owner_id=summary.id)
                 outbox.emit(FlowMessageSent(flow=flow.kind, customer_id=summary.id, channel=channel))
         except Problem as problem:
             log.info("flow %s to %s not sent on %s: %s", flow.kind, summary.id, channel, problem)
             continue
         entry.channel, entry.message_id = channel, message.public_id
+        if code:
+            entry.context = {**entry.context, "coupon": code}
         return FlowEntryStatus.SENT, ""
     return FlowEntryStatus.SUPPRESSED, "no_channel"
 

@@ -114,3 +114,12 @@ def flow_stock_transferred(event: outbox.Envelope) -> None:
 def flow_tier_changed(event: outbox.Envelope) -> None:
     flows.on_tier_changed(customer_id=event["customer_id"], new_tier=event["new_tier"],
                           old_tier=event.payload.get("old_tier"), at=event.occurred_at)
+
+
+# --- subscriptions -------------------------------------------------------------------------------------
+
+
+@outbox.handles("orders.StoredCardRemoved")
+def subscriptions_card_removed(event: outbox.Envelope) -> None:
+    """A card removed or erased pauses the subscriptions paying with it (the customer is told)."""
+    subscriptions.do_pause_for_removed_card(card_id=event["card_id"], at=event.occurred_at)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import html as html_lib
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count
 from django.utils import translation
@@ -21,10 +22,32 @@ from django.utils.translation import gettext as _
 from omnicanal.core.errors import FieldError, ValidationFailed
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import queries as loyalty
+from omnicanal.loyalty.services import coupons
 from omnicanal.marketing import governance, locks, queries
 from omnicanal.marketing.models import Bounce, Touch
 
 LANGUAGES = ("es", "en")
+
+
+def check_coupon(raw) -> dict:
+    """A unique coupon per message (a campaign's, the birthday flow's): `{kind, value, days}` checked
+    as loyalty checks a coupon's terms; empty: none."""
+    if not raw:
+        return {}
+    if not isinstance(raw, dict):
+        raise ValidationFailed.on("coupon", _("must be an object {kind, value, days}"))
+    days = raw.get("days", governance.setting("COUPON_DAYS"))
+    if not isinstance(days, int) or not 1 <= days <= 365:
+        raise ValidationFailed.on("coupon.days", _("between 1 and 365"))
+    terms = coupons.check_terms(coupons.Terms(kind=str(raw.get("kind", "")), value=Decimal(str(raw.get("value", 0)))))
+    return {"kind": terms.kind, "value": str(terms.value), "days": days}
+
+
+def coupon_terms(coupon: dict, at: dt.datetime) -> coupons.Terms:
+    """The terms of the coupons a checked `{kind, value, days}` makes at `at`: valid `days` from then,
+    on every channel (the shop, the app, the POS: loyalty's rules)."""
+    return coupons.Terms(kind=coupon["kind"], value=Decimal(coupon["value"]),
+                         ends_at=at + dt.timedelta(days=int(coupon["days"])))
 
 
 def check_message(message, allowed=governance.PLACEHOLDERS) -> dict[str, str]:

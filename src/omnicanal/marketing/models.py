@@ -221,6 +221,8 @@ class Flow(models.Model):
     attribution_days = models.PositiveSmallIntegerField(default=7)
     # tier_change only: a downgrade ("you are now Silver") is no news to celebrate unless asked for.
     tier_changes = models.CharField(max_length=12, choices=TierChanges.choices, default=TierChanges.UPGRADE)
+    # birthday only: {kind, value, days}, a unique single-use coupon in each message (campaigns' shape); {}: none
+    coupon = models.JSONField(default=dict, blank=True)
     updated_by = models.CharField(max_length=100, blank=True, default="")
     updated_at = models.DateTimeField(null=True, blank=True)
 
@@ -298,7 +300,7 @@ class Subscription(models.Model):
     payment_source = models.CharField(max_length=20, default="stored_value")  # stored_value | card
     card_id = models.CharField(max_length=32, blank=True, default="")  # orders' saved card (crd_…), for card
     state = models.CharField(max_length=12, choices=SubscriptionState.choices, default=SubscriptionState.ACTIVE)
-    pause_reason = models.CharField(max_length=30, blank=True, default="")  # customer | payment_failed | staff
+    pause_reason = models.CharField(max_length=30, blank=True, default="")  # customer | payment_failed | staff | card_removed
     next_date = models.DateField()
     reserved_for = models.DateField(null=True, blank=True)
     reminded_for = models.DateField(null=True, blank=True)

@@ -1,7 +1,7 @@
 """The console's segment builder: saved segments (with their export and ad-audience downloads) and a
 form of rule rows (field, operator, value) whose live count HTMX asks on every change (counted over
 the population kept a minute, marketing/population.py; audited as services.do_count_segment says);
-saving it is audited. Marketer and manager only (roles.SEGMENTS)."""
+saving it is audited (services.do_create_segment). Marketer and manager only (roles.SEGMENTS)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from omnicanal.core import audit
 from omnicanal.core.console import principal, show_problem, staff_required
 from omnicanal.core.errors import Problem
 from omnicanal.marketing import audiences, registry, roles, segments, services
@@ -77,8 +76,8 @@ def segment_list(request: HttpRequest):
     elif request.method == "POST":
         try:
             with transaction.atomic():
-                row = do_save_segment(name=request.POST.get("name", ""), rules=rules_from_form(request.POST),
-                                      actor=principal(request))
+                row = services.do_create_segment(name=request.POST.get("name", ""),
+                                                 rules=rules_from_form(request.POST), actor=principal(request))
             messages.success(request, _("Segment saved: %(n)s customers.") % {"n": row.size})
             return redirect("marketing:segments")
         except Problem as problem:
@@ -94,14 +93,6 @@ def segment_list(request: HttpRequest):
 def segment_count(request: HttpRequest):
     """The live count (HTMX): the number of customers the rows select now, or what is wrong with them."""
     return render(request, "marketing/_segment_count.html", _count_context(request, request.POST))
-
-
-def do_save_segment(*, name: str, rules: list, actor) -> Segment:
-    """Save a segment from the console and audit it (who saved which rules and how many matched)."""
-    row = services.do_create_segment(name=name, rules=rules, actor_name=actor.name)
-    audit.record(actor=actor, action="segment.save", target_type="segment", target_id=row.public_id,
-                 after={"rules": len(rules), "size": row.size})
-    return row
 
 
 def _file(found: audiences.Download) -> HttpResponse:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from omnicanal.catalog import queries as catalog
 from omnicanal.conversations import services as conversations
 from omnicanal.core import audit, clock, outbox
-from omnicanal.core.auth import Principal
+from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import FieldError, NotFound, Problem, ValidationFailed
 from omnicanal.customers import queries as customers
 from omnicanal.marketing import campaigns, governance, queries, recommender, segments
@@ -213,13 +213,19 @@ def do_count_segment(*, rules: list, actor: Principal, via: str) -> int:
     return size
 
 
-def do_create_segment(*, name: str, rules: list, actor_name: str = "") -> Segment:
+def do_create_segment(*, name: str, rules: list, actor: Principal = SYSTEM, via: str = "console") -> Segment:
+    """Save a segment (the console's builder, `POST /segments`), its size counted fresh, audited
+    `segment.save` like every marketer action (who, the rule count, the size, `via` api or console),
+    in the caller's transaction. A bad rule is a 422 and saves nothing."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed.on("name", _("is required"))
     parsed = check_rules(rules)
-    return Segment.objects.create(name=name[:120], rules=rules, size=len(queries.segment_members(parsed)),
-                                  created_by=actor_name[:100], created_at=clock.now())
+    row = Segment.objects.create(name=name[:120], rules=rules, size=len(queries.segment_members(parsed)),
+                                 created_by=actor.name[:100], created_at=clock.now())
+    audit.record(actor=actor, action="segment.save", target_type="segment", target_id=row.public_id,
+                 after={"name": row.name, "rules": len(rules), "size": row.size, "via": via})
+    return row
 
 
 # --- the customer's data --------------------------------------------------------------------------

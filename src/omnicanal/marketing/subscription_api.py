@@ -18,6 +18,7 @@ from omnicanal.loyalty import presence
 from omnicanal.marketing import roles, subscriptions
 from omnicanal.marketing.models import Subscription
 from omnicanal.orders import queries as order_queries
+from omnicanal.orders import services as order_services
 from omnicanal.storefront.auth import shopper_auth
 from omnicanal.storefront.services import require_customer
 
@@ -227,3 +228,13 @@ def my_cards(request: HttpRequest):
     shopper = require_customer(request.shopper)  # type: ignore[attr-defined]
     return {"items": [{"id": c.id, "card_type": c.card_type, "last4": c.last4, "created_at": c.created_at}
                       for c in order_queries.stored_cards(shopper.customer_id)]}
+
+
+@store_router.delete("/cards/{card_id}", response={204: None}, auth=shopper_auth, summary="Remove a saved card")
+def my_card_removed(request: HttpRequest, card_id: str):
+    """Forget one of the shopper's saved cards, here and at Transbank; the subscriptions paying with
+    it are paused (`card_removed`) and the customer told. 404 for a card that is not theirs."""
+    shopper = require_customer(request.shopper)  # type: ignore[attr-defined]
+    with transaction.atomic():
+        order_services.do_remove_card(customer_id=shopper.customer_id, card_id=card_id)
+    return Status(204, None)

@@ -2,7 +2,8 @@
 the signed-in customer's subscriptions with their next order, what it should cost, buttons to
 skip the next one, pause, resume or cancel, and a form to change the quantities, the interval,
 where the orders go (a store or a saved address), the next date and how it is paid (the balance or
-a saved card): a 422 names each bad field beside it. Plain forms (POST, then redirect); works
+a saved card): a 422 names each bad field beside it. A subscription whose card is no longer saved
+(paused `card_removed`) is resumed with another card or the balance, chosen beside "Resume". Plain forms (POST, then redirect); works
 without JavaScript; phone first.
 
 Its "Your saved cards" section saves a card through Transbank's own form (Webpay Oneclick: the
@@ -89,6 +90,10 @@ def _act(action: str, subscription_id: str, customer_id: str, form) -> None:
         if action == "change":
             _change(subscriptions.one(subscription_id), customer_id, form)
         else:
+            if action == "resume" and form.get("pay"):  # its card is gone: resumed with the one chosen beside
+                source, card_id = subscription_shop.parse_pay(form["pay"])
+                subscriptions.do_change(subscription_id=subscription_id, by="customer:web", payment_source=source,
+                                        card_id=card_id)
             ACTIONS[action](subscription_id=subscription_id, by="customer:web")
 
 
@@ -144,6 +149,8 @@ def my_subscriptions(request: HttpRequest) -> HttpResponse:
     pays = subscription_shop.pay_choices(shopper.customer_id, cards)
     rows = [_row(s, shopper.customer_id, places, errors if s.public_id == failed_id else None)
             for s in subscriptions.listed(customer_id=shopper.customer_id)]
+    for row in rows:  # paid with a card no longer saved: resuming asks for another one or the balance
+        row["card_gone"] = row["pay"] != subscription_shop.STORED_VALUE and row["pay"] not in {p.value for p in pays}
     return render_shop(request, "marketing/shop_subscriptions.html", {
         "title": _("Your subscriptions"), "error": "" if errors else error, "keep": KEEP, "rows": rows,
         "done": DONE.get(request.GET.get("done", ""), "") or (CARD_SAVED if request.GET.get("card") == "saved" else ""),

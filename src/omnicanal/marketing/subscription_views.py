@@ -21,11 +21,27 @@ from omnicanal.loyalty import presence
 from omnicanal.marketing import roles, subscriptions
 from omnicanal.marketing.models import Subscription, SubscriptionState
 from omnicanal.marketing.subscription_api import ACTIONS
+from omnicanal.orders import queries as order_queries
 
 # The API's field paths → this form's boxes (show_problem puts each error beside its box).
 FORM_FIELDS = {"qr": "qr", "lines": "sku", "lines.0.sku": "sku", "lines.0.quantity": "quantity",
                "interval_days": "interval_days", "location": "location", "delivery_method": "location",
                "next_date": ""}
+
+
+def paid_with(subs: list[Subscription]) -> dict[str, str]:
+    """How each subscription pays, in words ("Card Visa •••• 4242", the stored value, or a card
+    since removed), its cards read in one go from orders' stored cards."""
+    cards = order_queries.stored_cards_by_id(s.card_id for s in subs if s.payment_source == "card")
+    words = {}
+    for sub in subs:
+        if sub.payment_source != "card":
+            words[sub.public_id] = str(_("Stored value"))
+        elif sub.card_id in cards:
+            words[sub.public_id] = str(_("Card %(card)s") % {"card": cards[sub.card_id].label})
+        else:
+            words[sub.public_id] = str(_("A card no longer saved"))
+    return words
 
 
 @staff_required(*roles.SUBSCRIBE)
@@ -52,8 +68,9 @@ def subscription_list(request: HttpRequest):
         except Problem as problem:
             error = str(problem.detail)
     stores = sorted(who.locations) if who.locations is not None else []
+    pays = paid_with(rows)
     return render(request, "marketing/subscriptions.html", {
-        "title": _("Subscriptions"), "rows": rows, "may_manage": may_manage, "state": state, "customer_id": customer_id,
+        "title": _("Subscriptions"), "rows": [{"sub": sub, "paid_with": pays[sub.public_id]} for sub in rows], "may_manage": may_manage, "state": state, "customer_id": customer_id,
         "states": SubscriptionState.values, "error": error, "stores": stores,
     })
 
@@ -85,7 +102,7 @@ def subscription_action(request: HttpRequest, subscription_id: str, action: str)
 
 
 def render_360(request: HttpRequest, customer_id: str) -> str:
-    """The 360's panel: the customer's subscriptions (state, next order, products), for whoever reads
+    """The 360's panel: the customer's subscriptions (state, next order, products, how each pays), for whoever reads
     the 360 (an agent asked "when is my next order?"); acting on them stays on the subscriptions page."""
     who = principal(request)
     if not role_allows(who, roles.PANEL):
@@ -93,8 +110,9 @@ def render_360(request: HttpRequest, customer_id: str) -> str:
     rows = subscriptions.listed(customer_id=customer_id, limit=20)
     skus = sorted({line["sku"] for sub in rows for line in sub.lines})
     titles = {sku: price.title for sku, price in catalog.channel_prices(skus, "web").items()} if skus else {}
+    pays = paid_with(rows)
     return render_to_string("marketing/_subscriptions_360.html", {
-        "rows": [{"sub": sub, "items": [(line["quantity"], titles.get(line["sku"], line["sku"])) for line in sub.lines]}
-                 for sub in rows],
+        "rows": [{"sub": sub, "items": [(line["quantity"], titles.get(line["sku"], line["sku"])) for line in sub.lines],
+                  "paid_with": pays[sub.public_id]} for sub in rows],
         "may_manage": role_allows(who, roles.SUBSCRIPTIONS), "customer_id": customer_id,
     }, request=request)

@@ -236,10 +236,38 @@ def do_pause(*, subscription_id: str, by: str = "customer", reason: str = "") ->
     return _save(sub, "paused", by)
 
 
+def do_pause_for_removed_card(*, card_id: str, at: dt.datetime | None = None) -> list[str]:
+    """The saved card some active subscriptions pay with is gone (orders' StoredCardRemoved: removed
+    by the customer or erased): each is paused (`card_removed`), in a transaction of its own, and
+    its customer told after the commit, rather than letting its next cycle fail three times. The
+    ids paused. A paused one stays paused: resuming asks for another card or the balance."""
+    at = at or clock.now()
+    paused = []
+    for subscription_id in Subscription.objects.filter(
+            card_id=card_id, payment_source="card", state=SubscriptionState.ACTIVE).values_list("public_id", flat=True):
+        with transaction.atomic():
+            sub = _locked(subscription_id)
+            if sub.state != SubscriptionState.ACTIVE or sub.card_id != card_id:
+                continue  # changed meanwhile
+            _release(sub, "paused")
+            sub.state, sub.pause_reason, sub.retry_at = SubscriptionState.PAUSED, "card_removed", None
+            _save(sub, "paused", "system")
+        _tell(sub, "card_removed", at)
+        paused.append(subscription_id)
+    return paused
+
+
+def _check_card_still_saved(sub: Subscription) -> None:
+    if sub.payment_source == "card" and not any(card.id == sub.card_id
+                                                for card in order_queries.stored_cards(sub.customer_id)):
+        raise ValidationFailed.on("card_id", _("is no longer saved: choose another card or your balance"))
+
+
 def do_resume(*, subscription_id: str, by: str = "customer", next_date: dt.date | None = None) -> Subscription:
     """Active again; a date passed while paused moves on by whole intervals to tomorrow or later."""
     sub = _locked(subscription_id)
     _check_open(sub)
+    _check_card_still_saved(sub)
     first = today() + dt.timedelta(days=1)
     if next_date is not None:
         sub.next_date = _check_next_date(next_date, clock.now())
@@ -354,6 +382,11 @@ def _text(sub: Subscription, kind: str, first_name: str, *, replies: bool) -> tu
             body += " " + _("You can skip, pause or change it from your account.")
         return subject, body
     subject = _("Your subscription is paused")
+    if kind == "card_removed":
+        body = _("%(hello)s the card your subscription (%(items)s) was paid with is no longer saved, so we paused "
+                 "it. Choose another card or your balance from your account to resume it.") % {
+            "hello": hello, "items": _names(sub)}
+        return subject, body
     body = _("%(hello)s we could not place your subscription's order (%(items)s): %(why)s. We paused it; "
              "resume it from your account when you are ready.") % {
         "hello": hello, "items": _names(sub), "why": _failure_words(sub.last_error)}

@@ -66,6 +66,7 @@ labels.register("marketing.pause_reason", {
     "customer": pgettext_lazy("pause reason", "Paused by the customer"),
     "payment_failed": pgettext_lazy("pause reason", "Payment failed"),
     "staff": pgettext_lazy("pause reason", "Paused by staff"),
+    "card_removed": pgettext_lazy("pause reason", "Its card was removed"),
 })
 
 # The segment builder's fields and operators (segments.py; registry.register_rule adds its own).

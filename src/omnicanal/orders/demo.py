@@ -65,6 +65,31 @@ def load(*, seed: int, rng: random.Random, out) -> None:
     disputes, parcels = _disputes_and_mail_returns(rng, customer_ids, variants, now)
     out.write(f"orders demo: {HISTORY} past orders, {placed} open ones in the queues, {disputes} disputes, "
               f"{parcels} returns by mail\n")
+    card = _saved_card(customer_ids[0]) if customer_ids else None
+    if card is not None:
+        out.write(f"  the demo shopper saved the sandbox's test card ({card.card_type} •••• {card.last4})\n")
+
+
+def _saved_card(customer_id: str):
+    """The shop's demo shopper (the oldest customer) saves the sandbox's test Visa, through the real
+    inscription (its two calls answered in process), so a subscription can be paid with it. Only
+    while Oneclick is the sandbox: the demo never enrols a card at Transbank. The sandbox keeps the
+    enrolment in the cache: with none shared (no Redis), a restarted server's sandbox no longer knows it
+    and declines its charge, as Transbank would an unknown card."""
+    from omnicanal.orders import oneclick_sandbox
+    from omnicanal.orders.webpay_config import oneclick_config
+
+    cfg = oneclick_config()
+    email = customers.customer_summary(customer_id).email
+    if not cfg.sandbox or cfg.sandbox_refused or not email:
+        return None
+    try:
+        started = services.do_start_card_inscription(customer_id=customer_id, email=email, return_base="http://demo")
+        if not oneclick_sandbox.type_card(started.token):
+            return None
+        return services.do_finish_card_inscription(token=started.token)
+    except Problem:
+        return None
 
 
 def _history(rng, now, customer_ids, variants) -> None:

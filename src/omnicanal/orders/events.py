@@ -200,3 +200,13 @@ class ReturnInTransit:
     carrier: str
     tracking: str
     location: str
+
+
+@dataclass(frozen=True)
+class StoredCardRemoved:
+    """A saved card (Webpay Oneclick) is gone: the customer removed it, or their data was erased.
+    Whoever charges it later (a subscription) must stop counting on it."""
+
+    card_id: str
+    customer_id: str
+    why: str  # removed | erased

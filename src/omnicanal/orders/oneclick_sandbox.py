@@ -184,6 +184,22 @@ def page(request: HttpRequest) -> HttpResponse:
         "title": _("Oneclick sandbox"), "ins": ins, "card": cfgs.TEST_CARD, "rejected": cfgs.oneclick_config().rejected_card})
 
 
+def _decide(token: str, ins: dict, choice: str, number: str) -> None:
+    ins.update(decision=choice, card_number=number if choice == "save" else "")
+    _save("ins", token, ins)
+
+
+def type_card(token: str, number: str = cfgs.TEST_CARD) -> bool:
+    """The cardholder types `number` and saves it on the inscription `token`'s page, played without a
+    browser (the demo's saved card). False when no such inscription is open, or not in the sandbox."""
+    cfg = cfgs.oneclick_config()
+    ins = _open(token) if cfg.sandbox and not cfg.sandbox_refused else None
+    if ins is None or not DIGITS.match(number):
+        return False
+    _decide(token, ins, "save", number)
+    return True
+
+
 @require_POST
 def decide(request: HttpRequest) -> HttpResponse:
     """Save the typed card (digits only, 13 to 19) or cancel; back to the response URL with TBK_TOKEN."""
@@ -198,7 +214,6 @@ def decide(request: HttpRequest) -> HttpResponse:
         return render(request, "orders/oneclick/sandbox.html", {
             "title": _("Oneclick sandbox"), "ins": ins, "card": number, "rejected": cfgs.oneclick_config().rejected_card,
             "error": _("Type the card's 13 to 19 digits.")}, status=422)
-    ins.update(decision=choice, card_number=number if choice == "save" else "")
-    _save("ins", token, ins)
+    _decide(token, ins, choice, number)
     joiner = "&" if "?" in ins["response_url"] else "?"
     return HttpResponseRedirect(f"{ins['response_url']}{joiner}{urlencode({'TBK_TOKEN': token})}")

@@ -489,12 +489,23 @@ class StoredCardInfo:
         return f"{self.card_type or '•'} •••• {self.last4}"
 
 
-def stored_cards(customer_id: str) -> list[StoredCardInfo]:
-    """The customer's saved cards (inscriptions finished), oldest first."""
+def _saved_cards(**where) -> list[StoredCardInfo]:
     from omnicanal.orders.models import StoredCard
 
     return [StoredCardInfo(id=c.public_id, card_type=c.card_type, last4=c.last4, created_at=c.created_at)
-            for c in StoredCard.objects.filter(customer_id=customer_id, status="active").order_by("pk")]
+            for c in StoredCard.objects.filter(status="active", **where).order_by("pk")]
+
+
+def stored_cards(customer_id: str) -> list[StoredCardInfo]:
+    """The customer's saved cards (inscriptions finished), oldest first."""
+    return _saved_cards(customer_id=customer_id)
+
+
+def stored_cards_by_id(card_ids: Iterable[str]) -> dict[str, StoredCardInfo]:
+    """Saved cards by id, in one read (a list of subscriptions says how each pays); a card since
+    removed, or never saved, is absent."""
+    wanted = sorted(set(card_ids))
+    return {card.id: card for card in _saved_cards(public_id__in=wanted)} if wanted else {}
 
 
 def card_charge(order_id: str) -> str:

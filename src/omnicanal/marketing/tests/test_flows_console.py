@@ -57,6 +57,30 @@ def test_per_channel_templates_attribution_and_the_tier_choice_on_the_flow_page(
         assert Flow.objects.get(kind=FlowKind.TIER_CHANGE).attribution_days == 14
 
 
+def test_the_birthday_flows_coupon_on_the_flow_page(client, db):
+    from omnicanal.marketing import flows
+
+    console_login(client, "marketer", (), "marketer-1")
+    page = client.get(reverse("marketing:flows")).content.decode()
+    assert 'id="coupon-kind-birthday"' in page and 'id="coupon-kind-win_back"' not in page  # the birthday's only
+    assert "el código {{ coupon }}" in page  # the default text says the code
+    base = {"kind": "birthday", "enabled": "on", "delay_minutes": "0", "channels": ["email"],
+            "message_es": flows.default_message("birthday", "es", coupon=True),
+            "message_en": flows.default_message("birthday", "en", coupon=True)}
+    assert client.post(reverse("marketing:flows"), {**base, "coupon_kind": "amount", "coupon_value": "3000",
+                                                    "coupon_days": "10"}).status_code == 302
+    row = Flow.objects.get(kind=FlowKind.BIRTHDAY)
+    assert row.coupon == {"kind": "amount", "value": "3000", "days": 10}
+    assert row.message == {}  # the default text posted back stays the default, following the coupon
+    # no coupon: the default greeting without a code
+    assert client.post(reverse("marketing:flows"), {**base, "coupon_kind": ""}).status_code == 302
+    assert Flow.objects.get(kind=FlowKind.BIRTHDAY).coupon == {}
+    assert "el código {{ coupon }}" not in client.get(reverse("marketing:flows")).content.decode()
+    # a bad value is refused beside nothing changed
+    client.post(reverse("marketing:flows"), {**base, "coupon_kind": "percent", "coupon_value": "150"})
+    assert Flow.objects.get(kind=FlowKind.BIRTHDAY).coupon == {}
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 900}],
                          ids=["phone", "desktop"])
@@ -71,9 +95,10 @@ def test_the_flow_page_in_a_browser(staff, console_login, live_server, axe, view
     form.locator("#birthday-tpl_email_es_subject").fill("Feliz cumpleaños, {{ name }}")
     form.locator("#birthday-tpl_email_es_text").fill("Un regalo te espera en {{ business }}")
     form.locator("#attribution-birthday").fill("10")
+    form.locator("#coupon-days-birthday").fill("20")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("[data-testid=flow-templates-birthday][open]")
     row = Flow.objects.get(kind=FlowKind.BIRTHDAY)
-    assert row.enabled and row.attribution_days == 10
+    assert row.enabled and row.attribution_days == 10 and row.coupon == {"kind": "percent", "value": "10", "days": 20}
     assert row.templates["email"]["es"]["subject"] == "Feliz cumpleaños, {{ name }}"
     assert axe(page) == []

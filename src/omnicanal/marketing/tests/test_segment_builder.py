@@ -33,7 +33,8 @@ def test_a_marketer_counts_live_saves_and_downloads(client, ana, bea):
     segment = Segment.objects.get(name="Compradores")
     assert segment.size == 2 and segment.rules[0]["value"] == ["geles", "bicicletas"]
     entry = AuditEntry.objects.get(action="segment.save")
-    assert entry.target_id == segment.public_id and entry.after == {"rules": 2, "size": 2}
+    assert entry.target_id == segment.public_id
+    assert entry.after == {"name": "Compradores", "rules": 2, "size": 2, "via": "console"}
     listing = client.get(reverse("marketing:segments")).content.decode()
     assert segment.public_id in listing and "Google Ads" in listing
     export = client.get(reverse("marketing:segment-export", args=[segment.public_id]))

@@ -45,6 +45,21 @@ def test_a_segment_counts_the_customers_all_rules_hold_for(api, issue_key, ana, 
     assert again.status_code == 200 and again.json()["size"] == 1 and again.json()["name"] == "Geleros sin bici"
 
 
+def test_saving_a_segment_through_the_api_is_audited_and_a_refused_one_is_not(api, issue_key, shop):
+    from omnicanal.core.models import AuditEntry
+
+    key = issue_key("marketer")
+    marketer = api.as_(key)
+    saved = marketer.post("/segments", {"name": "Todos", "rules": [{"field": "orders", "op": "gte", "value": 0}]})
+    assert saved.status_code == 201, saved.content
+    entry = AuditEntry.objects.get(action="segment.save")
+    assert (entry.target_type, entry.target_id, entry.actor_role) == ("segment", saved.json()["id"], "marketer")
+    assert entry.actor_kind == "apikey" and entry.actor_name
+    assert entry.after == {"name": "Todos", "rules": 1, "size": 0, "via": "api"}
+    assert marketer.post("/segments", {"name": "Mala", "rules": [{"field": "x", "op": "gte", "value": 1}]}).status_code == 422
+    assert AuditEntry.objects.filter(action="segment.save").count() == 1
+
+
 def test_bad_rules_are_refused_field_by_field(api, issue_key, shop):
     marketer = api.as_(issue_key("marketer"))
     response = marketer.post("/segments", {"name": "Mala", "rules": [

@@ -33,13 +33,12 @@ def test_a_marketer_is_linked_to_the_subscriptions_page(client, ana):
     assert f"/console/marketing/subscriptions/?customer={ana}" in page
 
 
-@pytest.mark.django_db
-def test_the_demo_subscribes_two_customers():
+def load_demo_customers():
+    """The catalog, inventory and customers demos (what marketing's demo subscriptions need)."""
     from omnicanal.catalog import demo as catalog_demo
     from omnicanal.core.demo import rng_for
     from omnicanal.customers import demo as customers_demo
     from omnicanal.inventory import demo as inventory_demo
-    from omnicanal.marketing import demo
 
     class Out:
         def write(self, text):
@@ -48,6 +47,13 @@ def test_the_demo_subscribes_two_customers():
     for module, label in ((catalog_demo, "catalog"), (inventory_demo, "inventory"), (customers_demo, "customers")):
         with transaction.atomic():
             module.load(seed=7, rng=rng_for(label, 7), out=Out())
+
+
+@pytest.mark.django_db
+def test_the_demo_subscribes_two_customers():
+    from omnicanal.marketing import demo
+
+    load_demo_customers()
     with transaction.atomic():
         assert demo._subscriptions(random.Random(7)) == 2
     rows = list(Subscription.objects.order_by("pk"))

@@ -113,7 +113,7 @@ def test_the_account_page_switches_a_subscription_to_the_card_and_removes_the_ca
     bea_card = save_card_in_the_shop(bea)
     refused = browser.post(PAGE, {**form, "pay": f"card:{bea_card}"})
     assert refused.status_code == 422 and get(sub).card_id == card
-    # removing it leaves the subscription pointing at a card no longer saved: its cycle fails, then pauses
+    # removing it pauses the subscription (card_removed: test_subscription_card_removed.py), the page says so
     assert browser.post(PAGE, {"action": "remove_card", "card_id": card}).status_code == 302
     assert order_queries.stored_cards(ana) == []
     assert "ya no está guardada" in browser.get(PAGE).content.decode()

@@ -13,11 +13,11 @@ from urllib.parse import urlencode
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from omnicanal.core import clock, crypto
+from omnicanal.core import clock, crypto, outbox
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.ids import new_id
 from omnicanal.customers import queries as customers
-from omnicanal.orders import oneclick
+from omnicanal.orders import events, oneclick
 from omnicanal.orders.models import StoredCard, StoredCardStatus
 from omnicanal.orders.oneclick import CardNotSaved, OneclickClient
 from omnicanal.orders.webpay_config import EMAIL_MAX, RESPONSE_URL_MAX, TOKEN, oneclick_config
@@ -111,20 +111,26 @@ def _forget_at_transbank(cards: list[tuple[str, str]]) -> None:
 
 
 def do_remove_card(*, customer_id: str, card_id: str) -> None:
-    """The customer's card is forgotten here, then (after the commit) at Transbank."""
+    """The customer's card is forgotten here, then (after the commit) at Transbank; StoredCardRemoved
+    tells whoever charged it (a subscription pauses)."""
     customer_id = customers.resolve_id(customer_id)
     card = StoredCard.objects.filter(public_id=card_id, customer_id=customer_id).first()
     if card is None:
         raise NotFound(detail=_("No saved card %(id)s.") % {"id": card_id})
     doomed = [(card.tbk_user, card.username)] if card.tbk_user else []
     card.delete()
+    if card.status == StoredCardStatus.ACTIVE:
+        outbox.emit(events.StoredCardRemoved(card_id=card_id, customer_id=customer_id, why="removed"))
     transaction.on_commit(lambda: _forget_at_transbank(doomed))
 
 
 def do_erase_cards(*, customer_id: str) -> None:
     """Erasure (orders/handlers.py, beside privacy.do_erase_customer): every card of the person goes, here and then at Transbank."""
     cards = StoredCard.objects.filter(customer_id=customer_id)
+    saved = list(cards.filter(status=StoredCardStatus.ACTIVE).values_list("public_id", flat=True))
     doomed = [(tbk_user, username) for tbk_user, username in cards.values_list("tbk_user", "username") if tbk_user]
     cards.delete()
+    outbox.emit_many([events.StoredCardRemoved(card_id=card_id, customer_id=customer_id, why="erased")
+                      for card_id in saved])
     if doomed:
         transaction.on_commit(lambda: _forget_at_transbank(doomed))
