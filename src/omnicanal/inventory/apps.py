@@ -18,11 +18,15 @@ class InventoryConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from omnicanal.inventory import queries
-        from omnicanal.inventory.models import Location, LocationChannel
+        from omnicanal.inventory.models import Location, LocationChannel, LocationHoliday
 
-        # The memoized pickup stores (inventory.queries.PICKUP_LOCATIONS): any write of a location or
-        # of its channel links forgets them.
-        for model in (Location, LocationChannel):
+        # The memoized pickup stores (inventory.queries.PICKUP_LOCATIONS) and their places with hours
+        # and holidays (PICKUP_PLACES): any write of a location, of its channel links or of its
+        # holidays forgets them. Stock is in neither.
+        for model in (Location, LocationChannel, LocationHoliday):
             for name, signal in (("save", post_save), ("delete", post_delete)):
-                signal.connect(queries.PICKUP_LOCATIONS.forget, sender=model, weak=False,
-                               dispatch_uid=f"memo-pickup-{model.__name__}-{name}")
+                signal.connect(queries.PICKUP_PLACES.forget, sender=model, weak=False,
+                               dispatch_uid=f"memo-pickup-place-{model.__name__}-{name}")
+                if model is not LocationHoliday:
+                    signal.connect(queries.PICKUP_LOCATIONS.forget, sender=model, weak=False,
+                                   dispatch_uid=f"memo-pickup-{model.__name__}-{name}")

@@ -282,18 +282,45 @@ def pickup_locations(*, channel: str) -> list[LocationInfo]:
     return list(PICKUP_LOCATIONS.get(channel, read))
 
 
+class _Place(NamedTuple):
+    """A pickup location as "pickup today" decides on it: never its stock, only where and when."""
+    id: int
+    name: str
+    opening: dict  # shared by every request of the process: read, never changed
+    timezone: str
+    overrides: hours.Overrides  # its holidays and special hours around the memo's dates
+
+
+# A filtered shop page asked for its pickup store's row and then its holidays: two round trips per
+# request for data changed a few times a year. Held per process per (channel, dates around today),
+# forgotten on any write of a Location, LocationChannel or LocationHoliday (InventoryConfig.ready;
+# core/memo.py). The freshness rule of "pickup today" stays whole: whether the store is still open
+# today is decided on every request from the clock in the store's time zone (never memoized), and
+# its free stock is read live inside the page's own statement (pickup_filter).
+PICKUP_PLACES = memo.Memo("inventory.pickup_places", max_entries=32)
+
+
+def _pickup_places(channel: str, first: dt.date, last: dt.date) -> dict[str, _Place]:
+    """{code: _Place} of `channel`'s active pickup locations, with their holidays from `first` to `last`."""
+
+    def read() -> dict[str, _Place]:
+        rows = list(Location.objects.filter(active=True, channel_links__channel_id=channel,
+                                            channel_links__pickup=True)
+                    .values_list("code", "id", "name", "opening_hours", "timezone"))
+        found = holidays.rows_of([row[1] for row in rows], first, last)
+        return {code: _Place(pk, name, opening or {}, tz, holidays.overrides_of(found.get(pk, ())))
+                for code, pk, name, opening, tz in rows}
+
+    return PICKUP_PLACES.get((channel, first, last), read)
+
+
 def _pickup_place(channel: str, location: str, at: dt.datetime | None) -> tuple[int, str, bool] | None:
     """(id, name, open later today) of an active pickup location of `channel`; None when it is not one."""
-    row = (Location.objects.filter(code=location, active=True, channel_links__channel_id=channel,
-                                   channel_links__pickup=True)
-           .values_list("id", "name", "opening_hours", "timezone").first())
-    if row is None:
-        return None
-    location_id, name, opening, tz = row
     at = at or clock.now()
-    first, last = holidays.around(at)
-    overrides = holidays.overrides_of(holidays.rows_of([location_id], first, last).get(location_id, ()))
-    return location_id, name, hours.open_later_today(opening or {}, tz, at, overrides)
+    place = _pickup_places(channel, *holidays.around(at)).get(location)
+    if place is None:
+        return None
+    return place.id, place.name, hours.open_later_today(place.opening, place.timezone, at, place.overrides)
 
 
 def _free_here_sql(column: str, join: str = "") -> str:

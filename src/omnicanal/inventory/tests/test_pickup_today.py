@@ -78,3 +78,18 @@ def test_the_shops_filter_passes_nothing_when_closed_and_is_none_off_the_channel
     assert not night.open_today and night.variants is None
     assert queries.pickup_filter(channel="web", location="WH", at=WEDNESDAY_AFTERNOON) is None
     assert queries.pickup_filter(channel="web", location="NOPE", at=WEDNESDAY_AFTERNOON) is None
+
+
+def test_the_stores_place_is_held_but_a_holiday_or_a_pickup_link_removed_shows_at_once(chain):
+    from omnicanal.inventory import services
+
+    receive(chain["SCL"], **{"SHOE-40": 2})
+    assert queries.pickup_today(channel="web", location="SCL", at=WEDNESDAY_AFTERNOON).open_today  # now held
+    services.do_set_holiday(location=chain["SCL"], date=dt.date(2026, 1, 14), name="Feriado")
+    closed = queries.pickup_today(channel="web", location="SCL", at=WEDNESDAY_AFTERNOON)
+    assert not closed.open_today and closed.skus == frozenset()
+    assert queries.pickup_filter(channel="web", location="SCL", at=WEDNESDAY_AFTERNOON).variants is None
+    services.do_remove_holiday(location=chain["SCL"], date=dt.date(2026, 1, 14))
+    assert queries.pickup_today(channel="web", location="SCL", at=WEDNESDAY_AFTERNOON).skus == {"SHOE-40"}
+    services.do_link_channel(location=chain["SCL"], channel="web", pickup=False)
+    assert queries.pickup_filter(channel="web", location="SCL", at=WEDNESDAY_AFTERNOON) is None

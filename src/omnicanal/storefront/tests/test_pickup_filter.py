@@ -6,8 +6,11 @@ the freshness bound is zero: the first page asked after a unit is held or sold n
 no other store's stock ever counts.
 """
 
+import datetime as dt
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from omnicanal.core import clock
 from omnicanal.inventory import services as inventory
@@ -85,3 +88,49 @@ def test_the_filter_combines_with_facets_sorting_and_pages(client, shop):
     page = listed_at(client, "PROV", size="42")
     assert CERRO in page and CHISPA not in page
     assert CHISPA not in listed_at(client, "PROV", size="32")  # Chispa 32 is at Centro only
+
+
+# --- the store's place (row, hours, holidays) is memoized per process; its stock and "today" are not ---
+
+THURSDAY_MORNING = dt.datetime(2026, 1, 15, 13, 30, tzinfo=dt.UTC)  # 10:30 in Santiago: open again
+
+
+def page_and_sql(client, store: str, at: dt.datetime = WEDNESDAY_AFTERNOON) -> tuple[str, str]:
+    """(the page, every statement it ran, in one text)."""
+    with clock.frozen(at), CaptureQueriesContext(connection) as queries:
+        response = client.get("/c/running/", {"pickup": store})
+    assert response.status_code == 200
+    return response.content.decode(), "\n".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_the_store_is_read_once_while_its_stock_is_read_on_every_page(client, shop):
+    listed_at(client, "PROV")  # the first page reads the store and its holidays
+    page, sql = page_and_sql(client, "PROV")
+    assert CHISPA in page
+    assert "inventory_stocklevel" in sql  # the stock: live, inside the page's statement
+    assert 'inventory_location"' not in sql and "inventory_locationholiday" not in sql
+
+
+def test_a_holiday_set_for_today_empties_the_filter_on_the_next_page_and_removing_it_restores_it(client, shop):
+    prov = Location.objects.get(code="PROV")
+    assert CHISPA in listed_at(client, "PROV")  # the store's place is now held by this process
+    inventory.do_set_holiday(location=prov, date=dt.date(2026, 1, 14), name="Feriado")
+    assert CHISPA not in listed_at(client, "PROV")
+    inventory.do_remove_holiday(location=prov, date=dt.date(2026, 1, 14))
+    assert CHISPA in listed_at(client, "PROV")
+
+
+def test_the_day_ends_at_the_stores_closing_time_in_its_own_zone_with_nothing_written_in_between(client, shop):
+    assert CHISPA in page_and_sql(client, "PROV", at=WEDNESDAY_AFTERNOON)[0]
+    before_closing = dt.datetime(2026, 1, 14, 22, 59, tzinfo=dt.UTC)  # 19:59 in Santiago (closes 20:00)
+    assert CHISPA in page_and_sql(client, "PROV", at=before_closing)[0]
+    after_closing = dt.datetime(2026, 1, 14, 23, 1, tzinfo=dt.UTC)  # 20:01 there, the same UTC date
+    assert CHISPA not in page_and_sql(client, "PROV", at=after_closing)[0]
+    assert CHISPA in page_and_sql(client, "PROV", at=THURSDAY_MORNING)[0]
+
+
+def test_a_store_no_longer_a_pickup_point_filters_nothing_on_the_next_page(client, shop):
+    assert CERRO not in listed_at(client, "PROV")
+    with transaction.atomic():
+        inventory.do_link_channel(location=Location.objects.get(code="PROV"), channel="web", ships=True, pickup=False)
+    assert CERRO in listed_at(client, "PROV")  # an unknown pickup store filters nothing
