@@ -130,10 +130,10 @@ def test_export_and_ad_audiences_are_hashed_consented_and_audited(api, issue_key
     assert "ana@example.cl" not in google.content.decode()
 
     entries = list(AuditEntry.objects.filter(target_id=saved["id"]).order_by("pk"))
-    assert [e.action for e in entries] == ["segment.export", "segment.audience", "segment.audience"]
-    assert entries[0].after == {"rows": 2}
-    assert entries[1].after == {"platform": "google", "rows": 2, "members": 2, "emails": 1, "phones": 1}
-    assert entries[1].actor_role == "marketer"
+    assert [e.action for e in entries] == ["segment.save", "segment.export", "segment.audience", "segment.audience"]
+    assert entries[1].after == {"rows": 2}
+    assert entries[2].after == {"platform": "google", "rows": 2, "members": 2, "emails": 1, "phones": 1}
+    assert entries[2].actor_role == "marketer"
 
     assert marketer.get(f"/segments/{saved['id']}/audience?platform=tiktok").status_code == 422
     assert api.as_(issue_key("agent")).get(f"/segments/{saved['id']}/export").status_code == 403
