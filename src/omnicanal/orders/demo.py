@@ -74,8 +74,8 @@ def _saved_card(customer_id: str):
     """The shop's demo shopper (the oldest customer) saves the sandbox's test Visa, through the real
     inscription (its two calls answered in process), so a subscription can be paid with it. Only
     while Oneclick is the sandbox: the demo never enrols a card at Transbank. The sandbox keeps the
-    enrolment in the cache: with none shared (no Redis), a restarted server's sandbox no longer knows it
-    and declines its charge, as Transbank would an unknown card."""
+    enrolment in its own cache (web/settings.py: Redis, else files next to the database), so the
+    worker that charges it and a restarted server still know it."""
     from omnicanal.orders import oneclick_sandbox
     from omnicanal.orders.webpay_config import oneclick_config
 

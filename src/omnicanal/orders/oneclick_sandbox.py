@@ -6,8 +6,9 @@ filled in) and saves it or cancels; the browser is sent back to the response URL
 Transbank does. Charges to OMNICANAL["ONECLICK"]["REJECTED_CARD"] (the test Mastercard by default)
 are declined. The status call (GET …/transactions/{buy_order}, what the charges' reconciliation
 sweep asks) answers the authorization as it stands, or a 422 for a buy order never taken, as
-Transbank does. Served only while the base URL is "sandbox", never in production. Its state lives
-in the default cache (shared across processes only when the cache is)."""
+Transbank does. Served only while the base URL is "sandbox", never in production. Its state lives in the
+"sandbox" cache (web/settings.py: Redis when there is one, else files next to the database, so the
+worker and every web process see them, across restarts)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import httpx
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -37,11 +38,11 @@ DIGITS = re.compile(r"^[0-9]{13,19}$")
 
 
 def _load(kind: str, ref: str) -> dict | None:
-    return cache.get(KEY.format(kind, ref))
+    return caches["sandbox"].get(KEY.format(kind, ref))
 
 
 def _save(kind: str, ref: str, value: dict) -> None:
-    cache.set(KEY.format(kind, ref), value, TTL)
+    caches["sandbox"].set(KEY.format(kind, ref), value, TTL)
 
 
 def handle(request: httpx.Request) -> httpx.Response:
@@ -106,7 +107,7 @@ def _delete(body: dict) -> httpx.Response:
     user = _load("user", tbk_user) if tbk_user else None
     if user is None or user["username"] != username:
         return _error(422, "Invalid value for parameter: tbk_user")
-    cache.delete(KEY.format("user", tbk_user))
+    caches["sandbox"].delete(KEY.format("user", tbk_user))
     return _json(204, None)
 
 

@@ -3,7 +3,8 @@ in the same JSON as Transbank (orders/webpay.py cites the format) through an in-
 transport, and renders a tiny hosted page at /payments/sandbox/webpay/ with "Approve", "Reject" and
 "Cancel" buttons that send the shopper back exactly as Webpay does (token_ws, or TBK_TOKEN +
 TBK_ORDEN_COMPRA + TBK_ID_SESION when cancelled). Served only while OMNICANAL["WEBPAY"]["BASE_URL"]
-is "sandbox", and never in production (OMNICANAL_ENV=production): there it would hand out free goods. Its transactions live in the default cache (shared across processes only when the cache is).
+is "sandbox", and never in production (OMNICANAL_ENV=production): there it would hand out free goods. Its transactions live in the "sandbox" cache (web/settings.py: Redis when there is one, else files next to the
+database, so the worker and every web process see them, across restarts).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import httpx
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -31,11 +32,11 @@ ROUTE = re.compile(r"^" + re.escape(webpay.API_PATH) + r"(?:/(?P<token>[A-Za-z0-
 
 
 def _load(token: str) -> dict | None:
-    return cache.get(KEY.format(token))
+    return caches["sandbox"].get(KEY.format(token))
 
 
 def _save(tx: dict) -> None:
-    cache.set(KEY.format(tx["token"]), tx, TTL)
+    caches["sandbox"].set(KEY.format(tx["token"]), tx, TTL)
 
 
 def _json(status: int, body: dict | None) -> httpx.Response:

@@ -239,6 +239,14 @@ if REDIS_URL and not TESTING:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                     "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "omnicanal")}
     }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The payment sandboxes' state (Webpay Plus's and Oneclick's stand-ins: transactions, saved cards)
+# must be seen by the worker and every web process and outlive a restart, or the demo's saved card
+# is unknown to the worker that charges it: the shared cache, else files next to the database.
+CACHES["sandbox"] = (CACHES["default"] if REDIS_URL or TESTING else
+                     {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                      "LOCATION": str(VAR_DIR / "sandbox-cache")})
 
 # Background work: huey in a file next to the database by default; Redis at scale.
 if REDIS_URL:
