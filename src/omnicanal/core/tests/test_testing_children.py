@@ -29,8 +29,10 @@ def child_facts(username: str) -> dict:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_children_fork_from_the_set_up_server_and_work_on_the_test_database():
+def test_children_fork_from_the_set_up_server_and_work_on_the_test_database(monkeypatch):
     from omnicanal.core.services import do_create_staff_user
+
+    monkeypatch.delenv("TEST_CHILD_START", raising=False)  # the default, whatever the run asked for
 
     # given a row the test committed
     do_create_staff_user(username="parent", password="parent-pass-1", role="agent", locations=[])
