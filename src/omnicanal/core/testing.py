@@ -8,8 +8,8 @@ are proven with it on PostgreSQL, across processes and not only threads. Use it 
 
 Children fork from a fork server that set Django up once (`omnicanal.core.testing_child`), instead of
 each starting Python afresh and setting Django up itself: `django.setup()` costs about 4 s of CPU (the
-apps and their libraries imported), and the multi-process tests start about 150 children a pass, 8
-at once on 2 cores. A child is still a process of its own, connected on its own (the fork server
+apps and their libraries imported), and the multi-process tests start 2 to 10 children a call, up
+to 8 at once on 2 cores. A child is still a process of its own, connected on its own (the fork server
 never opens a connection), with the same settings a fresh one reads from the same environment.
 The fork server starts at the first use with the children's environment; were it ever asked for
 another (another test database), that call spawns fresh processes. TEST_CHILD_START=spawn spawns
