@@ -55,14 +55,14 @@ def _is_superuser(connection) -> bool:
     return cached
 
 
-def _tables_beside_django(connection) -> set[str]:
+def _tables_beside_django(connection, known: set[str]) -> set[str]:
     """Tables of the schema that no model names (catalog's search index, kept by triggers): a
     TRUNCATE of the models' tables empties them through TRUNCATE triggers, which a DELETE under
-    `replica` does not fire. The migrations' own bookkeeping stays."""
+    `replica` does not fire. The migrations' own bookkeeping stays. `known`: the models' existing
+    tables, as the flush command listed them (not introspected a second time)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
         every = {name for (name,) in cursor.fetchall()}
-    known = set(connection.introspection.django_table_names(only_existing=True, include_views=False))
     return every - known - {"django_migrations"}
 
 
@@ -81,10 +81,11 @@ def row_flush_sql(original: Callable) -> Callable:
     """A PostgreSQL `DatabaseOperations.sql_flush` that deletes rows instead of truncating files."""
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        beside = set(tables)  # every existing model table, the static ones included
         tables = [table for table in tables if table not in STATIC_TABLES]
         if not tables or reset_sequences or not _is_superuser(self.connection):
             return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
-        filled = _tables_with_rows(self.connection, sorted(set(tables) | _tables_beside_django(self.connection)))
+        filled = _tables_with_rows(self.connection, sorted(set(tables) | _tables_beside_django(self.connection, beside)))
         if not filled:
             return []
         quote = self.quote_name
