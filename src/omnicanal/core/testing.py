@@ -21,6 +21,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 import traceback
+from multiprocessing.context import ForkServerContext, SpawnContext
 from typing import Any
 
 from django.conf import settings
@@ -61,7 +62,7 @@ PRELOAD = "omnicanal.core.testing_child"  # the fork server imports it: Django s
 _forkserver_env: tuple | None = None  # the environment the fork server was started with, once started
 
 
-def _context(env: dict[str, str]):
+def _context(env: dict[str, str]) -> ForkServerContext | SpawnContext:
     """The fork server's context, started now with `env` if not yet; spawn when it runs with another
     environment (its Django read settings from it) or when TEST_CHILD_START=spawn."""
     global _forkserver_env
@@ -145,7 +146,7 @@ def start_process(target: str, args: tuple = ()):
     barrier, queue = ctx.Barrier(1), ctx.Queue()
     process = ctx.Process(target=_child, args=(target, 0, args, barrier, queue, env), daemon=True)
     process.start()
-    process.keep_alive = (barrier, queue)  # type: ignore[attr-defined]  # the child unpickles them after start(): keep them alive
+    process.keep_alive = (barrier, queue)  # type: ignore[union-attr]  # the child unpickles them after start(): keep them alive
     return process
 
 

@@ -155,7 +155,7 @@ def static_rows_checked_once() -> None:
     from django.core.management.commands import flush
     from django.db.models.signals import post_migrate
 
-    if getattr(flush.emit_post_migrate_signal, "omnicanal_guarded", False):
+    if getattr(flush.emit_post_migrate_signal, "omnicanal_guarded", False):  # type: ignore[attr-defined]
         return
     auth_uid = "django.contrib.auth.management.create_permissions"
     post_migrate.disconnect(dispatch_uid=auth_uid)
@@ -163,7 +163,7 @@ def static_rows_checked_once() -> None:
     post_migrate.connect(_unless_unchanged(create_permissions), dispatch_uid=auth_uid, weak=False)
     post_migrate.connect(_unless_unchanged(create_contenttypes), dispatch_uid="omnicanal_create_contenttypes",
                          weak=False)
-    emit = flush.emit_post_migrate_signal
+    emit = flush.emit_post_migrate_signal  # type: ignore[attr-defined]  # the name flush.py imported
 
     def emit_after_flush(verbosity, interactive, db, **kwargs):
         global _static_rows_unchanged
@@ -181,7 +181,7 @@ def static_rows_checked_once() -> None:
             _static_rows_unchanged = False
 
     emit_after_flush.omnicanal_guarded = True  # type: ignore[attr-defined]
-    flush.emit_post_migrate_signal = emit_after_flush  # type: ignore[assignment]
+    flush.emit_post_migrate_signal = emit_after_flush  # type: ignore[attr-defined]
 
 
 NO_DISK_WAIT = "-c synchronous_commit=off"
