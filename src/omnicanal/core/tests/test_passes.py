@@ -8,7 +8,7 @@ from conftest import touches_no_database
 
 
 def _item(*marks: str, fixtures: tuple[str, ...] = ()):
-    markers = {name: pytest.Mark(name, (), {}) for name in marks}
+    markers = {name: getattr(pytest.mark, name).mark for name in marks}
     return SimpleNamespace(fixturenames=list(fixtures), get_closest_marker=markers.get)
 
 
