@@ -75,13 +75,32 @@ def pytest_collection_modifyitems(config, items):
         # A test that touches no database proves the same thing on both passes: the SQLite pass runs it.
         once = pytest.mark.skip(reason="touches no database: runs once, in the SQLite pass")
         for item in items:
-            if "database_free" in item.keywords:
+            if touches_no_database(item):
                 item.add_marker(once)
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: runs in the PostgreSQL pass (make test-postgres)")
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+# pytest-django's fixtures that open the test database to a test (directly or through the test's own
+# fixtures: a module's SharedRows fixture asks for django_db_setup).
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "live_server", "django_db_setup", "django_db_reset_sequences",
+                               "django_db_serialized_rollback"})
+
+
+def touches_no_database(item) -> bool:
+    """The PostgreSQL pass's rule (docs/operations.md, "The test run"): a test that neither carries the
+    django_db mark nor asks for a database fixture cannot reach the database (pytest-django refuses
+    it the connection), so it proves the same thing on both passes and runs once, in the SQLite pass.
+    `database_free` says it of a test explicitly; `postgres` keeps a test in the PostgreSQL pass."""
+    if item.get_closest_marker("postgres"):
+        return False
+    if item.get_closest_marker("database_free"):
+        return True
+    return item.get_closest_marker("django_db") is None and not DATABASE_FIXTURES & set(
+        getattr(item, "fixturenames", ()))
 
 
 REPORT = "ci_report"  # a user property: crosses from pytest-xdist's workers to the run's summary

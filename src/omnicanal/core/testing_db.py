@@ -15,7 +15,11 @@ foreign-key checks stay quiet for it alone. That setting needs a superuser (the 
 any other role keeps Django's TRUNCATE.
 
 Both vendors keep the content types and permissions (STATIC_TABLES): post_migrate, which the flush
-sends, would write the same rows back; it finds them and only checks.
+sends, would write the same rows back; it finds them and only checks. Checking is 76 queries a flush
+(one a app for its content types, two for its permissions), so `static_rows_checked_once` lets
+Django's two receivers check only when the two tables' row counts differ from what their last full
+check left (a test added or removed one): otherwise the flush's post_migrate reaches the other
+receivers alone (the seeds below), after one query.
 
 `commits_skip_the_disk_wait()` turns PostgreSQL's `synchronous_commit` off for the test database:
 a COMMIT returns before its WAL reaches the disk (10-20 ms saved on every commit of the shared
@@ -51,14 +55,14 @@ def _is_superuser(connection) -> bool:
     return cached
 
 
-def _tables_beside_django(connection) -> set[str]:
+def _tables_beside_django(connection, known: set[str]) -> set[str]:
     """Tables of the schema that no model names (catalog's search index, kept by triggers): a
     TRUNCATE of the models' tables empties them through TRUNCATE triggers, which a DELETE under
-    `replica` does not fire. The migrations' own bookkeeping stays."""
+    `replica` does not fire. The migrations' own bookkeeping stays. `known`: the models' existing
+    tables, as the flush command listed them (not introspected a second time)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
         every = {name for (name,) in cursor.fetchall()}
-    known = set(connection.introspection.django_table_names(only_existing=True, include_views=False))
     return every - known - {"django_migrations"}
 
 
@@ -77,10 +81,11 @@ def row_flush_sql(original: Callable) -> Callable:
     """A PostgreSQL `DatabaseOperations.sql_flush` that deletes rows instead of truncating files."""
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        beside = set(tables)  # every existing model table, the static ones included
         tables = [table for table in tables if table not in STATIC_TABLES]
         if not tables or reset_sequences or not _is_superuser(self.connection):
             return original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
-        filled = _tables_with_rows(self.connection, sorted(set(tables) | _tables_beside_django(self.connection)))
+        filled = _tables_with_rows(self.connection, sorted(set(tables) | _tables_beside_django(self.connection, beside)))
         if not filled:
             return []
         quote = self.quote_name
@@ -105,7 +110,8 @@ def static_rows_kept(original: Callable) -> Callable:
 
 
 def install_row_flush() -> None:
-    """On the operations class of each configured database's backend."""
+    """On the operations class of each configured database's backend; and the flush's post_migrate
+    checks the kept static rows only when they changed (static_rows_checked_once)."""
     from django.db import connections
 
     for alias in connections:
@@ -114,6 +120,68 @@ def install_row_flush() -> None:
         operations = type(connection.ops)
         if wrap and not getattr(operations.sql_flush, "omnicanal_row_flush", False):
             operations.sql_flush = wrap(operations.sql_flush)  # type: ignore[method-assign]
+    static_rows_checked_once()
+
+
+# Set while a flush's post_migrate runs with the static rows as their last full check left them.
+_static_rows_unchanged = False
+# {database alias: (content types, permissions)} as the last full check left them.
+_checked_counts: dict[str, tuple[int, int]] = {}
+
+
+def _static_counts(connection) -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT (SELECT COUNT(*) FROM django_content_type), (SELECT COUNT(*) FROM auth_permission)")
+        content_types, permissions = cursor.fetchone()
+    return int(content_types), int(permissions)
+
+
+def _unless_unchanged(receiver: Callable) -> Callable:
+    def guarded(*args, **kwargs):
+        if not _static_rows_unchanged:
+            return receiver(*args, **kwargs)
+        return None
+
+    guarded.omnicanal_guarded = True  # type: ignore[attr-defined]
+    return guarded
+
+
+def static_rows_checked_once() -> None:
+    """Django's post_migrate receivers that write the static rows (contenttypes', auth's), put back
+    in their place and order, skip while a flush finds those rows as their last full check left them;
+    `migrate` (the test database's creation) is not a flush and runs them as always."""
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+    from django.core.management.commands import flush
+    from django.db.models.signals import post_migrate
+
+    if getattr(flush.emit_post_migrate_signal, "omnicanal_guarded", False):  # type: ignore[attr-defined]
+        return
+    auth_uid = "django.contrib.auth.management.create_permissions"
+    post_migrate.disconnect(dispatch_uid=auth_uid)
+    post_migrate.disconnect(create_contenttypes)
+    post_migrate.connect(_unless_unchanged(create_permissions), dispatch_uid=auth_uid, weak=False)
+    post_migrate.connect(_unless_unchanged(create_contenttypes), dispatch_uid="omnicanal_create_contenttypes",
+                         weak=False)
+    emit = flush.emit_post_migrate_signal  # type: ignore[attr-defined]  # the name flush.py imported
+
+    def emit_after_flush(verbosity, interactive, db, **kwargs):
+        global _static_rows_unchanged
+        from django.db import connections
+
+        counts = _static_counts(connections[db])
+        if _checked_counts.get(db) != counts:
+            emit(verbosity, interactive, db, **kwargs)
+            _checked_counts[db] = _static_counts(connections[db])
+            return
+        _static_rows_unchanged = True
+        try:
+            emit(verbosity, interactive, db, **kwargs)
+        finally:
+            _static_rows_unchanged = False
+
+    emit_after_flush.omnicanal_guarded = True  # type: ignore[attr-defined]
+    flush.emit_post_migrate_signal = emit_after_flush  # type: ignore[attr-defined]
 
 
 NO_DISK_WAIT = "-c synchronous_commit=off"
@@ -189,12 +257,16 @@ def reseed(seeds: dict[str, list[str]]) -> Callable:
         from types import SimpleNamespace
 
         from django.apps import apps
-        from django.db import connections
+        from django.db import connections, transaction
 
         # a data migration reads only schema_editor.connection, if anything (no DDL here)
         editor = SimpleNamespace(connection=connections[using])
-        for target in seeds.get(getattr(sender, "label", ""), []):
-            module, function = target.split(":")
-            getattr(import_module(module), function)(apps, editor)
+        targets = seeds.get(getattr(sender, "label", ""), [])
+        if not targets:
+            return
+        with transaction.atomic(using=using):  # one commit for the seeds, not one a row
+            for target in targets:
+                module, function = target.split(":")
+                getattr(import_module(module), function)(apps, editor)
 
     return receiver

@@ -106,3 +106,28 @@ def test_the_test_database_commits_without_waiting_for_the_disk():
     params.pop("prepare_threshold", None)
     with psycopg.connect(**params) as other:
         assert other.execute("SHOW synchronous_commit").fetchone()[0] == expected
+
+
+def _content_type_reads(statements: list[str]) -> int:
+    return sum(1 for sql in statements if 'FROM "django_content_type"' in sql and "COUNT(*)" not in sql)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flush_checks_the_static_rows_only_when_a_test_changed_them():
+    from django.contrib.auth.models import Permission
+
+    _flush()  # the static rows as a full check leaves them
+    do_create_staff_user(username="flushed", password="secret-pass", role="admin", locations=[], first_name="F")
+    # when nothing changed them: Django's receivers stay quiet, the seeded channels still come back
+    statements = _flush()
+    assert _content_type_reads(statements) == 0
+    assert set(apps.get_model("catalog", "Channel").objects.values_list("code", flat=True)) == _migration_channels()
+    # when a test removed a permission: the next flush checks them all and writes it back
+    permissions = Permission.objects.count()
+    Permission.objects.filter(codename="view_user").delete()
+    statements = _flush()
+    assert _content_type_reads(statements) > 0
+    assert Permission.objects.count() == permissions and Permission.objects.filter(codename="view_user").exists()
+    # and the one after finds them as that check left them
+    do_create_staff_user(username="flushed", password="secret-pass", role="admin", locations=[], first_name="F")
+    assert _content_type_reads(_flush()) == 0

@@ -11,6 +11,9 @@ changes rolled back after it. It was loaded three times, once per test, in three
   is the one the demo was loaded in.
 - Every console page speaks words, not codes, in Spanish and English (the walker, whose reader and
   rules are test_console_labels.py's).
+- The orders' demo leaves about 2,000 orders across channels with open work in the queues, and opens
+  its disputes days after the order, never at the moment it loads (were orders/tests/test_demo.py's,
+  which loaded the catalog's, inventory's, customers' and orders' demos again for each of them).
 """
 
 import datetime as dt
@@ -28,7 +31,15 @@ from omnicanal.core.models import DemoStep, User
 from omnicanal.core.testing_db import SharedRows
 from omnicanal.loyalty import queries as loyalty
 from omnicanal.loyalty.models import Tier
-from omnicanal.orders.models import Order, OrderLine, Return, number_prefix, pk_from_number
+from omnicanal.orders.models import (
+    Dispute,
+    Fulfillment,
+    Order,
+    OrderLine,
+    Return,
+    number_prefix,
+    pk_from_number,
+)
 from omnicanal.web.tests.test_console_labels import clerk_pages, detail_pages, nav_pages, walk
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +77,23 @@ def test_demo_loads_once_and_reruns_harmlessly(demo, capsys):
     printed = capsys.readouterr().out
     key = next(word for line in printed.splitlines() if "API key" in line for word in line.split() if word.startswith("ok_"))
     assert authenticate_key(key) is not None
+
+
+def test_the_orders_demo_loads_two_thousand_orders_with_open_work(demo):
+    assert Order.objects.count() >= 1990
+    assert set(Order.objects.values_list("channel", flat=True)) >= {"web", "app", "marketplace", "pos"}
+    assert set(Order.objects.values_list("delivery_method", flat=True)) >= {"ship", "pickup", "carry_out"}
+    assert Fulfillment.objects.filter(status__in=("pending", "picking", "packed", "ready_for_pickup")).count() >= 20
+
+
+def test_the_orders_demo_opens_its_disputes_days_after_the_order_not_when_it_loads(demo):
+    now = demo["now"]  # the instant the demo was loaded at
+    disputes = list(Dispute.objects.select_related("order"))
+    assert len(disputes) >= 3
+    for dispute in disputes:
+        assert dispute.order.placed_at + dt.timedelta(days=1) < dispute.created_at <= now - dt.timedelta(hours=1)
+        if dispute.decided_at:
+            assert dispute.created_at < dispute.decided_at < now
 
 
 def _order_numbers(text: str) -> list[str]:
