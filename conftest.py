@@ -15,6 +15,13 @@ MIGRATION_SEEDS = {"catalog": ["omnicanal.catalog.migrations.0001_initial:create
 
 def pytest_configure(config):
     from django.db.models.signals import post_migrate
+    from hypothesis import HealthCheck, settings
+
+    # Property tests assert rules, never speed: no per-example deadline and no "too slow" health check
+    # (CI runs both database passes side by side on two cores; a loaded example is not a failure).
+    # A test's own @settings still sets its examples.
+    settings.register_profile("omnicanal", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("omnicanal")
 
     from omnicanal.core import i18n, testing_db
 
