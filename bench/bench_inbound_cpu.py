@@ -1,0 +1,273 @@
+"""One inbound WhatsApp message's cost, independent of the machine's load (issue 23): per signed webhook
+request, statements and Python function calls through Django's own WSGI handler (every middleware, the
+pooled connection taken and given back per request, as a server does), then per message of the worker's
+part (the store step and every reaction: the bot's turn, feedback's sentiment, analytics) for a batch of
+`--batch` messages, on PostgreSQL with Redis as in production (huey's queue and the channel layer, so the
+request takes the two-step path of docs/inbox.md; Redis database 14, emptied before and after).
+
+    .venv/bin/python bench/bench_inbound_cpu.py [--batch 100] [--senders 20] [--reuse]
+    BENCH_INBOUND_CPU_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no --zero-before=math_perm \
+        --dump-before=math_comb .venv/bin/python bench/bench_inbound_cpu.py --reuse --batch 20 --profile 0
+        # instructions: the dump ending in .1 holds the batch's requests ("summary:" / 20), the one
+        # ending in .2 the worker's part for that batch (/ 20)
+
+Prints, per request and per message of the worker's part: statements (with the distinct statement
+shapes and their counts), Python function calls (cProfile's count, which does not depend on the load),
+the CPU time (that one does) and, with --verbose, the top functions by cumulative and own time. The
+senders are returning customers (`--senders` of them, each wrote once during the warm-up), as most of a
+campaign's answers are. `--reuse` keeps the database `omnicanal_bench_inbound_cpu` seeded by an earlier
+run (under valgrind: seed it first without).
+
+The worker's part runs in this process as the worker runs it: the huey tasks the requests' commits
+enqueued (coalesced wake-ups, core.outbox._Wakes) are taken from Redis and executed until none is left.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import hashlib
+import hmac
+import io
+import json
+import math
+import os
+import pstats
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+DB_NAME = "omnicanal_bench_inbound_cpu"
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = os.environ.get("BENCH_INBOUND_CPU_REDIS_URL") or "redis://127.0.0.1:6379/14"
+APP_SECRET = "bench-app-secret"
+PHONE_NUMBER_ID = "106540352242922"
+TOPIC = "conversations.InboundAccepted"
+
+
+def _urls() -> tuple[str, str]:
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    parts = urlsplit(base)
+    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+
+
+def _setup(admin_url: str, url: str, reuse: bool) -> None:
+    import psycopg
+
+    if not reuse:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+    os.environ.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings",
+                       "OMNICANAL_ENV": "development", "LOG_LEVEL": "WARNING", "REDIS_URL": REDIS_URL})
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
+    sys.path[:0] = [str(ROOT / "src")]
+    import django
+
+    django.setup()
+
+
+def _seed() -> None:
+    """A WhatsApp inbox, a default team and an available agent (bench/bench_inbound.py's)."""
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from omnicanal.channels.services import do_create_inbox
+    from omnicanal.conversations.services import do_save_agent, do_save_team
+    from omnicanal.core.services import do_create_staff_user
+
+    call_command("migrate", verbosity=0)
+    with transaction.atomic():
+        do_create_inbox(channel="whatsapp", name="Bench", config={"phone_number_id": PHONE_NUMBER_ID,
+                                                                   "app_secret": APP_SECRET, "access_token": "x"})
+        do_save_team(slug="servicio", name="Servicio", is_default=True)
+        user = do_create_staff_user(username="bench-agent", password="bench-pass-123", role="agent")
+        do_save_agent(user=user, languages=["es"], skills=[], teams=["servicio"])
+
+
+def _phones(count: int) -> list[str]:
+    import phonenumbers
+
+    phones, n = [], 41_000_000
+    while len(phones) < count:
+        digits = f"569{n:08d}"
+        n += 17
+        if phonenumbers.is_valid_number(phonenumbers.parse(f"+{digits}")):
+            phones.append(digits)
+    return phones
+
+
+def _body(external_id: str, phone: str, n: int) -> bytes:
+    return json.dumps({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "56229401234", "phone_number_id": PHONE_NUMBER_ID},
+            "contacts": [{"profile": {"name": f"Cliente {phone[-4:]}"}, "wa_id": phone}],
+            "messages": [{"from": phone, "id": external_id, "timestamp": str(int(time.time())),
+                          "type": "text", "text": {"body": f"Hola, consulta número {n}"}}],
+        }}]}],
+    }).encode()
+
+
+class _Server:
+    """Django's WSGI handler called as a server calls it (request_started/finished fire: the pooled
+    connection is taken and given back per request), behind the TLS-terminating proxy."""
+
+    def __init__(self, phones: list[str]):
+        from django.core.handlers.wsgi import WSGIHandler
+
+        self.handler = WSGIHandler()
+        self.phones = phones
+        self.n = 0
+        self.run = os.urandom(4).hex()
+
+    def webhook(self) -> tuple[str, bytes]:
+        self.n += 1
+        body = _body(f"wamid.CPU{self.run}{self.n:07d}", self.phones[self.n % len(self.phones)], self.n)
+        signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        environ = {
+            "REQUEST_METHOD": "POST", "PATH_INFO": "/webhooks/whatsapp", "QUERY_STRING": "",
+            "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1",
+            "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+            "wsgi.errors": sys.stderr, "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(body)),
+            "HTTP_HOST": "127.0.0.1:8000", "HTTP_X_FORWARDED_PROTO": "https",
+            "HTTP_X_HUB_SIGNATURE_256": signature,
+        }
+        status = []
+        response = self.handler(environ, lambda s, h, *a: status.append(s))
+        content = b"".join(response)
+        response.close()
+        return status[0], content
+
+
+def _work() -> int:
+    """The worker's part: run the huey tasks waiting in Redis (and those they enqueue, and the
+    trailing coalesced wake-ups) until none is left. Returns how many tasks ran."""
+    from huey.contrib.djhuey import HUEY
+
+    from omnicanal.core import outbox
+
+    ran = 0
+    while True:
+        task = HUEY.dequeue()
+        if task is not None:
+            HUEY.execute(task)
+            ran += 1
+            continue
+        if not outbox._wakes.pending:
+            return ran
+        time.sleep(0.05)  # a trailing wake-up is due within the window
+
+
+def _callgrind_on() -> None:
+    """Under callgrind started with --instr-atstart=no: instrument from here on (the start-up and the
+    warm-up ran uninstrumented). Spins until callgrind took the order."""
+    if not os.environ.get("BENCH_INBOUND_CPU_CALLGRIND"):
+        return
+    control = subprocess.Popen(["callgrind_control", "-i", "on", str(os.getpid())], stdout=subprocess.DEVNULL)
+    while control.poll() is None:
+        pass
+
+
+def _shape(sql: str) -> str:
+    sql = re.sub(r"'[^']*'", "?", sql)
+    sql = re.sub(r"\b\d+(\.\d+)?\b", "?", sql)
+    sql = re.sub(r"(%s|\?)(, (%s|\?))+", "?…", sql)
+    return sql[:150]
+
+
+def _print_statements(label: str, statements: list[str], per: int) -> None:
+    print(f"  statements/{label:<9}: {len(statements) / per:.2f}")
+    for shape, n in Counter(_shape(s) for s in statements).most_common(25):
+        print(f"      {n / per:6.2f} x {shape}")
+
+
+def _counted(run, statements: list[str]):
+    from django.db import connection
+
+    def count(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        return run()
+
+
+def _profiled(label: str, run, per: int, verbose: bool) -> None:
+    profile = cProfile.Profile(time.process_time)  # CPU, not the waits on the database
+    profile.enable()
+    run()
+    profile.disable()
+    stats = pstats.Stats(profile)
+    print(f"  Python calls/{label:<7}: {stats.total_calls / per:,.0f} ({stats.prim_calls / per:,.0f} primitive)"
+          f"  [cProfile, {per}]")
+    out = io.StringIO()
+    stats.stream = out
+    stats.sort_stats("cumulative").print_stats(70)
+    stats.sort_stats("tottime").print_stats(40)
+    if verbose:
+        print(out.getvalue())
+    stats.dump_stats(f"/tmp/omnicanal-bench-inbound-cpu-{label}.pstats")
+
+
+def _batch(server: _Server, size: int) -> None:
+    for _ in range(size):
+        status, content = server.webhook()
+        assert status.startswith("200") and b'"received": 1' in content.replace(b'":1', b'": 1'), (status, content)
+
+
+def main(argv: list[str]) -> None:
+    reuse = "--reuse" in argv
+    verbose = "--verbose" in argv
+    argv = [a for a in argv if a not in ("--reuse", "--verbose")]
+    args = dict(zip(argv[::2], argv[1::2], strict=False))
+    size, senders, profiled = int(args.get("--batch", 100)), int(args.get("--senders", 20)), int(args.get("--profile", 1))
+    admin_url, url = _urls()
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    _setup(admin_url, url, reuse)
+    if not reuse:
+        _seed()
+    server = _Server(_phones(senders))
+    _batch(server, senders)  # warm: imports, translations, the pool; each sender becomes a customer
+    _work()
+    _batch(server, 5)
+    _work()
+    request_statements: list[str] = []
+    _counted(lambda: _batch(server, 1), request_statements)
+    _work()
+    print(f"inbound CPU: one process, WSGI handler, PostgreSQL, Redis; {senders} returning senders; "
+          f"load average {open('/proc/loadavg').read().split()[:3]}")
+    if size:
+        _callgrind_on()
+        math.perm(5, 2)  # callgrind --zero-before=math_perm: the requests' count starts here
+        began, cpu = time.perf_counter(), time.process_time()
+        _batch(server, size)
+        wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+        math.comb(5, 2)  # callgrind --dump-before=math_comb: the requests' count is dumped here
+        math.perm(5, 2)  # and the worker's starts
+        worker_cpu = time.process_time()
+        tasks = _work()
+        worker_cpu = time.process_time() - worker_cpu
+        math.comb(5, 2)  # the worker's count is dumped here
+        print(f"  CPU per request    : {cpu / size * 1000:.2f} ms (wall {wall / size * 1000:.2f} ms)  [load-dependent]")
+        print(f"  CPU per message    : {worker_cpu / size * 1000:.2f} ms in the worker ({tasks} tasks for "
+              f"{size} messages)  [load-dependent]")
+    _print_statements("request", request_statements, 1)
+    if profiled:
+        _profiled("request", lambda: _batch(server, size), size, verbose)
+        _profiled("message", _work, size, verbose)
+        worker_statements: list[str] = []
+        _batch(server, size)
+        _counted(_work, worker_statements)
+        _print_statements("message", worker_statements, size)
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
