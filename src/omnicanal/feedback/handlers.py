@@ -50,16 +50,18 @@ _NOT_WORDS = ("csat", "call", "location")
 
 @outbox.handles("conversations.MessageReceived", batch=True)
 def read_the_messages(batch: list[outbox.Envelope]) -> None:
-    """In the worker, several messages at a time (the sentiment models load once per process)."""
+    """In the worker, several messages at a time (the sentiment models load once per process; the
+    batch's messages are read in one query: nothing this handler writes changes what it reads)."""
+    turns = conversation_queries.bot_turns([e["message_id"] for e in batch if e["author"] == "customer"])
     for event in batch:
-        read_the_message(event)
+        read_the_message(event, turns.get(event["message_id"]))
 
 
-def read_the_message(event: outbox.Envelope) -> None:
-    """Every inbound customer message is feedback too (its sentiment and topics)."""
+def read_the_message(event: outbox.Envelope, turn: conversation_queries.BotTurn | None) -> None:
+    """Every inbound customer message is feedback too (its sentiment and topics); `turn` is None
+    when the message is gone."""
     if event["author"] != "customer":
         return
-    turn = conversation_queries.bot_turn(event["message_id"])
     if turn is None or turn.private or turn.kind in _NOT_WORDS or not turn.text.strip():
         return
     with transaction.atomic():

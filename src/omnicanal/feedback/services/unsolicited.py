@@ -79,7 +79,7 @@ def identify(*, customer_id: str = "", author: str = "") -> str:
     holding the author's email or phone; "" when nobody is identified (a social handle)."""
     if customer_id:
         try:
-            return customers.customer_summary(customer_id).id
+            return customers.resolve_id(customer_id)
         except NotFound:
             raise ValidationFailed.on("customer_id", _("no such customer")) from None
     author = (author or "").strip()
