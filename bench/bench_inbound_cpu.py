@@ -26,92 +26,30 @@ the tasks do not depend on the machine's speed) are taken from Redis and execute
 from __future__ import annotations
 
 import cProfile
-import hashlib
-import hmac
 import io
-import json
 import math
 import os
 import pstats
 import re
-import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench_inbound import _body, _phones, _signature  # bench/ is on the path
+from bench_inbound import _setup as _inbox_team_and_agent
+from bench_order_cpu import _callgrind_on, _setup, _urls  # the same set-up
 
 DB_NAME = "omnicanal_bench_inbound_cpu"
-ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("BENCH_INBOUND_CPU_REDIS_URL") or "redis://127.0.0.1:6379/14"
-APP_SECRET = "bench-app-secret"
-PHONE_NUMBER_ID = "106540352242922"
 TOPIC = "conversations.InboundAccepted"
 
 
-def _urls() -> tuple[str, str]:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    parts = urlsplit(base)
-    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{DB_NAME}"))
-
-
-def _setup(admin_url: str, url: str, reuse: bool) -> None:
-    import psycopg
-
-    if not reuse:
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-    os.environ.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings",
-                       "OMNICANAL_ENV": "development", "LOG_LEVEL": "WARNING", "REDIS_URL": REDIS_URL})
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
-    sys.path[:0] = [str(ROOT / "src")]
-    import django
-
-    django.setup()
-
-
 def _seed() -> None:
-    """A WhatsApp inbox, a default team and an available agent (bench/bench_inbound.py's)."""
+    """The schema, then bench_inbound.py's WhatsApp inbox, default team and available agent."""
     from django.core.management import call_command
-    from django.db import transaction
-
-    from omnicanal.channels.services import do_create_inbox
-    from omnicanal.conversations.services import do_save_agent, do_save_team
-    from omnicanal.core.services import do_create_staff_user
 
     call_command("migrate", verbosity=0)
-    with transaction.atomic():
-        do_create_inbox(channel="whatsapp", name="Bench", config={"phone_number_id": PHONE_NUMBER_ID,
-                                                                   "app_secret": APP_SECRET, "access_token": "x"})
-        do_save_team(slug="servicio", name="Servicio", is_default=True)
-        user = do_create_staff_user(username="bench-agent", password="bench-pass-123", role="agent")
-        do_save_agent(user=user, languages=["es"], skills=[], teams=["servicio"])
-
-
-def _phones(count: int) -> list[str]:
-    import phonenumbers
-
-    phones, n = [], 41_000_000
-    while len(phones) < count:
-        digits = f"569{n:08d}"
-        n += 17
-        if phonenumbers.is_valid_number(phonenumbers.parse(f"+{digits}")):
-            phones.append(digits)
-    return phones
-
-
-def _body(external_id: str, phone: str, n: int) -> bytes:
-    return json.dumps({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "56229401234", "phone_number_id": PHONE_NUMBER_ID},
-            "contacts": [{"profile": {"name": f"Cliente {phone[-4:]}"}, "wa_id": phone}],
-            "messages": [{"from": phone, "id": external_id, "timestamp": str(int(time.time())),
-                          "type": "text", "text": {"body": f"Hola, consulta número {n}"}}],
-        }}]}],
-    }).encode()
+    _inbox_team_and_agent()
 
 
 class _Server:
@@ -123,13 +61,12 @@ class _Server:
 
         self.handler = WSGIHandler()
         self.phones = phones
-        self.n = 0
-        self.run = os.urandom(4).hex()
+        self.n = int.from_bytes(os.urandom(3), "big") * 1_000_000  # provider ids of this run's own
 
     def webhook(self) -> tuple[str, bytes]:
         self.n += 1
-        body = _body(f"wamid.CPU{self.run}{self.n:07d}", self.phones[self.n % len(self.phones)], self.n)
-        signature = "sha256=" + hmac.new(APP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        body = _body(self.n, self.phones[self.n % len(self.phones)])
+        signature = _signature(body)
         environ = {
             "REQUEST_METHOD": "POST", "PATH_INFO": "/webhooks/whatsapp", "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1",
@@ -176,16 +113,6 @@ def _work() -> int:
             return ran
         for event_id in trailing:
             outbox._enqueue(event_id)
-
-
-def _callgrind_on() -> None:
-    """Under callgrind started with --instr-atstart=no: instrument from here on (the start-up and the
-    warm-up ran uninstrumented). Spins until callgrind took the order."""
-    if not os.environ.get("BENCH_INBOUND_CPU_CALLGRIND"):
-        return
-    control = subprocess.Popen(["callgrind_control", "-i", "on", str(os.getpid())], stdout=subprocess.DEVNULL)
-    while control.poll() is None:
-        pass
 
 
 def _shape(sql: str) -> str:
@@ -242,11 +169,11 @@ def main(argv: list[str]) -> None:
     argv = [a for a in argv if a not in ("--reuse", "--verbose")]
     args = dict(zip(argv[::2], argv[1::2], strict=False))
     size, senders, profiled = int(args.get("--batch", 100)), int(args.get("--senders", 20)), int(args.get("--profile", 1))
-    admin_url, url = _urls()
+    admin_url, url = _urls(DB_NAME)
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-    _setup(admin_url, url, reuse)
+    _setup(admin_url, url, reuse, DB_NAME, REDIS_URL)
     if not reuse:
         _seed()
     _coalesce_wakes()
@@ -261,7 +188,7 @@ def main(argv: list[str]) -> None:
     print(f"inbound CPU: one process, WSGI handler, PostgreSQL, Redis; {senders} returning senders; "
           f"load average {open('/proc/loadavg').read().split()[:3]}")
     if size:
-        _callgrind_on()
+        _callgrind_on("BENCH_INBOUND_CPU_CALLGRIND")
         math.perm(5, 2)  # callgrind --zero-before=math_perm: the requests' count starts here
         began, cpu = time.perf_counter(), time.process_time()
         _batch(server, size)
