@@ -37,21 +37,23 @@ REDIS_URL = os.environ.get("BENCH_ORDER_CPU_REDIS_URL") or "redis://127.0.0.1:63
 SKUS = ["CPU-1", "CPU-2", "CPU-3"]
 
 
-def _urls() -> tuple[str, str]:
+def _urls(db_name: str = DB_NAME) -> tuple[str, str]:
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     parts = urlsplit(base)
-    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{DB_NAME}"))
+    return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{db_name}"))
 
 
-def _setup(admin_url: str, url: str, reuse: bool) -> None:
+def _setup(admin_url: str, url: str, reuse: bool, db_name: str = DB_NAME, redis_url: str = REDIS_URL) -> None:
+    """The bench's database (made again unless `reuse`), settings as in production, Django set up
+    (bench_inbound_cpu.py shares it)."""
     import psycopg
 
     if not reuse:
         with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}"')
-            conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{db_name}"')
     os.environ.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings",
-                       "OMNICANAL_ENV": "development", "LOG_LEVEL": "WARNING", "REDIS_URL": REDIS_URL})
+                       "OMNICANAL_ENV": "development", "LOG_LEVEL": "WARNING", "REDIS_URL": redis_url})
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
     sys.path[:0] = [str(ROOT / "src")]
     import django
@@ -123,10 +125,10 @@ class _Server:
         return status[0], content
 
 
-def _callgrind_on() -> None:
+def _callgrind_on(variable: str = "BENCH_ORDER_CPU_CALLGRIND") -> None:
     """Under callgrind started with --instr-atstart=no (CALLGRIND=1): instrument from here on, the
     start-up and the warm-up ran uninstrumented (fast). Spins until callgrind took the order."""
-    if not os.environ.get("BENCH_ORDER_CPU_CALLGRIND"):
+    if not os.environ.get(variable):
         return
     control = subprocess.Popen(["callgrind_control", "-i", "on", str(os.getpid())], stdout=subprocess.DEVNULL)
     while control.poll() is None:

@@ -50,14 +50,17 @@ def _add(deltas: dict[Key, int]) -> None:
             "excluded.value", [value for row in rows for value in row])
 
 
-def _now_counted(fact: conversations.ConversationFact | None) -> tuple[str, str, tuple[str, ...]]:
-    """(channel, location, metrics) a conversation counts towards now."""
+def _now_counted(fact: conversations.ConversationFact | None,
+                 where: dict[str, str] | None = None) -> tuple[str, str, tuple[str, ...]]:
+    """(channel, location, metrics) a conversation counts towards now (`where`: the batch's
+    locations, raw.conversation_locations of its facts, when the caller read them together)."""
     if fact is None:  # gone: it counts nothing
         return "", "", ()
     metrics = metrics_of(fact)
     if not metrics:
         return "", "", ()
-    return fact.channel, raw.conversation_locations([fact])[fact.conversation_id], metrics
+    location = where[fact.conversation_id] if where is not None else raw.conversation_locations([fact])[fact.conversation_id]
+    return fact.channel, location, metrics
 
 
 def _fact(conversation_id: str) -> conversations.ConversationFact | None:
@@ -76,8 +79,15 @@ def _recount(conversation_id: str) -> dict[Key, int]:
     the facts are read, so two recounts of one conversation run one after the other and the second
     sees what the first did not."""
     counted = CountedConversation.objects.select_for_update().filter(conversation_id=conversation_id).first()
-    fact = _fact(conversation_id)
-    channel, location, metrics = _now_counted(fact)
+    return _bring_up_to_date(conversation_id, counted, _fact(conversation_id))
+
+
+def _bring_up_to_date(conversation_id: str, counted: CountedConversation | None,
+                      fact: conversations.ConversationFact | None, where: dict[str, str] | None = None) -> dict[Key, int]:
+    """The deltas from what the (locked) note says the conversation counted to what its facts (read
+    after the note's lock) count now, the note written to match. A note that did not exist yet may be
+    written meanwhile by a concurrent recount: then this one waits for it and starts over."""
+    channel, location, metrics = _now_counted(fact, where)
     after = _cells(channel, location, metrics)
     if counted is None:
         if fact is None or not metrics:
@@ -98,11 +108,19 @@ def _recount(conversation_id: str) -> dict[Key, int]:
 
 def do_recount_conversations(*, conversation_ids) -> int:
     """Bring these conversations' contributions to the cells up to date with their facts (notes
-    locked in one order, then the cells written at once); answers how many changed."""
+    locked in one order by one statement, then the facts of all read together, then the cells
+    written at once); answers how many changed."""
+    ids = sorted(set(conversation_ids))
+    if not ids:
+        return 0
+    notes = {note.conversation_id: note for note in CountedConversation.objects.select_for_update()
+             .filter(conversation_id__in=ids).order_by("conversation_id")}
+    facts = {fact.conversation_id: fact for fact in conversations.conversation_facts(conversation_ids=ids)}
+    where = raw.conversation_locations([fact for fact in facts.values() if metrics_of(fact)])
     deltas: Counter[Key] = Counter()
     changed = 0
-    for conversation_id in sorted(set(conversation_ids)):
-        difference = _recount(conversation_id)
+    for conversation_id in ids:
+        difference = _bring_up_to_date(conversation_id, notes.get(conversation_id), facts.get(conversation_id), where)
         deltas.update(difference)
         changed += bool(difference)
     _add(deltas)

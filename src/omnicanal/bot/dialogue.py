@@ -15,6 +15,7 @@ business hours), leaves the agent a note with the summary, and steps back (do_ha
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 from django.conf import settings as django_settings
 from django.utils import formats, timezone, translation
@@ -32,15 +33,17 @@ BOT = dataclasses.replace(SYSTEM, id="bot", name="Bot")
 SLOT_KINDS = ("order_number", "sku", "product", "location", "size", "email", "phone")
 
 
-def respond(message_id: str) -> str | None:
-    """Answer one inbound message; the text it sent (None when it stayed silent)."""
-    turn = conversations.bot_turn(message_id)
+def respond(message_id: str, turn: conversations.BotTurn | None = None,
+            settings_for: Callable[[str], Settings] = queries.settings_for) -> str | None:
+    """Answer one inbound message; the text it sent (None when it stayed silent). A worker's batch
+    hands the turn it read for the message (when still current) and its inbox settings' lookup."""
+    turn = turn or conversations.bot_turn(message_id)
     claimed = _claimed(turn) if turn is not None else None
     if claimed:
         return claimed
     if turn is None or not _takes_part(turn):
         return None
-    bot_settings = queries.settings_for(turn.inbox_id)
+    bot_settings = settings_for(turn.inbox_id)
     if not bot_settings.enabled:
         return None
     context = queries.context_of(turn.conversation_id)

@@ -177,14 +177,21 @@ class BotTurn:
     private: bool
 
 
+# BotTurn's columns in its field order: read as values, not as two wide models (once or twice per
+# inbound message in the worker: the bot's turn and feedback's reading).
+_TURN_COLUMNS = ("public_id", "conversation__public_id", "conversation__customer_id", "channel", "inbox_id", "author",
+                 "text", "kind", "conversation__language", "conversation__status", "conversation__bot", "private")
+
+
 def bot_turn(message_id: str) -> BotTurn | None:
-    message = Message.objects.select_related("conversation").filter(public_id=message_id).first()
-    if message is None:
-        return None
-    c = message.conversation
-    return BotTurn(message_id=message.public_id, conversation_id=c.public_id, customer_id=c.customer_id,
-                   channel=message.channel, inbox_id=message.inbox_id, author=message.author, text=message.text,
-                   kind=message.kind, language=c.language, status=c.status, bot=c.bot, private=message.private)
+    rows = Message.objects.filter(public_id=message_id).values_list(*_TURN_COLUMNS)[:1]
+    return next((BotTurn(*row) for row in rows), None)
+
+
+def bot_turns(message_ids: list[str]) -> dict[str, BotTurn]:
+    """{message id: its turn} in one query (a worker's batch); unknown ids are left out."""
+    rows = Message.objects.filter(public_id__in=message_ids).values_list(*_TURN_COLUMNS)
+    return {row[0]: BotTurn(*row) for row in rows}
 
 
 @dataclass(frozen=True)

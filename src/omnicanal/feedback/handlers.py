@@ -50,16 +50,23 @@ _NOT_WORDS = ("csat", "call", "location")
 
 @outbox.handles("conversations.MessageReceived", batch=True)
 def read_the_messages(batch: list[outbox.Envelope]) -> None:
-    """In the worker, several messages at a time (the sentiment models load once per process)."""
+    """In the worker, several messages at a time (the sentiment models load once per process; the
+    batch's messages, and which of them are feedback already, are read in one query each: nothing
+    this handler writes changes what it reads, and a message recorded meanwhile is caught by the
+    unique (source, ref) as before)."""
+    ids = [e["message_id"] for e in batch if e["author"] == "customer"]
+    turns = conversation_queries.bot_turns(ids)
+    recorded = queries.recorded_refs(FeedbackSource.CONVERSATION, ids) if ids else set()
     for event in batch:
-        read_the_message(event)
+        if event["message_id"] not in recorded:
+            read_the_message(event, turns.get(event["message_id"]))
 
 
-def read_the_message(event: outbox.Envelope) -> None:
-    """Every inbound customer message is feedback too (its sentiment and topics)."""
+def read_the_message(event: outbox.Envelope, turn: conversation_queries.BotTurn | None) -> None:
+    """Every inbound customer message is feedback too (its sentiment and topics); `turn` is None
+    when the message is gone. The batch looked its ref up already."""
     if event["author"] != "customer":
         return
-    turn = conversation_queries.bot_turn(event["message_id"])
     if turn is None or turn.private or turn.kind in _NOT_WORDS or not turn.text.strip():
         return
     with transaction.atomic():
@@ -67,7 +74,7 @@ def read_the_message(event: outbox.Envelope) -> None:
             item=unsolicited.FeedbackIn(source=FeedbackSource.CONVERSATION, text=turn.text[:4000], ref=turn.message_id,
                                         customer_id=turn.customer_id, author=turn.channel,
                                         language=turn.language if turn.language in ("es", "en") else ""),
-            conversation_id=turn.conversation_id, sources=(FeedbackSource.CONVERSATION,))
+            conversation_id=turn.conversation_id, sources=(FeedbackSource.CONVERSATION,), ref_looked_up=True)
 
 
 @outbox.handles(ReviewSubmitted)

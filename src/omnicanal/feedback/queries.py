@@ -221,6 +221,11 @@ def _feedback(row: Feedback) -> FeedbackInfo:
                         at=row.at)
 
 
+def recorded_refs(source: str, refs: list[str]) -> set[str]:
+    """Those of these refs already recorded as feedback of this source (a worker's batch: one query)."""
+    return set(Feedback.objects.filter(source=source, ref__in=[ref[:300] for ref in refs]).values_list("ref", flat=True))
+
+
 def feedback_row(feedback_id: str) -> FeedbackInfo:
     row = Feedback.objects.filter(public_id=feedback_id).first()
     if row is None:

@@ -236,7 +236,7 @@ OMNICANAL_NODE = os.environ.get("OMNICANAL_NODE") or socket.gethostname()
 # The cache every process shares when there are several (Redis), else each process's own memory.
 if REDIS_URL and not TESTING:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+        "default": {"BACKEND": "omnicanal.core.redis_cache.RedisCache", "LOCATION": REDIS_URL,
                     "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "omnicanal")}
     }
 else:

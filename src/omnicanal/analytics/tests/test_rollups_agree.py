@@ -282,3 +282,25 @@ def test_the_rebuild_command_counts_the_conversations(shop, ana):
     assert "counted 1 conversations" in out.getvalue()
     filters = Filters(start=DAY, end=DAY + dt.timedelta(days=1))
     assert conversation_kpis.rollup_counts(filters, "day") == conversation_kpis.fact_counts(filters) != {}
+
+
+def test_a_worker_batch_of_conversations_is_recounted_with_statements_per_batch(
+        shop, ana, bea, django_assert_max_num_queries):
+    from omnicanal.analytics.models import CountedConversation
+
+    convs = [shop.write(at=DAY + 9 * H, value=PHONES[0], store="SCL").conversation.public_id,
+             shop.write(at=DAY + 9 * H, value=PHONES[1], store="VAP").conversation.public_id]
+    shop.bot_reply(convs[0], at=DAY + 9 * H + M)
+    shop.reply(convs[1], at=DAY + 9 * H + 5 * M)
+    incremental = _conversation_cells()
+    ConversationCell.objects.all().delete()
+    CountedConversation.objects.all().delete()
+
+    # the notes locked by one statement and the facts of both read together: a conversation more adds
+    # only its own note's write (each event's recount used to lock and read five times per conversation)
+    with django_assert_max_num_queries(6 + 3 * len(convs)):
+        assert conversation_rollups.do_recount_conversations(conversation_ids=[*convs, convs[0]]) == 2
+    assert _conversation_cells() == incremental
+    with django_assert_max_num_queries(5):  # nothing changed: the lock and the facts
+        assert conversation_rollups.do_recount_conversations(conversation_ids=convs) == 0
+    assert _conversation_cells() == incremental

@@ -52,3 +52,30 @@ def test_out_of_hours_it_says_when_a_person_answers_and_offers_email(whatsapp, w
     answers = whatsapp("quiero hablar con una persona")
     assert "ayuda@andessport.cl" in answers[0] and "09:00" in answers[0]
     assert handed_off()
+
+
+def test_a_workers_batch_reads_a_conversations_next_message_after_the_hand_off(
+        client, wa_inbox, world, django_capture_on_commit_callbacks):
+    """The batch reads its messages' turns at once; a conversation's later message is read again, so
+    the bot that handed the first one to a person stays silent on the second."""
+    from omnicanal.bot.handlers import answer_the_customers
+    from omnicanal.bot.tests.conftest import whatsapp_body
+    from omnicanal.channels import testing
+    from omnicanal.channels.tests.plugin import WA
+    from omnicanal.core import outbox
+    from omnicanal.core.models import OutboxEvent
+
+    for text in ("quiero hablar con una persona", "hola, sigo esperando"):
+        body = whatsapp_body(text)
+        with django_capture_on_commit_callbacks(execute=False):  # the worker's part is run below
+            assert client.post("/webhooks/whatsapp", body, content_type="application/json",
+                               HTTP_X_HUB_SIGNATURE_256=testing.hub_signature(body, WA["app_secret"])).status_code == 200
+    batch = [outbox.Envelope(id=row.pk, topic=row.topic, payload=row.payload, occurred_at=row.created_at)
+             for row in OutboxEvent.objects.filter(topic="conversations.MessageReceived").order_by("pk")]
+    assert len(batch) == 2
+
+    with transaction.atomic():
+        answer_the_customers(batch)
+
+    assert handed_off() and "human" in note()
+    assert Message.objects.filter(direction="out", author="bot", private=False).count() == 1

@@ -79,7 +79,7 @@ def identify(*, customer_id: str = "", author: str = "") -> str:
     holding the author's email or phone; "" when nobody is identified (a social handle)."""
     if customer_id:
         try:
-            return customers.customer_summary(customer_id).id
+            return customers.resolve_id(customer_id)
         except NotFound:
             raise ValidationFailed.on("customer_id", _("no such customer")) from None
     author = (author or "").strip()
@@ -91,13 +91,15 @@ def identify(*, customer_id: str = "", author: str = "") -> str:
     return found.id if found is not None else ""
 
 
-def do_record_feedback(*, item: FeedbackIn, conversation_id: str = "", sources=OUTSIDE_SOURCES) -> tuple[Feedback, bool]:
+def do_record_feedback(*, item: FeedbackIn, conversation_id: str = "", sources=OUTSIDE_SOURCES,
+                       ref_looked_up: bool = False) -> tuple[Feedback, bool]:
     """Records the feedback (or returns the one already recorded under the same source and ref) and
-    says whether it is new. Emits FeedbackRecorded."""
+    says whether it is new. Emits FeedbackRecorded. `ref_looked_up`: the caller found no feedback
+    under the ref (a worker's batch, in one query); one recorded since is caught by the constraint."""
     errors = check_feedback(item, sources=sources)
     if errors:
         raise ValidationFailed(detail=str(errors[0].message), errors=errors)
-    if item.ref:
+    if item.ref and not ref_looked_up:
         existing = Feedback.objects.filter(source=item.source, ref=item.ref[:300]).first()
         if existing is not None:
             return existing, False

@@ -181,3 +181,26 @@ def test_the_sentiment_endpoint_and_the_stream_filters(api, world):
     assert [f["text"] for f in negatives] == ["precios muy caros"]
     assert [f["text"] for f in api.get("/feedback?topic=price&store=SCL").json()] == ["precios muy caros"]
     assert [f["source"] for f in api.get("/feedback?source=app_store").json()] == ["app_store"]
+
+
+def test_a_batch_handed_over_again_records_its_messages_once(world, receive, django_capture_on_commit_callbacks,
+                                                             django_assert_max_num_queries):
+    """The worker's batch looks its messages' feedback up in one query: a batch handed over again (an
+    outbox retry) records nothing twice and emits nothing again, in two statements."""
+    from omnicanal.feedback.handlers import read_the_messages
+
+    with django_capture_on_commit_callbacks(execute=False):
+        receive("hola, a qué hora abre la tienda?")
+        receive("llevo un mes esperando el reembolso, una estafa")
+    batch = [outbox.Envelope(id=row.pk, topic=row.topic, payload=row.payload, occurred_at=row.created_at)
+             for row in OutboxEvent.objects.filter(topic="conversations.MessageReceived").order_by("pk")]
+    with transaction.atomic():
+        read_the_messages(batch)
+    assert Feedback.objects.filter(source="conversation").count() == 2
+    recorded = OutboxEvent.objects.filter(topic="feedback.FeedbackRecorded").count()
+
+    with transaction.atomic(), django_assert_max_num_queries(2):  # the turns, the refs recorded
+        read_the_messages(batch)
+
+    assert Feedback.objects.filter(source="conversation").count() == 2
+    assert OutboxEvent.objects.filter(topic="feedback.FeedbackRecorded").count() == recorded == 2
