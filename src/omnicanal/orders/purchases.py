@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 
 from omnicanal.orders.models import DeliveryMethod, OrderLine, OrderStatus
@@ -53,22 +54,40 @@ def _partial_amounts() -> dict[str, Decimal]:
 
 
 def purchase_totals() -> dict[str, PurchaseTotals]:
-    """{customer id: PurchaseTotals} for every customer who bought, in five grouped queries."""
-    sums = _bought().values("order__customer_id").annotate(
-        n=Count("order_id", distinct=True), last=Max("order__placed_at"),
-        whole=Sum("total", filter=Q(cancelled=0))).values_list("order__customer_id", "n", "last", "whole")
+    """{customer id: PurchaseTotals} for every customer who bought: on PostgreSQL one grouped scan of
+    the lines (the sets as arrays), elsewhere five grouped queries."""
     partial = _partial_amounts()
-    categories = _pairs(_bought().values_list("order__customer_id", "category"))
-    channels = _pairs(_bought().values_list("order__customer_id", "order__channel"))
-    stores = _pairs(_bought().filter(order__delivery_method__in=STORE_VISIT_METHODS)
-                    .exclude(order__delivery_location="").values_list("order__customer_id", "order__delivery_location"))
     shared: dict[frozenset[str], frozenset[str]] = {}  # one object per distinct set: most customers share theirs
 
-    def interned(found: set[str] | None) -> frozenset[str]:
+    def interned(found) -> frozenset[str]:
         value = frozenset(found or ())
         return shared.setdefault(value, value)
 
-    return {cid: PurchaseTotals(orders=n, spend=Decimal(whole or 0) + partial.get(cid, Decimal(0)), last_purchase_at=last,
-                                categories=interned(categories.get(cid)), channels=interned(channels.get(cid)),
-                                stores=interned(stores.get(cid)))
-            for cid, n, last, whole in sums}
+    def totals(n: int, last: dt.datetime, whole, cid: str, categories, channels, stores) -> PurchaseTotals:
+        return PurchaseTotals(orders=n, spend=Decimal(whole or 0) + partial.get(cid, Decimal(0)), last_purchase_at=last,
+                              categories=interned(categories), channels=interned(channels), stores=interned(stores))
+
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.aggregates import ArrayAgg
+
+        rows = _summed().annotate(
+            categories=ArrayAgg("category", distinct=True), channels=ArrayAgg("order__channel", distinct=True),
+            stores=ArrayAgg("order__delivery_location", distinct=True, filter=_VISITED)).values_list(
+            "order__customer_id", "n", "last", "whole", "categories", "channels", "stores")
+        return {cid: totals(n, last, whole, cid, categories, channels, stores)
+                for cid, n, last, whole, categories, channels, stores in rows}
+    categories = _pairs(_bought().values_list("order__customer_id", "category"))
+    channels = _pairs(_bought().values_list("order__customer_id", "order__channel"))
+    stores = _pairs(_bought().filter(_VISITED).values_list("order__customer_id", "order__delivery_location"))
+    return {cid: totals(n, last, whole, cid, categories.get(cid), channels.get(cid), stores.get(cid))
+            for cid, n, last, whole in _summed().values_list("order__customer_id", "n", "last", "whole")}
+
+
+# A line's order was a visit to a store (its location).
+_VISITED = Q(order__delivery_method__in=STORE_VISIT_METHODS) & ~Q(order__delivery_location="")
+
+
+def _summed() -> QuerySet:
+    """Per customer: their orders, their last purchase, the amount of their lines with no unit cancelled."""
+    return _bought().values("order__customer_id").annotate(
+        n=Count("order_id", distinct=True), last=Max("order__placed_at"), whole=Sum("total", filter=Q(cancelled=0)))
