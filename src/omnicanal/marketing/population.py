@@ -141,9 +141,9 @@ def build() -> tuple[segments.Facts, ...]:
     profiles = customers.countable_profiles()
     bought = orders.purchase_totals()
     rfm = segments.rfm_scores({cid: (t.last_purchase_at, t.orders, t.spend) for cid, t in bought.items()})
-    consents, standings = customers.granted_channels(None, "marketing"), loyalty.standings(None)
-    carts, entry, intern = orders.abandoned_carts(), loyalty.entry_standing(), _Interned()
-    nothing = frozenset[str]()
+    intern, nothing = _Interned(), frozenset[str]()
+    consents = {cid: intern(found) for cid, found in customers.granted_channels(None, "marketing").items()}
+    standings, entry, carts = loyalty.standings(None), loyalty.entry_standing(), orders.abandoned_carts()
     found = []
     for cid, (language, city) in profiles.items():
         totals, standing = bought.get(cid), standings.get(cid, entry)
@@ -151,7 +151,7 @@ def build() -> tuple[segments.Facts, ...]:
             customer_id=cid, categories=totals.categories if totals else nothing,
             channels=totals.channels if totals else nothing, orders=totals.orders if totals else 0,
             spend=totals.spend if totals else Decimal(0), last_purchase_at=totals.last_purchase_at if totals else None,
-            language=language, city=city, consents=intern(consents.get(cid, ())),
+            language=language, city=city, consents=consents.get(cid, nothing),
             stores=totals.stores if totals else nothing, tier=standing.tier, points=standing.points,
             cart_abandoned_at=carts.get(cid), rfm=rfm.get(cid)))
     return tuple(found)
