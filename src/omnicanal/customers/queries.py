@@ -263,6 +263,15 @@ def identities_by_id(customer_ids: Iterable[str]) -> dict[str, list[IdentityInfo
     return out
 
 
+def countable_profiles() -> dict[str, tuple[str, str]]:
+    """{public id: (language, city)} of every customer not merged away nor erased, oldest first, in one
+    query of three columns (marketing's segment population; the city as a summary's address gives it:
+    "" without an address line)."""
+    rows = (Customer.objects.filter(merged_into__isnull=True, erased_at__isnull=True).order_by("pk")
+            .values_list("public_id", "language", "address_city", "address_line1"))
+    return {public_id: (language, city if line1 else "") for public_id, language, city, line1 in rows}
+
+
 def customer_ids(*, limit: int, newest_first: bool = False) -> list[str]:
     """Public ids of customers that are not merged away, oldest first (or newest first): demos and
     batch jobs of other domains that walk the customer base."""
@@ -676,15 +685,17 @@ def export_data(customer: Customer) -> dict[str, Any]:
     }
 
 
-def granted_channels(customer_ids: Iterable[str], purpose: str) -> dict[str, frozenset[str]]:
+def granted_channels(customer_ids: Iterable[str] | None, purpose: str) -> dict[str, frozenset[str]]:
     """{customer id: the channels where they granted `purpose`} in one query (segments count many
-    customers; `may_contact` remains the check before any send: it also weighs erasure and hours)."""
-    wanted = [c for c in customer_ids if c]
-    out: dict[str, set[str]] = {c: set() for c in wanted}
-    rows = Consent.objects.filter(customer__public_id__in=wanted, purpose=purpose, granted=True,
-                                  customer__erased_at__isnull=True)
+    customers; `may_contact` remains the check before any send: it also weighs erasure and hours).
+    None: every customer with a grant (the others are left out)."""
+    wanted = None if customer_ids is None else [c for c in customer_ids if c]
+    out: dict[str, set[str]] = {c: set() for c in wanted or ()}
+    rows = Consent.objects.filter(purpose=purpose, granted=True, customer__erased_at__isnull=True)
+    if wanted is not None:
+        rows = rows.filter(customer__public_id__in=wanted)
     for customer_id, channel in rows.values_list("customer__public_id", "channel"):
-        out[customer_id].add(channel)
+        out.setdefault(customer_id, set()).add(channel)
     return {c: frozenset(found) for c, found in out.items()}
 
 

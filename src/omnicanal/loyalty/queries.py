@@ -332,15 +332,25 @@ class Standing:
     points: int
 
 
-def standings(customer_ids: list[str]) -> dict[str, Standing]:
-    """{customer id: Standing} for many customers in two queries; a customer the program never saw
-    holds the entry tier (min spend 0) if any, and 0 points."""
-    ids = list(customer_ids)
+def standings(customer_ids: list[str] | None) -> dict[str, Standing]:
+    """{customer id: Standing} for many customers in three queries; a customer the program never saw
+    holds the entry tier (min spend 0) if any, and 0 points. None: every customer the program saw
+    (a tier state or a points account; the others hold `entry_standing()`), without a list of ids."""
+    ids = None if customer_ids is None else list(customer_ids)
+    entry = entry_standing()
+    states, accounts = TierState.objects.all(), Account.objects.filter(
+        owner_kind=OwnerKind.CUSTOMER, kind=AccountKind.POINTS, unit=POINTS)
+    if ids is not None:
+        states, accounts = states.filter(owner_id__in=ids), accounts.filter(owner_id__in=ids)
+    tiers = dict(states.values_list("owner_id", "tier__code"))  # as current_tier
+    points = dict(accounts.values_list("owner_id", "balance"))
+    return {cid: Standing(tier=(tiers[cid] or "") if cid in tiers else entry.tier, points=int(points.get(cid) or 0))
+            for cid in (ids if ids is not None else {**tiers, **points})}
+
+
+def entry_standing() -> Standing:
+    """What a customer the program never saw holds: the entry tier (min spend 0) if any, 0 points."""
     program = _active_program()
     entry = (Tier.objects.filter(program=program, min_spend__lte=0).order_by("-min_spend").values_list("code", flat=True)
              .first() if program is not None else None)
-    tiers = dict(TierState.objects.filter(owner_id__in=ids).values_list("owner_id", "tier__code"))  # as current_tier
-    points = dict(Account.objects.filter(owner_kind=OwnerKind.CUSTOMER, owner_id__in=ids, kind=AccountKind.POINTS,
-                                         unit=POINTS).values_list("owner_id", "balance"))
-    return {cid: Standing(tier=(tiers[cid] or "") if cid in tiers else (entry or ""), points=int(points.get(cid) or 0))
-            for cid in ids}
+    return Standing(tier=entry or "", points=0)

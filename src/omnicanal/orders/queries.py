@@ -44,7 +44,6 @@ from omnicanal.orders.models import (
     Cart,
     CartLine,
     CartStatus,
-    DeliveryMethod,
     Dispute,
     DisputeStatus,
     Fulfillment,
@@ -63,6 +62,9 @@ from omnicanal.orders.models import (
     pk_from_number,
 )
 from omnicanal.orders.proof import same_contact
+from omnicanal.orders.purchases import STORE_VISIT_METHODS as STORE_VISIT_METHODS
+from omnicanal.orders.purchases import PurchaseTotals as PurchaseTotals  # re-exported: segments' population
+from omnicanal.orders.purchases import purchase_totals as purchase_totals
 from omnicanal.orders.services.common import DISPUTE_KINDS, PROMISE_DAYS, dispute_refusal, return_closes_at
 from omnicanal.orders.services.dues import allowed_actions as allowed_actions  # re-exported: the desk's rule
 from omnicanal.orders.services.dues import amount_due
@@ -708,10 +710,6 @@ class PurchasedLine:
     placed_at: dt.datetime
     amount: Decimal = Decimal(0)  # the line's total for the units not cancelled, in the order's currency
     store: str = ""  # the store the customer came to (a POS sale, a pickup or curbside there), else ""
-
-
-# Delivery methods where the customer walks into the order's location (a pickup point is a locker).
-STORE_VISIT_METHODS = (DeliveryMethod.CARRY_OUT, DeliveryMethod.PICKUP, DeliveryMethod.CURBSIDE)
 
 
 def purchase_history(*, customer_id: str = "", since: dt.datetime | None = None) -> list[PurchasedLine]:

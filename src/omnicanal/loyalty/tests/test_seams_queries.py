@@ -58,6 +58,23 @@ def test_current_tier_is_the_refreshed_one_else_the_entry_tier():
     assert queries.current_tier("cus_big").code == "plata"
 
 
+def test_standings_of_everyone_are_those_of_each_id_without_a_list_the_others_holding_the_entry_one():
+    # given a program with an entry tier; one customer earned into silver, another never seen
+    program.do_configure_program(name="Club", earn_per=Decimal(100), earn_points=1, point_value=Decimal(1),
+                                 points_expire_months=12, expiry_notice_days=30)
+    program.do_set_tier(code="base", name="Base", min_spend=Decimal(0))
+    program.do_set_tier(code="plata", name="Plata", min_spend=Decimal(500_000))
+    program.do_earn_for_order(customer_id="cus_big", order_ref="o1", channel="web",
+                              lines=[Line(sku="BICI", amount=Money.of(600_000, "CLP"), quantity=1, category="")])
+    # when segments read every standing at once (None) rather than per list of ids
+    everyone, by_id = queries.standings(None), queries.standings(["cus_big", "cus_nobody"])
+    # then the customers the program saw are as per id, and the others hold the entry standing
+    assert everyone["cus_big"] == by_id["cus_big"] and everyone["cus_big"].tier == "plata"
+    assert everyone["cus_big"].points > 0
+    assert "cus_nobody" not in everyone and queries.entry_standing() == by_id["cus_nobody"]
+    assert by_id["cus_nobody"] == queries.Standing(tier="base", points=0)
+
+
 def test_customer_gift_cards_lists_the_cards_they_bought_masked_with_their_balance():
     from omnicanal.loyalty.services import stored_value
 

@@ -170,3 +170,41 @@ def test_the_builders_live_count_is_audited_as_the_consoles(client, ana):
     assert page.status_code == 200 and "1" in page.content.decode()
     entry = AuditEntry.objects.get(action="segment.count")
     assert entry.after["via"] == "console" and entry.after["size"] == 1 and entry.actor_role == "marketer"
+
+
+def test_the_population_holds_the_facts_the_owners_per_customer_reads_give(shop):
+    """build() reads whole tables (purchases summed by orders); customer_facts reads the owners per
+    batch of ids: the same facts, merged-away and erased customers left out the same way."""
+    from omnicanal.customers import queries as customer_queries
+    from omnicanal.customers import services as customers
+    from omnicanal.orders.services import carts
+
+    people = [make_customer(phone=f"+5699878{i:04d}", name=f"Cliente {i}", email=f"d{i}@example.cl")
+              for i in range(8)]
+    skus = ["GEL-1", "GEL-2", "HELMET-1", "PUMP-1", "BIKE-M"]
+    for i, who in enumerate(people):
+        for n in range(i % 4):
+            buy(who, skus[(i + n) % len(skus)], at=START - (i * 5 + n * 2) * DAY, quantity=1 + n % 2)
+        if i % 2 == 0:
+            grant(who, "email")
+        if i % 3 == 0:
+            grant(who, "sms")
+        with transaction.atomic():
+            if i % 4 == 1:
+                customers.do_update_profile(customer_id=who, address={"line1": "Av. Brasil 1200", "city": "Valparaíso"})
+            if i == 6:
+                customers.do_update_profile(customer_id=who, address={"line1": "", "city": "Ñuñoa"})
+    with clock.frozen(START - 3 * DAY), transaction.atomic():
+        cart = carts.do_create_cart(channel="web", customer_id=people[2])
+        carts.do_set_cart_line(cart_id=cart.public_id, sku="HELMET-1", quantity=1)
+    with clock.frozen(START - DAY), transaction.atomic():
+        assert carts.do_mark_abandoned() == 1
+    with clock.frozen(START), transaction.atomic():
+        customers.do_merge_customers(survivor=people[1], other=people[3], reason="test")
+        customers.do_erase_customer(customer=people[5])
+    with clock.frozen(START):
+        built = population.build()
+        per_customer = queries.customer_facts(customer_queries.customer_ids(limit=1000), wanted_fields=set())
+    assert list(built) == per_customer
+    assert {people[3], people[5]}.isdisjoint(f.customer_id for f in built)
+    assert sum(1 for f in built if f.orders) >= 4 and any(f.cart_abandoned_at for f in built)
