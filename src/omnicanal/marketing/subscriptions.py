@@ -217,12 +217,22 @@ def _check_open(sub: Subscription) -> None:
         raise Conflict(detail=_("The subscription %(id)s is cancelled.") % {"id": sub.public_id})
 
 
+def _coming(sub: Subscription) -> dt.date:
+    """The date of the next cycle not yet ordered: while a card charge is pending for the cycle on
+    next_date (not moved since), that cycle is already ordered and the coming one is an interval on.
+    (A charge pending from before `charging_for` was recorded is for next_date.)"""
+    if sub.charging_order_id and sub.charging_for in (None, sub.next_date):
+        return sub.next_date + dt.timedelta(days=sub.interval_days)
+    return sub.next_date
+
+
 def do_skip_next(*, subscription_id: str, by: str = "customer") -> Subscription:
-    """The next delivery does not happen; the one after it is the next (its reservation is freed)."""
+    """The next delivery does not happen; the one after it is the next (its reservation is freed).
+    During a pending card charge the skipped one is the cycle after the charged one."""
     sub = _locked(subscription_id)
     _check_open(sub)
     _release(sub, "skipped")
-    sub.next_date = sub.next_date + dt.timedelta(days=sub.interval_days)
+    sub.next_date = _coming(sub) + dt.timedelta(days=sub.interval_days)
     sub.failures, sub.retry_at, sub.last_error = 0, None, ""
     return _save(sub, "skipped", by)
 
@@ -436,19 +446,20 @@ def _place(sub: Subscription, at: dt.datetime) -> str:
         sub.reserved_for = held  # the release rolled back with the order: the units are still held
         return _failed(sub, problem, at)
     if sub.payment_source == "card":
-        sub.charging_order_id, sub.reserved_for = order.public_id, None
+        sub.charging_order_id, sub.charging_for, sub.reserved_for = order.public_id, sub.next_date, None
         _save(sub, "charging", "system", order.public_id)
         return order.public_id
     return _placed(sub, order.public_id)
 
 
 def _placed(sub: Subscription, order_id: str) -> str:
-    """The cycle's order is placed and paid: the cycle is done, the next one is due an interval on."""
-    placed_for = sub.next_date
+    """The cycle's order is placed and paid: the cycle is done, the next one is due an interval on.
+    A card's cycle is the one its order was placed for (`charging_for`): a skip or a new date set
+    while its charge was pending moved next_date already, and is kept as it is."""
     sub.last_order_id, sub.orders_placed = order_id, sub.orders_placed + 1
-    sub.next_date = placed_for + dt.timedelta(days=sub.interval_days)
+    sub.next_date = _coming(sub) if sub.charging_order_id else sub.next_date + dt.timedelta(days=sub.interval_days)
     sub.failures, sub.retry_at, sub.last_error, sub.reserved_for = 0, None, "", None
-    sub.charging_order_id = ""
+    sub.charging_order_id, sub.charging_for = "", None
     _save(sub, "ordered", "system", order_id)
     return order_id
 
@@ -462,7 +473,7 @@ def _settle_charge(sub: Subscription, at: dt.datetime) -> str:
         _placed(sub, order_id)
         return "paid"
     if state in ("cancelled", ""):
-        sub.charging_order_id = ""
+        sub.charging_order_id, sub.charging_for = "", None
         if sub.state != SubscriptionState.ACTIVE:  # paused or cancelled meanwhile: nothing to retry
             _save(sub, "failed", "system", order_id)
             return "failed"
