@@ -291,10 +291,13 @@ def do_change(*, subscription_id: str, by: str = "customer", lines: list[LineSpe
               interval_days: int | None = None, delivery_method: str | None = None, location: str | None = None,
               address: dict | None = None, next_date: dt.date | None = None, payment_source: str | None = None,
               card_id: str | None = None) -> Subscription:
-    """What, how often, where, when and how it is paid; the held units are given back (the next run
-    reserves anew)."""
+    """What (add, change or remove lines: never the last one, that is cancelling), how often, where,
+    when and how it is paid. The held units follow: given back, and held again at once for the new
+    lines, place or date when the cycle is within the reservation days (else the run reserves)."""
     sub = _locked(subscription_id)
     _check_open(sub)
+    if lines is not None and not lines:
+        raise ValidationFailed.on("lines", _("keep at least one product: to stop the subscription, cancel it"))
     _release(sub, "changed")
     if lines is not None:
         sub.lines = _check_lines(lines, sub.channel)
@@ -310,7 +313,17 @@ def do_change(*, subscription_id: str, by: str = "customer", lines: list[LineSpe
         sub.payment_source, sub.card_id = _check_payment(
             payment_source or sub.payment_source, card_id if card_id is not None else sub.card_id, sub.customer_id)
     sub.reminded_for = None if sub.reminded_for != sub.next_date else sub.reminded_for
+    _hold_again(sub, clock.now())
     return _save(sub, "changed", by)
+
+
+def _hold_again(sub: Subscription, at: dt.datetime) -> None:
+    """After a change, hold the coming cycle's units now if the run would have (short stock: the
+    run tries again); not while paused or while a charged cycle's order is pending."""
+    day = today(at)
+    if (sub.state == SubscriptionState.ACTIVE and not sub.charging_order_id and sub.next_date > day
+            and day >= sub.next_date - dt.timedelta(days=setting("RESERVE_DAYS"))):
+        _reserve(sub, at)
 
 
 def do_cancel(*, subscription_id: str, by: str = "customer") -> Subscription:
