@@ -1,6 +1,7 @@
 """The shop's "your subscriptions" page (a marketing page in the shop's layout: storefront.shell):
 the signed-in customer's subscriptions with their next order, what it should cost, buttons to
-skip the next one, pause, resume or cancel, and a form to change the quantities, the interval,
+skip the next one, pause, resume or cancel, and a form to change the box (quantities, a line
+removed but never the last, a replenishable product added), the interval,
 where the orders go (a store or a saved address), the next date and how it is paid (the balance or
 a saved card): a 422 names each bad field beside it. A subscription whose card is no longer saved
 (paused `card_removed`) is resumed with another card or the balance, chosen beside "Resume". Plain forms (POST, then redirect); works

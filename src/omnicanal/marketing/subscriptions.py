@@ -618,7 +618,7 @@ def answer_reminder(*, customer_id: str, channel: str, text: str, language: str)
     lang = language if language in ("es", "en") else settings.LANGUAGE_CODE
     with translation.override(lang):
         if action == "skip":
-            skipped = sub.next_date
+            skipped = _coming(sub)  # the charged cycle's order stands: the one after it is skipped
             sub = do_skip_next(subscription_id=sub.public_id, by=f"customer:{channel}")
             return _("Done: we skip the order of %(skipped)s. The next one is on %(next)s.") % {
                 "skipped": formats.date_format(skipped, "j F"), "next": formats.date_format(sub.next_date, "j F")}

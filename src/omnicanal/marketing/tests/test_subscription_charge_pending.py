@@ -87,3 +87,18 @@ def test_a_skip_during_a_charge_that_is_then_declined_keeps_the_skip_and_counts_
     assert (row.next_date, row.failures, row.orders_placed, row.charging_for) == (FIRST + 60 * DAY, 1, 0, None)
     # nothing is placed before the date the customer's skip left
     assert run(sub, LATER + dt.timedelta(days=2)) == [] and Order.objects.count() == 1
+
+
+def test_answering_skip_to_the_reminder_while_charging_names_the_cycle_it_skips(ana, monkeypatch):
+    from django.utils import formats, translation
+
+    from omnicanal.marketing.models import Subscription
+
+    sub = pending(monkeypatch, ana)
+    Subscription.objects.filter(public_id=sub).update(reminded_for=FIRST)  # the charged cycle was reminded
+    with clock.frozen(WHEN + dt.timedelta(minutes=1)):
+        said = subs.answer_reminder(customer_id=ana, channel="whatsapp", text="saltar", language="es")
+    with translation.override("es"):
+        skipped, coming = (formats.date_format(FIRST + n * DAY, "j F") for n in (30, 60))
+    assert said is not None and f"saltamos el pedido del {skipped}" in said and coming in said
+    assert get(sub).next_date == FIRST + 60 * DAY
