@@ -62,6 +62,7 @@ def _row(sub, customer_id: str, places: tuple[list, list], addable: list,
                        "quantity": quantity,
                        "error": errors.get(f"lines.{i}.quantity") or errors.get(f"lines.{i}.sku", "")}
                       for i, (quantity, title) in enumerate(items)],
+            "charging": bool(sub.charging_order_id) and subscriptions.coming_date(sub) != sub.next_date,
             "can_remove": len(items) > 1 or "lines" in errors, "lines_error": errors.get("lines", ""),
             "addable": [p for p in addable if p.value not in boxed],
             "add_error": errors.get("add.sku") or errors.get("add.quantity", ""),

@@ -217,7 +217,7 @@ def _check_open(sub: Subscription) -> None:
         raise Conflict(detail=_("The subscription %(id)s is cancelled.") % {"id": sub.public_id})
 
 
-def _coming(sub: Subscription) -> dt.date:
+def coming_date(sub: Subscription) -> dt.date:
     """The date of the next cycle not yet ordered: while a card charge is pending for the cycle on
     next_date (not moved since), that cycle is already ordered and the coming one is an interval on.
     (A charge pending from before `charging_for` was recorded is for next_date.)"""
@@ -232,7 +232,7 @@ def do_skip_next(*, subscription_id: str, by: str = "customer") -> Subscription:
     sub = _locked(subscription_id)
     _check_open(sub)
     _release(sub, "skipped")
-    sub.next_date = _coming(sub) + dt.timedelta(days=sub.interval_days)
+    sub.next_date = coming_date(sub) + dt.timedelta(days=sub.interval_days)
     sub.failures, sub.retry_at, sub.last_error = 0, None, ""
     return _save(sub, "skipped", by)
 
@@ -470,7 +470,7 @@ def _placed(sub: Subscription, order_id: str) -> str:
     A card's cycle is the one its order was placed for (`charging_for`): a skip or a new date set
     while its charge was pending moved next_date already, and is kept as it is."""
     sub.last_order_id, sub.orders_placed = order_id, sub.orders_placed + 1
-    sub.next_date = _coming(sub) if sub.charging_order_id else sub.next_date + dt.timedelta(days=sub.interval_days)
+    sub.next_date = coming_date(sub) if sub.charging_order_id else sub.next_date + dt.timedelta(days=sub.interval_days)
     sub.failures, sub.retry_at, sub.last_error, sub.reserved_for = 0, None, "", None
     sub.charging_order_id, sub.charging_for = "", None
     _save(sub, "ordered", "system", order_id)
@@ -618,7 +618,7 @@ def answer_reminder(*, customer_id: str, channel: str, text: str, language: str)
     lang = language if language in ("es", "en") else settings.LANGUAGE_CODE
     with translation.override(lang):
         if action == "skip":
-            skipped = _coming(sub)  # the charged cycle's order stands: the one after it is skipped
+            skipped = coming_date(sub)  # the charged cycle's order stands: the one after it is skipped
             sub = do_skip_next(subscription_id=sub.public_id, by=f"customer:{channel}")
             return _("Done: we skip the order of %(skipped)s. The next one is on %(next)s.") % {
                 "skipped": formats.date_format(skipped, "j F"), "next": formats.date_format(sub.next_date, "j F")}

@@ -102,3 +102,13 @@ def test_answering_skip_to_the_reminder_while_charging_names_the_cycle_it_skips(
         skipped, coming = (formats.date_format(FIRST + n * DAY, "j F") for n in (30, 60))
     assert said is not None and f"saltamos el pedido del {skipped}" in said and coming in said
     assert get(sub).next_date == FIRST + 60 * DAY
+
+
+def test_the_account_page_says_the_order_is_being_paid_and_what_a_skip_skips(ana, monkeypatch):
+    from omnicanal.marketing.tests.test_subscription_page import PAGE, browser_for
+
+    sub = pending(monkeypatch, ana)
+    page = browser_for(ana).get(PAGE).content.decode()
+    assert "se está pagando: si saltas ahora, saltas el siguiente." in page
+    assert sweep(LATER) == 1 and run(sub, LATER + dt.timedelta(hours=1)) == ["paid"]
+    assert "se está pagando" not in browser_for(ana).get(PAGE).content.decode()
