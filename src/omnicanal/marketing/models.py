@@ -310,6 +310,9 @@ class Subscription(models.Model):
     last_order_id = models.CharField(max_length=32, blank=True, default="")
     # the current cycle's order, placed and committed, while its card charge is not settled (paid or cancelled)
     charging_order_id = models.CharField(max_length=32, blank=True, default="")
+    # the cycle (its date) that order is for: paid, the next one is an interval after it, whatever
+    # a skip or a change did to next_date meanwhile (they are kept, never applied twice)
+    charging_for = models.DateField(null=True, blank=True)
     orders_placed = models.PositiveIntegerField(default=0)
     created_by = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField()

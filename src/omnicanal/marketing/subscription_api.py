@@ -47,7 +47,8 @@ class StaffSubscriptionIn(SubscriptionIn):
 
 
 class SubscriptionChangeIn(Schema):
-    lines: list[SubscriptionLineIn] | None = Field(None, min_length=1, max_length=subscriptions.MAX_LINES)
+    # the whole box: add, change a quantity or leave a line out (never all: cancelling is its own action)
+    lines: list[SubscriptionLineIn] | None = Field(None, max_length=subscriptions.MAX_LINES)
     interval_days: int | None = Field(None, ge=subscriptions.MIN_INTERVAL, le=subscriptions.MAX_INTERVAL)
     delivery_method: str | None = Field(None, max_length=12)
     location: str | None = Field(None, max_length=20)
@@ -193,7 +194,7 @@ def my_change(request: HttpRequest, subscription_id: str, body: SubscriptionChan
     _own(request, subscription_id)
     with transaction.atomic():
         sub = subscriptions.do_change(
-            subscription_id=subscription_id, by="customer", lines=_lines(body.lines) if body.lines else None,
+            subscription_id=subscription_id, by="customer", lines=_lines(body.lines) if body.lines is not None else None,
             interval_days=body.interval_days, delivery_method=body.delivery_method, location=body.location,
             address=body.address, next_date=body.next_date, payment_source=body.payment_source,
             card_id=body.card_id)

@@ -1,6 +1,7 @@
 """The shop's "your subscriptions" page (a marketing page in the shop's layout: storefront.shell):
 the signed-in customer's subscriptions with their next order, what it should cost, buttons to
-skip the next one, pause, resume or cancel, and a form to change the quantities, the interval,
+skip the next one, pause, resume or cancel, and a form to change the box (quantities, a line
+removed but never the last, a replenishable product added), the interval,
 where the orders go (a store or a saved address), the next date and how it is paid (the balance or
 a saved card): a 422 names each bad field beside it. A subscription whose card is no longer saved
 (paused `card_removed`) is resumed with another card or the balance, chosen beside "Resume". Plain forms (POST, then redirect); works
@@ -49,25 +50,58 @@ KEEP = "keep"  # the place option "where it goes now" when that address is none 
 PLACE_FIELDS = ("place", "delivery_method", "location", "address")
 
 
-def _row(sub, customer_id: str, places: tuple[list, list], errors: dict[str, str] | None = None) -> dict:
+def _row(sub, customer_id: str, places: tuple[list, list], addable: list,
+         errors: dict[str, str] | None = None) -> dict:
     prices = catalog.channel_prices([line["sku"] for line in sub.lines], sub.channel)
     items = [(line["quantity"], prices[line["sku"]].title if line["sku"] in prices else line["sku"]) for line in sub.lines]
     stores, book = places
     errors = errors or {}
+    boxed = {line["sku"] for line in sub.lines}
     return {"sub": sub, "items": items, "estimate": subscriptions.estimate(sub), "errors": errors,
-            "lines": [{"field": f"lines.{i}.quantity", "title": title, "quantity": quantity,
-                       "error": errors.get(f"lines.{i}.quantity", "")} for i, (quantity, title) in enumerate(items)],
+            "lines": [{"field": f"lines.{i}.quantity", "remove": f"lines.{i}.remove", "title": title,
+                       "quantity": quantity,
+                       "error": errors.get(f"lines.{i}.quantity") or errors.get(f"lines.{i}.sku", "")}
+                      for i, (quantity, title) in enumerate(items)],
+            "charging": bool(sub.charging_order_id) and subscriptions.coming_date(sub) != sub.next_date,
+            "can_remove": len(items) > 1 or "lines" in errors, "lines_error": errors.get("lines", ""),
+            "addable": [p for p in addable if p.value not in boxed],
+            "add_error": errors.get("add.sku") or errors.get("add.quantity", ""),
             "intervals": subscription_shop.interval_choices(sub.interval_days), "stores": stores, "book": book,
             "place": subscription_shop.place_of(sub, customer_id) or KEEP, "pay": subscription_shop.pay_of(sub),
             "place_error": next((errors[f] for f in PLACE_FIELDS if f in errors), ""),
             "pay_error": errors.get("card_id") or errors.get("payment_source", "")}
 
 
+def _box(sub, form) -> tuple[list[subscriptions.LineSpec], list[str]]:
+    """The change form's box: each line's quantity unless ticked to remove, and the product to add
+    (`add.sku`, `add.quantity`); with, for each line passed on, the form field it came from."""
+    lines, origin = [], []
+    for i, line in enumerate(sub.lines):
+        if form.get(f"lines.{i}.remove"):
+            continue
+        lines.append(subscriptions.LineSpec(sku=line["sku"], quantity=subscription_shop.whole(
+            form.get(f"lines.{i}.quantity", ""), f"lines.{i}.quantity")))
+        origin.append(f"lines.{i}")
+    if form.get("add.sku"):
+        lines.append(subscriptions.LineSpec(sku=form["add.sku"], quantity=subscription_shop.whole(
+            form.get("add.quantity", ""), "add.quantity")))
+        origin.append("add")
+    return lines, origin
+
+
+def _named_by_form(failed: ValidationFailed, origin: list[str]) -> ValidationFailed:
+    """The writer names the box's lines by their place in it; the page by the form's boxes."""
+    for error in failed.errors:
+        index, _sep, part = error.field.removeprefix("lines.").partition(".")
+        if error.field.startswith("lines.") and index.isdigit() and int(index) < len(origin):
+            error.field = f"{origin[int(index)]}.{part}"
+    return failed
+
+
 def _change(sub, customer_id: str, form) -> None:
     """The change form's fields to do_change (only a moved date or place is passed: a paused one's
     past date stays until it resumes); ValidationFailed names the first bad field."""
-    lines = [subscriptions.LineSpec(sku=line["sku"], quantity=subscription_shop.whole(
-        form.get(f"lines.{i}.quantity", ""), f"lines.{i}.quantity")) for i, line in enumerate(sub.lines)]
+    lines, origin = _box(sub, form)
     interval = subscription_shop.whole(form.get("interval_days", ""), "interval_days")
     delivery: dict = {}
     if form.get("place", KEEP) not in (KEEP, subscription_shop.place_of(sub, customer_id)):
@@ -81,8 +115,11 @@ def _change(sub, customer_id: str, form) -> None:
     if form.get("pay") and form["pay"] != subscription_shop.pay_of(sub):
         source, card_id = subscription_shop.parse_pay(form["pay"])
         payment = {"payment_source": source, "card_id": card_id}
-    subscriptions.do_change(subscription_id=sub.public_id, by="customer:web", lines=lines, interval_days=interval,
-                            next_date=next_date if next_date != sub.next_date else None, **delivery, **payment)
+    try:
+        subscriptions.do_change(subscription_id=sub.public_id, by="customer:web", lines=lines, interval_days=interval,
+                                next_date=next_date if next_date != sub.next_date else None, **delivery, **payment)
+    except ValidationFailed as failed:
+        raise _named_by_form(failed, origin) from None
 
 
 def _act(action: str, subscription_id: str, customer_id: str, form) -> None:
@@ -147,7 +184,10 @@ def my_subscriptions(request: HttpRequest) -> HttpResponse:
     places = subscription_shop.places(shopper.customer_id, shopper.channel)  # read once for every row's form
     cards = order_queries.stored_cards(shopper.customer_id)
     pays = subscription_shop.pay_choices(shopper.customer_id, cards)
-    rows = [_row(s, shopper.customer_id, places, errors if s.public_id == failed_id else None)
+    language = (getattr(request, "LANGUAGE_CODE", "") or "es")[:2]
+    addable = subscription_shop.addable(shopper.channel, language)  # read once for every row's form
+    rows = [_row(s, shopper.customer_id, places, addable if s.channel == shopper.channel
+                 else subscription_shop.addable(s.channel, language), errors if s.public_id == failed_id else None)
             for s in subscriptions.listed(customer_id=shopper.customer_id)]
     for row in rows:  # paid with a card no longer saved: resuming asks for another one or the balance
         row["card_gone"] = row["pay"] != subscription_shop.STORED_VALUE and row["pay"] not in {p.value for p in pays}

@@ -93,6 +93,17 @@ def pay_of(sub) -> str:
     return f"card:{sub.card_id}" if sub.payment_source == "card" else STORED_VALUE
 
 
+def addable(channel: str, language: str) -> list[Place]:
+    """The products a subscription on `channel` may take in (the account page's "add a product"):
+    the variants of replenishable products sold there, by name (a few queries, whatever the box)."""
+    names = [p for p in catalog.product_names() if catalog.product_cycle(p.handle) is not None]
+    prices = catalog.channel_prices([sku for p in names for sku in p.skus], channel)
+    return [Place(sku, f"{p.name_en if language == 'en' and p.name_en else p.name_es}"
+                       f"{f' ({sku})' if len(p.skus) > 1 else ''} · {prices[sku].price.format()}")
+            for p in names for sku in p.skus
+            if sku in prices and prices[sku].active and prices[sku].published]
+
+
 def interval_choices(current: int) -> list[int]:
     return sorted({*INTERVALS, current})
 

@@ -217,12 +217,22 @@ def _check_open(sub: Subscription) -> None:
         raise Conflict(detail=_("The subscription %(id)s is cancelled.") % {"id": sub.public_id})
 
 
+def coming_date(sub: Subscription) -> dt.date:
+    """The date of the next cycle not yet ordered: while a card charge is pending for the cycle on
+    next_date (not moved since), that cycle is already ordered and the coming one is an interval on.
+    (A charge pending from before `charging_for` was recorded is for next_date.)"""
+    if sub.charging_order_id and sub.charging_for in (None, sub.next_date):
+        return sub.next_date + dt.timedelta(days=sub.interval_days)
+    return sub.next_date
+
+
 def do_skip_next(*, subscription_id: str, by: str = "customer") -> Subscription:
-    """The next delivery does not happen; the one after it is the next (its reservation is freed)."""
+    """The next delivery does not happen; the one after it is the next (its reservation is freed).
+    During a pending card charge the skipped one is the cycle after the charged one."""
     sub = _locked(subscription_id)
     _check_open(sub)
     _release(sub, "skipped")
-    sub.next_date = sub.next_date + dt.timedelta(days=sub.interval_days)
+    sub.next_date = coming_date(sub) + dt.timedelta(days=sub.interval_days)
     sub.failures, sub.retry_at, sub.last_error = 0, None, ""
     return _save(sub, "skipped", by)
 
@@ -281,10 +291,13 @@ def do_change(*, subscription_id: str, by: str = "customer", lines: list[LineSpe
               interval_days: int | None = None, delivery_method: str | None = None, location: str | None = None,
               address: dict | None = None, next_date: dt.date | None = None, payment_source: str | None = None,
               card_id: str | None = None) -> Subscription:
-    """What, how often, where, when and how it is paid; the held units are given back (the next run
-    reserves anew)."""
+    """What (add, change or remove lines: never the last one, that is cancelling), how often, where,
+    when and how it is paid. The held units follow: given back, and held again at once for the new
+    lines, place or date when the cycle is within the reservation days (else the run reserves)."""
     sub = _locked(subscription_id)
     _check_open(sub)
+    if lines is not None and not lines:
+        raise ValidationFailed.on("lines", _("keep at least one product: to stop the subscription, cancel it"))
     _release(sub, "changed")
     if lines is not None:
         sub.lines = _check_lines(lines, sub.channel)
@@ -300,7 +313,17 @@ def do_change(*, subscription_id: str, by: str = "customer", lines: list[LineSpe
         sub.payment_source, sub.card_id = _check_payment(
             payment_source or sub.payment_source, card_id if card_id is not None else sub.card_id, sub.customer_id)
     sub.reminded_for = None if sub.reminded_for != sub.next_date else sub.reminded_for
+    _hold_again(sub, clock.now())
     return _save(sub, "changed", by)
+
+
+def _hold_again(sub: Subscription, at: dt.datetime) -> None:
+    """After a change, hold the coming cycle's units now if the run would have (short stock: the
+    run tries again); not while paused or while a charged cycle's order is pending."""
+    day = today(at)
+    if (sub.state == SubscriptionState.ACTIVE and not sub.charging_order_id and sub.next_date > day
+            and day >= sub.next_date - dt.timedelta(days=setting("RESERVE_DAYS"))):
+        _reserve(sub, at)
 
 
 def do_cancel(*, subscription_id: str, by: str = "customer") -> Subscription:
@@ -436,19 +459,20 @@ def _place(sub: Subscription, at: dt.datetime) -> str:
         sub.reserved_for = held  # the release rolled back with the order: the units are still held
         return _failed(sub, problem, at)
     if sub.payment_source == "card":
-        sub.charging_order_id, sub.reserved_for = order.public_id, None
+        sub.charging_order_id, sub.charging_for, sub.reserved_for = order.public_id, sub.next_date, None
         _save(sub, "charging", "system", order.public_id)
         return order.public_id
     return _placed(sub, order.public_id)
 
 
 def _placed(sub: Subscription, order_id: str) -> str:
-    """The cycle's order is placed and paid: the cycle is done, the next one is due an interval on."""
-    placed_for = sub.next_date
+    """The cycle's order is placed and paid: the cycle is done, the next one is due an interval on.
+    A card's cycle is the one its order was placed for (`charging_for`): a skip or a new date set
+    while its charge was pending moved next_date already, and is kept as it is."""
     sub.last_order_id, sub.orders_placed = order_id, sub.orders_placed + 1
-    sub.next_date = placed_for + dt.timedelta(days=sub.interval_days)
+    sub.next_date = coming_date(sub) if sub.charging_order_id else sub.next_date + dt.timedelta(days=sub.interval_days)
     sub.failures, sub.retry_at, sub.last_error, sub.reserved_for = 0, None, "", None
-    sub.charging_order_id = ""
+    sub.charging_order_id, sub.charging_for = "", None
     _save(sub, "ordered", "system", order_id)
     return order_id
 
@@ -462,7 +486,7 @@ def _settle_charge(sub: Subscription, at: dt.datetime) -> str:
         _placed(sub, order_id)
         return "paid"
     if state in ("cancelled", ""):
-        sub.charging_order_id = ""
+        sub.charging_order_id, sub.charging_for = "", None
         if sub.state != SubscriptionState.ACTIVE:  # paused or cancelled meanwhile: nothing to retry
             _save(sub, "failed", "system", order_id)
             return "failed"
@@ -594,7 +618,7 @@ def answer_reminder(*, customer_id: str, channel: str, text: str, language: str)
     lang = language if language in ("es", "en") else settings.LANGUAGE_CODE
     with translation.override(lang):
         if action == "skip":
-            skipped = sub.next_date
+            skipped = coming_date(sub)  # the charged cycle's order stands: the one after it is skipped
             sub = do_skip_next(subscription_id=sub.public_id, by=f"customer:{channel}")
             return _("Done: we skip the order of %(skipped)s. The next one is on %(next)s.") % {
                 "skipped": formats.date_format(skipped, "j F"), "next": formats.date_format(sub.next_date, "j F")}
