@@ -199,10 +199,16 @@ def do_subscribe(*, customer_id: str, lines: list[LineSpec], interval_days: int,
     sub = Subscription.objects.create(
         customer_id=customer_id, lines=checked_lines, interval_days=_check_interval(interval_days), channel=channel,
         delivery_method=method, location=location, address=address, payment_source=payment_source,
-        card_id=card_id, next_date=_check_next_date(next_date, now), created_by=(actor.name or by)[:100], created_at=now,
+        card_id=card_id, next_date=_check_next_date(next_date, now), created_by=_creator(actor, by), created_at=now,
         updated_at=now)
     _emit(sub, "subscribed", by)
     return sub
+
+
+def _creator(actor: Principal, by: str) -> str:
+    """Who made it: the staff member or key that acted, else the caller's words (a shopper's own
+    session is "customer", the demo "demo"), never "system" for someone's own act."""
+    return (by if actor is SYSTEM else actor.name or by)[:100]
 
 
 def _save(sub: Subscription, action: str, by: str, order_id: str = "") -> Subscription:

@@ -25,6 +25,7 @@ def test_the_customer_subscribes_skips_pauses_and_resumes_from_their_account(api
     body = made.json()
     assert body["state"] == "active" and body["estimate"] == {"amount": "8000", "currency": "CLP"}
     sub, first = body["id"], body["next_date"]
+    assert Subscription.objects.get(public_id=sub).created_by == "customer"  # their own act, not "system"
     skipped = me.post(f"{STORE}/subscriptions/{sub}/skip").json()
     assert skipped["next_date"] > first
     assert me.post(f"{STORE}/subscriptions/{sub}/pause").json()["state"] == "paused"
@@ -59,6 +60,7 @@ def test_store_staff_subscribe_a_customer_at_the_pos_with_their_qr(api, issue_ke
     assert clerk.post(f"/customers/{ana}/subscriptions", {**GELS, "qr": "forged"}).status_code == 422
     made = clerk.post(f"/customers/{ana}/subscriptions", {**GELS, "qr": token})
     assert made.status_code == 201, made.content
+    assert Subscription.objects.get(public_id=made.json()["id"]).created_by not in ("", "system", "customer")
     # not for another store, and a clerk does not manage subscriptions afterwards
     assert clerk.post(f"/customers/{ana}/subscriptions", {**GELS, "location": "VAP", "qr": token}).status_code == 403
     assert clerk.get("/subscriptions").status_code == 403
