@@ -74,3 +74,19 @@ def test_every_app_reads_its_own_translation_at_run_time(language):
                 if shown != wanted:
                     clashes.append(f"{app_dir.name}: {message.id!r} shows {shown!r}, not {wanted!r}")
     assert not clashes, "\n".join(clashes)
+
+
+@pytest.mark.database_free
+@pytest.mark.parametrize("app_dir", app_dirs(), ids=lambda p: p.name)
+def test_every_catalogue_declares_its_plural_forms(app_dir):
+    """A catalogue with plural translations needs its header's Plural-Forms (GNU msgfmt -c refuses it
+    otherwise, and a translator's tool cannot tell how many forms to offer); two forms as in English,
+    the rule the project's Spanish catalogues follow."""
+    for po_path in sorted(app_dir.glob("locale/*/LC_MESSAGES/django.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle)
+        raw = po_path.read_text(encoding="utf-8").split("\n\n", 1)[0]
+        assert '"Plural-Forms: nplurals=' in raw, f"{po_path}: its header lacks Plural-Forms"
+        widths = {len(m.string) for m in catalog if m.id and isinstance(m.id, tuple | list) and m.string}
+        declared = int(raw.split('"Plural-Forms: nplurals=', 1)[1].split(";", 1)[0])
+        assert widths <= {declared}, f"{po_path}: plural entries with {widths} forms, header says {declared}"
