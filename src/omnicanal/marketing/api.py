@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema, Status
 
 from omnicanal.catalog import queries as catalog
-from omnicanal.core.auth import require_role
+from omnicanal.core.auth import require_location, require_role
 from omnicanal.customers import queries as customers
 from omnicanal.marketing import campaigns, queries, roles, services
 
@@ -82,15 +82,23 @@ def recommendations(request, customer_id: str, query: Query[RecommendationsQuery
     never what is unpublished or unavailable there (at the asking `store`, when given), a one-off or
     durable product already bought, or what they returned as unwanted. `kind=because_viewed`: only
     what is like their recently viewed products, each reason naming one."""
-    require_role(request, *roles.READ)
+    principal = require_role(request, *roles.RECOMMEND)
     customer = customers.customer_summary(customer_id)
     channel = catalog.check_channel(query.channel)
     kind = queries.check_kind(query.kind)
-    store = queries.check_store(query.store) if query.store else ""
+    store = queries.check_store(query.store) if query.store else _own_store(principal)
+    if store:
+        require_location(principal, store)
     found = queries.recommend(customer_id=customer.id, channel=channel, context="home", limit=query.limit,
                               language=_language(), kind=kind, store=store)
     return {"kind": kind, "items": [{"sku": r.sku, "product": r.handle, "name": r.name, "score": r.score,
                                      "reason": r.reason} for r in found]}
+
+
+def _own_store(principal) -> str:
+    """The store a store-scoped key asks from when it names none: its one store, if it has one."""
+    own = principal.locations or frozenset()
+    return next(iter(own)) if len(own) == 1 else ""
 
 
 @router.post("/recommender/train", response={201: TrainingOut},

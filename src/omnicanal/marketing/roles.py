@@ -8,6 +8,9 @@ OPERATE = ("manager", "marketer")
 # The 360 page's panel (recommendations to suggest in a conversation, purchase cycles): whoever
 # reads the 360 at the counter or in the inbox.
 PANEL = ("manager", "marketer", "agent", "store_staff")
+# The staff API's recommendations for a customer: the panel's readers (a clerk's app at the counter
+# asks what the panel shows); a store_staff key only for its own stores.
+RECOMMEND = PANEL
 # Building, counting and saving segments (bulk reads of customers: not for agents or clerks).
 SEGMENTS = ("manager", "marketer")
 # Composing, scheduling, launching and reading campaigns (their results name no one).

@@ -137,6 +137,24 @@ def test_the_staff_api_takes_a_store_and_a_kind(api, issue_key, ana):
         assert refused.json()["errors"][0]["field"].endswith(field)
 
 
+def test_a_clerk_asks_from_their_own_store_only(api, issue_key, ana):
+    """The panel's readers call the staff API too (a clerk's app at the counter); a store-scoped key
+    asks from its store when it names none, and may not ask as another store."""
+    two_stores()
+    view(ana, "bombin-pro")
+    train(NOW)
+    clerk = api.as_(issue_key("store_staff", locations=["VAP"]))
+    agent = api.as_(issue_key("agent"))
+    with clock.frozen(NOW):
+        own = clerk.get(f"/customers/{ana}/recommendations?channel=pos&limit=3")
+        assert own.status_code == 200, own.content
+        assert own.json()["items"][0]["sku"] == "PUMP-1"
+        assert own.json()["items"][0]["reason"] == "Popular en Tienda VAP"
+        assert clerk.get(f"/customers/{ana}/recommendations?channel=pos&store=scl").status_code == 403
+        assert agent.get(f"/customers/{ana}/recommendations?channel=pos&limit=3").status_code == 200
+    assert api.as_(issue_key("integration")).get(f"/customers/{ana}/recommendations").status_code == 403
+
+
 def test_the_store_api_takes_a_store_and_a_kind(ana):
     from omnicanal.storefront import services
 
