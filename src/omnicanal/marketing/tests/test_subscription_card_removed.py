@@ -64,6 +64,18 @@ def test_resuming_asks_for_another_card_or_the_balance(api, client, ana, django_
     assert (row.state, row.pause_reason, row.payment_source, row.card_id) == ("active", "", "stored_value", "")
 
 
+def test_the_store_api_never_removes_another_customers_card(api, client, ana, bea,
+                                                            django_capture_on_commit_callbacks):
+    beas_card = save_card_in_the_shop(bea)
+    beas = subscribe_with_card(bea, beas_card)
+    me = shopper(api, client, ana)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert me.delete(f"{STORE}/cards/{beas_card}").status_code == 404  # not hers: as if it did not exist
+    assert get(beas).state == "active" and get(beas).card_id == beas_card
+    her = shopper(api, client, bea)
+    assert [c["id"] for c in her.get(f"{STORE}/cards").json()["items"]] == [beas_card]
+
+
 def test_another_customers_card_and_a_paused_subscription_are_left_alone(ana, bea, django_capture_on_commit_callbacks):
     card, bea_card = save_card_in_the_shop(ana), save_card_in_the_shop(bea)
     anas, beas = subscribe_with_card(ana, card), subscribe_with_card(bea, bea_card)
