@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import Count, Q, Sum
 
-from omnicanal.analytics import customer_months, kpis
+from omnicanal.analytics import customer_months, day_packs, kpis
 from omnicanal.analytics import order_rollups as r
 from omnicanal.analytics.models import CustomerHour
 from omnicanal.analytics.totals import Filters, Totals, summed
@@ -48,11 +48,16 @@ def on_time_rate(m: dict[str, Decimal], filters: Filters) -> float | None:
 
 def customers_kpis(filters: Filters, money) -> dict[str, Any]:
     """repeat_rate and customers_by_channels_used, in one query: per customer over the period
-    (orders, channels with an order, spend), then per number of channels. Unfiltered whole UTC
-    months: the CustomerMonth rows (customer_months); any other period: its CustomerHour rows (of
-    the channel and locations asked)."""
-    if filters.channel is None and filters.locations is None and customer_months.whole_months(filters.start,
-                                                                                             filters.end):
+    (orders, channels with an order, spend), then per number of channels. Unfiltered: the period's
+    customers' day packs (day_packs, numpy), its other hours read live; when no pack covers it,
+    whole UTC months: the CustomerMonth rows (customer_months); any other period, or a channel or
+    location filter: its CustomerHour rows (of the channel and locations asked)."""
+    packed = (day_packs.customers_table(filters.start, filters.end)
+              if filters.channel is None and filters.locations is None else None)
+    if packed is not None:
+        groups = [(used, n, Decimal(cents) / customer_months.CENTS, repeat) for used, n, cents, repeat in packed]
+    elif filters.channel is None and filters.locations is None and customer_months.whole_months(filters.start,
+                                                                                               filters.end):
         groups = [(used, n, Decimal(cents) / customer_months.CENTS, repeat)
                   for used, n, cents, repeat in customer_months.customers_table(filters.start, filters.end)]
     else:
