@@ -235,7 +235,7 @@ def _blobs(rows) -> list[tuple[dt.datetime, int, bytes]]:
     sql, params = rows.query.get_compiler(using=rows.db).as_sql()
     connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:  # a server-binding cursor: results in binary
-        cursor.execute(sql, params, binary=True)
+        cursor.execute(sql, params, binary=True, prepare=False)  # never a prepared statement (poolers)
         return cursor.fetchall()
 
 
