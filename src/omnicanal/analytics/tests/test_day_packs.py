@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import threading
+import time
+from decimal import Decimal
 
 import numpy as np
+import pytest
 from django.apps import apps
+from django.db import connections, transaction
 
 from omnicanal.analytics import day_packs, order_kpis, queries, services
 from omnicanal.analytics.models import ChannelBit, CustomerDayPack, CustomerHour, CustomerKey
@@ -141,3 +146,39 @@ def test_groups_fold_the_entries_per_customer(db):
     blob = day_packs.encode(parts[2])
     assert [int(c[0]) for c in day_packs.decode(blob)] == [9, 3, 7 * 2 ** 40, 4]
     assert len(blob) == day_packs.HEADER.size + 1 + 1 + 8 + 1  # each column at its narrowest width
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_build_waits_for_a_handler_that_dirtied_the_day_and_reads_its_change():
+    """PostgreSQL, two connections: the worker builds a dirty day while a handler that changed the
+    day's hours and marked it again has not committed yet: the build waits on the pack row, then reads
+    the change (it never writes a clean pack without it). (A build that found the day clean builds
+    nothing: the handler's mark leaves it dirty.)"""
+    CustomerHour.objects.create(customer_id="cus_a", bucket=DAY + 9 * H, channel="web", orders=1,
+                                spend=Decimal("10.00"))
+    day_packs.do_build_day_packs(now=DAY + 3 * D)
+    with clock.frozen(DAY + 3 * D), transaction.atomic():
+        day_packs.mark_dirty(DAY + 9 * H)  # an earlier late change: the worker will build DAY again
+    marked = threading.Event()
+
+    def handler():
+        try:
+            with transaction.atomic():
+                CustomerHour.objects.create(customer_id="cus_b", bucket=DAY + 10 * H, channel="app", orders=2,
+                                            spend=Decimal("5.50"))
+                with clock.frozen(DAY + 3 * D):
+                    day_packs.mark_dirty(DAY + 10 * H)
+                marked.set()
+                time.sleep(0.5)  # the build starts meanwhile: it must wait for this commit
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=handler)
+    thread.start()
+    assert marked.wait(30)
+    day_packs.do_build_day_packs(now=DAY + 3 * D + 2 * H)
+    thread.join()
+
+    assert not CustomerDayPack.objects.get(day=DAY).dirty
+    assert len(pack_rows()[DAY]) == 2 and packs_agree()
