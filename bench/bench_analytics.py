@@ -507,6 +507,15 @@ def measure_reports(args) -> None:
               f", CPU p50 {cpu:,.0f} ms (process + backend) (goal <= {GOAL_MS:.0f} ms: "
               f"{'met' if p99 <= GOAL_MS else 'NOT met'}; load {open('/proc/loadavg').read().split(' ', 1)[0]})")
 
+    from unittest import mock
+
+    with mock.patch.object(day_packs, "customers_table", lambda *args, **kw: None):  # as no pack covered it
+        for label, filters in (("no filter, without the packs (before: CustomerMonth)", span),
+                               ("whole days, without the packs (before: CustomerHour)", days)):
+            p50, p99, cpu = _cpu_measure(lambda f=filters: whole(f), runs)
+            _line(f"whole dashboard, {args.report_days} days, {label}", p50, p99,
+                  f", CPU p50 {cpu:,.0f} ms (process + backend) (load {open('/proc/loadavg').read().split(' ', 1)[0]})")
+
     def packs(f: Filters):
         day_packs.forget()
         return day_packs.customers_table(f.start, f.end, memo=False), day_packs.customers_table(
