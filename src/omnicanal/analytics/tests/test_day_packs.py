@@ -182,3 +182,13 @@ def test_a_build_waits_for_a_handler_that_dirtied_the_day_and_reads_its_change()
 
     assert not CustomerDayPack.objects.get(day=DAY).dirty
     assert len(pack_rows()[DAY]) == 2 and packs_agree()
+
+
+def test_the_periodic_task_builds_the_closed_days(shop, ana):
+    from omnicanal.analytics.tasks import build_day_packs
+
+    shop.place(ana, at=DAY + 9 * H)
+    with clock.frozen(DAY + D + 2 * H):
+        assert build_day_packs.call_local() == 1
+        assert build_day_packs.call_local() == 0  # nothing dirty, no new closed day
+    assert sorted(pack_rows()) == [DAY] and packs_agree()
