@@ -288,19 +288,22 @@ def groups(parts: list[Columns]) -> list[Group]:
     orders, spend, masks = (np.concatenate([part[i] for part in parts]) for i in (1, 2, 3))
     size = int(keys.max()) + 1
     placed = np.bincount(keys, weights=orders, minlength=size)
-    if int(np.abs(spend).sum()) < EXACT:
-        spent = np.rint(np.bincount(keys, weights=spend, minlength=size)).astype(np.int64)
-    else:  # beyond float64's exact integers: the slower exact sum
-        spent = np.zeros(size, dtype=np.int64)
-        np.add.at(spent, keys, spend)
-    channels = np.zeros(size, dtype=masks.dtype)
+    exact = int(np.abs(spend).sum()) < EXACT  # float64 sums of these integers are exact (any partial sum too)
+    channels = np.zeros(size, dtype=masks.dtype)  # the masks are never negative (_width keeps the sign bit free)
     np.bitwise_or.at(channels, keys, masks)
     seen = placed > 0
-    used = np.bitwise_count(channels[seen]).astype(np.int64)
+    used = np.bitwise_count(channels[seen]).astype(np.intp)
     count = np.bincount(used)
-    spend_by = np.bincount(used, weights=spent[seen])
     repeat = np.bincount(used, weights=placed[seen] >= 2)
-    return [(u, int(count[u]), int(round(spend_by[u])), int(round(repeat[u]))) for u in range(len(count)) if count[u]]
+    if exact:
+        spent = np.bincount(keys, weights=spend, minlength=size)
+        spend_by = np.rint(np.bincount(used, weights=spent[seen])).astype(np.int64)
+    else:  # beyond float64's exact integers: the slower exact sums
+        per_key = np.zeros(size, dtype=np.int64)
+        np.add.at(per_key, keys, spend)
+        spend_by = np.zeros(len(count), dtype=np.int64)
+        np.add.at(spend_by, used, per_key[seen])
+    return [(u, int(count[u]), int(spend_by[u]), int(round(repeat[u]))) for u in range(len(count)) if count[u]]
 
 
 def customers_table(start: dt.datetime, end: dt.datetime, *, memo: bool = True) -> list[Group] | None:

@@ -143,6 +143,8 @@ def test_groups_fold_the_entries_per_customer(db):
     parts = [cols((1, 1, 500, 1), (5, 1, 100, 1)), cols((1, 1, 250, 2)), cols((9, 3, 7 * 2 ** 40, 4))]
     assert day_packs.groups(parts) == [(1, 2, 100 + 7 * 2 ** 40, 1), (2, 1, 750, 1)]
     assert day_packs.groups([]) == []
+    huge = cols((3, 1, 2 ** 53 + 1, 1), (3, 1, 2, 1), (4, 1, 2 ** 53 + 3, 2))  # beyond float64's exact integers
+    assert day_packs.groups([huge]) == [(1, 2, 2 ** 54 + 6, 1)]
     blob = day_packs.encode(parts[2])
     assert [int(c[0]) for c in day_packs.decode(blob)] == [9, 3, 7 * 2 ** 40, 4]
     assert len(blob) == day_packs.HEADER.size + 1 + 1 + 8 + 1  # each column at its narrowest width
