@@ -1,6 +1,7 @@
 """The order-side KPIs that are not plain sums, read from the rollups order_rollups keeps, for a
-period of whole hours (the same cells as the additive KPIs, already summed per channel, and one
-GROUP BY customer over CustomerMonth or CustomerHour): no order fact is read. Other periods: raw.py, from the facts."""
+period of whole hours (the same cells as the additive KPIs, already summed per channel, and the
+customers folded once: the day packs with numpy, or one GROUP BY customer over CustomerMonth or
+CustomerHour): no order fact is read. Other periods: raw.py, from the facts."""
 
 from __future__ import annotations
 
