@@ -161,3 +161,25 @@ class WeeklySummarySent(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user_id", "week"], name="one_weekly_summary")]
+
+
+class CustomerKey(models.Model):
+    """A customer's dense integer key (its id) in the customers' day packs, given on the first
+    pack that holds the customer and kept for good (day_packs)."""
+
+    customer_id = models.CharField(max_length=32, unique=True)
+
+
+class CustomerDayPack(models.Model):
+    """One closed UTC day's CustomerHour rows folded per customer, as columns of integers in one blob
+    (day_packs: keys, orders, spend in hundredths, ChannelBit masks). `dirty`: a handler changed the
+    day's hours since the build (the reader reads that day live; the worker builds it again);
+    `version`: drawn at random by each build (a process's memo of decoded packs is keyed by it, so a
+    rebuilt pack, even one deleted and built again, is never served from an older build)."""
+
+    day = models.DateTimeField(unique=True)  # the UTC day it starts
+    layout = models.PositiveSmallIntegerField(default=0)  # day_packs.LAYOUT when built; 0: never built
+    version = models.BigIntegerField(default=0)
+    dirty = models.BooleanField(default=True)
+    built_at = models.DateTimeField(null=True, default=None)
+    blob = models.BinaryField(default=b"")

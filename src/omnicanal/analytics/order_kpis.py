@@ -1,6 +1,7 @@
 """The order-side KPIs that are not plain sums, read from the rollups order_rollups keeps, for a
-period of whole hours (the same cells as the additive KPIs, already summed per channel, and one
-GROUP BY customer over CustomerMonth or CustomerHour): no order fact is read. Other periods: raw.py, from the facts."""
+period of whole hours (the same cells as the additive KPIs, already summed per channel, and the
+customers folded once: the day packs with numpy, or one GROUP BY customer over CustomerMonth or
+CustomerHour): no order fact is read. Other periods: raw.py, from the facts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import Count, Q, Sum
 
-from omnicanal.analytics import customer_months, kpis
+from omnicanal.analytics import customer_months, day_packs, kpis
 from omnicanal.analytics import order_rollups as r
 from omnicanal.analytics.models import CustomerHour
 from omnicanal.analytics.totals import Filters, Totals, summed
@@ -48,11 +49,16 @@ def on_time_rate(m: dict[str, Decimal], filters: Filters) -> float | None:
 
 def customers_kpis(filters: Filters, money) -> dict[str, Any]:
     """repeat_rate and customers_by_channels_used, in one query: per customer over the period
-    (orders, channels with an order, spend), then per number of channels. Unfiltered whole UTC
-    months: the CustomerMonth rows (customer_months); any other period: its CustomerHour rows (of
-    the channel and locations asked)."""
-    if filters.channel is None and filters.locations is None and customer_months.whole_months(filters.start,
-                                                                                             filters.end):
+    (orders, channels with an order, spend), then per number of channels. Unfiltered: the period's
+    customers' day packs (day_packs, numpy), its other hours read live; when no pack covers it,
+    whole UTC months: the CustomerMonth rows (customer_months); any other period, or a channel or
+    location filter: its CustomerHour rows (of the channel and locations asked)."""
+    packed = (day_packs.customers_table(filters.start, filters.end)
+              if filters.channel is None and filters.locations is None else None)
+    if packed is not None:
+        groups = [(used, n, Decimal(cents) / customer_months.CENTS, repeat) for used, n, cents, repeat in packed]
+    elif filters.channel is None and filters.locations is None and customer_months.whole_months(filters.start,
+                                                                                               filters.end):
         groups = [(used, n, Decimal(cents) / customer_months.CENTS, repeat)
                   for used, n, cents, repeat in customer_months.customers_table(filters.start, filters.end)]
     else:

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from omnicanal.analytics import cells, customer_months, histogram, kpis
-from omnicanal.analytics.models import CountedOrder, CustomerHour, CustomerMonth
+from omnicanal.analytics import cells, customer_months, day_packs, histogram, kpis
+from omnicanal.analytics.models import CountedOrder, CustomerDayPack, CustomerHour, CustomerMonth
 from omnicanal.conversations import queries as conversations
 from omnicanal.core import clock, hours
 from omnicanal.orders import queries as orders
@@ -157,7 +157,8 @@ def cross_channel_ids(facts: list[orders.OrderFact], *, until: dt.datetime | Non
 # --- the writers ---------------------------------------------------------------------------------
 
 def _add_customer(counted: CountedOrder, customer_id: str, orders_delta: int, spend: Decimal) -> None:
-    """Add to the customer's hour row, then recount its month row (customer_months) from its hours."""
+    """Add to the customer's hour row, then recount its month row (customer_months) from its hours;
+    a closed day's pack is dirty from now on (day_packs)."""
     bucket = cells.buckets(counted.placed_at)[0][1]
     month = customer_months.month_of(bucket)
     customer_months.lock(customer_id, month)  # before the hour: concurrent handlers recount in turn
@@ -169,6 +170,7 @@ def _add_customer(counted: CountedOrder, customer_id: str, orders_delta: int, sp
         except IntegrityError:
             CustomerHour.objects.filter(**key).update(orders=F("orders") + orders_delta, spend=F("spend") + spend)
     customer_months.recount(customer_id, month)
+    day_packs.mark_dirty(bucket)
 
 
 def _sync(counted: CountedOrder, fact: orders.OrderFact | None, returns: Iterable[orders.ReturnFact], *,
@@ -237,11 +239,14 @@ def do_count_overdue_promises(*, today: dt.date | None = None) -> int:
 
 def do_rebuild_order_rollups(facts: list[orders.OrderFact]) -> None:
     """After services.do_rebuild_rollups counted the orders again: sync every one (the customers'
-    hours and months start empty; cross-channel flags from the touches known now)."""
+    hours, months and day packs start empty; cross-channel flags from the touches known now), then
+    build the closed days' packs."""
     CustomerHour.objects.all().delete()
     CustomerMonth.objects.all().delete()
+    CustomerDayPack.objects.all().delete()
     today = business_today()
     cross = set(cross_channel_ids([fact for fact in facts if not fact.cancelled]))
     ids = [fact.order_id for fact in facts]
     for start in range(0, len(ids), BATCH):
         _sync_batch(ids[start:start + BATCH], today=today, cross=cross)
+    day_packs.do_build_day_packs()

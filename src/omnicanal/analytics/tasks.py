@@ -20,3 +20,12 @@ def count_overdue_promises() -> int:
     from omnicanal.analytics.order_rollups import do_count_overdue_promises
 
     return do_count_overdue_promises()
+
+
+@db_periodic_task(crontab(minute="17"))
+def build_day_packs() -> int:
+    # Hourly: the customers' packs of the days closed an hour ago, and of the days a late change
+    # made dirty (read live meanwhile: docs/analytics.md, "The customers' day packs").
+    from omnicanal.analytics.day_packs import do_build_day_packs
+
+    return do_build_day_packs()

@@ -4,27 +4,33 @@ metric, order_rollups' too, and the KPIs read off them: the customers' table exa
 within a bucket; the customers' month rows are their hours folded, and an unfiltered period of whole
 months reads them), and the conversation cells with conversations' facts after any sequence of
 messages, replies, resolutions, reopenings, linked orders and routing; and a rebuild from the facts
-lands on the same cells."""
+lands on the same cells. The customers' day packs too: a "pack" step builds the days closed by
+then, later steps change those days (cancellations), and every unfiltered period reads the packs
+still clean and the dirty days live, as the facts answer; once built again, each pack is its day's
+hours folded, and the rebuild builds the same ones."""
 
 import datetime as dt
 import zoneinfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from omnicanal.analytics import (
     conversation_kpis,
     conversation_rollups,
+    day_packs,
     order_kpis,
     order_rollups,
     queries,
     services,
 )
-from omnicanal.analytics.models import ConversationCell, CustomerHour, RollupCell
+from omnicanal.analytics.models import ConversationCell, CustomerDayPack, CustomerHour, RollupCell
 from omnicanal.analytics.tests.conftest import DAY
 from omnicanal.analytics.tests.test_customer_months import folded_hours, month_rows
+from omnicanal.analytics.tests.test_day_packs import pack_rows, packs_agree
 from omnicanal.analytics.totals import Filters, raw_totals, rollup_totals
+from omnicanal.core import clock
 
 H = dt.timedelta(hours=1)
 # Periods read through the monthly cells: March in UTC with hours either side (hours, the month,
@@ -41,10 +47,12 @@ KINDS = [("pickup", "SCL", "web"), ("pickup", "VAP", "app"), ("curbside", "SCL",
 step = st.one_of(
     st.tuples(st.just("place"), st.sampled_from(range(len(KINDS))), st.integers(1, 3)),
     st.tuples(st.just("pay"), st.integers(0, 20), st.just(0)),
-    st.tuples(st.just("cancel"), st.integers(0, 20), st.sampled_from(range(3))),
+    # a cancellation (its reason: b % 3), the worker having built the closed days' packs first when b >= 3
+    st.tuples(st.just("cancel"), st.integers(0, 20), st.sampled_from(range(6))),
     st.tuples(st.just("return"), st.integers(0, 20), st.just(0)),
     st.tuples(st.just("ready"), st.integers(0, 20), st.just(0)),
     st.tuples(st.just("hand"), st.integers(0, 20), st.just(0)),
+    st.tuples(st.just("pack"), st.just(0), st.just(0)),  # the worker builds the days closed by then
 )
 
 
@@ -53,7 +61,7 @@ def _apply(shop, customer, plan):
     refusal writes nothing, which is part of what the comparison checks)."""
     placed: list[str] = []
     for hour, (kind, a, b) in enumerate(plan):
-        at = DAY + (hour * 5) * H  # spread over days, several steps in some hours
+        at = DAY + (hour * 7) * H  # spread over three days (several steps in some hours)
         try:
             if kind == "place":
                 method, location, channel = KINDS[a]
@@ -64,8 +72,11 @@ def _apply(shop, customer, plan):
             elif placed and kind == "pay":
                 shop.collect(placed[a % len(placed)], at=at)
             elif placed and kind == "cancel":
-                shop.cancel(placed[a % len(placed)], at=at, reason=("customer", "no_stock", "Ana's words")[b],
-                            cause=("customer_request", "", "")[b])
+                if b >= 3:  # a late change to a packed day, when the order was placed on a closed one
+                    with clock.frozen(at):
+                        day_packs.do_build_day_packs()
+                shop.cancel(placed[a % len(placed)], at=at, reason=("customer", "no_stock", "Ana's words")[b % 3],
+                            cause=("customer_request", "", "")[b % 3])
             elif placed and kind == "return":  # handed to the customer first (when not done yet)
                 _hand(shop, placed[a % len(placed)], at=at)
                 shop.return_(placed[a % len(placed)], at=at + H)
@@ -73,6 +84,9 @@ def _apply(shop, customer, plan):
                 shop.ready(placed[a % len(placed)], at=at)
             elif placed and kind == "hand":  # to the customer: ready, paid and handed over, or shipped and delivered
                 _hand(shop, placed[a % len(placed)], at=at)
+            elif kind == "pack":
+                with clock.frozen(at):
+                    day_packs.do_build_day_packs()
         except Exception as exc:  # noqa: BLE001 - only the order book's own refusals are expected
             assert getattr(exc, "status", 0) in (403, 404, 409, 422), repr(exc)
 
@@ -101,9 +115,12 @@ def _every_view(start, end):
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                 HealthCheck.too_slow])
 @given(plan=st.lists(step, min_size=1, max_size=10))
+# at least once: an order placed on DAY, its day packed when the worker runs at 35:00, then cancelled
+@example(plan=[("place", 0, 1), ("place", 1, 2), ("ready", 0, 0), ("hand", 1, 0), ("pay", 0, 0), ("cancel", 0, 3)])
 def test_rollups_agree_with_the_raw_facts_after_any_sequence(shop, ana, plan):
     RollupCell.objects.all().delete()
     services.do_rebuild_rollups()  # the examples share one database: start from what it holds
+    CustomerDayPack.objects.all().delete()  # the plan's clock starts on DAY: no later day is packed yet
     _apply(shop, ana, plan)
     order_rollups.do_count_overdue_promises()  # the periodic task, today (long after the plan's days)
     assert month_rows() == folded_hours()  # each customer's month row is its hours folded
@@ -118,6 +135,10 @@ def test_rollups_agree_with_the_raw_facts_after_any_sequence(shop, ana, plan):
         for filters in _every_view(start, end):
             assert rollup_totals(filters, "month") == raw_totals(filters), filters
             _same_kpis(filters, "month")
+    day_packs.do_build_day_packs()  # now (long after the plan's days): every day built again
+    assert packs_agree()
+    for start, end in ((DAY, DAY + dt.timedelta(days=3)), *MONTHS):
+        _same_kpis(Filters(start=start, end=end), "month")
     incremental = _cells()
     services.do_rebuild_rollups()
     assert incremental == _cells()
@@ -127,7 +148,8 @@ def _cells():
     cells = sorted(RollupCell.objects.values_list("grain", "bucket", "channel", "location", "metric", "value"))
     customers = sorted(CustomerHour.objects.values_list("customer_id", "bucket", "channel", "location", "orders",
                                                         "spend"))
-    return [c for c in cells if c[-1]], [c for c in customers if c[-2]], sorted(month_rows().items())
+    return ([c for c in cells if c[-1]], [c for c in customers if c[-2]], sorted(month_rows().items()),
+            {day: rows for day, rows in pack_rows().items() if rows})
 
 
 def _same_kpis(filters, grain):
