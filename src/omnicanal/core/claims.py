@@ -49,9 +49,22 @@ def _start_ticks(pid: int) -> str | None:
     return fields[19].decode() if len(fields) > 19 else None
 
 
+_owner: tuple[int, str] | None = None
+
+
 def owner_token() -> str:
+    """`host:pid:start-time`, worked out once per process (every keyed request asks; a forked
+    child has another pid, so it works out its own)."""
+    global _owner
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid) or ''}"[:100]
+    if _owner is None or _owner[0] != pid:
+        _owner = (pid, f"{socket.gethostname()}:{pid}:{_start_ticks(pid) or ''}"[:100])
+    return _owner[1]
+
+
+def lock_key(record_id: int) -> int:
+    """The second key of a record's advisory lock (the first is LOCK_CLASS)."""
+    return record_id & _KEY_MASK
 
 
 def _uses_locks() -> bool:

@@ -60,16 +60,19 @@ class ApiTransactionMiddleware:
         if replay is not None:
             return replay
         assert record is not None  # _claim returns a record or a replay
+        released = [False]  # the refusal's own statement may release the claim (_settle_refusal)
         try:
-            return self._atomic(request, record=record)
+            return self._atomic(request, record=record, released=released)
         except BaseException:  # Django answers exceptions itself; this is for the unforeseen
             with contextlib.suppress(Exception):
                 IdempotencyRecord.objects.filter(pk=record.pk, completed=False).delete()
             raise
         finally:
-            claims.release(record.pk)
+            if not released[0]:
+                claims.release(record.pk)
 
-    def _atomic(self, request: HttpRequest, record: IdempotencyRecord | None) -> HttpResponse:
+    def _atomic(self, request: HttpRequest, record: IdempotencyRecord | None,
+                released: list[bool] | None = None) -> HttpResponse:
         with transaction.atomic(), laststep.scope():
             response = self.get_response(request)
             succeeded = response.status_code < 400
@@ -87,11 +90,17 @@ class ApiTransactionMiddleware:
             if not succeeded:
                 transaction.set_rollback(True)
         if record is not None and not succeeded:
-            with transaction.atomic():
-                if response.status_code >= 500 or response.status_code in _NOT_STORED:
-                    IdempotencyRecord.objects.filter(pk=record.pk).delete()
-                else:
-                    _complete(record, response)
+            stored = not (response.status_code >= 500 or response.status_code in _NOT_STORED)
+            if connection.vendor == "postgresql":
+                _settle_refusal(record, response, stored=stored)
+                if released is not None:
+                    released[0] = True
+            else:
+                with transaction.atomic():
+                    if stored:
+                        _complete(record, response)
+                    else:
+                        IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return response
 
     def _claim(self, request: HttpRequest, key: str) -> tuple[IdempotencyRecord | None, HttpResponse | None]:
@@ -198,6 +207,27 @@ def _complete(record: IdempotencyRecord, response: HttpResponse) -> None:
             [True, response.status_code, response.get("Content-Type", ""), response.get("Location", ""),
              response.content.decode("utf-8", errors="replace"), record.pk],
         )
+
+
+def _settle_refusal(record: IdempotencyRecord, response: HttpResponse, *, stored: bool) -> None:
+    """PostgreSQL: a refused request's answer stored (or its claim dropped: 5xx, 401, 403, 429) and
+    the claim's advisory lock released in ONE statement, instead of BEGIN, the write, COMMIT and the
+    release (issue 23: a sold-out flash sale refuses three buyers in four). Releasing the lock before
+    the statement commits is safe: the written row stays locked until then, and a retry reads the
+    record FOR UPDATE before it may take the claim over, so it waits and then sees the answer."""
+    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+    unlock = f"SELECT pg_advisory_unlock({claims.LOCK_CLASS}, %s)"
+    with connection.cursor() as cursor:
+        if stored:
+            cursor.execute(
+                f"WITH done AS (UPDATE {table} SET completed = TRUE, response_status = %s, "
+                "response_content_type = %s, response_location = %s, response_body = %s WHERE id = %s) " + unlock,
+                [response.status_code, response.get("Content-Type", ""), response.get("Location", ""),
+                 response.content.decode("utf-8", errors="replace"), record.pk, claims.lock_key(record.pk)],
+            )
+        else:
+            cursor.execute(f"WITH gone AS (DELETE FROM {table} WHERE id = %s) " + unlock,
+                           [record.pk, claims.lock_key(record.pk)])
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
