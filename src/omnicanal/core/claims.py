@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection
 
 from omnicanal.core import clock
+from omnicanal.core.libpq import HotStatement
 
 LOCK_CLASS = 0x4944  # "ID"
 _KEY_MASK = 0x7FFFFFFF
@@ -83,13 +84,17 @@ def hold(record_id: int) -> None:
         _try_lock(record_id)
 
 
+# Every keyed request ends with this one: through libpq (core.libpq, issue 23).
+_UNLOCK = HotStatement("omnicanal_claim_release", f"SELECT pg_advisory_unlock({LOCK_CLASS}, %(key)s::int)")
+
+
 def release(record_id: int) -> None:
     """When the request is over (answered, or failed in any way)."""
     if not _uses_locks():
         return
     # A broken connection has released it already.
-    with contextlib.suppress(Exception), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, record_id & _KEY_MASK])
+    with contextlib.suppress(Exception):
+        _UNLOCK.run({"key": record_id & _KEY_MASK})
 
 
 def take_over(record) -> bool:

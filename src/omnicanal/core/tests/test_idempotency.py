@@ -116,3 +116,61 @@ def test_a_fresh_key_is_claimed_in_one_statement_that_also_takes_its_lock(api):
     again = api.post("/v1/things", THING, headers={"Idempotency-Key": "k-fresh"})
     assert first.status_code == again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert made() == 1
+
+
+def _claim_locks() -> int:
+    from django.db import connection
+
+    from omnicanal.core import claims
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s",
+                       [claims.LOCK_CLASS])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_is_stored_and_its_claim_released_in_one_statement(api, monkeypatch):
+    # given a key never seen, and a request that is refused (409 after writing: rolled back)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from omnicanal.core import middleware
+
+    sent_by_libpq = []
+
+    class Spy:
+        def __init__(self, statement):
+            self.statement = statement
+
+        def run(self, params):
+            sent_by_libpq.append(self.statement.sql.decode())
+            return self.statement.run(params)
+
+    for name in ("_STORE_AND_UNLOCK", "_DROP_AND_UNLOCK", "_COMPLETE"):
+        monkeypatch.setattr(middleware, name, Spy(getattr(middleware, name)))
+    with CaptureQueriesContext(connection) as sent:
+        first = api.post("/v1/things/half", {"name": "gel", "quantity": 9}, headers={"Idempotency-Key": "k-ref"})
+    # then the answer was stored and the claim's lock released by one statement, no transaction of its own
+    assert first.status_code == 409
+    claims = [q["sql"] for q in sent.captured_queries if "core_idempotencyrecord" in q["sql"] or "advisory" in q["sql"]]
+    assert len(claims) == 1 and "pg_try_advisory_lock" in claims[0]  # the claim
+    assert len(sent_by_libpq) == 1  # then the refusal's one statement
+    assert "UPDATE" in sent_by_libpq[0] and "pg_advisory_unlock" in sent_by_libpq[0]
+    assert _claim_locks() == 0
+    # and a retry replays exactly that answer, running nothing
+    again = api.post("/v1/things/half", {"name": "gel", "quantity": 9}, headers={"Idempotency-Key": "k-ref"})
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json() and again["Content-Type"] == first["Content-Type"]
+    assert made("gel") == 0 and _claim_locks() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_server_error_drops_its_claim_and_releases_the_lock_at_once(api):
+    # when a keyed request fails with a 5xx
+    api.post("/v1/things/crash", THING, headers={"Idempotency-Key": "k-crash"})
+    # then nothing is stored, no lock is left behind, and a retry runs again
+    assert not IdempotencyRecord.objects.filter(key="k-crash").exists()
+    assert _claim_locks() == 0
