@@ -145,6 +145,16 @@ class ApiTransactionMiddleware:
         return None, _replay(existing)
 
 
+_CLAIM = HotStatement(  # through libpq (core.libpq): every keyed write request starts with it (issue 23)
+    "omnicanal_idem_claim",
+    f'WITH claimed AS (INSERT INTO "{IdempotencyRecord._meta.db_table}" (scope, key, request_hash, completed, '
+    "response_status, response_content_type, response_location, response_body, owner, created_at, expires_at) "
+    "VALUES (%(scope)s, %(key)s, %(hash)s, FALSE, NULL, '', '', '', %(owner)s, %(created)s::timestamptz, "
+    "%(expires)s::timestamptz) ON CONFLICT (scope, key) DO NOTHING RETURNING id) "
+    f"SELECT id, {claims.LOCK_SQL} FROM claimed",
+)
+
+
 def _claim_fresh(scope: str, key: str, request_hash: str, now) -> IdempotencyRecord | None:
     """The common case, a key never seen, in ONE statement on PostgreSQL (autocommit): the record
     inserted and its claim's advisory lock taken in the same transaction (core.claims), instead of a
@@ -155,20 +165,11 @@ def _claim_fresh(scope: str, key: str, request_hash: str, now) -> IdempotencyRec
         return None
     expires_at = now + timedelta(hours=int(settings.OMNICANAL["IDEMPOTENCY_TTL_HOURS"]))
     owner = claims.owner_token()
-    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH claimed AS (INSERT INTO {table} (scope, key, request_hash, completed, response_status, "
-            "response_content_type, response_location, response_body, owner, created_at, expires_at) "
-            "VALUES (%s, %s, %s, FALSE, NULL, '', '', '', %s, %s, %s) "
-            "ON CONFLICT (scope, key) DO NOTHING RETURNING id) "
-            f"SELECT id, {claims.LOCK_SQL} FROM claimed",
-            [scope, key, request_hash, owner, now, expires_at],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    rows = _CLAIM.run({"scope": scope, "key": key, "hash": request_hash, "owner": owner, "created": now,
+                       "expires": expires_at})
+    if not rows:
         return None
-    record = IdempotencyRecord(pk=row[0], scope=scope, key=key, request_hash=request_hash, owner=owner,
+    record = IdempotencyRecord(pk=int(rows[0][0] or 0), scope=scope, key=key, request_hash=request_hash, owner=owner,
                                created_at=now, expires_at=expires_at)
     record._state.adding = False
     return record
