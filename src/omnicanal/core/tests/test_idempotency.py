@@ -129,14 +129,16 @@ def test_a_fresh_key_is_claimed_in_one_statement_that_also_takes_its_lock(api, m
     assert made() == 1
 
 
-def _claim_locks() -> int:
+def _claim_locks(record_id: int) -> int:
+    """Advisory locks held on this record's claim, in this database (pg_locks spans the server)."""
     from django.db import connection
 
     from omnicanal.core import claims
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s",
-                       [claims.LOCK_CLASS])
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                       [claims.LOCK_CLASS, claims.lock_key(record_id)])
         return cursor.fetchone()[0]
 
 
@@ -168,19 +170,32 @@ def test_a_refusal_is_stored_and_its_claim_released_in_one_statement(api, monkey
     assert not [q["sql"] for q in sent.captured_queries if "core_idempotencyrecord" in q["sql"] or "advisory" in q["sql"]]
     assert len(sent_by_libpq) == 2 and "pg_try_advisory_lock" in sent_by_libpq[0]  # the claim
     assert "UPDATE" in sent_by_libpq[1] and "pg_advisory_unlock" in sent_by_libpq[1]  # the refusal's one statement
-    assert _claim_locks() == 0
+    record = IdempotencyRecord.objects.get(key="k-ref")
+    assert record.completed and record.response_status == 409 and _claim_locks(record.pk) == 0
     # and a retry replays exactly that answer, running nothing
     again = api.post("/v1/things/half", {"name": "gel", "quantity": 9}, headers={"Idempotency-Key": "k-ref"})
     assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json() and again["Content-Type"] == first["Content-Type"]
-    assert made("gel") == 0 and _claim_locks() == 0
+    assert made("gel") == 0 and _claim_locks(record.pk) == 0
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_server_error_drops_its_claim_and_releases_the_lock_at_once(api):
+def test_a_server_error_drops_its_claim_and_releases_the_lock_at_once(api, monkeypatch):
+    from omnicanal.core import middleware
+
+    dropped = []
+    statement = middleware._DROP_AND_UNLOCK
+
+    class Spy:
+        def run(self, params):
+            dropped.append(params["id"])
+            return statement.run(params)
+
+    monkeypatch.setattr(middleware, "_DROP_AND_UNLOCK", Spy())
     # when a keyed request fails with a 5xx
     api.post("/v1/things/crash", THING, headers={"Idempotency-Key": "k-crash"})
-    # then nothing is stored, no lock is left behind, and a retry runs again
+    # then its claim was dropped with its lock in one statement: nothing stored, no lock left behind
+    assert len(dropped) == 1
     assert not IdempotencyRecord.objects.filter(key="k-crash").exists()
-    assert _claim_locks() == 0
+    assert _claim_locks(dropped[0]) == 0

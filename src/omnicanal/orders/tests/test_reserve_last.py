@@ -8,6 +8,8 @@ inventory's internals."""
 import pytest
 from django.db import connection
 
+from omnicanal.core import claims
+from omnicanal.core.models import IdempotencyRecord
 from omnicanal.inventory.models import Reservation, StockLevel
 from omnicanal.orders.models import Order
 from omnicanal.orders.tests.test_concurrency import flash_stock
@@ -78,8 +80,11 @@ def test_a_buyer_refused_once_sold_out_gets_the_same_answer_again_and_holds_no_l
     assert body["type"] == "/problems/insufficient-stock"
     assert body["lines"] == [{"sku": "FLASH-1", "requested": 1, "available": 0}]
     assert Order.objects.count() == 1 and StockLevel.objects.get().reserved == 1
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 18756")  # claims
+    record = IdempotencyRecord.objects.get(key="late")
+    with connection.cursor() as cursor:  # the claim's lock (core.claims), in this database
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                       [claims.LOCK_CLASS, claims.lock_key(record.pk)])
         assert cursor.fetchone()[0] == 0
     # and its retry is that answer again, byte for byte, without running
     again = buyer.post("/orders", ORDER, headers={"Idempotency-Key": "late"})
