@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db import connection
+from django.db import connection, models
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
@@ -123,7 +123,9 @@ def _column_converters() -> list:
         table = ApiKey._meta.db_table
         found = []
         for name in _KEY_COLUMNS:
-            column = ApiKey._meta.get_field("id" if name == "pk" else name).get_col(table)
+            field = ApiKey._meta.get_field("id" if name == "pk" else name)
+            assert isinstance(field, models.Field)  # a concrete column, never a relation
+            column = field.get_col(table)
             found.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
         _converters[vendor] = found
     return _converters[vendor]

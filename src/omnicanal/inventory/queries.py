@@ -390,7 +390,8 @@ def location_infos(*, active_only: bool = True) -> dict[str, LocationInfo]:
     statement cost the ORM more CPU than running it (issue 23). Booleans come back as such on
     every database (SQLite answers 0 and 1)."""
     if connection.vendor == "postgresql":  # through libpq (core.libpq): every order's sourcing reads it
-        return {row[0]: _location_info_from_text(row) for row in _location_infos_hot(active_only).run({})}
+        found = (_location_info_from_text(row) for row in _location_infos_hot(active_only).run({}))
+        return {info.code: info for info in found}
     with connection.cursor() as cursor:
         cursor.execute(_location_infos_sql(active_only))
         rows = cursor.fetchall()
