@@ -35,7 +35,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-DB_NAME = "omnicanal_bench_flash_sale"
+DB_NAME = os.environ.get("BENCH_FLASH_SALE_DB") or "omnicanal_bench_flash_sale"  # a name of its own beside other runs
 SKU = "FLASH-1"
 ROOT = Path(__file__).resolve().parent.parent
 # The server's and the worker's files (media, locks); removed at the end.

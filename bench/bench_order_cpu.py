@@ -3,10 +3,15 @@ calls per `POST /api/v1/orders`, in one process, through Django's own WSGI handl
 the pooled connection taken and given back per request, as a server does), on PostgreSQL with Redis as
 in production (the cache, throttles and huey's queue; database 12, emptied before and after).
 
-    .venv/bin/python bench/bench_order_cpu.py [--orders 200] [--lines 1] [--profile 30] [--reuse]
+    .venv/bin/python bench/bench_order_cpu.py [--kind order|refused|bare] [--orders 200] [--lines 1] [--profile 30] [--reuse]
     BENCH_ORDER_CPU_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no --zero-before=math_perm \
         --dump-before=math_comb .venv/bin/python bench/bench_order_cpu.py --reuse --orders 20 --profile 0
         # instructions: the dump ending in .1 holds the 20 orders' alone ("summary:" / 20)
+
+`--kind refused` measures a buyer refused once the stock is gone (409 insufficient-stock, the flash
+sale's three buyers in four), `--kind bare` the flash sale's bare HTTP ceiling (bench/flash_sale_urls.py,
+the same middleware): the ratios the flash sale prints are, on a CPU-bound machine, about bare / order
+(orders placed/s) and bare / the mix of one order and three refusals (buyers answered/s).
 
 Prints, per placed order: statements (and the distinct statement shapes with their counts), Python
 function calls (cProfile's count, which does not depend on the load), the CPU time per order (that one
@@ -35,6 +40,12 @@ DB_NAME = "omnicanal_bench_order_cpu"
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("BENCH_ORDER_CPU_REDIS_URL") or "redis://127.0.0.1:6379/12"
 SKUS = ["CPU-1", "CPU-2", "CPU-3"]
+SOLD_OUT = "CPU-SOLD-OUT"
+# What a request is: an order placed (201), a buyer refused once the stock is gone (409
+# insufficient-stock), or the flash sale's bare ceiling (bench/flash_sale_urls.py: one conditional
+# UPDATE + one INSERT, 201). The flash sale's two ratios are about bare / order and bare / the mix.
+KINDS = {"order": "/api/v1/orders", "refused": "/api/v1/orders", "bare": "/bench/bare"}
+STATUS = {"order": "201", "refused": "409", "bare": "201"}
 
 
 def _urls(db_name: str = DB_NAME) -> tuple[str, str]:
@@ -43,19 +54,20 @@ def _urls(db_name: str = DB_NAME) -> tuple[str, str]:
     return urlunsplit(parts._replace(path="/postgres")), urlunsplit(parts._replace(path=f"/{db_name}"))
 
 
-def _setup(admin_url: str, url: str, reuse: bool, db_name: str = DB_NAME, redis_url: str = REDIS_URL) -> None:
+def _setup(admin_url: str, url: str, reuse: bool, db_name: str = DB_NAME, redis_url: str = REDIS_URL,
+           settings_module: str = "omnicanal.web.settings") -> None:
     """The bench's database (made again unless `reuse`), settings as in production, Django set up
-    (bench_inbound_cpu.py shares it)."""
+    (bench_inbound_cpu.py shares it). `flash_sale_site` adds the flash sale's bare view (bench/ on the path)."""
     import psycopg
 
     if not reuse:
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{db_name}"')
-    os.environ.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings",
+    os.environ.update({"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": settings_module,
                        "OMNICANAL_ENV": "development", "LOG_LEVEL": "WARNING", "REDIS_URL": redis_url})
     os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-0000000000000000000000000000")
-    sys.path[:0] = [str(ROOT / "src")]
+    sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
     import django
 
     django.setup()
@@ -80,7 +92,20 @@ def _seed() -> str:
         wh = inventory.do_create_location(code="WH", name="Bodega", kind="warehouse", capabilities=["ship"],
                                           lat=-33.389, lon=-70.775)
         inventory.do_receive_stock(location=wh, lines=[(sku, 1_000_000) for sku in SKUS], reference="bench")
+        # The flash sale's state once it is over: every unit on hand reserved, each buyer refused (--kind refused).
+        catalog.do_create_product(name_es="Producto agotado", category=category, price=Money.of("39990"),
+                                  variants=[catalog.VariantSpec(sku=SOLD_OUT)])
+        inventory.do_receive_stock(location=wh, lines=[(SOLD_OUT, 1)], reference="bench")
+        inventory.do_reserve(reference="bench-sold", channel="web", expires_in=None,
+                             lines=[inventory.ReserveLine(SOLD_OUT, 1)])
         key = do_create_api_key(role="integration", name="bench")
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # the bare ceiling's tables (bench/flash_sale_urls.py, --kind bare)
+        cursor.execute("CREATE TABLE bench_flash_stock (id int PRIMARY KEY, units int NOT NULL)")
+        cursor.execute("CREATE TABLE bench_flash_sold (id bigserial PRIMARY KEY, buyer text NOT NULL, "
+                       "at timestamptz NOT NULL DEFAULT now())")
+        cursor.execute("INSERT INTO bench_flash_stock VALUES (1, 1000000000)")
     (Path(os.environ.get("OMNICANAL_VAR", "/tmp")) / "omnicanal-bench-order-cpu.key").write_text(key.secret)
     return key.secret
 
@@ -89,8 +114,9 @@ def _secret() -> str:
     return (Path(os.environ.get("OMNICANAL_VAR", "/tmp")) / "omnicanal-bench-order-cpu.key").read_text()
 
 
-def _body(lines: int) -> bytes:
-    return json.dumps({"channel": "web", "lines": [{"sku": sku, "quantity": 1} for sku in SKUS[:lines]],
+def _body(lines: int, kind: str = "order") -> bytes:
+    skus = [SOLD_OUT] if kind == "refused" else SKUS[:lines]
+    return json.dumps({"channel": "web", "lines": [{"sku": sku, "quantity": 1} for sku in skus],
                        "delivery": {"method": "ship", "address": {"line1": "Av 1", "city": "Santiago",
                                                                   "country": "CL"}}}).encode()
 
@@ -99,9 +125,10 @@ class _Server:
     """Django's WSGI handler called as a server calls it (request_started/finished fire: the pooled
     connection is taken and given back per request)."""
 
-    def __init__(self, secret: str, body: bytes):
+    def __init__(self, secret: str, body: bytes, path: str = "/api/v1/orders"):
         from django.core.handlers.wsgi import WSGIHandler
 
+        self.path = path
         self.handler = WSGIHandler()
         self.secret = secret
         self.body = body
@@ -111,7 +138,7 @@ class _Server:
     def order(self) -> tuple[str, bytes]:
         self.n += 1
         environ = {
-            "REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/orders", "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+            "REQUEST_METHOD": "POST", "PATH_INFO": self.path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1", "SERVER_PROTOCOL": "HTTP/1.1",
             "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(self.body), "wsgi.errors": sys.stderr,
             "CONTENT_TYPE": "application/json", "CONTENT_LENGTH": str(len(self.body)),
@@ -146,17 +173,23 @@ def main(argv: list[str]) -> None:
     argv = [a for a in argv if a != "--reuse"]
     args = dict(zip(argv[::2], argv[1::2], strict=False))
     orders, lines, profiled = int(args.get("--orders", 200)), int(args.get("--lines", 1)), int(args.get("--profile", 30))
+    kind = args.get("--kind", "order")
     admin_url, url = _urls()
     import redis
 
     redis.Redis.from_url(REDIS_URL).flushdb()
-    _setup(admin_url, url, reuse)
+    _setup(admin_url, url, reuse, settings_module="flash_sale_site")
     secret = _secret() if reuse else _seed()
     from django.db import connection
 
-    server = _Server(secret, _body(lines))
+    server = _Server(secret, _body(lines, kind), KINDS[kind])
     for _ in range(5):  # warm: imports, translations, compiled schemas, the pool
         status, content = server.order()
+        assert status.startswith(STATUS[kind]), (status, content[:300])
+    if kind == "refused":
+        # As in a flash sale once sold out: the key placed an order a moment ago, so its last use is
+        # fresh (a refusal's transaction rolls back, the key's `last_used_at` with it, core.auth).
+        status, content = _Server(secret, _body(1)).order()
         assert status.startswith("201"), (status, content[:300])
     statements: list[str] = []
 
@@ -176,7 +209,7 @@ def main(argv: list[str]) -> None:
             server.order()
         wall, cpu = time.perf_counter() - began, time.process_time() - cpu
         math.comb(5, 2)  # callgrind --dump-before=math_comb: the orders' count is dumped here
-        print(f"order CPU: {orders} orders of {lines} line(s), one process, WSGI handler, PostgreSQL, Redis; "
+        print(f"{kind} CPU: {orders} requests of {lines} line(s), one process, WSGI handler, PostgreSQL, Redis; "
               f"load average {open('/proc/loadavg').read().split()[:3]}")
         print(f"  CPU per order      : {cpu / orders * 1000:.2f} ms (wall {wall / orders * 1000:.2f} ms)  [load-dependent]")
     print(f"  statements/order   : {len(per_order)}")

@@ -8,6 +8,7 @@ and the consistency audit ask here (docs/catalog-inventory.md, "Who decides a ch
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from omnicanal.catalog.models import Category, Channel, Listing, Product, Produc
 from omnicanal.core import memo
 from omnicanal.core.errors import NotFound, ValidationFailed
 from omnicanal.core.ids import has_prefix
+from omnicanal.core.libpq import HotStatement
 from omnicanal.core.money import Money
 from omnicanal.core.queries import get_or_404
 
@@ -124,6 +126,30 @@ def _prices_sql(n: int) -> str:
     )
 
 
+@functools.cache
+def _prices_hot() -> HotStatement:
+    """_prices_sql's statement, prepared once whatever the number of SKUs (an array)."""
+    head = _prices_sql(0).split(" WHERE ")[0].replace("ch.code = %s", "ch.code = %(channel)s::text")
+    head = head.replace("l.channel_id = %s", "l.channel_id = %(channel)s::text")
+    return HotStatement("omnicanal_channel_prices", head + " WHERE v.sku = ANY(%(skus)s::text[])")
+
+
+def _price_row(row: tuple[str | None, ...]) -> tuple:
+    """A row of libpq's text as the cursor hands it: numerics as Decimal, booleans, the listing's id."""
+    (sku, v_price, attributes, base, currency, name, active, category, l_id, l_price, l_published, l_title,
+     by_default) = row
+
+    def decimal(value):
+        return Decimal(value) if value is not None else None
+
+    def boolean(value):
+        return value == "t" if value is not None else None
+
+    return (sku, decimal(v_price), attributes, decimal(base), currency, name, boolean(active), category,
+            int(l_id) if l_id is not None else None, decimal(l_price), boolean(l_published), l_title,
+            boolean(by_default))
+
+
 def _options(attributes) -> str:
     if isinstance(attributes, str):  # SQLite hands JSON back as text
         attributes = json.loads(attributes or "{}")
@@ -137,9 +163,12 @@ def channel_prices(skus: list[str], channel: str) -> dict[str, ChannelPrice]:
     skus = list(dict.fromkeys(skus))
     if not skus:
         return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_prices_sql(len(skus)), [channel, channel, *skus])
-        rows = cursor.fetchall()
+    if connection.vendor == "postgresql":  # through libpq (core.libpq): every order and cart prices its lines
+        rows = [_price_row(row) for row in _prices_hot().run({"channel": channel, "skus": skus})]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_prices_sql(len(skus)), [channel, channel, *skus])
+            rows = cursor.fetchall()
     out = {}
     for (sku, v_price, attributes, base, currency, name, active, category, l_id, l_price, l_published, l_title,
          by_default) in rows:

@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection
 
 from omnicanal.core import clock
+from omnicanal.core.libpq import HotStatement
 
 LOCK_CLASS = 0x4944  # "ID"
 _KEY_MASK = 0x7FFFFFFF
@@ -49,9 +50,22 @@ def _start_ticks(pid: int) -> str | None:
     return fields[19].decode() if len(fields) > 19 else None
 
 
+_owner: tuple[int, str] | None = None
+
+
 def owner_token() -> str:
+    """`host:pid:start-time`, worked out once per process (every keyed request asks; a forked
+    child has another pid, so it works out its own)."""
+    global _owner
     pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid) or ''}"[:100]
+    if _owner is None or _owner[0] != pid:
+        _owner = (pid, f"{socket.gethostname()}:{pid}:{_start_ticks(pid) or ''}"[:100])
+    return _owner[1]
+
+
+def lock_key(record_id: int) -> int:
+    """The second key of a record's advisory lock (the first is LOCK_CLASS)."""
+    return record_id & _KEY_MASK
 
 
 def _uses_locks() -> bool:
@@ -70,13 +84,17 @@ def hold(record_id: int) -> None:
         _try_lock(record_id)
 
 
+# Every keyed request ends with this one: through libpq (core.libpq, issue 23).
+_UNLOCK = HotStatement("omnicanal_claim_release", f"SELECT pg_advisory_unlock({LOCK_CLASS}, %(key)s::int)")
+
+
 def release(record_id: int) -> None:
     """When the request is over (answered, or failed in any way)."""
     if not _uses_locks():
         return
     # A broken connection has released it already.
-    with contextlib.suppress(Exception), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_CLASS, record_id & _KEY_MASK])
+    with contextlib.suppress(Exception):
+        _UNLOCK.run({"key": record_id & _KEY_MASK})
 
 
 def take_over(record) -> bool:

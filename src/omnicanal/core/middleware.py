@@ -27,6 +27,7 @@ from django.http import HttpRequest, HttpResponse
 
 from omnicanal.core import claims, clock, laststep
 from omnicanal.core.errors import IdempotencyConflict, Problem, RequestInProgress, ValidationFailed
+from omnicanal.core.libpq import HotStatement
 from omnicanal.core.models import IdempotencyRecord
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
@@ -60,16 +61,19 @@ class ApiTransactionMiddleware:
         if replay is not None:
             return replay
         assert record is not None  # _claim returns a record or a replay
+        released = [False]  # the refusal's own statement may release the claim (_settle_refusal)
         try:
-            return self._atomic(request, record=record)
+            return self._atomic(request, record=record, released=released)
         except BaseException:  # Django answers exceptions itself; this is for the unforeseen
             with contextlib.suppress(Exception):
                 IdempotencyRecord.objects.filter(pk=record.pk, completed=False).delete()
             raise
         finally:
-            claims.release(record.pk)
+            if not released[0]:
+                claims.release(record.pk)
 
-    def _atomic(self, request: HttpRequest, record: IdempotencyRecord | None) -> HttpResponse:
+    def _atomic(self, request: HttpRequest, record: IdempotencyRecord | None,
+                released: list[bool] | None = None) -> HttpResponse:
         with transaction.atomic(), laststep.scope():
             response = self.get_response(request)
             succeeded = response.status_code < 400
@@ -87,11 +91,17 @@ class ApiTransactionMiddleware:
             if not succeeded:
                 transaction.set_rollback(True)
         if record is not None and not succeeded:
-            with transaction.atomic():
-                if response.status_code >= 500 or response.status_code in _NOT_STORED:
-                    IdempotencyRecord.objects.filter(pk=record.pk).delete()
-                else:
-                    _complete(record, response)
+            stored = not (response.status_code >= 500 or response.status_code in _NOT_STORED)
+            if connection.vendor == "postgresql":
+                _settle_refusal(record, response, stored=stored)
+                if released is not None:
+                    released[0] = True
+            else:
+                with transaction.atomic():
+                    if stored:
+                        _complete(record, response)
+                    else:
+                        IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return response
 
     def _claim(self, request: HttpRequest, key: str) -> tuple[IdempotencyRecord | None, HttpResponse | None]:
@@ -135,6 +145,16 @@ class ApiTransactionMiddleware:
         return None, _replay(existing)
 
 
+_CLAIM = HotStatement(  # through libpq (core.libpq): every keyed write request starts with it (issue 23)
+    "omnicanal_idem_claim",
+    f'WITH claimed AS (INSERT INTO "{IdempotencyRecord._meta.db_table}" (scope, key, request_hash, completed, '
+    "response_status, response_content_type, response_location, response_body, owner, created_at, expires_at) "
+    "VALUES (%(scope)s, %(key)s, %(hash)s, FALSE, NULL, '', '', '', %(owner)s, %(created)s::timestamptz, "
+    "%(expires)s::timestamptz) ON CONFLICT (scope, key) DO NOTHING RETURNING id) "
+    f"SELECT id, {claims.LOCK_SQL} FROM claimed",
+)
+
+
 def _claim_fresh(scope: str, key: str, request_hash: str, now) -> IdempotencyRecord | None:
     """The common case, a key never seen, in ONE statement on PostgreSQL (autocommit): the record
     inserted and its claim's advisory lock taken in the same transaction (core.claims), instead of a
@@ -145,20 +165,11 @@ def _claim_fresh(scope: str, key: str, request_hash: str, now) -> IdempotencyRec
         return None
     expires_at = now + timedelta(hours=int(settings.OMNICANAL["IDEMPOTENCY_TTL_HOURS"]))
     owner = claims.owner_token()
-    table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH claimed AS (INSERT INTO {table} (scope, key, request_hash, completed, response_status, "
-            "response_content_type, response_location, response_body, owner, created_at, expires_at) "
-            "VALUES (%s, %s, %s, FALSE, NULL, '', '', '', %s, %s, %s) "
-            "ON CONFLICT (scope, key) DO NOTHING RETURNING id) "
-            f"SELECT id, {claims.LOCK_SQL} FROM claimed",
-            [scope, key, request_hash, owner, now, expires_at],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    rows = _CLAIM.run({"scope": scope, "key": key, "hash": request_hash, "owner": owner, "created": now,
+                       "expires": expires_at})
+    if not rows:
         return None
-    record = IdempotencyRecord(pk=row[0], scope=scope, key=key, request_hash=request_hash, owner=owner,
+    record = IdempotencyRecord(pk=int(rows[0][0] or 0), scope=scope, key=key, request_hash=request_hash, owner=owner,
                                created_at=now, expires_at=expires_at)
     record._state.adding = False
     return record
@@ -189,7 +200,11 @@ def _request_hash(request: HttpRequest) -> str:
 
 def _complete(record: IdempotencyRecord, response: HttpResponse) -> None:
     """Store the answer for replay: one UPDATE written once (every keyed write request runs it, and
-    the ORM's `update()` spent more CPU composing it than the database takes to run it, issue 23)."""
+    the ORM's `update()` spent more CPU composing it than the database takes to run it, issue 23);
+    on PostgreSQL through libpq."""
+    if connection.vendor == "postgresql":
+        _COMPLETE.run(_answer(record, response))
+        return
     table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -198,6 +213,37 @@ def _complete(record: IdempotencyRecord, response: HttpResponse) -> None:
             [True, response.status_code, response.get("Content-Type", ""), response.get("Location", ""),
              response.content.decode("utf-8", errors="replace"), record.pk],
         )
+
+
+_TABLE = IdempotencyRecord._meta.db_table
+_COMPLETE_SQL = (f'UPDATE "{_TABLE}" SET completed = TRUE, response_status = %(status)s::int, '
+                 "response_content_type = %(content_type)s, response_location = %(location)s, "
+                 "response_body = %(body)s WHERE id = %(id)s::bigint")
+# The hot statements of every keyed write request, through libpq (core.libpq: about half a psycopg
+# cursor's client CPU per call, issue 23). The table's name is a plain identifier, quoted as Django does.
+_COMPLETE = HotStatement("omnicanal_idem_complete", _COMPLETE_SQL)
+_UNLOCK = f"SELECT pg_advisory_unlock({claims.LOCK_CLASS}, %(key)s::int)"
+_STORE_AND_UNLOCK = HotStatement("omnicanal_idem_refused", f"WITH done AS ({_COMPLETE_SQL}) {_UNLOCK}")
+_DROP_AND_UNLOCK = HotStatement("omnicanal_idem_dropped",
+                                f'WITH gone AS (DELETE FROM "{_TABLE}" WHERE id = %(id)s::bigint) {_UNLOCK}')
+
+
+def _answer(record: IdempotencyRecord, response: HttpResponse) -> dict:
+    return {"status": response.status_code, "content_type": response.get("Content-Type", ""),
+            "location": response.get("Location", ""), "body": response.content.decode("utf-8", errors="replace"),
+            "id": record.pk, "key": claims.lock_key(record.pk)}
+
+
+def _settle_refusal(record: IdempotencyRecord, response: HttpResponse, *, stored: bool) -> None:
+    """PostgreSQL: a refused request's answer stored (or its claim dropped: 5xx, 401, 403, 429) and
+    the claim's advisory lock released in ONE statement, instead of BEGIN, the write, COMMIT and the
+    release (issue 23: a sold-out flash sale refuses three buyers in four). Releasing the lock before
+    the statement commits is safe: the written row stays locked until then, and a retry reads the
+    record FOR UPDATE before it may take the claim over, so it waits and then sees the answer."""
+    if stored:
+        _STORE_AND_UNLOCK.run(_answer(record, response))
+    else:
+        _DROP_AND_UNLOCK.run({"id": record.pk, "key": claims.lock_key(record.pk)})
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:

@@ -389,10 +389,31 @@ def location_infos(*, active_only: bool = True) -> dict[str, LocationInfo]:
     Its SQL is written once per process: every order's sourcing reads this, and composing the
     statement cost the ORM more CPU than running it (issue 23). Booleans come back as such on
     every database (SQLite answers 0 and 1)."""
+    if connection.vendor == "postgresql":  # through libpq (core.libpq): every order's sourcing reads it
+        found = (_location_info_from_text(row) for row in _location_infos_hot(active_only).run({}))
+        return {info.code: info for info in found}
     with connection.cursor() as cursor:
         cursor.execute(_location_infos_sql(active_only))
         rows = cursor.fetchall()
     return {row[0]: _location_info(row) for row in rows}
+
+
+@functools.cache
+def _location_infos_hot(active_only: bool) -> HotStatement:
+    return HotStatement(f"omnicanal_location_infos_{int(active_only)}", _location_infos_sql(active_only))
+
+
+def _location_info_from_text(row: tuple[str | None, ...]) -> LocationInfo:
+    """A row as libpq's text: booleans 't'/'f', coordinates as float8's exact text, the rest text."""
+    values: list[Any] = []
+    for value, kind in zip(row, _LOCATION_INFO_KINDS, strict=True):
+        if kind == "bool":
+            values.append(value == "t")
+        elif kind == "float":
+            values.append(float(value) if value is not None else None)
+        else:
+            values.append(value)
+    return LocationInfo(*values)
 
 
 def _location_info(row: tuple[Any, ...]) -> LocationInfo:
@@ -400,6 +421,9 @@ def _location_info(row: tuple[Any, ...]) -> LocationInfo:
     return LocationInfo(*values)
 
 
+_LOCATION_INFO_KINDS = tuple(
+    "bool" if isinstance(f, models.BooleanField) else "float" if isinstance(f, models.FloatField) else "text"
+    for f in (Location._meta.get_field(name) for name in _LOCATION_INFO_FIELDS))
 _LOCATION_INFO_BOOLS = tuple(isinstance(Location._meta.get_field(name), models.BooleanField)
                              for name in _LOCATION_INFO_FIELDS)
 

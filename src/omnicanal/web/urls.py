@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 from omnicanal.web import views
 from omnicanal.web.api import api
 from omnicanal.web.discovery import console_urlpatterns, public_urlpatterns
+from omnicanal.web.routing import indexed
 
 app_name_patterns = [
     path("", views.home, name="home"),
@@ -17,7 +18,7 @@ app_name_patterns = [
 urlpatterns = [
     path("health", views.health, name="health"),
     path("metrics", views.metrics, name="metrics"),
-    path("api/", api.urls),
+    indexed("api/", api.urls),  # the routes found by their first segments (web/routing.py)
     path("console/", include((app_name_patterns, "web"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("problems/<slug:slug>", views.problem_type, name="problem-type"),

@@ -98,17 +98,28 @@ def test_concurrent_duplicates_in_several_processes_have_one_effect(issue_key):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_a_fresh_key_is_claimed_in_one_statement_that_also_takes_its_lock(api):
+def test_a_fresh_key_is_claimed_in_one_statement_that_also_takes_its_lock(api, monkeypatch):
     # given a key never seen, sent outside any transaction (as a server runs requests)
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from omnicanal.core import middleware
+
+    claims = []  # the claim runs through libpq (core.libpq): watched there
+    statement = middleware._CLAIM
+
+    class Spy:
+        def run(self, params):
+            claims.append(statement.sql.decode())
+            return statement.run(params)
+
+    monkeypatch.setattr(middleware, "_CLAIM", Spy())
     # when the request runs
     with CaptureQueriesContext(connection) as sent:
         first = api.post("/v1/things", THING, headers={"Idempotency-Key": "k-fresh"})
     # then the claim was one statement (record and its lock together), with no claim transaction
-    claims = [q["sql"] for q in sent.captured_queries if "core_idempotencyrecord" in q["sql"]
-              and "INSERT" in q["sql"].upper()]
+    claims += [q["sql"] for q in sent.captured_queries if "core_idempotencyrecord" in q["sql"]
+               and "INSERT" in q["sql"].upper()]
     assert len(claims) == 1 and "pg_try_advisory_lock" in claims[0]
     assert not [q["sql"] for q in sent.captured_queries if "FOR UPDATE" in q["sql"].upper()
                 and "core_idempotencyrecord" in q["sql"]]
@@ -116,3 +127,75 @@ def test_a_fresh_key_is_claimed_in_one_statement_that_also_takes_its_lock(api):
     again = api.post("/v1/things", THING, headers={"Idempotency-Key": "k-fresh"})
     assert first.status_code == again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert made() == 1
+
+
+def _claim_locks(record_id: int) -> int:
+    """Advisory locks held on this record's claim, in this database (pg_locks spans the server)."""
+    from django.db import connection
+
+    from omnicanal.core import claims
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                       [claims.LOCK_CLASS, claims.lock_key(record_id)])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_refusal_is_stored_and_its_claim_released_in_one_statement(api, monkeypatch):
+    # given a key never seen, and a request that is refused (409 after writing: rolled back)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from omnicanal.core import middleware
+
+    sent_by_libpq = []
+
+    class Spy:
+        def __init__(self, statement):
+            self.statement = statement
+
+        def run(self, params):
+            sent_by_libpq.append(self.statement.sql.decode())
+            return self.statement.run(params)
+
+    for name in ("_CLAIM", "_STORE_AND_UNLOCK", "_DROP_AND_UNLOCK", "_COMPLETE"):
+        monkeypatch.setattr(middleware, name, Spy(getattr(middleware, name)))
+    with CaptureQueriesContext(connection) as sent:
+        first = api.post("/v1/things/half", {"name": "gel", "quantity": 9}, headers={"Idempotency-Key": "k-ref"})
+    # then the answer was stored and the claim's lock released by one statement, no transaction of its own
+    assert first.status_code == 409
+    assert not [q["sql"] for q in sent.captured_queries if "core_idempotencyrecord" in q["sql"] or "advisory" in q["sql"]]
+    assert len(sent_by_libpq) == 2 and "pg_try_advisory_lock" in sent_by_libpq[0]  # the claim
+    assert "UPDATE" in sent_by_libpq[1] and "pg_advisory_unlock" in sent_by_libpq[1]  # the refusal's one statement
+    record = IdempotencyRecord.objects.get(key="k-ref")
+    assert record.completed and record.response_status == 409 and _claim_locks(record.pk) == 0
+    # and a retry replays exactly that answer, running nothing
+    again = api.post("/v1/things/half", {"name": "gel", "quantity": 9}, headers={"Idempotency-Key": "k-ref"})
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json() and again["Content-Type"] == first["Content-Type"]
+    assert made("gel") == 0 and _claim_locks(record.pk) == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_server_error_drops_its_claim_and_releases_the_lock_at_once(api, monkeypatch):
+    from omnicanal.core import middleware
+
+    dropped = []
+    statement = middleware._DROP_AND_UNLOCK
+
+    class Spy:
+        def run(self, params):
+            dropped.append(params["id"])
+            return statement.run(params)
+
+    monkeypatch.setattr(middleware, "_DROP_AND_UNLOCK", Spy())
+    # when a keyed request fails with a 5xx
+    api.post("/v1/things/crash", THING, headers={"Idempotency-Key": "k-crash"})
+    # then its claim was dropped with its lock in one statement: nothing stored, no lock left behind
+    assert len(dropped) == 1
+    assert not IdempotencyRecord.objects.filter(key="k-crash").exists()
+    assert _claim_locks(dropped[0]) == 0

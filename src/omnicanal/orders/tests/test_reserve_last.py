@@ -8,6 +8,8 @@ inventory's internals."""
 import pytest
 from django.db import connection
 
+from omnicanal.core import claims
+from omnicanal.core.models import IdempotencyRecord
 from omnicanal.inventory.models import Reservation, StockLevel
 from omnicanal.orders.models import Order
 from omnicanal.orders.tests.test_concurrency import flash_stock
@@ -65,3 +67,26 @@ def test_stock_gone_by_the_last_statement_makes_the_answer_409_and_nothing_remai
     again = buyer.post("/orders", ORDER, headers={"Idempotency-Key": "buyer-2"})
     assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
     assert again.json() == response.json() and Order.objects.count() == 0
+
+
+def test_a_buyer_refused_once_sold_out_gets_the_same_answer_again_and_holds_no_lock(buyer):
+    # given the one unit sold
+    assert buyer.post("/orders", ORDER, headers={"Idempotency-Key": "first"}).status_code == 201
+    # when the next buyer comes (the flash sale's three buyers in four)
+    refused = buyer.post("/orders", ORDER, headers={"Idempotency-Key": "late"})
+    # then the answer is the 409 naming the line, nothing of it is written, no claim lock is left
+    assert refused.status_code == 409 and refused["Content-Type"] == "application/problem+json"
+    body = refused.json()
+    assert body["type"] == "/problems/insufficient-stock"
+    assert body["lines"] == [{"sku": "FLASH-1", "requested": 1, "available": 0}]
+    assert Order.objects.count() == 1 and StockLevel.objects.get().reserved == 1
+    record = IdempotencyRecord.objects.get(key="late")
+    with connection.cursor() as cursor:  # the claim's lock (core.claims), in this database
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = %s AND objid = %s "
+                       "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                       [claims.LOCK_CLASS, claims.lock_key(record.pk)])
+        assert cursor.fetchone()[0] == 0
+    # and its retry is that answer again, byte for byte, without running
+    again = buyer.post("/orders", ORDER, headers={"Idempotency-Key": "late"})
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
+    assert again.content == refused.content and Order.objects.count() == 1
