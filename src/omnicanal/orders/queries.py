@@ -212,6 +212,8 @@ def order_dict(order: Order, *, full: bool = True, viewer: Principal | None = No
         "placed_at": order.placed_at.isoformat(),
     }
     if full:
+        out["cancel_cause"] = order.cancel_cause or None
+        out["cancelled_at"] = order.cancelled_at.isoformat() if order.cancelled_at else None
         out["refunds"] = [{"id": r.public_id, "to": r.to, "amount": _m(r.amount, c), "reason": r.reason,
                            "reference": r.reference, "payment_id": r.payment.public_id if r.payment is not None else None,
                            "at": r.created_at.isoformat()} for r in refunds]

@@ -257,6 +257,9 @@ class OrderOut(Out):
     payments: list[PaymentOut]
     sourcing: list[SourcingOut]
     placed_at: Timestamp
+    # the full form only: why and when a cancelled order was cancelled (orders.causes' codes)
+    cancel_cause: str | None = None
+    cancelled_at: Timestamp | None = None
     refunds: list[RefundOut] | None = None
     returns: list[ReturnOut] | None = None
     disputes: list[OrderDisputeOut] | None = None

@@ -38,6 +38,14 @@ def test_the_api_keeps_the_reason_as_given_and_the_cause_as_a_code(api, customer
     assert (_row(order_id).cancel_reason, _row(order_id).cancel_cause) == (body.get("reason", ""), cause)
     event = OutboxEvent.objects.get(topic="orders.OrderCancelled").payload
     assert event["cause"] == cause and event["reason"] == body.get("reason", "")
+    # GET /orders/{id} says why and when, as a code (null when none was given)
+    shown = api.get(f"/orders/{order_id}").json()
+    assert shown["cancel_cause"] == (cause or None) and shown["cancelled_at"] is not None
+
+
+def test_an_order_not_cancelled_shows_no_cause(api, customer_id):
+    shown = api.get(f"/orders/{_placed(api, customer_id)}").json()
+    assert (shown["cancel_cause"], shown["cancelled_at"]) == (None, None)
 
 
 def test_an_unknown_cause_is_a_422_and_cancels_nothing(api, customer_id):
