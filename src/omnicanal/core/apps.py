@@ -8,10 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self) -> None:
-        from omnicanal.core import audit, labels, metrics, outbox, tasks, tracing
+        from omnicanal.core import audit, labels, metrics, outbox, priority, tasks, tracing
 
         audit.install_sqlite_guard()
-        outbox.to_worker(tasks.dispatch_in_worker)
+        outbox.to_worker(tasks.dispatch_in_worker, priority=priority.enqueue)
         outbox.autodiscover_handlers()
         labels.autodiscover()  # each domain's wording.py registers its vocabularies
         metrics.autodiscover()  # each domain's metrics.py declares its figures
