@@ -237,3 +237,10 @@ def test_wake_ups_queued_while_a_drain_ran_are_taken_by_one_drain(queues, monkey
     # then one drain stored all five, in order
     assert drains == ["core.Kept"]
     assert stored == [("A", n) for n in range(5)]
+
+
+@pytest.mark.database_free
+def test_without_the_lane_the_store_is_the_main_queues_as_before(monkeypatch):
+    # OUTBOX_PRIORITY_LANE off (the embedded install, no Redis): nothing wires the lane's entry
+    monkeypatch.setattr(outbox, "_priority_entry", None)
+    assert not outbox._prioritized("conversations.InboundAccepted")

@@ -35,11 +35,13 @@ class Command(BaseCommand):
         if priority_only:
             _run_priority_lane(os.getppid() if watch_parent else None)
             return
-        lane = None if no_priority else _start_priority_lane()
-        from omnicanal.core import priority
+        lane = None
+        if settings.OMNICANAL.get("OUTBOX_PRIORITY_LANE"):  # off: the store step is the main queue's
+            lane = None if no_priority else _start_priority_lane()
+            from omnicanal.core import priority
 
-        # The reactions give the cores to the lane, the web processes and the database under a burst.
-        priority.lower_cpu_priority(int(settings.OMNICANAL.get("OUTBOX_REACTIONS_NICE", 0)))
+            # The reactions give the cores to the lane, the web processes and the database under a burst.
+            priority.lower_cpu_priority(int(settings.OMNICANAL.get("OUTBOX_REACTIONS_NICE", 0)))
         if relay_every > 0:
             threading.Thread(target=_relay_loop, args=(relay_every,), name="outbox-relay", daemon=True).start()
         try:
