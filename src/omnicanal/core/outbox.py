@@ -361,29 +361,37 @@ def _only_in_worker(topic: str) -> bool:
     return bool(registrations) and all(r.background for r in registrations)
 
 
-# Set by handing_over_reactions() (the priority lane's tasks): the events they write are all the main queue's.
-_lane: contextvars.ContextVar[bool] = contextvars.ContextVar("outbox_lane", default=False)
+# Set by handing_over_reactions() (the priority lane's tasks): the ids of the events they committed
+# that have handlers other than batches, for one dispatch_many in the main queue.
+_lane: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("outbox_lane", default=None)
 
 
 @contextlib.contextmanager
-def handing_over_reactions() -> Iterator[None]:
-    """Inside, events committed are handed to the main queue whole, their in-process handlers too (the
-    priority lane: a new conversation's or assignment's reactions, ~20 statements a message, would
-    run in the lane between two batches while agents wait for the next)."""
-    token = _lane.set(True)
+def handing_over_reactions(hand_over: Callable[[list[int]], object]) -> Iterator[None]:
+    """Inside, events committed are the main queue's whole, their in-process handlers too: a batch
+    topic's get its coalesced wake-up, the others are handed to `hand_over` (a main-queue task that
+    runs dispatch_many) together when the block ends. The priority lane: a new conversation's or
+    assignment's reactions, ~20 statements a message, would run in the lane between two batches
+    while agents wait for the next; and one task per event would queue a burst's thousand tasks ahead
+    of the reactions' drains. Lost with the process before the hand-over: the relay takes them."""
+    ids: list[int] = []
+    token = _lane.set(ids)
     try:
         yield
     finally:
         _lane.reset(token)
+        if ids:
+            hand_over(ids)
 
 
 def _dispatch_after_commit(event_id: int, topic: str = "") -> None:
     try:
-        if topic and _lane.get() and _worker_entry is not None and not _prioritized(topic):
+        lane = _lane.get()
+        if topic and lane is not None and _worker_entry is not None and not _prioritized(topic):
             if _all_batched(topic):
                 _wakes.wake(topic, event_id)
             else:
-                _worker_entry(event_id)
+                lane.append(event_id)
             return
         if topic and _only_in_worker(topic) and _worker_entry is not None:
             # Nothing runs in this process: hand the id to the worker without reading the row back
@@ -413,12 +421,15 @@ def dispatch_many(event_ids: list[int]) -> int:
     except Exception:
         log.exception("outbox: a handler failed on a chunk of %s events; dispatching them one by one", len(event_ids))
         finished, to_worker_only, leftovers = 0, [], list(event_ids)
-    for pk in to_worker_only:  # what is left runs in the worker: hand the id over, as after a commit
+    for pk, topic in to_worker_only:  # what is left runs in the worker: hand the id over, as after a commit
         if _worker_entry is None:
             leftovers.append(pk)
             continue
         try:
-            _worker_entry(pk)
+            if all(r.batch for r in handlers_for(topic) if r.background):
+                _wakes.wake(topic, pk)  # only batches left: one coalesced wake-up drains the topic
+            else:
+                _worker_entry(pk)
         except Exception:  # the relay retries; the commit already happened
             log.exception("outbox hand-over of event %s failed; the relay will retry", pk)
     for pk in leftovers:  # a failed chunk, no worker: one at a time, as dispatch() does
@@ -429,8 +440,9 @@ def dispatch_many(event_ids: list[int]) -> int:
     return finished
 
 
-def _run_in_process(event_ids: list[int]) -> tuple[int, list[int]]:
-    """dispatch_many's transaction: (events finished, events whose other part is the worker's)."""
+def _run_in_process(event_ids: list[int]) -> tuple[int, list[tuple[int, str]]]:
+    """dispatch_many's transaction: (events finished, (id, topic) of those whose other part is the
+    worker's)."""
     finished, to_worker_only = 0, []
     with transaction.atomic():
         rows = list(OutboxEvent.objects.select_for_update(skip_locked=True)
@@ -448,7 +460,7 @@ def _run_in_process(event_ids: list[int]) -> tuple[int, list[int]]:
                     done.append(registration.name)
             complete = {r.name for r in registrations} <= set(done)
             if not complete:  # the worker's part, batch handlers included (its dispatch drains them)
-                to_worker_only.append(row.pk)
+                to_worker_only.append((row.pk, row.topic))
             finished += complete
             groups[(tuple(done), complete)].append(row.pk)
         now = clock.now()

@@ -81,12 +81,19 @@ def consume(stop: threading.Event | None = None, *, parent: int | None = None) -
         close_old_connections()
         try:
             for one in _one_per_topic(tasks):
-                with outbox.handing_over_reactions():
+                with outbox.handing_over_reactions(_hand_over):
                     QUEUE.execute(one)
         except Exception:  # logged by huey; the events stay pending for the relay
             log.exception("priority lane: a drain failed")
         finally:
             close_old_connections()
+
+
+def _hand_over(event_ids: list[int]) -> None:
+    """The events a drain wrote, to the main queue in one task (outbox.handing_over_reactions)."""
+    from omnicanal.core.tasks import dispatch_many_in_worker  # core.tasks is wired after the apps load
+
+    dispatch_many_in_worker(event_ids)
 
 
 def _waiting(most: int = 1000) -> list[Any]:
