@@ -123,6 +123,36 @@ def _phones(count: int) -> list[str]:
     return phones
 
 
+def _cpu_by_role() -> dict[str, float]:
+    """CPU seconds (user + system, /proc) used so far by this bench's descendants, by role: the web
+    (uvicorn), the workers' main consumers (reactions) and their priority lanes (the store step and
+    the push): load-independent figures beside the latencies, which the machine's load swings."""
+    tick = os.sysconf("SC_CLK_TCK")
+    parents, stats = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        parents[int(entry)] = int(fields[1])
+        stats[int(entry)] = ((int(fields[11]) + int(fields[12])) / tick, command)
+    mine, roles = {os.getpid()}, {"web": 0.0, "reactions": 0.0, "lane": 0.0}
+    for _ in range(4):  # children, grandchildren (uvicorn's workers, the lanes)
+        mine |= {pid for pid, parent in parents.items() if parent in mine}
+    for pid in mine - {os.getpid()}:
+        seconds, command = stats.get(pid, (0.0, ""))
+        role = ("lane" if "--priority-only" in command else "reactions" if " worker" in command
+                else "web" if "uvicorn" in command or "multiprocessing" in command else None)
+        if role:
+            roles[role] += seconds
+    return roles
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -201,10 +231,12 @@ def _statements() -> tuple[int, int, int, int]:
     from django.test.utils import CaptureQueriesContext
     from huey.contrib.djhuey import HUEY
 
+    from omnicanal.core import priority
+
     client = Client()
     counts = []
     phone = _phones(2001)[-1]  # a sender no other run uses
-    HUEY.immediate = True
+    HUEY.immediate = priority.QUEUE.immediate = True  # the store step's lane too (core.priority)
     try:
         for n in (0, 1):
             body = _body(900_000_000 + n, phone)
@@ -221,7 +253,7 @@ def _statements() -> tuple[int, int, int, int]:
                     callback()
             counts += [len(webhook), len(reactions)]
     finally:
-        HUEY.immediate = False
+        HUEY.immediate = priority.QUEUE.immediate = False
     return tuple(counts)
 
 
@@ -391,6 +423,7 @@ async def _latency(port: int, session_key: str, args: argparse.Namespace) -> Non
                 refused.append(type(exc).__name__)
 
         listener = asyncio.create_task(listen())
+        cpu_before = _cpu_by_role()
         started = time.perf_counter()
         posts = []
         for n in range(count):  # an open loop: the next webhook leaves on time, answered or not
@@ -401,6 +434,7 @@ async def _latency(port: int, session_key: str, args: argparse.Namespace) -> Non
             await asyncio.wait_for(listener, timeout=30)
         except (TimeoutError, websockets.ConnectionClosed):
             listener.cancel()
+        cpu_pushed = _cpu_by_role()
     ids = {public_id: external for external, public_id in await _message_ids(list(sent))}
     samples = [(at - sent[ids[message_id]]) * 1000 for message_id, at in pushed.items() if message_id in ids]
     if not samples:
@@ -409,6 +443,10 @@ async def _latency(port: int, session_key: str, args: argparse.Namespace) -> Non
     print(f"  webhook -> agent's WebSocket push at {args.rate:.0f} messages/s: {len(samples)} of {count} messages, "
           f"{len(refused)} not answered 200, p50 {statistics.median(samples):.1f} ms, p99 {_percentile(samples, 0.99):.1f} ms, max {max(samples):.1f} ms "
           f"(target p99 <= 150 ms; load average {_load()})", flush=True)
+    cpu = {role: (cpu_pushed[role] - cpu_before[role]) * 1000 / count for role in cpu_before}
+    print(f"    CPU per message until the last push (/proc, load-independent): web {cpu['web']:.1f} ms, priority "
+          f"lane (store + push) {cpu['lane']:.1f} ms, main consumers (reactions, so far) {cpu['reactions']:.1f} ms",
+          flush=True)
 
 
 async def _message_ids(external_ids: list[str]) -> list[tuple[str, str]]:

@@ -89,30 +89,36 @@ def _coalesce_wakes() -> None:
     (at a campaign's rate, 100 ms windows hold many messages, as here)."""
     from omnicanal.core import outbox
 
-    outbox._wakes.window = 3600.0
+    outbox._wakes.window = outbox._priority_wakes.window = 3600.0
 
 
 def _work() -> int:
-    """The worker's part: run the huey tasks waiting in Redis (and those they enqueue, then the
-    trailing wake-ups) until none is left. Returns how many tasks ran."""
+    """The worker's part: run the huey tasks waiting in Redis, the priority lane's first (the store
+    step: core.priority), and those they enqueue, then the trailing wake-ups, until none is left.
+    Returns how many tasks ran."""
     from huey.contrib.djhuey import HUEY
 
-    from omnicanal.core import outbox
+    from omnicanal.core import outbox, priority
 
     ran = 0
     while True:
-        task = HUEY.dequeue()
+        queue = priority.QUEUE
+        task = queue.dequeue()
+        if task is None:
+            queue, task = HUEY, HUEY.dequeue()
         if task is not None:
-            HUEY.execute(task)
+            queue.execute(task)
             ran += 1
             continue
-        with outbox._wakes.cond:
-            trailing = list(outbox._wakes.pending.values())
-            outbox._wakes.pending.clear()
+        trailing = []
+        for wakes in (outbox._priority_wakes, outbox._wakes):
+            with wakes.cond:
+                trailing += [(wakes, topic, event_id) for topic, event_id in wakes.pending.items()]
+                wakes.pending.clear()
         if not trailing:
             return ran
-        for event_id in trailing:
-            outbox._enqueue(event_id)
+        for wakes, topic, event_id in trailing:
+            wakes.entry(topic, event_id)
 
 
 def _shape(sql: str) -> str:

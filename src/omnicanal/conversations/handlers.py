@@ -32,10 +32,12 @@ for _event in PUSHED:
     outbox.handles(_event)(push_to_consoles)
 
 
-@outbox.handles(events.InboundAccepted, batch=True)
+# priority: an agent waits on the push that follows the store; the bot's turn and sentiment can wait
+# (core.priority; docs/inbox.md, "Where a message is stored").
+@outbox.handles(events.InboundAccepted, batch=True, priority=True)
 def store_accepted_messages(batch: list[outbox.Envelope]) -> None:
     """The webhook kept these deliveries; store them as messages, in the order they came (the
-    worker, a batch per transaction: services/accept.py)."""
+    worker's priority lane, a batch per transaction: services/accept.py)."""
     store_accepted([event["delivery_id"] for event in batch])
 
 

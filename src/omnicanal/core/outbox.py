@@ -25,9 +25,7 @@ import datetime as dt
 import functools
 import json
 import logging
-import os
 import threading
-import time
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -43,6 +41,7 @@ from django.utils.module_loading import autodiscover_modules
 
 from omnicanal.core import clock, metrics, requestid, tracing
 from omnicanal.core.models import OutboxEvent, OutboxStatus
+from omnicanal.core.wakes import Wakes
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +55,7 @@ class _Registration:
     func: Any  # Handler, or BatchHandler when batch
     background: bool
     batch: bool = False
+    priority: bool = False  # drained by the worker's priority lane (core.priority)
 
 
 _handlers: dict[str, list[_Registration]] = defaultdict(list)
@@ -64,12 +64,16 @@ _handlers: dict[str, list[_Registration]] = defaultdict(list)
 # CoreConfig.ready() through to_worker(). core.tasks imports this module, so this module does not
 # import core.tasks (no import cycle; tests/test_seams_import_rules.py).
 _worker_entry: Callable[[int], object] | None = None
+# The same for the priority lane's topics (core.priority.enqueue: a queue and a consumer of their own).
+_priority_entry: Callable[[str], object] | None = None
 
 
-def to_worker(enqueue: Callable[[int], object]) -> None:
-    """Name the callable that hands an event id to the worker (a huey task)."""
-    global _worker_entry
+def to_worker(enqueue: Callable[[int], object], *, priority: Callable[[str], object] | None = None) -> None:
+    """Name the callables that hand work to the worker (huey tasks): the main queue's takes an event
+    id, the priority lane's the topic to drain (topics registered with priority=True)."""
+    global _worker_entry, _priority_entry
     _worker_entry = enqueue
+    _priority_entry = priority
 
 
 @dataclass(frozen=True)
@@ -245,19 +249,25 @@ def written(prepared: PreparedEvent, event_id: int) -> None:
         _schedule_after_commit(event_id, prepared.topic)
 
 
-def handles(topic_or_class: str | type, *, background: bool = False, batch: bool = False) -> Callable[[Any], Any]:
+def handles(topic_or_class: str | type, *, background: bool = False, batch: bool = False,
+            priority: bool = False) -> Callable[[Any], Any]:
     """Register a reaction. Name the topic ('orders.OrderPaid') to react to another domain.
 
     In-process handlers run right after the commit, in the process that committed. Background
     handlers (slow work: sending, rendering) run in the worker, through a huey task. Batch handlers
-    take a list of envelopes (oldest first) and always run in the worker (see run_batches).
+    take a list of envelopes (oldest first) and always run in the worker (see run_batches). A
+    priority batch handler's topic is drained by the worker's priority lane (core.priority: someone
+    is waiting on it), never behind the other reactions; its topic's other handlers must be batched.
     """
     topic = topic_or_class if isinstance(topic_or_class, str) else topic_of(topic_or_class)
+    if priority and not batch:
+        raise ValueError("only batch handlers take the priority lane")
 
     def register(func: Any) -> Any:
         name = f"{func.__module__}.{func.__qualname__}"
         if name not in {r.name for r in _handlers[topic]}:
-            _handlers[topic].append(_Registration(name=name, func=func, background=background or batch, batch=batch))
+            _handlers[topic].append(_Registration(name=name, func=func, background=background or batch, batch=batch,
+                                                  priority=priority))
         return func
 
     return register
@@ -351,13 +361,43 @@ def _only_in_worker(topic: str) -> bool:
     return bool(registrations) and all(r.background for r in registrations)
 
 
+# Set by handing_over_reactions() (the priority lane's tasks): the ids of the events they committed
+# that have handlers other than batches, for one dispatch_many in the main queue.
+_lane: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("outbox_lane", default=None)
+
+
+@contextlib.contextmanager
+def handing_over_reactions(hand_over: Callable[[list[int]], object]) -> Iterator[None]:
+    """Inside, events committed are the main queue's whole, their in-process handlers too: a batch
+    topic's get its coalesced wake-up, the others are handed to `hand_over` (a main-queue task that
+    runs dispatch_many) together when the block ends. The priority lane: a new conversation's or
+    assignment's reactions, ~20 statements a message, would run in the lane between two batches
+    while agents wait for the next; and one task per event would queue a burst's thousand tasks ahead
+    of the reactions' drains. Lost with the process before the hand-over: the relay takes them."""
+    ids: list[int] = []
+    token = _lane.set(ids)
+    try:
+        yield
+    finally:
+        _lane.reset(token)
+        if ids:
+            hand_over(ids)
+
+
 def _dispatch_after_commit(event_id: int, topic: str = "") -> None:
     try:
+        lane = _lane.get()
+        if topic and lane is not None and _worker_entry is not None and not _prioritized(topic):
+            if _all_batched(topic):
+                _wakes.wake(topic, event_id)
+            else:
+                lane.append(event_id)
+            return
         if topic and _only_in_worker(topic) and _worker_entry is not None:
             # Nothing runs in this process: hand the id to the worker without reading the row back
             # (the webhook's answer waits for this callback); a batch topic's wake-up is coalesced.
             if _all_batched(topic):
-                _wakes.wake(topic, event_id)
+                (_priority_wakes if _prioritized(topic) else _wakes).wake(topic, event_id)
             else:
                 _worker_entry(event_id)
             return
@@ -381,12 +421,15 @@ def dispatch_many(event_ids: list[int]) -> int:
     except Exception:
         log.exception("outbox: a handler failed on a chunk of %s events; dispatching them one by one", len(event_ids))
         finished, to_worker_only, leftovers = 0, [], list(event_ids)
-    for pk in to_worker_only:  # what is left runs in the worker: hand the id over, as after a commit
+    for pk, topic in to_worker_only:  # what is left runs in the worker: hand the id over, as after a commit
         if _worker_entry is None:
             leftovers.append(pk)
             continue
         try:
-            _worker_entry(pk)
+            if all(r.batch for r in handlers_for(topic) if r.background):
+                _wakes.wake(topic, pk)  # only batches left: one coalesced wake-up drains the topic
+            else:
+                _worker_entry(pk)
         except Exception:  # the relay retries; the commit already happened
             log.exception("outbox hand-over of event %s failed; the relay will retry", pk)
     for pk in leftovers:  # a failed chunk, no worker: one at a time, as dispatch() does
@@ -397,8 +440,9 @@ def dispatch_many(event_ids: list[int]) -> int:
     return finished
 
 
-def _run_in_process(event_ids: list[int]) -> tuple[int, list[int]]:
-    """dispatch_many's transaction: (events finished, events whose other part is the worker's)."""
+def _run_in_process(event_ids: list[int]) -> tuple[int, list[tuple[int, str]]]:
+    """dispatch_many's transaction: (events finished, (id, topic) of those whose other part is the
+    worker's)."""
     finished, to_worker_only = 0, []
     with transaction.atomic():
         rows = list(OutboxEvent.objects.select_for_update(skip_locked=True)
@@ -416,7 +460,7 @@ def _run_in_process(event_ids: list[int]) -> tuple[int, list[int]]:
                     done.append(registration.name)
             complete = {r.name for r in registrations} <= set(done)
             if not complete:  # the worker's part, batch handlers included (its dispatch drains them)
-                to_worker_only.append(row.pk)
+                to_worker_only.append((row.pk, row.topic))
             finished += complete
             groups[(tuple(done), complete)].append(row.pk)
         now = clock.now()
@@ -433,74 +477,16 @@ def _all_batched(topic: str) -> bool:
     return all(r.batch for r in _handlers.get(topic) or [])
 
 
-class _Wakes:
-    """Wake-ups of the worker for batch topics, coalesced per process: at most one huey task per
-    topic per `window` seconds instead of one per event (a Redis round trip after every hot-SKU
-    reservation's commit, and a task that drains the same topic again). The first event of a quiet
-    topic wakes the worker at once; events committed within the window after it are covered by ONE
-    trailing wake-up at the window's end (sent by one thread per process), which the worker's drain
-    therefore runs after all of them committed: every committed event is drained by a task enqueued
-    after its commit. If the process dies with a trailing wake-up pending, the relay (dispatch_due)
-    takes the events. window = 0 (huey's immediate mode, the tests): every event wakes the worker at
-    once, as before."""
+def _prioritized(topic: str) -> bool:
+    """A topic of the priority lane, when the lane is wired (CoreConfig.ready)."""
+    return _priority_entry is not None and any(r.priority for r in _handlers.get(topic) or [])
+
+
+class _Wakes(Wakes):
+    """The main queue's coalesced wake-ups (core.wakes)."""
 
     def __init__(self) -> None:
-        self.cond = threading.Condition()
-        self.sent: dict[str, float] = {}  # topic -> monotonic time of its last wake-up
-        self.pending: dict[str, int] = {}  # topic -> newest event id waiting for the trailing wake-up
-        self.window: float | None = None
-        self.thread_pid = 0  # the process whose flusher thread runs (a forked child starts its own)
-
-    def _window(self) -> float:
-        if self.window is None:
-            immediate = bool(getattr(settings, "HUEY", {}).get("immediate"))
-            self.window = 0.0 if immediate else int(settings.OMNICANAL.get("OUTBOX_BATCH_WAKE_MS", 100)) / 1000
-        return self.window
-
-    def wake(self, topic: str, event_id: int) -> None:
-        window = self._window()
-        if window <= 0:
-            _enqueue(event_id)
-            return
-        now = time.monotonic()
-        with self.cond:
-            if topic in self.pending:  # a trailing wake-up is due: it covers this event too
-                self.pending[topic] = event_id
-                return
-            if now - self.sent.get(topic, -window) < window:
-                self.pending[topic] = event_id
-                if self.thread_pid != os.getpid():
-                    self.thread_pid = os.getpid()
-                    threading.Thread(target=self._flusher, name="outbox-wakes", daemon=True).start()
-                self.cond.notify()
-                return
-            self.sent[topic] = now
-        _enqueue(event_id)
-
-    def _due(self) -> tuple[list[tuple[str, int]], float | None]:
-        """(topic, event id) of the trailing wake-ups due now, and the seconds until the next one."""
-        now, due, wait = time.monotonic(), [], None
-        for topic in list(self.pending):
-            left = self.sent.get(topic, 0.0) + (self.window or 0.0) - now
-            if left <= 0:
-                due.append((topic, self.pending.pop(topic)))
-                self.sent[topic] = now
-            else:
-                wait = left if wait is None else min(wait, left)
-        return due, wait
-
-    def _flusher(self) -> None:
-        while True:
-            with self.cond:
-                due, wait = self._due()
-                if not due:
-                    self.cond.wait(wait)
-                    continue
-            for topic, event_id in due:
-                try:
-                    _enqueue(event_id)
-                except Exception:  # the relay takes the events
-                    log.exception("outbox: waking the worker for %s failed; the relay will take its events", topic)
+        super().__init__(lambda topic, event_id: _enqueue(event_id))
 
 
 def _enqueue(event_id: int) -> None:
@@ -508,7 +494,14 @@ def _enqueue(event_id: int) -> None:
     _worker_entry(event_id)
 
 
+def _enqueue_first(topic: str) -> None:
+    assert _priority_entry is not None
+    _priority_entry(topic)
+
+
 _wakes = _Wakes()
+# The priority lane's: a window of 10 ms, not 100 (someone waits on these; docs/operations.md).
+_priority_wakes = Wakes(lambda topic, event_id: _enqueue_first(topic), "OUTBOX_PRIORITY_WAKE_MS", 10)
 
 
 def _backoff(attempts: int) -> dt.timedelta:
@@ -568,7 +561,10 @@ def _dispatch(event_id: int, topic: str, *, in_worker: bool, waiting: frozenset[
     if handed_over:
         if _worker_entry is None:
             raise RuntimeError("outbox: no worker entry (CoreConfig.ready() wires core.tasks.dispatch_in_worker)")
-        _worker_entry(event_id)
+        if _prioritized(topic):
+            _enqueue_first(topic)
+        else:
+            _worker_entry(event_id)
         return False
     if batched:
         # This event's batch handlers run with the topic's other pending events; whoever finishes
@@ -655,6 +651,17 @@ def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50) -> int
         if handled < limit and (wait or not _due(topic)):
             break
     return total
+
+
+# The lane's batches are smaller: the first message of a batch is pushed only when the batch commits.
+PRIORITY_BATCH_SIZE = 50
+
+
+def drain_priority(topic: str) -> int:
+    """The priority lane's task: drain the topic (every event pending, PRIORITY_BATCH_SIZE at a time).
+    A lane that finds another drain holding the topic leaves at once (one short transaction): that
+    drain looks again after releasing it."""
+    return run_batches(topic, limit=PRIORITY_BATCH_SIZE, rounds=1000)
 
 
 def _claim(topic: str, limit: int) -> list[OutboxEvent]:

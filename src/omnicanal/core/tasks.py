@@ -27,6 +27,12 @@ def dispatch_in_worker(event_id: int) -> bool:
     return outbox.dispatch(event_id, in_worker=True)
 
 
+@db_task(retries=0)
+def dispatch_many_in_worker(event_ids: list[int]) -> int:
+    """Several events' handlers at once (the priority lane hands over what its batch wrote)."""
+    return outbox.dispatch_many(event_ids)
+
+
 @db_periodic_task(crontab(minute="*"))
 def relay_outbox() -> int:
     return outbox.dispatch_due()

@@ -293,6 +293,14 @@ OMNICANAL: dict[str, Any] = {
     # (~240 µs of CPU): at 20 ms a busy process sent one per one or two hot-SKU reservations, a
     # third of their client CPU; a batch handler's events waiting 0.1 s more costs nothing.
     "OUTBOX_BATCH_WAKE_MS": int(os.environ.get("OUTBOX_BATCH_WAKE_MS", "100")),
+    # The worker's priority lane (core.priority: storing inbound messages, which the agents' push
+    # follows): on with Redis (several processes; the embedded install stores a webhook's message in
+    # its request and would only poll an empty queue); its wake-ups' window; and how much lower the CPU
+    # priority of the main consumer (the bot's turn, sentiment, analytics) is than the lane's, so a
+    # burst delays those, not the push.
+    "OUTBOX_PRIORITY_LANE": _env_bool("OUTBOX_PRIORITY_LANE", bool(REDIS_URL) or TESTING),
+    "OUTBOX_PRIORITY_WAKE_MS": int(os.environ.get("OUTBOX_PRIORITY_WAKE_MS", "10")),
+    "OUTBOX_REACTIONS_NICE": int(os.environ.get("OUTBOX_REACTIONS_NICE", "5")),
     # The event stream (docs/integrations.md): every outbox event published to NATS JetStream, one
     # stream per domain (<PREFIX>_<DOMAIN>, subjects <prefix>.<domain>.<Event>). Off by default: the
     # embedded install needs no NATS. The worker runs the relay when on; `omnicanal relay` runs it alone.

@@ -79,6 +79,7 @@ def test_a_replay_is_refused_at_the_door_before_the_worker_ran(client, inbox, de
     with pytest.MonkeyPatch.context() as patch:
         # the worker has not run yet when the provider retries
         patch.setattr("omnicanal.core.outbox._worker_entry", lambda event_id: None)
+        patch.setattr("omnicanal.core.outbox._priority_entry", lambda topic: None)  # the store's lane
         first, second = post(client, _body(1)), post(client, _body(1))
     assert first.json()["received"] == 1 and second.json() == {"received": 0, "duplicates": 1, "statuses": 0}
     assert InboundDelivery.objects.count() == 1 and OutboxEvent.objects.filter(topic=ACCEPTED).count() == 1

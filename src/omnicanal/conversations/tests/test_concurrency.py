@@ -83,6 +83,7 @@ def test_a_replay_whose_statement_starts_before_the_workers_commit_is_still_a_du
     from omnicanal.conversations.services.accept import do_accept_inbound, store_accepted
 
     monkeypatch.setattr("omnicanal.core.outbox._worker_entry", lambda event_id: None)  # we are the worker
+    monkeypatch.setattr("omnicanal.core.outbox._priority_entry", lambda topic: None)
     inbound = InboundMessage(channel="whatsapp", identities=(IdentityRef("whatsapp", PHONES[0]),), text="Hola",
                              external_id="wamid.LATE", address=PHONES[0])
     kept = do_accept_inbound(inbound=inbound)
