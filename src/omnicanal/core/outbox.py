@@ -117,8 +117,7 @@ def _plain(value: Any) -> Any:
         return value
     names = _field_names(type(value))  # type: ignore[arg-type]  # classes are hashable; the stubs say otherwise
     if names is not None:
-        # A leaf is kept without a call: an event's fields are mostly leaves, and a hot path (a
-        # reservation's StockReserved) made a dozen calls per event (issue 23).
+        # Leaves kept without a call: a reservation's StockReserved made a dozen calls (issue 23).
         return {name: v if type(v) in _LEAF_TYPES else _plain(v) for name in names for v in (getattr(value, name),)}
     if isinstance(value, list | tuple):
         return [v if type(v) in _LEAF_TYPES else _plain(v) for v in value]
@@ -242,18 +241,12 @@ def prepare(event: Any) -> PreparedEvent:
 
 
 def written(prepared: PreparedEvent, event_id: int, db=None) -> None:
-    """Dispatch a prepared event like emit() does: after the commit (at once when the statement that
-    wrote it ran in autocommit and is therefore committed already). `db`: the default database's
-    wrapper when the caller holds it (HotStatement.run_encoded)."""
-    if prepared.status != OutboxStatus.PENDING:
-        return
-    db = connection if db is None else db
-    if not db.in_atomic_block and db.get_autocommit() and not _deferred.get():
-        # Committed already (autocommit): straight to the dispatch Django's on_commit() would call at
-        # once, without its round of wrappers (the reserve hot path, issue 23).
-        _dispatch_after_commit(event_id, prepared.topic)
-        return
-    _schedule_after_commit(event_id, prepared.topic)
+    """Dispatch a prepared event like emit() does: after the commit (at once, without on_commit()'s
+    wrappers, when its statement ran in autocommit: issue 23). `db`: the default database's wrapper."""
+    if prepared.status == OutboxStatus.PENDING:
+        db = connection if db is None else db
+        committed = not db.in_atomic_block and db.get_autocommit() and not _deferred.get()
+        (_dispatch_after_commit if committed else _schedule_after_commit)(event_id, prepared.topic)
 
 
 def handles(topic_or_class: str | type, *, background: bool = False, batch: bool = False) -> Callable[[Any], Any]:
