@@ -21,7 +21,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import psycopg.errors
 from django.db import connection
@@ -68,7 +69,7 @@ def _aware(value: dt.datetime) -> bytes:
     return value.isoformat().encode()
 
 
-_BY_TYPE = {
+_BY_TYPE: dict[type, Callable[[Any], bytes | None]] = {
     type(None): lambda value: None, str: str.encode, int: lambda value: str(value).encode(),
     bool: lambda value: b"t" if value else b"f", dt.datetime: _aware,
     list: lambda value: _array_literal(value).encode(), tuple: lambda value: _array_literal(value).encode(),

@@ -20,11 +20,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         with self.wrap_database_errors:
             if libpq.set_autocommit(self.connection, autocommit):
                 return
-        super()._set_autocommit(autocommit)
+        super()._set_autocommit(autocommit)  # type: ignore[misc]  # Django's, not in the stubs
 
     def _commit(self) -> None:
         if self.connection is not None and not self.queries_logged:
             with self.wrap_database_errors:
                 if libpq.commit(self.connection):
                     return
-        super()._commit()
+        super()._commit()  # type: ignore[misc]  # Django's, not in the stubs
