@@ -50,16 +50,33 @@ class _RandomBits:
             self.offset += 10
         return int.from_bytes(chunk, "big")
 
+    def digits16(self) -> str:
+        """80 random bits as 16 Crockford digits: 16 bytes, 5 bits of each (a byte's low 5 bits are
+        uniform), renamed by one C translate instead of 8 divmods in Python (issue 23)."""
+        with self.lock:
+            if self.offset + 16 > len(self.buffer):
+                self.buffer, self.offset = os.urandom(self._SIZE), 0
+            chunk = self.buffer[self.offset:self.offset + 16]
+            self.offset += 16
+        return chunk.translate(_DIGIT_OF_BYTE).decode()
 
+
+_DIGIT_OF_BYTE = bytes(_ALPHABET.encode()[b & 31] for b in range(256))
 _random = _RandomBits()
+# The time part of the last millisecond an id was made in: a busy process makes several per millisecond.
+_last_time: tuple[int, str] = (-1, "")
 
 
 def new_id(prefix: str) -> str:
+    global _last_time
     if not _PREFIX.match(prefix):
         raise ValueError(f"bad id prefix {prefix!r}")
     millis = int(time.time() * 1000) & ((1 << 48) - 1)
-    # 80 random bits are exactly 16 digits, so one number gives the time's 10 digits and then theirs.
-    return f"{prefix}_{_base32(millis << 80 | _random.draw80(), 26)}"
+    last = _last_time
+    if last[0] != millis:
+        last = _last_time = (millis, _base32(millis, 10))
+    # The time's 10 digits (48 bits), then 16 random digits (80 bits).
+    return f"{prefix}_{last[1]}{_random.digits16()}"
 
 
 def has_prefix(value: str, prefix: str) -> bool:

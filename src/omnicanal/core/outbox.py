@@ -100,6 +100,7 @@ def _topic_of_class(cls: type) -> str:
 
 
 _LEAVES = (str, int, float, bool, type(None))
+_LEAF_TYPES = frozenset(_LEAVES)  # exact types (a subclass, a str enum, goes through _plain)
 # What json.dumps(..., cls=DjangoJSONEncoder) builds on every call, built once: it turns Decimal,
 # datetime and UUID into plain strings.
 _ENCODER = DjangoJSONEncoder()
@@ -120,9 +121,10 @@ def _plain(value: Any) -> Any:
         return value
     names = _field_names(type(value))  # type: ignore[arg-type]  # classes are hashable; the stubs say otherwise
     if names is not None:
-        return {name: _plain(getattr(value, name)) for name in names}
+        # Leaves kept without a call: a reservation's StockReserved made a dozen calls (issue 23).
+        return {name: v if type(v) in _LEAF_TYPES else _plain(v) for name in names for v in (getattr(value, name),)}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [v if type(v) in _LEAF_TYPES else _plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
@@ -242,11 +244,13 @@ def prepare(event: Any) -> PreparedEvent:
                          request_id=requestid.current())
 
 
-def written(prepared: PreparedEvent, event_id: int) -> None:
-    """Dispatch a prepared event like emit() does: after the commit (at once when the statement that
-    wrote it ran in autocommit and is therefore committed already)."""
+def written(prepared: PreparedEvent, event_id: int, db=None) -> None:
+    """Dispatch a prepared event like emit() does: after the commit (at once, without on_commit()'s
+    wrappers, when its statement ran in autocommit: issue 23). `db`: the default database's wrapper."""
     if prepared.status == OutboxStatus.PENDING:
-        _schedule_after_commit(event_id, prepared.topic)
+        db = connection if db is None else db
+        committed = not db.in_atomic_block and db.get_autocommit() and not _deferred.get()
+        (_dispatch_after_commit if committed else _schedule_after_commit)(event_id, prepared.topic)
 
 
 def handles(topic_or_class: str | type, *, background: bool = False, batch: bool = False,

@@ -146,6 +146,9 @@ def _database(url: str = "") -> dict:
         )
         config["TEST"] = {"NAME": test_name}
     else:
+        # Django's backend with its transaction edges through libpq (core/postgresql/base.py, issue 23).
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            config["ENGINE"] = "omnicanal.core.postgresql"
         config.setdefault("OPTIONS", {})
         # Django binds parameters on the client and never prepares (its ClientCursor cannot). The few
         # hot statements (core.libpq.HotStatement: inventory's reservation and its candidates read)

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 
 from omnicanal.core import clock, laststep, outbox
 from omnicanal.core.auth import SYSTEM, Principal
@@ -35,6 +35,7 @@ from omnicanal.inventory.models import (
 from omnicanal.inventory.services.common import MAX_LINES, _apply, _variants, _who, check_channel_exists
 
 DEFAULT_HOLD = timedelta(minutes=30)
+_RESERVED = RESERVATIONS.labels(outcome="reserved")  # looked up once: every reservation counts itself
 
 
 @dataclass(frozen=True)
@@ -127,7 +128,8 @@ def do_reserve(
     check_channel_exists(channel)
     order = list(dict.fromkeys(locations)) if locations else None
     reservation = _new_reservation(reference=reference, channel=channel, expires_in=expires_in, actor=actor)
-    if connection.vendor == "postgresql":
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once: each read through `connection` looks it up again
+    if db.vendor == "postgresql":
         plan = _one_place_each(wanted, order)
         if plan is None:
             rows, candidates = _candidates(wanted, channel, order)
@@ -136,22 +138,22 @@ def do_reserve(
                 _refuse(wanted, short)
             by_pk = {r[0]: r for r in rows}
             plan = [(by_pk[pk][1], by_pk[pk][2], q) for pk, q in taken.items()]
-        if at_commit and laststep.defer(lambda: _reserve_now(reservation, plan, wanted, channel, order)):
+        if at_commit and laststep.defer(lambda: _reserve_now(reservation, plan, wanted, channel, order, db)):
             return queries.reservation_info(reservation)
-        return queries.reservation_info(_reserve_now(reservation, plan, wanted, channel, order))
+        return queries.reservation_info(_reserve_now(reservation, plan, wanted, channel, order, db))
     with transaction.atomic():
         info = queries.reservation_info(_reserve_under_locks(reservation, wanted, channel, order))
-    RESERVATIONS.labels(outcome="reserved").inc()
+    _RESERVED.inc()
     return info
 
 
-def _reserve_now(reservation: Reservation, plan, wanted, channel: str, order: list[str] | None) -> Reservation:
+def _reserve_now(reservation: Reservation, plan, wanted, channel: str, order: list[str] | None, db) -> Reservation:
     """PostgreSQL: the one-call reservation of `plan`, or under locks when the stock moved meanwhile."""
-    made = _reserve_at_once(reservation, plan)
+    made = _reserve_at_once(reservation, plan, db)
     if made is None:
         with transaction.atomic():
             made = _reserve_under_locks(reservation, wanted, channel, order)
-    RESERVATIONS.labels(outcome="reserved").inc()
+    _RESERVED.inc()
     return made
 
 
@@ -193,14 +195,14 @@ def _new_reservation(*, reference: str, channel: str, expires_in, actor: Princip
     return Reservation(*(values.get(name) for name in _RESERVATION_FIELDS))
 
 
-def _reserve_at_once(reservation: Reservation, plan: list[tuple[str, str, int]]) -> Reservation | None:
+def _reserve_at_once(reservation: Reservation, plan: list[tuple[str, str, int]], db=None) -> Reservation | None:
     """The one-call reservation; None when it gave way (nothing written). No savepoint around it in
     a caller's transaction: the function gives way by undoing its own rows, never by raising, so the
     caller's transaction stays usable, and the call costs one round trip, not three (SAVEPOINT and
     RELEASE, the latter under the hot row's lock until the caller commits)."""
     event = outbox.prepare(_reserved_event(reservation, [(code, sku, q) for sku, code, q in plan]))
     try:
-        reservation_id, event_id = locks.reserve_at_once(reservation=reservation, plan=plan, event=event)
+        reservation_id, event_id = locks.reserve_at_once(reservation=reservation, plan=plan, event=event, db=db)
     except locks.GaveWay:
         OVERSELL_GUARD_TRIPS.labels(guard="database").inc()
         return None
@@ -208,7 +210,7 @@ def _reserve_at_once(reservation: Reservation, plan: list[tuple[str, str, int]])
         _refuse_duplicate(reservation.reference)
     reservation.pk = reservation_id
     reservation._state.adding = False
-    outbox.written(event, event_id)
+    outbox.written(event, event_id, db)
     return reservation
 
 

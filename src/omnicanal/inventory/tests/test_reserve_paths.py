@@ -204,8 +204,11 @@ def _buy_behind_a_rival(rival_sql: str, rival_params: list, *, lines, locations,
     deadline = time.monotonic() + 10
     waited_on = None
     while waited_on is None and time.monotonic() < deadline:
+        # This database's backends only: another xdist worker's test on the same server may be
+        # waiting on a lock of its own (an advisory one) at that moment.
         row = watcher.execute("SELECT wait_event FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                              "AND pid <> %s", [rival.info.backend_pid]).fetchone()
+                              "AND datname = current_database() AND pid <> %s",
+                              [rival.info.backend_pid]).fetchone()
         waited_on = row[0] if row else None
         time.sleep(0.01)
     rival.commit()
