@@ -486,13 +486,6 @@ def _prioritized(topic: str) -> bool:
     return _priority_entry is not None and any(r.priority for r in _handlers.get(topic) or [])
 
 
-class _Wakes(Wakes):
-    """The main queue's coalesced wake-ups (core.wakes)."""
-
-    def __init__(self) -> None:
-        super().__init__(lambda topic, event_id: _enqueue(event_id))
-
-
 def _enqueue(event_id: int) -> None:
     assert _worker_entry is not None
     _worker_entry(event_id)
@@ -503,7 +496,7 @@ def _enqueue_first(topic: str) -> None:
     _priority_entry(topic)
 
 
-_wakes = _Wakes()
+_wakes = Wakes(lambda topic, event_id: _enqueue(event_id))  # the main queue's coalesced wake-ups
 # The priority lane's: a window of 10 ms, not 100 (someone waits on these; docs/operations.md).
 _priority_wakes = Wakes(lambda topic, event_id: _enqueue_first(topic), "OUTBOX_PRIORITY_WAKE_MS", 10)
 

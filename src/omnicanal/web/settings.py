@@ -292,7 +292,7 @@ OMNICANAL: dict[str, Any] = {
     "IDEMPOTENCY_LEASE_SECONDS": int(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", "10")),
     "OUTBOX_MAX_ATTEMPTS": 10,
     # A batch topic's worker wake-ups, coalesced per process: one per topic per this many ms
-    # (core.outbox._Wakes; docs/catalog-inventory.md, "After the commit"). Each is a huey enqueue
+    # (core.wakes, core.outbox._wakes; docs/catalog-inventory.md, "After the commit"). Each is a huey enqueue
     # (~240 µs of CPU): at 20 ms a busy process sent one per one or two hot-SKU reservations, a
     # third of their client CPU; a batch handler's events waiting 0.1 s more costs nothing.
     "OUTBOX_BATCH_WAKE_MS": int(os.environ.get("OUTBOX_BATCH_WAKE_MS", "100")),
