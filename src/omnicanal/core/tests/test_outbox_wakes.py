@@ -11,6 +11,7 @@ from django.db import transaction
 
 from omnicanal.core import outbox
 from omnicanal.core.models import OutboxEvent, OutboxStatus
+from omnicanal.core.wakes import Wakes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,7 +39,7 @@ def coalesced(monkeypatch):
         handed.append(event_id)
         arrived.set()
 
-    wakes = outbox._Wakes()
+    wakes = Wakes(lambda topic, event_id: outbox._enqueue(event_id))  # as outbox._wakes is built
     wakes.window = 0.05
     monkeypatch.setattr(outbox, "_wakes", wakes)
     monkeypatch.setattr(outbox, "_worker_entry", entry)
