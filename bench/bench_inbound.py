@@ -153,6 +153,20 @@ def _cpu_by_role() -> dict[str, float]:
     return roles
 
 
+def _with_children(pids: list[int]) -> list[int]:
+    """The worker processes and their children (each worker's priority lane, core.priority): pausing
+    the workers must pause their lanes too, or the lanes store messages during the request-path run."""
+    found = set(pids)
+    for _ in range(3):
+        for pid in list(found):
+            try:
+                with open(f"/proc/{pid}/task/{pid}/children") as handle:
+                    found |= {int(child) for child in handle.read().split()}
+            except OSError:
+                continue
+    return sorted(found)
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
@@ -356,6 +370,7 @@ def _throughput(port: int, args: argparse.Namespace, workers: list[int]) -> None
     _drain()
     measured = deliveries[warm:]
     load_before = _load()
+    workers = _with_children(workers)
     for pid in workers:
         os.kill(pid, signal.SIGSTOP)
     try:
