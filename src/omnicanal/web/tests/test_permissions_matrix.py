@@ -151,7 +151,7 @@ RIGHTS: dict[str, tuple[str | tuple[str, ...], str | None]] = {
     "storefront_api_sign_in_as": ("storefront.SIGN_IN_AS", None),
     "bot_api_parse": ("bot.PARSE", None),
     "marketing_api_purchase_cycles": ("marketing.READ", None),
-    "marketing_api_recommendations": ("marketing.READ", None),
+    "marketing_api_recommendations": ("marketing.RECOMMEND", None),
     "marketing_api_train": ("marketing.OPERATE", None),
     "marketing_api_create_campaign": ("marketing.CAMPAIGNS", None),
     "marketing_api_get_campaign": ("marketing.CAMPAIGNS", None),
