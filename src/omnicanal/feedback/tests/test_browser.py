@@ -66,7 +66,10 @@ def test_a_review_with_a_photo_is_written_on_a_phone_and_shows_after_approval(ph
     phone.goto(f"{live_server.url}/p/calcetin/")
     shown = phone.locator(f"[data-review='{review.public_id}']")
     assert shown.is_visible() and "Comprador verificado" in shown.inner_text()
-    assert shown.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    photo = shown.locator("img")
+    photo.scroll_into_view_if_needed()  # a lazy image loads once near the viewport; then wait for it
+    assert photo.evaluate("img => img.complete ? img.naturalWidth > 0 : new Promise(done => {"
+                          " img.onload = () => done(img.naturalWidth > 0); img.onerror = () => done(false); })")
     assert "4,0 de 5" in phone.locator(".rating-summary").inner_text()
     assert axe(phone) == [] and _fits(phone)
 

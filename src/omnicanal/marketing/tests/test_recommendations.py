@@ -123,7 +123,7 @@ def test_the_recommendations_api_answers_the_contract(api, issue_key, ana):
     bad = marketer.get(f"/customers/{ana}/recommendations?limit=0")
     assert bad.status_code == 422 and bad["Content-Type"].startswith("application/problem+json")
     assert marketer.get(f"/customers/{ana}/recommendations?channel=nowhere").status_code == 422
-    assert api.as_(issue_key("agent")).get(f"/customers/{ana}/recommendations").status_code == 403
+    assert api.as_(issue_key("integration")).get(f"/customers/{ana}/recommendations").status_code == 403
 
 
 def test_the_store_api_recommends_on_a_product_page_and_refuses_an_unknown_context(client, api, ana):
