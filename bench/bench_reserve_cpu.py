@@ -29,6 +29,7 @@ from contextlib import nullcontext
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from bench_order_cpu import _callgrind_on, _setup, _urls  # the same set-up  # noqa: E402
+from bench_reserve import _backend_cpu  # noqa: E402
 
 DB_NAME = "omnicanal_bench_reserve_cpu"
 REDIS_URL = os.environ.get("BENCH_RESERVE_CPU_REDIS_URL") or "redis://127.0.0.1:6379/13"
@@ -51,15 +52,6 @@ def _seed() -> None:
                                   variants=[catalog.VariantSpec(sku=SKU)])
         location = services.do_create_location(code="WH0", name="Bodega", kind="warehouse", capabilities=["ship"])
         services.do_receive_stock(location=location, lines=[(SKU, 10_000_000)], reference="bench")
-
-
-def _backend_cpu(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class _Reserver:
