@@ -27,6 +27,12 @@ CENTS = Decimal(100)
 Group = tuple[int, int, int, int]
 
 
+def cents(amount: Decimal) -> int:
+    """An amount in hundredths of the currency (amount_field's precision), as the month rows and the
+    day packs keep spend (a sum the database answers as a float on SQLite is read through its text)."""
+    return int((Decimal(str(amount)) * CENTS).to_integral_value())
+
+
 class TooManyChannels(Exception):
     """A 64th sales channel: CustomerMonth.channels has no bit left for it."""
 
@@ -70,7 +76,7 @@ def fold(customer_id: str, month: dt.datetime) -> dict[str, int] | None:
     for channel in sorted({channel for channel, _, _ in rows}):
         mask |= 1 << bit_of(channel)
     spend = sum((spend for _, _, spend in rows), Decimal(0))
-    return {"orders": sum(orders for _, orders, _ in rows), "spend_cents": int((spend * CENTS).to_integral_value()),
+    return {"orders": sum(orders for _, orders, _ in rows), "spend_cents": cents(spend),
             "channels": mask}
 
 

@@ -21,7 +21,6 @@ import struct
 from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -30,6 +29,7 @@ from django.db import connections, transaction
 from django.db.models import Min, Q, Sum
 
 from omnicanal.analytics import tiling
+from omnicanal.analytics.customer_months import cents
 from omnicanal.analytics.models import ChannelBit, CustomerDayPack, CustomerHour, CustomerKey, Grain
 from omnicanal.core import clock
 
@@ -90,10 +90,6 @@ def decode(blob: bytes | memoryview) -> Columns:
 
 
 # --- folding rows per customer -------------------------------------------------------------------
-
-def cents(amount: Decimal) -> int:
-    return int((Decimal(str(amount)) * 100).to_integral_value())
-
 
 def fold(rows: Iterable[tuple[int, int, int, int]]) -> Columns:
     """(key, orders, spend in hundredths, channel mask) rows → one entry per key, in key order."""
