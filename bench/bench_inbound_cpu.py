@@ -5,18 +5,23 @@ part (the store step and every reaction: the bot's turn, feedback's sentiment, a
 `--batch` messages, on PostgreSQL with Redis as in production (huey's queue and the channel layer, so the
 request takes the two-step path of docs/inbox.md; Redis database 14, emptied before and after).
 
-    .venv/bin/python bench/bench_inbound_cpu.py [--batch 100] [--senders 20] [--reuse]
+    .venv/bin/python bench/bench_inbound_cpu.py [--batch 100] [--senders 20] [--new-senders] [--reuse]
     BENCH_INBOUND_CPU_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no --zero-before=math_perm \
         --dump-before=math_comb .venv/bin/python bench/bench_inbound_cpu.py --reuse --batch 20 --profile 0
         # instructions: the dump ending in .1 holds the batch's requests ("summary:" / 20), the one
-        # ending in .2 the worker's part for that batch (/ 20)
+        # ending in .2 the priority lane's part (the store step and the push) for that batch (/ 20),
+        # the one ending in .3 the other reactions' (/ 20)
 
 Prints, per request and per message of the worker's part: statements (with the distinct statement
 shapes and their counts), Python function calls (cProfile's count, which does not depend on the load),
 the CPU time (that one does) and, with --verbose, the top functions by cumulative and own time. The
 senders are returning customers (`--senders` of them, each wrote once during the warm-up), as most of a
-campaign's answers are. `--reuse` keeps the database `omnicanal_bench_inbound_cpu` seeded by an earlier
-run (under valgrind: seed it first without).
+campaign's answers are; with `--new-senders` every measured message comes from a phone never seen (a new
+customer, identity and conversation each: bench_inbound.py's latency phase, the lane's costly case).
+The worker's part is told in two: the priority lane's (core.priority: the store step and the push,
+run as its consumer runs it, the reactions its drains commit handed over to the main queue) and the
+other reactions' (the main queue: the bot's turn, sentiment, analytics, the new conversation's). `--reuse` keeps the database `omnicanal_bench_inbound_cpu` seeded by an earlier
+run (BENCH_INBOUND_CPU_DB names another; under valgrind: seed it first without).
 
 The worker's part runs in this process as the worker runs it: the huey tasks the requests' commits
 enqueued (coalesced wake-ups, core.outbox._Wakes, every event of the run within one window so that
@@ -34,12 +39,13 @@ import re
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 
 from bench_inbound import _body, _phones, _signature  # bench/ is on the path
 from bench_inbound import _setup as _inbox_team_and_agent
 from bench_order_cpu import _callgrind_on, _setup, _urls  # the same set-up
 
-DB_NAME = "omnicanal_bench_inbound_cpu"
+DB_NAME = os.environ.get("BENCH_INBOUND_CPU_DB") or "omnicanal_bench_inbound_cpu"
 REDIS_URL = os.environ.get("BENCH_INBOUND_CPU_REDIS_URL") or "redis://127.0.0.1:6379/14"
 TOPIC = "conversations.InboundAccepted"
 
@@ -62,10 +68,12 @@ class _Server:
         self.handler = WSGIHandler()
         self.phones = phones
         self.n = int.from_bytes(os.urandom(3), "big") * 1_000_000  # provider ids of this run's own
+        self.fresh: Iterator[str] | None = None  # --new-senders: each message from a phone never seen
 
     def webhook(self) -> tuple[str, bytes]:
         self.n += 1
-        body = _body(self.n, self.phones[self.n % len(self.phones)])
+        phone = next(self.fresh) if self.fresh is not None else self.phones[self.n % len(self.phones)]
+        body = _body(self.n, phone)
         signature = _signature(body)
         environ = {
             "REQUEST_METHOD": "POST", "PATH_INFO": "/webhooks/whatsapp", "QUERY_STRING": "",
@@ -82,6 +90,18 @@ class _Server:
         return status[0], content
 
 
+def _fresh_phones() -> Iterator[str]:
+    """Valid Chilean mobiles from a random point of the range (a --reuse run's are new too)."""
+    import phonenumbers
+
+    n = 50_000_000 + int.from_bytes(os.urandom(3), "big") * 2
+    while True:
+        n += 7
+        digits = f"569{n:08d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(f"+{digits}")):
+            yield digits
+
+
 def _coalesce_wakes() -> None:
     """Every event of the run within one wake-up window (core.outbox._Wakes): a topic's first event
     wakes the worker, the others wait for the trailing wake-up, which _work sends when the queue is
@@ -92,9 +112,10 @@ def _coalesce_wakes() -> None:
     outbox._wakes.window = outbox._priority_wakes.window = 3600.0
 
 
-def _work() -> int:
+def _work(*, lane_only: bool = False) -> int:
     """The worker's part: run the huey tasks waiting in Redis, the priority lane's first (the store
-    step: core.priority), and those they enqueue, then the trailing wake-ups, until none is left.
+    step: core.priority, its reactions handed over to the main queue as its consumer does), and those
+    they enqueue, then the trailing wake-ups, until none is left (`lane_only`: the lane's alone).
     Returns how many tasks ran."""
     from huey.contrib.djhuey import HUEY
 
@@ -104,14 +125,19 @@ def _work() -> int:
     while True:
         queue = priority.QUEUE
         task = queue.dequeue()
-        if task is None:
-            queue, task = HUEY, HUEY.dequeue()
         if task is not None:
-            queue.execute(task)
+            with outbox.handing_over_reactions(priority._hand_over):
+                queue.execute(task)
+            ran += 1
+            continue
+        if not lane_only:
+            task = HUEY.dequeue()
+        if task is not None:
+            HUEY.execute(task)
             ran += 1
             continue
         trailing = []
-        for wakes in (outbox._priority_wakes, outbox._wakes):
+        for wakes in (outbox._priority_wakes,) if lane_only else (outbox._priority_wakes, outbox._wakes):
             with wakes.cond:
                 trailing += [(wakes, topic, event_id) for topic, event_id in wakes.pending.items()]
                 wakes.pending.clear()
@@ -146,10 +172,10 @@ def _counted(run, statements: list[str]):
         return run()
 
 
-def _profiled(label: str, run, per: int, verbose: bool) -> None:
+def _profiled(label: str, run, per: int, verbose: bool) -> object:
     profile = cProfile.Profile(time.process_time)  # CPU, not the waits on the database
     profile.enable()
-    run()
+    result = run()
     profile.disable()
     stats = pstats.Stats(profile)
     print(f"  Python calls/{label:<7}: {stats.total_calls / per:,.0f} ({stats.prim_calls / per:,.0f} primitive)"
@@ -161,6 +187,7 @@ def _profiled(label: str, run, per: int, verbose: bool) -> None:
     if verbose:
         print(out.getvalue())
     stats.dump_stats(f"/tmp/omnicanal-bench-inbound-cpu-{label}.pstats")
+    return result
 
 
 def _batch(server: _Server, size: int) -> None:
@@ -172,7 +199,8 @@ def _batch(server: _Server, size: int) -> None:
 def main(argv: list[str]) -> None:
     reuse = "--reuse" in argv
     verbose = "--verbose" in argv
-    argv = [a for a in argv if a not in ("--reuse", "--verbose")]
+    new_senders = "--new-senders" in argv
+    argv = [a for a in argv if a not in ("--reuse", "--verbose", "--new-senders")]
     args = dict(zip(argv[::2], argv[1::2], strict=False))
     size, senders, profiled = int(args.get("--batch", 100)), int(args.get("--senders", 20)), int(args.get("--profile", 1))
     admin_url, url = _urls(DB_NAME)
@@ -186,12 +214,15 @@ def main(argv: list[str]) -> None:
     server = _Server(_phones(senders))
     _batch(server, senders)  # warm: imports, translations, the pool; each sender becomes a customer
     _work()
+    if new_senders:
+        server.fresh = _fresh_phones()
     _batch(server, 5)
     _work()
     request_statements: list[str] = []
     _counted(lambda: _batch(server, 1), request_statements)
     _work()
-    print(f"inbound CPU: one process, WSGI handler, PostgreSQL, Redis; {senders} returning senders; "
+    who = "new senders (each message from a phone never seen)" if new_senders else f"{senders} returning senders"
+    print(f"inbound CPU: one process, WSGI handler, PostgreSQL, Redis; {who}; "
           f"load average {open('/proc/loadavg').read().split()[:3]}")
     if size:
         _callgrind_on("BENCH_INBOUND_CPU_CALLGRIND")
@@ -200,22 +231,32 @@ def main(argv: list[str]) -> None:
         _batch(server, size)
         wall, cpu = time.perf_counter() - began, time.process_time() - cpu
         math.comb(5, 2)  # callgrind --dump-before=math_comb: the requests' count is dumped here
-        math.perm(5, 2)  # and the worker's starts
+        math.perm(5, 2)  # and the lane's starts
+        lane_cpu = time.process_time()
+        lane_tasks = _work(lane_only=True)
+        lane_cpu = time.process_time() - lane_cpu
+        math.comb(5, 2)  # the lane's count is dumped here
+        math.perm(5, 2)  # and the other reactions' starts
         worker_cpu = time.process_time()
         tasks = _work()
         worker_cpu = time.process_time() - worker_cpu
-        math.comb(5, 2)  # the worker's count is dumped here
+        math.comb(5, 2)  # the reactions' count is dumped here
         print(f"  CPU per request    : {cpu / size * 1000:.2f} ms (wall {wall / size * 1000:.2f} ms)  [load-dependent]")
-        print(f"  CPU per message    : {worker_cpu / size * 1000:.2f} ms in the worker ({tasks} tasks for "
-              f"{size} messages)  [load-dependent]")
+        print(f"  CPU per message    : {lane_cpu / size * 1000:.2f} ms in the priority lane ({lane_tasks} tasks), "
+              f"{worker_cpu / size * 1000:.2f} ms in the other reactions ({tasks} tasks) for {size} messages"
+              f"  [load-dependent]")
     _print_statements("request", request_statements, 1)
     if profiled:
         _profiled("request", lambda: _batch(server, size), size, verbose)
+        _profiled("lane", lambda: _work(lane_only=True), size, verbose)
         _profiled("message", _work, size, verbose)
+        lane_statements: list[str] = []
         worker_statements: list[str] = []
         _batch(server, size)
+        _counted(lambda: _work(lane_only=True), lane_statements)
         _counted(_work, worker_statements)
-        _print_statements("message", worker_statements, size)
+        _print_statements("lane", lane_statements, size)
+        _print_statements("reactions", worker_statements, size)
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
