@@ -31,6 +31,7 @@ from omnicanal.conversations.contract import IdentityRef, InboundAttachment, Inb
 from omnicanal.conversations.events import InboundAccepted
 from omnicanal.conversations.models import InboundDelivery, Message
 from omnicanal.conversations.services.receive import Received, do_receive_message, received_event
+from omnicanal.conversations.services.routing import routing_batch
 from omnicanal.core import clock, outbox
 from omnicanal.core.errors import Problem
 from omnicanal.core.ids import external_key
@@ -159,13 +160,21 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
     # the outbox hands its deliveries over again one at a time, each then guarded (two statements
     # per message saved on the common path).
     guarded = len(deliveries) == 1 or any(who is None for who in identified)
-    with outbox.buffered_emits():  # the batch's events: one INSERT before the drain commits
+    # Customers the batch's identification created: the first message of each opens their
+    # conversation without looking for one (services/receive.py, `first_of_new_customer`).
+    seen: set[str] = set()
+    # the batch's teams read once and each locked once (no savepoint per message to undo a lock)
+    with outbox.buffered_emits(), routing_batch() if not guarded else contextlib.nullcontext():
         for delivery, inbound, who in zip(deliveries, messages, identified, strict=True):
+            first_of_new = who is not None and getattr(who, "created", False) and who.customer_id not in seen
+            if who is not None:
+                seen.add(who.customer_id)
             try:
                 # a refused message's events go with its savepoint
                 with transaction.atomic() if guarded else contextlib.nullcontext(), outbox.buffered_emits():
                     result = do_receive_message(inbound=inbound, identified=who, push_after_commit=False,
-                                                known_new=(inbound.channel, external_key(inbound.external_id)) not in stored)
+                                                known_new=(inbound.channel, external_key(inbound.external_id)) not in stored,
+                                                first_of_new_customer=first_of_new)
             except Problem as problem:
                 if not guarded:
                     raise

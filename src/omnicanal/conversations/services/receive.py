@@ -56,14 +56,17 @@ def _existing(channel: str, external_id: str) -> Message | None:
 
 
 def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_commit: bool = True,
-                       known_new: bool = False) -> Received:
+                       known_new: bool = False, first_of_new_customer: bool = False) -> Received:
     """Store one inbound message (idempotent on channel + external id).
 
     `identified`: the sender already resolved (customers.do_identify's result; the worker resolves a
     batch's senders in one call). `push_after_commit`: tell the consoles once this commits; the
     worker's batch pushes all its messages together instead (services/accept.py). `known_new`: the caller
     looked the provider id up already (the worker, for its whole batch); a concurrent store of the
-    same id still loses on the Message's unique constraint below.
+    same id still loses on the Message's unique constraint below. `first_of_new_customer`: `identified`
+    was created in the caller's transaction and this is its first message there, so it has no
+    conversation and nobody else can open one (its id is not committed): with `known_new` the
+    conversation's row is written once, whole, without looking for one first (the worker's batch).
     """
     existing = None if known_new else _existing(inbound.channel, inbound.external_id)
     if existing is not None:
@@ -74,7 +77,16 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
                                            traits={k: v for k, v in traits.items() if v})
     customer_id = identified.customer_id
     now = clock.now()
-    conversation, new, reopened = _conversation_for(customer_id, inbound, now)
+    # a new customer's first message (the worker's batch): its conversation's row written once, whole
+    fresh = first_of_new_customer and known_new
+    if fresh:
+        conversation = Conversation(customer_id=customer_id, status=Status.OPEN, created_at=now,
+                                    language=inbound.language, store=inbound.store)
+        _note_message(conversation, inbound, identified, now)
+        conversation.save(force_insert=True)
+        new, reopened = True, False
+    else:
+        conversation, new, reopened = _conversation_for(customer_id, inbound, now)
     if not new and conversation.status == Status.RESOLVED and _is_csat_answer(conversation, inbound, now):
         message = _store(conversation, inbound, now, guard=not known_new)
         if message is None:
@@ -93,27 +105,13 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
     if message is None:  # a concurrent delivery of the same provider id won
         existing = _existing(inbound.channel, inbound.external_id)
         return Received(existing, existing.conversation, customer_id, duplicate=True)
-    conversation.last_channel = inbound.channel
-    conversation.last_inbox_id = inbound.inbox_id
-    conversation.reply_channel = ""  # writing again on a channel makes it the reply channel
-    conversation.last_message_at = now
-    conversation.last_inbound_at = now
-    conversation.message_count += 1
-    if inbound.author == Author.CUSTOMER and conversation.waiting_since is None:
-        conversation.waiting_since = now
-    if inbound.language and not conversation.language:
-        conversation.language = inbound.language
-    elif not conversation.language and identified.customer.language:
-        conversation.language = identified.customer.language
-    if inbound.store and not conversation.store:
-        conversation.store = inbound.store
-    if inbound.meta.get("subject") and not conversation.subject:
-        conversation.subject = str(inbound.meta["subject"])[:200]
-    conversation.updated_at = now
-    conversation.save()
-    from omnicanal.conversations.services.tickets import on_customer_message
+    if not fresh:
+        _note_message(conversation, inbound, identified, now)
+        conversation.save()
+    if not new:  # a conversation opened now has no ticket yet
+        from omnicanal.conversations.services.tickets import on_customer_message
 
-    on_customer_message(conversation=conversation, at=now)
+        on_customer_message(conversation=conversation, at=now)
     if new:
         outbox.emit(ConversationOpened(conversation_id=conversation.public_id, customer_id=customer_id,
                                        channel=inbound.channel))
@@ -131,6 +129,27 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
         payload = dataclasses.asdict(event)
         transaction.on_commit(lambda: push.push(outbox.topic_of(event), payload))
     return received
+
+
+def _note_message(conversation: Conversation, inbound: InboundMessage, identified, now: dt.datetime) -> None:
+    """The conversation's fields an inbound message changes (not saved here)."""
+    conversation.last_channel = inbound.channel
+    conversation.last_inbox_id = inbound.inbox_id
+    conversation.reply_channel = ""  # writing again on a channel makes it the reply channel
+    conversation.last_message_at = now
+    conversation.last_inbound_at = now
+    conversation.message_count += 1
+    if inbound.author == Author.CUSTOMER and conversation.waiting_since is None:
+        conversation.waiting_since = now
+    if inbound.language and not conversation.language:
+        conversation.language = inbound.language
+    elif not conversation.language and identified.customer.language:
+        conversation.language = identified.customer.language
+    if inbound.store and not conversation.store:
+        conversation.store = inbound.store
+    if inbound.meta.get("subject") and not conversation.subject:
+        conversation.subject = str(inbound.meta["subject"])[:200]
+    conversation.updated_at = now
 
 
 def received_event(received: Received) -> MessageReceived:

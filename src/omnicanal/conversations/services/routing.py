@@ -4,6 +4,10 @@ skill (least recently assigned first). A manual assignment always wins."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
+
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
@@ -18,8 +22,41 @@ from omnicanal.core.errors import ValidationFailed
 ANSWERING_ROLES = holders(roles.ANSWER)  # a database filter: admin named too
 
 
+# Set by routing_batch(): the teams, read once, and those locked so far in the caller's transaction.
+_batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("routing_batch", default=None)
+
+
+@contextlib.contextmanager
+def routing_batch() -> Iterator[None]:
+    """Many assignments in one transaction with no savepoint that could roll one back (the worker's
+    batch of inbound messages): the teams are read once and a team's row is locked once, held to
+    the commit as before; every assignment still reads its team's agents afresh."""
+    token = _batch.set({"teams": None, "locked": set()})
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+
+
+def _teams() -> list[Team]:
+    batch = _batch.get()
+    if batch is None:
+        return list(Team.objects.all())
+    if batch["teams"] is None:
+        batch["teams"] = list(Team.objects.all())
+    return batch["teams"]
+
+
+def _lock_team(team: Team) -> None:
+    batch = _batch.get()
+    if batch is None or team.pk not in batch["locked"]:
+        locks.lock_team(team.pk)  # one round-robin turn at a time per team
+        if batch is not None:
+            batch["locked"].add(team.pk)
+
+
 def pick_team(conversation: Conversation, team_hint: str = "") -> Team | None:
-    teams = list(Team.objects.all())
+    teams = _teams()
     if conversation.store:
         for team in teams:
             if conversation.store in (team.store_codes or []):
@@ -56,13 +93,13 @@ def _candidates(conversation: Conversation, team: Team | None) -> list[AgentProf
 def do_auto_assign(*, conversation: Conversation, team_hint: str = "") -> Conversation:
     team = conversation.team or pick_team(conversation, team_hint)
     if team is not None:
-        locks.lock_team(team.pk)  # one round-robin turn at a time per team
+        _lock_team(team)  # one round-robin turn at a time per team
     candidates = _candidates(conversation, team)
     previous = assignee_key(conversation)
     chosen = None
     if candidates:
         chosen = min(candidates, key=lambda p: (p.last_assigned_at is not None, p.last_assigned_at or clock.now(), p.pk))
-        locks.lock_profiles([chosen.pk])
+        # the UPDATE locks the profile's row (after the team's, as locks.py orders them)
         AgentProfile.objects.filter(pk=chosen.pk).update(last_assigned_at=clock.now())
     conversation.team = team
     conversation.assignee = chosen.user if chosen else None
