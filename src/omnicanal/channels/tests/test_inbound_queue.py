@@ -306,3 +306,88 @@ def test_a_refusal_inside_an_unguarded_batch_redoes_it_one_message_at_a_time(cli
     assert OutboxEvent.objects.filter(topic="conversations.MessageReceived").count() == 2
     assert OutboxEvent.objects.filter(topic="conversations.ConversationOpened").count() == 2
     assert not OutboxEvent.objects.filter(topic=ACCEPTED, status=OutboxStatus.PENDING).exists()
+
+
+def _agents(*names: str) -> list:
+    from omnicanal.conversations import services
+    from omnicanal.core.services import do_create_staff_user
+
+    services.do_save_team(slug="servicio", name="Servicio", languages=["es"], is_default=True)
+    users = []
+    for name in names:
+        user = do_create_staff_user(username=name, password="secret-pass", role="agent", first_name=name.title())
+        services.do_save_agent(user=user, languages=["es"], skills=[], teams=["servicio"], available=True)
+        users.append(user)
+    return users
+
+
+FIELDS = ("status", "priority", "language", "store", "skill", "subject", "last_channel", "last_inbox_id",
+          "reply_channel", "message_count", "reopens", "bot", "team_id", "resolved_at", "snoozed_until")
+
+
+def test_new_senders_first_messages_write_their_conversations_once_and_take_turns(
+        client, inbox, django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    ana, beto = _agents("ana", "beto")
+    # given four customers never seen write, the first of them twice, while the worker is busy
+    phones = [f"5698765005{n}" for n in range(4)]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n, phone in enumerate([*phones, phones[0]]):
+            post(client, _body(300 + n, phone=phone, text=f"hola {n}"))
+    # when the worker stores them in one batch
+    with CaptureQueriesContext(connection) as drain, django_capture_on_commit_callbacks(execute=False):
+        callbacks[0]()
+    # then each has one conversation, assigned in turn, the first with both messages in order
+    conversations = list(Conversation.objects.order_by("pk"))
+    assert len(conversations) == 4
+    assert [c.assignee_id for c in conversations] == [ana.pk, beto.pk, ana.pk, beto.pk]
+    assert [c.message_count for c in conversations] == [2, 1, 1, 1]
+    assert list(conversations[0].messages.order_by("created_at", "pk").values_list("text", flat=True)) == [
+        "hola 0", "hola 4"]
+    for conversation in conversations:
+        last = conversation.messages.order_by("-created_at", "-pk").first()
+        assert conversation.last_message_at == conversation.last_inbound_at == last.created_at
+        assert conversation.waiting_since is not None and conversation.last_channel == "whatsapp"
+        assert conversation.status == "open" and conversation.team.slug == "servicio"
+    # and the same events, in the same order, as a message stored on its own
+    first = conversations[1].public_id
+    topics = [e.topic for e in OutboxEvent.objects.order_by("pk") if e.payload.get("conversation_id") == first]
+    assert topics == ["conversations.ConversationOpened", "conversations.ConversationAssigned",
+                      "conversations.MessageReceived"]
+    # and a new customer's conversation is neither looked for nor written twice, the team is read and
+    # locked once for the batch: only the returning sender's second message looks its conversation up
+    sql = [q["sql"] for q in drain.captured_queries]
+    assert len([s for s in sql if s.startswith('SELECT') and 'FROM "conversations_conversation"' in s]) == 1
+    assert len([s for s in sql if s.startswith('UPDATE "conversations_conversation" SET "public_id"')]) == 1
+    assert len([s for s in sql if 'FROM "conversations_ticket"' in s]) == 1
+    assert len([s for s in sql if 'FROM "conversations_team"' in s]) == 2, "\n".join(sql)
+    assert len([s for s in sql if s.startswith("SAVEPOINT")]) < 5  # the batch's few, none per message
+
+
+def test_a_new_senders_conversation_is_the_same_row_as_one_stored_on_its_own(
+        client, inbox, deliver, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from omnicanal.conversations.contract import IdentityRef, InboundMessage
+    from omnicanal.conversations.services import do_receive_message
+
+    _agents("ana")
+    # given one new sender stored by the worker's batch (with another, so the batch is unguarded)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        post(client, _body(400, phone="56987650061", text="hola"))
+        post(client, _body(401, phone="56987650062", text="hola"))
+    with django_capture_on_commit_callbacks(execute=True):
+        callbacks[0]()
+    # and one stored by the one-step path
+    with transaction.atomic():
+        alone = do_receive_message(inbound=InboundMessage(
+            channel="whatsapp", identities=(IdentityRef("whatsapp", "+56987650063"),), text="hola",
+            external_id="wamid.ALONE", address="+56987650063", name="Cliente", inbox_id=inbox.public_id,
+            )).conversation
+    # then the rows agree on everything a message decides
+    batched = Conversation.objects.order_by("pk").first()
+    alone.refresh_from_db()
+    assert {f: getattr(batched, f) for f in FIELDS} == {f: getattr(alone, f) for f in FIELDS}
+    assert batched.assignee_id == alone.assignee_id is not None
