@@ -361,6 +361,7 @@ def test_new_senders_first_messages_write_their_conversations_once_and_take_turn
     sql = [q["sql"] for q in drain.captured_queries]
     assert len([s for s in sql if s.startswith('SELECT') and 'FROM "conversations_conversation"' in s]) == 1
     assert len([s for s in sql if s.startswith('UPDATE "conversations_conversation" SET "public_id"')]) == 1
+    assert not [s for s in sql if s.startswith('UPDATE "conversations_conversation"') and "public_id" not in s]
     assert len([s for s in sql if 'FROM "conversations_ticket"' in s]) == 1
     assert len([s for s in sql if 'FROM "conversations_team"' in s]) == 2, "\n".join(sql)
     assert len([s for s in sql if s.startswith("SAVEPOINT")]) < 5  # the batch's few, none per message

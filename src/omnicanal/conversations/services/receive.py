@@ -78,11 +78,14 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
     customer_id = identified.customer_id
     now = clock.now()
     # a new customer's first message (the worker's batch): its conversation's row written once, whole
-    fresh = first_of_new_customer and known_new
+    fresh, assigned = first_of_new_customer and known_new, False
     if fresh:
         conversation = Conversation(customer_id=customer_id, status=Status.OPEN, created_at=now,
                                     language=inbound.language, store=inbound.store)
         _note_message(conversation, inbound, identified, now)
+        from omnicanal.conversations.services.routing import choose_assignee
+
+        assigned = choose_assignee(conversation, team_hint=inbound.team)  # routed before its one INSERT
         conversation.save(force_insert=True)
         new, reopened = True, False
     else:
@@ -115,7 +118,12 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
     if new:
         outbox.emit(ConversationOpened(conversation_id=conversation.public_id, customer_id=customer_id,
                                        channel=inbound.channel))
-    if new or (reopened and conversation.assignee_id is None):
+    if fresh:
+        if assigned:
+            from omnicanal.conversations.services.routing import emit_assigned
+
+            emit_assigned(conversation, previous="")
+    elif new or (reopened and conversation.assignee_id is None):
         from omnicanal.conversations.services.routing import do_auto_assign
 
         do_auto_assign(conversation=conversation, team_hint=inbound.team)

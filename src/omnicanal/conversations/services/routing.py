@@ -91,11 +91,23 @@ def _candidates(conversation: Conversation, team: Team | None) -> list[AgentProf
 
 
 def do_auto_assign(*, conversation: Conversation, team_hint: str = "") -> Conversation:
+    previous = assignee_key(conversation)
+    assigned = choose_assignee(conversation, team_hint)
+    conversation.save(update_fields=["team", "assignee"])
+    if assigned:
+        emit_assigned(conversation, previous)
+    return conversation
+
+
+def choose_assignee(conversation: Conversation, team_hint: str = "") -> bool:
+    """Round robin's choice, set on `conversation` (not saved): its team, then the team's agent
+    least recently assigned (that turn recorded). True when there is an assignment to tell. A new
+    customer's conversation is routed before its row is written, so the row is written once
+    (services/receive.py): nobody else can see it, so its lock's place in locks.py's order is moot."""
     team = conversation.team or pick_team(conversation, team_hint)
     if team is not None:
         _lock_team(team)  # one round-robin turn at a time per team
     candidates = _candidates(conversation, team)
-    previous = assignee_key(conversation)
     chosen = None
     if candidates:
         chosen = min(candidates, key=lambda p: (p.last_assigned_at is not None, p.last_assigned_at or clock.now(), p.pk))
@@ -103,11 +115,12 @@ def do_auto_assign(*, conversation: Conversation, team_hint: str = "") -> Conver
         AgentProfile.objects.filter(pk=chosen.pk).update(last_assigned_at=clock.now())
     conversation.team = team
     conversation.assignee = chosen.user if chosen else None
-    conversation.save(update_fields=["team", "assignee"])
-    if chosen is not None or team is not None:
-        outbox.emit(ConversationAssigned(conversation_id=conversation.public_id, assignee_id=assignee_key(conversation),
-                                         previous_assignee_id=previous, team=team_key(conversation), by="round_robin"))
-    return conversation
+    return chosen is not None or team is not None
+
+
+def emit_assigned(conversation: Conversation, previous: str) -> None:
+    outbox.emit(ConversationAssigned(conversation_id=conversation.public_id, assignee_id=assignee_key(conversation),
+                                     previous_assignee_id=previous, team=team_key(conversation), by="round_robin"))
 
 
 def do_assign(*, conversation: Conversation | str, actor: Principal, assignee_id: int | None = None,
