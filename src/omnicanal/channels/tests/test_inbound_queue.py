@@ -11,7 +11,7 @@ import pytest
 
 from omnicanal.channels import testing
 from omnicanal.channels.tests.conftest import WA
-from omnicanal.conversations.models import Attachment, Conversation, InboundDelivery, Message
+from omnicanal.conversations.models import AgentProfile, Attachment, Conversation, InboundDelivery, Message
 from omnicanal.conversations.services.accept import do_purge_tombstones
 from omnicanal.core.models import OutboxEvent, OutboxStatus
 
@@ -364,6 +364,11 @@ def test_new_senders_first_messages_write_their_conversations_once_and_take_turn
     assert not [s for s in sql if s.startswith('UPDATE "conversations_conversation"') and "public_id" not in s]
     assert len([s for s in sql if 'FROM "conversations_ticket"' in s]) == 1
     assert len([s for s in sql if 'FROM "conversations_team"' in s]) == 2, "\n".join(sql)
+    # and the team's agents are read once, each agent's last turn written once
+    assert len([s for s in sql if s.startswith("SELECT") and 'FROM "conversations_agentprofile"' in s]) == 1
+    assert len([s for s in sql if s.startswith('UPDATE "conversations_agentprofile"')]) == 2
+    turns = dict(AgentProfile.objects.values_list("user_id", "last_assigned_at"))
+    assert turns[beto.pk] > turns[ana.pk] > conversations[0].created_at
     assert len([s for s in sql if s.startswith("SAVEPOINT")]) < 5  # the batch's few, none per message
 
 

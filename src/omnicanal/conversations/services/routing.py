@@ -29,13 +29,20 @@ _batch: contextvars.ContextVar[dict | None] = contextvars.ContextVar("routing_ba
 @contextlib.contextmanager
 def routing_batch() -> Iterator[None]:
     """Many assignments in one transaction with no savepoint that could roll one back (the worker's
-    batch of inbound messages): the teams are read once and a team's row is locked once, held to
-    the commit as before; every assignment still reads its team's agents afresh."""
-    token = _batch.set({"teams": None, "locked": set()})
+    batch of inbound messages): the teams are read once, a team's row is locked once (held to the
+    commit, as before) and its available agents read once under that lock, as of the batch's first
+    assignment there; round robin then turns through them in memory, and each agent's last turn is
+    written once when the batch ends."""
+    batch: dict = {"teams": None, "locked": set(), "turns": {}}
+    token = _batch.set(batch)
     try:
         yield
     finally:
         _batch.reset(token)
+    # the agents' turns, one UPDATE per agent (the last turn's time, as one UPDATE a turn left it),
+    # after the teams' locks and in primary-key order, as locks.py orders profiles
+    for pk, at in sorted(batch["turns"].items()):
+        AgentProfile.objects.filter(pk=pk).update(last_assigned_at=at)
 
 
 def _teams() -> list[Team]:
@@ -76,13 +83,26 @@ def pick_team(conversation: Conversation, team_hint: str = "") -> Team | None:
     return next((team for team in teams if team.is_default), None)
 
 
-def _candidates(conversation: Conversation, team: Team | None) -> list[AgentProfile]:
+def _team_agents(team: Team | None) -> list[AgentProfile]:
+    """The team's available agents; in a routing_batch() read once per team, under its lock, their
+    turns then kept here as the batch takes them."""
+    batch = _batch.get()
+    key = ("agents", team.pk if team is not None else None)
+    if batch is not None and key in batch:
+        return batch[key]
     profiles = AgentProfile.objects.select_related("user").filter(
         available=True, user__is_active=True, user__role__in=ANSWERING_ROLES
     )
     if team is not None:
         profiles = profiles.filter(teams=team)
-    profiles = list(profiles)
+    agents = list(profiles)
+    if batch is not None:
+        batch[key] = agents
+    return agents
+
+
+def _candidates(conversation: Conversation, team: Team | None) -> list[AgentProfile]:
+    profiles = _team_agents(team)
     for wanted, attribute in ((conversation.language, "languages"), (conversation.skill, "skills")):
         if wanted:
             matching = [p for p in profiles if wanted in (getattr(p, attribute) or [])]
@@ -111,8 +131,12 @@ def choose_assignee(conversation: Conversation, team_hint: str = "") -> bool:
     chosen = None
     if candidates:
         chosen = min(candidates, key=lambda p: (p.last_assigned_at is not None, p.last_assigned_at or clock.now(), p.pk))
-        # the UPDATE locks the profile's row (after the team's, as locks.py orders them)
-        AgentProfile.objects.filter(pk=chosen.pk).update(last_assigned_at=clock.now())
+        chosen.last_assigned_at = clock.now()
+        batch = _batch.get()
+        if batch is not None:  # written when the batch ends (routing_batch)
+            batch["turns"][chosen.pk] = chosen.last_assigned_at
+        else:  # the UPDATE locks the profile's row (after the team's, as locks.py orders them)
+            AgentProfile.objects.filter(pk=chosen.pk).update(last_assigned_at=chosen.last_assigned_at)
     conversation.team = team
     conversation.assignee = chosen.user if chosen else None
     return chosen is not None or team is not None
