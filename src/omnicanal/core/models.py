@@ -84,6 +84,18 @@ class OutboxStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class OutboxEventQuerySet(models.QuerySet):
+    def bulk_update(self, objs, fields, batch_size=None) -> int:
+        """As QuerySet.bulk_update, with one plain UPDATE per set of values the rows share: a drained
+        batch's events end alike (the same handlers done, done at the same time), and the CASE per row
+        and field of Django's own cost the priority lane more than storing a message (issue 23)."""
+        groups: dict[str, tuple[dict, list]] = {}
+        for obj in objs:
+            values = {field: getattr(obj, field) for field in fields}
+            groups.setdefault(repr(values), (values, []))[1].append(obj.pk)
+        return sum(self.filter(pk__in=pks).update(**values) for values, pks in groups.values())
+
+
 class OutboxEvent(models.Model):
     """A domain event, written in the transaction that caused it and dispatched after commit."""
 
@@ -103,6 +115,8 @@ class OutboxEvent(models.Model):
     # command). Its handlers run under it, so their logs and the events they emit carry it too. A
     # database default as well: inventory's reservation function inserts rows without naming it.
     request_id = models.CharField(max_length=64, blank=True, default="", db_default="")
+
+    objects = OutboxEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outbox event")

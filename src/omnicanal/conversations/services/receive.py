@@ -30,6 +30,7 @@ from omnicanal.conversations.services.common import (
     team_key,
 )
 from omnicanal.core import clock, outbox, uploads
+from omnicanal.core import rows as core_rows
 from omnicanal.core.errors import FileTooLarge, FileTypeRefused
 from omnicanal.core.ids import external_key
 from omnicanal.customers import services as customers
@@ -86,7 +87,7 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
         from omnicanal.conversations.services.routing import choose_assignee
 
         assigned = choose_assignee(conversation, team_hint=inbound.team)  # routed before its one INSERT
-        conversation.save(force_insert=True)
+        core_rows.insert([conversation])
         new, reopened = True, False
     else:
         conversation, new, reopened = _conversation_for(customer_id, inbound, now)
@@ -212,13 +213,14 @@ def _store(conversation: Conversation, inbound: InboundMessage, now: dt.datetime
     the unexpected duplicate fails the batch, which the outbox then retries one message at a time."""
     try:
         with transaction.atomic() if guard else contextlib.nullcontext():
-            message = Message.objects.create(
+            # an INSERT composed once (core.rows), as Message.objects.create writes it
+            message = core_rows.insert([Message(
                 conversation=conversation, direction=Direction.IN, channel=inbound.channel, inbox_id=inbound.inbox_id,
                 address=inbound.address[:200], external_id=external_key(inbound.external_id),
                 author=inbound.author if inbound.author in Author.values else Author.CUSTOMER,
                 author_name=inbound.name[:150], kind=inbound.kind[:20], text=inbound.text, meta=dict(inbound.meta),
                 status=Delivery.RECEIVED, created_at=now, sent_at=inbound.sent_at,
-            )
+            )])[0]
     except IntegrityError:
         if not guard:
             raise

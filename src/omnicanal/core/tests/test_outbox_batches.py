@@ -178,3 +178,22 @@ def test_buffered_emits_write_one_insert_in_order_and_drop_a_failed_blocks_event
     inserts = [q for q in queries.captured_queries if q["sql"].startswith('INSERT INTO "core_outboxevent"')]
     assert len(inserts) == 1
     assert [e.payload["n"] for e in OutboxEvent.objects.order_by("pk")] == [1, 3]
+
+
+@pytest.mark.django_db
+def test_outbox_rows_bulk_updated_alike_take_one_update_per_set_of_values():
+    """A drained batch's rows end alike: one plain UPDATE for them, not a CASE per row and field."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = clock.now()
+    rows = [OutboxEvent.objects.create(topic="t.T", payload={"n": n}, created_at=now) for n in range(5)]
+    for row in rows[:4]:
+        row.done_handlers, row.status, row.dispatched_at = ["a", "b"], OutboxStatus.DONE, now
+    rows[4].done_handlers = ["a"]
+    with CaptureQueriesContext(connection) as queries:
+        changed = OutboxEvent.objects.bulk_update(rows, ["done_handlers", "status", "dispatched_at", "next_attempt_at"])
+    assert changed == 5 and len(queries.captured_queries) == 2
+    assert "CASE" not in " ".join(q["sql"] for q in queries.captured_queries)
+    stored = {e.pk: (e.done_handlers, e.status, e.dispatched_at) for e in OutboxEvent.objects.all()}
+    assert [stored[r.pk] for r in rows] == [(["a", "b"], OutboxStatus.DONE, now)] * 4 + [(["a"], OutboxStatus.PENDING, None)]
