@@ -15,8 +15,10 @@ a database that cannot return the keys of a multi-row INSERT.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import itertools
+from decimal import Decimal
 from typing import TypeVar, cast
 
 import psycopg
@@ -156,9 +158,13 @@ def _linked(batches: tuple[list, ...]) -> tuple[tuple | None, list]:
                     row.append(linked[field])
                     continue
                 value = field.pre_save(obj, add=True)
-                if hasattr(value, "resolve_expression"):
+                kind = _PLAIN.get(type(field))
+                if kind is not None and type(value) is kind and (kind is str or _plain(value)):
+                    params.append(value)  # what get_db_prep_save answers for it on PostgreSQL, without its calls
+                elif hasattr(value, "resolve_expression"):
                     return None, []
-                params.append(field.get_db_prep_save(value, connection))
+                else:
+                    params.append(field.get_db_prep_save(value, connection))
                 row.append(None)
             rows.append(tuple(row))
             where[id(obj)] = (b, r)
@@ -183,6 +189,18 @@ class _Unprepared(psycopg.RawCursor):
     def execute(self, query, params=None, **kwargs):
         kwargs["prepare"] = False
         return super().execute(query, params, **kwargs)
+
+
+# Field classes (exactly these, not subclasses) whose get_db_prep_save hands a value of this type back
+# unchanged on PostgreSQL: a placed order has ~60 columns, and the generic calls were a tenth of its CPU.
+_PLAIN: dict[type, type] = {models.CharField: str, models.TextField: str, models.DecimalField: Decimal,
+                            models.DateTimeField: dt.datetime}
+
+
+def _plain(value) -> bool:
+    """A finite Decimal (DecimalField.to_python refuses the others), an aware datetime (a naive one is
+    warned about and made aware by DateTimeField)."""
+    return value.is_finite() if type(value) is Decimal else value.utcoffset() is not None
 
 
 @functools.lru_cache(maxsize=256)
