@@ -11,6 +11,9 @@ database's own work. The statement is cached per model and row count.
 Anything it does not handle the ORM's way goes to `bulk_create` unchanged: an expression as a value
 (a database default, F()), a field with its own placeholder, an instance that has its key already,
 a database that cannot return the keys of a multi-row INSERT.
+
+`insert_linked(*batches)` writes several such batches, a later one's foreign keys pointing at an
+earlier one's new instances (an order and its lines), in ONE statement on PostgreSQL (2026-12-07).
 """
 
 from __future__ import annotations
