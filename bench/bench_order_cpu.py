@@ -36,7 +36,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-DB_NAME = "omnicanal_bench_order_cpu"
+DB_NAME = os.environ.get("BENCH_ORDER_CPU_DB") or "omnicanal_bench_order_cpu"  # a name of its own per helper
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = os.environ.get("BENCH_ORDER_CPU_REDIS_URL") or "redis://127.0.0.1:6379/12"
 SKUS = ["CPU-1", "CPU-2", "CPU-3"]
@@ -106,12 +106,12 @@ def _seed() -> str:
         cursor.execute("CREATE TABLE bench_flash_sold (id bigserial PRIMARY KEY, buyer text NOT NULL, "
                        "at timestamptz NOT NULL DEFAULT now())")
         cursor.execute("INSERT INTO bench_flash_stock VALUES (1, 1000000000)")
-    (Path(os.environ.get("OMNICANAL_VAR", "/tmp")) / "omnicanal-bench-order-cpu.key").write_text(key.secret)
+    (Path(os.environ.get("OMNICANAL_VAR", "/tmp")) / f"{DB_NAME}.key").write_text(key.secret)
     return key.secret
 
 
 def _secret() -> str:
-    return (Path(os.environ.get("OMNICANAL_VAR", "/tmp")) / "omnicanal-bench-order-cpu.key").read_text()
+    return (Path(os.environ.get("OMNICANAL_VAR", "/tmp")) / f"{DB_NAME}.key").read_text()
 
 
 def _body(lines: int, kind: str = "order") -> bytes:

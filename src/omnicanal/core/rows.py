@@ -11,13 +11,20 @@ database's own work. The statement is cached per model and row count.
 Anything it does not handle the ORM's way goes to `bulk_create` unchanged: an expression as a value
 (a database default, F()), a field with its own placeholder, an instance that has its key already,
 a database that cannot return the keys of a multi-row INSERT.
+
+`insert_linked(*batches)` writes several such batches, a later one's foreign keys pointing at an
+earlier one's new instances (an order and its lines), in ONE statement on PostgreSQL (2026-12-07).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import itertools
+from decimal import Decimal
 from typing import TypeVar, cast
 
+import psycopg
 from django.db import connection, models
 from django.db.models.fields import AutoFieldMixin
 
@@ -71,3 +78,147 @@ def _sql(model: type[models.Model], count: int) -> str:
     columns = ", ".join(quote(cast(str, f.column)) for f in fields)
     return (f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * count)} "
             f"RETURNING {quote(cast(str, model._meta.pk.column))}")
+
+
+def insert_linked(*batches: list) -> None:
+    """INSERT several batches of new instances (one model per batch), where a later batch's foreign
+    keys may point at an instance of an earlier one that has no key yet (an order, its lines, their
+    fulfilment lines): on PostgreSQL ONE statement, a data-modifying CTE per batch whose linked
+    columns read the key the earlier CTE returned; elsewhere `insert` per batch, in order. Each
+    batch is written as `insert` writes it (bulk_create's values); the keys, and the linked foreign
+    key columns, are set on the instances. A placed order's five INSERTs were a quarter of its
+    client CPU as five statements (issue 23). Empty batches are skipped."""
+    batches = tuple(batch for batch in batches if batch)
+    if not batches:
+        return
+    shape, params = _linked(batches) if connection.vendor == "postgresql" else (None, [])
+    if shape is None:
+        for batch in batches:
+            insert(batch)
+        return
+    with _raw_cursor() as cursor:
+        cursor.execute(_linked_sql(shape), params)
+        keys = cursor.fetchall()
+    at = 0
+    for b, batch in enumerate(batches):
+        for obj in batch:
+            tag, pk = keys[at]
+            assert tag == b  # the rows come back batch by batch, each in VALUES order
+            obj.pk = pk
+            obj._state.adding = False
+            obj._state.db = connection.alias
+            at += 1
+    for batch in batches:
+        for obj in batch:
+            for field, parent in _links(obj):
+                setattr(obj, field.attname, parent.pk)
+
+
+def _links(obj: models.Model) -> list[tuple[models.Field, models.Model]]:
+    """The instance's many-to-one fields whose related instance is held in memory, with it."""
+    cached = obj._state.fields_cache
+    return [(field, parent) for field in _relations(type(obj))
+            if (parent := cached.get(field.cache_name)) is not None]
+
+
+@functools.cache
+def _relations(model: type[models.Model]) -> tuple:
+    """The columns of `_fields(model)` that hold a many-to-one (or one-to-one) key."""
+    return tuple(f for f in _fields(model) or () if f.many_to_one or f.one_to_one)
+
+
+def _linked(batches: tuple[list, ...]) -> tuple[tuple | None, list]:
+    """The statement's shape (hashable: per batch its model and, per row, each column's earlier
+    (batch, row) or None for a parameter) and its parameters; (None, []) when one instance is not
+    plain (the caller then inserts batch by batch)."""
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return None, []
+    where: dict[int, tuple[int, int]] = {}
+    shape: list = []
+    params: list = []
+    for b, batch in enumerate(batches):
+        model: type[models.Model] = type(batch[0])
+        fields = _fields(model)
+        if fields is None:
+            return None, []
+        rows = []
+        for r, obj in enumerate(batch):
+            if obj.pk is not None or type(obj) is not model:
+                return None, []
+            linked = {}
+            for field, parent in _links(obj):
+                if field.one_to_one:
+                    return None, []
+                if id(parent) in where and parent.pk is None:
+                    linked[field] = where[id(parent)]
+                elif parent.pk is None:
+                    raise ValueError(f"insert_linked() prohibited: {field.name} is an unsaved instance outside the batches.")
+                elif getattr(obj, field.attname) is None:
+                    setattr(obj, field.attname, parent.pk)  # as _prepare_related_fields_for_save does
+            row: list[tuple[int, int] | None] = []
+            for field in fields:
+                if field in linked:
+                    row.append(linked[field])
+                    continue
+                value = field.pre_save(obj, add=True)
+                kind = _PLAIN.get(type(field))
+                if kind is not None and type(value) is kind and (kind is str or _plain(value)):
+                    params.append(value)  # what get_db_prep_save answers for it on PostgreSQL, without its calls
+                elif hasattr(value, "resolve_expression"):
+                    return None, []
+                else:
+                    params.append(field.get_db_prep_save(value, connection))
+                row.append(None)
+            rows.append(tuple(row))
+            where[id(obj)] = (b, r)
+        shape.append((model, tuple(rows)))
+    return tuple(shape), params
+
+
+def _raw_cursor():
+    """Django's cursor wrapper (its execute wrappers, query log and error translation) around a
+    psycopg RawCursor: the statement's `$1` placeholders go to the server as they are. A psycopg
+    cursor parses `%s` placeholders again on each call past 50 parameters (its cache stops there),
+    which cost as much as the four statements saved."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        return connection._prepare_cursor(_Unprepared(connection.connection))
+
+
+class _Unprepared(psycopg.RawCursor):
+    """Never prepared by psycopg: once psycopg holds a prepared statement of its own, a ROLLBACK makes it
+    send DEALLOCATE ALL, which would drop core.libpq's hot statements behind its back."""
+
+    def execute(self, query, params=None, **kwargs):
+        kwargs["prepare"] = False
+        return super().execute(query, params, **kwargs)
+
+
+# Field classes (exactly these, not subclasses) whose get_db_prep_save hands a value of this type back
+# unchanged on PostgreSQL: a placed order has ~60 columns, and the generic calls were a tenth of its CPU.
+_PLAIN: dict[type, type] = {models.CharField: str, models.TextField: str, models.DecimalField: Decimal,
+                            models.DateTimeField: dt.datetime}
+
+
+def _plain(value) -> bool:
+    """A finite Decimal (DecimalField.to_python refuses the others), an aware datetime (a naive one is
+    warned about and made aware by DateTimeField)."""
+    return value.is_finite() if type(value) is Decimal else value.utcoffset() is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _linked_sql(shape: tuple) -> str:
+    quote = connection.ops.quote_name
+    ctes, selects = [], []
+    numbers = itertools.count(1)
+    for b, (model, rows) in enumerate(shape):
+        fields = _fields(model) or ()
+        columns = ", ".join(quote(cast(str, f.column)) for f in fields)
+        values = ", ".join(
+            "(" + ", ".join(f"${next(numbers)}" if ref is None else f"(SELECT id FROM c{ref[0]} LIMIT 1 OFFSET {ref[1]})"
+                            for ref in row) + ")"
+            for row in rows)
+        ctes.append(f"c{b} AS (INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {values} "
+                    f"RETURNING {quote(cast(str, model._meta.pk.column))} AS id)")
+        selects.append(f"SELECT {b}, id FROM c{b}")
+    return "WITH " + ", ".join(ctes) + " " + " UNION ALL ".join(selects)

@@ -30,6 +30,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 from ninja import Schema
+from ninja.schema import DjangoGetter
 from pydantic import (
     BeforeValidator,
     ConfigDict,
@@ -79,7 +80,24 @@ def check_amount(value: Any) -> Decimal:
 StrictAmount = Annotated[Decimal, BeforeValidator(check_amount)]
 
 
-class AddressIn(Schema):
+class InputSchema(Schema):
+    """The base of a request body's schemas: a JSON object (a dict) is validated as it is, not behind
+    ninja's `DjangoGetter` (an attribute read per field, made for model instances): the same values and
+    field errors, at a seventh of the CPU for an order's body (issue 23). Anything but a plain dict, and
+    a schema with resolvers or that forbids extra fields, goes ninja's way unchanged."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(cls, values: Any, handler: ModelWrapValidatorHandler[Any], info: ValidationInfo) -> Any:
+        plain = cls.model_config.get("extra") != "forbid" and not cls.model_config.get("validate_assignment", False)
+        if plain and type(values) is dict and not cls._ninja_resolvers:
+            return handler(values)
+        if not plain:
+            handler(values)  # as ninja's own: validated as given first (extra fields forbidden, assignment)
+        return handler(DjangoGetter(values, cls, info.context))
+
+
+class AddressIn(InputSchema):
     """A postal address as the API takes it (shared/API.md, Conventions): country ISO 3166-1 alpha-2."""
 
     line1: str = Field(min_length=1, max_length=200)
@@ -90,7 +108,7 @@ class AddressIn(Schema):
     country: str = Field(pattern="^[A-Z]{2}$")
 
 
-class MoneyIn(Schema):
+class MoneyIn(InputSchema):
     amount: StrictAmount = Field(ge=0, max_digits=14, decimal_places=2, examples=["12990"])
     currency: str = Field(default_factory=business_currency, pattern=r"^[A-Z]{3}$")
 

@@ -23,7 +23,7 @@ from omnicanal.core.errors import (
 )
 from omnicanal.core.money import Money
 from omnicanal.core.openapi import errors
-from omnicanal.core.schemas import AddressIn, MoneyIn, Quantity
+from omnicanal.core.schemas import AddressIn, InputSchema, MoneyIn, Quantity
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import pickup, queries, roles, services, visibility
@@ -66,7 +66,7 @@ class CartCustomerIn(Schema):
     customer_id: str = Field(min_length=1, max_length=32)
 
 
-class LineIn(Schema):
+class LineIn(InputSchema):
     sku: str = Field(min_length=1, max_length=64)
     quantity: Quantity = Field(ge=1, le=999)
 
@@ -76,13 +76,13 @@ class DeliveryAddressIn(AddressIn):
     lon: float | None = Field(default=None, ge=-180, le=180)
 
 
-class DeliveryIn(Schema):
+class DeliveryIn(InputSchema):
     method: Literal["ship", "pickup", "curbside", "pickup_point", "carry_out"]
     location: str | None = Field(default=None, max_length=32)
     address: DeliveryAddressIn | None = None
 
 
-class PaymentIn(Schema):
+class PaymentIn(InputSchema):
     method: Literal["card", "cash", "stored_value", "points", "gift_card", "store_credit", "wallet"]
     amount: MoneyIn | None = None
     gift_card_code: str | None = Field(default=None, max_length=40)
@@ -92,13 +92,13 @@ class PaymentIn(Schema):
         "dropped when nothing is left"))
 
 
-class PresenceIn(Schema):
+class PresenceIn(InputSchema):
     """Proof the customer is here, needed to pay with their points, store credit or wallet."""
 
     qr: str = Field(min_length=10, max_length=200, description="The customer's loyalty QR token, as scanned")
 
 
-class OrderIn(Schema):
+class OrderIn(InputSchema):
     model_config = ConfigDict(json_schema_extra={"examples": [
         {"channel": "web", "customer_id": "cus_8f3k2m9q1x7z",
          "lines": [{"sku": "ZAP-TRAIL-38", "quantity": 1}, {"sku": "MOCH-30L-NEG", "quantity": 1}],

@@ -1,8 +1,9 @@
 """Placing an order on any channel: price, source, reserve and record it in one transaction.
 
 The placement hot path: pricing (2 queries), locations and candidate stock (2), one do_reserve
-(inventory: one read, inserts, one locking UPDATE in pk order), then bulk INSERTs of the order, its
-lines, fulfilments, their lines and payments, and one outbox INSERT for all events.
+(inventory: one read, inserts, one locking UPDATE in pk order), then ONE statement inserting the order,
+its lines, fulfilments, their lines and payments (core.rows.insert_linked), and one outbox INSERT for
+all events.
 """
 
 from __future__ import annotations
@@ -218,7 +219,7 @@ def do_place_order(
                                     free_shipping=free_shipping or bool(replacement_of) or externally_priced)
     total = subtotal + shipping - discount
     planned = _payments_plan(payments, total, channel, customer_id)
-    # The order's rows: INSERTs composed once per shape (core.rows), as bulk_create would write them.
+    # The order's rows, written below in ONE statement (core.rows.insert_linked), as bulk_create writes them.
     order = Order(
         public_id=order_pid, channel=channel, customer_id=customer_id, delivery_method=method,
         delivery_location=location, address=address, contact=contact or {}, currency=currency,
@@ -229,14 +230,13 @@ def do_place_order(
                    "why": p.reason_key}
                   for fid, p in zip(fulfillment_ids, plan.parts, strict=True)],
     )
-    core_rows.insert([order])
     shares = (discount.allocate([int(gross[s].amount) or 0 for s in skus])
               if discount.amount and subtotal.amount else [Money.zero(currency)] * len(skus))
-    order_lines = core_rows.insert([
+    order_lines = [
         OrderLine(order=order, sku=s, title=priced[s].title, category=priced[s].category, quantity=wanted[s],
                   unit_price=priced[s].unit_price.amount, discount=shares[i].amount, total=(gross[s] - shares[i]).amount)
         for i, s in enumerate(skus)
-    ])
+    ]
     by_sku = {line.sku: line for line in order_lines}
     fulfillments = []
     for fid, part in zip(fulfillment_ids, plan.parts, strict=True):
@@ -249,11 +249,10 @@ def do_place_order(
             promised_at=now + dt.timedelta(days=days) if days is not None else None, created_at=now, updated_at=now,
             history=[_history(status, actor, now)],
         ))
-    core_rows.insert(fulfillments)
-    core_rows.insert([
+    fulfillment_lines = [
         FulfillmentLine(fulfillment=f, order_line=by_sku[sku], sku=sku, quantity=q)
         for f, part in zip(fulfillments, plan.parts, strict=True) for sku, q in part.lines.items()
-    ])
+    ]
     rows = []
     for p in planned:
         provider = _provider_for(p.method, channel, p.provider)
@@ -269,7 +268,7 @@ def do_place_order(
             pay.status = providers.provider(provider).authorize(pay)
         pay.provider_ref = pay.public_id
         rows.append(pay)
-    core_rows.insert(rows)
+    core_rows.insert_linked([order], order_lines, fulfillments, fulfillment_lines, rows)
     if cart is not None:
         Cart.objects.filter(pk=cart.pk).update(status=CartStatus.ORDERED, order_id=order_pid, updated_at=now)
     batch = [events.OrderPlaced(
