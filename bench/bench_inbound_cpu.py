@@ -5,11 +5,15 @@ part (the store step and every reaction: the bot's turn, feedback's sentiment, a
 `--batch` messages, on PostgreSQL with Redis as in production (huey's queue and the channel layer, so the
 request takes the two-step path of docs/inbox.md; Redis database 14, emptied before and after).
 
-    .venv/bin/python bench/bench_inbound_cpu.py [--batch 100] [--senders 20] [--reuse]
+    .venv/bin/python bench/bench_inbound_cpu.py [--batch 100] [--senders 20] [--reuse] [--asgi]
     BENCH_INBOUND_CPU_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no --zero-before=math_perm \
         --dump-before=math_comb .venv/bin/python bench/bench_inbound_cpu.py --reuse --batch 20 --profile 0
         # instructions: the dump ending in .1 holds the batch's requests ("summary:" / 20), the one
         # ending in .2 the worker's part for that batch (/ 20)
+
+`--asgi` sends the requests through the product's ASGI application (web/asgi.py, as uvicorn calls it)
+instead of the WSGI handler: the handler's own cost (thread hops, tasks) included.
+BENCH_INBOUND_CPU_DB names the database (one per person sharing a server).
 
 Prints, per request and per message of the worker's part: statements (with the distinct statement
 shapes and their counts), Python function calls (cProfile's count, which does not depend on the load),
@@ -39,7 +43,7 @@ from bench_inbound import _body, _phones, _signature  # bench/ is on the path
 from bench_inbound import _setup as _inbox_team_and_agent
 from bench_order_cpu import _callgrind_on, _setup, _urls  # the same set-up
 
-DB_NAME = "omnicanal_bench_inbound_cpu"
+DB_NAME = os.environ.get("BENCH_INBOUND_CPU_DB") or "omnicanal_bench_inbound_cpu"  # one per helper sharing a server
 REDIS_URL = os.environ.get("BENCH_INBOUND_CPU_REDIS_URL") or "redis://127.0.0.1:6379/14"
 TOPIC = "conversations.InboundAccepted"
 
@@ -54,19 +58,31 @@ def _seed() -> None:
 
 class _Server:
     """Django's WSGI handler called as a server calls it (request_started/finished fire: the pooled
-    connection is taken and given back per request), behind the TLS-terminating proxy."""
+    connection is taken and given back per request), behind the TLS-terminating proxy. With `asgi`,
+    the product's ASGI application (web/asgi.py) as uvicorn calls it, on one event loop: its thread
+    hops to the sync thread included (cProfile then sees only the event loop's thread; the CPU time
+    and callgrind see every thread)."""
 
-    def __init__(self, phones: list[str]):
+    def __init__(self, phones: list[str], asgi: bool = False):
         from django.core.handlers.wsgi import WSGIHandler
 
         self.handler = WSGIHandler()
         self.phones = phones
         self.n = int.from_bytes(os.urandom(3), "big") * 1_000_000  # provider ids of this run's own
+        self.asgi = None
+        if asgi:
+            import asyncio
+
+            from omnicanal.web.asgi import application
+
+            self.asgi, self.loop = application, asyncio.new_event_loop()
 
     def webhook(self) -> tuple[str, bytes]:
         self.n += 1
         body = _body(self.n, self.phones[self.n % len(self.phones)])
         signature = _signature(body)
+        if self.asgi is not None:
+            return self._asgi(body, signature)
         environ = {
             "REQUEST_METHOD": "POST", "PATH_INFO": "/webhooks/whatsapp", "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1",
@@ -80,6 +96,31 @@ class _Server:
         content = b"".join(response)
         response.close()
         return status[0], content
+
+
+    def _asgi(self, body: bytes, signature: str) -> tuple[str, bytes]:
+        import asyncio
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+                 "path": "/webhooks/whatsapp", "raw_path": b"/webhooks/whatsapp", "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"),
+                             (b"content-length", str(len(body)).encode()), (b"x-forwarded-proto", b"https"),
+                             (b"x-hub-signature-256", signature.encode())],
+                 "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000)}
+        inbound = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            if inbound:
+                return inbound.pop()
+            await asyncio.Event().wait()  # no disconnect: the request is answered first
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        self.loop.run_until_complete(self.asgi(scope, receive, send))
+        return str(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
 
 
 def _coalesce_wakes() -> None:
@@ -160,7 +201,7 @@ def _profiled(label: str, run, per: int, verbose: bool) -> None:
     stats.sort_stats("tottime").print_stats(40)
     if verbose:
         print(out.getvalue())
-    stats.dump_stats(f"/tmp/omnicanal-bench-inbound-cpu-{label}.pstats")
+    stats.dump_stats(f"/tmp/omnicanal-bench-inbound-cpu-{label}-{DB_NAME}.pstats")  # one per helper
 
 
 def _batch(server: _Server, size: int) -> None:
@@ -172,7 +213,8 @@ def _batch(server: _Server, size: int) -> None:
 def main(argv: list[str]) -> None:
     reuse = "--reuse" in argv
     verbose = "--verbose" in argv
-    argv = [a for a in argv if a not in ("--reuse", "--verbose")]
+    asgi = "--asgi" in argv
+    argv = [a for a in argv if a not in ("--reuse", "--verbose", "--asgi")]
     args = dict(zip(argv[::2], argv[1::2], strict=False))
     size, senders, profiled = int(args.get("--batch", 100)), int(args.get("--senders", 20)), int(args.get("--profile", 1))
     admin_url, url = _urls(DB_NAME)
@@ -183,7 +225,7 @@ def main(argv: list[str]) -> None:
     if not reuse:
         _seed()
     _coalesce_wakes()
-    server = _Server(_phones(senders))
+    server = _Server(_phones(senders), asgi=asgi)
     _batch(server, senders)  # warm: imports, translations, the pool; each sender becomes a customer
     _work()
     _batch(server, 5)
@@ -191,7 +233,7 @@ def main(argv: list[str]) -> None:
     request_statements: list[str] = []
     _counted(lambda: _batch(server, 1), request_statements)
     _work()
-    print(f"inbound CPU: one process, WSGI handler, PostgreSQL, Redis; {senders} returning senders; "
+    print(f"inbound CPU: one process, {'ASGI application' if asgi else 'WSGI handler'}, PostgreSQL, Redis; {senders} returning senders; "
           f"load average {open('/proc/loadavg').read().split()[:3]}")
     if size:
         _callgrind_on("BENCH_INBOUND_CPU_CALLGRIND")
