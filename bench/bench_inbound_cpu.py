@@ -60,8 +60,8 @@ class _Server:
     """Django's WSGI handler called as a server calls it (request_started/finished fire: the pooled
     connection is taken and given back per request), behind the TLS-terminating proxy. With `asgi`,
     the product's ASGI application (web/asgi.py) as uvicorn calls it, on one event loop: its thread
-    hops to the sync thread included (cProfile then sees only the event loop's thread; the CPU time
-    and callgrind see every thread)."""
+    hops to the sync thread included (cProfile and the statement count then see only the event loop's
+    thread: use the CPU time and callgrind, which see every thread)."""
 
     def __init__(self, phones: list[str], asgi: bool = False):
         from django.core.handlers.wsgi import WSGIHandler

@@ -14,12 +14,14 @@ left to read from it); then the answer is sent. A streaming answer is closed aft
 Django does. Every other request (pages, the API, static files, server-sent events) takes Django's
 path unchanged.
 
-And every request, lean or not, borrows its sync thread instead of starting one. Django gives each
-request a ThreadSensitiveContext of its own: a new single-thread executor (a thread started) and, on
-exit, another thread started to join it. Here the request's context is given an executor from a
-free list (asgiref's ThreadSensitiveContext(executor=...)), handed back when the request is over:
-still one thread per request in flight for all its sync work, requests in flight still in parallel,
-no thread started or joined per request. At most KEEP_THREADS idle executors are kept.
+And such a request borrows its sync thread instead of starting one. Django gives each request a
+ThreadSensitiveContext of its own: a new single-thread executor (a thread started) and, on exit,
+another thread started to join it. Here the lean request's context is given an executor from a free
+list (asgiref's ThreadSensitiveContext(executor=...)), handed back once its one hop is over: still
+one thread per request in flight, requests in flight still in parallel, no thread started or joined
+per webhook. At most KEEP_THREADS idle executors are kept. Only lean requests borrow: Django's path
+(its disconnect listener may cancel a request whose view still runs in its thread, and pages stream
+static files) keeps a thread of its own per request (lending there stalled a console page's loads).
 """
 
 from __future__ import annotations
@@ -77,18 +79,16 @@ class OmnicanalASGIHandler(ASGIHandler):
         self._threads = _Threads()
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        if self._sync_chain is None or scope["type"] != "http" or not scope["path"].startswith(self.lean_prefixes):
+            return await super().__call__(scope, receive, send)  # Django's, unchanged
         executor = self._threads.lend()
         try:
             async with ThreadSensitiveContext(executor=executor):
-                await self.handle(scope, receive, send)
+                await self._lean(scope, receive, send)
         finally:
             self._threads.take_back(executor)
 
-    async def handle(self, scope, receive, send):
-        if self._sync_chain is None or not scope["path"].startswith(self.lean_prefixes):
-            return await super().handle(scope, receive, send)
+    async def _lean(self, scope, receive, send):
         try:
             body_file = await self.read_body(receive)
         except RequestAborted:

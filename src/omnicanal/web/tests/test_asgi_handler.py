@@ -125,12 +125,12 @@ def _thread(messages: list[dict]) -> int:
 
 
 def test_requests_borrow_their_thread_and_run_in_parallel(lean_site):
-    """One thread per request in flight, as Django's handler; reused by the next request, not started anew."""
+    """One thread per lean request in flight, as Django's handler; reused by the next, not started anew."""
     app = OmnicanalASGIHandler()
 
     async def one_after_another() -> list[int]:
         threads = []
-        for path in ("/webhooks/lean", "/elsewhere/lean", "/webhooks/lean"):
+        for path in ("/webhooks/lean", "/webhooks/lean/x", "/webhooks/lean"):
             threads.append(_thread(await _call(app, path, [])))
         return threads
 
@@ -138,7 +138,7 @@ def test_requests_borrow_their_thread_and_run_in_parallel(lean_site):
         return list(await asyncio.gather(_call(app, path, []), _call(app, path, [])))
 
     assert len(set(_in_own_loop(one_after_another()))) == 1
-    for path in ("/webhooks/meet", "/elsewhere/meet"):  # each waits for the other inside its view
+    for path in ("/webhooks/meet", "/elsewhere/meet"):  # each waits for the other inside its view: parallel
         first, second = _in_own_loop(together(path))
         assert first[0]["status"] == second[0]["status"] == 200
         assert _thread(first) != _thread(second)
