@@ -5,12 +5,16 @@ part (the store step and every reaction: the bot's turn, feedback's sentiment, a
 `--batch` messages, on PostgreSQL with Redis as in production (huey's queue and the channel layer, so the
 request takes the two-step path of docs/inbox.md; Redis database 14, emptied before and after).
 
-    .venv/bin/python bench/bench_inbound_cpu.py [--batch 100] [--senders 20] [--new-senders] [--reuse]
+    .venv/bin/python bench/bench_inbound_cpu.py [--batch 100] [--senders 20] [--new-senders] [--reuse] [--asgi]
     BENCH_INBOUND_CPU_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no --zero-before=math_perm \
         --dump-before=math_comb .venv/bin/python bench/bench_inbound_cpu.py --reuse --batch 20 --profile 0
         # instructions: the dump ending in .1 holds the batch's requests ("summary:" / 20), the one
         # ending in .2 the priority lane's part (the store step and the push) for that batch (/ 20),
         # the one ending in .3 the other reactions' (/ 20)
+
+`--asgi` sends the requests through the product's ASGI application (web/asgi.py, as uvicorn calls it)
+instead of the WSGI handler: the handler's own cost (thread hops, tasks) included.
+BENCH_INBOUND_CPU_DB names the database (one per person sharing a server).
 
 Prints, per request and per message of the worker's part: statements (with the distinct statement
 shapes and their counts), Python function calls (cProfile's count, which does not depend on the load),
@@ -45,7 +49,7 @@ from bench_inbound import _body, _phones, _signature  # bench/ is on the path
 from bench_inbound import _setup as _inbox_team_and_agent
 from bench_order_cpu import _callgrind_on, _setup, _urls  # the same set-up
 
-DB_NAME = os.environ.get("BENCH_INBOUND_CPU_DB") or "omnicanal_bench_inbound_cpu"
+DB_NAME = os.environ.get("BENCH_INBOUND_CPU_DB") or "omnicanal_bench_inbound_cpu"  # one per helper sharing a server
 REDIS_URL = os.environ.get("BENCH_INBOUND_CPU_REDIS_URL") or "redis://127.0.0.1:6379/14"
 TOPIC = "conversations.InboundAccepted"
 
@@ -60,21 +64,33 @@ def _seed() -> None:
 
 class _Server:
     """Django's WSGI handler called as a server calls it (request_started/finished fire: the pooled
-    connection is taken and given back per request), behind the TLS-terminating proxy."""
+    connection is taken and given back per request), behind the TLS-terminating proxy. With `asgi`,
+    the product's ASGI application (web/asgi.py) as uvicorn calls it, on one event loop: its thread
+    hops to the sync thread included (cProfile and the statement count then see only the event loop's
+    thread: use the CPU time and callgrind, which see every thread)."""
 
-    def __init__(self, phones: list[str]):
+    def __init__(self, phones: list[str], asgi: bool = False):
         from django.core.handlers.wsgi import WSGIHandler
 
         self.handler = WSGIHandler()
         self.phones = phones
         self.n = int.from_bytes(os.urandom(3), "big") * 1_000_000  # provider ids of this run's own
         self.fresh: Iterator[str] | None = None  # --new-senders: each message from a phone never seen
+        self.asgi = None
+        if asgi:
+            import asyncio
+
+            from omnicanal.web.asgi import application
+
+            self.asgi, self.loop = application, asyncio.new_event_loop()
 
     def webhook(self) -> tuple[str, bytes]:
         self.n += 1
         phone = next(self.fresh) if self.fresh is not None else self.phones[self.n % len(self.phones)]
         body = _body(self.n, phone)
         signature = _signature(body)
+        if self.asgi is not None:
+            return self._asgi(body, signature)
         environ = {
             "REQUEST_METHOD": "POST", "PATH_INFO": "/webhooks/whatsapp", "QUERY_STRING": "",
             "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "REMOTE_ADDR": "127.0.0.1",
@@ -88,6 +104,31 @@ class _Server:
         content = b"".join(response)
         response.close()
         return status[0], content
+
+
+    def _asgi(self, body: bytes, signature: str) -> tuple[str, bytes]:
+        import asyncio
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+                 "path": "/webhooks/whatsapp", "raw_path": b"/webhooks/whatsapp", "query_string": b"", "root_path": "",
+                 "headers": [(b"host", b"127.0.0.1:8000"), (b"content-type", b"application/json"),
+                             (b"content-length", str(len(body)).encode()), (b"x-forwarded-proto", b"https"),
+                             (b"x-hub-signature-256", signature.encode())],
+                 "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8000)}
+        inbound = [{"type": "http.request", "body": body, "more_body": False}]
+        sent: list[dict] = []
+
+        async def receive() -> dict:
+            if inbound:
+                return inbound.pop()
+            await asyncio.Event().wait()  # no disconnect: the request is answered first
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        self.loop.run_until_complete(self.asgi(scope, receive, send))
+        return str(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
 
 
 def _fresh_phones() -> Iterator[str]:
@@ -186,7 +227,7 @@ def _profiled(label: str, run, per: int, verbose: bool) -> object:
     stats.sort_stats("tottime").print_stats(40)
     if verbose:
         print(out.getvalue())
-    stats.dump_stats(f"/tmp/omnicanal-bench-inbound-cpu-{label}.pstats")
+    stats.dump_stats(f"/tmp/omnicanal-bench-inbound-cpu-{label}-{DB_NAME}.pstats")  # one per helper
     return result
 
 
@@ -200,7 +241,8 @@ def main(argv: list[str]) -> None:
     reuse = "--reuse" in argv
     verbose = "--verbose" in argv
     new_senders = "--new-senders" in argv
-    argv = [a for a in argv if a not in ("--reuse", "--verbose", "--new-senders")]
+    asgi = "--asgi" in argv
+    argv = [a for a in argv if a not in ("--reuse", "--verbose", "--new-senders", "--asgi")]
     args = dict(zip(argv[::2], argv[1::2], strict=False))
     size, senders, profiled = int(args.get("--batch", 100)), int(args.get("--senders", 20)), int(args.get("--profile", 1))
     admin_url, url = _urls(DB_NAME)
@@ -211,7 +253,7 @@ def main(argv: list[str]) -> None:
     if not reuse:
         _seed()
     _coalesce_wakes()
-    server = _Server(_phones(senders))
+    server = _Server(_phones(senders), asgi=asgi)
     _batch(server, senders)  # warm: imports, translations, the pool; each sender becomes a customer
     _work()
     if new_senders:
@@ -222,7 +264,7 @@ def main(argv: list[str]) -> None:
     _counted(lambda: _batch(server, 1), request_statements)
     _work()
     who = "new senders (each message from a phone never seen)" if new_senders else f"{senders} returning senders"
-    print(f"inbound CPU: one process, WSGI handler, PostgreSQL, Redis; {who}; "
+    print(f"inbound CPU: one process, {'ASGI application' if asgi else 'WSGI handler'}, PostgreSQL, Redis; {who}; "
           f"load average {open('/proc/loadavg').read().split()[:3]}")
     if size:
         _callgrind_on("BENCH_INBOUND_CPU_CALLGRIND")

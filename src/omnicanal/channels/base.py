@@ -168,7 +168,12 @@ class WebhookRequest:
         return dict(self.form_pairs())
 
     def json(self) -> Any:
-        """The body as JSON, read by core's safe reader (depth-limited); ValueError when unreadable."""
-        from omnicanal.core.request_limits import loads
+        """The body as JSON, read by core's safe reader (depth-limited); ValueError when unreadable.
+        Read once per request (WhatsApp's inbox choice and its parse both ask): callers only read it."""
+        try:
+            return self.__dict__["_json"]
+        except KeyError:
+            from omnicanal.core.request_limits import loads
 
-        return loads(self.body)
+            value = self.__dict__["_json"] = loads(self.body)  # frozen: the cache bypasses __setattr__
+            return value

@@ -8,7 +8,9 @@ throttle (per client address and path): past it, that address's unauthenticated 
 for the lockout, while a provider's correctly signed bursts (WhatsApp Cloud API posts hundreds a
 second from a few addresses) are never throttled. These routes are not under /api/, so the
 API's transaction middleware does not wrap them: each stores in its own transaction.atomic() and
-answers at once; sending and fetching happen after commit.
+answers at once; sending and fetching happen after commit. They are lean routes (core/lean.py):
+past the request id, metrics, HTTPS, CSP and body-size middleware they skip the session, user,
+locale, CSRF and page middleware, which do nothing for a signed delivery.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from omnicanal.channels.services import do_accept_webhook, do_store_webhook, onl
 from omnicanal.channels.whatsapp import adapter as whatsapp
 from omnicanal.core import throttle
 from omnicanal.core.errors import Problem, TooManyRequests
+from omnicanal.core.lean import lean_route
 from omnicanal.core.middleware import problem_response
 from omnicanal.core.request_limits import is_json
 
@@ -141,6 +144,7 @@ def _whatsapp_inbox(webhook: WebhookRequest) -> Inbox:
     return inbox
 
 
+@lean_route
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
@@ -155,6 +159,7 @@ def whatsapp_webhook(request: HttpRequest) -> HttpResponse:
 
 
 def _social(channel: str):
+    @lean_route
     @csrf_exempt
     @require_http_methods(["GET", "POST"])
     def view(request: HttpRequest) -> HttpResponse:
@@ -172,6 +177,7 @@ def _social(channel: str):
 
 
 def _simple(channel: str):
+    @lean_route
     @csrf_exempt
     @require_http_methods(["POST"])
     def view(request: HttpRequest, inbox_id: str = "") -> HttpResponse:
@@ -181,6 +187,7 @@ def _simple(channel: str):
     return view
 
 
+@lean_route
 @csrf_exempt
 @require_http_methods(["POST"])
 def sms_webhook(request: HttpRequest, inbox_id: str = "") -> HttpResponse:

@@ -7,9 +7,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "omnicanal.web.settings")
 # WhiteNoise serves static files with a sync iterator; under ASGI Django says so on every file.
 warnings.filterwarnings("ignore", message="StreamingHttpResponse must consume synchronous iterators")
 
-from django.core.asgi import get_asgi_application  # noqa: E402
+import django  # noqa: E402
 
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)  # as django.core.asgi.get_asgi_application does
+
+from omnicanal.web.handler import OmnicanalASGIHandler  # noqa: E402
+
+# Django's ASGIHandler; a provider's webhook in one thread hop (web/handler.py).
+django_asgi_app = OmnicanalASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "omnicanal.core.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omnicanal.core.request_limits.RequestLimitsMiddleware",
+    # A provider's signed webhook (a view marked @lean_route) leaves the chain here (core/lean.py)
+    "omnicanal.core.lean.LeanRouteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,6 +99,14 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "omnicanal.core.throttle.ThrottleMiddleware",  # outside the API's transaction (core/throttle.py)
     "omnicanal.core.middleware.ApiTransactionMiddleware",
+]
+
+# core/lean.py: where lean views may be (signed provider webhooks: no session, user, CSRF, locale,
+# page) and the only middleware they still go through after LeanRouteMiddleware.
+LEAN_ROUTE_PREFIXES = ("/webhooks/",)
+LEAN_ROUTE_MIDDLEWARE = [
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "omnicanal.core.throttle.ThrottleMiddleware",
 ]
 
 ROOT_URLCONF = "omnicanal.web.urls"

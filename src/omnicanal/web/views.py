@@ -144,7 +144,8 @@ def not_found(request: HttpRequest, exception=None):
 
 
 def server_error(request: HttpRequest):
-    if request.path.startswith("/api/"):
+    # The API and the providers' webhooks (lean routes, core/lean.py: no session or user for a page) get problem+json.
+    if request.path.startswith(("/api/", *settings.LEAN_ROUTE_PREFIXES)):
         return problem_response(ServerError(detail="An unexpected error occurred; it has been logged."), request)
     return render(request, "web/error.html", {"status": 500, "message": _("Something went wrong on our side.")}, status=500)
 

@@ -83,3 +83,15 @@ def test_a_kept_message_costs_the_request_a_few_statements(
     _measure(client, _body(2), capture, QUEUED_WEBHOOK, QUEUED_REACTIONS_RETURNING, cap)
     _replay, reactions = _measure(client, _body(2), capture, QUEUED_REPLAY, 0, cap)
     assert reactions == [] and Message.objects.count() == 2
+
+
+def test_a_whatsapp_delivery_is_read_as_json_once(client, inbox, monkeypatch):
+    """Choosing the inbox (its phone number id) and parsing the messages share one JSON read."""
+    from omnicanal.core import request_limits
+
+    reads = []
+    real = request_limits.loads
+    monkeypatch.setattr(request_limits, "loads", lambda body, *args, **kwargs: reads.append(body) or real(body, *args, **kwargs))
+    answer = _post(client, _body(7))
+    assert answer.status_code == 200 and answer.json()["received"] == 1
+    assert len(reads) == 1
