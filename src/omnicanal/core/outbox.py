@@ -330,7 +330,7 @@ def _schedule_after_commit(event_id: int, topic: str = "", db: Any = None) -> No
         return
     # One callback per event: Django keeps them in order, drops those of a rolled-back savepoint, and
     # runs them only when the outermost transaction commits.
-    wakeups = getattr(_drain, "wakeups", None)
+    wakeups = _drain.__dict__.get("wakeups")  # this thread's; getattr() would raise and catch an AttributeError
     if wakeups is not None and topic and _batched_only(topic):
         # Inside a batch drain's transaction, a topic drained in batches needs one wake-up for the
         # commit, not one per event: the worker's drain takes every pending event of the topic (a

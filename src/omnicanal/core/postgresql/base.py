@@ -10,8 +10,9 @@ it is psycopg's own way, as before.
 The lean path (issue 23, 2026-12-07): `set_autocommit()` and `commit()`, the two calls an outermost
 atomic() makes on the way in and out, do Django's checks inline and go straight to libpq when the
 state is the common one: a connection open, no atomic block (atomic() calls them with none), queries
-not logged, no health check due (none with psycopg's pool: the pool checks), no event loop running in the thread (Django's async_unsafe check),
-the connection's own thread. Any other state takes Django's own methods, unchanged, which then also
+not logged, no health check due (none with psycopg's pool: the pool checks), no event loop running in
+the thread (or DJANGO_ALLOW_ASYNC_UNSAFE set: Django's async_unsafe check), the connection's own
+thread. Any other state takes Django's own methods, unchanged, which then also
 raise what they raise. What the lean path leaves out is only the machinery around those checks
 (three decorators' wrappers, a contextmanager per BEGIN, the pool property, the thread-sharing lock):
 ~1/10 of a reservation's client instructions inside a caller's transaction.
@@ -20,13 +21,36 @@ raise what they raise. What the lean path leaves out is only the machinery aroun
 from __future__ import annotations
 
 import _thread
+import os
 from asyncio import _get_running_loop
 
+from django.conf import settings
+from django.core.signals import setting_changed
 from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.postgresql import base
+from django.dispatch import receiver
 from django.utils.functional import cached_property
 
 from omnicanal.core import libpq
+
+# settings.DEBUG as last read: each read through LazySettings costs a Python frame and a raised and
+# caught AttributeError (three per atomic() otherwise). Read again when a test overrides it.
+_debug: list[bool] = []
+
+
+@receiver(setting_changed)
+def _forget_debug(*, setting: str, **kwargs) -> None:
+    if setting == "DEBUG":
+        _debug.clear()
+
+
+def _queries_logged(wrapper) -> bool:
+    """Django's `queries_logged` (force_debug_cursor or settings.DEBUG), DEBUG read once."""
+    if wrapper.force_debug_cursor:
+        return True
+    if not _debug:
+        _debug.append(bool(settings.DEBUG))
+    return _debug[0]
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -45,9 +69,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _lean(self) -> bool:
         """The state the lean set_autocommit()/commit() handle; else Django's methods do."""
-        return (self.connection is not None and not self.in_atomic_block and _get_running_loop() is None
-                and self._thread_ident == _thread.get_ident() and not self.queries_logged
-                and (self.health_check_done or not self.health_check_enabled or self._pooled))
+        own_thread = self._thread_ident == _thread.get_ident()  # type: ignore[attr-defined]  # Django's, not in the stubs
+        # Django's async_unsafe check, without raising and catching a RuntimeError when no loop runs.
+        no_loop = _get_running_loop() is None or bool(os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE"))
+        return (self.connection is not None and not self.in_atomic_block and no_loop
+                and own_thread and not _queries_logged(self)
+                and (self.health_check_done or not self.health_check_enabled  # type: ignore[attr-defined]
+                     or self._pooled))
 
     @cached_property
     def _pooled(self) -> bool:

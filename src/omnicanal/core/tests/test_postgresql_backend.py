@@ -113,6 +113,7 @@ def djangos(monkeypatch):
 
 
 def test_an_outermost_atomic_takes_the_lean_path_with_djangos_outcomes(scratch, djangos):
+    connection.close_if_health_check_failed()  # a request of an earlier test may have left one due
     ran = []
     with transaction.atomic():
         transaction.on_commit(lambda: ran.append(connection.connection.pgconn.transaction_status))
@@ -164,11 +165,12 @@ def test_with_queries_logged_it_is_djangos_way_and_the_transaction_edges_are_log
     assert [q["sql"] for q in captured.captured_queries] == ["BEGIN", "SELECT 1", "COMMIT"]
 
 
-def test_inside_a_running_event_loop_it_refuses_as_django_does():
+def test_inside_a_running_event_loop_it_refuses_as_django_does(monkeypatch):
     import asyncio
 
     from django.core.exceptions import SynchronousOnlyOperation
 
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)  # set once the browser tests ran
     connection.ensure_connection()
 
     async def enter():
@@ -211,3 +213,41 @@ def test_a_due_health_check_is_djangos_way(djangos):
         assert wrapper.health_check_done is True
     finally:
         wrapper.health_check_enabled = enabled
+
+
+def test_with_debug_turned_on_later_the_transaction_edges_are_logged_again(djangos):
+    from django.test import override_settings
+
+    connection.ensure_connection()
+    with transaction.atomic():  # DEBUG off: read once, the lean path
+        pass
+    assert djangos == []
+    with override_settings(DEBUG=True):
+        connection.queries_log.clear()
+        with transaction.atomic():
+            pass
+        assert [q["sql"] for q in connection.queries] == ["BEGIN", "COMMIT"]
+    assert djangos == ["set_autocommit", "commit", "set_autocommit"]
+    with transaction.atomic():  # and off again
+        pass
+    assert len(djangos) == 3
+
+
+def test_in_a_running_loop_with_async_unsafe_allowed_it_is_lean_as_django_would_proceed(djangos, monkeypatch):
+    import asyncio
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as the browser tests (Playwright's loop)
+    states = []
+
+    async def switch():
+        connection.ensure_connection()  # the loop's own wrapper (asgiref's context-local storage)
+        try:
+            connection.set_autocommit(False)
+            states.append(connection.connection.autocommit)
+            connection.set_autocommit(True)
+            states.append(connection.connection.autocommit)
+        finally:
+            connection.close()
+
+    asyncio.run(switch())
+    assert djangos == [] and states == [False, True]
