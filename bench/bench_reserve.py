@@ -5,7 +5,7 @@ a few hundred units must hold exactly that many.
 
     .venv/bin/python bench/bench_reserve.py [--seconds 8] [--clients 16] [--locations 1] [--rounds 2]
 
-Creates (and drops) `omnicanal_bench_reserve` on DATABASE_URL's server (default
+Creates (and drops) `omnicanal_bench_reserve` (BENCH_RESERVE_DB) on DATABASE_URL's server (default
 postgres://postgres@127.0.0.1:5432), and uses Redis database 11 as huey's queue, as production
 does (BENCH_RESERVE_REDIS_URL to change it). Clients are processes, each with its own connection.
 Each round runs the ceiling, do_reserve alone (autocommit: its own transaction) and do_reserve inside
@@ -23,7 +23,7 @@ from contextlib import nullcontext
 from queue import Empty
 from urllib.parse import urlsplit, urlunsplit
 
-DB_NAME = "omnicanal_bench_reserve"
+DB_NAME = os.environ.get("BENCH_RESERVE_DB") or "omnicanal_bench_reserve"  # a name of one's own on a shared box
 # Redis as in production: a reservation's commit wakes the worker for its batched stock handler
 # through huey's queue there. A database number of the bench's own, emptied before and after.
 REDIS_URL = os.environ.get("BENCH_RESERVE_REDIS_URL") or "redis://127.0.0.1:6379/11"

@@ -7,7 +7,7 @@ in autocommit; inside a caller's `atomic()`), in one process on PostgreSQL with 
         --dump-before=math_comb .venv/bin/python bench/bench_reserve_cpu.py --reservations 300 --profile 0 \
         --rounds 1 --only alone      # instructions: the dump ending in .1 holds the 300 ("summary:" / 300)
 
-Creates (and drops) `omnicanal_bench_reserve_cpu` on DATABASE_URL's server and uses Redis database 13
+Creates (and drops) `omnicanal_bench_reserve_cpu` (BENCH_RESERVE_CPU_DB) on DATABASE_URL's server and uses Redis database 13
 (BENCH_RESERVE_CPU_REDIS_URL), emptied before and after. Prints, per reservation and per way: client
 CPU and the server process's CPU (from /proc, when the server is local), the round trips (libpq calls
 that wait for the server, and Django cursor statements), Python calls (cProfile's count, which does not
@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_order_cpu import _callgrind_on, _setup, _urls  # the same set-up  # noqa: E402
 from bench_reserve import _backend_cpu  # noqa: E402
 
-DB_NAME = "omnicanal_bench_reserve_cpu"
+DB_NAME = os.environ.get("BENCH_RESERVE_CPU_DB") or "omnicanal_bench_reserve_cpu"  # a name of one's own on a shared box
 REDIS_URL = os.environ.get("BENCH_RESERVE_CPU_REDIS_URL") or "redis://127.0.0.1:6379/13"
 SKU = "CPU-HOT-1"
 

@@ -245,12 +245,13 @@ def prepare(event: Any) -> PreparedEvent:
 
 
 def written(prepared: PreparedEvent, event_id: int, db=None) -> None:
-    """Dispatch a prepared event like emit() does: after the commit (at once, without on_commit()'s
-    wrappers, when its statement ran in autocommit: issue 23). `db`: the default database's wrapper."""
+    """Dispatch a prepared event like emit() does: after the commit (at once, when its statement ran in
+    autocommit: issue 23), each without transaction.on_commit()'s look-up. `db`: the default's wrapper."""
     if prepared.status == OutboxStatus.PENDING:
         db = connection if db is None else db
-        committed = not db.in_atomic_block and db.get_autocommit() and not _deferred.get()
-        (_dispatch_after_commit if committed else _schedule_after_commit)(event_id, prepared.topic)
+        if not db.in_atomic_block and db.get_autocommit() and not _deferred.get():
+            return _dispatch_after_commit(event_id, prepared.topic)  # committed: at once
+        _schedule_after_commit(event_id, prepared.topic, db)
 
 
 def handles(topic_or_class: str | type, *, background: bool = False, batch: bool = False,
@@ -321,7 +322,7 @@ def collected_dispatch() -> Iterator[list[int]]:
         _collected.reset(token)
 
 
-def _schedule_after_commit(event_id: int, topic: str = "") -> None:
+def _schedule_after_commit(event_id: int, topic: str = "", db: Any = None) -> None:  # db: the wrapper, if held
     if _deferred.get():
         collected = _collected.get()
         if collected is not None:
@@ -329,7 +330,7 @@ def _schedule_after_commit(event_id: int, topic: str = "") -> None:
         return
     # One callback per event: Django keeps them in order, drops those of a rolled-back savepoint, and
     # runs them only when the outermost transaction commits.
-    wakeups = getattr(_drain, "wakeups", None)
+    wakeups = _drain.__dict__.get("wakeups")  # this thread's; getattr() would raise and catch an AttributeError
     if wakeups is not None and topic and _batched_only(topic):
         # Inside a batch drain's transaction, a topic drained in batches needs one wake-up for the
         # commit, not one per event: the worker's drain takes every pending event of the topic (a
@@ -343,7 +344,7 @@ def _schedule_after_commit(event_id: int, topic: str = "") -> None:
         wakeups[topic] = wake
         transaction.on_commit(wake)
         return
-    transaction.on_commit(lambda: _dispatch_after_commit(event_id, topic))
+    (connection if db is None else db).on_commit(lambda: _dispatch_after_commit(event_id, topic))
 
 
 # Per thread: while a batch drain's transaction is open, topic -> its pending wake-up (_run_one_batch).
@@ -445,8 +446,7 @@ def dispatch_many(event_ids: list[int]) -> int:
 
 
 def _run_in_process(event_ids: list[int]) -> tuple[int, list[tuple[int, str]]]:
-    """dispatch_many's transaction: (events finished, (id, topic) of those whose other part is the
-    worker's)."""
+    """dispatch_many's transaction: (events finished, (id, topic) of those the worker finishes)."""
     finished, to_worker_only = 0, []
     with transaction.atomic():
         rows = list(OutboxEvent.objects.select_for_update(skip_locked=True)

@@ -47,3 +47,17 @@ def test_collected_dispatch_collects_it_even_in_autocommit(dispatched):
 def test_an_event_written_done_is_not_dispatched(dispatched):
     outbox.written(PreparedEvent(topic="tests.Written", payload_json="{}", status="done"), 7)
     assert dispatched == []
+
+
+def test_inside_a_transaction_with_the_callers_wrapper_it_waits_for_that_commit(dispatched):
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    with transaction.atomic():
+        outbox.written(PENDING, 9, wrapper)  # registered on the wrapper itself, not looked up again
+        assert dispatched == [] and len(wrapper.run_on_commit) == 1
+    assert dispatched == [(9, "tests.Written")]
+    with pytest.raises(RuntimeError), transaction.atomic():
+        outbox.written(PENDING, 10, wrapper)
+        raise RuntimeError
+    assert dispatched == [(9, "tests.Written")]

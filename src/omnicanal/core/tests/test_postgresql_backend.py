@@ -90,3 +90,164 @@ def test_run_encoded_sends_the_callers_bytes_as_they_are():
     statement = libpq.HotStatement("test_encoded", "SELECT %(s)s::text, %(n)s::text IS NULL, %(i)s::int + 1")
     assert statement.run_encoded({"s": "ñandú".encode(), "n": None, "i": b"41"}, connection) == [("ñandú", "t", "42")]
     assert statement.run_encoded({"s": b"x", "n": b"y", "i": b"0"}) == [("x", "f", "1")]
+
+
+# --- The lean set_autocommit()/commit() (issue 23, 2026-12-07) ------------------------------------------
+
+
+@pytest.fixture
+def djangos(monkeypatch):
+    """Counts the calls that reach Django's own set_autocommit()/commit() (the long way)."""
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    calls = []
+    for name in ("set_autocommit", "commit"):
+        original = getattr(BaseDatabaseWrapper, name)
+
+        def counted(self, *args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(BaseDatabaseWrapper, name, counted)
+    return calls
+
+
+def test_an_outermost_atomic_takes_the_lean_path_with_djangos_outcomes(scratch, djangos):
+    connection.close_if_health_check_failed()  # a request of an earlier test may have left one due
+    ran = []
+    with transaction.atomic():
+        transaction.on_commit(lambda: ran.append(connection.connection.pgconn.transaction_status))
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO test_backend_scratch VALUES (1, 1)")
+        assert connection.connection.autocommit is False and connection.get_autocommit() is False
+        with transaction.atomic():  # nested: a savepoint, Django's as ever
+            with connection.cursor() as cursor:
+                cursor.execute("INSERT INTO test_backend_scratch VALUES (2, 2)")
+    assert djangos == []
+    assert ran == [psycopg.pq.TransactionStatus.IDLE]  # after the COMMIT, once
+    assert connection.get_autocommit() is True and connection.connection.autocommit is True
+    assert connection.run_commit_hooks_on_set_autocommit_on is False and connection.run_on_commit == []
+    assert _count() == 2
+
+
+def test_the_lean_path_rolls_back_on_an_exception_and_runs_no_callback(scratch, djangos):
+    ran = []
+    with pytest.raises(RuntimeError), transaction.atomic():
+        transaction.on_commit(lambda: ran.append("committed"))
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO test_backend_scratch VALUES (1, 1)")
+        raise RuntimeError
+    assert ran == [] and _count() == 0
+    assert connection.get_autocommit() is True
+    assert "commit" not in djangos
+
+
+def test_a_commit_the_database_refuses_on_the_lean_path_raises_and_the_next_block_works(scratch, djangos):
+    with pytest.raises(IntegrityError), transaction.atomic(durable=True):
+        with connection.cursor() as cursor:  # a deferred constraint fails at COMMIT only
+            cursor.execute("INSERT INTO test_backend_scratch VALUES (1, 7), (2, 7)")
+    assert "commit" not in djangos  # the failing COMMIT went through the lean path
+    assert connection.get_autocommit() is True and _count() == 0
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO test_backend_scratch VALUES (3, 3)")
+    assert _count() == 1
+
+
+def test_with_queries_logged_it_is_djangos_way_and_the_transaction_edges_are_logged(djangos):
+    from django.test.utils import CaptureQueriesContext
+
+    connection.ensure_connection()
+    with CaptureQueriesContext(connection) as captured, transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    assert djangos == ["set_autocommit", "commit", "set_autocommit"]
+    assert [q["sql"] for q in captured.captured_queries] == ["BEGIN", "SELECT 1", "COMMIT"]
+
+
+def test_inside_a_running_event_loop_it_refuses_as_django_does(monkeypatch):
+    import asyncio
+
+    from django.core.exceptions import SynchronousOnlyOperation
+
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)  # set once the browser tests ran
+    connection.ensure_connection()
+
+    async def enter():
+        connection.set_autocommit(False)
+
+    with pytest.raises(SynchronousOnlyOperation):
+        asyncio.run(enter())
+    assert connection.get_autocommit() is True
+
+
+def test_from_another_thread_the_commit_refuses_as_django_does():
+    import threading
+
+    from django.db import DatabaseError
+
+    connection.ensure_connection()
+    wrapper, raised = connections[DEFAULT_DB_ALIAS], []
+
+    def commit():
+        try:
+            wrapper.commit()
+        except DatabaseError as error:
+            raised.append(error)
+
+    thread = threading.Thread(target=commit)
+    thread.start()
+    thread.join()
+    assert len(raised) == 1
+
+
+def test_a_due_health_check_is_djangos_way(djangos):
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    wrapper.ensure_connection()
+    enabled = wrapper.health_check_enabled
+    wrapper.health_check_enabled, wrapper.health_check_done = True, False
+    try:
+        with transaction.atomic():
+            pass
+        assert djangos[0] == "set_autocommit"  # Django's ran the check (and marked it done)
+        assert wrapper.health_check_done is True
+    finally:
+        wrapper.health_check_enabled = enabled
+
+
+def test_with_debug_turned_on_later_the_transaction_edges_are_logged_again(djangos):
+    from django.test import override_settings
+
+    connection.ensure_connection()
+    with transaction.atomic():  # DEBUG off: read once, the lean path
+        pass
+    assert djangos == []
+    with override_settings(DEBUG=True):
+        connection.queries_log.clear()
+        with transaction.atomic():
+            pass
+        assert [q["sql"] for q in connection.queries] == ["BEGIN", "COMMIT"]
+    assert djangos == ["set_autocommit", "commit", "set_autocommit"]
+    with transaction.atomic():  # and off again
+        pass
+    assert len(djangos) == 3
+
+
+def test_in_a_running_loop_with_async_unsafe_allowed_it_is_lean_as_django_would_proceed(djangos, monkeypatch):
+    import asyncio
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # as the browser tests (Playwright's loop)
+    states = []
+
+    async def switch():
+        connection.ensure_connection()  # the loop's own wrapper (asgiref's context-local storage)
+        try:
+            connection.set_autocommit(False)
+            states.append(connection.connection.autocommit)
+            connection.set_autocommit(True)
+            states.append(connection.connection.autocommit)
+        finally:
+            connection.close()
+
+    asyncio.run(switch())
+    assert djangos == [] and states == [False, True]
