@@ -17,7 +17,8 @@ Prints, per placed order: statements (and the distinct statement shapes with the
 function calls (cProfile's count, which does not depend on the load), the CPU time per order (that one
 does) and the top functions by own time and by calls. `--lines 3` places multi-line orders (three SKUs),
 the bench's flash sale places one line. `--reuse` keeps the database `omnicanal_bench_order_cpu` seeded
-by an earlier run (under valgrind: seed it first without).
+by an earlier run (under valgrind: seed it first without); `BENCH_ORDER_CPU_DB` names that database
+(each helper its own; the key's file is named after it) and `BENCH_ORDER_CPU_REDIS_URL` the Redis database.
 """
 
 from __future__ import annotations
