@@ -49,7 +49,8 @@
   if (script.nonce) style.nonce = script.nonce;  // a page with a Content-Security-Policy gives its tag the nonce
   style.textContent = css;
   document.head.appendChild(style);
-  const button = el("button", "ocw-button", {type: "button", "data-testid": "webchat-open"});
+  // Hidden until it has its words (start() below): an empty button has no accessible name.
+  const button = el("button", "ocw-button", {type: "button", "data-testid": "webchat-open", hidden: ""});
   const panel = el("div", "ocw-panel", {hidden: "", role: "dialog", "data-testid": "webchat"});
   const head = el("div", "ocw-head");
   const title = el("span");
@@ -155,6 +156,7 @@
     const state = await resume();
     texts = state.texts || {};
     applyTexts();
+    button.hidden = false;
     if (!state.messages.length) note(texts.greeting || "");
     state.messages.forEach(render);
     showOffline(state);
