@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import threading
 import traceback
+from collections.abc import Callable
 from multiprocessing.context import ForkServerContext, SpawnContext
 from typing import Any
 
@@ -168,3 +170,25 @@ def role_literals(domain: str) -> list[str]:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
                 found.append(f"{domain}/{path.relative_to(root)}:{node.lineno} {node.value!r}")
     return found
+
+
+def run_in_a_thread(body: Callable[[], Any], *, timeout: float = 60.0) -> None:
+    """Run `body` in a new thread and re-raise its failure in the caller's: a thread with no event loop
+    (after the browser tests Playwright's loop runs in the main thread) and a database connection of
+    its own, closed at its end."""
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            body()
+        except BaseException as exc:  # noqa: BLE001  # re-raised in the caller's thread
+            failure.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=timeout)
+    assert not thread.is_alive(), "the thread's body hung"
+    if failure:
+        raise failure[0]

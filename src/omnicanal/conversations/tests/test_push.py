@@ -5,29 +5,12 @@ loop (Playwright's sync API, kept by the browser tests' session fixture), where 
 AsyncToSync calls would be refused."""
 
 import asyncio
-import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from omnicanal.conversations import push
-
-
-def _in_own_thread(body) -> None:
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            body()
-        except BaseException as exc:  # noqa: BLE001  # re-raised in the test's thread
-            failure.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=60)
-    assert not thread.is_alive(), "the push test hung"
-    if failure:
-        raise failure[0]
+from omnicanal.core.testing import run_in_a_thread
 
 
 def _received(layer, channel) -> dict:
@@ -60,7 +43,7 @@ def test_a_push_from_a_thread_running_an_event_loop_still_arrives():
         assert (message["data"]["conversation_id"], message["data"]["message_id"]) == ("cnv_loop", "msg_loop")
         async_to_sync(layer.group_discard)(push.ALL, channel)
 
-    _in_own_thread(body)
+    run_in_a_thread(body)
 
 
 def test_a_push_from_plain_sync_code_arrives():
@@ -70,7 +53,7 @@ def test_a_push_from_plain_sync_code_arrives():
         assert _received(layer, channel)["data"]["message_id"] == "msg_sync"
         async_to_sync(layer.group_discard)(push.ALL, channel)
 
-    _in_own_thread(body)
+    run_in_a_thread(body)
 
 
 class _RecordingLayer:
@@ -106,8 +89,8 @@ def test_pushes_from_sync_code_share_one_long_lived_loop(monkeypatch):
         push.push("conversation.message", {"conversation_id": "cnv_1", "message_id": "msg_1"})
         push.push_many([("conversation.message", {"conversation_id": "cnv_2", "message_id": "msg_2"})])
 
-    _in_own_thread(body)
-    _in_own_thread(body)  # another thread of the same process: the same loop
+    run_in_a_thread(body)
+    run_in_a_thread(body)  # another thread of the same process: the same loop
     assert len(layer.sent) == 4 and len(set(map(id, layer.loops))) == 1
     assert layer.loops[0] is push._loop() and layer.loops[0].is_running()
     assert layer.loops[0] is not _thread_loop()
@@ -130,7 +113,7 @@ def test_a_push_from_a_thread_running_a_loop_goes_through_the_push_loop(monkeypa
 
         asyncio.run(caller())
 
-    _in_own_thread(body)
+    run_in_a_thread(body)
     assert layer.sent and layer.loops == [push._loop()]
 
 
@@ -149,24 +132,24 @@ def test_sync_code_under_an_async_server_pushes_through_the_servers_loop(monkeyp
 
         asyncio.run(server())
 
-    _in_own_thread(body)
+    run_in_a_thread(body)
     assert layer.sent and layer.loops == seen
 
 
 def test_a_failed_push_is_logged_not_raised(monkeypatch, caplog):
     _with_layer(monkeypatch, _RecordingLayer(fail=True))
-    _in_own_thread(lambda: push.push("conversation.message", {"conversation_id": "cnv_f", "message_id": "msg_f"}))
+    run_in_a_thread(lambda: push.push("conversation.message", {"conversation_id": "cnv_f", "message_id": "msg_f"}))
     assert "push to inbox.all failed" in caplog.text
 
 
 def test_a_hung_push_gives_up_and_the_loop_still_serves_the_next(monkeypatch, caplog):
     monkeypatch.setattr(push, "PUSH_TIMEOUT", 0.2)
     _with_layer(monkeypatch, _RecordingLayer(hang=True))
-    _in_own_thread(lambda: push.push("conversation.message", {"conversation_id": "cnv_h", "message_id": "msg_h"}))
+    run_in_a_thread(lambda: push.push("conversation.message", {"conversation_id": "cnv_h", "message_id": "msg_h"}))
     assert "push of 1 events failed" in caplog.text
     layer = _RecordingLayer()
     _with_layer(monkeypatch, layer)
-    _in_own_thread(lambda: push.push("conversation.message", {"conversation_id": "cnv_n", "message_id": "msg_n"}))
+    run_in_a_thread(lambda: push.push("conversation.message", {"conversation_id": "cnv_n", "message_id": "msg_n"}))
     assert [group for group, _m in layer.sent] == [push.ALL]
 
 
@@ -176,7 +159,7 @@ def test_a_forked_child_pushes_from_a_loop_of_its_own(monkeypatch):
 
     layer = _RecordingLayer()
     _with_layer(monkeypatch, layer)
-    _in_own_thread(lambda: push.push("conversation.message", {"conversation_id": "p", "message_id": "p"}))
+    run_in_a_thread(lambda: push.push("conversation.message", {"conversation_id": "p", "message_id": "p"}))
     parent_loop = push._loop()
     read, write = os.pipe()
     pid = os.fork()

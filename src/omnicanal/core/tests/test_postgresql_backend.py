@@ -7,6 +7,7 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections,
 
 from omnicanal.core import libpq
 from omnicanal.core.postgresql.base import DatabaseWrapper
+from omnicanal.core.testing import run_in_a_thread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -165,29 +166,6 @@ def test_with_queries_logged_it_is_djangos_way_and_the_transaction_edges_are_log
     assert [q["sql"] for q in captured.captured_queries] == ["BEGIN", "SELECT 1", "COMMIT"]
 
 
-def _in_a_thread_of_its_own(body) -> None:
-    """Run `body` in a new thread (its own connection), re-raising its failure here: after the
-    browser tests this thread keeps Playwright's event loop running, and asyncio.run() or a
-    connection made here would meet it."""
-    import threading
-
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            body()
-        except BaseException as exc:  # noqa: BLE001  # re-raised in the test's thread
-            failure.append(exc)
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if failure:
-        raise failure[0]
-
-
 def test_inside_a_running_event_loop_it_refuses_as_django_does(monkeypatch):
     import asyncio
 
@@ -205,7 +183,7 @@ def test_inside_a_running_event_loop_it_refuses_as_django_does(monkeypatch):
             asyncio.run(enter())
         assert connection.get_autocommit() is True
 
-    _in_a_thread_of_its_own(body)
+    run_in_a_thread(body)
 
 
 def test_from_another_thread_the_commit_refuses_as_django_does():
@@ -276,5 +254,5 @@ def test_in_a_running_loop_with_async_unsafe_allowed_it_is_lean_as_django_would_
         finally:
             connection.close()
 
-    _in_a_thread_of_its_own(lambda: asyncio.run(switch()))
+    run_in_a_thread(lambda: asyncio.run(switch()))
     assert djangos == [] and states == [False, True]
