@@ -1,7 +1,7 @@
 """The agents' console WebSocket: ws/console/inbox/ (a signed-in staff session).
 
-It joins "inbox.all", the agent's own group and their teams' groups (conversations.push) and
-forwards each event as JSON; the page refreshes the list or the thread it concerns.
+It joins "inbox.all" (conversations.push: every event goes there once, naming its assignee and team)
+and forwards each event as JSON; the page refreshes the list or the thread it concerns.
 """
 
 from __future__ import annotations
@@ -20,11 +20,9 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated or not role_allows(user, roles.ANSWER):
             await self.close(code=4401)
             return
-        self.groups_joined = [push.ALL, push.staff_group(user.pk)]
-        teams = await database_sync_to_async(_teams_and_touch)(user)
-        self.groups_joined += [push.team_group(slug) for slug in teams]
-        for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+        await database_sync_to_async(_touch)(user)
+        self.groups_joined = [push.ALL]
+        await self.channel_layer.group_add(push.ALL, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code):
@@ -39,21 +37,11 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
     async def inbox_event(self, event):
         await self.send_json({"type": "event", **event["data"]})
 
-    async def inbox_notify(self, event):
-        await self.send_json({"type": "notify", **event["data"]})
-
     async def inbox_batch(self, event):
-        """Several events in one channel-layer message (conversations.push.push_many)."""
+        """Several events in one channel-layer message (conversations.push): one frame each, in order
+        (the page's wire format is one event a frame)."""
         for message in event["messages"]:
-            kind = "event" if message["type"] == "inbox.event" else "notify"
-            await self.send_json({"type": kind, **message["data"]})
-
-
-def _teams_and_touch(user) -> list[str]:
-    from omnicanal.conversations.models import Team
-
-    _touch(user)
-    return list(Team.objects.filter(agents__user=user).values_list("slug", flat=True))
+            await self.send_json({"type": "event", **message["data"]})
 
 
 def _touch(user) -> None:

@@ -25,7 +25,9 @@ PUSHED = (
 
 
 def push_to_consoles(event: outbox.Envelope) -> None:
-    push.push(event.topic, event.payload)
+    # Not waited for: a batch of reactions' pushes (dispatch_many runs one handler call per event)
+    # leaves as one channel-layer message from the process's push loop (conversations.push).
+    push.push(event.topic, event.payload, wait=False)
 
 
 for _event in PUSHED:

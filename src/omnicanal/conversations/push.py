@@ -1,19 +1,27 @@
 """Live updates for agents' consoles over the channel layer (Django Channels).
 
-Groups: "inbox.all" (every open console: lists refresh), "staff.<user id>" (the assignee is told)
-and "team.<slug>" (SLA warnings reach the team). The in-memory layer reaches consoles served by
-the same process; several processes need the Redis layer (REDIS_URL).
+Every console joins one group, "inbox.all", and every event goes to it once: the event names its
+conversation, assignee and team, and the page refreshes the list (and the open thread when it is
+about it). The in-memory layer reaches consoles served by the same process; several processes need
+the Redis layer (REDIS_URL).
+
+Outside an async server's request the sends go through the process's push loop (_loop()) in order
+(one FIFO per process), and whatever queued while a send was on its way goes as ONE channel-layer
+message (`inbox.batch`): with channels_redis each group_send costs four Redis round trips to send
+and three per console to receive (issue 23: ~0.6 ms of the web's CPU per channel message). Nothing
+waits for a batch to fill: the first push of a quiet process leaves at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import collections
 import concurrent.futures
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Coroutine
 from typing import Any
 
 from asgiref.sync import SyncToAsync, async_to_sync
@@ -22,13 +30,10 @@ log = logging.getLogger(__name__)
 
 ALL = "inbox.all"
 
-
-def staff_group(user_id) -> str:
-    return f"staff.{user_id}"
-
-
-def team_group(slug: str) -> str:
-    return f"team.{slug}"
+# Events in one channel-layer message at most (a Redis value; a console forwards them one by one).
+MAX_PER_MESSAGE = 200
+# Events a process keeps queued at most (a hung Redis): beyond it the oldest are dropped, logged.
+MAX_BACKLOG = 10_000
 
 
 def shared_layer() -> bool:
@@ -39,38 +44,46 @@ def shared_layer() -> bool:
     return bool(backend) and "InMemory" not in backend
 
 
-def push(topic: str, payload: dict) -> None:
-    push_many([(topic, payload)])
+def push(topic: str, payload: dict, *, wait: bool = True) -> None:
+    push_many([(topic, payload)], wait=wait)
 
 
-def push_many(items: list[tuple[str, dict]]) -> None:
-    """Several events in one event-loop round trip and one channel-layer message per group (a batch
-    of inbound messages from the worker): with channels_redis each group_send costs four Redis round
-    trips and a slot of the console's channel (capacity CHANNEL_CAPACITY), so a batch of 200
-    messages must not become 200 sends per group."""
+def push_many(items: list[tuple[str, dict]], *, wait: bool = True) -> None:
+    """Push these events to every console, in order, as one channel-layer message (or a few: at most
+    MAX_PER_MESSAGE events each). `wait`: return once they were sent (at most PUSH_TIMEOUT; the
+    priority lane's next batch starts after its push, which then has the process's GIL to itself);
+    else return at once (the outbox's reactions: their pushes, one per event, then leave together).
+    A failure is logged, never raised: a push is a courtesy, the console also refreshes on load."""
     from channels.layers import get_channel_layer
 
     layer = get_channel_layer()
     if layer is None or not items:
         return
-    by_group: dict[str, list[dict]] = {}
-    for topic, payload in items:
-        for group, message in _messages(topic, payload):
-            by_group.setdefault(group, []).append(message)
-    sends = [(group, messages[0] if len(messages) == 1 else {"type": "inbox.batch", "messages": messages})
-             for group, messages in by_group.items()]
-
-    async def send_all() -> None:
-        for group, message in sends:
-            try:
-                await layer.group_send(group, message)
-            except Exception:  # a push is a courtesy: the console also refreshes on load
-                log.exception("push to %s failed", group)
-
+    events = [_event(topic, payload) for topic, payload in items]
     try:
-        _run_blocking(send_all)
+        if _in_server_loop():  # sync code under SyncToAsync: the server's own loop, as async_to_sync did
+            async_to_sync(_send_all)(layer, events)
+            return
+        done = _sender().put(layer, events, wait)
+        if done is not None:
+            done.result(timeout=PUSH_TIMEOUT)
     except Exception:
         log.exception("push of %s events failed", len(items))
+
+
+async def _send_all(layer: Any, events: list[dict]) -> None:
+    for start in range(0, len(events), MAX_PER_MESSAGE):
+        await _send(layer, events[start:start + MAX_PER_MESSAGE])
+
+
+async def _send(layer: Any, events: list[dict]) -> None:
+    """One group_send for these events (a failure or a hung Redis logged, not raised)."""
+    message = {"type": "inbox.event", "data": events[0]} if len(events) == 1 else {
+        "type": "inbox.batch", "messages": [{"type": "inbox.event", "data": event} for event in events]}
+    try:
+        await asyncio.wait_for(layer.group_send(ALL, message), timeout=PUSH_TIMEOUT)
+    except Exception:  # TimeoutError included: the next pushes must not wait on a hung Redis
+        log.exception("push to %s of %s events failed", ALL, len(events))
 
 
 # How long a push may hold its caller (the lane's next batch waits on it): channels_redis gives up
@@ -78,25 +91,71 @@ def push_many(items: list[tuple[str, dict]]) -> None:
 PUSH_TIMEOUT = 10.0
 
 
-def _run_blocking(send_all: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run `send_all()` to its end and return (its failure raised here), from any thread.
+class _Sender:
+    """The process's pushes in order, sent from its push loop: one FIFO, drained by one task that
+    takes whatever queued while its previous group_send was on its way (at most MAX_PER_MESSAGE a
+    message). Callers in any thread hand events over with put(); nothing here runs in theirs."""
 
-    Inside an async server's request (sync code under SyncToAsync) the sends go through that
-    server's own loop, as async_to_sync does. Anywhere else (the worker, its priority lane, a
-    management command, a thread whose own loop is running: Playwright's sync API) they go to the
-    process's push loop (_loop()): one event loop for the process's life, so the channel layer's
-    Redis pool, which channels_redis keeps per loop, is reused. async_to_sync there made a new loop
-    in a new thread per call, so a new Redis connection per push (issue 23: "Timeout connecting
-    to server" under a burst, and the connects' CPU in the lane)."""
-    if _in_server_loop():
-        async_to_sync(send_all)()
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        # (layer, event, the caller's future resolved once this, its last event, was sent, or None)
+        self.queue: collections.deque[tuple[Any, dict, concurrent.futures.Future | None]] = collections.deque()
+        self.task: asyncio.Task | None = None
+        self.dropped = 0
+
+    def put(self, layer: Any, events: list[dict], wait: bool) -> concurrent.futures.Future | None:
+        done: concurrent.futures.Future | None = concurrent.futures.Future() if wait else None
+        self.loop.call_soon_threadsafe(self._arrive, layer, events, done)
+        return done
+
+    def _arrive(self, layer: Any, events: list[dict], done: concurrent.futures.Future | None) -> None:
+        self.queue.extend((layer, event, done if i == len(events) - 1 else None) for i, event in enumerate(events))
+        if len(self.queue) > MAX_BACKLOG:
+            if not self.dropped:  # once an episode; its total when the queue empties (_run)
+                log.warning("push: the channel layer is not keeping up; dropping the oldest queued events")
+            while len(self.queue) > MAX_BACKLOG:
+                _resolve(self.queue.popleft()[2])
+                self.dropped += 1
+        if self.task is None or self.task.done():
+            self.task = self.loop.create_task(self._run())
+
+    async def _run(self) -> None:
+        while self.queue:
+            layer, chunk = self.queue[0][0], []
+            while self.queue and self.queue[0][0] is layer and len(chunk) < MAX_PER_MESSAGE:
+                chunk.append(self.queue.popleft())
+            await _send(layer, [event for _layer, event, _done in chunk])
+            for _layer, _event, done in chunk:
+                _resolve(done)
+        if self.dropped:
+            log.warning("push: %s events dropped, the channel layer was not keeping up", self.dropped)
+            self.dropped = 0
+
+    async def drained(self) -> None:
+        while self.task is not None and not self.task.done():
+            await asyncio.wait([self.task])
+
+
+def _resolve(done: concurrent.futures.Future | None) -> None:
+    if done is not None and not done.done():
+        done.set_result(None)
+
+
+def flush(timeout: float | None = None) -> None:
+    """Wait until every push this process queued so far was sent (tests; the process's exit)."""
+    sender = _state["sender"]
+    if sender is None or _state["pid"] != os.getpid():
         return
-    future = asyncio.run_coroutine_threadsafe(send_all(), _loop())
+    future = asyncio.run_coroutine_threadsafe(sender.drained(), sender.loop)
     try:
-        future.result(timeout=PUSH_TIMEOUT)
+        future.result(timeout=PUSH_TIMEOUT if timeout is None else timeout)
     except concurrent.futures.TimeoutError:
         future.cancel()
-        raise
+        log.warning("push: %s events still queued", len(sender.queue))
+
+
+# A worker stopping normally sends what it queued (a killed one loses it: the console refreshes).
+atexit.register(flush, 2.0)
 
 
 def _in_server_loop() -> bool:
@@ -111,14 +170,17 @@ def _in_server_loop() -> bool:
             and loop.is_running())
 
 
-_state: dict[str, Any] = {"pid": None, "loop": None}
+_state: dict[str, Any] = {"pid": None, "loop": None, "sender": None}
 _state_lock = threading.Lock()
 
 
 def _loop() -> asyncio.AbstractEventLoop:
-    """The process's push loop, started on first use in a daemon thread of its own. Per pid: a
-    forked child (huey's workers, the priority lane) starts its own, never the parent's (whose
-    thread did not survive the fork)."""
+    """The process's push loop, started on first use in a daemon thread of its own: one event loop
+    for the process's life, so the channel layer's Redis pool, which channels_redis keeps per loop,
+    is reused (async_to_sync made a new loop in a new thread per call, so a new Redis connection per
+    push: issue 23's "Timeout connecting to server" under a burst). Per pid: a forked child (huey's
+    workers, the priority lane) starts its own, never the parent's (whose thread did not survive the
+    fork)."""
     loop = _state["loop"]
     if loop is not None and _state["pid"] == os.getpid():
         return loop
@@ -134,23 +196,29 @@ def _loop() -> asyncio.AbstractEventLoop:
 
             threading.Thread(target=run, name="push-loop", daemon=True).start()
             ready.wait()
-            _state.update(pid=os.getpid(), loop=loop)
+            _state.update(pid=os.getpid(), loop=loop, sender=_Sender(loop))
         return _state["loop"]
+
+
+def _sender() -> _Sender:
+    _loop()
+    return _state["sender"]
 
 
 def _forget_loop() -> None:
     """After a fork: the parent's loop and lock are not this process's (its thread is gone)."""
     global _state_lock
     _state_lock = threading.Lock()
-    _state.update(pid=None, loop=None)
+    _state.update(pid=None, loop=None, sender=None)
 
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_loop)
 
 
-def _messages(topic: str, payload: dict) -> list[tuple[str, dict]]:
-    event = {
+def _event(topic: str, payload: dict) -> dict:
+    """What a console receives of an event (its wire format: conversations/static/…/inbox.js)."""
+    return {
         "event": topic.split(".", 1)[-1],
         "conversation_id": payload.get("conversation_id", ""),
         "message_id": payload.get("message_id", ""),
@@ -159,10 +227,3 @@ def _messages(topic: str, payload: dict) -> list[tuple[str, dict]]:
         "team": payload.get("team", ""),
         "sent_at": time.time(),
     }
-    groups = [ALL]
-    if payload.get("assignee_id"):
-        groups.append(staff_group(payload["assignee_id"]))
-    if payload.get("team"):
-        groups.append(team_group(payload["team"]))
-    return [(group, {"type": "inbox.event" if index == 0 else "inbox.notify", "data": event})
-            for index, group in enumerate(groups)]
