@@ -7,7 +7,6 @@ AsyncToSync calls would be refused."""
 import asyncio
 
 import pytest
-
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
