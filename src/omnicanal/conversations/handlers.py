@@ -25,9 +25,9 @@ PUSHED = (
 
 
 def push_to_consoles(event: outbox.Envelope) -> None:
-    # Not waited for: a batch of reactions' pushes (dispatch_many runs one handler call per event)
-    # leaves as one channel-layer message from the process's push loop (conversations.push).
-    push.push(event.topic, event.payload, wait=False)
+    # After the handler's commit, with the other pushes of its transaction: a chunk of the reactions'
+    # events (dispatch_many) is one channel-layer message, not one per event (conversations.push).
+    push.push_after_commit(event.topic, event.payload)
 
 
 for _event in PUSHED:

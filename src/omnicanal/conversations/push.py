@@ -18,6 +18,7 @@ import asyncio
 import atexit
 import collections
 import concurrent.futures
+import functools
 import logging
 import os
 import threading
@@ -69,6 +70,30 @@ def push_many(items: list[tuple[str, dict]], *, wait: bool = True) -> None:
             done.result(timeout=PUSH_TIMEOUT)
     except Exception:
         log.exception("push of %s events failed", len(items))
+
+
+def push_after_commit(topic: str, payload: dict) -> None:
+    """Push this event once the current transaction commits, with every other push it queued: an
+    outbox handler's (dispatch_many runs a chunk of events' handlers in one transaction, one call per
+    event: the chunk's pushes then leave as one channel-layer message, and none if it rolls back).
+    Outside a transaction: at once. Not waited for (the reactions are nobody's wait)."""
+    from django.db import connection, transaction
+
+    if not connection.in_atomic_block:
+        push(topic, payload, wait=False)
+        return
+    pending = getattr(_after_commit, "pending", None)
+    # A list whose callback Django dropped (its savepoint rolled back) or ran is not reused.
+    if pending is None or not any(entry[1] is pending[0] for entry in connection.run_on_commit):
+        items: list[tuple[str, dict]] = []
+        callback = functools.partial(push_many, items, wait=False)
+        _after_commit.pending = pending = (callback, items)
+        transaction.on_commit(callback)
+    pending[1].append((topic, payload))
+
+
+# Per thread: the current transaction's after-commit push (its callback, its events).
+_after_commit = threading.local()
 
 
 async def _send_all(layer: Any, events: list[dict]) -> None:

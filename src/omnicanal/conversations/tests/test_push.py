@@ -317,3 +317,74 @@ def test_a_console_gets_a_batch_as_one_frame_per_event_in_order_and_joins_one_gr
         assert groups == [push.ALL]
 
     run_in_a_thread(body)
+
+
+def _assigned(n: int) -> tuple[str, dict]:
+    return "conversations.ConversationAssigned", {"conversation_id": f"c{n}", "assignee_id": "7", "team": "ventas"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactions_pushes_leave_together_after_its_commit_and_none_if_it_rolls_back(monkeypatch):
+    """The reactions' pushes (handlers.push_to_consoles): dispatch_many runs a chunk's handlers in one
+    transaction, one call per event; its pushes were one channel-layer message each, sent before the
+    commit (and again if the chunk rolled back and was redone one event at a time)."""
+    from django.db import transaction
+
+    from omnicanal.conversations.handlers import push_to_consoles
+    from omnicanal.core.outbox import Envelope
+
+    layer = _RecordingLayer()
+    _with_layer(monkeypatch, layer)
+    before_commit: list[int] = []
+
+    def body() -> None:
+        with transaction.atomic():
+            for n in range(3):
+                topic, payload = _assigned(n)
+                push_to_consoles(Envelope(id=n, topic=topic, payload=payload, occurred_at=None))
+            push.flush()
+            before_commit.append(len(layer.sent))
+        push.flush()
+        try:
+            with transaction.atomic():
+                push.push_after_commit(*_assigned(9))
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        push.flush()
+
+    run_in_a_thread(body)
+    assert before_commit == [0]
+    assert len(layer.sent) == 1
+    group, message = layer.sent[0]
+    assert group == push.ALL and [m["data"]["conversation_id"] for m in message["messages"]] == ["c0", "c1", "c2"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_push_whose_savepoint_rolled_back_is_dropped_and_the_next_still_leaves(monkeypatch):
+    from django.db import transaction
+
+    layer = _RecordingLayer()
+    _with_layer(monkeypatch, layer)
+
+    def body() -> None:
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    push.push_after_commit(*_assigned(1))  # its callback goes with the savepoint
+                    raise RuntimeError("rolled back")
+            except RuntimeError:
+                pass
+            push.push_after_commit(*_assigned(2))
+        push.flush()
+        push.push_after_commit(*_assigned(3))  # outside a transaction: at once
+        push.flush()
+
+    run_in_a_thread(body)
+    assert [_conversations(message) for _g, message in layer.sent] == [["c2"], ["c3"]]
+
+
+def _conversations(message: dict) -> list[str]:
+    if message["type"] == "inbox.event":
+        return [message["data"]["conversation_id"]]
+    return [m["data"]["conversation_id"] for m in message["messages"]]
