@@ -21,7 +21,9 @@ The bench then
    once (row counts);
 3. latency: an agent's console WebSocket (a signed-in session) is open; webhooks at a fixed rate
    (100/s), the time from sending each to receiving its MessageReceived push; p50, p99 (target
-   p99 <= 150 ms).
+   p99 <= 150 ms); where it goes, from stamps taken anyway (the webhook's answer, the message's
+   created_at in the lane, the push's sent_at, the bench's receipt: nothing added to the server's
+   path), and the console's frames per message by kind (load-independent).
 The throughput phases post with a lean generator of the bench's own (`--client lean`, the default):
 one keep-alive HTTP/1.1 connection per client on asyncio streams, every request's bytes (body,
 signature, headers) built before the clock starts, the answer read as status line, headers and
@@ -515,6 +517,10 @@ async def _latency(port: int, session_key: str, args: argparse.Namespace) -> Non
     sent: dict[str, float] = {}
     pushed: dict[str, float] = {}
     refused: list = []
+    # wall-clock stamps for the stages (time.time(): the server's own stamps, Message.created_at and the
+    # push's sent_at, come from the same clock): sent, answered, received; the frames by kind
+    walls: dict[str, dict[str, float]] = {"sent": {}, "answered": {}, "received": {}, "pushed": {}}
+    frames: dict[str, int] = {}
     headers = {"Cookie": f"sessionid={session_key}", "Origin": f"https://127.0.0.1:{port}", **PROXY}
     # Built before the clock starts, as in the throughput phases; the sends go on keep-alive connections
     # of the lean generator's kind (one per webhook in flight, kept for the next): httpx cost ~2 ms of
@@ -527,11 +533,16 @@ async def _latency(port: int, session_key: str, args: argparse.Namespace) -> Non
         async def listen() -> None:
             while len(pushed) < count - len(refused):
                 event = json.loads(await socket_.recv())
+                kind = f"{event.get('type')}:{event.get('event', '')}"
+                frames[kind] = frames.get(kind, 0) + 1
                 if event.get("type") == "event" and event.get("event") == "MessageReceived":
                     pushed[event.get("message_id", "")] = time.perf_counter()
+                    walls["received"][event.get("message_id", "")] = time.time()
+                    walls["pushed"][event.get("message_id", "")] = float(event.get("sent_at") or 0)
 
         async def post(n: int) -> None:
             sent[f"wamid.BENCH{1_000_000 + n:09d}"] = time.perf_counter()
+            walls["sent"][f"wamid.BENCH{1_000_000 + n:09d}"] = time.time()
             reader, writer = idle.pop() if idle else await asyncio.open_connection("127.0.0.1", port)
             try:
                 writer.write(requests[n])
@@ -541,6 +552,7 @@ async def _latency(port: int, session_key: str, args: argparse.Namespace) -> Non
                 writer.close()
                 return
             idle.append((reader, writer))
+            walls["answered"][f"wamid.BENCH{1_000_000 + n:09d}"] = time.time()
             if status != 200:
                 refused.append(status)
 
@@ -559,7 +571,8 @@ async def _latency(port: int, session_key: str, args: argparse.Namespace) -> Non
         cpu_pushed, generator = _cpu_by_role(), _own_cpu() - generator_before
     for _, writer in idle:
         writer.close()
-    ids = {public_id: external for external, public_id in await _message_ids(list(sent))}
+    rows = await _message_ids(list(sent))
+    ids = {public_id: external for external, public_id, _created in rows}
     samples = [(at - sent[ids[message_id]]) * 1000 for message_id, at in pushed.items() if message_id in ids]
     if not samples:
         print(f"  webhook -> agent's WebSocket push: no pushes received ({len(refused)} not answered 200)", flush=True)
@@ -572,15 +585,39 @@ async def _latency(port: int, session_key: str, args: argparse.Namespace) -> Non
           f"lane (store + push) {cpu['lane']:.1f} ms, main consumers (reactions, so far) {cpu['reactions']:.1f} ms; "
           f"this bench (posting, the WebSocket reading) {generator * 1000 / count:.1f} ms",
           flush=True)
+    kinds = ", ".join(f"{kind} {n / count:.2f}" for kind, n in sorted(frames.items()))
+    print(f"    console frames per message until the last push (load-independent): {kinds}", flush=True)
+    _stages(rows, walls)
 
 
-async def _message_ids(external_ids: list[str]) -> list[tuple[str, str]]:
+def _stages(rows: list[tuple[str, str, object]], walls: dict[str, dict[str, float]]) -> None:
+    """Where a push's time goes, from stamps taken anyway (nothing added to the server's path): the
+    bench's send and the webhook's answer, the message's created_at (the lane stored it: queue and
+    batch so far), the push's sent_at (built after the batch's commit), the bench's receipt."""
+    stages: dict[str, list[float]] = {"webhook answered": [], "-> stored by the lane": [],
+                                      "-> push built (batch commit)": [], "-> received (channel layer, consumer)": []}
+    for external, public_id, created in rows:
+        stamps = [walls["sent"].get(external), walls["answered"].get(external), created.timestamp(),
+                  walls["pushed"].get(public_id), walls["received"].get(public_id)]
+        if None in stamps:
+            continue
+        for name, (start, end) in zip(stages, zip(stamps, stamps[1:], strict=False), strict=True):
+            stages[name].append((end - start) * 1000)
+    if not stages["webhook answered"]:
+        return
+    print("    stages (p50 / p99 ms): " + "; ".join(
+        f"{name} {_percentile(values, 0.5):.1f} / {_percentile(values, 0.99):.1f}" for name, values in stages.items()),
+        flush=True)
+
+
+async def _message_ids(external_ids: list[str]) -> list[tuple[str, str, object]]:
     from asgiref.sync import sync_to_async
 
     from omnicanal.conversations.models import Message
 
-    def read() -> list[tuple[str, str]]:
-        return list(Message.objects.filter(external_id__in=external_ids).values_list("external_id", "public_id"))
+    def read() -> list[tuple[str, str, object]]:
+        return list(Message.objects.filter(external_id__in=external_ids).values_list(
+            "external_id", "public_id", "created_at"))
 
     return await sync_to_async(read)()
 
