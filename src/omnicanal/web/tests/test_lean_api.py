@@ -108,3 +108,48 @@ def test_the_asgi_handler_takes_one_hop_for_the_same_requests():
     assert not handler.one_hop(_scope("/api/v1/orders", key, (b"cookie", b"sessionid=abc; omnicanal_language=en")))
     assert not handler.one_hop(_scope("/console/", key))
     assert not handler.one_hop({**_scope("/api/v1/orders", key), "type": "websocket"})
+
+
+def _get_through_asgi(path: str, headers: list[tuple[bytes, bytes]]) -> list[dict]:
+    from asgiref.testing import ApplicationCommunicator
+
+    from omnicanal.web.tests.test_asgi_handler import _in_own_loop
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "https",
+             "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+             "headers": [(b"host", b"testserver"), *headers], "client": ("127.0.0.1", 5000),
+             "server": ("testserver", 443)}
+
+    async def call() -> list[dict]:
+        communicator = ApplicationCommunicator(OmnicanalASGIHandler(), scope)
+        await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
+        messages = [await communicator.receive_output(timeout=10)]
+        while messages[-1]["type"] != "http.response.body" or messages[-1].get("more_body"):
+            messages.append(await communicator.receive_output(timeout=10))
+        await communicator.wait(timeout=10)
+        return messages
+
+    return _in_own_loop(call())
+
+
+@pytest.mark.django_db(transaction=True)  # the request runs in a thread of its own: committed rows
+def test_an_api_key_request_is_answered_in_one_hop_under_asgi(probed, monkeypatch):
+    from asgiref.sync import sync_to_async
+
+    from omnicanal.core.services import do_create_api_key
+    from omnicanal.web import handler as handler_module
+
+    hops: list[str] = []
+
+    def counting(func, *args, **kwargs):
+        hops.append(getattr(func, "__name__", repr(func)))
+        return sync_to_async(func, *args, **kwargs)
+
+    monkeypatch.setattr(handler_module, "sync_to_async", counting)
+    secret = do_create_api_key(role="admin", name="asgi").secret
+    messages = _get_through_asgi("/api/v1/me", [(b"authorization", f"Bearer {secret}".encode()),
+                                                (b"accept-language", b"en")])
+    start, body = messages[0], messages[-1]
+    assert start["status"] == 200 and b'"kind": "apikey"' in body["body"].replace(b'":"', b'": "')
+    assert dict(start["headers"])[b"Content-Language"] == b"en"
+    assert hops == ["_answer"] and leanurls.SEEN == []
