@@ -153,3 +153,11 @@ def test_an_api_key_request_is_answered_in_one_hop_under_asgi(probed, monkeypatc
     assert start["status"] == 200 and b'"kind": "apikey"' in body["body"].replace(b'":"', b'": "')
     assert dict(start["headers"])[b"Content-Language"] == b"en"
     assert hops == ["_answer"] and leanurls.SEEN == []
+
+
+def test_the_api_s_own_pages_answer_with_a_key_too(probed, issue_key):
+    key = issue_key("admin")
+    assert Client().get("/api/openapi.json", **key).json()["paths"]
+    docs = Client().get("/api/docs", **key)
+    assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+    assert leanurls.SEEN == []
