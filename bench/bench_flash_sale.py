@@ -303,14 +303,21 @@ def main(argv: list[str]) -> None:
 
 
 def _ping(port: int, auth: str) -> None:
-    """Warm a worker's order path (imports, compiled queries, translations) with a refused order."""
+    """Warm a worker's order path (imports, compiled queries, translations) with a refused order, and
+    the ceiling's path with bare requests: since 2026-12-07 an API-key request takes a lean chain and
+    one thread hop (core/lean.py, web/handler.py), so warming the order alone left the bare view's
+    full chain and Django's ASGI path cold for the ceiling's first run (the units it takes are put back
+    by _reset_bare before the clock starts)."""
     body = {"channel": "web", "lines": [{"sku": "NO-SUCH-SKU", "quantity": 1}],
             "delivery": {"method": "ship", "address": {"line1": "Av 1", "city": "Santiago", "country": "CL"}}}
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        for _ in range(3):
+        for n in range(3):
             conn.request("POST", "/api/v1/orders", json.dumps(body), {"Content-Type": "application/json",
                                                                       "Authorization": auth})
+            conn.getresponse().read()
+            conn.request("POST", "/bench/bare", ORDER_BODY, {"Content-Type": "application/json", "Authorization": auth,
+                                                             "Idempotency-Key": f"warm-{threading.get_ident()}-{n}"})
             conn.getresponse().read()
     except OSError:
         pass

@@ -1,6 +1,8 @@
 """One order's cost through the API, independent of the machine's load: statements and Python function
-calls per `POST /api/v1/orders`, in one process, through Django's own WSGI handler (every middleware,
-the pooled connection taken and given back per request, as a server does), on PostgreSQL with Redis as
+calls per `POST /api/v1/orders`, in one process, through Django's own WSGI handler (the middleware a
+request goes through: an API-key request takes core/lean.py's lean chain since 2026-12-07, the bare
+view the full chain; the pooled connection taken and given back per request, as a server does; the
+ASGI handler's thread hops are not counted here), on PostgreSQL with Redis as
 in production (the cache, throttles and huey's queue; database 12, emptied before and after).
 
     .venv/bin/python bench/bench_order_cpu.py [--kind order|refused|bare] [--orders 200] [--lines 1] [--profile 30] [--reuse]

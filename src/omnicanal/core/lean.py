@@ -16,6 +16,19 @@ the skipped middleware may be marked: it verifies its caller itself (a signature
 never reads request.session, request.user or request.htmx, and answers without a template. The
 language is settings.LANGUAGE_CODE (no Accept-Language): what a provider's refusals are written in.
 
+API keys (issue 23's flash sale: every buyer a POST /api/v1/orders). A request under
+settings.LEAN_API_PREFIX that carries an API key (`Authorization: Bearer ok_…`, core.auth) and no
+session cookie, for a route of the API (URL namespace "api"), goes through settings.LEAN_API_MIDDLEWARE
+instead: the reader's language (LocaleMiddleware: problem+json in the client's Accept-Language, with
+Content-Language and Vary as before), X-Frame-Options, the throttle's scope and the API's transaction
+and idempotency (ApiTransactionMiddleware). What it skips does nothing for such a request: without a
+session cookie the user is anonymous (request.user is set to AnonymousUser, as AuthenticationMiddleware
+would resolve it) and the key is the credential (core.auth.ApiKeyAuth); ninja's views are csrf-exempt
+and a key needs no CSRF token; the API writes no messages, reads no htmx, the console's language and
+local time middleware skip /api/ already; the route resolved, so CommonMiddleware would not redirect.
+A console session calling the API (its cookie, with or without a header) keeps the full chain, and so
+does every other credential (a shopper's `Bearer shp_…`).
+
 Nothing lean runs when a database has ATOMIC_REQUESTS (Django wraps views in a transaction in its
 own handler; the full chain does it).
 """
@@ -26,13 +39,18 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver, get_urlconf
 from django.utils import translation
 from django.utils.module_loading import import_string
 
+from omnicanal.core.auth import KEY_PREFIX
+
 MARK = "omnicanal_lean_route"
+API_NAMESPACE = "api"  # web/api.py's urls_namespace
+API_KEY_HEADER = f"Bearer {KEY_PREFIX}_"  # `Authorization: Bearer ok_<prefix>_<secret>` (core.auth)
 
 
 def lean_route(view: Callable) -> Callable:
@@ -49,25 +67,40 @@ class LeanRouteMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
         self.prefixes = tuple(getattr(settings, "LEAN_ROUTE_PREFIXES", ()))
+        self.api_prefix = str(getattr(settings, "LEAN_API_PREFIX", ""))
         if any(db.get("ATOMIC_REQUESTS") for db in settings.DATABASES.values()):
-            self.prefixes = ()
+            self.prefixes, self.api_prefix = (), ""
+        self.session_cookie = settings.SESSION_COOKIE_NAME
         self.language = settings.LANGUAGE_CODE
+        self.lean = self._chain(getattr(settings, "LEAN_ROUTE_MIDDLEWARE", ()))
+        self.api = self._chain(getattr(settings, "LEAN_API_MIDDLEWARE", ()))
+
+    def _chain(self, paths) -> Callable[[HttpRequest], Any]:
         chain: Callable[[HttpRequest], Any] = convert_exception_to_response(self._view)
-        for path in reversed(getattr(settings, "LEAN_ROUTE_MIDDLEWARE", ())):
+        for path in reversed(paths):
             chain = convert_exception_to_response(import_string(path)(chain))
-        self.lean = chain
+        return chain  # sync: every middleware listed in LEAN_ROUTE_MIDDLEWARE and LEAN_API_MIDDLEWARE is
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self.prefixes and request.path_info.startswith(self.prefixes):
-            try:
-                match = get_resolver(get_urlconf()).resolve(request.path_info)
-            except Resolver404:
-                return self.get_response(request)
-            if is_lean(match.func):
+        path = request.path_info
+        if self.prefixes and path.startswith(self.prefixes):
+            match = _resolve(path)
+            if match is not None and is_lean(match.func):
                 request.resolver_match = match
                 translation.activate(self.language)
-                return self.lean(request)  # sync: every middleware in LEAN_ROUTE_MIDDLEWARE is
+                return self.lean(request)
+        elif self.api_prefix and path.startswith(self.api_prefix) and self.keyed(request):
+            match = _resolve(path)
+            if match is not None and API_NAMESPACE in match.namespaces:
+                request.resolver_match = match
+                request.user = AnonymousUser()  # no session cookie: what AuthenticationMiddleware gives
+                return self.api(request)
         return self.get_response(request)
+
+    def keyed(self, request: HttpRequest) -> bool:
+        """An API key and no console session: the one credential is the key (the module's docstring)."""
+        return (request.META.get("HTTP_AUTHORIZATION", "").startswith(API_KEY_HEADER)
+                and self.session_cookie not in request.COOKIES)
 
     @staticmethod
     def _view(request: HttpRequest) -> HttpResponse:
@@ -79,3 +112,11 @@ class LeanRouteMiddleware:
         if not response.streaming and not response.has_header("Content-Length"):
             response.headers["Content-Length"] = str(len(response.content))  # as CommonMiddleware
         return response
+
+
+def _resolve(path: str):
+    """The route of `path`, None when there is none (the full chain answers the 404)."""
+    try:
+        return get_resolver(get_urlconf()).resolve(path)
+    except Resolver404:
+        return None

@@ -11,8 +11,10 @@ runs here in ONE hop: request_started, the same middleware chain (Django's synch
 settings.MIDDLEWARE, as under WSGI) and, for an answer already in memory, response.close() with
 request_finished (the pooled database connection goes back before the bytes are sent, as nothing is
 left to read from it); then the answer is sent. A streaming answer is closed after it is sent, as
-Django does. Every other request (pages, the API, static files, server-sent events) takes Django's
-path unchanged.
+Django does. So does an API request with an API key and no session cookie (settings.LEAN_API_PREFIX,
+core/lean.py: the flash sale's buyers, issue 23): a short JSON answer, no page, no stream. Every other
+request (pages, the API with a console session or a shopper's token, static files, server-sent
+events) takes Django's path unchanged.
 
 And such a request borrows its sync thread instead of starting one. Django gives each request a
 ThreadSensitiveContext of its own: a new single-thread executor (a thread started) and, on exit,
@@ -37,6 +39,8 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.urls import set_script_prefix
 
+from omnicanal.core.lean import API_KEY_HEADER
+
 
 class _SyncChain(BaseHandler):
     """settings.MIDDLEWARE loaded for synchronous calls, as the WSGI handler loads it."""
@@ -47,6 +51,7 @@ class _SyncChain(BaseHandler):
 
 
 KEEP_THREADS = 32
+_API_KEY_HEADER = API_KEY_HEADER.encode()
 
 
 class _Threads:
@@ -75,11 +80,31 @@ class OmnicanalASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
         self.lean_prefixes = tuple(getattr(settings, "LEAN_ROUTE_PREFIXES", ()))
-        self._sync_chain = _SyncChain() if self.lean_prefixes else None
+        self.api_prefix = str(getattr(settings, "LEAN_API_PREFIX", ""))
+        self._session_cookie = settings.SESSION_COOKIE_NAME.encode()
+        self._sync_chain = _SyncChain() if self.lean_prefixes or self.api_prefix else None
         self._threads = _Threads()
 
+    def one_hop(self, scope) -> bool:
+        """A provider's webhook, or an API request with an API key and no session cookie."""
+        if self._sync_chain is None or scope["type"] != "http":
+            return False
+        path = scope["path"]
+        if self.lean_prefixes and path.startswith(self.lean_prefixes):
+            return True
+        return bool(self.api_prefix) and path.startswith(self.api_prefix) and self._keyed(scope["headers"])
+
+    def _keyed(self, headers) -> bool:
+        keyed = False
+        for name, value in headers:
+            if name == b"authorization":
+                keyed = value.startswith(_API_KEY_HEADER)
+            elif name == b"cookie" and self._session_cookie in value:
+                return False  # a console session (or what looks like one): Django's path
+        return keyed
+
     async def __call__(self, scope, receive, send):
-        if self._sync_chain is None or scope["type"] != "http" or not scope["path"].startswith(self.lean_prefixes):
+        if not self.one_hop(scope):
             return await super().__call__(scope, receive, send)  # Django's, unchanged
         executor = self._threads.lend()
         try:

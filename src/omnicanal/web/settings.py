@@ -85,7 +85,8 @@ MIDDLEWARE = [
     "omnicanal.core.security_headers.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "omnicanal.core.request_limits.RequestLimitsMiddleware",
-    # A provider's signed webhook (a view marked @lean_route) leaves the chain here (core/lean.py)
+    # A provider's signed webhook (a view marked @lean_route) and an API-key request leave the chain
+    # here (core/lean.py: LEAN_ROUTE_MIDDLEWARE, LEAN_API_MIDDLEWARE)
     "omnicanal.core.lean.LeanRouteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -107,6 +108,15 @@ LEAN_ROUTE_PREFIXES = ("/webhooks/",)
 LEAN_ROUTE_MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "omnicanal.core.throttle.ThrottleMiddleware",
+]
+# core/lean.py: an API request with an API key and no session cookie leaves the chain at the same
+# place and goes through these only (the reader's language, the throttle, the API's transaction).
+LEAN_API_PREFIX = "/api/"
+LEAN_API_MIDDLEWARE = [
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "omnicanal.core.throttle.ThrottleMiddleware",
+    "omnicanal.core.middleware.ApiTransactionMiddleware",
 ]
 
 ROOT_URLCONF = "omnicanal.web.urls"
