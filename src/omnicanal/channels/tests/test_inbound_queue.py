@@ -360,8 +360,8 @@ def test_new_senders_first_messages_write_their_conversations_once_and_take_turn
     # locked once for the batch: only the returning sender's second message looks its conversation up
     sql = [q["sql"] for q in drain.captured_queries]
     assert len([s for s in sql if s.startswith('SELECT') and 'FROM "conversations_conversation"' in s]) == 1
-    assert len([s for s in sql if s.startswith('UPDATE "conversations_conversation" SET "public_id"')]) == 1
-    assert not [s for s in sql if s.startswith('UPDATE "conversations_conversation"') and "public_id" not in s]
+    assert len([s for s in sql if s.startswith('UPDATE "conversations_conversation" SET "status"')]) == 1
+    assert not [s for s in sql if s.startswith('UPDATE "conversations_conversation"') and "last_channel" not in s]
     assert len([s for s in sql if 'FROM "conversations_ticket"' in s]) == 1
     assert len([s for s in sql if 'FROM "conversations_team"' in s]) == 2, "\n".join(sql)
     # and the team's agents are read once, each agent's last turn written once

@@ -160,7 +160,7 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
         return Received(existing, existing.conversation, customer_id, duplicate=True)
     if not fresh:
         _note_message(conversation, inbound, identified, now)
-        conversation.save()
+        conversation.save(update_fields=NOTED)
     if not new:  # a conversation opened now has no ticket yet
         from omnicanal.conversations.services.tickets import on_customer_message
 
@@ -202,6 +202,13 @@ def _named(row: Conversation | Message) -> Conversation | Message:
 def _batch_active(customer_id: str) -> Conversation | None:
     pending = _pending.get()
     return pending["active"].get(customer_id) if pending is not None else None
+
+
+# What _note_message and the reopening above change, all a message writes on its conversation's row
+# (the row is locked: the others are as read; a save of every column composed twice as much SQL).
+NOTED = ("last_channel", "last_inbox_id", "reply_channel", "last_message_at", "last_inbound_at", "message_count",
+         "waiting_since", "language", "store", "subject", "updated_at", "status", "reopens", "snoozed_until",
+         "resolved_at")
 
 
 def _note_message(conversation: Conversation, inbound: InboundMessage, identified, now: dt.datetime) -> None:
