@@ -16,7 +16,7 @@ import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -44,7 +44,7 @@ _pending: contextvars.ContextVar[dict | None] = contextvars.ContextVar("inbound_
 
 
 @contextlib.contextmanager
-def rows_together(returning: list[str] = ()) -> Iterator[None]:  # type: ignore[assignment]
+def rows_together(returning: Sequence[str] = ()) -> Iterator[None]:
     """Many messages stored in one transaction with no savepoint that could roll one back (the
     worker's batch): their new conversations' rows and their messages' rows are written together
     when the batch ends, ONE statement on PostgreSQL (core.rows.insert_linked) instead of two per
