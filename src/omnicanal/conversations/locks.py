@@ -29,6 +29,18 @@ def lock_active_conversation(customer_id: str) -> Conversation | None:
     )
 
 
+def lock_active_conversations(customer_ids: list[str]) -> dict[str, Conversation]:
+    """Many customers' active conversations at once (the worker's batch), locked in primary-key
+    order as lock_conversations does, their teams along as in lock_active_conversation; by customer."""
+    found: dict[str, Conversation] = {}
+    if customer_ids:
+        for conversation in (Conversation.objects.select_for_update(of=("self",)).select_related("team")
+                             .filter(customer_id__in=sorted(set(customer_ids)), status__in=["open", "snoozed"])
+                             .order_by("pk")):
+            found.setdefault(conversation.customer_id, conversation)
+    return found
+
+
 def lock_team(pk: int) -> Team:
     return Team.objects.select_for_update().get(pk=pk)
 

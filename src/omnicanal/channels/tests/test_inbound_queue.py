@@ -360,8 +360,8 @@ def test_new_senders_first_messages_write_their_conversations_once_and_take_turn
     # locked once for the batch: only the returning sender's second message looks its conversation up
     sql = [q["sql"] for q in drain.captured_queries]
     assert len([s for s in sql if s.startswith('SELECT') and 'FROM "conversations_conversation"' in s]) == 1
-    assert len([s for s in sql if s.startswith('UPDATE "conversations_conversation" SET "public_id"')]) == 1
-    assert not [s for s in sql if s.startswith('UPDATE "conversations_conversation"') and "public_id" not in s]
+    assert len([s for s in sql if s.startswith('UPDATE "conversations_conversation" SET "status"')]) == 1
+    assert not [s for s in sql if s.startswith('UPDATE "conversations_conversation"') and "last_channel" not in s]
     assert len([s for s in sql if 'FROM "conversations_ticket"' in s]) == 1
     assert len([s for s in sql if 'FROM "conversations_team"' in s]) == 2, "\n".join(sql)
     # and the team's agents are read once, each agent's last turn written once
@@ -397,3 +397,64 @@ def test_a_new_senders_conversation_is_the_same_row_as_one_stored_on_its_own(
     alone.refresh_from_db()
     assert {f: getattr(batched, f) for f in FIELDS} == {f: getattr(alone, f) for f in FIELDS}
     assert batched.assignee_id == alone.assignee_id is not None
+
+
+RETURNING_FIELDS = (*FIELDS, "assignee_id")
+
+
+def test_returning_senders_in_one_batch_end_as_stored_one_by_one(client, inbox, django_capture_on_commit_callbacks):
+    """The batch locks its returning senders' conversations in one query and reads their open
+    tickets in one more (services/receive.py, rows_together): the rows end as the one-step path leaves them."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from omnicanal.conversations import services
+    from omnicanal.conversations.contract import IdentityRef, InboundMessage
+    from omnicanal.conversations.models import Ticket
+    from omnicanal.core import clock
+    from omnicanal.core.auth import SYSTEM
+
+    _agents("ana")
+
+    def inbound(phone: str, n: int) -> InboundMessage:
+        return InboundMessage(channel="whatsapp", identities=(IdentityRef("whatsapp", f"+{phone}"),), text=f"otra {n}",
+                              external_id=f"wamid.ALONE{n}", address=f"+{phone}", name="Cliente",
+                              inbox_id=inbox.public_id)
+
+    # given two pairs of returning customers: one with a snoozed conversation, one with a pending ticket
+    batched, alone = ["56987650071", "56987650072"], ["56987650073", "56987650074"]
+    with django_capture_on_commit_callbacks(execute=True):
+        for n, phone in enumerate(batched + alone):
+            post(client, _body(500 + n, phone=phone, text="hola"))
+    conversations = list(Conversation.objects.order_by("pk"))
+    for snoozed, pending in ((conversations[0], conversations[1]), (conversations[2], conversations[3])):
+        services.do_snooze(conversation=snoozed, until=clock.now() + dt.timedelta(hours=2), actor=SYSTEM)
+        ticket = services.do_open_ticket(conversation=pending, category="delivery", actor=SYSTEM)
+        services.do_set_ticket_status(ticket=ticket, status="pending", actor=SYSTEM)
+    # when the first pair writes again through the worker's batch, each twice
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        for n, phone in enumerate(batched + batched):
+            post(client, _body(510 + n, phone=phone, text=f"otra {n}"))
+    with django_capture_on_commit_callbacks(execute=True):
+        with CaptureQueriesContext(connection) as drain, django_capture_on_commit_callbacks(execute=False) as after:
+            callbacks[0]()
+        for callback in after:  # what follows the batch's commit (the push, the reactions)
+            callback()
+    # and the second pair through the one-step path, one message at a time
+    for n, phone in enumerate(alone + alone):
+        with transaction.atomic():
+            services.do_receive_message(inbound=inbound(phone, n))
+    # then the conversations and the tickets agree on everything a message decides
+    rows = [Conversation.objects.get(pk=c.pk) for c in conversations]
+    for one, other in ((rows[0], rows[2]), (rows[1], rows[3])):
+        assert {f: getattr(one, f) for f in RETURNING_FIELDS} == {f: getattr(other, f) for f in RETURNING_FIELDS}
+        assert one.message_count == 3 and one.status == "open" and one.waiting_since is not None
+    tickets = {t.conversation_id: t for t in Ticket.objects.all()}
+    assert tickets[rows[1].pk].status == tickets[rows[3].pk].status == "open"
+    assert tickets[rows[1].pk].next_response_due is None and tickets[rows[1].pk].paused_minutes == tickets[rows[3].pk].paused_minutes
+    assert list(rows[0].messages.order_by("created_at", "pk").values_list("text", flat=True)) == ["hola", "otra 0", "otra 2"]
+    # and the batch looked its conversations up once and their tickets once, not per message
+    sql = [q["sql"] for q in drain.captured_queries]
+    assert len([s for s in sql if s.startswith("SELECT") and 'FROM "conversations_conversation"' in s]) == 1
+    assert len([s for s in sql if s.startswith("SELECT") and 'FROM "conversations_ticket"' in s]) == 1
+    assert len([s for s in sql if 'INSERT INTO "conversations_message"' in s]) == 1  # PostgreSQL: WITH … INSERT

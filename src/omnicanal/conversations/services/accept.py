@@ -30,7 +30,12 @@ from omnicanal.conversations import push
 from omnicanal.conversations.contract import IdentityRef, InboundAttachment, InboundMessage
 from omnicanal.conversations.events import InboundAccepted
 from omnicanal.conversations.models import InboundDelivery, Message
-from omnicanal.conversations.services.receive import Received, do_receive_message, received_event
+from omnicanal.conversations.services.receive import (
+    Received,
+    do_receive_message,
+    received_event,
+    rows_together,
+)
 from omnicanal.conversations.services.routing import routing_batch
 from omnicanal.core import clock, outbox
 from omnicanal.core.errors import Problem
@@ -163,8 +168,10 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
     # Customers the batch's identification created: the first message of each opens their
     # conversation without looking for one (services/receive.py, `first_of_new_customer`).
     seen: set[str] = set()
-    # the batch's teams read once and each locked once (no savepoint per message to undo a lock)
-    with outbox.buffered_emits(), routing_batch() if not guarded else contextlib.nullcontext():
+    # the batch's teams read once and each locked once (no savepoint per message to undo a lock); its
+    # new conversations' and messages' rows written together at its end (receive.rows_together)
+    with (outbox.buffered_emits(), routing_batch() if not guarded else contextlib.nullcontext(),
+          rows_together(returning=_returning(identified)) if not guarded else contextlib.nullcontext()):
         for delivery, inbound, who in zip(deliveries, messages, identified, strict=True):
             first_of_new = who is not None and getattr(who, "created", False) and who.customer_id not in seen
             if who is not None:
@@ -199,6 +206,12 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
     if with_media and _fetch_media is not None:
         transaction.on_commit(lambda: _fetch_media(with_media))
     return [r for r, _m in received]
+
+
+def _returning(identified: list) -> list[str]:
+    """The batch's senders who were customers before it (their conversations are locked at once)."""
+    created = {who.customer_id for who in identified if who is not None and getattr(who, "created", False)}
+    return [who.customer_id for who in identified if who is not None and who.customer_id not in created]
 
 
 def _stored_already(messages: list[InboundMessage]) -> set[tuple[str, str]]:

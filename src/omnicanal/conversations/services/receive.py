@@ -13,8 +13,10 @@ the loser's insert fails inside a savepoint and it joins the winner's conversati
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import datetime as dt
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -36,6 +38,46 @@ from omnicanal.core.ids import external_key
 from omnicanal.customers import services as customers
 
 CSAT_ANSWERS = {"1", "2", "3", "4", "5"}
+
+# Set by rows_together(): the new conversations and messages of the caller's batch not written yet.
+_pending: contextvars.ContextVar[dict | None] = contextvars.ContextVar("inbound_rows", default=None)
+
+
+@contextlib.contextmanager
+def rows_together(returning: Sequence[str] = ()) -> Iterator[None]:
+    """Many messages stored in one transaction with no savepoint that could roll one back (the
+    worker's batch): their new conversations' rows and their messages' rows are written together
+    when the batch ends, ONE statement on PostgreSQL (core.rows.insert_linked) instead of two per
+    new customer's message, each composed apart (issue 23). Nothing in the batch reads them back
+    before: a message that must look a conversation up writes the pending rows first (_flush),
+    a message with files is written at once (its attachments need its key).
+
+    `returning`: the batch's customers who existed before it. Their active conversations are
+    locked in one query (primary-key order, locks.py) and those conversations' open tickets read
+    in one more, instead of two ORM-composed queries per message. Held for the batch: a message
+    never ends a conversation and only on_customer_message changes its ticket here (on the very
+    instance kept), so what was read stays true; a customer without one goes the one-by-one way."""
+    pending: dict = {"conversations": [], "messages": [], "active": {}, "tickets": {}}
+    if returning:
+        from omnicanal.conversations.services.tickets import open_tickets_of
+
+        pending["active"] = locks.lock_active_conversations(list(returning))
+        pending["tickets"] = open_tickets_of([c.pk for c in pending["active"].values()])
+    token = _pending.set(pending)
+    try:
+        yield
+        _flush()
+    finally:
+        _pending.reset(token)
+
+
+def _flush() -> None:
+    """Write the batch's pending rows (conversations first: the messages point at them)."""
+    pending = _pending.get()
+    if pending is not None and (pending["conversations"] or pending["messages"]):
+        conversations, messages = pending["conversations"], pending["messages"]
+        pending["conversations"], pending["messages"] = [], []
+        core_rows.insert_linked(conversations, messages)
 
 
 @dataclass
@@ -87,9 +129,16 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
         from omnicanal.conversations.services.routing import choose_assignee
 
         assigned = choose_assignee(conversation, team_hint=inbound.team)  # routed before its one INSERT
-        core_rows.insert([conversation])
+        pending = _pending.get()
+        if pending is not None:  # written with the batch's other rows (rows_together)
+            pending["conversations"].append(_named(conversation))
+        else:
+            core_rows.insert([conversation])
         new, reopened = True, False
+    elif (conversation := _batch_active(customer_id)) is not None:  # locked with the batch's others
+        new, reopened = False, False
     else:
+        _flush()  # the lookups below see this batch's conversations
         conversation, new, reopened = _conversation_for(customer_id, inbound, now)
     if not new and conversation.status == Status.RESOLVED and _is_csat_answer(conversation, inbound, now):
         message = _store(conversation, inbound, now, guard=not known_new)
@@ -111,11 +160,15 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
         return Received(existing, existing.conversation, customer_id, duplicate=True)
     if not fresh:
         _note_message(conversation, inbound, identified, now)
-        conversation.save()
+        conversation.save(update_fields=NOTED)
     if not new:  # a conversation opened now has no ticket yet
         from omnicanal.conversations.services.tickets import on_customer_message
 
-        on_customer_message(conversation=conversation, at=now)
+        pending = _pending.get()
+        if pending is not None and conversation.pk in pending["tickets"]:  # read with the batch's others
+            on_customer_message(conversation=conversation, at=now, ticket=pending["tickets"][conversation.pk])
+        else:
+            on_customer_message(conversation=conversation, at=now)
     if new:
         outbox.emit(ConversationOpened(conversation_id=conversation.public_id, customer_id=customer_id,
                                        channel=inbound.channel))
@@ -138,6 +191,24 @@ def do_receive_message(*, inbound: InboundMessage, identified=None, push_after_c
         payload = dataclasses.asdict(event)
         transaction.on_commit(lambda: push.push(outbox.topic_of(event), payload))
     return received
+
+
+def _named(row: Conversation | Message) -> Conversation | Message:
+    """Its public id now, as its INSERT would set it (the events name it before the row is written)."""
+    type(row)._meta.get_field("public_id").pre_save(row, True)
+    return row
+
+
+def _batch_active(customer_id: str) -> Conversation | None:
+    pending = _pending.get()
+    return pending["active"].get(customer_id) if pending is not None else None
+
+
+# What _note_message and the reopening above change, all a message writes on its conversation's row
+# (the row is locked: the others are as read; a save of every column composed twice as much SQL).
+NOTED = ("last_channel", "last_inbox_id", "reply_channel", "last_message_at", "last_inbound_at", "message_count",
+         "waiting_since", "language", "store", "subject", "updated_at", "status", "reopens", "snoozed_until",
+         "resolved_at")
 
 
 def _note_message(conversation: Conversation, inbound: InboundMessage, identified, now: dt.datetime) -> None:
@@ -211,16 +282,22 @@ def _store(conversation: Conversation, inbound: InboundMessage, now: dt.datetime
     """The message's row; None when a concurrent delivery of its provider id was stored first. Without
     `guard` (the worker's batch, which looked the id up under its topic's lock) there is no savepoint:
     the unexpected duplicate fails the batch, which the outbox then retries one message at a time."""
+    message = Message(
+        conversation=conversation, direction=Direction.IN, channel=inbound.channel, inbox_id=inbound.inbox_id,
+        address=inbound.address[:200], external_id=external_key(inbound.external_id),
+        author=inbound.author if inbound.author in Author.values else Author.CUSTOMER,
+        author_name=inbound.name[:150], kind=inbound.kind[:20], text=inbound.text, meta=dict(inbound.meta),
+        status=Delivery.RECEIVED, created_at=now, sent_at=inbound.sent_at,
+    )
+    pending = _pending.get()
+    if pending is not None and not guard and not inbound.attachments:
+        pending["messages"].append(_named(message))  # written when the batch ends (rows_together)
+        return message
+    if pending is not None:
+        _flush()  # its conversation may be one of the pending rows
     try:
         with transaction.atomic() if guard else contextlib.nullcontext():
-            # an INSERT composed once (core.rows), as Message.objects.create writes it
-            message = core_rows.insert([Message(
-                conversation=conversation, direction=Direction.IN, channel=inbound.channel, inbox_id=inbound.inbox_id,
-                address=inbound.address[:200], external_id=external_key(inbound.external_id),
-                author=inbound.author if inbound.author in Author.values else Author.CUSTOMER,
-                author_name=inbound.name[:150], kind=inbound.kind[:20], text=inbound.text, meta=dict(inbound.meta),
-                status=Delivery.RECEIVED, created_at=now, sent_at=inbound.sent_at,
-            )])[0]
+            core_rows.insert([message])  # an INSERT composed once, as Message.objects.create writes it
     except IntegrityError:
         if not guard:
             raise

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -107,6 +108,16 @@ def policy_for(team: Team | None) -> SlaPolicy | None:
 
 def open_ticket_of(conversation: Conversation) -> Ticket | None:
     return Ticket.objects.filter(conversation=conversation, status__in=OPEN_STATUSES).order_by("-pk").first()
+
+
+def open_tickets_of(conversation_pks: list[int]) -> dict[int, Ticket | None]:
+    """open_ticket_of for many conversations in one query: each one's latest open ticket, or None."""
+    found: dict[int, Ticket | None] = dict.fromkeys(conversation_pks)
+    if conversation_pks:
+        for ticket in Ticket.objects.filter(conversation_id__in=conversation_pks, status__in=OPEN_STATUSES).order_by("-pk"):
+            if found[ticket.conversation_id] is None:
+                found[ticket.conversation_id] = ticket
+    return found
 
 
 def do_open_ticket(*, conversation: Conversation | str, category: str, actor: Principal, subject: str = "",
@@ -210,10 +221,15 @@ def do_set_ticket_status(*, ticket: Ticket | str, status: str, actor: Principal)
     return ticket
 
 
-def on_customer_message(*, conversation: Conversation, at: dt.datetime) -> None:
+_UNREAD: Any = object()
+
+
+def on_customer_message(*, conversation: Conversation, at: dt.datetime, ticket: Ticket | None = _UNREAD) -> None:
     """A customer wrote: a pending ticket is open again, its paused timers resume, and the
-    next-response timer starts."""
-    ticket = open_ticket_of(conversation)
+    next-response timer starts. `ticket`: its open ticket already read (open_tickets_of, the
+    worker's batch), None for none."""
+    if ticket is _UNREAD:
+        ticket = open_ticket_of(conversation)
     if ticket is None:
         return
     changed = []
