@@ -251,3 +251,68 @@ def commit(conn) -> bool:
     if pgconn.transaction_status != _IDLE:
         _checked(pgconn.exec_(b"COMMIT"))
     return True
+
+
+class StatementFailed(Exception):
+    """A statement sent with the COMMIT (commit_with) failed: nothing was committed. `index`: which
+    one, `error`: psycopg's error for it (its SQLSTATE and diagnostics)."""
+
+    def __init__(self, index: int, error: psycopg.Error):
+        super().__init__(index, error)
+        self.index, self.error = index, error
+
+
+def commit_with(conn, statements: Sequence[tuple[HotStatement, list[bytes | None]]]) -> list | None:
+    """Run `statements` (each with its parameters as text, as run_encoded takes them) as the open
+    transaction's last statements and COMMIT it, all in ONE round trip: a libpq pipeline of the
+    statements (their PREPARE the first time), the COMMIT and one Sync. Returns each statement's rows,
+    or None when psycopg's state is not the plain one (nothing sent: the caller runs them its own way).
+
+    When nothing was sent yet in the transaction (psycopg sends BEGIN lazily) and its isolation level
+    is the server's default, no BEGIN and no COMMIT are sent either: up to its Sync a pipeline is one
+    implicit transaction, which the Sync commits — the same transaction, two commands fewer.
+
+    A failing statement raises StatementFailed: the server skipped what followed it, the COMMIT
+    included, and the transaction is over (an implicit one) or aborted (an explicit one: the caller
+    rolls it back, as after any failed statement). A failing COMMIT (a deferred constraint) raises
+    psycopg's error for it, the transaction then over, as commit() does."""
+    if not _plain(conn):
+        return None
+    pgconn = conn.pgconn
+    begin = _begin_due(conn)
+    implicit = begin == b"BEGIN"
+    sends: list[Callable[[], None]] = []
+    if begin is not None and not implicit:
+        sends.append(lambda: pgconn.send_query_params(begin, None))
+    prepared = _prepared_on(conn)
+    preparing: list[int] = []  # indexes into sends of this call's PREPAREs
+    kinds: list[int] = []  # per send: the statement's index, -1 for BEGIN/PREPARE/COMMIT
+    kinds.extend([-1] * len(sends))
+    for index, (statement, values) in enumerate(statements):
+        if conn.prepare_threshold is None:
+            sends.append(lambda s=statement, v=values: pgconn.send_query_params(s.sql, v))
+        else:
+            if statement.name not in prepared:
+                preparing.append(len(sends))
+                sends.append(lambda s=statement: pgconn.send_prepare(s.name, s.sql))
+                kinds.append(-1)
+            sends.append(lambda s=statement, v=values: pgconn.send_query_prepared(s.name, v))
+        kinds.append(index)
+    if not implicit:
+        sends.append(lambda: pgconn.send_query_params(b"COMMIT", None))
+        kinds.append(-1)
+    results = _pipeline(pgconn, sends)
+    for at in preparing:
+        if results[at].status in _OK:
+            prepared.add(statements[kinds[at + 1]][0].name)
+    for result, index in zip(results, kinds, strict=True):
+        if result.status in _OK or result.status == _PIPELINE_ABORTED:
+            continue
+        error = psycopg.errors.error_from_result(result)
+        if isinstance(error, InvalidSqlStatementName):
+            for statement, _values in statements:  # deallocated behind our back: prepared again next time
+                prepared.discard(statement.name)
+        if index < 0:
+            raise error
+        raise StatementFailed(index, error)
+    return [_rows(result) for result, index in zip(results, kinds, strict=True) if index >= 0]
