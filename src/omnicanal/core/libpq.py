@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import select
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -182,12 +183,13 @@ def _pipeline(pgconn, sends: list) -> list:
         for send in sends:
             send()
         pgconn.pipeline_sync()
+        _flush(pgconn)
         results = []
         for _ in sends:
-            results.append(pgconn.get_result())
-            while pgconn.get_result() is not None:  # each command's results end with a NULL
+            results.append(_next_result(pgconn))
+            while _next_result(pgconn) is not None:  # each command's results end with a NULL
                 pass
-        if pgconn.get_result().status != _PIPELINE_SYNC:
+        if _next_result(pgconn).status != _PIPELINE_SYNC:
             raise psycopg.OperationalError("libpq pipeline out of step")
     except BaseException:
         with contextlib.suppress(Exception):  # the connection is likely gone: its error is the one to see
@@ -195,6 +197,28 @@ def _pipeline(pgconn, sends: list) -> list:
         raise
     pgconn.exit_pipeline_mode()
     return results
+
+
+def _flush(pgconn) -> None:
+    """Everything sent (psycopg's connections are non-blocking: a send may leave bytes queued)."""
+    while pgconn.flush():
+        _wait(pgconn, select.POLLOUT)
+
+
+def _next_result(pgconn):
+    """The next result, waiting for it in poll() and not in PQgetResult: psycopg's get_result() holds
+    the GIL while libpq blocks, which would stop every other thread of the process for as long as the
+    statement waits (a hot row's queue), unlike its exec calls."""
+    while pgconn.is_busy():
+        _wait(pgconn, select.POLLIN)
+        pgconn.consume_input()
+    return pgconn.get_result()
+
+
+def _wait(pgconn, event: int) -> None:
+    poller = select.poll()
+    poller.register(pgconn.socket, event)
+    poller.poll()
 
 
 def _prepared_on(conn) -> set[bytes]:
