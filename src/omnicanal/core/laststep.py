@@ -85,12 +85,13 @@ class Ride:
     """A statement sent with the COMMIT (see the module's docstring). It is its own on_commit
     callback: Django forgets it with a rolled-back savepoint and calls it after the commit."""
 
-    __slots__ = ("after", "refusal", "rows", "statement", "values")
+    __slots__ = ("after", "refusal", "rows", "sent", "statement", "values")
 
     def __init__(self, statement: HotStatement, values: list[bytes | None],
                  refusal: Callable[[Exception], Exception | None], after: Callable[[list], None]):
         self.statement, self.values, self.refusal, self.after = statement, values, refusal, after
         self.rows: list = []
+        self.sent = False  # run ahead of the COMMIT (flush()): the COMMIT sends it no more
 
     def __call__(self) -> None:
         self.after(self.rows)
@@ -101,12 +102,14 @@ def ride(statement: HotStatement, values: list[bytes | None], *, refusal: Callab
     """Send `statement` (its parameters as text, in its order: HotStatement.names) with the COMMIT of
     the transaction `db` is in. `refusal(error)` makes the Problem atomic() raises when the statement
     fails (None: the database's error as it is); `after(rows)` runs once it committed. False (nothing
-    handed over: run it now) outside a transaction, on another backend, or when the outermost atomic()
-    is a test case's, which never commits."""
-    if not db.in_atomic_block or not getattr(db, "rides_with_commit", False):
+    handed over: run it now) outside a transaction, on another backend, inside a savepoint (its caller
+    may catch the refusal to undo only that savepoint, which a refusal at the COMMIT would not let
+    it), or when the outermost atomic() is a test case's, which never commits."""
+    if not db.in_atomic_block or db.savepoint_ids or not getattr(db, "rides_with_commit", False):
         return False
-    if any(getattr(block, "_from_testcase", False) for block in db.atomic_blocks):
-        return False
+    for block in db.atomic_blocks:
+        if block._from_testcase:
+            return False
     db.on_commit(Ride(statement, values, refusal, after))
     setattr(db, _RIDES_ATTR, True)
     return True
@@ -117,7 +120,28 @@ def rides(db) -> list[Ride]:
     if not getattr(db, _RIDES_ATTR, False):
         return []
     setattr(db, _RIDES_ATTR, False)
-    return [entry[1] for entry in db.run_on_commit if type(entry[1]) is Ride]
+    return [entry[1] for entry in db.run_on_commit if type(entry[1]) is Ride and not entry[1].sent]
+
+
+def flush(db) -> None:
+    """Run the rides the open transaction carries now, each as its own statement: for a reader of
+    what they write (inventory's do_commit of a reservation placed in the same transaction). A
+    refusal raises here, the Problem the rider makes of it (the transaction is then aborted: the
+    caller's atomic() rolls it back); the rides' `after` still runs after the COMMIT."""
+    if not getattr(db, _RIDES_ATTR, False):
+        return
+    for entry in db.run_on_commit:
+        ride = entry[1]
+        if type(ride) is not Ride or ride.sent:
+            continue
+        ride.sent = True
+        try:
+            ride.rows = ride.statement.run_encoded(dict(zip(ride.statement.names, ride.values, strict=True)), db)
+        except Exception as error:
+            refused = ride.refusal(error)
+            if refused is None:
+                raise
+            raise refused from error
 
 
 class RefusedAtCommit:

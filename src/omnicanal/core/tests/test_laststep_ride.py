@@ -121,21 +121,32 @@ def test_a_commit_refused_after_the_ride_raises_djangos_error_and_nothing_stays(
     assert seen == [] and _ids() == [] and connection.connection.pgconn.transaction_status == IDLE
 
 
-def test_a_ride_in_a_rolled_back_savepoint_is_dropped_and_one_in_a_released_savepoint_kept(scratch, pipelines):
+def test_inside_a_savepoint_nothing_rides_and_a_later_rolled_back_savepoint_keeps_the_ride(scratch):
     seen: list = []
     with transaction.atomic():
         _insert(1)
+        assert _ride(2, 1, seen)
         with pytest.raises(RuntimeError), transaction.atomic():
-            _ride(2, 1, seen)
+            assert not _ride(3, 1, seen)  # its caller may catch a refusal to undo only this savepoint
             raise RuntimeError
-        with transaction.atomic():
-            _ride(3, 1, seen)
-    assert _ids() == [1, 3] and len(seen) == 1
+        with transaction.atomic(savepoint=False):
+            assert not _ride(4, 1, seen)
+    assert _ids() == [1, 2] and len(seen) == 1
+
+
+def test_flushed_ahead_the_ride_runs_at_once_and_the_commit_does_not_send_it_again(scratch):
+    seen: list = []
     with transaction.atomic():
-        with pytest.raises(RuntimeError), transaction.atomic():
-            _ride(4, 1, seen)
-            raise RuntimeError
-    assert _ids() == [1, 3] and len(seen) == 1  # a plain commit
+        _ride(1, 1, seen)
+        laststep.flush(connection)
+        assert _ids() == [1]  # a reader in the same transaction sees it
+        laststep.flush(connection)  # once
+    assert _ids() == [1] and seen == [("after", [("1", "1")])]
+    with pytest.raises(Conflict), transaction.atomic():
+        _insert(2)
+        _ride(3, 0, seen)
+        laststep.flush(connection)  # the refusal raises at the flush
+    assert _ids() == [1] and connection.connection.pgconn.transaction_status == IDLE
 
 
 def test_a_rolled_back_transaction_drops_its_ride(scratch):

@@ -117,7 +117,9 @@ def do_reserve(
     `at_commit=True` (a caller whose transaction reads nothing of the reservation afterwards: an
     order's placement) defers the call to the end of the caller's transaction. When it is one stock
     row with one place to come from (pinned, or a single sourcing location), inside any outermost
-    atomic() on PostgreSQL, the call is sent WITH the COMMIT, in one round trip (core.laststep.ride):
+    atomic() on PostgreSQL, called at that block's level (not in a savepoint), the call is sent WITH
+    the COMMIT, in one round trip (core.laststep.ride; a later do_commit/do_release of it in the same
+    transaction writes it first):
     a shortage found then fails that COMMIT like a deferred constraint — the whole transaction rolls
     back, its on_commit callbacks never run, and atomic() raises InsufficientStock (409, naming the
     lines; Conflict for a reference already held). Otherwise, inside an API write request, the call
@@ -310,7 +312,9 @@ def _reserved_event(reservation: Reservation, held: list[tuple[str, str, int]]) 
 
 
 def _find_reservation(*, reference: str | None, reservation_id: str | None) -> Reservation:
-    """Lock the reservation: the active one of a reference, or one by id."""
+    """Lock the reservation: the active one of a reference, or one by id. A reservation riding with
+    the COMMIT of this transaction (do_reserve(at_commit=True)) is written first (core.laststep.flush)."""
+    laststep.flush(connections[DEFAULT_DB_ALIAS])
     if reservation_id:
         qs = Reservation.objects.filter(public_id=reservation_id)
     elif reference:

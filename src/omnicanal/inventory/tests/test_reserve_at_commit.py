@@ -125,7 +125,16 @@ def test_a_reference_already_held_is_a_conflict_and_nothing_is_kept(shop):
         topic="inventory.StockReserved").count() == 1
 
 
-def test_in_a_rolled_back_savepoint_the_reservation_is_dropped(shop):
+def test_a_reservation_riding_with_the_commit_can_be_committed_in_the_same_transaction(shop):
+    with transaction.atomic():
+        at_commit("ord_1", "SHOE-40", 2)
+        services.do_commit(reference="ord_1")  # written first (laststep.flush), then sold
+    assert level("WH", "SHOE-40") == (0, 0)
+    assert Reservation.objects.get(reference="ord_1").status == "committed"
+    assert OutboxEvent.objects.filter(topic="inventory.StockReserved").count() == 1
+
+
+def test_in_a_savepoint_it_is_written_at_once_and_dropped_with_a_rollback(shop):
     with transaction.atomic():
         with pytest.raises(RuntimeError), transaction.atomic():
             at_commit("ord_1", "SHOE-40", 1)
