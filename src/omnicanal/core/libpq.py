@@ -182,20 +182,26 @@ def _pipeline(pgconn, sends: list) -> list:
     try:
         for send in sends:
             send()
-        pgconn.pipeline_sync()
-        _flush(pgconn)
-        results = []
-        for _ in sends:
-            results.append(_next_result(pgconn))
-            while _next_result(pgconn) is not None:  # each command's results end with a NULL
-                pass
-        if _next_result(pgconn).status != _PIPELINE_SYNC:
-            raise psycopg.OperationalError("libpq pipeline out of step")
+        results = _synced(pgconn, len(sends))
     except BaseException:
         with contextlib.suppress(Exception):  # the connection is likely gone: its error is the one to see
             pgconn.exit_pipeline_mode()
         raise
     pgconn.exit_pipeline_mode()
+    return results
+
+
+def _synced(pgconn, commands: int) -> list:
+    """The Sync, then each of the `commands` results sent before it (in pipeline mode)."""
+    pgconn.pipeline_sync()
+    _flush(pgconn)
+    results = []
+    for _ in range(commands):
+        results.append(_next_result(pgconn))
+        while _next_result(pgconn) is not None:  # each command's results end with a NULL
+            pass
+    if _next_result(pgconn).status != _PIPELINE_SYNC:
+        raise psycopg.OperationalError("libpq pipeline out of step")
     return results
 
 
@@ -305,30 +311,36 @@ def commit_with(conn, statements: Sequence[tuple[HotStatement, list[bytes | None
     pgconn = conn.pgconn
     begin = _begin_due(conn)
     implicit = begin == b"BEGIN"
-    sends: list[Callable[[], None]] = []
-    if begin is not None and not implicit:
-        sends.append(lambda: pgconn.send_query_params(begin, None))
+    prepare = conn.prepare_threshold is not None
     prepared = _prepared_on(conn)
-    preparing: list[int] = []  # indexes into sends of this call's PREPAREs
-    kinds: list[int] = []  # per send: the statement's index, -1 for BEGIN/PREPARE/COMMIT
-    kinds.extend([-1] * len(sends))
-    for index, (statement, values) in enumerate(statements):
-        if conn.prepare_threshold is None:
-            sends.append(lambda s=statement, v=values: pgconn.send_query_params(s.sql, v))
-        else:
-            if statement.name not in prepared:
-                preparing.append(len(sends))
-                sends.append(lambda s=statement: pgconn.send_prepare(s.name, s.sql))
-                kinds.append(-1)
-            sends.append(lambda s=statement, v=values: pgconn.send_query_prepared(s.name, v))
-        kinds.append(index)
-    if not implicit:
-        sends.append(lambda: pgconn.send_query_params(b"COMMIT", None))
-        kinds.append(-1)
-    results = _pipeline(pgconn, sends)
-    for at in preparing:
-        if results[at].status in _OK:
-            prepared.add(statements[kinds[at + 1]][0].name)
+    kinds: list[int] = []  # per command sent: the statement's index, -1 for BEGIN/PREPARE/COMMIT
+    preparing: list[tuple[int, bytes]] = []  # (position among the commands, name) of each PREPARE
+    pgconn.enter_pipeline_mode()
+    try:
+        if begin is not None and not implicit:
+            pgconn.send_query_params(begin, None)
+            kinds.append(-1)
+        for index, (statement, values) in enumerate(statements):
+            if not prepare:
+                pgconn.send_query_params(statement.sql, values)
+            else:
+                if statement.name not in prepared:
+                    pgconn.send_prepare(statement.name, statement.sql)
+                    preparing.append((len(kinds), statement.name))
+                    kinds.append(-1)
+                pgconn.send_query_prepared(statement.name, values)
+            kinds.append(index)
+        if not implicit:
+            pgconn.send_query_params(b"COMMIT", None)
+            kinds.append(-1)
+        results = _synced(pgconn, len(kinds))
+    except BaseException:
+        with contextlib.suppress(Exception):  # the connection is likely gone: its error is the one to see
+            pgconn.exit_pipeline_mode()
+        raise
+    pgconn.exit_pipeline_mode()
+    # A PREPARE that went through stays on the server, whatever followed it (not transactional).
+    prepared.update(name for at, name in preparing if results[at].status in _OK)
     for result, index in zip(results, kinds, strict=True):
         if result.status in _OK or result.status == _PIPELINE_ABORTED:
             continue
