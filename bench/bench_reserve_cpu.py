@@ -92,15 +92,15 @@ def _statements(reserve, way: str, count: int = 20) -> tuple[float, float]:
         statements.append(sql)
         return execute(sql, params, many, context)
 
-    real_pipeline, real_checked = libpq._pipeline, libpq._checked
-    libpq._pipeline = lambda pgconn, sends: trips.append("pipeline") or real_pipeline(pgconn, sends)
+    real_synced, real_checked = libpq._synced, libpq._checked
+    libpq._synced = lambda pgconn, commands: trips.append("pipeline") or real_synced(pgconn, commands)
     libpq._checked = lambda result: trips.append("call") or real_checked(result)
     try:
         with connection.execute_wrapper(counted):
             for _ in range(count):
                 reserve(way)
     finally:
-        libpq._pipeline, libpq._checked = real_pipeline, real_checked
+        libpq._synced, libpq._checked = real_synced, real_checked
     return len(statements) / count, (len(statements) + len(trips)) / count
 
 

@@ -51,13 +51,13 @@ def _ride(id_: int, n: int, seen: list) -> bool:
 def pipelines(monkeypatch):
     """Each libpq pipeline's commands (how many) and each plain libpq exec (a round trip of its own)."""
     sent: list = []
-    real = libpq._pipeline
+    real = libpq._synced
 
-    def counted(pgconn, sends):
-        sent.append(("pipeline", len(sends)))
-        return real(pgconn, sends)
+    def counted(pgconn, commands):
+        sent.append(("pipeline", commands))
+        return real(pgconn, commands)
 
-    monkeypatch.setattr(libpq, "_pipeline", counted)
+    monkeypatch.setattr(libpq, "_synced", counted)
     return sent
 
 

@@ -48,8 +48,8 @@ def at_commit(ref, sku, quantity, **kw):
 def sent(monkeypatch):
     """What went to the server through libpq: each pipeline's command count, each one-off call."""
     calls: list = []
-    real = libpq._pipeline
-    monkeypatch.setattr(libpq, "_pipeline", lambda pgconn, sends: calls.append(len(sends)) or real(pgconn, sends))
+    real = libpq._synced
+    monkeypatch.setattr(libpq, "_synced", lambda pgconn, commands: calls.append(commands) or real(pgconn, commands))
     return calls
 
 
