@@ -1,11 +1,13 @@
 """One hot-SKU reservation's cost, independent of the machine's load: CPU per `do_reserve` on the client
-and on its server process, Python calls, round trips, for the two ways bench_reserve.py calls it (alone,
-in autocommit; inside a caller's `atomic()`), in one process on PostgreSQL with Redis as huey's queue.
+and on its server process, Python calls, round trips, for the three ways bench_reserve.py calls it
+(alone, in autocommit; inside a caller's `atomic()`; inside with at_commit=True, the call sent with the
+COMMIT), in one process on PostgreSQL with Redis as huey's queue.
 
     .venv/bin/python bench/bench_reserve_cpu.py [--reservations 3000] [--profile 300] [--rounds 2] [--verbose]
     BENCH_RESERVE_CPU_CALLGRIND=1 valgrind --tool=callgrind --instr-atstart=no --zero-before=math_perm \
         --dump-before=math_comb .venv/bin/python bench/bench_reserve_cpu.py --reservations 300 --profile 0 \
         --rounds 1 --only alone      # instructions: the dump ending in .1 holds the 300 ("summary:" / 300)
+    (--only alone, inside or at_commit; OUTBOX_BATCH_WAKE_MS=100000000 keeps the outbox's wake-ups out)
 
 Creates (and drops) `omnicanal_bench_reserve_cpu` (BENCH_RESERVE_CPU_DB) on DATABASE_URL's server and uses Redis database 13
 (BENCH_RESERVE_CPU_REDIS_URL), emptied before and after. Prints, per reservation and per way: client
@@ -59,7 +61,7 @@ class _Reserver:
         self.n = 0
         self.run = os.urandom(3).hex()
 
-    def __call__(self, wrapped: bool) -> None:
+    def __call__(self, way: str) -> None:
         from django.db import transaction
 
         from omnicanal.inventory import services
@@ -67,26 +69,39 @@ class _Reserver:
 
         self.n += 1
         # As bench_reserve.py calls it: a transaction of its own (autocommit), or inside a caller's.
-        with transaction.atomic() if wrapped else nullcontext():
+        with transaction.atomic() if way != "alone" else nullcontext():
             services.do_reserve(reference=f"c{self.run}-{self.n}", channel="web", lines=[ReserveLine(SKU, 1)],
-                                locations=["WH0"], expires_in=None)
+                                locations=["WH0"], expires_in=None, at_commit=way == "at_commit")
 
 
-def _statements(reserve, wrapped: bool, count: int = 20) -> float:
-    """Django cursor statements per reservation (the hot path's call goes through libpq, not a cursor:
-    its one round trip, and inside a transaction the COMMIT psycopg sends, are not counted here)."""
+WAYS = ("alone", "inside", "at_commit")
+
+
+def _statements(reserve, way: str, count: int = 20) -> tuple[float, float]:
+    """Django cursor statements and round trips per reservation: the cursor's statements, and the
+    waits on the server through libpq (core.libpq: each pipeline, and each blocking call, whose
+    result _checked reads: the hot path's call alone, the lean COMMIT). psycopg's own COMMIT (not the
+    lean state) would not be counted: the bench runs in the lean state."""
     from django.db import connection
 
-    statements = []
+    from omnicanal.core import libpq
+
+    statements, trips = [], []
 
     def counted(execute, sql, params, many, context):
         statements.append(sql)
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(counted):
-        for _ in range(count):
-            reserve(wrapped)
-    return len(statements) / count
+    real_synced, real_checked = libpq._synced, libpq._checked
+    libpq._synced = lambda pgconn, commands: trips.append("pipeline") or real_synced(pgconn, commands)
+    libpq._checked = lambda result: trips.append("call") or real_checked(result)
+    try:
+        with connection.execute_wrapper(counted):
+            for _ in range(count):
+                reserve(way)
+    finally:
+        libpq._synced, libpq._checked = real_synced, real_checked
+    return len(statements) / count, (len(statements) + len(trips)) / count
 
 
 def main(argv: list[str]) -> None:
@@ -120,10 +135,10 @@ def _measure(reservations: int, profiled: int, rounds: int, only: str | None, *,
     from django.db import connection
 
     reserve = _Reserver()
-    ways = [(name, wrapped) for name, wrapped in (("alone", False), ("inside", True)) if only in (None, name)]
-    for _, wrapped in ways:
+    ways = [name for name in WAYS if only in (None, name)]
+    for way in ways:
         for _ in range(200):  # warm: imports, prepared statements, caches
-            reserve(wrapped)
+            reserve(way)
     connection.ensure_connection()
     pid = connection.connection.info.backend_pid
     print(f"reserve CPU: one process, hot SKU at one location, PostgreSQL, Redis; load average "
@@ -131,31 +146,32 @@ def _measure(reservations: int, profiled: int, rounds: int, only: str | None, *,
     if reservations:
         _callgrind_on("BENCH_RESERVE_CPU_CALLGRIND")
         for round_ in range(rounds):  # the ways alternate: a busy neighbour hits both
-            for name, wrapped in ways:
+            for name in ways:
                 math.perm(5, 2)  # callgrind --zero-before=math_perm: the count starts here
                 cpu, server, began = time.process_time(), _backend_cpu(pid), time.perf_counter()
                 for _ in range(reservations):
-                    reserve(wrapped)
+                    reserve(name)
                 cpu, wall = time.process_time() - cpu, time.perf_counter() - began
                 math.comb(5, 2)  # callgrind --dump-before=math_comb: the count is dumped here
                 after = _backend_cpu(pid)
                 server_us = "" if server is None or after is None else \
                     f", server {(after - server) / reservations * 1e6:4.0f} us"
-                print(f"  round {round_ + 1} {name:6}: CPU/op client {cpu / reservations * 1e6:4.0f} us{server_us} "
+                print(f"  round {round_ + 1} {name:9}: CPU/op client {cpu / reservations * 1e6:4.0f} us{server_us} "
                       f"(wall {wall / reservations * 1e6:4.0f} us)  [load-dependent; load average "
                       f"{' '.join(open('/proc/loadavg').read().split()[:3])}]")
-    for name, wrapped in ways:
-        print(f"  {name:6}: Django cursor statements/op {_statements(reserve, wrapped):.1f}")
+    for name in ways:
+        statements, trips = _statements(reserve, name)
+        print(f"  {name:9}: Django cursor statements/op {statements:.1f}, round trips/op {trips:.1f}")
     if not profiled:
         return
-    for name, wrapped in ways:
+    for name in ways:
         profile = cProfile.Profile(time.process_time)  # CPU, not the waits on the database
         profile.enable()
         for _ in range(profiled):
-            reserve(wrapped)
+            reserve(name)
         profile.disable()
         stats = pstats.Stats(profile)
-        print(f"  {name:6}: Python calls/op {stats.total_calls / profiled:,.0f} "
+        print(f"  {name:9}: Python calls/op {stats.total_calls / profiled:,.0f} "
               f"({stats.prim_calls / profiled:,.0f} primitive)  [cProfile, {profiled} reservations]")
         stats.dump_stats(f"/tmp/omnicanal-bench-reserve-cpu-{name}.pstats")
         if verbose:

@@ -13,6 +13,16 @@ Outside such a scope (the console, the worker, the tests' direct calls) or outsi
 `defer()` declines and the caller writes at once. A write deferred inside a savepoint that is rolled
 back is dropped with it (it rides on Django's on_commit bookkeeping, which forgets the callbacks of a
 rolled-back savepoint).
+
+With the COMMIT (`ride()`, PostgreSQL): a statement handed to ride() inside any outermost atomic()
+that will commit is sent with that COMMIT, in the same round trip (core.postgresql's commit(), through
+core.libpq.commit_with): the hot row's lock is then held for that statement and the COMMIT only, and
+the transaction pays no round trip of its own for either. The statement refuses by raising in the
+database, which stops the COMMIT like a deferred constraint: the transaction rolls back (nothing of it
+is kept, its on_commit callbacks never run) and atomic() raises the Problem the rider's `refusal`
+makes of the error. A ride in a savepoint that is rolled back is dropped with it (the ride is itself
+the on_commit callback, which Django forgets with the savepoint); after a successful commit its
+`after` gets the statement's rows, first among the on_commit callbacks registered after it.
 """
 
 from __future__ import annotations
@@ -21,6 +31,9 @@ import contextlib
 from collections.abc import Callable, Iterator
 
 from django.db import connection, transaction
+
+from omnicanal.core.errors import Problem
+from omnicanal.core.libpq import HotStatement
 
 _ATTR = "_omnicanal_last_steps"
 
@@ -63,3 +76,88 @@ def run() -> None:
     for marker, write in steps:
         if id(marker) in alive:
             write()
+
+
+_RIDES_ATTR = "_omnicanal_rides"  # on the wrapper: a ride was handed over since its last commit
+
+
+class Ride:
+    """A statement sent with the COMMIT (see the module's docstring). It is its own on_commit
+    callback: Django forgets it with a rolled-back savepoint and calls it after the commit."""
+
+    __slots__ = ("after", "refusal", "rows", "sent", "statement", "values")
+
+    def __init__(self, statement: HotStatement, values: list[bytes | None],
+                 refusal: Callable[[Exception], Exception | None], after: Callable[[list], None]):
+        self.statement, self.values, self.refusal, self.after = statement, values, refusal, after
+        self.rows: list = []
+        self.sent = False  # run ahead of the COMMIT (flush()): the COMMIT sends it no more
+
+    def __call__(self) -> None:
+        self.after(self.rows)
+
+
+def ride(statement: HotStatement, values: list[bytes | None], *, refusal: Callable[[Exception], Exception | None],
+         after: Callable[[list], None], db) -> bool:
+    """Send `statement` (its parameters as text, in its order: HotStatement.names) with the COMMIT of
+    the transaction `db` is in. `refusal(error)` makes the Problem atomic() raises when the statement
+    fails (None: the database's error as it is); `after(rows)` runs once it committed. False (nothing
+    handed over: run it now) outside a transaction, on another backend, inside a savepoint (its caller
+    may catch the refusal to undo only that savepoint, which a refusal at the COMMIT would not let
+    it), or when the outermost atomic() is a test case's, which never commits."""
+    if not db.in_atomic_block or db.savepoint_ids or not getattr(db, "rides_with_commit", False):
+        return False
+    for block in db.atomic_blocks:
+        if block._from_testcase:
+            return False
+    db.on_commit(Ride(statement, values, refusal, after))
+    setattr(db, _RIDES_ATTR, True)
+    return True
+
+
+def rides(db) -> list[Ride]:
+    """The rides the transaction about to commit carries (those of rolled-back savepoints are gone)."""
+    if not getattr(db, _RIDES_ATTR, False):
+        return []
+    setattr(db, _RIDES_ATTR, False)
+    return [entry[1] for entry in db.run_on_commit if type(entry[1]) is Ride and not entry[1].sent]
+
+
+def flush(db) -> None:
+    """Run the rides the open transaction carries now, each as its own statement: for a reader of
+    what they write (inventory's do_commit of a reservation placed in the same transaction). A
+    refusal raises here, the Problem the rider makes of it (the transaction is then aborted: the
+    caller's atomic() rolls it back); the rides' `after` still runs after the COMMIT."""
+    if not getattr(db, _RIDES_ATTR, False):
+        return
+    for entry in db.run_on_commit:
+        ride = entry[1]
+        if type(ride) is not Ride or ride.sent:
+            continue
+        ride.sent = True
+        try:
+            ride.rows = ride.statement.run_encoded(dict(zip(ride.statement.names, ride.values, strict=True)), db)
+        except Exception as error:
+            refused = ride.refusal(error)
+            if refused is None:
+                raise
+            raise refused from error
+
+
+class RefusedAtCommit:
+    """Around an atomic() whose COMMIT may carry rides: keeps the Problem a ride's refusal raised at
+    the exit (`problem`) instead of raising it, once the caller set `committing` (the block's end was
+    reached and it is to commit). Any other exception, or one raised before, goes on."""
+
+    def __init__(self):
+        self.committing = False
+        self.problem: Problem | None = None
+
+    def __enter__(self) -> RefusedAtCommit:
+        return self
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        if self.committing and isinstance(exc, Problem):
+            self.problem = exc
+            return True
+        return False

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
+import select
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -181,20 +182,49 @@ def _pipeline(pgconn, sends: list) -> list:
     try:
         for send in sends:
             send()
-        pgconn.pipeline_sync()
-        results = []
-        for _ in sends:
-            results.append(pgconn.get_result())
-            while pgconn.get_result() is not None:  # each command's results end with a NULL
-                pass
-        if pgconn.get_result().status != _PIPELINE_SYNC:
-            raise psycopg.OperationalError("libpq pipeline out of step")
+        results = _synced(pgconn, len(sends))
     except BaseException:
         with contextlib.suppress(Exception):  # the connection is likely gone: its error is the one to see
             pgconn.exit_pipeline_mode()
         raise
     pgconn.exit_pipeline_mode()
     return results
+
+
+def _synced(pgconn, commands: int) -> list:
+    """The Sync, then each of the `commands` results sent before it (in pipeline mode)."""
+    pgconn.pipeline_sync()
+    _flush(pgconn)
+    results = []
+    for _ in range(commands):
+        results.append(_next_result(pgconn))
+        while _next_result(pgconn) is not None:  # each command's results end with a NULL
+            pass
+    if _next_result(pgconn).status != _PIPELINE_SYNC:
+        raise psycopg.OperationalError("libpq pipeline out of step")
+    return results
+
+
+def _flush(pgconn) -> None:
+    """Everything sent (psycopg's connections are non-blocking: a send may leave bytes queued)."""
+    while pgconn.flush():
+        _wait(pgconn, select.POLLOUT)
+
+
+def _next_result(pgconn):
+    """The next result, waiting for it in poll() and not in PQgetResult: psycopg's get_result() holds
+    the GIL while libpq blocks, which would stop every other thread of the process for as long as the
+    statement waits (a hot row's queue), unlike its exec calls."""
+    while pgconn.is_busy():
+        _wait(pgconn, select.POLLIN)
+        pgconn.consume_input()
+    return pgconn.get_result()
+
+
+def _wait(pgconn, event: int) -> None:
+    poller = select.poll()
+    poller.register(pgconn.socket, event)
+    poller.poll()
 
 
 def _prepared_on(conn) -> set[bytes]:
@@ -251,3 +281,74 @@ def commit(conn) -> bool:
     if pgconn.transaction_status != _IDLE:
         _checked(pgconn.exec_(b"COMMIT"))
     return True
+
+
+class StatementFailed(Exception):
+    """A statement sent with the COMMIT (commit_with) failed: nothing was committed. `index`: which
+    one, `error`: psycopg's error for it (its SQLSTATE and diagnostics)."""
+
+    def __init__(self, index: int, error: psycopg.Error):
+        super().__init__(index, error)
+        self.index, self.error = index, error
+
+
+def commit_with(conn, statements: Sequence[tuple[HotStatement, list[bytes | None]]]) -> list | None:
+    """Run `statements` (each with its parameters as text, as run_encoded takes them) as the open
+    transaction's last statements and COMMIT it, all in ONE round trip: a libpq pipeline of the
+    statements (their PREPARE the first time), the COMMIT and one Sync. Returns each statement's rows,
+    or None when psycopg's state is not the plain one (nothing sent: the caller runs them its own way).
+
+    When nothing was sent yet in the transaction (psycopg sends BEGIN lazily) and its isolation level
+    is the server's default, no BEGIN and no COMMIT are sent either: up to its Sync a pipeline is one
+    implicit transaction, which the Sync commits — the same transaction, two commands fewer.
+
+    A failing statement raises StatementFailed: the server skipped what followed it, the COMMIT
+    included, and the transaction is over (an implicit one) or aborted (an explicit one: the caller
+    rolls it back, as after any failed statement). A failing COMMIT (a deferred constraint) raises
+    psycopg's error for it, the transaction then over, as commit() does."""
+    if not _plain(conn):
+        return None
+    pgconn = conn.pgconn
+    begin = _begin_due(conn)
+    implicit = begin == b"BEGIN"
+    prepare = conn.prepare_threshold is not None
+    prepared = _prepared_on(conn)
+    kinds: list[int] = []  # per command sent: the statement's index, -1 for BEGIN/PREPARE/COMMIT
+    preparing: list[tuple[int, bytes]] = []  # (position among the commands, name) of each PREPARE
+    pgconn.enter_pipeline_mode()
+    try:
+        if begin is not None and not implicit:
+            pgconn.send_query_params(begin, None)
+            kinds.append(-1)
+        for index, (statement, values) in enumerate(statements):
+            if not prepare:
+                pgconn.send_query_params(statement.sql, values)
+            else:
+                if statement.name not in prepared:
+                    pgconn.send_prepare(statement.name, statement.sql)
+                    preparing.append((len(kinds), statement.name))
+                    kinds.append(-1)
+                pgconn.send_query_prepared(statement.name, values)
+            kinds.append(index)
+        if not implicit:
+            pgconn.send_query_params(b"COMMIT", None)
+            kinds.append(-1)
+        results = _synced(pgconn, len(kinds))
+    except BaseException:
+        with contextlib.suppress(Exception):  # the connection is likely gone: its error is the one to see
+            pgconn.exit_pipeline_mode()
+        raise
+    pgconn.exit_pipeline_mode()
+    # A PREPARE that went through stays on the server, whatever followed it (not transactional).
+    prepared.update(name for at, name in preparing if results[at].status in _OK)
+    for result, index in zip(results, kinds, strict=True):
+        if result.status in _OK or result.status == _PIPELINE_ABORTED:
+            continue
+        error = psycopg.errors.error_from_result(result)
+        if isinstance(error, InvalidSqlStatementName):
+            for statement, _values in statements:  # deallocated behind our back: prepared again next time
+                prepared.discard(statement.name)
+        if index < 0:
+            raise error
+        raise StatementFailed(index, error)
+    return [_rows(result) for result, index in zip(results, kinds, strict=True) if index >= 0]

@@ -9,7 +9,8 @@
   Error answers (4xx but 401/403/429) are stored too, in a transaction of their own.
 - A service may defer the write that locks a hot row to the transaction's last statement (core.laststep):
   it runs after the answer and its idempotency record are ready; its refusal (a Problem) becomes the
-  answer and rolls everything back.
+  answer and rolls everything back; so does the refusal of a write riding with the COMMIT
+  (core.laststep.ride), raised at the transaction's exit.
 - A claim whose request died with its process is taken over by the next retry at once
   (core.claims: an advisory lock on PostgreSQL, the owner's pid on SQLite).
 """
@@ -75,7 +76,8 @@ class ApiTransactionMiddleware:
 
     def _atomic(self, request: HttpRequest, record: IdempotencyRecord | Claimed | None,
                 released: list[bool] | None = None) -> HttpResponse:
-        with transaction.atomic(), laststep.scope():
+        ridden = laststep.RefusedAtCommit()  # a write riding with the COMMIT may refuse at atomic()'s exit
+        with ridden, transaction.atomic(), laststep.scope():
             response = self.get_response(request)
             succeeded = response.status_code < 400
             if succeeded and record is not None and _holds_secret(response):
@@ -91,6 +93,9 @@ class ApiTransactionMiddleware:
                     response, succeeded = problem_response(problem, request), False
             if not succeeded:
                 transaction.set_rollback(True)
+            ridden.committing = succeeded
+        if ridden.problem is not None:  # nothing above was kept
+            response, succeeded = problem_response(ridden.problem, request), False
         if record is not None and not succeeded:
             stored = not (response.status_code >= 500 or response.status_code in _NOT_STORED)
             if connection.vendor == "postgresql":

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from omnicanal.core import laststep
 from omnicanal.core.libpq import HotStatement
 from omnicanal.inventory.models import (
     Reservation,
@@ -99,6 +100,17 @@ _RESERVE_ROWS = HotStatement(
 )
 
 
+# The one-row reservation sent WITH a caller's COMMIT (sql/reserve_row_at_commit.sql): it refuses by
+# raising, which stops the COMMIT. Its SQLSTATEs: the row does not cover the units (DETAIL: what it can
+# spare), the reference already holds an active reservation.
+_RESERVE_ROW_AT_COMMIT = HotStatement(
+    "omnicanal_reserve_row_at_commit",
+    f"SELECT reservation_id, event_id FROM inventory_reserve_row_at_commit(%(sku)s::text, %(code)s::text, "
+    f"%(take)s::int, {_WRITE_ARGS})",
+)
+SHORT, DUPLICATE = "OCSHT", "OCDUP"
+
+
 def _timestamp(value) -> bytes:
     if value.tzinfo is None:
         raise ValueError("naive datetime sent to the database")
@@ -108,6 +120,48 @@ def _timestamp(value) -> bytes:
 class GaveWay(Exception):
     """The one-call reservation wrote nothing: a row is missing or does not cover its units
     (on the statement's snapshot, or on its newest version once locked)."""
+
+
+def _row_params(reservation, sku: str, code: str, take: int, event) -> dict[str, bytes | None]:
+    """The one-row statements' parameters, each encoded here (HotStatement.run_encoded): a generic
+    conversion per parameter was a tenth of the reservation's Python (issue 23)."""
+    expires_at = reservation.expires_at
+    return {
+        "sku": sku.encode(), "code": code.encode(), "take": str(take).encode(),
+        "channel": reservation.channel_id.encode(), "public_id": reservation.public_id.encode(),
+        "reference": reservation.reference.encode(), "status": reservation.status.encode(),
+        "now": _timestamp(reservation.created_at),
+        "expires_at": None if expires_at is None else _timestamp(expires_at),
+        "actor": reservation.actor.encode(), "topic": event.topic.encode(), "payload": event.payload_json.encode(),
+        "event_status": event.status.encode(), "request_id": event.request_id.encode(),
+    }
+
+
+def reserve_with_commit(*, reservation, row: tuple[str, str, int], event, refusal, after, db) -> bool:
+    """Hand the one-row reservation of `row` (SKU, location code, units) to the COMMIT of the
+    transaction `db` is in (core.laststep.ride: one round trip for both). False when it cannot ride
+    (no transaction that will commit): nothing handed over. `refusal(error)` makes the Problem of a
+    refusal (refused() reads the error), `after(reservation id, event id)` runs once committed."""
+    params = _row_params(reservation, *row, event)
+    values = [params[name] for name in _RESERVE_ROW_AT_COMMIT.names]
+
+    def written(rows) -> None:
+        [(reservation_id, event_id)] = rows
+        after(int(reservation_id), int(event_id))
+
+    return laststep.ride(_RESERVE_ROW_AT_COMMIT, values, refusal=refusal, after=written, db=db)
+
+
+def refused(error: Exception) -> tuple[str, int] | None:
+    """What a failed reserve_with_commit call says: (SHORT, units the row can spare) or (DUPLICATE, 0);
+    None for any other error (the database's own)."""
+    state = getattr(error, "sqlstate", None)
+    if state == SHORT:
+        detail = error.diag.message_detail  # type: ignore[attr-defined]  # a psycopg error's
+        return SHORT, int(detail) if detail and detail.isdigit() else 0
+    if state == DUPLICATE:
+        return DUPLICATE, 0
+    return None
 
 
 def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event, db=None) -> tuple[int | None, int | None]:
@@ -121,16 +175,7 @@ def reserve_at_once(*, reservation, plan: list[tuple[str, str, int]], event, db=
         # The common case, every parameter encoded here (HotStatement.run_encoded): a generic
         # conversion per parameter was a tenth of the reservation's Python (issue 23).
         [(sku, code, take)] = plan
-        expires_at = reservation.expires_at
-        rows = _RESERVE_ROW.run_encoded({
-            "sku": sku.encode(), "code": code.encode(), "take": str(take).encode(),
-            "channel": reservation.channel_id.encode(), "public_id": reservation.public_id.encode(),
-            "reference": reservation.reference.encode(), "status": reservation.status.encode(),
-            "now": _timestamp(reservation.created_at),
-            "expires_at": None if expires_at is None else _timestamp(expires_at),
-            "actor": reservation.actor.encode(), "topic": event.topic.encode(), "payload": event.payload_json.encode(),
-            "event_status": event.status.encode(), "request_id": event.request_id.encode(),
-        }, db)
+        rows = _RESERVE_ROW.run_encoded(_row_params(reservation, sku, code, take, event), db)
     else:
         rows = _RESERVE_ROWS.run({
             "channel": reservation.channel_id, "public_id": reservation.public_id, "reference": reservation.reference,

@@ -16,6 +16,11 @@ thread. Any other state takes Django's own methods, unchanged, which then also
 raise what they raise. What the lean path leaves out is only the machinery around those checks
 (three decorators' wrappers, a contextmanager per BEGIN, the pool property, the thread-sharing lock):
 ~1/10 of a reservation's client instructions inside a caller's transaction.
+
+Statements riding with the COMMIT (core.laststep.ride, 2026-12-07): commit() sends them with the
+COMMIT in one round trip (core.libpq.commit_with), or, in any other state, runs them one by one and
+then commits Django's way. When one fails, the transaction is rolled back (Django's rollback(): its
+on_commit callbacks dropped) and the rider's Problem is raised from commit(), so from atomic()'s exit.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import _thread
 import os
 from asyncio import _get_running_loop
 
+import psycopg
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db.backends.base.base import NO_DB_ALIAS
@@ -31,7 +37,7 @@ from django.db.backends.postgresql import base
 from django.dispatch import receiver
 from django.utils.functional import cached_property
 
-from omnicanal.core import libpq
+from omnicanal.core import laststep, libpq
 
 # settings.DEBUG as last read: each read through LazySettings costs a Python frame and a raised and
 # caught AttributeError (three per atomic() otherwise). Read again when a test overrides it.
@@ -54,6 +60,8 @@ def _queries_logged(wrapper) -> bool:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    rides_with_commit = True  # core.laststep.ride: commit() sends the statements handed to it
+
     def _set_autocommit(self, autocommit: bool) -> None:
         with self.wrap_database_errors:
             if libpq.set_autocommit(self.connection, autocommit):
@@ -95,6 +103,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self.run_commit_hooks_on_set_autocommit_on = False
 
     def commit(self) -> None:
+        riding = laststep.rides(self)
+        if riding:
+            self._commit_with(riding)
+            return
         if not self._lean():
             super().commit()
             return
@@ -106,3 +118,35 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # As Django's: a successful commit means that the connection works.
         self.errors_occurred = False
         self.run_commit_hooks_on_set_autocommit_on = True
+
+    def _commit_with(self, riding: list[laststep.Ride]) -> None:
+        """COMMIT with the statements riding on it (see the module's docstring)."""
+        statements = [(r.statement, r.values) for r in riding]
+        try:
+            with self.wrap_database_errors:
+                results = libpq.commit_with(self.connection, statements) if self._lean() else None
+                lean = results is not None
+                if results is None:  # not the lean state: one by one, then Django's commit
+                    results = self._run_one_by_one(statements)
+        except libpq.StatementFailed as failed:
+            self.rollback()  # ROLLBACK if the transaction is still open; its on_commit callbacks dropped
+            refused = riding[failed.index].refusal(failed.error)
+            if refused is None:
+                with self.wrap_database_errors:
+                    raise failed.error from None
+            raise refused from failed.error
+        for ride, rows in zip(riding, results, strict=True):
+            ride.rows = rows
+        if lean:  # as Django's commit: a successful commit means that the connection works
+            self.errors_occurred = False
+            self.run_commit_hooks_on_set_autocommit_on = True
+
+    def _run_one_by_one(self, statements) -> list:
+        results = []
+        for index, (statement, values) in enumerate(statements):
+            try:
+                results.append(statement.run_encoded(dict(zip(statement.names, values, strict=True)), self))
+            except psycopg.Error as error:
+                raise libpq.StatementFailed(index, error) from None
+        super().commit()
+        return results

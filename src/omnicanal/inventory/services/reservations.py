@@ -115,10 +115,17 @@ def do_reserve(
     SQLite always takes.
 
     `at_commit=True` (a caller whose transaction reads nothing of the reservation afterwards: an
-    order's placement) lets an API write request's transaction run that call as its very last
-    statement, after the answer is ready (core.laststep): the hot row's lock is then held for that
-    statement and the COMMIT only. What it returns is then the reservation about to be written; a
-    shortage found then is the request's 409 and rolls the whole request back. Elsewhere the flag
+    order's placement) defers the call to the end of the caller's transaction. When it is one stock
+    row with one place to come from (pinned, or a single sourcing location), inside any outermost
+    atomic() on PostgreSQL, called at that block's level (not in a savepoint), the call is sent WITH
+    the COMMIT, in one round trip (core.laststep.ride; a later do_commit/do_release of it in the same
+    transaction writes it first):
+    a shortage found then fails that COMMIT like a deferred constraint — the whole transaction rolls
+    back, its on_commit callbacks never run, and atomic() raises InsufficientStock (409, naming the
+    lines; Conflict for a reference already held). Otherwise, inside an API write request, the call
+    runs as the transaction's last statement after the answer is ready (core.laststep.defer), its
+    shortage the request's 409. Either way the hot row's lock is held for that statement and the
+    COMMIT only, and what it returns is the reservation about to be written. Elsewhere the flag
     changes nothing. The shortages visible before (on the unlocked read) still raise at once.
     """
     reference = (reference or "").strip()
@@ -131,6 +138,7 @@ def do_reserve(
     db = connections[DEFAULT_DB_ALIAS]  # looked up once: each read through `connection` looks it up again
     if db.vendor == "postgresql":
         plan = _one_place_each(wanted, order)
+        one_place = plan is not None
         if plan is None:
             rows, candidates = _candidates(wanted, channel, order)
             taken, short = _allocate(wanted, {(r[1], r[2]): r for r in rows}, candidates)
@@ -138,6 +146,8 @@ def do_reserve(
                 _refuse(wanted, short)
             by_pk = {r[0]: r for r in rows}
             plan = [(by_pk[pk][1], by_pk[pk][2], q) for pk, q in taken.items()]
+        if at_commit and one_place and len(plan) == 1 and _ride_with_commit(reservation, plan[0], wanted, db):
+            return queries.reservation_info(reservation)
         if at_commit and laststep.defer(lambda: _reserve_now(reservation, plan, wanted, channel, order, db)):
             return queries.reservation_info(reservation)
         return queries.reservation_info(_reserve_now(reservation, plan, wanted, channel, order, db))
@@ -155,6 +165,37 @@ def _reserve_now(reservation: Reservation, plan, wanted, channel: str, order: li
             made = _reserve_under_locks(reservation, wanted, channel, order)
     _RESERVED.inc()
     return made
+
+
+def _ride_with_commit(reservation: Reservation, row: tuple[str, str, int], wanted, db) -> bool:
+    """Hand the one-row reservation to the COMMIT of the caller's transaction (one round trip for
+    both: locks.reserve_with_commit). Its refusal is that COMMIT's failure: the whole transaction
+    rolls back and atomic() raises InsufficientStock (or Conflict for a reference already held)."""
+    sku, code, take = row
+    event = outbox.prepare(_reserved_event(reservation, [(code, sku, take)]))
+
+    def refusal(error: Exception) -> Exception | None:
+        refused = locks.refused(error)
+        if refused is None:
+            return None
+        kind, spare = refused
+        if kind == locks.DUPLICATE:
+            RESERVATIONS.labels(outcome="duplicate").inc()
+            return Conflict(detail=f"Reference {reservation.reference} already holds an active reservation.")
+        RESERVATIONS.labels(outcome="short").inc()
+        OVERSELL_GUARD_TRIPS.labels(guard="database").inc()
+        return InsufficientStock(detail="Not every line can be promised; nothing was reserved.", extra={"lines": [
+            {"sku": line_sku, "location": pinned, "requested": q, "available": min(spare, q)}
+            for (line_sku, pinned), q in wanted.items()]})
+
+    def after(reservation_id: int, event_id: int) -> None:
+        reservation.pk = reservation_id
+        reservation._state.adding = False
+        outbox.written(event, event_id, db)
+        _RESERVED.inc()
+
+    return locks.reserve_with_commit(reservation=reservation, row=row, event=event, refusal=refusal, after=after,
+                                     db=db)
 
 
 def _one_place_each(wanted, order: list[str] | None) -> list[tuple[str, str, int]] | None:
@@ -271,7 +312,9 @@ def _reserved_event(reservation: Reservation, held: list[tuple[str, str, int]]) 
 
 
 def _find_reservation(*, reference: str | None, reservation_id: str | None) -> Reservation:
-    """Lock the reservation: the active one of a reference, or one by id."""
+    """Lock the reservation: the active one of a reference, or one by id. A reservation riding with
+    the COMMIT of this transaction (do_reserve(at_commit=True)) is written first (core.laststep.flush)."""
+    laststep.flush(connections[DEFAULT_DB_ALIAS])
     if reservation_id:
         qs = Reservation.objects.filter(public_id=reservation_id)
     elif reference:

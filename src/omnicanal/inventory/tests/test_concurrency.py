@@ -75,3 +75,28 @@ def test_8_threads_x_50_reservations_with_commits_never_oversell():
     totals = StockLevel.objects.aggregate(on_hand=Sum("on_hand"), reserved=Sum("reserved"))
     assert totals["on_hand"] == 100 - sold and totals["reserved"] == 100 - sold
     assert_ledger_holds()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_8_processes_reserving_with_the_commit_hold_exactly_the_units_and_refusals_keep_nothing():
+    # given 30 units of a hot SKU and plenty of a cold one at one location
+    with transaction.atomic():
+        make_catalog(skus=("HOT-1", "COLD-1"))
+        location = services.do_create_location(code="C1", name="C1", kind="warehouse", capabilities=["ship"])
+        services.do_receive_stock(location=location, lines=[("HOT-1", 30), ("COLD-1", 1000)], reference="initial")
+    # when 8 processes each run 20 transactions whose hot reservation rides with the COMMIT
+    outcomes = run_in_processes(
+        "omnicanal.inventory.tests.workers:reserve_many_at_commit", [(w, 20, "HOT-1", "C1", "COLD-1") for w in range(8)]
+    )
+    # then exactly the 30 were held, never more, and a refused transaction kept none of its cold unit
+    assert sum(o["held"] for o in outcomes) == 30
+    assert sum(o["short"] for o in outcomes) == 130
+    reserved = dict(StockLevel.objects.values_list("variant__sku", "reserved"))
+    assert reserved["HOT-1"] == 30
+    held = {sku: set(ReservationLine.objects.filter(stock__variant__sku=sku).values_list("reservation__reference",
+                                                                                       flat=True))
+            for sku in ("HOT-1", "COLD-1")}
+    assert held["COLD-1"] == {"c" + ref[1:] for ref in held["HOT-1"] if int(ref.split("-")[1]) % 2}
+    assert reserved["COLD-1"] == len(held["COLD-1"])
+    assert_ledger_holds()

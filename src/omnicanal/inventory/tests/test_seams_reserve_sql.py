@@ -1,6 +1,6 @@
 """The reserve hot path's PL/pgSQL lives in inventory/sql/ and agrees with the Python it stands for:
 the outbox row it writes is an `OutboxEvent`, its queue is `locks.STOCK_QUEUE`, and the functions in
-the database are the files' text (migration 0005 loads them)."""
+the database are the files' text (migrations 0005 and later load them)."""
 
 import fnmatch
 import importlib
@@ -16,8 +16,10 @@ from omnicanal.core.models import OutboxEvent
 from omnicanal.inventory import locks
 
 SQL_DIR = Path(locks.__file__).parent / "sql"
-MIGRATION = importlib.import_module("omnicanal.inventory.migrations.0005_reserve_function")
-FUNCTIONS = {"reserve.sql": "inventory_reserve", "reserve_row.sql": "inventory_reserve_row"}
+# The last migration that loads the hot path's files (each loads them all, CREATE OR REPLACE).
+MIGRATION = importlib.import_module("omnicanal.inventory.migrations.0009_reserve_row_at_commit")
+FUNCTIONS = {"reserve.sql": "inventory_reserve", "reserve_row.sql": "inventory_reserve_row",
+             "reserve_row_at_commit.sql": "inventory_reserve_row_at_commit"}
 
 
 def sql(name: str) -> str:
@@ -90,10 +92,10 @@ def test_the_sql_queues_on_the_advisory_lock_class_and_key_of_locks_queue_key(na
 def test_the_migration_loads_every_sql_file_of_the_hot_path():
     # Given the files in inventory/sql/ and the functions each defines
     on_disk = sorted(p.name for p in SQL_DIR.glob("*.sql"))
-    # Then migration 0005 loads each, and each defines its function (and only that one)
+    # Then the last migration loads each, and each defines its function (and only that one)
     assert sorted(MIGRATION.FILES) == on_disk == sorted(FUNCTIONS)
     for name, function in FUNCTIONS.items():
-        assert re.findall(r"CREATE OR REPLACE FUNCTION (\w+)\(", MIGRATION.sql_file(name)) == [function]
+        assert re.findall(r"CREATE OR REPLACE FUNCTION (\w+)\(", sql(name)) == [function]
         assert any(signature.startswith(f"{function}(") for signature in MIGRATION.SIGNATURES)
 
 

@@ -29,3 +29,28 @@ def reserve_many(worker: int, attempts: int, sku: str, locations: list[str], com
     finally:
         connection.close()
     return outcome
+
+
+def reserve_many_at_commit(worker: int, attempts: int, sku: str, location: str, cold_sku: str) -> dict:
+    """`attempts` transactions, each holding one unit of `cold_sku` at once and then one of `sku`
+    pinned at `location` with at_commit=True (sent with the COMMIT): a refusal of the latter must take
+    the former back with it. Every other transaction holds the hot unit alone (no BEGIN sent)."""
+    from omnicanal.inventory import services
+    from omnicanal.inventory.services import ReserveLine
+
+    outcome = {"held": 0, "short": 0}
+    try:
+        for i in range(attempts):
+            try:
+                with transaction.atomic():
+                    if i % 2:
+                        services.do_reserve(reference=f"c{worker}-{i}", channel="web",
+                                            lines=[ReserveLine(cold_sku, 1, location=location)])
+                    services.do_reserve(reference=f"w{worker}-{i}", channel="web",
+                                        lines=[ReserveLine(sku, 1, location=location)], at_commit=True)
+                outcome["held"] += 1
+            except InsufficientStock:
+                outcome["short"] += 1
+    finally:
+        connection.close()
+    return outcome

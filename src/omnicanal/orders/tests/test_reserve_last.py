@@ -90,3 +90,45 @@ def test_a_buyer_refused_once_sold_out_gets_the_same_answer_again_and_holds_no_l
     again = buyer.post("/orders", ORDER, headers={"Idempotency-Key": "late"})
     assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
     assert again.content == refused.content and Order.objects.count() == 1
+
+
+@pytest.fixture
+def committing_buyer(api, transactional_db):
+    """A buyer whose requests' transactions really commit (no test-case transaction around them):
+    the order's one-row reservation then rides with the request's COMMIT (core.laststep.ride)."""
+    buyer = api.as_({"HTTP_AUTHORIZATION": flash_stock(1)})
+    yield buyer
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER IF EXISTS test_watch ON inventory_reservation")
+        cursor.execute("DROP FUNCTION IF EXISTS test_watch()")
+        cursor.execute("DROP TABLE IF EXISTS test_seen")
+
+
+def test_in_a_committing_request_the_reservation_rides_with_the_commit(committing_buyer, monkeypatch):
+    from omnicanal.core import libpq
+
+    rides = []
+    real = libpq.commit_with
+    monkeypatch.setattr(libpq, "commit_with", lambda conn, statements: rides.append(len(statements))
+                        or real(conn, statements))
+    _watch()
+    response = committing_buyer.post("/orders", ORDER, headers={"Idempotency-Key": "buyer-1"})
+    assert response.status_code == 201
+    assert rides == [1]  # the reservation went with the COMMIT
+    assert _seen() == [[True]]  # after the answer was stored for replay
+    assert StockLevel.objects.get().reserved == 1
+    assert Reservation.objects.get().reference == response.json()["id"]
+
+
+def test_in_a_committing_request_stock_gone_at_the_commit_is_the_409_and_nothing_remains(committing_buyer):
+    _watch(take_the_stock=True)
+    response = committing_buyer.post("/orders", ORDER, headers={"Idempotency-Key": "buyer-2"})
+    assert response.status_code == 409
+    body = response.json()
+    assert body["type"] == "/problems/insufficient-stock"
+    assert [(line["sku"], line["requested"], line["available"]) for line in body["lines"]] == [("FLASH-1", 1, 0)]
+    assert _seen() == [] and Order.objects.count() == 0 and Reservation.objects.count() == 0
+    assert StockLevel.objects.get().reserved == 0
+    again = committing_buyer.post("/orders", ORDER, headers={"Idempotency-Key": "buyer-2"})
+    assert again.status_code == 409 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == body and Order.objects.count() == 0
