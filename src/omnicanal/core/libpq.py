@@ -137,16 +137,20 @@ class HotStatement:
         pipeline. The first failure raises; what followed it was skipped by the server, and the
         transaction, opened, is aborted for the caller to roll back, as after a separate BEGIN."""
         pgconn = conn.pgconn
-        sends = [lambda: pgconn.send_query_params(begin, None)]
         prepared = _prepared_on(conn)
         preparing = conn.prepare_threshold is not None and self.name not in prepared
-        if conn.prepare_threshold is None:
-            sends.append(lambda: pgconn.send_query_params(self.sql, values))
-        else:
+
+        def send() -> int:
+            pgconn.send_query_params(begin, None)
+            if conn.prepare_threshold is None:
+                pgconn.send_query_params(self.sql, values)
+                return 2
             if preparing:
-                sends.append(lambda: pgconn.send_prepare(self.name, self.sql))
-            sends.append(lambda: pgconn.send_query_prepared(self.name, values))
-        results = _pipeline(pgconn, sends)
+                pgconn.send_prepare(self.name, self.sql)
+            pgconn.send_query_prepared(self.name, values)
+            return 3 if preparing else 2
+
+        results = _pipeline(pgconn, send)
         if preparing and results[1].status in _OK:
             prepared.add(self.name)
         for result in results:
@@ -175,14 +179,13 @@ def _begin_due(conn) -> bytes | None:
     return b"BEGIN" if level is None else f"BEGIN ISOLATION LEVEL {level.name.replace('_', ' ')}".encode()
 
 
-def _pipeline(pgconn, sends: list) -> list:
-    """Send every command, then one Sync, and read each command's result: one round trip. A command
-    after a failed one comes back PIPELINE_ABORTED (the server skipped it)."""
+def _pipeline(pgconn, send: Callable[[], int]) -> list:
+    """Send the commands (`send()` sends them and says how many), then one Sync, and read each
+    command's result: one round trip. A command after a failed one comes back PIPELINE_ABORTED (the
+    server skipped it). Pipeline mode is left whatever happens."""
     pgconn.enter_pipeline_mode()
     try:
-        for send in sends:
-            send()
-        results = _synced(pgconn, len(sends))
+        results = _synced(pgconn, send())
     except BaseException:
         with contextlib.suppress(Exception):  # the connection is likely gone: its error is the one to see
             pgconn.exit_pipeline_mode()
@@ -315,8 +318,8 @@ def commit_with(conn, statements: Sequence[tuple[HotStatement, list[bytes | None
     prepared = _prepared_on(conn)
     kinds: list[int] = []  # per command sent: the statement's index, -1 for BEGIN/PREPARE/COMMIT
     preparing: list[tuple[int, bytes]] = []  # (position among the commands, name) of each PREPARE
-    pgconn.enter_pipeline_mode()
-    try:
+
+    def send() -> int:
         if begin is not None and not implicit:
             pgconn.send_query_params(begin, None)
             kinds.append(-1)
@@ -333,12 +336,9 @@ def commit_with(conn, statements: Sequence[tuple[HotStatement, list[bytes | None
         if not implicit:
             pgconn.send_query_params(b"COMMIT", None)
             kinds.append(-1)
-        results = _synced(pgconn, len(kinds))
-    except BaseException:
-        with contextlib.suppress(Exception):  # the connection is likely gone: its error is the one to see
-            pgconn.exit_pipeline_mode()
-        raise
-    pgconn.exit_pipeline_mode()
+        return len(kinds)
+
+    results = _pipeline(pgconn, send)
     # A PREPARE that went through stays on the server, whatever followed it (not transactional).
     prepared.update(name for at, name in preparing if results[at].status in _OK)
     for result, index in zip(results, kinds, strict=True):
