@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.utils.translation import gettext
 
 from omnicanal.core import clock, laststep, outbox
 from omnicanal.core.auth import SYSTEM, Principal
@@ -184,7 +185,7 @@ def _ride_with_commit(reservation: Reservation, row: tuple[str, str, int], wante
             return Conflict(detail=f"Reference {reservation.reference} already holds an active reservation.")
         RESERVATIONS.labels(outcome="short").inc()
         OVERSELL_GUARD_TRIPS.labels(guard="database").inc()
-        return InsufficientStock(detail="Not every line can be promised; nothing was reserved.", extra={"lines": [
+        return InsufficientStock(detail=_short_words(), extra={"lines": [
             {"sku": line_sku, "location": pinned, "requested": q, "available": min(spare, q)}
             for (line_sku, pinned), q in wanted.items()]})
 
@@ -216,11 +217,15 @@ def _candidates(wanted, channel: str, order: list[str] | None) -> tuple[list[tup
     return rows, order if order else _by_priority(rows)
 
 
+def _short_words() -> str:  # the refusal's words, in the reader's language when raised
+    return gettext("Not every line can be promised; nothing was reserved.")
+
+
 def _refuse(wanted, short: list[dict]) -> None:
     _variants({sku for sku, _ in wanted})  # an unknown SKU is a 422, not a shortage
     RESERVATIONS.labels(outcome="short").inc()
     OVERSELL_GUARD_TRIPS.labels(guard="allocation").inc()
-    raise InsufficientStock(detail="Not every line can be promised; nothing was reserved.", extra={"lines": short})
+    raise InsufficientStock(detail=_short_words(), extra={"lines": short})
 
 
 # Model.__init__ takes positional values in half the time of keywords: the reserve hot path builds one

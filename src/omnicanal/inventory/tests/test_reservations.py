@@ -29,6 +29,17 @@ def test_a_reservation_holds_every_line_or_nothing_and_names_the_short_lines(cha
     assert not Reservation.objects.exists()
 
 
+def test_a_shortage_is_told_in_the_readers_language(chain):
+    from django.utils import translation
+
+    receive(chain["WH"], **{"SHOE-40": 1})
+    for language, words in (("es", "No se pueden prometer todas las líneas; no se reservó nada."),
+                            ("en", "Not every line can be promised; nothing was reserved.")):
+        with translation.override(language), pytest.raises(InsufficientStock) as caught:
+            reserve(f"ord_{language}", ("SHOE-40", 2))
+        assert caught.value.detail == words
+
+
 def test_two_lines_of_one_sku_are_checked_against_the_same_stock(chain):
     # given 3 units and a cart with the same shoe on two lines (2 + 2)
     receive(chain["WH"], **{"SHOE-40": 3})
