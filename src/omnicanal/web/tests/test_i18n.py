@@ -22,21 +22,46 @@ def msgids(po_path: Path) -> set[str]:
         return {str(m.id) for m in read_po(handle) if m.id}
 
 
+# makemessages in one process for every app: a process each spent ~3 s of CPU starting Django for
+# ~0.2 s of extraction (16 apps: ~50 s of the SQLite pass). Each app is still extracted from a copy
+# of its own folder, from that folder, as a developer would; -P: the app folder must not shadow the
+# standard library (channels/email vs email).
+EXTRACT_EACH = """
+import os, sys
+import django
+from django.core.management import call_command
+
+django.setup()
+for folder in sys.argv[1:]:
+    os.chdir(folder)
+    call_command("makemessages", locale=["es"], verbosity=0)
+"""
+
+
+@pytest.fixture(scope="module")
+def fresh_catalogues(tmp_path_factory):
+    """{app folder name: the Spanish catalogue's path} extracted afresh from a copy of each app."""
+    root = tmp_path_factory.mktemp("extracted")
+    copies = []
+    for app_dir in app_dirs():
+        copy = root / app_dir.name
+        shutil.copytree(app_dir, copy, ignore=shutil.ignore_patterns("tests", "__pycache__", "*.mo", "var"))
+        shutil.rmtree(copy / "locale", ignore_errors=True)
+        (copy / "locale").mkdir()
+        copies.append(copy)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings"}
+    subprocess.run([sys.executable, "-P", "-c", EXTRACT_EACH, *map(str, copies)], cwd=root, env=env, check=True,
+                   capture_output=True)
+    return {copy.name: copy / "locale/es/LC_MESSAGES/django.po" for copy in copies}
+
+
 @pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext (xgettext) is needed to extract strings")
 @pytest.mark.database_free
 @pytest.mark.parametrize("app_dir", app_dirs(), ids=lambda p: p.name)
-def test_the_catalogue_holds_every_string_of_its_app(app_dir, tmp_path):
-    # given a copy of the app, its strings extracted afresh as a developer would
-    copy = tmp_path / app_dir.name
-    shutil.copytree(app_dir, copy, ignore=shutil.ignore_patterns("tests", "__pycache__", "*.mo", "var"))
-    shutil.rmtree(copy / "locale", ignore_errors=True)
-    (copy / "locale").mkdir()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "omnicanal.web.settings"}
-    # -P: the app folder must not shadow the standard library (channels/email vs email).
-    subprocess.run([sys.executable, "-P", "-m", "omnicanal.cli", "makemessages", "-l", "es"], cwd=copy, env=env,
-                   check=True, capture_output=True)
+def test_the_catalogue_holds_every_string_of_its_app(app_dir, fresh_catalogues):
+    # given the app's strings extracted afresh as a developer would (fresh_catalogues)
+    fresh = msgids(fresh_catalogues[app_dir.name])
     # then the committed catalogue already has every one of them
-    fresh = msgids(copy / "locale/es/LC_MESSAGES/django.po")
     missing = fresh - msgids(app_dir / "locale/es/LC_MESSAGES/django.po")
     assert not missing, (
         f"run `cd src/omnicanal/{app_dir.name} && ../../../.venv/bin/omnicanal makemessages -l es -l en "
