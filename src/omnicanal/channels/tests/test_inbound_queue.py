@@ -4,6 +4,7 @@ in the customer's conversation, in order, once. On whenever the channel layer is
 these tests turn it on with the in-memory layer and run the worker's task as huey does in tests
 (immediate), through the commit callbacks."""
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -23,6 +24,15 @@ ACCEPTED = "conversations.InboundAccepted"
 @pytest.fixture(autouse=True)
 def _queued(settings):
     settings.OMNICANAL = {**settings.OMNICANAL, "INBOUND_QUEUE": "on"}
+
+
+@pytest.fixture(autouse=True)
+def _one_lane(monkeypatch):
+    """These tests are about one drain's batch: the topic in one lane here, whatever the senders (its
+    two lanes, one per sender partition: test_inbound_lanes.py)."""
+    from omnicanal.core import outbox
+
+    monkeypatch.setitem(outbox._handlers, ACCEPTED, [dataclasses.replace(r, lanes=1) for r in outbox._handlers[ACCEPTED]])
 
 
 @pytest.fixture
@@ -229,9 +239,9 @@ def test_the_consoles_are_pushed_before_the_batchs_other_reactions_run(client, i
     order = []
     real_push, real_dispatch = push.push_many, outbox._dispatch_after_commit
 
-    def pushing(items):
-        order.append("push")
-        return real_push(items)
+    def pushing(items, *, wait=True):
+        order.append("push" if not wait else "push, waited for")
+        return real_push(items, wait=wait)
 
     def dispatching(event_id, topic=""):
         order.append(topic)
@@ -243,7 +253,8 @@ def test_the_consoles_are_pushed_before_the_batchs_other_reactions_run(client, i
         patch.setattr(outbox, "_dispatch_after_commit", dispatching)
         with django_capture_on_commit_callbacks(execute=True):
             callbacks[0]()
-    # then the agents' push is the first thing after the commit, not behind the other reactions
+    # then the agents' push is the first thing after the commit, not behind the other reactions, and
+    # the drain does not wait for it (the process's push loop sends it while the next batch runs)
     assert Message.objects.count() == 3
     # (order[0]: the wake-up that started the drain)
     assert order[:2] == [ACCEPTED, "push"] and order.count("push") == 1
