@@ -358,9 +358,20 @@ def _batched_only(topic: str) -> bool:
     return bool(registrations) and all(r.batch for r in registrations)
 
 
+# Set while a failed batch's events are handed over again one at a time: a handler that skips its
+# per-item guards in a batch (the inbound store's savepoints) takes them then, not on every short batch.
+_alone: contextvars.ContextVar[bool] = contextvars.ContextVar("outbox_alone", default=False)
+retrying_alone = _alone.get
+
+
 def _one_of_a_batch(registration: _Registration) -> Callable[[Envelope], Any]:
     """A batched handler run on one event (retrying a failed batch one event at a time)."""
-    return lambda envelope: registration.func([envelope])
+    return lambda envelope: contextvars.copy_context().run(_alone_run, registration.func, envelope)
+
+
+def _alone_run(func: BatchHandler, envelope: Envelope) -> Any:
+    _alone.set(True)  # in a copy of the context: gone when the call returns
+    return func([envelope])
 
 
 def _only_in_worker(topic: str) -> bool:
@@ -605,10 +616,6 @@ def _run_handler(event_id: int, name: str, handler: Handler) -> bool:
 BATCH_SIZE = 200
 
 
-def _lanes(topic: str) -> int:
-    return max((r.lanes for r in _handlers.get(topic) or []), default=1)
-
-
 def _names(topic: str) -> set[str]:
     return {r.name for r in handlers_for(topic)}
 
@@ -616,7 +623,8 @@ def _names(topic: str) -> set[str]:
 def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50, lane: int | None = None) -> int:
     """Hand the topic's pending events to its batch handlers, `limit` at a time, until none is left
     (or `rounds` batches ran, per lane). Returns how many events were handed over. A topic in lanes:
-    each lane's own batches in turn (`lane`: that one only), a lane another drain holds left to it."""
+    each lane's own batches in turn (`lane`: that one only); a lane another drain holds (None) is left
+    to it, which looks again when done."""
     batch_handlers = [r for r in handlers_for(topic) if r.batch]
     if not batch_handlers:
         return 0
@@ -626,14 +634,13 @@ def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50, lane: 
     # that finds the topic busy leaves; the drain holding it looks again after releasing it (the last
     # look below), so an event committed before that task ran is never left behind.
     wait = len(batch_handlers) < len(handlers_for(topic))
-    count = _lanes(topic)
+    count = max(r.lanes for r in batch_handlers)
     live = lanes.order(count) if lane is None else [lane]
     total = 0
     for _ in range(rounds):
         for part in list(live):
             handled = _run_one_batch(topic, batch_handlers, limit, wait=wait, lane=part)
             total += handled or 0
-            # None: another drain holds the lane and will look again when done
             if handled is None or (handled < limit and (wait or not lanes.due(topic, part, count))):
                 live.remove(part)
         if not live:
@@ -654,7 +661,7 @@ def drain_priority(topic: str) -> int:
 
 def _claim(topic: str, limit: int, lane: int | None = None) -> list[OutboxEvent]:
     now = clock.now()
-    due = lanes.pending(topic, lane, _lanes(topic)).order_by("pk")
+    due = lanes.pending(topic, lane, max((r.lanes for r in handlers_for(topic)), default=1)).order_by("pk")
     others = {r.name for r in handlers_for(topic) if not r.batch}
     if others:
         # The topic's one-at-a-time handlers run first (in the process that committed, or in the

@@ -288,6 +288,29 @@ def test_a_batch_writes_its_events_together_and_no_savepoint_per_message(client,
     assert OutboxEvent.objects.filter(topic="conversations.MessageReceived").count() == 10
 
 
+def test_a_batch_of_one_takes_the_batch_path_its_savepoints_only_when_redone_alone(client, inbox,
+                                                                                   django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a customer who wrote before, and a new message of theirs kept alone (a quiet minute, or
+    # one lane's share of a second: batches of one are common)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, _body(700, phone="56987650070"))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        post(client, _body(701, phone="56987650070"))
+    # when the worker stores it
+    with CaptureQueriesContext(connection) as drain, django_capture_on_commit_callbacks(execute=False):
+        callbacks[0]()
+    # then it went the batch's way (no savepoint of its own, no lookup of its provider id), as the
+    # first try of any batch does; only a failed batch's messages, redone one by one, are guarded
+    sql = [q["sql"] for q in drain.captured_queries]
+    # the drain's, its handler's and the identification's savepoints; none for the message
+    assert len([s for s in sql if s.startswith("SAVEPOINT")]) <= 3, "\n".join(sql)
+    assert len(sql) <= 18, "\n".join(sql)
+    assert Message.objects.count() == 2
+
+
 def test_a_refusal_inside_an_unguarded_batch_redoes_it_one_message_at_a_time(client, inbox,
                                                                              django_capture_on_commit_callbacks):
     from omnicanal.conversations.services import accept

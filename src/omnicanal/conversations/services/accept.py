@@ -184,7 +184,7 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
     # did not resolve (customers refused one of them). Elsewhere a refusal fails the whole batch and
     # the outbox hands its deliveries over again one at a time, each then guarded (two statements
     # per message saved on the common path).
-    guarded = len(deliveries) == 1 or any(who is None for who in identified)
+    guarded = outbox.retrying_alone() or any(who is None for who in identified)
     # Customers the batch's identification created: the first message of each opens their
     # conversation without looking for one (services/receive.py, `first_of_new_customer`).
     seen: set[str] = set()
