@@ -635,7 +635,7 @@ def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50, lane: 
     # look below), so an event committed before that task ran is never left behind.
     wait = len(batch_handlers) < len(handlers_for(topic))
     count = max(r.lanes for r in batch_handlers)
-    live = lanes.order(count) if lane is None else [lane]
+    live: list[int | None] = lanes.order(count) if lane is None else [lane]
     total = 0
     for _ in range(rounds):
         for part in list(live):
@@ -667,13 +667,15 @@ def _claim(topic: str, limit: int, lane: int | None = None) -> list[OutboxEvent]
         # The topic's one-at-a-time handlers run first (in the process that committed, or in the
         # worker's task): a drain that locked an event meanwhile would make them skip it. So take
         # only the run of oldest events they are done with (or that waited past the relay's grace:
-        # crash recovery), and stop at the first that is not ready, which keeps the order.
-        grace = now - dt.timedelta(seconds=5)
+        # crash recovery), and stop at the first that is not ready, which keeps the order. Skip one
+        # whose batch handlers all ran (a batch of nothing to do, claimed again every round: issue 23).
+        grace, mine = now - dt.timedelta(seconds=5), _names(topic) - others
         ready = []
         for pk, done, created_at in due.values_list("pk", "done_handlers", "created_at")[:limit]:
             if not (others <= set(done) or created_at <= grace):
                 break
-            ready.append(pk)
+            if not mine <= set(done):
+                ready.append(pk)
         if not ready:
             return []
         due = due.filter(pk__in=ready)
