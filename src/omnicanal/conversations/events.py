@@ -23,10 +23,12 @@ class MessageReceived:
 @dataclass(frozen=True)
 class InboundAccepted:
     """A webhook's message was acknowledged and kept (an InboundDelivery row): the worker stores it
-    in the customer's conversation, then MessageReceived follows."""
+    in the customer's conversation, then MessageReceived follows. `lane`: the store step's partition,
+    by sender (core.lanes: one sender's messages in one lane, in order)."""
 
     delivery_id: int
     channel: str
+    lane: int = 0
 
 
 @dataclass(frozen=True)

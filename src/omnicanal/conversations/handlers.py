@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from omnicanal.conversations import events, push, queries
 from omnicanal.conversations.services import do_ask_csat, do_erase_conversations, do_move_conversations
-from omnicanal.conversations.services.accept import store_accepted
+from omnicanal.conversations.services.accept import inbound_lanes, store_accepted
 from omnicanal.conversations.services.privacy import do_scrub_conversations, export_conversations
 from omnicanal.core import outbox
 from omnicanal.customers import registry
@@ -36,7 +36,8 @@ for _event in PUSHED:
 
 # priority: an agent waits on the push that follows the store; the bot's turn and sentiment can wait
 # (core.priority; docs/inbox.md, "Where a message is stored").
-@outbox.handles(events.InboundAccepted, batch=True, priority=True)
+# lanes: two drains at once, each on its senders' messages, in order (core.lanes; docs/inbox.md).
+@outbox.handles(events.InboundAccepted, batch=True, priority=True, lanes=inbound_lanes())
 def store_accepted_messages(batch: list[outbox.Envelope]) -> None:
     """The webhook kept these deliveries; store them as messages, in the order they came (the
     worker's priority lane, a batch per transaction: services/accept.py)."""

@@ -39,7 +39,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
 
-from omnicanal.core import clock, metrics, requestid, tracing
+from omnicanal.core import clock, lanes, metrics, requestid, tracing
 from omnicanal.core.models import OutboxEvent, OutboxStatus
 from omnicanal.core.wakes import Wakes
 
@@ -56,6 +56,7 @@ class _Registration:
     background: bool
     batch: bool = False
     priority: bool = False  # drained by the worker's priority lane (core.priority)
+    lanes: int = 1  # partitions drained apart, each in order (core.lanes)
 
 
 _handlers: dict[str, list[_Registration]] = defaultdict(list)
@@ -255,7 +256,7 @@ def written(prepared: PreparedEvent, event_id: int, db=None) -> None:
 
 
 def handles(topic_or_class: str | type, *, background: bool = False, batch: bool = False,
-            priority: bool = False) -> Callable[[Any], Any]:
+            priority: bool = False, lanes: int = 1) -> Callable[[Any], Any]:
     """Register a reaction. Name the topic ('orders.OrderPaid') to react to another domain.
 
     In-process handlers run right after the commit, in the process that committed. Background
@@ -263,6 +264,7 @@ def handles(topic_or_class: str | type, *, background: bool = False, batch: bool
     take a list of envelopes (oldest first) and always run in the worker (see run_batches). A
     priority batch handler's topic is drained by the worker's priority lane (core.priority: someone
     is waiting on it), never behind the other reactions; its topic's other handlers must be batched.
+    `lanes` > 1: the topic's events, split by the `lane` their payload names, are drained apart (core.lanes).
     """
     topic = topic_or_class if isinstance(topic_or_class, str) else topic_of(topic_or_class)
     if priority and not batch:
@@ -272,7 +274,7 @@ def handles(topic_or_class: str | type, *, background: bool = False, batch: bool
         name = f"{func.__module__}.{func.__qualname__}"
         if name not in {r.name for r in _handlers[topic]}:
             _handlers[topic].append(_Registration(name=name, func=func, background=background or batch, batch=batch,
-                                                  priority=priority))
+                                                  priority=priority, lanes=lanes))
         return func
 
     return register
@@ -356,9 +358,20 @@ def _batched_only(topic: str) -> bool:
     return bool(registrations) and all(r.batch for r in registrations)
 
 
+# Set while a failed batch's events are handed over again one at a time: a handler that skips its
+# per-item guards in a batch (the inbound store's savepoints) takes them then, not on every short batch.
+_alone: contextvars.ContextVar[bool] = contextvars.ContextVar("outbox_alone", default=False)
+retrying_alone = _alone.get
+
+
 def _one_of_a_batch(registration: _Registration) -> Callable[[Envelope], Any]:
     """A batched handler run on one event (retrying a failed batch one event at a time)."""
-    return lambda envelope: registration.func([envelope])
+    return lambda envelope: contextvars.copy_context().run(_alone_run, registration.func, envelope)
+
+
+def _alone_run(func: BatchHandler, envelope: Envelope) -> Any:
+    _alone.set(True)  # in a copy of the context: gone when the call returns
+    return func([envelope])
 
 
 def _only_in_worker(topic: str) -> bool:
@@ -603,33 +616,15 @@ def _run_handler(event_id: int, name: str, handler: Handler) -> bool:
 BATCH_SIZE = 200
 
 
-def _topic_lock(topic: str, *, wait: bool = True) -> bool:
-    """Serialize a topic's drains (one worker at a time hands its events over, in order). PostgreSQL:
-    a transaction-scoped advisory lock; SQLite's writers are serialized by the database already.
-    With wait=False, False when another drain holds it (nothing waits)."""
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        if wait:
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"outbox:{topic}"])
-            return True
-        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext(%s))", [f"outbox:{topic}"])
-        return bool(cursor.fetchone()[0])
-
-
-def _due(topic: str) -> bool:
-    now = clock.now()
-    return (OutboxEvent.objects.filter(topic=topic, status=OutboxStatus.PENDING)
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).exists())
-
-
 def _names(topic: str) -> set[str]:
     return {r.name for r in handlers_for(topic)}
 
 
-def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50) -> int:
+def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50, lane: int | None = None) -> int:
     """Hand the topic's pending events to its batch handlers, `limit` at a time, until none is left
-    (or `rounds` batches ran). Returns how many events were handed over."""
+    (or `rounds` batches ran, per lane). Returns how many events were handed over. A topic in lanes:
+    each lane's own batches in turn (`lane`: that one only); a lane another drain holds (None) is left
+    to it, which looks again when done."""
     batch_handlers = [r for r in handlers_for(topic) if r.batch]
     if not batch_handlers:
         return 0
@@ -639,13 +634,16 @@ def run_batches(topic: str, *, limit: int = BATCH_SIZE, rounds: int = 50) -> int
     # that finds the topic busy leaves; the drain holding it looks again after releasing it (the last
     # look below), so an event committed before that task ran is never left behind.
     wait = len(batch_handlers) < len(handlers_for(topic))
+    count = max(r.lanes for r in batch_handlers)
+    live: list[int | None] = lanes.order(count) if lane is None else [lane]
     total = 0
     for _ in range(rounds):
-        handled = _run_one_batch(topic, batch_handlers, limit, wait=wait)
-        if handled is None:  # another drain holds the topic and will look again when done
-            break
-        total += handled
-        if handled < limit and (wait or not _due(topic)):
+        for part in list(live):
+            handled = _run_one_batch(topic, batch_handlers, limit, wait=wait, lane=part)
+            total += handled or 0
+            if handled is None or (handled < limit and (wait or not lanes.due(topic, part, count))):
+                live.remove(part)
+        if not live:
             break
     return total
 
@@ -661,22 +659,23 @@ def drain_priority(topic: str) -> int:
     return run_batches(topic, limit=PRIORITY_BATCH_SIZE, rounds=1000)
 
 
-def _claim(topic: str, limit: int) -> list[OutboxEvent]:
+def _claim(topic: str, limit: int, lane: int | None = None) -> list[OutboxEvent]:
     now = clock.now()
-    due = (OutboxEvent.objects.filter(topic=topic, status=OutboxStatus.PENDING)
-           .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)).order_by("pk"))
+    due = lanes.pending(topic, lane, max((r.lanes for r in handlers_for(topic)), default=1)).order_by("pk")
     others = {r.name for r in handlers_for(topic) if not r.batch}
     if others:
         # The topic's one-at-a-time handlers run first (in the process that committed, or in the
         # worker's task): a drain that locked an event meanwhile would make them skip it. So take
         # only the run of oldest events they are done with (or that waited past the relay's grace:
-        # crash recovery), and stop at the first that is not ready, which keeps the order.
-        grace = now - dt.timedelta(seconds=5)
+        # crash recovery), and stop at the first that is not ready, which keeps the order. Skip one
+        # whose batch handlers all ran (a batch of nothing to do, claimed again every round: issue 23).
+        grace, mine = now - dt.timedelta(seconds=5), _names(topic) - others
         ready = []
         for pk, done, created_at in due.values_list("pk", "done_handlers", "created_at")[:limit]:
             if not (others <= set(done) or created_at <= grace):
                 break
-            ready.append(pk)
+            if not mine <= set(done):
+                ready.append(pk)
         if not ready:
             return []
         due = due.filter(pk__in=ready)
@@ -687,12 +686,13 @@ def _claim(topic: str, limit: int) -> list[OutboxEvent]:
     )
 
 
-def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int, *, wait: bool = True) -> int | None:
+def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int, *, wait: bool = True,
+                   lane: int | None = None) -> int | None:
     failed: list[tuple[_Registration, list[OutboxEvent]]] = []
     with transaction.atomic():
-        if not _topic_lock(topic, wait=wait):
+        if not lanes.lock(topic, lane, wait=wait):
             return None
-        rows = _claim(topic, limit)
+        rows = _claim(topic, limit, lane)
         if not rows:
             return 0
         _drain.wakeups = {}

@@ -12,7 +12,8 @@ runs at the default CPU priority, the main consumer is niced (OUTBOX_REACTIONS_N
 burst the reactions lag and catch up after it while the stored messages reach the consoles at once.
 
 What does not change: a drain is still `outbox.run_batches` (one drain per topic at a time, by the
-topic's lock; events in the order written; each handled once), and the relay (`dispatch_due`) still
+topic's lock, or per lane of a topic in lanes, core.lanes; events in the order written; each handled
+once), and the relay (`dispatch_due`) still
 takes any event whose wake-up was lost (a worker killed mid-batch, Redis down at the enqueue).
 """
 

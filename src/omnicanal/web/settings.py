@@ -324,6 +324,10 @@ OMNICANAL: dict[str, Any] = {
     "OUTBOX_PRIORITY_LANE": _env_bool("OUTBOX_PRIORITY_LANE", bool(REDIS_URL) or TESTING),
     "OUTBOX_PRIORITY_WAKE_MS": int(os.environ.get("OUTBOX_PRIORITY_WAKE_MS", "10")),
     "OUTBOX_REACTIONS_NICE": int(os.environ.get("OUTBOX_REACTIONS_NICE", "5")),
+    # The inbound store step's lanes (core.lanes, docs/inbox.md "Two lanes"): its events split by sender
+    # into this many partitions, each drained by one lane process at a time, in order; two let the
+    # two workers' lanes store at once instead of one waiting for the other's batch.
+    "INBOUND_LANES": int(os.environ.get("INBOUND_LANES", "2")),
     # The event stream (docs/integrations.md): every outbox event published to NATS JetStream, one
     # stream per domain (<PREFIX>_<DOMAIN>, subjects <prefix>.<domain>.<Event>). Off by default: the
     # embedded install needs no NATS. The worker runs the relay when on; `omnicanal relay` runs it alone.

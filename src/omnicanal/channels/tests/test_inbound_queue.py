@@ -4,6 +4,7 @@ in the customer's conversation, in order, once. On whenever the channel layer is
 these tests turn it on with the in-memory layer and run the worker's task as huey does in tests
 (immediate), through the commit callbacks."""
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -23,6 +24,15 @@ ACCEPTED = "conversations.InboundAccepted"
 @pytest.fixture(autouse=True)
 def _queued(settings):
     settings.OMNICANAL = {**settings.OMNICANAL, "INBOUND_QUEUE": "on"}
+
+
+@pytest.fixture(autouse=True)
+def _one_lane(monkeypatch):
+    """These tests are about one drain's batch: the topic in one lane here, whatever the senders (its
+    two lanes, one per sender partition: test_inbound_lanes.py)."""
+    from omnicanal.core import outbox
+
+    monkeypatch.setitem(outbox._handlers, ACCEPTED, [dataclasses.replace(r, lanes=1) for r in outbox._handlers[ACCEPTED]])
 
 
 @pytest.fixture
@@ -229,9 +239,9 @@ def test_the_consoles_are_pushed_before_the_batchs_other_reactions_run(client, i
     order = []
     real_push, real_dispatch = push.push_many, outbox._dispatch_after_commit
 
-    def pushing(items):
-        order.append("push")
-        return real_push(items)
+    def pushing(items, *, wait=True):
+        order.append("push" if not wait else "push, waited for")
+        return real_push(items, wait=wait)
 
     def dispatching(event_id, topic=""):
         order.append(topic)
@@ -243,7 +253,8 @@ def test_the_consoles_are_pushed_before_the_batchs_other_reactions_run(client, i
         patch.setattr(outbox, "_dispatch_after_commit", dispatching)
         with django_capture_on_commit_callbacks(execute=True):
             callbacks[0]()
-    # then the agents' push is the first thing after the commit, not behind the other reactions
+    # then the agents' push is the first thing after the commit, not behind the other reactions, and
+    # the drain does not wait for it (the process's push loop sends it while the next batch runs)
     assert Message.objects.count() == 3
     # (order[0]: the wake-up that started the drain)
     assert order[:2] == [ACCEPTED, "push"] and order.count("push") == 1
@@ -275,6 +286,29 @@ def test_a_batch_writes_its_events_together_and_no_savepoint_per_message(client,
     assert len(sql) <= 5 * 4 + 20, "\n".join(sql)  # the batch's own ~18: claim, identify, bulk update…
     assert Message.objects.count() == 10
     assert OutboxEvent.objects.filter(topic="conversations.MessageReceived").count() == 10
+
+
+def test_a_batch_of_one_takes_the_batch_path_its_savepoints_only_when_redone_alone(client, inbox,
+                                                                                   django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a customer who wrote before, and a new message of theirs kept alone (a quiet minute, or
+    # one lane's share of a second: batches of one are common)
+    with django_capture_on_commit_callbacks(execute=True):
+        post(client, _body(700, phone="56987650070"))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        post(client, _body(701, phone="56987650070"))
+    # when the worker stores it
+    with CaptureQueriesContext(connection) as drain, django_capture_on_commit_callbacks(execute=False):
+        callbacks[0]()
+    # then it went the batch's way (no savepoint of its own, no lookup of its provider id), as the
+    # first try of any batch does; only a failed batch's messages, redone one by one, are guarded
+    sql = [q["sql"] for q in drain.captured_queries]
+    # the drain's, its handler's and the identification's savepoints; none for the message
+    assert len([s for s in sql if s.startswith("SAVEPOINT")]) <= 3, "\n".join(sql)
+    assert len(sql) <= 19, "\n".join(sql)  # PostgreSQL: the lane's lock too
+    assert Message.objects.count() == 2
 
 
 def test_a_refusal_inside_an_unguarded_batch_redoes_it_one_message_at_a_time(client, inbox,

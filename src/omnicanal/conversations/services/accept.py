@@ -24,6 +24,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from omnicanal.conversations import push
@@ -37,7 +38,7 @@ from omnicanal.conversations.services.receive import (
     rows_together,
 )
 from omnicanal.conversations.services.routing import routing_batch
-from omnicanal.core import clock, outbox
+from omnicanal.core import clock, lanes, outbox
 from omnicanal.core.errors import Problem
 from omnicanal.core.ids import external_key
 from omnicanal.customers import services as customers
@@ -91,10 +92,25 @@ WITH kept AS (
     RETURNING id
 )
 INSERT INTO core_outboxevent (topic, payload, created_at, status, done_handlers, attempts, last_error, request_id)
-SELECT %(topic)s, jsonb_build_object('delivery_id', kept.id, 'channel', %(channel)s::text), %(now)s, %(status)s,
+SELECT %(topic)s, jsonb_build_object('delivery_id', kept.id, 'channel', %(channel)s::text, 'lane', %(lane)s::int),
+       %(now)s, %(status)s,
        '[]'::jsonb, 0, '', %(request_id)s FROM kept
 RETURNING id, (payload->>'delivery_id')::bigint
 """
+
+
+def inbound_lanes() -> int:
+    """The store step's lanes (core.lanes): drains that run at once, one per sender partition."""
+    return max(1, int(settings.OMNICANAL.get("INBOUND_LANES", 2)))
+
+
+def lane_of(inbound: InboundMessage) -> int:
+    """The sender's lane: one sender's messages are stored by one drain at a time, in order. Keyed by
+    the message's first identity (the number, the address), which every message of that sender on
+    that channel carries; a customer writing on two channels at once may be stored by two drains,
+    whose order between the channels is the conversation's lock's (it never was a promise)."""
+    first = inbound.identities[0] if inbound.identities else None
+    return lanes.lane_of(f"{first.kind}:{first.value}" if first else "", inbound_lanes())
 
 
 def do_accept_inbound(*, inbound: InboundMessage) -> Accepted:
@@ -108,11 +124,13 @@ def do_accept_inbound(*, inbound: InboundMessage) -> Accepted:
     payload = json.dumps(to_payload(inbound), ensure_ascii=False, default=str)
     now = clock.now()
     # The event's payload is only known once the row has its id; prepared for its topic and status.
-    event = outbox.prepare(InboundAccepted(delivery_id=0, channel=inbound.channel))
+    lane = lane_of(inbound)
+    event = outbox.prepare(InboundAccepted(delivery_id=0, channel=inbound.channel, lane=lane))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_INSERT_PG, {"channel": inbound.channel, "key": key, "payload": payload, "now": now,
-                                        "topic": event.topic, "status": event.status, "request_id": event.request_id})
+                                        "topic": event.topic, "status": event.status, "request_id": event.request_id,
+                                        "lane": lane})
             row = cursor.fetchone()
         if row is None:
             return Accepted(None, duplicate=True)
@@ -130,7 +148,7 @@ def do_accept_inbound(*, inbound: InboundMessage) -> Accepted:
             row = cursor.fetchone()
         if row is None:
             return Accepted(None, duplicate=True)
-        outbox.emit(InboundAccepted(delivery_id=row[0], channel=inbound.channel))
+        outbox.emit(InboundAccepted(delivery_id=row[0], channel=inbound.channel, lane=lane))
     return Accepted(row[0], duplicate=False)
 
 
@@ -153,9 +171,11 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
                       .order_by("pk"))
     # The consoles' push is the first thing after the batch's commit: registered before the messages'
     # events, whose in-process reactions (a new conversation's, its assignment's) would otherwise run
-    # first, a few statements each, while the agents wait (docs/inbox.md, "The push").
+    # first, a few statements each, while the agents wait (docs/inbox.md, "The push"). Not waited for:
+    # the process's push loop sends it while the lane's next batch runs (the lane waited ~10-30 ms
+    # for each group_send, and every message arriving meanwhile waited with it).
     pushes: list[tuple[str, dict]] = []
-    transaction.on_commit(lambda: push.push_many(pushes) if pushes else None)
+    transaction.on_commit(lambda: push.push_many(pushes, wait=False) if pushes else None)
     messages = [from_payload(d.payload) for d in deliveries]
     stored = _stored_already(messages)
     identified = _identify_all(messages)
@@ -164,7 +184,7 @@ def store_accepted(delivery_ids: list[int]) -> list[Received]:
     # did not resolve (customers refused one of them). Elsewhere a refusal fails the whole batch and
     # the outbox hands its deliveries over again one at a time, each then guarded (two statements
     # per message saved on the common path).
-    guarded = len(deliveries) == 1 or any(who is None for who in identified)
+    guarded = outbox.retrying_alone() or any(who is None for who in identified)
     # Customers the batch's identification created: the first message of each opens their
     # conversation without looking for one (services/receive.py, `first_of_new_customer`).
     seen: set[str] = set()

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from omnicanal.core import clock, outbox
 from omnicanal.core.models import OutboxEvent, OutboxStatus
@@ -197,3 +197,27 @@ def test_outbox_rows_bulk_updated_alike_take_one_update_per_set_of_values():
     assert "CASE" not in " ".join(q["sql"] for q in queries.captured_queries)
     stored = {e.pk: (e.done_handlers, e.status, e.dispatched_at) for e in OutboxEvent.objects.all()}
     assert [stored[r.pk] for r in rows] == [(["a", "b"], OutboxStatus.DONE, now)] * 4 + [(["a"], OutboxStatus.PENDING, None)]
+
+
+def test_events_whose_batch_handlers_ran_are_not_claimed_again_while_their_other_handler_is_late(queued_worker):
+    from django.test.utils import CaptureQueriesContext
+
+    # given three lines the tally took, whose one-at-a-time note is late (its task still queued,
+    # past the relay's grace, as behind a backed-up main queue)
+    tally_name = next(r.name for r in outbox.handlers_for("core.ChatLine") if r.batch)
+    for n in range(3):
+        with transaction.atomic():
+            outbox.emit(ChatLine("cnv_1", n))
+    OutboxEvent.objects.filter(topic="core.ChatLine").update(done_handlers=[tally_name])
+    singles.clear()  # (it ran after each commit here; the rows now say it did not)
+    # when a drain runs (batches of two)
+    with clock.frozen(clock.now() + timedelta(seconds=6)), CaptureQueriesContext(connection) as drain:
+        handled = outbox.run_batches("core.ChatLine", limit=2)
+    # then it finds nothing to do at once: no batch of nothing, claimed again round after round
+    assert handled == 0 and batches == []
+    assert len(drain.captured_queries) < 10
+    # and the note, when its task runs, finishes each line, once
+    for row in OutboxEvent.objects.filter(topic="core.ChatLine"):
+        outbox.dispatch(row.pk, in_worker=True)
+    assert sorted(singles) == [0, 1, 2] and batches == []
+    assert set(OutboxEvent.objects.filter(topic="core.ChatLine").values_list("status", flat=True)) == {OutboxStatus.DONE}
