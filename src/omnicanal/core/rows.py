@@ -174,7 +174,8 @@ def _text_of_subclass(kind: type) -> Callable[[Any], bytes | None] | None:
 
 
 def _json_text(value: Jsonb) -> bytes:
-    return (value.dumps or json.dumps)(value.obj).encode()
+    text = (value.dumps or json.dumps)(value.obj)
+    return text if isinstance(text, bytes) else text.encode()
 
 
 def _datetime_text(value: dt.datetime) -> bytes:

@@ -195,4 +195,4 @@ def _without_out_validator(node: Any) -> Any:
             for key, value in node.items()}
 
 
-_OUT_VALIDATOR = Out._run_root_validator.__func__  # type: ignore[attr-defined]
+_OUT_VALIDATOR = Out._run_root_validator.__func__
