@@ -41,7 +41,7 @@ from django.utils.module_loading import autodiscover_modules
 
 from omnicanal.core import clock, lanes, metrics, requestid, tracing
 from omnicanal.core.models import OutboxEvent, OutboxStatus
-from omnicanal.core.wakes import Wakes
+from omnicanal.core.wakes import Handoffs, Wakes
 
 log = logging.getLogger(__name__)
 
@@ -64,14 +64,13 @@ _handlers: dict[str, list[_Registration]] = defaultdict(list)
 # How background handlers reach the worker: core.tasks.dispatch_in_worker, a huey task, wired by
 # CoreConfig.ready() through to_worker(). core.tasks imports this module, so this module does not
 # import core.tasks (no import cycle; tests/test_seams_import_rules.py).
-_worker_entry: Callable[[int], object] | None = None
-# The same for the priority lane's topics (core.priority.enqueue: a queue and a consumer of their own).
-_priority_entry: Callable[[str], object] | None = None
+_worker_entry: Callable[[Any], object] | None = None
+_priority_entry: Callable[[str], object] | None = None  # the priority lane's (core.priority.enqueue)
 
 
-def to_worker(enqueue: Callable[[int], object], *, priority: Callable[[str], object] | None = None) -> None:
-    """Name the callables that hand work to the worker (huey tasks): the main queue's takes an event
-    id, the priority lane's the topic to drain (topics registered with priority=True)."""
+def to_worker(enqueue: Callable[[Any], object], *, priority: Callable[[str], object] | None = None) -> None:
+    """Name the callables that hand work to the worker (huey tasks): the main queue's takes an event id
+    or a list (wakes.Handoffs), the priority lane's the topic to drain (topics registered priority=True)."""
     global _worker_entry, _priority_entry
     _worker_entry = enqueue
     _priority_entry = priority
@@ -412,12 +411,12 @@ def _dispatch_after_commit(event_id: int, topic: str = "") -> None:
                 lane.append(event_id)
             return
         if topic and _only_in_worker(topic) and _worker_entry is not None:
-            # Nothing runs in this process: hand the id to the worker without reading the row back
-            # (the webhook's answer waits for this callback); a batch topic's wake-up is coalesced.
+            # Nothing runs here: the id to the worker, the row not read back (the answer waits for
+            # this callback), coalesced per process: a batch topic's wake-up, the others' hand-over.
             if _all_batched(topic):
                 (_priority_wakes if _prioritized(topic) else _wakes).wake(topic, event_id)
             else:
-                _worker_entry(event_id)
+                _handoffs.hand_over(event_id)
             return
         dispatch(event_id)
     except Exception:  # the relay task retries; the commit already happened
@@ -499,9 +498,9 @@ def _prioritized(topic: str) -> bool:
     return _priority_entry is not None and any(r.priority for r in _handlers.get(topic) or [])
 
 
-def _enqueue(event_id: int) -> None:
+def _enqueue(event_ids: int | list[int]) -> None:  # one id, or a hand-over's list (core.tasks)
     assert _worker_entry is not None
-    _worker_entry(event_id)
+    _worker_entry(event_ids)
 
 
 def _enqueue_first(topic: str) -> None:
@@ -510,6 +509,7 @@ def _enqueue_first(topic: str) -> None:
 
 
 _wakes = Wakes(lambda topic, event_id: _enqueue(event_id))  # the main queue's coalesced wake-ups
+_handoffs = Handoffs(lambda ids: _enqueue(ids[0] if len(ids) == 1 else ids))  # and its hand-overs
 # The priority lane's: a window of 10 ms, not 100 (someone waits on these; docs/operations.md).
 _priority_wakes = Wakes(lambda topic, event_id: _enqueue_first(topic), "OUTBOX_PRIORITY_WAKE_MS", 10)
 

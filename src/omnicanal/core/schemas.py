@@ -20,15 +20,19 @@ And the shared pieces of output schemas (what handlers answer, issue 14 item 6):
   known fields are named, others pass through.
 - `MoneyOut`: `{amount, currency}`, the amount a decimal string ("12990").
 - `Timestamp`: an ISO 8601 text the reads already formatted (kept as text so the wire stays byte-equal).
+- `answer(schema, data, status)`: a hot route's answer, validated against its `Out` as ninja validates
+  it and written to JSON by pydantic-core itself (a placed order's, issue 23).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
+from django.http import HttpResponse
 from ninja import Schema
 from ninja.schema import DjangoGetter
 from pydantic import (
@@ -41,6 +45,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import SchemaValidator
 
 from omnicanal.core.money import Money, business_currency
 
@@ -150,3 +155,44 @@ class MoneyOut(Out):
 
 
 Timestamp = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+
+
+def answer(schema: type[Out], data: dict, status: int = 200) -> HttpResponse:
+    """The answer `data` as the route's declared `schema` (what its `response=` names), for a route a
+    buyer waits on. The same validation as ninja's (the dict against the schema: a key it does not
+    name, or a value of the wrong type, is an error, never dropped), and the same JSON values with
+    `exclude_unset` (keys the dict leaves out stay out), written by pydantic-core in one call: ninja
+    validated a wrapper model around it through a DjangoGetter, dumped it to Python objects and encoded
+    those with json's Python encoder, for ~8 % of a placed order's instructions (issue 23). The text
+    is compact, UTF-8 and not ASCII-escaped: the same JSON to any parser."""
+    validated = _dict_validator(schema).validate_python(data) if type(data) is dict else schema.model_validate(data)
+    body = schema.__pydantic_serializer__.to_json(validated, exclude_unset=True)
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
+@functools.cache
+def _dict_validator(schema: type[Out]) -> SchemaValidator:
+    """`schema`'s validator without `Out`'s own model validator on it and on every nested `Out`: for a
+    dict that validator only hands the dict on (`Out._run_root_validator`), yet pydantic-core called it
+    in Python once per nested answer (an order's: 22 calls). The rest is the schema's own: its fields,
+    types, `extra="forbid"`, StoredOut's validator. Only for dicts of our reads, dicts all the way
+    down (what `Out` already assumes of them)."""
+    return SchemaValidator(_without_out_validator(schema.__pydantic_core_schema__))
+
+
+def _without_out_validator(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_without_out_validator(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    function = node.get("function") if node.get("type") == "function-wrap" else None
+    if function is not None and getattr(function.get("function"), "__func__", None) is _OUT_VALIDATOR:
+        inner = dict(_without_out_validator(node["schema"]))
+        if "ref" in node:  # what the definitions name it by
+            inner["ref"] = node["ref"]
+        return inner
+    return {key: value if key in ("metadata", "serialization") else _without_out_validator(value)
+            for key, value in node.items()}
+
+
+_OUT_VALIDATOR = Out._run_root_validator.__func__

@@ -1,6 +1,7 @@
 """Periodic machinery: the outbox relay, the worker heartbeat, expiry of idempotency records
 and of throttle counters."""
 
+import logging
 from datetime import timedelta
 
 from huey import crontab
@@ -9,6 +10,8 @@ from huey.contrib.djhuey import db_periodic_task, db_task, on_startup
 from omnicanal.core import clock, outbox, stream, throttle
 from omnicanal.core.models import IdempotencyRecord, OutboxEvent, OutboxStatus
 from omnicanal.core.services import do_record_heartbeat
+
+log = logging.getLogger("omnicanal.core.outbox")
 
 
 @on_startup()
@@ -22,9 +25,20 @@ def heartbeat() -> None:
 
 
 @db_task(retries=0)
-def dispatch_in_worker(event_id: int) -> bool:
-    """Background handlers of one event; a failure is retried by the relay with backoff."""
-    return outbox.dispatch(event_id, in_worker=True)
+def dispatch_in_worker(event_id: int | list[int]) -> bool:
+    """Background handlers of one event, or of several a process handed over together (oldest first,
+    core.wakes.Handoffs); a failure is retried by the relay with backoff. With a list, one event's
+    failure does not hold up the others'. True when every event is done."""
+    if isinstance(event_id, int):
+        return outbox.dispatch(event_id, in_worker=True)
+    done = True
+    for one in event_id:
+        try:
+            done = outbox.dispatch(one, in_worker=True) and done
+        except Exception:  # the relay retries it, with backoff
+            log.exception("outbox: dispatching event %s in the worker failed; the relay will retry", one)
+            done = False
+    return done
 
 
 @db_task(retries=0)

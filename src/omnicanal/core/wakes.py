@@ -1,5 +1,6 @@
 """Wake-ups of the worker for batch topics, coalesced per process (core.outbox: the main queue's
-and the priority lane's, each a `Wakes` of its own)."""
+and the priority lane's, each a `Wakes` of its own), and the hand-over of events whose background
+handlers the worker runs, coalesced the same way (`Handoffs`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 
@@ -31,7 +33,7 @@ class Wakes:
         self.setting, self.default_ms = setting, default_ms
         self.cond = threading.Condition()
         self.sent: dict[str, float] = {}  # topic -> monotonic time of its last wake-up
-        self.pending: dict[str, int] = {}  # topic -> newest event id waiting for the trailing wake-up
+        self.pending: dict[str, Any] = {}  # topic -> newest event id waiting for the trailing wake-up
         self.window: float | None = None
         self.thread_pid = 0  # the process whose flusher thread runs (a forked child starts its own)
 
@@ -49,10 +51,10 @@ class Wakes:
         now = time.monotonic()
         with self.cond:
             if topic in self.pending:  # a trailing wake-up is due: it covers this event too
-                self.pending[topic] = event_id
+                self._keep(topic, event_id)
                 return
             if now - self.sent.get(topic, -window) < window:
-                self.pending[topic] = event_id
+                self._keep(topic, event_id)
                 if self.thread_pid != os.getpid():
                     self.thread_pid = os.getpid()
                     threading.Thread(target=self._flusher, name="outbox-wakes", daemon=True).start()
@@ -60,6 +62,10 @@ class Wakes:
                 return
             self.sent[topic] = now
         self.entry(topic, event_id)
+
+    def _keep(self, topic: str, event_id: int) -> None:
+        """Note the event for the topic's trailing wake-up (it names the newest: a drain takes all)."""
+        self.pending[topic] = event_id
 
     def _due(self) -> tuple[list[tuple[str, int]], float | None]:
         """(topic, event id) of the trailing wake-ups due now, and the seconds until the next one."""
@@ -85,3 +91,27 @@ class Wakes:
                     self.entry(topic, event_id)
                 except Exception:  # the relay takes the events
                     log.exception("outbox: waking the worker for %s failed; the relay will take its events", topic)
+
+
+class Handoffs(Wakes):
+    """Events whose handlers all run in the worker (an order's OrderPlaced: its reactions are
+    background ones), handed to it coalesced per process: the first event after a quiet window in a
+    task of its own at once, as before; the events committed within the window after it together in
+    ONE trailing task at the window's end (`hand([ids])`, oldest first). Each task was a huey enqueue,
+    a Redis round trip, in the request that committed, and then a task for the worker to take: per
+    placed order, a flash sale's busiest step after the reservation (issue 23). Every event is handed
+    over after its commit; the worker runs each one's handlers as `dispatch_in_worker` does. A
+    process that dies with a hand-over pending leaves its events to the relay (dispatch_due), as
+    `Wakes` does. Window 0 (the tests, huey immediate): each event handed over at once, alone."""
+
+    KEY = "events"  # one trailing hand-over for every topic: the worker dispatches each by its id
+
+    def __init__(self, hand: Callable[[list[int]], object], setting: str = "OUTBOX_BATCH_WAKE_MS",
+                 default_ms: int = 100) -> None:
+        super().__init__(lambda key, ids: hand(ids if isinstance(ids, list) else [ids]), setting, default_ms)
+
+    def hand_over(self, event_id: int) -> None:
+        self.wake(self.KEY, event_id)
+
+    def _keep(self, topic: str, event_id: int) -> None:
+        self.pending.setdefault(topic, []).append(event_id)

@@ -23,7 +23,7 @@ from omnicanal.core.errors import (
 )
 from omnicanal.core.money import Money
 from omnicanal.core.openapi import errors
-from omnicanal.core.schemas import AddressIn, InputSchema, MoneyIn, Quantity
+from omnicanal.core.schemas import AddressIn, InputSchema, MoneyIn, Quantity, answer
 from omnicanal.customers import queries as customers
 from omnicanal.loyalty import presence as loyalty_presence
 from omnicanal.orders import pickup, queries, roles, services, visibility
@@ -292,7 +292,7 @@ def place_order(request: HttpRequest, body: OrderIn):
                                      gift_card_code=p.gift_card_code or "", pin=p.pin or "", up_to=p.up_to)
                   for p in body.payments or []] or None,
     )
-    return Status(201, queries.order_dict(order, full=False, viewer=principal))
+    return answer(OrderOut, queries.order_dict(order, full=False, viewer=principal), 201)  # as ninja would, cheaper
 
 
 @router.get("/orders", response=list[OrderOut], exclude_unset=True, summary="Orders, newest first; filters as the console's")

@@ -1,6 +1,8 @@
 """Wake-ups of the worker for batch-only topics, coalesced per process (outbox._Wakes): one task per
 topic per window, a trailing one for the events of the window, and a drain that never misses an
-event whose named event another drain already took."""
+event whose named event another drain already took. The hand-over of events whose handlers all run
+in the worker (wakes.Handoffs, an order's OrderPlaced) is coalesced the same way: one task for the
+window's events, each event's handlers run by it."""
 
 import threading
 import time
@@ -9,9 +11,9 @@ from dataclasses import dataclass
 import pytest
 from django.db import transaction
 
-from omnicanal.core import outbox
+from omnicanal.core import outbox, tasks
 from omnicanal.core.models import OutboxEvent, OutboxStatus
-from omnicanal.core.wakes import Wakes
+from omnicanal.core.wakes import Handoffs, Wakes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,12 +23,25 @@ class Tick:
     n: int
 
 
+@dataclass(frozen=True)
+class Tock:
+    n: int
+
+
 drained: list[list[int]] = []
+reacted: list[int] = []
 
 
 @outbox.handles("core.Tick", batch=True)
 def tally(batch: list[outbox.Envelope]) -> None:
     drained.append([event["n"] for event in batch])
+
+
+@outbox.handles("core.Tock", background=True)
+def react(event: outbox.Envelope) -> None:
+    if event["n"] == 13:
+        raise RuntimeError("unlucky")
+    reacted.append(event["n"])
 
 
 @pytest.fixture
@@ -41,10 +56,17 @@ def coalesced(monkeypatch):
 
     wakes = Wakes(lambda topic, event_id: outbox._enqueue(event_id))  # as outbox._wakes is built
     wakes.window = 0.05
+    handoffs = Handoffs(lambda ids: outbox._enqueue(ids[0] if len(ids) == 1 else ids))  # as outbox._handoffs
+    handoffs.window = 0.3  # wide: a loaded machine may pause the test between two hand-overs
     monkeypatch.setattr(outbox, "_wakes", wakes)
+    monkeypatch.setattr(outbox, "_handoffs", handoffs)
     monkeypatch.setattr(outbox, "_worker_entry", entry)
     drained.clear()
-    return handed, arrived
+    reacted.clear()
+    yield handed, arrived
+    for coalescer in (wakes, handoffs):  # a trailing one left due would reach the next test's entry
+        with coalescer.cond:
+            coalescer.pending.clear()
 
 
 def _emit(n: int) -> int:
@@ -82,3 +104,44 @@ def test_a_wake_up_naming_an_event_already_drained_still_drains_the_topics_other
     assert drained == [[1]]
     assert OutboxEvent.objects.get(pk=first).status == OutboxStatus.DONE
     assert set(handed) <= {first, second}
+
+
+@pytest.mark.database_free
+def test_events_handed_over_in_one_window_reach_the_worker_in_two_tasks_the_first_alone_then_the_rest_together(
+        coalesced):
+    handed, arrived = coalesced
+    # when ten events whose handlers run in the worker commit within the window
+    for event_id in range(1, 11):
+        outbox._handoffs.hand_over(event_id)
+    # then the first went at once, alone, and the nine others wait for one trailing hand-over
+    assert handed == [1]
+    arrived.clear()
+    assert arrived.wait(2)
+    assert handed == [1, [2, 3, 4, 5, 6, 7, 8, 9, 10]]
+    # and an event after a quiet window goes at once again
+    time.sleep(0.31)
+    outbox._handoffs.hand_over(11)
+    assert handed == [1, [2, 3, 4, 5, 6, 7, 8, 9, 10], 11]
+
+
+def test_a_coalesced_hand_over_runs_each_events_handlers_in_the_worker_one_failure_holding_up_none(coalesced):
+    handed, arrived = coalesced
+    # given three events of a background topic committed one after the other within the window
+    ids = [_emit_tock(n) for n in (12, 13, 14)]
+    arrived.clear()
+    assert arrived.wait(2)
+    # then the process handed the first over alone, then the two others in one task, after their commits
+    assert handed == [ids[0], ids[1:]] and reacted == []
+    # when the worker runs those tasks
+    assert tasks.dispatch_in_worker.call_local(handed[0]) is True
+    assert tasks.dispatch_in_worker.call_local(handed[1]) is False
+    # then every event's handler ran, except the failing one's, which the relay retries; the others are done
+    assert reacted == [12, 14]
+    status = dict(OutboxEvent.objects.filter(pk__in=ids).values_list("pk", "status"))
+    assert status == {ids[0]: OutboxStatus.DONE, ids[1]: OutboxStatus.PENDING, ids[2]: OutboxStatus.DONE}
+    assert OutboxEvent.objects.get(pk=ids[1]).attempts == 1
+
+
+def _emit_tock(n: int) -> int:
+    with transaction.atomic():
+        return outbox.emit(Tock(n)).pk

@@ -219,12 +219,13 @@ def do_place_order(
                                     free_shipping=free_shipping or bool(replacement_of) or externally_priced)
     total = subtotal + shipping - discount
     planned = _payments_plan(payments, total, channel, customer_id)
+    taxes = pricing.tax_lines(total)
     # The order's rows, written below in ONE statement (core.rows.insert_linked), as bulk_create writes them.
     order = Order(
         public_id=order_pid, channel=channel, customer_id=customer_id, delivery_method=method,
         delivery_location=location, address=address, contact=contact or {}, currency=currency,
         subtotal=subtotal.amount, shipping=shipping.amount, discount=discount.amount, total=total.amount,
-        tax=Decimal(pricing.tax_lines(total)[0]["amount"]["amount"]), tax_lines=pricing.tax_lines(total),
+        tax=Decimal(taxes[0]["amount"]["amount"]), tax_lines=taxes,
         coupon=code, cart_id=cart.public_id if cart else "", placed_by=_who(actor), placed_at=now,
         sourcing=[{"fulfillment": fid, "location": p.location, "method": p.method, "reason": p.reason,
                    "why": p.reason_key}

@@ -9,8 +9,8 @@ from omnicanal.orders.tests.helpers import place
 
 # Measured (issue 23) inside a test's transaction, savepoints aside: 21 on SQLite, 7 on PostgreSQL
 # (2026-12-07: the order, its lines, fulfilments, their lines and payments in ONE statement there,
-# core.rows.insert_linked), where the stock's candidates and the reservation are statements libpq runs
-# itself (core.libpq), unseen here. The same for one line or fifty. A new statement on this path must be
+# core.rows.insert_linked), where the stock's candidates, the reservation and (since the fifth pass)
+# that statement are statements libpq runs itself (core.libpq), unseen here: 6. The same for one line or fifty. A new statement on this path must be
 # worth a buyer's wait: raise the cap only for one.
 CAP = {"sqlite": 23, "postgresql": 8}
 

@@ -70,14 +70,54 @@ def test_insert_linked_stores_what_batch_by_batch_inserts_store_and_links_the_ke
 
 
 @pytest.mark.postgres
-def test_insert_linked_is_one_statement_on_postgresql(db):
-    # given an order graph of five tables
+def test_insert_linked_is_one_prepared_statement_on_postgresql(db, monkeypatch):
+    # given an order graph of five tables, and the statements core.libpq runs counted
+    from omnicanal.core.libpq import HotStatement
+
+    sent = []
+    run_encoded = HotStatement.run_encoded
+    monkeypatch.setattr(HotStatement, "run_encoded", lambda self, *a, **k: sent.append(self.sql) or run_encoded(self, *a, **k))
     graph = _graph(3)
     # when it is written
     with CaptureQueriesContext(connection) as captured:
         rows.insert_linked([graph[0]], *graph[1:])
-    # then it took one statement
-    assert len(captured.captured_queries) == 1, [q["sql"][:80] for q in captured.captured_queries]
+    # then it took one statement, prepared and sent with its parameters as text (none through psycopg)
+    assert len(sent) == 1 and sent[0].startswith(b"WITH c0 AS (INSERT INTO")
+    assert captured.captured_queries == []
+
+
+@pytest.mark.postgres
+def test_a_large_graph_goes_through_psycopg_unprepared_and_stores_the_same(db):
+    # given an order of twenty lines (beyond the shapes kept prepared), and the same written batch by batch
+    def big(n):
+        order = _graph(n)[0]
+        lines = [OrderLine(order=order, sku=f"S{i}", title="Z", quantity=1, unit_price=Decimal(1), total=Decimal(1))
+                 for i in range(20)]
+        return order, lines
+    order, lines = big(30)
+    theirs = big(31)
+    # when it is written in one call
+    with CaptureQueriesContext(connection) as captured:
+        rows.insert_linked([order], lines)
+    rows.insert([theirs[0]])
+    rows.insert(theirs[1])
+    # then one statement went through psycopg, and the rows are the same
+    assert len(captured.captured_queries) == 1
+    assert _stored(order.pk)[:2] == _stored(theirs[0].pk)[:2]
+
+
+@pytest.mark.postgres
+def test_a_prepared_insert_that_breaks_a_constraint_raises_djangos_integrity_error(db):
+    # given an order already stored
+    from django.db import IntegrityError, transaction
+
+    rows.insert_linked([_graph(40)[0]])
+    # when another with the same public id is written in one call
+    again = _graph(40)
+    # then Django's IntegrityError is raised, as the ORM raises it, and nothing more is stored
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows.insert_linked([again[0]], again[1])
+    assert Order.objects.filter(public_id="ord_linked40").count() == 1
 
 
 def test_insert_linked_takes_a_saved_parent_and_skips_empty_batches(db):
