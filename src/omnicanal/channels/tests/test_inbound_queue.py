@@ -436,7 +436,23 @@ def test_a_new_senders_conversation_is_the_same_row_as_one_stored_on_its_own(
 RETURNING_FIELDS = (*FIELDS, "assignee_id")
 
 
-def test_returning_senders_in_one_batch_end_as_stored_one_by_one(client, inbox, django_capture_on_commit_callbacks):
+def _spy_on_hot_statements(monkeypatch) -> list[str]:
+    """The SQL of the statements core.libpq runs itself (unseen by Django's query log), as they run."""
+    from omnicanal.core import libpq
+
+    seen: list[str] = []
+    run_encoded = libpq.HotStatement.run_encoded
+
+    def spied(self, params, db=None):
+        seen.append(self.sql.decode())
+        return run_encoded(self, params, db)
+
+    monkeypatch.setattr(libpq.HotStatement, "run_encoded", spied)
+    return seen
+
+
+def test_returning_senders_in_one_batch_end_as_stored_one_by_one(client, inbox, django_capture_on_commit_callbacks,
+                                                                 monkeypatch):
     """The batch locks its returning senders' conversations in one query and reads their open
     tickets in one more (services/receive.py, rows_together): the rows end as the one-step path leaves them."""
     from django.db import connection, transaction
@@ -469,6 +485,7 @@ def test_returning_senders_in_one_batch_end_as_stored_one_by_one(client, inbox, 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         for n, phone in enumerate(batched + batched):
             post(client, _body(510 + n, phone=phone, text=f"otra {n}"))
+    hot = _spy_on_hot_statements(monkeypatch)  # a batch's few rows go as a prepared statement (core.rows)
     with django_capture_on_commit_callbacks(execute=True):
         with CaptureQueriesContext(connection) as drain, django_capture_on_commit_callbacks(execute=False) as after:
             callbacks[0]()
@@ -491,4 +508,4 @@ def test_returning_senders_in_one_batch_end_as_stored_one_by_one(client, inbox, 
     sql = [q["sql"] for q in drain.captured_queries]
     assert len([s for s in sql if s.startswith("SELECT") and 'FROM "conversations_conversation"' in s]) == 1
     assert len([s for s in sql if s.startswith("SELECT") and 'FROM "conversations_ticket"' in s]) == 1
-    assert len([s for s in sql if 'INSERT INTO "conversations_message"' in s]) == 1  # PostgreSQL: WITH … INSERT
+    assert len([s for s in sql + hot if 'INSERT INTO "conversations_message"' in s]) == 1  # PostgreSQL: WITH … INSERT
