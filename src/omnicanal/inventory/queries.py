@@ -534,8 +534,11 @@ def movements(*, location: str = "", sku: str = "", kind: str = "", reference: s
 def stock_problems() -> list[str]:
     """Every way the stock could be wrong, checked from the movements up; [] when sound (a restored
     backup is checked with it: web.invariants). Each row's on hand is the sum of its movements and
-    not negative; reserved is within on hand and equals what active reservations hold there."""
-    problems = []
+    not negative; reserved is within on hand and equals what active reservations hold there; every
+    reservation line's reservation and stock row exist (no database constraint says so: models.py)."""
+    orphans = ReservationLine.objects.filter(~models.Exists(Reservation.objects.filter(pk=models.OuterRef("reservation_id")))
+                                             | ~models.Exists(StockLevel.objects.filter(pk=models.OuterRef("stock_id"))))
+    problems = [f"reservation line {pk}: its reservation or stock row is missing" for pk in orphans.values_list("pk", flat=True)]
     moved = dict(StockMovement.objects.values_list("stock_id").annotate(n=Sum("quantity")).order_by())
     held = dict(ReservationLine.objects.filter(state=LineState.HELD, reservation__status=ReservationStatus.ACTIVE)
                 .values_list("stock_id").annotate(n=Sum("quantity")).order_by())
