@@ -585,7 +585,7 @@ class ReservationInfo:
     expires_at: dt.datetime | None  # None: held until released or committed
 
 
-def reservation_info(row: Reservation) -> ReservationInfo:
+def reservation_info(row: Any) -> ReservationInfo:  # a Reservation, or the one-call path's draft of one
     return ReservationInfo(id=row.public_id, reference=row.reference, channel=row.channel_id, status=row.status,
                            created_at=row.created_at, expires_at=row.expires_at)
 
