@@ -385,3 +385,39 @@ def test_a_reservation_line_whose_parent_is_missing_is_a_stock_problem(chain):
     problems = queries.stock_problems()
 
     assert sum("its reservation or stock row is missing" in p for p in problems) == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_checks_of_a_reservations_rows_are_in_the_form_cheap_to_check():
+    """PostgreSQL parses every CHECK of a table again for each INSERT: a reservation's rows keep one
+    CHECK per rule, the "known value" ones against one constant array (migration 0011)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' AND conrelid IN "
+                       "('inventory_reservation'::regclass, 'inventory_reservationline'::regclass) ORDER BY conname")
+        checks = dict(cursor.fetchall())
+    assert set(checks) == {"reservation_status_known", "reservation_line_positive", "reservation_line_state_known"}
+    assert "ARRAY[" not in checks["reservation_status_known"] + checks["reservation_line_state_known"]
+
+
+@pytest.mark.django_db
+def test_a_reservation_row_with_an_unknown_status_or_state_or_no_units_is_refused(chain):
+    from django.db import IntegrityError
+
+    from omnicanal.inventory.models import LineState, ReservationStatus
+
+    receive(chain["WH"], **{"SHOE-40": 2})
+    made = reserve("ord_checks", ("SHOE-40", 1), locations=["WH"])
+    line = ReservationLine.objects.get(reservation__reference="ord_checks")
+    for model, pk, change in ((Reservation, made.pk, {"status": "lost"}), (ReservationLine, line.pk, {"state": "lost"}),
+                              (ReservationLine, line.pk, {"quantity": 0})):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            model.objects.filter(pk=pk).update(**change)
+    for status in ReservationStatus.values:
+        with transaction.atomic():
+            Reservation.objects.filter(pk=made.pk).update(status=status)
+            transaction.set_rollback(True)
+    for state in LineState.values:
+        with transaction.atomic():
+            ReservationLine.objects.filter(pk=line.pk).update(state=state)
+            transaction.set_rollback(True)
