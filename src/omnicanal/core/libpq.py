@@ -22,6 +22,7 @@ import contextlib
 import datetime as dt
 import re
 import select
+from asyncio import _get_running_loop
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -112,10 +113,17 @@ class HotStatement:
         NULL): a caller on the hottest path encodes its few known types inline (issue 23). `db`: the
         default database's wrapper when the caller holds it (each attribute read through
         django.db.connection looks the wrapper up again in its context-local storage)."""
+        return self.run_values([params[n] for n in self.names], db)
+
+    def run_values(self, values: list[bytes | None], db=None) -> list[tuple[str | None, ...]]:
+        """run_encoded() with the parameters in the statement's order (`names`), for the hottest
+        caller (issue 23: a mapping built to be read back by name cost it a few per cent)."""
         db = connection if db is None else db
-        db.ensure_connection()
+        if db.connection is None or _get_running_loop() is not None:
+            # Django's, which connects, and refuses to run in an event loop's thread; skipped when
+            # connected outside one (its decorator's wrapper and checks, on every call).
+            db.ensure_connection()
         conn = db.connection
-        values = [params[n] for n in self.names]
         begin = _begin_due(conn)
         if begin is not None:
             return self._run_after(conn, begin, values)
@@ -240,7 +248,9 @@ def _prepared_on(conn) -> set[bytes]:
 
 
 def _rows(result) -> list[tuple[str | None, ...]]:
-    return [tuple(None if (v := result.get_value(row, col)) is None else v.decode() for col in range(result.nfields))
+    columns, value = range(result.nfields), result.get_value
+    # A list inside tuple(), not a generator: a hot statement reads one short row per call.
+    return [tuple([None if (v := value(row, col)) is None else v.decode() for col in columns])
             for row in range(result.ntuples)]
 
 

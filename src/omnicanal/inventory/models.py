@@ -219,11 +219,19 @@ class LineState(models.TextChoices):
 
 
 class ReservationLine(models.Model):
-    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="lines")
+    # No database constraints (db_constraint=False, migration 0010): a foreign key's check runs at the
+    # COMMIT (Django's are deferred), so every hot-SKU reservation ran two more queries and wrote two
+    # row locks (on its reservation and on the hot stock row itself) while holding the hot row's lock.
+    # Neither parent is ever deleted (stock rows are PROTECTed, reservations are closed, not removed);
+    # the ORM still applies on_delete, and stock_problems() reports a line whose parent is missing.
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="lines", db_constraint=False)
     # db_index=False: reservation_line_by_stock (stock, state) serves every lookup by stock; one index
     # less to write on the reservation hot path.
-    stock = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="reservation_lines", db_index=False)
-    quantity = models.PositiveIntegerField()
+    stock = models.ForeignKey(StockLevel, on_delete=models.PROTECT, related_name="reservation_lines", db_index=False,
+                              db_constraint=False)
+    # Not a PositiveIntegerField: its own CHECK (>= 0) said less than reservation_line_positive, and each
+    # CHECK costs every insert on PostgreSQL a parse of its expression (migration 0011).
+    quantity = models.IntegerField()
     state = models.CharField(max_length=20, choices=LineState.choices, default=LineState.HELD)
 
     class Meta:

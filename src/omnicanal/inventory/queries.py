@@ -534,8 +534,11 @@ def movements(*, location: str = "", sku: str = "", kind: str = "", reference: s
 def stock_problems() -> list[str]:
     """Every way the stock could be wrong, checked from the movements up; [] when sound (a restored
     backup is checked with it: web.invariants). Each row's on hand is the sum of its movements and
-    not negative; reserved is within on hand and equals what active reservations hold there."""
-    problems = []
+    not negative; reserved is within on hand and equals what active reservations hold there; every
+    reservation line's reservation and stock row exist (no database constraint says so: models.py)."""
+    orphans = ReservationLine.objects.filter(~models.Exists(Reservation.objects.filter(pk=models.OuterRef("reservation_id")))
+                                             | ~models.Exists(StockLevel.objects.filter(pk=models.OuterRef("stock_id"))))
+    problems = [f"reservation line {pk}: its reservation or stock row is missing" for pk in orphans.values_list("pk", flat=True)]
     moved = dict(StockMovement.objects.values_list("stock_id").annotate(n=Sum("quantity")).order_by())
     held = dict(ReservationLine.objects.filter(state=LineState.HELD, reservation__status=ReservationStatus.ACTIVE)
                 .values_list("stock_id").annotate(n=Sum("quantity")).order_by())
@@ -582,7 +585,7 @@ class ReservationInfo:
     expires_at: dt.datetime | None  # None: held until released or committed
 
 
-def reservation_info(row: Reservation) -> ReservationInfo:
+def reservation_info(row: Any) -> ReservationInfo:  # a Reservation, or the one-call path's draft of one
     return ReservationInfo(id=row.public_id, reference=row.reference, channel=row.channel_id, status=row.status,
                            created_at=row.created_at, expires_at=row.expires_at)
 

@@ -17,6 +17,14 @@ raise what they raise. What the lean path leaves out is only the machinery aroun
 (three decorators' wrappers, a contextmanager per BEGIN, the pool property, the thread-sharing lock):
 ~1/10 of a reservation's client instructions inside a caller's transaction.
 
+The pool's check on checkout (issue 23): with CONN_HEALTH_CHECKS Django hands psycopg_pool its
+check_connection, an empty query — one round trip, and psycopg's execute machinery, on every request
+that takes a connection. `check_on_checkout` sends it only when the connection is not sound at a
+glance: open, idle, and nothing to read on its socket. A server that ends a session (a restart, a
+terminated backend, an idle timeout) sends its FATAL and closes the socket, which is then readable: that
+connection still gets the empty query, fails it, and the pool replaces it, as before. What a glance
+misses the query would have missed too (a connection cut just after the check).
+
 Statements riding with the COMMIT (core.laststep.ride, 2026-12-07): commit() sends them with the
 COMMIT in one round trip (core.libpq.commit_with), or, in any other state, runs them one by one and
 then commits Django's way. When one fails, the transaction is rolled back (Django's rollback(): its
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import _thread
 import os
+import select
 from asyncio import _get_running_loop
 
 import psycopg
@@ -59,8 +68,44 @@ def _queries_logged(wrapper) -> bool:
     return _debug[0]
 
 
+def _sound_at_a_glance(conn) -> bool:
+    """Open, idle, and the server has said nothing since (no FATAL, no end of file waiting)."""
+    pgconn = conn.pgconn
+    if pgconn.status != psycopg.pq.ConnStatus.OK or pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        return False
+    poller = select.poll()
+    poller.register(pgconn.socket, select.POLLIN)
+    return not poller.poll(0)
+
+
+def _djangos_check():
+    from psycopg_pool import ConnectionPool  # only when pooling: the package is optional for Django
+
+    return ConnectionPool.check_connection
+
+
+def _full_check(conn) -> None:
+    _djangos_check()(conn)
+
+
+def check_on_checkout(conn) -> None:
+    """psycopg_pool's check of a connection a request takes: its empty query only when the connection
+    is not sound at a glance (see the module's docstring). Raises as that check raises."""
+    if not _sound_at_a_glance(conn):
+        _full_check(conn)
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
     rides_with_commit = True  # core.laststep.ride: commit() sends the statements handed to it
+
+    @property
+    def pool(self):
+        pool = super().pool
+        # Django passes psycopg_pool's check_connection when CONN_HEALTH_CHECKS is on (None when off):
+        # ours instead, from the first time the pool is read.
+        if pool is not None and getattr(pool, "_check", None) is _djangos_check():
+            pool._check = check_on_checkout
+        return pool
 
     def _set_autocommit(self, autocommit: bool) -> None:
         with self.wrap_database_errors:

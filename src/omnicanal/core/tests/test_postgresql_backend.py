@@ -256,3 +256,69 @@ def test_in_a_running_loop_with_async_unsafe_allowed_it_is_lean_as_django_would_
 
     run_in_a_thread(lambda: asyncio.run(switch()))
     assert djangos == [] and states == [False, True]
+
+
+@pytest.fixture
+def pooled():
+    """A wrapper of the test database with psycopg's pool and health checks on, as in production."""
+    from omnicanal.core.postgresql import base
+
+    settings = {**connection.settings_dict, "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": True,
+                "OPTIONS": {**connection.settings_dict["OPTIONS"], "pool": {"min_size": 1, "max_size": 1}}}
+    wrapper = DatabaseWrapper(settings, alias="pool_check_test")
+    yield wrapper
+    wrapper.close()
+    wrapper.close_pool()
+    assert "pool_check_test" not in base.DatabaseWrapper._connection_pools
+
+
+def _checks(monkeypatch) -> list:
+    from omnicanal.core.postgresql import base
+
+    checked, real = [], base._full_check
+    monkeypatch.setattr(base, "_full_check", lambda conn: checked.append(conn) or real(conn))
+    return checked
+
+
+def _backend_pid(wrapper) -> int:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def test_a_pooled_connection_taken_again_is_not_checked_with_a_round_trip(pooled, monkeypatch):
+    """A request takes a pooled connection: Django's health check was an empty query (a round trip)
+    each time; a connection open, idle and with nothing from the server waiting is taken as it is."""
+    first = _backend_pid(pooled)
+    pooled.close()  # back to the pool, as at a request's end
+    sent, execute = [], psycopg.Connection.execute
+    monkeypatch.setattr(psycopg.Connection, "execute", lambda self, query, *a, **kw: sent.append(query)
+                        or execute(self, query, *a, **kw))
+
+    assert _backend_pid(pooled) == first
+    assert "" not in sent  # psycopg_pool's check_connection: conn.execute("")
+
+
+def test_a_pooled_connection_the_server_ended_is_checked_and_replaced(pooled, monkeypatch):
+    """The server ended the session while it sat in the pool (a restart, a terminated backend): its
+    FATAL waits on the socket, so the connection gets the empty query, fails it, and the request gets
+    a new connection instead of a 500."""
+    import select
+
+    from omnicanal.core.postgresql import base
+
+    first = _backend_pid(pooled)
+    kept = pooled.connection
+    pooled.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [first])
+    poller = select.poll()
+    poller.register(kept.pgconn.socket, select.POLLIN)
+    assert poller.poll(5000), "the server's FATAL did not arrive"
+    assert not base._sound_at_a_glance(kept)
+    checked = _checks(monkeypatch)
+
+    second = _backend_pid(pooled)
+
+    assert second != first
+    assert checked and checked[0] is kept

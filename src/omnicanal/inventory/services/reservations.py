@@ -153,22 +153,23 @@ def do_reserve(
             return queries.reservation_info(reservation)
         return queries.reservation_info(_reserve_now(reservation, plan, wanted, channel, order, db))
     with transaction.atomic():
-        info = queries.reservation_info(_reserve_under_locks(reservation, wanted, channel, order))
+        info = queries.reservation_info(_reserve_under_locks(_as_model(reservation), wanted, channel, order))
     _RESERVED.inc()
     return info
 
 
-def _reserve_now(reservation: Reservation, plan, wanted, channel: str, order: list[str] | None, db) -> Reservation:
+def _reserve_now(reservation: _Draft, plan, wanted, channel: str, order: list[str] | None,
+                 db) -> _Draft | Reservation:
     """PostgreSQL: the one-call reservation of `plan`, or under locks when the stock moved meanwhile."""
-    made = _reserve_at_once(reservation, plan, db)
+    made: _Draft | Reservation | None = _reserve_at_once(reservation, plan, db)
     if made is None:
         with transaction.atomic():
-            made = _reserve_under_locks(reservation, wanted, channel, order)
+            made = _reserve_under_locks(_as_model(reservation), wanted, channel, order)
     _RESERVED.inc()
     return made
 
 
-def _ride_with_commit(reservation: Reservation, row: tuple[str, str, int], wanted, db) -> bool:
+def _ride_with_commit(reservation: _Draft, row: tuple[str, str, int], wanted, db) -> bool:
     """Hand the one-row reservation to the COMMIT of the caller's transaction (one round trip for
     both: locks.reserve_with_commit). Its refusal is that COMMIT's failure: the whole transaction
     rolls back and atomic() raises InsufficientStock (or Conflict for a reference already held)."""
@@ -191,7 +192,6 @@ def _ride_with_commit(reservation: Reservation, row: tuple[str, str, int], wante
 
     def after(reservation_id: int, event_id: int) -> None:
         reservation.pk = reservation_id
-        reservation._state.adding = False
         outbox.written(event, event_id, db)
         _RESERVED.inc()
 
@@ -228,20 +228,34 @@ def _refuse(wanted, short: list[dict]) -> None:
     raise InsufficientStock(detail=_short_words(), extra={"lines": short})
 
 
-# Model.__init__ takes positional values in half the time of keywords: the reserve hot path builds one
-# Reservation per call.
+class _Draft:
+    """The reservation about to be written, as the one-call path needs it: its values, then its id.
+    A Reservation model instance per call (Model.__init__, its field descriptors) was a tenth of a
+    hot-SKU reservation's Python (issue 23); the path under locks makes one of it (_as_model)."""
+
+    __slots__ = ("actor", "channel_id", "created_at", "expires_at", "pk", "public_id", "reference", "status")
+
+    def __init__(self, *, reference: str, channel: str, now, expires_in, actor: str):
+        self.public_id, self.reference, self.channel_id, self.actor = new_id("rsv"), reference, channel, actor
+        self.created_at, self.expires_at = now, now + expires_in if expires_in else None
+        self.status = ReservationStatus.ACTIVE
+        self.pk: int | None = None
+
+
+def _new_reservation(*, reference: str, channel: str, expires_in, actor: Principal) -> _Draft:
+    return _Draft(reference=reference, channel=channel, now=clock.now(), expires_in=expires_in, actor=_who(actor))
+
+
+# Model.__init__ takes positional values in half the time of keywords.
 _RESERVATION_FIELDS = tuple(f.attname for f in Reservation._meta.concrete_fields)
 
 
-def _new_reservation(*, reference: str, channel: str, expires_in, actor: Principal) -> Reservation:
-    now = clock.now()
-    values = {"public_id": new_id("rsv"), "reference": reference, "channel_id": channel, "created_at": now,
-              "expires_at": now + expires_in if expires_in else None, "actor": _who(actor),
-              "status": ReservationStatus.ACTIVE}
-    return Reservation(*(values.get(name) for name in _RESERVATION_FIELDS))
+def _as_model(draft: _Draft) -> Reservation:
+    """The Reservation (not yet saved) the path under locks writes."""
+    return Reservation(*(getattr(draft, name, None) for name in _RESERVATION_FIELDS))
 
 
-def _reserve_at_once(reservation: Reservation, plan: list[tuple[str, str, int]], db=None) -> Reservation | None:
+def _reserve_at_once(reservation: _Draft, plan: list[tuple[str, str, int]], db=None) -> _Draft | None:
     """The one-call reservation; None when it gave way (nothing written). No savepoint around it in
     a caller's transaction: the function gives way by undoing its own rows, never by raising, so the
     caller's transaction stays usable, and the call costs one round trip, not three (SAVEPOINT and
@@ -255,7 +269,6 @@ def _reserve_at_once(reservation: Reservation, plan: list[tuple[str, str, int]],
     if reservation_id is None:
         _refuse_duplicate(reservation.reference)
     reservation.pk = reservation_id
-    reservation._state.adding = False
     outbox.written(event, event_id, db)
     return reservation
 
@@ -307,7 +320,7 @@ def _insert_reservation(reservation: Reservation) -> None:
     reservation._state.adding = False
 
 
-def _reserved_event(reservation: Reservation, held: list[tuple[str, str, int]]) -> StockReserved:
+def _reserved_event(reservation: _Draft | Reservation, held: list[tuple[str, str, int]]) -> StockReserved:
     """The StockReserved event of `held`: (location code, SKU, units) per stock row."""
     return StockReserved(
         reservation_id=reservation.public_id, reference=reservation.reference, channel=reservation.channel_id,
