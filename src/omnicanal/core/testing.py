@@ -192,3 +192,20 @@ def run_in_a_thread(body: Callable[[], Any], *, timeout: float = 60.0) -> None:
     assert not thread.is_alive(), "the thread's body hung"
     if failure:
         raise failure[0]
+
+
+def hot_statements(monkeypatch) -> list[str]:
+    """The SQL of the statements core.libpq runs itself (HotStatement: a reservation, a checkout's or an
+    inbound batch's rows), which Django's query log never sees, in the order they run. A test that
+    counts statements adds these to CaptureQueriesContext's."""
+    from omnicanal.core import libpq
+
+    seen: list[str] = []
+    run_encoded = libpq.HotStatement.run_encoded
+
+    def spied(self, params, db=None):
+        seen.append(self.sql.decode())
+        return run_encoded(self, params, db)
+
+    monkeypatch.setattr(libpq.HotStatement, "run_encoded", spied)
+    return seen

@@ -15,6 +15,7 @@ from omnicanal.channels.tests.conftest import WA
 from omnicanal.conversations.models import AgentProfile, Attachment, Conversation, InboundDelivery, Message
 from omnicanal.conversations.services.accept import do_purge_tombstones
 from omnicanal.core.models import OutboxEvent, OutboxStatus
+from omnicanal.core.testing import hot_statements
 
 pytestmark = pytest.mark.django_db
 
@@ -436,21 +437,6 @@ def test_a_new_senders_conversation_is_the_same_row_as_one_stored_on_its_own(
 RETURNING_FIELDS = (*FIELDS, "assignee_id")
 
 
-def _spy_on_hot_statements(monkeypatch) -> list[str]:
-    """The SQL of the statements core.libpq runs itself (unseen by Django's query log), as they run."""
-    from omnicanal.core import libpq
-
-    seen: list[str] = []
-    run_encoded = libpq.HotStatement.run_encoded
-
-    def spied(self, params, db=None):
-        seen.append(self.sql.decode())
-        return run_encoded(self, params, db)
-
-    monkeypatch.setattr(libpq.HotStatement, "run_encoded", spied)
-    return seen
-
-
 def test_returning_senders_in_one_batch_end_as_stored_one_by_one(client, inbox, django_capture_on_commit_callbacks,
                                                                  monkeypatch):
     """The batch locks its returning senders' conversations in one query and reads their open
@@ -485,7 +471,7 @@ def test_returning_senders_in_one_batch_end_as_stored_one_by_one(client, inbox, 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         for n, phone in enumerate(batched + batched):
             post(client, _body(510 + n, phone=phone, text=f"otra {n}"))
-    hot = _spy_on_hot_statements(monkeypatch)  # a batch's few rows go as a prepared statement (core.rows)
+    hot = hot_statements(monkeypatch)  # a batch's few rows go as a prepared statement (core.rows)
     with django_capture_on_commit_callbacks(execute=True):
         with CaptureQueriesContext(connection) as drain, django_capture_on_commit_callbacks(execute=False) as after:
             callbacks[0]()

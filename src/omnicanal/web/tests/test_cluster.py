@@ -262,39 +262,57 @@ def _settled(tool, state, timeout: float = 90) -> dict:
 def _burst(tool, state, calls: list[Call]) -> list[str]:
     """The calls on CLIENTS threads through the balancer; the faults at points of the burst: a web node
     a fifth in (kill -9, started again), a worker at 45 %, PostgreSQL restarted (immediate: a crash)
-    at 60 %. What was done, in order."""
+    at 60 %. What was done, in order.
+
+    A gate keeps the clients from running past a fault's point before the fault is done: they may take
+    the calls up to the point plus one each (so every client has a call in flight when it strikes),
+    then wait. Without it a fast enough platform ended the burst while a node was being killed and
+    started again, and the later faults struck nothing."""
     deadline = time.monotonic() + 100
-    queue, lock = list(calls), threading.Lock()
+    total = len(calls)
+    points = (("web1", total // 5), ("worker1", total * 9 // 20), ("postgres", total * 3 // 5))
+    taken, gate, opened = [0], [points[0][1] + CLIENTS], threading.Condition()
 
     def client():
         while True:
-            with lock:
-                if not queue:
+            with opened:
+                opened.wait_for(lambda: taken[0] < gate[0] or taken[0] >= total)
+                if taken[0] >= total:
                     return
-                call = queue.pop(0)
+                call = calls[taken[0]]
+                taken[0] += 1
             call.run(tool, state, deadline)
+
+    def open_gate(upto: int) -> None:
+        with opened:
+            gate[0] = upto
+            opened.notify_all()
 
     threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
     for thread in threads:
         thread.start()
-    faults, total = [], len(calls)
+    faults = []
 
     def answered() -> int:
         return sum(1 for c in calls if c.final)
 
-    for name, at in (("web1", total // 5), ("worker1", total * 9 // 20), ("postgres", total * 3 // 5)):
-        while answered() < at and any(t.is_alive() for t in threads):
-            time.sleep(0.02)
-        assert answered() < total, f"the burst ended before the fault on {name}: it proves nothing"
-        if name == "postgres":
-            took = tool.restart_postgres(state, mode="immediate")
-            faults.append(f"PostgreSQL restarted (pg_ctl restart -m immediate, {took} s) after {answered()} answers")
-            continue
-        faults.append(f"kill -9 {name} (pid {tool.kill(state, name)}) after {answered()} answers")
-        time.sleep(0.5)
-        tool.start(state, name)
-    for thread in threads:
-        thread.join()
+    try:
+        for index, (name, at) in enumerate(points):
+            while answered() < at and time.monotonic() < deadline:  # a call past the deadline stays unanswered
+                time.sleep(0.02)
+            assert answered() < total, f"the burst ended before the fault on {name}: it proves nothing"
+            if name == "postgres":
+                took = tool.restart_postgres(state, mode="immediate")
+                faults.append(f"PostgreSQL restarted (pg_ctl restart -m immediate, {took} s) after {answered()} answers")
+            else:
+                faults.append(f"kill -9 {name} (pid {tool.kill(state, name)}) after {answered()} answers")
+                time.sleep(0.5)
+                tool.start(state, name)
+            open_gate(points[index + 1][1] + CLIENTS if index + 1 < len(points) else total)
+    finally:
+        open_gate(total)
+        for thread in threads:
+            thread.join()
     return faults
 
 
