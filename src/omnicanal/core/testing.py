@@ -18,11 +18,12 @@ them always (to compare, or to rule the fork server out).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.context import ForkServerContext, SpawnContext
 from typing import Any
 
@@ -209,3 +210,16 @@ def hot_statements(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(libpq.HotStatement, "run_encoded", spied)
     return seen
+
+
+@contextlib.contextmanager
+def worker_queued() -> Iterator[None]:
+    """huey not immediate: events wait for a drain, as under load; the queue emptied afterwards."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = False
+    try:
+        yield
+    finally:
+        HUEY.flush()
+        HUEY.immediate = True

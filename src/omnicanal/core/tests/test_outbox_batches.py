@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from omnicanal.core import clock, outbox
 from omnicanal.core.models import OutboxEvent, OutboxStatus
+from omnicanal.core.testing import worker_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,14 +50,8 @@ def _reset():
 @pytest.fixture
 def queued_worker():
     """The worker not immediate: events wait for it, as under load."""
-    from huey.contrib.djhuey import HUEY
-
-    HUEY.immediate = False
-    try:
+    with worker_queued():
         yield
-    finally:
-        HUEY.flush()
-        HUEY.immediate = True
 
 
 def _done_handlers() -> list[list[str]]:

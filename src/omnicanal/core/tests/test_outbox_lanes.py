@@ -10,6 +10,7 @@ from django.db import connection, transaction
 
 from omnicanal.core import lanes, outbox
 from omnicanal.core.models import OutboxEvent, OutboxStatus
+from omnicanal.core.testing import worker_queued
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,18 +40,12 @@ def sort(batch: list[outbox.Envelope]) -> None:
 @pytest.fixture(autouse=True)
 def queued_worker():
     """The worker not immediate: events wait for a drain, as under load."""
-    from huey.contrib.djhuey import HUEY
-
     batches.clear()
     hold["n"] = None
     holding.clear()
     release.clear()
-    HUEY.immediate = False
-    try:
+    with worker_queued():
         yield
-    finally:
-        HUEY.flush()
-        HUEY.immediate = True
 
 
 def _senders() -> dict[int, list[str]]:
