@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from omnicanal.core import clock
@@ -87,12 +88,22 @@ def do_merge_viewed(*, customer_id: str, handles: Iterable[str]) -> None:
     handles = [h for h in dict.fromkeys(handles) if isinstance(h, str) and 0 < len(h) <= 200][:VIEWED_MAX]
     if not handles:
         return
-    now = clock.now()
     ViewedProduct.objects.filter(customer_id=customer_id, handle__in=handles).delete()
+    front = _front_of(customer_id, len(handles))
     ViewedProduct.objects.bulk_create([
-        ViewedProduct(customer_id=customer_id, handle=h, viewed_at=now - dt.timedelta(milliseconds=i))  # keeps their order
+        ViewedProduct(customer_id=customer_id, handle=h, viewed_at=front - dt.timedelta(microseconds=i))
         for i, h in enumerate(handles)])
     _trim(customer_id)
+
+
+def _front_of(customer_id: str, count: int) -> dt.datetime:
+    """A time at which `count` products, a microsecond apart, all come before the customer's list:
+    now, unless the list's newest view is that close to now (a view a moment ago, or a clock behind)."""
+    now = clock.now()
+    newest = ViewedProduct.objects.filter(customer_id=customer_id).aggregate(newest=Max("viewed_at"))["newest"]
+    if newest is None:
+        return now
+    return max(now, newest + dt.timedelta(microseconds=count))
 
 
 def _trim(customer_id: str) -> None:

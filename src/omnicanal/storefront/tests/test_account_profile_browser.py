@@ -51,7 +51,8 @@ def test_a_shopper_walks_wishlist_addresses_preferences_a_claim_and_deletes_the_
     phone.click("form[action='/account/sign-in/verify/'] button[type=submit]")
     phone.wait_for_url(f"{base}/account/")
     phone.click("[data-testid=account-nav] a[href='/wishlist/']")
-    assert phone.locator(f"[data-handle='{trail}']").is_visible()
+    phone.wait_for_url(f"{base}/wishlist/")
+    phone.wait_for_selector(f"[data-handle='{trail}']")  # waits for the new page: a bare is_visible() may read the old one
     _checked(phone, axe, found, "wishlist")
 
     # the address book: a mistake shown next to its field, then two addresses, the second made default

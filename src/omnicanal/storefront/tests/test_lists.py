@@ -3,6 +3,7 @@ survivor, the export lists them, erasure deletes them; the lists stay bounded.""
 
 from django.db import transaction
 
+from omnicanal.core import clock
 from omnicanal.customers import services as customers
 from omnicanal.orders.tests.conftest import make_customer
 from omnicanal.storefront import lists
@@ -58,3 +59,12 @@ def test_recently_viewed_keeps_the_last_twelve_newest_first_and_a_device_list_go
         lists.do_merge_viewed(customer_id=ana, handles=["new", "p5"])
 
     assert lists.viewed_handles(ana)[:3] == ["new", "p5", "p14"] and len(lists.viewed_handles(ana)) == 12
+
+
+def test_a_device_list_goes_in_front_of_a_view_made_the_same_instant(ana):
+    with clock.frozen(clock.now()):  # a fast machine: the last view and the sign-in share a clock tick
+        view(ana, "p0", "p1", "p2")
+        with transaction.atomic():
+            lists.do_merge_viewed(customer_id=ana, handles=["new", "p1"])
+
+        assert lists.viewed_handles(ana) == ["new", "p1", "p2", "p0"]
