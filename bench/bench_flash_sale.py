@@ -219,6 +219,51 @@ def _peak_rss_mb(pid: int) -> float | None:
     return None
 
 
+def _cpu_seconds(pid: int) -> float:
+    """The process's CPU time so far (user + system), from /proc; 0 once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_pids() -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as f:
+                    if f.read().strip() == "postgres":
+                        found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+class CpuSplit:
+    """CPU seconds spent by the web workers, the background worker and PostgreSQL during one run: where
+    a request's cost goes (the machine has two cores; whatever one side spends, the others lack)."""
+
+    def __init__(self, server: int, worker: int) -> None:
+        self.groups = {"web": lambda: _children(server), "worker": lambda: [worker, *_children(worker)],
+                       "postgres": _postgres_pids}
+
+    def __enter__(self) -> CpuSplit:
+        self.before = {name: {pid: _cpu_seconds(pid) for pid in pids()} for name, pids in self.groups.items()}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.spent = {}
+        for name, pids in self.groups.items():
+            start = self.before[name]
+            self.spent[name] = sum(_cpu_seconds(pid) - start.get(pid, 0.0) for pid in pids())
+
+    def per_answer_ms(self, answers: int) -> str:
+        return " / ".join(f"{name} {1000 * spent / answers:.2f}" for name, spent in self.spent.items())
+
+
 def _pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(len(values) * q))]
 
@@ -252,11 +297,15 @@ def main(argv: list[str]) -> None:
             t.join()
         _settle()
         _reset_bare(units)
-        bare_before, bare_before_s = _sale(port, auth, "/bench/bare", buyers, clients)
-        results, elapsed = _sale(port, auth, "/api/v1/orders", buyers, clients)
+        with CpuSplit(server.pid, worker.pid) as bare_cpu:
+            bare_before, bare_before_s = _sale(port, auth, "/bench/bare", buyers, clients)
+        with CpuSplit(server.pid, worker.pid) as sale_cpu:
+            results, elapsed = _sale(port, auth, "/api/v1/orders", buyers, clients)
+        backlog_at_end = _pending_events()
         _reset_bare(units)
         bare_after, bare_after_s = _sale(port, auth, "/bench/bare", buyers, clients)
         time.sleep(2)  # let the background worker take the sale's events
+        backlog_after = _pending_events()
         web_pids = _children(server.pid)
         web_rss = [r for r in (_peak_rss_mb(pid) for pid in web_pids) if r is not None]
         worker_pids = [worker.pid, *_children(worker.pid)]
@@ -298,6 +347,10 @@ def main(argv: list[str]) -> None:
         some = sorted(lat * 1000 for lat, status, _, _ in results if status == code)
         if some:
             print(f"  {label:<17} : p50 {statistics.median(some):.1f} ms, p99 {_pct(some, 0.99):.1f} ms")
+    print(f"  CPU ms per answer : sale {sale_cpu.per_answer_ms(len(results))}; "
+          f"ceiling (before) {bare_cpu.per_answer_ms(len(bare_before))}")
+    print(f"  worker's backlog  : {backlog_at_end} events pending when the sale's last answer came, "
+          f"{backlog_after} after the second ceiling run and 2 s (the worker keeps up when it falls)")
     print(f"  units oversold    : {oversold}   (reserved {row.reserved} of {row.on_hand} on hand, {orders} orders)")
     print(f"  peak RSS          : web processes {', '.join(f'{r:.0f}' for r in sorted(web_rss))} MB "
           f"(max {max(web_rss, default=0):.0f} MB); background worker "
@@ -322,6 +375,12 @@ def _settle(most: float = 30.0) -> None:
         if pending != last:
             last, still = pending, time.monotonic()
         time.sleep(0.2)
+
+
+def _pending_events() -> int:
+    from omnicanal.core.models import OutboxEvent, OutboxStatus
+
+    return OutboxEvent.objects.filter(status=OutboxStatus.PENDING).count()
 
 
 def _ping(port: int, auth: str) -> None:

@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import dataclasses
 import datetime as dt
 import functools
-import json
 import logging
 import threading
 import traceback
@@ -34,13 +32,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.module_loading import autodiscover_modules
 
 from omnicanal.core import clock, lanes, metrics, requestid, tracing
 from omnicanal.core.models import OutboxEvent, OutboxStatus
+from omnicanal.core.payloads import payload, payload_json
 from omnicanal.core.wakes import Handoffs, Wakes
 
 log = logging.getLogger(__name__)
@@ -99,47 +97,6 @@ def _topic_of_class(cls: type) -> str:
     return f"{app}.{cls.__name__}"
 
 
-_LEAVES = (str, int, float, bool, type(None))
-_LEAF_TYPES = frozenset(_LEAVES)  # exact types (a subclass, a str enum, goes through _plain)
-# What json.dumps(..., cls=DjangoJSONEncoder) builds on every call, built once: it turns Decimal,
-# datetime and UUID into plain strings.
-_ENCODER = DjangoJSONEncoder()
-
-
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...] | None:
-    """A dataclass's field names (None for any other class), looked up once per class."""
-    return tuple(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else None
-
-
-def _plain(value: Any) -> Any:
-    """dataclasses.asdict without its deep copies (events are frozen and hold plain values): nested
-    events, lists, tuples and dicts become JSON-ready containers; leaves are left to the encoder."""
-    if isinstance(value, _LEAVES):
-        return value
-    if isinstance(value, type):
-        return value
-    names = _field_names(type(value))  # type: ignore[arg-type]  # classes are hashable; the stubs say otherwise
-    if names is not None:
-        # Leaves kept without a call: a reservation's StockReserved made a dozen calls (issue 23).
-        return {name: v if type(v) in _LEAF_TYPES else _plain(v) for name in names for v in (getattr(value, name),)}
-    if isinstance(value, list | tuple):
-        return [v if type(v) in _LEAF_TYPES else _plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
-
-def _payload_json(event: Any) -> str:
-    if not dataclasses.is_dataclass(event) or isinstance(event, type):
-        raise TypeError("events are dataclasses")
-    return _ENCODER.encode(_plain(event))
-
-
-def _payload(event: Any) -> dict[str, Any]:
-    return json.loads(_payload_json(event))
-
-
 # Set by buffered_emits(): the events emit() was given meanwhile, written together when it ends.
 _buffer: contextvars.ContextVar[list[Any] | None] = contextvars.ContextVar("outbox_buffer", default=None)
 
@@ -172,11 +129,11 @@ def emit(event: Any) -> OutboxEvent:
     buffer = _buffer.get()
     if buffer is not None:  # written when the buffered_emits() block ends; this row is not saved yet
         buffer.append(event)
-        return OutboxEvent(topic=topic_of(event), payload=_payload(event), status=OutboxStatus.PENDING)
+        return OutboxEvent(topic=topic_of(event), payload=payload(event), status=OutboxStatus.PENDING)
     topic = topic_of(event)
     row = OutboxEvent.objects.create(
         topic=topic,
-        payload=_payload(event),
+        payload=payload(event),
         created_at=clock.now(),
         status=OutboxStatus.PENDING if _handlers.get(topic) else OutboxStatus.DONE,
         request_id=requestid.current(),
@@ -203,7 +160,7 @@ def emit_many(events: list[Any]) -> list[int]:
     statuses = [str(OutboxStatus.PENDING if _handlers.get(topic) else OutboxStatus.DONE) for topic in topics]
     params: list[Any] = []
     for event, topic, status in zip(events, topics, statuses, strict=True):
-        params += [topic, _payload_json(event), created_at, status, request_id]
+        params += [topic, payload_json(event), created_at, status, request_id]
     with connection.cursor() as cursor:
         cursor.execute(_insert_events_sql(len(events)), params)
         ids = [row[0] for row in cursor.fetchall()]
@@ -240,7 +197,7 @@ class PreparedEvent:
 def prepare(event: Any) -> PreparedEvent:
     topic = topic_of(event)
     status = OutboxStatus.PENDING if _handlers.get(topic) else OutboxStatus.DONE
-    return PreparedEvent(topic=topic, payload_json=_payload_json(event), status=str(status),
+    return PreparedEvent(topic=topic, payload_json=payload_json(event), status=str(status),
                          request_id=requestid.current())
 
 
@@ -423,21 +380,27 @@ def _dispatch_after_commit(event_id: int, topic: str = "") -> None:
         log.exception("outbox dispatch of event %s failed; the relay will retry", event_id)
 
 
-def dispatch_many(event_ids: list[int]) -> int:
+def dispatch_many(event_ids: list[int], *, in_worker: bool = False) -> int:
     """After the commit that wrote them (collected_dispatch()): run the events' in-process handlers
     for all of them in one transaction (the rows locked, SKIP LOCKED, so an event another dispatcher
     holds is left to it), noted in done_handlers and marked done as dispatch() would; then hand the
     worker's part over, event by event, as the commit's callbacks would have. If a handler fails,
     the chunk's transaction rolls back and each event goes through dispatch() alone (its failure
-    recorded, retried with backoff). Returns how many events were finished here."""
+    recorded, retried with backoff). Returns how many events were finished here.
+
+    In the worker (`in_worker`, a process's hand-over: core.wakes.Handoffs) the background handlers
+    run in that one transaction too, and each topic's batches are drained once after it: a placed
+    order's seven reactions were seven transactions, each locking and updating the event's row."""
     if not event_ids:
         return 0
     leftovers: list[int] = []
     try:
-        finished, to_worker_only = _run_in_process(event_ids)
+        finished, to_worker_only = _run_in_process(event_ids, in_worker=in_worker)
     except Exception:
         log.exception("outbox: a handler failed on a chunk of %s events; dispatching them one by one", len(event_ids))
         finished, to_worker_only, leftovers = 0, [], list(event_ids)
+    if in_worker:
+        return finished + _finish_in_worker(to_worker_only, leftovers)
     for pk, topic in to_worker_only:  # what is left runs in the worker: hand the id over, as after a commit
         if _worker_entry is None:
             leftovers.append(pk)
@@ -457,7 +420,21 @@ def dispatch_many(event_ids: list[int]) -> int:
     return finished
 
 
-def _run_in_process(event_ids: list[int]) -> tuple[int, list[tuple[int, str]]]:
+def _finish_in_worker(batched: list[tuple[int, str]], leftovers: list[int]) -> int:
+    """dispatch_many in the worker, after its transaction: each topic's batches drained once, a failed
+    chunk's events one at a time. Returns how many of them are done."""
+    for topic in dict.fromkeys(topic for _, topic in batched):
+        run_batches(topic)
+    done = OutboxEvent.objects.filter(pk__in=[pk for pk, _ in batched], status=OutboxStatus.DONE).count() if batched else 0
+    for pk in leftovers:
+        try:
+            done += dispatch(pk, in_worker=True)
+        except Exception:  # the relay retries it, with backoff
+            log.exception("outbox: dispatching event %s in the worker failed; the relay will retry", pk)
+    return done
+
+
+def _run_in_process(event_ids: list[int], *, in_worker: bool = False) -> tuple[int, list[tuple[int, str]]]:
     """dispatch_many's transaction: (events finished, (id, topic) of those the worker finishes)."""
     finished, to_worker_only = 0, []
     with transaction.atomic():
@@ -465,20 +442,29 @@ def _run_in_process(event_ids: list[int]) -> tuple[int, list[tuple[int, str]]]:
                     .filter(pk__in=event_ids, status=OutboxStatus.PENDING).order_by("pk")
                     .only("id", "topic", "payload", "created_at", "done_handlers", "status", "request_id"))
         groups: dict[tuple[tuple[str, ...], bool], list[int]] = defaultdict(list)
+        # A handler offering a batched form (`handler.many(envelopes)`: the customers' timeline) gets
+        # the chunk's events at once, at the end of the chunk, as core.demo_outbox does.
+        many: dict[str, tuple[Callable[[list[Envelope]], Any], list[Envelope]]] = {}
         for row in rows:
             done = list(row.done_handlers)
             registrations = handlers_for(row.topic)
             with requestid.bound(row.request_id or requestid.current()):
                 for registration in registrations:
-                    if registration.background or registration.batch or registration.name in done:
+                    if (registration.background and not in_worker) or registration.batch or registration.name in done:
                         continue
-                    registration.func(_envelope(row))
+                    batched = getattr(registration.func, "many", None)
+                    if batched is not None:
+                        many.setdefault(registration.name, (batched, []))[1].append(_envelope(row))
+                    else:
+                        registration.func(_envelope(row))
                     done.append(registration.name)
             complete = {r.name for r in registrations} <= set(done)
             if not complete:  # the worker's part, batch handlers included (its dispatch drains them)
                 to_worker_only.append((row.pk, row.topic))
             finished += complete
             groups[(tuple(done), complete)].append(row.pk)
+        for batched, envelopes in many.values():
+            batched(envelopes)
         now = clock.now()
         # One UPDATE per set of handlers run (a topic's events share it), not one per event.
         for (done_names, complete), pks in groups.items():

@@ -27,18 +27,12 @@ def heartbeat() -> None:
 @db_task(retries=0)
 def dispatch_in_worker(event_id: int | list[int]) -> bool:
     """Background handlers of one event, or of several a process handed over together (oldest first,
-    core.wakes.Handoffs); a failure is retried by the relay with backoff. With a list, one event's
-    failure does not hold up the others'. True when every event is done."""
+    core.wakes.Handoffs: in one transaction, outbox.dispatch_many); a failure is retried by the relay
+    with backoff. With a list, one event's failure does not hold up the others'. True when every
+    event is done."""
     if isinstance(event_id, int):
         return outbox.dispatch(event_id, in_worker=True)
-    done = True
-    for one in event_id:
-        try:
-            done = outbox.dispatch(one, in_worker=True) and done
-        except Exception:  # the relay retries it, with backoff
-            log.exception("outbox: dispatching event %s in the worker failed; the relay will retry", one)
-            done = False
-    return done
+    return outbox.dispatch_many(event_id, in_worker=True) == len(event_id)
 
 
 @db_task(retries=0)

@@ -9,7 +9,8 @@ import time
 from dataclasses import dataclass
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from omnicanal.core import outbox, tasks
 from omnicanal.core.models import OutboxEvent, OutboxStatus
@@ -44,6 +45,36 @@ def react(event: outbox.Envelope) -> None:
     reacted.append(event["n"])
 
 
+@dataclass(frozen=True)
+class Tuck:  # an order's OrderPlaced in small: reactions one at a time in the worker, and a batch
+    n: int
+
+
+tucked: list[tuple[str, int]] = []
+
+
+@outbox.handles("core.Tuck", background=True)
+def first_reaction(event: outbox.Envelope) -> None:
+    tucked.append(("first", event["n"]))
+
+
+@outbox.handles("core.Tuck", background=True)
+def second_reaction(event: outbox.Envelope) -> None:
+    tucked.append(("second", event["n"]))
+
+
+def second_reactions(events: list[outbox.Envelope]) -> None:  # its batched form (the customers' timeline's)
+    tucked.append(("second, together", len(events)))
+
+
+second_reaction.many = second_reactions  # type: ignore[attr-defined]
+
+
+@outbox.handles("core.Tuck", batch=True)
+def tucks_counted(batch: list[outbox.Envelope]) -> None:
+    tucked.append(("batch", len(batch)))
+
+
 @pytest.fixture
 def coalesced(monkeypatch):
     """A 50 ms window; the worker's entry records the event ids it is handed instead of running."""
@@ -63,6 +94,7 @@ def coalesced(monkeypatch):
     monkeypatch.setattr(outbox, "_worker_entry", entry)
     drained.clear()
     reacted.clear()
+    tucked.clear()
     yield handed, arrived
     for coalescer in (wakes, handoffs):  # a trailing one left due would reach the next test's entry
         with coalescer.cond:
@@ -145,3 +177,26 @@ def test_a_coalesced_hand_over_runs_each_events_handlers_in_the_worker_one_failu
 def _emit_tock(n: int) -> int:
     with transaction.atomic():
         return outbox.emit(Tock(n)).pk
+
+
+def _handed_tucks(count: int) -> tuple[list[int], int]:
+    """`count` Tuck events handed to the worker in one list: (their ids, the statements it ran)."""
+    with outbox.deferred_dispatch(), transaction.atomic():
+        ids = [outbox.emit(Tuck(n)).pk for n in range(count)]
+    with CaptureQueriesContext(connection) as captured:
+        assert tasks.dispatch_in_worker.call_local(ids) is True
+    return ids, len(captured.captured_queries)
+
+
+def test_a_hand_over_runs_its_events_reactions_in_one_transaction_and_drains_their_batch_once(coalesced):
+    # when the worker takes a process's hand-over of three events, then one of ten
+    ids, three = _handed_tucks(3)
+    more, ten = _handed_tucks(10)
+    # then each event's reactions ran once, in order, a reaction's batched form and the batch handler
+    # each took a list at once
+    assert tucked == [*[("first", n) for n in range(3)], ("second, together", 3), ("batch", 3),
+                      *[("first", n) for n in range(10)], ("second, together", 10), ("batch", 10)]
+    assert set(OutboxEvent.objects.filter(pk__in=ids + more).values_list("status", flat=True)) == {OutboxStatus.DONE}
+    # and the outbox's own statements do not grow with the events (seven reactions of a placed order
+    # were seven transactions, each locking and updating the event's row: issue 23)
+    assert ten == three
