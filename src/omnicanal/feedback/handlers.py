@@ -24,8 +24,20 @@ PICKUP_DONE = "picked_up"
 # In the worker: an order's answer (a flash sale's buyers) never waits for this (docs/orders.md).
 @outbox.handles(order_events.OrderPlaced, background=True)
 def count_order(event: outbox.Envelope) -> None:
-    budget.do_record_interaction(customer_id=event["customer_id"], kind="order", ref=event["order_id"],
-                                 channel=event["channel"], at=event.occurred_at)
+    budget.do_record_interaction(**_order_interaction(event))
+
+
+def count_orders(events: list[outbox.Envelope]) -> None:
+    """count_order's batched form: the worker's hand-over of several orders in one INSERT (core.outbox)."""
+    budget.do_record_interactions([_order_interaction(event) for event in events])
+
+
+count_order.many = count_orders  # type: ignore[attr-defined]
+
+
+def _order_interaction(event: outbox.Envelope) -> dict:
+    return {"customer_id": event["customer_id"], "kind": "order", "ref": event["order_id"],
+            "channel": event["channel"], "at": event.occurred_at}
 
 
 @outbox.handles(order_events.FulfillmentChanged)

@@ -28,6 +28,15 @@ def do_record_interaction(*, customer_id: str, kind: str, ref: str, channel: str
     return True
 
 
+def do_record_interactions(interactions: list[dict]) -> None:
+    """Tally several interactions at once (do_record_interaction's keyword arguments each), each once,
+    in one INSERT: those already counted, or without a customer, are left out."""
+    Interaction.objects.bulk_create([
+        Interaction(customer_id=i["customer_id"], kind=i["kind"], ref=i["ref"][:64], channel=i.get("channel", "")[:30],
+                    at=i.get("at") or clock.now())
+        for i in interactions if i["customer_id"]], ignore_conflicts=True)
+
+
 def _lock(customer_id: str) -> None:
     BudgetLock.objects.get_or_create(customer_id=customer_id)
     BudgetLock.objects.select_for_update().get(customer_id=customer_id)
