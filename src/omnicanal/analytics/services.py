@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db import IntegrityError, transaction
+
 from omnicanal.analytics import cells, kpis, order_rollups
 from omnicanal.analytics.cells import add as _add
 from omnicanal.analytics.cells import buckets as buckets
@@ -65,21 +67,43 @@ def do_count_orders(*, order_ids: Iterable[str], kinds: dict[str, str] | None = 
     once (order_rollups.sync_counted). The same cells as one by one, in a few statements a batch.
     Answers how many orders were new."""
     ids = list(dict.fromkeys(order_ids))
-    had = set(CountedOrder.objects.select_for_update().filter(order_id__in=ids).values_list("order_id", flat=True))
+    rows = list(CountedOrder.objects.select_for_update().filter(order_id__in=ids).order_by("pk"))
+    had = {row.order_id for row in rows}
     facts = {fact.order_id: fact for fact in orders.order_facts(order_ids=ids)}
-    new = [fact for order_id, fact in facts.items() if order_id not in had]
-    if new:
-        kinds = location_kinds() if kinds is None else kinds
-        # a concurrent cancellation's handler may create a note first (cancelled: it adds nothing here)
-        CountedOrder.objects.bulk_create([CountedOrder(order_id=f.order_id, **_defaults(f, kinds)) for f in new],
-                                         ignore_conflicts=True)
-    rows = list(CountedOrder.objects.select_for_update().filter(order_id__in=list(facts)).order_by("pk"))
+    rows = [row for row in rows if row.order_id in facts]  # an order without facts is left alone, as before
+    new = {order_id: fact for order_id, fact in facts.items() if order_id not in had}
+    notes, created = _create_notes(new, location_kinds() if new and kinds is None else kinds or {})
     writes = order_rollups.Writes()
-    for row in rows:
-        if row.order_id not in had and not row.cancelled:
+    for row in notes:
+        if row.order_id in created and not row.cancelled:
             _collect(writes.cells, row, +1)
-    order_rollups.sync_counted(rows, facts, today=today or order_rollups.business_today(), writes=writes)
-    return len(new)
+    order_rollups.sync_counted([*rows, *notes], facts, today=today or order_rollups.business_today(),
+                               writes=writes)
+    return len(created)
+
+
+def _create_notes(new: dict[str, orders.OrderFact], kinds: dict[str, str]) -> tuple[list[CountedOrder], set[str]]:
+    """The new orders' notes, created in one statement: (the notes, the ids created here). When another
+    handler created one meanwhile (a cancellation's, the same event handled twice), one by one as
+    do_count_order does, the notes found locked: those add nothing here."""
+    if not new:
+        return [], set()
+    try:
+        with transaction.atomic():
+            notes = CountedOrder.objects.bulk_create([CountedOrder(order_id=order_id, **_defaults(fact, kinds))
+                                                      for order_id, fact in new.items()])
+        if any(note.pk is None for note in notes):  # a database that returns no ids from a bulk insert
+            notes = list(CountedOrder.objects.filter(order_id__in=list(new)).order_by("pk"))
+        return notes, set(new)
+    except IntegrityError:
+        notes, created = [], set()
+        for order_id, fact in new.items():
+            note, made = CountedOrder.objects.select_for_update().get_or_create(order_id=order_id,
+                                                                                defaults=_defaults(fact, kinds))
+            notes.append(note)
+            if made:
+                created.add(order_id)
+        return notes, created
 
 
 def _collect(into: cells.Sums, counted: CountedOrder, sign: int) -> None:
