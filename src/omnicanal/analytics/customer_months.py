@@ -12,16 +12,20 @@ free bit on its first counted order and keeps it for good."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import IntegrityError, connections, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from omnicanal.analytics import tiling
 from omnicanal.analytics.models import ChannelBit, CustomerHour, CustomerMonth, Grain
 
 BITS = 63  # a signed bigint's bits: the sales channels a shop can have in the month rows
 CENTS = Decimal(100)
+
+Pair = tuple[str, dt.datetime]  # (customer_id, month)
+CHUNK = 400  # pairs per lock statement (two parameters each: under SQLite's old 999 limit)
 
 # (channels used, customers, spend in hundredths, customers with two orders or more)
 Group = tuple[int, int, int, int]
@@ -67,17 +71,49 @@ def lock(customer_id: str, month: dt.datetime) -> None:
 
 def fold(customer_id: str, month: dt.datetime) -> dict[str, int] | None:
     """The month row its hour rows make now (None: no live order that month)."""
-    end = tiling.ceil(month + dt.timedelta(days=1), Grain.MONTH)
-    rows = list(CustomerHour.objects.filter(customer_id=customer_id, bucket__gte=month, bucket__lt=end,
-                                            orders__gt=0).values_list("channel", "orders", "spend"))
+    return fold_many([(customer_id, month)])[(customer_id, month)]
+
+
+def fold_many(pairs: Iterable[Pair]) -> dict[Pair, dict[str, int] | None]:
+    """The month row each (customer, month)'s hour rows make now (None: no live order that month),
+    read in one statement (the customers' hours over the months' span, the other months left out)."""
+    pairs = sorted(set(pairs))
+    if not pairs:
+        return {}
+    start = min(month for _, month in pairs)
+    end = tiling.ceil(max(month for _, month in pairs) + dt.timedelta(days=1), Grain.MONTH)
+    rows: dict[Pair, list[tuple[str, int, Decimal]]] = {pair: [] for pair in pairs}
+    for customer_id, bucket, channel, orders, spend in CustomerHour.objects.filter(
+            customer_id__in=sorted({customer_id for customer_id, _ in pairs}), bucket__gte=start, bucket__lt=end,
+            orders__gt=0).values_list("customer_id", "bucket", "channel", "orders", "spend"):
+        found = rows.get((customer_id, month_of(bucket)))
+        if found is not None:
+            found.append((channel, orders, spend))
+    bits = bits_of(channel for found in rows.values() for channel, _, _ in found)
+    return {pair: _month_row(found, bits) for pair, found in rows.items()}
+
+
+def _month_row(rows: list[tuple[str, int, Decimal]], bits: dict[str, int]) -> dict[str, int] | None:
+    """(channel, orders, spend) hour rows of a customer's month → its month row."""
     if not rows:
         return None
     mask = 0
-    for channel in sorted({channel for channel, _, _ in rows}):
-        mask |= 1 << bit_of(channel)
+    for channel in {channel for channel, _, _ in rows}:
+        mask |= 1 << bits[channel]
     spend = sum((spend for _, _, spend in rows), Decimal(0))
     return {"orders": sum(orders for _, orders, _ in rows), "spend_cents": cents(spend),
             "channels": mask}
+
+
+def bits_of(channels: Iterable[str]) -> dict[str, int]:
+    """{channel: its bit}: the known ones in one statement, a new channel's given as bit_of does
+    (in alphabetical order, as one by one)."""
+    wanted = sorted(set(channels))
+    found = dict(ChannelBit.objects.filter(channel__in=wanted).values_list("channel", "bit")) if wanted else {}
+    for channel in wanted:
+        if channel not in found:
+            found[channel] = bit_of(channel)
+    return found
 
 
 def recount(customer_id: str, month: dt.datetime) -> None:
@@ -96,6 +132,45 @@ def recount(customer_id: str, month: dt.datetime) -> None:
             return
         except IntegrityError:  # a concurrent handler created it: wait for its commit, then fold again
             lock(customer_id, month)
+
+
+def lock_many(pairs: Iterable[Pair]) -> dict[Pair, int]:
+    """`lock` for many (customer, month) pairs in one statement, in (customer, month) order (every
+    writer's order); answers {pair: pk} of the month rows there are."""
+    pairs = sorted(set(pairs))
+    found: dict[Pair, int] = {}
+    for start in range(0, len(pairs), CHUNK):
+        match = Q()
+        for customer_id, month in pairs[start:start + CHUNK]:
+            match |= Q(customer_id=customer_id, month=month)
+        found.update(((customer_id, month), pk) for pk, customer_id, month in CustomerMonth.objects.select_for_update()
+                     .filter(match).order_by("customer_id", "month").values_list("pk", "customer_id", "month"))
+    return found
+
+
+def recount_many(locked: dict[Pair, int], pairs: Iterable[Pair]) -> None:
+    """`recount` for many pairs whose hours changed, the month rows there were locked by `lock_many`
+    (`locked`) before: one read of the hours, then the rows updated, deleted and created a statement
+    each. A row a concurrent handler created meanwhile makes the creation fail: those pairs are
+    recounted one by one, which waits for that handler's commit."""
+    folded = fold_many(pairs)
+    update = [CustomerMonth(pk=locked[pair], customer_id=pair[0], month=pair[1], **row)
+              for pair, row in folded.items() if row is not None and pair in locked]
+    if update:
+        CustomerMonth.objects.bulk_update(update, ["orders", "spend_cents", "channels"])
+    gone = [locked[pair] for pair, row in folded.items() if row is None and pair in locked]
+    if gone:
+        CustomerMonth.objects.filter(pk__in=gone).delete()
+    create = [CustomerMonth(customer_id=pair[0], month=pair[1], **row)
+              for pair, row in folded.items() if row is not None and pair not in locked]
+    if not create:
+        return
+    try:
+        with transaction.atomic():
+            CustomerMonth.objects.bulk_create(create)
+    except IntegrityError:
+        for row in create:
+            recount(row.customer_id, row.month)
 
 
 def _popcount(vendor: str, bits: list[int]) -> str:

@@ -136,15 +136,16 @@ def day_of(at: dt.datetime) -> dt.datetime:
     return tiling.floor(at, Grain.DAY)
 
 
-def mark_dirty(bucket: dt.datetime) -> None:
-    """A CustomerHour row of `bucket`'s day changes (in the caller's transaction): when the day is
-    closed, its pack is dirty from now on (created dirty when there is none, so that a build in
-    progress waits for this transaction and a later one sees the change). An open day has no pack."""
-    day = day_of(bucket)
-    if day + DAY > clock.now():
-        return
-    CustomerDayPack.objects.bulk_create([CustomerDayPack(day=day, dirty=True)], update_conflicts=True,
-                                        unique_fields=["day"], update_fields=["dirty"])
+def mark_dirty(*buckets: dt.datetime) -> None:
+    """CustomerHour rows of these buckets' days change (in the caller's transaction): each closed
+    day's pack is dirty from now on (created dirty when there is none, so that a build in progress
+    waits for this transaction and a later one sees the change), all in one statement, in day
+    order. An open day has no pack."""
+    now = clock.now()
+    days = sorted({day for day in map(day_of, buckets) if day + DAY <= now})
+    if days:
+        CustomerDayPack.objects.bulk_create([CustomerDayPack(day=day, dirty=True) for day in days],
+                                            update_conflicts=True, unique_fields=["day"], update_fields=["dirty"])
 
 
 def _build(day: dt.datetime, tables: Tables, keys: dict[str, int]) -> None:

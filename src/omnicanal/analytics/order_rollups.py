@@ -15,11 +15,11 @@ import datetime as dt
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 
 from omnicanal.analytics import cells, customer_months, day_packs, histogram, kpis
 from omnicanal.analytics.models import CountedOrder, CustomerDayPack, CustomerHour, CustomerMonth
@@ -156,67 +156,111 @@ def cross_channel_ids(facts: list[orders.OrderFact], *, until: dt.datetime | Non
 
 # --- the writers ---------------------------------------------------------------------------------
 
-def _add_customer(counted: CountedOrder, customer_id: str, orders_delta: int, spend: Decimal) -> None:
-    """Add to the customer's hour row, then recount its month row (customer_months) from its hours;
-    a closed day's pack is dirty from now on (day_packs)."""
-    bucket = cells.buckets(counted.placed_at)[0][1]
-    month = customer_months.month_of(bucket)
-    customer_months.lock(customer_id, month)  # before the hour: concurrent handlers recount in turn
-    key = {"customer_id": customer_id, "bucket": bucket, "channel": counted.channel, "location": counted.location}
-    if not CustomerHour.objects.filter(**key).update(orders=F("orders") + orders_delta, spend=F("spend") + spend):
-        try:
-            with transaction.atomic():  # a concurrent handler may create the row first
-                CustomerHour.objects.create(**key, orders=orders_delta, spend=spend)
-        except IntegrityError:
-            CustomerHour.objects.filter(**key).update(orders=F("orders") + orders_delta, spend=F("spend") + spend)
-    customer_months.recount(customer_id, month)
-    day_packs.mark_dirty(bucket)
+HourKey = tuple[str, dt.datetime, str, str]  # a CustomerHour row: customer, hour, channel, location
+NOTED = ["added", "cross_channel", "next_due", "counted_customer", "counted_spend"]  # CountedOrder's sync fields
 
 
-def _sync(counted: CountedOrder, fact: orders.OrderFact | None, returns: Iterable[orders.ReturnFact], *,
-          today: dt.date, cross: bool | None = None) -> None:
-    """Bring what the order added (cells, its customer's hour) to what its facts say now."""
-    live = fact if fact is not None and not counted.cancelled and not fact.cancelled else None
+@dataclass
+class Writes:
+    """What a batch of syncs (and its caller's counting) adds, summed per row: the cells' deltas and
+    the customers' hours (orders, spend). `_write` adds each row's sum once."""
+
+    cells: cells.Sums = field(default_factory=cells.sums)
+    hours: dict[HourKey, list] = field(default_factory=lambda: defaultdict(lambda: [0, Decimal(0)]))
+
+    def customer(self, counted: CountedOrder, customer_id: str, orders_delta: int, spend: Decimal) -> None:
+        """The customer's hour row of the order's placement, channel and location."""
+        key = (customer_id, cells.buckets(counted.placed_at)[0][1], counted.channel, counted.location)
+        self.hours[key][0] += orders_delta
+        self.hours[key][1] += spend
+
+
+def _write(writes: Writes) -> None:
+    """The cells, then each (customer, month) whose hours change locked, in order, before the hours
+    change (concurrent handlers recount in turn, each seeing the other's hours), the hours added,
+    the month rows recounted from them (customer_months), the closed days' packs marked dirty
+    (day_packs). A row whose deltas sum to nothing is left alone."""
+    cells.apply(writes.cells)
+    hours = {key: (n, spend) for key, (n, spend) in writes.hours.items() if n or spend}
+    if not hours:
+        return
+    pairs = sorted({(customer_id, customer_months.month_of(bucket)) for customer_id, bucket, _, _ in hours})
+    locked = customer_months.lock_many(pairs)
+    cells.upsert_add(CustomerHour, ("customer_id", "bucket", "channel", "location"), ("orders", "spend"),
+                     [(*key, *hours[key]) for key in sorted(hours)])
+    customer_months.recount_many(locked, pairs)
+    day_packs.mark_dirty(*(bucket for _, bucket, _, _ in hours))
+
+
+def _live(counted: CountedOrder, fact: orders.OrderFact | None) -> orders.OrderFact | None:
+    return fact if fact is not None and not counted.cancelled and not fact.cancelled else None
+
+
+def _plan(counted: CountedOrder, fact: orders.OrderFact | None, returns: Iterable[orders.ReturnFact], *,
+          today: dt.date, cross: bool, writes: Writes) -> None:
+    """Bring what the order added (cells, its customer's hour) to what its facts say now: the
+    differences go to `writes`, the new note to `counted` (saved by the caller)."""
+    live = _live(counted, fact)
     if live is not None and counted.cross_channel is None:  # decided once, with the touches known at placement
-        counted.cross_channel = bool(cross_channel_ids([live], until=live.placed_at)) if cross is None else cross
+        counted.cross_channel = cross
     want = order_metrics(live, returns, today=today, cross=bool(counted.cross_channel)) if live else {}
     had = {metric: Decimal(value) for metric, value in counted.added.items()}
     deltas = {metric: want.get(metric, Decimal(0)) - had.get(metric, Decimal(0)) for metric in sorted({*want, *had})}
-    cells.add(at=counted.placed_at, channel=counted.channel, location=counted.location, deltas=deltas)
+    cells.collect(writes.cells, at=counted.placed_at, channel=counted.channel, location=counted.location,
+                  deltas=deltas)
     customer = live.customer_id if live is not None else ""
     spend = live.total if live is not None and customer else Decimal(0)
     if (customer, spend) != (counted.counted_customer, counted.counted_spend):
         if counted.counted_customer:
-            _add_customer(counted, counted.counted_customer, -1, -counted.counted_spend)
+            writes.customer(counted, counted.counted_customer, -1, -counted.counted_spend)
         if customer:
-            _add_customer(counted, customer, 1, spend)
+            writes.customer(counted, customer, 1, spend)
     counted.added = {metric: str(value) for metric, value in want.items()}
     counted.next_due = pending_promise(live, today) if live is not None else None
     counted.counted_customer, counted.counted_spend = customer, spend
-    counted.save(update_fields=["added", "cross_channel", "next_due", "counted_customer", "counted_spend"])
+
+
+def sync_counted(rows: list[CountedOrder], facts: dict[str, orders.OrderFact], *, today: dt.date,
+                 cross: set[str] | None = None, writes: Writes | None = None) -> None:
+    """Sync these counted orders (locked by the caller, who read their facts after the lock) together:
+    their returns read once, cross-channel decided once for those still undecided (each from the
+    touches before its own placement: `until` the latest), every delta summed with the caller's
+    `writes` and written once, the notes saved in one statement. `cross`: the ids decided
+    cross-channel (the rebuild's, from the touches known now)."""
+    writes = writes or Writes()
+    returns: dict[str, list[orders.ReturnFact]] = defaultdict(list)
+    known = [row.order_id for row in rows if row.order_id in facts]
+    for ret in orders.return_facts(order_ids=known) if known else ():
+        returns[ret.order_id].append(ret)
+    if cross is None:
+        undecided = [live for row in rows if row.cross_channel is None
+                     and (live := _live(row, facts.get(row.order_id))) is not None]
+        cross = set(cross_channel_ids(undecided, until=max((f.placed_at for f in undecided), default=None)))
+    for row in rows:
+        _plan(row, facts.get(row.order_id), returns[row.order_id], today=today, cross=row.order_id in cross,
+              writes=writes)
+    _write(writes)
+    if rows:
+        CountedOrder.objects.bulk_update(rows, NOTED)
+
+
+def do_sync_orders(*, order_ids: Iterable[str], today: dt.date | None = None, cross: set[str] | None = None) -> int:
+    """Re-count counted orders' returns, redemption, cycle times and promises from their facts now, in
+    one batch (an order whose placement is not counted yet is left: counting it will sync it).
+    Answers how many were synced."""
+    ids = list(dict.fromkeys(order_ids))
+    rows = list(CountedOrder.objects.select_for_update().filter(order_id__in=ids).order_by("pk"))
+    if not rows:
+        return 0
+    # read after the lock: two events of one order sync in turn
+    facts = {fact.order_id: fact for fact in orders.order_facts(order_ids=[row.order_id for row in rows])}
+    sync_counted(rows, facts, today=today or business_today(), cross=cross)
+    return len(rows)
 
 
 def do_sync_order(*, order_id: str, today: dt.date | None = None) -> bool:
-    """Re-count a counted order's returns, redemption, cycle times and promises from its facts now
-    (False when its placement is not counted yet: counting it will sync it)."""
-    counted = CountedOrder.objects.select_for_update().filter(order_id=order_id).first()
-    if counted is None:
-        return False
-    fact = orders.order_fact(order_id)  # read after the lock: two events of one order sync in turn
-    returns = orders.return_facts(order_ids=[order_id]) if fact is not None else []
-    _sync(counted, fact, returns, today=today or business_today())
-    return True
-
-
-def _sync_batch(order_ids: list[str], *, today: dt.date, cross: set[str] | None = None) -> None:
-    counted = list(CountedOrder.objects.select_for_update().filter(order_id__in=order_ids).order_by("pk"))
-    facts = {fact.order_id: fact for fact in orders.order_facts(order_ids=order_ids)}
-    returns: dict[str, list[orders.ReturnFact]] = defaultdict(list)
-    for ret in orders.return_facts(order_ids=order_ids):
-        returns[ret.order_id].append(ret)
-    for row in counted:
-        _sync(row, facts.get(row.order_id), returns[row.order_id], today=today,
-              cross=None if cross is None else row.order_id in cross)
+    """do_sync_orders for one order (False when its placement is not counted yet)."""
+    return bool(do_sync_orders(order_ids=[order_id], today=today))
 
 
 BATCH = 500
@@ -233,7 +277,7 @@ def do_count_overdue_promises(*, today: dt.date | None = None) -> int:
                        .values_list("order_id", flat=True)[:BATCH])
             if not ids:
                 return synced
-            _sync_batch(ids, today=today)
+            do_sync_orders(order_ids=ids, today=today)
             synced += len(ids)
 
 
@@ -248,5 +292,5 @@ def do_rebuild_order_rollups(facts: list[orders.OrderFact]) -> None:
     cross = set(cross_channel_ids([fact for fact in facts if not fact.cancelled]))
     ids = [fact.order_id for fact in facts]
     for start in range(0, len(ids), BATCH):
-        _sync_batch(ids[start:start + BATCH], today=today, cross=cross)
+        do_sync_orders(order_ids=ids[start:start + BATCH], today=today, cross=cross)
     day_packs.do_build_day_packs()

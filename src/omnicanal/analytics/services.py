@@ -5,9 +5,13 @@ outbox runs each handler in one)."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 
-from omnicanal.analytics import kpis, order_rollups
+from django.db import IntegrityError, transaction
+
+from omnicanal.analytics import cells, kpis, order_rollups
 from omnicanal.analytics.cells import add as _add
 from omnicanal.analytics.cells import buckets as buckets
 from omnicanal.analytics.models import CountedOrder, CountedReturn, RollupCell
@@ -52,6 +56,59 @@ def do_count_order(*, fact: orders.OrderFact, kinds: dict[str, str] | None = Non
         _add(at=counted.placed_at, channel=counted.channel, location=counted.location,
              deltas=_order_deltas(counted, +1))
     return created
+
+
+def do_count_orders(*, order_ids: Iterable[str], kinds: dict[str, str] | None = None,
+                    today: dt.date | None = None) -> int:
+    """do_count_order, then order_rollups.do_sync_order, for a batch of placed orders at once (the
+    worker's OrderPlaced batch): the orders counted already locked, then every fact read once (after
+    that lock), the new notes created in one statement (an order counted already adds nothing: a
+    retried batch), and the placements' and the syncs' deltas summed per cell and row and written
+    once (order_rollups.sync_counted). The same cells as one by one, in a few statements a batch.
+    Answers how many orders were new."""
+    ids = list(dict.fromkeys(order_ids))
+    rows = list(CountedOrder.objects.select_for_update().filter(order_id__in=ids).order_by("pk"))
+    had = {row.order_id for row in rows}
+    facts = {fact.order_id: fact for fact in orders.order_facts(order_ids=ids)}
+    rows = [row for row in rows if row.order_id in facts]  # an order without facts is left alone, as before
+    new = {order_id: fact for order_id, fact in facts.items() if order_id not in had}
+    notes, created = _create_notes(new, location_kinds() if new and kinds is None else kinds or {})
+    writes = order_rollups.Writes()
+    for row in notes:
+        if row.order_id in created and not row.cancelled:
+            _collect(writes.cells, row, +1)
+    order_rollups.sync_counted([*rows, *notes], facts, today=today or order_rollups.business_today(),
+                               writes=writes)
+    return len(created)
+
+
+def _create_notes(new: dict[str, orders.OrderFact], kinds: dict[str, str]) -> tuple[list[CountedOrder], set[str]]:
+    """The new orders' notes, created in one statement: (the notes, the ids created here). When another
+    handler created one meanwhile (a cancellation's, the same event handled twice), one by one as
+    do_count_order does, the notes found locked: those add nothing here."""
+    if not new:
+        return [], set()
+    try:
+        with transaction.atomic():
+            notes = CountedOrder.objects.bulk_create([CountedOrder(order_id=order_id, **_defaults(fact, kinds))
+                                                      for order_id, fact in new.items()])
+        if any(note.pk is None for note in notes):  # a database that returns no ids from a bulk insert
+            notes = list(CountedOrder.objects.filter(order_id__in=list(new)).order_by("pk"))
+        return notes, set(new)
+    except IntegrityError:
+        notes, created = [], set()
+        for order_id, fact in new.items():
+            note, made = CountedOrder.objects.select_for_update().get_or_create(order_id=order_id,
+                                                                                defaults=_defaults(fact, kinds))
+            notes.append(note)
+            if made:
+                created.add(order_id)
+        return notes, created
+
+
+def _collect(into: cells.Sums, counted: CountedOrder, sign: int) -> None:
+    cells.collect(into, at=counted.placed_at, channel=counted.channel, location=counted.location,
+                  deltas=_order_deltas(counted, sign))
 
 
 def do_count_cancellation(*, fact: orders.OrderFact) -> None:
