@@ -495,7 +495,7 @@ def _enqueue_first(topic: str) -> None:
 
 
 _wakes = Wakes(lambda topic, event_id: _enqueue(event_id))  # the main queue's coalesced wake-ups
-_handoffs = Handoffs(lambda ids: _enqueue(ids[0] if len(ids) == 1 else ids))  # and its hand-overs
+_handoffs = Handoffs(_enqueue)  # and its hand-overs: always a list (the worker runs one in one transaction)
 # The priority lane's: a window of 10 ms, not 100 (someone waits on these; docs/operations.md).
 _priority_wakes = Wakes(lambda topic, event_id: _enqueue_first(topic), "OUTBOX_PRIORITY_WAKE_MS", 10)
 
