@@ -10,7 +10,18 @@ from omnicanal.integrations import catalogue, services, tasks
 
 
 def fan_out(event: outbox.Envelope) -> None:
-    endpoints = services.do_fan_out(event)
+    _deliver_after_commit(services.do_fan_out(event))
+
+
+def fan_out_many(events: list[outbox.Envelope]) -> None:
+    """fan_out's batched form: the worker's hand-over of several placed orders at once (core.outbox)."""
+    _deliver_after_commit(services.do_fan_out_many(events))
+
+
+fan_out.many = fan_out_many  # type: ignore[attr-defined]
+
+
+def _deliver_after_commit(endpoints: list[int]) -> None:
     for endpoint_pk in endpoints:
         transaction.on_commit(lambda pk=endpoint_pk: tasks.deliver_endpoint(pk))
 

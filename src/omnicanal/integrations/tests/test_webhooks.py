@@ -14,16 +14,18 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from omnicanal.catalog.services import do_ensure_default_channels
 from omnicanal.conversations.events import TicketOpened
-from omnicanal.core import clock, outbox
+from omnicanal.core import clock, outbox, testing
+from omnicanal.core import tasks as core_tasks
 from omnicanal.core.money import Money
 from omnicanal.customers.events import CustomerErased
 from omnicanal.customers.services import do_identify
 from omnicanal.integrations import tasks
-from omnicanal.integrations.models import WebhookDelivery
+from omnicanal.integrations.models import WebhookDelivery, WebhookEndpoint
 from omnicanal.inventory.events import StockChanged, StockLine
 from omnicanal.orders.events import LineFact, OrderCancelled, OrderPaid, OrderPlaced
 
@@ -342,3 +344,34 @@ def test_order_cancelled_sends_its_cause_code_to_every_endpoint_and_the_words_on
     plain = data_for(EVENTS["order.cancelled"], payload, pii=False)
     assert plain["cause"] == "out_of_stock" and "reason" not in plain
     assert data_for(EVENTS["order.cancelled"], payload, pii=True)["reason"] == payload["reason"]
+
+
+def _handed_over_together(*events) -> int:
+    """The events written in one transaction and handed to the worker as one list (core.wakes.Handoffs,
+    as a flash sale's placed orders are); answers the statements it ran on the webhooks' tables."""
+    with outbox.deferred_dispatch(), transaction.atomic():
+        ids = [outbox.emit(event).pk for event in events]
+    with testing.worker_queued(), CaptureQueriesContext(connection) as captured:  # sent later, by the sweep
+        core_tasks.dispatch_in_worker.call_local(ids)
+    return sum(WebhookDelivery._meta.db_table in q["sql"] or WebhookEndpoint._meta.db_table in q["sql"]
+               for q in captured.captured_queries)
+
+
+def test_placed_orders_handed_over_together_get_one_delivery_each_per_endpoint_in_the_same_statements(
+        transactional_db, api, receiver):
+    # given two endpoints subscribed to order.placed, one of them with the pii scope
+    plain, private = receiver(), receiver()
+    plain.secret = register(api, plain.url, ["order.placed"])["secret"]
+    private.secret = register(api, private.url, ["order.placed"], scopes=["pii"])["secret"]
+    # when the worker takes three placed orders in one hand-over, then six in another
+    three = _handed_over_together(*[placed(f"ord_T{n:02d}", receipt_email="ana@example.cl") for n in range(3)])
+    six = _handed_over_together(*[placed(f"ord_S{n:02d}", receipt_email="ana@example.cl") for n in range(6)])
+    sweep_until_settled()
+    # then each order reached each endpoint once, the receipt address only the one allowed to see it
+    assert sorted(b["data"]["order_id"] for _, b in plain.accepted) == sorted(
+        [f"ord_T{n:02d}" for n in range(3)] + [f"ord_S{n:02d}" for n in range(6)])
+    assert sorted(b["data"]["order_id"] for _, b in private.accepted) == sorted(b["data"]["order_id"] for _, b in plain.accepted)
+    assert all("receipt_email" not in b["data"] for _, b in plain.accepted)
+    assert all(b["data"]["receipt_email"] == "ana@example.cl" for _, b in private.accepted)
+    # and the endpoints were read, and the deliveries written, once per hand-over, whatever its size
+    assert six == three
