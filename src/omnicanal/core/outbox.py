@@ -33,7 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.utils.module_loading import autodiscover_modules
 
 from omnicanal.core import clock, lanes, metrics, requestid, tracing
@@ -657,10 +657,10 @@ def _claim(topic: str, limit: int, lane: int | None = None) -> list[OutboxEvent]
         # whose batch handlers all ran (a batch of nothing to do, claimed again every round: issue 23).
         grace, mine = now - dt.timedelta(seconds=5), _names(topic) - others
         ready = []
-        for pk, done, created_at in due.values_list("pk", "done_handlers", "created_at")[:limit]:
-            if not (others <= set(done) or created_at <= grace):
+        for pk, others_done, mine_done in _readiness(due, others, mine, grace, limit):
+            if not others_done:
                 break
-            if not mine <= set(done):
+            if not mine_done:
                 ready.append(pk)
         if not ready:
             return []
@@ -670,6 +670,18 @@ def _claim(topic: str, limit: int, lane: int | None = None) -> list[OutboxEvent]
         .only("id", "topic", "payload", "created_at", "done_handlers", "status", "request_id", "dispatched_at",
               "next_attempt_at")[:limit]
     )
+
+
+def _readiness(due, others: set[str], mine: set[str], grace: dt.datetime, limit: int) -> list:
+    """(pk, others done or past the grace, mine all done) of the first `limit` due events: decided by
+    PostgreSQL (jsonb @>), where a drain's every look read and decoded up to `limit` lists."""
+    if connection.vendor != "postgresql":
+        return [(pk, others <= set(done) or created_at <= grace, mine <= set(done))
+                for pk, done, created_at in due.values_list("pk", "done_handlers", "created_at")[:limit]]
+    flag = functools.partial(ExpressionWrapper, output_field=BooleanField())
+    return list(due.annotate(others_done=flag(Q(done_handlers__contains=sorted(others)) | Q(created_at__lte=grace)),
+                             mine_done=flag(Q(done_handlers__contains=sorted(mine))))
+                .values_list("pk", "others_done", "mine_done")[:limit])
 
 
 def _run_one_batch(topic: str, batch_handlers: list[_Registration], limit: int, *, wait: bool = True,
