@@ -223,11 +223,20 @@ def _plan(counted: CountedOrder, fact: orders.OrderFact | None, returns: Iterabl
 def sync_counted(rows: list[CountedOrder], facts: dict[str, orders.OrderFact], *, today: dt.date,
                  cross: set[str] | None = None, writes: Writes | None = None) -> None:
     """Sync these counted orders (locked by the caller, who read their facts after the lock) together:
-    their returns read once, cross-channel decided once for those still undecided (each from the
-    touches before its own placement: `until` the latest), every delta summed with the caller's
-    `writes` and written once, the notes saved in one statement. `cross`: the ids decided
-    cross-channel (the rebuild's, from the touches known now)."""
+    planned at once (plan_counted), every delta summed with the caller's `writes` and written once,
+    the notes saved in one statement. `cross`: the ids decided cross-channel (the rebuild's, from the
+    touches known now)."""
     writes = writes or Writes()
+    plan_counted(rows, facts, today=today, cross=cross, writes=writes)
+    save_counted(rows, writes)
+
+
+def plan_counted(rows: list[CountedOrder], facts: dict[str, orders.OrderFact], *, today: dt.date,
+                 cross: set[str] | None = None, writes: Writes) -> None:
+    """sync_counted's reads and plans, nothing written: their returns read once, cross-channel decided
+    once for those still undecided (each from the touches before its own placement: `until` the
+    latest), the deltas added to `writes`, each row's new note set on it. A row may be a note not
+    saved yet (services.do_count_orders inserts the new ones with their final values: no UPDATE)."""
     returns: dict[str, list[orders.ReturnFact]] = defaultdict(list)
     known = [row.order_id for row in rows if row.order_id in facts]
     for ret in orders.return_facts(order_ids=known) if known else ():
@@ -239,6 +248,11 @@ def sync_counted(rows: list[CountedOrder], facts: dict[str, orders.OrderFact], *
     for row in rows:
         _plan(row, facts.get(row.order_id), returns[row.order_id], today=today, cross=row.order_id in cross,
               writes=writes)
+
+
+def save_counted(rows: list[CountedOrder], writes: Writes) -> None:
+    """Write the summed deltas once, then save the planned notes of these rows (saved before) in one
+    statement."""
     _write(writes)
     if rows:
         CountedOrder.objects.bulk_update(rows, NOTED)
