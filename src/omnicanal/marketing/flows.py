@@ -202,17 +202,13 @@ class PlacedOrder:
     at: dt.datetime
 
 
-def on_order_placed(*, customer_id: str, order_id: str, categories: set[str], total: dict, at: dt.datetime) -> None:
-    """An order on any channel (a purchase in a store too) stops what it makes pointless and
-    converts the flow messages sent within their attribution window."""
-    on_orders_placed([PlacedOrder(customer_id=customer_id, order_id=order_id, categories=categories, at=at)])
-
-
 def on_orders_placed(orders: list[PlacedOrder]) -> None:
-    """on_order_placed for many orders, in their order, as if one after the other (a message the
-    first converts is not the second's): the customers' waiting and sent entries in one query, then
-    one UPDATE per order that stops or converts something. The worker's hand-over of placed orders
-    (handlers.py) ran three statements per order, nearly always finding nothing."""
+    """An order on any channel (a purchase in a store too) stops what it makes pointless and
+    converts the flow messages sent within their attribution window. Many orders (the worker's
+    hand-over, handlers.py) as if one after the other, in their order (a message the first converts
+    is not the second's): the customers' waiting and sent entries in one query, then one UPDATE per
+    order that stops or converts something; one by one it was three statements per order, nearly
+    always finding nothing."""
     entries = _entries_an_order_ends(orders)
     for order in orders:
         stopped, converted = [], []
