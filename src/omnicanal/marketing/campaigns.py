@@ -526,29 +526,75 @@ def do_record_click(*, token: str, at: dt.datetime | None = None) -> str | None:
     return path if path.startswith("/") and not path.startswith("//") else "/"
 
 
-def do_attribute_order(*, order_id: str, customer_id: str, channel: str, total: dict, at: dt.datetime) -> int:
+@dataclass(frozen=True)
+class PlacedOrder:
+    """What attributing an order reads of its OrderPlaced event."""
+
+    order_id: str
+    customer_id: str  # "" for a walk-in
+    channel: str
+    total: dict
+    at: dt.datetime
+
+
+def do_attribute_orders(orders: list[PlacedOrder]) -> int:
     """An order on any channel converts every campaign message (and control-group place) whose window
-    it falls in: the customer's own, or the one whose unique coupon it used. How many it converted."""
-    codes = loyalty.codes_used_on(order_id)
-    who = Q(coupon_code__in=codes) if codes else Q(pk__in=[])
-    if customer_id:
-        who |= Q(customer_id=customer_id)
-    candidates = (Recipient.objects.select_related("campaign").filter(who)
-                  .filter(status__in=[RecipientStatus.SENT, RecipientStatus.HELD_OUT], converted_at__isnull=True,
-                          window_start__lte=at))
+    it falls in: the customer's own, or the one whose unique coupon it used. How many they converted.
+    Many orders (the worker's hand-over, handlers.py) as if one after the other, in their order (a
+    place the first converts is not the second's): their coupon codes in one query, the candidates of
+    them all in another, then one UPDATE per conversion; one by one it was two queries per order, the
+    top of the worker's Python time in a flash sale."""
+    codes = loyalty.codes_used_on_many([order.order_id for order in orders])
+    by_customer: dict[str, list[Recipient]] = defaultdict(list)
+    by_code: dict[str, list[Recipient]] = defaultdict(list)
+    for row in _candidates(orders, codes):
+        by_customer[row.customer_id].append(row)
+        if row.coupon_code:
+            by_code[row.coupon_code].append(row)
     converted = 0
-    for row in candidates:
-        if row.window_start is None or at > row.window_start + dt.timedelta(days=row.campaign.attribution_days):
-            continue
-        done = Recipient.objects.filter(pk=row.pk, converted_at__isnull=True).update(
-            converted_at=at, order_id=order_id, order_channel=channel, revenue=Decimal(str(total.get("amount") or 0)),
-            currency=str(total.get("currency") or ""))
-        if done:
-            converted += 1
-            outbox.emit(CampaignConverted(campaign_id=row.campaign.public_id, customer_id=row.customer_id,
-                                          order_id=order_id, order_channel=channel, control=row.control,
-                                          revenue=total))
+    for order in orders:
+        mine = list(by_customer.get(order.customer_id, [])) if order.customer_id else []
+        mine += [row for code in codes[order.order_id] for row in by_code.get(code, [])]
+        for row in sorted({row.pk: row for row in mine}.values(), key=lambda row: row.pk):
+            converted += _convert(row, order)
     return converted
+
+
+def _candidates(orders: list[PlacedOrder], codes: dict[str, list[str]]) -> list[Recipient]:
+    """The places these orders may convert (sent or held out, not converted, their window started):
+    the customers' own and those of the codes used, in one query."""
+    used = {code for order in orders for code in codes[order.order_id]}
+    who = Q(coupon_code__in=used) if used else Q(pk__in=[])
+    buyers = {order.customer_id for order in orders if order.customer_id}
+    if buyers:
+        who |= Q(customer_id__in=buyers)
+    if not used and not buyers:
+        return []
+    return list(Recipient.objects.select_related("campaign").filter(who)
+                .filter(status__in=[RecipientStatus.SENT, RecipientStatus.HELD_OUT], converted_at__isnull=True,
+                        window_start__lte=max(order.at for order in orders)).order_by("pk"))
+
+
+def _convert(row: Recipient, order: PlacedOrder) -> bool:
+    """The one rule of a conversion: a place not converted yet, whose window (sent or held out at,
+    plus the campaign's attribution days) the order falls in, converts once (the conditional UPDATE:
+    another worker may have taken it) and says so (CampaignConverted)."""
+    at = order.at
+    if row.converted_at is not None or row.window_start is None or at < row.window_start:
+        return False
+    if at > row.window_start + dt.timedelta(days=row.campaign.attribution_days):
+        return False
+    revenue = Decimal(str(order.total.get("amount") or 0))
+    done = Recipient.objects.filter(pk=row.pk, converted_at__isnull=True).update(
+        converted_at=at, order_id=order.order_id, order_channel=order.channel, revenue=revenue,
+        currency=str(order.total.get("currency") or ""))
+    row.converted_at = at  # taken (here, or by another worker meanwhile): the chunk's next orders skip it
+    if not done:
+        return False
+    outbox.emit(CampaignConverted(campaign_id=row.campaign.public_id, customer_id=row.customer_id,
+                                  order_id=order.order_id, order_channel=order.channel, control=row.control,
+                                  revenue=order.total))
+    return True
 
 
 def do_undo_conversion(*, order_id: str) -> int:

@@ -47,7 +47,20 @@ def campaign_delivery(event: outbox.Envelope) -> None:
 @outbox.handles("orders.OrderPlaced", background=True)
 def campaign_conversion(event: outbox.Envelope) -> None:
     """An order on ANY channel (web, app, POS, marketplace) converts the campaigns it falls after."""
-    campaigns.do_attribute_order(order_id=event["order_id"], customer_id=event["customer_id"] or "",
+    campaigns.do_attribute_orders([_attributed(event)])
+
+
+def campaign_conversions(events: list[outbox.Envelope]) -> None:
+    """campaign_conversion's batched form: the worker's hand-over of placed orders attributed in two
+    queries, not two per order (core.outbox)."""
+    campaigns.do_attribute_orders([_attributed(event) for event in events])
+
+
+campaign_conversion.many = campaign_conversions
+
+
+def _attributed(event: outbox.Envelope) -> campaigns.PlacedOrder:
+    return campaigns.PlacedOrder(order_id=event["order_id"], customer_id=event["customer_id"] or "",
                                  channel=event["channel"], total=event["total"] or {}, at=event.occurred_at)
 
 
@@ -83,11 +96,23 @@ def flow_cart_abandoned(event: outbox.Envelope) -> None:
 @outbox.handles("orders.OrderPlaced", background=True)
 def flow_order_placed(event: outbox.Envelope) -> None:
     """An order on ANY channel (a store's POS too) stops the cart, browse, cross-sell and win-back flows."""
+    flows.on_orders_placed([_flow_order(event)])
+
+
+def flow_orders_placed(events: list[outbox.Envelope]) -> None:
+    """flow_order_placed's batched form: the worker's hand-over of placed orders in one query, not
+    three statements per order (core.outbox)."""
+    flows.on_orders_placed([_flow_order(event) for event in events])
+
+
+flow_order_placed.many = flow_orders_placed
+
+
+def _flow_order(event: outbox.Envelope) -> flows.PlacedOrder:
     # An event written before OrderPlaced carried its lines (the outbox keeps old rows) has none.
     lines = event.payload.get("lines") or []
-    flows.on_order_placed(customer_id=event["customer_id"] or "", order_id=event["order_id"],
-                          categories={line.get("category", "") for line in lines},
-                          total=event.payload.get("total") or {}, at=event.occurred_at)
+    return flows.PlacedOrder(customer_id=event["customer_id"] or "", order_id=event["order_id"],
+                             categories={line.get("category", "") for line in lines}, at=event.occurred_at)
 
 
 @outbox.handles("orders.FulfillmentChanged")

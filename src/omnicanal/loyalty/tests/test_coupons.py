@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from omnicanal.core import clock
 from omnicanal.core.errors import CouponExhausted, NotFound, ValidationFailed
 from omnicanal.core.money import Money
+from omnicanal.loyalty import queries
 from omnicanal.loyalty.models import Coupon
 from omnicanal.loyalty.services import coupons
 from omnicanal.loyalty.services.common import Line
@@ -75,6 +76,23 @@ def test_a_one_use_coupon_is_used_once_and_given_back_on_cancellation():
     coupons.do_release_coupon(order_ref="o1")
     assert coupons.find_coupon("UNICO").uses == 0
     coupons.do_use_coupon(code="UNICO", order_ref="o3", channel="web", lines=ORDER)
+
+
+def test_the_codes_many_orders_used_are_read_at_once_without_those_given_back(django_assert_num_queries):
+    # given an order with two coupons, one whose coupon was given back, and one without any
+    make("PRIMERO", kind="amount", value=Decimal(1000))
+    make("SEGUNDO", kind="percent", value=Decimal(10))
+    coupons.do_use_coupon(code="PRIMERO", order_ref="o1", channel="web", lines=ORDER)
+    coupons.do_use_coupon(code="SEGUNDO", order_ref="o1", channel="web", lines=ORDER)
+    coupons.do_use_coupon(code="SEGUNDO", order_ref="o2", channel="pos", lines=ORDER)
+    coupons.do_release_coupon(order_ref="o2")
+    # when marketing asks for the three orders' codes
+    with django_assert_num_queries(1):
+        codes = queries.codes_used_on_many(["o1", "o2", "o3"])
+    # then one query tells each order's codes, every order a key, and the one-order form agrees
+    assert {ref: sorted(found) for ref, found in codes.items()} == {"o1": ["PRIMERO", "SEGUNDO"], "o2": [], "o3": []}
+    assert sorted(queries.codes_used_on("o1")) == ["PRIMERO", "SEGUNDO"] and queries.codes_used_on("o2") == []
+    assert queries.codes_used_on_many([]) == {}
 
 
 def test_per_customer_limits(cus):
