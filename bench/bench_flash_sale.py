@@ -7,7 +7,9 @@ before and once after the sale (their mean is the ceiling).
 Prints buyers answered/s (every answer, 201 or 409) and orders placed/s (201s while the stock
 lasted: from the start to the last 201), the same two for the ceiling and their ratios, latency
 p50/p99, units oversold (must be 0), the peak memory (VmHWM, the peak RSS) of every uvicorn worker
-and of the background worker, and the load average (the machine is shared).
+and of the background worker, the CPU split per answer (web workers / background worker / PostgreSQL,
+from /proc), the worker's backlog (events pending at the sale's end and after), and the load average
+(the machine is shared). The ceiling's first run waits for the worker to be idle.
 
     .venv/bin/python bench/bench_flash_sale.py [--buyers 400] [--clients 16] [--units 100] [--workers 8]
     .venv/bin/python bench/bench_flash_sale.py --big      # 4,000 buyers, 64 clients, 1,000 units
