@@ -21,8 +21,7 @@ def do_record_interaction(*, customer_id: str, kind: str, ref: str, channel: str
         return False
     try:
         with transaction.atomic():
-            Interaction.objects.create(customer_id=customer_id, kind=kind, ref=ref[:64], channel=channel[:30],
-                                       at=at or clock.now())
+            _interaction(customer_id=customer_id, kind=kind, ref=ref, channel=channel, at=at).save()
     except IntegrityError:
         return False
     return True
@@ -31,10 +30,13 @@ def do_record_interaction(*, customer_id: str, kind: str, ref: str, channel: str
 def do_record_interactions(interactions: list[dict]) -> None:
     """Tally several interactions at once (do_record_interaction's keyword arguments each), each once,
     in one INSERT: those already counted, or without a customer, are left out."""
-    Interaction.objects.bulk_create([
-        Interaction(customer_id=i["customer_id"], kind=i["kind"], ref=i["ref"][:64], channel=i.get("channel", "")[:30],
-                    at=i.get("at") or clock.now())
-        for i in interactions if i["customer_id"]], ignore_conflicts=True)
+    Interaction.objects.bulk_create([_interaction(**i) for i in interactions if i["customer_id"]],
+                                    ignore_conflicts=True)
+
+
+def _interaction(*, customer_id: str, kind: str, ref: str, channel: str = "",
+                 at: dt.datetime | None = None) -> Interaction:
+    return Interaction(customer_id=customer_id, kind=kind, ref=ref[:64], channel=channel[:30], at=at or clock.now())
 
 
 def _lock(customer_id: str) -> None:
