@@ -324,6 +324,11 @@ OMNICANAL: dict[str, Any] = {
     "OUTBOX_PRIORITY_LANE": _env_bool("OUTBOX_PRIORITY_LANE", bool(REDIS_URL) or TESTING),
     "OUTBOX_PRIORITY_WAKE_MS": int(os.environ.get("OUTBOX_PRIORITY_WAKE_MS", "10")),
     "OUTBOX_REACTIONS_NICE": int(os.environ.get("OUTBOX_REACTIONS_NICE", "5")),
+    # The main consumer's tasks wait while the other processes keep the cores busier than this share
+    # (0..1), at most this long (core.busy: a flash sale's buyers get the cores, the reactions drain
+    # after). Off under tests: their workers share the cores with the suite itself.
+    "OUTBOX_REACTIONS_YIELD_MS": int(os.environ.get("OUTBOX_REACTIONS_YIELD_MS", "0" if TESTING else "5000")),
+    "OUTBOX_REACTIONS_YIELD_BUSY": float(os.environ.get("OUTBOX_REACTIONS_YIELD_BUSY", "0.8")),
     # The inbound store step's lanes (core.lanes, docs/inbox.md "Two lanes"): its events split by sender
     # into this many partitions, each drained by one lane process at a time, in order; two let the
     # two workers' lanes store at once instead of one waiting for the other's batch.

@@ -42,6 +42,7 @@ class Command(BaseCommand):
 
             # The reactions give the cores to the lane, the web processes and the database under a burst.
             priority.lower_cpu_priority(int(settings.OMNICANAL.get("OUTBOX_REACTIONS_NICE", 0)))
+        _yield_to_busy_cores()
         if relay_every > 0:
             threading.Thread(target=_relay_loop, args=(relay_every,), name="outbox-relay", daemon=True).start()
         try:
@@ -53,6 +54,17 @@ class Command(BaseCommand):
                     lane.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     lane.kill()
+
+
+def _yield_to_busy_cores() -> None:
+    """The main consumer's tasks wait while the web processes and the database hold the cores
+    (core.busy); the priority lane, a process of its own, is not gated."""
+    from huey.contrib.djhuey import HUEY
+
+    from omnicanal.core import busy
+
+    busy.install(HUEY, int(settings.OMNICANAL.get("OUTBOX_REACTIONS_YIELD_MS", 0)),
+                 float(settings.OMNICANAL.get("OUTBOX_REACTIONS_YIELD_BUSY", 0.8)))
 
 
 def _start_priority_lane() -> subprocess.Popen:
