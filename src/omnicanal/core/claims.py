@@ -28,7 +28,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection
 
-from omnicanal.core import clock
+from omnicanal.core import clock, laststep
 from omnicanal.core.libpq import HotStatement
 
 LOCK_CLASS = 0x4944  # "ID"
@@ -86,6 +86,25 @@ def hold(record_id: int) -> None:
 
 # Every keyed request ends with this one: through libpq (core.libpq, issue 23).
 _UNLOCK = HotStatement("omnicanal_claim_release", f"SELECT pg_advisory_unlock({LOCK_CLASS}, %(key)s::int)")
+
+
+def release_with_commit(record_id: int, released: list[bool]) -> bool:
+    """Release the claim right after the COMMIT of the request's transaction, in its round trip
+    (core.laststep.ride, trailing: never before the commit, so no retry can take over a claim whose
+    answer may still roll back). `released[0]` turns True once it is done; False: nothing handed
+    over (not PostgreSQL's lean commit), the caller releases after the transaction."""
+    if not _uses_locks():
+        return False
+
+    def done(rows: list | None) -> None:
+        released[0] = rows is not None and len(rows) == 1 and rows[0][0] == "t"
+
+    return laststep.ride(_UNLOCK, [str(record_id & _KEY_MASK).encode()], refusal=_as_is, after=done,
+                         db=connection, trailing=True)
+
+
+def _as_is(error: Exception) -> None:
+    return None
 
 
 def release(record_id: int) -> None:

@@ -23,6 +23,11 @@ is kept, its on_commit callbacks never run) and atomic() raises the Problem the 
 makes of the error. A ride in a savepoint that is rolled back is dropped with it (the ride is itself
 the on_commit callback, which Django forgets with the savepoint); after a successful commit its
 `after` gets the statement's rows, first among the on_commit callbacks registered after it.
+
+Order within the round trip: the rides handed over with `lead=True` (writes that take no hot lock:
+the idempotency record's answer), then the others in the order handed over, the COMMIT, and last the
+`trailing=True` ones, sent after the COMMIT (the idempotency claim's release, which must not run
+while the transaction may still roll back).
 """
 
 from __future__ import annotations
@@ -85,12 +90,15 @@ class Ride:
     """A statement sent with the COMMIT (see the module's docstring). It is its own on_commit
     callback: Django forgets it with a rolled-back savepoint and calls it after the commit."""
 
-    __slots__ = ("after", "refusal", "rows", "sent", "statement", "values")
+    __slots__ = ("after", "lead", "refusal", "rows", "sent", "statement", "trailing", "values")
 
     def __init__(self, statement: HotStatement, values: list[bytes | None],
-                 refusal: Callable[[Exception], Exception | None], after: Callable[[list], None]):
+                 refusal: Callable[[Exception], Exception | None], after: Callable[[list | None], None],
+                 lead: bool = False, trailing: bool = False):
         self.statement, self.values, self.refusal, self.after = statement, values, refusal, after
-        self.rows: list = []
+        self.lead = lead  # sent before the others: it takes no hot lock, theirs are held for it otherwise
+        self.trailing = trailing  # sent after the COMMIT (its rows None when it was not)
+        self.rows: list | None = [] if not trailing else None
         self.sent = False  # run ahead of the COMMIT (flush()): the COMMIT sends it no more
 
     def __call__(self) -> None:
@@ -98,19 +106,25 @@ class Ride:
 
 
 def ride(statement: HotStatement, values: list[bytes | None], *, refusal: Callable[[Exception], Exception | None],
-         after: Callable[[list], None], db) -> bool:
+         after: Callable[[list | None], None], db, lead: bool = False, trailing: bool = False) -> bool:
     """Send `statement` (its parameters as text, in its order: HotStatement.names) with the COMMIT of
     the transaction `db` is in. `refusal(error)` makes the Problem atomic() raises when the statement
     fails (None: the database's error as it is); `after(rows)` runs once it committed. False (nothing
     handed over: run it now) outside a transaction, on another backend, inside a savepoint (its caller
     may catch the refusal to undo only that savepoint, which a refusal at the COMMIT would not let
-    it), or when the outermost atomic() is a test case's, which never commits."""
+    it), or when the outermost atomic() is a test case's, which never commits. `lead`: sent before
+    the rides handed over without it (a write that takes no hot row's lock: the idempotency record's
+    answer), so that the hot rows' locks are not held while it runs. `trailing`: sent right after the
+    COMMIT, in the same round trip, never before it (a statement that must not run while the
+    transaction may still roll back: the idempotency claim's release); it refuses nothing, and
+    `after` gets None instead of its rows when it was not sent that way or failed (the caller then
+    does it its own way). A rolled-back transaction drops it, as any ride."""
     if not db.in_atomic_block or db.savepoint_ids or not getattr(db, "rides_with_commit", False):
         return False
     for block in db.atomic_blocks:
         if block._from_testcase:
             return False
-    db.on_commit(Ride(statement, values, refusal, after))
+    db.on_commit(Ride(statement, values, refusal, after, lead, trailing))
     setattr(db, _RIDES_ATTR, True)
     return True
 
@@ -120,7 +134,9 @@ def rides(db) -> list[Ride]:
     if not getattr(db, _RIDES_ATTR, False):
         return []
     setattr(db, _RIDES_ATTR, False)
-    return [entry[1] for entry in db.run_on_commit if type(entry[1]) is Ride and not entry[1].sent]
+    riding = [entry[1] for entry in db.run_on_commit if type(entry[1]) is Ride and not entry[1].sent]
+    # stable: the leads first, the trailing ones last, each group in the order handed over
+    return sorted(riding, key=lambda ride: 2 if ride.trailing else (0 if ride.lead else 1))
 
 
 def flush(db) -> None:
@@ -132,7 +148,7 @@ def flush(db) -> None:
         return
     for entry in db.run_on_commit:
         ride = entry[1]
-        if type(ride) is not Ride or ride.sent:
+        if type(ride) is not Ride or ride.sent or ride.trailing:
             continue
         ride.sent = True
         try:

@@ -103,6 +103,11 @@ class HotStatement:
         self.name = name.encode()
         self.sql = _PLACEHOLDER.sub(number, sql).encode()
 
+    def encode(self, params: Mapping) -> list[bytes | None]:
+        """The parameters as the text PostgreSQL reads, in the statement's order (run_values takes
+        them so, and core.laststep.ride)."""
+        return [_text(params[n]) for n in self.names]
+
     def run(self, params: Mapping) -> list[tuple[str | None, ...]]:
         """Rows as text (`None` for NULL). A failing statement raises psycopg's error for it
         (with its SQLSTATE and diagnostics), like a cursor would."""
@@ -305,7 +310,8 @@ class StatementFailed(Exception):
         self.index, self.error = index, error
 
 
-def commit_with(conn, statements: Sequence[tuple[HotStatement, list[bytes | None]]]) -> list | None:
+def commit_with(conn, statements: Sequence[tuple[HotStatement, list[bytes | None]]],
+                then: Sequence[tuple[HotStatement, list[bytes | None]]] = ()) -> list | None:
     """Run `statements` (each with its parameters as text, as run_encoded takes them) as the open
     transaction's last statements and COMMIT it, all in ONE round trip: a libpq pipeline of the
     statements (their PREPARE the first time), the COMMIT and one Sync. Returns each statement's rows,
@@ -318,47 +324,64 @@ def commit_with(conn, statements: Sequence[tuple[HotStatement, list[bytes | None
     A failing statement raises StatementFailed: the server skipped what followed it, the COMMIT
     included, and the transaction is over (an implicit one) or aborted (an explicit one: the caller
     rolls it back, as after any failed statement). A failing COMMIT (a deferred constraint) raises
-    psycopg's error for it, the transaction then over, as commit() does."""
+    psycopg's error for it, the transaction then over, as commit() does.
+
+    `then`: statements sent after the COMMIT in the same round trip, each on its own (a statement
+    that must not run before the transaction is committed: the idempotency claim's release). The
+    COMMIT is then always sent (an implicit transaction would hold them). Their rows follow the
+    statements' in the list returned, None for one that did not run (the COMMIT failed) or failed
+    (the transaction is committed all the same: the caller does it its own way)."""
     if not _plain(conn):
         return None
     pgconn = conn.pgconn
     begin = _begin_due(conn)
-    implicit = begin == b"BEGIN"
+    implicit = begin == b"BEGIN" and not then
     prepare = conn.prepare_threshold is not None
     prepared = _prepared_on(conn)
     kinds: list[int] = []  # per command sent: the statement's index, -1 for BEGIN/PREPARE/COMMIT
     preparing: list[tuple[int, bytes]] = []  # (position among the commands, name) of each PREPARE
+    after_commit: list[int] = []  # the position of the first command after the COMMIT (`then`'s)
+
+    def send_one(index: int, statement: HotStatement, values: list[bytes | None]) -> None:
+        if not prepare:
+            pgconn.send_query_params(statement.sql, values)
+        else:
+            if statement.name not in prepared and all(statement.name != name for _at, name in preparing):
+                # once per pipeline: the same statement may ride twice in one transaction
+                pgconn.send_prepare(statement.name, statement.sql)
+                preparing.append((len(kinds), statement.name))
+                kinds.append(-1)
+            pgconn.send_query_prepared(statement.name, values)
+        kinds.append(index)
 
     def send() -> int:
         if begin is not None and not implicit:
             pgconn.send_query_params(begin, None)
             kinds.append(-1)
         for index, (statement, values) in enumerate(statements):
-            if not prepare:
-                pgconn.send_query_params(statement.sql, values)
-            else:
-                if statement.name not in prepared:
-                    pgconn.send_prepare(statement.name, statement.sql)
-                    preparing.append((len(kinds), statement.name))
-                    kinds.append(-1)
-                pgconn.send_query_prepared(statement.name, values)
-            kinds.append(index)
+            send_one(index, statement, values)
         if not implicit:
             pgconn.send_query_params(b"COMMIT", None)
             kinds.append(-1)
+        after_commit.append(len(kinds))
+        for index, (statement, values) in enumerate(then, start=len(statements)):
+            send_one(index, statement, values)
         return len(kinds)
 
     results = _pipeline(pgconn, send)
     # A PREPARE that went through stays on the server, whatever followed it (not transactional).
     prepared.update(name for at, name in preparing if results[at].status in _OK)
-    for result, index in zip(results, kinds, strict=True):
+    for at, (result, index) in enumerate(zip(results, kinds, strict=True)):
         if result.status in _OK or result.status == _PIPELINE_ABORTED:
             continue
         error = psycopg.errors.error_from_result(result)
         if isinstance(error, InvalidSqlStatementName):
-            for statement, _values in statements:  # deallocated behind our back: prepared again next time
+            for statement, _values in (*statements, *then):  # deallocated behind our back: prepared again next time
                 prepared.discard(statement.name)
+        if at >= after_commit[0]:
+            continue  # the transaction is committed: `then`'s failures are reported as None below
         if index < 0:
             raise error
         raise StatementFailed(index, error)
-    return [_rows(result) for result, index in zip(results, kinds, strict=True) if index >= 0]
+    return [_rows(result) if at < after_commit[0] or result.status in _OK else None
+            for at, (result, index) in enumerate(zip(results, kinds, strict=True)) if index >= 0]

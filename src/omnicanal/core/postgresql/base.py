@@ -165,14 +165,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.run_commit_hooks_on_set_autocommit_on = True
 
     def _commit_with(self, riding: list[laststep.Ride]) -> None:
-        """COMMIT with the statements riding on it (see the module's docstring)."""
+        """COMMIT with the statements riding on it (see the module's docstring); the trailing ones
+        after it in the same round trip, or not at all outside the lean state (their `after` gets None)."""
+        trailing = [r for r in riding if r.trailing]
+        riding = [r for r in riding if not r.trailing]
         statements = [(r.statement, r.values) for r in riding]
         try:
             with self.wrap_database_errors:
-                results = libpq.commit_with(self.connection, statements) if self._lean() else None
+                results = (libpq.commit_with(self.connection, statements, then=[(r.statement, r.values) for r in trailing])
+                           if self._lean() else None)
                 lean = results is not None
                 if results is None:  # not the lean state: one by one, then Django's commit
-                    results = self._run_one_by_one(statements)
+                    results = self._run_one_by_one(statements) + [None] * len(trailing)
         except libpq.StatementFailed as failed:
             self.rollback()  # ROLLBACK if the transaction is still open; its on_commit callbacks dropped
             refused = riding[failed.index].refusal(failed.error)
@@ -180,7 +184,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 with self.wrap_database_errors:
                     raise failed.error from None
             raise refused from failed.error
-        for ride, rows in zip(riding, results, strict=True):
+        for ride, rows in zip([*riding, *trailing], results, strict=True):
             ride.rows = rows
         if lean:  # as Django's commit: a successful commit means that the connection works
             self.errors_occurred = False

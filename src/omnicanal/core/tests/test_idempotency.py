@@ -181,6 +181,40 @@ def test_a_refusal_is_stored_and_its_claim_released_in_one_statement(api, monkey
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
+def test_a_kept_answer_and_the_claims_release_go_with_the_commit_not_in_round_trips_of_their_own(api, monkeypatch):
+    from omnicanal.core import libpq
+
+    run_alone, with_commit = [], []
+    real_run, real_commit = libpq.HotStatement.run_values, libpq.commit_with
+
+    def run_values(self, values, db=None):
+        run_alone.append(self.name)
+        return real_run(self, values, db)
+
+    def commit_with(conn, statements, then=()):
+        with_commit.append(([statement.name for statement, _values in statements],
+                            [statement.name for statement, _values in then]))
+        return real_commit(conn, statements, then)
+
+    monkeypatch.setattr(libpq.HotStatement, "run_values", run_values)
+    monkeypatch.setattr(libpq, "commit_with", commit_with)
+    # when a keyed write succeeds
+    first = api.post("/v1/things", THING, headers={"Idempotency-Key": "k-ride"})
+    # then its answer went with the request's COMMIT and the claim's release right after it, in the
+    # same round trip
+    assert first.status_code == 201
+    assert b"omnicanal_idem_complete" not in run_alone and b"omnicanal_claim_release" not in run_alone
+    assert ([b"omnicanal_idem_complete"], [b"omnicanal_claim_release"]) in with_commit
+    record = IdempotencyRecord.objects.get(key="k-ride")
+    assert record.completed and record.response_status == 201 and _claim_locks(record.pk) == 0
+    # and a retry replays exactly that answer, running nothing
+    again = api.post("/v1/things", THING, headers={"Idempotency-Key": "k-ride"})
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json() and made() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
 def test_a_server_error_drops_its_claim_and_releases_the_lock_at_once(api, monkeypatch):
     from omnicanal.core import middleware
 

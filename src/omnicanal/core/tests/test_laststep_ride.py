@@ -179,3 +179,83 @@ def test_outside_a_transaction_or_inside_a_test_case_s_block_nothing_rides(scrat
         connection.atomic_blocks[0]._from_testcase = True  # as Django's TestCase marks its own
         assert not _ride(1, 1, [])
         assert connection.run_on_commit == []
+
+
+def test_a_lead_ride_is_sent_before_the_rides_handed_over_earlier(scratch, monkeypatch):
+    """The idempotency record's answer rides as a lead: the hot rows' locks, taken by the rides
+    handed over during the view, are not held while it runs."""
+    order: list = []
+    real = libpq.commit_with
+
+    def spied(conn, statements, then=()):
+        order.extend(statement.name for statement, _values in statements)
+        return real(conn, statements, then)
+
+    monkeypatch.setattr(libpq, "commit_with", spied)
+    lead = libpq.HotStatement("test_ride_lead", "INSERT INTO test_ride_scratch VALUES (%(id)s::int, 1) RETURNING id")
+    seen: list = []
+    with transaction.atomic():
+        _insert(1)
+        assert _ride(2, 5, seen)
+        assert laststep.ride(lead, [b"3"], refusal=lambda error: None, after=seen.append, db=connection, lead=True)
+        assert _ride(4, 5, seen)
+    assert order == [b"test_ride_lead", b"test_ride_insert", b"test_ride_insert"]
+    assert _ids() == [1, 2, 3, 4]
+    # each ride's `after` still runs in the order it was handed over
+    assert seen == [("after", [("2", "5")]), [("3",)], ("after", [("4", "5")])]
+
+
+_LOCKED = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 4242 AND pid = pg_backend_pid()"
+_UNLOCK = libpq.HotStatement("test_trailing_unlock", "SELECT pg_advisory_unlock(4242, %(key)s::int), "
+                                                     "pg_current_xact_id_if_assigned() IS NULL")
+
+
+def _locks() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCKED)
+        return cursor.fetchone()[0]
+
+
+def test_a_trailing_ride_runs_after_the_commit_in_the_same_round_trip(scratch, pipelines):
+    connection.close_if_health_check_failed()
+    seen: list = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(4242, 7)")
+    with transaction.atomic():
+        _insert(1)
+        assert laststep.ride(_UNLOCK, [b"7"], refusal=lambda error: None, after=seen.append, db=connection,
+                             trailing=True)
+        assert _ride(2, 5, seen)
+        assert _locks() == 1  # not before the COMMIT
+    # the ride, the COMMIT and then the unlock, outside the committed transaction: one pipeline
+    assert pipelines[-1][0] == "pipeline"
+    assert seen == [[("t", "t")], ("after", [("2", "5")])]  # each `after` in the order handed over
+    assert _locks() == 0 and _ids() == [1, 2]
+
+
+def test_a_trailing_ride_is_dropped_with_a_refused_or_rolled_back_transaction(scratch):
+    seen: list = []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(4242, 8)")
+    with pytest.raises(Conflict, match="refused 9"), transaction.atomic():
+        _insert(1)
+        laststep.ride(_UNLOCK, [b"8"], refusal=lambda error: None, after=seen.append, db=connection, trailing=True)
+        _ride(9, -1, seen)  # refused at the COMMIT
+    with transaction.atomic():
+        laststep.ride(_UNLOCK, [b"8"], refusal=lambda error: None, after=seen.append, db=connection, trailing=True)
+        transaction.set_rollback(True)
+    assert seen == [] and _locks() == 1 and _ids() == []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(4242, 8)")
+
+
+def test_a_trailing_statement_that_fails_leaves_the_transaction_committed_and_says_so_with_none(scratch):
+    failing = libpq.HotStatement("test_trailing_fails", "SELECT 1 / %(zero)s::int")
+    seen: list = []
+    with transaction.atomic():
+        _insert(1)
+        laststep.ride(failing, [b"0"], refusal=lambda error: None, after=seen.append, db=connection, trailing=True)
+    assert seen == [None] and _ids() == [1]
+    assert connection.connection.pgconn.transaction_status == IDLE
+    _insert(2)  # and the connection works
+    assert _ids() == [1, 2]

@@ -109,12 +109,15 @@ def test_in_a_committing_request_the_reservation_rides_with_the_commit(committin
 
     rides = []
     real = libpq.commit_with
-    monkeypatch.setattr(libpq, "commit_with", lambda conn, statements: rides.append(len(statements))
-                        or real(conn, statements))
+    monkeypatch.setattr(libpq, "commit_with", lambda conn, statements, then=(): rides.append(
+        ([s.name for s, _ in statements], [s.name for s, _ in then])) or real(conn, statements, then))
     _watch()
     response = committing_buyer.post("/orders", ORDER, headers={"Idempotency-Key": "buyer-1"})
     assert response.status_code == 201
-    assert rides == [1]  # the reservation went with the COMMIT
+    # the answer stored for replay, then the reservation, went with the COMMIT; the claim's release after it
+    [(with_commit, after_commit)] = rides
+    assert with_commit[0] == b"omnicanal_idem_complete" and len(with_commit) == 2
+    assert after_commit == [b"omnicanal_claim_release"]
     assert _seen() == [[True]]  # after the answer was stored for replay
     assert StockLevel.objects.get().reserved == 1
     assert Reservation.objects.get().reference == response.json()["id"]
