@@ -291,6 +291,7 @@ def place_order(request: HttpRequest, body: OrderIn):
         payments=[services.PaymentIn(method=p.method, amount=p.amount.money() if p.amount else None,
                                      gift_card_code=p.gift_card_code or "", pin=p.pin or "", up_to=p.up_to)
                   for p in body.payments or []] or None,
+        last_in_transaction=True,  # the request writes nothing after it
     )
     return answer(OrderOut, queries.order_dict(order, full=False, viewer=principal), 201)  # as ninja would, cheaper
 

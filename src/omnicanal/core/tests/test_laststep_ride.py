@@ -259,3 +259,31 @@ def test_a_trailing_statement_that_fails_leaves_the_transaction_committed_and_sa
     assert connection.connection.pgconn.transaction_status == IDLE
     _insert(2)  # and the connection works
     assert _ids() == [1, 2]
+
+
+def test_an_event_emitted_with_the_commit_is_written_by_it_and_dispatched_like_emit(monkeypatch):
+    from dataclasses import dataclass
+
+    from omnicanal.core import outbox, outbox_commit
+    from omnicanal.core.models import OutboxEvent
+
+    @dataclass(frozen=True)
+    class RodeAlong:
+        n: int
+
+    reacted: list = []
+    monkeypatch.setitem(outbox._handlers, outbox.topic_of(RodeAlong), [])
+    outbox.handles(RodeAlong)(lambda event: reacted.append((event.payload["n"], OutboxEvent.objects.filter(
+        topic=outbox.topic_of(RodeAlong)).count())))
+    with transaction.atomic():
+        outbox_commit.emit_with_commit(RodeAlong(1))
+        # not written yet: it goes with the COMMIT
+        assert not OutboxEvent.objects.filter(topic=outbox.topic_of(RodeAlong)).exists()
+        assert reacted == []
+    # written by the COMMIT, then handled once it was committed, as emit() would
+    assert reacted == [(1, 1)]
+    row = OutboxEvent.objects.get(topic=outbox.topic_of(RodeAlong))
+    assert row.payload == {"n": 1} and row.status == "done"
+    # outside a transaction that commits it is written at once
+    with pytest.raises(RuntimeError):  # emit_many's own rule: inside the caller's transaction
+        outbox_commit.emit_with_commit(RodeAlong(2))

@@ -17,7 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from omnicanal.core import audit, clock, outbox
+from omnicanal.core import audit, clock, outbox, outbox_commit
 from omnicanal.core import rows as core_rows
 from omnicanal.core.auth import SYSTEM, Principal
 from omnicanal.core.errors import Conflict, Forbidden, ValidationFailed
@@ -167,10 +167,14 @@ def do_place_order(
     replacement_of: str = "",
     actor: Principal = SYSTEM,
     presence: Presence | None = None,
+    last_in_transaction: bool = False,
 ) -> Order:
     """Price, source, reserve and record an order on any channel, or raise and write nothing (the
     caller's transaction rolls back). 409 insufficient-stock when it cannot be promised. Paying with
-    the customer's points, store credit or wallet needs `presence` (loyalty/presence.py), else 403."""
+    the customer's points, store credit or wallet needs `presence` (loyalty/presence.py), else 403.
+    `last_in_transaction`: the caller writes no event after this in its transaction (the API's
+    request): `OrderPlaced` may then ride with the COMMIT (core.outbox_commit), one round trip fewer,
+    and still come before every event written after it."""
     check_channel(channel)
     method, location, address = _check_delivery(delivery, channel)
     cart = None
@@ -272,17 +276,21 @@ def do_place_order(
     core_rows.insert_linked([order], order_lines, fulfillments, fulfillment_lines, rows)
     if cart is not None:
         Cart.objects.filter(pk=cart.pk).update(status=CartStatus.ORDERED, order_id=order_pid, updated_at=now)
-    batch = [events.OrderPlaced(
+    placed = events.OrderPlaced(
         order_id=order_pid, order_number=order.number, customer_id=customer_id, channel=channel,
         delivery_method=method, total=total, receipt_email=(contact or {}).get("receipt_email", ""),
         receipt=_receipt_facts(order, order_lines, rows) if (contact or {}).get("receipt_email") else None,
-        lines=line_facts(order_lines, currency), tracking_url=tracking.tracking_url(order))]
-    outbox.emit_many(batch)
+        lines=line_facts(order_lines, currency), tracking_url=tracking.tracking_url(order))
     # Stock last: the row locks inventory takes are then held only for a few statements and the
     # COMMIT, so concurrent checkouts of a hot SKU queue as briefly as possible. When nothing below
     # reads the reservation (no carry-out to commit, no ship-to-store transfer), an API request runs
     # it as its transaction's very last statement, after the answer is ready (core.laststep).
     reads_it_back = any(f.method in ("carry_out", "ship_to_store") for f in fulfillments)
+    settles_now = not rows or all(p.status == PaymentStatus.CAPTURED or p.provider == "loyalty" for p in rows)
+    if reads_it_back or settles_now or not last_in_transaction:  # later events must follow this one
+        outbox.emit_many([placed])
+    else:  # with the COMMIT where it can (core.outbox_commit), ahead of the reservation's own event
+        outbox_commit.emit_with_commit(placed)
     inventory.do_reserve(reference=order_pid, channel=sourcing.stock_channel(channel, method), expires_in=None,
                          actor=actor, at_commit=not reads_it_back,
                          lines=[ReserveLine(sku, q, location=part.pinned) for part in plan.parts

@@ -114,10 +114,19 @@ def test_in_a_committing_request_the_reservation_rides_with_the_commit(committin
     _watch()
     response = committing_buyer.post("/orders", ORDER, headers={"Idempotency-Key": "buyer-1"})
     assert response.status_code == 201
-    # the answer stored for replay, then the reservation, went with the COMMIT; the claim's release after it
+    # OrderPlaced and the answer stored for replay, then the reservation, went with the COMMIT; the
+    # claim's release right after it: one round trip
     [(with_commit, after_commit)] = rides
-    assert with_commit[0] == b"omnicanal_idem_complete" and len(with_commit) == 2
+    assert with_commit == [b"omnicanal_outbox_with_commit", b"omnicanal_idem_complete",
+                           b"omnicanal_reserve_row_at_commit"]
     assert after_commit == [b"omnicanal_claim_release"]
+    # and the outbox holds the order's events in the order they happened
+    from omnicanal.core.models import OutboxEvent
+
+    order_id = response.json()["id"]
+    mine = [topic for topic, payload in OutboxEvent.objects.order_by("pk").values_list("topic", "payload")
+            if order_id in (payload.get("order_id"), payload.get("reference"))]
+    assert mine == ["orders.OrderPlaced", "inventory.StockReserved"]
     assert _seen() == [[True]]  # after the answer was stored for replay
     assert StockLevel.objects.get().reserved == 1
     assert Reservation.objects.get().reference == response.json()["id"]
