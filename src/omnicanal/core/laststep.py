@@ -135,8 +135,13 @@ def rides(db) -> list[Ride]:
         return []
     setattr(db, _RIDES_ATTR, False)
     riding = [entry[1] for entry in db.run_on_commit if type(entry[1]) is Ride and not entry[1].sent]
-    # stable: the leads first, the trailing ones last, each group in the order handed over
-    return sorted(riding, key=lambda ride: 2 if ride.trailing else (0 if ride.lead else 1))
+    if len(riding) > 1:  # stable: the leads first, the trailing ones last, each group in the order handed over
+        riding.sort(key=_place)
+    return riding
+
+
+def _place(ride: Ride) -> int:
+    return 2 if ride.trailing else (0 if ride.lead else 1)
 
 
 def flush(db) -> None:
