@@ -99,12 +99,7 @@ def release_with_commit(record_id: int, released: list[bool]) -> bool:
     def done(rows: list | None) -> None:
         released[0] = rows is not None and len(rows) == 1 and rows[0][0] == "t"
 
-    return laststep.ride(_UNLOCK, [str(record_id & _KEY_MASK).encode()], refusal=_as_is, after=done,
-                         db=connection, trailing=True)
-
-
-def _as_is(error: Exception) -> None:
-    return None
+    return laststep.ride(_UNLOCK, [str(record_id & _KEY_MASK).encode()], after=done, db=connection, trailing=True)
 
 
 def release(record_id: int) -> None:

@@ -105,11 +105,21 @@ class Ride:
         self.after(self.rows)
 
 
-def ride(statement: HotStatement, values: list[bytes | None], *, refusal: Callable[[Exception], Exception | None],
-         after: Callable[[list | None], None], db, lead: bool = False, trailing: bool = False) -> bool:
+def _as_is(error: Exception) -> None:
+    """A rider that refuses nothing: a failure of its statement is the database's error, as it is."""
+    return None
+
+
+def _nothing(rows: list | None) -> None:
+    return None
+
+
+def ride(statement: HotStatement, values: list[bytes | None], *, db,
+         refusal: Callable[[Exception], Exception | None] = _as_is, after: Callable[[list | None], None] = _nothing,
+         lead: bool = False, trailing: bool = False) -> bool:
     """Send `statement` (its parameters as text, in its order: HotStatement.names) with the COMMIT of
     the transaction `db` is in. `refusal(error)` makes the Problem atomic() raises when the statement
-    fails (None: the database's error as it is); `after(rows)` runs once it committed. False (nothing
+    fails (None, or no `refusal`: the database's error as it is); `after(rows)` runs once it committed. False (nothing
     handed over: run it now) outside a transaction, on another backend, inside a savepoint (its caller
     may catch the refusal to undo only that savepoint, which a refusal at the COMMIT would not let
     it), or when the outermost atomic() is a test case's, which never commits. `lead`: sent before

@@ -220,8 +220,7 @@ def _complete(record: IdempotencyRecord | Claimed, response: HttpResponse) -> No
         answer = _answer(record, response)
         # With the COMMIT when it can (core.laststep.ride: one round trip fewer per answered write),
         # ahead of the hot rows' writes riding there too; else now.
-        if not laststep.ride(_COMPLETE, _COMPLETE.encode(answer), refusal=_as_is,
-                             after=_nothing, db=connection, lead=True):
+        if not laststep.ride(_COMPLETE, _COMPLETE.encode(answer), db=connection, lead=True):
             _COMPLETE.run(answer)
         return
     table = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
@@ -245,15 +244,6 @@ _UNLOCK = f"SELECT pg_advisory_unlock({claims.LOCK_CLASS}, %(key)s::int)"
 _STORE_AND_UNLOCK = HotStatement("omnicanal_idem_refused", f"WITH done AS ({_COMPLETE_SQL}) {_UNLOCK}")
 _DROP_AND_UNLOCK = HotStatement("omnicanal_idem_dropped",
                                 f'WITH gone AS (DELETE FROM "{_TABLE}" WHERE id = %(id)s::bigint) {_UNLOCK}')
-
-
-def _as_is(error: Exception) -> None:
-    """The answer's UPDATE refuses nothing: a failure of it is the database's error, as it is."""
-    return None
-
-
-def _nothing(rows: list | None) -> None:
-    return None
 
 
 def _answer(record: IdempotencyRecord | Claimed, response: HttpResponse) -> dict:

@@ -38,15 +38,9 @@ def emit_with_commit(event: Any) -> None:
         if rows:
             outbox.written(prepared, int(rows[0][0] or 0))
 
-    if connection.vendor == "postgresql" and laststep.ride(
-            _INSERT, values, refusal=_as_is, after=dispatch, db=connection, lead=True):
+    if connection.vendor == "postgresql" and laststep.ride(_INSERT, values, after=dispatch, db=connection, lead=True):
         return
     outbox.emit_many([event])
-
-
-def _as_is(error: Exception) -> None:
-    """The INSERT refuses nothing: a failure of it is the database's error, as it is."""
-    return None
 
 
 if _INSERT.names != ["topic", "payload", "created_at", "status", "request_id"]:

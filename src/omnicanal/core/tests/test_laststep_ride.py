@@ -197,7 +197,7 @@ def test_a_lead_ride_is_sent_before_the_rides_handed_over_earlier(scratch, monke
     with transaction.atomic():
         _insert(1)
         assert _ride(2, 5, seen)
-        assert laststep.ride(lead, [b"3"], refusal=lambda error: None, after=seen.append, db=connection, lead=True)
+        assert laststep.ride(lead, [b"3"], after=seen.append, db=connection, lead=True)
         assert _ride(4, 5, seen)
     assert order == [b"test_ride_lead", b"test_ride_insert", b"test_ride_insert"]
     assert _ids() == [1, 2, 3, 4]
@@ -223,7 +223,7 @@ def test_a_trailing_ride_runs_after_the_commit_in_the_same_round_trip(scratch, p
         cursor.execute("SELECT pg_advisory_lock(4242, 7)")
     with transaction.atomic():
         _insert(1)
-        assert laststep.ride(_UNLOCK, [b"7"], refusal=lambda error: None, after=seen.append, db=connection,
+        assert laststep.ride(_UNLOCK, [b"7"], after=seen.append, db=connection,
                              trailing=True)
         assert _ride(2, 5, seen)
         assert _locks() == 1  # not before the COMMIT
@@ -239,10 +239,10 @@ def test_a_trailing_ride_is_dropped_with_a_refused_or_rolled_back_transaction(sc
         cursor.execute("SELECT pg_advisory_lock(4242, 8)")
     with pytest.raises(Conflict, match="refused 9"), transaction.atomic():
         _insert(1)
-        laststep.ride(_UNLOCK, [b"8"], refusal=lambda error: None, after=seen.append, db=connection, trailing=True)
+        laststep.ride(_UNLOCK, [b"8"], after=seen.append, db=connection, trailing=True)
         _ride(9, -1, seen)  # refused at the COMMIT
     with transaction.atomic():
-        laststep.ride(_UNLOCK, [b"8"], refusal=lambda error: None, after=seen.append, db=connection, trailing=True)
+        laststep.ride(_UNLOCK, [b"8"], after=seen.append, db=connection, trailing=True)
         transaction.set_rollback(True)
     assert seen == [] and _locks() == 1 and _ids() == []
     with connection.cursor() as cursor:
@@ -254,7 +254,7 @@ def test_a_trailing_statement_that_fails_leaves_the_transaction_committed_and_sa
     seen: list = []
     with transaction.atomic():
         _insert(1)
-        laststep.ride(failing, [b"0"], refusal=lambda error: None, after=seen.append, db=connection, trailing=True)
+        laststep.ride(failing, [b"0"], after=seen.append, db=connection, trailing=True)
     assert seen == [None] and _ids() == [1]
     assert connection.connection.pgconn.transaction_status == IDLE
     _insert(2)  # and the connection works
